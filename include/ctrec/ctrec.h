@@ -1,0 +1,382 @@
+/*
+ * ctrec.h — record program executions as CodeTracer traces.
+ *
+ * This header is the manual. A recorder opens a writer on a trace folder,
+ * interns the names it uses (paths, functions, types, variable names) and
+ * then reports what the program does: steps, calls, returns, variable
+ * values, I/O events. The writer streams the events to trace.json or
+ * trace.bin while the program runs and writes trace_metadata.json,
+ * trace_paths.json and the files/ copies of the sources.
+ *
+ * Conventions
+ * - Every fallible function returns a ctrec_status; CTREC_OK is 0. After
+ *   any other status, ctrec_writer_errmsg() says what went wrong.
+ * - Bytes from the recorded program (names, strings, paths, event text) are
+ *   passed as pointer + length. They may hold NUL bytes or be invalid UTF-8;
+ *   the writer replaces each byte that is not part of valid UTF-8 with
+ *   U+FFFD so that the file stays readable by every reference reader.
+ *   Functions ending in `_z` take a NUL-terminated string instead.
+ * - Ids are plain integers: each is the position of its definition among
+ *   the definitions of the same kind (FORMAT.md "Interning").
+ * - The library never aborts, exits or asserts on bad input or I/O failure.
+ * - A writer is not thread-safe: use it from one thread at a time.
+ */
+#ifndef CTREC_H
+#define CTREC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define CTREC_VERSION_MAJOR 0
+#define CTREC_VERSION_MINOR 1
+#define CTREC_VERSION_PATCH 0
+#define CTREC_VERSION_STRING "0.1.0"
+
+/* Returns CTREC_VERSION_STRING of the library actually linked. */
+const char *ctrec_version(void);
+
+/* ------------------------------------------------------------------------
+ * Status codes
+ * ------------------------------------------------------------------------ */
+
+typedef enum ctrec_status {
+    CTREC_OK = 0,
+    CTREC_E_ARG,        /* an argument is invalid (NULL handle, bad enum, ...) */
+    CTREC_E_STATE,      /* call out of order: no event open, event already open, ... */
+    CTREC_E_UNDEFINED,  /* an id that was never defined */
+    CTREC_E_VALUE,      /* a value that does not fit its event or type
+                           (wrong struct field count, missing content, ...) */
+    CTREC_E_DEPTH,      /* value nesting deeper than the writer's bound */
+    CTREC_E_FLOAT,      /* inf or NaN with CTREC_FLOAT_NUMBER */
+    CTREC_E_IO,         /* reading or writing a file failed */
+    CTREC_E_NOMEM,      /* out of memory */
+    CTREC_E_FAILED,     /* the writer failed earlier and refuses further events */
+    CTREC_E_FORMAT,     /* input that is not a valid trace */
+    CTREC_E_TRUNCATED,  /* input that ends in the middle of an item */
+    CTREC_E_UNSUPPORTED /* a feature this build or format does not support */
+} ctrec_status;
+
+/* A short constant name for a status, such as "CTREC_E_IO". */
+const char *ctrec_status_name(ctrec_status status);
+
+/* ------------------------------------------------------------------------
+ * Enumerations of the format
+ * ------------------------------------------------------------------------ */
+
+typedef uint64_t ctrec_id;
+
+/* TypeKind (FORMAT.md section 2); the numbers are the format's. */
+typedef enum ctrec_type_kind {
+    CTREC_TYPE_SEQ = 0, CTREC_TYPE_SET, CTREC_TYPE_HASH_SET,
+    CTREC_TYPE_ORDERED_SET, CTREC_TYPE_ARRAY, CTREC_TYPE_VARARGS,
+    CTREC_TYPE_STRUCT, CTREC_TYPE_INT, CTREC_TYPE_FLOAT, CTREC_TYPE_STRING,
+    CTREC_TYPE_CSTRING, CTREC_TYPE_CHAR, CTREC_TYPE_BOOL, CTREC_TYPE_LITERAL,
+    CTREC_TYPE_REF, CTREC_TYPE_RECURSION, CTREC_TYPE_RAW, CTREC_TYPE_ENUM,
+    CTREC_TYPE_ENUM16, CTREC_TYPE_ENUM32, CTREC_TYPE_C, CTREC_TYPE_TABLE_KIND,
+    CTREC_TYPE_UNION, CTREC_TYPE_POINTER, CTREC_TYPE_ERROR,
+    CTREC_TYPE_FUNCTION_KIND, CTREC_TYPE_TYPE_VALUE, CTREC_TYPE_TUPLE,
+    CTREC_TYPE_VARIANT, CTREC_TYPE_HTML, CTREC_TYPE_NONE,
+    CTREC_TYPE_NON_EXPANDED, CTREC_TYPE_ANY, CTREC_TYPE_SLICE
+} ctrec_type_kind;
+#define CTREC_TYPE_KIND_COUNT 34
+
+/* EventLogKind (FORMAT.md section 2). */
+typedef enum ctrec_event_kind {
+    CTREC_EVENT_WRITE = 0, CTREC_EVENT_WRITE_FILE, CTREC_EVENT_WRITE_OTHER,
+    CTREC_EVENT_READ, CTREC_EVENT_READ_FILE, CTREC_EVENT_READ_OTHER,
+    CTREC_EVENT_READ_DIR, CTREC_EVENT_OPEN_DIR, CTREC_EVENT_CLOSE_DIR,
+    CTREC_EVENT_SOCKET, CTREC_EVENT_OPEN, CTREC_EVENT_ERROR,
+    CTREC_EVENT_TRACE_LOG, CTREC_EVENT_EVM
+} ctrec_event_kind;
+#define CTREC_EVENT_KIND_COUNT 14
+
+typedef enum ctrec_format {
+    CTREC_FORMAT_JSON = 0, /* trace.json, one event per line */
+    CTREC_FORMAT_BIN = 1   /* trace.bin, binary v1 (CBOR in seekable zstd) */
+} ctrec_format;
+
+typedef enum ctrec_float_encoding {
+    CTREC_FLOAT_STRING = 0, /* "f": "2.5"; inf/NaN as "inf", "-inf", "NaN" */
+    CTREC_FLOAT_NUMBER = 1  /* "f": 2.5 (CodeTracer <= 25.11); inf/NaN refused */
+} ctrec_float_encoding;
+
+typedef enum ctrec_pass_by {
+    CTREC_PASS_BY_VALUE = 0,
+    CTREC_PASS_BY_REFERENCE = 1
+} ctrec_pass_by;
+
+/* Bytes from the recorded program. */
+typedef struct ctrec_str {
+    const char *ptr;
+    size_t len;
+} ctrec_str;
+
+/* One field of a Struct type. */
+typedef struct ctrec_field {
+    const char *name;
+    size_t name_len;
+    ctrec_id type_id;
+} ctrec_field;
+
+/* ------------------------------------------------------------------------
+ * Opening and closing a writer
+ * ------------------------------------------------------------------------ */
+
+typedef struct ctrec_writer ctrec_writer;
+
+typedef struct ctrec_writer_options {
+    ctrec_format format;                 /* default CTREC_FORMAT_JSON */
+    ctrec_float_encoding float_encoding; /* default CTREC_FLOAT_STRING */
+    int copy_sources;        /* copy each recorded path into files/; default 1 */
+    const char *program;     /* recorded program; default "" */
+    const char *const *args; /* its arguments (args[0..nargs-1]); default none */
+    size_t nargs;
+    const char *workdir;     /* default: the current directory; made absolute */
+    unsigned max_depth;      /* value nesting bound, 1..60; default 60 */
+    size_t buffer_size;      /* output buffer in bytes; default 256 KiB */
+    /* Binary format only. */
+    size_t frame_size;       /* close a zstd frame every this many input bytes;
+                                default 64 KiB */
+    int zstd_level;          /* default 3 */
+    int compress_thread;     /* compress on a background thread; default 1 */
+} ctrec_writer_options;
+
+/* Fills *opts with the defaults above. Always call it before setting fields,
+ * so that fields added by later versions get their defaults. */
+void ctrec_writer_options_init(ctrec_writer_options *opts);
+
+/*
+ * Opens a writer on the trace folder `dir` (created if missing, parents
+ * included) and writes trace_metadata.json there. `opts` may be NULL for the
+ * defaults.
+ *
+ * Like sqlite3_open, *out receives a handle whether or not the open
+ * succeeds (NULL only when memory is exhausted). On failure the handle
+ * refuses every event, ctrec_writer_errmsg() says why, and it must still be
+ * released with ctrec_writer_close().
+ */
+ctrec_status ctrec_writer_open(const char *dir, const ctrec_writer_options *opts,
+                               ctrec_writer **out);
+
+/*
+ * Writes every event given so far to the trace file and updates
+ * trace_paths.json. After it returns CTREC_OK a reader sees every event.
+ * Returns the writer's sticky error if it has failed.
+ */
+ctrec_status ctrec_writer_flush(ctrec_writer *w);
+
+/*
+ * Finishes the trace (closes the JSON array or writes the seek table),
+ * writes trace_paths.json, and frees the writer. An event still open is
+ * discarded. Returns the first error the writer met during its life, or
+ * CTREC_OK if the trace on disk is complete. Accepts NULL.
+ */
+ctrec_status ctrec_writer_close(ctrec_writer *w);
+
+/* The message of the writer's last error ("" if none). Valid until the next
+ * call on the writer. Never NULL, even for a NULL writer. */
+const char *ctrec_writer_errmsg(const ctrec_writer *w);
+
+/* The status of the writer's last failed call (CTREC_OK if none). */
+ctrec_status ctrec_writer_status(const ctrec_writer *w);
+
+/* Number of events written so far (including ones still in the buffer). */
+uint64_t ctrec_writer_event_count(const ctrec_writer *w);
+
+/* The recording_id written to trace_metadata.json (36 characters). */
+const char *ctrec_writer_recording_id(const ctrec_writer *w);
+
+/* ------------------------------------------------------------------------
+ * Interning
+ *
+ * The ensure functions return the id of an existing definition with the same
+ * key or emit a new definition event. Keys are the reference writer's:
+ * paths and variable names by their text, functions by name only (a second
+ * function with the same name and another location gets the first's id),
+ * types by lang_type only. The `_new` functions always emit a definition and
+ * make the key point to the new id.
+ * ------------------------------------------------------------------------ */
+
+ctrec_status ctrec_path(ctrec_writer *w, const char *path, size_t len, ctrec_id *id);
+ctrec_status ctrec_path_z(ctrec_writer *w, const char *path, ctrec_id *id);
+ctrec_status ctrec_path_new(ctrec_writer *w, const char *path, size_t len, ctrec_id *id);
+
+ctrec_status ctrec_function(ctrec_writer *w, const char *name, size_t len,
+                            ctrec_id path_id, int64_t line, ctrec_id *id);
+ctrec_status ctrec_function_z(ctrec_writer *w, const char *name,
+                              ctrec_id path_id, int64_t line, ctrec_id *id);
+ctrec_status ctrec_function_new(ctrec_writer *w, const char *name, size_t len,
+                                ctrec_id path_id, int64_t line, ctrec_id *id);
+
+/* A type whose specific_info is {"kind": "None"}. */
+ctrec_status ctrec_type(ctrec_writer *w, ctrec_type_kind kind, const char *lang_type,
+                        size_t len, ctrec_id *id);
+ctrec_status ctrec_type_z(ctrec_writer *w, ctrec_type_kind kind, const char *lang_type,
+                          ctrec_id *id);
+ctrec_status ctrec_type_new(ctrec_writer *w, ctrec_type_kind kind, const char *lang_type,
+                            size_t len, ctrec_id *id);
+/* A type with Struct specific_info: Struct values of this type must carry
+ * exactly `nfields` field values. Every field's type_id must be defined. */
+ctrec_status ctrec_type_struct(ctrec_writer *w, ctrec_type_kind kind, const char *lang_type,
+                               size_t len, const ctrec_field *fields, size_t nfields,
+                               ctrec_id *id);
+/* A type with Pointer specific_info. */
+ctrec_status ctrec_type_pointer(ctrec_writer *w, ctrec_type_kind kind, const char *lang_type,
+                                size_t len, ctrec_id dereference_type_id, ctrec_id *id);
+
+ctrec_status ctrec_variable(ctrec_writer *w, const char *name, size_t len, ctrec_id *id);
+ctrec_status ctrec_variable_z(ctrec_writer *w, const char *name, ctrec_id *id);
+ctrec_status ctrec_variable_new(ctrec_writer *w, const char *name, size_t len, ctrec_id *id);
+
+/* Counts of definitions so far. */
+uint64_t ctrec_path_count(const ctrec_writer *w);
+uint64_t ctrec_function_count(const ctrec_writer *w);
+uint64_t ctrec_type_count(const ctrec_writer *w);
+uint64_t ctrec_variable_count(const ctrec_writer *w);
+
+/* ------------------------------------------------------------------------
+ * Events without values
+ * ------------------------------------------------------------------------ */
+
+/*
+ * The reference opening: Path `path` (id 0 in a fresh writer), Function
+ * "<toplevel>" at (path, line) (id 0), Call {function_id: 0, args: []} and
+ * Type {kind: None, lang_type: "None"} (id 0). The top-level call needs no
+ * Return.
+ */
+ctrec_status ctrec_start(ctrec_writer *w, const char *path, size_t len, int64_t line);
+
+ctrec_status ctrec_step(ctrec_writer *w, ctrec_id path_id, int64_t line);
+
+/* Call without arguments: ctrec_begin_call + ctrec_end. */
+ctrec_status ctrec_call(ctrec_writer *w, ctrec_id function_id);
+
+/* Event {kind, metadata, content}: I/O and other special events. */
+ctrec_status ctrec_event(ctrec_writer *w, ctrec_event_kind kind,
+                         const char *metadata, size_t metadata_len,
+                         const char *content, size_t content_len);
+
+ctrec_status ctrec_asm(ctrec_writer *w, const ctrec_str *instructions, size_t count);
+
+ctrec_status ctrec_bind_variable(ctrec_writer *w, ctrec_id variable_id, int64_t place);
+ctrec_status ctrec_variable_cell(ctrec_writer *w, ctrec_id variable_id, int64_t place);
+ctrec_status ctrec_drop_variable(ctrec_writer *w, ctrec_id variable_id);
+ctrec_status ctrec_drop_variables(ctrec_writer *w, const ctrec_id *variable_ids, size_t count);
+ctrec_status ctrec_assign_compound_item(ctrec_writer *w, int64_t place, uint64_t index,
+                                        int64_t item_place);
+/* Assignment with a Simple RValue (exactly one id) when `compound` is 0,
+ * else a Compound RValue of `count` ids. Note FORMAT.md section 2: the Rust
+ * reader cannot read Assignment. */
+ctrec_status ctrec_assign(ctrec_writer *w, ctrec_id to, ctrec_pass_by pass_by,
+                          int compound, const ctrec_id *from, size_t count);
+
+ctrec_status ctrec_thread_start(ctrec_writer *w, uint64_t thread_id);
+ctrec_status ctrec_thread_exit(ctrec_writer *w, uint64_t thread_id);
+ctrec_status ctrec_thread_switch(ctrec_writer *w, uint64_t thread_id);
+ctrec_status ctrec_drop_last_step(ctrec_writer *w);
+
+/* ------------------------------------------------------------------------
+ * Events that carry values
+ *
+ * Open the event, give its value(s) with the value functions below, then
+ * ctrec_end(). The value is encoded straight into the output in one pass:
+ * no tree is built. If anything goes wrong inside an event (misuse, an
+ * undefined id, too deep), the call returns the error, the whole event is
+ * discarded, and the writer is ready for the next event.
+ *
+ *   ctrec_begin_value(w, var);           // Value {variable_id, value}
+ *   ctrec_begin_return(w);               // Return {return_value}
+ *   ctrec_begin_compound_value(w, place) // CompoundValue {place, value}
+ *   ctrec_begin_cell_value(w, place)     // CellValue {place, value}
+ *   ctrec_begin_assign_cell(w, place)    // AssignCell {place, new_value}
+ *       ...exactly one value...
+ *   ctrec_end(w);
+ *
+ *   ctrec_begin_call(w, function_id);
+ *       ctrec_arg(w, variable_id); ...exactly one value...   (repeat)
+ *   ctrec_end(w);
+ *
+ * A call to any function but the top-level one (id 0) writes what the
+ * reference writer does: a Value event per argument, a Step at the
+ * function's definition line, then the Call carrying the same arguments.
+ * ------------------------------------------------------------------------ */
+
+ctrec_status ctrec_begin_value(ctrec_writer *w, ctrec_id variable_id);
+ctrec_status ctrec_begin_return(ctrec_writer *w);
+ctrec_status ctrec_begin_compound_value(ctrec_writer *w, int64_t place);
+ctrec_status ctrec_begin_cell_value(ctrec_writer *w, int64_t place);
+ctrec_status ctrec_begin_assign_cell(ctrec_writer *w, int64_t place);
+ctrec_status ctrec_begin_call(ctrec_writer *w, ctrec_id function_id);
+ctrec_status ctrec_arg(ctrec_writer *w, ctrec_id variable_id);
+ctrec_status ctrec_end(ctrec_writer *w);
+
+/* Discards the open event, if any. */
+void ctrec_abandon(ctrec_writer *w);
+
+/* ------------------------------------------------------------------------
+ * Values (the streaming value encoder)
+ *
+ * Each function writes one ValueRecord at the current position: the value
+ * of the open event, an element of an open Sequence or Tuple, a field value
+ * of an open Struct, the contents of an open Variant or the target of an
+ * open Reference. Every type_id must be defined. Compounds nest up to the
+ * writer's max_depth (default 60, the reference readers' limit).
+ * ------------------------------------------------------------------------ */
+
+ctrec_status ctrec_int(ctrec_writer *w, int64_t i, ctrec_id type_id);
+/* Floats are written as the shortest text that reads back to the same
+ * double, as a string or a number per the float encoding option. */
+ctrec_status ctrec_float(ctrec_writer *w, double f, ctrec_id type_id);
+ctrec_status ctrec_bool(ctrec_writer *w, int b, ctrec_id type_id);
+ctrec_status ctrec_string(ctrec_writer *w, const char *text, size_t len, ctrec_id type_id);
+ctrec_status ctrec_raw(ctrec_writer *w, const char *r, size_t len, ctrec_id type_id);
+ctrec_status ctrec_error(ctrec_writer *w, const char *msg, size_t len, ctrec_id type_id);
+ctrec_status ctrec_none(ctrec_writer *w, ctrec_id type_id);
+ctrec_status ctrec_cell(ctrec_writer *w, int64_t place);
+/* BigInt: `magnitude` is the big-endian magnitude; it is written as standard
+ * base64 with padding. */
+ctrec_status ctrec_bigint(ctrec_writer *w, const uint8_t *magnitude, size_t len,
+                          int negative, ctrec_id type_id);
+/* Char: `c` must hold exactly one UTF-8 character (newest debugger only). */
+ctrec_status ctrec_char(ctrec_writer *w, const char *c, size_t len, ctrec_id type_id);
+
+ctrec_status ctrec_begin_sequence(ctrec_writer *w, int is_slice, ctrec_id type_id);
+ctrec_status ctrec_end_sequence(ctrec_writer *w);
+ctrec_status ctrec_begin_tuple(ctrec_writer *w, ctrec_id type_id);
+ctrec_status ctrec_end_tuple(ctrec_writer *w);
+/* The type must have Struct specific_info; the struct then takes exactly as
+ * many field values as the type has fields. */
+ctrec_status ctrec_begin_struct(ctrec_writer *w, ctrec_id type_id);
+ctrec_status ctrec_end_struct(ctrec_writer *w);
+/* Takes exactly one contents value. */
+ctrec_status ctrec_begin_variant(ctrec_writer *w, const char *discriminator, size_t len,
+                                 ctrec_id type_id);
+ctrec_status ctrec_end_variant(ctrec_writer *w);
+/* Takes exactly one dereferenced value. */
+ctrec_status ctrec_begin_reference(ctrec_writer *w, uint64_t address, int is_mutable,
+                                   ctrec_id type_id);
+ctrec_status ctrec_end_reference(ctrec_writer *w);
+
+/* ------------------------------------------------------------------------
+ * Convenience, as the reference helpers (FORMAT.md section 8)
+ * ------------------------------------------------------------------------ */
+
+/* Step at (path, line), interning the path. */
+ctrec_status ctrec_step_path(ctrec_writer *w, const char *path, size_t len, int64_t line);
+/* Value event for variable `name` (interned) holding Int(i). */
+ctrec_status ctrec_variable_int(ctrec_writer *w, const char *name, size_t len,
+                                int64_t i, ctrec_id type_id);
+/* Begins a Value event for the variable `name`, interning it. */
+ctrec_status ctrec_begin_value_named(ctrec_writer *w, const char *name, size_t len);
+/* ctrec_arg for the variable `name`, interning it. Inside ctrec_begin_call. */
+ctrec_status ctrec_arg_named(ctrec_writer *w, const char *name, size_t len);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* CTREC_H */

@@ -1,0 +1,227 @@
+/*
+ * enc.h — the primitives every event is written with: maps with text keys,
+ * arrays, integers, booleans, text and floats. One encoder instance writes
+ * either JSON or CBOR into a buffer; the event layer (events.c) describes
+ * each event once in terms of these primitives, so the two formats cannot
+ * drift apart.
+ *
+ * JSON: commas are inserted before an array element or a map key whenever
+ * the previous byte is not an opening bracket or a colon; `start` marks the
+ * beginning of the current top-level item, before which nothing is looked at.
+ * CBOR: definite lengths everywhere; array counts are patched in at the end
+ * (shortest form, moving the items if the header grows).
+ */
+#ifndef CTREC_ENCODE_ENC_H
+#define CTREC_ENCODE_ENC_H
+
+#include <stdint.h>
+
+#include "ctrec/ctrec.h"
+#include "util/buf.h"
+#include "util/text.h"
+
+typedef struct enc {
+    buf *b;
+    size_t start;          /* JSON: first byte of the current item */
+    uint8_t json;          /* 1 JSON, 0 CBOR */
+    uint8_t float_number;  /* JSON only: floats as numbers */
+} enc;
+
+/* ---- CBOR heads ---- */
+
+static inline void cbor_head(buf *b, uint8_t major, uint64_t v)
+{
+    if (buf_reserve(b, 9)) return;
+    uint8_t *p = b->data + b->len;
+    major <<= 5;
+    if (v < 24) {
+        p[0] = (uint8_t)(major | v);
+        b->len += 1;
+    } else if (v <= 0xff) {
+        p[0] = major | 24;
+        p[1] = (uint8_t)v;
+        b->len += 2;
+    } else if (v <= 0xffff) {
+        p[0] = major | 25;
+        p[1] = (uint8_t)(v >> 8);
+        p[2] = (uint8_t)v;
+        b->len += 3;
+    } else if (v <= 0xffffffffu) {
+        p[0] = major | 26;
+        for (int i = 0; i < 4; i++) p[1 + i] = (uint8_t)(v >> (24 - 8 * i));
+        b->len += 5;
+    } else {
+        p[0] = major | 27;
+        for (int i = 0; i < 8; i++) p[1 + i] = (uint8_t)(v >> (56 - 8 * i));
+        b->len += 9;
+    }
+}
+
+/* ---- JSON separators ---- */
+
+static inline void json_sep(enc *e)
+{
+    buf *b = e->b;
+    if (b->len > e->start) {
+        uint8_t c = b->data[b->len - 1];
+        if (c != '[' && c != '{' && c != ':') buf_byte(b, ',');
+    }
+}
+
+/* ---- structure ---- */
+
+static inline void enc_map(enc *e, unsigned npairs)
+{
+    if (e->json) {
+        json_sep(e);
+        buf_byte(e->b, '{');
+    } else {
+        cbor_head(e->b, 5, npairs);
+    }
+}
+
+static inline void enc_map_end(enc *e)
+{
+    if (e->json) buf_byte(e->b, '}');
+}
+
+/* A key known at compile time: ENC_KEY(e, "path_id"). */
+static inline void enc_key_n(enc *e, const char *k, size_t n)
+{
+    buf *b = e->b;
+    if (e->json) {
+        json_sep(e);
+        if (buf_reserve(b, n + 3)) return;
+        uint8_t *p = b->data + b->len;
+        p[0] = '"';
+        memcpy(p + 1, k, n);
+        p[n + 1] = '"';
+        p[n + 2] = ':';
+        b->len += n + 3;
+    } else {
+        if (buf_reserve(b, n + 1)) return;
+        uint8_t *p = b->data + b->len;
+        p[0] = (uint8_t)(0x60 | n); /* every key is shorter than 24 bytes */
+        memcpy(p + 1, k, n);
+        b->len += n + 1;
+    }
+}
+#define ENC_KEY(e, lit) enc_key_n((e), (lit), sizeof(lit) - 1)
+
+/* Arrays: enc_arr returns a mark that enc_arr_end needs. */
+static inline size_t enc_arr(enc *e)
+{
+    if (e->json) {
+        json_sep(e);
+        buf_byte(e->b, '[');
+        return 0;
+    }
+    size_t mark = e->b->len;
+    buf_byte(e->b, 0x80);
+    return mark;
+}
+
+void enc_cbor_patch_count(buf *b, size_t mark, uint64_t count);
+
+static inline void enc_arr_end(enc *e, size_t mark, uint64_t count)
+{
+    if (e->json) {
+        buf_byte(e->b, ']');
+        return;
+    }
+    if (count < 24) {
+        if (!e->b->oom) e->b->data[mark] = (uint8_t)(0x80 | count);
+        return;
+    }
+    enc_cbor_patch_count(e->b, mark, count);
+}
+
+/* An array whose length is known up front. */
+static inline void enc_arr_n(enc *e, uint64_t count)
+{
+    if (e->json) {
+        json_sep(e);
+        buf_byte(e->b, '[');
+    } else {
+        cbor_head(e->b, 4, count);
+    }
+}
+
+static inline void enc_arr_n_end(enc *e)
+{
+    if (e->json) buf_byte(e->b, ']');
+}
+
+/* ---- scalars ---- */
+
+static inline void enc_uint(enc *e, uint64_t v)
+{
+    if (e->json) {
+        json_sep(e);
+        if (buf_reserve(e->b, 20)) return;
+        e->b->len += text_u64((char *)e->b->data + e->b->len, v);
+    } else {
+        cbor_head(e->b, 0, v);
+    }
+}
+
+static inline void enc_int(enc *e, int64_t v)
+{
+    if (e->json) {
+        json_sep(e);
+        if (buf_reserve(e->b, 21)) return;
+        e->b->len += text_i64((char *)e->b->data + e->b->len, v);
+    } else if (v >= 0) {
+        cbor_head(e->b, 0, (uint64_t)v);
+    } else {
+        cbor_head(e->b, 1, (uint64_t)(-1 - v));
+    }
+}
+
+static inline void enc_bool(enc *e, int v)
+{
+    if (e->json) {
+        json_sep(e);
+        if (v) BUF_LIT(e->b, "true");
+        else BUF_LIT(e->b, "false");
+    } else {
+        buf_byte(e->b, v ? 0xf5 : 0xf4);
+    }
+}
+
+/* Text from the recorded program: invalid UTF-8 bytes become U+FFFD. */
+void enc_text(enc *e, const char *p, size_t n);
+
+/* Text known to be valid UTF-8 needing no JSON escapes (kind names etc). */
+static inline void enc_lit_n(enc *e, const char *p, size_t n)
+{
+    if (e->json) {
+        json_sep(e);
+        if (buf_reserve(e->b, n + 2)) return;
+        uint8_t *d = e->b->data + e->b->len;
+        d[0] = '"';
+        memcpy(d + 1, p, n);
+        d[n + 1] = '"';
+        e->b->len += n + 2;
+    } else {
+        cbor_head(e->b, 3, n);
+        buf_put(e->b, p, n);
+    }
+}
+#define ENC_LIT(e, lit) enc_lit_n((e), (lit), sizeof(lit) - 1)
+
+/* A float field value. Returns -1 (writing nothing) for inf/NaN when JSON
+ * numbers are asked for. */
+int enc_float(enc *e, double v);
+
+/* Standard base64 of bytes, as a text item. */
+void enc_base64(enc *e, const uint8_t *p, size_t n);
+
+/* Bytes already encoded by this same encoder (a value written earlier). */
+static inline void enc_encoded(enc *e, const uint8_t *p, size_t n)
+{
+    if (e->json) json_sep(e);
+    buf_put(e->b, p, n);
+}
+
+#endif

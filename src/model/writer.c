@@ -1,0 +1,1234 @@
+/*
+ * writer.c — the event model: interning, the reference helper semantics,
+ * the open-event state machine and the streaming value encoder's checks.
+ * It decides what to write and checks it; events.c says how it is spelled;
+ * a sink takes the bytes.
+ *
+ * Events without values are encoded straight into the output buffer. An
+ * event that carries values is built in a scratch buffer (so that interning
+ * calls made while it is open land before it, and a failed event leaves no
+ * trace) and copied out whole by ctrec_end().
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ctrec/ctrec.h"
+#include "encode/events.h"
+#include "model/intern.h"
+#include "sink/folder.h"
+#include "sink/sink.h"
+
+#define MAX_DEPTH_LIMIT 60
+#define DEFAULT_BUFFER (256u * 1024u)
+
+enum open_kind { OPEN_NONE, OPEN_SINGLE, OPEN_CALL };
+enum frame_kind { F_SEQUENCE, F_TUPLE, F_STRUCT, F_VARIANT, F_REFERENCE };
+
+static const char *const frame_names[] = {"sequence", "tuple", "struct", "variant",
+                                          "reference"};
+
+typedef struct frame {
+    uint8_t kind;
+    uint8_t is_slice;
+    uint8_t is_mutable;
+    uint64_t count;
+    uint64_t expect; /* struct: number of fields */
+    size_t mark;
+    ctrec_id type_id;
+    uint64_t address;
+} frame;
+
+typedef struct call_arg {
+    ctrec_id var;
+    size_t start, end; /* the encoded value in w->ev */
+} call_arg;
+
+typedef struct fn_info {
+    ctrec_id path_id;
+    int64_t line;
+} fn_info;
+
+struct ctrec_writer {
+    err e;                /* last error */
+    ctrec_status failed;  /* sticky: set by I/O or memory failure */
+    ctrec_writer_options o;
+    char *workdir;
+    char *program;
+    char **args;
+    int dirfd;
+    char uuid[37];
+    sink *sink;
+    size_t threshold;
+
+    buf out;  /* whole events waiting for the sink */
+    buf ev;   /* the open event being built */
+    buf tmp;  /* cleaned text for interning */
+    enc eo, ee;
+    uint64_t nevents;
+
+    intern paths, functions, types, variables;
+    fn_info *fns;
+    size_t fns_cap;
+    int64_t *type_fields; /* per type: field count of a Struct type, else -1 */
+    size_t types_cap;
+    uint64_t paths_written;
+
+    /* the open event */
+    int open;
+    int slot;             /* a top-level value may be given now */
+    ctrec_id call_fn;
+    call_arg *cargs;
+    size_t ncargs, cargs_cap;
+    frame stack[MAX_DEPTH_LIMIT];
+    unsigned depth;
+};
+
+/* ------------------------------------------------------------------ */
+/* errors                                                              */
+
+const char *ctrec_version(void) { return CTREC_VERSION_STRING; }
+
+const char *ctrec_status_name(ctrec_status s)
+{
+    switch (s) {
+    case CTREC_OK: return "CTREC_OK";
+    case CTREC_E_ARG: return "CTREC_E_ARG";
+    case CTREC_E_STATE: return "CTREC_E_STATE";
+    case CTREC_E_UNDEFINED: return "CTREC_E_UNDEFINED";
+    case CTREC_E_VALUE: return "CTREC_E_VALUE";
+    case CTREC_E_DEPTH: return "CTREC_E_DEPTH";
+    case CTREC_E_FLOAT: return "CTREC_E_FLOAT";
+    case CTREC_E_IO: return "CTREC_E_IO";
+    case CTREC_E_NOMEM: return "CTREC_E_NOMEM";
+    case CTREC_E_FAILED: return "CTREC_E_FAILED";
+    case CTREC_E_FORMAT: return "CTREC_E_FORMAT";
+    case CTREC_E_TRUNCATED: return "CTREC_E_TRUNCATED";
+    case CTREC_E_UNSUPPORTED: return "CTREC_E_UNSUPPORTED";
+    }
+    return "CTREC_E_UNKNOWN";
+}
+
+static void abandon(ctrec_writer *w)
+{
+    w->open = OPEN_NONE;
+    w->slot = 0;
+    w->depth = 0;
+    w->ncargs = 0;
+    w->ev.len = 0;
+    w->ev.oom = 0;
+}
+
+/* A failure that leaves the writer usable: the open event (if any) is
+ * discarded. */
+static ctrec_status ERR_PRINTF(3, 4) misuse(ctrec_writer *w, ctrec_status st, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(w->e.msg, sizeof w->e.msg, fmt, ap);
+    va_end(ap);
+    w->e.status = st;
+    abandon(w);
+    return st;
+}
+
+/* A failure after which the trace cannot be trusted: refuse everything. */
+static ctrec_status fail(ctrec_writer *w)
+{
+    if (!w->failed) w->failed = w->e.status ? w->e.status : CTREC_E_IO;
+    abandon(w);
+    return w->failed;
+}
+
+static ctrec_status nomem(ctrec_writer *w)
+{
+    err_set(&w->e, CTREC_E_NOMEM, "out of memory");
+    return fail(w);
+}
+
+static ctrec_status refuse(ctrec_writer *w)
+{
+    /* Keep the original message: it says why. */
+    w->e.status = CTREC_E_FAILED;
+    return CTREC_E_FAILED;
+}
+
+#define GUARD(w)                                  \
+    do {                                          \
+        if (!(w)) return CTREC_E_ARG;             \
+        if ((w)->failed) return refuse(w);        \
+    } while (0)
+
+/* ------------------------------------------------------------------ */
+/* output                                                              */
+
+static ctrec_status drain(ctrec_writer *w)
+{
+    if (w->out.len == 0) return CTREC_OK;
+    ctrec_status st = w->sink->ops->write(w->sink, w->out.data, w->out.len, &w->e);
+    w->out.len = 0;
+    if (st) return fail(w);
+    return CTREC_OK;
+}
+
+/* Starts an event in the output buffer. */
+static inline enc *out_begin(ctrec_writer *w)
+{
+    if (w->eo.json && w->nevents) BUF_LIT(&w->out, ",\n");
+    w->eo.start = w->out.len;
+    return &w->eo;
+}
+
+static inline ctrec_status out_commit(ctrec_writer *w)
+{
+    if (w->out.oom) return nomem(w);
+    w->nevents++;
+    if (w->out.len >= w->threshold) return drain(w);
+    return CTREC_OK;
+}
+
+/* Non-value events may not interrupt an open one. */
+#define NO_OPEN_EVENT(w, what)                                                              \
+    do {                                                                                    \
+        if ((w)->open)                                                                      \
+            return misuse((w), CTREC_E_STATE, "%s while an event is open (missing ctrec_end)", \
+                          (what));                                                          \
+    } while (0)
+
+static inline ctrec_status check_id(ctrec_writer *w, ctrec_id id, uint64_t count,
+                                    const char *what)
+{
+    if (id < count) return CTREC_OK;
+    return misuse(w, CTREC_E_UNDEFINED, "%s id %llu is not defined (%llu defined)", what,
+                  (unsigned long long)id, (unsigned long long)count);
+}
+
+/* ------------------------------------------------------------------ */
+/* open / flush / close                                                */
+
+void ctrec_writer_options_init(ctrec_writer_options *o)
+{
+    if (!o) return;
+    memset(o, 0, sizeof *o);
+    o->format = CTREC_FORMAT_JSON;
+    o->float_encoding = CTREC_FLOAT_STRING;
+    o->copy_sources = 1;
+    o->max_depth = MAX_DEPTH_LIMIT;
+    o->buffer_size = DEFAULT_BUFFER;
+    o->frame_size = 64u * 1024u;
+    o->zstd_level = 3;
+    o->compress_thread = 1;
+}
+
+static char *dupstr(const char *s)
+{
+    size_t n = strlen(s) + 1;
+    char *d = malloc(n);
+    if (d) memcpy(d, s, n);
+    return d;
+}
+
+static ctrec_status write_metadata(ctrec_writer *w)
+{
+    buf b = {0};
+    enc e = {&b, 0, 1, 0};
+    enc_map(&e, 4);
+    ENC_KEY(&e, "recording_id");
+    enc_text(&e, w->uuid, strlen(w->uuid));
+    ENC_KEY(&e, "workdir");
+    enc_text(&e, w->workdir, strlen(w->workdir));
+    ENC_KEY(&e, "program");
+    enc_text(&e, w->program, strlen(w->program));
+    ENC_KEY(&e, "args");
+    enc_arr_n(&e, w->o.nargs);
+    for (size_t i = 0; i < w->o.nargs; i++) enc_text(&e, w->args[i], strlen(w->args[i]));
+    enc_arr_n_end(&e);
+    enc_map_end(&e);
+    buf_byte(&b, '\n');
+    ctrec_status st = b.oom ? err_set(&w->e, CTREC_E_NOMEM, "out of memory")
+                            : folder_write_file(w->dirfd, "trace_metadata.json", b.data, b.len,
+                                                &w->e);
+    buf_free(&b);
+    return st;
+}
+
+static ctrec_status write_paths(ctrec_writer *w)
+{
+    buf b = {0};
+    enc e = {&b, 0, 1, 0};
+    enc_arr_n(&e, w->paths.nids);
+    for (uint64_t i = 0; i < w->paths.nids; i++) {
+        size_t n;
+        const char *p = intern_text(&w->paths, i, &n);
+        enc_text(&e, p, n);
+    }
+    enc_arr_n_end(&e);
+    buf_byte(&b, '\n');
+    ctrec_status st = b.oom ? err_set(&w->e, CTREC_E_NOMEM, "out of memory")
+                            : folder_write_file(w->dirfd, "trace_paths.json", b.data, b.len,
+                                                &w->e);
+    buf_free(&b);
+    if (!st) w->paths_written = w->paths.nids;
+    return st;
+}
+
+static ctrec_status open_writer(ctrec_writer *w, const char *dir)
+{
+    ctrec_writer_options *o = &w->o;
+    if (!dir) return err_set(&w->e, CTREC_E_ARG, "no trace folder given");
+    if (o->format != CTREC_FORMAT_JSON && o->format != CTREC_FORMAT_BIN)
+        return err_set(&w->e, CTREC_E_ARG, "unknown format %d", (int)o->format);
+    if (o->float_encoding != CTREC_FLOAT_STRING && o->float_encoding != CTREC_FLOAT_NUMBER)
+        return err_set(&w->e, CTREC_E_ARG, "unknown float encoding %d", (int)o->float_encoding);
+    if (o->max_depth == 0 || o->max_depth > MAX_DEPTH_LIMIT)
+        return err_set(&w->e, CTREC_E_ARG, "max_depth must be 1..%d, not %u", MAX_DEPTH_LIMIT,
+                       o->max_depth);
+    if (o->nargs && !o->args) return err_set(&w->e, CTREC_E_ARG, "nargs > 0 with no args");
+    /* In trace.bin each chunk handed to the sink becomes one zstd frame. */
+    w->threshold = o->format == CTREC_FORMAT_BIN ? (o->frame_size ? o->frame_size : 65536)
+                   : o->buffer_size                ? o->buffer_size
+                                                   : DEFAULT_BUFFER;
+    if (w->threshold < 1024) w->threshold = 1024;
+
+    /* workdir, made absolute */
+    if (o->workdir && o->workdir[0] == '/') {
+        w->workdir = dupstr(o->workdir);
+    } else {
+        char *cwd = getcwd(NULL, 0);
+        if (!cwd) return err_sys(&w->e, errno, "reading the current directory");
+        if (o->workdir && o->workdir[0] && strcmp(o->workdir, ".") != 0) {
+            size_t n = strlen(cwd) + strlen(o->workdir) + 2;
+            w->workdir = malloc(n);
+            if (w->workdir) snprintf(w->workdir, n, "%s/%s", cwd, o->workdir);
+            free(cwd);
+        } else {
+            w->workdir = cwd;
+        }
+    }
+    w->program = dupstr(o->program ? o->program : "");
+    w->args = calloc(o->nargs ? o->nargs : 1, sizeof(char *));
+    if (!w->workdir || !w->program || !w->args) return err_set(&w->e, CTREC_E_NOMEM, "out of memory");
+    for (size_t i = 0; i < o->nargs; i++) {
+        w->args[i] = dupstr(o->args[i] ? o->args[i] : "");
+        if (!w->args[i]) return err_set(&w->e, CTREC_E_NOMEM, "out of memory");
+    }
+    o->args = NULL; /* the caller's array is not kept */
+
+    if (buf_reserve(&w->out, w->threshold + 1024))
+        return err_set(&w->e, CTREC_E_NOMEM, "out of memory");
+    w->eo = (enc){&w->out, 0, o->format == CTREC_FORMAT_JSON,
+                  o->float_encoding == CTREC_FLOAT_NUMBER};
+    w->ee = w->eo;
+    w->ee.b = &w->ev;
+
+    ctrec_status st = folder_open(dir, &w->dirfd, &w->e);
+    if (st) return st;
+    folder_uuid_v7(w->uuid);
+    if ((st = write_metadata(w))) return st;
+    if (o->format == CTREC_FORMAT_JSON) {
+        st = file_sink_open(w->dirfd, "trace.json", &w->sink, &w->e);
+        if (!st) BUF_LIT(&w->out, "[\n");
+    } else {
+        zstd_sink_options zo = {o->frame_size ? o->frame_size : 64u * 1024u, o->zstd_level,
+                                o->compress_thread};
+        st = zstd_sink_open(w->dirfd, "trace.bin", &zo, &w->sink, &w->e);
+    }
+    if (st) return st;
+    return write_paths(w);
+}
+
+ctrec_status ctrec_writer_open(const char *dir, const ctrec_writer_options *opts,
+                               ctrec_writer **out)
+{
+    if (!out) return CTREC_E_ARG;
+    *out = NULL;
+    ctrec_writer *w = calloc(1, sizeof *w);
+    if (!w) return CTREC_E_NOMEM;
+    w->dirfd = -1;
+    if (opts) w->o = *opts;
+    else ctrec_writer_options_init(&w->o);
+    *out = w;
+    ctrec_status st = open_writer(w, dir);
+    if (st) {
+        w->failed = st;
+        return st;
+    }
+    return CTREC_OK;
+}
+
+ctrec_status ctrec_writer_flush(ctrec_writer *w)
+{
+    GUARD(w);
+    ctrec_status st = drain(w);
+    if (st) return st;
+    if (w->sink->ops->flush(w->sink, &w->e)) return fail(w);
+    if (w->paths_written != w->paths.nids && write_paths(w)) return fail(w);
+    return CTREC_OK;
+}
+
+ctrec_status ctrec_writer_close(ctrec_writer *w)
+{
+    if (!w) return CTREC_OK;
+    ctrec_status result = w->failed;
+    if (!result) {
+        abandon(w);
+        if (w->eo.json && w->nevents) BUF_LIT(&w->out, "\n]\n");
+        else if (w->eo.json) BUF_LIT(&w->out, "]\n");
+        if (w->out.oom) result = nomem(w);
+        if (!result) result = drain(w);
+        if (!result && w->sink->ops->finish(w->sink, &w->e)) result = fail(w);
+        if (!result && write_paths(w)) result = fail(w);
+    }
+    if (w->sink) w->sink->ops->destroy(w->sink);
+    if (w->dirfd >= 0) close(w->dirfd);
+    buf_free(&w->out);
+    buf_free(&w->ev);
+    buf_free(&w->tmp);
+    intern_free(&w->paths);
+    intern_free(&w->functions);
+    intern_free(&w->types);
+    intern_free(&w->variables);
+    free(w->fns);
+    free(w->type_fields);
+    free(w->cargs);
+    if (w->args)
+        for (size_t i = 0; i < w->o.nargs; i++) free(w->args[i]);
+    free(w->args);
+    free(w->workdir);
+    free(w->program);
+    free(w);
+    return result;
+}
+
+const char *ctrec_writer_errmsg(const ctrec_writer *w)
+{
+    if (!w) return "no writer (NULL handle)";
+    return w->e.status ? w->e.msg : "";
+}
+
+ctrec_status ctrec_writer_status(const ctrec_writer *w)
+{
+    return w ? w->e.status : CTREC_E_ARG;
+}
+
+uint64_t ctrec_writer_event_count(const ctrec_writer *w) { return w ? w->nevents : 0; }
+const char *ctrec_writer_recording_id(const ctrec_writer *w) { return w ? w->uuid : ""; }
+uint64_t ctrec_path_count(const ctrec_writer *w) { return w ? w->paths.nids : 0; }
+uint64_t ctrec_function_count(const ctrec_writer *w) { return w ? w->functions.nids : 0; }
+uint64_t ctrec_type_count(const ctrec_writer *w) { return w ? w->types.nids : 0; }
+uint64_t ctrec_variable_count(const ctrec_writer *w) { return w ? w->variables.nids : 0; }
+
+/* ------------------------------------------------------------------ */
+/* interning                                                           */
+
+/* The text as it will be written: invalid UTF-8 bytes replaced. */
+static int clean_text(ctrec_writer *w, const char **p, size_t *n)
+{
+    int valid;
+    utf8_clean_len((const uint8_t *)*p, *n, &valid);
+    if (valid) return 0;
+    w->tmp.len = 0;
+    utf8_clean_put(&w->tmp, (const uint8_t *)*p, *n);
+    if (w->tmp.oom) return -1;
+    *p = (const char *)w->tmp.data;
+    *n = w->tmp.len;
+    return 0;
+}
+
+#define TEXT_ARG(w, p, n)                                                         \
+    do {                                                                          \
+        if (!(p) && (n)) return misuse((w), CTREC_E_ARG, "NULL text with length %zu", (n)); \
+        if (!(p)) (p) = "";                                                       \
+    } while (0)
+
+/* Interns key (p, n) in table t; `fresh` forces a new id. Returns 1 when a
+ * new id was made (the caller emits the definition), 0 when found, <0 on
+ * failure. */
+static int intern_key(ctrec_writer *w, intern *t, const char **p, size_t *n, int fresh,
+                      ctrec_id *id)
+{
+    if (clean_text(w, p, n)) return -1;
+    if (!fresh && intern_find(t, *p, *n, id)) return 0;
+    if (intern_add(t, *p, *n, id)) return -1;
+    return 1;
+}
+
+static ctrec_status path_impl(ctrec_writer *w, const char *p, size_t n, int fresh, ctrec_id *id)
+{
+    GUARD(w);
+    TEXT_ARG(w, p, n);
+    ctrec_id got;
+    int r = intern_key(w, &w->paths, &p, &n, fresh, &got);
+    if (r < 0) return nomem(w);
+    if (r > 0) {
+        ev_path(out_begin(w), p, n);
+        ctrec_status st = out_commit(w);
+        if (st) return st;
+        if (w->o.copy_sources) {
+            int copied;
+            if (folder_copy_source(w->dirfd, w->workdir, p, n, &copied, &w->e)) return fail(w);
+        }
+    }
+    if (id) *id = got;
+    return CTREC_OK;
+}
+
+ctrec_status ctrec_path(ctrec_writer *w, const char *p, size_t n, ctrec_id *id)
+{
+    return path_impl(w, p, n, 0, id);
+}
+ctrec_status ctrec_path_z(ctrec_writer *w, const char *p, ctrec_id *id)
+{
+    return path_impl(w, p, p ? strlen(p) : 0, 0, id);
+}
+ctrec_status ctrec_path_new(ctrec_writer *w, const char *p, size_t n, ctrec_id *id)
+{
+    return path_impl(w, p, n, 1, id);
+}
+
+static ctrec_status function_impl(ctrec_writer *w, const char *name, size_t n, ctrec_id path_id,
+                                  int64_t line, int fresh, ctrec_id *id)
+{
+    GUARD(w);
+    TEXT_ARG(w, name, n);
+    ctrec_status st = check_id(w, path_id, w->paths.nids, "path");
+    if (st) return st;
+    ctrec_id got;
+    int r = intern_key(w, &w->functions, &name, &n, fresh, &got);
+    if (r < 0) return nomem(w);
+    if (r > 0) {
+        if (got >= w->fns_cap) {
+            size_t cap = w->fns_cap ? w->fns_cap * 2 : 64;
+            fn_info *f = realloc(w->fns, cap * sizeof *f);
+            if (!f) return nomem(w);
+            w->fns = f;
+            w->fns_cap = cap;
+        }
+        w->fns[got] = (fn_info){path_id, line};
+        ev_function(out_begin(w), path_id, line, name, n);
+        if ((st = out_commit(w))) return st;
+    }
+    if (id) *id = got;
+    return CTREC_OK;
+}
+
+ctrec_status ctrec_function(ctrec_writer *w, const char *name, size_t n, ctrec_id path_id,
+                            int64_t line, ctrec_id *id)
+{
+    return function_impl(w, name, n, path_id, line, 0, id);
+}
+ctrec_status ctrec_function_z(ctrec_writer *w, const char *name, ctrec_id path_id, int64_t line,
+                              ctrec_id *id)
+{
+    return function_impl(w, name, name ? strlen(name) : 0, path_id, line, 0, id);
+}
+ctrec_status ctrec_function_new(ctrec_writer *w, const char *name, size_t n, ctrec_id path_id,
+                                int64_t line, ctrec_id *id)
+{
+    return function_impl(w, name, n, path_id, line, 1, id);
+}
+
+static ctrec_status type_impl(ctrec_writer *w, ctrec_type_kind kind, const char *lang, size_t n,
+                              enum ev_type_info info, const ctrec_field *fields, size_t nfields,
+                              ctrec_id deref, int fresh, ctrec_id *id)
+{
+    GUARD(w);
+    TEXT_ARG(w, lang, n);
+    if ((unsigned)kind >= CTREC_TYPE_KIND_COUNT)
+        return misuse(w, CTREC_E_ARG, "type kind %d is not a TypeKind (0..%d)", (int)kind,
+                      CTREC_TYPE_KIND_COUNT - 1);
+    ctrec_status st;
+    if (info == EV_INFO_STRUCT) {
+        if (nfields && !fields) return misuse(w, CTREC_E_ARG, "NULL fields with nfields %zu", nfields);
+        for (size_t i = 0; i < nfields; i++) {
+            if (!fields[i].name && fields[i].name_len)
+                return misuse(w, CTREC_E_ARG, "field %zu has a NULL name", i);
+            if ((st = check_id(w, fields[i].type_id, w->types.nids, "field type"))) return st;
+        }
+    } else if (info == EV_INFO_POINTER) {
+        if ((st = check_id(w, deref, w->types.nids, "dereference type"))) return st;
+    }
+    ctrec_id got;
+    int r = intern_key(w, &w->types, &lang, &n, fresh, &got);
+    if (r < 0) return nomem(w);
+    if (r > 0) {
+        if (got >= w->types_cap) {
+            size_t cap = w->types_cap ? w->types_cap * 2 : 64;
+            int64_t *t = realloc(w->type_fields, cap * sizeof *t);
+            if (!t) return nomem(w);
+            w->type_fields = t;
+            w->types_cap = cap;
+        }
+        w->type_fields[got] = info == EV_INFO_STRUCT ? (int64_t)nfields : -1;
+        ev_type(out_begin(w), kind, lang, n, info, fields, nfields, deref);
+        if ((st = out_commit(w))) return st;
+    }
+    if (id) *id = got;
+    return CTREC_OK;
+}
+
+ctrec_status ctrec_type(ctrec_writer *w, ctrec_type_kind kind, const char *lang, size_t n,
+                        ctrec_id *id)
+{
+    return type_impl(w, kind, lang, n, EV_INFO_NONE, NULL, 0, 0, 0, id);
+}
+ctrec_status ctrec_type_z(ctrec_writer *w, ctrec_type_kind kind, const char *lang, ctrec_id *id)
+{
+    return type_impl(w, kind, lang, lang ? strlen(lang) : 0, EV_INFO_NONE, NULL, 0, 0, 0, id);
+}
+ctrec_status ctrec_type_new(ctrec_writer *w, ctrec_type_kind kind, const char *lang, size_t n,
+                            ctrec_id *id)
+{
+    return type_impl(w, kind, lang, n, EV_INFO_NONE, NULL, 0, 0, 1, id);
+}
+ctrec_status ctrec_type_struct(ctrec_writer *w, ctrec_type_kind kind, const char *lang, size_t n,
+                               const ctrec_field *fields, size_t nfields, ctrec_id *id)
+{
+    return type_impl(w, kind, lang, n, EV_INFO_STRUCT, fields, nfields, 0, 0, id);
+}
+ctrec_status ctrec_type_pointer(ctrec_writer *w, ctrec_type_kind kind, const char *lang,
+                                size_t n, ctrec_id deref, ctrec_id *id)
+{
+    return type_impl(w, kind, lang, n, EV_INFO_POINTER, NULL, 0, deref, 0, id);
+}
+
+static ctrec_status variable_impl(ctrec_writer *w, const char *name, size_t n, int fresh,
+                                  ctrec_id *id)
+{
+    GUARD(w);
+    TEXT_ARG(w, name, n);
+    ctrec_id got;
+    int r = intern_key(w, &w->variables, &name, &n, fresh, &got);
+    if (r < 0) return nomem(w);
+    if (r > 0) {
+        ev_variable_name(out_begin(w), name, n);
+        ctrec_status st = out_commit(w);
+        if (st) return st;
+    }
+    if (id) *id = got;
+    return CTREC_OK;
+}
+
+ctrec_status ctrec_variable(ctrec_writer *w, const char *name, size_t n, ctrec_id *id)
+{
+    return variable_impl(w, name, n, 0, id);
+}
+ctrec_status ctrec_variable_z(ctrec_writer *w, const char *name, ctrec_id *id)
+{
+    return variable_impl(w, name, name ? strlen(name) : 0, 0, id);
+}
+ctrec_status ctrec_variable_new(ctrec_writer *w, const char *name, size_t n, ctrec_id *id)
+{
+    return variable_impl(w, name, n, 1, id);
+}
+
+/* ------------------------------------------------------------------ */
+/* events without values                                               */
+
+ctrec_status ctrec_start(ctrec_writer *w, const char *path, size_t len, int64_t line)
+{
+    GUARD(w);
+    NO_OPEN_EVENT(w, "ctrec_start");
+    if (w->functions.nids || w->types.nids)
+        return misuse(w, CTREC_E_STATE,
+                      "ctrec_start must come before any function or type is defined");
+    ctrec_id path_id, fn, none;
+    ctrec_status st;
+    if ((st = ctrec_path(w, path, len, &path_id))) return st;
+    if ((st = ctrec_function(w, "<toplevel>", 10, path_id, line, &fn))) return st;
+    if ((st = ctrec_call(w, fn))) return st;
+    return ctrec_type(w, CTREC_TYPE_NONE, "None", 4, &none);
+}
+
+ctrec_status ctrec_step(ctrec_writer *w, ctrec_id path_id, int64_t line)
+{
+    GUARD(w);
+    NO_OPEN_EVENT(w, "ctrec_step");
+    ctrec_status st = check_id(w, path_id, w->paths.nids, "path");
+    if (st) return st;
+    ev_step(out_begin(w), path_id, line);
+    return out_commit(w);
+}
+
+ctrec_status ctrec_step_path(ctrec_writer *w, const char *path, size_t len, int64_t line)
+{
+    ctrec_id id;
+    ctrec_status st = ctrec_path(w, path, len, &id);
+    return st ? st : ctrec_step(w, id, line);
+}
+
+ctrec_status ctrec_event(ctrec_writer *w, ctrec_event_kind kind, const char *meta, size_t mn,
+                         const char *content, size_t cn)
+{
+    GUARD(w);
+    NO_OPEN_EVENT(w, "ctrec_event");
+    TEXT_ARG(w, meta, mn);
+    TEXT_ARG(w, content, cn);
+    if ((unsigned)kind >= CTREC_EVENT_KIND_COUNT)
+        return misuse(w, CTREC_E_ARG, "event kind %d is not an EventLogKind (0..%d)", (int)kind,
+                      CTREC_EVENT_KIND_COUNT - 1);
+    ev_event(out_begin(w), kind, meta, mn, content, cn);
+    return out_commit(w);
+}
+
+ctrec_status ctrec_asm(ctrec_writer *w, const ctrec_str *ins, size_t count)
+{
+    GUARD(w);
+    NO_OPEN_EVENT(w, "ctrec_asm");
+    if (count && !ins) return misuse(w, CTREC_E_ARG, "NULL instructions with count %zu", count);
+    for (size_t i = 0; i < count; i++)
+        if (!ins[i].ptr && ins[i].len)
+            return misuse(w, CTREC_E_ARG, "instruction %zu is NULL with length %zu", i, ins[i].len);
+    ev_asm(out_begin(w), ins, count);
+    return out_commit(w);
+}
+
+static ctrec_status var_place(ctrec_writer *w, const char *what, const char *variant, size_t vn,
+                              ctrec_id var, int64_t place)
+{
+    GUARD(w);
+    NO_OPEN_EVENT(w, what);
+    ctrec_status st = check_id(w, var, w->variables.nids, "variable");
+    if (st) return st;
+    ev_var_place(out_begin(w), variant, vn, var, place);
+    return out_commit(w);
+}
+
+ctrec_status ctrec_bind_variable(ctrec_writer *w, ctrec_id var, int64_t place)
+{
+    return var_place(w, "ctrec_bind_variable", "BindVariable", 12, var, place);
+}
+ctrec_status ctrec_variable_cell(ctrec_writer *w, ctrec_id var, int64_t place)
+{
+    return var_place(w, "ctrec_variable_cell", "VariableCell", 12, var, place);
+}
+
+static ctrec_status check_ids(ctrec_writer *w, const ctrec_id *ids, size_t count)
+{
+    if (count && !ids) return misuse(w, CTREC_E_ARG, "NULL ids with count %zu", count);
+    for (size_t i = 0; i < count; i++) {
+        ctrec_status st = check_id(w, ids[i], w->variables.nids, "variable");
+        if (st) return st;
+    }
+    return CTREC_OK;
+}
+
+ctrec_status ctrec_drop_variable(ctrec_writer *w, ctrec_id var)
+{
+    GUARD(w);
+    NO_OPEN_EVENT(w, "ctrec_drop_variable");
+    ctrec_status st = check_id(w, var, w->variables.nids, "variable");
+    if (st) return st;
+    EV_UNSIGNED(out_begin(w), "DropVariable", var);
+    return out_commit(w);
+}
+
+ctrec_status ctrec_drop_variables(ctrec_writer *w, const ctrec_id *ids, size_t count)
+{
+    GUARD(w);
+    NO_OPEN_EVENT(w, "ctrec_drop_variables");
+    ctrec_status st = check_ids(w, ids, count);
+    if (st) return st;
+    ev_drop_variables(out_begin(w), ids, count);
+    return out_commit(w);
+}
+
+ctrec_status ctrec_assign_compound_item(ctrec_writer *w, int64_t place, uint64_t index,
+                                        int64_t item_place)
+{
+    GUARD(w);
+    NO_OPEN_EVENT(w, "ctrec_assign_compound_item");
+    ev_assign_compound_item(out_begin(w), place, index, item_place);
+    return out_commit(w);
+}
+
+ctrec_status ctrec_assign(ctrec_writer *w, ctrec_id to, ctrec_pass_by pass_by, int compound,
+                          const ctrec_id *from, size_t count)
+{
+    GUARD(w);
+    NO_OPEN_EVENT(w, "ctrec_assign");
+    if (pass_by != CTREC_PASS_BY_VALUE && pass_by != CTREC_PASS_BY_REFERENCE)
+        return misuse(w, CTREC_E_ARG, "pass_by %d is neither Value nor Reference", (int)pass_by);
+    if (!compound && count != 1)
+        return misuse(w, CTREC_E_ARG, "a Simple rvalue takes exactly one id, not %zu", count);
+    ctrec_status st = check_id(w, to, w->variables.nids, "variable");
+    if (st || (st = check_ids(w, from, count))) return st;
+    ev_assign(out_begin(w), to, pass_by, compound, from, count);
+    return out_commit(w);
+}
+
+static ctrec_status thread_event(ctrec_writer *w, const char *what, const char *variant,
+                                 size_t vn, uint64_t tid)
+{
+    GUARD(w);
+    NO_OPEN_EVENT(w, what);
+    ev_unsigned(out_begin(w), variant, vn, tid);
+    return out_commit(w);
+}
+
+ctrec_status ctrec_thread_start(ctrec_writer *w, uint64_t tid)
+{
+    return thread_event(w, "ctrec_thread_start", "ThreadStart", 11, tid);
+}
+ctrec_status ctrec_thread_exit(ctrec_writer *w, uint64_t tid)
+{
+    return thread_event(w, "ctrec_thread_exit", "ThreadExit", 10, tid);
+}
+ctrec_status ctrec_thread_switch(ctrec_writer *w, uint64_t tid)
+{
+    return thread_event(w, "ctrec_thread_switch", "ThreadSwitch", 12, tid);
+}
+
+ctrec_status ctrec_drop_last_step(ctrec_writer *w)
+{
+    GUARD(w);
+    NO_OPEN_EVENT(w, "ctrec_drop_last_step");
+    ev_drop_last_step(out_begin(w));
+    return out_commit(w);
+}
+
+/* ------------------------------------------------------------------ */
+/* events with values                                                  */
+
+static ctrec_status open_single(ctrec_writer *w, const char *what)
+{
+    GUARD(w);
+    NO_OPEN_EVENT(w, what);
+    w->ev.len = 0;
+    w->ee.start = 0;
+    w->open = OPEN_SINGLE;
+    w->slot = 1;
+    w->depth = 0;
+    return CTREC_OK;
+}
+
+ctrec_status ctrec_begin_value(ctrec_writer *w, ctrec_id var)
+{
+    ctrec_status st = open_single(w, "ctrec_begin_value");
+    if (st || (st = check_id(w, var, w->variables.nids, "variable"))) return st;
+    ev_value_open(&w->ee, var);
+    return CTREC_OK;
+}
+
+ctrec_status ctrec_begin_value_named(ctrec_writer *w, const char *name, size_t len)
+{
+    ctrec_id var;
+    ctrec_status st = ctrec_variable(w, name, len, &var);
+    return st ? st : ctrec_begin_value(w, var);
+}
+
+ctrec_status ctrec_begin_return(ctrec_writer *w)
+{
+    ctrec_status st = open_single(w, "ctrec_begin_return");
+    if (st) return st;
+    ev_return_open(&w->ee);
+    return CTREC_OK;
+}
+
+ctrec_status ctrec_begin_compound_value(ctrec_writer *w, int64_t place)
+{
+    ctrec_status st = open_single(w, "ctrec_begin_compound_value");
+    if (st) return st;
+    ev_place_value_open(&w->ee, "CompoundValue", 13, place, "value", 5);
+    return CTREC_OK;
+}
+
+ctrec_status ctrec_begin_cell_value(ctrec_writer *w, int64_t place)
+{
+    ctrec_status st = open_single(w, "ctrec_begin_cell_value");
+    if (st) return st;
+    ev_place_value_open(&w->ee, "CellValue", 9, place, "value", 5);
+    return CTREC_OK;
+}
+
+ctrec_status ctrec_begin_assign_cell(ctrec_writer *w, int64_t place)
+{
+    ctrec_status st = open_single(w, "ctrec_begin_assign_cell");
+    if (st) return st;
+    ev_place_value_open(&w->ee, "AssignCell", 10, place, "new_value", 9);
+    return CTREC_OK;
+}
+
+ctrec_status ctrec_begin_call(ctrec_writer *w, ctrec_id fn)
+{
+    GUARD(w);
+    NO_OPEN_EVENT(w, "ctrec_begin_call");
+    ctrec_status st = check_id(w, fn, w->functions.nids, "function");
+    if (st) return st;
+    w->ev.len = 0;
+    w->open = OPEN_CALL;
+    w->slot = 0;
+    w->depth = 0;
+    w->ncargs = 0;
+    w->call_fn = fn;
+    return CTREC_OK;
+}
+
+ctrec_status ctrec_arg(ctrec_writer *w, ctrec_id var)
+{
+    GUARD(w);
+    if (w->open != OPEN_CALL)
+        return misuse(w, CTREC_E_STATE, "ctrec_arg outside ctrec_begin_call");
+    if (w->depth)
+        return misuse(w, CTREC_E_STATE, "ctrec_arg while a %s value is open",
+                      frame_names[w->stack[w->depth - 1].kind]);
+    if (w->slot)
+        return misuse(w, CTREC_E_VALUE, "argument %zu has no value", w->ncargs - 1);
+    ctrec_status st = check_id(w, var, w->variables.nids, "variable");
+    if (st) return st;
+    if (w->ncargs == w->cargs_cap) {
+        size_t cap = w->cargs_cap ? w->cargs_cap * 2 : 16;
+        call_arg *a = realloc(w->cargs, cap * sizeof *a);
+        if (!a) return nomem(w);
+        w->cargs = a;
+        w->cargs_cap = cap;
+    }
+    if (w->ncargs) w->cargs[w->ncargs - 1].end = w->ev.len;
+    w->cargs[w->ncargs++] = (call_arg){var, w->ev.len, w->ev.len};
+    w->ee.start = w->ev.len;
+    w->slot = 1;
+    return CTREC_OK;
+}
+
+ctrec_status ctrec_arg_named(ctrec_writer *w, const char *name, size_t len)
+{
+    ctrec_id var;
+    ctrec_status st = ctrec_variable(w, name, len, &var);
+    return st ? st : ctrec_arg(w, var);
+}
+
+static ctrec_status end_call(ctrec_writer *w)
+{
+    if (w->slot) return misuse(w, CTREC_E_VALUE, "argument %zu has no value", w->ncargs - 1);
+    ev_arg small[16];
+    ev_arg *args = w->ncargs <= 16 ? small : malloc(w->ncargs * sizeof *args);
+    if (!args) return nomem(w);
+    for (size_t i = 0; i < w->ncargs; i++) {
+        call_arg *c = &w->cargs[i];
+        args[i] = (ev_arg){c->var, w->ev.data + c->start, c->end - c->start};
+    }
+    ctrec_id fn = w->call_fn;
+    size_t n = w->ncargs;
+    w->open = OPEN_NONE;
+    ctrec_status st = CTREC_OK;
+    if (fn != 0) {
+        /* The reference writer's call: argument Values, a Step at the
+         * definition line, then the Call. */
+        for (size_t i = 0; i < n && !st; i++) {
+            ev_value_encoded(out_begin(w), args[i].var, args[i].value, args[i].len);
+            st = out_commit(w);
+        }
+        if (!st) {
+            ev_step(out_begin(w), w->fns[fn].path_id, w->fns[fn].line);
+            st = out_commit(w);
+        }
+    }
+    if (!st) {
+        ev_call(out_begin(w), fn, args, n);
+        st = out_commit(w);
+    }
+    if (args != small) free(args);
+    abandon(w);
+    return st;
+}
+
+ctrec_status ctrec_end(ctrec_writer *w)
+{
+    GUARD(w);
+    if (!w->open) return misuse(w, CTREC_E_STATE, "ctrec_end without an open event");
+    if (w->depth)
+        return misuse(w, CTREC_E_STATE, "ctrec_end while a %s value is still open",
+                      frame_names[w->stack[w->depth - 1].kind]);
+    if (w->ev.oom) return nomem(w);
+    if (w->open == OPEN_CALL) {
+        if (w->ncargs && !w->slot) w->cargs[w->ncargs - 1].end = w->ev.len;
+        return end_call(w);
+    }
+    if (w->slot) return misuse(w, CTREC_E_VALUE, "the event has no value");
+    ev_close_value_event(&w->ee);
+    enc *e = out_begin(w);
+    enc_encoded(e, w->ev.data, w->ev.len);
+    abandon(w);
+    return out_commit(w);
+}
+
+ctrec_status ctrec_call(ctrec_writer *w, ctrec_id fn)
+{
+    ctrec_status st = ctrec_begin_call(w, fn);
+    return st ? st : ctrec_end(w);
+}
+
+void ctrec_abandon(ctrec_writer *w)
+{
+    if (w) abandon(w);
+}
+
+/* ------------------------------------------------------------------ */
+/* the value encoder                                                   */
+
+/* Claims the position of one value: checks the event and the enclosing
+ * compound, then the type id. */
+static inline ctrec_status value_slot(ctrec_writer *w, const char *what)
+{
+    if (!w) return CTREC_E_ARG;
+    if (w->failed) return refuse(w);
+    if (!w->open) return misuse(w, CTREC_E_STATE, "%s outside an event", what);
+    if (w->depth == 0) {
+        if (!w->slot) {
+            if (w->open == OPEN_CALL)
+                return misuse(w, CTREC_E_STATE, "%s in a call without ctrec_arg first", what);
+            return misuse(w, CTREC_E_VALUE, "%s: the event already has its value", what);
+        }
+        w->slot = 0;
+        return CTREC_OK;
+    }
+    frame *f = &w->stack[w->depth - 1];
+    if ((f->kind == F_VARIANT || f->kind == F_REFERENCE) && f->count >= 1)
+        return misuse(w, CTREC_E_VALUE, "%s: the %s already has its value", what,
+                      frame_names[f->kind]);
+    if (f->kind == F_STRUCT && f->count >= f->expect)
+        return misuse(w, CTREC_E_VALUE, "%s: the struct's type has only %llu fields", what,
+                      (unsigned long long)f->expect);
+    f->count++;
+    return CTREC_OK;
+}
+
+#define LEAF(w, what, type_id)                                                      \
+    do {                                                                            \
+        ctrec_status st_ = value_slot((w), (what));                                 \
+        if (st_) return st_;                                                        \
+        if ((type_id) >= (w)->types.nids) return check_id((w), (type_id), (w)->types.nids, "type"); \
+    } while (0)
+
+static inline ctrec_status leaf_done(ctrec_writer *w)
+{
+    if (w->ev.oom) return nomem(w);
+    return CTREC_OK;
+}
+
+ctrec_status ctrec_int(ctrec_writer *w, int64_t i, ctrec_id t)
+{
+    LEAF(w, "ctrec_int", t);
+    val_int(&w->ee, i, t);
+    return leaf_done(w);
+}
+
+ctrec_status ctrec_float(ctrec_writer *w, double f, ctrec_id t)
+{
+    LEAF(w, "ctrec_float", t);
+    if (val_float(&w->ee, f, t))
+        return misuse(w, CTREC_E_FLOAT,
+                      "%s cannot be written with CTREC_FLOAT_NUMBER (JSON has no such number)",
+                      f != f ? "NaN" : f > 0 ? "inf" : "-inf");
+    return leaf_done(w);
+}
+
+ctrec_status ctrec_bool(ctrec_writer *w, int b, ctrec_id t)
+{
+    LEAF(w, "ctrec_bool", t);
+    val_bool(&w->ee, b != 0, t);
+    return leaf_done(w);
+}
+
+static ctrec_status text_leaf(ctrec_writer *w, const char *what, enum val_text_kind k,
+                              const char *p, size_t n, ctrec_id t)
+{
+    LEAF(w, what, t);
+    TEXT_ARG(w, p, n);
+    val_text(&w->ee, k, p, n, t);
+    return leaf_done(w);
+}
+
+ctrec_status ctrec_string(ctrec_writer *w, const char *p, size_t n, ctrec_id t)
+{
+    return text_leaf(w, "ctrec_string", VAL_STRING, p, n, t);
+}
+ctrec_status ctrec_raw(ctrec_writer *w, const char *p, size_t n, ctrec_id t)
+{
+    return text_leaf(w, "ctrec_raw", VAL_RAW, p, n, t);
+}
+ctrec_status ctrec_error(ctrec_writer *w, const char *p, size_t n, ctrec_id t)
+{
+    return text_leaf(w, "ctrec_error", VAL_ERROR, p, n, t);
+}
+
+ctrec_status ctrec_char(ctrec_writer *w, const char *p, size_t n, ctrec_id t)
+{
+    if (w && !w->failed && (!p || n == 0 || utf8_seq_len((const uint8_t *)p, n) != n))
+        return misuse(w, CTREC_E_VALUE, "ctrec_char takes exactly one UTF-8 character");
+    return text_leaf(w, "ctrec_char", VAL_CHAR, p, n, t);
+}
+
+ctrec_status ctrec_none(ctrec_writer *w, ctrec_id t)
+{
+    LEAF(w, "ctrec_none", t);
+    val_none(&w->ee, t);
+    return leaf_done(w);
+}
+
+ctrec_status ctrec_cell(ctrec_writer *w, int64_t place)
+{
+    ctrec_status st = value_slot(w, "ctrec_cell");
+    if (st) return st;
+    val_cell(&w->ee, place);
+    return leaf_done(w);
+}
+
+ctrec_status ctrec_bigint(ctrec_writer *w, const uint8_t *mag, size_t n, int negative,
+                          ctrec_id t)
+{
+    LEAF(w, "ctrec_bigint", t);
+    if (!mag && n) return misuse(w, CTREC_E_ARG, "NULL magnitude with length %zu", n);
+    val_bigint(&w->ee, mag ? mag : (const uint8_t *)"", n, negative != 0, t);
+    return leaf_done(w);
+}
+
+static ctrec_status push(ctrec_writer *w, const char *what, enum frame_kind kind, ctrec_id t,
+                         frame **out)
+{
+    ctrec_status st = value_slot(w, what);
+    if (st) return st;
+    if (t >= w->types.nids) return check_id(w, t, w->types.nids, "type");
+    if (w->depth >= w->o.max_depth)
+        return misuse(w, CTREC_E_DEPTH, "%s: values nest deeper than %u levels", what,
+                      w->o.max_depth);
+    frame *f = &w->stack[w->depth++];
+    memset(f, 0, sizeof *f);
+    f->kind = (uint8_t)kind;
+    f->type_id = t;
+    *out = f;
+    return CTREC_OK;
+}
+
+static ctrec_status pop(ctrec_writer *w, const char *what, enum frame_kind kind, frame **out)
+{
+    if (!w) return CTREC_E_ARG;
+    if (w->failed) return refuse(w);
+    if (!w->open) return misuse(w, CTREC_E_STATE, "%s outside an event", what);
+    if (!w->depth) return misuse(w, CTREC_E_STATE, "%s without a matching begin", what);
+    frame *f = &w->stack[w->depth - 1];
+    if (f->kind != kind)
+        return misuse(w, CTREC_E_STATE, "%s while a %s is open", what, frame_names[f->kind]);
+    w->depth--;
+    *out = f;
+    return CTREC_OK;
+}
+
+ctrec_status ctrec_begin_sequence(ctrec_writer *w, int is_slice, ctrec_id t)
+{
+    frame *f;
+    ctrec_status st = push(w, "ctrec_begin_sequence", F_SEQUENCE, t, &f);
+    if (st) return st;
+    f->is_slice = is_slice != 0;
+    f->mark = val_sequence_open(&w->ee);
+    return leaf_done(w);
+}
+
+ctrec_status ctrec_end_sequence(ctrec_writer *w)
+{
+    frame *f;
+    ctrec_status st = pop(w, "ctrec_end_sequence", F_SEQUENCE, &f);
+    if (st) return st;
+    val_sequence_close(&w->ee, f->mark, f->count, f->is_slice, f->type_id);
+    return leaf_done(w);
+}
+
+ctrec_status ctrec_begin_tuple(ctrec_writer *w, ctrec_id t)
+{
+    frame *f;
+    ctrec_status st = push(w, "ctrec_begin_tuple", F_TUPLE, t, &f);
+    if (st) return st;
+    f->mark = val_tuple_open(&w->ee);
+    return leaf_done(w);
+}
+
+ctrec_status ctrec_end_tuple(ctrec_writer *w)
+{
+    frame *f;
+    ctrec_status st = pop(w, "ctrec_end_tuple", F_TUPLE, &f);
+    if (st) return st;
+    val_tuple_close(&w->ee, f->mark, f->count, f->type_id);
+    return leaf_done(w);
+}
+
+ctrec_status ctrec_begin_struct(ctrec_writer *w, ctrec_id t)
+{
+    frame *f;
+    ctrec_status st = push(w, "ctrec_begin_struct", F_STRUCT, t, &f);
+    if (st) return st;
+    if (w->type_fields[t] < 0)
+        return misuse(w, CTREC_E_VALUE,
+                      "ctrec_begin_struct: type %llu has no Struct fields (define it with "
+                      "ctrec_type_struct)",
+                      (unsigned long long)t);
+    f->expect = (uint64_t)w->type_fields[t];
+    f->mark = val_struct_open(&w->ee);
+    return leaf_done(w);
+}
+
+ctrec_status ctrec_end_struct(ctrec_writer *w)
+{
+    frame *f;
+    ctrec_status st = pop(w, "ctrec_end_struct", F_STRUCT, &f);
+    if (st) return st;
+    if (f->count != f->expect)
+        return misuse(w, CTREC_E_VALUE, "ctrec_end_struct: %llu field values for a type with %llu fields",
+                      (unsigned long long)f->count, (unsigned long long)f->expect);
+    val_struct_close(&w->ee, f->mark, f->count, f->type_id);
+    return leaf_done(w);
+}
+
+ctrec_status ctrec_begin_variant(ctrec_writer *w, const char *disc, size_t n, ctrec_id t)
+{
+    frame *f;
+    if (w && !disc && n) return misuse(w, CTREC_E_ARG, "NULL discriminator with length %zu", n);
+    ctrec_status st = push(w, "ctrec_begin_variant", F_VARIANT, t, &f);
+    if (st) return st;
+    val_variant_open(&w->ee, disc ? disc : "", n);
+    return leaf_done(w);
+}
+
+ctrec_status ctrec_end_variant(ctrec_writer *w)
+{
+    frame *f;
+    ctrec_status st = pop(w, "ctrec_end_variant", F_VARIANT, &f);
+    if (st) return st;
+    if (f->count != 1) return misuse(w, CTREC_E_VALUE, "ctrec_end_variant: the variant has no contents");
+    val_variant_close(&w->ee, f->type_id);
+    return leaf_done(w);
+}
+
+ctrec_status ctrec_begin_reference(ctrec_writer *w, uint64_t address, int is_mutable, ctrec_id t)
+{
+    frame *f;
+    ctrec_status st = push(w, "ctrec_begin_reference", F_REFERENCE, t, &f);
+    if (st) return st;
+    f->address = address;
+    f->is_mutable = is_mutable != 0;
+    val_reference_open(&w->ee);
+    return leaf_done(w);
+}
+
+ctrec_status ctrec_end_reference(ctrec_writer *w)
+{
+    frame *f;
+    ctrec_status st = pop(w, "ctrec_end_reference", F_REFERENCE, &f);
+    if (st) return st;
+    if (f->count != 1)
+        return misuse(w, CTREC_E_VALUE, "ctrec_end_reference: the reference has no dereferenced value");
+    val_reference_close(&w->ee, f->address, f->is_mutable, f->type_id);
+    return leaf_done(w);
+}
+
+ctrec_status ctrec_variable_int(ctrec_writer *w, const char *name, size_t len, int64_t i,
+                                ctrec_id t)
+{
+    ctrec_status st = ctrec_begin_value_named(w, name, len);
+    if (st || (st = ctrec_int(w, i, t))) return st;
+    return ctrec_end(w);
+}

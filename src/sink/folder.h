@@ -1,0 +1,37 @@
+/*
+ * folder.h — the trace folder around the event stream: the folder itself,
+ * whole small files written atomically (trace_metadata.json,
+ * trace_paths.json), the files/ copies of recorded sources, and the
+ * recording id.
+ */
+#ifndef CTREC_SINK_FOLDER_H
+#define CTREC_SINK_FOLDER_H
+
+#include <stddef.h>
+
+#include "util/err.h"
+
+/* Creates `dir` and its parents if missing; returns an O_DIRECTORY fd. */
+ctrec_status folder_open(const char *dir, int *dirfd, err *e);
+
+/* Writes `name` in the folder through a temporary file and rename(2), so a
+ * reader never sees a half-written file. */
+ctrec_status folder_write_file(int dirfd, const char *name, const void *data, size_t len,
+                               err *e);
+
+/*
+ * Copies the source file `path` (absolute, or relative to `workdir`) to
+ * files/<path> in the folder (FORMAT.md section 4). The destination is the
+ * lexically normalised path; a relative path whose normal form climbs above
+ * its start (`../x`) is not copied, and no symlink inside the folder is ever
+ * followed, so a copy never lands outside files/. A path that is not a
+ * readable regular file is skipped: *copied says whether a copy was made.
+ * Only a failure to write inside the folder is an error.
+ */
+ctrec_status folder_copy_source(int dirfd, const char *workdir, const char *path, size_t len,
+                                int *copied, err *e);
+
+/* A new lowercase hyphenated UUIDv7 (RFC 9562) in out[37]. */
+void folder_uuid_v7(char out[37]);
+
+#endif
