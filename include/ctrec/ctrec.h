@@ -138,6 +138,9 @@ typedef struct ctrec_writer_options {
     const char *workdir;     /* default: the current directory; made absolute */
     unsigned max_depth;      /* value nesting bound, 1..60; default 60 */
     size_t buffer_size;      /* output buffer in bytes; default 256 KiB */
+    int io_thread;           /* JSON: write(2) on a background thread, so that
+                                encoding and the kernel's copy overlap; two
+                                buffers in flight at most; default 1 */
     /* Binary format only. */
     size_t frame_size;       /* close a zstd frame every this many input bytes;
                                 default 64 KiB */

@@ -63,7 +63,6 @@ void enc_text(enc *e, const char *s, size_t n)
 {
     const uint8_t *p = (const uint8_t *)s;
     if (e->json) {
-        json_sep(e);
         buf_byte(e->b, '"');
         json_string_body(e->b, p, n);
         buf_byte(e->b, '"');
@@ -82,7 +81,6 @@ int enc_float(enc *e, double v)
     if (e->json && e->float_number && !isfinite(v)) return -1;
     size_t n = text_double(t, v);
     if (e->json && e->float_number) {
-        json_sep(e);
         buf_put(e->b, t, n);
     } else {
         enc_lit_n(e, t, n);
@@ -93,7 +91,6 @@ int enc_float(enc *e, double v)
 void enc_base64(enc *e, const uint8_t *p, size_t n)
 {
     if (e->json) {
-        json_sep(e);
         buf_byte(e->b, '"');
         base64_put(e->b, p, n);
         buf_byte(e->b, '"');

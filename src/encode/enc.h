@@ -5,9 +5,9 @@
  * each event once in terms of these primitives, so the two formats cannot
  * drift apart.
  *
- * JSON: commas are inserted before an array element or a map key whenever
- * the previous byte is not an opening bracket or a colon; `start` marks the
- * beginning of the current top-level item, before which nothing is looked at.
+ * Separators are static: the caller says whether a key is the first of its
+ * map (ENC_KEY1) or not (ENC_KEY), and calls enc_sep(e, i) before the i-th
+ * element of an array, so the hot path never inspects what it wrote.
  * CBOR: definite lengths everywhere; array counts are patched in at the end
  * (shortest form, moving the items if the header grows).
  */
@@ -22,7 +22,6 @@
 
 typedef struct enc {
     buf *b;
-    size_t start;          /* JSON: first byte of the current item */
     uint8_t json;          /* 1 JSON, 0 CBOR */
     uint8_t float_number;  /* JSON only: floats as numbers */
 } enc;
@@ -57,27 +56,20 @@ static inline void cbor_head(buf *b, uint8_t major, uint64_t v)
     }
 }
 
-/* ---- JSON separators ---- */
+/* ---- separators ---- */
 
-static inline void json_sep(enc *e)
+/* Before the i-th (0-based) element of an array. */
+static inline void enc_sep(enc *e, uint64_t i)
 {
-    buf *b = e->b;
-    if (b->len > e->start) {
-        uint8_t c = b->data[b->len - 1];
-        if (c != '[' && c != '{' && c != ':') buf_byte(b, ',');
-    }
+    if (e->json && i) buf_byte(e->b, ',');
 }
 
 /* ---- structure ---- */
 
 static inline void enc_map(enc *e, unsigned npairs)
 {
-    if (e->json) {
-        json_sep(e);
-        buf_byte(e->b, '{');
-    } else {
-        cbor_head(e->b, 5, npairs);
-    }
+    if (e->json) buf_byte(e->b, '{');
+    else cbor_head(e->b, 5, npairs);
 }
 
 static inline void enc_map_end(enc *e)
@@ -85,34 +77,53 @@ static inline void enc_map_end(enc *e)
     if (e->json) buf_byte(e->b, '}');
 }
 
-/* A key known at compile time: ENC_KEY(e, "path_id"). */
-static inline void enc_key_n(enc *e, const char *k, size_t n)
+/* A key known at compile time: ENC_KEY1(e, "kind") for the first key of a
+ * map, ENC_KEY(e, "type_id") for the others. Keys are ASCII, shorter than
+ * 24 bytes, and need no JSON escapes. */
+static inline void enc_key_json(enc *e, const char *quoted, size_t n)
+{
+    buf_put(e->b, quoted, n);
+}
+
+static inline void enc_key_cbor(enc *e, const char *k, size_t n)
 {
     buf *b = e->b;
-    if (e->json) {
-        json_sep(e);
-        if (buf_reserve(b, n + 3)) return;
-        uint8_t *p = b->data + b->len;
-        p[0] = '"';
-        memcpy(p + 1, k, n);
-        p[n + 1] = '"';
-        p[n + 2] = ':';
-        b->len += n + 3;
-    } else {
-        if (buf_reserve(b, n + 1)) return;
-        uint8_t *p = b->data + b->len;
-        p[0] = (uint8_t)(0x60 | n); /* every key is shorter than 24 bytes */
-        memcpy(p + 1, k, n);
-        b->len += n + 1;
-    }
+    if (buf_reserve(b, n + 1)) return;
+    uint8_t *p = b->data + b->len;
+    p[0] = (uint8_t)(0x60 | n);
+    memcpy(p + 1, k, n);
+    b->len += n + 1;
 }
-#define ENC_KEY(e, lit) enc_key_n((e), (lit), sizeof(lit) - 1)
+
+/* A key chosen at run time. */
+static inline void enc_key_dyn(enc *e, const char *k, size_t n, int first)
+{
+    if (!e->json) {
+        enc_key_cbor(e, k, n);
+        return;
+    }
+    buf *b = e->b;
+    if (buf_reserve(b, n + 4)) return;
+    uint8_t *p = b->data + b->len;
+    if (!first) *p++ = ',';
+    *p++ = '"';
+    memcpy(p, k, n);
+    p[n] = '"';
+    p[n + 1] = ':';
+    b->len += n + 3 + !first;
+}
+
+#define ENC_KEY1(e, lit)                                               \
+    ((e)->json ? enc_key_json((e), "\"" lit "\":", sizeof(lit) + 2) \
+               : enc_key_cbor((e), (lit), sizeof(lit) - 1))
+#define ENC_KEY(e, lit)                                                 \
+    ((e)->json ? enc_key_json((e), ",\"" lit "\":", sizeof(lit) + 3) \
+               : enc_key_cbor((e), (lit), sizeof(lit) - 1))
 
 /* Arrays: enc_arr returns a mark that enc_arr_end needs. */
 static inline size_t enc_arr(enc *e)
 {
     if (e->json) {
-        json_sep(e);
         buf_byte(e->b, '[');
         return 0;
     }
@@ -139,12 +150,8 @@ static inline void enc_arr_end(enc *e, size_t mark, uint64_t count)
 /* An array whose length is known up front. */
 static inline void enc_arr_n(enc *e, uint64_t count)
 {
-    if (e->json) {
-        json_sep(e);
-        buf_byte(e->b, '[');
-    } else {
-        cbor_head(e->b, 4, count);
-    }
+    if (e->json) buf_byte(e->b, '[');
+    else cbor_head(e->b, 4, count);
 }
 
 static inline void enc_arr_n_end(enc *e)
@@ -157,7 +164,10 @@ static inline void enc_arr_n_end(enc *e)
 static inline void enc_uint(enc *e, uint64_t v)
 {
     if (e->json) {
-        json_sep(e);
+        if (v < 10) { /* ids are mostly small */
+            buf_byte(e->b, (uint8_t)('0' + v));
+            return;
+        }
         if (buf_reserve(e->b, 20)) return;
         e->b->len += text_u64((char *)e->b->data + e->b->len, v);
     } else {
@@ -168,7 +178,6 @@ static inline void enc_uint(enc *e, uint64_t v)
 static inline void enc_int(enc *e, int64_t v)
 {
     if (e->json) {
-        json_sep(e);
         if (buf_reserve(e->b, 21)) return;
         e->b->len += text_i64((char *)e->b->data + e->b->len, v);
     } else if (v >= 0) {
@@ -181,7 +190,6 @@ static inline void enc_int(enc *e, int64_t v)
 static inline void enc_bool(enc *e, int v)
 {
     if (e->json) {
-        json_sep(e);
         if (v) BUF_LIT(e->b, "true");
         else BUF_LIT(e->b, "false");
     } else {
@@ -196,7 +204,6 @@ void enc_text(enc *e, const char *p, size_t n);
 static inline void enc_lit_n(enc *e, const char *p, size_t n)
 {
     if (e->json) {
-        json_sep(e);
         if (buf_reserve(e->b, n + 2)) return;
         uint8_t *d = e->b->data + e->b->len;
         d[0] = '"';
@@ -220,7 +227,6 @@ void enc_base64(enc *e, const uint8_t *p, size_t n);
 /* Bytes already encoded by this same encoder (a value written earlier). */
 static inline void enc_encoded(enc *e, const uint8_t *p, size_t n)
 {
-    if (e->json) json_sep(e);
     buf_put(e->b, p, n);
 }
 

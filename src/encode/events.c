@@ -4,9 +4,9 @@
 static inline void variant_open(enc *e, const char *v, size_t n)
 {
     enc_map(e, 1);
-    enc_key_n(e, v, n);
+    enc_key_dyn(e, v, n, 1);
 }
-#define VARIANT(e, lit) variant_open((e), (lit), sizeof(lit) - 1)
+#define VARIANT(e, lit) (enc_map((e), 1), ENC_KEY1((e), lit))
 
 void ev_path(enc *e, const char *p, size_t n)
 {
@@ -26,7 +26,7 @@ void ev_function(enc *e, ctrec_id path_id, int64_t line, const char *name, size_
 {
     VARIANT(e, "Function");
     enc_map(e, 3);
-    ENC_KEY(e, "path_id");
+    ENC_KEY1(e, "path_id");
     enc_uint(e, path_id);
     ENC_KEY(e, "line");
     enc_int(e, line);
@@ -41,7 +41,7 @@ void ev_type(enc *e, ctrec_type_kind kind, const char *lang, size_t n, enum ev_t
 {
     VARIANT(e, "Type");
     enc_map(e, 3);
-    ENC_KEY(e, "kind");
+    ENC_KEY1(e, "kind");
     enc_uint(e, (uint64_t)kind);
     ENC_KEY(e, "lang_type");
     enc_text(e, lang, n);
@@ -49,18 +49,19 @@ void ev_type(enc *e, ctrec_type_kind kind, const char *lang, size_t n, enum ev_t
     switch (info) {
     case EV_INFO_NONE:
         enc_map(e, 1);
-        ENC_KEY(e, "kind");
+        ENC_KEY1(e, "kind");
         ENC_LIT(e, "None");
         break;
     case EV_INFO_STRUCT:
         enc_map(e, 2);
-        ENC_KEY(e, "kind");
+        ENC_KEY1(e, "kind");
         ENC_LIT(e, "Struct");
         ENC_KEY(e, "fields");
         enc_arr_n(e, nfields);
         for (size_t i = 0; i < nfields; i++) {
+            enc_sep(e, i);
             enc_map(e, 2);
-            ENC_KEY(e, "name");
+            ENC_KEY1(e, "name");
             enc_text(e, fields[i].name, fields[i].name_len);
             ENC_KEY(e, "type_id");
             enc_uint(e, fields[i].type_id);
@@ -70,7 +71,7 @@ void ev_type(enc *e, ctrec_type_kind kind, const char *lang, size_t n, enum ev_t
         break;
     case EV_INFO_POINTER:
         enc_map(e, 2);
-        ENC_KEY(e, "kind");
+        ENC_KEY1(e, "kind");
         ENC_LIT(e, "Pointer");
         ENC_KEY(e, "dereference_type_id");
         enc_uint(e, deref_type);
@@ -85,7 +86,7 @@ void ev_step(enc *e, ctrec_id path_id, int64_t line)
 {
     VARIANT(e, "Step");
     enc_map(e, 2);
-    ENC_KEY(e, "path_id");
+    ENC_KEY1(e, "path_id");
     enc_uint(e, path_id);
     ENC_KEY(e, "line");
     enc_int(e, line);
@@ -98,7 +99,7 @@ void ev_event(enc *e, ctrec_event_kind kind, const char *meta, size_t mn, const 
 {
     VARIANT(e, "Event");
     enc_map(e, 3);
-    ENC_KEY(e, "kind");
+    ENC_KEY1(e, "kind");
     enc_uint(e, (uint64_t)kind);
     ENC_KEY(e, "metadata");
     enc_text(e, meta, mn);
@@ -112,7 +113,10 @@ void ev_asm(enc *e, const ctrec_str *ins, size_t count)
 {
     VARIANT(e, "Asm");
     enc_arr_n(e, count);
-    for (size_t i = 0; i < count; i++) enc_text(e, ins[i].ptr, ins[i].len);
+    for (size_t i = 0; i < count; i++) {
+        enc_sep(e, i);
+        enc_text(e, ins[i].ptr, ins[i].len);
+    }
     enc_arr_n_end(e);
     enc_map_end(e);
 }
@@ -121,7 +125,7 @@ void ev_var_place(enc *e, const char *variant, size_t vn, ctrec_id var, int64_t 
 {
     variant_open(e, variant, vn);
     enc_map(e, 2);
-    ENC_KEY(e, "variable_id");
+    ENC_KEY1(e, "variable_id");
     enc_uint(e, var);
     ENC_KEY(e, "place");
     enc_int(e, place);
@@ -132,7 +136,10 @@ void ev_var_place(enc *e, const char *variant, size_t vn, ctrec_id var, int64_t 
 static void id_array(enc *e, const ctrec_id *ids, size_t count)
 {
     enc_arr_n(e, count);
-    for (size_t i = 0; i < count; i++) enc_uint(e, ids[i]);
+    for (size_t i = 0; i < count; i++) {
+        enc_sep(e, i);
+        enc_uint(e, ids[i]);
+    }
     enc_arr_n_end(e);
 }
 
@@ -147,7 +154,7 @@ void ev_assign_compound_item(enc *e, int64_t place, uint64_t index, int64_t item
 {
     VARIANT(e, "AssignCompoundItem");
     enc_map(e, 3);
-    ENC_KEY(e, "place");
+    ENC_KEY1(e, "place");
     enc_int(e, place);
     ENC_KEY(e, "index");
     enc_uint(e, index);
@@ -162,14 +169,14 @@ void ev_assign(enc *e, ctrec_id to, ctrec_pass_by pass_by, int compound, const c
 {
     VARIANT(e, "Assignment");
     enc_map(e, 3);
-    ENC_KEY(e, "to");
+    ENC_KEY1(e, "to");
     enc_uint(e, to);
     ENC_KEY(e, "pass_by");
     if (pass_by == CTREC_PASS_BY_REFERENCE) ENC_LIT(e, "Reference");
     else ENC_LIT(e, "Value");
     ENC_KEY(e, "from");
     enc_map(e, 2);
-    ENC_KEY(e, "kind");
+    ENC_KEY1(e, "kind");
     if (compound) {
         ENC_LIT(e, "Compound");
         ENC_KEY(e, "0");
@@ -200,7 +207,7 @@ void ev_value_open(enc *e, ctrec_id var)
 {
     VARIANT(e, "Value");
     enc_map(e, 2);
-    ENC_KEY(e, "variable_id");
+    ENC_KEY1(e, "variable_id");
     enc_uint(e, var);
     ENC_KEY(e, "value");
 }
@@ -209,7 +216,7 @@ void ev_return_open(enc *e)
 {
     VARIANT(e, "Return");
     enc_map(e, 1);
-    ENC_KEY(e, "return_value");
+    ENC_KEY1(e, "return_value");
 }
 
 void ev_place_value_open(enc *e, const char *variant, size_t vn, int64_t place,
@@ -217,9 +224,9 @@ void ev_place_value_open(enc *e, const char *variant, size_t vn, int64_t place,
 {
     variant_open(e, variant, vn);
     enc_map(e, 2);
-    ENC_KEY(e, "place");
+    ENC_KEY1(e, "place");
     enc_int(e, place);
-    enc_key_n(e, key, kn);
+    enc_key_dyn(e, key, kn, 0);
 }
 
 void ev_close_value_event(enc *e)
@@ -239,13 +246,14 @@ void ev_call(enc *e, ctrec_id function_id, const ev_arg *args, size_t nargs)
 {
     VARIANT(e, "Call");
     enc_map(e, 2);
-    ENC_KEY(e, "function_id");
+    ENC_KEY1(e, "function_id");
     enc_uint(e, function_id);
     ENC_KEY(e, "args");
     enc_arr_n(e, nargs);
     for (size_t i = 0; i < nargs; i++) {
+        enc_sep(e, i);
         enc_map(e, 2);
-        ENC_KEY(e, "variable_id");
+        ENC_KEY1(e, "variable_id");
         enc_uint(e, args[i].var);
         ENC_KEY(e, "value");
         enc_encoded(e, args[i].value, args[i].len);
@@ -258,13 +266,10 @@ void ev_call(enc *e, ctrec_id function_id, const ev_arg *args, size_t nargs)
 
 /* ---- ValueRecord ---- */
 
-static inline void kind_open(enc *e, unsigned npairs, const char *k, size_t n)
-{
-    enc_map(e, npairs);
-    ENC_KEY(e, "kind");
-    enc_lit_n(e, k, n);
-}
-#define KIND(e, np, lit) kind_open((e), (np), (lit), sizeof(lit) - 1)
+/* {"kind":"Int" ... as one literal in JSON. */
+#define KIND(e, np, lit)                                                \
+    ((e)->json ? buf_put((e)->b, "{\"kind\":\"" lit "\"", sizeof(lit) + 9) \
+               : (enc_map((e), (np)), ENC_KEY1((e), "kind"), ENC_LIT((e), lit)))
 
 static inline void type_close(enc *e, ctrec_id type_id)
 {

@@ -4,10 +4,12 @@
  * It decides what to write and checks it; events.c says how it is spelled;
  * a sink takes the bytes.
  *
- * Events without values are encoded straight into the output buffer. An
- * event that carries values is built in a scratch buffer (so that interning
- * calls made while it is open land before it, and a failed event leaves no
- * trace) and copied out whole by ctrec_end().
+ * Every event is encoded straight into the output buffer, which reaches the
+ * sink only between events. An event that carries a value stays open there
+ * until ctrec_end(): a failure truncates it away, and a definition made
+ * while it is open (interning a type met inside a value, say) is inserted
+ * in front of it. A call's arguments are encoded once into a scratch buffer,
+ * since they are written twice (as Values and inside the Call).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -66,10 +68,12 @@ struct ctrec_writer {
     sink *sink;
     size_t threshold;
 
-    buf out;  /* whole events waiting for the sink */
-    buf ev;   /* the open event being built */
+    buf out;  /* whole events waiting for the sink, then the open event */
+    buf ev;   /* call arguments; definitions made while an event is open */
     buf tmp;  /* cleaned text for interning */
     enc eo, ee;
+    enc *cur; /* where values go: &eo, or &ee inside a call */
+    size_t open_sep, open_at; /* the open event's separator and start in out */
     uint64_t nevents;
 
     intern paths, functions, types, variables;
@@ -116,6 +120,7 @@ const char *ctrec_status_name(ctrec_status s)
 
 static void abandon(ctrec_writer *w)
 {
+    if (w->open == OPEN_SINGLE) w->out.len = w->open_sep;
     w->open = OPEN_NONE;
     w->slot = 0;
     w->depth = 0;
@@ -170,7 +175,13 @@ static ctrec_status refuse(ctrec_writer *w)
 static ctrec_status drain(ctrec_writer *w)
 {
     if (w->out.len == 0) return CTREC_OK;
-    ctrec_status st = w->sink->ops->write(w->sink, w->out.data, w->out.len, &w->e);
+    ctrec_status st;
+    if (w->sink->ops->take) {
+        st = w->sink->ops->take(w->sink, &w->out, &w->e);
+        if (!st && buf_reserve(&w->out, w->threshold + 1024)) return nomem(w);
+    } else {
+        st = w->sink->ops->write(w->sink, w->out.data, w->out.len, &w->e);
+    }
     w->out.len = 0;
     if (st) return fail(w);
     return CTREC_OK;
@@ -180,7 +191,6 @@ static ctrec_status drain(ctrec_writer *w)
 static inline enc *out_begin(ctrec_writer *w)
 {
     if (w->eo.json && w->nevents) BUF_LIT(&w->out, ",\n");
-    w->eo.start = w->out.len;
     return &w->eo;
 }
 
@@ -188,7 +198,33 @@ static inline ctrec_status out_commit(ctrec_writer *w)
 {
     if (w->out.oom) return nomem(w);
     w->nevents++;
-    if (w->out.len >= w->threshold) return drain(w);
+    if (w->out.len >= w->threshold && !w->open) return drain(w);
+    return CTREC_OK;
+}
+
+/* Definitions (Path, Function, Type, VariableName) may be made while a
+ * value event is open: they are encoded aside and inserted before it. */
+static inline enc *def_begin(ctrec_writer *w)
+{
+    if (w->open != OPEN_SINGLE) return out_begin(w);
+    w->ev.len = 0;
+    return &w->ee;
+}
+
+static ctrec_status def_commit(ctrec_writer *w)
+{
+    if (w->open != OPEN_SINGLE) return out_commit(w);
+    if (w->eo.json) BUF_LIT(&w->ev, ",\n");
+    if (w->ev.oom) return nomem(w);
+    size_t n = w->ev.len;
+    if (buf_reserve(&w->out, n)) return nomem(w);
+    uint8_t *at = w->out.data + w->open_at;
+    memmove(at + n, at, w->out.len - w->open_at);
+    memcpy(at, w->ev.data, n);
+    w->out.len += n;
+    w->open_at += n;
+    for (unsigned i = 0; i < w->depth; i++) w->stack[i].mark += n;
+    w->nevents++;
     return CTREC_OK;
 }
 
@@ -223,6 +259,7 @@ void ctrec_writer_options_init(ctrec_writer_options *o)
     o->frame_size = 64u * 1024u;
     o->zstd_level = 3;
     o->compress_thread = 1;
+    o->io_thread = 1;
 }
 
 static char *dupstr(const char *s)
@@ -236,9 +273,9 @@ static char *dupstr(const char *s)
 static ctrec_status write_metadata(ctrec_writer *w)
 {
     buf b = {0};
-    enc e = {&b, 0, 1, 0};
+    enc e = {&b, 1, 0};
     enc_map(&e, 4);
-    ENC_KEY(&e, "recording_id");
+    ENC_KEY1(&e, "recording_id");
     enc_text(&e, w->uuid, strlen(w->uuid));
     ENC_KEY(&e, "workdir");
     enc_text(&e, w->workdir, strlen(w->workdir));
@@ -246,7 +283,10 @@ static ctrec_status write_metadata(ctrec_writer *w)
     enc_text(&e, w->program, strlen(w->program));
     ENC_KEY(&e, "args");
     enc_arr_n(&e, w->o.nargs);
-    for (size_t i = 0; i < w->o.nargs; i++) enc_text(&e, w->args[i], strlen(w->args[i]));
+    for (size_t i = 0; i < w->o.nargs; i++) {
+        enc_sep(&e, i);
+        enc_text(&e, w->args[i], strlen(w->args[i]));
+    }
     enc_arr_n_end(&e);
     enc_map_end(&e);
     buf_byte(&b, '\n');
@@ -260,11 +300,12 @@ static ctrec_status write_metadata(ctrec_writer *w)
 static ctrec_status write_paths(ctrec_writer *w)
 {
     buf b = {0};
-    enc e = {&b, 0, 1, 0};
+    enc e = {&b, 1, 0};
     enc_arr_n(&e, w->paths.nids);
     for (uint64_t i = 0; i < w->paths.nids; i++) {
         size_t n;
         const char *p = intern_text(&w->paths, i, &n);
+        enc_sep(&e, i);
         enc_text(&e, p, n);
     }
     enc_arr_n_end(&e);
@@ -321,7 +362,7 @@ static ctrec_status open_writer(ctrec_writer *w, const char *dir)
 
     if (buf_reserve(&w->out, w->threshold + 1024))
         return err_set(&w->e, CTREC_E_NOMEM, "out of memory");
-    w->eo = (enc){&w->out, 0, o->format == CTREC_FORMAT_JSON,
+    w->eo = (enc){&w->out, o->format == CTREC_FORMAT_JSON,
                   o->float_encoding == CTREC_FLOAT_NUMBER};
     w->ee = w->eo;
     w->ee.b = &w->ev;
@@ -331,7 +372,7 @@ static ctrec_status open_writer(ctrec_writer *w, const char *dir)
     folder_uuid_v7(w->uuid);
     if ((st = write_metadata(w))) return st;
     if (o->format == CTREC_FORMAT_JSON) {
-        st = file_sink_open(w->dirfd, "trace.json", &w->sink, &w->e);
+        st = file_sink_open(w->dirfd, "trace.json", o->io_thread, &w->sink, &w->e);
         if (!st) BUF_LIT(&w->out, "[\n");
     } else {
         zstd_sink_options zo = {o->frame_size ? o->frame_size : 64u * 1024u, o->zstd_level,
@@ -466,8 +507,8 @@ static ctrec_status path_impl(ctrec_writer *w, const char *p, size_t n, int fres
     int r = intern_key(w, &w->paths, &p, &n, fresh, &got);
     if (r < 0) return nomem(w);
     if (r > 0) {
-        ev_path(out_begin(w), p, n);
-        ctrec_status st = out_commit(w);
+        ev_path(def_begin(w), p, n);
+        ctrec_status st = def_commit(w);
         if (st) return st;
         if (w->o.copy_sources) {
             int copied;
@@ -510,8 +551,8 @@ static ctrec_status function_impl(ctrec_writer *w, const char *name, size_t n, c
             w->fns_cap = cap;
         }
         w->fns[got] = (fn_info){path_id, line};
-        ev_function(out_begin(w), path_id, line, name, n);
-        if ((st = out_commit(w))) return st;
+        ev_function(def_begin(w), path_id, line, name, n);
+        if ((st = def_commit(w))) return st;
     }
     if (id) *id = got;
     return CTREC_OK;
@@ -565,8 +606,8 @@ static ctrec_status type_impl(ctrec_writer *w, ctrec_type_kind kind, const char 
             w->types_cap = cap;
         }
         w->type_fields[got] = info == EV_INFO_STRUCT ? (int64_t)nfields : -1;
-        ev_type(out_begin(w), kind, lang, n, info, fields, nfields, deref);
-        if ((st = out_commit(w))) return st;
+        ev_type(def_begin(w), kind, lang, n, info, fields, nfields, deref);
+        if ((st = def_commit(w))) return st;
     }
     if (id) *id = got;
     return CTREC_OK;
@@ -606,8 +647,8 @@ static ctrec_status variable_impl(ctrec_writer *w, const char *name, size_t n, i
     int r = intern_key(w, &w->variables, &name, &n, fresh, &got);
     if (r < 0) return nomem(w);
     if (r > 0) {
-        ev_variable_name(out_begin(w), name, n);
-        ctrec_status st = out_commit(w);
+        ev_variable_name(def_begin(w), name, n);
+        ctrec_status st = def_commit(w);
         if (st) return st;
     }
     if (id) *id = got;
@@ -799,19 +840,22 @@ static ctrec_status open_single(ctrec_writer *w, const char *what)
 {
     GUARD(w);
     NO_OPEN_EVENT(w, what);
-    w->ev.len = 0;
-    w->ee.start = 0;
+    w->open_sep = w->out.len;
+    out_begin(w);
+    w->open_at = w->out.len;
     w->open = OPEN_SINGLE;
     w->slot = 1;
     w->depth = 0;
+    w->cur = &w->eo;
     return CTREC_OK;
 }
 
 ctrec_status ctrec_begin_value(ctrec_writer *w, ctrec_id var)
 {
-    ctrec_status st = open_single(w, "ctrec_begin_value");
-    if (st || (st = check_id(w, var, w->variables.nids, "variable"))) return st;
-    ev_value_open(&w->ee, var);
+    GUARD(w);
+    ctrec_status st = check_id(w, var, w->variables.nids, "variable");
+    if (st || (st = open_single(w, "ctrec_begin_value"))) return st;
+    ev_value_open(&w->eo, var);
     return CTREC_OK;
 }
 
@@ -826,7 +870,7 @@ ctrec_status ctrec_begin_return(ctrec_writer *w)
 {
     ctrec_status st = open_single(w, "ctrec_begin_return");
     if (st) return st;
-    ev_return_open(&w->ee);
+    ev_return_open(&w->eo);
     return CTREC_OK;
 }
 
@@ -834,7 +878,7 @@ ctrec_status ctrec_begin_compound_value(ctrec_writer *w, int64_t place)
 {
     ctrec_status st = open_single(w, "ctrec_begin_compound_value");
     if (st) return st;
-    ev_place_value_open(&w->ee, "CompoundValue", 13, place, "value", 5);
+    ev_place_value_open(&w->eo, "CompoundValue", 13, place, "value", 5);
     return CTREC_OK;
 }
 
@@ -842,7 +886,7 @@ ctrec_status ctrec_begin_cell_value(ctrec_writer *w, int64_t place)
 {
     ctrec_status st = open_single(w, "ctrec_begin_cell_value");
     if (st) return st;
-    ev_place_value_open(&w->ee, "CellValue", 9, place, "value", 5);
+    ev_place_value_open(&w->eo, "CellValue", 9, place, "value", 5);
     return CTREC_OK;
 }
 
@@ -850,7 +894,7 @@ ctrec_status ctrec_begin_assign_cell(ctrec_writer *w, int64_t place)
 {
     ctrec_status st = open_single(w, "ctrec_begin_assign_cell");
     if (st) return st;
-    ev_place_value_open(&w->ee, "AssignCell", 10, place, "new_value", 9);
+    ev_place_value_open(&w->eo, "AssignCell", 10, place, "new_value", 9);
     return CTREC_OK;
 }
 
@@ -861,6 +905,7 @@ ctrec_status ctrec_begin_call(ctrec_writer *w, ctrec_id fn)
     ctrec_status st = check_id(w, fn, w->functions.nids, "function");
     if (st) return st;
     w->ev.len = 0;
+    w->cur = &w->ee;
     w->open = OPEN_CALL;
     w->slot = 0;
     w->depth = 0;
@@ -890,7 +935,6 @@ ctrec_status ctrec_arg(ctrec_writer *w, ctrec_id var)
     }
     if (w->ncargs) w->cargs[w->ncargs - 1].end = w->ev.len;
     w->cargs[w->ncargs++] = (call_arg){var, w->ev.len, w->ev.len};
-    w->ee.start = w->ev.len;
     w->slot = 1;
     return CTREC_OK;
 }
@@ -944,16 +988,14 @@ ctrec_status ctrec_end(ctrec_writer *w)
     if (w->depth)
         return misuse(w, CTREC_E_STATE, "ctrec_end while a %s value is still open",
                       frame_names[w->stack[w->depth - 1].kind]);
-    if (w->ev.oom) return nomem(w);
     if (w->open == OPEN_CALL) {
+        if (w->ev.oom) return nomem(w);
         if (w->ncargs && !w->slot) w->cargs[w->ncargs - 1].end = w->ev.len;
         return end_call(w);
     }
     if (w->slot) return misuse(w, CTREC_E_VALUE, "the event has no value");
-    ev_close_value_event(&w->ee);
-    enc *e = out_begin(w);
-    enc_encoded(e, w->ev.data, w->ev.len);
-    abandon(w);
+    ev_close_value_event(&w->eo);
+    w->open = OPEN_NONE;
     return out_commit(w);
 }
 
@@ -994,7 +1036,7 @@ static inline ctrec_status value_slot(ctrec_writer *w, const char *what)
     if (f->kind == F_STRUCT && f->count >= f->expect)
         return misuse(w, CTREC_E_VALUE, "%s: the struct's type has only %llu fields", what,
                       (unsigned long long)f->expect);
-    f->count++;
+    enc_sep(w->cur, f->count++);
     return CTREC_OK;
 }
 
@@ -1007,21 +1049,21 @@ static inline ctrec_status value_slot(ctrec_writer *w, const char *what)
 
 static inline ctrec_status leaf_done(ctrec_writer *w)
 {
-    if (w->ev.oom) return nomem(w);
+    if (w->cur->b->oom) return nomem(w);
     return CTREC_OK;
 }
 
 ctrec_status ctrec_int(ctrec_writer *w, int64_t i, ctrec_id t)
 {
     LEAF(w, "ctrec_int", t);
-    val_int(&w->ee, i, t);
+    val_int(w->cur, i, t);
     return leaf_done(w);
 }
 
 ctrec_status ctrec_float(ctrec_writer *w, double f, ctrec_id t)
 {
     LEAF(w, "ctrec_float", t);
-    if (val_float(&w->ee, f, t))
+    if (val_float(w->cur, f, t))
         return misuse(w, CTREC_E_FLOAT,
                       "%s cannot be written with CTREC_FLOAT_NUMBER (JSON has no such number)",
                       f != f ? "NaN" : f > 0 ? "inf" : "-inf");
@@ -1031,7 +1073,7 @@ ctrec_status ctrec_float(ctrec_writer *w, double f, ctrec_id t)
 ctrec_status ctrec_bool(ctrec_writer *w, int b, ctrec_id t)
 {
     LEAF(w, "ctrec_bool", t);
-    val_bool(&w->ee, b != 0, t);
+    val_bool(w->cur, b != 0, t);
     return leaf_done(w);
 }
 
@@ -1040,7 +1082,7 @@ static ctrec_status text_leaf(ctrec_writer *w, const char *what, enum val_text_k
 {
     LEAF(w, what, t);
     TEXT_ARG(w, p, n);
-    val_text(&w->ee, k, p, n, t);
+    val_text(w->cur, k, p, n, t);
     return leaf_done(w);
 }
 
@@ -1067,7 +1109,7 @@ ctrec_status ctrec_char(ctrec_writer *w, const char *p, size_t n, ctrec_id t)
 ctrec_status ctrec_none(ctrec_writer *w, ctrec_id t)
 {
     LEAF(w, "ctrec_none", t);
-    val_none(&w->ee, t);
+    val_none(w->cur, t);
     return leaf_done(w);
 }
 
@@ -1075,7 +1117,7 @@ ctrec_status ctrec_cell(ctrec_writer *w, int64_t place)
 {
     ctrec_status st = value_slot(w, "ctrec_cell");
     if (st) return st;
-    val_cell(&w->ee, place);
+    val_cell(w->cur, place);
     return leaf_done(w);
 }
 
@@ -1084,7 +1126,7 @@ ctrec_status ctrec_bigint(ctrec_writer *w, const uint8_t *mag, size_t n, int neg
 {
     LEAF(w, "ctrec_bigint", t);
     if (!mag && n) return misuse(w, CTREC_E_ARG, "NULL magnitude with length %zu", n);
-    val_bigint(&w->ee, mag ? mag : (const uint8_t *)"", n, negative != 0, t);
+    val_bigint(w->cur, mag ? mag : (const uint8_t *)"", n, negative != 0, t);
     return leaf_done(w);
 }
 
@@ -1125,7 +1167,7 @@ ctrec_status ctrec_begin_sequence(ctrec_writer *w, int is_slice, ctrec_id t)
     ctrec_status st = push(w, "ctrec_begin_sequence", F_SEQUENCE, t, &f);
     if (st) return st;
     f->is_slice = is_slice != 0;
-    f->mark = val_sequence_open(&w->ee);
+    f->mark = val_sequence_open(w->cur);
     return leaf_done(w);
 }
 
@@ -1134,7 +1176,7 @@ ctrec_status ctrec_end_sequence(ctrec_writer *w)
     frame *f;
     ctrec_status st = pop(w, "ctrec_end_sequence", F_SEQUENCE, &f);
     if (st) return st;
-    val_sequence_close(&w->ee, f->mark, f->count, f->is_slice, f->type_id);
+    val_sequence_close(w->cur, f->mark, f->count, f->is_slice, f->type_id);
     return leaf_done(w);
 }
 
@@ -1143,7 +1185,7 @@ ctrec_status ctrec_begin_tuple(ctrec_writer *w, ctrec_id t)
     frame *f;
     ctrec_status st = push(w, "ctrec_begin_tuple", F_TUPLE, t, &f);
     if (st) return st;
-    f->mark = val_tuple_open(&w->ee);
+    f->mark = val_tuple_open(w->cur);
     return leaf_done(w);
 }
 
@@ -1152,7 +1194,7 @@ ctrec_status ctrec_end_tuple(ctrec_writer *w)
     frame *f;
     ctrec_status st = pop(w, "ctrec_end_tuple", F_TUPLE, &f);
     if (st) return st;
-    val_tuple_close(&w->ee, f->mark, f->count, f->type_id);
+    val_tuple_close(w->cur, f->mark, f->count, f->type_id);
     return leaf_done(w);
 }
 
@@ -1167,7 +1209,7 @@ ctrec_status ctrec_begin_struct(ctrec_writer *w, ctrec_id t)
                       "ctrec_type_struct)",
                       (unsigned long long)t);
     f->expect = (uint64_t)w->type_fields[t];
-    f->mark = val_struct_open(&w->ee);
+    f->mark = val_struct_open(w->cur);
     return leaf_done(w);
 }
 
@@ -1179,7 +1221,7 @@ ctrec_status ctrec_end_struct(ctrec_writer *w)
     if (f->count != f->expect)
         return misuse(w, CTREC_E_VALUE, "ctrec_end_struct: %llu field values for a type with %llu fields",
                       (unsigned long long)f->count, (unsigned long long)f->expect);
-    val_struct_close(&w->ee, f->mark, f->count, f->type_id);
+    val_struct_close(w->cur, f->mark, f->count, f->type_id);
     return leaf_done(w);
 }
 
@@ -1189,7 +1231,7 @@ ctrec_status ctrec_begin_variant(ctrec_writer *w, const char *disc, size_t n, ct
     if (w && !disc && n) return misuse(w, CTREC_E_ARG, "NULL discriminator with length %zu", n);
     ctrec_status st = push(w, "ctrec_begin_variant", F_VARIANT, t, &f);
     if (st) return st;
-    val_variant_open(&w->ee, disc ? disc : "", n);
+    val_variant_open(w->cur, disc ? disc : "", n);
     return leaf_done(w);
 }
 
@@ -1199,7 +1241,7 @@ ctrec_status ctrec_end_variant(ctrec_writer *w)
     ctrec_status st = pop(w, "ctrec_end_variant", F_VARIANT, &f);
     if (st) return st;
     if (f->count != 1) return misuse(w, CTREC_E_VALUE, "ctrec_end_variant: the variant has no contents");
-    val_variant_close(&w->ee, f->type_id);
+    val_variant_close(w->cur, f->type_id);
     return leaf_done(w);
 }
 
@@ -1210,7 +1252,7 @@ ctrec_status ctrec_begin_reference(ctrec_writer *w, uint64_t address, int is_mut
     if (st) return st;
     f->address = address;
     f->is_mutable = is_mutable != 0;
-    val_reference_open(&w->ee);
+    val_reference_open(w->cur);
     return leaf_done(w);
 }
 
@@ -1221,7 +1263,7 @@ ctrec_status ctrec_end_reference(ctrec_writer *w)
     if (st) return st;
     if (f->count != 1)
         return misuse(w, CTREC_E_VALUE, "ctrec_end_reference: the reference has no dereferenced value");
-    val_reference_close(&w->ee, f->address, f->is_mutable, f->type_id);
+    val_reference_close(w->cur, f->address, f->is_mutable, f->type_id);
     return leaf_done(w);
 }
 

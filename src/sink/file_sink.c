@@ -1,5 +1,12 @@
+/*
+ * file_sink.c — trace.json: bytes land in the file as given. Threaded, the
+ * writes run on a background thread: the recording thread hands over a full
+ * buffer and gets the thread's empty one back (no copy), so encoding and the
+ * kernel's copy into the page cache overlap on two cores.
+ */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -9,6 +16,15 @@ typedef struct file_sink {
     sink base;
     int fd;
     const char *name;
+    /* threaded mode */
+    int threaded;
+    pthread_t thread;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    buf pending;  /* handed over, not yet written (owned by the thread while busy) */
+    int busy;     /* the thread is writing `pending` */
+    int stop;
+    int werr;     /* errno of the first failed write, 0 if none */
 } file_sink;
 
 int write_all(int fd, const void *p, size_t n)
@@ -30,39 +46,113 @@ int write_all(int fd, const void *p, size_t n)
     return 0;
 }
 
+static void *io_thread(void *arg)
+{
+    file_sink *f = arg;
+    pthread_mutex_lock(&f->mu);
+    for (;;) {
+        while (!f->busy && !f->stop) pthread_cond_wait(&f->cv, &f->mu);
+        if (!f->busy) break;
+        pthread_mutex_unlock(&f->mu);
+        int r = f->werr ? 0 : write_all(f->fd, f->pending.data, f->pending.len);
+        int en = errno;
+        pthread_mutex_lock(&f->mu);
+        if (r && !f->werr) f->werr = en;
+        f->pending.len = 0;
+        f->busy = 0;
+        pthread_cond_broadcast(&f->cv);
+    }
+    pthread_mutex_unlock(&f->mu);
+    return NULL;
+}
+
+/* Waits until the thread has written everything; returns its error. */
+static int wait_idle(file_sink *f)
+{
+    pthread_mutex_lock(&f->mu);
+    while (f->busy) pthread_cond_wait(&f->cv, &f->mu);
+    int en = f->werr;
+    pthread_mutex_unlock(&f->mu);
+    return en;
+}
+
 static ctrec_status fs_write(sink *s, const uint8_t *p, size_t n, err *e)
 {
     file_sink *f = (file_sink *)s;
+    if (f->threaded) {
+        int en = wait_idle(f);
+        if (en) return err_sys(e, en, "writing %s", f->name);
+    }
     if (write_all(f->fd, p, n)) return err_sys(e, errno, "writing %s", f->name);
+    return CTREC_OK;
+}
+
+static ctrec_status fs_take(sink *s, buf *b, err *e)
+{
+    file_sink *f = (file_sink *)s;
+    if (!f->threaded) return fs_write(s, b->data, b->len, e);
+    pthread_mutex_lock(&f->mu);
+    while (f->busy) pthread_cond_wait(&f->cv, &f->mu);
+    int en = f->werr;
+    if (!en) {
+        buf t = f->pending; /* empty, with the thread's storage */
+        f->pending = *b;
+        *b = t;
+        b->len = 0;
+        f->busy = 1;
+        pthread_cond_broadcast(&f->cv);
+    }
+    pthread_mutex_unlock(&f->mu);
+    if (en) return err_sys(e, en, "writing %s", f->name);
     return CTREC_OK;
 }
 
 static ctrec_status fs_flush(sink *s, err *e)
 {
-    (void)s;
-    (void)e;
-    return CTREC_OK; /* write(2) already made the bytes visible */
+    file_sink *f = (file_sink *)s;
+    if (f->threaded) {
+        int en = wait_idle(f);
+        if (en) return err_sys(e, en, "writing %s", f->name);
+    }
+    return CTREC_OK;
+}
+
+static void stop_thread(file_sink *f)
+{
+    if (!f->threaded) return;
+    pthread_mutex_lock(&f->mu);
+    f->stop = 1;
+    pthread_cond_broadcast(&f->cv);
+    pthread_mutex_unlock(&f->mu);
+    pthread_join(f->thread, NULL);
+    f->threaded = 0;
+    pthread_cond_destroy(&f->cv);
+    pthread_mutex_destroy(&f->mu);
 }
 
 static ctrec_status fs_finish(sink *s, err *e)
 {
     file_sink *f = (file_sink *)s;
+    ctrec_status st = fs_flush(s, e);
+    stop_thread(f);
     int fd = f->fd;
     f->fd = -1;
-    if (close(fd)) return err_sys(e, errno, "closing %s", f->name);
-    return CTREC_OK;
+    if (close(fd) && !st) st = err_sys(e, errno, "closing %s", f->name);
+    return st;
 }
 
 static void fs_destroy(sink *s)
 {
     file_sink *f = (file_sink *)s;
+    stop_thread(f); /* writes what was handed over, then ends */
     if (f->fd >= 0) close(f->fd);
+    buf_free(&f->pending);
     free(f);
 }
 
-static const sink_ops file_ops = {fs_write, fs_flush, fs_finish, fs_destroy};
+static const sink_ops file_ops = {fs_write, fs_flush, fs_finish, fs_destroy, fs_take};
 
-ctrec_status file_sink_open(int dirfd, const char *name, sink **out, err *e)
+ctrec_status file_sink_open(int dirfd, const char *name, int threaded, sink **out, err *e)
 {
     file_sink *f = calloc(1, sizeof *f);
     if (!f) return err_set(e, CTREC_E_NOMEM, "out of memory");
@@ -74,6 +164,16 @@ ctrec_status file_sink_open(int dirfd, const char *name, sink **out, err *e)
     }
     f->base.ops = &file_ops;
     f->name = name;
+    if (threaded) {
+        pthread_mutex_init(&f->mu, NULL);
+        pthread_cond_init(&f->cv, NULL);
+        if (pthread_create(&f->thread, NULL, io_thread, f) == 0) {
+            f->threaded = 1;
+        } else { /* no thread to be had: write synchronously */
+            pthread_cond_destroy(&f->cv);
+            pthread_mutex_destroy(&f->mu);
+        }
+    }
     *out = &f->base;
     return CTREC_OK;
 }

@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "util/buf.h"
 #include "util/err.h"
 
 typedef struct sink sink;
@@ -22,6 +23,10 @@ typedef struct sink_ops {
     ctrec_status (*finish)(sink *s, err *e);
     /* Frees the sink; closes the file without completing it if needed. */
     void (*destroy)(sink *s);
+    /* Optional (may be NULL): like write for all of b, but the sink may keep
+     * b's storage and hand back another empty buffer in *b, so that a
+     * background thread can write while the caller fills the next one. */
+    ctrec_status (*take)(sink *s, buf *b, err *e);
 } sink_ops;
 
 struct sink {
@@ -35,8 +40,9 @@ typedef struct zstd_sink_options {
     int threaded;
 } zstd_sink_options;
 
-/* A plain file: bytes land as given. */
-ctrec_status file_sink_open(int dirfd, const char *name, sink **out, err *e);
+/* A plain file: bytes land as given. With `threaded`, write(2) runs on a
+ * background thread (at most two buffers in flight); flush waits for it. */
+ctrec_status file_sink_open(int dirfd, const char *name, int threaded, sink **out, err *e);
 /* trace.bin: 8-byte header, then a zstd seekable stream. */
 ctrec_status zstd_sink_open(int dirfd, const char *name, const zstd_sink_options *o, sink **out,
                             err *e);
