@@ -108,7 +108,7 @@ static void zs_destroy(sink *s)
     free(z);
 }
 
-static const sink_ops zstd_ops = {zs_write, zs_flush, zs_finish, zs_destroy};
+static const sink_ops zstd_ops = {zs_write, zs_flush, zs_finish, zs_destroy, NULL};
 
 ctrec_status zstd_sink_open(int dirfd, const char *name, const zstd_sink_options *o, sink **out,
                             err *e)
