@@ -159,6 +159,86 @@ static inline void enc_arr_n_end(enc *e)
     if (e->json) buf_byte(e->b, ']');
 }
 
+/* ---- fixed-size pieces through a cursor ----
+ *
+ * For the hot events: reserve room once (enc_room), write through a cursor
+ * with no further checks (the FX_ helpers below, each bounded: a key < 28
+ * bytes, a number <= 21), then enc_done. The same pieces as above. */
+
+#define FX_MAX_KEY 28
+#define FX_MAX_NUM 21
+
+static inline uint8_t *enc_room(enc *e, size_t n)
+{
+    if (buf_reserve(e->b, n)) return NULL;
+    return e->b->data + e->b->len;
+}
+
+static inline void enc_done(enc *e, uint8_t *p)
+{
+    e->b->len = (size_t)(p - e->b->data);
+}
+
+static inline uint8_t *fx_bytes(uint8_t *p, const char *s, size_t n)
+{
+    memcpy(p, s, n);
+    return p + n;
+}
+
+static inline uint8_t *fx_cbor_head(uint8_t *p, uint8_t major, uint64_t v)
+{
+    buf t = {p, 0, 9, 0};
+    cbor_head(&t, major, v);
+    return p + t.len;
+}
+
+static inline uint8_t *fx_map(const enc *e, uint8_t *p, unsigned npairs)
+{
+    if (e->json) *p++ = '{';
+    else *p++ = (uint8_t)(0xa0 | npairs); /* maps here have < 24 pairs */
+    return p;
+}
+
+static inline uint8_t *fx_map_end(const enc *e, uint8_t *p)
+{
+    if (e->json) *p++ = '}';
+    return p;
+}
+
+static inline uint8_t *fx_key_cbor(uint8_t *p, const char *k, size_t n)
+{
+    *p++ = (uint8_t)(0x60 | n);
+    return fx_bytes(p, k, n);
+}
+
+#define FX_KEY1(e, p, lit)                                                \
+    ((e)->json ? fx_bytes((p), "\"" lit "\":", sizeof(lit) + 2)       \
+               : fx_key_cbor((p), (lit), sizeof(lit) - 1))
+#define FX_KEY(e, p, lit)                                                 \
+    ((e)->json ? fx_bytes((p), ",\"" lit "\":", sizeof(lit) + 3)      \
+               : fx_key_cbor((p), (lit), sizeof(lit) - 1))
+/* A text value known at compile time (kind names). */
+#define FX_LIT(e, p, lit)                                                 \
+    ((e)->json ? fx_bytes((p), "\"" lit "\"", sizeof(lit) + 1)        \
+               : fx_key_cbor((p), (lit), sizeof(lit) - 1))
+
+static inline uint8_t *fx_uint(const enc *e, uint8_t *p, uint64_t v)
+{
+    if (!e->json) return fx_cbor_head(p, 0, v);
+    if (v < 10) {
+        *p++ = (uint8_t)('0' + v);
+        return p;
+    }
+    return p + text_u64((char *)p, v);
+}
+
+static inline uint8_t *fx_int(const enc *e, uint8_t *p, int64_t v)
+{
+    if (v >= 0) return fx_uint(e, p, (uint64_t)v);
+    if (!e->json) return fx_cbor_head(p, 1, (uint64_t)(-1 - v));
+    return p + text_i64((char *)p, v);
+}
+
 /* ---- scalars ---- */
 
 static inline void enc_uint(enc *e, uint64_t v)

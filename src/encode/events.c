@@ -84,14 +84,18 @@ void ev_type(enc *e, ctrec_type_kind kind, const char *lang, size_t n, enum ev_t
 
 void ev_step(enc *e, ctrec_id path_id, int64_t line)
 {
-    VARIANT(e, "Step");
-    enc_map(e, 2);
-    ENC_KEY1(e, "path_id");
-    enc_uint(e, path_id);
-    ENC_KEY(e, "line");
-    enc_int(e, line);
-    enc_map_end(e);
-    enc_map_end(e);
+    uint8_t *p = enc_room(e, 2 + 3 * FX_MAX_KEY + 2 * FX_MAX_NUM + 2);
+    if (!p) return;
+    p = fx_map(e, p, 1);
+    p = FX_KEY1(e, p, "Step");
+    p = fx_map(e, p, 2);
+    p = FX_KEY1(e, p, "path_id");
+    p = fx_uint(e, p, path_id);
+    p = FX_KEY(e, p, "line");
+    p = fx_int(e, p, line);
+    p = fx_map_end(e, p);
+    p = fx_map_end(e, p);
+    enc_done(e, p);
 }
 
 void ev_event(enc *e, ctrec_event_kind kind, const char *meta, size_t mn, const char *content,
@@ -205,11 +209,15 @@ void ev_drop_last_step(enc *e)
 
 void ev_value_open(enc *e, ctrec_id var)
 {
-    VARIANT(e, "Value");
-    enc_map(e, 2);
-    ENC_KEY1(e, "variable_id");
-    enc_uint(e, var);
-    ENC_KEY(e, "value");
+    uint8_t *p = enc_room(e, 2 + 3 * FX_MAX_KEY + FX_MAX_NUM);
+    if (!p) return;
+    p = fx_map(e, p, 1);
+    p = FX_KEY1(e, p, "Value");
+    p = fx_map(e, p, 2);
+    p = FX_KEY1(e, p, "variable_id");
+    p = fx_uint(e, p, var);
+    p = FX_KEY(e, p, "value");
+    enc_done(e, p);
 }
 
 void ev_return_open(enc *e)
@@ -280,10 +288,17 @@ static inline void type_close(enc *e, ctrec_id type_id)
 
 void val_int(enc *e, int64_t i, ctrec_id type_id)
 {
-    KIND(e, 3, "Int");
-    ENC_KEY(e, "i");
-    enc_int(e, i);
-    type_close(e, type_id);
+    uint8_t *p = enc_room(e, 1 + 4 * FX_MAX_KEY + 2 * FX_MAX_NUM + 1);
+    if (!p) return;
+    p = fx_map(e, p, 3);
+    p = FX_KEY1(e, p, "kind");
+    p = FX_LIT(e, p, "Int");
+    p = FX_KEY(e, p, "i");
+    p = fx_int(e, p, i);
+    p = FX_KEY(e, p, "type_id");
+    p = fx_uint(e, p, type_id);
+    p = fx_map_end(e, p);
+    enc_done(e, p);
 }
 
 int val_float(enc *e, double f, ctrec_id type_id)
