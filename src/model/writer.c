@@ -223,6 +223,9 @@ static ctrec_status def_commit(ctrec_writer *w)
     memcpy(at, w->ev.data, n);
     w->out.len += n;
     w->open_at += n;
+    /* Abandoning the event now must keep the definition: the separator in
+     * front of the event is the one just inserted. */
+    w->open_sep = w->open_at - (w->eo.json ? 2 : 0);
     for (unsigned i = 0; i < w->depth; i++) w->stack[i].mark += n;
     w->nevents++;
     return CTREC_OK;
