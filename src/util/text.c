@@ -1,6 +1,7 @@
 #define _GNU_SOURCE /* newlocale / uselocale */
 #include "text.h"
 
+#include <float.h>
 #include <locale.h>
 #include <math.h>
 #include <stdio.h>
@@ -90,23 +91,30 @@ size_t text_double(char *out, double v)
     }
     locale_t loc = c_locale();
     locale_t old = loc ? uselocale(loc) : (locale_t)0;
-    /* Binary search for the least precision that round-trips. */
-    int lo = 1, hi = 17;
+    /* If any decimal of at most 15 significant digits reads back to v, the
+     * 15-digit rounding of v is that decimal (%g drops the trailing zeros):
+     * a double's half-ulp is below half a unit in the 15th digit. Otherwise
+     * the 16-digit rounding is the nearest 16-digit decimal, so it reads
+     * back if any does; 17 digits always do. */
     char best[32];
-    int n = snprintf(best, sizeof best, "%.17g", v);
-    while (lo < hi) {
-        int mid = (lo + hi) / 2;
-        char tmp[32];
-        int m = snprintf(tmp, sizeof tmp, "%.*g", mid, v);
-        if (strtod(tmp, NULL) == v) {
-            hi = mid;
-            memcpy(best, tmp, (size_t)m + 1);
-            n = m;
-        } else {
-            lo = mid + 1;
+    int n = 0;
+    if (v != 0 && fabs(v) < DBL_MIN) {
+        /* Subnormals carry fewer bits, so the argument above fails for them:
+         * search for the least precision that reads back. */
+        int lo = 1, hi = 17;
+        while (lo < hi) {
+            int mid = (lo + hi) / 2;
+            snprintf(best, sizeof best, "%.*g", mid, v);
+            if (strtod(best, NULL) == v) hi = mid;
+            else lo = mid + 1;
+        }
+        n = snprintf(best, sizeof best, "%.*g", lo, v);
+    } else {
+        for (int prec = 15; prec <= 17; prec++) {
+            n = snprintf(best, sizeof best, "%.*g", prec, v);
+            if (prec == 17 || strtod(best, NULL) == v) break;
         }
     }
-    if (lo == 17) n = snprintf(best, sizeof best, "%.17g", v);
     if (old) uselocale(old);
     size_t len = tidy_exponent(best, (size_t)n);
     memcpy(out, best, len);
