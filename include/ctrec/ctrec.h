@@ -19,6 +19,12 @@
  * - Ids are plain integers: each is the position of its definition among
  *   the definitions of the same kind (FORMAT.md "Interning").
  * - The library never aborts, exits or asserts on bad input or I/O failure.
+ *   It changes no signal disposition: under RLIMIT_FSIZE the kernel kills
+ *   a process with SIGXFSZ unless the host ignores that signal, in which
+ *   case writes fail and the writer reports CTREC_E_IO.
+ * - Memory does not grow with the number of events: the writer keeps one
+ *   output buffer (buffer_size, or frame_size for trace.bin; a single larger
+ *   event grows it) plus the interning tables.
  * - A writer is not thread-safe: use it from one thread at a time.
  */
 #ifndef CTREC_H
