@@ -146,6 +146,12 @@ static inline const char *pathf(const char *fmt, ...)
     return b;
 }
 
+/* A path kept in a local buffer (pathf's ring is reused after 8 calls):
+ * LOCAL_PATH(dir, "%s/trace", tmp); */
+#define LOCAL_PATH(name, ...)  \
+    char name[1024];           \
+    snprintf(name, sizeof name, __VA_ARGS__)
+
 /* A fresh temporary folder /tmp/ctrec-writer-XXXXXX (exits on failure). */
 static inline void make_tmpdir(char out[64])
 {

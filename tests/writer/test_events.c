@@ -353,7 +353,7 @@ int main(int argc, char **argv)
 
     char tmp[64];
     make_tmpdir(tmp);
-    const char *dir = pathf("%s/trace", tmp);
+    LOCAL_PATH(dir, "%s/trace", tmp);
     ctrec_writer_options o = gen_options(0);
     ctrec_writer *w = NULL;
     CHECK_OK(ctrec_writer_open(dir, &o, &w));
@@ -365,7 +365,7 @@ int main(int argc, char **argv)
 
     /* interning keys: paths and variables by text, functions by name only,
      * types by lang_type only; the _new functions always define */
-    const char *idir = pathf("%s/intern", tmp);
+    LOCAL_PATH(idir, "%s/intern", tmp);
     CHECK_OK(ctrec_writer_open(idir, &o, &w));
     ctrec_id id = 99;
     CHECK_OK(ctrec_path_z(w, "/a", &id));
@@ -413,7 +413,7 @@ int main(int argc, char **argv)
     CHECK_TRACE_JSON(idir, iexp, 8);
 
     /* an empty trace is an empty array */
-    const char *edir = pathf("%s/empty", tmp);
+    LOCAL_PATH(edir, "%s/empty", tmp);
     CHECK_OK(ctrec_writer_open(edir, &o, &w));
     CHECK_OK(ctrec_writer_close(w));
     char *txt = read_file(pathf("%s/trace.json", edir), NULL);

@@ -21,8 +21,8 @@ static const char *const expected[] = {
     "{\"Function\":{\"path_id\":1,\"line\":1,\"name\":\"example\"}}",
     "{\"Value\":{\"variable_id\":0,\"value\":{\"kind\":\"Int\",\"i\":1,\"type_id\":0}}}",
     "{\"Step\":{\"path_id\":1,\"line\":1}}",
-    "{\"Call\":{\"function_id\":1,\"args\":[{\"variable_id\":0,\"value\":{\"kind\":\"Int\","
-    "\"i\":1,\"type_id\":0}}]}}",
+    ("{\"Call\":{\"function_id\":1,\"args\":[{\"variable_id\":0,\"value\":{\"kind\":\"Int\","
+     "\"i\":1,\"type_id\":0}}]}}"),
     "{\"Event\":{\"kind\":2,\"metadata\":\"write_bytes: #52\",\"content\":\"0000x\"}}",
     "{\"Return\":{\"return_value\":{\"kind\":\"Int\",\"i\":1,\"type_id\":0}}}",
 };
@@ -33,7 +33,7 @@ int main(int argc, char **argv)
     check_init(argc, argv);
     char tmp[64];
     make_tmpdir(tmp);
-    const char *dir = pathf("%s/trace", tmp);
+    LOCAL_PATH(dir, "%s/trace", tmp);
 
     ctrec_writer_options o;
     ctrec_writer_options_init(&o); /* copy_sources on: these paths do not exist */

@@ -189,7 +189,7 @@ int main(int argc, char **argv)
     check_init(argc, argv);
     char tmp[64];
     make_tmpdir(tmp);
-    const char *dir = pathf("%s/trace", tmp);
+    LOCAL_PATH(dir, "%s/trace", tmp);
 
     ctrec_writer_options o = test_options();
     o.program = "path.small";
@@ -210,7 +210,7 @@ int main(int argc, char **argv)
     CHECK_PY(dir, 47, NULL);
 
     /* The same script in trace.bin counts 47 events too. */
-    const char *bdir = pathf("%s/trace-bin", tmp);
+    LOCAL_PATH(bdir, "%s/trace-bin", tmp);
     o.format = CTREC_FORMAT_BIN;
     CHECK_OK(ctrec_writer_open(bdir, &o, &w));
     script(w);

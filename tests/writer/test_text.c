@@ -140,7 +140,7 @@ int main(int argc, char **argv)
     check_init(argc, argv);
     char tmp[64];
     make_tmpdir(tmp);
-    const char *dir = pathf("%s/trace", tmp);
+    LOCAL_PATH(dir, "%s/trace", tmp);
     ctrec_writer_options o;
     ctrec_writer_options_init(&o); /* copy_sources on: these paths must be harmless */
     ctrec_writer *w = NULL;
@@ -153,7 +153,7 @@ int main(int argc, char **argv)
     char *paths = read_file(pathf("%s/trace_paths.json", dir), NULL);
     CHECK_STR(paths, "[\"/t/" FFFD "\\u0000.x\"]\n");
     free(paths);
-    const char *pyexp = pathf("%s/expected.txt", tmp);
+    LOCAL_PATH(pyexp, "%s/expected.txt", tmp);
     CHECK(write_text_file(pyexp, py_expected) == 0);
     CHECK_PY(dir, (long)NEXPECTED, pyexp);
     CHECK(!path_exists(pathf("%s/files/t", dir)));

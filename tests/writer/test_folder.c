@@ -1,0 +1,295 @@
+/*
+ * test_folder.c — the files around the event stream: trace_metadata.json
+ * (recording_id UUIDv7, absolute workdir, program, args, in that order),
+ * trace_paths.json (the Path events, also after a flush), and the files/
+ * copies of the sources: absolute and relative paths land under files/,
+ * `..` paths and symlinks planted in the folder never put a copy outside.
+ */
+#include <time.h>
+
+#include "check.h"
+
+#define S(lit) (lit), (sizeof(lit) - 1)
+
+/* ---- a listing of every entry under a folder, sorted, one per line ---- */
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void walk(const char *root, const char *rel, char ***v, size_t *n, size_t *cap)
+{
+    const char *full = rel[0] ? pathf("%s/%s", root, rel) : root;
+    DIR *d = opendir(full);
+    if (!d) return;
+    struct dirent *de;
+    while ((de = readdir(d))) {
+        if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..")) continue;
+        char sub[4096];
+        snprintf(sub, sizeof sub, "%s%s%s", rel, rel[0] ? "/" : "", de->d_name);
+        if (*n == *cap) *v = realloc(*v, (*cap = *cap ? *cap * 2 : 32) * sizeof **v);
+        struct stat sb;
+        lstat(pathf("%s/%s", root, sub), &sb);
+        char *e = malloc(strlen(sub) + 3);
+        sprintf(e, "%s%s", sub, S_ISLNK(sb.st_mode) ? "@" : S_ISDIR(sb.st_mode) ? "/" : "");
+        (*v)[(*n)++] = e;
+        if (S_ISDIR(sb.st_mode)) walk(root, sub, v, n, cap);
+    }
+    closedir(d);
+}
+
+/* "a\nb/\nb/c\n": every entry, directories with /, symlinks with @ */
+static char *listing(const char *root)
+{
+    char **v = NULL;
+    size_t n = 0, cap = 0;
+    walk(root, "", &v, &n, &cap);
+    if (n) qsort(v, n, sizeof *v, cmp_str);
+    size_t len = 1;
+    for (size_t i = 0; i < n; i++) len += strlen(v[i]) + 1;
+    char *out = malloc(len);
+    out[0] = 0;
+    for (size_t i = 0; i < n; i++) {
+        strcat(out, v[i]);
+        strcat(out, "\n");
+        free(v[i]);
+    }
+    free(v);
+    return out;
+}
+
+/* ---- 6: metadata and paths ---- */
+
+static int is_hex(char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); }
+
+static void check_uuid7(const char *u)
+{
+    CHECK(strlen(u) == 36);
+    if (strlen(u) != 36) return;
+    int ok = 1;
+    for (int i = 0; i < 36; i++) {
+        if (i == 8 || i == 13 || i == 18 || i == 23) ok &= u[i] == '-';
+        else ok &= is_hex(u[i]);
+    }
+    CHECK(ok);                       /* lowercase hyphenated */
+    CHECK(u[14] == '7');             /* version 7 */
+    CHECK(strchr("89ab", u[19]) != NULL); /* variant 10xx */
+    /* the first 48 bits are the Unix time in milliseconds: close to now */
+    char hex[13];
+    memcpy(hex, u, 8);
+    memcpy(hex + 8, u + 9, 4);
+    hex[12] = 0;
+    unsigned long long ms = strtoull(hex, NULL, 16);
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    unsigned long long now = (unsigned long long)ts.tv_sec * 1000u + (unsigned long long)ts.tv_nsec / 1000000u;
+    CHECK(ms <= now && now - ms < 60000);
+}
+
+static void test_metadata(const char *tmp)
+{
+    LOCAL_PATH(dir, "%s/meta", tmp);
+    static const char *const args[] = {"a b", "\"q\"", ""};
+    ctrec_writer_options o = test_options();
+    o.program = "prog.lua";
+    o.args = args;
+    o.nargs = 3;
+    o.workdir = tmp;
+    ctrec_writer *w = NULL;
+    CHECK_OK(ctrec_writer_open(dir, &o, &w));
+    char uuid[40];
+    snprintf(uuid, sizeof uuid, "%s", ctrec_writer_recording_id(w));
+    check_uuid7(uuid);
+    char want[4096];
+    snprintf(want, sizeof want,
+             "{\"recording_id\":\"%s\",\"workdir\":\"%s\",\"program\":\"prog.lua\","
+             "\"args\":[\"a b\",\"\\\"q\\\"\",\"\"]}\n",
+             uuid, tmp);
+    char *meta = read_file(pathf("%s/trace_metadata.json", dir), NULL);
+    CHECK_STR(meta, want); /* written at open */
+    free(meta);
+    char *paths = read_file(pathf("%s/trace_paths.json", dir), NULL);
+    CHECK_STR(paths, "[]\n");
+    free(paths);
+
+    /* paths reach trace_paths.json at flush, events reach trace.json */
+    CHECK_OK(ctrec_path_z(w, "/p0", NULL));
+    CHECK_OK(ctrec_path_z(w, "rel/p1", NULL));
+    CHECK_OK(ctrec_path_z(w, "/p0", NULL));
+    CHECK_OK(ctrec_writer_flush(w));
+    paths = read_file(pathf("%s/trace_paths.json", dir), NULL);
+    CHECK_STR(paths, "[\"/p0\",\"rel/p1\"]\n");
+    free(paths);
+    char *ev = read_file(pathf("%s/trace.json", dir), NULL);
+    CHECK_STR(ev, "[\n{\"Path\":\"/p0\"},\n{\"Path\":\"rel/p1\"}");
+    free(ev);
+    CHECK_OK(ctrec_path_new(w, S("/p0"), NULL));
+    CHECK_OK(ctrec_writer_close(w));
+    paths = read_file(pathf("%s/trace_paths.json", dir), NULL);
+    CHECK_STR(paths, "[\"/p0\",\"rel/p1\",\"/p0\"]\n");
+    free(paths);
+    CHECK_PY(dir, 3, NULL);
+    /* the temporary files of the atomic writes are gone */
+    char *l = listing(dir);
+    CHECK_STR(l, "trace.json\ntrace_metadata.json\ntrace_paths.json\n");
+    free(l);
+
+    /* a second writer gets another id; a relative workdir is made absolute */
+    char cwd[2048];
+    CHECK(getcwd(cwd, sizeof cwd) != NULL);
+    LOCAL_PATH(dir2, "%s/meta2", tmp);
+    o.workdir = "rel/wd";
+    o.nargs = 0;
+    o.args = NULL;
+    o.program = NULL;
+    o.format = CTREC_FORMAT_BIN;
+    CHECK_OK(ctrec_writer_open(dir2, &o, &w));
+    CHECK(strcmp(ctrec_writer_recording_id(w), uuid) != 0);
+    check_uuid7(ctrec_writer_recording_id(w));
+    snprintf(want, sizeof want,
+             "{\"recording_id\":\"%s\",\"workdir\":\"%s/rel/wd\",\"program\":\"\",\"args\":[]}\n",
+             ctrec_writer_recording_id(w), cwd);
+    CHECK_OK(ctrec_path_z(w, "/b", NULL));
+    CHECK_OK(ctrec_writer_close(w));
+    meta = read_file(pathf("%s/trace_metadata.json", dir2), NULL);
+    CHECK_STR(meta, want);
+    free(meta);
+    paths = read_file(pathf("%s/trace_paths.json", dir2), NULL);
+    CHECK_STR(paths, "[\"/b\"]\n");
+    free(paths);
+
+    /* default workdir: the current directory */
+    LOCAL_PATH(dir3, "%s/meta3", tmp);
+    ctrec_writer_options_init(&o);
+    CHECK_OK(ctrec_writer_open(dir3, &o, &w));
+    snprintf(want, sizeof want,
+             "{\"recording_id\":\"%s\",\"workdir\":\"%s\",\"program\":\"\",\"args\":[]}\n",
+             ctrec_writer_recording_id(w), cwd);
+    CHECK_OK(ctrec_writer_close(w));
+    meta = read_file(pathf("%s/trace_metadata.json", dir3), NULL);
+    CHECK_STR(meta, want);
+    free(meta);
+}
+
+/* ---- 7: files/ ---- */
+
+static void test_files(const char *tmp)
+{
+    CHECK(mkdir(pathf("%s/src", tmp), 0755) == 0);
+    CHECK(mkdir(pathf("%s/src/dir", tmp), 0755) == 0);
+    CHECK(mkdir(pathf("%s/wd", tmp), 0755) == 0);
+    CHECK(mkdir(pathf("%s/wd/sub", tmp), 0755) == 0);
+    CHECK(mkdir(pathf("%s/target", tmp), 0755) == 0);
+    CHECK(write_text_file(pathf("%s/src/dir/a.txt", tmp), "alpha\n") == 0);
+    CHECK(write_text_file(pathf("%s/src/c.txt", tmp), "gamma\n") == 0);
+    CHECK(write_text_file(pathf("%s/wd/sub/b.txt", tmp), "beta\n") == 0);
+    CHECK(write_text_file(pathf("%s/escape.txt", tmp), "escape\n") == 0);
+    CHECK(write_text_file(pathf("%s/x", tmp), "x\n") == 0);
+    char *before = listing(tmp);
+
+    LOCAL_PATH(dir, "%s/trace", tmp);
+    ctrec_writer_options o;
+    ctrec_writer_options_init(&o);
+    char wd[128];
+    snprintf(wd, sizeof wd, "%s/wd", tmp);
+    o.workdir = wd;
+    ctrec_writer *w = NULL;
+    CHECK_OK(ctrec_writer_open(dir, &o, &w));
+    CHECK_OK(ctrec_path_z(w, pathf("%s/src/dir/a.txt", tmp), NULL)); /* absolute */
+    CHECK_OK(ctrec_path_z(w, "sub/b.txt", NULL));                    /* relative to workdir */
+    CHECK_OK(ctrec_path_z(w, "./sub/../sub//b.txt", NULL));          /* same file, other text */
+    CHECK_OK(ctrec_path_z(w, "sub/../../escape.txt", NULL));         /* climbs out: not copied */
+    CHECK_OK(ctrec_path_z(w, "../x", NULL));
+    CHECK_OK(ctrec_path_z(w, "sub/../..", NULL));
+    CHECK_OK(ctrec_path_z(w, pathf("/..%s/src/c.txt", tmp), NULL)); /* /.. is / */
+    CHECK_OK(ctrec_path_z(w, pathf("%s/src", tmp), NULL));          /* a folder */
+    CHECK_OK(ctrec_path_z(w, pathf("%s/missing.txt", tmp), NULL));  /* no such file */
+    CHECK_OK(ctrec_path_z(w, "", NULL));
+    CHECK_OK(ctrec_path_z(w, "/", NULL));
+    CHECK_U64(ctrec_path_count(w), 11);
+    CHECK_OK(ctrec_writer_close(w));
+    CHECK_PY(dir, 11, NULL);
+
+    const char *t = tmp + 1; /* tmp without its leading / */
+    char want[2048];
+    snprintf(want, sizeof want,
+             "files/\nfiles/sub/\nfiles/sub/b.txt\nfiles/tmp/\nfiles/%s/\nfiles/%s/src/\n"
+             "files/%s/src/c.txt\nfiles/%s/src/dir/\nfiles/%s/src/dir/a.txt\n"
+             "trace.json\ntrace_metadata.json\ntrace_paths.json\n",
+             t, t, t, t, t);
+    char *l = listing(dir);
+    CHECK_STR(l, want);
+    free(l);
+    char *c = read_file(pathf("%s/files/%s/src/dir/a.txt", dir, t), NULL);
+    CHECK_STR(c, "alpha\n");
+    free(c);
+    c = read_file(pathf("%s/files/%s/src/c.txt", dir, t), NULL);
+    CHECK_STR(c, "gamma\n");
+    free(c);
+    c = read_file(pathf("%s/files/sub/b.txt", dir), NULL);
+    CHECK_STR(c, "beta\n");
+    free(c);
+    /* nothing new outside the trace folder */
+    rm_rf(dir);
+    char *after = listing(tmp);
+    CHECK_STR(after, before);
+    free(after);
+
+    /* copy_sources = 0: no files/ at all */
+    o.copy_sources = 0;
+    CHECK_OK(ctrec_writer_open(dir, &o, &w));
+    CHECK_OK(ctrec_path_z(w, "sub/b.txt", NULL));
+    CHECK_OK(ctrec_writer_close(w));
+    CHECK(!path_exists(pathf("%s/files", dir)));
+    rm_rf(dir);
+    o.copy_sources = 1;
+
+    /* Symlinks planted inside the trace folder are never followed. Each
+     * case: the writer refuses the copy with CTREC_E_IO naming the file,
+     * and nothing appears in the symlink's target. */
+    struct {
+        const char *link;   /* inside the trace folder */
+        const char *path;   /* recorded path */
+    } cases[3];
+    char p0[256], p1[256];
+    snprintf(p0, sizeof p0, "%s/src/dir/a.txt", tmp);
+    cases[0].link = "files/tmp";        /* a directory on the way */
+    cases[0].path = p0;
+    cases[1].link = "files/sub/b.txt";  /* the copy itself */
+    cases[1].path = "sub/b.txt";
+    cases[2].link = "files";            /* files/ itself */
+    snprintf(p1, sizeof p1, "%s/src/c.txt", tmp);
+    cases[2].path = p1;
+    for (int i = 0; i < 3; i++) {
+        LOCAL_PATH(tdir, "%s/sym%d", tmp, i);
+        CHECK(mkdir(tdir, 0755) == 0);
+        CHECK(mkdir(pathf("%s/files", tdir), 0755) == 0);
+        CHECK(mkdir(pathf("%s/files/sub", tdir), 0755) == 0);
+        if (i == 2) rm_rf(pathf("%s/files", tdir));
+        LOCAL_PATH(target, i == 1 ? "%s/target/b.txt" : "%s/target", tmp);
+        CHECK(symlink(target, pathf("%s/%s", tdir, cases[i].link)) == 0);
+        CHECK_OK(ctrec_writer_open(tdir, &o, &w));
+        CHECK_ERR(w, ctrec_path_z(w, cases[i].path, NULL), CTREC_E_IO,
+                  i == 1 ? "creating the copy of" : "creating the folder for files/");
+        CHECK_HAS(ctrec_writer_errmsg(w), i == 1 ? "b.txt" : "src/");
+        CHECK_ST(ctrec_step(w, 0, 1), CTREC_E_FAILED);
+        CHECK_ST(ctrec_writer_close(w), CTREC_E_IO);
+        char *tl = listing(pathf("%s/target", tmp));
+        CHECK_STR(tl, ""); /* nothing written through the link */
+        free(tl);
+        struct stat sb;
+        CHECK(lstat(pathf("%s/%s", tdir, cases[i].link), &sb) == 0 && S_ISLNK(sb.st_mode));
+    }
+}
+
+int main(int argc, char **argv)
+{
+    check_init(argc, argv);
+    char tmp[64];
+    make_tmpdir(tmp);
+    test_metadata(tmp);
+    test_files(tmp);
+    rm_rf(tmp);
+    return check_done("writer_folder");
+}
