@@ -1,0 +1,673 @@
+/*
+ * hooks.c — turns lua_sethook events into trace events.
+ *
+ * The hook gets LUA_HOOKCALL, LUA_HOOKTAILCALL, LUA_HOOKRET and LUA_HOOKLINE
+ * for every Lua and C function of every thread (coroutines inherit the hook
+ * of the thread that creates them: lua_newthread copies it in Lua 5.4).
+ *
+ * Shadow call stacks. Each thread has a shadow stack with one frame per
+ * activation, C functions included, so that it mirrors the real stack. A
+ * frame is identified by lua_Debug.i_ci, the CallInfo of the activation.
+ * lua.h lists i_ci in the "private part" of lua_Debug; we never dereference
+ * it, we only compare it, and it is what lua_getlocal/lua_getinfo use
+ * themselves. Live activations of a thread have distinct CallInfos, so:
+ *   - line event: the current frame must be the top of the shadow stack;
+ *   - return event: the returning frame must be the top;
+ *   - call event: the caller (lua_getstack level 1) must be the top.
+ * When that is not so, an error unwound frames without return events (a
+ * pcall, xpcall or coroutine boundary caught it): the frames above the one
+ * that is really running are popped and get a Return (value None). Each
+ * check is one pointer compare in the common case; the public-API
+ * alternative, comparing lua_getstack depths, costs O(depth) per event.
+ *
+ * Coroutines. The trace has a single call stack. The running threads form
+ * a chain (main thread, the coroutine it resumed, the one that one resumed,
+ * ...); the trace's call stack is their shadow stacks one on top of the
+ * other. When an event comes from a thread that is not the top of the
+ * chain, control moved: a resume (the new thread is pushed on the chain and
+ * its frames get Calls again: "materialized"), or a yield, return or error
+ * back to a thread below (the threads above it are popped and their frames
+ * get Returns). A yielded coroutine keeps its shadow stack for its next
+ * resume; a dead one loses it. So every Call has its Return, and the steps
+ * of a coroutine sit inside its own function's call.
+ *
+ * Tail calls. The callee replaces the caller: the caller gets a Return
+ * (None) and the callee a Call, so Calls and Returns stay balanced.
+ */
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <lauxlib.h>
+#include <lua.h>
+
+#include "recorder.h"
+
+static recorder *g_rec;
+
+recorder *recorder_current(void)
+{
+    return g_rec;
+}
+
+void recorder_fail(recorder *R, const char *what)
+{
+    if (R->failed) return;
+    R->failed = 1;
+    fprintf(stderr, "ctrec-lua: recording stopped: %s: %s\n", what, ctrec_writer_errmsg(R->w));
+}
+
+/* Evaluates a ctrec call; on failure stops recording and returns. */
+#define W(call)                                                                  \
+    do {                                                                         \
+        if ((call) != CTREC_OK) {                                                \
+            recorder_fail(R, #call);                                             \
+            return;                                                              \
+        }                                                                        \
+    } while (0)
+
+/* ---- interning --------------------------------------------------------- */
+
+ctrec_id recorder_var(recorder *R, const char *name, size_t len)
+{
+    uint64_t id;
+    if (strmap_get(&R->vars, name, len, &id)) return id;
+    if (ctrec_variable(R->w, name, len, &id) != CTREC_OK) {
+        recorder_fail(R, "ctrec_variable");
+        return 0;
+    }
+    strmap_put(&R->vars, name, len, id);
+    return id;
+}
+
+/* The path of a chunk whose source is "@file": absolute, so that the writer
+ * finds the file to copy wherever the trace is opened. */
+static char *resolve_path(const char *file)
+{
+    char *abs = realpath(file, NULL);
+    if (abs) return abs;
+    if (file[0] == '/') return strdup(file);
+    char cwd[PATH_MAX];
+    if (!getcwd(cwd, sizeof cwd)) return strdup(file);
+    size_t n = strlen(cwd) + strlen(file) + 2;
+    char *p = malloc(n);
+    if (p) snprintf(p, n, "%s/%s", cwd, file);
+    return p;
+}
+
+static int path_id(recorder *R, const char *source, ctrec_id *id)
+{
+    size_t len = strlen(source);
+    if (strmap_get(&R->paths, source, len, id)) return 0;
+    char *abs = resolve_path(source + 1);
+    if (!abs) return -1;
+    ctrec_status st = ctrec_path_z(R->w, abs, id);
+    free(abs);
+    if (st != CTREC_OK) {
+        recorder_fail(R, "ctrec_path");
+        return -1;
+    }
+    strmap_put(&R->paths, source, len, *id);
+    return 0;
+}
+
+static char *dup_printf(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (n < 0) return NULL;
+    char *p = malloc((size_t)n + 1);
+    if (!p) return NULL;
+    va_start(ap, fmt);
+    vsnprintf(p, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    return p;
+}
+
+static const char *base_name(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    return slash ? slash + 1 : path;
+}
+
+/* The name of a function that was called from C (pcall(f), table.sort's
+ * comparator...): "mod.field" or "field" of _G, searched in package.loaded
+ * as luaL_traceback does. Pushes nothing; returns 1 with the name in buf. */
+static int global_name(lua_State *L, lua_Debug *ar, char *buf, size_t size)
+{
+    int found = 0;
+    if (!lua_checkstack(L, 6)) return 0;
+    int top = lua_gettop(L);
+    lua_getinfo(L, "f", ar);
+    lua_getfield(L, LUA_REGISTRYINDEX, LUA_LOADED_TABLE);
+    if (lua_type(L, -1) != LUA_TTABLE) goto out;
+    lua_pushnil(L);
+    while (!found && lua_next(L, -2)) {
+        if (lua_type(L, -2) == LUA_TSTRING && lua_type(L, -1) == LUA_TTABLE) {
+            const char *mod = lua_tostring(L, -2);
+            lua_pushnil(L);
+            while (lua_next(L, -2)) {
+                if (lua_type(L, -2) == LUA_TSTRING && lua_rawequal(L, -1, top + 1)) {
+                    const char *field = lua_tostring(L, -2);
+                    if (strcmp(mod, LUA_GNAME) == 0)
+                        snprintf(buf, size, "%s", field);
+                    else
+                        snprintf(buf, size, "%s.%s", mod, field);
+                    found = 1;
+                    lua_pop(L, 2);
+                    break;
+                }
+                lua_pop(L, 1);
+            }
+        }
+        lua_pop(L, 1);
+    }
+out:
+    lua_settop(L, top);
+    return found;
+}
+
+/*
+ * Function names. The debugger shows the name, and the writer keys
+ * functions by name only, so each definition site gets its own name:
+ *   - the name lua_getinfo "n" gives at the first call ("fib", "new"), or
+ *     the global name when called from C, or "<anonymous> file.lua:12",
+ *     or "<main chunk> mod.lua" for a required module's chunk;
+ *   - when that name is already used by another definition site, the site
+ *     is appended: "helper mod_util.lua:3" (and "helper /full/path.lua:3"
+ *     if even that is taken).
+ */
+static fn_info *fn_new(recorder *R, lua_State *L, lua_Debug *ar, int is_c)
+{
+    fn_info *fn = calloc(1, sizeof *fn);
+    if (!fn) return NULL;
+    fn->source = ar->source;
+    fn->source_copy = strdup(ar->source);
+    fn->linedefined = ar->linedefined;
+    char path_buf[PATH_MAX];
+    const char *path;
+    int line = ar->linedefined > 0 ? ar->linedefined : 1;
+    if (is_c) {
+        fn->recorded = 1;
+        path = "[C]";
+        if (ctrec_path_z(R->w, path, &fn->path_id) != CTREC_OK) recorder_fail(R, "ctrec_path");
+        snprintf(path_buf, sizeof path_buf, "[C]");
+    } else {
+        fn->recorded = fn->has_lines = ar->source[0] == '@';
+        if (!fn->recorded) return fn; /* a chunk loaded from a string */
+        if (path_id(R, ar->source, &fn->path_id)) return fn;
+        snprintf(path_buf, sizeof path_buf, "%s", ar->source + 1);
+    }
+    path = path_buf;
+
+    char global[512];
+    char *base;
+    lua_getinfo(L, "n", ar);
+    if (ar->name)
+        base = dup_printf("%s", ar->name);
+    else if (global_name(L, ar, global, sizeof global))
+        base = dup_printf("%s", global);
+    else if (is_c)
+        base = dup_printf("<C function>");
+    else if (ar->what[0] == 'm')
+        base = dup_printf("<main chunk> %s", base_name(path));
+    else
+        base = dup_printf("<anonymous> %s:%d", base_name(path), line);
+    if (!base) {
+        fn->recorded = fn->has_lines = 0;
+        return fn;
+    }
+
+    uint64_t site = ((uint64_t)fn->path_id << 32) | (uint32_t)line, other;
+    char *name = dup_printf("%s", base);
+    if (name && !is_c && strmap_get(&R->function_names, name, strlen(name), &other) &&
+        other != site) {
+        free(name);
+        name = dup_printf("%s %s:%d", base, base_name(path), line);
+        if (name && strmap_get(&R->function_names, name, strlen(name), &other) && other != site) {
+            free(name);
+            name = dup_printf("%s %s:%d", base, path, line);
+        }
+    }
+    if (!name || ctrec_function_new(R->w, name, strlen(name), fn->path_id, line,
+                                    &fn->function_id) != CTREC_OK) {
+        recorder_fail(R, "ctrec_function");
+        fn->recorded = fn->has_lines = 0;
+    } else {
+        strmap_put(&R->function_names, name, strlen(name), site);
+    }
+    free(name);
+    free(base);
+    return fn;
+}
+
+/* The fn_info of the function whose activation `ar` describes ("S" filled);
+ * NULL for a C function without --c-calls. Lua functions are keyed by their
+ * source pointer and definition line (one Proto), checked against the
+ * source text in case the pointer was freed and reused. */
+static fn_info *fn_lookup(recorder *R, lua_State *L, lua_Debug *ar)
+{
+    const void *key = ar->source;
+    intptr_t k = ar->linedefined;
+    int is_c = ar->what[0] == 'C';
+    if (is_c) {
+        if (!R->opt.c_calls) return NULL;
+        lua_getinfo(L, "f", ar);
+        key = lua_topointer(L, -1);
+        k = -1;
+        lua_pop(L, 1);
+    }
+    fn_info *fn = ptrmap_get(&R->functions, key, k);
+    if (fn && (is_c || strcmp(fn->source_copy, ar->source) == 0)) return fn;
+    fn = fn_new(R, L, ar, is_c);
+    if (fn) ptrmap_put(&R->functions, key, k, fn);
+    return fn;
+}
+
+/* ---- trace events ------------------------------------------------------ */
+
+static int emits(const frame *f)
+{
+    return f->fn && f->fn->recorded && !f->toplevel;
+}
+
+static void emit_return_none(recorder *R)
+{
+    W(ctrec_begin_return(R->w));
+    W(value_none(R));
+    W(ctrec_end(R->w));
+}
+
+/* Call event for the activation `ar` ("Su" filled), with its arguments. */
+static void emit_call(recorder *R, lua_State *L, lua_Debug *ar, fn_info *fn)
+{
+    if (!R->opt.values) {
+        W(ctrec_call(R->w, fn->function_id));
+        return;
+    }
+    W(ctrec_begin_call(R->w, fn->function_id));
+    char name[32];
+    if (ar->what[0] == 'C') {
+        lua_getinfo(L, "r", ar); /* a C function's arguments are the transferred values */
+        for (int i = 0; i < ar->ntransfer; i++) {
+            if (!lua_getlocal(L, ar, ar->ftransfer + i)) break;
+            snprintf(name, sizeof name, "(arg %d)", i + 1);
+            W(ctrec_arg(R->w, recorder_var(R, name, strlen(name))));
+            W(value_write(R, L, -1));
+            lua_pop(L, 1);
+        }
+    } else {
+        for (int i = 1; i <= ar->nparams; i++) {
+            const char *pname = lua_getlocal(L, ar, i);
+            if (!pname) break;
+            W(ctrec_arg(R->w, recorder_var(R, pname, strlen(pname))));
+            W(value_write(R, L, -1));
+            lua_pop(L, 1);
+        }
+        for (int i = 1; ar->isvararg && lua_getlocal(L, ar, -i); i++) {
+            snprintf(name, sizeof name, "(vararg %d)", i);
+            W(ctrec_arg(R->w, recorder_var(R, name, strlen(name))));
+            W(value_write(R, L, -1));
+            lua_pop(L, 1);
+        }
+    }
+    W(ctrec_end(R->w));
+}
+
+/* Return event for the activation `ar`, with the values it returns. */
+static void emit_return(recorder *R, lua_State *L, lua_Debug *ar)
+{
+    if (!R->opt.values) {
+        emit_return_none(R);
+        return;
+    }
+    lua_getinfo(L, "r", ar);
+    int n = ar->ntransfer;
+    if (!lua_checkstack(L, n + 1)) n = 0;
+    for (int i = 0; i < n; i++)
+        if (!lua_getlocal(L, ar, ar->ftransfer + i)) lua_pushnil(L);
+    W(ctrec_begin_return(R->w));
+    ctrec_status st = value_write_multi(R, L, lua_gettop(L) - n + 1, n);
+    lua_pop(L, n);
+    W(st);
+    W(ctrec_end(R->w));
+}
+
+/* The locals visible at a line, as Value events after its Step. */
+static void emit_locals(recorder *R, lua_State *L, lua_Debug *ar, fn_info *fn)
+{
+    for (int n = 1;; n++) {
+        const char *name = lua_getlocal(L, ar, n);
+        if (!name) break;
+        if (name[0] == '(') { /* a temporary such as "(for state)" */
+            lua_pop(L, 1);
+            continue;
+        }
+        ctrec_id var;
+        if (n <= FN_SLOTS && fn->slot_name[n - 1] == name) {
+            var = fn->slot_var[n - 1];
+        } else {
+            var = recorder_var(R, name, strlen(name));
+            if (n <= FN_SLOTS) {
+                fn->slot_name[n - 1] = name;
+                fn->slot_var[n - 1] = var;
+            }
+        }
+        ctrec_status st = ctrec_begin_value(R->w, var);
+        if (st == CTREC_OK) st = value_write(R, L, -1);
+        if (st == CTREC_OK) st = ctrec_end(R->w);
+        lua_pop(L, 1);
+        W(st);
+    }
+}
+
+/* ---- shadow stacks ----------------------------------------------------- */
+
+static frame *push_frame(thread_rec *T)
+{
+    if (T->n == T->cap) {
+        size_t cap = T->cap ? T->cap * 2 : 64;
+        frame *f = realloc(T->frames, cap * sizeof *f);
+        if (!f) return NULL;
+        T->frames = f;
+        T->cap = cap;
+    }
+    frame *f = &T->frames[T->n++];
+    memset(f, 0, sizeof *f);
+    return f;
+}
+
+/* Pops the frames above index `keep` (exclusive: frames[0..keep) stay),
+ * each with a Return (None): they were unwound by an error. */
+static void pop_to(recorder *R, thread_rec *T, size_t keep)
+{
+    while (T->n > keep) {
+        frame *f = &T->frames[--T->n];
+        if (T->in_chain && emits(f)) emit_return_none(R);
+    }
+}
+
+/* Index + 1 of the frame of activation `ci` (0: not on the shadow stack). */
+static size_t find_frame(const thread_rec *T, const void *ci)
+{
+    for (size_t i = T->n; i > 0; i--)
+        if (T->frames[i - 1].ci == ci) return i;
+    return 0;
+}
+
+/* ---- threads ----------------------------------------------------------- */
+
+static void materialize(recorder *R, thread_rec *T)
+{
+    for (size_t i = 0; i < T->n; i++)
+        if (emits(&T->frames[i])) W(ctrec_call(R->w, T->frames[i].fn->function_id));
+}
+
+/* Control left T (yield, end or error): its frames leave the trace. */
+static void leave_thread(recorder *R, thread_rec *T)
+{
+    for (size_t i = T->n; i > 0; i--)
+        if (emits(&T->frames[i - 1])) emit_return_none(R);
+    T->in_chain = 0;
+    if (lua_status(T->L) != LUA_YIELD) { /* finished or dead: forget it */
+        ptrmap_remove(&R->threads, T->L, 0);
+        free(T->frames);
+        free(T);
+    }
+}
+
+static void switch_thread(recorder *R, lua_State *L)
+{
+    thread_rec *T = ptrmap_get(&R->threads, L, 0);
+    if (T && T->in_chain) {
+        while (R->chain[R->chain_n - 1] != T) leave_thread(R, R->chain[--R->chain_n]);
+    } else {
+        if (!T) {
+            T = calloc(1, sizeof *T);
+            if (!T || ptrmap_put(&R->threads, L, 0, T)) {
+                free(T);
+                R->failed = 1;
+                return;
+            }
+            T->L = L;
+        }
+        if (R->chain_n == R->chain_cap) {
+            size_t cap = R->chain_cap ? R->chain_cap * 2 : 16;
+            thread_rec **c = realloc(R->chain, cap * sizeof *c);
+            if (!c) {
+                R->failed = 1;
+                return;
+            }
+            R->chain = c;
+            R->chain_cap = cap;
+        }
+        R->chain[R->chain_n++] = T;
+        T->in_chain = 1;
+        materialize(R, T);
+    }
+    R->cur_L = L;
+    R->cur = T;
+}
+
+/* ---- the hook ---------------------------------------------------------- */
+
+static void on_call(recorder *R, thread_rec *T, lua_State *L, lua_Debug *ar, int tail)
+{
+    int toplevel = !R->main_started && L == R->main_L && !tail;
+    fn_info *fn = &R->toplevel_fn;
+    if (!toplevel) {
+        lua_getinfo(L, "Su", ar);
+        fn = fn_lookup(R, L, ar);
+    }
+    frame *f;
+    if (tail) {
+        size_t i = find_frame(T, ar->i_ci); /* the frame being replaced */
+        if (i) {
+            pop_to(R, T, i);
+            f = &T->frames[i - 1];
+            if (emits(f)) emit_return_none(R);
+        } else {
+            f = push_frame(T);
+        }
+    } else {
+        lua_Debug caller;
+        const void *caller_ci = lua_getstack(L, 1, &caller) ? caller.i_ci : NULL;
+        if (!T->n || T->frames[T->n - 1].ci != caller_ci)
+            pop_to(R, T, caller_ci ? find_frame(T, caller_ci) : 0);
+        f = push_frame(T);
+    }
+    if (!f) {
+        R->failed = 1;
+        return;
+    }
+    f->ci = ar->i_ci;
+    f->fn = fn;
+    f->toplevel = toplevel;
+    if (toplevel) { /* the script's main chunk: the trace's top-level call 0 */
+        R->main_started = 1;
+        return;
+    }
+    if (fn && fn->recorded) emit_call(R, L, ar, fn);
+}
+
+static void on_return(recorder *R, thread_rec *T, lua_State *L, lua_Debug *ar)
+{
+    if (!T->n) return;
+    if (T->frames[T->n - 1].ci != ar->i_ci) {
+        size_t i = find_frame(T, ar->i_ci);
+        if (!i) return; /* an activation we never saw */
+        pop_to(R, T, i);
+    }
+    frame *f = &T->frames[--T->n];
+    if (emits(f)) emit_return(R, L, ar);
+}
+
+static void on_line(recorder *R, thread_rec *T, lua_State *L, lua_Debug *ar)
+{
+    frame *f = T->n ? &T->frames[T->n - 1] : NULL;
+    if (!f || f->ci != ar->i_ci) {
+        size_t i = find_frame(T, ar->i_ci);
+        if (i) {
+            pop_to(R, T, i);
+            f = &T->frames[i - 1];
+        } else { /* an activation we never saw: follow it, without a Call */
+            if (!(f = push_frame(T))) return;
+            lua_getinfo(L, "S", ar);
+            f->ci = ar->i_ci;
+            f->fn = fn_lookup(R, L, ar);
+            f->toplevel = 1;
+        }
+    }
+    fn_info *fn = f->fn;
+    if (!fn || !fn->has_lines) return;
+    R->stepped = 1;
+    W(ctrec_step(R->w, fn->path_id, ar->currentline));
+    if (R->opt.values) emit_locals(R, L, ar, fn);
+}
+
+static void hook(lua_State *L, lua_Debug *ar)
+{
+    recorder *R = g_rec;
+    if (R->closed || R->failed) return;
+    if (L != R->cur_L) {
+        switch_thread(R, L);
+        if (R->failed) return;
+    }
+    thread_rec *T = R->cur;
+    switch (ar->event) {
+    case LUA_HOOKLINE: on_line(R, T, L, ar); break;
+    case LUA_HOOKCALL: on_call(R, T, L, ar, 0); break;
+    case LUA_HOOKTAILCALL: on_call(R, T, L, ar, 1); break;
+    case LUA_HOOKRET: on_return(R, T, L, ar); break;
+    default: break;
+    }
+}
+
+/* Benchmark floors: the same hooks, nothing recorded. */
+static void hook_floor_hooks(lua_State *L, lua_Debug *ar)
+{
+    (void)L;
+    (void)ar;
+}
+
+static void hook_floor_locals(lua_State *L, lua_Debug *ar)
+{
+    if (ar->event != LUA_HOOKLINE) return;
+    for (int n = 1; lua_getlocal(L, ar, n); n++) lua_pop(L, 1);
+}
+
+/* ---- lifecycle --------------------------------------------------------- */
+
+int recorder_open(recorder *R, const recorder_options *opt, const char *script,
+                  const char *const *args, size_t nargs)
+{
+    memset(R, 0, sizeof *R);
+    R->opt = *opt;
+    for (size_t i = 0; i < sizeof R->type_ids / sizeof R->type_ids[0]; i++) R->type_ids[i] = -1;
+    if (opt->floor != FLOOR_NONE) return 0;
+
+    ctrec_writer_options wo;
+    ctrec_writer_options_init(&wo);
+    wo.format = opt->format;
+    wo.program = script;
+    wo.args = args;
+    wo.nargs = nargs;
+    if (ctrec_writer_open(opt->out_dir, &wo, &R->w) != CTREC_OK) {
+        fprintf(stderr, "ctrec-lua: cannot write the trace to %s: %s\n", opt->out_dir,
+                ctrec_writer_errmsg(R->w));
+        ctrec_writer_close(R->w);
+        R->w = NULL;
+        return -1;
+    }
+    char *abs = resolve_path(script);
+    ctrec_status st = abs ? ctrec_start(R->w, abs, strlen(abs), 1) : CTREC_E_NOMEM;
+    free(abs);
+    if (st != CTREC_OK) {
+        fprintf(stderr, "ctrec-lua: cannot start the trace: %s\n", ctrec_writer_errmsg(R->w));
+        ctrec_writer_close(R->w);
+        R->w = NULL;
+        return -1;
+    }
+    /* "@script" is the chunkname luaL_loadfile gives the script: path 0 */
+    size_t len = strlen(script);
+    char *source = malloc(len + 2);
+    if (!source) return -1;
+    source[0] = '@';
+    memcpy(source + 1, script, len + 1);
+    strmap_put(&R->paths, source, len + 1, 0);
+    free(source);
+    R->toplevel_fn.recorded = R->toplevel_fn.has_lines = 1;
+    R->toplevel_fn.path_id = 0;
+    R->toplevel_fn.function_id = 0;
+    strmap_put(&R->function_names, "<toplevel>", 10, UINT64_MAX);
+    return 0;
+}
+
+void recorder_install(recorder *R, lua_State *L)
+{
+    g_rec = R;
+    R->main_L = L;
+    lua_Hook h = R->opt.floor == FLOOR_HOOKS    ? hook_floor_hooks
+                 : R->opt.floor == FLOOR_LOCALS ? hook_floor_locals
+                                                : hook;
+    if (R->opt.floor == FLOOR_NONE && !R->w) return;
+    lua_sethook(L, h, LUA_MASKCALL | LUA_MASKRET | LUA_MASKLINE, 0);
+}
+
+/* Back to the main thread, then every frame of it gets its Return. */
+static void unwind_all(recorder *R)
+{
+    while (R->chain_n > 1) leave_thread(R, R->chain[--R->chain_n]);
+    if (R->chain_n == 1) {
+        R->cur = R->chain[0];
+        R->cur_L = R->cur->L;
+        pop_to(R, R->cur, 0);
+    }
+}
+
+void recorder_error(recorder *R, const char *msg, size_t len)
+{
+    if (!R->w || R->closed || R->failed) return;
+    if (!R->stepped) W(ctrec_step(R->w, 0, 1)); /* the script did not even load */
+    R->stepped = 1;
+    W(ctrec_event(R->w, CTREC_EVENT_ERROR, "", 0, msg, len));
+    unwind_all(R);
+}
+
+int recorder_finish(recorder *R)
+{
+    if (R->closed) return 0;
+    R->closed = 1;
+    if (R->main_L) lua_sethook(R->main_L, NULL, 0, 0);
+    if (!R->w) return 0;
+    int failed = R->failed;
+    if (!failed) {
+        if (!R->stepped) ctrec_step(R->w, 0, 1); /* a trace needs a Step */
+        unwind_all(R);
+    }
+    ctrec_status st = ctrec_writer_close(R->w);
+    if (st != CTREC_OK && !failed)
+        fprintf(stderr, "ctrec-lua: writing the trace failed: %s\n", ctrec_status_name(st));
+    R->w = NULL;
+
+    for (size_t i = 0; i < R->chain_n; i++) {
+        ptrmap_remove(&R->threads, R->chain[i]->L, 0);
+        free(R->chain[i]->frames);
+        free(R->chain[i]);
+    }
+    free(R->chain);
+    R->chain = NULL;
+    R->chain_n = 0;
+    /* Records of suspended coroutines and the function cache stay until
+     * the process exits: hooks may still run (lua_close) and check R->closed. */
+    strmap_free(&R->function_names);
+    strmap_free(&R->paths);
+    strmap_free(&R->vars);
+    values_free(R);
+    return (st == CTREC_OK && !failed) ? 0 : -1;
+}

@@ -1,0 +1,165 @@
+/*
+ * recorder.h — the state ctrec-lua shares between its parts.
+ *
+ *   main.c    options, and running the script the way lua.c does
+ *   hooks.c   the lua_sethook hook: steps, calls, returns, coroutines
+ *   values.c  Lua values -> ctrec's streaming value API
+ *   iowrap.c  print / io.write / file:write / os.exit replacements
+ *   maps.c    two small hash maps (byte strings and pointers)
+ *
+ * There is one recorder per process (the hook has no user-data slot, so it
+ * reaches the recorder through a static pointer set by recorder_install).
+ */
+#ifndef CTREC_LUA_RECORDER_H
+#define CTREC_LUA_RECORDER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <lua.h>
+
+#include "ctrec/ctrec.h"
+
+/* ---- maps.c ------------------------------------------------------------ */
+
+/* Byte-string keys (copied) -> uint64_t values. */
+typedef struct strmap {
+    struct strmap_entry *slots;
+    size_t cap, count;
+} strmap;
+
+/* Returns 1 and sets *value when `key` is present. */
+int strmap_get(const strmap *m, const char *key, size_t len, uint64_t *value);
+/* Adds or replaces; returns 0, or -1 when out of memory. */
+int strmap_put(strmap *m, const char *key, size_t len, uint64_t value);
+void strmap_free(strmap *m);
+
+/* (pointer, integer) keys -> void * values. The pointer is only compared. */
+typedef struct ptrmap {
+    struct ptrmap_entry *slots;
+    size_t cap, count;
+} ptrmap;
+
+void *ptrmap_get(const ptrmap *m, const void *p, intptr_t k);
+int ptrmap_put(ptrmap *m, const void *p, intptr_t k, void *value);
+void ptrmap_remove(ptrmap *m, const void *p, intptr_t k);
+void ptrmap_free(ptrmap *m);
+
+/* ---- the recorder ------------------------------------------------------ */
+
+typedef enum floor_mode {
+    FLOOR_NONE = 0, /* record */
+    FLOOR_HOOKS,    /* benchmark: hooks installed, nothing recorded */
+    FLOOR_LOCALS    /* benchmark: hooks + lua_getlocal of every local per line */
+} floor_mode;
+
+typedef struct recorder_options {
+    const char *out_dir;   /* -o, default "ctrec-trace" */
+    ctrec_format format;   /* --format, default bin */
+    int values;            /* --values all (1) | none (0) */
+    int c_calls;           /* --c-calls */
+    unsigned max_depth;    /* --max-depth: table nesting recorded */
+    unsigned max_elements; /* --max-elements: elements per recorded value */
+    floor_mode floor;      /* --floor */
+} recorder_options;
+
+/* What the recorder knows about one function (one definition site). */
+typedef struct fn_info {
+    const char *source;   /* lua_Debug.source pointer it was found by (compared only) */
+    char *source_copy;    /* its text, to detect a reused pointer */
+    int linedefined;
+    int recorded;         /* 1: a Lua function of a file chunk, or a C function
+                             with --c-calls; it gets Calls, Returns and Steps */
+    int has_lines;        /* 1: a Lua function of a file chunk: Steps and locals */
+    ctrec_id path_id;
+    ctrec_id function_id;
+    /* Cache of local-variable name -> variable id by local slot, so the
+     * line hook finds the id of an unchanged local by one pointer compare. */
+#define FN_SLOTS 16
+    const char *slot_name[FN_SLOTS];
+    ctrec_id slot_var[FN_SLOTS];
+} fn_info;
+
+/* One activation on a thread's shadow call stack. */
+typedef struct frame {
+    const void *ci;  /* lua_Debug.i_ci: identifies the activation (see hooks.c) */
+    fn_info *fn;     /* NULL: not recorded (a C function without --c-calls) */
+    int toplevel;    /* the main chunk: the trace's call 0, no Call/Return */
+} frame;
+
+/* The shadow call stack of one Lua thread (the main thread or a coroutine). */
+typedef struct thread_rec {
+    lua_State *L;
+    frame *frames;
+    size_t n, cap;
+    int in_chain; /* on the chain of running threads (its frames are in the trace) */
+} thread_rec;
+
+typedef struct recorder {
+    recorder_options opt;
+    ctrec_writer *w;     /* NULL in floor modes */
+    int failed;          /* the writer failed: stop recording */
+    int closed;          /* the trace is finished: hooks do nothing */
+    lua_State *main_L;
+
+    /* threads */
+    ptrmap threads;            /* lua_State* -> thread_rec* */
+    thread_rec **chain;        /* running threads, main first; the trace's call
+                                  stack is their frames in this order */
+    size_t chain_n, chain_cap;
+    lua_State *cur_L;          /* the thread of the last event */
+    thread_rec *cur;
+
+    fn_info toplevel_fn;       /* the script's main chunk: function 0 */
+    int main_started;          /* the main chunk's call was seen */
+    int stepped;               /* at least one Step was written */
+
+    /* interning caches */
+    ptrmap functions;          /* (source ptr, linedefined) or (C function, -1) -> fn_info* */
+    strmap function_names;     /* names given out, to keep them unique */
+    strmap paths;              /* chunk source ("@x.lua") -> path id */
+    strmap vars;               /* variable name -> id */
+
+    /* values.c state */
+    strmap struct_types;       /* "table{a,b}" -> type id */
+    int64_t type_ids[24];      /* per value kind, -1 until defined */
+    size_t budget;             /* elements left for the value being written */
+    const void *ancestors[64]; /* tables being written, for cycle detection */
+    unsigned nancestors;
+    char *scratch;             /* growing buffer for names and texts */
+    size_t scratch_cap;
+} recorder;
+
+/* hooks.c */
+int recorder_open(recorder *R, const recorder_options *opt, const char *script,
+                  const char *const *args, size_t nargs);
+/* Installs the hook on L (coroutines created later inherit it). */
+void recorder_install(recorder *R, lua_State *L);
+/* The main chunk could not be loaded or ended with an uncaught error: an
+ * Error event with `msg` at the last step, then Returns for every frame. */
+void recorder_error(recorder *R, const char *msg, size_t len);
+/* Closes every open call and finishes the trace; idempotent. Returns 0, or
+ * -1 if the trace could not be written (the reason is printed). */
+int recorder_finish(recorder *R);
+/* The recorder the hooks use (NULL before recorder_install). */
+recorder *recorder_current(void);
+/* Interns a variable name. */
+ctrec_id recorder_var(recorder *R, const char *name, size_t len);
+/* Records a problem with the writer once, then stops recording. */
+void recorder_fail(recorder *R, const char *what);
+
+/* values.c */
+/* Writes the Lua value at stack index idx as one ValueRecord. */
+ctrec_status value_write(recorder *R, lua_State *L, int idx);
+/* Writes `n` values starting at stack index idx: none -> None, one -> the
+ * value, several -> a Tuple. */
+ctrec_status value_write_multi(recorder *R, lua_State *L, int idx, int n);
+/* The None value (type "nil"). */
+ctrec_status value_none(recorder *R);
+void values_free(recorder *R);
+
+/* iowrap.c */
+/* Replaces print, io.write, the write method of files and os.exit. */
+void iowrap_install(lua_State *L);
+
+#endif

@@ -1,0 +1,392 @@
+/*
+ * values.c — writes Lua values with ctrec's streaming value API.
+ *
+ *   nil                 None     type "nil"
+ *   boolean             Bool     type "boolean"
+ *   integer             Int      type "integer"
+ *   float               Float    type "float"
+ *   string              String   type "string" (raw bytes, NULs included)
+ *   function, userdata, Raw      types "function", "userdata", ... with the
+ *   thread                       text tostring gives without metamethods
+ *                                ("function: 0x55d0c0a1b2c0")
+ *   table:
+ *     keys 1..n only    Sequence type "table"
+ *     string keys only  Struct   type "table{a,b,c}" (one Type per sorted
+ *                                key set; fields in sorted order)
+ *     1..n + strings    Struct   type "table{[array],a,b}": field "[array]"
+ *                                holds the Sequence of t[1..n]
+ *     other keys        Sequence type "table(pairs)" of Tuples (key, value),
+ *                                type "pair"
+ *   several returns     Tuple    type "tuple"
+ *
+ * Limits: tables nested deeper than --max-depth, a table containing itself
+ * (directly or not) and elements beyond --max-elements (counted over the
+ * whole recorded value) are replaced by a Raw value of type "truncated":
+ * "<cycle: table: 0x...>", "<depth limit: table: 0x...>", "<12 more>", or
+ * by a last field "..." holding such a marker. Tables are read with raw
+ * access only (no metamethod runs), so recording has no side effect.
+ * Each table level uses at most two levels of ValueRecord nesting (Struct
+ * + Sequence, or Sequence + Tuple); main.c bounds --max-depth so that a
+ * value never gets near the writer's 60 levels.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <lauxlib.h>
+#include <lua.h>
+
+#include "recorder.h"
+
+enum {
+    T_NIL, T_BOOLEAN, T_INTEGER, T_FLOAT, T_STRING, T_TABLE, T_PAIRS, T_PAIR,
+    T_TUPLE, T_FUNCTION, T_USERDATA, T_THREAD, T_LIGHTUSERDATA, T_TRUNCATED,
+    T_COUNT
+};
+
+static const struct {
+    ctrec_type_kind kind;
+    const char *name;
+} type_defs[T_COUNT] = {
+    [T_NIL] = {CTREC_TYPE_NONE, "nil"},
+    [T_BOOLEAN] = {CTREC_TYPE_BOOL, "boolean"},
+    [T_INTEGER] = {CTREC_TYPE_INT, "integer"},
+    [T_FLOAT] = {CTREC_TYPE_FLOAT, "float"},
+    [T_STRING] = {CTREC_TYPE_STRING, "string"},
+    [T_TABLE] = {CTREC_TYPE_SEQ, "table"},
+    [T_PAIRS] = {CTREC_TYPE_SEQ, "table(pairs)"},
+    [T_PAIR] = {CTREC_TYPE_TUPLE, "pair"},
+    [T_TUPLE] = {CTREC_TYPE_TUPLE, "tuple"},
+    [T_FUNCTION] = {CTREC_TYPE_RAW, "function"},
+    [T_USERDATA] = {CTREC_TYPE_RAW, "userdata"},
+    [T_THREAD] = {CTREC_TYPE_RAW, "thread"},
+    [T_LIGHTUSERDATA] = {CTREC_TYPE_RAW, "lightuserdata"},
+    [T_TRUNCATED] = {CTREC_TYPE_RAW, "truncated"},
+};
+
+/* Returns early from the calling function when a ctrec call fails. */
+#define TRY(call)                                                                \
+    do {                                                                         \
+        ctrec_status st_ = (call);                                               \
+        if (st_ != CTREC_OK) return st_;                                         \
+    } while (0)
+
+/* The id of one of the fixed types, defined on first use. */
+static ctrec_status type_id(recorder *R, int t, ctrec_id *id)
+{
+    if (R->type_ids[t] < 0) {
+        ctrec_id nid;
+        TRY(ctrec_type_z(R->w, type_defs[t].kind, type_defs[t].name, &nid));
+        R->type_ids[t] = (int64_t)nid;
+    }
+    *id = (ctrec_id)R->type_ids[t];
+    return CTREC_OK;
+}
+
+static ctrec_status marker(recorder *R, const char *text)
+{
+    ctrec_id t;
+    TRY(type_id(R, T_TRUNCATED, &t));
+    return ctrec_raw(R->w, text, strlen(text), t);
+}
+
+ctrec_status value_none(recorder *R)
+{
+    ctrec_id t;
+    TRY(type_id(R, T_NIL, &t));
+    return ctrec_none(R->w, t);
+}
+
+/* ---- a growing scratch buffer for type names --------------------------- */
+
+static int scratch_reserve(recorder *R, size_t need)
+{
+    if (need <= R->scratch_cap) return 0;
+    size_t cap = R->scratch_cap ? R->scratch_cap : 256;
+    while (cap < need) cap *= 2;
+    char *p = realloc(R->scratch, cap);
+    if (!p) return -1;
+    R->scratch = p;
+    R->scratch_cap = cap;
+    return 0;
+}
+
+/* Appends key bytes, escaping the characters that structure the name. */
+static int scratch_add(recorder *R, size_t *len, const char *s, size_t n, int escape)
+{
+    if (scratch_reserve(R, *len + 2 * n + 1)) return -1;
+    for (size_t i = 0; i < n; i++) {
+        if (escape && (s[i] == ',' || s[i] == '{' || s[i] == '}' || s[i] == '\\'))
+            R->scratch[(*len)++] = '\\';
+        R->scratch[(*len)++] = s[i];
+    }
+    return 0;
+}
+
+void values_free(recorder *R)
+{
+    strmap_free(&R->struct_types);
+    free(R->scratch);
+    R->scratch = NULL;
+    R->scratch_cap = 0;
+}
+
+/* ---- values ------------------------------------------------------------ */
+
+static ctrec_status write_any(recorder *R, lua_State *L, int idx, unsigned depth);
+
+/* "function: 0x...", as tostring without __tostring (with __name if set). */
+static ctrec_status write_address(recorder *R, lua_State *L, int idx, int t)
+{
+    char text[160];
+    const char *kind = luaL_typename(L, idx);
+    if (luaL_getmetafield(L, idx, "__name") != LUA_TNIL) {
+        if (lua_type(L, -1) == LUA_TSTRING) kind = lua_tostring(L, -1);
+        snprintf(text, sizeof text, "%s: %p", kind, lua_topointer(L, idx));
+        lua_pop(L, 1);
+    } else {
+        snprintf(text, sizeof text, "%s: %p", kind, lua_topointer(L, idx));
+    }
+    ctrec_id id;
+    TRY(type_id(R, t, &id));
+    return ctrec_raw(R->w, text, strlen(text), id);
+}
+
+/* t[1..n] as a Sequence, at most the remaining budget of them. */
+static ctrec_status write_array(recorder *R, lua_State *L, int idx, lua_Integer n,
+                                unsigned depth)
+{
+    ctrec_id t;
+    TRY(type_id(R, T_TABLE, &t));
+    TRY(ctrec_begin_sequence(R->w, 0, t));
+    for (lua_Integer i = 1; i <= n; i++) {
+        if (R->budget == 0) {
+            char text[64];
+            snprintf(text, sizeof text, "<%lld more>", (long long)(n - i + 1));
+            TRY(marker(R, text));
+            break;
+        }
+        R->budget--;
+        lua_rawgeti(L, idx, i);
+        ctrec_status st = write_any(R, L, lua_gettop(L), depth + 1);
+        lua_pop(L, 1);
+        TRY(st);
+    }
+    return ctrec_end_sequence(R->w);
+}
+
+/* Every entry as a (key, value) Tuple: for tables with keys that are
+ * neither 1..n nor strings. */
+static ctrec_status write_pairs(recorder *R, lua_State *L, int idx, size_t total,
+                                unsigned depth)
+{
+    ctrec_id seq, pair;
+    TRY(type_id(R, T_PAIRS, &seq));
+    TRY(type_id(R, T_PAIR, &pair));
+    TRY(ctrec_begin_sequence(R->w, 0, seq));
+    size_t written = 0;
+    lua_pushnil(L);
+    while (lua_next(L, idx)) {
+        if (R->budget == 0) {
+            lua_pop(L, 2);
+            char text[64];
+            snprintf(text, sizeof text, "<%zu more>", total - written);
+            TRY(marker(R, text));
+            break;
+        }
+        R->budget--;
+        written++;
+        int top = lua_gettop(L);
+        ctrec_status st = ctrec_begin_tuple(R->w, pair);
+        if (st == CTREC_OK) st = write_any(R, L, top - 1, depth + 1);
+        if (st == CTREC_OK) st = write_any(R, L, top, depth + 1);
+        if (st == CTREC_OK) st = ctrec_end_tuple(R->w);
+        lua_pop(L, 1);
+        if (st != CTREC_OK) {
+            lua_pop(L, 1);
+            return st;
+        }
+    }
+    return ctrec_end_sequence(R->w);
+}
+
+typedef struct key {
+    const char *s; /* stays valid: the table holds the string */
+    size_t len;
+} key;
+
+static int key_cmp(const void *a, const void *b)
+{
+    const key *x = a, *y = b;
+    size_t n = x->len < y->len ? x->len : y->len;
+    int c = memcmp(x->s, y->s, n);
+    if (c) return c;
+    return (x->len > y->len) - (x->len < y->len);
+}
+
+/* The Struct type for these (sorted) field names, defined on first use. */
+static ctrec_status struct_type(recorder *R, int has_array, const key *keys, size_t nkeys,
+                                int truncated, ctrec_id *id)
+{
+    size_t len = 0;
+    int bad = scratch_add(R, &len, "table{", 6, 0);
+    if (has_array) bad |= scratch_add(R, &len, "[array]", 7, 0);
+    for (size_t i = 0; i < nkeys; i++) {
+        if (has_array || i) bad |= scratch_add(R, &len, ",", 1, 0);
+        bad |= scratch_add(R, &len, keys[i].s, keys[i].len, 1);
+    }
+    if (truncated) bad |= scratch_add(R, &len, (has_array || nkeys) ? ",..." : "...", 3 + (has_array || nkeys), 0);
+    bad |= scratch_add(R, &len, "}", 1, 0);
+    if (bad) return CTREC_E_NOMEM;
+    uint64_t found;
+    if (strmap_get(&R->struct_types, R->scratch, len, &found)) {
+        *id = found;
+        return CTREC_OK;
+    }
+    size_t nfields = (size_t)has_array + nkeys + (size_t)truncated;
+    ctrec_field *fields = malloc((nfields ? nfields : 1) * sizeof *fields);
+    if (!fields) return CTREC_E_NOMEM;
+    size_t f = 0;
+    if (has_array) fields[f++] = (ctrec_field){"[array]", 7, 0};
+    for (size_t i = 0; i < nkeys; i++) fields[f++] = (ctrec_field){keys[i].s, keys[i].len, 0};
+    if (truncated) fields[f++] = (ctrec_field){"...", 3, 0};
+    ctrec_status st = ctrec_type_struct(R->w, CTREC_TYPE_STRUCT, R->scratch, len, fields,
+                                        nfields, id);
+    free(fields);
+    if (st == CTREC_OK) strmap_put(&R->struct_types, R->scratch, len, *id);
+    return st;
+}
+
+static ctrec_status write_struct(recorder *R, lua_State *L, int idx, lua_Integer n,
+                                 key *keys, size_t nkeys, unsigned depth)
+{
+    qsort(keys, nkeys, sizeof *keys, key_cmp);
+    size_t keep = nkeys < R->budget ? nkeys : R->budget;
+    int truncated = keep < nkeys;
+    R->budget -= keep;
+    ctrec_id t;
+    TRY(struct_type(R, n > 0, keys, keep, truncated, &t));
+    TRY(ctrec_begin_struct(R->w, t));
+    if (n > 0) TRY(write_array(R, L, idx, n, depth));
+    for (size_t i = 0; i < keep; i++) {
+        lua_pushlstring(L, keys[i].s, keys[i].len);
+        lua_rawget(L, idx);
+        ctrec_status st = write_any(R, L, lua_gettop(L), depth + 1);
+        lua_pop(L, 1);
+        TRY(st);
+    }
+    if (truncated) {
+        char text[64];
+        snprintf(text, sizeof text, "<%zu more>", nkeys - keep);
+        TRY(marker(R, text));
+    }
+    return ctrec_end_struct(R->w);
+}
+
+static ctrec_status write_table(recorder *R, lua_State *L, int idx, unsigned depth)
+{
+    char text[96];
+    const void *p = lua_topointer(L, idx);
+    for (unsigned i = 0; i < R->nancestors; i++) {
+        if (R->ancestors[i] == p) {
+            snprintf(text, sizeof text, "<cycle: table: %p>", p);
+            return marker(R, text);
+        }
+    }
+    if (depth >= R->opt.max_depth || R->nancestors >= sizeof R->ancestors / sizeof *R->ancestors ||
+        !lua_checkstack(L, 6)) {
+        snprintf(text, sizeof text, "<depth limit: table: %p>", p);
+        return marker(R, text);
+    }
+
+    /* Which keys are there? */
+    lua_Integer n = (lua_Integer)lua_rawlen(L, idx);
+    size_t nkeys = 0, cap = 0, others = 0;
+    key *keys = NULL;
+    lua_pushnil(L);
+    while (lua_next(L, idx)) {
+        lua_pop(L, 1);
+        if (lua_isinteger(L, -1)) {
+            lua_Integer k = lua_tointeger(L, -1);
+            if (k >= 1 && k <= n) continue;
+        }
+        if (lua_type(L, -1) != LUA_TSTRING) {
+            others++;
+            continue;
+        }
+        if (nkeys == cap) {
+            cap = cap ? cap * 2 : 8;
+            key *nk = realloc(keys, cap * sizeof *keys);
+            if (!nk) {
+                free(keys);
+                lua_pop(L, 1);
+                return CTREC_E_NOMEM;
+            }
+            keys = nk;
+        }
+        keys[nkeys].s = lua_tolstring(L, -1, &keys[nkeys].len);
+        nkeys++;
+    }
+
+    R->ancestors[R->nancestors++] = p;
+    ctrec_status st;
+    if (others)
+        st = write_pairs(R, L, idx, (size_t)n + nkeys + others, depth);
+    else if (nkeys)
+        st = write_struct(R, L, idx, n, keys, nkeys, depth);
+    else
+        st = write_array(R, L, idx, n, depth);
+    R->nancestors--;
+    free(keys);
+    return st;
+}
+
+static ctrec_status write_any(recorder *R, lua_State *L, int idx, unsigned depth)
+{
+    ctrec_id t;
+    switch (lua_type(L, idx)) {
+    case LUA_TBOOLEAN:
+        TRY(type_id(R, T_BOOLEAN, &t));
+        return ctrec_bool(R->w, lua_toboolean(L, idx), t);
+    case LUA_TNUMBER:
+        if (lua_isinteger(L, idx)) {
+            TRY(type_id(R, T_INTEGER, &t));
+            return ctrec_int(R->w, (int64_t)lua_tointeger(L, idx), t);
+        }
+        TRY(type_id(R, T_FLOAT, &t));
+        return ctrec_float(R->w, (double)lua_tonumber(L, idx), t);
+    case LUA_TSTRING: {
+        size_t len;
+        const char *s = lua_tolstring(L, idx, &len);
+        TRY(type_id(R, T_STRING, &t));
+        return ctrec_string(R->w, s, len, t);
+    }
+    case LUA_TTABLE: return write_table(R, L, idx, depth);
+    case LUA_TFUNCTION: return write_address(R, L, idx, T_FUNCTION);
+    case LUA_TUSERDATA: return write_address(R, L, idx, T_USERDATA);
+    case LUA_TTHREAD: return write_address(R, L, idx, T_THREAD);
+    case LUA_TLIGHTUSERDATA: return write_address(R, L, idx, T_LIGHTUSERDATA);
+    default: return value_none(R);
+    }
+}
+
+ctrec_status value_write(recorder *R, lua_State *L, int idx)
+{
+    R->budget = R->opt.max_elements;
+    R->nancestors = 0;
+    return write_any(R, L, lua_absindex(L, idx), 0);
+}
+
+ctrec_status value_write_multi(recorder *R, lua_State *L, int idx, int n)
+{
+    if (n == 0) return value_none(R);
+    if (n == 1) return value_write(R, L, idx);
+    idx = lua_absindex(L, idx);
+    R->budget = R->opt.max_elements;
+    R->nancestors = 0;
+    ctrec_id t;
+    TRY(type_id(R, T_TUPLE, &t));
+    TRY(ctrec_begin_tuple(R->w, t));
+    for (int i = 0; i < n; i++) TRY(write_any(R, L, idx + i, 0));
+    return ctrec_end_tuple(R->w);
+}
