@@ -56,7 +56,7 @@ static void json_string_body(buf *b, const uint8_t *p, size_t n)
         i++;
         run = i;
     }
-    buf_put(b, p + run, n - run);
+    if (n > run) buf_put(b, p + run, n - run); /* p may be NULL when n is 0 */
 }
 
 void enc_text(enc *e, const char *s, size_t n)
@@ -71,7 +71,7 @@ void enc_text(enc *e, const char *s, size_t n)
     int valid;
     size_t clean = utf8_clean_len(p, n, &valid);
     cbor_head(e->b, 3, clean);
-    if (valid) buf_put(e->b, p, n);
+    if (valid && n) buf_put(e->b, p, n); /* p may be NULL when n is 0 */
     else utf8_clean_put(e->b, p, n);
 }
 

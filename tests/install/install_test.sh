@@ -11,6 +11,8 @@ cmake --install "$build" --prefix "$tmp/prefix" >/dev/null
 pcdir=$(find "$tmp/prefix" -name ctrec.pc -printf '%h\n' | head -n1)
 [ -n "$pcdir" ] || { echo "FAIL: ctrec.pc not installed"; exit 1; }
 export PKG_CONFIG_PATH=$pcdir
+# the .pc names the configured prefix: point it at the temporary one
+pkgconfig() { pkg-config --define-prefix "$@"; }
 libdir=$(dirname "$pcdir")
 for f in include/ctrec/ctrec.h; do
   [ -f "$tmp/prefix/$f" ] || { echo "FAIL: $f not installed"; exit 1; }
@@ -32,11 +34,11 @@ int main(int argc, char **argv)
 }
 C
 # shared
-"$cc" -std=c11 -Wall -Werror "$tmp/use.c" $(pkg-config --cflags --libs ctrec) -o "$tmp/use-shared"
+"$cc" -std=c11 -Wall -Werror "$tmp/use.c" $(pkgconfig --cflags --libs ctrec) -o "$tmp/use-shared"
 LD_LIBRARY_PATH=$libdir "$tmp/use-shared" "$tmp/t1" >/dev/null
 ldd "$tmp/use-shared" | grep -q "libctrec.so" || { echo "FAIL: not linked against the shared library"; exit 1; }
 # static
-"$cc" -std=c11 -Wall -Werror "$tmp/use.c" -static-libgcc $(pkg-config --cflags ctrec) \
+"$cc" -std=c11 -Wall -Werror "$tmp/use.c" -static-libgcc $(pkgconfig --cflags ctrec) \
   "$libdir/libctrec.a" $(pkg-config --libs-only-l --static libzstd) -lpthread -lm -o "$tmp/use-static"
 "$tmp/use-static" "$tmp/t2" >/dev/null
 if ldd "$tmp/use-static" | grep -q "libctrec.so"; then echo "FAIL: static build uses the .so"; exit 1; fi
