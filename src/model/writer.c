@@ -1277,3 +1277,87 @@ ctrec_status ctrec_variable_int(ctrec_writer *w, const char *name, size_t len, i
     if (st || (st = ctrec_int(w, i, t))) return st;
     return ctrec_end(w);
 }
+
+/* ================================================================== */
+/* ctrec_write_event (declared in ctrec_reader.h): an event struct,    */
+/* typically from a reader, written verbatim with its ids as given.    */
+/* Added for the reader/convert work (issue 3); self-contained.        */
+/* ================================================================== */
+
+#include "reader/event_enc.h"
+
+/* Appends a definition to the writer's tables without de-duplication, so
+ * that ids stay positions and later ctrec_* calls see the definitions. */
+static ctrec_status we_define(ctrec_writer *w, const ctrec_ev *ev)
+{
+    ctrec_id id;
+    const char *p;
+    size_t n;
+    switch (ev->type) {
+    case CTREC_EV_PATH:
+        p = ev->text.ptr ? ev->text.ptr : "";
+        n = ev->text.len;
+        if (clean_text(w, &p, &n) || intern_add(&w->paths, p, n, &id)) return nomem(w);
+        if (w->o.copy_sources) {
+            int copied;
+            if (folder_copy_source(w->dirfd, w->workdir, p, n, &copied, &w->e)) return fail(w);
+        }
+        return CTREC_OK;
+    case CTREC_EV_VARIABLE_NAME:
+        p = ev->text.ptr ? ev->text.ptr : "";
+        n = ev->text.len;
+        if (clean_text(w, &p, &n) || intern_add(&w->variables, p, n, &id)) return nomem(w);
+        return CTREC_OK;
+    case CTREC_EV_FUNCTION:
+        p = ev->function.name.ptr ? ev->function.name.ptr : "";
+        n = ev->function.name.len;
+        if (clean_text(w, &p, &n) || intern_add(&w->functions, p, n, &id)) return nomem(w);
+        if (id >= w->fns_cap) {
+            size_t cap = w->fns_cap ? w->fns_cap * 2 : 64;
+            fn_info *f = realloc(w->fns, cap * sizeof *f);
+            if (!f) return nomem(w);
+            w->fns = f;
+            w->fns_cap = cap;
+        }
+        w->fns[id] = (fn_info){ev->function.path_id, ev->function.line};
+        return CTREC_OK;
+    case CTREC_EV_TYPE:
+        p = ev->type_def.lang_type.ptr ? ev->type_def.lang_type.ptr : "";
+        n = ev->type_def.lang_type.len;
+        if (clean_text(w, &p, &n) || intern_add(&w->types, p, n, &id)) return nomem(w);
+        if (id >= w->types_cap) {
+            size_t cap = w->types_cap ? w->types_cap * 2 : 64;
+            int64_t *t = realloc(w->type_fields, cap * sizeof *t);
+            if (!t) return nomem(w);
+            w->type_fields = t;
+            w->types_cap = cap;
+        }
+        w->type_fields[id] =
+            ev->type_def.info == CTREC_INFO_STRUCT ? (int64_t)ev->type_def.nfields : -1;
+        return CTREC_OK;
+    default:
+        return CTREC_OK;
+    }
+}
+
+ctrec_status ctrec_write_event(ctrec_writer *w, const ctrec_ev *ev)
+{
+    GUARD(w);
+    NO_OPEN_EVENT(w, "ctrec_write_event");
+    if (!ev) return misuse(w, CTREC_E_ARG, "NULL event");
+    size_t before = w->out.len;
+    enc *e = out_begin(w);
+    ctrec_status st = evs_encode(e, ev, &w->ev, &w->e);
+    w->ev.len = 0;
+    w->ev.oom = 0;
+    if (st) {
+        w->out.len = before;
+        if (st == CTREC_E_NOMEM) return nomem(w);
+        return st; /* the message is set; the writer stays usable */
+    }
+    if ((st = we_define(w, ev))) {
+        w->out.len = before;
+        return st;
+    }
+    return out_commit(w);
+}

@@ -1,0 +1,344 @@
+/*
+ * ctrec_reader.h — read CodeTracer traces (trace.json or trace.bin).
+ *
+ * A reader opens a trace folder, a trace.json or a trace.bin and yields the
+ * events one at a time as C structs. The format is detected from the
+ * content, not the name: a file whose first non-space byte is '[' is JSON;
+ * a file starting with C0 DE 72 AC E2 01 is binary v1 (FORMAT.md section 6).
+ * A folder is read through its trace.json if present, else its trace.bin.
+ *
+ *   ctrec_reader *r;
+ *   if (ctrec_reader_open("trace-dir", NULL, &r) != CTREC_OK) {
+ *       fprintf(stderr, "%s\n", ctrec_reader_errmsg(r));
+ *       ctrec_reader_close(r);
+ *       return 1;
+ *   }
+ *   const ctrec_ev *ev;
+ *   ctrec_status st;
+ *   while ((st = ctrec_reader_next(r, &ev)) == CTREC_OK && ev) {
+ *       if (ev->type == CTREC_EV_STEP) printf("line %lld\n", (long long)ev->step.line);
+ *   }
+ *   if (st) fprintf(stderr, "%s\n", ctrec_reader_errmsg(r));
+ *   ctrec_reader_close(r);
+ *
+ * Conventions
+ * - Statuses are the ctrec_status codes of ctrec.h. After a failure,
+ *   ctrec_reader_errmsg() names the file and the event index or byte offset,
+ *   e.g. "trace.bin: truncated zstd frame at byte 123456 after event 9812".
+ * - Memory stays constant whatever the size of the trace: an event and
+ *   everything it points to (values, text, arrays) live in buffers that the
+ *   next call to ctrec_reader_next() reuses. Copy what you need to keep.
+ * - Text is pointer + length (ctrec_str); it is not NUL-terminated. JSON
+ *   escapes are decoded; invalid UTF-8 is passed through as found.
+ * - The reader never trusts lengths or counts from the file and bounds value
+ *   nesting (max_depth), so a damaged or hostile file gives an error, never a
+ *   crash or an unbounded allocation.
+ * - A damaged file (a trace.bin without seek table, a truncated last frame,
+ *   a trace.json without its closing ']') yields every event before the
+ *   damage, then an error (CTREC_E_TRUNCATED or CTREC_E_FORMAT).
+ * - A reader is not thread-safe: use it from one thread at a time.
+ */
+#ifndef CTREC_READER_H
+#define CTREC_READER_H
+
+#include <signal.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ctrec/ctrec.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ------------------------------------------------------------------------
+ * Events and values as C structs
+ * ------------------------------------------------------------------------ */
+
+/* The variants of FORMAT.md section 2. The legacy `Variable` variant is read
+ * as CTREC_EV_VARIABLE_NAME. */
+typedef enum ctrec_event_type {
+    CTREC_EV_STEP = 0,
+    CTREC_EV_PATH,
+    CTREC_EV_VARIABLE_NAME,
+    CTREC_EV_TYPE,
+    CTREC_EV_VALUE,
+    CTREC_EV_FUNCTION,
+    CTREC_EV_CALL,
+    CTREC_EV_RETURN,
+    CTREC_EV_EVENT,
+    CTREC_EV_ASM,
+    CTREC_EV_BIND_VARIABLE,
+    CTREC_EV_ASSIGNMENT,
+    CTREC_EV_DROP_VARIABLES,
+    CTREC_EV_COMPOUND_VALUE,
+    CTREC_EV_CELL_VALUE,
+    CTREC_EV_ASSIGN_COMPOUND_ITEM,
+    CTREC_EV_ASSIGN_CELL,
+    CTREC_EV_VARIABLE_CELL,
+    CTREC_EV_DROP_VARIABLE,
+    CTREC_EV_THREAD_START,
+    CTREC_EV_THREAD_EXIT,
+    CTREC_EV_THREAD_SWITCH,
+    CTREC_EV_DROP_LAST_STEP
+} ctrec_event_type;
+#define CTREC_EV_TYPE_COUNT 23
+
+/* The variant name as the format spells it ("Step", "DropLastStep"), or
+ * "?" for a number out of range. */
+const char *ctrec_event_type_name(ctrec_event_type type);
+
+/* ValueRecord kinds. */
+typedef enum ctrec_value_kind {
+    CTREC_VAL_INT = 0,
+    CTREC_VAL_FLOAT,
+    CTREC_VAL_BOOL,
+    CTREC_VAL_STRING,
+    CTREC_VAL_SEQUENCE,
+    CTREC_VAL_TUPLE,
+    CTREC_VAL_STRUCT,
+    CTREC_VAL_VARIANT,
+    CTREC_VAL_REFERENCE,
+    CTREC_VAL_RAW,
+    CTREC_VAL_ERROR,
+    CTREC_VAL_NONE,
+    CTREC_VAL_CELL,
+    CTREC_VAL_BIGINT,
+    CTREC_VAL_CHAR
+} ctrec_value_kind;
+#define CTREC_VAL_KIND_COUNT 15
+
+/* The kind as the format spells it ("Int", "BigInt"), or "?". */
+const char *ctrec_value_kind_name(ctrec_value_kind kind);
+
+/*
+ * One ValueRecord node. Which fields are meaningful depends on `kind`:
+ *
+ *   Int        i, type_id
+ *   Float      f, type_id
+ *   Bool       b, type_id
+ *   String     text, type_id            Raw   text (r), type_id
+ *   Error      text (msg), type_id      Char  text (c), type_id
+ *   None       type_id
+ *   Cell       i (the place); no type_id
+ *   BigInt     text (the base64 magnitude as written), b (negative), type_id
+ *   Sequence   children (elements), b (is_slice), type_id
+ *   Tuple      children (elements), type_id
+ *   Struct     children (field_values), type_id
+ *   Variant    text (discriminator), children[0] (contents), type_id
+ *   Reference  children[0] (dereferenced), address, b (mutable), type_id
+ *
+ * Unused fields are 0. Variant and Reference always have exactly one child.
+ */
+typedef struct ctrec_value {
+    ctrec_value_kind kind;
+    int b;
+    ctrec_id type_id;
+    int64_t i;
+    double f;
+    uint64_t address;
+    ctrec_str text;
+    const struct ctrec_value *children;
+    size_t nchildren;
+} ctrec_value;
+
+/* Type specific_info kinds. */
+typedef enum ctrec_type_info {
+    CTREC_INFO_NONE = 0,
+    CTREC_INFO_STRUCT,
+    CTREC_INFO_POINTER
+} ctrec_type_info;
+
+/* An argument of a Call: {variable_id, value}. */
+typedef struct ctrec_full_value {
+    ctrec_id variable_id;
+    const ctrec_value *value;
+} ctrec_full_value;
+
+/*
+ * One event: `type` says which member of the union is meaningful.
+ *
+ *   Step                          step
+ *   Path, VariableName            text
+ *   Type                          type_def
+ *   Value                         value
+ *   Function                      function
+ *   Call                          call
+ *   Return                        ret
+ *   Event                         event
+ *   Asm                           asm_ins
+ *   BindVariable, VariableCell    var_place
+ *   Assignment                    assignment
+ *   DropVariables                 drop_variables
+ *   CompoundValue, CellValue,
+ *   AssignCell                    place_value (AssignCell's new_value)
+ *   AssignCompoundItem            assign_compound_item
+ *   DropVariable                  id (the variable id)
+ *   ThreadStart/Exit/Switch       id (the thread id)
+ *   DropLastStep                  nothing
+ */
+typedef struct ctrec_ev {
+    ctrec_event_type type;
+    union {
+        struct { ctrec_id path_id; int64_t line; } step;
+        ctrec_str text;
+        struct {
+            ctrec_type_kind kind;
+            ctrec_str lang_type;
+            ctrec_type_info info;
+            const ctrec_field *fields; /* Struct info: nfields fields */
+            size_t nfields;
+            ctrec_id dereference_type_id; /* Pointer info */
+        } type_def;
+        struct { ctrec_id variable_id; const ctrec_value *value; } value;
+        struct { ctrec_id path_id; int64_t line; ctrec_str name; } function;
+        struct { ctrec_id function_id; const ctrec_full_value *args; size_t nargs; } call;
+        struct { const ctrec_value *return_value; } ret;
+        struct { ctrec_event_kind kind; ctrec_str metadata; ctrec_str content; } event;
+        struct { const ctrec_str *instructions; size_t count; } asm_ins;
+        struct { ctrec_id variable_id; int64_t place; } var_place;
+        struct {
+            ctrec_id to;
+            ctrec_pass_by pass_by;
+            int compound;          /* 0: Simple RValue (count == 1), 1: Compound */
+            const ctrec_id *from;
+            size_t count;
+        } assignment;
+        struct { const ctrec_id *ids; size_t count; } drop_variables;
+        struct { int64_t place; const ctrec_value *value; } place_value;
+        struct { int64_t place; uint64_t index; int64_t item_place; } assign_compound_item;
+        uint64_t id;
+    };
+} ctrec_ev;
+
+/* ------------------------------------------------------------------------
+ * Opening, reading, closing
+ * ------------------------------------------------------------------------ */
+
+typedef struct ctrec_reader ctrec_reader;
+
+typedef struct ctrec_reader_options {
+    /* Follow a recording still being written: at the end of the data, wait
+     * for the file to grow (polling every poll_ms) until the recording is
+     * closed (JSON: the closing ']'; binary: the seek table), *stop becomes
+     * non-zero, or no new byte arrived for follow_timeout_ms. Default 0. */
+    int follow;
+    unsigned poll_ms;            /* default 50 */
+    unsigned follow_timeout_ms;  /* 0 (default): wait forever */
+    /* Optional stop flag, polled while waiting (a signal handler may set
+     * it). When it is set, ctrec_reader_next() reports the end (CTREC_OK,
+     * *ev NULL) and ctrec_reader_complete() returns 0. */
+    const volatile sig_atomic_t *stop;
+    /* Value nesting bound; deeper values are a CTREC_E_DEPTH error.
+     * Default 1000, at most 100000. */
+    unsigned max_depth;
+    /* Largest event, in encoded bytes, the reader accepts; default 256 MiB. */
+    size_t max_event_bytes;
+} ctrec_reader_options;
+
+/* Fills *opts with the defaults above. Call it before setting fields. */
+void ctrec_reader_options_init(ctrec_reader_options *opts);
+
+/*
+ * Opens `path`: a trace folder (its trace.json, else its trace.bin), or a
+ * trace file (the format is detected from its content). The folder's
+ * trace_metadata.json and trace_paths.json are read if present (for a file,
+ * those beside it). `opts` may be NULL for the defaults.
+ *
+ * *out receives a handle whether or not the open succeeds (NULL only when
+ * memory is exhausted); on failure ctrec_reader_errmsg() says why, and the
+ * handle must still be released with ctrec_reader_close().
+ *
+ * In follow mode a missing or still empty trace file is waited for.
+ */
+ctrec_status ctrec_reader_open(const char *path, const ctrec_reader_options *opts,
+                               ctrec_reader **out);
+
+/*
+ * Reads the next event into *ev. Returns CTREC_OK with *ev pointing at the
+ * event, or CTREC_OK with *ev NULL at the end of a complete trace (or when
+ * the follow stop flag was set). Any other status is an error (the message
+ * names the file, the event index and/or the byte offset); the reader then
+ * keeps returning that error. The event and everything it points to stay
+ * valid until the next call on the reader.
+ */
+ctrec_status ctrec_reader_next(ctrec_reader *r, const ctrec_ev **ev);
+
+/* Frees the reader and everything it returned. Accepts NULL. */
+void ctrec_reader_close(ctrec_reader *r);
+
+/* The message of the reader's error ("" if none). Never NULL. */
+const char *ctrec_reader_errmsg(const ctrec_reader *r);
+
+/* The format detected. */
+ctrec_format ctrec_reader_format(const ctrec_reader *r);
+
+/* The path of the trace file being read (trace.json or trace.bin). */
+const char *ctrec_reader_trace_file(const ctrec_reader *r);
+
+/* Number of events returned so far. */
+uint64_t ctrec_reader_event_count(const ctrec_reader *r);
+
+/* 1 once the end of a complete trace was reached (JSON: the closing ']';
+ * binary: the seek table), else 0. */
+int ctrec_reader_complete(const ctrec_reader *r);
+
+/* Bytes of the trace file consumed so far (compressed bytes for trace.bin). */
+uint64_t ctrec_reader_bytes_read(const ctrec_reader *r);
+
+/* ------------------------------------------------------------------------
+ * trace_metadata.json and trace_paths.json
+ * ------------------------------------------------------------------------ */
+
+/* The fields of trace_metadata.json. Missing fields are "" / no args;
+ * `present` is 0 when the file was missing or unreadable. Strings are
+ * NUL-terminated copies owned by the reader. */
+typedef struct ctrec_trace_metadata {
+    int present;
+    const char *recording_id;
+    const char *workdir;
+    const char *program;
+    const char *const *args;
+    size_t nargs;
+} ctrec_trace_metadata;
+
+/* The metadata read at open. Never NULL for a non-NULL reader. */
+const ctrec_trace_metadata *ctrec_reader_metadata(const ctrec_reader *r);
+
+/* trace_paths.json as read at open: the number of paths, and path i (NULL
+ * if i is out of range; *len receives its length; NUL-terminated). Returns
+ * 0 paths when the file is missing. */
+size_t ctrec_reader_path_count(const ctrec_reader *r);
+const char *ctrec_reader_path(const ctrec_reader *r, size_t i, size_t *len);
+
+/* ------------------------------------------------------------------------
+ * Events as text, events through a writer
+ * ------------------------------------------------------------------------ */
+
+/*
+ * Spells `ev` as one JSON event exactly as the writer would write it in
+ * trace.json (same encoder), without a trailing newline. The text is placed
+ * in *buf (grown with realloc as needed, *cap its size; start with NULL and
+ * 0, free() it at the end), its length in *len (a NUL follows it).
+ * Returns CTREC_E_FLOAT for inf/NaN with CTREC_FLOAT_NUMBER, CTREC_E_ARG for
+ * a malformed struct (an unknown kind, a NULL value), CTREC_E_NOMEM.
+ */
+ctrec_status ctrec_event_to_json(const ctrec_ev *ev, ctrec_float_encoding floats,
+                                 char **buf, size_t *cap, size_t *len);
+
+/*
+ * Writes `ev` verbatim through the writer (in its format), with its ids as
+ * given: definitions (Path, Function, Type, VariableName) are appended to
+ * the writer's tables without de-duplication, so ids keep their positions,
+ * and no check is made that ids are defined. A Call writes only the Call
+ * event (not the reference helper's Value/Step prelude). Path events are
+ * listed in trace_paths.json and copied into files/ like ctrec_path() does
+ * when copy_sources is set. Use it to convert or filter traces.
+ */
+ctrec_status ctrec_write_event(ctrec_writer *w, const ctrec_ev *ev);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* CTREC_READER_H */

@@ -1,0 +1,146 @@
+/*
+ * rd.h — the reader's internals shared by the JSON and CBOR event parsers
+ * and the entry point.
+ *
+ * A parser gets the bytes of (at least) one event in [p, end) and builds the
+ * event in an arena that is reset before every event. It never reads past
+ * `end`; when the bytes end inside the event it jumps back with RD_MORE, and
+ * the caller supplies more bytes and parses the event again from its start
+ * (or, if no more bytes will come, the parser reports the truncation).
+ * Errors jump back with RD_ERR after filling the message.
+ */
+#ifndef CTREC_READER_RD_H
+#define CTREC_READER_RD_H
+
+#include <setjmp.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ctrec/ctrec_reader.h"
+#include "util/err.h"
+
+/* ---- arena: bump allocation in chained blocks, reset per event ---- */
+
+typedef struct arena_block {
+    struct arena_block *next;
+    size_t cap, used;
+    /* data follows, 16-byte aligned */
+} arena_block;
+
+typedef struct arena {
+    arena_block *head; /* first block (kept across resets) */
+    arena_block *cur;
+} arena;
+
+void arena_reset(arena *a);
+void arena_free(arena *a);
+/* NULL when out of memory. */
+void *arena_alloc_slow(arena *a, size_t n);
+
+static inline void *arena_alloc(arena *a, size_t n)
+{
+    n = (n + 15) & ~(size_t)15;
+    arena_block *b = a->cur;
+    if (b && b->cap - b->used >= n) {
+        void *p = (char *)(b + 1) + b->used;
+        b->used += n;
+        return p;
+    }
+    return arena_alloc_slow(a, n);
+}
+
+/* ---- a growable vector of fixed-size items (per-event scratch) ---- */
+
+typedef struct vec {
+    void *data;
+    size_t len, cap;
+} vec;
+
+int vec_grow(vec *v, size_t item, size_t want);
+
+/* ---- the parse context ---- */
+
+enum { RD_OK = 0, RD_MORE = 1, RD_ERR = 2, RD_END = 3 };
+
+typedef struct pctx {
+    const uint8_t *p, *end, *base; /* base: first byte of the event */
+    int eof;                        /* no byte will follow `end` */
+    jmp_buf jb;
+    arena *a;
+    vec *vstack;   /* ctrec_value scratch stack for children */
+    vec *args, *ids, *strs, *fields;
+    unsigned depth, max_depth;
+    size_t max_bytes; /* largest event accepted */
+    err *e;
+    ctrec_ev *ev;
+} pctx;
+
+#if defined(__GNUC__)
+#define RD_NORETURN __attribute__((noreturn))
+#define RD_LIKELY(x) __builtin_expect(!!(x), 1)
+#define RD_UNLIKELY(x) __builtin_expect(!!(x), 0)
+#else
+#define RD_NORETURN
+#define RD_LIKELY(x) (x)
+#define RD_UNLIKELY(x) (x)
+#endif
+
+RD_NORETURN void rd_fail(pctx *c, ctrec_status st, const char *fmt, ...) ERR_PRINTF(3, 4);
+RD_NORETURN void rd_more(pctx *c);
+RD_NORETURN void rd_nomem(pctx *c);
+
+/* Parse one event starting at c->p. Returns RD_OK (c->p after the event),
+ * RD_MORE or RD_ERR. */
+int json_parse_event(pctx *c);
+int cbor_parse_event(pctx *c);
+/* trace.json's array: *state 0 before '[', 1 after it, 2 after an event,
+ * 3 after ']'. Returns RD_OK (an event), RD_MORE, RD_ERR or RD_END. */
+int json_parse_item(pctx *c, int *state);
+
+/* Small whole-document JSON helpers for trace_metadata.json and
+ * trace_paths.json: the text must be NUL-terminated at [n]. */
+typedef struct rd_strlist {
+    char **items;
+    size_t *lens;
+    size_t n;
+} rd_strlist;
+ctrec_status json_parse_string_array(const char *s, size_t n, rd_strlist *out, err *e);
+typedef struct rd_meta {
+    char *recording_id, *workdir, *program;
+    rd_strlist args;
+} rd_meta;
+ctrec_status json_parse_metadata(const char *s, size_t n, rd_meta *out, err *e);
+void rd_strlist_free(rd_strlist *l);
+
+/* ---- the trace file, read sequentially (waiting for growth in follow mode) ---- */
+
+typedef struct rd_file {
+    int fd;
+    uint64_t off;        /* offset of the next read */
+    const ctrec_reader_options *o;
+    int stopped;         /* follow: the stop flag was seen */
+    const char *name;    /* for messages: "trace.bin" */
+} rd_file;
+
+/* Reads up to n bytes. Without `wait` (or outside follow mode) returns 0 at
+ * the end of the file; with it, waits for the file to grow and returns 0
+ * only when stopped (f->stopped set). Returns -1 on error (message in e). */
+long rd_read(rd_file *f, void *p, size_t n, int wait, err *e);
+
+/* ---- the binary source: zstd seekable frames -> decompressed bytes ---- */
+
+typedef struct bin_source bin_source;
+
+bin_source *bin_open(rd_file *f);
+void bin_close(bin_source *b);
+/* Decompresses up to `cap` bytes into out. Returns 1 with *got > 0, 0 at
+ * the seek table (the trace is complete), 2 when follow mode was stopped, or
+ * -1 on error (message names the byte offset and `nevents`). */
+int bin_produce(bin_source *b, uint8_t *out, size_t cap, size_t *got, uint64_t nevents,
+                err *e);
+/* Compressed bytes consumed so far (file offset). */
+uint64_t bin_offset(const bin_source *b);
+/* File offset of the frame being decoded. */
+uint64_t bin_frame_offset(const bin_source *b);
+
+#endif

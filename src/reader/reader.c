@@ -1,0 +1,648 @@
+/*
+ * reader.c — the public reader (ctrec_reader.h): opening a folder or file,
+ * format detection, the byte window the parsers work on, follow mode,
+ * metadata and paths, and error messages with positions.
+ *
+ * The window holds the raw JSON text or the decompressed CBOR bytes. An
+ * event is parsed from the window; when the window ends inside it the
+ * unread tail is moved to the front, more bytes are appended, and the event
+ * is parsed again. The window only grows for an event larger than itself
+ * (bounded by max_event_bytes), so memory stays constant.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "rd.h"
+
+#define WINDOW (1u << 20)
+#define MIN_FREE (64u * 1024u)
+#define DEFAULT_MAX_EVENT (256u * 1024u * 1024u)
+#define MAX_DEPTH_CAP 10000u
+
+struct ctrec_reader {
+    err e;
+    ctrec_status failed;
+    ctrec_reader_options o;
+    char *file;      /* path of the trace file */
+    const char *name; /* its base name, for messages */
+    ctrec_format fmt;
+    rd_file f;
+    int done;        /* end reached (complete or stopped) */
+    int complete;
+
+    uint8_t *buf;    /* the window; buf[len] is a NUL sentinel */
+    size_t pos, len, cap;
+    uint64_t buf_off; /* stream offset of buf[0] */
+    int eof;          /* no more bytes for the window */
+    int jstate;
+
+    bin_source *bin;
+    arena a;
+    vec vstack, args, ids, strs, fields;
+    ctrec_ev ev;
+    uint64_t nevents;
+
+    rd_meta meta;
+    ctrec_trace_metadata pub_meta;
+    rd_strlist paths;
+};
+
+/* ------------------------------------------------------------------ */
+/* small utilities                                                     */
+
+void arena_reset(arena *a)
+{
+    for (arena_block *b = a->head; b; b = b->next) b->used = 0;
+    a->cur = a->head;
+}
+
+void arena_free(arena *a)
+{
+    arena_block *b = a->head;
+    while (b) {
+        arena_block *n = b->next;
+        free(b);
+        b = n;
+    }
+    a->head = a->cur = NULL;
+}
+
+void *arena_alloc_slow(arena *a, size_t n)
+{
+    /* Try the following blocks (kept from earlier events), else add one. */
+    arena_block *b = a->cur;
+    while (b && b->next) {
+        b = b->next;
+        if (b->cap - b->used >= n) {
+            a->cur = b;
+            void *p = (char *)(b + 1) + b->used;
+            b->used += n;
+            return p;
+        }
+    }
+    size_t cap = 64u * 1024u;
+    if (n > cap) cap = n;
+    arena_block *nb = malloc(sizeof(arena_block) + cap);
+    if (!nb) return NULL;
+    nb->next = NULL;
+    nb->cap = cap;
+    nb->used = n;
+    if (b) b->next = nb;
+    else a->head = nb;
+    a->cur = nb;
+    return nb + 1;
+}
+
+int vec_grow(vec *v, size_t item, size_t want)
+{
+    if (want <= v->cap) return 0;
+    size_t cap = v->cap ? v->cap * 2 : 16;
+    while (cap < want) cap *= 2;
+    if (cap > SIZE_MAX / item) return -1;
+    void *d = realloc(v->data, cap * item);
+    if (!d) return -1;
+    v->data = d;
+    v->cap = cap;
+    return 0;
+}
+
+void rd_fail(pctx *c, ctrec_status st, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(c->e->msg, sizeof c->e->msg, fmt, ap);
+    va_end(ap);
+    c->e->status = st;
+    longjmp(c->jb, RD_ERR);
+}
+
+void rd_more(pctx *c)
+{
+    if (c->eof)
+        rd_fail(c, CTREC_E_TRUNCATED,
+                "the data ends here, inside an event or before the end of the trace");
+    longjmp(c->jb, RD_MORE);
+}
+
+void rd_nomem(pctx *c) { rd_fail(c, CTREC_E_NOMEM, "out of memory"); }
+
+static double now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec * 1e-6;
+}
+
+static void sleep_ms(unsigned ms)
+{
+    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+    while (nanosleep(&ts, &ts) && errno == EINTR) {
+    }
+}
+
+static int stop_requested(const ctrec_reader_options *o) { return o->stop && *o->stop; }
+
+long rd_read(rd_file *f, void *p, size_t n, int wait, err *e)
+{
+    double since = 0;
+    for (;;) {
+        ssize_t k = pread(f->fd, p, n, (off_t)f->off);
+        if (k > 0) {
+            f->off += (uint64_t)k;
+            return (long)k;
+        }
+        if (k < 0) {
+            if (errno == EINTR) continue;
+            err_sys(e, errno, "%s: reading at byte %llu", f->name, (unsigned long long)f->off);
+            return -1;
+        }
+        if (!wait || !f->o->follow) return 0;
+        if (stop_requested(f->o)) {
+            f->stopped = 1;
+            return 0;
+        }
+        if (since == 0) since = now_ms();
+        else if (f->o->follow_timeout_ms && now_ms() - since >= f->o->follow_timeout_ms) {
+            err_set(e, CTREC_E_TRUNCATED, "%s: no new data for %u ms at byte %llu", f->name,
+                    f->o->follow_timeout_ms, (unsigned long long)f->off);
+            return -1;
+        }
+        sleep_ms(f->o->poll_ms);
+    }
+}
+
+/* ------------------------------------------------------------------ */
+/* names                                                               */
+
+static const char *const ev_names[CTREC_EV_TYPE_COUNT] = {
+    "Step", "Path", "VariableName", "Type", "Value", "Function", "Call", "Return",
+    "Event", "Asm", "BindVariable", "Assignment", "DropVariables", "CompoundValue",
+    "CellValue", "AssignCompoundItem", "AssignCell", "VariableCell", "DropVariable",
+    "ThreadStart", "ThreadExit", "ThreadSwitch", "DropLastStep"};
+
+const char *ctrec_event_type_name(ctrec_event_type t)
+{
+    return (unsigned)t < CTREC_EV_TYPE_COUNT ? ev_names[t] : "?";
+}
+
+static const char *const val_names[CTREC_VAL_KIND_COUNT] = {
+    "Int", "Float", "Bool", "String", "Sequence", "Tuple", "Struct", "Variant",
+    "Reference", "Raw", "Error", "None", "Cell", "BigInt", "Char"};
+
+const char *ctrec_value_kind_name(ctrec_value_kind k)
+{
+    return (unsigned)k < CTREC_VAL_KIND_COUNT ? val_names[k] : "?";
+}
+
+/* ------------------------------------------------------------------ */
+/* open                                                                */
+
+void ctrec_reader_options_init(ctrec_reader_options *o)
+{
+    if (!o) return;
+    memset(o, 0, sizeof *o);
+    o->poll_ms = 50;
+    o->max_depth = 1000;
+    o->max_event_bytes = DEFAULT_MAX_EVENT;
+}
+
+static char *join(const char *dir, const char *name)
+{
+    size_t n = strlen(dir) + strlen(name) + 2;
+    char *p = malloc(n);
+    if (p) snprintf(p, n, "%s/%s", dir, name);
+    return p;
+}
+
+/* Reads a whole small file (at most 64 MiB) NUL-terminated; NULL if missing. */
+static char *slurp(const char *path, size_t *len)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return NULL;
+    size_t cap = 4096, n = 0;
+    char *d = malloc(cap);
+    while (d) {
+        if (n + 1 >= cap) {
+            if (cap >= (64u << 20)) {
+                free(d);
+                d = NULL;
+                break;
+            }
+            char *nd = realloc(d, cap * 2);
+            if (!nd) {
+                free(d);
+                d = NULL;
+                break;
+            }
+            d = nd;
+            cap *= 2;
+        }
+        ssize_t k = read(fd, d + n, cap - n - 1);
+        if (k < 0 && errno == EINTR) continue;
+        if (k <= 0) {
+            if (k < 0) {
+                free(d);
+                d = NULL;
+            }
+            break;
+        }
+        n += (size_t)k;
+    }
+    close(fd);
+    if (d) {
+        d[n] = 0;
+        *len = n;
+    }
+    return d;
+}
+
+static void read_side_files(ctrec_reader *r, const char *dir)
+{
+    size_t n;
+    char *p = join(dir, "trace_metadata.json");
+    char *text = p ? slurp(p, &n) : NULL;
+    free(p);
+    if (text) {
+        err e = {0};
+        if (json_parse_metadata(text, n, &r->meta, &e) == CTREC_OK) r->pub_meta.present = 1;
+        free(text);
+    }
+    p = join(dir, "trace_paths.json");
+    text = p ? slurp(p, &n) : NULL;
+    free(p);
+    if (text) {
+        err e = {0};
+        if (json_parse_string_array(text, n, &r->paths, &e) != CTREC_OK)
+            rd_strlist_free(&r->paths);
+        free(text);
+    }
+    r->pub_meta.recording_id = r->meta.recording_id ? r->meta.recording_id : "";
+    r->pub_meta.workdir = r->meta.workdir ? r->meta.workdir : "";
+    r->pub_meta.program = r->meta.program ? r->meta.program : "";
+    r->pub_meta.args = (const char *const *)r->meta.args.items;
+    r->pub_meta.nargs = r->meta.args.n;
+}
+
+static int exists(const char *p)
+{
+    struct stat sb;
+    return stat(p, &sb) == 0;
+}
+
+/* Waits (follow mode) for the predicate; returns 0 when it holds, 1 when
+ * stopped, -1 on timeout. */
+static int wait_for(ctrec_reader *r, int (*pred)(ctrec_reader *, void *), void *arg)
+{
+    double t0 = now_ms();
+    for (;;) {
+        if (pred(r, arg)) return 0;
+        if (!r->o.follow) return -1;
+        if (stop_requested(&r->o)) return 1;
+        if (r->o.follow_timeout_ms && now_ms() - t0 >= r->o.follow_timeout_ms) return -1;
+        sleep_ms(r->o.poll_ms);
+    }
+}
+
+static int pred_folder(ctrec_reader *r, void *arg)
+{
+    const char *dir = arg;
+    free(r->file);
+    r->file = join(dir, "trace.json");
+    if (r->file && exists(r->file)) return 1;
+    free(r->file);
+    r->file = join(dir, "trace.bin");
+    return r->file && exists(r->file);
+}
+
+static int pred_header(ctrec_reader *r, void *arg)
+{
+    uint8_t *h = arg;
+    ssize_t k = pread(r->f.fd, h, 64, 0);
+    if (k <= 0) return 0;
+    size_t i = 0;
+    while (i < (size_t)k && (h[i] == ' ' || h[i] == '\n' || h[i] == '\r' || h[i] == '\t')) i++;
+    if (i < (size_t)k && h[i] == '[') return 1;
+    if (h[0] == 0xC0) return k >= 8;
+    return i < (size_t)k; /* something else: let the check report it */
+}
+
+static ctrec_status open_reader(ctrec_reader *r, const char *path)
+{
+    if (!path) return err_set(&r->e, CTREC_E_ARG, "no trace path given");
+    if (r->o.poll_ms == 0) r->o.poll_ms = 50;
+    if (r->o.max_depth == 0) r->o.max_depth = 1000;
+    if (r->o.max_depth > MAX_DEPTH_CAP) r->o.max_depth = MAX_DEPTH_CAP;
+    if (r->o.max_event_bytes == 0) r->o.max_event_bytes = DEFAULT_MAX_EVENT;
+
+    struct stat sb;
+    char *dir = NULL;
+    if (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode)) {
+        dir = strdup(path);
+        if (!dir) return err_set(&r->e, CTREC_E_NOMEM, "out of memory");
+        int w = wait_for(r, pred_folder, dir);
+        if (w) {
+            free(dir);
+            if (w > 0) return err_set(&r->e, CTREC_E_IO, "%s: stopped before a trace appeared", path);
+            return err_set(&r->e, CTREC_E_IO, "%s: no trace.json or trace.bin in the folder", path);
+        }
+    } else {
+        r->file = strdup(path);
+        if (!r->file) return err_set(&r->e, CTREC_E_NOMEM, "out of memory");
+        const char *slash = strrchr(path, '/');
+        dir = slash ? strndup(path, (size_t)(slash - path) + (slash == path)) : strdup(".");
+        if (!dir) return err_set(&r->e, CTREC_E_NOMEM, "out of memory");
+    }
+    if (!r->file) {
+        free(dir);
+        return err_set(&r->e, CTREC_E_NOMEM, "out of memory");
+    }
+    const char *slash = strrchr(r->file, '/');
+    r->name = slash ? slash + 1 : r->file;
+    r->f.name = r->name;
+    r->f.o = &r->o;
+
+    /* the trace file (waited for in follow mode) */
+    double t0 = now_ms();
+    for (;;) {
+        r->f.fd = open(r->file, O_RDONLY | O_CLOEXEC);
+        if (r->f.fd >= 0 || errno != ENOENT || !r->o.follow || stop_requested(&r->o) ||
+            (r->o.follow_timeout_ms && now_ms() - t0 >= r->o.follow_timeout_ms))
+            break;
+        sleep_ms(r->o.poll_ms);
+    }
+    if (r->f.fd < 0) {
+        free(dir);
+        return err_sys(&r->e, errno, "%s: cannot open", r->file);
+    }
+    if (fstat(r->f.fd, &sb) == 0 && S_ISDIR(sb.st_mode)) {
+        free(dir);
+        return err_set(&r->e, CTREC_E_IO, "%s: is a folder without a trace", r->file);
+    }
+    uint8_t h[64];
+    memset(h, 0, sizeof h);
+    int w = wait_for(r, pred_header, h);
+    if (w > 0) {
+        free(dir);
+        return err_set(&r->e, CTREC_E_IO, "%s: stopped before the trace started", r->file);
+    }
+    size_t i = 0;
+    while (i < sizeof h && (h[i] == ' ' || h[i] == '\n' || h[i] == '\r' || h[i] == '\t')) i++;
+    static const uint8_t magic[5] = {0xC0, 0xDE, 0x72, 0xAC, 0xE2};
+    if (i < sizeof h && h[i] == '[') {
+        r->fmt = CTREC_FORMAT_JSON;
+    } else if (memcmp(h, magic, 5) == 0) {
+        if (h[5] != 1) {
+            free(dir);
+            return err_set(&r->e, CTREC_E_UNSUPPORTED,
+                           "%s: binary trace version %u is not supported (only v1; v0 is Cap'n "
+                           "Proto, v3/v4 is the CTFS container)",
+                           r->file, h[5]);
+        }
+        r->fmt = CTREC_FORMAT_BIN;
+        r->f.off = 8;
+        r->bin = bin_open(&r->f);
+        if (!r->bin) {
+            free(dir);
+            return err_set(&r->e, CTREC_E_NOMEM, "out of memory");
+        }
+    } else {
+        free(dir);
+        if (w < 0 && h[0] == 0)
+            return err_set(&r->e, CTREC_E_FORMAT, "%s: the file is empty", r->file);
+        return err_set(&r->e, CTREC_E_FORMAT,
+                       "%s: not a trace (neither JSON starting with '[' nor the binary header "
+                       "C0 DE 72 AC E2 01)",
+                       r->file);
+    }
+    read_side_files(r, dir);
+    free(dir);
+    r->cap = WINDOW;
+    r->buf = malloc(r->cap + 1);
+    if (!r->buf) return err_set(&r->e, CTREC_E_NOMEM, "out of memory");
+    r->buf[0] = 0;
+    return CTREC_OK;
+}
+
+ctrec_status ctrec_reader_open(const char *path, const ctrec_reader_options *opts,
+                               ctrec_reader **out)
+{
+    if (!out) return CTREC_E_ARG;
+    *out = NULL;
+    ctrec_reader *r = calloc(1, sizeof *r);
+    if (!r) return CTREC_E_NOMEM;
+    r->f.fd = -1;
+    if (opts) r->o = *opts;
+    else ctrec_reader_options_init(&r->o);
+    r->pub_meta.recording_id = r->pub_meta.workdir = r->pub_meta.program = "";
+    *out = r;
+    ctrec_status st = open_reader(r, path);
+    if (st) r->failed = st;
+    return st;
+}
+
+void ctrec_reader_close(ctrec_reader *r)
+{
+    if (!r) return;
+    if (r->f.fd >= 0) close(r->f.fd);
+    bin_close(r->bin);
+    free(r->buf);
+    free(r->file);
+    arena_free(&r->a);
+    free(r->vstack.data);
+    free(r->args.data);
+    free(r->ids.data);
+    free(r->strs.data);
+    free(r->fields.data);
+    free(r->meta.recording_id);
+    free(r->meta.workdir);
+    free(r->meta.program);
+    rd_strlist_free(&r->meta.args);
+    rd_strlist_free(&r->paths);
+    free(r);
+}
+
+/* ------------------------------------------------------------------ */
+/* reading                                                             */
+
+/* Moves the unread tail to the front and appends more bytes. Returns 1 when
+ * bytes were added, 0 when none will come (r->eof set), -1 on error. */
+static int refill(ctrec_reader *r)
+{
+    if (r->pos) {
+        memmove(r->buf, r->buf + r->pos, r->len - r->pos);
+        r->len -= r->pos;
+        r->buf_off += r->pos;
+        r->pos = 0;
+    }
+    if (r->cap - r->len < MIN_FREE) {
+        if (r->len >= r->o.max_event_bytes) {
+            err_set(&r->e, CTREC_E_FORMAT,
+                    "%s: event %llu at byte %llu is larger than the %zu-byte event limit",
+                    r->name, (unsigned long long)r->nevents, (unsigned long long)r->buf_off,
+                    r->o.max_event_bytes);
+            return -1;
+        }
+        size_t cap = r->cap * 2;
+        uint8_t *nb = realloc(r->buf, cap + 1);
+        if (!nb) {
+            err_set(&r->e, CTREC_E_NOMEM, "out of memory");
+            return -1;
+        }
+        r->buf = nb;
+        r->cap = cap;
+    }
+    for (;;) {
+        if (r->fmt == CTREC_FORMAT_JSON) {
+            long k = rd_read(&r->f, r->buf + r->len, r->cap - r->len, 1, &r->e);
+            if (k < 0) return -1;
+            if (k == 0) {
+                r->eof = 1;
+                return 0;
+            }
+            r->len += (size_t)k;
+            return 1;
+        }
+        size_t got;
+        int k = bin_produce(r->bin, r->buf + r->len, r->cap - r->len, &got, r->nevents, &r->e);
+        if (k < 0) return -1;
+        if (k == 0) {
+            r->eof = 1;
+            r->complete = 1;
+            return 0;
+        }
+        if (k == 2) {
+            r->eof = 1;
+            return 0;
+        }
+        r->len += got;
+        return 1;
+    }
+}
+
+static ctrec_status parse_error(ctrec_reader *r, const pctx *c)
+{
+    err tmp = r->e;
+    uint64_t at = r->buf_off + (uint64_t)(c->p - r->buf);
+    if (r->fmt == CTREC_FORMAT_JSON)
+        err_set(&r->e, tmp.status, "%s: event %llu (byte %llu): %s", r->name,
+                (unsigned long long)r->nevents, (unsigned long long)at, tmp.msg);
+    else
+        err_set(&r->e, tmp.status,
+                "%s: event %llu (decompressed byte %llu, zstd frame at byte %llu): %s", r->name,
+                (unsigned long long)r->nevents, (unsigned long long)at,
+                (unsigned long long)bin_frame_offset(r->bin), tmp.msg);
+    r->failed = tmp.status;
+    return r->failed;
+}
+
+ctrec_status ctrec_reader_next(ctrec_reader *r, const ctrec_ev **ev)
+{
+    if (ev) *ev = NULL;
+    if (!r || !ev) return CTREC_E_ARG;
+    if (r->failed) return r->failed;
+    if (r->done) return CTREC_OK;
+    arena_reset(&r->a);
+    r->vstack.len = 0;
+    pctx c;
+    c.a = &r->a;
+    c.vstack = &r->vstack;
+    c.args = &r->args;
+    c.ids = &r->ids;
+    c.strs = &r->strs;
+    c.fields = &r->fields;
+    c.max_depth = r->o.max_depth;
+    c.max_bytes = r->o.max_event_bytes;
+    c.e = &r->e;
+    c.ev = &r->ev;
+    for (;;) {
+        if (r->fmt == CTREC_FORMAT_BIN && r->pos == r->len && r->eof) {
+            r->done = 1;
+            return CTREC_OK; /* complete, or stopped */
+        }
+        r->buf[r->len] = 0;
+        c.p = c.base = r->buf + r->pos;
+        c.end = r->buf + r->len;
+        c.eof = r->eof;
+        int st;
+        if (r->fmt == CTREC_FORMAT_JSON) {
+            int js = r->jstate;
+            st = json_parse_item(&c, &js);
+            if (st == RD_OK || st == RD_END) r->jstate = js;
+        } else {
+            st = cbor_parse_event(&c);
+        }
+        if (st == RD_OK) {
+            r->pos = (size_t)(c.p - r->buf);
+            r->nevents++;
+            *ev = &r->ev;
+            return CTREC_OK;
+        }
+        if (st == RD_END) {
+            r->pos = (size_t)(c.p - r->buf);
+            r->done = 1;
+            r->complete = 1;
+            return CTREC_OK;
+        }
+        if (st == RD_ERR) {
+            if (r->f.stopped && r->e.status == CTREC_E_TRUNCATED) {
+                r->done = 1; /* stopped while waiting inside an event */
+                return CTREC_OK;
+            }
+            return parse_error(r, &c);
+        }
+        /* RD_MORE */
+        int k = refill(r);
+        if (k < 0) {
+            r->failed = r->e.status ? r->e.status : CTREC_E_IO;
+            return r->failed;
+        }
+        if (k == 0 && r->f.stopped) {
+            r->done = 1;
+            return CTREC_OK;
+        }
+    }
+}
+
+const char *ctrec_reader_errmsg(const ctrec_reader *r)
+{
+    if (!r) return "no reader (NULL handle)";
+    return r->e.status ? r->e.msg : "";
+}
+
+ctrec_format ctrec_reader_format(const ctrec_reader *r) { return r ? r->fmt : CTREC_FORMAT_JSON; }
+const char *ctrec_reader_trace_file(const ctrec_reader *r) { return r && r->file ? r->file : ""; }
+uint64_t ctrec_reader_event_count(const ctrec_reader *r) { return r ? r->nevents : 0; }
+int ctrec_reader_complete(const ctrec_reader *r) { return r ? r->complete : 0; }
+
+uint64_t ctrec_reader_bytes_read(const ctrec_reader *r)
+{
+    if (!r) return 0;
+    if (r->bin) return bin_offset(r->bin);
+    return r->buf_off + r->pos;
+}
+
+const ctrec_trace_metadata *ctrec_reader_metadata(const ctrec_reader *r)
+{
+    static const ctrec_trace_metadata none = {0, "", "", "", NULL, 0};
+    return r ? &r->pub_meta : &none;
+}
+
+size_t ctrec_reader_path_count(const ctrec_reader *r) { return r ? r->paths.n : 0; }
+
+const char *ctrec_reader_path(const ctrec_reader *r, size_t i, size_t *len)
+{
+    if (!r || i >= r->paths.n) {
+        if (len) *len = 0;
+        return NULL;
+    }
+    if (len) *len = r->paths.lens[i];
+    return r->paths.items[i];
+}

@@ -1,0 +1,272 @@
+/*
+ * cmd_convert.c — `ctrec convert IN OUT`: trace.json <-> trace.bin.
+ *
+ * Events are read with the reader and written verbatim (ids as given) with
+ * ctrec_write_event(). Folder to folder: the output folder gets the events,
+ * trace_paths.json, the input's trace_metadata.json (copied as is, so the
+ * recording id stays) and a copy of its files/. File to file: the trace is
+ * written in a temporary folder beside OUT and moved to OUT.
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "ctrec/ctrec_reader.h"
+#include "tool.h"
+
+static const char convert_usage[] =
+    "usage: ctrec convert [--format json|bin] [--float-number] IN OUT\n"
+    "\n"
+    "Converts the trace IN (a folder, trace.json or trace.bin) to OUT. When OUT\n"
+    "ends in .json or .bin it is a single trace file; otherwise it is a trace\n"
+    "folder that receives the events, trace_paths.json, IN's\n"
+    "trace_metadata.json and a copy of IN's files/. The output format comes\n"
+    "from --format, else OUT's extension, else it is the other format of IN.\n"
+    "Events keep their ids and order.\n"
+    "\n"
+    "  --format F       json or bin\n"
+    "  --float-number   JSON output writes floats as numbers (CodeTracer <= 25.11)\n"
+    "\n"
+    "Exit status: 0 ok, 1 bad trace or failed output, 2 usage error.\n";
+
+static int ends_with(const char *s, const char *suf)
+{
+    size_t n = strlen(s), k = strlen(suf);
+    return n >= k && !strcmp(s + n - k, suf);
+}
+
+static char *join(const char *a, const char *b)
+{
+    size_t n = strlen(a) + strlen(b) + 2;
+    char *p = malloc(n);
+    if (p) snprintf(p, n, "%s/%s", a, b);
+    return p;
+}
+
+static int copy_file(const char *from, const char *to)
+{
+    int in = open(from, O_RDONLY | O_CLOEXEC);
+    if (in < 0) return -1;
+    int out = open(to, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (out < 0) {
+        close(in);
+        return -1;
+    }
+    char b[65536];
+    ssize_t k;
+    int rc = 0;
+    while ((k = read(in, b, sizeof b)) != 0) {
+        if (k < 0) {
+            if (errno == EINTR) continue;
+            rc = -1;
+            break;
+        }
+        for (ssize_t off = 0; off < k;) {
+            ssize_t w = write(out, b + off, (size_t)(k - off));
+            if (w < 0) {
+                if (errno == EINTR) continue;
+                rc = -1;
+                break;
+            }
+            off += w;
+        }
+        if (rc) break;
+    }
+    close(in);
+    if (close(out)) rc = -1;
+    return rc;
+}
+
+/* Copies the tree `from` into `to` (regular files and folders only; symlinks
+ * are not followed, so nothing lands outside `to`). */
+static int copy_tree(const char *from, const char *to, int depth)
+{
+    if (depth > 256) return -1;
+    if (mkdir(to, 0755) && errno != EEXIST) return -1;
+    DIR *d = opendir(from);
+    if (!d) return -1;
+    struct dirent *de;
+    int rc = 0;
+    while (!rc && (de = readdir(d))) {
+        if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..")) continue;
+        char *f = join(from, de->d_name), *t = join(to, de->d_name);
+        struct stat sb;
+        if (!f || !t) rc = -1;
+        else if (lstat(f, &sb) == 0) {
+            if (S_ISDIR(sb.st_mode)) rc = copy_tree(f, t, depth + 1);
+            else if (S_ISREG(sb.st_mode)) rc = copy_file(f, t);
+        }
+        free(f);
+        free(t);
+    }
+    closedir(d);
+    return rc;
+}
+
+static int remove_tree(const char *path)
+{
+    struct stat sb;
+    if (lstat(path, &sb)) return 0;
+    if (S_ISDIR(sb.st_mode)) {
+        DIR *d = opendir(path);
+        if (d) {
+            struct dirent *de;
+            while ((de = readdir(d))) {
+                if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..")) continue;
+                char *p = join(path, de->d_name);
+                if (p) remove_tree(p);
+                free(p);
+            }
+            closedir(d);
+        }
+        return rmdir(path);
+    }
+    return unlink(path);
+}
+
+/* The folder the trace file of `in` lives in. */
+static char *input_dir(const char *in, const char *trace_file)
+{
+    struct stat sb;
+    if (stat(in, &sb) == 0 && S_ISDIR(sb.st_mode)) return strdup(in);
+    const char *slash = strrchr(trace_file, '/');
+    if (!slash) return strdup(".");
+    return strndup(trace_file, (size_t)(slash - trace_file) + (slash == trace_file));
+}
+
+int cmd_convert(int argc, char **argv)
+{
+    const char *in = NULL, *out = NULL;
+    int fmt = -1;
+    ctrec_float_encoding floats = CTREC_FLOAT_STRING;
+    for (int i = 1; i < argc; i++) {
+        if (tool_is_help(argv[i])) return tool_usage(convert_usage, 1);
+        if (!strcmp(argv[i], "--format") && i + 1 < argc) {
+            i++;
+            if (!strcmp(argv[i], "json")) fmt = CTREC_FORMAT_JSON;
+            else if (!strcmp(argv[i], "bin")) fmt = CTREC_FORMAT_BIN;
+            else return tool_usage(convert_usage, 0);
+        } else if (!strcmp(argv[i], "--float-number")) {
+            floats = CTREC_FLOAT_NUMBER;
+        } else if (argv[i][0] == '-' && argv[i][1]) {
+            fprintf(stderr, "ctrec: unknown option '%s'\n", argv[i]);
+            return tool_usage(convert_usage, 0);
+        } else if (!in) {
+            in = argv[i];
+        } else if (!out) {
+            out = argv[i];
+        } else {
+            return tool_usage(convert_usage, 0);
+        }
+    }
+    if (!in || !out) return tool_usage(convert_usage, 0);
+    int to_file = ends_with(out, ".json") || ends_with(out, ".bin");
+    if (fmt < 0 && to_file) fmt = ends_with(out, ".json") ? CTREC_FORMAT_JSON : CTREC_FORMAT_BIN;
+
+    ctrec_reader *r;
+    if (ctrec_reader_open(in, NULL, &r) != CTREC_OK) {
+        fprintf(stderr, "ctrec: %s\n", ctrec_reader_errmsg(r));
+        ctrec_reader_close(r);
+        return 1;
+    }
+    if (fmt < 0)
+        fmt = ctrec_reader_format(r) == CTREC_FORMAT_JSON ? CTREC_FORMAT_BIN : CTREC_FORMAT_JSON;
+    const ctrec_trace_metadata *m = ctrec_reader_metadata(r);
+
+    char *dir = NULL;
+    if (to_file) {
+        size_t n = strlen(out) + 32;
+        dir = malloc(n);
+        if (dir) snprintf(dir, n, "%s.tmp%ld", out, (long)getpid());
+    } else {
+        dir = strdup(out);
+    }
+    if (!dir) {
+        ctrec_reader_close(r);
+        fprintf(stderr, "ctrec: out of memory\n");
+        return 1;
+    }
+
+    ctrec_writer_options o;
+    ctrec_writer_options_init(&o);
+    o.format = (ctrec_format)fmt;
+    o.float_encoding = floats;
+    o.copy_sources = 0;
+    o.program = m->program;
+    o.args = m->args;
+    o.nargs = m->nargs;
+    if (m->workdir[0]) o.workdir = m->workdir;
+    ctrec_writer *w;
+    int rc = 0;
+    if (ctrec_writer_open(dir, &o, &w) != CTREC_OK) {
+        fprintf(stderr, "ctrec: %s: %s\n", dir, ctrec_writer_errmsg(w));
+        ctrec_writer_close(w);
+        ctrec_reader_close(r);
+        if (to_file) remove_tree(dir);
+        free(dir);
+        return 1;
+    }
+    const ctrec_ev *ev;
+    ctrec_status st;
+    while ((st = ctrec_reader_next(r, &ev)) == CTREC_OK && ev) {
+        ctrec_status ws = ctrec_write_event(w, ev);
+        if (ws) {
+            fprintf(stderr, "ctrec: %s: event %llu: %s\n", out,
+                    (unsigned long long)(ctrec_reader_event_count(r) - 1),
+                    ctrec_writer_errmsg(w));
+            rc = 1;
+            break;
+        }
+    }
+    if (st) {
+        fprintf(stderr, "ctrec: %s\n", ctrec_reader_errmsg(r));
+        rc = 1;
+    }
+    ctrec_status cs = ctrec_writer_close(w);
+    if (cs && !rc) {
+        fprintf(stderr, "ctrec: %s: closing the output failed: %s\n", out,
+                ctrec_status_name(cs));
+        rc = 1;
+    }
+    char *idir = input_dir(in, ctrec_reader_trace_file(r));
+    ctrec_reader_close(r);
+    if (!rc && !to_file && idir) {
+        /* the recording's own metadata (recording id, workdir as written) */
+        char *im = join(idir, "trace_metadata.json"), *om = join(dir, "trace_metadata.json");
+        struct stat sb;
+        if (im && om && stat(im, &sb) == 0 && copy_file(im, om)) {
+            fprintf(stderr, "ctrec: %s: cannot copy trace_metadata.json\n", out);
+            rc = 1;
+        }
+        free(im);
+        free(om);
+        char *ifiles = join(idir, "files"), *ofiles = join(dir, "files");
+        if (ifiles && ofiles && lstat(ifiles, &sb) == 0 && S_ISDIR(sb.st_mode) &&
+            copy_tree(ifiles, ofiles, 0)) {
+            fprintf(stderr, "ctrec: %s: cannot copy files/\n", out);
+            rc = 1;
+        }
+        free(ifiles);
+        free(ofiles);
+    }
+    if (to_file) {
+        if (!rc) {
+            char *t = join(dir, fmt == CTREC_FORMAT_JSON ? "trace.json" : "trace.bin");
+            if (!t || rename(t, out)) {
+                fprintf(stderr, "ctrec: %s: %s\n", out, strerror(errno));
+                rc = 1;
+            }
+            free(t);
+        }
+        remove_tree(dir);
+    }
+    free(idir);
+    free(dir);
+    return rc;
+}

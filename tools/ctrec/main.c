@@ -1,0 +1,52 @@
+/*
+ * main.c — `ctrec COMMAND ...`: dispatch and the shared helpers.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "ctrec/ctrec.h"
+#include "tool.h"
+
+static const char usage_text[] =
+    "usage: ctrec COMMAND [OPTIONS] ...\n"
+    "\n"
+    "Commands:\n"
+    "  print TRACE          print the events, one JSON object per line\n"
+    "  follow TRACE         print the events of a recording as they arrive\n"
+    "  convert IN OUT       convert a trace between trace.json and trace.bin\n"
+    "  stats TRACE          event counts, calls, depth, sizes\n"
+#ifdef CTREC_HAVE_CHECK
+    "  check TRACE          will the CodeTracer debugger load this trace?\n"
+#endif
+    "\n"
+    "TRACE is a trace folder, a trace.json or a trace.bin (the format is\n"
+    "detected from the content). `ctrec COMMAND --help` describes a command.\n"
+    "Exit status: 0 ok, 1 bad trace, 2 usage error.\n";
+
+int tool_is_help(const char *a) { return !strcmp(a, "--help") || !strcmp(a, "-h"); }
+
+int tool_usage(const char *text, int help)
+{
+    fputs(text, help ? stdout : stderr);
+    return help ? 0 : 2;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) return tool_usage(usage_text, 0);
+    const char *cmd = argv[1];
+    if (tool_is_help(cmd) || !strcmp(cmd, "help")) return tool_usage(usage_text, 1);
+    if (!strcmp(cmd, "--version")) {
+        printf("ctrec %s\n", ctrec_version());
+        return 0;
+    }
+    if (!strcmp(cmd, "print")) return cmd_print(argc - 1, argv + 1, 0);
+    if (!strcmp(cmd, "follow")) return cmd_print(argc - 1, argv + 1, 1);
+    if (!strcmp(cmd, "convert")) return cmd_convert(argc - 1, argv + 1);
+    if (!strcmp(cmd, "stats")) return cmd_stats(argc - 1, argv + 1);
+#ifdef CTREC_HAVE_CHECK
+    if (!strcmp(cmd, "check")) return cmd_check(argc - 1, argv + 1);
+#endif
+    fprintf(stderr, "ctrec: unknown command '%s'\n\n", cmd);
+    return tool_usage(usage_text, 0);
+}
