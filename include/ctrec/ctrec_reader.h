@@ -115,7 +115,7 @@ const char *ctrec_value_kind_name(ctrec_value_kind kind);
  * One ValueRecord node. Which fields are meaningful depends on `kind`:
  *
  *   Int        i, type_id
- *   Float      f, type_id
+ *   Float      f, type_id, b (1: "f" was a text string, 0: a JSON number)
  *   Bool       b, type_id
  *   String     text, type_id            Raw   text (r), type_id
  *   Error      text (msg), type_id      Char  text (c), type_id
@@ -300,6 +300,9 @@ typedef struct ctrec_trace_metadata {
     const char *program;
     const char *const *args;
     size_t nargs;
+    /* 1 when the file has the field with the right JSON type (workdir and
+     * program strings, args an array), so that "" tells from missing. */
+    int has_workdir, has_program, has_args;
 } ctrec_trace_metadata;
 
 /* The metadata read at open. Never NULL for a non-NULL reader. */

@@ -528,6 +528,7 @@ static int parse_meta(pctx *c, rd_meta *m)
             if (!*dst) rd_nomem(c);
         } else if (KEYIS(k, "args") && tk_peek(c) == TK_ARR) {
             rd_strlist_free(&m->args);
+            m->has_args = 1;
             tk_it ai;
             tk_arr(c, &ai);
             while (tk_next(c, &ai)) {

@@ -108,6 +108,7 @@ ctrec_status json_parse_string_array(const char *s, size_t n, rd_strlist *out, e
 typedef struct rd_meta {
     char *recording_id, *workdir, *program;
     rd_strlist args;
+    int has_args;
 } rd_meta;
 ctrec_status json_parse_metadata(const char *s, size_t n, rd_meta *out, err *e);
 void rd_strlist_free(rd_strlist *l);

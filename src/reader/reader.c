@@ -289,6 +289,9 @@ static void read_side_files(ctrec_reader *r, const char *dir)
     r->pub_meta.program = r->meta.program ? r->meta.program : "";
     r->pub_meta.args = (const char *const *)r->meta.args.items;
     r->pub_meta.nargs = r->meta.args.n;
+    r->pub_meta.has_workdir = r->meta.workdir != NULL;
+    r->pub_meta.has_program = r->meta.program != NULL;
+    r->pub_meta.has_args = r->meta.has_args;
 }
 
 static int exists(const char *p)
@@ -631,7 +634,7 @@ uint64_t ctrec_reader_bytes_read(const ctrec_reader *r)
 
 const ctrec_trace_metadata *ctrec_reader_metadata(const ctrec_reader *r)
 {
-    static const ctrec_trace_metadata none = {0, "", "", "", NULL, 0};
+    static const ctrec_trace_metadata none = {0, "", "", "", NULL, 0, 0, 0, 0};
     return r ? &r->pub_meta : &none;
 }
 
