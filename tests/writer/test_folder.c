@@ -235,6 +235,7 @@ static void test_files(const char *tmp)
     char *after = listing(tmp);
     CHECK_STR(after, before);
     free(after);
+    free(before);
 
     /* copy_sources = 0: no files/ at all */
     o.copy_sources = 0;
