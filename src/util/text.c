@@ -233,7 +233,7 @@ void utf8_clean_put(buf *b, const uint8_t *p, size_t n)
         i++;
         run = i;
     }
-    buf_put(b, p + run, n - run);
+    if (n > run) buf_put(b, p + run, n - run); /* p may be NULL when n is 0 */
 }
 
 void base64_put(buf *b, const uint8_t *p, size_t n)
