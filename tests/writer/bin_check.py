@@ -142,6 +142,10 @@ def hand_checks(raws):
     check(flt in raws, "Float 2.5 is not the text \"2.5\"")
     # a 30-element sequence: array head 98 1e
     check(any(b"\x98\x1e" in r for r in raws), "30-element array head 98 1e not found")
+    # a 300-element sequence: 99 01 2c; a 70000-byte text: 7a 00 01 11 70
+    check(any(b"\x99\x01\x2c" in r for r in raws), "300-element array head 99 01 2c not found")
+    check(any(b"\x7a\x00\x01\x11\x70" + b"h" * 70000 in r for r in raws),
+          "70000-byte text head 7a 00 01 11 70 not found")
 
 
 main()

@@ -13,7 +13,7 @@
 
 /* ---- expected lines ---- */
 
-static char *exp_lines[256];
+static char *exp_lines[512];
 static size_t nexp;
 
 static void E(const char *q)
@@ -146,6 +146,34 @@ static void expected_events(void)
              big);
     E(line);
     E("{'Return':{'return_value':{'kind':'Int','i':0,'type_id':1}}}");
+
+    /* sizes past the short CBOR heads and past the output buffer */
+    static char seq300[300 * 40], huge[70100];
+    ints_json(seq300, 300);
+    char *l = malloc(strlen(seq300) + 200);
+    sprintf(l, "{'Value':{'variable_id':0,'value':{'kind':'Sequence','elements':[%s],"
+               "'is_slice':false,'type_id':5}}}", seq300);
+    E(l);
+    free(l);
+    memset(huge, 'h', 70000);
+    huge[70000] = 0;
+    l = malloc(70200);
+    sprintf(l, "{'Value':{'variable_id':0,'value':{'kind':'String','text':'%s','type_id':4}}}", huge);
+    E(l);
+    free(l);
+    /* a call with 20 arguments */
+    char args[4096];
+    size_t k = 0;
+    for (int i = 0; i < 20; i++) {
+        snprintf(line, sizeof line, "{'Value':{'variable_id':%d,'value':{'kind':'Int','i':%d,'type_id':1}}}",
+                 i % 2, i);
+        E(line);
+        k += (size_t)sprintf(args + k, "%s{'variable_id':%d,'value':{'kind':'Int','i':%d,'type_id':1}}",
+                             i ? "," : "", i % 2, i);
+    }
+    E("{'Step':{'path_id':0,'line':-1}}");
+    snprintf(line, sizeof line, "{'Call':{'function_id':1,'args':[%s]}}", args);
+    E(line);
 }
 
 /* ---- the recording ---- */
@@ -323,6 +351,22 @@ static void record_all(ctrec_writer *w)
     CHECK_OK(ctrec_end(w));
     CHECK_OK(ctrec_begin_return(w));
     CHECK_OK(ctrec_int(w, 0, 1));
+    CHECK_OK(ctrec_end(w));
+
+    VAL(w, {
+        CHECK_OK(ctrec_begin_sequence(w, 0, 5));
+        ints(w, 300);
+        CHECK_OK(ctrec_end_sequence(w));
+    });
+    char *huge = malloc(70000);
+    memset(huge, 'h', 70000);
+    VAL(w, CHECK_OK(ctrec_string(w, huge, 70000, 4)));
+    free(huge);
+    CHECK_OK(ctrec_begin_call(w, f));
+    for (int i = 0; i < 20; i++) {
+        CHECK_OK(ctrec_arg(w, (ctrec_id)(i % 2)));
+        CHECK_OK(ctrec_int(w, i, 1));
+    }
     CHECK_OK(ctrec_end(w));
 }
 
