@@ -1,0 +1,949 @@
+/*
+ * check.c — ctrec_check(): one pass over a trace through the public reader,
+ * reporting what the CodeTracer debugger would refuse, crash on or not show
+ * (FORMAT.md section 5). Uses only the public API of ctrec_reader.h.
+ */
+#include "ctrec/ctrec_check.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "ctrec/ctrec_reader.h"
+
+/* ------------------------------------------------------------------------
+ * Rules
+ * ------------------------------------------------------------------------ */
+
+typedef enum rule {
+    R_UNREADABLE,
+    R_PARSE,
+    R_UNDEF_PATH,
+    R_UNDEF_FUNCTION,
+    R_UNDEF_TYPE,
+    R_UNDEF_VARIABLE,
+    R_RETURN_WITHOUT_CALL,
+    R_NO_STEP,
+    R_STEP_BEFORE_CALL,
+    R_STRUCT_NOT_STRUCT,
+    R_STRUCT_FIELD_COUNT,
+    R_PATHS_MISSING,
+    R_PATHS_MISMATCH,
+    R_META_MISSING,
+    R_META_FIELD,
+    R_FLOAT,
+    /* warnings */
+    R_UNSUPPORTED_EVENT,
+    R_CELL_IN_VALUE,
+    R_COMPOUND_NOT_SEQ,
+    R_ACI_WITHOUT_CV,
+    R_UNSUPPORTED_VALUE,
+    R_TYPE0_NOT_NONE,
+    R_NO_TYPES,
+    R_FUNCTION_REUSED,
+    R_OPEN_CALLS,
+    R_SOURCE_MISSING,
+    R_RELATIVE_NO_WORKDIR,
+    R_COUNT
+} rule;
+
+static const struct {
+    const char *id;
+    ctrec_check_severity sev;
+    const char *fix;
+} rules[R_COUNT] = {
+    [R_UNREADABLE] = {"unreadable-trace", CTREC_CHECK_ERROR,
+                      "give a trace folder holding trace.json or trace.bin, or one of those files"},
+    [R_PARSE] = {"parse-error", CTREC_CHECK_ERROR,
+                 "write the event as FORMAT.md section 2 spells it (field names, JSON types); "
+                 "nothing after it was checked"},
+    [R_UNDEF_PATH] = {"undefined-path-id", CTREC_CHECK_ERROR,
+                      "emit the Path event before the first event that uses its id "
+                      "(ids are positions among Path events)"},
+    [R_UNDEF_FUNCTION] = {"undefined-function-id", CTREC_CHECK_ERROR,
+                          "emit the Function event before the first Call that uses its id"},
+    [R_UNDEF_TYPE] = {"undefined-type-id", CTREC_CHECK_ERROR,
+                      "emit the Type event before the first value, field or pointer that uses "
+                      "its id (the reference writer defines type 0 = None first)"},
+    [R_UNDEF_VARIABLE] = {"undefined-variable-id", CTREC_CHECK_ERROR,
+                          "emit the VariableName event before the first event that uses its id"},
+    [R_RETURN_WITHOUT_CALL] = {"return-without-call", CTREC_CHECK_ERROR,
+                               "emit exactly one Return per Call, after it; the top-level call "
+                               "needs none"},
+    [R_NO_STEP] = {"no-step", CTREC_CHECK_ERROR, "record at least one Step"},
+    [R_STEP_BEFORE_CALL] = {"step-before-call", CTREC_CHECK_ERROR,
+                            "open the top-level call first, as ctrec_start() does: Path, "
+                            "Function <toplevel>, Call {function_id 0}, then the Steps"},
+    [R_STRUCT_NOT_STRUCT] = {"struct-type-not-struct", CTREC_CHECK_ERROR,
+                             "give Struct values a type defined with Struct specific_info "
+                             "(ctrec_type_struct)"},
+    [R_STRUCT_FIELD_COUNT] = {"struct-field-count", CTREC_CHECK_ERROR,
+                              "give a Struct value exactly one field value per field of its type"},
+    [R_PATHS_MISSING] = {"paths-file-missing", CTREC_CHECK_ERROR,
+                         "write trace_paths.json: a JSON array of every Path, in path-id order "
+                         "(ctrec_writer_close does)"},
+    [R_PATHS_MISMATCH] = {"paths-file-mismatch", CTREC_CHECK_ERROR,
+                          "make trace_paths.json list exactly the Path events of the stream, in "
+                          "order"},
+    [R_META_MISSING] = {"metadata-missing", CTREC_CHECK_ERROR,
+                        "write trace_metadata.json: {\"workdir\": ..., \"program\": ..., "
+                        "\"args\": [...]} (ctrec_writer_open does)"},
+    [R_META_FIELD] = {"metadata-field-missing", CTREC_CHECK_ERROR,
+                      "give trace_metadata.json \"workdir\" and \"program\" as strings and "
+                      "\"args\" as an array of strings"},
+    [R_FLOAT] = {"float-encoding", CTREC_CHECK_ERROR,
+                 "choose the writer's float encoding for the target: CTREC_FLOAT_NUMBER for "
+                 "25.11, CTREC_FLOAT_STRING (the default) for latest"},
+    [R_UNSUPPORTED_EVENT] = {"unsupported-event", CTREC_CHECK_WARNING,
+                             "leave this event out for released debuggers (FORMAT.md section 5)"},
+    [R_CELL_IN_VALUE] = {"cell-in-value", CTREC_CHECK_WARNING,
+                         "give the Value its full value; use Cell only inside CompoundValue"},
+    [R_COMPOUND_NOT_SEQ] = {"compound-value-not-sequence", CTREC_CHECK_WARNING,
+                            "give CompoundValue a Sequence, or record the value with a Value "
+                            "event"},
+    [R_ACI_WITHOUT_CV] = {"assign-compound-item-without-compound-value", CTREC_CHECK_WARNING,
+                          "emit a CompoundValue for the place before assigning its items"},
+    [R_UNSUPPORTED_VALUE] = {"unsupported-value", CTREC_CHECK_WARNING,
+                             "CodeTracer 25.11 cannot read Variant or Char values: record them "
+                             "as Struct/Raw and String, or target latest"},
+    [R_TYPE0_NOT_NONE] = {"type-0-not-none", CTREC_CHECK_WARNING,
+                          "define Type {kind 30, lang_type \"None\"} first, as ctrec_start() "
+                          "does; the debugger uses type 0 for missing values"},
+    [R_NO_TYPES] = {"no-type-events", CTREC_CHECK_WARNING,
+                    "define the types your values use (at least type 0 = None, as "
+                    "ctrec_start() does); without them the debugger shows placeholder types"},
+    [R_FUNCTION_REUSED] = {"function-name-reused", CTREC_CHECK_WARNING,
+                           "give functions at different locations different names (the "
+                           "reference dedups functions by name only)"},
+    [R_OPEN_CALLS] = {"open-calls-at-end", CTREC_CHECK_WARNING,
+                      "emit a Return for every call but the top-level one before closing the "
+                      "trace"},
+    [R_SOURCE_MISSING] = {"source-file-missing", CTREC_CHECK_WARNING,
+                          "copy the source into files/ (absolute /a/b -> files/a/b, relative "
+                          "-> files/<rel>; the writer does with copy_sources)"},
+    [R_RELATIVE_NO_WORKDIR] = {"relative-path-without-workdir", CTREC_CHECK_WARNING,
+                               "record absolute paths, or an absolute workdir in "
+                               "trace_metadata.json to resolve relative ones against"},
+};
+
+/* ------------------------------------------------------------------------
+ * Small tables
+ * ------------------------------------------------------------------------ */
+
+typedef struct type_info {
+    uint8_t kind;     /* ctrec_type_kind */
+    uint8_t info;     /* ctrec_type_info */
+    size_t nfields;
+} type_info;
+
+typedef struct fn_entry {
+    char *name; /* NULL: empty slot */
+    size_t len;
+    uint64_t hash;
+    ctrec_id path_id;
+    int64_t line;
+} fn_entry;
+
+typedef struct place_set {
+    int64_t *slots;
+    unsigned char *used;
+    size_t cap, n;
+} place_set;
+
+static uint64_t hash_bytes(const char *p, size_t n)
+{
+    uint64_t h = 1469598103934665603ull;
+    for (size_t i = 0; i < n; i++) {
+        h ^= (unsigned char)p[i];
+        h *= 1099511628211ull;
+    }
+    return h;
+}
+
+static uint64_t hash_i64(int64_t v)
+{
+    uint64_t x = (uint64_t)v;
+    x ^= x >> 33;
+    x *= 0xff51afd7ed558ccdull;
+    x ^= x >> 33;
+    x *= 0xc4ceb9fe1a85ec53ull;
+    x ^= x >> 33;
+    return x;
+}
+
+/* ------------------------------------------------------------------------
+ * The check state
+ * ------------------------------------------------------------------------ */
+
+typedef struct chk {
+    ctrec_check_options o;
+    ctrec_check_callback cb;
+    void *ud;
+    ctrec_check_summary *sum;
+    int stop;
+    int nomem;
+
+    ctrec_reader *r;
+    const char *trace_file;
+    char *dir;          /* folder of the trace file */
+    char *paths_file;   /* dir/trace_paths.json */
+    char *meta_file;    /* dir/trace_metadata.json */
+    int is_json;
+    int paths_file_ok;  /* trace_paths.json present */
+    const char *workdir;
+    int workdir_abs;
+
+    /* current event */
+    const ctrec_ev *ev;
+    uint64_t index;
+    uint32_t reported;  /* rules already reported for this event (bits) */
+    char *json;
+    size_t json_cap, json_len;
+    int json_done;
+
+    /* definitions */
+    uint64_t npaths, nfuncs, ntypes, nvars;
+    type_info *types;
+    size_t types_cap;
+    fn_entry *fns;
+    size_t fns_cap, nfns;
+    place_set places;
+
+    /* calls and steps */
+    uint64_t depth, ncalls, nsteps;
+    int step_before_call_reported;
+    int paths_mismatch_reported;
+
+    /* type ids used while no Type was defined (see no-type-events) */
+    uint64_t untyped_uses;
+    uint64_t untyped_first_index;
+    ctrec_id untyped_first_id;
+    char *untyped_first_json;
+
+    char msg[1024];
+} chk;
+
+/* ------------------------------------------------------------------------
+ * Reporting
+ * ------------------------------------------------------------------------ */
+
+static int value_has_number_float(const ctrec_value *v)
+{
+    if (!v) return 0;
+    if (v->kind == CTREC_VAL_FLOAT && !v->b) return 1;
+    for (size_t i = 0; i < v->nchildren; i++)
+        if (value_has_number_float(&v->children[i])) return 1;
+    return 0;
+}
+
+static int event_has_number_float(const ctrec_ev *ev)
+{
+    switch (ev->type) {
+    case CTREC_EV_VALUE: return value_has_number_float(ev->value.value);
+    case CTREC_EV_RETURN: return value_has_number_float(ev->ret.return_value);
+    case CTREC_EV_COMPOUND_VALUE:
+    case CTREC_EV_CELL_VALUE:
+    case CTREC_EV_ASSIGN_CELL: return value_has_number_float(ev->place_value.value);
+    case CTREC_EV_CALL:
+        for (size_t i = 0; i < ev->call.nargs; i++)
+            if (value_has_number_float(ev->call.args[i].value)) return 1;
+        return 0;
+    default: return 0;
+    }
+}
+
+/* The current event as JSON, spelled with the float encoding it was read
+ * with; NULL if it cannot be spelled. */
+static const char *event_json(chk *c)
+{
+    if (!c->ev) return NULL;
+    if (!c->json_done) {
+        c->json_done = 1;
+        ctrec_float_encoding fe =
+            c->is_json && event_has_number_float(c->ev) ? CTREC_FLOAT_NUMBER : CTREC_FLOAT_STRING;
+        ctrec_status st = ctrec_event_to_json(c->ev, fe, &c->json, &c->json_cap, &c->json_len);
+        if (st == CTREC_E_FLOAT)
+            st = ctrec_event_to_json(c->ev, CTREC_FLOAT_STRING, &c->json, &c->json_cap,
+                                     &c->json_len);
+        if (st == CTREC_E_NOMEM) c->nomem = 1;
+        if (st != CTREC_OK) c->json_len = (size_t)-1;
+    }
+    return c->json_len == (size_t)-1 ? NULL : c->json;
+}
+
+static void emit(chk *c, rule rl, const char *file, uint64_t index, const char *json,
+                 const char *msg)
+{
+    if (c->stop) return;
+    ctrec_check_diagnostic d;
+    d.severity = rules[rl].sev;
+    d.rule = rules[rl].id;
+    d.file = file;
+    d.event_index = index;
+    d.event_json = json;
+    d.message = msg;
+    d.fix = rules[rl].fix;
+    if (d.severity == CTREC_CHECK_ERROR) c->sum->errors++;
+    else c->sum->warnings++;
+    if (c->cb && c->cb(&d, c->ud)) c->stop = 1;
+    if (c->o.max_diagnostics && c->sum->errors + c->sum->warnings >= c->o.max_diagnostics)
+        c->stop = 1;
+}
+
+#if defined(__GNUC__)
+#define CHK_PRINTF(a, b) __attribute__((format(printf, a, b)))
+#else
+#define CHK_PRINTF(a, b)
+#endif
+
+static void vformat(chk *c, const char *fmt, va_list ap)
+{
+    vsnprintf(c->msg, sizeof c->msg, fmt, ap);
+}
+
+/* A problem with the current event; reported once per event and rule. */
+static void CHK_PRINTF(3, 4) ev_diag(chk *c, rule rl, const char *fmt, ...)
+{
+    if (c->reported & (1u << rl)) return;
+    c->reported |= 1u << rl;
+    va_list ap;
+    va_start(ap, fmt);
+    vformat(c, fmt, ap);
+    va_end(ap);
+    emit(c, rl, c->trace_file, c->index, event_json(c), c->msg);
+}
+
+/* A problem with a file, or with the trace as a whole. */
+static void CHK_PRINTF(4, 5) file_diag(chk *c, rule rl, const char *file, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vformat(c, fmt, ap);
+    va_end(ap);
+    emit(c, rl, file, CTREC_CHECK_NO_EVENT, NULL, c->msg);
+}
+
+/* Shows at most 200 bytes of program text in a message. */
+#define SHOW(s) (int)((s).len > 200 ? 200 : (s).len), (s).ptr
+
+/* ------------------------------------------------------------------------
+ * Tables
+ * ------------------------------------------------------------------------ */
+
+static int types_push(chk *c, uint8_t kind, uint8_t info, size_t nfields)
+{
+    if (c->ntypes >= c->types_cap) {
+        size_t cap = c->types_cap ? c->types_cap * 2 : 64;
+        type_info *t = realloc(c->types, cap * sizeof *t);
+        if (!t) return -1;
+        c->types = t;
+        c->types_cap = cap;
+    }
+    c->types[c->ntypes].kind = kind;
+    c->types[c->ntypes].info = info;
+    c->types[c->ntypes].nfields = nfields;
+    c->ntypes++;
+    return 0;
+}
+
+/* Finds or adds the function `name`; returns its entry, NULL on no memory.
+ * *added says whether it is new. */
+static fn_entry *fns_get(chk *c, const char *name, size_t len, int *added)
+{
+    if ((c->nfns + 1) * 2 > c->fns_cap) {
+        size_t cap = c->fns_cap ? c->fns_cap * 2 : 64;
+        fn_entry *t = calloc(cap, sizeof *t);
+        if (!t) return NULL;
+        for (size_t i = 0; i < c->fns_cap; i++) {
+            if (!c->fns[i].name) continue;
+            size_t j = c->fns[i].hash & (cap - 1);
+            while (t[j].name) j = (j + 1) & (cap - 1);
+            t[j] = c->fns[i];
+        }
+        free(c->fns);
+        c->fns = t;
+        c->fns_cap = cap;
+    }
+    uint64_t h = hash_bytes(name, len);
+    size_t j = h & (c->fns_cap - 1);
+    while (c->fns[j].name) {
+        fn_entry *e = &c->fns[j];
+        if (e->hash == h && e->len == len && memcmp(e->name, name, len) == 0) {
+            *added = 0;
+            return e;
+        }
+        j = (j + 1) & (c->fns_cap - 1);
+    }
+    char *copy = malloc(len + 1);
+    if (!copy) return NULL;
+    if (len) memcpy(copy, name, len);
+    copy[len] = 0;
+    c->fns[j].name = copy;
+    c->fns[j].len = len;
+    c->fns[j].hash = h;
+    c->nfns++;
+    *added = 1;
+    return &c->fns[j];
+}
+
+static int places_has(const place_set *s, int64_t p)
+{
+    if (!s->cap) return 0;
+    size_t j = hash_i64(p) & (s->cap - 1);
+    while (s->used[j]) {
+        if (s->slots[j] == p) return 1;
+        j = (j + 1) & (s->cap - 1);
+    }
+    return 0;
+}
+
+static int places_add(place_set *s, int64_t p)
+{
+    if (places_has(s, p)) return 0;
+    if ((s->n + 1) * 2 > s->cap) {
+        size_t cap = s->cap ? s->cap * 2 : 64;
+        int64_t *slots = malloc(cap * sizeof *slots);
+        unsigned char *used = calloc(cap, 1);
+        if (!slots || !used) {
+            free(slots);
+            free(used);
+            return -1;
+        }
+        for (size_t i = 0; i < s->cap; i++) {
+            if (!s->used[i]) continue;
+            size_t j = hash_i64(s->slots[i]) & (cap - 1);
+            while (used[j]) j = (j + 1) & (cap - 1);
+            used[j] = 1;
+            slots[j] = s->slots[i];
+        }
+        free(s->slots);
+        free(s->used);
+        s->slots = slots;
+        s->used = used;
+        s->cap = cap;
+    }
+    size_t j = hash_i64(p) & (s->cap - 1);
+    while (s->used[j]) j = (j + 1) & (s->cap - 1);
+    s->used[j] = 1;
+    s->slots[j] = p;
+    s->n++;
+    return 0;
+}
+
+/* ------------------------------------------------------------------------
+ * Ids and values
+ * ------------------------------------------------------------------------ */
+
+static void check_variable(chk *c, ctrec_id id, const char *where)
+{
+    if (id >= c->nvars)
+        ev_diag(c, R_UNDEF_VARIABLE, "%s uses variable id %llu, but only %llu VariableName events "
+                "came before it", where, (unsigned long long)id, (unsigned long long)c->nvars);
+}
+
+/* A type id used by a value. `strict`: the debugger indexes the type table
+ * directly (a slice Sequence), so even a trace without types breaks. */
+static void check_type_use(chk *c, ctrec_id id, const char *where, int strict)
+{
+    if (id < c->ntypes) return;
+    if (c->ntypes == 0 && !strict) {
+        /* The debugger shows every value with a placeholder type when the
+         * trace has no Type at all; whether this one will is known only at
+         * the first Type event, or at the end. */
+        if (c->untyped_uses++ == 0) {
+            c->untyped_first_index = c->index;
+            c->untyped_first_id = id;
+            const char *j = event_json(c);
+            c->untyped_first_json = j ? strdup(j) : NULL;
+            if (j && !c->untyped_first_json) c->nomem = 1;
+        }
+        return;
+    }
+    ev_diag(c, R_UNDEF_TYPE, "%s uses type id %llu, but only %llu Type events came before it%s",
+            where, (unsigned long long)id, (unsigned long long)c->ntypes,
+            strict && c->ntypes == 0 ? " (the debugger looks up a slice's type directly)" : "");
+}
+
+static void check_value(chk *c, const ctrec_value *v, int in_value_event)
+{
+    if (!v) return;
+    switch (v->kind) {
+    case CTREC_VAL_CELL:
+        if (in_value_event)
+            ev_diag(c, R_CELL_IN_VALUE, "a Cell value (place %lld) inside a Value event: released "
+                    "debuggers cannot show it", (long long)v->i);
+        return; /* a Cell has no type_id */
+    case CTREC_VAL_FLOAT:
+        if (c->is_json) {
+            if (v->b && c->o.target == CTREC_CHECK_25_11)
+                ev_diag(c, R_FLOAT, "a Float written as a text string (\"f\": \"...\"): "
+                        "CodeTracer 25.11 accepts only a JSON number");
+            else if (!v->b && c->o.target == CTREC_CHECK_LATEST)
+                ev_diag(c, R_FLOAT, "a Float written as a JSON number (\"f\": %.17g): the "
+                        "newest CodeTracer accepts only a text string", v->f);
+        }
+        break;
+    case CTREC_VAL_VARIANT:
+    case CTREC_VAL_CHAR:
+        if (c->o.target == CTREC_CHECK_25_11)
+            ev_diag(c, R_UNSUPPORTED_VALUE, "a %s value: CodeTracer 25.11 cannot read it",
+                    ctrec_value_kind_name(v->kind));
+        break;
+    case CTREC_VAL_STRUCT:
+        if (v->type_id < c->ntypes) {
+            const type_info *t = &c->types[v->type_id];
+            if (t->info != CTREC_INFO_STRUCT)
+                ev_diag(c, R_STRUCT_NOT_STRUCT, "a Struct value of type %llu, whose "
+                        "specific_info is not Struct", (unsigned long long)v->type_id);
+            else if (t->nfields != v->nchildren)
+                ev_diag(c, R_STRUCT_FIELD_COUNT, "a Struct value with %zu field values, but its "
+                        "type %llu has %zu fields", v->nchildren, (unsigned long long)v->type_id,
+                        t->nfields);
+        }
+        break;
+    default: break;
+    }
+    int strict = v->kind == CTREC_VAL_SEQUENCE && v->b;
+    char where[64];
+    snprintf(where, sizeof where, "a %s value", ctrec_value_kind_name(v->kind));
+    check_type_use(c, v->type_id, where, strict);
+    for (size_t i = 0; i < v->nchildren; i++) check_value(c, &v->children[i], in_value_event);
+}
+
+/* ------------------------------------------------------------------------
+ * Paths: trace_paths.json and files/
+ * ------------------------------------------------------------------------ */
+
+static void check_path_file(chk *c, ctrec_str p)
+{
+    if (p.len == 0) return; /* "" names no file */
+    int abs = p.ptr[0] == '/';
+    if (!abs && !c->workdir_abs)
+        ev_diag(c, R_RELATIVE_NO_WORKDIR, "the relative path \"%.*s\" cannot be resolved: "
+                "trace_metadata.json has %s", SHOW(p),
+                c->workdir ? "a workdir that is not absolute" : "no workdir");
+    if (!c->o.check_files || memchr(p.ptr, 0, p.len)) return;
+    /* A ".." component would make the copy land outside files/. */
+    int dotdot = 0;
+    for (size_t i = 0; i + 1 < p.len; i++)
+        if (p.ptr[i] == '.' && p.ptr[i + 1] == '.' && (i == 0 || p.ptr[i - 1] == '/') &&
+            (i + 2 == p.len || p.ptr[i + 2] == '/'))
+            dotdot = 1;
+    size_t dl = strlen(c->dir);
+    char *f = malloc(dl + p.len + 16);
+    if (!f) {
+        c->nomem = 1;
+        return;
+    }
+    memcpy(f, c->dir, dl);
+    memcpy(f + dl, "/files", 6);
+    size_t at = dl + 6;
+    if (!abs) f[at++] = '/';
+    memcpy(f + at, p.ptr, p.len);
+    f[at + p.len] = 0;
+    struct stat sb;
+    if (dotdot)
+        ev_diag(c, R_SOURCE_MISSING, "\"%.*s\" has a \"..\" component: it cannot be copied into "
+                "files/", SHOW(p));
+    else if (stat(f, &sb) != 0 || !S_ISREG(sb.st_mode))
+        ev_diag(c, R_SOURCE_MISSING, "no copy of \"%.*s\" at %s", SHOW(p), f);
+    free(f);
+}
+
+static void check_path_event(chk *c, ctrec_str p)
+{
+    if (c->paths_file_ok && !c->paths_mismatch_reported) {
+        size_t len = 0;
+        const char *q = ctrec_reader_path(c->r, (size_t)c->npaths, &len);
+        if (!q) {
+            c->paths_mismatch_reported = 1;
+            ev_diag(c, R_PATHS_MISMATCH, "Path %llu \"%.*s\" is not in trace_paths.json, which "
+                    "lists %zu paths", (unsigned long long)c->npaths, SHOW(p),
+                    ctrec_reader_path_count(c->r));
+        } else if (len != p.len || memcmp(q, p.ptr, len) != 0) {
+            c->paths_mismatch_reported = 1;
+            ev_diag(c, R_PATHS_MISMATCH, "Path %llu is \"%.*s\" but trace_paths.json has "
+                    "\"%.*s\"", (unsigned long long)c->npaths, SHOW(p),
+                    (int)(len > 200 ? 200 : len), q);
+        }
+    }
+    check_path_file(c, p);
+}
+
+/* ------------------------------------------------------------------------
+ * Events
+ * ------------------------------------------------------------------------ */
+
+static void unsupported(chk *c, const char *what)
+{
+    ev_diag(c, R_UNSUPPORTED_EVENT, "%s: %s", ctrec_event_type_name(c->ev->type), what);
+}
+
+static void on_first_type(chk *c)
+{
+    /* Values used type ids before any Type existed: the trace does have
+     * types, so the debugger looks those ids up. */
+    if (!c->untyped_uses) return;
+    snprintf(c->msg, sizeof c->msg, "a value uses type id %llu before any Type was defined "
+             "(%llu type-id uses before the first Type, at event %llu)",
+             (unsigned long long)c->untyped_first_id, (unsigned long long)c->untyped_uses,
+             (unsigned long long)c->index);
+    emit(c, R_UNDEF_TYPE, c->trace_file, c->untyped_first_index, c->untyped_first_json, c->msg);
+    c->untyped_uses = 0;
+}
+
+static void check_event(chk *c, const ctrec_ev *ev)
+{
+    switch (ev->type) {
+    case CTREC_EV_STEP:
+        c->nsteps++;
+        if (ev->step.path_id >= c->npaths)
+            ev_diag(c, R_UNDEF_PATH, "Step uses path id %llu, but only %llu Path events came "
+                    "before it", (unsigned long long)ev->step.path_id,
+                    (unsigned long long)c->npaths);
+        if (c->ncalls == 0 && c->o.target == CTREC_CHECK_25_11 && !c->step_before_call_reported) {
+            c->step_before_call_reported = 1;
+            ev_diag(c, R_STEP_BEFORE_CALL, "a Step before the first Call: CodeTracer 25.11 "
+                    "asserts that a call is open at every step");
+        }
+        break;
+    case CTREC_EV_PATH:
+        check_path_event(c, ev->text);
+        c->npaths++;
+        break;
+    case CTREC_EV_VARIABLE_NAME: c->nvars++; break;
+    case CTREC_EV_TYPE: {
+        if (c->ntypes == 0 && ev->type_def.kind != CTREC_TYPE_NONE)
+            ev_diag(c, R_TYPE0_NOT_NONE, "type 0 is \"%.*s\" of kind %d, not None (kind 30)",
+                    SHOW(ev->type_def.lang_type), (int)ev->type_def.kind);
+        if (ev->type_def.info == CTREC_INFO_STRUCT) {
+            for (size_t i = 0; i < ev->type_def.nfields; i++)
+                if (ev->type_def.fields[i].type_id >= c->ntypes)
+                    ev_diag(c, R_UNDEF_TYPE, "field \"%.*s\" has type id %llu, but only %llu "
+                            "Type events came before this one",
+                            (int)(ev->type_def.fields[i].name_len > 200 ? 200
+                                                                    : ev->type_def.fields[i].name_len),
+                            ev->type_def.fields[i].name,
+                            (unsigned long long)ev->type_def.fields[i].type_id,
+                            (unsigned long long)c->ntypes);
+        } else if (ev->type_def.info == CTREC_INFO_POINTER &&
+                   ev->type_def.dereference_type_id >= c->ntypes) {
+            ev_diag(c, R_UNDEF_TYPE, "the pointer's dereference_type_id is %llu, but only %llu "
+                    "Type events came before this one",
+                    (unsigned long long)ev->type_def.dereference_type_id,
+                    (unsigned long long)c->ntypes);
+        }
+        if (c->ntypes == 0) on_first_type(c);
+        if (types_push(c, (uint8_t)ev->type_def.kind, (uint8_t)ev->type_def.info,
+                       ev->type_def.info == CTREC_INFO_STRUCT ? ev->type_def.nfields : 0))
+            c->nomem = 1;
+        break;
+    }
+    case CTREC_EV_VALUE:
+        check_variable(c, ev->value.variable_id, "Value");
+        check_value(c, ev->value.value, 1);
+        break;
+    case CTREC_EV_FUNCTION: {
+        if (ev->function.path_id >= c->npaths)
+            ev_diag(c, R_UNDEF_PATH, "Function uses path id %llu, but only %llu Path events "
+                    "came before it", (unsigned long long)ev->function.path_id,
+                    (unsigned long long)c->npaths);
+        int added;
+        fn_entry *e = fns_get(c, ev->function.name.ptr, ev->function.name.len, &added);
+        if (!e) {
+            c->nomem = 1;
+        } else if (added) {
+            e->path_id = ev->function.path_id;
+            e->line = ev->function.line;
+        } else if (e->path_id != ev->function.path_id || e->line != ev->function.line) {
+            ev_diag(c, R_FUNCTION_REUSED, "function \"%.*s\" was defined before at path %llu "
+                    "line %lld, now at path %llu line %lld", SHOW(ev->function.name),
+                    (unsigned long long)e->path_id, (long long)e->line,
+                    (unsigned long long)ev->function.path_id, (long long)ev->function.line);
+        }
+        c->nfuncs++;
+        break;
+    }
+    case CTREC_EV_CALL:
+        if (ev->call.function_id >= c->nfuncs)
+            ev_diag(c, R_UNDEF_FUNCTION, "Call uses function id %llu, but only %llu Function "
+                    "events came before it", (unsigned long long)ev->call.function_id,
+                    (unsigned long long)c->nfuncs);
+        for (size_t i = 0; i < ev->call.nargs; i++) {
+            check_variable(c, ev->call.args[i].variable_id, "a Call argument");
+            check_value(c, ev->call.args[i].value, 0);
+        }
+        c->ncalls++;
+        c->depth++;
+        break;
+    case CTREC_EV_RETURN:
+        if (c->depth == 0)
+            ev_diag(c, R_RETURN_WITHOUT_CALL, "a Return with no open call (%llu Calls and as "
+                    "many Returns came before it)", (unsigned long long)c->ncalls);
+        else
+            c->depth--;
+        check_value(c, ev->ret.return_value, 0);
+        break;
+    case CTREC_EV_EVENT:
+    case CTREC_EV_ASM: break;
+    case CTREC_EV_BIND_VARIABLE:
+        check_variable(c, ev->var_place.variable_id, "BindVariable");
+        unsupported(c, "CodeTracer 25.11 panics on it");
+        break;
+    case CTREC_EV_VARIABLE_CELL:
+        check_variable(c, ev->var_place.variable_id, "VariableCell");
+        break;
+    case CTREC_EV_ASSIGNMENT:
+        check_variable(c, ev->assignment.to, "Assignment (to)");
+        for (size_t i = 0; i < ev->assignment.count; i++)
+            check_variable(c, ev->assignment.from[i], "Assignment (from)");
+        unsupported(c, "CodeTracer 25.11 panics on it, and the Rust reference cannot read its "
+                    "RValue");
+        break;
+    case CTREC_EV_DROP_VARIABLES:
+        for (size_t i = 0; i < ev->drop_variables.count; i++)
+            check_variable(c, ev->drop_variables.ids[i], "DropVariables");
+        unsupported(c, "CodeTracer 25.11 panics on it");
+        break;
+    case CTREC_EV_DROP_VARIABLE:
+        check_variable(c, (ctrec_id)ev->id, "DropVariable");
+        break;
+    case CTREC_EV_COMPOUND_VALUE:
+        check_value(c, ev->place_value.value, 0);
+        if (ev->place_value.value && ev->place_value.value->kind != CTREC_VAL_SEQUENCE)
+            ev_diag(c, R_COMPOUND_NOT_SEQ, "a CompoundValue holding a %s: released debuggers "
+                    "read only Sequences here",
+                    ctrec_value_kind_name(ev->place_value.value->kind));
+        if (places_add(&c->places, ev->place_value.place)) c->nomem = 1;
+        break;
+    case CTREC_EV_CELL_VALUE:
+    case CTREC_EV_ASSIGN_CELL:
+        check_value(c, ev->place_value.value, 0);
+        break;
+    case CTREC_EV_ASSIGN_COMPOUND_ITEM:
+        if (!places_has(&c->places, ev->assign_compound_item.place))
+            ev_diag(c, R_ACI_WITHOUT_CV, "AssignCompoundItem on place %lld, which no earlier "
+                    "CompoundValue defined", (long long)ev->assign_compound_item.place);
+        break;
+    case CTREC_EV_THREAD_START:
+    case CTREC_EV_THREAD_EXIT:
+    case CTREC_EV_THREAD_SWITCH:
+        unsupported(c, "CodeTracer 25.11 fails to parse a file holding thread events");
+        break;
+    case CTREC_EV_DROP_LAST_STEP:
+        unsupported(c, "released debuggers crash on it");
+        break;
+    }
+}
+
+/* ------------------------------------------------------------------------
+ * Files beside the stream
+ * ------------------------------------------------------------------------ */
+
+static char *join(const char *dir, const char *name)
+{
+    size_t a = strlen(dir), b = strlen(name);
+    char *s = malloc(a + b + 2);
+    if (!s) return NULL;
+    memcpy(s, dir, a);
+    s[a] = '/';
+    memcpy(s + a + 1, name, b + 1);
+    return s;
+}
+
+static int file_exists(const char *p)
+{
+    struct stat sb;
+    return stat(p, &sb) == 0 && S_ISREG(sb.st_mode);
+}
+
+static void check_side_files(chk *c)
+{
+    const ctrec_trace_metadata *m = ctrec_reader_metadata(c->r);
+    if (!m->present) {
+        file_diag(c, R_META_MISSING, c->meta_file, "%s",
+                  file_exists(c->meta_file)
+                      ? "trace_metadata.json does not parse: the debugger cannot load the trace"
+                      : "no trace_metadata.json: the debugger cannot load the trace");
+    } else {
+        const char *miss[3];
+        int n = 0;
+        if (!m->has_workdir) miss[n++] = "workdir";
+        if (!m->has_program) miss[n++] = "program";
+        if (!m->has_args) miss[n++] = "args";
+        if (n)
+            file_diag(c, R_META_FIELD, c->meta_file, "trace_metadata.json has no %s%s%s%s%s "
+                      "(or not of the right JSON type): the debugger cannot read it",
+                      miss[0], n > 1 ? (n > 2 ? ", " : " or ") : "", n > 1 ? miss[1] : "",
+                      n > 2 ? " or " : "", n > 2 ? miss[2] : "");
+        if (m->has_workdir) {
+            c->workdir = m->workdir;
+            c->workdir_abs = m->workdir[0] == '/';
+        }
+    }
+    c->paths_file_ok = file_exists(c->paths_file);
+    if (!c->paths_file_ok)
+        file_diag(c, R_PATHS_MISSING, c->paths_file, "no trace_paths.json");
+}
+
+static void check_end(chk *c)
+{
+    if (c->untyped_uses) {
+        /* No Type at all: the debugger's placeholder-type case. */
+        emit(c, R_NO_TYPES, c->trace_file, c->untyped_first_index, c->untyped_first_json,
+             "values use type ids but the trace defines no Type: the debugger shows every "
+             "value with a placeholder type");
+    }
+    if (c->depth > 1) {
+        snprintf(c->msg, sizeof c->msg, "%llu calls besides the top-level one are still open "
+                 "at the end of the trace", (unsigned long long)(c->depth - 1));
+        emit(c, R_OPEN_CALLS, c->trace_file, CTREC_CHECK_NO_EVENT, NULL, c->msg);
+    }
+    if (c->nsteps == 0)
+        emit(c, R_NO_STEP, c->trace_file, CTREC_CHECK_NO_EVENT, NULL,
+             "the trace has no Step: the debugger has nothing to show");
+    if (c->paths_file_ok && !c->paths_mismatch_reported &&
+        ctrec_reader_path_count(c->r) != c->npaths) {
+        snprintf(c->msg, sizeof c->msg, "trace_paths.json lists %zu paths, the stream has %llu "
+                 "Path events", ctrec_reader_path_count(c->r), (unsigned long long)c->npaths);
+        emit(c, R_PATHS_MISMATCH, c->paths_file, CTREC_CHECK_NO_EVENT, NULL, c->msg);
+    }
+}
+
+/* ------------------------------------------------------------------------
+ * Entry points
+ * ------------------------------------------------------------------------ */
+
+const char *ctrec_check_target_name(ctrec_check_target target)
+{
+    switch (target) {
+    case CTREC_CHECK_LATEST: return "latest";
+    case CTREC_CHECK_25_11: return "25.11";
+    }
+    return NULL;
+}
+
+ctrec_status ctrec_check_target_parse(const char *text, ctrec_check_target *target)
+{
+    if (!text || !target) return CTREC_E_ARG;
+    if (strcmp(text, "latest") == 0) *target = CTREC_CHECK_LATEST;
+    else if (strcmp(text, "25.11") == 0) *target = CTREC_CHECK_25_11;
+    else return CTREC_E_ARG;
+    return CTREC_OK;
+}
+
+const char *ctrec_check_severity_name(ctrec_check_severity severity)
+{
+    return severity == CTREC_CHECK_ERROR ? "error" : "warning";
+}
+
+void ctrec_check_options_init(ctrec_check_options *opts)
+{
+    if (!opts) return;
+    memset(opts, 0, sizeof *opts);
+    opts->target = CTREC_CHECK_LATEST;
+    opts->check_files = 1;
+}
+
+static char *dir_of(const char *file)
+{
+    const char *slash = strrchr(file, '/');
+    if (!slash) return strdup(".");
+    size_t n = slash == file ? 1 : (size_t)(slash - file);
+    char *d = malloc(n + 1);
+    if (!d) return NULL;
+    memcpy(d, file, n);
+    d[n] = 0;
+    return d;
+}
+
+static void chk_free(chk *c)
+{
+    ctrec_reader_close(c->r);
+    free(c->dir);
+    free(c->paths_file);
+    free(c->meta_file);
+    free(c->json);
+    free(c->types);
+    for (size_t i = 0; i < c->fns_cap; i++) free(c->fns[i].name);
+    free(c->fns);
+    free(c->places.slots);
+    free(c->places.used);
+    free(c->untyped_first_json);
+}
+
+ctrec_status ctrec_check(const char *path, const ctrec_check_options *opts,
+                         ctrec_check_callback cb, void *userdata, ctrec_check_summary *out)
+{
+    ctrec_check_summary dummy;
+    if (!out) out = &dummy;
+    memset(out, 0, sizeof *out);
+    if (!path) return CTREC_E_ARG;
+    chk c;
+    memset(&c, 0, sizeof c);
+    if (opts) c.o = *opts;
+    else ctrec_check_options_init(&c.o);
+    if (!ctrec_check_target_name(c.o.target)) return CTREC_E_ARG;
+    c.cb = cb;
+    c.ud = userdata;
+    c.sum = out;
+
+    ctrec_status st = ctrec_reader_open(path, NULL, &c.r);
+    if (!c.r) return CTREC_E_NOMEM;
+    if (st != CTREC_OK) {
+        if (st == CTREC_E_NOMEM) {
+            chk_free(&c);
+            return st;
+        }
+        snprintf(c.msg, sizeof c.msg, "%s", ctrec_reader_errmsg(c.r));
+        emit(&c, R_UNREADABLE, path, CTREC_CHECK_NO_EVENT, NULL, c.msg);
+        out->stopped = 1;
+        chk_free(&c);
+        return CTREC_OK;
+    }
+    out->format = ctrec_reader_format(c.r);
+    c.is_json = out->format == CTREC_FORMAT_JSON;
+    c.trace_file = ctrec_reader_trace_file(c.r);
+    c.dir = dir_of(c.trace_file);
+    c.paths_file = c.dir ? join(c.dir, "trace_paths.json") : NULL;
+    c.meta_file = c.dir ? join(c.dir, "trace_metadata.json") : NULL;
+    if (!c.dir || !c.paths_file || !c.meta_file) {
+        chk_free(&c);
+        return CTREC_E_NOMEM;
+    }
+
+    check_side_files(&c);
+
+    for (;;) {
+        if (c.stop || c.nomem) break;
+        const ctrec_ev *ev;
+        uint64_t index = ctrec_reader_event_count(c.r);
+        st = ctrec_reader_next(c.r, &ev);
+        if (st != CTREC_OK) {
+            if (st == CTREC_E_NOMEM) {
+                c.nomem = 1;
+                break;
+            }
+            c.ev = NULL;
+            snprintf(c.msg, sizeof c.msg, "%s", ctrec_reader_errmsg(c.r));
+            emit(&c, R_PARSE, c.trace_file, index, NULL, c.msg);
+            c.stop = 1;
+            break;
+        }
+        if (!ev) break;
+        c.ev = ev;
+        c.index = index;
+        c.reported = 0;
+        c.json_done = 0;
+        check_event(&c, ev);
+        c.ev = NULL;
+    }
+    out->events = ctrec_reader_event_count(c.r);
+    if (!c.stop && !c.nomem) check_end(&c);
+    out->stopped = c.stop;
+    st = c.nomem ? CTREC_E_NOMEM : CTREC_OK;
+    chk_free(&c);
+    return st;
+}

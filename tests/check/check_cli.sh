@@ -1,0 +1,95 @@
+#!/bin/sh
+# `ctrec check` on the command line: exit statuses, --json, --help, usage
+# errors, and traces from `ctrec convert` and the C example checking clean.
+#
+#   check_cli.sh CTREC CTREC_EXAMPLE_C FIXTURES
+set -u
+CTREC=$1
+EXAMPLE=$2
+FIX=$3
+T=$(mktemp -d "${TMPDIR:-/tmp}/ctrec-check-cli-XXXXXX")
+fails=0
+
+fail() { echo "FAIL: $*" >&2; fails=$((fails + 1)); }
+
+# expect STATUS CMD... : runs CMD (stdout to $T/out, stderr to $T/err)
+expect() {
+    want=$1
+    shift
+    "$@" >"$T/out" 2>"$T/err"
+    got=$?
+    [ "$got" = "$want" ] || { fail "exit $got, want $want: $*"; cat "$T/out" "$T/err" >&2; }
+}
+
+# --help and usage errors
+expect 0 "$CTREC" check --help
+grep -q '^usage: ctrec check' "$T/out" || fail "--help prints no usage"
+expect 2 "$CTREC" check
+expect 2 "$CTREC" check --target 24.1 "$FIX/codetracer-m0"
+expect 2 "$CTREC" check --max 0 "$FIX/codetracer-m0"
+expect 2 "$CTREC" check --bogus "$FIX/codetracer-m0"
+expect 2 "$CTREC" check "$FIX/codetracer-m0" "$FIX/codetracer-wasm"
+
+# the fixtures' verdicts (reasons in test_check.c)
+expect 1 "$CTREC" check "$FIX/reference-rust"
+grep -q 'event 5: error \[return-without-call\]' "$T/out" || fail "reference-rust: no return-without-call at event 5"
+grep -q '^    {"Return":' "$T/out" || fail "reference-rust: the event JSON is not shown"
+tail -n 1 "$T/out" | grep -q '7 errors' || fail "reference-rust: summary"
+expect 1 "$CTREC" check --target 25.11 "$FIX/reference-rust"
+grep -q 'event 2: error \[step-before-call\]' "$T/out" || fail "reference-rust 25.11: no step-before-call"
+expect 0 "$CTREC" check "$FIX/codetracer-wasm"
+expect 0 "$CTREC" check --target 25.11 "$FIX/codetracer-wasm/trace.json"
+expect 1 "$CTREC" check --strict "$FIX/codetracer-wasm"
+expect 0 "$CTREC" check "$FIX/codetracer-m0"
+expect 0 "$CTREC" check --target=25.11 "$FIX/codetracer-m0"
+expect 2 "$CTREC" check "$FIX/codetracer-m0" --json --max
+
+# --json: one object per line, the last one the summary
+expect 1 "$CTREC" check --json "$FIX/reference-rust"
+lines=$(wc -l <"$T/out")
+[ "$lines" -eq 11 ] || fail "--json: $lines lines, want 11 (7 errors, 3 warnings, summary)"
+grep -q '"rule":"return-without-call","file":"[^"]*","event_index":5,"event":{"Return":' "$T/out" ||
+    fail "--json: return-without-call object"
+grep -q '"rule":"metadata-missing","file":"[^"]*trace_metadata.json","event_index":null,"event":null' "$T/out" ||
+    fail "--json: file-level object"
+tail -n 1 "$T/out" | grep -q '^{"summary":{.*"errors":7,"warnings":3,"events":10,.*"ok":false}}$' ||
+    fail "--json: summary"
+if command -v python3 >/dev/null 2>&1; then
+    python3 -c 'import json,sys
+for l in open(sys.argv[1]): json.loads(l)' "$T/out" || fail "--json: not JSON lines"
+fi
+expect 1 "$CTREC" check --max 2 "$FIX/reference-rust"
+[ "$(grep -c ' \[' "$T/out")" -eq 2 ] || fail "--max 2 shows more than 2 diagnostics"
+grep -q 'stopped early' "$T/out" || fail "--max: summary does not say it stopped"
+
+# a missing trace is a bad trace, not a usage error
+expect 1 "$CTREC" check "$T/nope"
+grep -q 'unreadable-trace' "$T/out" || fail "missing trace: no unreadable-trace"
+
+# the writer's example, in both formats, and its conversions
+for fmt in json bin; do
+    "$EXAMPLE" "$T/ex-$fmt" "$fmt" >/dev/null || fail "example $fmt"
+    expect 0 "$CTREC" check --strict --no-files "$T/ex-$fmt"
+    expect 0 "$CTREC" check "$T/ex-$fmt"   # one warning: its made-up source has no copy
+    grep -q 'source-file-missing' "$T/out" || fail "example $fmt: source-file-missing expected"
+done
+expect 0 "$CTREC" convert "$T/ex-json" "$T/conv-bin" --format bin
+expect 0 "$CTREC" check --strict --no-files "$T/conv-bin"
+expect 0 "$CTREC" check --strict --no-files --target 25.11 "$T/conv-bin"
+expect 0 "$CTREC" convert "$T/ex-bin" "$T/conv-json" --format json
+expect 0 "$CTREC" check --strict --no-files "$T/conv-json"
+expect 0 "$CTREC" convert --float-number "$T/ex-bin" "$T/conv-json-num" --format json
+expect 0 "$CTREC" check --strict --no-files --target 25.11 "$T/conv-json-num"
+# the fixtures converted keep their verdicts
+expect 0 "$CTREC" convert "$FIX/codetracer-m0" "$T/m0-bin" --format bin
+expect 0 "$CTREC" check "$T/m0-bin"
+expect 0 "$CTREC" convert "$FIX/codetracer-wasm" "$T/wasm-bin" --format bin
+expect 0 "$CTREC" check --target 25.11 "$T/wasm-bin"
+
+if [ "$fails" -eq 0 ]; then
+    rm -rf "$T"
+    echo "check_cli: ok"
+    exit 0
+fi
+echo "check_cli: $fails failures (files kept in $T)" >&2
+exit 1

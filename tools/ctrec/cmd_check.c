@@ -1,0 +1,164 @@
+/*
+ * cmd_check.c — `ctrec check`: will the debugger load this trace?
+ *
+ *   ctrec check [--target 25.11|latest] [--json] [--max N] [--strict]
+ *               [--no-files] TRACE
+ *
+ * Prints every problem ctrec_check() finds, then a summary line. Exit
+ * status: 0 the trace loads, 1 errors (or warnings with --strict), 2 usage
+ * or an internal failure.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ctrec/ctrec_check.h"
+#include "tool.h"
+
+static const char check_usage[] =
+    "usage: ctrec check [--target 25.11|latest] [--json] [--max N] [--strict] [--no-files] TRACE\n"
+    "\n"
+    "Tells whether the CodeTracer debugger will load TRACE (a trace folder, a\n"
+    "trace.json or a trace.bin) and reports every problem: the event index, the\n"
+    "event as JSON, the rule broken and how to fix it.\n"
+    "\n"
+    "  --target T   the debugger to check against: latest (default) or 25.11\n"
+    "  --json       one JSON object per diagnostic and one for the summary, per line\n"
+    "  --max N      stop after N diagnostics\n"
+    "  --strict     warnings make the exit status 1 too\n"
+    "  --no-files   do not look for the files/ copies of the sources\n"
+    "\n"
+    "Exit status: 0 loads, 1 errors (or warnings with --strict), 2 usage.\n";
+
+typedef struct out_ctx {
+    int json;
+} out_ctx;
+
+static void put_json_string(const char *s)
+{
+    putchar('"');
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        switch (*p) {
+        case '"': fputs("\\\"", stdout); break;
+        case '\\': fputs("\\\\", stdout); break;
+        case '\n': fputs("\\n", stdout); break;
+        case '\r': fputs("\\r", stdout); break;
+        case '\t': fputs("\\t", stdout); break;
+        default:
+            if (*p < 0x20) printf("\\u%04x", *p);
+            else putchar(*p);
+        }
+    }
+    putchar('"');
+}
+
+static int on_diag(const ctrec_check_diagnostic *d, void *ud)
+{
+    const out_ctx *o = ud;
+    if (o->json) {
+        fputs("{\"severity\":", stdout);
+        put_json_string(ctrec_check_severity_name(d->severity));
+        fputs(",\"rule\":", stdout);
+        put_json_string(d->rule);
+        fputs(",\"file\":", stdout);
+        put_json_string(d->file);
+        if (d->event_index == CTREC_CHECK_NO_EVENT) fputs(",\"event_index\":null", stdout);
+        else printf(",\"event_index\":%llu", (unsigned long long)d->event_index);
+        fputs(",\"event\":", stdout);
+        fputs(d->event_json ? d->event_json : "null", stdout);
+        fputs(",\"message\":", stdout);
+        put_json_string(d->message);
+        fputs(",\"fix\":", stdout);
+        put_json_string(d->fix);
+        fputs("}\n", stdout);
+        return 0;
+    }
+    if (d->event_index == CTREC_CHECK_NO_EVENT)
+        printf("%s: %s [%s]: %s; fix: %s\n", d->file, ctrec_check_severity_name(d->severity),
+               d->rule, d->message, d->fix);
+    else
+        printf("%s: event %llu: %s [%s]: %s; fix: %s\n", d->file,
+               (unsigned long long)d->event_index, ctrec_check_severity_name(d->severity),
+               d->rule, d->message, d->fix);
+    if (d->event_json) printf("    %s\n", d->event_json);
+    return 0;
+}
+
+int cmd_check(int argc, char **argv)
+{
+    ctrec_check_options opts;
+    ctrec_check_options_init(&opts);
+    out_ctx o = {0};
+    int strict = 0;
+    const char *trace = NULL;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+            fputs(check_usage, stdout);
+            return 0;
+        } else if (strcmp(a, "--json") == 0) {
+            o.json = 1;
+        } else if (strcmp(a, "--strict") == 0) {
+            strict = 1;
+        } else if (strcmp(a, "--no-files") == 0) {
+            opts.check_files = 0;
+        } else if (strcmp(a, "--target") == 0 || strncmp(a, "--target=", 9) == 0) {
+            const char *v = a[8] == '=' ? a + 9 : (i + 1 < argc ? argv[++i] : NULL);
+            if (!v || ctrec_check_target_parse(v, &opts.target) != CTREC_OK) {
+                fprintf(stderr, "ctrec check: --target takes latest or 25.11\n%s", check_usage);
+                return 2;
+            }
+        } else if (strcmp(a, "--max") == 0 || strncmp(a, "--max=", 6) == 0) {
+            const char *v = a[5] == '=' ? a + 6 : (i + 1 < argc ? argv[++i] : NULL);
+            char *end = NULL;
+            errno = 0;
+            unsigned long long n = v && *v >= '0' && *v <= '9' ? strtoull(v, &end, 10) : 0;
+            if (!v || !end || *end || errno || n == 0) {
+                fprintf(stderr, "ctrec check: --max takes a positive number\n%s", check_usage);
+                return 2;
+            }
+            opts.max_diagnostics = n;
+        } else if (a[0] == '-' && a[1]) {
+            fprintf(stderr, "ctrec check: unknown option %s\n%s", a, check_usage);
+            return 2;
+        } else if (trace) {
+            fprintf(stderr, "ctrec check: one TRACE only\n%s", check_usage);
+            return 2;
+        } else {
+            trace = a;
+        }
+    }
+    if (!trace) {
+        fprintf(stderr, "ctrec check: no TRACE given\n%s", check_usage);
+        return 2;
+    }
+
+    ctrec_check_summary sum;
+    ctrec_status st = ctrec_check(trace, &opts, on_diag, &o, &sum);
+    if (st != CTREC_OK) {
+        fprintf(stderr, "ctrec check: %s: %s\n", trace, ctrec_status_name(st));
+        return 2;
+    }
+    int fail = sum.errors > 0 || (strict && sum.warnings > 0);
+    const char *verdict = sum.errors ? "the debugger will not load it"
+                          : sum.warnings ? "loads, with warnings"
+                                         : "loads";
+    if (o.json) {
+        printf("{\"summary\":{\"trace\":");
+        put_json_string(trace);
+        printf(",\"target\":\"%s\",\"errors\":%llu,\"warnings\":%llu,\"events\":%llu,"
+               "\"stopped\":%s,\"ok\":%s}}\n",
+               ctrec_check_target_name(opts.target), (unsigned long long)sum.errors,
+               (unsigned long long)sum.warnings, (unsigned long long)sum.events,
+               sum.stopped ? "true" : "false", fail ? "false" : "true");
+    } else {
+        printf("%s: %llu error%s, %llu warning%s, %llu events checked%s (target %s): %s\n", trace,
+               (unsigned long long)sum.errors, sum.errors == 1 ? "" : "s",
+               (unsigned long long)sum.warnings, sum.warnings == 1 ? "" : "s",
+               (unsigned long long)sum.events, sum.stopped ? " (stopped early)" : "",
+               ctrec_check_target_name(opts.target), verdict);
+    }
+    if (fflush(stdout) != 0) return 2;
+    return fail ? 1 : 0;
+}
