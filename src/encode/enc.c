@@ -36,7 +36,7 @@ static void json_string_body(buf *b, const uint8_t *p, size_t n)
                 continue;
             }
         }
-        buf_put(b, p + run, i - run);
+        if (i > run) buf_put(b, p + run, i - run); /* b->data may still be NULL */
         switch (c) {
         case '"': BUF_LIT(b, "\\\""); break;
         case '\\': BUF_LIT(b, "\\\\"); break;

@@ -63,7 +63,7 @@ int intern_add(intern *t, const char *p, size_t n, uint64_t *id)
     if (n >= EMPTY || t->text_len > (size_t)EMPTY - 1 - n) return -1;
     if ((t->nkeys + 1) * 4 > t->nslots * 3 && rehash(t, t->nslots ? t->nslots * 2 : 16))
         return -1;
-    if (t->text_cap - t->text_len < n) {
+    if (t->text_cap - t->text_len < n || !t->text) { /* text never NULL: "" keys too */
         size_t cap = t->text_cap ? t->text_cap : 1024;
         while (cap - t->text_len < n) cap *= 2;
         char *nt = realloc(t->text, cap);

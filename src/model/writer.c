@@ -408,6 +408,9 @@ ctrec_status ctrec_writer_open(const char *dir, const ctrec_writer_options *opts
 ctrec_status ctrec_writer_flush(ctrec_writer *w)
 {
     GUARD(w);
+    /* The output buffer ends with the open event: draining it now would
+     * put a partial event in the file. */
+    NO_OPEN_EVENT(w, "ctrec_writer_flush");
     ctrec_status st = drain(w);
     if (st) return st;
     if (w->sink->ops->flush(w->sink, &w->e)) return fail(w);

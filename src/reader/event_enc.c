@@ -204,7 +204,9 @@ ctrec_status evs_encode(enc *en, const ctrec_ev *ev, buf *scratch, err *e)
         EV_VAR_PLACE(en, "VariableCell", ev->var_place.variable_id, ev->var_place.place);
         break;
     case CTREC_EV_ASSIGNMENT:
-        if (!ev->assignment.from || (!ev->assignment.compound && ev->assignment.count != 1))
+        if (ev->assignment.count && !ev->assignment.from)
+            return err_set(e, CTREC_E_ARG, "NULL ids");
+        if (!ev->assignment.compound && ev->assignment.count != 1)
             return err_set(e, CTREC_E_ARG, "a Simple RValue needs exactly one id");
         ev_assign(en, ev->assignment.to, ev->assignment.pass_by, ev->assignment.compound,
                   ev->assignment.from, ev->assignment.count);

@@ -228,7 +228,7 @@ void utf8_clean_put(buf *b, const uint8_t *p, size_t n)
             i += k;
             continue;
         }
-        buf_put(b, p + run, i - run);
+        if (i > run) buf_put(b, p + run, i - run); /* b->data may still be NULL */
         buf_put(b, "\xEF\xBF\xBD", 3);
         i++;
         run = i;
