@@ -172,11 +172,51 @@ out:
     return found;
 }
 
+/* The name of a function called from C (pcall(f), table.sort(t, cmp)) that
+ * the nearest Lua frame below holds in a local or an upvalue: "f", "cmp".
+ * Pushes nothing; returns 1 with the name in buf. */
+static int local_name(lua_State *L, lua_Debug *ar, char *buf, size_t size)
+{
+    if (!lua_checkstack(L, 4)) return 0;
+    int top = lua_gettop(L);
+    lua_getinfo(L, "f", ar); /* the function, at top + 1 */
+    lua_Debug up;
+    int found = 0;
+    for (int level = 1; !found && level <= 4 && lua_getstack(L, level, &up); level++) {
+        lua_getinfo(L, "Sf", &up); /* pushes the frame's function, at top + 2 */
+        if (up.what[0] == 'C') {
+            lua_settop(L, top + 1);
+            continue;
+        }
+        const char *name;
+        for (int n = 1; !found && (name = lua_getlocal(L, &up, n)); n++) {
+            if (name[0] != '(' && lua_rawequal(L, -1, top + 1)) {
+                snprintf(buf, size, "%s", name);
+                found = 1;
+            }
+            lua_pop(L, 1);
+        }
+        for (int n = 1; !found && (name = lua_getupvalue(L, top + 2, n)); n++) {
+            if (name[0] && lua_rawequal(L, -1, top + 1)) {
+                snprintf(buf, size, "%s", name);
+                found = 1;
+            }
+            lua_pop(L, 1);
+        }
+        lua_settop(L, top + 1);
+        break; /* only the nearest Lua frame */
+    }
+    lua_settop(L, top);
+    return found;
+}
+
 /*
  * Function names. The debugger shows the name, and the writer keys
  * functions by name only, so each definition site gets its own name:
- *   - the name lua_getinfo "n" gives at the first call ("fib", "new"), or
- *     the global name when called from C, or "<anonymous> file.lua:12",
+ *   - the name lua_getinfo "n" gives at the first call ("fib", "new"); for
+ *     a function first called from C (pcall(f)), the global name or the
+ *     local/upvalue of the nearest Lua frame that holds it; otherwise
+ *     "<anonymous> file.lua:12";
  *     or "<main chunk> mod.lua" for a required module's chunk;
  *   - when that name is already used by another definition site, the site
  *     is appended: "helper mod_util.lua:3" (and "helper /full/path.lua:3"
@@ -210,7 +250,8 @@ static fn_info *fn_new(recorder *R, lua_State *L, lua_Debug *ar, int is_c)
     lua_getinfo(L, "n", ar);
     if (ar->name)
         base = dup_printf("%s", ar->name);
-    else if (global_name(L, ar, global, sizeof global))
+    else if (global_name(L, ar, global, sizeof global) ||
+             local_name(L, ar, global, sizeof global))
         base = dup_printf("%s", global);
     else if (is_c)
         base = dup_printf("<C function>");

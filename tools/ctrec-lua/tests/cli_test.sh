@@ -1,0 +1,74 @@
+#!/bin/sh
+# cli_test.sh CTREC_LUA LUA54 EXAMPLES_DIR WORKDIR
+# Options, the binary format, the floors, scripts that do not load, and the
+# arg table / LUA_INIT as lua5.4 gives them.
+set -u
+CTREC_LUA=$1 EX=$3 WORK=$4
+# run lua5.4 by that name: it is the name it prints messages and arg[-1] with
+PATH="$(dirname "$2"):$PATH"
+LUA=lua5.4
+CHECK="$(dirname "$0")/check_trace.py"
+PY=${CTREC_PYTHON:-/usr/bin/python3}
+rm -rf "$WORK" && mkdir -p "$WORK" && cd "$WORK" || exit 1
+fails=0
+fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
+
+# Same stdout, stderr and status as lua5.4; $1 = name, rest = script + args.
+same() {
+    name=$1; shift
+    "$LUA" "$@" >ref.out 2>ref.err; ref=$?
+    "$CTREC_LUA" --format json -o "$name" "$@" >rec.out 2>rec.err; rec=$?
+    [ $ref -eq $rec ] || fail "$name: exit $rec, lua5.4 $ref"
+    cmp -s ref.out rec.out || fail "$name: stdout differs"
+    cmp -s ref.err rec.err || { fail "$name: stderr differs"; diff ref.err rec.err; }
+}
+
+# default: binary format in ./ctrec-trace
+"$CTREC_LUA" "$EX/fib.lua" >/dev/null || fail "default run"
+[ -f ctrec-trace/trace.bin ] || fail "no ctrec-trace/trace.bin"
+magic=$(od -An -tx1 -N8 ctrec-trace/trace.bin | tr -d ' \n')
+[ "$magic" = "c0de72ace2010000" ] || fail "trace.bin header $magic"
+[ -f ctrec-trace/trace_paths.json ] && [ -f ctrec-trace/trace_metadata.json ] || fail "metadata"
+"$CTREC_LUA" --format=bin --values=none -o bin-none "$EX/closures.lua" >/dev/null || fail "bin none"
+[ -s bin-none/trace.bin ] || fail "bin-none/trace.bin"
+
+# the arg table, `...` and LUA_INIT
+cat >args.lua <<'LUA'
+print(arg[-1], arg[0], #arg, ...)
+for i = -1, #arg do io.write(tostring(arg[i]), ";") end
+print(select("#", ...), INIT)
+LUA
+same args args.lua one "two words" "" 4
+LUA_INIT='INIT = "from LUA_INIT"' same init args.lua x
+"$PY" "$CHECK" args || fail "args trace"
+
+# scripts that do not load, errors with non-string objects, os.exit forms
+printf 'local x = = 1\n' >syntax.lua
+same syntax syntax.lua
+"$PY" "$CHECK" syntax --expect-error || fail "syntax trace"
+same missing no-such-file.lua
+printf 'error({code = 1})\n' >errobj.lua
+same errobj errobj.lua
+"$PY" "$CHECK" errobj --expect-error || fail "errobj trace"
+printf 'error(setmetatable({}, {__tostring = function() return "custom" end}))\n' >errts.lua
+same errts errts.lua
+printf 'io.write("bye")\nos.exit(true, true)\n' >exit0.lua
+same exit0 exit0.lua
+printf 'print("x")\nos.exit(false)\n' >exitf.lua
+same exitf exitf.lua
+"$PY" "$CHECK" exitf || fail "exitf trace"
+printf 'io.stderr:write("to stderr ", 1, " ", 2.5, "\\n")\nio.write(1.0, " ", 7, "\\n")\nlocal f = io.tmpfile()\nf:write("x")\nprint(pcall(io.write, {}))\nprint(io.stdout:write("m\\n") == io.stdout)\n' >io.lua
+same io io.lua
+"$PY" "$CHECK" io || fail "io trace"
+
+# floors write no trace; options are checked
+"$CTREC_LUA" --floor hooks -o floor1 "$EX/fib.lua" >/dev/null || fail "floor hooks"
+"$CTREC_LUA" --floor locals -o floor2 "$EX/fib.lua" >/dev/null || fail "floor locals"
+[ ! -e floor1 ] && [ ! -e floor2 ] || fail "a floor run wrote a trace"
+"$CTREC_LUA" --format xml "$EX/fib.lua" >/dev/null 2>&1 && fail "--format xml accepted"
+"$CTREC_LUA" --max-depth 99 "$EX/fib.lua" >/dev/null 2>&1 && fail "--max-depth 99 accepted"
+"$CTREC_LUA" --bogus "$EX/fib.lua" >/dev/null 2>&1 && fail "--bogus accepted"
+"$CTREC_LUA" >/dev/null 2>&1 && fail "no script accepted"
+"$CTREC_LUA" --help | grep -q usage || fail "--help"
+
+[ $fails -eq 0 ] && echo "ok cli" || exit 1

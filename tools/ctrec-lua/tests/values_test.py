@@ -1,0 +1,197 @@
+#!/usr/bin/env python3
+"""values_test.py -- the values ctrec-lua records for chosen locals at chosen
+steps, arguments and return values.
+
+  values_test.py CTREC_LUA EXAMPLES_DIR WORKDIR
+"""
+import json
+import os
+import subprocess
+import sys
+
+failures = []
+
+
+def expect(cond, what):
+    if not cond:
+        failures.append(what)
+
+
+class Trace:
+    def __init__(self, ctrec_lua, script, out, *opts):
+        subprocess.run([ctrec_lua, "--format", "json", "-o", out] + list(opts) + [script],
+                       stdout=subprocess.DEVNULL, check=False)
+        with open(os.path.join(out, "trace.json"), encoding="utf-8") as f:
+            self.events = json.load(f)
+        self.vars, self.types, self.functions = [], [], []
+        for e in self.events:
+            if isinstance(e, dict):
+                if "VariableName" in e:
+                    self.vars.append(e["VariableName"])
+                elif "Type" in e:
+                    self.types.append(e["Type"])
+                elif "Function" in e:
+                    self.functions.append(e["Function"])
+
+    def steps(self, line):
+        """For each Step at `line` (not a definition-line Step): the locals
+        recorded after it, {name: value}, and the enclosing function."""
+        out, stack = [], []
+        for i, e in enumerate(self.events):
+            if not isinstance(e, dict):
+                continue
+            if "Call" in e:
+                stack.append(self.functions[e["Call"]["function_id"]])
+            elif "Return" in e:
+                stack.pop()
+            elif "Step" in e and e["Step"]["line"] == line:
+                nxt = self.events[i + 1] if i + 1 < len(self.events) else None
+                if isinstance(nxt, dict) and "Call" in nxt:
+                    continue
+                values = {}
+                for v in self.events[i + 1:]:
+                    if isinstance(v, dict) and ("Type" in v or "VariableName" in v):
+                        continue  # definitions may come between the Values
+                    if not (isinstance(v, dict) and "Value" in v):
+                        break
+                    values[self.vars[v["Value"]["variable_id"]]] = v["Value"]["value"]
+                out.append((values, stack[-1] if stack else None))
+        return out
+
+    def type_name(self, value):
+        return self.types[value["type_id"]]["lang_type"]
+
+    def returns(self, function_name):
+        out, stack = [], []
+        for e in self.events:
+            if isinstance(e, dict) and "Call" in e:
+                stack.append(self.functions[e["Call"]["function_id"]]["name"])
+            elif isinstance(e, dict) and "Return" in e:
+                if stack.pop() == function_name:
+                    out.append(e["Return"]["return_value"])
+        return out
+
+    def calls(self, function_name):
+        return [e["Call"]["args"] for e in self.events
+                if isinstance(e, dict) and "Call" in e
+                and self.functions[e["Call"]["function_id"]]["name"] == function_name]
+
+
+def main():
+    ctrec_lua, examples, work = sys.argv[1:4]
+    os.makedirs(work, exist_ok=True)
+
+    # ---- values.lua --------------------------------------------------------
+    t = Trace(ctrec_lua, os.path.join(examples, "values.lua"), os.path.join(work, "values"))
+    last = t.steps(18)
+    expect(len(last) == 1, "values.lua: one step at line 18")
+    v, fn = last[0]
+    expect(fn["name"] == "<toplevel>", "line 18 is in the top-level call")
+    expect(v["int"] == {"kind": "Int", "i": 42, "type_id": v["int"]["type_id"]}, "int = 42")
+    expect(t.type_name(v["int"]) == "integer", "int has type integer")
+    expect(v["float"]["kind"] == "Float" and v["float"]["f"] == "2.5", "float = 2.5")
+    expect(t.type_name(v["float"]) == "float", "float has type float")
+    expect(v["nul"]["kind"] == "String" and v["nul"]["text"] == "a\x00b", "nul = 'a\\0b'")
+    n = v["nested"]
+    expect(n["kind"] == "Struct" and t.type_name(n) == "table{flag,list,name}",
+           "nested is a Struct table{flag,list,name}: %r" % (n,))
+    flag, lst, name = n["field_values"]
+    expect(flag["kind"] == "Bool" and flag["b"] is True, "nested.flag = true")
+    expect(name["kind"] == "String" and name["text"] == "outer", "nested.name = 'outer'")
+    expect(lst["kind"] == "Sequence" and [e.get("i") for e in lst["elements"][:2]] == [1, 2],
+           "nested.list starts 1, 2")
+    inner = lst["elements"][2]
+    expect(inner["kind"] == "Sequence" and [e["i"] for e in inner["elements"]] == [3, 4],
+           "nested.list[3] = {3, 4}")
+    c = v["cyclic"]
+    expect(c["kind"] == "Struct" and t.type_name(c) == "table{self,tag}", "cyclic is a Struct")
+    me, tag = c["field_values"]
+    expect(me["kind"] == "Raw" and me["r"].startswith("<cycle: table: 0x")
+           and t.type_name(me) == "truncated", "cyclic.self is a cycle marker: %r" % (me,))
+    expect(tag["text"] == "me", "cyclic.tag = 'me'")
+    expect(v["co"]["kind"] == "Raw" and v["co"]["r"].startswith("thread: 0x"),
+           "co is Raw 'thread: 0x...'")
+    expect(v["first"]["i"] == 10 and v["second"]["i"] == 110, "first = 10, second = 110")
+    big = v["big"]["elements"]
+    expect(len(big) == 101 and big[99]["i"] == 100 and big[100]["kind"] == "Raw"
+           and big[100]["r"] == "<200 more>", "big: 100 elements and '<200 more>'")
+    expect(v["none"]["kind"] == "None" and t.type_name(v["none"]) == "nil", "none = nil")
+
+    # inside the coroutine, in its own function's call
+    inside = t.steps(11)
+    expect(len(inside) == 1, "one step at line 11 (in the coroutine)")
+    v, fn = inside[0]
+    expect(fn["line"] == 8 and fn["name"].startswith("<anonymous>"),
+           "line 11 is in the coroutine's function: %r" % (fn,))
+    expect(v.get("a", {}).get("i") == 5 and v.get("inside", {}).get("i") == 10
+           and v.get("got", {}).get("i") == 100, "coroutine locals a, inside, got: %r" % (v,))
+    # the coroutine function's call: resumed twice -> Call, Return, Call, Return
+    co_fn = fn["name"]
+    calls = t.calls(co_fn)
+    expect(len(calls) == 2 and calls[0][0]["value"]["i"] == 5 and calls[1] == [],
+           "coroutine function called (resumed) twice, first with a = 5: %r" % (calls,))
+    rets = t.returns(co_fn)
+    expect(len(rets) == 2 and rets[1]["kind"] == "Int" and rets[1]["i"] == 110,
+           "the coroutine returns 110 at its end: %r" % (rets,))
+
+    # ---- tables.lua: depth limit, pairs, records ---------------------------
+    t = Trace(ctrec_lua, os.path.join(examples, "tables.lua"), os.path.join(work, "tables"))
+    v, _ = t.steps(29)[0]
+    p = v["point"]
+    expect(t.type_name(p) == "table{x,y}" and p["field_values"][0]["f"] == "1.5"
+           and p["field_values"][1]["i"] == -2, "point = {x = 1.5, y = -2}: %r" % (p,))
+    lst = v["list"]
+    expect(t.type_name(lst) == "table" and lst["elements"][3]["text"] == "forty",
+           "list is a Sequence")
+    m = v["mixed"]
+    expect(t.type_name(m) == "table(pairs)" and len(m["elements"]) == 5
+           and all(e["kind"] == "Tuple" and len(e["elements"]) == 2 for e in m["elements"]),
+           "mixed (a boolean key) is a Sequence of 5 pairs: %r" % (m,))
+    n = v["nested"]
+    deep = n["field_values"][0]["field_values"][0]["field_values"][0]
+    expect(deep["kind"] == "Raw" and deep["r"].startswith("<depth limit: table: 0x"),
+           "nested.inner.deep.deeper is cut at --max-depth 3: %r" % (deep,))
+    vec = v["v"]
+    expect(t.type_name(vec) == "table{x,y}" and vec["field_values"][0]["i"] == 3,
+           "v = Vec.new(3, 4) is a table{x,y}")
+
+    # --max-depth 1 --max-elements 2
+    t = Trace(ctrec_lua, os.path.join(examples, "tables.lua"), os.path.join(work, "small"),
+              "--max-depth=1", "--max-elements=2")
+    v, _ = t.steps(29)[0]
+    lst = v["list"]["elements"]
+    expect(len(lst) == 3 and lst[2]["r"] == "<2 more>", "list cut after 2 elements: %r" % lst)
+    n = v["nested"]["field_values"][0]
+    expect(n["kind"] == "Raw" and n["r"].startswith("<depth limit"), "nested cut at depth 1")
+    s = v["selfref"]
+    expect(t.type_name(s) == "table{me,name}", "selfref keeps both fields under the budget")
+
+    # ---- modules.lua: arguments, varargs, several return values ------------
+    t = Trace(ctrec_lua, os.path.join(examples, "modules.lua"), os.path.join(work, "modules"))
+    rets = t.returns("minmax")
+    expect(len(rets) == 1 and rets[0]["kind"] == "Tuple" and t.type_name(rets[0]) == "tuple"
+           and [e["i"] for e in rets[0]["elements"]] == [4, 42], "minmax returns (4, 42)")
+    args = t.calls("sum")
+    expect(len(args) == 1 and [t.vars[a["variable_id"]] for a in args[0]]
+           == ["(vararg 1)", "(vararg 2)", "(vararg 3)", "(vararg 4)"]
+           and args[0][3]["value"]["f"] == "4.5", "sum(1, 2, 3, 4.5) varargs: %r" % (args,))
+    args = t.calls("clamp")
+    expect(len(args) == 3 and [t.vars[a["variable_id"]] for a in args[0]] == ["x", "lo", "hi"]
+           and [a["value"]["i"] for a in args[0]] == [15, 0, 10], "clamp(15, 0, 10) arguments")
+    expect([r["i"] for r in t.returns("clamp")] == [10, 0, 5], "clamp returns 10, 0, 5")
+
+    # ---- --values none: no Value events, no arguments, returns None --------
+    t = Trace(ctrec_lua, os.path.join(examples, "modules.lua"), os.path.join(work, "none"),
+              "--values", "none")
+    expect(not any(isinstance(e, dict) and "Value" in e for e in t.events), "no Value events")
+    expect(all(a == [] for a in t.calls("clamp")), "no arguments")
+
+    for f in failures:
+        print("FAIL", f)
+    if not failures:
+        print("ok values")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
