@@ -374,6 +374,12 @@ static ctrec_status open_writer(ctrec_writer *w, const char *dir)
     if (st) return st;
     folder_uuid_v7(w->uuid);
     if ((st = write_metadata(w))) return st;
+    /* The other format's event file from an earlier recording in this
+     * folder would be read instead of this one (readers try trace.json
+     * first) or left stale beside it. */
+    const char *other = o->format == CTREC_FORMAT_JSON ? "trace.bin" : "trace.json";
+    if (unlinkat(w->dirfd, other, 0) && errno != ENOENT)
+        return err_sys(&w->e, errno, "removing the old %s", other);
     if (o->format == CTREC_FORMAT_JSON) {
         st = file_sink_open(w->dirfd, "trace.json", o->io_thread, &w->sink, &w->e);
         if (!st) BUF_LIT(&w->out, "[\n");
