@@ -172,6 +172,33 @@ static void test_metadata(const char *tmp)
     free(meta);
 }
 
+/* Recording again into a folder: the events of the earlier recording are
+ * gone, whichever format either used (a stale trace.json would shadow a
+ * new trace.bin: readers try trace.json first). */
+static void test_rerecord(const char *tmp)
+{
+    LOCAL_PATH(dir, "%s/again", tmp);
+    ctrec_writer_options o = test_options();
+    ctrec_writer *w = NULL;
+    for (int round = 0; round < 4; round++) {
+        int bin = round == 1 || round == 2;
+        o.format = bin ? CTREC_FORMAT_BIN : CTREC_FORMAT_JSON;
+        CHECK_OK(ctrec_writer_open(dir, &o, &w));
+        CHECK_OK(ctrec_path_z(w, round ? "/second" : "/first", NULL));
+        CHECK_OK(ctrec_writer_close(w));
+        char *l = listing(dir);
+        CHECK_STR(l, bin ? "trace.bin\ntrace_metadata.json\ntrace_paths.json\n"
+                         : "trace.json\ntrace_metadata.json\ntrace_paths.json\n");
+        free(l);
+        char *paths = read_file(pathf("%s/trace_paths.json", dir), NULL);
+        CHECK_STR(paths, round ? "[\"/second\"]\n" : "[\"/first\"]\n");
+        free(paths);
+    }
+    char *ev = read_file(pathf("%s/trace.json", dir), NULL);
+    CHECK_STR(ev, "[\n{\"Path\":\"/second\"}\n]\n");
+    free(ev);
+}
+
 /* ---- 7: files/ ---- */
 
 static void test_files(const char *tmp)
@@ -290,6 +317,7 @@ int main(int argc, char **argv)
     char tmp[64];
     make_tmpdir(tmp);
     test_metadata(tmp);
+    test_rerecord(tmp);
     test_files(tmp);
     rm_rf(tmp);
     return check_done("writer_folder");
