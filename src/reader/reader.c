@@ -347,6 +347,11 @@ static ctrec_status open_reader(ctrec_reader *r, const char *path)
 
     struct stat sb;
     char *dir = NULL;
+    /* follow mode: wait for the folder or file to appear */
+    double t_start = now_ms();
+    while (r->o.follow && stat(path, &sb) != 0 && errno == ENOENT && !stop_requested(&r->o) &&
+           !(r->o.follow_timeout_ms && now_ms() - t_start >= r->o.follow_timeout_ms))
+        sleep_ms(r->o.poll_ms);
     if (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode)) {
         dir = strdup(path);
         if (!dir) return err_set(&r->e, CTREC_E_NOMEM, "out of memory");
