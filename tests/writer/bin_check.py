@@ -1,5 +1,7 @@
 #!/usr/bin/env python3
 """bin_check.py GENERATOR [--full]: trace.bin decoded independently of ctrec.
+bin_check.py partial DIR N: DIR/trace.bin of a recording still running (no
+seek table yet) holds N whole events in complete frames.
 
 Runs `GENERATOR gen json DIR` and `GENERATOR gen bin DIR` (the same
 recording), then decodes trace.bin with Debian's zstandard and cbor2:
@@ -79,7 +81,25 @@ def t(s):
     return bytes([0x60 | len(b)]) + b
 
 
+def partial(d, n):
+    data = open(os.path.join(d, "trace.bin"), "rb").read()
+    check(data[:8] == bytes([0xC0, 0xDE, 0x72, 0xAC, 0xE2, 0x01, 0x00, 0x00]), "header")
+    rest, blob = data[8:], b""
+    while rest:
+        check(struct.unpack("<I", rest[:4])[0] != 0x184D2A5E, "seek table before close")
+        dobj = zstandard.ZstdDecompressor().decompressobj()
+        blob += dobj.decompress(rest)
+        check(dobj.eof, "incomplete frame after flush")
+        rest = dobj.unused_data
+    got = len(items(blob))
+    check(got == n, "%d events readable after flush, expected %d" % (got, n))
+    if failures:
+        sys.exit(1)
+
+
 def main():
+    if sys.argv[1] == "partial":
+        return partial(sys.argv[2], int(sys.argv[3]))
     gen = sys.argv[1]
     full = "--full" in sys.argv[2:]
     tmp = tempfile.mkdtemp(prefix="ctrec-bincheck-")
