@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# Runs every libFuzzer target of a fuzz build for SECONDS each.
+#
+#   fuzz/run.sh BUILD_DIR SECONDS [TARGET...]    (TARGET: writer json_reader ...)
+#
+# Corpora: the committed seeds in fuzz/corpus/<target>/ (read only), seeds
+# made at run time from the shared fixtures (FIXTURES, default
+# ../shared/fixtures), and a working corpus in BUILD_DIR/fuzz/corpus/<target>
+# where new inputs go. A crash leaves its input in BUILD_DIR/fuzz/artifacts/
+# and fails the run; add it to fuzz/corpus/<target>/ as regress-<sha1> once
+# fixed. Logs: BUILD_DIR/fuzz/logs/<target>.log. One summary line per target.
+set -uo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+build=$(cd "$1" && pwd)
+secs=$2
+shift 2
+targets=("$@")
+[ ${#targets[@]} -gt 0 ] || targets=(writer json_reader bin_reader check)
+fixtures=${FIXTURES:-$here/../../shared/fixtures}
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+out=$build/fuzz
+mkdir -p "$out/artifacts" "$out/logs"
+
+# seeds from the fixtures (never copied into the repository)
+fix_seeds() {
+  local t=$1 d=$out/fixture-seeds/$1
+  rm -rf "$d"; mkdir -p "$d"
+  [ -d "$fixtures" ] || { echo "$d"; return; }
+  for tr in "$fixtures"/*/; do
+    local n; n=$(basename "$tr")
+    if [ -f "$tr/trace.json" ]; then
+      case $t in
+        json_reader|check)
+          { printf '\000'; cat "$tr/trace.json"; } > "$d/$n"
+          { printf '\001'; cat "$tr/trace.json"; printf '\n@@\n'; cat "$tr/trace_paths.json" 2>/dev/null
+            printf '\n@@\n'; cat "$tr/trace_metadata.json" 2>/dev/null; } > "$d/$n-side" ;;
+        bin_reader)
+          if [ -x "$build/bin/ctrec" ] && "$build/bin/ctrec" convert "$tr" "$out/tmp-$n" >/dev/null 2>&1 &&
+             [ -f "$out/tmp-$n/trace.bin" ]; then
+            { printf '\000'; cat "$out/tmp-$n/trace.bin"; } > "$d/$n"
+          fi
+          rm -rf "$out/tmp-$n" ;;
+      esac
+    fi
+    for ct in "$tr"/*.ct; do
+      [ -f "$ct" ] && [ "$t" = bin_reader ] && { printf '\000'; cat "$ct"; } > "$d/$n-$(basename "$ct")"
+    done
+  done
+  echo "$d"
+}
+
+fail=0
+for t in "${targets[@]}"; do
+  bin=$build/bin/fuzz_$t
+  if [ ! -x "$bin" ]; then
+    echo "fuzz $t: not built (skipped)"
+    continue
+  fi
+  work=$out/corpus/$t
+  mkdir -p "$work"
+  seeds=()
+  [ -d "$here/corpus/$t" ] && seeds+=("$here/corpus/$t")
+  seeds+=("$(fix_seeds "$t")")
+  log=$out/logs/$t.log
+  start=$(date +%s)
+  "$bin" -max_total_time="$secs" -timeout=20 -rss_limit_mb=2048 -max_len=65536 \
+    -print_final_stats=1 -artifact_prefix="$out/artifacts/$t-" "$work" "${seeds[@]}" >"$log" 2>&1
+  rc=$?
+  el=$(( $(date +%s) - start ))
+  execs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$')
+  cov=$(grep -o 'cov: [0-9]*' "$log" | tail -1 | grep -o '[0-9]*')
+  ft=$(grep -o 'ft: [0-9]*' "$log" | tail -1 | grep -o '[0-9]*')
+  eps=$(grep -o 'stat::average_exec_per_sec: *[0-9]*' "$log" | grep -o '[0-9]*$')
+  corp=$(find "$work" -type f | wc -l)
+  if [ $rc -ne 0 ]; then
+    echo "fuzz $t: FAILED after ${el}s (exit $rc); log $log:"
+    grep -v '^\s*#[0-9]' "$log" | grep -E 'ERROR|error|fuzz:|SUMMARY|Test unit|runtime' | head -20
+    fail=1
+  else
+    echo "fuzz $t: ok ${el}s, ${execs:-?} runs, ${eps:-?} exec/s, cov ${cov:-?}, ft ${ft:-?}, corpus $corp"
+  fi
+done
+exit $fail
