@@ -67,6 +67,9 @@
  *   float-encoding        a JSON float the target debugger rejects: a text
  *                         "f" for 25.11, a number for latest (trace.bin
  *                         always uses text, which both read)
+ *   value-too-deep        a value nested more than 61 levels (60 compound
+ *                         levels and a leaf, the writer's bound): the
+ *                         reference readers refuse the whole trace
  *
  *   warnings
  *   unsupported-event     DropLastStep, ThreadStart/Exit/Switch,

@@ -34,6 +34,7 @@ typedef enum rule {
     R_META_MISSING,
     R_META_FIELD,
     R_FLOAT,
+    R_TOO_DEEP,
     /* warnings */
     R_UNSUPPORTED_EVENT,
     R_CELL_IN_VALUE,
@@ -96,6 +97,9 @@ static const struct {
     [R_FLOAT] = {"float-encoding", CTREC_CHECK_ERROR,
                  "choose the writer's float encoding for the target: CTREC_FLOAT_NUMBER for "
                  "25.11, CTREC_FLOAT_STRING (the default) for latest"},
+    [R_TOO_DEEP] = {"value-too-deep", CTREC_CHECK_ERROR,
+                    "record values at most 60 compound levels deep, truncating deeper data with "
+                    "a marker value (the writer's max_depth does)"},
     [R_UNSUPPORTED_EVENT] = {"unsupported-event", CTREC_CHECK_WARNING,
                              "leave this event out for released debuggers (FORMAT.md section 5)"},
     [R_CELL_IN_VALUE] = {"cell-in-value", CTREC_CHECK_WARNING,
@@ -298,9 +302,13 @@ static void emit(chk *c, rule rl, const char *file, uint64_t index, const char *
 #define CHK_PRINTF(a, b)
 #endif
 
+/* Formats a message; control characters from program text (a newline in a
+ * path) become spaces, so that it stays one line. */
 static void vformat(chk *c, const char *fmt, va_list ap)
 {
     vsnprintf(c->msg, sizeof c->msg, fmt, ap);
+    for (unsigned char *p = (unsigned char *)c->msg; *p; p++)
+        if (*p < 0x20 || *p == 0x7f) *p = ' ';
 }
 
 /* A problem with the current event; reported once per event and rule. */
@@ -326,7 +334,7 @@ static void CHK_PRINTF(4, 5) file_diag(chk *c, rule rl, const char *file, const 
 }
 
 /* Shows at most 200 bytes of program text in a message. */
-#define SHOW(s) (int)((s).len > 200 ? 200 : (s).len), (s).ptr
+#define SHOW(s) (int)((s).len > 200 ? 200 : (s).len), ((s).ptr ? (s).ptr : "")
 
 /* ------------------------------------------------------------------------
  * Tables
@@ -370,7 +378,7 @@ static fn_entry *fns_get(chk *c, const char *name, size_t len, int *added)
     size_t j = h & (c->fns_cap - 1);
     while (c->fns[j].name) {
         fn_entry *e = &c->fns[j];
-        if (e->hash == h && e->len == len && memcmp(e->name, name, len) == 0) {
+        if (e->hash == h && e->len == len && (len == 0 || memcmp(e->name, name, len) == 0)) {
             *added = 0;
             return e;
         }
@@ -466,9 +474,17 @@ static void check_type_use(chk *c, ctrec_id id, const char *where, int strict)
             strict && c->ntypes == 0 ? " (the debugger looks up a slice's type directly)" : "");
 }
 
-static void check_value(chk *c, const ctrec_value *v, int in_value_event)
+/* The reference readers refuse values nested deeper than this (serde's
+ * recursion limit); the writer's bound of 60 compound levels, plus a leaf,
+ * stays within it. */
+#define MAX_VALUE_DEPTH 61
+
+static void check_value(chk *c, const ctrec_value *v, int in_value_event, unsigned depth)
 {
     if (!v) return;
+    if (depth == MAX_VALUE_DEPTH + 1)
+        ev_diag(c, R_TOO_DEEP, "a value nested more than %d levels deep: the reference readers "
+                "refuse the whole trace", MAX_VALUE_DEPTH);
     switch (v->kind) {
     case CTREC_VAL_CELL:
         if (in_value_event)
@@ -509,7 +525,8 @@ static void check_value(chk *c, const ctrec_value *v, int in_value_event)
     char where[64];
     snprintf(where, sizeof where, "a %s value", ctrec_value_kind_name(v->kind));
     check_type_use(c, v->type_id, where, strict);
-    for (size_t i = 0; i < v->nchildren; i++) check_value(c, &v->children[i], in_value_event);
+    for (size_t i = 0; i < v->nchildren; i++)
+        check_value(c, &v->children[i], in_value_event, depth + 1);
 }
 
 /* ------------------------------------------------------------------------
@@ -643,7 +660,7 @@ static void check_event(chk *c, const ctrec_ev *ev)
     }
     case CTREC_EV_VALUE:
         check_variable(c, ev->value.variable_id, "Value");
-        check_value(c, ev->value.value, 1);
+        check_value(c, ev->value.value, 1, 1);
         break;
     case CTREC_EV_FUNCTION: {
         if (ev->function.path_id >= c->npaths)
@@ -673,7 +690,7 @@ static void check_event(chk *c, const ctrec_ev *ev)
                     (unsigned long long)c->nfuncs);
         for (size_t i = 0; i < ev->call.nargs; i++) {
             check_variable(c, ev->call.args[i].variable_id, "a Call argument");
-            check_value(c, ev->call.args[i].value, 0);
+            check_value(c, ev->call.args[i].value, 0, 1);
         }
         c->ncalls++;
         c->depth++;
@@ -684,7 +701,7 @@ static void check_event(chk *c, const ctrec_ev *ev)
                     "many Returns came before it)", (unsigned long long)c->ncalls);
         else
             c->depth--;
-        check_value(c, ev->ret.return_value, 0);
+        check_value(c, ev->ret.return_value, 0, 1);
         break;
     case CTREC_EV_EVENT:
     case CTREC_EV_ASM: break;
@@ -711,7 +728,7 @@ static void check_event(chk *c, const ctrec_ev *ev)
         check_variable(c, (ctrec_id)ev->id, "DropVariable");
         break;
     case CTREC_EV_COMPOUND_VALUE:
-        check_value(c, ev->place_value.value, 0);
+        check_value(c, ev->place_value.value, 0, 1);
         if (ev->place_value.value && ev->place_value.value->kind != CTREC_VAL_SEQUENCE)
             ev_diag(c, R_COMPOUND_NOT_SEQ, "a CompoundValue holding a %s: released debuggers "
                     "read only Sequences here",
@@ -720,7 +737,7 @@ static void check_event(chk *c, const ctrec_ev *ev)
         break;
     case CTREC_EV_CELL_VALUE:
     case CTREC_EV_ASSIGN_CELL:
-        check_value(c, ev->place_value.value, 0);
+        check_value(c, ev->place_value.value, 0, 1);
         break;
     case CTREC_EV_ASSIGN_COMPOUND_ITEM:
         if (!places_has(&c->places, ev->assign_compound_item.place))

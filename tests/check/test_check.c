@@ -546,6 +546,32 @@ static void test_floats(void)
     EXPECT("float-encoding", 7, E);
 }
 
+/* A Value event whose value nests `depth` Sequences around an Int. */
+static char *nested_value(int depth)
+{
+    size_t cap = (size_t)depth * 80 + 200;
+    char *t = malloc(cap);
+    size_t n = (size_t)snprintf(t, cap, "{\"Value\":{\"variable_id\":0,\"value\":");
+    for (int i = 0; i < depth; i++)
+        n += (size_t)snprintf(t + n, cap - n, "{\"kind\":\"Sequence\",\"elements\":[");
+    n += (size_t)snprintf(t + n, cap - n, "{\"kind\":\"Int\",\"i\":1,\"type_id\":0}");
+    for (int i = 0; i < depth; i++)
+        n += (size_t)snprintf(t + n, cap - n, "],\"is_slice\":false,\"type_id\":0}");
+    snprintf(t + n, cap - n, "}}");
+    return t;
+}
+
+static void test_depth(void)
+{
+    char *ok = nested_value(60), *deep = nested_value(61);
+    run(TRACE("value-too-deep", PRE, VN("v"), ok, deep, deep), L, 0);
+    EXPECT("value-too-deep", 7, E);
+    EXPECT("value-too-deep", 8, E);
+    CHECK(sum.errors == 2 && sum.warnings == 0);
+    free(ok);
+    free(deep);
+}
+
 static void test_unsupported_events(void)
 {
     const char *d = TRACE("unsupported-event", PRE, VN("v"),
@@ -839,6 +865,12 @@ static void record_program(const char *dir, ctrec_format fmt, ctrec_float_encodi
     WR(ctrec_end_tuple(w));
     WR(ctrec_end_sequence(w));
     WR(ctrec_end(w));
+    /* as deep as the writer allows */
+    WR(ctrec_begin_value(w, l));
+    for (int i = 0; i < 60; i++) WR(ctrec_begin_sequence(w, 0, seq_t));
+    WR(ctrec_int(w, 1, int_t));
+    for (int i = 0; i < 60; i++) WR(ctrec_end_sequence(w));
+    WR(ctrec_end(w));
     WR(ctrec_step(w, 0, 3));
     WR(ctrec_begin_call(w, f_id));
     WR(ctrec_arg(w, x));
@@ -976,6 +1008,92 @@ static void test_own_writer(const char *example)
     }
 }
 
+/* ------------------------------------------------------------------------
+ * Damaged traces: never a crash, always a verdict
+ * ------------------------------------------------------------------------ */
+
+static char *slurp(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) return NULL;
+    size_t cap = 1 << 16, n = 0;
+    char *b = malloc(cap);
+    size_t got;
+    while (b && (got = fread(b + n, 1, cap - n, f)) > 0) {
+        n += got;
+        if (n == cap) {
+            char *nb = realloc(b, cap *= 2);
+            if (!nb) free(b);
+            b = nb;
+        }
+    }
+    fclose(f);
+    *len = n;
+    return b;
+}
+
+static void write_bytes(const char *path, const char *b, size_t n)
+{
+    FILE *f = fopen(path, "wb");
+    if (!f) {
+        perror(path);
+        exit(2);
+    }
+    if (n) fwrite(b, 1, n, f);
+    fclose(f);
+}
+
+/* Every cut of `src` (every `step` bytes) gets an error; byte flips get a
+ * verdict without a crash. `name` is trace.json or trace.bin. */
+static void damage(const char *label, const char *src, const char *name, size_t step)
+{
+    size_t n;
+    char *orig = slurp(src, &n);
+    CHECK(orig != NULL && n > 0);
+    if (!orig) return;
+    const char *d = fresh_dir(label);
+    write_file(d, "trace_metadata.json", META_OK);
+    char p[600];
+    snprintf(p, sizeof p, "%s/%s", d, name);
+    int missed = 0;
+    /* the last two bytes of a trace.json are "]\n": a cut before them loses
+     * the closing bracket */
+    size_t whole = strcmp(name, "trace.json") == 0 ? n - 2 : n;
+    for (size_t cut = 0; cut < whole; cut += step) {
+        write_bytes(p, orig, cut);
+        ndiags = 0;
+        ctrec_status st = ctrec_check(d, NULL, collect, NULL, &sum);
+        if (st != CTREC_OK || sum.errors == 0) {
+            if (!missed++)
+                fprintf(stderr, "[%s] a cut at %zu bytes: status %d, %llu errors\n", label, cut,
+                        (int)st, (unsigned long long)sum.errors);
+        }
+    }
+    CHECK(missed == 0);
+    static const char flips[] = {'}', ']', '"', '9', '-', ',', 0, (char)0xff, '[', '{'};
+    char *copy = malloc(n);
+    int bad = 0;
+    for (size_t at = 0; copy && at < n; at += step) {
+        memcpy(copy, orig, n);
+        copy[at] = flips[at % sizeof flips];
+        write_bytes(p, copy, n);
+        ndiags = 0;
+        if (ctrec_check(d, NULL, collect, NULL, &sum) != CTREC_OK) bad++;
+    }
+    CHECK(bad == 0);
+    free(copy);
+    free(orig);
+}
+
+static void test_damaged(const char *fixtures)
+{
+    char p[600];
+    snprintf(p, sizeof p, "%s/codetracer-wasm/trace.json", fixtures);
+    damage("damaged-json", p, "trace.json", 19);
+    snprintf(p, sizeof p, "%s/own-bin-latest/trace.bin", tmp_root);
+    damage("damaged-bin", p, "trace.bin", 5);
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 3) {
@@ -1005,6 +1123,7 @@ int main(int argc, char **argv)
     test_paths_file();
     test_metadata();
     test_floats();
+    test_depth();
     test_unsupported_events();
     test_compound();
     test_unsupported_values();
@@ -1015,6 +1134,7 @@ int main(int argc, char **argv)
     test_limits();
     test_fixtures(argv[1]);
     test_own_writer(argv[2]);
+    test_damaged(argv[1]);
 
     if (!failures) {
         char cmd[400];
