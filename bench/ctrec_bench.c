@@ -1,7 +1,7 @@
 /*
  * ctrec_bench.c — workloads that time the library from inside one process.
  *
- *   ctrec-bench w1 -n N --format json|bin --out DIR
+ *   ctrec-bench w1 -n N --format json|bin [--threads 0|1] --out DIR
  *   ctrec-bench read TRACE
  *
  * W1: after ctrec_start (entry path "/bench/main.src"), N iterations of
@@ -51,7 +51,7 @@ static unsigned long long folder_bytes(const char *dir, const char *name)
 
 static int usage(void)
 {
-    fprintf(stderr, "usage: ctrec-bench w1 -n N [--format json|bin] --out DIR\n"
+    fprintf(stderr, "usage: ctrec-bench w1 -n N [--format json|bin] [--threads 0|1] --out DIR\n"
                     "       ctrec-bench read TRACE\n");
     return 2;
 }
@@ -65,11 +65,12 @@ static int usage(void)
         }                                                                            \
     } while (0)
 
-static int w1(long long n, ctrec_format fmt, const char *out)
+static int w1(long long n, ctrec_format fmt, const char *out, int threads)
 {
     ctrec_writer_options o;
     ctrec_writer_options_init(&o);
     o.format = fmt;
+    if (threads >= 0) o.compress_thread = threads;
     o.program = "w1";
     o.copy_sources = 0;
     double t0 = now();
@@ -180,6 +181,7 @@ int main(int argc, char **argv)
     long long n = 1000000;
     ctrec_format fmt = CTREC_FORMAT_JSON;
     const char *out = NULL;
+    int threads = -1;
     for (int i = 2; i < argc; i++) {
         if (!strcmp(argv[i], "-n") && i + 1 < argc) {
             char *end;
@@ -190,6 +192,8 @@ int main(int argc, char **argv)
             if (!strcmp(argv[i], "json")) fmt = CTREC_FORMAT_JSON;
             else if (!strcmp(argv[i], "bin")) fmt = CTREC_FORMAT_BIN;
             else return usage();
+        } else if (!strcmp(argv[i], "--threads") && i + 1 < argc) {
+            threads = atoi(argv[++i]) != 0;
         } else if (!strcmp(argv[i], "--out") && i + 1 < argc) {
             out = argv[++i];
         } else {
@@ -198,7 +202,7 @@ int main(int argc, char **argv)
     }
     if (!strcmp(argv[1], "w1")) {
         if (!out) return usage();
-        return w1(n, fmt, out);
+        return w1(n, fmt, out, threads);
     }
     return usage();
 }

@@ -2,9 +2,19 @@
  * zstd_sink.c — trace.bin: the 8-byte v1 header, then the zstd seekable
  * format: one independent frame per chunk the writer hands over (chunks end
  * on event boundaries), and at finish the seek table as a skippable frame.
+ *
+ * Threaded (zstd_sink_options.threaded), compression and the write run on a
+ * background thread: the writer hands over its full buffer (take) and gets
+ * the thread's empty one back, without a copy. At most two chunks are in
+ * flight: the one being compressed and the one the writer is filling; take
+ * waits while the thread is busy, so memory stays bounded. flush and finish
+ * wait until the thread has written every frame it was given, so an event
+ * handed to the writer is on disk after ctrec_writer_flush or close, and a
+ * reader of the growing file only ever sees whole frames follow each other.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -25,6 +35,16 @@ typedef struct zstd_sink {
     buf out;                /* compressed frame */
     uint32_t *entries;      /* compressed, decompressed size pairs */
     size_t nframes, cap;
+    /* threaded mode: cctx, out, entries and fd belong to the thread while
+     * busy, to the caller when idle */
+    int threaded;
+    pthread_t thread;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    buf pending;  /* handed over, not yet compressed */
+    int busy;
+    int stop;
+    err terr;     /* the thread's first error (status 0: none) */
 } zstd_sink;
 
 static void put_le32(uint8_t *p, uint32_t v)
@@ -35,9 +55,9 @@ static void put_le32(uint8_t *p, uint32_t v)
     p[3] = (uint8_t)(v >> 24);
 }
 
-static ctrec_status zs_write(sink *s, const uint8_t *p, size_t n, err *e)
+/* Compresses p[0..n) into frames and writes them. */
+static ctrec_status compress_write(zstd_sink *z, const uint8_t *p, size_t n, err *e)
 {
-    zstd_sink *z = (zstd_sink *)s;
     while (n) {
         /* The seek table holds 32-bit sizes: split oversized chunks (only a
          * single enormous event makes one). */
@@ -48,7 +68,6 @@ static ctrec_status zs_write(sink *s, const uint8_t *p, size_t n, err *e)
         size_t c = ZSTD_compress2(z->cctx, z->out.data, bound, p, part);
         if (ZSTD_isError(c))
             return err_set(e, CTREC_E_IO, "zstd compression failed: %s", ZSTD_getErrorName(c));
-        if (write_all(z->fd, z->out.data, c)) return err_sys(e, errno, "writing trace.bin");
         if (z->nframes == z->cap) {
             size_t cap = z->cap ? z->cap * 2 : 256;
             uint32_t *en = realloc(z->entries, cap * 2 * sizeof *en);
@@ -56,6 +75,7 @@ static ctrec_status zs_write(sink *s, const uint8_t *p, size_t n, err *e)
             z->entries = en;
             z->cap = cap;
         }
+        if (write_all(z->fd, z->out.data, c)) return err_sys(e, errno, "writing trace.bin");
         z->entries[2 * z->nframes] = (uint32_t)c;
         z->entries[2 * z->nframes + 1] = (uint32_t)part;
         z->nframes++;
@@ -65,16 +85,101 @@ static ctrec_status zs_write(sink *s, const uint8_t *p, size_t n, err *e)
     return CTREC_OK;
 }
 
+static void *compress_thread(void *arg)
+{
+    zstd_sink *z = arg;
+    pthread_mutex_lock(&z->mu);
+    for (;;) {
+        while (!z->busy && !z->stop) pthread_cond_wait(&z->cv, &z->mu);
+        if (!z->busy) break;
+        int failed = z->terr.status != CTREC_OK;
+        pthread_mutex_unlock(&z->mu);
+        err e = {CTREC_OK, ""};
+        ctrec_status st = failed ? CTREC_OK : compress_write(z, z->pending.data, z->pending.len, &e);
+        pthread_mutex_lock(&z->mu);
+        if (st && !z->terr.status) z->terr = e;
+        z->pending.len = 0;
+        z->busy = 0;
+        pthread_cond_broadcast(&z->cv);
+    }
+    pthread_mutex_unlock(&z->mu);
+    return NULL;
+}
+
+/* Waits until the thread has written everything it was given; returns its
+ * error (copied into *e). */
+static ctrec_status wait_idle(zstd_sink *z, err *e)
+{
+    if (!z->threaded) return CTREC_OK;
+    pthread_mutex_lock(&z->mu);
+    while (z->busy) pthread_cond_wait(&z->cv, &z->mu);
+    err t = z->terr;
+    pthread_mutex_unlock(&z->mu);
+    if (t.status) {
+        *e = t;
+        return t.status;
+    }
+    return CTREC_OK;
+}
+
+static ctrec_status zs_write(sink *s, const uint8_t *p, size_t n, err *e)
+{
+    zstd_sink *z = (zstd_sink *)s;
+    ctrec_status st = wait_idle(z, e);
+    if (st) return st;
+    return compress_write(z, p, n, e);
+}
+
+static ctrec_status zs_take(sink *s, buf *b, err *e)
+{
+    zstd_sink *z = (zstd_sink *)s;
+    if (!z->threaded) return compress_write(z, b->data, b->len, e);
+    if (b->len == 0) return CTREC_OK;
+    pthread_mutex_lock(&z->mu);
+    while (z->busy) pthread_cond_wait(&z->cv, &z->mu);
+    err t = z->terr;
+    if (!t.status) {
+        buf spare = z->pending; /* empty, with the thread's storage */
+        z->pending = *b;
+        *b = spare;
+        b->len = 0;
+        b->oom = 0;
+        z->busy = 1;
+        pthread_cond_broadcast(&z->cv);
+    }
+    pthread_mutex_unlock(&z->mu);
+    if (t.status) {
+        *e = t;
+        return t.status;
+    }
+    return CTREC_OK;
+}
+
 static ctrec_status zs_flush(sink *s, err *e)
 {
-    (void)s;
-    (void)e;
-    return CTREC_OK; /* every chunk is already a complete frame on disk */
+    /* every chunk handed over becomes a complete frame on disk */
+    return wait_idle((zstd_sink *)s, e);
+}
+
+static void stop_thread(zstd_sink *z)
+{
+    if (!z->threaded) return;
+    pthread_mutex_lock(&z->mu);
+    z->stop = 1;
+    pthread_cond_broadcast(&z->cv);
+    pthread_mutex_unlock(&z->mu);
+    pthread_join(z->thread, NULL);
+    z->threaded = 0;
+    pthread_cond_destroy(&z->cv);
+    pthread_mutex_destroy(&z->mu);
 }
 
 static ctrec_status zs_finish(sink *s, err *e)
 {
     zstd_sink *z = (zstd_sink *)s;
+    ctrec_status st = wait_idle(z, e);
+    stop_thread(z);
+    if (st) return st;
     size_t n = z->nframes;
     size_t size = 8 * n + 9;
     uint8_t *t = malloc(size + 8);
@@ -101,14 +206,17 @@ static ctrec_status zs_finish(sink *s, err *e)
 static void zs_destroy(sink *s)
 {
     zstd_sink *z = (zstd_sink *)s;
+    stop_thread(z);
     if (z->fd >= 0) close(z->fd);
     ZSTD_freeCCtx(z->cctx);
     buf_free(&z->out);
+    buf_free(&z->pending);
     free(z->entries);
     free(z);
 }
 
 static const sink_ops zstd_ops = {zs_write, zs_flush, zs_finish, zs_destroy, NULL};
+static const sink_ops zstd_threaded_ops = {zs_write, zs_flush, zs_finish, zs_destroy, zs_take};
 
 ctrec_status zstd_sink_open(int dirfd, const char *name, const zstd_sink_options *o, sink **out,
                             err *e)
@@ -132,6 +240,31 @@ ctrec_status zstd_sink_open(int dirfd, const char *name, const zstd_sink_options
         int en = errno;
         zs_destroy(&z->base);
         return err_sys(e, en, "creating %s", name);
+    }
+    if (o->threaded) {
+        /* the spare buffer handed back on the first take */
+        if (buf_reserve(&z->pending, o->frame_size ? o->frame_size + 1024 : 65536)) {
+            zs_destroy(&z->base);
+            return err_set(e, CTREC_E_NOMEM, "out of memory");
+        }
+        if (pthread_mutex_init(&z->mu, NULL)) {
+            zs_destroy(&z->base);
+            return err_set(e, CTREC_E_NOMEM, "cannot create a mutex");
+        }
+        if (pthread_cond_init(&z->cv, NULL)) {
+            pthread_mutex_destroy(&z->mu);
+            zs_destroy(&z->base);
+            return err_set(e, CTREC_E_NOMEM, "cannot create a condition variable");
+        }
+        int r = pthread_create(&z->thread, NULL, compress_thread, z);
+        if (r) {
+            /* no thread: compress on the caller's thread instead */
+            pthread_cond_destroy(&z->cv);
+            pthread_mutex_destroy(&z->mu);
+        } else {
+            z->threaded = 1;
+            z->base.ops = &zstd_threaded_ops;
+        }
     }
     *out = &z->base;
     return CTREC_OK;

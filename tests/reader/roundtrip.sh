@@ -75,6 +75,12 @@ roundtrip example "$work/example-json"
 roundtrip w1 "$work/w1-json"
 "$py" "$decode" "$work/w1-bin" "$work/w1-json" || fail "w1: python decoder"
 
+# threaded compression writes the same bytes as compression on the caller's thread
+"$bench" w1 -n 20000 --format bin --threads 0 --out "$work/w1-sync" >/dev/null
+"$bench" w1 -n 20000 --format bin --threads 1 --out "$work/w1-thread" >/dev/null
+cmp -s "$work/w1-sync/trace.bin" "$work/w1-thread/trace.bin" || fail "threaded trace.bin differs"
+
+
 # stats agrees with the trace
 "$ctrec" stats --json "$work/w1-bin" > "$work/stats.json"
 "$py" -c '
