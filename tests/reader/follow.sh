@@ -1,9 +1,9 @@
 #!/bin/sh
-# follow.sh CTREC SLOW_WRITER WORK — `ctrec follow` on a recording while it
+# follow.sh CTREC SLOW_WRITER WORK PYTHON BIN_DECODE — `ctrec follow` on a recording while it
 # is written (slowly, flushed after every step) sees every event, for both
 # formats, then stops by itself when the recording is closed.
 set -eu
-ctrec=$1 slow=$2 work=$3
+ctrec=$1 slow=$2 work=$3 py=$4 decode=$5
 rm -rf "$work" && mkdir -p "$work"
 for fmt in json bin; do
   dir="$work/rec-$fmt"
@@ -26,6 +26,9 @@ for fmt in json bin; do
   [ "$n" -eq 126 ] || { echo "follow ($fmt): $n events, want 126" >&2; exit 1; }
   echo "follow $fmt: ok ($n events)"
 done
+# the independent decoder reads the binary recording and finds the JSON one's events
+"$py" "$decode" "$work/rec-bin" "$work/rec-json"
+
 # Ctrl-C stops a follower of an unfinished recording cleanly (exit 0)
 mkdir -p "$work/never"
 printf '[\n{"Path":"a"}' > "$work/never/trace.json"
