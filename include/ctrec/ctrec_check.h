@@ -91,6 +91,10 @@
  *   source-file-missing   a recorded path has no copy under files/
  *   relative-path-without-workdir a relative path, and trace_metadata.json
  *                         has no absolute workdir to resolve it against
+ *   metadata-recording-id trace_metadata.json has no recording_id, or not a
+ *                         lowercase hyphenated UUIDv7 (target latest only:
+ *                         the newest reference type requires it, older
+ *                         readers ignore it)
  */
 #ifndef CTREC_CHECK_H
 #define CTREC_CHECK_H

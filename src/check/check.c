@@ -47,6 +47,7 @@ typedef enum rule {
     R_OPEN_CALLS,
     R_SOURCE_MISSING,
     R_RELATIVE_NO_WORKDIR,
+    R_RECORDING_ID,
     R_COUNT
 } rule;
 
@@ -130,6 +131,9 @@ static const struct {
     [R_RELATIVE_NO_WORKDIR] = {"relative-path-without-workdir", CTREC_CHECK_WARNING,
                                "record absolute paths, or an absolute workdir in "
                                "trace_metadata.json to resolve relative ones against"},
+    [R_RECORDING_ID] = {"metadata-recording-id", CTREC_CHECK_WARNING,
+                        "give trace_metadata.json a \"recording_id\": a lowercase hyphenated "
+                        "UUIDv7 (ctrec_writer_open writes one)"},
 };
 
 /* ------------------------------------------------------------------------
@@ -776,6 +780,21 @@ static int file_exists(const char *p)
     return stat(p, &sb) == 0 && S_ISREG(sb.st_mode);
 }
 
+/* A lowercase hyphenated UUID of version 7 (FORMAT.md section 4). */
+static int is_uuid7(const char *s)
+{
+    if (strlen(s) != 36) return 0;
+    for (int i = 0; i < 36; i++) {
+        char ch = s[i];
+        if (i == 8 || i == 13 || i == 18 || i == 23) {
+            if (ch != '-') return 0;
+        } else if (!((ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'f'))) {
+            return 0;
+        }
+    }
+    return s[14] == '7';
+}
+
 static void check_side_files(chk *c)
 {
     const ctrec_trace_metadata *m = ctrec_reader_metadata(c->r);
@@ -795,6 +814,11 @@ static void check_side_files(chk *c)
                       "(or not of the right JSON type): the debugger cannot read it",
                       miss[0], n > 1 ? (n > 2 ? ", " : " or ") : "", n > 1 ? miss[1] : "",
                       n > 2 ? " or " : "", n > 2 ? miss[2] : "");
+        if (c->o.target == CTREC_CHECK_LATEST && !is_uuid7(m->recording_id))
+            file_diag(c, R_RECORDING_ID, c->meta_file, "trace_metadata.json has %s: the newest "
+                      "reference TraceMetadata requires a UUIDv7 there",
+                      m->recording_id[0] ? "a recording_id that is not a lowercase UUIDv7"
+                                         : "no recording_id");
         if (m->has_workdir) {
             c->workdir = m->workdir;
             c->workdir_abs = m->workdir[0] == '/';

@@ -192,7 +192,8 @@ static const char *fresh_dir(const char *name)
     return d;
 }
 
-#define META_OK "{\"workdir\":\"/work\",\"program\":\"p\",\"args\":[]}"
+#define RID "\"recording_id\":\"0190a5b2-7c3d-7e4f-8a1b-2c3d4e5f6a7b\","
+#define META_OK "{" RID "\"workdir\":\"/work\",\"program\":\"p\",\"args\":[]}"
 /* The reference opening: Path 0, Function 0 <toplevel>, Call 0, Type 0 None,
  * Step: events 0..4. */
 #define PRE                                                                   \
@@ -514,9 +515,23 @@ static void test_metadata(void)
         L, 0);
     EXPECT("metadata-field-missing", NOEV, E);
 
+    /* recording_id: required by the newest reference type only */
+    const char *d = trace_with("metadata-no-recording-id", "{\"workdir\":\"/w\",\"program\":\"p\","
+                               "\"args\":[]}", PATHS_PRE, PRE, NULL);
+    run(d, L, 0);
+    EXPECT("metadata-recording-id", NOEV, W);
+    CHECK(sum.errors == 0 && sum.warnings == 1);
+    run(d, T2511, 0);
+    EXPECT_CLEAN();
+    run(trace_with("metadata-bad-recording-id", "{\"recording_id\":\"0190A5B2-7C3D-7E4F-8A1B-"
+                   "2C3D4E5F6A7B\",\"workdir\":\"/w\",\"program\":\"p\",\"args\":[]}",
+                   PATHS_PRE, PRE, NULL),
+        L, 0);
+    EXPECT("metadata-recording-id", NOEV, W);
+
     /* empty strings are present fields; unknown keys are fine */
     run(trace_with("metadata-empty-fields",
-                   "{\"recording_id\":\"x\",\"workdir\":\"/\",\"program\":\"\",\"args\":[],\"extra\":{}}",
+                   "{" RID "\"workdir\":\"/\",\"program\":\"\",\"args\":[],\"extra\":{}}",
                    PATHS_PRE, PRE, NULL),
         L, 0);
     EXPECT_CLEAN();
@@ -661,7 +676,7 @@ static void test_open_calls(void)
 
 static void test_files(void)
 {
-    const char *d = trace_with("source-files", "{\"workdir\":\"/w\",\"program\":\"p\",\"args\":[]}",
+    const char *d = trace_with("source-files", "{" RID "\"workdir\":\"/w\",\"program\":\"p\",\"args\":[]}",
                                "[\"/src/a.x\",\"rel/b.x\",\"/src/missing.x\",\"\",\"../up.x\"]",
                                PRE, "{\"Path\":\"rel/b.x\"}", "{\"Path\":\"/src/missing.x\"}",
                                "{\"Path\":\"\"}", "{\"Path\":\"../up.x\"}", NULL);
@@ -673,7 +688,7 @@ static void test_files(void)
     CHECK(sum.errors == 0 && sum.warnings == 2);
 
     /* a relative path without an absolute workdir */
-    d = trace_with("relative-path-without-workdir", "{\"workdir\":\".\",\"program\":\"p\",\"args\":[]}",
+    d = trace_with("relative-path-without-workdir", "{" RID "\"workdir\":\".\",\"program\":\"p\",\"args\":[]}",
                    "[\"rel/b.x\"]", "{\"Path\":\"rel/b.x\"}",
                    "{\"Function\":{\"path_id\":0,\"line\":1,\"name\":\"<toplevel>\"}}",
                    "{\"Call\":{\"function_id\":0,\"args\":[]}}",
@@ -750,7 +765,8 @@ static void test_fixtures(const char *fixtures)
      * - type 0 is i32 (event 5), not None;
      * - workdir "." is not absolute, so the relative path test_code/... (event
      *   0) cannot be resolved reliably;
-     * - the folder ships no files/ (paths at events 0, 37, 42).
+     * - the folder ships no files/ (paths at events 0, 37, 42);
+     * - latest only: trace_metadata.json has no recording_id.
      */
     current = "fixture codetracer-wasm";
     snprintf(p, sizeof p, "%s/codetracer-wasm", fixtures);
@@ -762,7 +778,8 @@ static void test_fixtures(const char *fixtures)
         EXPECT("source-file-missing", 0, W);
         EXPECT("source-file-missing", 37, W);
         EXPECT("source-file-missing", 42, W);
-        CHECK(sum.warnings == 5 && sum.events == 63);
+        if (!t) EXPECT("metadata-recording-id", NOEV, W);
+        CHECK(sum.warnings == (t ? 5u : 6u) && sum.events == 63);
     }
 
     /*
@@ -777,7 +794,8 @@ static void test_fixtures(const char *fixtures)
      *   no-type-events (at the first use, event 10), not undefined-type-id.
      *   A trace that does define types gets undefined-type-id for an id out
      *   of range, because there the debugger indexes the table;
-     * - no files/ copy of the .rb source (event 1).
+     * - no files/ copy of the .rb source (event 1);
+     * - latest only: trace_metadata.json has no recording_id.
      */
     current = "fixture codetracer-m0";
     snprintf(p, sizeof p, "%s/codetracer-m0", fixtures);
@@ -786,11 +804,12 @@ static void test_fixtures(const char *fixtures)
         CHECK(sum.errors == 0);
         EXPECT("no-type-events", 10, W);
         EXPECT("source-file-missing", 1, W);
-        CHECK(sum.warnings == 2 && sum.events == 16);
+        if (!t) EXPECT("metadata-recording-id", NOEV, W);
+        CHECK(sum.warnings == (t ? 2u : 3u) && sum.events == 16);
     }
     /* the same fixtures by their trace.json */
     snprintf(p, sizeof p, "%s/codetracer-m0/trace.json", fixtures);
-    run(p, L, 1);
+    run(p, T2511, 1);
     CHECK(sum.errors == 0 && sum.warnings == 2);
 }
 
