@@ -150,8 +150,12 @@ typedef struct ctrec_check_diagnostic {
     const char *fix;         /* how to fix it, one line */
 } ctrec_check_diagnostic;
 
-/* Called once per diagnostic, in stream order. Return 0 to go on, non-zero
- * to stop the check (the summary then has stopped = 1). */
+/* Called once per diagnostic: first those about trace_metadata.json and
+ * trace_paths.json, then those about events in stream order, then those
+ * about the trace as a whole. A diagnostic that can be decided only later
+ * (undefined-type-id for values before the first Type, no-type-events)
+ * comes when it is decided, with the index of the event it names. Return 0
+ * to go on, non-zero to stop the check (the summary then has stopped = 1). */
 typedef int (*ctrec_check_callback)(const ctrec_check_diagnostic *diag, void *userdata);
 
 typedef struct ctrec_check_options {
