@@ -107,6 +107,10 @@ def main():
         jdir, bdir = os.path.join(tmp, "json"), os.path.join(tmp, "bin")
         subprocess.run([gen, "gen", "json", jdir], check=True, stdout=subprocess.DEVNULL)
         subprocess.run([gen, "gen", "bin", bdir], check=True, stdout=subprocess.DEVNULL)
+        if full:  # the same without the compression thread, at zstd level 19
+            b1dir = os.path.join(tmp, "bin1")
+            subprocess.run([gen, "gen", "bin1", b1dir], check=True, stdout=subprocess.DEVNULL)
+            blob1, _ = decode_bin(os.path.join(b1dir, "trace.bin"))
         check(not os.path.exists(os.path.join(bdir, "trace.json")), "bin folder has trace.json")
         jevents = json.load(open(os.path.join(jdir, "trace.json"), encoding="utf-8"))
         blob, frames = decode_bin(os.path.join(bdir, "trace.bin"))
@@ -130,6 +134,7 @@ def main():
         raws = [r for _, r in bitems]
         if full:
             hand_checks(raws)
+            check(blob1 == blob, "trace.bin without the compression thread differs")
         check(open(os.path.join(jdir, "trace_paths.json")).read()
               == open(os.path.join(bdir, "trace_paths.json")).read(), "trace_paths.json differs")
     finally:

@@ -1,8 +1,10 @@
 /*
  * test_events.c — every event variant and every ValueRecord kind, against
- * the exact JSON text. The same recording is written as trace.bin by
- * `writer_events gen bin DIR` (and as JSON by `gen json DIR`), which
- * bin_check.py decodes independently and compares with the JSON.
+ * the exact JSON text, with the default options and with small buffers and
+ * no background threads. The same recording is written as trace.bin by
+ * `writer_events gen bin DIR` (`gen bin1 DIR`: no compression thread, zstd
+ * level 19) and as JSON by `gen json DIR`, which bin_check.py decodes
+ * independently and compares with the JSON.
  *
  * Expected lines are written with ' for " (converted at run time) to keep
  * them readable.
@@ -370,13 +372,20 @@ static void record_all(ctrec_writer *w)
     CHECK_OK(ctrec_end(w));
 }
 
-static ctrec_writer_options gen_options(int bin)
+/* variant 0: defaults; 1: small buffers, no background threads, zstd 19 */
+static ctrec_writer_options gen_options(int bin, int variant)
 {
     ctrec_writer_options o = test_options();
     o.program = "main.x";
     if (bin) {
         o.format = CTREC_FORMAT_BIN;
         o.frame_size = 1024; /* several frames */
+    }
+    if (variant) {
+        o.buffer_size = 1024;
+        o.io_thread = 0;
+        o.compress_thread = 0;
+        o.zstd_level = 19;
     }
     return o;
 }
@@ -385,7 +394,7 @@ int main(int argc, char **argv)
 {
     if (argc == 4 && !strcmp(argv[1], "gen")) {
         /* generator for bin_check.py */
-        ctrec_writer_options o = gen_options(!strcmp(argv[2], "bin"));
+        ctrec_writer_options o = gen_options(!strncmp(argv[2], "bin", 3), strchr(argv[2], '1') != NULL);
         ctrec_writer *w = NULL;
         CHECK_OK(ctrec_writer_open(argv[3], &o, &w));
         record_all(w);
@@ -397,15 +406,19 @@ int main(int argc, char **argv)
 
     char tmp[64];
     make_tmpdir(tmp);
-    LOCAL_PATH(dir, "%s/trace", tmp);
-    ctrec_writer_options o = gen_options(0);
+    ctrec_writer_options o;
     ctrec_writer *w = NULL;
-    CHECK_OK(ctrec_writer_open(dir, &o, &w));
-    record_all(w);
-    CHECK_U64(ctrec_writer_event_count(w), nexp);
-    CHECK_OK(ctrec_writer_close(w));
-    CHECK_TRACE_JSON(dir, (const char *const *)exp_lines, nexp);
-    CHECK_PY(dir, (long)nexp, NULL);
+    for (int variant = 0; variant < 2; variant++) {
+        LOCAL_PATH(dir, "%s/trace%d", tmp, variant);
+        o = gen_options(0, variant);
+        CHECK_OK(ctrec_writer_open(dir, &o, &w));
+        record_all(w);
+        CHECK_U64(ctrec_writer_event_count(w), nexp);
+        CHECK_OK(ctrec_writer_close(w));
+        CHECK_TRACE_JSON(dir, (const char *const *)exp_lines, nexp);
+        CHECK_PY(dir, (long)nexp, NULL);
+    }
+    o = gen_options(0, 0);
 
     /* interning keys: paths and variables by text, functions by name only,
      * types by lang_type only; the _new functions always define */

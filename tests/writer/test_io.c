@@ -83,6 +83,7 @@ static void child_json_events(const char *dir)
 {
     ctrec_writer_options o = test_options();
     o.buffer_size = 1024;
+    o.io_thread = strstr(dir, "sync") == NULL;
     ctrec_writer *w = NULL;
     CHECK_OK(ctrec_writer_open(dir, &o, &w));
     fill_until_failure(w, "writing trace.json");
@@ -104,6 +105,7 @@ static void child_json_flush(const char *dir)
 {
     ctrec_writer *w = NULL;
     ctrec_writer_options o = test_options();
+    o.io_thread = strstr(dir, "sync") == NULL;
     CHECK_OK(ctrec_writer_open(dir, &o, &w));
     CHECK_OK(ctrec_start(w, S("/io.x"), 1));
     for (int i = 0; i < 300; i++) CHECK_OK(ctrec_step(w, 0, i));
@@ -154,6 +156,10 @@ int main(int argc, char **argv)
     in_child(child_json_events, d1, 16384, "json events");
     struct stat sb;
     CHECK(stat(pathf("%s/trace.json", d1), &sb) == 0 && sb.st_size <= 16384);
+    LOCAL_PATH(d1s, "%s/fsize-json-sync", tmp); /* io_thread = 0 */
+    in_child(child_json_events, d1s, 16384, "json events, no I/O thread");
+    LOCAL_PATH(d3s, "%s/fsize-flush-sync", tmp);
+    in_child(child_json_flush, d3s, 4096, "json flush, no I/O thread");
     LOCAL_PATH(d2, "%s/fsize-bin", tmp);
     in_child(child_bin_events, d2, 16384, "bin events");
     LOCAL_PATH(d3, "%s/fsize-flush", tmp);

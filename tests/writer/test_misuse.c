@@ -195,6 +195,17 @@ static void record(ctrec_writer *w)
     MISUSE(w, ctrec_start(w, S("/m.x"), 1), CTREC_E_STATE, "ctrec_start while an event is open");
     ok_event(w);
 
+    /* flush while an event is open: refused, the event dropped (a flush
+     * must never put a partial event in the file) */
+    CHECK_OK(ctrec_begin_value(w, 0));
+    CHECK_OK(ctrec_int(w, 1, 1));
+    MISUSE(w, ctrec_writer_flush(w), CTREC_E_STATE, "ctrec_writer_flush while an event is open");
+    MISUSE(w, ctrec_end(w), CTREC_E_STATE, "ctrec_end without an open event");
+    CHECK_OK(ctrec_begin_call(w, 1));
+    MISUSE(w, ctrec_writer_flush(w), CTREC_E_STATE, "ctrec_writer_flush while an event is open");
+    CHECK_OK(ctrec_writer_flush(w));
+    ok_event(w);
+
     /* closing the wrong thing */
     CHECK_OK(ctrec_begin_value(w, 0));
     CHECK_OK(ctrec_begin_sequence(w, 0, 3));
