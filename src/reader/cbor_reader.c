@@ -371,8 +371,8 @@ static void tk_skip(pctx *c)
             if (depth >= c->max_depth)
                 rd_fail(c, CTREC_E_DEPTH, "CBOR nested deeper than %u levels", c->max_depth);
             if (!left) {
-                left = arena_alloc(c->a, c->max_depth * sizeof *left);
-                if (!left) rd_nomem(c);
+                if (vec_grow(c->skip, sizeof *left, c->max_depth)) rd_nomem(c);
+                left = c->skip->data;
             }
             left[depth++] = n;
             continue;

@@ -348,8 +348,8 @@ static void tk_skip(pctx *c)
             if (depth >= c->max_depth)
                 rd_fail(c, CTREC_E_DEPTH, "JSON nested deeper than %u levels", c->max_depth);
             if (!stack) {
-                stack = arena_alloc(c->a, c->max_depth);
-                if (!stack) rd_nomem(c);
+                if (vec_grow(c->skip, 8, c->max_depth)) rd_nomem(c);
+                stack = c->skip->data;
             }
             stack[depth++] = ch == '{' ? '}' : ']';
             c->p++;
@@ -488,9 +488,10 @@ static int parse_strlist(pctx *c, rd_strlist *out)
     return RD_OK;
 }
 
-static void init_doc(pctx *c, arena *a, err *e, const char *s, size_t n)
+static void init_doc(pctx *c, arena *a, vec *skip, err *e, const char *s, size_t n)
 {
     memset(c, 0, sizeof *c);
+    c->skip = skip;
     c->p = c->base = (const uint8_t *)s;
     c->end = c->p + n;
     c->eof = 1;
@@ -503,9 +504,11 @@ ctrec_status json_parse_string_array(const char *s, size_t n, rd_strlist *out, e
 {
     pctx c;
     arena a = {0};
-    init_doc(&c, &a, e, s, n);
+    vec skip = {0};
+    init_doc(&c, &a, &skip, e, s, n);
     int r = parse_strlist(&c, out);
     arena_free(&a);
+    free(skip.data);
     if (r) return doc_error(e, r, "trace_paths.json");
     return CTREC_OK;
 }
@@ -546,9 +549,11 @@ ctrec_status json_parse_metadata(const char *s, size_t n, rd_meta *out, err *e)
 {
     pctx c;
     arena a = {0};
-    init_doc(&c, &a, e, s, n);
+    vec skip = {0};
+    init_doc(&c, &a, &skip, e, s, n);
     int r = parse_meta(&c, out);
     arena_free(&a);
+    free(skip.data);
     if (r) return doc_error(e, r, "trace_metadata.json");
     return CTREC_OK;
 }

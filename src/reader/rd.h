@@ -69,6 +69,7 @@ typedef struct pctx {
     arena *a;
     vec *vstack;   /* ctrec_value scratch stack for children */
     vec *args, *ids, *strs, *fields;
+    vec *skip;     /* per-level state of tk_skip (kept across events) */
     unsigned depth, max_depth;
     size_t max_bytes; /* largest event accepted */
     err *e;

@@ -46,7 +46,7 @@ struct ctrec_reader {
 
     bin_source *bin;
     arena a;
-    vec vstack, args, ids, strs, fields;
+    vec vstack, args, ids, strs, fields, skip;
     ctrec_ev ev;
     uint64_t nevents;
 
@@ -469,6 +469,7 @@ void ctrec_reader_close(ctrec_reader *r)
     free(r->ids.data);
     free(r->strs.data);
     free(r->fields.data);
+    free(r->skip.data);
     free(r->meta.recording_id);
     free(r->meta.workdir);
     free(r->meta.program);
@@ -566,6 +567,7 @@ ctrec_status ctrec_reader_next(ctrec_reader *r, const ctrec_ev **ev)
     c.ids = &r->ids;
     c.strs = &r->strs;
     c.fields = &r->fields;
+    c.skip = &r->skip;
     c.max_depth = r->o.max_depth;
     c.max_bytes = r->o.max_event_bytes;
     c.e = &r->e;
