@@ -58,7 +58,12 @@ done
 "$write_all" "$work/all-json" json
 "$write_all" "$work/all-bin" bin
 "$write_all" "$work/all-bin-small" bin --frame 1024
+# a files/ folder to carry over (copies of the sources, nested)
+mkdir -p "$work/all-json/files/src/sub"
+printf 'print(1)\n' > "$work/all-json/files/src/all.src"
+printf 'x\n' > "$work/all-json/files/src/sub/other.src"
 roundtrip all "$work/all-json"
+[ -f "$work/all/bin/files/src/sub/other.src" ] || fail "files/ not copied"
 for b in all-bin all-bin-small; do
   "$py" "$decode" "$work/$b" "$work/all-json" || fail "$b: python decoder vs the JSON recording"
   "$ctrec" print "$work/$b" > "$work/$b.txt"
