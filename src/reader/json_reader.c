@@ -526,8 +526,9 @@ static int parse_meta(pctx *c, rd_meta *m)
                      : KEYIS(k, "program")    ? &m->program
                                               : NULL;
         if (dst && tk_peek(c) == TK_STR) {
+            ctrec_str v = tk_str(c); /* may jump back: free the old copy after */
             free(*dst);
-            *dst = dup_str(tk_str(c));
+            *dst = dup_str(v);
             if (!*dst) rd_nomem(c);
         } else if (KEYIS(k, "args") && tk_peek(c) == TK_ARR) {
             rd_strlist_free(&m->args);
