@@ -515,6 +515,13 @@ static void test_metadata(void)
         L, 0);
     EXPECT("metadata-field-missing", NOEV, E);
 
+    /* a field given twice, the second time broken (the reader once freed
+     * the first copy twice) */
+    run(trace_with("metadata-duplicate-broken", "{\"workdir\":\"/w\",\"workdir\":\"\\q\"}",
+                   PATHS_PRE, PRE, NULL),
+        L, 0);
+    EXPECT("metadata-missing", NOEV, E);
+
     /* recording_id: required by the newest reference type only */
     const char *d = trace_with("metadata-no-recording-id", "{\"workdir\":\"/w\",\"program\":\"p\","
                                "\"args\":[]}", PATHS_PRE, PRE, NULL);
