@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# `make test-valgrind`: the programs under valgrind memcheck, which must
+# report nothing (any error, or a definite/possible leak, fails).
+#
+#   tests/reliability/valgrind.sh BUILD_DIR [FIXTURES_DIR]
+#
+# Runs the C example and the W1 benchmark (both formats), the ctrec tool's
+# print / convert / stats / check on those traces and on the shared
+# fixtures, and ctrec-lua on example programs, when each is built.
+set -uo pipefail
+build=$(cd "$1" && pwd)
+fixtures=${2:-$(cd "$(dirname "$0")/../.." && pwd)/../shared/fixtures}
+src=$(cd "$(dirname "$0")/../.." && pwd)
+bin=$build/bin
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+command -v valgrind >/dev/null || { echo "valgrind: not installed (scripts/setup-deps.sh)"; exit 1; }
+
+fails=0 runs=0
+vg() { # vg NAME EXPECTED_EXIT cmd...
+  local name=$1 want=$2; shift 2
+  local log=$tmp/vg-$runs.log
+  runs=$((runs + 1))
+  valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,possible \
+    --track-fds=no --log-file="$log" "$@" >"$tmp/out" 2>"$tmp/err"
+  local rc=$?
+  if [ $rc -eq 99 ] || [ -s "$log" ]; then
+    echo "valgrind: $name: memcheck reports:"; sed 's/^/  /' "$log" | head -40
+    fails=$((fails + 1))
+  elif [ "$want" != any ] && [ $rc -ne "$want" ]; then
+    echo "valgrind: $name: exit $rc, expected $want"; sed 's/^/  /' "$tmp/err" | head -10
+    fails=$((fails + 1))
+  fi
+}
+
+start=$(date +%s)
+vg "ctrec-example-c json" 0 "$bin/ctrec-example-c" "$tmp/ex-json" json
+vg "ctrec-example-c bin" 0 "$bin/ctrec-example-c" "$tmp/ex-bin" bin
+vg "ctrec-bench w1 json" 0 "$bin/ctrec-bench" w1 -n 20000 --format json --out "$tmp/w1-json"
+vg "ctrec-bench w1 bin" 0 "$bin/ctrec-bench" w1 -n 20000 --format bin --out "$tmp/w1-bin"
+
+traces=("$tmp/ex-json" "$tmp/ex-bin" "$tmp/w1-bin")
+for f in "$fixtures"/codetracer-wasm "$fixtures"/codetracer-m0 "$fixtures"/reference-rust; do
+  [ -d "$f" ] && traces+=("$f")
+done
+if [ -x "$bin/ctrec-lua" ]; then
+  for ex in fib tables closures errors; do
+    [ -f "$src/examples/lua/$ex.lua" ] || continue
+    cd "$src/examples/lua" || exit 1
+    vg "ctrec-lua $ex.lua (bin)" any "$bin/ctrec-lua" -o "$tmp/lua-$ex" "$ex.lua"
+    vg "ctrec-lua $ex.lua (json)" any "$bin/ctrec-lua" --format json -o "$tmp/lua-$ex-json" "$ex.lua"
+    cd - >/dev/null || exit 1
+    traces+=("$tmp/lua-$ex")
+  done
+else
+  echo "valgrind: $bin/ctrec-lua not built: Lua runs skipped"
+fi
+if [ -x "$bin/ctrec" ]; then
+  i=0
+  for t in "${traces[@]}"; do
+    i=$((i + 1))
+    vg "ctrec print $t" 0 "$bin/ctrec" print "$t"
+    vg "ctrec stats $t" 0 "$bin/ctrec" stats "$t"
+    vg "ctrec convert $t" 0 "$bin/ctrec" convert "$t" "$tmp/conv-$i"
+    if "$bin/ctrec" --help 2>&1 | grep -q ' check '; then
+      vg "ctrec check $t" any "$bin/ctrec" check "$t"   # a verdict, exit 0 or 1
+    fi
+  done
+  # damaged input: a clean error, still no memcheck report
+  head -c 300 "$tmp/w1-bin/trace.bin" > "$tmp/cut.bin"
+  vg "ctrec print (cut trace.bin)" any "$bin/ctrec" print "$tmp/cut.bin"
+  head -c 700 "$tmp/ex-json/trace.json" > "$tmp/cut.json"
+  vg "ctrec print (cut trace.json)" any "$bin/ctrec" print "$tmp/cut.json"
+else
+  echo "valgrind: $bin/ctrec not built: tool runs skipped"
+fi
+echo "valgrind: $runs runs, $fails with reports or a wrong exit status ($(( $(date +%s) - start ))s)"
+[ $fails -eq 0 ]
