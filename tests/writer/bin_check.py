@@ -2,6 +2,7 @@
 """bin_check.py GENERATOR [--full]: trace.bin decoded independently of ctrec.
 bin_check.py partial DIR N: DIR/trace.bin of a recording still running (no
 seek table yet) holds N whole events in complete frames.
+bin_check.py count DIR N: the finished DIR/trace.bin holds N events.
 
 Runs `GENERATOR gen json DIR` and `GENERATOR gen bin DIR` (the same
 recording), then decodes trace.bin with Debian's zstandard and cbor2:
@@ -97,9 +98,19 @@ def partial(d, n):
         sys.exit(1)
 
 
+def count(d, n):
+    blob, _ = decode_bin(os.path.join(d, "trace.bin"))
+    got = len(items(blob))
+    check(got == n, "trace.bin holds %d events, expected %d" % (got, n))
+    if failures:
+        sys.exit(1)
+
+
 def main():
     if sys.argv[1] == "partial":
         return partial(sys.argv[2], int(sys.argv[3]))
+    if sys.argv[1] == "count":
+        return count(sys.argv[2], int(sys.argv[3]))
     gen = sys.argv[1]
     full = "--full" in sys.argv[2:]
     tmp = tempfile.mkdtemp(prefix="ctrec-bincheck-")

@@ -266,6 +266,32 @@ static inline void check_py_(const char *dir, long nevents, const char *expect, 
     }
 }
 
+/* bin_check.py MODE DIR N (MODE "count": a finished trace.bin holds N
+ * events; "partial": N events readable before the seek table exists). */
+#define CHECK_BIN(mode, dir, nevents) check_bin_((mode), (dir), (nevents), __FILE__, __LINE__)
+static inline void check_bin_(const char *mode, const char *dir, long nevents, const char *file,
+                              int line)
+{
+    check_count++;
+    char script[4096];
+    snprintf(script, sizeof script, "%s", check_pyparse ? check_pyparse : "");
+    char *slash = strrchr(script, '/');
+    if (!check_python || !slash) {
+        check_failures++;
+        fprintf(stderr, "%s:%d: no python given (argv[1], argv[2])\n", file, line);
+        return;
+    }
+    strcpy(slash + 1, "bin_check.py");
+    char cmd[8192];
+    snprintf(cmd, sizeof cmd, "'%s' '%s' %s '%s' %ld", check_python, script, mode, dir, nevents);
+    fflush(stdout);
+    fflush(stderr);
+    if (system(cmd) != 0) {
+        check_failures++;
+        fprintf(stderr, "%s:%d: bin_check.py %s %s %ld failed\n", file, line, mode, dir, nevents);
+    }
+}
+
 static inline void check_init(int argc, char **argv)
 {
     if (argc > 2) {

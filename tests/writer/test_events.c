@@ -479,6 +479,19 @@ int main(int argc, char **argv)
     txt = read_file(pathf("%s/trace_paths.json", edir), NULL);
     CHECK_STR(txt, "[]\n");
     free(txt);
+    /* an empty trace.bin: the header and a seek table of no frames */
+    LOCAL_PATH(ebdir, "%s/empty-bin", tmp);
+    o.format = CTREC_FORMAT_BIN;
+    CHECK_OK(ctrec_writer_open(ebdir, &o, &w));
+    CHECK_OK(ctrec_writer_close(w));
+    size_t blen = 0;
+    txt = read_file(pathf("%s/trace.bin", ebdir), &blen);
+    static const char empty_bin[] = "\xc0\xde\x72\xac\xe2\x01\x00\x00"
+                                    "\x5e\x2a\x4d\x18\x09\x00\x00\x00"
+                                    "\x00\x00\x00\x00\x00\xb1\xea\x92\x8f";
+    CHECK(txt && blen == sizeof empty_bin - 1 && memcmp(txt, empty_bin, blen) == 0);
+    free(txt);
+    CHECK_BIN("count", ebdir, 0);
 
     for (size_t i = 0; i < nexp; i++) free(exp_lines[i]);
     rm_rf(tmp);

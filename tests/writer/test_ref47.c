@@ -218,6 +218,7 @@ int main(int argc, char **argv)
     CHECK_OK(ctrec_writer_close(w));
     CHECK(path_exists(pathf("%s/trace.bin", bdir)));
     CHECK(!path_exists(pathf("%s/trace.json", bdir)));
+    CHECK_BIN("count", bdir, 47);
 
     rm_rf(tmp);
     return check_done("writer_ref47");
