@@ -37,18 +37,22 @@ static RD_NORETURN void wrong(pctx *c, const char *what)
             *c->p);
 }
 
-/* Reads a head; returns the argument, INDEF for indefinite length. */
-static inline uint64_t head(pctx *c, unsigned *major)
+#if defined(__GNUC__)
+#define RD_INLINE inline __attribute__((always_inline))
+#define RD_NOINLINE __attribute__((noinline))
+#else
+#define RD_INLINE inline
+#define RD_NOINLINE
+#endif
+
+/* The multi-byte heads, out of line. */
+static RD_NOINLINE uint64_t head_slow(pctx *c, unsigned *major)
 {
     need(c, 1);
     const uint8_t *p = c->p;
     uint8_t ib = p[0];
     unsigned ai = ib & 31;
     *major = ib >> 5;
-    if (RD_LIKELY(ai < 24)) {
-        c->p = p + 1;
-        return ai;
-    }
     uint64_t v;
     switch (ai) {
     case 24: need(c, 2); v = p[1]; c->p = p + 2; return v;
@@ -72,6 +76,18 @@ static inline uint64_t head(pctx *c, unsigned *major)
         break;
     }
     rd_fail(c, CTREC_E_FORMAT, "malformed CBOR head byte 0x%02x", ib);
+}
+
+/* Reads a head; returns the argument, INDEF for indefinite length. */
+static RD_INLINE uint64_t head(pctx *c, unsigned *major)
+{
+    const uint8_t *p = c->p;
+    if (RD_LIKELY(p < c->end && (*p & 31) < 24)) {
+        *major = *p >> 5;
+        c->p = p + 1;
+        return *p & 31;
+    }
+    return head_slow(c, major);
 }
 
 static inline int tk_peek(pctx *c)
