@@ -1,23 +1,29 @@
 #!/usr/bin/env bash
-# `make demo`: record a small program and show what was written.
+# `make demo`: the main job — record a Lua program with ctrec-lua, then
+# show what was written with `ctrec stats` and `ctrec check`.
 set -euo pipefail
 build=${1:-build}
 bin="$build/bin"
 out=ctrec-trace
+script=examples/lua/modules.lua
 rm -rf "$out"
 
-echo "== recording examples/record_example.c's made-up program with the C API"
-"$bin/ctrec-example-c" "$out"
+echo "== ctrec-lua -o $out $script one two three"
+"$bin/ctrec-lua" -o "$out" "$script" one two three
 echo
 echo "== files written"
 find "$out" -type f | sort | while read -r f; do
   printf '%8d  %s\n' "$(stat -c %s "$f")" "$f"
 done
 echo
-echo "== $out/trace_metadata.json"
-cat "$out/trace_metadata.json"
-echo "== $out/trace_paths.json"
-cat "$out/trace_paths.json"
-echo "== $out/trace.json (first 12 events)"
-head -n 13 "$out/trace.json"
+echo "== ctrec stats $out"
+"$bin/ctrec" stats "$out"
+echo
+echo "== ctrec check $out"
+"$bin/ctrec" check "$out"
+echo
+echo "== the first events (ctrec print $out | head)"
+"$bin/ctrec" print "$out" | head -n 12
 echo "..."
+echo
+echo "Open $out in CodeTracer, or read it: $bin/ctrec print $out | less"
