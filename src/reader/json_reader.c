@@ -492,6 +492,7 @@ static void init_doc(pctx *c, arena *a, vec *skip, err *e, const char *s, size_t
 {
     memset(c, 0, sizeof *c);
     c->skip = skip;
+    c->eof_msg = "the file ends early";
     c->p = c->base = (const uint8_t *)s;
     c->end = c->p + n;
     c->eof = 1;

@@ -74,6 +74,7 @@ typedef struct pctx {
     size_t max_bytes; /* largest event accepted */
     err *e;
     ctrec_ev *ev;
+    const char *eof_msg; /* what running out of bytes at the end means */
 } pctx;
 
 #if defined(__GNUC__)

@@ -127,8 +127,8 @@ void rd_fail(pctx *c, ctrec_status st, const char *fmt, ...)
 void rd_more(pctx *c)
 {
     if (c->eof)
-        rd_fail(c, CTREC_E_TRUNCATED,
-                "the data ends here, inside an event or before the end of the trace");
+        rd_fail(c, CTREC_E_TRUNCATED, "%s",
+                c->eof_msg ? c->eof_msg : "the data ends inside an event");
     longjmp(c->jb, RD_MORE);
 }
 
@@ -572,6 +572,10 @@ ctrec_status ctrec_reader_next(ctrec_reader *r, const ctrec_ev **ev)
     c.max_bytes = r->o.max_event_bytes;
     c.e = &r->e;
     c.ev = &r->ev;
+    c.eof_msg = r->fmt == CTREC_FORMAT_JSON
+                    ? "the file ends here, inside an event or before the closing ']' (the "
+                      "recording was not closed, or the file is cut)"
+                    : "the decompressed data ends inside an event";
     for (;;) {
         if (r->fmt == CTREC_FORMAT_BIN && r->pos == r->len && r->eof) {
             r->done = 1;
