@@ -342,11 +342,10 @@ int v_json_trace_prefix(const uint8_t *p, size_t n, vresult *r)
     i = (size_t)(nl - p) + 1;
     while (i < n) {
         nl = memchr(p + i, '\n', n - i);
-        if (!nl) break; /* incomplete last line */
-        size_t len = (size_t)(nl - (p + i));
+        size_t len = nl ? (size_t)(nl - (p + i)) : n - i;
         const uint8_t *line = p + i;
         if (len == 1 && line[0] == ']') {
-            if (i + 2 != n) return fail(r, i, "bytes after the closing ]");
+            if (i + len + (nl ? 1 : 0) != n) return fail(r, i, "bytes after the closing ]");
             return 1;
         }
         size_t elen = len;
@@ -355,7 +354,8 @@ int v_json_trace_prefix(const uint8_t *p, size_t n, vresult *r)
         reset(&one);
         jp j = {line, elen, 0, &one, 0};
         if (!jevent(&j) || (ws(&j), j.i != elen)) {
-            snprintf(r->msg, sizeof r->msg, "line of event %llu: %s",
+            if (!nl) break; /* an incomplete last line: not an event yet */
+            snprintf(r->msg, sizeof r->msg, "line of event %llu: %.100s",
                      (unsigned long long)r->items, one.ok ? "trailing bytes" : one.msg);
             r->ok = 0;
             r->err_at = i + (one.ok ? j.i : one.err_at);
@@ -577,7 +577,7 @@ int v_trace_bin(const uint8_t *p, size_t n, int complete, size_t max_out, vresul
         if (!ok) break;
         vresult fr;
         if (!v_cbor_events(out, len, &fr)) {
-            snprintf(r->msg, sizeof r->msg, "frame at byte %zu, decompressed byte %zu: %s", off,
+            snprintf(r->msg, sizeof r->msg, "frame at byte %zu, decompressed byte %zu: %.80s", off,
                      fr.err_at, fr.msg);
             r->ok = ok = 0;
             r->err_at = off;

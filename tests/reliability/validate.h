@@ -31,8 +31,9 @@ int v_json_trace(const uint8_t *p, size_t n, vresult *r);
 /* The event lines of a trace.json prefix as the writer writes them ("[",
  * then one event per line ending in ","): every complete line must be one
  * valid event. r->items receives the number of complete events. The last
- * incomplete line (no newline) is ignored; a complete trace ("]" line) is
- * accepted too. */
+ * line may lack its newline (the writer puts ",\n" before an event): it
+ * counts if it holds a whole event and is ignored if not; a complete trace
+ * ("]" line) is accepted too. */
 int v_json_trace_prefix(const uint8_t *p, size_t n, vresult *r);
 
 /* Concatenated CBOR events as trace.bin holds them once decompressed
