@@ -240,7 +240,9 @@ int cmd_convert(int argc, char **argv)
         /* the recording's own metadata (recording id, workdir as written) */
         char *im = join(idir, "trace_metadata.json"), *om = join(dir, "trace_metadata.json");
         struct stat sb;
-        if (im && om && stat(im, &sb) == 0 && copy_file(im, om)) {
+        /* a regular file only: a symlink could carry any file of the host
+         * into the converted trace */
+        if (im && om && lstat(im, &sb) == 0 && S_ISREG(sb.st_mode) && copy_file(im, om)) {
             fprintf(stderr, "ctrec: %s: cannot copy trace_metadata.json\n", out);
             rc = 1;
         }
