@@ -4,7 +4,18 @@ PREFIX ?= /usr/local
 CC ?= cc
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 
+# Reliability builds (issue 6), each in its own folder: clang with
+# -Werror, and clang with ASan + UBSan (+ libFuzzer coverage) for the test
+# suite under sanitizers and the fuzz targets of fuzz/.
+CLANG ?= clang
+CLANG_BUILD ?= build-clang
+ASAN_BUILD ?= build-asan
+SAN_ENV = ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+SECONDS ?= 60
+FUZZ_SMOKE ?= 10
+
 .PHONY: all deps configure build demo test install clean
+.PHONY: test-main test-clang asan-build test-asan test-valgrind fuzz fuzz-smoke
 
 all: build
 
@@ -20,11 +31,48 @@ build: configure
 demo: build
 	@./scripts/demo.sh $(BUILD)
 
-test: build
+# The suite, then the clang -Werror build, the suite under ASan/UBSan, the
+# programs under valgrind and a short run of every fuzz target.
+test: test-main
+	@$(MAKE) --no-print-directory test-clang
+	@$(MAKE) --no-print-directory test-asan
+	@$(MAKE) --no-print-directory test-valgrind
+	@$(MAKE) --no-print-directory fuzz-smoke
+
+test-main: build
 	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+
+test-clang: deps
+	@echo "== clang -Werror build ($(CLANG_BUILD))"
+	@cmake -S . -B $(CLANG_BUILD) -DCMAKE_C_COMPILER=$(CLANG) -DCTREC_WERROR=ON \
+	  -DCTREC_BUILD_LUA=ON >/dev/null
+	@cmake --build $(CLANG_BUILD) -j $(JOBS) >$(CLANG_BUILD)/build.log 2>&1 || { cat $(CLANG_BUILD)/build.log; exit 1; }
+	@echo "clang build: no warnings"
+
+asan-build: deps
+	@cmake -S . -B $(ASAN_BUILD) -DCMAKE_C_COMPILER=$(CLANG) -DCTREC_SANITIZE=ON \
+	  -DCTREC_BUILD_LUA=ON -DCTREC_FUZZ=ON -DCMAKE_C_FLAGS=-fsanitize=fuzzer-no-link >/dev/null
+	@cmake --build $(ASAN_BUILD) -j $(JOBS) >$(ASAN_BUILD)/build.log 2>&1 || { cat $(ASAN_BUILD)/build.log; exit 1; }
+
+# install_* links an uninstrumented program against the library: not here.
+test-asan: asan-build
+	@echo "== the test suite under ASan + UBSan ($(ASAN_BUILD))"
+	@cd $(ASAN_BUILD) && $(SAN_ENV) ctest --output-on-failure -j $(JOBS) -E '^install_'
+
+test-valgrind: build
+	@echo "== valgrind memcheck on the programs ($(BUILD))"
+	@./tests/reliability/valgrind.sh $(BUILD)
+
+# make fuzz SECONDS=N: every fuzz target for N seconds (default 60).
+fuzz: asan-build
+	@./fuzz/run.sh $(ASAN_BUILD) $(SECONDS)
+
+fuzz-smoke: asan-build
+	@echo "== fuzz targets, $(FUZZ_SMOKE)s each"
+	@./fuzz/run.sh $(ASAN_BUILD) $(FUZZ_SMOKE)
 
 install: build
 	@cmake --install $(BUILD) --prefix $(PREFIX)
 
 clean:
-	rm -rf $(BUILD)
+	rm -rf $(BUILD) $(CLANG_BUILD) $(ASAN_BUILD)
