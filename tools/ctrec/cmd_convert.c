@@ -166,6 +166,17 @@ int cmd_convert(int argc, char **argv)
         }
     }
     if (!in || !out) return tool_usage(convert_usage, 0);
+    {
+        /* writing into the folder being read would destroy it */
+        char *ri = realpath(in, NULL), *ro = realpath(out, NULL);
+        int same = ri && ro && !strcmp(ri, ro);
+        free(ri);
+        free(ro);
+        if (same) {
+            fprintf(stderr, "ctrec: convert: OUT must not be IN (%s)\n", out);
+            return 2;
+        }
+    }
     int to_file = ends_with(out, ".json") || ends_with(out, ".bin");
     if (fmt < 0 && to_file) fmt = ends_with(out, ".json") ? CTREC_FORMAT_JSON : CTREC_FORMAT_BIN;
 
@@ -174,6 +185,20 @@ int cmd_convert(int argc, char **argv)
         fprintf(stderr, "ctrec: %s\n", ctrec_reader_errmsg(r));
         ctrec_reader_close(r);
         return 1;
+    }
+    if (!to_file) {
+        /* nor into the folder the input trace file lives in */
+        char *id = input_dir(in, ctrec_reader_trace_file(r));
+        char *ri = id ? realpath(id, NULL) : NULL, *ro = realpath(out, NULL);
+        int same = ri && ro && !strcmp(ri, ro);
+        free(id);
+        free(ri);
+        free(ro);
+        if (same) {
+            fprintf(stderr, "ctrec: convert: OUT must not be the folder of IN (%s)\n", out);
+            ctrec_reader_close(r);
+            return 2;
+        }
     }
     if (fmt < 0)
         fmt = ctrec_reader_format(r) == CTREC_FORMAT_JSON ? CTREC_FORMAT_BIN : CTREC_FORMAT_JSON;
