@@ -103,6 +103,9 @@ for c in print follow convert stats; do "$ctrec" $c --help >/dev/null || fail "$
 set +e
 "$ctrec" print >/dev/null 2>&1; [ $? -eq 2 ] || fail "print without TRACE must exit 2"
 "$ctrec" bogus >/dev/null 2>&1; [ $? -eq 2 ] || fail "unknown command must exit 2"
+"$ctrec" convert "$work/all-json" "$work/all-json" >/dev/null 2>&1; [ $? -eq 2 ] || fail "convert into IN must exit 2"
+"$ctrec" convert "$work/all-json/trace.json" "$work/all-json" >/dev/null 2>&1; [ $? -eq 2 ] || fail "convert into IN's folder must exit 2"
+[ -f "$work/all-json/trace.json" ] || fail "convert into IN's folder destroyed it"
 printf '[{"Path":"a"},' > "$work/cut.json"
 "$ctrec" print "$work/cut.json" > /dev/null 2> "$work/cut.err"; [ $? -eq 1 ] || fail "bad trace must exit 1"
 set -e
