@@ -51,6 +51,9 @@ typedef enum rule {
     R_COUNT
 } rule;
 
+/* chk.reported holds one bit per rule. */
+_Static_assert(R_COUNT <= 32, "too many rules for the per-event bit set");
+
 static const struct {
     const char *id;
     ctrec_check_severity sev;
