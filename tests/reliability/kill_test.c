@@ -12,7 +12,11 @@
  *   - the independent validators of validate.h accept what is on disk
  *     (complete lines / frames) and count no more events than the reader.
  *
- *   rel-kill WORKDIR [KILLS]      (seed: CTREC_KILL_SEED, default the time)
+ * With the ctrec tool given, each killed trace is then repaired (ctrec
+ * repair) and must read back complete, with exactly the events that were
+ * readable before, and pass ctrec check's trace_paths.json rule.
+ *
+ *   rel-kill WORKDIR [KILLS [CTREC]]   (seed: CTREC_KILL_SEED, default the time)
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -25,6 +29,7 @@
 #include "rec_common.h"
 
 static int failures;
+static const char *ctrec_tool;
 
 static void record(const char *dir, ctrec_format fmt, int out_fd)
 {
@@ -109,6 +114,23 @@ static void one_kill(const char *workdir, ctrec_format fmt, int k, unsigned dela
     else if (valid < 0) verdict = "the file is not valid before the damage";
     else if ((uint64_t)valid < flushed) verdict = "the validator sees fewer events than were flushed";
     else if ((uint64_t)valid > rr.events) verdict = "the reader stops before the last complete event";
+    if (!strcmp(verdict, "ok") && ctrec_tool && rr.opened) {
+        char cmd[8500];
+        snprintf(cmd, sizeof cmd, "'%s' repair --no-backup '%s' >/dev/null", ctrec_tool, dir);
+        rec_read fixed;
+        if (system(cmd) != 0) {
+            verdict = "ctrec repair failed";
+        } else {
+            rec_read_back(dir, &fixed);
+            if (fixed.status != CTREC_OK || !fixed.complete || fixed.mismatch)
+                verdict = "the repaired trace does not read back complete";
+            else if (fixed.events != rr.events)
+                verdict = "the repaired trace does not hold the events read before";
+            snprintf(cmd, sizeof cmd, "'%s' check '%s' 2>&1 | grep -q paths-file", ctrec_tool, dir);
+            if (!strcmp(verdict, "ok") && system(cmd) == 0)
+                verdict = "the repaired trace_paths.json does not match the Path events";
+        }
+    }
     if (strcmp(verdict, "ok") != 0) failures++;
     printf("kill %-4s %2d after %6.1f ms: flushed %7llu, read %7llu, valid %7lld, %-17s %s\n", what,
            k, delay_us / 1000.0, (unsigned long long)flushed, (unsigned long long)rr.events,
@@ -125,11 +147,12 @@ static void one_kill(const char *workdir, ctrec_format fmt, int k, unsigned dela
 int main(int argc, char **argv)
 {
     if (argc < 2) {
-        fprintf(stderr, "usage: rel-kill WORKDIR [KILLS]\n");
+        fprintf(stderr, "usage: rel-kill WORKDIR [KILLS [CTREC]]\n");
         return 2;
     }
     mkdir(argv[1], 0755);
     int kills = argc > 2 ? atoi(argv[2]) : 20;
+    ctrec_tool = argc > 3 ? argv[3] : NULL;
     const char *s = getenv("CTREC_KILL_SEED");
     unsigned seed = s ? (unsigned)strtoul(s, NULL, 10) : (unsigned)time(NULL);
     printf("CTREC_KILL_SEED=%u\n", seed);

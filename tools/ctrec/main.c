@@ -15,6 +15,7 @@ static const char usage_text[] =
     "  follow TRACE         print the events of a recording as they arrive\n"
     "  convert IN OUT       convert a trace between trace.json and trace.bin\n"
     "  stats TRACE          event counts, calls, depth, sizes\n"
+    "  repair TRACE         complete a trace whose recording was killed\n"
 #ifdef CTREC_HAVE_CHECK
     "  check TRACE          will the CodeTracer debugger load this trace?\n"
 #endif
@@ -44,6 +45,7 @@ int main(int argc, char **argv)
     if (!strcmp(cmd, "follow")) return cmd_print(argc - 1, argv + 1, 1);
     if (!strcmp(cmd, "convert")) return cmd_convert(argc - 1, argv + 1);
     if (!strcmp(cmd, "stats")) return cmd_stats(argc - 1, argv + 1);
+    if (!strcmp(cmd, "repair")) return cmd_repair(argc - 1, argv + 1);
 #ifdef CTREC_HAVE_CHECK
     if (!strcmp(cmd, "check")) return cmd_check(argc - 1, argv + 1);
 #endif

@@ -9,6 +9,7 @@ int cmd_print(int argc, char **argv, int follow);
 int cmd_convert(int argc, char **argv);
 int cmd_stats(int argc, char **argv);
 int cmd_check(int argc, char **argv);
+int cmd_repair(int argc, char **argv);
 
 /* argv[i] is --help or -h */
 int tool_is_help(const char *a);
