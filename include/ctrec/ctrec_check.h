@@ -6,7 +6,9 @@
  * where it breaks a rule the CodeTracer debugger relies on (FORMAT.md
  * section 5). Each problem is one diagnostic handed to a callback: its
  * severity, a stable rule id, the index of the event (or none for a problem
- * with a file), the event as JSON, what is wrong and how to fix it.
+ * with a file), the event as JSON, what is wrong and how to fix it. An
+ * event breaking one rule several times (three undefined type ids in one
+ * value) gets one diagnostic for that rule, naming the first.
  *
  *   static int show(const ctrec_check_diagnostic *d, void *ud)
  *   {
@@ -54,13 +56,15 @@
  *                         not yet defined
  *   return-without-call   a Return with no open call
  *   no-step               the trace has no Step
- *   step-before-call      a Step before the first Call (target 25.11 only)
+ *   step-before-call      a Step before the first Call (target 25.11 only;
+ *                         reported at the first such Step)
  *   struct-type-not-struct     a Struct value whose type is not a Struct type
  *   struct-field-count    a Struct value whose number of field values is
  *                         not the type's number of fields
  *   paths-file-missing    trace_paths.json is missing or unreadable
  *   paths-file-mismatch   trace_paths.json does not list exactly the Path
- *                         events, in order
+ *                         events, in order (reported at the first Path that
+ *                         differs, or at the end when the file lists more)
  *   metadata-missing      trace_metadata.json is missing or does not parse
  *   metadata-field-missing trace_metadata.json lacks workdir, program or
  *                         args (or has one of the wrong JSON type)
