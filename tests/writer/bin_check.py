@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""bin_check.py GENERATOR [--full]: trace.bin decoded independently of ctrec.
+"""bin_check.py GENERATOR [--full] [--seed=N]: trace.bin decoded independently of ctrec.
 bin_check.py partial DIR N: DIR/trace.bin of a recording still running (no
 seek table yet) holds N whole events in complete frames.
 bin_check.py count DIR N: the finished DIR/trace.bin holds N events.
@@ -116,8 +116,10 @@ def main():
     tmp = tempfile.mkdtemp(prefix="ctrec-bincheck-")
     try:
         jdir, bdir = os.path.join(tmp, "json"), os.path.join(tmp, "bin")
-        subprocess.run([gen, "gen", "json", jdir], check=True, stdout=subprocess.DEVNULL)
-        subprocess.run([gen, "gen", "bin", bdir], check=True, stdout=subprocess.DEVNULL)
+        extra = [a for a in sys.argv[2:] if a.startswith("--seed=")]
+        extra = [extra[0][7:]] if extra else []
+        subprocess.run([gen, "gen", "json", jdir] + extra, check=True, stdout=subprocess.DEVNULL)
+        subprocess.run([gen, "gen", "bin", bdir] + extra, check=True, stdout=subprocess.DEVNULL)
         if full:  # the same without the compression thread, at zstd level 19
             b1dir = os.path.join(tmp, "bin1")
             subprocess.run([gen, "gen", "bin1", b1dir], check=True, stdout=subprocess.DEVNULL)
