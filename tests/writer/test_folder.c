@@ -298,6 +298,21 @@ static void test_files(const char *tmp)
     rm_rf(dir);
     o.copy_sources = 1;
 
+    /* files/evil -> target: a recorded /evil/x.txt (no such source here)
+     * writes nothing anywhere and the trace closes fine */
+    {
+        LOCAL_PATH(edir, "%s/evil", tmp);
+        CHECK(mkdir(edir, 0755) == 0 && mkdir(pathf("%s/files", edir), 0755) == 0);
+        CHECK(symlink(pathf("%s/target", tmp), pathf("%s/files/evil", edir)) == 0);
+        CHECK_OK(ctrec_writer_open(edir, &o, &w));
+        CHECK_OK(ctrec_path_z(w, "/evil/x.txt", NULL));
+        CHECK_OK(ctrec_path_z(w, "evil/y.txt", NULL));
+        CHECK_OK(ctrec_writer_close(w));
+        char *tl = listing(pathf("%s/target", tmp));
+        CHECK_STR(tl, "");
+        free(tl);
+    }
+
     /* Symlinks planted inside the trace folder are never followed. Each
      * case: the writer refuses the copy with CTREC_E_IO naming the file,
      * and nothing appears in the symlink's target. */
