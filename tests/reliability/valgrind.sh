@@ -39,38 +39,51 @@ vg "ctrec-example-c bin" 0 "$bin/ctrec-example-c" "$tmp/ex-bin" bin
 vg "ctrec-bench w1 json" 0 "$bin/ctrec-bench" w1 -n 20000 --format json --out "$tmp/w1-json"
 vg "ctrec-bench w1 bin" 0 "$bin/ctrec-bench" w1 -n 20000 --format bin --out "$tmp/w1-bin"
 
-traces=("$tmp/ex-json" "$tmp/ex-bin" "$tmp/w1-bin")
+# which ctrec commands run on which trace (each run costs a valgrind start)
+jobs=("$tmp/ex-json:print stats convert check" "$tmp/ex-bin:print convert check"
+      "$tmp/w1-bin:stats check")
 for f in "$fixtures"/codetracer-wasm "$fixtures"/codetracer-m0 "$fixtures"/reference-rust; do
-  [ -d "$f" ] && traces+=("$f")
+  [ -d "$f" ] && jobs+=("$f:print convert check")
 done
 if [ -x "$bin/ctrec-lua" ]; then
-  for ex in fib tables closures errors; do
-    [ -f "$src/examples/lua/$ex.lua" ] || continue
+  for ex in fib:bin tables:bin closures:json; do
+    name=${ex%%:*} fmt=${ex##*:}
+    [ -f "$src/examples/lua/$name.lua" ] || continue
     cd "$src/examples/lua" || exit 1
-    vg "ctrec-lua $ex.lua (bin)" any "$bin/ctrec-lua" -o "$tmp/lua-$ex" "$ex.lua"
-    vg "ctrec-lua $ex.lua (json)" any "$bin/ctrec-lua" --format json -o "$tmp/lua-$ex-json" "$ex.lua"
+    vg "ctrec-lua $name.lua ($fmt)" any "$bin/ctrec-lua" --format "$fmt" -o "$tmp/lua-$name" "$name.lua"
     cd - >/dev/null || exit 1
-    traces+=("$tmp/lua-$ex")
+    jobs+=("$tmp/lua-$name:print check")
   done
 else
   echo "valgrind: $bin/ctrec-lua not built: Lua runs skipped"
 fi
 if [ -x "$bin/ctrec" ]; then
+  has_check=0
+  "$bin/ctrec" --help 2>&1 | grep -q ' check ' && has_check=1
   i=0
-  for t in "${traces[@]}"; do
-    i=$((i + 1))
-    vg "ctrec print $t" 0 "$bin/ctrec" print "$t"
-    vg "ctrec stats $t" 0 "$bin/ctrec" stats "$t"
-    vg "ctrec convert $t" 0 "$bin/ctrec" convert "$t" "$tmp/conv-$i"
-    if "$bin/ctrec" --help 2>&1 | grep -q ' check '; then
-      vg "ctrec check $t" any "$bin/ctrec" check "$t"   # a verdict, exit 0 or 1
-    fi
+  for job in "${jobs[@]}"; do
+    t=${job%%:*}
+    for c in ${job#*:}; do
+      i=$((i + 1))
+      case $c in
+        convert) vg "ctrec convert $t" 0 "$bin/ctrec" convert "$t" "$tmp/conv-$i" ;;
+        check) [ $has_check = 1 ] && vg "ctrec check $t" any "$bin/ctrec" check "$t" ;; # exit 0 or 1
+        *) vg "ctrec $c $t" 0 "$bin/ctrec" "$c" "$t" ;;
+      esac
+    done
   done
   # damaged input: a clean error, still no memcheck report
   head -c 300 "$tmp/w1-bin/trace.bin" > "$tmp/cut.bin"
   vg "ctrec print (cut trace.bin)" any "$bin/ctrec" print "$tmp/cut.bin"
   head -c 700 "$tmp/ex-json/trace.json" > "$tmp/cut.json"
   vg "ctrec print (cut trace.json)" any "$bin/ctrec" print "$tmp/cut.json"
+  if "$bin/ctrec" --help 2>&1 | grep -q ' repair '; then
+    mkdir -p "$tmp/rep-json" "$tmp/rep-bin"
+    cp "$tmp/cut.json" "$tmp/rep-json/trace.json"
+    head -c 3000 "$tmp/w1-bin/trace.bin" > "$tmp/rep-bin/trace.bin"
+    vg "ctrec repair (cut trace.json)" 0 "$bin/ctrec" repair "$tmp/rep-json"
+    vg "ctrec repair (cut trace.bin)" 0 "$bin/ctrec" repair "$tmp/rep-bin"
+  fi
 else
   echo "valgrind: $bin/ctrec not built: tool runs skipped"
 fi
