@@ -227,7 +227,7 @@ static fn_info *fn_new(recorder *R, lua_State *L, lua_Debug *ar, int is_c)
     fn_info *fn = calloc(1, sizeof *fn);
     if (!fn) return NULL;
     fn->source = ar->source;
-    fn->source_copy = strdup(ar->source);
+    fn->srclen = ar->srclen;
     fn->linedefined = ar->linedefined;
     char path_buf[PATH_MAX];
     const char *path;
@@ -289,8 +289,10 @@ static fn_info *fn_new(recorder *R, lua_State *L, lua_Debug *ar, int is_c)
 
 /* The fn_info of the function whose activation `ar` describes ("S" filled);
  * NULL for a C function without --c-calls. Lua functions are keyed by their
- * source pointer and definition line (one Proto), checked against the
- * source text in case the pointer was freed and reused. */
+ * source pointer and definition line (one Proto); the source length is
+ * compared too, a cheap guard against a source string that was freed and
+ * whose address was reused by another chunk's (a strcmp on every call
+ * would cost more than the rest of the lookup). */
 static fn_info *fn_lookup(recorder *R, lua_State *L, lua_Debug *ar)
 {
     const void *key = ar->source;
@@ -304,7 +306,7 @@ static fn_info *fn_lookup(recorder *R, lua_State *L, lua_Debug *ar)
         lua_pop(L, 1);
     }
     fn_info *fn = ptrmap_get(&R->functions, key, k);
-    if (fn && (is_c || strcmp(fn->source_copy, ar->source) == 0)) return fn;
+    if (fn && (is_c || fn->srclen == ar->srclen)) return fn;
     fn = fn_new(R, L, ar, is_c);
     if (fn) ptrmap_put(&R->functions, key, k, fn);
     return fn;

@@ -66,7 +66,7 @@ typedef struct recorder_options {
 /* What the recorder knows about one function (one definition site). */
 typedef struct fn_info {
     const char *source;   /* lua_Debug.source pointer it was found by (compared only) */
-    char *source_copy;    /* its text, to detect a reused pointer */
+    size_t srclen;        /* its length, to detect a reused pointer */
     int linedefined;
     int recorded;         /* 1: a Lua function of a file chunk, or a C function
                              with --c-calls; it gets Calls, Returns and Steps */

@@ -190,7 +190,10 @@ static ctrec_status write_pairs(recorder *R, lua_State *L, int idx, size_t total
         if (R->budget == 0) {
             lua_pop(L, 2);
             char text[64];
-            snprintf(text, sizeof text, "<%zu more>", total - written);
+            if (total > written)
+                snprintf(text, sizeof text, "<%zu more>", total - written);
+            else
+                snprintf(text, sizeof text, "<more>");
             TRY(marker(R, text));
             break;
         }
@@ -257,12 +260,13 @@ static ctrec_status struct_type(recorder *R, int has_array, const key *keys, siz
     return st;
 }
 
+/* `more`: the table has string keys beyond the nkeys scanned. */
 static ctrec_status write_struct(recorder *R, lua_State *L, int idx, lua_Integer n,
-                                 key *keys, size_t nkeys, unsigned depth)
+                                 key *keys, size_t nkeys, int more, unsigned depth)
 {
     qsort(keys, nkeys, sizeof *keys, key_cmp);
     size_t keep = nkeys < R->budget ? nkeys : R->budget;
-    int truncated = keep < nkeys;
+    int truncated = keep < nkeys || more;
     R->budget -= keep;
     ctrec_id t;
     TRY(struct_type(R, n > 0, keys, keep, truncated, &t));
@@ -277,11 +281,17 @@ static ctrec_status write_struct(recorder *R, lua_State *L, int idx, lua_Integer
     }
     if (truncated) {
         char text[64];
-        snprintf(text, sizeof text, "<%zu more>", nkeys - keep);
+        if (more)
+            snprintf(text, sizeof text, "<more>");
+        else
+            snprintf(text, sizeof text, "<%zu more>", nkeys - keep);
         TRY(marker(R, text));
     }
     return ctrec_end_struct(R->w);
 }
+
+/* Arrays longer than this are scanned from key n (see write_table). */
+#define LONG_ARRAY 64
 
 static ctrec_status write_table(recorder *R, lua_State *L, int idx, unsigned depth)
 {
@@ -299,16 +309,28 @@ static ctrec_status write_table(recorder *R, lua_State *L, int idx, unsigned dep
         return marker(R, text);
     }
 
-    /* Which keys are there? */
+    /* Which keys are there besides 1..n? The scan stops after budget + 1
+     * of them, and for a long array it starts at key n: lua_next then
+     * skips the array part, so the cost does not grow with the size of the
+     * table. (Should t[n] live in the hash part, the hash entries before it
+     * are not seen: possible only for tables with other keys beside a long
+     * array built out of order.) */
     lua_Integer n = (lua_Integer)lua_rawlen(L, idx);
-    size_t nkeys = 0, cap = 0, others = 0;
+    size_t nkeys = 0, cap = 0, others = 0, limit = R->budget + 1, scanned = 0;
     key *keys = NULL;
-    lua_pushnil(L);
+    if (n > LONG_ARRAY)
+        lua_pushinteger(L, n);
+    else
+        lua_pushnil(L);
     while (lua_next(L, idx)) {
         lua_pop(L, 1);
-        if (lua_isinteger(L, -1)) {
+        if (lua_type(L, -1) == LUA_TNUMBER && lua_isinteger(L, -1)) {
             lua_Integer k = lua_tointeger(L, -1);
-            if (k >= 1 && k <= n) continue;
+            if (k >= 1 && k <= n) continue; /* an array key kept in the hash part */
+        }
+        if (++scanned > limit) {
+            lua_pop(L, 1);
+            break;
         }
         if (lua_type(L, -1) != LUA_TSTRING) {
             others++;
@@ -327,13 +349,14 @@ static ctrec_status write_table(recorder *R, lua_State *L, int idx, unsigned dep
         keys[nkeys].s = lua_tolstring(L, -1, &keys[nkeys].len);
         nkeys++;
     }
+    int more = scanned > limit; /* keys beyond the ones scanned */
 
     R->ancestors[R->nancestors++] = p;
     ctrec_status st;
     if (others)
-        st = write_pairs(R, L, idx, (size_t)n + nkeys + others, depth);
+        st = write_pairs(R, L, idx, more ? 0 : (size_t)n + nkeys + others, depth);
     else if (nkeys)
-        st = write_struct(R, L, idx, n, keys, nkeys, depth);
+        st = write_struct(R, L, idx, n, keys, nkeys, more, depth);
     else
         st = write_array(R, L, idx, n, depth);
     R->nancestors--;
