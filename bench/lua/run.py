@@ -26,7 +26,7 @@ import tempfile
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-DEFAULT_ARGS = {"fib.lua": ["27"], "nbody.lua": ["2000"], "sort.lua": ["20000"]}
+DEFAULT_ARGS = {"fib.lua": ["27"], "nbody.lua": ["1000"], "sort.lua": ["2000"]}
 
 
 def timed(cmd):

@@ -125,6 +125,8 @@ static int scratch_add(recorder *R, size_t *len, const char *s, size_t n, int es
 
 void values_free(recorder *R)
 {
+    free(R->shapes);
+    R->shapes = NULL;
     strmap_free(&R->struct_types);
     free(R->scratch);
     R->scratch = NULL;
@@ -260,20 +262,112 @@ static ctrec_status struct_type(recorder *R, int has_array, const key *keys, siz
     return st;
 }
 
+/*
+ * Struct shapes. Tables built by the same constructor list their keys in
+ * the same order, and Lua interns short strings, so the sequence of key
+ * string pointers identifies a shape: a small direct-mapped cache maps it
+ * to the sorted field order and the Struct type, and the common case needs
+ * neither a sort nor the type name. (A key string freed and its address
+ * reused by another string of the same length could make a stale entry
+ * match; the lengths are compared to make that unlikely.)
+ */
+#define SHAPE_SLOTS 256
+#define SHAPE_MAX_KEYS 32
+
+typedef struct shape {
+    uint64_t hash;
+    size_t nkeys;
+    int has_array;
+    const char *ptr[SHAPE_MAX_KEYS];
+    size_t len[SHAPE_MAX_KEYS];
+    unsigned char order[SHAPE_MAX_KEYS]; /* sorted position -> scan position */
+    ctrec_id type;
+} shape;
+
+static uint64_t shape_hash(const key *keys, size_t nkeys, int has_array)
+{
+    uint64_t h = 0x9E3779B97F4A7C15ull ^ (uint64_t)has_array;
+    for (size_t i = 0; i < nkeys; i++) {
+        h ^= (uint64_t)(uintptr_t)keys[i].s;
+        h *= 0xBF58476D1CE4E5B9ull;
+        h ^= h >> 31;
+    }
+    return h;
+}
+
+static shape *shape_find(recorder *R, const key *keys, size_t nkeys, int has_array)
+{
+    if (!R->shapes) return NULL;
+    uint64_t h = shape_hash(keys, nkeys, has_array);
+    shape *sh = &((shape *)R->shapes)[h % SHAPE_SLOTS];
+    if (sh->hash != h || sh->nkeys != nkeys || sh->has_array != has_array) return NULL;
+    for (size_t i = 0; i < nkeys; i++)
+        if (sh->ptr[i] != keys[i].s || sh->len[i] != keys[i].len) return NULL;
+    return sh;
+}
+
+typedef struct sorted_key {
+    key k;
+    unsigned char pos; /* position in the scan */
+} sorted_key;
+
+static int sorted_key_cmp(const void *a, const void *b)
+{
+    return key_cmp(&((const sorted_key *)a)->k, &((const sorted_key *)b)->k);
+}
+
 /* `more`: the table has string keys beyond the nkeys scanned. */
 static ctrec_status write_struct(recorder *R, lua_State *L, int idx, lua_Integer n,
                                  key *keys, size_t nkeys, int more, unsigned depth)
 {
-    qsort(keys, nkeys, sizeof *keys, key_cmp);
-    size_t keep = nkeys < R->budget ? nkeys : R->budget;
-    int truncated = keep < nkeys || more;
-    R->budget -= keep;
+    int has_array = n > 0;
     ctrec_id t;
-    TRY(struct_type(R, n > 0, keys, keep, truncated, &t));
+    unsigned char order_buf[SHAPE_MAX_KEYS];
+    const unsigned char *order = NULL; /* NULL: keys[] itself is sorted */
+    size_t keep = nkeys;
+    int truncated = more || nkeys > R->budget;
+    shape *sh = NULL;
+    if (!truncated && nkeys <= SHAPE_MAX_KEYS) sh = shape_find(R, keys, nkeys, has_array);
+    if (sh) {
+        order = sh->order;
+        t = sh->type;
+    } else if (!truncated && nkeys <= SHAPE_MAX_KEYS) {
+        sorted_key sk[SHAPE_MAX_KEYS];
+        for (size_t i = 0; i < nkeys; i++) sk[i] = (sorted_key){keys[i], (unsigned char)i};
+        qsort(sk, nkeys, sizeof *sk, sorted_key_cmp);
+        key sorted[SHAPE_MAX_KEYS];
+        for (size_t i = 0; i < nkeys; i++) {
+            sorted[i] = sk[i].k;
+            order_buf[i] = sk[i].pos;
+        }
+        TRY(struct_type(R, has_array, sorted, nkeys, 0, &t));
+        order = order_buf;
+        if (!R->shapes) R->shapes = calloc(SHAPE_SLOTS, sizeof(shape));
+        if (R->shapes) {
+            uint64_t h = shape_hash(keys, nkeys, has_array);
+            shape *slot = &((shape *)R->shapes)[h % SHAPE_SLOTS];
+            slot->hash = h;
+            slot->nkeys = nkeys;
+            slot->has_array = has_array;
+            for (size_t i = 0; i < nkeys; i++) {
+                slot->ptr[i] = keys[i].s;
+                slot->len[i] = keys[i].len;
+                slot->order[i] = order_buf[i];
+            }
+            slot->type = t;
+        }
+    } else {
+        qsort(keys, nkeys, sizeof *keys, key_cmp);
+        keep = nkeys < R->budget ? nkeys : R->budget;
+        truncated = keep < nkeys || more;
+        TRY(struct_type(R, has_array, keys, keep, truncated, &t));
+    }
+    R->budget -= keep;
     TRY(ctrec_begin_struct(R->w, t));
-    if (n > 0) TRY(write_array(R, L, idx, n, depth));
+    if (has_array) TRY(write_array(R, L, idx, n, depth));
     for (size_t i = 0; i < keep; i++) {
-        lua_pushlstring(L, keys[i].s, keys[i].len);
+        const key *k = &keys[order ? order[i] : i];
+        lua_pushlstring(L, k->s, k->len);
         lua_rawget(L, idx);
         ctrec_status st = write_any(R, L, lua_gettop(L), depth + 1);
         lua_pop(L, 1);
