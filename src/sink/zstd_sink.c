@@ -5,9 +5,9 @@
  *
  * Threaded (zstd_sink_options.threaded), compression and the write run on a
  * background thread: the writer hands over its full buffer (take) and gets
- * the thread's empty one back, without a copy. At most two chunks are in
- * flight: the one being compressed and the one the writer is filling; take
- * waits while the thread is busy, so memory stays bounded. flush and finish
+ * an empty one back, without a copy. At most IN_FLIGHT (2) chunks wait for
+ * or are in compression besides the one the writer is filling; take waits
+ * when that many are queued, so memory stays bounded (4 buffers at most). flush and finish
  * wait until the thread has written every frame it was given, so an event
  * handed to the writer is on disk after ctrec_writer_flush or close, and a
  * reader of the growing file only ever sees whole frames follow each other.
@@ -25,6 +25,7 @@
 
 #define SEEK_TABLE_MAGIC 0x184D2A5Eu
 #define SEEKABLE_MAGIC 0x8F92EAB1u
+#define IN_FLIGHT 2
 
 static const uint8_t header_v1[8] = {0xC0, 0xDE, 0x72, 0xAC, 0xE2, 0x01, 0x00, 0x00};
 
@@ -36,13 +37,15 @@ typedef struct zstd_sink {
     uint32_t *entries;      /* compressed, decompressed size pairs */
     size_t nframes, cap;
     /* threaded mode: cctx, out, entries and fd belong to the thread while
-     * busy, to the caller when idle */
+     * it compresses, to the caller when the queue is empty and idle */
     int threaded;
     pthread_t thread;
     pthread_mutex_t mu;
     pthread_cond_t cv;
-    buf pending;  /* handed over, not yet compressed */
-    int busy;
+    buf queue[IN_FLIGHT]; /* handed over, in order; queue[head] first */
+    size_t head, nqueued; /* nqueued includes the chunk being compressed */
+    buf spare[IN_FLIGHT + 1]; /* empty buffers to hand back */
+    size_t nspare;
     int stop;
     err terr;     /* the thread's first error (status 0: none) */
 } zstd_sink;
@@ -90,16 +93,21 @@ static void *compress_thread(void *arg)
     zstd_sink *z = arg;
     pthread_mutex_lock(&z->mu);
     for (;;) {
-        while (!z->busy && !z->stop) pthread_cond_wait(&z->cv, &z->mu);
-        if (!z->busy) break;
+        while (!z->nqueued && !z->stop) pthread_cond_wait(&z->cv, &z->mu);
+        if (!z->nqueued) break;
+        buf *b = &z->queue[z->head];
         int failed = z->terr.status != CTREC_OK;
         pthread_mutex_unlock(&z->mu);
         err e = {CTREC_OK, ""};
-        ctrec_status st = failed ? CTREC_OK : compress_write(z, z->pending.data, z->pending.len, &e);
+        ctrec_status st = failed ? CTREC_OK : compress_write(z, b->data, b->len, &e);
         pthread_mutex_lock(&z->mu);
         if (st && !z->terr.status) z->terr = e;
-        z->pending.len = 0;
-        z->busy = 0;
+        b->len = 0;
+        b->oom = 0;
+        z->spare[z->nspare++] = *b;
+        *b = (buf){0};
+        z->head = (z->head + 1) % IN_FLIGHT;
+        z->nqueued--;
         pthread_cond_broadcast(&z->cv);
     }
     pthread_mutex_unlock(&z->mu);
@@ -112,7 +120,7 @@ static ctrec_status wait_idle(zstd_sink *z, err *e)
 {
     if (!z->threaded) return CTREC_OK;
     pthread_mutex_lock(&z->mu);
-    while (z->busy) pthread_cond_wait(&z->cv, &z->mu);
+    while (z->nqueued) pthread_cond_wait(&z->cv, &z->mu);
     err t = z->terr;
     pthread_mutex_unlock(&z->mu);
     if (t.status) {
@@ -136,15 +144,16 @@ static ctrec_status zs_take(sink *s, buf *b, err *e)
     if (!z->threaded) return compress_write(z, b->data, b->len, e);
     if (b->len == 0) return CTREC_OK;
     pthread_mutex_lock(&z->mu);
-    while (z->busy) pthread_cond_wait(&z->cv, &z->mu);
+    while (z->nqueued == IN_FLIGHT) pthread_cond_wait(&z->cv, &z->mu);
     err t = z->terr;
     if (!t.status) {
-        buf spare = z->pending; /* empty, with the thread's storage */
-        z->pending = *b;
-        *b = spare;
+        z->queue[(z->head + z->nqueued) % IN_FLIGHT] = *b;
+        z->nqueued++;
+        /* an empty buffer back: a spare one, or none yet (the writer
+         * reserves its own) */
+        *b = z->nspare ? z->spare[--z->nspare] : (buf){0};
         b->len = 0;
         b->oom = 0;
-        z->busy = 1;
         pthread_cond_broadcast(&z->cv);
     }
     pthread_mutex_unlock(&z->mu);
@@ -210,7 +219,8 @@ static void zs_destroy(sink *s)
     if (z->fd >= 0) close(z->fd);
     ZSTD_freeCCtx(z->cctx);
     buf_free(&z->out);
-    buf_free(&z->pending);
+    for (size_t i = 0; i < IN_FLIGHT; i++) buf_free(&z->queue[i]);
+    for (size_t i = 0; i < z->nspare; i++) buf_free(&z->spare[i]);
     free(z->entries);
     free(z);
 }
@@ -242,11 +252,6 @@ ctrec_status zstd_sink_open(int dirfd, const char *name, const zstd_sink_options
         return err_sys(e, en, "creating %s", name);
     }
     if (o->threaded) {
-        /* the spare buffer handed back on the first take */
-        if (buf_reserve(&z->pending, o->frame_size ? o->frame_size + 1024 : 65536)) {
-            zs_destroy(&z->base);
-            return err_set(e, CTREC_E_NOMEM, "out of memory");
-        }
         if (pthread_mutex_init(&z->mu, NULL)) {
             zs_destroy(&z->base);
             return err_set(e, CTREC_E_NOMEM, "cannot create a mutex");
