@@ -65,7 +65,13 @@ def frames_from_seek_table(data):
             fail("frame %d at byte %d is not a zstd frame" % (i, pos))
         # the real compressed size of the frame starting here
         real_c = zstandard.frame_content_size(frame)  # content size from its header
-        plain = dctx.decompressobj().decompress(frame)
+        dobj = dctx.decompressobj()
+        plain = dobj.decompress(frame)
+        # the slice the table gives must be exactly one whole frame
+        if not dobj.eof:
+            fail("frame %d at byte %d: the table's %d bytes end inside the frame" % (i, pos, c))
+        if dobj.unused_data:
+            fail("frame %d at byte %d: the frame is shorter than the table's %d bytes" % (i, pos, c))
         if len(plain) != d:
             fail("frame %d: seek table says %d bytes, the frame has %d" % (i, d, len(plain)))
         if real_c not in (-1, d):
