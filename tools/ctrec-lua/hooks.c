@@ -248,7 +248,9 @@ static fn_info *fn_new(recorder *R, lua_State *L, lua_Debug *ar, int is_c)
     char global[512];
     char *base;
     lua_getinfo(L, "n", ar);
-    if (ar->name)
+    if (ar->name && strcmp(ar->namewhat, "metamethod") == 0)
+        base = dup_printf("__%s", ar->name); /* "index" -> "__index" */
+    else if (ar->name)
         base = dup_printf("%s", ar->name);
     else if (global_name(L, ar, global, sizeof global) ||
              local_name(L, ar, global, sizeof global))
