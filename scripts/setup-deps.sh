@@ -9,6 +9,7 @@ packages=(
   liblua5.4-dev lua5.4
   python3 python3-cbor2 python3-zstandard
   valgrind
+  libclang-rt-14-dev llvm-14
 )
 
 missing=()
