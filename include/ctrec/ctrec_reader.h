@@ -230,7 +230,8 @@ typedef struct ctrec_reader_options {
      * *ev NULL) and ctrec_reader_complete() returns 0. */
     const volatile sig_atomic_t *stop;
     /* Value nesting bound; deeper values are a CTREC_E_DEPTH error.
-     * Default 1000, at most 100000. */
+     * Default 1000; larger values are lowered to 2000 (values are parsed
+     * recursively, about 300 bytes of stack a level). */
     unsigned max_depth;
     /* Largest event, in encoded bytes, the reader accepts; default 256 MiB. */
     size_t max_event_bytes;

@@ -6,7 +6,7 @@
 
 #include "event_enc.h"
 
-#define MAX_ENCODE_DEPTH 10000u
+#define MAX_ENCODE_DEPTH 2000u
 
 static const char *txt(ctrec_str s) { return s.ptr ? s.ptr : ""; }
 
