@@ -224,14 +224,15 @@ typedef struct ctrec_reader_options {
      * non-zero, or no new byte arrived for follow_timeout_ms. Default 0. */
     int follow;
     unsigned poll_ms;            /* default 50 */
-    unsigned follow_timeout_ms;  /* 0 (default): wait forever */
+    unsigned follow_timeout_ms;  /* 0 (default): wait forever; else running
+                                    out of time is a CTREC_E_TRUNCATED error */
     /* Optional stop flag, polled while waiting (a signal handler may set
      * it). When it is set, ctrec_reader_next() reports the end (CTREC_OK,
      * *ev NULL) and ctrec_reader_complete() returns 0. */
     const volatile sig_atomic_t *stop;
     /* Value nesting bound; deeper values are a CTREC_E_DEPTH error.
-     * Default 1000; larger values are lowered to 2000 (values are parsed
-     * recursively, about 300 bytes of stack a level). */
+     * Default 1000, at most 2000 (a larger setting is lowered to 2000:
+     * values are parsed recursively, about 300 bytes of stack a level). */
     unsigned max_depth;
     /* Largest event, in encoded bytes, the reader accepts; default 256 MiB. */
     size_t max_event_bytes;
