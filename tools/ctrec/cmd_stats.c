@@ -14,7 +14,8 @@ static const char stats_usage[] =
     "Reads every event of TRACE and prints: the number of events of each kind,\n"
     "steps, calls, returns, the deepest call depth, the distinct paths,\n"
     "functions, types and variable names (their definition events), the trace\n"
-    "file's size and the bytes per event.\n"
+    "file's size and the bytes per event. For a damaged trace it prints the\n"
+    "error, then the figures of the events before the damage, and exits 1.\n"
     "\n"
     "  --json   one JSON object instead of text\n"
     "\n"
@@ -52,11 +53,8 @@ int cmd_stats(int argc, char **argv)
             if (depth > 0) depth--;
         }
     }
-    if (st) {
-        fprintf(stderr, "ctrec: %s\n", ctrec_reader_errmsg(r));
-        ctrec_reader_close(r);
-        return 1;
-    }
+    /* a damaged trace: the error, then the figures of what could be read */
+    if (st) fprintf(stderr, "ctrec: %s\n", ctrec_reader_errmsg(r));
     unsigned long long events = ctrec_reader_event_count(r);
     struct stat sb;
     unsigned long long size = 0;
@@ -79,15 +77,16 @@ int cmd_stats(int argc, char **argv)
                    counts[t]);
             first = 0;
         }
-        printf("},\"steps\":%llu,\"calls\":%llu,\"returns\":%llu,\"max_call_depth\":%lld,"
+        printf("},\"complete\":%s,\"steps\":%llu,\"calls\":%llu,\"returns\":%llu,\"max_call_depth\":%lld,"
                "\"paths\":%llu,\"functions\":%llu,\"types\":%llu,\"variables\":%llu,"
                "\"file_bytes\":%llu,\"bytes_per_event\":%.3f}\n",
-               counts[CTREC_EV_STEP], counts[CTREC_EV_CALL], counts[CTREC_EV_RETURN], max_depth,
+               st ? "false" : "true", counts[CTREC_EV_STEP], counts[CTREC_EV_CALL],
+               counts[CTREC_EV_RETURN], max_depth,
                counts[CTREC_EV_PATH], counts[CTREC_EV_FUNCTION], counts[CTREC_EV_TYPE],
                counts[CTREC_EV_VARIABLE_NAME], size, per);
     } else {
         printf("file            %s (%s)\n", ctrec_reader_trace_file(r), fmt);
-        printf("events          %llu\n", events);
+        printf("events          %llu%s\n", events, st ? " (damaged: the events before the damage)" : "");
         for (int t = 0; t < CTREC_EV_TYPE_COUNT; t++)
             if (counts[t])
                 printf("  %-20s %llu\n", ctrec_event_type_name((ctrec_event_type)t), counts[t]);
@@ -103,5 +102,5 @@ int cmd_stats(int argc, char **argv)
         printf("bytes per event %.3f\n", per);
     }
     ctrec_reader_close(r);
-    return 0;
+    return st ? 1 : 0;
 }
