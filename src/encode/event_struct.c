@@ -1,10 +1,10 @@
 /*
- * event_enc.c — event structs back to JSON or CBOR through encode/events.c.
+ * event_struct.c — event structs back to JSON or CBOR through encode/events.c.
  */
 #include <stdlib.h>
 #include <string.h>
 
-#include "event_enc.h"
+#include "event_struct.h"
 
 #define MAX_ENCODE_DEPTH 2000u
 

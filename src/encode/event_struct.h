@@ -1,11 +1,11 @@
 /*
- * event_enc.h — an event struct (ctrec_reader.h) spelled through the
+ * event_struct.h — an event struct (ctrec_reader.h) spelled through the
  * writer's own event encoder (encode/events.c), so that events read back
  * are written exactly as the writer writes them. Used by
  * ctrec_event_to_json() and ctrec_write_event().
  */
-#ifndef CTREC_READER_EVENT_ENC_H
-#define CTREC_READER_EVENT_ENC_H
+#ifndef CTREC_ENCODE_EVENT_STRUCT_H
+#define CTREC_ENCODE_EVENT_STRUCT_H
 
 #include "ctrec/ctrec_reader.h"
 #include "encode/events.h"

@@ -1293,7 +1293,7 @@ ctrec_status ctrec_variable_int(ctrec_writer *w, const char *name, size_t len, i
 /* Added for the reader/convert work (issue 3); self-contained.        */
 /* ================================================================== */
 
-#include "reader/event_enc.h"
+#include "encode/event_struct.h"
 
 /* Appends a definition to the writer's tables without de-duplication, so
  * that ids stay positions and later ctrec_* calls see the definitions. */

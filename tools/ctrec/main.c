@@ -16,9 +16,7 @@ static const char usage_text[] =
     "  convert IN OUT       convert a trace between trace.json and trace.bin\n"
     "  stats TRACE          event counts, calls, depth, sizes\n"
     "  repair TRACE         complete a trace whose recording was killed\n"
-#ifdef CTREC_HAVE_CHECK
     "  check TRACE          will the CodeTracer debugger load this trace?\n"
-#endif
     "\n"
     "TRACE is a trace folder, a trace.json or a trace.bin (the format is\n"
     "detected from the content). `ctrec COMMAND --help` describes a command.\n"
@@ -46,9 +44,7 @@ int main(int argc, char **argv)
     if (!strcmp(cmd, "convert")) return cmd_convert(argc - 1, argv + 1);
     if (!strcmp(cmd, "stats")) return cmd_stats(argc - 1, argv + 1);
     if (!strcmp(cmd, "repair")) return cmd_repair(argc - 1, argv + 1);
-#ifdef CTREC_HAVE_CHECK
     if (!strcmp(cmd, "check")) return cmd_check(argc - 1, argv + 1);
-#endif
     fprintf(stderr, "ctrec: unknown command '%s'\n\n", cmd);
     return tool_usage(usage_text, 0);
 }
