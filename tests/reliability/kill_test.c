@@ -10,7 +10,8 @@
  *     reader returns is the recorded one, and the reader ends with an error
  *     (the trace was never closed), not a clean end;
  *   - the independent validators of validate.h accept what is on disk
- *     (complete lines / frames) and count no more events than the reader.
+ *     (complete lines / frames) and count no more events than the reader;
+ *   - trace_paths.json and trace_metadata.json, when there, parse.
  *
  * With the ctrec tool given, each killed trace is then repaired (ctrec
  * repair) and must read back complete, with exactly the events that were
@@ -53,6 +54,20 @@ static void record(const char *dir, ctrec_format fmt, int out_fd)
             nanosleep(&ts, NULL);
         }
     }
+}
+
+/* A side file is replaced atomically: if it is there, it parses. */
+static int side_file_ok(const char *dir, const char *name)
+{
+    char p[4200];
+    snprintf(p, sizeof p, "%.4000s/%s", dir, name);
+    size_t n;
+    uint8_t *b = v_read_file(p, 1u << 24, &n);
+    if (!b) return 1;
+    vresult vr;
+    int ok = v_json_value(b, n, &vr);
+    free(b);
+    return ok;
 }
 
 static void one_kill(const char *workdir, ctrec_format fmt, int k, unsigned delay_us)
@@ -114,6 +129,8 @@ static void one_kill(const char *workdir, ctrec_format fmt, int k, unsigned dela
     else if (valid < 0) verdict = "the file is not valid before the damage";
     else if ((uint64_t)valid < flushed) verdict = "the validator sees fewer events than were flushed";
     else if ((uint64_t)valid > rr.events) verdict = "the reader stops before the last complete event";
+    else if (!side_file_ok(dir, "trace_paths.json") || !side_file_ok(dir, "trace_metadata.json"))
+        verdict = "trace_paths.json or trace_metadata.json is not JSON";
     if (!strcmp(verdict, "ok") && ctrec_tool && rr.opened) {
         char cmd[8500];
         snprintf(cmd, sizeof cmd, "'%s' repair --no-backup '%s' >/dev/null", ctrec_tool, dir);
