@@ -137,7 +137,10 @@ typedef struct ctrec_writer ctrec_writer;
 typedef struct ctrec_writer_options {
     ctrec_format format;                 /* default CTREC_FORMAT_JSON */
     ctrec_float_encoding float_encoding; /* default CTREC_FLOAT_STRING */
-    int copy_sources;        /* copy each recorded path into files/; default 1 */
+    int copy_sources;        /* copy each recorded path into files/ (best
+                                effort: a path that is no readable regular
+                                file, or that cannot be copied, is skipped,
+                                and the recording goes on); default 1 */
     const char *program;     /* recorded program; default "" */
     const char *const *args; /* its arguments (args[0..nargs-1]); default none */
     size_t nargs;

@@ -511,21 +511,32 @@ static int intern_key(ctrec_writer *w, intern *t, const char **p, size_t *n, int
     return 1;
 }
 
+/* Best effort: a source that cannot be copied (missing, not a regular
+ * file, a symlink planted in files/, no room) is skipped and the recording
+ * goes on; ctrec check warns about paths missing from files/. */
+static void copy_source(ctrec_writer *w, const char *raw, size_t raw_len, const char *clean,
+                        size_t clean_len)
+{
+    if (!w->o.copy_sources) return;
+    int copied;
+    err ignored;
+    folder_copy_source(w->dirfd, w->workdir, raw, raw_len, clean, clean_len, &copied, &ignored);
+}
+
 static ctrec_status path_impl(ctrec_writer *w, const char *p, size_t n, int fresh, ctrec_id *id)
 {
     GUARD(w);
     TEXT_ARG(w, p, n);
     ctrec_id got;
+    const char *raw = p;
+    size_t raw_len = n;
     int r = intern_key(w, &w->paths, &p, &n, fresh, &got);
     if (r < 0) return nomem(w);
     if (r > 0) {
         ev_path(def_begin(w), p, n);
         ctrec_status st = def_commit(w);
         if (st) return st;
-        if (w->o.copy_sources) {
-            int copied;
-            if (folder_copy_source(w->dirfd, w->workdir, p, n, &copied, &w->e)) return fail(w);
-        }
+        copy_source(w, raw, raw_len, p, n);
     }
     if (id) *id = got;
     return CTREC_OK;
@@ -1307,10 +1318,7 @@ static ctrec_status we_define(ctrec_writer *w, const ctrec_ev *ev)
         p = ev->text.ptr ? ev->text.ptr : "";
         n = ev->text.len;
         if (clean_text(w, &p, &n) || intern_add(&w->paths, p, n, &id)) return nomem(w);
-        if (w->o.copy_sources) {
-            int copied;
-            if (folder_copy_source(w->dirfd, w->workdir, p, n, &copied, &w->e)) return fail(w);
-        }
+        copy_source(w, ev->text.ptr ? ev->text.ptr : "", ev->text.len, p, n);
         return CTREC_OK;
     case CTREC_EV_VARIABLE_NAME:
         p = ev->text.ptr ? ev->text.ptr : "";

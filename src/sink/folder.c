@@ -96,14 +96,15 @@ static int open_subdir(int parent, const char *name)
     return openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 }
 
-ctrec_status folder_copy_source(int dirfd, const char *workdir, const char *path, size_t len,
-                                int *copied, err *e)
+ctrec_status folder_copy_source(int dirfd, const char *workdir, const char *raw, size_t raw_len,
+                                const char *path, size_t len, int *copied, err *e)
 {
     *copied = 0;
-    if (len == 0 || memchr(path, 0, len)) return CTREC_OK;
+    if (len == 0 || raw_len == 0 || memchr(path, 0, len) || memchr(raw, 0, raw_len))
+        return CTREC_OK;
     int absolute = path[0] == '/';
     size_t wl = strlen(workdir);
-    char *src = malloc(wl + len + 2);
+    char *src = malloc(wl + raw_len + 2);
     char *norm = malloc(len + 1);
     char **comp = malloc(sizeof(char *) * (len / 2 + 2));
     if (!src || !norm || !comp) {
@@ -113,13 +114,13 @@ ctrec_status folder_copy_source(int dirfd, const char *workdir, const char *path
         return err_set(e, CTREC_E_NOMEM, "out of memory");
     }
     if (absolute) {
-        memcpy(src, path, len);
-        src[len] = 0;
+        memcpy(src, raw, raw_len);
+        src[raw_len] = 0;
     } else {
         memcpy(src, workdir, wl);
         src[wl] = '/';
-        memcpy(src + wl + 1, path, len);
-        src[wl + 1 + len] = 0;
+        memcpy(src + wl + 1, raw, raw_len);
+        src[wl + 1 + raw_len] = 0;
     }
     memcpy(norm, path, len);
     norm[len] = 0;

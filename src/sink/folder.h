@@ -20,16 +20,18 @@ ctrec_status folder_write_file(int dirfd, const char *name, const void *data, si
                                err *e);
 
 /*
- * Copies the source file `path` (absolute, or relative to `workdir`) to
- * files/<path> in the folder (FORMAT.md section 4). The destination is the
- * lexically normalised path; a relative path whose normal form climbs above
- * its start (`../x`) is not copied, and no symlink inside the folder is ever
- * followed, so a copy never lands outside files/. A path that is not a
- * readable regular file is skipped: *copied says whether a copy was made.
- * Only a failure to write inside the folder is an error.
+ * Copies the source file `raw` (its bytes as recorded: absolute, or relative
+ * to `workdir`) to files/<clean> in the folder (FORMAT.md section 4), where
+ * `clean` is the path as written in the trace (invalid UTF-8 replaced). The
+ * destination is the lexically normalised path; a relative path whose
+ * normal form climbs above its start (`../x`) is not copied, and no symlink
+ * inside the folder is ever followed, so a copy never lands outside files/.
+ * A path that is not a readable regular file is skipped: *copied says
+ * whether a copy was made. A failure to write inside the folder returns
+ * CTREC_E_IO with a message (callers may treat the copy as best effort).
  */
-ctrec_status folder_copy_source(int dirfd, const char *workdir, const char *path, size_t len,
-                                int *copied, err *e);
+ctrec_status folder_copy_source(int dirfd, const char *workdir, const char *raw, size_t raw_len,
+                                const char *clean, size_t clean_len, int *copied, err *e);
 
 /* A new lowercase hyphenated UUIDv7 (RFC 9562) in out[37]. */
 void folder_uuid_v7(char out[37]);
