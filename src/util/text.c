@@ -64,61 +64,291 @@ static locale_t c_locale(void)
     return loc;
 }
 
-/* "1e+300" -> "1e300", "1e-05" -> "1e-5". */
-static size_t tidy_exponent(char *s, size_t n)
+/* ---- text_double: shortest round-trip decimal (the Ryu method) ----
+ *
+ * A finite double is v = mv * 2^e2 with mv = 4 * mantissa (two spare bits
+ * so that the halfway points to the neighbours are integers too): every
+ * decimal in (mm * 2^e2, mp * 2^e2) reads back to v, the ends themselves
+ * only when the mantissa is even (strtod breaks ties to even). mp = mv + 2;
+ * mm = mv - 2, or mv - 1 for a power of two whose lower neighbour is
+ * closer.
+ *
+ * Scaled by 10^-e10 (e10 chosen so that the three have 18 or 19 digits),
+ * their integer parts vr, vp, vm come from one 64 x 128-bit product with a
+ * 125-bit power of 5 (or of 1/5) and a shift; the tables and the bounds
+ * they need are Ulf Adams' (Ryu, PLDI 2018). Whether a product was exact
+ * (its dropped fraction zero) is decided apart from it: by the power of 5
+ * dividing mv, or the power of 2.
+ *
+ * Removing digits while vp and vm still differ above the last one leaves
+ * the fewest digits L a decimal in the interval needs; rounding vr (the
+ * removed digits, ties to even) to those L digits is the L-digit decimal
+ * nearest v, which is what printf("%.*g") gives. It is in the interval
+ * unless v is a power of two whose nearest L-digit decimal lies below the
+ * (closer) lower end: then, like the former snprintf/strtod search (15, 16,
+ * then 17 digits), the 17-digit rounding is taken. */
+
+#include "text_pow5.h"
+
+__extension__ typedef unsigned __int128 u128;
+
+/* bits of 5^e (e >= 0), floor(log10(2^e)), floor(log10(5^e)): checked by
+ * gen_pow5_tables.py over the ranges used here. */
+static inline int32_t pow5_bits(int32_t e) { return (int32_t)(((uint32_t)e * 1217359u) >> 19) + 1; }
+static inline int32_t log10_pow2(int32_t e) { return (int32_t)(((uint32_t)e * 78913u) >> 18); }
+static inline int32_t log10_pow5(int32_t e) { return (int32_t)(((uint32_t)e * 732923u) >> 20); }
+
+/* floor(m * mul / 2^j), mul a 128-bit table entry, 64 <= j < 192. */
+static inline uint64_t mul_shift(uint64_t m, const uint64_t mul[2], int32_t j)
 {
-    char *e = memchr(s, 'e', n);
-    if (!e) return n;
-    char *src = e + 1, *dst = e + 1;
-    char *end = s + n;
-    if (src < end && *src == '+') src++;
-    else if (src < end && *src == '-') *dst++ = *src++;
-    while (src + 1 < end && *src == '0') src++;
-    while (src < end) *dst++ = *src++;
-    return (size_t)(dst - s);
+    u128 lo = (u128)m * mul[0];
+    u128 hi = (u128)m * mul[1];
+    return (uint64_t)(((lo >> 64) + hi) >> (j - 64));
+}
+
+static inline int dec_len(uint64_t v)
+{
+    static const uint64_t p10[20] = {
+        1u, 10u, 100u, 1000u, 10000u, 100000u, 1000000u, 10000000u, 100000000u,
+        1000000000u, 10000000000u, 100000000000u, 1000000000000u,
+        10000000000000u, 100000000000000u, 1000000000000000u,
+        10000000000000000u, 100000000000000000u, 1000000000000000000u,
+        10000000000000000000u};
+    int n = 1;
+    while (n < 20 && v >= p10[n]) n++;
+    return n;
+}
+
+/* The digits and exponent text_double prints: v = digits * 10^exp.
+ * `pfmt` is the precision %g would have been given (fixed notation when
+ * -4 <= exponent < pfmt). */
+typedef struct {
+    uint64_t digits;
+    int32_t exp;
+    int32_t pfmt;
+} decimal;
+
+static decimal shortest(uint64_t ieee_m, uint32_t ieee_e)
+{
+    decimal d;
+    uint64_t m2;
+    int32_t e2;
+    if (ieee_e == 0) {
+        m2 = ieee_m;
+        e2 = 1 - 1075 - 2;
+    } else {
+        m2 = ieee_m | (UINT64_C(1) << 52);
+        e2 = (int32_t)ieee_e - 1075 - 2;
+        /* Integers below 2^53: their own digits, trailing zeros dropped. */
+        if (e2 + 2 <= 0 && e2 + 2 >= -52) {
+            uint32_t sh = (uint32_t)(-(e2 + 2));
+            if ((m2 & ((UINT64_C(1) << sh) - 1)) == 0) {
+                uint64_t n = m2 >> sh;
+                int32_t x = 0;
+                for (;;) {
+                    uint64_t q = n / 10;
+                    if (n != q * 10) break;
+                    n = q;
+                    x++;
+                }
+                d.digits = n;
+                d.exp = x;
+                int len = dec_len(n);
+                d.pfmt = len > 15 ? len : 15;
+                return d;
+            }
+        }
+    }
+    const int accept = (m2 & 1) == 0;
+    const uint64_t mv = 4 * m2;
+    const uint64_t mp = mv + 2;
+    const uint64_t mm = mv - 1 - (ieee_m != 0 || ieee_e <= 1);
+
+    uint64_t vr, vp, vm;
+    int32_t e10;
+    int vr_exact = 0, vp_exact = 0, vm_exact = 0;
+    if (e2 >= 0) {
+        /* x * 2^e2 / 10^q = x * 2^(e2-q) / 5^q */
+        int32_t q = log10_pow2(e2) - (e2 > 3);
+        e10 = q;
+        int32_t j = -e2 + q + POW5_BITS - 1 + pow5_bits(q);
+        vr = mul_shift(mv, POW5_INV[q], j);
+        vp = mul_shift(mp, POW5_INV[q], j);
+        vm = mul_shift(mm, POW5_INV[q], j);
+        /* exact iff 5^q divides x; x < 2^56 < 5^24. At most one of mm, mv,
+         * mp is a multiple of 5 (they are 1 to 4 apart). */
+        if (q == 0) {
+            vr_exact = vp_exact = vm_exact = 1;
+        } else if (q <= 23) {
+            uint64_t p5 = POW5_U64[q];
+            if (mv % 5 == 0) vr_exact = mv % p5 == 0;
+            else if (mp % 5 == 0) vp_exact = mp % p5 == 0;
+            else if (mm % 5 == 0) vm_exact = mm % p5 == 0;
+        }
+    } else {
+        /* x * 2^e2 / 10^(q+e2) = x * 5^(-e2-q) / 2^q */
+        int32_t q = log10_pow5(-e2) - (-e2 > 1);
+        e10 = q + e2;
+        int32_t i = -e2 - q;
+        int32_t j = q - (pow5_bits(i) - POW5_BITS);
+        vr = mul_shift(mv, POW5[i], j);
+        vp = mul_shift(mp, POW5[i], j);
+        vm = mul_shift(mm, POW5[i], j);
+        /* exact iff 2^q divides x */
+        if (q < 64) {
+            uint64_t mask = (UINT64_C(1) << q) - 1;
+            vr_exact = (mv & mask) == 0;
+            vp_exact = (mp & mask) == 0;
+            vm_exact = (mm & mask) == 0;
+        }
+    }
+    if (!accept) {
+        vp -= (uint64_t)vp_exact; /* the upper end itself is not v's */
+        vm_exact = 0;             /* nor the lower one */
+    }
+
+    const uint64_t vr0 = vr;
+    const int vr0_exact = vr_exact;
+    int32_t removed = 0;
+    uint32_t last = 0;
+    int fail;
+    if (vm_exact || vr_exact) {
+        for (;;) {
+            uint64_t pq = vp / 10, mq = vm / 10;
+            if (pq <= mq) break;
+            uint64_t rq = vr / 10;
+            vm_exact &= vm == mq * 10;
+            vr_exact &= last == 0;
+            last = (uint32_t)(vr - rq * 10);
+            vr = rq;
+            vp = pq;
+            vm = mq;
+            removed++;
+        }
+        if (vm_exact) {
+            /* vm itself is in the interval: drop its trailing zeros too. */
+            for (;;) {
+                uint64_t mq = vm / 10;
+                if (vm != mq * 10) break;
+                uint64_t rq = vr / 10;
+                vr_exact &= last == 0;
+                last = (uint32_t)(vr - rq * 10);
+                vr = rq;
+                vp /= 10;
+                vm = mq;
+                removed++;
+            }
+        }
+        if (vr_exact && last == 5 && (vr & 1) == 0) last = 4; /* tie: even */
+        fail = vr == vm && !vm_exact && last < 5;
+    } else {
+        /* No tie possible, vm not in the interval. Two digits at a time
+         * first: most doubles need 15 to 17 of their 18 or 19. */
+        for (;;) {
+            uint64_t pq = vp / 100, mq = vm / 100;
+            if (pq <= mq) break;
+            uint64_t rq = vr / 100;
+            last = (uint32_t)(vr - rq * 100) / 10;
+            vr = rq;
+            vp = pq;
+            vm = mq;
+            removed += 2;
+        }
+        for (;;) {
+            uint64_t pq = vp / 10, mq = vm / 10;
+            if (pq <= mq) break;
+            uint64_t rq = vr / 10;
+            last = (uint32_t)(vr - rq * 10);
+            vr = rq;
+            vp = pq;
+            vm = mq;
+            removed++;
+        }
+        fail = vr == vm && last < 5;
+    }
+    if (!fail) {
+        d.digits = vr + (last >= 5);
+        d.exp = e10 + removed;
+        int len = dec_len(d.digits);
+        d.pfmt = len > 15 ? len : 15;
+        return d;
+    }
+    /* The nearest L-digit decimal is below the lower end: 17 digits. */
+    vr = vr0;
+    vr_exact = vr0_exact;
+    last = 0;
+    removed = 0;
+    for (int n = dec_len(vr0); n > 17; n--) {
+        uint64_t rq = vr / 10;
+        vr_exact &= last == 0;
+        last = (uint32_t)(vr - rq * 10);
+        vr = rq;
+        removed++;
+    }
+    if (vr_exact && last == 5 && (vr & 1) == 0) last = 4;
+    d.digits = vr + (last >= 5);
+    d.exp = e10 + removed;
+    d.pfmt = 17;
+    return d;
 }
 
 size_t text_double(char *out, double v)
 {
-    if (isnan(v)) {
-        memcpy(out, "NaN", 3);
-        return 3;
-    }
-    if (isinf(v)) {
-        if (v < 0) { memcpy(out, "-inf", 4); return 4; }
-        memcpy(out, "inf", 3);
-        return 3;
-    }
-    locale_t loc = c_locale();
-    locale_t old = loc ? uselocale(loc) : (locale_t)0;
-    /* If any decimal of at most 15 significant digits reads back to v, the
-     * 15-digit rounding of v is that decimal (%g drops the trailing zeros):
-     * a double's half-ulp is below half a unit in the 15th digit. Otherwise
-     * the 16-digit rounding is the nearest 16-digit decimal, so it reads
-     * back if any does; 17 digits always do. */
-    char best[32];
-    int n = 0;
-    if (v != 0 && fabs(v) < DBL_MIN) {
-        /* Subnormals carry fewer bits, so the argument above fails for them:
-         * search for the least precision that reads back. */
-        int lo = 1, hi = 17;
-        while (lo < hi) {
-            int mid = (lo + hi) / 2;
-            snprintf(best, sizeof best, "%.*g", mid, v);
-            if (strtod(best, NULL) == v) hi = mid;
-            else lo = mid + 1;
+    uint64_t bits;
+    memcpy(&bits, &v, sizeof bits);
+    const int neg = (int)(bits >> 63);
+    const uint32_t ieee_e = (uint32_t)(bits >> 52) & 0x7FF;
+    const uint64_t ieee_m = bits & ((UINT64_C(1) << 52) - 1);
+    char *p = out;
+    if (ieee_e == 0x7FF) {
+        if (ieee_m) {
+            memcpy(out, "NaN", 3);
+            return 3;
         }
-        n = snprintf(best, sizeof best, "%.*g", lo, v);
+        if (neg) *p++ = '-';
+        memcpy(p, "inf", 3);
+        return (size_t)(p - out) + 3;
+    }
+    if (neg) *p++ = '-';
+    if (ieee_e == 0 && ieee_m == 0) {
+        *p++ = '0';
+        return (size_t)(p - out);
+    }
+    decimal d = shortest(ieee_m, ieee_e);
+    char dig[20];
+    int32_t n = (int32_t)text_u64(dig, d.digits);
+    int32_t x = d.exp + n - 1; /* exponent of the first digit */
+    if (x < -4 || x >= d.pfmt) {
+        *p++ = dig[0];
+        if (n > 1) {
+            *p++ = '.';
+            memcpy(p, dig + 1, (size_t)n - 1);
+            p += n - 1;
+        }
+        *p++ = 'e';
+        if (x < 0) {
+            *p++ = '-';
+            x = -x;
+        }
+        p += text_u64(p, (uint64_t)x);
+    } else if (x < 0) {
+        *p++ = '0';
+        *p++ = '.';
+        for (int32_t k = -1; k > x; k--) *p++ = '0';
+        memcpy(p, dig, (size_t)n);
+        p += n;
+    } else if (x + 1 >= n) {
+        memcpy(p, dig, (size_t)n);
+        p += n;
+        for (int32_t k = n; k <= x; k++) *p++ = '0';
     } else {
-        for (int prec = 15; prec <= 17; prec++) {
-            n = snprintf(best, sizeof best, "%.*g", prec, v);
-            if (prec == 17 || strtod(best, NULL) == v) break;
-        }
+        memcpy(p, dig, (size_t)x + 1);
+        p += x + 1;
+        *p++ = '.';
+        memcpy(p, dig + x + 1, (size_t)(n - x - 1));
+        p += n - x - 1;
     }
-    if (old) uselocale(old);
-    size_t len = tidy_exponent(best, (size_t)n);
-    memcpy(out, best, len);
-    return len;
+    return (size_t)(p - out);
 }
 
 static int parse_decimal(const char *z, double *out)
