@@ -223,6 +223,13 @@ int main(int argc, char **argv)
             check(from_bits(e << 52 | m));
             check(from_bits(e << 52 | (UINT64_C(0xFFFFFFFFFFFFF) - m)));
         }
+    /* exact decimals: k * 5^j * 2^i, where products are exact and ties can
+     * occur (0.5, 2^-25 = 2.98023223876953125e-8, ...) */
+    for (int j = 0; j <= 23; j++) {
+        double p5 = pow(5.0, j); /* exact up to 5^22 */
+        for (int i = -1074; i <= 1023; i += (i > -100 && i < 100) ? 1 : 7)
+            for (int k = 1; k <= 9; k += 2) check_around(ldexp((double)k * p5, i));
+    }
     /* "typical" values: short decimals */
     for (int i = 0; i < 200000; i++) {
         int digits = 1 + (int)(rng() % 17);
