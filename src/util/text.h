@@ -15,7 +15,13 @@ size_t text_i64(char *out, int64_t v);
 /* The shortest decimal text that reads back (strtod) to the same double,
  * locale-independent: "2.5", "0.1", "1e300", "-0", "5e-324". Non-finite
  * values give "inf", "-inf" and "NaN". Returns the length; `out` must hold
- * 32 bytes. */
+ * 32 bytes. The spelling is that of printf("%.*g", P, v) with its exponent
+ * tidied ("1e+300" -> "1e300", "1e-05" -> "1e-5"), P being 15, or the 16
+ * or 17 digits v needs (P = 17 also when v is a power of two whose nearest
+ * 16-digit decimal falls outside its interval): fixed notation, trailing
+ * zeros dropped, when the decimal exponent X is -4 <= X < P ("100",
+ * "0.0001", "123456789012345"), else "1e15", "1e-5". Ryu's method, no
+ * snprintf or strtod (text.c). */
 size_t text_double(char *out, double v);
 
 /* Parses what text_double writes, plus the spellings readers accept
