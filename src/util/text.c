@@ -106,17 +106,46 @@ static inline uint64_t mul_shift(uint64_t m, const uint64_t mul[2], int32_t j)
     return (uint64_t)(((lo >> 64) + hi) >> (j - 64));
 }
 
+static const uint64_t pow10_u64[20] = {
+    1u, 10u, 100u, 1000u, 10000u, 100000u, 1000000u, 10000000u, 100000000u,
+    1000000000u, 10000000000u, 100000000000u, 1000000000000u,
+    10000000000000u, 100000000000000u, 1000000000000000u,
+    10000000000000000u, 100000000000000000u, 1000000000000000000u,
+    10000000000000000000u};
+
+/* Number of decimal digits of v: floor(log10) from the bit length
+ * (1233 / 4096 ~ log10(2)), then one comparison. */
 static inline int dec_len(uint64_t v)
 {
-    static const uint64_t p10[20] = {
-        1u, 10u, 100u, 1000u, 10000u, 100000u, 1000000u, 10000000u, 100000000u,
-        1000000000u, 10000000000u, 100000000000u, 1000000000000u,
-        10000000000000u, 100000000000000u, 1000000000000000u,
-        10000000000000000u, 100000000000000000u, 1000000000000000000u,
-        10000000000000000000u};
-    int n = 1;
-    while (n < 20 && v >= p10[n]) n++;
-    return n;
+    int bits = 64 - __builtin_clzll(v | 1);
+    int n = (bits * 1233) >> 12; /* floor(log10(2^bits)) or that plus one */
+    return n + ((v | 1) >= pow10_u64[n]);
+}
+
+/* Writes the digits of v so that they end at `end`. */
+static inline void put_digits(char *end, uint64_t v)
+{
+    while (v >= 100000000u) {
+        uint64_t q = v / 100000000u;
+        uint32_t r = (uint32_t)(v - q * 100000000u);
+        v = q;
+        uint32_t hi = r / 10000u, lo = r - hi * 10000u;
+        uint32_t a = hi / 100u, b = hi - a * 100u, c = lo / 100u, d = lo - c * 100u;
+        end -= 8;
+        memcpy(end, digit_pairs + 2 * a, 2);
+        memcpy(end + 2, digit_pairs + 2 * b, 2);
+        memcpy(end + 4, digit_pairs + 2 * c, 2);
+        memcpy(end + 6, digit_pairs + 2 * d, 2);
+    }
+    uint32_t w = (uint32_t)v;
+    while (w >= 100u) {
+        uint32_t q = w / 100u;
+        end -= 2;
+        memcpy(end, digit_pairs + 2 * (w - q * 100u), 2);
+        w = q;
+    }
+    if (w >= 10u) memcpy(end - 2, digit_pairs + 2 * w, 2);
+    else end[-1] = (char)('0' + w);
 }
 
 /* The digits and exponent text_double prints: v = digits * 10^exp.
@@ -124,6 +153,7 @@ static inline int dec_len(uint64_t v)
  * -4 <= exponent < pfmt). */
 typedef struct {
     uint64_t digits;
+    int32_t len; /* of digits */
     int32_t exp;
     int32_t pfmt;
 } decimal;
@@ -152,9 +182,9 @@ static decimal shortest(uint64_t ieee_m, uint32_t ieee_e)
                     x++;
                 }
                 d.digits = n;
+                d.len = dec_len(n);
                 d.exp = x;
-                int len = dec_len(n);
-                d.pfmt = len > 15 ? len : 15;
+                d.pfmt = d.len > 15 ? d.len : 15;
                 return d;
             }
         }
@@ -268,9 +298,9 @@ static decimal shortest(uint64_t ieee_m, uint32_t ieee_e)
     }
     if (!fail) {
         d.digits = vr + (last >= 5);
+        d.len = dec_len(d.digits);
         d.exp = e10 + removed;
-        int len = dec_len(d.digits);
-        d.pfmt = len > 15 ? len : 15;
+        d.pfmt = d.len > 15 ? d.len : 15;
         return d;
     }
     /* The nearest L-digit decimal is below the lower end: 17 digits. */
@@ -287,6 +317,7 @@ static decimal shortest(uint64_t ieee_m, uint32_t ieee_e)
     }
     if (vr_exact && last == 5 && (vr & 1) == 0) last = 4;
     d.digits = vr + (last >= 5);
+    d.len = dec_len(d.digits);
     d.exp = e10 + removed;
     d.pfmt = 17;
     return d;
@@ -316,7 +347,8 @@ size_t text_double(char *out, double v)
     }
     decimal d = shortest(ieee_m, ieee_e);
     char dig[20];
-    int32_t n = (int32_t)text_u64(dig, d.digits);
+    int32_t n = d.len;
+    put_digits(dig + n, d.digits);
     int32_t x = d.exp + n - 1; /* exponent of the first digit */
     if (x < -4 || x >= d.pfmt) {
         *p++ = dig[0];
@@ -330,7 +362,17 @@ size_t text_double(char *out, double v)
             *p++ = '-';
             x = -x;
         }
-        p += text_u64(p, (uint64_t)x);
+        if (x >= 100) {
+            *p++ = (char)('0' + x / 100);
+            x %= 100;
+            memcpy(p, digit_pairs + 2 * x, 2);
+            p += 2;
+        } else if (x >= 10) {
+            memcpy(p, digit_pairs + 2 * x, 2);
+            p += 2;
+        } else {
+            *p++ = (char)('0' + x);
+        }
     } else if (x < 0) {
         *p++ = '0';
         *p++ = '.';
