@@ -48,11 +48,14 @@ roundtrip() { # name json-trace-folder
   echo "roundtrip $name: ok ($(wc -l < "$w/a.txt") events)"
 }
 
+nfix=0
 for f in "$fixtures"/*/; do
   f=${f%/}
   [ -f "$f/trace.json" ] || continue
   roundtrip "fixture-$(basename "$f")" "$f"
+  nfix=$((nfix + 1))
 done
+[ "$nfix" -ge 3 ] || fail "found $nfix JSON fixtures in $fixtures (expected the 3 of ../shared/fixtures)"
 
 # writer-made: every event and value kind, in both formats from one program
 "$write_all" "$work/all-json" json
