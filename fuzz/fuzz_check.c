@@ -20,22 +20,6 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     return 0;
 }
 
-static const uint8_t *part(const uint8_t **p, const uint8_t *end, size_t *n)
-{
-    const uint8_t *s = *p;
-    if (!s) return NULL;
-    for (const uint8_t *q = s; q + 4 <= end; q++) {
-        if (q[0] == '\n' && q[1] == '@' && q[2] == '@' && q[3] == '\n') {
-            *n = (size_t)(q - s);
-            *p = q + 4;
-            return s;
-        }
-    }
-    *n = (size_t)(end - s);
-    *p = NULL;
-    return s;
-}
-
 typedef struct tally {
     uint64_t errors, warnings, calls;
 } tally;
@@ -71,9 +55,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     size_t n1 = (size_t)(end - p), n2 = 0, n3 = 0;
     const uint8_t *t = p, *paths = NULL, *meta = NULL;
     if (f & 1) {
-        t = part(&p, end, &n1);
-        paths = part(&p, end, &n2);
-        meta = part(&p, end, &n3);
+        t = fz_part(&p, end, &n1);
+        paths = fz_part(&p, end, &n2);
+        meta = fz_part(&p, end, &n3);
     }
     if (f & 2) {
         size_t n;

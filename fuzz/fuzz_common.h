@@ -317,4 +317,23 @@ static inline uint8_t *fz_wrap_bin(const uint8_t *p, size_t n, uint8_t f, size_t
     return o;
 }
 
+/* The next part of an input made of parts separated by "\n@@\n" (a trace
+ * file, trace_paths.json, trace_metadata.json): returns it with its length
+ * in *n and moves *p past the separator (NULL after the last part). */
+static inline const uint8_t *fz_part(const uint8_t **p, const uint8_t *end, size_t *n)
+{
+    const uint8_t *s = *p;
+    if (!s) return NULL;
+    for (const uint8_t *q = s; q + 4 <= end; q++) {
+        if (q[0] == '\n' && q[1] == '@' && q[2] == '@' && q[3] == '\n') {
+            *n = (size_t)(q - s);
+            *p = q + 4;
+            return s;
+        }
+    }
+    *n = (size_t)(end - s);
+    *p = NULL;
+    return s;
+}
+
 #endif

@@ -16,22 +16,6 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     return 0;
 }
 
-static const uint8_t *part(const uint8_t **p, const uint8_t *end, size_t *n)
-{
-    const uint8_t *s = *p;
-    if (!s) return NULL;
-    for (const uint8_t *q = s; q + 4 <= end; q++) {
-        if (q[0] == '\n' && q[1] == '@' && q[2] == '@' && q[3] == '\n') {
-            *n = (size_t)(q - s);
-            *p = q + 4;
-            return s;
-        }
-    }
-    *n = (size_t)(end - s);
-    *p = NULL;
-    return s;
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size < 1 || size > (1u << 20)) return -1;
@@ -41,9 +25,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     fz_clear(fz_in);
     if (f & 1) {
         size_t n1 = 0, n2 = 0, n3 = 0;
-        const uint8_t *t = part(&p, end, &n1);
-        const uint8_t *paths = part(&p, end, &n2);
-        const uint8_t *meta = part(&p, end, &n3);
+        const uint8_t *t = fz_part(&p, end, &n1);
+        const uint8_t *paths = fz_part(&p, end, &n2);
+        const uint8_t *meta = fz_part(&p, end, &n3);
         fz_put(fz_in, "trace.json", t, n1);
         if (paths) fz_put(fz_in, "trace_paths.json", paths, n2);
         if (meta) fz_put(fz_in, "trace_metadata.json", meta, n3);
