@@ -222,9 +222,13 @@ void ev_value_open(enc *e, ctrec_id var)
 
 void ev_return_open(enc *e)
 {
-    VARIANT(e, "Return");
-    enc_map(e, 1);
-    ENC_KEY1(e, "return_value");
+    uint8_t *p = enc_room(e, 2 + 2 * FX_MAX_KEY);
+    if (!p) return;
+    p = fx_map(e, p, 1);
+    p = FX_KEY1(e, p, "Return");
+    p = fx_map(e, p, 1);
+    p = FX_KEY1(e, p, "return_value");
+    enc_done(e, p);
 }
 
 void ev_place_value_open(enc *e, const char *variant, size_t vn, int64_t place,
@@ -239,8 +243,7 @@ void ev_place_value_open(enc *e, const char *variant, size_t vn, int64_t place,
 
 void ev_close_value_event(enc *e)
 {
-    enc_map_end(e);
-    enc_map_end(e);
+    if (e->json) BUF_LIT(e->b, "}}");
 }
 
 void ev_value_encoded(enc *e, ctrec_id var, const uint8_t *value, size_t len)
@@ -252,12 +255,17 @@ void ev_value_encoded(enc *e, ctrec_id var, const uint8_t *value, size_t len)
 
 void ev_call(enc *e, ctrec_id function_id, const ev_arg *args, size_t nargs)
 {
-    VARIANT(e, "Call");
-    enc_map(e, 2);
-    ENC_KEY1(e, "function_id");
-    enc_uint(e, function_id);
-    ENC_KEY(e, "args");
-    enc_arr_n(e, nargs);
+    uint8_t *p = enc_room(e, 2 + 3 * FX_MAX_KEY + FX_MAX_NUM + 9);
+    if (!p) return;
+    p = fx_map(e, p, 1);
+    p = FX_KEY1(e, p, "Call");
+    p = fx_map(e, p, 2);
+    p = FX_KEY1(e, p, "function_id");
+    p = fx_uint(e, p, function_id);
+    p = FX_KEY(e, p, "args");
+    if (e->json) *p++ = '[';
+    else p = fx_cbor_head(p, 4, nargs);
+    enc_done(e, p);
     for (size_t i = 0; i < nargs; i++) {
         enc_sep(e, i);
         enc_map(e, 2);
@@ -336,8 +344,15 @@ void val_text(enc *e, enum val_text_kind k, const char *p, size_t n, ctrec_id ty
 
 void val_none(enc *e, ctrec_id type_id)
 {
-    KIND(e, 2, "None");
-    type_close(e, type_id);
+    uint8_t *p = enc_room(e, 1 + 3 * FX_MAX_KEY + FX_MAX_NUM + 1);
+    if (!p) return;
+    p = fx_map(e, p, 2);
+    p = FX_KEY1(e, p, "kind");
+    p = FX_LIT(e, p, "None");
+    p = FX_KEY(e, p, "type_id");
+    p = fx_uint(e, p, type_id);
+    p = fx_map_end(e, p);
+    enc_done(e, p);
 }
 
 void val_cell(enc *e, int64_t place)
