@@ -105,6 +105,8 @@ typedef enum ctrec_format {
     CTREC_FORMAT_BIN = 1   /* trace.bin, binary v1 (CBOR in seekable zstd) */
 } ctrec_format;
 
+/* How trace.json spells a Float's "f". trace.bin always writes the text
+ * (FORMAT.md section 6), so NaN and inf are accepted there. */
 typedef enum ctrec_float_encoding {
     CTREC_FLOAT_STRING = 0, /* "f": "2.5"; inf/NaN as "inf", "-inf", "NaN" */
     CTREC_FLOAT_NUMBER = 1  /* "f": 2.5 (CodeTracer <= 25.11); inf/NaN refused */
@@ -164,7 +166,9 @@ void ctrec_writer_options_init(ctrec_writer_options *opts);
 /*
  * Opens a writer on the trace folder `dir` (created if missing, parents
  * included) and writes trace_metadata.json there. `opts` may be NULL for the
- * defaults.
+ * defaults. The event file of the other format left by an earlier recording
+ * in the same folder is removed, so a reader never picks up a stale one;
+ * other files (files/ copies) are left as they are.
  *
  * Like sqlite3_open, *out receives a handle whether or not the open
  * succeeds (NULL only when memory is exhausted). On failure the handle
