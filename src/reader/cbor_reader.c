@@ -108,31 +108,22 @@ static inline int tk_peek(pctx *c)
     return 0;
 }
 
-static inline void tk_map(pctx *c, tk_it *it)
+/* The head of a map (major type 5) or an array (4), definite or not. */
+static inline void tk_container(pctx *c, tk_it *it, unsigned want, const char *what)
 {
     const uint8_t *at = c->p;
     unsigned major;
     uint64_t n = head(c, &major);
-    if (RD_UNLIKELY(major != 5)) {
+    if (RD_UNLIKELY(major != want)) {
         c->p = at;
-        wrong(c, "a map");
+        wrong(c, what);
     }
     it->indefinite = n == INDEF;
     it->n = n;
 }
 
-static inline void tk_arr(pctx *c, tk_it *it)
-{
-    const uint8_t *at = c->p;
-    unsigned major;
-    uint64_t n = head(c, &major);
-    if (RD_UNLIKELY(major != 4)) {
-        c->p = at;
-        wrong(c, "an array");
-    }
-    it->indefinite = n == INDEF;
-    it->n = n;
-}
+static inline void tk_map(pctx *c, tk_it *it) { tk_container(c, it, 5, "a map"); }
+static inline void tk_arr(pctx *c, tk_it *it) { tk_container(c, it, 4, "an array"); }
 
 static inline int tk_next(pctx *c, tk_it *it)
 {

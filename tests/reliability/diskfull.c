@@ -95,19 +95,6 @@ static void recorder(const char *dir, ctrec_format fmt, int threads, int fsize, 
     _exit(REC_DONE);
 }
 
-static int json_file_ok(const char *dir, const char *name)
-{
-    char p[4200];
-    snprintf(p, sizeof p, "%.4000s/%s", dir, name);
-    size_t n;
-    uint8_t *b = v_read_file(p, 1u << 24, &n);
-    if (!b) return 0;
-    vresult vr;
-    int ok = v_json_value(b, n, &vr);
-    free(b);
-    return ok;
-}
-
 static void variant(const char *base, ctrec_format fmt, int threads, int fsize)
 {
     const char *what = fmt == CTREC_FORMAT_BIN ? "bin" : "json";
@@ -157,8 +144,8 @@ static void variant(const char *base, ctrec_format fmt, int threads, int fsize)
     else if (rr.status == CTREC_OK) verdict = "the damaged trace reads as complete";
     else if (valid < 0) verdict = "the file is not valid before the damage";
     else if ((uint64_t)valid < flushed) verdict = "the validator sees fewer events than were flushed";
-    else if (!json_file_ok(dir, "trace_metadata.json")) verdict = "trace_metadata.json broken";
-    else if (!json_file_ok(dir, "trace_paths.json")) verdict = "trace_paths.json broken";
+    else if (!rec_json_file_ok(dir, "trace_metadata.json", 0)) verdict = "trace_metadata.json broken";
+    else if (!rec_json_file_ok(dir, "trace_paths.json", 0)) verdict = "trace_paths.json broken";
     if (strcmp(verdict, "ok") != 0) failures++;
     printf("%-4s %-9s flushed %7llu, read %7llu, valid %7lld, then %-17s %s\n", what,
            threads ? "threads" : "no thread", (unsigned long long)flushed,

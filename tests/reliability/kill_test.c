@@ -56,20 +56,6 @@ static void record(const char *dir, ctrec_format fmt, int out_fd)
     }
 }
 
-/* A side file is replaced atomically: if it is there, it parses. */
-static int side_file_ok(const char *dir, const char *name)
-{
-    char p[4200];
-    snprintf(p, sizeof p, "%.4000s/%s", dir, name);
-    size_t n;
-    uint8_t *b = v_read_file(p, 1u << 24, &n);
-    if (!b) return 1;
-    vresult vr;
-    int ok = v_json_value(b, n, &vr);
-    free(b);
-    return ok;
-}
-
 static void one_kill(const char *workdir, ctrec_format fmt, int k, unsigned delay_us)
 {
     char dir[4096];
@@ -129,7 +115,8 @@ static void one_kill(const char *workdir, ctrec_format fmt, int k, unsigned dela
     else if (valid < 0) verdict = "the file is not valid before the damage";
     else if ((uint64_t)valid < flushed) verdict = "the validator sees fewer events than were flushed";
     else if ((uint64_t)valid > rr.events) verdict = "the reader stops before the last complete event";
-    else if (!side_file_ok(dir, "trace_paths.json") || !side_file_ok(dir, "trace_metadata.json"))
+    /* side files are replaced atomically: if one is there, it parses */
+    else if (!rec_json_file_ok(dir, "trace_paths.json", 1) || !rec_json_file_ok(dir, "trace_metadata.json", 1))
         verdict = "trace_paths.json or trace_metadata.json is not JSON";
     if (!strcmp(verdict, "ok") && ctrec_tool && rr.opened) {
         char cmd[8500];

@@ -132,4 +132,18 @@ static int64_t rec_validate(const char *dir, int bin, char *msg, size_t cap)
     return (int64_t)vr.items;
 }
 
+/* Whether dir/name parses as JSON; `if_missing` when it cannot be read. */
+static int rec_json_file_ok(const char *dir, const char *name, int if_missing)
+{
+    char p[4200];
+    snprintf(p, sizeof p, "%.4000s/%s", dir, name);
+    size_t n;
+    uint8_t *b = v_read_file(p, 1u << 24, &n);
+    if (!b) return if_missing;
+    vresult vr;
+    int ok = v_json_value(b, n, &vr);
+    free(b);
+    return ok;
+}
+
 #endif
