@@ -108,8 +108,9 @@ static inline int tk_peek(pctx *c)
     return 0;
 }
 
-/* The head of a map (major type 5) or an array (4), definite or not. */
-static inline void tk_container(pctx *c, tk_it *it, unsigned want, const char *what)
+/* The head of an item of major type `want`; anything else is an error
+ * reported at the item's first byte. */
+static inline uint64_t head_of(pctx *c, unsigned want, const char *what)
 {
     const uint8_t *at = c->p;
     unsigned major;
@@ -118,6 +119,13 @@ static inline void tk_container(pctx *c, tk_it *it, unsigned want, const char *w
         c->p = at;
         wrong(c, what);
     }
+    return n;
+}
+
+/* The head of a map (major type 5) or an array (4), definite or not. */
+static inline void tk_container(pctx *c, tk_it *it, unsigned want, const char *what)
+{
+    uint64_t n = head_of(c, want, what);
     it->indefinite = n == INDEF;
     it->n = n;
 }
@@ -187,13 +195,7 @@ static ctrec_str str_indefinite(pctx *c)
 
 static inline ctrec_str tk_str(pctx *c)
 {
-    const uint8_t *at = c->p;
-    unsigned major;
-    uint64_t n = head(c, &major);
-    if (RD_UNLIKELY(major != 3)) {
-        c->p = at;
-        wrong(c, "a text string");
-    }
+    uint64_t n = head_of(c, 3, "a text string");
     if (RD_UNLIKELY(n == INDEF)) return str_indefinite(c);
     if (RD_UNLIKELY(n > (uint64_t)(c->end - c->p))) {
         if (n > c->max_bytes) too_long(c, n);
@@ -213,13 +215,7 @@ static inline int tk_key(pctx *c, tk_it *it, ctrec_str *k)
 
 static inline uint64_t tk_u64(pctx *c)
 {
-    const uint8_t *at = c->p;
-    unsigned major;
-    uint64_t v = head(c, &major);
-    if (RD_UNLIKELY(major != 0)) {
-        c->p = at;
-        wrong(c, "an unsigned integer");
-    }
+    uint64_t v = head_of(c, 0, "an unsigned integer");
     return v;
 }
 
