@@ -110,24 +110,7 @@ static void variant(const char *base, ctrec_format fmt, int threads, int fsize)
         recorder(dir, fmt, threads, fsize, fds[1]);
     }
     close(fds[1]);
-    char buf[4096];
-    size_t have = 0;
-    uint64_t flushed = 0;
-    ssize_t r;
-    while ((r = read(fds[0], buf + have, sizeof buf - have - 1)) > 0) {
-        have += (size_t)r;
-        buf[have] = 0;
-        char *nl = strrchr(buf, '\n');
-        if (nl) {
-            *nl = 0;
-            char *prev = strrchr(buf, '\n');
-            flushed = strtoull(prev ? prev + 1 : buf, NULL, 10);
-            size_t rest = have - (size_t)(nl + 1 - buf);
-            memmove(buf, nl + 1, rest);
-            have = rest;
-        }
-    }
-    close(fds[0]);
+    uint64_t flushed = rec_last_flushed(fds[0]);
     int status;
     waitpid(pid, &status, 0);
     rec_read rr;

@@ -73,27 +73,7 @@ static void one_kill(const char *workdir, ctrec_format fmt, int k, unsigned dela
     kill(pid, SIGKILL);
     int status;
     waitpid(pid, &status, 0);
-    /* the last complete count the child reported */
-    char buf[1 << 16];
-    size_t have = 0;
-    ssize_t r;
-    uint64_t flushed = 0;
-    for (;;) {
-        r = read(fds[0], buf + have, sizeof buf - have - 1);
-        if (r <= 0) break;
-        have += (size_t)r;
-        buf[have] = 0;
-        char *last_nl = strrchr(buf, '\n');
-        if (last_nl) {
-            *last_nl = 0;
-            char *prev = strrchr(buf, '\n');
-            flushed = strtoull(prev ? prev + 1 : buf, NULL, 10);
-            size_t rest = have - (size_t)(last_nl + 1 - buf);
-            memmove(buf, last_nl + 1, rest);
-            have = rest;
-        }
-    }
-    close(fds[0]);
+    uint64_t flushed = rec_last_flushed(fds[0]);
     const char *what = fmt == CTREC_FORMAT_BIN ? "bin" : "json";
     if (!WIFSIGNALED(status)) {
         printf("kill %s %2d: the recorder ended by itself (status 0x%x)\n", what, k, status);

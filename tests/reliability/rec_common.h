@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "ctrec/ctrec.h"
 #include "ctrec/ctrec_reader.h"
@@ -144,6 +145,32 @@ static int rec_json_file_ok(const char *dir, const char *name, int if_missing)
     int ok = v_json_value(b, n, &vr);
     free(b);
     return ok;
+}
+
+/* Reads the pipe to its end and closes it: the recorder child writes the
+ * number of events it has flushed, one line each time; returns the last
+ * complete one (0 if none). */
+static uint64_t rec_last_flushed(int fd)
+{
+    char buf[4096];
+    size_t have = 0;
+    uint64_t flushed = 0;
+    ssize_t r;
+    while ((r = read(fd, buf + have, sizeof buf - have - 1)) > 0) {
+        have += (size_t)r;
+        buf[have] = 0;
+        char *nl = strrchr(buf, '\n');
+        if (nl) {
+            *nl = 0;
+            char *prev = strrchr(buf, '\n');
+            flushed = strtoull(prev ? prev + 1 : buf, NULL, 10);
+            size_t rest = have - (size_t)(nl + 1 - buf);
+            memmove(buf, nl + 1, rest);
+            have = rest;
+        }
+    }
+    close(fd);
+    return flushed;
 }
 
 #endif
