@@ -5,17 +5,19 @@ CC ?= cc
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 
 # Reliability builds (issue 6), each in its own folder: clang with
-# -Werror, and clang with ASan + UBSan (+ libFuzzer coverage) for the test
+# -Werror, gcc at -O3 (Release: its flow analysis warns about more than at
+# the default -O2), and clang with ASan + UBSan (+ libFuzzer coverage) for the test
 # suite under sanitizers and the fuzz targets of fuzz/.
 CLANG ?= clang
 CLANG_BUILD ?= build-clang
+RELEASE_BUILD ?= build-release
 ASAN_BUILD ?= build-asan
 SAN_ENV = ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 SECONDS ?= 60
 FUZZ_SMOKE ?= 10
 
 .PHONY: all deps configure build demo test install clean
-.PHONY: test-main test-clang asan-build test-asan test-valgrind fuzz fuzz-smoke
+.PHONY: test-main test-clang test-release asan-build test-asan test-valgrind fuzz fuzz-smoke
 
 all: build
 
@@ -35,6 +37,7 @@ demo: build
 # programs under valgrind and a short run of every fuzz target.
 test: test-main
 	@$(MAKE) --no-print-directory test-clang
+	@$(MAKE) --no-print-directory test-release
 	@$(MAKE) --no-print-directory test-asan
 	@$(MAKE) --no-print-directory test-valgrind
 	@$(MAKE) --no-print-directory fuzz-smoke
@@ -48,6 +51,13 @@ test-clang: deps
 	  -DCTREC_BUILD_LUA=ON >/dev/null
 	@cmake --build $(CLANG_BUILD) -j $(JOBS) >$(CLANG_BUILD)/build.log 2>&1 || { cat $(CLANG_BUILD)/build.log; exit 1; }
 	@echo "clang build: no warnings"
+
+test-release: deps
+	@echo "== gcc -O3 -Werror build ($(RELEASE_BUILD))"
+	@cmake -S . -B $(RELEASE_BUILD) -DCMAKE_BUILD_TYPE=Release -DCTREC_WERROR=ON \
+	  -DCTREC_BUILD_LUA=ON >/dev/null
+	@cmake --build $(RELEASE_BUILD) -j $(JOBS) >$(RELEASE_BUILD)/build.log 2>&1 || { cat $(RELEASE_BUILD)/build.log; exit 1; }
+	@echo "gcc -O3 build: no warnings"
 
 asan-build: deps
 	@cmake -S . -B $(ASAN_BUILD) -DCMAKE_C_COMPILER=$(CLANG) -DCTREC_SANITIZE=ON \

@@ -1022,10 +1022,20 @@ ctrec_status ctrec_end(ctrec_writer *w)
     return out_commit(w);
 }
 
+/* A call without arguments: what ctrec_begin_call + ctrec_end write, without
+ * the argument bookkeeping (the common event of a recorder's hot path). */
 ctrec_status ctrec_call(ctrec_writer *w, ctrec_id fn)
 {
-    ctrec_status st = ctrec_begin_call(w, fn);
-    return st ? st : ctrec_end(w);
+    GUARD(w);
+    NO_OPEN_EVENT(w, "ctrec_call");
+    ctrec_status st = check_id(w, fn, w->functions.nids, "function");
+    if (st) return st;
+    if (fn != 0) {
+        ev_step(out_begin(w), w->fns[fn].path_id, w->fns[fn].line);
+        if ((st = out_commit(w))) return st;
+    }
+    ev_call(out_begin(w), fn, NULL, 0);
+    return out_commit(w);
 }
 
 void ctrec_abandon(ctrec_writer *w)
@@ -1156,6 +1166,7 @@ ctrec_status ctrec_bigint(ctrec_writer *w, const uint8_t *mag, size_t n, int neg
 static ctrec_status push(ctrec_writer *w, const char *what, enum frame_kind kind, ctrec_id t,
                          frame **out)
 {
+    *out = NULL;
     ctrec_status st = value_slot(w, what);
     if (st) return st;
     if (t >= w->types.nids) return check_id(w, t, w->types.nids, "type");
@@ -1172,6 +1183,7 @@ static ctrec_status push(ctrec_writer *w, const char *what, enum frame_kind kind
 
 static ctrec_status pop(ctrec_writer *w, const char *what, enum frame_kind kind, frame **out)
 {
+    *out = NULL;
     if (!w) return CTREC_E_ARG;
     if (w->failed) return refuse(w);
     if (!w->open) return misuse(w, CTREC_E_STATE, "%s outside an event", what);

@@ -422,8 +422,8 @@ static int ctext(cp *c, size_t *s, size_t *l)
 static int citem(cp *c)
 {
     size_t at = c->i;
-    unsigned m;
-    uint64_t a;
+    unsigned m = 0;
+    uint64_t a = 0;
     if (!chead(c, &m, &a)) return 0;
     switch (m) {
     case 0:
