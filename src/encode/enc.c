@@ -75,11 +75,34 @@ void enc_text(enc *e, const char *s, size_t n)
     else utf8_clean_put(e->b, p, n);
 }
 
+int enc_float_text(enc *e, double v, char *t, size_t *n)
+{
+    if (e->json && e->float_number && !isfinite(v)) return -1;
+    float_cache *c = e->floats;
+    if (!c) {
+        *n = text_double(t, v);
+        return 0;
+    }
+    uint64_t bits;
+    memcpy(&bits, &v, sizeof bits);
+    size_t i = (size_t)((bits * 0x9E3779B97F4A7C15ull) >> 40) % FLOAT_CACHE_SLOTS;
+    if (c->slot[i].len && c->slot[i].bits == bits) {
+        *n = c->slot[i].len;
+        memcpy(t, c->slot[i].text, *n);
+        return 0;
+    }
+    *n = text_double(t, v);
+    c->slot[i].bits = bits;
+    c->slot[i].len = (uint8_t)*n;
+    memcpy(c->slot[i].text, t, *n);
+    return 0;
+}
+
 int enc_float(enc *e, double v)
 {
     char t[32];
-    if (e->json && e->float_number && !isfinite(v)) return -1;
-    size_t n = text_double(t, v);
+    size_t n;
+    if (enc_float_text(e, v, t, &n) < 0) return -1;
     if (e->json && e->float_number) {
         buf_put(e->b, t, n);
     } else {

@@ -20,10 +20,23 @@
 #include "util/buf.h"
 #include "util/text.h"
 
+/* The texts of the doubles written last, by their bits: a recorder writes
+ * the same variables at every step, and most keep their value from one
+ * step to the next, so a hit saves the shortest-text search (text.c). */
+#define FLOAT_CACHE_SLOTS 512
+typedef struct float_cache {
+    struct {
+        uint64_t bits;
+        uint8_t len; /* 0: empty */
+        char text[31];
+    } slot[FLOAT_CACHE_SLOTS];
+} float_cache;
+
 typedef struct enc {
     buf *b;
     uint8_t json;          /* 1 JSON, 0 CBOR */
     uint8_t float_number;  /* JSON only: floats as numbers */
+    float_cache *floats;   /* NULL: no cache */
 } enc;
 
 /* ---- CBOR heads ---- */
@@ -179,9 +192,9 @@ static inline void enc_done(enc *e, uint8_t *p)
     e->b->len = (size_t)(p - e->b->data);
 }
 
-static inline uint8_t *fx_bytes(uint8_t *p, const char *s, size_t n)
+static inline uint8_t *fx_bytes(uint8_t *p, const void *s, size_t n)
 {
-    memcpy(p, s, n);
+    if (n) memcpy(p, s, n); /* s may be NULL when n is 0 */
     return p + n;
 }
 
@@ -300,6 +313,10 @@ static inline void enc_lit_n(enc *e, const char *p, size_t n)
 /* A float field value. Returns -1 (writing nothing) for inf/NaN when JSON
  * numbers are asked for. */
 int enc_float(enc *e, double v);
+
+/* The text of a float field (text_double's, through e->floats) into t (32
+ * bytes), its length in *n; -1 when enc_float would refuse it. */
+int enc_float_text(enc *e, double v, char *t, size_t *n);
 
 /* Standard base64 of bytes, as a text item. */
 void enc_base64(enc *e, const uint8_t *p, size_t n);

@@ -267,13 +267,15 @@ void ev_call(enc *e, ctrec_id function_id, const ev_arg *args, size_t nargs)
     else p = fx_cbor_head(p, 4, nargs);
     enc_done(e, p);
     for (size_t i = 0; i < nargs; i++) {
-        enc_sep(e, i);
-        enc_map(e, 2);
-        ENC_KEY1(e, "variable_id");
-        enc_uint(e, args[i].var);
-        ENC_KEY(e, "value");
-        enc_encoded(e, args[i].value, args[i].len);
-        enc_map_end(e);
+        if (!(p = enc_room(e, 3 + 2 * FX_MAX_KEY + FX_MAX_NUM + args[i].len))) return;
+        if (e->json && i) *p++ = ',';
+        p = fx_map(e, p, 2);
+        p = FX_KEY1(e, p, "variable_id");
+        p = fx_uint(e, p, args[i].var);
+        p = FX_KEY(e, p, "value");
+        p = fx_bytes(p, args[i].value, args[i].len);
+        p = fx_map_end(e, p);
+        enc_done(e, p);
     }
     enc_arr_n_end(e);
     enc_map_end(e);
@@ -282,16 +284,37 @@ void ev_call(enc *e, ctrec_id function_id, const ev_arg *args, size_t nargs)
 
 /* ---- ValueRecord ---- */
 
-/* {"kind":"Int" ... as one literal in JSON. */
+/* {"kind":"Int" ... as one literal in JSON (the KIND of the rarer values;
+ * FX_KIND the same through a cursor). */
 #define KIND(e, np, lit)                                                \
     ((e)->json ? buf_put((e)->b, "{\"kind\":\"" lit "\"", sizeof(lit) + 9) \
                : (enc_map((e), (np)), ENC_KEY1((e), "kind"), ENC_LIT((e), lit)))
+#define FX_KIND(e, p, np, lit)                                              \
+    ((e)->json ? fx_bytes((p), "{\"kind\":\"" lit "\"", sizeof(lit) + 9) \
+               : fx_key_cbor(fx_key_cbor(fx_map((e), (p), (np)), "kind", 4), (lit), sizeof(lit) - 1))
+/* Room for a value's head or tail written with the FX_ helpers. */
+#define VAL_ROOM (2 + 4 * FX_MAX_KEY + 2 * FX_MAX_NUM)
 
 static inline void type_close(enc *e, ctrec_id type_id)
 {
     ENC_KEY(e, "type_id");
     enc_uint(e, type_id);
     enc_map_end(e);
+}
+
+static inline uint8_t *fx_type_close(const enc *e, uint8_t *p, ctrec_id type_id)
+{
+    p = FX_KEY(e, p, "type_id");
+    p = fx_uint(e, p, type_id);
+    return fx_map_end(e, p);
+}
+
+/* An array of a count patched in at its end: the mark enc_arr_end needs. */
+static inline uint8_t *fx_arr(const enc *e, uint8_t *p, size_t *mark)
+{
+    *mark = (size_t)(p - e->b->data);
+    *p++ = e->json ? '[' : 0x80;
+    return p;
 }
 
 void val_int(enc *e, int64_t i, ctrec_id type_id)
@@ -303,43 +326,59 @@ void val_int(enc *e, int64_t i, ctrec_id type_id)
     p = FX_LIT(e, p, "Int");
     p = FX_KEY(e, p, "i");
     p = fx_int(e, p, i);
-    p = FX_KEY(e, p, "type_id");
-    p = fx_uint(e, p, type_id);
-    p = fx_map_end(e, p);
+    p = fx_type_close(e, p, type_id);
     enc_done(e, p);
 }
 
 int val_float(enc *e, double f, ctrec_id type_id)
 {
-    size_t mark = e->b->len;
-    KIND(e, 3, "Float");
-    ENC_KEY(e, "f");
-    if (enc_float(e, f) < 0) {
-        e->b->len = mark;
-        return -1;
+    char t[32];
+    size_t n;
+    if (enc_float_text(e, f, t, &n) < 0) return -1;
+    uint8_t *p = enc_room(e, VAL_ROOM + 34);
+    if (!p) return 0;
+    p = FX_KIND(e, p, 3, "Float");
+    p = FX_KEY(e, p, "f");
+    if (e->json && e->float_number) { /* a JSON number */
+        p = fx_bytes(p, t, n);
+    } else { /* a string: the text needs no escapes */
+        if (e->json) *p++ = '"';
+        else p = fx_cbor_head(p, 3, n);
+        p = fx_bytes(p, t, n);
+        if (e->json) *p++ = '"';
     }
-    type_close(e, type_id);
+    p = fx_type_close(e, p, type_id);
+    enc_done(e, p);
     return 0;
 }
 
 void val_bool(enc *e, int b, ctrec_id type_id)
 {
-    KIND(e, 3, "Bool");
-    ENC_KEY(e, "b");
-    enc_bool(e, b);
-    type_close(e, type_id);
+    uint8_t *p = enc_room(e, VAL_ROOM + 5);
+    if (!p) return;
+    p = FX_KIND(e, p, 3, "Bool");
+    p = FX_KEY(e, p, "b");
+    if (e->json) p = b ? fx_bytes(p, "true", 4) : fx_bytes(p, "false", 5);
+    else *p++ = b ? 0xf5 : 0xf4;
+    p = fx_type_close(e, p, type_id);
+    enc_done(e, p);
 }
 
-void val_text(enc *e, enum val_text_kind k, const char *p, size_t n, ctrec_id type_id)
+void val_text(enc *e, enum val_text_kind k, const char *text, size_t n, ctrec_id type_id)
 {
+    uint8_t *p = enc_room(e, VAL_ROOM);
+    if (!p) return;
     switch (k) {
-    case VAL_STRING: KIND(e, 3, "String"); ENC_KEY(e, "text"); break;
-    case VAL_RAW: KIND(e, 3, "Raw"); ENC_KEY(e, "r"); break;
-    case VAL_ERROR: KIND(e, 3, "Error"); ENC_KEY(e, "msg"); break;
-    case VAL_CHAR: KIND(e, 3, "Char"); ENC_KEY(e, "c"); break;
+    case VAL_STRING: p = FX_KIND(e, p, 3, "String"); p = FX_KEY(e, p, "text"); break;
+    case VAL_RAW: p = FX_KIND(e, p, 3, "Raw"); p = FX_KEY(e, p, "r"); break;
+    case VAL_ERROR: p = FX_KIND(e, p, 3, "Error"); p = FX_KEY(e, p, "msg"); break;
+    case VAL_CHAR: p = FX_KIND(e, p, 3, "Char"); p = FX_KEY(e, p, "c"); break;
     }
-    enc_text(e, p, n);
-    type_close(e, type_id);
+    enc_done(e, p);
+    enc_text(e, text, n);
+    if (!(p = enc_room(e, VAL_ROOM))) return;
+    p = fx_type_close(e, p, type_id);
+    enc_done(e, p);
 }
 
 void val_none(enc *e, ctrec_id type_id)
@@ -349,9 +388,7 @@ void val_none(enc *e, ctrec_id type_id)
     p = fx_map(e, p, 2);
     p = FX_KEY1(e, p, "kind");
     p = FX_LIT(e, p, "None");
-    p = FX_KEY(e, p, "type_id");
-    p = fx_uint(e, p, type_id);
-    p = fx_map_end(e, p);
+    p = fx_type_close(e, p, type_id);
     enc_done(e, p);
 }
 
@@ -373,45 +410,69 @@ void val_bigint(enc *e, const uint8_t *mag, size_t n, int negative, ctrec_id typ
     type_close(e, type_id);
 }
 
+/* The compounds: the head up to the opening of the elements array, whose
+ * mark the close needs; the close from the end of that array. */
 size_t val_sequence_open(enc *e)
 {
-    KIND(e, 4, "Sequence");
-    ENC_KEY(e, "elements");
-    return enc_arr(e);
+    size_t mark = 0;
+    uint8_t *p = enc_room(e, VAL_ROOM);
+    if (!p) return 0;
+    p = FX_KIND(e, p, 4, "Sequence");
+    p = FX_KEY(e, p, "elements");
+    p = fx_arr(e, p, &mark);
+    enc_done(e, p);
+    return mark;
 }
 
 void val_sequence_close(enc *e, size_t mark, uint64_t count, int is_slice, ctrec_id type_id)
 {
     enc_arr_end(e, mark, count);
-    ENC_KEY(e, "is_slice");
-    enc_bool(e, is_slice);
-    type_close(e, type_id);
+    uint8_t *p = enc_room(e, VAL_ROOM + 5);
+    if (!p) return;
+    p = FX_KEY(e, p, "is_slice");
+    if (e->json) p = is_slice ? fx_bytes(p, "true", 4) : fx_bytes(p, "false", 5);
+    else *p++ = is_slice ? 0xf5 : 0xf4;
+    p = fx_type_close(e, p, type_id);
+    enc_done(e, p);
 }
 
 size_t val_tuple_open(enc *e)
 {
-    KIND(e, 3, "Tuple");
-    ENC_KEY(e, "elements");
-    return enc_arr(e);
+    size_t mark = 0;
+    uint8_t *p = enc_room(e, VAL_ROOM);
+    if (!p) return 0;
+    p = FX_KIND(e, p, 3, "Tuple");
+    p = FX_KEY(e, p, "elements");
+    p = fx_arr(e, p, &mark);
+    enc_done(e, p);
+    return mark;
 }
 
+/* Tuple and Struct end alike: the elements, the type. */
 void val_tuple_close(enc *e, size_t mark, uint64_t count, ctrec_id type_id)
 {
     enc_arr_end(e, mark, count);
-    type_close(e, type_id);
+    uint8_t *p = enc_room(e, VAL_ROOM);
+    if (!p) return;
+    p = fx_type_close(e, p, type_id);
+    enc_done(e, p);
 }
 
 size_t val_struct_open(enc *e)
 {
-    KIND(e, 3, "Struct");
-    ENC_KEY(e, "field_values");
-    return enc_arr(e);
+    size_t mark = 0;
+    uint8_t *p = enc_room(e, VAL_ROOM);
+    if (!p) return 0;
+    p = FX_KIND(e, p, 3, "Struct");
+    p = FX_KEY(e, p, "field_values");
+    p = fx_arr(e, p, &mark);
+    enc_done(e, p);
+    return mark;
 }
 
 void val_struct_close(enc *e, size_t mark, uint64_t count, ctrec_id type_id)
 {
-    enc_arr_end(e, mark, count);
-    type_close(e, type_id);
+    val_tuple_close(e, mark, count, type_id);
 }
 
 void val_variant_open(enc *e, const char *disc, size_t n)

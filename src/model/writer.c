@@ -276,7 +276,7 @@ static char *dupstr(const char *s)
 static ctrec_status write_metadata(ctrec_writer *w)
 {
     buf b = {0};
-    enc e = {&b, 1, 0};
+    enc e = {&b, 1, 0, NULL};
     enc_map(&e, 4);
     ENC_KEY1(&e, "recording_id");
     enc_text(&e, w->uuid, strlen(w->uuid));
@@ -303,7 +303,7 @@ static ctrec_status write_metadata(ctrec_writer *w)
 static ctrec_status write_paths(ctrec_writer *w)
 {
     buf b = {0};
-    enc e = {&b, 1, 0};
+    enc e = {&b, 1, 0, NULL};
     enc_arr_n(&e, w->paths.nids);
     for (uint64_t i = 0; i < w->paths.nids; i++) {
         size_t n;
@@ -365,8 +365,9 @@ static ctrec_status open_writer(ctrec_writer *w, const char *dir)
 
     if (buf_reserve(&w->out, w->threshold + 1024))
         return err_set(&w->e, CTREC_E_NOMEM, "out of memory");
+    /* The float texts' cache is an optimisation: without memory, none. */
     w->eo = (enc){&w->out, o->format == CTREC_FORMAT_JSON,
-                  o->float_encoding == CTREC_FLOAT_NUMBER};
+                  o->float_encoding == CTREC_FLOAT_NUMBER, calloc(1, sizeof(float_cache))};
     w->ee = w->eo;
     w->ee.b = &w->ev;
 
@@ -449,6 +450,7 @@ ctrec_status ctrec_writer_close(ctrec_writer *w)
     free(w->fns);
     free(w->type_fields);
     free(w->cargs);
+    free(w->eo.floats);
     if (w->args)
         for (size_t i = 0; i < w->o.nargs; i++) free(w->args[i]);
     free(w->args);
