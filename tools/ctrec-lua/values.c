@@ -1,7 +1,7 @@
 /*
  * values.c — writes Lua values with ctrec's streaming value API.
  *
- *   nil                 None     type "nil"
+ *   nil                 None     type 0, "None" (made by ctrec_start)
  *   boolean             Bool     type "boolean"
  *   integer             Int      type "integer"
  *   float               Float    type "float"
@@ -48,7 +48,7 @@ static const struct {
     ctrec_type_kind kind;
     const char *name;
 } type_defs[T_COUNT] = {
-    [T_NIL] = {CTREC_TYPE_NONE, "nil"},
+    [T_NIL] = {CTREC_TYPE_NONE, "None"}, /* type 0: see type_id */
     [T_BOOLEAN] = {CTREC_TYPE_BOOL, "boolean"},
     [T_INTEGER] = {CTREC_TYPE_INT, "integer"},
     [T_FLOAT] = {CTREC_TYPE_FLOAT, "float"},
@@ -74,6 +74,10 @@ static const struct {
 /* The id of one of the fixed types, defined on first use. */
 static ctrec_status type_id(recorder *R, int t, ctrec_id *id)
 {
+    if (t == T_NIL) { /* the trace's type 0, "None" (made by ctrec_start) */
+        *id = 0;
+        return CTREC_OK;
+    }
     if (R->type_ids[t] < 0) {
         ctrec_id nid;
         TRY(ctrec_type_z(R->w, type_defs[t].kind, type_defs[t].name, &nid));
@@ -218,6 +222,8 @@ static ctrec_status write_pairs(recorder *R, lua_State *L, int idx, size_t total
 typedef struct key {
     const char *s; /* stays valid: the table holds the string */
     size_t len;
+    int value;     /* stack index of the field's value, kept from the scan
+                      (0: not kept, read again with lua_rawget) */
 } key;
 
 static int key_cmp(const void *a, const void *b)
@@ -367,6 +373,10 @@ static ctrec_status write_struct(recorder *R, lua_State *L, int idx, lua_Integer
     if (has_array) TRY(write_array(R, L, idx, n, depth));
     for (size_t i = 0; i < keep; i++) {
         const key *k = &keys[order ? order[i] : i];
+        if (k->value) {
+            TRY(write_any(R, L, k->value, depth + 1));
+            continue;
+        }
         lua_pushlstring(L, k->s, k->len);
         lua_rawget(L, idx);
         ctrec_status st = write_any(R, L, lua_gettop(L), depth + 1);
@@ -398,7 +408,7 @@ static ctrec_status write_table(recorder *R, lua_State *L, int idx, unsigned dep
         }
     }
     if (depth >= R->opt.max_depth || R->nancestors >= sizeof R->ancestors / sizeof *R->ancestors ||
-        !lua_checkstack(L, 6)) {
+        !lua_checkstack(L, 2 * SHAPE_MAX_KEYS + 4)) { /* the scan below keeps pairs */
         snprintf(text, sizeof text, "<depth limit: table: %p>", p);
         return marker(R, text);
     }
@@ -408,53 +418,76 @@ static ctrec_status write_table(recorder *R, lua_State *L, int idx, unsigned dep
      * skips the array part, so the cost does not grow with the size of the
      * table. (Should t[n] live in the hash part, the hash entries before it
      * are not seen: possible only for tables with other keys beside a long
-     * array built out of order.) */
+     * array built out of order.)
+     * The first KEEP string keys keep their value on the stack (the pair
+     * lua_next pushed stays, and a copy of the key continues the scan), so
+     * that write_struct needs no lookup for them. */
+    enum { KEEP = SHAPE_MAX_KEYS };
+    int base = lua_gettop(L);
     lua_Integer n = (lua_Integer)lua_rawlen(L, idx);
-    size_t nkeys = 0, cap = 0, others = 0, limit = R->budget + 1, scanned = 0;
-    key *keys = NULL;
+    size_t nkeys = 0, cap = KEEP, others = 0, limit = R->budget + 1, scanned = 0;
+    key small[KEEP];
+    key *keys = small;
     if (n > LONG_ARRAY)
         lua_pushinteger(L, n);
     else
         lua_pushnil(L);
     while (lua_next(L, idx)) {
-        lua_pop(L, 1);
-        if (lua_type(L, -1) == LUA_TNUMBER && lua_isinteger(L, -1)) {
-            lua_Integer k = lua_tointeger(L, -1);
-            if (k >= 1 && k <= n) continue; /* an array key kept in the hash part */
+        /* stack: ... key value */
+        if (lua_isinteger(L, -2)) {
+            lua_Integer k = lua_tointeger(L, -2);
+            if (k >= 1 && k <= n) { /* an array key kept in the hash part */
+                lua_pop(L, 1);
+                continue;
+            }
         }
         if (++scanned > limit) {
-            lua_pop(L, 1);
+            lua_pop(L, 2);
             break;
         }
-        if (lua_type(L, -1) != LUA_TSTRING) {
+        if (lua_type(L, -2) != LUA_TSTRING) {
             others++;
+            lua_pop(L, 1);
             continue;
         }
         if (nkeys == cap) {
-            cap = cap ? cap * 2 : 8;
-            key *nk = realloc(keys, cap * sizeof *keys);
+            size_t ncap = cap * 2;
+            key *nk = keys == small ? malloc(ncap * sizeof *keys)
+                                    : realloc(keys, ncap * sizeof *keys);
             if (!nk) {
-                free(keys);
-                lua_pop(L, 1);
+                if (keys != small) free(keys);
+                lua_settop(L, base);
                 return CTREC_E_NOMEM;
             }
+            if (keys == small) memcpy(nk, small, sizeof small);
             keys = nk;
+            cap = ncap;
         }
-        keys[nkeys].s = lua_tolstring(L, -1, &keys[nkeys].len);
+        keys[nkeys].s = lua_tolstring(L, -2, &keys[nkeys].len);
+        if (nkeys < KEEP) {
+            keys[nkeys].value = lua_gettop(L);
+            lua_pushvalue(L, -2);
+        } else {
+            keys[nkeys].value = 0;
+            lua_pop(L, 1);
+        }
         nkeys++;
     }
     int more = scanned > limit; /* keys beyond the ones scanned */
 
     R->ancestors[R->nancestors++] = p;
     ctrec_status st;
-    if (others)
+    if (others) {
+        lua_settop(L, base);
         st = write_pairs(R, L, idx, more ? 0 : (size_t)n + nkeys + others, depth);
-    else if (nkeys)
+    } else if (nkeys) {
         st = write_struct(R, L, idx, n, keys, nkeys, more, depth);
-    else
+    } else {
         st = write_array(R, L, idx, n, depth);
+    }
+    lua_settop(L, base);
     R->nancestors--;
-    free(keys);
+    if (keys != small) free(keys);
     return st;
 }
 
