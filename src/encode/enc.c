@@ -88,13 +88,15 @@ int enc_float_text(enc *e, double v, char *t, size_t *n)
     size_t i = (size_t)((bits * 0x9E3779B97F4A7C15ull) >> 40) % FLOAT_CACHE_SLOTS;
     if (c->slot[i].len && c->slot[i].bits == bits) {
         *n = c->slot[i].len;
-        memcpy(t, c->slot[i].text, *n);
+        memcpy(t, c->slot[i].text, FLOAT_CACHE_TEXT);
         return 0;
     }
     *n = text_double(t, v);
-    c->slot[i].bits = bits;
-    c->slot[i].len = (uint8_t)*n;
-    memcpy(c->slot[i].text, t, *n);
+    if (*n <= FLOAT_CACHE_TEXT) {
+        c->slot[i].bits = bits;
+        c->slot[i].len = (uint8_t)*n;
+        memcpy(c->slot[i].text, t, FLOAT_CACHE_TEXT); /* t holds 32 bytes */
+    }
     return 0;
 }
 

@@ -24,11 +24,13 @@
  * the same variables at every step, and most keep their value from one
  * step to the next, so a hit saves the shortest-text search (text.c). */
 #define FLOAT_CACHE_SLOTS 512
+#define FLOAT_CACHE_TEXT 24 /* the longest text: "-2.2250738585072014e-308" */
 typedef struct float_cache {
     struct {
         uint64_t bits;
-        uint8_t len; /* 0: empty */
-        char text[31];
+        char text[FLOAT_CACHE_TEXT]; /* copied whole: a fixed-size copy is
+                                        faster than one of the text's length */
+        uint8_t len;                 /* 0: empty */
     } slot[FLOAT_CACHE_SLOTS];
 } float_cache;
 

@@ -339,14 +339,17 @@ int val_float(enc *e, double f, ctrec_id type_id)
     if (!p) return 0;
     p = FX_KIND(e, p, 3, "Float");
     p = FX_KEY(e, p, "f");
-    if (e->json && e->float_number) { /* a JSON number */
+    /* The text needs no escapes; it is copied as a fixed FLOAT_CACHE_TEXT
+     * bytes (the room allows it), of which the n first count. */
+    if (e->json && !e->float_number) *p++ = '"'; /* else a JSON number */
+    else if (!e->json) p = fx_cbor_head(p, 3, n);
+    if (n <= FLOAT_CACHE_TEXT) {
+        memcpy(p, t, FLOAT_CACHE_TEXT);
+        p += n;
+    } else {
         p = fx_bytes(p, t, n);
-    } else { /* a string: the text needs no escapes */
-        if (e->json) *p++ = '"';
-        else p = fx_cbor_head(p, 3, n);
-        p = fx_bytes(p, t, n);
-        if (e->json) *p++ = '"';
     }
+    if (e->json && !e->float_number) *p++ = '"';
     p = fx_type_close(e, p, type_id);
     enc_done(e, p);
     return 0;
