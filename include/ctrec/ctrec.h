@@ -271,6 +271,11 @@ ctrec_status ctrec_step(ctrec_writer *w, ctrec_id path_id, int64_t line);
 /* Call without arguments: ctrec_begin_call + ctrec_end. */
 ctrec_status ctrec_call(ctrec_writer *w, ctrec_id function_id);
 
+/* Return of no value: ctrec_begin_return + ctrec_none(type_id) + ctrec_end,
+ * the Return {return_value: {kind: None, type_id}} of a function that
+ * returns nothing. Type 0 is the None type ctrec_start defines. */
+ctrec_status ctrec_return_none(ctrec_writer *w, ctrec_id type_id);
+
 /* Event {kind, metadata, content}: I/O and other special events. */
 ctrec_status ctrec_event(ctrec_writer *w, ctrec_event_kind kind,
                          const char *metadata, size_t metadata_len,

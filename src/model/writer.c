@@ -1040,6 +1040,19 @@ ctrec_status ctrec_call(ctrec_writer *w, ctrec_id fn)
     return out_commit(w);
 }
 
+ctrec_status ctrec_return_none(ctrec_writer *w, ctrec_id t)
+{
+    GUARD(w);
+    NO_OPEN_EVENT(w, "ctrec_return_none");
+    ctrec_status st = check_id(w, t, w->types.nids, "type");
+    if (st) return st;
+    enc *e = out_begin(w);
+    ev_return_open(e);
+    val_none(e, t);
+    ev_close_value_event(e);
+    return out_commit(w);
+}
+
 void ctrec_abandon(ctrec_writer *w)
 {
     if (w) abandon(w);

@@ -148,6 +148,8 @@ static void expected_events(void)
              big);
     E(line);
     E("{'Return':{'return_value':{'kind':'Int','i':0,'type_id':1}}}");
+    E("{'Return':{'return_value':{'kind':'None','type_id':0}}}");
+    E("{'Return':{'return_value':{'kind':'None','type_id':0}}}");
 
     /* sizes past the short CBOR heads and past the output buffer */
     static char seq300[300 * 40], huge[70100];
@@ -353,6 +355,10 @@ static void record_all(ctrec_writer *w)
     CHECK_OK(ctrec_end(w));
     CHECK_OK(ctrec_begin_return(w));
     CHECK_OK(ctrec_int(w, 0, 1));
+    CHECK_OK(ctrec_end(w));
+    CHECK_OK(ctrec_return_none(w, 0)); /* the same as the three calls below */
+    CHECK_OK(ctrec_begin_return(w));
+    CHECK_OK(ctrec_none(w, 0));
     CHECK_OK(ctrec_end(w));
 
     VAL(w, {

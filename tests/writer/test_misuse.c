@@ -127,6 +127,7 @@ static void record(ctrec_writer *w)
     MISUSE(w, ctrec_begin_value(w, 99), CTREC_E_UNDEFINED, "variable id 99 is not defined (1 defined)");
     MISUSE(w, ctrec_begin_call(w, 9), CTREC_E_UNDEFINED, "function id 9 is not defined (2 defined)");
     MISUSE(w, ctrec_call(w, 2), CTREC_E_UNDEFINED, "function id 2 is not defined");
+    MISUSE(w, ctrec_return_none(w, ntypes), CTREC_E_UNDEFINED, "type id");
     MISUSE(w, ctrec_function_z(w, "h", 3, 1, NULL), CTREC_E_UNDEFINED, "path id 3 is not defined");
     f2[1].type_id = 77;
     MISUSE(w, ctrec_type_struct(w, CTREC_TYPE_STRUCT, S("Bad"), f2, 2, NULL), CTREC_E_UNDEFINED,
@@ -193,6 +194,10 @@ static void record(ctrec_writer *w)
     MISUSE(w, ctrec_drop_last_step(w), CTREC_E_STATE, "ctrec_drop_last_step while an event is open");
     CHECK_OK(ctrec_begin_compound_value(w, 1));
     MISUSE(w, ctrec_start(w, S("/m.x"), 1), CTREC_E_STATE, "ctrec_start while an event is open");
+    CHECK_OK(ctrec_begin_return(w));
+    MISUSE(w, ctrec_return_none(w, 0), CTREC_E_STATE, "ctrec_return_none while an event is open");
+    CHECK_OK(ctrec_begin_value(w, 0));
+    MISUSE(w, ctrec_call(w, 1), CTREC_E_STATE, "ctrec_call while an event is open");
     ok_event(w);
 
     /* flush while an event is open: refused, the event dropped (a flush

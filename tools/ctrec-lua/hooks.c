@@ -323,9 +323,7 @@ static int emits(const frame *f)
 
 static void emit_return_none(recorder *R)
 {
-    W(ctrec_begin_return(R->w));
-    W(value_none(R));
-    W(ctrec_end(R->w));
+    W(ctrec_return_none(R->w, 0)); /* nil: the None type 0 (values.c) */
 }
 
 /* The variable id of local `n` (1-based) of fn named `name`: one pointer
