@@ -82,7 +82,18 @@ void ev_type(enc *e, ctrec_type_kind kind, const char *lang, size_t n, enum ev_t
     enc_map_end(e);
 }
 
-void ev_step(enc *e, ctrec_id path_id, int64_t line)
+/* The hottest events are written by an always-inline body called with the
+ * format as a constant, so that the FX_ helpers' format
+ * tests fold away: one straight-line copy per format. NAME_body is the
+ * event, NAME dispatches to it (BY_FORMAT). */
+#define HOT static inline __attribute__((always_inline))
+#define FX_JSON(e) (&(enc){(e)->b, 1, (e)->float_number, (e)->floats})
+#define FX_CBOR(e) (&(enc){(e)->b, 0, 0, (e)->floats})
+#define BY_FORMAT(body, ...) \
+    (e->json ? body(FX_JSON(e), __VA_ARGS__) : body(FX_CBOR(e), __VA_ARGS__))
+#define BY_FORMAT0(body) (e->json ? body(FX_JSON(e)) : body(FX_CBOR(e)))
+
+HOT void ev_step_body(enc *e, ctrec_id path_id, int64_t line)
 {
     uint8_t *p = enc_room(e, 2 + 3 * FX_MAX_KEY + 2 * FX_MAX_NUM + 2);
     if (!p) return;
@@ -96,6 +107,11 @@ void ev_step(enc *e, ctrec_id path_id, int64_t line)
     p = fx_map_end(e, p);
     p = fx_map_end(e, p);
     enc_done(e, p);
+}
+
+void ev_step(enc *e, ctrec_id path_id, int64_t line)
+{
+    BY_FORMAT(ev_step_body, path_id, line);
 }
 
 void ev_event(enc *e, ctrec_event_kind kind, const char *meta, size_t mn, const char *content,
@@ -207,7 +223,7 @@ void ev_drop_last_step(enc *e)
     ENC_LIT(e, "DropLastStep");
 }
 
-void ev_value_open(enc *e, ctrec_id var)
+HOT void ev_value_open_body(enc *e, ctrec_id var)
 {
     uint8_t *p = enc_room(e, 2 + 3 * FX_MAX_KEY + FX_MAX_NUM);
     if (!p) return;
@@ -220,7 +236,12 @@ void ev_value_open(enc *e, ctrec_id var)
     enc_done(e, p);
 }
 
-void ev_return_open(enc *e)
+void ev_value_open(enc *e, ctrec_id var)
+{
+    BY_FORMAT(ev_value_open_body, var);
+}
+
+HOT void ev_return_open_body(enc *e)
 {
     uint8_t *p = enc_room(e, 2 + 2 * FX_MAX_KEY);
     if (!p) return;
@@ -229,6 +250,11 @@ void ev_return_open(enc *e)
     p = fx_map(e, p, 1);
     p = FX_KEY1(e, p, "return_value");
     enc_done(e, p);
+}
+
+void ev_return_open(enc *e)
+{
+    BY_FORMAT0(ev_return_open_body);
 }
 
 void ev_place_value_open(enc *e, const char *variant, size_t vn, int64_t place,
@@ -253,7 +279,7 @@ void ev_value_encoded(enc *e, ctrec_id var, const uint8_t *value, size_t len)
     ev_close_value_event(e);
 }
 
-void ev_call(enc *e, ctrec_id function_id, const ev_arg *args, size_t nargs)
+HOT void ev_call_body(enc *e, ctrec_id function_id, const ev_arg *args, size_t nargs)
 {
     uint8_t *p = enc_room(e, 2 + 3 * FX_MAX_KEY + FX_MAX_NUM + 9);
     if (!p) return;
@@ -280,6 +306,11 @@ void ev_call(enc *e, ctrec_id function_id, const ev_arg *args, size_t nargs)
     enc_arr_n_end(e);
     enc_map_end(e);
     enc_map_end(e);
+}
+
+void ev_call(enc *e, ctrec_id function_id, const ev_arg *args, size_t nargs)
+{
+    BY_FORMAT(ev_call_body, function_id, args, nargs);
 }
 
 /* ---- ValueRecord ---- */
@@ -317,7 +348,7 @@ static inline uint8_t *fx_arr(const enc *e, uint8_t *p, size_t *mark)
     return p;
 }
 
-void val_int(enc *e, int64_t i, ctrec_id type_id)
+HOT void val_int_body(enc *e, int64_t i, ctrec_id type_id)
 {
     uint8_t *p = enc_room(e, 1 + 4 * FX_MAX_KEY + 2 * FX_MAX_NUM + 1);
     if (!p) return;
@@ -330,7 +361,12 @@ void val_int(enc *e, int64_t i, ctrec_id type_id)
     enc_done(e, p);
 }
 
-int val_float(enc *e, double f, ctrec_id type_id)
+void val_int(enc *e, int64_t i, ctrec_id type_id)
+{
+    BY_FORMAT(val_int_body, i, type_id);
+}
+
+HOT int val_float_body(enc *e, double f, ctrec_id type_id)
 {
     char t[32];
     size_t n;
@@ -355,7 +391,12 @@ int val_float(enc *e, double f, ctrec_id type_id)
     return 0;
 }
 
-void val_bool(enc *e, int b, ctrec_id type_id)
+int val_float(enc *e, double f, ctrec_id type_id)
+{
+    return BY_FORMAT(val_float_body, f, type_id);
+}
+
+HOT void val_bool_body(enc *e, int b, ctrec_id type_id)
 {
     uint8_t *p = enc_room(e, VAL_ROOM + 5);
     if (!p) return;
@@ -367,7 +408,12 @@ void val_bool(enc *e, int b, ctrec_id type_id)
     enc_done(e, p);
 }
 
-void val_text(enc *e, enum val_text_kind k, const char *text, size_t n, ctrec_id type_id)
+void val_bool(enc *e, int b, ctrec_id type_id)
+{
+    BY_FORMAT(val_bool_body, b, type_id);
+}
+
+HOT void val_text_body(enc *e, enum val_text_kind k, const char *text, size_t n, ctrec_id type_id)
 {
     uint8_t *p = enc_room(e, VAL_ROOM);
     if (!p) return;
@@ -384,7 +430,12 @@ void val_text(enc *e, enum val_text_kind k, const char *text, size_t n, ctrec_id
     enc_done(e, p);
 }
 
-void val_none(enc *e, ctrec_id type_id)
+void val_text(enc *e, enum val_text_kind k, const char *text, size_t n, ctrec_id type_id)
+{
+    BY_FORMAT(val_text_body, k, text, n, type_id);
+}
+
+HOT void val_none_body(enc *e, ctrec_id type_id)
 {
     uint8_t *p = enc_room(e, 1 + 3 * FX_MAX_KEY + FX_MAX_NUM + 1);
     if (!p) return;
@@ -393,6 +444,11 @@ void val_none(enc *e, ctrec_id type_id)
     p = FX_LIT(e, p, "None");
     p = fx_type_close(e, p, type_id);
     enc_done(e, p);
+}
+
+void val_none(enc *e, ctrec_id type_id)
+{
+    BY_FORMAT(val_none_body, type_id);
 }
 
 void val_cell(enc *e, int64_t place)
@@ -415,7 +471,7 @@ void val_bigint(enc *e, const uint8_t *mag, size_t n, int negative, ctrec_id typ
 
 /* The compounds: the head up to the opening of the elements array, whose
  * mark the close needs; the close from the end of that array. */
-size_t val_sequence_open(enc *e)
+HOT size_t val_sequence_open_body(enc *e)
 {
     size_t mark = 0;
     uint8_t *p = enc_room(e, VAL_ROOM);
@@ -427,7 +483,12 @@ size_t val_sequence_open(enc *e)
     return mark;
 }
 
-void val_sequence_close(enc *e, size_t mark, uint64_t count, int is_slice, ctrec_id type_id)
+size_t val_sequence_open(enc *e)
+{
+    return BY_FORMAT0(val_sequence_open_body);
+}
+
+HOT void val_sequence_close_body(enc *e, size_t mark, uint64_t count, int is_slice, ctrec_id type_id)
 {
     enc_arr_end(e, mark, count);
     uint8_t *p = enc_room(e, VAL_ROOM + 5);
@@ -439,7 +500,12 @@ void val_sequence_close(enc *e, size_t mark, uint64_t count, int is_slice, ctrec
     enc_done(e, p);
 }
 
-size_t val_tuple_open(enc *e)
+void val_sequence_close(enc *e, size_t mark, uint64_t count, int is_slice, ctrec_id type_id)
+{
+    BY_FORMAT(val_sequence_close_body, mark, count, is_slice, type_id);
+}
+
+HOT size_t val_tuple_open_body(enc *e)
 {
     size_t mark = 0;
     uint8_t *p = enc_room(e, VAL_ROOM);
@@ -451,8 +517,13 @@ size_t val_tuple_open(enc *e)
     return mark;
 }
 
+size_t val_tuple_open(enc *e)
+{
+    return BY_FORMAT0(val_tuple_open_body);
+}
+
 /* Tuple and Struct end alike: the elements, the type. */
-void val_tuple_close(enc *e, size_t mark, uint64_t count, ctrec_id type_id)
+HOT void val_tuple_close_body(enc *e, size_t mark, uint64_t count, ctrec_id type_id)
 {
     enc_arr_end(e, mark, count);
     uint8_t *p = enc_room(e, VAL_ROOM);
@@ -461,7 +532,12 @@ void val_tuple_close(enc *e, size_t mark, uint64_t count, ctrec_id type_id)
     enc_done(e, p);
 }
 
-size_t val_struct_open(enc *e)
+void val_tuple_close(enc *e, size_t mark, uint64_t count, ctrec_id type_id)
+{
+    BY_FORMAT(val_tuple_close_body, mark, count, type_id);
+}
+
+HOT size_t val_struct_open_body(enc *e)
 {
     size_t mark = 0;
     uint8_t *p = enc_room(e, VAL_ROOM);
@@ -471,6 +547,11 @@ size_t val_struct_open(enc *e)
     p = fx_arr(e, p, &mark);
     enc_done(e, p);
     return mark;
+}
+
+size_t val_struct_open(enc *e)
+{
+    return BY_FORMAT0(val_struct_open_body);
 }
 
 void val_struct_close(enc *e, size_t mark, uint64_t count, ctrec_id type_id)
