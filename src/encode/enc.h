@@ -43,32 +43,13 @@ typedef struct enc {
 
 /* ---- CBOR heads ---- */
 
+static inline uint8_t *fx_cbor_head(uint8_t *p, uint8_t major, uint64_t v);
+
 static inline void cbor_head(buf *b, uint8_t major, uint64_t v)
 {
     if (buf_reserve(b, 9)) return;
     uint8_t *p = b->data + b->len;
-    major <<= 5;
-    if (v < 24) {
-        p[0] = (uint8_t)(major | v);
-        b->len += 1;
-    } else if (v <= 0xff) {
-        p[0] = major | 24;
-        p[1] = (uint8_t)v;
-        b->len += 2;
-    } else if (v <= 0xffff) {
-        p[0] = major | 25;
-        p[1] = (uint8_t)(v >> 8);
-        p[2] = (uint8_t)v;
-        b->len += 3;
-    } else if (v <= 0xffffffffu) {
-        p[0] = major | 26;
-        for (int i = 0; i < 4; i++) p[1 + i] = (uint8_t)(v >> (24 - 8 * i));
-        b->len += 5;
-    } else {
-        p[0] = major | 27;
-        for (int i = 0; i < 8; i++) p[1 + i] = (uint8_t)(v >> (56 - 8 * i));
-        b->len += 9;
-    }
+    b->len += (size_t)(fx_cbor_head(p, major, v) - p);
 }
 
 /* ---- separators ---- */
@@ -202,9 +183,30 @@ static inline uint8_t *fx_bytes(uint8_t *p, const void *s, size_t n)
 
 static inline uint8_t *fx_cbor_head(uint8_t *p, uint8_t major, uint64_t v)
 {
-    buf t = {p, 0, 9, 0};
-    cbor_head(&t, major, v);
-    return p + t.len;
+    major = (uint8_t)(major << 5);
+    if (v < 24) {
+        *p = (uint8_t)(major | v);
+        return p + 1;
+    }
+    if (v <= 0xff) {
+        p[0] = major | 24;
+        p[1] = (uint8_t)v;
+        return p + 2;
+    }
+    if (v <= 0xffff) {
+        p[0] = major | 25;
+        p[1] = (uint8_t)(v >> 8);
+        p[2] = (uint8_t)v;
+        return p + 3;
+    }
+    if (v <= 0xffffffffu) {
+        p[0] = major | 26;
+        for (int i = 0; i < 4; i++) p[1 + i] = (uint8_t)(v >> (24 - 8 * i));
+        return p + 5;
+    }
+    p[0] = major | 27;
+    for (int i = 0; i < 8; i++) p[1 + i] = (uint8_t)(v >> (56 - 8 * i));
+    return p + 9;
 }
 
 static inline uint8_t *fx_map(const enc *e, uint8_t *p, unsigned npairs)
