@@ -5,7 +5,7 @@ local mixed = {1, 2, 3, name = "mixed", [true] = "yes"}
 local nested = {inner = {deep = {deeper = {deepest = 1}}}}
 local selfref = {name = "loop"}
 selfref.me = selfref
-
+local wide = {a = 1, b = 2, c = 3, d = 4}
 local Vec = {}
 Vec.__index = Vec
 function Vec.new(x, y)

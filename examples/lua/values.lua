@@ -15,4 +15,6 @@ local _, second = coroutine.resume(co, 100)
 local big = {}
 for i = 1, 300 do big[i] = i end
 local none = nil
+local long = {name = "long"}
+for i = 1, 300 do long[i] = -i end
 print(int, float, #nul, nested.name, cyclic.self.tag, first, second, #big, none)

@@ -94,6 +94,22 @@ static ctrec_status marker(recorder *R, const char *text)
     return ctrec_raw(R->w, text, strlen(text), t);
 }
 
+/* "<N more>", or "<more>" when N is unknown (0): written at every step a
+ * truncated value is recorded, so without snprintf. */
+static ctrec_status more_marker(recorder *R, uint64_t count)
+{
+    char text[32], digits[20];
+    size_t n = 0, d = 0;
+    text[n++] = '<';
+    for (; count; count /= 10) digits[d++] = (char)('0' + count % 10);
+    while (d) text[n++] = digits[--d];
+    if (n > 1) text[n++] = ' ';
+    memcpy(text + n, "more>", 5);
+    ctrec_id t;
+    TRY(type_id(R, T_TRUNCATED, &t));
+    return ctrec_raw(R->w, text, n + 5, t);
+}
+
 ctrec_status value_none(recorder *R)
 {
     ctrec_id t;
@@ -167,9 +183,7 @@ static ctrec_status write_array(recorder *R, lua_State *L, int idx, lua_Integer 
     TRY(ctrec_begin_sequence(R->w, 0, t));
     for (lua_Integer i = 1; i <= n; i++) {
         if (R->budget == 0) {
-            char text[64];
-            snprintf(text, sizeof text, "<%lld more>", (long long)(n - i + 1));
-            TRY(marker(R, text));
+            TRY(more_marker(R, (uint64_t)(n - i + 1)));
             break;
         }
         R->budget--;
@@ -195,12 +209,7 @@ static ctrec_status write_pairs(recorder *R, lua_State *L, int idx, size_t total
     while (lua_next(L, idx)) {
         if (R->budget == 0) {
             lua_pop(L, 2);
-            char text[64];
-            if (total > written)
-                snprintf(text, sizeof text, "<%zu more>", total - written);
-            else
-                snprintf(text, sizeof text, "<more>");
-            TRY(marker(R, text));
+            TRY(more_marker(R, total > written ? total - written : 0));
             break;
         }
         R->budget--;
@@ -383,14 +392,7 @@ static ctrec_status write_struct(recorder *R, lua_State *L, int idx, lua_Integer
         lua_pop(L, 1);
         TRY(st);
     }
-    if (truncated) {
-        char text[64];
-        if (more)
-            snprintf(text, sizeof text, "<more>");
-        else
-            snprintf(text, sizeof text, "<%zu more>", nkeys - keep);
-        TRY(marker(R, text));
-    }
+    if (truncated) TRY(more_marker(R, more ? 0 : nkeys - keep));
     return ctrec_end_struct(R->w);
 }
 
@@ -413,18 +415,29 @@ static ctrec_status write_table(recorder *R, lua_State *L, int idx, unsigned dep
         return marker(R, text);
     }
 
+    /* An array longer than LONG_ARRAY and than what is left of the budget
+     * is written as a Sequence of its first elements and a "<N more>"
+     * marker, without looking for other keys: lua_next, even started at
+     * key n, walks the unused slots of the array part (up to as many as
+     * n) before the hash part, and a recorder does this at every step. */
+    lua_Integer n = (lua_Integer)lua_rawlen(L, idx);
+    if (n > LONG_ARRAY && (size_t)n > R->budget) {
+        R->ancestors[R->nancestors++] = p;
+        ctrec_status st = write_array(R, L, idx, n, depth);
+        R->nancestors--;
+        return st;
+    }
+
     /* Which keys are there besides 1..n? The scan stops after budget + 1
-     * of them, and for a long array it starts at key n: lua_next then
-     * skips the array part, so the cost does not grow with the size of the
-     * table. (Should t[n] live in the hash part, the hash entries before it
-     * are not seen: possible only for tables with other keys beside a long
-     * array built out of order.)
+     * of them, and for a long array it starts at key n, so that lua_next
+     * skips the elements. (Should t[n] live in the hash part, the hash
+     * entries before it are not seen: possible only for tables with other
+     * keys beside a long array built out of order.)
      * The first KEEP string keys keep their value on the stack (the pair
      * lua_next pushed stays, and a copy of the key continues the scan), so
      * that write_struct needs no lookup for them. */
     enum { KEEP = SHAPE_MAX_KEYS };
     int base = lua_gettop(L);
-    lua_Integer n = (lua_Integer)lua_rawlen(L, idx);
     size_t nkeys = 0, cap = KEEP, others = 0, limit = R->budget + 1, scanned = 0;
     key small[KEEP];
     key *keys = small;

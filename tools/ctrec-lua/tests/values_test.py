@@ -83,10 +83,10 @@ def main():
 
     # ---- values.lua --------------------------------------------------------
     t = Trace(ctrec_lua, os.path.join(examples, "values.lua"), os.path.join(work, "values"))
-    last = t.steps(18)
-    expect(len(last) == 1, "values.lua: one step at line 18")
+    last = t.steps(20)
+    expect(len(last) == 1, "values.lua: one step at line 20")
     v, fn = last[0]
-    expect(fn["name"] == "<toplevel>", "line 18 is in the top-level call")
+    expect(fn["name"] == "<toplevel>", "line 20 is in the top-level call")
     expect(v["int"] == {"kind": "Int", "i": 42, "type_id": v["int"]["type_id"]}, "int = 42")
     expect(t.type_name(v["int"]) == "integer", "int has type integer")
     expect(v["float"]["kind"] == "Float" and v["float"]["f"] == "2.5", "float = 2.5")
@@ -116,6 +116,12 @@ def main():
     expect(len(big) == 101 and big[99]["i"] == 100 and big[100]["kind"] == "Raw"
            and big[100]["r"] == "<200 more>", "big: 100 elements and '<200 more>'")
     expect(v["none"]["kind"] == "None" and v["none"]["type_id"] == 0, "none = nil, type 0")
+    # an array longer than the budget: its first 100 elements, its other keys not looked for
+    lng = v["long"]
+    expect(lng["kind"] == "Sequence" and t.type_name(lng) == "table"
+           and [e.get("i") for e in lng["elements"][:3]] == [-1, -2, -3]
+           and len(lng["elements"]) == 101 and lng["elements"][100]["r"] == "<200 more>",
+           "long: a Sequence of 100 elements and '<200 more>': %r" % (lng["elements"][98:],))
 
     # inside the coroutine, in its own function's call
     inside = t.steps(11)
@@ -165,6 +171,11 @@ def main():
     expect(n["kind"] == "Raw" and n["r"].startswith("<depth limit"), "nested cut at depth 1")
     s = v["selfref"]
     expect(t.type_name(s) == "table{me,name}", "selfref keeps both fields under the budget")
+    m = v["mixed"]["elements"]
+    expect(len(m) == 3 and m[2]["r"] == "<3 more>", "mixed: 2 pairs and '<3 more>': %r" % (m,))
+    w = v["wide"]
+    expect([f.get("i", f.get("r")) for f in w["field_values"]] == [1, 2, "<more>"],
+           "wide: 2 fields, then '<more>' (the keys past the budget are not counted): %r" % (w,))
 
     # ---- modules.lua: arguments, varargs, several return values ------------
     t = Trace(ctrec_lua, os.path.join(examples, "modules.lua"), os.path.join(work, "modules"))
