@@ -300,6 +300,10 @@ static fn_info *fn_lookup(recorder *R, lua_State *L, lua_Debug *ar)
     const void *key = ar->source;
     intptr_t k = ar->linedefined;
     int is_c = ar->what[0] == 'C';
+    fn_info *last = R->last_fn; /* recursion and loops call the same function */
+    if (!is_c && last && last->source == key && last->linedefined == k &&
+        last->srclen == ar->srclen)
+        return last;
     if (is_c) {
         if (!R->opt.c_calls) return NULL;
         lua_getinfo(L, "f", ar);
@@ -308,9 +312,11 @@ static fn_info *fn_lookup(recorder *R, lua_State *L, lua_Debug *ar)
         lua_pop(L, 1);
     }
     fn_info *fn = ptrmap_get(&R->functions, key, k);
-    if (fn && (is_c || fn->srclen == ar->srclen)) return fn;
-    fn = fn_new(R, L, ar, is_c);
-    if (fn) ptrmap_put(&R->functions, key, k, fn);
+    if (!fn || (!is_c && fn->srclen != ar->srclen)) {
+        fn = fn_new(R, L, ar, is_c);
+        if (fn) ptrmap_put(&R->functions, key, k, fn);
+    }
+    if (fn && !is_c) R->last_fn = fn;
     return fn;
 }
 

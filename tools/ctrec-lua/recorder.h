@@ -116,6 +116,7 @@ typedef struct recorder {
 
     /* interning caches */
     ptrmap functions;          /* (source ptr, linedefined) or (C function, -1) -> fn_info* */
+    fn_info *last_fn;          /* the Lua function found last (checked first) */
     strmap function_names;     /* names given out, to keep them unique */
     strmap paths;              /* chunk source ("@x.lua") -> path id */
     strmap vars;               /* variable name -> id */
