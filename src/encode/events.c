@@ -451,6 +451,18 @@ void val_none(enc *e, ctrec_id type_id)
     BY_FORMAT(val_none_body, type_id);
 }
 
+HOT void ev_return_none_body(enc *e, ctrec_id type_id)
+{
+    ev_return_open_body(e);
+    val_none_body(e, type_id);
+    if (e->json) BUF_LIT(e->b, "}}");
+}
+
+void ev_return_none(enc *e, ctrec_id type_id)
+{
+    BY_FORMAT(ev_return_none_body, type_id);
+}
+
 void val_cell(enc *e, int64_t place)
 {
     KIND(e, 2, "Cell");

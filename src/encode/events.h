@@ -40,6 +40,8 @@ void ev_return_open(enc *e);
 void ev_place_value_open(enc *e, const char *variant, size_t vn, int64_t place,
                          const char *key, size_t kn);
 void ev_close_value_event(enc *e);
+/* Return {return_value: None of type_id}, whole. */
+void ev_return_none(enc *e, ctrec_id type_id);
 
 /* Call {function_id, args: [{variable_id, value}...]} from values already
  * encoded by the same encoder. */

@@ -1046,10 +1046,7 @@ ctrec_status ctrec_return_none(ctrec_writer *w, ctrec_id t)
     NO_OPEN_EVENT(w, "ctrec_return_none");
     ctrec_status st = check_id(w, t, w->types.nids, "type");
     if (st) return st;
-    enc *e = out_begin(w);
-    ev_return_open(e);
-    val_none(e, t);
-    ev_close_value_event(e);
+    ev_return_none(out_begin(w), t);
     return out_commit(w);
 }
 
