@@ -1,19 +1,23 @@
 #!/usr/bin/env python3
 """run.py -- overhead benchmark of ctrec-lua (issue 5).
 
-  run.py [--ctrec-lua PATH] [--lua PATH] [--runs N] [--out DIR] [PROGRAM...]
+  run.py [--ctrec-lua PATH] [--lua PATH] [--runs N] [--out DIR] [PROGRAM[=ARG]...]
 
-For each CPU-bound program (fib.lua, nbody.lua, sort.lua by default) runs
+For each CPU-bound program (fib.lua, nbody.lua, sort.lua by default, each
+sized to run 30-70 ms under plain lua5.4 and 0.1-0.3 s with the hooks) runs
   lua5.4                     plain interpreter
   floor hooks                ctrec-lua --floor hooks: the hooks, nothing recorded
   floor locals               ctrec-lua --floor locals: + lua_getlocal of every local per line
   values none                ctrec-lua --values none (binary format)
   values all                 ctrec-lua --values all (binary format)
-N times each (default 5) and prints the median CPU times (user + system, which
-a busy machine disturbs less than wall-clock time; the median wall-clock time
-is shown too), the ratios
-the issue sets targets for (values none / hooks floor <= 1.5, values all /
-locals floor <= 2) and the trace sizes.
+N times each (default 5, interleaved: run 1 of every mode, then run 2, ...,
+so that a slow minute of a shared machine hits every mode alike) and prints
+per mode the median wall-clock time and the median CPU time (user + system,
+both of ctrec-lua's threads: the recorder compresses trace.bin on a second
+thread, so on a machine with a spare core the CPU time exceeds the wall
+time), then the ratios the issue sets targets for (values none / hooks
+floor <= 1.5, values all / locals floor <= 2), in wall-clock and in CPU
+time, and the trace sizes.
 """
 import argparse
 import os
@@ -26,19 +30,18 @@ import tempfile
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-DEFAULT_ARGS = {"fib.lua": ["27"], "nbody.lua": ["1000"], "sort.lua": ["2000"]}
+DEFAULT_ARGS = {"fib.lua": "30", "nbody.lua": "10000", "sort.lua": "10000"}
 
 
 def timed(cmd):
-    """CPU time (user + system, all threads) of one run: the machine may be
-    shared, and wall-clock time then measures the other processes too."""
+    """Wall-clock and CPU time (user + system, all threads) of one run."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t = time.monotonic()
     subprocess.run(cmd, stdout=subprocess.DEVNULL, check=True)
     wall = time.monotonic() - t
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return cpu, wall
+    return wall, cpu
 
 
 def main():
@@ -47,7 +50,8 @@ def main():
     ap.add_argument("--lua", default="lua5.4")
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--out", default=None, help="trace folder (default: a temporary one)")
-    ap.add_argument("programs", nargs="*", default=["fib.lua", "nbody.lua", "sort.lua"])
+    ap.add_argument("programs", nargs="*", default=sorted(DEFAULT_ARGS),
+                    help="program.lua or program.lua=ARG (default ARGs: %s)" % DEFAULT_ARGS)
     a = ap.parse_args()
     out = a.out or tempfile.mkdtemp(prefix="ctrec-lua-bench-")
     rec = [a.ctrec_lua]
@@ -55,29 +59,34 @@ def main():
         ("lua5.4", [a.lua]),
         ("floor hooks", rec + ["--floor", "hooks"]),
         ("floor locals", rec + ["--floor", "locals"]),
-        ("values none", rec + ["--format", "bin", "--values", "none", "-o", out]),
-        ("values all", rec + ["--format", "bin", "--values", "all", "-o", out]),
+        ("values none", rec + ["--format", "bin", "--values", "none", "-o", out + "/none"]),
+        ("values all", rec + ["--format", "bin", "--values", "all", "-o", out + "/all"]),
     ]
-    print("%-10s %-13s %9s %9s %9s  %s" % ("program", "mode", "cpu s", "x lua5.4", "wall s",
-                                         "trace.bin"))
-    rows = {}
-    for prog in a.programs:
+    print("%-10s %-13s %8s %8s %8s %8s  %s" % ("program", "mode", "wall s", "x lua", "cpu s",
+                                              "x lua", "trace.bin"))
+    for spec in a.programs:
+        prog, _, arg = spec.partition("=")
         path = os.path.join(HERE, prog)
-        args = DEFAULT_ARGS.get(prog, [])
-        for name, cmd in modes:
-            times = [timed(cmd + [path] + args) for _ in range(a.runs)]
-            med = statistics.median(t[0] for t in times)
-            wall = statistics.median(t[1] for t in times)
-            rows[(prog, name)] = med
+        args = [arg or DEFAULT_ARGS.get(prog, "")] if (arg or prog in DEFAULT_ARGS) else []
+        times = {name: [] for name, _ in modes}
+        for _ in range(a.runs):
+            for name, cmd in modes:
+                times[name].append(timed(cmd + [path] + args))
+        wall = {n: statistics.median(t[0] for t in times[n]) for n in times}
+        cpu = {n: statistics.median(t[1] for t in times[n]) for n in times}
+        for name, _ in modes:
             size = ""
             if name.startswith("values"):
-                size = "%.1f MB" % (os.path.getsize(os.path.join(out, "trace.bin")) / 1e6)
-            print("%-10s %-13s %9.3f %9.2f %9.3f  %s"
-                  % (prog, name, med, med / rows[(prog, "lua5.4")], wall, size), flush=True)
-        none_ratio = rows[(prog, "values none")] / rows[(prog, "floor hooks")]
-        all_ratio = rows[(prog, "values all")] / rows[(prog, "floor locals")]
-        print("%-10s values none / floor hooks = %.2f (target <= 1.5)   "
-              "values all / floor locals = %.2f (target <= 2)" % (prog, none_ratio, all_ratio))
+                f = os.path.join(out, name.split()[1], "trace.bin")
+                size = "%.1f MB" % (os.path.getsize(f) / 1e6)
+            print("%-10s %-13s %8.3f %8.2f %8.3f %8.2f  %s"
+                  % (prog + (" " + args[0] if args else ""), name, wall[name],
+                     wall[name] / wall["lua5.4"], cpu[name], cpu[name] / cpu["lua5.4"], size))
+        for label, m in (("wall", wall), ("cpu", cpu)):
+            print("%-10s %-4s values none / floor hooks = %5.2f (target <= 1.5)   "
+                  "values all / floor locals = %5.2f (target <= 2)"
+                  % (prog, label, m["values none"] / m["floor hooks"],
+                     m["values all"] / m["floor locals"]), flush=True)
     if not a.out:
         shutil.rmtree(out, ignore_errors=True)
     return 0
