@@ -482,17 +482,22 @@ void val_bigint(enc *e, const uint8_t *mag, size_t n, int negative, ctrec_id typ
 }
 
 /* The compounds: the head up to the opening of the elements array, whose
- * mark the close needs; the close from the end of that array. */
-HOT size_t val_sequence_open_body(enc *e)
+ * mark the close needs (open_elements); the close from the end of that
+ * array. */
+HOT size_t open_elements(enc *e, uint8_t *p)
 {
     size_t mark = 0;
-    uint8_t *p = enc_room(e, VAL_ROOM);
-    if (!p) return 0;
-    p = FX_KIND(e, p, 4, "Sequence");
-    p = FX_KEY(e, p, "elements");
     p = fx_arr(e, p, &mark);
     enc_done(e, p);
     return mark;
+}
+
+HOT size_t val_sequence_open_body(enc *e)
+{
+    uint8_t *p = enc_room(e, VAL_ROOM);
+    if (!p) return 0;
+    p = FX_KIND(e, p, 4, "Sequence");
+    return open_elements(e, FX_KEY(e, p, "elements"));
 }
 
 size_t val_sequence_open(enc *e)
@@ -519,14 +524,10 @@ void val_sequence_close(enc *e, size_t mark, uint64_t count, int is_slice, ctrec
 
 HOT size_t val_tuple_open_body(enc *e)
 {
-    size_t mark = 0;
     uint8_t *p = enc_room(e, VAL_ROOM);
     if (!p) return 0;
     p = FX_KIND(e, p, 3, "Tuple");
-    p = FX_KEY(e, p, "elements");
-    p = fx_arr(e, p, &mark);
-    enc_done(e, p);
-    return mark;
+    return open_elements(e, FX_KEY(e, p, "elements"));
 }
 
 size_t val_tuple_open(enc *e)
@@ -551,14 +552,10 @@ void val_tuple_close(enc *e, size_t mark, uint64_t count, ctrec_id type_id)
 
 HOT size_t val_struct_open_body(enc *e)
 {
-    size_t mark = 0;
     uint8_t *p = enc_room(e, VAL_ROOM);
     if (!p) return 0;
     p = FX_KIND(e, p, 3, "Struct");
-    p = FX_KEY(e, p, "field_values");
-    p = fx_arr(e, p, &mark);
-    enc_done(e, p);
-    return mark;
+    return open_elements(e, FX_KEY(e, p, "field_values"));
 }
 
 size_t val_struct_open(enc *e)

@@ -247,6 +247,15 @@ static inline ctrec_status check_id(ctrec_writer *w, ctrec_id id, uint64_t count
                   (unsigned long long)id, (unsigned long long)count);
 }
 
+/* The checks of an event that may not interrupt an open one and refers to
+ * one id of a table of `count` (after GUARD: w is valid). */
+static inline ctrec_status new_event(ctrec_writer *w, const char *what, ctrec_id id,
+                                     uint64_t count, const char *kind)
+{
+    NO_OPEN_EVENT(w, what);
+    return check_id(w, id, count, kind);
+}
+
 /* ------------------------------------------------------------------ */
 /* open / flush / close                                                */
 
@@ -714,8 +723,7 @@ ctrec_status ctrec_start(ctrec_writer *w, const char *path, size_t len, int64_t 
 ctrec_status ctrec_step(ctrec_writer *w, ctrec_id path_id, int64_t line)
 {
     GUARD(w);
-    NO_OPEN_EVENT(w, "ctrec_step");
-    ctrec_status st = check_id(w, path_id, w->paths.nids, "path");
+    ctrec_status st = new_event(w, "ctrec_step", path_id, w->paths.nids, "path");
     if (st) return st;
     ev_step(out_begin(w), path_id, line);
     return out_commit(w);
@@ -758,8 +766,7 @@ static ctrec_status var_place(ctrec_writer *w, const char *what, const char *var
                               ctrec_id var, int64_t place)
 {
     GUARD(w);
-    NO_OPEN_EVENT(w, what);
-    ctrec_status st = check_id(w, var, w->variables.nids, "variable");
+    ctrec_status st = new_event(w, what, var, w->variables.nids, "variable");
     if (st) return st;
     ev_var_place(out_begin(w), variant, vn, var, place);
     return out_commit(w);
@@ -787,8 +794,7 @@ static ctrec_status check_ids(ctrec_writer *w, const ctrec_id *ids, size_t count
 ctrec_status ctrec_drop_variable(ctrec_writer *w, ctrec_id var)
 {
     GUARD(w);
-    NO_OPEN_EVENT(w, "ctrec_drop_variable");
-    ctrec_status st = check_id(w, var, w->variables.nids, "variable");
+    ctrec_status st = new_event(w, "ctrec_drop_variable", var, w->variables.nids, "variable");
     if (st) return st;
     EV_UNSIGNED(out_begin(w), "DropVariable", var);
     return out_commit(w);
@@ -926,8 +932,7 @@ ctrec_status ctrec_begin_assign_cell(ctrec_writer *w, int64_t place)
 ctrec_status ctrec_begin_call(ctrec_writer *w, ctrec_id fn)
 {
     GUARD(w);
-    NO_OPEN_EVENT(w, "ctrec_begin_call");
-    ctrec_status st = check_id(w, fn, w->functions.nids, "function");
+    ctrec_status st = new_event(w, "ctrec_begin_call", fn, w->functions.nids, "function");
     if (st) return st;
     w->ev.len = 0;
     w->cur = &w->ee;
@@ -1029,8 +1034,7 @@ ctrec_status ctrec_end(ctrec_writer *w)
 ctrec_status ctrec_call(ctrec_writer *w, ctrec_id fn)
 {
     GUARD(w);
-    NO_OPEN_EVENT(w, "ctrec_call");
-    ctrec_status st = check_id(w, fn, w->functions.nids, "function");
+    ctrec_status st = new_event(w, "ctrec_call", fn, w->functions.nids, "function");
     if (st) return st;
     if (fn != 0) {
         ev_step(out_begin(w), w->fns[fn].path_id, w->fns[fn].line);
@@ -1043,8 +1047,7 @@ ctrec_status ctrec_call(ctrec_writer *w, ctrec_id fn)
 ctrec_status ctrec_return_none(ctrec_writer *w, ctrec_id t)
 {
     GUARD(w);
-    NO_OPEN_EVENT(w, "ctrec_return_none");
-    ctrec_status st = check_id(w, t, w->types.nids, "type");
+    ctrec_status st = new_event(w, "ctrec_return_none", t, w->types.nids, "type");
     if (st) return st;
     ev_return_none(out_begin(w), t);
     return out_commit(w);
