@@ -566,6 +566,37 @@ ctrec_status ctrec_path_new(ctrec_writer *w, const char *p, size_t n, ctrec_id *
     return path_impl(w, p, n, 1, id);
 }
 
+/* What the writer keeps per function id (its definition site, for the Step
+ * a call writes) and per type id (its number of Struct fields, -1 for other
+ * types); 0, or -1 when out of memory. */
+static int keep_fn(ctrec_writer *w, ctrec_id id, ctrec_id path_id, int64_t line)
+{
+    if (id >= w->fns_cap) {
+        size_t cap = w->fns_cap ? w->fns_cap * 2 : 64;
+        while (cap <= id) cap *= 2;
+        fn_info *f = realloc(w->fns, cap * sizeof *f);
+        if (!f) return -1;
+        w->fns = f;
+        w->fns_cap = cap;
+    }
+    w->fns[id] = (fn_info){path_id, line};
+    return 0;
+}
+
+static int keep_type(ctrec_writer *w, ctrec_id id, int64_t nfields)
+{
+    if (id >= w->types_cap) {
+        size_t cap = w->types_cap ? w->types_cap * 2 : 64;
+        while (cap <= id) cap *= 2;
+        int64_t *t = realloc(w->type_fields, cap * sizeof *t);
+        if (!t) return -1;
+        w->type_fields = t;
+        w->types_cap = cap;
+    }
+    w->type_fields[id] = nfields;
+    return 0;
+}
+
 static ctrec_status function_impl(ctrec_writer *w, const char *name, size_t n, ctrec_id path_id,
                                   int64_t line, int fresh, ctrec_id *id)
 {
@@ -577,14 +608,7 @@ static ctrec_status function_impl(ctrec_writer *w, const char *name, size_t n, c
     int r = intern_key(w, &w->functions, &name, &n, fresh, &got);
     if (r < 0) return nomem(w);
     if (r > 0) {
-        if (got >= w->fns_cap) {
-            size_t cap = w->fns_cap ? w->fns_cap * 2 : 64;
-            fn_info *f = realloc(w->fns, cap * sizeof *f);
-            if (!f) return nomem(w);
-            w->fns = f;
-            w->fns_cap = cap;
-        }
-        w->fns[got] = (fn_info){path_id, line};
+        if (keep_fn(w, got, path_id, line)) return nomem(w);
         ev_function(def_begin(w), path_id, line, name, n);
         if ((st = def_commit(w))) return st;
     }
@@ -632,14 +656,7 @@ static ctrec_status type_impl(ctrec_writer *w, ctrec_type_kind kind, const char 
     int r = intern_key(w, &w->types, &lang, &n, fresh, &got);
     if (r < 0) return nomem(w);
     if (r > 0) {
-        if (got >= w->types_cap) {
-            size_t cap = w->types_cap ? w->types_cap * 2 : 64;
-            int64_t *t = realloc(w->type_fields, cap * sizeof *t);
-            if (!t) return nomem(w);
-            w->type_fields = t;
-            w->types_cap = cap;
-        }
-        w->type_fields[got] = info == EV_INFO_STRUCT ? (int64_t)nfields : -1;
+        if (keep_type(w, got, info == EV_INFO_STRUCT ? (int64_t)nfields : -1)) return nomem(w);
         ev_type(def_begin(w), kind, lang, n, info, fields, nfields, deref);
         if ((st = def_commit(w))) return st;
     }
@@ -1355,29 +1372,17 @@ static ctrec_status we_define(ctrec_writer *w, const ctrec_ev *ev)
     case CTREC_EV_FUNCTION:
         p = ev->function.name.ptr ? ev->function.name.ptr : "";
         n = ev->function.name.len;
-        if (clean_text(w, &p, &n) || intern_add(&w->functions, p, n, &id)) return nomem(w);
-        if (id >= w->fns_cap) {
-            size_t cap = w->fns_cap ? w->fns_cap * 2 : 64;
-            fn_info *f = realloc(w->fns, cap * sizeof *f);
-            if (!f) return nomem(w);
-            w->fns = f;
-            w->fns_cap = cap;
-        }
-        w->fns[id] = (fn_info){ev->function.path_id, ev->function.line};
+        if (clean_text(w, &p, &n) || intern_add(&w->functions, p, n, &id) ||
+            keep_fn(w, id, ev->function.path_id, ev->function.line))
+            return nomem(w);
         return CTREC_OK;
     case CTREC_EV_TYPE:
         p = ev->type_def.lang_type.ptr ? ev->type_def.lang_type.ptr : "";
         n = ev->type_def.lang_type.len;
-        if (clean_text(w, &p, &n) || intern_add(&w->types, p, n, &id)) return nomem(w);
-        if (id >= w->types_cap) {
-            size_t cap = w->types_cap ? w->types_cap * 2 : 64;
-            int64_t *t = realloc(w->type_fields, cap * sizeof *t);
-            if (!t) return nomem(w);
-            w->type_fields = t;
-            w->types_cap = cap;
-        }
-        w->type_fields[id] =
-            ev->type_def.info == CTREC_INFO_STRUCT ? (int64_t)ev->type_def.nfields : -1;
+        if (clean_text(w, &p, &n) || intern_add(&w->types, p, n, &id) ||
+            keep_type(w, id,
+                      ev->type_def.info == CTREC_INFO_STRUCT ? (int64_t)ev->type_def.nfields : -1))
+            return nomem(w);
         return CTREC_OK;
     default:
         return CTREC_OK;
