@@ -17,13 +17,9 @@ typedef struct file_sink {
     int fd;
     const char *name;
     /* threaded mode */
-    int threaded;
-    pthread_t thread;
-    pthread_mutex_t mu;
-    pthread_cond_t cv;
+    sink_worker w;
     buf pending;  /* handed over, not yet written (owned by the thread while busy) */
     int busy;     /* the thread is writing `pending` */
-    int stop;
     int werr;     /* errno of the first failed write, 0 if none */
 } file_sink;
 
@@ -49,37 +45,37 @@ int write_all(int fd, const void *p, size_t n)
 static void *io_thread(void *arg)
 {
     file_sink *f = arg;
-    pthread_mutex_lock(&f->mu);
+    pthread_mutex_lock(&f->w.mu);
     for (;;) {
-        while (!f->busy && !f->stop) pthread_cond_wait(&f->cv, &f->mu);
+        while (!f->busy && !f->w.stop) pthread_cond_wait(&f->w.cv, &f->w.mu);
         if (!f->busy) break;
-        pthread_mutex_unlock(&f->mu);
+        pthread_mutex_unlock(&f->w.mu);
         int r = f->werr ? 0 : write_all(f->fd, f->pending.data, f->pending.len);
         int en = errno;
-        pthread_mutex_lock(&f->mu);
+        pthread_mutex_lock(&f->w.mu);
         if (r && !f->werr) f->werr = en;
         f->pending.len = 0;
         f->busy = 0;
-        pthread_cond_broadcast(&f->cv);
+        pthread_cond_broadcast(&f->w.cv);
     }
-    pthread_mutex_unlock(&f->mu);
+    pthread_mutex_unlock(&f->w.mu);
     return NULL;
 }
 
 /* Waits until the thread has written everything; returns its error. */
 static int wait_idle(file_sink *f)
 {
-    pthread_mutex_lock(&f->mu);
-    while (f->busy) pthread_cond_wait(&f->cv, &f->mu);
+    pthread_mutex_lock(&f->w.mu);
+    while (f->busy) pthread_cond_wait(&f->w.cv, &f->w.mu);
     int en = f->werr;
-    pthread_mutex_unlock(&f->mu);
+    pthread_mutex_unlock(&f->w.mu);
     return en;
 }
 
 static ctrec_status fs_write(sink *s, const uint8_t *p, size_t n, err *e)
 {
     file_sink *f = (file_sink *)s;
-    if (f->threaded) {
+    if (f->w.running) {
         int en = wait_idle(f);
         if (en) return err_sys(e, en, "writing %s", f->name);
     }
@@ -90,9 +86,9 @@ static ctrec_status fs_write(sink *s, const uint8_t *p, size_t n, err *e)
 static ctrec_status fs_take(sink *s, buf *b, err *e)
 {
     file_sink *f = (file_sink *)s;
-    if (!f->threaded) return fs_write(s, b->data, b->len, e);
-    pthread_mutex_lock(&f->mu);
-    while (f->busy) pthread_cond_wait(&f->cv, &f->mu);
+    if (!f->w.running) return fs_write(s, b->data, b->len, e);
+    pthread_mutex_lock(&f->w.mu);
+    while (f->busy) pthread_cond_wait(&f->w.cv, &f->w.mu);
     int en = f->werr;
     if (!en) {
         buf t = f->pending; /* empty, with the thread's storage */
@@ -100,9 +96,9 @@ static ctrec_status fs_take(sink *s, buf *b, err *e)
         *b = t;
         b->len = 0;
         f->busy = 1;
-        pthread_cond_broadcast(&f->cv);
+        pthread_cond_broadcast(&f->w.cv);
     }
-    pthread_mutex_unlock(&f->mu);
+    pthread_mutex_unlock(&f->w.mu);
     if (en) return err_sys(e, en, "writing %s", f->name);
     return CTREC_OK;
 }
@@ -110,31 +106,18 @@ static ctrec_status fs_take(sink *s, buf *b, err *e)
 static ctrec_status fs_flush(sink *s, err *e)
 {
     file_sink *f = (file_sink *)s;
-    if (f->threaded) {
+    if (f->w.running) {
         int en = wait_idle(f);
         if (en) return err_sys(e, en, "writing %s", f->name);
     }
     return CTREC_OK;
 }
 
-static void stop_thread(file_sink *f)
-{
-    if (!f->threaded) return;
-    pthread_mutex_lock(&f->mu);
-    f->stop = 1;
-    pthread_cond_broadcast(&f->cv);
-    pthread_mutex_unlock(&f->mu);
-    pthread_join(f->thread, NULL);
-    f->threaded = 0;
-    pthread_cond_destroy(&f->cv);
-    pthread_mutex_destroy(&f->mu);
-}
-
 static ctrec_status fs_finish(sink *s, err *e)
 {
     file_sink *f = (file_sink *)s;
     ctrec_status st = fs_flush(s, e);
-    stop_thread(f);
+    sink_worker_stop(&f->w);
     int fd = f->fd;
     f->fd = -1;
     if (close(fd) && !st) st = err_sys(e, errno, "closing %s", f->name);
@@ -144,7 +127,7 @@ static ctrec_status fs_finish(sink *s, err *e)
 static void fs_destroy(sink *s)
 {
     file_sink *f = (file_sink *)s;
-    stop_thread(f); /* writes what was handed over, then ends */
+    sink_worker_stop(&f->w); /* writes what was handed over, then ends */
     if (f->fd >= 0) close(f->fd);
     buf_free(&f->pending);
     free(f);
@@ -164,16 +147,7 @@ ctrec_status file_sink_open(int dirfd, const char *name, int threaded, sink **ou
     }
     f->base.ops = &file_ops;
     f->name = name;
-    if (threaded) {
-        pthread_mutex_init(&f->mu, NULL);
-        pthread_cond_init(&f->cv, NULL);
-        if (pthread_create(&f->thread, NULL, io_thread, f) == 0) {
-            f->threaded = 1;
-        } else { /* no thread to be had: write synchronously */
-            pthread_cond_destroy(&f->cv);
-            pthread_mutex_destroy(&f->mu);
-        }
-    }
+    if (threaded) sink_worker_start(&f->w, io_thread, f); /* none to be had: synchronous */
     *out = &f->base;
     return CTREC_OK;
 }

@@ -6,6 +6,7 @@
 #ifndef CTREC_SINK_SINK_H
 #define CTREC_SINK_SINK_H
 
+#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -46,6 +47,23 @@ ctrec_status file_sink_open(int dirfd, const char *name, int threaded, sink **ou
 /* trace.bin: 8-byte header, then a zstd seekable stream. */
 ctrec_status zstd_sink_open(int dirfd, const char *name, const zstd_sink_options *o, sink **out,
                             err *e);
+
+/* A sink's background thread: its lock, the condition both sides wait on,
+ * and the request to stop. */
+typedef struct sink_worker {
+    pthread_t thread;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    int stop;    /* set by sink_worker_stop, read by the thread under mu */
+    int running; /* the thread exists */
+} sink_worker;
+
+/* Starts fn(arg) on a thread; 0 when it runs, -1 when no thread could be
+ * had (the sink then works on the caller's thread). */
+int sink_worker_start(sink_worker *w, void *(*fn)(void *), void *arg);
+/* Asks the thread to stop once its queue is empty and joins it; nothing
+ * when it does not run. */
+void sink_worker_stop(sink_worker *w);
 
 /* write(2) all of p, retrying on EINTR and short writes. */
 int write_all(int fd, const void *p, size_t n);

@@ -38,15 +38,11 @@ typedef struct zstd_sink {
     size_t nframes, cap;
     /* threaded mode: cctx, out, entries and fd belong to the thread while
      * it compresses, to the caller when the queue is empty and idle */
-    int threaded;
-    pthread_t thread;
-    pthread_mutex_t mu;
-    pthread_cond_t cv;
+    sink_worker w;
     buf queue[IN_FLIGHT]; /* handed over, in order; queue[head] first */
     size_t head, nqueued; /* nqueued includes the chunk being compressed */
     buf spare[IN_FLIGHT + 1]; /* empty buffers to hand back */
     size_t nspare;
-    int stop;
     err terr;     /* the thread's first error (status 0: none) */
 } zstd_sink;
 
@@ -91,16 +87,16 @@ static ctrec_status compress_write(zstd_sink *z, const uint8_t *p, size_t n, err
 static void *compress_thread(void *arg)
 {
     zstd_sink *z = arg;
-    pthread_mutex_lock(&z->mu);
+    pthread_mutex_lock(&z->w.mu);
     for (;;) {
-        while (!z->nqueued && !z->stop) pthread_cond_wait(&z->cv, &z->mu);
+        while (!z->nqueued && !z->w.stop) pthread_cond_wait(&z->w.cv, &z->w.mu);
         if (!z->nqueued) break;
         buf *b = &z->queue[z->head];
         int failed = z->terr.status != CTREC_OK;
-        pthread_mutex_unlock(&z->mu);
+        pthread_mutex_unlock(&z->w.mu);
         err e = {CTREC_OK, ""};
         ctrec_status st = failed ? CTREC_OK : compress_write(z, b->data, b->len, &e);
-        pthread_mutex_lock(&z->mu);
+        pthread_mutex_lock(&z->w.mu);
         if (st && !z->terr.status) z->terr = e;
         b->len = 0;
         b->oom = 0;
@@ -108,9 +104,9 @@ static void *compress_thread(void *arg)
         *b = (buf){0};
         z->head = (z->head + 1) % IN_FLIGHT;
         z->nqueued--;
-        pthread_cond_broadcast(&z->cv);
+        pthread_cond_broadcast(&z->w.cv);
     }
-    pthread_mutex_unlock(&z->mu);
+    pthread_mutex_unlock(&z->w.mu);
     return NULL;
 }
 
@@ -118,11 +114,11 @@ static void *compress_thread(void *arg)
  * error (copied into *e). */
 static ctrec_status wait_idle(zstd_sink *z, err *e)
 {
-    if (!z->threaded) return CTREC_OK;
-    pthread_mutex_lock(&z->mu);
-    while (z->nqueued) pthread_cond_wait(&z->cv, &z->mu);
+    if (!z->w.running) return CTREC_OK;
+    pthread_mutex_lock(&z->w.mu);
+    while (z->nqueued) pthread_cond_wait(&z->w.cv, &z->w.mu);
     err t = z->terr;
-    pthread_mutex_unlock(&z->mu);
+    pthread_mutex_unlock(&z->w.mu);
     if (t.status) {
         *e = t;
         return t.status;
@@ -141,10 +137,10 @@ static ctrec_status zs_write(sink *s, const uint8_t *p, size_t n, err *e)
 static ctrec_status zs_take(sink *s, buf *b, err *e)
 {
     zstd_sink *z = (zstd_sink *)s;
-    if (!z->threaded) return compress_write(z, b->data, b->len, e);
+    if (!z->w.running) return compress_write(z, b->data, b->len, e);
     if (b->len == 0) return CTREC_OK;
-    pthread_mutex_lock(&z->mu);
-    while (z->nqueued == IN_FLIGHT) pthread_cond_wait(&z->cv, &z->mu);
+    pthread_mutex_lock(&z->w.mu);
+    while (z->nqueued == IN_FLIGHT) pthread_cond_wait(&z->w.cv, &z->w.mu);
     err t = z->terr;
     if (!t.status) {
         z->queue[(z->head + z->nqueued) % IN_FLIGHT] = *b;
@@ -154,9 +150,9 @@ static ctrec_status zs_take(sink *s, buf *b, err *e)
         *b = z->nspare ? z->spare[--z->nspare] : (buf){0};
         b->len = 0;
         b->oom = 0;
-        pthread_cond_broadcast(&z->cv);
+        pthread_cond_broadcast(&z->w.cv);
     }
-    pthread_mutex_unlock(&z->mu);
+    pthread_mutex_unlock(&z->w.mu);
     if (t.status) {
         *e = t;
         return t.status;
@@ -170,24 +166,11 @@ static ctrec_status zs_flush(sink *s, err *e)
     return wait_idle((zstd_sink *)s, e);
 }
 
-static void stop_thread(zstd_sink *z)
-{
-    if (!z->threaded) return;
-    pthread_mutex_lock(&z->mu);
-    z->stop = 1;
-    pthread_cond_broadcast(&z->cv);
-    pthread_mutex_unlock(&z->mu);
-    pthread_join(z->thread, NULL);
-    z->threaded = 0;
-    pthread_cond_destroy(&z->cv);
-    pthread_mutex_destroy(&z->mu);
-}
-
 static ctrec_status zs_finish(sink *s, err *e)
 {
     zstd_sink *z = (zstd_sink *)s;
     ctrec_status st = wait_idle(z, e);
-    stop_thread(z);
+    sink_worker_stop(&z->w);
     if (st) return st;
     size_t n = z->nframes;
     size_t size = 8 * n + 9;
@@ -215,7 +198,7 @@ static ctrec_status zs_finish(sink *s, err *e)
 static void zs_destroy(sink *s)
 {
     zstd_sink *z = (zstd_sink *)s;
-    stop_thread(z);
+    sink_worker_stop(&z->w);
     if (z->fd >= 0) close(z->fd);
     ZSTD_freeCCtx(z->cctx);
     buf_free(&z->out);
@@ -251,26 +234,9 @@ ctrec_status zstd_sink_open(int dirfd, const char *name, const zstd_sink_options
         zs_destroy(&z->base);
         return err_sys(e, en, "creating %s", name);
     }
-    if (o->threaded) {
-        if (pthread_mutex_init(&z->mu, NULL)) {
-            zs_destroy(&z->base);
-            return err_set(e, CTREC_E_NOMEM, "cannot create a mutex");
-        }
-        if (pthread_cond_init(&z->cv, NULL)) {
-            pthread_mutex_destroy(&z->mu);
-            zs_destroy(&z->base);
-            return err_set(e, CTREC_E_NOMEM, "cannot create a condition variable");
-        }
-        int r = pthread_create(&z->thread, NULL, compress_thread, z);
-        if (r) {
-            /* no thread: compress on the caller's thread instead */
-            pthread_cond_destroy(&z->cv);
-            pthread_mutex_destroy(&z->mu);
-        } else {
-            z->threaded = 1;
-            z->base.ops = &zstd_threaded_ops;
-        }
-    }
+    /* without a thread, compress on the caller's thread instead */
+    if (o->threaded && sink_worker_start(&z->w, compress_thread, z) == 0)
+        z->base.ops = &zstd_threaded_ops;
     *out = &z->base;
     return CTREC_OK;
 }
