@@ -8,6 +8,9 @@ sized to run 30-70 ms under plain lua5.4 and 0.1-0.3 s with the hooks) runs
   lua5.4                     plain interpreter
   floor hooks                ctrec-lua --floor hooks: the hooks, nothing recorded
   floor locals               ctrec-lua --floor locals: + lua_getlocal of every local per line
+  floor reads                ctrec-lua --floor reads: + a raw read of every element that
+                             --values all records at a step (a lower bound of any recorder
+                             of those values; writes nothing)
   values none                ctrec-lua --values none (binary format)
   values all                 ctrec-lua --values all (binary format)
 N times each (default 5, interleaved: run 1 of every mode, then run 2, ...,
@@ -16,8 +19,9 @@ per mode the median wall-clock time and the median CPU time (user + system,
 both of ctrec-lua's threads: the recorder compresses trace.bin on a second
 thread, so on a machine with a spare core the CPU time exceeds the wall
 time), then the ratios the issue sets targets for (values none / hooks
-floor <= 1.5, values all / locals floor <= 2), in wall-clock and in CPU
-time, and the trace sizes.
+floor <= 1.5, values all / locals floor <= 2) and how far the reads floor
+alone is from the locals floor, in wall-clock and in CPU time, and the
+trace sizes.
 """
 import argparse
 import os
@@ -59,6 +63,7 @@ def main():
         ("lua5.4", [a.lua]),
         ("floor hooks", rec + ["--floor", "hooks"]),
         ("floor locals", rec + ["--floor", "locals"]),
+        ("floor reads", rec + ["--floor", "reads"]),
         ("values none", rec + ["--format", "bin", "--values", "none", "-o", out + "/none"]),
         ("values all", rec + ["--format", "bin", "--values", "all", "-o", out + "/all"]),
     ]
@@ -84,9 +89,11 @@ def main():
                      wall[name] / wall["lua5.4"], cpu[name], cpu[name] / cpu["lua5.4"], size))
         for label, m in (("wall", wall), ("cpu", cpu)):
             print("%-10s %-4s values none / floor hooks = %5.2f (target <= 1.5)   "
-                  "values all / floor locals = %5.2f (target <= 2)"
+                  "values all / floor locals = %5.2f (target <= 2)   "
+                  "floor reads / floor locals = %5.2f"
                   % (prog, label, m["values none"] / m["floor hooks"],
-                     m["values all"] / m["floor locals"]), flush=True)
+                     m["values all"] / m["floor locals"], m["floor reads"] / m["floor locals"]),
+                  flush=True)
     if not a.out:
         shutil.rmtree(out, ignore_errors=True)
     return 0

@@ -614,6 +614,60 @@ static void hook_floor_locals(lua_State *L, lua_Debug *ar)
     for (int n = 1; lua_getlocal(L, ar, n); n++) lua_pop(L, 1);
 }
 
+/* --floor reads: a lower bound of what any recorder of the values must read
+ * at a step. It reads each element that values.c records (the same
+ * --max-depth and --max-elements limits, the same long-array rule), each
+ * once and with the cheapest raw access, and writes nothing: no type
+ * lookups, no cycle checks, no key sorting, no copies of string bytes. */
+static size_t floor_budget;
+static volatile uintptr_t floor_sink; /* keeps the reads from being optimized away */
+
+static void floor_read(recorder *R, lua_State *L, int idx, unsigned depth)
+{
+    size_t len;
+    switch (lua_type(L, idx)) {
+    case LUA_TNUMBER: floor_sink += (uintptr_t)lua_tointeger(L, idx); return;
+    case LUA_TSTRING: floor_sink += (uintptr_t)lua_tolstring(L, idx, &len) + len; return;
+    case LUA_TTABLE: break;
+    default: floor_sink += (uintptr_t)lua_topointer(L, idx); return;
+    }
+    if (depth >= R->opt.max_depth || !lua_checkstack(L, 3)) return;
+    lua_Integer n = (lua_Integer)lua_rawlen(L, idx);
+    int long_array = n > 64 && (size_t)n > floor_budget; /* values.c skips the key scan */
+    for (lua_Integer i = 1; i <= n && floor_budget; i++) {
+        floor_budget--;
+        lua_rawgeti(L, idx, i);
+        floor_read(R, L, lua_gettop(L), depth + 1);
+        lua_pop(L, 1);
+    }
+    if (long_array || !floor_budget) return;
+    if (n > 64)
+        lua_pushinteger(L, n);
+    else
+        lua_pushnil(L);
+    while (floor_budget && lua_next(L, idx)) { /* the other keys */
+        if (!lua_isinteger(L, -2) || lua_tointeger(L, -2) < 1 || lua_tointeger(L, -2) > n) {
+            floor_budget--;
+            floor_read(R, L, lua_gettop(L), depth + 1);
+        }
+        lua_pop(L, 1);
+    }
+    if (floor_budget == 0) lua_pop(L, 1); /* the scan stopped early: its key */
+}
+
+static void hook_floor_reads(lua_State *L, lua_Debug *ar)
+{
+    if (ar->event != LUA_HOOKLINE) return;
+    const char *name;
+    for (int n = 1; (name = lua_getlocal(L, ar, n)); n++) {
+        if (name[0] != '(') {
+            floor_budget = g_rec->opt.max_elements;
+            floor_read(g_rec, L, lua_gettop(L), 0);
+        }
+        lua_pop(L, 1);
+    }
+}
+
 /* ---- lifecycle --------------------------------------------------------- */
 
 int recorder_open(recorder *R, const recorder_options *opt, const char *script,
@@ -672,6 +726,7 @@ void recorder_install(recorder *R, lua_State *L)
     R->main_L = L;
     lua_Hook h = R->opt.floor == FLOOR_HOOKS    ? hook_floor_hooks
                  : R->opt.floor == FLOOR_LOCALS ? hook_floor_locals
+                 : R->opt.floor == FLOOR_READS  ? hook_floor_reads
                                                 : hook;
     if (R->opt.floor == FLOOR_NONE && !R->w) return;
     lua_sethook(L, h, LUA_MASKCALL | LUA_MASKRET | LUA_MASKLINE, 0);

@@ -36,8 +36,10 @@ static void usage(FILE *out)
             "  --max-depth N         table nesting recorded (default 3, at most 25)\n"
             "  --max-elements N      elements recorded per value (default 100)\n"
             "  --c-calls             record calls of C functions too\n"
-            "  --floor hooks|locals  benchmark only: install the hooks (and read\n"
-            "                        every local at each line) but record nothing\n"
+            "  --floor hooks|locals|reads\n"
+            "                        benchmark only: install the hooks (locals: and\n"
+            "                        read every local at each line; reads: and every\n"
+            "                        element a step records) but record nothing\n"
             "  -h, --help            this help\n");
 }
 
@@ -208,6 +210,7 @@ static int parse_options(int argc, char **argv, recorder_options *o)
         } else if (IS("--floor")) {
             if (strcmp(v, "hooks") == 0) o->floor = FLOOR_HOOKS;
             else if (strcmp(v, "locals") == 0) o->floor = FLOOR_LOCALS;
+            else if (strcmp(v, "reads") == 0) o->floor = FLOOR_READS;
             else bad = 1;
         } else if (IS("--max-depth")) bad = parse_uint(v, 1, 25, &o->max_depth) != 0;
         else if (IS("--max-elements")) bad = parse_uint(v, 1, 1000000, &o->max_elements) != 0;

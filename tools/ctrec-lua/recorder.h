@@ -50,7 +50,8 @@ void ptrmap_free(ptrmap *m);
 typedef enum floor_mode {
     FLOOR_NONE = 0, /* record */
     FLOOR_HOOKS,    /* benchmark: hooks installed, nothing recorded */
-    FLOOR_LOCALS    /* benchmark: hooks + lua_getlocal of every local per line */
+    FLOOR_LOCALS,   /* benchmark: hooks + lua_getlocal of every local per line */
+    FLOOR_READS     /* benchmark: + a read of every element values.c records */
 } floor_mode;
 
 typedef struct recorder_options {

@@ -65,7 +65,19 @@ same io io.lua
 "$CTREC_LUA" --floor hooks -o floor1 "$EX/fib.lua" >/dev/null || fail "floor hooks"
 "$CTREC_LUA" --floor locals -o floor2 "$EX/fib.lua" >/dev/null || fail "floor locals"
 [ ! -e floor1 ] && [ ! -e floor2 ] || fail "a floor run wrote a trace"
+# the reads floor walks tables (cycles, nesting, long arrays) and leaves
+# the program's output alone
+for s in tables values; do
+    "$LUA" "$EX/$s.lua" >ref.out 2>&1
+    "$CTREC_LUA" --floor reads -o floor3 "$EX/$s.lua" >rec.out 2>&1 || fail "floor reads $s"
+    cmp -s ref.out rec.out || fail "floor reads $s: output differs"
+done
+printf 'local t = {}\nfor i = 1, 500 do t[i] = {i, tostring(i), x = i} end\nt.self = t\nlocal n = #t\nprint(n)\n' >long.lua
+"$CTREC_LUA" --floor reads --max-elements 1000 long.lua >rec.out 2>&1 && [ "$(cat rec.out)" = 500 ] ||
+    fail "floor reads long.lua"
+[ ! -e floor3 ] || fail "the reads floor wrote a trace"
 "$CTREC_LUA" --format xml "$EX/fib.lua" >/dev/null 2>&1 && fail "--format xml accepted"
+"$CTREC_LUA" --floor all "$EX/fib.lua" >/dev/null 2>&1 && fail "--floor all accepted"
 "$CTREC_LUA" --max-depth 99 "$EX/fib.lua" >/dev/null 2>&1 && fail "--max-depth 99 accepted"
 "$CTREC_LUA" --bogus "$EX/fib.lua" >/dev/null 2>&1 && fail "--bogus accepted"
 "$CTREC_LUA" >/dev/null 2>&1 && fail "no script accepted"
