@@ -626,7 +626,12 @@ static void floor_read(recorder *R, lua_State *L, int idx, unsigned depth)
 {
     size_t len;
     switch (lua_type(L, idx)) {
-    case LUA_TNUMBER: floor_sink += (uintptr_t)lua_tointeger(L, idx); return;
+    case LUA_TNUMBER:
+        if (lua_isinteger(L, idx))
+            floor_sink += (uintptr_t)lua_tointeger(L, idx);
+        else
+            floor_sink += (uintptr_t)(int64_t)lua_tonumber(L, idx);
+        return;
     case LUA_TSTRING: floor_sink += (uintptr_t)lua_tolstring(L, idx, &len) + len; return;
     case LUA_TTABLE: break;
     default: floor_sink += (uintptr_t)lua_topointer(L, idx); return;
