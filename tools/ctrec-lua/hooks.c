@@ -474,9 +474,19 @@ static void leave_thread(recorder *R, thread_rec *T)
     }
 }
 
-static void switch_thread(recorder *R, lua_State *L)
+static void switch_thread(recorder *R, lua_State *L, const lua_Debug *ar)
 {
     thread_rec *T = ptrmap_get(&R->threads, L, 0);
+    if (T && !T->in_chain && ar->event == LUA_HOOKCALL) {
+        /* A thread that starts with a call that has no caller is running
+         * its body for the first time: a suspended coroutine resumes
+         * inside the frames it yielded from instead. So the frames kept
+         * under this address belong to a coroutine that was collected (or
+         * closed) while suspended, and whose lua_State's memory now holds
+         * this new thread: they are not this thread's. */
+        lua_Debug caller;
+        if (!lua_getstack(L, 1, &caller)) T->n = 0;
+    }
     if (T && T->in_chain) {
         while (R->chain[R->chain_n - 1] != T) leave_thread(R, R->chain[--R->chain_n]);
     } else {
@@ -588,7 +598,7 @@ static void hook(lua_State *L, lua_Debug *ar)
     recorder *R = g_rec;
     if (R->closed || R->failed) return;
     if (L != R->cur_L) {
-        switch_thread(R, L);
+        switch_thread(R, L, ar);
         if (R->failed) return;
     }
     thread_rec *T = R->cur;

@@ -199,6 +199,25 @@ def main():
     expect(not any(isinstance(e, dict) and "Value" in e for e in t.events), "no Value events")
     expect(all(a == [] for a in t.calls("clamp")), "no arguments")
 
+    # ---- coroutines collected while suspended -----------------------------
+    # A new coroutine may get the memory of a collected one: it must not
+    # inherit the frames the recorder kept for the old one (they were Called
+    # again before its body, with no Step: calls of `body` and `inner` > 300).
+    script = os.path.join(work, "co_reuse.lua")
+    with open(script, "w") as f:
+        f.write("local function inner() coroutine.yield() end\n"
+                "local function body() inner() end\n"
+                "for i = 1, 300 do\n"
+                "  coroutine.resume(coroutine.create(body))\n"
+                "  if i % 10 == 0 then collectgarbage() end\n"
+                "end\n")
+    t = Trace(ctrec_lua, script, os.path.join(work, "co_reuse"))
+    lines = [t.functions[e["Call"]["function_id"]]["line"] for e in t.events
+             if isinstance(e, dict) and "Call" in e and e["Call"]["function_id"] != 0]
+    expect(lines.count(2) == 300 and lines.count(1) == 300,
+           "300 coroutines, each resumed once: %d Calls of body (line 2), %d of inner (line 1)"
+           % (lines.count(2), lines.count(1)))
+
     for f in failures:
         print("FAIL", f)
     if not failures:
