@@ -467,7 +467,7 @@ static void leave_thread(recorder *R, thread_rec *T)
     for (size_t i = T->n; i > 0; i--)
         if (emits(&T->frames[i - 1])) emit_return_none(R);
     T->in_chain = 0;
-    if (lua_status(T->L) != LUA_YIELD) { /* finished or dead: forget it */
+    if (R->lua_closed || lua_status(T->L) != LUA_YIELD) { /* finished or dead: forget it */
         ptrmap_remove(&R->threads, T->L, 0);
         free(T->frames);
         free(T);
@@ -690,6 +690,7 @@ int recorder_open(recorder *R, const recorder_options *opt, const char *script,
 {
     memset(R, 0, sizeof *R);
     R->opt = *opt;
+    g_rec = R;
     for (size_t i = 0; i < sizeof R->type_ids / sizeof R->type_ids[0]; i++) R->type_ids[i] = -1;
     if (opt->floor != FLOOR_NONE) return 0;
 
@@ -737,7 +738,6 @@ int recorder_open(recorder *R, const recorder_options *opt, const char *script,
 
 void recorder_install(recorder *R, lua_State *L)
 {
-    g_rec = R;
     R->main_L = L;
     lua_Hook h = R->opt.floor == FLOOR_HOOKS    ? hook_floor_hooks
                  : R->opt.floor == FLOOR_LOCALS ? hook_floor_locals
@@ -767,11 +767,17 @@ void recorder_error(recorder *R, const char *msg, size_t len)
     unwind_all(R);
 }
 
+void recorder_lua_closed(recorder *R)
+{
+    R->lua_closed = 1;
+    R->main_L = R->cur_L = NULL;
+}
+
 int recorder_finish(recorder *R)
 {
     if (R->closed) return 0;
     R->closed = 1;
-    if (R->main_L) lua_sethook(R->main_L, NULL, 0, 0);
+    if (R->main_L && !R->lua_closed) lua_sethook(R->main_L, NULL, 0, 0);
     if (!R->w) return 0;
     int failed = R->failed;
     if (!failed) {

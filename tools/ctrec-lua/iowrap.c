@@ -5,13 +5,21 @@
  *   print, io.write, file:write  behave exactly as Lua 5.4's own (same
  *        output, results and error messages: the code follows lbaselib.c
  *        and liolib.c) and also record what reaches stdout as an Event of
- *        kind Write (stderr: WriteOther, metadata "stderr").
- *   os.exit  finishes the trace first, then calls the original os.exit.
+ *        kind Write (stderr: WriteOther, metadata "stderr"). When an
+ *        argument raises an error halfway (a __tostring that fails, a
+ *        boolean given to io.write), what was written before it is
+ *        recorded first. Output before the script's first Step (LUA_INIT)
+ *        is not recorded.
+ *   os.exit  loslib.c's os_exit, with the trace finished just before the
+ *        process exits: after the argument checks and after lua_close
+ *        (os.exit(code, true)), so that the __close handlers and
+ *        finalizers that lua_close runs are recorded too.
  *
  * They are C functions installed under the original names, so tracebacks
  * and "bad argument" messages name them as Lua would.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <lauxlib.h>
@@ -19,10 +27,16 @@
 
 #include "recorder.h"
 
+static int recording(void)
+{
+    recorder *R = recorder_current();
+    return R && R->w && !R->closed && !R->failed && R->stepped;
+}
+
 static void record_output(lua_State *L, FILE *f, int idx)
 {
     recorder *R = recorder_current();
-    if (!R || !R->w || R->closed || R->failed) return;
+    if (!recording()) return;
     ctrec_event_kind kind;
     const char *meta = "";
     if (f == stdout)
@@ -38,43 +52,79 @@ static void record_output(lua_State *L, FILE *f, int idx)
         recorder_fail(R, "ctrec_event");
 }
 
-static int recording(void)
+/* Records print's output of arguments from..to-1 (converted strings at
+ * n + i), with the separators, and the newline when `end`. */
+static void record_print(lua_State *L, int n, int from, int to, int end)
 {
-    recorder *R = recorder_current();
-    return R && R->w && !R->closed && !R->failed;
+    if (!recording() || (from == to && !end)) return;
+    luaL_Buffer b;
+    luaL_buffinit(L, &b);
+    for (int i = from; i < to; i++) {
+        size_t l;
+        const char *s = lua_tolstring(L, n + i, &l);
+        if (i > 1) luaL_addchar(&b, '\t');
+        luaL_addlstring(&b, s, l);
+    }
+    if (end) luaL_addchar(&b, '\n');
+    luaL_pushresult(&b);
+    record_output(L, stdout, -1);
+    lua_pop(L, 1);
 }
 
 /* print: luaB_print, plus the Write event. The converted strings stay on
- * the stack until the event text is built from them. */
+ * the stack until the event text is built from them. Only a __tostring
+ * metamethod can make the conversion of an argument fail: before calling
+ * one, the output so far is recorded. */
 static int rec_print(lua_State *L)
 {
     int n = lua_gettop(L);
+    int recorded = 1; /* arguments before this one are in an event */
     luaL_checkstack(L, n + 4, "too many arguments to print");
     for (int i = 1; i <= n; i++) {
+        if (luaL_getmetafield(L, i, "__tostring") != LUA_TNIL) {
+            lua_pop(L, 1);
+            record_print(L, n, recorded, i, 0);
+            recorded = i;
+        }
         size_t l;
         const char *s = luaL_tolstring(L, i, &l); /* pushed at n + i */
         if (i > 1) lua_writestring("\t", 1);
         lua_writestring(s, l);
     }
     lua_writeline();
-    if (recording()) {
-        luaL_Buffer b;
-        luaL_buffinit(L, &b);
-        for (int i = 1; i <= n; i++) {
-            size_t l;
-            const char *s = lua_tolstring(L, n + i, &l);
-            if (i > 1) luaL_addchar(&b, '\t');
-            luaL_addlstring(&b, s, l);
-        }
-        luaL_addchar(&b, '\n');
-        luaL_pushresult(&b);
-        record_output(L, stdout, -1);
-    }
+    record_print(L, n, recorded, n + 1, 1);
     return 0;
 }
 
+/* Records g_write's output of arguments from..to-1 to f. */
+static void record_write(lua_State *L, FILE *f, int from, int to)
+{
+    if (from == to || (f != stdout && f != stderr) || !recording()) return;
+    luaL_Buffer b;
+    luaL_buffinit(L, &b);
+    for (int i = from; i < to; i++) {
+        if (lua_type(L, i) == LUA_TNUMBER) {
+            char num[64];
+            int len = lua_isinteger(L, i) ? snprintf(num, sizeof num, LUA_INTEGER_FMT,
+                                                     (LUAI_UACINT)lua_tointeger(L, i))
+                                          : snprintf(num, sizeof num, LUA_NUMBER_FMT,
+                                                     (LUAI_UACNUMBER)lua_tonumber(L, i));
+            if (len > 0) luaL_addlstring(&b, num, (size_t)len);
+        } else {
+            size_t l;
+            const char *s = lua_tolstring(L, i, &l);
+            luaL_addlstring(&b, s, l);
+        }
+    }
+    luaL_pushresult(&b);
+    record_output(L, f, -1);
+    lua_pop(L, 1);
+}
+
 /* g_write of liolib.c: writes arguments arg.. to f; the file handle to
- * return is on the top of the stack. */
+ * return is on the top of the stack. An argument that is neither a string
+ * nor a number raises an error: what was written before it is recorded
+ * first. */
 static int g_write(lua_State *L, FILE *f, int arg)
 {
     int first = arg;
@@ -87,34 +137,13 @@ static int g_write(lua_State *L, FILE *f, int arg)
                           : fprintf(f, LUA_NUMBER_FMT, (LUAI_UACNUMBER)lua_tonumber(L, arg));
             status = status && (len > 0);
         } else {
+            if (lua_type(L, arg) != LUA_TSTRING) record_write(L, f, first, arg);
             size_t l;
             const char *s = luaL_checklstring(L, arg, &l);
             status = status && (fwrite(s, sizeof(char), l, f) == l);
         }
     }
-    if ((f == stdout || f == stderr) && arg > first && recording()) {
-        /* the same text again, for the event */
-        luaL_Buffer b;
-        luaL_buffinit(L, &b);
-        for (int i = first; i < arg; i++) {
-            if (lua_type(L, i) == LUA_TNUMBER) {
-                char num[64];
-                int len = lua_isinteger(L, i)
-                              ? snprintf(num, sizeof num, LUA_INTEGER_FMT,
-                                         (LUAI_UACINT)lua_tointeger(L, i))
-                              : snprintf(num, sizeof num, LUA_NUMBER_FMT,
-                                         (LUAI_UACNUMBER)lua_tonumber(L, i));
-                if (len > 0) luaL_addlstring(&b, num, (size_t)len);
-            } else {
-                size_t l;
-                const char *s = lua_tolstring(L, i, &l);
-                luaL_addlstring(&b, s, l);
-            }
-        }
-        luaL_pushresult(&b);
-        record_output(L, f, -1);
-        lua_pop(L, 1);
-    }
+    record_write(L, f, first, arg);
     if (status) return 1; /* file handle already on stack top */
     return luaL_fileresult(L, status, NULL);
 }
@@ -137,15 +166,22 @@ static int rec_f_write(lua_State *L)
     return g_write(L, p->f, 2);
 }
 
-/* os.exit: finish the trace, then the original (upvalue 1) does the rest. */
+/* os.exit: os_exit of loslib.c; the trace is finished after its argument
+ * checks and after lua_close, just before the process exits. */
 static int rec_os_exit(lua_State *L)
 {
+    int status;
+    if (lua_isboolean(L, 1))
+        status = (lua_toboolean(L, 1) ? EXIT_SUCCESS : EXIT_FAILURE);
+    else
+        status = (int)luaL_optinteger(L, 1, EXIT_SUCCESS);
     recorder *R = recorder_current();
+    if (lua_toboolean(L, 2)) {
+        lua_close(L);
+        if (R) recorder_lua_closed(R);
+    }
     if (R) recorder_finish(R);
-    lua_pushvalue(L, lua_upvalueindex(1));
-    lua_insert(L, 1);
-    lua_call(L, lua_gettop(L) - 1, LUA_MULTRET);
-    return lua_gettop(L);
+    exit(status);
 }
 
 void iowrap_install(lua_State *L)
@@ -169,8 +205,7 @@ void iowrap_install(lua_State *L)
 
     lua_getglobal(L, "os");
     if (lua_type(L, -1) == LUA_TTABLE) {
-        lua_getfield(L, -1, "exit");
-        lua_pushcclosure(L, rec_os_exit, 1);
+        lua_pushcfunction(L, rec_os_exit);
         lua_setfield(L, -2, "exit");
     }
     lua_pop(L, 1);

@@ -126,7 +126,6 @@ static int handle_script(lua_State *L, run *r)
     int status = luaL_loadfile(L, fname);
     if (status == LUA_OK) {
         int n = pushargs(L);
-        if (r->R->opt.floor == FLOOR_NONE) iowrap_install(L);
         recorder_install(r->R, L);
         status = docall(L, n, LUA_MULTRET);
     }
@@ -152,6 +151,8 @@ static int pmain(lua_State *L)
     lua_setglobal(L, "arg");
     lua_gc(L, LUA_GCRESTART);
     lua_gc(L, LUA_GCGEN, 0, 0);
+    /* before LUA_INIT: an os.exit there must finish the trace too */
+    if (r->R->opt.floor == FLOOR_NONE) iowrap_install(L);
     if (handle_luainit(L) != LUA_OK) return 0;
     if (handle_script(L, r) != LUA_OK) return 0;
     lua_pushboolean(L, 1);
@@ -275,8 +276,10 @@ int main(int argc, char **argv)
     int status = lua_pcall(L, 1, 1, 0);
     int result = lua_toboolean(L, -1);
     report(L, status);
-    int trace_failed = recorder_finish(&rec);
+    /* lua_close runs the pending finalizers, whose output is recorded */
     lua_close(L);
+    recorder_lua_closed(&rec);
+    int trace_failed = recorder_finish(&rec);
     free(r.argv);
     (void)trace_failed; /* the exit status stays lua5.4's */
     return (result && status == LUA_OK) ? EXIT_SUCCESS : EXIT_FAILURE;

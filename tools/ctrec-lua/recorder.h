@@ -101,6 +101,7 @@ typedef struct recorder {
     ctrec_writer *w;     /* NULL in floor modes */
     int failed;          /* the writer failed: stop recording */
     int closed;          /* the trace is finished: hooks do nothing */
+    int lua_closed;      /* lua_close ran: the lua_State pointers kept are stale */
     lua_State *main_L;
 
     /* threads */
@@ -144,7 +145,11 @@ void recorder_error(recorder *R, const char *msg, size_t len);
 /* Closes every open call and finishes the trace; idempotent. Returns 0, or
  * -1 if the trace could not be written (the reason is printed). */
 int recorder_finish(recorder *R);
-/* The recorder the hooks use (NULL before recorder_install). */
+/* lua_close ran (what it runs, __close handlers and finalizers, is still
+ * recorded): from now on the recorder never touches a lua_State. */
+void recorder_lua_closed(recorder *R);
+/* The recorder the hooks and the library wrappers use (NULL before
+ * recorder_open). */
 recorder *recorder_current(void);
 /* Interns a variable name. */
 ctrec_id recorder_var(recorder *R, const char *name, size_t len);

@@ -61,6 +61,12 @@ printf 'io.stderr:write("to stderr ", 1, " ", 2.5, "\\n")\nio.write(1.0, " ", 7,
 same io io.lua
 "$PY" "$CHECK" io || fail "io trace"
 
+# os.exit in LUA_INIT, before the script: the trace is still finished
+printf 'print("script")\n' >init.lua
+LUA_INIT='os.exit(3)' "$CTREC_LUA" --format json -o init init.lua >/dev/null 2>&1
+[ $? -eq 3 ] || fail "os.exit(3) in LUA_INIT: exit status"
+"$PY" "$CHECK" init || fail "os.exit in LUA_INIT: trace"
+
 # floors write no trace; options are checked
 "$CTREC_LUA" --floor hooks -o floor1 "$EX/fib.lua" >/dev/null || fail "floor hooks"
 "$CTREC_LUA" --floor locals -o floor2 "$EX/fib.lua" >/dev/null || fail "floor locals"
