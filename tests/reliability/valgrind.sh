@@ -54,6 +54,14 @@ if [ -x "$bin/ctrec-lua" ]; then
     cd - >/dev/null || exit 1
     jobs+=("$tmp/lua-$name:print check")
   done
+  # the ends of a run: os.exit(code, true) and a normal end close the Lua
+  # state before the trace
+  for t in exit_close:4 gc_end:0 exit_badarg:1; do
+    name=${t%%:*}
+    vg "ctrec-lua tests/lua/$name.lua" "${t##*:}" "$bin/ctrec-lua" -o "$tmp/lua-$name" \
+      "$src/tools/ctrec-lua/tests/lua/$name.lua"
+    jobs+=("$tmp/lua-$name:check")
+  done
 else
   echo "valgrind: $bin/ctrec-lua not built: Lua runs skipped"
 fi
