@@ -60,14 +60,16 @@ void recorder_fail(recorder *R, const char *what)
     fprintf(stderr, "ctrec-lua: recording stopped: %s: %s\n", what, ctrec_writer_errmsg(R->w));
 }
 
-/* Evaluates a ctrec call; on failure stops recording and returns. */
-#define W(call)                                                                  \
+/* Evaluates a ctrec call (or takes a status); on failure stops recording,
+ * saying `what` failed, and returns. */
+#define W_AS(status, what)                                                       \
     do {                                                                         \
-        if ((call) != CTREC_OK) {                                                \
-            recorder_fail(R, #call);                                             \
+        if ((status) != CTREC_OK) {                                              \
+            recorder_fail(R, (what));                                            \
             return;                                                              \
         }                                                                        \
     } while (0)
+#define W(call) W_AS(call, #call)
 
 /* ---- interning --------------------------------------------------------- */
 
@@ -397,7 +399,7 @@ static void emit_return(recorder *R, lua_State *L, lua_Debug *ar)
     W(ctrec_begin_return(R->w));
     ctrec_status st = value_write_multi(R, L, lua_gettop(L) - n + 1, n);
     lua_pop(L, n);
-    W(st);
+    W_AS(st, "writing the returned values");
     W(ctrec_end(R->w));
 }
 
@@ -415,7 +417,7 @@ static void emit_locals(recorder *R, lua_State *L, lua_Debug *ar, fn_info *fn)
         if (st == CTREC_OK) st = value_write(R, L, -1);
         if (st == CTREC_OK) st = ctrec_end(R->w);
         lua_pop(L, 1);
-        W(st);
+        W_AS(st, "writing the Value event of a local");
     }
 }
 
