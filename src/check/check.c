@@ -284,8 +284,9 @@ static const char *event_json(chk *c)
     return c->json_len == (size_t)-1 ? NULL : c->json;
 }
 
-static void emit(chk *c, rule rl, const char *file, uint64_t index, const char *json,
-                 const char *msg)
+/* A diagnostic of rule rl, with the rule's fix unless `fix` is given. */
+static void emit_fix(chk *c, rule rl, const char *file, uint64_t index, const char *json,
+                     const char *msg, const char *fix)
 {
     if (c->stop) return;
     ctrec_check_diagnostic d;
@@ -295,12 +296,18 @@ static void emit(chk *c, rule rl, const char *file, uint64_t index, const char *
     d.event_index = index;
     d.event_json = json;
     d.message = msg;
-    d.fix = rules[rl].fix;
+    d.fix = fix ? fix : rules[rl].fix;
     if (d.severity == CTREC_CHECK_ERROR) c->sum->errors++;
     else c->sum->warnings++;
     if (c->cb && c->cb(&d, c->ud)) c->stop = 1;
     if (c->o.max_diagnostics && c->sum->errors + c->sum->warnings >= c->o.max_diagnostics)
         c->stop = 1;
+}
+
+static void emit(chk *c, rule rl, const char *file, uint64_t index, const char *json,
+                 const char *msg)
+{
+    emit_fix(c, rl, file, index, json, msg, NULL);
 }
 
 #if defined(__GNUC__)
@@ -972,7 +979,14 @@ ctrec_status ctrec_check(const char *path, const ctrec_check_options *opts,
             }
             c.ev = NULL;
             snprintf(c.msg, sizeof c.msg, "%s", ctrec_reader_errmsg(c.r));
-            emit(&c, R_PARSE, c.trace_file, index, NULL, c.msg);
+            /* A file that ends in the middle of an event or without its end
+             * (the recording was killed or failed) is not a writing mistake
+             * to fix event by event. */
+            emit_fix(&c, R_PARSE, c.trace_file, index, NULL, c.msg,
+                     st == CTREC_E_TRUNCATED
+                         ? "`ctrec repair` completes it: it keeps every event before the "
+                           "damage and ends the file; nothing after the damage was checked"
+                         : NULL);
             c.stop = 1;
             break;
         }

@@ -44,6 +44,7 @@ typedef struct diag {
     char rule[64];
     uint64_t index;
     int has_json;
+    char fix[256];
 } diag;
 
 static diag diags[MAXD];
@@ -66,6 +67,7 @@ static int collect(const ctrec_check_diagnostic *d, void *ud)
         snprintf(diags[ndiags].rule, sizeof diags[ndiags].rule, "%s", d->rule);
         diags[ndiags].index = d->event_index;
         diags[ndiags].has_json = d->event_json != NULL;
+        snprintf(diags[ndiags].fix, sizeof diags[ndiags].fix, "%s", d->fix);
         ndiags++;
     }
     return 0;
@@ -270,6 +272,11 @@ static void test_parse_error(void)
     write_file(d, "trace_paths.json", PATHS_PRE);
     run(d, L, 0);
     EXPECT("parse-error", 1, E);
+    /* a cut file is completed, not rewritten: the fix says how */
+    CHECK(ndiags == 1 && strstr(diags[0].fix, "ctrec repair") != NULL);
+    d = TRACE("parse-error-fix", PRE, "{\"Nope\":1}");
+    run(d, L, 0);
+    CHECK(ndiags == 1 && strstr(diags[0].fix, "FORMAT.md") != NULL);
 }
 
 static void test_unreadable(void)
