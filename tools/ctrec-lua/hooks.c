@@ -789,6 +789,9 @@ int recorder_finish(recorder *R)
     ctrec_status st = ctrec_writer_close(R->w);
     if (st != CTREC_OK && !failed)
         fprintf(stderr, "ctrec-lua: writing the trace failed: %s\n", ctrec_status_name(st));
+    if (st != CTREC_OK)
+        fprintf(stderr, "ctrec-lua: the trace in %s is incomplete; `ctrec repair %s` keeps the "
+                        "events written before the failure\n", R->opt.out_dir, R->opt.out_dir);
     R->w = NULL;
 
     for (size_t i = 0; i < R->chain_n; i++) {

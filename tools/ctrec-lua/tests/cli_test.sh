@@ -67,6 +67,14 @@ LUA_INIT='os.exit(3)' "$CTREC_LUA" --format json -o init init.lua >/dev/null 2>&
 [ $? -eq 3 ] || fail "os.exit(3) in LUA_INIT: exit status"
 "$PY" "$CHECK" init || fail "os.exit in LUA_INIT: trace"
 
+# a trace that cannot be written whole (file size limit): the script runs
+# on as under lua5.4, and the user is told how to complete the trace
+sh -c 'trap "" XFSZ; ulimit -f 4; exec "$0" --format json -o fsz "$1" >fsz.out 2>fsz.err' \
+    "$CTREC_LUA" "$EX/fib.lua" || fail "fsz: exit status"
+"$LUA" "$EX/fib.lua" >ref.out
+cmp -s ref.out fsz.out || fail "fsz: stdout differs"
+grep -q 'the trace in fsz is incomplete; `ctrec repair fsz`' fsz.err || fail "fsz: no repair hint"
+
 # floors write no trace; options are checked
 "$CTREC_LUA" --floor hooks -o floor1 "$EX/fib.lua" >/dev/null || fail "floor hooks"
 "$CTREC_LUA" --floor locals -o floor2 "$EX/fib.lua" >/dev/null || fail "floor locals"
