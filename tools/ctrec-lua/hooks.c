@@ -230,6 +230,13 @@ static fn_info *fn_new(recorder *R, lua_State *L, lua_Debug *ar, int is_c)
     if (!fn) return NULL;
     fn->source = ar->source;
     fn->srclen = ar->srclen;
+    if (!is_c) {
+        if (!(fn->src = malloc(ar->srclen ? ar->srclen : 1))) {
+            free(fn);
+            return NULL;
+        }
+        memcpy(fn->src, ar->source, ar->srclen);
+    }
     fn->linedefined = ar->linedefined;
     char path_buf[PATH_MAX];
     const char *path;
@@ -291,34 +298,44 @@ static fn_info *fn_new(recorder *R, lua_State *L, lua_Debug *ar, int is_c)
     return fn;
 }
 
+/* Is fn the Lua function of chunk source `ar->source`, defined at line k? */
+static int same_site(const fn_info *fn, const lua_Debug *ar, intptr_t k)
+{
+    return fn->linedefined == k && fn->srclen == ar->srclen &&
+           memcmp(fn->src, ar->source, ar->srclen) == 0;
+}
+
 /* The fn_info of the function whose activation `ar` describes ("S" filled);
- * NULL for a C function without --c-calls. Lua functions are keyed by their
- * source pointer and definition line (one Proto); the source length is
- * compared too, a cheap guard against a source string that was freed and
- * whose address was reused by another chunk's (a strcmp on every call
- * would cost more than the rest of the lookup). */
+ * NULL for a C function without --c-calls. A Lua function is one
+ * definition site: its chunk's source text and its definition line, found
+ * by the source pointer and checked by the text (a chunk's source string
+ * is freed with the chunk, and another chunk's may get its address). A C
+ * function is its lua_CFunction (C closures come and go; the function they
+ * run stays). */
 static fn_info *fn_lookup(recorder *R, lua_State *L, lua_Debug *ar)
 {
     const void *key = ar->source;
     intptr_t k = ar->linedefined;
     int is_c = ar->what[0] == 'C';
     fn_info *last = R->last_fn; /* recursion and loops call the same function */
-    if (!is_c && last && last->source == key && last->linedefined == k &&
-        last->srclen == ar->srclen)
-        return last;
+    if (!is_c && last && last->source == key && same_site(last, ar, k)) return last;
     if (is_c) {
         if (!R->opt.c_calls) return NULL;
         lua_getinfo(L, "f", ar);
-        key = lua_topointer(L, -1);
-        k = -1;
+        lua_CFunction cf = lua_tocfunction(L, -1);
         lua_pop(L, 1);
+        memcpy(&key, &cf, sizeof key < sizeof cf ? sizeof key : sizeof cf);
+        k = -1;
     }
     fn_info *fn = ptrmap_get(&R->functions, key, k);
-    if (!fn || (!is_c && fn->srclen != ar->srclen)) {
+    if (!fn || (!is_c && !same_site(fn, ar, k))) {
         fn = fn_new(R, L, ar, is_c);
         if (fn) ptrmap_put(&R->functions, key, k, fn);
     }
-    if (fn && !is_c) R->last_fn = fn;
+    if (fn && !is_c) {
+        fn->source = key;
+        R->last_fn = fn;
+    }
     return fn;
 }
 

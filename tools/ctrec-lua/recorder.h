@@ -67,7 +67,10 @@ typedef struct recorder_options {
 /* What the recorder knows about one function (one definition site). */
 typedef struct fn_info {
     const char *source;   /* lua_Debug.source pointer it was found by (compared only) */
-    size_t srclen;        /* its length, to detect a reused pointer */
+    char *src;            /* a copy of the source text: the pointer alone is not an
+                             identity, a collected chunk's name can be freed and its
+                             memory reused by another chunk's (NULL for C functions) */
+    size_t srclen;
     int linedefined;
     int recorded;         /* 1: a Lua function of a file chunk, or a C function
                              with --c-calls; it gets Calls, Returns and Steps */

@@ -143,15 +143,6 @@ static int scratch_add(recorder *R, size_t *len, const char *s, size_t n, int es
     return 0;
 }
 
-void values_free(recorder *R)
-{
-    free(R->shapes);
-    R->shapes = NULL;
-    strmap_free(&R->struct_types);
-    free(R->scratch);
-    R->scratch = NULL;
-    R->scratch_cap = 0;
-}
 
 /* ---- values ------------------------------------------------------------ */
 
@@ -280,11 +271,12 @@ static ctrec_status struct_type(recorder *R, int has_array, const key *keys, siz
 /*
  * Struct shapes. Tables built by the same constructor list their keys in
  * the same order, and Lua interns short strings, so the sequence of key
- * string pointers identifies a shape: a small direct-mapped cache maps it
- * to the sorted field order and the Struct type, and the common case needs
- * neither a sort nor the type name. (A key string freed and its address
- * reused by another string of the same length could make a stale entry
- * match; the lengths are compared to make that unlikely.)
+ * string pointers finds a shape: a small direct-mapped cache maps it to the
+ * sorted field order and the Struct type, and the common case needs
+ * neither a sort nor the type name. An entry also keeps the keys' bytes,
+ * compared on every hit: a key string that was collected can have its
+ * memory reused by another string, so equal pointers alone do not mean
+ * equal keys.
  */
 #define SHAPE_SLOTS 256
 #define SHAPE_MAX_KEYS 32
@@ -295,6 +287,7 @@ typedef struct shape {
     int has_array;
     const char *ptr[SHAPE_MAX_KEYS];
     size_t len[SHAPE_MAX_KEYS];
+    char *bytes;                         /* the keys' bytes, one after the other */
     unsigned char order[SHAPE_MAX_KEYS]; /* sorted position -> scan position */
     ctrec_id type;
 } shape;
@@ -316,9 +309,26 @@ static shape *shape_find(recorder *R, const key *keys, size_t nkeys, int has_arr
     uint64_t h = shape_hash(keys, nkeys, has_array);
     shape *sh = &((shape *)R->shapes)[h % SHAPE_SLOTS];
     if (sh->hash != h || sh->nkeys != nkeys || sh->has_array != has_array) return NULL;
-    for (size_t i = 0; i < nkeys; i++)
-        if (sh->ptr[i] != keys[i].s || sh->len[i] != keys[i].len) return NULL;
+    const char *b = sh->bytes;
+    for (size_t i = 0; i < nkeys; i++) {
+        if (sh->ptr[i] != keys[i].s || sh->len[i] != keys[i].len ||
+            memcmp(b, keys[i].s, keys[i].len) != 0)
+            return NULL;
+        b += keys[i].len;
+    }
     return sh;
+}
+
+void values_free(recorder *R)
+{
+    if (R->shapes)
+        for (size_t i = 0; i < SHAPE_SLOTS; i++) free(((shape *)R->shapes)[i].bytes);
+    free(R->shapes);
+    R->shapes = NULL;
+    strmap_free(&R->struct_types);
+    free(R->scratch);
+    R->scratch = NULL;
+    R->scratch_cap = 0;
 }
 
 typedef struct sorted_key {
@@ -358,9 +368,14 @@ static ctrec_status write_struct(recorder *R, lua_State *L, int idx, lua_Integer
         TRY(struct_type(R, has_array, sorted, nkeys, 0, &t));
         order = order_buf;
         if (!R->shapes) R->shapes = calloc(SHAPE_SLOTS, sizeof(shape));
-        if (R->shapes) {
+        size_t total = 0;
+        for (size_t i = 0; i < nkeys; i++) total += keys[i].len;
+        char *bytes = R->shapes ? malloc(total ? total : 1) : NULL;
+        if (bytes) { /* without memory the shape is just not cached */
             uint64_t h = shape_hash(keys, nkeys, has_array);
             shape *slot = &((shape *)R->shapes)[h % SHAPE_SLOTS];
+            free(slot->bytes);
+            slot->bytes = bytes;
             slot->hash = h;
             slot->nkeys = nkeys;
             slot->has_array = has_array;
@@ -368,6 +383,8 @@ static ctrec_status write_struct(recorder *R, lua_State *L, int idx, lua_Integer
                 slot->ptr[i] = keys[i].s;
                 slot->len[i] = keys[i].len;
                 slot->order[i] = order_buf[i];
+                memcpy(bytes, keys[i].s, keys[i].len);
+                bytes += keys[i].len;
             }
             slot->type = t;
         }
@@ -394,6 +411,16 @@ static ctrec_status write_struct(recorder *R, lua_State *L, int idx, lua_Integer
     }
     if (truncated) TRY(more_marker(R, more ? 0 : nkeys - keep));
     return ctrec_end_struct(R->w);
+}
+
+/* The string keys "[array]" and "..." would read as the field a Struct
+ * gets for the array part or for a truncation: a table with one is written
+ * as pairs, which say what its keys are. */
+static int is_pseudo_field(lua_State *L, int idx)
+{
+    size_t len;
+    const char *s = lua_tolstring(L, idx, &len);
+    return (len == 7 && memcmp(s, "[array]", 7) == 0) || (len == 3 && memcmp(s, "...", 3) == 0);
 }
 
 /* Arrays longer than this are scanned from key n (see write_table). */
@@ -439,6 +466,7 @@ static ctrec_status write_table(recorder *R, lua_State *L, int idx, unsigned dep
     enum { KEEP = SHAPE_MAX_KEYS };
     int base = lua_gettop(L);
     size_t nkeys = 0, cap = KEEP, others = 0, limit = R->budget + 1, scanned = 0;
+    size_t in_array = 0; /* keys 1..n seen (not all of them: t[1..n] may have holes) */
     key small[KEEP];
     key *keys = small;
     if (n > LONG_ARRAY)
@@ -449,7 +477,8 @@ static ctrec_status write_table(recorder *R, lua_State *L, int idx, unsigned dep
         /* stack: ... key value */
         if (lua_isinteger(L, -2)) {
             lua_Integer k = lua_tointeger(L, -2);
-            if (k >= 1 && k <= n) { /* an array key kept in the hash part */
+            if (k >= 1 && k <= n) { /* a key of t[1..n] */
+                in_array++;
                 lua_pop(L, 1);
                 continue;
             }
@@ -458,7 +487,7 @@ static ctrec_status write_table(recorder *R, lua_State *L, int idx, unsigned dep
             lua_pop(L, 2);
             break;
         }
-        if (lua_type(L, -2) != LUA_TSTRING) {
+        if (lua_type(L, -2) != LUA_TSTRING || is_pseudo_field(L, -2)) {
             others++;
             lua_pop(L, 1);
             continue;
@@ -491,8 +520,11 @@ static ctrec_status write_table(recorder *R, lua_State *L, int idx, unsigned dep
     R->ancestors[R->nancestors++] = p;
     ctrec_status st;
     if (others) {
+        /* The entries, for "<N more>": known when the scan saw them all,
+         * the array part included (it starts after a long one). */
+        size_t total = more || n > LONG_ARRAY ? 0 : in_array + nkeys + others;
         lua_settop(L, base);
-        st = write_pairs(R, L, idx, more ? 0 : (size_t)n + nkeys + others, depth);
+        st = write_pairs(R, L, idx, total, depth);
     } else if (nkeys) {
         st = write_struct(R, L, idx, n, keys, nkeys, more, depth);
     } else {

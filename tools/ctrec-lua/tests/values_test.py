@@ -218,6 +218,79 @@ def main():
            "300 coroutines, each resumed once: %d Calls of body (line 2), %d of inner (line 1)"
            % (lines.count(2), lines.count(1)))
 
+    # ---- memory reused after a collection: key strings, chunk names --------
+    # A collected key string or chunk name can leave its address to another
+    # one: the recorder's caches must not take the new one for the old.
+    script = os.path.join(work, "reuse_keys.lua")
+    with open(script, "w") as f:
+        f.write("for i = 1, 30 do\n"
+                "  local t = {[string.format('k%03d', i)] = i}\n"
+                "  collectgarbage()\n"
+                "end\n")
+    t = Trace(ctrec_lua, script, os.path.join(work, "reuse_keys"))
+    recorded = [(t.type_name(v["t"]), v["t"]["field_values"][0]["i"])
+                for v, _ in t.steps(3) if "t" in v]
+    expect(len(recorded) == 30 and all(name == "table{k%03d}" % i for name, i in recorded),
+           "each table's Struct type names its own key: %r"
+           % [r for r in recorded if r[0] != "table{k%03d}" % r[1]][:3])
+    os.makedirs(os.path.join(work, "plug"), exist_ok=True)
+    for i in range(1, 7):
+        with open(os.path.join(work, "plug", "p%d.lua" % i), "w") as f:
+            f.write("local x = %d\nlocal y = x * 10\nreturn y\n" % i)
+    script = os.path.join(work, "reuse_chunks.lua")
+    with open(script, "w") as f:
+        f.write("local dir = arg[0]:match('^(.*)/') .. '/plug/p'\n"
+                "local total = 0\n"
+                "for i = 1, 6 do\n"
+                "  local f = loadfile(dir .. i .. '.lua')\n"
+                "  total = total + f()\n"
+                "  f = nil\n"
+                "  collectgarbage()\n"
+                "  collectgarbage()\n"
+                "end\n"
+                "print(total)\n")
+    t = Trace(ctrec_lua, script, os.path.join(work, "reuse_chunks"))
+    paths = [e["Path"] for e in t.events if isinstance(e, dict) and "Path" in e]
+    # the path of the Step at line 2 of each plugin, with the value of x there
+    seen = []
+    for i, e in enumerate(t.events):
+        if isinstance(e, dict) and "Step" in e and e["Step"]["line"] == 2 \
+                and paths[e["Step"]["path_id"]].endswith(".lua") and "/plug/" in paths[e["Step"]["path_id"]]:
+            x = None
+            for nxt in t.events[i + 1:]:  # definitions may come before the Value
+                if isinstance(nxt, dict) and "Value" in nxt:
+                    x = nxt["Value"]["value"]["i"]
+                if not (isinstance(nxt, dict) and ("VariableName" in nxt or "Type" in nxt)):
+                    break
+            seen.append((os.path.basename(paths[e["Step"]["path_id"]]), x))
+    expect(seen == [("p%d.lua" % i, i) for i in range(1, 7)],
+           "each plugin's lines are recorded under its own file: %r" % (seen,))
+    for i in range(1, 7):
+        copy = os.path.join(work, "reuse_chunks", "files",
+                            os.path.realpath(os.path.join(work, "plug", "p%d.lua" % i)).lstrip("/"))
+        expect(os.path.isfile(copy), "plug/p%d.lua is copied into files/" % i)
+
+    # ---- keys a Struct could not tell apart, counts of pairs with holes ----
+    script = os.path.join(work, "keys.lua")
+    with open(script, "w") as f:
+        f.write("local real = {1, 2, x = 1}\n"
+                "local fake = {['[array]'] = {1, 2}, x = 1}\n"
+                "local dots = {['...'] = 5}\n"
+                "local holes = {1, nil, 3, [1.5] = 'f'}\n"
+                "print(#real)\n")
+    t = Trace(ctrec_lua, script, os.path.join(work, "keys"))
+    v, _ = t.steps(5)[0]
+    expect(v["real"]["kind"] == "Struct" and t.type_name(v["real"]) == "table{[array],x}",
+           "real: a Struct with the [array] field")
+    expect(v["fake"]["kind"] == "Sequence" and t.type_name(v["fake"]) == "table(pairs)",
+           "a string key '[array]' makes pairs: %r" % (v["fake"],))
+    expect(t.type_name(v["dots"]) == "table(pairs)", "a string key '...' makes pairs")
+    t = Trace(ctrec_lua, script, os.path.join(work, "keys1"), "--max-elements", "1")
+    v, _ = t.steps(5)[0]
+    els = v["holes"]["elements"]
+    expect(len(els) == 2 and els[1]["r"] == "<2 more>",
+           "{1, nil, 3, [1.5]='f'}: one pair and '<2 more>' (3 entries): %r" % (els,))
+
     for f in failures:
         print("FAIL", f)
     if not failures:
