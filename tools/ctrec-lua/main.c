@@ -11,6 +11,7 @@
  * recording is set up by recorder_open/recorder_install (hooks.c) just
  * before the script's main chunk is called, and finished after it.
  */
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -72,12 +73,38 @@ static int msghandler(lua_State *L)
     return 1;
 }
 
+/* Ctrl-C, as lua.c handles it: the next hook event of the main thread
+ * raises "interrupted!" (an ordinary error: the trace gets its Error event
+ * and is finished), and a second SIGINT before that ends the process. The
+ * recorder's hook is put back first, so that a script that catches the
+ * error goes on being recorded. */
+static lua_State *globalL;
+
+static void lstop(lua_State *L, lua_Debug *ar)
+{
+    (void)ar;
+    lua_sethook(L, NULL, 0, 0);
+    recorder *R = recorder_current();
+    if (R && R->main_L == L) recorder_install(R, L);
+    luaL_error(L, "interrupted!");
+}
+
+static void laction(int i)
+{
+    int flag = LUA_MASKCALL | LUA_MASKRET | LUA_MASKLINE | LUA_MASKCOUNT;
+    signal(i, SIG_DFL); /* if another SIGINT happens, terminate the process */
+    lua_sethook(globalL, lstop, flag, 1);
+}
+
 static int docall(lua_State *L, int narg, int nres)
 {
     int base = lua_gettop(L) - narg;
     lua_pushcfunction(L, msghandler);
     lua_insert(L, base);
+    globalL = L;
+    signal(SIGINT, laction);
     int status = lua_pcall(L, narg, nres, base);
+    signal(SIGINT, SIG_DFL);
     lua_remove(L, base);
     return status;
 }

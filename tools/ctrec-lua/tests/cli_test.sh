@@ -75,6 +75,47 @@ sh -c 'trap "" XFSZ; ulimit -f 4; exec "$0" --format json -o fsz "$1" >fsz.out 2
 cmp -s ref.out fsz.out || fail "fsz: stdout differs"
 grep -q 'the trace in fsz is incomplete; `ctrec repair fsz`' fsz.err || fail "fsz: no repair hint"
 
+# Ctrl-C (SIGINT) as lua5.4 takes it: "interrupted!" is an ordinary error,
+# the trace is finished with its Error event; a script that catches it
+# goes on, still recorded. (A background job of sh starts with SIGINT
+# ignored; lua5.4 and ctrec-lua set their handler anyway.)
+interrupt() { # interrupt OUT_PREFIX cmd...: runs cmd, SIGINT after 0.3 s
+    out=$1; shift
+    "$@" >"$out.out" 2>"$out.err" &
+    pid=$!
+    sleep 0.3
+    kill -INT $pid
+    i=0 # a run that ignores SIGINT must not loop (and record) for ever
+    while kill -0 $pid 2>/dev/null && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+    if kill -0 $pid 2>/dev/null; then
+        kill -KILL $pid
+        wait $pid
+        return 99
+    fi
+    wait $pid
+}
+# the loops spend their time in string.rep, so that 0.3 s makes few events
+printf 'while true do\n  X = string.rep("x", 100000):upper()\nend\n' >loop.lua
+interrupt ref "$LUA" loop.lua; ref=$?
+interrupt rec "$CTREC_LUA" --format json -o intr loop.lua; rec=$?
+[ $ref -eq 1 ] && [ $rec -eq 1 ] || fail "SIGINT: exit $rec, lua5.4 $ref"
+cmp -s ref.err rec.err || { fail "SIGINT: stderr differs"; diff ref.err rec.err; }
+"$PY" "$CHECK" intr --expect-error || fail "SIGINT: trace"
+printf 'local ok, err = pcall(function() while true do X = string.rep("x", 100000):upper() end end)\nprint(ok, err)\n' >caught.lua
+interrupt ref "$LUA" caught.lua; ref=$?
+interrupt rec "$CTREC_LUA" --format json -o caught caught.lua; rec=$?
+[ $ref -eq 0 ] && [ $rec -eq 0 ] || fail "caught SIGINT: exit $rec, lua5.4 $ref"
+cmp -s ref.out rec.out || fail "caught SIGINT: stdout differs"
+"$PY" "$CHECK" caught || fail "caught SIGINT: trace"
+"$PY" - caught <<'PYEOF' || fail "caught SIGINT: no Step at line 2 with its Write event"
+import json, sys
+ev = json.load(open(sys.argv[1] + "/trace.json"))
+i = max(k for k, e in enumerate(ev) if isinstance(e, dict) and "Step" in e)
+assert ev[i]["Step"]["line"] == 2
+assert any(isinstance(e, dict) and "Event" in e and e["Event"]["content"] == "false\tinterrupted!\n"
+           for e in ev[i:])
+PYEOF
+
 # floors write no trace; options are checked
 "$CTREC_LUA" --floor hooks -o floor1 "$EX/fib.lua" >/dev/null || fail "floor hooks"
 "$CTREC_LUA" --floor locals -o floor2 "$EX/fib.lua" >/dev/null || fail "floor locals"
