@@ -332,10 +332,7 @@ static fn_info *fn_lookup(recorder *R, lua_State *L, lua_Debug *ar)
         fn = fn_new(R, L, ar, is_c);
         if (fn) ptrmap_put(&R->functions, key, k, fn);
     }
-    if (fn && !is_c) {
-        fn->source = key;
-        R->last_fn = fn;
-    }
+    if (fn && !is_c) R->last_fn = fn;
     return fn;
 }
 
@@ -643,8 +640,8 @@ static void hook_floor_locals(lua_State *L, lua_Debug *ar)
     for (int n = 1; lua_getlocal(L, ar, n); n++) lua_pop(L, 1);
 }
 
-/* --floor reads: a lower bound of what any recorder of the values must read
- * at a step. It reads each element that values.c records (the same
+/* --floor reads: the reads that recording a step's values needs through
+ * Lua's public API. It reads each element that values.c records (the same
  * --max-depth and --max-elements limits, the same long-array rule), each
  * once and with the cheapest raw access, and writes nothing: no type
  * lookups, no cycle checks, no key sorting, no copies of string bytes. */
@@ -667,7 +664,7 @@ static void floor_read(recorder *R, lua_State *L, int idx, unsigned depth)
     }
     if (depth >= R->opt.max_depth || !lua_checkstack(L, 3)) return;
     lua_Integer n = (lua_Integer)lua_rawlen(L, idx);
-    int long_array = n > 64 && (size_t)n > floor_budget; /* values.c skips the key scan */
+    int long_array = n > LONG_ARRAY && (size_t)n > floor_budget; /* no key scan */
     for (lua_Integer i = 1; i <= n && floor_budget; i++) {
         floor_budget--;
         lua_rawgeti(L, idx, i);
@@ -675,7 +672,7 @@ static void floor_read(recorder *R, lua_State *L, int idx, unsigned depth)
         lua_pop(L, 1);
     }
     if (long_array || !floor_budget) return;
-    if (n > 64)
+    if (n > LONG_ARRAY)
         lua_pushinteger(L, n);
     else
         lua_pushnil(L);

@@ -160,6 +160,10 @@ ctrec_id recorder_var(recorder *R, const char *name, size_t len);
 void recorder_fail(recorder *R, const char *what);
 
 /* values.c */
+/* A table whose array part is longer than this and than the elements left
+ * is written without looking for other keys; shorter ones are scanned
+ * from key n (see write_table). */
+#define LONG_ARRAY 64
 /* Writes the Lua value at stack index idx as one ValueRecord. */
 ctrec_status value_write(recorder *R, lua_State *L, int idx);
 /* Writes `n` values starting at stack index idx: none -> None, one -> the

@@ -423,9 +423,6 @@ static int is_pseudo_field(lua_State *L, int idx)
     return (len == 7 && memcmp(s, "[array]", 7) == 0) || (len == 3 && memcmp(s, "...", 3) == 0);
 }
 
-/* Arrays longer than this are scanned from key n (see write_table). */
-#define LONG_ARRAY 64
-
 static ctrec_status write_table(recorder *R, lua_State *L, int idx, unsigned depth)
 {
     char text[96];
