@@ -86,6 +86,20 @@ expect 0 "$CTREC" check "$T/m0-bin"
 expect 0 "$CTREC" convert "$FIX/codetracer-wasm" "$T/wasm-bin" --format bin
 expect 0 "$CTREC" check --target 25.11 "$T/wasm-bin"
 
+# a complete trace whose trace_paths.json fell behind (a recording killed
+# while closing): `ctrec repair` rewrites it, then leaves the trace alone
+cp -r "$T/ex-bin" "$T/stale-paths"
+printf '[]\n' >"$T/stale-paths/trace_paths.json"
+expect 1 "$CTREC" check "$T/stale-paths"
+expect 0 "$CTREC" repair --dry-run "$T/stale-paths"
+grep -q 'does not list its' "$T/out" || fail "repair --dry-run: no report of stale trace_paths.json"
+grep -q '^\[\]$' "$T/stale-paths/trace_paths.json" || fail "repair --dry-run wrote"
+expect 0 "$CTREC" repair "$T/stale-paths"
+grep -q 'trace_paths.json rewritten' "$T/out" || fail "repair: trace_paths.json not rewritten"
+expect 0 "$CTREC" check "$T/stale-paths"
+expect 0 "$CTREC" repair "$T/stale-paths"
+grep -q 'nothing to repair' "$T/out" || fail "repair: a complete trace not left alone"
+
 if [ "$fails" -eq 0 ]; then
     rm -rf "$T"
     echo "check_cli: ok"

@@ -307,25 +307,74 @@ static int repair_bin(const scan *s, const char *tmp)
     return rc;
 }
 
+/* The text of trace_paths.json for the scanned Path events (malloc'd). */
+static char *paths_text(const scan *s, size_t *len)
+{
+    size_t n = 3;
+    for (size_t i = 0; i < s->paths.n; i++) n += s->paths.lens[i] + 2;
+    char *text = malloc(n + 1);
+    if (!text) return NULL;
+    size_t k = 0;
+    text[k++] = '[';
+    for (size_t i = 0; i < s->paths.n; i++) {
+        if (i) text[k++] = ',';
+        memcpy(text + k, s->paths.items[i], s->paths.lens[i]);
+        k += s->paths.lens[i];
+    }
+    text[k++] = ']';
+    text[k++] = '\n';
+    *len = k;
+    return text;
+}
+
+/* Drops the JSON whitespace outside strings; returns the new length. */
+static size_t json_compact(char *d, size_t n)
+{
+    size_t k = 0;
+    int in_string = 0, escaped = 0;
+    for (size_t i = 0; i < n; i++) {
+        char c = d[i];
+        if (in_string) {
+            if (escaped) escaped = 0;
+            else if (c == '\\') escaped = 1;
+            else if (c == '"') in_string = 0;
+        } else if (c == '"') {
+            in_string = 1;
+        } else if (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
+            continue;
+        }
+        d[k++] = c;
+    }
+    return k;
+}
+
+/* Does trace_paths.json list exactly these Path events (whitespace aside)?
+ * A recording killed while its writer was closing can leave the event file
+ * complete and trace_paths.json behind it. */
+static int paths_current(const scan *s)
+{
+    char *path = sibling(s->file, "trace_paths.json");
+    size_t k = 0, n = 0;
+    char *text = paths_text(s, &k);
+    char *have = path ? slurp(path, &n) : NULL;
+    if (text) k = json_compact(text, k);
+    if (have) n = json_compact(have, n);
+    int same = text && have && n == k && memcmp(text, have, k) == 0;
+    free(have);
+    free(text);
+    free(path);
+    return same;
+}
+
 /* trace_paths.json beside the trace file: exactly the kept Path events. */
 static int write_paths(const scan *s)
 {
     char *path = sibling(s->file, "trace_paths.json");
     char *tmp = path ? with_suffix(path, ".repair-tmp") : NULL;
-    size_t n = 3;
-    for (size_t i = 0; i < s->paths.n; i++) n += s->paths.lens[i] + 2;
-    char *text = malloc(n + 1);
+    size_t k = 0;
+    char *text = paths_text(s, &k);
     int rc = -1;
     if (path && tmp && text) {
-        size_t k = 0;
-        text[k++] = '[';
-        for (size_t i = 0; i < s->paths.n; i++) {
-            if (i) text[k++] = ',';
-            memcpy(text + k, s->paths.items[i], s->paths.lens[i]);
-            k += s->paths.lens[i];
-        }
-        text[k++] = ']';
-        text[k++] = '\n';
         if (write_file(tmp, text, k, "", 0) == 0 && rename(tmp, path) == 0) rc = 0;
         else unlink(tmp);
     }
@@ -358,10 +407,18 @@ int cmd_repair(int argc, char **argv)
         return 1;
     }
     if (s.status == CTREC_OK && s.complete) {
-        printf("%s: complete (%llu events): nothing to repair\n", s.file,
-               (unsigned long long)s.events);
+        if (paths_current(&s)) {
+            printf("%s: complete (%llu events): nothing to repair\n", s.file,
+                   (unsigned long long)s.events);
+            scan_free(&s);
+            return 0;
+        }
+        printf("%s: complete (%llu events), but trace_paths.json does not list its %zu Path "
+               "events\n", s.file, (unsigned long long)s.events, s.paths.n);
+        int rc = dry ? 0 : write_paths(&s);
+        if (!dry && !rc) printf("%s: trace_paths.json rewritten\n", s.file);
         scan_free(&s);
-        return 0;
+        return rc ? 1 : 0;
     }
     printf("%s: %llu events before the damage (%s)\n", s.file, (unsigned long long)s.events,
            s.status ? s.msg : "the trace ends without being closed");
