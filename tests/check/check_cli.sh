@@ -86,6 +86,16 @@ expect 0 "$CTREC" check "$T/m0-bin"
 expect 0 "$CTREC" convert "$FIX/codetracer-wasm" "$T/wasm-bin" --format bin
 expect 0 "$CTREC" check --target 25.11 "$T/wasm-bin"
 
+# a conversion that fails halfway leaves no trace file that would look
+# complete (OUT a folder, as OUT a file)
+cp -r "$T/conv-json" "$T/cut"
+head -c 600 "$T/conv-json/trace.json" >"$T/cut/trace.json"
+expect 1 "$CTREC" convert "$T/cut" "$T/cut-out" --format bin
+[ ! -e "$T/cut-out/trace.bin" ] || fail "convert of a cut trace left $T/cut-out/trace.bin"
+grep -q 'removed: the conversion did not finish' "$T/err" || fail "convert: no word of the removal"
+expect 1 "$CTREC" convert "$T/cut" "$T/cut-out.bin"
+[ ! -e "$T/cut-out.bin" ] || fail "convert of a cut trace left $T/cut-out.bin"
+
 # a complete trace whose trace_paths.json fell behind (a recording killed
 # while closing): `ctrec repair` rewrites it, then leaves the trace alone
 cp -r "$T/ex-bin" "$T/stale-paths"

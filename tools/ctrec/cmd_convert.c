@@ -282,6 +282,15 @@ int cmd_convert(int argc, char **argv)
         free(ifiles);
         free(ofiles);
     }
+    if (rc && !to_file) {
+        /* The writer closed what it was given: a trace of the events before
+         * the failure, which would look complete. As with OUT a file, a
+         * failed conversion leaves no trace file. */
+        char *t = join(dir, fmt == CTREC_FORMAT_JSON ? "trace.json" : "trace.bin");
+        if (t && unlink(t) == 0)
+            fprintf(stderr, "ctrec: convert: %s removed: the conversion did not finish\n", t);
+        free(t);
+    }
     if (to_file) {
         if (!rc) {
             char *t = join(dir, fmt == CTREC_FORMAT_JSON ? "trace.json" : "trace.bin");
