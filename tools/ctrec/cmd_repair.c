@@ -32,8 +32,10 @@ static const char repair_usage[] =
     "(trace.json: the closing ']'; trace.bin: the seek table), and rewrites\n"
     "trace_paths.json to list exactly the Path events kept. TRACE is a trace\n"
     "folder, a trace.json or a trace.bin. A complete trace is left alone, but\n"
-    "for its trace_paths.json when that does not list its Path events. Do\n"
-    "not repair a recording that is still running.\n"
+    "for its trace_paths.json when that does not list its Path events. An\n"
+    "event larger than the readers' 64 MiB default bound is not taken for\n"
+    "damage: it is read with a bound of 1 GiB. Do not repair a recording\n"
+    "that is still running.\n"
     "\n"
     "  --dry-run     only say what would be kept and dropped\n"
     "  --no-backup   do not keep the damaged file as <file>.damaged\n"
@@ -86,13 +88,25 @@ typedef struct scan {
     char *file;
     char msg[1024];
     texts paths;
+    size_t max_event;  /* the reader's event bound the scan used */
+    uint64_t big_event; /* with REPAIR_MAX_EVENT: the event over the default bound */
 } scan;
 
-static int scan_trace(const char *path, scan *s)
+/* The readers' default bound on one event is also what damage looks like
+ * to them (a length read from damaged bytes). Before cutting there, repair
+ * reads again with this bound: a trace whose only fault is a very large
+ * value (a long string in a local) is not damaged. */
+#define REPAIR_MAX_EVENT ((size_t)1 << 30)
+
+static int scan_trace_with(const char *path, size_t max_event, scan *s)
 {
     memset(s, 0, sizeof *s);
+    s->max_event = max_event;
+    ctrec_reader_options ro;
+    ctrec_reader_options_init(&ro);
+    if (max_event) ro.max_event_bytes = max_event;
     ctrec_reader *r;
-    if (ctrec_reader_open(path, NULL, &r) != CTREC_OK) {
+    if (ctrec_reader_open(path, &ro, &r) != CTREC_OK) {
         fprintf(stderr, "ctrec: repair: %s\n", ctrec_reader_errmsg(r));
         ctrec_reader_close(r);
         return -1;
@@ -124,10 +138,30 @@ static int scan_trace(const char *path, scan *s)
     return rc;
 }
 
+
 static void scan_free(scan *s)
 {
     free(s->file);
     texts_free(&s->paths);
+}
+
+static int scan_trace(const char *path, scan *s)
+{
+    if (scan_trace_with(path, 0, s)) return -1;
+    if (s->status != CTREC_E_FORMAT) return 0;
+    scan big;
+    if (scan_trace_with(path, REPAIR_MAX_EVENT, &big)) {
+        scan_free(&big);
+        return 0;
+    }
+    if (big.events > s->events) { /* the default bound was the only fault there */
+        big.big_event = s->events;
+        scan_free(s);
+        *s = big;
+        return 0;
+    }
+    scan_free(&big);
+    return 0;
 }
 
 static char *slurp(const char *path, size_t *n)
@@ -256,8 +290,11 @@ static int repair_bin(const scan *s, const char *tmp)
 {
     char *dir = with_suffix(tmp, ".d");
     if (!dir) return -1;
+    ctrec_reader_options ro;
+    ctrec_reader_options_init(&ro);
+    if (s->max_event) ro.max_event_bytes = s->max_event;
     ctrec_reader *r;
-    if (ctrec_reader_open(s->file, NULL, &r) != CTREC_OK) {
+    if (ctrec_reader_open(s->file, &ro, &r) != CTREC_OK) {
         fprintf(stderr, "ctrec: repair: %s\n", ctrec_reader_errmsg(r));
         ctrec_reader_close(r);
         free(dir);
@@ -407,6 +444,10 @@ int cmd_repair(int argc, char **argv)
         scan_free(&s);
         return 1;
     }
+    if (s.max_event == REPAIR_MAX_EVENT)
+        printf("%s: event %llu is larger than the readers' default bound (64 MiB), not "
+               "damaged: read with a bound of 1 GiB\n", s.file,
+               (unsigned long long)s.big_event);
     if (s.status == CTREC_OK && s.complete) {
         if (paths_current(&s)) {
             printf("%s: complete (%llu events): nothing to repair\n", s.file,

@@ -18,4 +18,20 @@ for script in "$EX"/*.lua; do
         fi
     done
 done
+# A value over the readers' default 64 MiB event bound is not damage:
+# `ctrec repair` leaves the trace alone, and keeps that event when the
+# trace is cut after it.
+printf 'local s = string.rep("x", 70 * 1024 * 1024)\nprint(#s)\nprint("end")\n' >"$WORK/big.lua"
+"$CTREC_LUA" -o "$WORK/big" "$WORK/big.lua" >/dev/null 2>&1 || { echo "FAIL: big.lua"; fails=$((fails + 1)); }
+"$CTREC" repair "$WORK/big" >"$WORK/big.repair" 2>&1 &&
+    grep -q 'nothing to repair' "$WORK/big.repair" &&
+    [ ! -e "$WORK/big/trace.bin.damaged" ] ||
+    { echo "FAIL: repair of a complete trace with a 70 MiB value:"; cat "$WORK/big.repair"; fails=$((fails + 1)); }
+size=$(wc -c <"$WORK/big/trace.bin")
+head -c $((size - 40)) "$WORK/big/trace.bin" >"$WORK/big/cut" && mv "$WORK/big/cut" "$WORK/big/trace.bin"
+"$CTREC" repair "$WORK/big" >"$WORK/big.repair" 2>&1 &&
+    grep -q 'not damaged: read with a bound of 1 GiB' "$WORK/big.repair" &&
+    grep -q 'repaired: 1[0-9] events' "$WORK/big.repair" ||
+    { echo "FAIL: repair of a cut trace with a 70 MiB value:"; cat "$WORK/big.repair"; fails=$((fails + 1)); }
+rm -rf "$WORK/big"
 [ $fails -eq 0 ] && echo "ok ctrec check" || exit 1
