@@ -77,6 +77,14 @@ class Trace:
                 and self.functions[e["Call"]["function_id"]]["name"] == function_name]
 
 
+def script_trace(ctrec_lua, work, name, text, *opts):
+    """Writes `text` to WORK/NAME.lua and records it into WORK/NAME."""
+    script = os.path.join(work, name + ".lua")
+    with open(script, "w") as f:
+        f.write(text)
+    return Trace(ctrec_lua, script, os.path.join(work, name), *opts)
+
+
 def main():
     ctrec_lua, examples, work = sys.argv[1:4]
     os.makedirs(work, exist_ok=True)
@@ -203,15 +211,13 @@ def main():
     # A new coroutine may get the memory of a collected one: it must not
     # inherit the frames the recorder kept for the old one (they were Called
     # again before its body, with no Step: calls of `body` and `inner` > 300).
-    script = os.path.join(work, "co_reuse.lua")
-    with open(script, "w") as f:
-        f.write("local function inner() coroutine.yield() end\n"
-                "local function body() inner() end\n"
-                "for i = 1, 300 do\n"
-                "  coroutine.resume(coroutine.create(body))\n"
-                "  if i % 10 == 0 then collectgarbage() end\n"
-                "end\n")
-    t = Trace(ctrec_lua, script, os.path.join(work, "co_reuse"))
+    t = script_trace(ctrec_lua, work, "co_reuse",
+                     "local function inner() coroutine.yield() end\n"
+                     "local function body() inner() end\n"
+                     "for i = 1, 300 do\n"
+                     "  coroutine.resume(coroutine.create(body))\n"
+                     "  if i % 10 == 0 then collectgarbage() end\n"
+                     "end\n")
     lines = [t.functions[e["Call"]["function_id"]]["line"] for e in t.events
              if isinstance(e, dict) and "Call" in e and e["Call"]["function_id"] != 0]
     expect(lines.count(2) == 300 and lines.count(1) == 300,
@@ -221,13 +227,11 @@ def main():
     # ---- memory reused after a collection: key strings, chunk names --------
     # A collected key string or chunk name can leave its address to another
     # one: the recorder's caches must not take the new one for the old.
-    script = os.path.join(work, "reuse_keys.lua")
-    with open(script, "w") as f:
-        f.write("for i = 1, 30 do\n"
-                "  local t = {[string.format('k%03d', i)] = i}\n"
-                "  collectgarbage()\n"
-                "end\n")
-    t = Trace(ctrec_lua, script, os.path.join(work, "reuse_keys"))
+    t = script_trace(ctrec_lua, work, "reuse_keys",
+                     "for i = 1, 30 do\n"
+                     "  local t = {[string.format('k%03d', i)] = i}\n"
+                     "  collectgarbage()\n"
+                     "end\n")
     recorded = [(t.type_name(v["t"]), v["t"]["field_values"][0]["i"])
                 for v, _ in t.steps(3) if "t" in v]
     expect(len(recorded) == 30 and all(name == "table{k%03d}" % i for name, i in recorded),
@@ -237,19 +241,17 @@ def main():
     for i in range(1, 7):
         with open(os.path.join(work, "plug", "p%d.lua" % i), "w") as f:
             f.write("local x = %d\nlocal y = x * 10\nreturn y\n" % i)
-    script = os.path.join(work, "reuse_chunks.lua")
-    with open(script, "w") as f:
-        f.write("local dir = arg[0]:match('^(.*)/') .. '/plug/p'\n"
-                "local total = 0\n"
-                "for i = 1, 6 do\n"
-                "  local f = loadfile(dir .. i .. '.lua')\n"
-                "  total = total + f()\n"
-                "  f = nil\n"
-                "  collectgarbage()\n"
-                "  collectgarbage()\n"
-                "end\n"
-                "print(total)\n")
-    t = Trace(ctrec_lua, script, os.path.join(work, "reuse_chunks"))
+    t = script_trace(ctrec_lua, work, "reuse_chunks",
+                     "local dir = arg[0]:match('^(.*)/') .. '/plug/p'\n"
+                     "local total = 0\n"
+                     "for i = 1, 6 do\n"
+                     "  local f = loadfile(dir .. i .. '.lua')\n"
+                     "  total = total + f()\n"
+                     "  f = nil\n"
+                     "  collectgarbage()\n"
+                     "  collectgarbage()\n"
+                     "end\n"
+                     "print(total)\n")
     paths = [e["Path"] for e in t.events if isinstance(e, dict) and "Path" in e]
     # the path of the Step at line 2 of each plugin, with the value of x there
     seen = []
@@ -271,21 +273,19 @@ def main():
         expect(os.path.isfile(copy), "plug/p%d.lua is copied into files/" % i)
 
     # ---- keys a Struct could not tell apart, counts of pairs with holes ----
-    script = os.path.join(work, "keys.lua")
-    with open(script, "w") as f:
-        f.write("local real = {1, 2, x = 1}\n"
-                "local fake = {['[array]'] = {1, 2}, x = 1}\n"
-                "local dots = {['...'] = 5}\n"
-                "local holes = {1, nil, 3, [1.5] = 'f'}\n"
-                "print(#real)\n")
-    t = Trace(ctrec_lua, script, os.path.join(work, "keys"))
+    keys = ("local real = {1, 2, x = 1}\n"
+            "local fake = {['[array]'] = {1, 2}, x = 1}\n"
+            "local dots = {['...'] = 5}\n"
+            "local holes = {1, nil, 3, [1.5] = 'f'}\n"
+            "print(#real)\n")
+    t = script_trace(ctrec_lua, work, "keys", keys)
     v, _ = t.steps(5)[0]
     expect(v["real"]["kind"] == "Struct" and t.type_name(v["real"]) == "table{[array],x}",
            "real: a Struct with the [array] field")
     expect(v["fake"]["kind"] == "Sequence" and t.type_name(v["fake"]) == "table(pairs)",
            "a string key '[array]' makes pairs: %r" % (v["fake"],))
     expect(t.type_name(v["dots"]) == "table(pairs)", "a string key '...' makes pairs")
-    t = Trace(ctrec_lua, script, os.path.join(work, "keys1"), "--max-elements", "1")
+    t = script_trace(ctrec_lua, work, "keys1", keys, "--max-elements", "1")
     v, _ = t.steps(5)[0]
     els = v["holes"]["elements"]
     expect(len(els) == 2 and els[1]["r"] == "<2 more>",
