@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -569,30 +570,36 @@ ctrec_status ctrec_path_new(ctrec_writer *w, const char *p, size_t n, ctrec_id *
 /* What the writer keeps per function id (its definition site, for the Step
  * a call writes) and per type id (its number of Struct fields, -1 for other
  * types); 0, or -1 when out of memory. */
+/* An array of `elem`-byte items with room for index `need`: `items` itself
+ * when it has it, else reallocated to a capacity doubled from *cap (or from
+ * `first`), stored in *cap. NULL when out of memory (`items` stays). */
+static void *grow(void *items, size_t *cap, uint64_t need, size_t elem, size_t first)
+{
+    if (need < *cap) return items;
+    size_t n = *cap ? *cap : first;
+    while (n <= need) {
+        if (n > SIZE_MAX / 2 / elem) return NULL;
+        n *= 2;
+    }
+    void *p = realloc(items, n * elem);
+    if (p) *cap = n;
+    return p;
+}
+
 static int keep_fn(ctrec_writer *w, ctrec_id id, ctrec_id path_id, int64_t line)
 {
-    if (id >= w->fns_cap) {
-        size_t cap = w->fns_cap ? w->fns_cap * 2 : 64;
-        while (cap <= id) cap *= 2;
-        fn_info *f = realloc(w->fns, cap * sizeof *f);
-        if (!f) return -1;
-        w->fns = f;
-        w->fns_cap = cap;
-    }
+    fn_info *f = grow(w->fns, &w->fns_cap, id, sizeof *f, 64);
+    if (!f) return -1;
+    w->fns = f;
     w->fns[id] = (fn_info){path_id, line};
     return 0;
 }
 
 static int keep_type(ctrec_writer *w, ctrec_id id, int64_t nfields)
 {
-    if (id >= w->types_cap) {
-        size_t cap = w->types_cap ? w->types_cap * 2 : 64;
-        while (cap <= id) cap *= 2;
-        int64_t *t = realloc(w->type_fields, cap * sizeof *t);
-        if (!t) return -1;
-        w->type_fields = t;
-        w->types_cap = cap;
-    }
+    int64_t *t = grow(w->type_fields, &w->types_cap, id, sizeof *t, 64);
+    if (!t) return -1;
+    w->type_fields = t;
     w->type_fields[id] = nfields;
     return 0;
 }
@@ -973,13 +980,9 @@ ctrec_status ctrec_arg(ctrec_writer *w, ctrec_id var)
         return misuse(w, CTREC_E_VALUE, "argument %zu has no value", w->ncargs - 1);
     ctrec_status st = check_id(w, var, w->variables.nids, "variable");
     if (st) return st;
-    if (w->ncargs == w->cargs_cap) {
-        size_t cap = w->cargs_cap ? w->cargs_cap * 2 : 16;
-        call_arg *a = realloc(w->cargs, cap * sizeof *a);
-        if (!a) return nomem(w);
-        w->cargs = a;
-        w->cargs_cap = cap;
-    }
+    call_arg *a = grow(w->cargs, &w->cargs_cap, w->ncargs, sizeof *a, 16);
+    if (!a) return nomem(w);
+    w->cargs = a;
     if (w->ncargs) w->cargs[w->ncargs - 1].end = w->ev.len;
     w->cargs[w->ncargs++] = (call_arg){var, w->ev.len, w->ev.len};
     w->slot = 1;
