@@ -354,7 +354,10 @@ static ctrec_status write_struct(recorder *R, lua_State *L, int idx, lua_Integer
     shape *sh = NULL;
     if (!truncated && nkeys <= SHAPE_MAX_KEYS) sh = shape_find(R, keys, nkeys, has_array);
     if (sh) {
-        order = sh->order;
+        /* A copy: writing the fields below can meet a nested table whose
+         * new shape takes this very slot, while this order is still read. */
+        memcpy(order_buf, sh->order, nkeys);
+        order = order_buf;
         t = sh->type;
     } else if (!truncated && nkeys <= SHAPE_MAX_KEYS) {
         sorted_key sk[SHAPE_MAX_KEYS];

@@ -291,6 +291,24 @@ def main():
     expect(len(els) == 2 and els[1]["r"] == "<2 more>",
            "{1, nil, 3, [1.5]='f'}: one pair and '<2 more>' (3 entries): %r" % (els,))
 
+    # ---- a nested table whose new shape takes the slot of its parent's ----
+    # The shape cache is direct-mapped: each o.b has 30 new keys, so new
+    # shapes keep overwriting slots, sooner or later the one o's shape
+    # {a,b,c} is read from while o's fields are written. Every o must still
+    # end with c = 3 (it was recorded as another field's value, then the
+    # recording failed with "not enough memory" raised into the script).
+    t = script_trace(ctrec_lua, work, "shape_slot",
+                     "local o = {a = 1, c = 3}\n"
+                     "local build = load(\"local t = {} for j = 1, 30 do "
+                     "t[... .. '_' .. j] = j end return t\")\n"
+                     "for i = 1, 20000 do o.b = build(i) end\n"
+                     "print(\"done\")\n")
+    os_ = [v["o"] for v, _ in t.steps(3) if "o" in v]
+    bad = [v for v in os_ if v.get("kind") != "Struct" or v["field_values"][-1].get("i") != 3]
+    expect(len(os_) == 20000 and not bad,
+           "o recorded at 20000 steps, each ending with c = 3: %d steps, %d bad, first %r"
+           % (len(os_), len(bad), bad[:1]))
+
     for f in failures:
         print("FAIL", f)
     if not failures:
