@@ -179,7 +179,10 @@ static int pmain(lua_State *L)
     lua_gc(L, LUA_GCRESTART);
     lua_gc(L, LUA_GCGEN, 0, 0);
     /* before LUA_INIT: an os.exit there must finish the trace too */
-    if (r->R->opt.floor == FLOOR_NONE) iowrap_install(L);
+    if (r->R->opt.floor == FLOOR_NONE) {
+        iowrap_install(L);
+        scripthook_install(L);
+    }
     if (handle_luainit(L) != LUA_OK) return 0;
     if (handle_script(L, r) != LUA_OK) return 0;
     lua_pushboolean(L, 1);

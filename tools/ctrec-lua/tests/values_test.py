@@ -2,7 +2,7 @@
 """values_test.py -- the values ctrec-lua records for chosen locals at chosen
 steps, arguments and return values.
 
-  values_test.py CTREC_LUA EXAMPLES_DIR WORKDIR
+  values_test.py CTREC_LUA EXAMPLES_DIR WORKDIR TEST_SCRIPTS_DIR
 """
 import json
 import os
@@ -86,7 +86,7 @@ def script_trace(ctrec_lua, work, name, text, *opts):
 
 
 def main():
-    ctrec_lua, examples, work = sys.argv[1:4]
+    ctrec_lua, examples, work, scripts = sys.argv[1:5]
     os.makedirs(work, exist_ok=True)
 
     # ---- values.lua --------------------------------------------------------
@@ -308,6 +308,24 @@ def main():
     expect(len(os_) == 20000 and not bad,
            "o recorded at 20000 steps, each ending with c = 3: %d steps, %d bad, first %r"
            % (len(os_), len(bad), bad[:1]))
+
+    # ---- the script's own hooks do not stop the recording ------------------
+    t = Trace(ctrec_lua, os.path.join(scripts, "script_hooks.lua"),
+              os.path.join(work, "script_hooks"))
+    s10 = t.steps(10)  # x = x + 1, while the script's line hook is set
+    expect(len(s10) == 1 and s10[0][0].get("x", {}).get("i") == 1,
+           "script_hooks.lua:10 recorded once with x = 1: %r" % (s10,))
+    # (a count hook that runs Lua code makes Lua report the line again:
+    # ldo.c's rethook resets the line tracking, see the README)
+    expect(1001 <= len(t.steps(33)) <= 1012 and 1001 <= len(t.steps(38)) <= 1012,
+           "the loops under count hooks: 1001 steps each, a few more: %d, %d"
+           % (len(t.steps(33)), len(t.steps(38))))
+    s50 = t.steps(50)  # the coroutine's body, with a hook of its own
+    expect(len(s50) == 1 and s50[0][0].get("a", {}).get("i") == 5,
+           "script_hooks.lua:50 in the coroutine, a = 5: %r" % (s50,))
+    s81 = t.steps(81)  # the last line, the script's hook still set
+    expect(len(s81) == 1 and s81[0][0].get("last", {}).get("i") == 81,
+           "script_hooks.lua:81 recorded with last = 81: %r" % (s81,))
 
     for f in failures:
         print("FAIL", f)
