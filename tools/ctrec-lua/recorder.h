@@ -62,6 +62,7 @@ typedef struct recorder_options {
     int c_calls;           /* --c-calls */
     unsigned max_depth;    /* --max-depth: table nesting recorded */
     unsigned max_elements; /* --max-elements: elements per recorded value */
+    size_t max_string;     /* --max-string: bytes of a string recorded (0: all) */
     floor_mode floor;      /* --floor */
 } recorder_options;
 

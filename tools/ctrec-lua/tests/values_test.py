@@ -309,6 +309,34 @@ def main():
            "o recorded at 20000 steps, each ending with c = 3: %d steps, %d bad, first %r"
            % (len(os_), len(bad), bad[:1]))
 
+    # ---- --max-string: long strings cut, with a marker ----------------------
+    long_src = ("local big = string.rep('x', 20000)\n"
+                "local t = {s = string.rep('y', 1500), short = 'ok'}\n"
+                "local u = string.rep('a', 998) .. '\\u{20AC}' .. 'bc'\n"
+                "local exact = string.rep('z', 1000)\n"
+                "local done = true\n")
+    t = script_trace(ctrec_lua, work, "max_string", long_src)
+    v, _ = t.steps(5)[0]
+    expect(v["big"]["kind"] == "String" and v["big"]["text"] == "x" * 1000 + "<19000 more bytes>"
+           and t.type_name(v["big"]) == "string(truncated)",
+           "big: 1000 bytes and '<19000 more bytes>' (default 1000), type string(truncated): %r"
+           % (v["big"].get("text", "")[990:], ))
+    sv = v["t"]["field_values"]
+    expect(sv[0]["text"] == "y" * 1000 + "<500 more bytes>" and sv[1]["text"] == "ok"
+           and t.type_name(sv[1]) == "string", "t.s cut, t.short whole: %r" % (sv,))
+    expect(v["u"]["text"] == "a" * 998 + "<5 more bytes>",
+           "a UTF-8 sequence at the limit is not cut in two: %r" % (v["u"]["text"][990:],))
+    expect(v["exact"]["text"] == "z" * 1000 and t.type_name(v["exact"]) == "string",
+           "a string of exactly 1000 bytes is whole")
+    t = script_trace(ctrec_lua, work, "max_string_10", long_src, "--max-string", "10")
+    v, _ = t.steps(5)[0]
+    expect(v["big"]["text"] == "x" * 10 + "<19990 more bytes>", "--max-string 10: %r"
+           % (v["big"]["text"],))
+    t = script_trace(ctrec_lua, work, "max_string_0", long_src, "--max-string=0")
+    v, _ = t.steps(5)[0]
+    expect(v["big"]["text"] == "x" * 20000 and t.type_name(v["big"]) == "string",
+           "--max-string 0: the whole string")
+
     # ---- the script's own hooks do not stop the recording ------------------
     t = Trace(ctrec_lua, os.path.join(scripts, "script_hooks.lua"),
               os.path.join(work, "script_hooks"))
