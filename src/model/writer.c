@@ -86,12 +86,22 @@ struct ctrec_writer {
 
     /* the open event */
     int open;
+    int open_return;      /* the open event is a Return */
     int slot;             /* a top-level value may be given now */
     ctrec_id call_fn;
     call_arg *cargs;
     size_t ncargs, cargs_cap;
     frame stack[MAX_DEPTH_LIMIT];
     unsigned depth;
+
+    /* Calls (the top-level one included) minus Returns: a Return needs an
+     * open call, as the debugger does. */
+    uint64_t calls_open;
+    /* The first error met inside the open event: the event was discarded
+     * then, the following value calls of that event return this status, and
+     * ctrec_end returns it with its message (ev_err). */
+    ctrec_status ev_failed;
+    err ev_err;
 };
 
 /* ------------------------------------------------------------------ */
@@ -115,8 +125,9 @@ const char *ctrec_status_name(ctrec_status s)
     case CTREC_E_FORMAT: return "CTREC_E_FORMAT";
     case CTREC_E_TRUNCATED: return "CTREC_E_TRUNCATED";
     case CTREC_E_UNSUPPORTED: return "CTREC_E_UNSUPPORTED";
+    case CTREC_E_SIZE: return "CTREC_E_SIZE";
     }
-    return "CTREC_E_UNKNOWN";
+    return "?";
 }
 
 static void abandon(ctrec_writer *w)
@@ -139,9 +150,20 @@ static ctrec_status ERR_PRINTF(3, 4) misuse(ctrec_writer *w, ctrec_status st, co
     vsnprintf(w->e.msg, sizeof w->e.msg, fmt, ap);
     va_end(ap);
     w->e.status = st;
+    if (w->open && !w->ev_failed) {
+        w->ev_failed = st;
+        w->ev_err = w->e;
+    }
     abandon(w);
     return st;
 }
+
+/* A value call of an event that already failed: the event's first status,
+ * the message left as it is. */
+#define EVENT_FAILED(w)                                    \
+    do {                                                   \
+        if (!(w)->open && (w)->ev_failed) return (w)->ev_failed; \
+    } while (0)
 
 /* A failure after which the trace cannot be trusted: refuse everything. */
 static ctrec_status fail(ctrec_writer *w)
@@ -235,6 +257,7 @@ static ctrec_status def_commit(ctrec_writer *w)
 /* Non-value events may not interrupt an open one. */
 #define NO_OPEN_EVENT(w, what)                                                              \
     do {                                                                                    \
+        (w)->ev_failed = CTREC_OK;                                                          \
         if ((w)->open)                                                                      \
             return misuse((w), CTREC_E_STATE, "%s while an event is open (missing ctrec_end)", \
                           (what));                                                          \
@@ -273,6 +296,7 @@ void ctrec_writer_options_init(ctrec_writer_options *o)
     o->zstd_level = 3;
     o->compress_thread = 1;
     o->io_thread = 1;
+    o->max_event_bytes = CTREC_MAX_EVENT_BYTES;
 }
 
 static char *dupstr(const char *s)
@@ -343,6 +367,7 @@ static ctrec_status open_writer(ctrec_writer *w, const char *dir)
         return err_set(&w->e, CTREC_E_ARG, "max_depth must be 1..%d, not %u", MAX_DEPTH_LIMIT,
                        o->max_depth);
     if (o->nargs && !o->args) return err_set(&w->e, CTREC_E_ARG, "nargs > 0 with no args");
+    if (o->max_event_bytes == 0) o->max_event_bytes = CTREC_MAX_EVENT_BYTES;
     /* In trace.bin each chunk handed to the sink becomes one zstd frame. */
     w->threshold = o->format == CTREC_FORMAT_BIN ? (o->frame_size ? o->frame_size : 65536)
                    : o->buffer_size                ? o->buffer_size
@@ -505,10 +530,36 @@ static int clean_text(ctrec_writer *w, const char **p, size_t *n)
     return 0;
 }
 
+/* An event larger than max_event_bytes is refused: the readers (and so
+ * ctrec check and the debugger's tools) refuse it by default. */
+static ctrec_status too_big(ctrec_writer *w, size_t n)
+{
+    return misuse(w, CTREC_E_SIZE,
+                  "the event would take at least %zu bytes, more than max_event_bytes (%zu; "
+                  "readers refuse events over CTREC_MAX_EVENT_BYTES = 64 MiB by default)",
+                  n, w->o.max_event_bytes);
+}
+
 #define TEXT_ARG(w, p, n)                                                         \
     do {                                                                          \
         if (!(p) && (n)) return misuse((w), CTREC_E_ARG, "NULL text with length %zu", (n)); \
         if (!(p)) (p) = "";                                                       \
+        if ((n) > (w)->o.max_event_bytes) return too_big((w), (n));               \
+    } while (0)
+
+/* The `_z` functions take a NUL-terminated string: NULL is no string. */
+#define Z_ARG(w, p, what)                                                         \
+    do {                                                                          \
+        if (!(w)) return CTREC_E_ARG;                                             \
+        if ((w)->failed) return refuse(w);                                        \
+        if (!(p)) return misuse((w), CTREC_E_ARG, "%s: NULL string", (what));     \
+    } while (0)
+
+#define LINE_ARG(w, line, what)                                                   \
+    do {                                                                          \
+        if ((line) < 0)                                                           \
+            return misuse((w), CTREC_E_ARG, "%s: line %lld is negative", (what),  \
+                          (long long)(line));                                     \
     } while (0)
 
 /* Interns key (p, n) in table t; `fresh` forces a new id. Returns 1 when a
@@ -560,7 +611,8 @@ ctrec_status ctrec_path(ctrec_writer *w, const char *p, size_t n, ctrec_id *id)
 }
 ctrec_status ctrec_path_z(ctrec_writer *w, const char *p, ctrec_id *id)
 {
-    return path_impl(w, p, p ? strlen(p) : 0, 0, id);
+    Z_ARG(w, p, "ctrec_path_z");
+    return path_impl(w, p, strlen(p), 0, id);
 }
 ctrec_status ctrec_path_new(ctrec_writer *w, const char *p, size_t n, ctrec_id *id)
 {
@@ -609,6 +661,7 @@ static ctrec_status function_impl(ctrec_writer *w, const char *name, size_t n, c
 {
     GUARD(w);
     TEXT_ARG(w, name, n);
+    LINE_ARG(w, line, "ctrec_function");
     ctrec_status st = check_id(w, path_id, w->paths.nids, "path");
     if (st) return st;
     ctrec_id got;
@@ -631,7 +684,8 @@ ctrec_status ctrec_function(ctrec_writer *w, const char *name, size_t n, ctrec_i
 ctrec_status ctrec_function_z(ctrec_writer *w, const char *name, ctrec_id path_id, int64_t line,
                               ctrec_id *id)
 {
-    return function_impl(w, name, name ? strlen(name) : 0, path_id, line, 0, id);
+    Z_ARG(w, name, "ctrec_function_z");
+    return function_impl(w, name, strlen(name), path_id, line, 0, id);
 }
 ctrec_status ctrec_function_new(ctrec_writer *w, const char *name, size_t n, ctrec_id path_id,
                                 int64_t line, ctrec_id *id)
@@ -678,7 +732,8 @@ ctrec_status ctrec_type(ctrec_writer *w, ctrec_type_kind kind, const char *lang,
 }
 ctrec_status ctrec_type_z(ctrec_writer *w, ctrec_type_kind kind, const char *lang, ctrec_id *id)
 {
-    return type_impl(w, kind, lang, lang ? strlen(lang) : 0, EV_INFO_NONE, NULL, 0, 0, 0, id);
+    Z_ARG(w, lang, "ctrec_type_z");
+    return type_impl(w, kind, lang, strlen(lang), EV_INFO_NONE, NULL, 0, 0, 0, id);
 }
 ctrec_status ctrec_type_new(ctrec_writer *w, ctrec_type_kind kind, const char *lang, size_t n,
                             ctrec_id *id)
@@ -719,7 +774,8 @@ ctrec_status ctrec_variable(ctrec_writer *w, const char *name, size_t n, ctrec_i
 }
 ctrec_status ctrec_variable_z(ctrec_writer *w, const char *name, ctrec_id *id)
 {
-    return variable_impl(w, name, name ? strlen(name) : 0, 0, id);
+    Z_ARG(w, name, "ctrec_variable_z");
+    return variable_impl(w, name, strlen(name), 0, id);
 }
 ctrec_status ctrec_variable_new(ctrec_writer *w, const char *name, size_t n, ctrec_id *id)
 {
@@ -733,6 +789,7 @@ ctrec_status ctrec_start(ctrec_writer *w, const char *path, size_t len, int64_t 
 {
     GUARD(w);
     NO_OPEN_EVENT(w, "ctrec_start");
+    LINE_ARG(w, line, "ctrec_start");
     if (w->functions.nids || w->types.nids)
         return misuse(w, CTREC_E_STATE,
                       "ctrec_start must come before any function or type is defined");
@@ -749,6 +806,7 @@ ctrec_status ctrec_step(ctrec_writer *w, ctrec_id path_id, int64_t line)
     GUARD(w);
     ctrec_status st = new_event(w, "ctrec_step", path_id, w->paths.nids, "path");
     if (st) return st;
+    LINE_ARG(w, line, "ctrec_step");
     ev_step(out_begin(w), path_id, line);
     return out_commit(w);
 }
@@ -767,6 +825,7 @@ ctrec_status ctrec_event(ctrec_writer *w, ctrec_event_kind kind, const char *met
     NO_OPEN_EVENT(w, "ctrec_event");
     TEXT_ARG(w, meta, mn);
     TEXT_ARG(w, content, cn);
+    if (mn + cn > w->o.max_event_bytes) return too_big(w, mn + cn);
     if ((unsigned)kind >= CTREC_EVENT_KIND_COUNT)
         return misuse(w, CTREC_E_ARG, "event kind %d is not an EventLogKind (0..%d)", (int)kind,
                       CTREC_EVENT_KIND_COUNT - 1);
@@ -779,9 +838,13 @@ ctrec_status ctrec_asm(ctrec_writer *w, const ctrec_str *ins, size_t count)
     GUARD(w);
     NO_OPEN_EVENT(w, "ctrec_asm");
     if (count && !ins) return misuse(w, CTREC_E_ARG, "NULL instructions with count %zu", count);
-    for (size_t i = 0; i < count; i++)
+    size_t total = 0;
+    for (size_t i = 0; i < count; i++) {
         if (!ins[i].ptr && ins[i].len)
             return misuse(w, CTREC_E_ARG, "instruction %zu is NULL with length %zu", i, ins[i].len);
+        total += ins[i].len < w->o.max_event_bytes ? ins[i].len : w->o.max_event_bytes;
+        if (total > w->o.max_event_bytes) return too_big(w, total);
+    }
     ev_asm(out_begin(w), ins, count);
     return out_commit(w);
 }
@@ -899,6 +962,7 @@ static ctrec_status open_single(ctrec_writer *w, const char *what)
     out_begin(w);
     w->open_at = w->out.len;
     w->open = OPEN_SINGLE;
+    w->open_return = 0;
     w->slot = 1;
     w->depth = 0;
     w->cur = &w->eo;
@@ -921,10 +985,21 @@ ctrec_status ctrec_begin_value_named(ctrec_writer *w, const char *name, size_t l
     return st ? st : ctrec_begin_value(w, var);
 }
 
+/* The debugger fails on a Return with no open call. */
+static ctrec_status no_call_to_return(ctrec_writer *w, const char *what)
+{
+    return misuse(w, CTREC_E_STATE,
+                  "%s: a Return with no open call (every Call has had its Return, the "
+                  "top-level one included; the debugger refuses such a trace)",
+                  what);
+}
+
 ctrec_status ctrec_begin_return(ctrec_writer *w)
 {
     ctrec_status st = open_single(w, "ctrec_begin_return");
     if (st) return st;
+    if (!w->calls_open) return no_call_to_return(w, "ctrec_begin_return");
+    w->open_return = 1;
     ev_return_open(&w->eo);
     return CTREC_OK;
 }
@@ -971,6 +1046,7 @@ ctrec_status ctrec_begin_call(ctrec_writer *w, ctrec_id fn)
 ctrec_status ctrec_arg(ctrec_writer *w, ctrec_id var)
 {
     GUARD(w);
+    EVENT_FAILED(w);
     if (w->open != OPEN_CALL)
         return misuse(w, CTREC_E_STATE, "ctrec_arg outside ctrec_begin_call");
     if (w->depth)
@@ -999,6 +1075,7 @@ ctrec_status ctrec_arg_named(ctrec_writer *w, const char *name, size_t len)
 static ctrec_status end_call(ctrec_writer *w)
 {
     if (w->slot) return misuse(w, CTREC_E_VALUE, "argument %zu has no value", w->ncargs - 1);
+    if (w->ev.len > w->o.max_event_bytes) return too_big(w, w->ev.len);
     ev_arg small[16];
     ev_arg *args = w->ncargs <= 16 ? small : malloc(w->ncargs * sizeof *args);
     if (!args) return nomem(w);
@@ -1028,12 +1105,12 @@ static ctrec_status end_call(ctrec_writer *w)
     }
     if (args != small) free(args);
     abandon(w);
+    if (!st) w->calls_open++;
     return st;
 }
 
-ctrec_status ctrec_end(ctrec_writer *w)
+static ctrec_status end_event(ctrec_writer *w)
 {
-    GUARD(w);
     if (!w->open) return misuse(w, CTREC_E_STATE, "ctrec_end without an open event");
     if (w->depth)
         return misuse(w, CTREC_E_STATE, "ctrec_end while a %s value is still open",
@@ -1044,9 +1121,27 @@ ctrec_status ctrec_end(ctrec_writer *w)
         return end_call(w);
     }
     if (w->slot) return misuse(w, CTREC_E_VALUE, "the event has no value");
+    if (w->out.len - w->open_at > w->o.max_event_bytes) return too_big(w, w->out.len - w->open_at);
     ev_close_value_event(&w->eo);
     w->open = OPEN_NONE;
-    return out_commit(w);
+    ctrec_status st = out_commit(w);
+    if (!st && w->open_return) w->calls_open--;
+    return st;
+}
+
+ctrec_status ctrec_end(ctrec_writer *w)
+{
+    GUARD(w);
+    if (!w->open && w->ev_failed) {
+        /* The event failed earlier and was discarded then: its first error. */
+        ctrec_status st = w->ev_failed;
+        w->e = w->ev_err;
+        w->ev_failed = CTREC_OK;
+        return st;
+    }
+    ctrec_status st = end_event(w);
+    w->ev_failed = CTREC_OK;
+    return st;
 }
 
 /* A call without arguments: what ctrec_begin_call + ctrec_end write, without
@@ -1061,7 +1156,9 @@ ctrec_status ctrec_call(ctrec_writer *w, ctrec_id fn)
         if ((st = out_commit(w))) return st;
     }
     ev_call(out_begin(w), fn, NULL, 0);
-    return out_commit(w);
+    if ((st = out_commit(w))) return st;
+    w->calls_open++;
+    return CTREC_OK;
 }
 
 ctrec_status ctrec_return_none(ctrec_writer *w, ctrec_id t)
@@ -1069,13 +1166,18 @@ ctrec_status ctrec_return_none(ctrec_writer *w, ctrec_id t)
     GUARD(w);
     ctrec_status st = new_event(w, "ctrec_return_none", t, w->types.nids, "type");
     if (st) return st;
+    if (!w->calls_open) return no_call_to_return(w, "ctrec_return_none");
     ev_return_none(out_begin(w), t);
-    return out_commit(w);
+    if ((st = out_commit(w))) return st;
+    w->calls_open--;
+    return CTREC_OK;
 }
 
 void ctrec_abandon(ctrec_writer *w)
 {
-    if (w) abandon(w);
+    if (!w) return;
+    abandon(w);
+    w->ev_failed = CTREC_OK;
 }
 
 /* ------------------------------------------------------------------ */
@@ -1087,6 +1189,7 @@ static inline ctrec_status value_slot(ctrec_writer *w, const char *what)
 {
     if (!w) return CTREC_E_ARG;
     if (w->failed) return refuse(w);
+    EVENT_FAILED(w);
     if (!w->open) return misuse(w, CTREC_E_STATE, "%s outside an event", what);
     if (w->depth == 0) {
         if (!w->slot) {
@@ -1169,8 +1272,11 @@ ctrec_status ctrec_error(ctrec_writer *w, const char *p, size_t n, ctrec_id t)
 
 ctrec_status ctrec_char(ctrec_writer *w, const char *p, size_t n, ctrec_id t)
 {
-    if (w && !w->failed && (!p || n == 0 || utf8_seq_len((const uint8_t *)p, n) != n))
-        return misuse(w, CTREC_E_VALUE, "ctrec_char takes exactly one UTF-8 character");
+    if (w && !w->failed && !w->ev_failed) {
+        if (!p) return misuse(w, CTREC_E_ARG, "ctrec_char: NULL character");
+        if (n == 0 || utf8_seq_len((const uint8_t *)p, n) != n)
+            return misuse(w, CTREC_E_VALUE, "ctrec_char takes exactly one UTF-8 character");
+    }
     return text_leaf(w, "ctrec_char", VAL_CHAR, p, n, t);
 }
 
@@ -1221,6 +1327,7 @@ static ctrec_status pop(ctrec_writer *w, const char *what, enum frame_kind kind,
     *out = NULL;
     if (!w) return CTREC_E_ARG;
     if (w->failed) return refuse(w);
+    EVENT_FAILED(w);
     if (!w->open) return misuse(w, CTREC_E_STATE, "%s outside an event", what);
     if (!w->depth) return misuse(w, CTREC_E_STATE, "%s without a matching begin", what);
     frame *f = &w->stack[w->depth - 1];
@@ -1298,7 +1405,8 @@ ctrec_status ctrec_end_struct(ctrec_writer *w)
 ctrec_status ctrec_begin_variant(ctrec_writer *w, const char *disc, size_t n, ctrec_id t)
 {
     frame *f;
-    if (w && !disc && n) return misuse(w, CTREC_E_ARG, "NULL discriminator with length %zu", n);
+    if (w && !w->failed && !w->ev_failed && !disc && n)
+        return misuse(w, CTREC_E_ARG, "NULL discriminator with length %zu", n);
     ctrec_status st = push(w, "ctrec_begin_variant", F_VARIANT, t, &f);
     if (st) return st;
     val_variant_open(w->cur, disc ? disc : "", n);
@@ -1411,5 +1519,9 @@ ctrec_status ctrec_write_event(ctrec_writer *w, const ctrec_ev *ev)
         w->out.len = before;
         return st;
     }
-    return out_commit(w);
+    if ((st = out_commit(w))) return st;
+    /* Verbatim: counted, never refused (a converted trace stays as it was). */
+    if (ev->type == CTREC_EV_CALL) w->calls_open++;
+    else if (ev->type == CTREC_EV_RETURN && w->calls_open) w->calls_open--;
+    return CTREC_OK;
 }

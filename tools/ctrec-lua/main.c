@@ -36,6 +36,9 @@ static void usage(FILE *out)
             "                        (default all)\n"
             "  --max-depth N         table nesting recorded (default 3, at most 25)\n"
             "  --max-elements N      elements recorded per value (default 100)\n"
+            "  --max-event-mib N     largest event written, in MiB (default 64, what the\n"
+            "                        readers accept by default); a local's value that is\n"
+            "                        larger is recorded as the marker <too large>\n"
             "  --c-calls             record calls of C functions too\n"
             "  --floor hooks|locals|reads\n"
             "                        benchmark only: install the hooks (locals: and\n"
@@ -242,6 +245,7 @@ static int parse_options(int argc, char **argv, recorder_options *o)
             else bad = 1;
         } else if (IS("--max-depth")) bad = parse_uint(v, 1, 25, &o->max_depth) != 0;
         else if (IS("--max-elements")) bad = parse_uint(v, 1, 1000000, &o->max_elements) != 0;
+        else if (IS("--max-event-mib")) bad = parse_uint(v, 1, 4096, &o->max_event_mib) != 0;
         else {
             fprintf(stderr, "ctrec-lua: unknown option %s\n", a);
             usage(stderr);
