@@ -172,6 +172,17 @@ typedef struct ctrec_writer_options {
                                 CTREC_MAX_EVENT_BYTES, the readers' default
                                 bound: raise it only together with the
                                 readers' max_event_bytes */
+    unsigned flush_interval_ms; /* every this many milliseconds a thread of
+                                the writer's own hands the whole events
+                                buffered so far to the file (and, for
+                                trace.bin, closes a frame), so that a killed
+                                recording keeps all but about the last
+                                interval; ctrec repair completes such a
+                                trace. 0: no such thread, events reach the
+                                file only when a buffer fills, at
+                                ctrec_writer_flush() and at close. Default
+                                1000. trace_paths.json is written at flush
+                                and close only (repair rewrites it). */
 } ctrec_writer_options;
 
 /* Fills *opts with the defaults above. Always call it before setting fields,

@@ -14,11 +14,13 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "ctrec/ctrec.h"
@@ -102,6 +104,20 @@ struct ctrec_writer {
      * ctrec_end returns it with its message (ev_err). */
     ctrec_status ev_failed;
     err ev_err;
+
+    /* The flush thread (flush_interval_ms): every interval it hands the
+     * whole events in `out` to the sink and flushes it. `mu` guards `out`
+     * and the sink: the recording thread holds it from the start of an
+     * event in `out` to its end (`held`, the recording thread's own), so
+     * the flush thread only ever sees whole events. */
+    int timed;            /* the flush thread runs */
+    int held;             /* the recording thread holds mu */
+    pthread_mutex_t mu;
+    pthread_cond_t fcv;
+    pthread_t flusher;
+    int fstop;            /* under mu */
+    ctrec_status tfailed; /* under mu: the flush thread's failure */
+    err terr;
 };
 
 /* ------------------------------------------------------------------ */
@@ -130,9 +146,27 @@ const char *ctrec_status_name(ctrec_status s)
     return "?";
 }
 
+/* The recording thread's side of `mu` (see the flush thread). */
+static inline void out_acquire(ctrec_writer *w)
+{
+    if (w->timed && !w->held) {
+        pthread_mutex_lock(&w->mu);
+        w->held = 1;
+    }
+}
+
+static inline void out_release(ctrec_writer *w)
+{
+    if (w->held) {
+        w->held = 0;
+        pthread_mutex_unlock(&w->mu);
+    }
+}
+
 static void abandon(ctrec_writer *w)
 {
     if (w->open == OPEN_SINGLE) w->out.len = w->open_sep;
+    out_release(w);
     w->open = OPEN_NONE;
     w->slot = 0;
     w->depth = 0;
@@ -213,16 +247,30 @@ static ctrec_status drain(ctrec_writer *w)
 /* Starts an event in the output buffer. */
 static inline enc *out_begin(ctrec_writer *w)
 {
+    out_acquire(w);
     if (w->eo.json && w->nevents) BUF_LIT(&w->out, ",\n");
     return &w->eo;
+}
+
+/* The flush thread failed: the writer fails with its message. */
+static ctrec_status timer_failed(ctrec_writer *w)
+{
+    w->e = w->terr;
+    return fail(w);
 }
 
 static inline ctrec_status out_commit(ctrec_writer *w)
 {
     if (w->out.oom) return nomem(w);
     w->nevents++;
-    if (w->out.len >= w->threshold && !w->open) return drain(w);
-    return CTREC_OK;
+    if (w->held) {
+        if (w->tfailed) return timer_failed(w);
+        if (w->open == OPEN_SINGLE) return CTREC_OK; /* a definition inside it */
+    }
+    ctrec_status st = CTREC_OK;
+    if (w->out.len >= w->threshold && !w->open) st = drain(w);
+    out_release(w);
+    return st;
 }
 
 /* Definitions (Path, Function, Type, VariableName) may be made while a
@@ -297,6 +345,7 @@ void ctrec_writer_options_init(ctrec_writer_options *o)
     o->compress_thread = 1;
     o->io_thread = 1;
     o->max_event_bytes = CTREC_MAX_EVENT_BYTES;
+    o->flush_interval_ms = 1000;
 }
 
 static char *dupstr(const char *s)
@@ -428,6 +477,87 @@ static ctrec_status open_writer(ctrec_writer *w, const char *dir)
     return write_paths(w);
 }
 
+/* ------------------------------------------------------------------ */
+/* the flush thread                                                    */
+
+/* Hands the whole events waiting in `out` to the sink and flushes it, with
+ * mu held and no event open in `out`. A failure is kept for the recording
+ * thread, which fails the writer at its next event. */
+static void timed_flush(ctrec_writer *w)
+{
+    err e = {CTREC_OK, ""};
+    ctrec_status st = CTREC_OK;
+    if (w->out.len) {
+        if (w->sink->ops->take) {
+            st = w->sink->ops->take(w->sink, &w->out, &e);
+            if (!st && buf_reserve(&w->out, w->threshold + 1024))
+                st = err_set(&e, CTREC_E_NOMEM, "out of memory");
+        } else {
+            st = w->sink->ops->write(w->sink, w->out.data, w->out.len, &e);
+        }
+        w->out.len = 0;
+    }
+    if (!st) st = w->sink->ops->flush(w->sink, &e);
+    if (st) {
+        w->terr = e;
+        w->tfailed = st;
+    }
+}
+
+static void *flusher_main(void *arg)
+{
+    ctrec_writer *w = arg;
+    pthread_mutex_lock(&w->mu);
+    struct timespec next;
+    clock_gettime(CLOCK_MONOTONIC, &next);
+    for (;;) {
+        uint64_t ns = (uint64_t)next.tv_nsec + (uint64_t)w->o.flush_interval_ms * 1000000u;
+        next.tv_sec += (time_t)(ns / 1000000000u);
+        next.tv_nsec = (long)(ns % 1000000000u);
+        while (!w->fstop && pthread_cond_timedwait(&w->fcv, &w->mu, &next) != ETIMEDOUT) {
+        }
+        if (w->fstop) break;
+        if (!w->tfailed) timed_flush(w);
+        clock_gettime(CLOCK_MONOTONIC, &next);
+    }
+    pthread_mutex_unlock(&w->mu);
+    return NULL;
+}
+
+/* Starts the flush thread; without one (no thread to be had) the writer
+ * works as with flush_interval_ms 0. */
+static void start_flusher(ctrec_writer *w)
+{
+    pthread_condattr_t ca;
+    if (pthread_condattr_init(&ca)) return;
+    int ok = !pthread_condattr_setclock(&ca, CLOCK_MONOTONIC) && !pthread_cond_init(&w->fcv, &ca);
+    pthread_condattr_destroy(&ca);
+    if (!ok) return;
+    if (pthread_mutex_init(&w->mu, NULL)) {
+        pthread_cond_destroy(&w->fcv);
+        return;
+    }
+    if (pthread_create(&w->flusher, NULL, flusher_main, w)) {
+        pthread_cond_destroy(&w->fcv);
+        pthread_mutex_destroy(&w->mu);
+        return;
+    }
+    w->timed = 1;
+}
+
+static void stop_flusher(ctrec_writer *w)
+{
+    if (!w->timed) return;
+    pthread_mutex_lock(&w->mu);
+    w->fstop = 1;
+    pthread_cond_broadcast(&w->fcv);
+    pthread_mutex_unlock(&w->mu);
+    pthread_join(w->flusher, NULL);
+    pthread_cond_destroy(&w->fcv);
+    pthread_mutex_destroy(&w->mu);
+    w->timed = 0;
+}
+
 ctrec_status ctrec_writer_open(const char *dir, const ctrec_writer_options *opts,
                                ctrec_writer **out)
 {
@@ -444,6 +574,7 @@ ctrec_status ctrec_writer_open(const char *dir, const ctrec_writer_options *opts
         w->failed = st;
         return st;
     }
+    if (w->o.flush_interval_ms) start_flusher(w);
     return CTREC_OK;
 }
 
@@ -453,9 +584,12 @@ ctrec_status ctrec_writer_flush(ctrec_writer *w)
     /* The output buffer ends with the open event: draining it now would
      * put a partial event in the file. */
     NO_OPEN_EVENT(w, "ctrec_writer_flush");
+    out_acquire(w);
+    if (w->tfailed) return timer_failed(w);
     ctrec_status st = drain(w);
     if (st) return st;
     if (w->sink->ops->flush(w->sink, &w->e)) return fail(w);
+    out_release(w);
     if (w->paths_written != w->paths.nids && write_paths(w)) return fail(w);
     return CTREC_OK;
 }
@@ -463,9 +597,11 @@ ctrec_status ctrec_writer_flush(ctrec_writer *w)
 ctrec_status ctrec_writer_close(ctrec_writer *w)
 {
     if (!w) return CTREC_OK;
+    abandon(w);
+    stop_flusher(w);
+    if (w->tfailed && !w->failed) timer_failed(w);
     ctrec_status result = w->failed;
     if (!result) {
-        abandon(w);
         if (w->eo.json && w->nevents) BUF_LIT(&w->out, "\n]\n");
         else if (w->eo.json) BUF_LIT(&w->out, "]\n");
         if (w->out.oom) result = nomem(w);
@@ -958,6 +1094,7 @@ static ctrec_status open_single(ctrec_writer *w, const char *what)
 {
     GUARD(w);
     NO_OPEN_EVENT(w, what);
+    out_acquire(w);
     w->open_sep = w->out.len;
     out_begin(w);
     w->open_at = w->out.len;
@@ -1505,6 +1642,7 @@ ctrec_status ctrec_write_event(ctrec_writer *w, const ctrec_ev *ev)
     GUARD(w);
     NO_OPEN_EVENT(w, "ctrec_write_event");
     if (!ev) return misuse(w, CTREC_E_ARG, "NULL event");
+    out_acquire(w);
     size_t before = w->out.len;
     enc *e = out_begin(w);
     ctrec_status st = evs_encode(e, ev, &w->ev, &w->e);
@@ -1512,11 +1650,13 @@ ctrec_status ctrec_write_event(ctrec_writer *w, const ctrec_ev *ev)
     w->ev.oom = 0;
     if (st) {
         w->out.len = before;
+        out_release(w);
         if (st == CTREC_E_NOMEM) return nomem(w);
         return st; /* the message is set; the writer stays usable */
     }
     if ((st = we_define(w, ev))) {
         w->out.len = before;
+        out_release(w);
         return st;
     }
     if ((st = out_commit(w))) return st;
