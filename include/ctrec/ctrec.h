@@ -65,8 +65,9 @@ typedef enum ctrec_status {
     CTREC_E_FORMAT,     /* input that is not a valid trace */
     CTREC_E_TRUNCATED,  /* input that ends in the middle of an item */
     CTREC_E_UNSUPPORTED, /* a feature this build or format does not support */
-    CTREC_E_SIZE        /* an event larger than the bound the readers accept
+    CTREC_E_SIZE,       /* an event larger than the bound the readers accept
                            (max_event_bytes, default CTREC_MAX_EVENT_BYTES) */
+    CTREC_E_BUSY        /* the trace folder is being written by another writer */
 } ctrec_status;
 
 /* The largest event, in encoded bytes, that the writer writes and the
@@ -196,6 +197,15 @@ void ctrec_writer_options_init(ctrec_writer_options *opts);
  * in the same folder is removed, so a reader never picks up a stale one;
  * other files (files/ copies) are left as they are.
  *
+ * One writer at a time per folder: the writer takes an advisory lock
+ * (flock(2)) on the file trace.lock in the folder before it changes
+ * anything there, and holds it until ctrec_writer_close() or the death of
+ * its process (the kernel releases it; a child made by fork(2) shares it
+ * until it exits or closes its descriptors, exec drops it). A second
+ * writer on a locked folder, in this process or another, fails with
+ * CTREC_E_BUSY and a message naming the holder's process id. trace.lock
+ * stays in the folder; readers ignore it.
+ *
  * Like sqlite3_open, *out receives a handle whether or not the open
  * succeeds (NULL only when memory is exhausted). On failure the handle
  * refuses every event, ctrec_writer_errmsg() says why, and it must still be
@@ -218,6 +228,14 @@ ctrec_status ctrec_writer_flush(ctrec_writer *w);
  * CTREC_OK if the trace on disk is complete. Accepts NULL.
  */
 ctrec_status ctrec_writer_close(ctrec_writer *w);
+
+/* Whether a writer is recording into the trace folder `trace` (or the
+ * folder of the trace file `trace`): 1 when a writer holds the folder's
+ * lock, 0 when the lock file is there and free (the recording was closed,
+ * or its process died: no event will be added), -1 when it cannot tell
+ * (no trace.lock: not written by a writer of this version, or unreadable).
+ * `ctrec follow` uses it to stop waiting for a recorder that is gone. */
+int ctrec_writer_active(const char *trace);
 
 /* The message of the writer's last error ("" if none). Valid until the next
  * call on the writer. Never NULL, even for a NULL writer. */

@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -67,6 +68,7 @@ struct ctrec_writer {
     char *program;
     char **args;
     int dirfd;
+    int lockfd;           /* holds the folder's lock (trace.lock) */
     char uuid[37];
     sink *sink;
     size_t threshold;
@@ -142,6 +144,7 @@ const char *ctrec_status_name(ctrec_status s)
     case CTREC_E_TRUNCATED: return "CTREC_E_TRUNCATED";
     case CTREC_E_UNSUPPORTED: return "CTREC_E_UNSUPPORTED";
     case CTREC_E_SIZE: return "CTREC_E_SIZE";
+    case CTREC_E_BUSY: return "CTREC_E_BUSY";
     }
     return "?";
 }
@@ -457,6 +460,8 @@ static ctrec_status open_writer(ctrec_writer *w, const char *dir)
 
     ctrec_status st = folder_open(dir, &w->dirfd, &w->e);
     if (st) return st;
+    /* before anything in the folder changes */
+    if ((st = folder_lock(w->dirfd, dir, &w->lockfd, &w->e))) return st;
     folder_uuid_v7(w->uuid);
     if ((st = write_metadata(w))) return st;
     /* The other format's event file from an earlier recording in this
@@ -566,6 +571,7 @@ ctrec_status ctrec_writer_open(const char *dir, const ctrec_writer_options *opts
     ctrec_writer *w = calloc(1, sizeof *w);
     if (!w) return CTREC_E_NOMEM;
     w->dirfd = -1;
+    w->lockfd = -1;
     if (opts) w->o = *opts;
     else ctrec_writer_options_init(&w->o);
     *out = w;
@@ -611,6 +617,7 @@ ctrec_status ctrec_writer_close(ctrec_writer *w)
     }
     if (w->sink) w->sink->ops->destroy(w->sink);
     if (w->dirfd >= 0) close(w->dirfd);
+    if (w->lockfd >= 0) close(w->lockfd); /* the folder is free: last */
     buf_free(&w->out);
     buf_free(&w->ev);
     buf_free(&w->tmp);
@@ -629,6 +636,25 @@ ctrec_status ctrec_writer_close(ctrec_writer *w)
     free(w->program);
     free(w);
     return result;
+}
+
+int ctrec_writer_active(const char *trace)
+{
+    if (!trace) return -1;
+    struct stat sb;
+    if (stat(trace, &sb) == 0 && !S_ISDIR(sb.st_mode)) { /* a trace file: its folder */
+        const char *slash = strrchr(trace, '/');
+        if (!slash) return folder_lock_held(".");
+        size_t n = (size_t)(slash - trace);
+        char *d = malloc(n + 2);
+        if (!d) return -1;
+        memcpy(d, trace, n ? n : 1);
+        d[n ? n : 1] = 0;
+        int r = folder_lock_held(d);
+        free(d);
+        return r;
+    }
+    return folder_lock_held(trace);
 }
 
 const char *ctrec_writer_errmsg(const ctrec_writer *w)
