@@ -20,6 +20,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <dirent.h>
+
+#include "ct.h"
 #include "rd.h"
 
 #define WINDOW (1u << 20)
@@ -45,6 +48,7 @@ struct ctrec_reader {
     int jstate;
 
     bin_source *bin;
+    ct_src *ct;
     arena a;
     vec vstack, args, ids, strs, fields, skip;
     ctrec_ev ev;
@@ -314,10 +318,35 @@ static int wait_for(ctrec_reader *r, int (*pred)(ctrec_reader *, void *), void *
     }
 }
 
+/* The folder's first `*.ct` by name, or NULL (the debugger looks for a
+ * .ct before trace.json and trace.bin). */
+static char *find_ct(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (!d) return NULL;
+    char *best = NULL;
+    struct dirent *de;
+    while ((de = readdir(d))) {
+        size_t n = strlen(de->d_name);
+        if (n < 4 || strcmp(de->d_name + n - 3, ".ct") != 0) continue;
+        if (!best || strcmp(de->d_name, best) < 0) {
+            free(best);
+            best = strdup(de->d_name);
+        }
+    }
+    closedir(d);
+    if (!best) return NULL;
+    char *p = join(dir, best);
+    free(best);
+    return p;
+}
+
 static int pred_folder(ctrec_reader *r, void *arg)
 {
     const char *dir = arg;
     free(r->file);
+    r->file = find_ct(dir);
+    if (r->file) return 1;
     r->file = join(dir, "trace.json");
     if (r->file && exists(r->file)) return 1;
     free(r->file);
@@ -335,6 +364,50 @@ static int pred_header(ctrec_reader *r, void *arg)
     if (i < (size_t)k && h[i] == '[') return 1;
     if (h[0] == 0xC0) return k >= 8;
     return i < (size_t)k; /* something else: let the check report it */
+}
+
+static char *dup_or_empty(const char *s) { return strdup(s ? s : ""); }
+
+/* A CTFS container: the container layer, then the layout on top. */
+static ctrec_status open_ct(ctrec_reader *r)
+{
+    ctfs *c;
+    err e = {0};
+    ctrec_status st = ctfs_open(r->file, &c, &e);
+    if (st) return err_set(&r->e, st, "%s: %s", r->name, e.msg);
+    st = ct_src_open(&r->ct, c, &r->o, &e);
+    if (r->ct) {
+        const ct_meta *m = ct_src_meta(r->ct);
+        if (m->present) {
+            r->meta.recording_id = dup_or_empty(m->recording_id);
+            r->meta.workdir = dup_or_empty(m->workdir);
+            r->meta.program = dup_or_empty(m->program);
+            r->meta.has_args = 1;
+            r->meta.args.items = calloc(m->args.n + 1, sizeof(char *));
+            r->meta.args.lens = calloc(m->args.n + 1, sizeof(size_t));
+            for (size_t i = 0; r->meta.args.items && r->meta.args.lens && i < m->args.n; i++) {
+                if (!(r->meta.args.items[i] = strdup(m->args.items[i]))) break;
+                r->meta.args.lens[i] = m->args.lens[i];
+                r->meta.args.n++;
+            }
+            r->paths.items = calloc(m->paths.n + 1, sizeof(char *));
+            r->paths.lens = calloc(m->paths.n + 1, sizeof(size_t));
+            for (size_t i = 0; r->paths.items && r->paths.lens && i < m->paths.n; i++) {
+                if (!(r->paths.items[i] = strdup(m->paths.items[i]))) break;
+                r->paths.lens[i] = m->paths.lens[i];
+                r->paths.n++;
+            }
+            r->pub_meta.present = 1;
+            r->pub_meta.recording_id = r->meta.recording_id ? r->meta.recording_id : "";
+            r->pub_meta.workdir = r->meta.workdir ? r->meta.workdir : "";
+            r->pub_meta.program = r->meta.program ? r->meta.program : "";
+            r->pub_meta.args = (const char *const *)r->meta.args.items;
+            r->pub_meta.nargs = r->meta.args.n;
+            r->pub_meta.has_workdir = r->pub_meta.has_program = r->pub_meta.has_args = 1;
+        }
+    }
+    if (st) return err_set(&r->e, st, "%s: %s", r->name, e.msg);
+    return CTREC_OK;
 }
 
 static ctrec_status open_reader(ctrec_reader *r, const char *path)
@@ -359,7 +432,8 @@ static ctrec_status open_reader(ctrec_reader *r, const char *path)
         if (w) {
             free(dir);
             if (w > 0) return err_set(&r->e, CTREC_E_IO, "%s: stopped before a trace appeared", path);
-            return err_set(&r->e, CTREC_E_IO, "%s: no trace.json or trace.bin in the folder", path);
+            return err_set(&r->e, CTREC_E_IO, "%s: no *.ct, trace.json or trace.bin in the folder",
+                           path);
         }
     } else {
         r->file = strdup(path);
@@ -406,12 +480,16 @@ static ctrec_status open_reader(ctrec_reader *r, const char *path)
     static const uint8_t magic[5] = {0xC0, 0xDE, 0x72, 0xAC, 0xE2};
     if (i < sizeof h && h[i] == '[') {
         r->fmt = CTREC_FORMAT_JSON;
+    } else if (memcmp(h, magic, 5) == 0 && h[5] >= CTFS_VERSION_MIN && h[5] <= CTFS_VERSION) {
+        free(dir);
+        r->fmt = CTREC_FORMAT_CT;
+        return open_ct(r);
     } else if (memcmp(h, magic, 5) == 0) {
         if (h[5] != 1) {
             free(dir);
             return err_set(&r->e, CTREC_E_UNSUPPORTED,
-                           "%s: binary trace version %u is not supported (only v1; v0 is Cap'n "
-                           "Proto, v3/v4 is the CTFS container)",
+                           "%s: binary trace version %u is not supported (v1 is trace.bin, v2-v4 "
+                           "the CTFS container; v0 is Cap'n Proto)",
                            r->file, h[5]);
         }
         r->fmt = CTREC_FORMAT_BIN;
@@ -461,6 +539,7 @@ void ctrec_reader_close(ctrec_reader *r)
     if (!r) return;
     if (r->f.fd >= 0) close(r->f.fd);
     bin_close(r->bin);
+    ct_src_close(r->ct);
     free(r->buf);
     free(r->file);
     arena_free(&r->a);
@@ -552,6 +631,26 @@ static ctrec_status parse_error(ctrec_reader *r, const pctx *c)
     return r->failed;
 }
 
+static ctrec_status next_ct(ctrec_reader *r, const ctrec_ev **ev)
+{
+    err e = {0};
+    int k = ct_src_next(r->ct, &r->ev, &r->a, &e);
+    if (k > 0) {
+        r->nevents++;
+        *ev = &r->ev;
+        return CTREC_OK;
+    }
+    if (k == 0) {
+        r->done = 1;
+        r->complete = ct_src_complete(r->ct);
+        return CTREC_OK;
+    }
+    err_set(&r->e, e.status ? e.status : CTREC_E_FORMAT, "%s: event %llu: %s", r->name,
+            (unsigned long long)r->nevents, e.msg);
+    r->failed = r->e.status;
+    return r->failed;
+}
+
 ctrec_status ctrec_reader_next(ctrec_reader *r, const ctrec_ev **ev)
 {
     if (ev) *ev = NULL;
@@ -559,6 +658,7 @@ ctrec_status ctrec_reader_next(ctrec_reader *r, const ctrec_ev **ev)
     if (r->failed) return r->failed;
     if (r->done) return CTREC_OK;
     arena_reset(&r->a);
+    if (r->fmt == CTREC_FORMAT_CT) return next_ct(r, ev);
     r->vstack.len = 0;
     pctx c;
     c.a = &r->a;
@@ -640,6 +740,7 @@ uint64_t ctrec_reader_bytes_read(const ctrec_reader *r)
 {
     if (!r) return 0;
     if (r->bin) return bin_offset(r->bin);
+    if (r->ct) return 0;
     return r->buf_off + r->pos;
 }
 
@@ -659,4 +760,89 @@ const char *ctrec_reader_path(const ctrec_reader *r, size_t i, size_t *len)
     }
     if (len) *len = r->paths.lens[i];
     return r->paths.items[i];
+}
+
+/* ------------------------------------------------------------------ */
+/* CTFS containers                                                     */
+
+ctrec_status ctrec_reader_seek_step(ctrec_reader *r, uint64_t step)
+{
+    if (!r) return CTREC_E_ARG;
+    if (r->fmt != CTREC_FORMAT_CT || !r->ct)
+        return err_set(&r->e, CTREC_E_UNSUPPORTED,
+                       "%s: positioning at a step needs a .ct (its chunk indexes)", r->name);
+    if (r->failed) return r->failed;
+    err e = {0};
+    ctrec_status st = ct_src_seek_step(r->ct, step, &e);
+    if (st) {
+        err_set(&r->e, st, "%s: seeking step %llu: %s", r->name, (unsigned long long)step, e.msg);
+        if (st != CTREC_E_ARG) r->failed = st;
+        return st;
+    }
+    r->done = 0;
+    r->e.status = CTREC_OK;
+    return CTREC_OK;
+}
+
+uint64_t ctrec_reader_step_index(const ctrec_reader *r)
+{
+    return r && r->ct ? ct_src_steps_done(r->ct) : 0;
+}
+
+size_t ctrec_reader_member_count(const ctrec_reader *r)
+{
+    return r && r->ct ? ctfs_member_count(ct_src_container(r->ct)) : 0;
+}
+
+const char *ctrec_reader_member(const ctrec_reader *r, size_t i, uint64_t *size)
+{
+    const ctfs_member *m = r && r->ct ? ctfs_member_at(ct_src_container(r->ct), i) : NULL;
+    if (size) *size = m ? m->size : 0;
+    return m ? m->name : NULL;
+}
+
+ctrec_status ctrec_reader_read_member(ctrec_reader *r, const char *name, uint64_t offset,
+                                      void *out, size_t n, size_t *got)
+{
+    if (got) *got = 0;
+    if (!r || !name || (!out && n)) return CTREC_E_ARG;
+    if (!r->ct)
+        return err_set(&r->e, CTREC_E_UNSUPPORTED, "%s: not a CTFS container", r->name);
+    ctfs *c = ct_src_container(r->ct);
+    const ctfs_member *m = ctfs_find(c, name);
+    if (!m) return err_set(&r->e, CTREC_E_ARG, "%s: no member named %s", r->name, name);
+    if (offset >= m->size) return CTREC_OK;
+    if (n > m->size - offset) n = (size_t)(m->size - offset);
+    err e = {0};
+    ctrec_status st = ctfs_read_at(c, m, offset, out, n, &e);
+    if (st) return err_set(&r->e, st, "%s: %s", r->name, e.msg);
+    if (got) *got = n;
+    return CTREC_OK;
+}
+
+size_t ctrec_reader_meta_extra_count(const ctrec_reader *r)
+{
+    if (!r || !r->ct || !ct_src_meta(r->ct)->present) return 0;
+    return ct_src_meta(r->ct)->nextra;
+}
+
+const char *ctrec_reader_meta_extra(const ctrec_reader *r, size_t i, const char **json)
+{
+    if (i >= ctrec_reader_meta_extra_count(r)) {
+        if (json) *json = NULL;
+        return NULL;
+    }
+    const ct_meta *m = ct_src_meta(r->ct);
+    if (json) *json = m->extra_json[i];
+    return m->extra_keys[i];
+}
+
+size_t ctrec_reader_note_count(const ctrec_reader *r)
+{
+    return r && r->ct ? ct_src_note_count(r->ct) : 0;
+}
+
+const char *ctrec_reader_note(const ctrec_reader *r, size_t i)
+{
+    return r && r->ct && i < ct_src_note_count(r->ct) ? ct_src_note(r->ct, i) : NULL;
 }
