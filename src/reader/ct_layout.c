@@ -47,6 +47,8 @@ typedef struct open_call {
 } open_call;
 
 typedef struct call_rec {
+    int bad;         /* the record is damaged: reported when its entry step comes */
+    err why;
     uint64_t key;
     uint64_t fn, entry, exit;
     int64_t parent;
@@ -487,16 +489,17 @@ static int read_call(ct_src *s, ct_stream *st, call_rec *c, int follow, err *e)
     p += len;
     c->end = end;
     char msg[200];
+    c->bad = 0;
     if (c->parent < -1 || (c->parent >= 0 && (uint64_t)c->parent >= key)) {
         snprintf(msg, sizeof msg, "parent call %lld is out of range (a call's parent comes before it)",
                  (long long)c->parent);
-        return rec_fail(s, st, msg, key, e);
-    }
-    if (c->exit < c->entry) {
+        c->bad = 1;
+    } else if (c->exit < c->entry) {
         snprintf(msg, sizeof msg, "exit step %llu is before its entry step %llu",
                  (unsigned long long)c->exit, (unsigned long long)c->entry);
-        return rec_fail(s, st, msg, key, e);
+        c->bad = 1;
     }
+    if (c->bad) rec_fail(s, st, msg, key, &c->why);
     return 1;
 }
 
@@ -886,6 +889,10 @@ int ct_src_next(ct_src *s, ctrec_ev *ev, arena *a, err *e)
              * writer gives it the step before) enters now. */
             if (s->call_ready && s->nc.entry <= s->step) {
                 open_call *top = s->depth ? &s->stack[s->depth - 1] : NULL;
+                if (s->nc.bad) {
+                    *e = s->nc.why;
+                    return -1;
+                }
                 if (top && (int64_t)top->key != s->nc.parent) {
                     if (top->exit <= s->step) return return_event(s, ev, a, e);
                     err_set(e, CTREC_E_FORMAT,
@@ -903,6 +910,15 @@ int ct_src_next(ct_src *s, ctrec_ev *ev, arena *a, err *e)
                             (unsigned long long)s->nc.key, (unsigned long long)s->calls.chunk,
                             (unsigned long long)s->calls.chunk_off, (long long)s->nc.parent,
                             (unsigned long long)s->step);
+                    return -1;
+                }
+                if (top && s->nc.exit > top->exit) {
+                    err_set(e, CTREC_E_FORMAT,
+                            "calls.dat: record %llu (chunk %llu at byte %llu): exit step %llu is "
+                            "after the exit step %llu of its parent (record %llu)",
+                            (unsigned long long)s->nc.key, (unsigned long long)s->calls.chunk,
+                            (unsigned long long)s->calls.chunk_off, (unsigned long long)s->nc.exit,
+                            (unsigned long long)top->exit, (unsigned long long)top->key);
                     return -1;
                 }
                 s->call_ready = 0;
@@ -1063,6 +1079,10 @@ ctrec_status ct_src_seek_step(ct_src *s, uint64_t n, err *e)
             if (ct_stream_seek(&s->calls_ra, s->c, (uint64_t)key, 1, s->limit, e)) return e->status;
             int kk = read_call(s, &s->calls_ra, &c, 0, e);
             if (kk <= 0) return kk < 0 ? e->status : err_set(e, CTREC_E_FORMAT, "calls.dat: record %lld is missing", (long long)key);
+            if (c.bad) {
+                *e = c.why;
+                return e->status;
+            }
             if (c.exit >= n && c.entry < n) {
                 open_call *oc = &found[nf];
                 memset(oc, 0, sizeof *oc);

@@ -71,20 +71,22 @@ static ctrec_status chunk_range(ct_stream *s, ctfs *c, uint64_t i, uint64_t *sta
     *end = have_next ? le64(b + 8) : s->dat->size;
     if (*start >= s->dat->size)
         return err_set(e, CTREC_E_FORMAT,
-                       "%s: chunk %llu (offset %llu) starts at byte %llu, outside %s (%llu "
-                       "bytes)",
+                       "%s: chunk %llu (offset at byte %llu) starts at byte %llu, outside %s "
+                       "(%llu bytes)",
                        s->idx_name, (unsigned long long)i, (unsigned long long)at,
                        (unsigned long long)*start, s->dat_name,
                        (unsigned long long)s->dat->size);
     if (*end > s->dat->size)
         return err_set(e, CTREC_E_FORMAT,
-                       "%s: chunk %llu (offset %llu) ends at byte %llu, outside %s (%llu bytes)",
-                       s->idx_name, (unsigned long long)(i + 1), (unsigned long long)(at + 8),
-                       (unsigned long long)*end, s->dat_name, (unsigned long long)s->dat->size);
+                       "%s: chunk %llu ends at byte %llu (the offset of chunk %llu, at byte %llu), "
+                       "outside %s (%llu bytes)",
+                       s->idx_name, (unsigned long long)i, (unsigned long long)*end,
+                       (unsigned long long)(i + 1), (unsigned long long)(at + 8), s->dat_name,
+                       (unsigned long long)s->dat->size);
     if (*end <= *start)
         return err_set(e, CTREC_E_FORMAT,
-                       "%s: chunk %llu (offset %llu) starts at byte %llu, not after chunk %llu "
-                       "at byte %llu (the index goes backwards)",
+                       "%s: chunk %llu (offset at byte %llu) starts at byte %llu, not after chunk "
+                       "%llu at byte %llu (the index goes backwards)",
                        s->idx_name, (unsigned long long)(i + 1), (unsigned long long)(at + 8),
                        (unsigned long long)*end, (unsigned long long)i,
                        (unsigned long long)*start);
