@@ -86,6 +86,25 @@ int ct_stream_record(ct_stream *s, ctfs *c, size_t limit, const uint8_t **p, siz
 int ct_value(const uint8_t **p, const uint8_t *end, arena *a, unsigned max_depth,
              const ctrec_value **out, err *e);
 
+/* A CBOR array of {variable_id, value} (split-binary Call). */
+int ct_call_args(const ctrec_str *payload, arena *a, unsigned max_depth,
+                 const ctrec_full_value **out, size_t *nout, err *e);
+/* A CBOR TypeRecord {kind, lang_type, specific_info} into ev->type_def. */
+int ct_type_record(const ctrec_str *payload, arena *a, ctrec_ev *ev, err *e);
+
+/* ---- the older layout: events.log (ct_log.c) ---- */
+
+typedef struct ct_log ct_log;
+/* Opens events.log of c (borrowed): chunked or plain is detected. */
+ctrec_status ct_log_open(ct_log **out, ctfs *c, size_t limit, err *e);
+void ct_log_close(ct_log *l);
+/* CBOR payload: the next decompressed bytes (1, 0 at the end, -1). */
+int ct_log_produce(ct_log *l, uint8_t *out, size_t cap, size_t *got, err *e);
+/* split-binary: the next event (1, 0 at the end, -1). */
+int ct_log_next_split(ct_log *l, ctrec_ev *ev, arena *a, unsigned max_depth, err *e);
+/* Byte offset in events.log of the chunk being read (for messages). */
+uint64_t ct_log_offset(const ct_log *l);
+
 /* ---- meta.dat ---- */
 
 #define CT_FLAG_COLUMNS 0x10u

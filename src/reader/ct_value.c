@@ -356,3 +356,119 @@ int ct_value(const uint8_t **p, const uint8_t *end, arena *a, unsigned max_depth
     *out = v;
     return 0;
 }
+
+/* ---- split-binary payloads: call arguments and TypeRecords ---- */
+
+static int map_head(vctx *c, const uint8_t **p, uint64_t *n)
+{
+    const uint8_t *at = *p;
+    unsigned major;
+    if (head(c, p, &major, n)) return -1;
+    if (major != 5) return fail(c, at, "expected a map");
+    if (*n > (uint64_t)(c->end - *p)) return fail(c, at, "more pairs than bytes");
+    return 0;
+}
+
+int ct_call_args(const ctrec_str *payload, arena *a, unsigned max_depth,
+                 const ctrec_full_value **out, size_t *nout, err *e)
+{
+    const uint8_t *p = (const uint8_t *)payload->ptr;
+    vctx c = {p, p + payload->len, a, max_depth, 0, e};
+    unsigned major;
+    uint64_t n;
+    if (head(&c, &p, &major, &n)) return -1;
+    if (major != 4 || n > payload->len) return fail(&c, c.base, "call arguments are not an array");
+    ctrec_full_value *args = n ? arena_alloc(a, (size_t)n * sizeof *args) : NULL;
+    if (n && !args) return err_set(e, CTREC_E_NOMEM, "out of memory"), -1;
+    for (uint64_t i = 0; i < n; i++) {
+        uint64_t np;
+        if (map_head(&c, &p, &np)) return -1;
+        args[i].variable_id = 0;
+        args[i].value = NULL;
+        for (uint64_t j = 0; j < np; j++) {
+            ctrec_str k;
+            if (text(&c, &p, &k)) return -1;
+            if (KEY(k, "variable_id")) {
+                if (uint_(&c, &p, &args[i].variable_id)) return -1;
+            } else if (KEY(k, "value")) {
+                ctrec_value *v = arena_alloc(a, sizeof *v);
+                if (!v) return err_set(e, CTREC_E_NOMEM, "out of memory"), -1;
+                if (value(&c, &p, v, 1)) return -1;
+                args[i].value = v;
+            } else if (skip(&c, &p, 1))
+                return -1;
+        }
+        if (!args[i].value) return fail(&c, p, "a call argument without its value");
+    }
+    *out = args;
+    *nout = (size_t)n;
+    return 0;
+}
+
+int ct_type_record(const ctrec_str *payload, arena *a, ctrec_ev *ev, err *e)
+{
+    const uint8_t *p = (const uint8_t *)payload->ptr;
+    vctx c = {p, p + payload->len, a, 8, 0, e};
+    uint64_t np;
+    if (map_head(&c, &p, &np)) return -1;
+    memset(&ev->type_def, 0, sizeof ev->type_def);
+    for (uint64_t i = 0; i < np; i++) {
+        ctrec_str k;
+        if (text(&c, &p, &k)) return -1;
+        if (KEY(k, "kind")) {
+            uint64_t kind;
+            if (uint_(&c, &p, &kind)) return -1;
+            if (kind >= CTREC_TYPE_KIND_COUNT) return fail(&c, p, "a type kind beyond TypeKind");
+            ev->type_def.kind = (ctrec_type_kind)kind;
+        } else if (KEY(k, "lang_type")) {
+            if (text(&c, &p, &ev->type_def.lang_type)) return -1;
+        } else if (KEY(k, "specific_info")) {
+            uint64_t ni;
+            if (map_head(&c, &p, &ni)) return -1;
+            for (uint64_t j = 0; j < ni; j++) {
+                ctrec_str ik;
+                if (text(&c, &p, &ik)) return -1;
+                if (KEY(ik, "kind")) {
+                    ctrec_str kv;
+                    if (text(&c, &p, &kv)) return -1;
+                    ev->type_def.info = KEY(kv, "Struct")    ? CTREC_INFO_STRUCT
+                                        : KEY(kv, "Pointer") ? CTREC_INFO_POINTER
+                                                             : CTREC_INFO_NONE;
+                } else if (KEY(ik, "dereference_type_id")) {
+                    if (uint_(&c, &p, &ev->type_def.dereference_type_id)) return -1;
+                } else if (KEY(ik, "fields")) {
+                    unsigned major;
+                    uint64_t nf;
+                    const uint8_t *at = p;
+                    if (head(&c, &p, &major, &nf)) return -1;
+                    if (major != 4 || nf > (uint64_t)(c.end - p)) return fail(&c, at, "fields are not an array");
+                    ctrec_field *f = nf ? arena_alloc(a, (size_t)nf * sizeof *f) : NULL;
+                    if (nf && !f) return err_set(e, CTREC_E_NOMEM, "out of memory"), -1;
+                    for (uint64_t q = 0; q < nf; q++) {
+                        uint64_t fp;
+                        if (map_head(&c, &p, &fp)) return -1;
+                        memset(&f[q], 0, sizeof f[q]);
+                        for (uint64_t w = 0; w < fp; w++) {
+                            ctrec_str fk;
+                            if (text(&c, &p, &fk)) return -1;
+                            if (KEY(fk, "name")) {
+                                ctrec_str nm;
+                                if (text(&c, &p, &nm)) return -1;
+                                f[q].name = nm.ptr;
+                                f[q].name_len = nm.len;
+                            } else if (KEY(fk, "type_id")) {
+                                if (uint_(&c, &p, &f[q].type_id)) return -1;
+                            } else if (skip(&c, &p, 1))
+                                return -1;
+                        }
+                    }
+                    ev->type_def.fields = f;
+                    ev->type_def.nfields = (size_t)nf;
+                } else if (skip(&c, &p, 1))
+                    return -1;
+            }
+        } else if (skip(&c, &p, 1))
+            return -1;
+    }
+    return 0;
+}
