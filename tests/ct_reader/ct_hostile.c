@@ -15,6 +15,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <zstd.h>
 
 #include "ctfs/ctfs.h"
@@ -705,6 +707,62 @@ static void test_meta(void)
     ct_free(&c);
 }
 
+/* Following: the container is first published with only steps.dat's and
+ * values.dat's first chunk, then (from another process, while the reader
+ * waits) with all of them, as a recorder publishes sizes after its data. */
+static void test_follow(void)
+{
+    ct c = base(4096, &good);
+    bytes full = layout(&c, NULL);
+    bytes first = {0};
+    put(&first, full.d, full.n);
+    /* steps.dat is member 9 (idx 10), values.dat 11 (idx 12) */
+    for (int k = 9; k <= 12; k += 2) {
+        const bytes *idx = &c.m[k + 1].data;
+        uint64_t chunk1;
+        memcpy(&chunk1, idx->d + 4 + 8, 8);
+        poke64(&first, 16 + 24 * (size_t)k, chunk1);  /* .dat: chunk 0 only */
+        poke64(&first, 16 + 24 * (size_t)(k + 1), 12); /* .idx: one offset */
+    }
+    spill("follow.ct", &first);
+    /* read as it is, without following: the first chunk's steps, then the
+     * calls open past them are reported */
+    expect("follow.ct", CTREC_E_FORMAT,
+           "follow.ct: event 15: calls.dat: record 1: exit step 4 is past the last step (4 "
+           "steps)",
+           4, 0);
+    char p[4200];
+    snprintf(p, sizeof p, "%s/follow.ct", dir);
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid == 0) {
+        usleep(300 * 1000);
+        FILE *f = fopen(p, "r+b");
+        if (!f || fwrite(full.d, 1, 4096, f) != 4096 || fclose(f)) _exit(1);
+        _exit(0);
+    }
+    ctrec_reader_options o;
+    ctrec_reader_options_init(&o);
+    o.follow = 1;
+    o.poll_ms = 20;
+    o.follow_timeout_ms = 1500;
+    ctrec_reader *r;
+    CHECK(ctrec_reader_open(p, &o, &r) == CTREC_OK, "follow: %s", ctrec_reader_errmsg(r));
+    const ctrec_ev *ev;
+    ctrec_status st;
+    int steps = 0;
+    while ((st = ctrec_reader_next(r, &ev)) == CTREC_OK && ev)
+        if (ev->type == CTREC_EV_STEP) steps++;
+    CHECK(st == CTREC_OK && steps == 10, "follow: %d steps, %s", steps, ctrec_reader_errmsg(r));
+    ctrec_reader_close(r);
+    int ws;
+    waitpid(pid, &ws, 0);
+    CHECK(WIFEXITED(ws) && WEXITSTATUS(ws) == 0, "follow: the publisher failed");
+    free(first.d);
+    free(full.d);
+    ct_free(&c);
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 2) {
@@ -717,6 +775,7 @@ int main(int argc, char **argv)
     test_stream_damage();
     test_call_damage();
     test_meta();
+    test_follow();
     if (failures) {
         fprintf(stderr, "%d failures\n", failures);
         return 1;
