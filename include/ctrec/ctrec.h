@@ -112,7 +112,8 @@ typedef enum ctrec_event_kind {
 
 typedef enum ctrec_format {
     CTREC_FORMAT_JSON = 0, /* trace.json, one event per line */
-    CTREC_FORMAT_BIN = 1   /* trace.bin, binary v1 (CBOR in seekable zstd) */
+    CTREC_FORMAT_BIN = 1,  /* trace.bin, binary v1 (CBOR in seekable zstd) */
+    CTREC_FORMAT_CT = 2    /* a CTFS container (trace.ct), FORMAT.md section 7 */
 } ctrec_format;
 
 /* How trace.json spells a Float's "f". trace.bin always writes the text
