@@ -417,8 +417,13 @@ static void emit_return(recorder *R, lua_State *L, lua_Debug *ar)
     W(ctrec_end(R->w));
 }
 
-/* The locals visible at a line, as Value events after its Step. */
-static void emit_locals(recorder *R, lua_State *L, lua_Debug *ar, fn_info *fn)
+/* Lua allows 200 locals per function (LUAI_MAXVARS). */
+#define MAX_LOCAL_NAMES 256
+
+/* The locals visible at a line, as Value events after its Step; their
+ * names go to names[] (*nnames of them) when names is not NULL. */
+static void emit_locals(recorder *R, lua_State *L, lua_Debug *ar, fn_info *fn,
+                        const char **names, int *nnames)
 {
     for (int n = 1;; n++) {
         const char *name = lua_getlocal(L, ar, n);
@@ -427,12 +432,58 @@ static void emit_locals(recorder *R, lua_State *L, lua_Debug *ar, fn_info *fn)
             lua_pop(L, 1);
             continue;
         }
+        if (names && *nnames < MAX_LOCAL_NAMES) names[(*nnames)++] = name;
         ctrec_status st = ctrec_begin_value(R->w, local_var(R, fn, n, name));
         if (st == CTREC_OK) st = value_write(R, L, -1);
         if (st == CTREC_OK) st = ctrec_end(R->w);
         lua_pop(L, 1);
         W_AS(st, "writing the Value event of a local");
     }
+}
+
+/* The variable id of upvalue `n` named `name` (cached as local_var's). */
+static ctrec_id upvalue_var(recorder *R, fn_info *fn, int n, const char *name)
+{
+    if (n <= FN_SLOTS && fn->up_name[n - 1] == name) return fn->up_var[n - 1];
+    ctrec_id var = recorder_var(R, name, strlen(name));
+    if (n <= FN_SLOTS) {
+        fn->up_name[n - 1] = name;
+        fn->up_var[n - 1] = var;
+    }
+    return var;
+}
+
+/* The upvalues of the running function, as Value events named as Lua names
+ * them, after the locals. Left out: _ENV (the globals table, an upvalue of
+ * every chunk), names Lua does not know ("(no name)": stripped debug
+ * information), and an upvalue hidden by a visible local of the same name
+ * (the name means the local there). */
+static void emit_upvalues(recorder *R, lua_State *L, lua_Debug *ar, fn_info *fn,
+                          const char **locals, int nlocals)
+{
+    if (fn->no_upvalues || !lua_checkstack(L, 3)) return;
+    lua_getinfo(L, "f", ar);
+    int f = lua_gettop(L), any = 0;
+    const char *name;
+    for (int n = 1; (name = lua_getupvalue(L, f, n)); n++) {
+        int skip = name[0] == '(' || strcmp(name, "_ENV") == 0;
+        if (!skip) any = 1;
+        for (int i = 0; !skip && i < nlocals; i++) skip = strcmp(locals[i], name) == 0;
+        if (skip) {
+            lua_pop(L, 1);
+            continue;
+        }
+        ctrec_status st = ctrec_begin_value(R->w, upvalue_var(R, fn, n, name));
+        if (st == CTREC_OK) st = value_write(R, L, -1);
+        if (st == CTREC_OK) st = ctrec_end(R->w);
+        lua_pop(L, 1);
+        if (st != CTREC_OK) {
+            lua_settop(L, f - 1);
+            W_AS(st, "writing the Value event of an upvalue");
+        }
+    }
+    lua_settop(L, f - 1);
+    if (!any) fn->no_upvalues = 1; /* the same for every closure of this site */
 }
 
 /* ---- shadow stacks ----------------------------------------------------- */
@@ -606,7 +657,15 @@ static void on_line(recorder *R, thread_rec *T, lua_State *L, lua_Debug *ar)
     if (!fn || !fn->has_lines) return;
     R->stepped = 1;
     W(ctrec_step(R->w, fn->path_id, ar->currentline));
-    if (R->opt.values) emit_locals(R, L, ar, fn);
+    if (!R->opt.values) return;
+    if (R->opt.upvalues && !fn->no_upvalues) {
+        const char *names[MAX_LOCAL_NAMES];
+        int nnames = 0;
+        emit_locals(R, L, ar, fn, names, &nnames);
+        emit_upvalues(R, L, ar, fn, names, nnames);
+    } else {
+        emit_locals(R, L, ar, fn, NULL, NULL);
+    }
 }
 
 static void record_event(recorder *R, lua_State *L, lua_Debug *ar)
@@ -642,10 +701,32 @@ static void hook_floor_hooks(lua_State *L, lua_Debug *ar)
     (void)ar;
 }
 
+/* The floors read the upvalues (but _ENV) too, as recording does unless
+ * --no-upvalues. Calls f(L, stack index) for each. */
+static void floor_upvalues(lua_State *L, lua_Debug *ar, void (*f)(lua_State *, int))
+{
+    if (!g_rec->opt.upvalues || !lua_checkstack(L, 3)) return;
+    lua_getinfo(L, "f", ar);
+    int fi = lua_gettop(L);
+    const char *name;
+    for (int n = 1; (name = lua_getupvalue(L, fi, n)); n++) {
+        if (name[0] != '(' && strcmp(name, "_ENV") != 0) f(L, fi + 1);
+        lua_pop(L, 1);
+    }
+    lua_pop(L, 1);
+}
+
+static void floor_nothing(lua_State *L, int idx)
+{
+    (void)L;
+    (void)idx;
+}
+
 static void hook_floor_locals(lua_State *L, lua_Debug *ar)
 {
     if (ar->event != LUA_HOOKLINE) return;
     for (int n = 1; lua_getlocal(L, ar, n); n++) lua_pop(L, 1);
+    floor_upvalues(L, ar, floor_nothing);
 }
 
 /* --floor reads: the reads that recording a step's values needs through
@@ -694,17 +775,21 @@ static void floor_read(recorder *R, lua_State *L, int idx, unsigned depth)
     if (floor_budget == 0) lua_pop(L, 1); /* the scan stopped early: its key */
 }
 
+static void floor_read_value(lua_State *L, int idx)
+{
+    floor_budget = g_rec->opt.max_elements;
+    floor_read(g_rec, L, idx, 0);
+}
+
 static void hook_floor_reads(lua_State *L, lua_Debug *ar)
 {
     if (ar->event != LUA_HOOKLINE) return;
     const char *name;
     for (int n = 1; (name = lua_getlocal(L, ar, n)); n++) {
-        if (name[0] != '(') {
-            floor_budget = g_rec->opt.max_elements;
-            floor_read(g_rec, L, lua_gettop(L), 0);
-        }
+        if (name[0] != '(') floor_read_value(L, lua_gettop(L));
         lua_pop(L, 1);
     }
+    floor_upvalues(L, ar, floor_read_value);
 }
 
 /* ---- lifecycle --------------------------------------------------------- */

@@ -63,6 +63,7 @@ typedef struct recorder_options {
     unsigned max_depth;    /* --max-depth: table nesting recorded */
     unsigned max_elements; /* --max-elements: elements per recorded value */
     size_t max_string;     /* --max-string: bytes of a string recorded (0: all) */
+    int upvalues;          /* record upvalues at each step (--no-upvalues: 0) */
     floor_mode floor;      /* --floor */
 } recorder_options;
 
@@ -84,6 +85,10 @@ typedef struct fn_info {
 #define FN_SLOTS 16
     const char *slot_name[FN_SLOTS];
     ctrec_id slot_var[FN_SLOTS];
+    /* the same for upvalues */
+    const char *up_name[FN_SLOTS];
+    ctrec_id up_var[FN_SLOTS];
+    int no_upvalues; /* 1: none worth recording (none, or only _ENV) */
 } fn_info;
 
 /* One activation on a thread's shadow call stack. */
