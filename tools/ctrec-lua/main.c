@@ -38,6 +38,8 @@ static void usage(FILE *out)
             "  --max-elements N      elements recorded per value (default 100)\n"
             "  --max-string N        bytes of a string recorded, then a marker\n"
             "                        '<M more bytes>' (default 1000; 0: no limit)\n"
+            "  --no-upvalues         do not record the upvalues of the running\n"
+            "                        function at each step\n"
             "  --c-calls             record calls of C functions too\n"
             "  --floor hooks|locals|reads\n"
             "                        benchmark only: install the hooks (locals: and\n"
@@ -221,6 +223,10 @@ static int parse_options(int argc, char **argv, recorder_options *o)
             o->c_calls = 1;
             continue;
         }
+        if (strcmp(a, "--no-upvalues") == 0) {
+            o->upvalues = 0;
+            continue;
+        }
         /* options with a value: "--opt value" or "--opt=value" */
         const char *eq = strchr(a, '=');
         size_t nlen = eq ? (size_t)(eq - a) : strlen(a);
@@ -284,6 +290,7 @@ int main(int argc, char **argv)
         .max_depth = 3,
         .max_elements = 100,
         .max_string = 1000,
+        .upvalues = 1,
         .floor = FLOOR_NONE,
     };
     int script = parse_options(argc, argv, &o);
