@@ -107,6 +107,8 @@ static int path_id(recorder *R, const char *source, ctrec_id *id)
     char *abs = resolve_path(source + 1);
     if (!abs) return -1;
     ctrec_status st = ctrec_path_z(R->w, abs, id);
+    if (st == CTREC_OK && R->activation_abs && strcmp(abs, R->activation_abs) == 0)
+        R->activation_path_id = (int64_t)*id;
     free(abs);
     if (st != CTREC_OK) {
         recorder_fail(R, "ctrec_path");
@@ -338,7 +340,8 @@ static fn_info *fn_lookup(recorder *R, lua_State *L, lua_Debug *ar)
 
 /* ---- trace events ------------------------------------------------------ */
 
-static int emits(const frame *f)
+/* The frame belongs in the trace (its Call is written when recording). */
+static int recorded(const frame *f)
 {
     return f->fn && f->fn->recorded && !f->toplevel;
 }
@@ -486,6 +489,30 @@ static void emit_upvalues(recorder *R, lua_State *L, lua_Debug *ar, fn_info *fn,
     if (!any) fn->no_upvalues = 1; /* the same for every closure of this site */
 }
 
+/* ---- start and stop ---------------------------------------------------- */
+
+static void materialize(recorder *R, thread_rec *T);
+
+void recorder_pause(recorder *R)
+{
+    R->active = 0;
+}
+
+void recorder_resume(recorder *R)
+{
+    if (R->active || !R->w || R->closed || R->failed) return;
+    R->active = 1;
+    for (size_t i = 0; i < R->chain_n; i++) materialize(R, R->chain[i]);
+}
+
+/* The call --activation-path started the recording with returned (or was
+ * unwound): the recording stops for good (the ctrec module can resume it). */
+static void activation_end(recorder *R)
+{
+    R->activation_state = 3;
+    recorder_pause(R);
+}
+
 /* ---- shadow stacks ----------------------------------------------------- */
 
 static frame *push_frame(thread_rec *T)
@@ -508,7 +535,8 @@ static void pop_to(recorder *R, thread_rec *T, size_t keep)
 {
     while (T->n > keep) {
         frame *f = &T->frames[--T->n];
-        if (T->in_chain && emits(f)) emit_return_none(R);
+        if (f->live) emit_return_none(R);
+        if (f->activation) activation_end(R);
     }
 }
 
@@ -522,19 +550,31 @@ static size_t find_frame(const thread_rec *T, const void *ci)
 
 /* ---- threads ----------------------------------------------------------- */
 
+/* T's frames enter the trace (Calls without arguments), when recording. */
 static void materialize(recorder *R, thread_rec *T)
 {
-    for (size_t i = 0; i < T->n; i++)
-        if (emits(&T->frames[i])) W(ctrec_call(R->w, T->frames[i].fn->function_id));
+    if (!R->active) return;
+    for (size_t i = 0; i < T->n; i++) {
+        frame *f = &T->frames[i];
+        if (recorded(f) && !f->live) {
+            W(ctrec_call(R->w, f->fn->function_id));
+            f->live = 1;
+        }
+    }
 }
 
 /* Control left T (yield, end or error): its frames leave the trace. */
 static void leave_thread(recorder *R, thread_rec *T)
 {
-    for (size_t i = T->n; i > 0; i--)
-        if (emits(&T->frames[i - 1])) emit_return_none(R);
+    int dead = R->lua_closed || lua_status(T->L) != LUA_YIELD;
+    for (size_t i = T->n; i > 0; i--) {
+        frame *f = &T->frames[i - 1];
+        if (f->live) emit_return_none(R);
+        f->live = 0;
+        if (f->activation && dead) activation_end(R);
+    }
     T->in_chain = 0;
-    if (R->lua_closed || lua_status(T->L) != LUA_YIELD) { /* finished or dead: forget it */
+    if (dead) { /* finished or dead: forget it */
         ptrmap_remove(&R->threads, T->L, 0);
         free(T->frames);
         free(T);
@@ -600,7 +640,8 @@ static void on_call(recorder *R, thread_rec *T, lua_State *L, lua_Debug *ar, int
         if (i) {
             pop_to(R, T, i);
             f = &T->frames[i - 1];
-            if (emits(f)) emit_return_none(R);
+            if (f->live) emit_return_none(R);
+            if (f->activation) activation_end(R);
         } else {
             f = push_frame(T);
         }
@@ -618,11 +659,24 @@ static void on_call(recorder *R, thread_rec *T, lua_State *L, lua_Debug *ar, int
     f->ci = ar->i_ci;
     f->fn = fn;
     f->toplevel = toplevel;
+    f->live = f->activation = 0;
     if (toplevel) { /* the script's main chunk: the trace's top-level call 0 */
         R->main_started = 1;
         return;
     }
-    if (fn && fn->recorded) emit_call(R, L, ar, fn);
+    if (!fn || !fn->recorded) return;
+    if (R->activation_state == 1 && fn->has_lines &&
+        (int64_t)fn->path_id == R->activation_path_id) { /* --activation-path */
+        R->activation_state = 2;
+        f->activation = 1;
+        T->n--; /* the frames below get their Calls, this one its own below */
+        recorder_resume(R);
+        T->n++;
+    }
+    if (R->active) {
+        emit_call(R, L, ar, fn);
+        f->live = 1;
+    }
 }
 
 static void on_return(recorder *R, thread_rec *T, lua_State *L, lua_Debug *ar)
@@ -634,7 +688,8 @@ static void on_return(recorder *R, thread_rec *T, lua_State *L, lua_Debug *ar)
         pop_to(R, T, i);
     }
     frame *f = &T->frames[--T->n];
-    if (emits(f)) emit_return(R, L, ar);
+    if (f->live) emit_return(R, L, ar);
+    if (f->activation) activation_end(R);
 }
 
 static void on_line(recorder *R, thread_rec *T, lua_State *L, lua_Debug *ar)
@@ -654,7 +709,7 @@ static void on_line(recorder *R, thread_rec *T, lua_State *L, lua_Debug *ar)
         }
     }
     fn_info *fn = f->fn;
-    if (!fn || !fn->has_lines) return;
+    if (!fn || !fn->has_lines || !R->active) return;
     R->stepped = 1;
     W(ctrec_step(R->w, fn->path_id, ar->currentline));
     if (!R->opt.values) return;
@@ -823,6 +878,16 @@ int recorder_open(recorder *R, const recorder_options *opt, const char *script,
     }
     char *abs = resolve_path(script);
     ctrec_status st = abs ? ctrec_start(R->w, abs, strlen(abs), 1) : CTREC_E_NOMEM;
+    R->active = 1;
+    R->activation_path_id = -1;
+    if (abs && opt->activation_path) {
+        /* recording waits for a function of that file, unless it is the script */
+        R->activation_abs = resolve_path(opt->activation_path);
+        if (R->activation_abs && strcmp(R->activation_abs, abs) != 0) {
+            R->active = 0;
+            R->activation_state = 1;
+        }
+    }
     free(abs);
     if (st != CTREC_OK) {
         fprintf(stderr, "ctrec-lua: cannot start the trace: %s\n", ctrec_writer_errmsg(R->w));
@@ -922,6 +987,8 @@ int recorder_finish(recorder *R)
     R->chain_n = 0;
     /* Records of suspended coroutines and the function cache stay until
      * the process exits: hooks may still run (lua_close) and check R->closed. */
+    free(R->activation_abs);
+    R->activation_abs = NULL;
     strmap_free(&R->function_names);
     strmap_free(&R->paths);
     strmap_free(&R->vars);
