@@ -40,6 +40,9 @@ static void usage(FILE *out)
             "                        '<M more bytes>' (default 1000; 0: no limit)\n"
             "  --no-upvalues         do not record the upvalues of the running\n"
             "                        function at each step\n"
+            "  --activation-path FILE  record from the first call of a function of\n"
+            "                        FILE (its main chunk or another) until that\n"
+            "                        call returns\n"
             "  --c-calls             record calls of C functions too\n"
             "  --floor hooks|locals|reads\n"
             "                        benchmark only: install the hooks (locals: and\n"
@@ -186,6 +189,7 @@ static int pmain(lua_State *L)
     if (r->R->opt.floor == FLOOR_NONE) {
         iowrap_install(L);
         scripthook_install(L);
+        ctrecmod_install(L);
     }
     if (handle_luainit(L) != LUA_OK) return 0;
     if (handle_script(L, r) != LUA_OK) return 0;
@@ -238,6 +242,7 @@ static int parse_options(int argc, char **argv, recorder_options *o)
             return -1;
         }
         if (IS("-o") || IS("--out")) o->out_dir = v;
+        else if (IS("--activation-path")) o->activation_path = v;
         else if (IS("--format")) {
             if (strcmp(v, "json") == 0) o->format = CTREC_FORMAT_JSON;
             else if (strcmp(v, "bin") == 0) o->format = CTREC_FORMAT_BIN;
