@@ -41,6 +41,11 @@ static void usage(FILE *out)
             "  --max-event-mib N     largest event written, in MiB (default 64, what the\n"
             "                        readers accept by default); a local's value that is\n"
             "                        larger is recorded as the marker <too large>\n"
+            "  --no-upvalues         do not record the upvalues of the running\n"
+            "                        function at each step\n"
+            "  --activation-path FILE  record from the first call of a function of\n"
+            "                        FILE (its main chunk or another) until that\n"
+            "                        call returns\n"
             "  --c-calls             record calls of C functions too\n"
             "  --floor hooks|locals|reads\n"
             "                        benchmark only: install the hooks (locals: and\n"
@@ -187,6 +192,7 @@ static int pmain(lua_State *L)
     if (r->R->opt.floor == FLOOR_NONE) {
         iowrap_install(L);
         scripthook_install(L);
+        ctrecmod_install(L);
     }
     if (handle_luainit(L) != LUA_OK) return 0;
     if (handle_script(L, r) != LUA_OK) return 0;
@@ -224,6 +230,10 @@ static int parse_options(int argc, char **argv, recorder_options *o)
             o->c_calls = 1;
             continue;
         }
+        if (strcmp(a, "--no-upvalues") == 0) {
+            o->upvalues = 0;
+            continue;
+        }
         /* options with a value: "--opt value" or "--opt=value" */
         const char *eq = strchr(a, '=');
         size_t nlen = eq ? (size_t)(eq - a) : strlen(a);
@@ -235,6 +245,7 @@ static int parse_options(int argc, char **argv, recorder_options *o)
             return -1;
         }
         if (IS("-o") || IS("--out")) o->out_dir = v;
+        else if (IS("--activation-path")) o->activation_path = v;
         else if (IS("--format")) {
             if (strcmp(v, "json") == 0) o->format = CTREC_FORMAT_JSON;
             else if (strcmp(v, "bin") == 0) o->format = CTREC_FORMAT_BIN;
@@ -288,6 +299,7 @@ int main(int argc, char **argv)
         .max_depth = 3,
         .max_elements = 100,
         .max_string = 1000,
+        .upvalues = 1,
         .floor = FLOOR_NONE,
     };
     int script = parse_options(argc, argv, &o);
