@@ -250,13 +250,14 @@ static int parse_string(parser *P, char **out, size_t *outlen)
     char q = *P->p;
     if (P->e - P->p >= 3 && P->p[1] == q && P->p[2] == q)
         return FAIL(P, "multi-line strings are not supported here");
+    int line = P->line, col = COL(P);
     P->p++;
     sbuf b = {0};
     if (sb_add(&b, "", 0)) return FAIL(P, "out of memory");
     for (;;) {
         if (P->p == P->e || *P->p == '\n' || (*P->p == '\r' && P->p + 1 < P->e && P->p[1] == '\n')) {
             free(b.d);
-            return FAIL(P, "unterminated string");
+            return fail_at(P, line, col, "unterminated string");
         }
         unsigned char c = (unsigned char)*P->p;
         if (c == (unsigned char)q) {
@@ -268,6 +269,7 @@ static int parse_string(parser *P, char **out, size_t *outlen)
             return FAIL(P, "control character 0x%02X in a string (write it as an escape)", c);
         }
         if (c == '\\' && q == '"') {
+            int ecol = COL(P);
             P->p++;
             char x = P->p < P->e ? *P->p : 0;
             const char *rep = NULL;
@@ -291,13 +293,13 @@ static int parse_string(parser *P, char **out, size_t *outlen)
                                                    : -1;
                     if (v < 0) {
                         free(b.d);
-                        return FAIL(P, "\\%c needs %d hexadecimal digits", x, nd);
+                        return fail_at(P, P->line, ecol, "\\%c needs %d hexadecimal digits", x, nd);
                     }
                     cp = cp * 16 + (unsigned long)v;
                 }
                 if (cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
                     free(b.d);
-                    return FAIL(P, "\\%c%.*s is not a Unicode scalar value", x, nd, P->p + 1);
+                    return fail_at(P, P->line, ecol, "\\%c%.*s is not a Unicode scalar value", x, nd, P->p + 1);
                 }
                 if (sb_utf8(&b, cp)) {
                     free(b.d);
@@ -309,8 +311,8 @@ static int parse_string(parser *P, char **out, size_t *outlen)
             default:
                 free(b.d);
                 if ((unsigned char)x < 0x20 || (unsigned char)x >= 0x7F)
-                    return FAIL(P, "invalid escape sequence");
-                return FAIL(P, "invalid escape sequence \\%c", x);
+                    return fail_at(P, P->line, ecol, "invalid escape sequence");
+                return fail_at(P, P->line, ecol, "invalid escape sequence \\%c", x);
             }
             if (sb_add(&b, rep, 1)) {
                 free(b.d);
