@@ -32,7 +32,7 @@ import tempfile
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-CASES = {"mandelbrot": ("400", "6000"), "spectral": ("1000", "6000")}
+CASES = {"mandelbrot": ("500", "6000"), "spectral": ("1200", "9000")}
 
 
 def timed(cmd):
