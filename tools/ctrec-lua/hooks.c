@@ -569,6 +569,10 @@ static void on_call(recorder *R, thread_rec *T, lua_State *L, lua_Debug *ar, int
         lua_getinfo(L, R->opt.values ? "Su" : "S", ar); /* "u": the parameters */
         fn = fn_lookup(R, L, ar);
     }
+    /* --c-calls: a C function called by skipped code is not recorded either */
+    if (fn && !fn->src && fn != &R->toplevel_fn && T->n && T->frames[T->n - 1].fn &&
+        T->frames[T->n - 1].fn->skip)
+        fn = NULL;
     frame *f;
     if (tail) {
         size_t i = find_frame(T, ar->i_ci); /* the frame being replaced */

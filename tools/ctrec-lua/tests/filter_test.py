@@ -477,6 +477,23 @@ eq([f["name"] for f in t6.meta["trace_filter"]["filters"]], ["found", "env", "ap
 eq(t6.meta["trace_filter"]["filters"][0]["path"], disc + "/.codetracer/trace-filter.toml",
    "the discovered file's path")
 
+# --c-calls: C functions called by skipped code are not recorded either
+cc = fresh("ccalls")
+write(cc + "/.codetracer/trace-filter.toml", flt("cc", rules='[[scope.rules]]\nselector = "obj:main.hidden"\nexec = "skip"\n'))
+write(cc + "/main.lua", """local function hidden(n)
+  return string.rep("a", n) .. tostring(n)
+end
+local function shown(n)
+  return string.upper(hidden(n))
+end
+print(shown(3), string.len("xy"))
+""")
+out7 = os.path.join(work, "ccalls-out")
+p = record(cc + "/main.lua", out7, "--c-calls")
+eq((p.returncode, p.stdout), (0, "AAA3\t2\n"), "--c-calls run")
+eq(Trace(out7).calls(), ["<toplevel>", "shown", "upper", "len", "print"],
+   "--c-calls: rep and tostring (called by skipped code) are not recorded")
+
 # a malformed filter: exit 1, the message, the earlier trace left as it was
 bad = app + "/.codetracer/bad.toml"
 write(bad, flt("bad", rules='[[scope.rules]]\nselector = "pkg:x"\nexec = skip\n'))
