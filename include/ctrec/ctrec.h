@@ -185,6 +185,14 @@ typedef struct ctrec_writer_options {
                                 ctrec_writer_flush() and at close. Default
                                 1000. trace_paths.json is written at flush
                                 and close only (repair rewrites it). */
+    /* Extra members of trace_metadata.json, for what a recorder wants kept
+     * with the trace (ctrec-lua: the trace filters it applied). The text of
+     * one JSON object (RFC 8259, UTF-8, nesting at most 64, at most 1 MiB);
+     * its members are written after the standard ones (recording_id,
+     * workdir, program, args), whose names it must not use; readers ignore
+     * members they do not know. Anything else makes ctrec_writer_open fail
+     * with CTREC_E_ARG. Copied at open. Default NULL: none. */
+    const char *extra_metadata;
 } ctrec_writer_options;
 
 /* Fills *opts with the defaults above. Always call it before setting fields,

@@ -66,6 +66,8 @@ struct ctrec_writer {
     ctrec_writer_options o;
     char *workdir;
     char *program;
+    char *extra_metadata;    /* members added to trace_metadata.json (options) */
+    size_t extra_metadata_n;
     char **args;
     int dirfd;
     int lockfd;           /* holds the folder's lock (trace.lock) */
@@ -359,6 +361,214 @@ static char *dupstr(const char *s)
     return d;
 }
 
+/* ---- extra_metadata: a strict check of one JSON object -------------- */
+
+typedef struct jcheck {
+    const unsigned char *p, *e;
+    int depth;
+} jcheck;
+
+static void jc_ws(jcheck *j)
+{
+    while (j->p < j->e && (*j->p == ' ' || *j->p == '\t' || *j->p == '\n' || *j->p == '\r')) j->p++;
+}
+
+static int jc_hex4(jcheck *j, unsigned *cp)
+{
+    *cp = 0;
+    for (int i = 0; i < 4; i++, j->p++) {
+        if (j->p == j->e) return -1;
+        unsigned c = *j->p;
+        unsigned v = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10
+                     : c >= 'A' && c <= 'F' ? c - 'A' + 10 : 16;
+        if (v == 16) return -1;
+        *cp = *cp * 16 + v;
+    }
+    return 0;
+}
+
+/* A string: its source text (escapes not undone) is the *n bytes at *s. */
+static int jc_string(jcheck *j, const unsigned char **s, size_t *n)
+{
+    if (j->p == j->e || *j->p != '"') return -1;
+    *s = ++j->p;
+    while (j->p < j->e && *j->p != '"') {
+        unsigned c = *j->p;
+        if (c < 0x20) return -1;
+        if (c == '\\') {
+            j->p++;
+            if (j->p == j->e) return -1;
+            c = *j->p;
+            if (c == 'u') {
+                unsigned cp, lo;
+                j->p++;
+                if (jc_hex4(j, &cp)) return -1;
+                if (cp >= 0xDC00 && cp <= 0xDFFF) return -1;
+                if (cp >= 0xD800 && cp <= 0xDBFF) {
+                    if (j->e - j->p < 2 || j->p[0] != '\\' || j->p[1] != 'u') return -1;
+                    j->p += 2;
+                    if (jc_hex4(j, &lo) || lo < 0xDC00 || lo > 0xDFFF) return -1;
+                }
+                continue;
+            }
+            if (!strchr("\"\\/bfnrt", (int)c) || c == 0) return -1;
+            j->p++;
+            continue;
+        }
+        if (c < 0x80) {
+            j->p++;
+            continue;
+        }
+        /* UTF-8: shortest form, no surrogates, at most U+10FFFF */
+        size_t len = c >= 0xC2 && c <= 0xDF ? 2 : c >= 0xE0 && c <= 0xEF ? 3 : c >= 0xF0 && c <= 0xF4 ? 4 : 0;
+        if (!len || (size_t)(j->e - j->p) < len) return -1;
+        for (size_t i = 1; i < len; i++)
+            if ((j->p[i] & 0xC0) != 0x80) return -1;
+        if ((c == 0xE0 && j->p[1] < 0xA0) || (c == 0xED && j->p[1] >= 0xA0) ||
+            (c == 0xF0 && j->p[1] < 0x90) || (c == 0xF4 && j->p[1] >= 0x90))
+            return -1;
+        j->p += len;
+    }
+    if (j->p == j->e) return -1;
+    *n = (size_t)(j->p - *s);
+    j->p++;
+    return 0;
+}
+
+static int jc_value(jcheck *j);
+
+static int jc_number(jcheck *j)
+{
+    if (j->p < j->e && *j->p == '-') j->p++;
+    if (j->p == j->e) return -1;
+    if (*j->p == '0') j->p++;
+    else if (*j->p >= '1' && *j->p <= '9') while (j->p < j->e && *j->p >= '0' && *j->p <= '9') j->p++;
+    else return -1;
+    if (j->p < j->e && *j->p == '.') {
+        j->p++;
+        if (j->p == j->e || *j->p < '0' || *j->p > '9') return -1;
+        while (j->p < j->e && *j->p >= '0' && *j->p <= '9') j->p++;
+    }
+    if (j->p < j->e && (*j->p == 'e' || *j->p == 'E')) {
+        j->p++;
+        if (j->p < j->e && (*j->p == '+' || *j->p == '-')) j->p++;
+        if (j->p == j->e || *j->p < '0' || *j->p > '9') return -1;
+        while (j->p < j->e && *j->p >= '0' && *j->p <= '9') j->p++;
+    }
+    return 0;
+}
+
+/* An object; with `top`, a member may not take a standard name. */
+static int jc_object(jcheck *j, int top)
+{
+    if (++j->depth > 64) return -1;
+    j->p++; /* '{' */
+    jc_ws(j);
+    if (j->p < j->e && *j->p == '}') {
+        j->p++;
+        j->depth--;
+        return 0;
+    }
+    for (;;) {
+        const unsigned char *k;
+        size_t n;
+        jc_ws(j);
+        if (jc_string(j, &k, &n)) return -1;
+        if (top) {
+            static const char *const std_names[] = {"recording_id", "workdir", "program", "args"};
+            for (size_t i = 0; i < 4; i++)
+                if (strlen(std_names[i]) == n && memcmp(std_names[i], k, n) == 0) return -2;
+        }
+        jc_ws(j);
+        if (j->p == j->e || *j->p != ':') return -1;
+        j->p++;
+        if (jc_value(j)) return -1;
+        jc_ws(j);
+        if (j->p < j->e && *j->p == ',') {
+            j->p++;
+            continue;
+        }
+        if (j->p < j->e && *j->p == '}') {
+            j->p++;
+            j->depth--;
+            return 0;
+        }
+        return -1;
+    }
+}
+
+static int jc_value(jcheck *j)
+{
+    jc_ws(j);
+    if (j->p == j->e) return -1;
+    switch (*j->p) {
+    case '{': return jc_object(j, 0) ? -1 : 0;
+    case '[':
+        if (++j->depth > 64) return -1;
+        j->p++;
+        jc_ws(j);
+        if (j->p < j->e && *j->p == ']') {
+            j->p++;
+            j->depth--;
+            return 0;
+        }
+        for (;;) {
+            if (jc_value(j)) return -1;
+            jc_ws(j);
+            if (j->p < j->e && *j->p == ',') {
+                j->p++;
+                continue;
+            }
+            if (j->p < j->e && *j->p == ']') {
+                j->p++;
+                j->depth--;
+                return 0;
+            }
+            return -1;
+        }
+    case '"': {
+        const unsigned char *s;
+        size_t n;
+        return jc_string(j, &s, &n);
+    }
+    case 't': return j->e - j->p >= 4 && memcmp(j->p, "true", 4) == 0 ? (j->p += 4, 0) : -1;
+    case 'f': return j->e - j->p >= 5 && memcmp(j->p, "false", 5) == 0 ? (j->p += 5, 0) : -1;
+    case 'n': return j->e - j->p >= 4 && memcmp(j->p, "null", 4) == 0 ? (j->p += 4, 0) : -1;
+    default: return jc_number(j);
+    }
+}
+
+/* Checks extra_metadata; on success *inner and *n are the text between the
+ * object's braces, blanks trimmed (n == 0: no members). */
+static ctrec_status check_extra_metadata(ctrec_writer *w, const char *text, const char **inner,
+                                         size_t *n)
+{
+    size_t len = strlen(text);
+    if (len > 1024u * 1024u)
+        return err_set(&w->e, CTREC_E_ARG, "extra_metadata is longer than 1 MiB");
+    jcheck j = {(const unsigned char *)text, (const unsigned char *)text + len, 0};
+    jc_ws(&j);
+    if (j.p == j.e || *j.p != '{')
+        return err_set(&w->e, CTREC_E_ARG, "extra_metadata is not a JSON object");
+    const unsigned char *open = j.p;
+    int rc = jc_object(&j, 1);
+    if (rc == -2)
+        return err_set(&w->e, CTREC_E_ARG,
+                       "extra_metadata repeats a standard member (recording_id, workdir, program, args)");
+    const unsigned char *close = j.p - 1;
+    if (!rc) jc_ws(&j);
+    if (rc || j.p != j.e)
+        return err_set(&w->e, CTREC_E_ARG,
+                       "extra_metadata is not one well-formed JSON object (error near byte %zu)",
+                       (size_t)(j.p - (const unsigned char *)text));
+    const unsigned char *b = open + 1, *e = close;
+    while (b < e && (*b == ' ' || *b == '\t' || *b == '\n' || *b == '\r')) b++;
+    while (e > b && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\n' || e[-1] == '\r')) e--;
+    *inner = (const char *)b;
+    *n = (size_t)(e - b);
+    return CTREC_OK;
+}
+
 static ctrec_status write_metadata(ctrec_writer *w)
 {
     buf b = {0};
@@ -377,6 +587,10 @@ static ctrec_status write_metadata(ctrec_writer *w)
         enc_text(&e, w->args[i], strlen(w->args[i]));
     }
     enc_arr_n_end(&e);
+    if (w->extra_metadata_n) {
+        buf_byte(&b, ',');
+        buf_put(&b, w->extra_metadata, w->extra_metadata_n);
+    }
     enc_map_end(&e);
     buf_byte(&b, '\n');
     ctrec_status st = b.oom ? err_set(&w->e, CTREC_E_NOMEM, "out of memory")
@@ -449,6 +663,17 @@ static ctrec_status open_writer(ctrec_writer *w, const char *dir)
         if (!w->args[i]) return err_set(&w->e, CTREC_E_NOMEM, "out of memory");
     }
     o->args = NULL; /* the caller's array is not kept */
+    if (o->extra_metadata) {
+        const char *inner = NULL;
+        size_t n = 0;
+        ctrec_status xs = check_extra_metadata(w, o->extra_metadata, &inner, &n);
+        if (xs) return xs;
+        if (n && !(w->extra_metadata = malloc(n)))
+            return err_set(&w->e, CTREC_E_NOMEM, "out of memory");
+        if (n) memcpy(w->extra_metadata, inner, n);
+        w->extra_metadata_n = n;
+        o->extra_metadata = NULL; /* the caller's text is not kept */
+    }
 
     if (buf_reserve(&w->out, w->threshold + 1024))
         return err_set(&w->e, CTREC_E_NOMEM, "out of memory");
@@ -634,6 +859,7 @@ ctrec_status ctrec_writer_close(ctrec_writer *w)
     free(w->args);
     free(w->workdir);
     free(w->program);
+    free(w->extra_metadata);
     free(w);
     return result;
 }

@@ -251,7 +251,6 @@ static fn_info *fn_new(recorder *R, lua_State *L, lua_Debug *ar, int is_c)
     } else {
         fn->recorded = fn->has_lines = ar->source[0] == '@';
         if (!fn->recorded) return fn; /* a chunk loaded from a string */
-        if (path_id(R, ar->source, &fn->path_id)) return fn;
         snprintf(path_buf, sizeof path_buf, "%s", ar->source + 1);
     }
     path = path_buf;
@@ -274,6 +273,15 @@ static fn_info *fn_new(recorder *R, lua_State *L, lua_Debug *ar, int is_c)
         base = dup_printf("<anonymous> %s:%d", base_name(path), line);
     if (!base) {
         fn->recorded = fn->has_lines = 0;
+        return fn;
+    }
+    if (!is_c && rfilter_classify(R, L, ar, fn, base)) { /* skipped: nothing defined */
+        fn->recorded = fn->has_lines = 0;
+        free(base);
+        return fn;
+    }
+    if (!is_c && path_id(R, ar->source, &fn->path_id)) {
+        free(base);
         return fn;
     }
 
@@ -387,14 +395,20 @@ static void emit_call(recorder *R, lua_State *L, lua_Debug *ar, fn_info *fn)
         for (int i = 1; i <= ar->nparams; i++) {
             const char *pname = lua_getlocal(L, ar, i);
             if (!pname) break;
-            W(ctrec_arg(R->w, local_var(R, fn, i, pname)));
-            W(value_write(R, L, -1));
+            filter_action fa = fn->scope ? rfilter_value(fn, FILTER_ARG, i, pname) : FILTER_ALLOW;
+            if (fa != FILTER_DROP) {
+                W(ctrec_arg(R->w, local_var(R, fn, i, pname)));
+                W(fa == FILTER_ALLOW ? value_write(R, L, -1) : rfilter_marker(R, fa));
+            }
             lua_pop(L, 1);
         }
         for (int i = 1; ar->isvararg && lua_getlocal(L, ar, -i); i++) {
             snprintf(name, sizeof name, "(vararg %d)", i);
-            W(ctrec_arg(R->w, recorder_var(R, name, strlen(name))));
-            W(value_write(R, L, -1));
+            filter_action fa = fn->scope ? rfilter_value(fn, FILTER_ARG, 0, name) : FILTER_ALLOW;
+            if (fa != FILTER_DROP) {
+                W(ctrec_arg(R->w, recorder_var(R, name, strlen(name))));
+                W(fa == FILTER_ALLOW ? value_write(R, L, -1) : rfilter_marker(R, fa));
+            }
             lua_pop(L, 1);
         }
     }
@@ -402,10 +416,17 @@ static void emit_call(recorder *R, lua_State *L, lua_Debug *ar, fn_info *fn)
 }
 
 /* Return event for the activation `ar`, with the values it returns. */
-static void emit_return(recorder *R, lua_State *L, lua_Debug *ar)
+static void emit_return(recorder *R, lua_State *L, lua_Debug *ar, fn_info *fn)
 {
     if (!R->opt.values) {
         emit_return_none(R);
+        return;
+    }
+    filter_action fa = fn->scope ? rfilter_value(fn, FILTER_RET, 0, FILTER_RETURN_NAME) : FILTER_ALLOW;
+    if (fa != FILTER_ALLOW) { /* redacted, or dropped: a Return needs a value */
+        W(ctrec_begin_return(R->w));
+        W_AS(rfilter_marker(R, fa), "writing the returned values");
+        W(ctrec_end(R->w));
         return;
     }
     lua_getinfo(L, "r", ar);
@@ -435,10 +456,15 @@ static void emit_locals(recorder *R, lua_State *L, lua_Debug *ar, fn_info *fn,
             lua_pop(L, 1);
             continue;
         }
+        filter_action fa = fn->scope ? rfilter_value(fn, FILTER_LOCAL, n, name) : FILTER_ALLOW;
+        if (fa == FILTER_DROP) {
+            lua_pop(L, 1);
+            continue;
+        }
         if (names && *nnames < MAX_LOCAL_NAMES) names[(*nnames)++] = name;
         ctrec_id var = local_var(R, fn, n, name);
         ctrec_status st = ctrec_begin_value(R->w, var);
-        if (st == CTREC_OK) st = value_write(R, L, -1);
+        if (st == CTREC_OK) st = fa == FILTER_ALLOW ? value_write(R, L, -1) : rfilter_marker(R, fa);
         if (st == CTREC_OK) st = ctrec_end(R->w);
         if (st == CTREC_E_SIZE) { /* larger than the readers accept: a marker */
             ctrec_abandon(R->w);
@@ -641,6 +667,10 @@ static void on_call(recorder *R, thread_rec *T, lua_State *L, lua_Debug *ar, int
         lua_getinfo(L, R->opt.values ? "Su" : "S", ar); /* "u": the parameters */
         fn = fn_lookup(R, L, ar);
     }
+    /* --c-calls: a C function called by skipped code is not recorded either */
+    if (fn && !fn->src && fn != &R->toplevel_fn && T->n && T->frames[T->n - 1].fn &&
+        T->frames[T->n - 1].fn->skip)
+        fn = NULL;
     frame *f;
     if (tail) {
         size_t i = find_frame(T, ar->i_ci); /* the frame being replaced */
@@ -695,7 +725,7 @@ static void on_return(recorder *R, thread_rec *T, lua_State *L, lua_Debug *ar)
         pop_to(R, T, i);
     }
     frame *f = &T->frames[--T->n];
-    if (f->live) emit_return(R, L, ar);
+    if (f->live) emit_return(R, L, ar, f->fn);
     if (f->activation) activation_end(R);
 }
 
@@ -744,6 +774,7 @@ static void record_event(recorder *R, lua_State *L, lua_Debug *ar)
     case LUA_HOOKRET: on_return(R, T, L, ar); break;
     default: break;
     }
+    if (R->opt.filter) rfilter_lines(R, L, R->cur);
 }
 
 /* The recorder's hook; then the script's own hook, if it set one with
@@ -877,6 +908,7 @@ int recorder_open(recorder *R, const recorder_options *opt, const char *script,
      * size), for about 4 MB more memory. */
     wo.frame_size = 1024u * 1024u;
     if (opt->max_event_mib) wo.max_event_bytes = (size_t)opt->max_event_mib << 20;
+    wo.extra_metadata = opt->filter_metadata; /* the active trace filters */
     if (ctrec_writer_open(opt->out_dir, &wo, &R->w) != CTREC_OK) {
         fprintf(stderr, "ctrec-lua: cannot write the trace to %s: %s\n", opt->out_dir,
                 ctrec_writer_errmsg(R->w));
@@ -914,6 +946,7 @@ int recorder_open(recorder *R, const recorder_options *opt, const char *script,
     R->toplevel_fn.recorded = R->toplevel_fn.has_lines = 1;
     R->toplevel_fn.path_id = 0;
     R->toplevel_fn.function_id = 0;
+    rfilter_classify_main(R, &R->toplevel_fn, script);
     strmap_put(&R->function_names, "<toplevel>", 10, UINT64_MAX);
     return 0;
 }
@@ -1001,5 +1034,6 @@ int recorder_finish(recorder *R)
     strmap_free(&R->paths);
     strmap_free(&R->vars);
     values_free(R);
+    rfilter_free(R);
     return (st == CTREC_OK && !failed) ? 0 : -1;
 }

@@ -47,6 +47,10 @@ static void usage(FILE *out)
             "                        FILE (its main chunk or another) until that\n"
             "                        call returns\n"
             "  --c-calls             record calls of C functions too\n"
+            "  --trace-filter FILE   a trace filter (TOML, as CodeTracer's Python\n"
+            "                        recorder's); repeatable, or FILE::FILE...; after\n"
+            "                        .codetracer/trace-filter.toml found above the\n"
+            "                        script and CTREC_LUA_TRACE_FILTER (same syntax)\n"
             "  --floor hooks|locals|reads\n"
             "                        benchmark only: install the hooks (locals: and\n"
             "                        read every local at each line; reads: and every\n"
@@ -211,6 +215,11 @@ static int parse_uint(const char *s, unsigned lo, unsigned hi, unsigned *out)
     return 0;
 }
 
+/* --trace-filter values, in order */
+#define MAX_FILTER_ARGS 64
+static const char *filter_args[MAX_FILTER_ARGS];
+static int filter_arg_count;
+
 /* Returns the index of the script in argv, or -1 (message printed). */
 static int parse_options(int argc, char **argv, recorder_options *o)
 {
@@ -246,6 +255,10 @@ static int parse_options(int argc, char **argv, recorder_options *o)
         }
         if (IS("-o") || IS("--out")) o->out_dir = v;
         else if (IS("--activation-path")) o->activation_path = v;
+        else if (IS("--trace-filter")) {
+            if (filter_arg_count < MAX_FILTER_ARGS) filter_args[filter_arg_count++] = v;
+            else bad = 1;
+        }
         else if (IS("--format")) {
             if (strcmp(v, "json") == 0) o->format = CTREC_FORMAT_JSON;
             else if (strcmp(v, "bin") == 0) o->format = CTREC_FORMAT_BIN;
@@ -290,6 +303,52 @@ static int parse_options(int argc, char **argv, recorder_options *o)
     return i;
 }
 
+/* The chain of trace filters, composed as the Python recorder's CLI does:
+ * the .codetracer/trace-filter.toml found walking up from the script's
+ * directory, then the files of CTREC_LUA_TRACE_FILTER, then those of each
+ * --trace-filter, in order ("::" separates several in one value). */
+typedef struct filter_load {
+    trace_filter *f;
+    char err[1024];
+} filter_load;
+
+static int add_filter(void *ctx, const char *path)
+{
+    filter_load *fl = ctx;
+    return filter_add_file(fl->f, path, fl->err, sizeof fl->err);
+}
+
+static int load_filters(const char *script, recorder_options *o, char **meta)
+{
+    char *found = filter_discover(script);
+    const char *env = getenv("CTREC_LUA_TRACE_FILTER");
+    int any = found || (env && *env) || filter_arg_count;
+    if (!any) return 0;
+    filter_load fl = {filter_new(), ""};
+    if (!fl.f) {
+        free(found);
+        fprintf(stderr, "ctrec-lua: out of memory\n");
+        return -1;
+    }
+    int rc = found ? add_filter(&fl, found) : 0;
+    free(found);
+    if (!rc && env) rc = filter_split_list(env, add_filter, &fl);
+    for (int i = 0; !rc && i < filter_arg_count; i++) rc = filter_split_list(filter_args[i], add_filter, &fl);
+    if (!rc) rc = filter_finish(fl.f, fl.err, sizeof fl.err);
+    if (!rc && !(*meta = filter_metadata_json(fl.f))) {
+        snprintf(fl.err, sizeof fl.err, "out of memory");
+        rc = -1;
+    }
+    if (rc) {
+        fprintf(stderr, "ctrec-lua: %s\n", fl.err);
+        filter_free(fl.f);
+        return -1;
+    }
+    o->filter = fl.f;
+    o->filter_metadata = *meta;
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     recorder_options o = {
@@ -304,6 +363,10 @@ int main(int argc, char **argv)
     };
     int script = parse_options(argc, argv, &o);
     if (script < 0) return 1;
+    /* trace filters: refused before anything is written, so that a bad
+     * one leaves an earlier trace in the output folder as it was */
+    char *filter_meta = NULL;
+    if (o.floor == FLOOR_NONE && load_filters(argv[script], &o, &filter_meta)) return 1;
 
     /* argv as lua.c sees it: "lua5.4 script args..." */
     run r;
@@ -335,6 +398,8 @@ int main(int argc, char **argv)
     recorder_lua_closed(&rec);
     int trace_failed = recorder_finish(&rec);
     free(r.argv);
+    filter_free(o.filter);
+    free(filter_meta);
     (void)trace_failed; /* the exit status stays lua5.4's */
     return (result && status == LUA_OK) ? EXIT_SUCCESS : EXIT_FAILURE;
 }

@@ -21,6 +21,7 @@
 #include <lua.h>
 
 #include "ctrec/ctrec.h"
+#include "filter.h"
 
 /* ---- maps.c ------------------------------------------------------------ */
 
@@ -70,6 +71,8 @@ typedef struct recorder_options {
     floor_mode floor;      /* --floor */
     const char *activation_path; /* --activation-path: record from the first call
                                     of a function of this file until it returns */
+    trace_filter *filter;  /* --trace-filter & co (filter.h); NULL: none */
+    const char *filter_metadata; /* the filters as trace_metadata.json members */
 } recorder_options;
 
 /* What the recorder knows about one function (one definition site). */
@@ -94,6 +97,13 @@ typedef struct fn_info {
     const char *up_name[FN_SLOTS];
     ctrec_id up_var[FN_SLOTS];
     int no_upvalues; /* 1: none worth recording (none, or only _ENV) */
+    /* Trace filters (rfilter.c): what the rules say about this function
+     * (NULL: no filter, or a C function), and a cache of the actions for
+     * its locals and parameters by slot, as slot_name above. */
+    const filter_scope *scope;
+    int skip;             /* exec = "skip": no Call, Steps or Return; no line hook */
+    const char *fslot_name[FN_SLOTS];
+    unsigned char fslot_action[FN_SLOTS][2]; /* [local, arg]: 0 unknown, else action + 1 */
 } fn_info;
 
 /* One activation on a thread's shadow call stack. */
@@ -156,6 +166,10 @@ typedef struct recorder {
     unsigned nancestors;
     char *scratch;             /* growing buffer for names and texts */
     size_t scratch_cap;
+
+    /* rfilter.c state */
+    strmap modules;            /* chunk source text -> module name (char *) it was required as */
+    int64_t filter_type_ids[2]; /* "Redacted", "Dropped": type id + 1, 0 until defined */
 } recorder;
 
 /* hooks.c */
@@ -218,6 +232,23 @@ void scripthook_call(lua_State *L, int event, int line);
 /* ctrecmod.c */
 /* package.preload.ctrec: the module with stop(), start(), recording(). */
 void ctrecmod_install(lua_State *L);
+
+/* rfilter.c: trace filters applied while recording */
+/* Classifies a Lua function of a file chunk (fn_new, once per definition
+ * site): sets fn->scope and fn->skip. `name` is the name the trace gives
+ * it. Returns fn->skip. */
+int rfilter_classify(recorder *R, lua_State *L, lua_Debug *ar, fn_info *fn, const char *name);
+/* The script's main chunk (recorder_open). */
+void rfilter_classify_main(recorder *R, fn_info *fn, const char *script);
+/* After a hook event: the line hook off while the running function is
+ * skipped, on again in recorded code. */
+void rfilter_lines(recorder *R, lua_State *L, const thread_rec *T);
+/* The action for value `name` of kind `kind` in fn (slot n >= 1 of a
+ * local or parameter caches it; n = 0: not cached). */
+filter_action rfilter_value(fn_info *fn, filter_value_kind kind, int n, const char *name);
+/* Writes the marker value FILTER_REDACTED or FILTER_DROPPED. */
+ctrec_status rfilter_marker(recorder *R, filter_action a);
+void rfilter_free(recorder *R);
 
 /* iowrap.c */
 /* Replaces print, io.write, the write method of files and os.exit. */
