@@ -7,7 +7,8 @@
  * the second is its file name, which is how Lua 5.4's searcher calls a Lua
  * module; else derived from the path) and its name. A skipped function
  * gets no Call, Steps or Return, and while it runs the thread's hook mask
- * has no LUA_MASKLINE, so that its lines run without hook calls; calls and
+ * has no LUA_MASKLINE (unless the script's own hook, scripthook.c, asks for
+ * lines), so that its lines run without hook calls; calls and
  * returns still reach the hook, so a recorded function it calls is
  * recorded (and turns the line hook on again), as the Python recorder's
  * skip is per code object, not per call tree. Values are allowed, redacted
@@ -122,11 +123,10 @@ void rfilter_lines(recorder *R, lua_State *L, const thread_rec *T)
     const fn_info *fn = T->frames[T->n - 1].fn;
     if (!fn || (!fn->src && fn != &R->toplevel_fn)) return; /* C: its caller decides */
     int want = !fn->skip;
-    int smask = 0, scount = 0; /* a script's own line hook keeps the line events */
-    if (!want && R->script_hooks && scripthook_get(L, &smask, &scount) && (smask & LUA_MASKLINE))
-        want = 1;
     int mask = lua_gethookmask(L);
     if (!!(mask & LUA_MASKLINE) == want) return;
+    int smask = 0, scount = 0; /* a script's hook asking for lines gets them */
+    if (!want && R->script_hooks && scripthook_get(L, &smask, &scount) && (smask & LUA_MASKLINE)) return;
     lua_sethook(L, lua_gethook(L), want ? mask | LUA_MASKLINE : mask & ~LUA_MASKLINE,
                 lua_gethookcount(L));
 }
@@ -134,6 +134,13 @@ void rfilter_lines(recorder *R, lua_State *L, const thread_rec *T)
 filter_action rfilter_value(fn_info *fn, filter_value_kind kind, int n, const char *name)
 {
     if (!fn->scope) return FILTER_ALLOW;
+    if (kind == FILTER_UPVALUE && n >= 1 && n <= FN_SLOTS) {
+        if (fn->fup_name[n - 1] != name || !fn->fup_action[n - 1]) {
+            fn->fup_name[n - 1] = name;
+            fn->fup_action[n - 1] = (unsigned char)(filter_decide(fn->scope, kind, name) + 1);
+        }
+        return (filter_action)(fn->fup_action[n - 1] - 1);
+    }
     int k = kind == FILTER_ARG;
     if (n >= 1 && n <= FN_SLOTS && (kind == FILTER_LOCAL || kind == FILTER_ARG)) {
         if (fn->fslot_name[n - 1] != name) {
