@@ -1,0 +1,902 @@
+#!/usr/bin/python3
+"""Independent decoder of CodeTracer CTFS (`.ct`) containers.
+
+Written from ../shared/FORMAT.md section 7 and from reading the reference
+implementations (metacraft-labs/codetracer-trace-format-nim: src/codetracer_ctfs/,
+src/codetracer_trace_writer/{new_trace_reader,meta_dat,step_encoding,exec_stream,
+value_stream,call_stream,io_event_stream,interning_table,cbor,split_binary}.nim;
+metacraft-labs/codetracer src/db-backend/src/ctfs_trace_reader/{mod,meta_dat,
+span_stream}.rs), never from ctrec's C code.  Its purpose is to check ctrec's
+`.ct` reader and writer: tests compare its summary with the one
+ctrec_summary.py builds from `ctrec print`.
+
+Usage:
+  ct_decode.py TRACE.ct                 normalized JSON summary on stdout
+  ct_decode.py --members TRACE.ct       the root entries (name, size, map block)
+  ct_decode.py --cat TRACE.ct MEMBER    one member's bytes on stdout
+
+The container is read block by block through the mapping chains (the file is
+never loaded whole).  Requires python3-zstandard and python3-cbor2 (Debian).
+"""
+
+import json
+import math
+import struct
+import sys
+
+import cbor2
+import zstandard
+
+from ct_normalize import norm_value, summary_to_json
+
+MAGIC = b"\xC0\xDE\x72\xAC\xE2"
+BASE40 = "\0" + "0123456789abcdefghijklmnopqrstuvwxyz./-"
+MAX_LEVELS = 5
+# A member we refuse to materialize: the tests only need small traces and
+# ~100k-step ones; 1 GiB keeps a corrupt size from eating the machine.
+MAX_MEMBER = 1 << 30
+# Bound for one inflated zstd chunk (a frame that claims more is refused).
+MAX_CHUNK = 256 << 20
+
+
+class CtError(Exception):
+    """A malformed container or stream; the message names member and offset."""
+
+
+def base40_decode(v):
+    """Root entry name: 12 base40 digits, first character least significant;
+    trailing NULs dropped (the reference decoder stops at the last non-NUL)."""
+    chars = []
+    for _ in range(12):
+        chars.append(BASE40[v % 40])
+        v //= 40
+    return "".join(chars).rstrip("\0")
+
+
+def base40_encode(name):
+    v = 0
+    for ch in reversed(name[:12].ljust(12, "\0")):
+        v = v * 40 + BASE40.index(ch)
+    return v
+
+
+# ---------------------------------------------------------------- varints
+
+def uvarint(buf, pos, what="varint"):
+    """LEB128, at most 10 bytes (the reference refuses a shift >= 64)."""
+    result = 0
+    shift = 0
+    n = len(buf)
+    while True:
+        if pos >= n:
+            raise CtError("%s: unexpected end at offset %d" % (what, pos))
+        b = buf[pos]
+        pos += 1
+        result |= (b & 0x7F) << shift
+        if b < 0x80:
+            return result & 0xFFFFFFFFFFFFFFFF, pos
+        shift += 7
+        if shift >= 70:
+            raise CtError("%s: more than 10 bytes at offset %d" % (what, pos - 10))
+
+
+def svarint(buf, pos, what="varint"):
+    """Zigzag-encoded signed LEB128."""
+    v, pos = uvarint(buf, pos, what)
+    return (v >> 1) ^ -(v & 1), pos
+
+
+def vstring(buf, pos, what):
+    n, pos = uvarint(buf, pos, what + " length")
+    if pos + n > len(buf):
+        raise CtError("%s: %d bytes past the end at offset %d" % (what, n, pos))
+    return bytes(buf[pos:pos + n]), pos + n
+
+
+def text(b):
+    """Bytes of the file as text: UTF-8, a bad byte becomes U+FFFD (what a
+    JSON writer must do with it too)."""
+    return b.decode("utf-8", errors="replace")
+
+
+# ------------------------------------------------------------- container
+
+class Container:
+    """CTFS v2-v4 container read through its root entries and mapping chains."""
+
+    def __init__(self, path):
+        self.path = path
+        self.f = open(path, "rb")
+        self.f.seek(0, 2)
+        self.file_size = self.f.tell()
+        head = self._pread(0, 16)
+        if len(head) < 16 or head[:5] != MAGIC:
+            raise CtError("%s: not a CTFS container (bad magic)" % path)
+        self.version = head[5]
+        if self.version not in (2, 3, 4):
+            raise CtError("%s: unsupported CTFS version %d" % (path, self.version))
+        self.byte6, self.byte7 = head[6], head[7]
+        self.block_size, self.max_root_entries = struct.unpack_from("<II", head, 8)
+        if self.block_size not in (1024, 2048, 4096):
+            raise CtError("%s: block size %d not 1024/2048/4096" % (path, self.block_size))
+        if 16 + 24 * self.max_root_entries > self.block_size:
+            raise CtError("%s: %d root entries do not fit in block 0"
+                          % (path, self.max_root_entries))
+        self.usable = self.block_size // 8 - 1
+        self.n_blocks = self.file_size // self.block_size
+        raw = self._pread(16, 24 * self.max_root_entries)
+        self.entries = []  # (index, name, size, map_block)
+        for i in range(self.max_root_entries):
+            size, mblock, name = struct.unpack_from("<QQQ", raw, 24 * i)
+            if size == 0 and mblock == 0 and name == 0:
+                continue
+            self.entries.append((i, base40_decode(name), size, mblock))
+        self.by_name = {}
+        for e in self.entries:
+            self.by_name.setdefault(e[1], e)
+        self._map_cache = {}
+
+    def header(self):
+        h = {"version": self.version, "block_size": self.block_size,
+             "max_root_entries": self.max_root_entries, "file_size": self.file_size}
+        if self.version >= 4:
+            h["encryption"] = self.byte6
+            h["max_shards"] = self.byte7
+        elif self.version == 3:
+            h["compression"] = self.byte6
+            h["encryption"] = self.byte7
+        return h
+
+    def _pread(self, off, n):
+        self.f.seek(off)
+        return self.f.read(n)
+
+    def has(self, name):
+        return name in self.by_name
+
+    def size(self, name):
+        return self.by_name[name][2]
+
+    def _map_block(self, member, blk):
+        if blk == 0 or blk >= self.n_blocks:
+            raise CtError("%s: mapping block %d outside the file (%d blocks)"
+                          % (member, blk, self.n_blocks))
+        m = self._map_cache.get(blk)
+        if m is None:
+            raw = self._pread(blk * self.block_size, self.block_size)
+            m = struct.unpack("<%dQ" % (self.block_size // 8), raw)
+            self._map_cache[blk] = m
+        return m
+
+    def _data_block(self, member, root, idx):
+        """Data block number of block `idx` of a member whose level-1 mapping
+        block is `root`: level k covers usable**k blocks; entry usable of a
+        level-k block chains to the level k+1 block; inside level k, entry
+        j points to a level k-1 subtree."""
+        usable = self.usable
+        cur = root
+        level = 1
+        cap = usable
+        while idx >= cap:
+            idx -= cap
+            level += 1
+            if level > MAX_LEVELS:
+                raise CtError("%s: block index past the 5-level mapping" % member)
+            nxt = self._map_block(member, cur)[usable]
+            if nxt == 0:
+                raise CtError("%s: missing level-%d chain block" % (member, level))
+            cur = nxt
+            cap = usable ** level
+        while level > 1:
+            sub = usable ** (level - 1)
+            j, idx = divmod(idx, sub)
+            nxt = self._map_block(member, cur)[j]
+            if nxt == 0:
+                raise CtError("%s: missing level-%d mapping block" % (member, level - 1))
+            cur = nxt
+            level -= 1
+        d = self._map_block(member, cur)[idx]
+        if d == 0 or d >= self.n_blocks:
+            raise CtError("%s: data block %d (member block %d) outside the file"
+                          % (member, d, idx))
+        return d
+
+    def read(self, name):
+        """A member's bytes (exactly its published size)."""
+        if name not in self.by_name:
+            raise CtError("%s: no member %r" % (self.path, name))
+        _, _, size, root = self.by_name[name]
+        if size > MAX_MEMBER or size > self.file_size:
+            raise CtError("%s: size %d larger than the file" % (name, size))
+        out = bytearray()
+        bs = self.block_size
+        nblk = (size + bs - 1) // bs
+        i = 0
+        while i < nblk:
+            d = self._data_block(name, root, i)
+            # Coalesce runs of consecutive data blocks into one read.
+            run = 1
+            while i + run < nblk and (i + run) % self.usable != 0:
+                try:
+                    d2 = self._data_block(name, root, i + run)
+                except CtError:
+                    break
+                if d2 != d + run:
+                    break
+                run += 1
+            out += self._pread(d * bs, run * bs)
+            i += run
+        if len(out) < size:
+            raise CtError("%s: truncated (%d of %d bytes)" % (name, len(out), size))
+        del out[size:]
+        return bytes(out)
+
+
+# ------------------------------------------------------------- meta.dat
+
+META_FLAGS = {
+    0x0001: "has_mcr_fields",
+    0x0002: "has_replay_launch_fields",
+    0x0004: "has_layout_snapshot",
+    0x0008: "has_trace_filter_provenance",
+    0x0010: "has_column_aware_steps",
+    0x0020: "has_alternate_source_views",
+    0x0040: "supports_column_breakpoints",
+    0x0080: "supports_column_motions",
+    0x0100: "has_call_stream",
+    0x0200: "has_step_stream",
+    0x0400: "has_value_stream",
+    0x0800: "has_io_event_stream",
+    0x1000: "has_interning_tables",
+    0x2000: "has_span_stream",  # known to the db-backend, not to the Nim library
+}
+
+
+def parse_meta_dat(b):
+    """meta.dat v3: 'CTMD', u16 version, u16 flags, then varint-length strings
+    and the blocks gated by flag bits 0-3 (the other known bits only announce
+    members).  Unknown bits are reported in 'unknown_flags', not fatal."""
+    if len(b) < 8 or b[:4] != b"CTMD":
+        raise CtError("meta.dat: bad magic at offset 0")
+    version, flags = struct.unpack_from("<HH", b, 4)
+    if version != 3:
+        raise CtError("meta.dat: version %d at offset 4, expected 3" % version)
+    m = {"meta_version": version, "flags": flags,
+         "flag_names": [n for bit, n in sorted(META_FLAGS.items()) if flags & bit]}
+    unknown = flags & ~sum(META_FLAGS)
+    if unknown:
+        m["unknown_flags"] = unknown
+    pos = 8
+
+    def s(what):
+        nonlocal pos
+        v, pos = vstring(b, pos, "meta.dat " + what)
+        return text(v)
+
+    def u(what):
+        nonlocal pos
+        v, pos = uvarint(b, pos, "meta.dat " + what)
+        return v
+
+    m["recording_id"] = s("recording_id")
+    m["program"] = s("program")
+    m["args"] = [s("arg") for _ in range(u("args count"))]
+    m["workdir"] = s("workdir")
+    m["recorder_id"] = s("recorder_id")
+    m["paths"] = [s("path") for _ in range(u("paths count"))]
+    if flags & 0x1:
+        mcr = {}
+        for k in ("tick_source", "total_threads", "atomic_mode", "total_events",
+                  "total_checkpoints", "start_time_unix_us"):
+            mcr[k] = u(k)
+        for k in ("platform", "tick_granularity", "tick_source_str", "atomic_mode_str",
+                  "start_time_str", "hook_profile"):
+            mcr[k] = s(k)
+        mcr["hook_strategies"] = [s("hook strategy") for _ in range(u("hook strategies"))]
+        m["mcr"] = mcr
+    if flags & 0x2:
+        if pos >= len(b):
+            raise CtError("meta.dat: aslr_disabled byte missing at offset %d" % pos)
+        m["aslr_disabled"] = b[pos] != 0
+        pos += 1
+    if flags & 0x4:
+        if pos + 8 > len(b):
+            raise CtError("meta.dat: layout hash missing at offset %d" % pos)
+        m["layout_hash"] = struct.unpack_from("<Q", b, pos)[0]
+        pos += 8
+        fp, pos = vstring(b, pos, "meta.dat layout fingerprint")
+        m["layout_fingerprint"] = fp.hex()
+    if flags & 0x8:
+        prov = []
+        for _ in range(u("trace filter count")):
+            p = s("trace filter path")
+            if pos + 32 > len(b):
+                raise CtError("meta.dat: trace filter sha256 past the end at offset %d" % pos)
+            prov.append({"path": p, "sha256": b[pos:pos + 32].hex()})
+            pos += 32
+        m["trace_filters"] = prov
+    if pos != len(b):
+        m["trailing_bytes"] = len(b) - pos
+    return m
+
+
+# ------------------------------------------------------ record tables
+
+def record_table(ct, base):
+    """Variable-size record table: BASE.dat + BASE.off (u64 offsets, N+1 of
+    them: record i is dat[off[i]:off[i+1]])."""
+    dat = ct.read(base + ".dat")
+    off = ct.read(base + ".off")
+    if len(off) % 8:
+        raise CtError("%s.off: size %d not a multiple of 8" % (base, len(off)))
+    offs = struct.unpack("<%dQ" % (len(off) // 8), off)
+    recs = []
+    for i in range(len(offs) - 1):
+        a, z = offs[i], offs[i + 1]
+        if a > z or z > len(dat):
+            raise CtError("%s.off: record %d spans %d..%d outside %s.dat (%d bytes)"
+                          % (base, i, a, z, base, len(dat)))
+        recs.append(dat[a:z])
+    return recs
+
+
+def parse_column_paths(recs):
+    """Column-aware paths.dat records: varint path_len, path bytes, varint
+    line_count, then zigzag line lengths (first absolute, then deltas).
+    Returns (paths, line_lengths) or None if any record does not parse so
+    (then the records are plain path strings)."""
+    paths, tables = [], []
+    for r in recs:
+        try:
+            p, pos = vstring(r, 0, "path")
+            n, pos = uvarint(r, pos, "line count")
+            if n > 10_000_000:
+                return None
+            lls, prev = [], 0
+            for i in range(n):
+                d, pos = svarint(r, pos, "line length")
+                cur = d if i == 0 else prev + d
+                if cur < 0:
+                    return None
+                lls.append(cur)
+                prev = cur
+        except CtError:
+            return None
+        if pos != len(r):
+            return None
+        paths.append(text(p))
+        tables.append(lls)
+    return paths, tables
+
+
+class PositionDecoder:
+    """global_position_index -> (path, line, column) for column-aware traces:
+    files laid end to end, each file the sum of its line lengths, lines 1-based,
+    columns 1-based (q - line_base + 1)."""
+
+    def __init__(self, tables):
+        import bisect
+        self.bisect = bisect
+        self.file_base, self.file_size, self.line_base = [], [], []
+        g = 0
+        for lls in tables:
+            lb, s = [], 0
+            for n in lls:
+                lb.append(s)
+                s += n
+            self.file_base.append(g)
+            self.file_size.append(s)
+            self.line_base.append(lb)
+            g += s
+
+    def decode(self, p):
+        fid = self.bisect.bisect_right(self.file_base, p) - 1
+        if fid < 0 or p >= self.file_base[fid] + self.file_size[fid]:
+            return None
+        q = p - self.file_base[fid]
+        lb = self.line_base[fid]
+        line = self.bisect.bisect_right(lb, q) - 1
+        if line < 0:
+            return None
+        return fid, line + 1, q - lb[line] + 1
+
+
+LINES_PER_FILE = 100_000  # line-only global index: path_id * 100000 + line
+
+
+def line_only(gli, n_paths):
+    """Line-only global line index -> (path_id, line).  The reference resolves
+    through a prefix sum of 100000 lines per path, so an index past the last
+    path stays in the last path."""
+    pid = gli // LINES_PER_FILE
+    if n_paths and pid > n_paths - 1:
+        pid = n_paths - 1
+    return pid, gli - pid * LINES_PER_FILE
+
+
+# ---------------------------------------------------------- chunked streams
+
+_dctx = zstandard.ZstdDecompressor()
+
+
+def inflate(member, frame, off):
+    """One zstd frame that must declare its content size (the Nim reader needs
+    it) and stay under MAX_CHUNK."""
+    try:
+        params = zstandard.get_frame_parameters(frame)
+    except zstandard.ZstdError as e:
+        raise CtError("%s: bad zstd frame at offset %d: %s" % (member, off, e))
+    if params.content_size == zstandard.CONTENTSIZE_UNKNOWN:
+        raise CtError("%s: zstd frame at offset %d has no content size" % (member, off))
+    if params.content_size > MAX_CHUNK:
+        raise CtError("%s: zstd frame at offset %d claims %d bytes"
+                      % (member, off, params.content_size))
+    try:
+        return _dctx.decompress(frame, max_output_size=params.content_size)
+    except zstandard.ZstdError as e:
+        raise CtError("%s: zstd frame at offset %d: %s" % (member, off, e))
+
+
+def chunk_index(ct, base):
+    """BASE.idx: u32 records per chunk, then u64 offsets into BASE.dat."""
+    idx = ct.read(base + ".idx")
+    if len(idx) < 4 or (len(idx) - 4) % 8:
+        raise CtError("%s.idx: size %d is not 4 + 8*n" % (base, len(idx)))
+    per_chunk = struct.unpack_from("<I", idx, 0)[0]
+    offs = list(struct.unpack_from("<%dQ" % ((len(idx) - 4) // 8), idx, 4))
+    return per_chunk, offs
+
+
+def chunks(ct, base, dat=None):
+    """Yield (chunk number, offset, inflated payload) of a chunked stream."""
+    per_chunk, offs = chunk_index(ct, base)
+    if dat is None:
+        dat = ct.read(base + ".dat")
+    for i, a in enumerate(offs):
+        z = offs[i + 1] if i + 1 < len(offs) else len(dat)
+        if a > z or z > len(dat):
+            raise CtError("%s.idx: chunk %d spans %d..%d outside %s.dat (%d bytes)"
+                          % (base, i, a, z, base, len(dat)))
+        yield i, a, inflate(base + ".dat", dat[a:z], a)
+
+
+def length_prefixed(member, payload, off):
+    """Records of a chunk: [varint len][bytes]..."""
+    pos, n, out = 0, len(payload), []
+    while pos < n:
+        ln, pos = uvarint(payload, pos, member + " record length (chunk @%d)" % off)
+        if pos + ln > n:
+            raise CtError("%s: record of %d bytes past the chunk end (chunk @%d, pos %d)"
+                          % (member, ln, off, pos))
+        out.append(payload[pos:pos + ln])
+        pos += ln
+    return out
+
+
+def calls_chunks(ct):
+    """calls.dat with calls.idx; without an index (Nim writes the index last,
+    a killed trace may lack it) the frames are walked one after another."""
+    if ct.has("calls.idx"):
+        yield from chunks(ct, "calls")
+        return
+    dat = ct.read("calls.dat")
+    pos, i = 0, 0
+    while pos < len(dat):
+        try:
+            params = zstandard.get_frame_parameters(dat[pos:])
+        except zstandard.ZstdError as e:
+            raise CtError("calls.dat: bad zstd frame at offset %d: %s" % (pos, e))
+        obj = zstandard.ZstdDecompressor().decompressobj()
+        out = obj.decompress(dat[pos:])
+        used = len(dat) - pos - len(obj.unused_data)
+        if params.content_size not in (zstandard.CONTENTSIZE_UNKNOWN, len(out)):
+            raise CtError("calls.dat: frame at offset %d inflates to %d, not %d"
+                          % (pos, len(out), params.content_size))
+        yield i, pos, out
+        pos += used
+        i += 1
+
+
+# ------------------------------------------------------------- CBOR values
+
+def cbor_value(member, b, where):
+    try:
+        return cbor2.loads(b)
+    except Exception as e:  # cbor2 raises several types
+        raise CtError("%s: bad CBOR value at %s: %s" % (member, where, e))
+
+
+# ------------------------------------------------------- step stream
+
+TAGS = {0: "absolute", 1: "delta", 2: "raise", 3: "catch", 4: "thread_switch",
+        5: "thread_start", 6: "thread_exit", 7: "delta_column"}
+
+
+def decode_exec(ct):
+    """All exec events of steps.dat as tuples:
+    ("pos", gli)  for absolute / delta / delta_column (the running global
+                   position index after the event)
+    ("raise", type_id, message bytes), ("catch", type_id),
+    ("thread_switch"|"thread_start"|"thread_exit", thread_id).
+    The running index carries across chunks (each chunk starts absolute)."""
+    events = []
+    gli = 0
+    per_chunk, offs = chunk_index(ct, "steps")
+    for ci, off, payload in chunks(ct, "steps"):
+        pos, n, count = 0, len(payload), 0
+        where = "steps.dat"
+        while pos < n:
+            tag = payload[pos]
+            pos += 1
+            if tag == 0:
+                gli, pos = uvarint(payload, pos, where)
+                events.append(("pos", gli))
+            elif tag == 1 or tag == 7:
+                d, pos = svarint(payload, pos, where)
+                gli += d
+                if gli < 0:
+                    raise CtError("steps.dat: position below 0 (chunk @%d)" % off)
+                events.append(("pos", gli) if tag == 1 else ("pos", gli, "column"))
+            elif tag == 2:
+                t, pos = uvarint(payload, pos, where)
+                msg, pos = vstring(payload, pos, "steps.dat raise message")
+                events.append(("raise", t, msg))
+            elif tag == 3:
+                t, pos = uvarint(payload, pos, where)
+                events.append(("catch", t))
+            elif tag in (4, 5, 6):
+                t, pos = uvarint(payload, pos, where)
+                events.append((TAGS[tag], t))
+            else:
+                raise CtError("steps.dat: unknown step tag %d (chunk @%d, pos %d)"
+                              % (tag, off, pos - 1))
+            count += 1
+        if count > per_chunk:
+            raise CtError("steps.dat: chunk @%d holds %d records, index says %d per chunk"
+                          % (off, count, per_chunk))
+    return events
+
+
+# ------------------------------------------------------ the whole trace
+
+def decode_multi_stream(ct):
+    out = {"layout": "multi-stream"}
+    notes = []
+    meta = parse_meta_dat(ct.read("meta.dat")) if ct.has("meta.dat") else None
+    if meta is None:
+        notes.append("no meta.dat")
+        meta = {}
+    flags = meta.get("flags", 0)
+
+    # Interning tables.
+    def table(base):
+        if ct.has(base + ".dat") and ct.has(base + ".off"):
+            return record_table(ct, base)
+        return []
+
+    path_recs = table("paths")
+    col = parse_column_paths(path_recs) if path_recs else None
+    column_aware = bool(flags & 0x10)
+    if column_aware and col is None and path_recs:
+        raise CtError("paths.dat: meta.dat says column-aware but a record is not "
+                      "path_len/path/line_count/line_lengths")
+    if col is not None and not column_aware:
+        # The reference reader promotes such a trace to column-aware (a writer
+        # bug left bit 4 clear); say so.
+        notes.append("paths.dat parses as column-aware although meta.dat bit 4 is clear")
+        column_aware = True
+    if column_aware and col is not None:
+        paths, line_tables = col
+    else:
+        paths, line_tables = [text(r) for r in path_recs], None
+    if not paths and meta.get("paths"):
+        paths = list(meta["paths"])
+        notes.append("paths taken from meta.dat")
+    funcs = [text(r) for r in table("funcs")]
+    types = [text(r) for r in table("types")]
+    varnames = [text(r) for r in table("varnames")]
+    out.update(paths=paths, functions=funcs, types=types, varnames=varnames)
+
+    # Steps.
+    exec_events = decode_exec(ct) if ct.has("steps.dat") else []
+    decoder = None
+    if column_aware and line_tables is not None and any(line_tables):
+        decoder = PositionDecoder(line_tables)
+    steps = []
+    exec_to_step = []     # exec index -> index of the latest position step (-1: none)
+    step_exec = []        # step index -> exec index
+    specials = {"raises": [], "catches": [], "threads": []}
+    cur = -1
+    for ei, ev in enumerate(exec_events):
+        kind = ev[0]
+        if kind == "pos":
+            gli = ev[1]
+            loc = decoder.decode(gli) if decoder else None
+            if loc is not None:
+                pid, line, column = loc
+            else:
+                pid, line = line_only(gli, len(paths))
+                column = None
+            pname = paths[pid] if pid < len(paths) else "#%d" % pid
+            steps.append([pname, line, column])
+            step_exec.append(ei)
+            cur = len(steps) - 1
+        elif kind == "raise":
+            specials["raises"].append({"step": cur, "type": tname(types, ev[1]),
+                                       "message": text(ev[2])})
+        elif kind == "catch":
+            specials["catches"].append({"step": cur, "type": tname(types, ev[1])})
+        else:
+            specials["threads"].append({"step": cur, "kind": kind, "thread_id": ev[1]})
+        exec_to_step.append(cur)
+    out["steps"] = steps
+
+    # Values: one record per exec event.
+    values = [dict() for _ in steps]
+    if ct.has("values.dat") and ct.has("values.idx"):
+        rec_no = 0
+        for ci, off, payload in chunks(ct, "values"):
+            for rec in length_prefixed("values.dat", payload, off):
+                vals = decode_value_record(rec, rec_no, varnames, types)
+                if rec_no < len(exec_to_step):
+                    si = exec_to_step[rec_no]
+                    if vals and (si < 0 or step_exec[si] != rec_no):
+                        # values recorded at a raise/catch/thread event
+                        kind = exec_events[rec_no][0]
+                        specials.setdefault("values_at_" + kind, []).append(
+                            {"step": si, "values": vals})
+                    elif vals:
+                        merge_values(values[si], vals)
+                elif vals:
+                    notes.append("values record %d has no step" % rec_no)
+                rec_no += 1
+        if rec_no != len(exec_events):
+            notes.append("values.dat holds %d records for %d exec events"
+                         % (rec_no, len(exec_events)))
+    out["values"] = values
+
+    # Calls.
+    calls = []
+    if ct.has("calls.dat"):
+        key = 0
+        for ci, off, payload in calls_chunks(ct):
+            for rec in length_prefixed("calls.dat", payload, off):
+                calls.append(decode_call(rec, key, funcs, varnames, types,
+                                         exec_to_step, len(exec_events)))
+                key += 1
+    out["calls"] = calls
+
+    # I/O events.
+    events = []
+    if ct.has("events.dat") and ct.has("events.idx"):
+        n = 0
+        for ci, off, payload in chunks(ct, "events"):
+            for rec in length_prefixed("events.dat", payload, off):
+                events.append(decode_io_event(rec, n, exec_to_step, len(exec_events)))
+                n += 1
+    out["events"] = events
+
+    if ct.has("spans.dat") and ct.has("spans.idx"):
+        out["spans"] = decode_spans(ct)
+    for k, v in specials.items():
+        if v:
+            out[k] = v
+    out["metadata"] = meta
+    if notes:
+        out["notes"] = notes
+    return out
+
+
+def tname(types, tid):
+    return types[tid] if tid < len(types) else "#%d" % tid
+
+
+def merge_values(d, vals):
+    for name, v in vals:
+        k, n = name, 2
+        while k in d:
+            k = "%s#%d" % (name, n)
+            n += 1
+        d[k] = v
+
+
+def decode_value_record(rec, rec_no, varnames, types):
+    """values.dat record: empty, or groups of tag 0, varint count,
+    {varint varname_id, varint len, CBOR ValueRecord}."""
+    vals = []
+    pos, n = 0, len(rec)
+    while pos < n:
+        tag = rec[pos]
+        pos += 1
+        if tag != 0:
+            raise CtError("values.dat: record %d: unknown tag %d" % (rec_no, tag))
+        count, pos = uvarint(rec, pos, "values.dat count")
+        for _ in range(count):
+            vid, pos = uvarint(rec, pos, "values.dat varname")
+            blob, pos = vstring(rec, pos, "values.dat value")
+            name = varnames[vid] if vid < len(varnames) else "#%d" % vid
+            v = cbor_value("values.dat", blob, "record %d" % rec_no)
+            vals.append((name, norm_value(v, types)))
+    return vals
+
+
+def map_step(exec_to_step, n_exec, s, what):
+    if s >= n_exec:
+        return {"out_of_range": s}
+    return exec_to_step[s]
+
+
+def decode_call(rec, key, funcs, varnames, types, exec_to_step, n_exec):
+    """calls.dat record: function id, zigzag parent key (-1 root), entry step,
+    exit step, depth, args {varname id, len, CBOR}, return (len + CBOR, or
+    the one byte FF for none), exception (len + CBOR, empty for none),
+    children keys."""
+    w = "calls.dat"
+    pos = 0
+    fid, pos = uvarint(rec, pos, w)
+    parent, pos = svarint(rec, pos, w)
+    entry, pos = uvarint(rec, pos, w)
+    exit_, pos = uvarint(rec, pos, w)
+    depth, pos = uvarint(rec, pos, w)
+    nargs, pos = uvarint(rec, pos, w)
+    args = {}
+    for _ in range(nargs):
+        vid, pos = uvarint(rec, pos, w)
+        blob, pos = vstring(rec, pos, "calls.dat arg")
+        name = varnames[vid] if vid < len(varnames) else "#%d" % vid
+        # An empty argument value is read as None by the debugger.
+        v = norm_value(cbor_value(w, blob, "call %d" % key), types) if blob else None
+        k, n = name, 2
+        while k in args:
+            k = "%s#%d" % (name, n)
+            n += 1
+        args[k] = v
+    ret, pos = vstring(rec, pos, "calls.dat return")
+    exc, pos = vstring(rec, pos, "calls.dat exception")
+    nchild, pos = uvarint(rec, pos, w)
+    children = []
+    for _ in range(nchild):
+        c, pos = uvarint(rec, pos, w)
+        children.append(c)
+    if pos != len(rec):
+        raise CtError("calls.dat: call %d has %d trailing bytes" % (key, len(rec) - pos))
+    c = {
+        "function": funcs[fid] if fid < len(funcs) else "#%d" % fid,
+        "args": args,
+        "return": None if ret in (b"", b"\xff") else
+        norm_value(cbor_value(w, ret, "call %d return" % key), types),
+        "entry_step": map_step(exec_to_step, n_exec, entry, "entry"),
+        "exit_step": map_step(exec_to_step, n_exec, exit_, "exit"),
+        "parent": None if parent < 0 else parent,
+        "depth": depth,
+    }
+    if exc:
+        c["exception"] = norm_value(cbor_value(w, exc, "call %d exception" % key), types)
+    c["children"] = children
+    return c
+
+
+def decode_io_event(rec, n, exec_to_step, n_exec):
+    """events.dat record: u8 kind (EventLogKind), varint step, varint-length
+    metadata, varint-length content."""
+    if not rec:
+        raise CtError("events.dat: event %d is empty" % n)
+    kind = rec[0]
+    step, pos = uvarint(rec, 1, "events.dat step")
+    md, pos = vstring(rec, pos, "events.dat metadata")
+    content, pos = vstring(rec, pos, "events.dat content")
+    if pos != len(rec):
+        raise CtError("events.dat: event %d has %d trailing bytes" % (n, len(rec) - pos))
+    return {"kind": kind, "step": map_step(exec_to_step, n_exec, step, "event"),
+            "metadata": text(md), "content": text(content)}
+
+
+def decode_spans(ct):
+    """spans.dat records (spans.idx v2: u32 chunk size, u16 version 2, u16 0,
+    then [u64 offset][u64 cumulative records] per chunk).  Raw records in
+    append order (a reader resolves 'last record wins per span_id')."""
+    idx = ct.read("spans.idx")
+    if len(idx) < 8 or (len(idx) - 8) % 16:
+        raise CtError("spans.idx: size %d is not 8 + 16*n" % len(idx))
+    _, ver, _ = struct.unpack_from("<IHH", idx, 0)
+    if ver != 2:
+        raise CtError("spans.idx: version %d, expected 2" % ver)
+    ents = [struct.unpack_from("<QQ", idx, 8 + 16 * i) for i in range((len(idx) - 8) // 16)]
+    dat = ct.read("spans.dat")
+    spans = []
+    for i, (a, cum) in enumerate(ents):
+        z = ents[i + 1][0] if i + 1 < len(ents) else len(dat)
+        if a > z or z > len(dat):
+            raise CtError("spans.idx: chunk %d outside spans.dat" % i)
+        if a == z:
+            continue
+        for rec in length_prefixed("spans.dat", inflate("spans.dat", dat[a:z], a), a):
+            spans.append(decode_span(rec))
+        if len(spans) != cum:
+            raise CtError("spans.idx: chunk %d cumulative %d, records so far %d"
+                          % (i, cum, len(spans)))
+    return spans
+
+
+def decode_span(r):
+    w = "spans.dat"
+    s = {}
+    pos = 0
+    s["span_id"], pos = uvarint(r, pos, w)
+    s["parent_span_id"], pos = uvarint(r, pos, w)
+    if pos + 2 > len(r):
+        raise CtError("spans.dat: record truncated")
+    flags, status = r[pos], r[pos + 1]
+    pos += 2
+    s["flags"], s["status"] = flags, status
+    for k in ("start_wall_ns", "end_wall_ns", "process_ord", "thread_id",
+              "start_step", "end_step"):
+        s[k], pos = uvarint(r, pos, w)
+    if flags & 2:
+        v, pos = vstring(r, pos, w)
+        s["external_recording"] = text(v)
+        v, pos = vstring(r, pos, w)
+        s["external_path"] = text(v)
+    v, pos = vstring(r, pos, w)
+    s["span_type"] = text(v)
+    v, pos = vstring(r, pos, w)
+    s["label"] = text(v)
+    if pos >= len(r):
+        raise CtError("spans.dat: structural byte missing")
+    s["structural"] = r[pos]
+    pos += 1
+    n, pos = uvarint(r, pos, w)
+    md = []
+    for _ in range(n):
+        k, pos = vstring(r, pos, w)
+        v, pos = vstring(r, pos, w)
+        md.append([text(k), text(v)])
+    s["metadata"] = md
+    if pos != len(r):
+        raise CtError("spans.dat: record has %d trailing bytes" % (len(r) - pos))
+    return s
+
+
+def decode(path):
+    ct = Container(path)
+    if ct.has("steps.dat"):
+        s = decode_multi_stream(ct)
+    elif ct.has("events.log"):
+        import ct_events_log
+        s = ct_events_log.decode(ct)
+    else:
+        raise CtError("%s: neither steps.dat nor events.log" % path)
+    s["container"] = ct.header()
+    s["members"] = [[name, size] for _, name, size, _ in ct.entries]
+    if ct.has("steps.dat") and ct.has("events.log"):
+        s.setdefault("notes", []).append(
+            "both steps.dat and events.log: the debugger reads events.log; "
+            "this summary is of the multi-stream members")
+    return s
+
+
+def main(argv):
+    if len(argv) >= 2 and argv[1] == "--members":
+        ct = Container(argv[2])
+        print(json.dumps({"container": ct.header(),
+                          "members": [{"name": n, "size": s, "map_block": m}
+                                      for _, n, s, m in ct.entries]}, indent=1))
+        return 0
+    if len(argv) >= 2 and argv[1] == "--cat":
+        ct = Container(argv[2])
+        sys.stdout.buffer.write(ct.read(argv[3]))
+        return 0
+    if len(argv) != 2:
+        sys.stderr.write(__doc__)
+        return 2
+    try:
+        s = decode(argv[1])
+    except CtError as e:
+        sys.stderr.write("ct_decode: %s\n" % e)
+        return 1
+    sys.stdout.write(summary_to_json(s))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

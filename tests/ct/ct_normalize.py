@@ -1,0 +1,143 @@
+"""Normalization shared by ct_decode.py (values from CTFS CBOR) and
+ctrec_summary.py (values from `ctrec print` JSON), so that equal content
+compares equal whatever the encoding.  Each rule is stated where it is applied.
+"""
+
+import base64
+import json
+import math
+
+try:
+    import cbor2
+    _Tag = cbor2.CBORTag
+except ImportError:  # ctrec_summary.py alone does not need cbor2
+    _Tag = ()
+
+VALUE_REF_TAG = 256  # CBOR tag of a ValueRef (cbor.nim: CborTagValueRef)
+
+
+def norm_float(f):
+    """Floats: CTFS stores a CBOR float64, `ctrec print` a string ("2.5",
+    "inf", "NaN") or a JSON number.  Both become the shortest text that reads
+    back to the same double (Python repr), with "inf", "-inf" and "NaN" for the
+    non-finite ones; an integer-valued JSON number 2 becomes "2.0"."""
+    if isinstance(f, str):
+        t = f.strip().lower().lstrip("+")
+        if t in ("inf", "infinity"):
+            f = math.inf if not f.strip().startswith("-") else -math.inf
+        elif t in ("-inf", "-infinity"):
+            f = -math.inf
+        elif t == "nan" or t == "-nan":
+            f = math.nan
+        else:
+            try:
+                f = float(f)
+            except ValueError:
+                return "unparsable:" + f
+    f = float(f)
+    if math.isnan(f):
+        return "NaN"
+    if math.isinf(f):
+        return "inf" if f > 0 else "-inf"
+    return repr(f)
+
+
+def norm_bigint(b, negative):
+    """BigInt magnitude: CBOR carries bytes, JSON standard base64 (padded);
+    both become a signed decimal string (leading zero bytes, and the sign of
+    zero, do not matter)."""
+    if isinstance(b, str):
+        try:
+            b = base64.b64decode(b, validate=False)
+        except Exception:
+            return "unparsable:" + b
+    n = int.from_bytes(bytes(b), "big")
+    return ("-" if negative and n else "") + str(n)
+
+
+def type_name(types, tid):
+    """type_id becomes the type's name (types are interned by name in both
+    encodings, so a renumbered table still compares equal); an id outside the
+    table stays visible as "#id"."""
+    if isinstance(tid, int) and 0 <= tid < len(types):
+        return types[tid]
+    return "#%s" % (tid,)
+
+
+def norm_value(v, types):
+    """A ValueRecord (dict with "kind") in a canonical form:
+    - type_id -> "type": name (see type_name);
+    - Float f -> norm_float text;
+    - Bool: "text" is dropped when it is just "true"/"false" matching b (the
+      CTFS encoder derives it from b); kept when it says something else;
+    - BigInt b -> decimal string (norm_bigint), "negative" folded into it;
+    - ValueRef as CBOR tag 256 -> {"kind": "ValueRef", "ref_id": n}, the same
+      shape as its JSON spelling;
+    - Char c, String text, Raw r, Error msg: unchanged text;
+    - nested values normalized recursively; any other key kept as is, so a
+      field the other side does not have shows up as a difference.
+    Byte strings (only BigInt has them) elsewhere become hex."""
+    if _Tag and isinstance(v, _Tag):
+        if v.tag == VALUE_REF_TAG:
+            return {"kind": "ValueRef", "ref_id": v.value}
+        return {"kind": "cbor-tag-%d" % v.tag, "value": norm_any(v.value, types)}
+    if not isinstance(v, dict):
+        return {"kind": "not-a-value", "value": norm_any(v, types)}
+    kind = v.get("kind")
+    out = {"kind": kind}
+    for k, x in v.items():
+        if k == "kind":
+            continue
+        if k == "type_id":
+            out["type"] = type_name(types, x)
+        elif kind == "Float" and k == "f":
+            out["f"] = norm_float(x)
+        elif kind == "Bool" and k == "text":
+            if not (x in ("true", "false") and (x == "true") == bool(v.get("b"))):
+                out["text"] = x
+        elif kind == "BigInt" and k == "b":
+            out["b"] = norm_bigint(x, v.get("negative", False))
+        elif kind == "BigInt" and k == "negative":
+            continue
+        elif k in ("elements", "field_values", "members") and isinstance(x, list):
+            out[k] = [norm_value(e, types) for e in x]
+        elif k in ("contents", "dereferenced"):
+            out[k] = norm_value(x, types)
+        else:
+            out[k] = norm_any(x, types)
+    return out
+
+
+def norm_any(x, types):
+    if isinstance(x, (bytes, bytearray)):
+        return bytes(x).hex()
+    if isinstance(x, float):
+        return norm_float(x)
+    if isinstance(x, list):
+        return [norm_any(e, types) for e in x]
+    if isinstance(x, dict):
+        if "kind" in x:
+            return norm_value(x, types)
+        return {str(k): norm_any(e, types) for k, e in x.items()}
+    if _Tag and isinstance(x, _Tag):
+        return norm_value(x, types)
+    return x
+
+
+def summary_to_json(s):
+    """One key per line at the top, compact below: diffable and small."""
+    lines = ["{"]
+    keys = list(s.keys())
+    for i, k in enumerate(keys):
+        v = s[k]
+        comma = "," if i + 1 < len(keys) else ""
+        if isinstance(v, list):
+            lines.append(" %s: [" % json.dumps(k))
+            for j, e in enumerate(v):
+                lines.append("  %s%s" % (json.dumps(e, ensure_ascii=False, sort_keys=False),
+                                         "," if j + 1 < len(v) else ""))
+            lines.append(" ]%s" % comma)
+        else:
+            lines.append(" %s: %s%s" % (json.dumps(k), json.dumps(v, ensure_ascii=False), comma))
+    lines.append("}")
+    return "\n".join(lines) + "\n"
