@@ -859,6 +859,13 @@ def decode_span(r):
 
 def decode(path):
     ct = Container(path)
+    try:
+        return _decode(ct, path)
+    finally:
+        ct.f.close()
+
+
+def _decode(ct, path):
     if ct.has("steps.dat"):
         s = decode_multi_stream(ct)
     elif ct.has("events.log"):
