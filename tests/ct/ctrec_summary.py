@@ -38,6 +38,13 @@ THREAD_EVENTS = {"ThreadStart": "thread_start", "ThreadSwitch": "thread_switch",
 
 
 def build(lines, stats=None):
+    """Summary of `ctrec print` output lines (one JSON event per line)."""
+    return build_events((json.loads(l) for l in lines if l.strip()), stats)
+
+
+def build_events(evs, stats=None):
+    """Summary of a sequence of events already parsed (dicts, or the bare
+    string of a unit variant such as "DropLastStep")."""
     paths, funcs, types, varnames = [], [], [], []
     steps, values, calls, events = [], [], [], []
     extra = {}
@@ -48,16 +55,12 @@ def build(lines, stats=None):
     def add_extra(key, item):
         extra.setdefault(key, []).append(item)
 
-    for ln, line in enumerate(lines, 1):
-        line = line.strip()
-        if not line:
-            continue
-        ev = json.loads(line)
+    for ln, ev in enumerate(evs, 1):
         if isinstance(ev, str):
             name, body = ev, None
         else:
             if len(ev) != 1:
-                raise ValueError("line %d: event with %d keys" % (ln, len(ev)))
+                raise ValueError("event %d: %d keys" % (ln, len(ev)))
             (name, body), = ev.items()
         if name == "Path":
             paths.append(body)

@@ -131,6 +131,45 @@ class Container(unittest.TestCase):
         self.assertEqual(s["calls"][0]["children"], [1, 2, 4])
 
 
+class OlderLayouts(unittest.TestCase):
+    def test_minimal_trace_split_binary(self):
+        # events.log starts a3 00 00 00 | 0b 00 00 00 | 0 (u64): one chunk of
+        # 163 bytes holding 11 events; events.fmt = "split-binary"; zstd -dc
+        # of the frame: 01 <u32 13> "/src/main.nim" (Path), 01 ... (Path),
+        # 06 path 0 line 1 "main" (Function), 00 path 0 line 1 (Step),
+        # 07 function 0 + CBOR [] (Call), Steps at lines 3 and 4, 05 var 1 +
+        # CBOR {kind: Int, i: 42, type_id: 7}, Step path 1 line 10,
+        # 05 var 2 + CBOR String "hello" type 9, 08 + CBOR None type 0.
+        s = ct_decode.decode(fixture("spec-ctfs/minimal_trace.ct"))
+        self.assertEqual(s["layout"], "events-log (chunked split-binary)")
+        self.assertEqual(s["paths"], ["/src/main.nim", "/src/math_utils.nim"])
+        self.assertEqual(s["steps"], [["/src/main.nim", 1, None], ["/src/main.nim", 3, None],
+                                      ["/src/main.nim", 4, None],
+                                      ["/src/math_utils.nim", 10, None]])
+        # The fixture defines no VariableName and no Type: ids stay visible.
+        self.assertEqual(s["values"], [{}, {}, {"#1": {"kind": "Int", "i": 42, "type": "#7"}},
+                                       {"#2": {"kind": "String", "text": "hello", "type": "#9"}}])
+        self.assertEqual(s["calls"], [{"function": "main", "args": {},
+                                       "return": {"kind": "None", "type": "#0"},
+                                       "entry_step": 0, "exit_step": 3, "parent": None,
+                                       "depth": 0, "children": []}])
+        # meta.json: {"program":"factorial","args":["5"],"workdir":"/home/user/demo"}
+        self.assertEqual(s["metadata"], {"program": "factorial", "args": ["5"],
+                                         "workdir": "/home/user/demo"})
+
+    def test_stylus_plain_cbor(self):
+        # events.log begins a1 65 "Event" a3 64 "kind" 0d ...: plain CBOR,
+        # first event {"Event": {"kind": 13 (EvmEvent), "metadata":
+        # "msg_reentrant", "content": "0"}}, before any step.
+        s = ct_decode.decode(fixture("spec-ctfs/stylus_fund_tracking_demo.ct"))
+        self.assertEqual(s["layout"], "events-log (plain CBOR)")
+        self.assertEqual(s["events"][0], {"kind": 13, "step": -1,
+                                          "metadata": "msg_reentrant", "content": "0"})
+        # meta.dat: flags 0, recorder id "evm" (03 'e' 'v' 'm' at 0x7f).
+        self.assertEqual(s["metadata"]["recorder_id"], "evm")
+        self.assertEqual(s["metadata"]["program"], "stylus_fund_tracking_demo.wasm")
+
+
 class Hostile(unittest.TestCase):
     """Damaged copies of no_spans.ct: each is refused with the member named."""
 
