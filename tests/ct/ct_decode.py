@@ -635,9 +635,10 @@ def decode_multi_stream(ct):
     values = [dict() for _ in steps]
     if ct.has("values.dat") and ct.has("values.idx"):
         rec_no = 0
+        cache = {}
         for ci, off, payload in chunks(ct, "values"):
             for rec in length_prefixed("values.dat", payload, off):
-                vals = decode_value_record(rec, rec_no, varnames, types)
+                vals = decode_value_record(rec, rec_no, varnames, types, cache)
                 if rec_no < len(exec_to_step):
                     si = exec_to_step[rec_no]
                     if vals and (si < 0 or step_exec[si] != rec_no):
@@ -700,11 +701,14 @@ def merge_values(d, vals):
         d[k] = v
 
 
-def decode_value_record(rec, rec_no, varnames, types):
+def decode_value_record(rec, rec_no, varnames, types, cache):
     """values.dat record: empty, or groups of tag 0, varint count,
-    {varint varname_id, varint len, CBOR ValueRecord}."""
+    {varint varname_id, varint len, CBOR ValueRecord}.  `cache` maps a
+    value's CBOR bytes to its normalized form (recorded values repeat a lot
+    from step to step; the normalized values are never modified)."""
     vals = []
     pos, n = 0, len(rec)
+    nv = len(varnames)
     while pos < n:
         tag = rec[pos]
         pos += 1
@@ -712,11 +716,24 @@ def decode_value_record(rec, rec_no, varnames, types):
             raise CtError("values.dat: record %d: unknown tag %d" % (rec_no, tag))
         count, pos = uvarint(rec, pos, "values.dat count")
         for _ in range(count):
-            vid, pos = uvarint(rec, pos, "values.dat varname")
-            blob, pos = vstring(rec, pos, "values.dat value")
-            name = varnames[vid] if vid < len(varnames) else "#%d" % vid
-            v = cbor_value("values.dat", blob, "record %d" % rec_no)
-            vals.append((name, norm_value(v, types)))
+            vid = rec[pos] if pos < n else 0x80
+            if vid < 0x80:
+                pos += 1
+            else:
+                vid, pos = uvarint(rec, pos, "values.dat varname")
+            ln = rec[pos] if pos < n else 0x80
+            if ln < 0x80 and pos + 1 + ln <= n:
+                blob = rec[pos + 1:pos + 1 + ln]
+                pos += 1 + ln
+            else:
+                blob, pos = vstring(rec, pos, "values.dat value")
+            name = varnames[vid] if vid < nv else "#%d" % vid
+            v = cache.get(blob)
+            if v is None:
+                v = norm_value(cbor_value("values.dat", blob, "record %d" % rec_no), types)
+                if len(cache) < 1_000_000:
+                    cache[blob] = v
+            vals.append((name, v))
     return vals
 
 

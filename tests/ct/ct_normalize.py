@@ -77,6 +77,21 @@ def norm_value(v, types):
     - nested values normalized recursively; any other key kept as is, so a
       field the other side does not have shows up as a difference.
     Byte strings (only BigInt has them) elsewhere become hex."""
+    if type(v) is dict and len(v) <= 3:
+        # Fast paths for the common scalars (same result as the general code).
+        kind = v.get("kind")
+        tid = v.get("type_id")
+        if type(tid) is int and 0 <= tid < len(types):
+            t = types[tid]
+        else:
+            t = None
+        if t is not None:
+            if kind == "Int" and len(v) == 3 and "i" in v:
+                return {"kind": "Int", "i": v["i"], "type": t}
+            if kind == "String" and len(v) == 3 and type(v.get("text")) is str:
+                return {"kind": "String", "text": v["text"], "type": t}
+            if kind == "None" and len(v) == 2:
+                return {"kind": "None", "type": t}
     if _Tag and isinstance(v, _Tag):
         if v.tag == VALUE_REF_TAG:
             return {"kind": "ValueRef", "ref_id": v.value}
@@ -124,20 +139,23 @@ def norm_any(x, types):
     return x
 
 
+_ENC = json.JSONEncoder(ensure_ascii=False)
+
+
 def summary_to_json(s):
     """One key per line at the top, compact below: diffable and small."""
+    enc = _ENC.encode
     lines = ["{"]
     keys = list(s.keys())
     for i, k in enumerate(keys):
         v = s[k]
         comma = "," if i + 1 < len(keys) else ""
         if isinstance(v, list):
-            lines.append(" %s: [" % json.dumps(k))
-            for j, e in enumerate(v):
-                lines.append("  %s%s" % (json.dumps(e, ensure_ascii=False, sort_keys=False),
-                                         "," if j + 1 < len(v) else ""))
+            lines.append(" %s: [" % enc(k))
+            if v:
+                lines.append(",\n".join("  " + enc(e) for e in v))
             lines.append(" ]%s" % comma)
         else:
-            lines.append(" %s: %s%s" % (json.dumps(k), json.dumps(v, ensure_ascii=False), comma))
+            lines.append(" %s: %s%s" % (enc(k), enc(v), comma))
     lines.append("}")
     return "\n".join(lines) + "\n"

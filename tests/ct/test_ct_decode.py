@@ -170,6 +170,50 @@ class OlderLayouts(unittest.TestCase):
         self.assertEqual(s["metadata"]["program"], "stylus_fund_tracking_demo.wasm")
 
 
+class Synthetic(unittest.TestCase):
+    """make_synth_ct.py: several chunks per stream, and a member of 2.2 MB
+    (538 blocks: blocks 511 and up go through a level-2 mapping block)."""
+
+    @classmethod
+    def setUpClass(cls):
+        import make_synth_ct
+        cls.dir = tempfile.mkdtemp(prefix="ct_synth")
+        cls.path = os.path.join(cls.dir, "synth.ct")
+        with open(cls.path, "wb") as f:
+            f.write(make_synth_ct.make(10000, blob=2_200_000))
+        cls.s = ct_decode.decode(cls.path)
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.dir)
+
+    def test_level2_chain(self):
+        import random
+        ct = ct_decode.Container(self.path)
+        self.assertEqual(ct.read("blob.bin"), random.Random(7).randbytes(2_200_000))
+        ct.f.close()
+
+    def test_streams(self):
+        s = self.s
+        self.assertEqual(len(s["steps"]), 10000)
+        # step i is at line 1 + i % 50; chunk 2 of steps.dat starts at 8192
+        self.assertEqual(s["steps"][8191], ["/synth/prog.py", 1 + 8191 % 50, None])
+        self.assertEqual(s["steps"][8192], ["/synth/prog.py", 1 + 8192 % 50, None])
+        self.assertEqual(s["values"][7777], {
+            "i": {"kind": "Int", "i": 7777, "type": "Int"},
+            "x": {"kind": "Float", "f": "1944.25", "type": "Float"},
+            "s": {"kind": "String", "text": "s%d" % (7777 % 7), "type": "String"}})
+        self.assertEqual(len(s["calls"]), 1 + 1000)
+        self.assertEqual(s["calls"][0]["exit_step"], 9999)
+        self.assertEqual(s["calls"][777], {
+            "function": "f", "args": {"n": {"kind": "Int", "i": 7760, "type": "Int"}},
+            "return": {"kind": "Int", "i": 15520, "type": "Int"},
+            "entry_step": 7760, "exit_step": 7761, "parent": 0, "depth": 1, "children": []})
+        self.assertEqual([e["step"] for e in s["events"]], list(range(0, 10000, 1000)))
+        self.assertEqual(s["events"][3]["content"], "line 3000\n")
+        self.assertEqual(s["metadata"]["args"], ["--n"])
+
+
 class Hostile(unittest.TestCase):
     """Damaged copies of no_spans.ct: each is refused with the member named."""
 

@@ -1,0 +1,190 @@
+#!/usr/bin/python3
+"""make_synth_ct.py OUT.ct STEPS [--blob BYTES]
+
+Write a synthetic multi-stream `.ct` of STEPS steps, for testing ct_decode.py
+where the fixtures do not reach (several chunks per stream, members longer
+than 511 blocks that need a level-2 mapping chain, ~100k-step traces for
+speed) and as input for ctrec's reader tests.  Written from FORMAT.md 7 and
+the layout ct_decode.py reads; it is a test tool, not ctrec's writer.
+
+The trace: one path "/synth/prog.py"; step i is at line 1 + i % 50 (an
+absolute step at the start of each chunk, deltas after); every step records
+i (Int), x (Float i / 4) and s (String "s<i % 7>"); every 10th step enters a
+call of "f" with argument n = i that returns at the next step with n * 2
+(Int); a top-level call "main" spans the whole trace; every 1000th step has an
+I/O event (kind 0, metadata "stdout", content "line <i>\\n").  --blob adds a
+member "blob.bin" of BYTES pseudo-random bytes (seeded, so reproducible).
+"""
+
+import random
+import struct
+import sys
+
+import cbor2
+import zstandard
+
+BS = 4096
+USABLE = BS // 8 - 1
+B40 = "\0" + "0123456789abcdefghijklmnopqrstuvwxyz./-"
+
+
+def b40(name):
+    v = 0
+    for ch in reversed(name.ljust(12, "\0")):
+        v = v * 40 + B40.index(ch)
+    return v
+
+
+def uv(n):
+    out = bytearray()
+    while True:
+        b = n & 0x7F
+        n >>= 7
+        if n:
+            out.append(b | 0x80)
+        else:
+            out.append(b)
+            return bytes(out)
+
+
+def sv(n):
+    return uv((n << 1) ^ (n >> 63) if n < 0 else n << 1)
+
+
+def vs(b):
+    return uv(len(b)) + b
+
+
+class Writer:
+    def __init__(self):
+        self.blocks = [bytearray(BS)]
+        self.entries = []
+
+    def alloc(self):
+        self.blocks.append(bytearray(BS))
+        return len(self.blocks) - 1
+
+    def add(self, name, data):
+        root = self.alloc()
+        n = (len(data) + BS - 1) // BS
+        l2 = None
+        for i in range(n):
+            d = self.alloc()
+            self.blocks[d][:] = data[i * BS:(i + 1) * BS].ljust(BS, b"\0")
+            if i < USABLE:
+                struct.pack_into("<Q", self.blocks[root], 8 * i, d)
+            else:
+                j = i - USABLE
+                if j >= USABLE * USABLE:
+                    raise ValueError("member too large for this writer")
+                if l2 is None:
+                    l2 = self.alloc()
+                    struct.pack_into("<Q", self.blocks[root], 8 * USABLE, l2)
+                k, r = divmod(j, USABLE)
+                sub = struct.unpack_from("<Q", self.blocks[l2], 8 * k)[0]
+                if sub == 0:
+                    sub = self.alloc()
+                    struct.pack_into("<Q", self.blocks[l2], 8 * k, sub)
+                struct.pack_into("<Q", self.blocks[sub], 8 * r, d)
+        self.entries.append((len(data), root, b40(name)))
+
+    def bytes(self):
+        h = self.blocks[0]
+        h[0:8] = b"\xC0\xDE\x72\xAC\xE2\x04\x00\x01"
+        struct.pack_into("<II", h, 8, BS, 31)
+        for i, e in enumerate(self.entries):
+            struct.pack_into("<QQQ", h, 16 + 24 * i, *e)
+        return b"".join(bytes(b) for b in self.blocks)
+
+
+def table(recs):
+    dat = b"".join(recs)
+    offs = [0]
+    for r in recs:
+        offs.append(offs[-1] + len(r))
+    return dat, struct.pack("<%dQ" % len(offs), *offs)
+
+
+def chunked(records, per_chunk, prefix_len=True):
+    z = zstandard.ZstdCompressor(level=3, write_content_size=True)
+    dat = bytearray()
+    offs = []
+    for i in range(0, len(records), per_chunk):
+        payload = b"".join((vs(r) if prefix_len else r) for r in records[i:i + per_chunk])
+        offs.append(len(dat))
+        dat += z.compress(payload)
+    return bytes(dat), struct.pack("<I", per_chunk) + struct.pack("<%dQ" % len(offs), *offs)
+
+
+def make(steps, blob=0):
+    types = ["Int", "Float", "String"]
+    varnames = ["i", "x", "s", "n"]
+    funcs = ["main", "f"]
+    w = Writer()
+    for base, recs in (("paths", [b"/synth/prog.py"]), ("funcs", [f.encode() for f in funcs]),
+                       ("types", [t.encode() for t in types]),
+                       ("varnames", [v.encode() for v in varnames])):
+        dat, off = table(recs)
+        w.add(base + ".dat", dat)
+        w.add(base + ".off", off)
+
+    step_recs, value_recs, calls, events = [], [], [], []
+    prev = None
+    for i in range(steps):
+        gli = 1 + i % 50
+        if i % 4096 == 0:
+            step_recs.append(b"\x00" + uv(gli))
+        else:
+            step_recs.append(b"\x01" + sv(gli - prev))
+        prev = gli
+        vals = [(0, {"kind": "Int", "i": i, "type_id": 0}),
+                (1, {"kind": "Float", "f": i / 4, "type_id": 1}),
+                (2, {"kind": "String", "text": "s%d" % (i % 7), "type_id": 2})]
+        value_recs.append(b"\x00" + uv(len(vals)) + b"".join(
+            uv(v) + vs(cbor2.dumps(x)) for v, x in vals))
+        if i % 1000 == 0:
+            events.append(b"\x00" + uv(i) + vs(b"stdout") + vs(b"line %d\n" % i))
+    # calls: main (key 0) spans all; f at every 10th step i (i+1 < steps)
+    fcalls = [i for i in range(0, steps - 1, 10)]
+    main = (uv(0) + sv(-1) + uv(0) + uv(steps - 1) + uv(0) + uv(0) + vs(b"\xff") + uv(0)
+            + uv(len(fcalls)) + b"".join(uv(k + 1) for k in range(len(fcalls))))
+    calls.append(main)
+    for i in fcalls:
+        arg = cbor2.dumps({"kind": "Int", "i": i, "type_id": 0})
+        ret = cbor2.dumps({"kind": "Int", "i": i * 2, "type_id": 0})
+        calls.append(uv(1) + sv(0) + uv(i) + uv(i + 1) + uv(1) + uv(1) + uv(3) + vs(arg)
+                     + vs(ret) + uv(0) + uv(0))
+
+    d, x = chunked(step_recs, 4096, prefix_len=False)
+    w.add("steps.dat", d)
+    w.add("steps.idx", x)
+    d, x = chunked(value_recs, 256)
+    w.add("values.dat", d)
+    w.add("values.idx", x)
+    d, x = chunked(calls, 256)
+    w.add("calls.dat", d)
+    w.add("calls.idx", x)
+    d, x = chunked(events, 64)
+    w.add("events.dat", d)
+    w.add("events.idx", x)
+    meta = (b"CTMD" + struct.pack("<HH", 3, 0x1F00) + vs(b"01949fcc-7d92-7e9c-a003-0000000000ff")
+            + vs(b"/synth/prog.py") + uv(1) + vs(b"--n") + vs(b"/synth") + vs(b"synth")
+            + uv(1) + vs(b"/synth/prog.py"))
+    w.add("meta.dat", meta)
+    if blob:
+        w.add("blob.bin", random.Random(7).randbytes(blob))
+    return w.bytes()
+
+
+def main(argv):
+    if len(argv) not in (3, 5):
+        sys.stderr.write(__doc__)
+        return 2
+    blob = int(argv[4]) if len(argv) == 5 and argv[3] == "--blob" else 0
+    with open(argv[1], "wb") as f:
+        f.write(make(int(argv[2]), blob))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
