@@ -460,6 +460,18 @@ def chunks(ct, base, dat=None):
         yield i, a, inflate(base + ".dat", dat[a:z], a)
 
 
+def uv_prefixed(r):
+    """One record re-framed as a length-prefixed chunk payload."""
+    n, out = len(r), bytearray()
+    while True:
+        b = n & 0x7F
+        n >>= 7
+        out.append(b | 0x80 if n else b)
+        if not n:
+            break
+    return bytes(out) + r
+
+
 def length_prefixed(member, payload, off):
     """Records of a chunk: [varint len][bytes]..."""
     pos, n, out = 0, len(payload), []
@@ -478,6 +490,12 @@ def calls_chunks(ct):
     a killed trace may lack it) the frames are walked one after another."""
     if ct.has("calls.idx"):
         yield from chunks(ct, "calls")
+        return
+    if ct.has("calls.off"):
+        # the record-table framing (calls.dat/.off, one record per call)
+        # that the reference reader falls back to without calls.idx
+        for i, r in enumerate(record_table(ct, "calls")):
+            yield i, -1, uv_prefixed(r)
         return
     dat = ct.read("calls.dat")
     pos, i = 0, 0
@@ -512,7 +530,30 @@ TAGS = {0: "absolute", 1: "delta", 2: "raise", 3: "catch", 4: "thread_switch",
         5: "thread_start", 6: "thread_exit", 7: "delta_column"}
 
 
-def decode_exec(ct):
+def legacy_step_chunks(ct):
+    """steps.dat framing before meta.dat bit 9 (has_step_stream): steps.idx is
+    u32 chunk size, u64 placeholder, u64 offsets, u64 total events; each
+    inflated chunk starts with its u32 event count."""
+    idx = ct.read("steps.idx")
+    if len(idx) < 20 or (len(idx) - 20) % 8:
+        raise CtError("steps.idx (legacy): size %d is not 20 + 8*n" % len(idx))
+    per_chunk = struct.unpack_from("<I", idx, 0)[0]
+    offs = list(struct.unpack_from("<%dQ" % ((len(idx) - 20) // 8), idx, 12))
+    total = struct.unpack_from("<Q", idx, len(idx) - 8)[0]
+    dat = ct.read("steps.dat")
+    out = []
+    for i, a in enumerate(offs):
+        z = offs[i + 1] if i + 1 < len(offs) else len(dat)
+        if a > z or z > len(dat):
+            raise CtError("steps.idx: chunk %d spans %d..%d outside steps.dat" % (i, a, z))
+        payload = inflate("steps.dat", dat[a:z], a)
+        if len(payload) < 4:
+            raise CtError("steps.dat: legacy chunk @%d without its count" % a)
+        out.append((i, a, payload[4:], struct.unpack_from("<I", payload, 0)[0]))
+    return per_chunk, out, total
+
+
+def decode_exec(ct, legacy=False):
     """All exec events of steps.dat as tuples:
     ("pos", gli)  for absolute / delta / delta_column (the running global
                    position index after the event)
@@ -521,8 +562,13 @@ def decode_exec(ct):
     The running index carries across chunks (each chunk starts absolute)."""
     events = []
     gli = 0
-    per_chunk, offs = chunk_index(ct, "steps")
-    for ci, off, payload in chunks(ct, "steps"):
+    if legacy:
+        per_chunk, parts, total = legacy_step_chunks(ct)
+    else:
+        per_chunk, _ = chunk_index(ct, "steps")
+        parts = [(ci, off, payload, None) for ci, off, payload in chunks(ct, "steps")]
+        total = None
+    for ci, off, payload, declared in parts:
         pos, n, count = 0, len(payload), 0
         where = "steps.dat"
         while pos < n:
@@ -554,6 +600,11 @@ def decode_exec(ct):
         if count > per_chunk:
             raise CtError("steps.dat: chunk @%d holds %d records, index says %d per chunk"
                           % (off, count, per_chunk))
+        if declared is not None and declared != count:
+            raise CtError("steps.dat: legacy chunk @%d says %d events, holds %d"
+                          % (off, declared, count))
+    if total is not None and total != len(events):
+        raise CtError("steps.idx: legacy total %d, events %d" % (total, len(events)))
     return events
 
 
@@ -598,7 +649,10 @@ def decode_multi_stream(ct):
     out.update(paths=paths, functions=funcs, types=types, varnames=varnames)
 
     # Steps.
-    exec_events = decode_exec(ct) if ct.has("steps.dat") else []
+    legacy_steps = not flags & 0x200
+    exec_events = decode_exec(ct, legacy_steps) if ct.has("steps.dat") else []
+    if legacy_steps and exec_events:
+        notes.append("steps.dat in the framing before meta.dat bit 9 (legacy)")
     decoder = None
     if column_aware and line_tables is not None and any(line_tables):
         decoder = PositionDecoder(line_tables)
@@ -633,24 +687,35 @@ def decode_multi_stream(ct):
 
     # Values: one record per exec event.
     values = [dict() for _ in steps]
-    if ct.has("values.dat") and ct.has("values.idx"):
+    legacy_values = not flags & 0x400 and ct.has("values.off")
+    if legacy_values or (ct.has("values.dat") and ct.has("values.idx")):
         rec_no = 0
         cache = {}
-        for ci, off, payload in chunks(ct, "values"):
-            for rec in length_prefixed("values.dat", payload, off):
+        if legacy_values:
+            # before meta.dat bit 10: values.dat/.off, one record per exec
+            # event: varint count, {varname id, type id, len, CBOR}
+            notes.append("values.dat in the record-table framing before bit 10 (legacy)")
+            recs = (("legacy", r) for r in record_table(ct, "values"))
+        else:
+            recs = (rec for ci, off, payload in chunks(ct, "values")
+                    for rec in length_prefixed("values.dat", payload, off))
+        for rec in recs:
+            if isinstance(rec, tuple):
+                vals = decode_legacy_values(rec[1], rec_no, varnames, types)
+            else:
                 vals = decode_value_record(rec, rec_no, varnames, types, cache)
-                if rec_no < len(exec_to_step):
-                    si = exec_to_step[rec_no]
-                    if vals and (si < 0 or step_exec[si] != rec_no):
-                        # values recorded at a raise/catch/thread event
-                        kind = exec_events[rec_no][0]
-                        specials.setdefault("values_at_" + kind, []).append(
-                            {"step": si, "values": vals})
-                    elif vals:
-                        merge_values(values[si], vals)
+            if rec_no < len(exec_to_step):
+                si = exec_to_step[rec_no]
+                if vals and (si < 0 or step_exec[si] != rec_no):
+                    # values recorded at a raise/catch/thread event
+                    kind = exec_events[rec_no][0]
+                    specials.setdefault("values_at_" + kind, []).append(
+                        {"step": si, "values": vals})
                 elif vals:
-                    notes.append("values record %d has no step" % rec_no)
-                rec_no += 1
+                    merge_values(values[si], vals)
+            elif vals:
+                notes.append("values record %d has no step" % rec_no)
+            rec_no += 1
         if rec_no != len(exec_events):
             notes.append("values.dat holds %d records for %d exec events"
                          % (rec_no, len(exec_events)))
@@ -669,7 +734,19 @@ def decode_multi_stream(ct):
 
     # I/O events.
     events = []
-    if ct.has("events.dat") and ct.has("events.idx"):
+    if not flags & 0x800 and ct.has("events.off") and ct.has("events.dat"):
+        # before meta.dat bit 11: events.dat/.off, u8 kind, varint step,
+        # varint-length content (no metadata)
+        notes.append("events.dat in the record-table framing before bit 11 (legacy)")
+        for n, rec in enumerate(record_table(ct, "events")):
+            if not rec:
+                raise CtError("events.dat: event %d is empty" % n)
+            step, pos = uvarint(rec, 1, "events.dat step")
+            content, pos = vstring(rec, pos, "events.dat content")
+            events.append({"kind": rec[0], "step": map_step(exec_to_step, len(exec_events),
+                                                            step, "event"),
+                           "metadata": "", "content": text(content)})
+    elif ct.has("events.dat") and ct.has("events.idx"):
         n = 0
         for ci, off, payload in chunks(ct, "events"):
             for rec in length_prefixed("events.dat", payload, off):
@@ -679,6 +756,8 @@ def decode_multi_stream(ct):
 
     if ct.has("spans.dat") and ct.has("spans.idx"):
         out["spans"] = decode_spans(ct)
+    if flags & 0x20 or (ct.has("srcviews.dat") and ct.has("srcviews.off")):
+        out["source_views"] = decode_source_views(ct, paths)
     for k, v in specials.items():
         if v:
             out[k] = v
@@ -734,6 +813,21 @@ def decode_value_record(rec, rec_no, varnames, types, cache):
                 if len(cache) < 1_000_000:
                     cache[blob] = v
             vals.append((name, v))
+    return vals
+
+
+def decode_legacy_values(rec, rec_no, varnames, types):
+    vals = []
+    if not rec:
+        return vals
+    count, pos = uvarint(rec, 0, "values.dat count")
+    for _ in range(count):
+        vid, pos = uvarint(rec, pos, "values.dat varname")
+        _tid, pos = uvarint(rec, pos, "values.dat type")
+        blob, pos = vstring(rec, pos, "values.dat value")
+        name = varnames[vid] if vid < len(varnames) else "#%d" % vid
+        vals.append((name, norm_value(cbor_value("values.dat", blob, "record %d" % rec_no),
+                                      types)))
     return vals
 
 
@@ -806,6 +900,25 @@ def decode_io_event(rec, n, exec_to_step, n_exec):
         raise CtError("events.dat: event %d has %d trailing bytes" % (n, len(rec) - pos))
     return {"kind": kind, "step": map_step(exec_to_step, n_exec, step, "event"),
             "metadata": text(md), "content": text(content)}
+
+
+def decode_source_views(ct, paths):
+    """srcviews.dat/.off (meta.dat bit 5; 'source_views' does not fit in 12
+    base40 characters): varint path id, u8 view kind, varint-length view
+    name, content and source map."""
+    views = []
+    for i, r in enumerate(record_table(ct, "srcviews")):
+        pid, pos = uvarint(r, 0, "srcviews.dat path")
+        if pos >= len(r):
+            raise CtError("srcviews.dat: record %d: view kind missing" % i)
+        kind = r[pos]
+        name, pos = vstring(r, pos + 1, "srcviews.dat name")
+        content, pos = vstring(r, pos, "srcviews.dat content")
+        smap, pos = vstring(r, pos, "srcviews.dat source map")
+        views.append({"path": paths[pid] if pid < len(paths) else "#%d" % pid,
+                      "view_kind": kind, "view_name": text(name),
+                      "content": text(content), "source_map": text(smap)})
+    return views
 
 
 def decode_spans(ct):

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""make_synth_ct.py OUT.ct STEPS [--blob BYTES]
+"""make_synth_ct.py OUT.ct STEPS [--blob BYTES] [--columns] [--exceptions]
 
 Write a synthetic multi-stream `.ct` of STEPS steps, for testing ct_decode.py
 where the fixtures do not reach (several chunks per stream, members longer
@@ -14,6 +14,11 @@ call of "f" with argument n = i that returns at the next step with n * 2
 (Int); a top-level call "main" spans the whole trace; every 1000th step has an
 I/O event (kind 0, metadata "stdout", content "line <i>\\n").  --blob adds a
 member "blob.bin" of BYTES pseudo-random bytes (seeded, so reproducible).
+--columns makes it column-aware (meta.dat bit 4, paths.dat with a line
+table of 50 lines of 40 columns; step i at line 1 + (i // 2) % 50, column 1
+for even i and 9 for odd i, the odd ones as column-only steps, tag 7).
+--exceptions adds after every 500th step a raise of ValueError "bad <i>"
+and its catch (tags 2 and 3, with empty value records).
 """
 
 import random
@@ -116,46 +121,73 @@ def chunked(records, per_chunk, prefix_len=True):
     return bytes(dat), struct.pack("<I", per_chunk) + struct.pack("<%dQ" % len(offs), *offs)
 
 
-def make(steps, blob=0):
-    types = ["Int", "Float", "String"]
+LINE_LEN = 40  # --columns: every line of the path is 40 columns wide
+
+
+def make(steps, blob=0, columns=False, exceptions=False):
+    types = ["Int", "Float", "String", "ValueError"]
     varnames = ["i", "x", "s", "n"]
     funcs = ["main", "f"]
     w = Writer()
-    for base, recs in (("paths", [b"/synth/prog.py"]), ("funcs", [f.encode() for f in funcs]),
+    if columns:
+        # column-aware paths.dat record: varint path length, path, varint
+        # line count, zigzag line lengths (first absolute, then deltas)
+        path_rec = vs(b"/synth/prog.py") + uv(50) + sv(LINE_LEN) + sv(0) * 49
+    else:
+        path_rec = b"/synth/prog.py"
+    for base, recs in (("paths", [path_rec]), ("funcs", [f.encode() for f in funcs]),
                        ("types", [t.encode() for t in types]),
                        ("varnames", [v.encode() for v in varnames])):
         dat, off = table(recs)
         w.add(base + ".dat", dat)
         w.add(base + ".off", off)
 
-    step_recs, value_recs, calls, events = [], [], [], []
+    exec_recs, value_recs, events = [], [], []
+    step_exec = []          # step i -> its exec index
     prev = None
     for i in range(steps):
-        gli = 1 + i % 50
-        if i % 4096 == 0:
-            step_recs.append(b"\x00" + uv(gli))
+        if columns:
+            # step i: line 1 + (i // 2) % 50, column 1 (even i) or 9 (odd i);
+            # odd steps are column-only moves (tag 7)
+            gpos = ((i // 2) % 50) * LINE_LEN + (0 if i % 2 == 0 else 8)
         else:
-            step_recs.append(b"\x01" + sv(gli - prev))
-        prev = gli
+            gpos = 1 + i % 50   # line-only: path 0 * 100000 + line
+        if len(exec_recs) % 4096 == 0:
+            exec_recs.append(b"\x00" + uv(gpos))
+        elif columns and i % 2 == 1:
+            exec_recs.append(b"\x07" + sv(gpos - prev))
+        else:
+            exec_recs.append(b"\x01" + sv(gpos - prev))
+        prev = gpos
+        step_exec.append(len(exec_recs) - 1)
         vals = [(0, {"kind": "Int", "i": i, "type_id": 0}),
                 (1, {"kind": "Float", "f": i / 4, "type_id": 1}),
                 (2, {"kind": "String", "text": "s%d" % (i % 7), "type_id": 2})]
         value_recs.append(b"\x00" + uv(len(vals)) + b"".join(
             uv(v) + vs(cbor2.dumps(x)) for v, x in vals))
         if i % 1000 == 0:
-            events.append(b"\x00" + uv(i) + vs(b"stdout") + vs(b"line %d\n" % i))
+            events.append(b"\x00" + uv(len(exec_recs) - 1) + vs(b"stdout")
+                          + vs(b"line %d\n" % i))
+        if exceptions and i % 500 == 499:
+            # a raise of ValueError "bad <i>" then its catch, after step i;
+            # each exec event has its (empty) value record
+            exec_recs.append(b"\x02" + uv(3) + vs(b"bad %d" % i))
+            value_recs.append(b"")
+            exec_recs.append(b"\x03" + uv(3))
+            value_recs.append(b"")
     # calls: main (key 0) spans all; f at every 10th step i (i+1 < steps)
     fcalls = [i for i in range(0, steps - 1, 10)]
-    main = (uv(0) + sv(-1) + uv(0) + uv(steps - 1) + uv(0) + uv(0) + vs(b"\xff") + uv(0)
-            + uv(len(fcalls)) + b"".join(uv(k + 1) for k in range(len(fcalls))))
-    calls.append(main)
+    main = (uv(0) + sv(-1) + uv(step_exec[0]) + uv(step_exec[steps - 1]) + uv(0) + uv(0)
+            + vs(b"\xff") + uv(0) + uv(len(fcalls))
+            + b"".join(uv(k + 1) for k in range(len(fcalls))))
+    calls = [main]
     for i in fcalls:
         arg = cbor2.dumps({"kind": "Int", "i": i, "type_id": 0})
         ret = cbor2.dumps({"kind": "Int", "i": i * 2, "type_id": 0})
-        calls.append(uv(1) + sv(0) + uv(i) + uv(i + 1) + uv(1) + uv(1) + uv(3) + vs(arg)
-                     + vs(ret) + uv(0) + uv(0))
+        calls.append(uv(1) + sv(0) + uv(step_exec[i]) + uv(step_exec[i + 1]) + uv(1) + uv(1)
+                     + uv(3) + vs(arg) + vs(ret) + uv(0) + uv(0))
 
-    d, x = chunked(step_recs, 4096, prefix_len=False)
+    d, x = chunked(exec_recs, 4096, prefix_len=False)
     w.add("steps.dat", d)
     w.add("steps.idx", x)
     d, x = chunked(value_recs, 256)
@@ -167,7 +199,8 @@ def make(steps, blob=0):
     d, x = chunked(events, 64)
     w.add("events.dat", d)
     w.add("events.idx", x)
-    meta = (b"CTMD" + struct.pack("<HH", 3, 0x1F00) + vs(b"01949fcc-7d92-7e9c-a003-0000000000ff")
+    flags = 0x1F00 | (0x10 if columns else 0)
+    meta = (b"CTMD" + struct.pack("<HH", 3, flags) + vs(b"01949fcc-7d92-7e9c-a003-0000000000ff")
             + vs(b"/synth/prog.py") + uv(1) + vs(b"--n") + vs(b"/synth") + vs(b"synth")
             + uv(1) + vs(b"/synth/prog.py"))
     w.add("meta.dat", meta)
@@ -177,12 +210,23 @@ def make(steps, blob=0):
 
 
 def main(argv):
-    if len(argv) not in (3, 5):
+    args = argv[1:]
+    opts = {"blob": 0, "columns": False, "exceptions": False}
+    if "--columns" in args:
+        args.remove("--columns")
+        opts["columns"] = True
+    if "--exceptions" in args:
+        args.remove("--exceptions")
+        opts["exceptions"] = True
+    if "--blob" in args:
+        i = args.index("--blob")
+        opts["blob"] = int(args[i + 1])
+        del args[i:i + 2]
+    if len(args) != 2:
         sys.stderr.write(__doc__)
         return 2
-    blob = int(argv[4]) if len(argv) == 5 and argv[3] == "--blob" else 0
-    with open(argv[1], "wb") as f:
-        f.write(make(int(argv[2]), blob))
+    with open(args[0], "wb") as f:
+        f.write(make(int(args[1]), **opts))
     return 0
 
 

@@ -214,6 +214,31 @@ class Synthetic(unittest.TestCase):
         self.assertEqual(s["metadata"]["args"], ["--n"])
 
 
+class SyntheticColumns(unittest.TestCase):
+    def test_columns_and_exceptions(self):
+        import make_synth_ct
+        d = tempfile.mkdtemp(prefix="ct_synth")
+        try:
+            p = os.path.join(d, "c.ct")
+            with open(p, "wb") as f:
+                f.write(make_synth_ct.make(5000, columns=True, exceptions=True))
+            s = ct_decode.decode(p)
+        finally:
+            shutil.rmtree(d)
+        # step i: line 1 + (i // 2) % 50, column 1 or 9 (odd: tag 7)
+        self.assertEqual(s["steps"][:3], [["/synth/prog.py", 1, 1], ["/synth/prog.py", 1, 9],
+                                          ["/synth/prog.py", 2, 1]])
+        self.assertEqual(s["steps"][4099], ["/synth/prog.py", 1 + 2049 % 50, 9])
+        self.assertEqual(len(s["steps"]), 5000)
+        self.assertEqual(s["raises"][1], {"step": 999, "type": "ValueError",
+                                          "message": "bad 999"})
+        self.assertEqual(s["catches"][9], {"step": 4999, "type": "ValueError"})
+        # exec indices shift by two per raise/catch; summary steps do not
+        self.assertEqual(s["calls"][101]["entry_step"], 1000)
+        self.assertEqual(s["calls"][101]["exit_step"], 1001)
+        self.assertEqual(s["events"][4]["step"], 4000)
+
+
 class Hostile(unittest.TestCase):
     """Damaged copies of no_spans.ct: each is refused with the member named."""
 
