@@ -239,6 +239,30 @@ class SyntheticColumns(unittest.TestCase):
         self.assertEqual(s["events"][4]["step"], 4000)
 
 
+class NimReference(unittest.TestCase):
+    """What the reference Nim reader said of each fixture, recorded in
+    nim_reference.json (counts, and a digest of its whole reading in this
+    summary's shape: every step, value, call and event); ct_decode.py must
+    give the same.  README.md says how the record was made."""
+
+    def test_agrees_with_recorded_reference(self):
+        import hashlib
+        import json
+        import nim_agree
+        with open(os.path.join(HERE, "nim_reference.json"), encoding="utf-8") as f:
+            ref = json.load(f)
+        for name, r in ref["fixtures"].items():
+            a = nim_agree.comparable_decoded(ct_decode.decode(fixture(name)))
+            self.assertEqual((len(a["steps"]), len(a["calls"]), len(a["events"]),
+                              len(a.get("threads", []))),
+                             (r["steps"], r["calls"], r["events"], r["threads"]), name)
+            for k in ("layout", "container", "members", "notes"):
+                a.pop(k, None)
+            digest = hashlib.sha256(json.dumps(a, sort_keys=True, ensure_ascii=False)
+                                    .encode()).hexdigest()
+            self.assertEqual(digest, r["digest"], name)
+
+
 class Hostile(unittest.TestCase):
     """Damaged copies of no_spans.ct: each is refused with the member named."""
 
