@@ -12,6 +12,9 @@ ctrec_summary.py builds from `ctrec print`.
 
 Usage:
   ct_decode.py TRACE.ct                 normalized JSON summary on stdout
+  ct_decode.py --layout events-log|multi-stream TRACE.ct
+                                        the same, of one layout of a container
+                                        that has both
   ct_decode.py --members TRACE.ct       the root entries (name, size, map block)
   ct_decode.py --cat TRACE.ct MEMBER    one member's bytes on stdout
 
@@ -987,28 +990,36 @@ def decode_span(r):
     return s
 
 
-def decode(path):
+def decode(path, layout=None):
+    """Summary of the container at `path`.  layout: None (multi-stream when
+    steps.dat exists, else events.log), "multi-stream" or "events-log" (for a
+    container that has both, as the Elixir recorder writes)."""
     ct = Container(path)
     try:
-        return _decode(ct, path)
+        return _decode(ct, path, layout)
     finally:
         ct.f.close()
 
 
-def _decode(ct, path):
-    if ct.has("steps.dat"):
+def _decode(ct, path, layout):
+    if layout is None:
+        layout = "multi-stream" if ct.has("steps.dat") else "events-log"
+    if layout == "multi-stream" and ct.has("steps.dat"):
         s = decode_multi_stream(ct)
-    elif ct.has("events.log"):
+    elif layout == "events-log" and ct.has("events.log"):
         import ct_events_log
         s = ct_events_log.decode(ct)
     else:
-        raise CtError("%s: neither steps.dat nor events.log" % path)
+        raise CtError("%s: no %s layout (neither steps.dat nor events.log)" % (path, layout)
+                      if layout not in ("multi-stream", "events-log") or not
+                      (ct.has("steps.dat") or ct.has("events.log"))
+                      else "%s: no %s layout here" % (path, layout))
     s["container"] = ct.header()
     s["members"] = [[name, size] for _, name, size, _ in ct.entries]
     if ct.has("steps.dat") and ct.has("events.log"):
         s.setdefault("notes", []).append(
-            "both steps.dat and events.log: the debugger reads events.log; "
-            "this summary is of the multi-stream members")
+            "both steps.dat and events.log (the debugger reads events.log when it is "
+            "present); this summary is of the %s layout" % layout)
     return s
 
 
@@ -1023,11 +1034,15 @@ def main(argv):
         ct = Container(argv[2])
         sys.stdout.buffer.write(ct.read(argv[3]))
         return 0
+    layout = None
+    if len(argv) == 4 and argv[1] == "--layout":
+        layout = argv[2]
+        argv = argv[:1] + argv[3:]
     if len(argv) != 2:
         sys.stderr.write(__doc__)
         return 2
     try:
-        s = decode(argv[1])
+        s = decode(argv[1], layout)
     except CtError as e:
         sys.stderr.write("ct_decode: %s\n" % e)
         return 1

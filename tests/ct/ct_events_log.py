@@ -36,9 +36,28 @@ import cbor2
 import zstandard
 
 import ctrec_summary
-from ct_decode import CtError, inflate, parse_meta_dat, text
+from ct_decode import MAX_CHUNK, CtError, inflate, parse_meta_dat, text
 
 HEADER_V1 = b"\xC0\xDE\x72\xAC\xE2\x01\x00\x00"
+
+
+def inflate_any(frame, off):
+    """events.log frames need not declare their content size (the Rust
+    writer streams them); inflate with a bound instead."""
+    try:
+        params = zstandard.get_frame_parameters(frame)
+    except zstandard.ZstdError as e:
+        raise CtError("events.log: bad zstd frame at offset %d: %s" % (off, e))
+    if params.content_size != zstandard.CONTENTSIZE_UNKNOWN:
+        return inflate("events.log", frame, off)
+    obj = zstandard.ZstdDecompressor().decompressobj()
+    try:
+        out = obj.decompress(frame)
+    except zstandard.ZstdError as e:
+        raise CtError("events.log: zstd frame at offset %d: %s" % (off, e))
+    if len(out) > MAX_CHUNK:
+        raise CtError("events.log: zstd frame at offset %d inflates past %d bytes" % (off, MAX_CHUNK))
+    return out
 
 
 def chunked_payload(b):
@@ -55,7 +74,7 @@ def chunked_payload(b):
         frame = b[pos + 16:pos + 16 + csize]
         if frame[:4] != b"\x28\xB5\x2F\xFD":
             return None
-        out += inflate("events.log", frame, pos + 16)
+        out += inflate_any(frame, pos + 16)
         total += count
         pos += 16 + csize
     return bytes(out)

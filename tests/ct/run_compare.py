@@ -1,11 +1,13 @@
 #!/usr/bin/python3
-"""run_compare.py CTREC TRACE.ct WORKDIR
+"""run_compare.py CTREC TRACE.ct WORKDIR [LAYOUT]
 
 One CTest case: decode TRACE.ct with ct_decode.py (A), read it with
 `CTREC print` and `CTREC stats --json` and summarize that with
 ctrec_summary.py (B), then compare.py A B.  The summaries and ctrec's
 output are left in WORKDIR for a look after a failure.  Exit 0 when they
 agree; 1 (with the first differences, or ctrec's error) when not.
+LAYOUT (multi-stream or events-log) picks the layout ct_decode.py reads in
+a container that has both.
 """
 
 import json
@@ -23,14 +25,15 @@ from ct_normalize import summary_to_json  # noqa: E402
 
 
 def main(argv):
-    if len(argv) != 4:
+    if len(argv) not in (4, 5):
         sys.stderr.write(__doc__)
         return 2
-    ctrec, trace, work = argv[1:]
+    ctrec, trace, work = argv[1:4]
+    layout = argv[4] if len(argv) == 5 else None
     os.makedirs(work, exist_ok=True)
     base = os.path.join(work, os.path.basename(trace))
 
-    a = ct_decode.decode(trace)
+    a = ct_decode.decode(trace, layout)
     with open(base + ".decoded.json", "w", encoding="utf-8") as f:
         f.write(summary_to_json(a))
 

@@ -157,6 +157,20 @@ class OlderLayouts(unittest.TestCase):
         self.assertEqual(s["metadata"], {"program": "factorial", "args": ["5"],
                                          "workdir": "/home/user/demo"})
 
+    def test_elixir_events_log(self):
+        # elixir_plug_app.ct has steps.dat AND events.log: events.log starts
+        # c0 de 72 ac e2 01 00 00 (header), then d5 0c 00 00 | 7a 00 00 00:
+        # one chunk of 3285 bytes, 122 events, whose frame declares no
+        # content size; events.fmt = "split-binary".  The 122 events are
+        # 3 VariableName, 26 Type and 93 Value: no Path, no Step.
+        s = ct_decode.decode(fixture("ctfs/elixir_plug_app.ct"), "events-log")
+        self.assertEqual(s["layout"], "events-log (chunked split-binary)")
+        self.assertEqual((len(s["varnames"]), len(s["types"]), len(s["steps"])), (3, 26, 0))
+        # all 93 values come before any step (repeated names get "#2", "#3"...)
+        self.assertEqual(len(s["values_before_first_step"]), 93)
+        self.assertEqual(s["values_before_first_step"]["_arg0"],
+                         {"kind": "Int", "i": 4, "type": "integer"})
+
     def test_stylus_plain_cbor(self):
         # events.log begins a1 65 "Event" a3 64 "kind" 0d ...: plain CBOR,
         # first event {"Event": {"kind": 13 (EvmEvent), "metadata":
