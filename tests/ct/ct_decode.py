@@ -15,6 +15,9 @@ Usage:
   ct_decode.py --layout events-log|multi-stream TRACE.ct
                                         the same, of one layout of a container
                                         that has both
+  ct_decode.py --lenient [--layout L] TRACE.ct
+                                        a killed recording: streams stop at the
+                                        first missing or damaged chunk (noted)
   ct_decode.py --members TRACE.ct       the root entries (name, size, map block)
   ct_decode.py --cat TRACE.ct MEMBER    one member's bytes on stdout
 
@@ -138,6 +141,8 @@ class Container:
         for e in self.entries:
             self.by_name.setdefault(e[1], e)
         self._map_cache = {}
+        self.lenient = False   # chunks(): stop at a damaged chunk, with a note
+        self.notes = []
 
     def header(self):
         h = {"version": self.version, "block_size": self.block_size,
@@ -424,7 +429,9 @@ _dctx = zstandard.ZstdDecompressor()
 
 def inflate(member, frame, off):
     """One zstd frame that must declare its content size (the Nim reader needs
-    it) and stay under MAX_CHUNK."""
+    it), stay under MAX_CHUNK, inflate to exactly that size and fill the
+    chunk's byte range (bytes after it are an error, as for the reference,
+    which inflates the whole range into a buffer of the declared size)."""
     try:
         params = zstandard.get_frame_parameters(frame)
     except zstandard.ZstdError as e:
@@ -434,10 +441,20 @@ def inflate(member, frame, off):
     if params.content_size > MAX_CHUNK:
         raise CtError("%s: zstd frame at offset %d claims %d bytes"
                       % (member, off, params.content_size))
+    obj = _dctx.decompressobj()
     try:
-        return _dctx.decompress(frame, max_output_size=params.content_size)
+        out = obj.decompress(frame)
     except zstandard.ZstdError as e:
         raise CtError("%s: zstd frame at offset %d: %s" % (member, off, e))
+    if not obj.eof:
+        raise CtError("%s: zstd frame at offset %d is truncated" % (member, off))
+    if obj.unused_data:
+        raise CtError("%s: %d bytes after the zstd frame at offset %d"
+                      % (member, len(obj.unused_data), off))
+    if len(out) != params.content_size:
+        raise CtError("%s: zstd frame at offset %d inflates to %d bytes, declares %d"
+                      % (member, off, len(out), params.content_size))
+    return out
 
 
 def chunk_index(ct, base):
@@ -457,10 +474,18 @@ def chunks(ct, base, dat=None):
         dat = ct.read(base + ".dat")
     for i, a in enumerate(offs):
         z = offs[i + 1] if i + 1 < len(offs) else len(dat)
-        if a > z or z > len(dat):
-            raise CtError("%s.idx: chunk %d spans %d..%d outside %s.dat (%d bytes)"
-                          % (base, i, a, z, base, len(dat)))
-        yield i, a, inflate(base + ".dat", dat[a:z], a)
+        try:
+            if a > z or z > len(dat):
+                raise CtError("%s.idx: chunk %d spans %d..%d outside %s.dat (%d bytes)"
+                              % (base, i, a, z, base, len(dat)))
+            payload = inflate(base + ".dat", dat[a:z], a)
+        except CtError as e:
+            if not ct.lenient:
+                raise
+            # lenient: a killed recording's last chunk; keep what came before
+            ct.notes.append("lenient: %s stops at chunk %d: %s" % (base, i, e))
+            return
+        yield i, a, payload
 
 
 def uv_prefixed(r):
@@ -990,11 +1015,14 @@ def decode_span(r):
     return s
 
 
-def decode(path, layout=None):
+def decode(path, layout=None, lenient=False):
     """Summary of the container at `path`.  layout: None (multi-stream when
     steps.dat exists, else events.log), "multi-stream" or "events-log" (for a
-    container that has both, as the Elixir recorder writes)."""
+    container that has both, as the Elixir recorder writes).  lenient: read
+    a killed recording's consistent prefix (streams stop at the first chunk
+    that is missing or damaged; notes say where) instead of refusing it."""
     ct = Container(path)
+    ct.lenient = lenient
     try:
         return _decode(ct, path, layout)
     finally:
@@ -1014,6 +1042,8 @@ def _decode(ct, path, layout):
                       if layout not in ("multi-stream", "events-log") or not
                       (ct.has("steps.dat") or ct.has("events.log"))
                       else "%s: no %s layout here" % (path, layout))
+    if ct.notes:
+        s.setdefault("notes", []).extend(ct.notes)
     s["container"] = ct.header()
     s["members"] = [[name, size] for _, name, size, _ in ct.entries]
     if ct.has("steps.dat") and ct.has("events.log"):
@@ -1035,6 +1065,10 @@ def main(argv):
         sys.stdout.buffer.write(ct.read(argv[3]))
         return 0
     layout = None
+    lenient = False
+    if len(argv) >= 2 and argv[1] == "--lenient":
+        lenient = True
+        argv = argv[:1] + argv[2:]
     if len(argv) == 4 and argv[1] == "--layout":
         layout = argv[2]
         argv = argv[:1] + argv[3:]
@@ -1042,7 +1076,7 @@ def main(argv):
         sys.stderr.write(__doc__)
         return 2
     try:
-        s = decode(argv[1], layout)
+        s = decode(argv[1], layout, lenient)
     except CtError as e:
         sys.stderr.write("ct_decode: %s\n" % e)
         return 1

@@ -201,6 +201,29 @@ class Synthetic(unittest.TestCase):
     def tearDownClass(cls):
         shutil.rmtree(cls.dir)
 
+    def test_killed_prefix(self):
+        # Publish values.dat 10 bytes short, as a recording killed while
+        # writing its last chunk: strict decoding refuses it, lenient keeps
+        # the 39 whole chunks (39 * 256 records) and says where it stopped.
+        with open(self.path, "rb") as f:
+            data = bytearray(f.read())
+        ct = ct_decode.Container(self.path)
+        i, _, size, _ = ct.by_name["values.dat"]
+        ct.f.close()
+        struct.pack_into("<Q", data, 16 + 24 * i, size - 10)
+        p = os.path.join(self.dir, "killed.ct")
+        with open(p, "wb") as f:
+            f.write(data)
+        with self.assertRaises(CtError) as cm:
+            ct_decode.decode(p)
+        self.assertIn("values.dat", str(cm.exception))
+        s = ct_decode.decode(p, lenient=True)
+        self.assertEqual(len(s["steps"]), 10000)
+        self.assertEqual(s["values"][39 * 256 - 1]["i"]["i"], 39 * 256 - 1)
+        self.assertEqual(s["values"][39 * 256], {})
+        self.assertTrue(any(n.startswith("lenient: values stops at chunk 39") for n in s["notes"]),
+                        s["notes"])
+
     def test_level2_chain(self):
         import random
         ct = ct_decode.Container(self.path)
