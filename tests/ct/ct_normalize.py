@@ -16,6 +16,13 @@ except ImportError:  # ctrec_summary.py alone does not need cbor2
 VALUE_REF_TAG = 256  # CBOR tag of a ValueRef (cbor.nim: CborTagValueRef)
 
 
+def _is_tag(v):
+    """A CBOR tag from cbor2 or from ct_decode.cbor_plain (any object with
+    .tag and .value)."""
+    return (_Tag and isinstance(v, _Tag)) or (hasattr(v, "tag") and hasattr(v, "value")
+                                              and type(v).__name__ == "Tag")
+
+
 def norm_float(f):
     """Floats: CTFS stores a CBOR float64, `ctrec print` a string ("2.5",
     "inf", "NaN") or a JSON number.  Both become the shortest text that reads
@@ -92,7 +99,7 @@ def norm_value(v, types):
                 return {"kind": "String", "text": v["text"], "type": t}
             if kind == "None" and len(v) == 2:
                 return {"kind": "None", "type": t}
-    if _Tag and isinstance(v, _Tag):
+    if _is_tag(v):
         if v.tag == VALUE_REF_TAG:
             return {"kind": "ValueRef", "ref_id": v.value}
         return {"kind": "cbor-tag-%d" % v.tag, "value": norm_any(v.value, types)}
@@ -134,7 +141,7 @@ def norm_any(x, types):
         if "kind" in x:
             return norm_value(x, types)
         return {str(k): norm_any(e, types) for k, e in x.items()}
-    if _Tag and isinstance(x, _Tag):
+    if _is_tag(x):
         return norm_value(x, types)
     return x
 

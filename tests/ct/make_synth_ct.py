@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""make_synth_ct.py OUT.ct STEPS [--blob BYTES] [--columns] [--exceptions]
+"""make_synth_ct.py OUT.ct STEPS [--blob BYTES] [--columns] [--exceptions] [--kinds]
 
 Write a synthetic multi-stream `.ct` of STEPS steps, for testing ct_decode.py
 where the fixtures do not reach (several chunks per stream, members longer
@@ -19,6 +19,10 @@ table of 50 lines of 40 columns; step i at line 1 + (i // 2) % 50, column 1
 for even i and 9 for odd i, the odd ones as column-only steps, tag 7).
 --exceptions adds after every 500th step a raise of ValueError "bad <i>"
 and its catch (tags 2 and 3, with empty value records).
+--kinds adds at steps 3, 103, 203, ... a variable v holding, in turn, the
+value kinds only CTFS has or spells differently (Bool with text, Set, Enum,
+ValueRef, BigInt as bytes, Char, inf/NaN/-0.0 float64, Struct with
+field_names) and the rarer trace.json kinds (special_values()).
 """
 
 import random
@@ -124,9 +128,39 @@ def chunked(records, per_chunk, prefix_len=True):
 LINE_LEN = 40  # --columns: every line of the path is 40 columns wide
 
 
-def make(steps, blob=0, columns=False, exceptions=False):
-    types = ["Int", "Float", "String", "ValueError"]
-    varnames = ["i", "x", "s", "n"]
+def special_values():
+    """The CTFS value kinds beyond trace.json's, in the key order the Nim
+    decoder reads (it reads keys positionally)."""
+    return [
+        {"kind": "Bool", "b": True, "text": "true", "type_id": 4},
+        {"kind": "Bool", "b": False, "text": "false", "type_id": 4},
+        {"kind": "Set", "members": [{"kind": "Int", "i": 1, "type_id": 0},
+                                    {"kind": "Int", "i": 2, "type_id": 0}], "type_id": 5},
+        {"kind": "Enum", "name": "cBlue", "ordinal": 2, "type_id": 6},
+        cbor2.CBORTag(256, 7),
+        {"kind": "BigInt", "b": b"\x01" + b"\x00" * 8, "negative": True, "type_id": 7},
+        {"kind": "Char", "c": "\u00e9", "type_id": 8},
+        {"kind": "Float", "f": float("inf"), "type_id": 1},
+        {"kind": "Float", "f": float("nan"), "type_id": 1},
+        {"kind": "Float", "f": -0.0, "type_id": 1},
+        {"kind": "Struct", "field_values": [{"kind": "Int", "i": 3, "type_id": 0},
+                                            {"kind": "Int", "i": 4, "type_id": 0}],
+         "field_names": ["x", "y"], "type_id": 9},
+        {"kind": "Reference", "dereferenced": {"kind": "None", "type_id": 10},
+         "address": 4096, "mutable": True, "type_id": 11},
+        {"kind": "Variant", "discriminator": "Some",
+         "contents": {"kind": "String", "text": "in", "type_id": 2}, "type_id": 12},
+        {"kind": "Sequence", "elements": [], "is_slice": True, "type_id": 13},
+        {"kind": "Tuple", "elements": [{"kind": "Raw", "r": "raw", "type_id": 14},
+                                       {"kind": "Error", "msg": "oops", "type_id": 15}],
+         "type_id": 16},
+    ]
+
+
+def make(steps, blob=0, columns=False, exceptions=False, kinds=False):
+    types = ["Int", "Float", "String", "ValueError", "Bool", "Set", "Enum", "BigInt", "Char",
+             "Point", "NoneType", "Ref", "Option", "Slice", "Raw", "Error", "Tuple"]
+    varnames = ["i", "x", "s", "n", "v"]
     funcs = ["main", "f"]
     w = Writer()
     if columns:
@@ -163,6 +197,9 @@ def make(steps, blob=0, columns=False, exceptions=False):
         vals = [(0, {"kind": "Int", "i": i, "type_id": 0}),
                 (1, {"kind": "Float", "f": i / 4, "type_id": 1}),
                 (2, {"kind": "String", "text": "s%d" % (i % 7), "type_id": 2})]
+        if kinds and i % 100 == 3:
+            sv_ = special_values()
+            vals.append((4, sv_[(i // 100) % len(sv_)]))
         value_recs.append(b"\x00" + uv(len(vals)) + b"".join(
             uv(v) + vs(cbor2.dumps(x)) for v, x in vals))
         if i % 1000 == 0:
@@ -211,7 +248,10 @@ def make(steps, blob=0, columns=False, exceptions=False):
 
 def main(argv):
     args = argv[1:]
-    opts = {"blob": 0, "columns": False, "exceptions": False}
+    opts = {"blob": 0, "columns": False, "exceptions": False, "kinds": False}
+    if "--kinds" in args:
+        args.remove("--kinds")
+        opts["kinds"] = True
     if "--columns" in args:
         args.remove("--columns")
         opts["columns"] = True

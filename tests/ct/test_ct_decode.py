@@ -300,6 +300,50 @@ class NimReference(unittest.TestCase):
             self.assertEqual(digest, r["digest"], name)
 
 
+class ValueKinds(unittest.TestCase):
+    def test_special_kinds(self):
+        # make_synth_ct.py --kinds: v at step 100*k + 3 is special_values()[k % 15]
+        import make_synth_ct
+        d = tempfile.mkdtemp(prefix="ct_kinds")
+        try:
+            p = os.path.join(d, "k.ct")
+            with open(p, "wb") as f:
+                f.write(make_synth_ct.make(1600, kinds=True))
+            s = ct_decode.decode(p)
+        finally:
+            shutil.rmtree(d)
+        v = [s["values"][100 * k + 3]["v"] for k in range(15)]
+        self.assertEqual(v[0], {"kind": "Bool", "b": True, "type": "Bool"})
+        self.assertEqual(v[2], {"kind": "Set", "members": [{"kind": "Int", "i": 1, "type": "Int"},
+                                                           {"kind": "Int", "i": 2, "type": "Int"}],
+                                "type": "Set"})
+        self.assertEqual(v[3], {"kind": "Enum", "name": "cBlue", "ordinal": 2, "type": "Enum"})
+        # CBOR d9 01 00 07: tag 256 (ValueRef), which cbor2 alone would drop
+        self.assertEqual(v[4], {"kind": "ValueRef", "ref_id": 7})
+        self.assertEqual(v[5], {"kind": "BigInt", "b": "-18446744073709551616", "type": "BigInt"})
+        self.assertEqual([x["f"] for x in v[7:10]], ["inf", "NaN", "-0.0"])
+        self.assertEqual(v[10]["field_names"], ["x", "y"])
+        self.assertNotIn("v", s["values"][4])
+
+    def test_plain_decoder_matches_cbor2(self):
+        # The fallback CBOR decoder gives the same summaries as cbor2 on the
+        # fixtures' values.
+        import cbor2
+        saved = ct_decode.cbor_value
+        try:
+            for name in ("ctfs/python_flask_serve.ct", "ctfs/ruby_sinatra_ruby.ct",
+                         "ctfs/elixir_plug_app.ct"):
+                a = ct_decode.decode(fixture(name))
+                ct_decode.cbor_value = lambda m, b, w: ct_decode.cbor_plain(b)
+                b = ct_decode.decode(fixture(name))
+                ct_decode.cbor_value = saved
+                self.assertEqual(a, b, name)
+        finally:
+            ct_decode.cbor_value = saved
+        self.assertEqual(ct_decode.cbor_plain(cbor2.dumps({"a": [1, -2, 2.5, b"x", None]})),
+                         {"a": [1, -2, 2.5, b"x", None]})
+
+
 class Hostile(unittest.TestCase):
     """Damaged copies of no_spans.ct: each is refused with the member named."""
 
