@@ -263,13 +263,15 @@ META_FLAGS = {
 def parse_meta_dat(b):
     """meta.dat v3: 'CTMD', u16 version, u16 flags, then varint-length strings
     and the blocks gated by flag bits 0-3 (the other known bits only announce
-    members).  Unknown bits are reported in 'unknown_flags', not fatal."""
+    members).  Unknown bits are reported in 'unknown_flags', not fatal.  Keys
+    are named as `ctrec stats --json` names them (docs/ct.md): meta_flags,
+    mcr_<field>, aslr_disabled, layout_hash, trace_filter_provenance."""
     if len(b) < 8 or b[:4] != b"CTMD":
         raise CtError("meta.dat: bad magic at offset 0")
     version, flags = struct.unpack_from("<HH", b, 4)
     if version != 3:
         raise CtError("meta.dat: version %d at offset 4, expected 3" % version)
-    m = {"meta_version": version, "flags": flags,
+    m = {"meta_version": version, "meta_flags": flags,
          "flag_names": [n for bit, n in sorted(META_FLAGS.items()) if flags & bit]}
     unknown = flags & ~sum(META_FLAGS)
     if unknown:
@@ -301,7 +303,8 @@ def parse_meta_dat(b):
                   "start_time_str", "hook_profile"):
             mcr[k] = s(k)
         mcr["hook_strategies"] = [s("hook strategy") for _ in range(u("hook strategies"))]
-        m["mcr"] = mcr
+        for k, v in mcr.items():
+            m["mcr_" + k] = v
     if flags & 0x2:
         if pos >= len(b):
             raise CtError("meta.dat: aslr_disabled byte missing at offset %d" % pos)
@@ -322,7 +325,7 @@ def parse_meta_dat(b):
                 raise CtError("meta.dat: trace filter sha256 past the end at offset %d" % pos)
             prov.append({"path": p, "sha256": b[pos:pos + 32].hex()})
             pos += 32
-        m["trace_filters"] = prov
+        m["trace_filter_provenance"] = prov
     if pos != len(b):
         m["trailing_bytes"] = len(b) - pos
     return m
@@ -722,7 +725,7 @@ def decode_multi_stream(ct):
     if meta is None:
         notes.append("no meta.dat")
         meta = {}
-    flags = meta.get("flags", 0)
+    flags = meta.get("meta_flags", 0)
 
     # Interning tables.
     def table(base):
@@ -815,7 +818,7 @@ def decode_multi_stream(ct):
                     # values recorded at a raise/catch/thread event
                     kind = exec_events[rec_no][0]
                     specials.setdefault("values_at_" + kind, []).append(
-                        {"step": si, "values": vals})
+                        {"step": si, "values": [list(nv) for nv in vals]})
                 elif vals:
                     merge_values(values[si], vals)
             elif vals:
@@ -832,9 +835,9 @@ def decode_multi_stream(ct):
         key = 0
         for ci, off, payload in calls_chunks(ct):
             for rec in length_prefixed("calls.dat", payload, off):
-                calls.append(decode_call(rec, key, funcs, varnames, types,
-                                         exec_to_step, len(exec_events)))
+                calls.append(decode_call(rec, key, funcs, varnames, types))
                 key += 1
+    announce_calls(calls, exec_to_step, len(exec_events), notes)
     out["calls"] = calls
 
     # I/O events.
@@ -942,7 +945,43 @@ def map_step(exec_to_step, n_exec, s, what):
     return exec_to_step[s]
 
 
-def decode_call(rec, key, funcs, varnames, types, exec_to_step, n_exec):
+def announce_calls(calls, exec_to_step, n_exec, notes):
+    """Entry and exit steps as the event sequence of docs/ct.md shows them.
+    The reader announces call records in calls.dat order, each at the first
+    record N >= its entry step (and not before the call announced before
+    it): a call without a step of its own, which the Nim writer records at
+    the step before its parent's first step, is announced after its parent.
+    Its Return comes at the first N >= its exit step and >= its
+    announcement, and a parent returns after its children.  Then the exec
+    record index is mapped to the summary's step (the latest Step).  A call
+    whose steps differ from the file's gets a note."""
+    prev = 0
+    for c in calls:
+        e = c["entry_step"]
+        c["_file"] = (c["entry_step"], c["exit_step"])
+        if isinstance(e, int):
+            prev = max(prev, e)
+            c["entry_step"] = prev
+        if isinstance(c["exit_step"], int):
+            c["exit_step"] = max(c["exit_step"], c["entry_step"])
+    for c in reversed(calls):
+        p = c["parent"]
+        if p is not None and 0 <= p < len(calls) and isinstance(c["exit_step"], int) \
+                and isinstance(calls[p]["exit_step"], int):
+            calls[p]["exit_step"] = max(calls[p]["exit_step"], c["exit_step"])
+    moved = 0
+    for k, c in enumerate(calls):
+        fe, fx = c.pop("_file")
+        if (fe, fx) != (c["entry_step"], c["exit_step"]):
+            moved += 1
+        c["entry_step"] = map_step(exec_to_step, n_exec, c["entry_step"], "entry")
+        c["exit_step"] = map_step(exec_to_step, n_exec, c["exit_step"], "exit")
+    if moved:
+        notes.append("%d call(s) announced or returned later than their recorded "
+                     "entry/exit step (calls without a step of their own)" % moved)
+
+
+def decode_call(rec, key, funcs, varnames, types):
     """calls.dat record: function id, zigzag parent key (-1 root), entry step,
     exit step, depth, args {varname id, len, CBOR}, return (len + CBOR, or
     the one byte FF for none), exception (len + CBOR, empty for none),
@@ -979,10 +1018,12 @@ def decode_call(rec, key, funcs, varnames, types, exec_to_step, n_exec):
     c = {
         "function": funcs[fid] if fid < len(funcs) else "#%d" % fid,
         "args": args,
-        "return": None if ret in (b"", b"\xff") else
-        norm_value(cbor_value(w, ret, "call %d return" % key), types),
-        "entry_step": map_step(exec_to_step, n_exec, entry, "entry"),
-        "exit_step": map_step(exec_to_step, n_exec, exit_, "exit"),
+        # No return value (the byte FF) is the None of type 0 the event
+        # model gives it (docs/ct.md), so it compares equal to ctrec print.
+        "return": norm_value({"kind": "None", "type_id": 0}, types) if ret in (b"", b"\xff")
+        else norm_value(cbor_value(w, ret, "call %d return" % key), types),
+        "entry_step": entry,
+        "exit_step": exit_,
         "parent": None if parent < 0 else parent,
         "depth": depth,
     }

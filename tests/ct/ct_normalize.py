@@ -79,7 +79,7 @@ def norm_value(v, types):
       CTFS encoder derives it from b); kept when it says something else;
     - BigInt b -> decimal string (norm_bigint), "negative" folded into it;
     - ValueRef as CBOR tag 256 -> {"kind": "ValueRef", "ref_id": n}, the same
-      shape as its JSON spelling;
+      shape as its JSON spellings ("ref_id", or "id" as ctrec prints it);
     - Char c, String text, Raw r, Error msg: unchanged text;
     - nested values normalized recursively; any other key kept as is, so a
       field the other side does not have shows up as a difference.
@@ -121,6 +121,10 @@ def norm_value(v, types):
             out["b"] = norm_bigint(x, v.get("negative", False))
         elif kind == "BigInt" and k == "negative":
             continue
+        elif kind == "ValueRef" and k == "id":
+            # ctrec print spells the ValueRef's number "id" (docs/ct.md),
+            # FORMAT.md and the spec "ref_id": one key for both
+            out["ref_id"] = x
         elif k in ("elements", "field_values", "members") and isinstance(x, list):
             out[k] = [norm_value(e, types) for e in x]
         elif k in ("contents", "dereferenced"):

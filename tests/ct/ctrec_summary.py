@@ -23,7 +23,10 @@ Returns exiting at it, Events at their step):
   whose parent it is, in order;
 - an Event (I/O) is recorded with the current step;
 - thread events, raise/catch and other extensions go to lists of their own,
-  each with the current step (EXTENSIONS below; follow docs/ct.md).
+  each with the current step (EXTENSIONS below, spelled as docs/ct.md of the
+  reader says: {"Raise": {"type_id", "message"}}, {"Catch": {"type_id"}});
+  Values right after such a record are its values ("values_at_<kind>");
+- a Return's "exception" goes to the call (docs/ct.md spelling).
 -1 stands for "before the first step".
 """
 
@@ -55,6 +58,15 @@ def build_events(evs, stats=None):
     def add_extra(key, item):
         extra.setdefault(key, []).append(item)
 
+    pending = []   # values_at_<kind> entries still empty
+
+    def open_special(kind):
+        """Values after a raise/catch/thread record belong to it."""
+        vals = []
+        pending.append((kind, cur, vals))
+        return vals
+    special = None
+
     for ln, ev in enumerate(evs, 1):
         if isinstance(ev, str):
             name, body = ev, None
@@ -71,11 +83,18 @@ def build_events(evs, stats=None):
         elif name in ("VariableName", "Variable"):
             varnames.append(body)
         elif name == "Step":
+            special = None
             pid = body["path_id"]
             p = paths[pid] if pid < len(paths) else "#%d" % pid
             steps.append([p, body["line"], body.get("column")])
             values.append({})
             cur = len(steps) - 1
+        elif name == "Value" and special is not None:
+            # values of a raise/catch/thread record (docs/ct.md: every
+            # steps.dat record has its values.dat record)
+            vid = body["variable_id"]
+            vname = varnames[vid] if vid < len(varnames) else "#%d" % vid
+            special.append([vname, norm_value(body["value"], types)])
         elif name == "Value":
             vid = body["variable_id"]
             vname = varnames[vid] if vid < len(varnames) else "#%d" % vid
@@ -86,6 +105,7 @@ def build_events(evs, stats=None):
                 n += 1
             target[k] = norm_value(body["value"], types)
         elif name == "Call":
+            special = None
             fid = body["function_id"]
             args = {}
             for a in body.get("args", []):
@@ -118,11 +138,17 @@ def build_events(evs, stats=None):
                            "content": body.get("content", "")})
         elif name in THREAD_EVENTS:
             add_extra("threads", {"step": cur, "kind": THREAD_EVENTS[name], "thread_id": body})
+            special = open_special(THREAD_EVENTS[name])
         elif name in EXTENSIONS:
             EXTENSIONS[name](body, cur, add_extra, types)
+            if name in ("Raise", "Catch"):
+                special = open_special(name.lower())
         else:
             add_extra("other_events", {"step": cur, "event": {name: body}})
 
+    for kind, st, vals in pending:
+        if vals:
+            extra.setdefault("values_at_" + kind, []).append({"step": st, "values": vals})
     for i, c in enumerate(calls):
         c["children"] = []
     for i, c in enumerate(calls):
@@ -136,6 +162,12 @@ def build_events(evs, stats=None):
     s.update(extra)
     if stats is not None:
         s["metadata"] = stats.get("metadata", {})
+        # members the reader lists as read but not turned into events
+        # (docs/ct.md: "spans.dat: 805 bytes, not turned into events")
+        skipped = [n.split(":")[0] for n in stats.get("notes", [])
+                   if "not turned into events" in n]
+        if skipped:
+            s["not_events"] = skipped
     return s
 
 

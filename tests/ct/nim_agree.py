@@ -117,15 +117,17 @@ def from_dump(lines):
         args = {}
         for a in c["args"]:
             args[a["name"]] = norm_value(unrender(a["value"]), types) if a.get("hex") else None
-        ret = None if c["return_value_hex"] in ("", "ff") else \
-            norm_value(unrender(c["return_value"]), types)
+        ret = norm_value({"kind": "None", "type_id": 0}, types) \
+            if c["return_value_hex"] in ("", "ff") else norm_value(unrender(c["return_value"]), types)
         d = {"function": c["function"], "args": args, "return": ret,
-             "entry_step": m(c["entry_step"]), "exit_step": m(c["exit_step"]),
+             "entry_step": c["entry_step"], "exit_step": c["exit_step"],
              "parent": None if c["parent"] < 0 else c["parent"], "depth": c["depth"]}
         if c.get("exception_hex"):
             d["exception"] = norm_value(unrender(c["exception"]), types)
         d["children"] = c["children"]
         calls.append(d)
+    # the same presentation of entry/exit as ct_decode.py (docs/ct.md order)
+    ct_decode.announce_calls(calls, exec_to_step, len(exec_to_step), [])
     events = [{"kind": e["kind"], "step": m(e["step"]), "metadata": e.get("metadata_internal", ""),
                "content": e["content"]} for e in by.get("io_event", [])]
     s.update(steps=steps, values=values, calls=calls, events=events)
@@ -133,7 +135,9 @@ def from_dump(lines):
         if v:
             s[k] = v
     s["metadata"] = {k: meta[k] for k in ("recording_id", "program", "args", "workdir",
-                                          "recorder_id", "paths", "flags") if k in meta}
+                                          "recorder_id", "paths") if k in meta}
+    if "flags" in meta:
+        s["metadata"]["meta_flags"] = meta["flags"]
     verdict = by.get("verdict", [{}])[0]
     return s, verdict, by.get("error", [])
 
@@ -145,7 +149,7 @@ def comparable_decoded(a):
     a["events"] = [dict(e, kind=kind_class(e["kind"])) for e in a["events"]]
     a["metadata"] = {k: v for k, v in a["metadata"].items()
                      if k in ("recording_id", "program", "args", "workdir", "recorder_id",
-                              "paths", "flags")}
+                              "paths", "meta_flags")}
     return a
 
 

@@ -60,7 +60,7 @@ class Container(unittest.TestCase):
         self.assertEqual(s["events"], [])
         # meta.dat: CTMD, 03 00, flags 00 0f, then "$01949fcc-...", program.
         m = s["metadata"]
-        self.assertEqual(m["flags"], 0x0F00)
+        self.assertEqual(m["meta_flags"], 0x0F00)
         self.assertEqual(m["recording_id"], "01949fcc-7d92-7e9c-a003-000000000003")
         self.assertEqual(m["program"], "/srv/app/index.php")
         self.assertEqual((m["args"], m["workdir"], m["recorder_id"]), ([], "", ""))
@@ -71,7 +71,7 @@ class Container(unittest.TestCase):
         # meta.dat bytes 6-7: 18 2f = flags 0x2f18 (bit 13, the span stream,
         # is unknown to the Nim library and must be accepted).
         s = ct_decode.decode(fixture("ctfs/python_flask_serve.ct"))
-        self.assertEqual(s["metadata"]["flags"], 0x2F18)
+        self.assertEqual(s["metadata"]["meta_flags"], 0x2F18)
         self.assertIn("has_span_stream", s["metadata"]["flag_names"])
         serve, app = s["paths"]
         self.assertTrue(serve.endswith("/test-programs/web/serve.py"))
