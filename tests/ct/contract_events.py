@@ -15,7 +15,8 @@ It exists to test ctrec_summary.py (its summary of this output must equal
 ct_decode.py's summary) and as a readable model of the contract.  Values are
 the normalized ones turned back into ValueRecords (type names back to ids,
 floats as text, BigInt as base64), which is one valid spelling, not
-necessarily the reader's.  Extensions (raise/catch, spans) are not emitted.
+necessarily the reader's.  Raise/Catch are spelled as docs/ct.md of the
+reader says; spans are not emitted (the reader lists them as not events).
 """
 
 import base64
@@ -82,6 +83,10 @@ def events(s):
         by_step.setdefault(e["step"], []).append(("event", e))
     for t in s.get("threads", []):
         by_step.setdefault(t["step"], []).append(("thread", t))
+    for r in s.get("raises", []):
+        by_step.setdefault(r["step"], []).append(("raise", r))
+    for r in s.get("catches", []):
+        by_step.setdefault(r["step"], []).append(("catch", r))
     nxt = 0
     stack = []
 
@@ -109,6 +114,10 @@ def events(s):
             if kind == "event":
                 out.append({"Event": {"kind": e["kind"], "metadata": e["metadata"],
                                       "content": e["content"]}})
+            elif kind == "raise":
+                out.append({"Raise": {"type_id": type_ids[e["type"]], "message": e["message"]}})
+            elif kind == "catch":
+                out.append({"Catch": {"type_id": type_ids[e["type"]]}})
             else:
                 name = {"thread_start": "ThreadStart", "thread_switch": "ThreadSwitch",
                         "thread_exit": "ThreadExit"}[e["kind"]]

@@ -56,6 +56,20 @@ class Tools(unittest.TestCase):
             count, out = diffs(a, self.summary(evs, stats))
             self.assertEqual(count, 0, "%s:\n%s" % (n, out))
 
+    def test_synthetic_with_raises_round_trips(self):
+        import make_synth_ct
+        import tempfile
+        d = tempfile.mkdtemp(prefix="ct_tc")
+        p = os.path.join(d, "s.ct")
+        with open(p, "wb") as f:
+            f.write(make_synth_ct.make(3000, columns=True, exceptions=True, kinds=True))
+        a = ct_decode.decode(p)
+        os.unlink(p)
+        os.rmdir(d)
+        self.assertEqual(len(a["raises"]), 6)
+        count, out = diffs(a, self.summary(contract_events.events(a), {"metadata": a["metadata"]}))
+        self.assertEqual(count, 0, out)
+
     def test_value_change_is_named(self):
         a, evs, stats = self.load("python_flask_serve.ct")
         # the first Value event after the 3rd Step

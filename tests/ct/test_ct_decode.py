@@ -34,6 +34,7 @@ class Container(unittest.TestCase):
         # xxd -s 16 of ctfs/no_spans.ct: entry 0 = size 0x12, map block 1,
         # name 0x0000b4823c2ba152; the sizes below are the u64 at 16+24*i.
         ct = ct_decode.Container(fixture("ctfs/no_spans.ct"))
+        self.addCleanup(ct.f.close)
         self.assertEqual(ct.header(), {"version": 4, "block_size": 4096,
                                        "max_root_entries": 31, "file_size": 131072,
                                        "encryption": 0, "max_shards": 1})
@@ -84,6 +85,7 @@ class Container(unittest.TestCase):
         # lengths) gives serve.py's total; what is left falls in app.py.
         ct = ct_decode.Container(fixture("ctfs/python_flask_serve.ct"))
         recs = ct_decode.record_table(ct, "paths")
+        ct.f.close()
         lens = [self.line_lengths(r) for r in recs]
         self.assertEqual(len(lens[0]), 260)
         rest = 11643 - sum(lens[0])
@@ -354,6 +356,7 @@ class Hostile(unittest.TestCase):
         self.ct = ct_decode.Container(fixture("ctfs/no_spans.ct"))
 
     def tearDown(self):
+        self.ct.f.close()
         shutil.rmtree(self.dir)
 
     def write(self, data):
@@ -413,6 +416,21 @@ class Hostile(unittest.TestCase):
     def test_chunk_offset_outside(self):
         self.replace("steps.idx", struct.pack("<IQ", 4096, 500))
         self.expect(self.data, "steps.idx", "outside steps.dat")
+
+    def test_chunk_offsets_backwards(self):
+        # steps.idx = 4096 per chunk, offsets 10 then 0: chunk 0 runs backwards
+        self.replace("steps.idx", struct.pack("<IQQ", 4096, 10, 0))
+        self.expect(self.data, "steps.idx", "chunk 0 spans 10..0")
+
+    def test_frame_larger_than_declared(self):
+        # a frame declaring 2 bytes of content that inflates to more
+        c = zstandard.ZstdCompressor()
+        frame = bytearray(c.compress(b"\x00\x01\x01\x02"))
+        self.assertEqual(frame[4] & 0xC0, 0)  # 1-byte frame content size field
+        frame[5] = 2
+        self.replace("steps.dat", bytes(frame))
+        with self.assertRaises(CtError):
+            ct_decode.decode(self.write(self.data))
 
     def test_unknown_meta_flag_is_reported(self):
         i, size, mb = self.entry("meta.dat")
