@@ -113,6 +113,14 @@ class Container:
     def __init__(self, path):
         self.path = path
         self.f = open(path, "rb")
+        try:
+            self._open()
+        except BaseException:
+            self.f.close()
+            raise
+
+    def _open(self):
+        path = self.path
         self.f.seek(0, 2)
         self.file_size = self.f.tell()
         head = self._pread(0, 16)
