@@ -26,7 +26,6 @@ never loaded whole).  Requires python3-zstandard and python3-cbor2 (Debian).
 """
 
 import json
-import math
 import struct
 import sys
 
