@@ -14,7 +14,7 @@ and recorder_id must be equal; any other key both sides have must be equal;
 a key only one side has is listed as a note (the spelling of the optional
 meta.dat fields in `ctrec stats` is the reader's choice).  Not compared:
 layout, container, members, notes (facts about the file, not the trace).
-Spans and source views that only A has are accepted (as a note) when B's
+Spans, span types, the step map and source views that only A has are accepted (as a note) when B's
 `ctrec stats` notes list their member as "not turned into events", as
 docs/ct.md of the reader says it does.
 """
@@ -25,7 +25,8 @@ import sys
 NOT_COMPARED = {"layout", "container", "members", "notes", "metadata", "not_events"}
 # A summary key of ct_decode.py that ctrec, by docs/ct.md, does not turn into
 # events, and the member whose mention in `ctrec stats` notes says so.
-DECLARED_NOT_EVENTS = {"spans": "spans.dat", "source_views": "srcviews.dat"}
+DECLARED_NOT_EVENTS = {"spans": "spans.dat", "source_views": "srcviews.dat",
+                       "span_types": "spantype.ns", "step_map": "step-map.ns"}
 CORE_METADATA = ("recording_id", "program", "args", "workdir", "recorder_id")
 # ct_decode.py keeps these details of meta.dat that are not trace metadata.
 DECODER_ONLY_METADATA = {"meta_version", "flag_names"}

@@ -871,6 +871,11 @@ def decode_multi_stream(ct):
 
     if ct.has("spans.dat") and ct.has("spans.idx"):
         out["spans"] = decode_spans(ct)
+    if ct.has("spantype.ns"):
+        out["span_types"] = decode_span_types(ct.read("spantype.ns"))
+    if ct.has("step-map.ns"):
+        out["step_map"] = decode_step_map(ct.read("step-map.ns"), paths, exec_events,
+                                          exec_to_step, steps, notes)
     if flags & 0x20 or (ct.has("srcviews.dat") and ct.has("srcviews.off")):
         out["source_views"] = decode_source_views(ct, paths)
     for k, v in specials.items():
@@ -1072,6 +1077,79 @@ def decode_source_views(ct, paths):
                       "view_kind": kind, "view_name": text(name),
                       "content": text(content), "source_map": text(smap)})
     return views
+
+
+def decode_span_types(b):
+    """spantype.ns: 'SPTY' as u32 LE, u16 version 1, u32 type count, u64
+    table offset; entries of 28 bytes: u32 type id, u32 name length, u64 name
+    offset, u32 span count, u64 offset of the u64 span ids."""
+    w = "spantype.ns"
+    if len(b) < 18 or struct.unpack_from("<I", b, 0)[0] != 0x53505459:
+        raise CtError("spantype.ns: bad magic at offset 0")
+    ver, n, table = struct.unpack_from("<HIQ", b, 4)
+    if ver != 1:
+        raise CtError("spantype.ns: version %d at offset 4, expected 1" % ver)
+    if table < 18 or table + 28 * n > len(b):
+        raise CtError("%s: type table (%d entries at %d) outside %d bytes" % (w, n, table, len(b)))
+    out = []
+    for i in range(n):
+        tid, nlen, noff, cnt, soff = struct.unpack_from("<IIQIQ", b, table + 28 * i)
+        if noff + nlen > len(b) or soff + 8 * cnt > len(b):
+            raise CtError("%s: entry %d points outside the member" % (w, i))
+        out.append({"type_id": tid, "name": text(b[noff:noff + nlen]),
+                    "span_ids": list(struct.unpack_from("<%dQ" % cnt, b, soff))})
+    return out
+
+
+def decode_step_map(b, paths, exec_events, exec_to_step, steps, notes):
+    """step-map.ns (breakpoint index): 'STMP' as u32 LE, u16 version 1, u32
+    path count, u64 path table offset; path entries (u64 path id, u32 line
+    count, u64 line table offset); line entries (u32 line, u32 step count,
+    i64 first, i64 last, u64 offset of the i64 step ids).  Step ids are exec
+    record indices; they are mapped to the summary's steps, and checked
+    against them (a note says where they disagree)."""
+    w = "step-map.ns"
+    if len(b) < 18 or struct.unpack_from("<I", b, 0)[0] != 0x53544D50:
+        raise CtError("step-map.ns: bad magic at offset 0")
+    ver, npaths, ptab = struct.unpack_from("<HIQ", b, 4)
+    if ver != 1:
+        raise CtError("step-map.ns: version %d at offset 4, expected 1" % ver)
+    if ptab + 20 * npaths > len(b):
+        raise CtError("%s: path table outside the member" % w)
+    out = []
+    bad = None
+    gli_ok = True   # every entry explained as path 0 + global line index?
+    for i in range(npaths):
+        pid, nlines, ltab = struct.unpack_from("<QIQ", b, ptab + 20 * i)
+        if ltab + 32 * nlines > len(b):
+            raise CtError("%s: line table of path %d outside the member" % (w, pid))
+        pname = paths[pid] if pid < len(paths) else "#%d" % pid
+        for j in range(nlines):
+            line, cnt, first, last, soff = struct.unpack_from("<IIqqQ", b, ltab + 32 * j)
+            if soff + 8 * cnt > len(b):
+                raise CtError("%s: step list of %s:%d outside the member" % (w, pname, line))
+            ids = list(struct.unpack_from("<%dq" % cnt, b, soff))
+            mapped = []
+            for e in ids:
+                si = exec_to_step[e] if 0 <= e < len(exec_to_step) else None
+                mapped.append(si if si is not None else {"out_of_range": e})
+                ok = si is not None and si >= 0 and exec_events[e][0] == "pos"
+                if bad is None and (not ok or steps[si][:2] != [pname, line]):
+                    bad = "%s:%d lists exec record %d" % (pname, line, e)
+                gp, gl = line_only(line, len(paths))
+                if not ok or pid != 0 or gp >= len(paths) or steps[si][:2] != [paths[gp], gl]:
+                    gli_ok = False
+            if cnt and (ids[0] != first or ids[-1] != last):
+                bad = bad or "%s:%d first/last %d/%d, list %d..%d" % (pname, line, first, last,
+                                                                       ids[0], ids[-1])
+            out.append([pname, line, mapped])
+    if bad and gli_ok:
+        notes.append("step-map.ns files every step under path 0 with its global line "
+                     "index (path_id * 100000 + line) as the line; so read, it agrees "
+                     "with steps.dat")
+    elif bad:
+        notes.append("step-map.ns disagrees with steps.dat: " + bad)
+    return out
 
 
 def decode_spans(ct):

@@ -20,7 +20,8 @@ those are turned back before normalizing.  A return value whose bytes are
 the one byte FF is "no value".  I/O event kinds: the FFI gives only the
 reference's four classes (stdout/stderr/fileop/error), so ct_decode.py's
 EventLogKind number is compared through the same classing.  Not in the dump,
-so not compared: spans, source views, I/O event kinds beyond the class.
+so not compared: spans, span types, step map, source views, I/O event kinds
+beyond the class.
 """
 
 import json
@@ -144,7 +145,7 @@ def from_dump(lines):
 
 def comparable_decoded(a):
     a = dict(a)
-    for k in ("spans", "source_views"):
+    for k in ("spans", "source_views", "span_types", "step_map"):
         a.pop(k, None)
     a["events"] = [dict(e, kind=kind_class(e["kind"])) for e in a["events"]]
     a["metadata"] = {k: v for k, v in a["metadata"].items()

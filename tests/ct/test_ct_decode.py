@@ -68,6 +68,32 @@ class Container(unittest.TestCase):
         self.assertEqual(m["paths"], ["/srv/app/index.php"])
         self.assertNotIn("unknown_flags", m)
 
+    def test_no_spans_step_map(self):
+        # step-map.ns: 50 4d 54 53 ("STMP" as u32 LE), 01 00 (version 1),
+        # 01 00 00 00 (1 path), 12 00.. (path table at 18); at 18: path 0,
+        # 08 00 00 00 (8 lines), 26 00.. (line table at 38); at 38: line 1,
+        # 1 step, first 0, last 0, ... : line n has exec record n - 1.
+        s = ct_decode.decode(fixture("ctfs/no_spans.ct"))
+        self.assertEqual(s["step_map"], [["/srv/app/index.php", n, [n - 1]] for n in range(1, 9)])
+        self.assertNotIn("notes", s)
+
+    def test_web_session_span_types(self):
+        # spantype.ns: "SPTY", version 1, two types: 0 "process" (span 1),
+        # 1 "web-request" (spans 2..10)
+        s = ct_decode.decode(fixture("ctfs/web_session.ct"))
+        self.assertEqual(s["span_types"], [
+            {"type_id": 0, "name": "process", "span_ids": [1]},
+            {"type_id": 1, "name": "web-request", "span_ids": list(range(2, 11))}])
+        self.assertEqual(len(s["spans"]), 11)
+
+    def test_ruby_step_map_quirk(self):
+        # ruby_sinatra_ruby.ct's step-map.ns has one path entry (path 0) whose
+        # "lines" are global line indices: 100056 = rack_server.rb line 56.
+        s = ct_decode.decode(fixture("ctfs/ruby_sinatra_ruby.ct"))
+        self.assertIn([s["paths"][0], 100056, [3]], s["step_map"])
+        self.assertEqual(s["steps"][3], [s["paths"][1], 56, None])
+        self.assertTrue(any("global line index" in n for n in s["notes"]))
+
     def test_python_flask_columns(self):
         # meta.dat bytes 6-7: 18 2f = flags 0x2f18 (bit 13, the span stream,
         # is unknown to the Nim library and must be accepted).
