@@ -73,6 +73,16 @@ class Tools(unittest.TestCase):
         count, out = diffs(a, self.summary(contract_events.events(a), {"metadata": a["metadata"]}))
         self.assertEqual(count, 0, out)
 
+    def test_undeclared_spans_are_a_difference(self):
+        # Without the stats note that spans.dat is not turned into events,
+        # spans missing from ctrec's side are a difference; so is a changed
+        # core metadata field.
+        a, evs, stats = self.load("python_flask_serve.ct")
+        stats = {"metadata": dict(a["metadata"], program="other")}
+        count, out = diffs(a, self.summary(evs, stats))
+        self.assertIn("DIFF spans: only in A (16 entries)", out)
+        self.assertIn('DIFF metadata program: A "', out)
+
     def test_value_change_is_named(self):
         a, evs, stats = self.load("python_flask_serve.ct")
         # the first Value event after the 3rd Step
