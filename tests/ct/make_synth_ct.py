@@ -1,5 +1,6 @@
 #!/usr/bin/python3
 """make_synth_ct.py OUT.ct STEPS [--blob BYTES] [--columns] [--exceptions] [--kinds]
+                 [--block-size 1024|2048|4096]
 
 Write a synthetic multi-stream `.ct` of STEPS steps, for testing ct_decode.py
 where the fixtures do not reach (several chunks per stream, members longer
@@ -65,42 +66,56 @@ def vs(b):
 
 
 class Writer:
-    def __init__(self):
-        self.blocks = [bytearray(BS)]
+    """Blocks in memory; a member's level-1 mapping block holds usable data
+    pointers and, in its last entry, the level-2 block; a level-k block
+    holds usable pointers to level-(k-1) subtrees and the level-(k+1) block
+    in its last entry (the chain model of FORMAT.md 7.1)."""
+
+    def __init__(self, bs=BS):
+        self.bs = bs
+        self.usable = bs // 8 - 1
+        self.blocks = [bytearray(bs)]
         self.entries = []
 
     def alloc(self):
-        self.blocks.append(bytearray(BS))
+        self.blocks.append(bytearray(self.bs))
         return len(self.blocks) - 1
 
+    def ptr(self, blk, i, val=None):
+        if val is None:
+            return struct.unpack_from("<Q", self.blocks[blk], 8 * i)[0]
+        struct.pack_into("<Q", self.blocks[blk], 8 * i, val)
+        return val
+
+    def insert(self, root, i, d):
+        u = self.usable
+        cur, level = root, 1
+        while i >= u ** level:
+            i -= u ** level
+            level += 1
+            if level > 5:
+                raise ValueError("member too large for 5 mapping levels")
+            cur = self.ptr(cur, u) or self.ptr(cur, u, self.alloc())
+        while level > 1:
+            j, i = divmod(i, u ** (level - 1))
+            cur = self.ptr(cur, j) or self.ptr(cur, j, self.alloc())
+            level -= 1
+        self.ptr(cur, i, d)
+
     def add(self, name, data):
+        bs = self.bs
         root = self.alloc()
-        n = (len(data) + BS - 1) // BS
-        l2 = None
+        n = (len(data) + bs - 1) // bs
         for i in range(n):
             d = self.alloc()
-            self.blocks[d][:] = data[i * BS:(i + 1) * BS].ljust(BS, b"\0")
-            if i < USABLE:
-                struct.pack_into("<Q", self.blocks[root], 8 * i, d)
-            else:
-                j = i - USABLE
-                if j >= USABLE * USABLE:
-                    raise ValueError("member too large for this writer")
-                if l2 is None:
-                    l2 = self.alloc()
-                    struct.pack_into("<Q", self.blocks[root], 8 * USABLE, l2)
-                k, r = divmod(j, USABLE)
-                sub = struct.unpack_from("<Q", self.blocks[l2], 8 * k)[0]
-                if sub == 0:
-                    sub = self.alloc()
-                    struct.pack_into("<Q", self.blocks[l2], 8 * k, sub)
-                struct.pack_into("<Q", self.blocks[sub], 8 * r, d)
+            self.blocks[d][:] = data[i * bs:(i + 1) * bs].ljust(bs, b"\0")
+            self.insert(root, i, d)
         self.entries.append((len(data), root, b40(name)))
 
     def bytes(self):
         h = self.blocks[0]
         h[0:8] = b"\xC0\xDE\x72\xAC\xE2\x04\x00\x01"
-        struct.pack_into("<II", h, 8, BS, 31)
+        struct.pack_into("<II", h, 8, self.bs, 31)
         for i, e in enumerate(self.entries):
             struct.pack_into("<QQQ", h, 16 + 24 * i, *e)
         return b"".join(bytes(b) for b in self.blocks)
@@ -157,12 +172,12 @@ def special_values():
     ]
 
 
-def make(steps, blob=0, columns=False, exceptions=False, kinds=False):
+def make(steps, blob=0, columns=False, exceptions=False, kinds=False, block_size=BS):
     types = ["Int", "Float", "String", "ValueError", "Bool", "Set", "Enum", "BigInt", "Char",
              "Point", "NoneType", "Ref", "Option", "Slice", "Raw", "Error", "Tuple"]
     varnames = ["i", "x", "s", "n", "v"]
     funcs = ["main", "f"]
-    w = Writer()
+    w = Writer(block_size)
     if columns:
         # column-aware paths.dat record: varint path length, path, varint
         # line count, zigzag line lengths (first absolute, then deltas)
@@ -249,6 +264,10 @@ def make(steps, blob=0, columns=False, exceptions=False, kinds=False):
 def main(argv):
     args = argv[1:]
     opts = {"blob": 0, "columns": False, "exceptions": False, "kinds": False}
+    if "--block-size" in args:
+        i = args.index("--block-size")
+        opts["block_size"] = int(args[i + 1])
+        del args[i:i + 2]
     if "--kinds" in args:
         args.remove("--kinds")
         opts["kinds"] = True

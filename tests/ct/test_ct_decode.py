@@ -279,6 +279,27 @@ class Synthetic(unittest.TestCase):
         self.assertEqual(s["metadata"]["args"], ["--n"])
 
 
+class SmallBlocks(unittest.TestCase):
+    def test_1024_level3(self):
+        # 1024-byte blocks: 127 pointers per mapping block, so a member of
+        # 16309 blocks passes level 1 (127) and level 2 (127^2 = 16129).
+        import make_synth_ct
+        import random
+        d = tempfile.mkdtemp(prefix="ct_1k")
+        try:
+            p = os.path.join(d, "b.ct")
+            with open(p, "wb") as f:
+                f.write(make_synth_ct.make(500, blob=16_700_000, block_size=1024))
+            ct = ct_decode.Container(p)
+            self.assertEqual((ct.block_size, ct.usable), (1024, 127))
+            self.assertEqual(ct.read("blob.bin"), random.Random(7).randbytes(16_700_000))
+            ct.f.close()
+            s = ct_decode.decode(p)
+            self.assertEqual(len(s["steps"]), 500)
+        finally:
+            shutil.rmtree(d)
+
+
 class SyntheticColumns(unittest.TestCase):
     def test_columns_and_exceptions(self):
         import make_synth_ct
