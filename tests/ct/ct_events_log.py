@@ -36,7 +36,8 @@ import cbor2
 import zstandard
 
 import ctrec_summary
-from ct_decode import MAX_CHUNK, CtError, inflate, parse_meta_dat, text
+from ct_meta import parse_meta_dat
+from ctfs_container import MAX_CHUNK, CtError, inflate, text
 
 HEADER_V1 = b"\xC0\xDE\x72\xAC\xE2\x01\x00\x00"
 
