@@ -39,7 +39,7 @@ import zstandard
 from ct_cbor import Tag, cbor_plain, cbor_value
 from ct_extras import decode_source_views, decode_span_types, decode_spans, decode_step_map
 from ct_meta import META_FLAGS, parse_meta_dat
-from ct_normalize import norm_value, summary_to_json
+from ct_normalize import norm_value, summary_to_json, write_summary
 from ct_positions import LINES_PER_FILE, PositionDecoder, line_only, parse_column_paths
 from ctfs_container import (MAX_CHUNK, Container, CtError, base40_decode, base40_encode,
                             chunk_index, chunks, inflate, length_prefixed, record_table,
@@ -571,7 +571,7 @@ def main(argv):
     except CtError as e:
         sys.stderr.write("ct_decode: %s\n" % e)
         return 1
-    sys.stdout.write(summary_to_json(s))
+    write_summary(s, sys.stdout.write)
     return 0
 
 

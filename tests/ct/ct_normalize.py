@@ -153,20 +153,27 @@ def norm_any(x, types):
 _ENC = json.JSONEncoder(ensure_ascii=False)
 
 
-def summary_to_json(s):
-    """One key per line at the top, compact below: diffable and small."""
+def write_summary(s, write):
+    """One key per line at the top, compact below: diffable and small.
+    Written piece by piece (a 100k-step summary is tens of MB of text)."""
     enc = _ENC.encode
-    lines = ["{"]
+    write("{\n")
     keys = list(s.keys())
     for i, k in enumerate(keys):
         v = s[k]
         comma = "," if i + 1 < len(keys) else ""
         if isinstance(v, list):
-            lines.append(" %s: [" % enc(k))
-            if v:
-                lines.append(",\n".join("  " + enc(e) for e in v))
-            lines.append(" ]%s" % comma)
+            write(" %s: [\n" % enc(k))
+            for j in range(0, len(v), 4096):
+                part = ",\n".join("  " + enc(e) for e in v[j:j + 4096])
+                write(part + (",\n" if j + 4096 < len(v) else "\n"))
+            write(" ]%s\n" % comma)
         else:
-            lines.append(" %s: %s%s" % (enc(k), enc(v), comma))
-    lines.append("}")
-    return "\n".join(lines) + "\n"
+            write(" %s: %s%s\n" % (enc(k), enc(v), comma))
+    write("}\n")
+
+
+def summary_to_json(s):
+    parts = []
+    write_summary(s, parts.append)
+    return "".join(parts)

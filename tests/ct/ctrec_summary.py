@@ -34,7 +34,7 @@ import json
 import subprocess
 import sys
 
-from ct_normalize import norm_value, summary_to_json
+from ct_normalize import norm_value, write_summary
 
 THREAD_EVENTS = {"ThreadStart": "thread_start", "ThreadSwitch": "thread_switch",
                  "ThreadExit": "thread_exit"}
@@ -222,7 +222,7 @@ def main(argv):
     else:
         sys.stderr.write(__doc__)
         return 2
-    sys.stdout.write(summary_to_json(build(lines, stats)))
+    write_summary(build(lines, stats), sys.stdout.write)
     return 0
 
 
