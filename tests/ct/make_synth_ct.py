@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """make_synth_ct.py OUT.ct STEPS [--blob BYTES] [--columns] [--exceptions] [--kinds]
-                 [--block-size 1024|2048|4096]
+                 [--block-size 1024|2048|4096] [--legacy]
 
 Write a synthetic multi-stream `.ct` of STEPS steps, for testing ct_decode.py
 where the fixtures do not reach (several chunks per stream, members longer
@@ -24,6 +24,9 @@ and its catch (tags 2 and 3, with empty value records).
 value kinds only CTFS has or spells differently (Bool with text, Set, Enum,
 ValueRef, BigInt as bytes, Char, inf/NaN/-0.0 float64, Struct with
 field_names) and the rarer trace.json kinds (special_values()).
+--legacy writes the stream framings of traces before meta.dat bits 9-11
+(steps chunks with a count and an index trailer; values, events and calls
+as record tables), which the reference reader still reads.
 """
 
 import random
@@ -172,7 +175,8 @@ def special_values():
     ]
 
 
-def make(steps, blob=0, columns=False, exceptions=False, kinds=False, block_size=BS):
+def make(steps, blob=0, columns=False, exceptions=False, kinds=False, block_size=BS,
+         legacy=False):
     types = ["Int", "Float", "String", "ValueError", "Bool", "Set", "Enum", "BigInt", "Char",
              "Point", "NoneType", "Ref", "Option", "Slice", "Raw", "Error", "Tuple"]
     varnames = ["i", "x", "s", "n", "v"]
@@ -192,6 +196,7 @@ def make(steps, blob=0, columns=False, exceptions=False, kinds=False, block_size
         w.add(base + ".off", off)
 
     exec_recs, value_recs, events = [], [], []
+    raw_values, raw_events = [], []   # for the legacy framings
     step_exec = []          # step i -> its exec index
     prev = None
     for i in range(steps):
@@ -217,9 +222,11 @@ def make(steps, blob=0, columns=False, exceptions=False, kinds=False, block_size
             vals.append((4, sv_[(i // 100) % len(sv_)]))
         value_recs.append(b"\x00" + uv(len(vals)) + b"".join(
             uv(v) + vs(cbor2.dumps(x)) for v, x in vals))
+        raw_values.append(vals)
         if i % 1000 == 0:
             events.append(b"\x00" + uv(len(exec_recs) - 1) + vs(b"stdout")
                           + vs(b"line %d\n" % i))
+            raw_events.append((len(exec_recs) - 1, b"line %d\n" % i))
         if exceptions and i % 500 == 499:
             # a raise of ValueError "bad <i>" then its catch, after step i;
             # each exec event has its (empty) value record
@@ -227,6 +234,7 @@ def make(steps, blob=0, columns=False, exceptions=False, kinds=False, block_size
             value_recs.append(b"")
             exec_recs.append(b"\x03" + uv(3))
             value_recs.append(b"")
+            raw_values += [[], []]
     # calls: main (key 0) spans all; f at every 10th step i (i+1 < steps)
     fcalls = [i for i in range(0, steps - 1, 10)]
     main = (uv(0) + sv(-1) + uv(step_exec[0]) + uv(step_exec[steps - 1]) + uv(0) + uv(0)
@@ -239,19 +247,48 @@ def make(steps, blob=0, columns=False, exceptions=False, kinds=False, block_size
         calls.append(uv(1) + sv(0) + uv(step_exec[i]) + uv(step_exec[i + 1]) + uv(1) + uv(1)
                      + uv(3) + vs(arg) + vs(ret) + uv(0) + uv(0))
 
-    d, x = chunked(exec_recs, 4096, prefix_len=False)
-    w.add("steps.dat", d)
-    w.add("steps.idx", x)
-    d, x = chunked(value_recs, 256)
-    w.add("values.dat", d)
-    w.add("values.idx", x)
-    d, x = chunked(calls, 256)
-    w.add("calls.dat", d)
-    w.add("calls.idx", x)
-    d, x = chunked(events, 64)
-    w.add("events.dat", d)
-    w.add("events.idx", x)
-    flags = 0x1F00 | (0x10 if columns else 0)
+    if legacy:
+        # The framings before meta.dat bits 9-11 (Nim exec_stream.nim,
+        # value_stream.nim, io_event_stream.nim, call_stream.nim "legacy"):
+        # steps.idx = u32 per chunk, u64 placeholder, u64 offsets, u64 total;
+        # each chunk starts with its u32 event count; values, events and
+        # calls as record tables (.dat + .off) without an index.
+        z = zstandard.ZstdCompressor(level=3, write_content_size=True)
+        dat, offs = bytearray(), []
+        for j in range(0, len(exec_recs), 4096):
+            part = exec_recs[j:j + 4096]
+            offs.append(len(dat))
+            dat += z.compress(struct.pack("<I", len(part)) + b"".join(part))
+        w.add("steps.dat", bytes(dat))
+        w.add("steps.idx", struct.pack("<IQ", 4096, 0) + struct.pack("<%dQ" % len(offs), *offs)
+              + struct.pack("<Q", len(exec_recs)))
+
+        def type_of(x):
+            return x.get("type_id", 0) if isinstance(x, dict) else 0
+        recs = [(uv(len(vals)) + b"".join(uv(v) + uv(type_of(x)) + vs(cbor2.dumps(x))
+                                          for v, x in vals)) if vals else b""
+                for vals in raw_values]
+        for base, rr in (("values", recs),
+                         ("events", [b"\x00" + uv(st) + vs(c) for st, c in raw_events]),
+                         ("calls", calls)):
+            d, o = table(rr)
+            w.add(base + ".dat", d)
+            w.add(base + ".off", o)
+        flags = 0x1000 | (0x10 if columns else 0)
+    else:
+        d, x = chunked(exec_recs, 4096, prefix_len=False)
+        w.add("steps.dat", d)
+        w.add("steps.idx", x)
+        d, x = chunked(value_recs, 256)
+        w.add("values.dat", d)
+        w.add("values.idx", x)
+        d, x = chunked(calls, 256)
+        w.add("calls.dat", d)
+        w.add("calls.idx", x)
+        d, x = chunked(events, 64)
+        w.add("events.dat", d)
+        w.add("events.idx", x)
+        flags = 0x1F00 | (0x10 if columns else 0)
     meta = (b"CTMD" + struct.pack("<HH", 3, flags) + vs(b"01949fcc-7d92-7e9c-a003-0000000000ff")
             + vs(b"/synth/prog.py") + uv(1) + vs(b"--n") + vs(b"/synth") + vs(b"synth")
             + uv(1) + vs(b"/synth/prog.py"))
@@ -264,6 +301,9 @@ def make(steps, blob=0, columns=False, exceptions=False, kinds=False, block_size
 def main(argv):
     args = argv[1:]
     opts = {"blob": 0, "columns": False, "exceptions": False, "kinds": False}
+    if "--legacy" in args:
+        args.remove("--legacy")
+        opts["legacy"] = True
     if "--block-size" in args:
         i = args.index("--block-size")
         opts["block_size"] = int(args[i + 1])

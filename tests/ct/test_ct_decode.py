@@ -279,6 +279,30 @@ class Synthetic(unittest.TestCase):
         self.assertEqual(s["metadata"]["args"], ["--n"])
 
 
+class LegacyFramings(unittest.TestCase):
+    def test_legacy_equals_current(self):
+        # The same synthetic trace in the framings before meta.dat bits 9-11
+        # and in the current ones decodes to the same steps, values, calls
+        # (events lose their metadata: the old record had none).
+        import make_synth_ct
+        d = tempfile.mkdtemp(prefix="ct_legacy")
+        try:
+            out = {}
+            for legacy in (False, True):
+                p = os.path.join(d, "%s.ct" % legacy)
+                with open(p, "wb") as f:
+                    f.write(make_synth_ct.make(9000, exceptions=True, kinds=True, legacy=legacy))
+                out[legacy] = ct_decode.decode(p)
+        finally:
+            shutil.rmtree(d)
+        new, old = out[False], out[True]
+        for k in ("steps", "values", "calls", "raises", "catches"):
+            self.assertEqual(new[k], old[k], k)
+        self.assertEqual([dict(e, metadata="") for e in new["events"]], old["events"])
+        self.assertEqual(len(old["steps"]), 9000)
+        self.assertIn("steps.dat in the framing before meta.dat bit 9 (legacy)", old["notes"])
+
+
 class SmallBlocks(unittest.TestCase):
     def test_1024_level3(self):
         # 1024-byte blocks: 127 pointers per mapping block, so a member of
