@@ -239,6 +239,19 @@ typedef struct ctrec_reader_options {
      * text) in memory before refusing it, so the bound is also its memory
      * bound for hostile input. Raise it to read traces with larger values. */
     size_t max_event_bytes;
+    /* The grammar of the debugger's own parsers. 0 (default): the reader
+     * also accepts spellings those parsers refuse, and counts them
+     * (ctrec_reader_forgiven). 1: each is a CTREC_E_FORMAT error, as it is
+     * for the debugger (ctrec check sets it). What it covers:
+     *   trace.json (serde_json): a raw control character or invalid UTF-8
+     *     in a string, a lone surrogate escape (\ud800), a number that is
+     *     not JSON (01, 1., .5, +1, -) or overflows a double, arrays and
+     *     objects nested more than 127 deep (the top-level array counts),
+     *     anything but whitespace after the closing ']';
+     *   trace.bin (the seekable-zstd reader and cbor4ii): header bytes 6 and
+     *     7 not zero, bytes after the seek table, arrays and maps nested
+     *     more than 127 deep in an event, invalid UTF-8 in a text string. */
+    int strict;
 } ctrec_reader_options;
 
 /* Fills *opts with the defaults above. Call it before setting fields. */
@@ -271,6 +284,17 @@ ctrec_status ctrec_reader_next(ctrec_reader *r, const ctrec_ev **ev);
 
 /* Frees the reader and everything it returned. Accepts NULL. */
 void ctrec_reader_close(ctrec_reader *r);
+
+/* What a lenient reader (strict = 0) forgave so far: returns a
+ * description of the first deviation ("" if none; never NULL), the number
+ * of deviations in *count and the index of the event holding the first in
+ * *first_event (either pointer may be NULL). Tools print it as a warning:
+ * the debugger would refuse the file. */
+const char *ctrec_reader_forgiven(const ctrec_reader *r, uint64_t *count, uint64_t *first_event);
+
+/* 1 when the reader failed because an event is larger than
+ * max_event_bytes: the trace may be fine, a larger bound reads it. */
+int ctrec_reader_event_too_large(const ctrec_reader *r);
 
 /* The message of the reader's error ("" if none). Never NULL. */
 const char *ctrec_reader_errmsg(const ctrec_reader *r);

@@ -35,6 +35,9 @@ typedef enum rule {
     R_META_FIELD,
     R_FLOAT,
     R_TOO_DEEP,
+    R_ASSIGNMENT,
+    R_NOT_IN_TARGET,
+    R_OVER_BOUND,
     /* warnings */
     R_UNSUPPORTED_EVENT,
     R_CELL_IN_VALUE,
@@ -52,7 +55,7 @@ typedef enum rule {
 } rule;
 
 /* chk.reported holds one bit per rule. */
-_Static_assert(R_COUNT <= 32, "too many rules for the per-event bit set");
+_Static_assert(R_COUNT <= 64, "too many rules for the per-event bit set");
 
 static const struct {
     const char *id;
@@ -104,6 +107,15 @@ static const struct {
     [R_TOO_DEEP] = {"value-too-deep", CTREC_CHECK_ERROR,
                     "record values at most 60 compound levels deep, truncating deeper data with "
                     "a marker value (the writer's max_depth does)"},
+    [R_ASSIGNMENT] = {"assignment-event", CTREC_CHECK_ERROR,
+                      "leave Assignment out: no CodeTracer can decode it, and one Assignment "
+                      "makes the whole trace fail to load"},
+    [R_NOT_IN_TARGET] = {"event-not-in-target", CTREC_CHECK_ERROR,
+                         "leave this event out for CodeTracer 25.11, or check against "
+                         "--target latest"},
+    [R_OVER_BOUND] = {"event-over-bound", CTREC_CHECK_WARNING,
+                      "the trace may be fine: check again with a larger bound (ctrec check "
+                      "--max-event BYTES); nothing after this event was checked"},
     [R_UNSUPPORTED_EVENT] = {"unsupported-event", CTREC_CHECK_WARNING,
                              "leave this event out for released debuggers (FORMAT.md section 5)"},
     [R_CELL_IN_VALUE] = {"cell-in-value", CTREC_CHECK_WARNING,
@@ -195,6 +207,7 @@ typedef struct chk {
     ctrec_check_summary *sum;
     int stop;
     int nomem;
+    int undecided; /* an event over the reader's bound */
 
     ctrec_reader *r;
     const char *trace_file;
@@ -209,7 +222,7 @@ typedef struct chk {
     /* current event */
     const ctrec_ev *ev;
     uint64_t index;
-    uint32_t reported;  /* rules already reported for this event (bits) */
+    uint64_t reported;  /* rules already reported for this event (bits) */
     char *json;
     size_t json_cap, json_len;
     int json_done;
@@ -285,12 +298,25 @@ static const char *event_json(chk *c)
 }
 
 /* A diagnostic of rule rl, with the rule's fix unless `fix` is given. */
+/* The current backend (dap_server.rs, setup: the legacy trace.json and
+ * trace.bin branches) reads only "workdir" from trace_metadata.json, falls
+ * back to the trace folder without it, and never reads trace_paths.json:
+ * for target latest those files' rules are warnings. */
+static ctrec_check_severity severity_of(const chk *c, rule rl)
+{
+    if (c->o.target == CTREC_CHECK_LATEST &&
+        (rl == R_META_MISSING || rl == R_META_FIELD || rl == R_PATHS_MISSING ||
+         rl == R_PATHS_MISMATCH))
+        return CTREC_CHECK_WARNING;
+    return rules[rl].sev;
+}
+
 static void emit_fix(chk *c, rule rl, const char *file, uint64_t index, const char *json,
                      const char *msg, const char *fix)
 {
     if (c->stop) return;
     ctrec_check_diagnostic d;
-    d.severity = rules[rl].sev;
+    d.severity = severity_of(c, rl);
     d.rule = rules[rl].id;
     d.file = file;
     d.event_index = index;
@@ -328,8 +354,8 @@ static void vformat(chk *c, const char *fmt, va_list ap)
 /* A problem with the current event; reported once per event and rule. */
 static void CHK_PRINTF(3, 4) ev_diag(chk *c, rule rl, const char *fmt, ...)
 {
-    if (c->reported & (1u << rl)) return;
-    c->reported |= 1u << rl;
+    if (c->reported & ((uint64_t)1 << rl)) return;
+    c->reported |= (uint64_t)1 << rl;
     va_list ap;
     va_start(ap, fmt);
     vformat(c, fmt, ap);
@@ -488,17 +514,10 @@ static void check_type_use(chk *c, ctrec_id id, const char *where, int strict)
             strict && c->ntypes == 0 ? " (the debugger looks up a slice's type directly)" : "");
 }
 
-/* The reference readers refuse values nested deeper than this (serde's
- * recursion limit); the writer's bound of 60 compound levels, plus a leaf,
- * stays within it. */
-#define MAX_VALUE_DEPTH 61
-
 static void check_value(chk *c, const ctrec_value *v, int in_value_event, unsigned depth)
 {
     if (!v) return;
-    if (depth == MAX_VALUE_DEPTH + 1)
-        ev_diag(c, R_TOO_DEEP, "a value nested more than %d levels deep: the reference readers "
-                "refuse the whole trace", MAX_VALUE_DEPTH);
+    (void)depth; /* nesting is bounded by the reader's strict grammar (R_TOO_DEEP) */
     switch (v->kind) {
     case CTREC_VAL_CELL:
         if (in_value_event)
@@ -730,13 +749,17 @@ static void check_event(chk *c, const ctrec_ev *ev)
         check_variable(c, ev->assignment.to, "Assignment (to)");
         for (size_t i = 0; i < ev->assignment.count; i++)
             check_variable(c, ev->assignment.from[i], "Assignment (from)");
-        unsupported(c, "CodeTracer 25.11 panics on it, and the Rust reference cannot read its "
-                    "RValue");
+        ev_diag(c, R_ASSIGNMENT, "Assignment: the reference types cannot decode it (RValue is "
+                "an internally tagged enum whose variants hold bare ids), so the whole trace "
+                "fails to load");
         break;
     case CTREC_EV_DROP_VARIABLES:
         for (size_t i = 0; i < ev->drop_variables.count; i++)
             check_variable(c, ev->drop_variables.ids[i], "DropVariables");
-        unsupported(c, "CodeTracer 25.11 panics on it");
+        if (c->o.target == CTREC_CHECK_25_11)
+            ev_diag(c, R_NOT_IN_TARGET, "DropVariables: CodeTracer 25.11 panics on it");
+        else
+            unsupported(c, "CodeTracer 25.11 panics on it");
         break;
     case CTREC_EV_DROP_VARIABLE:
         check_variable(c, (ctrec_id)ev->id, "DropVariable");
@@ -761,7 +784,11 @@ static void check_event(chk *c, const ctrec_ev *ev)
     case CTREC_EV_THREAD_START:
     case CTREC_EV_THREAD_EXIT:
     case CTREC_EV_THREAD_SWITCH:
-        unsupported(c, "CodeTracer 25.11 fails to parse a file holding thread events");
+        if (c->o.target == CTREC_CHECK_25_11)
+            ev_diag(c, R_NOT_IN_TARGET, "%s: CodeTracer 25.11 fails to parse a file holding "
+                    "thread events", ctrec_event_type_name(ev->type));
+        else
+            unsupported(c, "CodeTracer 25.11 fails to parse a file holding thread events");
         break;
     case CTREC_EV_DROP_LAST_STEP:
         unsupported(c, "released debuggers crash on it");
@@ -885,6 +912,17 @@ ctrec_status ctrec_check_target_parse(const char *text, ctrec_check_target *targ
     return CTREC_OK;
 }
 
+const char *ctrec_check_verdict_name(ctrec_check_verdict verdict)
+{
+    switch (verdict) {
+    case CTREC_CHECK_LOADS: return "loads";
+    case CTREC_CHECK_LOADS_WITH_WARNINGS: return "loads-with-warnings";
+    case CTREC_CHECK_REFUSED: return "refused";
+    case CTREC_CHECK_UNDECIDED: return "undecided";
+    }
+    return NULL;
+}
+
 const char *ctrec_check_severity_name(ctrec_check_severity severity)
 {
     return severity == CTREC_CHECK_ERROR ? "error" : "warning";
@@ -941,7 +979,11 @@ ctrec_status ctrec_check(const char *path, const ctrec_check_options *opts,
     c.ud = userdata;
     c.sum = out;
 
-    ctrec_status st = ctrec_reader_open(path, NULL, &c.r);
+    ctrec_reader_options ro;
+    ctrec_reader_options_init(&ro);
+    ro.strict = 1; /* the grammar of the debugger's own parsers */
+    if (c.o.max_event_bytes) ro.max_event_bytes = c.o.max_event_bytes;
+    ctrec_status st = ctrec_reader_open(path, &ro, &c.r);
     if (!c.r) return CTREC_E_NOMEM;
     if (st != CTREC_OK) {
         if (st == CTREC_E_NOMEM) {
@@ -951,6 +993,7 @@ ctrec_status ctrec_check(const char *path, const ctrec_check_options *opts,
         snprintf(c.msg, sizeof c.msg, "%s", ctrec_reader_errmsg(c.r));
         emit(&c, R_UNREADABLE, path, CTREC_CHECK_NO_EVENT, NULL, c.msg);
         out->stopped = 1;
+        out->verdict = CTREC_CHECK_REFUSED;
         chk_free(&c);
         return CTREC_OK;
     }
@@ -978,7 +1021,21 @@ ctrec_status ctrec_check(const char *path, const ctrec_check_options *opts,
                 break;
             }
             c.ev = NULL;
+            if (ctrec_reader_event_too_large(c.r)) {
+                snprintf(c.msg, sizeof c.msg, "%s: the check could not read it whole, so it "
+                         "cannot say whether the debugger loads the trace (the debugger has no "
+                         "such bound)", ctrec_reader_errmsg(c.r));
+                emit(&c, R_OVER_BOUND, c.trace_file, index, NULL, c.msg);
+                c.undecided = 1;
+                c.stop = 1;
+                break;
+            }
             snprintf(c.msg, sizeof c.msg, "%s", ctrec_reader_errmsg(c.r));
+            if (st == CTREC_E_DEPTH) {
+                emit(&c, R_TOO_DEEP, c.trace_file, index, NULL, c.msg);
+                c.stop = 1;
+                break;
+            }
             /* A file that ends in the middle of an event or without its end
              * (the recording was killed or failed) is not a writing mistake
              * to fix event by event. */
@@ -1001,6 +1058,10 @@ ctrec_status ctrec_check(const char *path, const ctrec_check_options *opts,
     out->events = ctrec_reader_event_count(c.r);
     if (!c.stop && !c.nomem) check_end(&c);
     out->stopped = c.stop;
+    out->verdict = out->errors     ? CTREC_CHECK_REFUSED
+                   : c.undecided   ? CTREC_CHECK_UNDECIDED
+                   : out->warnings ? CTREC_CHECK_LOADS_WITH_WARNINGS
+                                   : CTREC_CHECK_LOADS;
     st = c.nomem ? CTREC_E_NOMEM : CTREC_OK;
     chk_free(&c);
     return st;

@@ -435,7 +435,27 @@ int json_parse_item(pctx *c, int *state)
     }
     c->base = c->p;
     sc_event(c);
+    rd_json_strict(c, c->base, c->p, 1);
     *state = 2;
+    return RD_OK;
+}
+
+int json_parse_trailing(pctx *c)
+{
+    int r = setjmp(c->jb);
+    if (r) return r;
+    const uint8_t *p = c->p;
+    while (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t') p++;
+    c->p = p;
+    if (p < c->end) {
+        uint8_t ch = *p;
+        c->p = c->end; /* noted once: what follows is not read */
+        rd_forgive(c, CTREC_E_FORMAT, p, ch >= 0x20 && ch < 0x7f ? "'%c' after the closing ']' of trace.json"
+                                                 : "byte 0x%02x after the closing ']' of trace.json",
+                   ch);
+        return RD_OK;
+    }
+    if (!c->eof) return RD_MORE;
     return RD_OK;
 }
 
