@@ -250,7 +250,13 @@ typedef struct ctrec_reader_options {
      *     anything but whitespace after the closing ']';
      *   trace.bin (the seekable-zstd reader and cbor4ii): header bytes 6 and
      *     7 not zero, bytes after the seek table, arrays and maps nested
-     *     more than 127 deep in an event, invalid UTF-8 in a text string. */
+     *     more than 127 deep in an event, invalid UTF-8 in a text string.
+     * A lenient read checks the grammar only where its parser passes anyway
+     * (it costs a second pass over the bytes otherwise): it counts raw
+     * control characters and lone surrogate escapes in strings, leading
+     * zeros in integers, bytes after ']' or after the seek table and
+     * reserved header bytes, but not invalid UTF-8, nesting or the
+     * spelling of numbers in fields it skips. */
     int strict;
 } ctrec_reader_options;
 

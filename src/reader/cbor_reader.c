@@ -417,6 +417,6 @@ int cbor_parse_event(pctx *c)
     if (r) return r;
     c->base = c->p;
     sc_event(c);
-    rd_cbor_strict(c, c->base, c->p);
+    if (c->strict) rd_cbor_strict(c, c->base, c->p);
     return RD_OK;
 }

@@ -156,6 +156,9 @@ static ctrec_str str_escaped(pctx *c, const uint8_t *start)
             c->p = p;
             at_nul(c);
         }
+        if (ch < 0x20)
+            rd_forgive(c, CTREC_E_FORMAT, p,
+                       "a raw control character (byte 0x%02x) inside a JSON string", ch);
         p++;
     }
     const uint8_t *stop = p;
@@ -194,7 +197,11 @@ static ctrec_str str_escaped(pctx *c, const uint8_t *start)
                     p += 6;
                 }
             }
-            if (cp >= 0xD800 && cp < 0xE000) cp = 0xFFFD; /* lone surrogate */
+            if (cp >= 0xD800 && cp < 0xE000) { /* lone surrogate */
+                rd_forgive(c, CTREC_E_FORMAT, p - 6,
+                           "a lone surrogate escape \\u%04x in a JSON string", cp);
+                cp = 0xFFFD;
+            }
             n += put_utf8(d + n, cp);
             break;
         }
@@ -256,6 +263,8 @@ static inline uint64_t digits(pctx *c, const char *what)
         if (*p == 0 && p >= c->end) rd_more(c);
         bad_number(c, what);
     }
+    if (RD_UNLIKELY(*p == '0' && (unsigned)(p[1] - '0') <= 9))
+        rd_forgive(c, CTREC_E_FORMAT, p, "a number with a leading zero");
     uint64_t v = 0;
     while ((unsigned)(*p - '0') <= 9) {
         unsigned d = *p - '0';
@@ -435,7 +444,9 @@ int json_parse_item(pctx *c, int *state)
     }
     c->base = c->p;
     sc_event(c);
-    rd_json_strict(c, c->base, c->p, 1);
+    /* the whole grammar costs a second pass: only when asked for; a lenient
+     * read notes what the parser itself forgives (below) */
+    if (c->strict) rd_json_strict(c, c->base, c->p, 1);
     *state = 2;
     return RD_OK;
 }
