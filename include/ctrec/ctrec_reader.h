@@ -114,7 +114,7 @@ const char *ctrec_value_kind_name(ctrec_value_kind kind);
 /*
  * One ValueRecord node. Which fields are meaningful depends on `kind`:
  *
- *   Int        i, type_id
+ *   Int        i, type_id, b (1: "i" was a text string, JSON only)
  *   Float      f, type_id, b (1: "f" was a text string, 0: a JSON number)
  *   Bool       b, type_id
  *   String     text, type_id            Raw   text (r), type_id
@@ -242,7 +242,14 @@ typedef struct ctrec_reader_options {
     /* The grammar of the debugger's own parsers. 0 (default): the reader
      * also accepts spellings those parsers refuse, and counts them
      * (ctrec_reader_forgiven). 1: each is a CTREC_E_FORMAT error, as it is
-     * for the debugger (ctrec check sets it). What it covers:
+     * for the current debugger; 2: as it is for CodeTracer 25.11 (ctrec
+     * check sets the one of its target). The two differ in trace.json only:
+     * the current debugger decodes it through a serde_json::Value, so a
+     * repeated key keeps its last value and an Int's "i" may be a string of
+     * an i64 (dap_server.rs normalize_legacy_trace_json_values); 25.11
+     * refuses both. Both refuse, in either format: a Sequence without
+     * "is_slice", a Char that is not one character, the integer -0.
+     * What the grammar covers:
      *   trace.json (serde_json): a raw control character or invalid UTF-8
      *     in a string, a lone surrogate escape (\ud800), a number that is
      *     not JSON (01, 1., .5, +1, -) or overflows a double, arrays and

@@ -38,6 +38,8 @@ typedef enum rule {
     R_ASSIGNMENT,
     R_NOT_IN_TARGET,
     R_OVER_BOUND,
+    R_BEFORE_STEP,
+    R_DROP_FIRST_STEP,
     /* warnings */
     R_UNSUPPORTED_EVENT,
     R_CELL_IN_VALUE,
@@ -67,32 +69,32 @@ static const struct {
     [R_PARSE] = {"parse-error", CTREC_CHECK_ERROR,
                  "write the event as FORMAT.md section 2 spells it (field names, JSON types); "
                  "nothing after it was checked"},
-    [R_UNDEF_PATH] = {"undefined-path-id", CTREC_CHECK_ERROR,
+    [R_UNDEF_PATH] = {"undefined-path-id", CTREC_CHECK_WARNING,
                       "emit the Path event before the first event that uses its id "
                       "(ids are positions among Path events)"},
-    [R_UNDEF_FUNCTION] = {"undefined-function-id", CTREC_CHECK_ERROR,
+    [R_UNDEF_FUNCTION] = {"undefined-function-id", CTREC_CHECK_WARNING,
                           "emit the Function event before the first Call that uses its id"},
-    [R_UNDEF_TYPE] = {"undefined-type-id", CTREC_CHECK_ERROR,
+    [R_UNDEF_TYPE] = {"undefined-type-id", CTREC_CHECK_WARNING,
                       "emit the Type event before the first value, field or pointer that uses "
                       "its id (the reference writer defines type 0 = None first)"},
-    [R_UNDEF_VARIABLE] = {"undefined-variable-id", CTREC_CHECK_ERROR,
+    [R_UNDEF_VARIABLE] = {"undefined-variable-id", CTREC_CHECK_WARNING,
                           "emit the VariableName event before the first event that uses its id"},
     [R_RETURN_WITHOUT_CALL] = {"return-without-call", CTREC_CHECK_ERROR,
                                "emit exactly one Return per Call, after it; the top-level call "
                                "needs none"},
-    [R_NO_STEP] = {"no-step", CTREC_CHECK_ERROR, "record at least one Step"},
+    [R_NO_STEP] = {"no-step", CTREC_CHECK_WARNING, "record at least one Step"},
     [R_STEP_BEFORE_CALL] = {"step-before-call", CTREC_CHECK_ERROR,
                             "open the top-level call first, as ctrec_start() does: Path, "
                             "Function <toplevel>, Call {function_id 0}, then the Steps"},
-    [R_STRUCT_NOT_STRUCT] = {"struct-type-not-struct", CTREC_CHECK_ERROR,
+    [R_STRUCT_NOT_STRUCT] = {"struct-type-not-struct", CTREC_CHECK_WARNING,
                              "give Struct values a type defined with Struct specific_info "
                              "(ctrec_type_struct)"},
-    [R_STRUCT_FIELD_COUNT] = {"struct-field-count", CTREC_CHECK_ERROR,
+    [R_STRUCT_FIELD_COUNT] = {"struct-field-count", CTREC_CHECK_WARNING,
                               "give a Struct value exactly one field value per field of its type"},
-    [R_PATHS_MISSING] = {"paths-file-missing", CTREC_CHECK_ERROR,
+    [R_PATHS_MISSING] = {"paths-file-missing", CTREC_CHECK_WARNING,
                          "write trace_paths.json: a JSON array of every Path, in path-id order "
                          "(ctrec_writer_close does)"},
-    [R_PATHS_MISMATCH] = {"paths-file-mismatch", CTREC_CHECK_ERROR,
+    [R_PATHS_MISMATCH] = {"paths-file-mismatch", CTREC_CHECK_WARNING,
                           "make trace_paths.json list exactly the Path events of the stream, in "
                           "order"},
     [R_META_MISSING] = {"metadata-missing", CTREC_CHECK_ERROR,
@@ -116,14 +118,19 @@ static const struct {
     [R_OVER_BOUND] = {"event-over-bound", CTREC_CHECK_WARNING,
                       "the trace may be fine: check again with a larger bound (ctrec check "
                       "--max-event BYTES); nothing after this event was checked"},
+    [R_BEFORE_STEP] = {"event-before-first-step", CTREC_CHECK_ERROR,
+                       "emit this event after the first Step (and, for VariableCell, while a "
+                       "call is open)"},
+    [R_DROP_FIRST_STEP] = {"drop-last-step-too-early", CTREC_CHECK_ERROR,
+                           "emit DropLastStep only when at least two Steps are recorded"},
     [R_UNSUPPORTED_EVENT] = {"unsupported-event", CTREC_CHECK_WARNING,
                              "leave this event out for released debuggers (FORMAT.md section 5)"},
     [R_CELL_IN_VALUE] = {"cell-in-value", CTREC_CHECK_WARNING,
                          "give the Value its full value; use Cell only inside CompoundValue"},
-    [R_COMPOUND_NOT_SEQ] = {"compound-value-not-sequence", CTREC_CHECK_WARNING,
+    [R_COMPOUND_NOT_SEQ] = {"compound-value-not-sequence", CTREC_CHECK_ERROR,
                             "give CompoundValue a Sequence, or record the value with a Value "
                             "event"},
-    [R_ACI_WITHOUT_CV] = {"assign-compound-item-without-compound-value", CTREC_CHECK_WARNING,
+    [R_ACI_WITHOUT_CV] = {"assign-compound-item-without-compound-value", CTREC_CHECK_ERROR,
                           "emit a CompoundValue for the place before assigning its items"},
     [R_UNSUPPORTED_VALUE] = {"unsupported-value", CTREC_CHECK_WARNING,
                              "CodeTracer 25.11 cannot read Variant or Char values: record them "
@@ -237,6 +244,8 @@ typedef struct chk {
 
     /* calls and steps */
     uint64_t depth, ncalls, nsteps;
+    uint64_t live_steps; /* Steps less those a DropLastStep took back */
+    int synth_call;      /* latest: the top-level call the backend made up */
     int step_before_call_reported;
     int paths_mismatch_reported;
 
@@ -304,9 +313,7 @@ static const char *event_json(chk *c)
  * for target latest those files' rules are warnings. */
 static ctrec_check_severity severity_of(const chk *c, rule rl)
 {
-    if (c->o.target == CTREC_CHECK_LATEST &&
-        (rl == R_META_MISSING || rl == R_META_FIELD || rl == R_PATHS_MISSING ||
-         rl == R_PATHS_MISMATCH))
+    if (c->o.target == CTREC_CHECK_LATEST && (rl == R_META_MISSING || rl == R_META_FIELD))
         return CTREC_CHECK_WARNING;
     return rules[rl].sev;
 }
@@ -525,20 +532,21 @@ static void check_value(chk *c, const ctrec_value *v, int in_value_event, unsign
                     "debuggers cannot show it", (long long)v->i);
         return; /* a Cell has no type_id */
     case CTREC_VAL_FLOAT:
-        if (c->is_json) {
-            if (v->b && c->o.target == CTREC_CHECK_25_11)
-                ev_diag(c, R_FLOAT, "a Float written as a text string (\"f\": \"...\"): "
-                        "CodeTracer 25.11 accepts only a JSON number");
-            else if (!v->b && c->o.target == CTREC_CHECK_LATEST)
-                ev_diag(c, R_FLOAT, "a Float written as a JSON number (\"f\": %.17g): the "
-                        "newest CodeTracer accepts only a text string", v->f);
-        }
+        /* types.rs ValueRecord::Float: serde_with DisplayFromStr (a string)
+         * in the current types, a plain f64 in 25.11's (runtime_tracing
+         * 0.14); the same in trace.json and in trace.bin's CBOR */
+        if (v->b && c->o.target == CTREC_CHECK_25_11)
+            ev_diag(c, R_FLOAT, "a Float written as a text string (\"f\": \"...\"): "
+                    "CodeTracer 25.11 accepts only a number");
+        else if (!v->b && c->o.target == CTREC_CHECK_LATEST)
+            ev_diag(c, R_FLOAT, "a Float written as a number (\"f\": %.17g): the newest "
+                    "CodeTracer accepts only a text string", v->f);
         break;
-    case CTREC_VAL_VARIANT:
     case CTREC_VAL_CHAR:
+        /* Char came with the thread events (trace format 0.15) */
         if (c->o.target == CTREC_CHECK_25_11)
-            ev_diag(c, R_UNSUPPORTED_VALUE, "a %s value: CodeTracer 25.11 cannot read it",
-                    ctrec_value_kind_name(v->kind));
+            ev_diag(c, R_NOT_IN_TARGET, "a Char value: CodeTracer 25.11's types have no Char "
+                    "(\"unknown variant `Char`\")");
         break;
     case CTREC_VAL_STRUCT:
         if (v->type_id < c->ntypes) {
@@ -626,9 +634,13 @@ static void check_path_event(chk *c, ctrec_str p)
  * Events
  * ------------------------------------------------------------------------ */
 
-static void unsupported(chk *c, const char *what)
+/* trace_processor.rs indexes the current step's tables for these events:
+ * before the first Step there is none. */
+static void before_step(chk *c)
 {
-    ev_diag(c, R_UNSUPPORTED_EVENT, "%s: %s", ctrec_event_type_name(c->ev->type), what);
+    if (c->live_steps == 0)
+        ev_diag(c, R_BEFORE_STEP, "%s before the first Step: the debugger indexes the current "
+                "step's tables and panics", ctrec_event_type_name(c->ev->type));
 }
 
 static void on_first_type(chk *c)
@@ -649,6 +661,13 @@ static void check_event(chk *c, const ctrec_ev *ev)
     switch (ev->type) {
     case CTREC_EV_STEP:
         c->nsteps++;
+        c->live_steps++;
+        /* trace_processor.rs process_event Step: without a call the current
+         * backend opens a "<top-level>" one; 25.11 asserts that one is open */
+        if (c->ncalls == 0 && !c->synth_call && c->o.target == CTREC_CHECK_LATEST) {
+            c->synth_call = 1;
+            c->depth++;
+        }
         if (ev->step.path_id >= c->npaths)
             ev_diag(c, R_UNDEF_PATH, "Step uses path id %llu, but only %llu Path events came "
                     "before it", (unsigned long long)ev->step.path_id,
@@ -736,14 +755,21 @@ static void check_event(chk *c, const ctrec_ev *ev)
             c->depth--;
         check_value(c, ev->ret.return_value, 0, 1);
         break;
-    case CTREC_EV_EVENT:
-    case CTREC_EV_ASM: break;
+    case CTREC_EV_EVENT: break;
+    case CTREC_EV_ASM: before_step(c); break;
     case CTREC_EV_BIND_VARIABLE:
         check_variable(c, ev->var_place.variable_id, "BindVariable");
-        unsupported(c, "CodeTracer 25.11 panics on it");
+        /* 25.11 trace_processor.rs: unimplemented!(); the current one skips it */
+        if (c->o.target == CTREC_CHECK_25_11)
+            ev_diag(c, R_NOT_IN_TARGET, "BindVariable: CodeTracer 25.11 panics on it (\"not "
+                    "implemented\")");
         break;
     case CTREC_EV_VARIABLE_CELL:
         check_variable(c, ev->var_place.variable_id, "VariableCell");
+        if (c->depth == 0)
+            ev_diag(c, R_BEFORE_STEP, "VariableCell with no open call: trace_processor.rs "
+                    "indexes the call's variable cells at depth - 1");
+        before_step(c);
         break;
     case CTREC_EV_ASSIGNMENT:
         check_variable(c, ev->assignment.to, "Assignment (to)");
@@ -757,41 +783,49 @@ static void check_event(chk *c, const ctrec_ev *ev)
         for (size_t i = 0; i < ev->drop_variables.count; i++)
             check_variable(c, ev->drop_variables.ids[i], "DropVariables");
         if (c->o.target == CTREC_CHECK_25_11)
-            ev_diag(c, R_NOT_IN_TARGET, "DropVariables: CodeTracer 25.11 panics on it");
-        else
-            unsupported(c, "CodeTracer 25.11 panics on it");
+            ev_diag(c, R_NOT_IN_TARGET, "DropVariables: CodeTracer 25.11 panics on it (\"not "
+                    "implemented\")");
         break;
     case CTREC_EV_DROP_VARIABLE:
         check_variable(c, (ctrec_id)ev->id, "DropVariable");
         break;
     case CTREC_EV_COMPOUND_VALUE:
+        before_step(c);
         check_value(c, ev->place_value.value, 0, 1);
         if (ev->place_value.value && ev->place_value.value->kind != CTREC_VAL_SEQUENCE)
-            ev_diag(c, R_COMPOUND_NOT_SEQ, "a CompoundValue holding a %s: released debuggers "
-                    "read only Sequences here",
+            ev_diag(c, R_COMPOUND_NOT_SEQ, "a CompoundValue holding a %s: the debugger reads "
+                    "only Sequences here (trace_processor.rs: todo!())",
                     ctrec_value_kind_name(ev->place_value.value->kind));
         if (places_add(&c->places, ev->place_value.place)) c->nomem = 1;
         break;
     case CTREC_EV_CELL_VALUE:
     case CTREC_EV_ASSIGN_CELL:
+        before_step(c);
         check_value(c, ev->place_value.value, 0, 1);
         break;
     case CTREC_EV_ASSIGN_COMPOUND_ITEM:
         if (!places_has(&c->places, ev->assign_compound_item.place))
             ev_diag(c, R_ACI_WITHOUT_CV, "AssignCompoundItem on place %lld, which no earlier "
-                    "CompoundValue defined", (long long)ev->assign_compound_item.place);
+                    "CompoundValue defined: the debugger panics (\"at least one register of "
+                    "compound value before assigning its item\")",
+                    (long long)ev->assign_compound_item.place);
         break;
     case CTREC_EV_THREAD_START:
     case CTREC_EV_THREAD_EXIT:
     case CTREC_EV_THREAD_SWITCH:
+        /* thread events came with trace format 0.15; 25.11 pins 0.14 */
         if (c->o.target == CTREC_CHECK_25_11)
-            ev_diag(c, R_NOT_IN_TARGET, "%s: CodeTracer 25.11 fails to parse a file holding "
-                    "thread events", ctrec_event_type_name(ev->type));
-        else
-            unsupported(c, "CodeTracer 25.11 fails to parse a file holding thread events");
+            ev_diag(c, R_NOT_IN_TARGET, "%s: CodeTracer 25.11's types have no thread events, "
+                    "so it cannot parse the file", ctrec_event_type_name(ev->type));
         break;
     case CTREC_EV_DROP_LAST_STEP:
-        unsupported(c, "released debuggers crash on it");
+        /* trace_processor.rs DropLastStep: assert!(current_step_id > 0) */
+        if (c->live_steps < 2)
+            ev_diag(c, R_DROP_FIRST_STEP, "DropLastStep with %llu Step%s recorded: the "
+                    "debugger asserts that a step other than the first is dropped",
+                    (unsigned long long)c->live_steps, c->live_steps == 1 ? "" : "s");
+        else
+            c->live_steps--;
         break;
     }
 }
@@ -981,7 +1015,7 @@ ctrec_status ctrec_check(const char *path, const ctrec_check_options *opts,
 
     ctrec_reader_options ro;
     ctrec_reader_options_init(&ro);
-    ro.strict = 1; /* the grammar of the debugger's own parsers */
+    ro.strict = c.o.target == CTREC_CHECK_25_11 ? 2 : 1; /* the target's own parsers */
     if (c.o.max_event_bytes) ro.max_event_bytes = c.o.max_event_bytes;
     ctrec_status st = ctrec_reader_open(path, &ro, &c.r);
     if (!c.r) return CTREC_E_NOMEM;

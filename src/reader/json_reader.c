@@ -198,7 +198,8 @@ static ctrec_str str_escaped(pctx *c, const uint8_t *start)
                 }
             }
             if (cp >= 0xD800 && cp < 0xE000) { /* lone surrogate */
-                rd_forgive(c, CTREC_E_FORMAT, p - 6,
+                /* 25.11 does not decode the strings of unknown keys */
+                if (!(c->strict == 2 && c->skipping)) rd_forgive(c, CTREC_E_FORMAT, p - 6,
                            "a lone surrogate escape \\u%04x in a JSON string", cp);
                 cp = 0xFFFD;
             }
@@ -291,8 +292,11 @@ static inline int64_t tk_i64(pctx *c)
 {
     if (peekc(c) == '-') {
         c->p++;
+        const uint8_t *at = c->p - 1;
         uint64_t v = digits(c, "an integer");
         if (v > (uint64_t)INT64_MAX + 1) rd_fail(c, CTREC_E_FORMAT, "integer out of range");
+        if (RD_UNLIKELY(v == 0)) /* serde_json reads -0 as a float */
+            rd_forgive(c, CTREC_E_FORMAT, at, "the integer -0 (a float for serde_json)");
         return v == (uint64_t)INT64_MAX + 1 ? INT64_MIN : -(int64_t)v;
     }
     uint64_t v = digits(c, "an integer");
@@ -349,7 +353,25 @@ static double tk_float(pctx *c)
 }
 
 /* Skips one value of any type (unknown keys), bounded in depth. */
+static void tk_skip_value(pctx *c);
+
 static void tk_skip(pctx *c)
+{
+    peekc(c);
+    const uint8_t *start = c->p;
+    c->skipping = 1;
+    tk_skip_value(c);
+    c->skipping = 0;
+    if (c->strict == 2) {
+        if (c->nskipped < 8) {
+            c->skipped[c->nskipped][0] = start;
+            c->skipped[c->nskipped][1] = c->p;
+        }
+        c->nskipped++;
+    }
+}
+
+static void tk_skip_value(pctx *c)
 {
     unsigned depth = 0;
     uint8_t *stack = NULL; /* expected closer per level */
@@ -406,6 +428,12 @@ static void tk_skip(pctx *c)
     }
 }
 
+/* serde_json: the current debugger decodes trace.json through a
+ * serde_json::Value (a repeated key keeps its last value; "i" strings are
+ * rewritten into numbers first, dap_server.rs normalize_legacy_trace_json_values);
+ * 25.11 decodes the text directly (serde's derive refuses a repeated field). */
+#define SC_DUP_OK(c) ((c)->strict == 1)
+#define SC_INT_TEXT_OK(c) ((c)->strict == 1)
 #include "schema.inc"
 
 int json_parse_event(pctx *c)
@@ -443,6 +471,8 @@ int json_parse_item(pctx *c, int *state)
         peekc(c);
     }
     c->base = c->p;
+    c->nskipped = 0;
+    c->skipping = 0;
     sc_event(c);
     /* the whole grammar costs a second pass: only when asked for; a lenient
      * read notes what the parser itself forgives (below) */

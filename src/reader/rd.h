@@ -84,8 +84,14 @@ typedef struct pctx {
     err *e;
     ctrec_ev *ev;
     const char *eof_msg; /* what running out of bytes at the end means */
-    int strict;          /* refuse what the reference parsers refuse */
+    int strict;          /* refuse what the reference parsers refuse: 1 the
+                            current debugger's, 2 CodeTracer 25.11's */
     rd_forgiven *fg;     /* else note it here (may be NULL) */
+    /* strict 2: the values the event parser skipped (unknown keys), which
+     * 25.11's serde_json passes over without decoding them */
+    const uint8_t *skipped[8][2];
+    unsigned nskipped;   /* > 8: more than were kept */
+    int skipping;        /* inside such a value now */
 } pctx;
 
 #if defined(__GNUC__)

@@ -92,7 +92,7 @@ static int hex4v(const uint8_t *p, const uint8_t *end, unsigned *v)
 
 /* The JSON string whose opening quote is at p; returns the byte after its
  * closing quote. The event parser has found the closing quote already. */
-static const uint8_t *scan_string(pctx *c, const uint8_t *p, const uint8_t *end)
+static const uint8_t *scan_string(pctx *c, const uint8_t *p, const uint8_t *end, int lax)
 {
     p++;
     while (p < end) {
@@ -102,7 +102,7 @@ static const uint8_t *scan_string(pctx *c, const uint8_t *p, const uint8_t *end)
             rd_forgive(c, CTREC_E_FORMAT, p, "a raw control character (byte 0x%02x) inside a JSON string", ch);
             p++;
         } else if (ch == '\\') {
-            if (p + 1 < end && p[1] == 'u') {
+            if (p + 1 < end && p[1] == 'u' && !lax) {
                 unsigned v, lo;
                 if (hex4v(p + 2, end, &v)) return p + 2; /* the parser refused it */
                 if (v >= 0xDC00 && v < 0xE000) {
@@ -136,7 +136,7 @@ static const uint8_t *scan_string(pctx *c, const uint8_t *p, const uint8_t *end)
 static int isdig(uint8_t ch) { return ch >= '0' && ch <= '9'; }
 
 /* The number token at p; returns the byte after it. */
-static const uint8_t *scan_number(pctx *c, const uint8_t *p, const uint8_t *end)
+static const uint8_t *scan_number(pctx *c, const uint8_t *p, const uint8_t *end, int lax)
 {
     const uint8_t *s = p, *e = p;
     while (e < end && (isdig(*e) || *e == '-' || *e == '+' || *e == '.' || *e == 'e' || *e == 'E'))
@@ -170,7 +170,7 @@ static const uint8_t *scan_number(pctx *c, const uint8_t *p, const uint8_t *end)
         return e;
     }
     /* integers of up to 19 digits always fit (i64/u64, else an exact f64) */
-    if (!is_int || e - s > 19) {
+    if (!lax && (!is_int || e - s > 19)) {
         char buf[512];
         size_t n = (size_t)(e - s);
         if (n < sizeof buf) {
@@ -189,24 +189,39 @@ static const uint8_t *scan_number(pctx *c, const uint8_t *p, const uint8_t *end)
 
 #define JSON_MAX_NESTING 127
 
+/* Strict level 2 (25.11 decodes trace.json directly): serde_json passes
+ * over the value of an unknown key with IgnoredAny, which checks the
+ * grammar (control characters, numbers) but neither decodes \u escapes nor
+ * counts nesting nor converts numbers. The whole file must still be UTF-8
+ * (read_to_string). */
+static int in_skipped(const pctx *c, const uint8_t *p)
+{
+    if (c->strict != 2) return 0;
+    unsigned n = c->nskipped > 8 ? 8 : c->nskipped;
+    for (unsigned i = 0; i < n; i++)
+        if (p >= c->skipped[i][0] && p < c->skipped[i][1]) return 1;
+    return 0;
+}
+
 void rd_json_strict(pctx *c, const uint8_t *p, const uint8_t *end, unsigned depth0)
 {
     unsigned depth = depth0;
     const uint8_t *deep = NULL;
     while (p < end) {
         uint8_t ch = *p;
+        int lax = c->nskipped && in_skipped(c, p);
         switch (ch) {
-        case '"': p = scan_string(c, p, end); continue;
+        case '"': p = scan_string(c, p, end, lax); continue;
         case '[':
         case '{':
-            if (++depth > JSON_MAX_NESTING && !deep) deep = p;
+            if (!lax && ++depth > JSON_MAX_NESTING && !deep) deep = p;
             break;
         case ']':
         case '}':
-            if (depth) depth--;
+            if (!lax && depth) depth--;
             break;
         case '-': case '0': case '1': case '2': case '3': case '4': case '5': case '6': case '7':
-        case '8': case '9': p = scan_number(c, p, end); continue;
+        case '8': case '9': p = scan_number(c, p, end, lax); continue;
         default: break;
         }
         p++;
@@ -221,6 +236,9 @@ void rd_json_strict(pctx *c, const uint8_t *p, const uint8_t *end, unsigned dept
 /* One CBOR item (the event the parser accepted) in [p, end). */
 void rd_cbor_strict(pctx *c, const uint8_t *p, const uint8_t *end)
 {
+    if (p < end && *p == 0xBF)
+        rd_forgive(c, CTREC_E_FORMAT, p, "an event written as an indefinite-length map (the "
+                   "reference decodes an enum only from a map of one entry)");
     uint64_t left[CBOR_MAX_NESTING + 1]; /* items left per open container */
     unsigned depth = 0;
     while (p < end) {

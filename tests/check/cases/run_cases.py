@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
-"""run_cases.py CTREC CASEDIR VERDICTS.tsv -- ctrec check agrees with the
-reference readers case by case.
+"""run_cases.py CTREC CASEDIR VERDICTS.tsv FIXTURES -- ctrec check agrees with
+the reference readers case by case (a case named @NAME is FIXTURES/NAME).
 
 VERDICTS.tsv: one line per case and target:
     NAME <TAB> TARGET <TAB> VERDICT <TAB> REFERENCE RUN
@@ -15,7 +15,7 @@ import json
 import subprocess
 import sys
 
-ctrec, casedir, verdicts = sys.argv[1:4]
+ctrec, casedir, verdicts, fixtures = sys.argv[1:5]
 fails = n = 0
 seen = set()
 for line in open(verdicts, encoding="utf-8"):
@@ -30,7 +30,7 @@ for line in open(verdicts, encoding="utf-8"):
         runs = [([], "undecided"), (extra, None)]
     for opts, override in runs:
         cmd = [ctrec, "check", "--json", "--no-files", "--target", target] + opts + \
-              ["%s/%s" % (casedir, name)]
+              [fixtures + "/" + name[1:] if name.startswith("@") else casedir + "/" + name]
         p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         out = p.stdout.decode("utf-8", "replace").splitlines()
         summary = json.loads(out[-1])["summary"] if out else {}
