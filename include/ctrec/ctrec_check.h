@@ -184,8 +184,10 @@ typedef enum ctrec_check_verdict {
     CTREC_CHECK_LOADS = 0,          /* no error, no warning */
     CTREC_CHECK_LOADS_WITH_WARNINGS,/* warnings only */
     CTREC_CHECK_REFUSED,            /* at least one error */
-    CTREC_CHECK_UNDECIDED           /* no error before an event larger than
-                                       max_event_bytes: raise the bound */
+    CTREC_CHECK_UNDECIDED           /* no error before the check stopped: at an
+                                       event larger than max_event_bytes
+                                       (raise the bound), or at
+                                       max_diagnostics or the callback's word */
 } ctrec_check_verdict;
 
 /* "loads", "loads-with-warnings", "refused" or "undecided" (NULL for a

@@ -214,7 +214,7 @@ typedef struct chk {
     ctrec_check_summary *sum;
     int stop;
     int nomem;
-    int undecided; /* an event over the reader's bound */
+    int undecided; /* an event over the reader's bound, or stopped early */
 
     ctrec_reader *r;
     const char *trace_file;
@@ -870,10 +870,13 @@ static void check_side_files(chk *c)
 {
     const ctrec_trace_metadata *m = ctrec_reader_metadata(c->r);
     if (!m->present) {
-        file_diag(c, R_META_MISSING, c->meta_file, "%s",
-                  file_exists(c->meta_file)
-                      ? "trace_metadata.json does not parse: the debugger cannot load the trace"
-                      : "no trace_metadata.json: the debugger cannot load the trace");
+        file_diag(c, R_META_MISSING, c->meta_file, "%s%s",
+                  file_exists(c->meta_file) ? "trace_metadata.json does not parse"
+                                            : "no trace_metadata.json",
+                  c->o.target == CTREC_CHECK_25_11
+                      ? ": CodeTracer 25.11 cannot load the trace"
+                      : ": the debugger takes the trace folder for the workdir (25.11 cannot "
+                        "load the trace)");
     } else {
         const char *miss[3];
         int n = 0;
@@ -882,9 +885,12 @@ static void check_side_files(chk *c)
         if (!m->has_args) miss[n++] = "args";
         if (n)
             file_diag(c, R_META_FIELD, c->meta_file, "trace_metadata.json has no %s%s%s%s%s "
-                      "(or not of the right JSON type): the debugger cannot read it",
+                      "(or not of the right JSON type): %s",
                       miss[0], n > 1 ? (n > 2 ? ", " : " or ") : "", n > 1 ? miss[1] : "",
-                      n > 2 ? " or " : "", n > 2 ? miss[2] : "");
+                      n > 2 ? " or " : "", n > 2 ? miss[2] : "",
+                      c->o.target == CTREC_CHECK_25_11
+                          ? "CodeTracer 25.11 cannot read it"
+                          : "the debugger reads only the workdir (else it takes the trace folder)");
         if (c->o.target == CTREC_CHECK_LATEST && !is_uuid7(m->recording_id))
             file_diag(c, R_RECORDING_ID, c->meta_file, "trace_metadata.json has %s: the newest "
                       "reference TraceMetadata requires a UUIDv7 there",
@@ -908,9 +914,10 @@ static void check_end(chk *c)
              "values use type ids but the trace defines no Type: the debugger shows every "
              "value with a placeholder type");
     }
-    if (c->depth > 1) {
+    uint64_t top = 1 + (uint64_t)c->synth_call; /* latest: the made-up one too */
+    if (c->depth > top) {
         snprintf(c->msg, sizeof c->msg, "%llu calls besides the top-level one are still open "
-                 "at the end of the trace", (unsigned long long)(c->depth - 1));
+                 "at the end of the trace", (unsigned long long)(c->depth - top));
         emit(c, R_OPEN_CALLS, c->trace_file, CTREC_CHECK_NO_EVENT, NULL, c->msg);
     }
     if (c->nsteps == 0)
@@ -1092,6 +1099,9 @@ ctrec_status ctrec_check(const char *path, const ctrec_check_options *opts,
     out->events = ctrec_reader_event_count(c.r);
     if (!c.stop && !c.nomem) check_end(&c);
     out->stopped = c.stop;
+    /* stopped by max_diagnostics or the callback: what was not read
+     * decides nothing */
+    if (c.stop && !out->errors) c.undecided = 1;
     out->verdict = out->errors     ? CTREC_CHECK_REFUSED
                    : c.undecided   ? CTREC_CHECK_UNDECIDED
                    : out->warnings ? CTREC_CHECK_LOADS_WITH_WARNINGS

@@ -40,7 +40,8 @@ static const char check_usage[] =
     "\n"
     "Exit status: 0 loads, 1 refused (or warnings with --strict), 2 usage,\n"
     "3 undecided: an event is larger than the --max-event bound (the trace may\n"
-    "be fine; check again with a larger bound).\n";
+    "be fine; check again with a larger bound), or --max stopped the check\n"
+    "before any error.\n";
 
 typedef struct out_ctx {
     int json;
@@ -186,8 +187,11 @@ int cmd_check(int argc, char **argv)
     int fail = sum.errors > 0 || (strict && sum.warnings > 0);
     const char *verdict = sum.verdict == CTREC_CHECK_REFUSED ? "the debugger will not load it"
                           : sum.verdict == CTREC_CHECK_UNDECIDED
-                              ? "undecided: an event is over the --max-event bound; the trace "
-                                "may be fine, check again with a larger bound"
+                              ? (opts.max_diagnostics &&
+                                         sum.errors + sum.warnings >= opts.max_diagnostics
+                                     ? "undecided: stopped at --max before any error"
+                                     : "undecided: an event is over the --max-event bound; the "
+                                       "trace may be fine, check again with a larger bound")
                           : sum.warnings ? "loads, with warnings"
                                          : "loads";
     if (o.json) {
