@@ -36,6 +36,16 @@ static void usage(FILE *out)
             "                        (default all)\n"
             "  --max-depth N         table nesting recorded (default 3, at most 25)\n"
             "  --max-elements N      elements recorded per value (default 100)\n"
+            "  --max-string N        bytes of a string recorded, then a marker\n"
+            "                        '<M more bytes>' (default 1000; 0: no limit)\n"
+            "  --max-event-mib N     largest event written, in MiB (default 64, what the\n"
+            "                        readers accept by default); a local's value that is\n"
+            "                        larger is recorded as the marker <too large>\n"
+            "  --no-upvalues         do not record the upvalues of the running\n"
+            "                        function at each step\n"
+            "  --activation-path FILE  record from the first call of a function of\n"
+            "                        FILE (its main chunk or another) until that\n"
+            "                        call returns\n"
             "  --c-calls             record calls of C functions too\n"
             "  --floor hooks|locals|reads\n"
             "                        benchmark only: install the hooks (locals: and\n"
@@ -179,7 +189,11 @@ static int pmain(lua_State *L)
     lua_gc(L, LUA_GCRESTART);
     lua_gc(L, LUA_GCGEN, 0, 0);
     /* before LUA_INIT: an os.exit there must finish the trace too */
-    if (r->R->opt.floor == FLOOR_NONE) iowrap_install(L);
+    if (r->R->opt.floor == FLOOR_NONE) {
+        iowrap_install(L);
+        scripthook_install(L);
+        ctrecmod_install(L);
+    }
     if (handle_luainit(L) != LUA_OK) return 0;
     if (handle_script(L, r) != LUA_OK) return 0;
     lua_pushboolean(L, 1);
@@ -216,6 +230,10 @@ static int parse_options(int argc, char **argv, recorder_options *o)
             o->c_calls = 1;
             continue;
         }
+        if (strcmp(a, "--no-upvalues") == 0) {
+            o->upvalues = 0;
+            continue;
+        }
         /* options with a value: "--opt value" or "--opt=value" */
         const char *eq = strchr(a, '=');
         size_t nlen = eq ? (size_t)(eq - a) : strlen(a);
@@ -227,6 +245,7 @@ static int parse_options(int argc, char **argv, recorder_options *o)
             return -1;
         }
         if (IS("-o") || IS("--out")) o->out_dir = v;
+        else if (IS("--activation-path")) o->activation_path = v;
         else if (IS("--format")) {
             if (strcmp(v, "json") == 0) o->format = CTREC_FORMAT_JSON;
             else if (strcmp(v, "bin") == 0) o->format = CTREC_FORMAT_BIN;
@@ -242,6 +261,12 @@ static int parse_options(int argc, char **argv, recorder_options *o)
             else bad = 1;
         } else if (IS("--max-depth")) bad = parse_uint(v, 1, 25, &o->max_depth) != 0;
         else if (IS("--max-elements")) bad = parse_uint(v, 1, 1000000, &o->max_elements) != 0;
+        else if (IS("--max-string")) {
+            unsigned ms;
+            bad = parse_uint(v, 0, 1000000000, &ms) != 0;
+            o->max_string = ms;
+        }
+        else if (IS("--max-event-mib")) bad = parse_uint(v, 1, 4096, &o->max_event_mib) != 0;
         else {
             fprintf(stderr, "ctrec-lua: unknown option %s\n", a);
             usage(stderr);
@@ -273,6 +298,8 @@ int main(int argc, char **argv)
         .values = 1,
         .max_depth = 3,
         .max_elements = 100,
+        .max_string = 1000,
+        .upvalues = 1,
         .floor = FLOOR_NONE,
     };
     int script = parse_options(argc, argv, &o);
