@@ -131,7 +131,7 @@ const char *ctrec_value_kind_name(ctrec_value_kind kind);
 /*
  * One ValueRecord node. Which fields are meaningful depends on `kind`:
  *
- *   Int        i, type_id
+ *   Int        i, type_id, b (1: "i" was a text string, JSON only)
  *   Float      f, type_id, b (1: "f" was a text string, 0: a JSON number)
  *   Bool       b, type_id, text (CT: the "text" the file carries, else empty)
  *   String     text, type_id            Raw   text (r), type_id
@@ -273,6 +273,32 @@ typedef struct ctrec_reader_options {
      * text) in memory before refusing it, so the bound is also its memory
      * bound for hostile input. Raise it to read traces with larger values. */
     size_t max_event_bytes;
+    /* The grammar of the debugger's own parsers. 0 (default): the reader
+     * also accepts spellings those parsers refuse, and counts them
+     * (ctrec_reader_forgiven). 1: each is a CTREC_E_FORMAT error, as it is
+     * for the current debugger; 2: as it is for CodeTracer 25.11 (ctrec
+     * check sets the one of its target). The two differ in trace.json only:
+     * the current debugger decodes it through a serde_json::Value, so a
+     * repeated key keeps its last value and an Int's "i" may be a string of
+     * an i64 (dap_server.rs normalize_legacy_trace_json_values); 25.11
+     * refuses both. Both refuse, in either format: a Sequence without
+     * "is_slice", a Char that is not one character, the integer -0.
+     * What the grammar covers:
+     *   trace.json (serde_json): a raw control character or invalid UTF-8
+     *     in a string, a lone surrogate escape (\ud800), a number that is
+     *     not JSON (01, 1., .5, +1, -) or overflows a double, arrays and
+     *     objects nested more than 127 deep (the top-level array counts),
+     *     anything but whitespace after the closing ']';
+     *   trace.bin (the seekable-zstd reader and cbor4ii): header bytes 6 and
+     *     7 not zero, bytes after the seek table, arrays and maps nested
+     *     more than 127 deep in an event, invalid UTF-8 in a text string.
+     * A lenient read checks the grammar only where its parser passes anyway
+     * (it costs a second pass over the bytes otherwise): it counts raw
+     * control characters and lone surrogate escapes in strings, leading
+     * zeros in integers, bytes after ']' or after the seek table and
+     * reserved header bytes, but not invalid UTF-8, nesting or the
+     * spelling of numbers in fields it skips. */
+    int strict;
 } ctrec_reader_options;
 
 /* Fills *opts with the defaults above. Call it before setting fields. */
@@ -305,6 +331,17 @@ ctrec_status ctrec_reader_next(ctrec_reader *r, const ctrec_ev **ev);
 
 /* Frees the reader and everything it returned. Accepts NULL. */
 void ctrec_reader_close(ctrec_reader *r);
+
+/* What a lenient reader (strict = 0) forgave so far: returns a
+ * description of the first deviation ("" if none; never NULL), the number
+ * of deviations in *count and the index of the event holding the first in
+ * *first_event (either pointer may be NULL). Tools print it as a warning:
+ * the debugger would refuse the file. */
+const char *ctrec_reader_forgiven(const ctrec_reader *r, uint64_t *count, uint64_t *first_event);
+
+/* 1 when the reader failed because an event is larger than
+ * max_event_bytes: the trace may be fine, a larger bound reads it. */
+int ctrec_reader_event_too_large(const ctrec_reader *r);
 
 /* The message of the reader's error ("" if none). Never NULL. */
 const char *ctrec_reader_errmsg(const ctrec_reader *r);

@@ -59,6 +59,9 @@ struct ctrec_reader {
     ctrec_ev ev;
     uint64_t nevents;
 
+    rd_forgiven fg;   /* what a lenient read forgave (strict.c) */
+    int too_large;    /* failed on the max_event_bytes bound */
+
     rd_meta meta;
     ctrec_trace_metadata pub_meta;
     rd_strlist paths;
@@ -529,6 +532,7 @@ static ctrec_status open_reader(ctrec_reader *r, const char *path)
     r->name = slash ? slash + 1 : r->file;
     r->f.name = r->name;
     r->f.o = &r->o;
+    r->f.fg = &r->fg;
 
     /* the trace file (waited for in follow mode) */
     double t0 = now_ms();
@@ -570,6 +574,19 @@ static ctrec_status open_reader(ctrec_reader *r, const char *path)
                            "%s: binary trace version %u is not supported (v1 is trace.bin, v2-v4 "
                            "the CTFS container; v0 is Cap'n Proto)",
                            r->file, h[5]);
+        }
+        if (h[6] || h[7]) {
+            /* the reference reader compares all 8 header bytes */
+            if (r->o.strict) {
+                free(dir);
+                return err_set(&r->e, CTREC_E_FORMAT,
+                               "%s: header bytes 6 and 7 are %02X %02X, not 00 00 (the debugger's "
+                               "reader refuses the file)",
+                               r->file, h[6], h[7]);
+            }
+            if (r->fg.n++ == 0)
+                snprintf(r->fg.first, sizeof r->fg.first,
+                         "header bytes 6 and 7 are %02X %02X, not 00 00", h[6], h[7]);
         }
         r->fmt = CTREC_FORMAT_BIN;
         r->f.off = 8;
@@ -654,6 +671,7 @@ static int refill(ctrec_reader *r)
     }
     if (r->cap - r->len < MIN_FREE) {
         if (r->len >= r->o.max_event_bytes) {
+            r->too_large = 1;
             err_set(&r->e, CTREC_E_FORMAT,
                     "%s: event %llu at byte %llu is larger than the %zu-byte event limit",
                     r->name, (unsigned long long)r->nevents, (unsigned long long)r->buf_off,
@@ -696,6 +714,27 @@ static int refill(ctrec_reader *r)
         }
         r->len += got;
         return 1;
+    }
+}
+
+static ctrec_status parse_error(ctrec_reader *r, const pctx *c);
+
+/* After trace.json's closing ']': only whitespace may follow (strict.c). */
+static ctrec_status json_after_end(ctrec_reader *r, pctx *c)
+{
+    for (;;) {
+        r->buf[r->len] = 0;
+        c->p = c->base = r->buf + r->pos;
+        c->end = r->buf + r->len;
+        c->eof = r->eof;
+        int st = json_parse_trailing(c);
+        if (st == RD_ERR) return parse_error(r, c);
+        r->pos = (size_t)(c->p - r->buf);
+        if (st == RD_OK) return CTREC_OK;
+        if (refill(r) < 0) {
+            r->failed = r->e.status ? r->e.status : CTREC_E_IO;
+            return r->failed;
+        }
     }
 }
 
@@ -778,6 +817,9 @@ ctrec_status ctrec_reader_next(ctrec_reader *r, const ctrec_ev **ev)
     c.max_bytes = r->o.max_event_bytes;
     c.e = &r->e;
     c.ev = &r->ev;
+    c.strict = r->o.strict;
+    c.fg = &r->fg;
+    r->fg.cur_event = r->nevents;
     c.eof_msg = r->fmt == CTREC_FORMAT_JSON
                     ? "the file ends here, inside an event or before the closing ']' (the "
                       "recording was not closed, or the file is cut)"
@@ -807,6 +849,7 @@ ctrec_status ctrec_reader_next(ctrec_reader *r, const ctrec_ev **ev)
         }
         if (st == RD_END) {
             r->pos = (size_t)(c.p - r->buf);
+            if (!r->o.follow && json_after_end(r, &c)) return r->failed;
             r->done = 1;
             r->complete = 1;
             return CTREC_OK;
@@ -830,6 +873,15 @@ ctrec_status ctrec_reader_next(ctrec_reader *r, const ctrec_ev **ev)
         }
     }
 }
+
+const char *ctrec_reader_forgiven(const ctrec_reader *r, uint64_t *count, uint64_t *first_event)
+{
+    if (count) *count = r ? r->fg.n : 0;
+    if (first_event) *first_event = r ? r->fg.first_event : 0;
+    return r && r->fg.n ? r->fg.first : "";
+}
+
+int ctrec_reader_event_too_large(const ctrec_reader *r) { return r ? r->too_large : 0; }
 
 const char *ctrec_reader_errmsg(const ctrec_reader *r)
 {

@@ -21,7 +21,7 @@
 #include "tool.h"
 
 static const char convert_usage[] =
-    "usage: ctrec convert [--format json|bin] [--float-number] IN OUT\n"
+    "usage: ctrec convert [--format json|bin] [--float-number] [--max-event BYTES] IN OUT\n"
     "\n"
     "Converts the trace IN (a folder, trace.json or trace.bin) to OUT. When OUT\n"
     "ends in .json or .bin it is a single trace file; otherwise it is a trace\n"
@@ -32,6 +32,11 @@ static const char convert_usage[] =
     "\n"
     "  --format F       json or bin\n"
     "  --float-number   JSON output writes floats as numbers (CodeTracer <= 25.11)\n"
+    TOOL_MAX_EVENT_HELP
+    "\n"
+    "Spellings of IN that the debugger's parser refuses (a lone surrogate escape,\n"
+    "bytes after the closing ']', ...) are converted as ctrec reads them, with\n"
+    "one warning line on stderr.\n"
     "\n"
     "Exit status: 0 ok, 1 bad trace or failed output, 2 usage error.\n";
 
@@ -145,8 +150,14 @@ int cmd_convert(int argc, char **argv)
     const char *in = NULL, *out = NULL;
     int fmt = -1;
     ctrec_float_encoding floats = CTREC_FLOAT_STRING;
+    ctrec_reader_options ropts;
+    ctrec_reader_options_init(&ropts);
     for (int i = 1; i < argc; i++) {
         if (tool_is_help(argv[i])) return tool_usage(convert_usage, 1);
+        if (!strcmp(argv[i], "--max-event") && i + 1 < argc) {
+            if (tool_parse_bytes("--max-event", argv[++i], &ropts.max_event_bytes)) return 2;
+            continue;
+        }
         if (!strcmp(argv[i], "--format") && i + 1 < argc) {
             i++;
             if (!strcmp(argv[i], "json")) fmt = CTREC_FORMAT_JSON;
@@ -181,7 +192,7 @@ int cmd_convert(int argc, char **argv)
     if (fmt < 0 && to_file) fmt = ends_with(out, ".json") ? CTREC_FORMAT_JSON : CTREC_FORMAT_BIN;
 
     ctrec_reader *r;
-    if (ctrec_reader_open(in, NULL, &r) != CTREC_OK) {
+    if (ctrec_reader_open(in, &ropts, &r) != CTREC_OK) {
         fprintf(stderr, "ctrec: %s\n", ctrec_reader_errmsg(r));
         ctrec_reader_close(r);
         return 1;
@@ -283,6 +294,7 @@ int cmd_convert(int argc, char **argv)
                 ctrec_status_name(cs));
         rc = 1;
     }
+    tool_warn_forgiven(r, ctrec_reader_trace_file(r));
     char *idir = input_dir(in, ctrec_reader_trace_file(r));
     ctrec_reader_close(r);
     if (!rc && !to_file && idir) {

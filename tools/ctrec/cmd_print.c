@@ -13,7 +13,8 @@
 #include "tool.h"
 
 static const char print_usage[] =
-    "usage: ctrec print [--float-number] [--from-step N] [--count K] TRACE\n"
+    "usage: ctrec print [--float-number] [--from-step N] [--count K] [--max-event BYTES]\n"
+    "                   TRACE\n"
     "\n"
     "Prints every event of TRACE (a trace folder, trace.json, trace.bin or a .ct\n"
     "container) as one JSON object per line, spelled as the writer writes\n"
@@ -27,12 +28,17 @@ static const char print_usage[] =
     "                   its chunk indexes, other formats read up to it; the\n"
     "                   definitions are printed only without this option\n"
     "  --count K        stop after K steps (with their values, calls and returns)\n"
+    TOOL_MAX_EVENT_HELP
+    "\n"
+    "Spellings the debugger's parser refuses but ctrec reads (a lone surrogate\n"
+    "escape, bytes after the closing ']', ...) are printed as read, with one\n"
+    "warning line on stderr; `ctrec check` refuses them.\n"
     "\n"
     "Exit status: 0 ok, 1 bad trace (the message names the event index or byte\n"
     "offset; the events before the damage are printed), 2 usage error.\n";
 
 static const char follow_usage[] =
-    "usage: ctrec follow [--float-number] [--timeout MS] [--poll MS] TRACE\n"
+    "usage: ctrec follow [--float-number] [--timeout MS] [--poll MS] [--max-event BYTES] TRACE\n"
     "\n"
     "Prints the events of a recording while it is being written, one JSON object\n"
     "per line, as they reach the file. Stops when the recording is closed (JSON:\n"
@@ -45,6 +51,7 @@ static const char follow_usage[] =
     "  --float-number   floats as JSON numbers\n"
     "  --timeout MS     give up after MS ms without new data (exit 1)\n"
     "  --poll MS        how often to look for new data (default 50)\n"
+    TOOL_MAX_EVENT_HELP
     "\n"
     "Exit status: 0 closed or interrupted, 1 bad trace or timeout, 2 usage error.\n";
 
@@ -141,6 +148,8 @@ int cmd_print(int argc, char **argv, int follow)
             if (parse_ms(argv[++i], &o.follow_timeout_ms)) return tool_usage(usage, 0);
         } else if (follow && !strcmp(argv[i], "--poll") && i + 1 < argc) {
             if (parse_ms(argv[++i], &o.poll_ms) || o.poll_ms == 0) return tool_usage(usage, 0);
+        } else if (!strcmp(argv[i], "--max-event") && i + 1 < argc) {
+            if (tool_parse_bytes("--max-event", argv[++i], &o.max_event_bytes)) return 2;
         } else if (argv[i][0] == '-' && argv[i][1]) {
             fprintf(stderr, "ctrec: unknown option '%s'\n", argv[i]);
             return tool_usage(usage, 0);
@@ -209,8 +218,9 @@ int cmd_print(int argc, char **argv, int follow)
         fwrite(line, 1, len + 1, stdout);
         if (follow) fflush(stdout);
     }
+    fflush(stdout);
+    tool_warn_forgiven(r, ctrec_reader_trace_file(r));
     if (st) {
-        fflush(stdout);
         fprintf(stderr, "ctrec: %s\n", ctrec_reader_errmsg(r));
         rc = 1;
     }

@@ -9,7 +9,7 @@
 #include "tool.h"
 
 static const char stats_usage[] =
-    "usage: ctrec stats [--json] TRACE\n"
+    "usage: ctrec stats [--json] [--max-event BYTES] TRACE\n"
     "\n"
     "Reads every event of TRACE and prints: the number of events of each kind,\n"
     "steps, calls, returns, the deepest call depth, the distinct paths,\n"
@@ -22,6 +22,7 @@ static const char stats_usage[] =
     "before the damage, and exits 1.\n"
     "\n"
     "  --json   one JSON object instead of text\n"
+    TOOL_MAX_EVENT_HELP
     "\n"
     "Exit status: 0 ok, 1 bad trace, 2 usage error.\n";
 
@@ -105,9 +106,14 @@ int cmd_stats(int argc, char **argv)
 {
     int json = 0;
     const char *path = NULL;
+    ctrec_reader_options o;
+    ctrec_reader_options_init(&o);
     for (int i = 1; i < argc; i++) {
         if (tool_is_help(argv[i])) return tool_usage(stats_usage, 1);
         if (!strcmp(argv[i], "--json")) json = 1;
+        else if (!strcmp(argv[i], "--max-event") && i + 1 < argc) {
+            if (tool_parse_bytes("--max-event", argv[++i], &o.max_event_bytes)) return 2;
+        }
         else if (argv[i][0] == '-' && argv[i][1]) {
             fprintf(stderr, "ctrec: unknown option '%s'\n", argv[i]);
             return tool_usage(stats_usage, 0);
@@ -116,7 +122,7 @@ int cmd_stats(int argc, char **argv)
     }
     if (!path) return tool_usage(stats_usage, 0);
     ctrec_reader *r;
-    if (ctrec_reader_open(path, NULL, &r) != CTREC_OK) {
+    if (ctrec_reader_open(path, &o, &r) != CTREC_OK) {
         fprintf(stderr, "ctrec: %s\n", ctrec_reader_errmsg(r));
         ctrec_reader_close(r);
         return 1;
@@ -186,6 +192,7 @@ int cmd_stats(int argc, char **argv)
         printf("bytes per event %.3f\n", per);
         text_meta(r);
     }
+    tool_warn_forgiven(r, ctrec_reader_trace_file(r));
     ctrec_reader_close(r);
     return st ? 1 : 0;
 }

@@ -1,10 +1,14 @@
 /*
  * main.c — `ctrec COMMAND ...`: dispatch and the shared helpers.
  */
+#include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "ctrec/ctrec.h"
+#include "ctrec/ctrec_reader.h"
 #include "tool.h"
 
 static const char usage_text[] =
@@ -27,6 +31,35 @@ static const char usage_text[] =
     "Exit status: 0 ok, 1 bad trace, 2 usage error.\n";
 
 int tool_is_help(const char *a) { return !strcmp(a, "--help") || !strcmp(a, "-h"); }
+
+int tool_parse_bytes(const char *opt, const char *text, size_t *out)
+{
+    char *end = NULL;
+    errno = 0;
+    unsigned long long v = text && *text >= '0' && *text <= '9' ? strtoull(text, &end, 10) : 0;
+    unsigned shift = 0;
+    if (end && (*end == 'K' || *end == 'k')) shift = 10, end++;
+    else if (end && (*end == 'M' || *end == 'm')) shift = 20, end++;
+    else if (end && (*end == 'G' || *end == 'g')) shift = 30, end++;
+    if (!end || *end || errno || v == 0 || v > (SIZE_MAX >> shift)) {
+        fprintf(stderr, "ctrec: %s takes a positive byte count (K, M, G suffixes), not '%s'\n",
+                opt, text ? text : "");
+        return -1;
+    }
+    *out = (size_t)(v << shift);
+    return 0;
+}
+
+void tool_warn_forgiven(const struct ctrec_reader *r, const char *trace)
+{
+    uint64_t n, at;
+    const char *what = ctrec_reader_forgiven(r, &n, &at);
+    if (n)
+        fprintf(stderr,
+                "ctrec: warning: %s: forgave %llu spelling%s the debugger's parser refuses, the "
+                "first in event %llu: %s (ctrec check refuses the trace)\n",
+                trace, (unsigned long long)n, n == 1 ? "" : "s", (unsigned long long)at, what);
+}
 
 int tool_usage(const char *text, int help)
 {
