@@ -117,8 +117,9 @@ typedef struct job {
 
 typedef struct open_call {
     uint64_t key;
-    uint64_t *kids;
-    size_t nkids, cap;
+    uint64_t nkids, last_kid;
+    buf kids; /* the children's keys, each a varint of its distance from the
+                 previous one (1 or 2 bytes in a loop's calls) */
 } open_call;
 
 /* The scratch file: [tag][varint body length][body] records.
@@ -126,7 +127,7 @@ typedef struct open_call {
  * 'X' key exit | retlen ret exclen exc nkids {kid}
  * 'P' stream chunk_no nrec | raw records (the chunk in progress at a flush) */
 #define SCRATCH_SUFFIX ".calls~"
-#define KEY_WINDOW 65536u
+#define KEY_WINDOW 8192u
 
 struct ct_writer {
     int dirfd;
@@ -582,20 +583,16 @@ ctrec_status ct_call(ct_writer *c, ctrec_id fn, const ev_arg *args, size_t nargs
     int64_t parent = -1;
     if (c->depth) {
         open_call *pc = &c->stack[c->depth - 1];
-        if (pc->nkids == pc->cap) {
-            size_t cap = pc->cap ? 2 * pc->cap : 8;
-            uint64_t *a = realloc(pc->kids, cap * sizeof *a);
-            if (!a) return nomem(e);
-            pc->kids = a;
-            pc->cap = cap;
-        }
-        pc->kids[pc->nkids++] = key;
+        bvar(&pc->kids, key - pc->last_kid);
+        if (pc->kids.oom) return nomem(e);
+        pc->last_kid = key;
+        pc->nkids++;
         parent = (int64_t)pc->key;
     }
     open_call *oc = &c->stack[c->depth++];
+    memset(oc, 0, sizeof *oc);
     oc->key = key;
-    oc->kids = NULL;
-    oc->nkids = oc->cap = 0;
+    oc->last_kid = key;
     c->next_key++;
 
     size_t room = 60;
@@ -630,20 +627,43 @@ ctrec_status ct_return(ct_writer *c, const uint8_t *v, size_t n, err *e)
         v = &none_marker;
         n = 1;
     }
-    size_t at = scratch_begin(c, 'X');
-    if (buf_reserve(&c->sbuf, 50 + n + 10 * oc->nkids)) return nomem(e);
+    uint64_t exitstep = c->nsteps ? c->nsteps - 1 : 0;
+    /* The children go out in pieces: a call with a million of them does not
+     * need their list twice in memory. */
+    uint64_t kids_len = 0, k = oc->key;
+    const uint8_t *kp = oc->kids.data, *kend = kp + oc->kids.len;
+    for (uint64_t i = 0; i < oc->nkids; i++) {
+        uint64_t d = 0;
+        vget(&kp, kend, &d);
+        k += d;
+        kids_len += vlen(k);
+    }
+    uint64_t body = vlen(oc->key) + vlen(exitstep) + vlen(n) + n + 1 + vlen(oc->nkids) + kids_len;
+    if (buf_reserve(&c->sbuf, 40 + n)) return nomem(e);
     uint8_t *p = c->sbuf.data + c->sbuf.len;
+    *p++ = 'X';
+    p = vput(p, body);
     p = vput(p, oc->key);
-    p = vput(p, c->nsteps ? c->nsteps - 1 : 0);
+    p = vput(p, exitstep);
     p = vput(p, n);
     memcpy(p, v, n);
     p += n;
-    p = vput(p, 0); /* exception: none */
+    *p++ = 0; /* exception: none */
     p = vput(p, oc->nkids);
-    for (size_t i = 0; i < oc->nkids; i++) p = vput(p, oc->kids[i]);
     c->sbuf.len = (size_t)(p - c->sbuf.data);
-    scratch_end(c, at);
-    free(oc->kids);
+    k = oc->key;
+    kp = oc->kids.data;
+    for (uint64_t i = 0; i < oc->nkids; i++) {
+        uint64_t d = 0;
+        vget(&kp, kend, &d);
+        k += d;
+        if (c->sbuf.len >= 65536) {
+            ctrec_status st = scratch_write(c, e);
+            if (st) return st;
+        }
+        bvar(&c->sbuf, k);
+    }
+    buf_free(&oc->kids);
     c->depth--;
     if (c->sbuf.len >= 65536) return scratch_write(c, e);
     return c->sbuf.oom ? nomem(e) : CTREC_OK;
@@ -886,7 +906,7 @@ void ct_abandon(ct_writer *c)
     }
     for (unsigned i = 0; i < CT_QUEUE; i++) buf_free(&c->q[i].b);
     buf_free(&c->inline_job.b);
-    for (size_t i = 0; i < c->depth; i++) free(c->stack[i].kids);
+    for (size_t i = 0; i < c->depth; i++) buf_free(&c->stack[i].kids);
     free(c->stack);
     free(c->win_off);
     buf_free(&c->vcur);
