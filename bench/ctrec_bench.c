@@ -1,7 +1,7 @@
 /*
  * ctrec_bench.c — workloads that time the library from inside one process.
  *
- *   ctrec-bench w1 -n N --format json|bin [--threads 0|1] [--flush-ms MS] --out DIR
+ *   ctrec-bench w1 -n N --format json|bin|ct [--threads 0|1] [--flush-ms MS] --out DIR
  *   ctrec-bench read TRACE
  *
  * W1: after ctrec_start (entry path "/bench/main.src"), N iterations of
@@ -51,7 +51,7 @@ static unsigned long long folder_bytes(const char *dir, const char *name)
 
 static int usage(void)
 {
-    fprintf(stderr, "usage: ctrec-bench w1 -n N [--format json|bin] [--threads 0|1] [--flush-ms MS] --out DIR\n"
+    fprintf(stderr, "usage: ctrec-bench w1 -n N [--format json|bin|ct] [--threads 0|1] [--flush-ms MS] --out DIR\n"
                     "       ctrec-bench read TRACE\n");
     return 2;
 }
@@ -118,7 +118,9 @@ static int w1(long long n, ctrec_format fmt, const char *out, int threads)
         return 1;
     }
     unsigned long long bytes =
-        folder_bytes(out, fmt == CTREC_FORMAT_JSON ? "trace.json" : "trace.bin");
+        folder_bytes(out, fmt == CTREC_FORMAT_JSON  ? "trace.json"
+                          : fmt == CTREC_FORMAT_BIN ? "trace.bin"
+                                                    : "trace.ct");
     printf("events=%llu seconds=%.6f ns_per_event=%.2f bytes=%llu peak_rss_kb=%ld\n", events,
            secs, secs * 1e9 / (double)events, bytes, peak_rss_kb());
     return 0;
@@ -194,6 +196,7 @@ int main(int argc, char **argv)
             i++;
             if (!strcmp(argv[i], "json")) fmt = CTREC_FORMAT_JSON;
             else if (!strcmp(argv[i], "bin")) fmt = CTREC_FORMAT_BIN;
+            else if (!strcmp(argv[i], "ct")) fmt = CTREC_FORMAT_CT;
             else return usage();
         } else if (!strcmp(argv[i], "--threads") && i + 1 < argc) {
             threads = atoi(argv[++i]) != 0;

@@ -113,7 +113,15 @@ typedef enum ctrec_event_kind {
 typedef enum ctrec_format {
     CTREC_FORMAT_JSON = 0, /* trace.json, one event per line */
     CTREC_FORMAT_BIN = 1,  /* trace.bin, binary v1 (CBOR in seekable zstd) */
-    CTREC_FORMAT_CT = 2    /* a CTFS container (trace.ct), FORMAT.md section 7 */
+    CTREC_FORMAT_CT = 2    /* trace.ct, CTFS v4 multi-stream (FORMAT.md section 7):
+                              what the debugger loads first. Events its layout
+                              cannot hold (BindVariable, VariableCell,
+                              DropVariable(s), Assign*, CompoundValue,
+                              CellValue, AssignCell, Asm, DropLastStep, a Value
+                              before the first step, a Return without an open
+                              call, a line outside 0..99999) are refused with
+                              CTREC_E_UNSUPPORTED or CTREC_E_STATE; the writer
+                              stays usable. */
 } ctrec_format;
 
 /* How trace.json spells a Float's "f". trace.bin always writes the text

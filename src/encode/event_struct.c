@@ -365,7 +365,7 @@ ctrec_status ctrec_event_to_json(const ctrec_ev *ev, ctrec_float_encoding floats
     if (!ev || !out || !cap || !len) return CTREC_E_ARG;
     buf b = {(uint8_t *)*out, 0, *out ? *cap : 0, 0};
     buf scratch = {0};
-    enc en = {&b, 1, floats == CTREC_FLOAT_NUMBER, NULL};
+    enc en = {&b, 1, floats == CTREC_FLOAT_NUMBER, NULL, 0};
     err e = {0};
     ctrec_status st = evs_encode(&en, ev, &scratch, &e);
     buf_free(&scratch);

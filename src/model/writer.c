@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "ctrec/ctrec.h"
+#include "encode/ct_writer.h"
 #include "encode/events.h"
 #include "model/intern.h"
 #include "sink/folder.h"
@@ -73,6 +74,8 @@ struct ctrec_writer {
     int lockfd;           /* holds the folder's lock (trace.lock) */
     char uuid[37];
     sink *sink;
+    ct_writer *ct;   /* CTREC_FORMAT_CT: the .ct backend instead of a sink */
+    ctrec_id ct_var; /* the open Value's variable (.ct) */
     size_t threshold;
 
     buf out;  /* whole events waiting for the sink, then the open event */
@@ -333,6 +336,41 @@ static inline ctrec_status new_event(ctrec_writer *w, const char *what, ctrec_id
     return check_id(w, id, count, kind);
 }
 
+/* The .ct backend (src/encode/ct_writer.c) lays out events this file has
+ * checked. What its layout cannot hold is refused (CTREC_E_UNSUPPORTED or
+ * CTREC_E_STATE, the writer stays usable); an I/O or memory failure is
+ * final, as for the other formats. */
+static ctrec_status ct_done(ctrec_writer *w, ctrec_status st)
+{
+    if (!st) {
+        w->nevents++;
+        return CTREC_OK;
+    }
+    if (st == CTREC_E_STATE || st == CTREC_E_UNSUPPORTED || st == CTREC_E_ARG) {
+        abandon(w);
+        return st;
+    }
+    return fail(w);
+}
+
+#define CT_REFUSE(w, what)                                                                \
+    do {                                                                                  \
+        if ((w)->ct)                                                                      \
+            return misuse((w), CTREC_E_UNSUPPORTED,                                       \
+                          "%s: a .ct trace has no place for this event (FORMAT.md 7.2)", \
+                          (what));                                                        \
+    } while (0)
+
+/* A step of the .ct layout: path_id * 100000 + line. */
+static ctrec_status ct_step_checked(ctrec_writer *w, ctrec_id path_id, int64_t line)
+{
+    if (!ct_line_ok(line))
+        return misuse(w, CTREC_E_UNSUPPORTED,
+                      "a .ct step's line must be 0..%d (path_id * 100000 + line), not %lld",
+                      CT_MAX_LINE, (long long)line);
+    return ct_done(w, ct_step(w->ct, path_id, line, &w->e));
+}
+
 /* ------------------------------------------------------------------ */
 /* open / flush / close                                                */
 
@@ -572,7 +610,7 @@ static ctrec_status check_extra_metadata(ctrec_writer *w, const char *text, cons
 static ctrec_status write_metadata(ctrec_writer *w)
 {
     buf b = {0};
-    enc e = {&b, 1, 0, NULL};
+    enc e = {&b, 1, 0, NULL, 0};
     enc_map(&e, 4);
     ENC_KEY1(&e, "recording_id");
     enc_text(&e, w->uuid, strlen(w->uuid));
@@ -603,7 +641,7 @@ static ctrec_status write_metadata(ctrec_writer *w)
 static ctrec_status write_paths(ctrec_writer *w)
 {
     buf b = {0};
-    enc e = {&b, 1, 0, NULL};
+    enc e = {&b, 1, 0, NULL, 0};
     enc_arr_n(&e, w->paths.nids);
     for (uint64_t i = 0; i < w->paths.nids; i++) {
         size_t n;
@@ -625,7 +663,8 @@ static ctrec_status open_writer(ctrec_writer *w, const char *dir)
 {
     ctrec_writer_options *o = &w->o;
     if (!dir) return err_set(&w->e, CTREC_E_ARG, "no trace folder given");
-    if (o->format != CTREC_FORMAT_JSON && o->format != CTREC_FORMAT_BIN)
+    if (o->format != CTREC_FORMAT_JSON && o->format != CTREC_FORMAT_BIN &&
+        o->format != CTREC_FORMAT_CT)
         return err_set(&w->e, CTREC_E_ARG, "unknown format %d", (int)o->format);
     if (o->float_encoding != CTREC_FLOAT_STRING && o->float_encoding != CTREC_FLOAT_NUMBER)
         return err_set(&w->e, CTREC_E_ARG, "unknown float encoding %d", (int)o->float_encoding);
@@ -679,7 +718,8 @@ static ctrec_status open_writer(ctrec_writer *w, const char *dir)
         return err_set(&w->e, CTREC_E_NOMEM, "out of memory");
     /* The float texts' cache is an optimisation: without memory, none. */
     w->eo = (enc){&w->out, o->format == CTREC_FORMAT_JSON,
-                  o->float_encoding == CTREC_FLOAT_NUMBER, calloc(1, sizeof(float_cache))};
+                  o->float_encoding == CTREC_FLOAT_NUMBER, calloc(1, sizeof(float_cache)),
+                  o->format == CTREC_FORMAT_CT};
     w->ee = w->eo;
     w->ee.b = &w->ev;
 
@@ -692,10 +732,15 @@ static ctrec_status open_writer(ctrec_writer *w, const char *dir)
     /* The other format's event file from an earlier recording in this
      * folder would be read instead of this one (readers try trace.json
      * first) or left stale beside it. */
-    const char *other = o->format == CTREC_FORMAT_JSON ? "trace.bin" : "trace.json";
-    if (unlinkat(w->dirfd, other, 0) && errno != ENOENT)
-        return err_sys(&w->e, errno, "removing the old %s", other);
-    if (o->format == CTREC_FORMAT_JSON) {
+    static const char *const event_files[] = {"trace.json", "trace.bin", "trace.ct"};
+    for (int i = 0; i < 3; i++) {
+        if (i == (int)o->format) continue;
+        if (unlinkat(w->dirfd, event_files[i], 0) && errno != ENOENT)
+            return err_sys(&w->e, errno, "removing the old %s", event_files[i]);
+    }
+    if (o->format == CTREC_FORMAT_CT) {
+        st = ct_open(w->dirfd, "trace.ct", o->compress_thread, o->zstd_level, &w->ct, &w->e);
+    } else if (o->format == CTREC_FORMAT_JSON) {
         st = file_sink_open(w->dirfd, "trace.json", o->io_thread, &w->sink, &w->e);
         if (!st) BUF_LIT(&w->out, "[\n");
     } else {
@@ -805,7 +850,7 @@ ctrec_status ctrec_writer_open(const char *dir, const ctrec_writer_options *opts
         w->failed = st;
         return st;
     }
-    if (w->o.flush_interval_ms) start_flusher(w);
+    if (w->o.flush_interval_ms && !w->ct) start_flusher(w); /* .ct: not yet */
     return CTREC_OK;
 }
 
@@ -815,6 +860,11 @@ ctrec_status ctrec_writer_flush(ctrec_writer *w)
     /* The output buffer ends with the open event: draining it now would
      * put a partial event in the file. */
     NO_OPEN_EVENT(w, "ctrec_writer_flush");
+    if (w->ct) {
+        if (ct_flush(w->ct, &w->e)) return fail(w);
+        if (w->paths_written != w->paths.nids && write_paths(w)) return fail(w);
+        return CTREC_OK;
+    }
     out_acquire(w);
     if (w->tfailed) return timer_failed(w);
     ctrec_status st = drain(w);
@@ -825,6 +875,11 @@ ctrec_status ctrec_writer_flush(ctrec_writer *w)
     return CTREC_OK;
 }
 
+static const char *ct_path_at(void *ctx, uint64_t i, size_t *n)
+{
+    return intern_text(ctx, i, n);
+}
+
 ctrec_status ctrec_writer_close(ctrec_writer *w)
 {
     if (!w) return CTREC_OK;
@@ -832,7 +887,19 @@ ctrec_status ctrec_writer_close(ctrec_writer *w)
     stop_flusher(w);
     if (w->tfailed && !w->failed) timer_failed(w);
     ctrec_status result = w->failed;
-    if (!result) {
+    if (w->ct) {
+        if (!result) {
+            abandon(w);
+            ct_meta m = {w->uuid, w->program, w->workdir, "ctrec", w->args, w->o.nargs,
+                         w->paths.nids, ct_path_at, &w->paths};
+            if (ct_close(w->ct, &m, &w->e)) result = fail(w);
+            if (!result && write_paths(w)) result = fail(w);
+        } else {
+            ct_abandon(w->ct);
+        }
+        w->ct = NULL;
+    } else if (!result) {
+        abandon(w);
         if (w->eo.json && w->nevents) BUF_LIT(&w->out, "\n]\n");
         else if (w->eo.json) BUF_LIT(&w->out, "]\n");
         if (w->out.oom) result = nomem(w);
@@ -984,8 +1051,12 @@ static ctrec_status path_impl(ctrec_writer *w, const char *p, size_t n, int fres
     int r = intern_key(w, &w->paths, &p, &n, fresh, &got);
     if (r < 0) return nomem(w);
     if (r > 0) {
-        ev_path(def_begin(w), p, n);
-        ctrec_status st = def_commit(w);
+        ctrec_status st;
+        if (w->ct) st = ct_done(w, ct_path(w->ct, p, n, &w->e));
+        else {
+            ev_path(def_begin(w), p, n);
+            st = def_commit(w);
+        }
         if (st) return st;
         copy_source(w, raw, raw_len, p, n);
     }
@@ -1057,8 +1128,12 @@ static ctrec_status function_impl(ctrec_writer *w, const char *name, size_t n, c
     if (r < 0) return nomem(w);
     if (r > 0) {
         if (keep_fn(w, got, path_id, line)) return nomem(w);
-        ev_function(def_begin(w), path_id, line, name, n);
-        if ((st = def_commit(w))) return st;
+        if (w->ct) st = ct_done(w, ct_function(w->ct, name, n, &w->e));
+        else {
+            ev_function(def_begin(w), path_id, line, name, n);
+            st = def_commit(w);
+        }
+        if (st) return st;
     }
     if (id) *id = got;
     return CTREC_OK;
@@ -1106,8 +1181,12 @@ static ctrec_status type_impl(ctrec_writer *w, ctrec_type_kind kind, const char 
     if (r < 0) return nomem(w);
     if (r > 0) {
         if (keep_type(w, got, info == EV_INFO_STRUCT ? (int64_t)nfields : -1)) return nomem(w);
-        ev_type(def_begin(w), kind, lang, n, info, fields, nfields, deref);
-        if ((st = def_commit(w))) return st;
+        if (w->ct) st = ct_done(w, ct_type(w->ct, lang, n, &w->e));
+        else {
+            ev_type(def_begin(w), kind, lang, n, info, fields, nfields, deref);
+            st = def_commit(w);
+        }
+        if (st) return st;
     }
     if (id) *id = got;
     return CTREC_OK;
@@ -1148,8 +1227,12 @@ static ctrec_status variable_impl(ctrec_writer *w, const char *name, size_t n, i
     int r = intern_key(w, &w->variables, &name, &n, fresh, &got);
     if (r < 0) return nomem(w);
     if (r > 0) {
-        ev_variable_name(def_begin(w), name, n);
-        ctrec_status st = def_commit(w);
+        ctrec_status st;
+        if (w->ct) st = ct_done(w, ct_varname(w->ct, name, n, &w->e));
+        else {
+            ev_variable_name(def_begin(w), name, n);
+            st = def_commit(w);
+        }
         if (st) return st;
     }
     if (id) *id = got;
@@ -1195,6 +1278,7 @@ ctrec_status ctrec_step(ctrec_writer *w, ctrec_id path_id, int64_t line)
     ctrec_status st = new_event(w, "ctrec_step", path_id, w->paths.nids, "path");
     if (st) return st;
     LINE_ARG(w, line, "ctrec_step");
+    if (w->ct) return ct_step_checked(w, path_id, line);
     ev_step(out_begin(w), path_id, line);
     return out_commit(w);
 }
@@ -1217,6 +1301,7 @@ ctrec_status ctrec_event(ctrec_writer *w, ctrec_event_kind kind, const char *met
     if ((unsigned)kind >= CTREC_EVENT_KIND_COUNT)
         return misuse(w, CTREC_E_ARG, "event kind %d is not an EventLogKind (0..%d)", (int)kind,
                       CTREC_EVENT_KIND_COUNT - 1);
+    if (w->ct) return ct_done(w, ct_event(w->ct, kind, meta, mn, content, cn, &w->e));
     ev_event(out_begin(w), kind, meta, mn, content, cn);
     return out_commit(w);
 }
@@ -1225,6 +1310,7 @@ ctrec_status ctrec_asm(ctrec_writer *w, const ctrec_str *ins, size_t count)
 {
     GUARD(w);
     NO_OPEN_EVENT(w, "ctrec_asm");
+    CT_REFUSE(w, "ctrec_asm");
     if (count && !ins) return misuse(w, CTREC_E_ARG, "NULL instructions with count %zu", count);
     size_t total = 0;
     for (size_t i = 0; i < count; i++) {
@@ -1243,6 +1329,7 @@ static ctrec_status var_place(ctrec_writer *w, const char *what, const char *var
     GUARD(w);
     ctrec_status st = new_event(w, what, var, w->variables.nids, "variable");
     if (st) return st;
+    CT_REFUSE(w, what);
     ev_var_place(out_begin(w), variant, vn, var, place);
     return out_commit(w);
 }
@@ -1271,6 +1358,7 @@ ctrec_status ctrec_drop_variable(ctrec_writer *w, ctrec_id var)
     GUARD(w);
     ctrec_status st = new_event(w, "ctrec_drop_variable", var, w->variables.nids, "variable");
     if (st) return st;
+    CT_REFUSE(w, "ctrec_drop_variable");
     EV_UNSIGNED(out_begin(w), "DropVariable", var);
     return out_commit(w);
 }
@@ -1279,6 +1367,7 @@ ctrec_status ctrec_drop_variables(ctrec_writer *w, const ctrec_id *ids, size_t c
 {
     GUARD(w);
     NO_OPEN_EVENT(w, "ctrec_drop_variables");
+    CT_REFUSE(w, "ctrec_drop_variables");
     ctrec_status st = check_ids(w, ids, count);
     if (st) return st;
     ev_drop_variables(out_begin(w), ids, count);
@@ -1290,6 +1379,7 @@ ctrec_status ctrec_assign_compound_item(ctrec_writer *w, int64_t place, uint64_t
 {
     GUARD(w);
     NO_OPEN_EVENT(w, "ctrec_assign_compound_item");
+    CT_REFUSE(w, "ctrec_assign_compound_item");
     ev_assign_compound_item(out_begin(w), place, index, item_place);
     return out_commit(w);
 }
@@ -1299,6 +1389,7 @@ ctrec_status ctrec_assign(ctrec_writer *w, ctrec_id to, ctrec_pass_by pass_by, i
 {
     GUARD(w);
     NO_OPEN_EVENT(w, "ctrec_assign");
+    CT_REFUSE(w, "ctrec_assign");
     if (pass_by != CTREC_PASS_BY_VALUE && pass_by != CTREC_PASS_BY_REFERENCE)
         return misuse(w, CTREC_E_ARG, "pass_by %d is neither Value nor Reference", (int)pass_by);
     if (!compound && count != 1)
@@ -1314,6 +1405,12 @@ static ctrec_status thread_event(ctrec_writer *w, const char *what, const char *
 {
     GUARD(w);
     NO_OPEN_EVENT(w, what);
+    if (w->ct) {
+        int tag = variant[6] == 'S' && variant[7] == 't' ? CT_THREAD_START
+                  : variant[6] == 'E'                    ? CT_THREAD_EXIT
+                                                         : CT_THREAD_SWITCH;
+        return ct_done(w, ct_thread(w->ct, tag, tid, &w->e));
+    }
     ev_unsigned(out_begin(w), variant, vn, tid);
     return out_commit(w);
 }
@@ -1335,6 +1432,7 @@ ctrec_status ctrec_drop_last_step(ctrec_writer *w)
 {
     GUARD(w);
     NO_OPEN_EVENT(w, "ctrec_drop_last_step");
+    CT_REFUSE(w, "ctrec_drop_last_step");
     ev_drop_last_step(out_begin(w));
     return out_commit(w);
 }
@@ -1363,6 +1461,10 @@ ctrec_status ctrec_begin_value(ctrec_writer *w, ctrec_id var)
     GUARD(w);
     ctrec_status st = check_id(w, var, w->variables.nids, "variable");
     if (st || (st = open_single(w, "ctrec_begin_value"))) return st;
+    if (w->ct) {
+        w->ct_var = var;
+        return CTREC_OK;
+    }
     ev_value_open(&w->eo, var);
     return CTREC_OK;
 }
@@ -1385,9 +1487,15 @@ static ctrec_status no_call_to_return(ctrec_writer *w, const char *what)
 
 ctrec_status ctrec_begin_return(ctrec_writer *w)
 {
+    if (w && !w->failed && w->ct && !w->open && ct_open_calls(w->ct) == 0)
+        return misuse(w, CTREC_E_STATE, "ctrec_begin_return: a .ct return needs an open call");
     ctrec_status st = open_single(w, "ctrec_begin_return");
     if (st) return st;
     if (!w->calls_open) return no_call_to_return(w, "ctrec_begin_return");
+    if (w->ct) {
+        w->ct_var = (ctrec_id)-1;
+        return CTREC_OK;
+    }
     w->open_return = 1;
     ev_return_open(&w->eo);
     return CTREC_OK;
@@ -1395,6 +1503,7 @@ ctrec_status ctrec_begin_return(ctrec_writer *w)
 
 ctrec_status ctrec_begin_compound_value(ctrec_writer *w, int64_t place)
 {
+    if (w && !w->failed && !w->open) CT_REFUSE(w, "ctrec_begin_compound_value");
     ctrec_status st = open_single(w, "ctrec_begin_compound_value");
     if (st) return st;
     ev_place_value_open(&w->eo, "CompoundValue", 13, place, "value", 5);
@@ -1403,6 +1512,7 @@ ctrec_status ctrec_begin_compound_value(ctrec_writer *w, int64_t place)
 
 ctrec_status ctrec_begin_cell_value(ctrec_writer *w, int64_t place)
 {
+    if (w && !w->failed && !w->open) CT_REFUSE(w, "ctrec_begin_cell_value");
     ctrec_status st = open_single(w, "ctrec_begin_cell_value");
     if (st) return st;
     ev_place_value_open(&w->eo, "CellValue", 9, place, "value", 5);
@@ -1411,6 +1521,7 @@ ctrec_status ctrec_begin_cell_value(ctrec_writer *w, int64_t place)
 
 ctrec_status ctrec_begin_assign_cell(ctrec_writer *w, int64_t place)
 {
+    if (w && !w->failed && !w->open) CT_REFUSE(w, "ctrec_begin_assign_cell");
     ctrec_status st = open_single(w, "ctrec_begin_assign_cell");
     if (st) return st;
     ev_place_value_open(&w->eo, "AssignCell", 10, place, "new_value", 9);
@@ -1476,6 +1587,18 @@ static ctrec_status end_call(ctrec_writer *w)
     size_t n = w->ncargs;
     w->open = OPEN_NONE;
     ctrec_status st = CTREC_OK;
+    if (w->ct) {
+        /* As below: a Step at the definition line, where the arguments are
+         * the values visible, then the Call. */
+        if (fn != 0) st = ct_step_checked(w, w->fns[fn].path_id, w->fns[fn].line);
+        for (size_t i = 0; i < n && !st && fn != 0; i++)
+            st = ct_done(w, ct_value(w->ct, args[i].var, args[i].value, args[i].len, &w->e));
+        if (!st) st = ct_done(w, ct_call(w->ct, fn, args, n, &w->e));
+        if (args != small) free(args);
+        abandon(w);
+        if (!st) w->calls_open++;
+        return st;
+    }
     if (fn != 0) {
         /* The reference writer's call: argument Values, a Step at the
          * definition line, then the Call. */
@@ -1511,6 +1634,19 @@ static ctrec_status end_event(ctrec_writer *w)
     }
     if (w->slot) return misuse(w, CTREC_E_VALUE, "the event has no value");
     if (w->out.len - w->open_at > w->o.max_event_bytes) return too_big(w, w->out.len - w->open_at);
+    if (w->ct) {
+        if (w->out.oom) return nomem(w);
+        const uint8_t *v = w->out.data + w->open_at;
+        size_t n = w->out.len - w->open_at;
+        ctrec_status st = w->ct_var == (ctrec_id)-1 ? ct_return(w->ct, v, n, &w->e)
+                                                      : ct_value(w->ct, w->ct_var, v, n, &w->e);
+        int ret = w->ct_var == (ctrec_id)-1;
+        w->out.len = w->open_sep;
+        w->open = OPEN_NONE;
+        if ((st = ct_done(w, st))) return st;
+        if (ret) w->calls_open--;
+        return CTREC_OK;
+    }
     ev_close_value_event(&w->eo);
     w->open = OPEN_NONE;
     ctrec_status st = out_commit(w);
@@ -1540,6 +1676,12 @@ ctrec_status ctrec_call(ctrec_writer *w, ctrec_id fn)
     GUARD(w);
     ctrec_status st = new_event(w, "ctrec_call", fn, w->functions.nids, "function");
     if (st) return st;
+    if (w->ct) {
+        if (fn != 0 && (st = ct_step_checked(w, w->fns[fn].path_id, w->fns[fn].line))) return st;
+        if ((st = ct_done(w, ct_call(w->ct, fn, NULL, 0, &w->e)))) return st;
+        w->calls_open++;
+        return CTREC_OK;
+    }
     if (fn != 0) {
         ev_step(out_begin(w), w->fns[fn].path_id, w->fns[fn].line);
         if ((st = out_commit(w))) return st;
@@ -1556,6 +1698,17 @@ ctrec_status ctrec_return_none(ctrec_writer *w, ctrec_id t)
     ctrec_status st = new_event(w, "ctrec_return_none", t, w->types.nids, "type");
     if (st) return st;
     if (!w->calls_open) return no_call_to_return(w, "ctrec_return_none");
+    if (w->ct) {
+        if (ct_open_calls(w->ct) == 0)
+            return misuse(w, CTREC_E_STATE, "ctrec_return_none: a .ct return needs an open call");
+        w->tmp.len = 0;
+        enc e = {&w->tmp, 0, 0, NULL, 1};
+        val_none(&e, t);
+        if (w->tmp.oom) return nomem(w);
+        if ((st = ct_done(w, ct_return(w->ct, w->tmp.data, w->tmp.len, &w->e)))) return st;
+        w->calls_open--;
+        return CTREC_OK;
+    }
     ev_return_none(out_begin(w), t);
     if ((st = out_commit(w))) return st;
     w->calls_open--;
