@@ -738,7 +738,9 @@ static ctrec_status next_ct_split(ctrec_reader *r, const ctrec_ev **ev)
 
 static ctrec_status next_ct(ctrec_reader *r, const ctrec_ev **ev)
 {
-    err e = {0};
+    err e; /* written only on failure: no clearing in the hot path */
+    e.status = CTREC_OK;
+    e.msg[0] = 0;
     int k = ct_src_next(r->ct, &r->ev, &r->a, &e);
     if (k > 0) {
         r->nevents++;
