@@ -378,7 +378,10 @@ static void copy_list(rd_strlist *to, const rd_strlist *from)
     to->items = calloc(from->n + 1, sizeof(char *));
     to->lens = calloc(from->n + 1, sizeof(size_t));
     for (size_t i = 0; to->items && to->lens && i < from->n; i++) {
-        if (!(to->items[i] = strdup(from->items[i]))) break;
+        /* by length: the text may hold NUL bytes */
+        if (!(to->items[i] = malloc(from->lens[i] + 1))) break;
+        memcpy(to->items[i], from->items[i], from->lens[i]);
+        to->items[i][from->lens[i]] = 0;
         to->lens[i] = from->lens[i];
         to->n++;
     }
