@@ -36,6 +36,8 @@ static const char follow_usage[] =
     "per line, as they reach the file. Stops when the recording is closed (JSON:\n"
     "the closing ']'; binary: the seek table), on Ctrl-C, or after --timeout\n"
     "milliseconds without new data. Waits for TRACE to appear if needed.\n"
+    "A .ct is followed as its recorder publishes the members' sizes; it has no\n"
+    "end marker, so it is followed until Ctrl-C or --timeout (then exit 0).\n"
     "\n"
     "  --float-number   floats as JSON numbers\n"
     "  --timeout MS     give up after MS ms without new data (exit 1)\n"
