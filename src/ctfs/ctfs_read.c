@@ -155,21 +155,21 @@ static ctrec_status read_entries(ctfs *c, err *e)
                            "root entry %u (byte %u): 0x%016llx is not a base40 member name", i,
                            CTFS_HEADER_SIZE + i * CTFS_ENTRY_SIZE, (unsigned long long)name);
         }
-        if (map == 0 || map >= nblocks) {
+        ctrec_status st = CTREC_OK;
+        if (map == 0 || map >= nblocks)
+            st = err_set(e, CTREC_E_FORMAT,
+                         "member %s (root entry %u): mapping block %llu is outside the "
+                         "container's %llu blocks",
+                         x->name, i, (unsigned long long)map, (unsigned long long)nblocks);
+        else if (size > c->fsize)
+            st = err_set(e, CTREC_E_FORMAT,
+                         "member %s (root entry %u): size %llu is larger than the whole "
+                         "container (%llu bytes)",
+                         x->name, i, (unsigned long long)size, (unsigned long long)c->fsize);
+        if (st) {
             free(raw);
             free(m);
-            return err_set(e, CTREC_E_FORMAT,
-                           "member %s (root entry %u): mapping block %llu is outside the "
-                           "container's %llu blocks",
-                           x->name, i, (unsigned long long)map, (unsigned long long)nblocks);
-        }
-        if (size > c->fsize) {
-            free(raw);
-            free(m);
-            return err_set(e, CTREC_E_FORMAT,
-                           "member %s (root entry %u): size %llu is larger than the whole "
-                           "container (%llu bytes)",
-                           x->name, i, (unsigned long long)size, (unsigned long long)c->fsize);
+            return st;
         }
         x->size = size;
         x->map_block = map;

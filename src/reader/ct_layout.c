@@ -22,7 +22,8 @@
 
 #include "ct.h"
 
-#define LINES_PER_FILE 100000u /* line-only global line index: path * 100000 + line */
+#define LINES_PER_FILE 100000u
+#define CT_ANC_CACHE 64 /* line-only global line index: path * 100000 + line */
 
 enum { T_PATHS, T_FUNCS, T_TYPES, T_VARNAMES, T_COUNT };
 static const char *const tab_base[T_COUNT] = {"paths", "funcs", "types", "varnames"};
@@ -45,6 +46,18 @@ typedef struct open_call {
     size_t ret_len, exc_len;
     int is_void;
 } open_call;
+
+/* A call record's fields needed to rebuild the open calls at a step,
+ * cached by key: the same ancestors (the root call above all, whose record
+ * can be large: it lists every child) come back at every seek. */
+typedef struct anc_call {
+    int used;
+    uint64_t key, entry, exit;
+    int64_t parent;
+    uint8_t *ret, *exc;
+    size_t ret_len, exc_len;
+    int is_void;
+} anc_call;
 
 typedef struct call_rec {
     int bad;         /* the record is damaged: reported when its entry step comes */
@@ -91,6 +104,7 @@ struct ct_src {
     open_call *stack;
     size_t depth, stack_cap;
     uint8_t *gone_ret, *gone_exc; /* the last Return's bytes, freed at the next event */
+    struct anc_call *anc;         /* CT_ANC_CACHE call records, for seeking */
     int done;
     char **notes;
     size_t nnotes;
@@ -395,6 +409,12 @@ void ct_src_close(ct_src *s)
     free(s->stack);
     free(s->gone_ret);
     free(s->gone_exc);
+    if (s->anc)
+        for (int i = 0; i < CT_ANC_CACHE; i++) {
+            free(s->anc[i].ret);
+            free(s->anc[i].exc);
+        }
+    free(s->anc);
     if (s->files)
         for (uint64_t i = 0; i < s->tab[T_PATHS].n; i++) free(s->files[i].lb);
     free(s->files);
@@ -976,6 +996,45 @@ int ct_src_next(ct_src *s, ctrec_ev *ev, arena *a, err *e)
 
 /* ---- random access ---- */
 
+static const anc_call *ancestor(ct_src *s, uint64_t key, err *e)
+{
+    anc_call *a = &s->anc[key % CT_ANC_CACHE];
+    if (a->used && a->key == key) return a;
+    call_rec c;
+    if (ct_stream_seek(&s->calls_ra, s->c, key, 1, s->limit, e)) return NULL;
+    int k = read_call(s, &s->calls_ra, &c, 0, e);
+    if (k <= 0) {
+        if (k == 0) err_set(e, CTREC_E_FORMAT, "calls.dat: record %llu is missing",
+                            (unsigned long long)key);
+        return NULL;
+    }
+    if (c.bad) {
+        *e = c.why;
+        return NULL;
+    }
+    free(a->ret);
+    free(a->exc);
+    memset(a, 0, sizeof *a);
+    a->is_void = c.ret_len == 0 || (c.ret_len == 1 && c.ret[0] == 0xff);
+    a->ret_len = a->is_void ? 0 : c.ret_len;
+    a->exc_len = c.exc_len;
+    if ((a->ret_len && !(a->ret = malloc(a->ret_len))) ||
+        (a->exc_len && !(a->exc = malloc(a->exc_len)))) {
+        free(a->ret);
+        a->ret = NULL;
+        err_set(e, CTREC_E_NOMEM, "out of memory");
+        return NULL;
+    }
+    if (a->ret_len) memcpy(a->ret, c.ret, a->ret_len);
+    if (a->exc_len) memcpy(a->exc, c.exc, a->exc_len);
+    a->key = key;
+    a->entry = c.entry;
+    a->exit = c.exit;
+    a->parent = c.parent;
+    a->used = 1;
+    return a;
+}
+
 /* The first record's field of chunk i of a stream: entry step (calls) or
  * step (events). */
 static int chunk_first_step(ct_src *s, ct_stream *st, uint64_t i, int calls, uint64_t *out,
@@ -1035,6 +1094,8 @@ static int seek_by_step(ct_src *s, ct_stream *st, int calls, uint64_t n, err *e)
 
 ctrec_status ct_src_seek_step(ct_src *s, uint64_t n, err *e)
 {
+    if (!s->anc && !(s->anc = calloc(CT_ANC_CACHE, sizeof *s->anc)))
+        return err_set(e, CTREC_E_NOMEM, "out of memory");
     /* steps: the chunk, walked to record n */
     ct_stream *st = &s->steps;
     if (!st->per_chunk || n / st->per_chunk >= st->nchunks)
@@ -1069,46 +1130,46 @@ ctrec_status ct_src_seek_step(ct_src *s, uint64_t n, err *e)
     if (k < 0) return e->status;
     s->call_ready = k;
     uint64_t last = k ? s->nc.key : (s->calls.nchunks ? s->calls.rec : 0);
-    if (last > 0) {
-        uint64_t chain[256];
-        open_call found[256];
-        size_t nf = 0;
-        int64_t key = (int64_t)last - 1;
-        while (key >= 0 && nf < 256) {
-            call_rec c;
-            if (ct_stream_seek(&s->calls_ra, s->c, (uint64_t)key, 1, s->limit, e)) return e->status;
-            int kk = read_call(s, &s->calls_ra, &c, 0, e);
-            if (kk <= 0) return kk < 0 ? e->status : err_set(e, CTREC_E_FORMAT, "calls.dat: record %lld is missing", (long long)key);
-            if (c.bad) {
-                *e = c.why;
-                return e->status;
+    /* walk up from the last call announced before n; keep those open at n */
+    size_t nf = 0;
+    for (int64_t key = (int64_t)last - 1; key >= 0;) {
+        const anc_call *c = ancestor(s, (uint64_t)key, e);
+        if (!c) return e->status;
+        if (c->exit >= n && c->entry < n) {
+            if (nf == s->stack_cap) {
+                size_t cap = s->stack_cap ? s->stack_cap * 2 : 64;
+                open_call *ns = realloc(s->stack, cap * sizeof *ns);
+                if (!ns) return err_set(e, CTREC_E_NOMEM, "out of memory");
+                s->stack = ns;
+                s->stack_cap = cap;
             }
-            if (c.exit >= n && c.entry < n) {
-                open_call *oc = &found[nf];
-                memset(oc, 0, sizeof *oc);
-                oc->key = c.key;
-                oc->exit = c.exit;
-                oc->is_void = c.ret_len == 0 || (c.ret_len == 1 && c.ret[0] == 0xff);
-                oc->ret = oc->is_void ? NULL : malloc(c.ret_len);
-                oc->exc = c.exc_len ? malloc(c.exc_len) : NULL;
-                if (oc->ret) memcpy(oc->ret, c.ret, c.ret_len);
-                if (oc->exc) memcpy(oc->exc, c.exc, c.exc_len);
-                oc->ret_len = oc->is_void ? 0 : c.ret_len;
-                oc->exc_len = c.exc_len;
-                chain[nf++] = c.key;
+            open_call *oc = &s->stack[nf];
+            memset(oc, 0, sizeof *oc);
+            oc->key = c->key;
+            oc->exit = c->exit;
+            oc->is_void = c->is_void;
+            oc->ret_len = c->ret_len;
+            oc->exc_len = c->exc_len;
+            if ((c->ret_len && !(oc->ret = malloc(c->ret_len))) ||
+                (c->exc_len && !(oc->exc = malloc(c->exc_len)))) {
+                free(oc->ret);
+                s->depth = nf;
+                return err_set(e, CTREC_E_NOMEM, "out of memory");
             }
-            key = c.parent;
+            if (c->ret_len) memcpy(oc->ret, c->ret, c->ret_len);
+            if (c->exc_len) memcpy(oc->exc, c->exc, c->exc_len);
+            nf++;
+            s->depth = nf; /* freed with the stack on failure */
         }
-        (void)chain;
-        if (s->stack_cap < nf) {
-            open_call *ns = realloc(s->stack, (nf + 64) * sizeof *ns);
-            if (!ns) return err_set(e, CTREC_E_NOMEM, "out of memory");
-            s->stack = ns;
-            s->stack_cap = nf + 64;
-        }
-        for (size_t i = 0; i < nf; i++) s->stack[i] = found[nf - 1 - i];
-        s->depth = nf;
+        key = c->parent;
     }
+    /* found innermost first: the stack wants outermost first */
+    for (size_t i = 0; i < nf / 2; i++) {
+        open_call t = s->stack[i];
+        s->stack[i] = s->stack[nf - 1 - i];
+        s->stack[nf - 1 - i] = t;
+    }
+    s->depth = nf;
     k = seek_by_step(s, &s->events, 0, n, e);
     if (k < 0) return e->status;
     s->ev_ready = k;

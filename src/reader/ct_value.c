@@ -17,6 +17,13 @@
 #include "util/text.h"
 
 #define CT_MAX_NODES (1u << 20)
+#if defined(__GNUC__)
+#define RD_INLINE inline __attribute__((always_inline))
+#define RD_NOINLINE __attribute__((noinline))
+#else
+#define RD_INLINE inline
+#define RD_NOINLINE
+#endif
 #define MAX_KEYS 8
 
 typedef struct vctx {
@@ -34,8 +41,22 @@ static int fail(vctx *c, const uint8_t *at, const char *what)
     return -1;
 }
 
-/* A head: major type and argument. */
-static int head(vctx *c, const uint8_t **p, unsigned *major, uint64_t *v)
+static int head_slow(vctx *c, const uint8_t **p, unsigned *major, uint64_t *v);
+
+/* A head: major type and argument (the one-byte form inline). */
+static RD_INLINE int head(vctx *c, const uint8_t **p, unsigned *major, uint64_t *v)
+{
+    const uint8_t *q = *p;
+    if (RD_LIKELY(q < c->end && (*q & 31) < 24)) {
+        *major = *q >> 5;
+        *v = *q & 31;
+        *p = q + 1;
+        return 0;
+    }
+    return head_slow(c, p, major, v);
+}
+
+static RD_NOINLINE int head_slow(vctx *c, const uint8_t **p, unsigned *major, uint64_t *v)
 {
     const uint8_t *q = *p;
     if (q >= c->end) return fail(c, q, "the record ends inside it");
@@ -81,7 +102,7 @@ static int skip(vctx *c, const uint8_t **p, unsigned depth)
     }
 }
 
-static int text(vctx *c, const uint8_t **p, ctrec_str *out)
+static inline int text(vctx *c, const uint8_t **p, ctrec_str *out)
 {
     const uint8_t *at = *p;
     unsigned major;
@@ -95,7 +116,7 @@ static int text(vctx *c, const uint8_t **p, ctrec_str *out)
     return 0;
 }
 
-static int uint_(vctx *c, const uint8_t **p, uint64_t *out)
+static inline int uint_(vctx *c, const uint8_t **p, uint64_t *out)
 {
     const uint8_t *at = *p;
     unsigned major;
@@ -104,7 +125,7 @@ static int uint_(vctx *c, const uint8_t **p, uint64_t *out)
     return 0;
 }
 
-static int int_(vctx *c, const uint8_t **p, int64_t *out)
+static inline int int_(vctx *c, const uint8_t **p, int64_t *out)
 {
     const uint8_t *at = *p;
     unsigned major;
@@ -198,15 +219,113 @@ static int children(vctx *c, const uint8_t **p, ctrec_value *v, unsigned depth)
 
 static int kind_of(ctrec_str k)
 {
-    static const char *const names[CTREC_VAL_KIND_COUNT] = {
-        "Int", "Float", "Bool", "String", "Sequence", "Tuple", "Struct", "Variant", "Reference",
-        "Raw", "Error", "None", "Cell", "BigInt", "Char", "Set", "Enum", "ValueRef"};
-    for (int i = 0; i < CTREC_VAL_KIND_COUNT; i++)
-        if (strlen(names[i]) == k.len && memcmp(names[i], k.ptr, k.len) == 0) return i;
+#define K(lit, v) if (k.len == sizeof(lit) - 1 && memcmp(k.ptr, lit, sizeof(lit) - 1) == 0) return v
+    switch (k.len ? k.ptr[0] : 0) {
+    case 'I': K("Int", CTREC_VAL_INT); break;
+    case 'F': K("Float", CTREC_VAL_FLOAT); break;
+    case 'B': K("Bool", CTREC_VAL_BOOL); K("BigInt", CTREC_VAL_BIGINT); break;
+    case 'S': K("String", CTREC_VAL_STRING); K("Sequence", CTREC_VAL_SEQUENCE);
+              K("Struct", CTREC_VAL_STRUCT); K("Set", CTREC_VAL_SET); break;
+    case 'T': K("Tuple", CTREC_VAL_TUPLE); break;
+    case 'V': K("Variant", CTREC_VAL_VARIANT); K("ValueRef", CTREC_VAL_VALUE_REF); break;
+    case 'R': K("Reference", CTREC_VAL_REFERENCE); K("Raw", CTREC_VAL_RAW); break;
+    case 'E': K("Error", CTREC_VAL_ERROR); K("Enum", CTREC_VAL_ENUM); break;
+    case 'N': K("None", CTREC_VAL_NONE); break;
+    case 'C': K("Cell", CTREC_VAL_CELL); K("Char", CTREC_VAL_CHAR); break;
+    }
+#undef K
     return -1;
 }
 
 #define KEY(k, lit) ((k).len == sizeof(lit) - 1 && memcmp((k).ptr, lit, sizeof(lit) - 1) == 0)
+
+/* One field of a ValueRecord of kind `kind`, at *q. */
+static int field(vctx *c, const uint8_t **pq, ctrec_value *v, int kind, ctrec_str k,
+                 unsigned depth, unsigned *seen)
+{
+    const uint8_t *q = *pq, *at = q;
+    int r = 0;
+    switch (k.len) {
+    case 1:
+        switch (k.ptr[0]) {
+        case 'i': r = int_(c, &q, &v->i); *seen |= 2; break;
+        case 'f': r = float_(c, &q, &v->f); *seen |= 2; break;
+        case 'b':
+            if (kind == CTREC_VAL_BIGINT) {
+                unsigned mj;
+                uint64_t len;
+                if ((r = head(c, &q, &mj, &len))) break;
+                if (mj != 2 && mj != 3) return fail(c, at, "a BigInt's \"b\" is not bytes");
+                if (len > (uint64_t)(c->end - q)) return fail(c, at, "bytes run past the record");
+                if (mj == 3) v->text = (ctrec_str){(const char *)q, (size_t)len};
+                else {
+                    buf b = {0};
+                    base64_put(&b, q, (size_t)len);
+                    char *t = b.oom ? NULL : arena_alloc(c->a, b.len + 1);
+                    if (t) memcpy(t, b.data, b.len);
+                    size_t bl = b.len;
+                    buf_free(&b);
+                    if (!t) return err_set(c->e, CTREC_E_NOMEM, "out of memory"), -1;
+                    v->text = (ctrec_str){t, bl};
+                }
+                q += len;
+            } else
+                r = bool_(c, &q, &v->b);
+            *seen |= 2;
+            break;
+        case 'r': case 'c': r = text(c, &q, &v->text); *seen |= 2; break;
+        default: r = skip(c, &q, depth + 1); break;
+        }
+        break;
+    default:
+        if (KEY(k, "type_id")) {
+            r = uint_(c, &q, &v->type_id);
+            *seen |= 1;
+        } else if (KEY(k, "text") || KEY(k, "msg") || KEY(k, "name") ||
+                   KEY(k, "discriminator")) {
+            r = text(c, &q, &v->text);
+            *seen |= 2;
+        } else if (KEY(k, "ordinal") || KEY(k, "place")) {
+            r = int_(c, &q, &v->i);
+            *seen |= 2;
+        } else if (KEY(k, "is_slice") || KEY(k, "mutable") || KEY(k, "negative")) {
+            r = bool_(c, &q, &v->b);
+        } else if (KEY(k, "address")) {
+            r = uint_(c, &q, &v->address);
+        } else if (KEY(k, "elements") || KEY(k, "field_values") || KEY(k, "members")) {
+            r = children(c, &q, v, depth);
+            *seen |= 2;
+        } else if (KEY(k, "contents") || KEY(k, "dereferenced")) {
+            if (c->nodes >= CT_MAX_NODES) return fail(c, at, "too many values in one event");
+            c->nodes++;
+            ctrec_value *ch = arena_alloc(c->a, sizeof *ch);
+            if (!ch) return err_set(c->e, CTREC_E_NOMEM, "out of memory"), -1;
+            r = value(c, &q, ch, depth + 1);
+            v->children = ch;
+            v->nchildren = 1;
+            *seen |= 2;
+        } else if (KEY(k, "field_names")) {
+            unsigned mj;
+            uint64_t cnt;
+            if ((r = head(c, &q, &mj, &cnt))) break;
+            if (mj != 4 || cnt > (uint64_t)(c->end - q))
+                return fail(c, at, "\"field_names\" is not an array of text");
+            ctrec_str *names = cnt ? arena_alloc(c->a, (size_t)cnt * sizeof *names) : NULL;
+            if (cnt && !names) return err_set(c->e, CTREC_E_NOMEM, "out of memory"), -1;
+            for (uint64_t j = 0; j < cnt && !r; j++) r = text(c, &q, &names[j]);
+            v->names = names;
+            *seen |= 4;
+            v->address = cnt; /* checked against the field values by the caller */
+        } else
+            r = skip(c, &q, depth + 1);
+        break;
+    }
+    if (r) return -1;
+    *pq = q;
+    return 0;
+}
+
+static const uint8_t kind_key[5] = {0x64, 'k', 'i', 'n', 'd'};
 
 static int value(vctx *c, const uint8_t **p, ctrec_value *v, unsigned depth)
 {
@@ -230,120 +349,53 @@ static int value(vctx *c, const uint8_t **p, ctrec_value *v, unsigned depth)
     }
     if (major != 5) return fail(c, at, "a ValueRecord is not a map");
     if (n > MAX_KEYS) return fail(c, at, "a ValueRecord with too many fields");
-    ctrec_str keys[MAX_KEYS];
-    const uint8_t *vals[MAX_KEYS];
     int kind = -1;
-    for (uint64_t i = 0; i < n; i++) {
-        if (text(c, p, &keys[i])) return -1;
-        vals[i] = *p;
-        if (KEY(keys[i], "kind")) {
-            ctrec_str k;
-            if (text(c, p, &k)) return -1;
-            if ((kind = kind_of(k)) < 0) {
-                char msg[80];
-                snprintf(msg, sizeof msg, "unknown kind \"%.*s\"", (int)(k.len > 30 ? 30 : k.len),
-                         k.ptr);
-                return fail(c, vals[i], msg);
-            }
-        } else if (skip(c, p, depth + 1))
-            return -1;
-    }
-    if (kind < 0) return fail(c, at, "a ValueRecord without \"kind\"");
-    v->kind = (ctrec_value_kind)kind;
-    const uint8_t *end = *p;
     unsigned seen = 0;
-    for (uint64_t i = 0; i < n; i++) {
-        ctrec_str k = keys[i];
-        const uint8_t *q = vals[i];
-        int r = 0;
-        if (KEY(k, "kind")) continue;
-        if (KEY(k, "type_id")) {
-            r = uint_(c, &q, &v->type_id);
-            seen |= 1;
-        } else if (KEY(k, "i") || KEY(k, "ordinal") || KEY(k, "place")) {
-            r = int_(c, &q, &v->i);
-            seen |= 2;
-        } else if (KEY(k, "f")) {
-            r = float_(c, &q, &v->f);
-            seen |= 2;
-        } else if (KEY(k, "b") && kind == CTREC_VAL_BIGINT) {
-            unsigned mj;
-            uint64_t len;
-            if ((r = head(c, &q, &mj, &len)) == 0) {
-                if (mj != 2 && mj != 3) return fail(c, vals[i], "a BigInt's \"b\" is not bytes");
-                if (len > (uint64_t)(c->end - q)) return fail(c, vals[i], "bytes run past the record");
-                if (mj == 3) v->text = (ctrec_str){(const char *)q, (size_t)len};
-                else {
-                    buf b = {0};
-                    base64_put(&b, q, (size_t)len);
-                    char *t = b.oom ? NULL : arena_alloc(c->a, b.len + 1);
-                    if (t) memcpy(t, b.data, b.len);
-                    size_t bl = b.len;
-                    buf_free(&b);
-                    if (!t) {
-                        err_set(c->e, CTREC_E_NOMEM, "out of memory");
-                        return -1;
-                    }
-                    v->text = (ctrec_str){t, bl};
-                }
-                q += len;
-                seen |= 2;
-            }
-        } else if (KEY(k, "b") || KEY(k, "is_slice") || KEY(k, "mutable")) {
-            r = bool_(c, &q, &v->b);
-            seen |= 2;
-        } else if (KEY(k, "negative")) {
-            r = bool_(c, &q, &v->b);
-        } else if (KEY(k, "text") || KEY(k, "r") || KEY(k, "msg") || KEY(k, "c") ||
-                   KEY(k, "name") || KEY(k, "discriminator")) {
-            r = text(c, &q, &v->text);
-            seen |= 2;
-        } else if (KEY(k, "address")) {
-            r = uint_(c, &q, &v->address);
-        } else if (KEY(k, "elements") || KEY(k, "field_values") || KEY(k, "members")) {
-            r = children(c, &q, v, depth);
-            seen |= 2;
-        } else if (KEY(k, "contents") || KEY(k, "dereferenced")) {
-            if (c->nodes >= CT_MAX_NODES) return fail(c, vals[i], "too many values in one event");
-            c->nodes++;
-            ctrec_value *ch = arena_alloc(c->a, sizeof *ch);
-            if (!ch) {
-                err_set(c->e, CTREC_E_NOMEM, "out of memory");
-                return -1;
-            }
-            r = value(c, &q, ch, depth + 1);
-            v->children = ch;
-            v->nchildren = 1;
-            seen |= 2;
-        } else if (KEY(k, "field_names")) {
-            unsigned mj;
-            uint64_t cnt;
-            if ((r = head(c, &q, &mj, &cnt)) == 0) {
-                if (mj != 4 || cnt > (uint64_t)(c->end - q))
-                    return fail(c, vals[i], "\"field_names\" is not an array of text");
-                ctrec_str *names = cnt ? arena_alloc(c->a, (size_t)cnt * sizeof *names) : NULL;
-                if (cnt && !names) {
-                    err_set(c->e, CTREC_E_NOMEM, "out of memory");
-                    return -1;
-                }
-                for (uint64_t j = 0; j < cnt && !r; j++) r = text(c, &q, &names[j]);
-                v->names = names;
-                /* checked against the field values below */
-                v->address = cnt;
-            }
+    ctrec_str k;
+    if (n && c->end - *p > 5 && memcmp(*p, kind_key, 5) == 0) {
+        /* "kind" first, as the writers do: one pass */
+        *p += 5;
+        if (text(c, p, &k)) return -1;
+        if ((kind = kind_of(k)) < 0) goto unknown;
+        v->kind = (ctrec_value_kind)kind;
+        for (uint64_t i = 1; i < n; i++) {
+            if (text(c, p, &k) || field(c, p, v, kind, k, depth, &seen)) return -1;
         }
-        if (r) return -1;
+    } else {
+        /* any order: find "kind", then decode the fields */
+        ctrec_str keys[MAX_KEYS];
+        const uint8_t *vals[MAX_KEYS];
+        for (uint64_t i = 0; i < n; i++) {
+            if (text(c, p, &keys[i])) return -1;
+            vals[i] = *p;
+            if (KEY(keys[i], "kind")) {
+                if (text(c, p, &k)) return -1;
+                if ((kind = kind_of(k)) < 0) goto unknown;
+            } else if (skip(c, p, depth + 1))
+                return -1;
+        }
+        if (kind < 0) return fail(c, at, "a ValueRecord without \"kind\"");
+        v->kind = (ctrec_value_kind)kind;
+        for (uint64_t i = 0; i < n; i++) {
+            const uint8_t *q = vals[i];
+            if (!KEY(keys[i], "kind") && field(c, &q, v, kind, keys[i], depth, &seen)) return -1;
+        }
     }
-    *p = end;
-    if (kind == CTREC_VAL_STRUCT && v->names) {
-        if (v->address != v->nchildren)
-            return fail(c, at, "a Struct with a different number of field names and values");
+    if (seen & 4) {
+        if (kind != CTREC_VAL_STRUCT || v->address != v->nchildren)
+            return fail(c, at, "field names that do not match the field values");
         v->address = 0;
     }
-    if (kind != CTREC_VAL_CELL && !(seen & 1)) return fail(c, at, "a ValueRecord without type_id");
+    if (kind != CTREC_VAL_CELL && kind != CTREC_VAL_VALUE_REF && !(seen & 1))
+        return fail(c, at, "a ValueRecord without type_id");
     if ((kind == CTREC_VAL_VARIANT || kind == CTREC_VAL_REFERENCE) && v->nchildren != 1)
         return fail(c, at, "a Variant or Reference without its inner value");
     return 0;
+unknown: {
+        char msg[80];
+        snprintf(msg, sizeof msg, "unknown kind \"%.*s\"", (int)(k.len > 30 ? 30 : k.len), k.ptr);
+        return fail(c, at, msg);
+    }
 }
 
 int ct_value(const uint8_t **p, const uint8_t *end, arena *a, unsigned max_depth,

@@ -381,7 +381,10 @@ static void copy_list(rd_strlist *to, const rd_strlist *from)
     to->items = calloc(from->n + 1, sizeof(char *));
     to->lens = calloc(from->n + 1, sizeof(size_t));
     for (size_t i = 0; to->items && to->lens && i < from->n; i++) {
-        if (!(to->items[i] = strdup(from->items[i]))) break;
+        /* by length: the text may hold NUL bytes */
+        if (!(to->items[i] = malloc(from->lens[i] + 1))) break;
+        memcpy(to->items[i], from->items[i], from->lens[i]);
+        to->items[i][from->lens[i]] = 0;
         to->lens[i] = from->lens[i];
         to->n++;
     }
@@ -777,7 +780,9 @@ static ctrec_status next_ct_split(ctrec_reader *r, const ctrec_ev **ev)
 
 static ctrec_status next_ct(ctrec_reader *r, const ctrec_ev **ev)
 {
-    err e = {0};
+    err e; /* written only on failure: no clearing in the hot path */
+    e.status = CTREC_OK;
+    e.msg[0] = 0;
     int k = ct_src_next(r->ct, &r->ev, &r->a, &e);
     if (k > 0) {
         r->nevents++;

@@ -47,6 +47,8 @@ static const char follow_usage[] =
     "the trace; exit 1 if the trace is incomplete, see ctrec repair), on Ctrl-C,\n"
     "or after --timeout milliseconds without new data. Waits for TRACE to\n"
     "appear if needed.\n"
+    "A .ct is followed as its recorder publishes the members' sizes; it has no\n"
+    "end marker, so it is followed until Ctrl-C or --timeout (then exit 0).\n"
     "\n"
     "  --float-number   floats as JSON numbers\n"
     "  --timeout MS     give up after MS ms without new data (exit 1)\n"
