@@ -517,7 +517,7 @@ ctrec_status ct_thread(ct_writer *c, int tag, uint64_t tid, err *e)
     return step_record(c, tag, tid, e);
 }
 
-ctrec_status ct_value(ct_writer *c, ctrec_id var, const uint8_t *v, size_t n, err *e)
+ctrec_status ct_add_value(ct_writer *c, ctrec_id var, const uint8_t *v, size_t n, err *e)
 {
     if (c->nsteps == 0)
         return err_set(e, CTREC_E_STATE,

@@ -88,7 +88,7 @@ static inline int ct_line_ok(int64_t line) { return line >= 0 && line <= CT_MAX_
 
 ctrec_status ct_step(ct_writer *c, ctrec_id path_id, int64_t line, err *e);
 /* A value of the current step: its CBOR ValueRecord (ctfs flavour). */
-ctrec_status ct_value(ct_writer *c, ctrec_id var, const uint8_t *v, size_t n, err *e);
+ctrec_status ct_add_value(ct_writer *c, ctrec_id var, const uint8_t *v, size_t n, err *e);
 /* A call entered at the current step (a call before any step enters at
  * step 0); its arguments are ev_args with CBOR values. */
 ctrec_status ct_call(ct_writer *c, ctrec_id fn, const ev_arg *args, size_t nargs, err *e);

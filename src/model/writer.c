@@ -1592,7 +1592,7 @@ static ctrec_status end_call(ctrec_writer *w)
          * the values visible, then the Call. */
         if (fn != 0) st = ct_step_checked(w, w->fns[fn].path_id, w->fns[fn].line);
         for (size_t i = 0; i < n && !st && fn != 0; i++)
-            st = ct_done(w, ct_value(w->ct, args[i].var, args[i].value, args[i].len, &w->e));
+            st = ct_done(w, ct_add_value(w->ct, args[i].var, args[i].value, args[i].len, &w->e));
         if (!st) st = ct_done(w, ct_call(w->ct, fn, args, n, &w->e));
         if (args != small) free(args);
         abandon(w);
@@ -1639,7 +1639,7 @@ static ctrec_status end_event(ctrec_writer *w)
         const uint8_t *v = w->out.data + w->open_at;
         size_t n = w->out.len - w->open_at;
         ctrec_status st = w->ct_var == (ctrec_id)-1 ? ct_return(w->ct, v, n, &w->e)
-                                                      : ct_value(w->ct, w->ct_var, v, n, &w->e);
+                                                      : ct_add_value(w->ct, w->ct_var, v, n, &w->e);
         int ret = w->ct_var == (ctrec_id)-1;
         w->out.len = w->open_sep;
         w->open = OPEN_NONE;
