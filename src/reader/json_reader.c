@@ -251,7 +251,11 @@ static RD_NORETURN void bad_number(pctx *c, const char *what)
 static inline uint64_t digits(pctx *c, const char *what)
 {
     const uint8_t *p = c->p;
-    if (RD_UNLIKELY((unsigned)(*p - '0') > 9)) bad_number(c, what);
+    if (RD_UNLIKELY((unsigned)(*p - '0') > 9)) {
+        /* a sign was the last byte of the window: the digits are in the next */
+        if (*p == 0 && p >= c->end) rd_more(c);
+        bad_number(c, what);
+    }
     uint64_t v = 0;
     while ((unsigned)(*p - '0') <= 9) {
         unsigned d = *p - '0';

@@ -639,10 +639,8 @@ static void on_line(recorder *R, thread_rec *T, lua_State *L, lua_Debug *ar)
     if (R->opt.values) emit_locals(R, L, ar, fn);
 }
 
-static void hook(lua_State *L, lua_Debug *ar)
+static void record_event(recorder *R, lua_State *L, lua_Debug *ar)
 {
-    recorder *R = g_rec;
-    if (R->closed || R->failed) return;
     if (L != R->cur_L) {
         switch_thread(R, L, ar);
         if (R->failed) return;
@@ -656,6 +654,16 @@ static void hook(lua_State *L, lua_Debug *ar)
     default: break;
     }
     if (R->opt.filter) rfilter_lines(R, L, R->cur);
+}
+
+/* The recorder's hook; then the script's own hook, if it set one with
+ * debug.sethook (scripthook.c), for the events it asked for. */
+static void hook(lua_State *L, lua_Debug *ar)
+{
+    recorder *R = g_rec;
+    int event = ar->event, line = ar->currentline;
+    if (!R->closed && !R->failed && event != LUA_HOOKCOUNT) record_event(R, L, ar);
+    if (R->script_hooks) scripthook_call(L, event, line);
 }
 
 /* Benchmark floors: the same hooks, nothing recorded. */
@@ -785,6 +793,8 @@ int recorder_open(recorder *R, const recorder_options *opt, const char *script,
     return 0;
 }
 
+#define RECORDER_MASK (LUA_MASKCALL | LUA_MASKRET | LUA_MASKLINE)
+
 void recorder_install(recorder *R, lua_State *L)
 {
     R->main_L = L;
@@ -793,7 +803,16 @@ void recorder_install(recorder *R, lua_State *L)
                  : R->opt.floor == FLOOR_READS  ? hook_floor_reads
                                                 : hook;
     if (R->opt.floor == FLOOR_NONE && !R->w) return;
-    lua_sethook(L, h, LUA_MASKCALL | LUA_MASKRET | LUA_MASKLINE, 0);
+    int mask = 0, count = 0;
+    if (R->script_hooks) scripthook_get(L, &mask, &count); /* after a Ctrl-C */
+    lua_sethook(L, h, RECORDER_MASK | (mask & LUA_MASKCOUNT), count);
+}
+
+void recorder_hook_thread(recorder *R, lua_State *L1, int script_mask, int count)
+{
+    if (R->opt.floor != FLOOR_NONE || !R->w || R->lua_closed) return;
+    lua_sethook(L1, hook, RECORDER_MASK | (script_mask & LUA_MASKCOUNT),
+                (script_mask & LUA_MASKCOUNT) ? count : 0);
 }
 
 /* Back to the main thread, then every frame of it gets its Return. */

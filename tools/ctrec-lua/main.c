@@ -36,6 +36,8 @@ static void usage(FILE *out)
             "                        (default all)\n"
             "  --max-depth N         table nesting recorded (default 3, at most 25)\n"
             "  --max-elements N      elements recorded per value (default 100)\n"
+            "  --max-string N        bytes of a string recorded, then a marker\n"
+            "                        '<M more bytes>' (default 1000; 0: no limit)\n"
             "  --c-calls             record calls of C functions too\n"
             "  --trace-filter FILE   a trace filter (TOML, as CodeTracer's Python\n"
             "                        recorder's); repeatable, or FILE::FILE...; after\n"
@@ -183,7 +185,10 @@ static int pmain(lua_State *L)
     lua_gc(L, LUA_GCRESTART);
     lua_gc(L, LUA_GCGEN, 0, 0);
     /* before LUA_INIT: an os.exit there must finish the trace too */
-    if (r->R->opt.floor == FLOOR_NONE) iowrap_install(L);
+    if (r->R->opt.floor == FLOOR_NONE) {
+        iowrap_install(L);
+        scripthook_install(L);
+    }
     if (handle_luainit(L) != LUA_OK) return 0;
     if (handle_script(L, r) != LUA_OK) return 0;
     lua_pushboolean(L, 1);
@@ -255,6 +260,11 @@ static int parse_options(int argc, char **argv, recorder_options *o)
             else bad = 1;
         } else if (IS("--max-depth")) bad = parse_uint(v, 1, 25, &o->max_depth) != 0;
         else if (IS("--max-elements")) bad = parse_uint(v, 1, 1000000, &o->max_elements) != 0;
+        else if (IS("--max-string")) {
+            unsigned ms;
+            bad = parse_uint(v, 0, 1000000000, &ms) != 0;
+            o->max_string = ms;
+        }
         else {
             fprintf(stderr, "ctrec-lua: unknown option %s\n", a);
             usage(stderr);
@@ -332,6 +342,7 @@ int main(int argc, char **argv)
         .values = 1,
         .max_depth = 3,
         .max_elements = 100,
+        .max_string = 1000,
         .floor = FLOOR_NONE,
     };
     int script = parse_options(argc, argv, &o);

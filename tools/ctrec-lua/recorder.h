@@ -5,6 +5,7 @@
  *   hooks.c   the lua_sethook hook: steps, calls, returns, coroutines
  *   values.c  Lua values -> ctrec's streaming value API
  *   iowrap.c  print / io.write / file:write / os.exit replacements
+ *   scripthook.c  debug.sethook / gethook: the script's hooks beside ours
  *   maps.c    two small hash maps (byte strings and pointers)
  *
  * There is one recorder per process (the hook has no user-data slot, so it
@@ -62,6 +63,7 @@ typedef struct recorder_options {
     int c_calls;           /* --c-calls */
     unsigned max_depth;    /* --max-depth: table nesting recorded */
     unsigned max_elements; /* --max-elements: elements per recorded value */
+    size_t max_string;     /* --max-string: bytes of a string recorded (0: all) */
     floor_mode floor;      /* --floor */
     trace_filter *filter;  /* --trace-filter & co (filter.h); NULL: none */
     const char *filter_metadata; /* the filters as trace_metadata.json members */
@@ -127,6 +129,7 @@ typedef struct recorder {
 
     fn_info toplevel_fn;       /* the script's main chunk: function 0 */
     int main_started;          /* the main chunk's call was seen */
+    int script_hooks;          /* the script called debug.sethook with a hook once */
     int stepped;               /* at least one Step was written */
 
     /* interning caches */
@@ -165,6 +168,9 @@ int recorder_finish(recorder *R);
 /* lua_close ran (what it runs, __close handlers and finalizers, is still
  * recorded): from now on the recorder never touches a lua_State. */
 void recorder_lua_closed(recorder *R);
+/* Sets the recorder's hook on thread L1 with the script's hook mask and
+ * count there (scripthook.c): LUA_MASKCOUNT and the count are added. */
+void recorder_hook_thread(recorder *R, lua_State *L1, int script_mask, int count);
 /* The recorder the hooks and the library wrappers use (NULL before
  * recorder_open). */
 recorder *recorder_current(void);
@@ -203,6 +209,14 @@ filter_action rfilter_value(fn_info *fn, filter_value_kind kind, int n, const ch
 /* Writes the marker value FILTER_REDACTED or FILTER_DROPPED. */
 ctrec_status rfilter_marker(recorder *R, filter_action a);
 void rfilter_free(recorder *R);
+/* scripthook.c */
+/* Replaces debug.sethook and debug.gethook. */
+void scripthook_install(lua_State *L);
+/* The mask and count of the script's hook on L; returns 1 when it has one. */
+int scripthook_get(lua_State *L, int *mask, int *count);
+/* Calls the script's hook of L for this event when its mask asks for it
+ * (from the recorder's hook, after the event is recorded). */
+void scripthook_call(lua_State *L, int event, int line);
 
 /* iowrap.c */
 /* Replaces print, io.write, the write method of files and os.exit. */

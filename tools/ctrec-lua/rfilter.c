@@ -7,7 +7,8 @@
  * the second is its file name, which is how Lua 5.4's searcher calls a Lua
  * module; else derived from the path) and its name. A skipped function
  * gets no Call, Steps or Return, and while it runs the thread's hook mask
- * has no LUA_MASKLINE, so that its lines run without hook calls; calls and
+ * has no LUA_MASKLINE (unless the script's own hook, scripthook.c, asks for
+ * lines), so that its lines run without hook calls; calls and
  * returns still reach the hook, so a recorded function it calls is
  * recorded (and turns the line hook on again), as the Python recorder's
  * skip is per code object, not per call tree. Values are allowed, redacted
@@ -124,6 +125,8 @@ void rfilter_lines(recorder *R, lua_State *L, const thread_rec *T)
     int want = !fn->skip;
     int mask = lua_gethookmask(L);
     if (!!(mask & LUA_MASKLINE) == want) return;
+    int smask = 0, scount = 0; /* a script's hook asking for lines gets them */
+    if (!want && R->script_hooks && scripthook_get(L, &smask, &scount) && (smask & LUA_MASKLINE)) return;
     lua_sethook(L, lua_gethook(L), want ? mask | LUA_MASKLINE : mask & ~LUA_MASKLINE,
                 lua_gethookcount(L));
 }

@@ -494,6 +494,32 @@ eq((p.returncode, p.stdout), (0, "AAA3\t2\n"), "--c-calls run")
 eq(Trace(out7).calls(), ["<toplevel>", "shown", "upper", "len", "print"],
    "--c-calls: rep and tostring (called by skipped code) are not recorded")
 
+# the script's own line hook (debug.sethook) still sees the lines of
+# skipped functions: the same output as lua5.4
+sh = fresh("scripthook")
+write(sh + "/.codetracer/trace-filter.toml", flt("sh", rules='[[scope.rules]]\nselector = "obj:main.skipped"\nexec = "skip"\n'))
+write(sh + "/main.lua", """local function skipped(n)
+  local s = 0
+  for i = 1, n do
+    s = s + i
+  end
+  return s
+end
+local lines = {}
+debug.sethook(function(_, line) lines[#lines + 1] = line end, "l")
+local r = skipped(3)
+debug.sethook()
+print(r, table.concat(lines, " "))
+print(skipped(4))
+""")
+want_sh = plain(sh + "/main.lua")
+out8 = os.path.join(work, "scripthook-out")
+p = record(sh + "/main.lua", out8)
+eq((p.returncode, p.stdout, p.stderr), (want_sh.returncode, want_sh.stdout, want_sh.stderr),
+   "a script's line hook in skipped code: output as lua5.4")
+expect("skipped" not in Trace(out8).calls(), "the script's hook does not make skipped code recorded")
+check_trace(out8, "script hook run")
+
 # a malformed filter: exit 1, the message, the earlier trace left as it was
 bad = app + "/.codetracer/bad.toml"
 write(bad, flt("bad", rules='[[scope.rules]]\nselector = "pkg:x"\nexec = skip\n'))
