@@ -134,6 +134,13 @@ void rfilter_lines(recorder *R, lua_State *L, const thread_rec *T)
 filter_action rfilter_value(fn_info *fn, filter_value_kind kind, int n, const char *name)
 {
     if (!fn->scope) return FILTER_ALLOW;
+    if (kind == FILTER_UPVALUE && n >= 1 && n <= FN_SLOTS) {
+        if (fn->fup_name[n - 1] != name || !fn->fup_action[n - 1]) {
+            fn->fup_name[n - 1] = name;
+            fn->fup_action[n - 1] = (unsigned char)(filter_decide(fn->scope, kind, name) + 1);
+        }
+        return (filter_action)(fn->fup_action[n - 1] - 1);
+    }
     int k = kind == FILTER_ARG;
     if (n >= 1 && n <= FN_SLOTS && (kind == FILTER_LOCAL || kind == FILTER_ARG)) {
         if (fn->fslot_name[n - 1] != name) {
