@@ -274,6 +274,19 @@ class Trace:
         return [(os.path.basename(self.paths[e["Step"]["path_id"]]), e["Step"]["line"])
                 for i, e in enumerate(ev) if "Step" in e and not (i + 1 < len(ev) and "Call" in ev[i + 1])]
 
+    def steps_outside(self, skipped):
+        """steps(), leaving out those whose running function is in `skipped`."""
+        ev, stack, out = self.events, [], []
+        for i, e in enumerate(ev):
+            if "Call" in e:
+                stack.append(self.functions[e["Call"]["function_id"]])
+            elif "Return" in e:
+                stack.pop()
+            elif "Step" in e and not (i + 1 < len(ev) and "Call" in ev[i + 1]):
+                if not (stack and stack[-1] in skipped):
+                    out.append((os.path.basename(self.paths[e["Step"]["path_id"]]), e["Step"]["line"]))
+        return out
+
     def call_args(self, fn):
         return [[(self.vars[a["variable_id"]], a["value"]) for a in e["Call"]["args"]]
                 for e in self.events if "Call" in e and self.functions[e["Call"]["function_id"]] == fn]
@@ -519,6 +532,62 @@ eq((p.returncode, p.stdout, p.stderr), (want_sh.returncode, want_sh.stdout, want
    "a script's line hook in skipped code: output as lua5.4")
 expect("skipped" not in Trace(out8).calls(), "the script's hook does not make skipped code recorded")
 check_trace(out8, "script hook run")
+
+# coroutines and errors across skipped code: a skipped coroutine body that
+# yields the results of a recorded callback and ends with an error caught
+# by recorded code, a skipped function that tail-calls a recorded one; the
+# recorded file's Steps are those of the unfiltered trace without the
+# skipped functions' lines (the line hook comes back after each)
+co = fresh("coroutines")
+write(co + "/.codetracer/trace-filter.toml", flt("co", rules='''
+[[scope.rules]]
+selector = "obj:main.gen"
+exec = "skip"
+[[scope.rules]]
+selector = "obj:main.<anonymous>"
+exec = "skip"
+[[scope.rules]]
+selector = "obj:main.skip_tail"
+exec = "skip"
+'''))
+write(co + "/main.lua", """local gen = function(cb)
+  return coroutine.wrap(function()
+    for i = 1, 3 do
+      coroutine.yield(cb(i))
+    end
+    error("done in skipped")
+  end)
+end
+local function traced(x)
+  local y = x * 10
+  return y
+end
+local g = gen(traced)
+print(g(), g(), g())
+print(pcall(g))
+local function skip_tail(x)
+  return traced(x + 1)
+end
+print(skip_tail(1))
+local t = 0
+for i = 1, 3 do t = t + i end
+print(t)
+""")
+want_co = plain(co + "/main.lua")
+out9, out10 = os.path.join(work, "co-filtered"), os.path.join(work, "co-plain")
+p = record(co + "/main.lua", out9)
+eq((p.returncode, p.stdout, p.stderr), (want_co.returncode, want_co.stdout, want_co.stderr),
+   "coroutines across skipped code: output as lua5.4")
+plain_dir = fresh("coroutines-unfiltered")  # no .codetracer above it
+shutil.copy(co + "/main.lua", plain_dir + "/main.lua")
+p = record(plain_dir + "/main.lua", out10)
+t9, t10 = Trace(out9), Trace(out10)
+check_trace(out9, "coroutines across skipped code")
+eq(t10.calls().count("gen"), 1, "the unfiltered run records the skipped functions")
+eq([c for c in t9.calls() if c != "<toplevel>"], ["cb"] * 4,
+   "coroutines across skipped code: only the recorded function is called (named at its first call)")
+eq(t9.steps(), t10.steps_outside({"gen", "<anonymous> main.lua:2", "skip_tail"}),
+   "coroutines across skipped code: Steps of the recorded code")
 
 # a malformed filter: exit 1, the message, the earlier trace left as it was
 bad = app + "/.codetracer/bad.toml"
