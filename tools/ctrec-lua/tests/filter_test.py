@@ -603,6 +603,14 @@ eq((p.returncode, p.stderr), (1, "ctrec-lua: .codetracer/none.toml: cannot read 
    "missing filter file")
 p = record("main.lua", out1, cwd=app, env={"CTREC_LUA_TRACE_FILTER": bad})
 eq(p.returncode, 1, "malformed filter from the environment")
+p = record("main.lua", out1, "--trace-filter", " :: ", cwd=app)
+eq((p.returncode, p.stderr), (1, "ctrec-lua: --trace-filter ' :: ' names no trace filter file\n"),
+   "a --trace-filter list naming no file")
+p = record("main.lua", out1, cwd=app, env={"CTREC_LUA_TRACE_FILTER": "::"})
+eq((p.returncode, p.stderr), (1, "ctrec-lua: CTREC_LUA_TRACE_FILTER '::' names no trace filter file\n"),
+   "an environment list naming no file")
+after = {n: open(os.path.join(out1, n), "rb").read() for n in os.listdir(out1) if n.endswith(".json")}
+expect(before == after, "refused filters: the earlier trace is untouched")
 
 if failures:
     print("FAILED:\n" + "\n".join(failures))
