@@ -107,6 +107,8 @@ static int path_id(recorder *R, const char *source, ctrec_id *id)
     char *abs = resolve_path(source + 1);
     if (!abs) return -1;
     ctrec_status st = ctrec_path_z(R->w, abs, id);
+    if (st == CTREC_OK && R->activation_abs && strcmp(abs, R->activation_abs) == 0)
+        R->activation_path_id = (int64_t)*id;
     free(abs);
     if (st != CTREC_OK) {
         recorder_fail(R, "ctrec_path");
@@ -346,7 +348,8 @@ static fn_info *fn_lookup(recorder *R, lua_State *L, lua_Debug *ar)
 
 /* ---- trace events ------------------------------------------------------ */
 
-static int emits(const frame *f)
+/* The frame belongs in the trace (its Call is written when recording). */
+static int recorded(const frame *f)
 {
     return f->fn && f->fn->recorded && !f->toplevel;
 }
@@ -438,8 +441,13 @@ static void emit_return(recorder *R, lua_State *L, lua_Debug *ar, fn_info *fn)
     W(ctrec_end(R->w));
 }
 
-/* The locals visible at a line, as Value events after its Step. */
-static void emit_locals(recorder *R, lua_State *L, lua_Debug *ar, fn_info *fn)
+/* Lua allows 200 locals per function (LUAI_MAXVARS). */
+#define MAX_LOCAL_NAMES 256
+
+/* The locals visible at a line, as Value events after its Step; their
+ * names go to names[] (*nnames of them) when names is not NULL. */
+static void emit_locals(recorder *R, lua_State *L, lua_Debug *ar, fn_info *fn,
+                        const char **names, int *nnames)
 {
     for (int n = 1;; n++) {
         const char *name = lua_getlocal(L, ar, n);
@@ -453,12 +461,92 @@ static void emit_locals(recorder *R, lua_State *L, lua_Debug *ar, fn_info *fn)
             lua_pop(L, 1);
             continue;
         }
-        ctrec_status st = ctrec_begin_value(R->w, local_var(R, fn, n, name));
+        if (names && *nnames < MAX_LOCAL_NAMES) names[(*nnames)++] = name;
+        ctrec_id var = local_var(R, fn, n, name);
+        ctrec_status st = ctrec_begin_value(R->w, var);
         if (st == CTREC_OK) st = fa == FILTER_ALLOW ? value_write(R, L, -1) : rfilter_marker(R, fa);
         if (st == CTREC_OK) st = ctrec_end(R->w);
+        if (st == CTREC_E_SIZE) { /* larger than the readers accept: a marker */
+            ctrec_abandon(R->w);
+            st = ctrec_begin_value(R->w, var);
+            if (st == CTREC_OK) st = value_marker(R, "<too large>");
+            if (st == CTREC_OK) st = ctrec_end(R->w);
+        }
         lua_pop(L, 1);
         W_AS(st, "writing the Value event of a local");
     }
+}
+
+/* The variable id of upvalue `n` named `name` (cached as local_var's). */
+static ctrec_id upvalue_var(recorder *R, fn_info *fn, int n, const char *name)
+{
+    if (n <= FN_SLOTS && fn->up_name[n - 1] == name) return fn->up_var[n - 1];
+    ctrec_id var = recorder_var(R, name, strlen(name));
+    if (n <= FN_SLOTS) {
+        fn->up_name[n - 1] = name;
+        fn->up_var[n - 1] = var;
+    }
+    return var;
+}
+
+/* The upvalues of the running function, as Value events named as Lua names
+ * them, after the locals. Left out: _ENV (the globals table, an upvalue of
+ * every chunk), names Lua does not know ("(no name)": stripped debug
+ * information), and an upvalue hidden by a visible local of the same name
+ * (the name means the local there). */
+static void emit_upvalues(recorder *R, lua_State *L, lua_Debug *ar, fn_info *fn,
+                          const char **locals, int nlocals)
+{
+    if (fn->no_upvalues || !lua_checkstack(L, 3)) return;
+    lua_getinfo(L, "f", ar);
+    int f = lua_gettop(L), any = 0;
+    const char *name;
+    for (int n = 1; (name = lua_getupvalue(L, f, n)); n++) {
+        int skip = name[0] == '(' || strcmp(name, "_ENV") == 0;
+        if (!skip) any = 1;
+        for (int i = 0; !skip && i < nlocals; i++) skip = strcmp(locals[i], name) == 0;
+        filter_action fa = FILTER_ALLOW;
+        if (!skip && fn->scope && (fa = rfilter_value(fn, FILTER_UPVALUE, n, name)) == FILTER_DROP)
+            skip = 1;
+        if (skip) {
+            lua_pop(L, 1);
+            continue;
+        }
+        ctrec_status st = ctrec_begin_value(R->w, upvalue_var(R, fn, n, name));
+        if (st == CTREC_OK) st = fa == FILTER_ALLOW ? value_write(R, L, -1) : rfilter_marker(R, fa);
+        if (st == CTREC_OK) st = ctrec_end(R->w);
+        lua_pop(L, 1);
+        if (st != CTREC_OK) {
+            lua_settop(L, f - 1);
+            W_AS(st, "writing the Value event of an upvalue");
+        }
+    }
+    lua_settop(L, f - 1);
+    if (!any) fn->no_upvalues = 1; /* the same for every closure of this site */
+}
+
+/* ---- start and stop ---------------------------------------------------- */
+
+static void materialize(recorder *R, thread_rec *T);
+
+void recorder_pause(recorder *R)
+{
+    R->active = 0;
+}
+
+void recorder_resume(recorder *R)
+{
+    if (R->active || !R->w || R->closed || R->failed) return;
+    R->active = 1;
+    for (size_t i = 0; i < R->chain_n; i++) materialize(R, R->chain[i]);
+}
+
+/* The call --activation-path started the recording with returned (or was
+ * unwound): the recording stops for good (the ctrec module can resume it). */
+static void activation_end(recorder *R)
+{
+    R->activation_state = 3;
+    recorder_pause(R);
 }
 
 /* ---- shadow stacks ----------------------------------------------------- */
@@ -483,7 +571,8 @@ static void pop_to(recorder *R, thread_rec *T, size_t keep)
 {
     while (T->n > keep) {
         frame *f = &T->frames[--T->n];
-        if (T->in_chain && emits(f)) emit_return_none(R);
+        if (f->live) emit_return_none(R);
+        if (f->activation) activation_end(R);
     }
 }
 
@@ -497,19 +586,31 @@ static size_t find_frame(const thread_rec *T, const void *ci)
 
 /* ---- threads ----------------------------------------------------------- */
 
+/* T's frames enter the trace (Calls without arguments), when recording. */
 static void materialize(recorder *R, thread_rec *T)
 {
-    for (size_t i = 0; i < T->n; i++)
-        if (emits(&T->frames[i])) W(ctrec_call(R->w, T->frames[i].fn->function_id));
+    if (!R->active) return;
+    for (size_t i = 0; i < T->n; i++) {
+        frame *f = &T->frames[i];
+        if (recorded(f) && !f->live) {
+            W(ctrec_call(R->w, f->fn->function_id));
+            f->live = 1;
+        }
+    }
 }
 
 /* Control left T (yield, end or error): its frames leave the trace. */
 static void leave_thread(recorder *R, thread_rec *T)
 {
-    for (size_t i = T->n; i > 0; i--)
-        if (emits(&T->frames[i - 1])) emit_return_none(R);
+    int dead = R->lua_closed || lua_status(T->L) != LUA_YIELD;
+    for (size_t i = T->n; i > 0; i--) {
+        frame *f = &T->frames[i - 1];
+        if (f->live) emit_return_none(R);
+        f->live = 0;
+        if (f->activation && dead) activation_end(R);
+    }
     T->in_chain = 0;
-    if (R->lua_closed || lua_status(T->L) != LUA_YIELD) { /* finished or dead: forget it */
+    if (dead) { /* finished or dead: forget it */
         ptrmap_remove(&R->threads, T->L, 0);
         free(T->frames);
         free(T);
@@ -579,7 +680,8 @@ static void on_call(recorder *R, thread_rec *T, lua_State *L, lua_Debug *ar, int
         if (i) {
             pop_to(R, T, i);
             f = &T->frames[i - 1];
-            if (emits(f)) emit_return_none(R);
+            if (f->live) emit_return_none(R);
+            if (f->activation) activation_end(R);
         } else {
             f = push_frame(T);
         }
@@ -597,11 +699,24 @@ static void on_call(recorder *R, thread_rec *T, lua_State *L, lua_Debug *ar, int
     f->ci = ar->i_ci;
     f->fn = fn;
     f->toplevel = toplevel;
+    f->live = f->activation = 0;
     if (toplevel) { /* the script's main chunk: the trace's top-level call 0 */
         R->main_started = 1;
         return;
     }
-    if (fn && fn->recorded) emit_call(R, L, ar, fn);
+    if (!fn || !fn->recorded) return;
+    if (R->activation_state == 1 && fn->has_lines &&
+        (int64_t)fn->path_id == R->activation_path_id) { /* --activation-path */
+        R->activation_state = 2;
+        f->activation = 1;
+        T->n--; /* the frames below get their Calls, this one its own below */
+        recorder_resume(R);
+        T->n++;
+    }
+    if (R->active) {
+        emit_call(R, L, ar, fn);
+        f->live = 1;
+    }
 }
 
 static void on_return(recorder *R, thread_rec *T, lua_State *L, lua_Debug *ar)
@@ -613,7 +728,8 @@ static void on_return(recorder *R, thread_rec *T, lua_State *L, lua_Debug *ar)
         pop_to(R, T, i);
     }
     frame *f = &T->frames[--T->n];
-    if (emits(f)) emit_return(R, L, ar, f->fn);
+    if (f->live) emit_return(R, L, ar, f->fn);
+    if (f->activation) activation_end(R);
 }
 
 static void on_line(recorder *R, thread_rec *T, lua_State *L, lua_Debug *ar)
@@ -633,10 +749,18 @@ static void on_line(recorder *R, thread_rec *T, lua_State *L, lua_Debug *ar)
         }
     }
     fn_info *fn = f->fn;
-    if (!fn || !fn->has_lines) return;
+    if (!fn || !fn->has_lines || !R->active) return;
     R->stepped = 1;
     W(ctrec_step(R->w, fn->path_id, ar->currentline));
-    if (R->opt.values) emit_locals(R, L, ar, fn);
+    if (!R->opt.values) return;
+    if (R->opt.upvalues && !fn->no_upvalues) {
+        const char *names[MAX_LOCAL_NAMES];
+        int nnames = 0;
+        emit_locals(R, L, ar, fn, names, &nnames);
+        emit_upvalues(R, L, ar, fn, names, nnames);
+    } else {
+        emit_locals(R, L, ar, fn, NULL, NULL);
+    }
 }
 
 static void record_event(recorder *R, lua_State *L, lua_Debug *ar)
@@ -673,10 +797,32 @@ static void hook_floor_hooks(lua_State *L, lua_Debug *ar)
     (void)ar;
 }
 
+/* The floors read the upvalues (but _ENV) too, as recording does unless
+ * --no-upvalues. Calls f(L, stack index) for each. */
+static void floor_upvalues(lua_State *L, lua_Debug *ar, void (*f)(lua_State *, int))
+{
+    if (!g_rec->opt.upvalues || !lua_checkstack(L, 3)) return;
+    lua_getinfo(L, "f", ar);
+    int fi = lua_gettop(L);
+    const char *name;
+    for (int n = 1; (name = lua_getupvalue(L, fi, n)); n++) {
+        if (name[0] != '(' && strcmp(name, "_ENV") != 0) f(L, fi + 1);
+        lua_pop(L, 1);
+    }
+    lua_pop(L, 1);
+}
+
+static void floor_nothing(lua_State *L, int idx)
+{
+    (void)L;
+    (void)idx;
+}
+
 static void hook_floor_locals(lua_State *L, lua_Debug *ar)
 {
     if (ar->event != LUA_HOOKLINE) return;
     for (int n = 1; lua_getlocal(L, ar, n); n++) lua_pop(L, 1);
+    floor_upvalues(L, ar, floor_nothing);
 }
 
 /* --floor reads: the reads that recording a step's values needs through
@@ -725,17 +871,21 @@ static void floor_read(recorder *R, lua_State *L, int idx, unsigned depth)
     if (floor_budget == 0) lua_pop(L, 1); /* the scan stopped early: its key */
 }
 
+static void floor_read_value(lua_State *L, int idx)
+{
+    floor_budget = g_rec->opt.max_elements;
+    floor_read(g_rec, L, idx, 0);
+}
+
 static void hook_floor_reads(lua_State *L, lua_Debug *ar)
 {
     if (ar->event != LUA_HOOKLINE) return;
     const char *name;
     for (int n = 1; (name = lua_getlocal(L, ar, n)); n++) {
-        if (name[0] != '(') {
-            floor_budget = g_rec->opt.max_elements;
-            floor_read(g_rec, L, lua_gettop(L), 0);
-        }
+        if (name[0] != '(') floor_read_value(L, lua_gettop(L));
         lua_pop(L, 1);
     }
+    floor_upvalues(L, ar, floor_read_value);
 }
 
 /* ---- lifecycle --------------------------------------------------------- */
@@ -760,6 +910,7 @@ int recorder_open(recorder *R, const recorder_options *opt, const char *script,
      * times less often and compresses better (trace.bin about half the
      * size), for about 4 MB more memory. */
     wo.frame_size = 1024u * 1024u;
+    if (opt->max_event_mib) wo.max_event_bytes = (size_t)opt->max_event_mib << 20;
     wo.extra_metadata = opt->filter_metadata; /* the active trace filters */
     if (ctrec_writer_open(opt->out_dir, &wo, &R->w) != CTREC_OK) {
         fprintf(stderr, "ctrec-lua: cannot write the trace to %s: %s\n", opt->out_dir,
@@ -770,6 +921,16 @@ int recorder_open(recorder *R, const recorder_options *opt, const char *script,
     }
     char *abs = resolve_path(script);
     ctrec_status st = abs ? ctrec_start(R->w, abs, strlen(abs), 1) : CTREC_E_NOMEM;
+    R->active = 1;
+    R->activation_path_id = -1;
+    if (abs && opt->activation_path) {
+        /* recording waits for a function of that file, unless it is the script */
+        R->activation_abs = resolve_path(opt->activation_path);
+        if (R->activation_abs && strcmp(R->activation_abs, abs) != 0) {
+            R->active = 0;
+            R->activation_state = 1;
+        }
+    }
     free(abs);
     if (st != CTREC_OK) {
         fprintf(stderr, "ctrec-lua: cannot start the trace: %s\n", ctrec_writer_errmsg(R->w));
@@ -870,6 +1031,8 @@ int recorder_finish(recorder *R)
     R->chain_n = 0;
     /* Records of suspended coroutines and the function cache stay until
      * the process exits: hooks may still run (lua_close) and check R->closed. */
+    free(R->activation_abs);
+    R->activation_abs = NULL;
     strmap_free(&R->function_names);
     strmap_free(&R->paths);
     strmap_free(&R->vars);

@@ -38,6 +38,14 @@ static void usage(FILE *out)
             "  --max-elements N      elements recorded per value (default 100)\n"
             "  --max-string N        bytes of a string recorded, then a marker\n"
             "                        '<M more bytes>' (default 1000; 0: no limit)\n"
+            "  --max-event-mib N     largest event written, in MiB (default 64, what the\n"
+            "                        readers accept by default); a local's value that is\n"
+            "                        larger is recorded as the marker <too large>\n"
+            "  --no-upvalues         do not record the upvalues of the running\n"
+            "                        function at each step\n"
+            "  --activation-path FILE  record from the first call of a function of\n"
+            "                        FILE (its main chunk or another) until that\n"
+            "                        call returns\n"
             "  --c-calls             record calls of C functions too\n"
             "  --trace-filter FILE   a trace filter (TOML, as CodeTracer's Python\n"
             "                        recorder's); repeatable, or FILE::FILE...; after\n"
@@ -188,6 +196,7 @@ static int pmain(lua_State *L)
     if (r->R->opt.floor == FLOOR_NONE) {
         iowrap_install(L);
         scripthook_install(L);
+        ctrecmod_install(L);
     }
     if (handle_luainit(L) != LUA_OK) return 0;
     if (handle_script(L, r) != LUA_OK) return 0;
@@ -230,6 +239,10 @@ static int parse_options(int argc, char **argv, recorder_options *o)
             o->c_calls = 1;
             continue;
         }
+        if (strcmp(a, "--no-upvalues") == 0) {
+            o->upvalues = 0;
+            continue;
+        }
         /* options with a value: "--opt value" or "--opt=value" */
         const char *eq = strchr(a, '=');
         size_t nlen = eq ? (size_t)(eq - a) : strlen(a);
@@ -241,6 +254,7 @@ static int parse_options(int argc, char **argv, recorder_options *o)
             return -1;
         }
         if (IS("-o") || IS("--out")) o->out_dir = v;
+        else if (IS("--activation-path")) o->activation_path = v;
         else if (IS("--trace-filter")) {
             if (filter_arg_count < MAX_FILTER_ARGS) filter_args[filter_arg_count++] = v;
             else bad = 1;
@@ -265,6 +279,7 @@ static int parse_options(int argc, char **argv, recorder_options *o)
             bad = parse_uint(v, 0, 1000000000, &ms) != 0;
             o->max_string = ms;
         }
+        else if (IS("--max-event-mib")) bad = parse_uint(v, 1, 4096, &o->max_event_mib) != 0;
         else {
             fprintf(stderr, "ctrec-lua: unknown option %s\n", a);
             usage(stderr);
@@ -358,6 +373,7 @@ int main(int argc, char **argv)
         .max_depth = 3,
         .max_elements = 100,
         .max_string = 1000,
+        .upvalues = 1,
         .floor = FLOOR_NONE,
     };
     int script = parse_options(argc, argv, &o);

@@ -6,6 +6,7 @@
  *   values.c  Lua values -> ctrec's streaming value API
  *   iowrap.c  print / io.write / file:write / os.exit replacements
  *   scripthook.c  debug.sethook / gethook: the script's hooks beside ours
+ *   ctrecmod.c  the `ctrec` module: stop and resume the recording
  *   maps.c    two small hash maps (byte strings and pointers)
  *
  * There is one recorder per process (the hook has no user-data slot, so it
@@ -64,7 +65,12 @@ typedef struct recorder_options {
     unsigned max_depth;    /* --max-depth: table nesting recorded */
     unsigned max_elements; /* --max-elements: elements per recorded value */
     size_t max_string;     /* --max-string: bytes of a string recorded (0: all) */
+    unsigned max_event_mib; /* --max-event-mib: the writer's event bound (0: the
+                               library's default, CTREC_MAX_EVENT_BYTES) */
+    int upvalues;          /* record upvalues at each step (--no-upvalues: 0) */
     floor_mode floor;      /* --floor */
+    const char *activation_path; /* --activation-path: record from the first call
+                                    of a function of this file until it returns */
     trace_filter *filter;  /* --trace-filter & co (filter.h); NULL: none */
     const char *filter_metadata; /* the filters as trace_metadata.json members */
 } recorder_options;
@@ -87,6 +93,10 @@ typedef struct fn_info {
 #define FN_SLOTS 16
     const char *slot_name[FN_SLOTS];
     ctrec_id slot_var[FN_SLOTS];
+    /* the same for upvalues */
+    const char *up_name[FN_SLOTS];
+    ctrec_id up_var[FN_SLOTS];
+    int no_upvalues; /* 1: none worth recording (none, or only _ENV) */
     /* Trace filters (rfilter.c): what the rules say about this function
      * (NULL: no filter, or a C function), and a cache of the actions for
      * its locals and parameters by slot, as slot_name above. */
@@ -103,6 +113,8 @@ typedef struct frame {
     const void *ci;  /* lua_Debug.i_ci: identifies the activation (see hooks.c) */
     fn_info *fn;     /* NULL: not recorded (a C function without --c-calls) */
     int toplevel;    /* the main chunk: the trace's call 0, no Call/Return */
+    int live;        /* its Call is in the trace (and its Return not yet) */
+    int activation;  /* the call that started the recording (--activation-path) */
 } frame;
 
 /* The shadow call stack of one Lua thread (the main thread or a coroutine). */
@@ -132,6 +144,12 @@ typedef struct recorder {
     fn_info toplevel_fn;       /* the script's main chunk: function 0 */
     int main_started;          /* the main chunk's call was seen */
     int script_hooks;          /* the script called debug.sethook with a hook once */
+
+    /* start and stop: --activation-path, the ctrec module */
+    int active;                /* recording: Steps, Calls, values, output */
+    char *activation_abs;      /* --activation-path, absolute (NULL: none) */
+    int64_t activation_path_id;/* its path id once a chunk of it was seen, else -1 */
+    int activation_state;      /* 0 none, 1 waiting, 2 recording the activation, 3 done */
     int stepped;               /* at least one Step was written */
 
     /* interning caches */
@@ -180,6 +198,13 @@ recorder *recorder_current(void);
 ctrec_id recorder_var(recorder *R, const char *name, size_t len);
 /* Records a problem with the writer once, then stops recording. */
 void recorder_fail(recorder *R, const char *what);
+/* Pauses the recording (the ctrec module's stop): no Steps, Calls, values
+ * or output are recorded until recorder_resume; calls already in the trace
+ * still get their Returns. */
+void recorder_pause(recorder *R);
+/* Resumes it: the functions running now that are not in the trace (called
+ * while paused) get their Calls, without arguments, outermost first. */
+void recorder_resume(recorder *R);
 
 /* values.c */
 /* A table whose array part is longer than this and than the elements left
@@ -193,7 +218,22 @@ ctrec_status value_write(recorder *R, lua_State *L, int idx);
 ctrec_status value_write_multi(recorder *R, lua_State *L, int idx, int n);
 /* The None value (type "nil"). */
 ctrec_status value_none(recorder *R);
+/* A Raw value of type "truncated" holding `text` (a marker such as "<too large>"). */
+ctrec_status value_marker(recorder *R, const char *text);
 void values_free(recorder *R);
+
+/* scripthook.c */
+/* Replaces debug.sethook and debug.gethook. */
+void scripthook_install(lua_State *L);
+/* The mask and count of the script's hook on L; returns 1 when it has one. */
+int scripthook_get(lua_State *L, int *mask, int *count);
+/* Calls the script's hook of L for this event when its mask asks for it
+ * (from the recorder's hook, after the event is recorded). */
+void scripthook_call(lua_State *L, int event, int line);
+
+/* ctrecmod.c */
+/* package.preload.ctrec: the module with stop(), start(), recording(). */
+void ctrecmod_install(lua_State *L);
 
 /* rfilter.c: trace filters applied while recording */
 /* Classifies a Lua function of a file chunk (fn_new, once per definition
@@ -213,14 +253,6 @@ filter_action rfilter_value(fn_info *fn, filter_value_kind kind, int n, const ch
 /* Writes the marker value FILTER_REDACTED or FILTER_DROPPED. */
 ctrec_status rfilter_marker(recorder *R, filter_action a);
 void rfilter_free(recorder *R);
-/* scripthook.c */
-/* Replaces debug.sethook and debug.gethook. */
-void scripthook_install(lua_State *L);
-/* The mask and count of the script's hook on L; returns 1 when it has one. */
-int scripthook_get(lua_State *L, int *mask, int *count);
-/* Calls the script's hook of L for this event when its mask asks for it
- * (from the recorder's hook, after the event is recorded). */
-void scripthook_call(lua_State *L, int event, int line);
 
 /* iowrap.c */
 /* Replaces print, io.write, the write method of files and os.exit. */

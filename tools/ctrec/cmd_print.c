@@ -2,21 +2,31 @@
  * cmd_print.c — `ctrec print` and `ctrec follow`: every event as one line of
  * JSON, spelled by the library's own encoder (ctrec_event_to_json).
  */
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "ctrec/ctrec_reader.h"
 #include "tool.h"
 
 static const char print_usage[] =
-    "usage: ctrec print [--float-number] TRACE\n"
+    "usage: ctrec print [--float-number] [--from-step N] [--count K] TRACE\n"
     "\n"
-    "Prints every event of TRACE (a trace folder, trace.json or trace.bin) as one\n"
-    "JSON object per line, spelled as the writer writes trace.json.\n"
+    "Prints every event of TRACE (a trace folder, trace.json, trace.bin or a .ct\n"
+    "container) as one JSON object per line, spelled as the writer writes\n"
+    "trace.json. A folder is read through its *.ct first, like the debugger does.\n"
+    "What trace.json cannot hold (a step's column, Raise/Catch, a call's\n"
+    "exception, Set/Enum/ValueRef values) is spelled as docs/ct.md says.\n"
     "\n"
     "  --float-number   floats as JSON numbers (\"f\": 2.5) instead of strings\n"
+    "  --from-step N    start at step N (0-based; in a .ct a Raise, Catch or\n"
+    "                   thread record counts as a step): a .ct jumps there through\n"
+    "                   its chunk indexes, other formats read up to it; the\n"
+    "                   definitions are printed only without this option\n"
+    "  --count K        stop after K steps (with their values, calls and returns)\n"
     "\n"
     "Exit status: 0 ok, 1 bad trace (the message names the event index or byte\n"
     "offset; the events before the damage are printed), 2 usage error.\n";
@@ -26,8 +36,11 @@ static const char follow_usage[] =
     "\n"
     "Prints the events of a recording while it is being written, one JSON object\n"
     "per line, as they reach the file. Stops when the recording is closed (JSON:\n"
-    "the closing ']'; binary: the seek table), on Ctrl-C, or after --timeout\n"
-    "milliseconds without new data. Waits for TRACE to appear if needed.\n"
+    "the closing ']'; binary: the seek table), when its recorder is gone (no\n"
+    "writer holds the folder's trace.lock any more: the process died or closed\n"
+    "the trace; exit 1 if the trace is incomplete, see ctrec repair), on Ctrl-C,\n"
+    "or after --timeout milliseconds without new data. Waits for TRACE to\n"
+    "appear if needed.\n"
     "\n"
     "  --float-number   floats as JSON numbers\n"
     "  --timeout MS     give up after MS ms without new data (exit 1)\n"
@@ -36,6 +49,51 @@ static const char follow_usage[] =
     "Exit status: 0 closed or interrupted, 1 bad trace or timeout, 2 usage error.\n";
 
 static volatile sig_atomic_t stop_flag;
+static volatile sig_atomic_t recorder_gone;
+
+/* ctrec follow: every poll interval, asks whether a writer still holds the
+ * folder's lock; when none does, stops the reader's wait. */
+typedef struct watch {
+    const char *path;
+    unsigned poll_ms;
+} watch;
+
+static void *watch_recorder(void *arg)
+{
+    const watch *wt = arg;
+    struct timespec d = {(time_t)(wt->poll_ms / 1000), (long)(wt->poll_ms % 1000) * 1000000L};
+    while (!stop_flag) {
+        nanosleep(&d, NULL);
+        if (ctrec_writer_active(wt->path) == 0) {
+            recorder_gone = 1;
+            stop_flag = 1;
+        }
+    }
+    return NULL;
+}
+
+/* Prints the events of `path` after the first `skip` (without following);
+ * returns 1 when the trace is complete, 0 when not, -1 on an output error. */
+static int print_rest(const char *path, uint64_t skip, ctrec_float_encoding floats, char **line,
+                      size_t *cap)
+{
+    ctrec_reader *r;
+    if (ctrec_reader_open(path, NULL, &r) != CTREC_OK) {
+        ctrec_reader_close(r);
+        return 0;
+    }
+    const ctrec_ev *ev;
+    size_t len;
+    while (ctrec_reader_next(r, &ev) == CTREC_OK && ev) {
+        if (ctrec_reader_event_count(r) <= skip) continue;
+        if (ctrec_event_to_json(ev, floats, line, cap, &len)) break;
+        (*line)[len] = '\n';
+        fwrite(*line, 1, len + 1, stdout);
+    }
+    int complete = ctrec_reader_complete(r);
+    ctrec_reader_close(r);
+    return complete;
+}
 
 static void on_signal(int sig)
 {
@@ -59,10 +117,26 @@ int cmd_print(int argc, char **argv, int follow)
     ctrec_reader_options o;
     ctrec_reader_options_init(&o);
     const char *path = NULL;
+    unsigned long long from = 0, count = 0;
+    int has_from = 0, has_count = 0;
     for (int i = 1; i < argc; i++) {
         if (tool_is_help(argv[i])) return tool_usage(usage, 1);
         if (!strcmp(argv[i], "--float-number")) {
             floats = CTREC_FLOAT_NUMBER;
+        } else if (!follow && (!strcmp(argv[i], "--from-step") || !strcmp(argv[i], "--count")) &&
+                   i + 1 < argc) {
+            int is_from = !strcmp(argv[i], "--from-step");
+            char *end;
+            const char *v = argv[++i];
+            unsigned long long n = strtoull(v, &end, 10);
+            if (!*v || *end || *v == '-') return tool_usage(usage, 0);
+            if (is_from) {
+                from = n;
+                has_from = 1;
+            } else {
+                count = n;
+                has_count = 1;
+            }
         } else if (follow && !strcmp(argv[i], "--timeout") && i + 1 < argc) {
             if (parse_ms(argv[++i], &o.follow_timeout_ms)) return tool_usage(usage, 0);
         } else if (follow && !strcmp(argv[i], "--poll") && i + 1 < argc) {
@@ -87,6 +161,9 @@ int cmd_print(int argc, char **argv, int follow)
         sigaction(SIGINT, &sa, NULL);
         sigaction(SIGTERM, &sa, NULL);
     }
+    watch wt = {path, o.poll_ms ? o.poll_ms : 50};
+    pthread_t watcher;
+    int watching = follow && pthread_create(&watcher, NULL, watch_recorder, &wt) == 0;
     ctrec_reader *r;
     if (ctrec_reader_open(path, &o, &r) != CTREC_OK) {
         fprintf(stderr, "ctrec: %s\n", ctrec_reader_errmsg(r));
@@ -96,9 +173,30 @@ int cmd_print(int argc, char **argv, int follow)
     char *line = NULL;
     size_t cap = 0, len;
     const ctrec_ev *ev;
-    ctrec_status st;
+    ctrec_status st = CTREC_OK;
     int rc = 0;
+    unsigned long long steps = 0; /* step-like events seen */
+    if (has_from && ctrec_reader_format(r) == CTREC_FORMAT_CT) {
+        if ((st = ctrec_reader_seek_step(r, from)) != CTREC_OK) {
+            fprintf(stderr, "ctrec: %s\n", ctrec_reader_errmsg(r));
+            ctrec_reader_close(r);
+            return 1;
+        }
+        has_from = 0;
+    }
     while ((st = ctrec_reader_next(r, &ev)) == CTREC_OK && ev) {
+        int is_step = ev->type == CTREC_EV_STEP || ev->type == CTREC_EV_RAISE ||
+                      ev->type == CTREC_EV_CATCH ||
+                      (ctrec_reader_format(r) == CTREC_FORMAT_CT &&
+                       (ev->type == CTREC_EV_THREAD_START || ev->type == CTREC_EV_THREAD_EXIT ||
+                        ev->type == CTREC_EV_THREAD_SWITCH));
+        if (is_step) steps++;
+        if (has_from) { /* not a .ct: read up to the step */
+            if (steps <= from) continue;
+            has_from = 0;
+            steps = 1;
+        }
+        if (has_count && is_step && steps > count) break;
         ctrec_status es = ctrec_event_to_json(ev, floats, &line, &cap, &len);
         if (es) {
             fprintf(stderr, "ctrec: %s: event %llu cannot be printed: %s\n",
@@ -116,8 +214,24 @@ int cmd_print(int argc, char **argv, int follow)
         fprintf(stderr, "ctrec: %s\n", ctrec_reader_errmsg(r));
         rc = 1;
     }
-    free(line);
+    int complete = ctrec_reader_complete(r);
+    uint64_t printed = ctrec_reader_event_count(r);
     ctrec_reader_close(r);
+    if (watching) {
+        stop_flag = 1;
+        pthread_join(watcher, NULL);
+    }
+    if (!st && !rc && recorder_gone && !complete) {
+        /* The last bytes may have landed after the reader's last look:
+         * read the trace once more, as it now stays. */
+        if (!print_rest(path, printed, floats, &line, &cap)) {
+            fflush(stdout);
+            fprintf(stderr, "ctrec: the recorder of %s is gone (no writer holds its trace.lock) "
+                    "and the trace is incomplete; `ctrec repair` completes it\n", path);
+            rc = 1;
+        }
+    }
+    free(line);
     if (fflush(stdout)) {
         perror("ctrec: writing the output");
         rc = 1;

@@ -287,6 +287,19 @@ class Trace:
                     out.append((os.path.basename(self.paths[e["Step"]["path_id"]]), e["Step"]["line"]))
         return out
 
+    def values_in(self, fn):
+        """{variable: [values]} of the Values recorded while fn runs (its
+        own steps, not those of functions it calls)."""
+        stack, out = [], {}
+        for e in self.events:
+            if "Call" in e:
+                stack.append(self.functions[e["Call"]["function_id"]])
+            elif "Return" in e:
+                stack.pop()
+            elif "Value" in e and stack and stack[-1] == fn:
+                out.setdefault(self.vars[e["Value"]["variable_id"]], []).append(e["Value"]["value"])
+        return out
+
     def call_args(self, fn):
         return [[(self.vars[a["variable_id"]], a["value"]) for a in e["Call"]["args"]]
                 for e in self.events if "Call" in e and self.functions[e["Call"]["function_id"]] == fn]
@@ -588,6 +601,43 @@ eq([c for c in t9.calls() if c != "<toplevel>"], ["cb"] * 4,
    "coroutines across skipped code: only the recorded function is called (named at its first call)")
 eq(t9.steps(), t10.steps_outside({"gen", "<anonymous> main.lua:2", "skip_tail"}),
    "coroutines across skipped code: Steps of the recorded code")
+
+# upvalues: upvalue: patterns redact and drop a closure's captured
+# variables; the same variables as locals of the enclosing code are kept
+up = fresh("upvalues")
+write(up + "/.codetracer/trace-filter.toml", flt("up", rules='''
+[[scope.rules]]
+selector = "obj:main.bump"
+[[scope.rules.value_patterns]]
+selector = "upvalue:secret_*"
+action = "redact"
+[[scope.rules.value_patterns]]
+selector = "upvalue:literal:counter"
+action = "drop"
+'''))
+write(up + "/main.lua", """local counter, secret_token, other = 0, "s3cr3t", "seen"
+local function bump(k)
+  counter = counter + k
+  local _ = secret_token .. other
+  return counter
+end
+bump(1)
+bump(2)
+print(counter)
+""")
+out11 = os.path.join(work, "upvalues-out")
+p = record(up + "/main.lua", out11)
+eq((p.returncode, p.stdout), (0, "3\n"), "upvalues run")
+t11 = Trace(out11)
+check_trace(out11, "upvalues run")
+inside = t11.values_in("bump")
+eq(sorted(set(inside)), ["_", "k", "other", "secret_token"], "bump's values: counter dropped")
+expect(all(v["kind"] == "Error" and v["msg"] == "<redacted>" for v in inside["secret_token"]),
+       "bump's upvalue secret_token redacted")
+eq([v["text"] for v in inside["other"]][:1], ["seen"], "other upvalues kept")
+outside = t11.values_in("<toplevel>")
+eq([v["i"] for v in outside["counter"]][-1:], [3], "counter kept as a local of the main chunk")
+eq([v["text"] for v in outside["secret_token"]][:1], ["s3cr3t"], "secret_token kept as a local of the main chunk")
 
 # a malformed filter: exit 1, the message, the earlier trace left as it was
 bad = app + "/.codetracer/bad.toml"

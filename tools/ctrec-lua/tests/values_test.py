@@ -337,6 +337,40 @@ def main():
     expect(v["big"]["text"] == "x" * 20000 and t.type_name(v["big"]) == "string",
            "--max-string 0: the whole string")
 
+    # ---- upvalues: recorded at each step, named as Lua names them ----------
+    up_src = ("local count = 0\n"
+              "local cfg = {name = 'x'}\n"
+              "local function inc(by)\n"
+              "  count = count + by + #cfg.name\n"
+              "  return count\n"
+              "end\n"
+              "local function shadow()\n"
+              "  local r = count\n"
+              "  local count = 'local'\n"
+              "  return r\n"
+              "end\n"
+              "inc(2)\n"
+              "inc(3)\n"
+              "shadow()\n")
+    t = script_trace(ctrec_lua, work, "upvalues", up_src)
+    s5 = t.steps(5)
+    expect([(sorted(v), v["count"]["i"], v["cfg"]["field_values"][0]["text"])
+            for v, _ in s5] == [(["by", "cfg", "count"], 3, "x"), (["by", "cfg", "count"], 7, "x")],
+           "inc's line 5: by, and the upvalues count (3, then 7) and cfg: %r" % (s5,))
+    s4 = t.steps(4)
+    expect([sorted(v) for v, _ in s4] == [["by", "cfg", "count"]] * 2,
+           "inc's line 4: no _ENV among the upvalues: %r" % ([sorted(v) for v, _ in s4],))
+    s9, s10 = t.steps(9), t.steps(10)
+    expect(len(s9) == 1 and s9[0][0]["count"]["i"] == 7,
+           "shadow's line 9: the upvalue count = 7 before the local exists: %r" % (s9,))
+    expect(len(s10) == 1 and s10[0][0]["count"]["text"] == "local",
+           "shadow's line 10: the local count hides the upvalue: %r" % (s10,))
+    top = t.steps(13)
+    expect(len(top) == 1 and "_ENV" not in top[0][0], "the main chunk: no _ENV recorded")
+    t = script_trace(ctrec_lua, work, "no_upvalues", up_src, "--no-upvalues")
+    expect([sorted(v) for v, _ in t.steps(5)] == [["by"]] * 2,
+           "--no-upvalues: inc's line 5 has only by: %r" % ([sorted(v) for v, _ in t.steps(5)],))
+
     # ---- the script's own hooks do not stop the recording ------------------
     t = Trace(ctrec_lua, os.path.join(scripts, "script_hooks.lua"),
               os.path.join(work, "script_hooks"))
