@@ -505,12 +505,15 @@ static void emit_upvalues(recorder *R, lua_State *L, lua_Debug *ar, fn_info *fn,
         int skip = name[0] == '(' || strcmp(name, "_ENV") == 0;
         if (!skip) any = 1;
         for (int i = 0; !skip && i < nlocals; i++) skip = strcmp(locals[i], name) == 0;
+        filter_action fa = FILTER_ALLOW;
+        if (!skip && fn->scope && (fa = rfilter_value(fn, FILTER_UPVALUE, n, name)) == FILTER_DROP)
+            skip = 1;
         if (skip) {
             lua_pop(L, 1);
             continue;
         }
         ctrec_status st = ctrec_begin_value(R->w, upvalue_var(R, fn, n, name));
-        if (st == CTREC_OK) st = value_write(R, L, -1);
+        if (st == CTREC_OK) st = fa == FILTER_ALLOW ? value_write(R, L, -1) : rfilter_marker(R, fa);
         if (st == CTREC_OK) st = ctrec_end(R->w);
         lua_pop(L, 1);
         if (st != CTREC_OK) {

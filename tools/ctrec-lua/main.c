@@ -310,12 +310,27 @@ static int parse_options(int argc, char **argv, recorder_options *o)
 typedef struct filter_load {
     trace_filter *f;
     char err[1024];
+    int added; /* files added by the current list */
 } filter_load;
 
 static int add_filter(void *ctx, const char *path)
 {
     filter_load *fl = ctx;
+    fl->added++;
     return filter_add_file(fl->f, path, fl->err, sizeof fl->err);
+}
+
+/* A "::"-separated list that must name at least one file (as the Python
+ * recorder requires). */
+static int add_list(filter_load *fl, const char *list, const char *from)
+{
+    fl->added = 0;
+    int rc = filter_split_list(list, add_filter, fl);
+    if (!rc && !fl->added) {
+        snprintf(fl->err, sizeof fl->err, "%s '%s' names no trace filter file", from, list);
+        rc = -1;
+    }
+    return rc;
 }
 
 static int load_filters(const char *script, recorder_options *o, char **meta)
@@ -324,7 +339,7 @@ static int load_filters(const char *script, recorder_options *o, char **meta)
     const char *env = getenv("CTREC_LUA_TRACE_FILTER");
     int any = found || (env && *env) || filter_arg_count;
     if (!any) return 0;
-    filter_load fl = {filter_new(), ""};
+    filter_load fl = {filter_new(), "", 0};
     if (!fl.f) {
         free(found);
         fprintf(stderr, "ctrec-lua: out of memory\n");
@@ -332,8 +347,8 @@ static int load_filters(const char *script, recorder_options *o, char **meta)
     }
     int rc = found ? add_filter(&fl, found) : 0;
     free(found);
-    if (!rc && env) rc = filter_split_list(env, add_filter, &fl);
-    for (int i = 0; !rc && i < filter_arg_count; i++) rc = filter_split_list(filter_args[i], add_filter, &fl);
+    if (!rc && env && *env) rc = add_list(&fl, env, "CTREC_LUA_TRACE_FILTER");
+    for (int i = 0; !rc && i < filter_arg_count; i++) rc = add_list(&fl, filter_args[i], "--trace-filter");
     if (!rc) rc = filter_finish(fl.f, fl.err, sizeof fl.err);
     if (!rc && !(*meta = filter_metadata_json(fl.f))) {
         snprintf(fl.err, sizeof fl.err, "out of memory");

@@ -104,6 +104,8 @@ typedef struct fn_info {
     int skip;             /* exec = "skip": no Call, Steps or Return; no line hook */
     const char *fslot_name[FN_SLOTS];
     unsigned char fslot_action[FN_SLOTS][2]; /* [local, arg]: 0 unknown, else action + 1 */
+    const char *fup_name[FN_SLOTS];          /* the same for upvalue n */
+    unsigned char fup_action[FN_SLOTS];
 } fn_info;
 
 /* One activation on a thread's shadow call stack. */
@@ -244,7 +246,9 @@ void rfilter_classify_main(recorder *R, fn_info *fn, const char *script);
  * skipped, on again in recorded code. */
 void rfilter_lines(recorder *R, lua_State *L, const thread_rec *T);
 /* The action for value `name` of kind `kind` in fn (slot n >= 1 of a
- * local or parameter caches it; n = 0: not cached). */
+ * local or parameter, or upvalue n, caches it; n = 0: not cached). For
+ * upvalues: rfilter_value(fn, FILTER_UPVALUE, n, name) where the recorder
+ * writes upvalue n's Value (drop: no Value; redact: rfilter_marker). */
 filter_action rfilter_value(fn_info *fn, filter_value_kind kind, int n, const char *name);
 /* Writes the marker value FILTER_REDACTED or FILTER_DROPPED. */
 ctrec_status rfilter_marker(recorder *R, filter_action a);

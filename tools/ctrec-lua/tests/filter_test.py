@@ -274,6 +274,32 @@ class Trace:
         return [(os.path.basename(self.paths[e["Step"]["path_id"]]), e["Step"]["line"])
                 for i, e in enumerate(ev) if "Step" in e and not (i + 1 < len(ev) and "Call" in ev[i + 1])]
 
+    def steps_outside(self, skipped):
+        """steps(), leaving out those whose running function is in `skipped`."""
+        ev, stack, out = self.events, [], []
+        for i, e in enumerate(ev):
+            if "Call" in e:
+                stack.append(self.functions[e["Call"]["function_id"]])
+            elif "Return" in e:
+                stack.pop()
+            elif "Step" in e and not (i + 1 < len(ev) and "Call" in ev[i + 1]):
+                if not (stack and stack[-1] in skipped):
+                    out.append((os.path.basename(self.paths[e["Step"]["path_id"]]), e["Step"]["line"]))
+        return out
+
+    def values_in(self, fn):
+        """{variable: [values]} of the Values recorded while fn runs (its
+        own steps, not those of functions it calls)."""
+        stack, out = [], {}
+        for e in self.events:
+            if "Call" in e:
+                stack.append(self.functions[e["Call"]["function_id"]])
+            elif "Return" in e:
+                stack.pop()
+            elif "Value" in e and stack and stack[-1] == fn:
+                out.setdefault(self.vars[e["Value"]["variable_id"]], []).append(e["Value"]["value"])
+        return out
+
     def call_args(self, fn):
         return [[(self.vars[a["variable_id"]], a["value"]) for a in e["Call"]["args"]]
                 for e in self.events if "Call" in e and self.functions[e["Call"]["function_id"]] == fn]
@@ -494,6 +520,125 @@ eq((p.returncode, p.stdout), (0, "AAA3\t2\n"), "--c-calls run")
 eq(Trace(out7).calls(), ["<toplevel>", "shown", "upper", "len", "print"],
    "--c-calls: rep and tostring (called by skipped code) are not recorded")
 
+# the script's own line hook (debug.sethook) still sees the lines of
+# skipped functions: the same output as lua5.4
+sh = fresh("scripthook")
+write(sh + "/.codetracer/trace-filter.toml", flt("sh", rules='[[scope.rules]]\nselector = "obj:main.skipped"\nexec = "skip"\n'))
+write(sh + "/main.lua", """local function skipped(n)
+  local s = 0
+  for i = 1, n do
+    s = s + i
+  end
+  return s
+end
+local lines = {}
+debug.sethook(function(_, line) lines[#lines + 1] = line end, "l")
+local r = skipped(3)
+debug.sethook()
+print(r, table.concat(lines, " "))
+print(skipped(4))
+""")
+want_sh = plain(sh + "/main.lua")
+out8 = os.path.join(work, "scripthook-out")
+p = record(sh + "/main.lua", out8)
+eq((p.returncode, p.stdout, p.stderr), (want_sh.returncode, want_sh.stdout, want_sh.stderr),
+   "a script's line hook in skipped code: output as lua5.4")
+expect("skipped" not in Trace(out8).calls(), "the script's hook does not make skipped code recorded")
+check_trace(out8, "script hook run")
+
+# coroutines and errors across skipped code: a skipped coroutine body that
+# yields the results of a recorded callback and ends with an error caught
+# by recorded code, a skipped function that tail-calls a recorded one; the
+# recorded file's Steps are those of the unfiltered trace without the
+# skipped functions' lines (the line hook comes back after each)
+co = fresh("coroutines")
+write(co + "/.codetracer/trace-filter.toml", flt("co", rules='''
+[[scope.rules]]
+selector = "obj:main.gen"
+exec = "skip"
+[[scope.rules]]
+selector = "obj:main.<anonymous>"
+exec = "skip"
+[[scope.rules]]
+selector = "obj:main.skip_tail"
+exec = "skip"
+'''))
+write(co + "/main.lua", """local gen = function(cb)
+  return coroutine.wrap(function()
+    for i = 1, 3 do
+      coroutine.yield(cb(i))
+    end
+    error("done in skipped")
+  end)
+end
+local function traced(x)
+  local y = x * 10
+  return y
+end
+local g = gen(traced)
+print(g(), g(), g())
+print(pcall(g))
+local function skip_tail(x)
+  return traced(x + 1)
+end
+print(skip_tail(1))
+local t = 0
+for i = 1, 3 do t = t + i end
+print(t)
+""")
+want_co = plain(co + "/main.lua")
+out9, out10 = os.path.join(work, "co-filtered"), os.path.join(work, "co-plain")
+p = record(co + "/main.lua", out9)
+eq((p.returncode, p.stdout, p.stderr), (want_co.returncode, want_co.stdout, want_co.stderr),
+   "coroutines across skipped code: output as lua5.4")
+plain_dir = fresh("coroutines-unfiltered")  # no .codetracer above it
+shutil.copy(co + "/main.lua", plain_dir + "/main.lua")
+p = record(plain_dir + "/main.lua", out10)
+t9, t10 = Trace(out9), Trace(out10)
+check_trace(out9, "coroutines across skipped code")
+eq(t10.calls().count("gen"), 1, "the unfiltered run records the skipped functions")
+eq([c for c in t9.calls() if c != "<toplevel>"], ["cb"] * 4,
+   "coroutines across skipped code: only the recorded function is called (named at its first call)")
+eq(t9.steps(), t10.steps_outside({"gen", "<anonymous> main.lua:2", "skip_tail"}),
+   "coroutines across skipped code: Steps of the recorded code")
+
+# upvalues: upvalue: patterns redact and drop a closure's captured
+# variables; the same variables as locals of the enclosing code are kept
+up = fresh("upvalues")
+write(up + "/.codetracer/trace-filter.toml", flt("up", rules='''
+[[scope.rules]]
+selector = "obj:main.bump"
+[[scope.rules.value_patterns]]
+selector = "upvalue:secret_*"
+action = "redact"
+[[scope.rules.value_patterns]]
+selector = "upvalue:literal:counter"
+action = "drop"
+'''))
+write(up + "/main.lua", """local counter, secret_token, other = 0, "s3cr3t", "seen"
+local function bump(k)
+  counter = counter + k
+  local _ = secret_token .. other
+  return counter
+end
+bump(1)
+bump(2)
+print(counter)
+""")
+out11 = os.path.join(work, "upvalues-out")
+p = record(up + "/main.lua", out11)
+eq((p.returncode, p.stdout), (0, "3\n"), "upvalues run")
+t11 = Trace(out11)
+check_trace(out11, "upvalues run")
+inside = t11.values_in("bump")
+eq(sorted(set(inside)), ["_", "k", "other", "secret_token"], "bump's values: counter dropped")
+expect(all(v["kind"] == "Error" and v["msg"] == "<redacted>" for v in inside["secret_token"]),
+       "bump's upvalue secret_token redacted")
+eq([v["text"] for v in inside["other"]][:1], ["seen"], "other upvalues kept")
+outside = t11.values_in("<toplevel>")
+eq([v["i"] for v in outside["counter"]][-1:], [3], "counter kept as a local of the main chunk")
+eq([v["text"] for v in outside["secret_token"]][:1], ["s3cr3t"], "secret_token kept as a local of the main chunk")
+
 # a malformed filter: exit 1, the message, the earlier trace left as it was
 bad = app + "/.codetracer/bad.toml"
 write(bad, flt("bad", rules='[[scope.rules]]\nselector = "pkg:x"\nexec = skip\n'))
@@ -508,6 +653,14 @@ eq((p.returncode, p.stderr), (1, "ctrec-lua: .codetracer/none.toml: cannot read 
    "missing filter file")
 p = record("main.lua", out1, cwd=app, env={"CTREC_LUA_TRACE_FILTER": bad})
 eq(p.returncode, 1, "malformed filter from the environment")
+p = record("main.lua", out1, "--trace-filter", " :: ", cwd=app)
+eq((p.returncode, p.stderr), (1, "ctrec-lua: --trace-filter ' :: ' names no trace filter file\n"),
+   "a --trace-filter list naming no file")
+p = record("main.lua", out1, cwd=app, env={"CTREC_LUA_TRACE_FILTER": "::"})
+eq((p.returncode, p.stderr), (1, "ctrec-lua: CTREC_LUA_TRACE_FILTER '::' names no trace filter file\n"),
+   "an environment list naming no file")
+after = {n: open(os.path.join(out1, n), "rb").read() for n in os.listdir(out1) if n.endswith(".json")}
+expect(before == after, "refused filters: the earlier trace is untouched")
 
 # a script's own line hook sees the lines of skipped code (the filter turns
 # only the recorder's line events off there), before and inside the module
