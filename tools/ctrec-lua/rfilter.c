@@ -123,10 +123,11 @@ void rfilter_lines(recorder *R, lua_State *L, const thread_rec *T)
     const fn_info *fn = T->frames[T->n - 1].fn;
     if (!fn || (!fn->src && fn != &R->toplevel_fn)) return; /* C: its caller decides */
     int want = !fn->skip;
+    int smask = 0, scount = 0; /* a script's own line hook keeps the line events */
+    if (!want && R->script_hooks && scripthook_get(L, &smask, &scount) && (smask & LUA_MASKLINE))
+        want = 1;
     int mask = lua_gethookmask(L);
     if (!!(mask & LUA_MASKLINE) == want) return;
-    int smask = 0, scount = 0; /* a script's hook asking for lines gets them */
-    if (!want && R->script_hooks && scripthook_get(L, &smask, &scount) && (smask & LUA_MASKLINE)) return;
     lua_sethook(L, lua_gethook(L), want ? mask | LUA_MASKLINE : mask & ~LUA_MASKLINE,
                 lua_gethookcount(L));
 }
