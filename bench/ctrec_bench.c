@@ -1,7 +1,7 @@
 /*
  * ctrec_bench.c — workloads that time the library from inside one process.
  *
- *   ctrec-bench w1 -n N --format json|bin [--threads 0|1] --out DIR
+ *   ctrec-bench w1 -n N --format json|bin [--threads 0|1] [--flush-ms MS] --out DIR
  *   ctrec-bench read TRACE
  *
  * W1: after ctrec_start (entry path "/bench/main.src"), N iterations of
@@ -51,7 +51,7 @@ static unsigned long long folder_bytes(const char *dir, const char *name)
 
 static int usage(void)
 {
-    fprintf(stderr, "usage: ctrec-bench w1 -n N [--format json|bin] [--threads 0|1] --out DIR\n"
+    fprintf(stderr, "usage: ctrec-bench w1 -n N [--format json|bin] [--threads 0|1] [--flush-ms MS] --out DIR\n"
                     "       ctrec-bench read TRACE\n");
     return 2;
 }
@@ -65,12 +65,15 @@ static int usage(void)
         }                                                                            \
     } while (0)
 
+static long flush_ms = -1; /* --flush-ms: flush_interval_ms, -1 the default */
+
 static int w1(long long n, ctrec_format fmt, const char *out, int threads)
 {
     ctrec_writer_options o;
     ctrec_writer_options_init(&o);
     o.format = fmt;
     if (threads >= 0) o.compress_thread = threads;
+    if (flush_ms >= 0) o.flush_interval_ms = (unsigned)flush_ms;
     o.program = "w1";
     o.copy_sources = 0;
     double t0 = now();
@@ -194,6 +197,10 @@ int main(int argc, char **argv)
             else return usage();
         } else if (!strcmp(argv[i], "--threads") && i + 1 < argc) {
             threads = atoi(argv[++i]) != 0;
+        } else if (!strcmp(argv[i], "--flush-ms") && i + 1 < argc) {
+            char *end;
+            flush_ms = strtol(argv[++i], &end, 10);
+            if (*end || flush_ms < 0 || flush_ms > 86400000) return usage();
         } else if (!strcmp(argv[i], "--out") && i + 1 < argc) {
             out = argv[++i];
         } else {

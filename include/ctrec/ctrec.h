@@ -15,7 +15,8 @@
  *   passed as pointer + length. They may hold NUL bytes or be invalid UTF-8;
  *   the writer replaces each byte that is not part of valid UTF-8 with
  *   U+FFFD so that the file stays readable by every reference reader.
- *   Functions ending in `_z` take a NUL-terminated string instead.
+ *   Functions ending in `_z` take a NUL-terminated string instead; NULL is
+ *   CTREC_E_ARG there.
  * - Ids are plain integers: each is the position of its definition among
  *   the definitions of the same kind (FORMAT.md "Interning").
  * - The library never aborts, exits or asserts on bad input or I/O failure.
@@ -63,10 +64,19 @@ typedef enum ctrec_status {
     CTREC_E_FAILED,     /* the writer failed earlier and refuses further events */
     CTREC_E_FORMAT,     /* input that is not a valid trace */
     CTREC_E_TRUNCATED,  /* input that ends in the middle of an item */
-    CTREC_E_UNSUPPORTED /* a feature this build or format does not support */
+    CTREC_E_UNSUPPORTED, /* a feature this build or format does not support */
+    CTREC_E_SIZE,       /* an event larger than the bound the readers accept
+                           (max_event_bytes, default CTREC_MAX_EVENT_BYTES) */
+    CTREC_E_BUSY        /* the trace folder is being written by another writer */
 } ctrec_status;
 
-/* A short constant name for a status, such as "CTREC_E_IO". */
+/* The largest event, in encoded bytes, that the writer writes and the
+ * readers and ctrec check read by default (64 MiB). One constant, so that
+ * what the writer accepts the tools can read. */
+#define CTREC_MAX_EVENT_BYTES ((size_t)64 * 1024 * 1024)
+
+/* A short constant name for a status, such as "CTREC_E_IO"; "?" for a
+ * number that is no ctrec_status (never NULL). */
 const char *ctrec_status_name(ctrec_status status);
 
 /* ------------------------------------------------------------------------
@@ -157,6 +167,23 @@ typedef struct ctrec_writer_options {
                                 default 64 KiB */
     int zstd_level;          /* default 3 */
     int compress_thread;     /* compress on a background thread; default 1 */
+    /* Every format. */
+    size_t max_event_bytes;  /* refuse (CTREC_E_SIZE) an event whose encoding
+                                is larger; default (and 0 means)
+                                CTREC_MAX_EVENT_BYTES, the readers' default
+                                bound: raise it only together with the
+                                readers' max_event_bytes */
+    unsigned flush_interval_ms; /* every this many milliseconds a thread of
+                                the writer's own hands the whole events
+                                buffered so far to the file (and, for
+                                trace.bin, closes a frame), so that a killed
+                                recording keeps all but about the last
+                                interval; ctrec repair completes such a
+                                trace. 0: no such thread, events reach the
+                                file only when a buffer fills, at
+                                ctrec_writer_flush() and at close. Default
+                                1000. trace_paths.json is written at flush
+                                and close only (repair rewrites it). */
 } ctrec_writer_options;
 
 /* Fills *opts with the defaults above. Always call it before setting fields,
@@ -169,6 +196,15 @@ void ctrec_writer_options_init(ctrec_writer_options *opts);
  * defaults. The event file of the other format left by an earlier recording
  * in the same folder is removed, so a reader never picks up a stale one;
  * other files (files/ copies) are left as they are.
+ *
+ * One writer at a time per folder: the writer takes an advisory lock
+ * (flock(2)) on the file trace.lock in the folder before it changes
+ * anything there, and holds it until ctrec_writer_close() or the death of
+ * its process (the kernel releases it; a child made by fork(2) shares it
+ * until it exits or closes its descriptors, exec drops it). A second
+ * writer on a locked folder, in this process or another, fails with
+ * CTREC_E_BUSY and a message naming the holder's process id. trace.lock
+ * stays in the folder; readers ignore it.
  *
  * Like sqlite3_open, *out receives a handle whether or not the open
  * succeeds (NULL only when memory is exhausted). On failure the handle
@@ -192,6 +228,14 @@ ctrec_status ctrec_writer_flush(ctrec_writer *w);
  * CTREC_OK if the trace on disk is complete. Accepts NULL.
  */
 ctrec_status ctrec_writer_close(ctrec_writer *w);
+
+/* Whether a writer is recording into the trace folder `trace` (or the
+ * folder of the trace file `trace`): 1 when a writer holds the folder's
+ * lock, 0 when the lock file is there and free (the recording was closed,
+ * or its process died: no event will be added), -1 when it cannot tell
+ * (no trace.lock: not written by a writer of this version, or unreadable).
+ * `ctrec follow` uses it to stop waiting for a recorder that is gone. */
+int ctrec_writer_active(const char *trace);
 
 /* The message of the writer's last error ("" if none). Valid until the next
  * call on the writer. Never NULL, even for a NULL writer. */
@@ -266,6 +310,8 @@ uint64_t ctrec_variable_count(const ctrec_writer *w);
  */
 ctrec_status ctrec_start(ctrec_writer *w, const char *path, size_t len, int64_t line);
 
+/* Lines are 1-based; 0 is accepted (no line), a negative one is CTREC_E_ARG
+ * (here, in ctrec_start and in the function definitions). */
 ctrec_status ctrec_step(ctrec_writer *w, ctrec_id path_id, int64_t line);
 
 /* Call without arguments: ctrec_begin_call + ctrec_end. */
@@ -273,7 +319,10 @@ ctrec_status ctrec_call(ctrec_writer *w, ctrec_id function_id);
 
 /* Return of no value: ctrec_begin_return + ctrec_none(type_id) + ctrec_end,
  * the Return {return_value: {kind: None, type_id}} of a function that
- * returns nothing. Type 0 is the None type ctrec_start defines. */
+ * returns nothing. Type 0 is the None type ctrec_start defines.
+ * A Return needs an open call: the writer counts Calls (the top-level one
+ * of ctrec_start included) and Returns, and refuses a Return when every Call
+ * has had its Return (CTREC_E_STATE; the debugger fails on such a trace). */
 ctrec_status ctrec_return_none(ctrec_writer *w, ctrec_id type_id);
 
 /* Event {kind, metadata, content}: I/O and other special events. */
@@ -306,8 +355,11 @@ ctrec_status ctrec_drop_last_step(ctrec_writer *w);
  * Open the event, give its value(s) with the value functions below, then
  * ctrec_end(). The value is encoded straight into the output in one pass:
  * no tree is built. If anything goes wrong inside an event (misuse, an
- * undefined id, too deep), the call returns the error, the whole event is
- * discarded, and the writer is ready for the next event.
+ * undefined id, too deep, too large), the call returns the error and the
+ * whole event is discarded; the remaining value calls of that event return
+ * the same status and do nothing, and ctrec_end() returns that first error
+ * again with its message (ctrec_writer_errmsg). So a recorder may check only
+ * the status of ctrec_end(). The next event may be begun at once.
  *
  *   ctrec_begin_value(w, var);           // Value {variable_id, value}
  *   ctrec_begin_return(w);               // Return {return_value}
@@ -335,7 +387,7 @@ ctrec_status ctrec_begin_call(ctrec_writer *w, ctrec_id function_id);
 ctrec_status ctrec_arg(ctrec_writer *w, ctrec_id variable_id);
 ctrec_status ctrec_end(ctrec_writer *w);
 
-/* Discards the open event, if any. */
+/* Discards the open event, if any (and forgets the error of a failed one). */
 void ctrec_abandon(ctrec_writer *w);
 
 /* ------------------------------------------------------------------------
@@ -362,7 +414,8 @@ ctrec_status ctrec_cell(ctrec_writer *w, int64_t place);
  * base64 with padding. */
 ctrec_status ctrec_bigint(ctrec_writer *w, const uint8_t *magnitude, size_t len,
                           int negative, ctrec_id type_id);
-/* Char: `c` must hold exactly one UTF-8 character (newest debugger only). */
+/* Char: `c` must hold exactly one UTF-8 character (newest debugger only);
+ * NULL is CTREC_E_ARG. */
 ctrec_status ctrec_char(ctrec_writer *w, const char *c, size_t len, ctrec_id type_id);
 
 ctrec_status ctrec_begin_sequence(ctrec_writer *w, int is_slice, ctrec_id type_id);

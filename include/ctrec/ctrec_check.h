@@ -119,7 +119,7 @@ typedef enum ctrec_check_target {
                                Call before the first Step, no Variant/Char) */
 } ctrec_check_target;
 
-/* "latest" or "25.11" for a target; NULL for an unknown one. */
+/* "latest" or "25.11" for a target; "?" for an unknown one (never NULL). */
 const char *ctrec_check_target_name(ctrec_check_target target);
 
 /* Parses "latest" or "25.11" into *target. Returns CTREC_E_ARG for any
@@ -131,7 +131,7 @@ typedef enum ctrec_check_severity {
     CTREC_CHECK_ERROR = 1
 } ctrec_check_severity;
 
-/* "warning" or "error". */
+/* "warning" or "error"; "?" for an unknown one (never NULL). */
 const char *ctrec_check_severity_name(ctrec_check_severity severity);
 
 /* event_index of a diagnostic about a file rather than one event. */

@@ -234,7 +234,8 @@ typedef struct ctrec_reader_options {
      * Default 1000, at most 2000 (a larger setting is lowered to 2000:
      * values are parsed recursively, about 300 bytes of stack a level). */
     unsigned max_depth;
-    /* Largest event, in encoded bytes, the reader accepts; default 64 MiB.
+    /* Largest event, in encoded bytes, the reader accepts; default 64 MiB
+     * (CTREC_MAX_EVENT_BYTES, the bound the writer keeps by default).
      * The reader may hold up to this much of an event (and its decoded
      * text) in memory before refusing it, so the bound is also its memory
      * bound for hostile input. Raise it to read traces with larger values. */

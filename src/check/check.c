@@ -873,7 +873,7 @@ const char *ctrec_check_target_name(ctrec_check_target target)
     case CTREC_CHECK_LATEST: return "latest";
     case CTREC_CHECK_25_11: return "25.11";
     }
-    return NULL;
+    return "?";
 }
 
 ctrec_status ctrec_check_target_parse(const char *text, ctrec_check_target *target)
@@ -887,7 +887,11 @@ ctrec_status ctrec_check_target_parse(const char *text, ctrec_check_target *targ
 
 const char *ctrec_check_severity_name(ctrec_check_severity severity)
 {
-    return severity == CTREC_CHECK_ERROR ? "error" : "warning";
+    switch (severity) {
+    case CTREC_CHECK_ERROR: return "error";
+    case CTREC_CHECK_WARNING: return "warning";
+    }
+    return "?";
 }
 
 void ctrec_check_options_init(ctrec_check_options *opts)
@@ -936,7 +940,7 @@ ctrec_status ctrec_check(const char *path, const ctrec_check_options *opts,
     memset(&c, 0, sizeof c);
     if (opts) c.o = *opts;
     else ctrec_check_options_init(&c.o);
-    if (!ctrec_check_target_name(c.o.target)) return CTREC_E_ARG;
+    if (c.o.target != CTREC_CHECK_LATEST && c.o.target != CTREC_CHECK_25_11) return CTREC_E_ARG;
     c.cb = cb;
     c.ud = userdata;
     c.sum = out;

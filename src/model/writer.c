@@ -14,11 +14,14 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "ctrec/ctrec.h"
@@ -65,6 +68,7 @@ struct ctrec_writer {
     char *program;
     char **args;
     int dirfd;
+    int lockfd;           /* holds the folder's lock (trace.lock) */
     char uuid[37];
     sink *sink;
     size_t threshold;
@@ -86,12 +90,36 @@ struct ctrec_writer {
 
     /* the open event */
     int open;
+    int open_return;      /* the open event is a Return */
     int slot;             /* a top-level value may be given now */
     ctrec_id call_fn;
     call_arg *cargs;
     size_t ncargs, cargs_cap;
     frame stack[MAX_DEPTH_LIMIT];
     unsigned depth;
+
+    /* Calls (the top-level one included) minus Returns: a Return needs an
+     * open call, as the debugger does. */
+    uint64_t calls_open;
+    /* The first error met inside the open event: the event was discarded
+     * then, the following value calls of that event return this status, and
+     * ctrec_end returns it with its message (ev_err). */
+    ctrec_status ev_failed;
+    err ev_err;
+
+    /* The flush thread (flush_interval_ms): every interval it hands the
+     * whole events in `out` to the sink and flushes it. `mu` guards `out`
+     * and the sink: the recording thread holds it from the start of an
+     * event in `out` to its end (`held`, the recording thread's own), so
+     * the flush thread only ever sees whole events. */
+    int timed;            /* the flush thread runs */
+    int held;             /* the recording thread holds mu */
+    pthread_mutex_t mu;
+    pthread_cond_t fcv;
+    pthread_t flusher;
+    int fstop;            /* under mu */
+    ctrec_status tfailed; /* under mu: the flush thread's failure */
+    err terr;
 };
 
 /* ------------------------------------------------------------------ */
@@ -115,13 +143,33 @@ const char *ctrec_status_name(ctrec_status s)
     case CTREC_E_FORMAT: return "CTREC_E_FORMAT";
     case CTREC_E_TRUNCATED: return "CTREC_E_TRUNCATED";
     case CTREC_E_UNSUPPORTED: return "CTREC_E_UNSUPPORTED";
+    case CTREC_E_SIZE: return "CTREC_E_SIZE";
+    case CTREC_E_BUSY: return "CTREC_E_BUSY";
     }
-    return "CTREC_E_UNKNOWN";
+    return "?";
+}
+
+/* The recording thread's side of `mu` (see the flush thread). */
+static inline void out_acquire(ctrec_writer *w)
+{
+    if (w->timed && !w->held) {
+        pthread_mutex_lock(&w->mu);
+        w->held = 1;
+    }
+}
+
+static inline void out_release(ctrec_writer *w)
+{
+    if (w->held) {
+        w->held = 0;
+        pthread_mutex_unlock(&w->mu);
+    }
 }
 
 static void abandon(ctrec_writer *w)
 {
     if (w->open == OPEN_SINGLE) w->out.len = w->open_sep;
+    out_release(w);
     w->open = OPEN_NONE;
     w->slot = 0;
     w->depth = 0;
@@ -139,9 +187,20 @@ static ctrec_status ERR_PRINTF(3, 4) misuse(ctrec_writer *w, ctrec_status st, co
     vsnprintf(w->e.msg, sizeof w->e.msg, fmt, ap);
     va_end(ap);
     w->e.status = st;
+    if (w->open && !w->ev_failed) {
+        w->ev_failed = st;
+        w->ev_err = w->e;
+    }
     abandon(w);
     return st;
 }
+
+/* A value call of an event that already failed: the event's first status,
+ * the message left as it is. */
+#define EVENT_FAILED(w)                                    \
+    do {                                                   \
+        if (!(w)->open && (w)->ev_failed) return (w)->ev_failed; \
+    } while (0)
 
 /* A failure after which the trace cannot be trusted: refuse everything. */
 static ctrec_status fail(ctrec_writer *w)
@@ -191,16 +250,30 @@ static ctrec_status drain(ctrec_writer *w)
 /* Starts an event in the output buffer. */
 static inline enc *out_begin(ctrec_writer *w)
 {
+    out_acquire(w);
     if (w->eo.json && w->nevents) BUF_LIT(&w->out, ",\n");
     return &w->eo;
+}
+
+/* The flush thread failed: the writer fails with its message. */
+static ctrec_status timer_failed(ctrec_writer *w)
+{
+    w->e = w->terr;
+    return fail(w);
 }
 
 static inline ctrec_status out_commit(ctrec_writer *w)
 {
     if (w->out.oom) return nomem(w);
     w->nevents++;
-    if (w->out.len >= w->threshold && !w->open) return drain(w);
-    return CTREC_OK;
+    if (w->held) {
+        if (w->tfailed) return timer_failed(w);
+        if (w->open == OPEN_SINGLE) return CTREC_OK; /* a definition inside it */
+    }
+    ctrec_status st = CTREC_OK;
+    if (w->out.len >= w->threshold && !w->open) st = drain(w);
+    out_release(w);
+    return st;
 }
 
 /* Definitions (Path, Function, Type, VariableName) may be made while a
@@ -235,6 +308,7 @@ static ctrec_status def_commit(ctrec_writer *w)
 /* Non-value events may not interrupt an open one. */
 #define NO_OPEN_EVENT(w, what)                                                              \
     do {                                                                                    \
+        (w)->ev_failed = CTREC_OK;                                                          \
         if ((w)->open)                                                                      \
             return misuse((w), CTREC_E_STATE, "%s while an event is open (missing ctrec_end)", \
                           (what));                                                          \
@@ -273,6 +347,8 @@ void ctrec_writer_options_init(ctrec_writer_options *o)
     o->zstd_level = 3;
     o->compress_thread = 1;
     o->io_thread = 1;
+    o->max_event_bytes = CTREC_MAX_EVENT_BYTES;
+    o->flush_interval_ms = 1000;
 }
 
 static char *dupstr(const char *s)
@@ -343,6 +419,7 @@ static ctrec_status open_writer(ctrec_writer *w, const char *dir)
         return err_set(&w->e, CTREC_E_ARG, "max_depth must be 1..%d, not %u", MAX_DEPTH_LIMIT,
                        o->max_depth);
     if (o->nargs && !o->args) return err_set(&w->e, CTREC_E_ARG, "nargs > 0 with no args");
+    if (o->max_event_bytes == 0) o->max_event_bytes = CTREC_MAX_EVENT_BYTES;
     /* In trace.bin each chunk handed to the sink becomes one zstd frame. */
     w->threshold = o->format == CTREC_FORMAT_BIN ? (o->frame_size ? o->frame_size : 65536)
                    : o->buffer_size                ? o->buffer_size
@@ -383,6 +460,8 @@ static ctrec_status open_writer(ctrec_writer *w, const char *dir)
 
     ctrec_status st = folder_open(dir, &w->dirfd, &w->e);
     if (st) return st;
+    /* before anything in the folder changes */
+    if ((st = folder_lock(w->dirfd, dir, &w->lockfd, &w->e))) return st;
     folder_uuid_v7(w->uuid);
     if ((st = write_metadata(w))) return st;
     /* The other format's event file from an earlier recording in this
@@ -403,6 +482,87 @@ static ctrec_status open_writer(ctrec_writer *w, const char *dir)
     return write_paths(w);
 }
 
+/* ------------------------------------------------------------------ */
+/* the flush thread                                                    */
+
+/* Hands the whole events waiting in `out` to the sink and flushes it, with
+ * mu held and no event open in `out`. A failure is kept for the recording
+ * thread, which fails the writer at its next event. */
+static void timed_flush(ctrec_writer *w)
+{
+    err e = {CTREC_OK, ""};
+    ctrec_status st = CTREC_OK;
+    if (w->out.len) {
+        if (w->sink->ops->take) {
+            st = w->sink->ops->take(w->sink, &w->out, &e);
+            if (!st && buf_reserve(&w->out, w->threshold + 1024))
+                st = err_set(&e, CTREC_E_NOMEM, "out of memory");
+        } else {
+            st = w->sink->ops->write(w->sink, w->out.data, w->out.len, &e);
+        }
+        w->out.len = 0;
+    }
+    if (!st) st = w->sink->ops->flush(w->sink, &e);
+    if (st) {
+        w->terr = e;
+        w->tfailed = st;
+    }
+}
+
+static void *flusher_main(void *arg)
+{
+    ctrec_writer *w = arg;
+    pthread_mutex_lock(&w->mu);
+    struct timespec next;
+    clock_gettime(CLOCK_MONOTONIC, &next);
+    for (;;) {
+        uint64_t ns = (uint64_t)next.tv_nsec + (uint64_t)w->o.flush_interval_ms * 1000000u;
+        next.tv_sec += (time_t)(ns / 1000000000u);
+        next.tv_nsec = (long)(ns % 1000000000u);
+        while (!w->fstop && pthread_cond_timedwait(&w->fcv, &w->mu, &next) != ETIMEDOUT) {
+        }
+        if (w->fstop) break;
+        if (!w->tfailed) timed_flush(w);
+        clock_gettime(CLOCK_MONOTONIC, &next);
+    }
+    pthread_mutex_unlock(&w->mu);
+    return NULL;
+}
+
+/* Starts the flush thread; without one (no thread to be had) the writer
+ * works as with flush_interval_ms 0. */
+static void start_flusher(ctrec_writer *w)
+{
+    pthread_condattr_t ca;
+    if (pthread_condattr_init(&ca)) return;
+    int ok = !pthread_condattr_setclock(&ca, CLOCK_MONOTONIC) && !pthread_cond_init(&w->fcv, &ca);
+    pthread_condattr_destroy(&ca);
+    if (!ok) return;
+    if (pthread_mutex_init(&w->mu, NULL)) {
+        pthread_cond_destroy(&w->fcv);
+        return;
+    }
+    if (pthread_create(&w->flusher, NULL, flusher_main, w)) {
+        pthread_cond_destroy(&w->fcv);
+        pthread_mutex_destroy(&w->mu);
+        return;
+    }
+    w->timed = 1;
+}
+
+static void stop_flusher(ctrec_writer *w)
+{
+    if (!w->timed) return;
+    pthread_mutex_lock(&w->mu);
+    w->fstop = 1;
+    pthread_cond_broadcast(&w->fcv);
+    pthread_mutex_unlock(&w->mu);
+    pthread_join(w->flusher, NULL);
+    pthread_cond_destroy(&w->fcv);
+    pthread_mutex_destroy(&w->mu);
+    w->timed = 0;
+}
+
 ctrec_status ctrec_writer_open(const char *dir, const ctrec_writer_options *opts,
                                ctrec_writer **out)
 {
@@ -411,6 +571,7 @@ ctrec_status ctrec_writer_open(const char *dir, const ctrec_writer_options *opts
     ctrec_writer *w = calloc(1, sizeof *w);
     if (!w) return CTREC_E_NOMEM;
     w->dirfd = -1;
+    w->lockfd = -1;
     if (opts) w->o = *opts;
     else ctrec_writer_options_init(&w->o);
     *out = w;
@@ -419,6 +580,7 @@ ctrec_status ctrec_writer_open(const char *dir, const ctrec_writer_options *opts
         w->failed = st;
         return st;
     }
+    if (w->o.flush_interval_ms) start_flusher(w);
     return CTREC_OK;
 }
 
@@ -428,9 +590,12 @@ ctrec_status ctrec_writer_flush(ctrec_writer *w)
     /* The output buffer ends with the open event: draining it now would
      * put a partial event in the file. */
     NO_OPEN_EVENT(w, "ctrec_writer_flush");
+    out_acquire(w);
+    if (w->tfailed) return timer_failed(w);
     ctrec_status st = drain(w);
     if (st) return st;
     if (w->sink->ops->flush(w->sink, &w->e)) return fail(w);
+    out_release(w);
     if (w->paths_written != w->paths.nids && write_paths(w)) return fail(w);
     return CTREC_OK;
 }
@@ -438,9 +603,11 @@ ctrec_status ctrec_writer_flush(ctrec_writer *w)
 ctrec_status ctrec_writer_close(ctrec_writer *w)
 {
     if (!w) return CTREC_OK;
+    abandon(w);
+    stop_flusher(w);
+    if (w->tfailed && !w->failed) timer_failed(w);
     ctrec_status result = w->failed;
     if (!result) {
-        abandon(w);
         if (w->eo.json && w->nevents) BUF_LIT(&w->out, "\n]\n");
         else if (w->eo.json) BUF_LIT(&w->out, "]\n");
         if (w->out.oom) result = nomem(w);
@@ -450,6 +617,7 @@ ctrec_status ctrec_writer_close(ctrec_writer *w)
     }
     if (w->sink) w->sink->ops->destroy(w->sink);
     if (w->dirfd >= 0) close(w->dirfd);
+    if (w->lockfd >= 0) close(w->lockfd); /* the folder is free: last */
     buf_free(&w->out);
     buf_free(&w->ev);
     buf_free(&w->tmp);
@@ -468,6 +636,25 @@ ctrec_status ctrec_writer_close(ctrec_writer *w)
     free(w->program);
     free(w);
     return result;
+}
+
+int ctrec_writer_active(const char *trace)
+{
+    if (!trace) return -1;
+    struct stat sb;
+    if (stat(trace, &sb) == 0 && !S_ISDIR(sb.st_mode)) { /* a trace file: its folder */
+        const char *slash = strrchr(trace, '/');
+        if (!slash) return folder_lock_held(".");
+        size_t n = (size_t)(slash - trace);
+        char *d = malloc(n + 2);
+        if (!d) return -1;
+        memcpy(d, trace, n ? n : 1);
+        d[n ? n : 1] = 0;
+        int r = folder_lock_held(d);
+        free(d);
+        return r;
+    }
+    return folder_lock_held(trace);
 }
 
 const char *ctrec_writer_errmsg(const ctrec_writer *w)
@@ -505,10 +692,36 @@ static int clean_text(ctrec_writer *w, const char **p, size_t *n)
     return 0;
 }
 
+/* An event larger than max_event_bytes is refused: the readers (and so
+ * ctrec check and the debugger's tools) refuse it by default. */
+static ctrec_status too_big(ctrec_writer *w, size_t n)
+{
+    return misuse(w, CTREC_E_SIZE,
+                  "the event would take at least %zu bytes, more than max_event_bytes (%zu; "
+                  "readers refuse events over CTREC_MAX_EVENT_BYTES = 64 MiB by default)",
+                  n, w->o.max_event_bytes);
+}
+
 #define TEXT_ARG(w, p, n)                                                         \
     do {                                                                          \
         if (!(p) && (n)) return misuse((w), CTREC_E_ARG, "NULL text with length %zu", (n)); \
         if (!(p)) (p) = "";                                                       \
+        if ((n) > (w)->o.max_event_bytes) return too_big((w), (n));               \
+    } while (0)
+
+/* The `_z` functions take a NUL-terminated string: NULL is no string. */
+#define Z_ARG(w, p, what)                                                         \
+    do {                                                                          \
+        if (!(w)) return CTREC_E_ARG;                                             \
+        if ((w)->failed) return refuse(w);                                        \
+        if (!(p)) return misuse((w), CTREC_E_ARG, "%s: NULL string", (what));     \
+    } while (0)
+
+#define LINE_ARG(w, line, what)                                                   \
+    do {                                                                          \
+        if ((line) < 0)                                                           \
+            return misuse((w), CTREC_E_ARG, "%s: line %lld is negative", (what),  \
+                          (long long)(line));                                     \
     } while (0)
 
 /* Interns key (p, n) in table t; `fresh` forces a new id. Returns 1 when a
@@ -560,7 +773,8 @@ ctrec_status ctrec_path(ctrec_writer *w, const char *p, size_t n, ctrec_id *id)
 }
 ctrec_status ctrec_path_z(ctrec_writer *w, const char *p, ctrec_id *id)
 {
-    return path_impl(w, p, p ? strlen(p) : 0, 0, id);
+    Z_ARG(w, p, "ctrec_path_z");
+    return path_impl(w, p, strlen(p), 0, id);
 }
 ctrec_status ctrec_path_new(ctrec_writer *w, const char *p, size_t n, ctrec_id *id)
 {
@@ -609,6 +823,7 @@ static ctrec_status function_impl(ctrec_writer *w, const char *name, size_t n, c
 {
     GUARD(w);
     TEXT_ARG(w, name, n);
+    LINE_ARG(w, line, "ctrec_function");
     ctrec_status st = check_id(w, path_id, w->paths.nids, "path");
     if (st) return st;
     ctrec_id got;
@@ -631,7 +846,8 @@ ctrec_status ctrec_function(ctrec_writer *w, const char *name, size_t n, ctrec_i
 ctrec_status ctrec_function_z(ctrec_writer *w, const char *name, ctrec_id path_id, int64_t line,
                               ctrec_id *id)
 {
-    return function_impl(w, name, name ? strlen(name) : 0, path_id, line, 0, id);
+    Z_ARG(w, name, "ctrec_function_z");
+    return function_impl(w, name, strlen(name), path_id, line, 0, id);
 }
 ctrec_status ctrec_function_new(ctrec_writer *w, const char *name, size_t n, ctrec_id path_id,
                                 int64_t line, ctrec_id *id)
@@ -678,7 +894,8 @@ ctrec_status ctrec_type(ctrec_writer *w, ctrec_type_kind kind, const char *lang,
 }
 ctrec_status ctrec_type_z(ctrec_writer *w, ctrec_type_kind kind, const char *lang, ctrec_id *id)
 {
-    return type_impl(w, kind, lang, lang ? strlen(lang) : 0, EV_INFO_NONE, NULL, 0, 0, 0, id);
+    Z_ARG(w, lang, "ctrec_type_z");
+    return type_impl(w, kind, lang, strlen(lang), EV_INFO_NONE, NULL, 0, 0, 0, id);
 }
 ctrec_status ctrec_type_new(ctrec_writer *w, ctrec_type_kind kind, const char *lang, size_t n,
                             ctrec_id *id)
@@ -719,7 +936,8 @@ ctrec_status ctrec_variable(ctrec_writer *w, const char *name, size_t n, ctrec_i
 }
 ctrec_status ctrec_variable_z(ctrec_writer *w, const char *name, ctrec_id *id)
 {
-    return variable_impl(w, name, name ? strlen(name) : 0, 0, id);
+    Z_ARG(w, name, "ctrec_variable_z");
+    return variable_impl(w, name, strlen(name), 0, id);
 }
 ctrec_status ctrec_variable_new(ctrec_writer *w, const char *name, size_t n, ctrec_id *id)
 {
@@ -733,6 +951,7 @@ ctrec_status ctrec_start(ctrec_writer *w, const char *path, size_t len, int64_t 
 {
     GUARD(w);
     NO_OPEN_EVENT(w, "ctrec_start");
+    LINE_ARG(w, line, "ctrec_start");
     if (w->functions.nids || w->types.nids)
         return misuse(w, CTREC_E_STATE,
                       "ctrec_start must come before any function or type is defined");
@@ -749,6 +968,7 @@ ctrec_status ctrec_step(ctrec_writer *w, ctrec_id path_id, int64_t line)
     GUARD(w);
     ctrec_status st = new_event(w, "ctrec_step", path_id, w->paths.nids, "path");
     if (st) return st;
+    LINE_ARG(w, line, "ctrec_step");
     ev_step(out_begin(w), path_id, line);
     return out_commit(w);
 }
@@ -767,6 +987,7 @@ ctrec_status ctrec_event(ctrec_writer *w, ctrec_event_kind kind, const char *met
     NO_OPEN_EVENT(w, "ctrec_event");
     TEXT_ARG(w, meta, mn);
     TEXT_ARG(w, content, cn);
+    if (mn + cn > w->o.max_event_bytes) return too_big(w, mn + cn);
     if ((unsigned)kind >= CTREC_EVENT_KIND_COUNT)
         return misuse(w, CTREC_E_ARG, "event kind %d is not an EventLogKind (0..%d)", (int)kind,
                       CTREC_EVENT_KIND_COUNT - 1);
@@ -779,9 +1000,13 @@ ctrec_status ctrec_asm(ctrec_writer *w, const ctrec_str *ins, size_t count)
     GUARD(w);
     NO_OPEN_EVENT(w, "ctrec_asm");
     if (count && !ins) return misuse(w, CTREC_E_ARG, "NULL instructions with count %zu", count);
-    for (size_t i = 0; i < count; i++)
+    size_t total = 0;
+    for (size_t i = 0; i < count; i++) {
         if (!ins[i].ptr && ins[i].len)
             return misuse(w, CTREC_E_ARG, "instruction %zu is NULL with length %zu", i, ins[i].len);
+        total += ins[i].len < w->o.max_event_bytes ? ins[i].len : w->o.max_event_bytes;
+        if (total > w->o.max_event_bytes) return too_big(w, total);
+    }
     ev_asm(out_begin(w), ins, count);
     return out_commit(w);
 }
@@ -895,10 +1120,12 @@ static ctrec_status open_single(ctrec_writer *w, const char *what)
 {
     GUARD(w);
     NO_OPEN_EVENT(w, what);
+    out_acquire(w);
     w->open_sep = w->out.len;
     out_begin(w);
     w->open_at = w->out.len;
     w->open = OPEN_SINGLE;
+    w->open_return = 0;
     w->slot = 1;
     w->depth = 0;
     w->cur = &w->eo;
@@ -921,10 +1148,21 @@ ctrec_status ctrec_begin_value_named(ctrec_writer *w, const char *name, size_t l
     return st ? st : ctrec_begin_value(w, var);
 }
 
+/* The debugger fails on a Return with no open call. */
+static ctrec_status no_call_to_return(ctrec_writer *w, const char *what)
+{
+    return misuse(w, CTREC_E_STATE,
+                  "%s: a Return with no open call (every Call has had its Return, the "
+                  "top-level one included; the debugger refuses such a trace)",
+                  what);
+}
+
 ctrec_status ctrec_begin_return(ctrec_writer *w)
 {
     ctrec_status st = open_single(w, "ctrec_begin_return");
     if (st) return st;
+    if (!w->calls_open) return no_call_to_return(w, "ctrec_begin_return");
+    w->open_return = 1;
     ev_return_open(&w->eo);
     return CTREC_OK;
 }
@@ -971,6 +1209,7 @@ ctrec_status ctrec_begin_call(ctrec_writer *w, ctrec_id fn)
 ctrec_status ctrec_arg(ctrec_writer *w, ctrec_id var)
 {
     GUARD(w);
+    EVENT_FAILED(w);
     if (w->open != OPEN_CALL)
         return misuse(w, CTREC_E_STATE, "ctrec_arg outside ctrec_begin_call");
     if (w->depth)
@@ -999,6 +1238,7 @@ ctrec_status ctrec_arg_named(ctrec_writer *w, const char *name, size_t len)
 static ctrec_status end_call(ctrec_writer *w)
 {
     if (w->slot) return misuse(w, CTREC_E_VALUE, "argument %zu has no value", w->ncargs - 1);
+    if (w->ev.len > w->o.max_event_bytes) return too_big(w, w->ev.len);
     ev_arg small[16];
     ev_arg *args = w->ncargs <= 16 ? small : malloc(w->ncargs * sizeof *args);
     if (!args) return nomem(w);
@@ -1028,12 +1268,12 @@ static ctrec_status end_call(ctrec_writer *w)
     }
     if (args != small) free(args);
     abandon(w);
+    if (!st) w->calls_open++;
     return st;
 }
 
-ctrec_status ctrec_end(ctrec_writer *w)
+static ctrec_status end_event(ctrec_writer *w)
 {
-    GUARD(w);
     if (!w->open) return misuse(w, CTREC_E_STATE, "ctrec_end without an open event");
     if (w->depth)
         return misuse(w, CTREC_E_STATE, "ctrec_end while a %s value is still open",
@@ -1044,9 +1284,27 @@ ctrec_status ctrec_end(ctrec_writer *w)
         return end_call(w);
     }
     if (w->slot) return misuse(w, CTREC_E_VALUE, "the event has no value");
+    if (w->out.len - w->open_at > w->o.max_event_bytes) return too_big(w, w->out.len - w->open_at);
     ev_close_value_event(&w->eo);
     w->open = OPEN_NONE;
-    return out_commit(w);
+    ctrec_status st = out_commit(w);
+    if (!st && w->open_return) w->calls_open--;
+    return st;
+}
+
+ctrec_status ctrec_end(ctrec_writer *w)
+{
+    GUARD(w);
+    if (!w->open && w->ev_failed) {
+        /* The event failed earlier and was discarded then: its first error. */
+        ctrec_status st = w->ev_failed;
+        w->e = w->ev_err;
+        w->ev_failed = CTREC_OK;
+        return st;
+    }
+    ctrec_status st = end_event(w);
+    w->ev_failed = CTREC_OK;
+    return st;
 }
 
 /* A call without arguments: what ctrec_begin_call + ctrec_end write, without
@@ -1061,7 +1319,9 @@ ctrec_status ctrec_call(ctrec_writer *w, ctrec_id fn)
         if ((st = out_commit(w))) return st;
     }
     ev_call(out_begin(w), fn, NULL, 0);
-    return out_commit(w);
+    if ((st = out_commit(w))) return st;
+    w->calls_open++;
+    return CTREC_OK;
 }
 
 ctrec_status ctrec_return_none(ctrec_writer *w, ctrec_id t)
@@ -1069,13 +1329,18 @@ ctrec_status ctrec_return_none(ctrec_writer *w, ctrec_id t)
     GUARD(w);
     ctrec_status st = new_event(w, "ctrec_return_none", t, w->types.nids, "type");
     if (st) return st;
+    if (!w->calls_open) return no_call_to_return(w, "ctrec_return_none");
     ev_return_none(out_begin(w), t);
-    return out_commit(w);
+    if ((st = out_commit(w))) return st;
+    w->calls_open--;
+    return CTREC_OK;
 }
 
 void ctrec_abandon(ctrec_writer *w)
 {
-    if (w) abandon(w);
+    if (!w) return;
+    abandon(w);
+    w->ev_failed = CTREC_OK;
 }
 
 /* ------------------------------------------------------------------ */
@@ -1087,6 +1352,7 @@ static inline ctrec_status value_slot(ctrec_writer *w, const char *what)
 {
     if (!w) return CTREC_E_ARG;
     if (w->failed) return refuse(w);
+    EVENT_FAILED(w);
     if (!w->open) return misuse(w, CTREC_E_STATE, "%s outside an event", what);
     if (w->depth == 0) {
         if (!w->slot) {
@@ -1169,8 +1435,11 @@ ctrec_status ctrec_error(ctrec_writer *w, const char *p, size_t n, ctrec_id t)
 
 ctrec_status ctrec_char(ctrec_writer *w, const char *p, size_t n, ctrec_id t)
 {
-    if (w && !w->failed && (!p || n == 0 || utf8_seq_len((const uint8_t *)p, n) != n))
-        return misuse(w, CTREC_E_VALUE, "ctrec_char takes exactly one UTF-8 character");
+    if (w && !w->failed && !w->ev_failed) {
+        if (!p) return misuse(w, CTREC_E_ARG, "ctrec_char: NULL character");
+        if (n == 0 || utf8_seq_len((const uint8_t *)p, n) != n)
+            return misuse(w, CTREC_E_VALUE, "ctrec_char takes exactly one UTF-8 character");
+    }
     return text_leaf(w, "ctrec_char", VAL_CHAR, p, n, t);
 }
 
@@ -1221,6 +1490,7 @@ static ctrec_status pop(ctrec_writer *w, const char *what, enum frame_kind kind,
     *out = NULL;
     if (!w) return CTREC_E_ARG;
     if (w->failed) return refuse(w);
+    EVENT_FAILED(w);
     if (!w->open) return misuse(w, CTREC_E_STATE, "%s outside an event", what);
     if (!w->depth) return misuse(w, CTREC_E_STATE, "%s without a matching begin", what);
     frame *f = &w->stack[w->depth - 1];
@@ -1298,7 +1568,8 @@ ctrec_status ctrec_end_struct(ctrec_writer *w)
 ctrec_status ctrec_begin_variant(ctrec_writer *w, const char *disc, size_t n, ctrec_id t)
 {
     frame *f;
-    if (w && !disc && n) return misuse(w, CTREC_E_ARG, "NULL discriminator with length %zu", n);
+    if (w && !w->failed && !w->ev_failed && !disc && n)
+        return misuse(w, CTREC_E_ARG, "NULL discriminator with length %zu", n);
     ctrec_status st = push(w, "ctrec_begin_variant", F_VARIANT, t, &f);
     if (st) return st;
     val_variant_open(w->cur, disc ? disc : "", n);
@@ -1397,6 +1668,7 @@ ctrec_status ctrec_write_event(ctrec_writer *w, const ctrec_ev *ev)
     GUARD(w);
     NO_OPEN_EVENT(w, "ctrec_write_event");
     if (!ev) return misuse(w, CTREC_E_ARG, "NULL event");
+    out_acquire(w);
     size_t before = w->out.len;
     enc *e = out_begin(w);
     ctrec_status st = evs_encode(e, ev, &w->ev, &w->e);
@@ -1404,12 +1676,18 @@ ctrec_status ctrec_write_event(ctrec_writer *w, const ctrec_ev *ev)
     w->ev.oom = 0;
     if (st) {
         w->out.len = before;
+        out_release(w);
         if (st == CTREC_E_NOMEM) return nomem(w);
         return st; /* the message is set; the writer stays usable */
     }
     if ((st = we_define(w, ev))) {
         w->out.len = before;
+        out_release(w);
         return st;
     }
-    return out_commit(w);
+    if ((st = out_commit(w))) return st;
+    /* Verbatim: counted, never refused (a converted trace stays as it was). */
+    if (ev->type == CTREC_EV_CALL) w->calls_open++;
+    else if (ev->type == CTREC_EV_RETURN && w->calls_open) w->calls_open--;
+    return CTREC_OK;
 }

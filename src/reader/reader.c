@@ -24,7 +24,7 @@
 
 #define WINDOW (1u << 20)
 #define MIN_FREE (64u * 1024u)
-#define DEFAULT_MAX_EVENT (64u * 1024u * 1024u)
+#define DEFAULT_MAX_EVENT CTREC_MAX_EVENT_BYTES
 #define MAX_DEPTH_CAP 2000u /* values are parsed recursively: ~300 bytes of stack a level */
 
 struct ctrec_reader {

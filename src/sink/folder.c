@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -38,6 +39,56 @@ ctrec_status folder_open(const char *dir, int *dirfd, err *e)
     if (fd < 0) return err_sys(e, errno, "opening trace folder %s", dir);
     *dirfd = fd;
     return CTREC_OK;
+}
+
+ctrec_status folder_lock(int dirfd, const char *dir, int *lockfd, err *e)
+{
+    *lockfd = -1;
+    int fd = openat(dirfd, FOLDER_LOCK_NAME, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+    if (fd < 0) return err_sys(e, errno, "opening the lock file %s/" FOLDER_LOCK_NAME, dir);
+    int r;
+    while ((r = flock(fd, LOCK_EX | LOCK_NB)) && errno == EINTR) {
+    }
+    if (r) {
+        int en = errno;
+        if (en != EWOULDBLOCK) {
+            close(fd);
+            return err_sys(e, en, "locking %s/" FOLDER_LOCK_NAME, dir);
+        }
+        char pid[32] = "";
+        ssize_t k = pread(fd, pid, sizeof pid - 1, 0);
+        close(fd);
+        pid[k > 0 ? k : 0] = 0;
+        pid[strcspn(pid, "\n")] = 0;
+        return err_set(e, CTREC_E_BUSY,
+                       "trace folder %s is being written by another writer (process %s holds "
+                       "%s/" FOLDER_LOCK_NAME "): two writers on one folder would destroy each "
+                       "other's trace; close that writer or record into another folder",
+                       dir, pid[0] ? pid : "?", dir);
+    }
+    char pid[32];
+    int n = snprintf(pid, sizeof pid, "%ld\n", (long)getpid());
+    /* best effort: the pid only makes the message of a refused writer clearer */
+    if (ftruncate(fd, 0) == 0 && pwrite(fd, pid, (size_t)n, 0) != n) {
+    }
+    *lockfd = fd;
+    return CTREC_OK;
+}
+
+int folder_lock_held(const char *dir)
+{
+    int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd < 0) return -1;
+    int fd = openat(dfd, FOLDER_LOCK_NAME, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    close(dfd);
+    if (fd < 0) return -1;
+    int r;
+    while ((r = flock(fd, LOCK_SH | LOCK_NB)) && errno == EINTR) {
+    }
+    int en = errno;
+    close(fd); /* releases the shared lock just taken, if any */
+    if (!r) return 0;
+    return en == EWOULDBLOCK ? 1 : -1;
 }
 
 ctrec_status folder_write_file(int dirfd, const char *name, const void *data, size_t len,

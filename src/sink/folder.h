@@ -33,6 +33,22 @@ ctrec_status folder_write_file(int dirfd, const char *name, const void *data, si
 ctrec_status folder_copy_source(int dirfd, const char *workdir, const char *raw, size_t raw_len,
                                 const char *clean, size_t clean_len, int *copied, err *e);
 
+/* The folder's lock file: one writer at a time per trace folder. */
+#define FOLDER_LOCK_NAME "trace.lock"
+
+/*
+ * Takes the advisory lock (flock) of the folder: creates trace.lock if
+ * missing, locks it exclusively without waiting and writes the process id
+ * in it. The kernel releases the lock when *lockfd is closed or the process
+ * dies. CTREC_E_BUSY with a message naming the holder's process id when
+ * another writer holds it.
+ */
+ctrec_status folder_lock(int dirfd, const char *dir, int *lockfd, err *e);
+
+/* 1 when a writer holds the lock of the folder `dir`, 0 when the lock file
+ * exists and is free, -1 when there is no lock file or it cannot be read. */
+int folder_lock_held(const char *dir);
+
 /* A new lowercase hyphenated UUIDv7 (RFC 9562) in out[37]. */
 void folder_uuid_v7(char out[37]);
 

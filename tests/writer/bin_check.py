@@ -173,8 +173,8 @@ def hand_checks(raws):
             + b"\xa3" + t("kind") + t("Int") + t("i") + b"\x3b\x7f" + b"\xff" * 7
             + t("type_id") + b"\x01")
     check(imin in raws, "Int i64 min bytes")
-    neg_step = b"\xa1" + t("Step") + b"\xa2" + t("path_id") + b"\x00" + t("line") + b"\x24"
-    check(neg_step in raws, "Step line -5 is not 24")
+    zero_step = b"\xa1" + t("Step") + b"\xa2" + t("path_id") + b"\x00" + t("line") + b"\x00"
+    check(zero_step in raws, "Step line 0 is not 00")
     flt = (b"\xa1" + t("Value") + b"\xa2" + t("variable_id") + b"\x00" + t("value")
            + b"\xa3" + t("kind") + t("Float") + t("f") + t("2.5") + t("type_id") + b"\x02")
     check(flt in raws, "Float 2.5 is not the text \"2.5\"")

@@ -44,8 +44,9 @@ static void ints_json(char *out, int from, int to)
 static void record(ctrec_writer *w, int expect)
 {
     ctrec_id id = 99;
-    /* a: the first event of the trace is open */
-    CHECK_OK(ctrec_begin_return(w));
+    /* a: the first event of the trace is open (a CompoundValue: a Return
+     * would need a Call first) */
+    CHECK_OK(ctrec_begin_compound_value(w, 0));
     CHECK_OK(ctrec_type_z(w, CTREC_TYPE_INT, "Int", &id));
     CHECK_U64(id, 0);
     CHECK_OK(ctrec_int(w, 5, 0));
@@ -55,12 +56,12 @@ static void record(ctrec_writer *w, int expect)
     if (expect) {
         E("{'Type':{'kind':7,'lang_type':'Int','specific_info':{'kind':'None'}}}");
         E("{'Path':'/p'}");
-        E("{'Return':{'return_value':{'kind':'Int','i':5,'type_id':0}}}");
+        E("{'CompoundValue':{'place':0,'value':{'kind':'Int','i':5,'type_id':0}}}");
     }
     CHECK_U64(ctrec_writer_event_count(w), 3);
 
     /* b: abandoned after a definition: the definition stays */
-    CHECK_OK(ctrec_begin_return(w));
+    CHECK_OK(ctrec_begin_compound_value(w, 0));
     CHECK_OK(ctrec_type_z(w, CTREC_TYPE_STRING, "T2", &id));
     CHECK_ST(ctrec_int(w, 1, 99), CTREC_E_UNDEFINED);
     if (expect) E("{'Type':{'kind':9,'lang_type':'T2','specific_info':{'kind':'None'}}}");

@@ -129,9 +129,9 @@ static void expected_events(void)
     E("'DropLastStep'");
     E("{'Event':{'kind':13,'metadata':'m','content':'c'}}");
     E("{'Event':{'kind':4,'metadata':'/etc/x','content':'line\\n'}}");
-    E("{'Step':{'path_id':0,'line':-5}}");
+    E("{'Step':{'path_id':0,'line':0}}");
     E("{'Step':{'path_id':0,'line':1000000}}");
-    E("{'Function':{'path_id':0,'line':-1,'name':'f'}}");
+    E("{'Function':{'path_id':0,'line':0,'name':'f'}}");
     E("{'VariableName':'w'}");
     ints_json(big, 25);
     snprintf(line, sizeof line,
@@ -140,7 +140,7 @@ static void expected_events(void)
              big);
     E(line);
     E("{'Value':{'variable_id':1,'value':{'kind':'Bool','b':true,'type_id':3}}}");
-    E("{'Step':{'path_id':0,'line':-1}}");
+    E("{'Step':{'path_id':0,'line':0}}");
     snprintf(line, sizeof line,
              "{'Call':{'function_id':1,'args':[{'variable_id':0,'value':{'kind':'Sequence',"
              "'elements':[%s],'is_slice':false,'type_id':5}},{'variable_id':1,'value':"
@@ -149,6 +149,8 @@ static void expected_events(void)
     E(line);
     E("{'Return':{'return_value':{'kind':'Int','i':0,'type_id':1}}}");
     E("{'Return':{'return_value':{'kind':'None','type_id':0}}}");
+    E("{'Step':{'path_id':0,'line':0}}");
+    E("{'Call':{'function_id':1,'args':[]}}");
     E("{'Return':{'return_value':{'kind':'None','type_id':0}}}");
 
     /* sizes past the short CBOR heads and past the output buffer */
@@ -175,7 +177,7 @@ static void expected_events(void)
         k += (size_t)sprintf(args + k, "%s{'variable_id':%d,'value':{'kind':'Int','i':%d,'type_id':1}}",
                              i ? "," : "", i % 2, i);
     }
-    E("{'Step':{'path_id':0,'line':-1}}");
+    E("{'Step':{'path_id':0,'line':0}}");
     snprintf(line, sizeof line, "{'Call':{'function_id':1,'args':[%s]}}", args);
     E(line);
 }
@@ -339,11 +341,12 @@ static void record_all(ctrec_writer *w)
     CHECK_OK(ctrec_drop_last_step(w));
     CHECK_OK(ctrec_event(w, CTREC_EVENT_EVM, S("m"), S("c")));
     CHECK_OK(ctrec_event(w, CTREC_EVENT_READ_FILE, S("/etc/x"), S("line\n")));
-    CHECK_OK(ctrec_step(w, 0, -5));
+    CHECK_ST(ctrec_step(w, 0, -5), CTREC_E_ARG); /* lines are never negative */
+    CHECK_OK(ctrec_step(w, 0, 0));
     CHECK_OK(ctrec_step(w, 0, 1000000));
 
     ctrec_id f = 99;
-    CHECK_OK(ctrec_function(w, S("f"), 0, -1, &f));
+    CHECK_OK(ctrec_function(w, S("f"), 0, 0, &f));
     CHECK_U64(f, 1);
     CHECK_OK(ctrec_begin_call(w, f));
     CHECK_OK(ctrec_arg(w, 0));
@@ -357,6 +360,7 @@ static void record_all(ctrec_writer *w)
     CHECK_OK(ctrec_int(w, 0, 1));
     CHECK_OK(ctrec_end(w));
     CHECK_OK(ctrec_return_none(w, 0)); /* the same as the three calls below */
+    CHECK_OK(ctrec_call(w, f)); /* a Return needs an open call */
     CHECK_OK(ctrec_begin_return(w));
     CHECK_OK(ctrec_none(w, 0));
     CHECK_OK(ctrec_end(w));

@@ -225,8 +225,9 @@ static void test_number_encoding(const char *tmp)
     CHECK_OK(ctrec_begin_sequence(w, 0, 1));
     CHECK_OK(ctrec_float(w, 1.0, 1));
     CHECK_ST(ctrec_float(w, NAN, 1), CTREC_E_FLOAT);
-    CHECK_ST(ctrec_end_sequence(w), CTREC_E_STATE);
-    CHECK_ST(ctrec_end(w), CTREC_E_STATE);
+    /* the rest of the failed event returns its first error (issue 14) */
+    CHECK_ST(ctrec_end_sequence(w), CTREC_E_FLOAT);
+    CHECK_ERR(w, ctrec_end(w), CTREC_E_FLOAT, "NaN");
     CHECK_U64(ctrec_writer_event_count(w), n0);
     CHECK_OK(put_float(w, 2.5)); /* the writer goes on */
     CHECK_OK(ctrec_writer_close(w));

@@ -132,7 +132,7 @@ static void test_metadata(const char *tmp)
     CHECK_PY(dir, 3, NULL);
     /* the temporary files of the atomic writes are gone */
     char *l = listing(dir);
-    CHECK_STR(l, "trace.json\ntrace_metadata.json\ntrace_paths.json\n");
+    CHECK_STR(l, "trace.json\ntrace.lock\ntrace_metadata.json\ntrace_paths.json\n");
     free(l);
 
     /* a second writer gets another id; a relative workdir is made absolute */
@@ -209,8 +209,8 @@ static void test_rerecord(const char *tmp)
         CHECK_OK(ctrec_path_z(w, round ? "/second" : "/first", NULL));
         CHECK_OK(ctrec_writer_close(w));
         char *l = listing(dir);
-        CHECK_STR(l, bin ? "trace.bin\ntrace_metadata.json\ntrace_paths.json\n"
-                         : "trace.json\ntrace_metadata.json\ntrace_paths.json\n");
+        CHECK_STR(l, bin ? "trace.bin\ntrace.lock\ntrace_metadata.json\ntrace_paths.json\n"
+                         : "trace.json\ntrace.lock\ntrace_metadata.json\ntrace_paths.json\n");
         free(l);
         char *paths = read_file(pathf("%s/trace_paths.json", dir), NULL);
         CHECK_STR(paths, round ? "[\"/second\"]\n" : "[\"/first\"]\n");
@@ -268,7 +268,7 @@ static void test_files(const char *tmp)
     snprintf(want, sizeof want,
              "files/\nfiles/sub/\nfiles/sub/b.txt\nfiles/tmp/\nfiles/%s/\nfiles/%s/src/\n"
              "files/%s/src/c.txt\nfiles/%s/src/dir/\nfiles/%s/src/dir/a.txt\n"
-             "trace.json\ntrace_metadata.json\ntrace_paths.json\n",
+             "trace.json\ntrace.lock\ntrace_metadata.json\ntrace_paths.json\n",
              t, t, t, t, t);
     char *l = listing(dir);
     CHECK_STR(l, want);

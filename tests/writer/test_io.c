@@ -224,7 +224,7 @@ int main(int argc, char **argv)
     } else {
         check_open_fails(pathf("%s/sub", ro), 0, CTREC_E_IO,
                          pathf("creating trace folder %s/sub: Permission denied", ro));
-        check_open_fails(ro, 0, CTREC_E_IO, "creating trace_metadata.json: Permission denied");
+        check_open_fails(ro, 0, CTREC_E_IO, "/trace.lock: Permission denied" /* the first file it writes */);
     }
 
     rm_rf(tmp);

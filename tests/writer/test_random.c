@@ -120,11 +120,14 @@ static void value(ctrec_writer *w, unsigned depth, int defs_ok)
     }
 }
 
+static unsigned calls_open;
+
 static void record(ctrec_writer *w, uint64_t seed, int nevents)
 {
     rs = seed * 0x9e3779b97f4a7c15ull + 1;
     ndefs = 0;
     CHECK_OK(ctrec_start(w, S("/r.x"), 1));
+    calls_open = 1; /* the top-level call */
     CHECK_OK(ctrec_type_z(w, CTREC_TYPE_INT, "Int", NULL));
     CHECK_OK(ctrec_type_z(w, CTREC_TYPE_SEQ, "Seq", NULL));
     ctrec_field fields[3] = {{S("a"), 0}, {S("b"), 1}, {S("c"), 2}};
@@ -155,12 +158,19 @@ static void record(ctrec_writer *w, uint64_t seed, int nevents)
                 value(w, 1, 1);
             }
             CHECK_OK(ctrec_end(w));
+            calls_open++;
         } else if (k == 6) {
-            CHECK_OK(ctrec_begin_return(w));
+            /* a Return needs an open call (the writer refuses it otherwise) */
+            int is_return = calls_open > 0;
+            CHECK_OK(is_return ? ctrec_begin_return(w) : ctrec_begin_value(w, 0));
             value(w, 1, 1);
             /* a misuse half-way: the event goes, the definitions stay */
-            if (rn(3) == 0) CHECK_ST(ctrec_int(w, 1, 1), CTREC_E_VALUE);
-            else CHECK_OK(ctrec_end(w));
+            if (rn(3) == 0) {
+                CHECK_ST(ctrec_int(w, 1, 1), CTREC_E_VALUE);
+            } else {
+                CHECK_OK(ctrec_end(w));
+                calls_open -= (unsigned)is_return;
+            }
         } else if (k == 7) {
             char text[4096];
             size_t n, m;
@@ -171,7 +181,7 @@ static void record(ctrec_writer *w, uint64_t seed, int nevents)
         } else if (k == 8) {
             random_def(w);
         } else {
-            CHECK_OK(ctrec_step(w, rn((unsigned)ctrec_path_count(w)), (int64_t)rnd() >> rn(64)));
+            CHECK_OK(ctrec_step(w, rn((unsigned)ctrec_path_count(w)), (int64_t)(rnd() >> 1 >> rn(63))));
         }
     }
 }

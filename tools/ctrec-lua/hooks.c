@@ -427,9 +427,16 @@ static void emit_locals(recorder *R, lua_State *L, lua_Debug *ar, fn_info *fn)
             lua_pop(L, 1);
             continue;
         }
-        ctrec_status st = ctrec_begin_value(R->w, local_var(R, fn, n, name));
+        ctrec_id var = local_var(R, fn, n, name);
+        ctrec_status st = ctrec_begin_value(R->w, var);
         if (st == CTREC_OK) st = value_write(R, L, -1);
         if (st == CTREC_OK) st = ctrec_end(R->w);
+        if (st == CTREC_E_SIZE) { /* larger than the readers accept: a marker */
+            ctrec_abandon(R->w);
+            st = ctrec_begin_value(R->w, var);
+            if (st == CTREC_OK) st = value_marker(R, "<too large>");
+            if (st == CTREC_OK) st = ctrec_end(R->w);
+        }
         lua_pop(L, 1);
         W_AS(st, "writing the Value event of a local");
     }
@@ -729,6 +736,7 @@ int recorder_open(recorder *R, const recorder_options *opt, const char *script,
      * times less often and compresses better (trace.bin about half the
      * size), for about 4 MB more memory. */
     wo.frame_size = 1024u * 1024u;
+    if (opt->max_event_mib) wo.max_event_bytes = (size_t)opt->max_event_mib << 20;
     if (ctrec_writer_open(opt->out_dir, &wo, &R->w) != CTREC_OK) {
         fprintf(stderr, "ctrec-lua: cannot write the trace to %s: %s\n", opt->out_dir,
                 ctrec_writer_errmsg(R->w));

@@ -38,6 +38,9 @@ static void usage(FILE *out)
             "  --max-elements N      elements recorded per value (default 100)\n"
             "  --max-string N        bytes of a string recorded, then a marker\n"
             "                        '<M more bytes>' (default 1000; 0: no limit)\n"
+            "  --max-event-mib N     largest event written, in MiB (default 64, what the\n"
+            "                        readers accept by default); a local's value that is\n"
+            "                        larger is recorded as the marker <too large>\n"
             "  --c-calls             record calls of C functions too\n"
             "  --floor hooks|locals|reads\n"
             "                        benchmark only: install the hooks (locals: and\n"
@@ -252,6 +255,7 @@ static int parse_options(int argc, char **argv, recorder_options *o)
             bad = parse_uint(v, 0, 1000000000, &ms) != 0;
             o->max_string = ms;
         }
+        else if (IS("--max-event-mib")) bad = parse_uint(v, 1, 4096, &o->max_event_mib) != 0;
         else {
             fprintf(stderr, "ctrec-lua: unknown option %s\n", a);
             usage(stderr);

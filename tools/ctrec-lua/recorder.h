@@ -63,6 +63,8 @@ typedef struct recorder_options {
     unsigned max_depth;    /* --max-depth: table nesting recorded */
     unsigned max_elements; /* --max-elements: elements per recorded value */
     size_t max_string;     /* --max-string: bytes of a string recorded (0: all) */
+    unsigned max_event_mib; /* --max-event-mib: the writer's event bound (0: the
+                               library's default, CTREC_MAX_EVENT_BYTES) */
     floor_mode floor;      /* --floor */
 } recorder_options;
 
@@ -177,6 +179,8 @@ ctrec_status value_write(recorder *R, lua_State *L, int idx);
 ctrec_status value_write_multi(recorder *R, lua_State *L, int idx, int n);
 /* The None value (type "nil"). */
 ctrec_status value_none(recorder *R);
+/* A Raw value of type "truncated" holding `text` (a marker such as "<too large>"). */
+ctrec_status value_marker(recorder *R, const char *text);
 void values_free(recorder *R);
 
 /* scripthook.c */

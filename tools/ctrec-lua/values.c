@@ -98,6 +98,11 @@ static ctrec_status marker(recorder *R, const char *text)
     return ctrec_raw(R->w, text, strlen(text), t);
 }
 
+ctrec_status value_marker(recorder *R, const char *text)
+{
+    return marker(R, text);
+}
+
 /* "<N more>", or "<more>" when N is unknown (0): written at every step a
  * truncated value is recorded, so without snprintf. */
 static ctrec_status more_marker(recorder *R, uint64_t count)

@@ -2,10 +2,12 @@
  * cmd_print.c — `ctrec print` and `ctrec follow`: every event as one line of
  * JSON, spelled by the library's own encoder (ctrec_event_to_json).
  */
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "ctrec/ctrec_reader.h"
 #include "tool.h"
@@ -26,8 +28,11 @@ static const char follow_usage[] =
     "\n"
     "Prints the events of a recording while it is being written, one JSON object\n"
     "per line, as they reach the file. Stops when the recording is closed (JSON:\n"
-    "the closing ']'; binary: the seek table), on Ctrl-C, or after --timeout\n"
-    "milliseconds without new data. Waits for TRACE to appear if needed.\n"
+    "the closing ']'; binary: the seek table), when its recorder is gone (no\n"
+    "writer holds the folder's trace.lock any more: the process died or closed\n"
+    "the trace; exit 1 if the trace is incomplete, see ctrec repair), on Ctrl-C,\n"
+    "or after --timeout milliseconds without new data. Waits for TRACE to\n"
+    "appear if needed.\n"
     "\n"
     "  --float-number   floats as JSON numbers\n"
     "  --timeout MS     give up after MS ms without new data (exit 1)\n"
@@ -36,6 +41,51 @@ static const char follow_usage[] =
     "Exit status: 0 closed or interrupted, 1 bad trace or timeout, 2 usage error.\n";
 
 static volatile sig_atomic_t stop_flag;
+static volatile sig_atomic_t recorder_gone;
+
+/* ctrec follow: every poll interval, asks whether a writer still holds the
+ * folder's lock; when none does, stops the reader's wait. */
+typedef struct watch {
+    const char *path;
+    unsigned poll_ms;
+} watch;
+
+static void *watch_recorder(void *arg)
+{
+    const watch *wt = arg;
+    struct timespec d = {(time_t)(wt->poll_ms / 1000), (long)(wt->poll_ms % 1000) * 1000000L};
+    while (!stop_flag) {
+        nanosleep(&d, NULL);
+        if (ctrec_writer_active(wt->path) == 0) {
+            recorder_gone = 1;
+            stop_flag = 1;
+        }
+    }
+    return NULL;
+}
+
+/* Prints the events of `path` after the first `skip` (without following);
+ * returns 1 when the trace is complete, 0 when not, -1 on an output error. */
+static int print_rest(const char *path, uint64_t skip, ctrec_float_encoding floats, char **line,
+                      size_t *cap)
+{
+    ctrec_reader *r;
+    if (ctrec_reader_open(path, NULL, &r) != CTREC_OK) {
+        ctrec_reader_close(r);
+        return 0;
+    }
+    const ctrec_ev *ev;
+    size_t len;
+    while (ctrec_reader_next(r, &ev) == CTREC_OK && ev) {
+        if (ctrec_reader_event_count(r) <= skip) continue;
+        if (ctrec_event_to_json(ev, floats, line, cap, &len)) break;
+        (*line)[len] = '\n';
+        fwrite(*line, 1, len + 1, stdout);
+    }
+    int complete = ctrec_reader_complete(r);
+    ctrec_reader_close(r);
+    return complete;
+}
 
 static void on_signal(int sig)
 {
@@ -87,6 +137,9 @@ int cmd_print(int argc, char **argv, int follow)
         sigaction(SIGINT, &sa, NULL);
         sigaction(SIGTERM, &sa, NULL);
     }
+    watch wt = {path, o.poll_ms ? o.poll_ms : 50};
+    pthread_t watcher;
+    int watching = follow && pthread_create(&watcher, NULL, watch_recorder, &wt) == 0;
     ctrec_reader *r;
     if (ctrec_reader_open(path, &o, &r) != CTREC_OK) {
         fprintf(stderr, "ctrec: %s\n", ctrec_reader_errmsg(r));
@@ -116,8 +169,24 @@ int cmd_print(int argc, char **argv, int follow)
         fprintf(stderr, "ctrec: %s\n", ctrec_reader_errmsg(r));
         rc = 1;
     }
-    free(line);
+    int complete = ctrec_reader_complete(r);
+    uint64_t printed = ctrec_reader_event_count(r);
     ctrec_reader_close(r);
+    if (watching) {
+        stop_flag = 1;
+        pthread_join(watcher, NULL);
+    }
+    if (!st && !rc && recorder_gone && !complete) {
+        /* The last bytes may have landed after the reader's last look:
+         * read the trace once more, as it now stays. */
+        if (!print_rest(path, printed, floats, &line, &cap)) {
+            fflush(stdout);
+            fprintf(stderr, "ctrec: the recorder of %s is gone (no writer holds its trace.lock) "
+                    "and the trace is incomplete; `ctrec repair` completes it\n", path);
+            rc = 1;
+        }
+    }
+    free(line);
     if (fflush(stdout)) {
         perror("ctrec: writing the output");
         rc = 1;

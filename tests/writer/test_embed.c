@@ -1,0 +1,288 @@
+/*
+ * test_embed.c — what a first embedder hit (issue 14, failures 1, 3, 9):
+ * the writer refuses a Return with no open call; the writer's event size
+ * bound is the readers' (CTREC_MAX_EVENT_BYTES) and an event over it is
+ * CTREC_E_SIZE; ctrec_end returns the first error of a failed event with
+ * its message; NULL `_z` strings and a NULL char are CTREC_E_ARG; negative
+ * lines are refused; every *_name function names an unknown number "?".
+ * The trace written around the errors holds exactly the valid events.
+ */
+#include "check.h"
+
+#include "ctrec/ctrec_check.h"
+#include "ctrec/ctrec_reader.h"
+
+#define S(lit) (lit), (sizeof(lit) - 1)
+
+/* An error: exact status, message, and no event written. */
+#define REFUSED(w, expr, want, needle)                                \
+    do {                                                              \
+        uint64_t n_ = ctrec_writer_event_count(w);                    \
+        CHECK_ERR((w), (expr), (want), (needle));                     \
+        CHECK_U64(ctrec_writer_event_count(w), n_);                   \
+    } while (0)
+
+static const char *const returns_expected[] = {
+    "{\"Path\":\"/m.x\"}",
+    "{\"Function\":{\"path_id\":0,\"line\":1,\"name\":\"<toplevel>\"}}",
+    "{\"Call\":{\"function_id\":0,\"args\":[]}}",
+    "{\"Type\":{\"kind\":30,\"lang_type\":\"None\",\"specific_info\":{\"kind\":\"None\"}}}",
+    "{\"Function\":{\"path_id\":0,\"line\":3,\"name\":\"f\"}}",
+    "{\"Type\":{\"kind\":7,\"lang_type\":\"int\",\"specific_info\":{\"kind\":\"None\"}}}",
+    "{\"VariableName\":\"a\"}",
+    "{\"Step\":{\"path_id\":0,\"line\":3}}",
+    "{\"Call\":{\"function_id\":1,\"args\":[]}}",
+    "{\"Return\":{\"return_value\":{\"kind\":\"Int\",\"i\":7,\"type_id\":1}}}",
+    "{\"Value\":{\"variable_id\":0,\"value\":{\"kind\":\"Int\",\"i\":1,\"type_id\":1}}}",
+    "{\"Step\":{\"path_id\":0,\"line\":3}}",
+    "{\"Call\":{\"function_id\":1,\"args\":[{\"variable_id\":0,\"value\":{\"kind\":\"Int\",\"i\":1,\"type_id\":1}}]}}",
+    "{\"Return\":{\"return_value\":{\"kind\":\"None\",\"type_id\":0}}}",
+    "{\"Return\":{\"return_value\":{\"kind\":\"None\",\"type_id\":0}}}",
+};
+
+/* Failure 1: a Return with no open call is refused; the top-level call
+ * of ctrec_start counts as open. */
+static void test_returns(const char *tmp, ctrec_writer_options o)
+{
+    LOCAL_PATH(dir, "%s/returns", tmp);
+    ctrec_writer *w = NULL;
+    ctrec_id f, t, a;
+    CHECK_OK(ctrec_writer_open(dir, &o, &w));
+    REFUSED(w, ctrec_return_none(w, 0), CTREC_E_UNDEFINED, "type id 0"); /* nothing yet */
+    CHECK_OK(ctrec_start(w, S("/m.x"), 1));
+    CHECK_OK(ctrec_function_z(w, "f", 0, 3, &f));
+    CHECK_OK(ctrec_type_z(w, CTREC_TYPE_INT, "int", &t));
+    CHECK_OK(ctrec_variable_z(w, "a", &a));
+    CHECK_OK(ctrec_call(w, f));
+    CHECK_OK(ctrec_begin_return(w));
+    CHECK_OK(ctrec_int(w, 7, t));
+    CHECK_OK(ctrec_end(w));
+    CHECK_OK(ctrec_begin_call(w, f));
+    CHECK_OK(ctrec_arg(w, a));
+    CHECK_OK(ctrec_int(w, 1, t));
+    CHECK_OK(ctrec_end(w));
+    CHECK_OK(ctrec_return_none(w, 0)); /* from f */
+    CHECK_OK(ctrec_return_none(w, 0)); /* from the top level */
+    REFUSED(w, ctrec_return_none(w, 0), CTREC_E_STATE, "a Return with no open call");
+    REFUSED(w, ctrec_begin_return(w), CTREC_E_STATE, "ctrec_begin_return: a Return with no open call");
+    /* the refused begin opened nothing */
+    REFUSED(w, ctrec_int(w, 1, t), CTREC_E_STATE, "a Return with no open call");
+    CHECK_ST(ctrec_end(w), CTREC_E_STATE);
+    CHECK_HAS(ctrec_writer_errmsg(w), "a Return with no open call");
+    CHECK_OK(ctrec_writer_close(w));
+    CHECK_TRACE_JSON(dir, returns_expected, sizeof returns_expected / sizeof *returns_expected);
+    CHECK_PY(dir, (long)(sizeof returns_expected / sizeof *returns_expected), NULL);
+}
+
+/* Failure 3: ctrec_end returns the event's first error with its message. */
+static void test_first_error(const char *tmp, ctrec_writer_options o)
+{
+    LOCAL_PATH(dir, "%s/first", tmp);
+    ctrec_writer *w = NULL;
+    ctrec_id t, seq;
+    CHECK_OK(ctrec_writer_open(dir, &o, &w));
+    CHECK_OK(ctrec_start(w, S("/m.x"), 1));
+    CHECK_OK(ctrec_type_z(w, CTREC_TYPE_INT, "int", &t));
+    CHECK_OK(ctrec_type_z(w, CTREC_TYPE_SEQ, "seq", &seq));
+    CHECK_OK(ctrec_variable_z(w, "x", NULL));
+    uint64_t n = ctrec_writer_event_count(w);
+
+    /* the issue's case */
+    CHECK_OK(ctrec_begin_value(w, 0));
+    CHECK_ERR(w, ctrec_int(w, 1, 999), CTREC_E_UNDEFINED, "type id 999");
+    CHECK_ERR(w, ctrec_end(w), CTREC_E_UNDEFINED, "type id 999 is not defined");
+    /* the event is over: a second end is the plain misuse */
+    CHECK_ERR(w, ctrec_end(w), CTREC_E_STATE, "ctrec_end without an open event");
+
+    /* inside a compound: later value calls return the first status and
+     * leave the message alone */
+    CHECK_OK(ctrec_begin_value(w, 0));
+    CHECK_OK(ctrec_begin_sequence(w, 0, seq));
+    CHECK_OK(ctrec_int(w, 1, t));
+    CHECK_ERR(w, ctrec_float(w, 1.5, 42), CTREC_E_UNDEFINED, "type id 42");
+    CHECK_ST(ctrec_int(w, 2, t), CTREC_E_UNDEFINED);
+    CHECK_ST(ctrec_char(w, NULL, 0, t), CTREC_E_UNDEFINED);
+    CHECK_ST(ctrec_end_sequence(w), CTREC_E_UNDEFINED);
+    CHECK_HAS(ctrec_writer_errmsg(w), "type id 42");
+    CHECK_ERR(w, ctrec_end(w), CTREC_E_UNDEFINED, "type id 42");
+
+    /* in a call's arguments */
+    CHECK_OK(ctrec_function_z(w, "g", 0, 2, NULL));
+    n = ctrec_writer_event_count(w);
+    CHECK_OK(ctrec_begin_call(w, 1));
+    CHECK_ERR(w, ctrec_arg(w, 77), CTREC_E_UNDEFINED, "variable id 77");
+    CHECK_ST(ctrec_int(w, 1, t), CTREC_E_UNDEFINED);
+    CHECK_ST(ctrec_arg(w, 0), CTREC_E_UNDEFINED);
+    CHECK_ERR(w, ctrec_end(w), CTREC_E_UNDEFINED, "variable id 77");
+    CHECK_U64(ctrec_writer_event_count(w), n);
+
+    /* too deep: E_DEPTH, not "ctrec_end while a sequence is still open" */
+    CHECK_OK(ctrec_begin_value(w, 0));
+    for (int i = 0; i < 60; i++) CHECK_OK(ctrec_begin_sequence(w, 0, seq));
+    CHECK_ST(ctrec_begin_sequence(w, 0, seq), CTREC_E_DEPTH);
+    for (int i = 0; i < 60; i++) CHECK_ST(ctrec_end_sequence(w), CTREC_E_DEPTH);
+    CHECK_ERR(w, ctrec_end(w), CTREC_E_DEPTH, "deeper than 60");
+
+    /* a new event may begin right after the failure, without ctrec_end */
+    CHECK_OK(ctrec_begin_value(w, 0));
+    CHECK_ST(ctrec_int(w, 1, 999), CTREC_E_UNDEFINED);
+    CHECK_OK(ctrec_step(w, 0, 2));
+    CHECK_ERR(w, ctrec_end(w), CTREC_E_STATE, "ctrec_end without an open event");
+    /* ctrec_abandon forgets the failed event */
+    CHECK_OK(ctrec_begin_value(w, 0));
+    CHECK_ST(ctrec_int(w, 1, 999), CTREC_E_UNDEFINED);
+    ctrec_abandon(w);
+    CHECK_ERR(w, ctrec_end(w), CTREC_E_STATE, "ctrec_end without an open event");
+    CHECK_OK(ctrec_variable_int(w, S("x"), 5, t));
+    CHECK_OK(ctrec_writer_close(w));
+    static const char *const want[] = {
+        "{\"Path\":\"/m.x\"}",
+        "{\"Function\":{\"path_id\":0,\"line\":1,\"name\":\"<toplevel>\"}}",
+        "{\"Call\":{\"function_id\":0,\"args\":[]}}",
+        "{\"Type\":{\"kind\":30,\"lang_type\":\"None\",\"specific_info\":{\"kind\":\"None\"}}}",
+        "{\"Type\":{\"kind\":7,\"lang_type\":\"int\",\"specific_info\":{\"kind\":\"None\"}}}",
+        "{\"Type\":{\"kind\":0,\"lang_type\":\"seq\",\"specific_info\":{\"kind\":\"None\"}}}",
+        "{\"VariableName\":\"x\"}",
+        "{\"Function\":{\"path_id\":0,\"line\":2,\"name\":\"g\"}}",
+        "{\"Step\":{\"path_id\":0,\"line\":2}}",
+        "{\"Value\":{\"variable_id\":0,\"value\":{\"kind\":\"Int\",\"i\":5,\"type_id\":1}}}",
+    };
+    CHECK_TRACE_JSON(dir, want, sizeof want / sizeof *want);
+}
+
+/* Failure 1: the writer's size bound is the readers'. */
+static void test_sizes(const char *tmp, ctrec_writer_options o)
+{
+    ctrec_writer_options d;
+    ctrec_writer_options_init(&d);
+    CHECK_U64(d.max_event_bytes, CTREC_MAX_EVENT_BYTES);
+    CHECK_U64(CTREC_MAX_EVENT_BYTES, 64u * 1024u * 1024u);
+    ctrec_reader_options ro;
+    ctrec_reader_options_init(&ro);
+    CHECK_U64(ro.max_event_bytes, CTREC_MAX_EVENT_BYTES);
+    CHECK_STR(ctrec_status_name(CTREC_E_SIZE), "CTREC_E_SIZE");
+
+    for (int bin = 0; bin < 2; bin++) {
+        LOCAL_PATH(dir, "%s/size%d", tmp, bin);
+        o.format = bin ? CTREC_FORMAT_BIN : CTREC_FORMAT_JSON;
+        ctrec_writer *w = NULL;
+        ctrec_id t, s, seq;
+        CHECK_OK(ctrec_writer_open(dir, &o, &w));
+        CHECK_OK(ctrec_start(w, S("/m.x"), 1));
+        CHECK_OK(ctrec_type_z(w, CTREC_TYPE_INT, "int", &t));
+        CHECK_OK(ctrec_type_z(w, CTREC_TYPE_STRING, "str", &s));
+        CHECK_OK(ctrec_type_z(w, CTREC_TYPE_SEQ, "seq", &seq));
+        CHECK_OK(ctrec_variable_z(w, "x", NULL));
+        CHECK_OK(ctrec_function_z(w, "g", 0, 2, NULL));
+
+        /* the issue's 70 MB string, under the default bound */
+        size_t big = 70u * 1000u * 1000u;
+        char *text = malloc(big);
+        memset(text, 'a', big);
+        uint64_t n = ctrec_writer_event_count(w);
+        CHECK_OK(ctrec_begin_value(w, 0));
+        CHECK_ERR(w, ctrec_string(w, text, big, s), CTREC_E_SIZE, "more than max_event_bytes (67108864");
+        CHECK_ERR(w, ctrec_end(w), CTREC_E_SIZE, "CTREC_MAX_EVENT_BYTES");
+        REFUSED(w, ctrec_event(w, CTREC_EVENT_WRITE, "", 0, text, big), CTREC_E_SIZE, "max_event_bytes");
+        REFUSED(w, ctrec_variable(w, text, big, NULL), CTREC_E_SIZE, "max_event_bytes");
+        /* many parts, each small: refused at ctrec_end */
+        CHECK_OK(ctrec_begin_value(w, 0));
+        CHECK_OK(ctrec_begin_sequence(w, 0, seq));
+        for (int i = 0; i < 5; i++) CHECK_OK(ctrec_string(w, text, 14u * 1000u * 1000u, s));
+        CHECK_OK(ctrec_end_sequence(w));
+        CHECK_ERR(w, ctrec_end(w), CTREC_E_SIZE, "more than max_event_bytes");
+        /* a call whose arguments together are too large */
+        CHECK_OK(ctrec_begin_call(w, 1));
+        for (int i = 0; i < 5; i++) {
+            CHECK_OK(ctrec_arg(w, 0));
+            CHECK_OK(ctrec_string(w, text, 14u * 1000u * 1000u, s));
+        }
+        CHECK_ERR(w, ctrec_end(w), CTREC_E_SIZE, "more than max_event_bytes");
+        CHECK_U64(ctrec_writer_event_count(w), n);
+        /* just under the bound: written, and the readers read it */
+        CHECK_OK(ctrec_begin_value(w, 0));
+        CHECK_OK(ctrec_string(w, text, 60u * 1000u * 1000u, s));
+        CHECK_OK(ctrec_end(w));
+        free(text);
+        CHECK_OK(ctrec_writer_close(w));
+
+        ctrec_reader *r = NULL;
+        CHECK_OK(ctrec_reader_open(dir, NULL, &r));
+        const ctrec_ev *ev = NULL;
+        uint64_t k = 0;
+        ctrec_status st;
+        while ((st = ctrec_reader_next(r, &ev)) == CTREC_OK && ev) k++;
+        CHECK_OK(st);
+        CHECK_U64(k, n + 1);
+        CHECK(ctrec_reader_complete(r));
+        ctrec_reader_close(r);
+    }
+
+    /* a smaller bound is honoured */
+    LOCAL_PATH(dir, "%s/small", tmp);
+    o.format = CTREC_FORMAT_JSON;
+    o.max_event_bytes = 100;
+    ctrec_writer *w = NULL;
+    CHECK_OK(ctrec_writer_open(dir, &o, &w));
+    CHECK_OK(ctrec_start(w, S("/m.x"), 1));
+    CHECK_OK(ctrec_variable_z(w, "x", NULL));
+    char t90[91];
+    memset(t90, 'b', 90);
+    t90[90] = 0;
+    CHECK_OK(ctrec_begin_value(w, 0));
+    CHECK_OK(ctrec_string(w, t90, 90, 0));
+    CHECK_ERR(w, ctrec_end(w), CTREC_E_SIZE, "more than max_event_bytes (100;");
+    CHECK_OK(ctrec_event(w, CTREC_EVENT_WRITE, "", 0, t90, 90)); /* 90 < 100: the check is the text's */
+    CHECK_OK(ctrec_writer_close(w));
+}
+
+/* Failure 9. */
+static void test_args(const char *tmp, ctrec_writer_options o)
+{
+    LOCAL_PATH(dir, "%s/args", tmp);
+    ctrec_writer *w = NULL;
+    ctrec_id id = 12345;
+    CHECK_OK(ctrec_writer_open(dir, &o, &w));
+    REFUSED(w, ctrec_start(w, S("/m.x"), -1), CTREC_E_ARG, "ctrec_start: line -1 is negative");
+    CHECK_OK(ctrec_start(w, S("/m.x"), 1));
+    REFUSED(w, ctrec_path_z(w, NULL, &id), CTREC_E_ARG, "ctrec_path_z: NULL string");
+    CHECK_U64(id, 12345);
+    CHECK_U64(ctrec_path_count(w), 1);
+    REFUSED(w, ctrec_function_z(w, NULL, 0, 1, &id), CTREC_E_ARG, "ctrec_function_z: NULL string");
+    REFUSED(w, ctrec_type_z(w, CTREC_TYPE_INT, NULL, &id), CTREC_E_ARG, "ctrec_type_z: NULL string");
+    REFUSED(w, ctrec_variable_z(w, NULL, &id), CTREC_E_ARG, "ctrec_variable_z: NULL string");
+    REFUSED(w, ctrec_function_z(w, "f", 0, -3, &id), CTREC_E_ARG, "line -3 is negative");
+    REFUSED(w, ctrec_step(w, 0, -1), CTREC_E_ARG, "ctrec_step: line -1 is negative");
+    CHECK_OK(ctrec_step(w, 0, 0));
+    CHECK_OK(ctrec_type_z(w, CTREC_TYPE_CHAR, "char", &id));
+    CHECK_OK(ctrec_variable_z(w, "c", NULL));
+    CHECK_OK(ctrec_begin_value(w, 0));
+    CHECK_ERR(w, ctrec_char(w, NULL, 1, id), CTREC_E_ARG, "ctrec_char: NULL character");
+    CHECK_ERR(w, ctrec_end(w), CTREC_E_ARG, "NULL character");
+    CHECK_OK(ctrec_begin_value(w, 0));
+    CHECK_ERR(w, ctrec_char(w, "ab", 2, id), CTREC_E_VALUE, "exactly one UTF-8 character");
+    ctrec_abandon(w);
+    CHECK_OK(ctrec_writer_close(w));
+
+    /* unknown numbers are "?" in every *_name function */
+    CHECK_STR(ctrec_status_name((ctrec_status)999), "?");
+    CHECK_STR(ctrec_event_type_name((ctrec_event_type)999), "?");
+    CHECK_STR(ctrec_value_kind_name((ctrec_value_kind)999), "?");
+    CHECK_STR(ctrec_check_target_name((ctrec_check_target)999), "?");
+    CHECK_STR(ctrec_check_severity_name((ctrec_check_severity)999), "?");
+    CHECK_STR(ctrec_check_severity_name(CTREC_CHECK_WARNING), "warning");
+}
+
+int main(int argc, char **argv)
+{
+    check_init(argc, argv);
+    char tmp[64];
+    make_tmpdir(tmp);
+    ctrec_writer_options o = test_options();
+    test_returns(tmp, o);
+    test_first_error(tmp, o);
+    test_sizes(tmp, o);
+    test_args(tmp, o);
+    rm_rf(tmp);
+    return check_done("writer_embed");
+}
