@@ -27,6 +27,7 @@
 #include "ctrec/ctrec.h"
 #include "encode/events.h"
 #include "model/intern.h"
+#include "model/threads.h"
 #include "sink/folder.h"
 #include "sink/sink.h"
 
@@ -120,6 +121,10 @@ struct ctrec_writer {
     int fstop;            /* under mu */
     ctrec_status tfailed; /* under mu: the flush thread's failure */
     err terr;
+
+    /* Per-thread handles (threads.c): once one exists, events need an
+     * entered handle, and calls_open above is the current thread's. */
+    thread_ctx tc;
 };
 
 /* ------------------------------------------------------------------ */
@@ -223,10 +228,30 @@ static ctrec_status refuse(ctrec_writer *w)
     return CTREC_E_FAILED;
 }
 
-#define GUARD(w)                                  \
-    do {                                          \
-        if (!(w)) return CTREC_E_ARG;             \
-        if ((w)->failed) return refuse(w);        \
+/* With thread handles, only the thread that entered may record. */
+static ctrec_status not_entered(ctrec_writer *w)
+{
+    return misuse(w, CTREC_E_STATE,
+                  "the writer has thread handles: record between ctrec_thread_enter and "
+                  "ctrec_thread_leave");
+}
+
+#define GUARD(w)                                                   \
+    do {                                                           \
+        if (!(w)) return CTREC_E_ARG;                              \
+        if ((w)->tc.threads && !(w)->tc.entered) return not_entered(w); \
+        if ((w)->failed) return refuse(w);                         \
+    } while (0)
+
+/* With thread handles, a Value or an I/O Event attaches to the latest Step
+ * of the stream: after a ThreadSwitch that is another thread's. */
+#define NEED_STEP(w, what)                                                                  \
+    do {                                                                                    \
+        if ((w)->tc.threads && !(w)->tc.stepped)                                            \
+            return misuse((w), CTREC_E_STATE,                                               \
+                          "%s: this thread has no Step since the trace switched to it (the " \
+                          "event would attach to another thread's step): record a Step first", \
+                          (what));                                                          \
     } while (0)
 
 /* ------------------------------------------------------------------ */
@@ -618,6 +643,7 @@ ctrec_status ctrec_writer_close(ctrec_writer *w)
     if (w->sink) w->sink->ops->destroy(w->sink);
     if (w->dirfd >= 0) close(w->dirfd);
     if (w->lockfd >= 0) close(w->lockfd); /* the folder is free: last */
+    threads_free(w->tc.threads);
     buf_free(&w->out);
     buf_free(&w->ev);
     buf_free(&w->tmp);
@@ -970,7 +996,9 @@ ctrec_status ctrec_step(ctrec_writer *w, ctrec_id path_id, int64_t line)
     if (st) return st;
     LINE_ARG(w, line, "ctrec_step");
     ev_step(out_begin(w), path_id, line);
-    return out_commit(w);
+    if ((st = out_commit(w))) return st;
+    w->tc.stepped = 1;
+    return CTREC_OK;
 }
 
 ctrec_status ctrec_step_path(ctrec_writer *w, const char *path, size_t len, int64_t line)
@@ -985,6 +1013,7 @@ ctrec_status ctrec_event(ctrec_writer *w, ctrec_event_kind kind, const char *met
 {
     GUARD(w);
     NO_OPEN_EVENT(w, "ctrec_event");
+    NEED_STEP(w, "ctrec_event");
     TEXT_ARG(w, meta, mn);
     TEXT_ARG(w, content, cn);
     if (mn + cn > w->o.max_event_bytes) return too_big(w, mn + cn);
@@ -1084,25 +1113,50 @@ ctrec_status ctrec_assign(ctrec_writer *w, ctrec_id to, ctrec_pass_by pass_by, i
 }
 
 static ctrec_status thread_event(ctrec_writer *w, const char *what, const char *variant,
-                                 size_t vn, uint64_t tid)
+                                 size_t vn, uint64_t tid, int raw)
 {
     GUARD(w);
     NO_OPEN_EVENT(w, what);
+    /* The handles keep the per-thread model in step with the thread events
+     * they write: one written beside them would break it. */
+    if (raw && w->tc.threads)
+        return misuse(w, CTREC_E_STATE,
+                      "%s: the writer has thread handles, which write the thread events "
+                      "(ctrec_thread_open, ctrec_thread_enter, ctrec_thread_close)",
+                      what);
     ev_unsigned(out_begin(w), variant, vn, tid);
     return out_commit(w);
 }
 
+ctrec_status writer_thread_event(ctrec_writer *w, enum writer_thread_ev which, uint64_t tid)
+{
+    switch (which) {
+    case WT_START: return thread_event(w, "ctrec_thread_open", "ThreadStart", 11, tid, 0);
+    case WT_EXIT: return thread_event(w, "ctrec_thread_close", "ThreadExit", 10, tid, 0);
+    case WT_SWITCH: return thread_event(w, "ctrec_thread_enter", "ThreadSwitch", 12, tid, 0);
+    }
+    return CTREC_E_ARG;
+}
+
+thread_ctx *writer_thread_ctx(ctrec_writer *w) { return &w->tc; }
+uint64_t *writer_calls_open(ctrec_writer *w) { return &w->calls_open; }
+int writer_event_open(const ctrec_writer *w) { return w->open != OPEN_NONE; }
+ctrec_status writer_misuse(ctrec_writer *w, ctrec_status st, const char *msg)
+{
+    return misuse(w, st, "%s", msg);
+}
+
 ctrec_status ctrec_thread_start(ctrec_writer *w, uint64_t tid)
 {
-    return thread_event(w, "ctrec_thread_start", "ThreadStart", 11, tid);
+    return thread_event(w, "ctrec_thread_start", "ThreadStart", 11, tid, 1);
 }
 ctrec_status ctrec_thread_exit(ctrec_writer *w, uint64_t tid)
 {
-    return thread_event(w, "ctrec_thread_exit", "ThreadExit", 10, tid);
+    return thread_event(w, "ctrec_thread_exit", "ThreadExit", 10, tid, 1);
 }
 ctrec_status ctrec_thread_switch(ctrec_writer *w, uint64_t tid)
 {
-    return thread_event(w, "ctrec_thread_switch", "ThreadSwitch", 12, tid);
+    return thread_event(w, "ctrec_thread_switch", "ThreadSwitch", 12, tid, 1);
 }
 
 ctrec_status ctrec_drop_last_step(ctrec_writer *w)
@@ -1135,6 +1189,7 @@ static ctrec_status open_single(ctrec_writer *w, const char *what)
 ctrec_status ctrec_begin_value(ctrec_writer *w, ctrec_id var)
 {
     GUARD(w);
+    NEED_STEP(w, "ctrec_begin_value");
     ctrec_status st = check_id(w, var, w->variables.nids, "variable");
     if (st || (st = open_single(w, "ctrec_begin_value"))) return st;
     ev_value_open(&w->eo, var);
@@ -1268,7 +1323,10 @@ static ctrec_status end_call(ctrec_writer *w)
     }
     if (args != small) free(args);
     abandon(w);
-    if (!st) w->calls_open++;
+    if (!st) {
+        w->calls_open++;
+        if (fn != 0) w->tc.stepped = 1;
+    }
     return st;
 }
 
@@ -1321,6 +1379,7 @@ ctrec_status ctrec_call(ctrec_writer *w, ctrec_id fn)
     ev_call(out_begin(w), fn, NULL, 0);
     if ((st = out_commit(w))) return st;
     w->calls_open++;
+    if (fn != 0) w->tc.stepped = 1;
     return CTREC_OK;
 }
 
