@@ -287,10 +287,287 @@ static void interleave(ctrec_format format)
     rm_rf(tmp);
 }
 
+
+/* ------------------------------------------------------------------ */
+/* rules                                                               */
+
+static void rules(void)
+{
+    char tmp[64];
+    make_tmpdir(tmp);
+    LOCAL_PATH(dir, "%s/trace", tmp);
+    ctrec_writer_options o = test_options();
+    ctrec_writer *w;
+    CHECK_OK(ctrec_writer_open(dir, &o, &w));
+    ctrec_thread_handle *h1 = NULL, *h2 = NULL, *hx = (ctrec_thread_handle *)&o;
+    /* the first handle is the thread of ctrec_start: not before it */
+    CHECK_ERR(w, ctrec_thread_open(w, 1, &hx), CTREC_E_STATE, "after ctrec_start");
+    CHECK(hx == NULL);
+    CHECK_ST(ctrec_thread_open(NULL, 1, &hx), CTREC_E_ARG);
+    CHECK_ST(ctrec_thread_open(w, 1, NULL), CTREC_E_ARG);
+    CHECK_OK(ctrec_start(w, "/m.stk", 6, 1));
+    ctrec_id int_t, f, x;
+    CHECK_OK(ctrec_type_z(w, CTREC_TYPE_INT, "int", &int_t));
+    CHECK_OK(ctrec_function_z(w, "f", 0, 5, &f));
+    CHECK_OK(ctrec_variable_z(w, "x", &x));
+    CHECK_OK(ctrec_step(w, 0, 2));
+    CHECK_OK(ctrec_call(w, f)); /* thread 1 has two open calls */
+    CHECK_OK(ctrec_thread_open(w, 1, &h1));
+    CHECK_U64(ctrec_thread_id(h1), 1);
+    /* handles exist: nothing without entering */
+    CHECK_ERR(w, ctrec_step(w, 0, 3), CTREC_E_STATE, "ctrec_thread_enter");
+    CHECK_OK(ctrec_thread_enter(h1));
+    CHECK_ERR(w, ctrec_thread_switch(w, 9), CTREC_E_STATE, "thread handles");
+    CHECK_ERR(w, ctrec_thread_start(w, 9), CTREC_E_STATE, "thread handles");
+    CHECK_ERR(w, ctrec_thread_exit(w, 9), CTREC_E_STATE, "thread handles");
+    CHECK_ERR(w, ctrec_thread_open(w, 1, &hx), CTREC_E_ARG, "is open");
+    CHECK_OK(ctrec_thread_open(w, 2, &h2)); /* from the creator, entered */
+    CHECK_OK(ctrec_step(w, 0, 6));
+    /* nested enter of the same handle: no event */
+    CHECK_OK(ctrec_thread_enter(h1));
+    CHECK_OK(ctrec_thread_leave(h1));
+    CHECK_ERR(w, ctrec_thread_enter(h2), CTREC_E_STATE, "another handle");
+    CHECK_OK(ctrec_thread_leave(h1));
+    CHECK_ST(ctrec_thread_leave(h1), CTREC_E_STATE); /* not entered */
+
+    CHECK_OK(ctrec_thread_enter(h2));
+    /* thread 2 has no Step yet and no call, whatever thread 1 has */
+    CHECK_ERR(w, ctrec_begin_value(w, x), CTREC_E_STATE, "no Step since");
+    CHECK_ERR(w, ctrec_event(w, CTREC_EVENT_WRITE, "", 0, "hi", 2), CTREC_E_STATE,
+              "no Step since");
+    CHECK_ERR(w, ctrec_return_none(w, 0), CTREC_E_STATE, "no open call");
+    CHECK_ERR(w, ctrec_begin_return(w), CTREC_E_STATE, "no open call");
+    CHECK_OK(ctrec_begin_call(w, f));
+    CHECK_OK(ctrec_arg(w, x));
+    CHECK_OK(ctrec_int(w, 7, int_t));
+    CHECK_OK(ctrec_end(w));
+    CHECK_OK(ctrec_variable_int(w, "x", 1, 7, int_t)); /* the call's Step counts */
+    /* an event left open is discarded at leave */
+    CHECK_OK(ctrec_begin_value(w, x));
+    CHECK_ST(ctrec_thread_leave(h2), CTREC_E_STATE);
+    CHECK_OK(ctrec_thread_enter(h2)); /* still current: no ThreadSwitch */
+    CHECK_OK(ctrec_return_none(w, 0));
+    CHECK_ERR(w, ctrec_return_none(w, 0), CTREC_E_STATE, "no open call");
+    CHECK_OK(ctrec_thread_leave(h2));
+
+    CHECK_OK(ctrec_thread_enter(h1)); /* ThreadSwitch(1): its calls are back */
+    CHECK_ERR(w, ctrec_begin_value(w, x), CTREC_E_STATE, "no Step since");
+    CHECK_OK(ctrec_step(w, 0, 7));
+    CHECK_OK(ctrec_return_none(w, 0)); /* f of thread 1 */
+    CHECK_OK(ctrec_thread_close(h2)); /* from another thread, h1 entered */
+    CHECK_OK(ctrec_step(w, 0, 8));
+    CHECK_OK(ctrec_thread_leave(h1));
+    CHECK_OK(ctrec_thread_close(h1)); /* not entered */
+    CHECK_OK(ctrec_thread_close(NULL));
+    CHECK_OK(ctrec_writer_close(w));
+
+    static const char *const want[] = {
+        "{\"Path\":\"/m.stk\"}",
+        "{\"Function\":{\"path_id\":0,\"line\":1,\"name\":\"<toplevel>\"}}",
+        "{\"Call\":{\"function_id\":0,\"args\":[]}}",
+        "{\"Type\":{\"kind\":30,\"lang_type\":\"None\",\"specific_info\":{\"kind\":\"None\"}}}",
+        "{\"Type\":{\"kind\":7,\"lang_type\":\"int\",\"specific_info\":{\"kind\":\"None\"}}}",
+        "{\"Function\":{\"path_id\":0,\"line\":5,\"name\":\"f\"}}",
+        "{\"VariableName\":\"x\"}",
+        "{\"Step\":{\"path_id\":0,\"line\":2}}",
+        "{\"Step\":{\"path_id\":0,\"line\":5}}",
+        "{\"Call\":{\"function_id\":1,\"args\":[]}}",
+        "{\"ThreadStart\":1}",
+        "{\"ThreadStart\":2}",
+        "{\"Step\":{\"path_id\":0,\"line\":6}}",
+        "{\"ThreadSwitch\":2}",
+        "{\"Value\":{\"variable_id\":0,\"value\":{\"kind\":\"Int\",\"i\":7,\"type_id\":1}}}",
+        "{\"Step\":{\"path_id\":0,\"line\":5}}",
+        ("{\"Call\":{\"function_id\":1,\"args\":[{\"variable_id\":0,\"value\":{\"kind\":"
+         "\"Int\",\"i\":7,\"type_id\":1}}]}}"),
+        "{\"Value\":{\"variable_id\":0,\"value\":{\"kind\":\"Int\",\"i\":7,\"type_id\":1}}}",
+        "{\"Return\":{\"return_value\":{\"kind\":\"None\",\"type_id\":0}}}",
+        "{\"ThreadSwitch\":1}",
+        "{\"Step\":{\"path_id\":0,\"line\":7}}",
+        "{\"Return\":{\"return_value\":{\"kind\":\"None\",\"type_id\":0}}}",
+        "{\"ThreadExit\":2}",
+        "{\"Step\":{\"path_id\":0,\"line\":8}}",
+        "{\"ThreadExit\":1}",
+    };
+    CHECK_TRACE_JSON(dir, want, sizeof want / sizeof *want);
+    rm_rf(tmp);
+}
+
+/* ------------------------------------------------------------------ */
+/* masks                                                               */
+
+/* The tasks (threads) of this process but the calling one and those in
+ * `skip` (a sanitizer's own thread, say): their ids in ids[], their SigBlk
+ * masks in masks[]. */
+static int other_tasks(const int *skip, int nskip, int *ids, unsigned long long *masks, int max)
+{
+    int n = 0;
+    DIR *d = opendir("/proc/self/task");
+    if (!d) return -1;
+    struct dirent *de;
+    pid_t self = gettid();
+    while ((de = readdir(d)) && n < max) {
+        int id = atoi(de->d_name);
+        if (de->d_name[0] == '.' || id == self) continue;
+        int skipped = 0;
+        for (int i = 0; i < nskip; i++) skipped |= skip[i] == id;
+        if (skipped) continue;
+        char *st = read_file(pathf("/proc/self/task/%s/status", de->d_name), NULL);
+        const char *b = st ? strstr(st, "SigBlk:") : NULL;
+        if (b) {
+            ids[n] = id;
+            masks[n++] = strtoull(b + 7, NULL, 16);
+        }
+        free(st);
+    }
+    closedir(d);
+    return n;
+}
+
+static void masks(void)
+{
+    for (int blocked = 0; blocked < 2; blocked++) {
+        for (int fmt = 0; fmt < 2; fmt++) {
+            char tmp[64];
+            make_tmpdir(tmp);
+            LOCAL_PATH(dir, "%s/trace", tmp);
+            ctrec_writer_options o = test_options();
+            o.format = fmt ? CTREC_FORMAT_BIN : CTREC_FORMAT_JSON;
+            sigset_t usr, old;
+            sigemptyset(&usr);
+            sigaddset(&usr, SIGUSR1);
+            if (blocked) pthread_sigmask(SIG_BLOCK, &usr, &old);
+            int before[16], ids[16];
+            unsigned long long m[16];
+            int nbefore = other_tasks(NULL, 0, before, m, 16);
+            ctrec_writer *w;
+            CHECK_OK(ctrec_writer_open(dir, &o, &w));
+            if (blocked) pthread_sigmask(SIG_SETMASK, &old, NULL);
+            int n = other_tasks(before, nbefore, ids, m, 16);
+            CHECK_U64(n, 2); /* the I/O or compression thread, the flush thread */
+            /* glibc starts a new thread with every signal blocked and sets
+             * the inherited mask once it runs: wait for that (2 s at most) */
+            for (int tries = 0; tries < 400; tries++) {
+                int starting = 0;
+                for (int i = 0; i < n; i++) starting |= (m[i] & (1ull << (SIGUSR2 - 1))) != 0;
+                if (!starting) break;
+                usleep(5000);
+                n = other_tasks(before, nbefore, ids, m, 16);
+            }
+            for (int i = 0; i < n; i++) CHECK_U64(m[i], blocked ? 1ull << (SIGUSR1 - 1) : 0);
+            CHECK_OK(ctrec_writer_close(w));
+            CHECK_U64(other_tasks(before, nbefore, ids, m, 16), 0); /* joined */
+            rm_rf(tmp);
+        }
+    }
+}
+
+/* ------------------------------------------------------------------ */
+/* separate                                                            */
+
+typedef struct solo {
+    const char *dir;
+    int write;
+    long events;
+    ctrec_status st;
+} solo;
+
+static void *solo_main(void *arg)
+{
+    solo *s = arg;
+    if (s->write) {
+        ctrec_writer_options o = test_options();
+        ctrec_writer *w;
+        ctrec_status st = ctrec_writer_open(s->dir, &o, &w);
+        ctrec_id ft;
+        if (!st) st = ctrec_start(w, "/solo", 5, 1);
+        if (!st) st = ctrec_type_z(w, CTREC_TYPE_FLOAT, "float", &ft);
+        for (int i = 0; i < 5000 && !st; i++) {
+            st = ctrec_step(w, 0, 1 + i % 7);
+            if (!st) st = ctrec_begin_value_named(w, "v", 1);
+            if (!st) st = ctrec_float(w, i / 8.0, ft);
+            if (!st) st = ctrec_end(w);
+        }
+        ctrec_status cst = ctrec_writer_close(w);
+        s->st = st ? st : cst;
+    } else {
+        ctrec_reader *r;
+        ctrec_status st = ctrec_reader_open(s->dir, NULL, &r);
+        const ctrec_ev *ev;
+        long values = 0;
+        while (!st && (st = ctrec_reader_next(r, &ev)) == CTREC_OK && ev) {
+            if (ev->type == CTREC_EV_VALUE && ev->value.value->f != (values++) / 8.0)
+                st = CTREC_E_FORMAT; /* the float read back differs */
+            if (ev->type == CTREC_EV_VALUE || ev->type == CTREC_EV_STEP) s->events++;
+            if (ev->type == CTREC_EV_VARIABLE_NAME) s->events++;
+        }
+        ctrec_reader_close(r);
+        s->st = st;
+    }
+    return NULL;
+}
+
+static void separate(void)
+{
+    char tmp[64];
+    make_tmpdir(tmp);
+    LOCAL_PATH(a, "%s/a", tmp);
+    LOCAL_PATH(b, "%s/b", tmp);
+    solo s[4] = {{a, 1, 0, 0}, {b, 1, 0, 0}, {a, 0, 0, 0}, {b, 0, 0, 0}};
+    pthread_t t[4];
+    for (int round = 0; round < 2; round++) {
+        int base = round * 2; /* the writers, then the readers of what they wrote */
+        for (int i = base; i < base + 2; i++) CHECK(pthread_create(&t[i], NULL, solo_main, &s[i]) == 0);
+        for (int i = base; i < base + 2; i++) pthread_join(t[i], NULL);
+    }
+    for (int i = 0; i < 4; i++) CHECK_OK(s[i].st);
+    CHECK_U64(s[2].events, 1 + 2 * 5000);
+    CHECK_U64(s[3].events, 1 + 2 * 5000);
+    rm_rf(tmp);
+}
+
+/* ------------------------------------------------------------------ */
+/* fork                                                                */
+
+static void forked(void)
+{
+    char tmp[64];
+    make_tmpdir(tmp);
+    LOCAL_PATH(dir, "%s/trace", tmp);
+    ctrec_writer_options o = test_options();
+    o.format = CTREC_FORMAT_BIN;
+    ctrec_writer *w;
+    CHECK_OK(ctrec_writer_open(dir, &o, &w));
+    CHECK_OK(ctrec_start(w, "/f", 2, 1));
+    for (int i = 0; i < 1000; i++) CHECK_OK(ctrec_step(w, 0, 1 + i % 3));
+    pid_t pid = fork();
+    if (pid == 0) _exit(0); /* the child leaves the writer alone */
+    int status = -1;
+    waitpid(pid, &status, 0);
+    CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    for (int i = 0; i < 1000; i++) CHECK_OK(ctrec_step(w, 0, 1 + i % 3));
+    CHECK_OK(ctrec_writer_close(w));
+    ctrec_reader *r;
+    CHECK_OK(ctrec_reader_open(dir, NULL, &r));
+    const ctrec_ev *ev;
+    long steps = 0;
+    ctrec_status st;
+    while ((st = ctrec_reader_next(r, &ev)) == CTREC_OK && ev) steps += ev->type == CTREC_EV_STEP;
+    CHECK_OK(st);
+    CHECK(ctrec_reader_complete(r));
+    CHECK_U64(steps, 2000);
+    ctrec_reader_close(r);
+    rm_rf(tmp);
+}
+
 int main(int argc, char **argv)
 {
     check_init(argc, argv);
     interleave(CTREC_FORMAT_JSON);
     interleave(CTREC_FORMAT_BIN);
+    rules();
+    masks();
+    separate();
+    forked();
     return check_done("threads");
 }
