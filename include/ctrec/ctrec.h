@@ -20,9 +20,15 @@
  * - Ids are plain integers: each is the position of its definition among
  *   the definitions of the same kind (FORMAT.md "Interning").
  * - The library never aborts, exits or asserts on bad input or I/O failure.
- *   It changes no signal disposition: under RLIMIT_FSIZE the kernel kills
- *   a process with SIGXFSZ unless the host ignores that signal, in which
- *   case writes fail and the writer reports CTREC_E_IO.
+ *   It changes no signal disposition and blocks no signal. Under
+ *   RLIMIT_FSIZE the write that crosses the limit raises SIGXFSZ in the
+ *   thread that makes it (the recording thread, or one of the writer's
+ *   background threads: I/O, compression, flush); whichever thread it is,
+ *   the default action ends the whole process, as for any program. If the
+ *   host ignores SIGXFSZ (SIG_IGN, which also survives exec), the write fails
+ *   with EFBIG instead and the writer reports CTREC_E_IO, at once or, when
+ *   a background thread wrote, at the next call that hands it data, at
+ *   ctrec_writer_flush() or at close. writer_embed tests both.
  * - Memory does not grow with the number of events: the writer keeps one
  *   output buffer (buffer_size, or frame_size for trace.bin; a single larger
  *   event grows it) plus the interning tables.
@@ -223,9 +229,13 @@ ctrec_status ctrec_writer_flush(ctrec_writer *w);
 
 /*
  * Finishes the trace (closes the JSON array or writes the seek table),
- * writes trace_paths.json, and frees the writer. An event still open is
- * discarded. Returns the first error the writer met during its life, or
- * CTREC_OK if the trace on disk is complete. Accepts NULL.
+ * writes trace_paths.json, stops the writer's threads, releases the
+ * folder's lock and frees the writer. An event still open is discarded.
+ * Returns the first error the writer met during its life, or CTREC_OK if
+ * the trace on disk is complete. Accepts NULL.
+ * The handle is freed even when an error is returned: any later use of it,
+ * a second close included, is undefined behaviour (as after free(); it
+ * typically crashes). Set your pointer to NULL.
  */
 ctrec_status ctrec_writer_close(ctrec_writer *w);
 

@@ -4,9 +4,13 @@
  * bound is the readers' (CTREC_MAX_EVENT_BYTES) and an event over it is
  * CTREC_E_SIZE; ctrec_end returns the first error of a failed event with
  * its message; NULL `_z` strings and a NULL char are CTREC_E_ARG; negative
- * lines are refused; every *_name function names an unknown number "?".
+ * lines are refused; every *_name function names an unknown number "?";
+ * SIGXFSZ does what ctrec.h says (failure 6).
  * The trace written around the errors holds exactly the valid events.
  */
+#include <signal.h>
+#include <sys/resource.h>
+
 #include "check.h"
 
 #include "ctrec/ctrec_check.h"
@@ -273,6 +277,47 @@ static void test_args(const char *tmp, ctrec_writer_options o)
     CHECK_STR(ctrec_check_severity_name(CTREC_CHECK_WARNING), "warning");
 }
 
+/* Failure 6: what ctrec.h says of SIGXFSZ. With the default options (the
+ * background threads on) and SIGXFSZ at its default action, a write over
+ * RLIMIT_FSIZE ends the process with SIGXFSZ; with SIGXFSZ ignored, the
+ * process lives and the writer reports CTREC_E_IO. Both formats. */
+static void xfsz_child(const char *dir, int bin, int ignore)
+{
+    if (ignore) signal(SIGXFSZ, SIG_IGN);
+    struct rlimit rl = {16384, 16384};
+    if (setrlimit(RLIMIT_FSIZE, &rl)) _exit(99);
+    ctrec_writer_options o;
+    ctrec_writer_options_init(&o);
+    o.copy_sources = 0;
+    o.format = bin ? CTREC_FORMAT_BIN : CTREC_FORMAT_JSON;
+    o.frame_size = 4096;
+    ctrec_writer *w = NULL;
+    if (ctrec_writer_open(dir, &o, &w) || ctrec_start(w, S("/x"), 1)) _exit(98);
+    ctrec_status st = CTREC_OK;
+    for (int64_t i = 0; i < 300000 && !st; i++) st = ctrec_step(w, 0, i % 1000);
+    ctrec_status cs = ctrec_writer_close(w);
+    _exit((st == CTREC_E_IO || st == CTREC_E_FAILED) && cs == CTREC_E_IO ? 0 : 97);
+}
+
+static void test_sigxfsz(const char *tmp)
+{
+    for (int bin = 0; bin < 2; bin++) {
+        for (int ignore = 0; ignore < 2; ignore++) {
+            LOCAL_PATH(dir, "%s/xfsz-%d-%d", tmp, bin, ignore);
+            fflush(stderr);
+            pid_t pid = fork();
+            if (pid == 0) xfsz_child(dir, bin, ignore);
+            int status = 0;
+            CHECK(waitpid(pid, &status, 0) == pid);
+            if (ignore) {
+                CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+            } else {
+                CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGXFSZ);
+            }
+        }
+    }
+}
+
 int main(int argc, char **argv)
 {
     check_init(argc, argv);
@@ -283,6 +328,7 @@ int main(int argc, char **argv)
     test_first_error(tmp, o);
     test_sizes(tmp, o);
     test_args(tmp, o);
+    test_sigxfsz(tmp);
     rm_rf(tmp);
     return check_done("writer_embed");
 }
