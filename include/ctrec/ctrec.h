@@ -48,9 +48,27 @@ extern "C" {
 #define CTREC_VERSION_MINOR 1
 #define CTREC_VERSION_PATCH 0
 #define CTREC_VERSION_STRING "0.1.0"
+/* MAJOR * 10000 + MINOR * 100 + PATCH, for #if and run-time comparison. */
+#define CTREC_VERSION_NUMBER \
+    (CTREC_VERSION_MAJOR * 10000 + CTREC_VERSION_MINOR * 100 + CTREC_VERSION_PATCH)
 
 /* Returns CTREC_VERSION_STRING of the library actually linked. */
 const char *ctrec_version(void);
+/* Returns CTREC_VERSION_NUMBER of the library actually linked. */
+unsigned ctrec_version_number(void);
+
+/*
+ * ABI policy. Before 1.0 (soname libctrec.so.0) a minor release may change
+ * the ABI; patch releases do not. From 1.0 on, within one major version:
+ * functions and enum values are only added (never renumbered, removed or
+ * changed), handles stay opaque, and option structs grow only at their end.
+ * Option structs carry their size (struct_size, set by the _init
+ * function): a program built against an older, smaller struct keeps
+ * working with a newer library, which gives the fields it does not know
+ * their defaults; a struct_size the library does not know (an options
+ * struct not initialised with the _init function, or one from a newer
+ * header) is refused with CTREC_E_ARG.
+ */
 
 /* ------------------------------------------------------------------------
  * Status codes
@@ -153,6 +171,9 @@ typedef struct ctrec_field {
 typedef struct ctrec_writer ctrec_writer;
 
 typedef struct ctrec_writer_options {
+    size_t struct_size;      /* sizeof(ctrec_writer_options) as the caller
+                                was built: set by ctrec_writer_options_init,
+                                never by hand (see the ABI policy above) */
     ctrec_format format;                 /* default CTREC_FORMAT_JSON */
     ctrec_float_encoding float_encoding; /* default CTREC_FLOAT_STRING */
     int copy_sources;        /* copy each recorded path into files/ (best
@@ -164,6 +185,14 @@ typedef struct ctrec_writer_options {
     size_t nargs;
     const char *workdir;     /* default: the current directory; made absolute */
     unsigned max_depth;      /* value nesting bound, 1..60; default 60 */
+    int depth_marker;        /* 0 (default): a compound begun at max_depth is
+                                CTREC_E_DEPTH and the event is discarded.
+                                1: it is written as the Raw marker
+                                "<truncated: deeper than N levels>" of the
+                                compound's type instead, and the values given
+                                inside it, up to its end, are dropped (their
+                                calls return CTREC_OK). See
+                                ctrec_value_depth(). */
     size_t buffer_size;      /* output buffer in bytes; default 256 KiB */
     int io_thread;           /* JSON: write(2) on a background thread, so that
                                 encoding and the kernel's copy overlap; two
@@ -254,6 +283,11 @@ const char *ctrec_writer_errmsg(const ctrec_writer *w);
 /* The status of the writer's last failed call (CTREC_OK if none). */
 ctrec_status ctrec_writer_status(const ctrec_writer *w);
 
+/* How deep the value being given is nested: 0 at the top of an event (or
+ * outside one), 1 inside one open compound, ... A recorder may stop
+ * descending when it reaches its own bound (max_depth at most). */
+unsigned ctrec_value_depth(const ctrec_writer *w);
+
 /* Number of events written so far (including ones still in the buffer). */
 uint64_t ctrec_writer_event_count(const ctrec_writer *w);
 
@@ -319,6 +353,7 @@ uint64_t ctrec_variable_count(const ctrec_writer *w);
  * Return.
  */
 ctrec_status ctrec_start(ctrec_writer *w, const char *path, size_t len, int64_t line);
+ctrec_status ctrec_start_z(ctrec_writer *w, const char *path, int64_t line);
 
 /* Lines are 1-based; 0 is accepted (no line), a negative one is CTREC_E_ARG
  * (here, in ctrec_start and in the function definitions). */
@@ -339,6 +374,8 @@ ctrec_status ctrec_return_none(ctrec_writer *w, ctrec_id type_id);
 ctrec_status ctrec_event(ctrec_writer *w, ctrec_event_kind kind,
                          const char *metadata, size_t metadata_len,
                          const char *content, size_t content_len);
+ctrec_status ctrec_event_z(ctrec_writer *w, ctrec_event_kind kind, const char *metadata,
+                           const char *content);
 
 ctrec_status ctrec_asm(ctrec_writer *w, const ctrec_str *instructions, size_t count);
 
@@ -416,6 +453,7 @@ ctrec_status ctrec_int(ctrec_writer *w, int64_t i, ctrec_id type_id);
 ctrec_status ctrec_float(ctrec_writer *w, double f, ctrec_id type_id);
 ctrec_status ctrec_bool(ctrec_writer *w, int b, ctrec_id type_id);
 ctrec_status ctrec_string(ctrec_writer *w, const char *text, size_t len, ctrec_id type_id);
+ctrec_status ctrec_string_z(ctrec_writer *w, const char *text, ctrec_id type_id);
 ctrec_status ctrec_raw(ctrec_writer *w, const char *r, size_t len, ctrec_id type_id);
 ctrec_status ctrec_error(ctrec_writer *w, const char *msg, size_t len, ctrec_id type_id);
 ctrec_status ctrec_none(ctrec_writer *w, ctrec_id type_id);
