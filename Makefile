@@ -89,7 +89,11 @@ fuzz-smoke: asan-build
 	@echo "== fuzz targets, $(FUZZ_SMOKE)s each"
 	@./fuzz/run.sh $(ASAN_BUILD) $(FUZZ_SMOKE)
 
-install: build
+# Builds only what is installed (the libraries and the tools, not the
+# test suite), then installs it.
+install: configure
+	@cmake --build $(BUILD) -j $(JOBS) --target ctrec_static ctrec_shared ctrec \
+	  $$(grep -q '^CTREC_BUILD_LUA:BOOL=ON' $(BUILD)/CMakeCache.txt && grep -q '^LUA54_FOUND:INTERNAL=1' $(BUILD)/CMakeCache.txt && echo ctrec-lua)
 	@cmake --install $(BUILD) --prefix $(PREFIX)
 
 clean:

@@ -49,10 +49,16 @@ static unsigned long long folder_bytes(const char *dir, const char *name)
     return stat(p, &sb) == 0 ? (unsigned long long)sb.st_size : 0;
 }
 
+static const char usage_text[] =
+    "usage: ctrec-bench w1 -n N [--format json|bin] [--threads 0|1] [--flush-ms MS] --out DIR\n"
+    "       ctrec-bench read TRACE\n"
+    "\n"
+    "w1: records N iterations of the W1 workload into DIR; read: decodes every\n"
+    "event of TRACE. Prints events= seconds= ns_per_event= bytes= peak_rss_kb=.\n";
+
 static int usage(void)
 {
-    fprintf(stderr, "usage: ctrec-bench w1 -n N [--format json|bin] [--threads 0|1] [--flush-ms MS] --out DIR\n"
-                    "       ctrec-bench read TRACE\n");
+    fputs(usage_text, stderr);
     return 2;
 }
 
@@ -177,6 +183,16 @@ static int read_trace(const char *path)
 int main(int argc, char **argv)
 {
     if (argc < 2) return usage();
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+            fputs(usage_text, stdout);
+            return 0;
+        }
+    }
+    if (argv[1][0] == '-') {
+        fprintf(stderr, "ctrec-bench: unknown option '%s'\n", argv[1]);
+        return usage();
+    }
     if (!strcmp(argv[1], "read")) {
         if (argc != 3) return usage();
         return read_trace(argv[2]);
@@ -204,6 +220,7 @@ int main(int argc, char **argv)
         } else if (!strcmp(argv[i], "--out") && i + 1 < argc) {
             out = argv[++i];
         } else {
+            if (argv[i][0] == '-') fprintf(stderr, "ctrec-bench: unknown option '%s'\n", argv[i]);
             return usage();
         }
     }

@@ -20,9 +20,15 @@
  * - Ids are plain integers: each is the position of its definition among
  *   the definitions of the same kind (FORMAT.md "Interning").
  * - The library never aborts, exits or asserts on bad input or I/O failure.
- *   It changes no signal disposition: under RLIMIT_FSIZE the kernel kills
- *   a process with SIGXFSZ unless the host ignores that signal, in which
- *   case writes fail and the writer reports CTREC_E_IO.
+ *   It changes no signal disposition and blocks no signal. Under
+ *   RLIMIT_FSIZE the write that crosses the limit raises SIGXFSZ in the
+ *   thread that makes it (the recording thread, or one of the writer's
+ *   background threads: I/O, compression, flush); whichever thread it is,
+ *   the default action ends the whole process, as for any program. If the
+ *   host ignores SIGXFSZ (SIG_IGN, which also survives exec), the write fails
+ *   with EFBIG instead and the writer reports CTREC_E_IO, at once or, when
+ *   a background thread wrote, at the next call that hands it data, at
+ *   ctrec_writer_flush() or at close. writer_embed tests both.
  * - Memory does not grow with the number of events: the writer keeps one
  *   output buffer (buffer_size, or frame_size for trace.bin; a single larger
  *   event grows it) plus the interning tables.
@@ -45,9 +51,27 @@ extern "C" {
 #define CTREC_VERSION_MINOR 1
 #define CTREC_VERSION_PATCH 0
 #define CTREC_VERSION_STRING "0.1.0"
+/* MAJOR * 10000 + MINOR * 100 + PATCH, for #if and run-time comparison. */
+#define CTREC_VERSION_NUMBER \
+    (CTREC_VERSION_MAJOR * 10000 + CTREC_VERSION_MINOR * 100 + CTREC_VERSION_PATCH)
 
 /* Returns CTREC_VERSION_STRING of the library actually linked. */
 const char *ctrec_version(void);
+/* Returns CTREC_VERSION_NUMBER of the library actually linked. */
+unsigned ctrec_version_number(void);
+
+/*
+ * ABI policy. Before 1.0 (soname libctrec.so.0) a minor release may change
+ * the ABI; patch releases do not. From 1.0 on, within one major version:
+ * functions and enum values are only added (never renumbered, removed or
+ * changed), handles stay opaque, and option structs grow only at their end.
+ * Option structs carry their size (struct_size, set by the _init
+ * function): a program built against an older, smaller struct keeps
+ * working with a newer library, which gives the fields it does not know
+ * their defaults; a struct_size the library does not know (an options
+ * struct not initialised with the _init function, or one from a newer
+ * header) is refused with CTREC_E_ARG.
+ */
 
 /* ------------------------------------------------------------------------
  * Status codes
@@ -150,6 +174,9 @@ typedef struct ctrec_field {
 typedef struct ctrec_writer ctrec_writer;
 
 typedef struct ctrec_writer_options {
+    size_t struct_size;      /* sizeof(ctrec_writer_options) as the caller
+                                was built: set by ctrec_writer_options_init,
+                                never by hand (see the ABI policy above) */
     ctrec_format format;                 /* default CTREC_FORMAT_JSON */
     ctrec_float_encoding float_encoding; /* default CTREC_FLOAT_STRING */
     int copy_sources;        /* copy each recorded path into files/ (best
@@ -161,6 +188,14 @@ typedef struct ctrec_writer_options {
     size_t nargs;
     const char *workdir;     /* default: the current directory; made absolute */
     unsigned max_depth;      /* value nesting bound, 1..60; default 60 */
+    int depth_marker;        /* 0 (default): a compound begun at max_depth is
+                                CTREC_E_DEPTH and the event is discarded.
+                                1: it is written as the Raw marker
+                                "<truncated: deeper than N levels>" of the
+                                compound's type instead, and the values given
+                                inside it, up to its end, are dropped (their
+                                calls return CTREC_OK). See
+                                ctrec_value_depth(). */
     size_t buffer_size;      /* output buffer in bytes; default 256 KiB */
     int io_thread;           /* JSON: write(2) on a background thread, so that
                                 encoding and the kernel's copy overlap; two
@@ -226,9 +261,13 @@ ctrec_status ctrec_writer_flush(ctrec_writer *w);
 
 /*
  * Finishes the trace (closes the JSON array or writes the seek table),
- * writes trace_paths.json, and frees the writer. An event still open is
- * discarded. Returns the first error the writer met during its life, or
- * CTREC_OK if the trace on disk is complete. Accepts NULL.
+ * writes trace_paths.json, stops the writer's threads, releases the
+ * folder's lock and frees the writer. An event still open is discarded.
+ * Returns the first error the writer met during its life, or CTREC_OK if
+ * the trace on disk is complete. Accepts NULL.
+ * The handle is freed even when an error is returned: any later use of it,
+ * a second close included, is undefined behaviour (as after free(); it
+ * typically crashes). Set your pointer to NULL.
  */
 ctrec_status ctrec_writer_close(ctrec_writer *w);
 
@@ -246,6 +285,11 @@ const char *ctrec_writer_errmsg(const ctrec_writer *w);
 
 /* The status of the writer's last failed call (CTREC_OK if none). */
 ctrec_status ctrec_writer_status(const ctrec_writer *w);
+
+/* How deep the value being given is nested: 0 at the top of an event (or
+ * outside one), 1 inside one open compound, ... A recorder may stop
+ * descending when it reaches its own bound (max_depth at most). */
+unsigned ctrec_value_depth(const ctrec_writer *w);
 
 /* Number of events written so far (including ones still in the buffer). */
 uint64_t ctrec_writer_event_count(const ctrec_writer *w);
@@ -312,6 +356,7 @@ uint64_t ctrec_variable_count(const ctrec_writer *w);
  * Return.
  */
 ctrec_status ctrec_start(ctrec_writer *w, const char *path, size_t len, int64_t line);
+ctrec_status ctrec_start_z(ctrec_writer *w, const char *path, int64_t line);
 
 /* Lines are 1-based; 0 is accepted (no line), a negative one is CTREC_E_ARG
  * (here, in ctrec_start and in the function definitions). */
@@ -332,6 +377,8 @@ ctrec_status ctrec_return_none(ctrec_writer *w, ctrec_id type_id);
 ctrec_status ctrec_event(ctrec_writer *w, ctrec_event_kind kind,
                          const char *metadata, size_t metadata_len,
                          const char *content, size_t content_len);
+ctrec_status ctrec_event_z(ctrec_writer *w, ctrec_event_kind kind, const char *metadata,
+                           const char *content);
 
 ctrec_status ctrec_asm(ctrec_writer *w, const ctrec_str *instructions, size_t count);
 
@@ -413,6 +460,7 @@ ctrec_status ctrec_int(ctrec_writer *w, int64_t i, ctrec_id type_id);
 ctrec_status ctrec_float(ctrec_writer *w, double f, ctrec_id type_id);
 ctrec_status ctrec_bool(ctrec_writer *w, int b, ctrec_id type_id);
 ctrec_status ctrec_string(ctrec_writer *w, const char *text, size_t len, ctrec_id type_id);
+ctrec_status ctrec_string_z(ctrec_writer *w, const char *text, ctrec_id type_id);
 ctrec_status ctrec_raw(ctrec_writer *w, const char *r, size_t len, ctrec_id type_id);
 ctrec_status ctrec_error(ctrec_writer *w, const char *msg, size_t len, ctrec_id type_id);
 ctrec_status ctrec_none(ctrec_writer *w, ctrec_id type_id);

@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stddef.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -98,6 +99,7 @@ struct ctrec_writer {
     size_t ncargs, cargs_cap;
     frame stack[MAX_DEPTH_LIMIT];
     unsigned depth;
+    unsigned skip;        /* depth_marker: compounds open below the marker */
 
     /* Calls (the top-level one included) minus Returns: a Return needs an
      * open call, as the debugger does. */
@@ -131,6 +133,7 @@ struct ctrec_writer {
 /* errors                                                              */
 
 const char *ctrec_version(void) { return CTREC_VERSION_STRING; }
+unsigned ctrec_version_number(void) { return CTREC_VERSION_NUMBER; }
 
 const char *ctrec_status_name(ctrec_status s)
 {
@@ -178,6 +181,7 @@ static void abandon(ctrec_writer *w)
     w->open = OPEN_NONE;
     w->slot = 0;
     w->depth = 0;
+    w->skip = 0;
     w->ncargs = 0;
     w->ev.len = 0;
     w->ev.oom = 0;
@@ -363,6 +367,7 @@ void ctrec_writer_options_init(ctrec_writer_options *o)
 {
     if (!o) return;
     memset(o, 0, sizeof *o);
+    o->struct_size = sizeof *o;
     o->format = CTREC_FORMAT_JSON;
     o->float_encoding = CTREC_FLOAT_STRING;
     o->copy_sources = 1;
@@ -597,9 +602,22 @@ ctrec_status ctrec_writer_open(const char *dir, const ctrec_writer_options *opts
     if (!w) return CTREC_E_NOMEM;
     w->dirfd = -1;
     w->lockfd = -1;
-    if (opts) w->o = *opts;
-    else ctrec_writer_options_init(&w->o);
+    ctrec_writer_options_init(&w->o);
     *out = w;
+    if (opts) {
+        /* A caller built against an older, smaller struct gets the defaults
+         * for the fields it does not know. */
+        if (opts->struct_size < offsetof(ctrec_writer_options, format) + sizeof opts->format ||
+            opts->struct_size > sizeof *opts) {
+            err_set(&w->e, CTREC_E_ARG,
+                    "options.struct_size is %zu: initialise the options with "
+                    "ctrec_writer_options_init() (this library's struct has %zu bytes)",
+                    opts->struct_size, sizeof *opts);
+            w->failed = CTREC_E_ARG;
+            return CTREC_E_ARG;
+        }
+        memcpy(&w->o, opts, opts->struct_size);
+    }
     ctrec_status st = open_writer(w, dir);
     if (st) {
         w->failed = st;
@@ -695,6 +713,7 @@ ctrec_status ctrec_writer_status(const ctrec_writer *w)
 }
 
 uint64_t ctrec_writer_event_count(const ctrec_writer *w) { return w ? w->nevents : 0; }
+unsigned ctrec_value_depth(const ctrec_writer *w) { return w ? w->depth + w->skip : 0; }
 const char *ctrec_writer_recording_id(const ctrec_writer *w) { return w ? w->uuid : ""; }
 uint64_t ctrec_path_count(const ctrec_writer *w) { return w ? w->paths.nids : 0; }
 uint64_t ctrec_function_count(const ctrec_writer *w) { return w ? w->functions.nids : 0; }
@@ -989,6 +1008,12 @@ ctrec_status ctrec_start(ctrec_writer *w, const char *path, size_t len, int64_t 
     return ctrec_type(w, CTREC_TYPE_NONE, "None", 4, &none);
 }
 
+ctrec_status ctrec_start_z(ctrec_writer *w, const char *path, int64_t line)
+{
+    Z_ARG(w, path, "ctrec_start_z");
+    return ctrec_start(w, path, strlen(path), line);
+}
+
 ctrec_status ctrec_step(ctrec_writer *w, ctrec_id path_id, int64_t line)
 {
     GUARD(w);
@@ -1022,6 +1047,14 @@ ctrec_status ctrec_event(ctrec_writer *w, ctrec_event_kind kind, const char *met
                       CTREC_EVENT_KIND_COUNT - 1);
     ev_event(out_begin(w), kind, meta, mn, content, cn);
     return out_commit(w);
+}
+
+ctrec_status ctrec_event_z(ctrec_writer *w, ctrec_event_kind kind, const char *meta,
+                           const char *content)
+{
+    Z_ARG(w, meta, "ctrec_event_z (metadata)");
+    Z_ARG(w, content, "ctrec_event_z (content)");
+    return ctrec_event(w, kind, meta, strlen(meta), content, strlen(content));
 }
 
 ctrec_status ctrec_asm(ctrec_writer *w, const ctrec_str *ins, size_t count)
@@ -1433,8 +1466,13 @@ static inline ctrec_status value_slot(ctrec_writer *w, const char *what)
     return CTREC_OK;
 }
 
+/* depth_marker: inside a compound replaced by the marker, values are
+ * taken and dropped. */
+#define SKIPPED(w) ((w) && (w)->skip && !(w)->failed)
+
 #define LEAF(w, what, type_id)                                                      \
     do {                                                                            \
+        if (SKIPPED(w)) return CTREC_OK;                                            \
         ctrec_status st_ = value_slot((w), (what));                                 \
         if (st_) return st_;                                                        \
         if ((type_id) >= (w)->types.nids) return check_id((w), (type_id), (w)->types.nids, "type"); \
@@ -1483,6 +1521,12 @@ ctrec_status ctrec_string(ctrec_writer *w, const char *p, size_t n, ctrec_id t)
 {
     return text_leaf(w, "ctrec_string", VAL_STRING, p, n, t);
 }
+ctrec_status ctrec_string_z(ctrec_writer *w, const char *p, ctrec_id t)
+{
+    if (SKIPPED(w)) return CTREC_OK;
+    Z_ARG(w, p, "ctrec_string_z");
+    return ctrec_string(w, p, strlen(p), t);
+}
 ctrec_status ctrec_raw(ctrec_writer *w, const char *p, size_t n, ctrec_id t)
 {
     return text_leaf(w, "ctrec_raw", VAL_RAW, p, n, t);
@@ -1494,7 +1538,7 @@ ctrec_status ctrec_error(ctrec_writer *w, const char *p, size_t n, ctrec_id t)
 
 ctrec_status ctrec_char(ctrec_writer *w, const char *p, size_t n, ctrec_id t)
 {
-    if (w && !w->failed && !w->ev_failed) {
+    if (w && !w->failed && !w->ev_failed && !w->skip) {
         if (!p) return misuse(w, CTREC_E_ARG, "ctrec_char: NULL character");
         if (n == 0 || utf8_seq_len((const uint8_t *)p, n) != n)
             return misuse(w, CTREC_E_VALUE, "ctrec_char takes exactly one UTF-8 character");
@@ -1511,6 +1555,7 @@ ctrec_status ctrec_none(ctrec_writer *w, ctrec_id t)
 
 ctrec_status ctrec_cell(ctrec_writer *w, int64_t place)
 {
+    if (SKIPPED(w)) return CTREC_OK;
     ctrec_status st = value_slot(w, "ctrec_cell");
     if (st) return st;
     val_cell(w->cur, place);
@@ -1530,12 +1575,25 @@ static ctrec_status push(ctrec_writer *w, const char *what, enum frame_kind kind
                          frame **out)
 {
     *out = NULL;
+    if (SKIPPED(w)) {
+        w->skip++;
+        return CTREC_OK;
+    }
     ctrec_status st = value_slot(w, what);
     if (st) return st;
     if (t >= w->types.nids) return check_id(w, t, w->types.nids, "type");
-    if (w->depth >= w->o.max_depth)
-        return misuse(w, CTREC_E_DEPTH, "%s: values nest deeper than %u levels", what,
-                      w->o.max_depth);
+    if (w->depth >= w->o.max_depth) {
+        if (!w->o.depth_marker)
+            return misuse(w, CTREC_E_DEPTH, "%s: values nest deeper than %u levels", what,
+                          w->o.max_depth);
+        /* the compound becomes a Raw marker of its type; what it holds is
+         * dropped up to its end */
+        char m[64];
+        int n = snprintf(m, sizeof m, "<truncated: deeper than %u levels>", w->o.max_depth);
+        val_text(w->cur, VAL_RAW, m, (size_t)n, t);
+        w->skip = 1;
+        return leaf_done(w);
+    }
     frame *f = &w->stack[w->depth++];
     memset(f, 0, sizeof *f);
     f->kind = (uint8_t)kind;
@@ -1547,6 +1605,10 @@ static ctrec_status push(ctrec_writer *w, const char *what, enum frame_kind kind
 static ctrec_status pop(ctrec_writer *w, const char *what, enum frame_kind kind, frame **out)
 {
     *out = NULL;
+    if (SKIPPED(w)) {
+        w->skip--;
+        return CTREC_OK;
+    }
     if (!w) return CTREC_E_ARG;
     if (w->failed) return refuse(w);
     EVENT_FAILED(w);
@@ -1564,7 +1626,7 @@ ctrec_status ctrec_begin_sequence(ctrec_writer *w, int is_slice, ctrec_id t)
 {
     frame *f;
     ctrec_status st = push(w, "ctrec_begin_sequence", F_SEQUENCE, t, &f);
-    if (st) return st;
+    if (st || !f) return st; /* !f: depth_marker */
     f->is_slice = is_slice != 0;
     f->mark = val_sequence_open(w->cur);
     return leaf_done(w);
@@ -1574,7 +1636,7 @@ ctrec_status ctrec_end_sequence(ctrec_writer *w)
 {
     frame *f;
     ctrec_status st = pop(w, "ctrec_end_sequence", F_SEQUENCE, &f);
-    if (st) return st;
+    if (st || !f) return st; /* !f: depth_marker */
     val_sequence_close(w->cur, f->mark, f->count, f->is_slice, f->type_id);
     return leaf_done(w);
 }
@@ -1583,7 +1645,7 @@ ctrec_status ctrec_begin_tuple(ctrec_writer *w, ctrec_id t)
 {
     frame *f;
     ctrec_status st = push(w, "ctrec_begin_tuple", F_TUPLE, t, &f);
-    if (st) return st;
+    if (st || !f) return st; /* !f: depth_marker */
     f->mark = val_tuple_open(w->cur);
     return leaf_done(w);
 }
@@ -1592,7 +1654,7 @@ ctrec_status ctrec_end_tuple(ctrec_writer *w)
 {
     frame *f;
     ctrec_status st = pop(w, "ctrec_end_tuple", F_TUPLE, &f);
-    if (st) return st;
+    if (st || !f) return st; /* !f: depth_marker */
     val_tuple_close(w->cur, f->mark, f->count, f->type_id);
     return leaf_done(w);
 }
@@ -1601,7 +1663,7 @@ ctrec_status ctrec_begin_struct(ctrec_writer *w, ctrec_id t)
 {
     frame *f;
     ctrec_status st = push(w, "ctrec_begin_struct", F_STRUCT, t, &f);
-    if (st) return st;
+    if (st || !f) return st; /* !f: depth_marker */
     if (w->type_fields[t] < 0)
         return misuse(w, CTREC_E_VALUE,
                       "ctrec_begin_struct: type %llu has no Struct fields (define it with "
@@ -1616,7 +1678,7 @@ ctrec_status ctrec_end_struct(ctrec_writer *w)
 {
     frame *f;
     ctrec_status st = pop(w, "ctrec_end_struct", F_STRUCT, &f);
-    if (st) return st;
+    if (st || !f) return st; /* !f: depth_marker */
     if (f->count != f->expect)
         return misuse(w, CTREC_E_VALUE, "ctrec_end_struct: %llu field values for a type with %llu fields",
                       (unsigned long long)f->count, (unsigned long long)f->expect);
@@ -1627,10 +1689,10 @@ ctrec_status ctrec_end_struct(ctrec_writer *w)
 ctrec_status ctrec_begin_variant(ctrec_writer *w, const char *disc, size_t n, ctrec_id t)
 {
     frame *f;
-    if (w && !w->failed && !w->ev_failed && !disc && n)
+    if (w && !w->failed && !w->ev_failed && !w->skip && !disc && n)
         return misuse(w, CTREC_E_ARG, "NULL discriminator with length %zu", n);
     ctrec_status st = push(w, "ctrec_begin_variant", F_VARIANT, t, &f);
-    if (st) return st;
+    if (st || !f) return st; /* !f: depth_marker */
     val_variant_open(w->cur, disc ? disc : "", n);
     return leaf_done(w);
 }
@@ -1639,7 +1701,7 @@ ctrec_status ctrec_end_variant(ctrec_writer *w)
 {
     frame *f;
     ctrec_status st = pop(w, "ctrec_end_variant", F_VARIANT, &f);
-    if (st) return st;
+    if (st || !f) return st; /* !f: depth_marker */
     if (f->count != 1) return misuse(w, CTREC_E_VALUE, "ctrec_end_variant: the variant has no contents");
     val_variant_close(w->cur, f->type_id);
     return leaf_done(w);
@@ -1649,7 +1711,7 @@ ctrec_status ctrec_begin_reference(ctrec_writer *w, uint64_t address, int is_mut
 {
     frame *f;
     ctrec_status st = push(w, "ctrec_begin_reference", F_REFERENCE, t, &f);
-    if (st) return st;
+    if (st || !f) return st; /* !f: depth_marker */
     f->address = address;
     f->is_mutable = is_mutable != 0;
     val_reference_open(w->cur);
@@ -1660,7 +1722,7 @@ ctrec_status ctrec_end_reference(ctrec_writer *w)
 {
     frame *f;
     ctrec_status st = pop(w, "ctrec_end_reference", F_REFERENCE, &f);
-    if (st) return st;
+    if (st || !f) return st; /* !f: depth_marker */
     if (f->count != 1)
         return misuse(w, CTREC_E_VALUE, "ctrec_end_reference: the reference has no dereferenced value");
     val_reference_close(w->cur, f->address, f->is_mutable, f->type_id);
