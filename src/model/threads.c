@@ -35,6 +35,10 @@ struct writer_threads {
 void threads_free(writer_threads *t)
 {
     if (!t) return;
+    /* ctrec_writer_close called by the thread that holds the writer: give
+     * it back, so that the mutex is destroyed unlocked. */
+    if (t->owner)
+        for (; t->owner->entered; t->owner->entered--) pthread_mutex_unlock(&t->mu);
     ctrec_thread_handle *h = t->list;
     while (h) {
         ctrec_thread_handle *n = h->next;
