@@ -508,6 +508,8 @@ ctrec_status ctrec_end_reference(ctrec_writer *w);
  *                                       ctrec_thread_leave(h2);
  *   thread 2, when it ends:             ctrec_thread_close(h2);
  *
+ * examples/stackvm/stackvm.c records an interpreter's pthreads this way.
+ *
  * What is written (json and bin; the .ct backend maps the same events to
  * its thread step records):
  * - ctrec_thread_open writes ThreadStart(id) where it is called.
