@@ -17,7 +17,7 @@ SECONDS ?= 60
 FUZZ_SMOKE ?= 10
 
 .PHONY: all deps configure build demo test install clean
-.PHONY: test-main test-clang test-release asan-build test-asan test-valgrind fuzz fuzz-smoke
+.PHONY: test-main test-clang test-tsan test-release asan-build test-asan test-valgrind fuzz fuzz-smoke
 
 all: build
 
@@ -33,10 +33,12 @@ build: configure
 demo: build
 	@./scripts/demo.sh $(BUILD)
 
-# The suite, then the clang -Werror build, the suite under ASan/UBSan, the
+# The suite, then the clang -Werror build (and the thread tests under TSan
+# there), the suite under ASan/UBSan, the
 # programs under valgrind and a short run of every fuzz target.
 test: test-main
 	@$(MAKE) --no-print-directory test-clang
+	@$(MAKE) --no-print-directory test-tsan
 	@$(MAKE) --no-print-directory test-release
 	@$(MAKE) --no-print-directory test-asan
 	@$(MAKE) --no-print-directory test-valgrind
@@ -51,6 +53,12 @@ test-clang: deps
 	  -DCTREC_BUILD_LUA=ON >/dev/null
 	@cmake --build $(CLANG_BUILD) -j $(JOBS) >$(CLANG_BUILD)/build.log 2>&1 || { cat $(CLANG_BUILD)/build.log; exit 1; }
 	@echo "clang build: no warnings"
+
+# The multi-threaded recording tests; in the clang build their program is
+# built a second time under ThreadSanitizer (threads_tsan, tests/threads/).
+test-tsan: test-clang
+	@echo "== threads under ThreadSanitizer ($(CLANG_BUILD))"
+	@cd $(CLANG_BUILD) && ctest --output-on-failure -L threads
 
 test-release: deps
 	@echo "== gcc -O3 -Werror build ($(RELEASE_BUILD))"
@@ -81,7 +89,11 @@ fuzz-smoke: asan-build
 	@echo "== fuzz targets, $(FUZZ_SMOKE)s each"
 	@./fuzz/run.sh $(ASAN_BUILD) $(FUZZ_SMOKE)
 
-install: build
+# Builds only what is installed (the libraries and the tools, not the
+# test suite), then installs it.
+install: configure
+	@cmake --build $(BUILD) -j $(JOBS) --target ctrec_static ctrec_shared ctrec \
+	  $$(grep -q '^CTREC_BUILD_LUA:BOOL=ON' $(BUILD)/CMakeCache.txt && grep -q '^LUA54_FOUND:INTERNAL=1' $(BUILD)/CMakeCache.txt && echo ctrec-lua)
 	@cmake --install $(BUILD) --prefix $(PREFIX)
 
 clean:

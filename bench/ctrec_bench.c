@@ -56,11 +56,19 @@ static unsigned long long folder_bytes(const char *dir, const char *name)
     return stat(p, &sb) == 0 ? (unsigned long long)sb.st_size : 0;
 }
 
+static const char usage_text[] =
+    "usage: ctrec-bench w1 -n N [--format json|bin|ct] [--threads 0|1] [--flush-ms MS] --out DIR\n"
+    "       ctrec-bench read TRACE\n"
+    "       ctrec-bench seek TRACE.ct [--count K] [--seed S]\n"
+    "\n"
+    "w1: records N iterations of the W1 workload into DIR; read: decodes every\n"
+    "event of TRACE. Both print events= seconds= ns_per_event= bytes= peak_rss_kb=.\n"
+    "seek: positions a reader at K random steps of a .ct (default 1000) and\n"
+    "prints the median, p90 and largest time of one seek.\n";
+
 static int usage(void)
 {
-    fprintf(stderr, "usage: ctrec-bench w1 -n N [--format json|bin|ct] [--threads 0|1] [--flush-ms MS] --out DIR\n"
-                    "       ctrec-bench read TRACE\n"
-                    "       ctrec-bench seek TRACE.ct [--count K] [--seed S]\n");
+    fputs(usage_text, stderr);
     return 2;
 }
 
@@ -253,6 +261,16 @@ static int seek_trace(const char *path, long count, unsigned long long seed)
 int main(int argc, char **argv)
 {
     if (argc < 2) return usage();
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+            fputs(usage_text, stdout);
+            return 0;
+        }
+    }
+    if (argv[1][0] == '-') {
+        fprintf(stderr, "ctrec-bench: unknown option '%s'\n", argv[1]);
+        return usage();
+    }
     if (!strcmp(argv[1], "seek")) {
         if (argc < 3) return usage();
         long count = 1000;
@@ -293,6 +311,7 @@ int main(int argc, char **argv)
         } else if (!strcmp(argv[i], "--out") && i + 1 < argc) {
             out = argv[++i];
         } else {
+            if (argv[i][0] == '-') fprintf(stderr, "ctrec-bench: unknown option '%s'\n", argv[i]);
             return usage();
         }
     }

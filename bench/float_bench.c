@@ -128,6 +128,17 @@ static double median5(size_t (*f)(char *, double), const double *v, size_t n)
 
 int main(int argc, char **argv)
 {
+    static const char usage[] = "usage: ctrec-float-bench [N]   (N doubles, default 1000000)\n";
+    if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+        fputs(usage, stdout);
+        return 0;
+    }
+    char *end = NULL;
+    if (argc > 2 || (argc == 2 && (strtoull(argv[1], &end, 10) == 0 || *end))) {
+        if (argv[1][0] == '-') fprintf(stderr, "ctrec-float-bench: unknown option '%s'\n", argv[1]);
+        fputs(usage, stderr);
+        return 2;
+    }
     size_t n = argc > 1 ? (size_t)strtoull(argv[1], NULL, 10) : 1000000;
     size_t n_old = n / 5 ? n / 5 : 1;
     double *v = malloc(n * sizeof *v);

@@ -10,6 +10,7 @@
  *   6  print(total)
  *
  * Usage: ctrec-example-c [OUT_DIR] [json|bin]   (default ./ctrec-trace, json)
+ *        ctrec-example-c --help
  */
 #include <stdio.h>
 #include <string.h>
@@ -25,14 +26,41 @@
         }                                                                            \
     } while (0)
 
+static const char usage[] =
+    "usage: ctrec-example-c [OUT_DIR [json|bin]]\n"
+    "\n"
+    "Records a tiny made-up program with the C API into the trace folder OUT_DIR\n"
+    "(default ./ctrec-trace) as trace.json (json, the default) or trace.bin (bin).\n";
+
 int main(int argc, char **argv)
 {
-    const char *dir = argc > 1 ? argv[1] : "ctrec-trace";
+    const char *pos[2] = {"ctrec-trace", "json"};
+    int npos = 0;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+            fputs(usage, stdout);
+            return 0;
+        }
+        if (argv[i][0] == '-' && argv[i][1]) {
+            fprintf(stderr, "ctrec-example-c: unknown option '%s'\n%s", argv[i], usage);
+            return 2;
+        }
+        if (npos == 2) {
+            fprintf(stderr, "ctrec-example-c: too many arguments\n%s", usage);
+            return 2;
+        }
+        pos[npos++] = argv[i];
+    }
+    if (strcmp(pos[1], "json") && strcmp(pos[1], "bin")) {
+        fprintf(stderr, "ctrec-example-c: the format is json or bin, not '%s'\n%s", pos[1], usage);
+        return 2;
+    }
+    const char *dir = pos[0];
     ctrec_writer_options o;
     ctrec_writer_options_init(&o);
     o.program = "example.py";
     o.copy_sources = 0; /* the recorded program is made up: no file to copy */
-    if (argc > 2 && strcmp(argv[2], "bin") == 0) o.format = CTREC_FORMAT_BIN;
+    if (strcmp(pos[1], "bin") == 0) o.format = CTREC_FORMAT_BIN;
 
     ctrec_writer *w;
     if (ctrec_writer_open(dir, &o, &w) != CTREC_OK) {

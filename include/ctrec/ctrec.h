@@ -20,13 +20,22 @@
  * - Ids are plain integers: each is the position of its definition among
  *   the definitions of the same kind (FORMAT.md "Interning").
  * - The library never aborts, exits or asserts on bad input or I/O failure.
- *   It changes no signal disposition: under RLIMIT_FSIZE the kernel kills
- *   a process with SIGXFSZ unless the host ignores that signal, in which
- *   case writes fail and the writer reports CTREC_E_IO.
+ *   It changes no signal disposition and blocks no signal. Under
+ *   RLIMIT_FSIZE the write that crosses the limit raises SIGXFSZ in the
+ *   thread that makes it (the recording thread, or one of the writer's
+ *   background threads: I/O, compression, flush); whichever thread it is,
+ *   the default action ends the whole process, as for any program. If the
+ *   host ignores SIGXFSZ (SIG_IGN, which also survives exec), the write fails
+ *   with EFBIG instead and the writer reports CTREC_E_IO, at once or, when
+ *   a background thread wrote, at the next call that hands it data, at
+ *   ctrec_writer_flush() or at close. writer_embed tests both.
  * - Memory does not grow with the number of events: the writer keeps one
  *   output buffer (buffer_size, or frame_size for trace.bin; a single larger
  *   event grows it) plus the interning tables.
- * - A writer is not thread-safe: use it from one thread at a time.
+ * - A writer is not thread-safe: use it from one thread at a time, or from
+ *   several through per-thread handles (section "Recording from several
+ *   threads", which also says what holds for separate writers, for the
+ *   writer's background threads, for signals and for fork).
  */
 #ifndef CTREC_H
 #define CTREC_H
@@ -42,9 +51,27 @@ extern "C" {
 #define CTREC_VERSION_MINOR 1
 #define CTREC_VERSION_PATCH 0
 #define CTREC_VERSION_STRING "0.1.0"
+/* MAJOR * 10000 + MINOR * 100 + PATCH, for #if and run-time comparison. */
+#define CTREC_VERSION_NUMBER \
+    (CTREC_VERSION_MAJOR * 10000 + CTREC_VERSION_MINOR * 100 + CTREC_VERSION_PATCH)
 
 /* Returns CTREC_VERSION_STRING of the library actually linked. */
 const char *ctrec_version(void);
+/* Returns CTREC_VERSION_NUMBER of the library actually linked. */
+unsigned ctrec_version_number(void);
+
+/*
+ * ABI policy. Before 1.0 (soname libctrec.so.0) a minor release may change
+ * the ABI; patch releases do not. From 1.0 on, within one major version:
+ * functions and enum values are only added (never renumbered, removed or
+ * changed), handles stay opaque, and option structs grow only at their end.
+ * Option structs carry their size (struct_size, set by the _init
+ * function): a program built against an older, smaller struct keeps
+ * working with a newer library, which gives the fields it does not know
+ * their defaults; a struct_size the library does not know (an options
+ * struct not initialised with the _init function, or one from a newer
+ * header) is refused with CTREC_E_ARG.
+ */
 
 /* ------------------------------------------------------------------------
  * Status codes
@@ -156,6 +183,9 @@ typedef struct ctrec_field {
 typedef struct ctrec_writer ctrec_writer;
 
 typedef struct ctrec_writer_options {
+    size_t struct_size;      /* sizeof(ctrec_writer_options) as the caller
+                                was built: set by ctrec_writer_options_init,
+                                never by hand (see the ABI policy above) */
     ctrec_format format;                 /* default CTREC_FORMAT_JSON */
     ctrec_float_encoding float_encoding; /* default CTREC_FLOAT_STRING */
     int copy_sources;        /* copy each recorded path into files/ (best
@@ -167,6 +197,14 @@ typedef struct ctrec_writer_options {
     size_t nargs;
     const char *workdir;     /* default: the current directory; made absolute */
     unsigned max_depth;      /* value nesting bound, 1..60; default 60 */
+    int depth_marker;        /* 0 (default): a compound begun at max_depth is
+                                CTREC_E_DEPTH and the event is discarded.
+                                1: it is written as the Raw marker
+                                "<truncated: deeper than N levels>" of the
+                                compound's type instead, and the values given
+                                inside it, up to its end, are dropped (their
+                                calls return CTREC_OK). See
+                                ctrec_value_depth(). */
     size_t buffer_size;      /* output buffer in bytes; default 256 KiB */
     int io_thread;           /* JSON: write(2) on a background thread, so that
                                 encoding and the kernel's copy overlap; two
@@ -240,9 +278,13 @@ ctrec_status ctrec_writer_flush(ctrec_writer *w);
 
 /*
  * Finishes the trace (closes the JSON array or writes the seek table),
- * writes trace_paths.json, and frees the writer. An event still open is
- * discarded. Returns the first error the writer met during its life, or
- * CTREC_OK if the trace on disk is complete. Accepts NULL.
+ * writes trace_paths.json, stops the writer's threads, releases the
+ * folder's lock and frees the writer. An event still open is discarded.
+ * Returns the first error the writer met during its life, or CTREC_OK if
+ * the trace on disk is complete. Accepts NULL.
+ * The handle is freed even when an error is returned: any later use of it,
+ * a second close included, is undefined behaviour (as after free(); it
+ * typically crashes). Set your pointer to NULL.
  */
 ctrec_status ctrec_writer_close(ctrec_writer *w);
 
@@ -260,6 +302,11 @@ const char *ctrec_writer_errmsg(const ctrec_writer *w);
 
 /* The status of the writer's last failed call (CTREC_OK if none). */
 ctrec_status ctrec_writer_status(const ctrec_writer *w);
+
+/* How deep the value being given is nested: 0 at the top of an event (or
+ * outside one), 1 inside one open compound, ... A recorder may stop
+ * descending when it reaches its own bound (max_depth at most). */
+unsigned ctrec_value_depth(const ctrec_writer *w);
 
 /* Number of events written so far (including ones still in the buffer). */
 uint64_t ctrec_writer_event_count(const ctrec_writer *w);
@@ -326,6 +373,7 @@ uint64_t ctrec_variable_count(const ctrec_writer *w);
  * Return.
  */
 ctrec_status ctrec_start(ctrec_writer *w, const char *path, size_t len, int64_t line);
+ctrec_status ctrec_start_z(ctrec_writer *w, const char *path, int64_t line);
 
 /* Lines are 1-based; 0 is accepted (no line), a negative one is CTREC_E_ARG
  * (here, in ctrec_start and in the function definitions). */
@@ -346,6 +394,8 @@ ctrec_status ctrec_return_none(ctrec_writer *w, ctrec_id type_id);
 ctrec_status ctrec_event(ctrec_writer *w, ctrec_event_kind kind,
                          const char *metadata, size_t metadata_len,
                          const char *content, size_t content_len);
+ctrec_status ctrec_event_z(ctrec_writer *w, ctrec_event_kind kind, const char *metadata,
+                           const char *content);
 
 ctrec_status ctrec_asm(ctrec_writer *w, const ctrec_str *instructions, size_t count);
 
@@ -361,6 +411,10 @@ ctrec_status ctrec_assign_compound_item(ctrec_writer *w, int64_t place, uint64_t
 ctrec_status ctrec_assign(ctrec_writer *w, ctrec_id to, ctrec_pass_by pass_by,
                           int compound, const ctrec_id *from, size_t count);
 
+/* The raw thread events, for a single-threaded producer that knows what it
+ * does (a converter). They change nothing in the model: once the writer has
+ * thread handles they are refused (CTREC_E_STATE), the handles write them.
+ * To record threads, use the handles below. */
 ctrec_status ctrec_thread_start(ctrec_writer *w, uint64_t thread_id);
 ctrec_status ctrec_thread_exit(ctrec_writer *w, uint64_t thread_id);
 ctrec_status ctrec_thread_switch(ctrec_writer *w, uint64_t thread_id);
@@ -423,6 +477,7 @@ ctrec_status ctrec_int(ctrec_writer *w, int64_t i, ctrec_id type_id);
 ctrec_status ctrec_float(ctrec_writer *w, double f, ctrec_id type_id);
 ctrec_status ctrec_bool(ctrec_writer *w, int b, ctrec_id type_id);
 ctrec_status ctrec_string(ctrec_writer *w, const char *text, size_t len, ctrec_id type_id);
+ctrec_status ctrec_string_z(ctrec_writer *w, const char *text, ctrec_id type_id);
 ctrec_status ctrec_raw(ctrec_writer *w, const char *r, size_t len, ctrec_id type_id);
 ctrec_status ctrec_error(ctrec_writer *w, const char *msg, size_t len, ctrec_id type_id);
 ctrec_status ctrec_none(ctrec_writer *w, ctrec_id type_id);
@@ -451,6 +506,163 @@ ctrec_status ctrec_end_variant(ctrec_writer *w);
 ctrec_status ctrec_begin_reference(ctrec_writer *w, uint64_t address, int is_mutable,
                                    ctrec_id type_id);
 ctrec_status ctrec_end_reference(ctrec_writer *w);
+
+/* ------------------------------------------------------------------------
+ * Recording from several threads
+ *
+ * Threads of the recorded program that run at the same time record into
+ * one writer through per-thread handles. A handle does not duplicate the
+ * API: between ctrec_thread_enter(h) and ctrec_thread_leave(h) its thread
+ * holds the writer and records with the ordinary calls above on the same
+ * ctrec_writer. So there is one event model, with one set of rules, whatever
+ * the number of threads; the handles only serialise the threads, write the
+ * thread events and keep per thread what the model keeps per thread.
+ *
+ *   main thread, after ctrec_start:     ctrec_thread_open(w, 1, &main_h);
+ *   where thread 2 is created:          ctrec_thread_open(w, 2, &h2);
+ *   thread 2, around each step:         ctrec_thread_enter(h2);
+ *                                         ctrec_step(w, ...); values...
+ *                                       ctrec_thread_leave(h2);
+ *   thread 2, when it ends:             ctrec_thread_close(h2);
+ *
+ * examples/stackvm/stackvm.c records an interpreter's pthreads this way.
+ *
+ * What is written (json and bin; the .ct backend maps the same events to
+ * its thread step records):
+ * - ctrec_thread_open writes ThreadStart(id) where it is called.
+ * - The events between one ThreadSwitch and the next belong to that
+ *   ThreadSwitch's thread; the events before the first ThreadSwitch belong
+ *   to the first handle's thread. ctrec_thread_enter writes ThreadSwitch(id)
+ *   when the last events in the stream are another thread's, and nothing
+ *   when they are this thread's (entering again after leaving costs no
+ *   event).
+ * - ctrec_thread_close writes ThreadExit(id).
+ *
+ * What the model keeps per thread:
+ * - The call stack: a Return closes the innermost open call of the thread
+ *   that writes it, and is refused (CTREC_E_STATE) when that thread has
+ *   none. A new thread starts with no call: record the call of its entry
+ *   function first (ctrec_call / ctrec_begin_call), and its Return before
+ *   ctrec_thread_close, as for every call. The first handle takes over the
+ *   calls of the thread that called ctrec_start, its top-level call
+ *   included.
+ * - Whether the thread has a Step since the stream switched to it: a Value
+ *   (ctrec_begin_value) or an I/O Event (ctrec_event) attaches to the latest
+ *   Step in the stream, which after a ThreadSwitch is another thread's; it
+ *   is refused (CTREC_E_STATE) until the thread records a Step (ctrec_step,
+ *   or the Step a non-top-level call writes). A recorder that enters once
+ *   per step (enter, Step, its Values, leave) never meets this. The
+ *   argument Values of a call are written before its Step, as the reference
+ *   writer does, and so attach to the previous Step of the stream.
+ * Ids (paths, functions, types, variable names) are the writer's: shared
+ * by every thread, defined once.
+ *
+ * What the debugger makes of it (FORMAT.md section 5): CodeTracer 25.11
+ * fails to parse a file holding any thread event, and `ctrec check` warns
+ * about them (unsupported-event). The newer debugger reads them but does not
+ * use them yet: it replays Calls and Returns as one call stack and attaches
+ * Values to the latest Step, whatever the thread. Because every thread's
+ * Returns match its own Calls, that single stack never has a Return with
+ * no open call; but while threads interleave, one thread's calls show
+ * nested in another's. Record several threads only for readers that want
+ * them (ctrec_reader yields the thread events as they are).
+ *
+ * Rules of use
+ * - Once a writer has a handle, every call on it but ctrec_thread_open,
+ *   ctrec_thread_close and ctrec_writer_close must be made between enter
+ *   and leave by the thread that entered; an event function called with no
+ *   handle entered returns CTREC_E_STATE. Read ctrec_writer_errmsg() before
+ *   leaving: the next thread's errors replace the message.
+ * - An event begun (ctrec_begin_*) must end before leave; leave discards
+ *   an open event and returns CTREC_E_STATE.
+ * - Enter may nest on the same handle (each enter needs its leave); a
+ *   thread holding the writer through one handle cannot enter another
+ *   (CTREC_E_STATE). One handle belongs to one thread at a time.
+ * - ctrec_writer_close must be called when no other thread uses the writer
+ *   or its handles any more (join them first). It frees every handle not
+ *   closed (no ThreadExit is written for those: the trace ends while they
+ *   run); using such a handle afterwards is undefined behaviour.
+ * ------------------------------------------------------------------------ */
+
+typedef struct ctrec_thread_handle ctrec_thread_handle;
+
+/*
+ * Opens a handle for the thread `thread_id` (any number the recorder
+ * chooses, unique among the open handles; CTREC_E_ARG for a duplicate) and
+ * writes ThreadStart(thread_id). *out is NULL on failure.
+ * The first handle of a writer stands for the thread that has recorded so
+ * far: open it after ctrec_start (CTREC_E_STATE before), before any other
+ * thread touches the writer; it becomes the current thread without a
+ * ThreadSwitch. Later handles may be opened from any thread, holding the
+ * writer or not (the thread that creates the new one, at the point of
+ * creation, gives the most faithful trace).
+ */
+ctrec_status ctrec_thread_open(ctrec_writer *w, uint64_t thread_id, ctrec_thread_handle **out);
+
+/*
+ * Takes the writer for the calling thread, waiting while another thread
+ * holds it, and writes ThreadSwitch(id) if the stream's last events are
+ * another thread's. On CTREC_OK the thread holds the writer until the
+ * matching ctrec_thread_leave; on any other status (the writer failed, an
+ * I/O error, misuse) it does not hold it and must not record.
+ */
+ctrec_status ctrec_thread_enter(ctrec_thread_handle *h);
+
+/* Gives the writer back (the outermost leave of nested enters). CTREC_E_STATE
+ * when the handle is not entered, or when an event was left open (then
+ * discarded; the writer is given back all the same). */
+ctrec_status ctrec_thread_leave(ctrec_thread_handle *h);
+
+/*
+ * Writes ThreadExit(id) and frees the handle; if the handle is entered, the
+ * writer is given back (an open event is discarded). Callable from any
+ * thread (typically the ending one, or the one that joins it), holding the
+ * writer or not. Returns the status of writing ThreadExit; the handle is
+ * freed in every case. Accepts NULL.
+ */
+ctrec_status ctrec_thread_close(ctrec_thread_handle *h);
+
+/* The thread id the handle was opened with (0 for NULL). */
+uint64_t ctrec_thread_id(const ctrec_thread_handle *h);
+
+/* ------------------------------------------------------------------------
+ * Threads, signals and fork: what holds for the rest of the library
+ *
+ * - Separate writers (and readers, and ctrec_check runs) share no mutable
+ *   state: each may be used by its own thread at the same time as the
+ *   others, with no locking. Two writers on one trace folder are refused
+ *   (the folder's lock), not serialised.
+ * - A writer starts its own threads in ctrec_writer_open, all joined by
+ *   ctrec_writer_close: the I/O thread (JSON, io_thread), the compression
+ *   thread (trace.bin, compress_thread) and the flush thread
+ *   (flush_interval_ms). They touch only the writer's buffers and files,
+ *   never the recorder's data, and call no callback.
+ * - Signals: the library installs no handler and blocks no signal. Its
+ *   threads are created with the default attributes and so start with the
+ *   signal mask of the thread that calls ctrec_writer_open. A signal sent
+ *   to the process (kill, Ctrl-C, a timer) may therefore be delivered on
+ *   one of them, unless that thread blocks it; a host that wants its
+ *   signals handled on its own threads blocks them with pthread_sigmask
+ *   around ctrec_writer_open and restores its mask afterwards
+ *   (threads_test checks that the writer's threads carry that mask). No
+ *   ctrec function may be called from a signal handler. A signal raised by
+ *   a write itself (SIGXFSZ) is the writing thread's: see the note at the
+ *   top.
+ * - fork: the child has only the thread that called fork. The writer's
+ *   background threads do not exist there, and a lock they held at the
+ *   moment of the fork stays held for ever; the child shares the parent's
+ *   open trace file (and its offset) and the folder's lock descriptor. So
+ *   the child must not call any function on the parent's writer or its
+ *   handles, ctrec_writer_close included (it would write into the parent's
+ *   file and wait for threads that are not there). Its memory cannot be
+ *   freed safely; leave it. All of the writer's descriptors are
+ *   close-on-exec: a child that execs loses them. A child that goes on
+ *   without exec (an interpreter's os.fork()) keeps the folder locked for
+ *   as long as it lives; it should record into its own new writer on
+ *   another folder, if at all, and a forking interpreter should record the
+ *   fork in the parent's trace (an Event) and let the parent's recording
+ *   go on there.
+ * ------------------------------------------------------------------------ */
 
 /* ------------------------------------------------------------------------
  * Convenience, as the reference helpers (FORMAT.md section 8)

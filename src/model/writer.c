@@ -16,6 +16,7 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <sched.h>
+#include <stddef.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdint.h>
@@ -30,6 +31,7 @@
 #include "encode/ct_writer.h"
 #include "encode/events.h"
 #include "model/intern.h"
+#include "model/threads.h"
 #include "sink/folder.h"
 #include "sink/sink.h"
 
@@ -104,6 +106,7 @@ struct ctrec_writer {
     size_t ncargs, cargs_cap;
     frame stack[MAX_DEPTH_LIMIT];
     unsigned depth;
+    unsigned skip;        /* depth_marker: compounds open below the marker */
 
     /* Calls (the top-level one included) minus Returns: a Return needs an
      * open call, as the debugger does. */
@@ -131,12 +134,17 @@ struct ctrec_writer {
     int fstop;            /* under mu */
     ctrec_status tfailed; /* under olock: the flush thread's failure */
     err terr;
+
+    /* Per-thread handles (threads.c): once one exists, events need an
+     * entered handle, and calls_open above is the current thread's. */
+    thread_ctx tc;
 };
 
 /* ------------------------------------------------------------------ */
 /* errors                                                              */
 
 const char *ctrec_version(void) { return CTREC_VERSION_STRING; }
+unsigned ctrec_version_number(void) { return CTREC_VERSION_NUMBER; }
 
 const char *ctrec_status_name(ctrec_status s)
 {
@@ -201,6 +209,7 @@ static void abandon(ctrec_writer *w)
     w->open = OPEN_NONE;
     w->slot = 0;
     w->depth = 0;
+    w->skip = 0;
     w->ncargs = 0;
     w->ev.len = 0;
     w->ev.oom = 0;
@@ -251,10 +260,30 @@ static ctrec_status refuse(ctrec_writer *w)
     return CTREC_E_FAILED;
 }
 
-#define GUARD(w)                                  \
-    do {                                          \
-        if (!(w)) return CTREC_E_ARG;             \
-        if ((w)->failed) return refuse(w);        \
+/* With thread handles, only the thread that entered may record. */
+static ctrec_status not_entered(ctrec_writer *w)
+{
+    return misuse(w, CTREC_E_STATE,
+                  "the writer has thread handles: record between ctrec_thread_enter and "
+                  "ctrec_thread_leave");
+}
+
+#define GUARD(w)                                                   \
+    do {                                                           \
+        if (!(w)) return CTREC_E_ARG;                              \
+        if ((w)->tc.threads && !(w)->tc.entered) return not_entered(w); \
+        if ((w)->failed) return refuse(w);                         \
+    } while (0)
+
+/* With thread handles, a Value or an I/O Event attaches to the latest Step
+ * of the stream: after a ThreadSwitch that is another thread's. */
+#define NEED_STEP(w, what)                                                                  \
+    do {                                                                                    \
+        if ((w)->tc.threads && !(w)->tc.stepped)                                            \
+            return misuse((w), CTREC_E_STATE,                                               \
+                          "%s: this thread has no Step since the trace switched to it (the " \
+                          "event would attach to another thread's step): record a Step first", \
+                          (what));                                                          \
     } while (0)
 
 /* ------------------------------------------------------------------ */
@@ -401,6 +430,7 @@ void ctrec_writer_options_init(ctrec_writer_options *o)
 {
     if (!o) return;
     memset(o, 0, sizeof *o);
+    o->struct_size = sizeof *o;
     o->format = CTREC_FORMAT_JSON;
     o->float_encoding = CTREC_FLOAT_STRING;
     o->copy_sources = 1;
@@ -870,9 +900,22 @@ ctrec_status ctrec_writer_open(const char *dir, const ctrec_writer_options *opts
     if (!w) return CTREC_E_NOMEM;
     w->dirfd = -1;
     w->lockfd = -1;
-    if (opts) w->o = *opts;
-    else ctrec_writer_options_init(&w->o);
+    ctrec_writer_options_init(&w->o);
     *out = w;
+    if (opts) {
+        /* A caller built against an older, smaller struct gets the defaults
+         * for the fields it does not know. */
+        if (opts->struct_size < offsetof(ctrec_writer_options, format) + sizeof opts->format ||
+            opts->struct_size > sizeof *opts) {
+            err_set(&w->e, CTREC_E_ARG,
+                    "options.struct_size is %zu: initialise the options with "
+                    "ctrec_writer_options_init() (this library's struct has %zu bytes)",
+                    opts->struct_size, sizeof *opts);
+            w->failed = CTREC_E_ARG;
+            return CTREC_E_ARG;
+        }
+        memcpy(&w->o, opts, opts->struct_size);
+    }
     ctrec_status st = open_writer(w, dir);
     if (st) {
         w->failed = st;
@@ -938,6 +981,7 @@ ctrec_status ctrec_writer_close(ctrec_writer *w)
     if (w->sink) w->sink->ops->destroy(w->sink);
     if (w->dirfd >= 0) close(w->dirfd);
     if (w->lockfd >= 0) close(w->lockfd); /* the folder is free: last */
+    threads_free(w->tc.threads);
     buf_free(&w->out);
     buf_free(&w->ev);
     buf_free(&w->tmp);
@@ -990,6 +1034,7 @@ ctrec_status ctrec_writer_status(const ctrec_writer *w)
 }
 
 uint64_t ctrec_writer_event_count(const ctrec_writer *w) { return w ? w->nevents : 0; }
+unsigned ctrec_value_depth(const ctrec_writer *w) { return w ? w->depth + w->skip : 0; }
 const char *ctrec_writer_recording_id(const ctrec_writer *w) { return w ? w->uuid : ""; }
 uint64_t ctrec_path_count(const ctrec_writer *w) { return w ? w->paths.nids : 0; }
 uint64_t ctrec_function_count(const ctrec_writer *w) { return w ? w->functions.nids : 0; }
@@ -1300,6 +1345,12 @@ ctrec_status ctrec_start(ctrec_writer *w, const char *path, size_t len, int64_t 
     return ctrec_type(w, CTREC_TYPE_NONE, "None", 4, &none);
 }
 
+ctrec_status ctrec_start_z(ctrec_writer *w, const char *path, int64_t line)
+{
+    Z_ARG(w, path, "ctrec_start_z");
+    return ctrec_start(w, path, strlen(path), line);
+}
+
 ctrec_status ctrec_step(ctrec_writer *w, ctrec_id path_id, int64_t line)
 {
     GUARD(w);
@@ -1308,7 +1359,9 @@ ctrec_status ctrec_step(ctrec_writer *w, ctrec_id path_id, int64_t line)
     LINE_ARG(w, line, "ctrec_step");
     if (w->ct) return ct_step_checked(w, path_id, line);
     ev_step(out_begin(w), path_id, line);
-    return out_commit(w);
+    if ((st = out_commit(w))) return st;
+    w->tc.stepped = 1;
+    return CTREC_OK;
 }
 
 ctrec_status ctrec_step_path(ctrec_writer *w, const char *path, size_t len, int64_t line)
@@ -1323,6 +1376,7 @@ ctrec_status ctrec_event(ctrec_writer *w, ctrec_event_kind kind, const char *met
 {
     GUARD(w);
     NO_OPEN_EVENT(w, "ctrec_event");
+    NEED_STEP(w, "ctrec_event");
     TEXT_ARG(w, meta, mn);
     TEXT_ARG(w, content, cn);
     if (mn + cn > w->o.max_event_bytes) return too_big(w, mn + cn);
@@ -1332,6 +1386,14 @@ ctrec_status ctrec_event(ctrec_writer *w, ctrec_event_kind kind, const char *met
     if (w->ct) return ct_done(w, ct_event(w->ct, kind, meta, mn, content, cn, &w->e));
     ev_event(out_begin(w), kind, meta, mn, content, cn);
     return out_commit(w);
+}
+
+ctrec_status ctrec_event_z(ctrec_writer *w, ctrec_event_kind kind, const char *meta,
+                           const char *content)
+{
+    Z_ARG(w, meta, "ctrec_event_z (metadata)");
+    Z_ARG(w, content, "ctrec_event_z (content)");
+    return ctrec_event(w, kind, meta, strlen(meta), content, strlen(content));
 }
 
 ctrec_status ctrec_asm(ctrec_writer *w, const ctrec_str *ins, size_t count)
@@ -1429,10 +1491,17 @@ ctrec_status ctrec_assign(ctrec_writer *w, ctrec_id to, ctrec_pass_by pass_by, i
 }
 
 static ctrec_status thread_event(ctrec_writer *w, const char *what, const char *variant,
-                                 size_t vn, uint64_t tid)
+                                 size_t vn, uint64_t tid, int raw)
 {
     GUARD(w);
     NO_OPEN_EVENT(w, what);
+    /* The handles keep the per-thread model in step with the thread events
+     * they write: one written beside them would break it. */
+    if (raw && w->tc.threads)
+        return misuse(w, CTREC_E_STATE,
+                      "%s: the writer has thread handles, which write the thread events "
+                      "(ctrec_thread_open, ctrec_thread_enter, ctrec_thread_close)",
+                      what);
     if (w->ct) {
         int tag = variant[6] == 'S' && variant[7] == 't' ? CT_THREAD_START
                   : variant[6] == 'E'                    ? CT_THREAD_EXIT
@@ -1443,17 +1512,35 @@ static ctrec_status thread_event(ctrec_writer *w, const char *what, const char *
     return out_commit(w);
 }
 
+ctrec_status writer_thread_event(ctrec_writer *w, enum writer_thread_ev which, uint64_t tid)
+{
+    switch (which) {
+    case WT_START: return thread_event(w, "ctrec_thread_open", "ThreadStart", 11, tid, 0);
+    case WT_EXIT: return thread_event(w, "ctrec_thread_close", "ThreadExit", 10, tid, 0);
+    case WT_SWITCH: return thread_event(w, "ctrec_thread_enter", "ThreadSwitch", 12, tid, 0);
+    }
+    return CTREC_E_ARG;
+}
+
+thread_ctx *writer_thread_ctx(ctrec_writer *w) { return &w->tc; }
+uint64_t *writer_calls_open(ctrec_writer *w) { return &w->calls_open; }
+int writer_event_open(const ctrec_writer *w) { return w->open != OPEN_NONE; }
+ctrec_status writer_misuse(ctrec_writer *w, ctrec_status st, const char *msg)
+{
+    return misuse(w, st, "%s", msg);
+}
+
 ctrec_status ctrec_thread_start(ctrec_writer *w, uint64_t tid)
 {
-    return thread_event(w, "ctrec_thread_start", "ThreadStart", 11, tid);
+    return thread_event(w, "ctrec_thread_start", "ThreadStart", 11, tid, 1);
 }
 ctrec_status ctrec_thread_exit(ctrec_writer *w, uint64_t tid)
 {
-    return thread_event(w, "ctrec_thread_exit", "ThreadExit", 10, tid);
+    return thread_event(w, "ctrec_thread_exit", "ThreadExit", 10, tid, 1);
 }
 ctrec_status ctrec_thread_switch(ctrec_writer *w, uint64_t tid)
 {
-    return thread_event(w, "ctrec_thread_switch", "ThreadSwitch", 12, tid);
+    return thread_event(w, "ctrec_thread_switch", "ThreadSwitch", 12, tid, 1);
 }
 
 ctrec_status ctrec_drop_last_step(ctrec_writer *w)
@@ -1487,6 +1574,7 @@ static ctrec_status open_single(ctrec_writer *w, const char *what)
 ctrec_status ctrec_begin_value(ctrec_writer *w, ctrec_id var)
 {
     GUARD(w);
+    NEED_STEP(w, "ctrec_begin_value");
     ctrec_status st = check_id(w, var, w->variables.nids, "variable");
     if (st || (st = open_single(w, "ctrec_begin_value"))) return st;
     if (w->ct) {
@@ -1645,7 +1733,10 @@ static ctrec_status end_call(ctrec_writer *w)
     }
     if (args != small) free(args);
     abandon(w);
-    if (!st) w->calls_open++;
+    if (!st) {
+        w->calls_open++;
+        if (fn != 0) w->tc.stepped = 1;
+    }
     return st;
 }
 
@@ -1717,6 +1808,7 @@ ctrec_status ctrec_call(ctrec_writer *w, ctrec_id fn)
     ev_call(out_begin(w), fn, NULL, 0);
     if ((st = out_commit(w))) return st;
     w->calls_open++;
+    if (fn != 0) w->tc.stepped = 1;
     return CTREC_OK;
 }
 
@@ -1781,8 +1873,13 @@ static inline ctrec_status value_slot(ctrec_writer *w, const char *what)
     return CTREC_OK;
 }
 
+/* depth_marker: inside a compound replaced by the marker, values are
+ * taken and dropped. */
+#define SKIPPED(w) ((w) && (w)->skip && !(w)->failed)
+
 #define LEAF(w, what, type_id)                                                      \
     do {                                                                            \
+        if (SKIPPED(w)) return CTREC_OK;                                            \
         ctrec_status st_ = value_slot((w), (what));                                 \
         if (st_) return st_;                                                        \
         if ((type_id) >= (w)->types.nids) return check_id((w), (type_id), (w)->types.nids, "type"); \
@@ -1831,6 +1928,12 @@ ctrec_status ctrec_string(ctrec_writer *w, const char *p, size_t n, ctrec_id t)
 {
     return text_leaf(w, "ctrec_string", VAL_STRING, p, n, t);
 }
+ctrec_status ctrec_string_z(ctrec_writer *w, const char *p, ctrec_id t)
+{
+    if (SKIPPED(w)) return CTREC_OK;
+    Z_ARG(w, p, "ctrec_string_z");
+    return ctrec_string(w, p, strlen(p), t);
+}
 ctrec_status ctrec_raw(ctrec_writer *w, const char *p, size_t n, ctrec_id t)
 {
     return text_leaf(w, "ctrec_raw", VAL_RAW, p, n, t);
@@ -1842,7 +1945,7 @@ ctrec_status ctrec_error(ctrec_writer *w, const char *p, size_t n, ctrec_id t)
 
 ctrec_status ctrec_char(ctrec_writer *w, const char *p, size_t n, ctrec_id t)
 {
-    if (w && !w->failed && !w->ev_failed) {
+    if (w && !w->failed && !w->ev_failed && !w->skip) {
         if (!p) return misuse(w, CTREC_E_ARG, "ctrec_char: NULL character");
         if (n == 0 || utf8_seq_len((const uint8_t *)p, n) != n)
             return misuse(w, CTREC_E_VALUE, "ctrec_char takes exactly one UTF-8 character");
@@ -1859,6 +1962,7 @@ ctrec_status ctrec_none(ctrec_writer *w, ctrec_id t)
 
 ctrec_status ctrec_cell(ctrec_writer *w, int64_t place)
 {
+    if (SKIPPED(w)) return CTREC_OK;
     ctrec_status st = value_slot(w, "ctrec_cell");
     if (st) return st;
     val_cell(w->cur, place);
@@ -1878,12 +1982,25 @@ static ctrec_status push(ctrec_writer *w, const char *what, enum frame_kind kind
                          frame **out)
 {
     *out = NULL;
+    if (SKIPPED(w)) {
+        w->skip++;
+        return CTREC_OK;
+    }
     ctrec_status st = value_slot(w, what);
     if (st) return st;
     if (t >= w->types.nids) return check_id(w, t, w->types.nids, "type");
-    if (w->depth >= w->o.max_depth)
-        return misuse(w, CTREC_E_DEPTH, "%s: values nest deeper than %u levels", what,
-                      w->o.max_depth);
+    if (w->depth >= w->o.max_depth) {
+        if (!w->o.depth_marker)
+            return misuse(w, CTREC_E_DEPTH, "%s: values nest deeper than %u levels", what,
+                          w->o.max_depth);
+        /* the compound becomes a Raw marker of its type; what it holds is
+         * dropped up to its end */
+        char m[64];
+        int n = snprintf(m, sizeof m, "<truncated: deeper than %u levels>", w->o.max_depth);
+        val_text(w->cur, VAL_RAW, m, (size_t)n, t);
+        w->skip = 1;
+        return leaf_done(w);
+    }
     frame *f = &w->stack[w->depth++];
     memset(f, 0, sizeof *f);
     f->kind = (uint8_t)kind;
@@ -1895,6 +2012,10 @@ static ctrec_status push(ctrec_writer *w, const char *what, enum frame_kind kind
 static ctrec_status pop(ctrec_writer *w, const char *what, enum frame_kind kind, frame **out)
 {
     *out = NULL;
+    if (SKIPPED(w)) {
+        w->skip--;
+        return CTREC_OK;
+    }
     if (!w) return CTREC_E_ARG;
     if (w->failed) return refuse(w);
     EVENT_FAILED(w);
@@ -1912,7 +2033,7 @@ ctrec_status ctrec_begin_sequence(ctrec_writer *w, int is_slice, ctrec_id t)
 {
     frame *f;
     ctrec_status st = push(w, "ctrec_begin_sequence", F_SEQUENCE, t, &f);
-    if (st) return st;
+    if (st || !f) return st; /* !f: depth_marker */
     f->is_slice = is_slice != 0;
     f->mark = val_sequence_open(w->cur);
     return leaf_done(w);
@@ -1922,7 +2043,7 @@ ctrec_status ctrec_end_sequence(ctrec_writer *w)
 {
     frame *f;
     ctrec_status st = pop(w, "ctrec_end_sequence", F_SEQUENCE, &f);
-    if (st) return st;
+    if (st || !f) return st; /* !f: depth_marker */
     val_sequence_close(w->cur, f->mark, f->count, f->is_slice, f->type_id);
     return leaf_done(w);
 }
@@ -1931,7 +2052,7 @@ ctrec_status ctrec_begin_tuple(ctrec_writer *w, ctrec_id t)
 {
     frame *f;
     ctrec_status st = push(w, "ctrec_begin_tuple", F_TUPLE, t, &f);
-    if (st) return st;
+    if (st || !f) return st; /* !f: depth_marker */
     f->mark = val_tuple_open(w->cur);
     return leaf_done(w);
 }
@@ -1940,7 +2061,7 @@ ctrec_status ctrec_end_tuple(ctrec_writer *w)
 {
     frame *f;
     ctrec_status st = pop(w, "ctrec_end_tuple", F_TUPLE, &f);
-    if (st) return st;
+    if (st || !f) return st; /* !f: depth_marker */
     val_tuple_close(w->cur, f->mark, f->count, f->type_id);
     return leaf_done(w);
 }
@@ -1949,7 +2070,7 @@ ctrec_status ctrec_begin_struct(ctrec_writer *w, ctrec_id t)
 {
     frame *f;
     ctrec_status st = push(w, "ctrec_begin_struct", F_STRUCT, t, &f);
-    if (st) return st;
+    if (st || !f) return st; /* !f: depth_marker */
     if (w->type_fields[t] < 0)
         return misuse(w, CTREC_E_VALUE,
                       "ctrec_begin_struct: type %llu has no Struct fields (define it with "
@@ -1964,7 +2085,7 @@ ctrec_status ctrec_end_struct(ctrec_writer *w)
 {
     frame *f;
     ctrec_status st = pop(w, "ctrec_end_struct", F_STRUCT, &f);
-    if (st) return st;
+    if (st || !f) return st; /* !f: depth_marker */
     if (f->count != f->expect)
         return misuse(w, CTREC_E_VALUE, "ctrec_end_struct: %llu field values for a type with %llu fields",
                       (unsigned long long)f->count, (unsigned long long)f->expect);
@@ -1975,10 +2096,10 @@ ctrec_status ctrec_end_struct(ctrec_writer *w)
 ctrec_status ctrec_begin_variant(ctrec_writer *w, const char *disc, size_t n, ctrec_id t)
 {
     frame *f;
-    if (w && !w->failed && !w->ev_failed && !disc && n)
+    if (w && !w->failed && !w->ev_failed && !w->skip && !disc && n)
         return misuse(w, CTREC_E_ARG, "NULL discriminator with length %zu", n);
     ctrec_status st = push(w, "ctrec_begin_variant", F_VARIANT, t, &f);
-    if (st) return st;
+    if (st || !f) return st; /* !f: depth_marker */
     val_variant_open(w->cur, disc ? disc : "", n);
     return leaf_done(w);
 }
@@ -1987,7 +2108,7 @@ ctrec_status ctrec_end_variant(ctrec_writer *w)
 {
     frame *f;
     ctrec_status st = pop(w, "ctrec_end_variant", F_VARIANT, &f);
-    if (st) return st;
+    if (st || !f) return st; /* !f: depth_marker */
     if (f->count != 1) return misuse(w, CTREC_E_VALUE, "ctrec_end_variant: the variant has no contents");
     val_variant_close(w->cur, f->type_id);
     return leaf_done(w);
@@ -1997,7 +2118,7 @@ ctrec_status ctrec_begin_reference(ctrec_writer *w, uint64_t address, int is_mut
 {
     frame *f;
     ctrec_status st = push(w, "ctrec_begin_reference", F_REFERENCE, t, &f);
-    if (st) return st;
+    if (st || !f) return st; /* !f: depth_marker */
     f->address = address;
     f->is_mutable = is_mutable != 0;
     val_reference_open(w->cur);
@@ -2008,7 +2129,7 @@ ctrec_status ctrec_end_reference(ctrec_writer *w)
 {
     frame *f;
     ctrec_status st = pop(w, "ctrec_end_reference", F_REFERENCE, &f);
-    if (st) return st;
+    if (st || !f) return st; /* !f: depth_marker */
     if (f->count != 1)
         return misuse(w, CTREC_E_VALUE, "ctrec_end_reference: the reference has no dereferenced value");
     val_reference_close(w->cur, f->address, f->is_mutable, f->type_id);

@@ -22,8 +22,16 @@ ctrec_status err_sys(err *e, int errnum, const char *fmt, ...)
     int n = vsnprintf(e->msg, sizeof e->msg, fmt, ap);
     va_end(ap);
     if (n < 0) n = 0;
-    if ((size_t)n < sizeof e->msg)
-        snprintf(e->msg + n, sizeof e->msg - (size_t)n, ": %s", strerror(errnum));
+    /* strerror_r, not strerror: writers and readers in several threads at
+     * once share no buffer (ctrec.h promises separate writers are
+     * independent). */
+    char sys[128];
+#ifdef _GNU_SOURCE
+    const char *what = strerror_r(errnum, sys, sizeof sys);
+#else
+    const char *what = strerror_r(errnum, sys, sizeof sys) == 0 ? sys : "unknown error";
+#endif
+    if ((size_t)n < sizeof e->msg) snprintf(e->msg + n, sizeof e->msg - (size_t)n, ": %s", what);
     e->status = errnum == ENOMEM ? CTREC_E_NOMEM : CTREC_E_IO;
     return e->status;
 }

@@ -4,6 +4,7 @@
 #include <float.h>
 #include <locale.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,12 +57,17 @@ size_t text_i64(char *out, int64_t v)
 }
 
 /* The "C" locale, so that a host program's setlocale() never turns "2.5"
- * into "2,5". Created once; newlocale failing leaves the current locale. */
+ * into "2,5". Created once for the process (pthread_once: readers in
+ * several threads at a time); newlocale failing leaves the current locale. */
+static locale_t c_loc = (locale_t)0;
+static pthread_once_t c_loc_once = PTHREAD_ONCE_INIT;
+
+static void c_locale_init(void) { c_loc = newlocale(LC_NUMERIC_MASK, "C", (locale_t)0); }
+
 static locale_t c_locale(void)
 {
-    static locale_t loc = (locale_t)0;
-    if (loc == (locale_t)0) loc = newlocale(LC_NUMERIC_MASK, "C", (locale_t)0);
-    return loc;
+    pthread_once(&c_loc_once, c_locale_init);
+    return c_loc;
 }
 
 /* ---- text_double: shortest round-trip decimal (the Ryu method) ----

@@ -14,7 +14,7 @@ export PKG_CONFIG_PATH=$pcdir
 # the .pc names the configured prefix: point it at the temporary one
 pkgconfig() { pkg-config --define-prefix "$@"; }
 libdir=$(dirname "$pcdir")
-for f in include/ctrec/ctrec.h; do
+for f in include/ctrec/ctrec.h include/ctrec/recording-guide.md bin/ctrec; do
   [ -f "$tmp/prefix/$f" ] || { echo "FAIL: $f not installed"; exit 1; }
 done
 cat > "$tmp/use.c" <<'C'
@@ -52,4 +52,7 @@ done
 # exports
 bad=$(nm -D --defined-only "$libdir"/libctrec.so | awk '{print $3}' | grep -v '^ctrec_' || true)
 if [ -n "$bad" ]; then echo "FAIL: non-API symbols exported: $bad"; exit 1; fi
+# the installed tool reads what the installed library wrote
+"$tmp/prefix/bin/ctrec" check "$tmp/t2" >/dev/null || { echo "FAIL: installed ctrec check"; exit 1; }
+"$tmp/prefix/bin/ctrec" --help | grep -q '^usage: ctrec' || { echo "FAIL: installed ctrec --help"; exit 1; }
 echo "install test passed"

@@ -22,6 +22,16 @@
 
 int main(int argc, char **argv)
 {
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+            printf("usage: rd-slow-writer DIR json|bin N DELAY_MS\n");
+            return 0;
+        }
+        if (argv[i][0] == '-' && argv[i][1]) {
+            fprintf(stderr, "rd-slow-writer: unknown option '%s'\nusage: rd-slow-writer DIR json|bin N DELAY_MS\n", argv[i]);
+            return 2;
+        }
+    }
     if (argc != 5) {
         fprintf(stderr, "usage: rd-slow-writer DIR json|bin N DELAY_MS\n");
         return 2;

@@ -24,6 +24,16 @@
 
 int main(int argc, char **argv)
 {
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+            printf("usage: rd-write-all DIR json|bin [--frame N]\n");
+            return 0;
+        }
+        if (argv[i][0] == '-' && argv[i][1] && strcmp(argv[i], "--frame")) {
+            fprintf(stderr, "rd-write-all: unknown option '%s'\nusage: rd-write-all DIR json|bin [--frame N]\n", argv[i]);
+            return 2;
+        }
+    }
     if (argc < 3) {
         fprintf(stderr, "usage: rd-write-all DIR json|bin [--frame N]\n");
         return 2;

@@ -130,6 +130,16 @@ static void one_kill(const char *workdir, ctrec_format fmt, int k, unsigned dela
 
 int main(int argc, char **argv)
 {
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+            printf("usage: rel-kill WORKDIR [KILLS [CTREC]]\n");
+            return 0;
+        }
+        if (argv[i][0] == '-' && argv[i][1]) {
+            fprintf(stderr, "rel-kill: unknown option '%s'\nusage: rel-kill WORKDIR [KILLS [CTREC]]\n", argv[i]);
+            return 2;
+        }
+    }
     if (argc < 2) {
         fprintf(stderr, "usage: rel-kill WORKDIR [KILLS [CTREC]]\n");
         return 2;

@@ -4,7 +4,7 @@
 #
 #   tests/reliability/valgrind.sh BUILD_DIR [FIXTURES_DIR]
 #
-# Runs the C example and the W1 benchmark (both formats), the ctrec tool's
+# Runs the C examples (ctrec-example-c, ctrec-stackvm) and the W1 benchmark (both formats), the ctrec tool's
 # print / convert / stats / check on those traces and on the shared
 # fixtures, and ctrec-lua on example programs, when each is built.
 set -uo pipefail
@@ -36,6 +36,10 @@ vg() { # vg NAME EXPECTED_EXIT cmd...
 start=$(date +%s)
 vg "ctrec-example-c json" 0 "$bin/ctrec-example-c" "$tmp/ex-json" json
 vg "ctrec-example-c bin" 0 "$bin/ctrec-example-c" "$tmp/ex-bin" bin
+if [ -x "$bin/ctrec-stackvm" ]; then
+  vg "ctrec-stackvm json" 0 "$bin/ctrec-stackvm" "$tmp/vm-json" json
+  vg "ctrec-stackvm bin" 0 "$bin/ctrec-stackvm" "$tmp/vm-bin" bin
+fi
 vg "ctrec-bench w1 json" 0 "$bin/ctrec-bench" w1 -n 20000 --format json --out "$tmp/w1-json"
 vg "ctrec-bench w1 bin" 0 "$bin/ctrec-bench" w1 -n 20000 --format bin --out "$tmp/w1-bin"
 

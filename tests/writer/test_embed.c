@@ -4,9 +4,14 @@
  * bound is the readers' (CTREC_MAX_EVENT_BYTES) and an event over it is
  * CTREC_E_SIZE; ctrec_end returns the first error of a failed event with
  * its message; NULL `_z` strings and a NULL char are CTREC_E_ARG; negative
- * lines are refused; every *_name function names an unknown number "?".
+ * lines are refused; every *_name function names an unknown number "?";
+ * SIGXFSZ does what ctrec.h says (failure 6).
  * The trace written around the errors holds exactly the valid events.
  */
+#include <signal.h>
+#include <stddef.h>
+#include <sys/resource.h>
+
 #include "check.h"
 
 #include "ctrec/ctrec_check.h"
@@ -273,6 +278,149 @@ static void test_args(const char *tmp, ctrec_writer_options o)
     CHECK_STR(ctrec_check_severity_name(CTREC_CHECK_WARNING), "warning");
 }
 
+/* Friction: version number, options struct_size, depth marker, _z. */
+static void test_friction(const char *tmp)
+{
+    CHECK_U64(CTREC_VERSION_NUMBER, CTREC_VERSION_MAJOR * 10000 + CTREC_VERSION_MINOR * 100 +
+                                        CTREC_VERSION_PATCH);
+    CHECK_U64(ctrec_version_number(), CTREC_VERSION_NUMBER);
+#if CTREC_VERSION_NUMBER < 100
+#error "CTREC_VERSION_NUMBER is usable in #if"
+#endif
+
+    ctrec_writer_options o;
+    ctrec_writer_options_init(&o);
+    CHECK_U64(o.struct_size, sizeof o);
+    ctrec_writer *w = NULL;
+    LOCAL_PATH(d0, "%s/opts", tmp);
+    o.struct_size = 0; /* not initialised */
+    CHECK_ST(ctrec_writer_open(d0, &o, &w), CTREC_E_ARG);
+    CHECK_HAS(ctrec_writer_errmsg(w), "initialise the options with ctrec_writer_options_init()");
+    ctrec_writer_close(w);
+    CHECK(!path_exists(d0));
+    o.struct_size = sizeof o + 8; /* from a newer header */
+    CHECK_ST(ctrec_writer_open(d0, &o, &w), CTREC_E_ARG);
+    ctrec_writer_close(w);
+    /* an older caller: fields past its struct_size get their defaults */
+    ctrec_writer_options_init(&o);
+    o.copy_sources = 0;
+    o.struct_size = offsetof(ctrec_writer_options, max_event_bytes);
+    o.max_event_bytes = 5;   /* past its struct: not read */
+    o.flush_interval_ms = 0;
+    CHECK_OK(ctrec_writer_open(d0, &o, &w));
+    CHECK_OK(ctrec_start_z(w, "/z.x", 3));
+    CHECK_OK(ctrec_variable_z(w, "s", NULL));
+    CHECK_OK(ctrec_type_z(w, CTREC_TYPE_STRING, "str", NULL));
+    CHECK_OK(ctrec_begin_value(w, 0));
+    CHECK_OK(ctrec_string_z(w, "more than five bytes", 1));
+    CHECK_OK(ctrec_end(w));
+    CHECK_OK(ctrec_event_z(w, CTREC_EVENT_WRITE, "stdout", "hi\n"));
+    REFUSED(w, ctrec_start_z(w, NULL, 1), CTREC_E_ARG, "ctrec_start_z: NULL string");
+    REFUSED(w, ctrec_event_z(w, CTREC_EVENT_WRITE, NULL, "x"), CTREC_E_ARG, "ctrec_event_z (metadata): NULL");
+    REFUSED(w, ctrec_event_z(w, CTREC_EVENT_WRITE, "", NULL), CTREC_E_ARG, "ctrec_event_z (content): NULL");
+    CHECK_OK(ctrec_begin_value(w, 0));
+    CHECK_ERR(w, ctrec_string_z(w, NULL, 1), CTREC_E_ARG, "ctrec_string_z: NULL string");
+    CHECK_ERR(w, ctrec_end(w), CTREC_E_ARG, "ctrec_string_z: NULL string");
+    CHECK_OK(ctrec_writer_close(w));
+    static const char *const want_z[] = {
+        "{\"Path\":\"/z.x\"}",
+        "{\"Function\":{\"path_id\":0,\"line\":3,\"name\":\"<toplevel>\"}}",
+        "{\"Call\":{\"function_id\":0,\"args\":[]}}",
+        "{\"Type\":{\"kind\":30,\"lang_type\":\"None\",\"specific_info\":{\"kind\":\"None\"}}}",
+        "{\"VariableName\":\"s\"}",
+        "{\"Type\":{\"kind\":9,\"lang_type\":\"str\",\"specific_info\":{\"kind\":\"None\"}}}",
+        "{\"Value\":{\"variable_id\":0,\"value\":{\"kind\":\"String\",\"text\":\"more than five bytes\",\"type_id\":1}}}",
+        "{\"Event\":{\"kind\":0,\"metadata\":\"stdout\",\"content\":\"hi\\n\"}}",
+    };
+    CHECK_TRACE_JSON(d0, want_z, 8);
+
+    /* depth_marker: the compound at the bound becomes a Raw marker */
+    LOCAL_PATH(d1, "%s/marker", tmp);
+    ctrec_writer_options_init(&o);
+    o.copy_sources = 0;
+    o.max_depth = 2;
+    o.depth_marker = 1;
+    CHECK_OK(ctrec_writer_open(d1, &o, &w));
+    CHECK_OK(ctrec_start_z(w, "/m.x", 1));
+    CHECK_OK(ctrec_variable_z(w, "deep", NULL));
+    CHECK_OK(ctrec_type_z(w, CTREC_TYPE_SEQ, "list", NULL));
+    CHECK_OK(ctrec_type_z(w, CTREC_TYPE_INT, "int", NULL));
+    CHECK_U64(ctrec_value_depth(w), 0);
+    CHECK_OK(ctrec_begin_value(w, 0));
+    CHECK_OK(ctrec_begin_sequence(w, 0, 1));
+    CHECK_OK(ctrec_begin_sequence(w, 0, 1));
+    CHECK_U64(ctrec_value_depth(w), 2);
+    CHECK_OK(ctrec_begin_sequence(w, 0, 1)); /* the marker */
+    CHECK_U64(ctrec_value_depth(w), 3);
+    CHECK_OK(ctrec_int(w, 1, 2));            /* dropped */
+    CHECK_OK(ctrec_begin_tuple(w, 1));       /* dropped */
+    CHECK_OK(ctrec_string_z(w, "x", 2));     /* dropped */
+    CHECK_OK(ctrec_end_tuple(w));
+    CHECK_OK(ctrec_end_sequence(w));         /* the marker's end */
+    CHECK_U64(ctrec_value_depth(w), 2);
+    CHECK_OK(ctrec_int(w, 7, 2));
+    CHECK_OK(ctrec_end_sequence(w));
+    CHECK_OK(ctrec_end_sequence(w));
+    CHECK_OK(ctrec_end(w));
+    CHECK_U64(ctrec_value_depth(w), 0);
+    CHECK_OK(ctrec_writer_close(w));
+    static const char *const want_m[] = {
+        "{\"Path\":\"/m.x\"}",
+        "{\"Function\":{\"path_id\":0,\"line\":1,\"name\":\"<toplevel>\"}}",
+        "{\"Call\":{\"function_id\":0,\"args\":[]}}",
+        "{\"Type\":{\"kind\":30,\"lang_type\":\"None\",\"specific_info\":{\"kind\":\"None\"}}}",
+        "{\"VariableName\":\"deep\"}",
+        "{\"Type\":{\"kind\":0,\"lang_type\":\"list\",\"specific_info\":{\"kind\":\"None\"}}}",
+        "{\"Type\":{\"kind\":7,\"lang_type\":\"int\",\"specific_info\":{\"kind\":\"None\"}}}",
+        "{\"Value\":{\"variable_id\":0,\"value\":{\"kind\":\"Sequence\",\"elements\":[{\"kind\":\"Sequence\","
+        "\"elements\":[{\"kind\":\"Raw\",\"r\":\"<truncated: deeper than 2 levels>\",\"type_id\":1},"
+        "{\"kind\":\"Int\",\"i\":7,\"type_id\":2}],\"is_slice\":false,\"type_id\":1}],\"is_slice\":false,"
+        "\"type_id\":1}}}",
+    };
+    CHECK_TRACE_JSON(d1, want_m, 8);
+}
+
+/* Failure 6: what ctrec.h says of SIGXFSZ. With the default options (the
+ * background threads on) and SIGXFSZ at its default action, a write over
+ * RLIMIT_FSIZE ends the process with SIGXFSZ; with SIGXFSZ ignored, the
+ * process lives and the writer reports CTREC_E_IO. Both formats. */
+static void xfsz_child(const char *dir, int bin, int ignore)
+{
+    if (ignore) signal(SIGXFSZ, SIG_IGN);
+    struct rlimit rl = {16384, 16384};
+    if (setrlimit(RLIMIT_FSIZE, &rl)) _exit(99);
+    ctrec_writer_options o;
+    ctrec_writer_options_init(&o);
+    o.copy_sources = 0;
+    o.format = bin ? CTREC_FORMAT_BIN : CTREC_FORMAT_JSON;
+    o.frame_size = 4096;
+    ctrec_writer *w = NULL;
+    if (ctrec_writer_open(dir, &o, &w) || ctrec_start(w, S("/x"), 1)) _exit(98);
+    ctrec_status st = CTREC_OK;
+    for (int64_t i = 0; i < 300000 && !st; i++) st = ctrec_step(w, 0, i % 1000);
+    ctrec_status cs = ctrec_writer_close(w);
+    _exit((st == CTREC_E_IO || st == CTREC_E_FAILED) && cs == CTREC_E_IO ? 0 : 97);
+}
+
+static void test_sigxfsz(const char *tmp)
+{
+    for (int bin = 0; bin < 2; bin++) {
+        for (int ignore = 0; ignore < 2; ignore++) {
+            LOCAL_PATH(dir, "%s/xfsz-%d-%d", tmp, bin, ignore);
+            fflush(stderr);
+            pid_t pid = fork();
+            if (pid == 0) xfsz_child(dir, bin, ignore);
+            int status = 0;
+            CHECK(waitpid(pid, &status, 0) == pid);
+            if (ignore) {
+                CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+            } else {
+                CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGXFSZ);
+            }
+        }
+    }
+}
+
 int main(int argc, char **argv)
 {
     check_init(argc, argv);
@@ -283,6 +431,8 @@ int main(int argc, char **argv)
     test_first_error(tmp, o);
     test_sizes(tmp, o);
     test_args(tmp, o);
+    test_sigxfsz(tmp);
+    test_friction(tmp);
     rm_rf(tmp);
     return check_done("writer_embed");
 }

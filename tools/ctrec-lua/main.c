@@ -249,6 +249,12 @@ static int parse_options(int argc, char **argv, recorder_options *o)
         const char *v = eq ? eq + 1 : (i + 1 < argc ? argv[i + 1] : NULL);
 #define IS(name) (nlen == strlen(name) && strncmp(a, name, nlen) == 0)
         int bad = 0;
+        if (!(IS("-o") || IS("--out") || IS("--format") || IS("--values") || IS("--floor") ||
+              IS("--max-depth") || IS("--max-elements") || IS("--max-event-mib"))) {
+            fprintf(stderr, "ctrec-lua: unknown option %s\n", a);
+            usage(stderr);
+            return -1;
+        }
         if (!v) {
             fprintf(stderr, "ctrec-lua: %s needs a value\n", a);
             return -1;
