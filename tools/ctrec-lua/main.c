@@ -250,7 +250,8 @@ static int parse_options(int argc, char **argv, recorder_options *o)
 #define IS(name) (nlen == strlen(name) && strncmp(a, name, nlen) == 0)
         int bad = 0;
         if (!(IS("-o") || IS("--out") || IS("--format") || IS("--values") || IS("--floor") ||
-              IS("--max-depth") || IS("--max-elements") || IS("--max-event-mib"))) {
+              IS("--max-depth") || IS("--max-elements") || IS("--max-string") ||
+              IS("--max-event-mib") || IS("--activation-path") || IS("--trace-filter"))) {
             fprintf(stderr, "ctrec-lua: unknown option %s\n", a);
             usage(stderr);
             return -1;
