@@ -190,7 +190,7 @@ typedef enum ctrec_check_verdict {
                                        max_diagnostics or the callback's word */
 } ctrec_check_verdict;
 
-/* "loads", "loads-with-warnings", "refused" or "undecided" (NULL for a
+/* "loads", "loads-with-warnings", "refused" or "undecided" ("?" for a
  * number out of range). */
 const char *ctrec_check_verdict_name(ctrec_check_verdict verdict);
 

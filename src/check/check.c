@@ -40,6 +40,9 @@ typedef enum rule {
     R_OVER_BOUND,
     R_BEFORE_STEP,
     R_DROP_FIRST_STEP,
+    R_CT_LAYOUT,
+    R_CT_META,
+    R_CT_GEOMETRY,
     /* warnings */
     R_UNSUPPORTED_EVENT,
     R_CELL_IN_VALUE,
@@ -123,6 +126,15 @@ static const struct {
                        "call is open)"},
     [R_DROP_FIRST_STEP] = {"drop-last-step-too-early", CTREC_CHECK_ERROR,
                            "emit DropLastStep only when at least two Steps are recorded"},
+    [R_CT_LAYOUT] = {"ct-layout", CTREC_CHECK_ERROR,
+                     "write the multi-stream layout (meta.dat and steps.dat, no events.log), "
+                     "or an events.log with a meta.dat beside it"},
+    [R_CT_META] = {"ct-meta-dat", CTREC_CHECK_ERROR,
+                   "write meta.dat version 3 with only the flag bits 0x0001-0x1000 the "
+                   "debugger's reader knows, and only those whose data is present"},
+    [R_CT_GEOMETRY] = {"ct-container-geometry", CTREC_CHECK_ERROR,
+                       "write block size 4096 and 31 root entries: the debugger's reader "
+                       "assumes both whatever the header says"},
     [R_UNSUPPORTED_EVENT] = {"unsupported-event", CTREC_CHECK_WARNING,
                              "leave this event out for released debuggers (FORMAT.md section 5)"},
     [R_CELL_IN_VALUE] = {"cell-in-value", CTREC_CHECK_WARNING,
@@ -222,6 +234,7 @@ typedef struct chk {
     char *paths_file;   /* dir/trace_paths.json */
     char *meta_file;    /* dir/trace_metadata.json */
     int is_json;
+    int is_ct;
     int paths_file_ok;  /* trace_paths.json present */
     const char *workdir;
     int workdir_abs;
@@ -869,8 +882,91 @@ static int is_uuid7(const char *s)
     return s[14] == '7';
 }
 
+static int has_member(const chk *c, const char *name)
+{
+    for (size_t i = 0; i < ctrec_reader_member_count(c->r); i++) {
+        const char *m = ctrec_reader_member(c->r, i, NULL);
+        if (m && strcmp(m, name) == 0) return 1;
+    }
+    return 0;
+}
+
+static const char *meta_extra(const chk *c, const char *key)
+{
+    for (size_t i = 0; i < ctrec_reader_meta_extra_count(c->r); i++) {
+        const char *json = NULL;
+        const char *k = ctrec_reader_meta_extra(c->r, i, &json);
+        if (k && strcmp(k, key) == 0) return json;
+    }
+    return NULL;
+}
+
+/* A .ct: what the debugger's loader does with the container, before any
+ * event. Its setup (dap_server.rs) opens a *.ct first; CTFSTraceReader::open
+ * (ctfs_trace_reader/mod.rs) then picks the path by which members exist:
+ * steps.dat without events.log goes to open_new_format_nim, the reference
+ * Nim reader's ct_reader_* functions; a container with events.log goes to
+ * open_old_format, which needs meta.dat. */
+static void check_ct(chk *c)
+{
+    if (c->o.target == CTREC_CHECK_25_11) {
+        file_diag(c, R_NOT_IN_TARGET, c->trace_file, "a .ct container: CodeTracer 25.11 reads "
+                  "trace.json and trace.bin only (its dap_server.rs has no CTFS path)");
+        return;
+    }
+    int steps = has_member(c, "steps.dat"), log = has_member(c, "events.log");
+    int meta = has_member(c, "meta.dat");
+    if (log && !meta) {
+        file_diag(c, R_CT_LAYOUT, c->trace_file, "events.log without meta.dat: the debugger "
+                  "reads an events.log container through open_old_format, which needs meta.dat");
+        return;
+    }
+    if (!steps && !log) {
+        file_diag(c, R_CT_LAYOUT, c->trace_file, "neither steps.dat nor events.log: the "
+                  "debugger does not take the container for a recorded trace");
+        return;
+    }
+    if (log) return; /* the Rust path; the events are checked below */
+    /* the Nim path: new_trace_reader.nim openNewTraceFromBytes reads
+     * meta.dat with readMetaDat (meta_dat.nim), which refuses a version
+     * other than 3 or a flag outside KnownFlags (0x1FFF); ct_reader_open
+     * ignores the failure and reads the streams with the legacy framing:
+     * the step and event counts fail and the debugger shows no step */
+    const char *ver = meta_extra(c, "meta_version"), *fl = meta_extra(c, "meta_flags");
+    unsigned long long v = ver ? strtoull(ver, NULL, 10) : 0, f = fl ? strtoull(fl, NULL, 10) : 0;
+    if (!meta || !ver)
+        file_diag(c, R_CT_META, c->trace_file, "no readable meta.dat: the debugger's reader "
+                  "falls back to the legacy stream framing and shows no step");
+    else if (v != 3)
+        file_diag(c, R_CT_META, c->trace_file, "meta.dat version %llu: the debugger's reader "
+                  "reads only version 3 (then falls back to the legacy stream framing and "
+                  "shows no step)", v);
+    else if (f & ~0x1FFFull)
+        file_diag(c, R_CT_META, c->trace_file, "meta.dat flags 0x%04llx hold bits the debugger's "
+                  "reader does not know (0x%04llx): it refuses meta.dat, falls back to the "
+                  "legacy stream framing and shows no step", f, f & ~0x1FFFull);
+    /* container.nim readInternalFile: DefaultBlockSize 4096 and
+     * DefaultMaxRootEntries 31, whatever bytes 8-15 of the header say */
+    FILE *fp = fopen(c->trace_file, "rb");
+    unsigned char h[16];
+    if (fp && fread(h, 1, 16, fp) == 16) {
+        unsigned long bs = (unsigned long)h[8] | (unsigned long)h[9] << 8 |
+                           (unsigned long)h[10] << 16 | (unsigned long)h[11] << 24;
+        unsigned long re = (unsigned long)h[12] | (unsigned long)h[13] << 8 |
+                           (unsigned long)h[14] << 16 | (unsigned long)h[15] << 24;
+        if (bs != 4096 || re != 31)
+            file_diag(c, R_CT_GEOMETRY, c->trace_file, "block size %lu and %lu root entries: "
+                      "the debugger's reader assumes 4096 and 31", bs, re);
+    }
+    if (fp) fclose(fp);
+}
+
 static void check_side_files(chk *c)
 {
+    if (c->is_ct) {
+        check_ct(c);
+        return;
+    }
     const ctrec_trace_metadata *m = ctrec_reader_metadata(c->r);
     if (!m->present) {
         file_diag(c, R_META_MISSING, c->meta_file, "%s%s",
@@ -964,7 +1060,7 @@ const char *ctrec_check_verdict_name(ctrec_check_verdict verdict)
     case CTREC_CHECK_REFUSED: return "refused";
     case CTREC_CHECK_UNDECIDED: return "undecided";
     }
-    return NULL;
+    return "?";
 }
 
 const char *ctrec_check_severity_name(ctrec_check_severity severity)
@@ -1047,6 +1143,7 @@ ctrec_status ctrec_check(const char *path, const ctrec_check_options *opts,
     }
     out->format = ctrec_reader_format(c.r);
     c.is_json = out->format == CTREC_FORMAT_JSON;
+    c.is_ct = out->format == CTREC_FORMAT_CT;
     c.trace_file = ctrec_reader_trace_file(c.r);
     c.dir = dir_of(c.trace_file);
     c.paths_file = c.dir ? join(c.dir, "trace_paths.json") : NULL;

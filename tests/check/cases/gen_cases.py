@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""gen_cases.py OUTDIR [ZSTD] -- writes the ctrec check corpus into OUTDIR.
+"""gen_cases.py OUTDIR [ZSTD [FIXTURES]] -- writes the ctrec check corpus into OUTDIR.
 
 Each case is a folder OUTDIR/<name>/ holding trace.json or trace.bin and,
 unless the case is about them, trace_metadata.json and trace_paths.json.
@@ -17,6 +17,7 @@ import sys
 
 OUT = sys.argv[1]
 ZSTD = sys.argv[2] if len(sys.argv) > 2 else "zstd"
+FIXTURES = sys.argv[3] if len(sys.argv) > 3 else None
 
 META = {"workdir": "/tmp", "program": "p.py", "args": [],
         "recording_id": "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b"}
@@ -300,10 +301,66 @@ case("json-open-calls", "json", b + [{"Function": {"path_id": 0, "line": 3, "nam
 case("json-value-65mib", "json", base() + [V({"kind": "String", "text": "a" * (65 << 20), "type_id": 1})])
 
 
+# ---- .ct: the fixtures, damaged at test time (never copied into the tree) ----
+
+B40 = "\0" + "0123456789" + "abcdefghijklmnopqrstuvwxyz" + "./-"
+
+
+def b40(name):
+    return sum(B40.index(ch) * 40 ** i for i, ch in enumerate(name))
+
+
+def ct_member_offset(data, name):
+    """File offset of the first byte of member `name` (block size 4096)."""
+    want = b40(name)
+    for i in range(31):
+        off = 16 + 24 * i
+        size, mapb, nm = struct.unpack_from("<QQQ", data, off)
+        if nm == want:
+            first = struct.unpack_from("<Q", data, mapb * 4096)[0]
+            return first * 4096
+    raise KeyError(name)
+
+
+def ct_patched(fixture, patches):
+    """The fixture's bytes with (member, offset in member, bytes) patches."""
+    data = bytearray(open(os.path.join(FIXTURES, fixture), "rb").read())
+    for member, off, b in patches:
+        at = ct_member_offset(data, member) + off
+        data[at:at + len(b)] = b
+    return bytes(data)
+
+
+def ct_meta_flags(fixture, add):
+    data = open(os.path.join(FIXTURES, fixture), "rb").read()
+    at = ct_member_offset(data, "meta.dat")
+    flags = struct.unpack_from("<H", data, at + 6)[0]
+    return [("meta.dat", 6, struct.pack("<H", flags | add))]
+
+
+if FIXTURES:
+    NS = "ctfs/no_spans.ct"
+    CT = [("ct-no-spans", []),
+          ("ct-meta-flag-2000", ct_meta_flags(NS, 0x2000)),
+          ("ct-meta-flag-8000", ct_meta_flags(NS, 0x8000)),
+          ("ct-meta-version-2", [("meta.dat", 4, struct.pack("<H", 2))]),
+          ("ct-meta-version-4", [("meta.dat", 4, struct.pack("<H", 4))]),
+          ("ct-meta-bad-magic", [("meta.dat", 0, b"XTMD")])]
+    for name, patches in CT:
+        case(name, "ct", data=ct_patched(NS, patches), meta=None, paths=None)
+    whole = open(os.path.join(FIXTURES, NS), "rb").read()
+    case("ct-truncated-half", "ct", data=whole[:len(whole) // 2], meta=None, paths=None)
+    big = bytearray(whole)
+    for i in range(31):  # steps.dat's published size: 2^63
+        if struct.unpack_from("<Q", big, 16 + 24 * i + 16)[0] == b40("steps.dat"):
+            struct.pack_into("<Q", big, 16 + 24 * i, 1 << 63)
+    case("ct-steps-size-huge", "ct", data=bytes(big), meta=None, paths=None)
+
+
 def write_case(name, fmt, events, text, data, meta, paths):
     d = os.path.join(OUT, name)
     os.makedirs(d, exist_ok=True)
-    for f in ("trace.json", "trace.bin", "trace_metadata.json", "trace_paths.json"):
+    for f in ("trace.json", "trace.bin", "trace.ct", "trace_metadata.json", "trace_paths.json"):
         if os.path.exists(os.path.join(d, f)):
             os.remove(os.path.join(d, f))
     if data is None:
