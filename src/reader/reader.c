@@ -842,6 +842,17 @@ ctrec_status ctrec_reader_next(ctrec_reader *r, const ctrec_ev **ev)
             st = cbor_parse_event(&c);
         }
         if (st == RD_OK) {
+            if (RD_UNLIKELY((size_t)(c.p - c.base) > r->o.max_event_bytes)) {
+                /* within the window, so the refill did not see it */
+                r->too_large = 1;
+                err_set(&r->e, CTREC_E_FORMAT,
+                        "%s: event %llu at byte %llu is larger than the %zu-byte event limit",
+                        r->name, (unsigned long long)r->nevents,
+                        (unsigned long long)(r->buf_off + (uint64_t)(c.base - r->buf)),
+                        r->o.max_event_bytes);
+                r->failed = CTREC_E_FORMAT;
+                return r->failed;
+            }
             r->pos = (size_t)(c.p - r->buf);
             r->nevents++;
             *ev = &r->ev;
