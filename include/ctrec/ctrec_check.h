@@ -97,9 +97,12 @@
  *   step-before-call      25.11 only: a Step before the first Call
  *                         (trace_processor.rs Step: assert!(current_call_key
  *                         >= 0); latest makes a "<top-level>" call instead)
- *   drop-last-step-too-early  DropLastStep while fewer than two Steps are
- *                         recorded (trace_processor.rs DropLastStep:
- *                         assert!(current_step_id > 0))
+ *   drop-last-step        any DropLastStep (trace_processor.rs DropLastStep:
+ *                         assert!(current_step_id > 0) with fewer than two
+ *                         Steps; else it pops every step table but
+ *                         db.instructions, and postprocess's final assert
+ *                         "db.instructions has different length than
+ *                         db.steps" fails)
  *   event-before-first-step  CompoundValue, CellValue, AssignCell, Asm or
  *                         VariableCell before the first Step, VariableCell
  *                         with no open call (trace_processor.rs indexes the

@@ -124,8 +124,8 @@ static const struct {
     [R_BEFORE_STEP] = {"event-before-first-step", CTREC_CHECK_ERROR,
                        "emit this event after the first Step (and, for VariableCell, while a "
                        "call is open)"},
-    [R_DROP_FIRST_STEP] = {"drop-last-step-too-early", CTREC_CHECK_ERROR,
-                           "emit DropLastStep only when at least two Steps are recorded"},
+    [R_DROP_FIRST_STEP] = {"drop-last-step", CTREC_CHECK_ERROR,
+                           "leave DropLastStep out: no CodeTracer loads a trace holding one"},
     [R_CT_LAYOUT] = {"ct-layout", CTREC_CHECK_ERROR,
                      "write the multi-stream layout (meta.dat and steps.dat, no events.log), "
                      "or an events.log with a meta.dat beside it"},
@@ -832,13 +832,19 @@ static void check_event(chk *c, const ctrec_ev *ev)
                     "so it cannot parse the file", ctrec_event_type_name(ev->type));
         break;
     case CTREC_EV_DROP_LAST_STEP:
-        /* trace_processor.rs DropLastStep: assert!(current_step_id > 0) */
+        /* trace_processor.rs DropLastStep: assert!(current_step_id > 0), and
+         * it takes the step back from every table but db.instructions, so
+         * postprocess's closing assert (instructions as long as steps)
+         * fails whenever the first one passed */
         if (c->live_steps < 2)
             ev_diag(c, R_DROP_FIRST_STEP, "DropLastStep with %llu Step%s recorded: the "
                     "debugger asserts that a step other than the first is dropped",
                     (unsigned long long)c->live_steps, c->live_steps == 1 ? "" : "s");
         else
-            c->live_steps--;
+            ev_diag(c, R_DROP_FIRST_STEP, "DropLastStep: the debugger takes the step back from "
+                    "every table but its instructions, and then refuses the trace (\"db.instructions "
+                    "has different length than db.steps\")");
+        if (c->live_steps >= 2) c->live_steps--;
         break;
     case CTREC_EV_RAISE: /* .ct only (docs/ct.md); rules for it belong to check */
     case CTREC_EV_CATCH:

@@ -314,6 +314,27 @@ case("json-open-calls", "json", b + [{"Function": {"path_id": 0, "line": 3, "nam
                                    {"Call": {"function_id": 1, "args": []}},
                                    {"Step": {"path_id": 0, "line": 3}}])
 
+CV = {"CompoundValue": {"place": 1, "value": {"kind": "Sequence", "elements": [], "is_slice": False,
+                                              "type_id": 1}}}
+pre = [b[0], b[1], b[2], b[3], b[4], b[5]]  # through the Call and the VariableName, no Step
+case("json-compound-before-step", "json", pre + [CV, b[6]])
+case("json-cell-before-step", "json", pre + [{"CellValue": {"place": 2, "value": LEAF}}, b[6]])
+case("json-assign-cell-before-step", "json", pre + [{"AssignCell": {"place": 2, "new_value": LEAF}}, b[6]])
+case("json-asm-before-step", "json", pre + [{"Asm": ["nop"]}, b[6]])
+case("json-variable-cell-before-step", "json", pre + [{"VariableCell": {"variable_id": 0, "place": 2}}, b[6]])
+case("json-value-before-step", "json", pre + [b[7], b[6]])
+case("json-drop-variable-before-step", "json", pre + [{"DropVariable": 0}, b[6]])
+case("json-variable-cell-no-call", "json", b + [{"Return": {"return_value": {"kind": "None", "type_id": 0}}},
+                                              {"VariableCell": {"variable_id": 0, "place": 2}}])
+case("json-compound-not-sequence", "json", b + [{"CompoundValue": {"place": 1, "value": LEAF}}])
+case("json-aci-without-compound", "json", b + [{"AssignCompoundItem": {"place": 1, "index": 0, "item_place": 2}}])
+case("json-drop-last-step-second", "json", b + [{"Step": {"path_id": 0, "line": 2}}, "DropLastStep"])
+case("json-drop-last-step-twice", "json", b + [{"Step": {"path_id": 0, "line": 2}}, "DropLastStep",
+                                             "DropLastStep"])
+case("json-made-up-call-return", "json", [b[0], b[1], b[2], b[3], b[5], b[6],
+                                          {"Return": {"return_value": {"kind": "None", "type_id": 0}}}])
+case("json-call-no-function", "json", [b[0], b[1], b[2], {"Call": {"function_id": 0, "args": []}}, b[6]])
+
 # ---- an event over the tools' 64 MiB default bound ----
 case("json-value-65mib", "json", base() + [V({"kind": "String", "text": "a" * (65 << 20), "type_id": 1})])
 
