@@ -103,6 +103,10 @@
  *                         db.instructions, and postprocess's final assert
  *                         "db.instructions has different length than
  *                         db.steps" fails)
+ *   step-path-id-too-large  a Step (line >= 0) with a path id of 2^32 or more
+ *                         (trace_processor.rs Step grows db.step_map to
+ *                         path_id + 1 HashMaps: u64::MAX wraps and panics,
+ *                         2^32 tables exhaust memory)
  *   event-before-first-step  CompoundValue, CellValue, AssignCell, Asm or
  *                         VariableCell before the first Step, VariableCell
  *                         with no open call (trace_processor.rs indexes the

@@ -40,6 +40,7 @@ typedef enum rule {
     R_OVER_BOUND,
     R_BEFORE_STEP,
     R_DROP_FIRST_STEP,
+    R_STEP_PATH_HUGE,
     R_CT_LAYOUT,
     R_CT_META,
     R_CT_GEOMETRY,
@@ -126,6 +127,9 @@ static const struct {
                        "call is open)"},
     [R_DROP_FIRST_STEP] = {"drop-last-step", CTREC_CHECK_ERROR,
                            "leave DropLastStep out: no CodeTracer loads a trace holding one"},
+    [R_STEP_PATH_HUGE] = {"step-path-id-too-large", CTREC_CHECK_ERROR,
+                          "give Steps the id of a Path event (ids are positions among Path "
+                          "events)"},
     [R_CT_LAYOUT] = {"ct-layout", CTREC_CHECK_ERROR,
                      "write the multi-stream layout (meta.dat and steps.dat, no events.log), "
                      "or an events.log with a meta.dat beside it"},
@@ -675,6 +679,14 @@ static void check_event(chk *c, const ctrec_ev *ev)
     case CTREC_EV_STEP:
         c->nsteps++;
         c->live_steps++;
+        /* trace_processor.rs Step: the step map grows to path_id + 1
+         * tables (one HashMap each) before it is indexed; u64::MAX wraps
+         * to 0 and the index panics, and 2^32 tables do not fit in memory */
+        if (ev->step.line >= 0 && ev->step.path_id >= ((uint64_t)1 << 32))
+            ev_diag(c, R_STEP_PATH_HUGE, "Step with path id %llu: the debugger makes a table "
+                    "for every path id up to it%s", (unsigned long long)ev->step.path_id,
+                    ev->step.path_id == UINT64_MAX ? " (the count wraps to 0 and the lookup "
+                                                     "panics)" : ", more than memory holds");
         /* trace_processor.rs process_event Step: without a call the current
          * backend opens a "<top-level>" one; 25.11 asserts that one is open */
         if (c->ncalls == 0 && !c->synth_call && c->o.target == CTREC_CHECK_LATEST) {

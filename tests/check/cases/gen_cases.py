@@ -333,6 +333,9 @@ case("json-drop-last-step-twice", "json", b + [{"Step": {"path_id": 0, "line": 2
                                              "DropLastStep"])
 case("json-made-up-call-return", "json", [b[0], b[1], b[2], b[3], b[5], b[6],
                                           {"Return": {"return_value": {"kind": "None", "type_id": 0}}}])
+case("json-step-path-max", "json", b + [{"Step": {"path_id": 18446744073709551615, "line": 1}}])
+case("json-step-path-max-negative-line", "json", b + [{"Step": {"path_id": 18446744073709551615,
+                                                               "line": -1}}])
 case("json-call-no-function", "json", [b[0], b[1], b[2], {"Call": {"function_id": 0, "args": []}}, b[6]])
 
 # ---- an event over the tools' 64 MiB default bound ----
