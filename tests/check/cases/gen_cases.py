@@ -338,6 +338,38 @@ case("json-step-path-max-negative-line", "json", b + [{"Step": {"path_id": 18446
                                                                "line": -1}}])
 case("json-call-no-function", "json", [b[0], b[1], b[2], {"Call": {"function_id": 0, "args": []}}, b[6]])
 
+# ---- field types and defaults ----
+case("json-call-without-args", "json", b + [{"Function": {"path_id": 0, "line": 3, "name": "f"}},
+                                          {"Call": {"function_id": 1}}])
+case("json-event-kind-99", "json", b + [{"Event": {"kind": 99, "metadata": "", "content": ""}}])
+case("json-event-without-metadata", "json", b + [{"Event": {"kind": 0, "content": "x"}}])
+case("json-type-kind-99", "json", b + [{"Type": {"kind": 99, "lang_type": "t",
+                                                 "specific_info": {"kind": "None"}}}])
+case("json-type-info-bogus", "json", b + [{"Type": {"kind": 7, "lang_type": "t",
+                                                    "specific_info": {"kind": "Bogus"}}}])
+case("json-bigint-not-base64", "json", b + [V({"kind": "BigInt", "b": "!!", "negative": False,
+                                               "type_id": 1})])
+case("json-bigint-no-padding", "json", b + [V({"kind": "BigInt", "b": "AQI", "negative": False,
+                                               "type_id": 1})])
+case("json-bigint-empty", "json", b + [V({"kind": "BigInt", "b": "", "negative": False, "type_id": 1})])
+case("json-reference-negative-address", "json", b + [V({"kind": "Reference", "dereferenced": LEAF,
+                                                        "address": -1, "mutable": False, "type_id": 1})])
+case("json-line-over-i64", "json", b + [{"Step": {"path_id": 0, "line": 9223372036854775808}}])
+case("json-path-not-string", "json", b + [{"Path": 5}])
+case("json-bool-as-int", "json", b + [V({"kind": "Bool", "b": 1, "type_id": 1})])
+case("json-type-id-negative", "json", b + [V({"kind": "Int", "i": 1, "type_id": -1})])
+case("json-event-null", "json", b + [None])
+case("json-event-two-keys", "json", b + [{"Step": {"path_id": 0, "line": 2}, "Path": "/x"}])
+case("json-event-empty-object", "json", b + [{}])
+case("json-kind-missing", "json", b + [V({"i": 1, "type_id": 1})])
+case("json-kind-unknown", "json", b + [V({"kind": "Weird", "type_id": 1})])
+case("json-value-extra-field", "json", b + [V({"kind": "Int", "i": 1, "type_id": 1, "extra": True})])
+case("json-top-level-object", "json", text='{"Path": "/x"}')
+case("bin-call-without-args", "bin", b + [{"Function": {"path_id": 0, "line": 3, "name": "f"}},
+                                        {"Call": {"function_id": 1}}])
+case("bin-bigint-not-base64", "bin", b + [V({"kind": "BigInt", "b": "!!", "negative": False,
+                                             "type_id": 1})])
+
 # ---- an event over the tools' 64 MiB default bound ----
 case("json-value-65mib", "json", base() + [V({"kind": "String", "text": "a" * (65 << 20), "type_id": 1})])
 
