@@ -379,6 +379,11 @@ typedef struct ctrec_trace_metadata {
     /* 1 when the file has the field with the right JSON type (workdir and
      * program strings, args an array), so that "" tells from missing. */
     int has_workdir, has_program, has_args;
+    /* 1 when serde_json decodes the file as CodeTracer 25.11's
+     * TraceMetadata {workdir, program, args: [string]} (its grammar, no
+     * bytes after the object, every arg a string); ctrec check's 25.11
+     * rules use it, the lenient fields above are read either way. */
+    int serde_ok;
 } ctrec_trace_metadata;
 
 /* The metadata read at open. Never NULL for a non-NULL reader. */

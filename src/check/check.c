@@ -1008,6 +1008,11 @@ static void check_side_files(chk *c)
                       c->o.target == CTREC_CHECK_25_11
                           ? "CodeTracer 25.11 cannot read it"
                           : "the debugger reads only the workdir (else it takes the trace folder)");
+        else if (c->o.target == CTREC_CHECK_25_11 && !m->serde_ok)
+            file_diag(c, R_META_FIELD, c->meta_file, "trace_metadata.json is not what 25.11's "
+                      "TraceMetadata decodes (serde_json: an arg that is not a string, bytes "
+                      "after the object, or a spelling its parser refuses): CodeTracer 25.11 "
+                      "cannot read it");
         if (c->o.target == CTREC_CHECK_LATEST && !is_uuid7(m->recording_id))
             file_diag(c, R_RECORDING_ID, c->meta_file, "trace_metadata.json has %s: the newest "
                       "reference TraceMetadata requires a UUIDv7 there",

@@ -603,6 +603,7 @@ static int parse_meta(pctx *c, rd_meta *m)
             tk_arr(c, &ai);
             while (tk_next(c, &ai)) {
                 if (tk_peek(c) == TK_STR) push_str(c, &m->args, tk_str(c));
+                else if (c->strict) rd_fail(c, CTREC_E_FORMAT, "an arg that is not a string");
                 else tk_skip(c);
             }
         } else {
@@ -610,6 +611,38 @@ static int parse_meta(pctx *c, rd_meta *m)
         }
     }
     return RD_OK;
+}
+
+/* The grammar of [start, c->p) and only whitespace after it. */
+static int doc_grammar_ok(pctx *c, const uint8_t *start)
+{
+    if (setjmp(c->jb)) return 0;
+    rd_json_strict(c, start, c->p, 0);
+    const uint8_t *p = c->p;
+    while (p < c->end && (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t')) p++;
+    return p == c->end;
+}
+
+int json_metadata_serde_ok(const char *s, size_t n)
+{
+    pctx c;
+    arena a = {0};
+    vec skip = {0};
+    err e = {0};
+    rd_meta m;
+    memset(&m, 0, sizeof m);
+    init_doc(&c, &a, &skip, &e, s, n);
+    c.strict = 2;
+    const uint8_t *start = c.p;
+    int r = parse_meta(&c, &m);
+    int ok = r == RD_OK && m.workdir && m.program && m.has_args && doc_grammar_ok(&c, start);
+    free(m.recording_id);
+    free(m.workdir);
+    free(m.program);
+    rd_strlist_free(&m.args);
+    arena_free(&a);
+    free(skip.data);
+    return ok;
 }
 
 ctrec_status json_parse_metadata(const char *s, size_t n, rd_meta *out, err *e)

@@ -142,6 +142,10 @@ typedef struct rd_meta {
     int has_args;
 } rd_meta;
 ctrec_status json_parse_metadata(const char *s, size_t n, rd_meta *out, err *e);
+/* 1 when serde_json would decode the text as 25.11's TraceMetadata: its
+ * grammar (strict level 2), only whitespace after the object, workdir and
+ * program strings, args an array of strings. */
+int json_metadata_serde_ok(const char *s, size_t n);
 void rd_strlist_free(rd_strlist *l);
 
 /* ---- the trace file, read sequentially (waiting for growth in follow mode) ---- */

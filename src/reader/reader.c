@@ -285,6 +285,7 @@ static void read_side_files(ctrec_reader *r, const char *dir)
     if (text) {
         err e = {0};
         if (json_parse_metadata(text, n, &r->meta, &e) == CTREC_OK) r->pub_meta.present = 1;
+        r->pub_meta.serde_ok = json_metadata_serde_ok(text, n);
         free(text);
     }
     p = join(dir, "trace_paths.json");
@@ -915,7 +916,7 @@ uint64_t ctrec_reader_bytes_read(const ctrec_reader *r)
 
 const ctrec_trace_metadata *ctrec_reader_metadata(const ctrec_reader *r)
 {
-    static const ctrec_trace_metadata none = {0, "", "", "", NULL, 0, 0, 0, 0};
+    static const ctrec_trace_metadata none = {0, "", "", "", NULL, 0, 0, 0, 0, 0};
     return r ? &r->pub_meta : &none;
 }
 

@@ -290,6 +290,14 @@ case("json-metadata-relative-workdir", "json", base(), meta=dict(META, workdir="
 case("json-metadata-no-recording-id", "json", base(),
      meta={"workdir": "/tmp", "program": "p.py", "args": []})
 case("json-metadata-args-not-array", "json", base(), meta=dict(META, args="a b"))
+case("json-metadata-args-not-strings", "json", base(), meta=dict(META, args=["a", 1]))
+case("json-metadata-workdir-null", "json", base(), meta=dict(META, workdir=None))
+case("json-metadata-program-missing", "json", base(), meta={"workdir": "/tmp", "args": []})
+case("json-metadata-trailing", "json", base(), meta=json.dumps(META) + " x")
+case("json-metadata-lone-surrogate", "json", base(),
+     meta=json.dumps(META).replace('"p.py"', '"p\\ud800.py"'))
+case("json-metadata-array", "json", base(), meta="[]")
+case("json-metadata-empty-file", "json", base(), meta="")
 case("json-no-paths-file", "json", base(), paths=None)
 case("json-paths-file-differs", "json", base(), paths=["/tmp/other.py"])
 case("json-relative-path", "json", [{"Path": "p.py"}] + base()[1:], paths=["p.py"])
