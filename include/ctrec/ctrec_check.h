@@ -123,8 +123,10 @@
  *                         read error"; latest reads only "workdir" from it
  *                         and falls back to the trace folder)
  *   metadata-field-missing 25.11 only (a warning for latest): no workdir,
- *                         program or args of the right JSON type (25.11
- *                         TraceMetadata derive)
+ *                         program or args of the right JSON type, or a file
+ *                         serde_json does not decode as 25.11's
+ *                         TraceMetadata (an arg that is not a string, bytes
+ *                         after the object: ctrec_trace_metadata.serde_ok)
  *   ct-layout             .ct: an events.log without meta.dat
  *                         (ctfs_trace_reader/mod.rs open_old_format), or
  *                         neither steps.dat nor events.log
