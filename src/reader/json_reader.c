@@ -438,9 +438,11 @@ static void tk_skip_value(pctx *c)
 
 int json_parse_event(pctx *c)
 {
+    c->fg_pending = 0;
     int r = setjmp(c->jb);
     if (r) return r;
     sc_event(c);
+    rd_forgive_commit(c);
     return RD_OK;
 }
 
@@ -449,6 +451,7 @@ int json_parse_event(pctx *c)
  * ']' (c->p after it). */
 int json_parse_item(pctx *c, int *state)
 {
+    c->fg_pending = 0;
     int r = setjmp(c->jb);
     if (r) return r;
     int st = *state;
@@ -477,12 +480,14 @@ int json_parse_item(pctx *c, int *state)
     /* the whole grammar costs a second pass: only when asked for; a lenient
      * read notes what the parser itself forgives (below) */
     if (c->strict) rd_json_strict(c, c->base, c->p, 1);
+    rd_forgive_commit(c);
     *state = 2;
     return RD_OK;
 }
 
 int json_parse_trailing(pctx *c)
 {
+    c->fg_pending = 0;
     int r = setjmp(c->jb);
     if (r) return r;
     const uint8_t *p = c->p;
@@ -494,6 +499,7 @@ int json_parse_trailing(pctx *c)
         rd_forgive(c, CTREC_E_FORMAT, p, ch >= 0x20 && ch < 0x7f ? "'%c' after the closing ']' of trace.json"
                                                  : "byte 0x%02x after the closing ']' of trace.json",
                    ch);
+        rd_forgive_commit(c);
         return RD_OK;
     }
     if (!c->eof) return RD_MORE;
