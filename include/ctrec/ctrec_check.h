@@ -1,8 +1,8 @@
 /*
  * ctrec_check.h — will the debugger load this trace?
  *
- * ctrec_check() reads a trace (a trace folder, a trace.json or a trace.bin)
- * through the reader of ctrec_reader.h in one pass and reports every place
+ * ctrec_check() reads a trace (a trace folder, a trace.json, a trace.bin or
+ * a .ct) through the reader of ctrec_reader.h in one pass and reports every place
  * where it breaks a rule the CodeTracer debugger relies on (FORMAT.md
  * section 5). Each problem is one diagnostic handed to a callback: its
  * severity, a stable rule id, the index of the event (or none for a problem
@@ -22,10 +22,12 @@
  *   if (ctrec_check("trace-dir", NULL, show, NULL, &sum) != CTREC_OK) ...
  *   return sum.errors ? 1 : 0;
  *
- * Errors are what makes the debugger refuse the trace, crash on it or show
- * wrong data. Warnings are what a released debugger does not handle (the
- * newest may), and what usually means a recorder bug without breaking the
- * load.
+ * Errors are what makes the target debugger refuse the trace (its parser
+ * or decoder fails, or its loader panics); warnings are what loads but is
+ * likely a recorder bug or shows less than was recorded. The verdict
+ * (summary.verdict) is the target's: refused with an error, else loads;
+ * undecided when the check stopped before any error (max_event_bytes,
+ * max_diagnostics, the callback).
  *
  * Memory stays constant whatever the number of events: the check keeps the
  * counts of each kind of definition, the depth of the call stack, one small
@@ -33,72 +35,147 @@
  * name (for function-name-reused) and the set of places given a
  * CompoundValue.
  *
+ * Targets and the reference code each rule encodes. "latest" is
+ * metacraft-labs/codetracer src/db-backend as of 2026-08 (commit a387f8fa):
+ * dap_server.rs `setup` (a *.ct first, then trace.json, then trace.bin),
+ * trace_processor.rs `TraceProcessor::process_event` (run by
+ * CTFSTraceReader::from_events), over the types of
+ * metacraft-labs/codetracer-trace-format codetracer_trace_types/src/types.rs
+ * (b136fa6). "25.11" is the release 25.11.1 (f6b35eaf): dap_server.rs
+ * `launch` and trace_processor.rs over runtime_tracing 0.14.2. The
+ * verdicts of tests/check/cases/verdicts.tsv come from running builds of
+ * that code (and of the Nim reader for .ct); the rules were then written
+ * to agree with every case.
+ *
+ * The grammar (reader option `strict`, ctrec_reader.h): trace.json as
+ * serde_json reads it (latest: serde_json::from_slice into a Value, then
+ * from_value, dap_server.rs setup; 25.11: read_to_string then
+ * serde_json::from_str, runtime_tracing JsonTraceReader::load_trace_events);
+ * trace.bin as codetracer_trace_reader cbor_zstd_reader.rs `read_trace`
+ * does (the 8 header bytes compared whole, zeekstd's seek table at the end
+ * of the file, cbor4ii's decoder); what it refuses is parse-error (or
+ * value-too-deep), and the check stops there as the debugger does.
+ *
  * Rule ids (stable; a new version may add rules, never rename one):
  *
- *   errors
- *   unreadable-trace      the trace cannot be opened (no trace.json or
- *                         trace.bin, not a trace file)
- *   parse-error           an event does not parse or has a field of the
- *                         wrong type; the check stops at the first one
- *   undefined-path-id     Step or Function names a path not yet defined
- *   undefined-function-id Call names a function not yet defined
- *   undefined-type-id     a type id in a value (Value, Call args, Return,
- *                         CompoundValue, CellValue, AssignCell), a struct
- *                         field type or a pointer target not yet defined.
- *                         A trace with no Type event at all is the
- *                         debugger's "no type information" case: its values
- *                         are shown with a placeholder type, so their type
- *                         ids are not checked (warning no-type-events),
- *                         except in a slice Sequence, whose type the
- *                         debugger looks up directly
- *   undefined-variable-id Value, Call args, BindVariable, VariableCell,
- *                         DropVariable(s) or Assignment names a variable
- *                         not yet defined
- *   return-without-call   a Return with no open call
- *   no-step               the trace has no Step
- *   step-before-call      a Step before the first Call (target 25.11 only;
- *                         reported at the first such Step)
- *   struct-type-not-struct     a Struct value whose type is not a Struct type
- *   struct-field-count    a Struct value whose number of field values is
- *                         not the type's number of fields
- *   paths-file-missing    trace_paths.json is missing or unreadable
- *   paths-file-mismatch   trace_paths.json does not list exactly the Path
- *                         events, in order (reported at the first Path that
- *                         differs, or at the end when the file lists more)
- *   metadata-missing      trace_metadata.json is missing or does not parse
- *   metadata-field-missing trace_metadata.json lacks workdir, program or
- *                         args (or has one of the wrong JSON type)
- *   float-encoding        a JSON float the target debugger rejects: a text
- *                         "f" for 25.11, a number for latest (trace.bin
- *                         always uses text, which both read)
- *   value-too-deep        a value nested more than 61 levels (60 compound
- *                         levels and a leaf, the writer's bound): the
- *                         reference readers refuse the whole trace
- *
- *   warnings
- *   unsupported-event     DropLastStep, ThreadStart/Exit/Switch,
- *                         BindVariable, Assignment or DropVariables: a
- *                         released debugger crashes on or rejects them
- *   cell-in-value         a Cell value inside a Value event
- *   compound-value-not-sequence a CompoundValue holding anything but a
- *                         Sequence
+ *   errors (both targets unless a target is named)
+ *   unreadable-trace      the trace cannot be opened (no trace file, not a
+ *                         trace, trace.bin header not C0 DE 72 AC E2 01 00 00:
+ *                         trace_readers.rs BinaryTraceReader panics "Invalid
+ *                         file header")
+ *   parse-error           the grammar or the types refuse an event
+ *                         (types.rs TraceLowLevelEvent/ValueRecord serde
+ *                         derives: a missing field such as Sequence's
+ *                         is_slice, a Char that is not one char, -0 as an
+ *                         integer, bytes after ']' or after the seek table,
+ *                         a repeated key for 25.11, ...); the check stops
+ *   value-too-deep        more than 127 nested arrays/objects in trace.json
+ *                         counting the top-level array (serde_json's
+ *                         recursion limit: 62 value levels in a Value, 61
+ *                         in a Call argument), or 127 arrays/maps in one
+ *                         CBOR event (63 value levels); for 25.11 the
+ *                         values of unknown keys do not count (serde's
+ *                         IgnoredAny)
+ *   float-encoding        a Float's "f": latest reads it with serde_with
+ *                         DisplayFromStr (a string, parsed by Rust's
+ *                         f64::from_str: "inf", "NaN", "1e5", ".5" but not
+ *                         "0x10" or " 1"), 25.11 as an f64 (a number); the
+ *                         same in trace.json and in trace.bin's CBOR
+ *   assignment-event      an Assignment: types.rs RValue is internally
+ *                         tagged with variants holding bare ids, which
+ *                         serde cannot decode ("invalid type: map, expected
+ *                         usize"): no CodeTracer loads such a file
+ *   event-not-in-target   25.11 only: ThreadStart/ThreadExit/ThreadSwitch
+ *                         and Char values (not in runtime_tracing 0.14:
+ *                         "unknown variant"), BindVariable and DropVariables
+ *                         (25.11 trace_processor.rs: unimplemented!()), and
+ *                         any .ct (25.11 has no CTFS path)
+ *   return-without-call   a Return with no open call (trace_processor.rs
+ *                         Return: assert!(self.depth > 0)); latest counts
+ *                         the "<top-level>" call it makes up at a Step
+ *                         without any Call
+ *   step-before-call      25.11 only: a Step before the first Call
+ *                         (trace_processor.rs Step: assert!(current_call_key
+ *                         >= 0); latest makes a "<top-level>" call instead)
+ *   drop-last-step        any DropLastStep (trace_processor.rs DropLastStep:
+ *                         assert!(current_step_id > 0) with fewer than two
+ *                         Steps; else it pops every step table but
+ *                         db.instructions, and postprocess's final assert
+ *                         "db.instructions has different length than
+ *                         db.steps" fails)
+ *   step-path-id-too-large  a Step (line >= 0) with a path id of 2^32 or more
+ *                         (trace_processor.rs Step grows db.step_map to
+ *                         path_id + 1 HashMaps: u64::MAX wraps and panics,
+ *                         2^32 tables exhaust memory)
+ *   event-before-first-step  CompoundValue, CellValue, AssignCell, Asm or
+ *                         VariableCell before the first Step, VariableCell
+ *                         with no open call (trace_processor.rs indexes the
+ *                         current step's and call's tables)
+ *   compound-value-not-sequence  a CompoundValue holding anything but a
+ *                         Sequence (trace_processor.rs: todo!())
  *   assign-compound-item-without-compound-value  AssignCompoundItem on a
  *                         place no earlier CompoundValue defined
- *   unsupported-value     a Variant or Char value (target 25.11 only)
+ *                         (trace_processor.rs: expect("at least one register
+ *                         of compound value ..."))
+ *   metadata-missing      25.11 only (a warning for latest):
+ *                         trace_metadata.json missing or not JSON (25.11
+ *                         dap_server.rs launch panics "metadata file ...
+ *                         read error"; latest reads only "workdir" from it
+ *                         and falls back to the trace folder)
+ *   metadata-field-missing 25.11 only (a warning for latest): no workdir,
+ *                         program or args of the right JSON type, or a file
+ *                         serde_json does not decode as 25.11's
+ *                         TraceMetadata (an arg that is not a string, bytes
+ *                         after the object: ctrec_trace_metadata.serde_ok)
+ *   ct-layout             .ct: an events.log without meta.dat
+ *                         (ctfs_trace_reader/mod.rs open_old_format), or
+ *                         neither steps.dat nor events.log
+ *   ct-meta-dat           .ct without events.log (open_new_format_nim, the
+ *                         Nim reader's ct_reader_open): meta.dat missing, of
+ *                         a version other than 3 or with flag bits outside
+ *                         0x1FFF (meta_dat.nim readMetaDat, KnownFlags): the
+ *                         reader drops the metadata, reads the streams with
+ *                         the legacy framing and the debugger shows no step
+ *                         (recorders already set 0x2000)
+ *   ct-container-geometry .ct without events.log: block size not 4096 or
+ *                         root entries not 31 (container.nim
+ *                         readInternalFile uses DefaultBlockSize and
+ *                         DefaultMaxRootEntries whatever the header says)
+ *   A .ct whose calls break replay (an exit before the entry, a parent that
+ *   does not contain the call, ids out of range) or whose container is
+ *   damaged is refused by ctrec's .ct reader: parse-error, with the member
+ *   and offset.
+ *
+ *   warnings (the target loads the trace)
+ *   event-over-bound      an event larger than max_event_bytes: nothing
+ *                         after it was checked, verdict undecided (the
+ *                         debugger has no such bound)
+ *   undefined-path-id, undefined-function-id, undefined-type-id,
+ *   undefined-variable-id an id used before its definition (the loaders do
+ *                         not look ids up; what uses it cannot be shown).
+ *                         Values in a trace without any Type are the
+ *                         placeholder-type case (no-type-events) except in
+ *                         a slice Sequence
+ *   no-step               the trace has no Step (it loads, empty)
+ *   struct-type-not-struct, struct-field-count  a Struct value that does
+ *                         not match its type
+ *   paths-file-missing, paths-file-mismatch  trace_paths.json missing or
+ *                         not listing the Path events (no loader reads it)
+ *   cell-in-value         a Cell value inside a Value event
  *   type-0-not-none       type id 0 is not the None type the reference
  *                         writer defines first
  *   no-type-events        values carry type ids but no Type is defined
  *   function-name-reused  two Function events with one name and different
  *                         locations (the reference dedups by name only)
- *   open-calls-at-end     calls other than the top-level one left open at
- *                         the end of the trace
+ *   open-calls-at-end     calls other than the top-level one left open
  *   source-file-missing   a recorded path has no copy under files/
- *   relative-path-without-workdir a relative path, and trace_metadata.json
- *                         has no absolute workdir to resolve it against
- *   metadata-recording-id trace_metadata.json has no recording_id, or not a
- *                         lowercase hyphenated UUIDv7 (target latest only:
- *                         the newest reference type requires it, older
- *                         readers ignore it)
+ *   relative-path-without-workdir a relative path, and no absolute workdir
+ *   metadata-recording-id latest only: no recording_id, or not a lowercase
+ *                         UUIDv7 (the newest TraceMetadata type requires it;
+ *                         the loader does not decode that type)
+ *   unsupported-event, unsupported-value  retired (the reference runs
+ *                         showed which targets refuse what: see
+ *                         event-not-in-target); never reported
  */
 #ifndef CTREC_CHECK_H
 #define CTREC_CHECK_H
@@ -190,7 +267,7 @@ typedef enum ctrec_check_verdict {
                                        max_diagnostics or the callback's word */
 } ctrec_check_verdict;
 
-/* "loads", "loads-with-warnings", "refused" or "undecided" (NULL for a
+/* "loads", "loads-with-warnings", "refused" or "undecided" ("?" for a
  * number out of range). */
 const char *ctrec_check_verdict_name(ctrec_check_verdict verdict);
 

@@ -281,8 +281,10 @@ typedef struct ctrec_reader_options {
      * the current debugger decodes it through a serde_json::Value, so a
      * repeated key keeps its last value and an Int's "i" may be a string of
      * an i64 (dap_server.rs normalize_legacy_trace_json_values); 25.11
-     * refuses both. Both refuse, in either format: a Sequence without
-     * "is_slice", a Char that is not one character, the integer -0.
+     * refuses both, and a Call without "args" (the current types default it
+     * to none). Both refuse, in either format: a Sequence without
+     * "is_slice", a Char that is not one character, the integer -0, a
+     * BigInt whose "b" is not canonical standard base64.
      * What the grammar covers:
      *   trace.json (serde_json): a raw control character or invalid UTF-8
      *     in a string, a lone surrogate escape (\ud800), a number that is
@@ -379,6 +381,11 @@ typedef struct ctrec_trace_metadata {
     /* 1 when the file has the field with the right JSON type (workdir and
      * program strings, args an array), so that "" tells from missing. */
     int has_workdir, has_program, has_args;
+    /* 1 when serde_json decodes the file as CodeTracer 25.11's
+     * TraceMetadata {workdir, program, args: [string]} (its grammar, no
+     * bytes after the object, every arg a string); ctrec check's 25.11
+     * rules use it, the lenient fields above are read either way. */
+    int serde_ok;
 } ctrec_trace_metadata;
 
 /* The metadata read at open. Never NULL for a non-NULL reader. */

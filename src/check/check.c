@@ -40,6 +40,10 @@ typedef enum rule {
     R_OVER_BOUND,
     R_BEFORE_STEP,
     R_DROP_FIRST_STEP,
+    R_STEP_PATH_HUGE,
+    R_CT_LAYOUT,
+    R_CT_META,
+    R_CT_GEOMETRY,
     /* warnings */
     R_UNSUPPORTED_EVENT,
     R_CELL_IN_VALUE,
@@ -121,8 +125,20 @@ static const struct {
     [R_BEFORE_STEP] = {"event-before-first-step", CTREC_CHECK_ERROR,
                        "emit this event after the first Step (and, for VariableCell, while a "
                        "call is open)"},
-    [R_DROP_FIRST_STEP] = {"drop-last-step-too-early", CTREC_CHECK_ERROR,
-                           "emit DropLastStep only when at least two Steps are recorded"},
+    [R_DROP_FIRST_STEP] = {"drop-last-step", CTREC_CHECK_ERROR,
+                           "leave DropLastStep out: no CodeTracer loads a trace holding one"},
+    [R_STEP_PATH_HUGE] = {"step-path-id-too-large", CTREC_CHECK_ERROR,
+                          "give Steps the id of a Path event (ids are positions among Path "
+                          "events)"},
+    [R_CT_LAYOUT] = {"ct-layout", CTREC_CHECK_ERROR,
+                     "write the multi-stream layout (meta.dat and steps.dat, no events.log), "
+                     "or an events.log with a meta.dat beside it"},
+    [R_CT_META] = {"ct-meta-dat", CTREC_CHECK_ERROR,
+                   "write meta.dat version 3 with only the flag bits 0x0001-0x1000 the "
+                   "debugger's reader knows, and only those whose data is present"},
+    [R_CT_GEOMETRY] = {"ct-container-geometry", CTREC_CHECK_ERROR,
+                       "write block size 4096 and 31 root entries: the debugger's reader "
+                       "assumes both whatever the header says"},
     [R_UNSUPPORTED_EVENT] = {"unsupported-event", CTREC_CHECK_WARNING,
                              "leave this event out for released debuggers (FORMAT.md section 5)"},
     [R_CELL_IN_VALUE] = {"cell-in-value", CTREC_CHECK_WARNING,
@@ -222,6 +238,7 @@ typedef struct chk {
     char *paths_file;   /* dir/trace_paths.json */
     char *meta_file;    /* dir/trace_metadata.json */
     int is_json;
+    int is_ct;
     int paths_file_ok;  /* trace_paths.json present */
     const char *workdir;
     int workdir_abs;
@@ -662,6 +679,14 @@ static void check_event(chk *c, const ctrec_ev *ev)
     case CTREC_EV_STEP:
         c->nsteps++;
         c->live_steps++;
+        /* trace_processor.rs Step: the step map grows to path_id + 1
+         * tables (one HashMap each) before it is indexed; u64::MAX wraps
+         * to 0 and the index panics, and 2^32 tables do not fit in memory */
+        if (ev->step.line >= 0 && ev->step.path_id >= ((uint64_t)1 << 32))
+            ev_diag(c, R_STEP_PATH_HUGE, "Step with path id %llu: the debugger makes a table "
+                    "for every path id up to it%s", (unsigned long long)ev->step.path_id,
+                    ev->step.path_id == UINT64_MAX ? " (the count wraps to 0 and the lookup "
+                                                     "panics)" : ", more than memory holds");
         /* trace_processor.rs process_event Step: without a call the current
          * backend opens a "<top-level>" one; 25.11 asserts that one is open */
         if (c->ncalls == 0 && !c->synth_call && c->o.target == CTREC_CHECK_LATEST) {
@@ -819,13 +844,19 @@ static void check_event(chk *c, const ctrec_ev *ev)
                     "so it cannot parse the file", ctrec_event_type_name(ev->type));
         break;
     case CTREC_EV_DROP_LAST_STEP:
-        /* trace_processor.rs DropLastStep: assert!(current_step_id > 0) */
+        /* trace_processor.rs DropLastStep: assert!(current_step_id > 0), and
+         * it takes the step back from every table but db.instructions, so
+         * postprocess's closing assert (instructions as long as steps)
+         * fails whenever the first one passed */
         if (c->live_steps < 2)
             ev_diag(c, R_DROP_FIRST_STEP, "DropLastStep with %llu Step%s recorded: the "
                     "debugger asserts that a step other than the first is dropped",
                     (unsigned long long)c->live_steps, c->live_steps == 1 ? "" : "s");
         else
-            c->live_steps--;
+            ev_diag(c, R_DROP_FIRST_STEP, "DropLastStep: the debugger takes the step back from "
+                    "every table but its instructions, and then refuses the trace (\"db.instructions "
+                    "has different length than db.steps\")");
+        if (c->live_steps >= 2) c->live_steps--;
         break;
     case CTREC_EV_RAISE: /* .ct only (docs/ct.md); rules for it belong to check */
     case CTREC_EV_CATCH:
@@ -869,8 +900,91 @@ static int is_uuid7(const char *s)
     return s[14] == '7';
 }
 
+static int has_member(const chk *c, const char *name)
+{
+    for (size_t i = 0; i < ctrec_reader_member_count(c->r); i++) {
+        const char *m = ctrec_reader_member(c->r, i, NULL);
+        if (m && strcmp(m, name) == 0) return 1;
+    }
+    return 0;
+}
+
+static const char *meta_extra(const chk *c, const char *key)
+{
+    for (size_t i = 0; i < ctrec_reader_meta_extra_count(c->r); i++) {
+        const char *json = NULL;
+        const char *k = ctrec_reader_meta_extra(c->r, i, &json);
+        if (k && strcmp(k, key) == 0) return json;
+    }
+    return NULL;
+}
+
+/* A .ct: what the debugger's loader does with the container, before any
+ * event. Its setup (dap_server.rs) opens a *.ct first; CTFSTraceReader::open
+ * (ctfs_trace_reader/mod.rs) then picks the path by which members exist:
+ * steps.dat without events.log goes to open_new_format_nim, the reference
+ * Nim reader's ct_reader_* functions; a container with events.log goes to
+ * open_old_format, which needs meta.dat. */
+static void check_ct(chk *c)
+{
+    if (c->o.target == CTREC_CHECK_25_11) {
+        file_diag(c, R_NOT_IN_TARGET, c->trace_file, "a .ct container: CodeTracer 25.11 reads "
+                  "trace.json and trace.bin only (its dap_server.rs has no CTFS path)");
+        return;
+    }
+    int steps = has_member(c, "steps.dat"), log = has_member(c, "events.log");
+    int meta = has_member(c, "meta.dat");
+    if (log && !meta) {
+        file_diag(c, R_CT_LAYOUT, c->trace_file, "events.log without meta.dat: the debugger "
+                  "reads an events.log container through open_old_format, which needs meta.dat");
+        return;
+    }
+    if (!steps && !log) {
+        file_diag(c, R_CT_LAYOUT, c->trace_file, "neither steps.dat nor events.log: the "
+                  "debugger does not take the container for a recorded trace");
+        return;
+    }
+    if (log) return; /* the Rust path; the events are checked below */
+    /* the Nim path: new_trace_reader.nim openNewTraceFromBytes reads
+     * meta.dat with readMetaDat (meta_dat.nim), which refuses a version
+     * other than 3 or a flag outside KnownFlags (0x1FFF); ct_reader_open
+     * ignores the failure and reads the streams with the legacy framing:
+     * the step and event counts fail and the debugger shows no step */
+    const char *ver = meta_extra(c, "meta_version"), *fl = meta_extra(c, "meta_flags");
+    unsigned long long v = ver ? strtoull(ver, NULL, 10) : 0, f = fl ? strtoull(fl, NULL, 10) : 0;
+    if (!meta || !ver)
+        file_diag(c, R_CT_META, c->trace_file, "no readable meta.dat: the debugger's reader "
+                  "falls back to the legacy stream framing and shows no step");
+    else if (v != 3)
+        file_diag(c, R_CT_META, c->trace_file, "meta.dat version %llu: the debugger's reader "
+                  "reads only version 3 (then falls back to the legacy stream framing and "
+                  "shows no step)", v);
+    else if (f & ~0x1FFFull)
+        file_diag(c, R_CT_META, c->trace_file, "meta.dat flags 0x%04llx hold bits the debugger's "
+                  "reader does not know (0x%04llx): it refuses meta.dat, falls back to the "
+                  "legacy stream framing and shows no step", f, f & ~0x1FFFull);
+    /* container.nim readInternalFile: DefaultBlockSize 4096 and
+     * DefaultMaxRootEntries 31, whatever bytes 8-15 of the header say */
+    FILE *fp = fopen(c->trace_file, "rb");
+    unsigned char h[16];
+    if (fp && fread(h, 1, 16, fp) == 16) {
+        unsigned long bs = (unsigned long)h[8] | (unsigned long)h[9] << 8 |
+                           (unsigned long)h[10] << 16 | (unsigned long)h[11] << 24;
+        unsigned long re = (unsigned long)h[12] | (unsigned long)h[13] << 8 |
+                           (unsigned long)h[14] << 16 | (unsigned long)h[15] << 24;
+        if (bs != 4096 || re != 31)
+            file_diag(c, R_CT_GEOMETRY, c->trace_file, "block size %lu and %lu root entries: "
+                      "the debugger's reader assumes 4096 and 31", bs, re);
+    }
+    if (fp) fclose(fp);
+}
+
 static void check_side_files(chk *c)
 {
+    if (c->is_ct) {
+        check_ct(c);
+        return;
+    }
     const ctrec_trace_metadata *m = ctrec_reader_metadata(c->r);
     if (!m->present) {
         file_diag(c, R_META_MISSING, c->meta_file, "%s%s",
@@ -894,6 +1008,11 @@ static void check_side_files(chk *c)
                       c->o.target == CTREC_CHECK_25_11
                           ? "CodeTracer 25.11 cannot read it"
                           : "the debugger reads only the workdir (else it takes the trace folder)");
+        else if (c->o.target == CTREC_CHECK_25_11 && !m->serde_ok)
+            file_diag(c, R_META_FIELD, c->meta_file, "trace_metadata.json is not what 25.11's "
+                      "TraceMetadata decodes (serde_json: an arg that is not a string, bytes "
+                      "after the object, or a spelling its parser refuses): CodeTracer 25.11 "
+                      "cannot read it");
         if (c->o.target == CTREC_CHECK_LATEST && !is_uuid7(m->recording_id))
             file_diag(c, R_RECORDING_ID, c->meta_file, "trace_metadata.json has %s: the newest "
                       "reference TraceMetadata requires a UUIDv7 there",
@@ -964,7 +1083,7 @@ const char *ctrec_check_verdict_name(ctrec_check_verdict verdict)
     case CTREC_CHECK_REFUSED: return "refused";
     case CTREC_CHECK_UNDECIDED: return "undecided";
     }
-    return NULL;
+    return "?";
 }
 
 const char *ctrec_check_severity_name(ctrec_check_severity severity)
@@ -1047,6 +1166,7 @@ ctrec_status ctrec_check(const char *path, const ctrec_check_options *opts,
     }
     out->format = ctrec_reader_format(c.r);
     c.is_json = out->format == CTREC_FORMAT_JSON;
+    c.is_ct = out->format == CTREC_FORMAT_CT;
     c.trace_file = ctrec_reader_trace_file(c.r);
     c.dir = dir_of(c.trace_file);
     c.paths_file = c.dir ? join(c.dir, "trace_paths.json") : NULL;

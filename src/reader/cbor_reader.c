@@ -417,10 +417,12 @@ static void tk_skip(pctx *c)
 
 int cbor_parse_event(pctx *c)
 {
+    c->fg_pending = 0;
     int r = setjmp(c->jb);
     if (r) return r;
     c->base = c->p;
     sc_event(c);
     if (c->strict) rd_cbor_strict(c, c->base, c->p);
+    rd_forgive_commit(c);
     return RD_OK;
 }

@@ -438,9 +438,11 @@ static void tk_skip_value(pctx *c)
 
 int json_parse_event(pctx *c)
 {
+    c->fg_pending = 0;
     int r = setjmp(c->jb);
     if (r) return r;
     sc_event(c);
+    rd_forgive_commit(c);
     return RD_OK;
 }
 
@@ -449,6 +451,7 @@ int json_parse_event(pctx *c)
  * ']' (c->p after it). */
 int json_parse_item(pctx *c, int *state)
 {
+    c->fg_pending = 0;
     int r = setjmp(c->jb);
     if (r) return r;
     int st = *state;
@@ -477,12 +480,14 @@ int json_parse_item(pctx *c, int *state)
     /* the whole grammar costs a second pass: only when asked for; a lenient
      * read notes what the parser itself forgives (below) */
     if (c->strict) rd_json_strict(c, c->base, c->p, 1);
+    rd_forgive_commit(c);
     *state = 2;
     return RD_OK;
 }
 
 int json_parse_trailing(pctx *c)
 {
+    c->fg_pending = 0;
     int r = setjmp(c->jb);
     if (r) return r;
     const uint8_t *p = c->p;
@@ -494,6 +499,7 @@ int json_parse_trailing(pctx *c)
         rd_forgive(c, CTREC_E_FORMAT, p, ch >= 0x20 && ch < 0x7f ? "'%c' after the closing ']' of trace.json"
                                                  : "byte 0x%02x after the closing ']' of trace.json",
                    ch);
+        rd_forgive_commit(c);
         return RD_OK;
     }
     if (!c->eof) return RD_MORE;
@@ -603,6 +609,7 @@ static int parse_meta(pctx *c, rd_meta *m)
             tk_arr(c, &ai);
             while (tk_next(c, &ai)) {
                 if (tk_peek(c) == TK_STR) push_str(c, &m->args, tk_str(c));
+                else if (c->strict) rd_fail(c, CTREC_E_FORMAT, "an arg that is not a string");
                 else tk_skip(c);
             }
         } else {
@@ -610,6 +617,38 @@ static int parse_meta(pctx *c, rd_meta *m)
         }
     }
     return RD_OK;
+}
+
+/* The grammar of [start, c->p) and only whitespace after it. */
+static int doc_grammar_ok(pctx *c, const uint8_t *start)
+{
+    if (setjmp(c->jb)) return 0;
+    rd_json_strict(c, start, c->p, 0);
+    const uint8_t *p = c->p;
+    while (p < c->end && (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t')) p++;
+    return p == c->end;
+}
+
+int json_metadata_serde_ok(const char *s, size_t n)
+{
+    pctx c;
+    arena a = {0};
+    vec skip = {0};
+    err e = {0};
+    rd_meta m;
+    memset(&m, 0, sizeof m);
+    init_doc(&c, &a, &skip, &e, s, n);
+    c.strict = 2;
+    const uint8_t *start = c.p;
+    int r = parse_meta(&c, &m);
+    int ok = r == RD_OK && m.workdir && m.program && m.has_args && doc_grammar_ok(&c, start);
+    free(m.recording_id);
+    free(m.workdir);
+    free(m.program);
+    rd_strlist_free(&m.args);
+    arena_free(&a);
+    free(skip.data);
+    return ok;
 }
 
 ctrec_status json_parse_metadata(const char *s, size_t n, rd_meta *out, err *e)

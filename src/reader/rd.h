@@ -87,6 +87,9 @@ typedef struct pctx {
     int strict;          /* refuse what the reference parsers refuse: 1 the
                             current debugger's, 2 CodeTracer 25.11's */
     rd_forgiven *fg;     /* else note it here (may be NULL) */
+    unsigned fg_pending; /* notes of this parse, counted in fg when it
+                            succeeds (a parse cut by the window's end is
+                            redone) */
     /* strict 2: the values the event parser skipped (unknown keys), which
      * 25.11's serde_json passes over without decoding them */
     const uint8_t *skipped[8][2];
@@ -111,6 +114,8 @@ RD_NORETURN void rd_nomem(pctx *c);
 /* A spelling the reference parsers refuse, at `at`: with c->strict an
  * error of status `st` (jumps back), else noted in c->fg. */
 void rd_forgive(pctx *c, ctrec_status st, const uint8_t *at, const char *fmt, ...) ERR_PRINTF(4, 5);
+/* Counts the notes of a parse that succeeded. */
+void rd_forgive_commit(pctx *c);
 /* The grammar of the reference parsers over the bytes of one parsed event:
  * serde_json's for JSON (`depth0`: arrays and objects open around it),
  * cbor4ii's for CBOR. Deviations go to rd_forgive. */
@@ -142,6 +147,10 @@ typedef struct rd_meta {
     int has_args;
 } rd_meta;
 ctrec_status json_parse_metadata(const char *s, size_t n, rd_meta *out, err *e);
+/* 1 when serde_json would decode the text as 25.11's TraceMetadata: its
+ * grammar (strict level 2), only whitespace after the object, workdir and
+ * program strings, args an array of strings. */
+int json_metadata_serde_ok(const char *s, size_t n);
 void rd_strlist_free(rd_strlist *l);
 
 /* ---- the trace file, read sequentially (waiting for growth in follow mode) ---- */

@@ -285,6 +285,7 @@ static void read_side_files(ctrec_reader *r, const char *dir)
     if (text) {
         err e = {0};
         if (json_parse_metadata(text, n, &r->meta, &e) == CTREC_OK) r->pub_meta.present = 1;
+        r->pub_meta.serde_ok = json_metadata_serde_ok(text, n);
         free(text);
     }
     p = join(dir, "trace_paths.json");
@@ -847,6 +848,17 @@ ctrec_status ctrec_reader_next(ctrec_reader *r, const ctrec_ev **ev)
             st = cbor_parse_event(&c);
         }
         if (st == RD_OK) {
+            if (RD_UNLIKELY((size_t)(c.p - c.base) > r->o.max_event_bytes)) {
+                /* within the window, so the refill did not see it */
+                r->too_large = 1;
+                err_set(&r->e, CTREC_E_FORMAT,
+                        "%s: event %llu at byte %llu is larger than the %zu-byte event limit",
+                        r->name, (unsigned long long)r->nevents,
+                        (unsigned long long)(r->buf_off + (uint64_t)(c.base - r->buf)),
+                        r->o.max_event_bytes);
+                r->failed = CTREC_E_FORMAT;
+                return r->failed;
+            }
             r->pos = (size_t)(c.p - r->buf);
             r->nevents++;
             *ev = &r->ev;
@@ -909,7 +921,7 @@ uint64_t ctrec_reader_bytes_read(const ctrec_reader *r)
 
 const ctrec_trace_metadata *ctrec_reader_metadata(const ctrec_reader *r)
 {
-    static const ctrec_trace_metadata none = {0, "", "", "", NULL, 0, 0, 0, 0};
+    static const ctrec_trace_metadata none = {0, "", "", "", NULL, 0, 0, 0, 0, 0};
     return r ? &r->pub_meta : &none;
 }
 

@@ -44,13 +44,20 @@ void rd_forgive(pctx *c, ctrec_status st, const uint8_t *at, const char *fmt, ..
         rd_fail(c, st, "%s (the debugger's parser refuses it)", m);
     }
     if (!c->fg) return;
-    if (c->fg->n++ == 0) {
+    if (c->fg->n + c->fg_pending == 0) {
         va_list ap;
         va_start(ap, fmt);
         vsnprintf(c->fg->first, sizeof c->fg->first, fmt, ap);
         va_end(ap);
         c->fg->first_event = c->fg->cur_event;
     }
+    c->fg_pending++;
+}
+
+void rd_forgive_commit(pctx *c)
+{
+    if (c->fg) c->fg->n += c->fg_pending;
+    c->fg_pending = 0;
 }
 
 /* Length of the valid UTF-8 sequence at p (lead byte >= 0x80), 0 if

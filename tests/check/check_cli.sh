@@ -121,6 +121,60 @@ expect 0 "$CTREC" check "$T/stale-paths"
 expect 0 "$CTREC" repair "$T/stale-paths"
 grep -q 'nothing to repair' "$T/out" || fail "repair: a complete trace not left alone"
 
+# --max-event BYTES: every reading command takes it; an event over it stops
+# the read, and check says it cannot decide (3), not that the trace is bad
+mkdir -p "$T/big"
+long=$(printf '%03000d' 0)
+printf '[{"Path":"/a"},{"Function":{"path_id":0,"line":1,"name":"main"}},{"Call":{"function_id":0,"args":[]}},{"Step":{"path_id":0,"line":1}},{"Path":"/%s"}]\n' "$long" >"$T/big/trace.json"
+expect 1 "$CTREC" print --max-event 1K "$T/big"
+grep -q 'larger than the 1024-byte event limit' "$T/err" || fail "print --max-event 1K: no word of the bound"
+expect 0 "$CTREC" print --max-event 1M "$T/big"
+[ "$(wc -l <"$T/out")" -eq 5 ] || fail "print --max-event 1M: not 5 events"
+expect 1 "$CTREC" stats --max-event 1K "$T/big"
+expect 0 "$CTREC" stats --max-event 4096 "$T/big"
+expect 1 "$CTREC" convert --max-event 1K "$T/big" "$T/big-out.bin"
+expect 0 "$CTREC" convert --max-event 1M "$T/big" "$T/big-out.bin"
+expect 1 "$CTREC" follow --max-event 1K --timeout 2000 "$T/big"
+expect 3 "$CTREC" check --no-files --max-event 1K "$T/big"
+grep -q 'warning \[event-over-bound\]' "$T/out" || fail "check --max-event: no event-over-bound"
+grep -q 'undecided: an event is over the --max-event bound' "$T/out" || fail "check --max-event: verdict"
+expect 3 "$CTREC" check --no-files --json --max-event=1K "$T/big"
+tail -n 1 "$T/out" | grep -q '"verdict":"undecided"' || fail "check --json --max-event: verdict"
+expect 0 "$CTREC" check --no-files --max-event 1M "$T/big"
+expect 0 "$CTREC" repair --dry-run --max-event 1K "$T/big"
+expect 2 "$CTREC" print --max-event 0 "$T/big"
+expect 2 "$CTREC" check --max-event 12Q "$T/big"
+
+# what print forgives, check refuses (the debugger's parsers do)
+mkdir -p "$T/trail" "$T/surr"
+printf '[{"Path":"/a"},{"Function":{"path_id":0,"line":1,"name":"main"}},{"Call":{"function_id":0,"args":[]}},{"Step":{"path_id":0,"line":1}}]x\n' >"$T/trail/trace.json"
+expect 0 "$CTREC" print "$T/trail"
+grep -q "^ctrec: warning: .*trace.json: forgave 1 spelling the debugger's parser refuses, the first in event 4: 'x' after the closing ']' of trace.json" "$T/err" ||
+    fail "print: no warning for bytes after ']'"
+expect 1 "$CTREC" check --no-files "$T/trail"
+grep -q "error \[parse-error\].*'x' after the closing ']' of trace.json (the debugger's parser refuses it)" "$T/out" ||
+    fail "check: bytes after ']' not refused"
+printf '[{"Path":"/a\\ud800"},{"Function":{"path_id":0,"line":1,"name":"main"}},{"Call":{"function_id":0,"args":[]}},{"Step":{"path_id":0,"line":1}}]\n' >"$T/surr/trace.json"
+expect 0 "$CTREC" convert "$T/surr" "$T/surr-out.json"
+grep -q 'forgave 1 spelling.*first in event 0: a lone surrogate escape \\ud800' "$T/err" ||
+    fail "convert: no warning for a lone surrogate"
+expect 1 "$CTREC" check --no-files "$T/surr"
+expect 0 "$CTREC" print "$T/surr-out.json"
+[ ! -s "$T/err" ] || fail "the converted trace still needs forgiving"
+# trace.bin: reserved header bytes and bytes after the seek table
+"$CTREC" convert "$T/trail" "$T/hdr.bin" >/dev/null 2>&1
+cp "$T/hdr.bin" "$T/tail.bin"
+printf '\001' | dd of="$T/hdr.bin" bs=1 seek=7 conv=notrunc 2>/dev/null
+expect 0 "$CTREC" print "$T/hdr.bin"
+grep -q 'forgave 1 spelling.*header bytes 6 and 7 are 00 01, not 00 00' "$T/err" || fail "print: no warning for the header"
+expect 1 "$CTREC" check --no-files "$T/hdr.bin"
+grep -q 'unreadable-trace.*header bytes 6 and 7 are 00 01' "$T/out" || fail "check: header not refused"
+printf 'zz' >>"$T/tail.bin"
+expect 0 "$CTREC" stats "$T/tail.bin"
+grep -q 'forgave 1 spelling.*bytes after the seek table' "$T/err" || fail "stats: no warning for bytes after the seek table"
+expect 1 "$CTREC" check --no-files "$T/tail.bin"
+grep -q 'bytes after the seek table' "$T/out" || fail "check: bytes after the seek table not refused"
+
 if [ "$fails" -eq 0 ]; then
     rm -rf "$T"
     echo "check_cli: ok"

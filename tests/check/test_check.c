@@ -634,8 +634,8 @@ static void test_unsupported_events(void)
                           /* 17 */ "{\"Asm\":[\"nop\"]}");
     run(d, L, 0);
     /* one Step recorded: trace_processor.rs asserts current_step_id > 0 */
-    EXPECT("drop-last-step-too-early", 6, E);
-    EXPECT("drop-last-step-too-early", 7, E);
+    EXPECT("drop-last-step", 6, E);
+    EXPECT("drop-last-step", 7, E);
     EXPECT("assignment-event", 13, E);
     CHECK(sum.errors == 3 && sum.warnings == 0);
     run(d, T2511, 0);
@@ -1056,13 +1056,14 @@ static void test_own_writer(const char *example)
         EXPECT("event-not-in-target", 7, E);
         EXPECT("assignment-event", 8, E);
         for (uint64_t i = 9; i <= 12; i++) EXPECT("event-not-in-target", i, E);
+        EXPECT("drop-last-step", 14, E);
         EXPECT("event-not-in-target", 15, E); /* a Char */
-        CHECK(sum.errors == 7 && sum.warnings == 0);
-        /* latest reads all of it but the Assignment (two Steps: the
-         * DropLastStep is fine) */
+        CHECK(sum.errors == 8 && sum.warnings == 0);
+        /* latest reads all of it but the Assignment and the DropLastStep */
         run(dir, CTREC_CHECK_LATEST, 1);
         EXPECT("assignment-event", 8, E);
-        CHECK(sum.errors == 1 && sum.warnings == 0);
+        EXPECT("drop-last-step", 14, E);
+        CHECK(sum.errors == 2 && sum.warnings == 0);
     }
 
     /* the writer's example program (its made-up source is not copied) */

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""gen_cases.py OUTDIR [ZSTD] -- writes the ctrec check corpus into OUTDIR.
+"""gen_cases.py OUTDIR [ZSTD [FIXTURES]] -- writes the ctrec check corpus into OUTDIR.
 
 Each case is a folder OUTDIR/<name>/ holding trace.json or trace.bin and,
 unless the case is about them, trace_metadata.json and trace_paths.json.
@@ -17,6 +17,7 @@ import sys
 
 OUT = sys.argv[1]
 ZSTD = sys.argv[2] if len(sys.argv) > 2 else "zstd"
+FIXTURES = sys.argv[3] if len(sys.argv) > 3 else None
 
 META = {"workdir": "/tmp", "program": "p.py", "args": [],
         "recording_id": "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b"}
@@ -185,7 +186,11 @@ for k, v in VALUES.items():
 # ---- float spellings (the "f" field) ----
 FLOATS = {"number": 1.5, "number-int": 7, "inf": "inf", "minus-inf": "-inf", "plus-inf": "+inf",
           "nan": "NaN", "infinity": "infinity", "exp": "1e5", "dot-first": ".5", "dot-last": "1.",
-          "hex": "0x10", "space": " 1.5", "underscore": "1_0", "empty": ""}
+          "hex": "0x10", "space": " 1.5", "underscore": "1_0", "empty": "",
+          "e-only": "1e", "no-mantissa": "e5", "minus-only": "-", "plus-sign": "+1.5",
+          "infinity-caps": "INFINITY", "plus-nan": "+nan", "minus-nan": "-NaN",
+          "dot-exp": "1.e5", "exp-plus": "1E+5", "hexfloat": "0x1p3", "suffix": "1.5f",
+          "huge": "1e400", "tiny": "1e-400", "inf-word": "Inf", "nan-payload": "nan(1)"}
 for k, f in FLOATS.items():
     case("json-float-" + k, "json", base() + [V({"kind": "Float", "f": f, "type_id": 1})])
 case("bin-float-cbor-double", "bin", base() + [V({"kind": "Float", "f": 2.5, "type_id": 1})])
@@ -238,6 +243,19 @@ case("bin-indefinite-map", "bin", data=seekable(None, raw=b"".join(cbor(e) for e
 case("bin-invalid-utf8", "bin", data=seekable(None, raw=b"".join(cbor(e) for e in BIN) +
      cbor({"VariableName": b"\x63a\xffb"})))
 
+case("bin-i-as-string", "bin", base() + [V({"kind": "Int", "i": "7", "type_id": 1})])
+case("bin-duplicate-field", "bin", data=seekable(None, raw=b"".join(cbor(e) for e in BIN) +
+     cbor({"Step": b"\xa3" + cbor("path_id") + cbor(0) + cbor("line") + cbor(2) + cbor("line") +
+           cbor(3)})))
+# (a CBOR tag around a value is left out: the reference run decodes trace.bin
+# with serde_cbor, which ignores tags, in place of cbor4ii, whose handling
+# of tags was not verified; ctrec refuses them)
+case("bin-stray-byte", "bin", data=seekable(None, raw=b"".join(cbor(e) for e in BIN) + b"\x00"))
+case("bin-half-float-line", "bin", data=seekable(None, raw=b"".join(cbor(e) for e in BIN) +
+     cbor({"Step": {"path_id": 0, "line": b"\xf9\x40\x00"}})))
+case("bin-wide-int", "bin", data=seekable(None, raw=b"".join(cbor(e) for e in BIN) +
+     cbor({"Step": {"path_id": b"\x1b" + struct.pack(">Q", 0), "line": b"\x19\x00\x02"}})))
+
 # ---- nesting ----
 def nested(depth, leaf):
     v = leaf
@@ -272,6 +290,14 @@ case("json-metadata-relative-workdir", "json", base(), meta=dict(META, workdir="
 case("json-metadata-no-recording-id", "json", base(),
      meta={"workdir": "/tmp", "program": "p.py", "args": []})
 case("json-metadata-args-not-array", "json", base(), meta=dict(META, args="a b"))
+case("json-metadata-args-not-strings", "json", base(), meta=dict(META, args=["a", 1]))
+case("json-metadata-workdir-null", "json", base(), meta=dict(META, workdir=None))
+case("json-metadata-program-missing", "json", base(), meta={"workdir": "/tmp", "args": []})
+case("json-metadata-trailing", "json", base(), meta=json.dumps(META) + " x")
+case("json-metadata-lone-surrogate", "json", base(),
+     meta=json.dumps(META).replace('"p.py"', '"p\\ud800.py"'))
+case("json-metadata-array", "json", base(), meta="[]")
+case("json-metadata-empty-file", "json", base(), meta="")
 case("json-no-paths-file", "json", base(), paths=None)
 case("json-paths-file-differs", "json", base(), paths=["/tmp/other.py"])
 case("json-relative-path", "json", [{"Path": "p.py"}] + base()[1:], paths=["p.py"])
@@ -296,14 +322,126 @@ case("json-open-calls", "json", b + [{"Function": {"path_id": 0, "line": 3, "nam
                                    {"Call": {"function_id": 1, "args": []}},
                                    {"Step": {"path_id": 0, "line": 3}}])
 
+CV = {"CompoundValue": {"place": 1, "value": {"kind": "Sequence", "elements": [], "is_slice": False,
+                                              "type_id": 1}}}
+pre = [b[0], b[1], b[2], b[3], b[4], b[5]]  # through the Call and the VariableName, no Step
+case("json-compound-before-step", "json", pre + [CV, b[6]])
+case("json-cell-before-step", "json", pre + [{"CellValue": {"place": 2, "value": LEAF}}, b[6]])
+case("json-assign-cell-before-step", "json", pre + [{"AssignCell": {"place": 2, "new_value": LEAF}}, b[6]])
+case("json-asm-before-step", "json", pre + [{"Asm": ["nop"]}, b[6]])
+case("json-variable-cell-before-step", "json", pre + [{"VariableCell": {"variable_id": 0, "place": 2}}, b[6]])
+case("json-value-before-step", "json", pre + [b[7], b[6]])
+case("json-drop-variable-before-step", "json", pre + [{"DropVariable": 0}, b[6]])
+case("json-variable-cell-no-call", "json", b + [{"Return": {"return_value": {"kind": "None", "type_id": 0}}},
+                                              {"VariableCell": {"variable_id": 0, "place": 2}}])
+case("json-compound-not-sequence", "json", b + [{"CompoundValue": {"place": 1, "value": LEAF}}])
+case("json-aci-without-compound", "json", b + [{"AssignCompoundItem": {"place": 1, "index": 0, "item_place": 2}}])
+case("json-drop-last-step-second", "json", b + [{"Step": {"path_id": 0, "line": 2}}, "DropLastStep"])
+case("json-drop-last-step-twice", "json", b + [{"Step": {"path_id": 0, "line": 2}}, "DropLastStep",
+                                             "DropLastStep"])
+case("json-made-up-call-return", "json", [b[0], b[1], b[2], b[3], b[5], b[6],
+                                          {"Return": {"return_value": {"kind": "None", "type_id": 0}}}])
+case("json-step-path-max", "json", b + [{"Step": {"path_id": 18446744073709551615, "line": 1}}])
+case("json-step-path-max-negative-line", "json", b + [{"Step": {"path_id": 18446744073709551615,
+                                                               "line": -1}}])
+case("json-call-no-function", "json", [b[0], b[1], b[2], {"Call": {"function_id": 0, "args": []}}, b[6]])
+
+# ---- field types and defaults ----
+case("json-call-without-args", "json", b + [{"Function": {"path_id": 0, "line": 3, "name": "f"}},
+                                          {"Call": {"function_id": 1}}])
+case("json-event-kind-99", "json", b + [{"Event": {"kind": 99, "metadata": "", "content": ""}}])
+case("json-event-without-metadata", "json", b + [{"Event": {"kind": 0, "content": "x"}}])
+case("json-type-kind-99", "json", b + [{"Type": {"kind": 99, "lang_type": "t",
+                                                 "specific_info": {"kind": "None"}}}])
+case("json-type-info-bogus", "json", b + [{"Type": {"kind": 7, "lang_type": "t",
+                                                    "specific_info": {"kind": "Bogus"}}}])
+case("json-bigint-not-base64", "json", b + [V({"kind": "BigInt", "b": "!!", "negative": False,
+                                               "type_id": 1})])
+case("json-bigint-no-padding", "json", b + [V({"kind": "BigInt", "b": "AQI", "negative": False,
+                                               "type_id": 1})])
+case("json-bigint-empty", "json", b + [V({"kind": "BigInt", "b": "", "negative": False, "type_id": 1})])
+case("json-reference-negative-address", "json", b + [V({"kind": "Reference", "dereferenced": LEAF,
+                                                        "address": -1, "mutable": False, "type_id": 1})])
+case("json-line-over-i64", "json", b + [{"Step": {"path_id": 0, "line": 9223372036854775808}}])
+case("json-path-not-string", "json", b + [{"Path": 5}])
+case("json-bool-as-int", "json", b + [V({"kind": "Bool", "b": 1, "type_id": 1})])
+case("json-type-id-negative", "json", b + [V({"kind": "Int", "i": 1, "type_id": -1})])
+case("json-event-null", "json", b + [None])
+case("json-event-two-keys", "json", b + [{"Step": {"path_id": 0, "line": 2}, "Path": "/x"}])
+case("json-event-empty-object", "json", b + [{}])
+case("json-kind-missing", "json", b + [V({"i": 1, "type_id": 1})])
+case("json-kind-unknown", "json", b + [V({"kind": "Weird", "type_id": 1})])
+case("json-value-extra-field", "json", b + [V({"kind": "Int", "i": 1, "type_id": 1, "extra": True})])
+case("json-top-level-object", "json", text='{"Path": "/x"}')
+case("bin-call-without-args", "bin", b + [{"Function": {"path_id": 0, "line": 3, "name": "f"}},
+                                        {"Call": {"function_id": 1}}])
+case("bin-bigint-not-base64", "bin", b + [V({"kind": "BigInt", "b": "!!", "negative": False,
+                                             "type_id": 1})])
+
 # ---- an event over the tools' 64 MiB default bound ----
 case("json-value-65mib", "json", base() + [V({"kind": "String", "text": "a" * (65 << 20), "type_id": 1})])
+
+
+# ---- .ct: the fixtures, damaged at test time (never copied into the tree) ----
+
+B40 = "\0" + "0123456789" + "abcdefghijklmnopqrstuvwxyz" + "./-"
+
+
+def b40(name):
+    return sum(B40.index(ch) * 40 ** i for i, ch in enumerate(name))
+
+
+def ct_member_offset(data, name):
+    """File offset of the first byte of member `name` (block size 4096)."""
+    want = b40(name)
+    for i in range(31):
+        off = 16 + 24 * i
+        size, mapb, nm = struct.unpack_from("<QQQ", data, off)
+        if nm == want:
+            first = struct.unpack_from("<Q", data, mapb * 4096)[0]
+            return first * 4096
+    raise KeyError(name)
+
+
+def ct_patched(fixture, patches):
+    """The fixture's bytes with (member, offset in member, bytes) patches."""
+    data = bytearray(open(os.path.join(FIXTURES, fixture), "rb").read())
+    for member, off, b in patches:
+        at = ct_member_offset(data, member) + off
+        data[at:at + len(b)] = b
+    return bytes(data)
+
+
+def ct_meta_flags(fixture, add):
+    data = open(os.path.join(FIXTURES, fixture), "rb").read()
+    at = ct_member_offset(data, "meta.dat")
+    flags = struct.unpack_from("<H", data, at + 6)[0]
+    return [("meta.dat", 6, struct.pack("<H", flags | add))]
+
+
+if FIXTURES:
+    NS = "ctfs/no_spans.ct"
+    CT = [("ct-no-spans", []),
+          ("ct-meta-flag-2000", ct_meta_flags(NS, 0x2000)),
+          ("ct-meta-flag-8000", ct_meta_flags(NS, 0x8000)),
+          ("ct-meta-version-2", [("meta.dat", 4, struct.pack("<H", 2))]),
+          ("ct-meta-version-4", [("meta.dat", 4, struct.pack("<H", 4))]),
+          ("ct-meta-bad-magic", [("meta.dat", 0, b"XTMD")])]
+    for name, patches in CT:
+        case(name, "ct", data=ct_patched(NS, patches), meta=None, paths=None)
+    whole = open(os.path.join(FIXTURES, NS), "rb").read()
+    case("ct-truncated-half", "ct", data=whole[:len(whole) // 2], meta=None, paths=None)
+    big = bytearray(whole)
+    for i in range(31):  # steps.dat's published size: 2^63
+        if struct.unpack_from("<Q", big, 16 + 24 * i + 16)[0] == b40("steps.dat"):
+            struct.pack_into("<Q", big, 16 + 24 * i, 1 << 63)
+    case("ct-steps-size-huge", "ct", data=bytes(big), meta=None, paths=None)
 
 
 def write_case(name, fmt, events, text, data, meta, paths):
     d = os.path.join(OUT, name)
     os.makedirs(d, exist_ok=True)
-    for f in ("trace.json", "trace.bin", "trace_metadata.json", "trace_paths.json"):
+    for f in ("trace.json", "trace.bin", "trace.ct", "trace_metadata.json", "trace_paths.json"):
         if os.path.exists(os.path.join(d, f)):
             os.remove(os.path.join(d, f))
     if data is None:
