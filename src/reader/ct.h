@@ -83,7 +83,7 @@ int ct_stream_record(ct_stream *s, ctfs *c, size_t limit, const uint8_t **p, siz
 
 /* Decodes one CBOR ValueRecord from [*p, end) into arena memory. Returns 0
  * or -1 with the message in e (position relative to `base`). */
-int ct_value(const uint8_t **p, const uint8_t *end, arena *a, unsigned max_depth,
+int ct_value_decode(const uint8_t **p, const uint8_t *end, arena *a, unsigned max_depth,
              const ctrec_value **out, err *e);
 
 /* A CBOR array of {variable_id, value} (split-binary Call). */

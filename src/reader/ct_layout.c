@@ -723,7 +723,7 @@ static int next_value(ct_src *s, ctrec_ev *ev, arena *a, err *e)
         }
         const uint8_t *vend = q + len, *vstart = q;
         const ctrec_value *v;
-        int bad = ct_value(&q, vend, a, s->o.max_depth, &v, e);
+        int bad = ct_value_decode(&q, vend, a, s->o.max_depth, &v, e);
         if (!bad && q != vend) {
             err_set(e, CTREC_E_FORMAT, "%zu bytes after the value", (size_t)(vend - q));
             bad = 1;
@@ -758,7 +758,7 @@ static int call_event(ct_src *s, ctrec_ev *ev, arena *a, err *e)
         ct_varint(&p, c->end, &len);
         const uint8_t *vend = p + len;
         const ctrec_value *v;
-        if (ct_value(&p, vend, a, s->o.max_depth, &v, e)) {
+        if (ct_value_decode(&p, vend, a, s->o.max_depth, &v, e)) {
             err tmp = *e;
             err_set(e, tmp.status, "calls.dat: record %llu (chunk %llu at byte %llu), argument %llu: %s",
                     (unsigned long long)c->key, (unsigned long long)st->chunk,
@@ -809,11 +809,11 @@ static int return_event(ct_src *s, ctrec_ev *ev, arena *a, err *e)
     int bad = 0;
     if (!oc->is_void) {
         const uint8_t *p = oc->ret;
-        bad = ct_value(&p, oc->ret + oc->ret_len, a, s->o.max_depth, &rv, e);
+        bad = ct_value_decode(&p, oc->ret + oc->ret_len, a, s->o.max_depth, &rv, e);
     }
     if (!bad && oc->exc) {
         const uint8_t *p = oc->exc;
-        bad = ct_value(&p, oc->exc + oc->exc_len, a, s->o.max_depth, &ex, e);
+        bad = ct_value_decode(&p, oc->exc + oc->exc_len, a, s->o.max_depth, &ex, e);
     }
     uint64_t key = oc->key;
     s->gone_ret = oc->ret;

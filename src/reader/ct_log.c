@@ -181,7 +181,7 @@ static int sb_value(sb *s, arena *a, unsigned depth, const ctrec_value **v)
     ctrec_str pl;
     if (sb_str(s, &pl)) return -1;
     const uint8_t *p = (const uint8_t *)pl.ptr, *end = p + pl.len;
-    if (ct_value(&p, end, a, depth, v, s->e)) return -1;
+    if (ct_value_decode(&p, end, a, depth, v, s->e)) return -1;
     return 0;
 }
 

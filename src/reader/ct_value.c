@@ -398,7 +398,7 @@ unknown: {
     }
 }
 
-int ct_value(const uint8_t **p, const uint8_t *end, arena *a, unsigned max_depth,
+int ct_value_decode(const uint8_t **p, const uint8_t *end, arena *a, unsigned max_depth,
              const ctrec_value **out, err *e)
 {
     vctx c = {*p, end, a, max_depth, 1, e};
