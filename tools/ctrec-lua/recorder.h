@@ -65,6 +65,7 @@ typedef struct recorder_options {
     unsigned max_elements; /* --max-elements: elements per recorded value */
     size_t max_string;     /* --max-string: bytes of a string recorded (0: all) */
     int upvalues;          /* record upvalues at each step (--no-upvalues: 0) */
+    int stats;             /* --stats: print the number of values written at the end */
     floor_mode floor;      /* --floor */
     const char *activation_path; /* --activation-path: record from the first call
                                     of a function of this file until it returns */
@@ -152,6 +153,7 @@ typedef struct recorder {
     size_t budget;             /* elements left for the value being written */
     const void *ancestors[64]; /* tables being written, for cycle detection */
     unsigned nancestors;
+    uint64_t nvalues;          /* Lua values written (elements included): --stats */
     char *scratch;             /* growing buffer for names and texts */
     size_t scratch_cap;
 } recorder;

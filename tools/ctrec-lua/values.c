@@ -561,6 +561,7 @@ static ctrec_status write_table(recorder *R, lua_State *L, int idx, unsigned dep
 static ctrec_status write_any(recorder *R, lua_State *L, int idx, unsigned depth)
 {
     ctrec_id t;
+    R->nvalues++;
     switch (lua_type(L, idx)) {
     case LUA_TBOOLEAN:
         TRY(type_id(R, T_BOOLEAN, &t));
