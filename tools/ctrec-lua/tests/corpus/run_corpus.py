@@ -52,7 +52,23 @@ NONDETERMINISM = [
     (re.compile(rb"(total|max) memory: [0-9.]+[KMG]?"), rb"\1 memory: M"),
     (re.compile(rb"total time: [0-9.e+-]+s?"), b"total time: T"),
     (re.compile(rb"cpu time: [0-9.e+-]+"), b"cpu time: T"),
+    # files.lua: the date and time it ran
+    (re.compile(rb"test done on [0-9/]+, at [0-9:]+"), b"test done on D, at T"),
+    # constructs.lua: GLOB1 = math.random(0, 1)
+    (re.compile(rb"short-circuit optimizations \([01]\)"), b"short-circuit optimizations (R)"),
 ]
+
+# Differences that come from recording itself, the same as lua5.4 shows
+# with any hook set (not nondeterminism): a case that matches only after
+# these is KNOWN, not a match. Keyed by file name.
+KNOWN_DIFFERENCES = {
+    "cstack.lua": (
+        re.compile(rb"final count: \t25004[0-9]|final count: \t25003[0-9]"),
+        b"final count: \tN",
+        "how deep a recursion gets before Lua's stack overflows: with a hook set, Lua keeps "
+        "LUA_MINSTACK slots free for it, so 5 calls fewer (250038; lua5.4 with any hook set "
+        "prints the same)"),
+}
 
 
 def suites(root):
@@ -189,6 +205,13 @@ def main():
                     if normalize(rec[2]) != normalize(ref[2]):
                         diffs.append("stderr " + first_diff(normalize(ref[2]), normalize(rec[2])))
                     r["match"] = not diffs
+                    kd = KNOWN_DIFFERENCES.get(f)
+                    if diffs and kd and rec[0] == ref[0] and \
+                            kd[0].sub(kd[1], normalize(rec[1])) == \
+                            kd[0].sub(kd[1], normalize(ref[1])) and \
+                            normalize(rec[2]) == normalize(ref[2]):
+                        r["known"] = kd[2]
+                        diffs = ["known difference: " + kd[2]]
                     r["slowdown"] = rec[3] / ref[3] if ref[3] > 0 else None
                     r["detail"] = "; ".join(diffs)
                     if a.ctrec:
@@ -197,7 +220,9 @@ def main():
                         r["check"] = p.returncode == 0
                         if not r["check"]:
                             r["detail"] += " check: " + p.stdout.decode(errors="replace")[-300:]
-                    r["status"] = "ok" if r["match"] and r.get("check", True) else "FAIL"
+                    r["status"] = ("ok" if r["match"] else "KNOWN" if r.get("known") else "FAIL")
+                    if not r.get("check", True):
+                        r["status"] = "FAIL"
                 if a.asan and mode == "all" and r["status"] != "TIMEOUT":
                     out2 = os.path.join(tmp, "asan")
                     env = dict(s["env"], ASAN_OPTIONS="detect_leaks=0",
@@ -226,9 +251,9 @@ def main():
         print("nothing ran (see MISSING above)")
         return 77
     print()
-    print("| suite | values | cases | matches | check-clean | ASan-clean | median slowdown "
-          "| worst slowdown |")
-    print("|---|---|---|---|---|---|---|---|")
+    print("| suite | values | cases | matches | known differences | check-clean | ASan-clean "
+          "| median slowdown | worst slowdown |")
+    print("|---|---|---|---|---|---|---|---|---|")
     for name in dict.fromkeys(r["suite"] for r in results):
         for mode in modes:
             rs = [r for r in results if r["suite"] == name and r["values"] == mode]
@@ -236,8 +261,9 @@ def main():
                 continue
             sl = [r["slowdown"] for r in rs if r.get("slowdown")]
             worst = max(rs, key=lambda r: r.get("slowdown") or 0)
-            print("| %s | %s | %d | %d | %s | %s | %s | %s |" % (
+            print("| %s | %s | %d | %d | %d | %s | %s | %s | %s |" % (
                 name, mode, len(rs), sum(1 for r in rs if r.get("match")),
+                sum(1 for r in rs if r.get("known")),
                 "%d" % sum(1 for r in rs if r.get("check")) if a.ctrec else "-",
                 "%d/%d" % (sum(1 for r in rs if r.get("asan")),
                            sum(1 for r in rs if "asan" in r)) if a.asan and mode == "all" else "-",
@@ -249,7 +275,7 @@ def main():
     if a.json:
         with open(a.json, "w") as fh:
             json.dump({"results": results, "listed": listed}, fh, indent=1)
-    bad = [r for r in results if r["status"] != "ok"]
+    bad = [r for r in results if r["status"] not in ("ok", "KNOWN")]
     return 1 if bad else 0
 
 
