@@ -54,6 +54,11 @@ NONDETERMINISM = [
     (re.compile(rb"cpu time: [0-9.e+-]+"), b"cpu time: T"),
     # files.lua: the date and time it ran
     (re.compile(rb"test done on [0-9/]+, at [0-9:]+"), b"test done on D, at T"),
+    # math.lua: how many random numbers it took to see the whole range
+    (re.compile(rb"random range in [0-9]+ calls: \[[^\]]*\]"), b"random range in N calls: R"),
+    # sort.lua: timings
+    (re.compile(rb" in [0-9.]+ msec"), b" in T msec"),
+    (re.compile(rb"with [0-9]+ comparisons"), b"with N comparisons"),
     # constructs.lua: GLOB1 = math.random(0, 1)
     (re.compile(rb"short-circuit optimizations \([01]\)"), b"short-circuit optimizations (R)"),
 ]
