@@ -154,6 +154,10 @@ typedef struct recorder {
     const void *ancestors[64]; /* tables being written, for cycle detection */
     unsigned nancestors;
     uint64_t nvalues;          /* Lua values written (elements included): --stats */
+    uintptr_t addr_ptr;        /* the last "function: 0x..." text written (values.c) */
+    const char *addr_kind;
+    char addr_text[64];
+    size_t addr_len;
     char *scratch;             /* growing buffer for names and texts */
     size_t scratch_cap;
 } recorder;

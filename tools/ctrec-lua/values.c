@@ -164,10 +164,15 @@ static ctrec_status write_address(recorder *R, lua_State *L, int idx, int t)
         if (lua_type(L, -1) == LUA_TSTRING) kind = lua_tostring(L, -1);
         pop = 1;
     }
+    uintptr_t p = (uintptr_t)lua_topointer(L, idx);
+    ctrec_id id;
+    if (!pop && p == R->addr_ptr && kind == R->addr_kind) { /* the same as last time */
+        TRY(type_id(R, t, &id));
+        return ctrec_raw(R->w, R->addr_text, R->addr_len, id);
+    }
     size_t n = strlen(kind);
     if (n > sizeof text - 24) n = sizeof text - 24;
     memcpy(text, kind, n);
-    uintptr_t p = (uintptr_t)lua_topointer(L, idx);
     if (p) {
         memcpy(text + n, ": 0x", 4);
         n += 4;
@@ -179,8 +184,14 @@ static ctrec_status write_address(recorder *R, lua_State *L, int idx, int t)
         memcpy(text + n, ": (nil)", 7);
         n += 7;
     }
-    if (pop) lua_pop(L, 1);
-    ctrec_id id;
+    if (pop) {
+        lua_pop(L, 1);
+    } else if (n <= sizeof R->addr_text) { /* kind is luaL_typename's static text */
+        R->addr_ptr = (uintptr_t)lua_topointer(L, idx);
+        R->addr_kind = kind;
+        memcpy(R->addr_text, text, n);
+        R->addr_len = n;
+    }
     TRY(type_id(R, t, &id));
     return ctrec_raw(R->w, text, n, id);
 }
