@@ -18,10 +18,14 @@ so that a slow minute of a shared machine hits every mode alike) and prints
 per mode the median wall-clock time and the median CPU time (user + system,
 both of ctrec-lua's threads: the recorder compresses trace.bin on a second
 thread, so on a machine with a spare core the CPU time exceeds the wall
-time), then the ratios the issue sets targets for (values none / hooks
-floor <= 1.5, values all / locals floor <= 2) and how far the reads floor
-alone is from the locals floor, in wall-clock and in CPU time, and the
-trace sizes.
+time), then the ratios issue 15 sets targets for (values none / hooks floor
+<= 1.5, values all / reads floor <= 1.5) and how far the reads floor alone
+is from the locals floor, in wall-clock and in CPU time, the trace sizes,
+and the cost per recorded value: one more untimed `--values all --stats`
+run counts the Lua values recorded (elements of tables included), and
+  ns/value = (values all - values none) / values   (reading + writing them)
+  write ns/value = (values all - floor reads) / values   (writing only)
+from the median wall-clock times (target: ns/value <= 40).
 """
 import argparse
 import os
@@ -89,11 +93,19 @@ def main():
                      wall[name] / wall["lua5.4"], cpu[name], cpu[name] / cpu["lua5.4"], size))
         for label, m in (("wall", wall), ("cpu", cpu)):
             print("%-10s %-4s values none / floor hooks = %5.2f (target <= 1.5)   "
-                  "values all / floor locals = %5.2f (target <= 2)   "
-                  "floor reads / floor locals = %5.2f"
+                  "values all / floor reads = %5.2f (target <= 1.5)   "
+                  "values all / floor locals = %5.2f   floor reads / floor locals = %5.2f"
                   % (prog, label, m["values none"] / m["floor hooks"],
-                     m["values all"] / m["floor locals"], m["floor reads"] / m["floor locals"]),
+                     m["values all"] / m["floor reads"], m["values all"] / m["floor locals"],
+                     m["floor reads"] / m["floor locals"]),
                   flush=True)
+        p = subprocess.run(rec + ["--format", "bin", "--values", "all", "--stats", "-o",
+                                  out + "/stats", path] + args,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, check=True)
+        nvalues = int(p.stderr.decode().rsplit("ctrec-lua: ", 1)[1].split()[0])
+        print("%-10s %d values recorded: ns/value = %.1f (target <= 40), write ns/value = %.1f"
+              % (prog, nvalues, (wall["values all"] - wall["values none"]) / nvalues * 1e9,
+                 (wall["values all"] - wall["floor reads"]) / nvalues * 1e9), flush=True)
     if not a.out:
         shutil.rmtree(out, ignore_errors=True)
     return 0

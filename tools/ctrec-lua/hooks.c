@@ -477,6 +477,8 @@ static void emit_locals(recorder *R, lua_State *L, lua_Debug *ar, fn_info *fn,
     }
 }
 
+#define NOT_RECORDED UINT64_MAX /* up_var of _ENV and unnamed upvalues */
+
 /* The variable id of upvalue `n` named `name` (cached as local_var's). */
 static ctrec_id upvalue_var(recorder *R, fn_info *fn, int n, const char *name)
 {
@@ -502,7 +504,13 @@ static void emit_upvalues(recorder *R, lua_State *L, lua_Debug *ar, fn_info *fn,
     int f = lua_gettop(L), any = 0;
     const char *name;
     for (int n = 1; (name = lua_getupvalue(L, f, n)); n++) {
-        int skip = name[0] == '(' || strcmp(name, "_ENV") == 0;
+        int skip = n <= FN_SLOTS && fn->up_name[n - 1] == name /* cached: known */
+                       ? fn->up_var[n - 1] == NOT_RECORDED
+                       : name[0] == '(' || strcmp(name, "_ENV") == 0;
+        if (skip && n <= FN_SLOTS) {
+            fn->up_name[n - 1] = name;
+            fn->up_var[n - 1] = NOT_RECORDED;
+        }
         if (!skip) any = 1;
         for (int i = 0; !skip && i < nlocals; i++) skip = strcmp(locals[i], name) == 0;
         filter_action fa = FILTER_ALLOW;

@@ -55,6 +55,8 @@ static void usage(FILE *out)
             "                        benchmark only: install the hooks (locals: and\n"
             "                        read every local at each line; reads: and every\n"
             "                        element a step records) but record nothing\n"
+            "  --stats               benchmark: print the number of Lua values\n"
+            "                        recorded (elements included) to stderr at the end\n"
             "  -h, --help            this help\n");
 }
 
@@ -239,6 +241,10 @@ static int parse_options(int argc, char **argv, recorder_options *o)
             o->c_calls = 1;
             continue;
         }
+        if (strcmp(a, "--stats") == 0) {
+            o->stats = 1;
+            continue;
+        }
         if (strcmp(a, "--no-upvalues") == 0) {
             o->upvalues = 0;
             continue;
@@ -418,7 +424,9 @@ int main(int argc, char **argv)
     /* lua_close runs the pending finalizers, whose output is recorded */
     lua_close(L);
     recorder_lua_closed(&rec);
+    uint64_t nvalues = rec.nvalues;
     int trace_failed = recorder_finish(&rec);
+    if (o.stats) fprintf(stderr, "ctrec-lua: %llu values recorded\n", (unsigned long long)nvalues);
     free(r.argv);
     filter_free(o.filter);
     free(filter_meta);

@@ -68,6 +68,7 @@ typedef struct recorder_options {
     unsigned max_event_mib; /* --max-event-mib: the writer's event bound (0: the
                                library's default, CTREC_MAX_EVENT_BYTES) */
     int upvalues;          /* record upvalues at each step (--no-upvalues: 0) */
+    int stats;             /* --stats: print the number of values written at the end */
     floor_mode floor;      /* --floor */
     const char *activation_path; /* --activation-path: record from the first call
                                     of a function of this file until it returns */
@@ -166,6 +167,11 @@ typedef struct recorder {
     size_t budget;             /* elements left for the value being written */
     const void *ancestors[64]; /* tables being written, for cycle detection */
     unsigned nancestors;
+    uint64_t nvalues;          /* Lua values written (elements included): --stats */
+    uintptr_t addr_ptr;        /* the last "function: 0x..." text written (values.c) */
+    const char *addr_kind;
+    char addr_text[64];
+    size_t addr_len;
     char *scratch;             /* growing buffer for names and texts */
     size_t scratch_cap;
 

@@ -4,9 +4,9 @@
  * Lua has one hook per thread. The recorder's C hook stays installed on
  * every thread; `debug.sethook` and `debug.gethook` are replaced by C
  * functions that behave as ldblib.c's do, but keep the script's hook
- * (function, mask, count) in a registry table of their own, keyed by
- * thread with weak keys (as ldblib.c keys its own), instead of installing
- * it. The recorder's hook calls the script's hook after recording each
+ * instead of installing it: its function where ldblib.c keeps it
+ * (registry._HOOKKEY[thread], a table with weak keys), its mask and count
+ * in a table of the same kind of their own (mask + 16 * count). The recorder's hook calls the script's hook after recording each
  * event, for the events of the script's mask, with the arguments ldblib's
  * hookf gives ("call", "return", "line" + line, "count", "tail call").
  * A count asked for by the script is the count of the recorder's hook on
@@ -26,7 +26,28 @@
 
 #include "recorder.h"
 
-static const char hookkey = 0; /* registry[&hookkey] = {[thread] = {f, mask, count}} */
+#define HOOKKEY "_HOOKKEY"       /* registry._HOOKKEY[thread] = function, as ldblib.c */
+static const char maskkey = 0;  /* registry[&maskkey][thread] = mask + 16 * count */
+
+/* Pushes the table registry[&maskkey] or registry._HOOKKEY (created with
+ * weak keys if missing). */
+static void push_table(lua_State *L, int ours)
+{
+    int t = ours ? lua_rawgetp(L, LUA_REGISTRYINDEX, &maskkey)
+                 : lua_getfield(L, LUA_REGISTRYINDEX, HOOKKEY);
+    if (t == LUA_TTABLE) return;
+    lua_pop(L, 1);
+    lua_createtable(L, 0, 2);
+    lua_pushliteral(L, "k");
+    lua_setfield(L, -2, "__mode");
+    lua_pushvalue(L, -1);
+    lua_setmetatable(L, -2); /* weak keys: a collected thread's entry goes */
+    lua_pushvalue(L, -1);
+    if (ours)
+        lua_rawsetp(L, LUA_REGISTRYINDEX, &maskkey);
+    else
+        lua_setfield(L, LUA_REGISTRYINDEX, HOOKKEY);
+}
 
 static lua_State *getthread(lua_State *L, int *arg)
 {
@@ -58,29 +79,36 @@ static const char *unmakemask(int mask, char *smask)
     return smask;
 }
 
-/* Pushes the script's hook entry of L1 ({f, mask, count}) or nil. */
-static int push_entry(lua_State *L, lua_State *L1)
+/* The script's hook mask and count on L1 (0, 0: none). */
+static void get_mask(lua_State *L, lua_State *L1, int *mask, int *count)
 {
-    if (lua_rawgetp(L, LUA_REGISTRYINDEX, &hookkey) != LUA_TTABLE) return LUA_TNIL;
+    *mask = *count = 0;
+    if (lua_rawgetp(L, LUA_REGISTRYINDEX, &maskkey) == LUA_TTABLE) {
+        lua_pushthread(L1);
+        if (L1 != L) lua_xmove(L1, L, 1);
+        lua_Integer v = lua_rawget(L, -2) == LUA_TNUMBER ? lua_tointeger(L, -1) : 0;
+        *mask = (int)(v & 15);
+        *count = (int)(v >> 4);
+        lua_pop(L, 1);
+    }
+    lua_pop(L, 1);
+}
+
+/* Pushes the script's hook function on L1 (nil: none). */
+static void push_function(lua_State *L, lua_State *L1)
+{
+    if (lua_getfield(L, LUA_REGISTRYINDEX, HOOKKEY) != LUA_TTABLE) return; /* nil */
     lua_pushthread(L1);
     if (L1 != L) lua_xmove(L1, L, 1);
-    int t = lua_rawget(L, -2);
+    lua_rawget(L, -2);
     lua_remove(L, -2);
-    return t;
 }
 
 int scripthook_get(lua_State *L, int *mask, int *count)
 {
     *mask = *count = 0;
     if (!lua_checkstack(L, 4)) return 0;
-    int top = lua_gettop(L);
-    if (push_entry(L, L) == LUA_TTABLE) {
-        lua_rawgeti(L, -1, 2);
-        *mask = (int)lua_tointeger(L, -1);
-        lua_rawgeti(L, -2, 3);
-        *count = (int)lua_tointeger(L, -1);
-    }
-    lua_settop(L, top);
+    get_mask(L, L, mask, count);
     return *mask != 0;
 }
 
@@ -97,32 +125,23 @@ static int db_sethook(lua_State *L)
         count = (int)luaL_optinteger(L, arg + 3, 0);
         mask = makemask(smask, count);
     }
-    if (lua_rawgetp(L, LUA_REGISTRYINDEX, &hookkey) != LUA_TTABLE) {
-        lua_pop(L, 1);
-        lua_createtable(L, 0, 2);
-        lua_pushliteral(L, "k");
-        lua_setfield(L, -2, "__mode");
-        lua_pushvalue(L, -1);
-        lua_setmetatable(L, -2); /* weak keys: a collected thread's entry goes */
-        lua_pushvalue(L, -1);
-        lua_rawsetp(L, LUA_REGISTRYINDEX, &hookkey);
-    }
     if (!lua_checkstack(L1, 1)) luaL_error(L, "stack overflow");
+    push_table(L, 0); /* hooktable[L1] = the function, as ldblib.c */
     lua_pushthread(L1);
     if (L1 != L) lua_xmove(L1, L, 1);
-    if (mask) { /* lua_sethook turns a hook with an empty mask off */
-        lua_createtable(L, 3, 0);
-        lua_pushvalue(L, arg + 1);
-        lua_rawseti(L, -2, 1);
-        lua_pushinteger(L, mask);
-        lua_rawseti(L, -2, 2);
-        lua_pushinteger(L, count);
-        lua_rawseti(L, -2, 3);
-    } else {
-        lua_pushnil(L);
-        count = 0;
-    }
+    lua_pushvalue(L, arg + 1);
     lua_rawset(L, -3);
+    lua_pop(L, 1);
+    if (!mask) count = 0; /* lua_sethook turns a hook with an empty mask off */
+    push_table(L, 1);
+    lua_pushthread(L1);
+    if (L1 != L) lua_xmove(L1, L, 1);
+    if (mask)
+        lua_pushinteger(L, (lua_Integer)mask + 16 * (lua_Integer)count);
+    else
+        lua_pushnil(L);
+    lua_rawset(L, -3);
+    lua_pop(L, 1);
     recorder *R = recorder_current();
     if (mask && R) R->script_hooks = 1;
     if (R) recorder_hook_thread(R, L1, mask, count);
@@ -134,16 +153,16 @@ static int db_gethook(lua_State *L)
     int arg;
     lua_State *L1 = getthread(L, &arg);
     char buff[5];
-    if (push_entry(L, L1) != LUA_TTABLE) { /* no hook of the script's */
-        lua_pop(L, 1);
+    int mask, count;
+    (void)arg;
+    get_mask(L, L1, &mask, &count);
+    if (!mask) { /* no hook of the script's */
         luaL_pushfail(L);
         return 1;
     }
-    lua_rawgeti(L, -1, 1); /* the function */
-    lua_rawgeti(L, -2, 2);
-    lua_pushstring(L, unmakemask((int)lua_tointeger(L, -1), buff));
-    lua_remove(L, -2);
-    lua_rawgeti(L, -3, 3); /* the count */
+    push_function(L, L1);
+    lua_pushstring(L, unmakemask(mask, buff));
+    lua_pushinteger(L, count);
     return 3;
 }
 
@@ -153,13 +172,11 @@ void scripthook_call(lua_State *L, int event, int line)
     static const int event_mask[] = {LUA_MASKCALL, LUA_MASKRET, LUA_MASKLINE, LUA_MASKCOUNT,
                                      LUA_MASKCALL};
     if (event < 0 || event > 4 || !lua_checkstack(L, 6)) return;
-    int top = lua_gettop(L);
-    if (push_entry(L, L) == LUA_TTABLE) {
-        lua_rawgeti(L, -1, 2);
-        int mask = (int)lua_tointeger(L, -1);
-        lua_pop(L, 1);
-        if (mask & event_mask[event]) {
-            lua_rawgeti(L, -1, 1);
+    int top = lua_gettop(L), mask, count;
+    get_mask(L, L, &mask, &count);
+    if (mask & event_mask[event]) {
+        push_function(L, L);
+        if (lua_type(L, -1) == LUA_TFUNCTION) {
             lua_pushstring(L, hooknames[event]);
             if (line >= 0)
                 lua_pushinteger(L, line);

@@ -157,21 +157,48 @@ static int scratch_add(recorder *R, size_t *len, const char *s, size_t n, int es
 
 static ctrec_status write_any(recorder *R, lua_State *L, int idx, unsigned depth);
 
-/* "function: 0x...", as tostring without __tostring (with __name if set). */
+/* "function: 0x...", as tostring without __tostring (with __name if set),
+ * formatted by hand: a closure held in an upvalue is recorded at every
+ * step, and snprintf's "%p" cost more than the rest of the value. */
 static ctrec_status write_address(recorder *R, lua_State *L, int idx, int t)
 {
     char text[160];
     const char *kind = luaL_typename(L, idx);
+    int pop = 0;
     if (luaL_getmetafield(L, idx, "__name") != LUA_TNIL) {
         if (lua_type(L, -1) == LUA_TSTRING) kind = lua_tostring(L, -1);
-        snprintf(text, sizeof text, "%s: %p", kind, lua_topointer(L, idx));
-        lua_pop(L, 1);
-    } else {
-        snprintf(text, sizeof text, "%s: %p", kind, lua_topointer(L, idx));
+        pop = 1;
     }
+    uintptr_t p = (uintptr_t)lua_topointer(L, idx);
     ctrec_id id;
+    if (!pop && p == R->addr_ptr && kind == R->addr_kind) { /* the same as last time */
+        TRY(type_id(R, t, &id));
+        return ctrec_raw(R->w, R->addr_text, R->addr_len, id);
+    }
+    size_t n = strlen(kind);
+    if (n > sizeof text - 24) n = sizeof text - 24;
+    memcpy(text, kind, n);
+    if (p) {
+        memcpy(text + n, ": 0x", 4);
+        n += 4;
+        char hex[2 * sizeof p];
+        size_t d = 0;
+        for (; p; p >>= 4) hex[d++] = "0123456789abcdef"[p & 15];
+        while (d) text[n++] = hex[--d];
+    } else { /* glibc's "%p" of NULL */
+        memcpy(text + n, ": (nil)", 7);
+        n += 7;
+    }
+    if (pop) {
+        lua_pop(L, 1);
+    } else if (n <= sizeof R->addr_text) { /* kind is luaL_typename's static text */
+        R->addr_ptr = (uintptr_t)lua_topointer(L, idx);
+        R->addr_kind = kind;
+        memcpy(R->addr_text, text, n);
+        R->addr_len = n;
+    }
     TRY(type_id(R, t, &id));
-    return ctrec_raw(R->w, text, strlen(text), id);
+    return ctrec_raw(R->w, text, n, id);
 }
 
 /* A string longer than --max-string: its first bytes (not cutting a UTF-8
@@ -566,6 +593,7 @@ static ctrec_status write_table(recorder *R, lua_State *L, int idx, unsigned dep
 static ctrec_status write_any(recorder *R, lua_State *L, int idx, unsigned depth)
 {
     ctrec_id t;
+    R->nvalues++;
     switch (lua_type(L, idx)) {
     case LUA_TBOOLEAN:
         TRY(type_id(R, T_BOOLEAN, &t));

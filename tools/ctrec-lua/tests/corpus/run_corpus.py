@@ -52,7 +52,43 @@ NONDETERMINISM = [
     (re.compile(rb"(total|max) memory: [0-9.]+[KMG]?"), rb"\1 memory: M"),
     (re.compile(rb"total time: [0-9.e+-]+s?"), b"total time: T"),
     (re.compile(rb"cpu time: [0-9.e+-]+"), b"cpu time: T"),
+    # files.lua: the date and time it ran
+    (re.compile(rb"test done on [0-9/]+, at [0-9:]+"), b"test done on D, at T"),
+    # math.lua: how many random numbers it took to see the whole range
+    (re.compile(rb"random range in [0-9]+ calls: \[[^\]]*\]"), b"random range in N calls: R"),
+    # sort.lua: timings
+    (re.compile(rb" in [0-9.]+ msec"), b" in T msec"),
+    (re.compile(rb"with [0-9]+ comparisons"), b"with N comparisons"),
+    # constructs.lua: GLOB1 = math.random(0, 1)
+    (re.compile(rb"short-circuit optimizations \([01]\)"), b"short-circuit optimizations (R)"),
 ]
+
+# Nondeterminism of stderr only: tracegc.lua (the Lua test suite) prints a
+# dot to stderr at each garbage collection cycle, and how many there are
+# differs from run to run of lua5.4 (1798 and 1741 bytes for two runs of
+# all.lua).
+STDERR_NONDETERMINISM = [(re.compile(rb"\.{2,}"), b"...")]
+
+# Cases whose stdout differs from one lua5.4 run to the next in ways no
+# normalization can undo (seen by running lua5.4 three times): only their
+# exit status and stderr are compared; they are counted apart ("nondet").
+NONDETERMINISTIC = {
+    "testconfig.lua": "prints tables in pairs() order, which follows Lua 5.4's per-run "
+                      "string hash seed",
+    "test-symbols.lua": "prints the terms of a sum in pairs() order (per-run hash seed)",
+    "testclone.lua": "prints file modification times and the time of the copy it makes",
+}
+
+# Differences that come from recording itself, the same as lua5.4 shows
+# with any hook set (not nondeterminism): a case that matches only after
+# these is KNOWN, not a match. Keyed by file name.
+KNOWN_CSTACK = (
+        re.compile(rb"final count: \t2500[0-9][0-9]"),
+        b"final count: \tN",
+        "how deep a recursion gets before Lua's stack overflows: with a hook set, Lua keeps "
+        "LUA_MINSTACK slots free for it, so 5 calls fewer (250038; lua5.4 with any hook set "
+        "prints the same)")
+KNOWN_DIFFERENCES = {"cstack.lua": KNOWN_CSTACK, "all.lua": KNOWN_CSTACK}  # all.lua runs cstack.lua
 
 
 def suites(root):
@@ -69,6 +105,8 @@ def suites(root):
          "fetch": "README.md: Lua 5.4.4 test suite"},
         {"name": "lua54-default", "dir": t, "cwd": t, "glob": "*.lua", "env": {},
          "exclude": dict(excluded_all, **slow, **{
+             "all.lua": "runs main.lua (below) and, without _soft, errors.lua and "
+                        "constructs.lua: over 300 s under lua5.4, and leaves a looping lua5.4",
              "main.lua": "its Ctrl-C test fails under lua5.4 here (a background lua5.4 "
                          "started by sh ignores SIGINT) and leaves that lua5.4 looping for "
                          "ever; run in lua54-port, which leaves that test out"}),
@@ -84,8 +122,8 @@ def suites(root):
     ]
 
 
-def normalize(b):
-    for rx, rep in NONDETERMINISM:
+def normalize(b, stderr=False):
+    for rx, rep in NONDETERMINISM + (STDERR_NONDETERMINISM if stderr else []):
         b = rx.sub(rep, b)
     return b
 
@@ -132,7 +170,27 @@ def main():
     ap.add_argument("--smoke", action="store_true")
     ap.add_argument("--json")
     ap.add_argument("--keep", help="keep the traces under this folder")
+    ap.add_argument("--merge", nargs="+", metavar="JSON",
+                    help="print the table of earlier --json results instead of running; a "
+                         "later file's result for the same suite, case and mode replaces an "
+                         "earlier one's")
     a = ap.parse_args()
+    if a.merge:
+        merged, listed = {}, {}
+        for fn in a.merge:
+            with open(fn) as fh:
+                d = json.load(fh)
+            for r in d["results"]:
+                merged[(r["suite"], r["case"], r["values"])] = r
+            for x in d["listed"]:
+                listed[(x["suite"], x.get("case"))] = x
+        for r in merged.values():
+            if r["status"] not in ("ok", "KNOWN", "NONDET"):
+                print("%-7s %s/%s --values %s: %s" % (r["status"], r["suite"], r["case"],
+                                                      r["values"], r.get("detail", "")[:300]))
+        table(list(merged.values()), a.values.split(","), True, True,
+              list(listed.values()))
+        return 0
     for k in ("ctrec_lua", "ctrec", "asan", "lua"):
         if getattr(a, k):
             setattr(a, k, os.path.abspath(getattr(a, k)))
@@ -184,11 +242,21 @@ def main():
                     diffs = []
                     if rec[0] != ref[0]:
                         diffs.append("exit %s, lua5.4 %s" % (rec[0], ref[0]))
-                    if normalize(rec[1]) != normalize(ref[1]):
+                    if f in NONDETERMINISTIC:
+                        r["nondet"] = NONDETERMINISTIC[f]
+                    elif normalize(rec[1]) != normalize(ref[1]):
                         diffs.append("stdout " + first_diff(normalize(ref[1]), normalize(rec[1])))
-                    if normalize(rec[2]) != normalize(ref[2]):
-                        diffs.append("stderr " + first_diff(normalize(ref[2]), normalize(rec[2])))
+                    if normalize(rec[2], True) != normalize(ref[2], True):
+                        diffs.append("stderr " + first_diff(normalize(ref[2], True),
+                                                            normalize(rec[2], True)))
                     r["match"] = not diffs
+                    kd = KNOWN_DIFFERENCES.get(f)
+                    if diffs and kd and rec[0] == ref[0] and \
+                            kd[0].sub(kd[1], normalize(rec[1])) == \
+                            kd[0].sub(kd[1], normalize(ref[1])) and \
+                            normalize(rec[2], True) == normalize(ref[2], True):
+                        r["known"] = kd[2]
+                        diffs = ["known difference: " + kd[2]]
                     r["slowdown"] = rec[3] / ref[3] if ref[3] > 0 else None
                     r["detail"] = "; ".join(diffs)
                     if a.ctrec:
@@ -197,7 +265,13 @@ def main():
                         r["check"] = p.returncode == 0
                         if not r["check"]:
                             r["detail"] += " check: " + p.stdout.decode(errors="replace")[-300:]
-                    r["status"] = "ok" if r["match"] and r.get("check", True) else "FAIL"
+                    r["status"] = ("ok" if r["match"] else "KNOWN" if r.get("known") else "FAIL")
+                    if r["match"] and r.get("nondet"):
+                        r["status"] = "NONDET"
+                        r["match"] = False
+                        r["detail"] = "stdout not compared: " + r["nondet"]
+                    if not r.get("check", True):
+                        r["status"] = "FAIL"
                 if a.asan and mode == "all" and r["status"] != "TIMEOUT":
                     out2 = os.path.join(tmp, "asan")
                     env = dict(s["env"], ASAN_OPTIONS="detect_leaks=0",
@@ -226,9 +300,18 @@ def main():
         print("nothing ran (see MISSING above)")
         return 77
     print()
-    print("| suite | values | cases | matches | check-clean | ASan-clean | median slowdown "
-          "| worst slowdown |")
-    print("|---|---|---|---|---|---|---|---|")
+    table(results, modes, a.ctrec, a.asan, listed)
+    if a.json:
+        with open(a.json, "w") as fh:
+            json.dump({"results": results, "listed": listed}, fh, indent=1)
+    bad = [r for r in results if r["status"] not in ("ok", "KNOWN", "NONDET")]
+    return 1 if bad else 0
+
+
+def table(results, modes, ctrec, asan, listed):
+    print("| suite | values | cases | matches | nondet (exit+stderr match) | known differences "
+          "| check-clean | ASan-clean | median slowdown | worst slowdown |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     for name in dict.fromkeys(r["suite"] for r in results):
         for mode in modes:
             rs = [r for r in results if r["suite"] == name and r["values"] == mode]
@@ -236,21 +319,21 @@ def main():
                 continue
             sl = [r["slowdown"] for r in rs if r.get("slowdown")]
             worst = max(rs, key=lambda r: r.get("slowdown") or 0)
-            print("| %s | %s | %d | %d | %s | %s | %s | %s |" % (
+            print("| %s | %s | %d | %d | %d | %d | %s | %s | %s | %s |" % (
                 name, mode, len(rs), sum(1 for r in rs if r.get("match")),
-                "%d" % sum(1 for r in rs if r.get("check")) if a.ctrec else "-",
+                sum(1 for r in rs if r["status"] == "NONDET"),
+                sum(1 for r in rs if r.get("known")),
+                "%d" % sum(1 for r in rs if r.get("check")) if ctrec else "-",
                 "%d/%d" % (sum(1 for r in rs if r.get("asan")),
-                           sum(1 for r in rs if "asan" in r)) if a.asan and mode == "all" else "-",
+                           sum(1 for r in rs if "asan" in r)) if asan and mode == "all" else "-",
                 "%.1fx" % statistics.median(sl) if sl else "-",
                 "%.1fx (%s)" % (worst["slowdown"], worst["case"]) if sl else "-"))
     ex = [x for x in listed if x["status"] == "EXCLUDED"]
     if ex:
         print("\nexcluded: " + ", ".join("%s/%s" % (x["suite"], x["case"]) for x in ex))
-    if a.json:
-        with open(a.json, "w") as fh:
-            json.dump({"results": results, "listed": listed}, fh, indent=1)
-    bad = [r for r in results if r["status"] != "ok"]
-    return 1 if bad else 0
+    for x in listed:
+        if x["status"] == "MISSING":
+            print("MISSING suite: %s" % x["suite"])
 
 
 if __name__ == "__main__":

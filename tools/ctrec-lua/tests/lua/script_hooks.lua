@@ -79,3 +79,6 @@ print(pcall(debug.sethook, 42, "l"))
 local last = debug.getinfo(1, "l").currentline + 2
 debug.sethook(function(ev, line) if line == last then print("last line hooked") end end, "l")
 local done = true
+-- ldblib's hook table, where db.lua of Lua's test suite looks
+local reg = debug.getregistry()._HOOKKEY
+print("hook table:", getmetatable(reg).__mode, type(reg[coroutine.running()]))
