@@ -836,6 +836,21 @@ ctrec_status ctrec_step(ctrec_writer *w, ctrec_id path_id, int64_t line)
     return out_commit(w);
 }
 
+ctrec_status ctrec_step_column(ctrec_writer *w, ctrec_id path_id, int64_t line, int64_t column)
+{
+    GUARD(w);
+    ctrec_status st = new_event(w, "ctrec_step_column", path_id, w->paths.nids, "path");
+    if (st) return st;
+    if (column < 1)
+        return misuse(w, CTREC_E_ARG, "ctrec_step_column: column %lld is not >= 1",
+                      (long long)column);
+    if (w->ct)
+        return misuse(w, CTREC_E_UNSUPPORTED,
+                      "ctrec_step_column: this writer does not write column-aware .ct traces "
+                      "yet (use ctrec_step)");
+    return ctrec_step(w, path_id, line);
+}
+
 ctrec_status ctrec_step_path(ctrec_writer *w, const char *path, size_t len, int64_t line)
 {
     ctrec_id id;
