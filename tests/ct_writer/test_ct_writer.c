@@ -74,17 +74,30 @@ static int scenario(const char *dir)
     ctrec_id none, t_int, t_str, t_bool, t_float, t_seq, t_struct, t_big;
     ctrec_id p_main, p_lib, f_add, f_inner, v_a, v_b, v_s, v_r;
 
-    /* Refused before anything: a value with no step, a return with no call. */
+    /* A return with no open call is refused (a writer without ctrec_start). */
+    {
+        char d2[4096];
+        snprintf(d2, sizeof d2, "%s/noreturn", dir);
+        ctrec_writer *w2 = open_ct(d2, 0);
+        ctrec_writer *keep = w;
+        w = w2;
+        REFUSED(ctrec_begin_return(w), CTREC_E_STATE,
+                "ctrec_begin_return: a .ct return needs an open call");
+        ctrec_id t;
+        CHECK(ctrec_type_z(w, CTREC_TYPE_NONE, "None", &t));
+        REFUSED(ctrec_return_none(w, t), CTREC_E_STATE,
+                "ctrec_return_none: a .ct return needs an open call");
+        CHECK(ctrec_writer_close(w));
+        w = keep;
+    }
+    CHECK(ctrec_start(w, "/src/main.lua", 13, 1));
+    /* A value before the first step is refused. */
     CHECK(ctrec_variable_z(w, "a", &v_a));
     CHECK(ctrec_type_z(w, CTREC_TYPE_INT, "Int", &t_int));
     CHECK(ctrec_begin_value(w, v_a));
     CHECK(ctrec_int(w, 1, t_int));
     REFUSED(ctrec_end(w), CTREC_E_STATE,
             "a .ct keeps values per step: a Value before the first step has no place");
-    REFUSED(ctrec_begin_return(w), CTREC_E_STATE,
-            "ctrec_begin_return: a .ct return needs an open call");
-
-    CHECK(ctrec_start(w, "/src/main.lua", 13, 1));
     CHECK(ctrec_path_z(w, "/src/main.lua", &p_main));
     CHECK(ctrec_path_z(w, "/src/lib.lua", &p_lib));
     CHECK(ctrec_type_z(w, CTREC_TYPE_NONE, "None", &none));
