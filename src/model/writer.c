@@ -1551,11 +1551,106 @@ static ctrec_status we_define(ctrec_writer *w, const ctrec_ev *ev)
     }
 }
 
+/* ctrec_write_event into a .ct: each event through the backend, values
+ * encoded bare in the .ct's CBOR flavour. */
+static ctrec_status ct_write_event(ctrec_writer *w, const ctrec_ev *ev)
+{
+    enc e = {&w->tmp, 0, 0, NULL, 1};
+    ctrec_status st;
+    size_t n;
+    const char *p;
+    switch (ev->type) {
+    case CTREC_EV_PATH:
+    case CTREC_EV_VARIABLE_NAME:
+    case CTREC_EV_FUNCTION:
+    case CTREC_EV_TYPE: {
+        if ((st = we_define(w, ev))) return st;
+        intern *t = ev->type == CTREC_EV_PATH            ? &w->paths
+                    : ev->type == CTREC_EV_VARIABLE_NAME ? &w->variables
+                    : ev->type == CTREC_EV_FUNCTION      ? &w->functions
+                                                         : &w->types;
+        p = intern_text(t, t->nids - 1, &n);
+        st = ev->type == CTREC_EV_PATH            ? ct_path(w->ct, p, n, &w->e)
+             : ev->type == CTREC_EV_VARIABLE_NAME ? ct_varname(w->ct, p, n, &w->e)
+             : ev->type == CTREC_EV_FUNCTION      ? ct_function(w->ct, p, n, &w->e)
+                                                  : ct_type(w->ct, p, n, &w->e);
+        return ct_done(w, st);
+    }
+    case CTREC_EV_STEP:
+        if ((st = check_id(w, ev->step.path_id, w->paths.nids, "path"))) return st;
+        return ct_step_checked(w, ev->step.path_id, ev->step.line);
+    case CTREC_EV_VALUE:
+        w->tmp.len = 0;
+        if ((st = evs_value(&e, ev->value.value, &w->e))) return st == CTREC_E_NOMEM ? nomem(w) : st;
+        if (w->tmp.oom) return nomem(w);
+        return ct_done(w, ct_value(w->ct, ev->value.variable_id, w->tmp.data, w->tmp.len, &w->e));
+    case CTREC_EV_RETURN:
+        if (ct_open_calls(w->ct) == 0)
+            return misuse(w, CTREC_E_STATE, "Return: a .ct return needs an open call");
+        w->tmp.len = 0;
+        if ((st = evs_value(&e, ev->ret.return_value, &w->e))) return st == CTREC_E_NOMEM ? nomem(w) : st;
+        if (w->tmp.oom) return nomem(w);
+        return ct_done(w, ct_return(w->ct, w->tmp.data, w->tmp.len, &w->e));
+    case CTREC_EV_CALL: {
+        size_t na = ev->call.nargs;
+        if (na && !ev->call.args) return misuse(w, CTREC_E_ARG, "NULL call arguments");
+        if ((st = check_id(w, ev->call.function_id, w->functions.nids, "function"))) return st;
+        ev_arg *args = calloc(na ? na : 1, sizeof *args);
+        size_t *offs = calloc(na + 1, sizeof *offs);
+        if (!args || !offs) {
+            free(args);
+            free(offs);
+            return nomem(w);
+        }
+        w->tmp.len = 0;
+        st = CTREC_OK;
+        for (size_t i = 0; i < na && !st; i++) {
+            offs[i] = w->tmp.len;
+            st = evs_value(&e, ev->call.args[i].value, &w->e);
+        }
+        offs[na] = w->tmp.len;
+        if (!st && w->tmp.oom) st = CTREC_E_NOMEM;
+        if (!st) {
+            for (size_t i = 0; i < na; i++)
+                args[i] = (ev_arg){ev->call.args[i].variable_id, w->tmp.data + offs[i],
+                                   offs[i + 1] - offs[i]};
+            st = ct_done(w, ct_call(w->ct, ev->call.function_id, args, na, &w->e));
+        } else if (st == CTREC_E_NOMEM) {
+            st = nomem(w);
+        }
+        free(args);
+        free(offs);
+        return st;
+    }
+    case CTREC_EV_EVENT:
+        if ((unsigned)ev->event.kind >= CTREC_EVENT_KIND_COUNT)
+            return misuse(w, CTREC_E_ARG, "event kind %d is not an EventLogKind", (int)ev->event.kind);
+        return ct_done(w, ct_event(w->ct, ev->event.kind,
+                                   ev->event.metadata.ptr ? ev->event.metadata.ptr : "",
+                                   ev->event.metadata.len,
+                                   ev->event.content.ptr ? ev->event.content.ptr : "",
+                                   ev->event.content.len, &w->e));
+    case CTREC_EV_THREAD_START:
+    case CTREC_EV_THREAD_EXIT:
+    case CTREC_EV_THREAD_SWITCH:
+        return ct_done(w, ct_thread(w->ct,
+                                    ev->type == CTREC_EV_THREAD_START  ? CT_THREAD_START
+                                    : ev->type == CTREC_EV_THREAD_EXIT ? CT_THREAD_EXIT
+                                                                       : CT_THREAD_SWITCH,
+                                    ev->id, &w->e));
+    default:
+        return misuse(w, CTREC_E_UNSUPPORTED,
+                      "event type %d: a .ct trace has no place for this event (FORMAT.md 7.2)",
+                      (int)ev->type);
+    }
+}
+
 ctrec_status ctrec_write_event(ctrec_writer *w, const ctrec_ev *ev)
 {
     GUARD(w);
     NO_OPEN_EVENT(w, "ctrec_write_event");
     if (!ev) return misuse(w, CTREC_E_ARG, "NULL event");
+    if (w->ct) return ct_write_event(w, ev);
     size_t before = w->out.len;
     enc *e = out_begin(w);
     ctrec_status st = evs_encode(e, ev, &w->ev, &w->e);
