@@ -230,6 +230,7 @@ static int parse_options(int argc, char **argv, recorder_options *o)
         else if (IS("--format")) {
             if (strcmp(v, "json") == 0) o->format = CTREC_FORMAT_JSON;
             else if (strcmp(v, "bin") == 0) o->format = CTREC_FORMAT_BIN;
+            else if (strcmp(v, "ct") == 0) o->format = CTREC_FORMAT_CT;
             else bad = 1;
         } else if (IS("--values")) {
             if (strcmp(v, "all") == 0) o->values = 1;
