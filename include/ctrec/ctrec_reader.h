@@ -1,11 +1,21 @@
 /*
- * ctrec_reader.h — read CodeTracer traces (trace.json or trace.bin).
+ * ctrec_reader.h — read CodeTracer traces (trace.json, trace.bin or a
+ * CTFS container such as trace.ct).
  *
- * A reader opens a trace folder, a trace.json or a trace.bin and yields the
- * events one at a time as C structs. The format is detected from the
- * content, not the name: a file whose first non-space byte is '[' is JSON;
- * a file starting with C0 DE 72 AC E2 01 is binary v1 (FORMAT.md section 6).
- * A folder is read through its trace.json if present, else its trace.bin.
+ * A reader opens a trace folder, a trace.json, a trace.bin or a .ct and
+ * yields the events one at a time as C structs. The format is detected from
+ * the content, not the name: a file whose first non-space byte is '[' is
+ * JSON; a file starting with C0 DE 72 AC E2 01 is binary v1 (FORMAT.md
+ * section 6); C0 DE 72 AC E2 with version 2, 3 or 4 is a CTFS container
+ * (FORMAT.md section 7). A folder is read through its `*.ct` if it holds
+ * one (the debugger's order), else its trace.json, else its trace.bin.
+ *
+ * A .ct yields the same event sequence a trace.json of the same run would
+ * hold (the order is documented in docs/ct.md). What trace.json cannot
+ * hold is carried by the extensions marked "CT" below: a step's column,
+ * Raise and Catch events, a call's exception, the value kinds Set, Enum
+ * and ValueRef, a Bool's text and a Struct's field names. A .ct also
+ * allows random access (ctrec_reader_seek_step).
  *
  *   ctrec_reader *r;
  *   if (ctrec_reader_open("trace-dir", NULL, &r) != CTREC_OK) {
@@ -80,9 +90,13 @@ typedef enum ctrec_event_type {
     CTREC_EV_THREAD_START,
     CTREC_EV_THREAD_EXIT,
     CTREC_EV_THREAD_SWITCH,
-    CTREC_EV_DROP_LAST_STEP
+    CTREC_EV_DROP_LAST_STEP,
+    /* CT: an exception raised (steps.dat tag 2) and caught (tag 3). Each
+     * takes the place of a step: it has a step index of its own. */
+    CTREC_EV_RAISE,
+    CTREC_EV_CATCH
 } ctrec_event_type;
-#define CTREC_EV_TYPE_COUNT 23
+#define CTREC_EV_TYPE_COUNT 25
 
 /* The variant name as the format spells it ("Step", "DropLastStep"), or
  * "?" for a number out of range. */
@@ -104,9 +118,12 @@ typedef enum ctrec_value_kind {
     CTREC_VAL_NONE,
     CTREC_VAL_CELL,
     CTREC_VAL_BIGINT,
-    CTREC_VAL_CHAR
+    CTREC_VAL_CHAR,
+    CTREC_VAL_SET,       /* CT */
+    CTREC_VAL_ENUM,      /* CT */
+    CTREC_VAL_VALUE_REF  /* CT */
 } ctrec_value_kind;
-#define CTREC_VAL_KIND_COUNT 15
+#define CTREC_VAL_KIND_COUNT 18
 
 /* The kind as the format spells it ("Int", "BigInt"), or "?". */
 const char *ctrec_value_kind_name(ctrec_value_kind kind);
@@ -116,7 +133,7 @@ const char *ctrec_value_kind_name(ctrec_value_kind kind);
  *
  *   Int        i, type_id
  *   Float      f, type_id, b (1: "f" was a text string, 0: a JSON number)
- *   Bool       b, type_id
+ *   Bool       b, type_id, text (CT: the "text" the file carries, else empty)
  *   String     text, type_id            Raw   text (r), type_id
  *   Error      text (msg), type_id      Char  text (c), type_id
  *   None       type_id
@@ -124,10 +141,16 @@ const char *ctrec_value_kind_name(ctrec_value_kind kind);
  *   BigInt     text (the base64 magnitude as written), b (negative), type_id
  *   Sequence   children (elements), b (is_slice), type_id
  *   Tuple      children (elements), type_id
- *   Struct     children (field_values), type_id
+ *   Struct     children (field_values), type_id, names (CT: field_names
+ *              when the file has them, one per child; else NULL)
  *   Variant    text (discriminator), children[0] (contents), type_id
  *   Reference  children[0] (dereferenced), address, b (mutable), type_id
+ *   Set        children (members), type_id                               CT
+ *   Enum       text (name), i (ordinal), type_id                         CT
+ *   ValueRef   i (the referenced value id, CBOR tag 256); no type_id      CT
  *
+ * A CT BigInt's magnitude is a CBOR byte string in the file; it is given
+ * base64-encoded in `text` like trace.bin's. A CT Float is a CBOR float64.
  * Unused fields are 0. Variant and Reference always have exactly one child.
  */
 typedef struct ctrec_value {
@@ -140,6 +163,7 @@ typedef struct ctrec_value {
     ctrec_str text;
     const struct ctrec_value *children;
     size_t nchildren;
+    const ctrec_str *names; /* Struct field names (CT), nchildren of them, or NULL */
 } ctrec_value;
 
 /* Type specific_info kinds. */
@@ -158,13 +182,14 @@ typedef struct ctrec_full_value {
 /*
  * One event: `type` says which member of the union is meaningful.
  *
- *   Step                          step
+ *   Step                          step (column: CT, 0 when the file has none)
  *   Path, VariableName            text
  *   Type                          type_def
  *   Value                         value
  *   Function                      function
  *   Call                          call
- *   Return                        ret
+ *   Return                        ret (exception, is_void: CT)
+ *   Raise, Catch                  raise (CT; Catch has no message)
  *   Event                         event
  *   Asm                           asm_ins
  *   BindVariable, VariableCell    var_place
@@ -180,7 +205,7 @@ typedef struct ctrec_full_value {
 typedef struct ctrec_ev {
     ctrec_event_type type;
     union {
-        struct { ctrec_id path_id; int64_t line; } step;
+        struct { ctrec_id path_id; int64_t line; int64_t column; } step;
         ctrec_str text;
         struct {
             ctrec_type_kind kind;
@@ -193,7 +218,15 @@ typedef struct ctrec_ev {
         struct { ctrec_id variable_id; const ctrec_value *value; } value;
         struct { ctrec_id path_id; int64_t line; ctrec_str name; } function;
         struct { ctrec_id function_id; const ctrec_full_value *args; size_t nargs; } call;
-        struct { const ctrec_value *return_value; } ret;
+        struct {
+            const ctrec_value *return_value;
+            /* CT: the call's exception value, or NULL. is_void: the call
+             * record says "no return value" (FF); return_value is then a
+             * None of type_id 0. */
+            const ctrec_value *exception;
+            int is_void;
+        } ret;
+        struct { ctrec_id type_id; ctrec_str message; } raise;
         struct { ctrec_event_kind kind; ctrec_str metadata; ctrec_str content; } event;
         struct { const ctrec_str *instructions; size_t count; } asm_ins;
         struct { ctrec_id variable_id; int64_t place; } var_place;
@@ -318,6 +351,54 @@ const ctrec_trace_metadata *ctrec_reader_metadata(const ctrec_reader *r);
  * 0 paths when the file is missing. */
 size_t ctrec_reader_path_count(const ctrec_reader *r);
 const char *ctrec_reader_path(const ctrec_reader *r, size_t i, size_t *len);
+
+/* ------------------------------------------------------------------------
+ * CTFS containers (.ct)
+ * ------------------------------------------------------------------------ */
+
+/*
+ * Positions a .ct reader at step `step` (0-based: the index of the record
+ * in steps.dat; Raise, Catch and thread records have step indexes too)
+ * without decoding what comes before: one chunk of each stream is read,
+ * plus a binary search over the chunks of calls.dat and events.dat and the
+ * records of the calls still open at that step. The next events are the
+ * step's Step, its Values, the Calls entering there, its Events, the
+ * Returns there, and so on to the end (docs/ct.md); definitions are not
+ * repeated, and the calls open at `step` are not announced again (their
+ * Returns come at their exit steps). May be called at any time, also after
+ * the end. CTREC_E_ARG: no such step (the reader stays usable);
+ * CTREC_E_UNSUPPORTED: not a .ct; other statuses: damage (as for _next).
+ */
+ctrec_status ctrec_reader_seek_step(ctrec_reader *r, uint64_t step);
+
+/* .ct: the index of the step being delivered (the last Step's), 0 before. */
+uint64_t ctrec_reader_step_index(const ctrec_reader *r);
+
+/* .ct: the container's members in root-entry order: name (NUL-terminated,
+ * owned by the reader; NULL for i out of range) and published size. 0
+ * members for other formats. Available even when the open failed in the
+ * layout above the container (a bad meta.dat), to debug recorders. */
+size_t ctrec_reader_member_count(const ctrec_reader *r);
+const char *ctrec_reader_member(const ctrec_reader *r, size_t i, uint64_t *size);
+
+/* .ct: reads up to n bytes of member `name` at `offset` into out; *got
+ * receives the count (0 at or past the end). CTREC_E_ARG: no such member. */
+ctrec_status ctrec_reader_read_member(ctrec_reader *r, const char *name, uint64_t offset,
+                                      void *out, size_t n, size_t *got);
+
+/* .ct: the meta.dat fields beyond ctrec_reader_metadata()'s, as key and
+ * JSON value text: "recorder_id", "meta_version", "meta_flags", and those
+ * behind flag bits (MCR fields "mcr_*", "aslr_disabled", "layout_hash",
+ * "layout_fingerprint_bytes", "trace_filter_provenance"). Owned by the
+ * reader; NULL for i out of range. */
+size_t ctrec_reader_meta_extra_count(const ctrec_reader *r);
+const char *ctrec_reader_meta_extra(const ctrec_reader *r, size_t i, const char **json);
+
+/* .ct: lines saying what the container holds that is not turned into
+ * events (the span stream, step-map.ns, meta.dat flag bits this reader does
+ * not know), e.g. "spans.dat: 805 bytes, not turned into events". */
+size_t ctrec_reader_note_count(const ctrec_reader *r);
+const char *ctrec_reader_note(const ctrec_reader *r, size_t i);
 
 /* ------------------------------------------------------------------------
  * Events as text, events through a writer

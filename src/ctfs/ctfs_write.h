@@ -51,8 +51,4 @@ ctrec_status ctfs_w_close(ctfs_w *c, err *e);
 /* Frees c and closes the file without publishing. */
 void ctfs_w_abandon(ctfs_w *c);
 
-/* base40 (alphabet "\0 0-9 a-z . / -", first character least significant);
- * -1 when the name cannot be spelled. */
-int ctfs_base40_encode(const char *name, uint64_t *out);
-
 #endif

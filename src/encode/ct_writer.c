@@ -129,7 +129,7 @@ typedef struct open_call {
 #define SCRATCH_SUFFIX ".calls~"
 #define KEY_WINDOW 8192u
 
-struct ct_writer {
+struct ctw_writer {
     int dirfd;
     char *name, *scratch_name;
     ctfs_w *c;
@@ -171,7 +171,7 @@ static ctrec_status nomem(err *e) { return err_set(e, CTREC_E_NOMEM, "out of mem
 /* ------------------------------------------------------------------ */
 /* jobs                                                                */
 
-static ctrec_status run_job(ct_writer *c, job *j, err *e)
+static ctrec_status run_job(ctw_writer *c, job *j, err *e)
 {
     ctrec_status st = CTREC_OK;
     switch (j->kind) {
@@ -212,7 +212,7 @@ static ctrec_status run_job(ct_writer *c, job *j, err *e)
 
 static void *worker_main(void *arg)
 {
-    ct_writer *c = arg;
+    ctw_writer *c = arg;
     err e = {0};
     pthread_mutex_lock(&c->wk.mu);
     for (;;) {
@@ -236,7 +236,7 @@ static void *worker_main(void *arg)
     return NULL;
 }
 
-static ctrec_status job_failed(ct_writer *c, err *e)
+static ctrec_status job_failed(ctw_writer *c, err *e)
 {
     *e = c->werr;
     return c->wst;
@@ -244,7 +244,7 @@ static ctrec_status job_failed(ct_writer *c, err *e)
 
 /* Hands b over (swapping it with the job's empty buffer, so that nothing
  * is copied or allocated once the queue's buffers have grown). */
-static ctrec_status submit(ct_writer *c, int kind, unsigned target, buf *b, err *e)
+static ctrec_status submit(ctw_writer *c, int kind, unsigned target, buf *b, err *e)
 {
     if (!c->threaded) {
         if (c->wst) return job_failed(c, e);
@@ -283,7 +283,7 @@ static ctrec_status submit(ct_writer *c, int kind, unsigned target, buf *b, err 
 }
 
 /* Waits until every job ran. */
-static ctrec_status drain(ct_writer *c, err *e)
+static ctrec_status drain(ctw_writer *c, err *e)
 {
     if (c->threaded) {
         pthread_mutex_lock(&c->wk.mu);
@@ -295,7 +295,7 @@ static ctrec_status drain(ct_writer *c, err *e)
 
 /* The interning tables' new records go first, so that a published chunk
  * never names an id its table does not hold yet. */
-static ctrec_status submit_tables(ct_writer *c, err *e)
+static ctrec_status submit_tables(ctw_writer *c, err *e)
 {
     for (unsigned i = 0; i < NTABLES; i++) {
         table *t = &c->t[i];
@@ -307,7 +307,7 @@ static ctrec_status submit_tables(ct_writer *c, err *e)
     return CTREC_OK;
 }
 
-static ctrec_status submit_chunk(ct_writer *c, unsigned si, err *e)
+static ctrec_status submit_chunk(ctw_writer *c, unsigned si, err *e)
 {
     stream *s = &c->s[si];
     if (s->raw.oom) return nomem(e);
@@ -318,7 +318,7 @@ static ctrec_status submit_chunk(ct_writer *c, unsigned si, err *e)
     return CTREC_OK;
 }
 
-static inline ctrec_status record_done(ct_writer *c, unsigned si, err *e)
+static inline ctrec_status record_done(ctw_writer *c, unsigned si, err *e)
 {
     stream *s = &c->s[si];
     if (++s->nrec == per_chunk[si]) return submit_chunk(c, si, e);
@@ -328,7 +328,7 @@ static inline ctrec_status record_done(ct_writer *c, unsigned si, err *e)
 /* ------------------------------------------------------------------ */
 /* the scratch file                                                    */
 
-static ctrec_status scratch_write(ct_writer *c, err *e)
+static ctrec_status scratch_write(ctw_writer *c, err *e)
 {
     if (c->sbuf.oom) return nomem(e);
     if (c->sbuf.len == 0) return CTREC_OK;
@@ -341,7 +341,7 @@ static ctrec_status scratch_write(ct_writer *c, err *e)
 
 /* Starts a scratch record whose body is at most `room` bytes (a length
  * varint of 3 bytes is reserved and fixed by scratch_end). */
-static inline size_t scratch_begin(ct_writer *c, uint8_t tag)
+static inline size_t scratch_begin(ctw_writer *c, uint8_t tag)
 {
     buf_byte(&c->sbuf, tag);
     size_t at = c->sbuf.len;
@@ -349,7 +349,7 @@ static inline size_t scratch_begin(ct_writer *c, uint8_t tag)
     return at;
 }
 
-static inline void scratch_end(ct_writer *c, size_t at)
+static inline void scratch_end(ctw_writer *c, size_t at)
 {
     if (c->sbuf.oom) return;
     size_t body = c->sbuf.len - at - 3;
@@ -374,11 +374,11 @@ static inline void scratch_end(ct_writer *c, size_t at)
 /* ------------------------------------------------------------------ */
 /* open                                                                */
 
-ctrec_status ct_open(int dirfd, const char *name, int threaded, int level, ct_writer **out,
+ctrec_status ctw_open(int dirfd, const char *name, int threaded, int level, ctw_writer **out,
                      err *e)
 {
     *out = NULL;
-    ct_writer *c = calloc(1, sizeof *c);
+    ctw_writer *c = calloc(1, sizeof *c);
     if (!c) return nomem(e);
     c->dirfd = dirfd;
     c->scratch_fd = -1;
@@ -388,7 +388,7 @@ ctrec_status ct_open(int dirfd, const char *name, int threaded, int level, ct_wr
     c->scratch_name = malloc(n + sizeof SCRATCH_SUFFIX);
     c->cctx = ZSTD_createCCtx();
     if (!c->name || !c->scratch_name || !c->cctx) {
-        ct_abandon(c);
+        ctw_abandon(c);
         return nomem(e);
     }
     memcpy(c->name, name, n + 1);
@@ -418,7 +418,7 @@ ctrec_status ct_open(int dirfd, const char *name, int threaded, int level, ct_wr
         if (c->scratch_fd < 0) st = err_sys(e, errno, "creating %s", c->scratch_name);
     }
     if (st) {
-        ct_abandon(c);
+        ctw_abandon(c);
         return st;
     }
     if (threaded && sink_worker_start(&c->wk, worker_main, c) == 0) c->threaded = 1;
@@ -429,7 +429,7 @@ ctrec_status ct_open(int dirfd, const char *name, int threaded, int level, ct_wr
 /* ------------------------------------------------------------------ */
 /* definitions                                                         */
 
-static ctrec_status table_add(ct_writer *c, unsigned ti, const char *p, size_t n, err *e)
+static ctrec_status table_add(ctw_writer *c, unsigned ti, const char *p, size_t n, err *e)
 {
     table *t = &c->t[ti];
     buf_put(&t->pend_dat, p, n);
@@ -441,19 +441,19 @@ static ctrec_status table_add(ct_writer *c, unsigned ti, const char *p, size_t n
     return CTREC_OK;
 }
 
-ctrec_status ct_path(ct_writer *c, const char *p, size_t n, err *e)
+ctrec_status ctw_path(ctw_writer *c, const char *p, size_t n, err *e)
 {
     return table_add(c, T_PATHS, p, n, e);
 }
-ctrec_status ct_function(ct_writer *c, const char *p, size_t n, err *e)
+ctrec_status ctw_function(ctw_writer *c, const char *p, size_t n, err *e)
 {
     return table_add(c, T_FUNCS, p, n, e);
 }
-ctrec_status ct_type(ct_writer *c, const char *p, size_t n, err *e)
+ctrec_status ctw_type(ctw_writer *c, const char *p, size_t n, err *e)
 {
     return table_add(c, T_TYPES, p, n, e);
 }
-ctrec_status ct_varname(ct_writer *c, const char *p, size_t n, err *e)
+ctrec_status ctw_varname(ctw_writer *c, const char *p, size_t n, err *e)
 {
     return table_add(c, T_VARNAMES, p, n, e);
 }
@@ -462,7 +462,7 @@ ctrec_status ct_varname(ct_writer *c, const char *p, size_t n, err *e)
 /* steps and values                                                    */
 
 /* The values record of the last step. */
-static ctrec_status finish_values(ct_writer *c, err *e)
+static ctrec_status finish_values(ctw_writer *c, err *e)
 {
     stream *v = &c->s[S_VALUES];
     if (c->vcount == 0) {
@@ -481,7 +481,7 @@ static ctrec_status finish_values(ct_writer *c, err *e)
     return record_done(c, S_VALUES, e);
 }
 
-static ctrec_status step_record(ct_writer *c, int tag, uint64_t x, err *e)
+static ctrec_status step_record(ctw_writer *c, int tag, uint64_t x, err *e)
 {
     ctrec_status st;
     if (c->nsteps && (st = finish_values(c, e))) return st;
@@ -507,17 +507,17 @@ static ctrec_status step_record(ct_writer *c, int tag, uint64_t x, err *e)
     return record_done(c, S_STEPS, e);
 }
 
-ctrec_status ct_step(ct_writer *c, ctrec_id path_id, int64_t line, err *e)
+ctrec_status ctw_step(ctw_writer *c, ctrec_id path_id, int64_t line, err *e)
 {
     return step_record(c, 0, path_id * 100000u + (uint64_t)line, e);
 }
 
-ctrec_status ct_thread(ct_writer *c, int tag, uint64_t tid, err *e)
+ctrec_status ctw_thread(ctw_writer *c, int tag, uint64_t tid, err *e)
 {
     return step_record(c, tag, tid, e);
 }
 
-ctrec_status ct_value(ct_writer *c, ctrec_id var, const uint8_t *v, size_t n, err *e)
+ctrec_status ctw_value(ctw_writer *c, ctrec_id var, const uint8_t *v, size_t n, err *e)
 {
     if (c->nsteps == 0)
         return err_set(e, CTREC_E_STATE,
@@ -534,7 +534,7 @@ ctrec_status ct_value(ct_writer *c, ctrec_id var, const uint8_t *v, size_t n, er
 /* ------------------------------------------------------------------ */
 /* events                                                              */
 
-ctrec_status ct_event(ct_writer *c, ctrec_event_kind kind, const char *meta, size_t mn,
+ctrec_status ctw_event(ctw_writer *c, ctrec_event_kind kind, const char *meta, size_t mn,
                       const char *content, size_t cn, err *e)
 {
     stream *s = &c->s[S_EVENTS];
@@ -557,9 +557,9 @@ ctrec_status ct_event(ct_writer *c, ctrec_event_kind kind, const char *meta, siz
 /* ------------------------------------------------------------------ */
 /* calls                                                               */
 
-uint64_t ct_open_calls(const ct_writer *c) { return c->depth; }
+uint64_t ctw_open_calls(const ctw_writer *c) { return c->depth; }
 
-ctrec_status ct_call(ct_writer *c, ctrec_id fn, const ev_arg *args, size_t nargs, err *e)
+ctrec_status ctw_call(ctw_writer *c, ctrec_id fn, const ev_arg *args, size_t nargs, err *e)
 {
     uint64_t key = c->next_key;
     if (key % KEY_WINDOW == 0) {
@@ -618,7 +618,7 @@ ctrec_status ct_call(ct_writer *c, ctrec_id fn, const ev_arg *args, size_t nargs
     return c->sbuf.oom ? nomem(e) : CTREC_OK;
 }
 
-ctrec_status ct_return(ct_writer *c, const uint8_t *v, size_t n, err *e)
+ctrec_status ctw_return(ctw_writer *c, const uint8_t *v, size_t n, err *e)
 {
     if (!c->depth) return err_set(e, CTREC_E_STATE, "a return without an open call");
     open_call *oc = &c->stack[c->depth - 1];
@@ -672,7 +672,7 @@ ctrec_status ct_return(ct_writer *c, const uint8_t *v, size_t n, err *e)
 /* ------------------------------------------------------------------ */
 /* flush                                                               */
 
-ctrec_status ct_flush(ct_writer *c, err *e)
+ctrec_status ctw_flush(ctw_writer *c, err *e)
 {
     /* The chunks in progress cannot be published (every chunk but a
      * stream's last holds exactly its records-per-chunk): they go to the
@@ -705,7 +705,7 @@ typedef struct slot {
 
 /* Reads the scratch file from `from`, keeping the E and X bodies of keys
  * k0..k1-1; stops when all are found. */
-static ctrec_status gather(ct_writer *c, int fd, uint64_t from, uint64_t k0, uint64_t k1,
+static ctrec_status gather(ctw_writer *c, int fd, uint64_t from, uint64_t k0, uint64_t k1,
                            slot *slots, buf *arena, err *e)
 {
     uint64_t need = 2 * (k1 - k0), found = 0;
@@ -777,7 +777,7 @@ static ctrec_status gather(ct_writer *c, int fd, uint64_t from, uint64_t k0, uin
     return st;
 }
 
-static ctrec_status build_calls(ct_writer *c, err *e)
+static ctrec_status build_calls(ctw_writer *c, err *e)
 {
     uint64_t ncalls = c->next_key;
     if (!ncalls) return CTREC_OK;
@@ -837,7 +837,7 @@ static ctrec_status build_calls(ct_writer *c, err *e)
 /* ------------------------------------------------------------------ */
 /* close                                                               */
 
-static void meta_dat(buf *b, const ct_meta *m)
+static void meta_dat(buf *b, const ctw_meta *m)
 {
     BUF_LIT(b, "CTMD");
     uint16_t version = 3;
@@ -860,11 +860,11 @@ static void meta_dat(buf *b, const ct_meta *m)
     }
 }
 
-ctrec_status ct_close(ct_writer *c, const ct_meta *m, err *e)
+ctrec_status ctw_close(ctw_writer *c, const ctw_meta *m, err *e)
 {
     ctrec_status st = c->wst ? job_failed(c, e) : CTREC_OK;
     /* The calls still open end at the last step, without a return value. */
-    while (!st && c->depth) st = ct_return(c, NULL, 0, e);
+    while (!st && c->depth) st = ctw_return(c, NULL, 0, e);
     if (!st && (c->nsteps || c->vcount)) st = finish_values(c, e);
     for (unsigned i = 0; i < NSTREAMS && !st; i++)
         if (i != S_CALLS && c->s[i].nrec) st = submit_chunk(c, i, e);
@@ -889,11 +889,11 @@ ctrec_status ct_close(ct_writer *c, const ct_meta *m, err *e)
     }
     if (!st && unlinkat(c->dirfd, c->scratch_name, 0) && errno != ENOENT)
         st = err_sys(e, errno, "removing %s", c->scratch_name);
-    ct_abandon(c);
+    ctw_abandon(c);
     return st;
 }
 
-void ct_abandon(ct_writer *c)
+void ctw_abandon(ctw_writer *c)
 {
     if (!c) return;
     if (c->threaded) sink_worker_stop(&c->wk);

@@ -249,7 +249,26 @@ int cmd_convert(int argc, char **argv)
     }
     const ctrec_ev *ev;
     ctrec_status st;
+    /* what trace.json and trace.bin cannot hold (docs/ct.md) is left out,
+     * and said so */
+    unsigned long long n_columns = 0, n_raise = 0, n_exc = 0;
     while ((st = ctrec_reader_next(r, &ev)) == CTREC_OK && ev) {
+        ctrec_ev copy;
+        if (ev->type == CTREC_EV_RAISE || ev->type == CTREC_EV_CATCH) {
+            n_raise++;
+            continue;
+        }
+        if (ev->type == CTREC_EV_STEP && ev->step.column) {
+            copy = *ev;
+            copy.step.column = 0;
+            ev = &copy;
+            n_columns++;
+        } else if (ev->type == CTREC_EV_RETURN && ev->ret.exception) {
+            copy = *ev;
+            copy.ret.exception = NULL;
+            ev = &copy;
+            n_exc++;
+        }
         ctrec_status ws = ctrec_write_event(w, ev);
         if (ws) {
             fprintf(stderr, "ctrec: %s: event %llu: %s\n", out,
@@ -263,6 +282,11 @@ int cmd_convert(int argc, char **argv)
         fprintf(stderr, "ctrec: %s\n", ctrec_reader_errmsg(r));
         rc = 1;
     }
+    if (n_columns || n_raise || n_exc)
+        fprintf(stderr,
+                "ctrec: note: %s cannot hold %llu step columns, %llu Raise/Catch events and "
+                "%llu call exceptions of the .ct; they were left out\n",
+                fmt == CTREC_FORMAT_JSON ? "trace.json" : "trace.bin", n_columns, n_raise, n_exc);
     ctrec_status cs = ctrec_writer_close(w);
     if (cs && !rc) {
         fprintf(stderr, "ctrec: %s: closing the output failed: %s\n", out,

@@ -10,6 +10,8 @@ int cmd_convert(int argc, char **argv);
 int cmd_stats(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 int cmd_repair(int argc, char **argv);
+int cmd_ls(int argc, char **argv);
+int cmd_cat(int argc, char **argv);
 
 /* argv[i] is --help or -h */
 int tool_is_help(const char *a);
