@@ -31,7 +31,8 @@ static void usage(FILE *out)
             "usage: ctrec-lua [options] script.lua [args...]\n"
             "Runs a Lua 5.4 script like lua5.4 and records a CodeTracer trace.\n"
             "  -o DIR                trace folder (default ./ctrec-trace)\n"
-            "  --format json|bin     trace.json or trace.bin (default bin)\n"
+            "  --format ct|json|bin  trace.ct (CTFS, what CodeTracer loads first;\n"
+            "                        the default), trace.json or trace.bin\n"
             "  --values all|none     record locals, arguments and return values\n"
             "                        (default all)\n"
             "  --max-depth N         table nesting recorded (default 3, at most 25)\n"
@@ -270,7 +271,7 @@ int main(int argc, char **argv)
 {
     recorder_options o = {
         .out_dir = "ctrec-trace",
-        .format = CTREC_FORMAT_BIN,
+        .format = CTREC_FORMAT_CT,
         .values = 1,
         .max_depth = 3,
         .max_elements = 100,

@@ -11,7 +11,7 @@ for script in "$EX"/*.lua; do
     [ "$name" = mod_util ] && continue
     for opts in "" "--values=none"; do
         out="$WORK/$name$opts"
-        "$CTREC_LUA" $opts -o "$out" "$script" >/dev/null 2>&1
+        "$CTREC_LUA" --format bin $opts -o "$out" "$script" >/dev/null 2>&1
         if ! "$CTREC" check --strict "$out" >"$out.check" 2>&1; then
             echo "FAIL: ctrec check $name $opts:"; cat "$out.check"
             fails=$((fails + 1))
@@ -22,7 +22,7 @@ done
 # `ctrec repair` leaves the trace alone, and keeps that event when the
 # trace is cut after it.
 printf 'local s = string.rep("x", 70 * 1024 * 1024)\nprint(#s)\nprint("end")\n' >"$WORK/big.lua"
-"$CTREC_LUA" -o "$WORK/big" "$WORK/big.lua" >/dev/null 2>&1 || { echo "FAIL: big.lua"; fails=$((fails + 1)); }
+"$CTREC_LUA" --format bin -o "$WORK/big" "$WORK/big.lua" >/dev/null 2>&1 || { echo "FAIL: big.lua"; fails=$((fails + 1)); }
 "$CTREC" repair "$WORK/big" >"$WORK/big.repair" 2>&1 &&
     grep -q 'nothing to repair' "$WORK/big.repair" &&
     [ ! -e "$WORK/big/trace.bin.damaged" ] ||
