@@ -102,10 +102,48 @@ def fsize(tool, out):
         failures.append("the container after the failure: %s" % e)
 
 
+def roundtrip(ctrec, out, fixtures):
+    """json -> ct -> json: every event a .ct holds survives; ctrec print of
+    the .ct and of its conversion back agree; the container decodes here."""
+    for name in ("codetracer-m0", "codetracer-wasm"):
+        src = os.path.join(fixtures, name)
+        ct = os.path.join(out, name + "-ct")
+        back = os.path.join(out, name + "-back")
+        rc, so, se = run(ctrec, "convert", "--format", "ct", src, ct)
+        expect("convert %s to ct (%s)" % (name, se.strip()), rc, 0)
+        rc, so, se = run(ctrec, "convert", "--format", "json", ct, back)
+        expect("convert %s back to json (%s)" % (name, se.strip()), rc, 0)
+        p_ct = run(ctrec, "print", ct)[1]
+        p_back = run(ctrec, "print", back)[1]
+        expect(name + ": print of the .ct == print of its json", p_ct, p_back)
+        p_src = run(ctrec, "print", src)[1]
+        def count(text, kind):
+            return sum(1 for l in text.splitlines() if l.startswith('{"%s"' % kind))
+        for kind in ("Step", "Call", "Event", "Path", "Function", "VariableName"):
+            expect("%s: %s events" % (name, kind), count(p_ct, kind), count(p_src, kind))
+        # a call still open at the end of the recording ends at the last step
+        # (a call record has an exit step): it reads back with a Return
+        expect("%s: a Return per Call" % name, count(p_ct, "Return"), count(p_ct, "Call"))
+        d = ct_dump.dump(os.path.join(ct, "trace.ct"))
+        expect(name + ": steps decoded", len(d["steps"]), count(p_src, "Step"))
+    # what a .ct cannot hold fails the conversion, nothing is dropped
+    rc, so, se = run(ctrec, "convert", "--format", "ct", os.path.join(fixtures, "reference-rust"),
+                     os.path.join(out, "rr-ct"))
+    expect("reference-rust to ct exit", rc, 1)
+    expect("reference-rust to ct message",
+           "Return: a .ct return needs an open call" in se, True)
+    expect("no trace.ct after a failed conversion",
+           os.path.exists(os.path.join(out, "rr-ct", "trace.ct")), False)
+
+
 def main():
     case, tool, out = sys.argv[1:4]
     shutil.rmtree(out, ignore_errors=True)
-    {"scenario": scenario, "chunks": chunks, "fsize": fsize}[case](tool, out)
+    if case == "roundtrip":
+        os.makedirs(out)
+        roundtrip(tool, out, sys.argv[4])
+    else:
+        {"scenario": scenario, "chunks": chunks, "fsize": fsize}[case](tool, out)
     for f in failures:
         print("FAIL", f)
     return 1 if failures else 0
