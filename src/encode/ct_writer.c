@@ -82,6 +82,8 @@ static int vget(const uint8_t **p, const uint8_t *end, uint64_t *out)
 /* state                                                               */
 
 enum { S_STEPS, S_VALUES, S_CALLS, S_EVENTS, NSTREAMS };
+#define CT_BATCH 16                   /* chunks per hand-over at most */
+#define CT_BATCH_BYTES (256u * 1024u) /* or this many bytes of them */
 enum { T_PATHS, T_FUNCS, T_TYPES, T_VARNAMES, NTABLES };
 static const char *const stream_names[NSTREAMS][2] = {{"steps.dat", "steps.idx"},
                                                       {"values.dat", "values.idx"},
@@ -97,8 +99,14 @@ static const char *const table_names[NTABLES][2] = {{"paths.dat", "paths.off"},
 typedef struct stream {
     unsigned dat, idx; /* members */
     buf raw;           /* the chunk in progress: whole records */
-    uint32_t nrec;     /* records in raw */
-    uint64_t nchunks;  /* chunks handed over */
+    uint32_t nrec;     /* records of the chunk in progress */
+    uint64_t nchunks;  /* chunks completed */
+    /* Complete chunks wait in raw until a batch is handed over (one job
+     * for up to CT_BATCH chunks: fewer thread hand-offs); ends[i] is the
+     * end of the i-th, `done` that of the last. */
+    uint32_t ends[CT_BATCH];
+    unsigned nends;
+    size_t done;
     uint64_t dat_size; /* worker side: compressed bytes appended */
 } stream;
 
@@ -113,6 +121,8 @@ typedef struct job {
     int kind;
     unsigned target; /* stream (J_CHUNK) or member (J_APPEND) */
     buf b;
+    uint32_t ends[CT_BATCH]; /* J_CHUNK: the end of each chunk in b */
+    unsigned nends;
 } job;
 
 typedef struct open_call {
@@ -138,6 +148,7 @@ struct ctw_writer {
     ZSTD_CCtx *cctx;
     int level;
     buf zout;
+    buf tail; /* a chunk in progress set aside while its stream's batch goes */
 
     /* the job queue */
     int threaded;
@@ -177,17 +188,23 @@ static ctrec_status run_job(ctw_writer *c, job *j, err *e)
     switch (j->kind) {
     case J_CHUNK: {
         stream *s = &c->s[j->target];
-        size_t bound = ZSTD_compressBound(j->b.len);
-        if (buf_reserve(&c->zout, bound)) return nomem(e);
-        size_t n = ZSTD_compressCCtx(c->cctx, c->zout.data, bound, j->b.data, j->b.len, c->level);
-        if (ZSTD_isError(n))
-            return err_set(e, CTREC_E_IO, "compressing a %s chunk: %s", stream_names[j->target][0],
-                           ZSTD_getErrorName(n));
-        uint8_t off[8];
-        for (int i = 0; i < 8; i++) off[i] = (uint8_t)(s->dat_size >> (8 * i));
-        if ((st = ctfs_w_append(c->c, s->dat, c->zout.data, n, e))) return st;
-        if ((st = ctfs_w_append(c->c, s->idx, off, 8, e))) return st;
-        s->dat_size += n;
+        size_t from = 0;
+        for (unsigned k = 0; k < j->nends; k++) {
+            size_t len = j->ends[k] - from;
+            size_t bound = ZSTD_compressBound(len);
+            if (buf_reserve(&c->zout, bound)) return nomem(e);
+            size_t n = ZSTD_compressCCtx(c->cctx, c->zout.data, bound, j->b.data + from, len,
+                                         c->level);
+            if (ZSTD_isError(n))
+                return err_set(e, CTREC_E_IO, "compressing a %s chunk: %s",
+                               stream_names[j->target][0], ZSTD_getErrorName(n));
+            uint8_t off[8];
+            for (int i = 0; i < 8; i++) off[i] = (uint8_t)(s->dat_size >> (8 * i));
+            if ((st = ctfs_w_append(c->c, s->dat, c->zout.data, n, e))) return st;
+            if ((st = ctfs_w_append(c->c, s->idx, off, 8, e))) return st;
+            s->dat_size += n;
+            from = j->ends[k];
+        }
         /* At most a second between publications, whatever the flushes. */
         struct timespec now;
         clock_gettime(CLOCK_MONOTONIC, &now);
@@ -244,13 +261,16 @@ static ctrec_status job_failed(ctw_writer *c, err *e)
 
 /* Hands b over (swapping it with the job's empty buffer, so that nothing
  * is copied or allocated once the queue's buffers have grown). */
-static ctrec_status submit(ctw_writer *c, int kind, unsigned target, buf *b, err *e)
+static ctrec_status submit_ends(ctw_writer *c, int kind, unsigned target, buf *b,
+                               const uint32_t *ends, unsigned nends, err *e)
 {
     if (!c->threaded) {
         if (c->wst) return job_failed(c, e);
         job *j = &c->inline_job;
         j->kind = kind;
         j->target = target;
+        j->nends = nends;
+        if (nends) memcpy(j->ends, ends, nends * sizeof *ends);
         buf t = j->b;
         j->b = *b;
         *b = t;
@@ -272,6 +292,8 @@ static ctrec_status submit(ctw_writer *c, int kind, unsigned target, buf *b, err
     job *j = &c->q[(c->qhead + c->qlen) % CT_QUEUE];
     j->kind = kind;
     j->target = target;
+    j->nends = nends;
+    if (nends) memcpy(j->ends, ends, nends * sizeof *ends);
     buf t = j->b;
     j->b = *b;
     *b = t;
@@ -280,6 +302,11 @@ static ctrec_status submit(ctw_writer *c, int kind, unsigned target, buf *b, err
     pthread_cond_broadcast(&c->wk.cv);
     pthread_mutex_unlock(&c->wk.mu);
     return CTREC_OK;
+}
+
+static ctrec_status submit(ctw_writer *c, int kind, unsigned target, buf *b, err *e)
+{
+    return submit_ends(c, kind, target, b, NULL, 0, e);
 }
 
 /* Waits until every job ran. */
@@ -307,21 +334,48 @@ static ctrec_status submit_tables(ctw_writer *c, err *e)
     return CTREC_OK;
 }
 
-static ctrec_status submit_chunk(ctw_writer *c, unsigned si, err *e)
+/* Hands the stream's complete chunks over; the chunk in progress (its
+ * bytes after `done`) stays. */
+static ctrec_status submit_batch(ctw_writer *c, unsigned si, err *e)
 {
     stream *s = &c->s[si];
+    if (!s->nends) return CTREC_OK;
     if (s->raw.oom) return nomem(e);
     ctrec_status st = submit_tables(c, e);
-    if (st || (st = submit(c, J_CHUNK, si, &s->raw, e))) return st;
+    if (st) return st;
+    size_t tail = s->raw.len - s->done;
+    if (tail) {
+        c->tail.len = 0;
+        buf_put(&c->tail, s->raw.data + s->done, tail);
+        if (c->tail.oom) return nomem(e);
+        s->raw.len = s->done;
+    }
+    if ((st = submit_ends(c, J_CHUNK, si, &s->raw, s->ends, s->nends, e))) return st;
+    if (tail) {
+        buf_put(&s->raw, c->tail.data, tail);
+        if (s->raw.oom) return nomem(e);
+    }
+    s->nends = 0;
+    s->done = 0;
+    return CTREC_OK;
+}
+
+/* Ends the chunk in progress (full, or the stream's last at close). */
+static ctrec_status end_chunk(ctw_writer *c, unsigned si, err *e)
+{
+    stream *s = &c->s[si];
+    s->ends[s->nends++] = (uint32_t)s->raw.len;
+    s->done = s->raw.len;
     s->nrec = 0;
     s->nchunks++;
+    if (s->nends == CT_BATCH || s->raw.len >= CT_BATCH_BYTES) return submit_batch(c, si, e);
     return CTREC_OK;
 }
 
 static inline ctrec_status record_done(ctw_writer *c, unsigned si, err *e)
 {
     stream *s = &c->s[si];
-    if (++s->nrec == per_chunk[si]) return submit_chunk(c, si, e);
+    if (++s->nrec == per_chunk[si]) return end_chunk(c, si, e);
     return CTREC_OK;
 }
 
@@ -677,9 +731,12 @@ ctrec_status ctw_flush(ctw_writer *c, err *e)
     /* The chunks in progress cannot be published (every chunk but a
      * stream's last holds exactly its records-per-chunk): they go to the
      * scratch file, from which ctrec repair completes a killed container. */
-    for (unsigned i = 0; i < NSTREAMS; i++) {
+    ctrec_status st = CTREC_OK;
+    for (unsigned i = 0; i < NSTREAMS && !st; i++) {
         stream *s = &c->s[i];
-        if (!s->nrec || i == S_CALLS) continue;
+        if (i == S_CALLS) continue;
+        if ((st = submit_batch(c, i, e))) break;
+        if (!s->nrec) continue;
         size_t at = scratch_begin(c, 'P');
         bvar(&c->sbuf, i);
         bvar(&c->sbuf, s->nchunks);
@@ -687,7 +744,7 @@ ctrec_status ctw_flush(ctw_writer *c, err *e)
         buf_put(&c->sbuf, s->raw.data, s->raw.len);
         scratch_end(c, at);
     }
-    ctrec_status st = scratch_write(c, e);
+    if (!st) st = scratch_write(c, e);
     if (!st) st = submit_tables(c, e);
     buf none = {0};
     if (!st) st = submit(c, J_PUBLISH, 0, &none, e);
@@ -867,10 +924,14 @@ ctrec_status ctw_close(ctw_writer *c, const ctw_meta *m, err *e)
     while (!st && c->depth) st = ctw_return(c, NULL, 0, e);
     if (!st && (c->nsteps || c->vcount)) st = finish_values(c, e);
     for (unsigned i = 0; i < NSTREAMS && !st; i++)
-        if (i != S_CALLS && c->s[i].nrec) st = submit_chunk(c, i, e);
+        if (i != S_CALLS) {
+            if (c->s[i].nrec) st = end_chunk(c, i, e);
+            if (!st) st = submit_batch(c, i, e);
+        }
     if (!st) st = scratch_write(c, e);
     if (!st) st = build_calls(c, e);
-    if (!st && c->s[S_CALLS].nrec) st = submit_chunk(c, S_CALLS, e);
+    if (!st && c->s[S_CALLS].nrec) st = end_chunk(c, S_CALLS, e);
+    if (!st) st = submit_batch(c, S_CALLS, e);
     if (!st) st = submit_tables(c, e);
     if (!st) {
         buf b = {0};
@@ -912,6 +973,7 @@ void ctw_abandon(ctw_writer *c)
     buf_free(&c->vcur);
     buf_free(&c->sbuf);
     buf_free(&c->zout);
+    buf_free(&c->tail);
     if (c->cctx) ZSTD_freeCCtx(c->cctx);
     free(c->name);
     free(c->scratch_name);
