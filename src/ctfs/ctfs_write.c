@@ -243,6 +243,27 @@ ctrec_status ctfs_w_append(ctfs_w *c, unsigned idx, const void *p, size_t n, err
     return CTREC_OK;
 }
 
+ctrec_status ctfs_w_replace(ctfs_w *c, unsigned idx, const void *p, size_t n, err *e)
+{
+    member *m = &c->m[idx];
+    /* The old blocks stay as they are (the root entry names them until the
+     * next publication); the member restarts in fresh ones. */
+    for (unsigned L = 0; L < LEVELS; L++) {
+        free(m->head[L]);
+        m->head[L] = NULL;
+        for (unsigned d = 0; d < LEVELS; d++) {
+            free(m->path[L][d]);
+            m->path[L][d] = NULL;
+        }
+    }
+    m->head[0] = new_map(c, NULL);
+    if (!m->head[0]) return err_set(e, CTREC_E_NOMEM, "out of memory");
+    m->size = 0;
+    m->nblocks = 0;
+    m->tail_dirty = 0;
+    return ctfs_w_append(c, idx, p, n, e);
+}
+
 ctrec_status ctfs_w_publish(ctfs_w *c, int sync, err *e)
 {
     ctrec_status st = CTREC_OK;

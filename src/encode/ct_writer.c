@@ -145,6 +145,7 @@ struct ctw_writer {
     ctfs_w *c;
     stream s[NSTREAMS];
     table t[NTABLES];
+    unsigned meta; /* meta.dat: provisional from the start, final at close */
     ZSTD_CCtx *cctx;
     int level;
     buf zout;
@@ -217,11 +218,7 @@ static ctrec_status run_job(ctw_writer *c, job *j, err *e)
         return st;
     }
     case J_APPEND: return ctfs_w_append(c->c, j->target, j->b.data, j->b.len, e);
-    case J_META: {
-        unsigned m;
-        if ((st = ctfs_w_member(c->c, "meta.dat", &m, e))) return st;
-        return ctfs_w_append(c->c, m, j->b.data, j->b.len, e);
-    }
+    case J_META: return ctfs_w_replace(c->c, c->meta, j->b.data, j->b.len, e);
     case J_PUBLISH: clock_gettime(CLOCK_MONOTONIC, &c->last_publish); return ctfs_w_publish(c->c, 0, e);
     }
     return CTREC_OK;
@@ -428,8 +425,10 @@ static inline void scratch_end(ctw_writer *c, size_t at)
 /* ------------------------------------------------------------------ */
 /* open                                                                */
 
-ctrec_status ctw_open(int dirfd, const char *name, int threaded, int level, ctw_writer **out,
-                     err *e)
+static void meta_dat(buf *b, const ctw_meta *m);
+
+ctrec_status ctw_open(int dirfd, const char *name, int threaded, int level, const ctw_meta *m,
+                      ctw_writer **out, err *e)
 {
     *out = NULL;
     ctw_writer *c = calloc(1, sizeof *c);
@@ -464,6 +463,16 @@ ctrec_status ctw_open(int dirfd, const char *name, int threaded, int level, ctw_
         for (int k = 0; k < 4; k++) h[k] = (uint8_t)(per_chunk[i] >> (8 * k));
         if (!st) st = ctfs_w_append(c->c, c->s[i].idx, h, 4, e);
         if (!st && buf_reserve(&c->s[i].raw, 16384)) st = nomem(e);
+    }
+    /* A meta.dat from the start, so that the container of a killed
+     * recording opens (its paths are in paths.dat); close replaces it with
+     * the final one, which lists the paths too. */
+    if (!st) st = ctfs_w_member(c->c, "meta.dat", &c->meta, e);
+    if (!st) {
+        buf b = {0};
+        meta_dat(&b, m);
+        st = b.oom ? nomem(e) : ctfs_w_append(c->c, c->meta, b.data, b.len, e);
+        buf_free(&b);
     }
     if (!st) st = ctfs_w_publish(c->c, 0, e);
     if (!st) {
@@ -909,8 +918,8 @@ static void meta_dat(buf *b, const ctw_meta *m)
     for (size_t i = 0; i < m->nargs; i++) bstr(b, m->args[i], strlen(m->args[i]));
     bstr(b, m->workdir, strlen(m->workdir));
     bstr(b, m->recorder_id, strlen(m->recorder_id));
-    bvar(b, m->npaths);
-    for (uint64_t i = 0; i < m->npaths; i++) {
+    bvar(b, m->path_at ? m->npaths : 0);
+    for (uint64_t i = 0; m->path_at && i < m->npaths; i++) {
         size_t n;
         const char *p = m->path_at(m->ctx, i, &n);
         bstr(b, p, n);

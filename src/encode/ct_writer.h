@@ -15,7 +15,8 @@
  *   calls.dat/.idx     one record per call in entry order (call key = entry
  *                      number), 256 a chunk — written at close (see below)
  *   events.dat/.idx    one record per I/O event at the last step, 64 a chunk
- *   meta.dat           version 3, written at close (flags: the streams
+ *   meta.dat           version 3, written at open without the paths and
+ *                      replaced at close by the final one (flags: the streams
  *                      present: call 0x100, step 0x200, value 0x400,
  *                      io-event 0x800, interning tables 0x1000)
  *
@@ -41,9 +42,15 @@
  *
  * Durability. ctw_flush appends the chunks in progress' records as they are
  * (a short chunk; the stream's next chunk starts a new frame) and
- * publishes the container (ctfs_w_publish): a reader sees every step
- * flushed. A killed recording leaves a container without meta.dat and
- * calls.dat, and the scratch file: ctrec repair (ct_repair) completes it.
+ * publishes the container (ctfs_w_publish), and the compressing thread
+ * publishes at most a second apart as chunks complete: a reader sees every
+ * complete chunk published. The chunk in progress of each stream cannot be
+ * published (every chunk but a stream's last holds exactly its records per
+ * chunk): a flush copies it into the scratch file instead. A killed
+ * recording leaves a container that reads up to its last published chunks
+ * (with the provisional meta.dat, no calls.dat records) and the scratch
+ * file, from which the calls and the last partial chunks could be
+ * rebuilt; `ctrec repair` does not do that yet.
  */
 #ifndef CTREC_ENCODE_CT_WRITER_H
 #define CTREC_ENCODE_CT_WRITER_H
@@ -73,9 +80,10 @@ typedef struct ctw_meta {
     void *ctx;
 } ctw_meta;
 
-/* Creates `name` (and its scratch file) in dirfd. */
-ctrec_status ctw_open(int dirfd, const char *name, int threaded, int level, ctw_writer **out,
-                     err *e);
+/* Creates `name` (and its scratch file) in dirfd; m: the metadata of the
+ * provisional meta.dat (its paths are not read). */
+ctrec_status ctw_open(int dirfd, const char *name, int threaded, int level, const ctw_meta *m,
+                      ctw_writer **out, err *e);
 
 /* Definitions, in table order (ids are positions). */
 ctrec_status ctw_path(ctw_writer *c, const char *p, size_t n, err *e);

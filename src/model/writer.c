@@ -435,7 +435,8 @@ static ctrec_status open_writer(ctrec_writer *w, const char *dir)
             return err_sys(&w->e, errno, "removing the old %s", event_files[i]);
     }
     if (o->format == CTREC_FORMAT_CT) {
-        st = ctw_open(w->dirfd, "trace.ct", o->compress_thread, o->zstd_level, &w->ct, &w->e);
+        ctw_meta m = {w->uuid, w->program, w->workdir, "ctrec", w->args, o->nargs, 0, NULL, NULL};
+        st = ctw_open(w->dirfd, "trace.ct", o->compress_thread, o->zstd_level, &m, &w->ct, &w->e);
     } else if (o->format == CTREC_FORMAT_JSON) {
         st = file_sink_open(w->dirfd, "trace.json", o->io_thread, &w->sink, &w->e);
         if (!st) BUF_LIT(&w->out, "[\n");
