@@ -83,7 +83,7 @@ static int vget(const uint8_t **p, const uint8_t *end, uint64_t *out)
 
 enum { S_STEPS, S_VALUES, S_CALLS, S_EVENTS, NSTREAMS };
 #define CT_BATCH 16                   /* chunks per hand-over at most */
-#define CT_BATCH_BYTES (256u * 1024u) /* or this many bytes of them */
+#define CT_BATCH_BYTES (64u * 1024u) /* or this many bytes of them */
 enum { T_PATHS, T_FUNCS, T_TYPES, T_VARNAMES, NTABLES };
 static const char *const stream_names[NSTREAMS][2] = {{"steps.dat", "steps.idx"},
                                                       {"values.dat", "values.idx"},
