@@ -378,6 +378,14 @@ ctrec_status ctrec_start_z(ctrec_writer *w, const char *path, int64_t line);
 /* Lines are 1-based; 0 is accepted (no line), a negative one is CTREC_E_ARG
  * (here, in ctrec_start and in the function definitions). */
 ctrec_status ctrec_step(ctrec_writer *w, ctrec_id path_id, int64_t line);
+/* A step at (path, line, column), column >= 1. trace.json and trace.bin have
+ * no column: there it is written as the plain Step {path_id, line} (the
+ * column is not kept). A .ct would hold it only as a column-aware trace
+ * (meta.dat flag 0x10 with each path's line-length table), which this
+ * writer does not write yet: CTREC_FORMAT_CT refuses it with
+ * CTREC_E_UNSUPPORTED (the writer stays usable; ctrec_step writes the
+ * step without its column). */
+ctrec_status ctrec_step_column(ctrec_writer *w, ctrec_id path_id, int64_t line, int64_t column);
 
 /* Call without arguments: ctrec_begin_call + ctrec_end. */
 ctrec_status ctrec_call(ctrec_writer *w, ctrec_id function_id);

@@ -11,6 +11,8 @@
 #define _POSIX_C_SOURCE 200809L
 #include "ctfs/ctfs_write.h"
 
+#include "ctfs/ctfs.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -44,26 +46,6 @@ struct ctfs_w {
     unsigned nmembers;
     member m[CTFS_W_ROOT_ENTRIES];
 };
-
-int ctfs_base40_encode(const char *name, uint64_t *out)
-{
-    size_t n = strlen(name);
-    if (n == 0 || n > CTFS_W_NAME_MAX) return -1;
-    uint64_t v = 0;
-    for (size_t i = n; i-- > 0;) {
-        char ch = name[i];
-        unsigned d;
-        if (ch >= '0' && ch <= '9') d = 1u + (unsigned)(ch - '0');
-        else if (ch >= 'a' && ch <= 'z') d = 11u + (unsigned)(ch - 'a');
-        else if (ch == '.') d = 37;
-        else if (ch == '/') d = 38;
-        else if (ch == '-') d = 39;
-        else return -1;
-        v = v * 40u + d;
-    }
-    *out = v;
-    return 0;
-}
 
 static void put64(uint8_t *p, uint64_t v)
 {
@@ -207,7 +189,7 @@ ctrec_status ctfs_w_create(int dirfd, const char *name, ctfs_w **out, err *e)
 ctrec_status ctfs_w_member(ctfs_w *c, const char *name, unsigned *idx, err *e)
 {
     uint64_t n40;
-    if (ctfs_base40_encode(name, &n40))
+    if (ctfs_name_encode(name, strlen(name), &n40))
         return err_set(e, CTREC_E_ARG, "'%s' is not a CTFS member name", name);
     for (unsigned i = 0; i < c->nmembers; i++)
         if (c->m[i].name40 == n40) return err_set(e, CTREC_E_ARG, "member %s exists", name);
@@ -259,6 +241,27 @@ ctrec_status ctfs_w_append(ctfs_w *c, unsigned idx, const void *p, size_t n, err
         }
     }
     return CTREC_OK;
+}
+
+ctrec_status ctfs_w_replace(ctfs_w *c, unsigned idx, const void *p, size_t n, err *e)
+{
+    member *m = &c->m[idx];
+    /* The old blocks stay as they are (the root entry names them until the
+     * next publication); the member restarts in fresh ones. */
+    for (unsigned L = 0; L < LEVELS; L++) {
+        free(m->head[L]);
+        m->head[L] = NULL;
+        for (unsigned d = 0; d < LEVELS; d++) {
+            free(m->path[L][d]);
+            m->path[L][d] = NULL;
+        }
+    }
+    m->head[0] = new_map(c, NULL);
+    if (!m->head[0]) return err_set(e, CTREC_E_NOMEM, "out of memory");
+    m->size = 0;
+    m->nblocks = 0;
+    m->tail_dirty = 0;
+    return ctfs_w_append(c, idx, p, n, e);
 }
 
 ctrec_status ctfs_w_publish(ctfs_w *c, int sync, err *e)

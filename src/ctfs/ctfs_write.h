@@ -41,6 +41,11 @@ ctrec_status ctfs_w_create(int dirfd, const char *name, ctfs_w **out, err *e);
 ctrec_status ctfs_w_member(ctfs_w *c, const char *name, unsigned *idx, err *e);
 /* Appends n bytes to a member. */
 ctrec_status ctfs_w_append(ctfs_w *c, unsigned idx, const void *p, size_t n, err *e);
+/* Replaces a member's content with n bytes written to fresh blocks (for a
+ * small member completed at close, meta.dat); until the next publication a
+ * reader sees the old content, then the new. The old blocks are left
+ * unused in the file. */
+ctrec_status ctfs_w_replace(ctfs_w *c, unsigned idx, const void *p, size_t n, err *e);
 /* Bytes appended to a member so far. */
 uint64_t ctfs_w_size(const ctfs_w *c, unsigned idx);
 /* Makes everything appended so far visible in the file (see above). With
@@ -50,9 +55,5 @@ ctrec_status ctfs_w_publish(ctfs_w *c, int sync, err *e);
 ctrec_status ctfs_w_close(ctfs_w *c, err *e);
 /* Frees c and closes the file without publishing. */
 void ctfs_w_abandon(ctfs_w *c);
-
-/* base40 (alphabet "\0 0-9 a-z . / -", first character least significant);
- * -1 when the name cannot be spelled. */
-int ctfs_base40_encode(const char *name, uint64_t *out);
 
 #endif

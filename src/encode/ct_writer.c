@@ -82,6 +82,8 @@ static int vget(const uint8_t **p, const uint8_t *end, uint64_t *out)
 /* state                                                               */
 
 enum { S_STEPS, S_VALUES, S_CALLS, S_EVENTS, NSTREAMS };
+#define CT_BATCH 16                   /* chunks per hand-over at most */
+#define CT_BATCH_BYTES (64u * 1024u) /* or this many bytes of them */
 enum { T_PATHS, T_FUNCS, T_TYPES, T_VARNAMES, NTABLES };
 static const char *const stream_names[NSTREAMS][2] = {{"steps.dat", "steps.idx"},
                                                       {"values.dat", "values.idx"},
@@ -97,8 +99,14 @@ static const char *const table_names[NTABLES][2] = {{"paths.dat", "paths.off"},
 typedef struct stream {
     unsigned dat, idx; /* members */
     buf raw;           /* the chunk in progress: whole records */
-    uint32_t nrec;     /* records in raw */
-    uint64_t nchunks;  /* chunks handed over */
+    uint32_t nrec;     /* records of the chunk in progress */
+    uint64_t nchunks;  /* chunks completed */
+    /* Complete chunks wait in raw until a batch is handed over (one job
+     * for up to CT_BATCH chunks: fewer thread hand-offs); ends[i] is the
+     * end of the i-th, `done` that of the last. */
+    uint32_t ends[CT_BATCH];
+    unsigned nends;
+    size_t done;
     uint64_t dat_size; /* worker side: compressed bytes appended */
 } stream;
 
@@ -113,6 +121,8 @@ typedef struct job {
     int kind;
     unsigned target; /* stream (J_CHUNK) or member (J_APPEND) */
     buf b;
+    uint32_t ends[CT_BATCH]; /* J_CHUNK: the end of each chunk in b */
+    unsigned nends;
 } job;
 
 typedef struct open_call {
@@ -129,15 +139,17 @@ typedef struct open_call {
 #define SCRATCH_SUFFIX ".calls~"
 #define KEY_WINDOW 8192u
 
-struct ct_writer {
+struct ctw_writer {
     int dirfd;
     char *name, *scratch_name;
     ctfs_w *c;
     stream s[NSTREAMS];
     table t[NTABLES];
+    unsigned meta; /* meta.dat: provisional from the start, final at close */
     ZSTD_CCtx *cctx;
     int level;
     buf zout;
+    buf tail; /* a chunk in progress set aside while its stream's batch goes */
 
     /* the job queue */
     int threaded;
@@ -171,23 +183,29 @@ static ctrec_status nomem(err *e) { return err_set(e, CTREC_E_NOMEM, "out of mem
 /* ------------------------------------------------------------------ */
 /* jobs                                                                */
 
-static ctrec_status run_job(ct_writer *c, job *j, err *e)
+static ctrec_status run_job(ctw_writer *c, job *j, err *e)
 {
     ctrec_status st = CTREC_OK;
     switch (j->kind) {
     case J_CHUNK: {
         stream *s = &c->s[j->target];
-        size_t bound = ZSTD_compressBound(j->b.len);
-        if (buf_reserve(&c->zout, bound)) return nomem(e);
-        size_t n = ZSTD_compressCCtx(c->cctx, c->zout.data, bound, j->b.data, j->b.len, c->level);
-        if (ZSTD_isError(n))
-            return err_set(e, CTREC_E_IO, "compressing a %s chunk: %s", stream_names[j->target][0],
-                           ZSTD_getErrorName(n));
-        uint8_t off[8];
-        for (int i = 0; i < 8; i++) off[i] = (uint8_t)(s->dat_size >> (8 * i));
-        if ((st = ctfs_w_append(c->c, s->dat, c->zout.data, n, e))) return st;
-        if ((st = ctfs_w_append(c->c, s->idx, off, 8, e))) return st;
-        s->dat_size += n;
+        size_t from = 0;
+        for (unsigned k = 0; k < j->nends; k++) {
+            size_t len = j->ends[k] - from;
+            size_t bound = ZSTD_compressBound(len);
+            if (buf_reserve(&c->zout, bound)) return nomem(e);
+            size_t n = ZSTD_compressCCtx(c->cctx, c->zout.data, bound, j->b.data + from, len,
+                                         c->level);
+            if (ZSTD_isError(n))
+                return err_set(e, CTREC_E_IO, "compressing a %s chunk: %s",
+                               stream_names[j->target][0], ZSTD_getErrorName(n));
+            uint8_t off[8];
+            for (int i = 0; i < 8; i++) off[i] = (uint8_t)(s->dat_size >> (8 * i));
+            if ((st = ctfs_w_append(c->c, s->dat, c->zout.data, n, e))) return st;
+            if ((st = ctfs_w_append(c->c, s->idx, off, 8, e))) return st;
+            s->dat_size += n;
+            from = j->ends[k];
+        }
         /* At most a second between publications, whatever the flushes. */
         struct timespec now;
         clock_gettime(CLOCK_MONOTONIC, &now);
@@ -200,11 +218,7 @@ static ctrec_status run_job(ct_writer *c, job *j, err *e)
         return st;
     }
     case J_APPEND: return ctfs_w_append(c->c, j->target, j->b.data, j->b.len, e);
-    case J_META: {
-        unsigned m;
-        if ((st = ctfs_w_member(c->c, "meta.dat", &m, e))) return st;
-        return ctfs_w_append(c->c, m, j->b.data, j->b.len, e);
-    }
+    case J_META: return ctfs_w_replace(c->c, c->meta, j->b.data, j->b.len, e);
     case J_PUBLISH: clock_gettime(CLOCK_MONOTONIC, &c->last_publish); return ctfs_w_publish(c->c, 0, e);
     }
     return CTREC_OK;
@@ -212,7 +226,7 @@ static ctrec_status run_job(ct_writer *c, job *j, err *e)
 
 static void *worker_main(void *arg)
 {
-    ct_writer *c = arg;
+    ctw_writer *c = arg;
     err e = {0};
     pthread_mutex_lock(&c->wk.mu);
     for (;;) {
@@ -236,7 +250,7 @@ static void *worker_main(void *arg)
     return NULL;
 }
 
-static ctrec_status job_failed(ct_writer *c, err *e)
+static ctrec_status job_failed(ctw_writer *c, err *e)
 {
     *e = c->werr;
     return c->wst;
@@ -244,13 +258,16 @@ static ctrec_status job_failed(ct_writer *c, err *e)
 
 /* Hands b over (swapping it with the job's empty buffer, so that nothing
  * is copied or allocated once the queue's buffers have grown). */
-static ctrec_status submit(ct_writer *c, int kind, unsigned target, buf *b, err *e)
+static ctrec_status submit_ends(ctw_writer *c, int kind, unsigned target, buf *b,
+                               const uint32_t *ends, unsigned nends, err *e)
 {
     if (!c->threaded) {
         if (c->wst) return job_failed(c, e);
         job *j = &c->inline_job;
         j->kind = kind;
         j->target = target;
+        j->nends = nends;
+        if (nends) memcpy(j->ends, ends, nends * sizeof *ends);
         buf t = j->b;
         j->b = *b;
         *b = t;
@@ -272,6 +289,8 @@ static ctrec_status submit(ct_writer *c, int kind, unsigned target, buf *b, err 
     job *j = &c->q[(c->qhead + c->qlen) % CT_QUEUE];
     j->kind = kind;
     j->target = target;
+    j->nends = nends;
+    if (nends) memcpy(j->ends, ends, nends * sizeof *ends);
     buf t = j->b;
     j->b = *b;
     *b = t;
@@ -282,8 +301,13 @@ static ctrec_status submit(ct_writer *c, int kind, unsigned target, buf *b, err 
     return CTREC_OK;
 }
 
+static ctrec_status submit(ctw_writer *c, int kind, unsigned target, buf *b, err *e)
+{
+    return submit_ends(c, kind, target, b, NULL, 0, e);
+}
+
 /* Waits until every job ran. */
-static ctrec_status drain(ct_writer *c, err *e)
+static ctrec_status drain(ctw_writer *c, err *e)
 {
     if (c->threaded) {
         pthread_mutex_lock(&c->wk.mu);
@@ -295,7 +319,7 @@ static ctrec_status drain(ct_writer *c, err *e)
 
 /* The interning tables' new records go first, so that a published chunk
  * never names an id its table does not hold yet. */
-static ctrec_status submit_tables(ct_writer *c, err *e)
+static ctrec_status submit_tables(ctw_writer *c, err *e)
 {
     for (unsigned i = 0; i < NTABLES; i++) {
         table *t = &c->t[i];
@@ -307,28 +331,55 @@ static ctrec_status submit_tables(ct_writer *c, err *e)
     return CTREC_OK;
 }
 
-static ctrec_status submit_chunk(ct_writer *c, unsigned si, err *e)
+/* Hands the stream's complete chunks over; the chunk in progress (its
+ * bytes after `done`) stays. */
+static ctrec_status submit_batch(ctw_writer *c, unsigned si, err *e)
 {
     stream *s = &c->s[si];
+    if (!s->nends) return CTREC_OK;
     if (s->raw.oom) return nomem(e);
     ctrec_status st = submit_tables(c, e);
-    if (st || (st = submit(c, J_CHUNK, si, &s->raw, e))) return st;
-    s->nrec = 0;
-    s->nchunks++;
+    if (st) return st;
+    size_t tail = s->raw.len - s->done;
+    if (tail) {
+        c->tail.len = 0;
+        buf_put(&c->tail, s->raw.data + s->done, tail);
+        if (c->tail.oom) return nomem(e);
+        s->raw.len = s->done;
+    }
+    if ((st = submit_ends(c, J_CHUNK, si, &s->raw, s->ends, s->nends, e))) return st;
+    if (tail) {
+        buf_put(&s->raw, c->tail.data, tail);
+        if (s->raw.oom) return nomem(e);
+    }
+    s->nends = 0;
+    s->done = 0;
     return CTREC_OK;
 }
 
-static inline ctrec_status record_done(ct_writer *c, unsigned si, err *e)
+/* Ends the chunk in progress (full, or the stream's last at close). */
+static ctrec_status end_chunk(ctw_writer *c, unsigned si, err *e)
 {
     stream *s = &c->s[si];
-    if (++s->nrec == per_chunk[si]) return submit_chunk(c, si, e);
+    s->ends[s->nends++] = (uint32_t)s->raw.len;
+    s->done = s->raw.len;
+    s->nrec = 0;
+    s->nchunks++;
+    if (s->nends == CT_BATCH || s->raw.len >= CT_BATCH_BYTES) return submit_batch(c, si, e);
+    return CTREC_OK;
+}
+
+static inline ctrec_status record_done(ctw_writer *c, unsigned si, err *e)
+{
+    stream *s = &c->s[si];
+    if (++s->nrec == per_chunk[si]) return end_chunk(c, si, e);
     return CTREC_OK;
 }
 
 /* ------------------------------------------------------------------ */
 /* the scratch file                                                    */
 
-static ctrec_status scratch_write(ct_writer *c, err *e)
+static ctrec_status scratch_write(ctw_writer *c, err *e)
 {
     if (c->sbuf.oom) return nomem(e);
     if (c->sbuf.len == 0) return CTREC_OK;
@@ -341,7 +392,7 @@ static ctrec_status scratch_write(ct_writer *c, err *e)
 
 /* Starts a scratch record whose body is at most `room` bytes (a length
  * varint of 3 bytes is reserved and fixed by scratch_end). */
-static inline size_t scratch_begin(ct_writer *c, uint8_t tag)
+static inline size_t scratch_begin(ctw_writer *c, uint8_t tag)
 {
     buf_byte(&c->sbuf, tag);
     size_t at = c->sbuf.len;
@@ -349,7 +400,7 @@ static inline size_t scratch_begin(ct_writer *c, uint8_t tag)
     return at;
 }
 
-static inline void scratch_end(ct_writer *c, size_t at)
+static inline void scratch_end(ctw_writer *c, size_t at)
 {
     if (c->sbuf.oom) return;
     size_t body = c->sbuf.len - at - 3;
@@ -374,11 +425,13 @@ static inline void scratch_end(ct_writer *c, size_t at)
 /* ------------------------------------------------------------------ */
 /* open                                                                */
 
-ctrec_status ct_open(int dirfd, const char *name, int threaded, int level, ct_writer **out,
-                     err *e)
+static void meta_dat(buf *b, const ctw_meta *m);
+
+ctrec_status ctw_open(int dirfd, const char *name, int threaded, int level, const ctw_meta *m,
+                      ctw_writer **out, err *e)
 {
     *out = NULL;
-    ct_writer *c = calloc(1, sizeof *c);
+    ctw_writer *c = calloc(1, sizeof *c);
     if (!c) return nomem(e);
     c->dirfd = dirfd;
     c->scratch_fd = -1;
@@ -388,7 +441,7 @@ ctrec_status ct_open(int dirfd, const char *name, int threaded, int level, ct_wr
     c->scratch_name = malloc(n + sizeof SCRATCH_SUFFIX);
     c->cctx = ZSTD_createCCtx();
     if (!c->name || !c->scratch_name || !c->cctx) {
-        ct_abandon(c);
+        ctw_abandon(c);
         return nomem(e);
     }
     memcpy(c->name, name, n + 1);
@@ -411,6 +464,16 @@ ctrec_status ct_open(int dirfd, const char *name, int threaded, int level, ct_wr
         if (!st) st = ctfs_w_append(c->c, c->s[i].idx, h, 4, e);
         if (!st && buf_reserve(&c->s[i].raw, 16384)) st = nomem(e);
     }
+    /* A meta.dat from the start, so that the container of a killed
+     * recording opens (its paths are in paths.dat); close replaces it with
+     * the final one, which lists the paths too. */
+    if (!st) st = ctfs_w_member(c->c, "meta.dat", &c->meta, e);
+    if (!st) {
+        buf b = {0};
+        meta_dat(&b, m);
+        st = b.oom ? nomem(e) : ctfs_w_append(c->c, c->meta, b.data, b.len, e);
+        buf_free(&b);
+    }
     if (!st) st = ctfs_w_publish(c->c, 0, e);
     if (!st) {
         c->scratch_fd =
@@ -418,7 +481,7 @@ ctrec_status ct_open(int dirfd, const char *name, int threaded, int level, ct_wr
         if (c->scratch_fd < 0) st = err_sys(e, errno, "creating %s", c->scratch_name);
     }
     if (st) {
-        ct_abandon(c);
+        ctw_abandon(c);
         return st;
     }
     if (threaded && sink_worker_start(&c->wk, worker_main, c) == 0) c->threaded = 1;
@@ -429,7 +492,7 @@ ctrec_status ct_open(int dirfd, const char *name, int threaded, int level, ct_wr
 /* ------------------------------------------------------------------ */
 /* definitions                                                         */
 
-static ctrec_status table_add(ct_writer *c, unsigned ti, const char *p, size_t n, err *e)
+static ctrec_status table_add(ctw_writer *c, unsigned ti, const char *p, size_t n, err *e)
 {
     table *t = &c->t[ti];
     buf_put(&t->pend_dat, p, n);
@@ -441,19 +504,19 @@ static ctrec_status table_add(ct_writer *c, unsigned ti, const char *p, size_t n
     return CTREC_OK;
 }
 
-ctrec_status ct_path(ct_writer *c, const char *p, size_t n, err *e)
+ctrec_status ctw_path(ctw_writer *c, const char *p, size_t n, err *e)
 {
     return table_add(c, T_PATHS, p, n, e);
 }
-ctrec_status ct_function(ct_writer *c, const char *p, size_t n, err *e)
+ctrec_status ctw_function(ctw_writer *c, const char *p, size_t n, err *e)
 {
     return table_add(c, T_FUNCS, p, n, e);
 }
-ctrec_status ct_type(ct_writer *c, const char *p, size_t n, err *e)
+ctrec_status ctw_type(ctw_writer *c, const char *p, size_t n, err *e)
 {
     return table_add(c, T_TYPES, p, n, e);
 }
-ctrec_status ct_varname(ct_writer *c, const char *p, size_t n, err *e)
+ctrec_status ctw_varname(ctw_writer *c, const char *p, size_t n, err *e)
 {
     return table_add(c, T_VARNAMES, p, n, e);
 }
@@ -462,7 +525,7 @@ ctrec_status ct_varname(ct_writer *c, const char *p, size_t n, err *e)
 /* steps and values                                                    */
 
 /* The values record of the last step. */
-static ctrec_status finish_values(ct_writer *c, err *e)
+static ctrec_status finish_values(ctw_writer *c, err *e)
 {
     stream *v = &c->s[S_VALUES];
     if (c->vcount == 0) {
@@ -481,7 +544,7 @@ static ctrec_status finish_values(ct_writer *c, err *e)
     return record_done(c, S_VALUES, e);
 }
 
-static ctrec_status step_record(ct_writer *c, int tag, uint64_t x, err *e)
+static ctrec_status step_record(ctw_writer *c, int tag, uint64_t x, err *e)
 {
     ctrec_status st;
     if (c->nsteps && (st = finish_values(c, e))) return st;
@@ -507,17 +570,17 @@ static ctrec_status step_record(ct_writer *c, int tag, uint64_t x, err *e)
     return record_done(c, S_STEPS, e);
 }
 
-ctrec_status ct_step(ct_writer *c, ctrec_id path_id, int64_t line, err *e)
+ctrec_status ctw_step(ctw_writer *c, ctrec_id path_id, int64_t line, err *e)
 {
     return step_record(c, 0, path_id * 100000u + (uint64_t)line, e);
 }
 
-ctrec_status ct_thread(ct_writer *c, int tag, uint64_t tid, err *e)
+ctrec_status ctw_thread(ctw_writer *c, int tag, uint64_t tid, err *e)
 {
     return step_record(c, tag, tid, e);
 }
 
-ctrec_status ct_add_value(ct_writer *c, ctrec_id var, const uint8_t *v, size_t n, err *e)
+ctrec_status ctw_value(ctw_writer *c, ctrec_id var, const uint8_t *v, size_t n, err *e)
 {
     if (c->nsteps == 0)
         return err_set(e, CTREC_E_STATE,
@@ -534,7 +597,7 @@ ctrec_status ct_add_value(ct_writer *c, ctrec_id var, const uint8_t *v, size_t n
 /* ------------------------------------------------------------------ */
 /* events                                                              */
 
-ctrec_status ct_event(ct_writer *c, ctrec_event_kind kind, const char *meta, size_t mn,
+ctrec_status ctw_event(ctw_writer *c, ctrec_event_kind kind, const char *meta, size_t mn,
                       const char *content, size_t cn, err *e)
 {
     stream *s = &c->s[S_EVENTS];
@@ -557,9 +620,9 @@ ctrec_status ct_event(ct_writer *c, ctrec_event_kind kind, const char *meta, siz
 /* ------------------------------------------------------------------ */
 /* calls                                                               */
 
-uint64_t ct_open_calls(const ct_writer *c) { return c->depth; }
+uint64_t ctw_open_calls(const ctw_writer *c) { return c->depth; }
 
-ctrec_status ct_call(ct_writer *c, ctrec_id fn, const ev_arg *args, size_t nargs, err *e)
+ctrec_status ctw_call(ctw_writer *c, ctrec_id fn, const ev_arg *args, size_t nargs, err *e)
 {
     uint64_t key = c->next_key;
     if (key % KEY_WINDOW == 0) {
@@ -618,7 +681,7 @@ ctrec_status ct_call(ct_writer *c, ctrec_id fn, const ev_arg *args, size_t nargs
     return c->sbuf.oom ? nomem(e) : CTREC_OK;
 }
 
-ctrec_status ct_return(ct_writer *c, const uint8_t *v, size_t n, err *e)
+ctrec_status ctw_return(ctw_writer *c, const uint8_t *v, size_t n, err *e)
 {
     if (!c->depth) return err_set(e, CTREC_E_STATE, "a return without an open call");
     open_call *oc = &c->stack[c->depth - 1];
@@ -672,14 +735,17 @@ ctrec_status ct_return(ct_writer *c, const uint8_t *v, size_t n, err *e)
 /* ------------------------------------------------------------------ */
 /* flush                                                               */
 
-ctrec_status ct_flush(ct_writer *c, err *e)
+ctrec_status ctw_flush(ctw_writer *c, err *e)
 {
     /* The chunks in progress cannot be published (every chunk but a
      * stream's last holds exactly its records-per-chunk): they go to the
      * scratch file, from which ctrec repair completes a killed container. */
-    for (unsigned i = 0; i < NSTREAMS; i++) {
+    ctrec_status st = CTREC_OK;
+    for (unsigned i = 0; i < NSTREAMS && !st; i++) {
         stream *s = &c->s[i];
-        if (!s->nrec || i == S_CALLS) continue;
+        if (i == S_CALLS) continue;
+        if ((st = submit_batch(c, i, e))) break;
+        if (!s->nrec) continue;
         size_t at = scratch_begin(c, 'P');
         bvar(&c->sbuf, i);
         bvar(&c->sbuf, s->nchunks);
@@ -687,7 +753,7 @@ ctrec_status ct_flush(ct_writer *c, err *e)
         buf_put(&c->sbuf, s->raw.data, s->raw.len);
         scratch_end(c, at);
     }
-    ctrec_status st = scratch_write(c, e);
+    if (!st) st = scratch_write(c, e);
     if (!st) st = submit_tables(c, e);
     buf none = {0};
     if (!st) st = submit(c, J_PUBLISH, 0, &none, e);
@@ -705,7 +771,7 @@ typedef struct slot {
 
 /* Reads the scratch file from `from`, keeping the E and X bodies of keys
  * k0..k1-1; stops when all are found. */
-static ctrec_status gather(ct_writer *c, int fd, uint64_t from, uint64_t k0, uint64_t k1,
+static ctrec_status gather(ctw_writer *c, int fd, uint64_t from, uint64_t k0, uint64_t k1,
                            slot *slots, buf *arena, err *e)
 {
     uint64_t need = 2 * (k1 - k0), found = 0;
@@ -777,7 +843,7 @@ static ctrec_status gather(ct_writer *c, int fd, uint64_t from, uint64_t k0, uin
     return st;
 }
 
-static ctrec_status build_calls(ct_writer *c, err *e)
+static ctrec_status build_calls(ctw_writer *c, err *e)
 {
     uint64_t ncalls = c->next_key;
     if (!ncalls) return CTREC_OK;
@@ -837,7 +903,7 @@ static ctrec_status build_calls(ct_writer *c, err *e)
 /* ------------------------------------------------------------------ */
 /* close                                                               */
 
-static void meta_dat(buf *b, const ct_meta *m)
+static void meta_dat(buf *b, const ctw_meta *m)
 {
     BUF_LIT(b, "CTMD");
     uint16_t version = 3;
@@ -852,25 +918,29 @@ static void meta_dat(buf *b, const ct_meta *m)
     for (size_t i = 0; i < m->nargs; i++) bstr(b, m->args[i], strlen(m->args[i]));
     bstr(b, m->workdir, strlen(m->workdir));
     bstr(b, m->recorder_id, strlen(m->recorder_id));
-    bvar(b, m->npaths);
-    for (uint64_t i = 0; i < m->npaths; i++) {
+    bvar(b, m->path_at ? m->npaths : 0);
+    for (uint64_t i = 0; m->path_at && i < m->npaths; i++) {
         size_t n;
         const char *p = m->path_at(m->ctx, i, &n);
         bstr(b, p, n);
     }
 }
 
-ctrec_status ct_close(ct_writer *c, const ct_meta *m, err *e)
+ctrec_status ctw_close(ctw_writer *c, const ctw_meta *m, err *e)
 {
     ctrec_status st = c->wst ? job_failed(c, e) : CTREC_OK;
     /* The calls still open end at the last step, without a return value. */
-    while (!st && c->depth) st = ct_return(c, NULL, 0, e);
+    while (!st && c->depth) st = ctw_return(c, NULL, 0, e);
     if (!st && (c->nsteps || c->vcount)) st = finish_values(c, e);
     for (unsigned i = 0; i < NSTREAMS && !st; i++)
-        if (i != S_CALLS && c->s[i].nrec) st = submit_chunk(c, i, e);
+        if (i != S_CALLS) {
+            if (c->s[i].nrec) st = end_chunk(c, i, e);
+            if (!st) st = submit_batch(c, i, e);
+        }
     if (!st) st = scratch_write(c, e);
     if (!st) st = build_calls(c, e);
-    if (!st && c->s[S_CALLS].nrec) st = submit_chunk(c, S_CALLS, e);
+    if (!st && c->s[S_CALLS].nrec) st = end_chunk(c, S_CALLS, e);
+    if (!st) st = submit_batch(c, S_CALLS, e);
     if (!st) st = submit_tables(c, e);
     if (!st) {
         buf b = {0};
@@ -889,11 +959,11 @@ ctrec_status ct_close(ct_writer *c, const ct_meta *m, err *e)
     }
     if (!st && unlinkat(c->dirfd, c->scratch_name, 0) && errno != ENOENT)
         st = err_sys(e, errno, "removing %s", c->scratch_name);
-    ct_abandon(c);
+    ctw_abandon(c);
     return st;
 }
 
-void ct_abandon(ct_writer *c)
+void ctw_abandon(ctw_writer *c)
 {
     if (!c) return;
     if (c->threaded) sink_worker_stop(&c->wk);
@@ -912,6 +982,7 @@ void ct_abandon(ct_writer *c)
     buf_free(&c->vcur);
     buf_free(&c->sbuf);
     buf_free(&c->zout);
+    buf_free(&c->tail);
     if (c->cctx) ZSTD_freeCCtx(c->cctx);
     free(c->name);
     free(c->scratch_name);

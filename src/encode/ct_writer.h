@@ -15,7 +15,8 @@
  *   calls.dat/.idx     one record per call in entry order (call key = entry
  *                      number), 256 a chunk — written at close (see below)
  *   events.dat/.idx    one record per I/O event at the last step, 64 a chunk
- *   meta.dat           version 3, written at close (flags: the streams
+ *   meta.dat           version 3, written at open without the paths and
+ *                      replaced at close by the final one (flags: the streams
  *                      present: call 0x100, step 0x200, value 0x400,
  *                      io-event 0x800, interning tables 0x1000)
  *
@@ -39,11 +40,17 @@
  * chunk per stream, the compressor's context, the in-flight chunks (at
  * most CT_QUEUE) and the model's interning tables.
  *
- * Durability. ct_flush appends the chunks in progress' records as they are
+ * Durability. ctw_flush appends the chunks in progress' records as they are
  * (a short chunk; the stream's next chunk starts a new frame) and
- * publishes the container (ctfs_w_publish): a reader sees every step
- * flushed. A killed recording leaves a container without meta.dat and
- * calls.dat, and the scratch file: ctrec repair (ct_repair) completes it.
+ * publishes the container (ctfs_w_publish), and the compressing thread
+ * publishes at most a second apart as chunks complete: a reader sees every
+ * complete chunk published. The chunk in progress of each stream cannot be
+ * published (every chunk but a stream's last holds exactly its records per
+ * chunk): a flush copies it into the scratch file instead. A killed
+ * recording leaves a container that reads up to its last published chunks
+ * (with the provisional meta.dat, no calls.dat records) and the scratch
+ * file, from which the calls and the last partial chunks could be
+ * rebuilt; `ctrec repair` does not do that yet.
  */
 #ifndef CTREC_ENCODE_CT_WRITER_H
 #define CTREC_ENCODE_CT_WRITER_H
@@ -62,54 +69,55 @@
 #define CT_MAX_LINE 99999 /* a step's line: path_id * 100000 + line */
 #define CT_QUEUE 8        /* chunks in flight to the background thread */
 
-typedef struct ct_writer ct_writer;
+typedef struct ctw_writer ctw_writer;
 
-typedef struct ct_meta {
+typedef struct ctw_meta {
     const char *recording_id, *program, *workdir, *recorder_id;
     char *const *args;
     size_t nargs;
     uint64_t npaths; /* the paths, listed in meta.dat too */
     const char *(*path_at)(void *ctx, uint64_t i, size_t *n);
     void *ctx;
-} ct_meta;
+} ctw_meta;
 
-/* Creates `name` (and its scratch file) in dirfd. */
-ctrec_status ct_open(int dirfd, const char *name, int threaded, int level, ct_writer **out,
-                     err *e);
+/* Creates `name` (and its scratch file) in dirfd; m: the metadata of the
+ * provisional meta.dat (its paths are not read). */
+ctrec_status ctw_open(int dirfd, const char *name, int threaded, int level, const ctw_meta *m,
+                      ctw_writer **out, err *e);
 
 /* Definitions, in table order (ids are positions). */
-ctrec_status ct_path(ct_writer *c, const char *p, size_t n, err *e);
-ctrec_status ct_function(ct_writer *c, const char *p, size_t n, err *e);
-ctrec_status ct_type(ct_writer *c, const char *p, size_t n, err *e);
-ctrec_status ct_varname(ct_writer *c, const char *p, size_t n, err *e);
+ctrec_status ctw_path(ctw_writer *c, const char *p, size_t n, err *e);
+ctrec_status ctw_function(ctw_writer *c, const char *p, size_t n, err *e);
+ctrec_status ctw_type(ctw_writer *c, const char *p, size_t n, err *e);
+ctrec_status ctw_varname(ctw_writer *c, const char *p, size_t n, err *e);
 
 /* Whether a step's line fits the layout; -1 when not (the caller refuses). */
-static inline int ct_line_ok(int64_t line) { return line >= 0 && line <= CT_MAX_LINE; }
+static inline int ctw_line_ok(int64_t line) { return line >= 0 && line <= CT_MAX_LINE; }
 
-ctrec_status ct_step(ct_writer *c, ctrec_id path_id, int64_t line, err *e);
+ctrec_status ctw_step(ctw_writer *c, ctrec_id path_id, int64_t line, err *e);
 /* A value of the current step: its CBOR ValueRecord (ctfs flavour). */
-ctrec_status ct_add_value(ct_writer *c, ctrec_id var, const uint8_t *v, size_t n, err *e);
+ctrec_status ctw_value(ctw_writer *c, ctrec_id var, const uint8_t *v, size_t n, err *e);
 /* A call entered at the current step (a call before any step enters at
  * step 0); its arguments are ev_args with CBOR values. */
-ctrec_status ct_call(ct_writer *c, ctrec_id fn, const ev_arg *args, size_t nargs, err *e);
+ctrec_status ctw_call(ctw_writer *c, ctrec_id fn, const ev_arg *args, size_t nargs, err *e);
 /* The innermost open call returns at the current step; v/n its CBOR return
- * value (n == 0: none). -1 from ct_open_calls() == 0 is the caller's to
+ * value (n == 0: none). -1 from ctw_open_calls() == 0 is the caller's to
  * prevent. */
-ctrec_status ct_return(ct_writer *c, const uint8_t *v, size_t n, err *e);
-uint64_t ct_open_calls(const ct_writer *c);
-ctrec_status ct_event(ct_writer *c, ctrec_event_kind kind, const char *meta, size_t mn,
+ctrec_status ctw_return(ctw_writer *c, const uint8_t *v, size_t n, err *e);
+uint64_t ctw_open_calls(const ctw_writer *c);
+ctrec_status ctw_event(ctw_writer *c, ctrec_event_kind kind, const char *meta, size_t mn,
                       const char *content, size_t cn, err *e);
 /* ThreadStart (5), ThreadExit (6), ThreadSwitch (4): a step record each. */
 enum { CT_THREAD_SWITCH = 4, CT_THREAD_START = 5, CT_THREAD_EXIT = 6 };
-ctrec_status ct_thread(ct_writer *c, int tag, uint64_t tid, err *e);
+ctrec_status ctw_thread(ctw_writer *c, int tag, uint64_t tid, err *e);
 
 /* Appends what is buffered and publishes the container. */
-ctrec_status ct_flush(ct_writer *c, err *e);
+ctrec_status ctw_flush(ctw_writer *c, err *e);
 /* Completes the container: closes the calls still open at the last step
  * (no return value), builds calls.dat, writes meta.dat. Frees c. */
-ctrec_status ct_close(ct_writer *c, const ct_meta *m, err *e);
+ctrec_status ctw_close(ctw_writer *c, const ctw_meta *m, err *e);
 /* Frees c without completing anything (the container keeps what was
  * published). */
-void ct_abandon(ct_writer *c);
+void ctw_abandon(ctw_writer *c);
 
 #endif

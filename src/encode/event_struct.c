@@ -217,6 +217,8 @@ out:
     return st;
 }
 
+ctrec_status evs_value(enc *en, const ctrec_value *v, err *e) { return val(en, v, 1, e); }
+
 ctrec_status evs_encode(enc *en, const ctrec_ev *ev, buf *scratch, err *e)
 {
     ctrec_status st = CTREC_OK;

@@ -16,4 +16,7 @@
  * encoder's buffer may then hold a partial event (the caller truncates). */
 ctrec_status evs_encode(enc *en, const ctrec_ev *ev, buf *scratch, err *e);
 
+/* Appends the ValueRecord v alone (the .ct backend takes values bare). */
+ctrec_status evs_value(enc *en, const ctrec_value *v, err *e);
+
 #endif

@@ -78,7 +78,7 @@ struct ctrec_writer {
     int lockfd;           /* holds the folder's lock (trace.lock) */
     char uuid[37];
     sink *sink;
-    ct_writer *ct;   /* CTREC_FORMAT_CT: the .ct backend instead of a sink */
+    ctw_writer *ct;   /* CTREC_FORMAT_CT: the .ct backend instead of a sink */
     ctrec_id ct_var; /* the open Value's variable (.ct) */
     size_t threshold;
 
@@ -416,11 +416,11 @@ static ctrec_status ct_done(ctrec_writer *w, ctrec_status st)
 /* A step of the .ct layout: path_id * 100000 + line. */
 static ctrec_status ct_step_checked(ctrec_writer *w, ctrec_id path_id, int64_t line)
 {
-    if (!ct_line_ok(line))
+    if (!ctw_line_ok(line))
         return misuse(w, CTREC_E_UNSUPPORTED,
                       "a .ct step's line must be 0..%d (path_id * 100000 + line), not %lld",
                       CT_MAX_LINE, (long long)line);
-    return ct_done(w, ct_step(w->ct, path_id, line, &w->e));
+    return ct_done(w, ctw_step(w->ct, path_id, line, &w->e));
 }
 
 /* ------------------------------------------------------------------ */
@@ -792,7 +792,8 @@ static ctrec_status open_writer(ctrec_writer *w, const char *dir)
             return err_sys(&w->e, errno, "removing the old %s", event_files[i]);
     }
     if (o->format == CTREC_FORMAT_CT) {
-        st = ct_open(w->dirfd, "trace.ct", o->compress_thread, o->zstd_level, &w->ct, &w->e);
+        ctw_meta m = {w->uuid, w->program, w->workdir, "ctrec", w->args, o->nargs, 0, NULL, NULL};
+        st = ctw_open(w->dirfd, "trace.ct", o->compress_thread, o->zstd_level, &m, &w->ct, &w->e);
     } else if (o->format == CTREC_FORMAT_JSON) {
         st = file_sink_open(w->dirfd, "trace.json", o->io_thread, &w->sink, &w->e);
         if (!st) BUF_LIT(&w->out, "[\n");
@@ -932,7 +933,7 @@ ctrec_status ctrec_writer_flush(ctrec_writer *w)
      * put a partial event in the file. */
     NO_OPEN_EVENT(w, "ctrec_writer_flush");
     if (w->ct) {
-        if (ct_flush(w->ct, &w->e)) return fail(w);
+        if (ctw_flush(w->ct, &w->e)) return fail(w);
         if (w->paths_written != w->paths.nids && write_paths(w)) return fail(w);
         return CTREC_OK;
     }
@@ -961,12 +962,12 @@ ctrec_status ctrec_writer_close(ctrec_writer *w)
     if (w->ct) {
         if (!result) {
             abandon(w);
-            ct_meta m = {w->uuid, w->program, w->workdir, "ctrec", w->args, w->o.nargs,
+            ctw_meta m = {w->uuid, w->program, w->workdir, "ctrec", w->args, w->o.nargs,
                          w->paths.nids, ct_path_at, &w->paths};
-            if (ct_close(w->ct, &m, &w->e)) result = fail(w);
+            if (ctw_close(w->ct, &m, &w->e)) result = fail(w);
             if (!result && write_paths(w)) result = fail(w);
         } else {
-            ct_abandon(w->ct);
+            ctw_abandon(w->ct);
         }
         w->ct = NULL;
     } else if (!result) {
@@ -1125,7 +1126,7 @@ static ctrec_status path_impl(ctrec_writer *w, const char *p, size_t n, int fres
     if (r < 0) return nomem(w);
     if (r > 0) {
         ctrec_status st;
-        if (w->ct) st = ct_done(w, ct_path(w->ct, p, n, &w->e));
+        if (w->ct) st = ct_done(w, ctw_path(w->ct, p, n, &w->e));
         else {
             ev_path(def_begin(w), p, n);
             st = def_commit(w);
@@ -1201,7 +1202,7 @@ static ctrec_status function_impl(ctrec_writer *w, const char *name, size_t n, c
     if (r < 0) return nomem(w);
     if (r > 0) {
         if (keep_fn(w, got, path_id, line)) return nomem(w);
-        if (w->ct) st = ct_done(w, ct_function(w->ct, name, n, &w->e));
+        if (w->ct) st = ct_done(w, ctw_function(w->ct, name, n, &w->e));
         else {
             ev_function(def_begin(w), path_id, line, name, n);
             st = def_commit(w);
@@ -1254,7 +1255,7 @@ static ctrec_status type_impl(ctrec_writer *w, ctrec_type_kind kind, const char 
     if (r < 0) return nomem(w);
     if (r > 0) {
         if (keep_type(w, got, info == EV_INFO_STRUCT ? (int64_t)nfields : -1)) return nomem(w);
-        if (w->ct) st = ct_done(w, ct_type(w->ct, lang, n, &w->e));
+        if (w->ct) st = ct_done(w, ctw_type(w->ct, lang, n, &w->e));
         else {
             ev_type(def_begin(w), kind, lang, n, info, fields, nfields, deref);
             st = def_commit(w);
@@ -1301,7 +1302,7 @@ static ctrec_status variable_impl(ctrec_writer *w, const char *name, size_t n, i
     if (r < 0) return nomem(w);
     if (r > 0) {
         ctrec_status st;
-        if (w->ct) st = ct_done(w, ct_varname(w->ct, name, n, &w->e));
+        if (w->ct) st = ct_done(w, ctw_varname(w->ct, name, n, &w->e));
         else {
             ev_variable_name(def_begin(w), name, n);
             st = def_commit(w);
@@ -1364,6 +1365,21 @@ ctrec_status ctrec_step(ctrec_writer *w, ctrec_id path_id, int64_t line)
     return CTREC_OK;
 }
 
+ctrec_status ctrec_step_column(ctrec_writer *w, ctrec_id path_id, int64_t line, int64_t column)
+{
+    GUARD(w);
+    ctrec_status st = new_event(w, "ctrec_step_column", path_id, w->paths.nids, "path");
+    if (st) return st;
+    if (column < 1)
+        return misuse(w, CTREC_E_ARG, "ctrec_step_column: column %lld is not >= 1",
+                      (long long)column);
+    if (w->ct)
+        return misuse(w, CTREC_E_UNSUPPORTED,
+                      "ctrec_step_column: this writer does not write column-aware .ct traces "
+                      "yet (use ctrec_step)");
+    return ctrec_step(w, path_id, line);
+}
+
 ctrec_status ctrec_step_path(ctrec_writer *w, const char *path, size_t len, int64_t line)
 {
     ctrec_id id;
@@ -1383,7 +1399,7 @@ ctrec_status ctrec_event(ctrec_writer *w, ctrec_event_kind kind, const char *met
     if ((unsigned)kind >= CTREC_EVENT_KIND_COUNT)
         return misuse(w, CTREC_E_ARG, "event kind %d is not an EventLogKind (0..%d)", (int)kind,
                       CTREC_EVENT_KIND_COUNT - 1);
-    if (w->ct) return ct_done(w, ct_event(w->ct, kind, meta, mn, content, cn, &w->e));
+    if (w->ct) return ct_done(w, ctw_event(w->ct, kind, meta, mn, content, cn, &w->e));
     ev_event(out_begin(w), kind, meta, mn, content, cn);
     return out_commit(w);
 }
@@ -1506,7 +1522,7 @@ static ctrec_status thread_event(ctrec_writer *w, const char *what, const char *
         int tag = variant[6] == 'S' && variant[7] == 't' ? CT_THREAD_START
                   : variant[6] == 'E'                    ? CT_THREAD_EXIT
                                                          : CT_THREAD_SWITCH;
-        return ct_done(w, ct_thread(w->ct, tag, tid, &w->e));
+        return ct_done(w, ctw_thread(w->ct, tag, tid, &w->e));
     }
     ev_unsigned(out_begin(w), variant, vn, tid);
     return out_commit(w);
@@ -1603,7 +1619,7 @@ static ctrec_status no_call_to_return(ctrec_writer *w, const char *what)
 
 ctrec_status ctrec_begin_return(ctrec_writer *w)
 {
-    if (w && !w->failed && w->ct && !w->open && ct_open_calls(w->ct) == 0)
+    if (w && !w->failed && w->ct && !w->open && ctw_open_calls(w->ct) == 0)
         return misuse(w, CTREC_E_STATE, "ctrec_begin_return: a .ct return needs an open call");
     ctrec_status st = open_single(w, "ctrec_begin_return");
     if (st) return st;
@@ -1708,8 +1724,8 @@ static ctrec_status end_call(ctrec_writer *w)
          * the values visible, then the Call. */
         if (fn != 0) st = ct_step_checked(w, w->fns[fn].path_id, w->fns[fn].line);
         for (size_t i = 0; i < n && !st && fn != 0; i++)
-            st = ct_done(w, ct_add_value(w->ct, args[i].var, args[i].value, args[i].len, &w->e));
-        if (!st) st = ct_done(w, ct_call(w->ct, fn, args, n, &w->e));
+            st = ct_done(w, ctw_value(w->ct, args[i].var, args[i].value, args[i].len, &w->e));
+        if (!st) st = ct_done(w, ctw_call(w->ct, fn, args, n, &w->e));
         if (args != small) free(args);
         abandon(w);
         if (!st) w->calls_open++;
@@ -1757,8 +1773,8 @@ static ctrec_status end_event(ctrec_writer *w)
         if (w->out.oom) return nomem(w);
         const uint8_t *v = w->out.data + w->open_at;
         size_t n = w->out.len - w->open_at;
-        ctrec_status st = w->ct_var == (ctrec_id)-1 ? ct_return(w->ct, v, n, &w->e)
-                                                      : ct_add_value(w->ct, w->ct_var, v, n, &w->e);
+        ctrec_status st = w->ct_var == (ctrec_id)-1 ? ctw_return(w->ct, v, n, &w->e)
+                                                      : ctw_value(w->ct, w->ct_var, v, n, &w->e);
         int ret = w->ct_var == (ctrec_id)-1;
         w->out.len = w->open_sep;
         w->open = OPEN_NONE;
@@ -1797,7 +1813,7 @@ ctrec_status ctrec_call(ctrec_writer *w, ctrec_id fn)
     if (st) return st;
     if (w->ct) {
         if (fn != 0 && (st = ct_step_checked(w, w->fns[fn].path_id, w->fns[fn].line))) return st;
-        if ((st = ct_done(w, ct_call(w->ct, fn, NULL, 0, &w->e)))) return st;
+        if ((st = ct_done(w, ctw_call(w->ct, fn, NULL, 0, &w->e)))) return st;
         w->calls_open++;
         return CTREC_OK;
     }
@@ -1819,13 +1835,13 @@ ctrec_status ctrec_return_none(ctrec_writer *w, ctrec_id t)
     if (st) return st;
     if (!w->calls_open) return no_call_to_return(w, "ctrec_return_none");
     if (w->ct) {
-        if (ct_open_calls(w->ct) == 0)
+        if (ctw_open_calls(w->ct) == 0)
             return misuse(w, CTREC_E_STATE, "ctrec_return_none: a .ct return needs an open call");
         w->tmp.len = 0;
         enc e = {&w->tmp, 0, 0, NULL, 1};
         val_none(&e, t);
         if (w->tmp.oom) return nomem(w);
-        if ((st = ct_done(w, ct_return(w->ct, w->tmp.data, w->tmp.len, &w->e)))) return st;
+        if ((st = ct_done(w, ctw_return(w->ct, w->tmp.data, w->tmp.len, &w->e)))) return st;
         w->calls_open--;
         return CTREC_OK;
     }
@@ -2191,11 +2207,112 @@ static ctrec_status we_define(ctrec_writer *w, const ctrec_ev *ev)
     }
 }
 
+/* ctrec_write_event into a .ct: each event through the backend, values
+ * encoded bare in the .ct's CBOR flavour. */
+static ctrec_status ct_write_event(ctrec_writer *w, const ctrec_ev *ev)
+{
+    enc e = {&w->tmp, 0, 0, NULL, 1};
+    ctrec_status st;
+    size_t n;
+    const char *p;
+    switch (ev->type) {
+    case CTREC_EV_PATH:
+    case CTREC_EV_VARIABLE_NAME:
+    case CTREC_EV_FUNCTION:
+    case CTREC_EV_TYPE: {
+        if ((st = we_define(w, ev))) return st;
+        intern *t = ev->type == CTREC_EV_PATH            ? &w->paths
+                    : ev->type == CTREC_EV_VARIABLE_NAME ? &w->variables
+                    : ev->type == CTREC_EV_FUNCTION      ? &w->functions
+                                                         : &w->types;
+        p = intern_text(t, t->nids - 1, &n);
+        st = ev->type == CTREC_EV_PATH            ? ctw_path(w->ct, p, n, &w->e)
+             : ev->type == CTREC_EV_VARIABLE_NAME ? ctw_varname(w->ct, p, n, &w->e)
+             : ev->type == CTREC_EV_FUNCTION      ? ctw_function(w->ct, p, n, &w->e)
+                                                  : ctw_type(w->ct, p, n, &w->e);
+        return ct_done(w, st);
+    }
+    case CTREC_EV_STEP:
+        if ((st = check_id(w, ev->step.path_id, w->paths.nids, "path"))) return st;
+        return ct_step_checked(w, ev->step.path_id, ev->step.line);
+    case CTREC_EV_VALUE:
+        w->tmp.len = 0;
+        if ((st = evs_value(&e, ev->value.value, &w->e))) return st == CTREC_E_NOMEM ? nomem(w) : st;
+        if (w->tmp.oom) return nomem(w);
+        return ct_done(w, ctw_value(w->ct, ev->value.variable_id, w->tmp.data, w->tmp.len, &w->e));
+    case CTREC_EV_RETURN:
+        if (ctw_open_calls(w->ct) == 0)
+            return misuse(w, CTREC_E_STATE, "Return: a .ct return needs an open call");
+        w->tmp.len = 0;
+        if ((st = evs_value(&e, ev->ret.return_value, &w->e))) return st == CTREC_E_NOMEM ? nomem(w) : st;
+        if (w->tmp.oom) return nomem(w);
+        return ct_done(w, ctw_return(w->ct, w->tmp.data, w->tmp.len, &w->e));
+    case CTREC_EV_CALL: {
+        size_t na = ev->call.nargs;
+        if (na && !ev->call.args) return misuse(w, CTREC_E_ARG, "NULL call arguments");
+        if ((st = check_id(w, ev->call.function_id, w->functions.nids, "function"))) return st;
+        ev_arg *args = calloc(na ? na : 1, sizeof *args);
+        size_t *offs = calloc(na + 1, sizeof *offs);
+        if (!args || !offs) {
+            free(args);
+            free(offs);
+            return nomem(w);
+        }
+        w->tmp.len = 0;
+        st = CTREC_OK;
+        for (size_t i = 0; i < na && !st; i++) {
+            offs[i] = w->tmp.len;
+            st = evs_value(&e, ev->call.args[i].value, &w->e);
+        }
+        offs[na] = w->tmp.len;
+        if (!st && w->tmp.oom) st = CTREC_E_NOMEM;
+        if (!st) {
+            for (size_t i = 0; i < na; i++)
+                args[i] = (ev_arg){ev->call.args[i].variable_id, w->tmp.data + offs[i],
+                                   offs[i + 1] - offs[i]};
+            st = ct_done(w, ctw_call(w->ct, ev->call.function_id, args, na, &w->e));
+        } else if (st == CTREC_E_NOMEM) {
+            st = nomem(w);
+        }
+        free(args);
+        free(offs);
+        return st;
+    }
+    case CTREC_EV_EVENT:
+        if ((unsigned)ev->event.kind >= CTREC_EVENT_KIND_COUNT)
+            return misuse(w, CTREC_E_ARG, "event kind %d is not an EventLogKind", (int)ev->event.kind);
+        return ct_done(w, ctw_event(w->ct, ev->event.kind,
+                                   ev->event.metadata.ptr ? ev->event.metadata.ptr : "",
+                                   ev->event.metadata.len,
+                                   ev->event.content.ptr ? ev->event.content.ptr : "",
+                                   ev->event.content.len, &w->e));
+    case CTREC_EV_THREAD_START:
+    case CTREC_EV_THREAD_EXIT:
+    case CTREC_EV_THREAD_SWITCH:
+        return ct_done(w, ctw_thread(w->ct,
+                                    ev->type == CTREC_EV_THREAD_START  ? CT_THREAD_START
+                                    : ev->type == CTREC_EV_THREAD_EXIT ? CT_THREAD_EXIT
+                                                                       : CT_THREAD_SWITCH,
+                                    ev->id, &w->e));
+    default:
+        return misuse(w, CTREC_E_UNSUPPORTED,
+                      "event type %d: a .ct trace has no place for this event (FORMAT.md 7.2)",
+                      (int)ev->type);
+    }
+}
+
 ctrec_status ctrec_write_event(ctrec_writer *w, const ctrec_ev *ev)
 {
     GUARD(w);
     NO_OPEN_EVENT(w, "ctrec_write_event");
     if (!ev) return misuse(w, CTREC_E_ARG, "NULL event");
+    if (w->ct) {
+        ctrec_status st = ct_write_event(w, ev);
+        if (st) return st;
+        if (ev->type == CTREC_EV_CALL) w->calls_open++;
+        else if (ev->type == CTREC_EV_RETURN && w->calls_open) w->calls_open--;
+        return CTREC_OK;
+    }
     out_acquire(w);
     size_t before = w->out.len;
     enc *e = out_begin(w);

@@ -296,7 +296,7 @@ def dump(path, allow_partial=False):
     check_counts("values", per, counts)
     if per != 256:
         raise Bad("values.idx: %d records per chunk" % per)
-    if len(values) != len(steps) and not (allow_partial and len(values) <= len(steps)):
+    if len(values) != len(steps) and not allow_partial:
         raise Bad("%d value records for %d steps" % (len(values), len(steps)))
     out["values"] = values
 

@@ -31,7 +31,8 @@ static void usage(FILE *out)
             "usage: ctrec-lua [options] script.lua [args...]\n"
             "Runs a Lua 5.4 script like lua5.4 and records a CodeTracer trace.\n"
             "  -o DIR                trace folder (default ./ctrec-trace)\n"
-            "  --format json|bin     trace.json or trace.bin (default bin)\n"
+            "  --format ct|json|bin  trace.ct (CTFS, what CodeTracer loads first;\n"
+            "                        the default), trace.json or trace.bin\n"
             "  --values all|none     record locals, arguments and return values\n"
             "                        (default all)\n"
             "  --max-depth N         table nesting recorded (default 3, at most 25)\n"
@@ -275,6 +276,7 @@ static int parse_options(int argc, char **argv, recorder_options *o)
         else if (IS("--format")) {
             if (strcmp(v, "json") == 0) o->format = CTREC_FORMAT_JSON;
             else if (strcmp(v, "bin") == 0) o->format = CTREC_FORMAT_BIN;
+            else if (strcmp(v, "ct") == 0) o->format = CTREC_FORMAT_CT;
             else bad = 1;
         } else if (IS("--values")) {
             if (strcmp(v, "all") == 0) o->values = 1;
@@ -381,7 +383,7 @@ int main(int argc, char **argv)
 {
     recorder_options o = {
         .out_dir = "ctrec-trace",
-        .format = CTREC_FORMAT_BIN,
+        .format = CTREC_FORMAT_CT,
         .values = 1,
         .max_depth = 3,
         .max_elements = 100,

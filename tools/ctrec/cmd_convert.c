@@ -21,7 +21,7 @@
 #include "tool.h"
 
 static const char convert_usage[] =
-    "usage: ctrec convert [--format json|bin] [--float-number] [--max-event BYTES] IN OUT\n"
+    "usage: ctrec convert [--format json|bin|ct] [--float-number] [--max-event BYTES] IN OUT\n"
     "\n"
     "Converts the trace IN (a folder, trace.json or trace.bin) to OUT. When OUT\n"
     "ends in .json or .bin it is a single trace file; otherwise it is a trace\n"
@@ -30,7 +30,8 @@ static const char convert_usage[] =
     "from --format, else OUT's extension, else it is the other format of IN.\n"
     "Events keep their ids and order.\n"
     "\n"
-    "  --format F       json or bin\n"
+    "  --format F       json, bin or ct (trace.ct: CTFS multi-stream; events it\n"
+    "                   cannot hold make the conversion fail, nothing is dropped)\n"
     "  --float-number   JSON output writes floats as numbers (CodeTracer <= 25.11)\n"
     TOOL_MAX_EVENT_HELP
     "\n"
@@ -145,6 +146,11 @@ static char *input_dir(const char *in, const char *trace_file)
     return strndup(trace_file, (size_t)(slash - trace_file) + (slash == trace_file));
 }
 
+static const char *trace_name(int fmt)
+{
+    return fmt == CTREC_FORMAT_JSON ? "trace.json" : fmt == CTREC_FORMAT_BIN ? "trace.bin" : "trace.ct";
+}
+
 int cmd_convert(int argc, char **argv)
 {
     const char *in = NULL, *out = NULL;
@@ -162,6 +168,7 @@ int cmd_convert(int argc, char **argv)
             i++;
             if (!strcmp(argv[i], "json")) fmt = CTREC_FORMAT_JSON;
             else if (!strcmp(argv[i], "bin")) fmt = CTREC_FORMAT_BIN;
+            else if (!strcmp(argv[i], "ct")) fmt = CTREC_FORMAT_CT;
             else return tool_usage(convert_usage, 0);
         } else if (!strcmp(argv[i], "--float-number")) {
             floats = CTREC_FLOAT_NUMBER;
@@ -188,8 +195,11 @@ int cmd_convert(int argc, char **argv)
             return 2;
         }
     }
-    int to_file = ends_with(out, ".json") || ends_with(out, ".bin");
-    if (fmt < 0 && to_file) fmt = ends_with(out, ".json") ? CTREC_FORMAT_JSON : CTREC_FORMAT_BIN;
+    int to_file = ends_with(out, ".json") || ends_with(out, ".bin") || ends_with(out, ".ct");
+    if (fmt < 0 && to_file)
+        fmt = ends_with(out, ".json")  ? CTREC_FORMAT_JSON
+              : ends_with(out, ".bin") ? CTREC_FORMAT_BIN
+                                       : CTREC_FORMAT_CT;
 
     ctrec_reader *r;
     if (ctrec_reader_open(in, &ropts, &r) != CTREC_OK) {
@@ -322,14 +332,14 @@ int cmd_convert(int argc, char **argv)
         /* The writer closed what it was given: a trace of the events before
          * the failure, which would look complete. As with OUT a file, a
          * failed conversion leaves no trace file. */
-        char *t = join(dir, fmt == CTREC_FORMAT_JSON ? "trace.json" : "trace.bin");
+        char *t = join(dir, trace_name(fmt));
         if (t && unlink(t) == 0)
             fprintf(stderr, "ctrec: convert: %s removed: the conversion did not finish\n", t);
         free(t);
     }
     if (to_file) {
         if (!rc) {
-            char *t = join(dir, fmt == CTREC_FORMAT_JSON ? "trace.json" : "trace.bin");
+            char *t = join(dir, trace_name(fmt));
             if (!t || rename(t, out)) {
                 fprintf(stderr, "ctrec: %s: %s\n", out, strerror(errno));
                 rc = 1;

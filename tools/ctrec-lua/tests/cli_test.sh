@@ -23,11 +23,11 @@ same() {
     cmp -s ref.err rec.err || { fail "$name: stderr differs"; diff ref.err rec.err; }
 }
 
-# default: binary format in ./ctrec-trace
+# default: a CTFS v4 container (trace.ct) in ./ctrec-trace
 "$CTREC_LUA" "$EX/fib.lua" >/dev/null || fail "default run"
-[ -f ctrec-trace/trace.bin ] || fail "no ctrec-trace/trace.bin"
-magic=$(od -An -tx1 -N8 ctrec-trace/trace.bin | tr -d ' \n')
-[ "$magic" = "c0de72ace2010000" ] || fail "trace.bin header $magic"
+[ -f ctrec-trace/trace.ct ] || fail "no ctrec-trace/trace.ct"
+magic=$(od -An -tx1 -N8 ctrec-trace/trace.ct | tr -d ' \n')
+[ "$magic" = "c0de72ace2040001" ] || fail "trace.ct header $magic"
 [ -f ctrec-trace/trace_paths.json ] && [ -f ctrec-trace/trace_metadata.json ] || fail "metadata"
 "$CTREC_LUA" --format=bin --values=none -o bin-none "$EX/closures.lua" >/dev/null || fail "bin none"
 [ -s bin-none/trace.bin ] || fail "bin-none/trace.bin"

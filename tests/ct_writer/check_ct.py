@@ -1,0 +1,154 @@
+#!/usr/bin/env python3
+"""check_ct.py CASE ct_writer_test OUTDIR — runs one case of test_ct_writer.c
+and checks the container it wrote through ct_dump.py (FORMAT.md section 7).
+Exit 0 when everything matches; every difference is printed."""
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+import ct_dump  # noqa: E402
+
+failures = []
+
+
+def expect(what, got, want):
+    if got != want:
+        if isinstance(got, list) and isinstance(want, list):
+            for i, (g, w) in enumerate(zip(got, want)):
+                if g != w:
+                    failures.append("%s[%d]: got %.300r, want %.300r" % (what, i, g, w))
+                    return
+            failures.append("%s: %d items, want %d" % (what, len(got), len(want)))
+            return
+        failures.append("%s: got %.300r, want %.300r" % (what, got, want))
+
+
+def run(*args):
+    p = subprocess.run(list(args), capture_output=True, text=True)
+    return p.returncode, p.stdout, p.stderr
+
+
+def scenario(tool, out):
+    rc, so, se = run(tool, "scenario", out)
+    expect("ct_writer_test scenario exit (stderr: %s)" % se.strip(), rc, 0)
+    d = ct_dump.dump(os.path.join(out, "trace.ct"))
+    d["meta"]["recording_id"] = "<uuid>"
+    want = json.load(open(os.path.join(HERE, "expected_scenario.json")))
+    for k in want:
+        expect(k, d.get(k), want[k])
+    # the recording id is the trace_metadata.json one, a UUIDv7
+    meta = json.load(open(os.path.join(out, "trace_metadata.json")))
+    got = ct_dump.dump(os.path.join(out, "trace.ct"))["meta"]["recording_id"]
+    expect("recording_id", got, meta["recording_id"])
+    expect("uuid version", got[14], "7")
+    # no scratch file left; no other event file
+    expect("files", sorted(os.listdir(out)),
+           ["noreturn", "trace.ct", "trace_metadata.json", "trace_paths.json"])
+    e = ct_dump.dump(os.path.join(out, "noreturn", "trace.ct"))
+    expect("noreturn steps/calls/types", (e["steps"], e["calls"], e["types"]), ([], [], ["None"]))
+
+
+def chunks(tool, out):
+    n = 5000
+    rc, so, se = run(tool, "chunks", out, str(n))
+    expect("ct_writer_test chunks exit (stderr: %s)" % se.strip(), rc, 0)
+    d = ct_dump.dump(os.path.join(out, "trace.ct"))
+    steps, values, calls, events = [], [], [], []
+    calls.append({"function": 0, "parent": -1, "entry_step": 0, "depth": 0, "args": [],
+                  "return": None, "exception": "", "children": []})
+    for i in range(n):
+        steps.append(["step", 0, 1 + i % 7])
+        values.append([[0, {"kind": "Int", "i": i, "type_id": 1}]])
+        if i % 10 == 9:
+            steps.append(["step", 0, 50])
+            x = {"kind": "Int", "i": i, "type_id": 1}
+            values.append([[1, x]])
+            key = len(calls)
+            calls[0]["children"].append(key)
+            calls.append({"function": 1, "parent": 0, "entry_step": len(steps) - 1,
+                          "exit_step": len(steps) - 1, "depth": 1, "args": [[1, x]],
+                          "return": {"kind": "Int", "i": -i, "type_id": 1}, "exception": "",
+                          "children": []})
+            if i % 100 == 99:
+                events.append({"kind": 0, "step": len(steps) - 1, "metadata": "", "content": "x"})
+    calls[0]["exit_step"] = len(steps) - 1
+    calls[0] = {k: calls[0][k] for k in ["function", "parent", "entry_step", "exit_step", "depth",
+                                         "args", "return", "exception", "children"]}
+    expect("step count", len(d["steps"]), len(steps))
+    expect("steps", d["steps"], steps)
+    expect("values", d["values"], values)
+    expect("call count", len(d["calls"]), len(calls))
+    expect("calls", d["calls"], calls)
+    expect("events", d["events"], events)
+    expect("members", sorted(d["members"]), sorted(
+        ["meta.dat"] + [t + x for t in ("paths", "funcs", "types", "varnames") for x in (".dat", ".off")]
+        + [t + x for t in ("steps", "values", "calls", "events") for x in (".dat", ".idx")]))
+
+
+def fsize(tool, out):
+    rc, so, se = run(tool, "fsize", out)
+    expect("ct_writer_test fsize exit (stderr: %s)" % se.strip(), rc, 0)
+    # what was published before the failure is a valid container prefix
+    try:
+        d = ct_dump.dump(os.path.join(out, "trace.ct"), allow_partial=True)
+        # the provisional meta.dat of the open: no paths listed
+        expect("meta.dat after a failure", (d["meta"]["version"], d["meta"]["paths"]), (3, []))
+        if len(d["values"]) == 0:
+            failures.append("no value chunk was published before the limit")
+    except ct_dump.Bad as e:
+        failures.append("the container after the failure: %s" % e)
+
+
+def roundtrip(ctrec, out, fixtures):
+    """json -> ct -> json: every event a .ct holds survives; ctrec print of
+    the .ct and of its conversion back agree; the container decodes here."""
+    for name in ("codetracer-m0", "codetracer-wasm"):
+        src = os.path.join(fixtures, name)
+        ct = os.path.join(out, name + "-ct")
+        back = os.path.join(out, name + "-back")
+        rc, so, se = run(ctrec, "convert", "--format", "ct", src, ct)
+        expect("convert %s to ct (%s)" % (name, se.strip()), rc, 0)
+        rc, so, se = run(ctrec, "convert", "--format", "json", ct, back)
+        expect("convert %s back to json (%s)" % (name, se.strip()), rc, 0)
+        p_ct = run(ctrec, "print", ct)[1]
+        p_back = run(ctrec, "print", back)[1]
+        expect(name + ": print of the .ct == print of its json", p_ct, p_back)
+        p_src = run(ctrec, "print", src)[1]
+        def count(text, kind):
+            return sum(1 for l in text.splitlines() if l.startswith('{"%s"' % kind))
+        for kind in ("Step", "Call", "Event", "Path", "Function", "VariableName"):
+            expect("%s: %s events" % (name, kind), count(p_ct, kind), count(p_src, kind))
+        # a call still open at the end of the recording ends at the last step
+        # (a call record has an exit step): it reads back with a Return
+        expect("%s: a Return per Call" % name, count(p_ct, "Return"), count(p_ct, "Call"))
+        d = ct_dump.dump(os.path.join(ct, "trace.ct"))
+        expect(name + ": steps decoded", len(d["steps"]), count(p_src, "Step"))
+    # what a .ct cannot hold fails the conversion, nothing is dropped
+    rc, so, se = run(ctrec, "convert", "--format", "ct", os.path.join(fixtures, "reference-rust"),
+                     os.path.join(out, "rr-ct"))
+    expect("reference-rust to ct exit", rc, 1)
+    expect("reference-rust to ct message",
+           "Return: a .ct return needs an open call" in se, True)
+    expect("no trace.ct after a failed conversion",
+           os.path.exists(os.path.join(out, "rr-ct", "trace.ct")), False)
+
+
+def main():
+    case, tool, out = sys.argv[1:4]
+    shutil.rmtree(out, ignore_errors=True)
+    if case == "roundtrip":
+        os.makedirs(out)
+        roundtrip(tool, out, sys.argv[4])
+    else:
+        {"scenario": scenario, "chunks": chunks, "fsize": fsize}[case](tool, out)
+    for f in failures:
+        print("FAIL", f)
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

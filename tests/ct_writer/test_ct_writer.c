@@ -1,0 +1,277 @@
+/*
+ * test_ct_writer.c — the .ct writer (CTREC_FORMAT_CT).
+ *
+ *   ct_writer_test scenario DIR   records the scenario below into DIR/trace.ct,
+ *                                 checking every refusal on the way (status,
+ *                                 exact message, writer still usable); exit 0
+ *                                 when all held. check_ct.py then compares
+ *                                 the container's decoding with
+ *                                 expected_scenario.json.
+ *   ct_writer_test chunks DIR N   W1-like: N steps with a value, a call every
+ *                                 10 steps (chunk boundaries of every stream)
+ *   ct_writer_test fsize DIR      RLIMIT_FSIZE of 256 KiB, SIGXFSZ ignored: the
+ *                                 first failure is CTREC_E_IO with a message,
+ *                                 every later call CTREC_E_FAILED, close
+ *                                 CTREC_E_IO; the published part stays valid
+ *                                 (checked by check_ct.py)
+ */
+#define _GNU_SOURCE
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+
+#include "ctrec/ctrec.h"
+
+static int failures;
+
+#define CHECK(call)                                                                      \
+    do {                                                                                 \
+        ctrec_status st_ = (call);                                                       \
+        if (st_ != CTREC_OK) {                                                           \
+            fprintf(stderr, "%s:%d: %s: %s: %s\n", __FILE__, __LINE__, #call,            \
+                    ctrec_status_name(st_), ctrec_writer_errmsg(w));                     \
+            failures++;                                                                  \
+        }                                                                                \
+    } while (0)
+
+/* A refused call: its status and its exact message. */
+static void refused(ctrec_writer *w, ctrec_status got, ctrec_status want, const char *msg,
+                    int line)
+{
+    if (got != want || strcmp(ctrec_writer_errmsg(w), msg) != 0) {
+        fprintf(stderr, "line %d: got %s \"%s\", want %s \"%s\"\n", line,
+                ctrec_status_name(got), ctrec_writer_errmsg(w), ctrec_status_name(want), msg);
+        failures++;
+    }
+}
+#define REFUSED(call, want, msg) refused(w, (call), (want), (msg), __LINE__)
+
+static ctrec_writer *open_ct(const char *dir, int threads)
+{
+    ctrec_writer_options o;
+    ctrec_writer_options_init(&o);
+    o.format = CTREC_FORMAT_CT;
+    o.program = "scenario";
+    static const char *args[] = {"--one", "two"};
+    o.args = args;
+    o.nargs = 2;
+    o.workdir = "/work/dir";
+    o.copy_sources = 0;
+    o.compress_thread = threads;
+    ctrec_writer *w;
+    if (ctrec_writer_open(dir, &o, &w) != CTREC_OK) {
+        fprintf(stderr, "open: %s\n", ctrec_writer_errmsg(w));
+        exit(1);
+    }
+    return w;
+}
+
+static int scenario(const char *dir)
+{
+    ctrec_writer *w = open_ct(dir, 1);
+    ctrec_id none, t_int, t_str, t_bool, t_float, t_seq, t_struct, t_big;
+    ctrec_id p_main, p_lib, f_add, f_inner, v_a, v_b, v_s, v_r;
+
+    /* A return with no open call is refused (a writer without ctrec_start). */
+    {
+        char d2[4096];
+        snprintf(d2, sizeof d2, "%s/noreturn", dir);
+        ctrec_writer *w2 = open_ct(d2, 0);
+        ctrec_writer *keep = w;
+        w = w2;
+        REFUSED(ctrec_begin_return(w), CTREC_E_STATE,
+                "ctrec_begin_return: a .ct return needs an open call");
+        ctrec_id t;
+        CHECK(ctrec_type_z(w, CTREC_TYPE_NONE, "None", &t));
+        REFUSED(ctrec_return_none(w, t), CTREC_E_STATE,
+                "ctrec_return_none: a .ct return needs an open call");
+        CHECK(ctrec_writer_close(w));
+        w = keep;
+    }
+    CHECK(ctrec_start(w, "/src/main.lua", 13, 1));
+    /* A value before the first step is refused. */
+    CHECK(ctrec_variable_z(w, "a", &v_a));
+    CHECK(ctrec_type_z(w, CTREC_TYPE_INT, "Int", &t_int));
+    CHECK(ctrec_begin_value(w, v_a));
+    CHECK(ctrec_int(w, 1, t_int));
+    REFUSED(ctrec_end(w), CTREC_E_STATE,
+            "a .ct keeps values per step: a Value before the first step has no place");
+    CHECK(ctrec_path_z(w, "/src/main.lua", &p_main));
+    CHECK(ctrec_path_z(w, "/src/lib.lua", &p_lib));
+    CHECK(ctrec_type_z(w, CTREC_TYPE_NONE, "None", &none));
+    CHECK(ctrec_type_z(w, CTREC_TYPE_STRING, "String", &t_str));
+    CHECK(ctrec_type_z(w, CTREC_TYPE_BOOL, "Bool", &t_bool));
+    CHECK(ctrec_type_z(w, CTREC_TYPE_FLOAT, "Float", &t_float));
+    CHECK(ctrec_type_z(w, CTREC_TYPE_SEQ, "List", &t_seq));
+    CHECK(ctrec_type_z(w, CTREC_TYPE_INT, "BigInt", &t_big));
+    ctrec_field fields[2] = {{"x", 1, t_int}, {"y", 1, t_int}};
+    CHECK(ctrec_type_struct(w, CTREC_TYPE_STRUCT, "Point", 5, fields, 2, &t_struct));
+    CHECK(ctrec_variable_z(w, "b", &v_b));
+    CHECK(ctrec_variable_z(w, "s", &v_s));
+    CHECK(ctrec_variable_z(w, "r", &v_r));
+    CHECK(ctrec_function_z(w, "add", p_lib, 10, &f_add));
+    CHECK(ctrec_function_z(w, "inner", p_lib, 20, &f_inner));
+
+    /* step 0: three values */
+    CHECK(ctrec_step(w, p_main, 1));
+    CHECK(ctrec_begin_value(w, v_a));
+    CHECK(ctrec_int(w, -5, t_int));
+    CHECK(ctrec_end(w));
+    CHECK(ctrec_begin_value(w, v_s));
+    CHECK(ctrec_string(w, "h\xc3\xa9", 3, t_str));
+    CHECK(ctrec_end(w));
+    CHECK(ctrec_begin_value(w, v_b));
+    CHECK(ctrec_bool(w, 1, t_bool));
+    CHECK(ctrec_end(w));
+
+    /* Refused, the writer stays usable: each is followed by good events. */
+    REFUSED(ctrec_bind_variable(w, v_a, 7), CTREC_E_UNSUPPORTED,
+            "ctrec_bind_variable: a .ct trace has no place for this event (FORMAT.md 7.2)");
+    REFUSED(ctrec_drop_variable(w, v_a), CTREC_E_UNSUPPORTED,
+            "ctrec_drop_variable: a .ct trace has no place for this event (FORMAT.md 7.2)");
+    REFUSED(ctrec_begin_cell_value(w, 3), CTREC_E_UNSUPPORTED,
+            "ctrec_begin_cell_value: a .ct trace has no place for this event (FORMAT.md 7.2)");
+    REFUSED(ctrec_drop_last_step(w), CTREC_E_UNSUPPORTED,
+            "ctrec_drop_last_step: a .ct trace has no place for this event (FORMAT.md 7.2)");
+    REFUSED(ctrec_step(w, p_main, 100000), CTREC_E_UNSUPPORTED,
+            "a .ct step's line must be 0..99999 (path_id * 100000 + line), not 100000");
+    REFUSED(ctrec_step_column(w, p_main, 2, 5), CTREC_E_UNSUPPORTED,
+            "ctrec_step_column: this writer does not write column-aware .ct traces yet (use "
+            "ctrec_step)");
+    REFUSED(ctrec_step(w, 9, 1), CTREC_E_UNDEFINED, "path id 9 is not defined (2 defined)");
+
+    /* step 1 */
+    CHECK(ctrec_step(w, p_main, 2));
+    CHECK(ctrec_begin_value(w, v_a));
+    CHECK(ctrec_float(w, 2.5, t_float));
+    CHECK(ctrec_end(w));
+    CHECK(ctrec_begin_value(w, v_r));
+    CHECK(ctrec_begin_sequence(w, 0, t_seq));
+    CHECK(ctrec_int(w, 1, t_int));
+    CHECK(ctrec_begin_struct(w, t_struct));
+    CHECK(ctrec_int(w, 3, t_int));
+    CHECK(ctrec_int(w, 4, t_int));
+    CHECK(ctrec_end_struct(w));
+    CHECK(ctrec_end_sequence(w));
+    CHECK(ctrec_end(w));
+
+    /* call add(a = 7, b = false) at step 2 (its definition line), a nested
+     * call inner() at step 4, returns */
+    CHECK(ctrec_begin_call(w, f_add));
+    CHECK(ctrec_arg(w, v_a));
+    CHECK(ctrec_int(w, 7, t_int));
+    CHECK(ctrec_arg(w, v_b));
+    CHECK(ctrec_bool(w, 0, t_bool));
+    CHECK(ctrec_end(w));
+    CHECK(ctrec_step(w, p_lib, 11));
+    CHECK(ctrec_event(w, CTREC_EVENT_WRITE, "stdout", 6, "hello\n", 6));
+    CHECK(ctrec_call(w, f_inner));
+    CHECK(ctrec_return_none(w, none));
+    CHECK(ctrec_begin_return(w));
+    uint8_t mag[3] = {1, 0, 255};
+    CHECK(ctrec_bigint(w, mag, 3, 1, t_big));
+    CHECK(ctrec_end(w));
+
+    /* threads and an error event */
+    CHECK(ctrec_thread_start(w, 2));
+    CHECK(ctrec_thread_switch(w, 2));
+    CHECK(ctrec_step(w, p_main, 3));
+    CHECK(ctrec_event(w, CTREC_EVENT_ERROR, "", 0, "boom", 4));
+    CHECK(ctrec_thread_exit(w, 2));
+    CHECK(ctrec_step(w, p_main, 4000)); /* an absolute step (delta > 63) */
+    CHECK(ctrec_step(w, p_main, 3999)); /* a negative delta */
+    CHECK(ctrec_begin_value(w, v_a));
+    CHECK(ctrec_none(w, none));
+    CHECK(ctrec_end(w));
+    CHECK(ctrec_writer_flush(w));
+    /* the top-level call is still open: close ends it at the last step */
+    ctrec_status st = ctrec_writer_close(w);
+    if (st) {
+        fprintf(stderr, "close: %s\n", ctrec_status_name(st));
+        failures++;
+    }
+    return failures ? 1 : 0;
+}
+
+static int chunks(const char *dir, long n)
+{
+    ctrec_writer *w = open_ct(dir, 0);
+    ctrec_id t_int, v_i, v_x, f;
+    CHECK(ctrec_start(w, "/m", 2, 1));
+    CHECK(ctrec_type_z(w, CTREC_TYPE_INT, "Int", &t_int));
+    CHECK(ctrec_variable_z(w, "i", &v_i));
+    CHECK(ctrec_variable_z(w, "x", &v_x));
+    CHECK(ctrec_function_z(w, "f", 0, 50, &f));
+    for (long i = 0; i < n && !failures; i++) {
+        CHECK(ctrec_step(w, 0, 1 + i % 7));
+        CHECK(ctrec_variable_int(w, "i", 1, i, t_int));
+        if (i % 10 == 9) {
+            CHECK(ctrec_begin_call(w, f));
+            CHECK(ctrec_arg(w, v_x));
+            CHECK(ctrec_int(w, i, t_int));
+            CHECK(ctrec_end(w));
+            if (i % 100 == 99) CHECK(ctrec_event(w, CTREC_EVENT_WRITE, "", 0, "x", 1));
+            CHECK(ctrec_begin_return(w));
+            CHECK(ctrec_int(w, -i, t_int));
+            CHECK(ctrec_end(w));
+        }
+    }
+    ctrec_status st = ctrec_writer_close(w);
+    if (st) failures++;
+    return failures ? 1 : 0;
+}
+
+static int fsize(const char *dir)
+{
+    signal(SIGXFSZ, SIG_IGN);
+    ctrec_writer *w = open_ct(dir, 1);
+    struct rlimit rl = {256 * 1024, 256 * 1024};
+    if (setrlimit(RLIMIT_FSIZE, &rl)) return 2;
+    ctrec_id t_str;
+    CHECK(ctrec_start(w, "/m", 2, 1));
+    CHECK(ctrec_type_z(w, CTREC_TYPE_STRING, "String", &t_str));
+    char text[200];
+    ctrec_status first = CTREC_OK;
+    long i;
+    for (i = 0; i < 10000000 && first == CTREC_OK; i++) {
+        /* incompressible-ish text, so that the limit is reached */
+        for (int k = 0; k < 200; k++) text[k] = (char)('a' + (unsigned)(i * 7919 + k * 104729) % 26);
+        ctrec_status st = ctrec_step(w, 0, 1 + i % 50);
+        if (!st) st = ctrec_begin_value_named(w, "t", 1);
+        if (!st) st = ctrec_string(w, text, sizeof text, t_str);
+        if (!st) st = ctrec_end(w);
+        if (!st && i % 1000 == 999) st = ctrec_writer_flush(w);
+        first = st;
+    }
+    if (first != CTREC_E_IO || !strstr(ctrec_writer_errmsg(w), "File too large")) {
+        fprintf(stderr, "first failure: %s \"%s\"\n", ctrec_status_name(first),
+                ctrec_writer_errmsg(w));
+        failures++;
+    }
+    for (int k = 0; k < 100; k++) {
+        ctrec_status st = ctrec_step(w, 0, 1);
+        if (st != CTREC_E_FAILED) {
+            fprintf(stderr, "after the failure: %s\n", ctrec_status_name(st));
+            failures++;
+            break;
+        }
+    }
+    ctrec_status st = ctrec_writer_close(w);
+    if (st != CTREC_E_IO) {
+        fprintf(stderr, "close after the failure: %s\n", ctrec_status_name(st));
+        failures++;
+    }
+    printf("steps_before_failure=%ld\n", i - 1);
+    return failures ? 1 : 0;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc >= 3 && !strcmp(argv[1], "scenario")) return scenario(argv[2]);
+    if (argc >= 4 && !strcmp(argv[1], "chunks")) return chunks(argv[2], atol(argv[3]));
+    if (argc >= 3 && !strcmp(argv[1], "fsize")) return fsize(argv[2]);
+    fprintf(stderr, "usage: ct_writer_test scenario|chunks|fsize DIR [N]\n");
+    return 2;
+}
