@@ -4,7 +4,7 @@
  * A reader opens a trace folder, a trace.json or a trace.bin and yields the
  * events one at a time as C structs. The format is detected from the
  * content, not the name: a file whose first non-space byte is '[' is JSON;
- * a file starting with C0 DE 72 AC E2 01 is binary v1 (FORMAT.md section 6).
+ * a file starting with C0 DE 72 AC E2 01 is binary v1.
  * A folder is read through its trace.json if present, else its trace.bin.
  *
  *   ctrec_reader *r;
@@ -55,7 +55,7 @@ extern "C" {
  * Events and values as C structs
  * ------------------------------------------------------------------------ */
 
-/* The variants of FORMAT.md section 2. The legacy `Variable` variant is read
+/* The event variants of the trace format. The legacy `Variable` variant is read
  * as CTREC_EV_VARIABLE_NAME. */
 typedef enum ctrec_event_type {
     CTREC_EV_STEP = 0,
