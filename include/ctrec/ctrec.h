@@ -37,7 +37,21 @@
  * - Memory does not grow with the number of events: the writer keeps one
  *   output buffer (buffer_size, or frame_size for trace.bin; a single larger
  *   event grows it) plus the interning tables.
- * - A writer is not thread-safe: use it from one thread at a time.
+ * - A writer is not thread-safe: use it from one thread at a time. Separate
+ *   writers are independent and may be used by different threads at once.
+ *   Several threads of one program record into one writer through
+ *   ctrec_thread handles (end of this header).
+ * - Background threads: a writer may run up to three (write(2) for
+ *   trace.json, zstd compression for trace.bin, the flush thread of
+ *   flush_interval_ms), created by ctrec_writer_open with the calling
+ *   thread's signal mask and joined by ctrec_writer_close. A process-directed
+ *   signal may be delivered to one of them: block the signals your handlers
+ *   must see elsewhere before opening the writer, or use sigwait.
+ * - fork(2): the child has only the forking thread, so the parent's writer
+ *   (its threads, maybe a lock held by one of them) is unusable there: the
+ *   child must neither use nor close it; it may open a writer of its own on
+ *   another folder. The child holds the folder lock's descriptor until it
+ *   execs or exits.
  */
 #ifndef CTREC_H
 #define CTREC_H
