@@ -1,8 +1,9 @@
 /*
  * ctrec_bench.c — workloads that time the library from inside one process.
  *
- *   ctrec-bench w1 -n N --format json|bin [--threads 0|1] [--flush-ms MS] --out DIR
+ *   ctrec-bench w1 -n N --format json|bin|ct [--threads 0|1] [--flush-ms MS] --out DIR
  *   ctrec-bench read TRACE
+ *   ctrec-bench seek TRACE.ct [--count K] [--seed S]
  *
  * W1: after ctrec_start (entry path "/bench/main.src"), N iterations of
  * { step(path 0, line 1 + i % 10); variable "i" = Int(i) }, and when
@@ -13,7 +14,13 @@
  * decodes every event with its values, touching each value node.
  *
  * Prints one line: events= seconds= ns_per_event= bytes= peak_rss_kb=
- * (seconds covers opening, every event and closing the writer / reader).
+ * (seconds covers opening, every event and closing the writer / reader);
+ * read adds steps= and steps_per_sec=.
+ *
+ * seek: opens a .ct, counts its steps, then K times (default 1000) picks a
+ * random step, positions the reader there (ctrec_reader_seek_step) and
+ * reads that step's Step event; prints steps= seeks= median_us= p90_us=
+ * max_us= peak_rss_kb=.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <dirent.h>
@@ -50,11 +57,13 @@ static unsigned long long folder_bytes(const char *dir, const char *name)
 }
 
 static const char usage_text[] =
-    "usage: ctrec-bench w1 -n N [--format json|bin] [--threads 0|1] [--flush-ms MS] --out DIR\n"
+    "usage: ctrec-bench w1 -n N [--format json|bin|ct] [--threads 0|1] [--flush-ms MS] --out DIR\n"
     "       ctrec-bench read TRACE\n"
+    "       ctrec-bench seek TRACE.ct [--count K] [--seed S]\n"
     "\n"
     "w1: records N iterations of the W1 workload into DIR; read: decodes every\n"
-    "event of TRACE. Prints events= seconds= ns_per_event= bytes= peak_rss_kb=.\n";
+    "event of TRACE; seek: K random seeks in a .ct. Prints events= seconds=\n"
+    "ns_per_event= bytes= peak_rss_kb=.\n";
 
 static int usage(void)
 {
@@ -124,7 +133,9 @@ static int w1(long long n, ctrec_format fmt, const char *out, int threads)
         return 1;
     }
     unsigned long long bytes =
-        folder_bytes(out, fmt == CTREC_FORMAT_JSON ? "trace.json" : "trace.bin");
+        folder_bytes(out, fmt == CTREC_FORMAT_JSON  ? "trace.json"
+                          : fmt == CTREC_FORMAT_BIN ? "trace.bin"
+                                                    : "trace.ct");
     printf("events=%llu seconds=%.6f ns_per_event=%.2f bytes=%llu peak_rss_kb=%ld\n", events,
            secs, secs * 1e9 / (double)events, bytes, peak_rss_kb());
     return 0;
@@ -149,9 +160,11 @@ static int read_trace(const char *path)
     }
     const ctrec_ev *ev;
     ctrec_status st;
-    uint64_t h = 0;
+    uint64_t h = 0, steps = 0;
     while ((st = ctrec_reader_next(r, &ev)) == CTREC_OK && ev) {
         h += (uint64_t)ev->type;
+        steps += ev->type == CTREC_EV_STEP || ev->type == CTREC_EV_RAISE ||
+                 ev->type == CTREC_EV_CATCH;
         switch (ev->type) {
         case CTREC_EV_VALUE: h += touch(ev->value.value); break;
         case CTREC_EV_RETURN: h += touch(ev->ret.return_value); break;
@@ -175,9 +188,73 @@ static int read_trace(const char *path)
     unsigned long long bytes = stat(ctrec_reader_trace_file(r), &sb) == 0 ? (unsigned long long)sb.st_size : 0;
     ctrec_reader_close(r);
     double secs = now() - t0;
-    printf("events=%llu seconds=%.6f ns_per_event=%.2f bytes=%llu peak_rss_kb=%ld\n", events,
-           secs, events ? secs * 1e9 / (double)events : 0.0, bytes, peak_rss_kb());
+    printf("events=%llu seconds=%.6f ns_per_event=%.2f bytes=%llu peak_rss_kb=%ld steps=%llu "
+           "steps_per_sec=%.0f\n",
+           events, secs, events ? secs * 1e9 / (double)events : 0.0, bytes, peak_rss_kb(),
+           (unsigned long long)steps, secs > 0 ? (double)steps / secs : 0.0);
     return h == 42 ? 3 : 0; /* never 42 in practice; keeps h alive */
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+static int seek_trace(const char *path, long count, unsigned long long seed)
+{
+    ctrec_reader *r;
+    if (ctrec_reader_open(path, NULL, &r) != CTREC_OK) {
+        fprintf(stderr, "ctrec-bench: %s\n", ctrec_reader_errmsg(r));
+        ctrec_reader_close(r);
+        return 1;
+    }
+    /* the number of steps: the last chunk of steps.dat, found by seeking */
+    uint64_t lo = 0, hi = 1;
+    while (ctrec_reader_seek_step(r, hi) == CTREC_OK) {
+        const ctrec_ev *ev;
+        if (ctrec_reader_next(r, &ev) != CTREC_OK || !ev) break;
+        lo = hi;
+        hi *= 2;
+    }
+    while (hi - lo > 1) { /* the last step index that exists is lo */
+        uint64_t mid = lo + (hi - lo) / 2;
+        const ctrec_ev *ev = NULL;
+        if (ctrec_reader_seek_step(r, mid) == CTREC_OK && ctrec_reader_next(r, &ev) == CTREC_OK &&
+            ev)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    uint64_t nsteps = lo + 1;
+    double *t = malloc((size_t)count * sizeof *t);
+    if (!t) return 1;
+    uint64_t x = seed ? seed : 88172645463325252ull, h = 0;
+    for (long i = 0; i < count; i++) {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        uint64_t n = x % nsteps;
+        double t0 = now();
+        const ctrec_ev *ev = NULL;
+        if (ctrec_reader_seek_step(r, n) != CTREC_OK || ctrec_reader_next(r, &ev) != CTREC_OK ||
+            !ev) {
+            fprintf(stderr, "ctrec-bench: seek %llu: %s\n", (unsigned long long)n,
+                    ctrec_reader_errmsg(r));
+            free(t);
+            ctrec_reader_close(r);
+            return 1;
+        }
+        h += ev->type == CTREC_EV_STEP ? (uint64_t)ev->step.line : 1;
+        t[i] = (now() - t0) * 1e6;
+    }
+    qsort(t, (size_t)count, sizeof *t, cmp_double);
+    printf("steps=%llu seeks=%ld median_us=%.1f p90_us=%.1f max_us=%.1f peak_rss_kb=%ld\n",
+           (unsigned long long)nsteps, count, t[count / 2], t[count * 9 / 10], t[count - 1],
+           peak_rss_kb());
+    free(t);
+    ctrec_reader_close(r);
+    return h == 42 ? 3 : 0;
 }
 
 int main(int argc, char **argv)
@@ -192,6 +269,18 @@ int main(int argc, char **argv)
     if (argv[1][0] == '-') {
         fprintf(stderr, "ctrec-bench: unknown option '%s'\n", argv[1]);
         return usage();
+    }
+    if (!strcmp(argv[1], "seek")) {
+        if (argc < 3) return usage();
+        long count = 1000;
+        unsigned long long seed = 0;
+        for (int i = 3; i + 1 < argc; i += 2) {
+            if (!strcmp(argv[i], "--count")) count = atol(argv[i + 1]);
+            else if (!strcmp(argv[i], "--seed")) seed = strtoull(argv[i + 1], NULL, 10);
+            else return usage();
+        }
+        if (count <= 0 || (argc - 3) % 2) return usage();
+        return seek_trace(argv[2], count, seed);
     }
     if (!strcmp(argv[1], "read")) {
         if (argc != 3) return usage();
@@ -210,6 +299,7 @@ int main(int argc, char **argv)
             i++;
             if (!strcmp(argv[i], "json")) fmt = CTREC_FORMAT_JSON;
             else if (!strcmp(argv[i], "bin")) fmt = CTREC_FORMAT_BIN;
+            else if (!strcmp(argv[i], "ct")) fmt = CTREC_FORMAT_CT;
             else return usage();
         } else if (!strcmp(argv[i], "--threads") && i + 1 < argc) {
             threads = atoi(argv[++i]) != 0;

@@ -15,7 +15,8 @@ build=$(cd "$1" && pwd)
 secs=$2
 shift 2
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(writer json_reader bin_reader check)
+[ ${#targets[@]} -gt 0 ] || targets=(writer json_reader bin_reader check trace_filter ct_container ct_steps
+                                    ct_values ct_calls ct_events ct_meta)
 fixtures=${FIXTURES:-$here/../../shared/fixtures}
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
@@ -44,7 +45,19 @@ fix_seeds() {
       esac
     fi
     for ct in "$tr"/*.ct; do
-      [ -f "$ct" ] && [ "$t" = bin_reader ] && { printf '\000'; cat "$ct"; } > "$d/$n-$(basename "$ct")"
+      [ -f "$ct" ] || continue
+      case $t in
+        bin_reader|ct_container) { printf '\000'; cat "$ct"; } > "$d/$n-$(basename "$ct")" ;;
+        ct_steps|ct_values|ct_calls|ct_events)
+          # a stream's first chunk, decompressed, as the .ct reader sees it
+          if [ -x "$build/bin/ctrec" ] && command -v zstd >/dev/null; then
+            s=${t#ct_}
+            "$build/bin/ctrec" cat "$ct" "$s.dat" 2>/dev/null | zstd -dcq 2>/dev/null |
+              head -c 65536 > "$d/$n-$(basename "$ct")" || true
+          fi ;;
+        ct_meta)
+          [ -x "$build/bin/ctrec" ] && "$build/bin/ctrec" cat "$ct" meta.dat > "$d/$n-$(basename "$ct")" 2>/dev/null ;;
+      esac
     done
   done
   echo "$d"

@@ -155,7 +155,16 @@ typedef enum ctrec_event_kind {
 
 typedef enum ctrec_format {
     CTREC_FORMAT_JSON = 0, /* trace.json, one event per line */
-    CTREC_FORMAT_BIN = 1   /* trace.bin, binary v1 (CBOR in seekable zstd) */
+    CTREC_FORMAT_BIN = 1,  /* trace.bin, binary v1 (CBOR in seekable zstd) */
+    CTREC_FORMAT_CT = 2    /* trace.ct, CTFS v4 multi-stream (docs/ct.md):
+                              what the debugger loads first. Events its layout
+                              cannot hold (BindVariable, VariableCell,
+                              DropVariable(s), Assign*, CompoundValue,
+                              CellValue, AssignCell, Asm, DropLastStep, a Value
+                              before the first step, a Return without an open
+                              call, a line outside 0..99999) are refused with
+                              CTREC_E_UNSUPPORTED or CTREC_E_STATE; the writer
+                              stays usable. */
 } ctrec_format;
 
 /* How trace.json spells a Float's "f". trace.bin always writes the text
@@ -238,6 +247,14 @@ typedef struct ctrec_writer_options {
                                 ctrec_writer_flush() and at close. Default
                                 1000. trace_paths.json is written at flush
                                 and close only (repair rewrites it). */
+    /* Extra members of trace_metadata.json, for what a recorder wants kept
+     * with the trace (ctrec-lua: the trace filters it applied). The text of
+     * one JSON object (RFC 8259, UTF-8, nesting at most 64, at most 1 MiB);
+     * its members are written after the standard ones (recording_id,
+     * workdir, program, args), whose names it must not use; readers ignore
+     * members they do not know. Anything else makes ctrec_writer_open fail
+     * with CTREC_E_ARG. Copied at open. Default NULL: none. */
+    const char *extra_metadata;
 } ctrec_writer_options;
 
 /* Fills *opts with the defaults above. Always call it before setting fields,

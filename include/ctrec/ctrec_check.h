@@ -169,10 +169,30 @@ typedef struct ctrec_check_options {
     uint64_t max_diagnostics;
     /* Look for the files/ copies of the recorded paths; default 1. */
     int check_files;
+    /* The reader's bound on one event, in encoded bytes; 0 (default): the
+     * reader's default of 64 MiB. The debugger has no such bound: an event
+     * over it is the diagnostic event-over-bound and the verdict
+     * CTREC_CHECK_UNDECIDED, not a refusal. */
+    size_t max_event_bytes;
 } ctrec_check_options;
 
 /* Fills *opts with the defaults above. Call it before setting fields. */
 void ctrec_check_options_init(ctrec_check_options *opts);
+
+/* What the target debugger does with the trace. */
+typedef enum ctrec_check_verdict {
+    CTREC_CHECK_LOADS = 0,          /* no error, no warning */
+    CTREC_CHECK_LOADS_WITH_WARNINGS,/* warnings only */
+    CTREC_CHECK_REFUSED,            /* at least one error */
+    CTREC_CHECK_UNDECIDED           /* no error before the check stopped: at an
+                                       event larger than max_event_bytes
+                                       (raise the bound), or at
+                                       max_diagnostics or the callback's word */
+} ctrec_check_verdict;
+
+/* "loads", "loads-with-warnings", "refused" or "undecided" (NULL for a
+ * number out of range). */
+const char *ctrec_check_verdict_name(ctrec_check_verdict verdict);
 
 typedef struct ctrec_check_summary {
     uint64_t errors;    /* diagnostics of severity error reported */
@@ -181,6 +201,7 @@ typedef struct ctrec_check_summary {
     ctrec_format format;/* format of the trace file (if it was opened) */
     int stopped;        /* 1 if the check ended before the end of the trace
                            (parse error, max_diagnostics, the callback) */
+    ctrec_check_verdict verdict;
 } ctrec_check_summary;
 
 /*

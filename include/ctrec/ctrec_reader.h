@@ -1,11 +1,21 @@
 /*
- * ctrec_reader.h — read CodeTracer traces (trace.json or trace.bin).
+ * ctrec_reader.h — read CodeTracer traces (trace.json, trace.bin or a
+ * CTFS container such as trace.ct).
  *
- * A reader opens a trace folder, a trace.json or a trace.bin and yields the
- * events one at a time as C structs. The format is detected from the
- * content, not the name: a file whose first non-space byte is '[' is JSON;
- * a file starting with C0 DE 72 AC E2 01 is binary v1.
- * A folder is read through its trace.json if present, else its trace.bin.
+ * A reader opens a trace folder, a trace.json, a trace.bin or a .ct and
+ * yields the events one at a time as C structs. The format is detected from
+ * the content, not the name: a file whose first non-space byte is '[' is
+ * JSON; a file starting with C0 DE 72 AC E2 01 is binary v1; C0 DE 72 AC E2
+ * with version 2, 3 or 4 is a CTFS container. A folder is read through its
+ * `*.ct` if it holds one (the debugger's order), else its trace.json, else
+ * its trace.bin.
+ *
+ * A .ct yields the same event sequence a trace.json of the same run would
+ * hold (the order is documented in docs/ct.md). What trace.json cannot
+ * hold is carried by the extensions marked "CT" below: a step's column,
+ * Raise and Catch events, a call's exception, the value kinds Set, Enum
+ * and ValueRef, a Bool's text and a Struct's field names. A .ct also
+ * allows random access (ctrec_reader_seek_step).
  *
  *   ctrec_reader *r;
  *   if (ctrec_reader_open("trace-dir", NULL, &r) != CTREC_OK) {
@@ -80,9 +90,13 @@ typedef enum ctrec_event_type {
     CTREC_EV_THREAD_START,
     CTREC_EV_THREAD_EXIT,
     CTREC_EV_THREAD_SWITCH,
-    CTREC_EV_DROP_LAST_STEP
+    CTREC_EV_DROP_LAST_STEP,
+    /* CT: an exception raised (steps.dat tag 2) and caught (tag 3). Each
+     * takes the place of a step: it has a step index of its own. */
+    CTREC_EV_RAISE,
+    CTREC_EV_CATCH
 } ctrec_event_type;
-#define CTREC_EV_TYPE_COUNT 23
+#define CTREC_EV_TYPE_COUNT 25
 
 /* The variant name as the format spells it ("Step", "DropLastStep"), or
  * "?" for a number out of range. */
@@ -104,9 +118,12 @@ typedef enum ctrec_value_kind {
     CTREC_VAL_NONE,
     CTREC_VAL_CELL,
     CTREC_VAL_BIGINT,
-    CTREC_VAL_CHAR
+    CTREC_VAL_CHAR,
+    CTREC_VAL_SET,       /* CT */
+    CTREC_VAL_ENUM,      /* CT */
+    CTREC_VAL_VALUE_REF  /* CT */
 } ctrec_value_kind;
-#define CTREC_VAL_KIND_COUNT 15
+#define CTREC_VAL_KIND_COUNT 18
 
 /* The kind as the format spells it ("Int", "BigInt"), or "?". */
 const char *ctrec_value_kind_name(ctrec_value_kind kind);
@@ -114,9 +131,9 @@ const char *ctrec_value_kind_name(ctrec_value_kind kind);
 /*
  * One ValueRecord node. Which fields are meaningful depends on `kind`:
  *
- *   Int        i, type_id
+ *   Int        i, type_id, b (1: "i" was a text string, JSON only)
  *   Float      f, type_id, b (1: "f" was a text string, 0: a JSON number)
- *   Bool       b, type_id
+ *   Bool       b, type_id, text (CT: the "text" the file carries, else empty)
  *   String     text, type_id            Raw   text (r), type_id
  *   Error      text (msg), type_id      Char  text (c), type_id
  *   None       type_id
@@ -124,10 +141,16 @@ const char *ctrec_value_kind_name(ctrec_value_kind kind);
  *   BigInt     text (the base64 magnitude as written), b (negative), type_id
  *   Sequence   children (elements), b (is_slice), type_id
  *   Tuple      children (elements), type_id
- *   Struct     children (field_values), type_id
+ *   Struct     children (field_values), type_id, names (CT: field_names
+ *              when the file has them, one per child; else NULL)
  *   Variant    text (discriminator), children[0] (contents), type_id
  *   Reference  children[0] (dereferenced), address, b (mutable), type_id
+ *   Set        children (members), type_id                               CT
+ *   Enum       text (name), i (ordinal), type_id                         CT
+ *   ValueRef   i (the referenced value id, CBOR tag 256); no type_id      CT
  *
+ * A CT BigInt's magnitude is a CBOR byte string in the file; it is given
+ * base64-encoded in `text` like trace.bin's. A CT Float is a CBOR float64.
  * Unused fields are 0. Variant and Reference always have exactly one child.
  */
 typedef struct ctrec_value {
@@ -140,6 +163,7 @@ typedef struct ctrec_value {
     ctrec_str text;
     const struct ctrec_value *children;
     size_t nchildren;
+    const ctrec_str *names; /* Struct field names (CT), nchildren of them, or NULL */
 } ctrec_value;
 
 /* Type specific_info kinds. */
@@ -158,13 +182,14 @@ typedef struct ctrec_full_value {
 /*
  * One event: `type` says which member of the union is meaningful.
  *
- *   Step                          step
+ *   Step                          step (column: CT, 0 when the file has none)
  *   Path, VariableName            text
  *   Type                          type_def
  *   Value                         value
  *   Function                      function
  *   Call                          call
- *   Return                        ret
+ *   Return                        ret (exception, is_void: CT)
+ *   Raise, Catch                  raise (CT; Catch has no message)
  *   Event                         event
  *   Asm                           asm_ins
  *   BindVariable, VariableCell    var_place
@@ -180,7 +205,7 @@ typedef struct ctrec_full_value {
 typedef struct ctrec_ev {
     ctrec_event_type type;
     union {
-        struct { ctrec_id path_id; int64_t line; } step;
+        struct { ctrec_id path_id; int64_t line; int64_t column; } step;
         ctrec_str text;
         struct {
             ctrec_type_kind kind;
@@ -193,7 +218,15 @@ typedef struct ctrec_ev {
         struct { ctrec_id variable_id; const ctrec_value *value; } value;
         struct { ctrec_id path_id; int64_t line; ctrec_str name; } function;
         struct { ctrec_id function_id; const ctrec_full_value *args; size_t nargs; } call;
-        struct { const ctrec_value *return_value; } ret;
+        struct {
+            const ctrec_value *return_value;
+            /* CT: the call's exception value, or NULL. is_void: the call
+             * record says "no return value" (FF); return_value is then a
+             * None of type_id 0. */
+            const ctrec_value *exception;
+            int is_void;
+        } ret;
+        struct { ctrec_id type_id; ctrec_str message; } raise;
         struct { ctrec_event_kind kind; ctrec_str metadata; ctrec_str content; } event;
         struct { const ctrec_str *instructions; size_t count; } asm_ins;
         struct { ctrec_id variable_id; int64_t place; } var_place;
@@ -240,6 +273,32 @@ typedef struct ctrec_reader_options {
      * text) in memory before refusing it, so the bound is also its memory
      * bound for hostile input. Raise it to read traces with larger values. */
     size_t max_event_bytes;
+    /* The grammar of the debugger's own parsers. 0 (default): the reader
+     * also accepts spellings those parsers refuse, and counts them
+     * (ctrec_reader_forgiven). 1: each is a CTREC_E_FORMAT error, as it is
+     * for the current debugger; 2: as it is for CodeTracer 25.11 (ctrec
+     * check sets the one of its target). The two differ in trace.json only:
+     * the current debugger decodes it through a serde_json::Value, so a
+     * repeated key keeps its last value and an Int's "i" may be a string of
+     * an i64 (dap_server.rs normalize_legacy_trace_json_values); 25.11
+     * refuses both. Both refuse, in either format: a Sequence without
+     * "is_slice", a Char that is not one character, the integer -0.
+     * What the grammar covers:
+     *   trace.json (serde_json): a raw control character or invalid UTF-8
+     *     in a string, a lone surrogate escape (\ud800), a number that is
+     *     not JSON (01, 1., .5, +1, -) or overflows a double, arrays and
+     *     objects nested more than 127 deep (the top-level array counts),
+     *     anything but whitespace after the closing ']';
+     *   trace.bin (the seekable-zstd reader and cbor4ii): header bytes 6 and
+     *     7 not zero, bytes after the seek table, arrays and maps nested
+     *     more than 127 deep in an event, invalid UTF-8 in a text string.
+     * A lenient read checks the grammar only where its parser passes anyway
+     * (it costs a second pass over the bytes otherwise): it counts raw
+     * control characters and lone surrogate escapes in strings, leading
+     * zeros in integers, bytes after ']' or after the seek table and
+     * reserved header bytes, but not invalid UTF-8, nesting or the
+     * spelling of numbers in fields it skips. */
+    int strict;
 } ctrec_reader_options;
 
 /* Fills *opts with the defaults above. Call it before setting fields. */
@@ -272,6 +331,17 @@ ctrec_status ctrec_reader_next(ctrec_reader *r, const ctrec_ev **ev);
 
 /* Frees the reader and everything it returned. Accepts NULL. */
 void ctrec_reader_close(ctrec_reader *r);
+
+/* What a lenient reader (strict = 0) forgave so far: returns a
+ * description of the first deviation ("" if none; never NULL), the number
+ * of deviations in *count and the index of the event holding the first in
+ * *first_event (either pointer may be NULL). Tools print it as a warning:
+ * the debugger would refuse the file. */
+const char *ctrec_reader_forgiven(const ctrec_reader *r, uint64_t *count, uint64_t *first_event);
+
+/* 1 when the reader failed because an event is larger than
+ * max_event_bytes: the trace may be fine, a larger bound reads it. */
+int ctrec_reader_event_too_large(const ctrec_reader *r);
 
 /* The message of the reader's error ("" if none). Never NULL. */
 const char *ctrec_reader_errmsg(const ctrec_reader *r);
@@ -319,6 +389,54 @@ const ctrec_trace_metadata *ctrec_reader_metadata(const ctrec_reader *r);
  * 0 paths when the file is missing. */
 size_t ctrec_reader_path_count(const ctrec_reader *r);
 const char *ctrec_reader_path(const ctrec_reader *r, size_t i, size_t *len);
+
+/* ------------------------------------------------------------------------
+ * CTFS containers (.ct)
+ * ------------------------------------------------------------------------ */
+
+/*
+ * Positions a .ct reader at step `step` (0-based: the index of the record
+ * in steps.dat; Raise, Catch and thread records have step indexes too)
+ * without decoding what comes before: one chunk of each stream is read,
+ * plus a binary search over the chunks of calls.dat and events.dat and the
+ * records of the calls still open at that step. The next events are the
+ * step's Step, its Values, the Calls entering there, its Events, the
+ * Returns there, and so on to the end (docs/ct.md); definitions are not
+ * repeated, and the calls open at `step` are not announced again (their
+ * Returns come at their exit steps). May be called at any time, also after
+ * the end. CTREC_E_ARG: no such step (the reader stays usable);
+ * CTREC_E_UNSUPPORTED: not a .ct; other statuses: damage (as for _next).
+ */
+ctrec_status ctrec_reader_seek_step(ctrec_reader *r, uint64_t step);
+
+/* .ct: the index of the step being delivered (the last Step's), 0 before. */
+uint64_t ctrec_reader_step_index(const ctrec_reader *r);
+
+/* .ct: the container's members in root-entry order: name (NUL-terminated,
+ * owned by the reader; NULL for i out of range) and published size. 0
+ * members for other formats. Available even when the open failed in the
+ * layout above the container (a bad meta.dat), to debug recorders. */
+size_t ctrec_reader_member_count(const ctrec_reader *r);
+const char *ctrec_reader_member(const ctrec_reader *r, size_t i, uint64_t *size);
+
+/* .ct: reads up to n bytes of member `name` at `offset` into out; *got
+ * receives the count (0 at or past the end). CTREC_E_ARG: no such member. */
+ctrec_status ctrec_reader_read_member(ctrec_reader *r, const char *name, uint64_t offset,
+                                      void *out, size_t n, size_t *got);
+
+/* .ct: the meta.dat fields beyond ctrec_reader_metadata()'s, as key and
+ * JSON value text: "recorder_id", "meta_version", "meta_flags", and those
+ * behind flag bits (MCR fields "mcr_*", "aslr_disabled", "layout_hash",
+ * "layout_fingerprint_bytes", "trace_filter_provenance"). Owned by the
+ * reader; NULL for i out of range. */
+size_t ctrec_reader_meta_extra_count(const ctrec_reader *r);
+const char *ctrec_reader_meta_extra(const ctrec_reader *r, size_t i, const char **json);
+
+/* .ct: lines saying what the container holds that is not turned into
+ * events (the span stream, step-map.ns, meta.dat flag bits this reader does
+ * not know), e.g. "spans.dat: 805 bytes, not turned into events". */
+size_t ctrec_reader_note_count(const ctrec_reader *r);
+const char *ctrec_reader_note(const ctrec_reader *r, size_t i);
 
 /* ------------------------------------------------------------------------
  * Events as text, events through a writer

@@ -35,6 +35,11 @@ typedef enum rule {
     R_META_FIELD,
     R_FLOAT,
     R_TOO_DEEP,
+    R_ASSIGNMENT,
+    R_NOT_IN_TARGET,
+    R_OVER_BOUND,
+    R_BEFORE_STEP,
+    R_DROP_FIRST_STEP,
     /* warnings */
     R_UNSUPPORTED_EVENT,
     R_CELL_IN_VALUE,
@@ -52,7 +57,7 @@ typedef enum rule {
 } rule;
 
 /* chk.reported holds one bit per rule. */
-_Static_assert(R_COUNT <= 32, "too many rules for the per-event bit set");
+_Static_assert(R_COUNT <= 64, "too many rules for the per-event bit set");
 
 static const struct {
     const char *id;
@@ -64,32 +69,32 @@ static const struct {
     [R_PARSE] = {"parse-error", CTREC_CHECK_ERROR,
                  "write the event as FORMAT.md section 2 spells it (field names, JSON types); "
                  "nothing after it was checked"},
-    [R_UNDEF_PATH] = {"undefined-path-id", CTREC_CHECK_ERROR,
+    [R_UNDEF_PATH] = {"undefined-path-id", CTREC_CHECK_WARNING,
                       "emit the Path event before the first event that uses its id "
                       "(ids are positions among Path events)"},
-    [R_UNDEF_FUNCTION] = {"undefined-function-id", CTREC_CHECK_ERROR,
+    [R_UNDEF_FUNCTION] = {"undefined-function-id", CTREC_CHECK_WARNING,
                           "emit the Function event before the first Call that uses its id"},
-    [R_UNDEF_TYPE] = {"undefined-type-id", CTREC_CHECK_ERROR,
+    [R_UNDEF_TYPE] = {"undefined-type-id", CTREC_CHECK_WARNING,
                       "emit the Type event before the first value, field or pointer that uses "
                       "its id (the reference writer defines type 0 = None first)"},
-    [R_UNDEF_VARIABLE] = {"undefined-variable-id", CTREC_CHECK_ERROR,
+    [R_UNDEF_VARIABLE] = {"undefined-variable-id", CTREC_CHECK_WARNING,
                           "emit the VariableName event before the first event that uses its id"},
     [R_RETURN_WITHOUT_CALL] = {"return-without-call", CTREC_CHECK_ERROR,
                                "emit exactly one Return per Call, after it; the top-level call "
                                "needs none"},
-    [R_NO_STEP] = {"no-step", CTREC_CHECK_ERROR, "record at least one Step"},
+    [R_NO_STEP] = {"no-step", CTREC_CHECK_WARNING, "record at least one Step"},
     [R_STEP_BEFORE_CALL] = {"step-before-call", CTREC_CHECK_ERROR,
                             "open the top-level call first, as ctrec_start() does: Path, "
                             "Function <toplevel>, Call {function_id 0}, then the Steps"},
-    [R_STRUCT_NOT_STRUCT] = {"struct-type-not-struct", CTREC_CHECK_ERROR,
+    [R_STRUCT_NOT_STRUCT] = {"struct-type-not-struct", CTREC_CHECK_WARNING,
                              "give Struct values a type defined with Struct specific_info "
                              "(ctrec_type_struct)"},
-    [R_STRUCT_FIELD_COUNT] = {"struct-field-count", CTREC_CHECK_ERROR,
+    [R_STRUCT_FIELD_COUNT] = {"struct-field-count", CTREC_CHECK_WARNING,
                               "give a Struct value exactly one field value per field of its type"},
-    [R_PATHS_MISSING] = {"paths-file-missing", CTREC_CHECK_ERROR,
+    [R_PATHS_MISSING] = {"paths-file-missing", CTREC_CHECK_WARNING,
                          "write trace_paths.json: a JSON array of every Path, in path-id order "
                          "(ctrec_writer_close does)"},
-    [R_PATHS_MISMATCH] = {"paths-file-mismatch", CTREC_CHECK_ERROR,
+    [R_PATHS_MISMATCH] = {"paths-file-mismatch", CTREC_CHECK_WARNING,
                           "make trace_paths.json list exactly the Path events of the stream, in "
                           "order"},
     [R_META_MISSING] = {"metadata-missing", CTREC_CHECK_ERROR,
@@ -104,14 +109,28 @@ static const struct {
     [R_TOO_DEEP] = {"value-too-deep", CTREC_CHECK_ERROR,
                     "record values at most 60 compound levels deep, truncating deeper data with "
                     "a marker value (the writer's max_depth does)"},
+    [R_ASSIGNMENT] = {"assignment-event", CTREC_CHECK_ERROR,
+                      "leave Assignment out: no CodeTracer can decode it, and one Assignment "
+                      "makes the whole trace fail to load"},
+    [R_NOT_IN_TARGET] = {"event-not-in-target", CTREC_CHECK_ERROR,
+                         "leave this event out for CodeTracer 25.11, or check against "
+                         "--target latest"},
+    [R_OVER_BOUND] = {"event-over-bound", CTREC_CHECK_WARNING,
+                      "the trace may be fine: check again with a larger bound (ctrec check "
+                      "--max-event BYTES); nothing after this event was checked"},
+    [R_BEFORE_STEP] = {"event-before-first-step", CTREC_CHECK_ERROR,
+                       "emit this event after the first Step (and, for VariableCell, while a "
+                       "call is open)"},
+    [R_DROP_FIRST_STEP] = {"drop-last-step-too-early", CTREC_CHECK_ERROR,
+                           "emit DropLastStep only when at least two Steps are recorded"},
     [R_UNSUPPORTED_EVENT] = {"unsupported-event", CTREC_CHECK_WARNING,
                              "leave this event out for released debuggers (FORMAT.md section 5)"},
     [R_CELL_IN_VALUE] = {"cell-in-value", CTREC_CHECK_WARNING,
                          "give the Value its full value; use Cell only inside CompoundValue"},
-    [R_COMPOUND_NOT_SEQ] = {"compound-value-not-sequence", CTREC_CHECK_WARNING,
+    [R_COMPOUND_NOT_SEQ] = {"compound-value-not-sequence", CTREC_CHECK_ERROR,
                             "give CompoundValue a Sequence, or record the value with a Value "
                             "event"},
-    [R_ACI_WITHOUT_CV] = {"assign-compound-item-without-compound-value", CTREC_CHECK_WARNING,
+    [R_ACI_WITHOUT_CV] = {"assign-compound-item-without-compound-value", CTREC_CHECK_ERROR,
                           "emit a CompoundValue for the place before assigning its items"},
     [R_UNSUPPORTED_VALUE] = {"unsupported-value", CTREC_CHECK_WARNING,
                              "CodeTracer 25.11 cannot read Variant or Char values: record them "
@@ -195,6 +214,7 @@ typedef struct chk {
     ctrec_check_summary *sum;
     int stop;
     int nomem;
+    int undecided; /* an event over the reader's bound, or stopped early */
 
     ctrec_reader *r;
     const char *trace_file;
@@ -209,7 +229,7 @@ typedef struct chk {
     /* current event */
     const ctrec_ev *ev;
     uint64_t index;
-    uint32_t reported;  /* rules already reported for this event (bits) */
+    uint64_t reported;  /* rules already reported for this event (bits) */
     char *json;
     size_t json_cap, json_len;
     int json_done;
@@ -224,6 +244,8 @@ typedef struct chk {
 
     /* calls and steps */
     uint64_t depth, ncalls, nsteps;
+    uint64_t live_steps; /* Steps less those a DropLastStep took back */
+    int synth_call;      /* latest: the top-level call the backend made up */
     int step_before_call_reported;
     int paths_mismatch_reported;
 
@@ -285,12 +307,23 @@ static const char *event_json(chk *c)
 }
 
 /* A diagnostic of rule rl, with the rule's fix unless `fix` is given. */
+/* The current backend (dap_server.rs, setup: the legacy trace.json and
+ * trace.bin branches) reads only "workdir" from trace_metadata.json, falls
+ * back to the trace folder without it, and never reads trace_paths.json:
+ * for target latest those files' rules are warnings. */
+static ctrec_check_severity severity_of(const chk *c, rule rl)
+{
+    if (c->o.target == CTREC_CHECK_LATEST && (rl == R_META_MISSING || rl == R_META_FIELD))
+        return CTREC_CHECK_WARNING;
+    return rules[rl].sev;
+}
+
 static void emit_fix(chk *c, rule rl, const char *file, uint64_t index, const char *json,
                      const char *msg, const char *fix)
 {
     if (c->stop) return;
     ctrec_check_diagnostic d;
-    d.severity = rules[rl].sev;
+    d.severity = severity_of(c, rl);
     d.rule = rules[rl].id;
     d.file = file;
     d.event_index = index;
@@ -328,8 +361,8 @@ static void vformat(chk *c, const char *fmt, va_list ap)
 /* A problem with the current event; reported once per event and rule. */
 static void CHK_PRINTF(3, 4) ev_diag(chk *c, rule rl, const char *fmt, ...)
 {
-    if (c->reported & (1u << rl)) return;
-    c->reported |= 1u << rl;
+    if (c->reported & ((uint64_t)1 << rl)) return;
+    c->reported |= (uint64_t)1 << rl;
     va_list ap;
     va_start(ap, fmt);
     vformat(c, fmt, ap);
@@ -488,17 +521,10 @@ static void check_type_use(chk *c, ctrec_id id, const char *where, int strict)
             strict && c->ntypes == 0 ? " (the debugger looks up a slice's type directly)" : "");
 }
 
-/* The reference readers refuse values nested deeper than this (serde's
- * recursion limit); the writer's bound of 60 compound levels, plus a leaf,
- * stays within it. */
-#define MAX_VALUE_DEPTH 61
-
 static void check_value(chk *c, const ctrec_value *v, int in_value_event, unsigned depth)
 {
     if (!v) return;
-    if (depth == MAX_VALUE_DEPTH + 1)
-        ev_diag(c, R_TOO_DEEP, "a value nested more than %d levels deep: the reference readers "
-                "refuse the whole trace", MAX_VALUE_DEPTH);
+    (void)depth; /* nesting is bounded by the reader's strict grammar (R_TOO_DEEP) */
     switch (v->kind) {
     case CTREC_VAL_CELL:
         if (in_value_event)
@@ -506,20 +532,21 @@ static void check_value(chk *c, const ctrec_value *v, int in_value_event, unsign
                     "debuggers cannot show it", (long long)v->i);
         return; /* a Cell has no type_id */
     case CTREC_VAL_FLOAT:
-        if (c->is_json) {
-            if (v->b && c->o.target == CTREC_CHECK_25_11)
-                ev_diag(c, R_FLOAT, "a Float written as a text string (\"f\": \"...\"): "
-                        "CodeTracer 25.11 accepts only a JSON number");
-            else if (!v->b && c->o.target == CTREC_CHECK_LATEST)
-                ev_diag(c, R_FLOAT, "a Float written as a JSON number (\"f\": %.17g): the "
-                        "newest CodeTracer accepts only a text string", v->f);
-        }
+        /* types.rs ValueRecord::Float: serde_with DisplayFromStr (a string)
+         * in the current types, a plain f64 in 25.11's (runtime_tracing
+         * 0.14); the same in trace.json and in trace.bin's CBOR */
+        if (v->b && c->o.target == CTREC_CHECK_25_11)
+            ev_diag(c, R_FLOAT, "a Float written as a text string (\"f\": \"...\"): "
+                    "CodeTracer 25.11 accepts only a number");
+        else if (!v->b && c->o.target == CTREC_CHECK_LATEST)
+            ev_diag(c, R_FLOAT, "a Float written as a number (\"f\": %.17g): the newest "
+                    "CodeTracer accepts only a text string", v->f);
         break;
-    case CTREC_VAL_VARIANT:
     case CTREC_VAL_CHAR:
+        /* Char came with the thread events (trace format 0.15) */
         if (c->o.target == CTREC_CHECK_25_11)
-            ev_diag(c, R_UNSUPPORTED_VALUE, "a %s value: CodeTracer 25.11 cannot read it",
-                    ctrec_value_kind_name(v->kind));
+            ev_diag(c, R_NOT_IN_TARGET, "a Char value: CodeTracer 25.11's types have no Char "
+                    "(\"unknown variant `Char`\")");
         break;
     case CTREC_VAL_STRUCT:
         if (v->type_id < c->ntypes) {
@@ -607,9 +634,13 @@ static void check_path_event(chk *c, ctrec_str p)
  * Events
  * ------------------------------------------------------------------------ */
 
-static void unsupported(chk *c, const char *what)
+/* trace_processor.rs indexes the current step's tables for these events:
+ * before the first Step there is none. */
+static void before_step(chk *c)
 {
-    ev_diag(c, R_UNSUPPORTED_EVENT, "%s: %s", ctrec_event_type_name(c->ev->type), what);
+    if (c->live_steps == 0)
+        ev_diag(c, R_BEFORE_STEP, "%s before the first Step: the debugger indexes the current "
+                "step's tables and panics", ctrec_event_type_name(c->ev->type));
 }
 
 static void on_first_type(chk *c)
@@ -630,6 +661,13 @@ static void check_event(chk *c, const ctrec_ev *ev)
     switch (ev->type) {
     case CTREC_EV_STEP:
         c->nsteps++;
+        c->live_steps++;
+        /* trace_processor.rs process_event Step: without a call the current
+         * backend opens a "<top-level>" one; 25.11 asserts that one is open */
+        if (c->ncalls == 0 && !c->synth_call && c->o.target == CTREC_CHECK_LATEST) {
+            c->synth_call = 1;
+            c->depth++;
+        }
         if (ev->step.path_id >= c->npaths)
             ev_diag(c, R_UNDEF_PATH, "Step uses path id %llu, but only %llu Path events came "
                     "before it", (unsigned long long)ev->step.path_id,
@@ -717,54 +755,80 @@ static void check_event(chk *c, const ctrec_ev *ev)
             c->depth--;
         check_value(c, ev->ret.return_value, 0, 1);
         break;
-    case CTREC_EV_EVENT:
-    case CTREC_EV_ASM: break;
+    case CTREC_EV_EVENT: break;
+    case CTREC_EV_ASM: before_step(c); break;
     case CTREC_EV_BIND_VARIABLE:
         check_variable(c, ev->var_place.variable_id, "BindVariable");
-        unsupported(c, "CodeTracer 25.11 panics on it");
+        /* 25.11 trace_processor.rs: unimplemented!(); the current one skips it */
+        if (c->o.target == CTREC_CHECK_25_11)
+            ev_diag(c, R_NOT_IN_TARGET, "BindVariable: CodeTracer 25.11 panics on it (\"not "
+                    "implemented\")");
         break;
     case CTREC_EV_VARIABLE_CELL:
         check_variable(c, ev->var_place.variable_id, "VariableCell");
+        if (c->depth == 0)
+            ev_diag(c, R_BEFORE_STEP, "VariableCell with no open call: trace_processor.rs "
+                    "indexes the call's variable cells at depth - 1");
+        before_step(c);
         break;
     case CTREC_EV_ASSIGNMENT:
         check_variable(c, ev->assignment.to, "Assignment (to)");
         for (size_t i = 0; i < ev->assignment.count; i++)
             check_variable(c, ev->assignment.from[i], "Assignment (from)");
-        unsupported(c, "CodeTracer 25.11 panics on it, and the Rust reference cannot read its "
-                    "RValue");
+        ev_diag(c, R_ASSIGNMENT, "Assignment: the reference types cannot decode it (RValue is "
+                "an internally tagged enum whose variants hold bare ids), so the whole trace "
+                "fails to load");
         break;
     case CTREC_EV_DROP_VARIABLES:
         for (size_t i = 0; i < ev->drop_variables.count; i++)
             check_variable(c, ev->drop_variables.ids[i], "DropVariables");
-        unsupported(c, "CodeTracer 25.11 panics on it");
+        if (c->o.target == CTREC_CHECK_25_11)
+            ev_diag(c, R_NOT_IN_TARGET, "DropVariables: CodeTracer 25.11 panics on it (\"not "
+                    "implemented\")");
         break;
     case CTREC_EV_DROP_VARIABLE:
         check_variable(c, (ctrec_id)ev->id, "DropVariable");
         break;
     case CTREC_EV_COMPOUND_VALUE:
+        before_step(c);
         check_value(c, ev->place_value.value, 0, 1);
         if (ev->place_value.value && ev->place_value.value->kind != CTREC_VAL_SEQUENCE)
-            ev_diag(c, R_COMPOUND_NOT_SEQ, "a CompoundValue holding a %s: released debuggers "
-                    "read only Sequences here",
+            ev_diag(c, R_COMPOUND_NOT_SEQ, "a CompoundValue holding a %s: the debugger reads "
+                    "only Sequences here (trace_processor.rs: todo!())",
                     ctrec_value_kind_name(ev->place_value.value->kind));
         if (places_add(&c->places, ev->place_value.place)) c->nomem = 1;
         break;
     case CTREC_EV_CELL_VALUE:
     case CTREC_EV_ASSIGN_CELL:
+        before_step(c);
         check_value(c, ev->place_value.value, 0, 1);
         break;
     case CTREC_EV_ASSIGN_COMPOUND_ITEM:
         if (!places_has(&c->places, ev->assign_compound_item.place))
             ev_diag(c, R_ACI_WITHOUT_CV, "AssignCompoundItem on place %lld, which no earlier "
-                    "CompoundValue defined", (long long)ev->assign_compound_item.place);
+                    "CompoundValue defined: the debugger panics (\"at least one register of "
+                    "compound value before assigning its item\")",
+                    (long long)ev->assign_compound_item.place);
         break;
     case CTREC_EV_THREAD_START:
     case CTREC_EV_THREAD_EXIT:
     case CTREC_EV_THREAD_SWITCH:
-        unsupported(c, "CodeTracer 25.11 fails to parse a file holding thread events");
+        /* thread events came with trace format 0.15; 25.11 pins 0.14 */
+        if (c->o.target == CTREC_CHECK_25_11)
+            ev_diag(c, R_NOT_IN_TARGET, "%s: CodeTracer 25.11's types have no thread events, "
+                    "so it cannot parse the file", ctrec_event_type_name(ev->type));
         break;
     case CTREC_EV_DROP_LAST_STEP:
-        unsupported(c, "released debuggers crash on it");
+        /* trace_processor.rs DropLastStep: assert!(current_step_id > 0) */
+        if (c->live_steps < 2)
+            ev_diag(c, R_DROP_FIRST_STEP, "DropLastStep with %llu Step%s recorded: the "
+                    "debugger asserts that a step other than the first is dropped",
+                    (unsigned long long)c->live_steps, c->live_steps == 1 ? "" : "s");
+        else
+            c->live_steps--;
+        break;
+    case CTREC_EV_RAISE: /* .ct only (docs/ct.md); rules for it belong to check */
+    case CTREC_EV_CATCH:
         break;
     }
 }
@@ -809,10 +873,13 @@ static void check_side_files(chk *c)
 {
     const ctrec_trace_metadata *m = ctrec_reader_metadata(c->r);
     if (!m->present) {
-        file_diag(c, R_META_MISSING, c->meta_file, "%s",
-                  file_exists(c->meta_file)
-                      ? "trace_metadata.json does not parse: the debugger cannot load the trace"
-                      : "no trace_metadata.json: the debugger cannot load the trace");
+        file_diag(c, R_META_MISSING, c->meta_file, "%s%s",
+                  file_exists(c->meta_file) ? "trace_metadata.json does not parse"
+                                            : "no trace_metadata.json",
+                  c->o.target == CTREC_CHECK_25_11
+                      ? ": CodeTracer 25.11 cannot load the trace"
+                      : ": the debugger takes the trace folder for the workdir (25.11 cannot "
+                        "load the trace)");
     } else {
         const char *miss[3];
         int n = 0;
@@ -821,9 +888,12 @@ static void check_side_files(chk *c)
         if (!m->has_args) miss[n++] = "args";
         if (n)
             file_diag(c, R_META_FIELD, c->meta_file, "trace_metadata.json has no %s%s%s%s%s "
-                      "(or not of the right JSON type): the debugger cannot read it",
+                      "(or not of the right JSON type): %s",
                       miss[0], n > 1 ? (n > 2 ? ", " : " or ") : "", n > 1 ? miss[1] : "",
-                      n > 2 ? " or " : "", n > 2 ? miss[2] : "");
+                      n > 2 ? " or " : "", n > 2 ? miss[2] : "",
+                      c->o.target == CTREC_CHECK_25_11
+                          ? "CodeTracer 25.11 cannot read it"
+                          : "the debugger reads only the workdir (else it takes the trace folder)");
         if (c->o.target == CTREC_CHECK_LATEST && !is_uuid7(m->recording_id))
             file_diag(c, R_RECORDING_ID, c->meta_file, "trace_metadata.json has %s: the newest "
                       "reference TraceMetadata requires a UUIDv7 there",
@@ -847,9 +917,10 @@ static void check_end(chk *c)
              "values use type ids but the trace defines no Type: the debugger shows every "
              "value with a placeholder type");
     }
-    if (c->depth > 1) {
+    uint64_t top = 1 + (uint64_t)c->synth_call; /* latest: the made-up one too */
+    if (c->depth > top) {
         snprintf(c->msg, sizeof c->msg, "%llu calls besides the top-level one are still open "
-                 "at the end of the trace", (unsigned long long)(c->depth - 1));
+                 "at the end of the trace", (unsigned long long)(c->depth - top));
         emit(c, R_OPEN_CALLS, c->trace_file, CTREC_CHECK_NO_EVENT, NULL, c->msg);
     }
     if (c->nsteps == 0)
@@ -883,6 +954,17 @@ ctrec_status ctrec_check_target_parse(const char *text, ctrec_check_target *targ
     else if (strcmp(text, "25.11") == 0) *target = CTREC_CHECK_25_11;
     else return CTREC_E_ARG;
     return CTREC_OK;
+}
+
+const char *ctrec_check_verdict_name(ctrec_check_verdict verdict)
+{
+    switch (verdict) {
+    case CTREC_CHECK_LOADS: return "loads";
+    case CTREC_CHECK_LOADS_WITH_WARNINGS: return "loads-with-warnings";
+    case CTREC_CHECK_REFUSED: return "refused";
+    case CTREC_CHECK_UNDECIDED: return "undecided";
+    }
+    return NULL;
 }
 
 const char *ctrec_check_severity_name(ctrec_check_severity severity)
@@ -945,7 +1027,11 @@ ctrec_status ctrec_check(const char *path, const ctrec_check_options *opts,
     c.ud = userdata;
     c.sum = out;
 
-    ctrec_status st = ctrec_reader_open(path, NULL, &c.r);
+    ctrec_reader_options ro;
+    ctrec_reader_options_init(&ro);
+    ro.strict = c.o.target == CTREC_CHECK_25_11 ? 2 : 1; /* the target's own parsers */
+    if (c.o.max_event_bytes) ro.max_event_bytes = c.o.max_event_bytes;
+    ctrec_status st = ctrec_reader_open(path, &ro, &c.r);
     if (!c.r) return CTREC_E_NOMEM;
     if (st != CTREC_OK) {
         if (st == CTREC_E_NOMEM) {
@@ -955,6 +1041,7 @@ ctrec_status ctrec_check(const char *path, const ctrec_check_options *opts,
         snprintf(c.msg, sizeof c.msg, "%s", ctrec_reader_errmsg(c.r));
         emit(&c, R_UNREADABLE, path, CTREC_CHECK_NO_EVENT, NULL, c.msg);
         out->stopped = 1;
+        out->verdict = CTREC_CHECK_REFUSED;
         chk_free(&c);
         return CTREC_OK;
     }
@@ -982,7 +1069,21 @@ ctrec_status ctrec_check(const char *path, const ctrec_check_options *opts,
                 break;
             }
             c.ev = NULL;
+            if (ctrec_reader_event_too_large(c.r)) {
+                snprintf(c.msg, sizeof c.msg, "%s: the check could not read it whole, so it "
+                         "cannot say whether the debugger loads the trace (the debugger has no "
+                         "such bound)", ctrec_reader_errmsg(c.r));
+                emit(&c, R_OVER_BOUND, c.trace_file, index, NULL, c.msg);
+                c.undecided = 1;
+                c.stop = 1;
+                break;
+            }
             snprintf(c.msg, sizeof c.msg, "%s", ctrec_reader_errmsg(c.r));
+            if (st == CTREC_E_DEPTH) {
+                emit(&c, R_TOO_DEEP, c.trace_file, index, NULL, c.msg);
+                c.stop = 1;
+                break;
+            }
             /* A file that ends in the middle of an event or without its end
              * (the recording was killed or failed) is not a writing mistake
              * to fix event by event. */
@@ -1005,6 +1106,13 @@ ctrec_status ctrec_check(const char *path, const ctrec_check_options *opts,
     out->events = ctrec_reader_event_count(c.r);
     if (!c.stop && !c.nomem) check_end(&c);
     out->stopped = c.stop;
+    /* stopped by max_diagnostics or the callback: what was not read
+     * decides nothing */
+    if (c.stop && !out->errors) c.undecided = 1;
+    out->verdict = out->errors     ? CTREC_CHECK_REFUSED
+                   : c.undecided   ? CTREC_CHECK_UNDECIDED
+                   : out->warnings ? CTREC_CHECK_LOADS_WITH_WARNINGS
+                                   : CTREC_CHECK_LOADS;
     st = c.nomem ? CTREC_E_NOMEM : CTREC_OK;
     chk_free(&c);
     return st;

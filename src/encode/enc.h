@@ -39,6 +39,9 @@ typedef struct enc {
     uint8_t json;          /* 1 JSON, 0 CBOR */
     uint8_t float_number;  /* JSON only: floats as numbers */
     float_cache *floats;   /* NULL: no cache */
+    uint8_t ctfs;          /* CBOR only: the ValueRecords of a .ct (FORMAT.md
+                              7.2): Float as a CBOR float64, Bool with its
+                              "text", BigInt's "b" as a byte string */
 } enc;
 
 /* ---- CBOR heads ---- */

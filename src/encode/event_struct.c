@@ -41,6 +41,76 @@ static long b64_decode(const char *s, size_t len, uint8_t *out)
     return (long)n;
 }
 
+static ctrec_status val(enc *en, const ctrec_value *v, unsigned depth, err *e);
+
+/* ---- the .ct extensions (docs/ct.md): spellings trace.json has not ---- */
+
+static void kind_key(enc *en, unsigned npairs, const char *kind, size_t n)
+{
+    enc_map(en, npairs);
+    ENC_KEY1(en, "kind");
+    enc_text(en, kind, n);
+}
+
+static ctrec_status val_ext(enc *en, const ctrec_value *v, unsigned depth, err *e)
+{
+    ctrec_status st;
+    size_t mark;
+    switch (v->kind) {
+    case CTREC_VAL_BOOL: /* with its text */
+        kind_key(en, 4, "Bool", 4);
+        ENC_KEY(en, "b");
+        enc_bool(en, v->b);
+        ENC_KEY(en, "text");
+        enc_text(en, txt(v->text), v->text.len);
+        break;
+    case CTREC_VAL_STRUCT: /* with field_names */
+    case CTREC_VAL_SET:
+        if (v->nchildren && !v->children) return err_set(e, CTREC_E_ARG, "NULL children");
+        if (v->kind == CTREC_VAL_SET) {
+            kind_key(en, 3, "Set", 3);
+            ENC_KEY(en, "members");
+        } else {
+            kind_key(en, 4, "Struct", 6);
+            ENC_KEY(en, "field_values");
+        }
+        mark = enc_arr(en);
+        for (size_t i = 0; i < v->nchildren; i++) {
+            enc_sep(en, i);
+            if ((st = val(en, &v->children[i], depth + 1, e))) return st;
+        }
+        enc_arr_end(en, mark, v->nchildren);
+        if (v->kind == CTREC_VAL_STRUCT) {
+            ENC_KEY(en, "field_names");
+            mark = enc_arr(en);
+            for (size_t i = 0; i < v->nchildren; i++) {
+                enc_sep(en, i);
+                enc_text(en, txt(v->names[i]), v->names[i].len);
+            }
+            enc_arr_end(en, mark, v->nchildren);
+        }
+        break;
+    case CTREC_VAL_ENUM:
+        kind_key(en, 4, "Enum", 4);
+        ENC_KEY(en, "name");
+        enc_text(en, txt(v->text), v->text.len);
+        ENC_KEY(en, "ordinal");
+        enc_int(en, v->i);
+        break;
+    case CTREC_VAL_VALUE_REF:
+        kind_key(en, 2, "ValueRef", 8);
+        ENC_KEY(en, "id");
+        enc_uint(en, (uint64_t)v->i);
+        enc_map_end(en);
+        return CTREC_OK;
+    default: return err_set(e, CTREC_E_ARG, "unknown value kind %d", (int)v->kind);
+    }
+    ENC_KEY(en, "type_id");
+    enc_uint(en, v->type_id);
+    enc_map_end(en);
+    return CTREC_OK;
+}
+
 static ctrec_status val(enc *en, const ctrec_value *v, unsigned depth, err *e)
 {
     if (!v) return err_set(e, CTREC_E_ARG, "a NULL value");
@@ -48,6 +118,9 @@ static ctrec_status val(enc *en, const ctrec_value *v, unsigned depth, err *e)
         return err_set(e, CTREC_E_DEPTH, "value nested deeper than %u levels", MAX_ENCODE_DEPTH);
     ctrec_status st;
     size_t mark;
+    if ((v->kind == CTREC_VAL_BOOL && v->text.len) || (v->kind == CTREC_VAL_STRUCT && v->names) ||
+        v->kind >= CTREC_VAL_SET)
+        return val_ext(en, v, depth, e);
     switch (v->kind) {
     case CTREC_VAL_INT: val_int(en, v->i, v->type_id); return CTREC_OK;
     case CTREC_VAL_FLOAT:
@@ -104,6 +177,7 @@ static ctrec_status val(enc *en, const ctrec_value *v, unsigned depth, err *e)
         if ((st = val(en, v->children, depth + 1, e))) return st;
         val_reference_close(en, v->address, v->b, v->type_id);
         return CTREC_OK;
+    default: break;
     }
     return err_set(e, CTREC_E_ARG, "unknown value kind %d", (int)v->kind);
 }
@@ -148,7 +222,38 @@ ctrec_status evs_encode(enc *en, const ctrec_ev *ev, buf *scratch, err *e)
     ctrec_status st = CTREC_OK;
     if (!ev) return err_set(e, CTREC_E_ARG, "NULL event");
     switch (ev->type) {
-    case CTREC_EV_STEP: ev_step(en, ev->step.path_id, ev->step.line); break;
+    case CTREC_EV_STEP:
+        if (!ev->step.column) {
+            ev_step(en, ev->step.path_id, ev->step.line);
+            break;
+        }
+        enc_map(en, 1);
+        ENC_KEY1(en, "Step");
+        enc_map(en, 3);
+        ENC_KEY1(en, "path_id");
+        enc_uint(en, ev->step.path_id);
+        ENC_KEY(en, "line");
+        enc_int(en, ev->step.line);
+        ENC_KEY(en, "column");
+        enc_int(en, ev->step.column);
+        enc_map_end(en);
+        enc_map_end(en);
+        break;
+    case CTREC_EV_RAISE:
+    case CTREC_EV_CATCH:
+        enc_map(en, 1);
+        if (ev->type == CTREC_EV_RAISE) ENC_KEY1(en, "Raise");
+        else ENC_KEY1(en, "Catch");
+        enc_map(en, ev->type == CTREC_EV_RAISE ? 2 : 1);
+        ENC_KEY1(en, "type_id");
+        enc_uint(en, ev->raise.type_id);
+        if (ev->type == CTREC_EV_RAISE) {
+            ENC_KEY(en, "message");
+            enc_text(en, txt(ev->raise.message), ev->raise.message.len);
+        }
+        enc_map_end(en);
+        enc_map_end(en);
+        break;
     case CTREC_EV_PATH: ev_path(en, txt(ev->text), ev->text.len); break;
     case CTREC_EV_VARIABLE_NAME: ev_variable_name(en, txt(ev->text), ev->text.len); break;
     case CTREC_EV_TYPE: {
@@ -178,6 +283,18 @@ ctrec_status evs_encode(enc *en, const ctrec_ev *ev, buf *scratch, err *e)
         break;
     case CTREC_EV_CALL: return call(en, ev, scratch, e);
     case CTREC_EV_RETURN:
+        if (ev->ret.exception) {
+            enc_map(en, 1);
+            ENC_KEY1(en, "Return");
+            enc_map(en, 2);
+            ENC_KEY1(en, "return_value");
+            if ((st = val(en, ev->ret.return_value, 1, e))) return st;
+            ENC_KEY(en, "exception");
+            if ((st = val(en, ev->ret.exception, 1, e))) return st;
+            enc_map_end(en);
+            enc_map_end(en);
+            break;
+        }
         ev_return_open(en);
         if ((st = val(en, ev->ret.return_value, 1, e))) return st;
         ev_close_value_event(en);
@@ -248,7 +365,7 @@ ctrec_status ctrec_event_to_json(const ctrec_ev *ev, ctrec_float_encoding floats
     if (!ev || !out || !cap || !len) return CTREC_E_ARG;
     buf b = {(uint8_t *)*out, 0, *out ? *cap : 0, 0};
     buf scratch = {0};
-    enc en = {&b, 1, floats == CTREC_FLOAT_NUMBER, NULL};
+    enc en = {&b, 1, floats == CTREC_FLOAT_NUMBER, NULL, 0};
     err e = {0};
     ctrec_status st = evs_encode(&en, ev, &scratch, &e);
     buf_free(&scratch);

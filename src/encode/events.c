@@ -87,8 +87,8 @@ void ev_type(enc *e, ctrec_type_kind kind, const char *lang, size_t n, enum ev_t
  * tests fold away: one straight-line copy per format. NAME_body is the
  * event, NAME dispatches to it (BY_FORMAT). */
 #define HOT static inline __attribute__((always_inline))
-#define FX_JSON(e) (&(enc){(e)->b, 1, (e)->float_number, (e)->floats})
-#define FX_CBOR(e) (&(enc){(e)->b, 0, 0, (e)->floats})
+#define FX_JSON(e) (&(enc){(e)->b, 1, (e)->float_number, (e)->floats, 0})
+#define FX_CBOR(e) (&(enc){(e)->b, 0, 0, (e)->floats, (e)->ctfs})
 #define BY_FORMAT(body, ...) \
     (e->json ? body(FX_JSON(e), __VA_ARGS__) : body(FX_CBOR(e), __VA_ARGS__))
 #define BY_FORMAT0(body) (e->json ? body(FX_JSON(e)) : body(FX_CBOR(e)))
@@ -370,6 +370,19 @@ HOT int val_float_body(enc *e, double f, ctrec_id type_id)
 {
     char t[32];
     size_t n;
+    if (!e->json && e->ctfs) {
+        uint8_t *p = enc_room(e, VAL_ROOM + 9);
+        if (!p) return 0;
+        p = FX_KIND(e, p, 3, "Float");
+        p = FX_KEY(e, p, "f");
+        uint64_t bits;
+        memcpy(&bits, &f, sizeof bits);
+        *p++ = 0xfb;
+        for (int i = 7; i >= 0; i--) *p++ = (uint8_t)(bits >> (8 * i));
+        p = fx_type_close(e, p, type_id);
+        enc_done(e, p);
+        return 0;
+    }
     if (enc_float_text(e, f, t, &n) < 0) return -1;
     uint8_t *p = enc_room(e, VAL_ROOM + 34);
     if (!p) return 0;
@@ -398,8 +411,18 @@ int val_float(enc *e, double f, ctrec_id type_id)
 
 HOT void val_bool_body(enc *e, int b, ctrec_id type_id)
 {
-    uint8_t *p = enc_room(e, VAL_ROOM + 5);
+    uint8_t *p = enc_room(e, VAL_ROOM + 5 + 11);
     if (!p) return;
+    if (!e->json && e->ctfs) {
+        p = FX_KIND(e, p, 4, "Bool");
+        p = FX_KEY(e, p, "b");
+        *p++ = b ? 0xf5 : 0xf4;
+        p = FX_KEY(e, p, "text");
+        p = b ? fx_bytes(p, "\x64" "true", 5) : fx_bytes(p, "\x65" "false", 6);
+        p = fx_type_close(e, p, type_id);
+        enc_done(e, p);
+        return;
+    }
     p = FX_KIND(e, p, 3, "Bool");
     p = FX_KEY(e, p, "b");
     if (e->json) p = b ? fx_bytes(p, "true", 4) : fx_bytes(p, "false", 5);
@@ -475,7 +498,12 @@ void val_bigint(enc *e, const uint8_t *mag, size_t n, int negative, ctrec_id typ
 {
     KIND(e, 4, "BigInt");
     ENC_KEY(e, "b");
-    enc_base64(e, mag, n);
+    if (!e->json && e->ctfs) {
+        cbor_head(e->b, 2, n);
+        buf_put(e->b, mag, n);
+    } else {
+        enc_base64(e, mag, n);
+    }
     ENC_KEY(e, "negative");
     enc_bool(e, negative);
     type_close(e, type_id);

@@ -16,7 +16,9 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <stddef.h>
+#include <sched.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,6 +28,7 @@
 #include <unistd.h>
 
 #include "ctrec/ctrec.h"
+#include "encode/ct_writer.h"
 #include "encode/events.h"
 #include "model/intern.h"
 #include "sink/folder.h"
@@ -67,11 +70,15 @@ struct ctrec_writer {
     ctrec_writer_options o;
     char *workdir;
     char *program;
+    char *extra_metadata;    /* members added to trace_metadata.json (options) */
+    size_t extra_metadata_n;
     char **args;
     int dirfd;
     int lockfd;           /* holds the folder's lock (trace.lock) */
     char uuid[37];
     sink *sink;
+    ct_writer *ct;   /* CTREC_FORMAT_CT: the .ct backend instead of a sink */
+    ctrec_id ct_var; /* the open Value's variable (.ct) */
     size_t threshold;
 
     buf out;  /* whole events waiting for the sink, then the open event */
@@ -110,17 +117,21 @@ struct ctrec_writer {
     err ev_err;
 
     /* The flush thread (flush_interval_ms): every interval it hands the
-     * whole events in `out` to the sink and flushes it. `mu` guards `out`
-     * and the sink: the recording thread holds it from the start of an
-     * event in `out` to its end (`held`, the recording thread's own), so
-     * the flush thread only ever sees whole events. */
+     * whole events in `out` to the sink and flushes it. `olock` guards
+     * `out`, the sink and tfailed/terr: the recording thread holds it from
+     * the start of an event in `out` to its end (`held`, the recording
+     * thread's own), so the flush thread only ever sees whole events. It
+     * is a spin lock (one atomic exchange and one plain store an event;
+     * a pthread mutex cost about 30 ns an event in W1); whoever waits
+     * yields the processor. `mu` guards only fstop and the timed wait. */
     int timed;            /* the flush thread runs */
-    int held;             /* the recording thread holds mu */
+    int held;             /* the recording thread holds olock */
+    atomic_int olock;
     pthread_mutex_t mu;
     pthread_cond_t fcv;
     pthread_t flusher;
     int fstop;            /* under mu */
-    ctrec_status tfailed; /* under mu: the flush thread's failure */
+    ctrec_status tfailed; /* under olock: the flush thread's failure */
     err terr;
 
     /* Recording threads (ctrec_thread_attach): one at a time holds tmu
@@ -160,11 +171,28 @@ const char *ctrec_status_name(ctrec_status s)
     return "?";
 }
 
-/* The recording thread's side of `mu` (see the flush thread). */
+static void olock_wait(atomic_int *l)
+{
+    do {
+        while (atomic_load_explicit(l, memory_order_relaxed)) sched_yield();
+    } while (atomic_exchange_explicit(l, 1, memory_order_acquire));
+}
+
+static inline void olock_take(atomic_int *l)
+{
+    if (atomic_exchange_explicit(l, 1, memory_order_acquire)) olock_wait(l);
+}
+
+static inline void olock_give(atomic_int *l)
+{
+    atomic_store_explicit(l, 0, memory_order_release);
+}
+
+/* The recording thread's side of `olock` (see the flush thread). */
 static inline void out_acquire(ctrec_writer *w)
 {
     if (w->timed && !w->held) {
-        pthread_mutex_lock(&w->mu);
+        olock_take(&w->olock);
         w->held = 1;
     }
 }
@@ -173,7 +201,7 @@ static inline void out_release(ctrec_writer *w)
 {
     if (w->held) {
         w->held = 0;
-        pthread_mutex_unlock(&w->mu);
+        olock_give(&w->olock);
     }
 }
 
@@ -343,6 +371,41 @@ static inline ctrec_status new_event(ctrec_writer *w, const char *what, ctrec_id
     return check_id(w, id, count, kind);
 }
 
+/* The .ct backend (src/encode/ct_writer.c) lays out events this file has
+ * checked. What its layout cannot hold is refused (CTREC_E_UNSUPPORTED or
+ * CTREC_E_STATE, the writer stays usable); an I/O or memory failure is
+ * final, as for the other formats. */
+static ctrec_status ct_done(ctrec_writer *w, ctrec_status st)
+{
+    if (!st) {
+        w->nevents++;
+        return CTREC_OK;
+    }
+    if (st == CTREC_E_STATE || st == CTREC_E_UNSUPPORTED || st == CTREC_E_ARG) {
+        abandon(w);
+        return st;
+    }
+    return fail(w);
+}
+
+#define CT_REFUSE(w, what)                                                                \
+    do {                                                                                  \
+        if ((w)->ct)                                                                      \
+            return misuse((w), CTREC_E_UNSUPPORTED,                                       \
+                          "%s: a .ct trace has no place for this event (FORMAT.md 7.2)", \
+                          (what));                                                        \
+    } while (0)
+
+/* A step of the .ct layout: path_id * 100000 + line. */
+static ctrec_status ct_step_checked(ctrec_writer *w, ctrec_id path_id, int64_t line)
+{
+    if (!ct_line_ok(line))
+        return misuse(w, CTREC_E_UNSUPPORTED,
+                      "a .ct step's line must be 0..%d (path_id * 100000 + line), not %lld",
+                      CT_MAX_LINE, (long long)line);
+    return ct_done(w, ct_step(w->ct, path_id, line, &w->e));
+}
+
 /* ------------------------------------------------------------------ */
 /* open / flush / close                                                */
 
@@ -372,10 +435,218 @@ static char *dupstr(const char *s)
     return d;
 }
 
+/* ---- extra_metadata: a strict check of one JSON object -------------- */
+
+typedef struct jcheck {
+    const unsigned char *p, *e;
+    int depth;
+} jcheck;
+
+static void jc_ws(jcheck *j)
+{
+    while (j->p < j->e && (*j->p == ' ' || *j->p == '\t' || *j->p == '\n' || *j->p == '\r')) j->p++;
+}
+
+static int jc_hex4(jcheck *j, unsigned *cp)
+{
+    *cp = 0;
+    for (int i = 0; i < 4; i++, j->p++) {
+        if (j->p == j->e) return -1;
+        unsigned c = *j->p;
+        unsigned v = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10
+                     : c >= 'A' && c <= 'F' ? c - 'A' + 10 : 16;
+        if (v == 16) return -1;
+        *cp = *cp * 16 + v;
+    }
+    return 0;
+}
+
+/* A string: its source text (escapes not undone) is the *n bytes at *s. */
+static int jc_string(jcheck *j, const unsigned char **s, size_t *n)
+{
+    if (j->p == j->e || *j->p != '"') return -1;
+    *s = ++j->p;
+    while (j->p < j->e && *j->p != '"') {
+        unsigned c = *j->p;
+        if (c < 0x20) return -1;
+        if (c == '\\') {
+            j->p++;
+            if (j->p == j->e) return -1;
+            c = *j->p;
+            if (c == 'u') {
+                unsigned cp, lo;
+                j->p++;
+                if (jc_hex4(j, &cp)) return -1;
+                if (cp >= 0xDC00 && cp <= 0xDFFF) return -1;
+                if (cp >= 0xD800 && cp <= 0xDBFF) {
+                    if (j->e - j->p < 2 || j->p[0] != '\\' || j->p[1] != 'u') return -1;
+                    j->p += 2;
+                    if (jc_hex4(j, &lo) || lo < 0xDC00 || lo > 0xDFFF) return -1;
+                }
+                continue;
+            }
+            if (!strchr("\"\\/bfnrt", (int)c) || c == 0) return -1;
+            j->p++;
+            continue;
+        }
+        if (c < 0x80) {
+            j->p++;
+            continue;
+        }
+        /* UTF-8: shortest form, no surrogates, at most U+10FFFF */
+        size_t len = c >= 0xC2 && c <= 0xDF ? 2 : c >= 0xE0 && c <= 0xEF ? 3 : c >= 0xF0 && c <= 0xF4 ? 4 : 0;
+        if (!len || (size_t)(j->e - j->p) < len) return -1;
+        for (size_t i = 1; i < len; i++)
+            if ((j->p[i] & 0xC0) != 0x80) return -1;
+        if ((c == 0xE0 && j->p[1] < 0xA0) || (c == 0xED && j->p[1] >= 0xA0) ||
+            (c == 0xF0 && j->p[1] < 0x90) || (c == 0xF4 && j->p[1] >= 0x90))
+            return -1;
+        j->p += len;
+    }
+    if (j->p == j->e) return -1;
+    *n = (size_t)(j->p - *s);
+    j->p++;
+    return 0;
+}
+
+static int jc_value(jcheck *j);
+
+static int jc_number(jcheck *j)
+{
+    if (j->p < j->e && *j->p == '-') j->p++;
+    if (j->p == j->e) return -1;
+    if (*j->p == '0') j->p++;
+    else if (*j->p >= '1' && *j->p <= '9') while (j->p < j->e && *j->p >= '0' && *j->p <= '9') j->p++;
+    else return -1;
+    if (j->p < j->e && *j->p == '.') {
+        j->p++;
+        if (j->p == j->e || *j->p < '0' || *j->p > '9') return -1;
+        while (j->p < j->e && *j->p >= '0' && *j->p <= '9') j->p++;
+    }
+    if (j->p < j->e && (*j->p == 'e' || *j->p == 'E')) {
+        j->p++;
+        if (j->p < j->e && (*j->p == '+' || *j->p == '-')) j->p++;
+        if (j->p == j->e || *j->p < '0' || *j->p > '9') return -1;
+        while (j->p < j->e && *j->p >= '0' && *j->p <= '9') j->p++;
+    }
+    return 0;
+}
+
+/* An object; with `top`, a member may not take a standard name. */
+static int jc_object(jcheck *j, int top)
+{
+    if (++j->depth > 64) return -1;
+    j->p++; /* '{' */
+    jc_ws(j);
+    if (j->p < j->e && *j->p == '}') {
+        j->p++;
+        j->depth--;
+        return 0;
+    }
+    for (;;) {
+        const unsigned char *k;
+        size_t n;
+        jc_ws(j);
+        if (jc_string(j, &k, &n)) return -1;
+        if (top) {
+            static const char *const std_names[] = {"recording_id", "workdir", "program", "args"};
+            for (size_t i = 0; i < 4; i++)
+                if (strlen(std_names[i]) == n && memcmp(std_names[i], k, n) == 0) return -2;
+        }
+        jc_ws(j);
+        if (j->p == j->e || *j->p != ':') return -1;
+        j->p++;
+        if (jc_value(j)) return -1;
+        jc_ws(j);
+        if (j->p < j->e && *j->p == ',') {
+            j->p++;
+            continue;
+        }
+        if (j->p < j->e && *j->p == '}') {
+            j->p++;
+            j->depth--;
+            return 0;
+        }
+        return -1;
+    }
+}
+
+static int jc_value(jcheck *j)
+{
+    jc_ws(j);
+    if (j->p == j->e) return -1;
+    switch (*j->p) {
+    case '{': return jc_object(j, 0) ? -1 : 0;
+    case '[':
+        if (++j->depth > 64) return -1;
+        j->p++;
+        jc_ws(j);
+        if (j->p < j->e && *j->p == ']') {
+            j->p++;
+            j->depth--;
+            return 0;
+        }
+        for (;;) {
+            if (jc_value(j)) return -1;
+            jc_ws(j);
+            if (j->p < j->e && *j->p == ',') {
+                j->p++;
+                continue;
+            }
+            if (j->p < j->e && *j->p == ']') {
+                j->p++;
+                j->depth--;
+                return 0;
+            }
+            return -1;
+        }
+    case '"': {
+        const unsigned char *s;
+        size_t n;
+        return jc_string(j, &s, &n);
+    }
+    case 't': return j->e - j->p >= 4 && memcmp(j->p, "true", 4) == 0 ? (j->p += 4, 0) : -1;
+    case 'f': return j->e - j->p >= 5 && memcmp(j->p, "false", 5) == 0 ? (j->p += 5, 0) : -1;
+    case 'n': return j->e - j->p >= 4 && memcmp(j->p, "null", 4) == 0 ? (j->p += 4, 0) : -1;
+    default: return jc_number(j);
+    }
+}
+
+/* Checks extra_metadata; on success *inner and *n are the text between the
+ * object's braces, blanks trimmed (n == 0: no members). */
+static ctrec_status check_extra_metadata(ctrec_writer *w, const char *text, const char **inner,
+                                         size_t *n)
+{
+    size_t len = strlen(text);
+    if (len > 1024u * 1024u)
+        return err_set(&w->e, CTREC_E_ARG, "extra_metadata is longer than 1 MiB");
+    jcheck j = {(const unsigned char *)text, (const unsigned char *)text + len, 0};
+    jc_ws(&j);
+    if (j.p == j.e || *j.p != '{')
+        return err_set(&w->e, CTREC_E_ARG, "extra_metadata is not a JSON object");
+    const unsigned char *open = j.p;
+    int rc = jc_object(&j, 1);
+    if (rc == -2)
+        return err_set(&w->e, CTREC_E_ARG,
+                       "extra_metadata repeats a standard member (recording_id, workdir, program, args)");
+    const unsigned char *close = j.p - 1;
+    if (!rc) jc_ws(&j);
+    if (rc || j.p != j.e)
+        return err_set(&w->e, CTREC_E_ARG,
+                       "extra_metadata is not one well-formed JSON object (error near byte %zu)",
+                       (size_t)(j.p - (const unsigned char *)text));
+    const unsigned char *b = open + 1, *e = close;
+    while (b < e && (*b == ' ' || *b == '\t' || *b == '\n' || *b == '\r')) b++;
+    while (e > b && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\n' || e[-1] == '\r')) e--;
+    *inner = (const char *)b;
+    *n = (size_t)(e - b);
+    return CTREC_OK;
+}
+
 static ctrec_status write_metadata(ctrec_writer *w)
 {
     buf b = {0};
-    enc e = {&b, 1, 0, NULL};
+    enc e = {&b, 1, 0, NULL, 0};
     enc_map(&e, 4);
     ENC_KEY1(&e, "recording_id");
     enc_text(&e, w->uuid, strlen(w->uuid));
@@ -390,6 +661,10 @@ static ctrec_status write_metadata(ctrec_writer *w)
         enc_text(&e, w->args[i], strlen(w->args[i]));
     }
     enc_arr_n_end(&e);
+    if (w->extra_metadata_n) {
+        buf_byte(&b, ',');
+        buf_put(&b, w->extra_metadata, w->extra_metadata_n);
+    }
     enc_map_end(&e);
     buf_byte(&b, '\n');
     ctrec_status st = b.oom ? err_set(&w->e, CTREC_E_NOMEM, "out of memory")
@@ -402,7 +677,7 @@ static ctrec_status write_metadata(ctrec_writer *w)
 static ctrec_status write_paths(ctrec_writer *w)
 {
     buf b = {0};
-    enc e = {&b, 1, 0, NULL};
+    enc e = {&b, 1, 0, NULL, 0};
     enc_arr_n(&e, w->paths.nids);
     for (uint64_t i = 0; i < w->paths.nids; i++) {
         size_t n;
@@ -424,7 +699,8 @@ static ctrec_status open_writer(ctrec_writer *w, const char *dir)
 {
     ctrec_writer_options *o = &w->o;
     if (!dir) return err_set(&w->e, CTREC_E_ARG, "no trace folder given");
-    if (o->format != CTREC_FORMAT_JSON && o->format != CTREC_FORMAT_BIN)
+    if (o->format != CTREC_FORMAT_JSON && o->format != CTREC_FORMAT_BIN &&
+        o->format != CTREC_FORMAT_CT)
         return err_set(&w->e, CTREC_E_ARG, "unknown format %d", (int)o->format);
     if (o->float_encoding != CTREC_FLOAT_STRING && o->float_encoding != CTREC_FLOAT_NUMBER)
         return err_set(&w->e, CTREC_E_ARG, "unknown float encoding %d", (int)o->float_encoding);
@@ -462,12 +738,24 @@ static ctrec_status open_writer(ctrec_writer *w, const char *dir)
         if (!w->args[i]) return err_set(&w->e, CTREC_E_NOMEM, "out of memory");
     }
     o->args = NULL; /* the caller's array is not kept */
+    if (o->extra_metadata) {
+        const char *inner = NULL;
+        size_t n = 0;
+        ctrec_status xs = check_extra_metadata(w, o->extra_metadata, &inner, &n);
+        if (xs) return xs;
+        if (n && !(w->extra_metadata = malloc(n)))
+            return err_set(&w->e, CTREC_E_NOMEM, "out of memory");
+        if (n) memcpy(w->extra_metadata, inner, n);
+        w->extra_metadata_n = n;
+        o->extra_metadata = NULL; /* the caller's text is not kept */
+    }
 
     if (buf_reserve(&w->out, w->threshold + 1024))
         return err_set(&w->e, CTREC_E_NOMEM, "out of memory");
     /* The float texts' cache is an optimisation: without memory, none. */
     w->eo = (enc){&w->out, o->format == CTREC_FORMAT_JSON,
-                  o->float_encoding == CTREC_FLOAT_NUMBER, calloc(1, sizeof(float_cache))};
+                  o->float_encoding == CTREC_FLOAT_NUMBER, calloc(1, sizeof(float_cache)),
+                  o->format == CTREC_FORMAT_CT};
     w->ee = w->eo;
     w->ee.b = &w->ev;
 
@@ -480,10 +768,15 @@ static ctrec_status open_writer(ctrec_writer *w, const char *dir)
     /* The other format's event file from an earlier recording in this
      * folder would be read instead of this one (readers try trace.json
      * first) or left stale beside it. */
-    const char *other = o->format == CTREC_FORMAT_JSON ? "trace.bin" : "trace.json";
-    if (unlinkat(w->dirfd, other, 0) && errno != ENOENT)
-        return err_sys(&w->e, errno, "removing the old %s", other);
-    if (o->format == CTREC_FORMAT_JSON) {
+    static const char *const event_files[] = {"trace.json", "trace.bin", "trace.ct"};
+    for (int i = 0; i < 3; i++) {
+        if (i == (int)o->format) continue;
+        if (unlinkat(w->dirfd, event_files[i], 0) && errno != ENOENT)
+            return err_sys(&w->e, errno, "removing the old %s", event_files[i]);
+    }
+    if (o->format == CTREC_FORMAT_CT) {
+        st = ct_open(w->dirfd, "trace.ct", o->compress_thread, o->zstd_level, &w->ct, &w->e);
+    } else if (o->format == CTREC_FORMAT_JSON) {
         st = file_sink_open(w->dirfd, "trace.json", o->io_thread, &w->sink, &w->e);
         if (!st) BUF_LIT(&w->out, "[\n");
     } else {
@@ -499,7 +792,7 @@ static ctrec_status open_writer(ctrec_writer *w, const char *dir)
 /* the flush thread                                                    */
 
 /* Hands the whole events waiting in `out` to the sink and flushes it, with
- * mu held and no event open in `out`. A failure is kept for the recording
+ * olock held and no event open in `out`. A failure is kept for the recording
  * thread, which fails the writer at its next event. */
 static void timed_flush(ctrec_writer *w)
 {
@@ -535,7 +828,11 @@ static void *flusher_main(void *arg)
         while (!w->fstop && pthread_cond_timedwait(&w->fcv, &w->mu, &next) != ETIMEDOUT) {
         }
         if (w->fstop) break;
+        pthread_mutex_unlock(&w->mu);
+        olock_take(&w->olock);
         if (!w->tfailed) timed_flush(w);
+        olock_give(&w->olock);
+        pthread_mutex_lock(&w->mu);
         clock_gettime(CLOCK_MONOTONIC, &next);
     }
     pthread_mutex_unlock(&w->mu);
@@ -551,6 +848,7 @@ static void start_flusher(ctrec_writer *w)
     int ok = !pthread_condattr_setclock(&ca, CLOCK_MONOTONIC) && !pthread_cond_init(&w->fcv, &ca);
     pthread_condattr_destroy(&ca);
     if (!ok) return;
+    atomic_init(&w->olock, 0);
     if (pthread_mutex_init(&w->mu, NULL)) {
         pthread_cond_destroy(&w->fcv);
         return;
@@ -606,7 +904,7 @@ ctrec_status ctrec_writer_open(const char *dir, const ctrec_writer_options *opts
         w->failed = st;
         return st;
     }
-    if (w->o.flush_interval_ms) start_flusher(w);
+    if (w->o.flush_interval_ms && !w->ct) start_flusher(w); /* .ct: not yet */
     w->tmu_ok = pthread_mutex_init(&w->tmu, NULL) == 0;
     return CTREC_OK;
 }
@@ -617,6 +915,11 @@ ctrec_status ctrec_writer_flush(ctrec_writer *w)
     /* The output buffer ends with the open event: draining it now would
      * put a partial event in the file. */
     NO_OPEN_EVENT(w, "ctrec_writer_flush");
+    if (w->ct) {
+        if (ct_flush(w->ct, &w->e)) return fail(w);
+        if (w->paths_written != w->paths.nids && write_paths(w)) return fail(w);
+        return CTREC_OK;
+    }
     out_acquire(w);
     if (w->tfailed) return timer_failed(w);
     ctrec_status st = drain(w);
@@ -627,6 +930,11 @@ ctrec_status ctrec_writer_flush(ctrec_writer *w)
     return CTREC_OK;
 }
 
+static const char *ct_path_at(void *ctx, uint64_t i, size_t *n)
+{
+    return intern_text(ctx, i, n);
+}
+
 ctrec_status ctrec_writer_close(ctrec_writer *w)
 {
     if (!w) return CTREC_OK;
@@ -634,7 +942,19 @@ ctrec_status ctrec_writer_close(ctrec_writer *w)
     stop_flusher(w);
     if (w->tfailed && !w->failed) timer_failed(w);
     ctrec_status result = w->failed;
-    if (!result) {
+    if (w->ct) {
+        if (!result) {
+            abandon(w);
+            ct_meta m = {w->uuid, w->program, w->workdir, "ctrec", w->args, w->o.nargs,
+                         w->paths.nids, ct_path_at, &w->paths};
+            if (ct_close(w->ct, &m, &w->e)) result = fail(w);
+            if (!result && write_paths(w)) result = fail(w);
+        } else {
+            ct_abandon(w->ct);
+        }
+        w->ct = NULL;
+    } else if (!result) {
+        abandon(w);
         if (w->eo.json && w->nevents) BUF_LIT(&w->out, "\n]\n");
         else if (w->eo.json) BUF_LIT(&w->out, "]\n");
         if (w->out.oom) result = nomem(w);
@@ -662,6 +982,7 @@ ctrec_status ctrec_writer_close(ctrec_writer *w)
     free(w->args);
     free(w->workdir);
     free(w->program);
+    free(w->extra_metadata);
     free(w);
     return result;
 }
@@ -787,8 +1108,12 @@ static ctrec_status path_impl(ctrec_writer *w, const char *p, size_t n, int fres
     int r = intern_key(w, &w->paths, &p, &n, fresh, &got);
     if (r < 0) return nomem(w);
     if (r > 0) {
-        ev_path(def_begin(w), p, n);
-        ctrec_status st = def_commit(w);
+        ctrec_status st;
+        if (w->ct) st = ct_done(w, ct_path(w->ct, p, n, &w->e));
+        else {
+            ev_path(def_begin(w), p, n);
+            st = def_commit(w);
+        }
         if (st) return st;
         copy_source(w, raw, raw_len, p, n);
     }
@@ -860,8 +1185,12 @@ static ctrec_status function_impl(ctrec_writer *w, const char *name, size_t n, c
     if (r < 0) return nomem(w);
     if (r > 0) {
         if (keep_fn(w, got, path_id, line)) return nomem(w);
-        ev_function(def_begin(w), path_id, line, name, n);
-        if ((st = def_commit(w))) return st;
+        if (w->ct) st = ct_done(w, ct_function(w->ct, name, n, &w->e));
+        else {
+            ev_function(def_begin(w), path_id, line, name, n);
+            st = def_commit(w);
+        }
+        if (st) return st;
     }
     if (id) *id = got;
     return CTREC_OK;
@@ -909,8 +1238,12 @@ static ctrec_status type_impl(ctrec_writer *w, ctrec_type_kind kind, const char 
     if (r < 0) return nomem(w);
     if (r > 0) {
         if (keep_type(w, got, info == EV_INFO_STRUCT ? (int64_t)nfields : -1)) return nomem(w);
-        ev_type(def_begin(w), kind, lang, n, info, fields, nfields, deref);
-        if ((st = def_commit(w))) return st;
+        if (w->ct) st = ct_done(w, ct_type(w->ct, lang, n, &w->e));
+        else {
+            ev_type(def_begin(w), kind, lang, n, info, fields, nfields, deref);
+            st = def_commit(w);
+        }
+        if (st) return st;
     }
     if (id) *id = got;
     return CTREC_OK;
@@ -951,8 +1284,12 @@ static ctrec_status variable_impl(ctrec_writer *w, const char *name, size_t n, i
     int r = intern_key(w, &w->variables, &name, &n, fresh, &got);
     if (r < 0) return nomem(w);
     if (r > 0) {
-        ev_variable_name(def_begin(w), name, n);
-        ctrec_status st = def_commit(w);
+        ctrec_status st;
+        if (w->ct) st = ct_done(w, ct_varname(w->ct, name, n, &w->e));
+        else {
+            ev_variable_name(def_begin(w), name, n);
+            st = def_commit(w);
+        }
         if (st) return st;
     }
     if (id) *id = got;
@@ -1004,6 +1341,7 @@ ctrec_status ctrec_step(ctrec_writer *w, ctrec_id path_id, int64_t line)
     ctrec_status st = new_event(w, "ctrec_step", path_id, w->paths.nids, "path");
     if (st) return st;
     LINE_ARG(w, line, "ctrec_step");
+    if (w->ct) return ct_step_checked(w, path_id, line);
     ev_step(out_begin(w), path_id, line);
     return out_commit(w);
 }
@@ -1026,6 +1364,7 @@ ctrec_status ctrec_event(ctrec_writer *w, ctrec_event_kind kind, const char *met
     if ((unsigned)kind >= CTREC_EVENT_KIND_COUNT)
         return misuse(w, CTREC_E_ARG, "event kind %d is not an EventLogKind (0..%d)", (int)kind,
                       CTREC_EVENT_KIND_COUNT - 1);
+    if (w->ct) return ct_done(w, ct_event(w->ct, kind, meta, mn, content, cn, &w->e));
     ev_event(out_begin(w), kind, meta, mn, content, cn);
     return out_commit(w);
 }
@@ -1042,6 +1381,7 @@ ctrec_status ctrec_asm(ctrec_writer *w, const ctrec_str *ins, size_t count)
 {
     GUARD(w);
     NO_OPEN_EVENT(w, "ctrec_asm");
+    CT_REFUSE(w, "ctrec_asm");
     if (count && !ins) return misuse(w, CTREC_E_ARG, "NULL instructions with count %zu", count);
     size_t total = 0;
     for (size_t i = 0; i < count; i++) {
@@ -1060,6 +1400,7 @@ static ctrec_status var_place(ctrec_writer *w, const char *what, const char *var
     GUARD(w);
     ctrec_status st = new_event(w, what, var, w->variables.nids, "variable");
     if (st) return st;
+    CT_REFUSE(w, what);
     ev_var_place(out_begin(w), variant, vn, var, place);
     return out_commit(w);
 }
@@ -1088,6 +1429,7 @@ ctrec_status ctrec_drop_variable(ctrec_writer *w, ctrec_id var)
     GUARD(w);
     ctrec_status st = new_event(w, "ctrec_drop_variable", var, w->variables.nids, "variable");
     if (st) return st;
+    CT_REFUSE(w, "ctrec_drop_variable");
     EV_UNSIGNED(out_begin(w), "DropVariable", var);
     return out_commit(w);
 }
@@ -1096,6 +1438,7 @@ ctrec_status ctrec_drop_variables(ctrec_writer *w, const ctrec_id *ids, size_t c
 {
     GUARD(w);
     NO_OPEN_EVENT(w, "ctrec_drop_variables");
+    CT_REFUSE(w, "ctrec_drop_variables");
     ctrec_status st = check_ids(w, ids, count);
     if (st) return st;
     ev_drop_variables(out_begin(w), ids, count);
@@ -1107,6 +1450,7 @@ ctrec_status ctrec_assign_compound_item(ctrec_writer *w, int64_t place, uint64_t
 {
     GUARD(w);
     NO_OPEN_EVENT(w, "ctrec_assign_compound_item");
+    CT_REFUSE(w, "ctrec_assign_compound_item");
     ev_assign_compound_item(out_begin(w), place, index, item_place);
     return out_commit(w);
 }
@@ -1116,6 +1460,7 @@ ctrec_status ctrec_assign(ctrec_writer *w, ctrec_id to, ctrec_pass_by pass_by, i
 {
     GUARD(w);
     NO_OPEN_EVENT(w, "ctrec_assign");
+    CT_REFUSE(w, "ctrec_assign");
     if (pass_by != CTREC_PASS_BY_VALUE && pass_by != CTREC_PASS_BY_REFERENCE)
         return misuse(w, CTREC_E_ARG, "pass_by %d is neither Value nor Reference", (int)pass_by);
     if (!compound && count != 1)
@@ -1131,6 +1476,12 @@ static ctrec_status thread_event(ctrec_writer *w, const char *what, const char *
 {
     GUARD(w);
     NO_OPEN_EVENT(w, what);
+    if (w->ct) {
+        int tag = variant[6] == 'S' && variant[7] == 't' ? CT_THREAD_START
+                  : variant[6] == 'E'                    ? CT_THREAD_EXIT
+                                                         : CT_THREAD_SWITCH;
+        return ct_done(w, ct_thread(w->ct, tag, tid, &w->e));
+    }
     ev_unsigned(out_begin(w), variant, vn, tid);
     return out_commit(w);
 }
@@ -1152,6 +1503,7 @@ ctrec_status ctrec_drop_last_step(ctrec_writer *w)
 {
     GUARD(w);
     NO_OPEN_EVENT(w, "ctrec_drop_last_step");
+    CT_REFUSE(w, "ctrec_drop_last_step");
     ev_drop_last_step(out_begin(w));
     return out_commit(w);
 }
@@ -1180,6 +1532,10 @@ ctrec_status ctrec_begin_value(ctrec_writer *w, ctrec_id var)
     GUARD(w);
     ctrec_status st = check_id(w, var, w->variables.nids, "variable");
     if (st || (st = open_single(w, "ctrec_begin_value"))) return st;
+    if (w->ct) {
+        w->ct_var = var;
+        return CTREC_OK;
+    }
     ev_value_open(&w->eo, var);
     return CTREC_OK;
 }
@@ -1202,9 +1558,15 @@ static ctrec_status no_call_to_return(ctrec_writer *w, const char *what)
 
 ctrec_status ctrec_begin_return(ctrec_writer *w)
 {
+    if (w && !w->failed && w->ct && !w->open && ct_open_calls(w->ct) == 0)
+        return misuse(w, CTREC_E_STATE, "ctrec_begin_return: a .ct return needs an open call");
     ctrec_status st = open_single(w, "ctrec_begin_return");
     if (st) return st;
     if (!w->calls_open) return no_call_to_return(w, "ctrec_begin_return");
+    if (w->ct) {
+        w->ct_var = (ctrec_id)-1;
+        return CTREC_OK;
+    }
     w->open_return = 1;
     ev_return_open(&w->eo);
     return CTREC_OK;
@@ -1212,6 +1574,7 @@ ctrec_status ctrec_begin_return(ctrec_writer *w)
 
 ctrec_status ctrec_begin_compound_value(ctrec_writer *w, int64_t place)
 {
+    if (w && !w->failed && !w->open) CT_REFUSE(w, "ctrec_begin_compound_value");
     ctrec_status st = open_single(w, "ctrec_begin_compound_value");
     if (st) return st;
     ev_place_value_open(&w->eo, "CompoundValue", 13, place, "value", 5);
@@ -1220,6 +1583,7 @@ ctrec_status ctrec_begin_compound_value(ctrec_writer *w, int64_t place)
 
 ctrec_status ctrec_begin_cell_value(ctrec_writer *w, int64_t place)
 {
+    if (w && !w->failed && !w->open) CT_REFUSE(w, "ctrec_begin_cell_value");
     ctrec_status st = open_single(w, "ctrec_begin_cell_value");
     if (st) return st;
     ev_place_value_open(&w->eo, "CellValue", 9, place, "value", 5);
@@ -1228,6 +1592,7 @@ ctrec_status ctrec_begin_cell_value(ctrec_writer *w, int64_t place)
 
 ctrec_status ctrec_begin_assign_cell(ctrec_writer *w, int64_t place)
 {
+    if (w && !w->failed && !w->open) CT_REFUSE(w, "ctrec_begin_assign_cell");
     ctrec_status st = open_single(w, "ctrec_begin_assign_cell");
     if (st) return st;
     ev_place_value_open(&w->eo, "AssignCell", 10, place, "new_value", 9);
@@ -1293,6 +1658,18 @@ static ctrec_status end_call(ctrec_writer *w)
     size_t n = w->ncargs;
     w->open = OPEN_NONE;
     ctrec_status st = CTREC_OK;
+    if (w->ct) {
+        /* As below: a Step at the definition line, where the arguments are
+         * the values visible, then the Call. */
+        if (fn != 0) st = ct_step_checked(w, w->fns[fn].path_id, w->fns[fn].line);
+        for (size_t i = 0; i < n && !st && fn != 0; i++)
+            st = ct_done(w, ct_add_value(w->ct, args[i].var, args[i].value, args[i].len, &w->e));
+        if (!st) st = ct_done(w, ct_call(w->ct, fn, args, n, &w->e));
+        if (args != small) free(args);
+        abandon(w);
+        if (!st) w->calls_open++;
+        return st;
+    }
     if (fn != 0) {
         /* The reference writer's call: argument Values, a Step at the
          * definition line, then the Call. */
@@ -1328,6 +1705,19 @@ static ctrec_status end_event(ctrec_writer *w)
     }
     if (w->slot) return misuse(w, CTREC_E_VALUE, "the event has no value");
     if (w->out.len - w->open_at > w->o.max_event_bytes) return too_big(w, w->out.len - w->open_at);
+    if (w->ct) {
+        if (w->out.oom) return nomem(w);
+        const uint8_t *v = w->out.data + w->open_at;
+        size_t n = w->out.len - w->open_at;
+        ctrec_status st = w->ct_var == (ctrec_id)-1 ? ct_return(w->ct, v, n, &w->e)
+                                                      : ct_add_value(w->ct, w->ct_var, v, n, &w->e);
+        int ret = w->ct_var == (ctrec_id)-1;
+        w->out.len = w->open_sep;
+        w->open = OPEN_NONE;
+        if ((st = ct_done(w, st))) return st;
+        if (ret) w->calls_open--;
+        return CTREC_OK;
+    }
     ev_close_value_event(&w->eo);
     w->open = OPEN_NONE;
     ctrec_status st = out_commit(w);
@@ -1357,6 +1747,12 @@ ctrec_status ctrec_call(ctrec_writer *w, ctrec_id fn)
     GUARD(w);
     ctrec_status st = new_event(w, "ctrec_call", fn, w->functions.nids, "function");
     if (st) return st;
+    if (w->ct) {
+        if (fn != 0 && (st = ct_step_checked(w, w->fns[fn].path_id, w->fns[fn].line))) return st;
+        if ((st = ct_done(w, ct_call(w->ct, fn, NULL, 0, &w->e)))) return st;
+        w->calls_open++;
+        return CTREC_OK;
+    }
     if (fn != 0) {
         ev_step(out_begin(w), w->fns[fn].path_id, w->fns[fn].line);
         if ((st = out_commit(w))) return st;
@@ -1373,6 +1769,17 @@ ctrec_status ctrec_return_none(ctrec_writer *w, ctrec_id t)
     ctrec_status st = new_event(w, "ctrec_return_none", t, w->types.nids, "type");
     if (st) return st;
     if (!w->calls_open) return no_call_to_return(w, "ctrec_return_none");
+    if (w->ct) {
+        if (ct_open_calls(w->ct) == 0)
+            return misuse(w, CTREC_E_STATE, "ctrec_return_none: a .ct return needs an open call");
+        w->tmp.len = 0;
+        enc e = {&w->tmp, 0, 0, NULL, 1};
+        val_none(&e, t);
+        if (w->tmp.oom) return nomem(w);
+        if ((st = ct_done(w, ct_return(w->ct, w->tmp.data, w->tmp.len, &w->e)))) return st;
+        w->calls_open--;
+        return CTREC_OK;
+    }
     ev_return_none(out_begin(w), t);
     if ((st = out_commit(w))) return st;
     w->calls_open--;

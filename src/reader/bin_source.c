@@ -10,6 +10,7 @@
  * that ends without a seek table, or inside a frame, is reported with the
  * byte offset; a recording still running is waited for in follow mode.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <zstd.h>
@@ -211,6 +212,26 @@ int bin_produce(bin_source *b, uint8_t *out, size_t cap, size_t *got, uint64_t n
                     err_set(e, CTREC_E_FORMAT, "%s: the seek table at byte %llu is wrong: %s",
                             b->f->name, (unsigned long long)b->table_off, bad);
                     return -1;
+                }
+            }
+            /* The reference reader finds the seek table at the end of the
+             * file: a byte after it makes the file unreadable there. */
+            int more = b->cpos < b->clen ? 1 : b->f->o->follow ? 0 : fill(b, 1, e);
+            if (more < 0) return -1;
+            if (more) {
+                uint64_t at = b->cin_off + b->cpos;
+                if (b->f->o->strict) {
+                    err_set(e, CTREC_E_FORMAT,
+                            "%s: bytes after the seek table, from byte %llu (the debugger's "
+                            "reader looks for the seek table at the end of the file and "
+                            "refuses it)",
+                            b->f->name, (unsigned long long)at);
+                    return -1;
+                }
+                if (b->f->fg && b->f->fg->n++ == 0) {
+                    b->f->fg->first_event = nevents;
+                    snprintf(b->f->fg->first, sizeof b->f->fg->first,
+                             "bytes after the seek table, from byte %llu", (unsigned long long)at);
                 }
             }
             return 0;

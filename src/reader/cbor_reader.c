@@ -409,6 +409,10 @@ static void tk_skip(pctx *c)
     }
 }
 
+/* cbor4ii (serde's derive over the CBOR directly): no repeated field, no
+ * string for an integer, whatever the target. */
+#define SC_DUP_OK(c) 0
+#define SC_INT_TEXT_OK(c) 0
 #include "schema.inc"
 
 int cbor_parse_event(pctx *c)
@@ -417,5 +421,6 @@ int cbor_parse_event(pctx *c)
     if (r) return r;
     c->base = c->p;
     sc_event(c);
+    if (c->strict) rd_cbor_strict(c, c->base, c->p);
     return RD_OK;
 }

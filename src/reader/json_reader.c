@@ -156,6 +156,9 @@ static ctrec_str str_escaped(pctx *c, const uint8_t *start)
             c->p = p;
             at_nul(c);
         }
+        if (ch < 0x20)
+            rd_forgive(c, CTREC_E_FORMAT, p,
+                       "a raw control character (byte 0x%02x) inside a JSON string", ch);
         p++;
     }
     const uint8_t *stop = p;
@@ -194,7 +197,12 @@ static ctrec_str str_escaped(pctx *c, const uint8_t *start)
                     p += 6;
                 }
             }
-            if (cp >= 0xD800 && cp < 0xE000) cp = 0xFFFD; /* lone surrogate */
+            if (cp >= 0xD800 && cp < 0xE000) { /* lone surrogate */
+                /* 25.11 does not decode the strings of unknown keys */
+                if (!(c->strict == 2 && c->skipping)) rd_forgive(c, CTREC_E_FORMAT, p - 6,
+                           "a lone surrogate escape \\u%04x in a JSON string", cp);
+                cp = 0xFFFD;
+            }
             n += put_utf8(d + n, cp);
             break;
         }
@@ -251,7 +259,13 @@ static RD_NORETURN void bad_number(pctx *c, const char *what)
 static inline uint64_t digits(pctx *c, const char *what)
 {
     const uint8_t *p = c->p;
-    if (RD_UNLIKELY((unsigned)(*p - '0') > 9)) bad_number(c, what);
+    if (RD_UNLIKELY((unsigned)(*p - '0') > 9)) {
+        /* a sign was the last byte of the window: the digits are in the next */
+        if (*p == 0 && p >= c->end) rd_more(c);
+        bad_number(c, what);
+    }
+    if (RD_UNLIKELY(*p == '0' && (unsigned)(p[1] - '0') <= 9))
+        rd_forgive(c, CTREC_E_FORMAT, p, "a number with a leading zero");
     uint64_t v = 0;
     while ((unsigned)(*p - '0') <= 9) {
         unsigned d = *p - '0';
@@ -278,8 +292,11 @@ static inline int64_t tk_i64(pctx *c)
 {
     if (peekc(c) == '-') {
         c->p++;
+        const uint8_t *at = c->p - 1;
         uint64_t v = digits(c, "an integer");
         if (v > (uint64_t)INT64_MAX + 1) rd_fail(c, CTREC_E_FORMAT, "integer out of range");
+        if (RD_UNLIKELY(v == 0)) /* serde_json reads -0 as a float */
+            rd_forgive(c, CTREC_E_FORMAT, at, "the integer -0 (a float for serde_json)");
         return v == (uint64_t)INT64_MAX + 1 ? INT64_MIN : -(int64_t)v;
     }
     uint64_t v = digits(c, "an integer");
@@ -336,7 +353,25 @@ static double tk_float(pctx *c)
 }
 
 /* Skips one value of any type (unknown keys), bounded in depth. */
+static void tk_skip_value(pctx *c);
+
 static void tk_skip(pctx *c)
+{
+    peekc(c);
+    const uint8_t *start = c->p;
+    c->skipping = 1;
+    tk_skip_value(c);
+    c->skipping = 0;
+    if (c->strict == 2) {
+        if (c->nskipped < 8) {
+            c->skipped[c->nskipped][0] = start;
+            c->skipped[c->nskipped][1] = c->p;
+        }
+        c->nskipped++;
+    }
+}
+
+static void tk_skip_value(pctx *c)
 {
     unsigned depth = 0;
     uint8_t *stack = NULL; /* expected closer per level */
@@ -393,6 +428,12 @@ static void tk_skip(pctx *c)
     }
 }
 
+/* serde_json: the current debugger decodes trace.json through a
+ * serde_json::Value (a repeated key keeps its last value; "i" strings are
+ * rewritten into numbers first, dap_server.rs normalize_legacy_trace_json_values);
+ * 25.11 decodes the text directly (serde's derive refuses a repeated field). */
+#define SC_DUP_OK(c) ((c)->strict == 1)
+#define SC_INT_TEXT_OK(c) ((c)->strict == 1)
 #include "schema.inc"
 
 int json_parse_event(pctx *c)
@@ -430,8 +471,32 @@ int json_parse_item(pctx *c, int *state)
         peekc(c);
     }
     c->base = c->p;
+    c->nskipped = 0;
+    c->skipping = 0;
     sc_event(c);
+    /* the whole grammar costs a second pass: only when asked for; a lenient
+     * read notes what the parser itself forgives (below) */
+    if (c->strict) rd_json_strict(c, c->base, c->p, 1);
     *state = 2;
+    return RD_OK;
+}
+
+int json_parse_trailing(pctx *c)
+{
+    int r = setjmp(c->jb);
+    if (r) return r;
+    const uint8_t *p = c->p;
+    while (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t') p++;
+    c->p = p;
+    if (p < c->end) {
+        uint8_t ch = *p;
+        c->p = c->end; /* noted once: what follows is not read */
+        rd_forgive(c, CTREC_E_FORMAT, p, ch >= 0x20 && ch < 0x7f ? "'%c' after the closing ']' of trace.json"
+                                                 : "byte 0x%02x after the closing ']' of trace.json",
+                   ch);
+        return RD_OK;
+    }
+    if (!c->eof) return RD_MORE;
     return RD_OK;
 }
 

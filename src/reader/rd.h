@@ -58,6 +58,15 @@ typedef struct vec {
 
 int vec_grow(vec *v, size_t item, size_t want);
 
+/* ---- what a lenient read forgave (strict.c) ---- */
+
+typedef struct rd_forgiven {
+    uint64_t n;           /* deviations forgiven */
+    uint64_t cur_event;   /* index of the event being parsed (set by the reader) */
+    uint64_t first_event; /* event of the first one */
+    char first[256];      /* what the first one was */
+} rd_forgiven;
+
 /* ---- the parse context ---- */
 
 enum { RD_OK = 0, RD_MORE = 1, RD_ERR = 2, RD_END = 3 };
@@ -75,6 +84,14 @@ typedef struct pctx {
     err *e;
     ctrec_ev *ev;
     const char *eof_msg; /* what running out of bytes at the end means */
+    int strict;          /* refuse what the reference parsers refuse: 1 the
+                            current debugger's, 2 CodeTracer 25.11's */
+    rd_forgiven *fg;     /* else note it here (may be NULL) */
+    /* strict 2: the values the event parser skipped (unknown keys), which
+     * 25.11's serde_json passes over without decoding them */
+    const uint8_t *skipped[8][2];
+    unsigned nskipped;   /* > 8: more than were kept */
+    int skipping;        /* inside such a value now */
 } pctx;
 
 #if defined(__GNUC__)
@@ -90,6 +107,18 @@ typedef struct pctx {
 RD_NORETURN void rd_fail(pctx *c, ctrec_status st, const char *fmt, ...) ERR_PRINTF(3, 4);
 RD_NORETURN void rd_more(pctx *c);
 RD_NORETURN void rd_nomem(pctx *c);
+
+/* A spelling the reference parsers refuse, at `at`: with c->strict an
+ * error of status `st` (jumps back), else noted in c->fg. */
+void rd_forgive(pctx *c, ctrec_status st, const uint8_t *at, const char *fmt, ...) ERR_PRINTF(4, 5);
+/* The grammar of the reference parsers over the bytes of one parsed event:
+ * serde_json's for JSON (`depth0`: arrays and objects open around it),
+ * cbor4ii's for CBOR. Deviations go to rd_forgive. */
+void rd_json_strict(pctx *c, const uint8_t *p, const uint8_t *end, unsigned depth0);
+void rd_cbor_strict(pctx *c, const uint8_t *p, const uint8_t *end);
+/* After trace.json's closing ']': only whitespace may follow. Returns
+ * RD_OK at the end of the bytes (c->eof) or RD_MORE, RD_ERR. */
+int json_parse_trailing(pctx *c);
 
 /* Parse one event starting at c->p. Returns RD_OK (c->p after the event),
  * RD_MORE or RD_ERR. */
@@ -123,6 +152,7 @@ typedef struct rd_file {
     const ctrec_reader_options *o;
     int stopped;         /* follow: the stop flag was seen */
     const char *name;    /* for messages: "trace.bin" */
+    rd_forgiven *fg;     /* what a lenient read forgave */
 } rd_file;
 
 /* Reads up to n bytes. Without `wait` (or outside follow mode) returns 0 at

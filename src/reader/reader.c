@@ -20,6 +20,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <dirent.h>
+
+#include "ct.h"
 #include "rd.h"
 
 #define WINDOW (1u << 20)
@@ -45,10 +48,19 @@ struct ctrec_reader {
     int jstate;
 
     bin_source *bin;
+    ct_src *ct;
+    /* a .ct in the older events.log layout */
+    ctfs *cfs;
+    ct_log *log;
+    int log_split;
+    ct_meta logmeta;
     arena a;
     vec vstack, args, ids, strs, fields, skip;
     ctrec_ev ev;
     uint64_t nevents;
+
+    rd_forgiven fg;   /* what a lenient read forgave (strict.c) */
+    int too_large;    /* failed on the max_event_bytes bound */
 
     rd_meta meta;
     ctrec_trace_metadata pub_meta;
@@ -314,10 +326,35 @@ static int wait_for(ctrec_reader *r, int (*pred)(ctrec_reader *, void *), void *
     }
 }
 
+/* The folder's first `*.ct` by name, or NULL (the debugger looks for a
+ * .ct before trace.json and trace.bin). */
+static char *find_ct(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (!d) return NULL;
+    char *best = NULL;
+    struct dirent *de;
+    while ((de = readdir(d))) {
+        size_t n = strlen(de->d_name);
+        if (n < 4 || strcmp(de->d_name + n - 3, ".ct") != 0) continue;
+        if (!best || strcmp(de->d_name, best) < 0) {
+            free(best);
+            best = strdup(de->d_name);
+        }
+    }
+    closedir(d);
+    if (!best) return NULL;
+    char *p = join(dir, best);
+    free(best);
+    return p;
+}
+
 static int pred_folder(ctrec_reader *r, void *arg)
 {
     const char *dir = arg;
     free(r->file);
+    r->file = find_ct(dir);
+    if (r->file) return 1;
     r->file = join(dir, "trace.json");
     if (r->file && exists(r->file)) return 1;
     free(r->file);
@@ -335,6 +372,127 @@ static int pred_header(ctrec_reader *r, void *arg)
     if (i < (size_t)k && h[i] == '[') return 1;
     if (h[0] == 0xC0) return k >= 8;
     return i < (size_t)k; /* something else: let the check report it */
+}
+
+static char *dup_or_empty(const char *s) { return strdup(s ? s : ""); }
+
+static void copy_list(rd_strlist *to, const rd_strlist *from)
+{
+    to->items = calloc(from->n + 1, sizeof(char *));
+    to->lens = calloc(from->n + 1, sizeof(size_t));
+    for (size_t i = 0; to->items && to->lens && i < from->n; i++) {
+        /* by length: the text may hold NUL bytes */
+        if (!(to->items[i] = malloc(from->lens[i] + 1))) break;
+        memcpy(to->items[i], from->items[i], from->lens[i]);
+        to->items[i][from->lens[i]] = 0;
+        to->lens[i] = from->lens[i];
+        to->n++;
+    }
+}
+
+static void publish_meta(ctrec_reader *r)
+{
+    r->pub_meta.recording_id = r->meta.recording_id ? r->meta.recording_id : "";
+    r->pub_meta.workdir = r->meta.workdir ? r->meta.workdir : "";
+    r->pub_meta.program = r->meta.program ? r->meta.program : "";
+    r->pub_meta.args = (const char *const *)r->meta.args.items;
+    r->pub_meta.nargs = r->meta.args.n;
+    r->pub_meta.has_workdir = r->meta.workdir != NULL;
+    r->pub_meta.has_program = r->meta.program != NULL;
+    r->pub_meta.has_args = r->meta.has_args;
+}
+
+/* The metadata and paths of a meta.dat. */
+static void meta_from_ct(ctrec_reader *r, const ct_meta *m)
+{
+    if (!m->present) return;
+    r->meta.recording_id = dup_or_empty(m->recording_id);
+    r->meta.workdir = dup_or_empty(m->workdir);
+    r->meta.program = dup_or_empty(m->program);
+    r->meta.has_args = 1;
+    copy_list(&r->meta.args, &m->args);
+    copy_list(&r->paths, &m->paths);
+    r->pub_meta.present = 1;
+    publish_meta(r);
+}
+
+/* A small member of the container, NUL-terminated (NULL if absent). */
+static char *small_member(ctfs *c, const char *name, size_t *len, err *e)
+{
+    const ctfs_member *m = ctfs_find(c, name);
+    if (!m || m->size > (16u << 20)) return NULL;
+    char *d = malloc((size_t)m->size + 1);
+    if (!d) return NULL;
+    if (ctfs_read_at(c, m, 0, d, (size_t)m->size, e)) {
+        free(d);
+        return NULL;
+    }
+    d[m->size] = 0;
+    *len = (size_t)m->size;
+    return d;
+}
+
+/* The older layout: events.log with meta.dat, or meta.json and paths.json. */
+static ctrec_status open_ct_log(ctrec_reader *r, ctfs *c)
+{
+    r->cfs = c;
+    err e = {0};
+    size_t n;
+    char *d = small_member(c, "meta.dat", &n, &e);
+    if (d) {
+        ctrec_status st = ct_meta_parse(&r->logmeta, (const uint8_t *)d, n, &e);
+        free(d);
+        if (st) return err_set(&r->e, st, "%s: %s", r->name, e.msg);
+        meta_from_ct(r, &r->logmeta);
+    } else {
+        if ((d = small_member(c, "meta.json", &n, &e))) {
+            if (json_parse_metadata(d, n, &r->meta, &e) == CTREC_OK) {
+                r->pub_meta.present = 1;
+                publish_meta(r);
+            }
+            free(d);
+        }
+        if ((d = small_member(c, "paths.json", &n, &e))) {
+            if (json_parse_string_array(d, n, &r->paths, &e) != CTREC_OK)
+                rd_strlist_free(&r->paths);
+            free(d);
+        }
+    }
+    if ((d = small_member(c, "events.fmt", &n, &e))) {
+        r->log_split = strncmp(d, "split-binary", 12) == 0;
+        int cbor = strncmp(d, "cbor", 4) == 0;
+        if (!r->log_split && !cbor) {
+            ctrec_status st = err_set(&r->e, CTREC_E_UNSUPPORTED,
+                                      "%s: events.fmt says \"%.40s\" (split-binary or cbor are read)",
+                                      r->name, d);
+            free(d);
+            return st;
+        }
+        free(d);
+    }
+    ctrec_status st = ct_log_open(&r->log, c, r->o.max_event_bytes, &e);
+    if (st) return err_set(&r->e, st, "%s: %s", r->name, e.msg);
+    if (!r->log_split) {
+        r->cap = WINDOW;
+        r->buf = malloc(r->cap + 1);
+        if (!r->buf) return err_set(&r->e, CTREC_E_NOMEM, "out of memory");
+        r->buf[0] = 0;
+    }
+    return CTREC_OK;
+}
+
+/* A CTFS container: the container layer, then the layout on top. */
+static ctrec_status open_ct(ctrec_reader *r)
+{
+    ctfs *c;
+    err e = {0};
+    ctrec_status st = ctfs_open(r->file, &c, &e);
+    if (st) return err_set(&r->e, st, "%s: %s", r->name, e.msg);
+    if (!ctfs_find(c, "steps.dat") && ctfs_find(c, "events.log")) return open_ct_log(r, c);
+    st = ct_src_open(&r->ct, c, &r->o, &e);
+    if (r->ct) meta_from_ct(r, ct_src_meta(r->ct));
+    if (st) return err_set(&r->e, st, "%s: %s", r->name, e.msg);
+    return CTREC_OK;
 }
 
 static ctrec_status open_reader(ctrec_reader *r, const char *path)
@@ -359,7 +517,8 @@ static ctrec_status open_reader(ctrec_reader *r, const char *path)
         if (w) {
             free(dir);
             if (w > 0) return err_set(&r->e, CTREC_E_IO, "%s: stopped before a trace appeared", path);
-            return err_set(&r->e, CTREC_E_IO, "%s: no trace.json or trace.bin in the folder", path);
+            return err_set(&r->e, CTREC_E_IO, "%s: no *.ct, trace.json or trace.bin in the folder",
+                           path);
         }
     } else {
         r->file = strdup(path);
@@ -376,6 +535,7 @@ static ctrec_status open_reader(ctrec_reader *r, const char *path)
     r->name = slash ? slash + 1 : r->file;
     r->f.name = r->name;
     r->f.o = &r->o;
+    r->f.fg = &r->fg;
 
     /* the trace file (waited for in follow mode) */
     double t0 = now_ms();
@@ -406,13 +566,30 @@ static ctrec_status open_reader(ctrec_reader *r, const char *path)
     static const uint8_t magic[5] = {0xC0, 0xDE, 0x72, 0xAC, 0xE2};
     if (i < sizeof h && h[i] == '[') {
         r->fmt = CTREC_FORMAT_JSON;
+    } else if (memcmp(h, magic, 5) == 0 && h[5] >= CTFS_VERSION_MIN && h[5] <= CTFS_VERSION) {
+        free(dir);
+        r->fmt = CTREC_FORMAT_CT;
+        return open_ct(r);
     } else if (memcmp(h, magic, 5) == 0) {
         if (h[5] != 1) {
             free(dir);
             return err_set(&r->e, CTREC_E_UNSUPPORTED,
-                           "%s: binary trace version %u is not supported (only v1; v0 is Cap'n "
-                           "Proto, v3/v4 is the CTFS container)",
+                           "%s: binary trace version %u is not supported (v1 is trace.bin, v2-v4 "
+                           "the CTFS container; v0 is Cap'n Proto)",
                            r->file, h[5]);
+        }
+        if (h[6] || h[7]) {
+            /* the reference reader compares all 8 header bytes */
+            if (r->o.strict) {
+                free(dir);
+                return err_set(&r->e, CTREC_E_FORMAT,
+                               "%s: header bytes 6 and 7 are %02X %02X, not 00 00 (the debugger's "
+                               "reader refuses the file)",
+                               r->file, h[6], h[7]);
+            }
+            if (r->fg.n++ == 0)
+                snprintf(r->fg.first, sizeof r->fg.first,
+                         "header bytes 6 and 7 are %02X %02X, not 00 00", h[6], h[7]);
         }
         r->fmt = CTREC_FORMAT_BIN;
         r->f.off = 8;
@@ -461,6 +638,10 @@ void ctrec_reader_close(ctrec_reader *r)
     if (!r) return;
     if (r->f.fd >= 0) close(r->f.fd);
     bin_close(r->bin);
+    ct_src_close(r->ct);
+    ct_log_close(r->log);
+    ctfs_close(r->cfs);
+    ct_meta_free(&r->logmeta);
     free(r->buf);
     free(r->file);
     arena_free(&r->a);
@@ -493,6 +674,7 @@ static int refill(ctrec_reader *r)
     }
     if (r->cap - r->len < MIN_FREE) {
         if (r->len >= r->o.max_event_bytes) {
+            r->too_large = 1;
             err_set(&r->e, CTREC_E_FORMAT,
                     "%s: event %llu at byte %llu is larger than the %zu-byte event limit",
                     r->name, (unsigned long long)r->nevents, (unsigned long long)r->buf_off,
@@ -520,7 +702,9 @@ static int refill(ctrec_reader *r)
             return 1;
         }
         size_t got;
-        int k = bin_produce(r->bin, r->buf + r->len, r->cap - r->len, &got, r->nevents, &r->e);
+        int k = r->log ? ct_log_produce(r->log, r->buf + r->len, r->cap - r->len, &got, &r->e)
+                       : bin_produce(r->bin, r->buf + r->len, r->cap - r->len, &got, r->nevents,
+                                     &r->e);
         if (k < 0) return -1;
         if (k == 0) {
             r->eof = 1;
@@ -536,6 +720,27 @@ static int refill(ctrec_reader *r)
     }
 }
 
+static ctrec_status parse_error(ctrec_reader *r, const pctx *c);
+
+/* After trace.json's closing ']': only whitespace may follow (strict.c). */
+static ctrec_status json_after_end(ctrec_reader *r, pctx *c)
+{
+    for (;;) {
+        r->buf[r->len] = 0;
+        c->p = c->base = r->buf + r->pos;
+        c->end = r->buf + r->len;
+        c->eof = r->eof;
+        int st = json_parse_trailing(c);
+        if (st == RD_ERR) return parse_error(r, c);
+        r->pos = (size_t)(c->p - r->buf);
+        if (st == RD_OK) return CTREC_OK;
+        if (refill(r) < 0) {
+            r->failed = r->e.status ? r->e.status : CTREC_E_IO;
+            return r->failed;
+        }
+    }
+}
+
 static ctrec_status parse_error(ctrec_reader *r, const pctx *c)
 {
     err tmp = r->e;
@@ -543,12 +748,55 @@ static ctrec_status parse_error(ctrec_reader *r, const pctx *c)
     if (r->fmt == CTREC_FORMAT_JSON)
         err_set(&r->e, tmp.status, "%s: event %llu (byte %llu): %s", r->name,
                 (unsigned long long)r->nevents, (unsigned long long)at, tmp.msg);
+    else if (r->log)
+        err_set(&r->e, tmp.status, "%s: events.log: event %llu (byte %llu of the events): %s",
+                r->name, (unsigned long long)r->nevents, (unsigned long long)at, tmp.msg);
     else
         err_set(&r->e, tmp.status,
                 "%s: event %llu (decompressed byte %llu, zstd frame at byte %llu): %s", r->name,
                 (unsigned long long)r->nevents, (unsigned long long)at,
                 (unsigned long long)bin_frame_offset(r->bin), tmp.msg);
     r->failed = tmp.status;
+    return r->failed;
+}
+
+static ctrec_status next_ct_split(ctrec_reader *r, const ctrec_ev **ev)
+{
+    err e = {0};
+    int k = ct_log_next_split(r->log, &r->ev, &r->a, r->o.max_depth, &e);
+    if (k > 0) {
+        r->nevents++;
+        *ev = &r->ev;
+        return CTREC_OK;
+    }
+    if (k == 0) {
+        r->done = r->complete = 1;
+        return CTREC_OK;
+    }
+    err_set(&r->e, e.status ? e.status : CTREC_E_FORMAT, "%s: %s", r->name, e.msg);
+    r->failed = r->e.status;
+    return r->failed;
+}
+
+static ctrec_status next_ct(ctrec_reader *r, const ctrec_ev **ev)
+{
+    err e; /* written only on failure: no clearing in the hot path */
+    e.status = CTREC_OK;
+    e.msg[0] = 0;
+    int k = ct_src_next(r->ct, &r->ev, &r->a, &e);
+    if (k > 0) {
+        r->nevents++;
+        *ev = &r->ev;
+        return CTREC_OK;
+    }
+    if (k == 0) {
+        r->done = 1;
+        r->complete = ct_src_complete(r->ct);
+        return CTREC_OK;
+    }
+    err_set(&r->e, e.status ? e.status : CTREC_E_FORMAT, "%s: event %llu: %s", r->name,
+            (unsigned long long)r->nevents, e.msg);
+    r->failed = r->e.status;
     return r->failed;
 }
 
@@ -559,6 +807,8 @@ ctrec_status ctrec_reader_next(ctrec_reader *r, const ctrec_ev **ev)
     if (r->failed) return r->failed;
     if (r->done) return CTREC_OK;
     arena_reset(&r->a);
+    if (r->fmt == CTREC_FORMAT_CT && r->ct) return next_ct(r, ev);
+    if (r->fmt == CTREC_FORMAT_CT && r->log_split) return next_ct_split(r, ev);
     r->vstack.len = 0;
     pctx c;
     c.a = &r->a;
@@ -572,12 +822,15 @@ ctrec_status ctrec_reader_next(ctrec_reader *r, const ctrec_ev **ev)
     c.max_bytes = r->o.max_event_bytes;
     c.e = &r->e;
     c.ev = &r->ev;
+    c.strict = r->o.strict;
+    c.fg = &r->fg;
+    r->fg.cur_event = r->nevents;
     c.eof_msg = r->fmt == CTREC_FORMAT_JSON
                     ? "the file ends here, inside an event or before the closing ']' (the "
                       "recording was not closed, or the file is cut)"
                     : "the decompressed data ends inside an event";
     for (;;) {
-        if (r->fmt == CTREC_FORMAT_BIN && r->pos == r->len && r->eof) {
+        if (r->fmt != CTREC_FORMAT_JSON && r->pos == r->len && r->eof) {
             r->done = 1;
             return CTREC_OK; /* complete, or stopped */
         }
@@ -601,6 +854,7 @@ ctrec_status ctrec_reader_next(ctrec_reader *r, const ctrec_ev **ev)
         }
         if (st == RD_END) {
             r->pos = (size_t)(c.p - r->buf);
+            if (!r->o.follow && json_after_end(r, &c)) return r->failed;
             r->done = 1;
             r->complete = 1;
             return CTREC_OK;
@@ -625,6 +879,15 @@ ctrec_status ctrec_reader_next(ctrec_reader *r, const ctrec_ev **ev)
     }
 }
 
+const char *ctrec_reader_forgiven(const ctrec_reader *r, uint64_t *count, uint64_t *first_event)
+{
+    if (count) *count = r ? r->fg.n : 0;
+    if (first_event) *first_event = r ? r->fg.first_event : 0;
+    return r && r->fg.n ? r->fg.first : "";
+}
+
+int ctrec_reader_event_too_large(const ctrec_reader *r) { return r ? r->too_large : 0; }
+
 const char *ctrec_reader_errmsg(const ctrec_reader *r)
 {
     if (!r) return "no reader (NULL handle)";
@@ -640,6 +903,7 @@ uint64_t ctrec_reader_bytes_read(const ctrec_reader *r)
 {
     if (!r) return 0;
     if (r->bin) return bin_offset(r->bin);
+    if (r->ct) return 0;
     return r->buf_off + r->pos;
 }
 
@@ -659,4 +923,99 @@ const char *ctrec_reader_path(const ctrec_reader *r, size_t i, size_t *len)
     }
     if (len) *len = r->paths.lens[i];
     return r->paths.items[i];
+}
+
+/* ------------------------------------------------------------------ */
+/* CTFS containers                                                     */
+
+static ctfs *container(const ctrec_reader *r)
+{
+    return r->ct ? ct_src_container(r->ct) : r->cfs;
+}
+
+static const ct_meta *meta_of(const ctrec_reader *r)
+{
+    return r->ct ? ct_src_meta(r->ct) : &r->logmeta;
+}
+
+ctrec_status ctrec_reader_seek_step(ctrec_reader *r, uint64_t step)
+{
+    if (!r) return CTREC_E_ARG;
+    if (r->fmt != CTREC_FORMAT_CT || !r->ct)
+        return err_set(&r->e, CTREC_E_UNSUPPORTED,
+                       "%s: positioning at a step needs a .ct (its chunk indexes)", r->name);
+    if (r->failed) return r->failed;
+    err e = {0};
+    ctrec_status st = ct_src_seek_step(r->ct, step, &e);
+    if (st) {
+        err_set(&r->e, st, "%s: seeking step %llu: %s", r->name, (unsigned long long)step, e.msg);
+        if (st != CTREC_E_ARG) r->failed = st;
+        return st;
+    }
+    r->done = 0;
+    r->e.status = CTREC_OK;
+    return CTREC_OK;
+}
+
+uint64_t ctrec_reader_step_index(const ctrec_reader *r)
+{
+    return r && r->ct ? ct_src_steps_done(r->ct) : 0;
+}
+
+size_t ctrec_reader_member_count(const ctrec_reader *r)
+{
+    return r && container(r) ? ctfs_member_count(container(r)) : 0;
+}
+
+const char *ctrec_reader_member(const ctrec_reader *r, size_t i, uint64_t *size)
+{
+    const ctfs_member *m = r && container(r) ? ctfs_member_at(container(r), i) : NULL;
+    if (size) *size = m ? m->size : 0;
+    return m ? m->name : NULL;
+}
+
+ctrec_status ctrec_reader_read_member(ctrec_reader *r, const char *name, uint64_t offset,
+                                      void *out, size_t n, size_t *got)
+{
+    if (got) *got = 0;
+    if (!r || !name || (!out && n)) return CTREC_E_ARG;
+    if (!container(r))
+        return err_set(&r->e, CTREC_E_UNSUPPORTED, "%s: not a CTFS container", r->name);
+    ctfs *c = container(r);
+    const ctfs_member *m = ctfs_find(c, name);
+    if (!m) return err_set(&r->e, CTREC_E_ARG, "%s: no member named %s", r->name, name);
+    if (offset >= m->size) return CTREC_OK;
+    if (n > m->size - offset) n = (size_t)(m->size - offset);
+    err e = {0};
+    ctrec_status st = ctfs_read_at(c, m, offset, out, n, &e);
+    if (st) return err_set(&r->e, st, "%s: %s", r->name, e.msg);
+    if (got) *got = n;
+    return CTREC_OK;
+}
+
+size_t ctrec_reader_meta_extra_count(const ctrec_reader *r)
+{
+    if (!r || !container(r) || !meta_of(r)->present) return 0;
+    return meta_of(r)->nextra;
+}
+
+const char *ctrec_reader_meta_extra(const ctrec_reader *r, size_t i, const char **json)
+{
+    if (i >= ctrec_reader_meta_extra_count(r)) {
+        if (json) *json = NULL;
+        return NULL;
+    }
+    const ct_meta *m = meta_of(r);
+    if (json) *json = m->extra_json[i];
+    return m->extra_keys[i];
+}
+
+size_t ctrec_reader_note_count(const ctrec_reader *r)
+{
+    return r && r->ct ? ct_src_note_count(r->ct) : 0;
+}
+
+const char *ctrec_reader_note(const ctrec_reader *r, size_t i)
+{
+    return r && r->ct && i < ct_src_note_count(r->ct) ? ct_src_note(r->ct, i) : NULL;
 }

@@ -32,9 +32,11 @@ expect 2 "$CTREC" check "$FIX/codetracer-m0" "$FIX/codetracer-wasm"
 
 # the fixtures' verdicts (reasons in test_check.c)
 expect 1 "$CTREC" check "$FIX/reference-rust"
-grep -q 'event 5: error \[return-without-call\]' "$T/out" || fail "reference-rust: no return-without-call at event 5"
+# (latest: the Step at event 2 opens a made-up top-level call, which the
+# Return at event 5 closes; the one at 6 has none)
+grep -q 'event 6: error \[return-without-call\]' "$T/out" || fail "reference-rust: no return-without-call at event 6"
 grep -q '^    {"Return":' "$T/out" || fail "reference-rust: the event JSON is not shown"
-tail -n 1 "$T/out" | grep -q '7 errors' || fail "reference-rust: summary"
+tail -n 1 "$T/out" | grep -q '4 errors.*target latest.*will not load' || fail "reference-rust: summary"
 expect 1 "$CTREC" check --target 25.11 "$FIX/reference-rust"
 grep -q 'event 2: error \[step-before-call\]' "$T/out" || fail "reference-rust 25.11: no step-before-call"
 expect 0 "$CTREC" check "$FIX/codetracer-wasm"
@@ -47,20 +49,27 @@ expect 2 "$CTREC" check "$FIX/codetracer-m0" --json --max
 # --json: one object per line, the last one the summary
 expect 1 "$CTREC" check --json "$FIX/reference-rust"
 lines=$(wc -l <"$T/out")
-[ "$lines" -eq 11 ] || fail "--json: $lines lines, want 11 (7 errors, 3 warnings, summary)"
-grep -q '"rule":"return-without-call","file":"[^"]*","event_index":5,"event":{"Return":' "$T/out" ||
+[ "$lines" -eq 10 ] || fail "--json: $lines lines, want 10 (4 errors, 5 warnings, summary)"
+grep -q '"rule":"return-without-call","file":"[^"]*","event_index":6,"event":{"Return":' "$T/out" ||
     fail "--json: return-without-call object"
-grep -q '"rule":"metadata-missing","file":"[^"]*trace_metadata.json","event_index":null,"event":null' "$T/out" ||
+grep -q '"severity":"warning","rule":"metadata-missing","file":"[^"]*trace_metadata.json","event_index":null,"event":null' "$T/out" ||
     fail "--json: file-level object"
-tail -n 1 "$T/out" | grep -q '^{"summary":{.*"errors":7,"warnings":3,"events":10,.*"ok":false}}$' ||
+tail -n 1 "$T/out" | grep -q '^{"summary":{.*"target":"latest","errors":4,"warnings":5,"events":10,.*"ok":false,"verdict":"refused"}}$' ||
     fail "--json: summary"
 if command -v python3 >/dev/null 2>&1; then
     python3 -c 'import json,sys
 for l in open(sys.argv[1]): json.loads(l)' "$T/out" || fail "--json: not JSON lines"
 fi
-expect 1 "$CTREC" check --max 2 "$FIX/reference-rust"
+# the first two are warnings: stopped there, the check decides nothing (3)
+expect 3 "$CTREC" check --max 2 "$FIX/reference-rust"
 [ "$(grep -c ' \[' "$T/out")" -eq 2 ] || fail "--max 2 shows more than 2 diagnostics"
-grep -q 'stopped early' "$T/out" || fail "--max: summary does not say it stopped"
+grep -q 'stopped early.*undecided' "$T/out" || fail "--max: summary does not say it stopped"
+expect 3 "$CTREC" check --json --max 1 "$FIX/reference-rust"
+tail -n 1 "$T/out" | grep -q '"verdict":"undecided"' || fail "--max --json: verdict not undecided"
+expect 1 "$CTREC" check --json --target 25.11 "$FIX/reference-rust"
+tail -n 1 "$T/out" | grep -q '"target":"25.11",.*"verdict":"refused"' || fail "--json 25.11: summary"
+expect 0 "$CTREC" check --json "$FIX/codetracer-m0"
+tail -n 1 "$T/out" | grep -q '"ok":true,"verdict":"loads-with-warnings"' || fail "--json m0: summary"
 
 # a missing trace is a bad trace, not a usage error
 expect 1 "$CTREC" check "$T/nope"
@@ -100,7 +109,9 @@ expect 1 "$CTREC" convert "$T/cut" "$T/cut-out.bin"
 # while closing): `ctrec repair` rewrites it, then leaves the trace alone
 cp -r "$T/ex-bin" "$T/stale-paths"
 printf '[]\n' >"$T/stale-paths/trace_paths.json"
-expect 1 "$CTREC" check "$T/stale-paths"
+# no debugger reads trace_paths.json: a warning
+expect 0 "$CTREC" check "$T/stale-paths"
+grep -q 'warning \[paths-file-mismatch\]' "$T/out" || fail "stale-paths: no paths-file-mismatch warning"
 expect 0 "$CTREC" repair --dry-run "$T/stale-paths"
 grep -q 'does not list its' "$T/out" || fail "repair --dry-run: no report of stale trace_paths.json"
 grep -q '^\[\]$' "$T/stale-paths/trace_paths.json" || fail "repair --dry-run wrote"

@@ -120,7 +120,7 @@ static void expect_(const char *rule, uint64_t index, ctrec_check_severity sev, 
             if (diags[i].sev != sev) found = 100;
             /* an event that does not parse cannot be shown */
             if (index != CTREC_CHECK_NO_EVENT && !diags[i].has_json &&
-                strcmp(rule, "parse-error") != 0)
+                strcmp(rule, "parse-error") != 0 && strcmp(rule, "value-too-deep") != 0)
                 found = 100;
         }
     if (found != 1) {
@@ -295,12 +295,14 @@ static void test_undefined_path(void)
               "{\"Function\":{\"path_id\":3,\"line\":1,\"name\":\"f\"}}",
               "{\"Path\":\"/src/b.x\"}", "{\"Step\":{\"path_id\":1,\"line\":2}}"),
         L, 0);
-    EXPECT("undefined-path-id", 5, E);
-    EXPECT("undefined-path-id", 6, E);
+    /* the reference loaders load it (ids are used lazily): warnings */
+    EXPECT("undefined-path-id", 5, W);
+    EXPECT("undefined-path-id", 6, W);
     CHECK(count("undefined-path-id", ANY) == 2);
     /* the fourth event uses path 1 after its definition: fine, but the
-     * paths file lists one path only */
-    EXPECT("paths-file-mismatch", 7, E);
+     * paths file lists one path only (no debugger reads that file) */
+    EXPECT("paths-file-mismatch", 7, W);
+    CHECK(sum.errors == 0);
 }
 
 static void test_undefined_function(void)
@@ -311,8 +313,8 @@ static void test_undefined_function(void)
               "{\"Call\":{\"function_id\":1,\"args\":[]}}",
               "{\"Return\":{\"return_value\":{\"kind\":\"None\",\"type_id\":0}}}"),
         L, 0);
-    EXPECT("undefined-function-id", 5, E);
-    CHECK(sum.errors == 1 && sum.warnings == 0);
+    EXPECT("undefined-function-id", 5, W);
+    CHECK(sum.errors == 0 && sum.warnings == 1);
 }
 
 #define VN(name) "{\"VariableName\":\"" name "\"}"
@@ -342,10 +344,10 @@ static void test_undefined_type(void)
                        "{\"kind\":\"Int\",\"i\":1,\"type_id\":3},\"address\":1,\"mutable\":false,\"type_id\":3}}}"),
         L, 0);
     for (uint64_t i = 6; i <= 15; i++)
-        if (i != 8) EXPECT("undefined-type-id", i, E);
+        if (i != 8) EXPECT("undefined-type-id", i, W);
     CHECK(count("undefined-type-id", 16) == 0 && count("undefined-type-id", 17) == 0);
     CHECK(count("undefined-type-id", ANY) == 9);
-    CHECK(sum.warnings == 0);
+    CHECK(sum.errors == 0 && sum.warnings == 9);
 }
 
 static void test_untyped(void)
@@ -370,7 +372,7 @@ static void test_untyped(void)
                    "{\"Value\":{\"variable_id\":0,\"value\":{\"kind\":\"Sequence\",\"elements\":[],"
                    "\"is_slice\":true,\"type_id\":0}}}", NULL),
         L, 0);
-    EXPECT("undefined-type-id", 5, E);
+    EXPECT("undefined-type-id", 5, W);
     CHECK(count("no-type-events", ANY) == 0);
 
     /* Type ids used before the first Type of a trace that has types. */
@@ -384,7 +386,7 @@ static void test_untyped(void)
                    "{\"Value\":{\"variable_id\":0,\"value\":{\"kind\":\"Int\",\"i\":2,\"type_id\":0}}}",
                    NULL),
         L, 0);
-    EXPECT("undefined-type-id", 5, E);
+    EXPECT("undefined-type-id", 5, W);
     CHECK(count("undefined-type-id", ANY) == 1 && count("no-type-events", ANY) == 0);
 }
 
@@ -406,14 +408,13 @@ static void test_undefined_variable(void)
               /* 17 */ "{\"Return\":{\"return_value\":{\"kind\":\"None\",\"type_id\":0}}}"),
         L, 0);
     for (uint64_t i = 5; i <= 12; i++)
-        if (i != 6) EXPECT("undefined-variable-id", i, E);
-    EXPECT("undefined-variable-id", 16, E);
+        if (i != 6) EXPECT("undefined-variable-id", i, W);
+    EXPECT("undefined-variable-id", 16, W);
     CHECK(count("undefined-variable-id", ANY) == 8);
-    /* the warnings for the unsupported events */
-    EXPECT("unsupported-event", 10, W);
-    EXPECT("unsupported-event", 11, W);
-    EXPECT("unsupported-event", 12, W);
-    EXPECT("unsupported-event", 16, W);
+    /* no CodeTracer decodes an Assignment */
+    EXPECT("assignment-event", 12, E);
+    EXPECT("assignment-event", 16, E);
+    CHECK(sum.errors == 2);
 }
 
 #define RET_NONE "{\"Return\":{\"return_value\":{\"kind\":\"None\",\"type_id\":0}}}"
@@ -441,10 +442,11 @@ static void test_no_step(void)
                    "{\"Function\":{\"path_id\":0,\"line\":1,\"name\":\"<toplevel>\"}}",
                    "{\"Call\":{\"function_id\":0,\"args\":[]}}", NULL),
         L, 0);
-    EXPECT("no-step", NOEV, E);
-    CHECK(sum.errors == 1);
+    EXPECT("no-step", NOEV, W); /* the reference loaders load it */
+    CHECK(sum.errors == 0);
     run(trace_with("empty", META_OK, "[]", NULL), L, 0);
-    EXPECT("no-step", NOEV, E);
+    EXPECT("no-step", NOEV, W);
+    CHECK(sum.verdict == CTREC_CHECK_LOADS_WITH_WARNINGS);
 }
 
 static void test_step_before_call(void)
@@ -481,52 +483,66 @@ static void test_struct(void)
               "{\"Return\":{\"return_value\":{\"kind\":\"Tuple\",\"elements\":[{\"kind\":\"Struct\","
               "\"field_values\":[],\"type_id\":1}],\"type_id\":0}}}"),
         L, 0);
-    EXPECT("struct-field-count", 8, E);
-    EXPECT("struct-type-not-struct", 9, E);
-    EXPECT("struct-field-count", 11, E);
-    CHECK(sum.errors == 3 && sum.warnings == 0);
+    EXPECT("struct-field-count", 8, W);
+    EXPECT("struct-type-not-struct", 9, W);
+    EXPECT("struct-field-count", 11, W);
+    CHECK(sum.errors == 0 && sum.warnings == 3);
 }
 
 static void test_paths_file(void)
 {
-    run(trace_with("paths-file-missing", META_OK, NULL, PRE, NULL), L, 0);
-    EXPECT("paths-file-missing", NOEV, E);
-    CHECK(sum.errors == 1);
+    /* neither debugger reads trace_paths.json: warnings for both */
+    for (int t = 0; t < 2; t++) {
+        ctrec_check_target tg = t ? T2511 : L;
+        run(trace_with("paths-file-missing", META_OK, NULL, PRE, NULL), tg, 0);
+        EXPECT("paths-file-missing", NOEV, W);
+        CHECK(sum.errors == 0);
 
-    run(trace_with("paths-file-differs", META_OK, "[\"/src/other.x\"]", PRE, NULL), L, 0);
-    EXPECT("paths-file-mismatch", 0, E);
-    CHECK(sum.errors == 1);
+        run(trace_with("paths-file-differs", META_OK, "[\"/src/other.x\"]", PRE, NULL), tg, 0);
+        EXPECT("paths-file-mismatch", 0, W);
+        CHECK(sum.errors == 0);
 
-    run(trace_with("paths-file-longer", META_OK, "[\"/src/a.x\",\"/src/b.x\"]", PRE, NULL), L, 0);
-    EXPECT("paths-file-mismatch", NOEV, E);
-    CHECK(sum.errors == 1);
+        run(trace_with("paths-file-longer", META_OK, "[\"/src/a.x\",\"/src/b.x\"]", PRE, NULL),
+            tg, 0);
+        EXPECT("paths-file-mismatch", NOEV, W);
+        CHECK(sum.errors == 0);
+    }
 }
 
 static void test_metadata(void)
 {
-    run(trace_with("metadata-missing", NULL, PATHS_PRE, PRE, NULL), L, 0);
+    /* 25.11 panics without a TraceMetadata; the current backend falls back
+     * to the trace folder for the workdir (warnings) */
+    run(trace_with("metadata-missing", NULL, PATHS_PRE, PRE, NULL), T2511, 0);
     EXPECT("metadata-missing", NOEV, E);
     CHECK(sum.errors == 1);
+    run(trace_with("metadata-missing", NULL, PATHS_PRE, PRE, NULL), L, 0);
+    EXPECT("metadata-missing", NOEV, W);
+    CHECK(sum.errors == 0 && sum.verdict == CTREC_CHECK_LOADS_WITH_WARNINGS);
 
-    run(trace_with("metadata-unparseable", "{\"workdir\": ", PATHS_PRE, PRE, NULL), L, 0);
+    run(trace_with("metadata-unparseable", "{\"workdir\": ", PATHS_PRE, PRE, NULL), T2511, 0);
     EXPECT("metadata-missing", NOEV, E);
 
     run(trace_with("metadata-no-args", "{\"workdir\":\"/w\",\"program\":\"p\"}", PATHS_PRE, PRE,
                    NULL),
-        L, 0);
+        T2511, 0);
     EXPECT("metadata-field-missing", NOEV, E);
     CHECK(sum.errors == 1);
 
     run(trace_with("metadata-bad-types", "{\"workdir\":1,\"program\":\"\",\"args\":[]}",
                    PATHS_PRE, PRE, NULL),
-        L, 0);
+        T2511, 0);
     EXPECT("metadata-field-missing", NOEV, E);
+    run(trace_with("metadata-bad-types", "{\"workdir\":1,\"program\":\"\",\"args\":[]}",
+                   PATHS_PRE, PRE, NULL),
+        L, 0);
+    EXPECT("metadata-field-missing", NOEV, W);
 
     /* a field given twice, the second time broken (the reader once freed
      * the first copy twice) */
     run(trace_with("metadata-duplicate-broken", "{\"workdir\":\"/w\",\"workdir\":\"\\q\"}",
                    PATHS_PRE, PRE, NULL),
-        L, 0);
+        T2511, 0);
     EXPECT("metadata-missing", NOEV, E);
 
     /* recording_id: required by the newest reference type only */
@@ -592,11 +608,13 @@ static char *nested_value(int depth)
 
 static void test_depth(void)
 {
-    char *ok = nested_value(60), *deep = nested_value(61);
+    /* serde_json's recursion limit: 127 arrays and objects, the top-level
+     * array counted: 62 value levels in a Value event, not 63 (the check
+     * stops there, as the debugger's parser does) */
+    char *ok = nested_value(61), *deep = nested_value(62);
     run(TRACE("value-too-deep", PRE, VN("v"), ok, deep, deep), L, 0);
     EXPECT("value-too-deep", 7, E);
-    EXPECT("value-too-deep", 8, E);
-    CHECK(sum.errors == 2 && sum.warnings == 0);
+    CHECK(sum.errors == 1 && sum.warnings == 0 && sum.stopped);
     free(ok);
     free(deep);
 }
@@ -615,8 +633,14 @@ static void test_unsupported_events(void)
                           /* 16 */ "{\"Event\":{\"kind\":0,\"metadata\":\"\",\"content\":\"hi\"}}",
                           /* 17 */ "{\"Asm\":[\"nop\"]}");
     run(d, L, 0);
-    for (uint64_t i = 6; i <= 13; i++) EXPECT("unsupported-event", i, W);
-    CHECK(sum.errors == 0 && sum.warnings == 8);
+    /* one Step recorded: trace_processor.rs asserts current_step_id > 0 */
+    EXPECT("drop-last-step-too-early", 6, E);
+    EXPECT("drop-last-step-too-early", 7, E);
+    EXPECT("assignment-event", 13, E);
+    CHECK(sum.errors == 3 && sum.warnings == 0);
+    run(d, T2511, 0);
+    for (uint64_t i = 8; i <= 12; i++) EXPECT("event-not-in-target", i, E);
+    CHECK(sum.errors == 8 && sum.warnings == 0);
 }
 
 static void test_compound(void)
@@ -635,9 +659,9 @@ static void test_compound(void)
               /* 13 */ "{\"AssignCell\":{\"place\":5,\"new_value\":{\"kind\":\"Int\",\"i\":2,\"type_id\":0}}}"),
         L, 0);
     EXPECT("cell-in-value", 6, W);
-    EXPECT("compound-value-not-sequence", 8, W);
-    EXPECT("assign-compound-item-without-compound-value", 11, W);
-    CHECK(sum.errors == 0 && sum.warnings == 3);
+    EXPECT("compound-value-not-sequence", 8, E);
+    EXPECT("assign-compound-item-without-compound-value", 11, E);
+    CHECK(sum.errors == 2 && sum.warnings == 1);
 }
 
 static void test_unsupported_values(void)
@@ -647,10 +671,9 @@ static void test_unsupported_values(void)
                                   "\"discriminator\":\"A\",\"contents\":{\"kind\":\"None\",\"type_id\":0},"
                                   "\"type_id\":0}}}",
                           /* 7 */ "{\"Return\":{\"return_value\":{\"kind\":\"Char\",\"c\":\"x\",\"type_id\":0}}}");
-    run(d, T2511, 0);
-    EXPECT("unsupported-value", 6, W);
-    EXPECT("unsupported-value", 7, W);
-    CHECK(sum.errors == 0 && sum.warnings == 2);
+    run(d, T2511, 0); /* 25.11 reads Variant; Char came later */
+    EXPECT("event-not-in-target", 7, E);
+    CHECK(sum.errors == 1 && sum.warnings == 0);
     run(d, L, 0);
     EXPECT_CLEAN();
 }
@@ -762,16 +785,19 @@ static void test_fixtures(const char *fixtures)
     current = "fixture reference-rust";
     snprintf(p, sizeof p, "%s/reference-rust", fixtures);
     run(p, L, 1);
-    EXPECT("metadata-missing", NOEV, E);
-    EXPECT("paths-file-missing", NOEV, E);
-    for (uint64_t i = 5; i <= 9; i++) EXPECT("return-without-call", i, E);
+    EXPECT("metadata-missing", NOEV, W);
+    EXPECT("paths-file-missing", NOEV, W);
+    /* latest: the Step at event 2 opens a made-up top-level call, so the
+     * Returns at 4 and 5 close two calls */
+    for (uint64_t i = 6; i <= 9; i++) EXPECT("return-without-call", i, E);
     EXPECT("no-type-events", 4, W);
     CHECK(count("undefined-type-id", ANY) == 0 && count("float-encoding", ANY) == 0);
-    CHECK(sum.errors == 7 && sum.events == 10);
+    CHECK(sum.errors == 4 && sum.events == 10 && sum.verdict == CTREC_CHECK_REFUSED);
     run(p, T2511, 1);
+    EXPECT("metadata-missing", NOEV, E);
     EXPECT("step-before-call", 2, E);
     for (uint64_t i = 5; i <= 9; i++) EXPECT("float-encoding", i, E);
-    CHECK(sum.errors == 13);
+    CHECK(sum.errors == 12);
 
     /*
      * codetracer-wasm: the debugger's own sample trace; it loads (both
@@ -1003,6 +1029,15 @@ static void test_own_writer(const char *example)
         snprintf(dir, sizeof dir, "%s/%s", tmp_root, cases[i].name);
         record_program(dir, cases[i].fmt, cases[i].fe, src);
         run(dir, cases[i].target, 1);
+        if (i == 3) {
+            /* trace.bin always spells floats as text, and 25.11 decodes a
+             * Float's f as an f64 from CBOR too (rust-verdict-25.11 refuses
+             * case bin-float-text-inf): the writer cannot make a trace.bin
+             * with floats that 25.11 loads */
+            CHECK(sum.errors > 0 && count("float-encoding", ANY) == (int)sum.errors);
+            CHECK(sum.events > 40);
+            continue;
+        }
         EXPECT_CLEAN();
         CHECK(sum.events > 40);
         CHECK(sum.format == cases[i].fmt);
@@ -1018,11 +1053,16 @@ static void test_own_writer(const char *example)
         snprintf(dir, sizeof dir, "%s/%s", tmp_root, current);
         record_unsupported(dir, b ? CTREC_FORMAT_BIN : CTREC_FORMAT_JSON, src);
         run(dir, CTREC_CHECK_25_11, 1);
-        CHECK(sum.errors == 0);
-        for (uint64_t i = 7; i <= 12; i++) EXPECT("unsupported-event", i, W);
-        EXPECT("unsupported-event", 14, W);
-        EXPECT("unsupported-value", 15, W);
-        CHECK(sum.warnings == 8);
+        EXPECT("event-not-in-target", 7, E);
+        EXPECT("assignment-event", 8, E);
+        for (uint64_t i = 9; i <= 12; i++) EXPECT("event-not-in-target", i, E);
+        EXPECT("event-not-in-target", 15, E); /* a Char */
+        CHECK(sum.errors == 7 && sum.warnings == 0);
+        /* latest reads all of it but the Assignment (two Steps: the
+         * DropLastStep is fine) */
+        run(dir, CTREC_CHECK_LATEST, 1);
+        EXPECT("assignment-event", 8, E);
+        CHECK(sum.errors == 1 && sum.warnings == 0);
     }
 
     /* the writer's example program (its made-up source is not copied) */

@@ -172,6 +172,83 @@ static void test_metadata(const char *tmp)
     free(meta);
 }
 
+/* extra_metadata: its members after the standard ones, exactly as given
+ * between the braces; anything but one well-formed object, or a standard
+ * member's name, refused with CTREC_E_ARG and a message. */
+static void test_extra_metadata(const char *tmp)
+{
+    LOCAL_PATH(dir, "%s/extra", tmp);
+    ctrec_writer_options o = test_options();
+    o.program = "p";
+    o.workdir = "/w";
+    o.extra_metadata = " {\"trace_filter\": {\"filters\": [{\"name\": \"f\", \"version\": 1}]},"
+                       " \"n\": -1.5e3, \"u\": \"\\ud83d\\ude00\\u00e9\", \"z\": [true, false, null]} ";
+    ctrec_writer *w = NULL;
+    CHECK_OK(ctrec_writer_open(dir, &o, &w));
+    char want[4096];
+    snprintf(want, sizeof want,
+             "{\"recording_id\":\"%s\",\"workdir\":\"/w\",\"program\":\"p\",\"args\":[],"
+             "\"trace_filter\": {\"filters\": [{\"name\": \"f\", \"version\": 1}]},"
+             " \"n\": -1.5e3, \"u\": \"\\ud83d\\ude00\\u00e9\", \"z\": [true, false, null]}\n",
+             ctrec_writer_recording_id(w));
+    CHECK_OK(ctrec_writer_close(w));
+    char *meta = read_file(pathf("%s/trace_metadata.json", dir), NULL);
+    CHECK_STR(meta, want);
+    free(meta);
+
+    /* an empty object adds nothing */
+    o.extra_metadata = "{ }";
+    CHECK_OK(ctrec_writer_open(dir, &o, &w));
+    snprintf(want, sizeof want,
+             "{\"recording_id\":\"%s\",\"workdir\":\"/w\",\"program\":\"p\",\"args\":[]}\n",
+             ctrec_writer_recording_id(w));
+    CHECK_OK(ctrec_writer_close(w));
+    meta = read_file(pathf("%s/trace_metadata.json", dir), NULL);
+    CHECK_STR(meta, want);
+    free(meta);
+
+    static const struct {
+        const char *text, *msg;
+    } bad[] = {
+        {"[1]", "extra_metadata is not a JSON object"},
+        {"", "extra_metadata is not a JSON object"},
+        {"{\"a\": 1} {}", "extra_metadata is not one well-formed JSON object (error near byte 9)"},
+        {"{\"a\": 1,}", "extra_metadata is not one well-formed JSON object (error near byte 8)"},
+        {"{\"a\": 01}", "extra_metadata is not one well-formed JSON object (error near byte 7)"},
+        {"{\"a\": \"\\ud800\"}", "extra_metadata is not one well-formed JSON object (error near byte 13)"},
+        {"{\"a\": \"\xff\"}", "extra_metadata is not one well-formed JSON object (error near byte 7)"},
+        {"{\"a\": \"\t\"}", "extra_metadata is not one well-formed JSON object (error near byte 7)"},
+        {"{\"program\": \"x\"}",
+         "extra_metadata repeats a standard member (recording_id, workdir, program, args)"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        LOCAL_PATH(d, "%s/extra_bad%zu", tmp, i);
+        o.extra_metadata = bad[i].text;
+        CHECK_ST(ctrec_writer_open(d, &o, &w), CTREC_E_ARG);
+        CHECK_STR(ctrec_writer_errmsg(w), bad[i].msg);
+        ctrec_writer_close(w);
+    }
+    /* nesting: 64 levels are accepted, 65 refused */
+    char deep[200];
+    size_t n = 0;
+    deep[n++] = '{';
+    memcpy(deep + n, "\"a\":", 4), n += 4;
+    for (int i = 0; i < 63; i++) deep[n++] = '[';
+    for (int i = 0; i < 63; i++) deep[n++] = ']';
+    deep[n++] = '}';
+    deep[n] = 0;
+    LOCAL_PATH(d64, "%s/extra_deep", tmp);
+    o.extra_metadata = deep;
+    CHECK_OK(ctrec_writer_open(d64, &o, &w));
+    CHECK_OK(ctrec_writer_close(w));
+    memmove(deep + 5, deep + 4, n - 3);
+    deep[4] = '[';
+    memmove(deep + n - 0, deep + n - 1, 2);
+    deep[n - 1] = ']';
+    CHECK_ST(ctrec_writer_open(d64, &o, &w), CTREC_E_ARG);
+    ctrec_writer_close(w);
+}
+
 /* trace.bin while the recording runs: after a flush every event is in
  * complete zstd frames (no seek table yet), readable by python. */
 static void test_flush_bin(const char *tmp)
@@ -370,6 +447,7 @@ int main(int argc, char **argv)
     char tmp[64];
     make_tmpdir(tmp);
     test_metadata(tmp);
+    test_extra_metadata(tmp);
     test_rerecord(tmp);
     test_flush_bin(tmp);
     test_files(tmp);

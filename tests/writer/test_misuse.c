@@ -359,8 +359,8 @@ int main(int argc, char **argv)
     CHECK_ERR(w, ctrec_writer_open(ddir, &o, &w), CTREC_E_ARG, "max_depth must be 1..60, not 0");
     CHECK_ST(ctrec_writer_close(w), CTREC_E_ARG);
     o.max_depth = 60;
-    o.format = (ctrec_format)2;
-    CHECK_ERR(w, ctrec_writer_open(ddir, &o, &w), CTREC_E_ARG, "unknown format 2");
+    o.format = (ctrec_format)3;
+    CHECK_ERR(w, ctrec_writer_open(ddir, &o, &w), CTREC_E_ARG, "unknown format 3");
     CHECK_ST(ctrec_writer_close(w), CTREC_E_ARG);
     o.format = CTREC_FORMAT_JSON;
     o.float_encoding = (ctrec_float_encoding)5;

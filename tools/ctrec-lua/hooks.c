@@ -107,6 +107,8 @@ static int path_id(recorder *R, const char *source, ctrec_id *id)
     char *abs = resolve_path(source + 1);
     if (!abs) return -1;
     ctrec_status st = ctrec_path_z(R->w, abs, id);
+    if (st == CTREC_OK && R->activation_abs && strcmp(abs, R->activation_abs) == 0)
+        R->activation_path_id = (int64_t)*id;
     free(abs);
     if (st != CTREC_OK) {
         recorder_fail(R, "ctrec_path");
@@ -249,7 +251,6 @@ static fn_info *fn_new(recorder *R, lua_State *L, lua_Debug *ar, int is_c)
     } else {
         fn->recorded = fn->has_lines = ar->source[0] == '@';
         if (!fn->recorded) return fn; /* a chunk loaded from a string */
-        if (path_id(R, ar->source, &fn->path_id)) return fn;
         snprintf(path_buf, sizeof path_buf, "%s", ar->source + 1);
     }
     path = path_buf;
@@ -272,6 +273,15 @@ static fn_info *fn_new(recorder *R, lua_State *L, lua_Debug *ar, int is_c)
         base = dup_printf("<anonymous> %s:%d", base_name(path), line);
     if (!base) {
         fn->recorded = fn->has_lines = 0;
+        return fn;
+    }
+    if (!is_c && rfilter_classify(R, L, ar, fn, base)) { /* skipped: nothing defined */
+        fn->recorded = fn->has_lines = 0;
+        free(base);
+        return fn;
+    }
+    if (!is_c && path_id(R, ar->source, &fn->path_id)) {
+        free(base);
         return fn;
     }
 
@@ -338,7 +348,8 @@ static fn_info *fn_lookup(recorder *R, lua_State *L, lua_Debug *ar)
 
 /* ---- trace events ------------------------------------------------------ */
 
-static int emits(const frame *f)
+/* The frame belongs in the trace (its Call is written when recording). */
+static int recorded(const frame *f)
 {
     return f->fn && f->fn->recorded && !f->toplevel;
 }
@@ -384,14 +395,20 @@ static void emit_call(recorder *R, lua_State *L, lua_Debug *ar, fn_info *fn)
         for (int i = 1; i <= ar->nparams; i++) {
             const char *pname = lua_getlocal(L, ar, i);
             if (!pname) break;
-            W(ctrec_arg(R->w, local_var(R, fn, i, pname)));
-            W(value_write(R, L, -1));
+            filter_action fa = fn->scope ? rfilter_value(fn, FILTER_ARG, i, pname) : FILTER_ALLOW;
+            if (fa != FILTER_DROP) {
+                W(ctrec_arg(R->w, local_var(R, fn, i, pname)));
+                W(fa == FILTER_ALLOW ? value_write(R, L, -1) : rfilter_marker(R, fa));
+            }
             lua_pop(L, 1);
         }
         for (int i = 1; ar->isvararg && lua_getlocal(L, ar, -i); i++) {
             snprintf(name, sizeof name, "(vararg %d)", i);
-            W(ctrec_arg(R->w, recorder_var(R, name, strlen(name))));
-            W(value_write(R, L, -1));
+            filter_action fa = fn->scope ? rfilter_value(fn, FILTER_ARG, 0, name) : FILTER_ALLOW;
+            if (fa != FILTER_DROP) {
+                W(ctrec_arg(R->w, recorder_var(R, name, strlen(name))));
+                W(fa == FILTER_ALLOW ? value_write(R, L, -1) : rfilter_marker(R, fa));
+            }
             lua_pop(L, 1);
         }
     }
@@ -399,10 +416,17 @@ static void emit_call(recorder *R, lua_State *L, lua_Debug *ar, fn_info *fn)
 }
 
 /* Return event for the activation `ar`, with the values it returns. */
-static void emit_return(recorder *R, lua_State *L, lua_Debug *ar)
+static void emit_return(recorder *R, lua_State *L, lua_Debug *ar, fn_info *fn)
 {
     if (!R->opt.values) {
         emit_return_none(R);
+        return;
+    }
+    filter_action fa = fn->scope ? rfilter_value(fn, FILTER_RET, 0, FILTER_RETURN_NAME) : FILTER_ALLOW;
+    if (fa != FILTER_ALLOW) { /* redacted, or dropped: a Return needs a value */
+        W(ctrec_begin_return(R->w));
+        W_AS(rfilter_marker(R, fa), "writing the returned values");
+        W(ctrec_end(R->w));
         return;
     }
     lua_getinfo(L, "r", ar);
@@ -417,8 +441,13 @@ static void emit_return(recorder *R, lua_State *L, lua_Debug *ar)
     W(ctrec_end(R->w));
 }
 
-/* The locals visible at a line, as Value events after its Step. */
-static void emit_locals(recorder *R, lua_State *L, lua_Debug *ar, fn_info *fn)
+/* Lua allows 200 locals per function (LUAI_MAXVARS). */
+#define MAX_LOCAL_NAMES 256
+
+/* The locals visible at a line, as Value events after its Step; their
+ * names go to names[] (*nnames of them) when names is not NULL. */
+static void emit_locals(recorder *R, lua_State *L, lua_Debug *ar, fn_info *fn,
+                        const char **names, int *nnames)
 {
     for (int n = 1;; n++) {
         const char *name = lua_getlocal(L, ar, n);
@@ -427,9 +456,15 @@ static void emit_locals(recorder *R, lua_State *L, lua_Debug *ar, fn_info *fn)
             lua_pop(L, 1);
             continue;
         }
+        filter_action fa = fn->scope ? rfilter_value(fn, FILTER_LOCAL, n, name) : FILTER_ALLOW;
+        if (fa == FILTER_DROP) {
+            lua_pop(L, 1);
+            continue;
+        }
+        if (names && *nnames < MAX_LOCAL_NAMES) names[(*nnames)++] = name;
         ctrec_id var = local_var(R, fn, n, name);
         ctrec_status st = ctrec_begin_value(R->w, var);
-        if (st == CTREC_OK) st = value_write(R, L, -1);
+        if (st == CTREC_OK) st = fa == FILTER_ALLOW ? value_write(R, L, -1) : rfilter_marker(R, fa);
         if (st == CTREC_OK) st = ctrec_end(R->w);
         if (st == CTREC_E_SIZE) { /* larger than the readers accept: a marker */
             ctrec_abandon(R->w);
@@ -440,6 +475,78 @@ static void emit_locals(recorder *R, lua_State *L, lua_Debug *ar, fn_info *fn)
         lua_pop(L, 1);
         W_AS(st, "writing the Value event of a local");
     }
+}
+
+/* The variable id of upvalue `n` named `name` (cached as local_var's). */
+static ctrec_id upvalue_var(recorder *R, fn_info *fn, int n, const char *name)
+{
+    if (n <= FN_SLOTS && fn->up_name[n - 1] == name) return fn->up_var[n - 1];
+    ctrec_id var = recorder_var(R, name, strlen(name));
+    if (n <= FN_SLOTS) {
+        fn->up_name[n - 1] = name;
+        fn->up_var[n - 1] = var;
+    }
+    return var;
+}
+
+/* The upvalues of the running function, as Value events named as Lua names
+ * them, after the locals. Left out: _ENV (the globals table, an upvalue of
+ * every chunk), names Lua does not know ("(no name)": stripped debug
+ * information), and an upvalue hidden by a visible local of the same name
+ * (the name means the local there). */
+static void emit_upvalues(recorder *R, lua_State *L, lua_Debug *ar, fn_info *fn,
+                          const char **locals, int nlocals)
+{
+    if (fn->no_upvalues || !lua_checkstack(L, 3)) return;
+    lua_getinfo(L, "f", ar);
+    int f = lua_gettop(L), any = 0;
+    const char *name;
+    for (int n = 1; (name = lua_getupvalue(L, f, n)); n++) {
+        int skip = name[0] == '(' || strcmp(name, "_ENV") == 0;
+        if (!skip) any = 1;
+        for (int i = 0; !skip && i < nlocals; i++) skip = strcmp(locals[i], name) == 0;
+        filter_action fa = FILTER_ALLOW;
+        if (!skip && fn->scope && (fa = rfilter_value(fn, FILTER_UPVALUE, n, name)) == FILTER_DROP)
+            skip = 1;
+        if (skip) {
+            lua_pop(L, 1);
+            continue;
+        }
+        ctrec_status st = ctrec_begin_value(R->w, upvalue_var(R, fn, n, name));
+        if (st == CTREC_OK) st = fa == FILTER_ALLOW ? value_write(R, L, -1) : rfilter_marker(R, fa);
+        if (st == CTREC_OK) st = ctrec_end(R->w);
+        lua_pop(L, 1);
+        if (st != CTREC_OK) {
+            lua_settop(L, f - 1);
+            W_AS(st, "writing the Value event of an upvalue");
+        }
+    }
+    lua_settop(L, f - 1);
+    if (!any) fn->no_upvalues = 1; /* the same for every closure of this site */
+}
+
+/* ---- start and stop ---------------------------------------------------- */
+
+static void materialize(recorder *R, thread_rec *T);
+
+void recorder_pause(recorder *R)
+{
+    R->active = 0;
+}
+
+void recorder_resume(recorder *R)
+{
+    if (R->active || !R->w || R->closed || R->failed) return;
+    R->active = 1;
+    for (size_t i = 0; i < R->chain_n; i++) materialize(R, R->chain[i]);
+}
+
+/* The call --activation-path started the recording with returned (or was
+ * unwound): the recording stops for good (the ctrec module can resume it). */
+static void activation_end(recorder *R)
+{
+    R->activation_state = 3;
+    recorder_pause(R);
 }
 
 /* ---- shadow stacks ----------------------------------------------------- */
@@ -464,7 +571,8 @@ static void pop_to(recorder *R, thread_rec *T, size_t keep)
 {
     while (T->n > keep) {
         frame *f = &T->frames[--T->n];
-        if (T->in_chain && emits(f)) emit_return_none(R);
+        if (f->live) emit_return_none(R);
+        if (f->activation) activation_end(R);
     }
 }
 
@@ -478,19 +586,31 @@ static size_t find_frame(const thread_rec *T, const void *ci)
 
 /* ---- threads ----------------------------------------------------------- */
 
+/* T's frames enter the trace (Calls without arguments), when recording. */
 static void materialize(recorder *R, thread_rec *T)
 {
-    for (size_t i = 0; i < T->n; i++)
-        if (emits(&T->frames[i])) W(ctrec_call(R->w, T->frames[i].fn->function_id));
+    if (!R->active) return;
+    for (size_t i = 0; i < T->n; i++) {
+        frame *f = &T->frames[i];
+        if (recorded(f) && !f->live) {
+            W(ctrec_call(R->w, f->fn->function_id));
+            f->live = 1;
+        }
+    }
 }
 
 /* Control left T (yield, end or error): its frames leave the trace. */
 static void leave_thread(recorder *R, thread_rec *T)
 {
-    for (size_t i = T->n; i > 0; i--)
-        if (emits(&T->frames[i - 1])) emit_return_none(R);
+    int dead = R->lua_closed || lua_status(T->L) != LUA_YIELD;
+    for (size_t i = T->n; i > 0; i--) {
+        frame *f = &T->frames[i - 1];
+        if (f->live) emit_return_none(R);
+        f->live = 0;
+        if (f->activation && dead) activation_end(R);
+    }
     T->in_chain = 0;
-    if (R->lua_closed || lua_status(T->L) != LUA_YIELD) { /* finished or dead: forget it */
+    if (dead) { /* finished or dead: forget it */
         ptrmap_remove(&R->threads, T->L, 0);
         free(T->frames);
         free(T);
@@ -550,13 +670,18 @@ static void on_call(recorder *R, thread_rec *T, lua_State *L, lua_Debug *ar, int
         lua_getinfo(L, R->opt.values ? "Su" : "S", ar); /* "u": the parameters */
         fn = fn_lookup(R, L, ar);
     }
+    /* --c-calls: a C function called by skipped code is not recorded either */
+    if (fn && !fn->src && fn != &R->toplevel_fn && T->n && T->frames[T->n - 1].fn &&
+        T->frames[T->n - 1].fn->skip)
+        fn = NULL;
     frame *f;
     if (tail) {
         size_t i = find_frame(T, ar->i_ci); /* the frame being replaced */
         if (i) {
             pop_to(R, T, i);
             f = &T->frames[i - 1];
-            if (emits(f)) emit_return_none(R);
+            if (f->live) emit_return_none(R);
+            if (f->activation) activation_end(R);
         } else {
             f = push_frame(T);
         }
@@ -574,11 +699,24 @@ static void on_call(recorder *R, thread_rec *T, lua_State *L, lua_Debug *ar, int
     f->ci = ar->i_ci;
     f->fn = fn;
     f->toplevel = toplevel;
+    f->live = f->activation = 0;
     if (toplevel) { /* the script's main chunk: the trace's top-level call 0 */
         R->main_started = 1;
         return;
     }
-    if (fn && fn->recorded) emit_call(R, L, ar, fn);
+    if (!fn || !fn->recorded) return;
+    if (R->activation_state == 1 && fn->has_lines &&
+        (int64_t)fn->path_id == R->activation_path_id) { /* --activation-path */
+        R->activation_state = 2;
+        f->activation = 1;
+        T->n--; /* the frames below get their Calls, this one its own below */
+        recorder_resume(R);
+        T->n++;
+    }
+    if (R->active) {
+        emit_call(R, L, ar, fn);
+        f->live = 1;
+    }
 }
 
 static void on_return(recorder *R, thread_rec *T, lua_State *L, lua_Debug *ar)
@@ -590,7 +728,8 @@ static void on_return(recorder *R, thread_rec *T, lua_State *L, lua_Debug *ar)
         pop_to(R, T, i);
     }
     frame *f = &T->frames[--T->n];
-    if (emits(f)) emit_return(R, L, ar);
+    if (f->live) emit_return(R, L, ar, f->fn);
+    if (f->activation) activation_end(R);
 }
 
 static void on_line(recorder *R, thread_rec *T, lua_State *L, lua_Debug *ar)
@@ -610,16 +749,22 @@ static void on_line(recorder *R, thread_rec *T, lua_State *L, lua_Debug *ar)
         }
     }
     fn_info *fn = f->fn;
-    if (!fn || !fn->has_lines) return;
+    if (!fn || !fn->has_lines || !R->active) return;
     R->stepped = 1;
     W(ctrec_step(R->w, fn->path_id, ar->currentline));
-    if (R->opt.values) emit_locals(R, L, ar, fn);
+    if (!R->opt.values) return;
+    if (R->opt.upvalues && !fn->no_upvalues) {
+        const char *names[MAX_LOCAL_NAMES];
+        int nnames = 0;
+        emit_locals(R, L, ar, fn, names, &nnames);
+        emit_upvalues(R, L, ar, fn, names, nnames);
+    } else {
+        emit_locals(R, L, ar, fn, NULL, NULL);
+    }
 }
 
-static void hook(lua_State *L, lua_Debug *ar)
+static void record_event(recorder *R, lua_State *L, lua_Debug *ar)
 {
-    recorder *R = g_rec;
-    if (R->closed || R->failed) return;
     if (L != R->cur_L) {
         switch_thread(R, L, ar);
         if (R->failed) return;
@@ -632,6 +777,17 @@ static void hook(lua_State *L, lua_Debug *ar)
     case LUA_HOOKRET: on_return(R, T, L, ar); break;
     default: break;
     }
+    if (R->opt.filter) rfilter_lines(R, L, R->cur);
+}
+
+/* The recorder's hook; then the script's own hook, if it set one with
+ * debug.sethook (scripthook.c), for the events it asked for. */
+static void hook(lua_State *L, lua_Debug *ar)
+{
+    recorder *R = g_rec;
+    int event = ar->event, line = ar->currentline;
+    if (!R->closed && !R->failed && event != LUA_HOOKCOUNT) record_event(R, L, ar);
+    if (R->script_hooks) scripthook_call(L, event, line);
 }
 
 /* Benchmark floors: the same hooks, nothing recorded. */
@@ -641,10 +797,32 @@ static void hook_floor_hooks(lua_State *L, lua_Debug *ar)
     (void)ar;
 }
 
+/* The floors read the upvalues (but _ENV) too, as recording does unless
+ * --no-upvalues. Calls f(L, stack index) for each. */
+static void floor_upvalues(lua_State *L, lua_Debug *ar, void (*f)(lua_State *, int))
+{
+    if (!g_rec->opt.upvalues || !lua_checkstack(L, 3)) return;
+    lua_getinfo(L, "f", ar);
+    int fi = lua_gettop(L);
+    const char *name;
+    for (int n = 1; (name = lua_getupvalue(L, fi, n)); n++) {
+        if (name[0] != '(' && strcmp(name, "_ENV") != 0) f(L, fi + 1);
+        lua_pop(L, 1);
+    }
+    lua_pop(L, 1);
+}
+
+static void floor_nothing(lua_State *L, int idx)
+{
+    (void)L;
+    (void)idx;
+}
+
 static void hook_floor_locals(lua_State *L, lua_Debug *ar)
 {
     if (ar->event != LUA_HOOKLINE) return;
     for (int n = 1; lua_getlocal(L, ar, n); n++) lua_pop(L, 1);
+    floor_upvalues(L, ar, floor_nothing);
 }
 
 /* --floor reads: the reads that recording a step's values needs through
@@ -693,17 +871,21 @@ static void floor_read(recorder *R, lua_State *L, int idx, unsigned depth)
     if (floor_budget == 0) lua_pop(L, 1); /* the scan stopped early: its key */
 }
 
+static void floor_read_value(lua_State *L, int idx)
+{
+    floor_budget = g_rec->opt.max_elements;
+    floor_read(g_rec, L, idx, 0);
+}
+
 static void hook_floor_reads(lua_State *L, lua_Debug *ar)
 {
     if (ar->event != LUA_HOOKLINE) return;
     const char *name;
     for (int n = 1; (name = lua_getlocal(L, ar, n)); n++) {
-        if (name[0] != '(') {
-            floor_budget = g_rec->opt.max_elements;
-            floor_read(g_rec, L, lua_gettop(L), 0);
-        }
+        if (name[0] != '(') floor_read_value(L, lua_gettop(L));
         lua_pop(L, 1);
     }
+    floor_upvalues(L, ar, floor_read_value);
 }
 
 /* ---- lifecycle --------------------------------------------------------- */
@@ -729,6 +911,7 @@ int recorder_open(recorder *R, const recorder_options *opt, const char *script,
      * size), for about 4 MB more memory. */
     wo.frame_size = 1024u * 1024u;
     if (opt->max_event_mib) wo.max_event_bytes = (size_t)opt->max_event_mib << 20;
+    wo.extra_metadata = opt->filter_metadata; /* the active trace filters */
     if (ctrec_writer_open(opt->out_dir, &wo, &R->w) != CTREC_OK) {
         fprintf(stderr, "ctrec-lua: cannot write the trace to %s: %s\n", opt->out_dir,
                 ctrec_writer_errmsg(R->w));
@@ -738,6 +921,16 @@ int recorder_open(recorder *R, const recorder_options *opt, const char *script,
     }
     char *abs = resolve_path(script);
     ctrec_status st = abs ? ctrec_start(R->w, abs, strlen(abs), 1) : CTREC_E_NOMEM;
+    R->active = 1;
+    R->activation_path_id = -1;
+    if (abs && opt->activation_path) {
+        /* recording waits for a function of that file, unless it is the script */
+        R->activation_abs = resolve_path(opt->activation_path);
+        if (R->activation_abs && strcmp(R->activation_abs, abs) != 0) {
+            R->active = 0;
+            R->activation_state = 1;
+        }
+    }
     free(abs);
     if (st != CTREC_OK) {
         fprintf(stderr, "ctrec-lua: cannot start the trace: %s\n", ctrec_writer_errmsg(R->w));
@@ -756,9 +949,12 @@ int recorder_open(recorder *R, const recorder_options *opt, const char *script,
     R->toplevel_fn.recorded = R->toplevel_fn.has_lines = 1;
     R->toplevel_fn.path_id = 0;
     R->toplevel_fn.function_id = 0;
+    rfilter_classify_main(R, &R->toplevel_fn, script);
     strmap_put(&R->function_names, "<toplevel>", 10, UINT64_MAX);
     return 0;
 }
+
+#define RECORDER_MASK (LUA_MASKCALL | LUA_MASKRET | LUA_MASKLINE)
 
 void recorder_install(recorder *R, lua_State *L)
 {
@@ -768,7 +964,16 @@ void recorder_install(recorder *R, lua_State *L)
                  : R->opt.floor == FLOOR_READS  ? hook_floor_reads
                                                 : hook;
     if (R->opt.floor == FLOOR_NONE && !R->w) return;
-    lua_sethook(L, h, LUA_MASKCALL | LUA_MASKRET | LUA_MASKLINE, 0);
+    int mask = 0, count = 0;
+    if (R->script_hooks) scripthook_get(L, &mask, &count); /* after a Ctrl-C */
+    lua_sethook(L, h, RECORDER_MASK | (mask & LUA_MASKCOUNT), count);
+}
+
+void recorder_hook_thread(recorder *R, lua_State *L1, int script_mask, int count)
+{
+    if (R->opt.floor != FLOOR_NONE || !R->w || R->lua_closed) return;
+    lua_sethook(L1, hook, RECORDER_MASK | (script_mask & LUA_MASKCOUNT),
+                (script_mask & LUA_MASKCOUNT) ? count : 0);
 }
 
 /* Back to the main thread, then every frame of it gets its Return. */
@@ -826,9 +1031,12 @@ int recorder_finish(recorder *R)
     R->chain_n = 0;
     /* Records of suspended coroutines and the function cache stay until
      * the process exits: hooks may still run (lua_close) and check R->closed. */
+    free(R->activation_abs);
+    R->activation_abs = NULL;
     strmap_free(&R->function_names);
     strmap_free(&R->paths);
     strmap_free(&R->vars);
     values_free(R);
+    rfilter_free(R);
     return (st == CTREC_OK && !failed) ? 0 : -1;
 }

@@ -30,7 +30,7 @@
 static int recording(void)
 {
     recorder *R = recorder_current();
-    return R && R->w && !R->closed && !R->failed && R->stepped;
+    return R && R->w && !R->closed && !R->failed && R->stepped && R->active;
 }
 
 static void record_output(lua_State *L, FILE *f, int idx)

@@ -36,10 +36,21 @@ static void usage(FILE *out)
             "                        (default all)\n"
             "  --max-depth N         table nesting recorded (default 3, at most 25)\n"
             "  --max-elements N      elements recorded per value (default 100)\n"
+            "  --max-string N        bytes of a string recorded, then a marker\n"
+            "                        '<M more bytes>' (default 1000; 0: no limit)\n"
             "  --max-event-mib N     largest event written, in MiB (default 64, what the\n"
             "                        readers accept by default); a local's value that is\n"
             "                        larger is recorded as the marker <too large>\n"
+            "  --no-upvalues         do not record the upvalues of the running\n"
+            "                        function at each step\n"
+            "  --activation-path FILE  record from the first call of a function of\n"
+            "                        FILE (its main chunk or another) until that\n"
+            "                        call returns\n"
             "  --c-calls             record calls of C functions too\n"
+            "  --trace-filter FILE   a trace filter (TOML, as CodeTracer's Python\n"
+            "                        recorder's); repeatable, or FILE::FILE...; after\n"
+            "                        .codetracer/trace-filter.toml found above the\n"
+            "                        script and CTREC_LUA_TRACE_FILTER (same syntax)\n"
             "  --floor hooks|locals|reads\n"
             "                        benchmark only: install the hooks (locals: and\n"
             "                        read every local at each line; reads: and every\n"
@@ -182,7 +193,11 @@ static int pmain(lua_State *L)
     lua_gc(L, LUA_GCRESTART);
     lua_gc(L, LUA_GCGEN, 0, 0);
     /* before LUA_INIT: an os.exit there must finish the trace too */
-    if (r->R->opt.floor == FLOOR_NONE) iowrap_install(L);
+    if (r->R->opt.floor == FLOOR_NONE) {
+        iowrap_install(L);
+        scripthook_install(L);
+        ctrecmod_install(L);
+    }
     if (handle_luainit(L) != LUA_OK) return 0;
     if (handle_script(L, r) != LUA_OK) return 0;
     lua_pushboolean(L, 1);
@@ -199,6 +214,11 @@ static int parse_uint(const char *s, unsigned lo, unsigned hi, unsigned *out)
     *out = (unsigned)v;
     return 0;
 }
+
+/* --trace-filter values, in order */
+#define MAX_FILTER_ARGS 64
+static const char *filter_args[MAX_FILTER_ARGS];
+static int filter_arg_count;
 
 /* Returns the index of the script in argv, or -1 (message printed). */
 static int parse_options(int argc, char **argv, recorder_options *o)
@@ -219,6 +239,10 @@ static int parse_options(int argc, char **argv, recorder_options *o)
             o->c_calls = 1;
             continue;
         }
+        if (strcmp(a, "--no-upvalues") == 0) {
+            o->upvalues = 0;
+            continue;
+        }
         /* options with a value: "--opt value" or "--opt=value" */
         const char *eq = strchr(a, '=');
         size_t nlen = eq ? (size_t)(eq - a) : strlen(a);
@@ -226,7 +250,8 @@ static int parse_options(int argc, char **argv, recorder_options *o)
 #define IS(name) (nlen == strlen(name) && strncmp(a, name, nlen) == 0)
         int bad = 0;
         if (!(IS("-o") || IS("--out") || IS("--format") || IS("--values") || IS("--floor") ||
-              IS("--max-depth") || IS("--max-elements") || IS("--max-event-mib"))) {
+              IS("--max-depth") || IS("--max-elements") || IS("--max-event-mib") ||
+              IS("--max-string") || IS("--activation-path") || IS("--trace-filter"))) {
             fprintf(stderr, "ctrec-lua: unknown option %s\n", a);
             usage(stderr);
             return -1;
@@ -236,6 +261,11 @@ static int parse_options(int argc, char **argv, recorder_options *o)
             return -1;
         }
         if (IS("-o") || IS("--out")) o->out_dir = v;
+        else if (IS("--activation-path")) o->activation_path = v;
+        else if (IS("--trace-filter")) {
+            if (filter_arg_count < MAX_FILTER_ARGS) filter_args[filter_arg_count++] = v;
+            else bad = 1;
+        }
         else if (IS("--format")) {
             if (strcmp(v, "json") == 0) o->format = CTREC_FORMAT_JSON;
             else if (strcmp(v, "bin") == 0) o->format = CTREC_FORMAT_BIN;
@@ -251,6 +281,11 @@ static int parse_options(int argc, char **argv, recorder_options *o)
             else bad = 1;
         } else if (IS("--max-depth")) bad = parse_uint(v, 1, 25, &o->max_depth) != 0;
         else if (IS("--max-elements")) bad = parse_uint(v, 1, 1000000, &o->max_elements) != 0;
+        else if (IS("--max-string")) {
+            unsigned ms;
+            bad = parse_uint(v, 0, 1000000000, &ms) != 0;
+            o->max_string = ms;
+        }
         else if (IS("--max-event-mib")) bad = parse_uint(v, 1, 4096, &o->max_event_mib) != 0;
         else {
             fprintf(stderr, "ctrec-lua: unknown option %s\n", a);
@@ -275,6 +310,67 @@ static int parse_options(int argc, char **argv, recorder_options *o)
     return i;
 }
 
+/* The chain of trace filters, composed as the Python recorder's CLI does:
+ * the .codetracer/trace-filter.toml found walking up from the script's
+ * directory, then the files of CTREC_LUA_TRACE_FILTER, then those of each
+ * --trace-filter, in order ("::" separates several in one value). */
+typedef struct filter_load {
+    trace_filter *f;
+    char err[1024];
+    int added; /* files added by the current list */
+} filter_load;
+
+static int add_filter(void *ctx, const char *path)
+{
+    filter_load *fl = ctx;
+    fl->added++;
+    return filter_add_file(fl->f, path, fl->err, sizeof fl->err);
+}
+
+/* A "::"-separated list that must name at least one file (as the Python
+ * recorder requires). */
+static int add_list(filter_load *fl, const char *list, const char *from)
+{
+    fl->added = 0;
+    int rc = filter_split_list(list, add_filter, fl);
+    if (!rc && !fl->added) {
+        snprintf(fl->err, sizeof fl->err, "%s '%s' names no trace filter file", from, list);
+        rc = -1;
+    }
+    return rc;
+}
+
+static int load_filters(const char *script, recorder_options *o, char **meta)
+{
+    char *found = filter_discover(script);
+    const char *env = getenv("CTREC_LUA_TRACE_FILTER");
+    int any = found || (env && *env) || filter_arg_count;
+    if (!any) return 0;
+    filter_load fl = {filter_new(), "", 0};
+    if (!fl.f) {
+        free(found);
+        fprintf(stderr, "ctrec-lua: out of memory\n");
+        return -1;
+    }
+    int rc = found ? add_filter(&fl, found) : 0;
+    free(found);
+    if (!rc && env && *env) rc = add_list(&fl, env, "CTREC_LUA_TRACE_FILTER");
+    for (int i = 0; !rc && i < filter_arg_count; i++) rc = add_list(&fl, filter_args[i], "--trace-filter");
+    if (!rc) rc = filter_finish(fl.f, fl.err, sizeof fl.err);
+    if (!rc && !(*meta = filter_metadata_json(fl.f))) {
+        snprintf(fl.err, sizeof fl.err, "out of memory");
+        rc = -1;
+    }
+    if (rc) {
+        fprintf(stderr, "ctrec-lua: %s\n", fl.err);
+        filter_free(fl.f);
+        return -1;
+    }
+    o->filter = fl.f;
+    o->filter_metadata = *meta;
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     recorder_options o = {
@@ -283,10 +379,16 @@ int main(int argc, char **argv)
         .values = 1,
         .max_depth = 3,
         .max_elements = 100,
+        .max_string = 1000,
+        .upvalues = 1,
         .floor = FLOOR_NONE,
     };
     int script = parse_options(argc, argv, &o);
     if (script < 0) return 1;
+    /* trace filters: refused before anything is written, so that a bad
+     * one leaves an earlier trace in the output folder as it was */
+    char *filter_meta = NULL;
+    if (o.floor == FLOOR_NONE && load_filters(argv[script], &o, &filter_meta)) return 1;
 
     /* argv as lua.c sees it: "lua5.4 script args..." */
     run r;
@@ -318,6 +420,8 @@ int main(int argc, char **argv)
     recorder_lua_closed(&rec);
     int trace_failed = recorder_finish(&rec);
     free(r.argv);
+    filter_free(o.filter);
+    free(filter_meta);
     (void)trace_failed; /* the exit status stays lua5.4's */
     return (result && status == LUA_OK) ? EXIT_SUCCESS : EXIT_FAILURE;
 }

@@ -5,6 +5,8 @@
  *   hooks.c   the lua_sethook hook: steps, calls, returns, coroutines
  *   values.c  Lua values -> ctrec's streaming value API
  *   iowrap.c  print / io.write / file:write / os.exit replacements
+ *   scripthook.c  debug.sethook / gethook: the script's hooks beside ours
+ *   ctrecmod.c  the `ctrec` module: stop and resume the recording
  *   maps.c    two small hash maps (byte strings and pointers)
  *
  * There is one recorder per process (the hook has no user-data slot, so it
@@ -19,6 +21,7 @@
 #include <lua.h>
 
 #include "ctrec/ctrec.h"
+#include "filter.h"
 
 /* ---- maps.c ------------------------------------------------------------ */
 
@@ -61,9 +64,15 @@ typedef struct recorder_options {
     int c_calls;           /* --c-calls */
     unsigned max_depth;    /* --max-depth: table nesting recorded */
     unsigned max_elements; /* --max-elements: elements per recorded value */
+    size_t max_string;     /* --max-string: bytes of a string recorded (0: all) */
     unsigned max_event_mib; /* --max-event-mib: the writer's event bound (0: the
                                library's default, CTREC_MAX_EVENT_BYTES) */
+    int upvalues;          /* record upvalues at each step (--no-upvalues: 0) */
     floor_mode floor;      /* --floor */
+    const char *activation_path; /* --activation-path: record from the first call
+                                    of a function of this file until it returns */
+    trace_filter *filter;  /* --trace-filter & co (filter.h); NULL: none */
+    const char *filter_metadata; /* the filters as trace_metadata.json members */
 } recorder_options;
 
 /* What the recorder knows about one function (one definition site). */
@@ -84,6 +93,19 @@ typedef struct fn_info {
 #define FN_SLOTS 16
     const char *slot_name[FN_SLOTS];
     ctrec_id slot_var[FN_SLOTS];
+    /* the same for upvalues */
+    const char *up_name[FN_SLOTS];
+    ctrec_id up_var[FN_SLOTS];
+    int no_upvalues; /* 1: none worth recording (none, or only _ENV) */
+    /* Trace filters (rfilter.c): what the rules say about this function
+     * (NULL: no filter, or a C function), and a cache of the actions for
+     * its locals and parameters by slot, as slot_name above. */
+    const filter_scope *scope;
+    int skip;             /* exec = "skip": no Call, Steps or Return; no line hook */
+    const char *fslot_name[FN_SLOTS];
+    unsigned char fslot_action[FN_SLOTS][2]; /* [local, arg]: 0 unknown, else action + 1 */
+    const char *fup_name[FN_SLOTS];          /* the same for upvalue n */
+    unsigned char fup_action[FN_SLOTS];
 } fn_info;
 
 /* One activation on a thread's shadow call stack. */
@@ -91,6 +113,8 @@ typedef struct frame {
     const void *ci;  /* lua_Debug.i_ci: identifies the activation (see hooks.c) */
     fn_info *fn;     /* NULL: not recorded (a C function without --c-calls) */
     int toplevel;    /* the main chunk: the trace's call 0, no Call/Return */
+    int live;        /* its Call is in the trace (and its Return not yet) */
+    int activation;  /* the call that started the recording (--activation-path) */
 } frame;
 
 /* The shadow call stack of one Lua thread (the main thread or a coroutine). */
@@ -119,6 +143,13 @@ typedef struct recorder {
 
     fn_info toplevel_fn;       /* the script's main chunk: function 0 */
     int main_started;          /* the main chunk's call was seen */
+    int script_hooks;          /* the script called debug.sethook with a hook once */
+
+    /* start and stop: --activation-path, the ctrec module */
+    int active;                /* recording: Steps, Calls, values, output */
+    char *activation_abs;      /* --activation-path, absolute (NULL: none) */
+    int64_t activation_path_id;/* its path id once a chunk of it was seen, else -1 */
+    int activation_state;      /* 0 none, 1 waiting, 2 recording the activation, 3 done */
     int stepped;               /* at least one Step was written */
 
     /* interning caches */
@@ -137,6 +168,10 @@ typedef struct recorder {
     unsigned nancestors;
     char *scratch;             /* growing buffer for names and texts */
     size_t scratch_cap;
+
+    /* rfilter.c state */
+    strmap modules;            /* chunk source text -> module name (char *) it was required as */
+    int64_t filter_type_ids[2]; /* "Redacted", "Dropped": type id + 1, 0 until defined */
 } recorder;
 
 /* hooks.c */
@@ -153,6 +188,9 @@ int recorder_finish(recorder *R);
 /* lua_close ran (what it runs, __close handlers and finalizers, is still
  * recorded): from now on the recorder never touches a lua_State. */
 void recorder_lua_closed(recorder *R);
+/* Sets the recorder's hook on thread L1 with the script's hook mask and
+ * count there (scripthook.c): LUA_MASKCOUNT and the count are added. */
+void recorder_hook_thread(recorder *R, lua_State *L1, int script_mask, int count);
 /* The recorder the hooks and the library wrappers use (NULL before
  * recorder_open). */
 recorder *recorder_current(void);
@@ -160,6 +198,13 @@ recorder *recorder_current(void);
 ctrec_id recorder_var(recorder *R, const char *name, size_t len);
 /* Records a problem with the writer once, then stops recording. */
 void recorder_fail(recorder *R, const char *what);
+/* Pauses the recording (the ctrec module's stop): no Steps, Calls, values
+ * or output are recorded until recorder_resume; calls already in the trace
+ * still get their Returns. */
+void recorder_pause(recorder *R);
+/* Resumes it: the functions running now that are not in the trace (called
+ * while paused) get their Calls, without arguments, outermost first. */
+void recorder_resume(recorder *R);
 
 /* values.c */
 /* A table whose array part is longer than this and than the elements left
@@ -176,6 +221,38 @@ ctrec_status value_none(recorder *R);
 /* A Raw value of type "truncated" holding `text` (a marker such as "<too large>"). */
 ctrec_status value_marker(recorder *R, const char *text);
 void values_free(recorder *R);
+
+/* scripthook.c */
+/* Replaces debug.sethook and debug.gethook. */
+void scripthook_install(lua_State *L);
+/* The mask and count of the script's hook on L; returns 1 when it has one. */
+int scripthook_get(lua_State *L, int *mask, int *count);
+/* Calls the script's hook of L for this event when its mask asks for it
+ * (from the recorder's hook, after the event is recorded). */
+void scripthook_call(lua_State *L, int event, int line);
+
+/* ctrecmod.c */
+/* package.preload.ctrec: the module with stop(), start(), recording(). */
+void ctrecmod_install(lua_State *L);
+
+/* rfilter.c: trace filters applied while recording */
+/* Classifies a Lua function of a file chunk (fn_new, once per definition
+ * site): sets fn->scope and fn->skip. `name` is the name the trace gives
+ * it. Returns fn->skip. */
+int rfilter_classify(recorder *R, lua_State *L, lua_Debug *ar, fn_info *fn, const char *name);
+/* The script's main chunk (recorder_open). */
+void rfilter_classify_main(recorder *R, fn_info *fn, const char *script);
+/* After a hook event: the line hook off while the running function is
+ * skipped, on again in recorded code. */
+void rfilter_lines(recorder *R, lua_State *L, const thread_rec *T);
+/* The action for value `name` of kind `kind` in fn (slot n >= 1 of a
+ * local or parameter, or upvalue n, caches it; n = 0: not cached). For
+ * upvalues: rfilter_value(fn, FILTER_UPVALUE, n, name) where the recorder
+ * writes upvalue n's Value (drop: no Value; redact: rfilter_marker). */
+filter_action rfilter_value(fn_info *fn, filter_value_kind kind, int n, const char *name);
+/* Writes the marker value FILTER_REDACTED or FILTER_DROPPED. */
+ctrec_status rfilter_marker(recorder *R, filter_action a);
+void rfilter_free(recorder *R);
 
 /* iowrap.c */
 /* Replaces print, io.write, the write method of files and os.exit. */

@@ -5,7 +5,10 @@
  *   boolean             Bool     type "boolean"
  *   integer             Int      type "integer"
  *   float               Float    type "float"
- *   string              String   type "string" (raw bytes, NULs included)
+ *   string              String   type "string" (raw bytes, NULs included);
+ *                                one longer than --max-string: its first
+ *                                bytes + "<N more bytes>", type
+ *                                "string(truncated)"
  *   function, userdata, Raw      types "function", "userdata", ... with the
  *   thread                       text tostring gives without metamethods
  *                                ("function: 0x55d0c0a1b2c0")
@@ -41,7 +44,7 @@
 enum {
     T_NIL, T_BOOLEAN, T_INTEGER, T_FLOAT, T_STRING, T_TABLE, T_PAIRS, T_PAIR,
     T_TUPLE, T_FUNCTION, T_USERDATA, T_THREAD, T_LIGHTUSERDATA, T_TRUNCATED,
-    T_COUNT
+    T_LONG_STRING, T_COUNT
 };
 
 static const struct {
@@ -62,6 +65,7 @@ static const struct {
     [T_THREAD] = {CTREC_TYPE_RAW, "thread"},
     [T_LIGHTUSERDATA] = {CTREC_TYPE_RAW, "lightuserdata"},
     [T_TRUNCATED] = {CTREC_TYPE_RAW, "truncated"},
+    [T_LONG_STRING] = {CTREC_TYPE_STRING, "string(truncated)"},
 };
 
 /* Returns early from the calling function when a ctrec call fails. */
@@ -168,6 +172,24 @@ static ctrec_status write_address(recorder *R, lua_State *L, int idx, int t)
     ctrec_id id;
     TRY(type_id(R, t, &id));
     return ctrec_raw(R->w, text, strlen(text), id);
+}
+
+/* A string longer than --max-string: its first bytes (not cutting a UTF-8
+ * sequence: up to 3 bytes fewer), then "<N more bytes>", as a String of
+ * type "string(truncated)". */
+static ctrec_status write_long_string(recorder *R, const char *s, size_t len)
+{
+    size_t keep = R->opt.max_string;
+    for (int i = 0; i < 3 && keep > 0 && ((unsigned char)s[keep] & 0xC0) == 0x80; i++) keep--;
+    if (((unsigned char)s[keep] & 0xC0) == 0x80) keep = R->opt.max_string; /* not UTF-8 */
+    char tail[48];
+    int n = snprintf(tail, sizeof tail, "<%zu more bytes>", len - keep);
+    if (scratch_reserve(R, keep + (size_t)n + 1)) return CTREC_E_NOMEM;
+    memcpy(R->scratch, s, keep);
+    memcpy(R->scratch + keep, tail, (size_t)n);
+    ctrec_id t;
+    TRY(type_id(R, T_LONG_STRING, &t));
+    return ctrec_string(R->w, R->scratch, keep + (size_t)n, t);
 }
 
 /* t[1..n] as a Sequence, at most the remaining budget of them. */
@@ -359,7 +381,10 @@ static ctrec_status write_struct(recorder *R, lua_State *L, int idx, lua_Integer
     shape *sh = NULL;
     if (!truncated && nkeys <= SHAPE_MAX_KEYS) sh = shape_find(R, keys, nkeys, has_array);
     if (sh) {
-        order = sh->order;
+        /* A copy: writing the fields below can meet a nested table whose
+         * new shape takes this very slot, while this order is still read. */
+        memcpy(order_buf, sh->order, nkeys);
+        order = order_buf;
         t = sh->type;
     } else if (!truncated && nkeys <= SHAPE_MAX_KEYS) {
         sorted_key sk[SHAPE_MAX_KEYS];
@@ -555,6 +580,7 @@ static ctrec_status write_any(recorder *R, lua_State *L, int idx, unsigned depth
     case LUA_TSTRING: {
         size_t len;
         const char *s = lua_tolstring(L, idx, &len);
+        if (R->opt.max_string && len > R->opt.max_string) return write_long_string(R, s, len);
         TRY(type_id(R, T_STRING, &t));
         return ctrec_string(R->w, s, len, t);
     }

@@ -2,11 +2,12 @@
  * cmd_check.c — `ctrec check`: will the debugger load this trace?
  *
  *   ctrec check [--target 25.11|latest] [--json] [--max N] [--strict]
- *               [--no-files] TRACE
+ *               [--no-files] [--max-event BYTES] TRACE
  *
- * Prints every problem ctrec_check() finds, then a summary line. Exit
- * status: 0 the trace loads, 1 errors (or warnings with --strict), 2 usage
- * or an internal failure.
+ * Prints every problem ctrec_check() finds, then a summary line with the
+ * target and the verdict. Exit status: 0 the trace loads, 1 errors (or
+ * warnings with --strict), 2 usage or an internal failure, 3 undecided (an
+ * event over the --max-event bound).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -17,19 +18,30 @@
 #include "tool.h"
 
 static const char check_usage[] =
-    "usage: ctrec check [--target 25.11|latest] [--json] [--max N] [--strict] [--no-files] TRACE\n"
+    "usage: ctrec check [--target 25.11|latest] [--json] [--max N] [--strict] [--no-files]\n"
+    "                   [--max-event BYTES] TRACE\n"
     "\n"
     "Tells whether the CodeTracer debugger will load TRACE (a trace folder, a\n"
     "trace.json or a trace.bin) and reports every problem: the event index, the\n"
     "event as JSON, the rule broken and how to fix it.\n"
     "\n"
     "  --target T   the debugger to check against: latest (default) or 25.11\n"
-    "  --json       one JSON object per diagnostic and one for the summary, per line\n"
+    "  --json       one JSON object per diagnostic and one for the summary, per line;\n"
+    "               the summary holds \"target\" and \"verdict\" (loads,\n"
+    "               loads-with-warnings, refused, undecided) for CI gates\n"
     "  --max N      stop after N diagnostics\n"
     "  --strict     warnings make the exit status 1 too\n"
     "  --no-files   do not look for the files/ copies of the sources\n"
+    TOOL_MAX_EVENT_HELP
     "\n"
-    "Exit status: 0 loads, 1 errors (or warnings with --strict), 2 usage.\n";
+    "The trace is read with the grammar of the debugger's own parsers (serde_json\n"
+    "for trace.json, the seekable-zstd and cbor4ii reader for trace.bin): what\n"
+    "`ctrec print` forgives with a warning, check refuses.\n"
+    "\n"
+    "Exit status: 0 loads, 1 refused (or warnings with --strict), 2 usage,\n"
+    "3 undecided: an event is larger than the --max-event bound (the trace may\n"
+    "be fine; check again with a larger bound), or --max stopped the check\n"
+    "before any error.\n";
 
 typedef struct out_ctx {
     int json;
@@ -130,6 +142,9 @@ int cmd_check(int argc, char **argv)
             o.json = 1;
         } else if (strcmp(a, "--strict") == 0) {
             strict = 1;
+        } else if (strcmp(a, "--max-event") == 0 || strncmp(a, "--max-event=", 12) == 0) {
+            const char *v = a[11] == '=' ? a + 12 : (i + 1 < argc ? argv[++i] : NULL);
+            if (tool_parse_bytes("--max-event", v, &opts.max_event_bytes)) return 2;
         } else if (strcmp(a, "--no-files") == 0) {
             opts.check_files = 0;
         } else if (strcmp(a, "--target") == 0 || strncmp(a, "--target=", 9) == 0) {
@@ -170,17 +185,25 @@ int cmd_check(int argc, char **argv)
         return 2;
     }
     int fail = sum.errors > 0 || (strict && sum.warnings > 0);
-    const char *verdict = sum.errors ? "the debugger will not load it"
+    const char *verdict = sum.verdict == CTREC_CHECK_REFUSED ? "the debugger will not load it"
+                          : sum.verdict == CTREC_CHECK_UNDECIDED
+                              ? (opts.max_diagnostics &&
+                                         sum.errors + sum.warnings >= opts.max_diagnostics
+                                     ? "undecided: stopped at --max before any error"
+                                     : "undecided: an event is over the --max-event bound; the "
+                                       "trace may be fine, check again with a larger bound")
                           : sum.warnings ? "loads, with warnings"
                                          : "loads";
     if (o.json) {
         printf("{\"summary\":{\"trace\":");
         put_json_string(trace);
         printf(",\"target\":\"%s\",\"errors\":%llu,\"warnings\":%llu,\"events\":%llu,"
-               "\"stopped\":%s,\"ok\":%s}}\n",
+               "\"stopped\":%s,\"ok\":%s,\"verdict\":\"%s\"}}\n",
                ctrec_check_target_name(opts.target), (unsigned long long)sum.errors,
                (unsigned long long)sum.warnings, (unsigned long long)sum.events,
-               sum.stopped ? "true" : "false", fail ? "false" : "true");
+               sum.stopped ? "true" : "false",
+               fail || sum.verdict == CTREC_CHECK_UNDECIDED ? "false" : "true",
+               ctrec_check_verdict_name(sum.verdict));
     } else {
         printf("%s: %llu error%s, %llu warning%s, %llu events checked%s (target %s): %s\n", trace,
                (unsigned long long)sum.errors, sum.errors == 1 ? "" : "s",
@@ -189,5 +212,6 @@ int cmd_check(int argc, char **argv)
                ctrec_check_target_name(opts.target), verdict);
     }
     if (fflush(stdout) != 0) return 2;
-    return fail ? 1 : 0;
+    if (fail) return 1;
+    return sum.verdict == CTREC_CHECK_UNDECIDED ? 3 : 0;
 }

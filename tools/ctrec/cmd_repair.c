@@ -25,7 +25,7 @@
 #include "tool.h"
 
 static const char repair_usage[] =
-    "usage: ctrec repair [--dry-run] [--no-backup] TRACE\n"
+    "usage: ctrec repair [--dry-run] [--no-backup] [--max-event BYTES] TRACE\n"
     "\n"
     "Completes a trace whose recording was killed or ran out of disk: keeps\n"
     "every event before the damage, drops the damaged tail and closes the file\n"
@@ -33,12 +33,14 @@ static const char repair_usage[] =
     "trace_paths.json to list exactly the Path events kept. TRACE is a trace\n"
     "folder, a trace.json or a trace.bin. A complete trace is left alone, but\n"
     "for its trace_paths.json when that does not list its Path events. An\n"
-    "event larger than the readers' 64 MiB default bound is not taken for\n"
-    "damage: it is read with a bound of 1 GiB. Do not repair a recording\n"
+    "event larger than the readers' 64 MiB default bound (or --max-event) is\n"
+    "not taken for damage: it is read with a bound of 1 GiB (or --max-event\n"
+    "when larger). Do not repair a recording\n"
     "that is still running.\n"
     "\n"
     "  --dry-run     only say what would be kept and dropped\n"
     "  --no-backup   do not keep the damaged file as <file>.damaged\n"
+    TOOL_MAX_EVENT_HELP
     "\n"
     "Exit status: 0 repaired or nothing to repair, 1 cannot repair, 2 usage error.\n";
 
@@ -145,10 +147,13 @@ static void scan_free(scan *s)
     texts_free(&s->paths);
 }
 
+/* --max-event: the first scan's bound (0: the readers' default). */
+static size_t user_max_event;
+
 static int scan_trace(const char *path, scan *s)
 {
-    if (scan_trace_with(path, 0, s)) return -1;
-    if (s->status != CTREC_E_FORMAT) return 0;
+    if (scan_trace_with(path, user_max_event, s)) return -1;
+    if (s->status != CTREC_E_FORMAT || user_max_event >= REPAIR_MAX_EVENT) return 0;
     scan big;
     if (scan_trace_with(path, REPAIR_MAX_EVENT, &big)) {
         scan_free(&big);
@@ -431,6 +436,9 @@ int cmd_repair(int argc, char **argv)
         if (tool_is_help(argv[i])) return tool_usage(repair_usage, 1);
         if (!strcmp(argv[i], "--dry-run")) dry = 1;
         else if (!strcmp(argv[i], "--no-backup")) backup = 0;
+        else if (!strcmp(argv[i], "--max-event") && i + 1 < argc) {
+            if (tool_parse_bytes("--max-event", argv[++i], &user_max_event)) return 2;
+        }
         else if (argv[i][0] == '-' && argv[i][1]) {
             fprintf(stderr, "ctrec: unknown option '%s'\n", argv[i]);
             return tool_usage(repair_usage, 0);

@@ -9,25 +9,111 @@
 #include "tool.h"
 
 static const char stats_usage[] =
-    "usage: ctrec stats [--json] TRACE\n"
+    "usage: ctrec stats [--json] [--max-event BYTES] TRACE\n"
     "\n"
     "Reads every event of TRACE and prints: the number of events of each kind,\n"
     "steps, calls, returns, the deepest call depth, the distinct paths,\n"
     "functions, types and variable names (their definition events), the trace\n"
-    "file's size and the bytes per event. For a damaged trace it prints the\n"
-    "error, then the figures of the events before the damage, and exits 1.\n"
+    "file's size and the bytes per event, and the recording's metadata. For a\n"
+    ".ct container it also lists the members with their sizes, every meta.dat\n"
+    "field (recorder id, flags, ...), and what the container holds that is not\n"
+    "turned into events (the span stream, step-map.ns, unknown meta.dat flags).\n"
+    "For a damaged trace it prints the error, then the figures of the events\n"
+    "before the damage, and exits 1.\n"
     "\n"
     "  --json   one JSON object instead of text\n"
+    TOOL_MAX_EVENT_HELP
     "\n"
     "Exit status: 0 ok, 1 bad trace, 2 usage error.\n";
+
+static void json_str(const char *s)
+{
+    putchar('"');
+    for (const char *p = s ? s : ""; *p; p++) {
+        unsigned char ch = (unsigned char)*p;
+        if (ch == '"' || ch == '\\') printf("\\%c", ch);
+        else if (ch < 0x20) printf("\\u%04x", ch);
+        else putchar(ch);
+    }
+    putchar('"');
+}
+
+/* "metadata": {...} and, for a .ct, "members" and "notes". */
+static void json_meta(const ctrec_reader *r)
+{
+    const ctrec_trace_metadata *m = ctrec_reader_metadata(r);
+    printf(",\"metadata\":{\"recording_id\":");
+    json_str(m->recording_id);
+    printf(",\"program\":");
+    json_str(m->program);
+    printf(",\"args\":[");
+    for (size_t i = 0; i < m->nargs; i++) {
+        if (i) putchar(',');
+        json_str(m->args[i]);
+    }
+    printf("],\"workdir\":");
+    json_str(m->workdir);
+    for (size_t i = 0; i < ctrec_reader_meta_extra_count(r); i++) {
+        const char *v;
+        const char *k = ctrec_reader_meta_extra(r, i, &v);
+        putchar(',');
+        json_str(k);
+        printf(":%s", v);
+    }
+    putchar('}');
+    if (ctrec_reader_format(r) != CTREC_FORMAT_CT) return;
+    printf(",\"members\":[");
+    for (size_t i = 0; i < ctrec_reader_member_count(r); i++) {
+        uint64_t size;
+        const char *name = ctrec_reader_member(r, i, &size);
+        printf("%s{\"name\":", i ? "," : "");
+        json_str(name);
+        printf(",\"size\":%llu}", (unsigned long long)size);
+    }
+    printf("],\"notes\":[");
+    for (size_t i = 0; i < ctrec_reader_note_count(r); i++) {
+        if (i) putchar(',');
+        json_str(ctrec_reader_note(r, i));
+    }
+    putchar(']');
+}
+
+static void text_meta(const ctrec_reader *r)
+{
+    const ctrec_trace_metadata *m = ctrec_reader_metadata(r);
+    printf("recording id    %s\n", m->recording_id);
+    printf("program         %s\n", m->program);
+    printf("args           ");
+    for (size_t i = 0; i < m->nargs; i++) printf(" %s", m->args[i]);
+    printf("\nworkdir         %s\n", m->workdir);
+    for (size_t i = 0; i < ctrec_reader_meta_extra_count(r); i++) {
+        const char *v;
+        const char *k = ctrec_reader_meta_extra(r, i, &v);
+        printf("  %-20s %s\n", k, v);
+    }
+    if (ctrec_reader_format(r) != CTREC_FORMAT_CT) return;
+    printf("members\n");
+    for (size_t i = 0; i < ctrec_reader_member_count(r); i++) {
+        uint64_t size;
+        const char *name = ctrec_reader_member(r, i, &size);
+        printf("  %-20s %llu bytes\n", name, (unsigned long long)size);
+    }
+    for (size_t i = 0; i < ctrec_reader_note_count(r); i++)
+        printf("note            %s\n", ctrec_reader_note(r, i));
+}
 
 int cmd_stats(int argc, char **argv)
 {
     int json = 0;
     const char *path = NULL;
+    ctrec_reader_options o;
+    ctrec_reader_options_init(&o);
     for (int i = 1; i < argc; i++) {
         if (tool_is_help(argv[i])) return tool_usage(stats_usage, 1);
         if (!strcmp(argv[i], "--json")) json = 1;
+        else if (!strcmp(argv[i], "--max-event") && i + 1 < argc) {
+            if (tool_parse_bytes("--max-event", argv[++i], &o.max_event_bytes)) return 2;
+        }
         else if (argv[i][0] == '-' && argv[i][1]) {
             fprintf(stderr, "ctrec: unknown option '%s'\n", argv[i]);
             return tool_usage(stats_usage, 0);
@@ -36,7 +122,7 @@ int cmd_stats(int argc, char **argv)
     }
     if (!path) return tool_usage(stats_usage, 0);
     ctrec_reader *r;
-    if (ctrec_reader_open(path, NULL, &r) != CTREC_OK) {
+    if (ctrec_reader_open(path, &o, &r) != CTREC_OK) {
         fprintf(stderr, "ctrec: %s\n", ctrec_reader_errmsg(r));
         ctrec_reader_close(r);
         return 1;
@@ -60,7 +146,9 @@ int cmd_stats(int argc, char **argv)
     unsigned long long size = 0;
     if (stat(ctrec_reader_trace_file(r), &sb) == 0) size = (unsigned long long)sb.st_size;
     double per = events ? (double)size / (double)events : 0.0;
-    const char *fmt = ctrec_reader_format(r) == CTREC_FORMAT_BIN ? "bin" : "json";
+    const char *fmt = ctrec_reader_format(r) == CTREC_FORMAT_BIN  ? "bin"
+                      : ctrec_reader_format(r) == CTREC_FORMAT_CT ? "ct"
+                                                                  : "json";
     if (json) {
         printf("{\"file\":\"");
         for (const char *p = ctrec_reader_trace_file(r); *p; p++) {
@@ -79,11 +167,13 @@ int cmd_stats(int argc, char **argv)
         }
         printf("},\"complete\":%s,\"steps\":%llu,\"calls\":%llu,\"returns\":%llu,\"max_call_depth\":%lld,"
                "\"paths\":%llu,\"functions\":%llu,\"types\":%llu,\"variables\":%llu,"
-               "\"file_bytes\":%llu,\"bytes_per_event\":%.3f}\n",
+               "\"file_bytes\":%llu,\"bytes_per_event\":%.3f",
                st ? "false" : "true", counts[CTREC_EV_STEP], counts[CTREC_EV_CALL],
                counts[CTREC_EV_RETURN], max_depth,
                counts[CTREC_EV_PATH], counts[CTREC_EV_FUNCTION], counts[CTREC_EV_TYPE],
                counts[CTREC_EV_VARIABLE_NAME], size, per);
+        json_meta(r);
+        printf("}\n");
     } else {
         printf("file            %s (%s)\n", ctrec_reader_trace_file(r), fmt);
         printf("events          %llu%s\n", events, st ? " (damaged: the events before the damage)" : "");
@@ -100,7 +190,9 @@ int cmd_stats(int argc, char **argv)
         printf("variables       %llu\n", counts[CTREC_EV_VARIABLE_NAME]);
         printf("file size       %llu bytes\n", size);
         printf("bytes per event %.3f\n", per);
+        text_meta(r);
     }
+    tool_warn_forgiven(r, ctrec_reader_trace_file(r));
     ctrec_reader_close(r);
     return st ? 1 : 0;
 }

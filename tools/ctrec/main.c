@@ -1,10 +1,14 @@
 /*
  * main.c — `ctrec COMMAND ...`: dispatch and the shared helpers.
  */
+#include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "ctrec/ctrec.h"
+#include "ctrec/ctrec_reader.h"
 #include "tool.h"
 
 static const char usage_text[] =
@@ -13,16 +17,49 @@ static const char usage_text[] =
     "Commands:\n"
     "  print TRACE          print the events, one JSON object per line\n"
     "  follow TRACE         print the events of a recording as they arrive\n"
-    "  convert IN OUT       convert a trace between trace.json and trace.bin\n"
+    "  convert IN OUT       convert a trace to trace.json or trace.bin\n"
     "  stats TRACE          event counts, calls, depth, sizes\n"
     "  repair TRACE         complete a trace whose recording was killed\n"
     "  check TRACE          will the CodeTracer debugger load this trace?\n"
+    "  ls TRACE.ct          the members of a .ct container and their sizes\n"
+    "  cat TRACE.ct MEMBER  write one member of a .ct container to stdout\n"
     "\n"
-    "TRACE is a trace folder, a trace.json or a trace.bin (the format is\n"
-    "detected from the content). `ctrec COMMAND --help` describes a command.\n"
+    "TRACE is a trace folder, a trace.json, a trace.bin or a .ct container (the\n"
+    "format is detected from the content; a folder is read through its *.ct\n"
+    "first, then trace.json, then trace.bin, as the debugger does).\n"
+    "`ctrec COMMAND --help` describes a command.\n"
     "Exit status: 0 ok, 1 bad trace, 2 usage error.\n";
 
 int tool_is_help(const char *a) { return !strcmp(a, "--help") || !strcmp(a, "-h"); }
+
+int tool_parse_bytes(const char *opt, const char *text, size_t *out)
+{
+    char *end = NULL;
+    errno = 0;
+    unsigned long long v = text && *text >= '0' && *text <= '9' ? strtoull(text, &end, 10) : 0;
+    unsigned shift = 0;
+    if (end && (*end == 'K' || *end == 'k')) shift = 10, end++;
+    else if (end && (*end == 'M' || *end == 'm')) shift = 20, end++;
+    else if (end && (*end == 'G' || *end == 'g')) shift = 30, end++;
+    if (!end || *end || errno || v == 0 || v > (SIZE_MAX >> shift)) {
+        fprintf(stderr, "ctrec: %s takes a positive byte count (K, M, G suffixes), not '%s'\n",
+                opt, text ? text : "");
+        return -1;
+    }
+    *out = (size_t)(v << shift);
+    return 0;
+}
+
+void tool_warn_forgiven(const struct ctrec_reader *r, const char *trace)
+{
+    uint64_t n, at;
+    const char *what = ctrec_reader_forgiven(r, &n, &at);
+    if (n)
+        fprintf(stderr,
+                "ctrec: warning: %s: forgave %llu spelling%s the debugger's parser refuses, the "
+                "first in event %llu: %s (ctrec check refuses the trace)\n",
+                trace, (unsigned long long)n, n == 1 ? "" : "s", (unsigned long long)at, what);
+}
 
 int tool_usage(const char *text, int help)
 {
@@ -45,6 +82,8 @@ int main(int argc, char **argv)
     if (!strcmp(cmd, "stats")) return cmd_stats(argc - 1, argv + 1);
     if (!strcmp(cmd, "repair")) return cmd_repair(argc - 1, argv + 1);
     if (!strcmp(cmd, "check")) return cmd_check(argc - 1, argv + 1);
+    if (!strcmp(cmd, "ls")) return cmd_ls(argc - 1, argv + 1);
+    if (!strcmp(cmd, "cat")) return cmd_cat(argc - 1, argv + 1);
     fprintf(stderr, "ctrec: unknown command '%s'\n\n", cmd);
     return tool_usage(usage_text, 0);
 }

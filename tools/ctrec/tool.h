@@ -10,10 +10,26 @@ int cmd_convert(int argc, char **argv);
 int cmd_stats(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 int cmd_repair(int argc, char **argv);
+int cmd_ls(int argc, char **argv);
+int cmd_cat(int argc, char **argv);
 
 /* argv[i] is --help or -h */
 int tool_is_help(const char *a);
 /* Prints a usage text to stdout (for --help, exit 0) or stderr (exit 2). */
 int tool_usage(const char *text, int help);
+
+/* Parses the value of --max-event: a byte count, optionally with a K, M or
+ * G suffix (binary units). Returns 0, or -1 with a message on stderr. */
+int tool_parse_bytes(const char *opt, const char *text, size_t *out);
+
+struct ctrec_reader;
+/* Prints one warning line on stderr when the reader forgave spellings the
+ * debugger's parsers refuse (ctrec_reader_forgiven). */
+void tool_warn_forgiven(const struct ctrec_reader *r, const char *trace);
+
+/* The help text's line for --max-event. */
+#define TOOL_MAX_EVENT_HELP \
+    "  --max-event BYTES  largest event read (default 64M; K, M, G suffixes); an event\n" \
+    "               larger than this stops the read, it does not mean the trace is bad\n"
 
 #endif

@@ -22,14 +22,14 @@ done
 # writer refuses it (CTREC_E_SIZE) and ctrec-lua records the marker
 # <too large> instead, so the trace passes check.
 printf 'local s = string.rep("x", 70 * 1024 * 1024)\nprint(#s)\nprint("end")\n' >"$WORK/big.lua"
-"$CTREC_LUA" -o "$WORK/big" "$WORK/big.lua" >/dev/null 2>&1 || { echo "FAIL: big.lua (default bound)"; fails=$((fails + 1)); }
+"$CTREC_LUA" --max-string 0 -o "$WORK/big" "$WORK/big.lua" >/dev/null 2>&1 || { echo "FAIL: big.lua (default bound)"; fails=$((fails + 1)); }
 "$CTREC" check --strict "$WORK/big" >"$WORK/big.check" 2>&1 &&
     "$CTREC" print "$WORK/big" | grep -q '"r": *"<too large>"' ||
     { echo "FAIL: a 70 MiB local is not the marker <too large>:"; cat "$WORK/big.check"; fails=$((fails + 1)); }
 rm -rf "$WORK/big"
 # Written with a raised bound, such an event is not damage: `ctrec repair`
 # leaves the trace alone, and keeps that event when the trace is cut after it.
-"$CTREC_LUA" --max-event-mib 128 -o "$WORK/big" "$WORK/big.lua" >/dev/null 2>&1 || { echo "FAIL: big.lua"; fails=$((fails + 1)); }
+"$CTREC_LUA" --max-string 0 --max-event-mib 128 -o "$WORK/big" "$WORK/big.lua" >/dev/null 2>&1 || { echo "FAIL: big.lua"; fails=$((fails + 1)); }
 "$CTREC" repair "$WORK/big" >"$WORK/big.repair" 2>&1 &&
     grep -q 'nothing to repair' "$WORK/big.repair" &&
     [ ! -e "$WORK/big/trace.bin.damaged" ] ||

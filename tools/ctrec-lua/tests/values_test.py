@@ -2,7 +2,7 @@
 """values_test.py -- the values ctrec-lua records for chosen locals at chosen
 steps, arguments and return values.
 
-  values_test.py CTREC_LUA EXAMPLES_DIR WORKDIR
+  values_test.py CTREC_LUA EXAMPLES_DIR WORKDIR TEST_SCRIPTS_DIR
 """
 import json
 import os
@@ -86,7 +86,7 @@ def script_trace(ctrec_lua, work, name, text, *opts):
 
 
 def main():
-    ctrec_lua, examples, work = sys.argv[1:4]
+    ctrec_lua, examples, work, scripts = sys.argv[1:5]
     os.makedirs(work, exist_ok=True)
 
     # ---- values.lua --------------------------------------------------------
@@ -290,6 +290,104 @@ def main():
     els = v["holes"]["elements"]
     expect(len(els) == 2 and els[1]["r"] == "<2 more>",
            "{1, nil, 3, [1.5]='f'}: one pair and '<2 more>' (3 entries): %r" % (els,))
+
+    # ---- a nested table whose new shape takes the slot of its parent's ----
+    # The shape cache is direct-mapped: each o.b has 30 new keys, so new
+    # shapes keep overwriting slots, sooner or later the one o's shape
+    # {a,b,c} is read from while o's fields are written. Every o must still
+    # end with c = 3 (it was recorded as another field's value, then the
+    # recording failed with "not enough memory" raised into the script).
+    t = script_trace(ctrec_lua, work, "shape_slot",
+                     "local o = {a = 1, c = 3}\n"
+                     "local build = load(\"local t = {} for j = 1, 30 do "
+                     "t[... .. '_' .. j] = j end return t\")\n"
+                     "for i = 1, 20000 do o.b = build(i) end\n"
+                     "print(\"done\")\n")
+    os_ = [v["o"] for v, _ in t.steps(3) if "o" in v]
+    bad = [v for v in os_ if v.get("kind") != "Struct" or v["field_values"][-1].get("i") != 3]
+    expect(len(os_) == 20000 and not bad,
+           "o recorded at 20000 steps, each ending with c = 3: %d steps, %d bad, first %r"
+           % (len(os_), len(bad), bad[:1]))
+
+    # ---- --max-string: long strings cut, with a marker ----------------------
+    long_src = ("local big = string.rep('x', 20000)\n"
+                "local t = {s = string.rep('y', 1500), short = 'ok'}\n"
+                "local u = string.rep('a', 998) .. '\\u{20AC}' .. 'bc'\n"
+                "local exact = string.rep('z', 1000)\n"
+                "local done = true\n")
+    t = script_trace(ctrec_lua, work, "max_string", long_src)
+    v, _ = t.steps(5)[0]
+    expect(v["big"]["kind"] == "String" and v["big"]["text"] == "x" * 1000 + "<19000 more bytes>"
+           and t.type_name(v["big"]) == "string(truncated)",
+           "big: 1000 bytes and '<19000 more bytes>' (default 1000), type string(truncated): %r"
+           % (v["big"].get("text", "")[990:], ))
+    sv = v["t"]["field_values"]
+    expect(sv[0]["text"] == "y" * 1000 + "<500 more bytes>" and sv[1]["text"] == "ok"
+           and t.type_name(sv[1]) == "string", "t.s cut, t.short whole: %r" % (sv,))
+    expect(v["u"]["text"] == "a" * 998 + "<5 more bytes>",
+           "a UTF-8 sequence at the limit is not cut in two: %r" % (v["u"]["text"][990:],))
+    expect(v["exact"]["text"] == "z" * 1000 and t.type_name(v["exact"]) == "string",
+           "a string of exactly 1000 bytes is whole")
+    t = script_trace(ctrec_lua, work, "max_string_10", long_src, "--max-string", "10")
+    v, _ = t.steps(5)[0]
+    expect(v["big"]["text"] == "x" * 10 + "<19990 more bytes>", "--max-string 10: %r"
+           % (v["big"]["text"],))
+    t = script_trace(ctrec_lua, work, "max_string_0", long_src, "--max-string=0")
+    v, _ = t.steps(5)[0]
+    expect(v["big"]["text"] == "x" * 20000 and t.type_name(v["big"]) == "string",
+           "--max-string 0: the whole string")
+
+    # ---- upvalues: recorded at each step, named as Lua names them ----------
+    up_src = ("local count = 0\n"
+              "local cfg = {name = 'x'}\n"
+              "local function inc(by)\n"
+              "  count = count + by + #cfg.name\n"
+              "  return count\n"
+              "end\n"
+              "local function shadow()\n"
+              "  local r = count\n"
+              "  local count = 'local'\n"
+              "  return r\n"
+              "end\n"
+              "inc(2)\n"
+              "inc(3)\n"
+              "shadow()\n")
+    t = script_trace(ctrec_lua, work, "upvalues", up_src)
+    s5 = t.steps(5)
+    expect([(sorted(v), v["count"]["i"], v["cfg"]["field_values"][0]["text"])
+            for v, _ in s5] == [(["by", "cfg", "count"], 3, "x"), (["by", "cfg", "count"], 7, "x")],
+           "inc's line 5: by, and the upvalues count (3, then 7) and cfg: %r" % (s5,))
+    s4 = t.steps(4)
+    expect([sorted(v) for v, _ in s4] == [["by", "cfg", "count"]] * 2,
+           "inc's line 4: no _ENV among the upvalues: %r" % ([sorted(v) for v, _ in s4],))
+    s9, s10 = t.steps(9), t.steps(10)
+    expect(len(s9) == 1 and s9[0][0]["count"]["i"] == 7,
+           "shadow's line 9: the upvalue count = 7 before the local exists: %r" % (s9,))
+    expect(len(s10) == 1 and s10[0][0]["count"]["text"] == "local",
+           "shadow's line 10: the local count hides the upvalue: %r" % (s10,))
+    top = t.steps(13)
+    expect(len(top) == 1 and "_ENV" not in top[0][0], "the main chunk: no _ENV recorded")
+    t = script_trace(ctrec_lua, work, "no_upvalues", up_src, "--no-upvalues")
+    expect([sorted(v) for v, _ in t.steps(5)] == [["by"]] * 2,
+           "--no-upvalues: inc's line 5 has only by: %r" % ([sorted(v) for v, _ in t.steps(5)],))
+
+    # ---- the script's own hooks do not stop the recording ------------------
+    t = Trace(ctrec_lua, os.path.join(scripts, "script_hooks.lua"),
+              os.path.join(work, "script_hooks"))
+    s10 = t.steps(10)  # x = x + 1, while the script's line hook is set
+    expect(len(s10) == 1 and s10[0][0].get("x", {}).get("i") == 1,
+           "script_hooks.lua:10 recorded once with x = 1: %r" % (s10,))
+    # (a count hook that runs Lua code makes Lua report the line again:
+    # ldo.c's rethook resets the line tracking, see the README)
+    expect(1001 <= len(t.steps(33)) <= 1012 and 1001 <= len(t.steps(38)) <= 1012,
+           "the loops under count hooks: 1001 steps each, a few more: %d, %d"
+           % (len(t.steps(33)), len(t.steps(38))))
+    s50 = t.steps(50)  # the coroutine's body, with a hook of its own
+    expect(len(s50) == 1 and s50[0][0].get("a", {}).get("i") == 5,
+           "script_hooks.lua:50 in the coroutine, a = 5: %r" % (s50,))
+    s81 = t.steps(81)  # the last line, the script's hook still set
+    expect(len(s81) == 1 and s81[0][0].get("last", {}).get("i") == 81,
+           "script_hooks.lua:81 recorded with last = 81: %r" % (s81,))
 
     for f in failures:
         print("FAIL", f)

@@ -1,0 +1,195 @@
+/*
+ * fuzz_ct_common.h — shared by the .ct fuzz targets: a builder that wraps a
+ * fuzzed member into an otherwise valid CTFS container (block size 4096,
+ * the multi-stream members of a tiny trace), and the checks every .ct
+ * target runs on it:
+ *
+ *   1. read every event (fz_read of fuzz_common.h: errors must be clean,
+ *      with a message, and sticky; every event spells as valid JSON);
+ *   2. position at a few steps with ctrec_reader_seek_step and read on;
+ *   3. list the members and read each one whole.
+ */
+#ifndef CTREC_FUZZ_CT_COMMON_H
+#define CTREC_FUZZ_CT_COMMON_H
+
+#include "ctfs/ctfs.h"
+#include "fuzz_common.h"
+
+typedef struct fzb {
+    uint8_t *d;
+    size_t n, cap;
+} fzb;
+
+static inline void fzb_put(fzb *b, const void *p, size_t n)
+{
+    if (b->n + n > b->cap) {
+        b->cap = (b->n + n) * 2 + 64;
+        b->d = realloc(b->d, b->cap);
+        if (!b->d) FZ_FAIL("out of memory");
+    }
+    if (n) memcpy(b->d + b->n, p, n);
+    b->n += n;
+}
+
+static inline void fzb_le(fzb *b, uint64_t v, int n)
+{
+    for (int i = 0; i < n; i++) {
+        uint8_t c = (uint8_t)(v >> (8 * i));
+        fzb_put(b, &c, 1);
+    }
+}
+
+static inline void fzb_frame(fzb *b, const uint8_t *p, size_t n)
+{
+    size_t cap = ZSTD_compressBound(n);
+    uint8_t *z = malloc(cap);
+    size_t zn = ZSTD_compress(z, cap, n ? p : (const uint8_t *)"", n, 1);
+    if (ZSTD_isError(zn)) FZ_FAIL("zstd");
+    fzb_put(b, z, zn);
+    free(z);
+}
+
+#define FZ_MAXM 24
+typedef struct fz_ct {
+    const char *name[FZ_MAXM];
+    fzb data[FZ_MAXM];
+    int n;
+} fz_ct;
+
+static inline fzb *fz_ct_add(fz_ct *c, const char *name)
+{
+    c->name[c->n] = name;
+    memset(&c->data[c->n], 0, sizeof(fzb));
+    return &c->data[c->n++];
+}
+
+/* A chunked stream of one chunk holding `raw`. */
+static inline void fz_ct_stream(fz_ct *c, const char *dat, const char *idx, uint32_t per,
+                                const uint8_t *raw, size_t n)
+{
+    fzb *d = fz_ct_add(c, dat), *x = fz_ct_add(c, idx);
+    fzb_le(x, per, 4);
+    fzb_le(x, 0, 8);
+    fzb_frame(d, raw, n);
+}
+
+static inline void fz_ct_table(fz_ct *c, const char *dat, const char *off, const char *items)
+{
+    fzb *d = fz_ct_add(c, dat), *o = fz_ct_add(c, off);
+    fzb_le(o, 0, 8);
+    for (const char *p = items; *p;) {
+        size_t l = strlen(p);
+        fzb_put(d, p, l);
+        fzb_le(o, d->n, 8);
+        p += l + 1;
+    }
+}
+
+/* Writes the container to fz_in/trace.ct (members laid out one after
+ * another, level-1 mapping only) and frees the members. */
+static inline void fz_ct_write(fz_ct *c)
+{
+    fzb f = {0};
+    uint8_t zero[4096] = {0};
+    fzb_put(&f, zero, 4096);
+    memcpy(f.d, ctfs_magic, 5);
+    f.d[5] = 4;
+    f.d[7] = 1;
+    f.d[9] = 0x10; /* 4096 */
+    f.d[12] = 31;
+    for (int k = 0; k < c->n; k++) {
+        uint64_t nb = (c->data[k].n + 4095) / 4096;
+        if (nb > 511) nb = 511;
+        uint64_t map = f.n / 4096;
+        fzb_put(&f, zero, 4096);
+        for (uint64_t j = 0; j < nb; j++) {
+            uint64_t blk = f.n / 4096;
+            fzb_put(&f, zero, 4096);
+            size_t take = c->data[k].n - j * 4096 < 4096 ? c->data[k].n - j * 4096 : 4096;
+            memcpy(f.d + blk * 4096, c->data[k].d + j * 4096, take);
+            memcpy(f.d + map * 4096 + j * 8, &blk, 8);
+        }
+        uint64_t name = 0, size = nb * 4096 < c->data[k].n ? nb * 4096 : c->data[k].n;
+        ctfs_name_encode(c->name[k], strlen(c->name[k]), &name);
+        memcpy(f.d + 16 + 24 * k, &size, 8);
+        memcpy(f.d + 24 + 24 * k, &map, 8);
+        memcpy(f.d + 32 + 24 * k, &name, 8);
+        free(c->data[k].d);
+    }
+    fz_clear(fz_in);
+    fz_put(fz_in, "trace.ct", f.d, f.n);
+    free(f.d);
+    c->n = 0;
+}
+
+/* The default members: meta.dat, the four tables, and one chunk per
+ * stream; `which` ("steps", "values", "calls", "events", "meta") is
+ * replaced by the fuzzed bytes. */
+static inline void fz_ct_build(const char *which, const uint8_t *p, size_t n)
+{
+    static const uint8_t meta[] = "CTMD\x03\x00\x00\x00\x03r-1\x01p\x00\x00\x00\x01\x05/a.py";
+    static const uint8_t steps[] = {0, 1, 1, 2, 1, 2, 7, 2, 2, 1, 0, 2, 5, 1};
+    static const uint8_t values[] = {
+        0,
+        22, 0, 1, 0, 18, 0xa3, 0x64, 'k', 'i', 'n', 'd', 0x63, 'I', 'n', 't', 0x61, 'i', 5,
+        0x67, 't', 'y', 'p', 'e', '_', 'i', 'd', 0};
+    static const uint8_t calls[] = {11, 0, 1, 0, 3, 0, 0, 1, 0xff, 0, 1, 1,
+                                    8, 1, 0, 1, 2, 1, 0, 1, 0xff, 0};
+    static const uint8_t events[] = {9, 0, 1, 0, 5, 'h', 'e', 'l', 'l', 'o'};
+    fz_ct c = {0};
+    fzb *m = fz_ct_add(&c, "meta.dat");
+    if (!strcmp(which, "meta")) fzb_put(m, p, n);
+    else fzb_put(m, meta, sizeof meta - 1);
+    fz_ct_table(&c, "paths.dat", "paths.off", "/a.py\0");
+    fz_ct_table(&c, "funcs.dat", "funcs.off", "main\0f\0");
+    fz_ct_table(&c, "types.dat", "types.off", "int\0");
+    fz_ct_table(&c, "varnames.dat", "varnames.off", "x\0");
+    int s = !strcmp(which, "steps"), v = !strcmp(which, "values"), k = !strcmp(which, "calls"),
+        e = !strcmp(which, "events");
+    fz_ct_stream(&c, "steps.dat", "steps.idx", 4096, s ? p : steps, s ? n : sizeof steps);
+    fz_ct_stream(&c, "values.dat", "values.idx", 256, v ? p : values, v ? n : sizeof values);
+    fz_ct_stream(&c, "calls.dat", "calls.idx", 256, k ? p : calls, k ? n : sizeof calls);
+    fz_ct_stream(&c, "events.dat", "events.idx", 64, e ? p : events, e ? n : sizeof events);
+    fz_ct_write(&c);
+}
+
+/* The checks of the header comment on fz_in/trace.ct. */
+static inline void fz_ct_check(unsigned max_depth)
+{
+    fz_texts all = {0}, none = {0};
+    fz_read(fz_in, NULL, &all, &none, max_depth);
+    free(all.p);
+    free(none.p);
+    char path[512];
+    fz_path(path, sizeof path, fz_in, "trace.ct");
+    ctrec_reader_options ro;
+    ctrec_reader_options_init(&ro);
+    ro.max_event_bytes = 1u << 22;
+    ctrec_reader *r = NULL;
+    ctrec_status st = ctrec_reader_open(path, &ro, &r);
+    fz_check_status(st, "open");
+    for (size_t i = 0; i < ctrec_reader_member_count(r); i++) {
+        uint64_t size;
+        const char *name = ctrec_reader_member(r, i, &size);
+        if (!name) FZ_FAIL("member %zu has no name", i);
+        static uint8_t buf[1 << 16];
+        size_t got;
+        for (uint64_t off = 0; off < size && off < (1u << 22); off += sizeof buf)
+            if (ctrec_reader_read_member(r, name, off, buf, sizeof buf, &got) != CTREC_OK) break;
+    }
+    if (!st) {
+        static const uint64_t at[] = {0, 1, 3, 2, 4097, 7};
+        for (size_t i = 0; i < sizeof at / sizeof *at; i++) {
+            st = ctrec_reader_seek_step(r, at[i]);
+            fz_check_status(st, "seek");
+            if (st && st != CTREC_E_ARG) break;
+            const ctrec_ev *ev;
+            int k = 0;
+            while ((st = ctrec_reader_next(r, &ev)) == CTREC_OK && ev && k < 1000) k++;
+            if (st) break;
+        }
+    }
+    ctrec_reader_close(r);
+}
+
+#endif

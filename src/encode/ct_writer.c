@@ -1,0 +1,919 @@
+/*
+ * ct_writer.c — the .ct backend: the multi-stream layout (FORMAT.md 7.2)
+ * streamed into a CTFS container. See ct_writer.h for the layout, the
+ * memory bound and the durability contract.
+ *
+ * Threads: the caller's thread encodes records straight into one chunk
+ * buffer per stream; a full chunk is handed to the background thread
+ * (a job), which compresses it and appends it to the container. All
+ * container calls happen in job order on that thread (or, without one, on
+ * the caller's thread), so the container needs no lock.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include "encode/ct_writer.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <zstd.h>
+
+#include "ctfs/ctfs_write.h"
+#include "sink/sink.h"
+#include "util/buf.h"
+
+/* ------------------------------------------------------------------ */
+/* varints                                                             */
+
+static inline uint8_t *vput(uint8_t *p, uint64_t v)
+{
+    while (v >= 0x80) {
+        *p++ = (uint8_t)(v | 0x80);
+        v >>= 7;
+    }
+    *p++ = (uint8_t)v;
+    return p;
+}
+
+static inline unsigned vlen(uint64_t v)
+{
+    unsigned n = 1;
+    while (v >= 0x80) {
+        v >>= 7;
+        n++;
+    }
+    return n;
+}
+
+static inline uint64_t zigzag(int64_t v) { return ((uint64_t)v << 1) ^ (uint64_t)(v >> 63); }
+
+static inline void bvar(buf *b, uint64_t v)
+{
+    if (buf_reserve(b, 10)) return;
+    b->len = (size_t)(vput(b->data + b->len, v) - b->data);
+}
+
+static inline void bstr(buf *b, const char *s, size_t n)
+{
+    bvar(b, n);
+    buf_put(b, s, n);
+}
+
+static int vget(const uint8_t **p, const uint8_t *end, uint64_t *out)
+{
+    uint64_t v = 0;
+    for (unsigned sh = 0; sh < 64; sh += 7) {
+        if (*p >= end) return -1;
+        uint8_t c = *(*p)++;
+        v |= (uint64_t)(c & 0x7f) << sh;
+        if (!(c & 0x80)) {
+            *out = v;
+            return 0;
+        }
+    }
+    return -1;
+}
+
+/* ------------------------------------------------------------------ */
+/* state                                                               */
+
+enum { S_STEPS, S_VALUES, S_CALLS, S_EVENTS, NSTREAMS };
+enum { T_PATHS, T_FUNCS, T_TYPES, T_VARNAMES, NTABLES };
+static const char *const stream_names[NSTREAMS][2] = {{"steps.dat", "steps.idx"},
+                                                      {"values.dat", "values.idx"},
+                                                      {"calls.dat", "calls.idx"},
+                                                      {"events.dat", "events.idx"}};
+static const uint32_t per_chunk[NSTREAMS] = {CT_STEPS_PER_CHUNK, CT_VALUES_PER_CHUNK,
+                                             CT_CALLS_PER_CHUNK, CT_EVENTS_PER_CHUNK};
+static const char *const table_names[NTABLES][2] = {{"paths.dat", "paths.off"},
+                                                    {"funcs.dat", "funcs.off"},
+                                                    {"types.dat", "types.off"},
+                                                    {"varnames.dat", "varnames.off"}};
+
+typedef struct stream {
+    unsigned dat, idx; /* members */
+    buf raw;           /* the chunk in progress: whole records */
+    uint32_t nrec;     /* records in raw */
+    uint64_t nchunks;  /* chunks handed over */
+    uint64_t dat_size; /* worker side: compressed bytes appended */
+} stream;
+
+typedef struct table {
+    unsigned dat, off;
+    buf pend_dat, pend_off; /* appended at the next hand-over */
+    uint64_t end;           /* .dat bytes so far */
+} table;
+
+enum { J_CHUNK, J_APPEND, J_META, J_PUBLISH };
+typedef struct job {
+    int kind;
+    unsigned target; /* stream (J_CHUNK) or member (J_APPEND) */
+    buf b;
+} job;
+
+typedef struct open_call {
+    uint64_t key;
+    uint64_t nkids, last_kid;
+    buf kids; /* the children's keys, each a varint of its distance from the
+                 previous one (1 or 2 bytes in a loop's calls) */
+} open_call;
+
+/* The scratch file: [tag][varint body length][body] records.
+ * 'E' key fn parent(zigzag) entry | depth nargs {var len bytes}
+ * 'X' key exit | retlen ret exclen exc nkids {kid}
+ * 'P' stream chunk_no nrec | raw records (the chunk in progress at a flush) */
+#define SCRATCH_SUFFIX ".calls~"
+#define KEY_WINDOW 8192u
+
+struct ct_writer {
+    int dirfd;
+    char *name, *scratch_name;
+    ctfs_w *c;
+    stream s[NSTREAMS];
+    table t[NTABLES];
+    ZSTD_CCtx *cctx;
+    int level;
+    buf zout;
+
+    /* the job queue */
+    int threaded;
+    sink_worker wk;
+    job q[CT_QUEUE];
+    unsigned qhead, qlen;
+    job inline_job;
+    ctrec_status wst; /* sticky failure of a job */
+    err werr;
+    struct timespec last_publish;
+
+    /* steps and values */
+    uint64_t nsteps;
+    uint64_t last_gli;
+    buf vcur; /* the current step's values: {var, len, CBOR}... */
+    uint64_t vcount;
+
+    /* calls */
+    open_call *stack;
+    size_t depth, stack_cap;
+    uint64_t next_key;
+    int scratch_fd;
+    buf sbuf;
+    uint64_t scratch_size; /* written to the file */
+    uint64_t *win_off;     /* scratch offset of E(k) for k % KEY_WINDOW == 0 */
+    size_t win_cap;
+};
+
+static ctrec_status nomem(err *e) { return err_set(e, CTREC_E_NOMEM, "out of memory"); }
+
+/* ------------------------------------------------------------------ */
+/* jobs                                                                */
+
+static ctrec_status run_job(ct_writer *c, job *j, err *e)
+{
+    ctrec_status st = CTREC_OK;
+    switch (j->kind) {
+    case J_CHUNK: {
+        stream *s = &c->s[j->target];
+        size_t bound = ZSTD_compressBound(j->b.len);
+        if (buf_reserve(&c->zout, bound)) return nomem(e);
+        size_t n = ZSTD_compressCCtx(c->cctx, c->zout.data, bound, j->b.data, j->b.len, c->level);
+        if (ZSTD_isError(n))
+            return err_set(e, CTREC_E_IO, "compressing a %s chunk: %s", stream_names[j->target][0],
+                           ZSTD_getErrorName(n));
+        uint8_t off[8];
+        for (int i = 0; i < 8; i++) off[i] = (uint8_t)(s->dat_size >> (8 * i));
+        if ((st = ctfs_w_append(c->c, s->dat, c->zout.data, n, e))) return st;
+        if ((st = ctfs_w_append(c->c, s->idx, off, 8, e))) return st;
+        s->dat_size += n;
+        /* At most a second between publications, whatever the flushes. */
+        struct timespec now;
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        if (now.tv_sec > c->last_publish.tv_sec + 1 ||
+            (now.tv_sec == c->last_publish.tv_sec + 1 &&
+             now.tv_nsec >= c->last_publish.tv_nsec)) {
+            c->last_publish = now;
+            st = ctfs_w_publish(c->c, 0, e);
+        }
+        return st;
+    }
+    case J_APPEND: return ctfs_w_append(c->c, j->target, j->b.data, j->b.len, e);
+    case J_META: {
+        unsigned m;
+        if ((st = ctfs_w_member(c->c, "meta.dat", &m, e))) return st;
+        return ctfs_w_append(c->c, m, j->b.data, j->b.len, e);
+    }
+    case J_PUBLISH: clock_gettime(CLOCK_MONOTONIC, &c->last_publish); return ctfs_w_publish(c->c, 0, e);
+    }
+    return CTREC_OK;
+}
+
+static void *worker_main(void *arg)
+{
+    ct_writer *c = arg;
+    err e = {0};
+    pthread_mutex_lock(&c->wk.mu);
+    for (;;) {
+        while (c->qlen == 0 && !c->wk.stop) pthread_cond_wait(&c->wk.cv, &c->wk.mu);
+        if (c->qlen == 0) break;
+        job *j = &c->q[c->qhead];
+        int skip = c->wst != CTREC_OK;
+        pthread_mutex_unlock(&c->wk.mu);
+        ctrec_status st = skip ? CTREC_OK : run_job(c, j, &e);
+        j->b.len = 0;
+        pthread_mutex_lock(&c->wk.mu);
+        if (st && !c->wst) {
+            c->wst = st;
+            c->werr = e;
+        }
+        c->qhead = (c->qhead + 1) % CT_QUEUE;
+        c->qlen--;
+        pthread_cond_broadcast(&c->wk.cv);
+    }
+    pthread_mutex_unlock(&c->wk.mu);
+    return NULL;
+}
+
+static ctrec_status job_failed(ct_writer *c, err *e)
+{
+    *e = c->werr;
+    return c->wst;
+}
+
+/* Hands b over (swapping it with the job's empty buffer, so that nothing
+ * is copied or allocated once the queue's buffers have grown). */
+static ctrec_status submit(ct_writer *c, int kind, unsigned target, buf *b, err *e)
+{
+    if (!c->threaded) {
+        if (c->wst) return job_failed(c, e);
+        job *j = &c->inline_job;
+        j->kind = kind;
+        j->target = target;
+        buf t = j->b;
+        j->b = *b;
+        *b = t;
+        b->len = 0;
+        ctrec_status st = run_job(c, j, &c->werr);
+        j->b.len = 0;
+        if (st) {
+            c->wst = st;
+            return job_failed(c, e);
+        }
+        return CTREC_OK;
+    }
+    pthread_mutex_lock(&c->wk.mu);
+    while (c->qlen == CT_QUEUE && !c->wst) pthread_cond_wait(&c->wk.cv, &c->wk.mu);
+    if (c->wst) {
+        pthread_mutex_unlock(&c->wk.mu);
+        return job_failed(c, e);
+    }
+    job *j = &c->q[(c->qhead + c->qlen) % CT_QUEUE];
+    j->kind = kind;
+    j->target = target;
+    buf t = j->b;
+    j->b = *b;
+    *b = t;
+    b->len = 0;
+    c->qlen++;
+    pthread_cond_broadcast(&c->wk.cv);
+    pthread_mutex_unlock(&c->wk.mu);
+    return CTREC_OK;
+}
+
+/* Waits until every job ran. */
+static ctrec_status drain(ct_writer *c, err *e)
+{
+    if (c->threaded) {
+        pthread_mutex_lock(&c->wk.mu);
+        while (c->qlen) pthread_cond_wait(&c->wk.cv, &c->wk.mu);
+        pthread_mutex_unlock(&c->wk.mu);
+    }
+    return c->wst ? job_failed(c, e) : CTREC_OK;
+}
+
+/* The interning tables' new records go first, so that a published chunk
+ * never names an id its table does not hold yet. */
+static ctrec_status submit_tables(ct_writer *c, err *e)
+{
+    for (unsigned i = 0; i < NTABLES; i++) {
+        table *t = &c->t[i];
+        if (t->pend_dat.oom || t->pend_off.oom) return nomem(e);
+        ctrec_status st;
+        if (t->pend_dat.len && (st = submit(c, J_APPEND, t->dat, &t->pend_dat, e))) return st;
+        if (t->pend_off.len && (st = submit(c, J_APPEND, t->off, &t->pend_off, e))) return st;
+    }
+    return CTREC_OK;
+}
+
+static ctrec_status submit_chunk(ct_writer *c, unsigned si, err *e)
+{
+    stream *s = &c->s[si];
+    if (s->raw.oom) return nomem(e);
+    ctrec_status st = submit_tables(c, e);
+    if (st || (st = submit(c, J_CHUNK, si, &s->raw, e))) return st;
+    s->nrec = 0;
+    s->nchunks++;
+    return CTREC_OK;
+}
+
+static inline ctrec_status record_done(ct_writer *c, unsigned si, err *e)
+{
+    stream *s = &c->s[si];
+    if (++s->nrec == per_chunk[si]) return submit_chunk(c, si, e);
+    return CTREC_OK;
+}
+
+/* ------------------------------------------------------------------ */
+/* the scratch file                                                    */
+
+static ctrec_status scratch_write(ct_writer *c, err *e)
+{
+    if (c->sbuf.oom) return nomem(e);
+    if (c->sbuf.len == 0) return CTREC_OK;
+    if (write_all(c->scratch_fd, c->sbuf.data, c->sbuf.len))
+        return err_sys(e, errno, "writing %s", c->scratch_name);
+    c->scratch_size += c->sbuf.len;
+    c->sbuf.len = 0;
+    return CTREC_OK;
+}
+
+/* Starts a scratch record whose body is at most `room` bytes (a length
+ * varint of 3 bytes is reserved and fixed by scratch_end). */
+static inline size_t scratch_begin(ct_writer *c, uint8_t tag)
+{
+    buf_byte(&c->sbuf, tag);
+    size_t at = c->sbuf.len;
+    buf_put(&c->sbuf, "\x80\x80\x00", 3);
+    return at;
+}
+
+static inline void scratch_end(ct_writer *c, size_t at)
+{
+    if (c->sbuf.oom) return;
+    size_t body = c->sbuf.len - at - 3;
+    uint8_t *p = c->sbuf.data + at;
+    /* A padded 3-byte varint (bodies stay under 2 MiB or use the long form). */
+    if (body < (1u << 21)) {
+        p[0] = (uint8_t)(0x80 | (body & 0x7f));
+        p[1] = (uint8_t)(0x80 | ((body >> 7) & 0x7f));
+        p[2] = (uint8_t)(body >> 14);
+    } else {
+        /* Long bodies (big arguments): move the body to fit a longer varint. */
+        uint8_t tmp[10];
+        unsigned k = (unsigned)(vput(tmp, body) - tmp);
+        if (buf_reserve(&c->sbuf, k)) return;
+        p = c->sbuf.data + at;
+        memmove(p + k, p + 3, body);
+        memcpy(p, tmp, k);
+        c->sbuf.len += k - 3;
+    }
+}
+
+/* ------------------------------------------------------------------ */
+/* open                                                                */
+
+ctrec_status ct_open(int dirfd, const char *name, int threaded, int level, ct_writer **out,
+                     err *e)
+{
+    *out = NULL;
+    ct_writer *c = calloc(1, sizeof *c);
+    if (!c) return nomem(e);
+    c->dirfd = dirfd;
+    c->scratch_fd = -1;
+    c->level = level;
+    size_t n = strlen(name);
+    c->name = malloc(n + 1);
+    c->scratch_name = malloc(n + sizeof SCRATCH_SUFFIX);
+    c->cctx = ZSTD_createCCtx();
+    if (!c->name || !c->scratch_name || !c->cctx) {
+        ct_abandon(c);
+        return nomem(e);
+    }
+    memcpy(c->name, name, n + 1);
+    memcpy(c->scratch_name, name, n);
+    memcpy(c->scratch_name + n, SCRATCH_SUFFIX, sizeof SCRATCH_SUFFIX);
+    clock_gettime(CLOCK_MONOTONIC, &c->last_publish);
+
+    ctrec_status st = ctfs_w_create(dirfd, name, &c->c, e);
+    for (unsigned i = 0; i < NTABLES && !st; i++) {
+        st = ctfs_w_member(c->c, table_names[i][0], &c->t[i].dat, e);
+        if (!st) st = ctfs_w_member(c->c, table_names[i][1], &c->t[i].off, e);
+        static const uint8_t zero8[8] = {0};
+        if (!st) st = ctfs_w_append(c->c, c->t[i].off, zero8, 8, e);
+    }
+    for (unsigned i = 0; i < NSTREAMS && !st; i++) {
+        st = ctfs_w_member(c->c, stream_names[i][0], &c->s[i].dat, e);
+        if (!st) st = ctfs_w_member(c->c, stream_names[i][1], &c->s[i].idx, e);
+        uint8_t h[4];
+        for (int k = 0; k < 4; k++) h[k] = (uint8_t)(per_chunk[i] >> (8 * k));
+        if (!st) st = ctfs_w_append(c->c, c->s[i].idx, h, 4, e);
+        if (!st && buf_reserve(&c->s[i].raw, 16384)) st = nomem(e);
+    }
+    if (!st) st = ctfs_w_publish(c->c, 0, e);
+    if (!st) {
+        c->scratch_fd =
+            openat(dirfd, c->scratch_name, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+        if (c->scratch_fd < 0) st = err_sys(e, errno, "creating %s", c->scratch_name);
+    }
+    if (st) {
+        ct_abandon(c);
+        return st;
+    }
+    if (threaded && sink_worker_start(&c->wk, worker_main, c) == 0) c->threaded = 1;
+    *out = c;
+    return CTREC_OK;
+}
+
+/* ------------------------------------------------------------------ */
+/* definitions                                                         */
+
+static ctrec_status table_add(ct_writer *c, unsigned ti, const char *p, size_t n, err *e)
+{
+    table *t = &c->t[ti];
+    buf_put(&t->pend_dat, p, n);
+    t->end += n;
+    uint8_t off[8];
+    for (int i = 0; i < 8; i++) off[i] = (uint8_t)(t->end >> (8 * i));
+    buf_put(&t->pend_off, off, 8);
+    if (t->pend_dat.oom || t->pend_off.oom) return nomem(e);
+    return CTREC_OK;
+}
+
+ctrec_status ct_path(ct_writer *c, const char *p, size_t n, err *e)
+{
+    return table_add(c, T_PATHS, p, n, e);
+}
+ctrec_status ct_function(ct_writer *c, const char *p, size_t n, err *e)
+{
+    return table_add(c, T_FUNCS, p, n, e);
+}
+ctrec_status ct_type(ct_writer *c, const char *p, size_t n, err *e)
+{
+    return table_add(c, T_TYPES, p, n, e);
+}
+ctrec_status ct_varname(ct_writer *c, const char *p, size_t n, err *e)
+{
+    return table_add(c, T_VARNAMES, p, n, e);
+}
+
+/* ------------------------------------------------------------------ */
+/* steps and values                                                    */
+
+/* The values record of the last step. */
+static ctrec_status finish_values(ct_writer *c, err *e)
+{
+    stream *v = &c->s[S_VALUES];
+    if (c->vcount == 0) {
+        buf_byte(&v->raw, 0);
+    } else {
+        size_t body = 1 + vlen(c->vcount) + c->vcur.len;
+        if (buf_reserve(&v->raw, 21 + c->vcur.len)) return nomem(e);
+        uint8_t *p = vput(v->raw.data + v->raw.len, body);
+        *p++ = 0;
+        p = vput(p, c->vcount);
+        memcpy(p, c->vcur.data, c->vcur.len);
+        v->raw.len = (size_t)(p - v->raw.data) + c->vcur.len;
+        c->vcur.len = 0;
+        c->vcount = 0;
+    }
+    return record_done(c, S_VALUES, e);
+}
+
+static ctrec_status step_record(ct_writer *c, int tag, uint64_t x, err *e)
+{
+    ctrec_status st;
+    if (c->nsteps && (st = finish_values(c, e))) return st;
+    stream *s = &c->s[S_STEPS];
+    if (buf_reserve(&s->raw, 11)) return nomem(e);
+    uint8_t *p = s->raw.data + s->raw.len;
+    if (tag == 0) {
+        int64_t d = (int64_t)(x - c->last_gli);
+        if (s->nrec && d >= -64 && d <= 63) {
+            *p++ = 1;
+            p = vput(p, zigzag(d));
+        } else {
+            *p++ = 0;
+            p = vput(p, x);
+        }
+        c->last_gli = x;
+    } else {
+        *p++ = (uint8_t)tag;
+        p = vput(p, x);
+    }
+    s->raw.len = (size_t)(p - s->raw.data);
+    c->nsteps++;
+    return record_done(c, S_STEPS, e);
+}
+
+ctrec_status ct_step(ct_writer *c, ctrec_id path_id, int64_t line, err *e)
+{
+    return step_record(c, 0, path_id * 100000u + (uint64_t)line, e);
+}
+
+ctrec_status ct_thread(ct_writer *c, int tag, uint64_t tid, err *e)
+{
+    return step_record(c, tag, tid, e);
+}
+
+ctrec_status ct_add_value(ct_writer *c, ctrec_id var, const uint8_t *v, size_t n, err *e)
+{
+    if (c->nsteps == 0)
+        return err_set(e, CTREC_E_STATE,
+                       "a .ct keeps values per step: a Value before the first step has no place");
+    if (buf_reserve(&c->vcur, 20 + n)) return nomem(e);
+    uint8_t *p = vput(c->vcur.data + c->vcur.len, var);
+    p = vput(p, n);
+    memcpy(p, v, n);
+    c->vcur.len = (size_t)(p - c->vcur.data) + n;
+    c->vcount++;
+    return CTREC_OK;
+}
+
+/* ------------------------------------------------------------------ */
+/* events                                                              */
+
+ctrec_status ct_event(ct_writer *c, ctrec_event_kind kind, const char *meta, size_t mn,
+                      const char *content, size_t cn, err *e)
+{
+    stream *s = &c->s[S_EVENTS];
+    uint64_t step = c->nsteps ? c->nsteps - 1 : 0;
+    size_t body = 1 + vlen(step) + vlen(mn) + mn + vlen(cn) + cn;
+    if (buf_reserve(&s->raw, body + 10)) return nomem(e);
+    uint8_t *p = vput(s->raw.data + s->raw.len, body);
+    *p++ = (uint8_t)kind;
+    p = vput(p, step);
+    p = vput(p, mn);
+    if (mn) memcpy(p, meta, mn);
+    p += mn;
+    p = vput(p, cn);
+    if (cn) memcpy(p, content, cn);
+    p += cn;
+    s->raw.len = (size_t)(p - s->raw.data);
+    return record_done(c, S_EVENTS, e);
+}
+
+/* ------------------------------------------------------------------ */
+/* calls                                                               */
+
+uint64_t ct_open_calls(const ct_writer *c) { return c->depth; }
+
+ctrec_status ct_call(ct_writer *c, ctrec_id fn, const ev_arg *args, size_t nargs, err *e)
+{
+    uint64_t key = c->next_key;
+    if (key % KEY_WINDOW == 0) {
+        size_t w = (size_t)(key / KEY_WINDOW);
+        if (w >= c->win_cap) {
+            size_t cap = c->win_cap ? 2 * c->win_cap : 16;
+            uint64_t *a = realloc(c->win_off, cap * sizeof *a);
+            if (!a) return nomem(e);
+            c->win_off = a;
+            c->win_cap = cap;
+        }
+        c->win_off[w] = c->scratch_size + c->sbuf.len;
+    }
+    if (c->depth == c->stack_cap) {
+        size_t cap = c->stack_cap ? 2 * c->stack_cap : 64;
+        open_call *a = realloc(c->stack, cap * sizeof *a);
+        if (!a) return nomem(e);
+        c->stack = a;
+        c->stack_cap = cap;
+    }
+    int64_t parent = -1;
+    if (c->depth) {
+        open_call *pc = &c->stack[c->depth - 1];
+        bvar(&pc->kids, key - pc->last_kid);
+        if (pc->kids.oom) return nomem(e);
+        pc->last_kid = key;
+        pc->nkids++;
+        parent = (int64_t)pc->key;
+    }
+    open_call *oc = &c->stack[c->depth++];
+    memset(oc, 0, sizeof *oc);
+    oc->key = key;
+    oc->last_kid = key;
+    c->next_key++;
+
+    size_t room = 60;
+    for (size_t i = 0; i < nargs; i++) room += 20 + args[i].len;
+    size_t at = scratch_begin(c, 'E');
+    if (buf_reserve(&c->sbuf, room)) return nomem(e);
+    uint8_t *p = c->sbuf.data + c->sbuf.len;
+    p = vput(p, key);
+    p = vput(p, fn);
+    p = vput(p, zigzag(parent));
+    p = vput(p, c->nsteps ? c->nsteps - 1 : 0);
+    p = vput(p, c->depth - 1);
+    p = vput(p, nargs);
+    for (size_t i = 0; i < nargs; i++) {
+        p = vput(p, args[i].var);
+        p = vput(p, args[i].len);
+        memcpy(p, args[i].value, args[i].len);
+        p += args[i].len;
+    }
+    c->sbuf.len = (size_t)(p - c->sbuf.data);
+    scratch_end(c, at);
+    if (c->sbuf.len >= 65536) return scratch_write(c, e);
+    return c->sbuf.oom ? nomem(e) : CTREC_OK;
+}
+
+ctrec_status ct_return(ct_writer *c, const uint8_t *v, size_t n, err *e)
+{
+    if (!c->depth) return err_set(e, CTREC_E_STATE, "a return without an open call");
+    open_call *oc = &c->stack[c->depth - 1];
+    static const uint8_t none_marker = 0xFF;
+    if (n == 0) {
+        v = &none_marker;
+        n = 1;
+    }
+    uint64_t exitstep = c->nsteps ? c->nsteps - 1 : 0;
+    /* The children go out in pieces: a call with a million of them does not
+     * need their list twice in memory. */
+    uint64_t kids_len = 0, k = oc->key;
+    const uint8_t *kp = oc->kids.data, *kend = kp + oc->kids.len;
+    for (uint64_t i = 0; i < oc->nkids; i++) {
+        uint64_t d = 0;
+        vget(&kp, kend, &d);
+        k += d;
+        kids_len += vlen(k);
+    }
+    uint64_t body = vlen(oc->key) + vlen(exitstep) + vlen(n) + n + 1 + vlen(oc->nkids) + kids_len;
+    if (buf_reserve(&c->sbuf, 40 + n)) return nomem(e);
+    uint8_t *p = c->sbuf.data + c->sbuf.len;
+    *p++ = 'X';
+    p = vput(p, body);
+    p = vput(p, oc->key);
+    p = vput(p, exitstep);
+    p = vput(p, n);
+    memcpy(p, v, n);
+    p += n;
+    *p++ = 0; /* exception: none */
+    p = vput(p, oc->nkids);
+    c->sbuf.len = (size_t)(p - c->sbuf.data);
+    k = oc->key;
+    kp = oc->kids.data;
+    for (uint64_t i = 0; i < oc->nkids; i++) {
+        uint64_t d = 0;
+        vget(&kp, kend, &d);
+        k += d;
+        if (c->sbuf.len >= 65536) {
+            ctrec_status st = scratch_write(c, e);
+            if (st) return st;
+        }
+        bvar(&c->sbuf, k);
+    }
+    buf_free(&oc->kids);
+    c->depth--;
+    if (c->sbuf.len >= 65536) return scratch_write(c, e);
+    return c->sbuf.oom ? nomem(e) : CTREC_OK;
+}
+
+/* ------------------------------------------------------------------ */
+/* flush                                                               */
+
+ctrec_status ct_flush(ct_writer *c, err *e)
+{
+    /* The chunks in progress cannot be published (every chunk but a
+     * stream's last holds exactly its records-per-chunk): they go to the
+     * scratch file, from which ctrec repair completes a killed container. */
+    for (unsigned i = 0; i < NSTREAMS; i++) {
+        stream *s = &c->s[i];
+        if (!s->nrec || i == S_CALLS) continue;
+        size_t at = scratch_begin(c, 'P');
+        bvar(&c->sbuf, i);
+        bvar(&c->sbuf, s->nchunks);
+        bvar(&c->sbuf, s->nrec);
+        buf_put(&c->sbuf, s->raw.data, s->raw.len);
+        scratch_end(c, at);
+    }
+    ctrec_status st = scratch_write(c, e);
+    if (!st) st = submit_tables(c, e);
+    buf none = {0};
+    if (!st) st = submit(c, J_PUBLISH, 0, &none, e);
+    buf_free(&none);
+    if (!st) st = drain(c, e);
+    return st;
+}
+
+/* ------------------------------------------------------------------ */
+/* calls.dat from the scratch file                                     */
+
+typedef struct slot {
+    uint32_t e_at, e_len, x_at, x_len; /* bodies in the window's arena; len 0: missing */
+} slot;
+
+/* Reads the scratch file from `from`, keeping the E and X bodies of keys
+ * k0..k1-1; stops when all are found. */
+static ctrec_status gather(ct_writer *c, int fd, uint64_t from, uint64_t k0, uint64_t k1,
+                           slot *slots, buf *arena, err *e)
+{
+    uint64_t need = 2 * (k1 - k0), found = 0;
+    buf in = {0};
+    uint64_t pos = from;
+    size_t have = 0, at = 0;
+    int eof = 0;
+    ctrec_status st = CTREC_OK;
+    while (found < need) {
+        const uint8_t *p = in.data + at, *end = in.data + have, *q = p + 1;
+        uint64_t body = 0;
+        int hdr_ok = have > at && vget(&q, end, &body) == 0;
+        if (!hdr_ok || (uint64_t)(end - q) < body) {
+            if (eof) break; /* the end, or a record cut by a kill */
+            if (at) {
+                memmove(in.data, in.data + at, have - at);
+                have -= at;
+                at = 0;
+            }
+            size_t want = (hdr_ok ? (size_t)(q - p) + (size_t)body : 16) + 65536;
+            in.len = have;
+            if (in.cap < want && buf_reserve(&in, want - have)) {
+                st = nomem(e);
+                break;
+            }
+            ssize_t k = pread(fd, in.data + have, in.cap - have, (off_t)pos);
+            if (k < 0) {
+                if (errno == EINTR) continue;
+                st = err_sys(e, errno, "reading %s", c->scratch_name);
+                break;
+            }
+            if (k == 0) eof = 1;
+            pos += (uint64_t)k;
+            have += (size_t)k;
+            continue;
+        }
+        uint8_t tag = *p;
+        if (tag == 'E' || tag == 'X') {
+            const uint8_t *b = q;
+            uint64_t key;
+            if (vget(&b, q + body, &key) == 0 && key >= k0 && key < k1) {
+                slot *sl = &slots[key - k0];
+                int fresh = tag == 'E' ? !sl->e_len : !sl->x_len;
+                if (fresh) {
+                    if (arena->len + body > UINT32_MAX) {
+                        st = err_set(e, CTREC_E_NOMEM, "a window of calls over 4 GiB");
+                        break;
+                    }
+                    uint32_t a = (uint32_t)arena->len;
+                    buf_put(arena, q, (size_t)body);
+                    if (arena->oom) {
+                        st = nomem(e);
+                        break;
+                    }
+                    if (tag == 'E') {
+                        sl->e_at = a;
+                        sl->e_len = (uint32_t)body;
+                    } else {
+                        sl->x_at = a;
+                        sl->x_len = (uint32_t)body;
+                    }
+                    found++;
+                }
+            }
+        }
+        at = (size_t)(q - in.data) + (size_t)body;
+    }
+    buf_free(&in);
+    return st;
+}
+
+static ctrec_status build_calls(ct_writer *c, err *e)
+{
+    uint64_t ncalls = c->next_key;
+    if (!ncalls) return CTREC_OK;
+    int fd = openat(c->dirfd, c->scratch_name, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return err_sys(e, errno, "reading %s", c->scratch_name);
+    slot *slots = malloc(KEY_WINDOW * sizeof *slots);
+    buf arena = {0};
+    ctrec_status st = slots ? CTREC_OK : nomem(e);
+    stream *s = &c->s[S_CALLS];
+    for (uint64_t k0 = 0; k0 < ncalls && !st; k0 += KEY_WINDOW) {
+        uint64_t k1 = k0 + KEY_WINDOW < ncalls ? k0 + KEY_WINDOW : ncalls;
+        memset(slots, 0, KEY_WINDOW * sizeof *slots);
+        arena.len = 0;
+        st = gather(c, fd, c->win_off[k0 / KEY_WINDOW], k0, k1, slots, &arena, e);
+        for (uint64_t k = k0; k < k1 && !st; k++) {
+            slot *sl = &slots[k - k0];
+            if (!sl->e_len || !sl->x_len) {
+                st = err_set(e, CTREC_E_IO, "%s: the record of call %llu is missing",
+                             c->scratch_name, (unsigned long long)k);
+                break;
+            }
+            const uint8_t *ep = arena.data + sl->e_at, *eend = ep + sl->e_len;
+            const uint8_t *xp = arena.data + sl->x_at, *xend = xp + sl->x_len;
+            uint64_t key, fn, parent, entry, xkey, exitstep;
+            if (vget(&ep, eend, &key) || vget(&ep, eend, &fn) || vget(&ep, eend, &parent) ||
+                vget(&ep, eend, &entry) || vget(&xp, xend, &xkey) ||
+                vget(&xp, xend, &exitstep)) {
+                st = err_set(e, CTREC_E_IO, "%s: call %llu is damaged", c->scratch_name,
+                             (unsigned long long)k);
+                break;
+            }
+            size_t rest_e = (size_t)(eend - ep), rest_x = (size_t)(xend - xp);
+            size_t body = vlen(fn) + vlen(parent) + vlen(entry) + vlen(exitstep) + rest_e + rest_x;
+            if (buf_reserve(&s->raw, body + 10)) {
+                st = nomem(e);
+                break;
+            }
+            uint8_t *p = vput(s->raw.data + s->raw.len, body);
+            p = vput(p, fn);
+            p = vput(p, parent);
+            p = vput(p, entry);
+            p = vput(p, exitstep);
+            memcpy(p, ep, rest_e);
+            p += rest_e;
+            memcpy(p, xp, rest_x);
+            p += rest_x;
+            s->raw.len = (size_t)(p - s->raw.data);
+            st = record_done(c, S_CALLS, e);
+        }
+    }
+    free(slots);
+    buf_free(&arena);
+    close(fd);
+    return st;
+}
+
+/* ------------------------------------------------------------------ */
+/* close                                                               */
+
+static void meta_dat(buf *b, const ct_meta *m)
+{
+    BUF_LIT(b, "CTMD");
+    uint16_t version = 3;
+    uint16_t flags = 0x0100 | 0x0200 | 0x0400 | 0x0800 | 0x1000;
+    buf_byte(b, (uint8_t)version);
+    buf_byte(b, (uint8_t)(version >> 8));
+    buf_byte(b, (uint8_t)flags);
+    buf_byte(b, (uint8_t)(flags >> 8));
+    bstr(b, m->recording_id, strlen(m->recording_id));
+    bstr(b, m->program, strlen(m->program));
+    bvar(b, m->nargs);
+    for (size_t i = 0; i < m->nargs; i++) bstr(b, m->args[i], strlen(m->args[i]));
+    bstr(b, m->workdir, strlen(m->workdir));
+    bstr(b, m->recorder_id, strlen(m->recorder_id));
+    bvar(b, m->npaths);
+    for (uint64_t i = 0; i < m->npaths; i++) {
+        size_t n;
+        const char *p = m->path_at(m->ctx, i, &n);
+        bstr(b, p, n);
+    }
+}
+
+ctrec_status ct_close(ct_writer *c, const ct_meta *m, err *e)
+{
+    ctrec_status st = c->wst ? job_failed(c, e) : CTREC_OK;
+    /* The calls still open end at the last step, without a return value. */
+    while (!st && c->depth) st = ct_return(c, NULL, 0, e);
+    if (!st && (c->nsteps || c->vcount)) st = finish_values(c, e);
+    for (unsigned i = 0; i < NSTREAMS && !st; i++)
+        if (i != S_CALLS && c->s[i].nrec) st = submit_chunk(c, i, e);
+    if (!st) st = scratch_write(c, e);
+    if (!st) st = build_calls(c, e);
+    if (!st && c->s[S_CALLS].nrec) st = submit_chunk(c, S_CALLS, e);
+    if (!st) st = submit_tables(c, e);
+    if (!st) {
+        buf b = {0};
+        meta_dat(&b, m);
+        st = b.oom ? nomem(e) : submit(c, J_META, 0, &b, e);
+        buf_free(&b);
+    }
+    if (!st) st = drain(c, e);
+    if (c->threaded) {
+        sink_worker_stop(&c->wk);
+        c->threaded = 0;
+    }
+    if (!st) {
+        st = ctfs_w_close(c->c, e);
+        c->c = NULL;
+    }
+    if (!st && unlinkat(c->dirfd, c->scratch_name, 0) && errno != ENOENT)
+        st = err_sys(e, errno, "removing %s", c->scratch_name);
+    ct_abandon(c);
+    return st;
+}
+
+void ct_abandon(ct_writer *c)
+{
+    if (!c) return;
+    if (c->threaded) sink_worker_stop(&c->wk);
+    if (c->c) ctfs_w_abandon(c->c);
+    if (c->scratch_fd >= 0) close(c->scratch_fd);
+    for (unsigned i = 0; i < NSTREAMS; i++) buf_free(&c->s[i].raw);
+    for (unsigned i = 0; i < NTABLES; i++) {
+        buf_free(&c->t[i].pend_dat);
+        buf_free(&c->t[i].pend_off);
+    }
+    for (unsigned i = 0; i < CT_QUEUE; i++) buf_free(&c->q[i].b);
+    buf_free(&c->inline_job.b);
+    for (size_t i = 0; i < c->depth; i++) buf_free(&c->stack[i].kids);
+    free(c->stack);
+    free(c->win_off);
+    buf_free(&c->vcur);
+    buf_free(&c->sbuf);
+    buf_free(&c->zout);
+    if (c->cctx) ZSTD_freeCCtx(c->cctx);
+    free(c->name);
+    free(c->scratch_name);
+    free(c);
+}

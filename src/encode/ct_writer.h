@@ -1,0 +1,115 @@
+/*
+ * ct_writer.h — the .ct backend of the writer: the multi-stream layout of
+ * FORMAT.md section 7.2 (what the recorders' Nim library writes and the
+ * debugger's loader reads), streamed into a CTFS v4 container (ctfs_write.h).
+ *
+ * The model (src/model/writer.c) checks every rule and hands this layer
+ * events that are already valid; this layer only lays them out:
+ *
+ *   paths/funcs/types/varnames .dat+.off   the interning tables, as defined
+ *   steps.dat/.idx     one record per step (tag 0 absolute, 1 delta of
+ *                      path_id * 100000 + line), 4096 records a chunk;
+ *                      ThreadStart/Exit/Switch are records of their own
+ *   values.dat/.idx    one record per step record: the Values given after
+ *                      that step (00, count, {varname, len, CBOR}), 256 a chunk
+ *   calls.dat/.idx     one record per call in entry order (call key = entry
+ *                      number), 256 a chunk — written at close (see below)
+ *   events.dat/.idx    one record per I/O event at the last step, 64 a chunk
+ *   meta.dat           version 3, written at close (flags: the streams
+ *                      present: call 0x100, step 0x200, value 0x400,
+ *                      io-event 0x800, interning tables 0x1000)
+ *
+ * Every chunk is one zstd frame with its content size; chunks are
+ * compressed and appended by a background thread when the options allow
+ * one (else on the caller's thread).
+ *
+ * Calls and memory. A call record holds its exit step, return value and
+ * children, known only at its exit, yet records are ordered by entry: the
+ * first record (the top-level call) is complete last. So the writer does
+ * not keep completed calls in memory: at entry it appends the call's
+ * entry part (function, parent, entry step, depth, arguments) and at exit
+ * its exit part (exit step, return value, children) to a scratch file
+ * beside the container (`trace.ct.calls~`), and at close builds calls.dat
+ * from it in entry order, a window of keys at a time, then removes it.
+ * In memory the writer holds, per OPEN call only: its key and the keys of
+ * its children so far (8 bytes per child). The bound thus grows with the
+ * call depth and with the number of children of the calls still open
+ * (a top-level call with a million children holds 8 MB until it returns),
+ * never with the number of completed calls or steps. Other memory: one
+ * chunk per stream, the compressor's context, the in-flight chunks (at
+ * most CT_QUEUE) and the model's interning tables.
+ *
+ * Durability. ct_flush appends the chunks in progress' records as they are
+ * (a short chunk; the stream's next chunk starts a new frame) and
+ * publishes the container (ctfs_w_publish): a reader sees every step
+ * flushed. A killed recording leaves a container without meta.dat and
+ * calls.dat, and the scratch file: ctrec repair (ct_repair) completes it.
+ */
+#ifndef CTREC_ENCODE_CT_WRITER_H
+#define CTREC_ENCODE_CT_WRITER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ctrec/ctrec.h"
+#include "encode/events.h"
+#include "util/err.h"
+
+#define CT_STEPS_PER_CHUNK 4096u
+#define CT_VALUES_PER_CHUNK 256u
+#define CT_CALLS_PER_CHUNK 256u
+#define CT_EVENTS_PER_CHUNK 64u
+#define CT_MAX_LINE 99999 /* a step's line: path_id * 100000 + line */
+#define CT_QUEUE 8        /* chunks in flight to the background thread */
+
+typedef struct ct_writer ct_writer;
+
+typedef struct ct_meta {
+    const char *recording_id, *program, *workdir, *recorder_id;
+    char *const *args;
+    size_t nargs;
+    uint64_t npaths; /* the paths, listed in meta.dat too */
+    const char *(*path_at)(void *ctx, uint64_t i, size_t *n);
+    void *ctx;
+} ct_meta;
+
+/* Creates `name` (and its scratch file) in dirfd. */
+ctrec_status ct_open(int dirfd, const char *name, int threaded, int level, ct_writer **out,
+                     err *e);
+
+/* Definitions, in table order (ids are positions). */
+ctrec_status ct_path(ct_writer *c, const char *p, size_t n, err *e);
+ctrec_status ct_function(ct_writer *c, const char *p, size_t n, err *e);
+ctrec_status ct_type(ct_writer *c, const char *p, size_t n, err *e);
+ctrec_status ct_varname(ct_writer *c, const char *p, size_t n, err *e);
+
+/* Whether a step's line fits the layout; -1 when not (the caller refuses). */
+static inline int ct_line_ok(int64_t line) { return line >= 0 && line <= CT_MAX_LINE; }
+
+ctrec_status ct_step(ct_writer *c, ctrec_id path_id, int64_t line, err *e);
+/* A value of the current step: its CBOR ValueRecord (ctfs flavour). */
+ctrec_status ct_add_value(ct_writer *c, ctrec_id var, const uint8_t *v, size_t n, err *e);
+/* A call entered at the current step (a call before any step enters at
+ * step 0); its arguments are ev_args with CBOR values. */
+ctrec_status ct_call(ct_writer *c, ctrec_id fn, const ev_arg *args, size_t nargs, err *e);
+/* The innermost open call returns at the current step; v/n its CBOR return
+ * value (n == 0: none). -1 from ct_open_calls() == 0 is the caller's to
+ * prevent. */
+ctrec_status ct_return(ct_writer *c, const uint8_t *v, size_t n, err *e);
+uint64_t ct_open_calls(const ct_writer *c);
+ctrec_status ct_event(ct_writer *c, ctrec_event_kind kind, const char *meta, size_t mn,
+                      const char *content, size_t cn, err *e);
+/* ThreadStart (5), ThreadExit (6), ThreadSwitch (4): a step record each. */
+enum { CT_THREAD_SWITCH = 4, CT_THREAD_START = 5, CT_THREAD_EXIT = 6 };
+ctrec_status ct_thread(ct_writer *c, int tag, uint64_t tid, err *e);
+
+/* Appends what is buffered and publishes the container. */
+ctrec_status ct_flush(ct_writer *c, err *e);
+/* Completes the container: closes the calls still open at the last step
+ * (no return value), builds calls.dat, writes meta.dat. Frees c. */
+ctrec_status ct_close(ct_writer *c, const ct_meta *m, err *e);
+/* Frees c without completing anything (the container keeps what was
+ * published). */
+void ct_abandon(ct_writer *c);
+
+#endif

@@ -1,0 +1,145 @@
+/*
+ * ct.h — the .ct decoders' internals (FORMAT.md section 7): the chunked
+ * streams (ct_stream.c), CTFS ValueRecords in CBOR (ct_value.c), meta.dat
+ * and the interning tables (ct_meta.c), and the event sequence the reader
+ * yields (ct_layout.c). Only ct_stream.c and ct_meta.c read members; none
+ * of them knows about blocks (src/ctfs does).
+ */
+#ifndef CTREC_READER_CT_H
+#define CTREC_READER_CT_H
+
+#include <stdint.h>
+
+#include "ctfs/ctfs.h"
+#include "rd.h"
+
+/* ---- varints (LEB128, at most 10 bytes; zigzag for signed) ---- */
+
+/* Decodes a varint from [p, end). Returns 0, or -1 when the bytes end
+ * inside it, -2 when it is longer than 10 bytes or overflows 64 bits. */
+static inline int ct_varint(const uint8_t **p, const uint8_t *end, uint64_t *out)
+{
+    const uint8_t *q = *p;
+    if (q < end && *q < 0x80) {
+        *out = *q;
+        *p = q + 1;
+        return 0;
+    }
+    uint64_t v = 0;
+    for (unsigned shift = 0; shift < 70; shift += 7) {
+        if (q >= end) return -1;
+        uint8_t b = *q++;
+        if (shift == 63 && b > 1) return -2;
+        v |= (uint64_t)(b & 0x7f) << shift;
+        if (!(b & 0x80)) {
+            *out = v;
+            *p = q;
+            return 0;
+        }
+    }
+    return -2;
+}
+
+static inline int64_t ct_unzigzag(uint64_t v) { return (int64_t)(v >> 1) ^ -(int64_t)(v & 1); }
+
+/* ---- a chunked stream: NAME.dat (zstd frames) + NAME.idx ---- */
+
+typedef struct ct_stream {
+    char dat_name[16], idx_name[16];
+    const ctfs_member *dat, *idx; /* NULL when absent */
+    uint32_t per_chunk;           /* records per chunk */
+    uint64_t nchunks;
+    uint64_t chunk;               /* chunk loaded, UINT64_MAX: none */
+    uint64_t chunk_off;           /* its offset in .dat */
+    uint8_t *cbuf;
+    size_t ccap;
+    uint8_t *dbuf;                /* decompressed chunk */
+    size_t dlen, dcap;
+    size_t pos;                   /* next record in dbuf */
+    uint64_t rec;                 /* global index of the next record */
+    void *zd;                     /* ZSTD_DCtx */
+} ct_stream;
+
+/* Binds the stream to its members (absent members leave it empty). */
+ctrec_status ct_stream_init(ct_stream *s, ctfs *c, const char *base, err *e);
+/* Re-finds the members after ctfs_refresh and re-reads the chunk count. */
+ctrec_status ct_stream_rebind(ct_stream *s, ctfs *c, err *e);
+void ct_stream_free(ct_stream *s);
+/* Loads chunk i and positions at its first record. */
+ctrec_status ct_stream_load(ct_stream *s, ctfs *c, uint64_t i, size_t limit, err *e);
+/* Positions at record n (loading its chunk, skipping length-prefixed
+ * records when `prefixed`). For steps (not prefixed) only the chunk is
+ * loaded: the caller walks the tagged records. */
+ctrec_status ct_stream_seek(ct_stream *s, ctfs *c, uint64_t n, int prefixed, size_t limit,
+                            err *e);
+/* Makes at least one more byte available: loads the next chunk when the
+ * current one is used up. Returns 1 (bytes at dbuf+pos), 0 at the end of the
+ * stream, -1 on error. */
+int ct_stream_more(ct_stream *s, ctfs *c, size_t limit, err *e);
+/* Next length-prefixed record. Returns 1 with p and n set, 0 at the end, -1. */
+int ct_stream_record(ct_stream *s, ctfs *c, size_t limit, const uint8_t **p, size_t *n, err *e);
+
+/* ---- CTFS ValueRecords ---- */
+
+/* Decodes one CBOR ValueRecord from [*p, end) into arena memory. Returns 0
+ * or -1 with the message in e (position relative to `base`). */
+int ct_value(const uint8_t **p, const uint8_t *end, arena *a, unsigned max_depth,
+             const ctrec_value **out, err *e);
+
+/* A CBOR array of {variable_id, value} (split-binary Call). */
+int ct_call_args(const ctrec_str *payload, arena *a, unsigned max_depth,
+                 const ctrec_full_value **out, size_t *nout, err *e);
+/* A CBOR TypeRecord {kind, lang_type, specific_info} into ev->type_def. */
+int ct_type_record(const ctrec_str *payload, arena *a, ctrec_ev *ev, err *e);
+
+/* ---- the older layout: events.log (ct_log.c) ---- */
+
+typedef struct ct_log ct_log;
+/* Opens events.log of c (borrowed): chunked or plain is detected. */
+ctrec_status ct_log_open(ct_log **out, ctfs *c, size_t limit, err *e);
+void ct_log_close(ct_log *l);
+/* CBOR payload: the next decompressed bytes (1, 0 at the end, -1). */
+int ct_log_produce(ct_log *l, uint8_t *out, size_t cap, size_t *got, err *e);
+/* split-binary: the next event (1, 0 at the end, -1). */
+int ct_log_next_split(ct_log *l, ctrec_ev *ev, arena *a, unsigned max_depth, err *e);
+/* Byte offset in events.log of the chunk being read (for messages). */
+uint64_t ct_log_offset(const ct_log *l);
+
+/* ---- meta.dat ---- */
+
+#define CT_FLAG_COLUMNS 0x10u
+#define CT_KNOWN_FLAGS 0x3fffu /* bits 0-13: what the reference readers know */
+
+typedef struct ct_meta {
+    int present;
+    unsigned version, flags;
+    char *recording_id, *program, *workdir, *recorder_id;
+    rd_strlist args, paths;
+    /* further fields, as "key": JSON value texts (NUL-terminated) */
+    char **extra_keys, **extra_json;
+    size_t nextra;
+} ct_meta;
+
+ctrec_status ct_meta_parse(ct_meta *m, const uint8_t *d, size_t n, err *e);
+void ct_meta_free(ct_meta *m);
+
+/* ---- the event sequence ---- */
+
+typedef struct ct_src ct_src;
+
+/* Opens the layout of an open container (takes ownership of c). */
+ctrec_status ct_src_open(ct_src **out, ctfs *c, const ctrec_reader_options *o, err *e);
+void ct_src_close(ct_src *s);
+/* The next event: 1 (in *ev), 0 at the end, -1 on error. `a` is reset by
+ * the caller before each call. */
+int ct_src_next(ct_src *s, ctrec_ev *ev, arena *a, err *e);
+ctrec_status ct_src_seek_step(ct_src *s, uint64_t step, err *e);
+ctfs *ct_src_container(ct_src *s);
+const ct_meta *ct_src_meta(const ct_src *s);
+uint64_t ct_src_steps_done(const ct_src *s);
+int ct_src_complete(const ct_src *s);
+/* A line of what the layout holds (members not turned into events). */
+size_t ct_src_note_count(const ct_src *s);
+const char *ct_src_note(const ct_src *s, size_t i);
+
+#endif

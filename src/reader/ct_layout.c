@@ -1,0 +1,1180 @@
+/*
+ * ct_layout.c — the multi-stream layout of a .ct (FORMAT.md 7.2) as one
+ * event sequence (docs/ct.md):
+ *
+ *   Path, Function, Type, VariableName definitions, in table order;
+ *   then for every record N of steps.dat:
+ *     Step (or Raise, Catch, ThreadSwitch/Start/Exit),
+ *     the Values of values.dat record N,
+ *     Call of every call record whose entry step is N (in record order),
+ *     Event of every events.dat record at step N,
+ *     Return of every open call whose exit step is N (innermost first).
+ *
+ * Streams are read chunk by chunk; open calls are the only state that
+ * grows (with the call depth). Damage stops the sequence with a message
+ * naming the member and the offset; everything before it was delivered.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "ct.h"
+
+#define LINES_PER_FILE 100000u
+#define CT_ANC_CACHE 64 /* line-only global line index: path * 100000 + line */
+
+enum { T_PATHS, T_FUNCS, T_TYPES, T_VARNAMES, T_COUNT };
+static const char *const tab_base[T_COUNT] = {"paths", "funcs", "types", "varnames"};
+
+typedef struct table {
+    char dat_name[16], off_name[16];
+    const ctfs_member *dat, *off;
+    uint64_t n;
+} table;
+
+typedef struct file_pos {
+    uint64_t base, size;
+    uint64_t *lb; /* line starts (Layout A), nl of them; NULL: line-only */
+    size_t nl;
+} file_pos;
+
+typedef struct open_call {
+    uint64_t key, exit;
+    uint8_t *ret, *exc; /* copies of the CBOR bytes */
+    size_t ret_len, exc_len;
+    int is_void;
+} open_call;
+
+/* A call record's fields needed to rebuild the open calls at a step,
+ * cached by key: the same ancestors (the root call above all, whose record
+ * can be large: it lists every child) come back at every seek. */
+typedef struct anc_call {
+    int used;
+    uint64_t key, entry, exit;
+    int64_t parent;
+    uint8_t *ret, *exc;
+    size_t ret_len, exc_len;
+    int is_void;
+} anc_call;
+
+typedef struct call_rec {
+    int bad;         /* the record is damaged: reported when its entry step comes */
+    err why;
+    uint64_t key;
+    uint64_t fn, entry, exit;
+    int64_t parent;
+    uint64_t nargs;
+    const uint8_t *args, *ret, *exc, *end; /* into the record */
+    size_t ret_len, exc_len;
+} call_rec;
+
+enum { PH_DEFS, PH_STEP, PH_VALUES, PH_CALLS, PH_EVENTS, PH_RETURNS, PH_END };
+
+struct ct_src {
+    ctfs *c;
+    ctrec_reader_options o;
+    size_t limit;
+    ct_meta meta;
+    int colaware;
+    table tab[T_COUNT];
+    uint64_t npaths; /* from paths.dat, else meta.dat */
+    file_pos *files;
+    ct_stream steps, values, calls, events, calls_ra;
+    uint8_t *scratch;
+    size_t scap;
+
+    int phase;
+    unsigned dtab;
+    uint64_t didx;
+    uint64_t step;   /* index of the current step */
+    uint64_t gpos;
+    int have_pos;
+    /* values of the current step */
+    const uint8_t *vp, *vend;
+    uint64_t vleft;
+    size_t vrec_off; /* offset of the record in the chunk, for messages */
+    /* the next call record and I/O event, read ahead */
+    int call_ready, ev_ready;
+    call_rec nc;
+    uint64_t ev_kind, ev_step;
+    const uint8_t *ev_p, *ev_end;
+    uint64_t ev_rec;
+    open_call *stack;
+    size_t depth, stack_cap;
+    uint8_t *gone_ret, *gone_exc; /* the last Return's bytes, freed at the next event */
+    struct anc_call *anc;         /* CT_ANC_CACHE call records, for seeking */
+    int done;
+    char **notes;
+    size_t nnotes;
+};
+
+/* ------------------------------------------------------------------ */
+
+static int add_note(ct_src *s, const char *fmt, ...) ERR_PRINTF(2, 3);
+#include <stdarg.h>
+static int add_note(ct_src *s, const char *fmt, ...)
+{
+    char t[256];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(t, sizeof t, fmt, ap);
+    va_end(ap);
+    char **n = realloc(s->notes, (s->nnotes + 1) * sizeof *n);
+    if (!n) return -1;
+    s->notes = n;
+    if (!(n[s->nnotes] = strdup(t))) return -1;
+    s->nnotes++;
+    return 0;
+}
+
+size_t ct_src_note_count(const ct_src *s) { return s->nnotes; }
+const char *ct_src_note(const ct_src *s, size_t i) { return i < s->nnotes ? s->notes[i] : ""; }
+ctfs *ct_src_container(ct_src *s) { return s->c; }
+const ct_meta *ct_src_meta(const ct_src *s) { return &s->meta; }
+uint64_t ct_src_steps_done(const ct_src *s) { return s->step; }
+int ct_src_complete(const ct_src *s) { return s->phase == PH_END; }
+
+static uint64_t le64(const uint8_t *p)
+{
+    uint64_t v = 0;
+    for (int i = 7; i >= 0; i--) v = v << 8 | p[i];
+    return v;
+}
+
+static uint8_t *scratch(ct_src *s, size_t n, err *e)
+{
+    if (n + 1 > s->scap) {
+        uint8_t *p = realloc(s->scratch, n + 1);
+        if (!p) {
+            err_set(e, CTREC_E_NOMEM, "out of memory");
+            return NULL;
+        }
+        s->scratch = p;
+        s->scap = n + 1;
+    }
+    return s->scratch;
+}
+
+/* ---- interning tables: NAME.dat records at NAME.off's u64 offsets ---- */
+
+static void bind_table(ct_src *s, table *t)
+{
+    t->dat = ctfs_find(s->c, t->dat_name);
+    t->off = ctfs_find(s->c, t->off_name);
+    t->n = t->dat && t->off && t->off->size >= 8 ? t->off->size / 8 - 1 : 0;
+}
+
+/* Record i of table t into the scratch buffer. */
+static ctrec_status table_get(ct_src *s, table *t, uint64_t i, const uint8_t **p, size_t *n,
+                              err *e)
+{
+    uint8_t b[16];
+    ctrec_status st = ctfs_read_at(s->c, t->off, 8 * i, b, 16, e);
+    if (st) return st;
+    uint64_t a = le64(b), z = le64(b + 8);
+    if (z < a || z > t->dat->size)
+        return err_set(e, CTREC_E_FORMAT,
+                       "%s: record %llu (offset %llu) spans bytes %llu-%llu, outside %s (%llu "
+                       "bytes)",
+                       t->off_name, (unsigned long long)i, (unsigned long long)(8 * i),
+                       (unsigned long long)a, (unsigned long long)z, t->dat_name,
+                       (unsigned long long)t->dat->size);
+    if (z - a > s->limit)
+        return err_set(e, CTREC_E_FORMAT, "%s: record %llu is %llu bytes, over the limit",
+                       t->dat_name, (unsigned long long)i, (unsigned long long)(z - a));
+    uint8_t *d = scratch(s, (size_t)(z - a), e);
+    if (!d) return e->status;
+    if ((st = ctfs_read_at(s->c, t->dat, a, d, (size_t)(z - a), e))) return st;
+    d[z - a] = 0;
+    *p = d;
+    *n = (size_t)(z - a);
+    return CTREC_OK;
+}
+
+/* Layout A path record: varint len, path, varint line count, zigzag
+ * line-length deltas. Returns 0 and fills fp (when fp) or -1. */
+static int parse_layout_a(const uint8_t *p, size_t n, ctrec_str *path, file_pos *fp, int strict)
+{
+    const uint8_t *q = p, *end = p + n;
+    uint64_t len, nl;
+    if (ct_varint(&q, end, &len) || len > (uint64_t)(end - q)) return -1;
+    if (!strict) {
+        if (len >= (uint64_t)(end - q)) return -1;
+        for (uint64_t k = 0; k < len; k++)
+            if (q[k] < 0x09 || (q[k] > 0x0d && q[k] < 0x20)) return -1;
+    }
+    path->ptr = (const char *)q;
+    path->len = (size_t)len;
+    q += len;
+    if (ct_varint(&q, end, &nl) || nl > (uint64_t)(end - q)) return -1;
+    if (!strict && nl > 1000000) return -1;
+    uint64_t *lb = fp && nl ? malloc((size_t)nl * sizeof *lb) : NULL;
+    if (fp && nl && !lb) return -1;
+    int64_t prev = 0;
+    uint64_t sum = 0;
+    for (uint64_t l = 0; l < nl; l++) {
+        uint64_t z;
+        if (ct_varint(&q, end, &z)) {
+            free(lb);
+            return -1;
+        }
+        int64_t cur = l == 0 ? ct_unzigzag(z) : prev + ct_unzigzag(z);
+        if (cur < 0 || cur > UINT32_MAX) {
+            free(lb);
+            return -1;
+        }
+        if (lb) lb[l] = sum;
+        sum += (uint64_t)cur;
+        prev = cur;
+    }
+    if (!strict && q != end) {
+        free(lb);
+        return -1;
+    }
+    if (fp) {
+        fp->lb = lb;
+        fp->nl = (size_t)nl;
+        fp->size = nl ? (sum ? sum : 1) : LINES_PER_FILE;
+    }
+    return 0;
+}
+
+static ctrec_status load_positions(ct_src *s, err *e)
+{
+    table *t = &s->tab[T_PATHS];
+    int flag = (s->meta.flags & CT_FLAG_COLUMNS) != 0;
+    if (!t->n) {
+        s->colaware = 0;
+        return CTREC_OK;
+    }
+    s->files = calloc((size_t)t->n, sizeof *s->files);
+    if (!s->files) return err_set(e, CTREC_E_NOMEM, "out of memory");
+    int ok = 1;
+    uint64_t base = 0;
+    for (uint64_t i = 0; i < t->n; i++) {
+        const uint8_t *p;
+        size_t n;
+        ctrec_status st = table_get(s, t, i, &p, &n, e);
+        if (st) return st;
+        ctrec_str path;
+        if (parse_layout_a(p, n, &path, &s->files[i], flag)) {
+            if (flag)
+                return err_set(e, CTREC_E_FORMAT,
+                               "paths.dat: record %llu is not a column-aware path record "
+                               "(path, line count, line lengths)",
+                               (unsigned long long)i);
+            ok = 0;
+            break;
+        }
+        s->files[i].base = base;
+        base += s->files[i].size;
+    }
+    if (!ok) { /* line-only paths.dat */
+        for (uint64_t i = 0; i < t->n; i++) free(s->files[i].lb);
+        free(s->files);
+        s->files = NULL;
+    }
+    s->colaware = ok;
+    return CTREC_OK;
+}
+
+static ctrec_status position(ct_src *s, uint64_t g, ctrec_ev *ev, err *e)
+{
+    ev->step.column = 0;
+    if (!s->colaware) {
+        ev->step.path_id = g / LINES_PER_FILE;
+        ev->step.line = (int64_t)(g % LINES_PER_FILE);
+        return CTREC_OK;
+    }
+    uint64_t n = s->tab[T_PATHS].n, lo = 0, hi = n;
+    while (hi - lo > 1) {
+        uint64_t mid = lo + (hi - lo) / 2;
+        if (s->files[mid].base <= g) lo = mid;
+        else hi = mid;
+    }
+    file_pos *f = &s->files[lo];
+    if (g < f->base || g - f->base >= f->size)
+        return err_set(e, CTREC_E_FORMAT,
+                       "steps.dat: step %llu: position %llu is outside every path's range",
+                       (unsigned long long)s->step, (unsigned long long)g);
+    uint64_t q = g - f->base;
+    ev->step.path_id = lo;
+    if (!f->lb) {
+        ev->step.line = (int64_t)q;
+        return CTREC_OK;
+    }
+    size_t a = 0, b = f->nl;
+    while (b - a > 1) {
+        size_t mid = a + (b - a) / 2;
+        if (f->lb[mid] <= q) a = mid;
+        else b = mid;
+    }
+    ev->step.line = (int64_t)a + 1;
+    ev->step.column = (int64_t)(q - f->lb[a]) + 1;
+    return CTREC_OK;
+}
+
+/* ---- open ---- */
+
+static ctrec_status bind_all(ct_src *s, err *e)
+{
+    for (int i = 0; i < T_COUNT; i++) bind_table(s, &s->tab[i]);
+    ctrec_status st;
+    if ((st = ct_stream_rebind(&s->steps, s->c, e))) return st;
+    if ((st = ct_stream_rebind(&s->values, s->c, e))) return st;
+    if ((st = ct_stream_rebind(&s->calls, s->c, e))) return st;
+    if ((st = ct_stream_rebind(&s->calls_ra, s->c, e))) return st;
+    return ct_stream_rebind(&s->events, s->c, e);
+}
+
+ctrec_status ct_src_open(ct_src **out, ctfs *c, const ctrec_reader_options *o, err *e)
+{
+    *out = NULL;
+    ct_src *s = calloc(1, sizeof *s);
+    if (!s) {
+        ctfs_close(c);
+        return err_set(e, CTREC_E_NOMEM, "out of memory");
+    }
+    s->c = c;
+    s->o = *o;
+    s->limit = o->max_event_bytes;
+    *out = s;
+    for (int i = 0; i < T_COUNT; i++) {
+        snprintf(s->tab[i].dat_name, sizeof s->tab[i].dat_name, "%s.dat", tab_base[i]);
+        snprintf(s->tab[i].off_name, sizeof s->tab[i].off_name, "%s.off", tab_base[i]);
+    }
+    ctrec_status st;
+    if ((st = ct_stream_init(&s->steps, c, "steps", e)) ||
+        (st = ct_stream_init(&s->values, c, "values", e)) ||
+        (st = ct_stream_init(&s->calls, c, "calls", e)) ||
+        (st = ct_stream_init(&s->calls_ra, c, "calls", e)) ||
+        (st = ct_stream_init(&s->events, c, "events", e)))
+        return st;
+    for (int i = 0; i < T_COUNT; i++) bind_table(s, &s->tab[i]);
+
+    const ctfs_member *md = ctfs_find(c, "meta.dat");
+    if (md) {
+        if (md->size > s->limit)
+            return err_set(e, CTREC_E_FORMAT, "meta.dat: %llu bytes, over the limit",
+                           (unsigned long long)md->size);
+        uint8_t *d = scratch(s, (size_t)md->size, e);
+        if (!d) return e->status;
+        if ((st = ctfs_read_at(c, md, 0, d, (size_t)md->size, e))) return st;
+        if ((st = ct_meta_parse(&s->meta, d, (size_t)md->size, e))) return st;
+        if (s->meta.flags & ~CT_KNOWN_FLAGS)
+            add_note(s, "meta.dat: flag bits 0x%04x are not known to this reader (read past)",
+                     s->meta.flags & ~CT_KNOWN_FLAGS);
+    }
+    if (!s->steps.dat) {
+        if (ctfs_find(c, "events.log"))
+            return err_set(e, CTREC_E_UNSUPPORTED,
+                           "this container holds the older events.log layout (no steps.dat), "
+                           "which this reader does not decode yet");
+        return err_set(e, CTREC_E_FORMAT, "the container has no steps.dat (and no events.log)");
+    }
+    if (!md) return err_set(e, CTREC_E_FORMAT, "the container has no meta.dat");
+    if (ctfs_find(c, "values.off") || ctfs_find(c, "events.off") || ctfs_find(c, "calls.off"))
+        return err_set(e, CTREC_E_UNSUPPORTED,
+                       "this container uses the pre-2026 .off stream layout (values.off, "
+                       "calls.off or events.off), which this reader does not decode");
+    s->npaths = s->tab[T_PATHS].n ? s->tab[T_PATHS].n : s->meta.paths.n;
+    if ((st = load_positions(s, e))) return st;
+    static const char *const noted[] = {"spans.dat", "spans.idx", "spantype.ns", "step-map.ns",
+                                        "events.log", "events.fmt", "linehits.dat",
+                                        "srcviews.dat"};
+    for (size_t i = 0; i < sizeof noted / sizeof *noted; i++) {
+        const ctfs_member *m = ctfs_find(c, noted[i]);
+        if (m)
+            add_note(s, "%s: %llu bytes, not turned into events", noted[i],
+                     (unsigned long long)m->size);
+    }
+    s->phase = PH_DEFS;
+    return CTREC_OK;
+}
+
+void ct_src_close(ct_src *s)
+{
+    if (!s) return;
+    ct_stream_free(&s->steps);
+    ct_stream_free(&s->values);
+    ct_stream_free(&s->calls);
+    ct_stream_free(&s->calls_ra);
+    ct_stream_free(&s->events);
+    for (size_t i = 0; i < s->depth; i++) {
+        free(s->stack[i].ret);
+        free(s->stack[i].exc);
+    }
+    free(s->stack);
+    free(s->gone_ret);
+    free(s->gone_exc);
+    if (s->anc)
+        for (int i = 0; i < CT_ANC_CACHE; i++) {
+            free(s->anc[i].ret);
+            free(s->anc[i].exc);
+        }
+    free(s->anc);
+    if (s->files)
+        for (uint64_t i = 0; i < s->tab[T_PATHS].n; i++) free(s->files[i].lb);
+    free(s->files);
+    free(s->scratch);
+    for (size_t i = 0; i < s->nnotes; i++) free(s->notes[i]);
+    free(s->notes);
+    ct_meta_free(&s->meta);
+    ctfs_close(s->c);
+    free(s);
+}
+
+/* ---- follow: waiting for a stream to grow ---- */
+
+static double now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec * 1e-6;
+}
+
+/* Like ct_stream_more, but in follow mode waits for the recorder to
+ * publish more. Returns 1, 0 (the end, or stopped), -1. */
+static int more(ct_src *s, ct_stream *st, err *e)
+{
+    int k = ct_stream_more(st, s->c, s->limit, e);
+    if (k || !s->o.follow) return k;
+    double t0 = now_ms();
+    for (;;) {
+        if (s->o.stop && *s->o.stop) return 0;
+        if (s->o.follow_timeout_ms && now_ms() - t0 >= s->o.follow_timeout_ms) return 0;
+        struct timespec ts = {s->o.poll_ms / 1000, (long)(s->o.poll_ms % 1000) * 1000000L};
+        while (nanosleep(&ts, &ts) && errno == EINTR) {
+        }
+        if (ctfs_refresh(s->c, e) || bind_all(s, e)) return -1;
+        k = ct_stream_more(st, s->c, s->limit, e);
+        if (k) return k;
+    }
+}
+
+/* ---- records ---- */
+
+static int rec_fail(ct_src *s, ct_stream *st, const char *what, uint64_t rec, err *e)
+{
+    err_set(e, CTREC_E_FORMAT, "%s: record %llu (chunk %llu at byte %llu): %s", st->dat_name,
+            (unsigned long long)rec, (unsigned long long)st->chunk,
+            (unsigned long long)st->chunk_off, what);
+    (void)s;
+    return -1;
+}
+
+/* Reads the next call record into s->nc (s->call_ready). 1, 0 at end, -1. */
+static int read_call(ct_src *s, ct_stream *st, call_rec *c, int follow, err *e)
+{
+    int k = follow ? more(s, st, e) : ct_stream_more(st, s->c, s->limit, e);
+    if (k <= 0) return k;
+    const uint8_t *p;
+    size_t n;
+    uint64_t key = st->rec;
+    if ((k = ct_stream_record(st, s->c, s->limit, &p, &n, e)) <= 0) return k;
+    const uint8_t *end = p + n;
+    uint64_t v[5];
+    c->key = key;
+    for (int i = 0; i < 5; i++) {
+        int r = ct_varint(&p, end, &v[i]);
+        if (r) return rec_fail(s, st, r == -2 ? "a varint longer than 10 bytes"
+                                              : "the record ends inside its header", key, e);
+    }
+    c->fn = v[0];
+    c->parent = ct_unzigzag(v[1]);
+    c->entry = v[2];
+    c->exit = v[3];
+    uint64_t nargs;
+    if (ct_varint(&p, end, &nargs)) return rec_fail(s, st, "a bad argument count", key, e);
+    c->nargs = nargs;
+    c->args = p;
+    for (uint64_t i = 0; i < nargs; i++) {
+        uint64_t var, len;
+        if (ct_varint(&p, end, &var) || ct_varint(&p, end, &len) || len > (uint64_t)(end - p))
+            return rec_fail(s, st, "an argument runs past the record", key, e);
+        p += len;
+    }
+    uint64_t len;
+    if (ct_varint(&p, end, &len) || len > (uint64_t)(end - p))
+        return rec_fail(s, st, "the return value runs past the record", key, e);
+    c->ret = p;
+    c->ret_len = (size_t)len;
+    p += len;
+    if (ct_varint(&p, end, &len) || len > (uint64_t)(end - p))
+        return rec_fail(s, st, "the exception runs past the record", key, e);
+    c->exc = p;
+    c->exc_len = (size_t)len;
+    p += len;
+    c->end = end;
+    char msg[200];
+    c->bad = 0;
+    if (c->parent < -1 || (c->parent >= 0 && (uint64_t)c->parent >= key)) {
+        snprintf(msg, sizeof msg, "parent call %lld is out of range (a call's parent comes before it)",
+                 (long long)c->parent);
+        c->bad = 1;
+    } else if (c->exit < c->entry) {
+        snprintf(msg, sizeof msg, "exit step %llu is before its entry step %llu",
+                 (unsigned long long)c->exit, (unsigned long long)c->entry);
+        c->bad = 1;
+    }
+    if (c->bad) rec_fail(s, st, msg, key, &c->why);
+    return 1;
+}
+
+static int read_event(ct_src *s, int follow, err *e)
+{
+    ct_stream *st = &s->events;
+    int k = follow ? more(s, st, e) : ct_stream_more(st, s->c, s->limit, e);
+    if (k <= 0) return k;
+    const uint8_t *p;
+    size_t n;
+    s->ev_rec = st->rec;
+    if ((k = ct_stream_record(st, s->c, s->limit, &p, &n, e)) <= 0) return k;
+    const uint8_t *end = p + n;
+    if (p >= end) return rec_fail(s, st, "an empty record", s->ev_rec, e);
+    s->ev_kind = *p++;
+    if (ct_varint(&p, end, &s->ev_step))
+        return rec_fail(s, st, "a bad step id", s->ev_rec, e);
+    s->ev_p = p;
+    s->ev_end = end;
+    return 1;
+}
+
+/* ---- the sequence ---- */
+
+static int defs(ct_src *s, ctrec_ev *ev, err *e)
+{
+    while (s->dtab < T_COUNT) {
+        table *t = &s->tab[s->dtab];
+        uint64_t n = s->dtab == T_PATHS ? s->npaths : t->n;
+        if (s->didx >= n) {
+            s->dtab++;
+            s->didx = 0;
+            continue;
+        }
+        uint64_t i = s->didx++;
+        const uint8_t *p = NULL;
+        size_t len = 0;
+        if (s->dtab == T_PATHS && !t->n) {
+            p = (const uint8_t *)s->meta.paths.items[i];
+            len = s->meta.paths.lens[i];
+        } else if (table_get(s, t, i, &p, &len, e))
+            return -1;
+        ctrec_str text = {(const char *)p, len};
+        if (s->dtab == T_PATHS && s->colaware && t->n) parse_layout_a(p, len, &text, NULL, 1);
+        switch (s->dtab) {
+        case T_PATHS: ev->type = CTREC_EV_PATH; ev->text = text; break;
+        case T_FUNCS:
+            ev->type = CTREC_EV_FUNCTION;
+            ev->function.path_id = 0;
+            ev->function.line = 0;
+            ev->function.name = text;
+            break;
+        case T_TYPES:
+            ev->type = CTREC_EV_TYPE;
+            memset(&ev->type_def, 0, sizeof ev->type_def);
+            ev->type_def.kind = CTREC_TYPE_RAW;
+            ev->type_def.lang_type = text;
+            break;
+        default: ev->type = CTREC_EV_VARIABLE_NAME; ev->text = text; break;
+        }
+        return 1;
+    }
+    s->phase = PH_STEP;
+    return 0;
+}
+
+/* Decodes step record s->step. 1 (event in ev), 0 at the end, -1. */
+static int step_event(ct_src *s, ctrec_ev *ev, err *e)
+{
+    ct_stream *st = &s->steps;
+    int k = more(s, st, e);
+    if (k <= 0) return k;
+    const uint8_t *p = st->dbuf + st->pos, *end = st->dbuf + st->dlen;
+    size_t at = st->pos;
+    uint8_t tag = *p++;
+    uint64_t a = 0, b = 0;
+    int r = 0;
+    const char *what = NULL;
+    switch (tag) {
+    case 0: case 1: case 7: case 3: case 4: case 5: case 6:
+        r = ct_varint(&p, end, &a);
+        break;
+    case 2:
+        if (!(r = ct_varint(&p, end, &a)) && !(r = ct_varint(&p, end, &b)) &&
+            b > (uint64_t)(end - p))
+            what = "a raise message runs past the chunk";
+        break;
+    default: what = "an unknown step tag"; break;
+    }
+    if (r) what = r == -2 ? "a varint longer than 10 bytes" : "the chunk ends inside a step";
+    if (what) {
+        err_set(e, CTREC_E_FORMAT,
+                "steps.dat: step %llu (chunk %llu at byte %llu, decompressed byte %zu, tag "
+                "0x%02x): %s",
+                (unsigned long long)s->step, (unsigned long long)st->chunk,
+                (unsigned long long)st->chunk_off, at, tag, what);
+        return -1;
+    }
+    switch (tag) {
+    case 0: s->gpos = a; s->have_pos = 1; break;
+    case 1: case 7:
+        if (!s->have_pos) {
+            err_set(e, CTREC_E_FORMAT,
+                    "steps.dat: step %llu (chunk %llu at byte %llu): a delta step before any "
+                    "absolute one",
+                    (unsigned long long)s->step, (unsigned long long)st->chunk,
+                    (unsigned long long)st->chunk_off);
+            return -1;
+        }
+        s->gpos += (uint64_t)ct_unzigzag(a);
+        break;
+    case 2:
+        ev->type = CTREC_EV_RAISE;
+        ev->raise.type_id = a;
+        ev->raise.message = (ctrec_str){(const char *)p, (size_t)b};
+        p += b;
+        break;
+    case 3:
+        ev->type = CTREC_EV_CATCH;
+        ev->raise.type_id = a;
+        ev->raise.message = (ctrec_str){NULL, 0};
+        break;
+    case 4: ev->type = CTREC_EV_THREAD_SWITCH; ev->id = a; break;
+    case 5: ev->type = CTREC_EV_THREAD_START; ev->id = a; break;
+    case 6: ev->type = CTREC_EV_THREAD_EXIT; ev->id = a; break;
+    }
+    st->pos = (size_t)(p - st->dbuf);
+    st->rec++;
+    if (tag == 0 || tag == 1 || tag == 7) {
+        ev->type = CTREC_EV_STEP;
+        if (position(s, s->gpos, ev, e)) return -1;
+    }
+    return 1;
+}
+
+/* Positions the values cursor on record s->step. */
+static int begin_values(ct_src *s, err *e)
+{
+    ct_stream *st = &s->values;
+    s->vleft = 0;
+    s->vp = s->vend = NULL;
+    int k = more(s, st, e);
+    if (k < 0) return -1;
+    if (k == 0) {
+        if (s->o.stop && *s->o.stop) return 0;
+        err_set(e, CTREC_E_FORMAT, "values.dat: no record for step %llu (%llu records)",
+                (unsigned long long)s->step, (unsigned long long)st->rec);
+        return -1;
+    }
+    if (st->rec != s->step) {
+        err_set(e, CTREC_E_FORMAT, "values.dat: at record %llu for step %llu",
+                (unsigned long long)st->rec, (unsigned long long)s->step);
+        return -1;
+    }
+    s->vrec_off = st->pos;
+    const uint8_t *p;
+    size_t n;
+    if ((k = ct_stream_record(st, s->c, s->limit, &p, &n, e)) <= 0) return k < 0 ? -1 : 0;
+    s->vp = p;
+    s->vend = p + n;
+    return 1;
+}
+
+/* The next Value of the current step: 1, 0 when none is left, -1. */
+static int next_value(ct_src *s, ctrec_ev *ev, arena *a, err *e)
+{
+    ct_stream *st = &s->values;
+    for (;;) {
+        if (s->vleft == 0) {
+            if (s->vp >= s->vend) return 0;
+            uint8_t tag = *s->vp++;
+            if (tag != 0 || ct_varint(&s->vp, s->vend, &s->vleft)) {
+                err_set(e, CTREC_E_FORMAT,
+                        "values.dat: record %llu (chunk %llu at byte %llu, decompressed byte "
+                        "%zu): %s",
+                        (unsigned long long)s->step, (unsigned long long)st->chunk,
+                        (unsigned long long)st->chunk_off, s->vrec_off,
+                        tag ? "an unknown value-record tag" : "a bad value count");
+                return -1;
+            }
+            if (s->vleft > (uint64_t)(s->vend - s->vp)) {
+                err_set(e, CTREC_E_FORMAT,
+                        "values.dat: record %llu (chunk %llu at byte %llu): %llu values cannot "
+                        "fit in the record",
+                        (unsigned long long)s->step, (unsigned long long)st->chunk,
+                        (unsigned long long)st->chunk_off, (unsigned long long)s->vleft);
+                return -1;
+            }
+            continue;
+        }
+        uint64_t var, len;
+        const uint8_t *q = s->vp;
+        if (ct_varint(&q, s->vend, &var) || ct_varint(&q, s->vend, &len) ||
+            len > (uint64_t)(s->vend - q)) {
+            err_set(e, CTREC_E_FORMAT,
+                    "values.dat: record %llu (chunk %llu at byte %llu, decompressed byte %zu): "
+                    "a value runs past the record",
+                    (unsigned long long)s->step, (unsigned long long)st->chunk,
+                    (unsigned long long)st->chunk_off, (size_t)(s->vp - st->dbuf));
+            return -1;
+        }
+        const uint8_t *vend = q + len, *vstart = q;
+        const ctrec_value *v;
+        int bad = ct_value(&q, vend, a, s->o.max_depth, &v, e);
+        if (!bad && q != vend) {
+            err_set(e, CTREC_E_FORMAT, "%zu bytes after the value", (size_t)(vend - q));
+            bad = 1;
+        }
+        if (bad) {
+            err tmp = *e;
+            err_set(e, tmp.status,
+                    "values.dat: record %llu (chunk %llu at byte %llu, decompressed byte %zu): %s",
+                    (unsigned long long)s->step, (unsigned long long)st->chunk,
+                    (unsigned long long)st->chunk_off, (size_t)(vstart - st->dbuf), tmp.msg);
+            return -1;
+        }
+        s->vp = vend;
+        s->vleft--;
+        ev->type = CTREC_EV_VALUE;
+        ev->value.variable_id = var;
+        ev->value.value = v;
+        return 1;
+    }
+}
+
+static int call_event(ct_src *s, ctrec_ev *ev, arena *a, err *e)
+{
+    call_rec *c = &s->nc;
+    ct_stream *st = &s->calls;
+    ctrec_full_value *args = c->nargs ? arena_alloc(a, (size_t)c->nargs * sizeof *args) : NULL;
+    if (c->nargs && !args) return err_set(e, CTREC_E_NOMEM, "out of memory"), -1;
+    const uint8_t *p = c->args;
+    for (uint64_t i = 0; i < c->nargs; i++) {
+        uint64_t var = 0, len = 0;
+        ct_varint(&p, c->end, &var);
+        ct_varint(&p, c->end, &len);
+        const uint8_t *vend = p + len;
+        const ctrec_value *v;
+        if (ct_value(&p, vend, a, s->o.max_depth, &v, e)) {
+            err tmp = *e;
+            err_set(e, tmp.status, "calls.dat: record %llu (chunk %llu at byte %llu), argument %llu: %s",
+                    (unsigned long long)c->key, (unsigned long long)st->chunk,
+                    (unsigned long long)st->chunk_off, (unsigned long long)i, tmp.msg);
+            return -1;
+        }
+        p = vend;
+        args[i].variable_id = var;
+        args[i].value = v;
+    }
+    /* the open call, for its Return */
+    if (s->depth == s->stack_cap) {
+        size_t cap = s->stack_cap ? s->stack_cap * 2 : 64;
+        open_call *ns = realloc(s->stack, cap * sizeof *ns);
+        if (!ns) return err_set(e, CTREC_E_NOMEM, "out of memory"), -1;
+        s->stack = ns;
+        s->stack_cap = cap;
+    }
+    open_call *oc = &s->stack[s->depth];
+    memset(oc, 0, sizeof *oc);
+    oc->key = c->key;
+    oc->exit = c->exit;
+    oc->is_void = c->ret_len == 0 || (c->ret_len == 1 && c->ret[0] == 0xff);
+    if (!oc->is_void && !(oc->ret = malloc(c->ret_len)))
+        return err_set(e, CTREC_E_NOMEM, "out of memory"), -1;
+    if (c->exc_len && !(oc->exc = malloc(c->exc_len))) {
+        free(oc->ret);
+        return err_set(e, CTREC_E_NOMEM, "out of memory"), -1;
+    }
+    if (oc->ret) memcpy(oc->ret, c->ret, c->ret_len);
+    if (oc->exc) memcpy(oc->exc, c->exc, c->exc_len);
+    oc->ret_len = oc->is_void ? 0 : c->ret_len;
+    oc->exc_len = c->exc_len;
+    s->depth++;
+    ev->type = CTREC_EV_CALL;
+    ev->call.function_id = c->fn;
+    ev->call.args = args;
+    ev->call.nargs = (size_t)c->nargs;
+    return 1;
+}
+
+static const ctrec_value void_value = {CTREC_VAL_NONE, 0, 0, 0, 0, 0, {NULL, 0}, NULL, 0, NULL};
+
+static int return_event(ct_src *s, ctrec_ev *ev, arena *a, err *e)
+{
+    open_call *oc = &s->stack[--s->depth];
+    const ctrec_value *rv = &void_value, *ex = NULL;
+    int bad = 0;
+    if (!oc->is_void) {
+        const uint8_t *p = oc->ret;
+        bad = ct_value(&p, oc->ret + oc->ret_len, a, s->o.max_depth, &rv, e);
+    }
+    if (!bad && oc->exc) {
+        const uint8_t *p = oc->exc;
+        bad = ct_value(&p, oc->exc + oc->exc_len, a, s->o.max_depth, &ex, e);
+    }
+    uint64_t key = oc->key;
+    s->gone_ret = oc->ret;
+    s->gone_exc = oc->exc;
+    if (bad) {
+        err tmp = *e;
+        err_set(e, tmp.status, "calls.dat: record %llu, return value or exception: %s",
+                (unsigned long long)key, tmp.msg);
+        return -1;
+    }
+    ev->type = CTREC_EV_RETURN;
+    ev->ret.return_value = rv;
+    ev->ret.exception = ex;
+    ev->ret.is_void = rv == &void_value;
+    return 1;
+}
+
+static int end_of_steps(ct_src *s, err *e)
+{
+    if (s->o.stop && *s->o.stop) {
+        s->phase = PH_END;
+        return 0;
+    }
+    if (s->depth) {
+        open_call *oc = &s->stack[s->depth - 1];
+        err_set(e, CTREC_E_FORMAT,
+                "calls.dat: record %llu: exit step %llu is past the last step (%llu steps)",
+                (unsigned long long)oc->key, (unsigned long long)oc->exit,
+                (unsigned long long)s->step);
+        return -1;
+    }
+    if (!s->call_ready) {
+        int k = read_call(s, &s->calls, &s->nc, 0, e);
+        if (k < 0) return -1;
+        s->call_ready = k;
+    }
+    if (s->call_ready) {
+        err_set(e, CTREC_E_FORMAT,
+                "calls.dat: record %llu: entry step %llu is past the last step (%llu steps)",
+                (unsigned long long)s->nc.key, (unsigned long long)s->nc.entry,
+                (unsigned long long)s->step);
+        return -1;
+    }
+    if (!s->ev_ready) {
+        int k = read_event(s, 0, e);
+        if (k < 0) return -1;
+        s->ev_ready = k;
+    }
+    if (s->ev_ready) {
+        err_set(e, CTREC_E_FORMAT,
+                "events.dat: record %llu: step %llu is past the last step (%llu steps)",
+                (unsigned long long)s->ev_rec, (unsigned long long)s->ev_step,
+                (unsigned long long)s->step);
+        return -1;
+    }
+    s->phase = PH_END;
+    return 0;
+}
+
+int ct_src_next(ct_src *s, ctrec_ev *ev, arena *a, err *e)
+{
+    int k;
+    free(s->gone_ret);
+    free(s->gone_exc);
+    s->gone_ret = s->gone_exc = NULL;
+    for (;;) {
+        switch (s->phase) {
+        case PH_DEFS:
+            if ((k = defs(s, ev, e))) return k;
+            break;
+        case PH_STEP:
+            k = step_event(s, ev, e);
+            if (k < 0) return -1;
+            if (k == 0) return end_of_steps(s, e);
+            if ((k = begin_values(s, e)) <= 0) {
+                if (k < 0) return -1;
+                s->phase = PH_END;
+                return 0;
+            }
+            s->phase = PH_VALUES;
+            return 1;
+        case PH_VALUES:
+            if ((k = next_value(s, ev, a, e))) return k;
+            s->phase = PH_CALLS;
+            break;
+        case PH_CALLS:
+            if (!s->call_ready) {
+                if ((k = read_call(s, &s->calls, &s->nc, 0, e)) < 0) return -1;
+                s->call_ready = k;
+            }
+            /* Calls come in record order; a call whose entry step is before
+             * the current one (a leaf call without steps of its own: the
+             * writer gives it the step before) enters now. */
+            if (s->call_ready && s->nc.entry <= s->step) {
+                open_call *top = s->depth ? &s->stack[s->depth - 1] : NULL;
+                if (s->nc.bad) {
+                    *e = s->nc.why;
+                    return -1;
+                }
+                if (top && (int64_t)top->key != s->nc.parent) {
+                    if (top->exit <= s->step) return return_event(s, ev, a, e);
+                    err_set(e, CTREC_E_FORMAT,
+                            "calls.dat: record %llu (chunk %llu at byte %llu): parent call %lld "
+                            "is not the innermost open call (record %llu, open until step %llu)",
+                            (unsigned long long)s->nc.key, (unsigned long long)s->calls.chunk,
+                            (unsigned long long)s->calls.chunk_off, (long long)s->nc.parent,
+                            (unsigned long long)top->key, (unsigned long long)top->exit);
+                    return -1;
+                }
+                if (!top && s->nc.parent != -1) {
+                    err_set(e, CTREC_E_FORMAT,
+                            "calls.dat: record %llu (chunk %llu at byte %llu): parent call %lld "
+                            "is not open at step %llu",
+                            (unsigned long long)s->nc.key, (unsigned long long)s->calls.chunk,
+                            (unsigned long long)s->calls.chunk_off, (long long)s->nc.parent,
+                            (unsigned long long)s->step);
+                    return -1;
+                }
+                if (top && s->nc.exit > top->exit) {
+                    err_set(e, CTREC_E_FORMAT,
+                            "calls.dat: record %llu (chunk %llu at byte %llu): exit step %llu is "
+                            "after the exit step %llu of its parent (record %llu)",
+                            (unsigned long long)s->nc.key, (unsigned long long)s->calls.chunk,
+                            (unsigned long long)s->calls.chunk_off, (unsigned long long)s->nc.exit,
+                            (unsigned long long)top->exit, (unsigned long long)top->key);
+                    return -1;
+                }
+                s->call_ready = 0;
+                return call_event(s, ev, a, e);
+            }
+            s->phase = PH_EVENTS;
+            break;
+        case PH_EVENTS:
+            if (!s->ev_ready) {
+                if ((k = read_event(s, 0, e)) < 0) return -1;
+                s->ev_ready = k;
+            }
+            if (s->ev_ready && s->ev_step < s->step) {
+                err_set(e, CTREC_E_FORMAT,
+                        "events.dat: record %llu (chunk %llu at byte %llu): step %llu is "
+                        "before the previous event's step %llu",
+                        (unsigned long long)s->ev_rec, (unsigned long long)s->events.chunk,
+                        (unsigned long long)s->events.chunk_off,
+                        (unsigned long long)s->ev_step, (unsigned long long)s->step);
+                return -1;
+            }
+            if (s->ev_ready && s->ev_step == s->step) {
+                const uint8_t *p = s->ev_p;
+                uint64_t ml, cl;
+                if (s->ev_kind >= CTREC_EVENT_KIND_COUNT)
+                    return rec_fail(s, &s->events, "an event kind beyond EventLogKind",
+                                    s->ev_rec, e);
+                if (ct_varint(&p, s->ev_end, &ml) || ml > (uint64_t)(s->ev_end - p))
+                    return rec_fail(s, &s->events, "the metadata runs past the record",
+                                    s->ev_rec, e);
+                const uint8_t *meta = p;
+                p += ml;
+                if (ct_varint(&p, s->ev_end, &cl) || cl > (uint64_t)(s->ev_end - p))
+                    return rec_fail(s, &s->events, "the content runs past the record",
+                                    s->ev_rec, e);
+                ev->type = CTREC_EV_EVENT;
+                ev->event.kind = (ctrec_event_kind)s->ev_kind;
+                ev->event.metadata = (ctrec_str){(const char *)meta, (size_t)ml};
+                ev->event.content = (ctrec_str){(const char *)p, (size_t)cl};
+                s->ev_ready = 0;
+                return 1;
+            }
+            s->phase = PH_RETURNS;
+            break;
+        case PH_RETURNS:
+            if (s->depth && s->stack[s->depth - 1].exit <= s->step)
+                return return_event(s, ev, a, e);
+            s->step++;
+            s->phase = PH_STEP;
+            break;
+        default: return 0;
+        }
+    }
+}
+
+/* ---- random access ---- */
+
+static const anc_call *ancestor(ct_src *s, uint64_t key, err *e)
+{
+    anc_call *a = &s->anc[key % CT_ANC_CACHE];
+    if (a->used && a->key == key) return a;
+    call_rec c;
+    if (ct_stream_seek(&s->calls_ra, s->c, key, 1, s->limit, e)) return NULL;
+    int k = read_call(s, &s->calls_ra, &c, 0, e);
+    if (k <= 0) {
+        if (k == 0) err_set(e, CTREC_E_FORMAT, "calls.dat: record %llu is missing",
+                            (unsigned long long)key);
+        return NULL;
+    }
+    if (c.bad) {
+        *e = c.why;
+        return NULL;
+    }
+    free(a->ret);
+    free(a->exc);
+    memset(a, 0, sizeof *a);
+    a->is_void = c.ret_len == 0 || (c.ret_len == 1 && c.ret[0] == 0xff);
+    a->ret_len = a->is_void ? 0 : c.ret_len;
+    a->exc_len = c.exc_len;
+    if ((a->ret_len && !(a->ret = malloc(a->ret_len))) ||
+        (a->exc_len && !(a->exc = malloc(a->exc_len)))) {
+        free(a->ret);
+        a->ret = NULL;
+        err_set(e, CTREC_E_NOMEM, "out of memory");
+        return NULL;
+    }
+    if (a->ret_len) memcpy(a->ret, c.ret, a->ret_len);
+    if (a->exc_len) memcpy(a->exc, c.exc, a->exc_len);
+    a->key = key;
+    a->entry = c.entry;
+    a->exit = c.exit;
+    a->parent = c.parent;
+    a->used = 1;
+    return a;
+}
+
+/* The first record's field of chunk i of a stream: entry step (calls) or
+ * step (events). */
+static int chunk_first_step(ct_src *s, ct_stream *st, uint64_t i, int calls, uint64_t *out,
+                            err *e)
+{
+    if (ct_stream_load(st, s->c, i, s->limit, e)) return -1;
+    if (calls) {
+        call_rec c;
+        int k = read_call(s, st, &c, 0, e);
+        if (k < 0) return -1;
+        if (k == 0) {
+            err_set(e, CTREC_E_FORMAT, "%s: chunk %llu is empty", st->dat_name,
+                    (unsigned long long)i);
+            return -1;
+        }
+        *out = c.entry;
+        return 0;
+    }
+    const uint8_t *p;
+    size_t n;
+    int k = ct_stream_record(st, s->c, s->limit, &p, &n, e);
+    if (k <= 0) return -1;
+    const uint8_t *end = p + n;
+    if (p >= end || (p++, ct_varint(&p, end, out)))
+        return rec_fail(s, st, "a bad step id", st->rec - 1, e);
+    return 0;
+}
+
+/* Positions a stream of call records or events at its first record whose
+ * step is >= n; leaves that record read ahead. Returns 1, 0 (none), -1. */
+static int seek_by_step(ct_src *s, ct_stream *st, int calls, uint64_t n, err *e)
+{
+    if (!st->dat || !st->nchunks) return 0;
+    uint64_t lo = 0, hi = st->nchunks; /* chunks [0, lo) start before n */
+    while (lo < hi) {
+        uint64_t mid = lo + (hi - lo) / 2, f;
+        if (chunk_first_step(s, st, mid, calls, &f, e)) return -1;
+        if (f < n) lo = mid + 1;
+        else hi = mid;
+    }
+    uint64_t start = lo ? lo - 1 : 0;
+    if (ct_stream_load(st, s->c, start, s->limit, e)) return -1;
+    for (;;) {
+        int k;
+        uint64_t step;
+        if (calls) {
+            k = read_call(s, st, &s->nc, 0, e);
+            step = s->nc.entry;
+        } else {
+            k = read_event(s, 0, e);
+            step = s->ev_step;
+        }
+        if (k <= 0) return k;
+        if (step >= n) return 1;
+    }
+}
+
+ctrec_status ct_src_seek_step(ct_src *s, uint64_t n, err *e)
+{
+    if (!s->anc && !(s->anc = calloc(CT_ANC_CACHE, sizeof *s->anc)))
+        return err_set(e, CTREC_E_NOMEM, "out of memory");
+    /* steps: the chunk, walked to record n */
+    ct_stream *st = &s->steps;
+    if (!st->per_chunk || n / st->per_chunk >= st->nchunks)
+        return err_set(e, CTREC_E_ARG, "step %llu is beyond the %llu chunks of steps.dat",
+                       (unsigned long long)n, (unsigned long long)st->nchunks);
+    ctrec_status r = ct_stream_load(st, s->c, n / st->per_chunk, s->limit, e);
+    if (r) return r;
+    s->have_pos = 0;
+    s->step = n - n % st->per_chunk;
+    arena tmp = {0};
+    while (s->step < n) {
+        ctrec_ev ev;
+        int k = step_event(s, &ev, e);
+        if (k <= 0) {
+            arena_free(&tmp);
+            return k < 0 ? e->status
+                         : err_set(e, CTREC_E_ARG, "step %llu is past the last step (%llu)",
+                                   (unsigned long long)n, (unsigned long long)s->step);
+        }
+        s->step++;
+    }
+    arena_free(&tmp);
+    if ((r = ct_stream_seek(&s->values, s->c, n, 1, s->limit, e))) return r;
+    /* open calls: the ancestors of the last call entered before n that are
+     * still open at n */
+    for (size_t i = 0; i < s->depth; i++) {
+        free(s->stack[i].ret);
+        free(s->stack[i].exc);
+    }
+    s->depth = 0;
+    int k = seek_by_step(s, &s->calls, 1, n, e);
+    if (k < 0) return e->status;
+    s->call_ready = k;
+    uint64_t last = k ? s->nc.key : (s->calls.nchunks ? s->calls.rec : 0);
+    /* walk up from the last call announced before n; keep those open at n */
+    size_t nf = 0;
+    for (int64_t key = (int64_t)last - 1; key >= 0;) {
+        const anc_call *c = ancestor(s, (uint64_t)key, e);
+        if (!c) return e->status;
+        if (c->exit >= n && c->entry < n) {
+            if (nf == s->stack_cap) {
+                size_t cap = s->stack_cap ? s->stack_cap * 2 : 64;
+                open_call *ns = realloc(s->stack, cap * sizeof *ns);
+                if (!ns) return err_set(e, CTREC_E_NOMEM, "out of memory");
+                s->stack = ns;
+                s->stack_cap = cap;
+            }
+            open_call *oc = &s->stack[nf];
+            memset(oc, 0, sizeof *oc);
+            oc->key = c->key;
+            oc->exit = c->exit;
+            oc->is_void = c->is_void;
+            oc->ret_len = c->ret_len;
+            oc->exc_len = c->exc_len;
+            if ((c->ret_len && !(oc->ret = malloc(c->ret_len))) ||
+                (c->exc_len && !(oc->exc = malloc(c->exc_len)))) {
+                free(oc->ret);
+                s->depth = nf;
+                return err_set(e, CTREC_E_NOMEM, "out of memory");
+            }
+            if (c->ret_len) memcpy(oc->ret, c->ret, c->ret_len);
+            if (c->exc_len) memcpy(oc->exc, c->exc, c->exc_len);
+            nf++;
+            s->depth = nf; /* freed with the stack on failure */
+        }
+        key = c->parent;
+    }
+    /* found innermost first: the stack wants outermost first */
+    for (size_t i = 0; i < nf / 2; i++) {
+        open_call t = s->stack[i];
+        s->stack[i] = s->stack[nf - 1 - i];
+        s->stack[nf - 1 - i] = t;
+    }
+    s->depth = nf;
+    k = seek_by_step(s, &s->events, 0, n, e);
+    if (k < 0) return e->status;
+    s->ev_ready = k;
+    s->step = n;
+    s->phase = PH_STEP;
+    s->dtab = T_COUNT;
+    return CTREC_OK;
+}

@@ -1,0 +1,333 @@
+/*
+ * ct_log.c — the older layout of a .ct (FORMAT.md 7.3): one member
+ * `events.log` holding the event stream, either as chunks
+ * ([u32 compressed size][u32 event count][u64 first event id] + one zstd
+ * frame) or as plain bytes; the payload is trace.bin's CBOR events, or,
+ * when `events.fmt` says "split-binary", the split-binary encoding
+ * (split_binary.nim: a tag byte, little-endian fixed fields, u32-length
+ * strings, u32-length CBOR payloads for values, types and call arguments).
+ * CBOR payloads go through the reader's window and CBOR parser (reader.c);
+ * split-binary events are decoded here.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zstd.h>
+
+#include "ct.h"
+
+struct ct_log {
+    ctfs *c;
+    const ctfs_member *m;
+    size_t limit;
+    int chunked;
+    uint64_t off;       /* next byte of events.log */
+    uint64_t chunk_off; /* the chunk being decoded */
+    uint8_t *cbuf, *dbuf;
+    size_t ccap, dcap, dlen, dpos;
+    ZSTD_DCtx *zd;
+    uint64_t nevents;
+};
+
+ctrec_status ct_log_open(ct_log **out, ctfs *c, size_t limit, err *e)
+{
+    *out = NULL;
+    const ctfs_member *m = ctfs_find(c, "events.log");
+    if (!m) return err_set(e, CTREC_E_FORMAT, "no events.log");
+    ct_log *l = calloc(1, sizeof *l);
+    if (!l) return err_set(e, CTREC_E_NOMEM, "out of memory");
+    l->c = c;
+    l->m = m;
+    l->limit = limit;
+    /* chunked when it starts with a chunk header followed by a zstd frame */
+    if (m->size >= 20) {
+        uint8_t h[20];
+        ctrec_status st = ctfs_read_at(c, m, 0, h, 20, e);
+        if (st) {
+            free(l);
+            return st;
+        }
+        uint32_t cs = (uint32_t)h[0] | (uint32_t)h[1] << 8 | (uint32_t)h[2] << 16 |
+                      (uint32_t)h[3] << 24;
+        l->chunked = h[16] == 0x28 && h[17] == 0xb5 && h[18] == 0x2f && h[19] == 0xfd &&
+                     cs <= m->size - 16;
+    }
+    *out = l;
+    return CTREC_OK;
+}
+
+void ct_log_close(ct_log *l)
+{
+    if (!l) return;
+    free(l->cbuf);
+    free(l->dbuf);
+    ZSTD_freeDCtx(l->zd);
+    free(l);
+}
+
+uint64_t ct_log_offset(const ct_log *l) { return l ? (l->chunked ? l->chunk_off : l->off) : 0; }
+
+/* Decompresses the next chunk into dbuf. 1, 0 at the end, -1. */
+static int next_chunk(ct_log *l, err *e)
+{
+    if (l->off >= l->m->size) return 0;
+    if (l->m->size - l->off < 16)
+        return err_set(e, CTREC_E_TRUNCATED,
+                       "events.log: a chunk header cut short at byte %llu",
+                       (unsigned long long)l->off),
+               -1;
+    uint8_t h[16];
+    if (ctfs_read_at(l->c, l->m, l->off, h, 16, e)) return -1;
+    uint64_t cs = (uint64_t)h[0] | (uint64_t)h[1] << 8 | (uint64_t)h[2] << 16 |
+                  (uint64_t)h[3] << 24;
+    l->chunk_off = l->off;
+    if (cs > l->m->size - l->off - 16 || cs > l->limit)
+        return err_set(e, CTREC_E_FORMAT,
+                       "events.log: the chunk at byte %llu claims %llu compressed bytes, past "
+                       "the member's end or the limit",
+                       (unsigned long long)l->off, (unsigned long long)cs),
+               -1;
+    if (cs > l->ccap) {
+        uint8_t *p = realloc(l->cbuf, (size_t)cs);
+        if (!p) return err_set(e, CTREC_E_NOMEM, "out of memory"), -1;
+        l->cbuf = p;
+        l->ccap = (size_t)cs;
+    }
+    if (ctfs_read_at(l->c, l->m, l->off + 16, l->cbuf, (size_t)cs, e)) return -1;
+    unsigned long long want = ZSTD_getFrameContentSize(l->cbuf, (size_t)cs);
+    if (want == ZSTD_CONTENTSIZE_ERROR || want == ZSTD_CONTENTSIZE_UNKNOWN || want > l->limit)
+        return err_set(e, CTREC_E_FORMAT,
+                       "events.log: the chunk at byte %llu is not a zstd frame stating a content "
+                       "size within the %zu-byte limit",
+                       (unsigned long long)l->off, l->limit),
+               -1;
+    if (want + 1 > l->dcap) {
+        uint8_t *p = realloc(l->dbuf, (size_t)want + 1);
+        if (!p) return err_set(e, CTREC_E_NOMEM, "out of memory"), -1;
+        l->dbuf = p;
+        l->dcap = (size_t)want + 1;
+    }
+    if (!l->zd && !(l->zd = ZSTD_createDCtx())) return err_set(e, CTREC_E_NOMEM, "out of memory"), -1;
+    size_t got = ZSTD_decompressDCtx(l->zd, l->dbuf, (size_t)want, l->cbuf, (size_t)cs);
+    if (ZSTD_isError(got) || got != want)
+        return err_set(e, CTREC_E_FORMAT, "events.log: the chunk at byte %llu: zstd: %s",
+                       (unsigned long long)l->off,
+                       ZSTD_isError(got) ? ZSTD_getErrorName(got) : "wrong size"),
+               -1;
+    l->dlen = got;
+    l->dpos = 0;
+    l->off += 16 + cs;
+    return 1;
+}
+
+int ct_log_produce(ct_log *l, uint8_t *out, size_t cap, size_t *got, err *e)
+{
+    *got = 0;
+    if (!l->chunked) {
+        if (l->off >= l->m->size) return 0;
+        size_t n = l->m->size - l->off < cap ? (size_t)(l->m->size - l->off) : cap;
+        if (ctfs_read_at(l->c, l->m, l->off, out, n, e)) return -1;
+        l->off += n;
+        *got = n;
+        return 1;
+    }
+    while (l->dpos >= l->dlen) {
+        int k = next_chunk(l, e);
+        if (k <= 0) return k;
+    }
+    size_t n = l->dlen - l->dpos < cap ? l->dlen - l->dpos : cap;
+    memcpy(out, l->dbuf + l->dpos, n);
+    l->dpos += n;
+    *got = n;
+    return 1;
+}
+
+/* ---- split-binary ---- */
+
+typedef struct sb {
+    const uint8_t *p, *end, *start;
+    err *e;
+} sb;
+
+static int sb_fail(sb *s, const char *what)
+{
+    err_set(s->e, CTREC_E_FORMAT, "%s at decompressed byte %zu", what, (size_t)(s->p - s->start));
+    return -1;
+}
+
+static int sb_u(sb *s, unsigned n, uint64_t *v)
+{
+    if ((size_t)(s->end - s->p) < n) return sb_fail(s, "the chunk ends inside an event");
+    uint64_t x = 0;
+    for (unsigned i = n; i-- > 0;) x = x << 8 | s->p[i];
+    s->p += n;
+    *v = x;
+    return 0;
+}
+
+static int sb_str(sb *s, ctrec_str *out)
+{
+    uint64_t n;
+    if (sb_u(s, 4, &n)) return -1;
+    if (n > (uint64_t)(s->end - s->p)) return sb_fail(s, "a string runs past the chunk");
+    out->ptr = (const char *)s->p;
+    out->len = (size_t)n;
+    s->p += n;
+    return 0;
+}
+
+static int sb_value(sb *s, arena *a, unsigned depth, const ctrec_value **v)
+{
+    ctrec_str pl;
+    if (sb_str(s, &pl)) return -1;
+    const uint8_t *p = (const uint8_t *)pl.ptr, *end = p + pl.len;
+    if (ct_value(&p, end, a, depth, v, s->e)) return -1;
+    return 0;
+}
+
+int ct_log_next_split(ct_log *l, ctrec_ev *ev, arena *a, unsigned max_depth, err *e)
+{
+    while (l->dpos >= l->dlen) {
+        int k = l->chunked ? next_chunk(l, e) : 0;
+        if (!l->chunked && l->off < l->m->size) {
+            /* plain split-binary: read the member whole, bounded */
+            uint64_t n = l->m->size;
+            if (n > l->limit)
+                return err_set(e, CTREC_E_FORMAT, "events.log: %llu bytes without chunks, over "
+                               "the limit", (unsigned long long)n), -1;
+            uint8_t *p = realloc(l->dbuf, (size_t)n + 1);
+            if (!p) return err_set(e, CTREC_E_NOMEM, "out of memory"), -1;
+            l->dbuf = p;
+            if (ctfs_read_at(l->c, l->m, 0, l->dbuf, (size_t)n, e)) return -1;
+            l->dlen = (size_t)n;
+            l->dpos = 0;
+            l->off = n;
+            k = 1;
+        }
+        if (k <= 0) return k;
+    }
+    sb s = {l->dbuf + l->dpos, l->dbuf + l->dlen, l->dbuf, e};
+    uint8_t tag = *s.p++;
+    uint64_t x = 0, y = 0, z = 0;
+    int r = 0;
+    memset(ev, 0, sizeof *ev);
+    switch (tag) {
+    case 0: case 24:
+        ev->type = CTREC_EV_STEP;
+        r = sb_u(&s, 8, &x) || sb_u(&s, 8, &y) || (tag == 24 && sb_u(&s, 8, &z));
+        ev->step.path_id = x;
+        ev->step.line = (int64_t)y;
+        if (tag == 24) ev->step.column = (int64_t)z;
+        break;
+    case 1: ev->type = CTREC_EV_PATH; r = sb_str(&s, &ev->text); break;
+    case 2: case 3: ev->type = CTREC_EV_VARIABLE_NAME; r = sb_str(&s, &ev->text); break;
+    case 5:
+        ev->type = CTREC_EV_VALUE;
+        r = sb_u(&s, 8, &x) || sb_value(&s, a, max_depth, &ev->value.value);
+        ev->value.variable_id = x;
+        break;
+    case 6:
+        ev->type = CTREC_EV_FUNCTION;
+        r = sb_u(&s, 8, &x) || sb_u(&s, 8, &y) || sb_str(&s, &ev->function.name);
+        ev->function.path_id = x;
+        ev->function.line = (int64_t)y;
+        break;
+    case 7: { /* Call: a CBOR array of {variable_id, value} */
+        ev->type = CTREC_EV_CALL;
+        ctrec_str pl;
+        if ((r = sb_u(&s, 8, &x) || sb_str(&s, &pl))) break;
+        ev->call.function_id = x;
+        r = ct_call_args(&pl, a, max_depth, &ev->call.args, &ev->call.nargs, e);
+        if (r) r = sb_fail(&s, e->msg);
+        break;
+    }
+    case 8:
+        ev->type = CTREC_EV_RETURN;
+        r = sb_value(&s, a, max_depth, &ev->ret.return_value);
+        break;
+    case 9:
+        ev->type = CTREC_EV_EVENT;
+        r = sb_u(&s, 1, &x) || sb_str(&s, &ev->event.metadata) || sb_str(&s, &ev->event.content);
+        if (!r && x >= CTREC_EVENT_KIND_COUNT) r = sb_fail(&s, "an event kind beyond EventLogKind");
+        ev->event.kind = (ctrec_event_kind)x;
+        break;
+    case 4: {
+        ev->type = CTREC_EV_TYPE;
+        ctrec_str pl;
+        if ((r = sb_str(&s, &pl))) break;
+        r = ct_type_record(&pl, a, ev, e);
+        if (r) r = sb_fail(&s, e->msg);
+        break;
+    }
+    case 11: case 18:
+        ev->type = tag == 11 ? CTREC_EV_BIND_VARIABLE : CTREC_EV_VARIABLE_CELL;
+        r = sb_u(&s, 8, &x) || sb_u(&s, 8, &y);
+        ev->var_place.variable_id = x;
+        ev->var_place.place = (int64_t)y;
+        break;
+    case 14: case 15: case 17:
+        ev->type = tag == 14 ? CTREC_EV_COMPOUND_VALUE : tag == 15 ? CTREC_EV_CELL_VALUE
+                                                               : CTREC_EV_ASSIGN_CELL;
+        r = sb_u(&s, 8, &x) || sb_value(&s, a, max_depth, &ev->place_value.value);
+        ev->place_value.place = (int64_t)x;
+        break;
+    case 16:
+        ev->type = CTREC_EV_ASSIGN_COMPOUND_ITEM;
+        r = sb_u(&s, 8, &x) || sb_u(&s, 8, &y) || sb_u(&s, 8, &z);
+        ev->assign_compound_item.place = (int64_t)x;
+        ev->assign_compound_item.index = y;
+        ev->assign_compound_item.item_place = (int64_t)z;
+        break;
+    case 19: case 20: case 21: case 22:
+        ev->type = tag == 19 ? CTREC_EV_DROP_VARIABLE : tag == 20 ? CTREC_EV_THREAD_START
+                   : tag == 21 ? CTREC_EV_THREAD_EXIT : CTREC_EV_THREAD_SWITCH;
+        r = sb_u(&s, 8, &x);
+        ev->id = x;
+        break;
+    case 23: ev->type = CTREC_EV_DROP_LAST_STEP; break;
+    case 13: {
+        ev->type = CTREC_EV_DROP_VARIABLES;
+        if ((r = sb_u(&s, 4, &x))) break;
+        if (x > (uint64_t)(s.end - s.p) / 8) {
+            r = sb_fail(&s, "a DropVariables count past the chunk");
+            break;
+        }
+        ctrec_id *ids = x ? arena_alloc(a, (size_t)x * sizeof *ids) : NULL;
+        if (x && !ids) return err_set(e, CTREC_E_NOMEM, "out of memory"), -1;
+        for (uint64_t i = 0; i < x && !r; i++) r = sb_u(&s, 8, &ids[i]);
+        ev->drop_variables.ids = ids;
+        ev->drop_variables.count = (size_t)x;
+        break;
+    }
+    case 10: {
+        ev->type = CTREC_EV_ASM;
+        if ((r = sb_u(&s, 4, &x))) break;
+        if (x > (uint64_t)(s.end - s.p) / 4) {
+            r = sb_fail(&s, "an Asm count past the chunk");
+            break;
+        }
+        ctrec_str *ins = x ? arena_alloc(a, (size_t)x * sizeof *ins) : NULL;
+        if (x && !ins) return err_set(e, CTREC_E_NOMEM, "out of memory"), -1;
+        for (uint64_t i = 0; i < x && !r; i++) r = sb_str(&s, &ins[i]);
+        ev->asm_ins.instructions = ins;
+        ev->asm_ins.count = (size_t)x;
+        break;
+    }
+    default: {
+        char t[64];
+        snprintf(t, sizeof t, "split-binary tag %u is not read", tag);
+        r = sb_fail(&s, t);
+        break;
+    }
+    }
+    if (r) {
+        err tmp = *e;
+        err_set(e, tmp.status ? tmp.status : CTREC_E_FORMAT,
+                "events.log: event %llu (chunk at byte %llu): %s",
+                (unsigned long long)l->nevents, (unsigned long long)l->chunk_off, tmp.msg);
+        return -1;
+    }
+    l->dpos = (size_t)(s.p - l->dbuf);
+    l->nevents++;
+    return 1;
+}

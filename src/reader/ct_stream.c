@@ -1,0 +1,224 @@
+/*
+ * ct_stream.c — a chunked stream of a .ct: NAME.idx holds u32 records per
+ * chunk, then one u64 offset into NAME.dat per chunk; each chunk is one
+ * zstd frame with its content size. One chunk is held decompressed at a
+ * time; the buffers are reused.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zstd.h>
+
+#include "ct.h"
+
+static uint64_t le64(const uint8_t *p)
+{
+    uint64_t v = 0;
+    for (int i = 7; i >= 0; i--) v = v << 8 | p[i];
+    return v;
+}
+
+static ctrec_status bind(ct_stream *s, ctfs *c, err *e)
+{
+    s->dat = ctfs_find(c, s->dat_name);
+    s->idx = ctfs_find(c, s->idx_name);
+    s->nchunks = 0;
+    if (!s->dat || !s->idx) return CTREC_OK;
+    if (s->idx->size < 4)
+        return err_set(e, CTREC_E_FORMAT, "%s: %llu bytes, too short for its u32 chunk size",
+                       s->idx_name, (unsigned long long)s->idx->size);
+    uint8_t h[4];
+    ctrec_status st = ctfs_read_at(c, s->idx, 0, h, 4, e);
+    if (st) return st;
+    s->per_chunk = (uint32_t)h[0] | (uint32_t)h[1] << 8 | (uint32_t)h[2] << 16 |
+                   (uint32_t)h[3] << 24;
+    if (s->per_chunk == 0)
+        return err_set(e, CTREC_E_FORMAT, "%s: records per chunk is 0 (offset 0)", s->idx_name);
+    /* a trailing partial offset (a growing file) is not counted yet */
+    s->nchunks = (s->idx->size - 4) / 8;
+    return CTREC_OK;
+}
+
+ctrec_status ct_stream_init(ct_stream *s, ctfs *c, const char *base, err *e)
+{
+    memset(s, 0, sizeof *s);
+    snprintf(s->dat_name, sizeof s->dat_name, "%s.dat", base);
+    snprintf(s->idx_name, sizeof s->idx_name, "%s.idx", base);
+    s->chunk = UINT64_MAX;
+    return bind(s, c, e);
+}
+
+ctrec_status ct_stream_rebind(ct_stream *s, ctfs *c, err *e) { return bind(s, c, e); }
+
+void ct_stream_free(ct_stream *s)
+{
+    free(s->cbuf);
+    free(s->dbuf);
+    ZSTD_freeDCtx(s->zd);
+    memset(s, 0, sizeof *s);
+}
+
+/* [start, end) of chunk i in .dat, checked. */
+static ctrec_status chunk_range(ct_stream *s, ctfs *c, uint64_t i, uint64_t *start, uint64_t *end,
+                                err *e)
+{
+    uint8_t b[16];
+    uint64_t at = 4 + 8 * i;
+    int have_next = i + 1 < s->nchunks;
+    ctrec_status st = ctfs_read_at(c, s->idx, at, b, have_next ? 16 : 8, e);
+    if (st) return st;
+    *start = le64(b);
+    *end = have_next ? le64(b + 8) : s->dat->size;
+    if (*start >= s->dat->size)
+        return err_set(e, CTREC_E_FORMAT,
+                       "%s: chunk %llu (offset at byte %llu) starts at byte %llu, outside %s "
+                       "(%llu bytes)",
+                       s->idx_name, (unsigned long long)i, (unsigned long long)at,
+                       (unsigned long long)*start, s->dat_name,
+                       (unsigned long long)s->dat->size);
+    if (*end > s->dat->size)
+        return err_set(e, CTREC_E_FORMAT,
+                       "%s: chunk %llu ends at byte %llu (the offset of chunk %llu, at byte %llu), "
+                       "outside %s (%llu bytes)",
+                       s->idx_name, (unsigned long long)i, (unsigned long long)*end,
+                       (unsigned long long)(i + 1), (unsigned long long)(at + 8), s->dat_name,
+                       (unsigned long long)s->dat->size);
+    if (*end <= *start)
+        return err_set(e, CTREC_E_FORMAT,
+                       "%s: chunk %llu (offset at byte %llu) starts at byte %llu, not after chunk "
+                       "%llu at byte %llu (the index goes backwards)",
+                       s->idx_name, (unsigned long long)(i + 1), (unsigned long long)(at + 8),
+                       (unsigned long long)*end, (unsigned long long)i,
+                       (unsigned long long)*start);
+    return CTREC_OK;
+}
+
+ctrec_status ct_stream_load(ct_stream *s, ctfs *c, uint64_t i, size_t limit, err *e)
+{
+    if (s->chunk == i) {
+        s->pos = 0;
+        s->rec = i * s->per_chunk;
+        return CTREC_OK;
+    }
+    s->chunk = UINT64_MAX;
+    uint64_t start, end;
+    ctrec_status st = chunk_range(s, c, i, &start, &end, e);
+    if (st) return st;
+    uint64_t n = end - start;
+    if (n > limit)
+        return err_set(e, CTREC_E_FORMAT,
+                       "%s: chunk %llu at byte %llu is %llu bytes, over the %zu-byte limit",
+                       s->dat_name, (unsigned long long)i, (unsigned long long)start,
+                       (unsigned long long)n, limit);
+    if (n > s->ccap) {
+        uint8_t *nb = realloc(s->cbuf, (size_t)n);
+        if (!nb) return err_set(e, CTREC_E_NOMEM, "out of memory");
+        s->cbuf = nb;
+        s->ccap = (size_t)n;
+    }
+    if ((st = ctfs_read_at(c, s->dat, start, s->cbuf, (size_t)n, e))) return st;
+    unsigned long long want = ZSTD_getFrameContentSize(s->cbuf, (size_t)n);
+    if (want == ZSTD_CONTENTSIZE_ERROR)
+        return err_set(e, CTREC_E_FORMAT, "%s: chunk %llu at byte %llu is not a zstd frame",
+                       s->dat_name, (unsigned long long)i, (unsigned long long)start);
+    if (want == ZSTD_CONTENTSIZE_UNKNOWN)
+        return err_set(e, CTREC_E_FORMAT,
+                       "%s: chunk %llu at byte %llu: the zstd frame does not state its content "
+                       "size",
+                       s->dat_name, (unsigned long long)i, (unsigned long long)start);
+    if (want > limit)
+        return err_set(e, CTREC_E_FORMAT,
+                       "%s: chunk %llu at byte %llu inflates to %llu bytes, over the %zu-byte "
+                       "limit",
+                       s->dat_name, (unsigned long long)i, (unsigned long long)start, want, limit);
+    if (want + 1 > s->dcap) {
+        uint8_t *nb = realloc(s->dbuf, (size_t)want + 1);
+        if (!nb) return err_set(e, CTREC_E_NOMEM, "out of memory");
+        s->dbuf = nb;
+        s->dcap = (size_t)want + 1;
+    }
+    if (!s->zd && !(s->zd = ZSTD_createDCtx())) return err_set(e, CTREC_E_NOMEM, "out of memory");
+    size_t got = ZSTD_decompressDCtx(s->zd, s->dbuf, (size_t)want, s->cbuf, (size_t)n);
+    if (ZSTD_isError(got))
+        return err_set(e, CTREC_E_FORMAT, "%s: chunk %llu at byte %llu: zstd: %s", s->dat_name,
+                       (unsigned long long)i, (unsigned long long)start, ZSTD_getErrorName(got));
+    if (got != want)
+        return err_set(e, CTREC_E_FORMAT,
+                       "%s: chunk %llu at byte %llu inflates to %zu bytes, not the %llu its frame "
+                       "states",
+                       s->dat_name, (unsigned long long)i, (unsigned long long)start, got, want);
+    s->dlen = got;
+    s->dbuf[got] = 0;
+    s->chunk = i;
+    s->chunk_off = start;
+    s->pos = 0;
+    s->rec = i * s->per_chunk;
+    return CTREC_OK;
+}
+
+int ct_stream_more(ct_stream *s, ctfs *c, size_t limit, err *e)
+{
+    for (;;) {
+        if (s->chunk != UINT64_MAX && s->pos < s->dlen) return 1;
+        uint64_t next = s->chunk == UINT64_MAX ? s->rec / (s->per_chunk ? s->per_chunk : 1)
+                                                : s->chunk + 1;
+        if (!s->dat || next >= s->nchunks) return 0;
+        uint64_t rec = s->rec;
+        if (ct_stream_load(s, c, next, limit, e)) return -1;
+        if (s->chunk == next && rec > s->rec) s->rec = rec;
+        if (s->dlen == 0)
+            return err_set(e, CTREC_E_FORMAT, "%s: chunk %llu is empty", s->dat_name,
+                           (unsigned long long)next),
+                   -1;
+    }
+}
+
+int ct_stream_record(ct_stream *s, ctfs *c, size_t limit, const uint8_t **p, size_t *n, err *e)
+{
+    int k = ct_stream_more(s, c, limit, e);
+    if (k <= 0) return k;
+    const uint8_t *q = s->dbuf + s->pos, *end = s->dbuf + s->dlen;
+    uint64_t len;
+    int r = ct_varint(&q, end, &len);
+    if (r || len > (uint64_t)(end - q)) {
+        err_set(e, CTREC_E_FORMAT,
+                "%s: record %llu (chunk %llu at byte %llu, decompressed byte %zu): %s",
+                s->dat_name, (unsigned long long)s->rec, (unsigned long long)s->chunk,
+                (unsigned long long)s->chunk_off, s->pos,
+                r == -2 ? "a varint longer than 10 bytes"
+                        : "its length runs past the end of the chunk");
+        return -1;
+    }
+    *p = q;
+    *n = (size_t)len;
+    s->pos = (size_t)(q - s->dbuf) + (size_t)len;
+    s->rec++;
+    return 1;
+}
+
+ctrec_status ct_stream_seek(ct_stream *s, ctfs *c, uint64_t n, int prefixed, size_t limit, err *e)
+{
+    if (!s->dat || !s->per_chunk) {
+        s->rec = n;
+        return CTREC_OK;
+    }
+    uint64_t i = n / s->per_chunk;
+    if (i >= s->nchunks) {
+        /* past the published chunks: the stream simply has nothing there */
+        s->chunk = UINT64_MAX;
+        s->rec = n;
+        s->pos = 0;
+        s->dlen = 0;
+        return CTREC_OK;
+    }
+    ctrec_status st = ct_stream_load(s, c, i, limit, e);
+    if (st || !prefixed) return st;
+    for (uint64_t k = i * s->per_chunk; k < n; k++) {
+        const uint8_t *p;
+        size_t len;
+        int r = ct_stream_record(s, c, limit, &p, &len, e);
+        if (r < 0) return e->status;
+        if (r == 0) break;
+    }
+    return CTREC_OK;
+}
