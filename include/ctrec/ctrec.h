@@ -533,52 +533,6 @@ ctrec_status ctrec_begin_value_named(ctrec_writer *w, const char *name, size_t l
 /* ctrec_arg for the variable `name`, interning it. Inside ctrec_begin_call. */
 ctrec_status ctrec_arg_named(ctrec_writer *w, const char *name, size_t len);
 
-/* ------------------------------------------------------------------------
- * Recording from several threads into one writer
- *
- * A writer is not thread-safe, but separate writers are independent: each
- * may be used by its own thread at the same time. For one trace of a
- * program with several threads, give each recorded thread a handle:
- *
- *   ctrec_thread *t;
- *   ctrec_thread_attach(w, tid, &t);  // ThreadStart {tid}
- *   ...
- *   ctrec_thread_enter(t);            // waits for its turn; ThreadSwitch
- *                                     // {tid} when another thread wrote last
- *   ctrec_step(w, ...); ctrec_begin_value(w, ...); ... ctrec_end(w);
- *   ctrec_thread_leave(t);            // lets the other threads write
- *   ...
- *   ctrec_thread_detach(t);           // ThreadExit {tid}; frees t
- *
- * Between enter and leave the thread uses the writer `w` with every
- * function of this header; no other thread does. Each handle keeps its own
- * count of open calls, so each thread's Returns match its own Calls. Leave
- * with no event open (an open one is discarded, CTREC_E_STATE). The thread
- * ids are the recorder's (any u64, unique among live threads). Once handles
- * exist, every thread, the first one included, records through its own
- * handle; ctrec_writer_flush and ctrec_writer_close are called by a thread
- * that is not entered, after the others have detached. Thread events are
- * in trace.json and trace.bin; CodeTracer 25.11 cannot read them (ctrec
- * check warns). Recording-guide.md, "Threads", says more.
- * ------------------------------------------------------------------------ */
-
-typedef struct ctrec_thread ctrec_thread;
-
-/* A handle for recorded thread `thread_id`; writes ThreadStart. Any thread
- * may call it (it waits for the entered thread to leave). */
-ctrec_status ctrec_thread_attach(ctrec_writer *w, uint64_t thread_id, ctrec_thread **out);
-/* Makes the calling thread the one writing (blocks until the writer is
- * free); writes ThreadSwitch when another thread's events came last.
- * CTREC_E_STATE if the handle is already entered. */
-ctrec_status ctrec_thread_enter(ctrec_thread *t);
-/* Lets other threads write. */
-ctrec_status ctrec_thread_leave(ctrec_thread *t);
-/* Writes ThreadExit and frees the handle (leaving first if entered).
- * Accepts NULL. */
-ctrec_status ctrec_thread_detach(ctrec_thread *t);
-/* The writer of a handle. */
-ctrec_writer *ctrec_thread_writer(const ctrec_thread *t);
-
 #ifdef __cplusplus
 }
 #endif

@@ -133,14 +133,6 @@ struct ctrec_writer {
     int fstop;            /* under mu */
     ctrec_status tfailed; /* under olock: the flush thread's failure */
     err terr;
-
-    /* Recording threads (ctrec_thread_attach): one at a time holds tmu
-     * between ctrec_thread_enter and ctrec_thread_leave. */
-    int tmu_ok;
-    pthread_mutex_t tmu;
-    uint64_t last_tid;    /* under tmu: the thread of the last events */
-    int have_last;
-    unsigned nthreads;    /* under tmu: attached handles */
 };
 
 /* ------------------------------------------------------------------ */
@@ -905,7 +897,6 @@ ctrec_status ctrec_writer_open(const char *dir, const ctrec_writer_options *opts
         return st;
     }
     if (w->o.flush_interval_ms && !w->ct) start_flusher(w); /* .ct: not yet */
-    w->tmu_ok = pthread_mutex_init(&w->tmu, NULL) == 0;
     return CTREC_OK;
 }
 
@@ -965,7 +956,6 @@ ctrec_status ctrec_writer_close(ctrec_writer *w)
     if (w->sink) w->sink->ops->destroy(w->sink);
     if (w->dirfd >= 0) close(w->dirfd);
     if (w->lockfd >= 0) close(w->lockfd); /* the folder is free: last */
-    if (w->tmu_ok) pthread_mutex_destroy(&w->tmu);
     buf_free(&w->out);
     buf_free(&w->ev);
     buf_free(&w->tmp);
@@ -2170,89 +2160,3 @@ ctrec_status ctrec_write_event(ctrec_writer *w, const ctrec_ev *ev)
     else if (ev->type == CTREC_EV_RETURN && w->calls_open) w->calls_open--;
     return CTREC_OK;
 }
-
-/* ================================================================== */
-/* Recording from several threads (issue 14): per-thread handles whose */
-/* events are serialised, with ThreadStart/ThreadSwitch/ThreadExit.    */
-/* ================================================================== */
-
-struct ctrec_thread {
-    ctrec_writer *w;
-    uint64_t tid;
-    uint64_t calls_open; /* this thread's open calls, while it is out */
-    int entered;
-};
-
-ctrec_status ctrec_thread_attach(ctrec_writer *w, uint64_t thread_id, ctrec_thread **out)
-{
-    if (!out) return CTREC_E_ARG;
-    *out = NULL;
-    if (!w) return CTREC_E_ARG;
-    if (!w->tmu_ok) return w->failed ? w->failed : CTREC_E_NOMEM;
-    ctrec_thread *t = calloc(1, sizeof *t);
-    if (!t) return CTREC_E_NOMEM;
-    t->w = w;
-    t->tid = thread_id;
-    pthread_mutex_lock(&w->tmu);
-    ctrec_status st = ctrec_thread_start(w, thread_id);
-    if (!st) w->nthreads++;
-    pthread_mutex_unlock(&w->tmu);
-    if (st) {
-        free(t);
-        return st;
-    }
-    *out = t;
-    return CTREC_OK;
-}
-
-ctrec_status ctrec_thread_enter(ctrec_thread *t)
-{
-    if (!t) return CTREC_E_ARG;
-    if (t->entered) return CTREC_E_STATE; /* only its own thread may ask */
-    ctrec_writer *w = t->w;
-    pthread_mutex_lock(&w->tmu);
-    t->entered = 1;
-    w->calls_open = t->calls_open;
-    if (w->have_last && w->last_tid == t->tid) return CTREC_OK;
-    ctrec_status st = ctrec_thread_switch(w, t->tid);
-    if (!st) {
-        w->last_tid = t->tid;
-        w->have_last = 1;
-    }
-    return st; /* entered even on failure: leave releases */
-}
-
-ctrec_status ctrec_thread_leave(ctrec_thread *t)
-{
-    if (!t) return CTREC_E_ARG;
-    if (!t->entered) return CTREC_E_STATE;
-    ctrec_writer *w = t->w;
-    ctrec_status st = CTREC_OK;
-    if (w->open && !w->failed) {
-        st = misuse(w, CTREC_E_STATE,
-                    "ctrec_thread_leave while an event is open: the event is discarded "
-                    "(another thread's events would land inside it)");
-    }
-    w->ev_failed = CTREC_OK;
-    t->calls_open = w->calls_open;
-    t->entered = 0;
-    pthread_mutex_unlock(&w->tmu);
-    return st;
-}
-
-ctrec_status ctrec_thread_detach(ctrec_thread *t)
-{
-    if (!t) return CTREC_OK;
-    ctrec_writer *w = t->w;
-    ctrec_status st = CTREC_OK;
-    if (t->entered) st = ctrec_thread_leave(t);
-    pthread_mutex_lock(&w->tmu);
-    ctrec_status st2 = ctrec_thread_exit(w, t->tid);
-    w->nthreads--;
-    if (w->have_last && w->last_tid == t->tid) w->have_last = 0;
-    pthread_mutex_unlock(&w->tmu);
-    free(t);
-    return st ? st : st2;
-}
-
-ctrec_writer *ctrec_thread_writer(const ctrec_thread *t) { return t ? t->w : NULL; }
