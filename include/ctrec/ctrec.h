@@ -8,6 +8,11 @@
  * trace.bin while the program runs and writes trace_metadata.json,
  * trace_paths.json and the files/ copies of the sources.
  *
+ * recording-guide.md, installed beside this header (docs/ in the source
+ * tree), says what a recorder emits and when: values at every step, calls
+ * and returns under exceptions, I/O events, threads, limits, signals and
+ * fork. Start there.
+ *
  * Conventions
  * - Every fallible function returns a ctrec_status; CTREC_OK is 0. After
  *   any other status, ctrec_writer_errmsg() says what went wrong.
@@ -18,7 +23,7 @@
  *   Functions ending in `_z` take a NUL-terminated string instead; NULL is
  *   CTREC_E_ARG there.
  * - Ids are plain integers: each is the position of its definition among
- *   the definitions of the same kind (FORMAT.md "Interning").
+ *   the definitions of the same kind (recording-guide.md, "Names").
  * - The library never aborts, exits or asserts on bad input or I/O failure.
  *   It changes no signal disposition and blocks no signal. Under
  *   RLIMIT_FSIZE the write that crosses the limit raises SIGXFSZ in the
@@ -112,7 +117,7 @@ const char *ctrec_status_name(ctrec_status status);
 
 typedef uint64_t ctrec_id;
 
-/* TypeKind (FORMAT.md section 2); the numbers are the format's. */
+/* TypeKind; the numbers are the trace format's. */
 typedef enum ctrec_type_kind {
     CTREC_TYPE_SEQ = 0, CTREC_TYPE_SET, CTREC_TYPE_HASH_SET,
     CTREC_TYPE_ORDERED_SET, CTREC_TYPE_ARRAY, CTREC_TYPE_VARARGS,
@@ -127,7 +132,7 @@ typedef enum ctrec_type_kind {
 } ctrec_type_kind;
 #define CTREC_TYPE_KIND_COUNT 34
 
-/* EventLogKind (FORMAT.md section 2). */
+/* EventLogKind, the trace format's numbers (recording-guide.md, "I/O"). */
 typedef enum ctrec_event_kind {
     CTREC_EVENT_WRITE = 0, CTREC_EVENT_WRITE_FILE, CTREC_EVENT_WRITE_OTHER,
     CTREC_EVENT_READ, CTREC_EVENT_READ_FILE, CTREC_EVENT_READ_OTHER,
@@ -140,7 +145,7 @@ typedef enum ctrec_event_kind {
 typedef enum ctrec_format {
     CTREC_FORMAT_JSON = 0, /* trace.json, one event per line */
     CTREC_FORMAT_BIN = 1,  /* trace.bin, binary v1 (CBOR in seekable zstd) */
-    CTREC_FORMAT_CT = 2    /* trace.ct, CTFS v4 multi-stream (FORMAT.md section 7):
+    CTREC_FORMAT_CT = 2    /* trace.ct, CTFS v4 multi-stream (docs/ct.md):
                               what the debugger loads first. Events its layout
                               cannot hold (BindVariable, VariableCell,
                               DropVariable(s), Assign*, CompoundValue,
@@ -152,7 +157,7 @@ typedef enum ctrec_format {
 } ctrec_format;
 
 /* How trace.json spells a Float's "f". trace.bin always writes the text
- * (FORMAT.md section 6), so NaN and inf are accepted there. */
+ * (binary v1 stores floats as text), so NaN and inf are accepted there. */
 typedef enum ctrec_float_encoding {
     CTREC_FLOAT_STRING = 0, /* "f": "2.5"; inf/NaN as "inf", "-inf", "NaN" */
     CTREC_FLOAT_NUMBER = 1  /* "f": 2.5 (CodeTracer <= 25.11); inf/NaN refused */
@@ -414,7 +419,7 @@ ctrec_status ctrec_drop_variables(ctrec_writer *w, const ctrec_id *variable_ids,
 ctrec_status ctrec_assign_compound_item(ctrec_writer *w, int64_t place, uint64_t index,
                                         int64_t item_place);
 /* Assignment with a Simple RValue (exactly one id) when `compound` is 0,
- * else a Compound RValue of `count` ids. Note FORMAT.md section 2: the Rust
+ * else a Compound RValue of `count` ids. Note: the Rust
  * reader cannot read Assignment. */
 ctrec_status ctrec_assign(ctrec_writer *w, ctrec_id to, ctrec_pass_by pass_by,
                           int compound, const ctrec_id *from, size_t count);
@@ -565,9 +570,9 @@ ctrec_status ctrec_end_reference(ctrec_writer *w);
  * Ids (paths, functions, types, variable names) are the writer's: shared
  * by every thread, defined once.
  *
- * What the debugger makes of it (FORMAT.md section 5): CodeTracer 25.11
- * fails to parse a file holding any thread event, and `ctrec check` warns
- * about them (unsupported-event). The newer debugger reads them but does not
+ * What the debugger makes of it: CodeTracer 25.11 fails to parse a file
+ * holding any thread event (`ctrec check --target 25.11` refuses them,
+ * event-not-in-target). The newer debugger reads them but does not
  * use them yet: it replays Calls and Returns as one call stack and attaches
  * Values to the latest Step, whatever the thread. Because every thread's
  * Returns match its own Calls, that single stack never has a Return with
@@ -673,7 +678,7 @@ uint64_t ctrec_thread_id(const ctrec_thread_handle *h);
  * ------------------------------------------------------------------------ */
 
 /* ------------------------------------------------------------------------
- * Convenience, as the reference helpers (FORMAT.md section 8)
+ * Convenience, as the reference writer's helpers
  * ------------------------------------------------------------------------ */
 
 /* Step at (path, line), interning the path. */

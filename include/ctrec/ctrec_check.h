@@ -3,8 +3,8 @@
  *
  * ctrec_check() reads a trace (a trace folder, a trace.json, a trace.bin or
  * a .ct) through the reader of ctrec_reader.h in one pass and reports every place
- * where it breaks a rule the CodeTracer debugger relies on (FORMAT.md
- * section 5). Each problem is one diagnostic handed to a callback: its
+ * where it breaks a rule the CodeTracer debugger relies on (what a
+ * recorder must emit: recording-guide.md beside ctrec.h). Each problem is one diagnostic handed to a callback: its
  * severity, a stable rule id, the index of the event (or none for a problem
  * with a file), the event as JSON, what is wrong and how to fix it. An
  * event breaking one rule several times (three undefined type ids in one

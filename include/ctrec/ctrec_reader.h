@@ -5,10 +5,10 @@
  * A reader opens a trace folder, a trace.json, a trace.bin or a .ct and
  * yields the events one at a time as C structs. The format is detected from
  * the content, not the name: a file whose first non-space byte is '[' is
- * JSON; a file starting with C0 DE 72 AC E2 01 is binary v1 (FORMAT.md
- * section 6); C0 DE 72 AC E2 with version 2, 3 or 4 is a CTFS container
- * (FORMAT.md section 7). A folder is read through its `*.ct` if it holds
- * one (the debugger's order), else its trace.json, else its trace.bin.
+ * JSON; a file starting with C0 DE 72 AC E2 01 is binary v1; C0 DE 72 AC E2
+ * with version 2, 3 or 4 is a CTFS container. A folder is read through its
+ * `*.ct` if it holds one (the debugger's order), else its trace.json, else
+ * its trace.bin.
  *
  * A .ct yields the same event sequence a trace.json of the same run would
  * hold (the order is documented in docs/ct.md). What trace.json cannot
@@ -65,7 +65,7 @@ extern "C" {
  * Events and values as C structs
  * ------------------------------------------------------------------------ */
 
-/* The variants of FORMAT.md section 2. The legacy `Variable` variant is read
+/* The event variants of the trace format. The legacy `Variable` variant is read
  * as CTREC_EV_VARIABLE_NAME. */
 typedef enum ctrec_event_type {
     CTREC_EV_STEP = 0,
