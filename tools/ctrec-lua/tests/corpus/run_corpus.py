@@ -52,6 +52,9 @@ NONDETERMINISM = [
     (re.compile(rb"(total|max) memory: [0-9.]+[KMG]?"), rb"\1 memory: M"),
     (re.compile(rb"total time: [0-9.e+-]+s?"), b"total time: T"),
     (re.compile(rb"cpu time: [0-9.e+-]+"), b"cpu time: T"),
+    # all.lua: a warning comparing its run time with the previous run's
+    (re.compile(rb"time difference from previous test: [-+][0-9.]+%"),
+     b"time difference from previous test: P%"),
     # files.lua: the date and time it ran
     (re.compile(rb"test done on [0-9/]+, at [0-9:]+"), b"test done on D, at T"),
     # math.lua: how many random numbers it took to see the whole range
