@@ -80,7 +80,8 @@
  *                         DisplayFromStr (a string, parsed by Rust's
  *                         f64::from_str: "inf", "NaN", "1e5", ".5" but not
  *                         "0x10" or " 1"), 25.11 as an f64 (a number); the
- *                         same in trace.json and in trace.bin's CBOR
+ *                         same in trace.json and in trace.bin's CBOR (a .ct
+ *                         holds CBOR float64s: not checked)
  *   assignment-event      an Assignment: types.rs RValue is internally
  *                         tagged with variants holding bare ids, which
  *                         serde cannot decode ("invalid type: map, expected
@@ -158,12 +159,13 @@
  *                         a slice Sequence
  *   no-step               the trace has no Step (it loads, empty)
  *   struct-type-not-struct, struct-field-count  a Struct value that does
- *                         not match its type
+ *                         not match its type (trace.json/trace.bin: a .ct
+ *                         keeps only type names)
  *   paths-file-missing, paths-file-mismatch  trace_paths.json missing or
  *                         not listing the Path events (no loader reads it)
  *   cell-in-value         a Cell value inside a Value event
  *   type-0-not-none       type id 0 is not the None type the reference
- *                         writer defines first
+ *                         writer defines first (trace.json/trace.bin)
  *   no-type-events        values carry type ids but no Type is defined
  *   function-name-reused  two Function events with one name and different
  *                         locations (the reference dedups by name only)

@@ -551,7 +551,10 @@ static void check_value(chk *c, const ctrec_value *v, int in_value_event, unsign
     case CTREC_VAL_FLOAT:
         /* types.rs ValueRecord::Float: serde_with DisplayFromStr (a string)
          * in the current types, a plain f64 in 25.11's (runtime_tracing
-         * 0.14); the same in trace.json and in trace.bin's CBOR */
+         * 0.14); the same in trace.json and in trace.bin's CBOR. A .ct holds
+         * CBOR float64s, which its loader reads as they are. */
+        if (c->is_ct)
+            break;
         if (v->b && c->o.target == CTREC_CHECK_25_11)
             ev_diag(c, R_FLOAT, "a Float written as a text string (\"f\": \"...\"): "
                     "CodeTracer 25.11 accepts only a number");
@@ -566,7 +569,9 @@ static void check_value(chk *c, const ctrec_value *v, int in_value_event, unsign
                     "(\"unknown variant `Char`\")");
         break;
     case CTREC_VAL_STRUCT:
-        if (v->type_id < c->ntypes) {
+        /* .ct: types.dat holds names only (no kind, no fields), and the
+         * debugger's .ct loader takes field names from the value itself */
+        if (v->type_id < c->ntypes && !c->is_ct) {
             const type_info *t = &c->types[v->type_id];
             if (t->info != CTREC_INFO_STRUCT)
                 ev_diag(c, R_STRUCT_NOT_STRUCT, "a Struct value of type %llu, whose "
@@ -709,7 +714,7 @@ static void check_event(chk *c, const ctrec_ev *ev)
         break;
     case CTREC_EV_VARIABLE_NAME: c->nvars++; break;
     case CTREC_EV_TYPE: {
-        if (c->ntypes == 0 && ev->type_def.kind != CTREC_TYPE_NONE)
+        if (c->ntypes == 0 && ev->type_def.kind != CTREC_TYPE_NONE && !c->is_ct)
             ev_diag(c, R_TYPE0_NOT_NONE, "type 0 is \"%.*s\" of kind %d, not None (kind 30)",
                     SHOW(ev->type_def.lang_type), (int)ev->type_def.kind);
         if (ev->type_def.info == CTREC_INFO_STRUCT) {

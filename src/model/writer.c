@@ -1619,8 +1619,6 @@ static ctrec_status no_call_to_return(ctrec_writer *w, const char *what)
 
 ctrec_status ctrec_begin_return(ctrec_writer *w)
 {
-    if (w && !w->failed && w->ct && !w->open && ctw_open_calls(w->ct) == 0)
-        return misuse(w, CTREC_E_STATE, "ctrec_begin_return: a .ct return needs an open call");
     ctrec_status st = open_single(w, "ctrec_begin_return");
     if (st) return st;
     if (!w->calls_open) return no_call_to_return(w, "ctrec_begin_return");
@@ -1835,8 +1833,6 @@ ctrec_status ctrec_return_none(ctrec_writer *w, ctrec_id t)
     if (st) return st;
     if (!w->calls_open) return no_call_to_return(w, "ctrec_return_none");
     if (w->ct) {
-        if (ctw_open_calls(w->ct) == 0)
-            return misuse(w, CTREC_E_STATE, "ctrec_return_none: a .ct return needs an open call");
         w->tmp.len = 0;
         enc e = {&w->tmp, 0, 0, NULL, 1};
         val_none(&e, t);

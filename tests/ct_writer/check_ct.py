@@ -47,7 +47,7 @@ def scenario(tool, out):
     expect("uuid version", got[14], "7")
     # no scratch file left; no other event file
     expect("files", sorted(os.listdir(out)),
-           ["noreturn", "trace.ct", "trace_metadata.json", "trace_paths.json"])
+           ["noreturn", "trace.ct", "trace.lock", "trace_metadata.json", "trace_paths.json"])
     e = ct_dump.dump(os.path.join(out, "noreturn", "trace.ct"))
     expect("noreturn steps/calls/types", (e["steps"], e["calls"], e["types"]), ([], [], ["None"]))
 

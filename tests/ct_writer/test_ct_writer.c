@@ -82,11 +82,13 @@ static int scenario(const char *dir)
         ctrec_writer *keep = w;
         w = w2;
         REFUSED(ctrec_begin_return(w), CTREC_E_STATE,
-                "ctrec_begin_return: a .ct return needs an open call");
+                "ctrec_begin_return: a Return with no open call (every Call has had its Return, "
+                "the top-level one included; the debugger refuses such a trace)");
         ctrec_id t;
         CHECK(ctrec_type_z(w, CTREC_TYPE_NONE, "None", &t));
         REFUSED(ctrec_return_none(w, t), CTREC_E_STATE,
-                "ctrec_return_none: a .ct return needs an open call");
+                "ctrec_return_none: a Return with no open call (every Call has had its Return, "
+                "the top-level one included; the debugger refuses such a trace)");
         CHECK(ctrec_writer_close(w));
         w = keep;
     }
