@@ -262,6 +262,7 @@ typedef struct opts {
     int call_exit_child;     /* exit step of "f" */
     int bad_varint;          /* a 20-byte varint in step 6 */
     int call_exit_root;      /* exit step of "main" (0: 9) */
+    uint32_t root_children;  /* extra child ids listed by "main" (a big record) */
 } opts;
 
 static ct base(uint32_t bs, const opts *o)
@@ -333,8 +334,9 @@ static ct base(uint32_t bs, const opts *o)
             u8(&r, 0xff);
         }
         uv(&r, 0); /* exception */
-        uv(&r, k ? 0 : 1);
+        uv(&r, k ? 0 : 1 + (uint64_t)o->root_children);
         if (!k) uv(&r, 1);
+        for (uint32_t i = 0; !k && i < o->root_children; i++) uv(&r, 1000000u + i);
         uv(&cc[0], r.n);
         put(&cc[0], r.d, r.n);
         free(r.d);
@@ -413,7 +415,7 @@ static void expect(const char *file, ctrec_status want, const char *want_msg, in
     CHECK(nsteps == want_steps, "%s: %d steps delivered, expected %d", file, nsteps, want_steps);
 }
 
-static const opts good = {0, 0, 4, 0, 0};
+static const opts good = {0, 0, 4, 0, 0, 0};
 
 static const char whole[] =
     "{\"Path\":\"/w/a.py\"}\n"
@@ -499,6 +501,25 @@ static void test_good(void)
                   "130048)"),
           "loop: %s", ctrec_reader_errmsg(r));
     ctrec_reader_close(r);
+    free(f.d);
+    ct_free(&c);
+}
+
+/* The root call's record lists every child, so it grows with the trace:
+ * one of 1.2 MB (more than the 1 MB of calls.dat the reader holds) reads
+ * to the same events, also with a 256 KB event limit, which a chunk
+ * decompressed whole would exceed. */
+static void test_big_root_record(void)
+{
+    opts o = good;
+    o.root_children = 400000; /* 3-byte varints */
+    ct c = base(4096, &o);
+    bytes f = layout(&c, NULL);
+    spill("big-root.ct", &f);
+    expect("big-root.ct", CTREC_OK, "", 10, 0);
+    CHECK(!strcmp(out, whole), "big-root.ct: events\n%s", out);
+    expect("big-root.ct", CTREC_OK, "", 10, 256 * 1024);
+    CHECK(!strcmp(out, whole), "big-root.ct (256 KB limit): events\n%s", out);
     free(f.d);
     ct_free(&c);
 }
@@ -771,6 +792,7 @@ int main(int argc, char **argv)
     }
     snprintf(dir, sizeof dir, "%s", argv[1]);
     test_good();
+    test_big_root_record();
     test_container_damage();
     test_stream_damage();
     test_call_damage();
