@@ -86,7 +86,13 @@ ctrec_status ct_stream_seek(ct_stream *s, ctfs *c, uint64_t n, int prefixed, siz
 /* Makes at least one more byte available: loads the next chunk when the
  * current one is used up. Returns 1 (bytes at dbuf+pos), 0 at the end of the
  * stream, -1 on error. */
-int ct_stream_more(ct_stream *s, ctfs *c, size_t limit, err *e);
+int ct_stream_more_slow(ct_stream *s, ctfs *c, size_t limit, err *e);
+static inline int ct_stream_more(ct_stream *s, ctfs *c, size_t limit, err *e)
+{
+    /* the common case, bytes left in the chunk held, without a call */
+    if (s->chunk != UINT64_MAX && s->pos < s->dlen) return 1;
+    return ct_stream_more_slow(s, c, limit, e);
+}
 /* Next length-prefixed record. Returns 1 with p and n set, 0 at the end, -1.
  * In windowed mode a record longer than the window is cut: n is the bytes
  * held (at least win - 10) and the rest of the record is skipped. */

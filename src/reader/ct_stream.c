@@ -269,7 +269,7 @@ ctrec_status ct_stream_load(ct_stream *s, ctfs *c, uint64_t i, size_t limit, err
     return CTREC_OK;
 }
 
-int ct_stream_more(ct_stream *s, ctfs *c, size_t limit, err *e)
+int ct_stream_more_slow(ct_stream *s, ctfs *c, size_t limit, err *e)
 {
     for (;;) {
         if (s->chunk != UINT64_MAX && s->win && s->pos >= s->dlen && !s->frame_done &&
