@@ -63,6 +63,7 @@ typedef struct ct_stream {
      * so a record that does not fit (the root call's, which lists every
      * child) is given as its first bytes and the rest is skipped. */
     size_t win;
+    size_t wcur;                  /* the window of this chunk: min(win, content size) */
     uint64_t in_at, in_end;       /* compressed bytes of the chunk not read yet */
     size_t ilen, ipos;            /* compressed bytes held in cbuf */
     uint64_t base;                /* decompressed offset of dbuf[0] in the chunk */

@@ -112,7 +112,13 @@ static ctrec_status fill(ct_stream *s, ctfs *c, err *e)
             s->dlen -= s->pos;
             s->pos = 0;
         }
-        if (s->frame_done || (s->dlen == s->win && !s->skip)) break;
+        if (s->frame_done && s->skip)
+            return err_set(e, CTREC_E_FORMAT,
+                           "%s: chunk %llu at byte %llu: record %llu runs past the end of the "
+                           "chunk",
+                           s->dat_name, (unsigned long long)s->chunk,
+                           (unsigned long long)s->chunk_off, (unsigned long long)(s->rec - 1));
+        if (s->frame_done || (s->dlen == s->wcur && !s->skip)) break;
         if (s->ipos == s->ilen) {
             if (s->in_at >= s->in_end)
                 return err_set(e, CTREC_E_FORMAT,
@@ -128,7 +134,7 @@ static ctrec_status fill(ct_stream *s, ctfs *c, err *e)
             s->ipos = 0;
         }
         ZSTD_inBuffer in = {s->cbuf, s->ilen, s->ipos};
-        ZSTD_outBuffer out = {s->dbuf, s->win, s->dlen};
+        ZSTD_outBuffer out = {s->dbuf, s->wcur, s->dlen};
         size_t r = ZSTD_decompressStream(s->zd, &out, &in);
         if (ZSTD_isError(r))
             return err_set(e, CTREC_E_FORMAT, "%s: chunk %llu at byte %llu: zstd: %s",
@@ -164,10 +170,6 @@ static ctrec_status load_windowed(ct_stream *s, ctfs *c, uint64_t i, uint64_t st
         if (!(s->cbuf = malloc(IN_CHUNK))) return err_set(e, CTREC_E_NOMEM, "out of memory");
         s->ccap = IN_CHUNK;
     }
-    if (!s->dbuf) {
-        if (!(s->dbuf = malloc(s->win + 1))) return err_set(e, CTREC_E_NOMEM, "out of memory");
-        s->dcap = s->win + 1;
-    }
     if (!s->zd && !(s->zd = ZSTD_createDCtx())) return err_set(e, CTREC_E_NOMEM, "out of memory");
     uint64_t n = end - start;
     size_t h = n < CT_ZSTD_HEADER_MAX ? (size_t)n : CT_ZSTD_HEADER_MAX;
@@ -185,6 +187,15 @@ static ctrec_status load_windowed(ct_stream *s, ctfs *c, uint64_t i, uint64_t st
     /* the content is never held whole here, so only a record's kept part
      * is bounded (by the window); the frame's size is checked as it inflates */
     (void)limit;
+    /* one byte more than the content: the frame's end is always seen */
+    size_t w = want < s->win ? (size_t)want + 1 : s->win;
+    if (w + 1 > s->dcap) {
+        uint8_t *nb = realloc(s->dbuf, w + 1);
+        if (!nb) return err_set(e, CTREC_E_NOMEM, "out of memory");
+        s->dbuf = nb;
+        s->dcap = w + 1;
+    }
+    s->wcur = w;
     ZSTD_DCtx_reset(s->zd, ZSTD_reset_session_only);
     s->chunk = i;
     s->chunk_off = start;
@@ -293,7 +304,7 @@ int ct_stream_record(ct_stream *s, ctfs *c, size_t limit, const uint8_t **p, siz
 {
     int k = ct_stream_more(s, c, limit, e);
     if (k <= 0) return k;
-    if (s->win && !s->frame_done && s->dlen - s->pos < s->win / 2 && fill(s, c, e)) return -1;
+    if (s->win && !s->frame_done && s->dlen - s->pos < s->wcur / 2 && fill(s, c, e)) return -1;
     const uint8_t *q = s->dbuf + s->pos, *end = s->dbuf + s->dlen;
     uint64_t len;
     int r = ct_varint(&q, end, &len);
