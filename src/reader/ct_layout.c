@@ -441,7 +441,7 @@ static double now_ms(void)
 
 /* Like ct_stream_more, but in follow mode waits for the recorder to
  * publish more. Returns 1, 0 (the end, or stopped), -1. */
-static int more(ct_src *s, ct_stream *st, err *e)
+static int more_wait(ct_src *s, ct_stream *st, err *e)
 {
     int k = ct_stream_more(st, s->c, s->limit, e);
     if (k || !s->o.follow) return k;
@@ -456,6 +456,12 @@ static int more(ct_src *s, ct_stream *st, err *e)
         k = ct_stream_more(st, s->c, s->limit, e);
         if (k) return k;
     }
+}
+
+static inline int more(ct_src *s, ct_stream *st, err *e)
+{
+    if (st->chunk != UINT64_MAX && st->pos < st->dlen) return 1;
+    return more_wait(s, st, e);
 }
 
 /* ---- records ---- */
