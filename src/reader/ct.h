@@ -58,6 +58,18 @@ typedef struct ct_stream {
     size_t pos;                   /* next record in dbuf */
     uint64_t rec;                 /* global index of the next record */
     void *zd;                     /* ZSTD_DCtx */
+    /* Windowed mode (set `win` after init; calls.dat): a chunk is
+     * decompressed as a stream into a window of `win` bytes, never whole,
+     * so a record that does not fit (the root call's, which lists every
+     * child) is given as its first bytes and the rest is skipped. */
+    size_t win;
+    size_t wcur;                  /* the window of this chunk: min(win, content size) */
+    uint64_t in_at, in_end;       /* compressed bytes of the chunk not read yet */
+    size_t ilen, ipos;            /* compressed bytes held in cbuf */
+    uint64_t base;                /* decompressed offset of dbuf[0] in the chunk */
+    uint64_t want;                /* the frame's content size */
+    uint64_t skip;                /* bytes of a cut record still to drop */
+    int frame_done;
 } ct_stream;
 
 /* Binds the stream to its members (absent members leave it empty). */
@@ -75,8 +87,16 @@ ctrec_status ct_stream_seek(ct_stream *s, ctfs *c, uint64_t n, int prefixed, siz
 /* Makes at least one more byte available: loads the next chunk when the
  * current one is used up. Returns 1 (bytes at dbuf+pos), 0 at the end of the
  * stream, -1 on error. */
-int ct_stream_more(ct_stream *s, ctfs *c, size_t limit, err *e);
-/* Next length-prefixed record. Returns 1 with p and n set, 0 at the end, -1. */
+int ct_stream_more_slow(ct_stream *s, ctfs *c, size_t limit, err *e);
+static inline int ct_stream_more(ct_stream *s, ctfs *c, size_t limit, err *e)
+{
+    /* the common case, bytes left in the chunk held, without a call */
+    if (s->chunk != UINT64_MAX && s->pos < s->dlen) return 1;
+    return ct_stream_more_slow(s, c, limit, e);
+}
+/* Next length-prefixed record. Returns 1 with p and n set, 0 at the end, -1.
+ * In windowed mode a record longer than the window is cut: n is the bytes
+ * held (at least win - 10) and the rest of the record is skipped. */
 int ct_stream_record(ct_stream *s, ctfs *c, size_t limit, const uint8_t **p, size_t *n, err *e);
 
 /* ---- CTFS ValueRecords ---- */

@@ -23,6 +23,7 @@
 #include "ct.h"
 
 #define LINES_PER_FILE 100000u
+#define CT_CALL_WINDOW ((size_t)1 << 20) /* bytes of calls.dat held */
 #define CT_ANC_CACHE 64 /* line-only global line index: path * 100000 + line */
 
 enum { T_PATHS, T_FUNCS, T_TYPES, T_VARNAMES, T_COUNT };
@@ -352,6 +353,9 @@ ctrec_status ct_src_open(ct_src **out, ctfs *c, const ctrec_reader_options *o, e
         (st = ct_stream_init(&s->calls_ra, c, "calls", e)) ||
         (st = ct_stream_init(&s->events, c, "events", e)))
         return st;
+    /* calls.dat is read through a window: the root call's record lists
+     * every child and grows with the trace */
+    s->calls.win = s->calls_ra.win = CT_CALL_WINDOW;
     for (int i = 0; i < T_COUNT; i++) bind_table(s, &s->tab[i]);
 
     const ctfs_member *md = ctfs_find(c, "meta.dat");
@@ -437,7 +441,7 @@ static double now_ms(void)
 
 /* Like ct_stream_more, but in follow mode waits for the recorder to
  * publish more. Returns 1, 0 (the end, or stopped), -1. */
-static int more(ct_src *s, ct_stream *st, err *e)
+static int more_wait(ct_src *s, ct_stream *st, err *e)
 {
     int k = ct_stream_more(st, s->c, s->limit, e);
     if (k || !s->o.follow) return k;
@@ -454,13 +458,22 @@ static int more(ct_src *s, ct_stream *st, err *e)
     }
 }
 
+static inline int more(ct_src *s, ct_stream *st, err *e)
+{
+    if (st->chunk != UINT64_MAX && st->pos < st->dlen) return 1;
+    return more_wait(s, st, e);
+}
+
 /* ---- records ---- */
 
 static int rec_fail(ct_src *s, ct_stream *st, const char *what, uint64_t rec, err *e)
 {
-    err_set(e, CTREC_E_FORMAT, "%s: record %llu (chunk %llu at byte %llu): %s", st->dat_name,
+    err_set(e, CTREC_E_FORMAT, "%s: record %llu (chunk %llu at byte %llu): %s%s", st->dat_name,
             (unsigned long long)rec, (unsigned long long)st->chunk,
-            (unsigned long long)st->chunk_off, what);
+            (unsigned long long)st->chunk_off, what,
+            st->win && st->skip ? " (the record is longer than the window of calls.dat the "
+                                  "reader holds; its fields before the children must fit)"
+                                : "");
     (void)s;
     return -1;
 }

@@ -93,9 +93,132 @@ static ctrec_status chunk_range(ct_stream *s, ctfs *c, uint64_t i, uint64_t *sta
     return CTREC_OK;
 }
 
+enum { IN_CHUNK = 64 * 1024, CT_ZSTD_HEADER_MAX = 18 /* a zstd frame header at most */ };
+
+/* Windowed mode: drops what was used (and what is left of a cut record),
+ * then decompresses until the window is full or the frame ends. */
+static ctrec_status fill(ct_stream *s, ctfs *c, err *e)
+{
+    for (;;) {
+        if (s->skip) {
+            size_t d = s->dlen - s->pos;
+            if (d > s->skip) d = (size_t)s->skip;
+            s->pos += d;
+            s->skip -= d;
+        }
+        if (s->pos) {
+            memmove(s->dbuf, s->dbuf + s->pos, s->dlen - s->pos);
+            s->base += s->pos;
+            s->dlen -= s->pos;
+            s->pos = 0;
+        }
+        if (s->frame_done && s->skip)
+            return err_set(e, CTREC_E_FORMAT,
+                           "%s: chunk %llu at byte %llu: record %llu runs past the end of the "
+                           "chunk",
+                           s->dat_name, (unsigned long long)s->chunk,
+                           (unsigned long long)s->chunk_off, (unsigned long long)(s->rec - 1));
+        if (s->frame_done || (s->dlen == s->wcur && !s->skip)) break;
+        if (s->ipos == s->ilen) {
+            if (s->in_at >= s->in_end)
+                return err_set(e, CTREC_E_FORMAT,
+                               "%s: chunk %llu at byte %llu: the zstd frame ends early",
+                               s->dat_name, (unsigned long long)s->chunk,
+                               (unsigned long long)s->chunk_off);
+            uint64_t n = s->in_end - s->in_at;
+            if (n > IN_CHUNK) n = IN_CHUNK;
+            ctrec_status st = ctfs_read_at(c, s->dat, s->in_at, s->cbuf, (size_t)n, e);
+            if (st) return st;
+            s->in_at += n;
+            s->ilen = (size_t)n;
+            s->ipos = 0;
+        }
+        ZSTD_inBuffer in = {s->cbuf, s->ilen, s->ipos};
+        ZSTD_outBuffer out = {s->dbuf, s->wcur, s->dlen};
+        size_t r = ZSTD_decompressStream(s->zd, &out, &in);
+        if (ZSTD_isError(r))
+            return err_set(e, CTREC_E_FORMAT, "%s: chunk %llu at byte %llu: zstd: %s",
+                           s->dat_name, (unsigned long long)s->chunk,
+                           (unsigned long long)s->chunk_off, ZSTD_getErrorName(r));
+        s->ipos = in.pos;
+        s->dlen = out.pos;
+        if (s->base + s->dlen > s->want)
+            return err_set(e, CTREC_E_FORMAT,
+                           "%s: chunk %llu at byte %llu inflates past the %llu bytes its frame "
+                           "states",
+                           s->dat_name, (unsigned long long)s->chunk,
+                           (unsigned long long)s->chunk_off, (unsigned long long)s->want);
+        if (r == 0) {
+            s->frame_done = 1;
+            if (s->base + s->dlen != s->want)
+                return err_set(e, CTREC_E_FORMAT,
+                               "%s: chunk %llu at byte %llu inflates to %llu bytes, not the %llu "
+                               "its frame states",
+                               s->dat_name, (unsigned long long)s->chunk,
+                               (unsigned long long)s->chunk_off,
+                               (unsigned long long)(s->base + s->dlen),
+                               (unsigned long long)s->want);
+        }
+    }
+    return CTREC_OK;
+}
+
+static ctrec_status load_windowed(ct_stream *s, ctfs *c, uint64_t i, uint64_t start,
+                                  uint64_t end, size_t limit, err *e)
+{
+    if (!s->cbuf) {
+        if (!(s->cbuf = malloc(IN_CHUNK))) return err_set(e, CTREC_E_NOMEM, "out of memory");
+        s->ccap = IN_CHUNK;
+    }
+    if (!s->zd && !(s->zd = ZSTD_createDCtx())) return err_set(e, CTREC_E_NOMEM, "out of memory");
+    uint64_t n = end - start;
+    size_t h = n < CT_ZSTD_HEADER_MAX ? (size_t)n : CT_ZSTD_HEADER_MAX;
+    ctrec_status st = ctfs_read_at(c, s->dat, start, s->cbuf, h, e);
+    if (st) return st;
+    unsigned long long want = ZSTD_getFrameContentSize(s->cbuf, h);
+    if (want == ZSTD_CONTENTSIZE_ERROR)
+        return err_set(e, CTREC_E_FORMAT, "%s: chunk %llu at byte %llu is not a zstd frame",
+                       s->dat_name, (unsigned long long)i, (unsigned long long)start);
+    if (want == ZSTD_CONTENTSIZE_UNKNOWN)
+        return err_set(e, CTREC_E_FORMAT,
+                       "%s: chunk %llu at byte %llu: the zstd frame does not state its content "
+                       "size",
+                       s->dat_name, (unsigned long long)i, (unsigned long long)start);
+    /* the content is never held whole here, so only a record's kept part
+     * is bounded (by the window); the frame's size is checked as it inflates */
+    (void)limit;
+    /* one byte more than the content: the frame's end is always seen */
+    size_t w = want < s->win ? (size_t)want + 1 : s->win;
+    if (w + 1 > s->dcap) {
+        uint8_t *nb = realloc(s->dbuf, w + 1);
+        if (!nb) return err_set(e, CTREC_E_NOMEM, "out of memory");
+        s->dbuf = nb;
+        s->dcap = w + 1;
+    }
+    s->wcur = w;
+    ZSTD_DCtx_reset(s->zd, ZSTD_reset_session_only);
+    s->chunk = i;
+    s->chunk_off = start;
+    s->in_at = start;
+    s->in_end = end;
+    s->ilen = s->ipos = 0;
+    s->base = 0;
+    s->want = want;
+    s->skip = 0;
+    s->frame_done = 0;
+    s->dlen = 0;
+    s->pos = 0;
+    s->rec = i * s->per_chunk;
+    if ((st = fill(s, c, e))) {
+        s->chunk = UINT64_MAX;
+        return st;
+    }
+    return CTREC_OK;
+}
+
 ctrec_status ct_stream_load(ct_stream *s, ctfs *c, uint64_t i, size_t limit, err *e)
 {
-    if (s->chunk == i) {
+    if (s->chunk == i && !s->win) {
         s->pos = 0;
         s->rec = i * s->per_chunk;
         return CTREC_OK;
@@ -104,6 +227,7 @@ ctrec_status ct_stream_load(ct_stream *s, ctfs *c, uint64_t i, size_t limit, err
     uint64_t start, end;
     ctrec_status st = chunk_range(s, c, i, &start, &end, e);
     if (st) return st;
+    if (s->win) return load_windowed(s, c, i, start, end, limit, e);
     uint64_t n = end - start;
     if (n > limit)
         return err_set(e, CTREC_E_FORMAT,
@@ -156,9 +280,12 @@ ctrec_status ct_stream_load(ct_stream *s, ctfs *c, uint64_t i, size_t limit, err
     return CTREC_OK;
 }
 
-int ct_stream_more(ct_stream *s, ctfs *c, size_t limit, err *e)
+int ct_stream_more_slow(ct_stream *s, ctfs *c, size_t limit, err *e)
 {
     for (;;) {
+        if (s->chunk != UINT64_MAX && s->win && s->pos >= s->dlen && !s->frame_done &&
+            fill(s, c, e))
+            return -1;
         if (s->chunk != UINT64_MAX && s->pos < s->dlen) return 1;
         uint64_t next = s->chunk == UINT64_MAX ? s->rec / (s->per_chunk ? s->per_chunk : 1)
                                                 : s->chunk + 1;
@@ -177,14 +304,24 @@ int ct_stream_record(ct_stream *s, ctfs *c, size_t limit, const uint8_t **p, siz
 {
     int k = ct_stream_more(s, c, limit, e);
     if (k <= 0) return k;
+    if (s->win && !s->frame_done && s->dlen - s->pos < s->wcur / 2 && fill(s, c, e)) return -1;
     const uint8_t *q = s->dbuf + s->pos, *end = s->dbuf + s->dlen;
     uint64_t len;
     int r = ct_varint(&q, end, &len);
+    if (!r && s->win && !s->frame_done && len > (uint64_t)(end - q)) {
+        /* longer than the window: give its first bytes, skip the rest */
+        *p = q;
+        *n = (size_t)(end - q);
+        s->skip = len - (uint64_t)(end - q);
+        s->pos = s->dlen;
+        s->rec++;
+        return 1;
+    }
     if (r || len > (uint64_t)(end - q)) {
         err_set(e, CTREC_E_FORMAT,
-                "%s: record %llu (chunk %llu at byte %llu, decompressed byte %zu): %s",
+                "%s: record %llu (chunk %llu at byte %llu, decompressed byte %llu): %s",
                 s->dat_name, (unsigned long long)s->rec, (unsigned long long)s->chunk,
-                (unsigned long long)s->chunk_off, s->pos,
+                (unsigned long long)s->chunk_off, (unsigned long long)(s->base + s->pos),
                 r == -2 ? "a varint longer than 10 bytes"
                         : "its length runs past the end of the chunk");
         return -1;

@@ -262,6 +262,8 @@ typedef struct opts {
     int call_exit_child;     /* exit step of "f" */
     int bad_varint;          /* a 20-byte varint in step 6 */
     int call_exit_root;      /* exit step of "main" (0: 9) */
+    uint32_t root_children;  /* extra child ids listed by "main" (a big record) */
+    uint32_t root_len_extra; /* added to the length of "main"'s record */
 } opts;
 
 static ct base(uint32_t bs, const opts *o)
@@ -333,9 +335,10 @@ static ct base(uint32_t bs, const opts *o)
             u8(&r, 0xff);
         }
         uv(&r, 0); /* exception */
-        uv(&r, k ? 0 : 1);
+        uv(&r, k ? 0 : 1 + (uint64_t)o->root_children);
         if (!k) uv(&r, 1);
-        uv(&cc[0], r.n);
+        for (uint32_t i = 0; !k && i < o->root_children; i++) uv(&r, 1000000u + i);
+        uv(&cc[0], r.n + (k ? 0 : o->root_len_extra));
         put(&cc[0], r.d, r.n);
         free(r.d);
     }
@@ -413,7 +416,7 @@ static void expect(const char *file, ctrec_status want, const char *want_msg, in
     CHECK(nsteps == want_steps, "%s: %d steps delivered, expected %d", file, nsteps, want_steps);
 }
 
-static const opts good = {0, 0, 4, 0, 0};
+static const opts good = {0, 0, 4, 0, 0, 0, 0};
 
 static const char whole[] =
     "{\"Path\":\"/w/a.py\"}\n"
@@ -499,6 +502,36 @@ static void test_good(void)
                   "130048)"),
           "loop: %s", ctrec_reader_errmsg(r));
     ctrec_reader_close(r);
+    free(f.d);
+    ct_free(&c);
+}
+
+/* The root call's record lists every child, so it grows with the trace:
+ * one of 1.2 MB (more than the 1 MB of calls.dat the reader holds) reads
+ * to the same events, also with a 256 KB event limit, which a chunk
+ * decompressed whole would exceed. */
+static void test_big_root_record(void)
+{
+    opts o = good;
+    o.root_children = 400000; /* 3-byte varints */
+    ct c = base(4096, &o);
+    bytes f = layout(&c, NULL);
+    spill("big-root.ct", &f);
+    expect("big-root.ct", CTREC_OK, "", 10, 0);
+    CHECK(!strcmp(out, whole), "big-root.ct: events\n%s", out);
+    expect("big-root.ct", CTREC_OK, "", 10, 256 * 1024);
+    CHECK(!strcmp(out, whole), "big-root.ct (256 KB limit): events\n%s", out);
+    free(f.d);
+    ct_free(&c);
+    /* the big record claiming more bytes than its chunk holds */
+    o.root_len_extra = 100000;
+    c = base(4096, &o);
+    f = layout(&c, NULL);
+    spill("big-root-past.ct", &f);
+    expect("big-root-past.ct", CTREC_E_FORMAT,
+           "big-root-past.ct: event 8: calls.dat: chunk 0 at byte 0: record 0 runs past the end "
+           "of the chunk",
+           1, 0);
     free(f.d);
     ct_free(&c);
 }
@@ -771,6 +804,7 @@ int main(int argc, char **argv)
     }
     snprintf(dir, sizeof dir, "%s", argv[1]);
     test_good();
+    test_big_root_record();
     test_container_damage();
     test_stream_damage();
     test_call_damage();
