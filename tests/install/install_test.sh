@@ -54,5 +54,5 @@ bad=$(nm -D --defined-only "$libdir"/libctrec.so | awk '{print $3}' | grep -v '^
 if [ -n "$bad" ]; then echo "FAIL: non-API symbols exported: $bad"; exit 1; fi
 # the installed tool reads what the installed library wrote
 "$tmp/prefix/bin/ctrec" check "$tmp/t2" >/dev/null || { echo "FAIL: installed ctrec check"; exit 1; }
-"$tmp/prefix/bin/ctrec" --help | grep -q '^usage: ctrec' || { echo "FAIL: installed ctrec --help"; exit 1; }
+grep -q "^usage: ctrec" <<<"$("$tmp/prefix/bin/ctrec" --help)" || { echo "FAIL: installed ctrec --help"; exit 1; }
 echo "install test passed"

@@ -13,15 +13,18 @@ if [ -n "$bad" ]; then
     echo "FAIL: libctrec.a has global symbols without the ctrec_ prefix:"; echo "$bad" | head -50
     fails=$((fails + 1))
 fi
-globals "$static" | grep -qx ctrec_writer_open || { echo "FAIL: libctrec.a lacks ctrec_writer_open"; fails=$((fails + 1)); }
+grep -qx ctrec_writer_open <<<"$(globals "$static")" || { echo "FAIL: libctrec.a lacks ctrec_writer_open"; fails=$((fails + 1)); }
 bad=$(nm -D --defined-only "$shared" | awk 'NF == 3 {print $3}' | grep -v '^ctrec_' || true)
 if [ -n "$bad" ]; then
     echo "FAIL: libctrec.so exports symbols without the ctrec_ prefix:"; echo "$bad" | head -50
     fails=$((fails + 1))
 fi
 # the internal names the clash program defines really are the library's
+# (nm's list is read whole first: `nm | grep -q` under pipefail fails when
+# grep exits before nm has written everything)
+internal_globals=$(globals "$internal")
 for n in buf_grow err_set write_all vec_grow json_parse_event intern_add text_double; do
-    globals "$internal" | grep -qx "$n" || { echo "FAIL: $n is not a function of the library (update clash.c)"; fails=$((fails + 1)); }
+    grep -qx "$n" <<<"$internal_globals" || { echo "FAIL: $n is not a function of the library (update clash.c)"; fails=$((fails + 1)); }
 done
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT

@@ -89,7 +89,7 @@ if [ -x "$bin/ctrec" ]; then
   vg "ctrec print (cut trace.bin)" any "$bin/ctrec" print "$tmp/cut.bin"
   head -c 700 "$tmp/ex-json/trace.json" > "$tmp/cut.json"
   vg "ctrec print (cut trace.json)" any "$bin/ctrec" print "$tmp/cut.json"
-  if "$bin/ctrec" --help 2>&1 | grep -q ' repair '; then
+  if grep -q " repair " <<<"$("$bin/ctrec" --help 2>&1)"; then
     mkdir -p "$tmp/rep-json" "$tmp/rep-bin"
     cp "$tmp/cut.json" "$tmp/rep-json/trace.json"
     head -c 3000 "$tmp/w1-bin/trace.bin" > "$tmp/rep-bin/trace.bin"
