@@ -133,7 +133,8 @@ const char *ctrec_value_kind_name(ctrec_value_kind kind);
  *
  *   Int        i, type_id, b (1: "i" was a text string, JSON only)
  *   Float      f, type_id, b (1: "f" was a text string, 0: a JSON number)
- *   Bool       b, type_id, text (CT: the "text" the file carries, else empty)
+ *   Bool       b, type_id, text (the "text" a .ct carries, and trace.json
+ *              or trace.bin converted from one; else empty)
  *   String     text, type_id            Raw   text (r), type_id
  *   Error      text (msg), type_id      Char  text (c), type_id
  *   None       type_id
