@@ -694,7 +694,7 @@ ctrec_status ctw_return(ctw_writer *c, const uint8_t *v, size_t n, err *e)
     /* The children go out in pieces: a call with a million of them does not
      * need their list twice in memory. */
     uint64_t kids_len = 0, k = oc->key;
-    const uint8_t *kp = oc->kids.data, *kend = kp + oc->kids.len;
+    const uint8_t *kp = oc->kids.data, *kend = kp ? kp + oc->kids.len : kp; /* none yet: NULL */
     for (uint64_t i = 0; i < oc->nkids; i++) {
         uint64_t d = 0;
         vget(&kp, kend, &d);

@@ -26,6 +26,7 @@ static inline int buf_reserve(buf *b, size_t extra)
 
 static inline void buf_put(buf *b, const void *p, size_t n)
 {
+    if (!n) return; /* an empty buffer may have no data yet: NULL + 0 is UB */
     if (buf_reserve(b, n)) return;
     memcpy(b->data + b->len, p, n);
     b->len += n;
