@@ -780,6 +780,7 @@ static ctrec_status gather(ctw_writer *c, int fd, uint64_t from, uint64_t k0, ui
     size_t have = 0, at = 0;
     int eof = 0;
     ctrec_status st = CTREC_OK;
+    if (buf_reserve(&in, 16 + 65536)) return nomem(e); /* in.data is never NULL below */
     while (found < need) {
         const uint8_t *p = in.data + at, *end = in.data + have, *q = p + 1;
         uint64_t body = 0;
