@@ -154,6 +154,14 @@ static inline void fz_read(const char *dir, ctrec_writer *w, fz_texts *all, fz_t
         k++;
         if (ctrec_reader_event_count(r) != k) FZ_FAIL("event count");
         ctrec_status js = ctrec_event_to_json(ev, CTREC_FLOAT_STRING, &buf, &cap, &len);
+        if (js == CTREC_E_VALUE) {
+            /* a spelling the lenient reader forgave (a BigInt's non-canonical
+             * base64) is one the writer refuses to write; any other event
+             * must be spelled */
+            uint64_t nforgiven = 0;
+            ctrec_reader_forgiven(r, &nforgiven, NULL);
+            if (nforgiven) continue;
+        }
         if (js) FZ_FAIL("event %llu: ctrec_event_to_json: %s", (unsigned long long)k,
                         ctrec_status_name(js));
         vresult vr;

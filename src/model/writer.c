@@ -232,11 +232,14 @@ static ctrec_status ERR_PRINTF(3, 4) misuse(ctrec_writer *w, ctrec_status st, co
     return st;
 }
 
-/* A value call of an event that already failed: the event's first status,
- * the message left as it is. */
+/* A value call of an event that already failed: the event's first status
+ * and its message (a definition made meanwhile may have set another). */
 #define EVENT_FAILED(w)                                    \
     do {                                                   \
-        if (!(w)->open && (w)->ev_failed) return (w)->ev_failed; \
+        if (!(w)->open && (w)->ev_failed) {                \
+            (w)->e = (w)->ev_err;                          \
+            return (w)->ev_failed;                         \
+        }                                                  \
     } while (0)
 
 /* A failure after which the trace cannot be trusted: refuse everything. */
