@@ -36,8 +36,8 @@ demo: build
 # The suite, then the clang -Werror build (and the thread tests under TSan
 # there), the suite under ASan/UBSan, the
 # programs under valgrind and a short run of every fuzz target.
+# (test-tsan builds test-clang first.)
 test: test-main
-	@$(MAKE) --no-print-directory test-clang
 	@$(MAKE) --no-print-directory test-tsan
 	@$(MAKE) --no-print-directory test-release
 	@$(MAKE) --no-print-directory test-asan
