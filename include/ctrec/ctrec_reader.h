@@ -94,9 +94,13 @@ typedef enum ctrec_event_type {
     /* CT: an exception raised (steps.dat tag 2) and caught (tag 3). Each
      * takes the place of a step: it has a step index of its own. */
     CTREC_EV_RAISE,
-    CTREC_EV_CATCH
+    CTREC_EV_CATCH,
+    /* CT: one record of the span stream (spans.dat, meta.dat flag 0x2000):
+     * a labelled interval of execution (an HTTP request, a process, a
+     * test). All of them come after the last step (docs/ct.md). */
+    CTREC_EV_SPAN
 } ctrec_event_type;
-#define CTREC_EV_TYPE_COUNT 25
+#define CTREC_EV_TYPE_COUNT 26
 
 /* The variant name as the format spells it ("Step", "DropLastStep"), or
  * "?" for a number out of range. */
@@ -175,6 +179,33 @@ typedef enum ctrec_type_info {
 } ctrec_type_info;
 
 /* An argument of a Call: {variable_id, value}. */
+/*
+ * CT: one record of the span stream (spans.dat), as stored: a span may have
+ * an open record (flags bit 0, appended when it starts) and a later one
+ * with the same span_id that completes it; the last record of a span_id
+ * holds its settled state. Strings are valid UTF-8 (the reader refuses
+ * others) and owned by the reader until the next ctrec_reader_next().
+ */
+typedef struct ctrec_span {
+    uint64_t span_id;        /* 1-based */
+    uint64_t parent_span_id; /* 0: none */
+    unsigned flags;          /* bit 0: open record, bit 1: external */
+    unsigned status;         /* 0 unknown, 1 ok, 2 error */
+    uint64_t start_wall_ns, end_wall_ns; /* UNIX epoch ns; end 0 when open */
+    uint64_t process_ord, thread_id;
+    uint64_t start_step, end_step;       /* end 0 when open */
+    ctrec_str external_recording, external_path; /* flags bit 1 only */
+    ctrec_str span_type;     /* "web-request", "process", "test", ... */
+    ctrec_str label;         /* "GET /api/users", an executable, ... */
+    /* bit 0: contiguous on one thread, bit 1: shares the timeline, bit 2:
+     * concurrent with its siblings */
+    unsigned structural;
+    /* metadata_count key/value pairs in their stored order:
+     * metadata[2*i] is a key, metadata[2*i+1] its value */
+    const ctrec_str *metadata;
+    size_t metadata_count;
+} ctrec_span;
+
 typedef struct ctrec_full_value {
     ctrec_id variable_id;
     const ctrec_value *value;
@@ -191,6 +222,7 @@ typedef struct ctrec_full_value {
  *   Call                          call
  *   Return                        ret (exception, is_void: CT)
  *   Raise, Catch                  raise (CT; Catch has no message)
+ *   Span                          span (CT)
  *   Event                         event
  *   Asm                           asm_ins
  *   BindVariable, VariableCell    var_place
@@ -228,6 +260,7 @@ typedef struct ctrec_ev {
             int is_void;
         } ret;
         struct { ctrec_id type_id; ctrec_str message; } raise;
+        const ctrec_span *span;
         struct { ctrec_event_kind kind; ctrec_str metadata; ctrec_str content; } event;
         struct { const ctrec_str *instructions; size_t count; } asm_ins;
         struct { ctrec_id variable_id; int64_t place; } var_place;
@@ -441,8 +474,9 @@ size_t ctrec_reader_meta_extra_count(const ctrec_reader *r);
 const char *ctrec_reader_meta_extra(const ctrec_reader *r, size_t i, const char **json);
 
 /* .ct: lines saying what the container holds that is not turned into
- * events (the span stream, step-map.ns, meta.dat flag bits this reader does
- * not know), e.g. "spans.dat: 805 bytes, not turned into events". */
+ * events (spantype.ns, step-map.ns, a span stream without meta.dat flag
+ * 0x2000, meta.dat flag bits this reader does not know), e.g.
+ * "step-map.ns: 358 bytes, not turned into events". */
 size_t ctrec_reader_note_count(const ctrec_reader *r);
 const char *ctrec_reader_note(const ctrec_reader *r, size_t i);
 

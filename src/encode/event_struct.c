@@ -256,6 +256,62 @@ ctrec_status evs_encode(enc *en, const ctrec_ev *ev, buf *scratch, err *e)
         enc_map_end(en);
         enc_map_end(en);
         break;
+    case CTREC_EV_SPAN: {
+        /* docs/ct.md: the record's fields as stored */
+        const ctrec_span *sp = ev->span;
+        if (!sp) return err_set(e, CTREC_E_ARG, "NULL span");
+        if (sp->metadata_count && !sp->metadata) return err_set(e, CTREC_E_ARG, "NULL span metadata");
+        int ext = (sp->flags & 2) != 0;
+        enc_map(en, 1);
+        ENC_KEY1(en, "Span");
+        enc_map(en, 14u + (ext ? 2u : 0u));
+        ENC_KEY1(en, "span_id");
+        enc_uint(en, sp->span_id);
+        ENC_KEY(en, "parent_span_id");
+        enc_uint(en, sp->parent_span_id);
+        ENC_KEY(en, "flags");
+        enc_uint(en, sp->flags);
+        ENC_KEY(en, "status");
+        enc_uint(en, sp->status);
+        ENC_KEY(en, "start_wall_ns");
+        enc_uint(en, sp->start_wall_ns);
+        ENC_KEY(en, "end_wall_ns");
+        enc_uint(en, sp->end_wall_ns);
+        ENC_KEY(en, "process_ord");
+        enc_uint(en, sp->process_ord);
+        ENC_KEY(en, "thread_id");
+        enc_uint(en, sp->thread_id);
+        ENC_KEY(en, "start_step");
+        enc_uint(en, sp->start_step);
+        ENC_KEY(en, "end_step");
+        enc_uint(en, sp->end_step);
+        if (ext) {
+            ENC_KEY(en, "external_recording");
+            enc_text(en, txt(sp->external_recording), sp->external_recording.len);
+            ENC_KEY(en, "external_path");
+            enc_text(en, txt(sp->external_path), sp->external_path.len);
+        }
+        ENC_KEY(en, "span_type");
+        enc_text(en, txt(sp->span_type), sp->span_type.len);
+        ENC_KEY(en, "label");
+        enc_text(en, txt(sp->label), sp->label.len);
+        ENC_KEY(en, "structural");
+        enc_uint(en, sp->structural);
+        ENC_KEY(en, "metadata");
+        enc_arr_n(en, sp->metadata_count);
+        for (size_t i = 0; i < sp->metadata_count; i++) {
+            enc_sep(en, i);
+            enc_arr_n(en, 2);
+            enc_text(en, txt(sp->metadata[2 * i]), sp->metadata[2 * i].len);
+            enc_sep(en, 1);
+            enc_text(en, txt(sp->metadata[2 * i + 1]), sp->metadata[2 * i + 1].len);
+            enc_arr_n_end(en);
+        }
+        enc_arr_n_end(en);
+        enc_map_end(en);
+        enc_map_end(en);
+        break;
+    }
     case CTREC_EV_PATH: ev_path(en, txt(ev->text), ev->text.len); break;
     case CTREC_EV_VARIABLE_NAME: ev_variable_name(en, txt(ev->text), ev->text.len); break;
     case CTREC_EV_TYPE: {

@@ -2312,6 +2312,12 @@ ctrec_status ctrec_write_event(ctrec_writer *w, const ctrec_ev *ev)
         else if (ev->type == CTREC_EV_RETURN && w->calls_open) w->calls_open--;
         return CTREC_OK;
     }
+    /* trace.json and trace.bin have no place for these (their readers
+     * refuse an unknown variant): refused, never written */
+    if (ev->type == CTREC_EV_RAISE || ev->type == CTREC_EV_CATCH || ev->type == CTREC_EV_SPAN)
+        return misuse(w, CTREC_E_UNSUPPORTED,
+                      "%s: trace.json and trace.bin have no place for this .ct event",
+                      ctrec_event_type_name(ev->type));
     out_acquire(w);
     size_t before = w->out.len;
     enc *e = out_begin(w);

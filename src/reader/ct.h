@@ -128,6 +128,7 @@ uint64_t ct_log_offset(const ct_log *l);
 /* ---- meta.dat ---- */
 
 #define CT_FLAG_COLUMNS 0x10u
+#define CT_FLAG_SPANS 0x2000u /* spans.dat/.idx, spantype.ns */
 #define CT_KNOWN_FLAGS 0x3fffu /* bits 0-13: what the reference readers know */
 
 typedef struct ct_meta {
@@ -142,6 +143,17 @@ typedef struct ct_meta {
 
 ctrec_status ct_meta_parse(ct_meta *m, const uint8_t *d, size_t n, err *e);
 void ct_meta_free(ct_meta *m);
+
+/* ---- the span stream (ct_spans.c) ---- */
+
+typedef struct ct_spans ct_spans;
+/* *out is NULL when meta.dat does not set CT_FLAG_SPANS (the debugger then
+ * reads no spans either); an error when it does and a member is missing. */
+ctrec_status ct_spans_open(ct_spans **out, ctfs *c, const ct_meta *m, size_t limit, err *e);
+/* The next record as a CTREC_EV_SPAN event: 1, 0 at the end, -1. */
+int ct_spans_next(ct_spans *s, ctrec_ev *ev, arena *a, err *e);
+void ct_spans_rewind(ct_spans *s);
+void ct_spans_close(ct_spans *s);
 
 /* ---- the event sequence ---- */
 

@@ -388,8 +388,15 @@ ctrec_status ct_src_open(ct_src **out, ctfs *c, const ctrec_reader_options *o, e
     static const char *const noted[] = {"spans.dat", "spans.idx", "spantype.ns", "step-map.ns",
                                         "events.log", "events.fmt", "linehits.dat",
                                         "srcviews.dat"};
+    if ((s->meta.flags & CT_FLAG_SPANS) && (!ctfs_find(c, "spans.dat") || !ctfs_find(c, "spans.idx")))
+        add_note(s, "meta.dat: flag 0x2000 (a span stream) without spans.dat and spans.idx: no "
+                    "span records");
     for (size_t i = 0; i < sizeof noted / sizeof *noted; i++) {
         const ctfs_member *m = ctfs_find(c, noted[i]);
+        /* with flag 0x2000 the span records are events (after the steps) */
+        if (m && (s->meta.flags & CT_FLAG_SPANS) && i < 2 && ctfs_find(c, "spans.dat") &&
+            ctfs_find(c, "spans.idx"))
+            continue;
         if (m)
             add_note(s, "%s: %llu bytes, not turned into events", noted[i],
                      (unsigned long long)m->size);

@@ -49,6 +49,8 @@ struct ctrec_reader {
 
     bin_source *bin;
     ct_src *ct;
+    ct_spans *spans;  /* the span stream, opened at the end of the steps */
+    int spans_phase;  /* 1: yielding span records, 2: done with them */
     /* a .ct in the older events.log layout */
     ctfs *cfs;
     ct_log *log;
@@ -198,7 +200,7 @@ static const char *const ev_names[CTREC_EV_TYPE_COUNT] = {
     "Step", "Path", "VariableName", "Type", "Value", "Function", "Call", "Return",
     "Event", "Asm", "BindVariable", "Assignment", "DropVariables", "CompoundValue",
     "CellValue", "AssignCompoundItem", "AssignCell", "VariableCell", "DropVariable",
-    "ThreadStart", "ThreadExit", "ThreadSwitch", "DropLastStep"};
+    "ThreadStart", "ThreadExit", "ThreadSwitch", "DropLastStep", "Raise", "Catch", "Span"};
 
 const char *ctrec_event_type_name(ctrec_event_type t)
 {
@@ -639,6 +641,7 @@ void ctrec_reader_close(ctrec_reader *r)
     if (!r) return;
     if (r->f.fd >= 0) close(r->f.fd);
     bin_close(r->bin);
+    ct_spans_close(r->spans);
     ct_src_close(r->ct);
     ct_log_close(r->log);
     ctfs_close(r->cfs);
@@ -779,12 +782,30 @@ static ctrec_status next_ct_split(ctrec_reader *r, const ctrec_ev **ev)
     return r->failed;
 }
 
+/* After the last step: the span stream's records (docs/ct.md), opened
+ * only now so that a followed recording's spans are all there. */
+static int next_span(ctrec_reader *r, err *e)
+{
+    if (!r->spans_phase) {
+        r->spans_phase = 1;
+        if (!r->spans &&
+            ct_spans_open(&r->spans, ct_src_container(r->ct), ct_src_meta(r->ct),
+                          r->o.max_event_bytes, e))
+            return -1;
+        if (r->spans) ct_spans_rewind(r->spans);
+    }
+    int k = r->spans ? ct_spans_next(r->spans, &r->ev, &r->a, e) : 0;
+    if (k == 0) r->spans_phase = 2;
+    return k;
+}
+
 static ctrec_status next_ct(ctrec_reader *r, const ctrec_ev **ev)
 {
     err e; /* written only on failure: no clearing in the hot path */
     e.status = CTREC_OK;
     e.msg[0] = 0;
-    int k = ct_src_next(r->ct, &r->ev, &r->a, &e);
+    int k = r->spans_phase ? 0 : ct_src_next(r->ct, &r->ev, &r->a, &e);
+    if (k == 0 && r->spans_phase != 2) k = next_span(r, &e);
     if (k > 0) {
         r->nevents++;
         *ev = &r->ev;
@@ -965,6 +986,7 @@ ctrec_status ctrec_reader_seek_step(ctrec_reader *r, uint64_t step)
         return st;
     }
     r->done = 0;
+    r->spans_phase = 0;
     r->e.status = CTREC_OK;
     return CTREC_OK;
 }

@@ -176,7 +176,9 @@ def special_values():
 
 
 def make(steps, blob=0, columns=False, exceptions=False, kinds=False, block_size=BS,
-         legacy=False):
+         legacy=False, extra=None, extra_flags=0):
+    """extra: {member name: bytes} added as they are; extra_flags: meta.dat
+    flag bits or-ed in (for the span stream's tests)."""
     types = ["Int", "Float", "String", "ValueError", "Bool", "Set", "Enum", "BigInt", "Char",
              "Point", "NoneType", "Ref", "Option", "Slice", "Raw", "Error", "Tuple"]
     varnames = ["i", "x", "s", "n", "v"]
@@ -289,12 +291,15 @@ def make(steps, blob=0, columns=False, exceptions=False, kinds=False, block_size
         w.add("events.dat", d)
         w.add("events.idx", x)
         flags = 0x1F00 | (0x10 if columns else 0)
+    flags |= extra_flags
     meta = (b"CTMD" + struct.pack("<HH", 3, flags) + vs(b"01949fcc-7d92-7e9c-a003-0000000000ff")
             + vs(b"/synth/prog.py") + uv(1) + vs(b"--n") + vs(b"/synth") + vs(b"synth")
             + uv(1) + vs(b"/synth/prog.py"))
     w.add("meta.dat", meta)
     if blob:
         w.add("blob.bin", random.Random(7).randbytes(blob))
+    for name, data in (extra or {}).items():
+        w.add(name, data)
     return w.bytes()
 
 

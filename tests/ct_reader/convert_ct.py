@@ -3,8 +3,8 @@
 
 For every .ct fixture: `ctrec convert F OUT` (trace.json), then `ctrec print
 OUT` must give the events of `ctrec print F` less exactly what trace.json
-cannot hold (docs/ct.md): step columns, Raise/Catch events and call
-exceptions (a Bool's "text" is kept). The note convert prints on stderr
+cannot hold (docs/ct.md): step columns, Raise/Catch events, call
+exceptions and span records (a Bool's "text" is kept). The note convert prints on stderr
 must count each of those, and `ctrec check` must give the converted
 folder a verdict (it loads in the latest debugger: exit 0)."""
 import glob
@@ -37,6 +37,9 @@ def expected(evs, n):
         if "Raise" in e or "Catch" in e:
             n["raise"] += 1
             continue
+        if "Span" in e:
+            n["spans"] += 1
+            continue
         if "Step" in e and "column" in e["Step"]:
             del e["Step"]["column"]
             n["columns"] += 1
@@ -61,7 +64,7 @@ for f in files:
     if p.returncode != 0:
         failures.append("%s: convert exited %d: %s" % (name, p.returncode, p.stderr))
         continue
-    n = {"columns": 0, "raise": 0, "exc": 0}
+    n = {"columns": 0, "raise": 0, "exc": 0, "spans": 0}
     want = expected(events(f), n)
     got = events(out)
     if got != want:
@@ -70,10 +73,10 @@ for f in files:
                         % (name, i, len(got), len(want),
                            json.dumps(got[i])[:200] if i < len(got) else "-",
                            json.dumps(want[i])[:200] if i < len(want) else "-"))
-    m = re.search(r"cannot hold (\d+) step columns, (\d+) Raise/Catch events and (\d+) call "
-                  r"exceptions", p.stderr)
-    said = tuple(int(x) for x in m.groups()) if m else (0, 0, 0)
-    left = (n["columns"], n["raise"], n["exc"])
+    m = re.search(r"cannot hold (\d+) step columns, (\d+) Raise/Catch events, (\d+) call "
+                  r"exceptions and (\d+) span records", p.stderr)
+    said = tuple(int(x) for x in m.groups()) if m else (0, 0, 0, 0)
+    left = (n["columns"], n["raise"], n["exc"], n["spans"])
     if said != left:
         failures.append("%s: convert's note says %s left out, print shows %s" % (name, said, left))
     c = run("check", out)

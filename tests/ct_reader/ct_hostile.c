@@ -715,10 +715,13 @@ static void test_meta(void)
               !strcmp(ctrec_reader_meta_extra(r, 2, &json), "meta_flags") &&
               !strcmp(json, "24576"),
           "flags.ct: meta extras");
-    CHECK(ctrec_reader_note_count(r) == 1 &&
+    CHECK(ctrec_reader_note_count(r) == 2 &&
               !strcmp(ctrec_reader_note(r, 0),
-                      "meta.dat: flag bits 0x4000 are not known to this reader (read past)"),
-          "flags.ct: notes (%s)", ctrec_reader_note(r, 0));
+                      "meta.dat: flag bits 0x4000 are not known to this reader (read past)") &&
+              !strcmp(ctrec_reader_note(r, 1),
+                      "meta.dat: flag 0x2000 (a span stream) without spans.dat and spans.idx: "
+                      "no span records"),
+          "flags.ct: notes (%s | %s)", ctrec_reader_note(r, 0), ctrec_reader_note(r, 1));
     /* random access: step 6 */
     CHECK(ctrec_reader_seek_step(r, 6) == CTREC_OK, "seek: %s", ctrec_reader_errmsg(r));
     const ctrec_ev *ev;

@@ -262,11 +262,15 @@ int cmd_convert(int argc, char **argv)
     ctrec_status st;
     /* what trace.json and trace.bin cannot hold (docs/ct.md) is left out,
      * and said so */
-    unsigned long long n_columns = 0, n_raise = 0, n_exc = 0;
+    unsigned long long n_columns = 0, n_raise = 0, n_exc = 0, n_spans = 0;
     while ((st = ctrec_reader_next(r, &ev)) == CTREC_OK && ev) {
         ctrec_ev copy;
         if (ev->type == CTREC_EV_RAISE || ev->type == CTREC_EV_CATCH) {
             n_raise++;
+            continue;
+        }
+        if (ev->type == CTREC_EV_SPAN) { /* ctrec's writer has no span stream */
+            n_spans++;
             continue;
         }
         if (ev->type == CTREC_EV_STEP && ev->step.column) {
@@ -293,11 +297,14 @@ int cmd_convert(int argc, char **argv)
         fprintf(stderr, "ctrec: %s\n", ctrec_reader_errmsg(r));
         rc = 1;
     }
-    if (n_columns || n_raise || n_exc)
+    if (n_columns || n_raise || n_exc || n_spans)
         fprintf(stderr,
-                "ctrec: note: %s cannot hold %llu step columns, %llu Raise/Catch events and "
-                "%llu call exceptions of the .ct; they were left out\n",
-                fmt == CTREC_FORMAT_JSON ? "trace.json" : "trace.bin", n_columns, n_raise, n_exc);
+                "ctrec: note: %s cannot hold %llu step columns, %llu Raise/Catch events, "
+                "%llu call exceptions and %llu span records of the .ct; they were left out\n",
+                fmt == CTREC_FORMAT_JSON ? "trace.json"
+                : fmt == CTREC_FORMAT_BIN ? "trace.bin"
+                                          : "ctrec's trace.ct",
+                n_columns, n_raise, n_exc, n_spans);
     ctrec_status cs = ctrec_writer_close(w);
     if (cs && !rc) {
         fprintf(stderr, "ctrec: %s: closing the output failed: %s\n", out,
