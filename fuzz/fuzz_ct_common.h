@@ -123,11 +123,16 @@ static inline void fz_ct_write(fz_ct *c)
 }
 
 /* The default members: meta.dat, the four tables, and one chunk per
- * stream; `which` ("steps", "values", "calls", "events", "meta") is
- * replaced by the fuzzed bytes. */
+ * stream; `which` ("steps", "values", "calls", "events", "meta", "spans")
+ * is replaced by the fuzzed bytes. For "spans", meta.dat sets flag 0x2000
+ * and spans.dat is one chunk of p[1..n); spans.idx states p[0] - 1 records
+ * for it, or (p[0] == 0) the count of length-prefixed records found. */
 static inline void fz_ct_build(const char *which, const uint8_t *p, size_t n)
 {
+    static const uint8_t meta_spans[] =
+        "CTMD\x03\x00\x00\x20\x03r-1\x01p\x00\x00\x00\x01\x05/a.py";
     static const uint8_t meta[] = "CTMD\x03\x00\x00\x00\x03r-1\x01p\x00\x00\x00\x01\x05/a.py";
+    int sp = !strcmp(which, "spans");
     static const uint8_t steps[] = {0, 1, 1, 2, 1, 2, 7, 2, 2, 1, 0, 2, 5, 1};
     static const uint8_t values[] = {
         0,
@@ -139,7 +144,33 @@ static inline void fz_ct_build(const char *which, const uint8_t *p, size_t n)
     fz_ct c = {0};
     fzb *m = fz_ct_add(&c, "meta.dat");
     if (!strcmp(which, "meta")) fzb_put(m, p, n);
+    else if (sp) fzb_put(m, meta_spans, sizeof meta_spans - 1);
     else fzb_put(m, meta, sizeof meta - 1);
+    if (sp) {
+        const uint8_t *q = n ? p + 1 : p, *end = p + n;
+        uint64_t total = n && p[0] ? p[0] - 1u : 0;
+        for (const uint8_t *r = q; n && !p[0] && r < end; total++) {
+            uint64_t len = 0;
+            unsigned sh = 0;
+            while (r < end && (*r & 0x80) && sh < 63) {
+                len |= (uint64_t)(*r & 0x7f) << sh;
+                r++;
+                sh += 7;
+            }
+            if (r >= end) break;
+            len |= (uint64_t)*r << sh;
+            r++;
+            if (len > (uint64_t)(end - r)) break;
+            r += len;
+        }
+        fzb *d = fz_ct_add(&c, "spans.dat"), *x = fz_ct_add(&c, "spans.idx");
+        fzb_le(x, 64, 4);
+        fzb_le(x, 2, 2);
+        fzb_le(x, 0, 2);
+        fzb_le(x, 0, 8);
+        fzb_le(x, total, 8);
+        fzb_frame(d, q, (size_t)(end - q));
+    }
     fz_ct_table(&c, "paths.dat", "paths.off", "/a.py\0");
     fz_ct_table(&c, "funcs.dat", "funcs.off", "main\0f\0");
     fz_ct_table(&c, "types.dat", "types.off", "int\0");

@@ -16,7 +16,7 @@ secs=$2
 shift 2
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=(writer json_reader bin_reader check trace_filter ct_container ct_steps
-                                    ct_values ct_calls ct_events ct_meta)
+                                    ct_values ct_calls ct_events ct_meta ct_spans)
 fixtures=${FIXTURES:-$here/../../shared/fixtures}
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
@@ -54,6 +54,12 @@ fix_seeds() {
             s=${t#ct_}
             "$build/bin/ctrec" cat "$ct" "$s.dat" 2>/dev/null | zstd -dcq 2>/dev/null |
               head -c 65536 > "$d/$n-$(basename "$ct")" || true
+          fi ;;
+        ct_spans)
+          # spans.dat's chunks, decompressed, after a 0 byte (count them)
+          if [ -x "$build/bin/ctrec" ] && command -v zstd >/dev/null; then
+            { printf '\000'; "$build/bin/ctrec" cat "$ct" spans.dat 2>/dev/null | zstd -dcq 2>/dev/null |
+              head -c 65536; } > "$d/$n-$(basename "$ct")" || true
           fi ;;
         ct_meta)
           [ -x "$build/bin/ctrec" ] && "$build/bin/ctrec" cat "$ct" meta.dat > "$d/$n-$(basename "$ct")" 2>/dev/null ;;
