@@ -17,7 +17,7 @@ static const char stats_usage[] =
     "file's size and the bytes per event, and the recording's metadata. For a\n"
     ".ct container it also lists the members with their sizes, every meta.dat\n"
     "field (recorder id, flags, ...), and what the container holds that is not\n"
-    "turned into events (the span stream, step-map.ns, unknown meta.dat flags).\n"
+    "turned into events (spantype.ns, step-map.ns, unknown meta.dat flags).\n"
     "For a damaged trace it prints the error, then the figures of the events\n"
     "before the damage, and exits 1.\n"
     "\n"
