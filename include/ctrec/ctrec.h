@@ -228,13 +228,16 @@ typedef struct ctrec_writer_options {
     unsigned flush_interval_ms; /* every this many milliseconds a thread of
                                 the writer's own hands the whole events
                                 buffered so far to the file (and, for
-                                trace.bin, closes a frame), so that a killed
+                                trace.bin, closes a frame; trace.ct
+                                publishes every stream's chunk in progress
+                                and the members' sizes), so that a killed
                                 recording keeps all but about the last
                                 interval; ctrec repair completes such a
                                 trace. 0: no such thread, events reach the
                                 file only when a buffer fills, at
-                                ctrec_writer_flush() and at close. Default
-                                1000. trace_paths.json is written at flush
+                                ctrec_writer_flush() and at close (a
+                                trace.ct is published only at those two).
+                                Default 1000. trace_paths.json is written at flush
                                 and close only (repair rewrites it). */
     /* Extra members of trace_metadata.json, for what a recorder wants kept
      * with the trace (ctrec-lua: the trace filters it applied). The text of

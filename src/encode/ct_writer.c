@@ -108,6 +108,11 @@ typedef struct stream {
     unsigned nends;
     size_t done;
     uint64_t dat_size; /* worker side: compressed bytes appended */
+    uint64_t wchunks;  /* worker side: complete chunks appended */
+    uint64_t nidx;     /* worker side: offsets in .idx (one more than wchunks
+                          while a provisional chunk is shown) */
+    uint64_t prov_sig[4]; /* what the last provisional chunk held */
+    buf provb;            /* the provisional chunk handed over */
 } stream;
 
 typedef struct table {
@@ -116,10 +121,10 @@ typedef struct table {
     uint64_t end;           /* .dat bytes so far */
 } table;
 
-enum { J_CHUNK, J_APPEND, J_META, J_PUBLISH };
+enum { J_CHUNK, J_PROV, J_APPEND, J_META, J_PUBLISH };
 typedef struct job {
     int kind;
-    unsigned target; /* stream (J_CHUNK) or member (J_APPEND) */
+    unsigned target; /* stream (J_CHUNK, J_PROV) or member (J_APPEND) */
     buf b;
     uint32_t ends[CT_BATCH]; /* J_CHUNK: the end of each chunk in b */
     unsigned nends;
@@ -132,10 +137,9 @@ typedef struct open_call {
                  previous one (1 or 2 bytes in a loop's calls) */
 } open_call;
 
-/* The scratch file: [tag][varint body length][body] records.
+/* The scratch file: [tag][varint body length][body] records (ct_writer.h).
  * 'E' key fn parent(zigzag) entry | depth nargs {var len bytes}
- * 'X' key exit | retlen ret exclen exc nkids {kid}
- * 'P' stream chunk_no nrec | raw records (the chunk in progress at a flush) */
+ * 'X' key exit | retlen ret exclen exc nkids {kid} */
 #define SCRATCH_SUFFIX ".calls~"
 #define KEY_WINDOW 8192u
 
@@ -159,7 +163,6 @@ struct ctw_writer {
     job inline_job;
     ctrec_status wst; /* sticky failure of a job */
     err werr;
-    struct timespec last_publish;
 
     /* steps and values */
     uint64_t nsteps;
@@ -183,43 +186,60 @@ static ctrec_status nomem(err *e) { return err_set(e, CTREC_E_NOMEM, "out of mem
 /* ------------------------------------------------------------------ */
 /* jobs                                                                */
 
+/* Compresses one chunk's records into c->zout (a frame with its size). */
+static ctrec_status compress_chunk(ctw_writer *c, unsigned si, const uint8_t *p, size_t len,
+                                   size_t *n, err *e)
+{
+    size_t bound = ZSTD_compressBound(len);
+    if (buf_reserve(&c->zout, bound)) return nomem(e);
+    *n = ZSTD_compressCCtx(c->cctx, c->zout.data, bound, p, len, c->level);
+    if (ZSTD_isError(*n))
+        return err_set(e, CTREC_E_IO, "compressing a %s chunk: %s", stream_names[si][0],
+                       ZSTD_getErrorName(*n));
+    return CTREC_OK;
+}
+
+/* The offset of the stream's next chunk (complete or provisional: both
+ * start where the last complete one ends), once per chunk. */
+static ctrec_status chunk_offset(ctw_writer *c, stream *s, err *e)
+{
+    if (s->nidx > s->wchunks) return CTREC_OK; /* written for its provisional chunk */
+    uint8_t off[8];
+    for (int i = 0; i < 8; i++) off[i] = (uint8_t)(s->dat_size >> (8 * i));
+    s->nidx++;
+    return ctfs_w_append(c->c, s->idx, off, 8, e);
+}
+
 static ctrec_status run_job(ctw_writer *c, job *j, err *e)
 {
     ctrec_status st = CTREC_OK;
     switch (j->kind) {
     case J_CHUNK: {
         stream *s = &c->s[j->target];
-        size_t from = 0;
+        size_t from = 0, n;
         for (unsigned k = 0; k < j->nends; k++) {
-            size_t len = j->ends[k] - from;
-            size_t bound = ZSTD_compressBound(len);
-            if (buf_reserve(&c->zout, bound)) return nomem(e);
-            size_t n = ZSTD_compressCCtx(c->cctx, c->zout.data, bound, j->b.data + from, len,
-                                         c->level);
-            if (ZSTD_isError(n))
-                return err_set(e, CTREC_E_IO, "compressing a %s chunk: %s",
-                               stream_names[j->target][0], ZSTD_getErrorName(n));
-            uint8_t off[8];
-            for (int i = 0; i < 8; i++) off[i] = (uint8_t)(s->dat_size >> (8 * i));
+            if ((st = compress_chunk(c, j->target, j->b.data + from, j->ends[k] - from, &n, e)))
+                return st;
+            if ((st = chunk_offset(c, s, e))) return st;
             if ((st = ctfs_w_append(c->c, s->dat, c->zout.data, n, e))) return st;
-            if ((st = ctfs_w_append(c->c, s->idx, off, 8, e))) return st;
             s->dat_size += n;
+            s->wchunks++;
             from = j->ends[k];
         }
-        /* At most a second between publications, whatever the flushes. */
-        struct timespec now;
-        clock_gettime(CLOCK_MONOTONIC, &now);
-        if (now.tv_sec > c->last_publish.tv_sec + 1 ||
-            (now.tv_sec == c->last_publish.tv_sec + 1 &&
-             now.tv_nsec >= c->last_publish.tv_nsec)) {
-            c->last_publish = now;
-            st = ctfs_w_publish(c->c, 0, e);
-        }
-        return st;
+        return CTREC_OK;
+    }
+    case J_PROV: {
+        /* The chunk in progress, shown as the stream's last chunk until the
+         * complete one is appended in its place. */
+        stream *s = &c->s[j->target];
+        size_t n;
+        if ((st = compress_chunk(c, j->target, j->b.data, j->b.len, &n, e))) return st;
+        if ((st = chunk_offset(c, s, e))) return st;
+        return ctfs_w_provisional(c->c, s->dat, c->zout.data, n, e);
     }
     case J_APPEND: return ctfs_w_append(c->c, j->target, j->b.data, j->b.len, e);
     case J_META: return ctfs_w_replace(c->c, c->meta, j->b.data, j->b.len, e);
-    case J_PUBLISH: clock_gettime(CLOCK_MONOTONIC, &c->last_publish); return ctfs_w_publish(c->c, 0, e);
+    case J_PUBLISH: return ctfs_w_publish(c->c, 0, e);
     }
     return CTREC_OK;
 }
@@ -447,7 +467,6 @@ ctrec_status ctw_open(int dirfd, const char *name, int threaded, int level, cons
     memcpy(c->name, name, n + 1);
     memcpy(c->scratch_name, name, n);
     memcpy(c->scratch_name + n, SCRATCH_SUFFIX, sizeof SCRATCH_SUFFIX);
-    clock_gettime(CLOCK_MONOTONIC, &c->last_publish);
 
     ctrec_status st = ctfs_w_create(dirfd, name, &c->c, e);
     for (unsigned i = 0; i < NTABLES && !st; i++) {
@@ -735,30 +754,50 @@ ctrec_status ctw_return(ctw_writer *c, const uint8_t *v, size_t n, err *e)
 /* ------------------------------------------------------------------ */
 /* flush                                                               */
 
-ctrec_status ctw_flush(ctw_writer *c, err *e)
+/* The provisional chunk of stream si: its records so far and, for the
+ * values, the current step's values so far (a reader sees a values record
+ * for every step it sees). Nothing when it holds nothing new. */
+static ctrec_status submit_prov(ctw_writer *c, unsigned si, err *e)
 {
-    /* The chunks in progress cannot be published (every chunk but a
-     * stream's last holds exactly its records-per-chunk): they go to the
-     * scratch file, from which ctrec repair completes a killed container. */
-    ctrec_status st = CTREC_OK;
-    for (unsigned i = 0; i < NSTREAMS && !st; i++) {
-        stream *s = &c->s[i];
-        if (i == S_CALLS) continue;
-        if ((st = submit_batch(c, i, e))) break;
-        if (!s->nrec) continue;
-        size_t at = scratch_begin(c, 'P');
-        bvar(&c->sbuf, i);
-        bvar(&c->sbuf, s->nchunks);
-        bvar(&c->sbuf, s->nrec);
-        buf_put(&c->sbuf, s->raw.data, s->raw.len);
-        scratch_end(c, at);
+    stream *s = &c->s[si];
+    int cur = si == S_VALUES && c->nsteps;
+    uint64_t sig[4] = {s->nchunks, s->raw.len, cur ? c->vcount : 0, cur ? c->vcur.len + 1 : 0};
+    if (!s->nrec && !cur) return CTREC_OK;
+    if (!memcmp(sig, s->prov_sig, sizeof sig)) return CTREC_OK;
+    buf *b = &s->provb;
+    b->len = 0;
+    buf_put(b, s->raw.data + s->done, s->raw.len - s->done);
+    if (cur && c->vcount == 0) {
+        buf_byte(b, 0);
+    } else if (cur) {
+        bvar(b, 1 + vlen(c->vcount) + c->vcur.len);
+        buf_byte(b, 0);
+        bvar(b, c->vcount);
+        buf_put(b, c->vcur.data, c->vcur.len);
     }
-    if (!st) st = scratch_write(c, e);
+    if (b->oom) return nomem(e);
+    memcpy(s->prov_sig, sig, sizeof sig);
+    return submit(c, J_PROV, si, b, e);
+}
+
+ctrec_status ctw_flush(ctw_writer *c, int wait, err *e)
+{
+    /* The scratch file first: it holds every call entered at the steps
+     * about to be published (ctrec repair builds calls.dat from it). Then
+     * the tables' new names, the complete chunks, each stream's chunk in
+     * progress as its provisional last chunk, and the publication, in that
+     * order on the container's thread: each publication shows the streams
+     * as they were at one moment. */
+    ctrec_status st = c->wst ? job_failed(c, e) : scratch_write(c, e);
     if (!st) st = submit_tables(c, e);
+    for (unsigned i = 0; i < NSTREAMS && !st; i++) {
+        if (i == S_CALLS) continue;
+        if (!(st = submit_batch(c, i, e))) st = submit_prov(c, i, e);
+    }
     buf none = {0};
     if (!st) st = submit(c, J_PUBLISH, 0, &none, e);
     buf_free(&none);
-    if (!st) st = drain(c, e);
+    if (!st && wait) st = drain(c, e);
     return st;
 }
 
@@ -970,7 +1009,10 @@ void ctw_abandon(ctw_writer *c)
     if (c->threaded) sink_worker_stop(&c->wk);
     if (c->c) ctfs_w_abandon(c->c);
     if (c->scratch_fd >= 0) close(c->scratch_fd);
-    for (unsigned i = 0; i < NSTREAMS; i++) buf_free(&c->s[i].raw);
+    for (unsigned i = 0; i < NSTREAMS; i++) {
+        buf_free(&c->s[i].raw);
+        buf_free(&c->s[i].provb);
+    }
     for (unsigned i = 0; i < NTABLES; i++) {
         buf_free(&c->t[i].pend_dat);
         buf_free(&c->t[i].pend_off);

@@ -40,17 +40,22 @@
  * chunk per stream, the compressor's context, the in-flight chunks (at
  * most CT_QUEUE) and the model's interning tables.
  *
- * Durability. ctw_flush appends the chunks in progress' records as they are
- * (a short chunk; the stream's next chunk starts a new frame) and
- * publishes the container (ctfs_w_publish), and the compressing thread
- * publishes at most a second apart as chunks complete: a reader sees every
- * complete chunk published. The chunk in progress of each stream cannot be
- * published (every chunk but a stream's last holds exactly its records per
- * chunk): a flush copies it into the scratch file instead. A killed
- * recording leaves a container that reads up to its last published chunks
- * (with the provisional meta.dat, no calls.dat records) and the scratch
- * file, from which the calls and the last partial chunks could be
- * rebuilt; `ctrec repair` does not do that yet.
+ * Durability. ctw_flush publishes, in this order on the container's
+ * thread: the interning tables' new names, the complete chunks, and the
+ * chunk in progress of each stream as that stream's provisional last chunk
+ * (ctfs_w_provisional: a short chunk at the offset where the complete one
+ * will go; the values stream's also holds the current step's values so
+ * far, so a reader finds a values record for every step), then the root
+ * entries. Every publication thus shows the streams as they were at one
+ * moment: as many values records as steps, every name a record uses. The
+ * scratch file is written before (it then holds every call entered at a
+ * published step). Nothing is published between flushes: the writer's
+ * flush thread (flush_interval_ms) calls ctw_flush on a timer.
+ * A killed recording leaves a container that reads up to its last
+ * publication (with the provisional meta.dat, no calls.dat records) and
+ * the scratch file; ct_repair (ct_repair.h) completes it: calls.dat from
+ * the scratch file, the calls open at the last published step closed
+ * there without a return value, as ctw_close closes them.
  */
 #ifndef CTREC_ENCODE_CT_WRITER_H
 #define CTREC_ENCODE_CT_WRITER_H
@@ -111,8 +116,10 @@ ctrec_status ctw_event(ctw_writer *c, ctrec_event_kind kind, const char *meta, s
 enum { CT_THREAD_SWITCH = 4, CT_THREAD_START = 5, CT_THREAD_EXIT = 6 };
 ctrec_status ctw_thread(ctw_writer *c, int tag, uint64_t tid, err *e);
 
-/* Appends what is buffered and publishes the container. */
-ctrec_status ctw_flush(ctw_writer *c, err *e);
+/* Publishes everything given so far (see Durability above); with wait,
+ * returns once it is in the file. Called by the recording thread, or by
+ * the flush thread while the recording thread is kept out. */
+ctrec_status ctw_flush(ctw_writer *c, int wait, err *e);
 /* Completes the container: closes the calls still open at the last step
  * (no return value), builds calls.dat, writes meta.dat. Frees c. */
 ctrec_status ctw_close(ctw_writer *c, const ctw_meta *m, err *e);
