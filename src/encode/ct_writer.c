@@ -140,8 +140,8 @@ typedef struct open_call {
 /* The scratch file: [tag][varint body length][body] records (ct_writer.h).
  * 'E' key fn parent(zigzag) entry | depth nargs {var len bytes}
  * 'X' key exit | retlen ret exclen exc nkids {kid} */
-#define SCRATCH_SUFFIX ".calls~"
-#define KEY_WINDOW 8192u
+#define SCRATCH_SUFFIX CT_SCRATCH_SUFFIX
+#define KEY_WINDOW CT_KEY_WINDOW
 
 struct ctw_writer {
     int dirfd;
@@ -804,14 +804,8 @@ ctrec_status ctw_flush(ctw_writer *c, int wait, err *e)
 /* ------------------------------------------------------------------ */
 /* calls.dat from the scratch file                                     */
 
-typedef struct slot {
-    uint32_t e_at, e_len, x_at, x_len; /* bodies in the window's arena; len 0: missing */
-} slot;
-
-/* Reads the scratch file from `from`, keeping the E and X bodies of keys
- * k0..k1-1; stops when all are found. */
-static ctrec_status gather(ctw_writer *c, int fd, uint64_t from, uint64_t k0, uint64_t k1,
-                           slot *slots, buf *arena, err *e)
+ctrec_status ct_scratch_gather(int fd, const char *name, uint64_t from, uint64_t k0,
+                               uint64_t k1, ct_slot *slots, buf *arena, err *e)
 {
     uint64_t need = 2 * (k1 - k0), found = 0;
     buf in = {0};
@@ -840,7 +834,7 @@ static ctrec_status gather(ctw_writer *c, int fd, uint64_t from, uint64_t k0, ui
             ssize_t k = pread(fd, in.data + have, in.cap - have, (off_t)pos);
             if (k < 0) {
                 if (errno == EINTR) continue;
-                st = err_sys(e, errno, "reading %s", c->scratch_name);
+                st = err_sys(e, errno, "reading %s", name);
                 break;
             }
             if (k == 0) eof = 1;
@@ -853,7 +847,7 @@ static ctrec_status gather(ctw_writer *c, int fd, uint64_t from, uint64_t k0, ui
             const uint8_t *b = q;
             uint64_t key;
             if (vget(&b, q + body, &key) == 0 && key >= k0 && key < k1) {
-                slot *sl = &slots[key - k0];
+                ct_slot *sl = &slots[key - k0];
                 int fresh = tag == 'E' ? !sl->e_len : !sl->x_len;
                 if (fresh) {
                     if (arena->len + body > UINT32_MAX) {
@@ -889,7 +883,7 @@ static ctrec_status build_calls(ctw_writer *c, err *e)
     if (!ncalls) return CTREC_OK;
     int fd = openat(c->dirfd, c->scratch_name, O_RDONLY | O_CLOEXEC);
     if (fd < 0) return err_sys(e, errno, "reading %s", c->scratch_name);
-    slot *slots = malloc(KEY_WINDOW * sizeof *slots);
+    ct_slot *slots = malloc(KEY_WINDOW * sizeof *slots);
     buf arena = {0};
     ctrec_status st = slots ? CTREC_OK : nomem(e);
     stream *s = &c->s[S_CALLS];
@@ -897,9 +891,10 @@ static ctrec_status build_calls(ctw_writer *c, err *e)
         uint64_t k1 = k0 + KEY_WINDOW < ncalls ? k0 + KEY_WINDOW : ncalls;
         memset(slots, 0, KEY_WINDOW * sizeof *slots);
         arena.len = 0;
-        st = gather(c, fd, c->win_off[k0 / KEY_WINDOW], k0, k1, slots, &arena, e);
+        st = ct_scratch_gather(fd, c->scratch_name, c->win_off[k0 / KEY_WINDOW], k0, k1, slots,
+                               &arena, e);
         for (uint64_t k = k0; k < k1 && !st; k++) {
-            slot *sl = &slots[k - k0];
+            ct_slot *sl = &slots[k - k0];
             if (!sl->e_len || !sl->x_len) {
                 st = err_set(e, CTREC_E_IO, "%s: the record of call %llu is missing",
                              c->scratch_name, (unsigned long long)k);

@@ -65,6 +65,7 @@
 
 #include "ctrec/ctrec.h"
 #include "encode/events.h"
+#include "util/buf.h"
 #include "util/err.h"
 
 #define CT_STEPS_PER_CHUNK 4096u
@@ -126,5 +127,24 @@ ctrec_status ctw_close(ctw_writer *c, const ctw_meta *m, err *e);
 /* Frees c without completing anything (the container keeps what was
  * published). */
 void ctw_abandon(ctw_writer *c);
+
+/* ---- the scratch file (for ct_repair) ----
+ * NAME.calls~ beside the container: records [tag][varint body length][body],
+ *   'E' key fn parent(zigzag, -1 none) entry_step | depth nargs {var len CBOR}
+ *   'X' key exit_step | retlen ret exclen exc nkids {kid key}
+ * E records in key (entry) order, X records in exit order; a call record
+ * of calls.dat is fn parent entry exit, then the E body after its first
+ * four fields, then the X body after its first two. */
+#define CT_SCRATCH_SUFFIX ".calls~"
+#define CT_KEY_WINDOW 8192u /* calls gathered at a time */
+typedef struct ct_slot {
+    uint32_t e_at, e_len, x_at, x_len; /* bodies in the arena; len 0: missing */
+} ct_slot;
+/* Reads the scratch file (fd, named `name` in messages) from offset
+ * `from`, keeping in `arena` the E and X bodies of keys k0..k1-1 (slots
+ * zeroed by the caller); stops when all are found or at the end (a record
+ * cut by a kill ends it). */
+ctrec_status ct_scratch_gather(int fd, const char *name, uint64_t from, uint64_t k0,
+                               uint64_t k1, ct_slot *slots, buf *arena, err *e);
 
 #endif
