@@ -71,8 +71,10 @@ const ctfs_member *ctfs_member_at(const ctfs *c, size_t i);
 const ctfs_member *ctfs_find(const ctfs *c, const char *name);
 
 /* Reads the root entries again (a recorder publishes sizes as it goes):
- * members keep their identity, sizes only grow; new members appear.
- * Returns CTREC_E_FORMAT if a published size shrank or a member vanished. */
+ * members keep their identity, sizes only grow; new members appear; a
+ * member replaced as a whole (a new mapping block: ctrec's writer replaces
+ * meta.dat at close) takes its new size. Returns CTREC_E_FORMAT if a
+ * published size shrank or a member vanished. */
 ctrec_status ctfs_refresh(ctfs *c, err *e);
 
 /* Reads exactly n bytes of member m at offset off into out, streaming the

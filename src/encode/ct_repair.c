@@ -224,7 +224,7 @@ static ctrec_status copy_stream(ctfs *c, rstream *in, out *o, wstream *ws, int t
         while (p < end && k < want && (p = rec_end(tagged, p, end))) k++;
         if (!p) return err_set(e, CTREC_E_FORMAT, "%s.dat: chunk %llu: a record runs past "
                                "its end", in->base, (unsigned long long)i);
-        if (p == end) { /* the whole chunk: its frame as it is */
+        if (p == end && i + 1 < in->nchunks) { /* a whole chunk: its frame as it is */
             st = w_frame(o, ws, z->data, z->len, e);
             continue;
         }

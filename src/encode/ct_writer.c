@@ -113,6 +113,8 @@ typedef struct stream {
                           while a provisional chunk is shown) */
     uint64_t prov_sig[4]; /* what the last provisional chunk held */
     buf provb;            /* the provisional chunk handed over */
+    buf prov;             /* worker side: its frame, while shown */
+    uint64_t pub_dat;     /* worker side: .dat's size as last published */
 } stream;
 
 typedef struct table {
@@ -210,6 +212,38 @@ static ctrec_status chunk_offset(ctw_writer *c, stream *s, err *e)
     return ctfs_w_append(c->c, s->idx, off, 8, e);
 }
 
+/* A published member never shrinks (a following reader refuses that), but
+ * a stream's last chunk, provisional or complete, can compress smaller than
+ * the provisional one it replaces: its .dat is then padded to its published
+ * size with a zstd skippable frame after the chunk's frame, which readers
+ * skip (a chunk is "one zstd frame" followed by nothing else they use). */
+static ctrec_status publish(ctw_writer *c, err *e)
+{
+    ctrec_status st;
+    for (unsigned i = 0; i < NSTREAMS; i++) {
+        stream *s = &c->s[i];
+        uint64_t size = ctfs_w_size(c->c, s->dat) + s->prov.len;
+        if (size >= s->pub_dat) {
+            s->pub_dat = size;
+            continue;
+        }
+        uint64_t pad = s->pub_dat - size < 8 ? 8 : s->pub_dat - size;
+        size_t at = s->prov.len;
+        uint8_t h[8] = {0x50, 0x2A, 0x4D, 0x18};
+        for (int k = 0; k < 4; k++) h[4 + k] = (uint8_t)((pad - 8) >> (8 * k));
+        buf_put(&s->prov, h, 8);
+        if (buf_reserve(&s->prov, (size_t)(pad - 8))) return nomem(e);
+        memset(s->prov.data + s->prov.len, 0, (size_t)(pad - 8));
+        s->prov.len += (size_t)(pad - 8);
+        if (s->prov.oom) return nomem(e);
+        st = ctfs_w_provisional(c->c, s->dat, s->prov.data, s->prov.len, e);
+        s->prov.len = at; /* the frame alone, as appended */
+        if (st) return st;
+        s->pub_dat = size + pad;
+    }
+    return ctfs_w_publish(c->c, 0, e);
+}
+
 static ctrec_status run_job(ctw_writer *c, job *j, err *e)
 {
     ctrec_status st = CTREC_OK;
@@ -224,6 +258,7 @@ static ctrec_status run_job(ctw_writer *c, job *j, err *e)
             if ((st = ctfs_w_append(c->c, s->dat, c->zout.data, n, e))) return st;
             s->dat_size += n;
             s->wchunks++;
+            s->prov.len = 0; /* the provisional chunk this one replaces */
             from = j->ends[k];
         }
         return CTREC_OK;
@@ -235,11 +270,14 @@ static ctrec_status run_job(ctw_writer *c, job *j, err *e)
         size_t n;
         if ((st = compress_chunk(c, j->target, j->b.data, j->b.len, &n, e))) return st;
         if ((st = chunk_offset(c, s, e))) return st;
+        s->prov.len = 0;
+        buf_put(&s->prov, c->zout.data, n);
+        if (s->prov.oom) return nomem(e);
         return ctfs_w_provisional(c->c, s->dat, c->zout.data, n, e);
     }
     case J_APPEND: return ctfs_w_append(c->c, j->target, j->b.data, j->b.len, e);
     case J_META: return ctfs_w_replace(c->c, c->meta, j->b.data, j->b.len, e);
-    case J_PUBLISH: return ctfs_w_publish(c->c, 0, e);
+    case J_PUBLISH: return publish(c, e);
     }
     return CTREC_OK;
 }
@@ -988,6 +1026,8 @@ ctrec_status ctw_close(ctw_writer *c, const ctw_meta *m, err *e)
         sink_worker_stop(&c->wk);
         c->threaded = 0;
     }
+    /* a last chunk smaller than the provisional one a reader saw: padded */
+    if (!st) st = publish(c, e);
     if (!st) {
         st = ctfs_w_close(c->c, e);
         c->c = NULL;
@@ -1007,6 +1047,7 @@ void ctw_abandon(ctw_writer *c)
     for (unsigned i = 0; i < NSTREAMS; i++) {
         buf_free(&c->s[i].raw);
         buf_free(&c->s[i].provb);
+        buf_free(&c->s[i].prov);
     }
     for (unsigned i = 0; i < NTABLES; i++) {
         buf_free(&c->t[i].pend_dat);

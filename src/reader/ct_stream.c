@@ -292,7 +292,17 @@ static int reload_short(ct_stream *s, ctfs *c, size_t limit, err *e)
     size_t pos = s->pos;
     if (i >= s->nchunks) return 0;
     if (chunk_range(s, c, i, &start, &end, e)) return -1;
-    if (start == s->chunk_off && end == s->chunk_end) return 0;
+    if (start == s->chunk_off && end == s->chunk_end) {
+        /* the same bytes, or a longer chunk that compressed to as many:
+         * records are only added, so its stated content size tells */
+        uint8_t h[CT_ZSTD_HEADER_MAX];
+        size_t hn = end - start < sizeof h ? (size_t)(end - start) : sizeof h;
+        if (ctfs_read_at(c, s->dat, start, h, hn, e)) return -1;
+        unsigned long long want = ZSTD_getFrameContentSize(h, hn);
+        if (want == ZSTD_CONTENTSIZE_ERROR || want == ZSTD_CONTENTSIZE_UNKNOWN ||
+            want == s->dlen)
+            return 0;
+    }
     uint64_t was_off = s->chunk_off, was_end = s->chunk_end;
     s->chunk = UINT64_MAX;
     if (ct_stream_load(s, c, i, limit, e)) {
