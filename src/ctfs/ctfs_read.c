@@ -258,7 +258,7 @@ ctrec_status ctfs_refresh(ctfs *c, err *e)
                          old[i].name);
         else if (now->map_block != old[i].map_block)
             continue; /* replaced as a whole (a writer's final meta.dat at close) */
-        else if (now->size < old[i].size)
+        else if (now->size + CTFS_SHRINK_MAX < old[i].size)
             st = err_set(e, CTREC_E_FORMAT, "member %s shrank from %llu to %llu bytes",
                          old[i].name, (unsigned long long)old[i].size,
                          (unsigned long long)now->size);

@@ -212,11 +212,11 @@ static ctrec_status chunk_offset(ctw_writer *c, stream *s, err *e)
     return ctfs_w_append(c->c, s->idx, off, 8, e);
 }
 
-/* A published member never shrinks (a following reader refuses that), but
- * a stream's last chunk, provisional or complete, can compress smaller than
- * the provisional one it replaces: its .dat is then padded to its published
- * size with a zstd skippable frame after the chunk's frame, which readers
- * skip (a chunk is "one zstd frame" followed by nothing else they use). */
+/* While recording, a published member never shrinks, but a stream's last
+ * chunk, provisional or complete, can compress smaller than the provisional
+ * one it replaces: its .dat is then padded to its published size with a
+ * zstd skippable frame after the chunk's frame, which zstd's decoders skip
+ * (the next chunk's bytes later take its place). Not at close. */
 static ctrec_status publish(ctw_writer *c, err *e)
 {
     ctrec_status st;
@@ -1026,8 +1026,11 @@ ctrec_status ctw_close(ctw_writer *c, const ctw_meta *m, err *e)
         sink_worker_stop(&c->wk);
         c->threaded = 0;
     }
-    /* a last chunk smaller than the provisional one a reader saw: padded */
-    if (!st) st = publish(c, e);
+    /* A closed container holds nothing but its chunks: no padding (see
+     * publish()), even if a following reader then sees a last chunk
+     * shrink (ctfs_refresh takes that). */
+    for (unsigned i = 0; i < NSTREAMS && !st; i++)
+        st = ctfs_w_provisional(c->c, c->s[i].dat, NULL, 0, e);
     if (!st) {
         st = ctfs_w_close(c->c, e);
         c->c = NULL;
