@@ -251,54 +251,6 @@ static ctrec_status copy_member(ctfs *c, const ctfs_member *m, out *o, unsigned 
 /* ------------------------------------------------------------------ */
 /* the scratch file                                                    */
 
-typedef struct sreader {
-    int fd;
-    buf b;
-    size_t at;
-    uint64_t pos; /* file offset of b.data[0] */
-    int eof;
-} sreader;
-
-/* The next record: 1 (tag, body, record offset), 0 at the end or at a
- * record cut by the kill, -1. */
-static int snext(sreader *r, const char *name, uint8_t *tag, const uint8_t **body,
-                 uint64_t *blen, uint64_t *off, err *e)
-{
-    for (;;) {
-        uint64_t n = 0;
-        int hdr = 0;
-        const uint8_t *p = NULL, *q = NULL;
-        if (r->b.len > r->at) { /* (an empty buffer may have no data yet) */
-            const uint8_t *end = r->b.data + r->b.len;
-            p = r->b.data + r->at;
-            q = p + 1;
-            hdr = vget(&q, end, &n) == 0;
-            if (hdr && (uint64_t)(end - q) < n) hdr = 2;
-        }
-        if (hdr == 1) {
-            *tag = *p;
-            *body = q;
-            *blen = n;
-            *off = r->pos + r->at;
-            r->at = (size_t)(q - r->b.data) + (size_t)n;
-            return 1;
-        }
-        if (r->eof) return 0;
-        if (r->b.len > r->at) memmove(r->b.data, r->b.data + r->at, r->b.len - r->at);
-        r->pos += r->at;
-        r->b.len -= r->at;
-        r->at = 0;
-        size_t want = (hdr ? (size_t)(q - p) + (size_t)n : 16) + (1u << 20);
-        if (r->b.cap < want && buf_reserve(&r->b, want - r->b.len)) return nomem(e), -1;
-        ssize_t k = pread(r->fd, r->b.data + r->b.len, r->b.cap - r->b.len,
-                          (off_t)(r->pos + r->b.len));
-        if (k < 0 && errno == EINTR) continue;
-        if (k < 0) return err_sys(e, errno, "reading %s", name), -1;
-        if (k == 0) r->eof = 1;
-        r->b.len += (size_t)k;
-    }
-}
-
 typedef struct opencall {
     uint64_t key, nkids;
     buf kids; /* varints */
@@ -314,7 +266,7 @@ static int by_key(const void *a, const void *b)
 static ctrec_status build_calls(int fd, const char *name, uint64_t S, out *o, wstream *ws,
                                 ct_repair_info *info, err *e)
 {
-    sreader r = {fd, {0}, 0, 0, 0};
+    ct_sreader r;
     uint64_t K = 0, *win = NULL;
     size_t nwin = 0, wcap = 0;
     uint8_t *closed = NULL;
@@ -323,14 +275,14 @@ static ctrec_status build_calls(int fd, const char *name, uint64_t S, out *o, ws
     size_t nopen = 0;
     ct_slot *slots = NULL;
     buf arena = {0};
-    ctrec_status st = CTREC_OK;
+    ctrec_status st = ct_sreader_open(&r, fd, name, 0, 0, e);
     uint8_t tag;
     const uint8_t *b;
-    uint64_t blen, off;
-    int k;
+    uint64_t blen, piece, in;
+    int k = 0;
     /* pass 1: the calls entered at kept steps (a prefix of the keys), and
      * which of them returned at a kept step */
-    while ((k = snext(&r, name, &tag, &b, &blen, &off, e)) == 1) {
+    while (!st && (k = ct_sreader_next(&r, &tag, &b, &blen, &piece, &in, e)) == 1) {
         const uint8_t *p = b, *end = b + blen;
         uint64_t key, x, y, step;
         if (tag == 'E') {
@@ -341,14 +293,15 @@ static ctrec_status build_calls(int fd, const char *name, uint64_t S, out *o, ws
             if (K % CT_KEY_WINDOW == 0) {
                 if (nwin == wcap) {
                     wcap = wcap ? 2 * wcap : 16;
-                    uint64_t *a = realloc(win, wcap * sizeof *a);
+                    uint64_t *a = realloc(win, 2 * wcap * sizeof *a);
                     if (!a) {
                         st = nomem(e);
                         break;
                     }
                     win = a;
                 }
-                win[nwin++] = off;
+                win[2 * nwin] = piece;
+                win[2 * nwin++ + 1] = in;
             }
             K++;
         } else if (tag == 'X') {
@@ -384,10 +337,9 @@ static ctrec_status build_calls(int fd, const char *name, uint64_t S, out *o, ws
         opens[nopen++].key = key;
     }
     if (!st && nopen) {
-        r.at = r.b.len = 0;
-        r.pos = 0;
-        r.eof = 0;
-        while ((k = snext(&r, name, &tag, &b, &blen, &off, e)) == 1) {
+        ct_sreader_close(&r);
+        st = ct_sreader_open(&r, fd, name, 0, 0, e);
+        while (!st && (k = ct_sreader_next(&r, &tag, &b, &blen, NULL, NULL, e)) == 1) {
             const uint8_t *p = b, *end = b + blen;
             uint64_t key, fn, parent;
             if (tag != 'E') continue;
@@ -413,7 +365,9 @@ static ctrec_status build_calls(int fd, const char *name, uint64_t S, out *o, ws
         uint64_t k1 = k0 + CT_KEY_WINDOW < K ? k0 + CT_KEY_WINDOW : K;
         memset(slots, 0, CT_KEY_WINDOW * sizeof *slots);
         arena.len = 0;
-        if ((st = ct_scratch_gather(fd, name, win[k0 / CT_KEY_WINDOW], k0, k1, slots, &arena, e)))
+        size_t w = (size_t)(k0 / CT_KEY_WINDOW);
+        if ((st = ct_scratch_gather(fd, name, win[2 * w], win[2 * w + 1], k0, k1, slots, &arena,
+                                    e)))
             break;
         for (uint64_t key = k0; key < k1 && !st; key++) {
             ct_slot *sl = &slots[key - k0];
@@ -464,7 +418,7 @@ static ctrec_status build_calls(int fd, const char *name, uint64_t S, out *o, ws
     buf_free(&arena);
     free(win);
     free(closed);
-    buf_free(&r.b);
+    ct_sreader_close(&r);
     return st;
 #undef CLOSED
 }

@@ -123,7 +123,7 @@ typedef struct table {
     uint64_t end;           /* .dat bytes so far */
 } table;
 
-enum { J_CHUNK, J_PROV, J_APPEND, J_META, J_PUBLISH };
+enum { J_CHUNK, J_PROV, J_SCRATCH, J_APPEND, J_META, J_PUBLISH };
 typedef struct job {
     int kind;
     unsigned target; /* stream (J_CHUNK, J_PROV) or member (J_APPEND) */
@@ -178,8 +178,12 @@ struct ctw_writer {
     uint64_t next_key;
     int scratch_fd;
     buf sbuf;
-    uint64_t scratch_size; /* written to the file */
-    uint64_t *win_off;     /* scratch offset of E(k) for k % KEY_WINDOW == 0 */
+    uint64_t scratch_size; /* worker side: written to the file */
+    uint64_t *frame_off;   /* worker side: file offset of each piece */
+    size_t nframe_off, frame_cap;
+    uint64_t nframes;      /* pieces handed over */
+    uint64_t *win_off;     /* E(k) for k % KEY_WINDOW == 0: its piece number and
+                              offset in the piece's records (two per window) */
     size_t win_cap;
 };
 
@@ -274,6 +278,28 @@ static ctrec_status run_job(ctw_writer *c, job *j, err *e)
         buf_put(&s->prov, c->zout.data, n);
         if (s->prov.oom) return nomem(e);
         return ctfs_w_provisional(c->c, s->dat, c->zout.data, n, e);
+    }
+    case J_SCRATCH: {
+        size_t n;
+        size_t bound = ZSTD_compressBound(j->b.len);
+        if (buf_reserve(&c->zout, bound + 4)) return nomem(e);
+        n = ZSTD_compressCCtx(c->cctx, c->zout.data + 4, bound, j->b.data, j->b.len, 1);
+        if (ZSTD_isError(n))
+            return err_set(e, CTREC_E_IO, "compressing %s: %s", c->scratch_name,
+                           ZSTD_getErrorName(n));
+        for (int i = 0; i < 4; i++) c->zout.data[i] = (uint8_t)((uint64_t)n >> (8 * i));
+        if (c->nframe_off == c->frame_cap) {
+            size_t cap = c->frame_cap ? 2 * c->frame_cap : 64;
+            uint64_t *a = realloc(c->frame_off, cap * sizeof *a);
+            if (!a) return nomem(e);
+            c->frame_off = a;
+            c->frame_cap = cap;
+        }
+        if (write_all(c->scratch_fd, c->zout.data, n + 4))
+            return err_sys(e, errno, "writing %s", c->scratch_name);
+        c->frame_off[c->nframe_off++] = c->scratch_size;
+        c->scratch_size += n + 4;
+        return CTREC_OK;
     }
     case J_APPEND: return ctfs_w_append(c->c, j->target, j->b.data, j->b.len, e);
     case J_META: return ctfs_w_replace(c->c, c->meta, j->b.data, j->b.len, e);
@@ -437,15 +463,14 @@ static inline ctrec_status record_done(ctw_writer *c, unsigned si, err *e)
 /* ------------------------------------------------------------------ */
 /* the scratch file                                                    */
 
+/* Hands the scratch records buffered over: the container's thread writes
+ * them as one piece, compressed (J_SCRATCH). */
 static ctrec_status scratch_write(ctw_writer *c, err *e)
 {
     if (c->sbuf.oom) return nomem(e);
     if (c->sbuf.len == 0) return CTREC_OK;
-    if (write_all(c->scratch_fd, c->sbuf.data, c->sbuf.len))
-        return err_sys(e, errno, "writing %s", c->scratch_name);
-    c->scratch_size += c->sbuf.len;
-    c->sbuf.len = 0;
-    return CTREC_OK;
+    c->nframes++;
+    return submit(c, J_SCRATCH, 0, &c->sbuf, e);
 }
 
 /* Starts a scratch record whose body is at most `room` bytes (a length
@@ -686,12 +711,13 @@ ctrec_status ctw_call(ctw_writer *c, ctrec_id fn, const ev_arg *args, size_t nar
         size_t w = (size_t)(key / KEY_WINDOW);
         if (w >= c->win_cap) {
             size_t cap = c->win_cap ? 2 * c->win_cap : 16;
-            uint64_t *a = realloc(c->win_off, cap * sizeof *a);
+            uint64_t *a = realloc(c->win_off, 2 * cap * sizeof *a);
             if (!a) return nomem(e);
             c->win_off = a;
             c->win_cap = cap;
         }
-        c->win_off[w] = c->scratch_size + c->sbuf.len;
+        c->win_off[2 * w] = c->nframes;
+        c->win_off[2 * w + 1] = c->sbuf.len;
     }
     if (c->depth == c->stack_cap) {
         size_t cap = c->stack_cap ? 2 * c->stack_cap : 64;
@@ -842,76 +868,154 @@ ctrec_status ctw_flush(ctw_writer *c, int wait, err *e)
 /* ------------------------------------------------------------------ */
 /* calls.dat from the scratch file                                     */
 
-ctrec_status ct_scratch_gather(int fd, const char *name, uint64_t from, uint64_t k0,
-                               uint64_t k1, ct_slot *slots, buf *arena, err *e)
+/* The scratch file is a sequence of [u32 size][zstd frame] pieces, each a
+ * piece of the record stream (a record may run on into the next piece). */
+ctrec_status ct_sreader_open(ct_sreader *r, int fd, const char *name, uint64_t from,
+                             uint64_t skip, err *e)
+{
+    memset(r, 0, sizeof *r);
+    r->fd = fd;
+    r->name = name;
+    r->next = from;
+    r->skip = skip;
+    if (!(r->zd = ZSTD_createDCtx())) return nomem(e);
+    return CTREC_OK;
+}
+
+void ct_sreader_close(ct_sreader *r)
+{
+    buf_free(&r->z);
+    buf_free(&r->d);
+    free(r->seg);
+    if (r->zd) ZSTD_freeDCtx(r->zd);
+    memset(r, 0, sizeof *r);
+}
+
+static int pread_full(int fd, void *p, size_t n, uint64_t off)
+{
+    size_t got = 0;
+    while (got < n) {
+        ssize_t k = pread(fd, (uint8_t *)p + got, n - got, (off_t)(off + got));
+        if (k < 0 && errno == EINTR) continue;
+        if (k < 0) return -1;
+        if (k == 0) break;
+        got += (size_t)k;
+    }
+    return (int)(got == n);
+}
+
+/* Appends the next piece's bytes to r->d. 1, 0 at the end (or a piece cut
+ * by a kill), -1. */
+static int sreader_piece(ct_sreader *r, err *e)
+{
+    uint8_t h[4];
+    int k = pread_full(r->fd, h, 4, r->next);
+    if (k < 0) return err_sys(e, errno, "reading %s", r->name), -1;
+    if (!k) return 0;
+    uint32_t n = (uint32_t)h[0] | (uint32_t)h[1] << 8 | (uint32_t)h[2] << 16 | (uint32_t)h[3] << 24;
+    r->z.len = 0;
+    if (buf_reserve(&r->z, n ? n : 1)) return nomem(e), -1;
+    if ((k = pread_full(r->fd, r->z.data, n, r->next + 4)) < 0)
+        return err_sys(e, errno, "reading %s", r->name), -1;
+    if (!k) return 0;
+    unsigned long long want = ZSTD_getFrameContentSize(r->z.data, n);
+    if (want == ZSTD_CONTENTSIZE_ERROR || want == ZSTD_CONTENTSIZE_UNKNOWN || want > (1u << 30))
+        return 0; /* not a piece: damage ends the file */
+    if (r->d.len > r->at) memmove(r->d.data, r->d.data + r->at, r->d.len - r->at);
+    r->d.len -= r->at;
+    for (size_t i = 0; i < r->nseg; i++) r->seg[i].pos -= (int64_t)r->at;
+    r->at = 0;
+    while (r->nseg > 1 && r->seg[1].pos <= 0) { /* pieces wholly consumed */
+        memmove(r->seg, r->seg + 1, (r->nseg - 1) * sizeof *r->seg);
+        r->nseg--;
+    }
+    if (buf_reserve(&r->d, (size_t)want + 1)) return nomem(e), -1;
+    size_t got = ZSTD_decompressDCtx(r->zd, r->d.data + r->d.len, (size_t)want, r->z.data, n);
+    if (ZSTD_isError(got) || got != want) return 0;
+    if (r->nseg == r->segcap) {
+        size_t cap = r->segcap ? 2 * r->segcap : 4;
+        void *a = realloc(r->seg, cap * sizeof *r->seg);
+        if (!a) return nomem(e), -1;
+        r->seg = a;
+        r->segcap = cap;
+    }
+    size_t skip = r->skip < got ? (size_t)r->skip : got;
+    r->skip -= skip;
+    r->seg[r->nseg].pos = (int64_t)r->d.len;
+    r->seg[r->nseg].off = r->next;
+    r->seg[r->nseg++].in = skip;
+    memmove(r->d.data + r->d.len, r->d.data + r->d.len + skip, got - skip);
+    r->d.len += got - skip;
+    r->next += 4 + (uint64_t)n;
+    return 1;
+}
+
+int ct_sreader_next(ct_sreader *r, uint8_t *tag, const uint8_t **body, uint64_t *len,
+                    uint64_t *piece, uint64_t *in, err *e)
+{
+    for (;;) {
+        uint64_t n = 0;
+        if (r->d.len > r->at) {
+            const uint8_t *p = r->d.data + r->at, *end = r->d.data + r->d.len, *q = p + 1;
+            if (vget(&q, end, &n) == 0 && (uint64_t)(end - q) >= n) {
+                *tag = *p;
+                *body = q;
+                *len = n;
+                size_t i = r->nseg;
+                while (i > 1 && r->seg[i - 1].pos > (int64_t)r->at) i--;
+                if (piece && i) {
+                    *piece = r->seg[i - 1].off;
+                    *in = r->seg[i - 1].in + (uint64_t)((int64_t)r->at - r->seg[i - 1].pos);
+                }
+                r->at = (size_t)(q - r->d.data) + (size_t)n;
+                return 1;
+            }
+        }
+        if (r->eof) return 0;
+        int k = sreader_piece(r, e);
+        if (k < 0) return -1;
+        if (k == 0) r->eof = 1;
+    }
+}
+
+ctrec_status ct_scratch_gather(int fd, const char *name, uint64_t from, uint64_t skip,
+                               uint64_t k0, uint64_t k1, ct_slot *slots, buf *arena, err *e)
 {
     uint64_t need = 2 * (k1 - k0), found = 0;
-    buf in = {0};
-    uint64_t pos = from;
-    size_t have = 0, at = 0;
-    int eof = 0;
-    ctrec_status st = CTREC_OK;
-    if (buf_reserve(&in, 16 + 65536)) return nomem(e); /* in.data is never NULL below */
-    while (found < need) {
-        const uint8_t *p = in.data + at, *end = in.data + have, *q = p + 1;
-        uint64_t body = 0;
-        int hdr_ok = have > at && vget(&q, end, &body) == 0;
-        if (!hdr_ok || (uint64_t)(end - q) < body) {
-            if (eof) break; /* the end, or a record cut by a kill */
-            if (at) {
-                memmove(in.data, in.data + at, have - at);
-                have -= at;
-                at = 0;
-            }
-            size_t want = (hdr_ok ? (size_t)(q - p) + (size_t)body : 16) + 65536;
-            in.len = have;
-            if (in.cap < want && buf_reserve(&in, want - have)) {
-                st = nomem(e);
-                break;
-            }
-            ssize_t k = pread(fd, in.data + have, in.cap - have, (off_t)pos);
-            if (k < 0) {
-                if (errno == EINTR) continue;
-                st = err_sys(e, errno, "reading %s", name);
-                break;
-            }
-            if (k == 0) eof = 1;
-            pos += (uint64_t)k;
-            have += (size_t)k;
-            continue;
+    ct_sreader r;
+    ctrec_status st = ct_sreader_open(&r, fd, name, from, skip, e);
+    uint8_t tag;
+    const uint8_t *q;
+    uint64_t body;
+    int k = 1;
+    while (!st && found < need && (k = ct_sreader_next(&r, &tag, &q, &body, NULL, NULL, e)) == 1) {
+        if (tag != 'E' && tag != 'X') continue;
+        const uint8_t *b = q;
+        uint64_t key;
+        if (vget(&b, q + body, &key) || key < k0 || key >= k1) continue;
+        ct_slot *sl = &slots[key - k0];
+        if (tag == 'E' ? sl->e_len != 0 : sl->x_len != 0) continue;
+        if (arena->len + body > UINT32_MAX) {
+            st = err_set(e, CTREC_E_NOMEM, "a window of calls over 4 GiB");
+            break;
         }
-        uint8_t tag = *p;
-        if (tag == 'E' || tag == 'X') {
-            const uint8_t *b = q;
-            uint64_t key;
-            if (vget(&b, q + body, &key) == 0 && key >= k0 && key < k1) {
-                ct_slot *sl = &slots[key - k0];
-                int fresh = tag == 'E' ? !sl->e_len : !sl->x_len;
-                if (fresh) {
-                    if (arena->len + body > UINT32_MAX) {
-                        st = err_set(e, CTREC_E_NOMEM, "a window of calls over 4 GiB");
-                        break;
-                    }
-                    uint32_t a = (uint32_t)arena->len;
-                    buf_put(arena, q, (size_t)body);
-                    if (arena->oom) {
-                        st = nomem(e);
-                        break;
-                    }
-                    if (tag == 'E') {
-                        sl->e_at = a;
-                        sl->e_len = (uint32_t)body;
-                    } else {
-                        sl->x_at = a;
-                        sl->x_len = (uint32_t)body;
-                    }
-                    found++;
-                }
-            }
+        uint32_t a = (uint32_t)arena->len;
+        buf_put(arena, q, (size_t)body);
+        if (arena->oom) {
+            st = nomem(e);
+            break;
         }
-        at = (size_t)(q - in.data) + (size_t)body;
+        if (tag == 'E') {
+            sl->e_at = a;
+            sl->e_len = (uint32_t)body;
+        } else {
+            sl->x_at = a;
+            sl->x_len = (uint32_t)body;
+        }
+        found++;
     }
-    buf_free(&in);
+    if (!st && k < 0) st = e->status;
+    ct_sreader_close(&r);
     return st;
 }
 
@@ -929,8 +1033,9 @@ static ctrec_status build_calls(ctw_writer *c, err *e)
         uint64_t k1 = k0 + KEY_WINDOW < ncalls ? k0 + KEY_WINDOW : ncalls;
         memset(slots, 0, KEY_WINDOW * sizeof *slots);
         arena.len = 0;
-        st = ct_scratch_gather(fd, c->scratch_name, c->win_off[k0 / KEY_WINDOW], k0, k1, slots,
-                               &arena, e);
+        size_t w = (size_t)(k0 / KEY_WINDOW);
+        st = ct_scratch_gather(fd, c->scratch_name, c->frame_off[c->win_off[2 * w]],
+                               c->win_off[2 * w + 1], k0, k1, slots, &arena, e);
         for (uint64_t k = k0; k < k1 && !st; k++) {
             ct_slot *sl = &slots[k - k0];
             if (!sl->e_len || !sl->x_len) {
@@ -1011,6 +1116,7 @@ ctrec_status ctw_close(ctw_writer *c, const ctw_meta *m, err *e)
             if (!st) st = submit_batch(c, i, e);
         }
     if (!st) st = scratch_write(c, e);
+    if (!st) st = drain(c, e); /* the scratch file whole */
     if (!st) st = build_calls(c, e);
     if (!st && c->s[S_CALLS].nrec) st = end_chunk(c, S_CALLS, e);
     if (!st) st = submit_batch(c, S_CALLS, e);
@@ -1061,6 +1167,7 @@ void ctw_abandon(ctw_writer *c)
     for (size_t i = 0; i < c->depth; i++) buf_free(&c->stack[i].kids);
     free(c->stack);
     free(c->win_off);
+    free(c->frame_off);
     buf_free(&c->vcur);
     buf_free(&c->sbuf);
     buf_free(&c->zout);

@@ -129,22 +129,48 @@ ctrec_status ctw_close(ctw_writer *c, const ctw_meta *m, err *e);
 void ctw_abandon(ctw_writer *c);
 
 /* ---- the scratch file (for ct_repair) ----
- * NAME.calls~ beside the container: records [tag][varint body length][body],
+ * NAME.calls~ beside the container: pieces [u32 size][zstd frame with its
+ * content size], written in order by the container's thread (before each
+ * publication: flushes hand the records buffered over), whose contents
+ * make one stream of records [tag][varint body length][body]:
  *   'E' key fn parent(zigzag, -1 none) entry_step | depth nargs {var len CBOR}
  *   'X' key exit_step | retlen ret exclen exc nkids {kid key}
- * E records in key (entry) order, X records in exit order; a call record
- * of calls.dat is fn parent entry exit, then the E body after its first
- * four fields, then the X body after its first two. */
+ * E records in key (entry) order, X records in exit order; a record may
+ * run on into the next piece. A call record of calls.dat is fn parent
+ * entry exit, then the E body after its first four fields, then the X body
+ * after its first two. */
 #define CT_SCRATCH_SUFFIX ".calls~"
 #define CT_KEY_WINDOW 8192u /* calls gathered at a time */
 typedef struct ct_slot {
     uint32_t e_at, e_len, x_at, x_len; /* bodies in the arena; len 0: missing */
 } ct_slot;
-/* Reads the scratch file (fd, named `name` in messages) from offset
- * `from`, keeping in `arena` the E and X bodies of keys k0..k1-1 (slots
- * zeroed by the caller); stops when all are found or at the end (a record
- * cut by a kill ends it). */
-ctrec_status ct_scratch_gather(int fd, const char *name, uint64_t from, uint64_t k0,
-                               uint64_t k1, ct_slot *slots, buf *arena, err *e);
+/* Reads the records from the piece at file offset `from`, `skip` bytes into
+ * its records (a record starts there). */
+typedef struct ct_sreader {
+    int fd;
+    const char *name;
+    uint64_t next, skip;
+    buf z, d;
+    size_t at;
+    int eof;
+    void *zd;
+    struct ct_sreader_seg {
+        int64_t pos;      /* in d */
+        uint64_t off, in; /* the piece's file offset, the offset in its records */
+    } *seg;
+    size_t nseg, segcap;
+} ct_sreader;
+ctrec_status ct_sreader_open(ct_sreader *r, int fd, const char *name, uint64_t from,
+                             uint64_t skip, err *e);
+/* The next record: 1 (tag, body, its length; with piece/in non-NULL, where
+ * the record starts), 0 at the end (or at a piece cut by a kill), -1. */
+int ct_sreader_next(ct_sreader *r, uint8_t *tag, const uint8_t **body, uint64_t *len,
+                    uint64_t *piece, uint64_t *in, err *e);
+void ct_sreader_close(ct_sreader *r);
+/* Keeps in `arena` the E and X bodies of keys k0..k1-1 (slots zeroed by
+ * the caller), reading from (from, skip); stops when all are found or at
+ * the end. */
+ctrec_status ct_scratch_gather(int fd, const char *name, uint64_t from, uint64_t skip,
+                               uint64_t k0, uint64_t k1, ct_slot *slots, buf *arena, err *e);
 
 #endif
