@@ -30,7 +30,8 @@
  * not keep completed calls in memory: at entry it appends the call's
  * entry part (function, parent, entry step, depth, arguments) and at exit
  * its exit part (exit step, return value, children) to a scratch file
- * beside the container (`trace.ct.calls~`), and at close builds calls.dat
+ * beside the container (`trace.ct.calls~`, in compressed pieces written by
+ * the background thread, see the end of this file), and at close builds calls.dat
  * from it in entry order, a window of keys at a time, then removes it.
  * In memory the writer holds, per OPEN call only: its key and the keys of
  * its children so far (8 bytes per child). The bound thus grows with the
