@@ -392,15 +392,15 @@ static inline ctrec_status new_event(ctrec_writer *w, const char *what, ctrec_id
     return check_id(w, id, count, kind);
 }
 
-/* The .ct backend (src/encode/ct_writer.c) lays out events this file has
- * checked. What its layout cannot hold is refused (CTREC_E_UNSUPPORTED or
- * CTREC_E_STATE, the writer stays usable); an I/O or memory failure is
- * final, as for the other formats. */
 /* The .ct backend's state is the recording thread's but for the flush
  * thread's ctw_flush: every ctw_ call that changes it is made through CT(w),
  * which takes olock, and ends in ct_done, which gives it back. */
 #define CT(w) (out_acquire(w), (w)->ct)
 
+/* The .ct backend (src/encode/ct_writer.c) lays out events this file has
+ * checked. What its layout cannot hold is refused (CTREC_E_UNSUPPORTED or
+ * CTREC_E_STATE, the writer stays usable); an I/O or memory failure is
+ * final, as for the other formats. */
 static ctrec_status ct_done(ctrec_writer *w, ctrec_status st)
 {
     ctrec_status tf = w->held ? w->tfailed : CTREC_OK;
