@@ -228,13 +228,16 @@ typedef struct ctrec_writer_options {
     unsigned flush_interval_ms; /* every this many milliseconds a thread of
                                 the writer's own hands the whole events
                                 buffered so far to the file (and, for
-                                trace.bin, closes a frame), so that a killed
+                                trace.bin, closes a frame; trace.ct
+                                publishes every stream's chunk in progress
+                                and the members' sizes), so that a killed
                                 recording keeps all but about the last
                                 interval; ctrec repair completes such a
                                 trace. 0: no such thread, events reach the
                                 file only when a buffer fills, at
-                                ctrec_writer_flush() and at close. Default
-                                1000. trace_paths.json is written at flush
+                                ctrec_writer_flush() and at close (a
+                                trace.ct is published only at those two).
+                                Default 1000. trace_paths.json is written at flush
                                 and close only (repair rewrites it). */
     /* Extra members of trace_metadata.json, for what a recorder wants kept
      * with the trace (ctrec-lua: the trace filters it applied). The text of
@@ -292,6 +295,33 @@ ctrec_status ctrec_writer_flush(ctrec_writer *w);
  * typically crashes). Set your pointer to NULL.
  */
 ctrec_status ctrec_writer_close(ctrec_writer *w);
+
+/*
+ * Completes a trace.ct whose recording was killed (what `ctrec repair`
+ * does for a .ct). Such a file reads up to the writer's last publication
+ * (at most about flush_interval_ms old) but has no calls.dat records and a
+ * provisional meta.dat; beside it stays the writer's scratch file
+ * (ct_file + ".calls~"). This writes a complete container to out_file (a
+ * new file; ct_file is not changed): every step the file showed (a
+ * publication cut by the kill, detected by its last chunk not decoding,
+ * is dropped) with its values and I/O events, calls.dat rebuilt from the
+ * scratch file, the calls still open at the last step (or returning after
+ * it) closed at that step without a return value, as close does, and the
+ * final meta.dat. With no scratch file (the recording was closed) it
+ * writes nothing and sets needed to 0. On failure out_file is not left
+ * behind and message says why. Do not run it on a recording still going.
+ */
+typedef struct ctrec_ct_repair_result {
+    int needed;               /* 0: nothing to repair */
+    uint64_t steps;           /* steps kept */
+    uint64_t steps_published; /* steps the killed file showed */
+    uint64_t calls;           /* call records written */
+    uint64_t open_calls;      /* of them, closed at the last step */
+    uint64_t events;          /* I/O events kept */
+    char message[512];        /* on failure */
+} ctrec_ct_repair_result;
+ctrec_status ctrec_ct_repair(const char *ct_file, const char *out_file,
+                             ctrec_ct_repair_result *result);
 
 /* Whether a writer is recording into the trace folder `trace` (or the
  * folder of the trace file `trace`): 1 when a writer holds the folder's

@@ -71,8 +71,15 @@ const ctfs_member *ctfs_member_at(const ctfs *c, size_t i);
 const ctfs_member *ctfs_find(const ctfs *c, const char *name);
 
 /* Reads the root entries again (a recorder publishes sizes as it goes):
- * members keep their identity, sizes only grow; new members appear.
- * Returns CTREC_E_FORMAT if a published size shrank or a member vanished. */
+ * members keep their identity, sizes grow; new members appear; a member
+ * replaced as a whole (a new mapping block: ctrec's writer replaces
+ * meta.dat at close) takes its new size. A size may also shrink by up to
+ * CTFS_SHRINK_MAX bytes: ctrec's writer shows a stream's chunk in progress
+ * as its last chunk, and the complete one that replaces it at close can
+ * compress smaller (its readers load a last chunk again when its bytes
+ * change). Returns CTREC_E_FORMAT if a published size shrank more, or a
+ * member vanished. */
+#define CTFS_SHRINK_MAX ((uint64_t)1 << 20)
 ctrec_status ctfs_refresh(ctfs *c, err *e);
 
 /* Reads exactly n bytes of member m at offset off into out, streaming the

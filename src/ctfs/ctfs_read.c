@@ -253,10 +253,12 @@ ctrec_status ctfs_refresh(ctfs *c, err *e)
         const ctfs_member *now = NULL;
         for (size_t j = 0; j < c->nm; j++)
             if (c->m[j].slot == old[i].slot) now = &c->m[j];
-        if (!now || strcmp(now->name, old[i].name) || now->map_block != old[i].map_block)
-            st = err_set(e, CTREC_E_FORMAT, "member %s vanished or moved while being read",
+        if (!now || strcmp(now->name, old[i].name))
+            st = err_set(e, CTREC_E_FORMAT, "member %s vanished while being read",
                          old[i].name);
-        else if (now->size < old[i].size)
+        else if (now->map_block != old[i].map_block)
+            continue; /* replaced as a whole (a writer's final meta.dat at close) */
+        else if (now->size + CTFS_SHRINK_MAX < old[i].size)
             st = err_set(e, CTREC_E_FORMAT, "member %s shrank from %llu to %llu bytes",
                          old[i].name, (unsigned long long)old[i].size,
                          (unsigned long long)now->size);

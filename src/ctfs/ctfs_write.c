@@ -12,6 +12,7 @@
 #include "ctfs/ctfs_write.h"
 
 #include "ctfs/ctfs.h"
+#include "util/buf.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -38,6 +39,23 @@ typedef struct member {
     uint8_t *tail;           /* the last data block's content */
     wmap *head[LEVELS];      /* head[L-1]: the level-L block of the chain */
     wmap *path[LEVELS][LEVELS]; /* path[L-1][d]: sub-block at depth d under head L */
+    /* Provisional bytes (ctfs_w_provisional): shown past `size` at each
+     * publication until an append replaces them. They are written at
+     * publish into the tail block and into blocks reserved past it
+     * (resv, already in the mapping), which the next appends take over. */
+    buf prov;
+    uint64_t *resv;
+    size_t nresv, resv_cap;
+    /* What the last publication showed: bytes below pub_real as appended,
+     * [pub_real, pub_end) provisional. A full block that would overwrite
+     * published provisional bytes before the next publication is held in
+     * memory until then (held), so the file always matches its root. */
+    uint64_t pub_real, pub_end;
+    struct held_blk {
+        uint64_t blk;
+        uint8_t *data;
+    } *held;
+    size_t nheld, held_cap;
 } member;
 
 struct ctfs_w {
@@ -155,7 +173,7 @@ static ctrec_status write_root(ctfs_w *c, err *e)
     }
     for (unsigned i = 0; i < c->nmembers; i++) {
         uint8_t *r = b + 16 + 24 * i;
-        put64(r, c->m[i].size);
+        put64(r, c->m[i].size + c->m[i].prov.len);
         put64(r + 8, c->m[i].head[0]->blk);
         put64(r + 16, c->m[i].name40);
     }
@@ -213,16 +231,109 @@ ctrec_status ctfs_w_member(ctfs_w *c, const char *name, unsigned *idx, err *e)
 
 uint64_t ctfs_w_size(const ctfs_w *c, unsigned idx) { return c->m[idx].size; }
 
+/* Keeps the full tail block for the next publication (see `held`). */
+static ctrec_status hold(member *m, err *e)
+{
+    if (m->nheld == m->held_cap) {
+        size_t cap = m->held_cap ? 2 * m->held_cap : 4;
+        struct held_blk *h = realloc(m->held, cap * sizeof *h);
+        if (!h) return err_set(e, CTREC_E_NOMEM, "out of memory");
+        m->held = h;
+        m->held_cap = cap;
+    }
+    uint8_t *d = malloc(CTFS_W_BLOCK);
+    if (!d) return err_set(e, CTREC_E_NOMEM, "out of memory");
+    memcpy(d, m->tail, CTFS_W_BLOCK);
+    m->held[m->nheld].blk = m->tail_blk;
+    m->held[m->nheld++].data = d;
+    return CTREC_OK;
+}
+
+ctrec_status ctfs_w_provisional(ctfs_w *c, unsigned idx, const void *p, size_t n, err *e)
+{
+    member *m = &c->m[idx];
+    m->prov.len = 0;
+    buf_put(&m->prov, p, n);
+    return m->prov.oom ? err_set(e, CTREC_E_NOMEM, "out of memory") : CTREC_OK;
+}
+
+/* Whether block `index` of the member holds bytes the last publication
+ * showed as provisional (rewriting it changes what a reader sees). */
+static int in_pub(const member *m, uint64_t index)
+{
+    return index * CTFS_W_BLOCK < m->pub_end && (index + 1) * CTFS_W_BLOCK > m->pub_real;
+}
+
+/* Writes the member's provisional bytes where they show at publication
+ * (the rest of the tail block, then blocks reserved past it), in phase 0
+ * the blocks that hold no published provisional bytes (reserving the new
+ * ones, which the mapping written next names), in phase 1 the others. */
+static ctrec_status write_prov(ctfs_w *c, member *m, int phase, err *e)
+{
+    const uint8_t *p = m->prov.data;
+    size_t n = m->prov.len;
+    uint8_t b[CTFS_W_BLOCK];
+    size_t off = (size_t)(m->size % CTFS_W_BLOCK);
+    ctrec_status st;
+    if (phase == 0) {
+        size_t in_tail = off && m->nblocks ? CTFS_W_BLOCK - off : 0;
+        size_t need = n > in_tail ? (n - in_tail + CTFS_W_BLOCK - 1) / CTFS_W_BLOCK : 0;
+        while (m->nresv < need) {
+            if (m->nresv == m->resv_cap) {
+                size_t cap = m->resv_cap ? 2 * m->resv_cap : 4;
+                uint64_t *r = realloc(m->resv, cap * sizeof *r);
+                if (!r) return err_set(e, CTREC_E_NOMEM, "out of memory");
+                m->resv = r;
+                m->resv_cap = cap;
+            }
+            uint64_t blk = c->next_block++;
+            if ((st = map_insert(c, m, m->nblocks + m->nresv, blk, e))) return st;
+            m->resv[m->nresv++] = blk;
+        }
+    }
+    if (off && m->nblocks) {
+        size_t k = CTFS_W_BLOCK - off < n ? CTFS_W_BLOCK - off : n;
+        if (in_pub(m, m->nblocks - 1) == phase) {
+            memcpy(b, m->tail, off);
+            memcpy(b + off, p, k);
+            memset(b + off + k, 0, CTFS_W_BLOCK - off - k);
+            if ((st = pwrite_all(c, b, CTFS_W_BLOCK, m->tail_blk * CTFS_W_BLOCK, e))) return st;
+            m->tail_dirty = 0;
+        }
+        p += k;
+        n -= k;
+    }
+    for (size_t i = 0; n; i++) {
+        size_t k = n < CTFS_W_BLOCK ? n : CTFS_W_BLOCK;
+        if (in_pub(m, m->nblocks + i) == phase) {
+            memcpy(b, p, k);
+            memset(b + k, 0, CTFS_W_BLOCK - k);
+            if ((st = pwrite_all(c, b, CTFS_W_BLOCK, m->resv[i] * CTFS_W_BLOCK, e))) return st;
+        }
+        p += k;
+        n -= k;
+    }
+    return CTREC_OK;
+}
+
 ctrec_status ctfs_w_append(ctfs_w *c, unsigned idx, const void *p, size_t n, err *e)
 {
     member *m = &c->m[idx];
     const uint8_t *q = p;
+    if (n) m->prov.len = 0; /* superseded */
     while (n) {
         size_t off = (size_t)(m->size % CTFS_W_BLOCK);
         if (off == 0) {
-            uint64_t b = c->next_block++;
-            ctrec_status st = map_insert(c, m, m->nblocks, b, e);
-            if (st) return st;
+            uint64_t b;
+            if (m->nresv) { /* reserved for provisional bytes: mapped already */
+                b = m->resv[0];
+                memmove(m->resv, m->resv + 1, (m->nresv - 1) * sizeof *m->resv);
+                m->nresv--;
+            } else {
+                b = c->next_block++;
+                ctrec_status st = map_insert(c, m, m->nblocks, b, e);
+                if (st) return st;
+            }
             m->nblocks++;
             m->tail_blk = b;
             memset(m->tail, 0, CTFS_W_BLOCK);
@@ -235,7 +346,11 @@ ctrec_status ctfs_w_append(ctfs_w *c, unsigned idx, const void *p, size_t n, err
         n -= k;
         m->tail_dirty = 1;
         if (off + k == CTFS_W_BLOCK) {
-            ctrec_status st = pwrite_all(c, m->tail, CTFS_W_BLOCK, m->tail_blk * CTFS_W_BLOCK, e);
+            uint64_t from = m->size - CTFS_W_BLOCK;
+            ctrec_status st = from < m->pub_end && m->size > m->pub_real
+                                  ? hold(m, e)
+                                  : pwrite_all(c, m->tail, CTFS_W_BLOCK,
+                                               m->tail_blk * CTFS_W_BLOCK, e);
             if (st) return st;
             m->tail_dirty = 0;
         }
@@ -261,27 +376,51 @@ ctrec_status ctfs_w_replace(ctfs_w *c, unsigned idx, const void *p, size_t n, er
     m->size = 0;
     m->nblocks = 0;
     m->tail_dirty = 0;
+    m->prov.len = 0;
+    m->nresv = 0;
+    for (size_t h = 0; h < m->nheld; h++) free(m->held[h].data);
+    m->nheld = 0;
+    m->pub_real = m->pub_end = 0;
     return ctfs_w_append(c, idx, p, n, e);
 }
 
 ctrec_status ctfs_w_publish(ctfs_w *c, int sync, err *e)
 {
     ctrec_status st = CTREC_OK;
-    for (unsigned i = 0; i < c->nmembers && !st; i++) {
-        member *m = &c->m[i];
-        if (m->tail_dirty) {
-            st = pwrite_all(c, m->tail, CTFS_W_BLOCK, m->tail_blk * CTFS_W_BLOCK, e);
-            if (!st) m->tail_dirty = 0;
+    /* Phase 0 writes what the last publication did not show (new data,
+     * the mapping); phase 1 what it showed as provisional and now changes
+     * (blocks held, the provisional bytes' blocks), last before the root:
+     * a failure in phase 0 (a full disk) leaves the file as published, and
+     * phase 1 only rewrites blocks that exist. */
+    for (int phase = 0; phase < 2 && !st; phase++)
+        for (unsigned i = 0; i < c->nmembers && !st; i++) {
+            member *m = &c->m[i];
+            if (phase == 1) {
+                for (size_t h = 0; h < m->nheld && !st; h++)
+                    st = pwrite_all(c, m->held[h].data, CTFS_W_BLOCK,
+                                    m->held[h].blk * CTFS_W_BLOCK, e);
+                if (st) break;
+                for (size_t h = 0; h < m->nheld; h++) free(m->held[h].data);
+                m->nheld = 0;
+            }
+            if (m->prov.len && (st = write_prov(c, m, phase, e))) break;
+            if (m->tail_dirty && in_pub(m, m->nblocks - 1) == phase) {
+                st = pwrite_all(c, m->tail, CTFS_W_BLOCK, m->tail_blk * CTFS_W_BLOCK, e);
+                if (!st) m->tail_dirty = 0;
+            }
+            for (unsigned L = 0; L < LEVELS && !st && phase == 0; L++) {
+                st = write_map(c, m->head[L], e);
+                for (unsigned d = 0; d < LEVELS && !st; d++) st = write_map(c, m->path[L][d], e);
+            }
         }
-        for (unsigned L = 0; L < LEVELS && !st; L++) {
-            st = write_map(c, m->head[L], e);
-            for (unsigned d = 0; d < LEVELS && !st; d++) st = write_map(c, m->path[L][d], e);
-        }
-    }
     if (st) return st;
     if (sync && fdatasync(c->fd)) return err_sys(e, errno, "syncing the .ct container");
     if ((st = write_root(c, e))) return st;
     if (sync && fdatasync(c->fd)) return err_sys(e, errno, "syncing the .ct container");
+    for (unsigned i = 0; i < c->nmembers; i++) {
+        c->m[i].pub_real = c->m[i].size;
+        c->m[i].pub_end = c->m[i].size + c->m[i].prov.len;
+    }
     return CTREC_OK;
 }
 
@@ -291,6 +430,10 @@ void ctfs_w_abandon(ctfs_w *c)
     for (unsigned i = 0; i < c->nmembers; i++) {
         member *m = &c->m[i];
         free(m->tail);
+        buf_free(&m->prov);
+        free(m->resv);
+        for (size_t h = 0; h < m->nheld; h++) free(m->held[h].data);
+        free(m->held);
         for (unsigned L = 0; L < LEVELS; L++) {
             free(m->head[L]);
             for (unsigned d = 0; d < LEVELS; d++) free(m->path[L][d]);

@@ -7,7 +7,8 @@
  * Members only grow: bytes are appended, never rewritten.
  *
  * Durability: appended bytes reach the file as whole blocks fill; nothing
- * says they exist until ctfs_w_publish, which writes every block still in
+ * says they exist until ctfs_w_publish (provisional bytes aside, see
+ * ctfs_w_provisional), which writes every block still in
  * memory (mapping blocks, each member's last partial block), then block 0
  * with the members' new sizes. A reader of the file therefore always sees
  * members whose published sizes cover bytes already written: a consistent
@@ -46,6 +47,16 @@ ctrec_status ctfs_w_append(ctfs_w *c, unsigned idx, const void *p, size_t n, err
  * reader sees the old content, then the new. The old blocks are left
  * unused in the file. */
 ctrec_status ctfs_w_replace(ctfs_w *c, unsigned idx, const void *p, size_t n, err *e);
+/* Sets the member's provisional bytes (replacing earlier ones): the next
+ * publications show them after its appended bytes, as if appended, until
+ * the next append (which writes over them) or provisional call. For the
+ * chunk of a stream still being filled: a reader sees it as the stream's
+ * last chunk, and the complete chunk later takes its place, at the same
+ * offset. Published provisional bytes are overwritten in the file only at
+ * the next publication, so the file always agrees with its root entries
+ * (within one publication's writes). Memory: the provisional bytes, and
+ * the blocks written over them until the next publication. */
+ctrec_status ctfs_w_provisional(ctfs_w *c, unsigned idx, const void *p, size_t n, err *e);
 /* Bytes appended to a member so far. */
 uint64_t ctfs_w_size(const ctfs_w *c, unsigned idx);
 /* Makes everything appended so far visible in the file (see above). With

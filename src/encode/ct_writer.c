@@ -108,6 +108,13 @@ typedef struct stream {
     unsigned nends;
     size_t done;
     uint64_t dat_size; /* worker side: compressed bytes appended */
+    uint64_t wchunks;  /* worker side: complete chunks appended */
+    uint64_t nidx;     /* worker side: offsets in .idx (one more than wchunks
+                          while a provisional chunk is shown) */
+    uint64_t prov_sig[4]; /* what the last provisional chunk held */
+    buf provb;            /* the provisional chunk handed over */
+    buf prov;             /* worker side: its frame, while shown */
+    uint64_t pub_dat;     /* worker side: .dat's size as last published */
 } stream;
 
 typedef struct table {
@@ -116,10 +123,10 @@ typedef struct table {
     uint64_t end;           /* .dat bytes so far */
 } table;
 
-enum { J_CHUNK, J_APPEND, J_META, J_PUBLISH };
+enum { J_CHUNK, J_PROV, J_SCRATCH, J_APPEND, J_META, J_PUBLISH };
 typedef struct job {
     int kind;
-    unsigned target; /* stream (J_CHUNK) or member (J_APPEND) */
+    unsigned target; /* stream (J_CHUNK, J_PROV) or member (J_APPEND) */
     buf b;
     uint32_t ends[CT_BATCH]; /* J_CHUNK: the end of each chunk in b */
     unsigned nends;
@@ -132,12 +139,11 @@ typedef struct open_call {
                  previous one (1 or 2 bytes in a loop's calls) */
 } open_call;
 
-/* The scratch file: [tag][varint body length][body] records.
+/* The scratch file: [tag][varint body length][body] records (ct_writer.h).
  * 'E' key fn parent(zigzag) entry | depth nargs {var len bytes}
- * 'X' key exit | retlen ret exclen exc nkids {kid}
- * 'P' stream chunk_no nrec | raw records (the chunk in progress at a flush) */
-#define SCRATCH_SUFFIX ".calls~"
-#define KEY_WINDOW 8192u
+ * 'X' key exit | retlen ret exclen exc nkids {kid} */
+#define SCRATCH_SUFFIX CT_SCRATCH_SUFFIX
+#define KEY_WINDOW CT_KEY_WINDOW
 
 struct ctw_writer {
     int dirfd;
@@ -159,7 +165,6 @@ struct ctw_writer {
     job inline_job;
     ctrec_status wst; /* sticky failure of a job */
     err werr;
-    struct timespec last_publish;
 
     /* steps and values */
     uint64_t nsteps;
@@ -173,8 +178,12 @@ struct ctw_writer {
     uint64_t next_key;
     int scratch_fd;
     buf sbuf;
-    uint64_t scratch_size; /* written to the file */
-    uint64_t *win_off;     /* scratch offset of E(k) for k % KEY_WINDOW == 0 */
+    uint64_t scratch_size; /* worker side: written to the file */
+    uint64_t *frame_off;   /* worker side: file offset of each piece */
+    size_t nframe_off, frame_cap;
+    uint64_t nframes;      /* pieces handed over */
+    uint64_t *win_off;     /* E(k) for k % KEY_WINDOW == 0: its piece number and
+                              offset in the piece's records (two per window) */
     size_t win_cap;
 };
 
@@ -183,43 +192,118 @@ static ctrec_status nomem(err *e) { return err_set(e, CTREC_E_NOMEM, "out of mem
 /* ------------------------------------------------------------------ */
 /* jobs                                                                */
 
+/* Compresses one chunk's records into c->zout (a frame with its size). */
+static ctrec_status compress_chunk(ctw_writer *c, unsigned si, const uint8_t *p, size_t len,
+                                   size_t *n, err *e)
+{
+    size_t bound = ZSTD_compressBound(len);
+    if (buf_reserve(&c->zout, bound)) return nomem(e);
+    *n = ZSTD_compressCCtx(c->cctx, c->zout.data, bound, p, len, c->level);
+    if (ZSTD_isError(*n))
+        return err_set(e, CTREC_E_IO, "compressing a %s chunk: %s", stream_names[si][0],
+                       ZSTD_getErrorName(*n));
+    return CTREC_OK;
+}
+
+/* The offset of the stream's next chunk (complete or provisional: both
+ * start where the last complete one ends), once per chunk. */
+static ctrec_status chunk_offset(ctw_writer *c, stream *s, err *e)
+{
+    if (s->nidx > s->wchunks) return CTREC_OK; /* written for its provisional chunk */
+    uint8_t off[8];
+    for (int i = 0; i < 8; i++) off[i] = (uint8_t)(s->dat_size >> (8 * i));
+    s->nidx++;
+    return ctfs_w_append(c->c, s->idx, off, 8, e);
+}
+
+/* While recording, a published member never shrinks, but a stream's last
+ * chunk, provisional or complete, can compress smaller than the provisional
+ * one it replaces: its .dat is then padded to its published size with a
+ * zstd skippable frame after the chunk's frame, which zstd's decoders skip
+ * (the next chunk's bytes later take its place). Not at close. */
+static ctrec_status publish(ctw_writer *c, err *e)
+{
+    ctrec_status st;
+    for (unsigned i = 0; i < NSTREAMS; i++) {
+        stream *s = &c->s[i];
+        uint64_t size = ctfs_w_size(c->c, s->dat) + s->prov.len;
+        if (size >= s->pub_dat) {
+            s->pub_dat = size;
+            continue;
+        }
+        uint64_t pad = s->pub_dat - size < 8 ? 8 : s->pub_dat - size;
+        size_t at = s->prov.len;
+        uint8_t h[8] = {0x50, 0x2A, 0x4D, 0x18};
+        for (int k = 0; k < 4; k++) h[4 + k] = (uint8_t)((pad - 8) >> (8 * k));
+        buf_put(&s->prov, h, 8);
+        if (buf_reserve(&s->prov, (size_t)(pad - 8))) return nomem(e);
+        memset(s->prov.data + s->prov.len, 0, (size_t)(pad - 8));
+        s->prov.len += (size_t)(pad - 8);
+        if (s->prov.oom) return nomem(e);
+        st = ctfs_w_provisional(c->c, s->dat, s->prov.data, s->prov.len, e);
+        s->prov.len = at; /* the frame alone, as appended */
+        if (st) return st;
+        s->pub_dat = size + pad;
+    }
+    return ctfs_w_publish(c->c, 0, e);
+}
+
 static ctrec_status run_job(ctw_writer *c, job *j, err *e)
 {
     ctrec_status st = CTREC_OK;
     switch (j->kind) {
     case J_CHUNK: {
         stream *s = &c->s[j->target];
-        size_t from = 0;
+        size_t from = 0, n;
         for (unsigned k = 0; k < j->nends; k++) {
-            size_t len = j->ends[k] - from;
-            size_t bound = ZSTD_compressBound(len);
-            if (buf_reserve(&c->zout, bound)) return nomem(e);
-            size_t n = ZSTD_compressCCtx(c->cctx, c->zout.data, bound, j->b.data + from, len,
-                                         c->level);
-            if (ZSTD_isError(n))
-                return err_set(e, CTREC_E_IO, "compressing a %s chunk: %s",
-                               stream_names[j->target][0], ZSTD_getErrorName(n));
-            uint8_t off[8];
-            for (int i = 0; i < 8; i++) off[i] = (uint8_t)(s->dat_size >> (8 * i));
+            if ((st = compress_chunk(c, j->target, j->b.data + from, j->ends[k] - from, &n, e)))
+                return st;
+            if ((st = chunk_offset(c, s, e))) return st;
             if ((st = ctfs_w_append(c->c, s->dat, c->zout.data, n, e))) return st;
-            if ((st = ctfs_w_append(c->c, s->idx, off, 8, e))) return st;
             s->dat_size += n;
+            s->wchunks++;
+            s->prov.len = 0; /* the provisional chunk this one replaces */
             from = j->ends[k];
         }
-        /* At most a second between publications, whatever the flushes. */
-        struct timespec now;
-        clock_gettime(CLOCK_MONOTONIC, &now);
-        if (now.tv_sec > c->last_publish.tv_sec + 1 ||
-            (now.tv_sec == c->last_publish.tv_sec + 1 &&
-             now.tv_nsec >= c->last_publish.tv_nsec)) {
-            c->last_publish = now;
-            st = ctfs_w_publish(c->c, 0, e);
+        return CTREC_OK;
+    }
+    case J_PROV: {
+        /* The chunk in progress, shown as the stream's last chunk until the
+         * complete one is appended in its place. */
+        stream *s = &c->s[j->target];
+        size_t n;
+        if ((st = compress_chunk(c, j->target, j->b.data, j->b.len, &n, e))) return st;
+        if ((st = chunk_offset(c, s, e))) return st;
+        s->prov.len = 0;
+        buf_put(&s->prov, c->zout.data, n);
+        if (s->prov.oom) return nomem(e);
+        return ctfs_w_provisional(c->c, s->dat, c->zout.data, n, e);
+    }
+    case J_SCRATCH: {
+        size_t n;
+        size_t bound = ZSTD_compressBound(j->b.len);
+        if (buf_reserve(&c->zout, bound + 4)) return nomem(e);
+        n = ZSTD_compressCCtx(c->cctx, c->zout.data + 4, bound, j->b.data, j->b.len, 1);
+        if (ZSTD_isError(n))
+            return err_set(e, CTREC_E_IO, "compressing %s: %s", c->scratch_name,
+                           ZSTD_getErrorName(n));
+        for (int i = 0; i < 4; i++) c->zout.data[i] = (uint8_t)((uint64_t)n >> (8 * i));
+        if (c->nframe_off == c->frame_cap) {
+            size_t cap = c->frame_cap ? 2 * c->frame_cap : 64;
+            uint64_t *a = realloc(c->frame_off, cap * sizeof *a);
+            if (!a) return nomem(e);
+            c->frame_off = a;
+            c->frame_cap = cap;
         }
-        return st;
+        if (write_all(c->scratch_fd, c->zout.data, n + 4))
+            return err_sys(e, errno, "writing %s", c->scratch_name);
+        c->frame_off[c->nframe_off++] = c->scratch_size;
+        c->scratch_size += n + 4;
+        return CTREC_OK;
     }
     case J_APPEND: return ctfs_w_append(c->c, j->target, j->b.data, j->b.len, e);
     case J_META: return ctfs_w_replace(c->c, c->meta, j->b.data, j->b.len, e);
-    case J_PUBLISH: clock_gettime(CLOCK_MONOTONIC, &c->last_publish); return ctfs_w_publish(c->c, 0, e);
+    case J_PUBLISH: return publish(c, e);
     }
     return CTREC_OK;
 }
@@ -379,15 +463,14 @@ static inline ctrec_status record_done(ctw_writer *c, unsigned si, err *e)
 /* ------------------------------------------------------------------ */
 /* the scratch file                                                    */
 
+/* Hands the scratch records buffered over: the container's thread writes
+ * them as one piece, compressed (J_SCRATCH). */
 static ctrec_status scratch_write(ctw_writer *c, err *e)
 {
     if (c->sbuf.oom) return nomem(e);
     if (c->sbuf.len == 0) return CTREC_OK;
-    if (write_all(c->scratch_fd, c->sbuf.data, c->sbuf.len))
-        return err_sys(e, errno, "writing %s", c->scratch_name);
-    c->scratch_size += c->sbuf.len;
-    c->sbuf.len = 0;
-    return CTREC_OK;
+    c->nframes++;
+    return submit(c, J_SCRATCH, 0, &c->sbuf, e);
 }
 
 /* Starts a scratch record whose body is at most `room` bytes (a length
@@ -447,7 +530,6 @@ ctrec_status ctw_open(int dirfd, const char *name, int threaded, int level, cons
     memcpy(c->name, name, n + 1);
     memcpy(c->scratch_name, name, n);
     memcpy(c->scratch_name + n, SCRATCH_SUFFIX, sizeof SCRATCH_SUFFIX);
-    clock_gettime(CLOCK_MONOTONIC, &c->last_publish);
 
     ctrec_status st = ctfs_w_create(dirfd, name, &c->c, e);
     for (unsigned i = 0; i < NTABLES && !st; i++) {
@@ -629,12 +711,13 @@ ctrec_status ctw_call(ctw_writer *c, ctrec_id fn, const ev_arg *args, size_t nar
         size_t w = (size_t)(key / KEY_WINDOW);
         if (w >= c->win_cap) {
             size_t cap = c->win_cap ? 2 * c->win_cap : 16;
-            uint64_t *a = realloc(c->win_off, cap * sizeof *a);
+            uint64_t *a = realloc(c->win_off, 2 * cap * sizeof *a);
             if (!a) return nomem(e);
             c->win_off = a;
             c->win_cap = cap;
         }
-        c->win_off[w] = c->scratch_size + c->sbuf.len;
+        c->win_off[2 * w] = c->nframes;
+        c->win_off[2 * w + 1] = c->sbuf.len;
     }
     if (c->depth == c->stack_cap) {
         size_t cap = c->stack_cap ? 2 * c->stack_cap : 64;
@@ -735,112 +818,204 @@ ctrec_status ctw_return(ctw_writer *c, const uint8_t *v, size_t n, err *e)
 /* ------------------------------------------------------------------ */
 /* flush                                                               */
 
-ctrec_status ctw_flush(ctw_writer *c, err *e)
+/* The provisional chunk of stream si: its records so far and, for the
+ * values, the current step's values so far (a reader sees a values record
+ * for every step it sees). Nothing when it holds nothing new. */
+static ctrec_status submit_prov(ctw_writer *c, unsigned si, err *e)
 {
-    /* The chunks in progress cannot be published (every chunk but a
-     * stream's last holds exactly its records-per-chunk): they go to the
-     * scratch file, from which ctrec repair completes a killed container. */
-    ctrec_status st = CTREC_OK;
-    for (unsigned i = 0; i < NSTREAMS && !st; i++) {
-        stream *s = &c->s[i];
-        if (i == S_CALLS) continue;
-        if ((st = submit_batch(c, i, e))) break;
-        if (!s->nrec) continue;
-        size_t at = scratch_begin(c, 'P');
-        bvar(&c->sbuf, i);
-        bvar(&c->sbuf, s->nchunks);
-        bvar(&c->sbuf, s->nrec);
-        buf_put(&c->sbuf, s->raw.data, s->raw.len);
-        scratch_end(c, at);
+    stream *s = &c->s[si];
+    int cur = si == S_VALUES && c->nsteps;
+    uint64_t sig[4] = {s->nchunks, s->raw.len, cur ? c->vcount : 0, cur ? c->vcur.len + 1 : 0};
+    if (!s->nrec && !cur) return CTREC_OK;
+    if (!memcmp(sig, s->prov_sig, sizeof sig)) return CTREC_OK;
+    buf *b = &s->provb;
+    b->len = 0;
+    buf_put(b, s->raw.data + s->done, s->raw.len - s->done);
+    if (cur && c->vcount == 0) {
+        buf_byte(b, 0);
+    } else if (cur) {
+        bvar(b, 1 + vlen(c->vcount) + c->vcur.len);
+        buf_byte(b, 0);
+        bvar(b, c->vcount);
+        buf_put(b, c->vcur.data, c->vcur.len);
     }
-    if (!st) st = scratch_write(c, e);
+    if (b->oom) return nomem(e);
+    memcpy(s->prov_sig, sig, sizeof sig);
+    return submit(c, J_PROV, si, b, e);
+}
+
+ctrec_status ctw_flush(ctw_writer *c, int wait, err *e)
+{
+    /* The scratch file first: it holds every call entered at the steps
+     * about to be published (ctrec repair builds calls.dat from it). Then
+     * the tables' new names, the complete chunks, each stream's chunk in
+     * progress as its provisional last chunk, and the publication, in that
+     * order on the container's thread: each publication shows the streams
+     * as they were at one moment. */
+    ctrec_status st = c->wst ? job_failed(c, e) : scratch_write(c, e);
     if (!st) st = submit_tables(c, e);
+    for (unsigned i = 0; i < NSTREAMS && !st; i++) {
+        if (i == S_CALLS) continue;
+        if (!(st = submit_batch(c, i, e))) st = submit_prov(c, i, e);
+    }
     buf none = {0};
     if (!st) st = submit(c, J_PUBLISH, 0, &none, e);
     buf_free(&none);
-    if (!st) st = drain(c, e);
+    if (!st && wait) st = drain(c, e);
     return st;
 }
 
 /* ------------------------------------------------------------------ */
 /* calls.dat from the scratch file                                     */
 
-typedef struct slot {
-    uint32_t e_at, e_len, x_at, x_len; /* bodies in the window's arena; len 0: missing */
-} slot;
+/* The scratch file is a sequence of [u32 size][zstd frame] pieces, each a
+ * piece of the record stream (a record may run on into the next piece). */
+ctrec_status ct_sreader_open(ct_sreader *r, int fd, const char *name, uint64_t from,
+                             uint64_t skip, err *e)
+{
+    memset(r, 0, sizeof *r);
+    r->fd = fd;
+    r->name = name;
+    r->next = from;
+    r->skip = skip;
+    if (!(r->zd = ZSTD_createDCtx())) return nomem(e);
+    return CTREC_OK;
+}
 
-/* Reads the scratch file from `from`, keeping the E and X bodies of keys
- * k0..k1-1; stops when all are found. */
-static ctrec_status gather(ctw_writer *c, int fd, uint64_t from, uint64_t k0, uint64_t k1,
-                           slot *slots, buf *arena, err *e)
+void ct_sreader_close(ct_sreader *r)
+{
+    buf_free(&r->z);
+    buf_free(&r->d);
+    free(r->seg);
+    if (r->zd) ZSTD_freeDCtx(r->zd);
+    memset(r, 0, sizeof *r);
+}
+
+static int pread_full(int fd, void *p, size_t n, uint64_t off)
+{
+    size_t got = 0;
+    while (got < n) {
+        ssize_t k = pread(fd, (uint8_t *)p + got, n - got, (off_t)(off + got));
+        if (k < 0 && errno == EINTR) continue;
+        if (k < 0) return -1;
+        if (k == 0) break;
+        got += (size_t)k;
+    }
+    return (int)(got == n);
+}
+
+/* Appends the next piece's bytes to r->d. 1, 0 at the end (or a piece cut
+ * by a kill), -1. */
+static int sreader_piece(ct_sreader *r, err *e)
+{
+    uint8_t h[4];
+    int k = pread_full(r->fd, h, 4, r->next);
+    if (k < 0) return err_sys(e, errno, "reading %s", r->name), -1;
+    if (!k) return 0;
+    uint32_t n = (uint32_t)h[0] | (uint32_t)h[1] << 8 | (uint32_t)h[2] << 16 | (uint32_t)h[3] << 24;
+    r->z.len = 0;
+    if (buf_reserve(&r->z, n ? n : 1)) return nomem(e), -1;
+    if ((k = pread_full(r->fd, r->z.data, n, r->next + 4)) < 0)
+        return err_sys(e, errno, "reading %s", r->name), -1;
+    if (!k) return 0;
+    unsigned long long want = ZSTD_getFrameContentSize(r->z.data, n);
+    if (want == ZSTD_CONTENTSIZE_ERROR || want == ZSTD_CONTENTSIZE_UNKNOWN || want > (1u << 30))
+        return 0; /* not a piece: damage ends the file */
+    if (r->d.len > r->at) memmove(r->d.data, r->d.data + r->at, r->d.len - r->at);
+    r->d.len -= r->at;
+    for (size_t i = 0; i < r->nseg; i++) r->seg[i].pos -= (int64_t)r->at;
+    r->at = 0;
+    while (r->nseg > 1 && r->seg[1].pos <= 0) { /* pieces wholly consumed */
+        memmove(r->seg, r->seg + 1, (r->nseg - 1) * sizeof *r->seg);
+        r->nseg--;
+    }
+    if (buf_reserve(&r->d, (size_t)want + 1)) return nomem(e), -1;
+    size_t got = ZSTD_decompressDCtx(r->zd, r->d.data + r->d.len, (size_t)want, r->z.data, n);
+    if (ZSTD_isError(got) || got != want) return 0;
+    if (r->nseg == r->segcap) {
+        size_t cap = r->segcap ? 2 * r->segcap : 4;
+        void *a = realloc(r->seg, cap * sizeof *r->seg);
+        if (!a) return nomem(e), -1;
+        r->seg = a;
+        r->segcap = cap;
+    }
+    size_t skip = r->skip < got ? (size_t)r->skip : got;
+    r->skip -= skip;
+    r->seg[r->nseg].pos = (int64_t)r->d.len;
+    r->seg[r->nseg].off = r->next;
+    r->seg[r->nseg++].in = skip;
+    memmove(r->d.data + r->d.len, r->d.data + r->d.len + skip, got - skip);
+    r->d.len += got - skip;
+    r->next += 4 + (uint64_t)n;
+    return 1;
+}
+
+int ct_sreader_next(ct_sreader *r, uint8_t *tag, const uint8_t **body, uint64_t *len,
+                    uint64_t *piece, uint64_t *in, err *e)
+{
+    for (;;) {
+        uint64_t n = 0;
+        if (r->d.len > r->at) {
+            const uint8_t *p = r->d.data + r->at, *end = r->d.data + r->d.len, *q = p + 1;
+            if (vget(&q, end, &n) == 0 && (uint64_t)(end - q) >= n) {
+                *tag = *p;
+                *body = q;
+                *len = n;
+                size_t i = r->nseg;
+                while (i > 1 && r->seg[i - 1].pos > (int64_t)r->at) i--;
+                if (piece && i) {
+                    *piece = r->seg[i - 1].off;
+                    *in = r->seg[i - 1].in + (uint64_t)((int64_t)r->at - r->seg[i - 1].pos);
+                }
+                r->at = (size_t)(q - r->d.data) + (size_t)n;
+                return 1;
+            }
+        }
+        if (r->eof) return 0;
+        int k = sreader_piece(r, e);
+        if (k < 0) return -1;
+        if (k == 0) r->eof = 1;
+    }
+}
+
+ctrec_status ct_scratch_gather(int fd, const char *name, uint64_t from, uint64_t skip,
+                               uint64_t k0, uint64_t k1, ct_slot *slots, buf *arena, err *e)
 {
     uint64_t need = 2 * (k1 - k0), found = 0;
-    buf in = {0};
-    uint64_t pos = from;
-    size_t have = 0, at = 0;
-    int eof = 0;
-    ctrec_status st = CTREC_OK;
-    if (buf_reserve(&in, 16 + 65536)) return nomem(e); /* in.data is never NULL below */
-    while (found < need) {
-        const uint8_t *p = in.data + at, *end = in.data + have, *q = p + 1;
-        uint64_t body = 0;
-        int hdr_ok = have > at && vget(&q, end, &body) == 0;
-        if (!hdr_ok || (uint64_t)(end - q) < body) {
-            if (eof) break; /* the end, or a record cut by a kill */
-            if (at) {
-                memmove(in.data, in.data + at, have - at);
-                have -= at;
-                at = 0;
-            }
-            size_t want = (hdr_ok ? (size_t)(q - p) + (size_t)body : 16) + 65536;
-            in.len = have;
-            if (in.cap < want && buf_reserve(&in, want - have)) {
-                st = nomem(e);
-                break;
-            }
-            ssize_t k = pread(fd, in.data + have, in.cap - have, (off_t)pos);
-            if (k < 0) {
-                if (errno == EINTR) continue;
-                st = err_sys(e, errno, "reading %s", c->scratch_name);
-                break;
-            }
-            if (k == 0) eof = 1;
-            pos += (uint64_t)k;
-            have += (size_t)k;
-            continue;
+    ct_sreader r;
+    ctrec_status st = ct_sreader_open(&r, fd, name, from, skip, e);
+    uint8_t tag;
+    const uint8_t *q;
+    uint64_t body;
+    int k = 1;
+    while (!st && found < need && (k = ct_sreader_next(&r, &tag, &q, &body, NULL, NULL, e)) == 1) {
+        if (tag != 'E' && tag != 'X') continue;
+        const uint8_t *b = q;
+        uint64_t key;
+        if (vget(&b, q + body, &key) || key < k0 || key >= k1) continue;
+        ct_slot *sl = &slots[key - k0];
+        if (tag == 'E' ? sl->e_len != 0 : sl->x_len != 0) continue;
+        if (arena->len + body > UINT32_MAX) {
+            st = err_set(e, CTREC_E_NOMEM, "a window of calls over 4 GiB");
+            break;
         }
-        uint8_t tag = *p;
-        if (tag == 'E' || tag == 'X') {
-            const uint8_t *b = q;
-            uint64_t key;
-            if (vget(&b, q + body, &key) == 0 && key >= k0 && key < k1) {
-                slot *sl = &slots[key - k0];
-                int fresh = tag == 'E' ? !sl->e_len : !sl->x_len;
-                if (fresh) {
-                    if (arena->len + body > UINT32_MAX) {
-                        st = err_set(e, CTREC_E_NOMEM, "a window of calls over 4 GiB");
-                        break;
-                    }
-                    uint32_t a = (uint32_t)arena->len;
-                    buf_put(arena, q, (size_t)body);
-                    if (arena->oom) {
-                        st = nomem(e);
-                        break;
-                    }
-                    if (tag == 'E') {
-                        sl->e_at = a;
-                        sl->e_len = (uint32_t)body;
-                    } else {
-                        sl->x_at = a;
-                        sl->x_len = (uint32_t)body;
-                    }
-                    found++;
-                }
-            }
+        uint32_t a = (uint32_t)arena->len;
+        buf_put(arena, q, (size_t)body);
+        if (arena->oom) {
+            st = nomem(e);
+            break;
         }
-        at = (size_t)(q - in.data) + (size_t)body;
+        if (tag == 'E') {
+            sl->e_at = a;
+            sl->e_len = (uint32_t)body;
+        } else {
+            sl->x_at = a;
+            sl->x_len = (uint32_t)body;
+        }
+        found++;
     }
-    buf_free(&in);
+    if (!st && k < 0) st = e->status;
+    ct_sreader_close(&r);
     return st;
 }
 
@@ -850,7 +1025,7 @@ static ctrec_status build_calls(ctw_writer *c, err *e)
     if (!ncalls) return CTREC_OK;
     int fd = openat(c->dirfd, c->scratch_name, O_RDONLY | O_CLOEXEC);
     if (fd < 0) return err_sys(e, errno, "reading %s", c->scratch_name);
-    slot *slots = malloc(KEY_WINDOW * sizeof *slots);
+    ct_slot *slots = malloc(KEY_WINDOW * sizeof *slots);
     buf arena = {0};
     ctrec_status st = slots ? CTREC_OK : nomem(e);
     stream *s = &c->s[S_CALLS];
@@ -858,9 +1033,11 @@ static ctrec_status build_calls(ctw_writer *c, err *e)
         uint64_t k1 = k0 + KEY_WINDOW < ncalls ? k0 + KEY_WINDOW : ncalls;
         memset(slots, 0, KEY_WINDOW * sizeof *slots);
         arena.len = 0;
-        st = gather(c, fd, c->win_off[k0 / KEY_WINDOW], k0, k1, slots, &arena, e);
+        size_t w = (size_t)(k0 / KEY_WINDOW);
+        st = ct_scratch_gather(fd, c->scratch_name, c->frame_off[c->win_off[2 * w]],
+                               c->win_off[2 * w + 1], k0, k1, slots, &arena, e);
         for (uint64_t k = k0; k < k1 && !st; k++) {
-            slot *sl = &slots[k - k0];
+            ct_slot *sl = &slots[k - k0];
             if (!sl->e_len || !sl->x_len) {
                 st = err_set(e, CTREC_E_IO, "%s: the record of call %llu is missing",
                              c->scratch_name, (unsigned long long)k);
@@ -939,6 +1116,7 @@ ctrec_status ctw_close(ctw_writer *c, const ctw_meta *m, err *e)
             if (!st) st = submit_batch(c, i, e);
         }
     if (!st) st = scratch_write(c, e);
+    if (!st) st = drain(c, e); /* the scratch file whole */
     if (!st) st = build_calls(c, e);
     if (!st && c->s[S_CALLS].nrec) st = end_chunk(c, S_CALLS, e);
     if (!st) st = submit_batch(c, S_CALLS, e);
@@ -954,6 +1132,11 @@ ctrec_status ctw_close(ctw_writer *c, const ctw_meta *m, err *e)
         sink_worker_stop(&c->wk);
         c->threaded = 0;
     }
+    /* A closed container holds nothing but its chunks: no padding (see
+     * publish()), even if a following reader then sees a last chunk
+     * shrink (ctfs_refresh takes that). */
+    for (unsigned i = 0; i < NSTREAMS && !st; i++)
+        st = ctfs_w_provisional(c->c, c->s[i].dat, NULL, 0, e);
     if (!st) {
         st = ctfs_w_close(c->c, e);
         c->c = NULL;
@@ -970,7 +1153,11 @@ void ctw_abandon(ctw_writer *c)
     if (c->threaded) sink_worker_stop(&c->wk);
     if (c->c) ctfs_w_abandon(c->c);
     if (c->scratch_fd >= 0) close(c->scratch_fd);
-    for (unsigned i = 0; i < NSTREAMS; i++) buf_free(&c->s[i].raw);
+    for (unsigned i = 0; i < NSTREAMS; i++) {
+        buf_free(&c->s[i].raw);
+        buf_free(&c->s[i].provb);
+        buf_free(&c->s[i].prov);
+    }
     for (unsigned i = 0; i < NTABLES; i++) {
         buf_free(&c->t[i].pend_dat);
         buf_free(&c->t[i].pend_off);
@@ -980,6 +1167,7 @@ void ctw_abandon(ctw_writer *c)
     for (size_t i = 0; i < c->depth; i++) buf_free(&c->stack[i].kids);
     free(c->stack);
     free(c->win_off);
+    free(c->frame_off);
     buf_free(&c->vcur);
     buf_free(&c->sbuf);
     buf_free(&c->zout);

@@ -30,7 +30,8 @@
  * not keep completed calls in memory: at entry it appends the call's
  * entry part (function, parent, entry step, depth, arguments) and at exit
  * its exit part (exit step, return value, children) to a scratch file
- * beside the container (`trace.ct.calls~`), and at close builds calls.dat
+ * beside the container (`trace.ct.calls~`, in compressed pieces written by
+ * the background thread, see the end of this file), and at close builds calls.dat
  * from it in entry order, a window of keys at a time, then removes it.
  * In memory the writer holds, per OPEN call only: its key and the keys of
  * its children so far (8 bytes per child). The bound thus grows with the
@@ -40,17 +41,22 @@
  * chunk per stream, the compressor's context, the in-flight chunks (at
  * most CT_QUEUE) and the model's interning tables.
  *
- * Durability. ctw_flush appends the chunks in progress' records as they are
- * (a short chunk; the stream's next chunk starts a new frame) and
- * publishes the container (ctfs_w_publish), and the compressing thread
- * publishes at most a second apart as chunks complete: a reader sees every
- * complete chunk published. The chunk in progress of each stream cannot be
- * published (every chunk but a stream's last holds exactly its records per
- * chunk): a flush copies it into the scratch file instead. A killed
- * recording leaves a container that reads up to its last published chunks
- * (with the provisional meta.dat, no calls.dat records) and the scratch
- * file, from which the calls and the last partial chunks could be
- * rebuilt; `ctrec repair` does not do that yet.
+ * Durability. ctw_flush publishes, in this order on the container's
+ * thread: the interning tables' new names, the complete chunks, and the
+ * chunk in progress of each stream as that stream's provisional last chunk
+ * (ctfs_w_provisional: a short chunk at the offset where the complete one
+ * will go; the values stream's also holds the current step's values so
+ * far, so a reader finds a values record for every step), then the root
+ * entries. Every publication thus shows the streams as they were at one
+ * moment: as many values records as steps, every name a record uses. The
+ * scratch file is written before (it then holds every call entered at a
+ * published step). Nothing is published between flushes: the writer's
+ * flush thread (flush_interval_ms) calls ctw_flush on a timer.
+ * A killed recording leaves a container that reads up to its last
+ * publication (with the provisional meta.dat, no calls.dat records) and
+ * the scratch file; ct_repair (ct_repair.h) completes it: calls.dat from
+ * the scratch file, the calls open at the last published step closed
+ * there without a return value, as ctw_close closes them.
  */
 #ifndef CTREC_ENCODE_CT_WRITER_H
 #define CTREC_ENCODE_CT_WRITER_H
@@ -60,6 +66,7 @@
 
 #include "ctrec/ctrec.h"
 #include "encode/events.h"
+#include "util/buf.h"
 #include "util/err.h"
 
 #define CT_STEPS_PER_CHUNK 4096u
@@ -111,13 +118,60 @@ ctrec_status ctw_event(ctw_writer *c, ctrec_event_kind kind, const char *meta, s
 enum { CT_THREAD_SWITCH = 4, CT_THREAD_START = 5, CT_THREAD_EXIT = 6 };
 ctrec_status ctw_thread(ctw_writer *c, int tag, uint64_t tid, err *e);
 
-/* Appends what is buffered and publishes the container. */
-ctrec_status ctw_flush(ctw_writer *c, err *e);
+/* Publishes everything given so far (see Durability above); with wait,
+ * returns once it is in the file. Called by the recording thread, or by
+ * the flush thread while the recording thread is kept out. */
+ctrec_status ctw_flush(ctw_writer *c, int wait, err *e);
 /* Completes the container: closes the calls still open at the last step
  * (no return value), builds calls.dat, writes meta.dat. Frees c. */
 ctrec_status ctw_close(ctw_writer *c, const ctw_meta *m, err *e);
 /* Frees c without completing anything (the container keeps what was
  * published). */
 void ctw_abandon(ctw_writer *c);
+
+/* ---- the scratch file (for ct_repair) ----
+ * NAME.calls~ beside the container: pieces [u32 size][zstd frame with its
+ * content size], written in order by the container's thread (before each
+ * publication: flushes hand the records buffered over), whose contents
+ * make one stream of records [tag][varint body length][body]:
+ *   'E' key fn parent(zigzag, -1 none) entry_step | depth nargs {var len CBOR}
+ *   'X' key exit_step | retlen ret exclen exc nkids {kid key}
+ * E records in key (entry) order, X records in exit order; a record may
+ * run on into the next piece. A call record of calls.dat is fn parent
+ * entry exit, then the E body after its first four fields, then the X body
+ * after its first two. */
+#define CT_SCRATCH_SUFFIX ".calls~"
+#define CT_KEY_WINDOW 8192u /* calls gathered at a time */
+typedef struct ct_slot {
+    uint32_t e_at, e_len, x_at, x_len; /* bodies in the arena; len 0: missing */
+} ct_slot;
+/* Reads the records from the piece at file offset `from`, `skip` bytes into
+ * its records (a record starts there). */
+typedef struct ct_sreader {
+    int fd;
+    const char *name;
+    uint64_t next, skip;
+    buf z, d;
+    size_t at;
+    int eof;
+    void *zd;
+    struct ct_sreader_seg {
+        int64_t pos;      /* in d */
+        uint64_t off, in; /* the piece's file offset, the offset in its records */
+    } *seg;
+    size_t nseg, segcap;
+} ct_sreader;
+ctrec_status ct_sreader_open(ct_sreader *r, int fd, const char *name, uint64_t from,
+                             uint64_t skip, err *e);
+/* The next record: 1 (tag, body, its length; with piece/in non-NULL, where
+ * the record starts), 0 at the end (or at a piece cut by a kill), -1. */
+int ct_sreader_next(ct_sreader *r, uint8_t *tag, const uint8_t **body, uint64_t *len,
+                    uint64_t *piece, uint64_t *in, err *e);
+void ct_sreader_close(ct_sreader *r);
+/* Keeps in `arena` the E and X bodies of keys k0..k1-1 (slots zeroed by
+ * the caller), reading from (from, skip); stops when all are found or at
+ * the end. */
+ctrec_status ct_scratch_gather(int fd, const char *name, uint64_t from, uint64_t skip,
+                               uint64_t k0, uint64_t k1, ct_slot *slots, buf *arena, err *e);
 
 #endif

@@ -118,7 +118,8 @@ struct ctrec_writer {
     err ev_err;
 
     /* The flush thread (flush_interval_ms): every interval it hands the
-     * whole events in `out` to the sink and flushes it. `olock` guards
+     * whole events in `out` to the sink and flushes it (.ct: ctw_flush,
+     * with olock guarding the backend's state, see CT()). `olock` guards
      * `out`, the sink and tfailed/terr: the recording thread holds it from
      * the start of an event in `out` to its end (`held`, the recording
      * thread's own), so the flush thread only ever sees whole events. It
@@ -391,12 +392,20 @@ static inline ctrec_status new_event(ctrec_writer *w, const char *what, ctrec_id
     return check_id(w, id, count, kind);
 }
 
+/* The .ct backend's state is the recording thread's but for the flush
+ * thread's ctw_flush: every ctw_ call that changes it is made through CT(w),
+ * which takes olock, and ends in ct_done, which gives it back. */
+#define CT(w) (out_acquire(w), (w)->ct)
+
 /* The .ct backend (src/encode/ct_writer.c) lays out events this file has
  * checked. What its layout cannot hold is refused (CTREC_E_UNSUPPORTED or
  * CTREC_E_STATE, the writer stays usable); an I/O or memory failure is
  * final, as for the other formats. */
 static ctrec_status ct_done(ctrec_writer *w, ctrec_status st)
 {
+    ctrec_status tf = w->held ? w->tfailed : CTREC_OK;
+    out_release(w);
+    if (!st && tf) return timer_failed(w);
     if (!st) {
         w->nevents++;
         return CTREC_OK;
@@ -423,7 +432,7 @@ static ctrec_status ct_step_checked(ctrec_writer *w, ctrec_id path_id, int64_t l
         return misuse(w, CTREC_E_UNSUPPORTED,
                       "a .ct step's line must be 0..%d (path_id * 100000 + line), not %lld",
                       CT_MAX_LINE, (long long)line);
-    return ct_done(w, ctw_step(w->ct, path_id, line, &w->e));
+    return ct_done(w, ctw_step(CT(w), path_id, line, &w->e));
 }
 
 /* ------------------------------------------------------------------ */
@@ -819,6 +828,14 @@ static void timed_flush(ctrec_writer *w)
 {
     err e = {CTREC_OK, ""};
     ctrec_status st = CTREC_OK;
+    if (w->ct) {
+        /* .ct: the backend publishes its chunks in progress (ct_writer.h) */
+        if ((st = ctw_flush(w->ct, 0, &e))) {
+            w->terr = e;
+            w->tfailed = st;
+        }
+        return;
+    }
     if (w->out.len) {
         if (w->sink->ops->take) {
             st = w->sink->ops->take(w->sink, &w->out, &e);
@@ -925,7 +942,7 @@ ctrec_status ctrec_writer_open(const char *dir, const ctrec_writer_options *opts
         w->failed = st;
         return st;
     }
-    if (w->o.flush_interval_ms && !w->ct) start_flusher(w); /* .ct: not yet */
+    if (w->o.flush_interval_ms) start_flusher(w);
     return CTREC_OK;
 }
 
@@ -936,7 +953,10 @@ ctrec_status ctrec_writer_flush(ctrec_writer *w)
      * put a partial event in the file. */
     NO_OPEN_EVENT(w, "ctrec_writer_flush");
     if (w->ct) {
-        if (ctw_flush(w->ct, &w->e)) return fail(w);
+        out_acquire(w);
+        if (w->tfailed) return timer_failed(w);
+        if (ctw_flush(w->ct, 1, &w->e)) return fail(w);
+        out_release(w);
         if (w->paths_written != w->paths.nids && write_paths(w)) return fail(w);
         return CTREC_OK;
     }
@@ -1129,7 +1149,7 @@ static ctrec_status path_impl(ctrec_writer *w, const char *p, size_t n, int fres
     if (r < 0) return nomem(w);
     if (r > 0) {
         ctrec_status st;
-        if (w->ct) st = ct_done(w, ctw_path(w->ct, p, n, &w->e));
+        if (w->ct) st = ct_done(w, ctw_path(CT(w), p, n, &w->e));
         else {
             ev_path(def_begin(w), p, n);
             st = def_commit(w);
@@ -1205,7 +1225,7 @@ static ctrec_status function_impl(ctrec_writer *w, const char *name, size_t n, c
     if (r < 0) return nomem(w);
     if (r > 0) {
         if (keep_fn(w, got, path_id, line)) return nomem(w);
-        if (w->ct) st = ct_done(w, ctw_function(w->ct, name, n, &w->e));
+        if (w->ct) st = ct_done(w, ctw_function(CT(w), name, n, &w->e));
         else {
             ev_function(def_begin(w), path_id, line, name, n);
             st = def_commit(w);
@@ -1258,7 +1278,7 @@ static ctrec_status type_impl(ctrec_writer *w, ctrec_type_kind kind, const char 
     if (r < 0) return nomem(w);
     if (r > 0) {
         if (keep_type(w, got, info == EV_INFO_STRUCT ? (int64_t)nfields : -1)) return nomem(w);
-        if (w->ct) st = ct_done(w, ctw_type(w->ct, lang, n, &w->e));
+        if (w->ct) st = ct_done(w, ctw_type(CT(w), lang, n, &w->e));
         else {
             ev_type(def_begin(w), kind, lang, n, info, fields, nfields, deref);
             st = def_commit(w);
@@ -1305,7 +1325,7 @@ static ctrec_status variable_impl(ctrec_writer *w, const char *name, size_t n, i
     if (r < 0) return nomem(w);
     if (r > 0) {
         ctrec_status st;
-        if (w->ct) st = ct_done(w, ctw_varname(w->ct, name, n, &w->e));
+        if (w->ct) st = ct_done(w, ctw_varname(CT(w), name, n, &w->e));
         else {
             ev_variable_name(def_begin(w), name, n);
             st = def_commit(w);
@@ -1402,7 +1422,7 @@ ctrec_status ctrec_event(ctrec_writer *w, ctrec_event_kind kind, const char *met
     if ((unsigned)kind >= CTREC_EVENT_KIND_COUNT)
         return misuse(w, CTREC_E_ARG, "event kind %d is not an EventLogKind (0..%d)", (int)kind,
                       CTREC_EVENT_KIND_COUNT - 1);
-    if (w->ct) return ct_done(w, ctw_event(w->ct, kind, meta, mn, content, cn, &w->e));
+    if (w->ct) return ct_done(w, ctw_event(CT(w), kind, meta, mn, content, cn, &w->e));
     ev_event(out_begin(w), kind, meta, mn, content, cn);
     return out_commit(w);
 }
@@ -1525,7 +1545,7 @@ static ctrec_status thread_event(ctrec_writer *w, const char *what, const char *
         int tag = variant[6] == 'S' && variant[7] == 't' ? CT_THREAD_START
                   : variant[6] == 'E'                    ? CT_THREAD_EXIT
                                                          : CT_THREAD_SWITCH;
-        return ct_done(w, ctw_thread(w->ct, tag, tid, &w->e));
+        return ct_done(w, ctw_thread(CT(w), tag, tid, &w->e));
     }
     ev_unsigned(out_begin(w), variant, vn, tid);
     return out_commit(w);
@@ -1725,8 +1745,8 @@ static ctrec_status end_call(ctrec_writer *w)
          * the values visible, then the Call. */
         if (fn != 0) st = ct_step_checked(w, w->fns[fn].path_id, w->fns[fn].line);
         for (size_t i = 0; i < n && !st && fn != 0; i++)
-            st = ct_done(w, ctw_value(w->ct, args[i].var, args[i].value, args[i].len, &w->e));
-        if (!st) st = ct_done(w, ctw_call(w->ct, fn, args, n, &w->e));
+            st = ct_done(w, ctw_value(CT(w), args[i].var, args[i].value, args[i].len, &w->e));
+        if (!st) st = ct_done(w, ctw_call(CT(w), fn, args, n, &w->e));
         if (args != small) free(args);
         abandon(w);
         if (!st) w->calls_open++;
@@ -1774,8 +1794,8 @@ static ctrec_status end_event(ctrec_writer *w)
         if (w->out.oom) return nomem(w);
         const uint8_t *v = w->out.data + w->open_at;
         size_t n = w->out.len - w->open_at;
-        ctrec_status st = w->ct_var == (ctrec_id)-1 ? ctw_return(w->ct, v, n, &w->e)
-                                                      : ctw_value(w->ct, w->ct_var, v, n, &w->e);
+        ctrec_status st = w->ct_var == (ctrec_id)-1 ? ctw_return(CT(w), v, n, &w->e)
+                                                      : ctw_value(CT(w), w->ct_var, v, n, &w->e);
         int ret = w->ct_var == (ctrec_id)-1;
         w->out.len = w->open_sep;
         w->open = OPEN_NONE;
@@ -1814,7 +1834,7 @@ ctrec_status ctrec_call(ctrec_writer *w, ctrec_id fn)
     if (st) return st;
     if (w->ct) {
         if (fn != 0 && (st = ct_step_checked(w, w->fns[fn].path_id, w->fns[fn].line))) return st;
-        if ((st = ct_done(w, ctw_call(w->ct, fn, NULL, 0, &w->e)))) return st;
+        if ((st = ct_done(w, ctw_call(CT(w), fn, NULL, 0, &w->e)))) return st;
         w->calls_open++;
         return CTREC_OK;
     }
@@ -1840,7 +1860,7 @@ ctrec_status ctrec_return_none(ctrec_writer *w, ctrec_id t)
         enc e = {&w->tmp, 0, 0, NULL, 1};
         val_none(&e, t);
         if (w->tmp.oom) return nomem(w);
-        if ((st = ct_done(w, ctw_return(w->ct, w->tmp.data, w->tmp.len, &w->e)))) return st;
+        if ((st = ct_done(w, ctw_return(CT(w), w->tmp.data, w->tmp.len, &w->e)))) return st;
         w->calls_open--;
         return CTREC_OK;
     }
@@ -2225,10 +2245,10 @@ static ctrec_status ct_write_event(ctrec_writer *w, const ctrec_ev *ev)
                     : ev->type == CTREC_EV_FUNCTION      ? &w->functions
                                                          : &w->types;
         p = intern_text(t, t->nids - 1, &n);
-        st = ev->type == CTREC_EV_PATH            ? ctw_path(w->ct, p, n, &w->e)
-             : ev->type == CTREC_EV_VARIABLE_NAME ? ctw_varname(w->ct, p, n, &w->e)
-             : ev->type == CTREC_EV_FUNCTION      ? ctw_function(w->ct, p, n, &w->e)
-                                                  : ctw_type(w->ct, p, n, &w->e);
+        st = ev->type == CTREC_EV_PATH            ? ctw_path(CT(w), p, n, &w->e)
+             : ev->type == CTREC_EV_VARIABLE_NAME ? ctw_varname(CT(w), p, n, &w->e)
+             : ev->type == CTREC_EV_FUNCTION      ? ctw_function(CT(w), p, n, &w->e)
+                                                  : ctw_type(CT(w), p, n, &w->e);
         return ct_done(w, st);
     }
     case CTREC_EV_STEP:
@@ -2238,14 +2258,14 @@ static ctrec_status ct_write_event(ctrec_writer *w, const ctrec_ev *ev)
         w->tmp.len = 0;
         if ((st = evs_value(&e, ev->value.value, &w->e))) return st == CTREC_E_NOMEM ? nomem(w) : st;
         if (w->tmp.oom) return nomem(w);
-        return ct_done(w, ctw_value(w->ct, ev->value.variable_id, w->tmp.data, w->tmp.len, &w->e));
+        return ct_done(w, ctw_value(CT(w), ev->value.variable_id, w->tmp.data, w->tmp.len, &w->e));
     case CTREC_EV_RETURN:
         if (ctw_open_calls(w->ct) == 0)
             return misuse(w, CTREC_E_STATE, "Return: a .ct return needs an open call");
         w->tmp.len = 0;
         if ((st = evs_value(&e, ev->ret.return_value, &w->e))) return st == CTREC_E_NOMEM ? nomem(w) : st;
         if (w->tmp.oom) return nomem(w);
-        return ct_done(w, ctw_return(w->ct, w->tmp.data, w->tmp.len, &w->e));
+        return ct_done(w, ctw_return(CT(w), w->tmp.data, w->tmp.len, &w->e));
     case CTREC_EV_CALL: {
         size_t na = ev->call.nargs;
         if (na && !ev->call.args) return misuse(w, CTREC_E_ARG, "NULL call arguments");
@@ -2269,7 +2289,7 @@ static ctrec_status ct_write_event(ctrec_writer *w, const ctrec_ev *ev)
             for (size_t i = 0; i < na; i++)
                 args[i] = (ev_arg){ev->call.args[i].variable_id, w->tmp.data + offs[i],
                                    offs[i + 1] - offs[i]};
-            st = ct_done(w, ctw_call(w->ct, ev->call.function_id, args, na, &w->e));
+            st = ct_done(w, ctw_call(CT(w), ev->call.function_id, args, na, &w->e));
         } else if (st == CTREC_E_NOMEM) {
             st = nomem(w);
         }
@@ -2280,7 +2300,7 @@ static ctrec_status ct_write_event(ctrec_writer *w, const ctrec_ev *ev)
     case CTREC_EV_EVENT:
         if ((unsigned)ev->event.kind >= CTREC_EVENT_KIND_COUNT)
             return misuse(w, CTREC_E_ARG, "event kind %d is not an EventLogKind", (int)ev->event.kind);
-        return ct_done(w, ctw_event(w->ct, ev->event.kind,
+        return ct_done(w, ctw_event(CT(w), ev->event.kind,
                                    ev->event.metadata.ptr ? ev->event.metadata.ptr : "",
                                    ev->event.metadata.len,
                                    ev->event.content.ptr ? ev->event.content.ptr : "",
@@ -2288,7 +2308,7 @@ static ctrec_status ct_write_event(ctrec_writer *w, const ctrec_ev *ev)
     case CTREC_EV_THREAD_START:
     case CTREC_EV_THREAD_EXIT:
     case CTREC_EV_THREAD_SWITCH:
-        return ct_done(w, ctw_thread(w->ct,
+        return ct_done(w, ctw_thread(CT(w),
                                     ev->type == CTREC_EV_THREAD_START  ? CT_THREAD_START
                                     : ev->type == CTREC_EV_THREAD_EXIT ? CT_THREAD_EXIT
                                                                        : CT_THREAD_SWITCH,

@@ -70,6 +70,10 @@ typedef struct ct_stream {
     uint64_t want;                /* the frame's content size */
     uint64_t skip;                /* bytes of a cut record still to drop */
     int frame_done;
+    uint64_t chunk_end;           /* the end of the loaded chunk's bytes in .dat */
+    /* The records are not length-prefixed (steps.dat): a chunk loaded
+     * again is resumed at the same byte, not by counting records. */
+    int tagged;
 } ct_stream;
 
 /* Binds the stream to its members (absent members leave it empty). */

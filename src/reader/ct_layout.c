@@ -356,6 +356,7 @@ ctrec_status ct_src_open(ct_src **out, ctfs *c, const ctrec_reader_options *o, e
     /* calls.dat is read through a window: the root call's record lists
      * every child and grows with the trace */
     s->calls.win = s->calls_ra.win = CT_CALL_WINDOW;
+    s->steps.tagged = 1;
     for (int i = 0; i < T_COUNT; i++) bind_table(s, &s->tab[i]);
 
     const ctfs_member *md = ctfs_find(c, "meta.dat");
@@ -451,7 +452,10 @@ static double now_ms(void)
 static int more_wait(ct_src *s, ct_stream *st, err *e)
 {
     int k = ct_stream_more(st, s->c, s->limit, e);
-    if (k || !s->o.follow) return k;
+    if (k > 0 || !s->o.follow) return k;
+    /* A chunk read while the recorder rewrote it (its provisional last
+     * chunk, at a publication) can fail to decode: read it again. */
+    int retries = k < 0 ? 1 : 0;
     double t0 = now_ms();
     for (;;) {
         if (s->o.stop && *s->o.stop) return 0;
@@ -461,7 +465,7 @@ static int more_wait(ct_src *s, ct_stream *st, err *e)
         }
         if (ctfs_refresh(s->c, e) || bind_all(s, e)) return -1;
         k = ct_stream_more(st, s->c, s->limit, e);
-        if (k) return k;
+        if (k > 0 || (k < 0 && ++retries > 5)) return k;
     }
 }
 

@@ -227,6 +227,7 @@ ctrec_status ct_stream_load(ct_stream *s, ctfs *c, uint64_t i, size_t limit, err
     uint64_t start, end;
     ctrec_status st = chunk_range(s, c, i, &start, &end, e);
     if (st) return st;
+    s->chunk_end = end;
     if (s->win) return load_windowed(s, c, i, start, end, limit, e);
     uint64_t n = end - start;
     if (n > limit)
@@ -280,6 +281,61 @@ ctrec_status ct_stream_load(ct_stream *s, ctfs *c, uint64_t i, size_t limit, err
     return CTREC_OK;
 }
 
+/* The loaded chunk, read to its end, held fewer records than a chunk
+ * does: it was the stream's last, and a growing container may since show
+ * it longer (a writer publishes the chunk it is filling, then the complete
+ * one at the same offset, ct_writer.h). 1: loaded again with more records
+ * and resumed after those read; 0: unchanged; -1. */
+static int reload_short(ct_stream *s, ctfs *c, size_t limit, err *e)
+{
+    uint64_t i = s->chunk, start, end, rec = s->rec;
+    size_t pos = s->pos;
+    if (i >= s->nchunks) return 0;
+    if (chunk_range(s, c, i, &start, &end, e)) return -1;
+    if (start == s->chunk_off && end == s->chunk_end) {
+        /* the same bytes, or a longer chunk that compressed to as many:
+         * records are only added, so its stated content size tells */
+        uint8_t h[CT_ZSTD_HEADER_MAX];
+        size_t hn = end - start < sizeof h ? (size_t)(end - start) : sizeof h;
+        if (ctfs_read_at(c, s->dat, start, h, hn, e)) return -1;
+        unsigned long long want = ZSTD_getFrameContentSize(h, hn);
+        if (want == ZSTD_CONTENTSIZE_ERROR || want == ZSTD_CONTENTSIZE_UNKNOWN ||
+            want == s->dlen)
+            return 0;
+    }
+    uint64_t was_off = s->chunk_off, was_end = s->chunk_end;
+    s->chunk = UINT64_MAX;
+    if (ct_stream_load(s, c, i, limit, e)) {
+        /* as it was (read to its end), so that a retry loads it again */
+        s->chunk = i;
+        s->rec = rec;
+        s->pos = s->dlen = pos; /* dbuf's bytes are not read again */
+        s->chunk_off = was_off;
+        s->chunk_end = was_end;
+        return -1;
+    }
+    if (s->tagged) {
+        if (pos > s->dlen)
+            return err_set(e, CTREC_E_FORMAT, "%s: chunk %llu shrank while it was read",
+                           s->dat_name, (unsigned long long)i),
+                   -1;
+        s->pos = pos;
+        s->rec = rec;
+        return 1;
+    }
+    while (s->rec < rec) {
+        const uint8_t *p;
+        size_t n;
+        int k = ct_stream_record(s, c, limit, &p, &n, e);
+        if (k < 0) return -1;
+        if (k == 0)
+            return err_set(e, CTREC_E_FORMAT, "%s: chunk %llu lost records while it was read",
+                           s->dat_name, (unsigned long long)i),
+                   -1;
+    }
+    return 1;
+}
+
 int ct_stream_more_slow(ct_stream *s, ctfs *c, size_t limit, err *e)
 {
     for (;;) {
@@ -287,6 +343,11 @@ int ct_stream_more_slow(ct_stream *s, ctfs *c, size_t limit, err *e)
             fill(s, c, e))
             return -1;
         if (s->chunk != UINT64_MAX && s->pos < s->dlen) return 1;
+        if (s->chunk != UINT64_MAX && !s->win && s->rec < (s->chunk + 1) * s->per_chunk) {
+            int k = reload_short(s, c, limit, e);
+            if (k <= 0) return k;
+            continue;
+        }
         uint64_t next = s->chunk == UINT64_MAX ? s->rec / (s->per_chunk ? s->per_chunk : 1)
                                                 : s->chunk + 1;
         if (!s->dat || next >= s->nchunks) return 0;

@@ -20,6 +20,10 @@
  *   separate    two writers and two readers in four threads at once
  *   fork        a child that leaves the writer alone keeps the parent's
  *               trace whole
+ *   ct_timed    a .ct recording with flush_interval_ms 1: the flush thread
+ *               publishes the backend's chunks in progress while the
+ *               recording thread writes steps, values, calls, I/O events
+ *               and explicit flushes; the trace reads back exactly
  *
  * Built a second time with -fsanitize=thread when the compiler is clang
  * (threads_tsan): every case then also runs under ThreadSanitizer.
@@ -582,11 +586,74 @@ static void forked(void)
     rm_rf(tmp);
 }
 
+/* ------------------------------------------------------------------ */
+/* ct_timed                                                            */
+
+static void ct_timed(void)
+{
+    char tmp[64];
+    make_tmpdir(tmp);
+    LOCAL_PATH(dir, "%s/trace", tmp);
+    ctrec_writer_options o = test_options();
+    o.format = CTREC_FORMAT_CT;
+    o.flush_interval_ms = 1;
+    ctrec_writer *w;
+    CHECK_OK(ctrec_writer_open(dir, &o, &w));
+    ctrec_id t_int, f, v;
+    CHECK_OK(ctrec_start(w, "/src/ct.stk", 11, 1));
+    CHECK_OK(ctrec_type_z(w, CTREC_TYPE_INT, "int", &t_int));
+    CHECK_OK(ctrec_function_z(w, "f", 0, 5, &f));
+    CHECK_OK(ctrec_variable_z(w, "i", &v));
+    enum { N = 60000 };
+    for (int i = 0; i < N; i++) {
+        if (i % 7 == 0) CHECK_OK(ctrec_call(w, f));
+        CHECK_OK(ctrec_step(w, 0, 1 + i % 100));
+        CHECK_OK(ctrec_begin_value(w, v));
+        CHECK_OK(ctrec_int(w, i, t_int));
+        CHECK_OK(ctrec_end(w));
+        if (i % 97 == 0) CHECK_OK(ctrec_event(w, CTREC_EVENT_WRITE, "", 0, "x", 1));
+        if (i % 7 == 3) CHECK_OK(ctrec_return_none(w, 0));
+        if (i % 5000 == 4999) CHECK_OK(ctrec_writer_flush(w));
+    }
+    CHECK_OK(ctrec_writer_close(w));
+    ctrec_reader *r;
+    CHECK_OK(ctrec_reader_open(dir, NULL, &r));
+    const ctrec_ev *ev;
+    ctrec_status st;
+    uint64_t steps = 0, values = 0, calls = 0, returns = 0, events = 0, next = 0, bad = 0;
+    while ((st = ctrec_reader_next(r, &ev)) == CTREC_OK && ev) {
+        switch (ev->type) {
+        case CTREC_EV_STEP: steps++; break;
+        case CTREC_EV_VALUE:
+            if (ev->value.value->i != (int64_t)next) bad++;
+            next++;
+            values++;
+            break;
+        case CTREC_EV_CALL: calls++; break;
+        case CTREC_EV_RETURN: returns++; break;
+        case CTREC_EV_EVENT: events++; break;
+        default: break;
+        }
+    }
+    CHECK_OK(st);
+    CHECK(ctrec_reader_complete(r));
+    ctrec_reader_close(r);
+    CHECK_U64(values, N);
+    CHECK_U64(bad, 0);
+    CHECK_U64(steps, N + (N + 6) / 7);    /* a call's Step at its definition line */
+    CHECK_U64(calls, 1 + (N + 6) / 7);    /* and the top-level call */
+    CHECK_U64(returns, calls);            /* the open ones closed at close */
+    CHECK_U64(events, (N + 96) / 97);
+    printf("ct_timed: %llu steps, %llu calls, %llu events\n", (unsigned long long)steps,
+           (unsigned long long)calls, (unsigned long long)events);
+}
+
 int main(int argc, char **argv)
 {
     check_init(argc, argv);
     interleave(CTREC_FORMAT_JSON);
     interleave(CTREC_FORMAT_BIN);
+    ct_timed();
     rules();
     masks();
     separate();

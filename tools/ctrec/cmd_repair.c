@@ -31,8 +31,12 @@ static const char repair_usage[] =
     "every event before the damage, drops the damaged tail and closes the file\n"
     "(trace.json: the closing ']'; trace.bin: the seek table), and rewrites\n"
     "trace_paths.json to list exactly the Path events kept. TRACE is a trace\n"
-    "folder, a trace.json or a trace.bin. A complete trace is left alone, but\n"
-    "for its trace_paths.json when that does not list its Path events. An\n"
+    "folder, a trace.json, a trace.bin or a trace.ct. A complete trace is left\n"
+    "alone, but for its trace_paths.json when that does not list its Path\n"
+    "events. A trace.ct left by a killed recording (its scratch file\n"
+    "trace.ct.calls~ beside it) is rebuilt: every step it showed is kept,\n"
+    "calls.dat is made from the scratch file with the calls still open closed\n"
+    "at the last step, and meta.dat is completed. An\n"
     "event larger than the readers' 64 MiB default bound (or --max-event) is\n"
     "not taken for damage: it is read with a bound of 1 GiB (or --max-event\n"
     "when larger). Do not repair a recording\n"
@@ -350,6 +354,81 @@ static int repair_bin(const scan *s, const char *tmp)
     return rc;
 }
 
+static int write_paths(const scan *s);
+
+/* trace.ct: a killed recording left its scratch file (trace.ct.calls~)
+ * beside it; the library rebuilds the container from both
+ * (ctrec_ct_repair). 1: done (rc set), 0: no scratch file. */
+static int repair_ct(const scan *s, int dry, int backup, int *rc)
+{
+    char *tmp = with_suffix(s->file, ".repair-tmp");
+    char *bak = with_suffix(s->file, ".damaged");
+    char *scratch = with_suffix(s->file, ".calls~");
+    char *sbak = scratch ? with_suffix(scratch, ".damaged") : NULL;
+    int handled = 1;
+    *rc = 1;
+    if (!tmp || !bak || !scratch || !sbak) {
+        fprintf(stderr, "ctrec: repair: out of memory\n");
+    } else if (access(scratch, F_OK) != 0) {
+        handled = 0;
+    } else {
+        ctrec_ct_repair_result res;
+        if (ctrec_ct_repair(s->file, tmp, &res) != CTREC_OK) {
+            fprintf(stderr, "ctrec: repair: %s: %s\n", s->file, res.message);
+        } else {
+            printf("%s: a killed recording (its scratch file %s is there): %llu steps "
+                   "published\n", s->file, scratch, (unsigned long long)res.steps_published);
+            scan check;
+            int back = scan_trace(tmp, &check) == 0 && check.status == CTREC_OK && check.complete;
+            if (!back)
+                fprintf(stderr, "ctrec: repair: the repaired file does not read back complete "
+                                "(%s)\n", check.msg);
+            scan_free(&check);
+            if (!back || dry) {
+                unlink(tmp);
+                if (back) printf("%s: would keep %llu steps, %llu calls (%llu closed at the last "
+                                 "step), %llu I/O events\n", s->file,
+                                 (unsigned long long)res.steps, (unsigned long long)res.calls,
+                                 (unsigned long long)res.open_calls,
+                                 (unsigned long long)res.events);
+                *rc = back ? 0 : 1;
+            } else {
+                *rc = 0;
+                if (backup) {
+                    unlink(bak);
+                    unlink(sbak);
+                    if (link(s->file, bak) || rename(scratch, sbak)) {
+                        fprintf(stderr, "ctrec: repair: cannot keep the damaged files: %s\n",
+                                strerror(errno));
+                        *rc = 1;
+                    }
+                }
+                if (!*rc && rename(tmp, s->file)) {
+                    fprintf(stderr, "ctrec: repair: cannot replace %s: %s\n", s->file,
+                            strerror(errno));
+                    *rc = 1;
+                }
+                if (*rc) unlink(tmp);
+                if (!*rc && !backup) unlink(scratch);
+                if (!*rc) *rc = write_paths(s) ? 1 : 0;
+                if (!*rc)
+                    printf("%s: repaired: %llu steps, %llu calls (%llu closed at the last step "
+                           "without a return value), %llu I/O events%s%s%s%s\n",
+                           s->file, (unsigned long long)res.steps,
+                           (unsigned long long)res.calls, (unsigned long long)res.open_calls,
+                           (unsigned long long)res.events,
+                           backup ? "; the damaged files are " : "", backup ? bak : "",
+                           backup ? " and " : "", backup ? sbak : "");
+            }
+        }
+    }
+    free(tmp);
+    free(bak);
+    free(scratch);
+    free(sbak);
+    return handled;
+}
+
 /* The text of trace_paths.json for the scanned Path events (malloc'd). */
 static char *paths_text(const scan *s, size_t *len)
 {
@@ -456,6 +535,22 @@ int cmd_repair(int argc, char **argv)
         printf("%s: event %llu is larger than the readers' default bound (64 MiB), not "
                "damaged: read with a bound of 1 GiB\n", s.file,
                (unsigned long long)s.big_event);
+    if (s.format == CTREC_FORMAT_CT) {
+        int rc;
+        if (repair_ct(&s, dry, backup, &rc)) {
+            scan_free(&s);
+            return rc;
+        }
+        if (s.status != CTREC_OK || !s.complete) {
+            /* only a .ct that ctrec writes leaves what repair rebuilds from */
+            printf("%s: %llu events before the damage (%s)\n", s.file,
+                   (unsigned long long)s.events, s.status ? s.msg : "not complete");
+            fprintf(stderr, "ctrec: repair: %s has no scratch file (%s.calls~) to rebuild it "
+                            "from: cannot repair this .ct\n", s.file, s.file);
+            scan_free(&s);
+            return 1;
+        }
+    }
     if (s.status == CTREC_OK && s.complete) {
         if (paths_current(&s)) {
             printf("%s: complete (%llu events): nothing to repair\n", s.file,
