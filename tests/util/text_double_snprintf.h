@@ -47,7 +47,7 @@ static size_t old_text_double(char *out, double v)
     }
     locale_t loc = c_locale();
     locale_t old = loc ? uselocale(loc) : (locale_t)0;
-    char best[32];
+    char best[320]; /* %.*g with precision <= 17 needs < 32; sized so that gcc -O0 sees no truncation */
     int n = 0;
     if (v != 0 && fabs(v) < DBL_MIN) {
         int lo = 1, hi = 17;
