@@ -90,14 +90,37 @@ ctrec_status ct_stream_seek(ct_stream *s, ctfs *c, uint64_t n, int prefixed, siz
 int ct_stream_more_slow(ct_stream *s, ctfs *c, size_t limit, err *e);
 static inline int ct_stream_more(ct_stream *s, ctfs *c, size_t limit, err *e)
 {
-    /* the common case, bytes left in the chunk held, without a call */
+    /* the common cases without a call: bytes left in the chunk held, or
+     * (not windowed) no further chunk published */
     if (s->chunk != UINT64_MAX && s->pos < s->dlen) return 1;
+    if (!s->win &&
+        (!s->dat || (s->chunk == UINT64_MAX ? s->rec / (s->per_chunk ? s->per_chunk : 1)
+                                            : s->chunk + 1) >= s->nchunks))
+        return 0;
     return ct_stream_more_slow(s, c, limit, e);
 }
 /* Next length-prefixed record. Returns 1 with p and n set, 0 at the end, -1.
  * In windowed mode a record longer than the window is cut: n is the bytes
  * held (at least win - 10) and the rest of the record is skipped. */
 int ct_stream_record(ct_stream *s, ctfs *c, size_t limit, const uint8_t **p, size_t *n, err *e);
+/* The same, inline for a record with a one-byte length in the chunk held
+ * (not windowed). */
+static inline int ct_stream_record_fast(ct_stream *s, ctfs *c, size_t limit, const uint8_t **p,
+                                        size_t *n, err *e)
+{
+    if (s->chunk != UINT64_MAX && !s->win && s->pos < s->dlen) {
+        const uint8_t *q = s->dbuf + s->pos;
+        size_t len = q[0];
+        if (len < 0x80 && len < s->dlen - s->pos) {
+            *p = q + 1;
+            *n = len;
+            s->pos += 1 + len;
+            s->rec++;
+            return 1;
+        }
+    }
+    return ct_stream_record(s, c, limit, p, n, e);
+}
 
 /* ---- CTFS ValueRecords ---- */
 

@@ -22,6 +22,16 @@
 
 #include "ct.h"
 
+#if defined(__GNUC__)
+#define CT_NOINLINE __attribute__((noinline, cold))
+#define CT_LIKELY(x) __builtin_expect(!!(x), 1)
+#define CT_UNLIKELY(x) __builtin_expect(!!(x), 0)
+#else
+#define CT_NOINLINE
+#define CT_LIKELY(x) (x)
+#define CT_UNLIKELY(x) (x)
+#endif
+
 #define LINES_PER_FILE 100000u
 #define CT_CALL_WINDOW ((size_t)1 << 20) /* bytes of calls.dat held */
 #define CT_ANC_CACHE 64 /* line-only global line index: path * 100000 + line */
@@ -600,7 +610,31 @@ static int defs(ct_src *s, ctrec_ev *ev, err *e)
 }
 
 /* Decodes step record s->step. 1 (event in ev), 0 at the end, -1. */
-static int step_event(ct_src *s, ctrec_ev *ev, err *e)
+static int step_event_slow(ct_src *s, ctrec_ev *ev, err *e);
+
+static inline int step_event(ct_src *s, ctrec_ev *ev, err *e)
+{
+    /* the common record, a delta step (tag 1) of one byte, with line-only
+     * positions: what the general path below does for it */
+    ct_stream *st = &s->steps;
+    if (CT_LIKELY(st->chunk != UINT64_MAX && st->dlen - st->pos >= 2 && !s->colaware &&
+                  s->have_pos)) {
+        const uint8_t *p = st->dbuf + st->pos;
+        if (p[0] == 1 && p[1] < 0x80) {
+            s->gpos += (uint64_t)ct_unzigzag(p[1]);
+            st->pos += 2;
+            st->rec++;
+            ev->type = CTREC_EV_STEP;
+            ev->step.column = 0;
+            ev->step.path_id = s->gpos / LINES_PER_FILE;
+            ev->step.line = (int64_t)(s->gpos % LINES_PER_FILE);
+            return 1;
+        }
+    }
+    return step_event_slow(s, ev, e);
+}
+
+static int step_event_slow(ct_src *s, ctrec_ev *ev, err *e)
 {
     ct_stream *st = &s->steps;
     int k = more(s, st, e);
@@ -690,72 +724,71 @@ static int begin_values(ct_src *s, err *e)
     s->vrec_off = st->pos;
     const uint8_t *p;
     size_t n;
-    if ((k = ct_stream_record(st, s->c, s->limit, &p, &n, e)) <= 0) return k < 0 ? -1 : 0;
+    if ((k = ct_stream_record_fast(st, s->c, s->limit, &p, &n, e)) <= 0) return k < 0 ? -1 : 0;
     s->vp = p;
     s->vend = p + n;
     return 1;
 }
 
-/* The next Value of the current step: 1, 0 when none is left, -1. */
-static int next_value(ct_src *s, ctrec_ev *ev, arena *a, err *e)
+/* values.dat damage at decompressed byte `at` of the current record. */
+static CT_NOINLINE int values_fail(ct_src *s, size_t at, const char *what, err *e)
 {
     ct_stream *st = &s->values;
-    for (;;) {
-        if (s->vleft == 0) {
-            if (s->vp >= s->vend) return 0;
-            uint8_t tag = *s->vp++;
-            if (tag != 0 || ct_varint(&s->vp, s->vend, &s->vleft)) {
-                err_set(e, CTREC_E_FORMAT,
-                        "values.dat: record %llu (chunk %llu at byte %llu, decompressed byte "
-                        "%zu): %s",
-                        (unsigned long long)s->step, (unsigned long long)st->chunk,
-                        (unsigned long long)st->chunk_off, s->vrec_off,
-                        tag ? "an unknown value-record tag" : "a bad value count");
-                return -1;
-            }
-            if (s->vleft > (uint64_t)(s->vend - s->vp)) {
-                err_set(e, CTREC_E_FORMAT,
-                        "values.dat: record %llu (chunk %llu at byte %llu): %llu values cannot "
-                        "fit in the record",
-                        (unsigned long long)s->step, (unsigned long long)st->chunk,
-                        (unsigned long long)st->chunk_off, (unsigned long long)s->vleft);
-                return -1;
-            }
-            continue;
-        }
-        uint64_t var, len;
-        const uint8_t *q = s->vp;
-        if (ct_varint(&q, s->vend, &var) || ct_varint(&q, s->vend, &len) ||
-            len > (uint64_t)(s->vend - q)) {
+    err_set(e, CTREC_E_FORMAT,
+            "values.dat: record %llu (chunk %llu at byte %llu, decompressed byte %zu): %s",
+            (unsigned long long)s->step, (unsigned long long)st->chunk,
+            (unsigned long long)st->chunk_off, at, what);
+    return -1;
+}
+
+/* A value that did not decode (bad) or left bytes before vend. */
+static CT_NOINLINE int value_fail(ct_src *s, const uint8_t *vstart, const uint8_t *q,
+                                  const uint8_t *vend, int bad, err *e)
+{
+    ct_stream *st = &s->values;
+    if (!bad) err_set(e, CTREC_E_FORMAT, "%zu bytes after the value", (size_t)(vend - q));
+    err tmp = *e;
+    err_set(e, tmp.status,
+            "values.dat: record %llu (chunk %llu at byte %llu, decompressed byte %zu): %s",
+            (unsigned long long)s->step, (unsigned long long)st->chunk,
+            (unsigned long long)st->chunk_off, (size_t)(vstart - st->dbuf), tmp.msg);
+    return -1;
+}
+
+/* The next Value of the current step: 1, 0 when none is left, -1. */
+static inline int next_value(ct_src *s, ctrec_ev *ev, arena *a, err *e)
+{
+    ct_stream *st = &s->values;
+    while (CT_UNLIKELY(s->vleft == 0)) {
+        if (s->vp >= s->vend) return 0;
+        uint8_t tag = *s->vp++;
+        if (tag != 0 || ct_varint(&s->vp, s->vend, &s->vleft))
+            return values_fail(s, s->vrec_off,
+                               tag ? "an unknown value-record tag" : "a bad value count", e);
+        if (s->vleft > (uint64_t)(s->vend - s->vp)) {
             err_set(e, CTREC_E_FORMAT,
-                    "values.dat: record %llu (chunk %llu at byte %llu, decompressed byte %zu): "
-                    "a value runs past the record",
+                    "values.dat: record %llu (chunk %llu at byte %llu): %llu values cannot "
+                    "fit in the record",
                     (unsigned long long)s->step, (unsigned long long)st->chunk,
-                    (unsigned long long)st->chunk_off, (size_t)(s->vp - st->dbuf));
+                    (unsigned long long)st->chunk_off, (unsigned long long)s->vleft);
             return -1;
         }
-        const uint8_t *vend = q + len, *vstart = q;
-        const ctrec_value *v;
-        int bad = ct_value_decode(&q, vend, a, s->o.max_depth, &v, e);
-        if (!bad && q != vend) {
-            err_set(e, CTREC_E_FORMAT, "%zu bytes after the value", (size_t)(vend - q));
-            bad = 1;
-        }
-        if (bad) {
-            err tmp = *e;
-            err_set(e, tmp.status,
-                    "values.dat: record %llu (chunk %llu at byte %llu, decompressed byte %zu): %s",
-                    (unsigned long long)s->step, (unsigned long long)st->chunk,
-                    (unsigned long long)st->chunk_off, (size_t)(vstart - st->dbuf), tmp.msg);
-            return -1;
-        }
-        s->vp = vend;
-        s->vleft--;
-        ev->type = CTREC_EV_VALUE;
-        ev->value.variable_id = var;
-        ev->value.value = v;
-        return 1;
     }
+    uint64_t var, len;
+    const uint8_t *q = s->vp;
+    if (CT_UNLIKELY(ct_varint(&q, s->vend, &var) || ct_varint(&q, s->vend, &len) ||
+                    len > (uint64_t)(s->vend - q)))
+        return values_fail(s, (size_t)(s->vp - st->dbuf), "a value runs past the record", e);
+    const uint8_t *vend = q + len, *vstart = q;
+    const ctrec_value *v;
+    int bad = ct_value_decode(&q, vend, a, s->o.max_depth, &v, e);
+    if (CT_UNLIKELY(bad || q != vend)) return value_fail(s, vstart, q, vend, bad, e);
+    s->vp = vend;
+    s->vleft--;
+    ev->type = CTREC_EV_VALUE;
+    ev->value.variable_id = var;
+    ev->value.value = v;
+    return 1;
 }
 
 static int call_event(ct_src *s, ctrec_ev *ev, arena *a, err *e)
@@ -889,9 +922,11 @@ static int end_of_steps(ct_src *s, err *e)
 int ct_src_next(ct_src *s, ctrec_ev *ev, arena *a, err *e)
 {
     int k;
-    free(s->gone_ret);
-    free(s->gone_exc);
-    s->gone_ret = s->gone_exc = NULL;
+    if (CT_UNLIKELY(s->gone_ret || s->gone_exc)) {
+        free(s->gone_ret);
+        free(s->gone_exc);
+        s->gone_ret = s->gone_exc = NULL;
+    }
     for (;;) {
         switch (s->phase) {
         case PH_DEFS:

@@ -72,8 +72,14 @@ struct ctrec_reader {
 
 void arena_reset(arena *a)
 {
-    for (arena_block *b = a->head; b; b = b->next) b->used = 0;
-    a->cur = a->head;
+    arena_block *h = a->head;
+    if (h && !h->next) { /* one block: the common case */
+        h->used = 0;
+        a->cur = h;
+        return;
+    }
+    for (arena_block *b = h; b; b = b->next) b->used = 0;
+    a->cur = h;
 }
 
 void arena_free(arena *a)
@@ -801,6 +807,13 @@ static ctrec_status next_ct(ctrec_reader *r, const ctrec_ev **ev)
     return r->failed;
 }
 
+#if defined(__GNUC__)
+#define RD_NOINLINE_FN __attribute__((noinline))
+#else
+#define RD_NOINLINE_FN
+#endif
+static RD_NOINLINE_FN ctrec_status next_parsed(ctrec_reader *r, const ctrec_ev **ev);
+
 ctrec_status ctrec_reader_next(ctrec_reader *r, const ctrec_ev **ev)
 {
     if (ev) *ev = NULL;
@@ -810,6 +823,12 @@ ctrec_status ctrec_reader_next(ctrec_reader *r, const ctrec_ev **ev)
     arena_reset(&r->a);
     if (r->fmt == CTREC_FORMAT_CT && r->ct) return next_ct(r, ev);
     if (r->fmt == CTREC_FORMAT_CT && r->log_split) return next_ct_split(r, ev);
+    return next_parsed(r, ev);
+}
+
+/* trace.json, trace.bin and events.log as CBOR: the pull parsers. */
+static RD_NOINLINE_FN ctrec_status next_parsed(ctrec_reader *r, const ctrec_ev **ev)
+{
     r->vstack.len = 0;
     pctx c;
     c.a = &r->a;
