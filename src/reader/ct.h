@@ -129,6 +129,13 @@ static inline int ct_stream_record_fast(ct_stream *s, ctfs *c, size_t limit, con
 int ct_value_decode(const uint8_t **p, const uint8_t *end, arena *a, unsigned max_depth,
              const ctrec_value **out, err *e);
 
+/* For tests: the fast path alone (1: decoded the scalar shape at *p, 0:
+ * not one of its shapes, nothing read) and the general path alone. Where
+ * the fast path decodes, the general path must give the same value. */
+int ct_value_fast(const uint8_t **p, const uint8_t *end, ctrec_value *v);
+int ct_value_decode_general(const uint8_t **p, const uint8_t *end, arena *a, unsigned max_depth,
+                            const ctrec_value **out, err *e);
+
 /* A CBOR array of {variable_id, value} (split-binary Call). */
 int ct_call_args(const ctrec_str *payload, arena *a, unsigned max_depth,
                  const ctrec_full_value **out, size_t *nout, err *e);

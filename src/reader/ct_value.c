@@ -437,8 +437,8 @@ static RD_INLINE int fast_scalar(const uint8_t **p, const uint8_t *end, ctrec_va
         r.kind = CTREC_VAL_BOOL;
         break;
     case 0xa36546: /* "Float", "f": a float64 */
-        if (memcmp(q + 8, "loat\x61" "f\xfb", 7) != 0 || end - q < 24) return 0;
-        q += 14;
+        if (memcmp(q + 8, "loat\x61" "f\xfb", 7) != 0 || end - q < 23) return 0;
+        q += 15;
         {
             uint64_t u = 0;
             for (int i = 0; i < 8; i++) u = u << 8 | q[i];
@@ -543,6 +543,21 @@ static RD_NOINLINE int decode_general(const uint8_t **p, const uint8_t *end, are
 {
     vctx c = {*p, end, a, max_depth, 1, e};
     return value(&c, p, v, 0);
+}
+
+int ct_value_fast(const uint8_t **p, const uint8_t *end, ctrec_value *v)
+{
+    return fast_scalar(p, end, v);
+}
+
+int ct_value_decode_general(const uint8_t **p, const uint8_t *end, arena *a, unsigned max_depth,
+                            const ctrec_value **out, err *e)
+{
+    ctrec_value *v = arena_alloc(a, sizeof *v);
+    if (!v) return err_set(e, CTREC_E_NOMEM, "out of memory"), -1;
+    if (decode_general(p, end, a, max_depth, v, e)) return -1;
+    *out = v;
+    return 0;
 }
 
 int ct_value_decode(const uint8_t **p, const uint8_t *end, arena *a, unsigned max_depth,
