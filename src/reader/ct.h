@@ -124,15 +124,27 @@ static inline int ct_stream_record_fast(ct_stream *s, ctfs *c, size_t limit, con
 
 /* ---- CTFS ValueRecords ---- */
 
+int ct_value_fast(const uint8_t **p, const uint8_t *end, ctrec_value *v);
+int ct_value_decode_rest(const uint8_t **p, const uint8_t *end, arena *a, unsigned max_depth,
+                         ctrec_value *v, err *e);
+
 /* Decodes one CBOR ValueRecord from [*p, end) into arena memory. Returns 0
- * or -1 with the message in e (position relative to `base`). */
-int ct_value_decode(const uint8_t **p, const uint8_t *end, arena *a, unsigned max_depth,
-             const ctrec_value **out, err *e);
+ * or -1 with the message in e (position relative to `base`). The scalar
+ * shapes recorders write take a fast path (ct_value_fast); anything else,
+ * and any damage, the general one. */
+static inline int ct_value_decode(const uint8_t **p, const uint8_t *end, arena *a,
+                                  unsigned max_depth, const ctrec_value **out, err *e)
+{
+    ctrec_value *v = arena_alloc(a, sizeof *v);
+    if (!(v && ct_value_fast(p, end, v)) && ct_value_decode_rest(p, end, a, max_depth, v, e))
+        return -1;
+    *out = v;
+    return 0;
+}
 
 /* For tests: the fast path alone (1: decoded the scalar shape at *p, 0:
  * not one of its shapes, nothing read) and the general path alone. Where
  * the fast path decodes, the general path must give the same value. */
-int ct_value_fast(const uint8_t **p, const uint8_t *end, ctrec_value *v);
 int ct_value_decode_general(const uint8_t **p, const uint8_t *end, arena *a, unsigned max_depth,
                             const ctrec_value **out, err *e);
 

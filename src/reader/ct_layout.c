@@ -995,7 +995,8 @@ int ct_src_next(ct_src *s, ctrec_ev *ev, arena *a, err *e)
             s->phase = PH_EVENTS;
             break;
         case PH_EVENTS:
-            if (!s->ev_ready) {
+            if (!s->ev_ready && ct_stream_more(&s->events, s->c, s->limit, e)) {
+                /* (an error of ct_stream_more is met again in read_event) */
                 if ((k = read_event(s, 0, e)) < 0) return -1;
                 s->ev_ready = k;
             }

@@ -412,7 +412,10 @@ static RD_INLINE int fast_scalar(const uint8_t **p, const uint8_t *end, ctrec_va
         {
             uint64_t x;
             unsigned major = *q >> 5; /* 0: unsigned, 1: negative (q < end: 20 bytes) */
-            if (major > 1 || fast_arg(&q, end, major, &x) || x > (uint64_t)INT64_MAX) return 0;
+            if (*q < 24) /* a small non-negative int, in the head byte */
+                x = *q++;
+            else if (major > 1 || fast_arg(&q, end, major, &x) || x > (uint64_t)INT64_MAX)
+                return 0;
             r.i = major == 0 ? (int64_t)x : -1 - (int64_t)x;
         }
         r.kind = CTREC_VAL_INT;
@@ -461,7 +464,11 @@ static RD_INLINE int fast_scalar(const uint8_t **p, const uint8_t *end, ctrec_va
         break;
     default: return 0;
     }
-    if (!FAST_KEY(q, end, "\x67type_id") || fast_arg(&q, end, 0, &r.type_id)) return 0;
+    if (!FAST_KEY(q, end, "\x67type_id")) return 0;
+    if (q < end && *q < 24) /* the usual small type id */
+        r.type_id = *q++;
+    else if (fast_arg(&q, end, 0, &r.type_id))
+        return 0;
     *v = r;
     *p = q;
     return 1;
@@ -560,14 +567,11 @@ int ct_value_decode_general(const uint8_t **p, const uint8_t *end, arena *a, uns
     return 0;
 }
 
-int ct_value_decode(const uint8_t **p, const uint8_t *end, arena *a, unsigned max_depth,
-             const ctrec_value **out, err *e)
+int ct_value_decode_rest(const uint8_t **p, const uint8_t *end, arena *a, unsigned max_depth,
+                         ctrec_value *v, err *e)
 {
-    ctrec_value *v = arena_alloc(a, sizeof *v);
-    if (RD_UNLIKELY(!v)) return err_set(e, CTREC_E_NOMEM, "out of memory"), -1;
-    if (!fast_scalar(p, end, v) && decode_general(p, end, a, max_depth, v, e)) return -1;
-    *out = v;
-    return 0;
+    if (!v) return err_set(e, CTREC_E_NOMEM, "out of memory"), -1;
+    return decode_general(p, end, a, max_depth, v, e);
 }
 
 /* ---- split-binary payloads: call arguments and TypeRecords ---- */

@@ -32,7 +32,17 @@ typedef struct arena {
     arena_block *cur;
 } arena;
 
-void arena_reset(arena *a);
+void arena_reset_chain(arena *a);
+/* Every block empty again; the first one current. */
+static inline void arena_reset(arena *a)
+{
+    arena_block *h = a->head;
+    if (h && !h->next) { /* one block: the common case */
+        h->used = 0;
+        a->cur = h;
+    } else
+        arena_reset_chain(a);
+}
 void arena_free(arena *a);
 /* NULL when out of memory. */
 void *arena_alloc_slow(arena *a, size_t n);

@@ -32,6 +32,7 @@
 
 struct ctrec_reader {
     err e;
+    err ct_e; /* a .ct decoder's message, before it is put in e */
     ctrec_status failed;
     ctrec_reader_options o;
     char *file;      /* path of the trace file */
@@ -70,16 +71,10 @@ struct ctrec_reader {
 /* ------------------------------------------------------------------ */
 /* small utilities                                                     */
 
-void arena_reset(arena *a)
+void arena_reset_chain(arena *a)
 {
-    arena_block *h = a->head;
-    if (h && !h->next) { /* one block: the common case */
-        h->used = 0;
-        a->cur = h;
-        return;
-    }
-    for (arena_block *b = h; b; b = b->next) b->used = 0;
-    a->cur = h;
+    for (arena_block *b = a->head; b; b = b->next) b->used = 0;
+    a->cur = a->head;
 }
 
 void arena_free(arena *a)
@@ -785,33 +780,42 @@ static ctrec_status next_ct_split(ctrec_reader *r, const ctrec_ev **ev)
     return r->failed;
 }
 
-static ctrec_status next_ct(ctrec_reader *r, const ctrec_ev **ev)
-{
-    err e; /* written only on failure: no clearing in the hot path */
-    e.status = CTREC_OK;
-    e.msg[0] = 0;
-    int k = ct_src_next(r->ct, &r->ev, &r->a, &e);
-    if (k > 0) {
-        r->nevents++;
-        *ev = &r->ev;
-        return CTREC_OK;
-    }
-    if (k == 0) {
-        r->done = 1;
-        r->complete = ct_src_complete(r->ct);
-        return CTREC_OK;
-    }
-    err_set(&r->e, e.status ? e.status : CTREC_E_FORMAT, "%s: event %llu: %s", r->name,
-            (unsigned long long)r->nevents, e.msg);
-    r->failed = r->e.status;
-    return r->failed;
-}
-
 #if defined(__GNUC__)
 #define RD_NOINLINE_FN __attribute__((noinline))
 #else
 #define RD_NOINLINE_FN
 #endif
+
+/* The end of a .ct's events (k == 0) or a failure (k < 0). */
+static RD_NOINLINE_FN ctrec_status ct_end(ctrec_reader *r, int k)
+{
+    if (k == 0) {
+        r->done = 1;
+        r->complete = ct_src_complete(r->ct);
+        return CTREC_OK;
+    }
+    err *e = &r->ct_e;
+    err_set(&r->e, e->status ? e->status : CTREC_E_FORMAT, "%s: event %llu: %s", r->name,
+            (unsigned long long)r->nevents, e->msg);
+    r->failed = r->e.status;
+    return r->failed;
+}
+
+static inline ctrec_status next_ct(ctrec_reader *r, const ctrec_ev **ev)
+{
+    /* ct_e is written only on failure, cleared here: no 512-byte message
+     * buffer to set up per event */
+    r->ct_e.status = CTREC_OK;
+    r->ct_e.msg[0] = 0;
+    int k = ct_src_next(r->ct, &r->ev, &r->a, &r->ct_e);
+    if (RD_LIKELY(k > 0)) {
+        r->nevents++;
+        *ev = &r->ev;
+        return CTREC_OK;
+    }
+    return ct_end(r, k);
+}
+
 static RD_NOINLINE_FN ctrec_status next_parsed(ctrec_reader *r, const ctrec_ev **ev);
 
 ctrec_status ctrec_reader_next(ctrec_reader *r, const ctrec_ev **ev)
