@@ -946,7 +946,7 @@ int ct_src_next(ct_src *s, ctrec_ev *ev, arena *a, err *e)
         case PH_VALUES:
             if ((k = next_value(s, ev, a, e))) return k;
             s->phase = PH_CALLS;
-            break;
+            /* fall through */
         case PH_CALLS:
             if (!s->call_ready) {
                 if ((k = read_call(s, &s->calls, &s->nc, 0, e)) < 0) return -1;
@@ -993,7 +993,7 @@ int ct_src_next(ct_src *s, ctrec_ev *ev, arena *a, err *e)
                 return call_event(s, ev, a, e);
             }
             s->phase = PH_EVENTS;
-            break;
+            /* fall through */
         case PH_EVENTS:
             if (!s->ev_ready && ct_stream_more(&s->events, s->c, s->limit, e)) {
                 /* (an error of ct_stream_more is met again in read_event) */
@@ -1031,7 +1031,7 @@ int ct_src_next(ct_src *s, ctrec_ev *ev, arena *a, err *e)
                 return 1;
             }
             s->phase = PH_RETURNS;
-            break;
+            /* fall through */
         case PH_RETURNS:
             if (s->depth && s->stack[s->depth - 1].exit <= s->step)
                 return return_event(s, ev, a, e);
