@@ -11,12 +11,6 @@
 
 #include "ct.h"
 
-static uint64_t le64(const uint8_t *p)
-{
-    uint64_t v = 0;
-    for (int i = 7; i >= 0; i--) v = v << 8 | p[i];
-    return v;
-}
 
 static ctrec_status bind(ct_stream *s, ctfs *c, err *e)
 {
@@ -67,8 +61,8 @@ static ctrec_status chunk_range(ct_stream *s, ctfs *c, uint64_t i, uint64_t *sta
     int have_next = i + 1 < s->nchunks;
     ctrec_status st = ctfs_read_at(c, s->idx, at, b, have_next ? 16 : 8, e);
     if (st) return st;
-    *start = le64(b);
-    *end = have_next ? le64(b + 8) : s->dat->size;
+    *start = ct_le64(b);
+    *end = have_next ? ct_le64(b + 8) : s->dat->size;
     if (*start >= s->dat->size)
         return err_set(e, CTREC_E_FORMAT,
                        "%s: chunk %llu (offset at byte %llu) starts at byte %llu, outside %s "

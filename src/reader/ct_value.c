@@ -67,10 +67,8 @@ static RD_NOINLINE int head_slow(vctx *c, const uint8_t **p, unsigned *major, ui
     else if (ai <= 27) {
         unsigned n = 1u << (ai - 24);
         if ((size_t)(c->end - q) < n) return fail(c, *p, "the record ends inside it");
-        uint64_t x = 0;
-        for (unsigned i = 0; i < n; i++) x = x << 8 | q[i];
+        *v = rd_be(q, n);
         q += n;
-        *v = x;
     } else if (ai == 31) return fail(c, *p, "indefinite lengths are not used in CTFS values");
     else return fail(c, *p, "malformed CBOR head");
     *p = q;
@@ -147,14 +145,6 @@ static int bool_(vctx *c, const uint8_t **p, int *out)
     return fail(c, *p, "expected true or false");
 }
 
-static double half(unsigned h)
-{
-    unsigned ex = (h >> 10) & 0x1f, m = h & 0x3ff;
-    double v = ex == 0 ? ldexp(m, -24) : ex != 31 ? ldexp(m + 1024, (int)ex - 25)
-                                                  : (m ? NAN : INFINITY);
-    return (h & 0x8000) ? -v : v;
-}
-
 static int float_(vctx *c, const uint8_t **p, double *out)
 {
     const uint8_t *q = *p;
@@ -163,15 +153,7 @@ static int float_(vctx *c, const uint8_t **p, double *out)
         size_t n = ib == 0xf9 ? 2 : ib == 0xfa ? 4 : ib == 0xfb ? 8 : 0;
         if (n) {
             if ((size_t)(c->end - q - 1) < n) return fail(c, q, "the record ends inside a float");
-            uint64_t u = 0;
-            for (size_t i = 1; i <= n; i++) u = u << 8 | q[i];
-            if (n == 2) *out = half((unsigned)u);
-            else if (n == 4) {
-                uint32_t u32 = (uint32_t)u;
-                float f;
-                memcpy(&f, &u32, 4);
-                *out = f;
-            } else memcpy(out, &u, 8);
+            *out = rd_cbor_float(q);
             *p = q + 1 + n;
             return 0;
         }
@@ -357,18 +339,17 @@ static RD_INLINE int fast_arg(const uint8_t **p, const uint8_t *end, unsigned ma
         break;
     case 25:
         if (left < 2) return -1;
-        x = (uint64_t)q[0] << 8 | q[1];
+        x = rd_be(q, 2);
         q += 2;
         break;
     case 26:
         if (left < 4) return -1;
-        x = (uint64_t)q[0] << 24 | (uint64_t)q[1] << 16 | (uint64_t)q[2] << 8 | q[3];
+        x = rd_be(q, 4);
         q += 4;
         break;
     case 27:
         if (left < 8) return -1;
-        x = 0;
-        for (unsigned i = 0; i < 8; i++) x = x << 8 | q[i];
+        x = rd_be(q, 8);
         q += 8;
         break;
     default:
@@ -441,13 +422,8 @@ static RD_INLINE int fast_scalar(const uint8_t **p, const uint8_t *end, ctrec_va
         break;
     case 0xa36546: /* "Float", "f": a float64 */
         if (memcmp(q + 8, "loat\x61" "f\xfb", 7) != 0 || end - q < 23) return 0;
-        q += 15;
-        {
-            uint64_t u = 0;
-            for (int i = 0; i < 8; i++) u = u << 8 | q[i];
-            memcpy(&r.f, &u, 8);
-        }
-        q += 8;
+        r.f = rd_cbor_float(q + 14); /* the 0xfb and its 8 bytes */
+        q += 23;
         r.kind = CTREC_VAL_FLOAT;
         break;
     case 0xa36545: /* "Error", "msg": */

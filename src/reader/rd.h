@@ -59,6 +59,20 @@ static inline void *arena_alloc(arena *a, size_t n)
     return arena_alloc_slow(a, n);
 }
 
+/* ---- CBOR bytes shared by the trace.bin and .ct decoders ---- */
+
+/* The n bytes at p as a big-endian number (a CBOR head's argument). */
+static inline uint64_t rd_be(const uint8_t *p, unsigned n)
+{
+    uint64_t v = 0;
+    for (unsigned i = 0; i < n; i++) v = v << 8 | p[i];
+    return v;
+}
+
+/* The CBOR float at p (head byte 0xf9, 0xfa or 0xfb, its 2, 4 or 8 bytes
+ * present) as a double. */
+double rd_cbor_float(const uint8_t *p);
+
 /* ---- a growable vector of fixed-size items (per-event scratch) ---- */
 
 typedef struct vec {
