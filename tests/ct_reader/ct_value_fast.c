@@ -178,9 +178,9 @@ int main(void)
         type_id(&c, 2, 0);
         check_all(&c, b ? "Bool true" : "Bool false");
     }
-    static const char *const strs[] = {"", "a", "hello, world",
-                                       "a string of more than twenty-three bytes, so its "
-                                       "length takes a byte"};
+    static const char long_str[] = "a string of more than twenty-three bytes, so its "
+                                   "length takes a byte";
+    static const char *const strs[] = {"", "a", "hello, world", long_str};
     static const char *const tkinds[][2] = {{"String", "text"}, {"Raw", "r"}, {"Error", "msg"}};
     for (size_t k = 0; k < 3; k++)
         for (size_t i = 0; i < sizeof strs / sizeof *strs; i++) {
