@@ -56,18 +56,9 @@ static RD_NOINLINE uint64_t head_slow(pctx *c, unsigned *major)
     uint64_t v;
     switch (ai) {
     case 24: need(c, 2); v = p[1]; c->p = p + 2; return v;
-    case 25: need(c, 3); v = (uint64_t)p[1] << 8 | p[2]; c->p = p + 3; return v;
-    case 26:
-        need(c, 5);
-        v = (uint64_t)p[1] << 24 | (uint64_t)p[2] << 16 | (uint64_t)p[3] << 8 | p[4];
-        c->p = p + 5;
-        return v;
-    case 27:
-        need(c, 9);
-        v = 0;
-        for (int i = 1; i <= 8; i++) v = v << 8 | p[i];
-        c->p = p + 9;
-        return v;
+    case 25: need(c, 3); v = rd_be(p + 1, 2); c->p = p + 3; return v;
+    case 26: need(c, 5); v = rd_be(p + 1, 4); c->p = p + 5; return v;
+    case 27: need(c, 9); v = rd_be(p + 1, 8); c->p = p + 9; return v;
     case 31:
         if (*major >= 2 && *major <= 5) {
             c->p = p + 1;
@@ -263,14 +254,27 @@ static inline void tk_null(pctx *c)
     wrong(c, "null");
 }
 
-static double half_to_double(unsigned h)
+double rd_cbor_float(const uint8_t *p)
 {
-    unsigned exp = (h >> 10) & 0x1f, mant = h & 0x3ff;
-    double v;
-    if (exp == 0) v = ldexp(mant, -24);
-    else if (exp != 31) v = ldexp(mant + 1024, (int)exp - 25);
-    else v = mant == 0 ? INFINITY : NAN;
-    return (h & 0x8000) ? -v : v;
+    if (p[0] == 0xf9) { /* half precision */
+        unsigned h = (unsigned)rd_be(p + 1, 2);
+        unsigned exp = (h >> 10) & 0x1f, mant = h & 0x3ff;
+        double v;
+        if (exp == 0) v = ldexp(mant, -24);
+        else if (exp != 31) v = ldexp(mant + 1024, (int)exp - 25);
+        else v = mant == 0 ? INFINITY : NAN;
+        return (h & 0x8000) ? -v : v;
+    }
+    if (p[0] == 0xfa) {
+        uint32_t u = (uint32_t)rd_be(p + 1, 4);
+        float f;
+        memcpy(&f, &u, 4);
+        return f;
+    }
+    uint64_t u = rd_be(p + 1, 8);
+    double d;
+    memcpy(&d, &u, 8);
+    return d;
 }
 
 static double tk_float(pctx *c)
@@ -290,27 +294,11 @@ static double tk_float(pctx *c)
     }
     if ((ib >> 5) == 0) return (double)tk_u64(c);
     if ((ib >> 5) == 1) return (double)tk_i64(c);
-    if (ib == 0xf9) {
-        need(c, 3);
-        c->p += 3;
-        return half_to_double((unsigned)p[1] << 8 | p[2]);
-    }
-    if (ib == 0xfa) {
-        need(c, 5);
-        uint32_t u = (uint32_t)p[1] << 24 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 8 | p[4];
-        float f;
-        memcpy(&f, &u, 4);
-        c->p += 5;
-        return f;
-    }
-    if (ib == 0xfb) {
-        need(c, 9);
-        uint64_t u = 0;
-        for (int i = 1; i <= 8; i++) u = u << 8 | p[i];
-        double d;
-        memcpy(&d, &u, 8);
-        c->p += 9;
-        return d;
+    if (ib == 0xf9 || ib == 0xfa || ib == 0xfb) {
+        size_t n = ib == 0xf9 ? 3 : ib == 0xfa ? 5 : 9;
+        need(c, n);
+        c->p += n;
+        return rd_cbor_float(p);
     }
     wrong(c, "a float");
 }

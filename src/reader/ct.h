@@ -42,6 +42,14 @@ static inline int ct_varint(const uint8_t **p, const uint8_t *end, uint64_t *out
 
 static inline int64_t ct_unzigzag(uint64_t v) { return (int64_t)(v >> 1) ^ -(int64_t)(v & 1); }
 
+/* A little-endian u64 (chunk and table offsets). */
+static inline uint64_t ct_le64(const uint8_t *p)
+{
+    uint64_t v = 0;
+    for (int i = 7; i >= 0; i--) v = v << 8 | p[i];
+    return v;
+}
+
 /* ---- a chunked stream: NAME.dat (zstd frames) + NAME.idx ---- */
 
 typedef struct ct_stream {
@@ -94,21 +102,63 @@ ctrec_status ct_stream_seek(ct_stream *s, ctfs *c, uint64_t n, int prefixed, siz
 int ct_stream_more_slow(ct_stream *s, ctfs *c, size_t limit, err *e);
 static inline int ct_stream_more(ct_stream *s, ctfs *c, size_t limit, err *e)
 {
-    /* the common case, bytes left in the chunk held, without a call */
+    /* the common cases without a call: bytes left in the chunk held, or
+     * (not windowed) no further chunk published */
     if (s->chunk != UINT64_MAX && s->pos < s->dlen) return 1;
+    if (!s->win &&
+        (!s->dat || (s->chunk == UINT64_MAX ? s->rec / (s->per_chunk ? s->per_chunk : 1)
+                                            : s->chunk + 1) >= s->nchunks))
+        return 0;
     return ct_stream_more_slow(s, c, limit, e);
 }
 /* Next length-prefixed record. Returns 1 with p and n set, 0 at the end, -1.
  * In windowed mode a record longer than the window is cut: n is the bytes
  * held (at least win - 10) and the rest of the record is skipped. */
 int ct_stream_record(ct_stream *s, ctfs *c, size_t limit, const uint8_t **p, size_t *n, err *e);
+/* The same, inline for a record with a one-byte length in the chunk held
+ * (not windowed). */
+static inline int ct_stream_record_fast(ct_stream *s, ctfs *c, size_t limit, const uint8_t **p,
+                                        size_t *n, err *e)
+{
+    if (s->chunk != UINT64_MAX && !s->win && s->pos < s->dlen) {
+        const uint8_t *q = s->dbuf + s->pos;
+        size_t len = q[0];
+        if (len < 0x80 && len < s->dlen - s->pos) {
+            *p = q + 1;
+            *n = len;
+            s->pos += 1 + len;
+            s->rec++;
+            return 1;
+        }
+    }
+    return ct_stream_record(s, c, limit, p, n, e);
+}
 
 /* ---- CTFS ValueRecords ---- */
 
+int ct_value_fast(const uint8_t **p, const uint8_t *end, ctrec_value *v);
+int ct_value_decode_rest(const uint8_t **p, const uint8_t *end, arena *a, unsigned max_depth,
+                         ctrec_value *v, err *e);
+
 /* Decodes one CBOR ValueRecord from [*p, end) into arena memory. Returns 0
- * or -1 with the message in e (position relative to `base`). */
-int ct_value_decode(const uint8_t **p, const uint8_t *end, arena *a, unsigned max_depth,
-             const ctrec_value **out, err *e);
+ * or -1 with the message in e (position relative to `base`). The scalar
+ * shapes recorders write take a fast path (ct_value_fast); anything else,
+ * and any damage, the general one. */
+static inline int ct_value_decode(const uint8_t **p, const uint8_t *end, arena *a,
+                                  unsigned max_depth, const ctrec_value **out, err *e)
+{
+    ctrec_value *v = arena_alloc(a, sizeof *v);
+    if (!(v && ct_value_fast(p, end, v)) && ct_value_decode_rest(p, end, a, max_depth, v, e))
+        return -1;
+    *out = v;
+    return 0;
+}
+
+/* For tests: the fast path alone (1: decoded the scalar shape at *p, 0:
+ * not one of its shapes, nothing read) and the general path alone. Where
+ * the fast path decodes, the general path must give the same value. */
+int ct_value_decode_general(const uint8_t **p, const uint8_t *end, arena *a, unsigned max_depth,
+                            const ctrec_value **out, err *e);
 
 /* A CBOR array of {variable_id, value} (split-binary Call). */
 int ct_call_args(const ctrec_str *payload, arena *a, unsigned max_depth,

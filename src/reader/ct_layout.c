@@ -22,6 +22,16 @@
 
 #include "ct.h"
 
+#if defined(__GNUC__)
+#define CT_NOINLINE __attribute__((noinline, cold))
+#define CT_LIKELY(x) __builtin_expect(!!(x), 1)
+#define CT_UNLIKELY(x) __builtin_expect(!!(x), 0)
+#else
+#define CT_NOINLINE
+#define CT_LIKELY(x) (x)
+#define CT_UNLIKELY(x) (x)
+#endif
+
 #define LINES_PER_FILE 100000u
 #define CT_CALL_WINDOW ((size_t)1 << 20) /* bytes of calls.dat held */
 #define CT_ANC_CACHE 64 /* line-only global line index: path * 100000 + line */
@@ -43,8 +53,10 @@ typedef struct file_pos {
 
 typedef struct open_call {
     uint64_t key, exit;
-    uint8_t *ret, *exc; /* copies of the CBOR bytes */
+    uint8_t *ret, *exc; /* copies of the CBOR bytes; owned by the slot of the
+                         * stack and reused by the calls that take it */
     size_t ret_len, exc_len;
+    size_t ret_cap, exc_cap;
     int is_void;
 } open_call;
 
@@ -103,8 +115,7 @@ struct ct_src {
     const uint8_t *ev_p, *ev_end;
     uint64_t ev_rec;
     open_call *stack;
-    size_t depth, stack_cap;
-    uint8_t *gone_ret, *gone_exc; /* the last Return's bytes, freed at the next event */
+    size_t depth, stack_cap; /* slots [0, stack_cap) are zeroed or own buffers */
     struct anc_call *anc;         /* CT_ANC_CACHE call records, for seeking */
     int done;
     char **notes;
@@ -137,12 +148,6 @@ const ct_meta *ct_src_meta(const ct_src *s) { return &s->meta; }
 uint64_t ct_src_steps_done(const ct_src *s) { return s->step; }
 int ct_src_complete(const ct_src *s) { return s->phase == PH_END; }
 
-static uint64_t le64(const uint8_t *p)
-{
-    uint64_t v = 0;
-    for (int i = 7; i >= 0; i--) v = v << 8 | p[i];
-    return v;
-}
 
 static uint8_t *scratch(ct_src *s, size_t n, err *e)
 {
@@ -174,7 +179,7 @@ static ctrec_status table_get(ct_src *s, table *t, uint64_t i, const uint8_t **p
     uint8_t b[16];
     ctrec_status st = ctfs_read_at(s->c, t->off, 8 * i, b, 16, e);
     if (st) return st;
-    uint64_t a = le64(b), z = le64(b + 8);
+    uint64_t a = ct_le64(b), z = ct_le64(b + 8);
     if (z < a || z > t->dat->size)
         return err_set(e, CTREC_E_FORMAT,
                        "%s: record %llu (offset %llu) spans bytes %llu-%llu, outside %s (%llu "
@@ -414,13 +419,11 @@ void ct_src_close(ct_src *s)
     ct_stream_free(&s->calls);
     ct_stream_free(&s->calls_ra);
     ct_stream_free(&s->events);
-    for (size_t i = 0; i < s->depth; i++) {
+    for (size_t i = 0; i < s->stack_cap; i++) {
         free(s->stack[i].ret);
         free(s->stack[i].exc);
     }
     free(s->stack);
-    free(s->gone_ret);
-    free(s->gone_exc);
     if (s->anc)
         for (int i = 0; i < CT_ANC_CACHE; i++) {
             free(s->anc[i].ret);
@@ -611,7 +614,31 @@ static int defs(ct_src *s, ctrec_ev *ev, err *e)
 }
 
 /* Decodes step record s->step. 1 (event in ev), 0 at the end, -1. */
-static int step_event(ct_src *s, ctrec_ev *ev, err *e)
+static int step_event_slow(ct_src *s, ctrec_ev *ev, err *e);
+
+static inline int step_event(ct_src *s, ctrec_ev *ev, err *e)
+{
+    /* the common record, a delta step (tag 1) of one byte, with line-only
+     * positions: what the general path below does for it */
+    ct_stream *st = &s->steps;
+    if (CT_LIKELY(st->chunk != UINT64_MAX && st->dlen - st->pos >= 2 && !s->colaware &&
+                  s->have_pos)) {
+        const uint8_t *p = st->dbuf + st->pos;
+        if (p[0] == 1 && p[1] < 0x80) {
+            s->gpos += (uint64_t)ct_unzigzag(p[1]);
+            st->pos += 2;
+            st->rec++;
+            ev->type = CTREC_EV_STEP;
+            ev->step.column = 0;
+            ev->step.path_id = s->gpos / LINES_PER_FILE;
+            ev->step.line = (int64_t)(s->gpos % LINES_PER_FILE);
+            return 1;
+        }
+    }
+    return step_event_slow(s, ev, e);
+}
+
+static int step_event_slow(ct_src *s, ctrec_ev *ev, err *e)
 {
     ct_stream *st = &s->steps;
     int k = more(s, st, e);
@@ -701,72 +728,111 @@ static int begin_values(ct_src *s, err *e)
     s->vrec_off = st->pos;
     const uint8_t *p;
     size_t n;
-    if ((k = ct_stream_record(st, s->c, s->limit, &p, &n, e)) <= 0) return k < 0 ? -1 : 0;
+    if ((k = ct_stream_record_fast(st, s->c, s->limit, &p, &n, e)) <= 0) return k < 0 ? -1 : 0;
     s->vp = p;
     s->vend = p + n;
     return 1;
 }
 
-/* The next Value of the current step: 1, 0 when none is left, -1. */
-static int next_value(ct_src *s, ctrec_ev *ev, arena *a, err *e)
+/* values.dat damage at decompressed byte `at` of the current record. */
+static CT_NOINLINE int values_fail(ct_src *s, size_t at, const char *what, err *e)
 {
     ct_stream *st = &s->values;
-    for (;;) {
-        if (s->vleft == 0) {
-            if (s->vp >= s->vend) return 0;
-            uint8_t tag = *s->vp++;
-            if (tag != 0 || ct_varint(&s->vp, s->vend, &s->vleft)) {
-                err_set(e, CTREC_E_FORMAT,
-                        "values.dat: record %llu (chunk %llu at byte %llu, decompressed byte "
-                        "%zu): %s",
-                        (unsigned long long)s->step, (unsigned long long)st->chunk,
-                        (unsigned long long)st->chunk_off, s->vrec_off,
-                        tag ? "an unknown value-record tag" : "a bad value count");
-                return -1;
-            }
-            if (s->vleft > (uint64_t)(s->vend - s->vp)) {
-                err_set(e, CTREC_E_FORMAT,
-                        "values.dat: record %llu (chunk %llu at byte %llu): %llu values cannot "
-                        "fit in the record",
-                        (unsigned long long)s->step, (unsigned long long)st->chunk,
-                        (unsigned long long)st->chunk_off, (unsigned long long)s->vleft);
-                return -1;
-            }
-            continue;
-        }
-        uint64_t var, len;
-        const uint8_t *q = s->vp;
-        if (ct_varint(&q, s->vend, &var) || ct_varint(&q, s->vend, &len) ||
-            len > (uint64_t)(s->vend - q)) {
+    err_set(e, CTREC_E_FORMAT,
+            "values.dat: record %llu (chunk %llu at byte %llu, decompressed byte %zu): %s",
+            (unsigned long long)s->step, (unsigned long long)st->chunk,
+            (unsigned long long)st->chunk_off, at, what);
+    return -1;
+}
+
+/* A value that did not decode (bad) or left bytes before vend. */
+static CT_NOINLINE int value_fail(ct_src *s, const uint8_t *vstart, const uint8_t *q,
+                                  const uint8_t *vend, int bad, err *e)
+{
+    ct_stream *st = &s->values;
+    if (!bad) err_set(e, CTREC_E_FORMAT, "%zu bytes after the value", (size_t)(vend - q));
+    err tmp = *e;
+    err_set(e, tmp.status,
+            "values.dat: record %llu (chunk %llu at byte %llu, decompressed byte %zu): %s",
+            (unsigned long long)s->step, (unsigned long long)st->chunk,
+            (unsigned long long)st->chunk_off, (size_t)(vstart - st->dbuf), tmp.msg);
+    return -1;
+}
+
+/* The next Value of the current step: 1, 0 when none is left, -1. */
+static inline int next_value(ct_src *s, ctrec_ev *ev, arena *a, err *e)
+{
+    ct_stream *st = &s->values;
+    while (CT_UNLIKELY(s->vleft == 0)) {
+        if (s->vp >= s->vend) return 0;
+        uint8_t tag = *s->vp++;
+        if (tag != 0 || ct_varint(&s->vp, s->vend, &s->vleft))
+            return values_fail(s, s->vrec_off,
+                               tag ? "an unknown value-record tag" : "a bad value count", e);
+        if (s->vleft > (uint64_t)(s->vend - s->vp)) {
             err_set(e, CTREC_E_FORMAT,
-                    "values.dat: record %llu (chunk %llu at byte %llu, decompressed byte %zu): "
-                    "a value runs past the record",
+                    "values.dat: record %llu (chunk %llu at byte %llu): %llu values cannot "
+                    "fit in the record",
                     (unsigned long long)s->step, (unsigned long long)st->chunk,
-                    (unsigned long long)st->chunk_off, (size_t)(s->vp - st->dbuf));
+                    (unsigned long long)st->chunk_off, (unsigned long long)s->vleft);
             return -1;
         }
-        const uint8_t *vend = q + len, *vstart = q;
-        const ctrec_value *v;
-        int bad = ct_value_decode(&q, vend, a, s->o.max_depth, &v, e);
-        if (!bad && q != vend) {
-            err_set(e, CTREC_E_FORMAT, "%zu bytes after the value", (size_t)(vend - q));
-            bad = 1;
-        }
-        if (bad) {
-            err tmp = *e;
-            err_set(e, tmp.status,
-                    "values.dat: record %llu (chunk %llu at byte %llu, decompressed byte %zu): %s",
-                    (unsigned long long)s->step, (unsigned long long)st->chunk,
-                    (unsigned long long)st->chunk_off, (size_t)(vstart - st->dbuf), tmp.msg);
-            return -1;
-        }
-        s->vp = vend;
-        s->vleft--;
-        ev->type = CTREC_EV_VALUE;
-        ev->value.variable_id = var;
-        ev->value.value = v;
-        return 1;
     }
+    uint64_t var, len;
+    const uint8_t *q = s->vp;
+    if (CT_UNLIKELY(ct_varint(&q, s->vend, &var) || ct_varint(&q, s->vend, &len) ||
+                    len > (uint64_t)(s->vend - q)))
+        return values_fail(s, (size_t)(s->vp - st->dbuf), "a value runs past the record", e);
+    const uint8_t *vend = q + len, *vstart = q;
+    const ctrec_value *v;
+    int bad = ct_value_decode(&q, vend, a, s->o.max_depth, &v, e);
+    if (CT_UNLIKELY(bad || q != vend)) return value_fail(s, vstart, q, vend, bad, e);
+    s->vp = vend;
+    s->vleft--;
+    ev->type = CTREC_EV_VALUE;
+    ev->value.variable_id = var;
+    ev->value.value = v;
+    return 1;
+}
+
+/* Fills slot i of the open calls (growing the stack to it): the call's
+ * key, exit step and copies of its return value and exception bytes, in
+ * the slot's buffers (kept from earlier calls: no allocation per call once
+ * they are large enough). The copies stay valid until the slot is filled
+ * again, which is after the Return decoded from them has been consumed. */
+static int push_open(ct_src *s, size_t i, uint64_t key, uint64_t exit, int is_void,
+                     const uint8_t *ret, size_t ret_len, const uint8_t *exc, size_t exc_len,
+                     err *e)
+{
+    if (i >= s->stack_cap) {
+        size_t cap = s->stack_cap ? s->stack_cap * 2 : 64;
+        open_call *ns = realloc(s->stack, cap * sizeof *ns);
+        if (!ns) return err_set(e, CTREC_E_NOMEM, "out of memory"), -1;
+        memset(ns + s->stack_cap, 0, (cap - s->stack_cap) * sizeof *ns);
+        s->stack = ns;
+        s->stack_cap = cap;
+    }
+    open_call *oc = &s->stack[i];
+    if (ret_len > oc->ret_cap) {
+        uint8_t *nb = realloc(oc->ret, ret_len);
+        if (!nb) return err_set(e, CTREC_E_NOMEM, "out of memory"), -1;
+        oc->ret = nb;
+        oc->ret_cap = ret_len;
+    }
+    if (exc_len > oc->exc_cap) {
+        uint8_t *nb = realloc(oc->exc, exc_len);
+        if (!nb) return err_set(e, CTREC_E_NOMEM, "out of memory"), -1;
+        oc->exc = nb;
+        oc->exc_cap = exc_len;
+    }
+    if (ret_len) memcpy(oc->ret, ret, ret_len);
+    if (exc_len) memcpy(oc->exc, exc, exc_len);
+    oc->ret_len = ret_len;
+    oc->exc_len = exc_len;
+    oc->key = key;
+    oc->exit = exit;
+    oc->is_void = is_void;
+    return 0;
 }
 
 static int call_event(ct_src *s, ctrec_ev *ev, arena *a, err *e)
@@ -794,28 +860,10 @@ static int call_event(ct_src *s, ctrec_ev *ev, arena *a, err *e)
         args[i].value = v;
     }
     /* the open call, for its Return */
-    if (s->depth == s->stack_cap) {
-        size_t cap = s->stack_cap ? s->stack_cap * 2 : 64;
-        open_call *ns = realloc(s->stack, cap * sizeof *ns);
-        if (!ns) return err_set(e, CTREC_E_NOMEM, "out of memory"), -1;
-        s->stack = ns;
-        s->stack_cap = cap;
-    }
-    open_call *oc = &s->stack[s->depth];
-    memset(oc, 0, sizeof *oc);
-    oc->key = c->key;
-    oc->exit = c->exit;
-    oc->is_void = c->ret_len == 0 || (c->ret_len == 1 && c->ret[0] == 0xff);
-    if (!oc->is_void && !(oc->ret = malloc(c->ret_len)))
-        return err_set(e, CTREC_E_NOMEM, "out of memory"), -1;
-    if (c->exc_len && !(oc->exc = malloc(c->exc_len))) {
-        free(oc->ret);
-        return err_set(e, CTREC_E_NOMEM, "out of memory"), -1;
-    }
-    if (oc->ret) memcpy(oc->ret, c->ret, c->ret_len);
-    if (oc->exc) memcpy(oc->exc, c->exc, c->exc_len);
-    oc->ret_len = oc->is_void ? 0 : c->ret_len;
-    oc->exc_len = c->exc_len;
+    int is_void = c->ret_len == 0 || (c->ret_len == 1 && c->ret[0] == 0xff);
+    if (push_open(s, s->depth, c->key, c->exit, is_void, c->ret, is_void ? 0 : c->ret_len,
+                  c->exc, c->exc_len, e))
+        return -1;
     s->depth++;
     ev->type = CTREC_EV_CALL;
     ev->call.function_id = c->fn;
@@ -835,13 +883,11 @@ static int return_event(ct_src *s, ctrec_ev *ev, arena *a, err *e)
         const uint8_t *p = oc->ret;
         bad = ct_value_decode(&p, oc->ret + oc->ret_len, a, s->o.max_depth, &rv, e);
     }
-    if (!bad && oc->exc) {
+    if (!bad && oc->exc_len) {
         const uint8_t *p = oc->exc;
         bad = ct_value_decode(&p, oc->exc + oc->exc_len, a, s->o.max_depth, &ex, e);
     }
     uint64_t key = oc->key;
-    s->gone_ret = oc->ret;
-    s->gone_exc = oc->exc;
     if (bad) {
         err tmp = *e;
         err_set(e, tmp.status, "calls.dat: record %llu, return value or exception: %s",
@@ -900,9 +946,6 @@ static int end_of_steps(ct_src *s, err *e)
 int ct_src_next(ct_src *s, ctrec_ev *ev, arena *a, err *e)
 {
     int k;
-    free(s->gone_ret);
-    free(s->gone_exc);
-    s->gone_ret = s->gone_exc = NULL;
     for (;;) {
         switch (s->phase) {
         case PH_DEFS:
@@ -922,7 +965,7 @@ int ct_src_next(ct_src *s, ctrec_ev *ev, arena *a, err *e)
         case PH_VALUES:
             if ((k = next_value(s, ev, a, e))) return k;
             s->phase = PH_CALLS;
-            break;
+            /* fall through */
         case PH_CALLS:
             if (!s->call_ready) {
                 if ((k = read_call(s, &s->calls, &s->nc, 0, e)) < 0) return -1;
@@ -969,9 +1012,10 @@ int ct_src_next(ct_src *s, ctrec_ev *ev, arena *a, err *e)
                 return call_event(s, ev, a, e);
             }
             s->phase = PH_EVENTS;
-            break;
+            /* fall through */
         case PH_EVENTS:
-            if (!s->ev_ready) {
+            if (!s->ev_ready && ct_stream_more(&s->events, s->c, s->limit, e)) {
+                /* (an error of ct_stream_more is met again in read_event) */
                 if ((k = read_event(s, 0, e)) < 0) return -1;
                 s->ev_ready = k;
             }
@@ -1006,7 +1050,7 @@ int ct_src_next(ct_src *s, ctrec_ev *ev, arena *a, err *e)
                 return 1;
             }
             s->phase = PH_RETURNS;
-            break;
+            /* fall through */
         case PH_RETURNS:
             if (s->depth && s->stack[s->depth - 1].exit <= s->step)
                 return return_event(s, ev, a, e);
@@ -1145,10 +1189,6 @@ ctrec_status ct_src_seek_step(ct_src *s, uint64_t n, err *e)
     if ((r = ct_stream_seek(&s->values, s->c, n, 1, s->limit, e))) return r;
     /* open calls: the ancestors of the last call entered before n that are
      * still open at n */
-    for (size_t i = 0; i < s->depth; i++) {
-        free(s->stack[i].ret);
-        free(s->stack[i].exc);
-    }
     s->depth = 0;
     int k = seek_by_step(s, &s->calls, 1, n, e);
     if (k < 0) return e->status;
@@ -1160,30 +1200,11 @@ ctrec_status ct_src_seek_step(ct_src *s, uint64_t n, err *e)
         const anc_call *c = ancestor(s, (uint64_t)key, e);
         if (!c) return e->status;
         if (c->exit >= n && c->entry < n) {
-            if (nf == s->stack_cap) {
-                size_t cap = s->stack_cap ? s->stack_cap * 2 : 64;
-                open_call *ns = realloc(s->stack, cap * sizeof *ns);
-                if (!ns) return err_set(e, CTREC_E_NOMEM, "out of memory");
-                s->stack = ns;
-                s->stack_cap = cap;
-            }
-            open_call *oc = &s->stack[nf];
-            memset(oc, 0, sizeof *oc);
-            oc->key = c->key;
-            oc->exit = c->exit;
-            oc->is_void = c->is_void;
-            oc->ret_len = c->ret_len;
-            oc->exc_len = c->exc_len;
-            if ((c->ret_len && !(oc->ret = malloc(c->ret_len))) ||
-                (c->exc_len && !(oc->exc = malloc(c->exc_len)))) {
-                free(oc->ret);
-                s->depth = nf;
-                return err_set(e, CTREC_E_NOMEM, "out of memory");
-            }
-            if (c->ret_len) memcpy(oc->ret, c->ret, c->ret_len);
-            if (c->exc_len) memcpy(oc->exc, c->exc, c->exc_len);
+            if (push_open(s, nf, c->key, c->exit, c->is_void, c->ret, c->ret_len, c->exc,
+                          c->exc_len, e))
+                return e->status;
             nf++;
-            s->depth = nf; /* freed with the stack on failure */
+            s->depth = nf;
         }
         key = c->parent;
     }

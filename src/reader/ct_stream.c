@@ -11,12 +11,6 @@
 
 #include "ct.h"
 
-static uint64_t le64(const uint8_t *p)
-{
-    uint64_t v = 0;
-    for (int i = 7; i >= 0; i--) v = v << 8 | p[i];
-    return v;
-}
 
 static ctrec_status bind(ct_stream *s, ctfs *c, err *e)
 {
@@ -67,8 +61,8 @@ static ctrec_status chunk_range(ct_stream *s, ctfs *c, uint64_t i, uint64_t *sta
     int have_next = i + 1 < s->nchunks;
     ctrec_status st = ctfs_read_at(c, s->idx, at, b, have_next ? 16 : 8, e);
     if (st) return st;
-    *start = le64(b);
-    *end = have_next ? le64(b + 8) : s->dat->size;
+    *start = ct_le64(b);
+    *end = have_next ? ct_le64(b + 8) : s->dat->size;
     if (*start >= s->dat->size)
         return err_set(e, CTREC_E_FORMAT,
                        "%s: chunk %llu (offset at byte %llu) starts at byte %llu, outside %s "
@@ -94,6 +88,24 @@ static ctrec_status chunk_range(ct_stream *s, ctfs *c, uint64_t i, uint64_t *sta
 }
 
 enum { IN_CHUNK = 64 * 1024, CT_ZSTD_HEADER_MAX = 18 /* a zstd frame header at most */ };
+
+/* The content size a chunk's zstd frame states (its first n bytes at b). */
+static ctrec_status content_size(const ct_stream *s, uint64_t i, uint64_t start,
+                                 const uint8_t *b, size_t n, uint64_t *want, err *e)
+{
+    unsigned long long w = ZSTD_getFrameContentSize(b, n);
+    if (w == ZSTD_CONTENTSIZE_ERROR)
+        return err_set(e, CTREC_E_FORMAT, "%s: chunk %llu at byte %llu is not a zstd frame",
+                       s->dat_name, (unsigned long long)i, (unsigned long long)start);
+    if (w == ZSTD_CONTENTSIZE_UNKNOWN)
+        return err_set(e, CTREC_E_FORMAT,
+                       "%s: chunk %llu at byte %llu: the zstd frame does not state its content "
+                       "size",
+                       s->dat_name, (unsigned long long)i, (unsigned long long)start);
+    *want = w;
+    return CTREC_OK;
+}
+
 
 /* Windowed mode: drops what was used (and what is left of a cut record),
  * then decompresses until the window is full or the frame ends. */
@@ -175,17 +187,14 @@ static ctrec_status load_windowed(ct_stream *s, ctfs *c, uint64_t i, uint64_t st
     size_t h = n < CT_ZSTD_HEADER_MAX ? (size_t)n : CT_ZSTD_HEADER_MAX;
     ctrec_status st = ctfs_read_at(c, s->dat, start, s->cbuf, h, e);
     if (st) return st;
-    unsigned long long want = ZSTD_getFrameContentSize(s->cbuf, h);
-    if (want == ZSTD_CONTENTSIZE_ERROR)
-        return err_set(e, CTREC_E_FORMAT, "%s: chunk %llu at byte %llu is not a zstd frame",
-                       s->dat_name, (unsigned long long)i, (unsigned long long)start);
-    if (want == ZSTD_CONTENTSIZE_UNKNOWN)
-        return err_set(e, CTREC_E_FORMAT,
-                       "%s: chunk %llu at byte %llu: the zstd frame does not state its content "
-                       "size",
-                       s->dat_name, (unsigned long long)i, (unsigned long long)start);
+    uint64_t want = 0;
+    if ((st = content_size(s, i, start, s->cbuf, h, &want, e))) return st;
     /* the content is never held whole here, so only a record's kept part
-     * is bounded (by the window); the frame's size is checked as it inflates */
+     * is bounded (by the window); the frame's size is checked as it
+     * inflates. zstd keeps the frame's own window of history: at most the
+     * compressor's window (2 MB at level 3; the content size of a
+     * single-segment frame), and never over its default windowLogMax
+     * (128 MB) for a hostile frame. */
     (void)limit;
     /* one byte more than the content: the frame's end is always seen */
     size_t w = want < s->win ? (size_t)want + 1 : s->win;
@@ -242,20 +251,14 @@ ctrec_status ct_stream_load(ct_stream *s, ctfs *c, uint64_t i, size_t limit, err
         s->ccap = (size_t)n;
     }
     if ((st = ctfs_read_at(c, s->dat, start, s->cbuf, (size_t)n, e))) return st;
-    unsigned long long want = ZSTD_getFrameContentSize(s->cbuf, (size_t)n);
-    if (want == ZSTD_CONTENTSIZE_ERROR)
-        return err_set(e, CTREC_E_FORMAT, "%s: chunk %llu at byte %llu is not a zstd frame",
-                       s->dat_name, (unsigned long long)i, (unsigned long long)start);
-    if (want == ZSTD_CONTENTSIZE_UNKNOWN)
-        return err_set(e, CTREC_E_FORMAT,
-                       "%s: chunk %llu at byte %llu: the zstd frame does not state its content "
-                       "size",
-                       s->dat_name, (unsigned long long)i, (unsigned long long)start);
+    uint64_t want = 0;
+    if ((st = content_size(s, i, start, s->cbuf, (size_t)n, &want, e))) return st;
     if (want > limit)
         return err_set(e, CTREC_E_FORMAT,
                        "%s: chunk %llu at byte %llu inflates to %llu bytes, over the %zu-byte "
                        "limit",
-                       s->dat_name, (unsigned long long)i, (unsigned long long)start, want, limit);
+                       s->dat_name, (unsigned long long)i, (unsigned long long)start,
+                       (unsigned long long)want, limit);
     if (want + 1 > s->dcap) {
         uint8_t *nb = realloc(s->dbuf, (size_t)want + 1);
         if (!nb) return err_set(e, CTREC_E_NOMEM, "out of memory");
@@ -271,7 +274,8 @@ ctrec_status ct_stream_load(ct_stream *s, ctfs *c, uint64_t i, size_t limit, err
         return err_set(e, CTREC_E_FORMAT,
                        "%s: chunk %llu at byte %llu inflates to %zu bytes, not the %llu its frame "
                        "states",
-                       s->dat_name, (unsigned long long)i, (unsigned long long)start, got, want);
+                       s->dat_name, (unsigned long long)i, (unsigned long long)start, got,
+                       (unsigned long long)want);
     s->dlen = got;
     s->dbuf[got] = 0;
     s->chunk = i;

@@ -67,10 +67,8 @@ static RD_NOINLINE int head_slow(vctx *c, const uint8_t **p, unsigned *major, ui
     else if (ai <= 27) {
         unsigned n = 1u << (ai - 24);
         if ((size_t)(c->end - q) < n) return fail(c, *p, "the record ends inside it");
-        uint64_t x = 0;
-        for (unsigned i = 0; i < n; i++) x = x << 8 | q[i];
+        *v = rd_be(q, n);
         q += n;
-        *v = x;
     } else if (ai == 31) return fail(c, *p, "indefinite lengths are not used in CTFS values");
     else return fail(c, *p, "malformed CBOR head");
     *p = q;
@@ -147,14 +145,6 @@ static int bool_(vctx *c, const uint8_t **p, int *out)
     return fail(c, *p, "expected true or false");
 }
 
-static double half(unsigned h)
-{
-    unsigned ex = (h >> 10) & 0x1f, m = h & 0x3ff;
-    double v = ex == 0 ? ldexp(m, -24) : ex != 31 ? ldexp(m + 1024, (int)ex - 25)
-                                                  : (m ? NAN : INFINITY);
-    return (h & 0x8000) ? -v : v;
-}
-
 static int float_(vctx *c, const uint8_t **p, double *out)
 {
     const uint8_t *q = *p;
@@ -163,15 +153,7 @@ static int float_(vctx *c, const uint8_t **p, double *out)
         size_t n = ib == 0xf9 ? 2 : ib == 0xfa ? 4 : ib == 0xfb ? 8 : 0;
         if (n) {
             if ((size_t)(c->end - q - 1) < n) return fail(c, q, "the record ends inside a float");
-            uint64_t u = 0;
-            for (size_t i = 1; i <= n; i++) u = u << 8 | q[i];
-            if (n == 2) *out = half((unsigned)u);
-            else if (n == 4) {
-                uint32_t u32 = (uint32_t)u;
-                float f;
-                memcpy(&f, &u32, 4);
-                *out = f;
-            } else memcpy(out, &u, 8);
+            *out = rd_cbor_float(q);
             *p = q + 1 + n;
             return 0;
         }
@@ -193,6 +175,7 @@ static int float_(vctx *c, const uint8_t **p, double *out)
 }
 
 static int value(vctx *c, const uint8_t **p, ctrec_value *v, unsigned depth);
+static RD_INLINE int fast_scalar(const uint8_t **p, const uint8_t *end, ctrec_value *v);
 
 /* An array of ValueRecords into arena memory. */
 static int children(vctx *c, const uint8_t **p, ctrec_value *v, unsigned depth)
@@ -210,8 +193,10 @@ static int children(vctx *c, const uint8_t **p, ctrec_value *v, unsigned depth)
         err_set(c->e, CTREC_E_NOMEM, "out of memory");
         return -1;
     }
+    int fast = depth + 1 <= c->max_depth; /* else value() reports the depth */
     for (uint64_t i = 0; i < n; i++)
-        if (value(c, p, &ch[i], depth + 1)) return -1;
+        if (!(fast && fast_scalar(p, c->end, &ch[i])) && value(c, p, &ch[i], depth + 1))
+            return -1;
     v->children = ch;
     v->nchildren = (size_t)n;
     return 0;
@@ -327,6 +312,144 @@ static int field(vctx *c, const uint8_t **pq, ctrec_value *v, int kind, ctrec_st
 
 static const uint8_t kind_key[5] = {0x64, 'k', 'i', 'n', 'd'};
 
+/* ---- the scalar shapes recorders write, decoded without a map walk ----
+ *
+ * {"kind": "Int", "i": I, "type_id": T} and likewise Float ("f", a CBOR
+ * float64), Bool ("b", "text"), String ("text"), Raw ("r"), Error ("msg")
+ * and None (type_id only): the keys in the order the Nim library (cbor.nim)
+ * and ctrec's writer emit, matched as byte sequences. Anything else, or
+ * any doubt (a short record, another float width, a long key), returns 0
+ * and the general path decodes the value from its first byte, so the fast
+ * path accepts exactly what the general path accepts, with the same result. */
+
+/* A head of major type `major` with its argument; -1 otherwise. */
+static RD_INLINE int fast_arg(const uint8_t **p, const uint8_t *end, unsigned major,
+                              uint64_t *v)
+{
+    const uint8_t *q = *p;
+    if (q >= end || (unsigned)(*q >> 5) != major) return -1;
+    unsigned ai = *q++ & 31;
+    uint64_t x;
+    size_t left = (size_t)(end - q);
+    switch (ai) {
+    case 24:
+        if (left < 1) return -1;
+        x = q[0];
+        q += 1;
+        break;
+    case 25:
+        if (left < 2) return -1;
+        x = rd_be(q, 2);
+        q += 2;
+        break;
+    case 26:
+        if (left < 4) return -1;
+        x = rd_be(q, 4);
+        q += 4;
+        break;
+    case 27:
+        if (left < 8) return -1;
+        x = rd_be(q, 8);
+        q += 8;
+        break;
+    default:
+        if (ai >= 24) return -1;
+        x = ai;
+        break;
+    }
+    *v = x;
+    *p = q;
+    return 0;
+}
+
+/* A text string into *out; -1 when it is not one or runs past end. */
+static RD_INLINE int fast_text(const uint8_t **p, const uint8_t *end, ctrec_str *out)
+{
+    uint64_t n;
+    const uint8_t *q = *p;
+    if (fast_arg(&q, end, 3, &n) || n > (uint64_t)(end - q)) return -1;
+    out->ptr = (const char *)q;
+    out->len = (size_t)n;
+    *p = q + n;
+    return 0;
+}
+
+/* The key given as its CBOR bytes (head and text). */
+#define FAST_KEY(q, end, lit) \
+    ((size_t)((end) - (q)) >= sizeof(lit) - 1 && memcmp((q), lit, sizeof(lit) - 1) == 0 \
+         ? ((q) += sizeof(lit) - 1, 1) : 0)
+
+static RD_INLINE int fast_scalar(const uint8_t **p, const uint8_t *end, ctrec_value *v)
+{
+    const uint8_t *q = *p;
+    /* map head, "kind", the kind's text head and first letter: 8 bytes, and
+     * the shortest shape, {"kind": "None", "type_id": 0}, has 20 */
+    if (end - q < 20 || memcmp(q + 1, kind_key, 5) != 0) return 0;
+    ctrec_value r = {0};
+    switch ((unsigned)q[0] << 16 | (unsigned)q[6] << 8 | q[7]) {
+    case 0xa36349: /* {3 pairs "kind": "Int", "i": */
+        if (memcmp(q + 8, "nt\x61i", 4) != 0) return 0;
+        q += 12;
+        {
+            uint64_t x;
+            unsigned major = *q >> 5; /* 0: unsigned, 1: negative (q < end: 20 bytes) */
+            if (*q < 24) /* a small non-negative int, in the head byte */
+                x = *q++;
+            else if (major > 1 || fast_arg(&q, end, major, &x) || x > (uint64_t)INT64_MAX)
+                return 0;
+            r.i = major == 0 ? (int64_t)x : -1 - (int64_t)x;
+        }
+        r.kind = CTREC_VAL_INT;
+        break;
+    case 0xa36352: /* "Raw", "r": */
+        if (memcmp(q + 8, "aw\x61r", 4) != 0) return 0;
+        q += 12;
+        if (fast_text(&q, end, &r.text)) return 0;
+        r.kind = CTREC_VAL_RAW;
+        break;
+    case 0xa2644e: /* {2 pairs "kind": "None" */
+        if (memcmp(q + 8, "one", 3) != 0) return 0;
+        q += 11;
+        r.kind = CTREC_VAL_NONE;
+        break;
+    case 0xa46442: /* {4 pairs "kind": "Bool", "b": */
+        if (memcmp(q + 8, "ool\x61" "b", 5) != 0) return 0;
+        q += 13;
+        if (*q != 0xf4 && *q != 0xf5) return 0;
+        r.b = *q++ == 0xf5;
+        if (!FAST_KEY(q, end, "\x64text") || fast_text(&q, end, &r.text)) return 0;
+        r.kind = CTREC_VAL_BOOL;
+        break;
+    case 0xa36546: /* "Float", "f": a float64 */
+        if (memcmp(q + 8, "loat\x61" "f\xfb", 7) != 0 || end - q < 23) return 0;
+        r.f = rd_cbor_float(q + 14); /* the 0xfb and its 8 bytes */
+        q += 23;
+        r.kind = CTREC_VAL_FLOAT;
+        break;
+    case 0xa36545: /* "Error", "msg": */
+        if (memcmp(q + 8, "rror\x63msg", 8) != 0) return 0;
+        q += 16;
+        if (fast_text(&q, end, &r.text)) return 0;
+        r.kind = CTREC_VAL_ERROR;
+        break;
+    case 0xa36653: /* "String", "text": */
+        if (memcmp(q + 8, "tring\x64text", 10) != 0) return 0;
+        q += 18;
+        if (fast_text(&q, end, &r.text)) return 0;
+        r.kind = CTREC_VAL_STRING;
+        break;
+    default: return 0;
+    }
+    if (!FAST_KEY(q, end, "\x67type_id")) return 0;
+    if (q < end && *q < 24) /* the usual small type id */
+        r.type_id = *q++;
+    else if (fast_arg(&q, end, 0, &r.type_id))
+        return 0;
+    *v = r;
+    *p = q;
+    return 1;
+}
+
 static int value(vctx *c, const uint8_t **p, ctrec_value *v, unsigned depth)
 {
     memset(v, 0, sizeof *v);
@@ -398,15 +521,33 @@ unknown: {
     }
 }
 
-int ct_value_decode(const uint8_t **p, const uint8_t *end, arena *a, unsigned max_depth,
-             const ctrec_value **out, err *e)
+static RD_NOINLINE int decode_general(const uint8_t **p, const uint8_t *end, arena *a,
+                                       unsigned max_depth, ctrec_value *v, err *e)
 {
     vctx c = {*p, end, a, max_depth, 1, e};
+    return value(&c, p, v, 0);
+}
+
+int ct_value_fast(const uint8_t **p, const uint8_t *end, ctrec_value *v)
+{
+    return fast_scalar(p, end, v);
+}
+
+int ct_value_decode_general(const uint8_t **p, const uint8_t *end, arena *a, unsigned max_depth,
+                            const ctrec_value **out, err *e)
+{
     ctrec_value *v = arena_alloc(a, sizeof *v);
     if (!v) return err_set(e, CTREC_E_NOMEM, "out of memory"), -1;
-    if (value(&c, p, v, 0)) return -1;
+    if (decode_general(p, end, a, max_depth, v, e)) return -1;
     *out = v;
     return 0;
+}
+
+int ct_value_decode_rest(const uint8_t **p, const uint8_t *end, arena *a, unsigned max_depth,
+                         ctrec_value *v, err *e)
+{
+    if (!v) return err_set(e, CTREC_E_NOMEM, "out of memory"), -1;
+    return decode_general(p, end, a, max_depth, v, e);
 }
 
 /* ---- split-binary payloads: call arguments and TypeRecords ---- */

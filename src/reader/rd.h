@@ -32,7 +32,17 @@ typedef struct arena {
     arena_block *cur;
 } arena;
 
-void arena_reset(arena *a);
+void arena_reset_chain(arena *a);
+/* Every block empty again; the first one current. */
+static inline void arena_reset(arena *a)
+{
+    arena_block *h = a->head;
+    if (h && !h->next) { /* one block: the common case */
+        h->used = 0;
+        a->cur = h;
+    } else
+        arena_reset_chain(a);
+}
 void arena_free(arena *a);
 /* NULL when out of memory. */
 void *arena_alloc_slow(arena *a, size_t n);
@@ -48,6 +58,20 @@ static inline void *arena_alloc(arena *a, size_t n)
     }
     return arena_alloc_slow(a, n);
 }
+
+/* ---- CBOR bytes shared by the trace.bin and .ct decoders ---- */
+
+/* The n bytes at p as a big-endian number (a CBOR head's argument). */
+static inline uint64_t rd_be(const uint8_t *p, unsigned n)
+{
+    uint64_t v = 0;
+    for (unsigned i = 0; i < n; i++) v = v << 8 | p[i];
+    return v;
+}
+
+/* The CBOR float at p (head byte 0xf9, 0xfa or 0xfb, its 2, 4 or 8 bytes
+ * present) as a double. */
+double rd_cbor_float(const uint8_t *p);
 
 /* ---- a growable vector of fixed-size items (per-event scratch) ---- */
 

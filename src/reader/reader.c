@@ -32,6 +32,7 @@
 
 struct ctrec_reader {
     err e;
+    err ct_e; /* a .ct decoder's message, before it is put in e */
     ctrec_status failed;
     ctrec_reader_options o;
     char *file;      /* path of the trace file */
@@ -72,7 +73,7 @@ struct ctrec_reader {
 /* ------------------------------------------------------------------ */
 /* small utilities                                                     */
 
-void arena_reset(arena *a)
+void arena_reset_chain(arena *a)
 {
     for (arena_block *b = a->head; b; b = b->next) b->used = 0;
     a->cur = a->head;
@@ -799,13 +800,17 @@ static int next_span(ctrec_reader *r, err *e)
     return k;
 }
 
-static ctrec_status next_ct(ctrec_reader *r, const ctrec_ev **ev)
+#if defined(__GNUC__)
+#define RD_NOINLINE_FN __attribute__((noinline))
+#else
+#define RD_NOINLINE_FN
+#endif
+
+/* The end of a .ct's steps (k == 0: then the span records) or a failure
+ * (k < 0). */
+static RD_NOINLINE_FN ctrec_status ct_end(ctrec_reader *r, int k, const ctrec_ev **ev)
 {
-    err e; /* written only on failure: no clearing in the hot path */
-    e.status = CTREC_OK;
-    e.msg[0] = 0;
-    int k = r->spans_phase ? 0 : ct_src_next(r->ct, &r->ev, &r->a, &e);
-    if (k == 0 && r->spans_phase != 2) k = next_span(r, &e);
+    if (k == 0 && r->spans_phase != 2) k = next_span(r, &r->ct_e);
     if (k > 0) {
         r->nevents++;
         *ev = &r->ev;
@@ -816,11 +821,31 @@ static ctrec_status next_ct(ctrec_reader *r, const ctrec_ev **ev)
         r->complete = ct_src_complete(r->ct);
         return CTREC_OK;
     }
-    err_set(&r->e, e.status ? e.status : CTREC_E_FORMAT, "%s: event %llu: %s", r->name,
-            (unsigned long long)r->nevents, e.msg);
+    err *e = &r->ct_e;
+    err_set(&r->e, e->status ? e->status : CTREC_E_FORMAT, "%s: event %llu: %s", r->name,
+            (unsigned long long)r->nevents, e->msg);
     r->failed = r->e.status;
     return r->failed;
 }
+
+static inline ctrec_status next_ct(ctrec_reader *r, const ctrec_ev **ev)
+{
+    /* ct_e is written only on failure, cleared here: no 512-byte message
+     * buffer to set up per event */
+    r->ct_e.status = CTREC_OK;
+    r->ct_e.msg[0] = 0;
+    /* the steps are over: span records (never poll the steps again) */
+    if (RD_UNLIKELY(r->spans_phase)) return ct_end(r, 0, ev);
+    int k = ct_src_next(r->ct, &r->ev, &r->a, &r->ct_e);
+    if (RD_LIKELY(k > 0)) {
+        r->nevents++;
+        *ev = &r->ev;
+        return CTREC_OK;
+    }
+    return ct_end(r, k, ev);
+}
+
+static RD_NOINLINE_FN ctrec_status next_parsed(ctrec_reader *r, const ctrec_ev **ev);
 
 ctrec_status ctrec_reader_next(ctrec_reader *r, const ctrec_ev **ev)
 {
@@ -831,6 +856,12 @@ ctrec_status ctrec_reader_next(ctrec_reader *r, const ctrec_ev **ev)
     arena_reset(&r->a);
     if (r->fmt == CTREC_FORMAT_CT && r->ct) return next_ct(r, ev);
     if (r->fmt == CTREC_FORMAT_CT && r->log_split) return next_ct_split(r, ev);
+    return next_parsed(r, ev);
+}
+
+/* trace.json, trace.bin and events.log as CBOR: the pull parsers. */
+static RD_NOINLINE_FN ctrec_status next_parsed(ctrec_reader *r, const ctrec_ev **ev)
+{
     r->vstack.len = 0;
     pctx c;
     c.a = &r->a;
