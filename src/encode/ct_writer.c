@@ -138,6 +138,10 @@ typedef struct open_call {
  * 'P' stream chunk_no nrec | raw records (the chunk in progress at a flush) */
 #define SCRATCH_SUFFIX ".calls~"
 #define KEY_WINDOW 8192u
+/* Room set aside for a values record's header (length, 00, count): the
+ * usual 3 bytes; a longer one moves the values up. */
+#define VHDR 3
+#define ZOUT (128u * 1024u) /* the compressor's output buffer */
 
 struct ctw_writer {
     int dirfd;
@@ -164,7 +168,11 @@ struct ctw_writer {
     /* steps and values */
     uint64_t nsteps;
     uint64_t last_gli;
-    buf vcur; /* the current step's values: {var, len, CBOR}... */
+    /* The current step's values record is encoded in place at the end of
+     * the values stream's chunk: VHDR bytes set aside at vat for its header
+     * (length, 00, count), then {var, len, CBOR}... as they come. */
+    size_t vat;
+    int vopen; /* a step's values record is in progress */
     uint64_t vcount;
 
     /* calls */
@@ -183,6 +191,44 @@ static ctrec_status nomem(err *e) { return err_set(e, CTREC_E_NOMEM, "out of mem
 /* ------------------------------------------------------------------ */
 /* jobs                                                                */
 
+static ctrec_status zfail(unsigned si, size_t r, err *e)
+{
+    return err_set(e, CTREC_E_IO, "compressing a %s chunk: %s", stream_names[si][0],
+                   ZSTD_getErrorName(r));
+}
+
+/* Compresses one chunk of stream si as one frame appended to its .dat;
+ * *n: the frame's size. A chunk whose frame may not fit the output buffer
+ * (a call with very many children) is compressed in pieces, so that no
+ * buffer grows with it; the frame still states its content size
+ * (pledged). */
+static ctrec_status compress_chunk(ctw_writer *c, unsigned si, const uint8_t *src, size_t len,
+                                   uint64_t *n, err *e)
+{
+    ctrec_status st;
+    unsigned dat = c->s[si].dat;
+    if (!c->zout.cap && buf_reserve(&c->zout, ZOUT)) return nomem(e);
+    if (ZSTD_compressBound(len) <= c->zout.cap) {
+        size_t k = ZSTD_compress2(c->cctx, c->zout.data, c->zout.cap, src, len);
+        if (ZSTD_isError(k)) return zfail(si, k, e);
+        *n = k;
+        return ctfs_w_append(c->c, dat, c->zout.data, k, e);
+    }
+    size_t r = ZSTD_CCtx_reset(c->cctx, ZSTD_reset_session_only);
+    if (!ZSTD_isError(r)) r = ZSTD_CCtx_setPledgedSrcSize(c->cctx, len);
+    if (ZSTD_isError(r)) return zfail(si, r, e);
+    ZSTD_inBuffer in = {src, len, 0};
+    *n = 0;
+    for (;;) {
+        ZSTD_outBuffer out = {c->zout.data, c->zout.cap, 0};
+        r = ZSTD_compressStream2(c->cctx, &out, &in, ZSTD_e_end);
+        if (ZSTD_isError(r)) return zfail(si, r, e);
+        if (out.pos && (st = ctfs_w_append(c->c, dat, c->zout.data, out.pos, e))) return st;
+        *n += out.pos;
+        if (r == 0) return CTREC_OK;
+    }
+}
+
 static ctrec_status run_job(ctw_writer *c, job *j, err *e)
 {
     ctrec_status st = CTREC_OK;
@@ -192,16 +238,10 @@ static ctrec_status run_job(ctw_writer *c, job *j, err *e)
         size_t from = 0;
         for (unsigned k = 0; k < j->nends; k++) {
             size_t len = j->ends[k] - from;
-            size_t bound = ZSTD_compressBound(len);
-            if (buf_reserve(&c->zout, bound)) return nomem(e);
-            size_t n = ZSTD_compressCCtx(c->cctx, c->zout.data, bound, j->b.data + from, len,
-                                         c->level);
-            if (ZSTD_isError(n))
-                return err_set(e, CTREC_E_IO, "compressing a %s chunk: %s",
-                               stream_names[j->target][0], ZSTD_getErrorName(n));
+            uint64_t n = 0;
+            if ((st = compress_chunk(c, j->target, j->b.data + from, len, &n, e))) return st;
             uint8_t off[8];
             for (int i = 0; i < 8; i++) off[i] = (uint8_t)(s->dat_size >> (8 * i));
-            if ((st = ctfs_w_append(c->c, s->dat, c->zout.data, n, e))) return st;
             if ((st = ctfs_w_append(c->c, s->idx, off, 8, e))) return st;
             s->dat_size += n;
             from = j->ends[k];
@@ -352,9 +392,17 @@ static ctrec_status submit_batch(ctw_writer *c, unsigned si, err *e)
         buf_put(&s->raw, c->tail.data, tail);
         if (s->raw.oom) return nomem(e);
     }
+    if (si == S_VALUES && c->vopen) c->vat -= s->done; /* the open record moved */
     s->nends = 0;
     s->done = 0;
     return CTREC_OK;
+}
+
+/* The bytes of whole records in a stream's chunk buffer (the values stream
+ * also holds the current step's record in progress). */
+static size_t whole_len(const ctw_writer *c, unsigned si)
+{
+    return si == S_VALUES && c->vopen ? c->vat : c->s[si].raw.len;
 }
 
 /* Ends the chunk in progress (full, or the stream's last at close). */
@@ -444,6 +492,17 @@ ctrec_status ctw_open(int dirfd, const char *name, int threaded, int level, cons
         ctw_abandon(c);
         return nomem(e);
     }
+    /* Every chunk is one frame stating its content size (the Nim reader
+     * sizes its output from it) and no checksum; the window is bounded so
+     * that a streaming decompressor of the largest chunk (calls.dat's
+     * root call lists every child) needs at most 1 MiB of window. */
+    if (ZSTD_isError(ZSTD_CCtx_setParameter(c->cctx, ZSTD_c_compressionLevel, level)) ||
+        ZSTD_isError(ZSTD_CCtx_setParameter(c->cctx, ZSTD_c_windowLog, CT_WINDOW_LOG)) ||
+        ZSTD_isError(ZSTD_CCtx_setParameter(c->cctx, ZSTD_c_contentSizeFlag, 1)) ||
+        ZSTD_isError(ZSTD_CCtx_setParameter(c->cctx, ZSTD_c_checksumFlag, 0))) {
+        ctw_abandon(c);
+        return err_set(e, CTREC_E_ARG, "zstd level %d is not usable for .ct", level);
+    }
     memcpy(c->name, name, n + 1);
     memcpy(c->scratch_name, name, n);
     memcpy(c->scratch_name + n, SCRATCH_SUFFIX, sizeof SCRATCH_SUFFIX);
@@ -524,21 +583,39 @@ ctrec_status ctw_varname(ctw_writer *c, const char *p, size_t n, err *e)
 /* ------------------------------------------------------------------ */
 /* steps and values                                                    */
 
-/* The values record of the last step. */
+/* Sets VHDR bytes aside for the header of the new step's values record. */
+static inline ctrec_status start_values(ctw_writer *c, err *e)
+{
+    stream *v = &c->s[S_VALUES];
+    if (v->raw.cap - v->raw.len < VHDR && buf_reserve(&v->raw, VHDR)) return nomem(e);
+    c->vat = v->raw.len;
+    c->vopen = 1;
+    v->raw.len += VHDR;
+    return CTREC_OK;
+}
+
+/* Completes the values record of the last step: its header is written
+ * just before its values, which move down over the unused header bytes. */
 static ctrec_status finish_values(ctw_writer *c, err *e)
 {
     stream *v = &c->s[S_VALUES];
+    c->vopen = 0;
     if (c->vcount == 0) {
-        buf_byte(&v->raw, 0);
+        v->raw.data[c->vat] = 0;
+        v->raw.len = c->vat + 1;
     } else {
-        size_t body = 1 + vlen(c->vcount) + c->vcur.len;
-        if (buf_reserve(&v->raw, 21 + c->vcur.len)) return nomem(e);
-        uint8_t *p = vput(v->raw.data + v->raw.len, body);
+        size_t vals = v->raw.len - c->vat - VHDR;
+        size_t body = 1 + vlen(c->vcount) + vals;
+        size_t hn = vlen(body) + body - vals;
+        if (hn != VHDR) { /* a long record: its header needs more room */
+            if (buf_reserve(&v->raw, hn - VHDR)) return nomem(e);
+            uint8_t *r = v->raw.data + c->vat;
+            memmove(r + hn, r + VHDR, vals);
+        }
+        uint8_t *p = vput(v->raw.data + c->vat, body);
         *p++ = 0;
-        p = vput(p, c->vcount);
-        memcpy(p, c->vcur.data, c->vcur.len);
-        v->raw.len = (size_t)(p - v->raw.data) + c->vcur.len;
-        c->vcur.len = 0;
+        vput(p, c->vcount);
+        v->raw.len = c->vat + hn + vals;
         c->vcount = 0;
     }
     return record_done(c, S_VALUES, e);
@@ -547,9 +624,10 @@ static ctrec_status finish_values(ctw_writer *c, err *e)
 static ctrec_status step_record(ctw_writer *c, int tag, uint64_t x, err *e)
 {
     ctrec_status st;
-    if (c->nsteps && (st = finish_values(c, e))) return st;
+    if (c->vopen && (st = finish_values(c, e))) return st;
+    if ((st = start_values(c, e))) return st;
     stream *s = &c->s[S_STEPS];
-    if (buf_reserve(&s->raw, 11)) return nomem(e);
+    if (s->raw.cap - s->raw.len < 11 && buf_reserve(&s->raw, 11)) return nomem(e);
     uint8_t *p = s->raw.data + s->raw.len;
     if (tag == 0) {
         int64_t d = (int64_t)(x - c->last_gli);
@@ -585,11 +663,12 @@ ctrec_status ctw_value(ctw_writer *c, ctrec_id var, const uint8_t *v, size_t n, 
     if (c->nsteps == 0)
         return err_set(e, CTREC_E_STATE,
                        "a .ct keeps values per step: a Value before the first step has no place");
-    if (buf_reserve(&c->vcur, 20 + n)) return nomem(e);
-    uint8_t *p = vput(c->vcur.data + c->vcur.len, var);
+    buf *r = &c->s[S_VALUES].raw;
+    if (r->cap - r->len < 20 + n && buf_reserve(r, 20 + n)) return nomem(e);
+    uint8_t *p = vput(r->data + r->len, var);
     p = vput(p, n);
     memcpy(p, v, n);
-    c->vcur.len = (size_t)(p - c->vcur.data) + n;
+    r->len = (size_t)(p - r->data) + n;
     c->vcount++;
     return CTREC_OK;
 }
@@ -750,7 +829,7 @@ ctrec_status ctw_flush(ctw_writer *c, err *e)
         bvar(&c->sbuf, i);
         bvar(&c->sbuf, s->nchunks);
         bvar(&c->sbuf, s->nrec);
-        buf_put(&c->sbuf, s->raw.data, s->raw.len);
+        buf_put(&c->sbuf, s->raw.data, whole_len(c, i));
         scratch_end(c, at);
     }
     if (!st) st = scratch_write(c, e);
@@ -932,7 +1011,7 @@ ctrec_status ctw_close(ctw_writer *c, const ctw_meta *m, err *e)
     ctrec_status st = c->wst ? job_failed(c, e) : CTREC_OK;
     /* The calls still open end at the last step, without a return value. */
     while (!st && c->depth) st = ctw_return(c, NULL, 0, e);
-    if (!st && (c->nsteps || c->vcount)) st = finish_values(c, e);
+    if (!st && c->vopen) st = finish_values(c, e);
     for (unsigned i = 0; i < NSTREAMS && !st; i++)
         if (i != S_CALLS) {
             if (c->s[i].nrec) st = end_chunk(c, i, e);
@@ -980,7 +1059,6 @@ void ctw_abandon(ctw_writer *c)
     for (size_t i = 0; i < c->depth; i++) buf_free(&c->stack[i].kids);
     free(c->stack);
     free(c->win_off);
-    buf_free(&c->vcur);
     buf_free(&c->sbuf);
     buf_free(&c->zout);
     buf_free(&c->tail);

@@ -294,7 +294,7 @@ def dump(path, allow_partial=False):
                 raise Bad("values record with bytes left over")
             values.append(vs)
     check_counts("values", per, counts)
-    if per != 256:
+    if per != 1024:
         raise Bad("values.idx: %d records per chunk" % per)
     if len(values) != len(steps) and not allow_partial:
         raise Bad("%d value records for %d steps" % (len(values), len(steps)))

@@ -244,7 +244,7 @@ static int fsize(const char *dir)
         if (!st) st = ctrec_begin_value_named(w, "t", 1);
         if (!st) st = ctrec_string(w, text, sizeof text, t_str);
         if (!st) st = ctrec_end(w);
-        if (!st && i % 1000 == 999) st = ctrec_writer_flush(w);
+        if (!st && i % 1500 == 1499) st = ctrec_writer_flush(w); /* after the first values chunk */
         first = st;
     }
     if (first != CTREC_E_IO || !strstr(ctrec_writer_errmsg(w), "File too large")) {
