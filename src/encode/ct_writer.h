@@ -74,6 +74,7 @@
 #define CT_CALLS_PER_CHUNK 256u
 #define CT_EVENTS_PER_CHUNK 64u
 #define CT_MAX_LINE 99999 /* a step's line: path_id * 100000 + line */
+#define CT_MAX_LINES 1000000u /* a longer source gets no line table */
 #define CT_WINDOW_LOG 20  /* zstd window of a chunk: 1 MiB at most */
 #define CT_QUEUE 8        /* chunks in flight to the background thread */
 
@@ -90,11 +91,13 @@ typedef struct ctw_meta {
 
 /* Creates `name` (and its scratch file) in dirfd; m: the metadata of the
  * provisional meta.dat (its paths are not read). */
-ctrec_status ctw_open(int dirfd, const char *name, int threaded, int level, const ctw_meta *m,
-                      ctw_writer **out, err *e);
+ctrec_status ctw_open(int dirfd, const char *name, int threaded, int level, int columns,
+                      const ctw_meta *m, ctw_writer **out, err *e);
 
-/* Definitions, in table order (ids are positions). */
-ctrec_status ctw_path(ctw_writer *c, const char *p, size_t n, err *e);
+/* Definitions, in table order (ids are positions). A path of a
+ * column-aware writer (`columns` at open) reads `file` (the source as a
+ * NUL-terminated path to open, or NULL) for its line-length table. */
+ctrec_status ctw_path(ctw_writer *c, const char *p, size_t n, const char *file, err *e);
 ctrec_status ctw_function(ctw_writer *c, const char *p, size_t n, err *e);
 ctrec_status ctw_type(ctw_writer *c, const char *p, size_t n, err *e);
 ctrec_status ctw_varname(ctw_writer *c, const char *p, size_t n, err *e);
@@ -102,7 +105,12 @@ ctrec_status ctw_varname(ctw_writer *c, const char *p, size_t n, err *e);
 /* Whether a step's line fits the layout; -1 when not (the caller refuses). */
 static inline int ctw_line_ok(int64_t line) { return line >= 0 && line <= CT_MAX_LINE; }
 
-ctrec_status ctw_step(ctw_writer *c, ctrec_id path_id, int64_t line, err *e);
+/* A step; column 0: none. Line-only (no `columns`): path_id * 100000 +
+ * line, a column refused. Column-aware: the position of (line, column) in
+ * the path's line table (column 0 is column 1); a path without a table
+ * (no positions), a line outside the table or a column past its line's
+ * end is refused (CTREC_E_UNSUPPORTED, nothing written). */
+ctrec_status ctw_step(ctw_writer *c, ctrec_id path_id, int64_t line, int64_t column, err *e);
 /* A value of the current step: its CBOR ValueRecord (ctfs flavour). */
 ctrec_status ctw_value(ctw_writer *c, ctrec_id var, const uint8_t *v, size_t n, err *e);
 /* A call entered at the current step (a call before any step enters at

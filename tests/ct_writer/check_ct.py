@@ -12,6 +12,9 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import ct_dump  # noqa: E402
 
+sys.path.insert(0, os.path.join(HERE, "..", "ct"))
+import ct_decode  # noqa: E402
+
 failures = []
 
 
@@ -137,12 +140,49 @@ def roundtrip(ctrec, out, fixtures):
            os.path.exists(os.path.join(out, "rr-ct", "trace.ct")), False)
 
 
+def columns(tool, out, ctrec):
+    """A column-aware .ct: steps.dat's tags (7 within a line), paths.dat's
+    Layout A records, meta.dat flag 0x10, and the steps as ct_decode.py and
+    ctrec print read them."""
+    rc, so, se = run(tool, "columns", out)
+    expect("ct_writer_test columns exit (stderr: %s)" % se.strip(), rc, 0)
+    path = os.path.join(out, "trace", "trace.ct")
+    src = os.path.join(out, "src", "a.lua")
+    d = ct_decode.decode(path)
+    expect("meta.dat flags", d["metadata"]["meta_flags"], 0x1f10)
+    expect("paths", d["paths"], ["a.lua", "/no/such/file.lua", src])
+    expect("steps", d["steps"], [["a.lua", 1, 7], ["a.lua", 1, 1], ["a.lua", 1, 10],
+                                 ["a.lua", 3, 1], ["a.lua", 3, 2], ["a.lua", 2, 1],
+                                 ["a.lua", 4, 6], [src, 4, 3]])
+    x = lambda i: {"x": {"kind": "Int", "i": i, "type": "Int"}}  # noqa: E731
+    expect("values", d["values"], [x(1), {}, {}, {}, {}, {}, {}, x(9)])
+    expect("notes", d.get("notes"), None)
+    ct = ct_decode.Container(path)
+    ct.lenient = False
+    # positions: a.lua's lines take 10, 1, 4 and 6 (newlines counted); the
+    # unreadable path none; the second a.lua starts at 21
+    raw = b"".join(p for _, _, p in ct_decode.chunks(ct, "steps"))
+    expect("steps.dat records", raw.hex(" "), "00 06 07 0b 07 12 01 04 07 02 01 03 01 14 01 24")
+    recs = ct_decode.record_table(ct, "paths")
+    expect("paths.dat Layout A records", [r.hex(" ") for r in recs],
+           [(b"\x05a.lua\x04\x14\x11\x06\x04").hex(" "),
+            (b"\x11/no/such/file.lua\x00").hex(" "),
+            (bytes([len(src)]) + src.encode() + b"\x04\x14\x11\x06\x04").hex(" ")])
+    steps = [l for l in run(ctrec, "print", path)[1].splitlines() if l.startswith('{"Step"')]
+    expect("ctrec print steps", steps,
+           ['{"Step":{"path_id":%d,"line":%d,"column":%d}}' % t
+            for t in [(0, 1, 7), (0, 1, 1), (0, 1, 10), (0, 3, 1), (0, 3, 2), (0, 2, 1),
+                      (0, 4, 6), (2, 4, 3)]])
+
+
 def main():
     case, tool, out = sys.argv[1:4]
     shutil.rmtree(out, ignore_errors=True)
     if case == "roundtrip":
         os.makedirs(out)
         roundtrip(tool, out, sys.argv[4])
+    elif case == "columns":
+        columns(tool, out, sys.argv[4])
     else:
         {"scenario": scenario, "chunks": chunks, "fsize": fsize}[case](tool, out)
     for f in failures:
