@@ -13,7 +13,8 @@
  * read: opens TRACE (folder, trace.json or trace.bin) with the reader and
  * decodes every event with its values, touching each value node.
  *
- * Prints one line: events= seconds= ns_per_event= bytes= peak_rss_kb=
+ * Prints one line: events= seconds= ns_per_event= cpu_ns_per_event= (user + system
+ * of every thread of the process) bytes= bytes_per_event= peak_rss_kb=
  * (seconds covers opening, every event and closing the writer / reader);
  * read adds steps= and steps_per_sec=.
  *
@@ -39,6 +40,15 @@ static double now(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* CPU seconds of the whole process (every thread), user + system. */
+static double cpu_seconds(void)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec * 1e-6 +
+           (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec * 1e-6;
 }
 
 static long peak_rss_kb(void)
@@ -92,7 +102,7 @@ static int w1(long long n, ctrec_format fmt, const char *out, int threads)
     if (flush_ms >= 0) o.flush_interval_ms = (unsigned)flush_ms;
     o.program = "w1";
     o.copy_sources = 0;
-    double t0 = now();
+    double t0 = now(), cpu0 = cpu_seconds();
     ctrec_writer *w;
     if (ctrec_writer_open(out, &o, &w) != CTREC_OK) {
         fprintf(stderr, "ctrec-bench: %s\n", ctrec_writer_errmsg(w));
@@ -137,8 +147,11 @@ static int w1(long long n, ctrec_format fmt, const char *out, int threads)
         folder_bytes(out, fmt == CTREC_FORMAT_JSON  ? "trace.json"
                           : fmt == CTREC_FORMAT_BIN ? "trace.bin"
                                                     : "trace.ct");
-    printf("events=%llu seconds=%.6f ns_per_event=%.2f bytes=%llu peak_rss_kb=%ld\n", events,
-           secs, secs * 1e9 / (double)events, bytes, peak_rss_kb());
+    double cpu = cpu_seconds() - cpu0;
+    printf("events=%llu seconds=%.6f ns_per_event=%.2f cpu_ns_per_event=%.2f bytes=%llu "
+           "bytes_per_event=%.3f peak_rss_kb=%ld\n",
+           events, secs, secs * 1e9 / (double)events, cpu * 1e9 / (double)events, bytes,
+           (double)bytes / (double)events, peak_rss_kb());
     return 0;
 }
 
