@@ -145,9 +145,6 @@ typedef struct open_call {
  * 'P' stream chunk_no nrec | raw records (the chunk in progress at a flush) */
 #define SCRATCH_SUFFIX ".calls~"
 #define KEY_WINDOW 8192u
-/* Room set aside for a values record's header (length, 00, count): the
- * usual 3 bytes; a longer one moves the values up. */
-#define VHDR 3
 #define ZOUT (128u * 1024u) /* the compressor's output buffer */
 
 struct ctw_writer {
@@ -182,11 +179,7 @@ struct ctw_writer {
     size_t npp, pp_cap;
     uint64_t pos_end;           /* the next path's base */
     uint64_t last_path, last_line; /* of the last step (UINT64_MAX: none) */
-    /* The current step's values record is encoded in place at the end of
-     * the values stream's chunk: VHDR bytes set aside at vat for its header
-     * (length, 00, count), then {var, len, CBOR}... as they come. */
-    size_t vat;
-    int vopen; /* a step's values record is in progress */
+    buf vcur; /* the current step's values: {var, len, CBOR}... */
     uint64_t vcount;
 
     /* calls */
@@ -406,17 +399,9 @@ static ctrec_status submit_batch(ctw_writer *c, unsigned si, err *e)
         buf_put(&s->raw, c->tail.data, tail);
         if (s->raw.oom) return nomem(e);
     }
-    if (si == S_VALUES && c->vopen) c->vat -= s->done; /* the open record moved */
     s->nends = 0;
     s->done = 0;
     return CTREC_OK;
-}
-
-/* The bytes of whole records in a stream's chunk buffer (the values stream
- * also holds the current step's record in progress). */
-static size_t whole_len(const ctw_writer *c, unsigned si)
-{
-    return si == S_VALUES && c->vopen ? c->vat : c->s[si].raw.len;
 }
 
 /* Ends the chunk in progress (full, or the stream's last at close). */
@@ -710,51 +695,32 @@ ctrec_status ctw_varname(ctw_writer *c, const char *p, size_t n, err *e)
 /* ------------------------------------------------------------------ */
 /* steps and values                                                    */
 
-/* Sets VHDR bytes aside for the header of the new step's values record. */
-static inline ctrec_status start_values(ctw_writer *c, err *e)
-{
-    stream *v = &c->s[S_VALUES];
-    if (v->raw.cap - v->raw.len < VHDR && buf_reserve(&v->raw, VHDR)) return nomem(e);
-    c->vat = v->raw.len;
-    c->vopen = 1;
-    v->raw.len += VHDR;
-    return CTREC_OK;
-}
-
-/* Completes the values record of the last step: its header is written
- * just before its values, which move down over the unused header bytes. */
+/* The values record of the last step. */
 static ctrec_status finish_values(ctw_writer *c, err *e)
 {
     stream *v = &c->s[S_VALUES];
-    c->vopen = 0;
     if (c->vcount == 0) {
-        v->raw.data[c->vat] = 0;
-        v->raw.len = c->vat + 1;
+        buf_byte(&v->raw, 0);
     } else {
-        size_t vals = v->raw.len - c->vat - VHDR;
-        size_t body = 1 + vlen(c->vcount) + vals;
-        size_t hn = vlen(body) + body - vals;
-        if (hn != VHDR) { /* a long record: its header needs more room */
-            if (buf_reserve(&v->raw, hn - VHDR)) return nomem(e);
-            uint8_t *r = v->raw.data + c->vat;
-            memmove(r + hn, r + VHDR, vals);
-        }
-        uint8_t *p = vput(v->raw.data + c->vat, body);
+        size_t body = 1 + vlen(c->vcount) + c->vcur.len;
+        if (buf_reserve(&v->raw, 21 + c->vcur.len)) return nomem(e);
+        uint8_t *p = vput(v->raw.data + v->raw.len, body);
         *p++ = 0;
-        vput(p, c->vcount);
-        v->raw.len = c->vat + hn + vals;
+        p = vput(p, c->vcount);
+        memcpy(p, c->vcur.data, c->vcur.len);
+        v->raw.len = (size_t)(p - v->raw.data) + c->vcur.len;
+        c->vcur.len = 0;
         c->vcount = 0;
     }
     return record_done(c, S_VALUES, e);
 }
 
-static ctrec_status step_record(ctw_writer *c, int tag, uint64_t x, err *e)
+static inline ctrec_status step_record(ctw_writer *c, int tag, uint64_t x, err *e)
 {
     ctrec_status st;
-    if (c->vopen && (st = finish_values(c, e))) return st;
-    if ((st = start_values(c, e))) return st;
+    if (c->nsteps && (st = finish_values(c, e))) return st;
     stream *s = &c->s[S_STEPS];
-    if (s->raw.cap - s->raw.len < 11 && buf_reserve(&s->raw, 11)) return nomem(e);
+    if (buf_reserve(&s->raw, 11)) return nomem(e);
     uint8_t *p = s->raw.data + s->raw.len;
     if (tag == 0) {
         int64_t d = (int64_t)(x - c->last_gli);
@@ -785,15 +751,21 @@ static ctrec_status step_record(ctw_writer *c, int tag, uint64_t x, err *e)
     return record_done(c, S_STEPS, e);
 }
 
+static ctrec_status column_step(ctw_writer *c, ctrec_id path_id, int64_t line, int64_t column,
+                                err *e);
+
 ctrec_status ctw_step(ctw_writer *c, ctrec_id path_id, int64_t line, int64_t column, err *e)
 {
-    if (!c->columns) {
-        if (column)
-            return err_set(e, CTREC_E_UNSUPPORTED,
-                           "a step's column needs a column-aware .ct (the writer option "
-                           "columns)");
-        return step_record(c, 0, path_id * 100000u + (uint64_t)line, e);
-    }
+    if (!c->columns && !column) return step_record(c, 0, path_id * 100000u + (uint64_t)line, e);
+    return column_step(c, path_id, line, column, e);
+}
+
+static ctrec_status column_step(ctw_writer *c, ctrec_id path_id, int64_t line, int64_t column,
+                                err *e)
+{
+    if (!c->columns)
+        return err_set(e, CTREC_E_UNSUPPORTED,
+                       "a step's column needs a column-aware .ct (the writer option columns)");
     const pathpos *pp = &c->pp[path_id];
     uint64_t x;
     if (!pp->nl) {
@@ -832,12 +804,11 @@ ctrec_status ctw_value(ctw_writer *c, ctrec_id var, const uint8_t *v, size_t n, 
     if (c->nsteps == 0)
         return err_set(e, CTREC_E_STATE,
                        "a .ct keeps values per step: a Value before the first step has no place");
-    buf *r = &c->s[S_VALUES].raw;
-    if (r->cap - r->len < 20 + n && buf_reserve(r, 20 + n)) return nomem(e);
-    uint8_t *p = vput(r->data + r->len, var);
+    if (buf_reserve(&c->vcur, 20 + n)) return nomem(e);
+    uint8_t *p = vput(c->vcur.data + c->vcur.len, var);
     p = vput(p, n);
     memcpy(p, v, n);
-    r->len = (size_t)(p - r->data) + n;
+    c->vcur.len = (size_t)(p - c->vcur.data) + n;
     c->vcount++;
     return CTREC_OK;
 }
@@ -998,7 +969,7 @@ ctrec_status ctw_flush(ctw_writer *c, err *e)
         bvar(&c->sbuf, i);
         bvar(&c->sbuf, s->nchunks);
         bvar(&c->sbuf, s->nrec);
-        buf_put(&c->sbuf, s->raw.data, whole_len(c, i));
+        buf_put(&c->sbuf, s->raw.data, s->raw.len);
         scratch_end(c, at);
     }
     if (!st) st = scratch_write(c, e);
@@ -1181,7 +1152,7 @@ ctrec_status ctw_close(ctw_writer *c, const ctw_meta *m, err *e)
     ctrec_status st = c->wst ? job_failed(c, e) : CTREC_OK;
     /* The calls still open end at the last step, without a return value. */
     while (!st && c->depth) st = ctw_return(c, NULL, 0, e);
-    if (!st && c->vopen) st = finish_values(c, e);
+    if (!st && (c->nsteps || c->vcount)) st = finish_values(c, e);
     for (unsigned i = 0; i < NSTREAMS && !st; i++)
         if (i != S_CALLS) {
             if (c->s[i].nrec) st = end_chunk(c, i, e);
@@ -1229,6 +1200,7 @@ void ctw_abandon(ctw_writer *c)
     for (size_t i = 0; i < c->depth; i++) buf_free(&c->stack[i].kids);
     free(c->stack);
     free(c->win_off);
+    buf_free(&c->vcur);
     for (size_t i = 0; i < c->npp; i++) free(c->pp[i].start);
     free(c->pp);
     buf_free(&c->sbuf);
