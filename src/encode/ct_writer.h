@@ -40,12 +40,14 @@
  * beside the container (`trace.ct.calls~`), and at close builds calls.dat
  * from it in entry order, a window of keys at a time, then removes it.
  * In memory the writer holds, per OPEN call only: its key and the keys of
- * its children so far (8 bytes per child). The bound thus grows with the
- * call depth and with the number of children of the calls still open
- * (a top-level call with a million children holds 8 MB until it returns),
- * never with the number of completed calls or steps. Other memory: one
- * chunk per stream, the compressor's context, the in-flight chunks (at
- * most CT_QUEUE) and the model's interning tables.
+ * its children so far (delta varints, 1-3 bytes per child). The bound
+ * thus grows with the call depth and with the number of children of the
+ * calls still open, never with the number of completed calls or steps;
+ * at close the record of a call with many children (about 3.5 bytes a
+ * child) is held a few times while calls.dat is built (docs/ct-writer.md,
+ * Memory). Other memory: one chunk per stream, the compressor's context
+ * and 128 KiB output buffer, the in-flight chunks (at most CT_QUEUE) and
+ * the model's interning tables.
  *
  * Durability. ctw_flush appends the chunks in progress' records as they are
  * (a short chunk; the stream's next chunk starts a new frame) and
