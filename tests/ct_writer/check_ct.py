@@ -205,6 +205,15 @@ def roundtrip(ctrec, out, fixtures):
            os.path.exists(os.path.join(out, "rr-ct", "trace.ct")), False)
 
 
+def uv(n):
+    """LEB128 of n (the expected bytes of a path length)."""
+    out = b""
+    while n >= 0x80:
+        out += bytes([n & 0x7F | 0x80])
+        n >>= 7
+    return out + bytes([n])
+
+
 def columns(tool, out, ctrec):
     """A column-aware .ct: steps.dat's tags (7 within a line), paths.dat's
     Layout A records, meta.dat flag 0x10, and the steps as ct_decode.py and
@@ -232,7 +241,7 @@ def columns(tool, out, ctrec):
     expect("paths.dat Layout A records", [r.hex(" ") for r in recs],
            [(b"\x05a.lua\x04\x14\x11\x06\x04").hex(" "),
             (b"\x11/no/such/file.lua\x00").hex(" "),
-            (bytes([len(src)]) + src.encode() + b"\x04\x14\x11\x06\x04").hex(" ")])
+            (uv(len(src.encode())) + src.encode() + b"\x04\x14\x11\x06\x04").hex(" ")])
     steps = [l for l in run(ctrec, "print", path)[1].splitlines() if l.startswith('{"Step"')]
     expect("ctrec print steps", steps,
            ['{"Step":{"path_id":%d,"line":%d,"column":%d}}' % t
