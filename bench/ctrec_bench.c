@@ -13,7 +13,8 @@
  * read: opens TRACE (folder, trace.json or trace.bin) with the reader and
  * decodes every event with its values, touching each value node.
  *
- * Prints one line: events= seconds= ns_per_event= bytes= peak_rss_kb=
+ * Prints one line: events= seconds= ns_per_event= cpu_ns_per_event= (user + system
+ * of every thread of the process) bytes= bytes_per_event= peak_rss_kb=
  * (seconds covers opening, every event and closing the writer / reader);
  * read adds steps=, steps_per_sec=, cpu_seconds= (user + system CPU time of
  * the process over the same span) and steps_per_cpu_sec=.
@@ -45,7 +46,7 @@ static double now(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
-/* CPU seconds of this process (user + system): the figure to compare on a
+/* CPU seconds of this process, every thread (user + system): the figure to compare on a
  * loaded machine. */
 static double cpu_now(void)
 {
@@ -115,7 +116,7 @@ static int w1(long long n, ctrec_format fmt, const char *out, int threads)
     if (flush_ms >= 0) o.flush_interval_ms = (unsigned)flush_ms;
     o.program = "w1";
     o.copy_sources = 0;
-    double t0 = now();
+    double t0 = now(), cpu0 = cpu_now();
     ctrec_writer *w;
     if (ctrec_writer_open(out, &o, &w) != CTREC_OK) {
         fprintf(stderr, "ctrec-bench: %s\n", ctrec_writer_errmsg(w));
@@ -160,8 +161,11 @@ static int w1(long long n, ctrec_format fmt, const char *out, int threads)
         folder_bytes(out, fmt == CTREC_FORMAT_JSON  ? "trace.json"
                           : fmt == CTREC_FORMAT_BIN ? "trace.bin"
                                                     : "trace.ct");
-    printf("events=%llu seconds=%.6f ns_per_event=%.2f bytes=%llu peak_rss_kb=%ld\n", events,
-           secs, secs * 1e9 / (double)events, bytes, peak_rss_kb());
+    double cpu = cpu_now() - cpu0;
+    printf("events=%llu seconds=%.6f ns_per_event=%.2f cpu_ns_per_event=%.2f bytes=%llu "
+           "bytes_per_event=%.3f peak_rss_kb=%ld\n",
+           events, secs, secs * 1e9 / (double)events, cpu * 1e9 / (double)events, bytes,
+           (double)bytes / (double)events, peak_rss_kb());
     return 0;
 }
 

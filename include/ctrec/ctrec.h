@@ -247,6 +247,17 @@ typedef struct ctrec_writer_options {
      * members they do not know. Anything else makes ctrec_writer_open fail
      * with CTREC_E_ARG. Copied at open. Default NULL: none. */
     const char *extra_metadata;
+    /* CTREC_FORMAT_CT only: write a column-aware trace (meta.dat flag 0x10)
+     * so that ctrec_step_column keeps its column. Each path's record then
+     * carries the line lengths of its source file, read when the path is
+     * defined (relative paths against workdir), and a step is written as
+     * a position in that table; ctrec_step is column 1 of its line there
+     * (a reader shows that column). A path whose file cannot be read, or
+     * has over a million lines, gets no table and no positions: every
+     * step on it is refused (CTREC_E_UNSUPPORTED). Default 0: a
+     * line-only .ct, which refuses ctrec_step_column. json and bin ignore
+     * it. */
+    int columns;
 } ctrec_writer_options;
 
 /* Fills *opts with the defaults above. Always call it before setting fields,
@@ -413,13 +424,18 @@ ctrec_status ctrec_start_z(ctrec_writer *w, const char *path, int64_t line);
 /* Lines are 1-based; 0 is accepted (no line), a negative one is CTREC_E_ARG
  * (here, in ctrec_start and in the function definitions). */
 ctrec_status ctrec_step(ctrec_writer *w, ctrec_id path_id, int64_t line);
-/* A step at (path, line, column), column >= 1. trace.json and trace.bin have
- * no column: there it is written as the plain Step {path_id, line} (the
- * column is not kept). A .ct would hold it only as a column-aware trace
- * (meta.dat flag 0x10 with each path's line-length table), which this
- * writer does not write yet: CTREC_FORMAT_CT refuses it with
- * CTREC_E_UNSUPPORTED (the writer stays usable; ctrec_step writes the
- * step without its column). */
+/* A step at (path, line, column), column >= 1 (a byte column: 1 is the
+ * line's first byte). trace.json and trace.bin have no column: there it is
+ * written as the plain Step {path_id, line} (the column is not kept).
+ * A .ct holds it only as a column-aware trace: open the writer with the
+ * option `columns` = 1; without it CTREC_FORMAT_CT refuses the call with
+ * CTREC_E_UNSUPPORTED (the writer stays usable; ctrec_step writes the step
+ * without its column). In a column-aware .ct a step is a position in its
+ * path's line-length table, read from the source file when the path is
+ * defined, so it is refused (CTREC_E_UNSUPPORTED, nothing written) when
+ * the line is past the file's last line, the column is past the end of
+ * its line (its newline counts as a column), or the path's source could
+ * not be read (no step at all fits there: see the option `columns`). */
 ctrec_status ctrec_step_column(ctrec_writer *w, ctrec_id path_id, int64_t line, int64_t column);
 
 /* Call without arguments: ctrec_begin_call + ctrec_end. */

@@ -14,6 +14,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -132,6 +133,12 @@ typedef struct job {
     unsigned nends;
 } job;
 
+typedef struct pathpos {
+    uint64_t base;   /* its first position */
+    uint64_t *start; /* start[l]: offset of line l+1; start[nl]: the size */
+    size_t nl;       /* 0: no line table (the source was not readable) */
+} pathpos;
+
 typedef struct open_call {
     uint64_t key;
     uint64_t nkids, last_kid;
@@ -144,6 +151,7 @@ typedef struct open_call {
  * 'X' key exit | retlen ret exclen exc nkids {kid} */
 #define SCRATCH_SUFFIX CT_SCRATCH_SUFFIX
 #define KEY_WINDOW CT_KEY_WINDOW
+#define ZOUT (128u * 1024u) /* the compressor's output buffer, for complete chunks */
 
 struct ctw_writer {
     int dirfd;
@@ -169,6 +177,13 @@ struct ctw_writer {
     /* steps and values */
     uint64_t nsteps;
     uint64_t last_gli;
+    /* Column-aware traces (meta.dat flag 0x10): per path its position
+     * range and, when its source was read, where each line starts. */
+    int columns;
+    pathpos *pp;
+    size_t npp, pp_cap;
+    uint64_t pos_end;           /* the next path's base */
+    uint64_t last_path, last_line; /* of the last step (UINT64_MAX: none) */
     buf vcur; /* the current step's values: {var, len, CBOR}... */
     uint64_t vcount;
 
@@ -192,17 +207,55 @@ static ctrec_status nomem(err *e) { return err_set(e, CTREC_E_NOMEM, "out of mem
 /* ------------------------------------------------------------------ */
 /* jobs                                                                */
 
-/* Compresses one chunk's records into c->zout (a frame with its size). */
+static ctrec_status zfail(unsigned si, size_t r, err *e)
+{
+    return err_set(e, CTREC_E_IO, "compressing a %s chunk: %s", stream_names[si][0],
+                   ZSTD_getErrorName(r));
+}
+
+/* Compresses one chunk's records into c->zout, whole (a frame with its
+ * content size, the writer's parameters): a provisional chunk, which is
+ * kept to be shown again. */
 static ctrec_status compress_chunk(ctw_writer *c, unsigned si, const uint8_t *p, size_t len,
                                    size_t *n, err *e)
 {
     size_t bound = ZSTD_compressBound(len);
-    if (buf_reserve(&c->zout, bound)) return nomem(e);
-    *n = ZSTD_compressCCtx(c->cctx, c->zout.data, bound, p, len, c->level);
-    if (ZSTD_isError(*n))
-        return err_set(e, CTREC_E_IO, "compressing a %s chunk: %s", stream_names[si][0],
-                       ZSTD_getErrorName(*n));
+    if (buf_reserve(&c->zout, bound < ZOUT ? ZOUT : bound)) return nomem(e);
+    *n = ZSTD_compress2(c->cctx, c->zout.data, c->zout.cap, p, len);
+    if (ZSTD_isError(*n)) return zfail(si, *n, e);
     return CTREC_OK;
+}
+
+/* Compresses one complete chunk of stream si as one frame appended to its
+ * .dat; *n: the frame's size. A chunk whose frame may not fit the output
+ * buffer (a call with very many children) is compressed in pieces, so that
+ * no buffer grows with it; the frame still states its content size
+ * (pledged). */
+static ctrec_status append_chunk(ctw_writer *c, unsigned si, const uint8_t *src, size_t len,
+                                 uint64_t *n, err *e)
+{
+    ctrec_status st;
+    unsigned dat = c->s[si].dat;
+    if (!c->zout.cap && buf_reserve(&c->zout, ZOUT)) return nomem(e);
+    if (ZSTD_compressBound(len) <= c->zout.cap) {
+        size_t k = ZSTD_compress2(c->cctx, c->zout.data, c->zout.cap, src, len);
+        if (ZSTD_isError(k)) return zfail(si, k, e);
+        *n = k;
+        return ctfs_w_append(c->c, dat, c->zout.data, k, e);
+    }
+    size_t r = ZSTD_CCtx_reset(c->cctx, ZSTD_reset_session_only);
+    if (!ZSTD_isError(r)) r = ZSTD_CCtx_setPledgedSrcSize(c->cctx, len);
+    if (ZSTD_isError(r)) return zfail(si, r, e);
+    ZSTD_inBuffer in = {src, len, 0};
+    *n = 0;
+    for (;;) {
+        ZSTD_outBuffer out = {c->zout.data, c->zout.cap, 0};
+        r = ZSTD_compressStream2(c->cctx, &out, &in, ZSTD_e_end);
+        if (ZSTD_isError(r)) return zfail(si, r, e);
+        if (out.pos && (st = ctfs_w_append(c->c, dat, c->zout.data, out.pos, e))) return st;
+        *n += out.pos;
+        if (r == 0) return CTREC_OK;
+    }
 }
 
 /* The offset of the stream's next chunk (complete or provisional: both
@@ -254,12 +307,12 @@ static ctrec_status run_job(ctw_writer *c, job *j, err *e)
     switch (j->kind) {
     case J_CHUNK: {
         stream *s = &c->s[j->target];
-        size_t from = 0, n;
+        size_t from = 0;
         for (unsigned k = 0; k < j->nends; k++) {
-            if ((st = compress_chunk(c, j->target, j->b.data + from, j->ends[k] - from, &n, e)))
-                return st;
+            uint64_t n = 0;
             if ((st = chunk_offset(c, s, e))) return st;
-            if ((st = ctfs_w_append(c->c, s->dat, c->zout.data, n, e))) return st;
+            if ((st = append_chunk(c, j->target, j->b.data + from, j->ends[k] - from, &n, e)))
+                return st;
             s->dat_size += n;
             s->wchunks++;
             s->prov.len = 0; /* the provisional chunk this one replaces */
@@ -271,7 +324,7 @@ static ctrec_status run_job(ctw_writer *c, job *j, err *e)
         /* The chunk in progress, shown as the stream's last chunk until the
          * complete one is appended in its place. */
         stream *s = &c->s[j->target];
-        size_t n;
+        size_t n = 0;
         if ((st = compress_chunk(c, j->target, j->b.data, j->b.len, &n, e))) return st;
         if ((st = chunk_offset(c, s, e))) return st;
         s->prov.len = 0;
@@ -508,10 +561,10 @@ static inline void scratch_end(ctw_writer *c, size_t at)
 /* ------------------------------------------------------------------ */
 /* open                                                                */
 
-static void meta_dat(buf *b, const ctw_meta *m);
+static void meta_dat(buf *b, const ctw_meta *m, int columns);
 
-ctrec_status ctw_open(int dirfd, const char *name, int threaded, int level, const ctw_meta *m,
-                      ctw_writer **out, err *e)
+ctrec_status ctw_open(int dirfd, const char *name, int threaded, int level, int columns,
+                      const ctw_meta *m, ctw_writer **out, err *e)
 {
     *out = NULL;
     ctw_writer *c = calloc(1, sizeof *c);
@@ -519,6 +572,8 @@ ctrec_status ctw_open(int dirfd, const char *name, int threaded, int level, cons
     c->dirfd = dirfd;
     c->scratch_fd = -1;
     c->level = level;
+    c->columns = columns != 0;
+    c->last_path = UINT64_MAX;
     size_t n = strlen(name);
     c->name = malloc(n + 1);
     c->scratch_name = malloc(n + sizeof SCRATCH_SUFFIX);
@@ -526,6 +581,17 @@ ctrec_status ctw_open(int dirfd, const char *name, int threaded, int level, cons
     if (!c->name || !c->scratch_name || !c->cctx) {
         ctw_abandon(c);
         return nomem(e);
+    }
+    /* Every chunk is one frame stating its content size (the Nim reader
+     * sizes its output from it) and no checksum; the window is bounded so
+     * that a streaming decompressor of the largest chunk (calls.dat's
+     * root call lists every child) needs at most 1 MiB of window. */
+    if (ZSTD_isError(ZSTD_CCtx_setParameter(c->cctx, ZSTD_c_compressionLevel, level)) ||
+        ZSTD_isError(ZSTD_CCtx_setParameter(c->cctx, ZSTD_c_windowLog, CT_WINDOW_LOG)) ||
+        ZSTD_isError(ZSTD_CCtx_setParameter(c->cctx, ZSTD_c_contentSizeFlag, 1)) ||
+        ZSTD_isError(ZSTD_CCtx_setParameter(c->cctx, ZSTD_c_checksumFlag, 0))) {
+        ctw_abandon(c);
+        return err_set(e, CTREC_E_ARG, "zstd level %d is not usable for .ct", level);
     }
     memcpy(c->name, name, n + 1);
     memcpy(c->scratch_name, name, n);
@@ -552,7 +618,7 @@ ctrec_status ctw_open(int dirfd, const char *name, int threaded, int level, cons
     if (!st) st = ctfs_w_member(c->c, "meta.dat", &c->meta, e);
     if (!st) {
         buf b = {0};
-        meta_dat(&b, m);
+        meta_dat(&b, m, c->columns);
         st = b.oom ? nomem(e) : ctfs_w_append(c->c, c->meta, b.data, b.len, e);
         buf_free(&b);
     }
@@ -586,9 +652,120 @@ static ctrec_status table_add(ctw_writer *c, unsigned ti, const char *p, size_t 
     return CTREC_OK;
 }
 
-ctrec_status ctw_path(ctw_writer *c, const char *p, size_t n, err *e)
+/* The line lengths of a source file, each counting its line's newline (so
+ * that every line, an empty one too, has a column 1 and the column just
+ * past its end): *lens (malloc'd) and *nl; nothing (0 lines) when `file`
+ * is not a readable regular file or has too many lines. -1: no memory. */
+static int line_lengths(const char *file, uint32_t **lens, size_t *nl)
 {
-    return table_add(c, T_PATHS, p, n, e);
+    *lens = NULL;
+    *nl = 0;
+    int fd = open(file, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    if (fd < 0) return 0;
+    struct stat sb;
+    if (fstat(fd, &sb) || !S_ISREG(sb.st_mode)) {
+        close(fd);
+        return 0;
+    }
+    uint32_t *a = NULL;
+    size_t n = 0, cap = 0;
+    uint64_t cur = 0;
+    int ok = 1, any = 0;
+    uint8_t chunk[65536];
+    for (;;) {
+        ssize_t k = read(fd, chunk, sizeof chunk);
+        if (k < 0 && errno == EINTR) continue;
+        if (k < 0) ok = 0;
+        if (k <= 0) break;
+        for (ssize_t i = 0; i < k && ok; i++) {
+            any = 1;
+            cur++;
+            if (chunk[i] != '\n') continue;
+            if (n == cap) {
+                if (cap >= CT_MAX_LINES) {
+                    ok = 0;
+                    break;
+                }
+                size_t nc = cap ? 2 * cap : 256;
+                uint32_t *b = realloc(a, nc * sizeof *b);
+                if (!b) {
+                    free(a);
+                    close(fd);
+                    return -1;
+                }
+                a = b;
+                cap = nc;
+            }
+            a[n++] = cur > UINT32_MAX ? (ok = 0, 0) : (uint32_t)cur;
+            cur = 0;
+        }
+        if (!ok) break;
+    }
+    close(fd);
+    if (ok && any && cur) { /* a last line without its newline */
+        uint32_t *b = n == cap ? realloc(a, (cap + 1) * sizeof *b) : a;
+        if (!b) {
+            free(a);
+            return -1;
+        }
+        a = b;
+        a[n++] = cur + 1 > UINT32_MAX ? (ok = 0, 0) : (uint32_t)(cur + 1);
+    }
+    if (!ok || n > CT_MAX_LINES) {
+        free(a);
+        return 0;
+    }
+    *lens = a;
+    *nl = n;
+    return 0;
+}
+
+ctrec_status ctw_path(ctw_writer *c, const char *p, size_t n, const char *file, err *e)
+{
+    if (!c->columns) return table_add(c, T_PATHS, p, n, e);
+    /* Layout A: path length, path, line count, line lengths (the first a
+     * zigzag varint, then zigzag deltas). */
+    uint32_t *lens = NULL;
+    size_t nl = 0;
+    if (file && line_lengths(file, &lens, &nl)) return nomem(e);
+    if (c->npp == c->pp_cap) {
+        size_t cap = c->pp_cap ? 2 * c->pp_cap : 16;
+        pathpos *a = realloc(c->pp, cap * sizeof *a);
+        if (!a) {
+            free(lens);
+            return nomem(e);
+        }
+        c->pp = a;
+        c->pp_cap = cap;
+    }
+    pathpos *pp = &c->pp[c->npp];
+    pp->base = c->pos_end;
+    pp->nl = nl;
+    pp->start = nl ? malloc((nl + 1) * sizeof *pp->start) : NULL;
+    if (nl && !pp->start) {
+        free(lens);
+        return nomem(e);
+    }
+    buf r = {0};
+    bstr(&r, p, n);
+    bvar(&r, nl);
+    uint64_t at = 0;
+    for (size_t l = 0; l < nl; l++) {
+        pp->start[l] = at;
+        at += lens[l];
+        bvar(&r, zigzag(l ? (int64_t)lens[l] - (int64_t)lens[l - 1] : (int64_t)lens[l]));
+    }
+    if (nl) pp->start[nl] = at;
+    free(lens);
+    /* A path's positions: the sum of its line lengths (each at least 1).
+     * One without a table has none: the reference reader sizes it so (its
+     * writer gives it 100000, which would shift every later path), and no
+     * step can be placed there. */
+    c->pos_end += at;
+    c->npp++;
+    ctrec_status st = r.oom ? nomem(e) : table_add(c, T_PATHS, (const char *)r.data, r.len, e);
+    buf_free(&r);
+    return st;
 }
 ctrec_status ctw_function(ctw_writer *c, const char *p, size_t n, err *e)
 {
@@ -626,7 +803,7 @@ static ctrec_status finish_values(ctw_writer *c, err *e)
     return record_done(c, S_VALUES, e);
 }
 
-static ctrec_status step_record(ctw_writer *c, int tag, uint64_t x, err *e)
+static inline ctrec_status step_record(ctw_writer *c, int tag, uint64_t x, err *e)
 {
     ctrec_status st;
     if (c->nsteps && (st = finish_values(c, e))) return st;
@@ -643,18 +820,66 @@ static ctrec_status step_record(ctw_writer *c, int tag, uint64_t x, err *e)
             p = vput(p, x);
         }
         c->last_gli = x;
+    } else if (tag == 7) { /* the same line, another column */
+        if (s->nrec) {
+            *p++ = 7;
+            p = vput(p, zigzag((int64_t)(x - c->last_gli)));
+        } else {
+            *p++ = 0;
+            p = vput(p, x);
+        }
+        c->last_gli = x;
     } else {
         *p++ = (uint8_t)tag;
         p = vput(p, x);
+        c->last_path = UINT64_MAX;
     }
     s->raw.len = (size_t)(p - s->raw.data);
     c->nsteps++;
     return record_done(c, S_STEPS, e);
 }
 
-ctrec_status ctw_step(ctw_writer *c, ctrec_id path_id, int64_t line, err *e)
+static ctrec_status column_step(ctw_writer *c, ctrec_id path_id, int64_t line, int64_t column,
+                                err *e);
+
+ctrec_status ctw_step(ctw_writer *c, ctrec_id path_id, int64_t line, int64_t column, err *e)
 {
-    return step_record(c, 0, path_id * 100000u + (uint64_t)line, e);
+    if (!c->columns && !column) return step_record(c, 0, path_id * 100000u + (uint64_t)line, e);
+    return column_step(c, path_id, line, column, e);
+}
+
+static ctrec_status column_step(ctw_writer *c, ctrec_id path_id, int64_t line, int64_t column,
+                                err *e)
+{
+    if (!c->columns)
+        return err_set(e, CTREC_E_UNSUPPORTED,
+                       "a step's column needs a column-aware .ct (the writer option columns)");
+    const pathpos *pp = &c->pp[path_id];
+    uint64_t x;
+    if (!pp->nl) {
+        return err_set(e, CTREC_E_UNSUPPORTED,
+                       "path %llu has no line-length table (its source file could not be read "
+                       "when the path was defined): a column-aware .ct has no position there",
+                       (unsigned long long)path_id);
+    } else {
+        if (line < 1 || (uint64_t)line > pp->nl)
+            return err_set(e, CTREC_E_UNSUPPORTED,
+                           "line %lld is outside path %llu's source (%zu lines), which a "
+                           "column-aware .ct addresses by line lengths",
+                           (long long)line, (unsigned long long)path_id, pp->nl);
+        uint64_t len = pp->start[line] - pp->start[line - 1];
+        if (column > (int64_t)len)
+            return err_set(e, CTREC_E_UNSUPPORTED,
+                           "column %lld is past the end of line %lld of path %llu (%llu "
+                           "columns with its newline)",
+                           (long long)column, (long long)line, (unsigned long long)path_id,
+                           (unsigned long long)len);
+        x = pp->base + pp->start[line - 1] + (uint64_t)(column ? column - 1 : 0);
+    }
+    int same = path_id == c->last_path && (uint64_t)line == c->last_line;
+    c->last_path = path_id;
+    c->last_line = (uint64_t)line;
+    return step_record(c, same ? 7 : 0, x, e);
 }
 
 ctrec_status ctw_thread(ctw_writer *c, int tag, uint64_t tid, err *e)
@@ -1081,11 +1306,12 @@ static ctrec_status build_calls(ctw_writer *c, err *e)
 /* ------------------------------------------------------------------ */
 /* close                                                               */
 
-static void meta_dat(buf *b, const ctw_meta *m)
+static void meta_dat(buf *b, const ctw_meta *m, int columns)
 {
     BUF_LIT(b, "CTMD");
     uint16_t version = 3;
     uint16_t flags = 0x0100 | 0x0200 | 0x0400 | 0x0800 | 0x1000;
+    if (columns) flags |= 0x10; /* column-aware steps: paths.dat in Layout A */
     buf_byte(b, (uint8_t)version);
     buf_byte(b, (uint8_t)(version >> 8));
     buf_byte(b, (uint8_t)flags);
@@ -1123,7 +1349,7 @@ ctrec_status ctw_close(ctw_writer *c, const ctw_meta *m, err *e)
     if (!st) st = submit_tables(c, e);
     if (!st) {
         buf b = {0};
-        meta_dat(&b, m);
+        meta_dat(&b, m, c->columns);
         st = b.oom ? nomem(e) : submit(c, J_META, 0, &b, e);
         buf_free(&b);
     }
@@ -1169,6 +1395,8 @@ void ctw_abandon(ctw_writer *c)
     free(c->win_off);
     free(c->frame_off);
     buf_free(&c->vcur);
+    for (size_t i = 0; i < c->npp; i++) free(c->pp[i].start);
+    free(c->pp);
     buf_free(&c->sbuf);
     buf_free(&c->zout);
     buf_free(&c->tail);

@@ -11,7 +11,10 @@
  *                      path_id * 100000 + line), 4096 records a chunk;
  *                      ThreadStart/Exit/Switch are records of their own
  *   values.dat/.idx    one record per step record: the Values given after
- *                      that step (00, count, {varname, len, CBOR}), 256 a chunk
+ *                      that step (00, count, {varname, len, CBOR}), 1024 a
+ *                      chunk (recorders write 256; readers take the count
+ *                      from values.idx, and 1024 compresses W1 11 % smaller
+ *                      with a quarter of the frames)
  *   calls.dat/.idx     one record per call in entry order (call key = entry
  *                      number), 256 a chunk — written at close (see below)
  *   events.dat/.idx    one record per I/O event at the last step, 64 a chunk
@@ -20,9 +23,13 @@
  *                      present: call 0x100, step 0x200, value 0x400,
  *                      io-event 0x800, interning tables 0x1000)
  *
- * Every chunk is one zstd frame with its content size; chunks are
- * compressed and appended by a background thread when the options allow
- * one (else on the caller's thread).
+ * Every chunk is one zstd frame (the options' zstd_level) with its content
+ * size and a window of at most 2^CT_WINDOW_LOG bytes, so that a streaming
+ * decompressor of even the largest chunk (calls.dat's record of a call
+ * with a million children) needs 1 MiB of window; chunks are compressed
+ * and appended by a background thread when the options allow one (else on
+ * the caller's thread), a chunk larger than the compressor's 128 KiB
+ * output buffer in pieces (no buffer grows with it).
  *
  * Calls and memory. A call record holds its exit step, return value and
  * children, known only at its exit, yet records are ordered by entry: the
@@ -34,12 +41,14 @@
  * the background thread, see the end of this file), and at close builds calls.dat
  * from it in entry order, a window of keys at a time, then removes it.
  * In memory the writer holds, per OPEN call only: its key and the keys of
- * its children so far (8 bytes per child). The bound thus grows with the
- * call depth and with the number of children of the calls still open
- * (a top-level call with a million children holds 8 MB until it returns),
- * never with the number of completed calls or steps. Other memory: one
- * chunk per stream, the compressor's context, the in-flight chunks (at
- * most CT_QUEUE) and the model's interning tables.
+ * its children so far (delta varints, 1-3 bytes per child). The bound
+ * thus grows with the call depth and with the number of children of the
+ * calls still open, never with the number of completed calls or steps;
+ * at close the record of a call with many children (about 3.5 bytes a
+ * child) is held a few times while calls.dat is built (docs/ct-writer.md,
+ * Memory). Other memory: one chunk per stream, the compressor's context
+ * and 128 KiB output buffer, the in-flight chunks (at most CT_QUEUE) and
+ * the model's interning tables.
  *
  * Durability. ctw_flush publishes, in this order on the container's
  * thread: the interning tables' new names, the complete chunks, and the
@@ -70,10 +79,12 @@
 #include "util/err.h"
 
 #define CT_STEPS_PER_CHUNK 4096u
-#define CT_VALUES_PER_CHUNK 256u
+#define CT_VALUES_PER_CHUNK 1024u
 #define CT_CALLS_PER_CHUNK 256u
 #define CT_EVENTS_PER_CHUNK 64u
 #define CT_MAX_LINE 99999 /* a step's line: path_id * 100000 + line */
+#define CT_MAX_LINES 1000000u /* a longer source gets no line table */
+#define CT_WINDOW_LOG 20  /* zstd window of a chunk: 1 MiB at most */
 #define CT_QUEUE 8        /* chunks in flight to the background thread */
 
 typedef struct ctw_writer ctw_writer;
@@ -89,11 +100,13 @@ typedef struct ctw_meta {
 
 /* Creates `name` (and its scratch file) in dirfd; m: the metadata of the
  * provisional meta.dat (its paths are not read). */
-ctrec_status ctw_open(int dirfd, const char *name, int threaded, int level, const ctw_meta *m,
-                      ctw_writer **out, err *e);
+ctrec_status ctw_open(int dirfd, const char *name, int threaded, int level, int columns,
+                      const ctw_meta *m, ctw_writer **out, err *e);
 
-/* Definitions, in table order (ids are positions). */
-ctrec_status ctw_path(ctw_writer *c, const char *p, size_t n, err *e);
+/* Definitions, in table order (ids are positions). A path of a
+ * column-aware writer (`columns` at open) reads `file` (the source as a
+ * NUL-terminated path to open, or NULL) for its line-length table. */
+ctrec_status ctw_path(ctw_writer *c, const char *p, size_t n, const char *file, err *e);
 ctrec_status ctw_function(ctw_writer *c, const char *p, size_t n, err *e);
 ctrec_status ctw_type(ctw_writer *c, const char *p, size_t n, err *e);
 ctrec_status ctw_varname(ctw_writer *c, const char *p, size_t n, err *e);
@@ -101,7 +114,12 @@ ctrec_status ctw_varname(ctw_writer *c, const char *p, size_t n, err *e);
 /* Whether a step's line fits the layout; -1 when not (the caller refuses). */
 static inline int ctw_line_ok(int64_t line) { return line >= 0 && line <= CT_MAX_LINE; }
 
-ctrec_status ctw_step(ctw_writer *c, ctrec_id path_id, int64_t line, err *e);
+/* A step; column 0: none. Line-only (no `columns`): path_id * 100000 +
+ * line, a column refused. Column-aware: the position of (line, column) in
+ * the path's line table (column 0 is column 1); a path without a table
+ * (no positions), a line outside the table or a column past its line's
+ * end is refused (CTREC_E_UNSUPPORTED, nothing written). */
+ctrec_status ctw_step(ctw_writer *c, ctrec_id path_id, int64_t line, int64_t column, err *e);
 /* A value of the current step: its CBOR ValueRecord (ctfs flavour). */
 ctrec_status ctw_value(ctw_writer *c, ctrec_id var, const uint8_t *v, size_t n, err *e);
 /* A call entered at the current step (a call before any step enters at

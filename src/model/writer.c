@@ -425,14 +425,16 @@ static ctrec_status ct_done(ctrec_writer *w, ctrec_status st)
                           (what));                                                        \
     } while (0)
 
-/* A step of the .ct layout: path_id * 100000 + line. */
-static ctrec_status ct_step_checked(ctrec_writer *w, ctrec_id path_id, int64_t line)
+/* A step of the .ct layout (column 0: none): path_id * 100000 + line, or
+ * in a column-aware trace its position in the path's line table. */
+static ctrec_status ct_step_checked(ctrec_writer *w, ctrec_id path_id, int64_t line,
+                                    int64_t column)
 {
     if (!ctw_line_ok(line))
         return misuse(w, CTREC_E_UNSUPPORTED,
                       "a .ct step's line must be 0..%d (path_id * 100000 + line), not %lld",
                       CT_MAX_LINE, (long long)line);
-    return ct_done(w, ctw_step(CT(w), path_id, line, &w->e));
+    return ct_done(w, ctw_step(CT(w), path_id, line, column, &w->e));
 }
 
 /* ------------------------------------------------------------------ */
@@ -446,6 +448,7 @@ void ctrec_writer_options_init(ctrec_writer_options *o)
     o->format = CTREC_FORMAT_JSON;
     o->float_encoding = CTREC_FLOAT_STRING;
     o->copy_sources = 1;
+    o->columns = 0;
     o->max_depth = MAX_DEPTH_LIMIT;
     o->buffer_size = DEFAULT_BUFFER;
     o->frame_size = 64u * 1024u;
@@ -805,7 +808,8 @@ static ctrec_status open_writer(ctrec_writer *w, const char *dir)
     }
     if (o->format == CTREC_FORMAT_CT) {
         ctw_meta m = {w->uuid, w->program, w->workdir, "ctrec", w->args, o->nargs, 0, NULL, NULL};
-        st = ctw_open(w->dirfd, "trace.ct", o->compress_thread, o->zstd_level, &m, &w->ct, &w->e);
+        st = ctw_open(w->dirfd, "trace.ct", o->compress_thread, o->zstd_level, o->columns, &m,
+                      &w->ct, &w->e);
     } else if (o->format == CTREC_FORMAT_JSON) {
         st = file_sink_open(w->dirfd, "trace.json", o->io_thread, &w->sink, &w->e);
         if (!st) BUF_LIT(&w->out, "[\n");
@@ -1138,6 +1142,28 @@ static void copy_source(ctrec_writer *w, const char *raw, size_t raw_len, const 
     folder_copy_source(w->dirfd, w->workdir, raw, raw_len, clean, clean_len, &copied, &ignored);
 }
 
+/* A path of a .ct; a column-aware one reads its source (raw: as given,
+ * absolute or relative to the workdir) for the line-length table. */
+static ctrec_status ct_path(ctrec_writer *w, const char *p, size_t n, const char *raw,
+                            size_t raw_len)
+{
+    char *file = NULL;
+    if (w->o.columns && raw_len && !memchr(raw, 0, raw_len)) {
+        size_t wl = raw[0] == '/' ? 0 : strlen(w->workdir) + 1;
+        file = malloc(wl + raw_len + 1);
+        if (!file) return nomem(w);
+        if (wl) {
+            memcpy(file, w->workdir, wl - 1);
+            file[wl - 1] = '/';
+        }
+        memcpy(file + wl, raw, raw_len);
+        file[wl + raw_len] = 0;
+    }
+    ctrec_status st = ct_done(w, ctw_path(CT(w), p, n, file, &w->e));
+    free(file);
+    return st;
+}
+
 static ctrec_status path_impl(ctrec_writer *w, const char *p, size_t n, int fresh, ctrec_id *id)
 {
     GUARD(w);
@@ -1149,7 +1175,7 @@ static ctrec_status path_impl(ctrec_writer *w, const char *p, size_t n, int fres
     if (r < 0) return nomem(w);
     if (r > 0) {
         ctrec_status st;
-        if (w->ct) st = ct_done(w, ctw_path(CT(w), p, n, &w->e));
+        if (w->ct) st = ct_path(w, p, n, raw, raw_len);
         else {
             ev_path(def_begin(w), p, n);
             st = def_commit(w);
@@ -1381,7 +1407,7 @@ ctrec_status ctrec_step(ctrec_writer *w, ctrec_id path_id, int64_t line)
     ctrec_status st = new_event(w, "ctrec_step", path_id, w->paths.nids, "path");
     if (st) return st;
     LINE_ARG(w, line, "ctrec_step");
-    if (w->ct) return ct_step_checked(w, path_id, line);
+    if (w->ct) return ct_step_checked(w, path_id, line, 0);
     ev_step(out_begin(w), path_id, line);
     if ((st = out_commit(w))) return st;
     w->tc.stepped = 1;
@@ -1396,10 +1422,14 @@ ctrec_status ctrec_step_column(ctrec_writer *w, ctrec_id path_id, int64_t line, 
     if (column < 1)
         return misuse(w, CTREC_E_ARG, "ctrec_step_column: column %lld is not >= 1",
                       (long long)column);
-    if (w->ct)
-        return misuse(w, CTREC_E_UNSUPPORTED,
-                      "ctrec_step_column: this writer does not write column-aware .ct traces "
-                      "yet (use ctrec_step)");
+    if (w->ct) {
+        LINE_ARG(w, line, "ctrec_step_column");
+        if (!w->o.columns)
+            return misuse(w, CTREC_E_UNSUPPORTED,
+                          "ctrec_step_column: a .ct keeps columns only when the writer was "
+                          "opened with the option columns = 1 (use ctrec_step)");
+        return ct_step_checked(w, path_id, line, column);
+    }
     return ctrec_step(w, path_id, line);
 }
 
@@ -1743,7 +1773,7 @@ static ctrec_status end_call(ctrec_writer *w)
     if (w->ct) {
         /* As below: a Step at the definition line, where the arguments are
          * the values visible, then the Call. */
-        if (fn != 0) st = ct_step_checked(w, w->fns[fn].path_id, w->fns[fn].line);
+        if (fn != 0) st = ct_step_checked(w, w->fns[fn].path_id, w->fns[fn].line, 0);
         for (size_t i = 0; i < n && !st && fn != 0; i++)
             st = ct_done(w, ctw_value(CT(w), args[i].var, args[i].value, args[i].len, &w->e));
         if (!st) st = ct_done(w, ctw_call(CT(w), fn, args, n, &w->e));
@@ -1833,7 +1863,7 @@ ctrec_status ctrec_call(ctrec_writer *w, ctrec_id fn)
     ctrec_status st = new_event(w, "ctrec_call", fn, w->functions.nids, "function");
     if (st) return st;
     if (w->ct) {
-        if (fn != 0 && (st = ct_step_checked(w, w->fns[fn].path_id, w->fns[fn].line))) return st;
+        if (fn != 0 && (st = ct_step_checked(w, w->fns[fn].path_id, w->fns[fn].line, 0))) return st;
         if ((st = ct_done(w, ctw_call(CT(w), fn, NULL, 0, &w->e)))) return st;
         w->calls_open++;
         return CTREC_OK;
@@ -2245,7 +2275,7 @@ static ctrec_status ct_write_event(ctrec_writer *w, const ctrec_ev *ev)
                     : ev->type == CTREC_EV_FUNCTION      ? &w->functions
                                                          : &w->types;
         p = intern_text(t, t->nids - 1, &n);
-        st = ev->type == CTREC_EV_PATH            ? ctw_path(CT(w), p, n, &w->e)
+        st = ev->type == CTREC_EV_PATH            ? ctw_path(CT(w), p, n, NULL, &w->e)
              : ev->type == CTREC_EV_VARIABLE_NAME ? ctw_varname(CT(w), p, n, &w->e)
              : ev->type == CTREC_EV_FUNCTION      ? ctw_function(CT(w), p, n, &w->e)
                                                   : ctw_type(CT(w), p, n, &w->e);
@@ -2253,7 +2283,10 @@ static ctrec_status ct_write_event(ctrec_writer *w, const ctrec_ev *ev)
     }
     case CTREC_EV_STEP:
         if ((st = check_id(w, ev->step.path_id, w->paths.nids, "path"))) return st;
-        return ct_step_checked(w, ev->step.path_id, ev->step.line);
+        /* A line-only .ct has no place for the column: the step goes
+         * without it (a column-aware one takes it). */
+        return ct_step_checked(w, ev->step.path_id, ev->step.line,
+                               w->o.columns ? ev->step.column : 0);
     case CTREC_EV_VALUE:
         w->tmp.len = 0;
         if ((st = evs_value(&e, ev->value.value, &w->e))) return st == CTREC_E_NOMEM ? nomem(w) : st;

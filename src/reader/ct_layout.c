@@ -242,7 +242,10 @@ static int parse_layout_a(const uint8_t *p, size_t n, ctrec_str *path, file_pos 
     if (fp) {
         fp->lb = lb;
         fp->nl = (size_t)nl;
-        fp->size = nl ? (sum ? sum : 1) : LINES_PER_FILE;
+        /* A path without a line table has no positions, as the
+         * reference reader sizes it (new_trace_reader.nim
+         * ensurePositionTables; its writer gives it 100000). */
+        fp->size = nl ? (sum ? sum : 1) : 0;
     }
     return 0;
 }

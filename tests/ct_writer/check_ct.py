@@ -1,7 +1,10 @@
 #!/usr/bin/env python3
-"""check_ct.py CASE ct_writer_test OUTDIR — runs one case of test_ct_writer.c
-and checks the container it wrote through ct_dump.py (FORMAT.md section 7).
-Exit 0 when everything matches; every difference is printed."""
+"""check_ct.py CASE TOOL OUTDIR [ARG] — runs one case of test_ct_writer.c (or
+ctrec convert) and checks the container it wrote through the project's one
+independent decoder, tests/ct/ct_decode.py (FORMAT.md section 7): its
+summary, and for what the summary normalizes away (step tags, raw CBOR
+values, records per chunk) its lower layers. Exit 0 when everything
+matches; every difference is printed."""
 import json
 import os
 import shutil
@@ -9,10 +12,11 @@ import subprocess
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, HERE)
-import ct_dump  # noqa: E402
+sys.path.insert(0, os.path.join(HERE, "..", "ct"))
+import ct_decode  # noqa: E402
 
 failures = []
+PER_CHUNK = {"steps": 4096, "values": 1024, "calls": 256, "events": 64}
 
 
 def expect(what, got, want):
@@ -32,23 +36,85 @@ def run(*args):
     return p.returncode, p.stdout, p.stderr
 
 
+def container(path, lenient=False):
+    ct = ct_decode.Container(path)
+    ct.lenient = lenient
+    ct.notes = []
+    return ct
+
+
+def raw(path, lenient=False):
+    """What the summary normalizes away: the exec records of steps.dat
+    (tags kept), each values record as [varname id, plain CBOR] pairs, and
+    per stream the records of each chunk; checks that every chunk but the
+    last holds exactly its .idx's records-per-chunk and that every step
+    chunk starts with an absolute step (tag 0)."""
+    ct = container(path, lenient)
+    out = {"exec": [list(e) for e in ct_decode.decode_exec(ct)], "values": [], "per_chunk": {}}
+    for base in ("steps", "values", "calls", "events"):
+        per, offs = ct_decode.chunk_index(ct, base)
+        out["per_chunk"][base] = per
+        counts = []
+        for ci, off, payload in ct_decode.chunks(ct, base):
+            if base == "steps":
+                if payload[:1] != b"\x00":
+                    failures.append("steps.dat chunk %d does not start absolute" % ci)
+                counts.append(None)
+                continue
+            recs = ct_decode.length_prefixed(base + ".dat", payload, off)
+            counts.append(len(recs))
+            if base == "values":
+                for r in recs:
+                    pairs = []
+                    if r:
+                        n, pos = ct_decode.uvarint(r, 1, "values")
+                        for _ in range(n):
+                            var, pos = ct_decode.uvarint(r, pos, "values")
+                            blob, pos = ct_decode.vstring(r, pos, "values")
+                            pairs.append([var, ct_decode.cbor_plain(blob)])
+                    out["values"].append(pairs)
+        for k, n in enumerate(counts[:-1]):
+            if n is not None and n != per:
+                failures.append("%s chunk %d holds %d records, not %d" % (base, k, n, per))
+    ct.f.close()
+    return out
+
+
+def summary(path, lenient=False):
+    d = ct_decode.decode(path, lenient=lenient)
+    d["metadata"]["recording_id"] = "<uuid>"
+    d["container"].pop("file_size", None)
+    return d
+
+
 def scenario(tool, out):
     rc, so, se = run(tool, "scenario", out)
     expect("ct_writer_test scenario exit (stderr: %s)" % se.strip(), rc, 0)
-    d = ct_dump.dump(os.path.join(out, "trace.ct"))
-    d["meta"]["recording_id"] = "<uuid>"
+    path = os.path.join(out, "trace.ct")
+    got = {"summary": summary(path), "raw": raw(path)}
     want = json.load(open(os.path.join(HERE, "expected_scenario.json")))
-    for k in want:
-        expect(k, d.get(k), want[k])
+    for part in want:
+        for k in want[part]:
+            expect(part + "." + k, json.loads(json.dumps(got[part].get(k))), want[part][k])
+    # what the plain CBOR above cannot show: Float is a CBOR float64 (2.5),
+    # the root call returned nothing (the byte FF), BigInt's b is a byte
+    # string (0100ff) with "negative"
+    ct = container(path)
+    vals = b"".join(p for _, _, p in ct_decode.chunks(ct, "values"))
+    calls = b"".join(p for _, _, p in ct_decode.chunks(ct, "calls"))
+    ct.f.close()
+    expect("Float as float64", b"af\xfb\x40\x04\x00\x00\x00\x00\x00\x00" in vals, True)
+    expect("root call record", calls[:12].hex(" "), "0b 00 01 00 0a 00 00 01 ff 00 01 01")
+    expect("BigInt bytes", b"abC\x01\x00\xffhnegative\xf5" in calls, True)
     # the recording id is the trace_metadata.json one, a UUIDv7
     meta = json.load(open(os.path.join(out, "trace_metadata.json")))
-    got = ct_dump.dump(os.path.join(out, "trace.ct"))["meta"]["recording_id"]
-    expect("recording_id", got, meta["recording_id"])
-    expect("uuid version", got[14], "7")
+    rid = ct_decode.decode(path)["metadata"]["recording_id"]
+    expect("recording_id", rid, meta["recording_id"])
+    expect("uuid version", rid[14], "7")
     # no scratch file left; no other event file
     expect("files", sorted(os.listdir(out)),
            ["noreturn", "trace.ct", "trace.lock", "trace_metadata.json", "trace_paths.json"])
-    e = ct_dump.dump(os.path.join(out, "noreturn", "trace.ct"))
+    e = ct_decode.decode(os.path.join(out, "noreturn", "trace.ct"))
     expect("noreturn steps/calls/types", (e["steps"], e["calls"], e["types"]), ([], [], ["None"]))
 
 
@@ -56,35 +122,36 @@ def chunks(tool, out):
     n = 5000
     rc, so, se = run(tool, "chunks", out, str(n))
     expect("ct_writer_test chunks exit (stderr: %s)" % se.strip(), rc, 0)
-    d = ct_dump.dump(os.path.join(out, "trace.ct"))
+    path = os.path.join(out, "trace.ct")
+    d = ct_decode.decode(path)
+    r = raw(path)
+    Int = lambda i: {"kind": "Int", "i": i, "type": "Int"}  # noqa: E731
     steps, values, calls, events = [], [], [], []
-    calls.append({"function": 0, "parent": -1, "entry_step": 0, "depth": 0, "args": [],
-                  "return": None, "exception": "", "children": []})
+    calls.append({"function": "<toplevel>", "args": {}, "return": {"kind": "None", "type": "None"},
+                  "entry_step": 0, "parent": None, "depth": 0, "children": []})
     for i in range(n):
-        steps.append(["step", 0, 1 + i % 7])
-        values.append([[0, {"kind": "Int", "i": i, "type_id": 1}]])
+        steps.append(["/m", 1 + i % 7, None])
+        values.append({"i": Int(i)})
         if i % 10 == 9:
-            steps.append(["step", 0, 50])
-            x = {"kind": "Int", "i": i, "type_id": 1}
-            values.append([[1, x]])
+            steps.append(["/m", 50, None])
+            values.append({"x": Int(i)})
             key = len(calls)
             calls[0]["children"].append(key)
-            calls.append({"function": 1, "parent": 0, "entry_step": len(steps) - 1,
-                          "exit_step": len(steps) - 1, "depth": 1, "args": [[1, x]],
-                          "return": {"kind": "Int", "i": -i, "type_id": 1}, "exception": "",
-                          "children": []})
+            calls.append({"function": "f", "args": {"x": Int(i)}, "return": Int(-i),
+                          "entry_step": len(steps) - 1, "exit_step": len(steps) - 1,
+                          "parent": 0, "depth": 1, "children": []})
             if i % 100 == 99:
                 events.append({"kind": 0, "step": len(steps) - 1, "metadata": "", "content": "x"})
     calls[0]["exit_step"] = len(steps) - 1
-    calls[0] = {k: calls[0][k] for k in ["function", "parent", "entry_step", "exit_step", "depth",
-                                         "args", "return", "exception", "children"]}
     expect("step count", len(d["steps"]), len(steps))
     expect("steps", d["steps"], steps)
     expect("values", d["values"], values)
     expect("call count", len(d["calls"]), len(calls))
     expect("calls", d["calls"], calls)
     expect("events", d["events"], events)
-    expect("members", sorted(d["members"]), sorted(
+    expect("notes", d.get("notes"), None)
+    expect("records per chunk", r["per_chunk"], PER_CHUNK)
+    expect("members", sorted(m for m, _ in d["members"]), sorted(
         ["meta.dat"] + [t + x for t in ("paths", "funcs", "types", "varnames") for x in (".dat", ".off")]
         + [t + x for t in ("steps", "values", "calls", "events") for x in (".dat", ".idx")]))
 
@@ -93,16 +160,17 @@ def fsize(tool, out):
     rc, so, se = run(tool, "fsize", out)
     expect("ct_writer_test fsize exit (stderr: %s)" % se.strip(), rc, 0)
     # what was published before the failure is a valid container prefix
+    path = os.path.join(out, "trace.ct")
     try:
-        d = ct_dump.dump(os.path.join(out, "trace.ct"), allow_partial=True)
+        d = ct_decode.decode(path, lenient=True)
         # the provisional meta.dat of the open: no paths listed
-        expect("meta.dat after a failure", (d["meta"]["version"], d["meta"]["paths"]), (3, []))
-        if len(d["values"]) == 0:
+        expect("meta.dat after a failure", (d["metadata"].get("meta_version"),
+                                            d["metadata"].get("paths")), (3, []))
+        # (no step chunk is complete yet: 4096 steps a chunk)
+        if len(raw(path, lenient=True)["values"]) < PER_CHUNK["values"]:
             failures.append("no value chunk was published before the limit")
-    except ct_dump.Bad as e:
+    except ct_decode.CtError as e:
         failures.append("the container after the failure: %s" % e)
-
-
 def roundtrip(ctrec, out, fixtures):
     """json -> ct -> json: every event a .ct holds survives; ctrec print of
     the .ct and of its conversion back agree; the container decodes here."""
@@ -125,7 +193,7 @@ def roundtrip(ctrec, out, fixtures):
         # a call still open at the end of the recording ends at the last step
         # (a call record has an exit step): it reads back with a Return
         expect("%s: a Return per Call" % name, count(p_ct, "Return"), count(p_ct, "Call"))
-        d = ct_dump.dump(os.path.join(ct, "trace.ct"))
+        d = ct_decode.decode(os.path.join(ct, "trace.ct"))
         expect(name + ": steps decoded", len(d["steps"]), count(p_src, "Step"))
     # what a .ct cannot hold fails the conversion, nothing is dropped
     rc, so, se = run(ctrec, "convert", "--format", "ct", os.path.join(fixtures, "reference-rust"),
@@ -137,12 +205,58 @@ def roundtrip(ctrec, out, fixtures):
            os.path.exists(os.path.join(out, "rr-ct", "trace.ct")), False)
 
 
+def uv(n):
+    """LEB128 of n (the expected bytes of a path length)."""
+    out = b""
+    while n >= 0x80:
+        out += bytes([n & 0x7F | 0x80])
+        n >>= 7
+    return out + bytes([n])
+
+
+def columns(tool, out, ctrec):
+    """A column-aware .ct: steps.dat's tags (7 within a line), paths.dat's
+    Layout A records, meta.dat flag 0x10, and the steps as ct_decode.py and
+    ctrec print read them."""
+    rc, so, se = run(tool, "columns", out)
+    expect("ct_writer_test columns exit (stderr: %s)" % se.strip(), rc, 0)
+    path = os.path.join(out, "trace", "trace.ct")
+    src = os.path.join(out, "src", "a.lua")
+    d = ct_decode.decode(path)
+    expect("meta.dat flags", d["metadata"]["meta_flags"], 0x1f10)
+    expect("paths", d["paths"], ["a.lua", "/no/such/file.lua", src])
+    expect("steps", d["steps"], [["a.lua", 1, 7], ["a.lua", 1, 1], ["a.lua", 1, 10],
+                                 ["a.lua", 3, 1], ["a.lua", 3, 2], ["a.lua", 2, 1],
+                                 ["a.lua", 4, 6], [src, 4, 3]])
+    x = lambda i: {"x": {"kind": "Int", "i": i, "type": "Int"}}  # noqa: E731
+    expect("values", d["values"], [x(1), {}, {}, {}, {}, {}, {}, x(9)])
+    expect("notes", d.get("notes"), None)
+    ct = ct_decode.Container(path)
+    ct.lenient = False
+    # positions: a.lua's lines take 10, 1, 4 and 6 (newlines counted); the
+    # unreadable path none; the second a.lua starts at 21
+    raw = b"".join(p for _, _, p in ct_decode.chunks(ct, "steps"))
+    expect("steps.dat records", raw.hex(" "), "00 06 07 0b 07 12 01 04 07 02 01 03 01 14 01 24")
+    recs = ct_decode.record_table(ct, "paths")
+    expect("paths.dat Layout A records", [r.hex(" ") for r in recs],
+           [(b"\x05a.lua\x04\x14\x11\x06\x04").hex(" "),
+            (b"\x11/no/such/file.lua\x00").hex(" "),
+            (uv(len(src.encode())) + src.encode() + b"\x04\x14\x11\x06\x04").hex(" ")])
+    steps = [l for l in run(ctrec, "print", path)[1].splitlines() if l.startswith('{"Step"')]
+    expect("ctrec print steps", steps,
+           ['{"Step":{"path_id":%d,"line":%d,"column":%d}}' % t
+            for t in [(0, 1, 7), (0, 1, 1), (0, 1, 10), (0, 3, 1), (0, 3, 2), (0, 2, 1),
+                      (0, 4, 6), (2, 4, 3)]])
+
+
 def main():
     case, tool, out = sys.argv[1:4]
     shutil.rmtree(out, ignore_errors=True)
     if case == "roundtrip":
         os.makedirs(out)
         roundtrip(tool, out, sys.argv[4])
+    elif case == "columns":
+        columns(tool, out, sys.argv[4])
     else:
         {"scenario": scenario, "chunks": chunks, "fsize": fsize}[case](tool, out)
     for f in failures:

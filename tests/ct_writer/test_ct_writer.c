@@ -9,6 +9,12 @@
  *                                 expected_scenario.json.
  *   ct_writer_test chunks DIR N   W1-like: N steps with a value, a call every
  *                                 10 steps (chunk boundaries of every stream)
+ *   ct_writer_test columns DIR    a column-aware .ct (option columns): writes
+ *                                 DIR/src/a.lua (lines of 10, 0, 3 and 5
+ *                                 bytes, the last without its newline), steps
+ *                                 with and without columns on it, and on a
+ *                                 path with no readable source; every
+ *                                 refusal checked; check_ct.py decodes it
  *   ct_writer_test fsize DIR      RLIMIT_FSIZE of 256 KiB, SIGXFSZ ignored: the
  *                                 first failure is CTREC_E_IO with a message,
  *                                 every later call CTREC_E_FAILED, close
@@ -20,7 +26,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <errno.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 
 #include "ctrec/ctrec.h"
 
@@ -140,7 +148,8 @@ static int scenario(const char *dir)
     REFUSED(ctrec_step(w, p_main, 100000), CTREC_E_UNSUPPORTED,
             "a .ct step's line must be 0..99999 (path_id * 100000 + line), not 100000");
     REFUSED(ctrec_step_column(w, p_main, 2, 5), CTREC_E_UNSUPPORTED,
-            "ctrec_step_column: this writer does not write column-aware .ct traces yet (use "
+            "ctrec_step_column: a .ct keeps columns only when the writer was opened with the "
+            "option columns = 1 (use "
             "ctrec_step)");
     REFUSED(ctrec_step(w, 9, 1), CTREC_E_UNDEFINED, "path id 9 is not defined (2 defined)");
 
@@ -244,7 +253,7 @@ static int fsize(const char *dir)
         if (!st) st = ctrec_begin_value_named(w, "t", 1);
         if (!st) st = ctrec_string(w, text, sizeof text, t_str);
         if (!st) st = ctrec_end(w);
-        if (!st && i % 1000 == 999) st = ctrec_writer_flush(w);
+        if (!st && i % 1500 == 1499) st = ctrec_writer_flush(w); /* after the first values chunk */
         first = st;
     }
     if (first != CTREC_E_IO || !strstr(ctrec_writer_errmsg(w), "File too large")) {
@@ -269,8 +278,71 @@ static int fsize(const char *dir)
     return failures ? 1 : 0;
 }
 
+static int columns(const char *dir)
+{
+    char src[4096], file[4200];
+    snprintf(src, sizeof src, "%s/src", dir);
+    snprintf(file, sizeof file, "%s/a.lua", src);
+    if (mkdir(dir, 0755) && errno != EEXIST) return 2;
+    if (mkdir(src, 0755) && errno != EEXIST) return 2;
+    FILE *f = fopen(file, "w");
+    if (!f) return 2;
+    fputs("local x=1\n\nx()\nfoo()", f); /* lengths 10, 1, 4, 6 with the newline */
+    fclose(f);
+    char trace[4200];
+    snprintf(trace, sizeof trace, "%s/trace", dir);
+    ctrec_writer_options o;
+    ctrec_writer_options_init(&o);
+    o.format = CTREC_FORMAT_CT;
+    o.workdir = src;
+    o.copy_sources = 0;
+    o.columns = 1;
+    ctrec_writer *w;
+    if (ctrec_writer_open(trace, &o, &w) != CTREC_OK) {
+        fprintf(stderr, "open: %s\n", ctrec_writer_errmsg(w));
+        return 1;
+    }
+    ctrec_id p_a, p_gone, t_int, v_x;
+    CHECK(ctrec_start_z(w, "a.lua", 1)); /* relative to the workdir */
+    CHECK(ctrec_path_z(w, "/no/such/file.lua", &p_gone));
+    CHECK(ctrec_path_z(w, file, &p_a)); /* the same source, absolute: path 2 */
+    CHECK(ctrec_type_z(w, CTREC_TYPE_INT, "Int", &t_int));
+    CHECK(ctrec_variable_z(w, "x", &v_x));
+    CHECK(ctrec_step_column(w, 0, 1, 7));  /* 1: x=1 */
+    CHECK(ctrec_begin_value(w, v_x));
+    CHECK(ctrec_int(w, 1, t_int));
+    CHECK(ctrec_end(w));
+    CHECK(ctrec_step_column(w, 0, 1, 1));  /* 2: same line, column back */
+    CHECK(ctrec_step_column(w, 0, 1, 10)); /* 3: the newline's column */
+    CHECK(ctrec_step(w, 0, 3));            /* 4: column 1 */
+    CHECK(ctrec_step_column(w, 0, 3, 2));  /* 5 */
+    CHECK(ctrec_step_column(w, 0, 2, 1));  /* 6: the empty line */
+    CHECK(ctrec_step_column(w, 0, 4, 6));  /* 7: after foo() at the end */
+    CHECK(ctrec_step_column(w, 2, 4, 3));  /* 8: the second path's range */
+    REFUSED(ctrec_step_column(w, 0, 1, 11), CTREC_E_UNSUPPORTED,
+            "column 11 is past the end of line 1 of path 0 (10 columns with its newline)");
+    REFUSED(ctrec_step_column(w, 0, 5, 1), CTREC_E_UNSUPPORTED,
+            "line 5 is outside path 0's source (4 lines), which a column-aware .ct addresses "
+            "by line lengths");
+    REFUSED(ctrec_step(w, 0, 0), CTREC_E_UNSUPPORTED,
+            "line 0 is outside path 0's source (4 lines), which a column-aware .ct addresses "
+            "by line lengths");
+    static const char no_table[] =
+        "path 1 has no line-length table (its source file could not be read when the path was "
+        "defined): a column-aware .ct has no position there";
+    REFUSED(ctrec_step_column(w, 1, 3, 2), CTREC_E_UNSUPPORTED, no_table);
+    REFUSED(ctrec_step(w, 1, 3), CTREC_E_UNSUPPORTED, no_table);
+    /* still usable: a value lands on step 8 */
+    CHECK(ctrec_begin_value(w, v_x));
+    CHECK(ctrec_int(w, 9, t_int));
+    CHECK(ctrec_end(w));
+    if (ctrec_writer_close(w) != CTREC_OK) failures++;
+    return failures ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
+    if (argc >= 3 && !strcmp(argv[1], "columns")) return columns(argv[2]);
     if (argc >= 3 && !strcmp(argv[1], "scenario")) return scenario(argv[2]);
     if (argc >= 4 && !strcmp(argv[1], "chunks")) return chunks(argv[2], atol(argv[3]));
     if (argc >= 3 && !strcmp(argv[1], "fsize")) return fsize(argv[2]);
