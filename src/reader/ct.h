@@ -103,11 +103,14 @@ int ct_stream_more_slow(ct_stream *s, ctfs *c, size_t limit, err *e);
 static inline int ct_stream_more(ct_stream *s, ctfs *c, size_t limit, err *e)
 {
     /* the common cases without a call: bytes left in the chunk held, or
-     * (not windowed) no further chunk published */
+     * (not windowed) no further chunk published and the chunk held is
+     * full (a short last chunk may have grown: ct_stream_more_slow looks) */
     if (s->chunk != UINT64_MAX && s->pos < s->dlen) return 1;
     if (!s->win &&
-        (!s->dat || (s->chunk == UINT64_MAX ? s->rec / (s->per_chunk ? s->per_chunk : 1)
-                                            : s->chunk + 1) >= s->nchunks))
+        (!s->dat ||
+         (s->chunk == UINT64_MAX
+              ? s->rec / (s->per_chunk ? s->per_chunk : 1) >= s->nchunks
+              : s->chunk + 1 >= s->nchunks && s->rec >= (s->chunk + 1) * s->per_chunk)))
         return 0;
     return ct_stream_more_slow(s, c, limit, e);
 }
