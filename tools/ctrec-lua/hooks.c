@@ -364,9 +364,9 @@ static void emit_return_none(recorder *R)
  * the function's prototype, so the pointer is stable). */
 static ctrec_id local_var(recorder *R, fn_info *fn, int n, const char *name)
 {
-    if (n <= FN_SLOTS && fn->slot_name[n - 1] == name) return fn->slot_var[n - 1];
+    if (n <= FN_LOCAL_SLOTS && fn->slot_name[n - 1] == name) return fn->slot_var[n - 1];
     ctrec_id var = recorder_var(R, name, strlen(name));
-    if (n <= FN_SLOTS) {
+    if (n <= FN_LOCAL_SLOTS) {
         fn->slot_name[n - 1] = name;
         fn->slot_var[n - 1] = var;
     }
@@ -512,7 +512,8 @@ static void emit_upvalues(recorder *R, lua_State *L, lua_Debug *ar, fn_info *fn,
             fn->up_var[n - 1] = NOT_RECORDED;
         }
         if (!skip) any = 1;
-        for (int i = 0; !skip && i < nlocals; i++) skip = strcmp(locals[i], name) == 0;
+        for (int i = 0; !skip && i < nlocals; i++) /* names are mostly interned: same pointer */
+            skip = locals[i] == name || (locals[i][0] == name[0] && strcmp(locals[i], name) == 0);
         filter_action fa = FILTER_ALLOW;
         if (!skip && fn->scope && (fa = rfilter_value(fn, FILTER_UPVALUE, n, name)) == FILTER_DROP)
             skip = 1;
@@ -666,6 +667,7 @@ static void switch_thread(recorder *R, lua_State *L, const lua_Debug *ar)
     }
     R->cur_L = L;
     R->cur = T;
+    R->lines_L = NULL; /* rfilter_lines: decide the line hook of this thread again */
 }
 
 /* ---- the hook ---------------------------------------------------------- */
@@ -974,12 +976,14 @@ void recorder_install(recorder *R, lua_State *L)
     if (R->opt.floor == FLOOR_NONE && !R->w) return;
     int mask = 0, count = 0;
     if (R->script_hooks) scripthook_get(L, &mask, &count); /* after a Ctrl-C */
+    R->lines_L = NULL;
     lua_sethook(L, h, RECORDER_MASK | (mask & LUA_MASKCOUNT), count);
 }
 
 void recorder_hook_thread(recorder *R, lua_State *L1, int script_mask, int count)
 {
     if (R->opt.floor != FLOOR_NONE || !R->w || R->lua_closed) return;
+    R->lines_L = NULL;
     lua_sethook(L1, hook, RECORDER_MASK | (script_mask & LUA_MASKCOUNT),
                 (script_mask & LUA_MASKCOUNT) ? count : 0);
 }
