@@ -322,13 +322,22 @@ static int same_site(const fn_info *fn, const lua_Debug *ar, intptr_t k)
  * is freed with the chunk, and another chunk's may get its address). A C
  * function is its lua_CFunction (C closures come and go; the function they
  * run stays). */
-static fn_info *fn_lookup(recorder *R, lua_State *L, lua_Debug *ar)
+static fn_info *fn_lookup_slow(recorder *R, lua_State *L, lua_Debug *ar);
+
+static inline fn_info *fn_lookup(recorder *R, lua_State *L, lua_Debug *ar)
+{
+    fn_info *last = R->last_fn; /* recursion and loops call the same function */
+    if (last && last->source == ar->source && ar->what[0] != 'C' &&
+        same_site(last, ar, ar->linedefined))
+        return last;
+    return fn_lookup_slow(R, L, ar);
+}
+
+static fn_info *fn_lookup_slow(recorder *R, lua_State *L, lua_Debug *ar)
 {
     const void *key = ar->source;
     intptr_t k = ar->linedefined;
     int is_c = ar->what[0] == 'C';
-    fn_info *last = R->last_fn; /* recursion and loops call the same function */
-    if (!is_c && last && last->source == key && same_site(last, ar, k)) return last;
     if (is_c) {
         if (!R->opt.c_calls) return NULL;
         lua_getinfo(L, "f", ar);
@@ -787,7 +796,15 @@ static void record_event(recorder *R, lua_State *L, lua_Debug *ar)
     case LUA_HOOKRET: on_return(R, T, L, ar); break;
     default: break;
     }
-    if (R->opt.filter) rfilter_lines(R, L, R->cur);
+    if (R->opt.filter) {
+        /* rfilter_lines, unless the line hook of this thread is known to be
+         * as the running Lua function wants it (the common case inside
+         * skipped code: calls and returns between skipped functions) */
+        const thread_rec *C = R->cur;
+        const fn_info *fn = C->n ? C->frames[C->n - 1].fn : NULL;
+        if (!fn || !fn->src || L != R->lines_L || R->script_hooks || (!fn->skip) != R->lines_on)
+            rfilter_lines(R, L, C);
+    }
 }
 
 /* The recorder's hook; then the script's own hook, if it set one with
