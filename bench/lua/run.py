@@ -11,8 +11,8 @@ sized to run 30-70 ms under plain lua5.4 and 0.1-0.3 s with the hooks) runs
   floor reads                ctrec-lua --floor reads: + a raw read of every element that
                              --values all records at a step (a lower bound of any recorder
                              of those values; writes nothing)
-  values none                ctrec-lua --values none (binary format)
-  values all                 ctrec-lua --values all (binary format)
+  values none                ctrec-lua --values none (--format, default bin)
+  values all                 ctrec-lua --values all (--format, default bin)
 N times each (default 5, interleaved: run 1 of every mode, then run 2, ...,
 so that a slow minute of a shared machine hits every mode alike) and prints
 per mode the median wall-clock time and the median CPU time (user + system,
@@ -25,7 +25,7 @@ and the cost per recorded value: one more untimed `--values all --stats`
 run counts the Lua values recorded (elements of tables included), and
   ns/value = (values all - values none) / values   (reading + writing them)
   write ns/value = (values all - floor reads) / values   (writing only)
-from the median wall-clock times (target: ns/value <= 40).
+from the median wall-clock and CPU times (target: ns/value <= 40).
 """
 import argparse
 import os
@@ -57,6 +57,8 @@ def main():
     ap.add_argument("--ctrec-lua", default=os.path.join(HERE, "..", "..", "build", "bin", "ctrec-lua"))
     ap.add_argument("--lua", default="lua5.4")
     ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--format", default="bin", choices=["bin", "ct", "json"],
+                    help="trace format of the recording modes (default bin)")
     ap.add_argument("--out", default=None, help="trace folder (default: a temporary one)")
     ap.add_argument("programs", nargs="*", default=sorted(DEFAULT_ARGS),
                     help="program.lua or program.lua=ARG (default ARGs: %s)" % DEFAULT_ARGS)
@@ -68,11 +70,11 @@ def main():
         ("floor hooks", rec + ["--floor", "hooks"]),
         ("floor locals", rec + ["--floor", "locals"]),
         ("floor reads", rec + ["--floor", "reads"]),
-        ("values none", rec + ["--format", "bin", "--values", "none", "-o", out + "/none"]),
-        ("values all", rec + ["--format", "bin", "--values", "all", "-o", out + "/all"]),
+        ("values none", rec + ["--format", a.format, "--values", "none", "-o", out + "/none"]),
+        ("values all", rec + ["--format", a.format, "--values", "all", "-o", out + "/all"]),
     ]
     print("%-10s %-13s %8s %8s %8s %8s  %s" % ("program", "mode", "wall s", "x lua", "cpu s",
-                                              "x lua", "trace.bin"))
+                                              "x lua", "trace (%s)" % a.format))
     for spec in a.programs:
         prog, _, arg = spec.partition("=")
         path = os.path.join(HERE, prog)
@@ -86,7 +88,7 @@ def main():
         for name, _ in modes:
             size = ""
             if name.startswith("values"):
-                f = os.path.join(out, name.split()[1], "trace.bin")
+                f = os.path.join(out, name.split()[1], "trace." + a.format)
                 size = "%.1f MB" % (os.path.getsize(f) / 1e6)
             print("%-10s %-13s %8.3f %8.2f %8.3f %8.2f  %s"
                   % (prog + (" " + args[0] if args else ""), name, wall[name],
@@ -103,9 +105,10 @@ def main():
                                   out + "/stats", path] + args,
                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, check=True)
         nvalues = int(p.stderr.decode().rsplit("ctrec-lua: ", 1)[1].split()[0])
-        print("%-10s %d values recorded: ns/value = %.1f (target <= 40), write ns/value = %.1f"
-              % (prog, nvalues, (wall["values all"] - wall["values none"]) / nvalues * 1e9,
-                 (wall["values all"] - wall["floor reads"]) / nvalues * 1e9), flush=True)
+        for label, m in (("wall", wall), ("cpu", cpu)):
+            print("%-10s %-4s %d values recorded: ns/value = %.1f (target <= 40), write ns/value = %.1f"
+                  % (prog, label, nvalues, (m["values all"] - m["values none"]) / nvalues * 1e9,
+                     (m["values all"] - m["floor reads"]) / nvalues * 1e9), flush=True)
     if not a.out:
         shutil.rmtree(out, ignore_errors=True)
     return 0

@@ -322,13 +322,22 @@ static int same_site(const fn_info *fn, const lua_Debug *ar, intptr_t k)
  * is freed with the chunk, and another chunk's may get its address). A C
  * function is its lua_CFunction (C closures come and go; the function they
  * run stays). */
-static fn_info *fn_lookup(recorder *R, lua_State *L, lua_Debug *ar)
+static fn_info *fn_lookup_slow(recorder *R, lua_State *L, lua_Debug *ar);
+
+static inline fn_info *fn_lookup(recorder *R, lua_State *L, lua_Debug *ar)
+{
+    fn_info *last = R->last_fn; /* recursion and loops call the same function */
+    if (last && last->source == ar->source && ar->what[0] != 'C' &&
+        same_site(last, ar, ar->linedefined))
+        return last;
+    return fn_lookup_slow(R, L, ar);
+}
+
+static fn_info *fn_lookup_slow(recorder *R, lua_State *L, lua_Debug *ar)
 {
     const void *key = ar->source;
     intptr_t k = ar->linedefined;
     int is_c = ar->what[0] == 'C';
-    fn_info *last = R->last_fn; /* recursion and loops call the same function */
-    if (!is_c && last && last->source == key && same_site(last, ar, k)) return last;
     if (is_c) {
         if (!R->opt.c_calls) return NULL;
         lua_getinfo(L, "f", ar);
@@ -364,9 +373,9 @@ static void emit_return_none(recorder *R)
  * the function's prototype, so the pointer is stable). */
 static ctrec_id local_var(recorder *R, fn_info *fn, int n, const char *name)
 {
-    if (n <= FN_SLOTS && fn->slot_name[n - 1] == name) return fn->slot_var[n - 1];
+    if (n <= FN_LOCAL_SLOTS && fn->slot_name[n - 1] == name) return fn->slot_var[n - 1];
     ctrec_id var = recorder_var(R, name, strlen(name));
-    if (n <= FN_SLOTS) {
+    if (n <= FN_LOCAL_SLOTS) {
         fn->slot_name[n - 1] = name;
         fn->slot_var[n - 1] = var;
     }
@@ -512,7 +521,8 @@ static void emit_upvalues(recorder *R, lua_State *L, lua_Debug *ar, fn_info *fn,
             fn->up_var[n - 1] = NOT_RECORDED;
         }
         if (!skip) any = 1;
-        for (int i = 0; !skip && i < nlocals; i++) skip = strcmp(locals[i], name) == 0;
+        for (int i = 0; !skip && i < nlocals; i++) /* names are mostly interned: same pointer */
+            skip = locals[i] == name || (locals[i][0] == name[0] && strcmp(locals[i], name) == 0);
         filter_action fa = FILTER_ALLOW;
         if (!skip && fn->scope && (fa = rfilter_value(fn, FILTER_UPVALUE, n, name)) == FILTER_DROP)
             skip = 1;
@@ -666,6 +676,7 @@ static void switch_thread(recorder *R, lua_State *L, const lua_Debug *ar)
     }
     R->cur_L = L;
     R->cur = T;
+    R->lines_L = NULL; /* rfilter_lines: decide the line hook of this thread again */
 }
 
 /* ---- the hook ---------------------------------------------------------- */
@@ -785,7 +796,15 @@ static void record_event(recorder *R, lua_State *L, lua_Debug *ar)
     case LUA_HOOKRET: on_return(R, T, L, ar); break;
     default: break;
     }
-    if (R->opt.filter) rfilter_lines(R, L, R->cur);
+    if (R->opt.filter) {
+        /* rfilter_lines, unless the line hook of this thread is known to be
+         * as the running Lua function wants it (the common case inside
+         * skipped code: calls and returns between skipped functions) */
+        const thread_rec *C = R->cur;
+        const fn_info *fn = C->n ? C->frames[C->n - 1].fn : NULL;
+        if (!fn || !fn->src || L != R->lines_L || R->script_hooks || (!fn->skip) != R->lines_on)
+            rfilter_lines(R, L, C);
+    }
 }
 
 /* The recorder's hook; then the script's own hook, if it set one with
@@ -974,12 +993,14 @@ void recorder_install(recorder *R, lua_State *L)
     if (R->opt.floor == FLOOR_NONE && !R->w) return;
     int mask = 0, count = 0;
     if (R->script_hooks) scripthook_get(L, &mask, &count); /* after a Ctrl-C */
+    R->lines_L = NULL;
     lua_sethook(L, h, RECORDER_MASK | (mask & LUA_MASKCOUNT), count);
 }
 
 void recorder_hook_thread(recorder *R, lua_State *L1, int script_mask, int count)
 {
     if (R->opt.floor != FLOOR_NONE || !R->w || R->lua_closed) return;
+    R->lines_L = NULL;
     lua_sethook(L1, hook, RECORDER_MASK | (script_mask & LUA_MASKCOUNT),
                 (script_mask & LUA_MASKCOUNT) ? count : 0);
 }

@@ -90,10 +90,13 @@ typedef struct fn_info {
     ctrec_id path_id;
     ctrec_id function_id;
     /* Cache of local-variable name -> variable id by local slot, so the
-     * line hook finds the id of an unchanged local by one pointer compare. */
+     * line hook finds the id of an unchanged local by one pointer compare
+     * (FN_LOCAL_SLOTS: nbody's advance has 23 slots, temporaries included;
+     * a slot beyond it is looked up by name at each line). */
 #define FN_SLOTS 16
-    const char *slot_name[FN_SLOTS];
-    ctrec_id slot_var[FN_SLOTS];
+#define FN_LOCAL_SLOTS 64
+    const char *slot_name[FN_LOCAL_SLOTS];
+    ctrec_id slot_var[FN_LOCAL_SLOTS];
     /* the same for upvalues */
     const char *up_name[FN_SLOTS];
     ctrec_id up_var[FN_SLOTS];
@@ -103,8 +106,8 @@ typedef struct fn_info {
      * its locals and parameters by slot, as slot_name above. */
     const filter_scope *scope;
     int skip;             /* exec = "skip": no Call, Steps or Return; no line hook */
-    const char *fslot_name[FN_SLOTS];
-    unsigned char fslot_action[FN_SLOTS][2]; /* [local, arg]: 0 unknown, else action + 1 */
+    const char *fslot_name[FN_LOCAL_SLOTS];
+    unsigned char fslot_action[FN_LOCAL_SLOTS][2]; /* [local, arg]: 0 unknown, else action + 1 */
     const char *fup_name[FN_SLOTS];          /* the same for upvalue n */
     unsigned char fup_action[FN_SLOTS];
 } fn_info;
@@ -176,6 +179,10 @@ typedef struct recorder {
     size_t scratch_cap;
 
     /* rfilter.c state */
+    lua_State *lines_L;        /* rfilter_lines: the thread whose line hook is known */
+    int lines_on;              /* to be on (1) or off (0); lines_L is set to NULL by
+                                  every lua_sethook of the recorder's and on a
+                                  change of thread, to look again */
     strmap modules;            /* chunk source text -> module name (char *) it was required as */
     int64_t filter_type_ids[2]; /* "Redacted", "Dropped": type id + 1, 0 until defined */
 } recorder;

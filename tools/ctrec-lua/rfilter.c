@@ -126,10 +126,15 @@ void rfilter_lines(recorder *R, lua_State *L, const thread_rec *T)
     int smask = 0, scount = 0; /* a script's own line hook keeps the line events */
     if (!want && R->script_hooks && scripthook_get(L, &smask, &scount) && (smask & LUA_MASKLINE))
         want = 1;
+    /* The line hook of this thread is known to be as wanted: calls and
+     * returns inside skipped code need no lua_gethookmask. */
+    if (L == R->lines_L && want == R->lines_on) return;
     int mask = lua_gethookmask(L);
-    if (!!(mask & LUA_MASKLINE) == want) return;
-    lua_sethook(L, lua_gethook(L), want ? mask | LUA_MASKLINE : mask & ~LUA_MASKLINE,
-                lua_gethookcount(L));
+    if (!!(mask & LUA_MASKLINE) != want)
+        lua_sethook(L, lua_gethook(L), want ? mask | LUA_MASKLINE : mask & ~LUA_MASKLINE,
+                    lua_gethookcount(L));
+    R->lines_L = L;
+    R->lines_on = want;
 }
 
 filter_action rfilter_value(fn_info *fn, filter_value_kind kind, int n, const char *name)
@@ -143,7 +148,7 @@ filter_action rfilter_value(fn_info *fn, filter_value_kind kind, int n, const ch
         return (filter_action)(fn->fup_action[n - 1] - 1);
     }
     int k = kind == FILTER_ARG;
-    if (n >= 1 && n <= FN_SLOTS && (kind == FILTER_LOCAL || kind == FILTER_ARG)) {
+    if (n >= 1 && n <= FN_LOCAL_SLOTS && (kind == FILTER_LOCAL || kind == FILTER_ARG)) {
         if (fn->fslot_name[n - 1] != name) {
             fn->fslot_name[n - 1] = name;
             fn->fslot_action[n - 1][0] = fn->fslot_action[n - 1][1] = 0;

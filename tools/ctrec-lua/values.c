@@ -473,10 +473,8 @@ static ctrec_status write_struct(recorder *R, lua_State *L, int idx, lua_Integer
 /* The string keys "[array]" and "..." would read as the field a Struct
  * gets for the array part or for a truncation: a table with one is written
  * as pairs, which say what its keys are. */
-static int is_pseudo_field(lua_State *L, int idx)
+static int is_pseudo_field(const char *s, size_t len)
 {
-    size_t len;
-    const char *s = lua_tolstring(L, idx, &len);
     return (len == 7 && memcmp(s, "[array]", 7) == 0) || (len == 3 && memcmp(s, "...", 3) == 0);
 }
 
@@ -541,7 +539,9 @@ static ctrec_status write_table(recorder *R, lua_State *L, int idx, unsigned dep
             lua_pop(L, 2);
             break;
         }
-        if (lua_type(L, -2) != LUA_TSTRING || is_pseudo_field(L, -2)) {
+        size_t klen = 0;
+        const char *ks = lua_type(L, -2) == LUA_TSTRING ? lua_tolstring(L, -2, &klen) : NULL;
+        if (!ks || is_pseudo_field(ks, klen)) {
             others++;
             lua_pop(L, 1);
             continue;
@@ -559,7 +559,8 @@ static ctrec_status write_table(recorder *R, lua_State *L, int idx, unsigned dep
             keys = nk;
             cap = ncap;
         }
-        keys[nkeys].s = lua_tolstring(L, -2, &keys[nkeys].len);
+        keys[nkeys].s = ks;
+        keys[nkeys].len = klen;
         if (nkeys < KEEP) {
             keys[nkeys].value = lua_gettop(L);
             lua_pushvalue(L, -2);
