@@ -15,7 +15,8 @@ and compares exit status, stdout and stderr (after the normalizations of
 NONDETERMINISM below, the only ones); runs `ctrec check` on each trace
 (clean = exit 0); with --asan, runs the case once more in the --asan-mode
 (default ct:all) under an AddressSanitizer + UBSan build of ctrec-lua and
-fails it on any sanitizer report or a result other than the plain build's.
+fails it on any sanitizer report or a result other than the plain build's
+(an ASan run over its limit with no report is listed apart, not counted).
 Prints one line per case and mode, then the table per suite, format and
 values mode: cases, matches, check-clean, ASan-clean, median and worst
 slowdown. The slowdown is CPU time (user + system of the process and the
@@ -379,13 +380,18 @@ def run_case(a, s, c, modes, lock):
                        UBSAN_OPTIONS="print_stacktrace=1")
             z = run([a.asan, "--format", fmt, "--values", mode, "-o", out2] + c["argv"],
                     c["cwd"], env, a.timeout * 2)
-            bad = z[0] is None or b"Sanitizer" in z[2] or b"runtime error:" in z[2] \
-                or z[0] != rec[0]
-            r["asan"] = not bad
-            if bad:
-                r["status"] = "FAIL"
-                r["detail"] += " asan: %s %s" % (
-                    "timed out" if z[0] is None else z[0], z[2].decode(errors="replace")[-400:])
+            report = b"Sanitizer" in z[2] or b"runtime error:" in z[2]
+            if z[0] is None and not report:  # not finished: not counted as run
+                r["asan_timeout"] = True
+                r["detail"] += " (ASan run timed out after %gs, no report)" % (a.timeout * 2)
+            else:
+                bad = report or z[0] != rec[0]
+                r["asan"] = not bad
+                if bad:
+                    r["status"] = "FAIL"
+                    r["detail"] += " asan: %s %s" % (
+                        "timed out" if z[0] is None else z[0],
+                        z[2].decode(errors="replace")[-400:])
         if a.keep:
             dst = os.path.join(a.keep, s["name"], c["name"] + "." + fmt + "." + mode)
             shutil.rmtree(dst, ignore_errors=True)
@@ -537,6 +543,11 @@ def table(results, ctrec, asan, listed, markdown=None):
         lines.append("")
         lines.append("timed out: " + ", ".join("%s/%s (%s %s)" % (
             r["suite"], r["case"], r.get("format", "bin"), r["values"]) for r in other))
+    other = [r for r in results if r.get("asan_timeout")]
+    if other:
+        lines.append("")
+        lines.append("ASan run timed out (no report; not counted in ASan-clean): " + ", ".join(
+            "%s/%s" % (r["suite"], r["case"]) for r in other))
     ex = [x for x in listed if x["status"] == "EXCLUDED"]
     if ex:
         lines.append("")
