@@ -21,7 +21,8 @@ Prints one line per case and mode, then the table per suite, format and
 values mode: cases, matches, check-clean, ASan-clean, median and worst
 slowdown. The slowdown is CPU time (user + system of the process and the
 children it waited for, from wait4) of ctrec-lua over lua5.4's, one run
-each; a lua5.4 CPU time under 10 ms counts as 10 ms.
+each, for the cases where lua5.4 needs at least MIN_CPU (20 ms); the
+median's column says over how many cases.
 
 Nothing is skipped silently: a suite whose files are not in place is
 printed as "absent: <the command that puts it there>" (--fetch-commands
@@ -317,6 +318,17 @@ def first_diff(a, b):
     return ""
 
 
+MIN_CPU = 0.02  # seconds of lua5.4 CPU time below which no slowdown is computed
+
+
+def slowdown(r):
+    """ctrec-lua's CPU time over lua5.4's, None when lua5.4's is too short
+    to measure (under MIN_CPU: the clock's tick and process start-up)."""
+    if r.get("ref_cpu") is None or r.get("rec_cpu") is None or r["ref_cpu"] < MIN_CPU:
+        return None
+    return r["rec_cpu"] / r["ref_cpu"]
+
+
 def compare(case, ref, rec):
     """Fills the verdict of one recording against the lua5.4 run."""
     f = os.path.basename(case)
@@ -366,7 +378,7 @@ def run_case(a, s, c, modes, lock):
                 "timed out" if rec[0] is None else "%.1fs CPU" % rec[3], a.timeout)
         else:
             r.update(compare(c["name"], ref, rec))
-            r["slowdown"] = rec[3] / max(ref[3], 0.01)
+            r["slowdown"] = slowdown(r)
             if a.ctrec:
                 p = subprocess.run([a.ctrec, "check", out], stdout=subprocess.PIPE,
                                    stderr=subprocess.STDOUT)
@@ -520,13 +532,16 @@ def main():
 
 def table(results, ctrec, asan, listed, markdown=None):
     lines = ["| suite | format | values | cases | matches | nondet (exit+stderr match) "
-             "| known differences | check-clean | ASan-clean | median slowdown (CPU) "
-             "| worst slowdown (CPU) |",
+             "| known differences | check-clean | ASan-clean | median slowdown (CPU; cases "
+             "measured) | worst slowdown (CPU) |",
              "|---|---|---|---|---|---|---|---|---|---|---|"]
     keys = dict.fromkeys((r["suite"], r.get("format", "bin"), r["values"]) for r in results)
     for name in dict.fromkeys(k[0] for k in keys):
         for k in [k for k in keys if k[0] == name]:
             rs = [r for r in results if (r["suite"], r.get("format", "bin"), r["values"]) == k]
+            for r in rs:
+                if r["status"] != "TIMEOUT":
+                    r["slowdown"] = slowdown(r)
             sl = [r["slowdown"] for r in rs if r.get("slowdown")]
             worst = max(rs, key=lambda r: r.get("slowdown") or 0)
             az = [r for r in rs if "asan" in r]
@@ -536,7 +551,7 @@ def table(results, ctrec, asan, listed, markdown=None):
                 sum(1 for r in rs if r.get("known")),
                 "%d" % sum(1 for r in rs if r.get("check")) if ctrec else "-",
                 "%d/%d" % (sum(1 for r in az if r["asan"]), len(az)) if asan and az else "-",
-                "%.1fx" % statistics.median(sl) if sl else "-",
+                "%.1fx (%d)" % (statistics.median(sl), len(sl)) if sl else "-",
                 "%.1fx (%s)" % (worst["slowdown"], worst["case"]) if sl else "-"))
     other = [r for r in results if r["status"] == "TIMEOUT"]
     if other:
