@@ -533,8 +533,8 @@ def main():
 def table(results, ctrec, asan, listed, markdown=None):
     lines = ["| suite | format | values | cases | matches | nondet (exit+stderr match) "
              "| known differences | check-clean | ASan-clean | median slowdown (CPU; cases "
-             "measured) | worst slowdown (CPU) |",
-             "|---|---|---|---|---|---|---|---|---|---|---|"]
+             "measured) | worst slowdown (CPU) | total CPU, lua5.4 / ctrec-lua |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|"]
     keys = dict.fromkeys((r["suite"], r.get("format", "bin"), r["values"]) for r in results)
     for name in dict.fromkeys(k[0] for k in keys):
         for k in [k for k in keys if k[0] == name]:
@@ -545,14 +545,18 @@ def table(results, ctrec, asan, listed, markdown=None):
             sl = [r["slowdown"] for r in rs if r.get("slowdown")]
             worst = max(rs, key=lambda r: r.get("slowdown") or 0)
             az = [r for r in rs if "asan" in r]
-            lines.append("| %s | %s | %s | %d | %d | %d | %d | %s | %s | %s | %s |" % (
+            done = [r for r in rs if r["status"] != "TIMEOUT" and r.get("ref_cpu") is not None]
+            t_ref = sum(r["ref_cpu"] for r in done)
+            t_rec = sum(r["rec_cpu"] for r in done)
+            lines.append("| %s | %s | %s | %d | %d | %d | %d | %s | %s | %s | %s | %s |" % (
                 name, k[1], k[2], len(rs), sum(1 for r in rs if r.get("match")),
                 sum(1 for r in rs if r["status"] == "NONDET"),
                 sum(1 for r in rs if r.get("known")),
                 "%d" % sum(1 for r in rs if r.get("check")) if ctrec else "-",
                 "%d/%d" % (sum(1 for r in az if r["asan"]), len(az)) if asan and az else "-",
                 "%.1fx (%d)" % (statistics.median(sl), len(sl)) if sl else "-",
-                "%.1fx (%s)" % (worst["slowdown"], worst["case"]) if sl else "-"))
+                "%.1fx (%s)" % (worst["slowdown"], worst["case"]) if sl else "-",
+                "%.2f s / %.2f s (%.1fx)" % (t_ref, t_rec, t_rec / t_ref) if t_ref > 0 else "-"))
     other = [r for r in results if r["status"] == "TIMEOUT"]
     if other:
         lines.append("")
