@@ -166,6 +166,47 @@ static int db_gethook(lua_State *L)
     return 3;
 }
 
+/* A coroutine inherits the hook, mask and count of the thread that creates
+ * it (lua_newthread copies them), but ldblib's hook table has no entry for
+ * it: under lua5.4, debug.gethook in it gives nil, the mask and the count,
+ * and the inherited hook calls nothing. The recorder's hook is inherited the
+ * same way; coroutine.create and coroutine.wrap are replaced by the C
+ * functions below (lcorolib.c's, plus this) so the script's mask and count
+ * are inherited too, and its function not. */
+static void inherit_mask(lua_State *L, lua_State *NL)
+{
+    int mask, count;
+    get_mask(L, L, &mask, &count);
+    if (!mask) return;
+    push_table(L, 1);
+    lua_pushthread(NL);
+    lua_xmove(NL, L, 1);
+    lua_pushinteger(L, (lua_Integer)mask + 16 * (lua_Integer)count);
+    lua_rawset(L, -3);
+    lua_pop(L, 1);
+}
+
+static int co_create(lua_State *L)
+{
+    luaL_checktype(L, 1, LUA_TFUNCTION);
+    lua_State *NL = lua_newthread(L);
+    lua_pushvalue(L, 1);
+    lua_xmove(L, NL, 1);
+    inherit_mask(L, NL);
+    return 1;
+}
+
+/* lcorolib.c's auxwrap, the function coroutine.wrap returns (a closure over
+ * the coroutine), taken from what the library's own wrap returns. */
+static lua_CFunction auxwrap;
+
+static int co_wrap(lua_State *L)
+{
+    co_create(L);
+    lua_pushcclosure(L, auxwrap, 1);
+    return 1;
+}
+
 void scripthook_call(lua_State *L, int event, int line)
 {
     static const char *const hooknames[] = {"call", "return", "line", "count", "tail call"};
@@ -198,4 +239,22 @@ void scripthook_install(lua_State *L)
         lua_setfield(L, -2, "gethook");
     }
     lua_pop(L, 1);
+    int top = lua_gettop(L);
+    lua_getglobal(L, "coroutine");
+    if (lua_type(L, -1) == LUA_TTABLE) {
+        if (lua_getfield(L, -1, "wrap") == LUA_TFUNCTION) {
+            lua_pushcfunction(L, co_create); /* any function: only the wrapper is kept */
+            if (lua_pcall(L, 1, 1, 0) == LUA_OK && lua_tocfunction(L, -1) &&
+                lua_getupvalue(L, -1, 1) && lua_isthread(L, -1))
+                auxwrap = lua_tocfunction(L, -2);
+        }
+        lua_settop(L, top + 1);
+        lua_pushcfunction(L, co_create);
+        lua_setfield(L, -2, "create");
+        if (auxwrap) {
+            lua_pushcfunction(L, co_wrap);
+            lua_setfield(L, -2, "wrap");
+        }
+    }
+    lua_settop(L, top);
 }

@@ -385,9 +385,9 @@ def main():
     s50 = t.steps(50)  # the coroutine's body, with a hook of its own
     expect(len(s50) == 1 and s50[0][0].get("a", {}).get("i") == 5,
            "script_hooks.lua:50 in the coroutine, a = 5: %r" % (s50,))
-    s81 = t.steps(81)  # the last line, the script's hook still set
-    expect(len(s81) == 1 and s81[0][0].get("last", {}).get("i") == 81,
-           "script_hooks.lua:81 recorded with last = 81: %r" % (s81,))
+    s104 = t.steps(104)  # the last line, the script's hook still set
+    expect(len(s104) == 1 and s104[0][0].get("last", {}).get("i") == 104,
+           "script_hooks.lua:104 recorded with last = 104: %r" % (s104,))
 
     for f in failures:
         print("FAIL", f)

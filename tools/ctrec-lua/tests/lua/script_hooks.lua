@@ -59,6 +59,29 @@ print(coroutine.resume(co, 5))
 print(coroutine.resume(co))
 print("coroutine lines:", table.concat(co_lines, " "))
 
+-- a coroutine created while a hook is set inherits its mask and count (as
+-- lua_newthread copies them) but not its function: gethook gives nil, the
+-- mask and the count, and the hook does not run in it
+local seen = 0
+debug.sethook(function() seen = seen + 1 end, "cl", 3)
+local inherited = coroutine.create(function()
+  print("inside the created coroutine:", debug.gethook())
+  coroutine.yield()
+end)
+local wrapped = coroutine.wrap(function() print("inside the wrapped coroutine:", debug.gethook()) end)
+seen = 0
+coroutine.resume(inherited)
+wrapped()
+print("hook calls while in the coroutines:", seen > 0)
+debug.sethook()
+print("created coroutine, from outside after sethook():", debug.gethook(inherited))
+print("created coroutine, resumed again:", coroutine.resume(inherited))
+local later = coroutine.create(function() return debug.gethook() end)
+print("created after sethook():", coroutine.resume(later))
+print(pcall(coroutine.create, 1))
+print(pcall(coroutine.wrap))
+print(select("#", coroutine.create(print)), type(coroutine.wrap(print)))
+
 -- an error raised by the hook reaches the script
 local raised = false
 print(pcall(function()
