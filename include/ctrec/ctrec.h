@@ -479,6 +479,18 @@ ctrec_status ctrec_thread_exit(ctrec_writer *w, uint64_t thread_id);
 ctrec_status ctrec_thread_switch(ctrec_writer *w, uint64_t thread_id);
 ctrec_status ctrec_drop_last_step(ctrec_writer *w);
 
+/* Exceptions (CTREC_FORMAT_CT only; trace.json and trace.bin have no such
+ * event: CTREC_E_UNSUPPORTED, the writer stays usable). ctrec_raise records
+ * an exception of type `type_id` raised at the current position, with its
+ * message (len bytes, UTF-8; invalid bytes become U+FFFD); ctrec_catch one
+ * caught. Each is a record of the step stream (steps.dat tags 2 and 3) and
+ * so has a step index of its own, between the steps around it; values given
+ * after it belong to it until the next step. The reader yields them as
+ * CTREC_EV_RAISE and CTREC_EV_CATCH (docs/ct.md). A call that exits by an
+ * exception: ctrec_write_event with a Return whose ret.exception is set. */
+ctrec_status ctrec_raise(ctrec_writer *w, ctrec_id type_id, const char *message, size_t len);
+ctrec_status ctrec_catch(ctrec_writer *w, ctrec_id type_id);
+
 /* ------------------------------------------------------------------------
  * Events that carry values
  *

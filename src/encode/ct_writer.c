@@ -177,6 +177,7 @@ struct ctw_writer {
     /* steps and values */
     uint64_t nsteps;
     uint64_t last_gli;
+    int chunk_abs; /* the steps chunk being filled has an absolute step */
     /* Column-aware traces (meta.dat flag 0x10): per path its position
      * range and, when its source was read, where each line starts. */
     int columns;
@@ -810,9 +811,12 @@ static inline ctrec_status step_record(ctw_writer *c, int tag, uint64_t x, err *
     stream *s = &c->s[S_STEPS];
     if (buf_reserve(&s->raw, 11)) return nomem(e);
     uint8_t *p = s->raw.data + s->raw.len;
+    /* a chunk starts with an absolute step (FORMAT.md 7.2), also when a
+     * thread, raise or catch record comes first in it */
+    if (s->nrec == 0) c->chunk_abs = 0;
     if (tag == 0) {
         int64_t d = (int64_t)(x - c->last_gli);
-        if (s->nrec && d >= -64 && d <= 63) {
+        if (c->chunk_abs && d >= -64 && d <= 63) {
             *p++ = 1;
             p = vput(p, zigzag(d));
         } else {
@@ -820,8 +824,9 @@ static inline ctrec_status step_record(ctw_writer *c, int tag, uint64_t x, err *
             p = vput(p, x);
         }
         c->last_gli = x;
+        c->chunk_abs = 1;
     } else if (tag == 7) { /* the same line, another column */
-        if (s->nrec) {
+        if (c->chunk_abs) {
             *p++ = 7;
             p = vput(p, zigzag((int64_t)(x - c->last_gli)));
         } else {
@@ -829,6 +834,7 @@ static inline ctrec_status step_record(ctw_writer *c, int tag, uint64_t x, err *
             p = vput(p, x);
         }
         c->last_gli = x;
+        c->chunk_abs = 1;
     } else {
         *p++ = (uint8_t)tag;
         p = vput(p, x);
@@ -885,6 +891,30 @@ static ctrec_status column_step(ctw_writer *c, ctrec_id path_id, int64_t line, i
 ctrec_status ctw_thread(ctw_writer *c, int tag, uint64_t tid, err *e)
 {
     return step_record(c, tag, tid, e);
+}
+
+ctrec_status ctw_catch(ctw_writer *c, ctrec_id type_id, err *e)
+{
+    return step_record(c, 3, type_id, e);
+}
+
+ctrec_status ctw_raise(ctw_writer *c, ctrec_id type_id, const char *msg, size_t n, err *e)
+{
+    ctrec_status st;
+    if (c->nsteps && (st = finish_values(c, e))) return st;
+    stream *s = &c->s[S_STEPS];
+    if (buf_reserve(&s->raw, 21 + n)) return nomem(e);
+    if (s->nrec == 0) c->chunk_abs = 0;
+    uint8_t *p = s->raw.data + s->raw.len;
+    *p++ = 2;
+    p = vput(p, type_id);
+    p = vput(p, n);
+    if (n) memcpy(p, msg, n);
+    p += n;
+    c->last_path = UINT64_MAX;
+    s->raw.len = (size_t)(p - s->raw.data);
+    c->nsteps++;
+    return record_done(c, S_STEPS, e);
 }
 
 ctrec_status ctw_value(ctw_writer *c, ctrec_id var, const uint8_t *v, size_t n, err *e)
@@ -989,7 +1019,8 @@ ctrec_status ctw_call(ctw_writer *c, ctrec_id fn, const ev_arg *args, size_t nar
     return c->sbuf.oom ? nomem(e) : CTREC_OK;
 }
 
-ctrec_status ctw_return(ctw_writer *c, const uint8_t *v, size_t n, err *e)
+ctrec_status ctw_return(ctw_writer *c, const uint8_t *v, size_t n, const uint8_t *x, size_t xn,
+                       err *e)
 {
     if (!c->depth) return err_set(e, CTREC_E_STATE, "a return without an open call");
     open_call *oc = &c->stack[c->depth - 1];
@@ -1009,8 +1040,10 @@ ctrec_status ctw_return(ctw_writer *c, const uint8_t *v, size_t n, err *e)
         k += d;
         kids_len += vlen(k);
     }
-    uint64_t body = vlen(oc->key) + vlen(exitstep) + vlen(n) + n + 1 + vlen(oc->nkids) + kids_len;
-    if (buf_reserve(&c->sbuf, 40 + n)) return nomem(e);
+    if (!xn) x = NULL;
+    uint64_t body = vlen(oc->key) + vlen(exitstep) + vlen(n) + n + vlen(xn) + xn +
+                    vlen(oc->nkids) + kids_len;
+    if (buf_reserve(&c->sbuf, 40 + n + xn)) return nomem(e);
     uint8_t *p = c->sbuf.data + c->sbuf.len;
     *p++ = 'X';
     p = vput(p, body);
@@ -1019,7 +1052,9 @@ ctrec_status ctw_return(ctw_writer *c, const uint8_t *v, size_t n, err *e)
     p = vput(p, n);
     memcpy(p, v, n);
     p += n;
-    *p++ = 0; /* exception: none */
+    p = vput(p, xn); /* the exception's CBOR value, 0 bytes: none */
+    if (xn) memcpy(p, x, xn);
+    p += xn;
     p = vput(p, oc->nkids);
     c->sbuf.len = (size_t)(p - c->sbuf.data);
     k = oc->key;
@@ -1334,7 +1369,7 @@ ctrec_status ctw_close(ctw_writer *c, const ctw_meta *m, err *e)
 {
     ctrec_status st = c->wst ? job_failed(c, e) : CTREC_OK;
     /* The calls still open end at the last step, without a return value. */
-    while (!st && c->depth) st = ctw_return(c, NULL, 0, e);
+    while (!st && c->depth) st = ctw_return(c, NULL, 0, NULL, 0, e);
     if (!st && (c->nsteps || c->vcount)) st = finish_values(c, e);
     for (unsigned i = 0; i < NSTREAMS && !st; i++)
         if (i != S_CALLS) {

@@ -126,15 +126,21 @@ ctrec_status ctw_value(ctw_writer *c, ctrec_id var, const uint8_t *v, size_t n, 
  * step 0); its arguments are ev_args with CBOR values. */
 ctrec_status ctw_call(ctw_writer *c, ctrec_id fn, const ev_arg *args, size_t nargs, err *e);
 /* The innermost open call returns at the current step; v/n its CBOR return
- * value (n == 0: none). -1 from ctw_open_calls() == 0 is the caller's to
+ * value (n == 0: none), x/xn the CBOR value of the exception it exits with
+ * (xn == 0: none). -1 from ctw_open_calls() == 0 is the caller's to
  * prevent. */
-ctrec_status ctw_return(ctw_writer *c, const uint8_t *v, size_t n, err *e);
+ctrec_status ctw_return(ctw_writer *c, const uint8_t *v, size_t n, const uint8_t *x, size_t xn,
+                       err *e);
 uint64_t ctw_open_calls(const ctw_writer *c);
 ctrec_status ctw_event(ctw_writer *c, ctrec_event_kind kind, const char *meta, size_t mn,
                       const char *content, size_t cn, err *e);
 /* ThreadStart (5), ThreadExit (6), ThreadSwitch (4): a step record each. */
 enum { CT_THREAD_SWITCH = 4, CT_THREAD_START = 5, CT_THREAD_EXIT = 6 };
 ctrec_status ctw_thread(ctw_writer *c, int tag, uint64_t tid, err *e);
+/* An exception raised (steps.dat tag 2: type, message) and caught (tag 3):
+ * a step record each, with a values record of their own. */
+ctrec_status ctw_raise(ctw_writer *c, ctrec_id type_id, const char *msg, size_t n, err *e);
+ctrec_status ctw_catch(ctw_writer *c, ctrec_id type_id, err *e);
 
 /* Publishes everything given so far (see Durability above); with wait,
  * returns once it is in the file. Called by the recording thread, or by

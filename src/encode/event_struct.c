@@ -98,6 +98,11 @@ static ctrec_status val_ext(enc *en, const ctrec_value *v, unsigned depth, err *
         enc_int(en, v->i);
         break;
     case CTREC_VAL_VALUE_REF:
+        if (!en->json && en->ctfs) { /* a .ct's ValueRef: CBOR tag 256 over the id */
+            cbor_head(en->b, 6, 256);
+            enc_uint(en, (uint64_t)v->i);
+            return CTREC_OK;
+        }
         kind_key(en, 2, "ValueRef", 8);
         ENC_KEY(en, "id");
         enc_uint(en, (uint64_t)v->i);

@@ -1612,6 +1612,35 @@ ctrec_status ctrec_thread_switch(ctrec_writer *w, uint64_t tid)
     return thread_event(w, "ctrec_thread_switch", "ThreadSwitch", 12, tid, 1);
 }
 
+/* Raise and Catch: .ct only (steps.dat tags 2 and 3). */
+static ctrec_status raise_catch(ctrec_writer *w, const char *what, ctrec_id type_id,
+                                const char *msg, size_t n, int is_raise)
+{
+    GUARD(w);
+    NO_OPEN_EVENT(w, what);
+    if (!w->ct)
+        return misuse(w, CTREC_E_UNSUPPORTED,
+                      "%s: trace.json and trace.bin have no place for an exception record (a .ct "
+                      "has: CTREC_FORMAT_CT)",
+                      what);
+    ctrec_status st = new_event(w, what, type_id, w->types.nids, "type");
+    if (st) return st;
+    if (!is_raise) return ct_done(w, ctw_catch(CT(w), type_id, &w->e));
+    TEXT_ARG(w, msg, n);
+    if (clean_text(w, &msg, &n)) return nomem(w);
+    return ct_done(w, ctw_raise(CT(w), type_id, msg, n, &w->e));
+}
+
+ctrec_status ctrec_raise(ctrec_writer *w, ctrec_id type_id, const char *message, size_t len)
+{
+    return raise_catch(w, "ctrec_raise", type_id, message, len, 1);
+}
+
+ctrec_status ctrec_catch(ctrec_writer *w, ctrec_id type_id)
+{
+    return raise_catch(w, "ctrec_catch", type_id, NULL, 0, 0);
+}
+
 ctrec_status ctrec_drop_last_step(ctrec_writer *w)
 {
     GUARD(w);
@@ -1824,7 +1853,7 @@ static ctrec_status end_event(ctrec_writer *w)
         if (w->out.oom) return nomem(w);
         const uint8_t *v = w->out.data + w->open_at;
         size_t n = w->out.len - w->open_at;
-        ctrec_status st = w->ct_var == (ctrec_id)-1 ? ctw_return(CT(w), v, n, &w->e)
+        ctrec_status st = w->ct_var == (ctrec_id)-1 ? ctw_return(CT(w), v, n, NULL, 0, &w->e)
                                                       : ctw_value(CT(w), w->ct_var, v, n, &w->e);
         int ret = w->ct_var == (ctrec_id)-1;
         w->out.len = w->open_sep;
@@ -1890,7 +1919,8 @@ ctrec_status ctrec_return_none(ctrec_writer *w, ctrec_id t)
         enc e = {&w->tmp, 0, 0, NULL, 1};
         val_none(&e, t);
         if (w->tmp.oom) return nomem(w);
-        if ((st = ct_done(w, ctw_return(CT(w), w->tmp.data, w->tmp.len, &w->e)))) return st;
+        if ((st = ct_done(w, ctw_return(CT(w), w->tmp.data, w->tmp.len, NULL, 0, &w->e))))
+            return st;
         w->calls_open--;
         return CTREC_OK;
     }
@@ -2297,8 +2327,21 @@ static ctrec_status ct_write_event(ctrec_writer *w, const ctrec_ev *ev)
             return misuse(w, CTREC_E_STATE, "Return: a .ct return needs an open call");
         w->tmp.len = 0;
         if ((st = evs_value(&e, ev->ret.return_value, &w->e))) return st == CTREC_E_NOMEM ? nomem(w) : st;
+        n = w->tmp.len; /* the exception's value follows the return value's */
+        if (ev->ret.exception && (st = evs_value(&e, ev->ret.exception, &w->e)))
+            return st == CTREC_E_NOMEM ? nomem(w) : st;
         if (w->tmp.oom) return nomem(w);
-        return ct_done(w, ctw_return(CT(w), w->tmp.data, w->tmp.len, &w->e));
+        return ct_done(w, ctw_return(CT(w), w->tmp.data, ev->ret.is_void ? 0 : n,
+                                     w->tmp.data + n, w->tmp.len - n, &w->e));
+    case CTREC_EV_RAISE:
+    case CTREC_EV_CATCH:
+        if ((st = check_id(w, ev->raise.type_id, w->types.nids, "type"))) return st;
+        if (ev->type == CTREC_EV_CATCH) return ct_done(w, ctw_catch(CT(w), ev->raise.type_id, &w->e));
+        p = ev->raise.message.ptr;
+        n = ev->raise.message.len;
+        TEXT_ARG(w, p, n);
+        if (clean_text(w, &p, &n)) return nomem(w);
+        return ct_done(w, ctw_raise(CT(w), ev->raise.type_id, p, n, &w->e));
     case CTREC_EV_CALL: {
         size_t na = ev->call.nargs;
         if (na && !ev->call.args) return misuse(w, CTREC_E_ARG, "NULL call arguments");

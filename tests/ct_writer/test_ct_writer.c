@@ -15,6 +15,13 @@
  *                                 with and without columns on it, and on a
  *                                 path with no readable source; every
  *                                 refusal checked; check_ct.py decodes it
+ *   ct_writer_test exceptions DIR ctrec_raise / ctrec_catch: refused for
+ *                                 trace.json (exact message, writer usable);
+ *                                 in a .ct each a step record of its own, the
+ *                                 values after a raise its own, a message with
+ *                                 invalid UTF-8 cleaned; a Return written with
+ *                                 an exception (ctrec_write_event); read back
+ *                                 event by event through the reader
  *   ct_writer_test fsize DIR      RLIMIT_FSIZE of 256 KiB, SIGXFSZ ignored: the
  *                                 first failure is CTREC_E_IO with a message,
  *                                 every later call CTREC_E_FAILED, close
@@ -31,6 +38,7 @@
 #include <sys/stat.h>
 
 #include "ctrec/ctrec.h"
+#include "ctrec/ctrec_reader.h"
 
 static int failures;
 
@@ -340,12 +348,114 @@ static int columns(const char *dir)
     return failures ? 1 : 0;
 }
 
+static int exceptions(const char *dir)
+{
+    char jdir[4200];
+    snprintf(jdir, sizeof jdir, "%s-json", dir);
+    ctrec_writer_options o;
+    ctrec_writer_options_init(&o);
+    o.format = CTREC_FORMAT_JSON;
+    ctrec_writer *w;
+    if (ctrec_writer_open(jdir, &o, &w) != CTREC_OK) return 1;
+    CHECK(ctrec_start_z(w, "/src/a.py", 1));
+    ctrec_id terr;
+    CHECK(ctrec_type_z(w, CTREC_TYPE_ERROR, "ValueError", &terr));
+    REFUSED(ctrec_raise(w, terr, "bad", 3), CTREC_E_UNSUPPORTED,
+            "ctrec_raise: trace.json and trace.bin have no place for an exception record (a "
+            ".ct has: CTREC_FORMAT_CT)");
+    CHECK(ctrec_step(w, 0, 2));
+    CHECK(ctrec_writer_close(w));
+
+    w = open_ct(dir, 1);
+    ctrec_id x, f;
+    CHECK(ctrec_start_z(w, "/src/a.py", 1));
+    CHECK(ctrec_type_z(w, CTREC_TYPE_ERROR, "ValueError", &terr));
+    CHECK(ctrec_type_z(w, CTREC_TYPE_INT, "int", NULL));
+    CHECK(ctrec_variable_z(w, "x", &x));
+    CHECK(ctrec_function_z(w, "f", 0, 5, &f));
+    REFUSED(ctrec_raise(w, 9, "bad", 3), CTREC_E_UNDEFINED, "type id 9 is not defined (3 defined)");
+    CHECK(ctrec_step(w, 0, 2));
+    CHECK(ctrec_begin_value(w, x));
+    CHECK(ctrec_int(w, 1, 2));
+    CHECK(ctrec_end(w));
+    CHECK(ctrec_call(w, f));
+    CHECK(ctrec_step(w, 0, 6));
+    CHECK(ctrec_raise(w, terr, "bad \xff value", 11));
+    CHECK(ctrec_begin_value(w, x));
+    CHECK(ctrec_int(w, 2, 2));
+    CHECK(ctrec_end(w));
+    /* f exits by the exception: a Return with it, as a converter writes it */
+    ctrec_value none = {0}, exc = {0};
+    none.kind = CTREC_VAL_NONE;
+    exc.kind = CTREC_VAL_ERROR;
+    exc.type_id = terr;
+    exc.text = (ctrec_str){"bad", 3};
+    ctrec_ev ret;
+    memset(&ret, 0, sizeof ret);
+    ret.type = CTREC_EV_RETURN;
+    ret.ret.return_value = &none;
+    ret.ret.exception = &exc;
+    CHECK(ctrec_write_event(w, &ret));
+    CHECK(ctrec_catch(w, terr));
+    CHECK(ctrec_step(w, 0, 3));
+    CHECK(ctrec_writer_close(w));
+    if (failures) return 1;
+
+    static const char *const want[] = {
+        "{\"Step\":{\"path_id\":0,\"line\":2}}",
+        "{\"Value\":{\"variable_id\":0,\"value\":{\"kind\":\"Int\",\"i\":1,\"type_id\":2}}}",
+        "{\"Call\":{\"function_id\":0,\"args\":[]}}", /* ctrec_start's, entered at step 0 */
+        "{\"Step\":{\"path_id\":0,\"line\":5}}",
+        "{\"Call\":{\"function_id\":1,\"args\":[]}}",
+        "{\"Step\":{\"path_id\":0,\"line\":6}}",
+        "{\"Raise\":{\"type_id\":1,\"message\":\"bad \xef\xbf\xbd value\"}}",
+        "{\"Value\":{\"variable_id\":0,\"value\":{\"kind\":\"Int\",\"i\":2,\"type_id\":2}}}",
+        "{\"Return\":{\"return_value\":{\"kind\":\"None\",\"type_id\":0},\"exception\":{"
+        "\"kind\":\"Error\",\"msg\":\"bad\",\"type_id\":1}}}",
+        "{\"Catch\":{\"type_id\":1}}",
+        "{\"Step\":{\"path_id\":0,\"line\":3}}",
+        "{\"Return\":{\"return_value\":{\"kind\":\"None\",\"type_id\":0}}}", /* at close */
+    };
+    ctrec_reader *r;
+    char path[4200];
+    snprintf(path, sizeof path, "%s/trace.ct", dir);
+    if (ctrec_reader_open(path, NULL, &r) != CTREC_OK) {
+        fprintf(stderr, "read: %s\n", ctrec_reader_errmsg(r));
+        return 1;
+    }
+    const ctrec_ev *ev;
+    char *buf = NULL;
+    size_t cap = 0, len, i = 0;
+    ctrec_status st;
+    while ((st = ctrec_reader_next(r, &ev)) == CTREC_OK && ev) {
+        if (ev->type == CTREC_EV_PATH || ev->type == CTREC_EV_FUNCTION ||
+            ev->type == CTREC_EV_TYPE || ev->type == CTREC_EV_VARIABLE_NAME)
+            continue;
+        if (ctrec_event_to_json(ev, CTREC_FLOAT_STRING, &buf, &cap, &len) != CTREC_OK) break;
+        if (i >= sizeof want / sizeof *want || strcmp(buf, want[i]) != 0) {
+            fprintf(stderr, "event %zu: got %s\n  want %s\n", i, buf,
+                    i < sizeof want / sizeof *want ? want[i] : "(none)");
+            failures++;
+        }
+        i++;
+    }
+    if (st != CTREC_OK || i != sizeof want / sizeof *want) {
+        fprintf(stderr, "read %zu events of %zu: %s\n", i, sizeof want / sizeof *want,
+                ctrec_reader_errmsg(r));
+        failures++;
+    }
+    free(buf);
+    ctrec_reader_close(r);
+    return failures ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
+    if (argc >= 3 && !strcmp(argv[1], "exceptions")) return exceptions(argv[2]);
     if (argc >= 3 && !strcmp(argv[1], "columns")) return columns(argv[2]);
     if (argc >= 3 && !strcmp(argv[1], "scenario")) return scenario(argv[2]);
     if (argc >= 4 && !strcmp(argv[1], "chunks")) return chunks(argv[2], atol(argv[3]));
     if (argc >= 3 && !strcmp(argv[1], "fsize")) return fsize(argv[2]);
-    fprintf(stderr, "usage: ct_writer_test scenario|chunks|fsize DIR [N]\n");
+    fprintf(stderr, "usage: ct_writer_test scenario|chunks|fsize|columns|exceptions DIR [N]\n");
     return 2;
 }

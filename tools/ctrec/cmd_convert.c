@@ -28,10 +28,12 @@ static const char convert_usage[] =
     "folder that receives the events, trace_paths.json, IN's\n"
     "trace_metadata.json and a copy of IN's files/. The output format comes\n"
     "from --format, else OUT's extension, else it is the other format of IN.\n"
-    "Events keep their ids and order.\n"
+    "Events keep their ids and order. What the output has no place for is left\n"
+    "out and counted on stderr: a .ct's step columns, span records and, for\n"
+    "trace.json and trace.bin, its Raise/Catch events and call exceptions.\n"
     "\n"
     "  --format F       json, bin or ct (trace.ct: CTFS multi-stream; events it\n"
-    "                   cannot hold make the conversion fail, nothing is dropped)\n"
+    "                   cannot hold make the conversion fail)\n"
     "  --float-number   JSON output writes floats as numbers (CodeTracer <= 25.11)\n"
     TOOL_MAX_EVENT_HELP
     "\n"
@@ -265,7 +267,8 @@ int cmd_convert(int argc, char **argv)
     unsigned long long n_columns = 0, n_raise = 0, n_exc = 0, n_spans = 0;
     while ((st = ctrec_reader_next(r, &ev)) == CTREC_OK && ev) {
         ctrec_ev copy;
-        if (ev->type == CTREC_EV_RAISE || ev->type == CTREC_EV_CATCH) {
+        int to_ct = fmt == CTREC_FORMAT_CT; /* a .ct holds exceptions */
+        if (!to_ct && (ev->type == CTREC_EV_RAISE || ev->type == CTREC_EV_CATCH)) {
             n_raise++;
             continue;
         }
@@ -278,7 +281,7 @@ int cmd_convert(int argc, char **argv)
             copy.step.column = 0;
             ev = &copy;
             n_columns++;
-        } else if (ev->type == CTREC_EV_RETURN && ev->ret.exception) {
+        } else if (!to_ct && ev->type == CTREC_EV_RETURN && ev->ret.exception) {
             copy = *ev;
             copy.ret.exception = NULL;
             ev = &copy;
