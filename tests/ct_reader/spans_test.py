@@ -30,22 +30,12 @@ SPANS = 0x2000
 failures = []
 
 
-def uv(n):
-    out = bytearray()
-    while True:
-        b = n & 0x7F
-        n >>= 7
-        if n:
-            out.append(b | 0x80)
-        else:
-            out.append(b)
-            return bytes(out)
+uv = make_synth_ct.uv  # LEB128
 
 
 def vs(b):
-    if isinstance(b, str):
-        b = b.encode()
-    return uv(len(b)) + b
+    """length-prefixed bytes (a str as UTF-8)"""
+    return make_synth_ct.vs(b.encode() if isinstance(b, str) else b)
 
 
 def record(span_id, flags=0, status=1, start=100, end=200, proc=0, thread=1, s0=10, s1=20,
