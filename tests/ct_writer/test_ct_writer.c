@@ -410,8 +410,8 @@ static int exceptions(const char *dir)
         "{\"Step\":{\"path_id\":0,\"line\":6}}",
         "{\"Raise\":{\"type_id\":1,\"message\":\"bad \xef\xbf\xbd value\"}}",
         "{\"Value\":{\"variable_id\":0,\"value\":{\"kind\":\"Int\",\"i\":2,\"type_id\":2}}}",
-        "{\"Return\":{\"return_value\":{\"kind\":\"None\",\"type_id\":0},\"exception\":{"
-        "\"kind\":\"Error\",\"msg\":\"bad\",\"type_id\":1}}}",
+        ("{\"Return\":{\"return_value\":{\"kind\":\"None\",\"type_id\":0},\"exception\":{"
+         "\"kind\":\"Error\",\"msg\":\"bad\",\"type_id\":1}}}"),
         "{\"Catch\":{\"type_id\":1}}",
         "{\"Step\":{\"path_id\":0,\"line\":3}}",
         "{\"Return\":{\"return_value\":{\"kind\":\"None\",\"type_id\":0}}}", /* at close */
