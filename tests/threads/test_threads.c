@@ -482,7 +482,15 @@ static void masks(void)
             }
             for (int i = 0; i < n; i++) CHECK_U64(m[i], blocked ? 1ull << (SIGUSR1 - 1) : 0);
             CHECK_OK(ctrec_writer_close(w));
-            CHECK_U64(other_tasks(before, nbefore, ids, m, 16), 0); /* joined */
+            /* joined: pthread_join returns once the kernel clears the
+             * thread's tid, a moment before the task leaves
+             * /proc/self/task, so its listing may lag (2 s at most) */
+            int left = other_tasks(before, nbefore, ids, m, 16);
+            for (int tries = 0; left != 0 && tries < 400; tries++) {
+                usleep(5000);
+                left = other_tasks(before, nbefore, ids, m, 16);
+            }
+            CHECK_U64(left, 0);
             rm_rf(tmp);
         }
     }
