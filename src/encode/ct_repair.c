@@ -23,21 +23,6 @@
 
 static ctrec_status nomem(err *e) { return err_set(e, CTREC_E_NOMEM, "out of memory"); }
 
-static int vget(const uint8_t **p, const uint8_t *end, uint64_t *out)
-{
-    uint64_t v = 0;
-    for (unsigned sh = 0; sh < 64; sh += 7) {
-        if (*p >= end) return -1;
-        uint8_t c = *(*p)++;
-        v |= (uint64_t)(c & 0x7f) << sh;
-        if (!(c & 0x80)) {
-            *out = v;
-            return 0;
-        }
-    }
-    return -1;
-}
-
 static void bvar(buf *b, uint64_t v)
 {
     uint8_t t[10];
@@ -118,14 +103,14 @@ static const uint8_t *rec_end(int tagged, const uint8_t *p, const uint8_t *end)
 {
     uint64_t a, b;
     if (!tagged) {
-        if (vget(&p, end, &a) || a > (uint64_t)(end - p)) return NULL;
+        if (ctw_vget(&p, end, &a) || a > (uint64_t)(end - p)) return NULL;
         return p + a;
     }
     if (p >= end) return NULL;
     uint8_t tag = *p++;
-    if (tag > 7 || vget(&p, end, &a)) return NULL;
+    if (tag > 7 || ctw_vget(&p, end, &a)) return NULL;
     if (tag == 2) {
-        if (vget(&p, end, &b) || b > (uint64_t)(end - p)) return NULL;
+        if (ctw_vget(&p, end, &b) || b > (uint64_t)(end - p)) return NULL;
         p += b;
     }
     return p;
@@ -286,8 +271,8 @@ static ctrec_status build_calls(int fd, const char *name, uint64_t S, out *o, ws
         const uint8_t *p = b, *end = b + blen;
         uint64_t key, x, y, step;
         if (tag == 'E') {
-            if (vget(&p, end, &key) || vget(&p, end, &x) || vget(&p, end, &y) ||
-                vget(&p, end, &step))
+            if (ctw_vget(&p, end, &key) || ctw_vget(&p, end, &x) || ctw_vget(&p, end, &y) ||
+                ctw_vget(&p, end, &step))
                 break;
             if (key != K || step >= S) continue; /* entered after the last kept step */
             if (K % CT_KEY_WINDOW == 0) {
@@ -305,7 +290,7 @@ static ctrec_status build_calls(int fd, const char *name, uint64_t S, out *o, ws
             }
             K++;
         } else if (tag == 'X') {
-            if (vget(&p, end, &key) || vget(&p, end, &step)) break;
+            if (ctw_vget(&p, end, &key) || ctw_vget(&p, end, &step)) break;
             if (key >= K || step >= S) continue; /* returned after the last kept step */
             if (key / 8 >= ccap) {
                 size_t cap = ccap ? 2 * ccap : 4096;
@@ -343,7 +328,7 @@ static ctrec_status build_calls(int fd, const char *name, uint64_t S, out *o, ws
             const uint8_t *p = b, *end = b + blen;
             uint64_t key, fn, parent;
             if (tag != 'E') continue;
-            if (vget(&p, end, &key) || vget(&p, end, &fn) || vget(&p, end, &parent)) break;
+            if (ctw_vget(&p, end, &key) || ctw_vget(&p, end, &fn) || ctw_vget(&p, end, &parent)) break;
             if (key >= K) break;
             if (parent & 1) continue; /* zigzag(-1): no parent */
             uint64_t pk = parent >> 1;
@@ -381,9 +366,9 @@ static ctrec_status build_calls(int fd, const char *name, uint64_t S, out *o, ws
             const uint8_t *xp = done ? arena.data + sl->x_at : NULL;
             const uint8_t *xend = done ? xp + sl->x_len : NULL;
             uint64_t ekey, fn, parent, entry, xkey, exitstep = S - 1;
-            if (vget(&ep, eend, &ekey) || vget(&ep, eend, &fn) || vget(&ep, eend, &parent) ||
-                vget(&ep, eend, &entry) ||
-                (done && (vget(&xp, xend, &xkey) || vget(&xp, xend, &exitstep)))) {
+            if (ctw_vget(&ep, eend, &ekey) || ctw_vget(&ep, eend, &fn) || ctw_vget(&ep, eend, &parent) ||
+                ctw_vget(&ep, eend, &entry) ||
+                (done && (ctw_vget(&xp, xend, &xkey) || ctw_vget(&xp, xend, &exitstep)))) {
                 st = err_set(e, CTREC_E_FORMAT, "%s: call %llu is damaged", name,
                              (unsigned long long)key);
                 break;
@@ -503,9 +488,9 @@ ctrec_status ct_repair(const char *path, const char *outpath, ct_repair_info *in
             while (p < end) {
                 const uint8_t *q = p, *r;
                 uint64_t len, step;
-                if (vget(&q, end, &len) || len > (uint64_t)(end - q) || len < 2) break;
+                if (ctw_vget(&q, end, &len) || len > (uint64_t)(end - q) || len < 2) break;
                 r = q + 1;
-                if (vget(&r, q + len, &step) || step >= S) break;
+                if (ctw_vget(&r, q + len, &step) || step >= S) break;
                 info->events++;
                 p = q + len;
             }

@@ -64,21 +64,6 @@ static inline void bstr(buf *b, const char *s, size_t n)
     buf_put(b, s, n);
 }
 
-static int vget(const uint8_t **p, const uint8_t *end, uint64_t *out)
-{
-    uint64_t v = 0;
-    for (unsigned sh = 0; sh < 64; sh += 7) {
-        if (*p >= end) return -1;
-        uint8_t c = *(*p)++;
-        v |= (uint64_t)(c & 0x7f) << sh;
-        if (!(c & 0x80)) {
-            *out = v;
-            return 0;
-        }
-    }
-    return -1;
-}
-
 /* ------------------------------------------------------------------ */
 /* state                                                               */
 
@@ -238,9 +223,9 @@ static ctrec_status append_chunk(ctw_writer *c, unsigned si, const uint8_t *src,
     ctrec_status st;
     unsigned dat = c->s[si].dat;
     if (!c->zout.cap && buf_reserve(&c->zout, ZOUT)) return nomem(e);
-    if (ZSTD_compressBound(len) <= c->zout.cap) {
-        size_t k = ZSTD_compress2(c->cctx, c->zout.data, c->zout.cap, src, len);
-        if (ZSTD_isError(k)) return zfail(si, k, e);
+    if (ZSTD_compressBound(len) <= c->zout.cap) { /* compress_chunk does not grow zout */
+        size_t k = 0;
+        if ((st = compress_chunk(c, si, src, len, &k, e))) return st;
         *n = k;
         return ctfs_w_append(c->c, dat, c->zout.data, k, e);
     }
@@ -394,6 +379,21 @@ static ctrec_status job_failed(ctw_writer *c, err *e)
     return c->wst;
 }
 
+/* Gives the job b's bytes (swapping buffers: b gets the job's old one,
+ * emptied) and its chunk ends. */
+static void fill_job(job *j, int kind, unsigned target, buf *b, const uint32_t *ends,
+                     unsigned nends)
+{
+    j->kind = kind;
+    j->target = target;
+    j->nends = nends;
+    if (nends) memcpy(j->ends, ends, nends * sizeof *ends);
+    buf t = j->b;
+    j->b = *b;
+    *b = t;
+    b->len = 0;
+}
+
 /* Hands b over (swapping it with the job's empty buffer, so that nothing
  * is copied or allocated once the queue's buffers have grown). */
 static ctrec_status submit_ends(ctw_writer *c, int kind, unsigned target, buf *b,
@@ -402,14 +402,7 @@ static ctrec_status submit_ends(ctw_writer *c, int kind, unsigned target, buf *b
     if (!c->threaded) {
         if (c->wst) return job_failed(c, e);
         job *j = &c->inline_job;
-        j->kind = kind;
-        j->target = target;
-        j->nends = nends;
-        if (nends) memcpy(j->ends, ends, nends * sizeof *ends);
-        buf t = j->b;
-        j->b = *b;
-        *b = t;
-        b->len = 0;
+        fill_job(j, kind, target, b, ends, nends);
         ctrec_status st = run_job(c, j, &c->werr);
         j->b.len = 0;
         if (st) {
@@ -424,15 +417,7 @@ static ctrec_status submit_ends(ctw_writer *c, int kind, unsigned target, buf *b
         pthread_mutex_unlock(&c->wk.mu);
         return job_failed(c, e);
     }
-    job *j = &c->q[(c->qhead + c->qlen) % CT_QUEUE];
-    j->kind = kind;
-    j->target = target;
-    j->nends = nends;
-    if (nends) memcpy(j->ends, ends, nends * sizeof *ends);
-    buf t = j->b;
-    j->b = *b;
-    *b = t;
-    b->len = 0;
+    fill_job(&c->q[(c->qhead + c->qlen) % CT_QUEUE], kind, target, b, ends, nends);
     c->qlen++;
     pthread_cond_broadcast(&c->wk.cv);
     pthread_mutex_unlock(&c->wk.mu);
@@ -1036,7 +1021,7 @@ ctrec_status ctw_return(ctw_writer *c, const uint8_t *v, size_t n, const uint8_t
     const uint8_t *kp = oc->kids.data, *kend = kp ? kp + oc->kids.len : kp; /* none yet: NULL */
     for (uint64_t i = 0; i < oc->nkids; i++) {
         uint64_t d = 0;
-        vget(&kp, kend, &d);
+        ctw_vget(&kp, kend, &d);
         k += d;
         kids_len += vlen(k);
     }
@@ -1061,7 +1046,7 @@ ctrec_status ctw_return(ctw_writer *c, const uint8_t *v, size_t n, const uint8_t
     kp = oc->kids.data;
     for (uint64_t i = 0; i < oc->nkids; i++) {
         uint64_t d = 0;
-        vget(&kp, kend, &d);
+        ctw_vget(&kp, kend, &d);
         k += d;
         if (c->sbuf.len >= 65536) {
             ctrec_status st = scratch_write(c, e);
@@ -1217,7 +1202,7 @@ int ct_sreader_next(ct_sreader *r, uint8_t *tag, const uint8_t **body, uint64_t 
         uint64_t n = 0;
         if (r->d.len > r->at) {
             const uint8_t *p = r->d.data + r->at, *end = r->d.data + r->d.len, *q = p + 1;
-            if (vget(&q, end, &n) == 0 && (uint64_t)(end - q) >= n) {
+            if (ctw_vget(&q, end, &n) == 0 && (uint64_t)(end - q) >= n) {
                 *tag = *p;
                 *body = q;
                 *len = n;
@@ -1252,7 +1237,7 @@ ctrec_status ct_scratch_gather(int fd, const char *name, uint64_t from, uint64_t
         if (tag != 'E' && tag != 'X') continue;
         const uint8_t *b = q;
         uint64_t key;
-        if (vget(&b, q + body, &key) || key < k0 || key >= k1) continue;
+        if (ctw_vget(&b, q + body, &key) || key < k0 || key >= k1) continue;
         ct_slot *sl = &slots[key - k0];
         if (tag == 'E' ? sl->e_len != 0 : sl->x_len != 0) continue;
         if (arena->len + body > UINT32_MAX) {
@@ -1306,9 +1291,9 @@ static ctrec_status build_calls(ctw_writer *c, err *e)
             const uint8_t *ep = arena.data + sl->e_at, *eend = ep + sl->e_len;
             const uint8_t *xp = arena.data + sl->x_at, *xend = xp + sl->x_len;
             uint64_t key, fn, parent, entry, xkey, exitstep;
-            if (vget(&ep, eend, &key) || vget(&ep, eend, &fn) || vget(&ep, eend, &parent) ||
-                vget(&ep, eend, &entry) || vget(&xp, xend, &xkey) ||
-                vget(&xp, xend, &exitstep)) {
+            if (ctw_vget(&ep, eend, &key) || ctw_vget(&ep, eend, &fn) || ctw_vget(&ep, eend, &parent) ||
+                ctw_vget(&ep, eend, &entry) || ctw_vget(&xp, xend, &xkey) ||
+                ctw_vget(&xp, xend, &exitstep)) {
                 st = err_set(e, CTREC_E_IO, "%s: call %llu is damaged", c->scratch_name,
                              (unsigned long long)k);
                 break;

@@ -111,6 +111,24 @@ ctrec_status ctw_function(ctw_writer *c, const char *p, size_t n, err *e);
 ctrec_status ctw_type(ctw_writer *c, const char *p, size_t n, err *e);
 ctrec_status ctw_varname(ctw_writer *c, const char *p, size_t n, err *e);
 
+/* Reads a LEB128 varint from [*p, end) (the scratch file's and calls.dat's
+ * records, for the writer's close and for repair); -1 when it runs past end
+ * or past 64 bits. */
+static inline int ctw_vget(const uint8_t **p, const uint8_t *end, uint64_t *out)
+{
+    uint64_t v = 0;
+    for (unsigned sh = 0; sh < 64; sh += 7) {
+        if (*p >= end) return -1;
+        uint8_t c = *(*p)++;
+        v |= (uint64_t)(c & 0x7f) << sh;
+        if (!(c & 0x80)) {
+            *out = v;
+            return 0;
+        }
+    }
+    return -1;
+}
+
 /* Whether a step's line fits the layout; -1 when not (the caller refuses). */
 static inline int ctw_line_ok(int64_t line) { return line >= 0 && line <= CT_MAX_LINE; }
 
