@@ -37,14 +37,6 @@ static RD_NORETURN void wrong(pctx *c, const char *what)
             *c->p);
 }
 
-#if defined(__GNUC__)
-#define RD_INLINE inline __attribute__((always_inline))
-#define RD_NOINLINE __attribute__((noinline))
-#else
-#define RD_INLINE inline
-#define RD_NOINLINE
-#endif
-
 /* The multi-byte heads, out of line. */
 static RD_NOINLINE uint64_t head_slow(pctx *c, unsigned *major)
 {

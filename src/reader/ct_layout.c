@@ -22,16 +22,6 @@
 
 #include "ct.h"
 
-#if defined(__GNUC__)
-#define CT_NOINLINE __attribute__((noinline, cold))
-#define CT_LIKELY(x) __builtin_expect(!!(x), 1)
-#define CT_UNLIKELY(x) __builtin_expect(!!(x), 0)
-#else
-#define CT_NOINLINE
-#define CT_LIKELY(x) (x)
-#define CT_UNLIKELY(x) (x)
-#endif
-
 #define LINES_PER_FILE 100000u
 #define CT_CALL_WINDOW ((size_t)1 << 20) /* bytes of calls.dat held */
 #define CT_ANC_CACHE 64 /* line-only global line index: path * 100000 + line */
@@ -624,7 +614,7 @@ static inline int step_event(ct_src *s, ctrec_ev *ev, err *e)
     /* the common record, a delta step (tag 1) of one byte, with line-only
      * positions: what the general path below does for it */
     ct_stream *st = &s->steps;
-    if (CT_LIKELY(st->chunk != UINT64_MAX && st->dlen - st->pos >= 2 && !s->colaware &&
+    if (RD_LIKELY(st->chunk != UINT64_MAX && st->dlen - st->pos >= 2 && !s->colaware &&
                   s->have_pos)) {
         const uint8_t *p = st->dbuf + st->pos;
         if (p[0] == 1 && p[1] < 0x80) {
@@ -738,7 +728,7 @@ static int begin_values(ct_src *s, err *e)
 }
 
 /* values.dat damage at decompressed byte `at` of the current record. */
-static CT_NOINLINE int values_fail(ct_src *s, size_t at, const char *what, err *e)
+static RD_COLD int values_fail(ct_src *s, size_t at, const char *what, err *e)
 {
     ct_stream *st = &s->values;
     err_set(e, CTREC_E_FORMAT,
@@ -749,7 +739,7 @@ static CT_NOINLINE int values_fail(ct_src *s, size_t at, const char *what, err *
 }
 
 /* A value that did not decode (bad) or left bytes before vend. */
-static CT_NOINLINE int value_fail(ct_src *s, const uint8_t *vstart, const uint8_t *q,
+static RD_COLD int value_fail(ct_src *s, const uint8_t *vstart, const uint8_t *q,
                                   const uint8_t *vend, int bad, err *e)
 {
     ct_stream *st = &s->values;
@@ -766,7 +756,7 @@ static CT_NOINLINE int value_fail(ct_src *s, const uint8_t *vstart, const uint8_
 static inline int next_value(ct_src *s, ctrec_ev *ev, arena *a, err *e)
 {
     ct_stream *st = &s->values;
-    while (CT_UNLIKELY(s->vleft == 0)) {
+    while (RD_UNLIKELY(s->vleft == 0)) {
         if (s->vp >= s->vend) return 0;
         uint8_t tag = *s->vp++;
         if (tag != 0 || ct_varint(&s->vp, s->vend, &s->vleft))
@@ -783,13 +773,13 @@ static inline int next_value(ct_src *s, ctrec_ev *ev, arena *a, err *e)
     }
     uint64_t var, len;
     const uint8_t *q = s->vp;
-    if (CT_UNLIKELY(ct_varint(&q, s->vend, &var) || ct_varint(&q, s->vend, &len) ||
+    if (RD_UNLIKELY(ct_varint(&q, s->vend, &var) || ct_varint(&q, s->vend, &len) ||
                     len > (uint64_t)(s->vend - q)))
         return values_fail(s, (size_t)(s->vp - st->dbuf), "a value runs past the record", e);
     const uint8_t *vend = q + len, *vstart = q;
     const ctrec_value *v;
     int bad = ct_value_decode(&q, vend, a, s->o.max_depth, &v, e);
-    if (CT_UNLIKELY(bad || q != vend)) return value_fail(s, vstart, q, vend, bad, e);
+    if (RD_UNLIKELY(bad || q != vend)) return value_fail(s, vstart, q, vend, bad, e);
     s->vp = vend;
     s->vleft--;
     ev->type = CTREC_EV_VALUE;

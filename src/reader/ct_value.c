@@ -17,13 +17,6 @@
 #include "util/text.h"
 
 #define CT_MAX_NODES (1u << 20)
-#if defined(__GNUC__)
-#define RD_INLINE inline __attribute__((always_inline))
-#define RD_NOINLINE __attribute__((noinline))
-#else
-#define RD_INLINE inline
-#define RD_NOINLINE
-#endif
 #define MAX_KEYS 8
 
 typedef struct vctx {

@@ -121,14 +121,21 @@ typedef struct pctx {
     int skipping;        /* inside such a value now */
 } pctx;
 
+/* Hints for the decoders' hot paths (one definition for every parser). */
 #if defined(__GNUC__)
 #define RD_NORETURN __attribute__((noreturn))
 #define RD_LIKELY(x) __builtin_expect(!!(x), 1)
 #define RD_UNLIKELY(x) __builtin_expect(!!(x), 0)
+#define RD_INLINE inline __attribute__((always_inline))
+#define RD_NOINLINE __attribute__((noinline))
+#define RD_COLD __attribute__((noinline, cold)) /* error paths */
 #else
 #define RD_NORETURN
 #define RD_LIKELY(x) (x)
 #define RD_UNLIKELY(x) (x)
+#define RD_INLINE inline
+#define RD_NOINLINE
+#define RD_COLD
 #endif
 
 RD_NORETURN void rd_fail(pctx *c, ctrec_status st, const char *fmt, ...) ERR_PRINTF(3, 4);

@@ -800,15 +800,9 @@ static int next_span(ctrec_reader *r, err *e)
     return k;
 }
 
-#if defined(__GNUC__)
-#define RD_NOINLINE_FN __attribute__((noinline))
-#else
-#define RD_NOINLINE_FN
-#endif
-
 /* The end of a .ct's steps (k == 0: then the span records) or a failure
  * (k < 0). */
-static RD_NOINLINE_FN ctrec_status ct_end(ctrec_reader *r, int k, const ctrec_ev **ev)
+static RD_NOINLINE ctrec_status ct_end(ctrec_reader *r, int k, const ctrec_ev **ev)
 {
     if (k == 0 && r->spans_phase != 2) k = next_span(r, &r->ct_e);
     if (k > 0) {
@@ -845,7 +839,7 @@ static inline ctrec_status next_ct(ctrec_reader *r, const ctrec_ev **ev)
     return ct_end(r, k, ev);
 }
 
-static RD_NOINLINE_FN ctrec_status next_parsed(ctrec_reader *r, const ctrec_ev **ev);
+static RD_NOINLINE ctrec_status next_parsed(ctrec_reader *r, const ctrec_ev **ev);
 
 ctrec_status ctrec_reader_next(ctrec_reader *r, const ctrec_ev **ev)
 {
@@ -860,7 +854,7 @@ ctrec_status ctrec_reader_next(ctrec_reader *r, const ctrec_ev **ev)
 }
 
 /* trace.json, trace.bin and events.log as CBOR: the pull parsers. */
-static RD_NOINLINE_FN ctrec_status next_parsed(ctrec_reader *r, const ctrec_ev **ev)
+static RD_NOINLINE ctrec_status next_parsed(ctrec_reader *r, const ctrec_ev **ev)
 {
     r->vstack.len = 0;
     pctx c;
