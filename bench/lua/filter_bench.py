@@ -25,24 +25,13 @@ and return hooks, which find the function skipped and record nothing).
 """
 import argparse
 import os
-import resource
 import statistics
-import subprocess
 import tempfile
-import time
+
+from run import timed  # bench/lua/run.py: wall and CPU time of one run
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 CASES = {"mandelbrot": ("500", "6000"), "spectral": ("1200", "9000")}
-
-
-def timed(cmd):
-    """Wall-clock and CPU time (user + system, all threads) of one run."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    t = time.monotonic()
-    subprocess.run(cmd, stdout=subprocess.DEVNULL, check=True)
-    wall = time.monotonic() - t
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
 def main():
