@@ -333,8 +333,22 @@ static int regex_to_ere(const char *r, sbuf *b, int *icase, char *err, size_t er
     size_t n = strlen(r), i = 0;
     *icase = 0;
     if (n >= 4 && memcmp(r, "(?i)", 4) == 0) *icase = 1, i = 4;
+    /* A quantifier right after a quantifier (a++, a*{2}) is refused: the
+     * regex crate refuses it too ("repetition operator missing
+     * expression"), and glibc's regcomp can take gigabytes on a run of them
+     * (found by fuzz_trace_filter). A lazy '?' is part of its quantifier. */
+    int after_rep = 0, in_count = 0;
     for (; i < n; i++) {
         char c = r[i];
+        int rep = c == '*' || c == '+' || c == '?' || c == '{';
+        if (rep && after_rep)
+            return errf(err, errsize,
+                        "regex '%s': a repetition of a repetition ('%c' after a quantifier) is "
+                        "not supported",
+                        r, c);
+        after_rep = c == '*' || c == '+' || c == '?' || (c == '}' && in_count);
+        if (c == '{') in_count = 1;
+        else if (c == '}') in_count = 0;
         if (c == '\\') {
             if (i + 1 == n) return errf(err, errsize, "dangling '\\' at the end of regex '%s'", r);
             char x = r[++i];

@@ -204,6 +204,9 @@ BAD = [
     ("regex", flt(rules='[[scope.rules]]\nselector = "pkg:regex:a(b"\n'), None),
     ("regex_unsupported", flt(rules='[[scope.rules]]\nselector = "pkg:regex:\\\\bword"\n'),
      "9:12: scope.rules[0].selector: regex '\\bword': \\b is not supported (POSIX ERE)"),
+    ("regex_repeat", flt(rules='[[scope.rules]]\nselector = "pkg:regex:^a+++"\n'),
+     "9:12: scope.rules[0].selector: regex '^a+++': a repetition of a repetition ('+' after a "
+     "quantifier) is not supported"),
     ("escape_root", flt(rules='[[scope.rules]]\nselector = "file:../x.lua"\n'),
      "9:12: scope.rules[0].selector: file selector '../x.lua' escapes the project root"),
     ("action", flt(rules='[[scope.rules]]\nselector = "pkg:x"\n[[scope.rules.value_patterns]]\n'
