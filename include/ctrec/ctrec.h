@@ -638,6 +638,16 @@ ctrec_status ctrec_end_reference(ctrec_writer *w);
  * nested in another's. Record several threads only for readers that want
  * them (ctrec_reader yields the thread events as they are).
  *
+ * In a .ct (CTREC_FORMAT_CT) the thread events are steps.dat records of
+ * their own (tags 4/5/6), with the same rules: a Value or I/O Event needs
+ * the thread's own Step since the switch. calls.dat holds one call tree,
+ * so it records that same single stack: a Return closes the innermost
+ * call of the trace, whichever thread entered it, and carries the return
+ * value given. ctrec_reader reads back the events in the order trace.json
+ * holds them (Steps, thread events and Returns where they were written;
+ * Values and Calls at their Step as docs/ct.md orders them); calls still
+ * open at ctrec_writer_close are closed there, as for one thread.
+ *
  * Rules of use
  * - Once a writer has a handle, every call on it but ctrec_thread_open,
  *   ctrec_thread_close and ctrec_writer_close must be made between enter

@@ -249,6 +249,82 @@ def columns(tool, out, ctrec):
                       (0, 4, 6), (2, 4, 3)]])
 
 
+THREADS_PRINT = """\
+{"Path":"/src/t.py"}
+{"Function":{"path_id":0,"line":0,"name":"<toplevel>"}}
+{"Function":{"path_id":0,"line":0,"name":"work"}}
+{"Function":{"path_id":0,"line":0,"name":"leaf"}}
+{"Type":{"kind":16,"lang_type":"None","specific_info":{"kind":"None"}}}
+{"Type":{"kind":16,"lang_type":"int","specific_info":{"kind":"None"}}}
+{"VariableName":"i"}
+{"Step":{"path_id":0,"line":2}}
+{"Call":{"function_id":0,"args":[]}}
+{"ThreadStart":7}
+{"ThreadStart":8}
+{"Step":{"path_id":0,"line":3}}
+{"Value":{"variable_id":0,"value":{"kind":"Int","i":1,"type_id":1}}}
+{"ThreadSwitch":8}
+{"Step":{"path_id":0,"line":10}}
+{"Value":{"variable_id":0,"value":{"kind":"Int","i":8,"type_id":1}}}
+{"Value":{"variable_id":0,"value":{"kind":"Int","i":10,"type_id":1}}}
+{"Call":{"function_id":1,"args":[{"variable_id":0,"value":{"kind":"Int","i":8,"type_id":1}}]}}
+{"ThreadSwitch":7}
+{"Step":{"path_id":0,"line":20}}
+{"Value":{"variable_id":0,"value":{"kind":"Int","i":20,"type_id":1}}}
+{"Call":{"function_id":2,"args":[]}}
+{"ThreadSwitch":8}
+{"Step":{"path_id":0,"line":11}}
+{"Return":{"return_value":{"kind":"Int","i":5,"type_id":1}}}
+{"ThreadExit":8}
+{"ThreadSwitch":7}
+{"Step":{"path_id":0,"line":21}}
+{"Return":{"return_value":{"kind":"None","type_id":0}}}
+{"Step":{"path_id":0,"line":4}}
+{"ThreadExit":7}
+{"Return":{"return_value":{"kind":"None","type_id":0}}}
+"""
+
+
+def threads(tool, out, ctrec):
+    """Thread handles into a .ct (ct_writer_test threads): ctrec print reads
+    the exact event sequence; the steps, thread records and Returns come in
+    the order the same script gives in trace.json; ctrec check finds no
+    error; ct_decode.py reads the same steps, thread records, values and
+    call tree (calls.dat holds one tree: a Return closes the innermost call
+    of the trace, the single stack the debugger replays from trace.json)."""
+    rc, so, se = run(tool, "threads", out)
+    expect("ct_writer_test threads exit (stderr: %s)" % se.strip(), rc, 0)
+    path = os.path.join(out, "trace.ct")
+    rc, ct_print, se = run(ctrec, "print", path)
+    expect("ctrec print exit (%s)" % se.strip(), rc, 0)
+    expect("ctrec print", ct_print.splitlines(), THREADS_PRINT.splitlines())
+    rc, json_print, se = run(ctrec, "print", out + "-json")
+    expect("ctrec print json exit (%s)" % se.strip(), rc, 0)
+    keep = lambda text: [l for l in text.splitlines()  # noqa: E731
+                         if l.startswith(('{"Step"', '{"Thread', '{"Return'))]
+    # the .ct closes the top-level call at close (its last Return)
+    expect("steps, threads and returns as in trace.json", keep(ct_print)[:-1],
+           keep(json_print))
+    for d in (out, out + "-json"):
+        rc, so, se = run(ctrec, "check", d)
+        expect("ctrec check %s exit (%s)" % (d, (so + se).strip()), rc, 0)
+        expect("ctrec check %s verdict" % d, " 0 errors, 1 warning" in so + se, True)
+    d = ct_decode.decode(path)
+    expect("steps", [s[1] for s in d["steps"]], [2, 3, 10, 20, 11, 21, 4])
+    expect("threads", [(t["step"], t["kind"], t["thread_id"]) for t in d["threads"]],
+           [(0, "thread_start", 7), (0, "thread_start", 8), (1, "thread_switch", 8),
+            (2, "thread_switch", 7), (3, "thread_switch", 8), (4, "thread_exit", 8),
+            (4, "thread_switch", 7), (6, "thread_exit", 7)])
+    i = lambda n: {"kind": "Int", "i": n, "type": "int"}  # noqa: E731
+    expect("values", d["values"], [{}, {"i": i(1)}, {"i": i(8), "i#2": i(10)}, {"i": i(20)},
+                                   {}, {}, {}])
+    none = {"kind": "None", "type": "None"}
+    expect("calls", [(c["function"], c["entry_step"], c["exit_step"], c["parent"], c["return"])
+                     for c in d["calls"]],
+           [("<toplevel>", 0, 6, None, none), ("work", 2, 5, 0, none), ("leaf", 3, 4, 1, i(5))])
+    expect("notes", d.get("notes"), None)
+
+
 def main():
     case, tool, out = sys.argv[1:4]
     shutil.rmtree(out, ignore_errors=True)
@@ -257,6 +333,9 @@ def main():
         roundtrip(tool, out, sys.argv[4])
     elif case == "columns":
         columns(tool, out, sys.argv[4])
+    elif case == "threads":
+        shutil.rmtree(out + "-json", ignore_errors=True)
+        threads(tool, out, sys.argv[4])
     else:
         {"scenario": scenario, "chunks": chunks, "fsize": fsize}[case](tool, out)
     for f in failures:

@@ -449,13 +449,93 @@ static int exceptions(const char *dir)
     return failures ? 1 : 0;
 }
 
+/* Two thread handles used from one OS thread (a fixed interleaving): the
+ * same script into trace.json (DIR-json) and a .ct (DIR); check_ct.py
+ * compares what ctrec print, ctrec check and ct_decode.py read from both. */
+static int threads_into(const char *dir, ctrec_format format)
+{
+    ctrec_writer_options o;
+    ctrec_writer_options_init(&o);
+    o.format = format;
+    o.copy_sources = 0;
+    ctrec_writer *w;
+    if (ctrec_writer_open(dir, &o, &w) != CTREC_OK) {
+        fprintf(stderr, "open %s: %s\n", dir, ctrec_writer_errmsg(w));
+        return 1;
+    }
+    ctrec_id t_int, f_work, f_leaf, v_i;
+    ctrec_thread_handle *h0 = NULL, *h1 = NULL;
+    CHECK(ctrec_start_z(w, "/src/t.py", 1));
+    CHECK(ctrec_type_z(w, CTREC_TYPE_INT, "int", &t_int));
+    CHECK(ctrec_function_z(w, "work", 0, 10, &f_work));
+    CHECK(ctrec_function_z(w, "leaf", 0, 20, &f_leaf));
+    CHECK(ctrec_variable_z(w, "i", &v_i));
+    CHECK(ctrec_step(w, 0, 2));
+    CHECK(ctrec_thread_open(w, 7, &h0)); /* ThreadStart 7: the thread so far */
+    CHECK(ctrec_thread_enter(h0));
+    CHECK(ctrec_thread_open(w, 8, &h1)); /* ThreadStart 8 */
+    CHECK(ctrec_step(w, 0, 3));
+    CHECK(ctrec_begin_value(w, v_i));
+    CHECK(ctrec_int(w, 1, t_int));
+    CHECK(ctrec_end(w));
+    CHECK(ctrec_thread_leave(h0));
+    /* thread 8: its entry function, a value, then it is switched away
+     * from with its call open */
+    CHECK(ctrec_thread_enter(h1)); /* ThreadSwitch 8 */
+    REFUSED(ctrec_begin_value(w, v_i), CTREC_E_STATE,
+            "ctrec_begin_value: this thread has no Step since the trace switched to it (the "
+            "event would attach to another thread's step): record a Step first");
+    /* thread 7's calls are open, not this thread's */
+    REFUSED(ctrec_return_none(w, 0), CTREC_E_STATE,
+            "ctrec_return_none: a Return with no open call (every Call has had its Return, the "
+            "top-level one included; the debugger refuses such a trace)");
+    CHECK(ctrec_begin_call(w, f_work)); /* Step 10, Call work(i=8) */
+    CHECK(ctrec_arg(w, v_i));
+    CHECK(ctrec_int(w, 8, t_int));
+    CHECK(ctrec_end(w));
+    CHECK(ctrec_begin_value(w, v_i));
+    CHECK(ctrec_int(w, 10, t_int));
+    CHECK(ctrec_end(w));
+    CHECK(ctrec_thread_leave(h1));
+    /* thread 7 calls leaf while thread 8's work is open */
+    CHECK(ctrec_thread_enter(h0)); /* ThreadSwitch 7 */
+    CHECK(ctrec_call(w, f_leaf));  /* Step 20, Call leaf */
+    CHECK(ctrec_begin_value(w, v_i));
+    CHECK(ctrec_int(w, 20, t_int));
+    CHECK(ctrec_end(w));
+    CHECK(ctrec_thread_leave(h0));
+    /* thread 8 returns from work while thread 7's leaf is open */
+    CHECK(ctrec_thread_enter(h1)); /* ThreadSwitch 8 */
+    CHECK(ctrec_step(w, 0, 11));
+    CHECK(ctrec_begin_return(w));
+    CHECK(ctrec_int(w, 5, t_int));
+    CHECK(ctrec_end(w));
+    CHECK(ctrec_thread_close(h1)); /* ThreadExit 8, entered: gives the writer back */
+    CHECK(ctrec_thread_enter(h0)); /* ThreadSwitch 7 */
+    CHECK(ctrec_step(w, 0, 21));
+    CHECK(ctrec_return_none(w, 0));
+    CHECK(ctrec_step(w, 0, 4));
+    CHECK(ctrec_thread_leave(h0));
+    CHECK(ctrec_thread_close(h0)); /* ThreadExit 7 */
+    if (ctrec_writer_close(w) != CTREC_OK) failures++;
+    return failures ? 1 : 0;
+}
+
+static int threads(const char *dir)
+{
+    char jdir[4200];
+    snprintf(jdir, sizeof jdir, "%s-json", dir);
+    return threads_into(jdir, CTREC_FORMAT_JSON) || threads_into(dir, CTREC_FORMAT_CT);
+}
+
 int main(int argc, char **argv)
 {
     if (argc >= 3 && !strcmp(argv[1], "exceptions")) return exceptions(argv[2]);
+    if (argc >= 3 && !strcmp(argv[1], "threads")) return threads(argv[2]);
     if (argc >= 3 && !strcmp(argv[1], "columns")) return columns(argv[2]);
     if (argc >= 3 && !strcmp(argv[1], "scenario")) return scenario(argv[2]);
     if (argc >= 4 && !strcmp(argv[1], "chunks")) return chunks(argv[2], atol(argv[3]));
     if (argc >= 3 && !strcmp(argv[1], "fsize")) return fsize(argv[2]);
-    fprintf(stderr, "usage: ct_writer_test scenario|chunks|fsize|columns|exceptions DIR [N]\n");
+    fprintf(stderr, "usage: ct_writer_test scenario|chunks|fsize|columns|exceptions|threads DIR [N]\n");
     return 2;
 }
