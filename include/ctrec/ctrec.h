@@ -153,7 +153,15 @@ typedef enum ctrec_format {
                               before the first step, a Return without an open
                               call, a line outside 0..99999) are refused with
                               CTREC_E_UNSUPPORTED or CTREC_E_STATE; the writer
-                              stays usable. */
+                              stays usable. A .ct addresses a call's entry and
+                              exit by step: calls recorded with no step at all
+                              get one Step at close, at the first call's
+                              function definition (ctrec_start's path and
+                              line), else line 0 of that path (column-aware:
+                              line 1, column 1), so the file still loads;
+                              ctrec_writer_close returns CTREC_E_UNSUPPORTED
+                              only when no step has a place (a column-aware
+                              trace with no readable source). */
 } ctrec_format;
 
 /* How trace.json spells a Float's "f". trace.bin always writes the text

@@ -177,6 +177,7 @@ struct ctw_writer {
     open_call *stack;
     size_t depth, stack_cap;
     uint64_t next_key;
+    ctrec_id first_fn; /* the function of call 0 */
     int scratch_fd;
     buf sbuf;
     uint64_t scratch_size; /* worker side: written to the file */
@@ -944,6 +945,12 @@ ctrec_status ctw_event(ctw_writer *c, ctrec_event_kind kind, const char *meta, s
 
 uint64_t ctw_open_calls(const ctw_writer *c) { return c->depth; }
 
+int ctw_stepless_calls(const ctw_writer *c, ctrec_id *fn)
+{
+    *fn = c->first_fn;
+    return c->next_key && !c->nsteps;
+}
+
 ctrec_status ctw_call(ctw_writer *c, ctrec_id fn, const ev_arg *args, size_t nargs, err *e)
 {
     uint64_t key = c->next_key;
@@ -975,6 +982,7 @@ ctrec_status ctw_call(ctw_writer *c, ctrec_id fn, const ev_arg *args, size_t nar
         pc->nkids++;
         parent = (int64_t)pc->key;
     }
+    if (key == 0) c->first_fn = fn;
     open_call *oc = &c->stack[c->depth++];
     memset(oc, 0, sizeof *oc);
     oc->key = key;

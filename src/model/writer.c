@@ -981,6 +981,33 @@ static const char *ct_path_at(void *ctx, uint64_t i, size_t *n)
     return intern_text(ctx, i, n);
 }
 
+/* A .ct addresses a call's entry and exit by step index: when calls were
+ * recorded but no step at all (every step refused, say a first line past
+ * 99999, or a trace of Calls only), close writes one Step first, at the
+ * definition of the first call's function (the Step the writer gives every
+ * other call; ctrec_start's path and line for the top-level call), else
+ * at line 0 of its path (column-aware: line 1, column 1; else line 1 of the
+ * first path with a line table). Only when no step can be placed at all (a
+ * column-aware trace with no line table) is close refused. */
+static ctrec_status ct_step_for_calls(ctrec_writer *w)
+{
+    ctrec_id fn;
+    if (!ctw_stepless_calls(w->ct, &fn)) return CTREC_OK;
+    ctrec_id path = fn < w->functions.nids ? w->fns[fn].path_id : 0;
+    int64_t line = fn < w->functions.nids ? w->fns[fn].line : 0;
+    ctrec_status st = CTREC_E_UNSUPPORTED;
+    if (ctw_line_ok(line)) st = ctw_step(w->ct, path, line, 0, &w->e);
+    if (st == CTREC_E_UNSUPPORTED) st = ctw_step(w->ct, path, w->o.columns ? 1 : 0, 0, &w->e);
+    for (ctrec_id p = 0; st == CTREC_E_UNSUPPORTED && p < w->paths.nids; p++)
+        st = ctw_step(w->ct, p, 1, 0, &w->e);
+    if (st == CTREC_E_UNSUPPORTED)
+        return misuse(w, st,
+                      "ctrec_writer_close: the .ct has calls but no step, and no step can be "
+                      "written for them (a column-aware trace with no source line table): "
+                      "its calls.dat is not readable");
+    return st ? fail(w) : CTREC_OK;
+}
+
 ctrec_status ctrec_writer_close(ctrec_writer *w)
 {
     if (!w) return CTREC_OK;
@@ -993,8 +1020,11 @@ ctrec_status ctrec_writer_close(ctrec_writer *w)
             abandon(w);
             ctw_meta m = {w->uuid, w->program, w->workdir, "ctrec", w->args, w->o.nargs,
                          w->paths.nids, ct_path_at, &w->paths};
-            if (ctw_close(w->ct, &m, &w->e)) result = fail(w);
+            ctrec_status nostep = ct_step_for_calls(w);
+            if (nostep != CTREC_E_UNSUPPORTED) result = nostep;
+            if (!result && ctw_close(w->ct, &m, &w->e)) result = fail(w);
             if (!result && write_paths(w)) result = fail(w);
+            if (!result) result = nostep;
         } else {
             ctw_abandon(w->ct);
         }

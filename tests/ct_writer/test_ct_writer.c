@@ -528,14 +528,115 @@ static int threads(const char *dir)
     return threads_into(jdir, CTREC_FORMAT_JSON) || threads_into(dir, CTREC_FORMAT_CT);
 }
 
+/* The events ctrec_reader reads from DIR/trace.ct, definitions left out,
+ * against want[0..n-1]. */
+static void read_back(const char *dir, const char *const *want, size_t n)
+{
+    ctrec_reader *r;
+    char path[4200];
+    snprintf(path, sizeof path, "%s/trace.ct", dir);
+    if (ctrec_reader_open(path, NULL, &r) != CTREC_OK) {
+        fprintf(stderr, "read %s: %s\n", path, ctrec_reader_errmsg(r));
+        ctrec_reader_close(r);
+        failures++;
+        return;
+    }
+    const ctrec_ev *ev;
+    char *buf = NULL;
+    size_t cap = 0, len, i = 0;
+    ctrec_status st;
+    while ((st = ctrec_reader_next(r, &ev)) == CTREC_OK && ev) {
+        if (ev->type == CTREC_EV_PATH || ev->type == CTREC_EV_FUNCTION ||
+            ev->type == CTREC_EV_TYPE || ev->type == CTREC_EV_VARIABLE_NAME)
+            continue;
+        if (ctrec_event_to_json(ev, CTREC_FLOAT_STRING, &buf, &cap, &len) != CTREC_OK) break;
+        if (i >= n || strcmp(buf, want[i]) != 0) {
+            fprintf(stderr, "%s: event %zu: got %s\n  want %s\n", dir, i, buf,
+                    i < n ? want[i] : "(none)");
+            failures++;
+        }
+        i++;
+    }
+    if (st != CTREC_OK || i != n) {
+        fprintf(stderr, "%s: read %zu events of %zu: %s\n", dir, i, n, ctrec_reader_errmsg(r));
+        failures++;
+    }
+    free(buf);
+    ctrec_reader_close(r);
+}
+
+/* Calls but no step (every step refused): close writes one Step for them,
+ * at the first call's function definition, else line 0 of its path
+ * (column-aware: line 1, column 1); only a column-aware trace without a
+ * line table refuses close. Each file is read back whole. */
+static int nostep(const char *dir)
+{
+    char d[4200];
+    static const char *const ret_none =
+        "{\"Return\":{\"return_value\":{\"kind\":\"None\",\"type_id\":0}}}";
+    /* 1: ctrec-lua's case: the first line past 99999 */
+    snprintf(d, sizeof d, "%s/first", dir);
+    ctrec_writer *w = open_ct(d, 1);
+    CHECK(ctrec_start_z(w, "/src/big.lua", 1));
+    REFUSED(ctrec_step(w, 0, 100000), CTREC_E_UNSUPPORTED,
+            "a .ct step's line must be 0..99999 (path_id * 100000 + line), not 100000");
+    if (ctrec_writer_close(w) != CTREC_OK) failures++;
+    const char *const want1[] = {"{\"Step\":{\"path_id\":0,\"line\":1}}",
+                                 "{\"Call\":{\"function_id\":0,\"args\":[]}}", ret_none};
+    read_back(d, want1, 3);
+    /* 2: the top-level call's own line past 99999, a call returned with
+     * no step of its own (function 0 writes none) */
+    snprintf(d, sizeof d, "%s/far", dir);
+    w = open_ct(d, 0);
+    CHECK(ctrec_start_z(w, "/src/big.lua", 123456));
+    CHECK(ctrec_call(w, 0));
+    CHECK(ctrec_return_none(w, 0));
+    if (ctrec_writer_close(w) != CTREC_OK) failures++;
+    const char *const want2[] = {"{\"Step\":{\"path_id\":0,\"line\":0}}",
+                                 "{\"Call\":{\"function_id\":0,\"args\":[]}}",
+                                 "{\"Call\":{\"function_id\":0,\"args\":[]}}", ret_none, ret_none};
+    read_back(d, want2, 5);
+    /* 3: column-aware, the top-level line outside the source's 2 lines */
+    char src[4200];
+    snprintf(d, sizeof d, "%s/columns", dir);
+    snprintf(src, sizeof src, "%s/columns.lua", dir);
+    FILE *f = fopen(src, "w");
+    if (!f) return 2;
+    fputs("a()\nb()\n", f);
+    fclose(f);
+    ctrec_writer_options o;
+    ctrec_writer_options_init(&o);
+    o.format = CTREC_FORMAT_CT;
+    o.copy_sources = 0;
+    o.columns = 1;
+    if (ctrec_writer_open(d, &o, &w) != CTREC_OK) return 1;
+    CHECK(ctrec_start_z(w, src, 7));
+    if (ctrec_writer_close(w) != CTREC_OK) failures++;
+    const char *const want3[] = {"{\"Step\":{\"path_id\":0,\"line\":1,\"column\":1}}",
+                                 "{\"Call\":{\"function_id\":0,\"args\":[]}}", ret_none};
+    read_back(d, want3, 3);
+    /* 4: column-aware with no readable source: no step has a place */
+    snprintf(d, sizeof d, "%s/notable", dir);
+    if (ctrec_writer_open(d, &o, &w) != CTREC_OK) return 1;
+    CHECK(ctrec_start_z(w, "/no/such/file.lua", 1));
+    ctrec_status st = ctrec_writer_close(w); /* frees w: the status only */
+    if (st != CTREC_E_UNSUPPORTED) {
+        fprintf(stderr, "notable: close gave %s, want CTREC_E_UNSUPPORTED\n",
+                ctrec_status_name(st));
+        failures++;
+    }
+    return failures ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
     if (argc >= 3 && !strcmp(argv[1], "exceptions")) return exceptions(argv[2]);
     if (argc >= 3 && !strcmp(argv[1], "threads")) return threads(argv[2]);
+    if (argc >= 3 && !strcmp(argv[1], "nostep")) return nostep(argv[2]);
     if (argc >= 3 && !strcmp(argv[1], "columns")) return columns(argv[2]);
     if (argc >= 3 && !strcmp(argv[1], "scenario")) return scenario(argv[2]);
     if (argc >= 4 && !strcmp(argv[1], "chunks")) return chunks(argv[2], atol(argv[3]));
     if (argc >= 3 && !strcmp(argv[1], "fsize")) return fsize(argv[2]);
-    fprintf(stderr, "usage: ct_writer_test scenario|chunks|fsize|columns|exceptions|threads DIR [N]\n");
+    fprintf(stderr, "usage: ct_writer_test scenario|chunks|fsize|columns|exceptions|threads|nostep DIR [N]\n");
     return 2;
 }
