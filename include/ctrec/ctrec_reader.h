@@ -502,7 +502,9 @@ ctrec_status ctrec_event_to_json(const ctrec_ev *ev, ctrec_float_encoding floats
  * and no check is made that ids are defined. A Call writes only the Call
  * event (not the reference helper's Value/Step prelude). Path events are
  * listed in trace_paths.json and copied into files/ like ctrec_path() does
- * when copy_sources is set. Use it to convert or filter traces.
+ * when copy_sources is set; for a column-aware .ct (the writer option
+ * `columns`) their source is read for its line table as ctrec_path() does.
+ * Use it to convert or filter traces.
  */
 ctrec_status ctrec_write_event(ctrec_writer *w, const ctrec_ev *ev);
 

@@ -2337,10 +2337,11 @@ static ctrec_status ct_write_event(ctrec_writer *w, const ctrec_ev *ev)
                     : ev->type == CTREC_EV_FUNCTION      ? &w->functions
                                                          : &w->types;
         p = intern_text(t, t->nids - 1, &n);
-        st = ev->type == CTREC_EV_PATH            ? ctw_path(CT(w), p, n, NULL, &w->e)
-             : ev->type == CTREC_EV_VARIABLE_NAME ? ctw_varname(CT(w), p, n, &w->e)
-             : ev->type == CTREC_EV_FUNCTION      ? ctw_function(CT(w), p, n, &w->e)
-                                                  : ctw_type(CT(w), p, n, &w->e);
+        if (ev->type == CTREC_EV_PATH) /* a column-aware .ct reads the source's lines */
+            return ct_path(w, p, n, ev->text.ptr ? ev->text.ptr : "", ev->text.len);
+        st = ev->type == CTREC_EV_VARIABLE_NAME ? ctw_varname(CT(w), p, n, &w->e)
+             : ev->type == CTREC_EV_FUNCTION    ? ctw_function(CT(w), p, n, &w->e)
+                                                : ctw_type(CT(w), p, n, &w->e);
         return ct_done(w, st);
     }
     case CTREC_EV_STEP:

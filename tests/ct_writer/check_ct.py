@@ -247,6 +247,37 @@ def columns(tool, out, ctrec):
            ['{"Step":{"path_id":%d,"line":%d,"column":%d}}' % t
             for t in [(0, 1, 7), (0, 1, 1), (0, 1, 10), (0, 3, 1), (0, 3, 2), (0, 2, 1),
                       (0, 4, 6), (2, 4, 3)]])
+    # ctrec convert .ct -> .ct keeps the columns (the writer reads the
+    # sources' line lengths again): the same events, the same steps.dat
+    conv = os.path.join(out, "conv")
+    rc, so, se = run(ctrec, "convert", "--format", "ct", path, conv)
+    expect("convert to ct exit (%s)" % se.strip(), (rc, se), (0, ""))
+    cpath = os.path.join(conv, "trace.ct")
+    expect("convert: ctrec print", run(ctrec, "print", cpath)[1], run(ctrec, "print", path)[1])
+    c = ct_decode.decode(cpath)
+    expect("convert: meta.dat flags", c["metadata"]["meta_flags"], 0x1f10)
+    expect("convert: steps", c["steps"], d["steps"])
+    ct = ct_decode.Container(cpath)
+    ct.lenient = False
+    expect("convert: steps.dat records",
+           b"".join(p for _, _, p in ct_decode.chunks(ct, "steps")).hex(" "),
+           "00 06 07 0b 07 12 01 04 07 02 01 03 01 14 01 24")
+    # a source with a line table that cannot be read now: line-only, said so
+    os.rename(src, src + ".away")
+    try:
+        rc, so, se = run(ctrec, "convert", "--format", "ct", path, conv + "2")
+    finally:
+        os.rename(src + ".away", src)
+    expect("convert without a.lua exit", rc, 0)
+    expect("convert without a.lua notes", se.splitlines(),
+           ["ctrec: note: %s2: cannot read %s, whose line lengths a column-aware .ct needs: "
+            "the output is line-only" % (conv, os.path.join(out, "src", "a.lua")),
+            "ctrec: note: ctrec's trace.ct cannot hold 8 step columns, 0 Raise/Catch events, "
+            "0 call exceptions and 0 span records of the .ct; they were left out"])
+    c = ct_decode.decode(os.path.join(conv + "2", "trace.ct"))
+    expect("convert without a.lua: flags, steps", (c["metadata"]["meta_flags"], c["steps"]),
+           (0x1f00, [["a.lua", 1, None]] * 3 + [["a.lua", 3, None]] * 2 +
+            [["a.lua", 2, None], ["a.lua", 4, None], [src, 4, None]]))
 
 
 THREADS_PRINT = """\

@@ -31,6 +31,8 @@ static const char convert_usage[] =
     "Events keep their ids and order. What the output has no place for is left\n"
     "out and counted on stderr: a .ct's step columns, span records and, for\n"
     "trace.json and trace.bin, its Raise/Catch events and call exceptions.\n"
+    "A column-aware .ct converted to a .ct keeps its columns when the source\n"
+    "files can be read (the line lengths come from them), else it is line-only.\n"
     "\n"
     "  --format F       json, bin or ct (trace.ct: CTFS multi-stream; events it\n"
     "                   cannot hold make the conversion fail)\n"
@@ -153,6 +155,96 @@ static const char *trace_name(int fmt)
     return fmt == CTREC_FORMAT_JSON ? "trace.json" : fmt == CTREC_FORMAT_BIN ? "trace.bin" : "trace.ct";
 }
 
+static int get_varint(const uint8_t **p, const uint8_t *end, uint64_t *out)
+{
+    uint64_t v = 0;
+    for (unsigned sh = 0; sh < 64 && *p < end; sh += 7) {
+        uint8_t c = *(*p)++;
+        v |= (uint64_t)(c & 0x7f) << sh;
+        if (!(c & 0x80)) {
+            *out = v;
+            return 0;
+        }
+    }
+    return -1;
+}
+
+/* Whether record i of a column-aware paths.dat has a line table (varint
+ * path length, the path, varint line count, ...: FORMAT.md 7.2); -1 when
+ * it cannot be read. */
+static int path_has_lines(ctrec_reader *r, uint64_t i)
+{
+    uint8_t off[16], head[20];
+    size_t got;
+    if (ctrec_reader_read_member(r, "paths.off", i * 8, off, 16, &got) || got != 16) return -1;
+    uint64_t a = 0, z = 0;
+    for (int k = 7; k >= 0; k--) {
+        a = a << 8 | off[k];
+        z = z << 8 | off[8 + k];
+    }
+    if (z < a || ctrec_reader_read_member(r, "paths.dat", a, head, 10, &got)) return -1;
+    const uint8_t *p = head, *end = head + got;
+    uint64_t len, lines;
+    if (get_varint(&p, end, &len) || len > z - a) return -1;
+    uint64_t at = a + (uint64_t)(p - head) + len;
+    if (ctrec_reader_read_member(r, "paths.dat", at, head, 10, &got)) return -1;
+    p = head;
+    if (get_varint(&p, head + got, &lines)) return -1;
+    return lines != 0;
+}
+
+/* Whether IN is a column-aware .ct (meta.dat flag 0x10) whose columns a
+ * .ct output can keep: the writer, opened with the option `columns`,
+ * rebuilds each path's line table from its source (absolute, or relative
+ * to the workdir, as ctrec_path reads it), so the source of every path
+ * that has a line table in IN must be readable (a path without one has no
+ * positions in either). 1: keep them; 0: not column-aware, or *missing
+ * (malloc'd) names the first source that cannot be read. */
+static int columns_keepable(const char *in, const ctrec_reader_options *ro, const char *workdir,
+                            char **missing)
+{
+    *missing = NULL;
+    ctrec_reader *r;
+    if (ctrec_reader_open(in, ro, &r) != CTREC_OK || ctrec_reader_format(r) != CTREC_FORMAT_CT) {
+        ctrec_reader_close(r);
+        return 0;
+    }
+    unsigned long long flags = 0;
+    for (size_t i = 0; i < ctrec_reader_meta_extra_count(r); i++) {
+        const char *json, *key = ctrec_reader_meta_extra(r, i, &json);
+        if (key && !strcmp(key, "meta_flags")) flags = strtoull(json, NULL, 10);
+    }
+    int keep = (flags & 0x10) != 0;
+    const ctrec_ev *ev;
+    uint64_t npath = 0;
+    /* the definitions come first (docs/ct.md): read up to the first step */
+    while (keep && ctrec_reader_next(r, &ev) == CTREC_OK && ev &&
+           (ev->type == CTREC_EV_PATH || ev->type == CTREC_EV_FUNCTION ||
+            ev->type == CTREC_EV_TYPE || ev->type == CTREC_EV_VARIABLE_NAME)) {
+        if (ev->type != CTREC_EV_PATH || path_has_lines(r, npath++) == 0) continue;
+        size_t n = ev->text.len + strlen(workdir) + 2;
+        char *f = malloc(n);
+        if (!f) {
+            keep = 0;
+            break;
+        }
+        if (ev->text.len && ev->text.ptr[0] == '/')
+            snprintf(f, n, "%.*s", (int)ev->text.len, ev->text.ptr);
+        else
+            snprintf(f, n, "%s/%.*s", workdir, (int)ev->text.len, ev->text.ptr);
+        int fd = memchr(ev->text.ptr, 0, ev->text.len) ? -1 : open(f, O_RDONLY | O_CLOEXEC);
+        if (fd < 0) {
+            *missing = f;
+            keep = 0;
+            break;
+        }
+        close(fd);
+        free(f);
+    }
+    ctrec_reader_close(r);
+    return keep;
+}
+
 int cmd_convert(int argc, char **argv)
 {
     const char *in = NULL, *out = NULL;
@@ -250,6 +342,22 @@ int cmd_convert(int argc, char **argv)
     o.args = m->args;
     o.nargs = m->nargs;
     if (m->workdir[0]) o.workdir = m->workdir;
+    if (fmt == CTREC_FORMAT_CT) {
+        /* the writer's workdir: relative ones against the current directory */
+        char *cwd = getcwd(NULL, 0), *missing = NULL, *wd = NULL;
+        if (m->workdir[0] == '/') wd = strdup(m->workdir);
+        else if (cwd && m->workdir[0] && strcmp(m->workdir, ".")) wd = join(cwd, m->workdir);
+        else if (cwd) wd = strdup(cwd);
+        o.columns = wd && columns_keepable(in, &ropts, wd, &missing);
+        free(wd);
+        if (missing)
+            fprintf(stderr,
+                    "ctrec: note: %s: cannot read %s, whose line lengths a column-aware .ct "
+                    "needs: the output is line-only\n",
+                    out, missing);
+        free(missing);
+        free(cwd);
+    }
     ctrec_writer *w;
     int rc = 0;
     if (ctrec_writer_open(dir, &o, &w) != CTREC_OK) {
@@ -276,7 +384,7 @@ int cmd_convert(int argc, char **argv)
             n_spans++;
             continue;
         }
-        if (ev->type == CTREC_EV_STEP && ev->step.column) {
+        if (ev->type == CTREC_EV_STEP && ev->step.column && !o.columns) {
             copy = *ev;
             copy.step.column = 0;
             ev = &copy;
