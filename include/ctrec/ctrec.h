@@ -494,10 +494,25 @@ ctrec_status ctrec_drop_last_step(ctrec_writer *w);
  * caught. Each is a record of the step stream (steps.dat tags 2 and 3) and
  * so has a step index of its own, between the steps around it; values given
  * after it belong to it until the next step. The reader yields them as
- * CTREC_EV_RAISE and CTREC_EV_CATCH (docs/ct.md). A call that exits by an
- * exception: ctrec_write_event with a Return whose ret.exception is set. */
+ * CTREC_EV_RAISE and CTREC_EV_CATCH (docs/ct.md). */
 ctrec_status ctrec_raise(ctrec_writer *w, ctrec_id type_id, const char *message, size_t len);
 ctrec_status ctrec_catch(ctrec_writer *w, ctrec_id type_id);
+
+/* A call that exits by an exception (CTREC_FORMAT_CT only, as ctrec_raise;
+ * trace.json and trace.bin: CTREC_E_UNSUPPORTED, the writer stays usable):
+ * the Return of the innermost open call, with no return value and the
+ * exception as its value (calls.dat's exception field). With no open call:
+ * CTREC_E_STATE, as ctrec_begin_return.
+ * ctrec_begin_return_exception opens it: give the exception's value with
+ * the value functions below (one value of any kind), then ctrec_end().
+ * ctrec_return_exception is that with an Error value of type `type_id`
+ * and `message` (len bytes, UTF-8; invalid bytes become U+FFFD).
+ * The reader yields a Return whose ret.exception is the value and whose
+ * return value is void (docs/ct.md); ctrec_write_event writes such a
+ * Return (with a return value too) into a .ct as well. */
+ctrec_status ctrec_begin_return_exception(ctrec_writer *w);
+ctrec_status ctrec_return_exception(ctrec_writer *w, ctrec_id type_id, const char *message,
+                                    size_t len);
 
 /* ------------------------------------------------------------------------
  * Events that carry values

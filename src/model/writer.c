@@ -1745,6 +1745,35 @@ ctrec_status ctrec_begin_return(ctrec_writer *w)
     return CTREC_OK;
 }
 
+/* A Return whose value is the exception the call exits by (.ct only: in
+ * the ct_var slot, CT_EXCEPTION marks it). */
+#define CT_EXCEPTION ((ctrec_id)-2)
+
+ctrec_status ctrec_begin_return_exception(ctrec_writer *w)
+{
+    static const char what[] = "ctrec_begin_return_exception";
+    GUARD(w);
+    NO_OPEN_EVENT(w, what);
+    if (!w->ct)
+        return misuse(w, CTREC_E_UNSUPPORTED,
+                      "%s: trace.json and trace.bin have no place for a call's exception (a .ct "
+                      "has: CTREC_FORMAT_CT)",
+                      what);
+    if (!w->calls_open) return no_call_to_return(w, what);
+    ctrec_status st = open_single(w, what);
+    if (st) return st;
+    w->ct_var = CT_EXCEPTION;
+    return CTREC_OK;
+}
+
+ctrec_status ctrec_return_exception(ctrec_writer *w, ctrec_id type_id, const char *message,
+                                    size_t len)
+{
+    ctrec_status st = ctrec_begin_return_exception(w);
+    if (st || (st = ctrec_error(w, message, len, type_id))) return st;
+    return ctrec_end(w);
+}
+
 ctrec_status ctrec_begin_compound_value(ctrec_writer *w, int64_t place)
 {
     if (w && !w->failed && !w->open) CT_REFUSE(w, "ctrec_begin_compound_value");
@@ -1886,8 +1915,9 @@ static ctrec_status end_event(ctrec_writer *w)
         const uint8_t *v = w->out.data + w->open_at;
         size_t n = w->out.len - w->open_at;
         ctrec_status st = w->ct_var == (ctrec_id)-1 ? ctw_return(CT(w), v, n, NULL, 0, &w->e)
+                          : w->ct_var == CT_EXCEPTION ? ctw_return(CT(w), NULL, 0, v, n, &w->e)
                                                       : ctw_value(CT(w), w->ct_var, v, n, &w->e);
-        int ret = w->ct_var == (ctrec_id)-1;
+        int ret = w->ct_var == (ctrec_id)-1 || w->ct_var == CT_EXCEPTION;
         w->out.len = w->open_sep;
         w->open = OPEN_NONE;
         if ((st = ct_done(w, st))) return st;

@@ -20,8 +20,15 @@
  *                                 in a .ct each a step record of its own, the
  *                                 values after a raise its own, a message with
  *                                 invalid UTF-8 cleaned; a Return written with
- *                                 an exception (ctrec_write_event); read back
- *                                 event by event through the reader
+ *                                 an exception (ctrec_write_event,
+ *                                 ctrec_return_exception and
+ *                                 ctrec_begin_return_exception, refused for
+ *                                 trace.json); read back event by event
+ *                                 through the reader
+ *   ct_writer_test threads DIR    two thread handles from one OS thread, into
+ *                                 DIR-json and DIR (check_ct.py threads)
+ *   ct_writer_test nostep DIR     calls but no step: close gives them one
+ *                                 Step; each file read back whole
  *   ct_writer_test fsize DIR      RLIMIT_FSIZE of 256 KiB, SIGXFSZ ignored: the
  *                                 first failure is CTREC_E_IO with a message,
  *                                 every later call CTREC_E_FAILED, close
@@ -363,8 +370,38 @@ static int exceptions(const char *dir)
     REFUSED(ctrec_raise(w, terr, "bad", 3), CTREC_E_UNSUPPORTED,
             "ctrec_raise: trace.json and trace.bin have no place for an exception record (a "
             ".ct has: CTREC_FORMAT_CT)");
+    REFUSED(ctrec_return_exception(w, terr, "bad", 3), CTREC_E_UNSUPPORTED,
+            "ctrec_begin_return_exception: trace.json and trace.bin have no place for a call's "
+            "exception (a .ct has: CTREC_FORMAT_CT)");
+    REFUSED(ctrec_begin_return_exception(w), CTREC_E_UNSUPPORTED,
+            "ctrec_begin_return_exception: trace.json and trace.bin have no place for a call's "
+            "exception (a .ct has: CTREC_FORMAT_CT)");
     CHECK(ctrec_step(w, 0, 2));
+    CHECK(ctrec_return_none(w, 0)); /* the top-level call, still open */
     CHECK(ctrec_writer_close(w));
+    {
+        /* json holds only what was accepted: the refusals wrote nothing */
+        char jf[4300], got[512];
+        snprintf(jf, sizeof jf, "%s/trace.json", jdir);
+        FILE *f = fopen(jf, "r");
+        size_t n = f ? fread(got, 1, sizeof got - 1, f) : 0;
+        if (f) fclose(f);
+        got[n] = 0;
+        static const char want_json[] =
+            "[\n{\"Path\":\"/src/a.py\"},\n"
+            "{\"Function\":{\"path_id\":0,\"line\":1,\"name\":\"<toplevel>\"}},\n"
+            "{\"Call\":{\"function_id\":0,\"args\":[]}},\n"
+            "{\"Type\":{\"kind\":30,\"lang_type\":\"None\",\"specific_info\":{\"kind\":"
+            "\"None\"}}},\n"
+            "{\"Type\":{\"kind\":24,\"lang_type\":\"ValueError\",\"specific_info\":{"
+            "\"kind\":\"None\"}}},\n"
+            "{\"Step\":{\"path_id\":0,\"line\":2}},\n"
+            "{\"Return\":{\"return_value\":{\"kind\":\"None\",\"type_id\":0}}}\n]\n";
+        if (strcmp(got, want_json) != 0) {
+            fprintf(stderr, "trace.json:\n%s\nwant:\n%s\n", got, want_json);
+            failures++;
+        }
+    }
 
     w = open_ct(dir, 1);
     ctrec_id x, f;
@@ -398,6 +435,21 @@ static int exceptions(const char *dir)
     CHECK(ctrec_write_event(w, &ret));
     CHECK(ctrec_catch(w, terr));
     CHECK(ctrec_step(w, 0, 3));
+    /* the same through the API: an Error, then any value */
+    CHECK(ctrec_call(w, f));
+    CHECK(ctrec_return_exception(w, terr, "worse \xff", 7));
+    CHECK(ctrec_call(w, f));
+    CHECK(ctrec_begin_return_exception(w));
+    REFUSED(ctrec_end(w), CTREC_E_VALUE, "the event has no value");
+    CHECK(ctrec_begin_return_exception(w));
+    CHECK(ctrec_int(w, 42, 2));
+    CHECK(ctrec_end(w));
+    REFUSED(ctrec_return_exception(w, 9, "x", 1), CTREC_E_UNDEFINED,
+            "type id 9 is not defined (3 defined)");
+    CHECK(ctrec_return_none(w, 0)); /* the top-level call: none is open after */
+    REFUSED(ctrec_return_exception(w, terr, "x", 1), CTREC_E_STATE,
+            "ctrec_begin_return_exception: a Return with no open call (every Call has had its "
+            "Return, the top-level one included; the debugger refuses such a trace)");
     CHECK(ctrec_writer_close(w));
     if (failures) return 1;
 
@@ -414,7 +466,15 @@ static int exceptions(const char *dir)
          "\"kind\":\"Error\",\"msg\":\"bad\",\"type_id\":1}}}"),
         "{\"Catch\":{\"type_id\":1}}",
         "{\"Step\":{\"path_id\":0,\"line\":3}}",
-        "{\"Return\":{\"return_value\":{\"kind\":\"None\",\"type_id\":0}}}", /* at close */
+        "{\"Step\":{\"path_id\":0,\"line\":5}}",
+        "{\"Call\":{\"function_id\":1,\"args\":[]}}",
+        ("{\"Return\":{\"return_value\":{\"kind\":\"None\",\"type_id\":0},\"exception\":{"
+         "\"kind\":\"Error\",\"msg\":\"worse \xef\xbf\xbd\",\"type_id\":1}}}"),
+        "{\"Step\":{\"path_id\":0,\"line\":5}}",
+        "{\"Call\":{\"function_id\":1,\"args\":[]}}",
+        ("{\"Return\":{\"return_value\":{\"kind\":\"None\",\"type_id\":0},\"exception\":{"
+         "\"kind\":\"Int\",\"i\":42,\"type_id\":2}}}"),
+        "{\"Return\":{\"return_value\":{\"kind\":\"None\",\"type_id\":0}}}", /* top-level */
     };
     ctrec_reader *r;
     char path[4200];
