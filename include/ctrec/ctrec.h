@@ -158,10 +158,11 @@ typedef enum ctrec_format {
                               get one Step at close, at the first call's
                               function definition (ctrec_start's path and
                               line), else line 0 of that path (column-aware:
-                              line 1, column 1), so the file still loads;
-                              ctrec_writer_close returns CTREC_E_UNSUPPORTED
-                              only when no step has a place (a column-aware
-                              trace with no readable source). */
+                              line 1, column 1), so the file still loads.
+                              Only when no step has a place (a column-aware
+                              trace with no readable source) are the calls
+                              left out: ctrec_writer_close then returns
+                              CTREC_E_UNSUPPORTED (the file loads, empty). */
 } ctrec_format;
 
 /* How trace.json spells a Float's "f". trace.bin always writes the text

@@ -988,7 +988,8 @@ static const char *ct_path_at(void *ctx, uint64_t i, size_t *n)
  * other call; ctrec_start's path and line for the top-level call), else
  * at line 0 of its path (column-aware: line 1, column 1; else line 1 of the
  * first path with a line table). Only when no step can be placed at all (a
- * column-aware trace with no line table) is close refused. */
+ * column-aware trace with no line table) does close leave calls.dat empty
+ * and return CTREC_E_UNSUPPORTED. */
 static ctrec_status ct_step_for_calls(ctrec_writer *w)
 {
     ctrec_id fn;
@@ -1004,7 +1005,7 @@ static ctrec_status ct_step_for_calls(ctrec_writer *w)
         return misuse(w, st,
                       "ctrec_writer_close: the .ct has calls but no step, and no step can be "
                       "written for them (a column-aware trace with no source line table): "
-                      "its calls.dat is not readable");
+                      "its calls.dat is left empty");
     return st ? fail(w) : CTREC_OK;
 }
 
