@@ -994,18 +994,21 @@ static ctrec_status ct_step_for_calls(ctrec_writer *w)
 {
     ctrec_id fn;
     if (!ctw_stepless_calls(w->ct, &fn)) return CTREC_OK;
+    /* (ctrec_write_event takes a Function's path id unchecked) */
     ctrec_id path = fn < w->functions.nids ? w->fns[fn].path_id : 0;
     int64_t line = fn < w->functions.nids ? w->fns[fn].line : 0;
     ctrec_status st = CTREC_E_UNSUPPORTED;
-    if (ctw_line_ok(line)) st = ctw_step(w->ct, path, line, 0, &w->e);
-    if (st == CTREC_E_UNSUPPORTED) st = ctw_step(w->ct, path, w->o.columns ? 1 : 0, 0, &w->e);
+    if (path >= w->paths.nids) path = 0, line = -1;
+    if (w->paths.nids && ctw_line_ok(line)) st = ctw_step(w->ct, path, line, 0, &w->e);
+    if (w->paths.nids && st == CTREC_E_UNSUPPORTED)
+        st = ctw_step(w->ct, path, w->o.columns ? 1 : 0, 0, &w->e);
     for (ctrec_id p = 0; st == CTREC_E_UNSUPPORTED && p < w->paths.nids; p++)
         st = ctw_step(w->ct, p, 1, 0, &w->e);
     if (st == CTREC_E_UNSUPPORTED)
         return misuse(w, st,
                       "ctrec_writer_close: the .ct has calls but no step, and no step can be "
-                      "written for them (a column-aware trace with no source line table): "
-                      "its calls.dat is left empty");
+                      "written for them (no path, or a column-aware trace with no source line "
+                      "table): its calls.dat is left empty");
     return st ? fail(w) : CTREC_OK;
 }
 
