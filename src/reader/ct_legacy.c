@@ -135,8 +135,9 @@ ctrec_status ct_legacy_bind(ct_stream *s, ctfs *c, err *e)
     s->nchunks = (size - 20) / 8;
     if ((st = ctfs_read_at(c, s->idx, size - 8, h, 8, e))) return st;
     s->leg_total = ct_le64(h);
-    uint64_t n = s->nchunks, pc = s->per_chunk;
-    if (n ? s->leg_total <= (n - 1) * pc || s->leg_total > n * pc : s->leg_total != 0)
+    uint64_t n = s->nchunks, pc = s->per_chunk, t = s->leg_total;
+    /* n chunks of pc hold the total: n = ceil(total / pc) (no overflow) */
+    if (t / pc + (t % pc != 0) != n)
         return err_set(e, CTREC_E_FORMAT,
                        "%s: the total of %llu records (at byte %llu) does not fit %llu chunks "
                        "of %llu",
