@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Regenerates the committed seed corpora in fuzz/corpus/<target>/seed-*
 from the project's own writer: the C example and the W1 benchmark in both
-formats, plus hand-written call sequences for fuzz_writer.
+formats, plus hand-written call sequences for fuzz_writer, and for
+fuzz_ct_legacy the members of a make_synth_ct.py --legacy container.
 
     fuzz/make_seeds.py BUILD_DIR      (e.g. build; needs its bin/ programs)
 
@@ -82,6 +83,34 @@ def writer_seeds():
     put("writer", "deep", deep)
 
 
+def legacy_seeds():
+    """fuzz_ct_legacy: byte 0 chooses the member (see fuzz_ct_legacy.c), the
+    rest is that member of a 520-step make_synth_ct.py --legacy container
+    with raise/catch records and every value kind (record tables as records
+    ended by 0xfe)."""
+    import struct
+    sys.path.insert(0, os.path.join(HERE, "..", "tests", "ct"))
+    import ct_decode
+    import make_synth_ct
+    with tempfile.NamedTemporaryFile(suffix=".ct") as f:
+        f.write(make_synth_ct.make(520, legacy=True, exceptions=True, kinds=True))
+        f.flush()
+        ct = ct_decode.Container(f.name)
+        m = {name: ct.read(name) for _, name, _, _ in ct.entries}
+        ct.f.close()
+    idx = m["steps.idx"]
+    first = struct.unpack_from("<Q", idx, 12)[0]
+    chunk = zstandard.ZstdDecompressor().decompress(m["steps.dat"][first:])
+    put("ct_legacy", "steps-chunk", b"\x00" + chunk)
+    put("ct_legacy", "steps-idx", b"\x01" + idx)
+    for k, base in enumerate(("values", "events", "calls")):
+        off = m[base + ".off"]
+        offs = struct.unpack("<%dQ" % (len(off) // 8), off)
+        recs = [m[base + ".dat"][a:b] for a, b in zip(offs, offs[1:])]
+        put("ct_legacy", base + "-dat", bytes([2 + k]) + b"\xfe".join(recs))
+        put("ct_legacy", base + "-off", bytes([5 + k]) + off[:4096])
+
+
 def main():
     build = sys.argv[1] if len(sys.argv) > 1 else "build"
     bindir = os.path.join(build, "bin")
@@ -114,6 +143,7 @@ def main():
                 put("bin_reader", name + "-stream-cut", b"\x75" + stream)
                 put("check", name + "-side", b"\x03" + stream + SEP + paths + SEP + meta)
         writer_seeds()
+        legacy_seeds()
     finally:
         shutil.rmtree(tmp)
 

@@ -82,6 +82,9 @@ typedef struct ct_stream {
     /* The records are not length-prefixed (steps.dat): a chunk loaded
      * again is resumed at the same byte, not by counting records. */
     int tagged;
+    /* An older framing (CT_LEG_*, ct_legacy.c; 0: the chunked one). */
+    int legacy;
+    uint64_t leg_total;           /* steps: the records steps.idx states */
 } ct_stream;
 
 /* Binds the stream to its members (absent members leave it empty). */
@@ -137,6 +140,22 @@ static inline int ct_stream_record_fast(ct_stream *s, ctfs *c, size_t limit, con
     return ct_stream_record(s, c, limit, p, n, e);
 }
 
+/* ---- the older stream framings (ct_legacy.c) ---- */
+
+enum { CT_LEG_NONE, CT_LEG_STEPS, CT_LEG_VALUES, CT_LEG_EVENTS, CT_LEG_CALLS };
+/* Chooses each stream's framing as the reference reader does (meta.dat
+ * bits 9-11, calls.idx) and rebinds the legacy ones; *which gets the
+ * CT_FLAG_*_STREAM bits of the streams read in their older framing. */
+ctrec_status ct_legacy_setup(ctfs *c, unsigned flags, ct_stream *steps, ct_stream *values,
+                             ct_stream *events, ct_stream *calls, ct_stream *calls_ra,
+                             unsigned *which, err *e);
+/* ct_stream.c's hooks: the index of a legacy stream (bind), a record of a
+ * legacy table as chunk i (load), a legacy steps chunk just decompressed
+ * (drops its checked count). */
+ctrec_status ct_legacy_bind(ct_stream *s, ctfs *c, err *e);
+ctrec_status ct_legacy_load(ct_stream *s, ctfs *c, uint64_t i, size_t limit, err *e);
+ctrec_status ct_legacy_steps_chunk(ct_stream *s, err *e);
+
 /* ---- CTFS ValueRecords ---- */
 
 int ct_value_fast(const uint8_t **p, const uint8_t *end, ctrec_value *v);
@@ -185,6 +204,10 @@ uint64_t ct_log_offset(const ct_log *l);
 /* ---- meta.dat ---- */
 
 #define CT_FLAG_COLUMNS 0x10u
+#define CT_FLAG_CALL_STREAM 0x100u  /* calls.dat chunked (the reader looks for calls.idx) */
+#define CT_FLAG_STEP_STREAM 0x200u  /* clear: steps in their older framing */
+#define CT_FLAG_VALUE_STREAM 0x400u /* clear: values.dat/.off */
+#define CT_FLAG_EVENT_STREAM 0x800u /* clear: events.dat/.off */
 #define CT_FLAG_SPANS 0x2000u /* spans.dat/.idx, spantype.ns */
 #define CT_KNOWN_FLAGS 0x3fffu /* bits 0-13: what the reference readers know */
 

@@ -378,10 +378,18 @@ ctrec_status ct_src_open(ct_src **out, ctfs *c, const ctrec_reader_options *o, e
         return err_set(e, CTREC_E_FORMAT, "the container has no steps.dat (and no events.log)");
     }
     if (!md) return err_set(e, CTREC_E_FORMAT, "the container has no meta.dat");
-    if (ctfs_find(c, "values.off") || ctfs_find(c, "events.off") || ctfs_find(c, "calls.off"))
-        return err_set(e, CTREC_E_UNSUPPORTED,
-                       "this container uses the pre-2026 .off stream layout (values.off, "
-                       "calls.off or events.off), which this reader does not decode");
+    /* the framing of each stream, as the reference reader picks it */
+    unsigned older = 0;
+    if ((st = ct_legacy_setup(c, s->meta.flags, &s->steps, &s->values, &s->events, &s->calls,
+                              &s->calls_ra, &older, e)))
+        return st;
+    if (older)
+        add_note(s, "in the framing before meta.dat bits 9-11 (record tables, counted steps "
+                    "chunks):%s%s%s%s",
+                 older & CT_FLAG_STEP_STREAM ? " steps" : "",
+                 older & CT_FLAG_VALUE_STREAM ? " values" : "",
+                 older & CT_FLAG_CALL_STREAM ? " calls" : "",
+                 older & CT_FLAG_EVENT_STREAM ? " events" : "");
     s->npaths = s->tab[T_PATHS].n ? s->tab[T_PATHS].n : s->meta.paths.n;
     if ((st = load_positions(s, e))) return st;
     static const char *const noted[] = {"spans.dat", "spans.idx", "spantype.ns", "step-map.ns",

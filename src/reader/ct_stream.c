@@ -18,6 +18,7 @@ static ctrec_status bind(ct_stream *s, ctfs *c, err *e)
     s->idx = ctfs_find(c, s->idx_name);
     s->nchunks = 0;
     if (!s->dat || !s->idx) return CTREC_OK;
+    if (s->legacy) return ct_legacy_bind(s, c, e);
     if (s->idx->size < 4)
         return err_set(e, CTREC_E_FORMAT, "%s: %llu bytes, too short for its u32 chunk size",
                        s->idx_name, (unsigned long long)s->idx->size);
@@ -57,7 +58,7 @@ static ctrec_status chunk_range(ct_stream *s, ctfs *c, uint64_t i, uint64_t *sta
                                 err *e)
 {
     uint8_t b[16];
-    uint64_t at = 4 + 8 * i;
+    uint64_t at = (s->legacy ? 12 : 4) + 8 * i; /* legacy steps.idx: a u64 more first */
     int have_next = i + 1 < s->nchunks;
     ctrec_status st = ctfs_read_at(c, s->idx, at, b, have_next ? 16 : 8, e);
     if (st) return st;
@@ -232,6 +233,7 @@ ctrec_status ct_stream_load(ct_stream *s, ctfs *c, uint64_t i, size_t limit, err
         s->rec = i * s->per_chunk;
         return CTREC_OK;
     }
+    if (s->legacy > CT_LEG_STEPS) return ct_legacy_load(s, c, i, limit, e);
     s->chunk = UINT64_MAX;
     uint64_t start, end;
     ctrec_status st = chunk_range(s, c, i, &start, &end, e);
@@ -282,7 +284,7 @@ ctrec_status ct_stream_load(ct_stream *s, ctfs *c, uint64_t i, size_t limit, err
     s->chunk_off = start;
     s->pos = 0;
     s->rec = i * s->per_chunk;
-    return CTREC_OK;
+    return s->legacy ? ct_legacy_steps_chunk(s, e) : CTREC_OK;
 }
 
 /* The loaded chunk, read to its end, held fewer records than a chunk
@@ -347,7 +349,8 @@ int ct_stream_more_slow(ct_stream *s, ctfs *c, size_t limit, err *e)
             fill(s, c, e))
             return -1;
         if (s->chunk != UINT64_MAX && s->pos < s->dlen) return 1;
-        if (s->chunk != UINT64_MAX && !s->win && s->rec < (s->chunk + 1) * s->per_chunk) {
+        if (s->chunk != UINT64_MAX && !s->win && !s->legacy &&
+            s->rec < (s->chunk + 1) * s->per_chunk) {
             int k = reload_short(s, c, limit, e);
             if (k <= 0) return k;
             continue;

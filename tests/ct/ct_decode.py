@@ -101,6 +101,12 @@ def legacy_step_chunks(ct):
     per_chunk = struct.unpack_from("<I", idx, 0)[0]
     offs = list(struct.unpack_from("<%dQ" % ((len(idx) - 20) // 8), idx, 12))
     total = struct.unpack_from("<Q", idx, len(idx) - 8)[0]
+    if per_chunk == 0:
+        raise CtError("steps.idx (legacy): 0 records per chunk")
+    n = len(offs)
+    if (n and not (n - 1) * per_chunk < total <= n * per_chunk) or (not n and total):
+        raise CtError("steps.idx (legacy): total %d does not fit %d chunks of %d"
+                      % (total, n, per_chunk))
     dat = ct.read("steps.dat")
     out = []
     for i, a in enumerate(offs):
@@ -164,6 +170,10 @@ def decode_exec(ct, legacy=False):
         if declared is not None and declared != count:
             raise CtError("steps.dat: legacy chunk @%d says %d events, holds %d"
                           % (off, declared, count))
+        if declared is not None and ci + 1 < len(parts) and count != per_chunk:
+            # readEvent(n) finds step n in chunk n // chunk_size
+            raise CtError("steps.dat: legacy chunk @%d holds %d events, not %d"
+                          % (off, count, per_chunk))
     if total is not None and total != len(events):
         raise CtError("steps.idx: legacy total %d, events %d" % (total, len(events)))
     return events
@@ -299,13 +309,22 @@ def decode_multi_stream(ct):
         # before meta.dat bit 11: events.dat/.off, u8 kind, varint step,
         # varint-length content (no metadata)
         notes.append("events.dat in the record-table framing before bit 11 (legacy)")
+        # The kind byte of that framing is the Nim IOEventKind (0 stdout,
+        # 1 stderr, 2 file op, 3 error; io_event_stream.nim before 54b984a,
+        # decodeLegacyIOEvent today, which refuses others); the EventLogKind
+        # given for it is ioEventKindToOrdinal's: Write, TraceLogEvent,
+        # ReadFile, Error.
         for n, rec in enumerate(record_table(ct, "events")):
             if not rec:
                 raise CtError("events.dat: event %d is empty" % n)
+            if rec[0] > 3:
+                raise CtError("events.dat: event %d: kind %d is not one of the older "
+                              "framing's four" % (n, rec[0]))
             step, pos = uvarint(rec, 1, "events.dat step")
             content, pos = vstring(rec, pos, "events.dat content")
-            events.append({"kind": rec[0], "step": map_step(exec_to_step, len(exec_events),
-                                                            step, "event"),
+            # (bytes after the content are read past, as the reference does)
+            events.append({"kind": LEGACY_EVENT_KIND[rec[0]],
+                           "step": map_step(exec_to_step, len(exec_events), step, "event"),
                            "metadata": "", "content": text(content)})
     elif ct.has("events.dat") and ct.has("events.idx"):
         n = 0
@@ -382,7 +401,15 @@ def decode_value_record(rec, rec_no, varnames, types, cache):
     return vals
 
 
+LEGACY_EVENT_KIND = (0, 12, 4, 11)
+
+
 def decode_legacy_values(rec, rec_no, varnames, types):
+    """values.dat record of the record-table framing (value_stream.nim
+    before 317c809): empty (no values), or varint count, count x {varint
+    varname id, varint type id, varint length, CBOR}.  The type id repeats
+    the CBOR value's own; bytes after the values are refused (the reference
+    ignores them)."""
     vals = []
     if not rec:
         return vals
@@ -394,6 +421,8 @@ def decode_legacy_values(rec, rec_no, varnames, types):
         name = varnames[vid] if vid < len(varnames) else "#%d" % vid
         vals.append((name, norm_value(cbor_value("values.dat", blob, "record %d" % rec_no),
                                       types)))
+    if pos != len(rec):
+        raise CtError("values.dat: record %d has %d trailing bytes" % (rec_no, len(rec) - pos))
     return vals
 
 

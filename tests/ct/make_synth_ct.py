@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """make_synth_ct.py OUT.ct STEPS [--blob BYTES] [--columns] [--exceptions] [--kinds]
-                 [--block-size 1024|2048|4096] [--legacy]
+                 [--block-size 1024|2048|4096] [--legacy | --legacy-mixed]
 
 Write a synthetic multi-stream `.ct` of STEPS steps, for testing ct_decode.py
 where the fixtures do not reach (several chunks per stream, members longer
@@ -26,7 +26,13 @@ ValueRef, BigInt as bytes, Char, inf/NaN/-0.0 float64, Struct with
 field_names) and the rarer trace.json kinds (special_values()).
 --legacy writes the stream framings of traces before meta.dat bits 9-11
 (steps chunks with a count and an index trailer; values, events and calls
-as record tables), which the reference reader still reads.
+as record tables), which the reference reader still reads: the Nim
+writer's until 2026-06-21 (meta.dat flags 0; metacraft-labs/
+codetracer-trace-format-nim before 509fc47/45f5155). Its I/O events have the
+kinds of that framing in turn (0 stdout, 1 stderr, 2 file op, 3 error) and
+no metadata.  --legacy-mixed writes the mix of 2026-06-22 between a99ae01
+and 317c809: steps and calls chunked (flags 0x300, calls.idx), values and
+events still record tables.
 """
 
 import random
@@ -176,7 +182,7 @@ def special_values():
 
 
 def make(steps, blob=0, columns=False, exceptions=False, kinds=False, block_size=BS,
-         legacy=False, extra=None, extra_flags=0):
+         legacy=False, extra=None, extra_flags=0, mixed=False):
     """extra: {member name: bytes} added as they are; extra_flags: meta.dat
     flag bits or-ed in (for the span stream's tests)."""
     types = ["Int", "Float", "String", "ValueError", "Bool", "Set", "Enum", "BigInt", "Char",
@@ -228,7 +234,7 @@ def make(steps, blob=0, columns=False, exceptions=False, kinds=False, block_size
         if i % 1000 == 0:
             events.append(b"\x00" + uv(len(exec_recs) - 1) + vs(b"stdout")
                           + vs(b"line %d\n" % i))
-            raw_events.append((len(exec_recs) - 1, b"line %d\n" % i))
+            raw_events.append(((i // 1000) % 4, len(exec_recs) - 1, b"line %d\n" % i))
         if exceptions and i % 500 == 499:
             # a raise of ValueError "bad <i>" then its catch, after step i;
             # each exec event has its (empty) value record
@@ -255,15 +261,21 @@ def make(steps, blob=0, columns=False, exceptions=False, kinds=False, block_size
         # steps.idx = u32 per chunk, u64 placeholder, u64 offsets, u64 total;
         # each chunk starts with its u32 event count; values, events and
         # calls as record tables (.dat + .off) without an index.
+        # (exec_stream.nim before a99ae01: the placeholder is written 0)
         z = zstandard.ZstdCompressor(level=3, write_content_size=True)
         dat, offs = bytearray(), []
-        for j in range(0, len(exec_recs), 4096):
-            part = exec_recs[j:j + 4096]
-            offs.append(len(dat))
-            dat += z.compress(struct.pack("<I", len(part)) + b"".join(part))
-        w.add("steps.dat", bytes(dat))
-        w.add("steps.idx", struct.pack("<IQ", 4096, 0) + struct.pack("<%dQ" % len(offs), *offs)
-              + struct.pack("<Q", len(exec_recs)))
+        if mixed:
+            d, x = chunked(exec_recs, 4096, prefix_len=False)
+            w.add("steps.dat", d)
+            w.add("steps.idx", x)
+        else:
+            for j in range(0, len(exec_recs), 4096):
+                part = exec_recs[j:j + 4096]
+                offs.append(len(dat))
+                dat += z.compress(struct.pack("<I", len(part)) + b"".join(part))
+            w.add("steps.dat", bytes(dat))
+            w.add("steps.idx", struct.pack("<IQ", 4096, 0)
+                  + struct.pack("<%dQ" % len(offs), *offs) + struct.pack("<Q", len(exec_recs)))
 
         def type_of(x):
             return x.get("type_id", 0) if isinstance(x, dict) else 0
@@ -271,12 +283,17 @@ def make(steps, blob=0, columns=False, exceptions=False, kinds=False, block_size
                                           for v, x in vals)) if vals else b""
                 for vals in raw_values]
         for base, rr in (("values", recs),
-                         ("events", [b"\x00" + uv(st) + vs(c) for st, c in raw_events]),
+                         ("events", [bytes([k]) + uv(st) + vs(c) for k, st, c in raw_events]),
                          ("calls", calls)):
+            if base == "calls" and mixed:
+                d, x = chunked(calls, 256)
+                w.add("calls.dat", d)
+                w.add("calls.idx", x)
+                continue
             d, o = table(rr)
             w.add(base + ".dat", d)
             w.add(base + ".off", o)
-        flags = 0x1000 | (0x10 if columns else 0)
+        flags = (0x300 if mixed else 0) | (0x10 if columns else 0)
     else:
         d, x = chunked(exec_recs, 4096, prefix_len=False)
         w.add("steps.dat", d)
@@ -309,6 +326,9 @@ def main(argv):
     if "--legacy" in args:
         args.remove("--legacy")
         opts["legacy"] = True
+    if "--legacy-mixed" in args:
+        args.remove("--legacy-mixed")
+        opts["legacy"] = opts["mixed"] = True
     if "--block-size" in args:
         i = args.index("--block-size")
         opts["block_size"] = int(args[i + 1])

@@ -18,7 +18,7 @@ Values: the dump renders CBOR generically ({"bytes": hex} for byte strings,
 {"tag": n, "value": v} for tags, "NaN"/"inf"/"-inf" for non-finite floats);
 those are turned back before normalizing.  A return value whose bytes are
 the one byte FF is "no value".  I/O event kinds: the FFI gives only the
-reference's four classes (stdout/stderr/fileop/error), so ct_decode.py's
+reference's four classes (stdout/stderr/file_op/error), so ct_decode.py's
 EventLogKind number is compared through the same classing.  Not in the dump,
 so not compared: spans, span types, step map, source views, I/O event kinds
 beyond the class.
@@ -44,7 +44,7 @@ def kind_class(k):
     if k in (0, 1, 2):
         return "stdout"
     if 3 <= k <= 10:
-        return "fileop"
+        return "file_op"
     if k == 11:
         return "error"
     if k in (12, 13):

@@ -283,7 +283,9 @@ class LegacyFramings(unittest.TestCase):
     def test_legacy_equals_current(self):
         # The same synthetic trace in the framings before meta.dat bits 9-11
         # and in the current ones decodes to the same steps, values, calls
-        # (events lose their metadata: the old record had none).
+        # (events lose their metadata: the old record had none; their kinds
+        # there are the older four in turn, read as Write, TraceLogEvent,
+        # ReadFile, Error).
         import make_synth_ct
         d = tempfile.mkdtemp(prefix="ct_legacy")
         try:
@@ -298,7 +300,8 @@ class LegacyFramings(unittest.TestCase):
         new, old = out[False], out[True]
         for k in ("steps", "values", "calls", "raises", "catches"):
             self.assertEqual(new[k], old[k], k)
-        self.assertEqual([dict(e, metadata="") for e in new["events"]], old["events"])
+        self.assertEqual([dict(e, metadata="", kind=(0, 12, 4, 11)[i % 4])
+                          for i, e in enumerate(new["events"])], old["events"])
         self.assertEqual(len(old["steps"]), 9000)
         self.assertIn("steps.dat in the framing before meta.dat bit 9 (legacy)", old["notes"])
 
@@ -371,6 +374,41 @@ class NimReference(unittest.TestCase):
             digest = hashlib.sha256(json.dumps(a, sort_keys=True, ensure_ascii=False)
                                     .encode()).hexdigest()
             self.assertEqual(digest, r["digest"], name)
+
+    def test_older_framings_agree_with_recorded_reference(self):
+        # make_synth_ct.py --legacy / --legacy-mixed: the stream framings
+        # before meta.dat bits 9-11, as the reference read them
+        import hashlib
+        import json
+        import make_synth_ct
+        import nim_agree
+        with open(os.path.join(HERE, "nim_reference.json"), encoding="utf-8") as f:
+            ref = json.load(f)
+        self.assertEqual(len(ref["synth"]), 3)
+        d = tempfile.mkdtemp(prefix="ct_legacy")
+        try:
+            for args, r in ref["synth"].items():
+                argv = args.split()
+                p = os.path.join(d, "l.ct")
+                opts = {"legacy": True, "mixed": "--legacy-mixed" in argv,
+                        "columns": "--columns" in argv, "exceptions": "--exceptions" in argv,
+                        "kinds": "--kinds" in argv}
+                with open(p, "wb") as f:
+                    f.write(make_synth_ct.make(int(argv[0]), **opts))
+                a = nim_agree.comparable_decoded(ct_decode.decode(p))
+                self.assertEqual(r["verdict"], "loads", args)
+                self.assertEqual((len(a["steps"]), len(a["calls"]), len(a["events"])),
+                                 (r["steps"], r["calls"], r["events"]), args)
+                # the older kinds stdout, stderr, file op: Write, TraceLogEvent, ReadFile
+                self.assertEqual([e["kind"] for e in ct_decode.decode(p)["events"]][:3],
+                                 [0, 12, 4], args)
+                for k in ("layout", "container", "members", "notes"):
+                    a.pop(k, None)
+                digest = hashlib.sha256(json.dumps(a, sort_keys=True, ensure_ascii=False)
+                                        .encode()).hexdigest()
+                self.assertEqual(digest, r["digest"], args)
+        finally:
+            shutil.rmtree(d)
 
 
 class ValueKinds(unittest.TestCase):

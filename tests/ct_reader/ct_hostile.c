@@ -257,7 +257,8 @@ static void cbor_int(bytes *b, int v)
  * and return 7), one event at step 5.
  */
 typedef struct opts {
-    unsigned meta_flags;
+    unsigned meta_flags;     /* or-ed with 0x0f00 (the chunked framings) */
+    int raw_flags;           /* meta_flags as they are */
     int call_parent_child;   /* parent of "f" */
     int call_exit_child;     /* exit step of "f" */
     int bad_varint;          /* a 20-byte varint in step 6 */
@@ -270,7 +271,7 @@ static ct base(uint32_t bs, const opts *o)
 {
     ct c = {0};
     c.bs = bs;
-    meta(&c, o->meta_flags);
+    meta(&c, o->raw_flags ? o->meta_flags : o->meta_flags | 0x0f00);
     const char *paths[] = {"/w/a.py"}, *funcs[] = {"main", "f"}, *types[] = {"int"},
                *vars[] = {"x"};
     table(&c, "paths.dat", "paths.off", paths, 1);
@@ -416,7 +417,7 @@ static void expect(const char *file, ctrec_status want, const char *want_msg, in
     CHECK(nsteps == want_steps, "%s: %d steps delivered, expected %d", file, nsteps, want_steps);
 }
 
-static const opts good = {0, 0, 4, 0, 0, 0, 0};
+static const opts good = {0, 0, 0, 4, 0, 0, 0, 0};
 
 static const char whole[] =
     "{\"Path\":\"/w/a.py\"}\n"
@@ -692,6 +693,22 @@ static void test_call_damage(void)
 
 static void test_meta(void)
 {
+    /* meta.dat bit 9 clear: steps.dat is in its older framing (as the
+     * reference reader decides), which this chunked steps.idx is not */
+    {
+        opts o = good;
+        o.raw_flags = 1;
+        o.meta_flags = 0x0d00;
+        ct c = base(4096, &o);
+        bytes f = layout(&c, NULL);
+        spill("bit9.ct", &f);
+        expect("bit9.ct", CTREC_E_FORMAT,
+               "bit9.ct: steps.idx: the total of 34 records (at byte 20) does not fit 1 chunks "
+               "of 4",
+               0, 0);
+        free(f.d);
+        ct_free(&c);
+    }
     /* 0x2000 (the span stream) and 0x4000 (unknown to everyone): read past */
     opts o = good;
     o.meta_flags = 0x6000;
@@ -713,7 +730,7 @@ static void test_meta(void)
               !strcmp(ctrec_reader_meta_extra(r, 0, &json), "recorder_id") &&
               !strcmp(json, "\"ctrec-test\"") &&
               !strcmp(ctrec_reader_meta_extra(r, 2, &json), "meta_flags") &&
-              !strcmp(json, "24576"),
+              !strcmp(json, "28416"),
           "flags.ct: meta extras");
     CHECK(ctrec_reader_note_count(r) == 2 &&
               !strcmp(ctrec_reader_note(r, 0),
