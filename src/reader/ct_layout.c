@@ -700,7 +700,7 @@ static int step_event_slow(ct_src *s, ctrec_ev *ev, err *e)
 }
 
 /* Positions the values cursor on record s->step. */
-static int begin_values(ct_src *s, err *e)
+static RD_NOINLINE int begin_values(ct_src *s, err *e)
 {
     ct_stream *st = &s->values;
     s->vleft = 0;
@@ -725,6 +725,27 @@ static int begin_values(ct_src *s, err *e)
     s->vp = p;
     s->vend = p + n;
     return 1;
+}
+
+/* begin_values for a record with a one-byte length in the chunk held. */
+static RD_INLINE int begin_values_fast(ct_src *s, err *e)
+{
+    ct_stream *st = &s->values;
+    if (RD_LIKELY(st->chunk != UINT64_MAX && !st->win && st->pos < st->dlen &&
+                  st->rec == s->step)) {
+        const uint8_t *q = st->dbuf + st->pos;
+        size_t len = q[0];
+        if (len < 0x80 && len < st->dlen - st->pos) {
+            s->vleft = 0;
+            s->vrec_off = st->pos;
+            s->vp = q + 1;
+            s->vend = q + 1 + len;
+            st->pos += 1 + len;
+            st->rec++;
+            return 1;
+        }
+    }
+    return begin_values(s, e);
 }
 
 /* values.dat damage at decompressed byte `at` of the current record. */
@@ -942,7 +963,7 @@ static RD_INLINE int step_phase(ct_src *s, ctrec_ev *ev, err *e)
     int k = step_event(s, ev, e);
     if (k < 0) return -1;
     if (k == 0) return end_of_steps(s, e);
-    if ((k = begin_values(s, e)) <= 0) {
+    if ((k = begin_values_fast(s, e)) <= 0) {
         if (k < 0) return -1;
         s->phase = PH_END;
         return 0;
