@@ -1113,8 +1113,9 @@ int ct_src_next(ct_src *s, ctrec_ev *ev, arena *a, err *e)
             q += 2;
         }
         if (left) {
-            if (RD_LIKELY(left <= (uint64_t)(vend - q) && vend - q >= 2 && q[0] < 0x80 && q[1] < 0x80 &&
-                          q[1] <= vend - q - 2)) {
+            /* var and length one byte each, the value inside the record */
+            if (RD_LIKELY(left <= (uint64_t)(vend - q) && vend - q >= 2 && q[0] < 0x80 &&
+                          q[1] < 0x80 && q[1] <= vend - q - 2)) {
                 const uint8_t *r = q + 2, *end = r + q[1];
                 ctrec_value *v = arena_alloc(a, sizeof *v);
                 if (RD_LIKELY(v && ct_value_fast(&r, end, v) && r == end)) {

@@ -139,7 +139,7 @@ static int load_chunk(ct_spans *s, err *e)
     if (end == start) return 1; /* an empty chunk */
     /* the last chunk runs to the end of the member: its frame may be
      * followed by bytes of a chunk not indexed yet, which are not read */
-    size_t got;
+    size_t got = 0;
     ct_zbufs z = {&s->cbuf, &s->ccap, &s->dbuf, &s->dcap, &s->zd};
     if (ct_inflate_chunk(s->c, s->dat, "spans.dat", i, start, end, s->limit, !have_next, z, &got,
                          e))

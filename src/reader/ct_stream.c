@@ -294,7 +294,7 @@ ctrec_status ct_stream_load(ct_stream *s, ctfs *c, uint64_t i, size_t limit, err
     if (st) return st;
     s->chunk_end = end;
     if (s->win) return load_windowed(s, c, i, start, end, limit, e);
-    size_t got;
+    size_t got = 0;
     ct_zbufs z = {&s->cbuf, &s->ccap, &s->dbuf, &s->dcap, &s->zd};
     if ((st = ct_inflate_chunk(c, s->dat, s->dat_name, i, start, end, limit, 0, z, &got, e)))
         return st;
