@@ -169,11 +169,20 @@ static int w1(long long n, ctrec_format fmt, const char *out, int threads)
     return 0;
 }
 
-/* Sums a value tree so that the decoding cannot be skipped. */
-static uint64_t touch(const ctrec_value *v)
+/* Sums a value tree so that the decoding cannot be skipped: every node's
+ * kind, type, integer and text length. TOUCH adds the node itself inline
+ * (most values are scalars) and its children through touch_children. */
+static uint64_t touch_children(const ctrec_value *v);
+#define TOUCH(h, val)                                                                    \
+    do {                                                                                 \
+        const ctrec_value *tv_ = (val);                                                  \
+        (h) += (uint64_t)tv_->kind + tv_->type_id + (uint64_t)tv_->i + tv_->text.len;   \
+        if (tv_->nchildren) (h) += touch_children(tv_);                                 \
+    } while (0)
+static uint64_t touch_children(const ctrec_value *v)
 {
-    uint64_t h = (uint64_t)v->kind + v->type_id + (uint64_t)v->i + v->text.len;
-    for (size_t i = 0; i < v->nchildren; i++) h += touch(&v->children[i]);
+    uint64_t h = 0;
+    for (size_t i = 0; i < v->nchildren; i++) TOUCH(h, &v->children[i]);
     return h;
 }
 
@@ -190,20 +199,27 @@ static int read_trace(const char *path)
     ctrec_status st;
     uint64_t h = 0, steps = 0;
     while ((st = ctrec_reader_next(r, &ev)) == CTREC_OK && ev) {
-        h += (uint64_t)ev->type;
-        steps += ev->type == CTREC_EV_STEP || ev->type == CTREC_EV_RAISE ||
-                 ev->type == CTREC_EV_CATCH;
         switch (ev->type) {
-        case CTREC_EV_VALUE: h += touch(ev->value.value); break;
-        case CTREC_EV_RETURN: h += touch(ev->ret.return_value); break;
+        case CTREC_EV_STEP:
+            steps++;
+            h += (uint64_t)ev->step.line;
+            break;
+        case CTREC_EV_VALUE: TOUCH(h, ev->value.value); break;
+        case CTREC_EV_RETURN:
+            TOUCH(h, ev->ret.return_value);
+            if (ev->ret.exception) TOUCH(h, ev->ret.exception);
+            break;
         case CTREC_EV_CALL:
-            for (size_t i = 0; i < ev->call.nargs; i++) h += touch(ev->call.args[i].value);
+            for (size_t i = 0; i < ev->call.nargs; i++) TOUCH(h, ev->call.args[i].value);
             break;
         case CTREC_EV_COMPOUND_VALUE: case CTREC_EV_CELL_VALUE: case CTREC_EV_ASSIGN_CELL:
-            h += touch(ev->place_value.value);
+            TOUCH(h, ev->place_value.value);
             break;
-        case CTREC_EV_STEP: h += (uint64_t)ev->step.line; break;
-        default: break;
+        case CTREC_EV_RAISE: case CTREC_EV_CATCH:
+            steps++;
+            h += (uint64_t)ev->type;
+            break;
+        default: h += (uint64_t)ev->type; break;
         }
     }
     if (st) {

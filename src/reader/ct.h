@@ -9,6 +9,7 @@
 #define CTREC_READER_CT_H
 
 #include <stdint.h>
+#include <string.h>
 
 #include "ctfs/ctfs.h"
 #include "rd.h"
@@ -87,6 +88,28 @@ typedef struct ct_stream {
     uint64_t leg_total;           /* steps: the records steps.idx states */
 } ct_stream;
 
+/* The buffers a whole chunk is inflated with (grown as needed) and the
+ * zstd context (created when NULL). */
+typedef struct ct_zbufs {
+    uint8_t **cbuf;
+    size_t *ccap;
+    uint8_t **dbuf;
+    size_t *dcap;
+    void **zd;
+} ct_zbufs;
+
+/* Chunk i of the member `dat` (named `name` in messages), the bytes
+ * [start, end), read and inflated whole into *z.dbuf: the zstd frame must
+ * state its content size, the chunk and its content must be at most `limit`
+ * bytes each, and it must inflate to exactly that size. With `tail_ok`,
+ * bytes after the frame (the last chunk of a member still being written)
+ * are left unread; else they are part of the chunk (and fail it). *len: the
+ * content's length, with a NUL after it. Shared by the chunked streams and
+ * the span stream. */
+ctrec_status ct_inflate_chunk(ctfs *c, const ctfs_member *dat, const char *name, uint64_t i,
+                              uint64_t start, uint64_t end, size_t limit, int tail_ok,
+                              ct_zbufs z, size_t *len, err *e);
+
 /* Binds the stream to its members (absent members leave it empty). */
 ctrec_status ct_stream_init(ct_stream *s, ctfs *c, const char *base, err *e);
 /* Re-finds the members after ctfs_refresh and re-reads the chunk count. */
@@ -103,18 +126,24 @@ ctrec_status ct_stream_seek(ct_stream *s, ctfs *c, uint64_t n, int prefixed, siz
  * current one is used up. Returns 1 (bytes at dbuf+pos), 0 at the end of the
  * stream, -1 on error. */
 int ct_stream_more_slow(ct_stream *s, ctfs *c, size_t limit, err *e);
+/* 1 when the stream is known to hold nothing more without reading: no
+ * byte left in the chunk held and (not windowed) no further chunk
+ * published, the chunk held full (a short last chunk may have grown:
+ * ct_stream_more_slow looks). */
+static inline int ct_stream_ended(const ct_stream *s)
+{
+    return !(s->chunk != UINT64_MAX && s->pos < s->dlen) && !s->win &&
+           (!s->dat ||
+            (s->chunk == UINT64_MAX
+                 ? !s->nchunks || s->rec / (s->per_chunk ? s->per_chunk : 1) >= s->nchunks
+                 : s->chunk + 1 >= s->nchunks && s->rec >= (s->chunk + 1) * s->per_chunk));
+}
 static inline int ct_stream_more(ct_stream *s, ctfs *c, size_t limit, err *e)
 {
     /* the common cases without a call: bytes left in the chunk held, or
-     * (not windowed) no further chunk published and the chunk held is
-     * full (a short last chunk may have grown: ct_stream_more_slow looks) */
+     * the end known without reading */
     if (s->chunk != UINT64_MAX && s->pos < s->dlen) return 1;
-    if (!s->win &&
-        (!s->dat ||
-         (s->chunk == UINT64_MAX
-              ? s->rec / (s->per_chunk ? s->per_chunk : 1) >= s->nchunks
-              : s->chunk + 1 >= s->nchunks && s->rec >= (s->chunk + 1) * s->per_chunk)))
-        return 0;
+    if (ct_stream_ended(s)) return 0;
     return ct_stream_more_slow(s, c, limit, e);
 }
 /* Next length-prefixed record. Returns 1 with p and n set, 0 at the end, -1.
@@ -158,7 +187,55 @@ ctrec_status ct_legacy_steps_chunk(ct_stream *s, err *e);
 
 /* ---- CTFS ValueRecords ---- */
 
-int ct_value_fast(const uint8_t **p, const uint8_t *end, ctrec_value *v);
+/* The scalar shapes other than the Int below (ct_value.c). */
+int ct_value_fast_scalar(const uint8_t **p, const uint8_t *end, ctrec_value *v);
+
+/* The n-byte (1, 2, 4 or 8) big-endian number at p. */
+static inline uint64_t ct_be(const uint8_t *p, unsigned n)
+{
+    switch (n) {
+    case 1: return p[0];
+    case 2: return (uint64_t)p[0] << 8 | p[1];
+    case 4: return (uint64_t)p[0] << 24 | (uint64_t)p[1] << 16 | (uint64_t)p[2] << 8 | p[3];
+    default: return rd_be(p, 8);
+    }
+}
+
+/* The fast path: 1 with the value decoded from *p (and *p after it), 0
+ * when *p is not one of the scalar shapes it knows (nothing read). The
+ * commonest shape, {"kind": "Int", "i": N, "type_id": T} with T < 24, is
+ * matched here, inline; the other scalars in ct_value_fast_scalar. */
+static RD_INLINE int ct_value_fast(const uint8_t **p, const uint8_t *end, ctrec_value *v)
+{
+    static const uint8_t int_pre[12] = {0xa3, 0x64, 'k', 'i', 'n', 'd',
+                                        0x63, 'I',  'n', 't', 0x61, 'i'};
+    static const uint8_t tid_key[8] = {0x67, 't', 'y', 'p', 'e', '_', 'i', 'd'};
+    const uint8_t *q = *p;
+    /* the prefix, the int's head, the key, the type id: 22 bytes at least */
+    if (RD_LIKELY(end - q >= 22 && memcmp(q, int_pre, 12) == 0)) {
+        unsigned h = q[12], ai = h & 31;
+        q += 13;
+        uint64_t x = ai;
+        if (h >= 0x40) goto other;
+        if (ai >= 24) {
+            unsigned n;
+            if (ai > 27) goto other;
+            n = 1u << (ai - 24);
+            if ((size_t)(end - q) < n + 9) goto other;
+            x = ct_be(q, n);
+            q += n;
+            if (x > (uint64_t)INT64_MAX) goto other;
+        }
+        if (memcmp(q, tid_key, 8) != 0 || q[8] >= 24) goto other;
+        *v = (ctrec_value){.kind = CTREC_VAL_INT,
+                           .type_id = q[8],
+                           .i = h < 0x20 ? (int64_t)x : -1 - (int64_t)x};
+        *p = q + 9;
+        return 1;
+    }
+other:
+    return ct_value_fast_scalar(p, end, v);
+}
 int ct_value_decode_rest(const uint8_t **p, const uint8_t *end, arena *a, unsigned max_depth,
                          ctrec_value *v, err *e);
 

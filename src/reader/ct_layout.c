@@ -708,7 +708,7 @@ static int step_event_slow(ct_src *s, ctrec_ev *ev, err *e)
 }
 
 /* Positions the values cursor on record s->step. */
-static int begin_values(ct_src *s, err *e)
+static RD_NOINLINE int begin_values(ct_src *s, err *e)
 {
     ct_stream *st = &s->values;
     s->vleft = 0;
@@ -733,6 +733,27 @@ static int begin_values(ct_src *s, err *e)
     s->vp = p;
     s->vend = p + n;
     return 1;
+}
+
+/* begin_values for a record with a one-byte length in the chunk held. */
+static RD_INLINE int begin_values_fast(ct_src *s, err *e)
+{
+    ct_stream *st = &s->values;
+    if (RD_LIKELY(st->chunk != UINT64_MAX && !st->win && st->pos < st->dlen &&
+                  st->rec == s->step)) {
+        const uint8_t *q = st->dbuf + st->pos;
+        size_t len = q[0];
+        if (len < 0x80 && len < st->dlen - st->pos) {
+            s->vleft = 0;
+            s->vrec_off = st->pos;
+            s->vp = q + 1;
+            s->vend = q + 1 + len;
+            st->pos += 1 + len;
+            st->rec++;
+            return 1;
+        }
+    }
+    return begin_values(s, e);
 }
 
 /* values.dat damage at decompressed byte `at` of the current record. */
@@ -944,7 +965,23 @@ static int end_of_steps(ct_src *s, err *e)
     return 0;
 }
 
-int ct_src_next(ct_src *s, ctrec_ev *ev, arena *a, err *e)
+/* PH_STEP: the step record s->step and the values record that goes with it. */
+static RD_INLINE int step_phase(ct_src *s, ctrec_ev *ev, err *e)
+{
+    int k = step_event(s, ev, e);
+    if (k < 0) return -1;
+    if (k == 0) return end_of_steps(s, e);
+    if ((k = begin_values_fast(s, e)) <= 0) {
+        if (k < 0) return -1;
+        s->phase = PH_END;
+        return 0;
+    }
+    s->phase = PH_VALUES;
+    return 1;
+}
+
+/* The phase machine: every event from the current phase. */
+static RD_NOINLINE int src_next(ct_src *s, ctrec_ev *ev, arena *a, err *e)
 {
     int k;
     for (;;) {
@@ -952,17 +989,7 @@ int ct_src_next(ct_src *s, ctrec_ev *ev, arena *a, err *e)
         case PH_DEFS:
             if ((k = defs(s, ev, e))) return k;
             break;
-        case PH_STEP:
-            k = step_event(s, ev, e);
-            if (k < 0) return -1;
-            if (k == 0) return end_of_steps(s, e);
-            if ((k = begin_values(s, e)) <= 0) {
-                if (k < 0) return -1;
-                s->phase = PH_END;
-                return 0;
-            }
-            s->phase = PH_VALUES;
-            return 1;
+        case PH_STEP: return step_phase(s, ev, e);
         case PH_VALUES:
             if ((k = next_value(s, ev, a, e))) return k;
             s->phase = PH_CALLS;
@@ -1061,6 +1088,57 @@ int ct_src_next(ct_src *s, ctrec_ev *ev, arena *a, err *e)
         default: return 0;
         }
     }
+}
+
+/* After a values record's last value: the next step, when no call enters, no
+ * I/O event is due and no call returns at the current one (src_next's
+ * PH_CALLS, PH_EVENTS and PH_RETURNS would pass); else the phase machine. */
+static RD_NOINLINE int next_step(ct_src *s, ctrec_ev *ev, arena *a, err *e)
+{
+    if (s->call_ready && s->nc.entry > s->step &&
+        (s->ev_ready ? s->ev_step > s->step : ct_stream_ended(&s->events)) &&
+        (!s->depth || s->stack[s->depth - 1].exit > s->step)) {
+        s->step++;
+        s->phase = PH_STEP;
+        return step_phase(s, ev, e);
+    }
+    return src_next(s, ev, a, e);
+}
+
+/* The commonest events without the phase machine, as src_next would give
+ * them: a Value of the current values record whose var, length and value
+ * take the short forms, and, after a record's last value, the next step when
+ * no call enters, no I/O event is due and no call returns at the current
+ * one. Anything else, and any damage, goes to src_next from the same
+ * state (nothing is changed before the fast path is sure). */
+int ct_src_next(ct_src *s, ctrec_ev *ev, arena *a, err *e)
+{
+    if (RD_LIKELY(s->phase == PH_VALUES)) {
+        const uint8_t *q = s->vp, *vend = s->vend;
+        uint64_t left = s->vleft;
+        if (!left && vend - q >= 2 && q[0] == 0 && q[1] && q[1] < 0x80) {
+            left = q[1]; /* a group's head: tag 0, its value count */
+            q += 2;
+        }
+        if (left) {
+            /* var and length one byte each, the value inside the record */
+            if (RD_LIKELY(left <= (uint64_t)(vend - q) && vend - q >= 2 && q[0] < 0x80 &&
+                          q[1] < 0x80 && q[1] <= vend - q - 2)) {
+                const uint8_t *r = q + 2, *end = r + q[1];
+                ctrec_value *v = arena_alloc(a, sizeof *v);
+                if (RD_LIKELY(v && ct_value_fast(&r, end, v) && r == end)) {
+                    s->vp = end;
+                    s->vleft = left - 1;
+                    ev->type = CTREC_EV_VALUE;
+                    ev->value.variable_id = q[0];
+                    ev->value.value = v;
+                    return 1;
+                }
+            }
+        } else if (q >= vend)
+            return next_step(s, ev, a, e);
+    }
+    return src_next(s, ev, a, e);
 }
 
 /* ---- random access ---- */

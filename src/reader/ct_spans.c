@@ -98,19 +98,6 @@ void ct_spans_rewind(ct_spans *s)
     s->dlen = s->pos = 0;
 }
 
-static int grow(uint8_t **b, size_t *cap, size_t n, err *e)
-{
-    if (n <= *cap) return 0;
-    uint8_t *nb = realloc(*b, n);
-    if (!nb) {
-        err_set(e, CTREC_E_NOMEM, "out of memory");
-        return -1;
-    }
-    *b = nb;
-    *cap = n;
-    return 0;
-}
-
 /* Loads the next chunk. 1: loaded (it may hold no record), 0: no more. */
 static int load_chunk(ct_spans *s, err *e)
 {
@@ -149,50 +136,14 @@ static int load_chunk(ct_spans *s, err *e)
     s->chunk_at = start;
     s->chunk_total = total;
     s->dlen = s->pos = 0;
-    uint64_t n = end - start;
-    if (n == 0) return 1; /* an empty chunk */
-    if (n > s->limit) {
-        err_set(e, CTREC_E_FORMAT, "spans.dat: chunk %llu at byte %llu is %llu bytes, over the "
-                "%zu-byte limit", (unsigned long long)i, (unsigned long long)start,
-                (unsigned long long)n, s->limit);
-        return -1;
-    }
-    if (grow(&s->cbuf, &s->ccap, (size_t)n, e)) return -1;
-    if (ctfs_read_at(s->c, s->dat, start, s->cbuf, (size_t)n, e)) return -1;
+    if (end == start) return 1; /* an empty chunk */
     /* the last chunk runs to the end of the member: its frame may be
      * followed by bytes of a chunk not indexed yet, which are not read */
-    size_t flen = ZSTD_findFrameCompressedSize(s->cbuf, (size_t)n);
-    unsigned long long want = ZSTD_getFrameContentSize(s->cbuf, (size_t)n);
-    if (ZSTD_isError(flen) || want == ZSTD_CONTENTSIZE_ERROR || (have_next && flen != n)) {
-        err_set(e, CTREC_E_FORMAT, "spans.dat: chunk %llu at byte %llu is not one zstd frame",
-                (unsigned long long)i, (unsigned long long)start);
+    size_t got = 0;
+    ct_zbufs z = {&s->cbuf, &s->ccap, &s->dbuf, &s->dcap, &s->zd};
+    if (ct_inflate_chunk(s->c, s->dat, "spans.dat", i, start, end, s->limit, !have_next, z, &got,
+                         e))
         return -1;
-    }
-    if (want == ZSTD_CONTENTSIZE_UNKNOWN) {
-        err_set(e, CTREC_E_FORMAT,
-                "spans.dat: chunk %llu at byte %llu: the zstd frame does not state its content "
-                "size", (unsigned long long)i, (unsigned long long)start);
-        return -1;
-    }
-    if (want > s->limit) {
-        err_set(e, CTREC_E_FORMAT,
-                "spans.dat: chunk %llu at byte %llu inflates to %llu bytes, over the %zu-byte "
-                "limit", (unsigned long long)i, (unsigned long long)start, want, s->limit);
-        return -1;
-    }
-    if (grow(&s->dbuf, &s->dcap, (size_t)want + 1, e)) return -1;
-    if (!s->zd && !(s->zd = ZSTD_createDCtx())) {
-        err_set(e, CTREC_E_NOMEM, "out of memory");
-        return -1;
-    }
-    size_t got = ZSTD_decompressDCtx(s->zd, s->dbuf, (size_t)want, s->cbuf, flen);
-    if (ZSTD_isError(got) || got != want) {
-        err_set(e, CTREC_E_FORMAT, "spans.dat: chunk %llu at byte %llu: %s",
-                (unsigned long long)i, (unsigned long long)start,
-                ZSTD_isError(got) ? ZSTD_getErrorName(got)
-                                  : "inflates to another size than its frame states");
-        return -1;
-    }
     s->dlen = got;
     return 1;
 }

@@ -91,22 +91,78 @@ static ctrec_status chunk_range(ct_stream *s, ctfs *c, uint64_t i, uint64_t *sta
 enum { IN_CHUNK = 64 * 1024, CT_ZSTD_HEADER_MAX = 18 /* a zstd frame header at most */ };
 
 /* The content size a chunk's zstd frame states (its first n bytes at b). */
-static ctrec_status content_size(const ct_stream *s, uint64_t i, uint64_t start,
+static ctrec_status content_size(const char *name, uint64_t i, uint64_t start,
                                  const uint8_t *b, size_t n, uint64_t *want, err *e)
 {
     unsigned long long w = ZSTD_getFrameContentSize(b, n);
     if (w == ZSTD_CONTENTSIZE_ERROR)
         return err_set(e, CTREC_E_FORMAT, "%s: chunk %llu at byte %llu is not a zstd frame",
-                       s->dat_name, (unsigned long long)i, (unsigned long long)start);
+                       name, (unsigned long long)i, (unsigned long long)start);
     if (w == ZSTD_CONTENTSIZE_UNKNOWN)
         return err_set(e, CTREC_E_FORMAT,
                        "%s: chunk %llu at byte %llu: the zstd frame does not state its content "
                        "size",
-                       s->dat_name, (unsigned long long)i, (unsigned long long)start);
+                       name, (unsigned long long)i, (unsigned long long)start);
     *want = w;
     return CTREC_OK;
 }
 
+
+static ctrec_status grow(uint8_t **b, size_t *cap, size_t n, err *e)
+{
+    if (n <= *cap) return CTREC_OK;
+    uint8_t *nb = realloc(*b, n);
+    if (!nb) return err_set(e, CTREC_E_NOMEM, "out of memory");
+    *b = nb;
+    *cap = n;
+    return CTREC_OK;
+}
+
+ctrec_status ct_inflate_chunk(ctfs *c, const ctfs_member *dat, const char *name, uint64_t i,
+                              uint64_t start, uint64_t end, size_t limit, int tail_ok,
+                              ct_zbufs z, size_t *len, err *e)
+{
+    uint64_t n = end - start;
+    if (n > limit)
+        return err_set(e, CTREC_E_FORMAT,
+                       "%s: chunk %llu at byte %llu is %llu bytes, over the %zu-byte limit",
+                       name, (unsigned long long)i, (unsigned long long)start,
+                       (unsigned long long)n, limit);
+    ctrec_status st = grow(z.cbuf, z.ccap, (size_t)n, e);
+    if (st || (st = ctfs_read_at(c, dat, start, *z.cbuf, (size_t)n, e))) return st;
+    uint64_t want = 0;
+    if ((st = content_size(name, i, start, *z.cbuf, (size_t)n, &want, e))) return st;
+    if (want > limit)
+        return err_set(e, CTREC_E_FORMAT,
+                       "%s: chunk %llu at byte %llu inflates to %llu bytes, over the %zu-byte "
+                       "limit",
+                       name, (unsigned long long)i, (unsigned long long)start,
+                       (unsigned long long)want, limit);
+    size_t flen = (size_t)n;
+    if (tail_ok) {
+        /* the frame alone: what follows it is not indexed yet */
+        flen = ZSTD_findFrameCompressedSize(*z.cbuf, (size_t)n);
+        if (ZSTD_isError(flen))
+            return err_set(e, CTREC_E_FORMAT, "%s: chunk %llu at byte %llu: zstd: %s", name,
+                           (unsigned long long)i, (unsigned long long)start,
+                           ZSTD_getErrorName(flen));
+    }
+    if ((st = grow(z.dbuf, z.dcap, (size_t)want + 1, e))) return st;
+    if (!*z.zd && !(*z.zd = ZSTD_createDCtx())) return err_set(e, CTREC_E_NOMEM, "out of memory");
+    size_t got = ZSTD_decompressDCtx(*z.zd, *z.dbuf, (size_t)want, *z.cbuf, flen);
+    if (ZSTD_isError(got))
+        return err_set(e, CTREC_E_FORMAT, "%s: chunk %llu at byte %llu: zstd: %s", name,
+                       (unsigned long long)i, (unsigned long long)start, ZSTD_getErrorName(got));
+    if (got != want)
+        return err_set(e, CTREC_E_FORMAT,
+                       "%s: chunk %llu at byte %llu inflates to %zu bytes, not the %llu its frame "
+                       "states",
+                       name, (unsigned long long)i, (unsigned long long)start, got,
+                       (unsigned long long)want);
+    (*z.dbuf)[got] = 0;
+    *len = got;
+    return CTREC_OK;
+}
 
 /* Windowed mode: drops what was used (and what is left of a cut record),
  * then decompresses until the window is full or the frame ends. */
@@ -189,7 +245,7 @@ static ctrec_status load_windowed(ct_stream *s, ctfs *c, uint64_t i, uint64_t st
     ctrec_status st = ctfs_read_at(c, s->dat, start, s->cbuf, h, e);
     if (st) return st;
     uint64_t want = 0;
-    if ((st = content_size(s, i, start, s->cbuf, h, &want, e))) return st;
+    if ((st = content_size(s->dat_name, i, start, s->cbuf, h, &want, e))) return st;
     /* the content is never held whole here, so only a record's kept part
      * is bounded (by the window); the frame's size is checked as it
      * inflates. zstd keeps the frame's own window of history: at most the
@@ -240,46 +296,11 @@ ctrec_status ct_stream_load(ct_stream *s, ctfs *c, uint64_t i, size_t limit, err
     if (st) return st;
     s->chunk_end = end;
     if (s->win) return load_windowed(s, c, i, start, end, limit, e);
-    uint64_t n = end - start;
-    if (n > limit)
-        return err_set(e, CTREC_E_FORMAT,
-                       "%s: chunk %llu at byte %llu is %llu bytes, over the %zu-byte limit",
-                       s->dat_name, (unsigned long long)i, (unsigned long long)start,
-                       (unsigned long long)n, limit);
-    if (n > s->ccap) {
-        uint8_t *nb = realloc(s->cbuf, (size_t)n);
-        if (!nb) return err_set(e, CTREC_E_NOMEM, "out of memory");
-        s->cbuf = nb;
-        s->ccap = (size_t)n;
-    }
-    if ((st = ctfs_read_at(c, s->dat, start, s->cbuf, (size_t)n, e))) return st;
-    uint64_t want = 0;
-    if ((st = content_size(s, i, start, s->cbuf, (size_t)n, &want, e))) return st;
-    if (want > limit)
-        return err_set(e, CTREC_E_FORMAT,
-                       "%s: chunk %llu at byte %llu inflates to %llu bytes, over the %zu-byte "
-                       "limit",
-                       s->dat_name, (unsigned long long)i, (unsigned long long)start,
-                       (unsigned long long)want, limit);
-    if (want + 1 > s->dcap) {
-        uint8_t *nb = realloc(s->dbuf, (size_t)want + 1);
-        if (!nb) return err_set(e, CTREC_E_NOMEM, "out of memory");
-        s->dbuf = nb;
-        s->dcap = (size_t)want + 1;
-    }
-    if (!s->zd && !(s->zd = ZSTD_createDCtx())) return err_set(e, CTREC_E_NOMEM, "out of memory");
-    size_t got = ZSTD_decompressDCtx(s->zd, s->dbuf, (size_t)want, s->cbuf, (size_t)n);
-    if (ZSTD_isError(got))
-        return err_set(e, CTREC_E_FORMAT, "%s: chunk %llu at byte %llu: zstd: %s", s->dat_name,
-                       (unsigned long long)i, (unsigned long long)start, ZSTD_getErrorName(got));
-    if (got != want)
-        return err_set(e, CTREC_E_FORMAT,
-                       "%s: chunk %llu at byte %llu inflates to %zu bytes, not the %llu its frame "
-                       "states",
-                       s->dat_name, (unsigned long long)i, (unsigned long long)start, got,
-                       (unsigned long long)want);
+    size_t got = 0;
+    ct_zbufs z = {&s->cbuf, &s->ccap, &s->dbuf, &s->dcap, &s->zd};
+    if ((st = ct_inflate_chunk(c, s->dat, s->dat_name, i, start, end, limit, 0, z, &got, e)))
+        return st;
     s->dlen = got;
-    s->dbuf[got] = 0;
     s->chunk = i;
     s->chunk_off = start;
     s->pos = 0;

@@ -521,7 +521,7 @@ static RD_NOINLINE int decode_general(const uint8_t **p, const uint8_t *end, are
     return value(&c, p, v, 0);
 }
 
-int ct_value_fast(const uint8_t **p, const uint8_t *end, ctrec_value *v)
+int ct_value_fast_scalar(const uint8_t **p, const uint8_t *end, ctrec_value *v)
 {
     return fast_scalar(p, end, v);
 }

@@ -50,6 +50,10 @@ struct ctrec_reader {
 
     bin_source *bin;
     ct_src *ct;
+    /* a multi-stream .ct that has not failed, ended or reached its span
+     * records: ctrec_reader_next goes straight to ct_src_next. Set by the
+     * general path, cleared wherever one of those changes. */
+    int ct_hot;
     ct_spans *spans;  /* the span stream, opened at the end of the steps */
     int spans_phase;  /* 1: yielding span records, 2: done with them */
     /* a .ct in the older events.log layout */
@@ -804,6 +808,7 @@ static int next_span(ctrec_reader *r, err *e)
  * (k < 0). */
 static RD_NOINLINE ctrec_status ct_end(ctrec_reader *r, int k, const ctrec_ev **ev)
 {
+    r->ct_hot = 0;
     if (k == 0 && r->spans_phase != 2) k = next_span(r, &r->ct_e);
     if (k > 0) {
         r->nevents++;
@@ -841,14 +846,38 @@ static inline ctrec_status next_ct(ctrec_reader *r, const ctrec_ev **ev)
 
 static RD_NOINLINE ctrec_status next_parsed(ctrec_reader *r, const ctrec_ev **ev);
 
+static RD_NOINLINE ctrec_status next_general(ctrec_reader *r, const ctrec_ev **ev);
+
 ctrec_status ctrec_reader_next(ctrec_reader *r, const ctrec_ev **ev)
+{
+    /* a .ct's steps: nothing to check but the flag */
+    if (RD_LIKELY(r && ev && r->ct_hot)) {
+        arena_reset(&r->a);
+        r->ct_e.status = CTREC_OK;
+        r->ct_e.msg[0] = 0;
+        int k = ct_src_next(r->ct, &r->ev, &r->a, &r->ct_e);
+        if (RD_LIKELY(k > 0)) {
+            r->nevents++;
+            *ev = &r->ev;
+            return CTREC_OK;
+        }
+        *ev = NULL;
+        return ct_end(r, k, ev);
+    }
+    return next_general(r, ev);
+}
+
+static RD_NOINLINE ctrec_status next_general(ctrec_reader *r, const ctrec_ev **ev)
 {
     if (ev) *ev = NULL;
     if (!r || !ev) return CTREC_E_ARG;
     if (r->failed) return r->failed;
     if (r->done) return CTREC_OK;
     arena_reset(&r->a);
-    if (r->fmt == CTREC_FORMAT_CT && r->ct) return next_ct(r, ev);
+    if (r->fmt == CTREC_FORMAT_CT && r->ct) {
+        r->ct_hot = !r->spans_phase;
+        return next_ct(r, ev);
+    }
     if (r->fmt == CTREC_FORMAT_CT && r->log_split) return next_ct_split(r, ev);
     return next_parsed(r, ev);
 }
@@ -1004,6 +1033,7 @@ ctrec_status ctrec_reader_seek_step(ctrec_reader *r, uint64_t step)
                        "%s: positioning at a step needs a .ct (its chunk indexes)", r->name);
     if (r->failed) return r->failed;
     err e = {0};
+    r->ct_hot = 0;
     ctrec_status st = ct_src_seek_step(r->ct, step, &e);
     if (st) {
         err_set(&r->e, st, "%s: seeking step %llu: %s", r->name, (unsigned long long)step, e.msg);
