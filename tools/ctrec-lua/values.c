@@ -622,11 +622,16 @@ static ctrec_status write_any(recorder *R, lua_State *L, int idx, unsigned depth
     }
 }
 
-ctrec_status value_write(recorder *R, lua_State *L, int idx)
+ctrec_status value_write_abs(recorder *R, lua_State *L, int idx)
 {
     R->budget = R->opt.max_elements;
     R->nancestors = 0;
-    return write_any(R, L, lua_absindex(L, idx), 0);
+    return write_any(R, L, idx, 0);
+}
+
+ctrec_status value_write(recorder *R, lua_State *L, int idx)
+{
+    return value_write_abs(R, L, lua_absindex(L, idx));
 }
 
 ctrec_status value_write_multi(recorder *R, lua_State *L, int idx, int n)
