@@ -525,25 +525,26 @@ static ctrec_status write_table(recorder *R, lua_State *L, int idx, unsigned dep
         lua_pushinteger(L, n);
     else
         lua_pushnil(L);
+    int top = base + 1; /* the key lua_next continues from; its value is at top + 1 */
     while (lua_next(L, idx)) {
-        /* stack: ... key value */
-        if (lua_isinteger(L, -2)) {
-            lua_Integer k = lua_tointeger(L, -2);
+        int kt = lua_type(L, top);
+        if (kt == LUA_TNUMBER && lua_isinteger(L, top)) {
+            lua_Integer k = lua_tointeger(L, top);
             if (k >= 1 && k <= n) { /* a key of t[1..n] */
                 in_array++;
-                lua_pop(L, 1);
+                lua_settop(L, top);
                 continue;
             }
         }
         if (++scanned > limit) {
-            lua_pop(L, 2);
+            lua_settop(L, top - 1);
             break;
         }
         size_t klen = 0;
-        const char *ks = lua_type(L, -2) == LUA_TSTRING ? lua_tolstring(L, -2, &klen) : NULL;
+        const char *ks = kt == LUA_TSTRING ? lua_tolstring(L, top, &klen) : NULL;
         if (!ks || is_pseudo_field(ks, klen)) {
             others++;
-            lua_pop(L, 1);
+            lua_settop(L, top);
             continue;
         }
         if (nkeys == cap) {
@@ -562,11 +563,12 @@ static ctrec_status write_table(recorder *R, lua_State *L, int idx, unsigned dep
         keys[nkeys].s = ks;
         keys[nkeys].len = klen;
         if (nkeys < KEEP) {
-            keys[nkeys].value = lua_gettop(L);
-            lua_pushvalue(L, -2);
+            keys[nkeys].value = top + 1;
+            lua_pushvalue(L, top); /* the scan continues from this copy */
+            top += 2;
         } else {
             keys[nkeys].value = 0;
-            lua_pop(L, 1);
+            lua_settop(L, top);
         }
         nkeys++;
     }
