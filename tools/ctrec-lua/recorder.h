@@ -170,6 +170,8 @@ typedef struct recorder {
     size_t budget;             /* elements left for the value being written */
     const void *ancestors[64]; /* tables being written, for cycle detection */
     unsigned nancestors;
+    int stack_ok;              /* stack slots up to this index are reserved
+                                  (lua_checkstack) for the value being written */
     uint64_t nvalues;          /* Lua values written (elements included): --stats */
     uintptr_t addr_ptr;        /* the last "function: 0x..." text written (values.c) */
     const char *addr_kind;
