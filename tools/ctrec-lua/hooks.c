@@ -440,7 +440,10 @@ static void emit_return(recorder *R, lua_State *L, lua_Debug *ar, fn_info *fn)
     }
     lua_getinfo(L, "r", ar);
     int n = ar->ntransfer;
-    if (!lua_checkstack(L, n + 1)) n = 0;
+    /* a hook has LUA_MINSTACK free slots: lua_checkstack only for more
+     * (the values, and what writing a scalar pushes: write_table checks
+     * for its own) */
+    if (n + 4 > LUA_MINSTACK && !lua_checkstack(L, n + 4)) n = 0;
     for (int i = 0; i < n; i++)
         if (!lua_getlocal(L, ar, ar->ftransfer + i)) lua_pushnil(L);
     W(ctrec_begin_return(R->w));
