@@ -469,6 +469,97 @@ static int regex_to_ere(const char *r, sbuf *b, int *icase, char *err, size_t er
     return 0;
 }
 
+/*
+ * Bounds on what regcomp is given. glibc's regcomp copies what a `+` or a
+ * counted repetition `{m,n}` repeats (a+ is built as a a*, x{2,5} as five
+ * copies of x, two of them optional), so nested quantified groups multiply:
+ * ((a+)+)+ is 8 copies of a, the same nested 16 deep 65536 copies and 50 MB,
+ * ((a{100}){100}){100} a million copies and 275 MB. A pattern is refused
+ * when its copies would exceed PATTERN_MAX_COPIES (the regex crate the
+ * Python recorder uses refuses patterns past a compiled size limit too),
+ * and a regex longer than REGEX_MAX_LEN bytes is refused outright (which
+ * also bounds the nesting of groups regcomp's parser recurses into).
+ */
+#define REGEX_MAX_LEN 1000
+#define PATTERN_MAX_COPIES 10000
+
+/* The number of atom copies regcomp would build for ERE `e` (made by
+ * regex_to_ere or glob_to_ere), saturated at PATTERN_MAX_COPIES + 1. */
+static size_t ere_copies(const char *e)
+{
+    enum { LIMIT = PATTERN_MAX_COPIES + 1, MAX_DEPTH = REGEX_MAX_LEN + 1 };
+    /* per open group: the sum over finished alternatives, the current
+     * alternative's sum, and the size of its last atom (what a quantifier
+     * applies to) */
+    size_t alts[MAX_DEPTH], seq[MAX_DEPTH], last[MAX_DEPTH];
+    size_t d = 0;
+    alts[0] = seq[0] = last[0] = 0;
+#define SAT_ADD(a, b) ((a) + (b) > LIMIT ? LIMIT : (a) + (b))
+    for (size_t i = 0; e[i]; i++) {
+        char c = e[i];
+        if (c == '(') {
+            if (d + 1 == MAX_DEPTH) return LIMIT;
+            d++;
+            alts[d] = seq[d] = last[d] = 0;
+        } else if (c == ')' && d > 0) {
+            size_t group = SAT_ADD(alts[d], SAT_ADD(seq[d], last[d]));
+            d--;
+            seq[d] = SAT_ADD(seq[d], last[d]);
+            last[d] = group ? group : 1;
+        } else if (c == '|') {
+            alts[d] = SAT_ADD(alts[d], SAT_ADD(seq[d], last[d]));
+            seq[d] = last[d] = 0;
+        } else if (c == '+' || c == '{') {
+            size_t times = 2;
+            if (c == '{') { /* {m}, {m,} (m + 1 copies), {m,n} (n copies) */
+                size_t m = 0, n = 0;
+                int comma = 0, digits = 0;
+                for (i++; e[i] && e[i] != '}'; i++) {
+                    if (e[i] == ',') comma = 1;
+                    else if (e[i] >= '0' && e[i] <= '9') {
+                        size_t *v = comma ? &n : &m;
+                        *v = *v * 10 + (size_t)(e[i] - '0');
+                        if (*v > LIMIT) *v = LIMIT;
+                        digits += comma;
+                    }
+                }
+                if (!e[i]) break;
+                times = !comma ? m : digits ? n : m + 1;
+                if (times == 0) times = 1;
+            }
+            last[d] = last[d] > LIMIT / times ? LIMIT : last[d] * times;
+        } else if (c == '*' || c == '?') {
+            /* one copy */
+        } else {
+            if (c == '[') { /* a bracket expression is one atom: find its end */
+                size_t j = i + 1;
+                if (e[j] == '^') j++;
+                if (e[j] == ']') j++;
+                for (; e[j] && e[j] != ']'; j++)
+                    if (e[j] == '[' && (e[j + 1] == ':' || e[j + 1] == '.' || e[j + 1] == '=')) {
+                        const char *end = strchr(e + j + 2, e[j + 1]);
+                        while (end && end[1] != ']') end = strchr(end + 1, e[j + 1]);
+                        if (!end) break;
+                        j = (size_t)(end + 1 - e);
+                    }
+                if (!e[j]) break;
+                i = j;
+            } else if (c == '\\' && e[i + 1]) {
+                i++;
+            }
+            seq[d] = SAT_ADD(seq[d], last[d]);
+            last[d] = 1;
+        }
+    }
+    size_t total = 0;
+    for (;; d--) { /* unclosed groups: regcomp refuses them anyway */
+        total = SAT_ADD(total, SAT_ADD(alts[d], SAT_ADD(seq[d], last[d])));
+        if (d == 0) break;
+    }
+#undef SAT_ADD
+    return total;
+}
+
 static void selector_free(selector *s)
 {
     free(s->pattern);
@@ -480,6 +571,9 @@ static void selector_free(selector *s)
 static int compile_pattern(selector *s, char *err, size_t errsize)
 {
     if (s->match == M_LITERAL) return 0;
+    if (s->match == M_REGEX && strlen(s->pattern) > REGEX_MAX_LEN)
+        return errf(err, errsize, "a regex of %zu bytes is not supported (at most %d)",
+                    strlen(s->pattern), REGEX_MAX_LEN);
     sbuf b = {0};
     int icase = 0;
     int rc = s->match == M_GLOB ? glob_to_ere(s->pattern, &b, err, errsize)
@@ -491,6 +585,13 @@ static int compile_pattern(selector *s, char *err, size_t errsize)
     if (b.oom) {
         free(b.d);
         return errf(err, errsize, "out of memory");
+    }
+    if (ere_copies(b.d ? b.d : "") > PATTERN_MAX_COPIES) {
+        free(b.d);
+        return errf(err, errsize,
+                    "%s '%s': its nested or counted repetitions make over %d copies of what "
+                    "they repeat, which is not supported",
+                    s->match == M_GLOB ? "glob" : "regex", s->pattern, PATTERN_MAX_COPIES);
     }
     int ec = regcomp(&s->re, b.d ? b.d : "", REG_EXTENDED | REG_NOSUB | (icase ? REG_ICASE : 0));
     if (ec) {

@@ -440,7 +440,10 @@ static void emit_return(recorder *R, lua_State *L, lua_Debug *ar, fn_info *fn)
     }
     lua_getinfo(L, "r", ar);
     int n = ar->ntransfer;
-    if (!lua_checkstack(L, n + 1)) n = 0;
+    /* a hook has LUA_MINSTACK free slots: lua_checkstack only for more
+     * (the values, and what writing a scalar pushes: write_table checks
+     * for its own) */
+    if (n + 4 > LUA_MINSTACK && !lua_checkstack(L, n + 4)) n = 0;
     for (int i = 0; i < n; i++)
         if (!lua_getlocal(L, ar, ar->ftransfer + i)) lua_pushnil(L);
     W(ctrec_begin_return(R->w));
@@ -453,16 +456,29 @@ static void emit_return(recorder *R, lua_State *L, lua_Debug *ar, fn_info *fn)
 /* Lua allows 200 locals per function (LUAI_MAXVARS). */
 #define MAX_LOCAL_NAMES 256
 
+/* lua_getlocal numbers the active locals of a Lua function 1..k, then
+ * calls every further stack slot of the activation "(temporary)", up to the
+ * stack top, which in a hook is the function's whole frame (ldebug.c,
+ * luaG_findlocal): no local follows the first temporary, and the slots
+ * after it (three in fib, a dozen in nbody's advance) need not be read.
+ * (Internal locals such as "(for state)" have names of their own.) */
+static inline int is_temporary(const char *name)
+{
+    return name[1] == 't' && strcmp(name, "(temporary)") == 0;
+}
+
 /* The locals visible at a line, as Value events after its Step; their
  * names go to names[] (*nnames of them) when names is not NULL. */
 static void emit_locals(recorder *R, lua_State *L, lua_Debug *ar, fn_info *fn,
                         const char **names, int *nnames)
 {
+    int at = lua_gettop(L) + 1; /* where lua_getlocal puts each local */
     for (int n = 1;; n++) {
         const char *name = lua_getlocal(L, ar, n);
         if (!name) break;
-        if (name[0] == '(') { /* a temporary such as "(for state)" */
+        if (name[0] == '(') { /* an internal local such as "(for state)" */
             lua_pop(L, 1);
+            if (is_temporary(name)) break;
             continue;
         }
         filter_action fa = fn->scope ? rfilter_value(fn, FILTER_LOCAL, n, name) : FILTER_ALLOW;
@@ -473,7 +489,7 @@ static void emit_locals(recorder *R, lua_State *L, lua_Debug *ar, fn_info *fn,
         if (names && *nnames < MAX_LOCAL_NAMES) names[(*nnames)++] = name;
         ctrec_id var = local_var(R, fn, n, name);
         ctrec_status st = ctrec_begin_value(R->w, var);
-        if (st == CTREC_OK) st = fa == FILTER_ALLOW ? value_write(R, L, -1) : rfilter_marker(R, fa);
+        if (st == CTREC_OK) st = fa == FILTER_ALLOW ? value_write_abs(R, L, at) : rfilter_marker(R, fa);
         if (st == CTREC_OK) st = ctrec_end(R->w);
         if (st == CTREC_E_SIZE) { /* larger than the readers accept: a marker */
             ctrec_abandon(R->w);
@@ -508,7 +524,9 @@ static ctrec_id upvalue_var(recorder *R, fn_info *fn, int n, const char *name)
 static void emit_upvalues(recorder *R, lua_State *L, lua_Debug *ar, fn_info *fn,
                           const char **locals, int nlocals)
 {
-    if (fn->no_upvalues || !lua_checkstack(L, 3)) return;
+    /* no lua_checkstack: a hook runs with LUA_MINSTACK (20) free slots, and
+     * this needs two (write_table checks for what it pushes) */
+    if (fn->no_upvalues) return;
     lua_getinfo(L, "f", ar);
     int f = lua_gettop(L), any = 0;
     const char *name;
@@ -531,7 +549,7 @@ static void emit_upvalues(recorder *R, lua_State *L, lua_Debug *ar, fn_info *fn,
             continue;
         }
         ctrec_status st = ctrec_begin_value(R->w, upvalue_var(R, fn, n, name));
-        if (st == CTREC_OK) st = fa == FILTER_ALLOW ? value_write(R, L, -1) : rfilter_marker(R, fa);
+        if (st == CTREC_OK) st = fa == FILTER_ALLOW ? value_write_abs(R, L, f + 1) : rfilter_marker(R, fa);
         if (st == CTREC_OK) st = ctrec_end(R->w);
         lua_pop(L, 1);
         if (st != CTREC_OK) {
@@ -578,9 +596,7 @@ static frame *push_frame(thread_rec *T)
         T->frames = f;
         T->cap = cap;
     }
-    frame *f = &T->frames[T->n++];
-    memset(f, 0, sizeof *f);
-    return f;
+    return &T->frames[T->n++]; /* the caller sets every field */
 }
 
 /* Pops the frames above index `keep` (exclusive: frames[0..keep) stay),
@@ -681,7 +697,13 @@ static void switch_thread(recorder *R, lua_State *L, const lua_Debug *ar)
 
 /* ---- the hook ---------------------------------------------------------- */
 
-static void on_call(recorder *R, thread_rec *T, lua_State *L, lua_Debug *ar, int tail)
+/* The event handlers are not inlined into the hook: its fast path jumps to
+ * them, with no registers to save of its own. */
+#define NOINLINE __attribute__((noinline))
+
+static void step_values(recorder *R, lua_State *L, lua_Debug *ar, fn_info *fn);
+
+static NOINLINE void on_call(recorder *R, thread_rec *T, lua_State *L, lua_Debug *ar, int tail)
 {
     int toplevel = !R->main_started && L == R->main_L && !tail;
     fn_info *fn = &R->toplevel_fn;
@@ -715,10 +737,7 @@ static void on_call(recorder *R, thread_rec *T, lua_State *L, lua_Debug *ar, int
         R->failed = 1;
         return;
     }
-    f->ci = ar->i_ci;
-    f->fn = fn;
-    f->toplevel = toplevel;
-    f->live = f->activation = 0;
+    *f = (frame){.ci = ar->i_ci, .fn = fn, .toplevel = toplevel};
     if (toplevel) { /* the script's main chunk: the trace's top-level call 0 */
         R->main_started = 1;
         return;
@@ -738,7 +757,7 @@ static void on_call(recorder *R, thread_rec *T, lua_State *L, lua_Debug *ar, int
     }
 }
 
-static void on_return(recorder *R, thread_rec *T, lua_State *L, lua_Debug *ar)
+static NOINLINE void on_return(recorder *R, thread_rec *T, lua_State *L, lua_Debug *ar)
 {
     if (!T->n) return;
     if (T->frames[T->n - 1].ci != ar->i_ci) {
@@ -751,7 +770,7 @@ static void on_return(recorder *R, thread_rec *T, lua_State *L, lua_Debug *ar)
     if (f->activation) activation_end(R);
 }
 
-static void on_line(recorder *R, thread_rec *T, lua_State *L, lua_Debug *ar)
+static NOINLINE void on_line(recorder *R, thread_rec *T, lua_State *L, lua_Debug *ar)
 {
     frame *f = T->n ? &T->frames[T->n - 1] : NULL;
     if (!f || f->ci != ar->i_ci) {
@@ -762,16 +781,19 @@ static void on_line(recorder *R, thread_rec *T, lua_State *L, lua_Debug *ar)
         } else { /* an activation we never saw: follow it, without a Call */
             if (!(f = push_frame(T))) return;
             lua_getinfo(L, "S", ar);
-            f->ci = ar->i_ci;
-            f->fn = fn_lookup(R, L, ar);
-            f->toplevel = 1;
+            *f = (frame){.ci = ar->i_ci, .fn = fn_lookup(R, L, ar), .toplevel = 1};
         }
     }
     fn_info *fn = f->fn;
     if (!fn || !fn->has_lines || !R->active) return;
     R->stepped = 1;
     W(ctrec_step(R->w, fn->path_id, ar->currentline));
-    if (!R->opt.values) return;
+    if (R->opt.values) step_values(R, L, ar, fn);
+}
+
+/* The values recorded at a step: its locals and upvalues. */
+static NOINLINE void step_values(recorder *R, lua_State *L, lua_Debug *ar, fn_info *fn)
+{
     if (R->opt.upvalues && !fn->no_upvalues) {
         const char *names[MAX_LOCAL_NAMES];
         int nnames = 0;
@@ -807,14 +829,32 @@ static void record_event(recorder *R, lua_State *L, lua_Debug *ar)
     }
 }
 
-/* The recorder's hook; then the script's own hook, if it set one with
- * debug.sethook (scripthook.c), for the events it asked for. */
-static void hook(lua_State *L, lua_Debug *ar)
+/* The hook in general: the recorder's part, then the script's own hook,
+ * if it set one with debug.sethook (scripthook.c), for the events it
+ * asked for. */
+static NOINLINE void hook_slow(lua_State *L, lua_Debug *ar)
 {
     recorder *R = g_rec;
     int event = ar->event, line = ar->currentline;
     if (!R->closed && !R->failed && event != LUA_HOOKCOUNT) record_event(R, L, ar);
     if (R->script_hooks) scripthook_call(L, event, line);
+}
+
+/* The recorder's hook. The common case, an event of the thread of the
+ * last event with no filter, no script hook and the recording going on,
+ * goes straight to its handler (record_event without its checks). */
+static void hook(lua_State *L, lua_Debug *ar)
+{
+    recorder *R = g_rec;
+    if (L == R->cur_L && !(R->closed | R->failed | R->script_hooks) && !R->opt.filter) {
+        switch (ar->event) {
+        case LUA_HOOKLINE: on_line(R, R->cur, L, ar); return;
+        case LUA_HOOKCALL: on_call(R, R->cur, L, ar, 0); return;
+        case LUA_HOOKRET: on_return(R, R->cur, L, ar); return;
+        default: break;
+        }
+    }
+    hook_slow(L, ar);
 }
 
 /* Benchmark floors: the same hooks, nothing recorded. */
@@ -828,7 +868,7 @@ static void hook_floor_hooks(lua_State *L, lua_Debug *ar)
  * --no-upvalues. Calls f(L, stack index) for each. */
 static void floor_upvalues(lua_State *L, lua_Debug *ar, void (*f)(lua_State *, int))
 {
-    if (!g_rec->opt.upvalues || !lua_checkstack(L, 3)) return;
+    if (!g_rec->opt.upvalues) return; /* LUA_MINSTACK free slots: as emit_upvalues */
     lua_getinfo(L, "f", ar);
     int fi = lua_gettop(L);
     const char *name;
@@ -848,7 +888,11 @@ static void floor_nothing(lua_State *L, int idx)
 static void hook_floor_locals(lua_State *L, lua_Debug *ar)
 {
     if (ar->event != LUA_HOOKLINE) return;
-    for (int n = 1; lua_getlocal(L, ar, n); n++) lua_pop(L, 1);
+    const char *name;
+    for (int n = 1; (name = lua_getlocal(L, ar, n)); n++) {
+        lua_pop(L, 1);
+        if (name[0] == '(' && is_temporary(name)) break; /* as emit_locals */
+    }
     floor_upvalues(L, ar, floor_nothing);
 }
 
@@ -911,6 +955,7 @@ static void hook_floor_reads(lua_State *L, lua_Debug *ar)
     for (int n = 1; (name = lua_getlocal(L, ar, n)); n++) {
         if (name[0] != '(') floor_read_value(L, lua_gettop(L));
         lua_pop(L, 1);
+        if (name[0] == '(' && is_temporary(name)) break; /* as emit_locals */
     }
     floor_upvalues(L, ar, floor_read_value);
 }

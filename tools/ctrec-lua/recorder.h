@@ -170,6 +170,8 @@ typedef struct recorder {
     size_t budget;             /* elements left for the value being written */
     const void *ancestors[64]; /* tables being written, for cycle detection */
     unsigned nancestors;
+    int stack_ok;              /* stack slots up to this index are reserved
+                                  (lua_checkstack) for the value being written */
     uint64_t nvalues;          /* Lua values written (elements included): --stats */
     uintptr_t addr_ptr;        /* the last "function: 0x..." text written (values.c) */
     const char *addr_kind;
@@ -226,6 +228,8 @@ void recorder_resume(recorder *R);
 #define LONG_ARRAY 64
 /* Writes the Lua value at stack index idx as one ValueRecord. */
 ctrec_status value_write(recorder *R, lua_State *L, int idx);
+/* The same for an absolute (positive) stack index. */
+ctrec_status value_write_abs(recorder *R, lua_State *L, int idx);
 /* Writes `n` values starting at stack index idx: none -> None, one -> the
  * value, several -> a Tuple. */
 ctrec_status value_write_multi(recorder *R, lua_State *L, int idx, int n);

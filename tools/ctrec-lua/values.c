@@ -226,6 +226,7 @@ static ctrec_status write_array(recorder *R, lua_State *L, int idx, lua_Integer 
     ctrec_id t;
     TRY(type_id(R, T_TABLE, &t));
     TRY(ctrec_begin_sequence(R->w, 0, t));
+    int at = lua_gettop(L) + 1; /* where each element goes */
     for (lua_Integer i = 1; i <= n; i++) {
         if (R->budget == 0) {
             TRY(more_marker(R, (uint64_t)(n - i + 1)));
@@ -233,8 +234,8 @@ static ctrec_status write_array(recorder *R, lua_State *L, int idx, lua_Integer 
         }
         R->budget--;
         lua_rawgeti(L, idx, i);
-        ctrec_status st = write_any(R, L, lua_gettop(L), depth + 1);
-        lua_pop(L, 1);
+        ctrec_status st = write_any(R, L, at, depth + 1);
+        lua_settop(L, at - 1);
         TRY(st);
     }
     return ctrec_end_sequence(R->w);
@@ -357,6 +358,15 @@ static uint64_t shape_hash(const key *keys, size_t nkeys, int has_array)
     return h;
 }
 
+/* memcmp(a, b, n) == 0, without a call for the short keys of most tables */
+static inline int same_bytes(const char *a, const char *b, size_t n)
+{
+    if (n > 16) return memcmp(a, b, n) == 0;
+    for (size_t i = 0; i < n; i++)
+        if (a[i] != b[i]) return 0;
+    return 1;
+}
+
 static shape *shape_find(recorder *R, const key *keys, size_t nkeys, int has_array)
 {
     if (!R->shapes) return NULL;
@@ -366,7 +376,7 @@ static shape *shape_find(recorder *R, const key *keys, size_t nkeys, int has_arr
     const char *b = sh->bytes;
     for (size_t i = 0; i < nkeys; i++) {
         if (sh->ptr[i] != keys[i].s || sh->len[i] != keys[i].len ||
-            memcmp(b, keys[i].s, keys[i].len) != 0)
+            !same_bytes(b, keys[i].s, keys[i].len))
             return NULL;
         b += keys[i].len;
     }
@@ -488,8 +498,13 @@ static ctrec_status write_table(recorder *R, lua_State *L, int idx, unsigned dep
             return marker(R, text);
         }
     }
+    /* The scan below keeps pairs: lua_checkstack, unless an earlier table
+     * of this value reserved the slots (they stay reserved during the hook:
+     * lua_checkstack raises the running CallInfo's top, below which Lua
+     * never shrinks the stack). */
+    int base = lua_gettop(L), need = base + 2 * SHAPE_MAX_KEYS + 4;
     if (depth >= R->opt.max_depth || R->nancestors >= sizeof R->ancestors / sizeof *R->ancestors ||
-        !lua_checkstack(L, 2 * SHAPE_MAX_KEYS + 4)) { /* the scan below keeps pairs */
+        (need > R->stack_ok && !(lua_checkstack(L, 2 * SHAPE_MAX_KEYS + 4) && (R->stack_ok = need)))) {
         snprintf(text, sizeof text, "<depth limit: table: %p>", p);
         return marker(R, text);
     }
@@ -516,7 +531,6 @@ static ctrec_status write_table(recorder *R, lua_State *L, int idx, unsigned dep
      * lua_next pushed stays, and a copy of the key continues the scan), so
      * that write_struct needs no lookup for them. */
     enum { KEEP = SHAPE_MAX_KEYS };
-    int base = lua_gettop(L);
     size_t nkeys = 0, cap = KEEP, others = 0, limit = R->budget + 1, scanned = 0;
     size_t in_array = 0; /* keys 1..n seen (not all of them: t[1..n] may have holes) */
     key small[KEEP];
@@ -525,25 +539,26 @@ static ctrec_status write_table(recorder *R, lua_State *L, int idx, unsigned dep
         lua_pushinteger(L, n);
     else
         lua_pushnil(L);
+    int top = base + 1; /* the key lua_next continues from; its value is at top + 1 */
     while (lua_next(L, idx)) {
-        /* stack: ... key value */
-        if (lua_isinteger(L, -2)) {
-            lua_Integer k = lua_tointeger(L, -2);
+        int kt = lua_type(L, top);
+        if (kt == LUA_TNUMBER && lua_isinteger(L, top)) {
+            lua_Integer k = lua_tointeger(L, top);
             if (k >= 1 && k <= n) { /* a key of t[1..n] */
                 in_array++;
-                lua_pop(L, 1);
+                lua_settop(L, top);
                 continue;
             }
         }
         if (++scanned > limit) {
-            lua_pop(L, 2);
+            lua_settop(L, top - 1);
             break;
         }
         size_t klen = 0;
-        const char *ks = lua_type(L, -2) == LUA_TSTRING ? lua_tolstring(L, -2, &klen) : NULL;
+        const char *ks = kt == LUA_TSTRING ? lua_tolstring(L, top, &klen) : NULL;
         if (!ks || is_pseudo_field(ks, klen)) {
             others++;
-            lua_pop(L, 1);
+            lua_settop(L, top);
             continue;
         }
         if (nkeys == cap) {
@@ -562,11 +577,12 @@ static ctrec_status write_table(recorder *R, lua_State *L, int idx, unsigned dep
         keys[nkeys].s = ks;
         keys[nkeys].len = klen;
         if (nkeys < KEEP) {
-            keys[nkeys].value = lua_gettop(L);
-            lua_pushvalue(L, -2);
+            keys[nkeys].value = top + 1;
+            lua_pushvalue(L, top); /* the scan continues from this copy */
+            top += 2;
         } else {
             keys[nkeys].value = 0;
-            lua_pop(L, 1);
+            lua_settop(L, top);
         }
         nkeys++;
     }
@@ -622,11 +638,17 @@ static ctrec_status write_any(recorder *R, lua_State *L, int idx, unsigned depth
     }
 }
 
-ctrec_status value_write(recorder *R, lua_State *L, int idx)
+ctrec_status value_write_abs(recorder *R, lua_State *L, int idx)
 {
     R->budget = R->opt.max_elements;
     R->nancestors = 0;
-    return write_any(R, L, lua_absindex(L, idx), 0);
+    R->stack_ok = 0;
+    return write_any(R, L, idx, 0);
+}
+
+ctrec_status value_write(recorder *R, lua_State *L, int idx)
+{
+    return value_write_abs(R, L, lua_absindex(L, idx));
 }
 
 ctrec_status value_write_multi(recorder *R, lua_State *L, int idx, int n)
@@ -636,6 +658,7 @@ ctrec_status value_write_multi(recorder *R, lua_State *L, int idx, int n)
     idx = lua_absindex(L, idx);
     R->budget = R->opt.max_elements;
     R->nancestors = 0;
+    R->stack_ok = 0;
     ctrec_id t;
     TRY(type_id(R, T_TUPLE, &t));
     TRY(ctrec_begin_tuple(R->w, t));

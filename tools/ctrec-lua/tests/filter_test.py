@@ -207,6 +207,16 @@ BAD = [
     ("regex_repeat", flt(rules='[[scope.rules]]\nselector = "pkg:regex:^a+++"\n'),
      "9:12: scope.rules[0].selector: regex '^a+++': a repetition of a repetition ('+' after a "
      "quantifier) is not supported"),
+    # glibc's regcomp copies what + and {m,n} repeat, nested ones multiply:
+    # 2^14 = 16384 copies (a^16 took 50 MB), 100 * 101 = 10100; the bound is 10000
+    ("regex_nested", flt(rules='[[scope.rules]]\nselector = "pkg:regex:%s"\n' % ("(" * 14 + "a" + ")+" * 14)),
+     "9:12: scope.rules[0].selector: regex '%s': its nested or counted repetitions make over "
+     "10000 copies of what they repeat, which is not supported" % ("(" * 14 + "a" + ")+" * 14)),
+    ("regex_count", flt(rules='[[scope.rules]]\nselector = "pkg:regex:x(?:[a-z]{100}|b){101}"\n'),
+     "9:12: scope.rules[0].selector: regex 'x(?:[a-z]{100}|b){101}': its nested or counted "
+     "repetitions make over 10000 copies of what they repeat, which is not supported"),
+    ("regex_long", flt(rules='[[scope.rules]]\nselector = "pkg:regex:%s"\n' % ("ab" * 500 + "c")),
+     "9:12: scope.rules[0].selector: a regex of 1001 bytes is not supported (at most 1000)"),
     ("escape_root", flt(rules='[[scope.rules]]\nselector = "file:../x.lua"\n'),
      "9:12: scope.rules[0].selector: file selector '../x.lua' escapes the project root"),
     ("action", flt(rules='[[scope.rules]]\nselector = "pkg:x"\n[[scope.rules.value_patterns]]\n'
@@ -226,6 +236,15 @@ for name, text, want in BAD:
         expect(err.startswith(path + ":"), "probe %s: message %r" % (name, err))
     else:
         eq(err, "%s:%s\n" % (path, want), "probe %s" % name)
+# within the bounds: 2^13 = 8192 and 99 * 100 copies are accepted and match
+path = os.path.join(root, "nested_ok.toml")
+with open(path, "w") as f:
+    f.write(flt(rules='[[scope.rules]]\nselector = "pkg:regex:^%s$"\nexec = "skip"\n'
+                      '[[scope.rules]]\nselector = "pkg:regex:^x(?:[a-z]{98}|b){100}$"\nexec = "skip"\n'
+                % ("(" * 13 + "a" + ")+" * 13)))
+rc, out, err = run_probe([path], "scope /p/m.lua aaaa -\nscope /p/m.lua aab -\nscope /p/m.lua x%s -\n" % ("b" * 100))
+eq((rc, err, out.splitlines()), (0, "", ["skip=1 default=allow rule=0", "skip=0 default=allow rule=-1",
+                                         "skip=1 default=allow rule=1"]), "probe: nested repetitions within the bound")
 rc, out, err = run_probe([root + "/missing.toml"], "")
 eq((rc, err), (1, "%s/missing.toml: cannot read the trace filter: No such file or directory\n" % root),
    "probe: missing file")
