@@ -171,6 +171,17 @@ ctrec_status ctw_close(ctw_writer *c, const ctw_meta *m, err *e);
  * published). */
 void ctw_abandon(ctw_writer *c);
 
+/* The steps so far. */
+uint64_t ctw_step_count(const ctw_writer *c);
+/* A value of the current step (ctw_step_count() > 0) encoded by the caller
+ * straight into the values chunk: ctw_value_begin returns the buffer to
+ * append the CBOR ValueRecord to (*at: where it starts), ctw_value_end
+ * completes it, ctw_value_cancel drops it. Nothing else may touch the
+ * writer in between (definitions excepted). */
+buf *ctw_value_begin(ctw_writer *c, ctrec_id var, size_t *at);
+ctrec_status ctw_value_end(ctw_writer *c, err *e);
+void ctw_value_cancel(ctw_writer *c);
+
 /* ---- the scratch file (for ct_repair) ----
  * NAME.calls~ beside the container: pieces [u32 size][zstd frame with its
  * content size], written in order by the container's thread (before each
