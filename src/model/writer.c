@@ -1690,7 +1690,10 @@ ctrec_status ctrec_drop_last_step(ctrec_writer *w)
 /* ------------------------------------------------------------------ */
 /* events with values                                                  */
 
-static ctrec_status open_single(ctrec_writer *w, const char *what)
+#if defined(__GNUC__) || defined(__clang__)
+__attribute__((always_inline))
+#endif
+static inline ctrec_status open_single(ctrec_writer *w, const char *what)
 {
     GUARD(w);
     NO_OPEN_EVENT(w, what);
