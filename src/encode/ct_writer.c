@@ -203,6 +203,16 @@ struct ctw_writer {
     uint64_t *win_off;     /* E(k) for k % KEY_WINDOW == 0: its piece number and
                               offset in the piece's records (two per window) */
     size_t win_cap;
+    /* At close, the X bodies of the calls still open (closed at the last
+     * step) stay here for build_calls instead of going through the scratch
+     * file: their X records, the root call's among them, come last in it,
+     * so that gathering the first window of keys would read the whole file. */
+    buf closing;
+    struct closed_call {
+        uint64_t key;
+        uint32_t at, len;
+    } *closed;
+    size_t nclosed;
 };
 
 static CTW_COLD ctrec_status nomem(err *e) { return err_set(e, CTREC_E_NOMEM, "out of memory"); }
@@ -1328,7 +1338,8 @@ int ct_sreader_next(ct_sreader *r, uint8_t *tag, const uint8_t **body, uint64_t 
 ctrec_status ct_scratch_gather(int fd, const char *name, uint64_t from, uint64_t skip,
                                uint64_t k0, uint64_t k1, ct_slot *slots, buf *arena, err *e)
 {
-    uint64_t need = 2 * (k1 - k0), found = 0;
+    uint64_t need = 0, found = 0;
+    for (uint64_t k = k0; k < k1; k++) need += !slots[k - k0].e_len + !slots[k - k0].x_len;
     ct_sreader r;
     ctrec_status st = ct_sreader_open(&r, fd, name, from, skip, e);
     uint8_t tag;
@@ -1373,13 +1384,21 @@ static ctrec_status build_calls(ctw_writer *c, err *e)
     int fd = openat(c->dirfd, c->scratch_name, O_RDONLY | O_CLOEXEC);
     if (fd < 0) return err_sys(e, errno, "reading %s", c->scratch_name);
     ct_slot *slots = malloc(KEY_WINDOW * sizeof *slots);
-    buf arena = {0};
+    /* the arena starts with the X bodies of the calls closed at close */
+    buf arena = c->closing;
+    memset(&c->closing, 0, sizeof c->closing);
+    size_t closing = arena.len;
     ctrec_status st = slots ? CTREC_OK : nomem(e);
     stream *s = &c->s[S_CALLS];
     for (uint64_t k0 = 0; k0 < ncalls && !st; k0 += KEY_WINDOW) {
         uint64_t k1 = k0 + KEY_WINDOW < ncalls ? k0 + KEY_WINDOW : ncalls;
         memset(slots, 0, KEY_WINDOW * sizeof *slots);
-        arena.len = 0;
+        arena.len = closing;
+        for (size_t i = 0; i < c->nclosed; i++) {
+            if (c->closed[i].key < k0 || c->closed[i].key >= k1) continue;
+            slots[c->closed[i].key - k0].x_at = c->closed[i].at;
+            slots[c->closed[i].key - k0].x_len = c->closed[i].len;
+        }
         size_t w = (size_t)(k0 / KEY_WINDOW);
         st = ct_scratch_gather(fd, c->scratch_name, c->frame_off[c->win_off[2 * w]],
                                c->win_off[2 * w + 1], k0, k1, slots, &arena, e);
@@ -1452,11 +1471,41 @@ static void meta_dat(buf *b, const ctw_meta *m, int columns)
     }
 }
 
+/* Closes the innermost open call at the last step without a return value,
+ * as ctw_return would, its X body kept in c->closing (see there). */
+static ctrec_status close_open_call(ctw_writer *c, err *e)
+{
+    open_call *oc = &c->stack[c->depth - 1];
+    buf *b = &c->closing;
+    size_t at = b->len;
+    bvar(b, oc->key);
+    bvar(b, c->nsteps ? c->nsteps - 1 : 0);
+    bvar(b, 1);
+    buf_byte(b, 0xFF); /* no return value */
+    bvar(b, 0);        /* no exception */
+    bvar(b, oc->nkids);
+    uint64_t k = oc->key;
+    const uint8_t *kp = oc->kids.data, *kend = kp ? kp + oc->kids.len : kp;
+    for (uint64_t i = 0; i < oc->nkids; i++) {
+        uint64_t d = 0;
+        ctw_vget(&kp, kend, &d);
+        k += d;
+        bvar(b, k);
+    }
+    if (b->oom) return nomem(e);
+    if (b->len > UINT32_MAX) return err_set(e, CTREC_E_NOMEM, "a window of calls over 4 GiB");
+    if (!c->closed && !(c->closed = malloc(c->depth * sizeof *c->closed))) return nomem(e);
+    c->closed[c->nclosed++] = (struct closed_call){oc->key, (uint32_t)at, (uint32_t)(b->len - at)};
+    buf_free(&oc->kids);
+    c->depth--;
+    return CTREC_OK;
+}
+
 ctrec_status ctw_close(ctw_writer *c, const ctw_meta *m, err *e)
 {
     ctrec_status st = c->wst ? job_failed(c, e) : CTREC_OK;
     /* The calls still open end at the last step, without a return value. */
-    while (!st && c->depth) st = ctw_return(c, NULL, 0, NULL, 0, e);
+    while (!st && c->depth) st = close_open_call(c, e);
     if (!st && c->nsteps) st = finish_values(c, e);
     for (unsigned i = 0; i < NSTREAMS && !st; i++)
         if (i != S_CALLS) {
@@ -1519,6 +1568,8 @@ void ctw_abandon(ctw_writer *c)
     for (size_t i = 0; i < c->npp; i++) free(c->pp[i].start);
     free(c->pp);
     buf_free(&c->sbuf);
+    buf_free(&c->closing);
+    free(c->closed);
     buf_free(&c->zout);
     buf_free(&c->tail);
     if (c->cctx) ZSTD_freeCCtx(c->cctx);

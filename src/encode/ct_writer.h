@@ -39,7 +39,10 @@
  * its exit part (exit step, return value, children) to a scratch file
  * beside the container (`trace.ct.calls~`, in compressed pieces written by
  * the background thread, see the end of this file), and at close builds calls.dat
- * from it in entry order, a window of keys at a time, then removes it.
+ * from it in entry order, a window of keys at a time, then removes it
+ * (the exit parts of the calls still open at close, closed at the last
+ * step, are kept in memory for this instead: they would come last in the
+ * file, and the first window would read all of it to find the root's).
  * In memory the writer holds, per OPEN call only: its key and the keys of
  * its children so far (delta varints, 1-3 bytes per child). The bound
  * thus grows with the call depth and with the number of children of the
@@ -221,9 +224,9 @@ ctrec_status ct_sreader_open(ct_sreader *r, int fd, const char *name, uint64_t f
 int ct_sreader_next(ct_sreader *r, uint8_t *tag, const uint8_t **body, uint64_t *len,
                     uint64_t *piece, uint64_t *in, err *e);
 void ct_sreader_close(ct_sreader *r);
-/* Keeps in `arena` the E and X bodies of keys k0..k1-1 (slots zeroed by
- * the caller), reading from (from, skip); stops when all are found or at
- * the end. */
+/* Keeps in `arena` the E and X bodies of keys k0..k1-1 whose slots are
+ * still empty (zeroed, or filled beforehand by the caller), reading from
+ * (from, skip); stops when all are found or at the end. */
 ctrec_status ct_scratch_gather(int fd, const char *name, uint64_t from, uint64_t skip,
                                uint64_t k0, uint64_t k1, ct_slot *slots, buf *arena, err *e);
 
