@@ -1,7 +1,8 @@
 /*
  * ctrec_bench.c — workloads that time the library from inside one process.
  *
- *   ctrec-bench w1 -n N --format json|bin|ct [--threads 0|1] [--flush-ms MS] --out DIR
+ *   ctrec-bench w1 -n N --format json|bin|ct [--threads 0|1] [--flush-ms MS] [--zstd-level L]
+ *               --out DIR
  *   ctrec-bench read TRACE
  *   ctrec-bench seek TRACE.ct [--count K] [--seed S]
  *
@@ -81,7 +82,8 @@ static unsigned long long folder_bytes(const char *dir, const char *name)
 }
 
 static const char usage_text[] =
-    "usage: ctrec-bench w1 -n N [--format json|bin|ct] [--threads 0|1] [--flush-ms MS] --out DIR\n"
+    "usage: ctrec-bench w1 -n N [--format json|bin|ct] [--threads 0|1] [--flush-ms MS]\n"
+    "                [--zstd-level L] --out DIR\n"
     "       ctrec-bench read TRACE\n"
     "       ctrec-bench seek TRACE.ct [--count K] [--seed S]\n"
     "\n"
@@ -106,6 +108,7 @@ static int usage(void)
     } while (0)
 
 static long flush_ms = -1; /* --flush-ms: flush_interval_ms, -1 the default */
+static int zstd_level = 0; /* --zstd-level: zstd_level, 0 the default */
 
 static int w1(long long n, ctrec_format fmt, const char *out, int threads)
 {
@@ -114,6 +117,7 @@ static int w1(long long n, ctrec_format fmt, const char *out, int threads)
     o.format = fmt;
     if (threads >= 0) o.compress_thread = threads;
     if (flush_ms >= 0) o.flush_interval_ms = (unsigned)flush_ms;
+    if (zstd_level) o.zstd_level = zstd_level;
     o.program = "w1";
     o.copy_sources = 0;
     double t0 = now(), cpu0 = cpu_now();
@@ -357,6 +361,11 @@ int main(int argc, char **argv)
             char *end;
             flush_ms = strtol(argv[++i], &end, 10);
             if (*end || flush_ms < 0 || flush_ms > 86400000) return usage();
+        } else if (!strcmp(argv[i], "--zstd-level") && i + 1 < argc) {
+            char *end;
+            long l = strtol(argv[++i], &end, 10);
+            if (*end || l == 0 || l < -7 || l > 22) return usage();
+            zstd_level = (int)l;
         } else if (!strcmp(argv[i], "--out") && i + 1 < argc) {
             out = argv[++i];
         } else {

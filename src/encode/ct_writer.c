@@ -27,6 +27,16 @@
 #include "sink/sink.h"
 #include "util/buf.h"
 
+/* Paths taken once a chunk or on failure: out of line, so that the
+ * per-record paths stay short. */
+#if defined(__GNUC__) || defined(__clang__)
+#define CTW_COLD __attribute__((cold, noinline))
+#define CTW_NOINLINE __attribute__((noinline))
+#else
+#define CTW_COLD
+#define CTW_NOINLINE
+#endif
+
 /* ------------------------------------------------------------------ */
 /* varints                                                             */
 
@@ -170,7 +180,14 @@ struct ctw_writer {
     size_t npp, pp_cap;
     uint64_t pos_end;           /* the next path's base */
     uint64_t last_path, last_line; /* of the last step (UINT64_MAX: none) */
-    buf vcur; /* the current step's values: {var, len, CBOR}... */
+    /* The current step's values record is built in place in the values
+     * chunk: it starts at vrec with 3 bytes kept for its head (body length,
+     * 0, count: one byte each while the body is under 128 bytes and the
+     * count under 128, else the entries move up), then its entries {var,
+     * len, CBOR}; vent is where the entry being encoded (ctw_value_begin)
+     * starts, vlen_at its length byte. There is such a record once there is
+     * a step. */
+    size_t vrec, vent, vlen_at;
     uint64_t vcount;
 
     /* calls */
@@ -187,9 +204,19 @@ struct ctw_writer {
     uint64_t *win_off;     /* E(k) for k % KEY_WINDOW == 0: its piece number and
                               offset in the piece's records (two per window) */
     size_t win_cap;
+    /* At close, the X bodies of the calls still open (closed at the last
+     * step) stay here for build_calls instead of going through the scratch
+     * file: their X records, the root call's among them, come last in it,
+     * so that gathering the first window of keys would read the whole file. */
+    buf closing;
+    struct closed_call {
+        uint64_t key;
+        uint32_t at, len;
+    } *closed;
+    size_t nclosed;
 };
 
-static ctrec_status nomem(err *e) { return err_set(e, CTREC_E_NOMEM, "out of memory"); }
+static CTW_COLD ctrec_status nomem(err *e) { return err_set(e, CTREC_E_NOMEM, "out of memory"); }
 
 /* ------------------------------------------------------------------ */
 /* jobs                                                                */
@@ -476,13 +503,15 @@ static ctrec_status submit_batch(ctw_writer *c, unsigned si, err *e)
         buf_put(&s->raw, c->tail.data, tail);
         if (s->raw.oom) return nomem(e);
     }
+    /* the values record in progress moved with the tail */
+    if (si == S_VALUES && c->nsteps && c->vrec >= s->done) c->vrec -= s->done;
     s->nends = 0;
     s->done = 0;
     return CTREC_OK;
 }
 
 /* Ends the chunk in progress (full, or the stream's last at close). */
-static ctrec_status end_chunk(ctw_writer *c, unsigned si, err *e)
+static CTW_NOINLINE ctrec_status end_chunk(ctw_writer *c, unsigned si, err *e)
 {
     stream *s = &c->s[si];
     s->ends[s->nends++] = (uint32_t)s->raw.len;
@@ -496,7 +525,7 @@ static ctrec_status end_chunk(ctw_writer *c, unsigned si, err *e)
 static inline ctrec_status record_done(ctw_writer *c, unsigned si, err *e)
 {
     stream *s = &c->s[si];
-    if (++s->nrec == per_chunk[si]) return end_chunk(c, si, e);
+    if (__builtin_expect(++s->nrec == per_chunk[si], 0)) return end_chunk(c, si, e);
     return CTREC_OK;
 }
 
@@ -770,30 +799,71 @@ ctrec_status ctw_varname(ctw_writer *c, const char *p, size_t n, err *e)
 /* ------------------------------------------------------------------ */
 /* steps and values                                                    */
 
-/* The values record of the last step. */
-static ctrec_status finish_values(ctw_writer *c, err *e)
+/* The head of a values record of `count` entries taking `ent` bytes
+ * (count 0: the record is the single byte 0); its length. */
+static inline unsigned values_head(uint8_t *h, uint64_t count, size_t ent)
+{
+    if (!count) {
+        h[0] = 0;
+        return 1;
+    }
+    uint8_t *p = vput(h, 1 + vlen(count) + ent);
+    *p++ = 0;
+    p = vput(p, count);
+    return (unsigned)(p - h);
+}
+
+/* A head longer than the 3 bytes kept for it: the entries move up. */
+static CTW_COLD int values_head_long(ctw_writer *c, size_t ent)
 {
     stream *v = &c->s[S_VALUES];
+    uint8_t h[21];
+    unsigned k = values_head(h, c->vcount, ent);
+    if (buf_reserve(&v->raw, k)) return -1;
+    uint8_t *r = v->raw.data + c->vrec;
+    memmove(r + k, r + 3, ent);
+    memcpy(r, h, k);
+    v->raw.len += k - 3;
+    return 0;
+}
+
+/* Completes the values record of the last step in place (see vrec). */
+static inline ctrec_status finish_values(ctw_writer *c, err *e)
+{
+    stream *v = &c->s[S_VALUES];
+    if (v->raw.oom) return nomem(e);
+    size_t ent = v->raw.len - c->vrec - 3;
+    uint8_t *r = v->raw.data + c->vrec;
     if (c->vcount == 0) {
-        buf_byte(&v->raw, 0);
-    } else {
-        size_t body = 1 + vlen(c->vcount) + c->vcur.len;
-        if (buf_reserve(&v->raw, 21 + c->vcur.len)) return nomem(e);
-        uint8_t *p = vput(v->raw.data + v->raw.len, body);
-        *p++ = 0;
-        p = vput(p, c->vcount);
-        memcpy(p, c->vcur.data, c->vcur.len);
-        v->raw.len = (size_t)(p - v->raw.data) + c->vcur.len;
-        c->vcur.len = 0;
-        c->vcount = 0;
+        r[0] = 0;
+        v->raw.len = c->vrec + 1;
+    } else if (c->vcount < 128 && ent < 128 - 2) {
+        r[0] = (uint8_t)(2 + ent);
+        r[1] = 0;
+        r[2] = (uint8_t)c->vcount;
+    } else if (values_head_long(c, ent)) {
+        return nomem(e);
     }
+    c->vcount = 0;
     return record_done(c, S_VALUES, e);
+}
+
+/* The next step's values record: its room for the head (see vrec). */
+static inline ctrec_status values_next(ctw_writer *c, err *e)
+{
+    ctrec_status st;
+    if (c->nsteps && (st = finish_values(c, e))) return st;
+    stream *v = &c->s[S_VALUES];
+    if (buf_reserve(&v->raw, 3)) return nomem(e);
+    c->vrec = v->raw.len;
+    v->raw.len += 3;
+    return CTREC_OK;
 }
 
 static inline ctrec_status step_record(ctw_writer *c, int tag, uint64_t x, err *e)
 {
-    ctrec_status st;
-    if (c->nsteps && (st = finish_values(c, e))) return st;
+    ctrec_status st = values_next(c, e);
+    if (st) return st;
     stream *s = &c->s[S_STEPS];
     if (buf_reserve(&s->raw, 11)) return nomem(e);
     uint8_t *p = s->raw.data + s->raw.len;
@@ -886,8 +956,8 @@ ctrec_status ctw_catch(ctw_writer *c, ctrec_id type_id, err *e)
 
 ctrec_status ctw_raise(ctw_writer *c, ctrec_id type_id, const char *msg, size_t n, err *e)
 {
-    ctrec_status st;
-    if (c->nsteps && (st = finish_values(c, e))) return st;
+    ctrec_status st = values_next(c, e);
+    if (st) return st;
     stream *s = &c->s[S_STEPS];
     if (buf_reserve(&s->raw, 21 + n)) return nomem(e);
     if (s->nrec == 0) c->chunk_abs = 0;
@@ -908,13 +978,56 @@ ctrec_status ctw_value(ctw_writer *c, ctrec_id var, const uint8_t *v, size_t n, 
     if (c->nsteps == 0)
         return err_set(e, CTREC_E_STATE,
                        "a .ct keeps values per step: a Value before the first step has no place");
-    if (buf_reserve(&c->vcur, 20 + n)) return nomem(e);
-    uint8_t *p = vput(c->vcur.data + c->vcur.len, var);
+    buf *b = &c->s[S_VALUES].raw;
+    if (buf_reserve(b, 20 + n)) return nomem(e);
+    uint8_t *p = vput(b->data + b->len, var);
     p = vput(p, n);
     memcpy(p, v, n);
-    c->vcur.len = (size_t)(p - c->vcur.data) + n;
+    b->len = (size_t)(p - b->data) + n;
     c->vcount++;
     return CTREC_OK;
+}
+
+uint64_t ctw_step_count(const ctw_writer *c) { return c->nsteps; }
+
+buf *ctw_value_begin(ctw_writer *c, ctrec_id var, size_t *at)
+{
+    buf *b = &c->s[S_VALUES].raw;
+    c->vent = b->len;
+    if (buf_reserve(b, 11)) {
+        *at = b->len;
+        return b; /* its oom flag fails the value */
+    }
+    uint8_t *p = vput(b->data + b->len, var);
+    *p = 0;
+    c->vlen_at = (size_t)(p - b->data);
+    b->len = c->vlen_at + 1;
+    *at = b->len;
+    return b;
+}
+
+ctrec_status ctw_value_end(ctw_writer *c, err *e)
+{
+    buf *b = &c->s[S_VALUES].raw;
+    if (b->oom) return nomem(e);
+    size_t n = b->len - c->vlen_at - 1;
+    if (n < 128) {
+        b->data[c->vlen_at] = (uint8_t)n;
+    } else {
+        unsigned k = vlen(n);
+        if (buf_reserve(b, k)) return nomem(e);
+        uint8_t *p = b->data + c->vlen_at;
+        memmove(p + k, p + 1, n);
+        vput(p, n);
+        b->len += k - 1;
+    }
+    c->vcount++;
+    return CTREC_OK;
+}
+
+void ctw_value_cancel(ctw_writer *c)
+{
+    c->s[S_VALUES].raw.len = c->vent;
 }
 
 /* ------------------------------------------------------------------ */
@@ -1078,19 +1191,18 @@ static ctrec_status submit_prov(ctw_writer *c, unsigned si, err *e)
 {
     stream *s = &c->s[si];
     int cur = si == S_VALUES && c->nsteps;
-    uint64_t sig[4] = {s->nchunks, s->raw.len, cur ? c->vcount : 0, cur ? c->vcur.len + 1 : 0};
+    uint64_t sig[4] = {s->nchunks, s->raw.len, cur ? c->vcount : 0, (uint64_t)cur};
     if (!s->nrec && !cur) return CTREC_OK;
     if (!memcmp(sig, s->prov_sig, sizeof sig)) return CTREC_OK;
+    if (s->raw.oom) return nomem(e);
     buf *b = &s->provb;
     b->len = 0;
-    buf_put(b, s->raw.data + s->done, s->raw.len - s->done);
-    if (cur && c->vcount == 0) {
-        buf_byte(b, 0);
-    } else if (cur) {
-        bvar(b, 1 + vlen(c->vcount) + c->vcur.len);
-        buf_byte(b, 0);
-        bvar(b, c->vcount);
-        buf_put(b, c->vcur.data, c->vcur.len);
+    buf_put(b, s->raw.data + s->done, (cur ? c->vrec : s->raw.len) - s->done);
+    if (cur) { /* the record in progress, completed */
+        uint8_t h[21];
+        size_t ent = s->raw.len - c->vrec - 3;
+        buf_put(b, h, values_head(h, c->vcount, ent));
+        if (c->vcount) buf_put(b, s->raw.data + c->vrec + 3, ent);
     }
     if (b->oom) return nomem(e);
     memcpy(s->prov_sig, sig, sizeof sig);
@@ -1234,7 +1346,8 @@ int ct_sreader_next(ct_sreader *r, uint8_t *tag, const uint8_t **body, uint64_t 
 ctrec_status ct_scratch_gather(int fd, const char *name, uint64_t from, uint64_t skip,
                                uint64_t k0, uint64_t k1, ct_slot *slots, buf *arena, err *e)
 {
-    uint64_t need = 2 * (k1 - k0), found = 0;
+    uint64_t need = 0, found = 0;
+    for (uint64_t k = k0; k < k1; k++) need += !slots[k - k0].e_len + !slots[k - k0].x_len;
     ct_sreader r;
     ctrec_status st = ct_sreader_open(&r, fd, name, from, skip, e);
     uint8_t tag;
@@ -1279,13 +1392,21 @@ static ctrec_status build_calls(ctw_writer *c, err *e)
     int fd = openat(c->dirfd, c->scratch_name, O_RDONLY | O_CLOEXEC);
     if (fd < 0) return err_sys(e, errno, "reading %s", c->scratch_name);
     ct_slot *slots = malloc(KEY_WINDOW * sizeof *slots);
-    buf arena = {0};
+    /* the arena starts with the X bodies of the calls closed at close */
+    buf arena = c->closing;
+    memset(&c->closing, 0, sizeof c->closing);
+    size_t closing = arena.len;
     ctrec_status st = slots ? CTREC_OK : nomem(e);
     stream *s = &c->s[S_CALLS];
     for (uint64_t k0 = 0; k0 < ncalls && !st; k0 += KEY_WINDOW) {
         uint64_t k1 = k0 + KEY_WINDOW < ncalls ? k0 + KEY_WINDOW : ncalls;
         memset(slots, 0, KEY_WINDOW * sizeof *slots);
-        arena.len = 0;
+        arena.len = closing;
+        for (size_t i = 0; i < c->nclosed; i++) {
+            if (c->closed[i].key < k0 || c->closed[i].key >= k1) continue;
+            slots[c->closed[i].key - k0].x_at = c->closed[i].at;
+            slots[c->closed[i].key - k0].x_len = c->closed[i].len;
+        }
         size_t w = (size_t)(k0 / KEY_WINDOW);
         st = ct_scratch_gather(fd, c->scratch_name, c->frame_off[c->win_off[2 * w]],
                                c->win_off[2 * w + 1], k0, k1, slots, &arena, e);
@@ -1358,12 +1479,42 @@ static void meta_dat(buf *b, const ctw_meta *m, int columns)
     }
 }
 
+/* Closes the innermost open call at the last step without a return value,
+ * as ctw_return would, its X body kept in c->closing (see there). */
+static ctrec_status close_open_call(ctw_writer *c, err *e)
+{
+    open_call *oc = &c->stack[c->depth - 1];
+    buf *b = &c->closing;
+    size_t at = b->len;
+    bvar(b, oc->key);
+    bvar(b, c->nsteps ? c->nsteps - 1 : 0);
+    bvar(b, 1);
+    buf_byte(b, 0xFF); /* no return value */
+    bvar(b, 0);        /* no exception */
+    bvar(b, oc->nkids);
+    uint64_t k = oc->key;
+    const uint8_t *kp = oc->kids.data, *kend = kp ? kp + oc->kids.len : kp;
+    for (uint64_t i = 0; i < oc->nkids; i++) {
+        uint64_t d = 0;
+        ctw_vget(&kp, kend, &d);
+        k += d;
+        bvar(b, k);
+    }
+    if (b->oom) return nomem(e);
+    if (b->len > UINT32_MAX) return err_set(e, CTREC_E_NOMEM, "a window of calls over 4 GiB");
+    if (!c->closed && !(c->closed = malloc(c->depth * sizeof *c->closed))) return nomem(e);
+    c->closed[c->nclosed++] = (struct closed_call){oc->key, (uint32_t)at, (uint32_t)(b->len - at)};
+    buf_free(&oc->kids);
+    c->depth--;
+    return CTREC_OK;
+}
+
 ctrec_status ctw_close(ctw_writer *c, const ctw_meta *m, err *e)
 {
     ctrec_status st = c->wst ? job_failed(c, e) : CTREC_OK;
     /* The calls still open end at the last step, without a return value. */
-    while (!st && c->depth) st = ctw_return(c, NULL, 0, NULL, 0, e);
-    if (!st && (c->nsteps || c->vcount)) st = finish_values(c, e);
+    while (!st && c->depth) st = close_open_call(c, e);
+    if (!st && c->nsteps) st = finish_values(c, e);
     for (unsigned i = 0; i < NSTREAMS && !st; i++)
         if (i != S_CALLS) {
             if (c->s[i].nrec) st = end_chunk(c, i, e);
@@ -1424,10 +1575,11 @@ void ctw_abandon(ctw_writer *c)
     free(c->stack);
     free(c->win_off);
     free(c->frame_off);
-    buf_free(&c->vcur);
     for (size_t i = 0; i < c->npp; i++) free(c->pp[i].start);
     free(c->pp);
     buf_free(&c->sbuf);
+    buf_free(&c->closing);
+    free(c->closed);
     buf_free(&c->zout);
     buf_free(&c->tail);
     if (c->cctx) ZSTD_freeCCtx(c->cctx);

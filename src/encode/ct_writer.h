@@ -39,7 +39,10 @@
  * its exit part (exit step, return value, children) to a scratch file
  * beside the container (`trace.ct.calls~`, in compressed pieces written by
  * the background thread, see the end of this file), and at close builds calls.dat
- * from it in entry order, a window of keys at a time, then removes it.
+ * from it in entry order, a window of keys at a time, then removes it
+ * (the exit parts of the calls still open at close, closed at the last
+ * step, are kept in memory for this instead: they would come last in the
+ * file, and the first window would read all of it to find the root's).
  * In memory the writer holds, per OPEN call only: its key and the keys of
  * its children so far (delta varints, 1-3 bytes per child). The bound
  * thus grows with the call depth and with the number of children of the
@@ -175,6 +178,17 @@ ctrec_status ctw_close(ctw_writer *c, const ctw_meta *m, err *e);
  * published). */
 void ctw_abandon(ctw_writer *c);
 
+/* The steps so far. */
+uint64_t ctw_step_count(const ctw_writer *c);
+/* A value of the current step (ctw_step_count() > 0) encoded by the caller
+ * straight into the values chunk: ctw_value_begin returns the buffer to
+ * append the CBOR ValueRecord to (*at: where it starts), ctw_value_end
+ * completes it, ctw_value_cancel drops it. Nothing else may touch the
+ * writer in between (definitions excepted). */
+buf *ctw_value_begin(ctw_writer *c, ctrec_id var, size_t *at);
+ctrec_status ctw_value_end(ctw_writer *c, err *e);
+void ctw_value_cancel(ctw_writer *c);
+
 /* ---- the scratch file (for ct_repair) ----
  * NAME.calls~ beside the container: pieces [u32 size][zstd frame with its
  * content size], written in order by the container's thread (before each
@@ -214,9 +228,9 @@ ctrec_status ct_sreader_open(ct_sreader *r, int fd, const char *name, uint64_t f
 int ct_sreader_next(ct_sreader *r, uint8_t *tag, const uint8_t **body, uint64_t *len,
                     uint64_t *piece, uint64_t *in, err *e);
 void ct_sreader_close(ct_sreader *r);
-/* Keeps in `arena` the E and X bodies of keys k0..k1-1 (slots zeroed by
- * the caller), reading from (from, skip); stops when all are found or at
- * the end. */
+/* Keeps in `arena` the E and X bodies of keys k0..k1-1 whose slots are
+ * still empty (zeroed, or filled beforehand by the caller), reading from
+ * (from, skip); stops when all are found or at the end. */
 ctrec_status ct_scratch_gather(int fd, const char *name, uint64_t from, uint64_t skip,
                                uint64_t k0, uint64_t k1, ct_slot *slots, buf *arena, err *e);
 

@@ -35,6 +35,14 @@
 #include "sink/folder.h"
 #include "sink/sink.h"
 
+/* The error paths: out of line, so that the checks on the hot paths cost
+ * a compare and a branch each. */
+#if defined(__GNUC__) || defined(__clang__)
+#define WR_COLD __attribute__((cold, noinline))
+#else
+#define WR_COLD
+#endif
+
 #define MAX_DEPTH_LIMIT 60
 #define DEFAULT_BUFFER (256u * 1024u)
 
@@ -80,6 +88,11 @@ struct ctrec_writer {
     sink *sink;
     ctw_writer *ct;   /* CTREC_FORMAT_CT: the .ct backend instead of a sink */
     ctrec_id ct_var; /* the open Value's variable (.ct) */
+    /* .ct: the open Value is encoded straight into the backend's values
+     * chunk (ctw_value_begin) through ec, from ct_at on. */
+    int ct_direct;
+    size_t ct_at;
+    enc ec;
     size_t threshold;
 
     buf out;  /* whole events waiting for the sink, then the open event */
@@ -206,6 +219,10 @@ static inline void out_release(ctrec_writer *w)
 static void abandon(ctrec_writer *w)
 {
     if (w->open == OPEN_SINGLE) w->out.len = w->open_sep;
+    if (w->ct_direct) {
+        ctw_value_cancel(w->ct);
+        w->ct_direct = 0;
+    }
     out_release(w);
     w->open = OPEN_NONE;
     w->slot = 0;
@@ -218,7 +235,7 @@ static void abandon(ctrec_writer *w)
 
 /* A failure that leaves the writer usable: the open event (if any) is
  * discarded. */
-static ctrec_status ERR_PRINTF(3, 4) misuse(ctrec_writer *w, ctrec_status st, const char *fmt, ...)
+static WR_COLD ctrec_status ERR_PRINTF(3, 4) misuse(ctrec_writer *w, ctrec_status st, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -244,20 +261,20 @@ static ctrec_status ERR_PRINTF(3, 4) misuse(ctrec_writer *w, ctrec_status st, co
     } while (0)
 
 /* A failure after which the trace cannot be trusted: refuse everything. */
-static ctrec_status fail(ctrec_writer *w)
+static WR_COLD ctrec_status fail(ctrec_writer *w)
 {
     if (!w->failed) w->failed = w->e.status ? w->e.status : CTREC_E_IO;
     abandon(w);
     return w->failed;
 }
 
-static ctrec_status nomem(ctrec_writer *w)
+static WR_COLD ctrec_status nomem(ctrec_writer *w)
 {
     err_set(&w->e, CTREC_E_NOMEM, "out of memory");
     return fail(w);
 }
 
-static ctrec_status refuse(ctrec_writer *w)
+static WR_COLD ctrec_status refuse(ctrec_writer *w)
 {
     /* Keep the original message: it says why. */
     w->e.status = CTREC_E_FAILED;
@@ -265,7 +282,7 @@ static ctrec_status refuse(ctrec_writer *w)
 }
 
 /* With thread handles, only the thread that entered may record. */
-static ctrec_status not_entered(ctrec_writer *w)
+static WR_COLD ctrec_status not_entered(ctrec_writer *w)
 {
     return misuse(w, CTREC_E_STATE,
                   "the writer has thread handles: record between ctrec_thread_enter and "
@@ -317,7 +334,7 @@ static inline enc *out_begin(ctrec_writer *w)
 }
 
 /* The flush thread failed: the writer fails with its message. */
-static ctrec_status timer_failed(ctrec_writer *w)
+static WR_COLD ctrec_status timer_failed(ctrec_writer *w)
 {
     w->e = w->terr;
     return fail(w);
@@ -401,10 +418,12 @@ static inline ctrec_status new_event(ctrec_writer *w, const char *what, ctrec_id
  * checked. What its layout cannot hold is refused (CTREC_E_UNSUPPORTED or
  * CTREC_E_STATE, the writer stays usable); an I/O or memory failure is
  * final, as for the other formats. */
-static ctrec_status ct_done(ctrec_writer *w, ctrec_status st)
+static WR_COLD ctrec_status ct_done_slow(ctrec_writer *w, ctrec_status st)
 {
     ctrec_status tf = w->held ? w->tfailed : CTREC_OK;
-    out_release(w);
+    /* a definition made inside a Value encoded in the values chunk: the
+     * flush thread stays out until the Value ends */
+    if (!w->ct_direct) out_release(w);
     if (!st && tf) return timer_failed(w);
     if (!st) {
         w->nevents++;
@@ -415,6 +434,16 @@ static ctrec_status ct_done(ctrec_writer *w, ctrec_status st)
         return st;
     }
     return fail(w);
+}
+
+static inline ctrec_status ct_done(ctrec_writer *w, ctrec_status st)
+{
+    if (__builtin_expect(!st && !(w->held && w->tfailed), 1)) {
+        if (!w->ct_direct) out_release(w);
+        w->nevents++;
+        return CTREC_OK;
+    }
+    return ct_done_slow(w, st);
 }
 
 #define CT_REFUSE(w, what)                                                                \
@@ -791,6 +820,7 @@ static ctrec_status open_writer(ctrec_writer *w, const char *dir)
                   o->float_encoding == CTREC_FLOAT_NUMBER, calloc(1, sizeof(float_cache)),
                   o->format == CTREC_FORMAT_CT};
     w->ee = w->eo;
+    w->ec = w->eo;
     w->ee.b = &w->ev;
 
     ctrec_status st = folder_open(dir, &w->dirfd, &w->e);
@@ -1124,7 +1154,7 @@ static int clean_text(ctrec_writer *w, const char **p, size_t *n)
 
 /* An event larger than max_event_bytes is refused: the readers (and so
  * ctrec check and the debugger's tools) refuse it by default. */
-static ctrec_status too_big(ctrec_writer *w, size_t n)
+static WR_COLD ctrec_status too_big(ctrec_writer *w, size_t n)
 {
     return misuse(w, CTREC_E_SIZE,
                   "the event would take at least %zu bytes, more than max_event_bytes (%zu; "
@@ -1439,6 +1469,13 @@ ctrec_status ctrec_start_z(ctrec_writer *w, const char *path, int64_t line)
 
 ctrec_status ctrec_step(ctrec_writer *w, ctrec_id path_id, int64_t line)
 {
+    /* .ct without thread handles, every check passing: what the checks
+     * below and ct_step_checked do then */
+    if (w && w->ct && !w->failed && !w->tc.threads && !w->open && path_id < w->paths.nids &&
+        ctw_line_ok(line)) {
+        w->ev_failed = CTREC_OK;
+        return ct_done(w, ctw_step(CT(w), path_id, line, 0, &w->e));
+    }
     GUARD(w);
     ctrec_status st = new_event(w, "ctrec_step", path_id, w->paths.nids, "path");
     if (st) return st;
@@ -1689,7 +1726,10 @@ ctrec_status ctrec_drop_last_step(ctrec_writer *w)
 /* ------------------------------------------------------------------ */
 /* events with values                                                  */
 
-static ctrec_status open_single(ctrec_writer *w, const char *what)
+#if defined(__GNUC__) || defined(__clang__)
+__attribute__((always_inline))
+#endif
+static inline ctrec_status open_single(ctrec_writer *w, const char *what)
 {
     GUARD(w);
     NO_OPEN_EVENT(w, what);
@@ -1707,12 +1747,34 @@ static ctrec_status open_single(ctrec_writer *w, const char *what)
 
 ctrec_status ctrec_begin_value(ctrec_writer *w, ctrec_id var)
 {
+    /* .ct without thread handles after a step, every check passing: what
+     * the checks below and open_single do then */
+    if (w && w->ct && !w->failed && !w->tc.threads && !w->open && var < w->variables.nids &&
+        ctw_step_count(w->ct)) {
+        w->ev_failed = CTREC_OK;
+        out_acquire(w);
+        w->open_sep = w->open_at = w->out.len;
+        w->open = OPEN_SINGLE;
+        w->open_return = 0;
+        w->slot = 1;
+        w->depth = 0;
+        w->ct_var = var;
+        w->ec.b = ctw_value_begin(w->ct, var, &w->ct_at);
+        w->cur = &w->ec;
+        w->ct_direct = 1;
+        return CTREC_OK;
+    }
     GUARD(w);
     NEED_STEP(w, "ctrec_begin_value");
     ctrec_status st = check_id(w, var, w->variables.nids, "variable");
     if (st || (st = open_single(w, "ctrec_begin_value"))) return st;
     if (w->ct) {
         w->ct_var = var;
+        if (ctw_step_count(w->ct)) {
+            w->ec.b = ctw_value_begin(w->ct, var, &w->ct_at);
+            w->cur = &w->ec;
+            w->ct_direct = 1;
+        }
         return CTREC_OK;
     }
     ev_value_open(&w->eo, var);
@@ -1727,7 +1789,7 @@ ctrec_status ctrec_begin_value_named(ctrec_writer *w, const char *name, size_t l
 }
 
 /* The debugger fails on a Return with no open call. */
-static ctrec_status no_call_to_return(ctrec_writer *w, const char *what)
+static WR_COLD ctrec_status no_call_to_return(ctrec_writer *w, const char *what)
 {
     return misuse(w, CTREC_E_STATE,
                   "%s: a Return with no open call (every Call has had its Return, the "
@@ -1913,6 +1975,13 @@ static ctrec_status end_event(ctrec_writer *w)
         return end_call(w);
     }
     if (w->slot) return misuse(w, CTREC_E_VALUE, "the event has no value");
+    if (w->ct_direct) {
+        size_t n = w->ec.b->len - w->ct_at;
+        if (n > w->o.max_event_bytes) return too_big(w, n);
+        w->ct_direct = 0;
+        w->open = OPEN_NONE;
+        return ct_done(w, ctw_value_end(CT(w), &w->e));
+    }
     if (w->out.len - w->open_at > w->o.max_event_bytes) return too_big(w, w->out.len - w->open_at);
     if (w->ct) {
         if (w->out.oom) return nomem(w);
@@ -1937,6 +2006,14 @@ static ctrec_status end_event(ctrec_writer *w)
 
 ctrec_status ctrec_end(ctrec_writer *w)
 {
+    /* a .ct Value in the values chunk, complete: what end_event does then */
+    if (w && w->ct_direct && !w->failed && !w->tc.threads && !w->depth && !w->slot &&
+        w->ec.b->len - w->ct_at <= w->o.max_event_bytes) {
+        w->ct_direct = 0;
+        w->open = OPEN_NONE;
+        w->ev_failed = CTREC_OK;
+        return ct_done(w, ctw_value_end(CT(w), &w->e));
+    }
     GUARD(w);
     if (!w->open && w->ev_failed) {
         /* The event failed earlier and was discarded then: its first error. */
@@ -2054,6 +2131,13 @@ static inline ctrec_status leaf_done(ctrec_writer *w)
 
 ctrec_status ctrec_int(ctrec_writer *w, int64_t i, ctrec_id t)
 {
+    /* the top-level value of an open event, every check passing: what
+     * LEAF does then */
+    if (w && !w->failed && w->open && !w->depth && w->slot && !w->skip && t < w->types.nids) {
+        w->slot = 0;
+        val_int(w->cur, i, t);
+        return leaf_done(w);
+    }
     LEAF(w, "ctrec_int", t);
     val_int(w->cur, i, t);
     return leaf_done(w);

@@ -156,6 +156,28 @@ def chunks(tool, out):
         + [t + x for t in ("steps", "values", "calls", "events") for x in (".dat", ".idx")]))
 
 
+def inplace(tool, out):
+    rc, so, se = run(tool, "inplace", out)
+    expect("ct_writer_test inplace exit (stderr: %s)" % se.strip(), rc, 0)
+    path = os.path.join(out, "trace.ct")
+    d = ct_decode.decode(path)
+    r = raw(path)
+    Int = lambda i, t="Int": {"kind": "Int", "i": i, "type": t}  # noqa: E731
+    expect("steps", d["steps"], [["/m", 1, None], ["/m", 2, None], ["/m", 3, None], ["/m", 4, None]])
+    expect("types", d["types"], ["None", "Int", "String", "List", "Late"])
+    expect("values", d["values"], [
+        {"v%d" % k: Int(k * 1000) for k in range(130)},
+        {"s": {"kind": "String", "text": "x" * 200, "type": "String"},
+         "t": {"kind": "Sequence", "elements": [Int(5, "Late")], "is_slice": False, "type": "List"},
+         "u": Int(3)},
+        {},
+        {"u": Int(4)}])
+    # the values records as written, in order: nothing of the dropped values
+    expect("values records", [[p[0] for p in rec] for rec in r["values"]],
+           [list(range(130)), [130, 131, 132], [], [132]])
+    expect("notes", d.get("notes"), None)
+
+
 def fsize(tool, out):
     rc, so, se = run(tool, "fsize", out)
     expect("ct_writer_test fsize exit (stderr: %s)" % se.strip(), rc, 0)
@@ -368,7 +390,7 @@ def main():
         shutil.rmtree(out + "-json", ignore_errors=True)
         threads(tool, out, sys.argv[4])
     else:
-        {"scenario": scenario, "chunks": chunks, "fsize": fsize}[case](tool, out)
+        {"scenario": scenario, "chunks": chunks, "fsize": fsize, "inplace": inplace}[case](tool, out)
     for f in failures:
         print("FAIL", f)
     return 1 if failures else 0

@@ -691,8 +691,94 @@ static int nostep(const char *dir)
     return failures ? 1 : 0;
 }
 
+/* Values encoded in place in the values chunk (issue 12 speed): a step with
+ * 130 values (a record head over 3 bytes), a value over 127 bytes (a
+ * length over one byte), a type defined while a value is open, values
+ * refused midway (a misuse, max_event_bytes) dropped without a trace, a
+ * flush between values. check_ct.py inplace checks what ct_decode reads. */
+static int inplace(const char *dir)
+{
+    ctrec_writer_options o;
+    ctrec_writer_options_init(&o);
+    o.format = CTREC_FORMAT_CT;
+    o.program = "inplace";
+    o.copy_sources = 0;
+    o.max_event_bytes = 1000;
+    o.flush_interval_ms = 50;
+    ctrec_writer *w;
+    if (ctrec_writer_open(dir, &o, &w) != CTREC_OK) {
+        fprintf(stderr, "open: %s\n", ctrec_writer_errmsg(w));
+        return 1;
+    }
+    ctrec_id t_int, t_str, t_seq, t_late, v[130], v_s, v_t, v_u;
+    CHECK(ctrec_start(w, "/m", 2, 1));
+    CHECK(ctrec_type_z(w, CTREC_TYPE_INT, "Int", &t_int));
+    CHECK(ctrec_type_z(w, CTREC_TYPE_STRING, "String", &t_str));
+    CHECK(ctrec_type_z(w, CTREC_TYPE_SEQ, "List", &t_seq));
+    for (int k = 0; k < 130; k++) {
+        char name[16];
+        snprintf(name, sizeof name, "v%d", k);
+        CHECK(ctrec_variable_z(w, name, &v[k]));
+    }
+    CHECK(ctrec_variable_z(w, "s", &v_s));
+    CHECK(ctrec_variable_z(w, "t", &v_t));
+    CHECK(ctrec_variable_z(w, "u", &v_u));
+
+    CHECK(ctrec_step(w, 0, 1));
+    for (int k = 0; k < 130; k++) {
+        CHECK(ctrec_begin_value(w, v[k]));
+        CHECK(ctrec_int(w, k * 1000, t_int));
+        CHECK(ctrec_end(w));
+    }
+    CHECK(ctrec_step(w, 0, 2));
+    char text[600];
+    memset(text, 'x', sizeof text);
+    CHECK(ctrec_begin_value(w, v_s));
+    CHECK(ctrec_string(w, text, 200, t_str));
+    CHECK(ctrec_end(w));
+    CHECK(ctrec_begin_value(w, v_t));
+    CHECK(ctrec_begin_sequence(w, 0, t_seq));
+    CHECK(ctrec_type_z(w, CTREC_TYPE_INT, "Late", &t_late)); /* defined inside the value */
+    CHECK(ctrec_int(w, 5, t_late));
+    CHECK(ctrec_end_sequence(w));
+    CHECK(ctrec_end(w));
+    /* a misuse inside a value drops it; ctrec_end reports it */
+    CHECK(ctrec_begin_value(w, v_u));
+    REFUSED(ctrec_int(w, 1, 99), CTREC_E_UNDEFINED, "type id 99 is not defined (5 defined)");
+    REFUSED(ctrec_end(w), CTREC_E_UNDEFINED, "type id 99 is not defined (5 defined)");
+    CHECK(ctrec_begin_value(w, v_u));
+    CHECK(ctrec_int(w, 2, t_int));
+    REFUSED(ctrec_step(w, 0, 3), CTREC_E_STATE, "ctrec_step while an event is open (missing ctrec_end)");
+    REFUSED(ctrec_end(w), CTREC_E_STATE, "ctrec_step while an event is open (missing ctrec_end)");
+    CHECK(ctrec_writer_flush(w));
+    /* over max_event_bytes: refused at its end, dropped */
+    CHECK(ctrec_begin_value(w, v_u));
+    CHECK(ctrec_begin_sequence(w, 0, t_seq));
+    CHECK(ctrec_string(w, text, 600, t_str));
+    CHECK(ctrec_string(w, text, 600, t_str));
+    CHECK(ctrec_end_sequence(w));
+    REFUSED(ctrec_end(w), CTREC_E_SIZE,
+            "the event would take at least 1304 bytes, more than max_event_bytes (1000; "
+            "readers refuse events over CTREC_MAX_EVENT_BYTES = 64 MiB by default)");
+    CHECK(ctrec_begin_value(w, v_u));
+    CHECK(ctrec_int(w, 3, t_int));
+    CHECK(ctrec_end(w));
+    CHECK(ctrec_step(w, 0, 3));
+    CHECK(ctrec_step(w, 0, 4));
+    CHECK(ctrec_begin_value(w, v_u));
+    CHECK(ctrec_int(w, 4, t_int));
+    CHECK(ctrec_end(w));
+    ctrec_status st = ctrec_writer_close(w);
+    if (st) {
+        fprintf(stderr, "close: %s\n", ctrec_status_name(st));
+        failures++;
+    }
+    return failures ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
+    if (argc >= 3 && !strcmp(argv[1], "inplace")) return inplace(argv[2]);
     if (argc >= 3 && !strcmp(argv[1], "exceptions")) return exceptions(argv[2]);
     if (argc >= 3 && !strcmp(argv[1], "threads")) return threads(argv[2]);
     if (argc >= 3 && !strcmp(argv[1], "nostep")) return nostep(argv[2]);
@@ -700,6 +786,6 @@ int main(int argc, char **argv)
     if (argc >= 3 && !strcmp(argv[1], "scenario")) return scenario(argv[2]);
     if (argc >= 4 && !strcmp(argv[1], "chunks")) return chunks(argv[2], atol(argv[3]));
     if (argc >= 3 && !strcmp(argv[1], "fsize")) return fsize(argv[2]);
-    fprintf(stderr, "usage: ct_writer_test scenario|chunks|fsize|columns|exceptions|threads|nostep DIR [N]\n");
+    fprintf(stderr, "usage: ct_writer_test scenario|chunks|fsize|columns|exceptions|threads|nostep|inplace DIR [N]\n");
     return 2;
 }

@@ -22,8 +22,9 @@
  *               trace whole
  *   ct_timed    a .ct recording with flush_interval_ms 1: the flush thread
  *               publishes the backend's chunks in progress while the
- *               recording thread writes steps, values, calls, I/O events
- *               and explicit flushes; the trace reads back exactly
+ *               recording thread writes steps, values (some defining a
+ *               type while open), calls, I/O events and explicit
+ *               flushes; the trace reads back exactly
  *
  * Built a second time with -fsanitize=thread when the compiler is clang
  * (threads_tsan): every case then also runs under ThreadSanitizer.
@@ -622,6 +623,12 @@ static void ct_timed(void)
         if (i % 7 == 0) CHECK_OK(ctrec_call(w, f));
         CHECK_OK(ctrec_step(w, 0, 1 + i % 100));
         CHECK_OK(ctrec_begin_value(w, v));
+        if (i % 50 == 0) { /* a definition inside the open value */
+            char name[16];
+            snprintf(name, sizeof name, "t%d", i);
+            ctrec_id t;
+            CHECK_OK(ctrec_type_z(w, CTREC_TYPE_INT, name, &t));
+        }
         CHECK_OK(ctrec_int(w, i, t_int));
         CHECK_OK(ctrec_end(w));
         if (i % 97 == 0) CHECK_OK(ctrec_event(w, CTREC_EVENT_WRITE, "", 0, "x", 1));
