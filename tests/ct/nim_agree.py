@@ -108,6 +108,12 @@ def from_dump(lines):
                 else ev["exception_type_id"]
             extra["catches"].append({"step": cur,
                                      "type": types[t] if t < len(types) else "#%d" % t})
+        if ev["kind"] not in POSITION and st["values"]:
+            # values recorded at a raise/catch/thread record: ct_decode.py
+            # keeps them apart as values_at_<kind> (name, value) pairs
+            extra.setdefault("values_at_" + ev["kind"], []).append(
+                {"step": cur, "values": [[v["name"], norm_value(unrender(v["value"]), types)]
+                                         for v in st["values"]]})
         exec_to_step.append(cur)
 
     def m(i):
