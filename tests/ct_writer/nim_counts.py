@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""nim_counts.py CTREC_LUA CTREC CTREC_BENCH SRC FIXTURES WORK
+"""nim_counts.py CTREC_LUA CTREC CTREC_BENCH SRC FIXTURES WORK [CT_WRITER_TEST]
 
 nim_read.tsv records what the reference Nim reader read from the .ct files
 ctrec wrote (verdict and counts of steps, calls, I/O events and values; the
@@ -14,6 +14,7 @@ import subprocess
 import sys
 
 lua, ctrec, bench, src, fixtures, work = sys.argv[1:7]
+ctw = sys.argv[7] if len(sys.argv) > 7 else None
 here = os.path.dirname(os.path.abspath(__file__))
 shutil.rmtree(work, ignore_errors=True)
 os.makedirs(work)
@@ -37,6 +38,15 @@ for line in open(os.path.join(here, "nim_read.tsv")):
     elif name.startswith("fx-"):
         subprocess.run([ctrec, "convert", "--format", "ct", os.path.join(fixtures, name[3:]), out],
                        capture_output=True, timeout=120)
+    elif name.startswith("ctw-"):
+        # ctw-MODE[:SUB] = ct_writer_test MODE DIR, the .ct in DIR[/SUB]
+        mode, _, sub = name[4:].partition(":")
+        if ctw is None:
+            failures.append("%s: no ct_writer_test given" % name)
+            continue
+        subprocess.run([ctw, mode, out], capture_output=True, timeout=120)
+        if sub:
+            out = os.path.join(out, sub)
     elif name == "w1-3000":
         subprocess.run([bench, "w1", "-n", "3000", "--format", "ct", "--out", out],
                        capture_output=True, timeout=120)
