@@ -88,7 +88,7 @@ interrupt() { # interrupt OUT_PREFIX cmd...: runs cmd, SIGINT once it printed
     sleep 0.2
     kill -INT $pid
     i=0 # a run that ignores SIGINT must not loop (and record) for ever
-    while kill -0 $pid 2>/dev/null && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+    while kill -0 $pid 2>/dev/null && [ $i -lt 200 ]; do sleep 0.1; i=$((i + 1)); done
     if kill -0 $pid 2>/dev/null; then
         kill -KILL $pid
         wait $pid
