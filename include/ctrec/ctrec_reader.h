@@ -474,11 +474,50 @@ size_t ctrec_reader_meta_extra_count(const ctrec_reader *r);
 const char *ctrec_reader_meta_extra(const ctrec_reader *r, size_t i, const char **json);
 
 /* .ct: lines saying what the container holds that is not turned into
- * events (spantype.ns, step-map.ns, a span stream without meta.dat flag
- * 0x2000, meta.dat flag bits this reader does not know), e.g.
- * "step-map.ns: 358 bytes, not turned into events". */
+ * events (spantype.ns, a span stream without meta.dat flag 0x2000, meta.dat
+ * flag bits this reader does not know), e.g. "spantype.ns: 120 bytes, not
+ * turned into events". */
 size_t ctrec_reader_note_count(const ctrec_reader *r);
 const char *ctrec_reader_note(const ctrec_reader *r, size_t i);
+
+/*
+ * .ct: the breakpoint index step-map.ns (docs/ct.md "step-map.ns"): the
+ * ascending step ids the index lists for (path_id, line). A step id is a
+ * step index as ctrec_reader_step_index() gives it (a steps.dat record
+ * index: Raise, Catch and thread records count). The index is what the
+ * debugger resolves a breakpoint with when it is sound; it is not checked
+ * against the steps here (`ctrec check` does that), only structurally.
+ *
+ * Fills out[0 .. min(cap, *count)) and sets *count to the number of ids
+ * listed (0 when the index has no entry for (path_id, line)); call again
+ * with a larger buffer when *count > cap. out may be NULL when cap is 0.
+ * The member is read a few entries at a time, never whole; the first call
+ * walks all of it once to refuse structural faults.
+ *
+ * Returns CTREC_OK; CTREC_E_UNSUPPORTED when the trace is not a .ct or has
+ * no step-map.ns; CTREC_E_FORMAT when the index is damaged (bad magic or
+ * version, an offset or count outside the member, entries or a list not
+ * ascending, first/last not the list's ends; ctrec_reader_errmsg() names
+ * step-map.ns and the offset; the debugger then ignores the index and
+ * derives breakpoints from the steps); CTREC_E_IO; CTREC_E_ARG. None of
+ * these stops ctrec_reader_next().
+ */
+ctrec_status ctrec_reader_line_steps(ctrec_reader *r, uint64_t path_id, uint32_t line,
+                                     int64_t *out, size_t cap, size_t *count);
+
+/* Called by ctrec_reader_step_map_walk for up to 512 ids of the list of
+ * (path_id, line) at a time (`first`: 1 for a list's first batch); `total`
+ * is the list's length. Non-zero stops the walk (it then returns
+ * CTREC_E_STATE). */
+typedef int (*ctrec_line_steps_fn)(void *userdata, uint64_t path_id, uint32_t line,
+                                   uint64_t total, const int64_t *ids, size_t n, int first);
+
+/* .ct: every entry of step-map.ns in order (paths ascending, lines
+ * ascending, ids ascending), refusing structural faults as
+ * ctrec_reader_line_steps() does (entries before a fault have been handed
+ * to fn). *lines and *ids (may be NULL): the entries and ids walked. */
+ctrec_status ctrec_reader_step_map_walk(ctrec_reader *r, ctrec_line_steps_fn fn,
+                                        void *userdata, uint64_t *lines, uint64_t *ids);
 
 /* ------------------------------------------------------------------------
  * Events as text, events through a writer

@@ -392,9 +392,9 @@ ctrec_status ct_src_open(ct_src **out, ctfs *c, const ctrec_reader_options *o, e
                  older & CT_FLAG_EVENT_STREAM ? " events" : "");
     s->npaths = s->tab[T_PATHS].n ? s->tab[T_PATHS].n : s->meta.paths.n;
     if ((st = load_positions(s, e))) return st;
-    static const char *const noted[] = {"spans.dat", "spans.idx", "spantype.ns", "step-map.ns",
-                                        "events.log", "events.fmt", "linehits.dat",
-                                        "srcviews.dat"};
+    /* step-map.ns is read on demand (ct_stepmap.c, ctrec_reader_line_steps) */
+    static const char *const noted[] = {"spans.dat", "spans.idx", "spantype.ns", "events.log",
+                                        "events.fmt", "linehits.dat", "srcviews.dat"};
     if ((s->meta.flags & CT_FLAG_SPANS) && (!ctfs_find(c, "spans.dat") || !ctfs_find(c, "spans.idx")))
         add_note(s, "meta.dat: flag 0x2000 (a span stream) without spans.dat and spans.idx: no "
                     "span records");

@@ -23,6 +23,7 @@
 #include <dirent.h>
 
 #include "ct.h"
+#include "ct_stepmap.h"
 #include "rd.h"
 
 #define WINDOW (1u << 20)
@@ -72,6 +73,7 @@ struct ctrec_reader {
     rd_meta meta;
     ctrec_trace_metadata pub_meta;
     rd_strlist paths;
+    ct_sm_state sm;   /* step-map.ns, for ctrec_reader_line_steps */
 };
 
 /* ------------------------------------------------------------------ */
@@ -1080,6 +1082,22 @@ ctrec_status ctrec_reader_read_member(ctrec_reader *r, const char *name, uint64_
     if (st) return err_set(&r->e, st, "%s: %s", r->name, e.msg);
     if (got) *got = n;
     return CTREC_OK;
+}
+
+ctrec_status ctrec_reader_line_steps(ctrec_reader *r, uint64_t path_id, uint32_t line,
+                                     int64_t *out, size_t cap, size_t *count)
+{
+    if (count) *count = 0;
+    if (!r || !count || (!out && cap)) return CTREC_E_ARG;
+    return ct_stepmap_lookup(container(r), r->name, &r->sm, path_id, line, out, cap, count,
+                             &r->e);
+}
+
+ctrec_status ctrec_reader_step_map_walk(ctrec_reader *r, ctrec_line_steps_fn fn,
+                                        void *userdata, uint64_t *lines, uint64_t *ids)
+{
+    if (!r) return CTREC_E_ARG;
+    return ct_stepmap_pub_walk(container(r), r->name, &r->sm, fn, userdata, lines, ids, &r->e);
 }
 
 size_t ctrec_reader_meta_extra_count(const ctrec_reader *r)

@@ -23,6 +23,7 @@ static const char usage_text[] =
     "  check TRACE          will the CodeTracer debugger load this trace?\n"
     "  ls TRACE.ct          the members of a .ct container and their sizes\n"
     "  cat TRACE.ct MEMBER  write one member of a .ct container to stdout\n"
+    "  step-map TRACE.ct [PATH_ID:LINE...]  the breakpoint index step-map.ns\n"
     "\n"
     "TRACE is a trace folder, a trace.json, a trace.bin or a .ct container (the\n"
     "format is detected from the content; a folder is read through its *.ct\n"
@@ -84,6 +85,7 @@ int main(int argc, char **argv)
     if (!strcmp(cmd, "check")) return cmd_check(argc - 1, argv + 1);
     if (!strcmp(cmd, "ls")) return cmd_ls(argc - 1, argv + 1);
     if (!strcmp(cmd, "cat")) return cmd_cat(argc - 1, argv + 1);
+    if (!strcmp(cmd, "step-map")) return cmd_step_map(argc - 1, argv + 1);
     fprintf(stderr, "ctrec: unknown command '%s'\n\n", cmd);
     return tool_usage(usage_text, 0);
 }

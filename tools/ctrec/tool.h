@@ -12,6 +12,7 @@ int cmd_check(int argc, char **argv);
 int cmd_repair(int argc, char **argv);
 int cmd_ls(int argc, char **argv);
 int cmd_cat(int argc, char **argv);
+int cmd_step_map(int argc, char **argv);
 
 /* argv[i] is --help or -h */
 int tool_is_help(const char *a);

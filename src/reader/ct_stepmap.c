@@ -1,0 +1,295 @@
+/*
+ * ct_stepmap.c — step-map.ns, the debugger's breakpoint index of a .ct
+ * (docs/ct.md "step-map.ns"): (path_id, line) -> the ascending step ids
+ * recorded there. Layout (all little-endian):
+ *
+ *   header, 18 bytes:   u32 magic 0x53544D50 ("STMP"), u16 version 1,
+ *                       u32 path_count, u64 path_table_offset
+ *   path entry, 20 B:   u64 path_id, u32 line_count, u64 lines_offset
+ *                       (path_count of them, path_id ascending)
+ *   line entry, 32 B:   u32 line, u32 step_count, i64 first, i64 last,
+ *                       u64 steps_offset (line ascending)
+ *   step list:          step_count x i64, ascending
+ *
+ * The member is never loaded whole: entries are read through ctfs_read_at,
+ * step lists in batches of CT_SM_BATCH ids. Every structural fault is
+ * refused with the member's name and the offset of the field at fault.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "ct.h"
+#include "ct_stepmap.h"
+
+#define SM "step-map.ns"
+
+static uint32_t le32(const uint8_t *p) { return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24; }
+
+/* 1 when [off, off + n*size) lies inside the member (no overflow). */
+static int inside(const ct_stepmap *sm, uint64_t off, uint64_t n, uint64_t size)
+{
+    return off <= sm->size && n <= (sm->size - off) / size;
+}
+
+ctrec_status ct_stepmap_open(ct_stepmap *sm, ctfs *c, const ctfs_member *m, err *e)
+{
+    memset(sm, 0, sizeof *sm);
+    sm->c = c;
+    sm->m = m;
+    sm->size = m->size;
+    if (m->size < CT_SM_HEADER)
+        return err_set(e, CTREC_E_FORMAT, SM ": %llu bytes, shorter than its 18-byte header",
+                       (unsigned long long)m->size);
+    uint8_t h[CT_SM_HEADER];
+    ctrec_status st = ctfs_read_at(c, m, 0, h, sizeof h, e);
+    if (st) return st;
+    uint32_t magic = le32(h);
+    if (magic != CT_SM_MAGIC)
+        return err_set(e, CTREC_E_FORMAT,
+                       SM ": magic 0x%08x at offset 0, expected 0x53544d50 (\"STMP\")",
+                       (unsigned)magic);
+    unsigned version = (unsigned)h[4] | (unsigned)h[5] << 8;
+    if (version != 1)
+        return err_set(e, CTREC_E_FORMAT, SM ": version %u at offset 4, expected 1", version);
+    sm->npaths = le32(h + 6);
+    sm->ptab = ct_le64(h + 10);
+    if (!inside(sm, sm->ptab, sm->npaths, CT_SM_PATH))
+        return err_set(e, CTREC_E_FORMAT,
+                       SM ": the path table (%llu entries of 20 bytes at offset %llu, stated at "
+                          "offset 10) runs past the member's %llu bytes",
+                       (unsigned long long)sm->npaths, (unsigned long long)sm->ptab,
+                       (unsigned long long)sm->size);
+    return CTREC_OK;
+}
+
+ctrec_status ct_stepmap_path(ct_stepmap *sm, uint64_t i, ct_sm_path *p, err *e)
+{
+    uint8_t b[CT_SM_PATH];
+    uint64_t at = sm->ptab + i * CT_SM_PATH;
+    ctrec_status st = ctfs_read_at(sm->c, sm->m, at, b, sizeof b, e);
+    if (st) return st;
+    p->at = at;
+    p->path_id = ct_le64(b);
+    p->nlines = le32(b + 8);
+    p->ltab = ct_le64(b + 12);
+    if (!inside(sm, p->ltab, p->nlines, CT_SM_LINE))
+        return err_set(e, CTREC_E_FORMAT,
+                       SM ": path entry at offset %llu (path %llu): its line table (%llu entries "
+                          "of 32 bytes at offset %llu) runs past the member's %llu bytes",
+                       (unsigned long long)at, (unsigned long long)p->path_id,
+                       (unsigned long long)p->nlines, (unsigned long long)p->ltab,
+                       (unsigned long long)sm->size);
+    return CTREC_OK;
+}
+
+ctrec_status ct_stepmap_line(ct_stepmap *sm, const ct_sm_path *p, uint64_t j, ct_sm_line *l,
+                             err *e)
+{
+    uint8_t b[CT_SM_LINE];
+    uint64_t at = p->ltab + j * CT_SM_LINE;
+    ctrec_status st = ctfs_read_at(sm->c, sm->m, at, b, sizeof b, e);
+    if (st) return st;
+    l->at = at;
+    l->line = le32(b);
+    l->nsteps = le32(b + 4);
+    l->first = (int64_t)ct_le64(b + 8);
+    l->last = (int64_t)ct_le64(b + 16);
+    l->soff = ct_le64(b + 24);
+    if (!inside(sm, l->soff, l->nsteps, 8))
+        return err_set(e, CTREC_E_FORMAT,
+                       SM ": line entry at offset %llu (path %llu line %lu): its step list "
+                          "(%llu ids at offset %llu) runs past the member's %llu bytes",
+                       (unsigned long long)at, (unsigned long long)p->path_id,
+                       (unsigned long)l->line, (unsigned long long)l->nsteps,
+                       (unsigned long long)l->soff, (unsigned long long)sm->size);
+    return CTREC_OK;
+}
+
+ctrec_status ct_stepmap_ids(ct_stepmap *sm, const ct_sm_line *l, uint64_t from, int64_t *out,
+                            size_t n, err *e)
+{
+    uint8_t b[8 * 64];
+    size_t done = 0;
+    while (done < n) {
+        size_t k = n - done < 64 ? n - done : 64;
+        ctrec_status st =
+            ctfs_read_at(sm->c, sm->m, l->soff + (from + done) * 8, b, k * 8, e);
+        if (st) return st;
+        for (size_t i = 0; i < k; i++) out[done + i] = (int64_t)ct_le64(b + 8 * i);
+        done += k;
+    }
+    return CTREC_OK;
+}
+
+ctrec_status ct_stepmap_walk(ct_stepmap *sm, ct_sm_fn fn, void *ctx, uint64_t *nlines,
+                             uint64_t *nids, err *e)
+{
+    ctrec_status st;
+    uint64_t lines = 0, ids = 0;
+    ct_sm_path p, prevp = {0};
+    for (uint64_t i = 0; i < sm->npaths; i++) {
+        if ((st = ct_stepmap_path(sm, i, &p, e))) return st;
+        if (i && p.path_id <= prevp.path_id)
+            return err_set(e, CTREC_E_FORMAT,
+                           SM ": path entry at offset %llu: path %llu after path %llu (the "
+                              "path table must be ascending)",
+                           (unsigned long long)p.at, (unsigned long long)p.path_id,
+                           (unsigned long long)prevp.path_id);
+        prevp = p;
+        ct_sm_line l, prevl = {0};
+        for (uint64_t j = 0; j < p.nlines; j++) {
+            if ((st = ct_stepmap_line(sm, &p, j, &l, e))) return st;
+            if (j && l.line <= prevl.line)
+                return err_set(e, CTREC_E_FORMAT,
+                               SM ": line entry at offset %llu (path %llu): line %lu after "
+                                  "line %lu (a path's lines must be ascending)",
+                               (unsigned long long)l.at, (unsigned long long)p.path_id,
+                               (unsigned long)l.line, (unsigned long)prevl.line);
+            prevl = l;
+            int64_t batch[CT_SM_BATCH], prev = -1;
+            for (uint64_t k = 0; k < l.nsteps; k += CT_SM_BATCH) {
+                size_t n = l.nsteps - k < CT_SM_BATCH ? (size_t)(l.nsteps - k) : CT_SM_BATCH;
+                if ((st = ct_stepmap_ids(sm, &l, k, batch, n, e))) return st;
+                for (size_t q = 0; q < n; q++) {
+                    if (batch[q] <= prev)
+                        return err_set(
+                            e, CTREC_E_FORMAT,
+                            SM ": step list of path %llu line %lu: id %lld at offset %llu %s",
+                            (unsigned long long)p.path_id, (unsigned long)l.line,
+                            (long long)batch[q], (unsigned long long)(l.soff + (k + q) * 8),
+                            batch[q] < 0 ? "is below 0"
+                                         : "does not follow the one before (not ascending)");
+                    prev = batch[q];
+                }
+                if (k == 0 && batch[0] != l.first)
+                    return err_set(e, CTREC_E_FORMAT,
+                                   SM ": line entry at offset %llu (path %llu line %lu): first "
+                                      "%lld, the list starts with %lld",
+                                   (unsigned long long)l.at, (unsigned long long)p.path_id,
+                                   (unsigned long)l.line, (long long)l.first,
+                                   (long long)batch[0]);
+                if (fn && fn(ctx, &p, &l, k, batch, n, e)) return e->status ? e->status : CTREC_E_FORMAT;
+            }
+            if (l.nsteps && prev != l.last)
+                return err_set(e, CTREC_E_FORMAT,
+                               SM ": line entry at offset %llu (path %llu line %lu): last %lld, "
+                                  "the list ends with %lld",
+                               (unsigned long long)l.at, (unsigned long long)p.path_id,
+                               (unsigned long)l.line, (long long)l.last, (long long)prev);
+            lines++;
+            ids += l.nsteps;
+        }
+    }
+    if (nlines) *nlines = lines;
+    if (nids) *nids = ids;
+    return CTREC_OK;
+}
+
+ctrec_status ct_stepmap_find(ct_stepmap *sm, uint64_t path_id, uint32_t line, ct_sm_line *out,
+                             int *found, err *e)
+{
+    ctrec_status st;
+    *found = 0;
+    uint64_t lo = 0, hi = sm->npaths;
+    ct_sm_path p;
+    while (lo < hi) {
+        uint64_t mid = lo + (hi - lo) / 2;
+        if ((st = ct_stepmap_path(sm, mid, &p, e))) return st;
+        if (p.path_id == path_id) {
+            uint64_t a = 0, b = p.nlines;
+            while (a < b) {
+                uint64_t m = a + (b - a) / 2;
+                if ((st = ct_stepmap_line(sm, &p, m, out, e))) return st;
+                if (out->line == line) {
+                    *found = 1;
+                    return CTREC_OK;
+                }
+                if (out->line < line) a = m + 1;
+                else b = m;
+            }
+            return CTREC_OK;
+        }
+        if (p.path_id < path_id) lo = mid + 1;
+        else hi = mid;
+    }
+    return CTREC_OK;
+}
+
+/* ---- the public calls ---- */
+
+static ctrec_status sm_begin(ctfs *c, const char *name, ct_stepmap *sm, err *e)
+{
+    const ctfs_member *m = c ? ctfs_find(c, SM) : NULL;
+    if (!m)
+        return err_set(e, CTREC_E_UNSUPPORTED, "%s: %s", name,
+                       c ? "no step-map.ns in this container" : "not a CTFS container");
+    err le = {0};
+    ctrec_status st = ct_stepmap_open(sm, c, m, &le);
+    if (st) return err_set(e, st, "%s: %s", name, le.msg);
+    return CTREC_OK;
+}
+
+typedef struct pub_walk {
+    ct_sm_pub_fn fn;
+    void *ud;
+} pub_walk;
+
+static int pub_cb(void *ctx, const ct_sm_path *p, const ct_sm_line *l, uint64_t from,
+                  const int64_t *ids, size_t n, err *e)
+{
+    pub_walk *w = ctx;
+    if (!w->fn) return 0;
+    if (w->fn(w->ud, p->path_id, l->line, l->nsteps, ids, n, from == 0)) {
+        err_set(e, CTREC_E_STATE, "step-map.ns: the walk was stopped by its callback");
+        return 1;
+    }
+    return 0;
+}
+
+ctrec_status ct_stepmap_pub_walk(ctfs *c, const char *name, ct_sm_state *state, ct_sm_pub_fn fn,
+                                 void *ud, uint64_t *lines, uint64_t *ids, err *e)
+{
+    if (lines) *lines = 0;
+    if (ids) *ids = 0;
+    ct_stepmap sm;
+    ctrec_status st = sm_begin(c, name, &sm, e);
+    if (st) return st;
+    pub_walk w = {fn, ud};
+    err le = {0};
+    st = ct_stepmap_walk(&sm, pub_cb, &w, lines, ids, &le);
+    if (st == CTREC_E_STATE) return err_set(e, st, "%s: %s", name, le.msg);
+    if (st) {
+        err_set(e, st, "%s: %s", name, le.msg);
+        if (st == CTREC_E_FORMAT) {
+            state->walked = -1;
+            state->why = *e;
+        }
+        return st;
+    }
+    state->walked = 1;
+    return CTREC_OK;
+}
+
+ctrec_status ct_stepmap_lookup(ctfs *c, const char *name, ct_sm_state *state, uint64_t path_id,
+                               uint32_t line, int64_t *out, size_t cap, size_t *count, err *e)
+{
+    *count = 0;
+    ct_stepmap sm;
+    ctrec_status st = sm_begin(c, name, &sm, e);
+    if (st) return st;
+    if (state->walked < 0) {
+        *e = state->why;
+        return e->status;
+    }
+    if (!state->walked && (st = ct_stepmap_pub_walk(c, name, state, NULL, NULL, NULL, NULL, e)))
+        return st;
+    ct_sm_line l;
+    int found;
+    err le = {0};
+    if ((st = ct_stepmap_find(&sm, path_id, line, &l, &found, &le)) ||
+        (found && (st = ct_stepmap_ids(&sm, &l, 0, out, l.nsteps < cap ? (size_t)l.nsteps : cap,
+                                       &le))))
+        return err_set(e, st, "%s: %s", name, le.msg);
+    if (found) *count = (size_t)l.nsteps;
+    return CTREC_OK;
+}
