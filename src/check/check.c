@@ -57,6 +57,8 @@ typedef enum rule {
     R_SOURCE_MISSING,
     R_RELATIVE_NO_WORKDIR,
     R_RECORDING_ID,
+    R_CT_STEP_MAP_DAMAGED,
+    R_CT_STEP_MAP_MISMATCH,
     R_COUNT
 } rule;
 
@@ -172,6 +174,16 @@ static const struct {
     [R_RECORDING_ID] = {"metadata-recording-id", CTREC_CHECK_WARNING,
                         "give trace_metadata.json a \"recording_id\": a lowercase hyphenated "
                         "UUIDv7 (ctrec_writer_open writes one)"},
+    /* step-map.ns: ctfs_trace_reader/mod.rs load_step_map_namespace drops a
+     * malformed index (and resolves breakpoints from the steps); a sound
+     * one answers every breakpoint (step_ids_on_line) unchecked */
+    [R_CT_STEP_MAP_DAMAGED] = {"ct-step-map-damaged", CTREC_CHECK_WARNING,
+                               "write step-map.ns as docs/ct.md spells it, or leave it out: "
+                               "the debugger then derives breakpoints from the steps"},
+    [R_CT_STEP_MAP_MISMATCH] = {"ct-step-map-mismatch", CTREC_CHECK_WARNING,
+                                "list under each (path id, line) exactly the steps steps.dat "
+                                "records there, ascending (key the index by the step's path id "
+                                "and line, not by its global line index)"},
 };
 
 /* ------------------------------------------------------------------------
@@ -272,8 +284,20 @@ typedef struct chk {
     ctrec_id untyped_first_id;
     char *untyped_first_json;
 
+    /* step-map.ns: the position of step index i (path_id << 32 | line),
+     * SM_NONE for a record that is no Step (Raise, Catch, thread) */
+    uint64_t *smpos;
+    uint64_t smn, smcap, sm_last;
+    int sm_off; /* too many steps to hold: the index is not compared */
+    uint64_t sm_bad, sm_listed;
+    char sm_first[400];
+
     char msg[1024];
 } chk;
+
+#define SM_NONE UINT64_MAX
+#define SM_CLAIMED (UINT64_MAX - 1)
+#define SM_MAX_STEPS ((uint64_t)1 << 27) /* 1 GiB of positions */
 
 /* ------------------------------------------------------------------------
  * Reporting
@@ -678,12 +702,118 @@ static void on_first_type(chk *c)
     c->untyped_uses = 0;
 }
 
+/* step-map.ns: where each step is, to compare the index with (check_end). */
+static void sm_note_step(chk *c, const ctrec_ev *ev)
+{
+    if (c->sm_off) return;
+    uint64_t i = ctrec_reader_step_index(c->r);
+    /* the events.log layout gives no step index: count the Steps */
+    if (c->nsteps > 1 && i <= c->sm_last) i = c->sm_last + 1;
+    c->sm_last = i;
+    if (i >= SM_MAX_STEPS) {
+        c->sm_off = 1;
+        return;
+    }
+    if (i >= c->smcap) {
+        uint64_t cap = c->smcap ? c->smcap : 1024;
+        while (cap <= i) cap *= 2;
+        uint64_t *p = realloc(c->smpos, (size_t)cap * sizeof *p);
+        if (!p) {
+            c->nomem = 1;
+            return;
+        }
+        c->smpos = p;
+        c->smcap = cap;
+    }
+    while (c->smn <= i) c->smpos[c->smn++] = SM_NONE;
+    uint64_t key = SM_NONE;
+    if (ev->step.line >= 0 && ev->step.line <= 0xffffffffLL && ev->step.path_id < ((uint64_t)1 << 31))
+        key = ev->step.path_id << 32 | (uint64_t)ev->step.line;
+    c->smpos[i] = key;
+}
+
+static int sm_compare(void *ud, uint64_t path_id, uint32_t line, uint64_t total,
+                      const int64_t *ids, size_t n, int first)
+{
+    chk *c = ud;
+    (void)total;
+    (void)first;
+    uint64_t key = path_id << 32 | line;
+    for (size_t k = 0; k < n; k++) {
+        uint64_t id = (uint64_t)ids[k];
+        uint64_t at = id < c->smn ? c->smpos[id] : SM_NONE;
+        c->sm_listed++;
+        if (path_id < ((uint64_t)1 << 31) && at == key) {
+            c->smpos[id] = SM_CLAIMED;
+            continue;
+        }
+        if (!c->sm_bad++) {
+            if (at == SM_NONE)
+                snprintf(c->sm_first, sizeof c->sm_first, "path %llu line %lu lists step %llu, "
+                         "which steps.dat does not hold as a step", (unsigned long long)path_id,
+                         (unsigned long)line, (unsigned long long)id);
+            else if (at == SM_CLAIMED)
+                snprintf(c->sm_first, sizeof c->sm_first, "path %llu line %lu lists step %llu, "
+                         "which an earlier entry lists too", (unsigned long long)path_id,
+                         (unsigned long)line, (unsigned long long)id);
+            else
+                snprintf(c->sm_first, sizeof c->sm_first, "path %llu line %lu lists step %llu, "
+                         "which steps.dat records at path %llu line %llu",
+                         (unsigned long long)path_id, (unsigned long)line,
+                         (unsigned long long)id, (unsigned long long)(at >> 32),
+                         (unsigned long long)(at & 0xffffffffu));
+        }
+    }
+    return 0;
+}
+
+/* Compares step-map.ns, when the .ct has one, with the steps read: every
+ * step listed under its (path id, line), nothing else (the walk refuses
+ * lists not ascending and wrong first/last). */
+static void check_step_map(chk *c)
+{
+    uint64_t lines = 0, ids = 0;
+    ctrec_status st = ctrec_reader_step_map_walk(c->r, c->sm_off ? NULL : sm_compare, c, &lines,
+                                                 &ids);
+    if (st == CTREC_E_UNSUPPORTED) return;
+    if (st) {
+        snprintf(c->msg, sizeof c->msg, "the breakpoint index is damaged, so the debugger "
+                 "ignores it and derives breakpoints from the steps: %s",
+                 ctrec_reader_errmsg(c->r));
+        emit(c, R_CT_STEP_MAP_DAMAGED, c->trace_file, CTREC_CHECK_NO_EVENT, NULL, c->msg);
+        return;
+    }
+    if (c->sm_off) return;
+    uint64_t unlisted = 0, first = 0;
+    for (uint64_t i = c->smn; i-- > 0;)
+        if (c->smpos[i] != SM_NONE && c->smpos[i] != SM_CLAIMED) {
+            unlisted++;
+            first = i;
+        }
+    if (!c->sm_bad && !unlisted) return;
+    char tail[200] = "";
+    if (unlisted)
+        snprintf(tail, sizeof tail, "%s%llu steps are listed nowhere (the first: step %llu at "
+                 "path %llu line %llu)", c->sm_bad ? "; " : "", (unsigned long long)unlisted,
+                 (unsigned long long)first, (unsigned long long)(c->smpos[first] >> 32),
+                 (unsigned long long)(c->smpos[first] & 0xffffffffu));
+    char head[480] = "";
+    if (c->sm_bad)
+        snprintf(head, sizeof head, "%llu of its %llu step ids are misplaced (the first: %s)",
+                 (unsigned long long)c->sm_bad, (unsigned long long)ids, c->sm_first);
+    snprintf(c->msg, sizeof c->msg, "step-map.ns (%llu lines) disagrees with steps.dat, and "
+             "the debugger resolves breakpoints from it: %s%s", (unsigned long long)lines, head,
+             tail);
+    emit(c, R_CT_STEP_MAP_MISMATCH, c->trace_file, CTREC_CHECK_NO_EVENT, NULL, c->msg);
+}
+
 static void check_event(chk *c, const ctrec_ev *ev)
 {
     switch (ev->type) {
     case CTREC_EV_STEP:
         c->nsteps++;
         c->live_steps++;
+        if (c->is_ct) sm_note_step(c, ev);
         /* trace_processor.rs Step: the step map grows to path_id + 1
          * tables (one HashMap each) before it is indexed; u64::MAX wraps
          * to 0 and the index panics, and 2^32 tables do not fit in memory */
@@ -1057,6 +1187,7 @@ static void check_end(chk *c)
                  "Path events", ctrec_reader_path_count(c->r), (unsigned long long)c->npaths);
         emit(c, R_PATHS_MISMATCH, c->paths_file, CTREC_CHECK_NO_EVENT, NULL, c->msg);
     }
+    if (c->is_ct) check_step_map(c);
 }
 
 /* ------------------------------------------------------------------------
@@ -1134,6 +1265,7 @@ static void chk_free(chk *c)
     free(c->places.slots);
     free(c->places.used);
     free(c->untyped_first_json);
+    free(c->smpos);
 }
 
 ctrec_status ctrec_check(const char *path, const ctrec_check_options *opts,

@@ -78,6 +78,17 @@ static void json_meta(const ctrec_reader *r)
     putchar(']');
 }
 
+/* step-map.ns (the breakpoint index): its entries and step ids counted, or
+ * why it is damaged. Returns 0 when the trace has none. */
+static int step_map_counts(ctrec_reader *r, uint64_t *lines, uint64_t *ids, const char **why)
+{
+    if (ctrec_reader_format(r) != CTREC_FORMAT_CT) return 0;
+    ctrec_status st = ctrec_reader_step_map_walk(r, NULL, NULL, lines, ids);
+    if (st == CTREC_E_UNSUPPORTED) return 0;
+    *why = st ? ctrec_reader_errmsg(r) : NULL;
+    return 1;
+}
+
 static void text_meta(const ctrec_reader *r)
 {
     const ctrec_trace_metadata *m = ctrec_reader_metadata(r);
@@ -173,6 +184,18 @@ int cmd_stats(int argc, char **argv)
                counts[CTREC_EV_PATH], counts[CTREC_EV_FUNCTION], counts[CTREC_EV_TYPE],
                counts[CTREC_EV_VARIABLE_NAME], size, per);
         json_meta(r);
+        uint64_t sl, si;
+        const char *why;
+        if (step_map_counts(r, &sl, &si, &why)) {
+            printf(",\"step_map\":{");
+            if (why) {
+                printf("\"error\":");
+                json_str(why);
+            } else
+                printf("\"lines\":%llu,\"step_ids\":%llu", (unsigned long long)sl,
+                       (unsigned long long)si);
+            putchar('}');
+        }
         printf("}\n");
     } else {
         printf("file            %s (%s)\n", ctrec_reader_trace_file(r), fmt);
@@ -191,6 +214,15 @@ int cmd_stats(int argc, char **argv)
         printf("file size       %llu bytes\n", size);
         printf("bytes per event %.3f\n", per);
         text_meta(r);
+        uint64_t sl, si;
+        const char *why;
+        if (step_map_counts(r, &sl, &si, &why)) {
+            if (why) printf("step-map.ns     damaged (the debugger ignores it): %s\n", why);
+            else
+                printf("step-map.ns     %llu lines, %llu step ids (the breakpoint index; "
+                       "`ctrec step-map` shows it)\n",
+                       (unsigned long long)sl, (unsigned long long)si);
+        }
     }
     tool_warn_forgiven(r, ctrec_reader_trace_file(r));
     ctrec_reader_close(r);
