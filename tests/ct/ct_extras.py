@@ -168,3 +168,48 @@ def decode_span(r):
     if pos != len(r):
         raise CtError("spans.dat: record has %d trailing bytes" % (len(r) - pos))
     return s
+
+
+def step_map_entries(b):
+    """step-map.ns as stored, checked structurally (as the debugger's parser
+    and more: orders and bounds), without the steps: a list of
+    (path_id, line, [step ids]) in file order.  Written from docs/ct.md and
+    the spec's section 4.1 layout: header 18 bytes (u32 0x53544D50, u16 1,
+    u32 path count, u64 path table offset), path entries of 20 bytes (u64
+    path id, u32 line count, u64 line table offset) ascending by path id,
+    line entries of 32 bytes (u32 line, u32 count, i64 first, i64 last, u64
+    offset of the ids) ascending by line, ids i64 ascending and >= 0."""
+    n = len(b)
+    if n < 18:
+        raise CtError("step-map.ns: %d bytes, no header" % n)
+    magic, ver, npaths, ptab = struct.unpack_from("<IHIQ", b, 0)
+    if magic != 0x53544D50:
+        raise CtError("step-map.ns: bad magic 0x%08x" % magic)
+    if ver != 1:
+        raise CtError("step-map.ns: version %d" % ver)
+    if ptab + 20 * npaths > n:
+        raise CtError("step-map.ns: path table past the end")
+    out = []
+    last_pid = None
+    for i in range(npaths):
+        pid, nlines, ltab = struct.unpack_from("<QIQ", b, ptab + 20 * i)
+        if last_pid is not None and pid <= last_pid:
+            raise CtError("step-map.ns: path ids not ascending")
+        last_pid = pid
+        if ltab + 32 * nlines > n:
+            raise CtError("step-map.ns: line table past the end")
+        last_line = None
+        for j in range(nlines):
+            line, cnt, first, last, soff = struct.unpack_from("<IIqqQ", b, ltab + 32 * j)
+            if last_line is not None and line <= last_line:
+                raise CtError("step-map.ns: lines not ascending")
+            last_line = line
+            if soff + 8 * cnt > n:
+                raise CtError("step-map.ns: step list past the end")
+            ids = list(struct.unpack_from("<%dq" % cnt, b, soff))
+            if any(x < 0 for x in ids) or any(x >= y for x, y in zip(ids, ids[1:])):
+                raise CtError("step-map.ns: step list not ascending")
+            if ids and (ids[0] != first or ids[-1] != last):
+                raise CtError("step-map.ns: first/last are not the list's ends")
+            out.append((pid, line, ids))
+    return out
