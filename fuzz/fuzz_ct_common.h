@@ -124,7 +124,7 @@ static inline void fz_ct_write(fz_ct *c)
 
 /* The default members: meta.dat, the four tables, and one chunk per
  * stream; `which` ("steps", "values", "calls", "events", "meta", "spans")
- * is replaced by the fuzzed bytes. For "spans", meta.dat sets flag 0x2000
+ * is replaced by the fuzzed bytes; "stepmap" adds them as step-map.ns. For "spans", meta.dat sets flag 0x2000
  * and spans.dat is one chunk of p[1..n); spans.idx states p[0] - 1 records
  * for it, or (p[0] == 0) the count of length-prefixed records found. */
 static inline void fz_ct_build(const char *which, const uint8_t *p, size_t n)
@@ -181,6 +181,7 @@ static inline void fz_ct_build(const char *which, const uint8_t *p, size_t n)
     fz_ct_stream(&c, "values.dat", "values.idx", 256, v ? p : values, v ? n : sizeof values);
     fz_ct_stream(&c, "calls.dat", "calls.idx", 256, k ? p : calls, k ? n : sizeof calls);
     fz_ct_stream(&c, "events.dat", "events.idx", 64, e ? p : events, e ? n : sizeof events);
+    if (!strcmp(which, "stepmap")) fzb_put(fz_ct_add(&c, "step-map.ns"), p, n);
     fz_ct_write(&c);
 }
 

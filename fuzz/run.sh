@@ -16,7 +16,8 @@ secs=$2
 shift 2
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=(writer json_reader bin_reader check trace_filter ct_container ct_steps
-                                    ct_values ct_calls ct_events ct_meta ct_spans ct_legacy)
+                                    ct_values ct_calls ct_events ct_meta ct_spans ct_legacy
+                                    ct_stepmap)
 fixtures=${FIXTURES:-$here/../../shared/fixtures}
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
@@ -61,6 +62,9 @@ fix_seeds() {
             { printf '\000'; "$build/bin/ctrec" cat "$ct" spans.dat 2>/dev/null | zstd -dcq 2>/dev/null |
               head -c 65536; } > "$d/$n-$(basename "$ct")" || true
           fi ;;
+        ct_stepmap)
+          [ -x "$build/bin/ctrec" ] && "$build/bin/ctrec" cat "$ct" step-map.ns > "$d/$n-$(basename "$ct")" 2>/dev/null
+          [ -s "$d/$n-$(basename "$ct")" ] || rm -f "$d/$n-$(basename "$ct")" ;;
         ct_meta)
           [ -x "$build/bin/ctrec" ] && "$build/bin/ctrec" cat "$ct" meta.dat > "$d/$n-$(basename "$ct")" 2>/dev/null ;;
       esac
