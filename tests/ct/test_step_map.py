@@ -214,6 +214,20 @@ def main(argv):
     for f in FIXTURES_WITH:
         check_fixture(ctrec, os.path.join(fixtures, "ctfs", f + ".ct"))
     check_hostile(ctrec, fixtures, work)
+    # ruby_sinatra_ruby.ct: the index files every step under path 0 with its
+    # global line index as the line (docs/ct.md), so only serve.rb's agree
+    path = os.path.join(fixtures, "ctfs", "ruby_sinatra_ruby.ct")
+    rc, out, err = run([ctrec, "check", "--json", "--no-files", path])
+    doc = [json.loads(x) for x in out.splitlines() if x.strip()]
+    got = [d["message"] for d in doc if d.get("rule") == "ct-step-map-mismatch"]
+    want = ("step-map.ns (104 lines) disagrees with steps.dat, and the debugger resolves "
+            "breakpoints from it: 765 of its 769 step ids are misplaced (the first: path 0 line "
+            "100056 lists step 4, which steps.dat records at path 1 line 56); 765 steps are "
+            "listed nowhere (the first: step 4 at path 1 line 56)")
+    if got != [want]:
+        fail("ruby: check said %r" % got)
+    else:
+        print("ok ruby_sinatra_ruby.ct: the mismatch found")
     # the fixture without a step map: the call says so
     rc, out, err = run([ctrec, "step-map", os.path.join(fixtures, "ctfs",
                                                          "python_flask_serve.ct")])
