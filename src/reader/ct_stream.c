@@ -433,10 +433,11 @@ static void pf_issue(ct_stream *s, ctfs *c, uint64_t i, size_t limit)
     pthread_mutex_unlock(&p->mu);
 }
 
-/* Chunk i of s at [start, end), if the worker has it (waits while it
- * inflates it): 1 with *st its status (the message in e) and, when OK, the
- * bytes in s's buffers (*len); 0 when it was not read ahead (any other
- * job of s not started yet is dropped). */
+/* Chunk i of s at [start, end), if it was handed to the worker (waits
+ * until the worker has inflated it): 1 with *st its status (the message in
+ * e) and, when OK, the bytes in s's buffers (*len); 0 when it was not read
+ * ahead (another job of s not started yet is dropped, one running is left
+ * to finish). */
 static int pf_take(ct_stream *s, uint64_t i, uint64_t start, uint64_t end, size_t limit,
                    size_t *len, ctrec_status *st, err *e)
 {
@@ -445,12 +446,14 @@ static int pf_take(ct_stream *s, uint64_t i, uint64_t start, uint64_t end, size_
     pthread_mutex_lock(&p->mu);
     int match = j->state != PF_IDLE && j->i == i && j->start == start && j->end == end &&
                 j->limit == limit;
-    if (!match || j->state == PF_PENDING) {
+    if (!match) {
         if (j->state == PF_PENDING || j->state == PF_DONE) j->state = PF_IDLE;
         pthread_mutex_unlock(&p->mu);
         return 0;
     }
-    while (j->state == PF_RUNNING) pthread_cond_wait(&p->cv, &p->mu);
+    /* not started yet: the worker takes it up at once (it is free, or
+     * inflating another stream's chunk, which is needed next anyway) */
+    while (j->state != PF_DONE) pthread_cond_wait(&p->cv, &p->mu);
     j->state = PF_IDLE;
     pthread_mutex_unlock(&p->mu);
     *st = j->st;
