@@ -94,7 +94,8 @@ typedef struct ct_stream {
 
 /* ---- read-ahead of chunks on a background thread ----
  *
- * When a stream (not windowed, not legacy) loads chunk i and chunk i+1 is
+ * When a stream (not windowed, not legacy) reads on into chunk i (from
+ * chunk i-1, or chunk 0 first; not at a seek elsewhere) and chunk i+1 is
  * complete (its end is the next chunk's offset, i+2 <= nchunks; a last
  * chunk may still be rewritten by a growing file), chunk i+1 is handed to one
  * worker thread (shared by the streams attached), which reads it through

@@ -393,7 +393,7 @@ ctrec_status ct_src_open(ct_src **out, ctfs *c, const ctrec_reader_options *o, e
                  older & CT_FLAG_EVENT_STREAM ? " events" : "");
     s->npaths = s->tab[T_PATHS].n ? s->tab[T_PATHS].n : s->meta.paths.n;
     /* the whole-chunk streams are read ahead on a thread (ct.h) */
-    if ((s->pf = ct_pf_new(c))) {
+    if (o->read_ahead && (s->pf = ct_pf_new(c))) {
         ct_pf_attach(s->pf, &s->steps);
         ct_pf_attach(s->pf, &s->values);
         ct_pf_attach(s->pf, &s->events);

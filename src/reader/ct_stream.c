@@ -488,6 +488,9 @@ ctrec_status ct_stream_load(ct_stream *s, ctfs *c, uint64_t i, size_t limit, err
         return CTREC_OK;
     }
     if (s->legacy > CT_LEG_STEPS) return ct_legacy_load(s, c, i, limit, e);
+    /* read on from the chunk before (or the first): the next is read ahead;
+     * not after a seek, where it would mostly be inflated for nothing */
+    int onward = s->chunk == UINT64_MAX ? i == 0 : s->chunk + 1 == i;
     s->chunk = UINT64_MAX;
     uint64_t start, end;
     ctrec_status st = chunk_range(s, c, i, &start, &end, e);
@@ -501,7 +504,7 @@ ctrec_status ct_stream_load(ct_stream *s, ctfs *c, uint64_t i, size_t limit, err
     if (!took &&
         (st = ct_inflate_chunk(c, s->dat, s->dat_name, i, start, end, limit, 0, z, &got, e)))
         return st;
-    if (s->pf && !s->legacy && i + 2 <= s->nchunks) pf_issue(s, c, i + 1, limit);
+    if (s->pf && !s->legacy && onward && i + 2 <= s->nchunks) pf_issue(s, c, i + 1, limit);
     s->dlen = got;
     s->chunk = i;
     s->chunk_off = start;
