@@ -335,6 +335,15 @@ typedef struct ctrec_reader_options {
      * reserved header bytes, but not invalid UTF-8, nesting or the
      * spelling of numbers in fields it skips. */
     int strict;
+    /* .ct only. 0 (default): everything is read on the calling thread.
+     * 1: while the current chunk of steps.dat, values.dat and events.dat is
+     * decoded, the next one is read and inflated on one background thread
+     * of the reader (started at the first such chunk; if it cannot be
+     * started, everything is read inline). The events are the same either
+     * way, errors included, reported at the same event with the same
+     * message. It takes zstd off the calling thread but costs a thread
+     * handoff per chunk: it only pays with a core to spare. */
+    int read_ahead;
 } ctrec_reader_options;
 
 /* Fills *opts with the defaults above. Call it before setting fields. */

@@ -82,6 +82,15 @@ const ctfs_member *ctfs_find(const ctfs *c, const char *name);
 #define CTFS_SHRINK_MAX ((uint64_t)1 << 20)
 ctrec_status ctfs_refresh(ctfs *c, err *e);
 
+/* A second handle on the same open file for another thread: its own
+ * descriptor (a dup) and mapping-block cache, no members (read through
+ * copies of the first handle's ctfs_member values). *out is NULL on
+ * failure (CTREC_E_NOMEM, CTREC_E_IO). The two handles share no state. */
+ctrec_status ctfs_clone(const ctfs *c, ctfs **out, err *e);
+/* Forgets a handle's cached mapping blocks and takes `fsize` as the file's
+ * size (a clone catching up with what its first handle has seen). */
+void ctfs_resync(ctfs *c, uint64_t fsize);
+
 /* Reads exactly n bytes of member m at offset off into out, streaming the
  * member's blocks (mapping blocks are cached). Refuses a range past the
  * published size (CTREC_E_TRUNCATED), a block number past the end of the

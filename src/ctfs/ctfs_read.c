@@ -239,6 +239,30 @@ void ctfs_close(ctfs *c)
     free(c);
 }
 
+ctrec_status ctfs_clone(const ctfs *c, ctfs **out, err *e)
+{
+    *out = NULL;
+    ctfs *k = calloc(1, sizeof *k);
+    if (!k) return err_set(e, CTREC_E_NOMEM, "out of memory");
+    k->fd = fcntl(c->fd, F_DUPFD_CLOEXEC, 0);
+    if (k->fd < 0) {
+        free(k);
+        return err_sys(e, errno, "dup");
+    }
+    k->version = c->version;
+    k->bs = c->bs;
+    k->nentries = c->nentries;
+    k->fsize = c->fsize;
+    *out = k;
+    return CTREC_OK;
+}
+
+void ctfs_resync(ctfs *c, uint64_t fsize)
+{
+    for (unsigned i = 0; i < NCACHE; i++) c->cache[i].block = 0;
+    c->fsize = fsize;
+}
+
 ctrec_status ctfs_refresh(ctfs *c, err *e)
 {
     if (update_size(c)) return err_sys(e, errno, "stat");

@@ -86,7 +86,36 @@ typedef struct ct_stream {
     /* An older framing (CT_LEG_*, ct_legacy.c; 0: the chunked one). */
     int legacy;
     uint64_t leg_total;           /* steps: the records steps.idx states */
+    /* Read-ahead (ct_pf_attach; NULL: none): the next chunk of a whole-
+     * chunk stream is inflated on a background thread. */
+    struct ct_pf *pf;
+    unsigned pf_slot;
 } ct_stream;
+
+/* ---- read-ahead of chunks on a background thread ----
+ *
+ * When a stream (not windowed, not legacy) reads on into chunk i (from
+ * chunk i-1, or chunk 0 first; not at a seek elsewhere) and chunk i+1 is
+ * complete (its end is the next chunk's offset, i+2 <= nchunks; a last
+ * chunk may still be rewritten by a growing file), chunk i+1 is handed to one
+ * worker thread (shared by the streams attached), which reads it through
+ * its own CTFS handle and inflates it into the stream's spare buffers with
+ * ct_inflate_chunk. Loading chunk i+1 then takes that result — the bytes,
+ * or the status and message the inflation failed with, so an error is
+ * reported exactly when and as the inline path would. A result for another
+ * chunk or range is dropped and the chunk read inline (a seek); a job not
+ * started yet is cancelled; one running is left to finish (no read-ahead
+ * for that stream meanwhile). The thread starts at the first job; if it
+ * cannot be created, everything is read inline. */
+typedef struct ct_pf ct_pf;
+/* NULL when out of memory (then nothing is read ahead). */
+ct_pf *ct_pf_new(ctfs *c);
+/* Attaches stream s (at most CT_PF_SLOTS streams; more are left inline). */
+#define CT_PF_SLOTS 4
+void ct_pf_attach(ct_pf *p, ct_stream *s);
+/* Stops and joins the thread, frees the spare buffers. Before the streams
+ * and the ctfs handle are freed. */
+void ct_pf_free(ct_pf *p);
 
 /* The buffers a whole chunk is inflated with (grown as needed) and the
  * zstd context (created when NULL). */

@@ -85,6 +85,7 @@ struct ct_src {
     uint64_t npaths; /* from paths.dat, else meta.dat */
     file_pos *files;
     ct_stream steps, values, calls, events, calls_ra;
+    ct_pf *pf; /* read-ahead of steps, values, events (NULL: none) */
     uint8_t *scratch;
     size_t scap;
 
@@ -391,6 +392,12 @@ ctrec_status ct_src_open(ct_src **out, ctfs *c, const ctrec_reader_options *o, e
                  older & CT_FLAG_CALL_STREAM ? " calls" : "",
                  older & CT_FLAG_EVENT_STREAM ? " events" : "");
     s->npaths = s->tab[T_PATHS].n ? s->tab[T_PATHS].n : s->meta.paths.n;
+    /* the whole-chunk streams are read ahead on a thread (ct.h) */
+    if (o->read_ahead && (s->pf = ct_pf_new(c))) {
+        ct_pf_attach(s->pf, &s->steps);
+        ct_pf_attach(s->pf, &s->values);
+        ct_pf_attach(s->pf, &s->events);
+    }
     if ((st = load_positions(s, e))) return st;
     /* step-map.ns is read on demand (ct_stepmap.c, ctrec_reader_line_steps) */
     static const char *const noted[] = {"spans.dat", "spans.idx", "spantype.ns", "events.log",
@@ -415,6 +422,7 @@ ctrec_status ct_src_open(ct_src **out, ctfs *c, const ctrec_reader_options *o, e
 void ct_src_close(ct_src *s)
 {
     if (!s) return;
+    ct_pf_free(s->pf); /* its thread reads through its own handle: stopped first */
     ct_stream_free(&s->steps);
     ct_stream_free(&s->values);
     ct_stream_free(&s->calls);

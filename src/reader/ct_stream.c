@@ -4,6 +4,7 @@
  * zstd frame with its content size. One chunk is held decompressed at a
  * time; the buffers are reused.
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -282,6 +283,203 @@ static ctrec_status load_windowed(ct_stream *s, ctfs *c, uint64_t i, uint64_t st
     return CTREC_OK;
 }
 
+/* ---- read-ahead (ct.h) ---- */
+
+enum { PF_IDLE, PF_PENDING, PF_RUNNING, PF_DONE };
+
+typedef struct pf_slot {
+    int state;
+    /* the job: chunk i of dat (a copy), [start, end), limit */
+    ctfs_member dat;
+    char name[16];
+    uint64_t i, start, end, fsize;
+    size_t limit;
+    /* the result */
+    ctrec_status st;
+    err e;
+    size_t len;
+    /* the spare buffers (swapped with the stream's when taken) */
+    uint8_t *cbuf, *dbuf;
+    size_t ccap, dcap;
+    void *zd;
+} pf_slot;
+
+struct ct_pf {
+    ctfs *main;  /* the reader's handle: its file size is read at issue */
+    ctfs *own;   /* the worker's handle (a clone) */
+    pthread_t th;
+    int started, dead, stop;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    unsigned nslots;
+    pf_slot slot[CT_PF_SLOTS];
+};
+
+ct_pf *ct_pf_new(ctfs *c)
+{
+    ct_pf *p = calloc(1, sizeof *p);
+    if (!p) return NULL;
+    if (pthread_mutex_init(&p->mu, NULL)) {
+        free(p);
+        return NULL;
+    }
+    if (pthread_cond_init(&p->cv, NULL)) {
+        pthread_mutex_destroy(&p->mu);
+        free(p);
+        return NULL;
+    }
+    p->main = c;
+    return p;
+}
+
+void ct_pf_attach(ct_pf *p, ct_stream *s)
+{
+    if (!p || p->nslots == CT_PF_SLOTS) return;
+    s->pf = p;
+    s->pf_slot = p->nslots++;
+}
+
+void ct_pf_free(ct_pf *p)
+{
+    if (!p) return;
+    if (p->started) {
+        pthread_mutex_lock(&p->mu);
+        p->stop = 1;
+        pthread_cond_broadcast(&p->cv);
+        pthread_mutex_unlock(&p->mu);
+        pthread_join(p->th, NULL);
+    }
+    for (unsigned k = 0; k < CT_PF_SLOTS; k++) {
+        free(p->slot[k].cbuf);
+        free(p->slot[k].dbuf);
+        ZSTD_freeDCtx(p->slot[k].zd);
+    }
+    ctfs_close(p->own);
+    pthread_cond_destroy(&p->cv);
+    pthread_mutex_destroy(&p->mu);
+    free(p);
+}
+
+static void *pf_main(void *arg)
+{
+    ct_pf *p = arg;
+    pthread_mutex_lock(&p->mu);
+    for (;;) {
+        pf_slot *j = NULL;
+        for (unsigned k = 0; k < p->nslots && !j; k++)
+            if (p->slot[k].state == PF_PENDING) j = &p->slot[k];
+        if (p->stop) break;
+        if (!j) {
+            pthread_cond_wait(&p->cv, &p->mu);
+            continue;
+        }
+        j->state = PF_RUNNING;
+        pthread_mutex_unlock(&p->mu);
+        /* the job's fields and buffers are the worker's until PF_DONE */
+        ctfs_resync(p->own, j->fsize);
+        ct_zbufs z = {&j->cbuf, &j->ccap, &j->dbuf, &j->dcap, &j->zd};
+        j->e.status = CTREC_OK;
+        j->e.msg[0] = 0;
+        j->len = 0;
+        j->st = ct_inflate_chunk(p->own, &j->dat, j->name, j->i, j->start, j->end, j->limit, 0,
+                                 z, &j->len, &j->e);
+        pthread_mutex_lock(&p->mu);
+        j->state = PF_DONE;
+        pthread_cond_broadcast(&p->cv);
+    }
+    pthread_mutex_unlock(&p->mu);
+    return NULL;
+}
+
+/* Hands chunk i (complete: i + 1 < nchunks) of s to the worker, unless
+ * the worker still runs an earlier job of s. */
+static void pf_issue(ct_stream *s, ctfs *c, uint64_t i, size_t limit)
+{
+    ct_pf *p = s->pf;
+    if (p->dead) return;
+    pf_slot *j = &p->slot[s->pf_slot];
+    pthread_mutex_lock(&p->mu);
+    int busy = j->state == PF_RUNNING;
+    pthread_mutex_unlock(&p->mu);
+    if (busy) return;
+    uint64_t start, end;
+    err scratch;
+    if (chunk_range(s, c, i, &start, &end, &scratch)) return; /* reported when loaded */
+    if (!p->own && ctfs_clone(c, &p->own, &scratch)) {
+        p->dead = 1;
+        return;
+    }
+    if (!p->started) {
+        if (pthread_create(&p->th, NULL, pf_main, p)) {
+            p->dead = 1;
+            return;
+        }
+        p->started = 1;
+    }
+    pthread_mutex_lock(&p->mu);
+    if (j->state == PF_RUNNING) { /* picked up meanwhile: its fields are the worker's */
+        pthread_mutex_unlock(&p->mu);
+        return;
+    }
+    j->dat = *s->dat;
+    memcpy(j->name, s->dat_name, sizeof j->name);
+    j->i = i;
+    j->start = start;
+    j->end = end;
+    j->fsize = ctfs_file_size(c);
+    j->limit = limit;
+    j->state = PF_PENDING;
+    pthread_cond_broadcast(&p->cv);
+    pthread_mutex_unlock(&p->mu);
+}
+
+/* Chunk i of s at [start, end), if it was handed to the worker (waits
+ * until the worker has inflated it): 1 with *st its status (the message in
+ * e) and, when OK, the bytes in s's buffers (*len); 0 when it was not read
+ * ahead (another job of s not started yet is dropped, one running is left
+ * to finish). */
+static int pf_take(ct_stream *s, uint64_t i, uint64_t start, uint64_t end, size_t limit,
+                   size_t *len, ctrec_status *st, err *e)
+{
+    ct_pf *p = s->pf;
+    pf_slot *j = &p->slot[s->pf_slot];
+    pthread_mutex_lock(&p->mu);
+    int match = j->state != PF_IDLE && j->i == i && j->start == start && j->end == end &&
+                j->limit == limit;
+    if (!match) {
+        if (j->state == PF_PENDING || j->state == PF_DONE) j->state = PF_IDLE;
+        pthread_mutex_unlock(&p->mu);
+        return 0;
+    }
+    /* not started yet: the worker takes it up at once (it is free, or
+     * inflating another stream's chunk, which is needed next anyway) */
+    while (j->state != PF_DONE) pthread_cond_wait(&p->cv, &p->mu);
+    j->state = PF_IDLE;
+    pthread_mutex_unlock(&p->mu);
+    *st = j->st;
+    if (j->st) {
+        *e = j->e;
+        return 1;
+    }
+    uint8_t *b = s->cbuf;
+    s->cbuf = j->cbuf;
+    j->cbuf = b;
+    size_t n = s->ccap;
+    s->ccap = j->ccap;
+    j->ccap = n;
+    b = s->dbuf;
+    s->dbuf = j->dbuf;
+    j->dbuf = b;
+    n = s->dcap;
+    s->dcap = j->dcap;
+    j->dcap = n;
+    void *z = s->zd;
+    s->zd = j->zd;
+    j->zd = z;
+    *len = j->len;
+    return 1;
+}
+
 ctrec_status ct_stream_load(ct_stream *s, ctfs *c, uint64_t i, size_t limit, err *e)
 {
     if (s->chunk == i && !s->win) {
@@ -290,6 +488,9 @@ ctrec_status ct_stream_load(ct_stream *s, ctfs *c, uint64_t i, size_t limit, err
         return CTREC_OK;
     }
     if (s->legacy > CT_LEG_STEPS) return ct_legacy_load(s, c, i, limit, e);
+    /* read on from the chunk before (or the first): the next is read ahead;
+     * not after a seek, where it would mostly be inflated for nothing */
+    int onward = s->chunk == UINT64_MAX ? i == 0 : s->chunk + 1 == i;
     s->chunk = UINT64_MAX;
     uint64_t start, end;
     ctrec_status st = chunk_range(s, c, i, &start, &end, e);
@@ -297,9 +498,13 @@ ctrec_status ct_stream_load(ct_stream *s, ctfs *c, uint64_t i, size_t limit, err
     s->chunk_end = end;
     if (s->win) return load_windowed(s, c, i, start, end, limit, e);
     size_t got = 0;
+    int took = s->pf && !s->legacy ? pf_take(s, i, start, end, limit, &got, &st, e) : 0;
+    if (took && st) return st;
     ct_zbufs z = {&s->cbuf, &s->ccap, &s->dbuf, &s->dcap, &s->zd};
-    if ((st = ct_inflate_chunk(c, s->dat, s->dat_name, i, start, end, limit, 0, z, &got, e)))
+    if (!took &&
+        (st = ct_inflate_chunk(c, s->dat, s->dat_name, i, start, end, limit, 0, z, &got, e)))
         return st;
+    if (s->pf && !s->legacy && onward && i + 2 <= s->nchunks) pf_issue(s, c, i + 1, limit);
     s->dlen = got;
     s->chunk = i;
     s->chunk_off = start;

@@ -188,15 +188,19 @@ static void free_lines(lines *L)
 
 int main(int argc, char **argv)
 {
-    if (argc != 2) {
-        fprintf(stderr, "usage: ct-fixtures FIXTURES_DIR\n");
+    /* --read-ahead: the reader's read_ahead option (the same results) */
+    ctrec_reader_options o;
+    ctrec_reader_options_init(&o);
+    if (argc == 3 && !strcmp(argv[2], "--read-ahead")) o.read_ahead = 1;
+    else if (argc != 2) {
+        fprintf(stderr, "usage: ct-fixtures FIXTURES_DIR [--read-ahead]\n");
         return 2;
     }
     for (size_t k = 0; k < sizeof nim / sizeof *nim; k++) {
         char p[4096];
         snprintf(p, sizeof p, "%s/ctfs/%s.ct", argv[1], nim[k].name);
         ctrec_reader *r;
-        if (ctrec_reader_open(p, NULL, &r) != CTREC_OK) {
+        if (ctrec_reader_open(p, &o, &r) != CTREC_OK) {
             CHECK(0, "%s: %s", p, ctrec_reader_errmsg(r));
             ctrec_reader_close(r);
             continue;

@@ -23,6 +23,7 @@
 #include "ctrec/ctrec_reader.h"
 
 static int failures;
+static int read_ahead; /* the reader's option (--read-ahead): same results */
 static char dir[4096];
 
 #define CHECK(cond, ...)                                                     \
@@ -373,12 +374,21 @@ static char out[1 << 16];
 static char msg[1024];
 static int nsteps;
 
+static const ctrec_reader_options *ra_opts(void)
+{
+    static ctrec_reader_options o;
+    ctrec_reader_options_init(&o);
+    o.read_ahead = read_ahead;
+    return &o;
+}
+
 static ctrec_status read_file(const char *name, size_t max_event)
 {
     char p[4200];
     snprintf(p, sizeof p, "%s/%s", dir, name);
     ctrec_reader_options o;
     ctrec_reader_options_init(&o);
+    o.read_ahead = read_ahead;
     if (max_event) o.max_event_bytes = max_event;
     ctrec_reader *r;
     out[0] = 0;
@@ -478,7 +488,8 @@ static void test_good(void)
     char p[4200];
     snprintf(p, sizeof p, "%s/two-levels.ct", dir);
     ctrec_reader *r;
-    CHECK(ctrec_reader_open(p, NULL, &r) == CTREC_OK, "two-levels: %s", ctrec_reader_errmsg(r));
+    CHECK(ctrec_reader_open(p, ra_opts(), &r) == CTREC_OK, "two-levels: %s",
+          ctrec_reader_errmsg(r));
     uint8_t *back = malloc(big->n);
     size_t got = 0;
     CHECK(ctrec_reader_read_member(r, "big.bin", 0, back, big->n, &got) == CTREC_OK &&
@@ -494,7 +505,8 @@ static void test_good(void)
     poke64(&f, maps[bi] * 1024 + 127 * 8, maps[bi]);
     spill("loop.ct", &f);
     snprintf(p, sizeof p, "%s/loop.ct", dir);
-    CHECK(ctrec_reader_open(p, NULL, &r) == CTREC_OK, "loop: %s", ctrec_reader_errmsg(r));
+    CHECK(ctrec_reader_open(p, ra_opts(), &r) == CTREC_OK, "loop: %s",
+          ctrec_reader_errmsg(r));
     uint8_t tmp[16];
     CHECK(ctrec_reader_read_member(r, "big.bin", 127 * 1024, tmp, 16, &got) == CTREC_E_FORMAT,
           "loop: accepted");
@@ -720,7 +732,8 @@ static void test_meta(void)
     char p[4200];
     snprintf(p, sizeof p, "%s/flags.ct", dir);
     ctrec_reader *r;
-    CHECK(ctrec_reader_open(p, NULL, &r) == CTREC_OK, "flags.ct: %s", ctrec_reader_errmsg(r));
+    CHECK(ctrec_reader_open(p, ra_opts(), &r) == CTREC_OK, "flags.ct: %s",
+          ctrec_reader_errmsg(r));
     const ctrec_trace_metadata *m = ctrec_reader_metadata(r);
     CHECK(!strcmp(m->program, "prog.py") && !strcmp(m->workdir, "/w") && m->nargs == 1 &&
               !strcmp(m->args[0], "--x"),
@@ -796,6 +809,7 @@ static void test_follow(void)
     }
     ctrec_reader_options o;
     ctrec_reader_options_init(&o);
+    o.read_ahead = read_ahead;
     o.follow = 1;
     o.poll_ms = 20;
     o.follow_timeout_ms = 1500;
@@ -818,8 +832,9 @@ static void test_follow(void)
 
 int main(int argc, char **argv)
 {
-    if (argc != 2) {
-        fprintf(stderr, "usage: ct-hostile WORKDIR\n");
+    if (argc == 3 && !strcmp(argv[2], "--read-ahead")) read_ahead = 1;
+    else if (argc != 2) {
+        fprintf(stderr, "usage: ct-hostile WORKDIR [--read-ahead]\n");
         return 2;
     }
     snprintf(dir, sizeof dir, "%s", argv[1]);
