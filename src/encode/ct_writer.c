@@ -912,8 +912,37 @@ static ctrec_status column_step(ctw_writer *c, ctrec_id path_id, int64_t line, i
 
 ctrec_status ctw_step(ctw_writer *c, ctrec_id path_id, int64_t line, int64_t column, err *e)
 {
-    if (!c->columns && !column) return step_record(c, 0, path_id * 100000u + (uint64_t)line, e);
-    return column_step(c, path_id, line, column, e);
+    if (c->columns || column) return column_step(c, path_id, line, column, e);
+    uint64_t x = path_id * 100000u + (uint64_t)line;
+    /* The common case, what step_record does for it without a call: the
+     * previous step had values (a short record head), neither record ends
+     * a chunk, this step is 1 byte of delta from the last, and there is
+     * room for both. */
+    stream *v = &c->s[S_VALUES], *s = &c->s[S_STEPS];
+    int64_t d = (int64_t)(x - c->last_gli);
+    size_t ent = v->raw.len - c->vrec - 3;
+    if (c->vcount - 1 < 127 && ent < 128 - 2 && c->chunk_abs && s->nrec &&
+        (uint64_t)d + 64 < 128 && v->nrec + 1 < CT_VALUES_PER_CHUNK &&
+        s->nrec + 1 < CT_STEPS_PER_CHUNK && v->raw.cap - v->raw.len >= 3 &&
+        s->raw.cap - s->raw.len >= 2 && !v->raw.oom) {
+        uint8_t *r = v->raw.data + c->vrec;
+        r[0] = (uint8_t)(2 + ent);
+        r[1] = 0;
+        r[2] = (uint8_t)c->vcount;
+        c->vcount = 0;
+        v->nrec++;
+        c->vrec = v->raw.len;
+        v->raw.len += 3;
+        uint8_t *p = s->raw.data + s->raw.len;
+        p[0] = 1;
+        p[1] = (uint8_t)zigzag(d);
+        s->raw.len += 2;
+        s->nrec++;
+        c->last_gli = x;
+        c->nsteps++;
+        return CTREC_OK;
+    }
+    return step_record(c, 0, x, e);
 }
 
 static ctrec_status column_step(ctw_writer *c, ctrec_id path_id, int64_t line, int64_t column,
