@@ -156,6 +156,7 @@ struct ctw_writer {
     table t[NTABLES];
     unsigned meta; /* meta.dat: provisional from the start, final at close */
     ZSTD_CCtx *cctx;
+    ZSTD_CCtx *scctx; /* the scratch file's pieces: a fast setting of its own */
     int level;
     buf zout;
     buf tail; /* a chunk in progress set aside while its stream's batch goes */
@@ -350,7 +351,7 @@ static ctrec_status run_job(ctw_writer *c, job *j, err *e)
         size_t n;
         size_t bound = ZSTD_compressBound(j->b.len);
         if (buf_reserve(&c->zout, bound + 4)) return nomem(e);
-        n = ZSTD_compressCCtx(c->cctx, c->zout.data + 4, bound, j->b.data, j->b.len, 1);
+        n = ZSTD_compress2(c->scctx, c->zout.data + 4, bound, j->b.data, j->b.len);
         if (ZSTD_isError(n))
             return err_set(e, CTREC_E_IO, "compressing %s: %s", c->scratch_name,
                            ZSTD_getErrorName(n));
@@ -594,7 +595,8 @@ ctrec_status ctw_open(int dirfd, const char *name, int threaded, int level, int 
     c->name = malloc(n + 1);
     c->scratch_name = malloc(n + sizeof SCRATCH_SUFFIX);
     c->cctx = ZSTD_createCCtx();
-    if (!c->name || !c->scratch_name || !c->cctx) {
+    c->scctx = ZSTD_createCCtx();
+    if (!c->name || !c->scratch_name || !c->cctx || !c->scctx) {
         ctw_abandon(c);
         return nomem(e);
     }
@@ -605,7 +607,11 @@ ctrec_status ctw_open(int dirfd, const char *name, int threaded, int level, int 
     if (ZSTD_isError(ZSTD_CCtx_setParameter(c->cctx, ZSTD_c_compressionLevel, level)) ||
         ZSTD_isError(ZSTD_CCtx_setParameter(c->cctx, ZSTD_c_windowLog, CT_WINDOW_LOG)) ||
         ZSTD_isError(ZSTD_CCtx_setParameter(c->cctx, ZSTD_c_contentSizeFlag, 1)) ||
-        ZSTD_isError(ZSTD_CCtx_setParameter(c->cctx, ZSTD_c_checksumFlag, 0))) {
+        ZSTD_isError(ZSTD_CCtx_setParameter(c->cctx, ZSTD_c_checksumFlag, 0)) ||
+        (level == CT_DEFAULT_LEVEL &&
+         (ZSTD_isError(ZSTD_CCtx_setParameter(c->cctx, ZSTD_c_strategy, ZSTD_fast)) ||
+          ZSTD_isError(ZSTD_CCtx_setParameter(c->cctx, ZSTD_c_hashLog, CT_FAST_HASH_LOG)))) ||
+        ZSTD_isError(ZSTD_CCtx_setParameter(c->scctx, ZSTD_c_compressionLevel, CT_SCRATCH_LEVEL))) {
         ctw_abandon(c);
         return err_set(e, CTREC_E_ARG, "zstd level %d is not usable for .ct", level);
     }
@@ -906,8 +912,37 @@ static ctrec_status column_step(ctw_writer *c, ctrec_id path_id, int64_t line, i
 
 ctrec_status ctw_step(ctw_writer *c, ctrec_id path_id, int64_t line, int64_t column, err *e)
 {
-    if (!c->columns && !column) return step_record(c, 0, path_id * 100000u + (uint64_t)line, e);
-    return column_step(c, path_id, line, column, e);
+    if (c->columns || column) return column_step(c, path_id, line, column, e);
+    uint64_t x = path_id * 100000u + (uint64_t)line;
+    /* The common case, what step_record does for it without a call: the
+     * previous step had values (a short record head), neither record ends
+     * a chunk, this step is 1 byte of delta from the last, and there is
+     * room for both. */
+    stream *v = &c->s[S_VALUES], *s = &c->s[S_STEPS];
+    int64_t d = (int64_t)(x - c->last_gli);
+    size_t ent = v->raw.len - c->vrec - 3;
+    if (c->vcount - 1 < 127 && ent < 128 - 2 && c->chunk_abs && s->nrec &&
+        (uint64_t)d + 64 < 128 && v->nrec + 1 < CT_VALUES_PER_CHUNK &&
+        s->nrec + 1 < CT_STEPS_PER_CHUNK && v->raw.cap - v->raw.len >= 3 &&
+        s->raw.cap - s->raw.len >= 2 && !v->raw.oom) {
+        uint8_t *r = v->raw.data + c->vrec;
+        r[0] = (uint8_t)(2 + ent);
+        r[1] = 0;
+        r[2] = (uint8_t)c->vcount;
+        c->vcount = 0;
+        v->nrec++;
+        c->vrec = v->raw.len;
+        v->raw.len += 3;
+        uint8_t *p = s->raw.data + s->raw.len;
+        p[0] = 1;
+        p[1] = (uint8_t)zigzag(d);
+        s->raw.len += 2;
+        s->nrec++;
+        c->last_gli = x;
+        c->nsteps++;
+        return CTREC_OK;
+    }
+    return step_record(c, 0, x, e);
 }
 
 static ctrec_status column_step(ctw_writer *c, ctrec_id path_id, int64_t line, int64_t column,
@@ -1583,6 +1618,7 @@ void ctw_abandon(ctw_writer *c)
     buf_free(&c->zout);
     buf_free(&c->tail);
     if (c->cctx) ZSTD_freeCCtx(c->cctx);
+    if (c->scctx) ZSTD_freeCCtx(c->scctx);
     free(c->name);
     free(c->scratch_name);
     free(c);
