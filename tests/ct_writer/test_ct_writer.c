@@ -59,6 +59,43 @@ static int failures;
         }                                                                                \
     } while (0)
 
+/* The events ctrec_reader reads from DIR/trace.ct, definitions left out,
+ * against want[0..n-1]. */
+static void read_back(const char *dir, const char *const *want, size_t n)
+{
+    ctrec_reader *r;
+    char path[4200];
+    snprintf(path, sizeof path, "%s/trace.ct", dir);
+    if (ctrec_reader_open(path, NULL, &r) != CTREC_OK) {
+        fprintf(stderr, "read %s: %s\n", path, ctrec_reader_errmsg(r));
+        ctrec_reader_close(r);
+        failures++;
+        return;
+    }
+    const ctrec_ev *ev;
+    char *buf = NULL;
+    size_t cap = 0, len, i = 0;
+    ctrec_status st;
+    while ((st = ctrec_reader_next(r, &ev)) == CTREC_OK && ev) {
+        if (ev->type == CTREC_EV_PATH || ev->type == CTREC_EV_FUNCTION ||
+            ev->type == CTREC_EV_TYPE || ev->type == CTREC_EV_VARIABLE_NAME)
+            continue;
+        if (ctrec_event_to_json(ev, CTREC_FLOAT_STRING, &buf, &cap, &len) != CTREC_OK) break;
+        if (i >= n || strcmp(buf, want[i]) != 0) {
+            fprintf(stderr, "%s: event %zu: got %s\n  want %s\n", dir, i, buf,
+                    i < n ? want[i] : "(none)");
+            failures++;
+        }
+        i++;
+    }
+    if (st != CTREC_OK || i != n) {
+        fprintf(stderr, "%s: read %zu events of %zu: %s\n", dir, i, n, ctrec_reader_errmsg(r));
+        failures++;
+    }
+    free(buf);
+    ctrec_reader_close(r);
+}
+
 /* A refused call: its status and its exact message. */
 static void refused(ctrec_writer *w, ctrec_status got, ctrec_status want, const char *msg,
                     int line)
@@ -476,36 +513,7 @@ static int exceptions(const char *dir)
          "\"kind\":\"Int\",\"i\":42,\"type_id\":2}}}"),
         "{\"Return\":{\"return_value\":{\"kind\":\"None\",\"type_id\":0}}}", /* top-level */
     };
-    ctrec_reader *r;
-    char path[4200];
-    snprintf(path, sizeof path, "%s/trace.ct", dir);
-    if (ctrec_reader_open(path, NULL, &r) != CTREC_OK) {
-        fprintf(stderr, "read: %s\n", ctrec_reader_errmsg(r));
-        return 1;
-    }
-    const ctrec_ev *ev;
-    char *buf = NULL;
-    size_t cap = 0, len, i = 0;
-    ctrec_status st;
-    while ((st = ctrec_reader_next(r, &ev)) == CTREC_OK && ev) {
-        if (ev->type == CTREC_EV_PATH || ev->type == CTREC_EV_FUNCTION ||
-            ev->type == CTREC_EV_TYPE || ev->type == CTREC_EV_VARIABLE_NAME)
-            continue;
-        if (ctrec_event_to_json(ev, CTREC_FLOAT_STRING, &buf, &cap, &len) != CTREC_OK) break;
-        if (i >= sizeof want / sizeof *want || strcmp(buf, want[i]) != 0) {
-            fprintf(stderr, "event %zu: got %s\n  want %s\n", i, buf,
-                    i < sizeof want / sizeof *want ? want[i] : "(none)");
-            failures++;
-        }
-        i++;
-    }
-    if (st != CTREC_OK || i != sizeof want / sizeof *want) {
-        fprintf(stderr, "read %zu events of %zu: %s\n", i, sizeof want / sizeof *want,
-                ctrec_reader_errmsg(r));
-        failures++;
-    }
-    free(buf);
-    ctrec_reader_close(r);
+    read_back(dir, want, sizeof want / sizeof *want);
     return failures ? 1 : 0;
 }
 
@@ -586,43 +594,6 @@ static int threads(const char *dir)
     char jdir[4200];
     snprintf(jdir, sizeof jdir, "%s-json", dir);
     return threads_into(jdir, CTREC_FORMAT_JSON) || threads_into(dir, CTREC_FORMAT_CT);
-}
-
-/* The events ctrec_reader reads from DIR/trace.ct, definitions left out,
- * against want[0..n-1]. */
-static void read_back(const char *dir, const char *const *want, size_t n)
-{
-    ctrec_reader *r;
-    char path[4200];
-    snprintf(path, sizeof path, "%s/trace.ct", dir);
-    if (ctrec_reader_open(path, NULL, &r) != CTREC_OK) {
-        fprintf(stderr, "read %s: %s\n", path, ctrec_reader_errmsg(r));
-        ctrec_reader_close(r);
-        failures++;
-        return;
-    }
-    const ctrec_ev *ev;
-    char *buf = NULL;
-    size_t cap = 0, len, i = 0;
-    ctrec_status st;
-    while ((st = ctrec_reader_next(r, &ev)) == CTREC_OK && ev) {
-        if (ev->type == CTREC_EV_PATH || ev->type == CTREC_EV_FUNCTION ||
-            ev->type == CTREC_EV_TYPE || ev->type == CTREC_EV_VARIABLE_NAME)
-            continue;
-        if (ctrec_event_to_json(ev, CTREC_FLOAT_STRING, &buf, &cap, &len) != CTREC_OK) break;
-        if (i >= n || strcmp(buf, want[i]) != 0) {
-            fprintf(stderr, "%s: event %zu: got %s\n  want %s\n", dir, i, buf,
-                    i < n ? want[i] : "(none)");
-            failures++;
-        }
-        i++;
-    }
-    if (st != CTREC_OK || i != n) {
-        fprintf(stderr, "%s: read %zu events of %zu: %s\n", dir, i, n, ctrec_reader_errmsg(r));
-        failures++;
-    }
-    free(buf);
-    ctrec_reader_close(r);
 }
 
 /* Calls but no step (every step refused): close writes one Step for them,
