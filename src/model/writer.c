@@ -1685,17 +1685,22 @@ ctrec_status ctrec_thread_switch(ctrec_writer *w, uint64_t tid)
     return thread_event(w, "ctrec_thread_switch", "ThreadSwitch", 12, tid, 1);
 }
 
+/* What only a .ct can hold, refused for trace.json and trace.bin. */
+static ctrec_status ct_only(ctrec_writer *w, const char *what, const char *thing)
+{
+    return misuse(w, CTREC_E_UNSUPPORTED,
+                  "%s: trace.json and trace.bin have no place for %s (a .ct has: "
+                  "CTREC_FORMAT_CT)",
+                  what, thing);
+}
+
 /* Raise and Catch: .ct only (steps.dat tags 2 and 3). */
 static ctrec_status raise_catch(ctrec_writer *w, const char *what, ctrec_id type_id,
                                 const char *msg, size_t n, int is_raise)
 {
     GUARD(w);
     NO_OPEN_EVENT(w, what);
-    if (!w->ct)
-        return misuse(w, CTREC_E_UNSUPPORTED,
-                      "%s: trace.json and trace.bin have no place for an exception record (a .ct "
-                      "has: CTREC_FORMAT_CT)",
-                      what);
+    if (!w->ct) return ct_only(w, what, "an exception record");
     ctrec_status st = new_event(w, what, type_id, w->types.nids, "type");
     if (st) return st;
     if (!is_raise) return ct_done(w, ctw_catch(CT(w), type_id, &w->e));
@@ -1820,11 +1825,7 @@ ctrec_status ctrec_begin_return_exception(ctrec_writer *w)
     static const char what[] = "ctrec_begin_return_exception";
     GUARD(w);
     NO_OPEN_EVENT(w, what);
-    if (!w->ct)
-        return misuse(w, CTREC_E_UNSUPPORTED,
-                      "%s: trace.json and trace.bin have no place for a call's exception (a .ct "
-                      "has: CTREC_FORMAT_CT)",
-                      what);
+    if (!w->ct) return ct_only(w, what, "a call's exception");
     if (!w->calls_open) return no_call_to_return(w, what);
     ctrec_status st = open_single(w, what);
     if (st) return st;
