@@ -45,7 +45,13 @@ def expected_steps():
 
 
 def expectations(nsteps):
-    """Calls (f's and the top-level one) and events at the first nsteps steps."""
+    """Calls (f's and the top-level one) and events at the first nsteps steps.
+    With no step published there is no call either: a .ct call is entered at
+    a step, and ctrec repair keeps no call without one (a killed recording
+    under a slow start, ASan on a loaded machine, publishes nothing before
+    its first timed flush)."""
+    if nsteps == 0:
+        return 0, 0
     calls, events, n, i = 1, 0, 0, 0
     while True:
         if i % 10 == 0:
@@ -131,7 +137,10 @@ def main():
         if p.returncode != -9:
             problems.append("the recorder ended by itself (%s)" % p.returncode)
         if not os.path.exists(os.path.join(d, "trace.ct")):
-            problems.append("no trace.ct")
+            # killed before the writer was open (the recorder's start, slow
+            # under ASan) is no loss; after a publication it is
+            if need or given:
+                problems.append("no trace.ct (%d steps given, %d published)" % (given, need))
             seen = 0
         else:
             rc, err, seen, calls, returns, events, bad = read_trace(ctrec, d)
