@@ -53,10 +53,18 @@ recorder *recorder_current(void)
     return g_rec;
 }
 
+void recorder_fast_update(recorder *R)
+{
+    R->fast_L = R->closed || R->failed || R->script_hooks || R->opt.filter || !R->active
+                    ? NULL
+                    : R->cur_L;
+}
+
 void recorder_fail(recorder *R, const char *what)
 {
     if (R->failed) return;
     R->failed = 1;
+    recorder_fast_update(R);
     fprintf(stderr, "ctrec-lua: recording stopped: %s: %s\n", what, ctrec_writer_errmsg(R->w));
 }
 
@@ -568,12 +576,14 @@ static void materialize(recorder *R, thread_rec *T);
 void recorder_pause(recorder *R)
 {
     R->active = 0;
+    recorder_fast_update(R);
 }
 
 void recorder_resume(recorder *R)
 {
     if (R->active || !R->w || R->closed || R->failed) return;
     R->active = 1;
+    recorder_fast_update(R);
     for (size_t i = 0; i < R->chain_n; i++) materialize(R, R->chain[i]);
 }
 
@@ -672,6 +682,7 @@ static void switch_thread(recorder *R, lua_State *L, const lua_Debug *ar)
             if (!T || ptrmap_put(&R->threads, L, 0, T)) {
                 free(T);
                 R->failed = 1;
+                recorder_fast_update(R);
                 return;
             }
             T->L = L;
@@ -681,6 +692,7 @@ static void switch_thread(recorder *R, lua_State *L, const lua_Debug *ar)
             thread_rec **c = realloc(R->chain, cap * sizeof *c);
             if (!c) {
                 R->failed = 1;
+                recorder_fast_update(R);
                 return;
             }
             R->chain = c;
@@ -692,6 +704,7 @@ static void switch_thread(recorder *R, lua_State *L, const lua_Debug *ar)
     }
     R->cur_L = L;
     R->cur = T;
+    recorder_fast_update(R);
     R->lines_L = NULL; /* rfilter_lines: decide the line hook of this thread again */
 }
 
@@ -735,6 +748,7 @@ static NOINLINE void on_call(recorder *R, thread_rec *T, lua_State *L, lua_Debug
     }
     if (!f) {
         R->failed = 1;
+        recorder_fast_update(R);
         return;
     }
     *f = (frame){.ci = ar->i_ci, .fn = fn, .toplevel = toplevel};
@@ -770,7 +784,8 @@ static NOINLINE void on_return(recorder *R, thread_rec *T, lua_State *L, lua_Deb
     if (f->activation) activation_end(R);
 }
 
-static NOINLINE void on_line(recorder *R, thread_rec *T, lua_State *L, lua_Debug *ar)
+/* A line event in general (on_line has the common case). */
+static NOINLINE void on_line_slow(recorder *R, thread_rec *T, lua_State *L, lua_Debug *ar)
 {
     frame *f = T->n ? &T->frames[T->n - 1] : NULL;
     if (!f || f->ci != ar->i_ci) {
@@ -789,6 +804,23 @@ static NOINLINE void on_line(recorder *R, thread_rec *T, lua_State *L, lua_Debug
     R->stepped = 1;
     W(ctrec_step(R->w, fn->path_id, ar->currentline));
     if (R->opt.values) step_values(R, L, ar, fn);
+}
+
+/* A line event: the common case, a line of the function on top of the
+ * shadow stack, is checked here and goes straight to the writer. */
+static NOINLINE void on_line(recorder *R, thread_rec *T, lua_State *L, lua_Debug *ar)
+{
+    size_t n = T->n;
+    fn_info *fn;
+    if (__builtin_expect(n && T->frames[n - 1].ci == ar->i_ci && (fn = T->frames[n - 1].fn) &&
+                             fn->has_lines && R->active,
+                         1)) {
+        R->stepped = 1;
+        W(ctrec_step(R->w, fn->path_id, ar->currentline));
+        if (R->opt.values) step_values(R, L, ar, fn);
+        return;
+    }
+    on_line_slow(R, T, L, ar);
 }
 
 /* The values recorded at a step: its locals and upvalues. */
@@ -846,7 +878,7 @@ static NOINLINE void hook_slow(lua_State *L, lua_Debug *ar)
 static void hook(lua_State *L, lua_Debug *ar)
 {
     recorder *R = g_rec;
-    if (L == R->cur_L && !(R->closed | R->failed | R->script_hooks) && !R->opt.filter) {
+    if (L == R->fast_L) {
         switch (ar->event) {
         case LUA_HOOKLINE: on_line(R, R->cur, L, ar); return;
         case LUA_HOOKCALL: on_call(R, R->cur, L, ar, 0); return;
@@ -1057,6 +1089,7 @@ static void unwind_all(recorder *R)
     if (R->chain_n == 1) {
         R->cur = R->chain[0];
         R->cur_L = R->cur->L;
+        recorder_fast_update(R);
         pop_to(R, R->cur, 0);
     }
 }
@@ -1073,13 +1106,14 @@ void recorder_error(recorder *R, const char *msg, size_t len)
 void recorder_lua_closed(recorder *R)
 {
     R->lua_closed = 1;
-    R->main_L = R->cur_L = NULL;
+    R->main_L = R->cur_L = R->fast_L = NULL;
 }
 
 int recorder_finish(recorder *R)
 {
     if (R->closed) return 0;
     R->closed = 1;
+    recorder_fast_update(R);
     if (R->main_L && !R->lua_closed) lua_sethook(R->main_L, NULL, 0, 0);
     if (!R->w) return 0;
     int failed = R->failed;

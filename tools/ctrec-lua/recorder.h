@@ -144,6 +144,10 @@ typedef struct recorder {
     size_t chain_n, chain_cap;
     lua_State *cur_L;          /* the thread of the last event */
     thread_rec *cur;
+    lua_State *fast_L;         /* cur_L while its events may go straight to their
+                                  handlers (recording, not failed or closed, no
+                                  filter, no script hook); else NULL. One compare
+                                  in the hook; recorder_fast_update sets it */
 
     fn_info toplevel_fn;       /* the script's main chunk: function 0 */
     int main_started;          /* the main chunk's call was seen */
@@ -211,6 +215,10 @@ void recorder_hook_thread(recorder *R, lua_State *L1, int script_mask, int count
 recorder *recorder_current(void);
 /* Interns a variable name. */
 ctrec_id recorder_var(recorder *R, const char *name, size_t len);
+/* Decides R->fast_L again: after a change of what the hook's fast path
+ * does not check (a failure, the end, a script hook, a pause or resume, a
+ * change of thread). */
+void recorder_fast_update(recorder *R);
 /* Records a problem with the writer once, then stops recording. */
 void recorder_fail(recorder *R, const char *what);
 /* Pauses the recording (the ctrec module's stop): no Steps, Calls, values

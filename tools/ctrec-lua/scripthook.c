@@ -143,7 +143,10 @@ static int db_sethook(lua_State *L)
     lua_rawset(L, -3);
     lua_pop(L, 1);
     recorder *R = recorder_current();
-    if (mask && R) R->script_hooks = 1;
+    if (mask && R) {
+        R->script_hooks = 1;
+        recorder_fast_update(R);
+    }
     if (R) recorder_hook_thread(R, L1, mask, count);
     return 0;
 }
