@@ -46,6 +46,10 @@
 
 #include "recorder.h"
 
+/* Kept out of line: the hook and its handlers' fast paths then save no
+ * registers for the paths they do not take. */
+#define NOINLINE __attribute__((noinline))
+
 static recorder *g_rec;
 
 recorder *recorder_current(void)
@@ -371,7 +375,7 @@ static int recorded(const frame *f)
     return f->fn && f->fn->recorded && !f->toplevel;
 }
 
-static void emit_return_none(recorder *R)
+static NOINLINE void emit_return_none(recorder *R)
 {
     W(ctrec_return_none(R->w, 0)); /* nil: the None type 0 (values.c) */
 }
@@ -432,6 +436,8 @@ static void emit_call(recorder *R, lua_State *L, lua_Debug *ar, fn_info *fn)
     W(ctrec_end(R->w));
 }
 
+static NOINLINE void emit_return_values(recorder *R, lua_State *L, lua_Debug *ar, fn_info *fn);
+
 /* Return event for the activation `ar`, with the values it returns. */
 static void emit_return(recorder *R, lua_State *L, lua_Debug *ar, fn_info *fn)
 {
@@ -439,6 +445,12 @@ static void emit_return(recorder *R, lua_State *L, lua_Debug *ar, fn_info *fn)
         emit_return_none(R);
         return;
     }
+    emit_return_values(R, L, ar, fn);
+}
+
+/* The same with --values all. */
+static NOINLINE void emit_return_values(recorder *R, lua_State *L, lua_Debug *ar, fn_info *fn)
+{
     filter_action fa = fn->scope ? rfilter_value(fn, FILTER_RET, 0, FILTER_RETURN_NAME) : FILTER_ALLOW;
     if (fa != FILTER_ALLOW) { /* redacted, or dropped: a Return needs a value */
         W(ctrec_begin_return(R->w));
@@ -711,8 +723,7 @@ static void switch_thread(recorder *R, lua_State *L, const lua_Debug *ar)
 /* ---- the hook ---------------------------------------------------------- */
 
 /* The event handlers are not inlined into the hook: its fast path jumps to
- * them, with no registers to save of its own. */
-#define NOINLINE __attribute__((noinline))
+ * them, with no registers to save of its own (NOINLINE: at the top). */
 
 static void step_values(recorder *R, lua_State *L, lua_Debug *ar, fn_info *fn);
 
@@ -771,7 +782,8 @@ static NOINLINE void on_call(recorder *R, thread_rec *T, lua_State *L, lua_Debug
     }
 }
 
-static NOINLINE void on_return(recorder *R, thread_rec *T, lua_State *L, lua_Debug *ar)
+/* A return event in general (on_return has the common case). */
+static NOINLINE void on_return_slow(recorder *R, thread_rec *T, lua_State *L, lua_Debug *ar)
 {
     if (!T->n) return;
     if (T->frames[T->n - 1].ci != ar->i_ci) {
@@ -782,6 +794,25 @@ static NOINLINE void on_return(recorder *R, thread_rec *T, lua_State *L, lua_Deb
     frame *f = &T->frames[--T->n];
     if (f->live) emit_return(R, L, ar, f->fn);
     if (f->activation) activation_end(R);
+}
+
+/* A return event: the common case, the function on top of the shadow
+ * stack returning, not the call --activation-path started with, is
+ * checked here and ends in one call (a tail call when nothing is left to
+ * do after it). */
+static NOINLINE void on_return(recorder *R, thread_rec *T, lua_State *L, lua_Debug *ar)
+{
+    size_t n = T->n;
+    if (__builtin_expect(n && T->frames[n - 1].ci == ar->i_ci && !T->frames[n - 1].activation, 1)) {
+        T->n = n - 1;
+        if (!T->frames[n - 1].live) return;
+        if (R->opt.values)
+            emit_return_values(R, L, ar, T->frames[n - 1].fn);
+        else
+            emit_return_none(R);
+        return;
+    }
+    on_return_slow(R, T, L, ar);
 }
 
 /* A line event in general (on_line has the common case). */
