@@ -96,13 +96,16 @@
  * compressing thread. Other levels are zstd's own parameters. */
 #define CT_DEFAULT_LEVEL 3
 #define CT_FAST_HASH_LOG 13
-/* The scratch file's pieces (a private temporary file, read back by
+/* The scratch file's pieces (a private temporary file, read back only by
  * ct_repair): a fast negative level. W1 at N = 1 M: level 1 made a
  * 1.2 MB file, -5 about 2.5 MB, -20 (which mostly stores) 4.9 MB beside a
- * 3.1 MB trace; -5 costs about 19 instructions per event more than -20 on
- * the container's thread, which stays below the recording thread's cost,
- * for half the disk while recording. */
-#define CT_SCRATCH_LEVEL (-5)
+ * 3.1 MB trace. -5 cost about 18 instructions per event more than -20 on
+ * the container's thread (callgrind, W1 200 k: 287 against 269), and that
+ * thread now sets the pace: since calls.dat is built while recording and
+ * olock is asymmetric, it took 55 % of the process's CPU time against the
+ * recording thread's 45 % (perf, W1 1 M). So -20: the disk while recording
+ * for the wall clock. */
+#define CT_SCRATCH_LEVEL (-20)
 
 typedef struct ctw_writer ctw_writer;
 
