@@ -684,7 +684,8 @@ ctrec_status ctw_open(int dirfd, const char *name, int threaded, int level, int 
         ZSTD_isError(ZSTD_CCtx_setParameter(c->cctx, ZSTD_c_checksumFlag, 0)) ||
         (level == CT_DEFAULT_LEVEL &&
          (ZSTD_isError(ZSTD_CCtx_setParameter(c->cctx, ZSTD_c_strategy, ZSTD_fast)) ||
-          ZSTD_isError(ZSTD_CCtx_setParameter(c->cctx, ZSTD_c_hashLog, CT_FAST_HASH_LOG)))) ||
+          ZSTD_isError(ZSTD_CCtx_setParameter(c->cctx, ZSTD_c_hashLog, CT_FAST_HASH_LOG)) ||
+          ZSTD_isError(ZSTD_CCtx_setParameter(c->cctx, ZSTD_c_targetLength, CT_FAST_TARGET)))) ||
         ZSTD_isError(ZSTD_CCtx_setParameter(c->scctx, ZSTD_c_compressionLevel, CT_SCRATCH_LEVEL))) {
         ctw_abandon(c);
         return err_set(e, CTREC_E_ARG, "zstd level %d is not usable for .ct", level);
