@@ -1277,9 +1277,17 @@ static WR_COLD ctrec_status too_big(ctrec_writer *w, size_t n)
 static int intern_key(ctrec_writer *w, intern *t, const char **p, size_t *n, int fresh,
                       ctrec_id *id)
 {
+    /* A key found recently needs no cleaning (the same bytes as a stored,
+     * clean text) and no hash. */
+    unsigned slot = intern_cache_slot(*p, *n);
+    if (!fresh && intern_cached(t, *p, *n, slot, id)) return 0;
     if (clean_text(w, p, n)) return -1;
-    if (!fresh && intern_find(t, *p, *n, id)) return 0;
+    if (!fresh && intern_find(t, *p, *n, id)) {
+        t->cache[slot] = *id + 1;
+        return 0;
+    }
     if (intern_add(t, *p, *n, id)) return -1;
+    if (!fresh) t->cache[slot] = *id + 1;
     return 1;
 }
 
