@@ -43,8 +43,10 @@
  * a compare and a branch each. */
 #if defined(__GNUC__) || defined(__clang__)
 #define WR_COLD __attribute__((cold, noinline))
+#define WR_INLINE __attribute__((always_inline)) inline
 #else
 #define WR_COLD
+#define WR_INLINE inline
 #endif
 
 #define MAX_DEPTH_LIMIT 60
@@ -225,7 +227,7 @@ static WR_COLD void olock_wait_rec(ctrec_writer *w)
     } while (atomic_load_explicit(&w->want, memory_order_acquire));
 }
 
-static inline void olock_take_rec(ctrec_writer *w)
+static WR_INLINE void olock_take_rec(ctrec_writer *w)
 {
     if (!w->asym) {
         olock_take(&w->olock);
@@ -238,7 +240,7 @@ static inline void olock_take_rec(ctrec_writer *w)
     if (atomic_load_explicit(&w->want, memory_order_acquire)) olock_wait_rec(w);
 }
 
-static inline void olock_give_rec(ctrec_writer *w)
+static WR_INLINE void olock_give_rec(ctrec_writer *w)
 {
     if (w->asym)
         atomic_store_explicit(&w->busy, 0, memory_order_release);
@@ -277,7 +279,7 @@ static void olock_give_flush(ctrec_writer *w)
 }
 
 /* The recording thread's side of `olock` (see the flush thread). */
-static inline void out_acquire(ctrec_writer *w)
+static WR_INLINE void out_acquire(ctrec_writer *w)
 {
     if (w->timed && !w->held) {
         olock_take_rec(w);
@@ -285,7 +287,7 @@ static inline void out_acquire(ctrec_writer *w)
     }
 }
 
-static inline void out_release(ctrec_writer *w)
+static WR_INLINE void out_release(ctrec_writer *w)
 {
     if (w->held) {
         w->held = 0;
@@ -513,7 +515,7 @@ static WR_COLD ctrec_status ct_done_slow(ctrec_writer *w, ctrec_status st)
     return fail(w);
 }
 
-static inline ctrec_status ct_done(ctrec_writer *w, ctrec_status st)
+static WR_INLINE ctrec_status ct_done(ctrec_writer *w, ctrec_status st)
 {
     if (__builtin_expect(!st && !(w->held && w->tfailed), 1)) {
         if (!w->ct_direct) out_release(w);
