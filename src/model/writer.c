@@ -1828,23 +1828,41 @@ ctrec_status ctrec_drop_last_step(ctrec_writer *w)
 /* ------------------------------------------------------------------ */
 /* events with values                                                  */
 
-#if defined(__GNUC__) || defined(__clang__)
-__attribute__((always_inline))
-#endif
-static inline ctrec_status open_single(ctrec_writer *w, const char *what)
+/* Opens a single-value event (the checks passed; the caller sets w->cur);
+ * `json`: 0 when the event is known not to go to trace.json (no separator
+ * then). */
+static WR_INLINE void open_single_set(ctrec_writer *w, int json)
 {
-    GUARD(w);
-    NO_OPEN_EVENT(w, what);
     out_acquire(w);
-    w->open_sep = w->out.len;
-    out_begin(w);
-    w->open_at = w->out.len;
+    size_t at = w->out.len;
+    w->open_sep = at;
+    if (json && w->eo.json && w->nevents) {
+        BUF_LIT(&w->out, ",\n");
+        at = w->out.len;
+    }
+    w->open_at = at;
     w->open = OPEN_SINGLE;
     w->open_return = 0;
     w->slot = 1;
     w->depth = 0;
+}
+
+static WR_INLINE ctrec_status open_single(ctrec_writer *w, const char *what)
+{
+    GUARD(w);
+    NO_OPEN_EVENT(w, what);
+    open_single_set(w, 1);
     w->cur = &w->eo;
     return CTREC_OK;
+}
+
+/* A .ct Value encoded straight into the values chunk (ctw_value_begin). */
+static WR_INLINE void ct_value_direct(ctrec_writer *w, ctrec_id var)
+{
+    w->ct_var = var;
+    w->ec.b = ctw_value_begin(w->ct, var, &w->ct_at);
+    w->cur = &w->ec;
+    w->ct_direct = 1;
 }
 
 ctrec_status ctrec_begin_value(ctrec_writer *w, ctrec_id var)
@@ -1854,16 +1872,8 @@ ctrec_status ctrec_begin_value(ctrec_writer *w, ctrec_id var)
     if (w && w->ct && !w->failed && !w->tc.threads && !w->open && var < w->variables.nids &&
         ctw_step_count(w->ct)) {
         w->ev_failed = CTREC_OK;
-        out_acquire(w);
-        w->open_sep = w->open_at = w->out.len;
-        w->open = OPEN_SINGLE;
-        w->open_return = 0;
-        w->slot = 1;
-        w->depth = 0;
-        w->ct_var = var;
-        w->ec.b = ctw_value_begin(w->ct, var, &w->ct_at);
-        w->cur = &w->ec;
-        w->ct_direct = 1;
+        open_single_set(w, 0); /* a .ct */
+        ct_value_direct(w, var);
         return CTREC_OK;
     }
     GUARD(w);
@@ -1872,11 +1882,7 @@ ctrec_status ctrec_begin_value(ctrec_writer *w, ctrec_id var)
     if (st || (st = open_single(w, "ctrec_begin_value"))) return st;
     if (w->ct) {
         w->ct_var = var;
-        if (ctw_step_count(w->ct)) {
-            w->ec.b = ctw_value_begin(w->ct, var, &w->ct_at);
-            w->cur = &w->ec;
-            w->ct_direct = 1;
-        }
+        if (ctw_step_count(w->ct)) ct_value_direct(w, var);
         return CTREC_OK;
     }
     ev_value_open(&w->eo, var);
