@@ -989,8 +989,14 @@ static inline ctrec_status step_record(ctw_writer *c, int tag, uint64_t x, err *
     return record_done(c, S_STEPS, e);
 }
 
-static ctrec_status column_step(ctw_writer *c, ctrec_id path_id, int64_t line, int64_t column,
-                                err *e);
+static CTW_NOINLINE ctrec_status column_step(ctw_writer *c, ctrec_id path_id, int64_t line,
+                                             int64_t column, err *e);
+
+/* Out of line, so that ctw_step's common case saves no registers. */
+static CTW_NOINLINE ctrec_status step_slow(ctw_writer *c, uint64_t x, err *e)
+{
+    return step_record(c, 0, x, e);
+}
 
 ctrec_status ctw_step(ctw_writer *c, ctrec_id path_id, int64_t line, int64_t column, err *e)
 {
@@ -1007,28 +1013,30 @@ ctrec_status ctw_step(ctw_writer *c, ctrec_id path_id, int64_t line, int64_t col
         (uint64_t)d + 64 < 128 && v->nrec + 1 < CT_VALUES_PER_CHUNK &&
         s->nrec + 1 < CT_STEPS_PER_CHUNK && v->raw.cap - v->raw.len >= 3 &&
         s->raw.cap - s->raw.len >= 2 && !v->raw.oom) {
-        uint8_t *r = v->raw.data + c->vrec;
-        r[0] = (uint8_t)(2 + ent);
-        r[1] = 0;
-        r[2] = (uint8_t)c->vcount;
+        /* fields read before the byte stores (which may alias them) */
+        uint8_t *r = v->raw.data + c->vrec, *p = s->raw.data + s->raw.len;
+        uint8_t count = (uint8_t)c->vcount;
+        size_t vlen = v->raw.len;
         c->vcount = 0;
         v->nrec++;
-        c->vrec = v->raw.len;
-        v->raw.len += 3;
-        uint8_t *p = s->raw.data + s->raw.len;
-        p[0] = 1;
-        p[1] = (uint8_t)zigzag(d);
+        c->vrec = vlen;
+        v->raw.len = vlen + 3;
         s->raw.len += 2;
         s->nrec++;
         c->last_gli = x;
         c->nsteps++;
+        r[0] = (uint8_t)(2 + ent);
+        r[1] = 0;
+        r[2] = count;
+        p[0] = 1;
+        p[1] = (uint8_t)zigzag(d);
         return CTREC_OK;
     }
-    return step_record(c, 0, x, e);
+    return step_slow(c, x, e);
 }
 
-static ctrec_status column_step(ctw_writer *c, ctrec_id path_id, int64_t line, int64_t column,
-                                err *e)
+static CTW_NOINLINE ctrec_status column_step(ctw_writer *c, ctrec_id path_id, int64_t line,
+                                             int64_t column, err *e)
 {
     if (!c->columns)
         return err_set(e, CTREC_E_UNSUPPORTED,
