@@ -2239,6 +2239,13 @@ ctrec_status ctrec_int(ctrec_writer *w, int64_t i, ctrec_id t)
      * LEAF does then */
     if (w && !w->failed && w->open && !w->depth && w->slot && !w->skip && t < w->types.nids) {
         w->slot = 0;
+        if (w->ct_direct) { /* a .ct's CBOR straight into the values chunk */
+            buf *b = w->ec.b;
+            if (buf_reserve(b, FX_VALUE_INT_ROOM)) return nomem(w);
+            static const enc cbor = {NULL, 0, 0, NULL, 1};
+            b->len = (size_t)(fx_value_int(&cbor, b->data + b->len, i, t) - b->data);
+            return CTREC_OK;
+        }
         val_int(w->cur, i, t);
         return leaf_done(w);
     }
