@@ -101,6 +101,7 @@ typedef struct stream {
      * for up to CT_BATCH chunks: fewer thread hand-offs); ends[i] is the
      * end of the i-th, `done` that of the last. */
     uint32_t ends[CT_BATCH];
+    uint64_t cidx[CT_BATCH]; /* calls: each chunk's index */
     unsigned nends;
     size_t done;
     uint64_t dat_size; /* worker side: compressed bytes appended */
@@ -119,12 +120,13 @@ typedef struct table {
     uint64_t end;           /* .dat bytes so far */
 } table;
 
-enum { J_CHUNK, J_PROV, J_SCRATCH, J_APPEND, J_META, J_PUBLISH };
+enum { J_CHUNK, J_PROV, J_SCRATCH, J_APPEND, J_META, J_PUBLISH, J_CALLS };
 typedef struct job {
     int kind;
     unsigned target; /* stream (J_CHUNK, J_PROV) or member (J_APPEND) */
     buf b;
     uint32_t ends[CT_BATCH]; /* J_CHUNK: the end of each chunk in b */
+    uint64_t cidx[CT_BATCH]; /* J_CHUNK of the calls: each chunk's index */
     unsigned nends;
 } job;
 
@@ -134,18 +136,39 @@ typedef struct pathpos {
     size_t nl;       /* 0: no line table (the source was not readable) */
 } pathpos;
 
+/* The calls of one calls.dat chunk (keys idx*CT_CALLS_PER_CHUNK on) while
+ * it is not complete: the entry part of each call entered (fn parent entry
+ * | depth nargs args, split at e1) and, once it returned, its whole
+ * calls.dat record, in `arena`. A chunk is complete once all its calls
+ * were entered and returned; its records then go to the calls stream in
+ * key order, and the chunk back to the free list. */
+typedef struct pchunk {
+    uint64_t idx;
+    unsigned nent, nopen;
+    buf arena;
+    size_t at[CT_CALLS_PER_CHUNK], len[CT_CALLS_PER_CHUNK]; /* the records */
+    struct pchunk *next_free;
+} pchunk;
+
 typedef struct open_call {
     uint64_t key;
     uint64_t nkids, last_kid;
     buf kids; /* the children's keys, each a varint of its distance from the
                  previous one (1 or 2 bytes in a loop's calls) */
+    pchunk *pc;         /* its chunk */
+    size_t e_at, e1, e_len; /* its entry part in pc->arena */
 } open_call;
+
+/* The complete calls.dat chunks, compressed, wait in a private unlinked
+ * file (NAME.callz~ while it is created) until close copies them into
+ * calls.dat in chunk order: chunks complete out of order, and the first
+ * (the top-level call's) last. */
+#define CHUNKS_SUFFIX ".callz~"
 
 /* The scratch file: [tag][varint body length][body] records (ct_writer.h).
  * 'E' key fn parent(zigzag) entry | depth nargs {var len bytes}
  * 'X' key exit | retlen ret exclen exc nkids {kid} */
 #define SCRATCH_SUFFIX CT_SCRATCH_SUFFIX
-#define KEY_WINDOW CT_KEY_WINDOW
 #define ZOUT (128u * 1024u) /* the compressor's output buffer, for complete chunks */
 
 struct ctw_writer {
@@ -198,23 +221,16 @@ struct ctw_writer {
     ctrec_id first_fn; /* the function of call 0 */
     int scratch_fd;
     buf sbuf;
-    uint64_t scratch_size; /* worker side: written to the file */
-    uint64_t *frame_off;   /* worker side: file offset of each piece */
-    size_t nframe_off, frame_cap;
-    uint64_t nframes;      /* pieces handed over */
-    uint64_t *win_off;     /* E(k) for k % KEY_WINDOW == 0: its piece number and
-                              offset in the piece's records (two per window) */
-    size_t win_cap;
-    /* At close, the X bodies of the calls still open (closed at the last
-     * step) stay here for build_calls instead of going through the scratch
-     * file: their X records, the root call's among them, come last in it,
-     * so that gathering the first window of keys would read the whole file. */
-    buf closing;
-    struct closed_call {
-        uint64_t key;
-        uint32_t at, len;
-    } *closed;
-    size_t nclosed;
+    pchunk *cur;       /* the chunk of the next key, once entered */
+    pchunk *free_pc;   /* completed chunks, for reuse */
+    int chunks_fd;     /* the complete calls chunks (CHUNKS_SUFFIX) */
+    char *chunks_name;
+    uint64_t chunks_size;  /* worker side: bytes in chunks_fd */
+    struct cframe {
+        uint64_t off, len;
+    } *cframes;            /* worker side: by chunk index */
+    size_t ncframes_cap;
+    uint64_t calls_n; /* J_CALLS: the number of calls chunks */
 };
 
 static CTW_COLD ctrec_status nomem(err *e) { return err_set(e, CTREC_E_NOMEM, "out of memory"); }
@@ -246,17 +262,26 @@ static ctrec_status compress_chunk(ctw_writer *c, unsigned si, const uint8_t *p,
  * buffer (a call with very many children) is compressed in pieces, so that
  * no buffer grows with it; the frame still states its content size
  * (pledged). */
+/* Where a complete chunk's frame goes: its member (dat) or, for the calls,
+ * the chunks file. */
+static ctrec_status chunk_out(ctw_writer *c, unsigned si, const uint8_t *p, size_t n, err *e)
+{
+    if (si != S_CALLS) return ctfs_w_append(c->c, c->s[si].dat, p, n, e);
+    if (write_all(c->chunks_fd, p, n)) return err_sys(e, errno, "writing %s", c->chunks_name);
+    c->chunks_size += n;
+    return CTREC_OK;
+}
+
 static ctrec_status append_chunk(ctw_writer *c, unsigned si, const uint8_t *src, size_t len,
                                  uint64_t *n, err *e)
 {
     ctrec_status st;
-    unsigned dat = c->s[si].dat;
     if (!c->zout.cap && buf_reserve(&c->zout, ZOUT)) return nomem(e);
     if (ZSTD_compressBound(len) <= c->zout.cap) { /* compress_chunk does not grow zout */
         size_t k = 0;
         if ((st = compress_chunk(c, si, src, len, &k, e))) return st;
         *n = k;
-        return ctfs_w_append(c->c, dat, c->zout.data, k, e);
+        return chunk_out(c, si, c->zout.data, k, e);
     }
     size_t r = ZSTD_CCtx_reset(c->cctx, ZSTD_reset_session_only);
     if (!ZSTD_isError(r)) r = ZSTD_CCtx_setPledgedSrcSize(c->cctx, len);
@@ -267,7 +292,7 @@ static ctrec_status append_chunk(ctw_writer *c, unsigned si, const uint8_t *src,
         ZSTD_outBuffer out = {c->zout.data, c->zout.cap, 0};
         r = ZSTD_compressStream2(c->cctx, &out, &in, ZSTD_e_end);
         if (ZSTD_isError(r)) return zfail(si, r, e);
-        if (out.pos && (st = ctfs_w_append(c->c, dat, c->zout.data, out.pos, e))) return st;
+        if (out.pos && (st = chunk_out(c, si, c->zout.data, out.pos, e))) return st;
         *n += out.pos;
         if (r == 0) return CTREC_OK;
     }
@@ -316,6 +341,59 @@ static ctrec_status publish(ctw_writer *c, err *e)
     return ctfs_w_publish(c->c, 0, e);
 }
 
+/* Complete calls chunks (in the order they completed) to the chunks file. */
+static ctrec_status calls_chunks(ctw_writer *c, job *j, err *e)
+{
+    size_t from = 0;
+    for (unsigned k = 0; k < j->nends; k++) {
+        uint64_t ci = j->cidx[k], n = 0, off = c->chunks_size;
+        if (ci >= c->ncframes_cap) {
+            size_t cap = c->ncframes_cap ? 2 * c->ncframes_cap : 64;
+            while (cap <= ci) cap *= 2;
+            struct cframe *a = realloc(c->cframes, cap * sizeof *a);
+            if (!a) return nomem(e);
+            memset(a + c->ncframes_cap, 0, (cap - c->ncframes_cap) * sizeof *a);
+            c->cframes = a;
+            c->ncframes_cap = cap;
+        }
+        ctrec_status st = append_chunk(c, S_CALLS, j->b.data + from, j->ends[k] - from, &n, e);
+        if (st) return st;
+        c->cframes[ci].off = off;
+        c->cframes[ci].len = n;
+        from = j->ends[k];
+    }
+    return CTREC_OK;
+}
+
+/* At close: calls.dat and calls.idx from the chunks file, chunks 0..n-1. */
+static ctrec_status copy_calls(ctw_writer *c, uint64_t n, err *e)
+{
+    stream *s = &c->s[S_CALLS];
+    if (!c->zout.cap && buf_reserve(&c->zout, ZOUT)) return nomem(e);
+    for (uint64_t i = 0; i < n; i++) {
+        if (i >= c->ncframes_cap || !c->cframes[i].len)
+            return err_set(e, CTREC_E_IO, "%s: calls chunk %llu is missing", c->chunks_name,
+                           (unsigned long long)i);
+        ctrec_status st = chunk_offset(c, s, e);
+        if (st) return st;
+        uint64_t off = c->cframes[i].off, left = c->cframes[i].len;
+        while (left) {
+            size_t k = left < c->zout.cap ? (size_t)left : c->zout.cap;
+            ssize_t r = pread(c->chunks_fd, c->zout.data, k, (off_t)off);
+            if (r < 0 && errno == EINTR) continue;
+            if (r <= 0)
+                return r < 0 ? err_sys(e, errno, "reading %s", c->chunks_name)
+                             : err_set(e, CTREC_E_IO, "%s: cut short", c->chunks_name);
+            if ((st = ctfs_w_append(c->c, s->dat, c->zout.data, (size_t)r, e))) return st;
+            off += (uint64_t)r;
+            left -= (uint64_t)r;
+        }
+        s->dat_size += c->cframes[i].len;
+        s->wchunks++;
+    }
+    return CTREC_OK;
+}
+
 static ctrec_status run_job(ctw_writer *c, job *j, err *e)
 {
     ctrec_status st = CTREC_OK;
@@ -323,6 +401,7 @@ static ctrec_status run_job(ctw_writer *c, job *j, err *e)
     case J_CHUNK: {
         stream *s = &c->s[j->target];
         size_t from = 0;
+        if (j->target == S_CALLS) return calls_chunks(c, j, e);
         for (unsigned k = 0; k < j->nends; k++) {
             uint64_t n = 0;
             if ((st = chunk_offset(c, s, e))) return st;
@@ -356,19 +435,11 @@ static ctrec_status run_job(ctw_writer *c, job *j, err *e)
             return err_set(e, CTREC_E_IO, "compressing %s: %s", c->scratch_name,
                            ZSTD_getErrorName(n));
         for (int i = 0; i < 4; i++) c->zout.data[i] = (uint8_t)((uint64_t)n >> (8 * i));
-        if (c->nframe_off == c->frame_cap) {
-            size_t cap = c->frame_cap ? 2 * c->frame_cap : 64;
-            uint64_t *a = realloc(c->frame_off, cap * sizeof *a);
-            if (!a) return nomem(e);
-            c->frame_off = a;
-            c->frame_cap = cap;
-        }
         if (write_all(c->scratch_fd, c->zout.data, n + 4))
             return err_sys(e, errno, "writing %s", c->scratch_name);
-        c->frame_off[c->nframe_off++] = c->scratch_size;
-        c->scratch_size += n + 4;
         return CTREC_OK;
     }
+    case J_CALLS: return copy_calls(c, c->calls_n, e);
     case J_APPEND: return ctfs_w_append(c->c, j->target, j->b.data, j->b.len, e);
     case J_META: return ctfs_w_replace(c->c, c->meta, j->b.data, j->b.len, e);
     case J_PUBLISH: return publish(c, e);
@@ -411,12 +482,13 @@ static ctrec_status job_failed(ctw_writer *c, err *e)
 /* Gives the job b's bytes (swapping buffers: b gets the job's old one,
  * emptied) and its chunk ends. */
 static void fill_job(job *j, int kind, unsigned target, buf *b, const uint32_t *ends,
-                     unsigned nends)
+                     const uint64_t *cidx, unsigned nends)
 {
     j->kind = kind;
     j->target = target;
     j->nends = nends;
     if (nends) memcpy(j->ends, ends, nends * sizeof *ends);
+    if (cidx && nends) memcpy(j->cidx, cidx, nends * sizeof *cidx);
     buf t = j->b;
     j->b = *b;
     *b = t;
@@ -426,12 +498,13 @@ static void fill_job(job *j, int kind, unsigned target, buf *b, const uint32_t *
 /* Hands b over (swapping it with the job's empty buffer, so that nothing
  * is copied or allocated once the queue's buffers have grown). */
 static ctrec_status submit_ends(ctw_writer *c, int kind, unsigned target, buf *b,
-                               const uint32_t *ends, unsigned nends, err *e)
+                               const uint32_t *ends, const uint64_t *cidx, unsigned nends,
+                               err *e)
 {
     if (!c->threaded) {
         if (c->wst) return job_failed(c, e);
         job *j = &c->inline_job;
-        fill_job(j, kind, target, b, ends, nends);
+        fill_job(j, kind, target, b, ends, cidx, nends);
         ctrec_status st = run_job(c, j, &c->werr);
         j->b.len = 0;
         if (st) {
@@ -446,7 +519,7 @@ static ctrec_status submit_ends(ctw_writer *c, int kind, unsigned target, buf *b
         pthread_mutex_unlock(&c->wk.mu);
         return job_failed(c, e);
     }
-    fill_job(&c->q[(c->qhead + c->qlen) % CT_QUEUE], kind, target, b, ends, nends);
+    fill_job(&c->q[(c->qhead + c->qlen) % CT_QUEUE], kind, target, b, ends, cidx, nends);
     c->qlen++;
     pthread_cond_broadcast(&c->wk.cv);
     pthread_mutex_unlock(&c->wk.mu);
@@ -455,7 +528,7 @@ static ctrec_status submit_ends(ctw_writer *c, int kind, unsigned target, buf *b
 
 static ctrec_status submit(ctw_writer *c, int kind, unsigned target, buf *b, err *e)
 {
-    return submit_ends(c, kind, target, b, NULL, 0, e);
+    return submit_ends(c, kind, target, b, NULL, NULL, 0, e);
 }
 
 /* Waits until every job ran. */
@@ -499,7 +572,7 @@ static ctrec_status submit_batch(ctw_writer *c, unsigned si, err *e)
         if (c->tail.oom) return nomem(e);
         s->raw.len = s->done;
     }
-    if ((st = submit_ends(c, J_CHUNK, si, &s->raw, s->ends, s->nends, e))) return st;
+    if ((st = submit_ends(c, J_CHUNK, si, &s->raw, s->ends, s->cidx, s->nends, e))) return st;
     if (tail) {
         buf_put(&s->raw, c->tail.data, tail);
         if (s->raw.oom) return nomem(e);
@@ -539,7 +612,6 @@ static ctrec_status scratch_write(ctw_writer *c, err *e)
 {
     if (c->sbuf.oom) return nomem(e);
     if (c->sbuf.len == 0) return CTREC_OK;
-    c->nframes++;
     return submit(c, J_SCRATCH, 0, &c->sbuf, e);
 }
 
@@ -588,15 +660,17 @@ ctrec_status ctw_open(int dirfd, const char *name, int threaded, int level, int 
     if (!c) return nomem(e);
     c->dirfd = dirfd;
     c->scratch_fd = -1;
+    c->chunks_fd = -1;
     c->level = level;
     c->columns = columns != 0;
     c->last_path = UINT64_MAX;
     size_t n = strlen(name);
     c->name = malloc(n + 1);
     c->scratch_name = malloc(n + sizeof SCRATCH_SUFFIX);
+    c->chunks_name = malloc(n + sizeof CHUNKS_SUFFIX);
     c->cctx = ZSTD_createCCtx();
     c->scctx = ZSTD_createCCtx();
-    if (!c->name || !c->scratch_name || !c->cctx || !c->scctx) {
+    if (!c->name || !c->scratch_name || !c->chunks_name || !c->cctx || !c->scctx) {
         ctw_abandon(c);
         return nomem(e);
     }
@@ -610,7 +684,8 @@ ctrec_status ctw_open(int dirfd, const char *name, int threaded, int level, int 
         ZSTD_isError(ZSTD_CCtx_setParameter(c->cctx, ZSTD_c_checksumFlag, 0)) ||
         (level == CT_DEFAULT_LEVEL &&
          (ZSTD_isError(ZSTD_CCtx_setParameter(c->cctx, ZSTD_c_strategy, ZSTD_fast)) ||
-          ZSTD_isError(ZSTD_CCtx_setParameter(c->cctx, ZSTD_c_hashLog, CT_FAST_HASH_LOG)))) ||
+          ZSTD_isError(ZSTD_CCtx_setParameter(c->cctx, ZSTD_c_hashLog, CT_FAST_HASH_LOG)) ||
+          ZSTD_isError(ZSTD_CCtx_setParameter(c->cctx, ZSTD_c_targetLength, CT_FAST_TARGET)))) ||
         ZSTD_isError(ZSTD_CCtx_setParameter(c->scctx, ZSTD_c_compressionLevel, CT_SCRATCH_LEVEL))) {
         ctw_abandon(c);
         return err_set(e, CTREC_E_ARG, "zstd level %d is not usable for .ct", level);
@@ -618,6 +693,8 @@ ctrec_status ctw_open(int dirfd, const char *name, int threaded, int level, int 
     memcpy(c->name, name, n + 1);
     memcpy(c->scratch_name, name, n);
     memcpy(c->scratch_name + n, SCRATCH_SUFFIX, sizeof SCRATCH_SUFFIX);
+    memcpy(c->chunks_name, name, n);
+    memcpy(c->chunks_name + n, CHUNKS_SUFFIX, sizeof CHUNKS_SUFFIX);
 
     ctrec_status st = ctfs_w_create(dirfd, name, &c->c, e);
     for (unsigned i = 0; i < NTABLES && !st; i++) {
@@ -649,6 +726,11 @@ ctrec_status ctw_open(int dirfd, const char *name, int threaded, int level, int 
         c->scratch_fd =
             openat(dirfd, c->scratch_name, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
         if (c->scratch_fd < 0) st = err_sys(e, errno, "creating %s", c->scratch_name);
+    }
+    if (!st) { /* private: unlinked at once, so that nothing is left behind */
+        c->chunks_fd = openat(dirfd, c->chunks_name, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+        if (c->chunks_fd < 0) st = err_sys(e, errno, "creating %s", c->chunks_name);
+        else if (unlinkat(dirfd, c->chunks_name, 0)) st = err_sys(e, errno, "removing %s", c->chunks_name);
     }
     if (st) {
         ctw_abandon(c);
@@ -907,8 +989,14 @@ static inline ctrec_status step_record(ctw_writer *c, int tag, uint64_t x, err *
     return record_done(c, S_STEPS, e);
 }
 
-static ctrec_status column_step(ctw_writer *c, ctrec_id path_id, int64_t line, int64_t column,
-                                err *e);
+static CTW_NOINLINE ctrec_status column_step(ctw_writer *c, ctrec_id path_id, int64_t line,
+                                             int64_t column, err *e);
+
+/* Out of line, so that ctw_step's common case saves no registers. */
+static CTW_NOINLINE ctrec_status step_slow(ctw_writer *c, uint64_t x, err *e)
+{
+    return step_record(c, 0, x, e);
+}
 
 ctrec_status ctw_step(ctw_writer *c, ctrec_id path_id, int64_t line, int64_t column, err *e)
 {
@@ -925,28 +1013,30 @@ ctrec_status ctw_step(ctw_writer *c, ctrec_id path_id, int64_t line, int64_t col
         (uint64_t)d + 64 < 128 && v->nrec + 1 < CT_VALUES_PER_CHUNK &&
         s->nrec + 1 < CT_STEPS_PER_CHUNK && v->raw.cap - v->raw.len >= 3 &&
         s->raw.cap - s->raw.len >= 2 && !v->raw.oom) {
-        uint8_t *r = v->raw.data + c->vrec;
-        r[0] = (uint8_t)(2 + ent);
-        r[1] = 0;
-        r[2] = (uint8_t)c->vcount;
+        /* fields read before the byte stores (which may alias them) */
+        uint8_t *r = v->raw.data + c->vrec, *p = s->raw.data + s->raw.len;
+        uint8_t count = (uint8_t)c->vcount;
+        size_t vlen = v->raw.len;
         c->vcount = 0;
         v->nrec++;
-        c->vrec = v->raw.len;
-        v->raw.len += 3;
-        uint8_t *p = s->raw.data + s->raw.len;
-        p[0] = 1;
-        p[1] = (uint8_t)zigzag(d);
+        c->vrec = vlen;
+        v->raw.len = vlen + 3;
         s->raw.len += 2;
         s->nrec++;
         c->last_gli = x;
         c->nsteps++;
+        r[0] = (uint8_t)(2 + ent);
+        r[1] = 0;
+        r[2] = count;
+        p[0] = 1;
+        p[1] = (uint8_t)zigzag(d);
         return CTREC_OK;
     }
-    return step_record(c, 0, x, e);
+    return step_slow(c, x, e);
 }
 
-static ctrec_status column_step(ctw_writer *c, ctrec_id path_id, int64_t line, int64_t column,
-                                err *e)
+static CTW_NOINLINE ctrec_status column_step(ctw_writer *c, ctrec_id path_id, int64_t line,
+                                             int64_t column, err *e)
 {
     if (!c->columns)
         return err_set(e, CTREC_E_UNSUPPORTED,
@@ -1099,21 +1189,48 @@ int ctw_stepless_calls(const ctw_writer *c, ctrec_id *fn)
     return c->next_key && !c->nsteps;
 }
 
+static CTW_COLD pchunk *pchunk_new(ctw_writer *c, uint64_t idx)
+{
+    pchunk *pc = c->free_pc;
+    if (pc)
+        c->free_pc = pc->next_free;
+    else if (!(pc = calloc(1, sizeof *pc)))
+        return NULL;
+    pc->idx = idx;
+    pc->nent = pc->nopen = 0;
+    pc->arena.len = 0;
+    pc->next_free = NULL;
+    return pc;
+}
+
+/* A complete chunk's records, in key order, to the calls stream as one
+ * chunk (handed over with its index). */
+static CTW_NOINLINE ctrec_status pchunk_emit(ctw_writer *c, pchunk *pc, err *e)
+{
+    stream *s = &c->s[S_CALLS];
+    if (pc->arena.oom) return nomem(e);
+    size_t total = 0;
+    for (unsigned i = 0; i < pc->nent; i++) total += pc->len[i];
+    if (buf_reserve(&s->raw, total)) return nomem(e);
+    uint8_t *p = s->raw.data + s->raw.len;
+    for (unsigned i = 0; i < pc->nent; i++) {
+        memcpy(p, pc->arena.data + pc->at[i], pc->len[i]);
+        p += pc->len[i];
+    }
+    s->raw.len += total;
+    s->nrec = pc->nent;
+    s->cidx[s->nends] = pc->idx;
+    if (c->cur == pc) c->cur = NULL;
+    /* back to the free list; an arena grown by a big record is let go */
+    if (pc->arena.cap > (256u << 10)) buf_free(&pc->arena);
+    pc->next_free = c->free_pc;
+    c->free_pc = pc;
+    return end_chunk(c, S_CALLS, e);
+}
+
 ctrec_status ctw_call(ctw_writer *c, ctrec_id fn, const ev_arg *args, size_t nargs, err *e)
 {
     uint64_t key = c->next_key;
-    if (key % KEY_WINDOW == 0) {
-        size_t w = (size_t)(key / KEY_WINDOW);
-        if (w >= c->win_cap) {
-            size_t cap = c->win_cap ? 2 * c->win_cap : 16;
-            uint64_t *a = realloc(c->win_off, 2 * cap * sizeof *a);
-            if (!a) return nomem(e);
-            c->win_off = a;
-            c->win_cap = cap;
-        }
-        c->win_off[2 * w] = c->nframes;
-        c->win_off[2 * w + 1] = c->sbuf.len;
-    }
     if (c->depth == c->stack_cap) {
         size_t cap = c->stack_cap ? 2 * c->stack_cap : 64;
         open_call *a = realloc(c->stack, cap * sizeof *a);
@@ -1121,31 +1238,44 @@ ctrec_status ctw_call(ctw_writer *c, ctrec_id fn, const ev_arg *args, size_t nar
         c->stack = a;
         c->stack_cap = cap;
     }
+    pchunk *pc = c->cur;
+    if (key % CT_CALLS_PER_CHUNK == 0 || !pc) {
+        if (!(pc = pchunk_new(c, key / CT_CALLS_PER_CHUNK))) return nomem(e);
+        c->cur = pc;
+    }
     int64_t parent = -1;
     if (c->depth) {
-        open_call *pc = &c->stack[c->depth - 1];
-        bvar(&pc->kids, key - pc->last_kid);
-        if (pc->kids.oom) return nomem(e);
-        pc->last_kid = key;
-        pc->nkids++;
-        parent = (int64_t)pc->key;
+        open_call *pcall = &c->stack[c->depth - 1];
+        bvar(&pcall->kids, key - pcall->last_kid);
+        if (pcall->kids.oom) return nomem(e);
+        pcall->last_kid = key;
+        pcall->nkids++;
+        parent = (int64_t)pcall->key;
     }
     if (key == 0) c->first_fn = fn;
     open_call *oc = &c->stack[c->depth++];
-    memset(oc, 0, sizeof *oc);
     oc->key = key;
+    oc->nkids = 0;
     oc->last_kid = key;
+    memset(&oc->kids, 0, sizeof oc->kids);
+    oc->pc = pc;
+    pc->nent++;
+    pc->nopen++;
     c->next_key++;
 
+    /* The entry part, once in the scratch file (E record) and once in the
+     * chunk's arena. */
     size_t room = 60;
     for (size_t i = 0; i < nargs; i++) room += 20 + args[i].len;
     size_t at = scratch_begin(c, 'E');
     if (buf_reserve(&c->sbuf, room)) return nomem(e);
-    uint8_t *p = c->sbuf.data + c->sbuf.len;
+    uint8_t *p = c->sbuf.data + c->sbuf.len, *b0;
     p = vput(p, key);
+    b0 = p;
     p = vput(p, fn);
     p = vput(p, zigzag(parent));
     p = vput(p, c->nsteps ? c->nsteps - 1 : 0);
+    size_t e1 = (size_t)(p - b0);
     p = vput(p, c->depth - 1);
     p = vput(p, nargs);
     for (size_t i = 0; i < nargs; i++) {
@@ -1154,25 +1284,34 @@ ctrec_status ctw_call(ctw_writer *c, ctrec_id fn, const ev_arg *args, size_t nar
         memcpy(p, args[i].value, args[i].len);
         p += args[i].len;
     }
+    size_t elen = (size_t)(p - b0);
+    if (buf_reserve(&pc->arena, elen)) return nomem(e);
+    oc->e_at = pc->arena.len;
+    oc->e1 = e1;
+    oc->e_len = elen;
+    memcpy(pc->arena.data + pc->arena.len, c->sbuf.data + (b0 - c->sbuf.data), elen);
+    pc->arena.len += elen;
     c->sbuf.len = (size_t)(p - c->sbuf.data);
     scratch_end(c, at);
     if (c->sbuf.len >= 65536) return scratch_write(c, e);
     return c->sbuf.oom ? nomem(e) : CTREC_OK;
 }
 
-ctrec_status ctw_return(ctw_writer *c, const uint8_t *v, size_t n, const uint8_t *x, size_t xn,
-                       err *e)
+/* Ends the innermost open call at exit step `exitstep`: its calls.dat
+ * record in its chunk's arena (the chunk goes when complete) and, with
+ * `scratch`, its X record in the scratch file. */
+static ctrec_status call_done(ctw_writer *c, const uint8_t *v, size_t n, const uint8_t *x,
+                              size_t xn, int scratch, err *e)
 {
-    if (!c->depth) return err_set(e, CTREC_E_STATE, "a return without an open call");
     open_call *oc = &c->stack[c->depth - 1];
+    pchunk *pc = oc->pc;
     static const uint8_t none_marker = 0xFF;
     if (n == 0) {
         v = &none_marker;
         n = 1;
     }
+    if (!xn) x = NULL;
     uint64_t exitstep = c->nsteps ? c->nsteps - 1 : 0;
-    /* The children go out in pieces: a call with a million of them does not
-     * need their list twice in memory. */
     uint64_t kids_len = 0, k = oc->key;
     const uint8_t *kp = oc->kids.data, *kend = kp ? kp + oc->kids.len : kp; /* none yet: NULL */
     for (uint64_t i = 0; i < oc->nkids; i++) {
@@ -1181,15 +1320,19 @@ ctrec_status ctw_return(ctw_writer *c, const uint8_t *v, size_t n, const uint8_t
         k += d;
         kids_len += vlen(k);
     }
-    if (!xn) x = NULL;
-    uint64_t body = vlen(oc->key) + vlen(exitstep) + vlen(n) + n + vlen(xn) + xn +
-                    vlen(oc->nkids) + kids_len;
-    if (buf_reserve(&c->sbuf, 40 + n + xn)) return nomem(e);
-    uint8_t *p = c->sbuf.data + c->sbuf.len;
-    *p++ = 'X';
-    p = vput(p, body);
-    p = vput(p, oc->key);
+    /* X tail: retlen ret exclen exc nkids {kid}, as in the scratch file */
+    uint64_t tail = vlen(n) + n + vlen(xn) + xn + vlen(oc->nkids) + kids_len;
+    uint64_t body = oc->e_len + vlen(exitstep) + tail;
+    if (buf_reserve(&pc->arena, (size_t)body + 10)) return nomem(e);
+    size_t rec = pc->arena.len;
+    uint8_t *p = vput(pc->arena.data + rec, body);
+    const uint8_t *ep = pc->arena.data + oc->e_at;
+    memcpy(p, ep, oc->e1);
+    p += oc->e1;
     p = vput(p, exitstep);
+    memcpy(p, ep + oc->e1, oc->e_len - oc->e1);
+    p += oc->e_len - oc->e1;
+    uint8_t *tp = p;
     p = vput(p, n);
     memcpy(p, v, n);
     p += n;
@@ -1197,23 +1340,56 @@ ctrec_status ctw_return(ctw_writer *c, const uint8_t *v, size_t n, const uint8_t
     if (xn) memcpy(p, x, xn);
     p += xn;
     p = vput(p, oc->nkids);
-    c->sbuf.len = (size_t)(p - c->sbuf.data);
     k = oc->key;
     kp = oc->kids.data;
     for (uint64_t i = 0; i < oc->nkids; i++) {
         uint64_t d = 0;
         ctw_vget(&kp, kend, &d);
         k += d;
-        if (c->sbuf.len >= 65536) {
-            ctrec_status st = scratch_write(c, e);
-            if (st) return st;
+        p = vput(p, k);
+    }
+    pc->arena.len = (size_t)(p - pc->arena.data);
+    unsigned slot = (unsigned)(oc->key % CT_CALLS_PER_CHUNK);
+    pc->at[slot] = rec;
+    pc->len[slot] = pc->arena.len - rec;
+    if (scratch) {
+        /* 'X' key exit | tail; the tail goes in pieces: a call with a
+         * million children does not need it twice more in memory. */
+        uint64_t xbody = vlen(oc->key) + vlen(exitstep) + tail;
+        if (buf_reserve(&c->sbuf, 32)) return nomem(e);
+        uint8_t *q = c->sbuf.data + c->sbuf.len;
+        *q++ = 'X';
+        q = vput(q, xbody);
+        q = vput(q, oc->key);
+        q = vput(q, exitstep);
+        c->sbuf.len = (size_t)(q - c->sbuf.data);
+        size_t off = (size_t)(tp - pc->arena.data), left = (size_t)tail;
+        while (left) {
+            size_t m = left < 65536 ? left : 65536;
+            buf_put(&c->sbuf, pc->arena.data + off, m);
+            off += m;
+            left -= m;
+            if (c->sbuf.len >= 65536) {
+                ctrec_status st = scratch_write(c, e);
+                if (st) return st;
+            }
         }
-        bvar(&c->sbuf, k);
     }
     buf_free(&oc->kids);
     c->depth--;
+    if (--pc->nopen == 0 && pc->nent == CT_CALLS_PER_CHUNK) {
+        ctrec_status st = pchunk_emit(c, pc, e);
+        if (st) return st;
+    }
     if (c->sbuf.len >= 65536) return scratch_write(c, e);
     return c->sbuf.oom ? nomem(e) : CTREC_OK;
+}
+
+ctrec_status ctw_return(ctw_writer *c, const uint8_t *v, size_t n, const uint8_t *x, size_t xn,
+                       err *e)
+{
+    if (!c->depth) return err_set(e, CTREC_E_STATE, "a return without an open call");
+    return call_done(c, v, n, x, xn, 1, e);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1420,73 +1596,6 @@ ctrec_status ct_scratch_gather(int fd, const char *name, uint64_t from, uint64_t
     return st;
 }
 
-static ctrec_status build_calls(ctw_writer *c, err *e)
-{
-    uint64_t ncalls = c->next_key;
-    if (!ncalls) return CTREC_OK;
-    int fd = openat(c->dirfd, c->scratch_name, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return err_sys(e, errno, "reading %s", c->scratch_name);
-    ct_slot *slots = malloc(KEY_WINDOW * sizeof *slots);
-    /* the arena starts with the X bodies of the calls closed at close */
-    buf arena = c->closing;
-    memset(&c->closing, 0, sizeof c->closing);
-    size_t closing = arena.len;
-    ctrec_status st = slots ? CTREC_OK : nomem(e);
-    stream *s = &c->s[S_CALLS];
-    for (uint64_t k0 = 0; k0 < ncalls && !st; k0 += KEY_WINDOW) {
-        uint64_t k1 = k0 + KEY_WINDOW < ncalls ? k0 + KEY_WINDOW : ncalls;
-        memset(slots, 0, KEY_WINDOW * sizeof *slots);
-        arena.len = closing;
-        for (size_t i = 0; i < c->nclosed; i++) {
-            if (c->closed[i].key < k0 || c->closed[i].key >= k1) continue;
-            slots[c->closed[i].key - k0].x_at = c->closed[i].at;
-            slots[c->closed[i].key - k0].x_len = c->closed[i].len;
-        }
-        size_t w = (size_t)(k0 / KEY_WINDOW);
-        st = ct_scratch_gather(fd, c->scratch_name, c->frame_off[c->win_off[2 * w]],
-                               c->win_off[2 * w + 1], k0, k1, slots, &arena, e);
-        for (uint64_t k = k0; k < k1 && !st; k++) {
-            ct_slot *sl = &slots[k - k0];
-            if (!sl->e_len || !sl->x_len) {
-                st = err_set(e, CTREC_E_IO, "%s: the record of call %llu is missing",
-                             c->scratch_name, (unsigned long long)k);
-                break;
-            }
-            const uint8_t *ep = arena.data + sl->e_at, *eend = ep + sl->e_len;
-            const uint8_t *xp = arena.data + sl->x_at, *xend = xp + sl->x_len;
-            uint64_t key, fn, parent, entry, xkey, exitstep;
-            if (ctw_vget(&ep, eend, &key) || ctw_vget(&ep, eend, &fn) || ctw_vget(&ep, eend, &parent) ||
-                ctw_vget(&ep, eend, &entry) || ctw_vget(&xp, xend, &xkey) ||
-                ctw_vget(&xp, xend, &exitstep)) {
-                st = err_set(e, CTREC_E_IO, "%s: call %llu is damaged", c->scratch_name,
-                             (unsigned long long)k);
-                break;
-            }
-            size_t rest_e = (size_t)(eend - ep), rest_x = (size_t)(xend - xp);
-            size_t body = vlen(fn) + vlen(parent) + vlen(entry) + vlen(exitstep) + rest_e + rest_x;
-            if (buf_reserve(&s->raw, body + 10)) {
-                st = nomem(e);
-                break;
-            }
-            uint8_t *p = vput(s->raw.data + s->raw.len, body);
-            p = vput(p, fn);
-            p = vput(p, parent);
-            p = vput(p, entry);
-            p = vput(p, exitstep);
-            memcpy(p, ep, rest_e);
-            p += rest_e;
-            memcpy(p, xp, rest_x);
-            p += rest_x;
-            s->raw.len = (size_t)(p - s->raw.data);
-            st = record_done(c, S_CALLS, e);
-        }
-    }
-    free(slots);
-    buf_free(&arena);
-    close(fd);
-    return st;
-}
-
 /* ------------------------------------------------------------------ */
 /* close                                                               */
 
@@ -1514,41 +1623,14 @@ static void meta_dat(buf *b, const ctw_meta *m, int columns)
     }
 }
 
-/* Closes the innermost open call at the last step without a return value,
- * as ctw_return would, its X body kept in c->closing (see there). */
-static ctrec_status close_open_call(ctw_writer *c, err *e)
-{
-    open_call *oc = &c->stack[c->depth - 1];
-    buf *b = &c->closing;
-    size_t at = b->len;
-    bvar(b, oc->key);
-    bvar(b, c->nsteps ? c->nsteps - 1 : 0);
-    bvar(b, 1);
-    buf_byte(b, 0xFF); /* no return value */
-    bvar(b, 0);        /* no exception */
-    bvar(b, oc->nkids);
-    uint64_t k = oc->key;
-    const uint8_t *kp = oc->kids.data, *kend = kp ? kp + oc->kids.len : kp;
-    for (uint64_t i = 0; i < oc->nkids; i++) {
-        uint64_t d = 0;
-        ctw_vget(&kp, kend, &d);
-        k += d;
-        bvar(b, k);
-    }
-    if (b->oom) return nomem(e);
-    if (b->len > UINT32_MAX) return err_set(e, CTREC_E_NOMEM, "a window of calls over 4 GiB");
-    if (!c->closed && !(c->closed = malloc(c->depth * sizeof *c->closed))) return nomem(e);
-    c->closed[c->nclosed++] = (struct closed_call){oc->key, (uint32_t)at, (uint32_t)(b->len - at)};
-    buf_free(&oc->kids);
-    c->depth--;
-    return CTREC_OK;
-}
-
 ctrec_status ctw_close(ctw_writer *c, const ctw_meta *m, err *e)
 {
     ctrec_status st = c->wst ? job_failed(c, e) : CTREC_OK;
-    /* The calls still open end at the last step, without a return value. */
-    while (!st && c->depth) st = close_open_call(c, e);
+    /* The calls still open end at the last step, without a return value
+     * (no X record: the scratch file is not read again); then the last
+     * chunk of calls, not full. */
+    while (!st && c->depth) st = call_done(c, NULL, 0, NULL, 0, 0, e);
+    if (!st && c->cur && c->cur->nent) st = pchunk_emit(c, c->cur, e);
     if (!st && c->nsteps) st = finish_values(c, e);
     for (unsigned i = 0; i < NSTREAMS && !st; i++)
         if (i != S_CALLS) {
@@ -1556,12 +1638,15 @@ ctrec_status ctw_close(ctw_writer *c, const ctw_meta *m, err *e)
             if (!st) st = submit_batch(c, i, e);
         }
     if (!st) st = scratch_write(c, e);
-    if (!st) st = drain(c, e); /* the scratch file whole */
+    if (!st) st = submit_batch(c, S_CALLS, e);
     /* with no step at all, no call has a place (writer.c writes a step for
      * them first, and says so when it cannot): calls.dat stays empty */
-    if (!st && c->nsteps) st = build_calls(c, e);
-    if (!st && c->s[S_CALLS].nrec) st = end_chunk(c, S_CALLS, e);
-    if (!st) st = submit_batch(c, S_CALLS, e);
+    if (!st && c->nsteps) {
+        buf none = {0};
+        c->calls_n = (c->next_key + CT_CALLS_PER_CHUNK - 1) / CT_CALLS_PER_CHUNK;
+        st = submit(c, J_CALLS, 0, &none, e);
+        buf_free(&none);
+    }
     if (!st) st = submit_tables(c, e);
     if (!st) {
         buf b = {0};
@@ -1607,14 +1692,33 @@ void ctw_abandon(ctw_writer *c)
     for (unsigned i = 0; i < CT_QUEUE; i++) buf_free(&c->q[i].b);
     buf_free(&c->inline_job.b);
     for (size_t i = 0; i < c->depth; i++) buf_free(&c->stack[i].kids);
+    /* the chunks in progress: the open calls' and the current one */
+    for (size_t i = 0; i < c->depth; i++) {
+        pchunk *pc = c->stack[i].pc;
+        if (pc && pc != c->cur) {
+            for (size_t j = i + 1; j < c->depth; j++)
+                if (c->stack[j].pc == pc) c->stack[j].pc = NULL;
+            buf_free(&pc->arena);
+            free(pc);
+        }
+    }
+    if (c->cur) {
+        buf_free(&c->cur->arena);
+        free(c->cur);
+    }
+    while (c->free_pc) {
+        pchunk *pc = c->free_pc;
+        c->free_pc = pc->next_free;
+        buf_free(&pc->arena);
+        free(pc);
+    }
     free(c->stack);
-    free(c->win_off);
-    free(c->frame_off);
+    free(c->cframes);
+    if (c->chunks_fd >= 0) close(c->chunks_fd);
+    free(c->chunks_name);
     for (size_t i = 0; i < c->npp; i++) free(c->pp[i].start);
     free(c->pp);
     buf_free(&c->sbuf);
-    buf_free(&c->closing);
-    free(c->closed);
     buf_free(&c->zout);
     buf_free(&c->tail);
     if (c->cctx) ZSTD_freeCCtx(c->cctx);

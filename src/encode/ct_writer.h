@@ -33,25 +33,26 @@
  *
  * Calls and memory. A call record holds its exit step, return value and
  * children, known only at its exit, yet records are ordered by entry: the
- * first record (the top-level call) is complete last. So the writer does
- * not keep completed calls in memory: at entry it appends the call's
- * entry part (function, parent, entry step, depth, arguments) and at exit
- * its exit part (exit step, return value, children) to a scratch file
- * beside the container (`trace.ct.calls~`, in compressed pieces written by
- * the background thread, see the end of this file), and at close builds calls.dat
- * from it in entry order, a window of keys at a time, then removes it
- * (the exit parts of the calls still open at close, closed at the last
- * step, are kept in memory for this instead: they would come last in the
- * file, and the first window would read all of it to find the root's).
- * In memory the writer holds, per OPEN call only: its key and the keys of
- * its children so far (delta varints, 1-3 bytes per child). The bound
- * thus grows with the call depth and with the number of children of the
- * calls still open, never with the number of completed calls or steps;
- * at close the record of a call with many children (about 3.5 bytes a
- * child) is held a few times while calls.dat is built (docs/ct-writer.md,
- * Memory). Other memory: one chunk per stream, the compressor's context
- * and 128 KiB output buffer, the in-flight chunks (at most CT_QUEUE) and
- * the model's interning tables.
+ * first record (the top-level call) is complete last. The writer keeps in
+ * memory the calls of each calls.dat chunk (CT_CALLS_PER_CHUNK keys) that
+ * is not complete yet: the entry part (function, parent, entry step,
+ * depth, arguments) of each call entered and the whole record of each call
+ * that returned. A chunk whose calls all returned goes, in key order, to
+ * the background thread, which compresses it and writes it to a private
+ * unlinked file (made as `trace.ct.callz~`, removed at once); close copies
+ * those frames into calls.dat in chunk order. The chunks not complete are
+ * those of the open calls and the current one: at most depth + 1 chunks
+ * of records. Per OPEN call the writer also holds the keys of its children
+ * so far (delta varints, 1-3 bytes per child). The bound thus grows with
+ * the call depth and with the number of children of the calls still open,
+ * never with the number of completed calls or steps; at close the record
+ * of a call with many children (about 3.5 bytes a child) is held a few
+ * times (docs/ct-writer.md, Memory). For ct_repair, every call's entry
+ * part and exit part also go to a scratch file beside the container
+ * (`trace.ct.calls~`, in compressed pieces written by the background
+ * thread, see the end of this file), removed at close. Other memory: one
+ * chunk per stream, the compressor's context and 128 KiB output buffer,
+ * the in-flight chunks (at most CT_QUEUE) and the model's interning tables.
  *
  * Durability. ctw_flush publishes, in this order on the container's
  * thread: the interning tables' new names, the complete chunks, and the
@@ -92,16 +93,26 @@
 /* The default level (3) compresses chunks with zstd's fast strategy and a
  * 2^13-entry hash table instead of level 3's dfast: on the W1 benchmark
  * the trace is 0.3% larger for about 6% fewer instructions on the
- * compressing thread. Other levels are zstd's own parameters. */
+ * compressing thread. And with target length 1 (what level -1 sets), which
+ * leaves literals without Huffman coding: W1 at 1 M, 1.208 -> 1.317 bytes
+ * per event (the target is 2.0) for 38 fewer instructions per event on
+ * the compressing thread (callgrind, W1 200 k: 269 -> 231), and more
+ * time than that: the literals' byte histogram (HIST_count_simple) alone
+ * took 7 % of the process's CPU samples (perf), where the compressing
+ * thread set the pace. Other levels are zstd's own parameters. */
 #define CT_DEFAULT_LEVEL 3
 #define CT_FAST_HASH_LOG 13
-/* The scratch file's pieces (a private temporary file, read back at close
- * and by ct_repair): a fast negative level. W1 at N = 1 M: level 1 made a
+#define CT_FAST_TARGET 1
+/* The scratch file's pieces (a private temporary file, read back only by
+ * ct_repair): a fast negative level. W1 at N = 1 M: level 1 made a
  * 1.2 MB file, -5 about 2.5 MB, -20 (which mostly stores) 4.9 MB beside a
- * 3.1 MB trace; -5 costs about 19 instructions per event more than -20 on
- * the container's thread, which stays below the recording thread's cost,
- * for half the disk while recording. */
-#define CT_SCRATCH_LEVEL (-5)
+ * 3.1 MB trace. -5 cost about 18 instructions per event more than -20 on
+ * the container's thread (callgrind, W1 200 k: 287 against 269), and that
+ * thread now sets the pace: since calls.dat is built while recording and
+ * olock is asymmetric, it took 55 % of the process's CPU time against the
+ * recording thread's 45 % (perf, W1 1 M). So -20: the disk while recording
+ * for the wall clock. */
+#define CT_SCRATCH_LEVEL (-20)
 
 typedef struct ctw_writer ctw_writer;
 

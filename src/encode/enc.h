@@ -46,7 +46,13 @@ typedef struct enc {
 
 /* ---- CBOR heads ---- */
 
-static inline uint8_t *fx_cbor_head(uint8_t *p, uint8_t major, uint64_t v);
+#if defined(__GNUC__) || defined(__clang__)
+#define ENC_INLINE __attribute__((always_inline)) inline
+#else
+#define ENC_INLINE inline
+#endif
+
+static ENC_INLINE uint8_t *fx_cbor_head(uint8_t *p, uint8_t major, uint64_t v);
 
 static inline void cbor_head(buf *b, uint8_t major, uint64_t v)
 {
@@ -184,7 +190,7 @@ static inline uint8_t *fx_bytes(uint8_t *p, const void *s, size_t n)
     return p + n;
 }
 
-static inline uint8_t *fx_cbor_head(uint8_t *p, uint8_t major, uint64_t v)
+static ENC_INLINE uint8_t *fx_cbor_head(uint8_t *p, uint8_t major, uint64_t v)
 {
     major = (uint8_t)(major << 5);
     if (v < 24) {
@@ -258,6 +264,23 @@ static inline uint8_t *fx_int(const enc *e, uint8_t *p, int64_t v)
     if (!e->json) return fx_cbor_head(p, 1, (uint64_t)(-1 - v));
     return p + text_i64((char *)p, v);
 }
+
+/* An Int ValueRecord {kind, i, type_id} at p (room for 1 + 4 * FX_MAX_KEY +
+ * 2 * FX_MAX_NUM + 1 bytes reserved): val_int's body, here so that the
+ * model's .ct fast path can encode it inline (with a CBOR enc it folds to
+ * constant bytes and two heads). */
+static inline uint8_t *fx_value_int(const enc *e, uint8_t *p, int64_t i, ctrec_id type_id)
+{
+    p = fx_map(e, p, 3);
+    p = FX_KEY1(e, p, "kind");
+    p = FX_LIT(e, p, "Int");
+    p = FX_KEY(e, p, "i");
+    p = fx_int(e, p, i);
+    p = FX_KEY(e, p, "type_id");
+    p = fx_uint(e, p, type_id);
+    return fx_map_end(e, p);
+}
+#define FX_VALUE_INT_ROOM (1 + 4 * FX_MAX_KEY + 2 * FX_MAX_NUM + 1)
 
 /* ---- scalars ---- */
 

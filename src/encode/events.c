@@ -350,15 +350,9 @@ static inline uint8_t *fx_arr(const enc *e, uint8_t *p, size_t *mark)
 
 HOT void val_int_body(enc *e, int64_t i, ctrec_id type_id)
 {
-    uint8_t *p = enc_room(e, 1 + 4 * FX_MAX_KEY + 2 * FX_MAX_NUM + 1);
+    uint8_t *p = enc_room(e, FX_VALUE_INT_ROOM);
     if (!p) return;
-    p = fx_map(e, p, 3);
-    p = FX_KEY1(e, p, "kind");
-    p = FX_LIT(e, p, "Int");
-    p = FX_KEY(e, p, "i");
-    p = fx_int(e, p, i);
-    p = fx_type_close(e, p, type_id);
-    enc_done(e, p);
+    enc_done(e, fx_value_int(e, p, i, type_id));
 }
 
 void val_int(enc *e, int64_t i, ctrec_id type_id)

@@ -81,6 +81,7 @@ int intern_add(intern *t, const char *p, size_t n, uint64_t *id)
         t->by_id_len = b;
         t->ids_cap = cap;
     }
+    memset(t->cache, 0, sizeof t->cache);
     uint32_t off = (uint32_t)t->text_len;
     if (n) memcpy(t->text + off, p, n);
     t->text_len += n;

@@ -4,6 +4,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 typedef struct intern_entry {
     uint64_t hash;
@@ -21,7 +22,28 @@ typedef struct intern {
     /* Ids in insertion order -> key (for trace_paths.json etc). */
     uint32_t *by_id_off, *by_id_len;
     size_t nids, ids_cap;
+    /* Recently found keys: id + 1 (0: none) by intern_cache_slot; emptied
+     * by intern_add (which may point a key at a new id). */
+    uint64_t cache[8];
 } intern;
+
+/* A cache slot from the key's length and end bytes (no hash to compute). */
+static inline unsigned intern_cache_slot(const char *p, size_t n)
+{
+    return n ? (((unsigned)(uint8_t)p[0] * 7u) ^ (uint8_t)p[n - 1] ^ (unsigned)n) & 7u : 0;
+}
+
+/* The id of a key found recently, if it is in the cache: 1 and *id, else 0.
+ * Compares the stored text (so a caller's reused buffer cannot fool it). */
+static inline int intern_cached(const intern *t, const char *p, size_t n, unsigned slot,
+                                uint64_t *id)
+{
+    uint64_t c = t->cache[slot];
+    if (!c || t->by_id_len[c - 1] != n || (n && memcmp(t->text + t->by_id_off[c - 1], p, n)))
+        return 0;
+    *id = c - 1;
+    return 1;
+}
 
 void intern_free(intern *t);
 /* Looks a key up; returns 1 and sets *id if found. */

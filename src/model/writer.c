@@ -26,6 +26,10 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#ifdef __linux__
+#include <linux/membarrier.h>
+#include <sys/syscall.h>
+#endif
 
 #include "ctrec/ctrec.h"
 #include "encode/ct_writer.h"
@@ -39,8 +43,10 @@
  * a compare and a branch each. */
 #if defined(__GNUC__) || defined(__clang__)
 #define WR_COLD __attribute__((cold, noinline))
+#define WR_INLINE __attribute__((always_inline)) inline
 #else
 #define WR_COLD
+#define WR_INLINE inline
 #endif
 
 #define MAX_DEPTH_LIMIT 60
@@ -138,10 +144,20 @@ struct ctrec_writer {
      * thread's own), so the flush thread only ever sees whole events. It
      * is a spin lock (one atomic exchange and one plain store an event;
      * a pthread mutex cost about 30 ns an event in W1); whoever waits
-     * yields the processor. `mu` guards only fstop and the timed wait. */
+     * yields the processor. Where Linux's membarrier is to be had
+     * (`asym`), olock is asymmetric instead: the recording thread marks
+     * itself `busy` with a plain store and then reads `want`, with no
+     * fence (the atomic exchange cost about 10 ns CPU an event in W1);
+     * the flush thread sets `want`, makes every thread of the process run
+     * a full fence (membarrier), then waits until `busy` is clear. Either
+     * the recording thread then sees `want` (and waits until it clears) or
+     * the flush thread sees `busy` (see olock_take_rec, olock_take_flush).
+     * `mu` guards only fstop and the timed wait. */
     int timed;            /* the flush thread runs */
     int held;             /* the recording thread holds olock */
+    int asym;             /* olock is busy/want (membarrier registered) */
     atomic_int olock;
+    atomic_int busy, want;
     pthread_mutex_t mu;
     pthread_cond_t fcv;
     pthread_t flusher;
@@ -199,20 +215,83 @@ static inline void olock_give(atomic_int *l)
     atomic_store_explicit(l, 0, memory_order_release);
 }
 
+/* The asymmetric olock (see `asym`): the recording thread's slow path,
+ * when the flush thread wants the lock or holds it. */
+static WR_COLD void olock_wait_rec(ctrec_writer *w)
+{
+    do {
+        atomic_store_explicit(&w->busy, 0, memory_order_release);
+        while (atomic_load_explicit(&w->want, memory_order_acquire)) sched_yield();
+        atomic_store_explicit(&w->busy, 1, memory_order_relaxed);
+        atomic_thread_fence(memory_order_seq_cst);
+    } while (atomic_load_explicit(&w->want, memory_order_acquire));
+}
+
+static WR_INLINE void olock_take_rec(ctrec_writer *w)
+{
+    if (!w->asym) {
+        olock_take(&w->olock);
+        return;
+    }
+    atomic_store_explicit(&w->busy, 1, memory_order_relaxed);
+    /* no fence but the compiler's: the flush thread's membarrier stands for
+     * the store-load fence this thread would need here */
+    atomic_signal_fence(memory_order_seq_cst);
+    if (atomic_load_explicit(&w->want, memory_order_acquire)) olock_wait_rec(w);
+}
+
+static WR_INLINE void olock_give_rec(ctrec_writer *w)
+{
+    if (w->asym)
+        atomic_store_explicit(&w->busy, 0, memory_order_release);
+    else
+        olock_give(&w->olock);
+}
+
+#if defined(__linux__) && defined(SYS_membarrier)
+#define OLOCK_MEMBARRIER 1
+static int membarrier_cmd(int cmd) { return (int)syscall(SYS_membarrier, cmd, 0, 0); }
+#endif
+
+/* The flush thread's side. */
+static void olock_take_flush(ctrec_writer *w)
+{
+#ifdef OLOCK_MEMBARRIER
+    if (w->asym) {
+        atomic_store_explicit(&w->want, 1, memory_order_seq_cst);
+        /* Every thread of the process runs a full fence: after it, either
+         * the recording thread's busy = 1 is seen here or that thread sees
+         * want = 1. Registered at start_flusher, so it does not fail. */
+        (void)membarrier_cmd(MEMBARRIER_CMD_PRIVATE_EXPEDITED);
+        while (atomic_load_explicit(&w->busy, memory_order_acquire)) sched_yield();
+        return;
+    }
+#endif
+    olock_take(&w->olock);
+}
+
+static void olock_give_flush(ctrec_writer *w)
+{
+    if (w->asym)
+        atomic_store_explicit(&w->want, 0, memory_order_release);
+    else
+        olock_give(&w->olock);
+}
+
 /* The recording thread's side of `olock` (see the flush thread). */
-static inline void out_acquire(ctrec_writer *w)
+static WR_INLINE void out_acquire(ctrec_writer *w)
 {
     if (w->timed && !w->held) {
-        olock_take(&w->olock);
+        olock_take_rec(w);
         w->held = 1;
     }
 }
 
-static inline void out_release(ctrec_writer *w)
+static WR_INLINE void out_release(ctrec_writer *w)
 {
     if (w->held) {
         w->held = 0;
-        olock_give(&w->olock);
+        olock_give_rec(w);
     }
 }
 
@@ -436,7 +515,7 @@ static WR_COLD ctrec_status ct_done_slow(ctrec_writer *w, ctrec_status st)
     return fail(w);
 }
 
-static inline ctrec_status ct_done(ctrec_writer *w, ctrec_status st)
+static WR_INLINE ctrec_status ct_done(ctrec_writer *w, ctrec_status st)
 {
     if (__builtin_expect(!st && !(w->held && w->tfailed), 1)) {
         if (!w->ct_direct) out_release(w);
@@ -903,9 +982,9 @@ static void *flusher_main(void *arg)
         }
         if (w->fstop) break;
         pthread_mutex_unlock(&w->mu);
-        olock_take(&w->olock);
+        olock_take_flush(w);
         if (!w->tfailed) timed_flush(w);
-        olock_give(&w->olock);
+        olock_give_flush(w);
         pthread_mutex_lock(&w->mu);
         clock_gettime(CLOCK_MONOTONIC, &next);
     }
@@ -923,6 +1002,16 @@ static void start_flusher(ctrec_writer *w)
     pthread_condattr_destroy(&ca);
     if (!ok) return;
     atomic_init(&w->olock, 0);
+    atomic_init(&w->busy, 0);
+    atomic_init(&w->want, 0);
+    w->asym = 0;
+#ifdef OLOCK_MEMBARRIER
+    {
+        int q = membarrier_cmd(MEMBARRIER_CMD_QUERY);
+        w->asym = q > 0 && (q & MEMBARRIER_CMD_PRIVATE_EXPEDITED) &&
+                  membarrier_cmd(MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED) == 0;
+    }
+#endif
     if (pthread_mutex_init(&w->mu, NULL)) {
         pthread_cond_destroy(&w->fcv);
         return;
@@ -1190,9 +1279,17 @@ static WR_COLD ctrec_status too_big(ctrec_writer *w, size_t n)
 static int intern_key(ctrec_writer *w, intern *t, const char **p, size_t *n, int fresh,
                       ctrec_id *id)
 {
+    /* A key found recently needs no cleaning (the same bytes as a stored,
+     * clean text) and no hash. */
+    unsigned slot = intern_cache_slot(*p, *n);
+    if (!fresh && intern_cached(t, *p, *n, slot, id)) return 0;
     if (clean_text(w, p, n)) return -1;
-    if (!fresh && intern_find(t, *p, *n, id)) return 0;
+    if (!fresh && intern_find(t, *p, *n, id)) {
+        t->cache[slot] = *id + 1;
+        return 0;
+    }
     if (intern_add(t, *p, *n, id)) return -1;
+    if (!fresh) t->cache[slot] = *id + 1;
     return 1;
 }
 
@@ -1731,23 +1828,41 @@ ctrec_status ctrec_drop_last_step(ctrec_writer *w)
 /* ------------------------------------------------------------------ */
 /* events with values                                                  */
 
-#if defined(__GNUC__) || defined(__clang__)
-__attribute__((always_inline))
-#endif
-static inline ctrec_status open_single(ctrec_writer *w, const char *what)
+/* Opens a single-value event (the checks passed; the caller sets w->cur);
+ * `json`: 0 when the event is known not to go to trace.json (no separator
+ * then). */
+static WR_INLINE void open_single_set(ctrec_writer *w, int json)
 {
-    GUARD(w);
-    NO_OPEN_EVENT(w, what);
     out_acquire(w);
-    w->open_sep = w->out.len;
-    out_begin(w);
-    w->open_at = w->out.len;
+    size_t at = w->out.len;
+    w->open_sep = at;
+    if (json && w->eo.json && w->nevents) {
+        BUF_LIT(&w->out, ",\n");
+        at = w->out.len;
+    }
+    w->open_at = at;
     w->open = OPEN_SINGLE;
     w->open_return = 0;
     w->slot = 1;
     w->depth = 0;
+}
+
+static WR_INLINE ctrec_status open_single(ctrec_writer *w, const char *what)
+{
+    GUARD(w);
+    NO_OPEN_EVENT(w, what);
+    open_single_set(w, 1);
     w->cur = &w->eo;
     return CTREC_OK;
+}
+
+/* A .ct Value encoded straight into the values chunk (ctw_value_begin). */
+static WR_INLINE void ct_value_direct(ctrec_writer *w, ctrec_id var)
+{
+    w->ct_var = var;
+    w->ec.b = ctw_value_begin(w->ct, var, &w->ct_at);
+    w->cur = &w->ec;
+    w->ct_direct = 1;
 }
 
 ctrec_status ctrec_begin_value(ctrec_writer *w, ctrec_id var)
@@ -1757,16 +1872,8 @@ ctrec_status ctrec_begin_value(ctrec_writer *w, ctrec_id var)
     if (w && w->ct && !w->failed && !w->tc.threads && !w->open && var < w->variables.nids &&
         ctw_step_count(w->ct)) {
         w->ev_failed = CTREC_OK;
-        out_acquire(w);
-        w->open_sep = w->open_at = w->out.len;
-        w->open = OPEN_SINGLE;
-        w->open_return = 0;
-        w->slot = 1;
-        w->depth = 0;
-        w->ct_var = var;
-        w->ec.b = ctw_value_begin(w->ct, var, &w->ct_at);
-        w->cur = &w->ec;
-        w->ct_direct = 1;
+        open_single_set(w, 0); /* a .ct */
+        ct_value_direct(w, var);
         return CTREC_OK;
     }
     GUARD(w);
@@ -1775,11 +1882,7 @@ ctrec_status ctrec_begin_value(ctrec_writer *w, ctrec_id var)
     if (st || (st = open_single(w, "ctrec_begin_value"))) return st;
     if (w->ct) {
         w->ct_var = var;
-        if (ctw_step_count(w->ct)) {
-            w->ec.b = ctw_value_begin(w->ct, var, &w->ct_at);
-            w->cur = &w->ec;
-            w->ct_direct = 1;
-        }
+        if (ctw_step_count(w->ct)) ct_value_direct(w, var);
         return CTREC_OK;
     }
     ev_value_open(&w->eo, var);
@@ -2136,6 +2239,13 @@ ctrec_status ctrec_int(ctrec_writer *w, int64_t i, ctrec_id t)
      * LEAF does then */
     if (w && !w->failed && w->open && !w->depth && w->slot && !w->skip && t < w->types.nids) {
         w->slot = 0;
+        if (w->ct_direct) { /* a .ct's CBOR straight into the values chunk */
+            buf *b = w->ec.b;
+            if (buf_reserve(b, FX_VALUE_INT_ROOM)) return nomem(w);
+            static const enc cbor = {NULL, 0, 0, NULL, 1};
+            b->len = (size_t)(fx_value_int(&cbor, b->data + b->len, i, t) - b->data);
+            return CTREC_OK;
+        }
         val_int(w->cur, i, t);
         return leaf_done(w);
     }

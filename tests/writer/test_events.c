@@ -460,6 +460,8 @@ int main(int argc, char **argv)
     CHECK_U64(id, 0);
     CHECK_OK(ctrec_variable_new(w, S("x"), &id));
     CHECK_U64(id, 1);
+    CHECK_OK(ctrec_variable(w, S("x"), &id)); /* found before: not the old id */
+    CHECK_U64(id, 1);
     CHECK_OK(ctrec_variable(w, S("x"), NULL)); /* id pointer is optional */
     CHECK_U64(ctrec_path_count(w), 2);
     CHECK_U64(ctrec_function_count(w), 2);
