@@ -1235,6 +1235,8 @@ ctrec_status ctw_call(ctw_writer *c, ctrec_id fn, const ev_arg *args, size_t nar
         size_t cap = c->stack_cap ? 2 * c->stack_cap : 64;
         open_call *a = realloc(c->stack, cap * sizeof *a);
         if (!a) return nomem(e);
+        /* a slot's kids buffer stays allocated from call to call */
+        memset(a + c->stack_cap, 0, (cap - c->stack_cap) * sizeof *a);
         c->stack = a;
         c->stack_cap = cap;
     }
@@ -1257,7 +1259,8 @@ ctrec_status ctw_call(ctw_writer *c, ctrec_id fn, const ev_arg *args, size_t nar
     oc->key = key;
     oc->nkids = 0;
     oc->last_kid = key;
-    memset(&oc->kids, 0, sizeof oc->kids);
+    oc->kids.len = 0; /* its buffer is the slot's, kept from the last call */
+    oc->kids.oom = 0;
     oc->pc = pc;
     pc->nent++;
     pc->nopen++;
@@ -1375,7 +1378,9 @@ static ctrec_status call_done(ctw_writer *c, const uint8_t *v, size_t n, const u
             }
         }
     }
-    buf_free(&oc->kids);
+    /* the slot keeps its kids buffer for the next call at this depth,
+     * unless a call with many children grew it */
+    if (oc->kids.cap > 4096) buf_free(&oc->kids);
     c->depth--;
     if (--pc->nopen == 0 && pc->nent == CT_CALLS_PER_CHUNK) {
         ctrec_status st = pchunk_emit(c, pc, e);
@@ -1691,7 +1696,7 @@ void ctw_abandon(ctw_writer *c)
     }
     for (unsigned i = 0; i < CT_QUEUE; i++) buf_free(&c->q[i].b);
     buf_free(&c->inline_job.b);
-    for (size_t i = 0; i < c->depth; i++) buf_free(&c->stack[i].kids);
+    for (size_t i = 0; i < c->stack_cap; i++) buf_free(&c->stack[i].kids);
     /* the chunks in progress: the open calls' and the current one */
     for (size_t i = 0; i < c->depth; i++) {
         pchunk *pc = c->stack[i].pc;
