@@ -1181,22 +1181,27 @@ size_t ct_src_fill(ct_src *s, ctrec_ev *evs, ctrec_value *vals, uint64_t *steps,
     ct_stream *st = &s->steps, *vs = &s->values;
     const uint8_t *vp = s->vp, *vend = s->vend;
     uint64_t vleft = s->vleft, step = s->step, gpos = s->gpos;
-    /* the steps that may be passed: those before the next call's entry,
-     * the next I/O event's step and the innermost open call's exit */
+    /* the steps that may be passed (step < bound): those before the next
+     * call's entry, the next I/O event's step and the innermost open call's
+     * exit, while the chunks held have their 2-byte records (a step record
+     * and its values record advance together: vs->rec == step + 1) */
     uint64_t bound = 0;
-    if (s->call_ready && (s->ev_ready || ct_stream_ended(&s->events))) {
+    const uint8_t *sp = NULL, *rp = NULL, *rend = NULL;
+    if (s->call_ready && (s->ev_ready || ct_stream_ended(&s->events)) && st->chunk != UINT64_MAX &&
+        !s->colaware && s->have_pos && vs->chunk != UINT64_MAX && !vs->win &&
+        vs->rec == step + 1) {
         bound = s->nc.entry;
         if (s->ev_ready && s->ev_step < bound) bound = s->ev_step;
         if (s->depth && s->stack[s->depth - 1].exit < bound) bound = s->stack[s->depth - 1].exit;
+        uint64_t room = step + (st->dlen - st->pos) / 2;
+        if (room < bound) bound = room;
+        sp = st->dbuf + st->pos;
+        rp = vs->dbuf + vs->pos;
+        rend = vs->dbuf + vs->dlen;
     }
-    int steps_ok = st->chunk != UINT64_MAX && !s->colaware && s->have_pos &&
-                   vs->chunk != UINT64_MAX && !vs->win;
-    const uint8_t *sp = st->dbuf + st->pos, *send = st->dbuf + st->dlen;
-    const uint8_t *vbuf = vs->dbuf, *rp = vs->dbuf + vs->pos, *rend = vs->dbuf + vs->dlen;
-    uint64_t vrec = vs->rec;
     const uint8_t *rec_at = NULL; /* the last values record begun */
-    size_t n = 0;
-    while (n < cap) {
+    ctrec_ev *ev = evs, *ev_end = evs + cap;
+    while (ev < ev_end) {
         const uint8_t *q = vp;
         uint64_t left = vleft;
         if (!left && vend - q >= 2 && q[0] == 0 && q[1] && q[1] < 0x80) {
@@ -1209,47 +1214,46 @@ size_t ct_src_fill(ct_src *s, ctrec_ev *evs, ctrec_value *vals, uint64_t *steps,
                   q[1] <= vend - q - 2))
                 break;
             const uint8_t *r = q + 2, *end = r + q[1];
-            ctrec_value *v = &vals[n];
-            if (!(ct_value_fast(&r, end, v) && r == end)) break;
+            if (!(ct_value_fast(&r, end, vals) && r == end)) break;
             vp = end;
             vleft = left - 1;
-            evs[n].type = CTREC_EV_VALUE;
-            evs[n].value.variable_id = q[0];
-            evs[n].value.value = v;
-            steps[n++] = step;
+            ev->type = CTREC_EV_VALUE;
+            ev->value.variable_id = q[0];
+            ev->value.value = vals++;
+            ev++;
+            *steps++ = step;
             continue;
         }
         if (q < vend) break;
         /* the record is done: the next step, if nothing else comes at this
          * one, with its step record and values record in the short forms */
-        if (!(step < bound && steps_ok && send - sp >= 2 && sp[0] == 1 && sp[1] < 0x80 &&
-              rp < rend && vrec == step + 1))
-            break;
+        if (!(step < bound && sp[0] == 1 && sp[1] < 0x80 && rp < rend)) break;
         size_t len = rp[0];
         if (!(len < 0x80 && len < (size_t)(rend - rp))) break;
         step++;
         gpos += (uint64_t)ct_unzigzag(sp[1]);
         sp += 2;
-        evs[n].type = CTREC_EV_STEP;
-        evs[n].step.column = 0;
-        evs[n].step.path_id = gpos / LINES_PER_FILE;
-        evs[n].step.line = (int64_t)(gpos % LINES_PER_FILE);
-        steps[n++] = step;
+        ev->type = CTREC_EV_STEP;
+        ev->step.column = 0;
+        ev->step.path_id = gpos / LINES_PER_FILE;
+        ev->step.line = (int64_t)(gpos % LINES_PER_FILE);
+        ev++;
+        *steps++ = step;
         vleft = 0;
         rec_at = rp;
         vp = rp + 1;
         vend = rp + 1 + len;
         rp = vend;
-        vrec++;
     }
+    size_t n = (size_t)(ev - evs);
     if (n) {
         uint64_t passed = step - s->step;
         if (passed) {
             st->rec += passed;
             st->pos = (size_t)(sp - st->dbuf);
-            vs->rec = vrec;
-            vs->pos = (size_t)(rp - vbuf);
-            s->vrec_off = (size_t)(rec_at - vbuf);
+            vs->rec += passed;
+            vs->pos = (size_t)(rp - vs->dbuf);
+            s->vrec_off = (size_t)(rec_at - vs->dbuf);
             s->step = step;
             s->gpos = gpos;
         }
