@@ -355,9 +355,10 @@ void ct_src_close(ct_src *s);
 /* The next event: 1 (in *ev), 0 at the end, -1 on error. `a` is reset by
  * the caller before each call. */
 int ct_src_next(ct_src *s, ctrec_ev *ev, arena *a, err *e);
-/* Up to cap events at once, while they take the shortest path (a Value,
- * or a Step with its values record, decoded from the chunks held: no chunk
- * is loaded, so the bytes they point into stay): returns how many (0 when
+/* Up to cap events at once, while they take the shortest path (a Value, a
+ * Return with no exception, or a Step with its values record, decoded from
+ * the chunks held: no chunk is loaded, so the bytes the events before point
+ * into stay): returns how many (0 when
  * the next event needs ct_src_next), steps[i] the step index after evs[i];
  * a Value's value is vals[i] (valid while evs is). */
 size_t ct_src_fill(ct_src *s, ctrec_ev *evs, ctrec_value *vals, uint64_t *steps, size_t cap);

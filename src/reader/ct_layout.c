@@ -1185,20 +1185,22 @@ size_t ct_src_fill(ct_src *s, ctrec_ev *evs, ctrec_value *vals, uint64_t *steps,
      * call's entry, the next I/O event's step and the innermost open call's
      * exit, while the chunks held have their 2-byte records (a step record
      * and its values record advance together: vs->rec == step + 1) */
-    uint64_t bound = 0;
+    uint64_t cev = 0; /* steps before the next call's entry and I/O event */
+    if (s->call_ready && (s->ev_ready || ct_stream_ended(&s->events))) {
+        cev = s->nc.entry;
+        if (s->ev_ready && s->ev_step < cev) cev = s->ev_step;
+    }
+    uint64_t sroom = 0; /* steps the chunks held give in the short forms */
     const uint8_t *sp = NULL, *rp = NULL, *rend = NULL;
-    if (s->call_ready && (s->ev_ready || ct_stream_ended(&s->events)) && st->chunk != UINT64_MAX &&
-        !s->colaware && s->have_pos && vs->chunk != UINT64_MAX && !vs->win &&
-        vs->rec == step + 1) {
-        bound = s->nc.entry;
-        if (s->ev_ready && s->ev_step < bound) bound = s->ev_step;
-        if (s->depth && s->stack[s->depth - 1].exit < bound) bound = s->stack[s->depth - 1].exit;
-        uint64_t room = step + (st->dlen - st->pos) / 2;
-        if (room < bound) bound = room;
+    if (st->chunk != UINT64_MAX && !s->colaware && s->have_pos && vs->chunk != UINT64_MAX &&
+        !vs->win && vs->rec == step + 1) {
+        sroom = step + (st->dlen - st->pos) / 2;
         sp = st->dbuf + st->pos;
         rp = vs->dbuf + vs->pos;
         rend = vs->dbuf + vs->dlen;
     }
+    uint64_t bound = cev < sroom ? cev : sroom;
+    if (s->depth && s->stack[s->depth - 1].exit < bound) bound = s->stack[s->depth - 1].exit;
     const uint8_t *rec_at = NULL; /* the last values record begun */
     ctrec_ev *ev = evs, *ev_end = evs + cap;
     while (ev < ev_end) {
@@ -1225,8 +1227,33 @@ size_t ct_src_fill(ct_src *s, ctrec_ev *evs, ctrec_value *vals, uint64_t *steps,
             continue;
         }
         if (q < vend) break;
-        /* the record is done: the next step, if nothing else comes at this
-         * one, with its step record and values record in the short forms */
+        /* the record is done: the Return of the innermost open call when it
+         * exits here and no call enters and no I/O event is due here
+         * (return_event's, for a return value of the short forms and no
+         * exception) */
+        if (s->depth && s->stack[s->depth - 1].exit <= step) {
+            const open_call *oc = &s->stack[s->depth - 1];
+            if (!(step < cev) || oc->exc_len) break;
+            const ctrec_value *rv = &void_value;
+            if (!oc->is_void) {
+                const uint8_t *r = oc->ret, *end = oc->ret + oc->ret_len;
+                if (!(ct_value_fast(&r, end, vals) && r == end)) break;
+                rv = vals++;
+            }
+            s->depth--;
+            ev->type = CTREC_EV_RETURN;
+            ev->ret.return_value = rv;
+            ev->ret.exception = NULL;
+            ev->ret.is_void = rv == &void_value;
+            ev++;
+            *steps++ = step;
+            bound = cev < sroom ? cev : sroom;
+            if (s->depth && s->stack[s->depth - 1].exit < bound)
+                bound = s->stack[s->depth - 1].exit;
+            continue;
+        }
+        /* the next step, if nothing else comes at this one, with its step
+         * record and values record in the short forms */
         if (!(step < bound && sp[0] == 1 && sp[1] < 0x80 && rp < rend)) break;
         size_t len = rp[0];
         if (!(len < 0x80 && len < (size_t)(rend - rp))) break;

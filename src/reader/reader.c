@@ -874,10 +874,14 @@ static RD_NOINLINE ctrec_status next_ct_hot(ctrec_reader *r, const ctrec_ev **ev
     }
     r->ct_e.status = CTREC_OK;
     r->ct_e.msg[0] = 0;
-    int k = ct_src_next(r->ct, &r->ev, &r->a, &r->ct_e);
+    int k = ct_src_next(r->ct, &r->batch[0], &r->a, &r->ct_e);
     if (RD_LIKELY(k > 0)) {
+        /* and the shortest-path events after it, in the same batch */
+        r->bstep[0] = ct_src_steps_done(r->ct);
+        r->bn = 1 + ct_src_fill(r->ct, r->batch + 1, r->bval + 1, r->bstep + 1, CT_BATCH - 1);
+        r->bi = 1;
         r->nevents++;
-        *ev = &r->ev;
+        *ev = &r->batch[0];
         return CTREC_OK;
     }
     *ev = NULL;
