@@ -461,6 +461,22 @@ static pf_q *pf_pick(ct_pf *p)
     return best;
 }
 
+/* An idle ring buffer over PF_KEEP bytes is freed (a large chunk read
+ * ahead for nothing does not stay held). */
+static void pf_trim(pf_ent *j)
+{
+    if (j->dcap > PF_KEEP) {
+        free(j->dbuf);
+        j->dbuf = NULL;
+        j->dcap = 0;
+    }
+    if (j->ccap > PF_KEEP) {
+        free(j->cbuf);
+        j->cbuf = NULL;
+        j->ccap = 0;
+    }
+}
+
 static void *pf_main(void *arg)
 {
     ct_pf *p = arg;
@@ -512,6 +528,7 @@ static void *pf_main(void *arg)
         pthread_mutex_lock(&p->mu);
         if (q->gen != gen) {
             j->state = PF_FREE; /* dropped by the reader meanwhile */
+            pf_trim(j);
         } else if (!ranged) {
             /* the reader reads it inline and meets the index's fault itself */
             j->state = PF_FREE;
@@ -534,7 +551,10 @@ static void *pf_main(void *arg)
 static void pf_cancel(pf_q *q)
 {
     for (unsigned k = 0; k < PF_RING; k++)
-        if (q->ent[k].state == PF_DONE) q->ent[k].state = PF_FREE;
+        if (q->ent[k].state == PF_DONE) {
+            q->ent[k].state = PF_FREE;
+            pf_trim(&q->ent[k]);
+        }
     q->gen++;
     q->active = 0;
     q->head = q->count = 0;
@@ -652,17 +672,8 @@ static int pf_take(ct_stream *s, uint64_t i, uint64_t start, uint64_t end, size_
         s->dcap = j->dcap;
         j->dcap = n;
         *len = j->len;
-        if (j->dcap > PF_KEEP) {
-            free(j->dbuf);
-            j->dbuf = NULL;
-            j->dcap = 0;
-        }
-        if (j->ccap > PF_KEEP) {
-            free(j->cbuf);
-            j->cbuf = NULL;
-            j->ccap = 0;
-        }
     }
+    pf_trim(j); /* the stream's buffers it got in exchange */
     q->held -= j->len;
     j->state = PF_FREE;
     q->head = (q->head + 1) % PF_RING;
