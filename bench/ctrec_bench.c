@@ -3,7 +3,7 @@
  *
  *   ctrec-bench w1 -n N --format json|bin|ct [--threads 0|1] [--flush-ms MS] [--zstd-level L]
  *               --out DIR
- *   ctrec-bench read TRACE [--read-ahead]
+ *   ctrec-bench read TRACE [--inline|--read-ahead]
  *   ctrec-bench seek TRACE.ct [--count K] [--seed S]
  *
  * W1: after ctrec_start (entry path "/bench/main.src"), N iterations of
@@ -12,9 +12,10 @@
  * step(line 21); variable "y" = Int(2i); return Int(2i) }.
  *
  * read: opens TRACE (folder, trace.json or trace.bin) with the reader and
- * decodes every event with its values, touching each value node; with
- * --read-ahead a .ct is read with the reader's read_ahead option (the next
- * chunk of each stream inflated on a background thread).
+ * decodes every event with its values, touching each value node. A .ct is
+ * read with the reader's read_ahead option (the next chunks of each stream
+ * inflated on a background thread; --read-ahead says so too), or all on the
+ * calling thread with --inline.
  *
  * Prints one line: events= seconds= ns_per_event= cpu_ns_per_event= (user + system
  * of every thread of the process) bytes= bytes_per_event= peak_rss_kb=
@@ -86,7 +87,7 @@ static unsigned long long folder_bytes(const char *dir, const char *name)
 static const char usage_text[] =
     "usage: ctrec-bench w1 -n N [--format json|bin|ct] [--threads 0|1] [--flush-ms MS]\n"
     "                [--zstd-level L] --out DIR\n"
-    "       ctrec-bench read TRACE [--read-ahead]\n"
+    "       ctrec-bench read TRACE [--inline|--read-ahead]\n"
     "       ctrec-bench seek TRACE.ct [--count K] [--seed S]\n"
     "\n"
     "w1: records N iterations of the W1 workload into DIR; read: decodes every\n"
@@ -342,9 +343,10 @@ int main(int argc, char **argv)
         return seek_trace(argv[2], count, seed);
     }
     if (!strcmp(argv[1], "read")) {
+        if (argc == 4 && !strcmp(argv[3], "--inline")) return read_trace(argv[2], 0);
         if (argc == 4 && !strcmp(argv[3], "--read-ahead")) return read_trace(argv[2], 1);
         if (argc != 3) return usage();
-        return read_trace(argv[2], 0);
+        return read_trace(argv[2], 1);
     }
     long long n = 1000000;
     ctrec_format fmt = CTREC_FORMAT_JSON;

@@ -94,19 +94,23 @@ typedef struct ct_stream {
 
 /* ---- read-ahead of chunks on a background thread ----
  *
- * When a stream (not windowed, not legacy) reads on into chunk i (from
- * chunk i-1, or chunk 0 first; not at a seek elsewhere) and chunk i+1 is
- * complete (its end is the next chunk's offset, i+2 <= nchunks; a last
- * chunk may still be rewritten by a growing file), chunk i+1 is handed to one
- * worker thread (shared by the streams attached), which reads it through
- * its own CTFS handle and inflates it into the stream's spare buffers with
- * ct_inflate_chunk. Loading chunk i+1 then takes that result — the bytes,
- * or the status and message the inflation failed with, so an error is
- * reported exactly when and as the inline path would. A result for another
- * chunk or range is dropped and the chunk read inline (a seek); a job not
- * started yet is cancelled; one running is left to finish (no read-ahead
- * for that stream meanwhile). The thread starts at the first job; if it
- * cannot be created, everything is read inline. */
+ * When a stream (not legacy) reads on into chunk i (from chunk i-1, or
+ * chunk 0 first; not at a seek elsewhere), one worker thread (shared by the
+ * streams attached) inflates the chunks after it, in order, through its own
+ * CTFS handle, into a small ring of buffers per stream (ct_stream.c: at most
+ * 8 chunks and, past the first, 2 MB ahead). Only complete chunks are read
+ * ahead (chunk j with j + 1 < nchunks: a growing file's last chunk may still
+ * be rewritten). Loading chunk i + 1 then takes the ring's first result —
+ * the bytes, or the status and message the inflation failed with, so an
+ * error is reported exactly when and as the inline path would. The worker
+ * sleeps when every ring is full and is woken when one is half empty, so a
+ * handoff is a lock and a buffer swap, not a thread wake-up per chunk. A
+ * load of another chunk (a seek) drops what was queued (a job running is
+ * left to finish, its result dropped) and reads inline. A windowed stream
+ * (calls.dat) has its chunks whose content is under the window inflated
+ * whole; a larger one, or any fault, is left to the inline path, which
+ * streams it and words the fault. The thread starts at the first such load;
+ * if it cannot be created, everything is read inline. */
 typedef struct ct_pf ct_pf;
 /* NULL when out of memory (then nothing is read ahead). */
 ct_pf *ct_pf_new(ctfs *c);
@@ -351,6 +355,13 @@ void ct_src_close(ct_src *s);
 /* The next event: 1 (in *ev), 0 at the end, -1 on error. `a` is reset by
  * the caller before each call. */
 int ct_src_next(ct_src *s, ctrec_ev *ev, arena *a, err *e);
+/* Up to cap events at once, while they take the shortest path (a Value, a
+ * Return with no exception, or a Step with its values record, decoded from
+ * the chunks held: no chunk is loaded, so the bytes the events before point
+ * into stay): returns how many (0 when
+ * the next event needs ct_src_next), steps[i] the step index after evs[i];
+ * a Value's value is vals[i] (valid while evs is). */
+size_t ct_src_fill(ct_src *s, ctrec_ev *evs, ctrec_value *vals, uint64_t *steps, size_t cap);
 ctrec_status ct_src_seek_step(ct_src *s, uint64_t step, err *e);
 ctfs *ct_src_container(ct_src *s);
 const ct_meta *ct_src_meta(const ct_src *s);

@@ -397,6 +397,7 @@ ctrec_status ct_src_open(ct_src **out, ctfs *c, const ctrec_reader_options *o, e
         ct_pf_attach(s->pf, &s->steps);
         ct_pf_attach(s->pf, &s->values);
         ct_pf_attach(s->pf, &s->events);
+        ct_pf_attach(s->pf, &s->calls); /* its chunks under the window */
     }
     if ((st = load_positions(s, e))) return st;
     /* step-map.ns is read on demand (ct_stepmap.c, ctrec_reader_line_steps) */
@@ -1098,55 +1099,196 @@ static RD_NOINLINE int src_next(ct_src *s, ctrec_ev *ev, arena *a, err *e)
     }
 }
 
-/* After a values record's last value: the next step, when no call enters, no
- * I/O event is due and no call returns at the current one (src_next's
- * PH_CALLS, PH_EVENTS and PH_RETURNS would pass); else the phase machine. */
-static RD_NOINLINE int next_step(ct_src *s, ctrec_ev *ev, arena *a, err *e)
+/* The commonest events without the phase machine, as src_next would give
+ * them, never loading a chunk: a Value of the current values record whose
+ * var, length and value take the short forms; after a record's last value,
+ * the next step when no call enters, no I/O event is due and no call
+ * returns at the current one, and its step record and values record are
+ * the short ones in the chunks held. 1 with the event, or 0 with nothing
+ * changed (src_next then goes on from the same state). */
+static RD_INLINE int fast_one(ct_src *s, ctrec_ev *ev, arena *a)
 {
-    if (s->call_ready && s->nc.entry > s->step &&
-        (s->ev_ready ? s->ev_step > s->step : ct_stream_ended(&s->events)) &&
-        (!s->depth || s->stack[s->depth - 1].exit > s->step)) {
-        s->step++;
-        s->phase = PH_STEP;
-        return step_phase(s, ev, e);
+    if (RD_UNLIKELY(s->phase != PH_VALUES)) return 0;
+    const uint8_t *q = s->vp, *vend = s->vend;
+    uint64_t left = s->vleft;
+    if (!left && vend - q >= 2 && q[0] == 0 && q[1] && q[1] < 0x80) {
+        left = q[1]; /* a group's head: tag 0, its value count */
+        q += 2;
     }
+    if (left) {
+        /* var and length one byte each, the value inside the record */
+        if (RD_LIKELY(left <= (uint64_t)(vend - q) && vend - q >= 2 && q[0] < 0x80 &&
+                      q[1] < 0x80 && q[1] <= vend - q - 2)) {
+            const uint8_t *r = q + 2, *end = r + q[1];
+            ctrec_value *v = arena_alloc(a, sizeof *v);
+            if (RD_LIKELY(v && ct_value_fast(&r, end, v) && r == end)) {
+                s->vp = end;
+                s->vleft = left - 1;
+                ev->type = CTREC_EV_VALUE;
+                ev->value.variable_id = q[0];
+                ev->value.value = v;
+                return 1;
+            }
+        }
+        return 0;
+    }
+    if (q < vend) return 0;
+    /* the record is done: the next step, if nothing else comes at this one */
+    if (!(s->call_ready && s->nc.entry > s->step &&
+          (s->ev_ready ? s->ev_step > s->step : ct_stream_ended(&s->events)) &&
+          (!s->depth || s->stack[s->depth - 1].exit > s->step)))
+        return 0;
+    /* step_event's and begin_values_fast's short forms, both checked first */
+    ct_stream *st = &s->steps, *vs = &s->values;
+    if (!(st->chunk != UINT64_MAX && st->dlen - st->pos >= 2 && !s->colaware && s->have_pos))
+        return 0;
+    const uint8_t *p = st->dbuf + st->pos;
+    if (!(p[0] == 1 && p[1] < 0x80)) return 0;
+    if (!(vs->chunk != UINT64_MAX && !vs->win && vs->pos < vs->dlen && vs->rec == s->step + 1))
+        return 0;
+    const uint8_t *vq = vs->dbuf + vs->pos;
+    size_t len = vq[0];
+    if (!(len < 0x80 && len < vs->dlen - vs->pos)) return 0;
+    s->step++;
+    s->gpos += (uint64_t)ct_unzigzag(p[1]);
+    st->pos += 2;
+    st->rec++;
+    ev->type = CTREC_EV_STEP;
+    ev->step.column = 0;
+    ev->step.path_id = s->gpos / LINES_PER_FILE;
+    ev->step.line = (int64_t)(s->gpos % LINES_PER_FILE);
+    s->vleft = 0;
+    s->vrec_off = vs->pos;
+    s->vp = vq + 1;
+    s->vend = vq + 1 + len;
+    vs->pos += 1 + len;
+    vs->rec++;
+    return 1;
+}
+
+int ct_src_next(ct_src *s, ctrec_ev *ev, arena *a, err *e)
+{
+    if (RD_LIKELY(fast_one(s, ev, a))) return 1;
     return src_next(s, ev, a, e);
 }
 
-/* The commonest events without the phase machine, as src_next would give
- * them: a Value of the current values record whose var, length and value
- * take the short forms, and, after a record's last value, the next step when
- * no call enters, no I/O event is due and no call returns at the current
- * one. Anything else, and any damage, goes to src_next from the same
- * state (nothing is changed before the fast path is sure). */
-int ct_src_next(ct_src *s, ctrec_ev *ev, arena *a, err *e)
+/* fast_one's events in a loop, with the cursors in locals (stored back at
+ * the end): what it decodes and the state it leaves are fast_one's, one
+ * event after another. The values go to vals[], not the arena. */
+size_t ct_src_fill(ct_src *s, ctrec_ev *evs, ctrec_value *vals, uint64_t *steps, size_t cap)
 {
-    if (RD_LIKELY(s->phase == PH_VALUES)) {
-        const uint8_t *q = s->vp, *vend = s->vend;
-        uint64_t left = s->vleft;
+    if (s->phase != PH_VALUES) return 0;
+    ct_stream *st = &s->steps, *vs = &s->values;
+    const uint8_t *vp = s->vp, *vend = s->vend;
+    uint64_t vleft = s->vleft, step = s->step, gpos = s->gpos;
+    /* the steps that may be passed (step < bound): those before the next
+     * call's entry, the next I/O event's step and the innermost open call's
+     * exit, while the chunks held have their 2-byte records (a step record
+     * and its values record advance together: vs->rec == step + 1) */
+    uint64_t cev = 0; /* steps before the next call's entry and I/O event */
+    if (s->call_ready && (s->ev_ready || ct_stream_ended(&s->events))) {
+        cev = s->nc.entry;
+        if (s->ev_ready && s->ev_step < cev) cev = s->ev_step;
+    }
+    uint64_t sroom = 0; /* steps the chunks held give in the short forms */
+    const uint8_t *sp = NULL, *rp = NULL, *rend = NULL;
+    if (st->chunk != UINT64_MAX && !s->colaware && s->have_pos && vs->chunk != UINT64_MAX &&
+        !vs->win && vs->rec == step + 1) {
+        sroom = step + (st->dlen - st->pos) / 2;
+        sp = st->dbuf + st->pos;
+        rp = vs->dbuf + vs->pos;
+        rend = vs->dbuf + vs->dlen;
+    }
+    uint64_t bound = cev < sroom ? cev : sroom;
+    if (s->depth && s->stack[s->depth - 1].exit < bound) bound = s->stack[s->depth - 1].exit;
+    const uint8_t *rec_at = NULL; /* the last values record begun */
+    ctrec_ev *ev = evs, *ev_end = evs + cap;
+    while (ev < ev_end) {
+        const uint8_t *q = vp;
+        uint64_t left = vleft;
         if (!left && vend - q >= 2 && q[0] == 0 && q[1] && q[1] < 0x80) {
             left = q[1]; /* a group's head: tag 0, its value count */
             q += 2;
         }
         if (left) {
             /* var and length one byte each, the value inside the record */
-            if (RD_LIKELY(left <= (uint64_t)(vend - q) && vend - q >= 2 && q[0] < 0x80 &&
-                          q[1] < 0x80 && q[1] <= vend - q - 2)) {
-                const uint8_t *r = q + 2, *end = r + q[1];
-                ctrec_value *v = arena_alloc(a, sizeof *v);
-                if (RD_LIKELY(v && ct_value_fast(&r, end, v) && r == end)) {
-                    s->vp = end;
-                    s->vleft = left - 1;
-                    ev->type = CTREC_EV_VALUE;
-                    ev->value.variable_id = q[0];
-                    ev->value.value = v;
-                    return 1;
-                }
+            if (!(left <= (uint64_t)(vend - q) && vend - q >= 2 && q[0] < 0x80 && q[1] < 0x80 &&
+                  q[1] <= vend - q - 2))
+                break;
+            const uint8_t *r = q + 2, *end = r + q[1];
+            if (!(ct_value_fast(&r, end, vals) && r == end)) break;
+            vp = end;
+            vleft = left - 1;
+            ev->type = CTREC_EV_VALUE;
+            ev->value.variable_id = q[0];
+            ev->value.value = vals++;
+            ev++;
+            *steps++ = step;
+            continue;
+        }
+        if (q < vend) break;
+        /* the record is done: the Return of the innermost open call when it
+         * exits here and no call enters and no I/O event is due here
+         * (return_event's, for a return value of the short forms and no
+         * exception) */
+        if (s->depth && s->stack[s->depth - 1].exit <= step) {
+            const open_call *oc = &s->stack[s->depth - 1];
+            if (!(step < cev) || oc->exc_len) break;
+            const ctrec_value *rv = &void_value;
+            if (!oc->is_void) {
+                const uint8_t *r = oc->ret, *end = oc->ret + oc->ret_len;
+                if (!(ct_value_fast(&r, end, vals) && r == end)) break;
+                rv = vals++;
             }
-        } else if (q >= vend)
-            return next_step(s, ev, a, e);
+            s->depth--;
+            ev->type = CTREC_EV_RETURN;
+            ev->ret.return_value = rv;
+            ev->ret.exception = NULL;
+            ev->ret.is_void = rv == &void_value;
+            ev++;
+            *steps++ = step;
+            bound = cev < sroom ? cev : sroom;
+            if (s->depth && s->stack[s->depth - 1].exit < bound)
+                bound = s->stack[s->depth - 1].exit;
+            continue;
+        }
+        /* the next step, if nothing else comes at this one, with its step
+         * record and values record in the short forms */
+        if (!(step < bound && sp[0] == 1 && sp[1] < 0x80 && rp < rend)) break;
+        size_t len = rp[0];
+        if (!(len < 0x80 && len < (size_t)(rend - rp))) break;
+        step++;
+        gpos += (uint64_t)ct_unzigzag(sp[1]);
+        sp += 2;
+        ev->type = CTREC_EV_STEP;
+        ev->step.column = 0;
+        ev->step.path_id = gpos / LINES_PER_FILE;
+        ev->step.line = (int64_t)(gpos % LINES_PER_FILE);
+        ev++;
+        *steps++ = step;
+        vleft = 0;
+        rec_at = rp;
+        vp = rp + 1;
+        vend = rp + 1 + len;
+        rp = vend;
     }
-    return src_next(s, ev, a, e);
+    size_t n = (size_t)(ev - evs);
+    if (n) {
+        uint64_t passed = step - s->step;
+        if (passed) {
+            st->rec += passed;
+            st->pos = (size_t)(sp - st->dbuf);
+            vs->rec += passed;
+            vs->pos = (size_t)(rp - vs->dbuf);
+            s->vrec_off = (size_t)(rec_at - vs->dbuf);
+            s->step = step;
+            s->gpos = gpos;
+        }
+        s->vp = vp;
+        s->vend = vend;
+        s->vleft = vleft;
+    }
+    return n;
 }
 
 /* ---- random access ---- */

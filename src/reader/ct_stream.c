@@ -233,9 +233,64 @@ static ctrec_status fill(ct_stream *s, ctfs *c, err *e)
     return CTREC_OK;
 }
 
+/* Windowed mode, the common case at once: chunk [start, end) whose frame
+ * states a content size under the window `win` and whose compressed bytes
+ * fit in it too is inflated whole, in one call, into *z.dbuf. Streaming it
+ * (fill) would leave the same bytes and state: the whole content, the frame
+ * done. 0 with *len, or -1 on anything else (a fault included): the caller
+ * then streams the chunk, which finds and words the fault. */
+static int inflate_small(ctfs *c, const ctfs_member *dat, uint64_t start, uint64_t end,
+                         size_t win, ct_zbufs z, size_t *len)
+{
+    uint64_t n = end - start;
+    err scratch;
+    if (n > win || grow(z.cbuf, z.ccap, (size_t)n, &scratch) ||
+        ctfs_read_at(c, dat, start, *z.cbuf, (size_t)n, &scratch))
+        return -1;
+    unsigned long long want = ZSTD_getFrameContentSize(*z.cbuf, (size_t)n);
+    if (want == ZSTD_CONTENTSIZE_ERROR || want == ZSTD_CONTENTSIZE_UNKNOWN || want >= win)
+        return -1;
+    size_t flen = ZSTD_findFrameCompressedSize(*z.cbuf, (size_t)n);
+    if (ZSTD_isError(flen) || grow(z.dbuf, z.dcap, (size_t)want + 2, &scratch)) return -1;
+    if (!*z.zd && !(*z.zd = ZSTD_createDCtx())) return -1;
+    size_t got = ZSTD_decompressDCtx(*z.zd, *z.dbuf, (size_t)want, *z.cbuf, flen);
+    if (ZSTD_isError(got) || got != want) return -1;
+    *len = got;
+    return 0;
+}
+
+/* The state fill() leaves after inflating a small chunk i at [start, end)
+ * to its end: its `len` bytes in dbuf. */
+static void whole_windowed(ct_stream *s, uint64_t i, uint64_t start, uint64_t end, size_t len)
+{
+    s->wcur = len + 1;
+    s->chunk = i;
+    s->chunk_off = start;
+    s->in_at = s->in_end = end;
+    s->ilen = s->ipos = 0;
+    s->base = 0;
+    s->want = len;
+    s->skip = 0;
+    s->frame_done = 1;
+    s->dlen = len;
+    s->pos = 0;
+    s->rec = i * s->per_chunk;
+}
+
 static ctrec_status load_windowed(ct_stream *s, ctfs *c, uint64_t i, uint64_t start,
                                   uint64_t end, size_t limit, err *e)
 {
+    size_t len;
+    ct_zbufs z = {&s->cbuf, &s->ccap, &s->dbuf, &s->dcap, &s->zd};
+    if (inflate_small(c, s->dat, start, end, s->win, z, &len) == 0) {
+        whole_windowed(s, i, start, end, len);
+        return CTREC_OK;
+    }
+    if (s->ccap < IN_CHUNK) {
+        free(s->cbuf);
+        s->cbuf = NULL;
+        s->ccap = 0;
+    }
     if (!s->cbuf) {
         if (!(s->cbuf = malloc(IN_CHUNK))) return err_set(e, CTREC_E_NOMEM, "out of memory");
         s->ccap = IN_CHUNK;
@@ -283,36 +338,58 @@ static ctrec_status load_windowed(ct_stream *s, ctfs *c, uint64_t i, uint64_t st
     return CTREC_OK;
 }
 
-/* ---- read-ahead (ct.h) ---- */
+/* ---- read-ahead (ct.h) ----
+ *
+ * Each attached stream has a queue: a ring of PF_RING chunk buffers that
+ * the worker fills in chunk order from `next` on, as far as the ring, the
+ * complete chunks (i + 1 < nchunks) and PF_AHEAD bytes allow. The worker
+ * sleeps only when no queue can take more, and the reader wakes it only
+ * when a queue is half empty or the reader waits for a chunk: a handoff
+ * is a lock, a buffer swap and an unlock, and a wake-up comes about once
+ * every PF_RING / 2 chunks, not at every chunk. */
 
-enum { PF_IDLE, PF_PENDING, PF_RUNNING, PF_DONE };
+enum { PF_FREE, PF_RUNNING, PF_DONE };
+enum { PF_RING = 8 };
+#define PF_AHEAD ((size_t)2 << 20) /* inflated bytes held ahead per stream (past the first) */
+#define PF_KEEP ((size_t)1 << 20)  /* an idle ring buffer larger than this is freed */
 
-typedef struct pf_slot {
+typedef struct pf_ent {
     int state;
-    /* the job: chunk i of dat (a copy), [start, end), limit */
-    ctfs_member dat;
-    char name[16];
-    uint64_t i, start, end, fsize;
-    size_t limit;
-    /* the result */
-    ctrec_status st;
+    uint64_t i, start, end;
+    ctrec_status st; /* a windowed stream's: OK, or not inflated whole (streamed inline) */
     err e;
     size_t len;
-    /* the spare buffers (swapped with the stream's when taken) */
     uint8_t *cbuf, *dbuf;
     size_t ccap, dcap;
-    void *zd;
-} pf_slot;
+} pf_ent;
+
+typedef struct pf_q {
+    int active;  /* the reader reads this stream onward from chunk next - count - 1 */
+    int stopped; /* the worker could not read ahead (the reader will meet why) */
+    uint64_t gen;
+    /* the job, copied from the stream when activated and at each take */
+    ctfs_member dat, idx;
+    char dat_name[16], idx_name[16];
+    uint64_t nchunks, fsize;
+    size_t limit;
+    size_t win;             /* a windowed stream's window (calls.dat), else 0 */
+    uint64_t next;          /* the next chunk to inflate */
+    unsigned head, count;   /* entries [head, head + count) hold chunks next - count .. next - 1 */
+    size_t held;            /* bytes of the DONE entries in the queue */
+    pf_ent ent[PF_RING];
+} pf_q;
 
 struct ct_pf {
-    ctfs *main;  /* the reader's handle: its file size is read at issue */
+    ctfs *main;  /* the reader's handle */
     ctfs *own;   /* the worker's handle (a clone) */
     pthread_t th;
-    int started, dead, stop;
+    int started, dead, stop, sleeping, waiting;
+    int resync;  /* a job's file or member sizes changed: forget the clone's mapping cache */
     pthread_mutex_t mu;
-    pthread_cond_t cv;
+    pthread_cond_t work, done;
+    void *zd;    /* the worker's zstd context */
     unsigned nslots;
-    pf_slot slot[CT_PF_SLOTS];
+    pf_q q[CT_PF_SLOTS];
 };
 
 ct_pf *ct_pf_new(ctfs *c)
@@ -323,7 +400,13 @@ ct_pf *ct_pf_new(ctfs *c)
         free(p);
         return NULL;
     }
-    if (pthread_cond_init(&p->cv, NULL)) {
+    if (pthread_cond_init(&p->work, NULL)) {
+        pthread_mutex_destroy(&p->mu);
+        free(p);
+        return NULL;
+    }
+    if (pthread_cond_init(&p->done, NULL)) {
+        pthread_cond_destroy(&p->work);
         pthread_mutex_destroy(&p->mu);
         free(p);
         return NULL;
@@ -345,71 +428,169 @@ void ct_pf_free(ct_pf *p)
     if (p->started) {
         pthread_mutex_lock(&p->mu);
         p->stop = 1;
-        pthread_cond_broadcast(&p->cv);
+        pthread_cond_broadcast(&p->work);
         pthread_mutex_unlock(&p->mu);
         pthread_join(p->th, NULL);
     }
-    for (unsigned k = 0; k < CT_PF_SLOTS; k++) {
-        free(p->slot[k].cbuf);
-        free(p->slot[k].dbuf);
-        ZSTD_freeDCtx(p->slot[k].zd);
-    }
+    for (unsigned k = 0; k < CT_PF_SLOTS; k++)
+        for (unsigned j = 0; j < PF_RING; j++) {
+            free(p->q[k].ent[j].cbuf);
+            free(p->q[k].ent[j].dbuf);
+        }
+    ZSTD_freeDCtx(p->zd);
     ctfs_close(p->own);
-    pthread_cond_destroy(&p->cv);
+    pthread_cond_destroy(&p->done);
+    pthread_cond_destroy(&p->work);
     pthread_mutex_destroy(&p->mu);
     free(p);
+}
+
+/* The queue the worker should fill next (the one with the fewest chunks
+ * ready), or NULL. Under the lock. */
+static pf_q *pf_pick(ct_pf *p)
+{
+    pf_q *best = NULL;
+    for (unsigned k = 0; k < p->nslots; k++) {
+        pf_q *q = &p->q[k];
+        if (!q->active || q->stopped || q->count == PF_RING || q->next + 1 >= q->nchunks ||
+            (q->count && q->held >= PF_AHEAD) || q->ent[(q->head + q->count) % PF_RING].state ==
+                                                     PF_RUNNING)
+            continue;
+        if (!best || q->count < best->count) best = q;
+    }
+    return best;
+}
+
+/* An idle ring buffer over PF_KEEP bytes is freed (a large chunk read
+ * ahead for nothing does not stay held). */
+static void pf_trim(pf_ent *j)
+{
+    if (j->dcap > PF_KEEP) {
+        free(j->dbuf);
+        j->dbuf = NULL;
+        j->dcap = 0;
+    }
+    if (j->ccap > PF_KEEP) {
+        free(j->cbuf);
+        j->cbuf = NULL;
+        j->ccap = 0;
+    }
 }
 
 static void *pf_main(void *arg)
 {
     ct_pf *p = arg;
     pthread_mutex_lock(&p->mu);
-    for (;;) {
-        pf_slot *j = NULL;
-        for (unsigned k = 0; k < p->nslots && !j; k++)
-            if (p->slot[k].state == PF_PENDING) j = &p->slot[k];
-        if (p->stop) break;
-        if (!j) {
-            pthread_cond_wait(&p->cv, &p->mu);
+    while (!p->stop) {
+        pf_q *q = pf_pick(p);
+        if (!q) {
+            p->sleeping = 1;
+            pthread_cond_wait(&p->work, &p->mu);
+            p->sleeping = 0;
             continue;
         }
+        pf_ent *j = &q->ent[(q->head + q->count) % PF_RING];
         j->state = PF_RUNNING;
+        j->i = q->next++;
+        q->count++;
+        uint64_t gen = q->gen;
+        /* the job: the worker's own copies (the reader may update q's) */
+        ct_stream js;
+        memset(&js, 0, sizeof js);
+        ctfs_member dat = q->dat, idx = q->idx;
+        memcpy(js.dat_name, q->dat_name, sizeof js.dat_name);
+        memcpy(js.idx_name, q->idx_name, sizeof js.idx_name);
+        js.dat = &dat;
+        js.idx = &idx;
+        js.nchunks = q->nchunks;
+        size_t limit = q->limit, win = q->win;
+        uint64_t fsize = q->fsize;
+        int resync = p->resync;
+        p->resync = 0;
         pthread_mutex_unlock(&p->mu);
-        /* the job's fields and buffers are the worker's until PF_DONE */
-        ctfs_resync(p->own, j->fsize);
-        ct_zbufs z = {&j->cbuf, &j->ccap, &j->dbuf, &j->dcap, &j->zd};
-        j->e.status = CTREC_OK;
-        j->e.msg[0] = 0;
-        j->len = 0;
-        j->st = ct_inflate_chunk(p->own, &j->dat, j->name, j->i, j->start, j->end, j->limit, 0,
-                                 z, &j->len, &j->e);
+        /* j's fields and buffers are the worker's while PF_RUNNING */
+        if (resync) ctfs_resync(p->own, fsize);
+        err scratch;
+        int ranged = chunk_range(&js, p->own, j->i, &j->start, &j->end, &scratch) == CTREC_OK;
+        if (ranged) {
+            ct_zbufs z = {&j->cbuf, &j->ccap, &j->dbuf, &j->dcap, &p->zd};
+            j->e.status = CTREC_OK;
+            j->e.msg[0] = 0;
+            j->len = 0;
+            if (win)
+                j->st = inflate_small(p->own, &dat, j->start, j->end, win, z, &j->len)
+                            ? CTREC_E_FORMAT
+                            : CTREC_OK;
+            else
+                j->st = ct_inflate_chunk(p->own, &dat, js.dat_name, j->i, j->start, j->end,
+                                         limit, 0, z, &j->len, &j->e);
+        }
         pthread_mutex_lock(&p->mu);
-        j->state = PF_DONE;
-        pthread_cond_broadcast(&p->cv);
+        if (q->gen != gen) {
+            j->state = PF_FREE; /* dropped by the reader meanwhile */
+            pf_trim(j);
+        } else if (!ranged) {
+            /* the reader reads it inline and meets the index's fault itself */
+            j->state = PF_FREE;
+            q->count--;
+            q->next--;
+            q->stopped = 1;
+        } else {
+            j->state = PF_DONE;
+            q->held += j->len;
+            if (j->st && !win) q->stopped = 1; /* nothing after a chunk that failed */
+        }
+        if (p->waiting) pthread_cond_broadcast(&p->done);
     }
     pthread_mutex_unlock(&p->mu);
     return NULL;
 }
 
-/* Hands chunk i (complete: i + 1 < nchunks) of s to the worker, unless
- * the worker still runs an earlier job of s. */
-static void pf_issue(ct_stream *s, ctfs *c, uint64_t i, size_t limit)
+/* Drops what is queued for q (a job running is dropped when it ends).
+ * Under the lock. */
+static void pf_cancel(pf_q *q)
+{
+    for (unsigned k = 0; k < PF_RING; k++)
+        if (q->ent[k].state == PF_DONE) {
+            q->ent[k].state = PF_FREE;
+            pf_trim(&q->ent[k]);
+        }
+    q->gen++;
+    q->active = 0;
+    q->head = q->count = 0;
+    q->held = 0;
+}
+
+/* The stream's job fields, for the worker. Under the lock. */
+static void pf_job(ct_pf *p, pf_q *q, const ct_stream *s, ctfs *c, size_t limit)
+{
+    if (q->fsize != ctfs_file_size(c) || q->dat.size != s->dat->size ||
+        q->idx.size != s->idx->size || q->dat.map_block != s->dat->map_block ||
+        q->idx.map_block != s->idx->map_block)
+        p->resync = 1;
+    q->dat = *s->dat;
+    q->idx = *s->idx;
+    memcpy(q->dat_name, s->dat_name, sizeof q->dat_name);
+    memcpy(q->idx_name, s->idx_name, sizeof q->idx_name);
+    q->nchunks = s->nchunks;
+    q->fsize = ctfs_file_size(c);
+    q->limit = limit;
+    q->win = s->win;
+}
+
+/* Chunk i of s was loaded reading onward: the worker reads on from i + 1
+ * (starting the thread at the first time). */
+static void pf_onward(ct_stream *s, ctfs *c, uint64_t i, size_t limit)
 {
     ct_pf *p = s->pf;
     if (p->dead) return;
-    pf_slot *j = &p->slot[s->pf_slot];
-    pthread_mutex_lock(&p->mu);
-    int busy = j->state == PF_RUNNING;
-    pthread_mutex_unlock(&p->mu);
-    if (busy) return;
-    uint64_t start, end;
-    err scratch;
-    if (chunk_range(s, c, i, &start, &end, &scratch)) return; /* reported when loaded */
-    if (!p->own && ctfs_clone(c, &p->own, &scratch)) {
-        p->dead = 1;
-        return;
-    }
+    pf_q *q = &p->q[s->pf_slot];
     if (!p->started) {
+        err scratch;
+        if (!p->own && ctfs_clone(c, &p->own, &scratch)) {
+            p->dead = 1;
+            return;
+        }
         if (pthread_create(&p->th, NULL, pf_main, p)) {
             p->dead = 1;
             return;
@@ -417,67 +598,90 @@ static void pf_issue(ct_stream *s, ctfs *c, uint64_t i, size_t limit)
         p->started = 1;
     }
     pthread_mutex_lock(&p->mu);
-    if (j->state == PF_RUNNING) { /* picked up meanwhile: its fields are the worker's */
-        pthread_mutex_unlock(&p->mu);
-        return;
+    if (!q->active || q->next != i + 1 + q->count) {
+        if (q->active) pf_cancel(q);
+        q->active = 1;
+        q->stopped = 0;
+        q->next = i + 1;
     }
-    j->dat = *s->dat;
-    memcpy(j->name, s->dat_name, sizeof j->name);
-    j->i = i;
-    j->start = start;
-    j->end = end;
-    j->fsize = ctfs_file_size(c);
-    j->limit = limit;
-    j->state = PF_PENDING;
-    pthread_cond_broadcast(&p->cv);
+    pf_job(p, q, s, c, limit);
+    /* as in pf_take: not for every chunk, but once the queue is half empty */
+    if (p->sleeping && q->count <= PF_RING / 2 && pf_pick(p)) pthread_cond_signal(&p->work);
     pthread_mutex_unlock(&p->mu);
 }
 
-/* Chunk i of s at [start, end), if it was handed to the worker (waits
- * until the worker has inflated it): 1 with *st its status (the message in
- * e) and, when OK, the bytes in s's buffers (*len); 0 when it was not read
- * ahead (another job of s not started yet is dropped, one running is left
- * to finish). */
+/* Chunk i of s at [start, end), if it was read ahead (waits while the
+ * worker inflates it): 1 with *st its status (the message in e) and, when
+ * OK, the bytes in s's buffers (*len); 0 when it was not (what was queued
+ * for another chunk is dropped). */
 static int pf_take(ct_stream *s, uint64_t i, uint64_t start, uint64_t end, size_t limit,
                    size_t *len, ctrec_status *st, err *e)
 {
     ct_pf *p = s->pf;
-    pf_slot *j = &p->slot[s->pf_slot];
+    if (!p->started) return 0;
+    pf_q *q = &p->q[s->pf_slot];
     pthread_mutex_lock(&p->mu);
-    int match = j->state != PF_IDLE && j->i == i && j->start == start && j->end == end &&
-                j->limit == limit;
-    if (!match) {
-        if (j->state == PF_PENDING || j->state == PF_DONE) j->state = PF_IDLE;
+    if (!q->active) {
         pthread_mutex_unlock(&p->mu);
         return 0;
     }
-    /* not started yet: the worker takes it up at once (it is free, or
-     * inflating another stream's chunk, which is needed next anyway) */
-    while (j->state != PF_DONE) pthread_cond_wait(&p->cv, &p->mu);
-    j->state = PF_IDLE;
-    pthread_mutex_unlock(&p->mu);
-    *st = j->st;
-    if (j->st) {
-        *e = j->e;
-        return 1;
+    if (!q->count) {
+        if (q->next == i && !q->stopped) {
+            /* not started: read inline, the worker goes on after it */
+            q->next = i + 1;
+        } else {
+            pf_cancel(q);
+        }
+        pthread_mutex_unlock(&p->mu);
+        return 0;
     }
-    uint8_t *b = s->cbuf;
-    s->cbuf = j->cbuf;
-    j->cbuf = b;
-    size_t n = s->ccap;
-    s->ccap = j->ccap;
-    j->ccap = n;
-    b = s->dbuf;
-    s->dbuf = j->dbuf;
-    j->dbuf = b;
-    n = s->dcap;
-    s->dcap = j->dcap;
-    j->dcap = n;
-    void *z = s->zd;
-    s->zd = j->zd;
-    j->zd = z;
-    *len = j->len;
-    return 1;
+    pf_ent *j = &q->ent[q->head];
+    if (j->i != i) {
+        pf_cancel(q);
+        pthread_mutex_unlock(&p->mu);
+        return 0;
+    }
+    while (j->state == PF_RUNNING) {
+        p->waiting = 1;
+        if (p->sleeping) pthread_cond_signal(&p->work);
+        pthread_cond_wait(&p->done, &p->mu);
+        p->waiting = 0;
+    }
+    if (j->state != PF_DONE || j->start != start || j->end != end || q->limit != limit) {
+        pf_cancel(q);
+        pthread_mutex_unlock(&p->mu);
+        return 0;
+    }
+    *st = j->st;
+    int took = 1;
+    if (j->st && q->win) {
+        took = 0; /* streamed inline */
+    } else if (j->st) {
+        *e = j->e;
+    } else {
+        uint8_t *b = s->cbuf;
+        s->cbuf = j->cbuf;
+        j->cbuf = b;
+        size_t n = s->ccap;
+        s->ccap = j->ccap;
+        j->ccap = n;
+        b = s->dbuf;
+        s->dbuf = j->dbuf;
+        j->dbuf = b;
+        n = s->dcap;
+        s->dcap = j->dcap;
+        j->dcap = n;
+        *len = j->len;
+    }
+    pf_trim(j); /* the stream's buffers it got in exchange */
+    q->held -= j->len;
+    j->state = PF_FREE;
+    q->head = (q->head + 1) % PF_RING;
+    q->count--;
+    /* wake the worker when the queue is half empty */
+    if (p->sleeping && q->count <= PF_RING / 2 && pf_pick(p)) pthread_cond_signal(&p->work);
+    pthread_mutex_unlock(&p->mu);
+    return took;
 }
 
 ctrec_status ct_stream_load(ct_stream *s, ctfs *c, uint64_t i, size_t limit, err *e)
@@ -496,15 +700,23 @@ ctrec_status ct_stream_load(ct_stream *s, ctfs *c, uint64_t i, size_t limit, err
     ctrec_status st = chunk_range(s, c, i, &start, &end, e);
     if (st) return st;
     s->chunk_end = end;
-    if (s->win) return load_windowed(s, c, i, start, end, limit, e);
     size_t got = 0;
+    if (s->win) {
+        /* a chunk under the window read ahead whole, else inflated here */
+        if (s->pf && !s->legacy && pf_take(s, i, start, end, limit, &got, &st, e))
+            whole_windowed(s, i, start, end, got);
+        else if ((st = load_windowed(s, c, i, start, end, limit, e)))
+            return st;
+        if (s->pf && !s->legacy && onward) pf_onward(s, c, i, limit);
+        return CTREC_OK;
+    }
     int took = s->pf && !s->legacy ? pf_take(s, i, start, end, limit, &got, &st, e) : 0;
     if (took && st) return st;
     ct_zbufs z = {&s->cbuf, &s->ccap, &s->dbuf, &s->dcap, &s->zd};
     if (!took &&
         (st = ct_inflate_chunk(c, s->dat, s->dat_name, i, start, end, limit, 0, z, &got, e)))
         return st;
-    if (s->pf && !s->legacy && onward && i + 2 <= s->nchunks) pf_issue(s, c, i + 1, limit);
+    if (s->pf && !s->legacy && onward) pf_onward(s, c, i, limit);
     s->dlen = got;
     s->chunk = i;
     s->chunk_off = start;

@@ -30,6 +30,7 @@
 #define MIN_FREE (64u * 1024u)
 #define DEFAULT_MAX_EVENT CTREC_MAX_EVENT_BYTES
 #define MAX_DEPTH_CAP 2000u /* values are parsed recursively: ~300 bytes of stack a level */
+#define CT_BATCH 32 /* .ct events decoded at once on the shortest path */
 
 struct ctrec_reader {
     err e;
@@ -55,6 +56,13 @@ struct ctrec_reader {
      * records: ctrec_reader_next goes straight to ct_src_next. Set by the
      * general path, cleared wherever one of those changes. */
     int ct_hot;
+    /* events decoded ahead by ct_src_fill, delivered from batch[bi]; their
+     * values in bval; bstep: the step index after each
+     * (ctrec_reader_step_index) */
+    ctrec_ev batch[CT_BATCH];
+    ctrec_value bval[CT_BATCH];
+    uint64_t bstep[CT_BATCH];
+    size_t bi, bn;
     ct_spans *spans;  /* the span stream, opened at the end of the steps */
     int spans_phase;  /* 1: yielding span records, 2: done with them */
     /* a .ct in the older events.log layout */
@@ -850,21 +858,46 @@ static RD_NOINLINE ctrec_status next_parsed(ctrec_reader *r, const ctrec_ev **ev
 
 static RD_NOINLINE ctrec_status next_general(ctrec_reader *r, const ctrec_ev **ev);
 
+/* A .ct's steps, the batch delivered: the next batch (the events that take
+ * the shortest path, decoded at once), else one event the general way. */
+static RD_NOINLINE ctrec_status next_ct_hot(ctrec_reader *r, const ctrec_ev **ev)
+{
+    r->bi = r->bn = 0;
+    arena_reset(&r->a);
+    size_t n = ct_src_fill(r->ct, r->batch, r->bval, r->bstep, CT_BATCH);
+    if (RD_LIKELY(n)) {
+        r->bn = n;
+        r->bi = 1;
+        r->nevents++;
+        *ev = &r->batch[0];
+        return CTREC_OK;
+    }
+    r->ct_e.status = CTREC_OK;
+    r->ct_e.msg[0] = 0;
+    int k = ct_src_next(r->ct, &r->batch[0], &r->a, &r->ct_e);
+    if (RD_LIKELY(k > 0)) {
+        /* and the shortest-path events after it, in the same batch */
+        r->bstep[0] = ct_src_steps_done(r->ct);
+        r->bn = 1 + ct_src_fill(r->ct, r->batch + 1, r->bval + 1, r->bstep + 1, CT_BATCH - 1);
+        r->bi = 1;
+        r->nevents++;
+        *ev = &r->batch[0];
+        return CTREC_OK;
+    }
+    *ev = NULL;
+    return ct_end(r, k, ev);
+}
+
 ctrec_status ctrec_reader_next(ctrec_reader *r, const ctrec_ev **ev)
 {
     /* a .ct's steps: nothing to check but the flag */
     if (RD_LIKELY(r && ev && r->ct_hot)) {
-        arena_reset(&r->a);
-        r->ct_e.status = CTREC_OK;
-        r->ct_e.msg[0] = 0;
-        int k = ct_src_next(r->ct, &r->ev, &r->a, &r->ct_e);
-        if (RD_LIKELY(k > 0)) {
+        if (RD_LIKELY(r->bi < r->bn)) {
             r->nevents++;
-            *ev = &r->ev;
+            *ev = &r->batch[r->bi++];
             return CTREC_OK;
         }
-        *ev = NULL;
-        return ct_end(r, k, ev);
+        return next_ct_hot(r, ev);
     }
     return next_general(r, ev);
 }
@@ -1036,6 +1069,7 @@ ctrec_status ctrec_reader_seek_step(ctrec_reader *r, uint64_t step)
     if (r->failed) return r->failed;
     err e = {0};
     r->ct_hot = 0;
+    r->bi = r->bn = 0;
     ctrec_status st = ct_src_seek_step(r->ct, step, &e);
     if (st) {
         err_set(&r->e, st, "%s: seeking step %llu: %s", r->name, (unsigned long long)step, e.msg);
@@ -1050,7 +1084,8 @@ ctrec_status ctrec_reader_seek_step(ctrec_reader *r, uint64_t step)
 
 uint64_t ctrec_reader_step_index(const ctrec_reader *r)
 {
-    return r && r->ct ? ct_src_steps_done(r->ct) : 0;
+    if (!r || !r->ct) return 0;
+    return r->bn ? r->bstep[r->bi - 1] : ct_src_steps_done(r->ct);
 }
 
 size_t ctrec_reader_member_count(const ctrec_reader *r)

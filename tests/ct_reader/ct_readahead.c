@@ -3,7 +3,9 @@
  * sees: for a .ct (a W1 trace of many chunks, made by the test command) and
  * copies of it damaged at spread-out places (4 bytes changed; cut short),
  * the events (their JSON text), their count, the final status and message
- * are the same with read_ahead 0 and 1.
+ * are the same with read_ahead 0 and 1; so are the events read after 300
+ * seeks ahead and back, where every event's ctrec_reader_step_index() must
+ * also be the last Step's index.
  *
  * usage: ct-readahead TRACE.ct WORKDIR
  */
@@ -43,6 +45,50 @@ static void run(const char *p, int ra, outcome *o)
     }
     snprintf(o->msg, sizeof o->msg, "%s", ctrec_reader_errmsg(r));
     ctrec_reader_close(r);
+}
+
+/* Seeks all over the trace (ahead and back, so the read-ahead queues are
+ * dropped with jobs queued and running) and reads some events after each:
+ * their hash, count and status, and, for every event, that
+ * ctrec_reader_step_index() is the index of the last Step (the step sought,
+ * then one more per Step). Returns the number of index mismatches. */
+static int run_seeks(const char *p, int ra, uint64_t nsteps, outcome *o)
+{
+    ctrec_reader_options opt;
+    ctrec_reader_options_init(&opt);
+    opt.read_ahead = ra;
+    ctrec_reader *r;
+    o->hash = 1469598103934665603ull;
+    o->events = 0;
+    int bad = 0;
+    o->st = ctrec_reader_open(p, &opt, &r);
+    uint64_t x = 2463534242ull;
+    char *line = NULL;
+    size_t cap = 0, len;
+    for (int k = 0; !o->st && k < 300; k++) {
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        uint64_t step = x % nsteps, want = (x >> 20) % 6000 + 1, idx = step;
+        int first = 1;
+        if ((o->st = ctrec_reader_seek_step(r, step)) != CTREC_OK) break;
+        const ctrec_ev *ev;
+        for (uint64_t i = 0; i < want; i++) {
+            if ((o->st = ctrec_reader_next(r, &ev)) != CTREC_OK || !ev) break;
+            if (ev->type == CTREC_EV_STEP && !first) idx++;
+            if (ev->type == CTREC_EV_STEP) first = 0;
+            if (ctrec_reader_step_index(r) != idx && bad++ < 5)
+                printf("FAIL %s (read_ahead %d): seek %llu, event %llu: step index %llu, not "
+                       "%llu\n",
+                       p, ra, (unsigned long long)step, (unsigned long long)i,
+                       (unsigned long long)ctrec_reader_step_index(r), (unsigned long long)idx);
+            if (ctrec_event_to_json(ev, CTREC_FLOAT_STRING, &line, &cap, &len)) break;
+            for (size_t j = 0; j < len; j++) o->hash = (o->hash ^ (uint8_t)line[j]) * 1099511628211ull;
+            o->events++;
+        }
+    }
+    free(line);
+    snprintf(o->msg, sizeof o->msg, "%s", ctrec_reader_errmsg(r));
+    ctrec_reader_close(r);
+    return bad;
 }
 
 int main(int argc, char **argv)
@@ -90,6 +136,19 @@ int main(int argc, char **argv)
                    (unsigned long long)r.events, ctrec_status_name(r.st), r.msg);
         }
         remove(p);
+    }
+    /* seeks (W1 of 100,000 iterations: 120,000 steps) */
+    {
+        outcome a, r;
+        int bad = run_seeks(argv[1], 0, 120000, &a) + run_seeks(argv[1], 1, 120000, &r);
+        cases++;
+        if (bad || a.st || r.st || a.events < 100000 || a.hash != r.hash || a.events != r.events) {
+            failures++;
+            printf("FAIL seeks: %d step index mismatches; inline: %llu events, %s: %s; "
+                   "read-ahead: %llu events, %s: %s\n",
+                   bad, (unsigned long long)a.events, ctrec_status_name(a.st), a.msg,
+                   (unsigned long long)r.events, ctrec_status_name(r.st), r.msg);
+        }
     }
     /* the damage must reach the streams: else the test compares nothing */
     if (errors < 8) {
