@@ -104,15 +104,11 @@
 #define CT_FAST_HASH_LOG 13
 #define CT_FAST_TARGET 1
 /* The scratch file's pieces (a private temporary file, read back only by
- * ct_repair): a fast negative level. W1 at N = 1 M: level 1 made a
- * 1.2 MB file, -5 about 2.5 MB, -20 (which mostly stores) 4.9 MB beside a
- * 3.1 MB trace. -5 cost about 18 instructions per event more than -20 on
- * the container's thread (callgrind, W1 200 k: 287 against 269), and that
- * thread now sets the pace: since calls.dat is built while recording and
- * olock is asymmetric, it took 55 % of the process's CPU time against the
- * recording thread's 45 % (perf, W1 1 M). So -20: the disk while recording
- * for the wall clock. */
-#define CT_SCRATCH_LEVEL (-20)
+ * ct_repair) are stored, not compressed: zstd frames of raw blocks. W1 at
+ * N = 1 M: 7.8 MB of scratch beside a 3.4 MB trace, where level -20 (which
+ * mostly stored too) made 4.9 MB for about 24 instructions per event on
+ * the container's thread (callgrind, W1 200 k: 230 against 207), the
+ * thread that sets the pace when the two share the machine. */
 
 typedef struct ctw_writer ctw_writer;
 
@@ -215,7 +211,7 @@ void ctw_value_cancel(ctw_writer *c);
 
 /* ---- the scratch file (for ct_repair) ----
  * NAME.calls~ beside the container: pieces [u32 size][zstd frame with its
- * content size, level CT_SCRATCH_LEVEL], written in order by the container's thread (before each
+ * content size, raw blocks], written in order by the container's thread (before each
  * publication: flushes hand the records buffered over), whose contents
  * make one stream of records [tag][varint body length][body]:
  *   'E' key fn parent(zigzag, -1 none) entry_step | depth nargs {var len CBOR}
