@@ -1255,10 +1255,40 @@ size_t ct_src_fill(ct_src *s, ctrec_ev *evs, ctrec_value *vals, uint64_t *steps,
             rp = vend;
             continue;
         }
+        /* else, no call record held: src_next's read_call, when the record is
+         * whole in the calls.dat chunk held (nothing to load or refill);
+         * damage leaves the stream as it was, for src_next to find */
+        if (!s->call_ready) {
+            ct_stream *cs = &s->calls;
+            if (!(cs->chunk != UINT64_MAX && cs->pos < cs->dlen &&
+                  !(cs->win && !cs->frame_done && cs->dlen - cs->pos < cs->wcur / 2)))
+                break;
+            const uint8_t *cq = cs->dbuf + cs->pos, *cend = cs->dbuf + cs->dlen;
+            uint64_t clen;
+            if (ct_varint(&cq, cend, &clen) || clen > (uint64_t)(cend - cq)) break;
+            size_t cpos = cs->pos;
+            uint64_t crec = cs->rec;
+            err ce;
+            if (read_call(s, cs, &s->nc, 0, &ce) != 1) {
+                cs->pos = cpos;
+                cs->rec = crec;
+                break;
+            }
+            s->call_ready = 1;
+            cev = 0;
+            if (s->ev_ready || ct_stream_ended(&s->events)) {
+                cev = s->nc.entry;
+                if (s->ev_ready && s->ev_step < cev) cev = s->ev_step;
+            }
+            bound = cev < sroom ? cev : sroom;
+            if (s->depth && s->stack[s->depth - 1].exit < bound)
+                bound = s->stack[s->depth - 1].exit;
+            continue;
+        }
         /* else the Call of the call entering here (call_event's event, after
          * src_next's checks, for at most one argument in the short forms and
-         * an open-call slot that needs no allocation; the next call record
-         * is read by src_next: bound is 0 now) */
+         * an open-call slot that needs no allocation; bound is 0 now, until
+         * the next call record is read) */
         if (s->call_ready && s->nc.entry <= step) {
             const call_rec *c = &s->nc;
             const open_call *top = s->depth ? &s->stack[s->depth - 1] : NULL;
