@@ -266,6 +266,7 @@ typedef struct opts {
     int call_exit_root;      /* exit step of "main" (0: 9) */
     uint32_t root_children;  /* extra child ids listed by "main" (a big record) */
     uint32_t root_len_extra; /* added to the length of "main"'s record */
+    uint32_t arg_len_extra;  /* added to the length of "f"'s argument */
 } opts;
 
 static ct base(uint32_t bs, const opts *o)
@@ -322,7 +323,7 @@ static ct base(uint32_t bs, const opts *o)
             uv(&r, 0);
             bytes v = {0};
             cbor_int(&v, 2);
-            uv(&r, v.n);
+            uv(&r, v.n + o->arg_len_extra);
             put(&r, v.d, v.n);
             free(v.d);
         }
@@ -427,7 +428,7 @@ static void expect(const char *file, ctrec_status want, const char *want_msg, in
     CHECK(nsteps == want_steps, "%s: %d steps delivered, expected %d", file, nsteps, want_steps);
 }
 
-static const opts good = {0, 0, 0, 4, 0, 0, 0, 0};
+static const opts good = {0, 0, 0, 4, 0, 0, 0, 0, 0};
 
 static const char whole[] =
     "{\"Path\":\"/w/a.py\"}\n"
@@ -688,6 +689,17 @@ static void test_call_damage(void)
            "call-nest.ct: event 12: calls.dat: record 1 (chunk 0 at byte 0): exit step 40 is "
            "after the exit step 9 of its parent (record 0)",
            3, 0);
+    free(f.d);
+    ct_free(&c);
+    o = good;
+    o.arg_len_extra = 40; /* the argument runs past the record */
+    c = base(4096, &o);
+    f = layout(&c, NULL);
+    spill("call-arg.ct", &f);
+    expect("call-arg.ct", CTREC_E_FORMAT,
+           "call-arg.ct: event 8: calls.dat: record 1 (chunk 0 at byte 0): an argument runs past "
+           "the record",
+           1, 0);
     free(f.d);
     ct_free(&c);
     o = good;
