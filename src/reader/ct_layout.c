@@ -75,8 +75,11 @@ typedef struct call_rec {
 
 enum { PH_DEFS, PH_STEP, PH_VALUES, PH_CALLS, PH_EVENTS, PH_RETURNS, PH_END };
 
+#define CT_BARGS 64 /* Call arguments a batch (ct_src_fill) holds */
+
 struct ct_src {
     ctfs *c;
+    ctrec_full_value bargs[CT_BARGS]; /* the arguments of a batch's Calls */
     ctrec_reader_options o;
     size_t limit;
     ct_meta meta;
@@ -1202,6 +1205,7 @@ size_t ct_src_fill(ct_src *s, ctrec_ev *evs, ctrec_value *vals, uint64_t *steps,
     uint64_t bound = cev < sroom ? cev : sroom;
     if (s->depth && s->stack[s->depth - 1].exit < bound) bound = s->stack[s->depth - 1].exit;
     const uint8_t *rec_at = NULL; /* the last values record begun */
+    size_t nargs = 0;                /* s->bargs used */
     ctrec_ev *ev = evs, *ev_end = evs + cap;
     while (ev < ev_end) {
         const uint8_t *q = vp;
@@ -1227,10 +1231,103 @@ size_t ct_src_fill(ct_src *s, ctrec_ev *evs, ctrec_value *vals, uint64_t *steps,
             continue;
         }
         if (q < vend) break;
-        /* the record is done: the Return of the innermost open call when it
-         * exits here and no call enters and no I/O event is due here
-         * (return_event's, for a return value of the short forms and no
-         * exception) */
+        /* the record is done: the next step, if nothing else comes at this
+         * one (step < bound: no call enters, no I/O event is due and no call
+         * returns here), with its step record and values record in the
+         * short forms */
+        if (RD_LIKELY(step < bound)) {
+            if (!(sp[0] == 1 && sp[1] < 0x80 && rp < rend)) break;
+            size_t len = rp[0];
+            if (!(len < 0x80 && len < (size_t)(rend - rp))) break;
+            step++;
+            gpos += (uint64_t)ct_unzigzag(sp[1]);
+            sp += 2;
+            ev->type = CTREC_EV_STEP;
+            ev->step.column = 0;
+            ev->step.path_id = gpos / LINES_PER_FILE;
+            ev->step.line = (int64_t)(gpos % LINES_PER_FILE);
+            ev++;
+            *steps++ = step;
+            vleft = 0;
+            rec_at = rp;
+            vp = rp + 1;
+            vend = rp + 1 + len;
+            rp = vend;
+            continue;
+        }
+        /* else, no call record held: src_next's read_call, when the record is
+         * whole in the calls.dat chunk held (nothing to load or refill);
+         * damage leaves the stream as it was, for src_next to find */
+        if (!s->call_ready) {
+            ct_stream *cs = &s->calls;
+            if (!(cs->chunk != UINT64_MAX && cs->pos < cs->dlen &&
+                  !(cs->win && !cs->frame_done && cs->dlen - cs->pos < cs->wcur / 2)))
+                break;
+            const uint8_t *cq = cs->dbuf + cs->pos, *cend = cs->dbuf + cs->dlen;
+            uint64_t clen;
+            if (ct_varint(&cq, cend, &clen) || clen > (uint64_t)(cend - cq)) break;
+            size_t cpos = cs->pos;
+            uint64_t crec = cs->rec;
+            err ce;
+            if (read_call(s, cs, &s->nc, 0, &ce) != 1) {
+                cs->pos = cpos;
+                cs->rec = crec;
+                break;
+            }
+            s->call_ready = 1;
+            cev = 0;
+            if (s->ev_ready || ct_stream_ended(&s->events)) {
+                cev = s->nc.entry;
+                if (s->ev_ready && s->ev_step < cev) cev = s->ev_step;
+            }
+            bound = cev < sroom ? cev : sroom;
+            if (s->depth && s->stack[s->depth - 1].exit < bound)
+                bound = s->stack[s->depth - 1].exit;
+            continue;
+        }
+        /* else the Call of the call entering here (call_event's event, after
+         * src_next's checks, for at most one argument in the short forms and
+         * an open-call slot that needs no allocation; bound is 0 now, until
+         * the next call record is read) */
+        if (s->call_ready && s->nc.entry <= step) {
+            const call_rec *c = &s->nc;
+            const open_call *top = s->depth ? &s->stack[s->depth - 1] : NULL;
+            if (c->bad || c->nargs > 1 || nargs >= CT_BARGS ||
+                (top ? (int64_t)top->key != c->parent || c->exit > top->exit : c->parent != -1))
+                break;
+            int is_void = c->ret_len == 0 || (c->ret_len == 1 && c->ret[0] == 0xff);
+            size_t ret_len = is_void ? 0 : c->ret_len;
+            if (s->depth >= s->stack_cap || ret_len > s->stack[s->depth].ret_cap ||
+                c->exc_len > s->stack[s->depth].exc_cap)
+                break;
+            ctrec_full_value *args = NULL;
+            if (c->nargs) {
+                const uint8_t *a = c->args;
+                if (!(c->end - a >= 2 && a[0] < 0x80 && a[1] < 0x80 && a[1] <= c->end - a - 2))
+                    break;
+                const uint8_t *r = a + 2, *end = r + a[1];
+                if (!(ct_value_fast(&r, end, vals) && r == end)) break;
+                args = &s->bargs[nargs++];
+                args->variable_id = a[0];
+                args->value = vals++;
+            }
+            err none;
+            push_open(s, s->depth, c->key, c->exit, is_void, c->ret, ret_len, c->exc, c->exc_len,
+                      &none); /* cannot fail: the slot is large enough */
+            s->depth++;
+            s->call_ready = 0;
+            ev->type = CTREC_EV_CALL;
+            ev->call.function_id = c->fn;
+            ev->call.args = args;
+            ev->call.nargs = (size_t)c->nargs;
+            ev++;
+            *steps++ = step;
+            cev = bound = 0;
+            continue;
+        }
+        /* or the Return of the innermost open call when it exits here and no
+         * call enters and no I/O event is due here (return_event's, for a
+         * return value of the short forms and no exception) */
         if (s->depth && s->stack[s->depth - 1].exit <= step) {
             const open_call *oc = &s->stack[s->depth - 1];
             if (!(step < cev) || oc->exc_len) break;
@@ -1252,25 +1349,7 @@ size_t ct_src_fill(ct_src *s, ctrec_ev *evs, ctrec_value *vals, uint64_t *steps,
                 bound = s->stack[s->depth - 1].exit;
             continue;
         }
-        /* the next step, if nothing else comes at this one, with its step
-         * record and values record in the short forms */
-        if (!(step < bound && sp[0] == 1 && sp[1] < 0x80 && rp < rend)) break;
-        size_t len = rp[0];
-        if (!(len < 0x80 && len < (size_t)(rend - rp))) break;
-        step++;
-        gpos += (uint64_t)ct_unzigzag(sp[1]);
-        sp += 2;
-        ev->type = CTREC_EV_STEP;
-        ev->step.column = 0;
-        ev->step.path_id = gpos / LINES_PER_FILE;
-        ev->step.line = (int64_t)(gpos % LINES_PER_FILE);
-        ev++;
-        *steps++ = step;
-        vleft = 0;
-        rec_at = rp;
-        vp = rp + 1;
-        vend = rp + 1 + len;
-        rp = vend;
+        break;
     }
     size_t n = (size_t)(ev - evs);
     if (n) {

@@ -266,6 +266,9 @@ typedef struct opts {
     int call_exit_root;      /* exit step of "main" (0: 9) */
     uint32_t root_children;  /* extra child ids listed by "main" (a big record) */
     uint32_t root_len_extra; /* added to the length of "main"'s record */
+    uint32_t arg_len_extra;  /* added to the length of "f"'s argument (of the last
+                              * call with more_calls) */
+    int more_calls;          /* two more calls of "f", at steps 5 and 6 */
 } opts;
 
 static ct base(uint32_t bs, const opts *o)
@@ -309,20 +312,23 @@ static ct base(uint32_t bs, const opts *o)
     stream(&c, "steps.dat", "steps.idx", 4, sc, 3);
     stream(&c, "values.dat", "values.idx", 4, vc, 3);
     /* calls */
-    for (int k = 0; k < 2; k++) {
+    int ncalls = o->more_calls ? 4 : 2;
+    for (int k = 0; k < ncalls; k++) {
         bytes r = {0};
-        uv(&r, (uint64_t)k);                                   /* function */
-        sv(&r, k == 0 ? -1 : o->call_parent_child);            /* parent */
-        uv(&r, k == 0 ? 0 : 2);                                /* entry */
+        int extra = k >= 2;                                    /* a later call of "f" */
+        uv(&r, (uint64_t)(k ? 1 : 0));                         /* function */
+        sv(&r, k == 0 ? -1 : extra ? 0 : o->call_parent_child); /* parent */
+        uv(&r, k == 0 ? 0 : extra ? 3 + (uint64_t)k : 2);      /* entry */
         uv(&r, k == 0 ? (o->call_exit_root ? (uint64_t)o->call_exit_root : 9)
-                      : (uint64_t)o->call_exit_child);         /* exit */
-        uv(&r, (uint64_t)k);                                   /* depth */
-        uv(&r, (uint64_t)k);                                   /* args */
+               : extra ? 3 + (uint64_t)k
+                       : (uint64_t)o->call_exit_child);        /* exit */
+        uv(&r, (uint64_t)(k ? 1 : 0));                         /* depth */
+        uv(&r, (uint64_t)(k ? 1 : 0));                         /* args */
         if (k) {
             uv(&r, 0);
             bytes v = {0};
             cbor_int(&v, 2);
-            uv(&r, v.n);
+            uv(&r, v.n + (k == ncalls - 1 ? o->arg_len_extra : 0));
             put(&r, v.d, v.n);
             free(v.d);
         }
@@ -427,7 +433,7 @@ static void expect(const char *file, ctrec_status want, const char *want_msg, in
     CHECK(nsteps == want_steps, "%s: %d steps delivered, expected %d", file, nsteps, want_steps);
 }
 
-static const opts good = {0, 0, 0, 4, 0, 0, 0, 0};
+static const opts good = {0, 0, 0, 4, 0, 0, 0, 0, 0, 0};
 
 static const char whole[] =
     "{\"Path\":\"/w/a.py\"}\n"
@@ -688,6 +694,29 @@ static void test_call_damage(void)
            "call-nest.ct: event 12: calls.dat: record 1 (chunk 0 at byte 0): exit step 40 is "
            "after the exit step 9 of its parent (record 0)",
            3, 0);
+    free(f.d);
+    ct_free(&c);
+    o = good;
+    o.arg_len_extra = 40; /* the argument runs past the record */
+    c = base(4096, &o);
+    f = layout(&c, NULL);
+    spill("call-arg.ct", &f);
+    expect("call-arg.ct", CTREC_E_FORMAT,
+           "call-arg.ct: event 8: calls.dat: record 1 (chunk 0 at byte 0): an argument runs past "
+           "the record",
+           1, 0);
+    free(f.d);
+    ct_free(&c);
+    o = good;
+    o.more_calls = 1; /* the damaged record read by a batch, after a Call it gave */
+    o.arg_len_extra = 40;
+    c = base(4096, &o);
+    f = layout(&c, NULL);
+    spill("call-arg-batch.ct", &f);
+    expect("call-arg-batch.ct", CTREC_E_FORMAT,
+           "call-arg-batch.ct: event 21: calls.dat: record 3 (chunk 0 at byte 0): an argument "
+           "runs past the record",
+           6, 0);
     free(f.d);
     ct_free(&c);
     o = good;
