@@ -283,6 +283,18 @@ static ctrec_status load_positions(ct_src *s, err *e)
     return CTREC_OK;
 }
 
+/* A Step event of a line-only trace at global line position g (path
+ * g / LINES_PER_FILE, line g % LINES_PER_FILE): the short forms of the
+ * step record, one at a time (step_event, fast_one) and in batches
+ * (ct_src_fill), all make it here. */
+static inline void line_step(ctrec_ev *ev, uint64_t g)
+{
+    ev->type = CTREC_EV_STEP;
+    ev->step.column = 0;
+    ev->step.path_id = g / LINES_PER_FILE;
+    ev->step.line = (int64_t)(g % LINES_PER_FILE);
+}
+
 static ctrec_status position(ct_src *s, uint64_t g, ctrec_ev *ev, err *e)
 {
     ev->step.column = 0;
@@ -641,10 +653,7 @@ static inline int step_event(ct_src *s, ctrec_ev *ev, err *e)
             s->gpos += (uint64_t)ct_unzigzag(p[1]);
             st->pos += 2;
             st->rec++;
-            ev->type = CTREC_EV_STEP;
-            ev->step.column = 0;
-            ev->step.path_id = s->gpos / LINES_PER_FILE;
-            ev->step.line = (int64_t)(s->gpos % LINES_PER_FILE);
+            line_step(ev, s->gpos);
             return 1;
         }
     }
@@ -1156,10 +1165,7 @@ static RD_INLINE int fast_one(ct_src *s, ctrec_ev *ev, arena *a)
     s->gpos += (uint64_t)ct_unzigzag(p[1]);
     st->pos += 2;
     st->rec++;
-    ev->type = CTREC_EV_STEP;
-    ev->step.column = 0;
-    ev->step.path_id = s->gpos / LINES_PER_FILE;
-    ev->step.line = (int64_t)(s->gpos % LINES_PER_FILE);
+    line_step(ev, s->gpos);
     s->vleft = 0;
     s->vrec_off = vs->pos;
     s->vp = vq + 1;
@@ -1242,10 +1248,7 @@ size_t ct_src_fill(ct_src *s, ctrec_ev *evs, ctrec_value *vals, uint64_t *steps,
             step++;
             gpos += (uint64_t)ct_unzigzag(sp[1]);
             sp += 2;
-            ev->type = CTREC_EV_STEP;
-            ev->step.column = 0;
-            ev->step.path_id = gpos / LINES_PER_FILE;
-            ev->step.line = (int64_t)(gpos % LINES_PER_FILE);
+            line_step(ev, gpos);
             ev++;
             *steps++ = step;
             vleft = 0;
