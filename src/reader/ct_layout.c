@@ -756,23 +756,34 @@ static RD_NOINLINE int begin_values(ct_src *s, err *e)
     return 1;
 }
 
+/* The values record `rec` in the short form: a one-byte length, the record
+ * whole in the chunk held. Its length, or -1 (begin_values reads it). */
+static RD_INLINE int short_values_len(const ct_stream *vs, uint64_t rec)
+{
+    if (!(vs->chunk != UINT64_MAX && !vs->win && vs->pos < vs->dlen && vs->rec == rec)) return -1;
+    size_t len = vs->dbuf[vs->pos];
+    return len < 0x80 && len < vs->dlen - vs->pos ? (int)len : -1;
+}
+
+/* Begins the short values record short_values_len measured. */
+static RD_INLINE void take_short_values(ct_src *s, ct_stream *vs, size_t len)
+{
+    const uint8_t *q = vs->dbuf + vs->pos;
+    s->vleft = 0;
+    s->vrec_off = vs->pos;
+    s->vp = q + 1;
+    s->vend = q + 1 + len;
+    vs->pos += 1 + len;
+    vs->rec++;
+}
+
 /* begin_values for a record with a one-byte length in the chunk held. */
 static RD_INLINE int begin_values_fast(ct_src *s, err *e)
 {
-    ct_stream *st = &s->values;
-    if (RD_LIKELY(st->chunk != UINT64_MAX && !st->win && st->pos < st->dlen &&
-                  st->rec == s->step)) {
-        const uint8_t *q = st->dbuf + st->pos;
-        size_t len = q[0];
-        if (len < 0x80 && len < st->dlen - st->pos) {
-            s->vleft = 0;
-            s->vrec_off = st->pos;
-            s->vp = q + 1;
-            s->vend = q + 1 + len;
-            st->pos += 1 + len;
-            st->rec++;
-            return 1;
-        }
+    int len = short_values_len(&s->values, s->step);
+    if (RD_LIKELY(len >= 0)) {
+        take_short_values(s, &s->values, (size_t)len);
+        return 1;
     }
     return begin_values(s, e);
 }
@@ -1156,22 +1167,14 @@ static RD_INLINE int fast_one(ct_src *s, ctrec_ev *ev, arena *a)
         return 0;
     const uint8_t *p = st->dbuf + st->pos;
     if (!(p[0] == 1 && p[1] < 0x80)) return 0;
-    if (!(vs->chunk != UINT64_MAX && !vs->win && vs->pos < vs->dlen && vs->rec == s->step + 1))
-        return 0;
-    const uint8_t *vq = vs->dbuf + vs->pos;
-    size_t len = vq[0];
-    if (!(len < 0x80 && len < vs->dlen - vs->pos)) return 0;
+    int len = short_values_len(vs, s->step + 1);
+    if (len < 0) return 0;
     s->step++;
     s->gpos += (uint64_t)ct_unzigzag(p[1]);
     st->pos += 2;
     st->rec++;
     line_step(ev, s->gpos);
-    s->vleft = 0;
-    s->vrec_off = vs->pos;
-    s->vp = vq + 1;
-    s->vend = vq + 1 + len;
-    vs->pos += 1 + len;
-    vs->rec++;
+    take_short_values(s, vs, (size_t)len);
     return 1;
 }
 
@@ -1179,6 +1182,25 @@ int ct_src_next(ct_src *s, ctrec_ev *ev, arena *a, err *e)
 {
     if (RD_LIKELY(fast_one(s, ev, a))) return 1;
     return src_next(s, ev, a, e);
+}
+
+/* ct_src_fill's cev: the steps before the next call's entry and the next
+ * I/O event's step (0 while either is unknown). */
+static inline uint64_t fill_cev(const ct_src *s)
+{
+    if (!(s->call_ready && (s->ev_ready || ct_stream_ended(&s->events)))) return 0;
+    uint64_t cev = s->nc.entry;
+    return s->ev_ready && s->ev_step < cev ? s->ev_step : cev;
+}
+
+/* ct_src_fill's bound: the steps it may pass, before cev, within the short
+ * records the chunks held give (sroom) and before the innermost open
+ * call's exit. */
+static inline uint64_t fill_bound(const ct_src *s, uint64_t cev, uint64_t sroom)
+{
+    uint64_t bound = cev < sroom ? cev : sroom;
+    if (s->depth && s->stack[s->depth - 1].exit < bound) bound = s->stack[s->depth - 1].exit;
+    return bound;
 }
 
 /* fast_one's events in a loop, with the cursors in locals (stored back at
@@ -1194,11 +1216,7 @@ size_t ct_src_fill(ct_src *s, ctrec_ev *evs, ctrec_value *vals, uint64_t *steps,
      * call's entry, the next I/O event's step and the innermost open call's
      * exit, while the chunks held have their 2-byte records (a step record
      * and its values record advance together: vs->rec == step + 1) */
-    uint64_t cev = 0; /* steps before the next call's entry and I/O event */
-    if (s->call_ready && (s->ev_ready || ct_stream_ended(&s->events))) {
-        cev = s->nc.entry;
-        if (s->ev_ready && s->ev_step < cev) cev = s->ev_step;
-    }
+    uint64_t cev = fill_cev(s); /* steps before the next call's entry and I/O event */
     uint64_t sroom = 0; /* steps the chunks held give in the short forms */
     const uint8_t *sp = NULL, *rp = NULL, *rend = NULL;
     if (st->chunk != UINT64_MAX && !s->colaware && s->have_pos && vs->chunk != UINT64_MAX &&
@@ -1208,8 +1226,7 @@ size_t ct_src_fill(ct_src *s, ctrec_ev *evs, ctrec_value *vals, uint64_t *steps,
         rp = vs->dbuf + vs->pos;
         rend = vs->dbuf + vs->dlen;
     }
-    uint64_t bound = cev < sroom ? cev : sroom;
-    if (s->depth && s->stack[s->depth - 1].exit < bound) bound = s->stack[s->depth - 1].exit;
+    uint64_t bound = fill_bound(s, cev, sroom);
     const uint8_t *rec_at = NULL; /* the last values record begun */
     size_t nargs = 0;                /* s->bargs used */
     ctrec_ev *ev = evs, *ev_end = evs + cap;
@@ -1278,14 +1295,8 @@ size_t ct_src_fill(ct_src *s, ctrec_ev *evs, ctrec_value *vals, uint64_t *steps,
                 break;
             }
             s->call_ready = 1;
-            cev = 0;
-            if (s->ev_ready || ct_stream_ended(&s->events)) {
-                cev = s->nc.entry;
-                if (s->ev_ready && s->ev_step < cev) cev = s->ev_step;
-            }
-            bound = cev < sroom ? cev : sroom;
-            if (s->depth && s->stack[s->depth - 1].exit < bound)
-                bound = s->stack[s->depth - 1].exit;
+            cev = fill_cev(s);
+            bound = fill_bound(s, cev, sroom);
             continue;
         }
         /* else the Call of the call entering here (call_event's event, after
@@ -1347,9 +1358,7 @@ size_t ct_src_fill(ct_src *s, ctrec_ev *evs, ctrec_value *vals, uint64_t *steps,
             ev->ret.is_void = rv == &void_value;
             ev++;
             *steps++ = step;
-            bound = cev < sroom ? cev : sroom;
-            if (s->depth && s->stack[s->depth - 1].exit < bound)
-                bound = s->stack[s->depth - 1].exit;
+            bound = fill_bound(s, cev, sroom);
             continue;
         }
         break;
