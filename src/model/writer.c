@@ -547,6 +547,34 @@ static ctrec_status ct_step_checked(ctrec_writer *w, ctrec_id path_id, int64_t l
     return st;
 }
 
+/* A call's entry step, then its argument Values, then the call record, as
+ * one event for the flush thread: olock is held from the step to the
+ * record's ct_done, so a timed flush never publishes the entry step of a
+ * call whose record it does not publish (ctrec repair could not know
+ * the call, and the prefix would show a step of the callee inside its
+ * caller). Failures end as ct_done's do. */
+static ctrec_status ct_call_checked(ctrec_writer *w, ctrec_id fn, const ev_arg *args,
+                                    size_t n)
+{
+    if (fn != 0) {
+        int64_t line = w->fns[fn].line;
+        if (!ctw_line_ok(line))
+            return misuse(w, CTREC_E_UNSUPPORTED,
+                          "a .ct step's line must be 0..%d (path_id * 100000 + line), not %lld",
+                          CT_MAX_LINE, (long long)line);
+        ctrec_status st = ctw_step(CT(w), w->fns[fn].path_id, line, 0, &w->e);
+        if (st) return ct_done_slow(w, st);
+        w->nevents++;
+        w->tc.stepped = 1;
+        for (size_t i = 0; i < n; i++) {
+            if ((st = ctw_value(w->ct, args[i].var, args[i].value, args[i].len, &w->e)))
+                return ct_done_slow(w, st);
+            w->nevents++;
+        }
+    }
+    return ct_done(w, ctw_call(CT(w), fn, args, n, &w->e));
+}
+
 /* ------------------------------------------------------------------ */
 /* open / flush / close                                                */
 
@@ -2019,7 +2047,7 @@ static ctrec_status end_call(ctrec_writer *w)
 {
     if (w->slot) return misuse(w, CTREC_E_VALUE, "argument %zu has no value", w->ncargs - 1);
     if (w->ev.len > w->o.max_event_bytes) return too_big(w, w->ev.len);
-    ev_arg small[16];
+    ev_arg small[16] = {{0}}; /* read only up to ncargs (gcc cannot tell) */
     ev_arg *args = w->ncargs <= 16 ? small : malloc(w->ncargs * sizeof *args);
     if (!args) return nomem(w);
     for (size_t i = 0; i < w->ncargs; i++) {
@@ -2033,10 +2061,7 @@ static ctrec_status end_call(ctrec_writer *w)
     if (w->ct) {
         /* As below: a Step at the definition line, where the arguments are
          * the values visible, then the Call. */
-        if (fn != 0) st = ct_step_checked(w, w->fns[fn].path_id, w->fns[fn].line, 0);
-        for (size_t i = 0; i < n && !st && fn != 0; i++)
-            st = ct_done(w, ctw_value(CT(w), args[i].var, args[i].value, args[i].len, &w->e));
-        if (!st) st = ct_done(w, ctw_call(CT(w), fn, args, n, &w->e));
+        st = ct_call_checked(w, fn, args, n);
         if (args != small) free(args);
         abandon(w);
         if (!st) w->calls_open++;
@@ -2139,8 +2164,7 @@ ctrec_status ctrec_call(ctrec_writer *w, ctrec_id fn)
     ctrec_status st = new_event(w, "ctrec_call", fn, w->functions.nids, "function");
     if (st) return st;
     if (w->ct) {
-        if (fn != 0 && (st = ct_step_checked(w, w->fns[fn].path_id, w->fns[fn].line, 0))) return st;
-        if ((st = ct_done(w, ctw_call(CT(w), fn, NULL, 0, &w->e)))) return st;
+        if ((st = ct_call_checked(w, fn, NULL, 0))) return st;
         w->calls_open++;
         return CTREC_OK;
     }

@@ -11,10 +11,11 @@ each kill:
     gives is the recorded one (line and value, in order); it gives at least
     the steps of the last F marker and of the last T marker older than the
     flush interval plus a slack for a loaded machine (without the timed flush
-    the runs with no F marker would show nothing);
+    the runs with no F marker would show nothing), and the I/O events at
+    them (the last step's may be cut off: it is an event of its own);
   - ctrec repair completes it: it keeps exactly those steps, every call
     entered at them is there with its Return (f's calls that were open at
-    the kill returned at the last step), the I/O events at them are there,
+    the kill returned at the last step), the I/O events read before it are,
     the reader reads it to its end (ctrec stats) and ctrec check passes.
 """
 import json
@@ -45,27 +46,33 @@ def expected_steps():
 
 
 def expectations(nsteps):
-    """Calls (f's and the top-level one) and events at the first nsteps steps.
+    """Calls (f's and the top-level one) and events at the first nsteps
+    steps, and whether the last of those steps has an event.
     With no step published there is no call either: a .ct call is entered at
     a step, and ctrec repair keeps no call without one (a killed recording
     under a slow start, ASan on a loaded machine, publishes nothing before
-    its first timed flush)."""
+    its first timed flush). A call is one event with its entry step (the
+    writer publishes both or neither), but the I/O event after a step is an
+    event of its own: a timed flush between the two publishes the step
+    without it."""
     if nsteps == 0:
-        return 0, 0
-    calls, events, n, i = 1, 0, 0, 0
+        return 0, 0, False
+    calls, events, n, i, last = 1, 0, 0, 0, False
     while True:
         if i % 10 == 0:
             if n == nsteps:
                 break
             calls += 1
             n += 1
+            last = False
         if n == nsteps:
             break
         n += 1
-        if i % 50 == 0:
+        last = i % 50 == 0
+        if last:
             events += 1
         i += 1
-    return calls, events
+    return calls, events, last
 
 
 def read_trace(ctrec, d):
@@ -155,7 +162,11 @@ def main():
                 problems.append("ctrec repair: exit %d: %s %s" % (r.returncode, r.stdout.strip(),
                                                                    r.stderr.strip()))
             st = subprocess.run([ctrec, "stats", "--json", d], capture_output=True, text=True)
-            want_calls, want_events = expectations(seen)
+            want_calls, want_events, last_event = expectations(seen)
+            if events != want_events and not (last_event and events == want_events - 1):
+                problems.append("killed trace: %d I/O events, want %d%s" % (
+                    events, want_events, " (or one less)" if last_event else ""))
+            want_events = events  # repair keeps every published event, adds none
             try:
                 j = json.loads(st.stdout)
                 n = j["counts"]
