@@ -7,6 +7,19 @@
  * append-only, so only the blocks on the path of the next insertion can
  * still change: those are kept in memory (and written when they stop
  * changing, or at publish); the others are on disk and never touched again.
+ *
+ * Publication is copy-on-write: a block that the last root names (through
+ * the mapping) is never written again while it would change bytes a reader
+ * of that root sees. Such a block (a data block holding published
+ * provisional bytes, a mapping block whose entries change) gets a fresh
+ * block number at publish, its mapping entry changes with it, and so up to
+ * the member's level-1 block, whose number is in the root entry. Block 0
+ * is then the one write that switches every member at once, so a process
+ * killed at any point leaves the file exactly as one publication made it.
+ * The blocks a publication replaced are reused after the next one, so the
+ * file holds at most two publications' worth of replaced blocks (about
+ * twice the provisional chunks and their mapping blocks), whatever the
+ * number of publications.
  */
 #define _POSIX_C_SOURCE 200809L
 #include "ctfs/ctfs_write.h"
@@ -28,6 +41,14 @@ typedef struct wmap {
     uint64_t blk;
     uint64_t e[PTRS];
     int dirty;
+    /* named by the last root: relocated (a fresh blk) before it is written */
+    int pub;
+    /* it maps data blocks first .. first + span - 1 (a leaf: directly) */
+    int leaf;
+    uint64_t first, span;
+    /* the block whose entry pent names this one (NULL: the root entry) */
+    struct wmap *parent;
+    unsigned pent;
 } wmap;
 
 typedef struct member {
@@ -49,21 +70,55 @@ typedef struct member {
     /* What the last publication showed: bytes below pub_real as appended,
      * [pub_real, pub_end) provisional. A full block that would overwrite
      * published provisional bytes before the next publication is held in
-     * memory until then (held), so the file always matches its root. */
+     * memory until then (held), and then written to a fresh block, so the
+     * file always matches its root. */
     uint64_t pub_real, pub_end;
     struct held_blk {
-        uint64_t blk;
+        uint64_t index, blk;
         uint8_t *data;
     } *held;
     size_t nheld, held_cap;
+    /* Mapping blocks that left the insertion path but may still change: the
+     * last root names them, or they map blocks at or past the tail (the
+     * provisional bytes' blocks reserved ahead of it). A publication may
+     * relocate them; they are dropped once the tail is past them. */
+    wmap **retired;
+    size_t nretired, retired_cap;
 } member;
+
+/* A list of block numbers. */
+typedef struct blist {
+    uint64_t *b;
+    size_t n, cap;
+} blist;
 
 struct ctfs_w {
     int fd;
     uint64_t next_block;
     unsigned nmembers;
+    /* Blocks no root names (reused first), and blocks only the last root
+     * names (free once the next root is written). */
+    blist freeb, pend;
     member m[CTFS_W_ROOT_ENTRIES];
 };
+
+static int blist_push(blist *l, uint64_t b)
+{
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? 2 * l->cap : 16;
+        uint64_t *n = realloc(l->b, cap * sizeof *n);
+        if (!n) return -1;
+        l->b = n;
+        l->cap = cap;
+    }
+    l->b[l->n++] = b;
+    return 0;
+}
+
+static uint64_t alloc_block(ctfs_w *c)
+{
+    return c->freeb.n ? c->freeb.b[--c->freeb.n] : c->next_block++;
+}
 
 static void put64(uint8_t *p, uint64_t v)
 {
@@ -98,14 +153,43 @@ static ctrec_status write_map(ctfs_w *c, wmap *m, err *e)
     return st;
 }
 
-static wmap *new_map(ctfs_w *c, wmap *reuse)
+static wmap *new_map(ctfs_w *c, wmap *reuse, wmap *parent, unsigned pent)
 {
     wmap *m = reuse ? reuse : malloc(sizeof *m);
     if (!m) return NULL;
     memset(m, 0, sizeof *m);
-    m->blk = c->next_block++;
+    m->blk = alloc_block(c);
     m->dirty = 1;
+    m->parent = parent;
+    m->pent = pent;
     return m;
+}
+
+/* Whether mapping block x can still change: the last root names it, or it
+ * maps blocks at or past the member's tail block. */
+static int may_change(const member *m, const wmap *x)
+{
+    return x->pub || x->first + x->span > m->size / CTFS_W_BLOCK;
+}
+
+/* A mapping block leaves the insertion path: written now if it cannot
+ * change any more (its struct is then reused: *keep 0), else kept in
+ * `retired` (*keep 1). */
+static ctrec_status retire_map(ctfs_w *c, member *m, wmap *x, int *keep, err *e)
+{
+    *keep = 0;
+    if (!x) return CTREC_OK;
+    if (!may_change(m, x)) return write_map(c, x, e);
+    if (m->nretired == m->retired_cap) {
+        size_t cap = m->retired_cap ? 2 * m->retired_cap : 8;
+        wmap **r = realloc(m->retired, cap * sizeof *r);
+        if (!r) return err_set(e, CTREC_E_NOMEM, "out of memory");
+        m->retired = r;
+        m->retired_cap = cap;
+    }
+    m->retired[m->nretired++] = x;
+    *keep = 1;
+    return CTREC_OK;
 }
 
 static uint64_t cap_of(unsigned level)
@@ -129,7 +213,7 @@ static ctrec_status map_insert(ctfs_w *c, member *m, uint64_t index, uint64_t bl
             return err_set(e, CTREC_E_IO, "a .ct member outgrew the 5-level block mapping");
     }
     if (!m->head[L - 1]) {
-        wmap *h = new_map(c, NULL);
+        wmap *h = new_map(c, NULL, m->head[L - 2], USABLE);
         if (!h) return err_set(e, CTREC_E_NOMEM, "out of memory");
         m->head[L - 1] = h;
         m->head[L - 2]->e[USABLE] = h->blk;
@@ -142,19 +226,102 @@ static ctrec_status map_insert(ctfs_w *c, member *m, uint64_t index, uint64_t bl
         idx %= sub;
         wmap **slot = &m->path[L - 1][d];
         if (cur->e[ent] == 0) {
-            ctrec_status st = write_map(c, *slot, e);
+            int keep;
+            ctrec_status st = retire_map(c, m, *slot, &keep, e);
             if (st) return st;
-            wmap *n = new_map(c, *slot);
+            wmap *n = new_map(c, keep ? NULL : *slot, cur, (unsigned)ent);
             if (!n) return err_set(e, CTREC_E_NOMEM, "out of memory");
+            n->first = index - idx;
+            n->span = sub;
             *slot = n;
             cur->e[ent] = n->blk;
             cur->dirty = 1;
         }
         cur = *slot;
     }
+    if (L == 1) cur->span = USABLE; /* head[0]: first 0 */
+    cur->leaf = 1;
     cur->e[idx] = blk;
     cur->dirty = 1;
     return CTREC_OK;
+}
+
+/* Frees the member's mapping blocks in memory. */
+static void free_maps(member *m)
+{
+    for (unsigned L = 0; L < LEVELS; L++) {
+        free(m->head[L]);
+        m->head[L] = NULL;
+        for (unsigned d = 0; d < LEVELS; d++) {
+            free(m->path[L][d]);
+            m->path[L][d] = NULL;
+        }
+    }
+    for (size_t r = 0; r < m->nretired; r++) free(m->retired[r]);
+    m->nretired = 0;
+}
+
+/* The in-memory leaf that maps data block `index` (on the insertion path
+ * or retired). */
+static wmap *leaf_of(member *m, uint64_t index)
+{
+    for (unsigned L = 0; L < LEVELS; L++) {
+        wmap *x = L == 0 ? m->head[0] : m->path[L][L - 1];
+        if (x && x->leaf && index >= x->first && index - x->first < x->span) return x;
+    }
+    for (size_t i = 0; i < m->nretired; i++) {
+        wmap *x = m->retired[i];
+        if (x->leaf && index >= x->first && index - x->first < x->span) return x;
+    }
+    return NULL;
+}
+
+/* Data block `index`, named by the last root at *blk, moves to a fresh
+ * block before it is written with new content. */
+static ctrec_status relocate_data(ctfs_w *c, member *m, uint64_t index, uint64_t *blk, err *e)
+{
+    wmap *x = leaf_of(m, index);
+    if (!x || x->e[index - x->first] != *blk)
+        return err_set(e, CTREC_E_IO, "the .ct container's mapping of block %llu is not in "
+                       "memory (a bug in ctrec)", (unsigned long long)index);
+    if (blist_push(&c->pend, *blk)) return err_set(e, CTREC_E_NOMEM, "out of memory");
+    *blk = alloc_block(c);
+    x->e[index - x->first] = *blk;
+    x->dirty = 1;
+    return CTREC_OK;
+}
+
+/* Gives every changed mapping block the last root names a fresh block (its
+ * parent's entry changes with it, up to the level-1 block of the root
+ * entry), then writes every changed one. */
+static ctrec_status write_maps(ctfs_w *c, member *m, err *e)
+{
+    wmap *all[LEVELS * (LEVELS + 1)];
+    size_t n = 0;
+    for (unsigned L = 0; L < LEVELS; L++) {
+        if (m->head[L]) all[n++] = m->head[L];
+        for (unsigned d = 0; d < LEVELS; d++)
+            if (m->path[L][d]) all[n++] = m->path[L][d];
+    }
+    for (int changed = 1; changed;) {
+        changed = 0;
+        for (size_t i = 0; i < n + m->nretired; i++) {
+            wmap *x = i < n ? all[i] : m->retired[i - n];
+            if (!x->dirty || !x->pub) continue;
+            if (blist_push(&c->pend, x->blk)) return err_set(e, CTREC_E_NOMEM, "out of memory");
+            x->blk = alloc_block(c);
+            x->pub = 0;
+            if (x->parent) {
+                x->parent->e[x->pent] = x->blk;
+                x->parent->dirty = 1;
+            }
+            changed = 1;
+        }
+    }
+    ctrec_status st = CTREC_OK;
+    for (size_t i = 0; i < n + m->nretired && !st; i++)
+        st = write_map(c, i < n ? all[i] : m->retired[i - n], e);
+    return st;
 }
 
 static ctrec_status write_root(ctfs_w *c, err *e)
@@ -217,7 +384,7 @@ ctrec_status ctfs_w_member(ctfs_w *c, const char *name, unsigned *idx, err *e)
     member *m = &c->m[c->nmembers];
     memset(m, 0, sizeof *m);
     m->tail = calloc(1, CTFS_W_BLOCK);
-    m->head[0] = new_map(c, NULL);
+    m->head[0] = new_map(c, NULL, NULL, 0);
     if (!m->tail || !m->head[0]) {
         free(m->tail);
         free(m->head[0]);
@@ -244,6 +411,7 @@ static ctrec_status hold(member *m, err *e)
     uint8_t *d = malloc(CTFS_W_BLOCK);
     if (!d) return err_set(e, CTREC_E_NOMEM, "out of memory");
     memcpy(d, m->tail, CTFS_W_BLOCK);
+    m->held[m->nheld].index = m->nblocks - 1;
     m->held[m->nheld].blk = m->tail_blk;
     m->held[m->nheld++].data = d;
     return CTREC_OK;
@@ -265,51 +433,51 @@ static int in_pub(const member *m, uint64_t index)
 }
 
 /* Writes the member's provisional bytes where they show at publication
- * (the rest of the tail block, then blocks reserved past it), in phase 0
- * the blocks that hold no published provisional bytes (reserving the new
- * ones, which the mapping written next names), in phase 1 the others. */
-static ctrec_status write_prov(ctfs_w *c, member *m, int phase, err *e)
+ * (the rest of the tail block, then blocks reserved past it, reserving
+ * more as needed): a block that showed published provisional bytes moves
+ * to a fresh block first. */
+static ctrec_status write_prov(ctfs_w *c, member *m, err *e)
 {
     const uint8_t *p = m->prov.data;
     size_t n = m->prov.len;
     uint8_t b[CTFS_W_BLOCK];
     size_t off = (size_t)(m->size % CTFS_W_BLOCK);
     ctrec_status st;
-    if (phase == 0) {
-        size_t in_tail = off && m->nblocks ? CTFS_W_BLOCK - off : 0;
-        size_t need = n > in_tail ? (n - in_tail + CTFS_W_BLOCK - 1) / CTFS_W_BLOCK : 0;
-        while (m->nresv < need) {
-            if (m->nresv == m->resv_cap) {
-                size_t cap = m->resv_cap ? 2 * m->resv_cap : 4;
-                uint64_t *r = realloc(m->resv, cap * sizeof *r);
-                if (!r) return err_set(e, CTREC_E_NOMEM, "out of memory");
-                m->resv = r;
-                m->resv_cap = cap;
-            }
-            uint64_t blk = c->next_block++;
-            if ((st = map_insert(c, m, m->nblocks + m->nresv, blk, e))) return st;
-            m->resv[m->nresv++] = blk;
+    size_t in_tail = off && m->nblocks ? CTFS_W_BLOCK - off : 0;
+    size_t need = n > in_tail ? (n - in_tail + CTFS_W_BLOCK - 1) / CTFS_W_BLOCK : 0;
+    while (m->nresv < need) {
+        if (m->nresv == m->resv_cap) {
+            size_t cap = m->resv_cap ? 2 * m->resv_cap : 4;
+            uint64_t *r = realloc(m->resv, cap * sizeof *r);
+            if (!r) return err_set(e, CTREC_E_NOMEM, "out of memory");
+            m->resv = r;
+            m->resv_cap = cap;
         }
+        uint64_t blk = alloc_block(c);
+        if ((st = map_insert(c, m, m->nblocks + m->nresv, blk, e))) return st;
+        m->resv[m->nresv++] = blk;
     }
     if (off && m->nblocks) {
         size_t k = CTFS_W_BLOCK - off < n ? CTFS_W_BLOCK - off : n;
-        if (in_pub(m, m->nblocks - 1) == phase) {
-            memcpy(b, m->tail, off);
-            memcpy(b + off, p, k);
-            memset(b + off + k, 0, CTFS_W_BLOCK - off - k);
-            if ((st = pwrite_all(c, b, CTFS_W_BLOCK, m->tail_blk * CTFS_W_BLOCK, e))) return st;
-            m->tail_dirty = 0;
-        }
+        if (in_pub(m, m->nblocks - 1) &&
+            (st = relocate_data(c, m, m->nblocks - 1, &m->tail_blk, e)))
+            return st;
+        memcpy(b, m->tail, off);
+        memcpy(b + off, p, k);
+        memset(b + off + k, 0, CTFS_W_BLOCK - off - k);
+        if ((st = pwrite_all(c, b, CTFS_W_BLOCK, m->tail_blk * CTFS_W_BLOCK, e))) return st;
+        m->tail_dirty = 0;
         p += k;
         n -= k;
     }
     for (size_t i = 0; n; i++) {
         size_t k = n < CTFS_W_BLOCK ? n : CTFS_W_BLOCK;
-        if (in_pub(m, m->nblocks + i) == phase) {
-            memcpy(b, p, k);
-            memset(b + k, 0, CTFS_W_BLOCK - k);
-            if ((st = pwrite_all(c, b, CTFS_W_BLOCK, m->resv[i] * CTFS_W_BLOCK, e))) return st;
-        }
+        if (in_pub(m, m->nblocks + i) &&
+            (st = relocate_data(c, m, m->nblocks + i, &m->resv[i], e)))
+            return st;
+        memcpy(b, p, k);
+        memset(b + k, 0, CTFS_W_BLOCK - k);
+        if ((st = pwrite_all(c, b, CTFS_W_BLOCK, m->resv[i] * CTFS_W_BLOCK, e))) return st;
         p += k;
         n -= k;
     }
@@ -330,7 +498,7 @@ ctrec_status ctfs_w_append(ctfs_w *c, unsigned idx, const void *p, size_t n, err
                 memmove(m->resv, m->resv + 1, (m->nresv - 1) * sizeof *m->resv);
                 m->nresv--;
             } else {
-                b = c->next_block++;
+                b = alloc_block(c);
                 ctrec_status st = map_insert(c, m, m->nblocks, b, e);
                 if (st) return st;
             }
@@ -363,15 +531,8 @@ ctrec_status ctfs_w_replace(ctfs_w *c, unsigned idx, const void *p, size_t n, er
     member *m = &c->m[idx];
     /* The old blocks stay as they are (the root entry names them until the
      * next publication); the member restarts in fresh ones. */
-    for (unsigned L = 0; L < LEVELS; L++) {
-        free(m->head[L]);
-        m->head[L] = NULL;
-        for (unsigned d = 0; d < LEVELS; d++) {
-            free(m->path[L][d]);
-            m->path[L][d] = NULL;
-        }
-    }
-    m->head[0] = new_map(c, NULL);
+    free_maps(m);
+    m->head[0] = new_map(c, NULL, NULL, 0);
     if (!m->head[0]) return err_set(e, CTREC_E_NOMEM, "out of memory");
     m->size = 0;
     m->nblocks = 0;
@@ -387,40 +548,59 @@ ctrec_status ctfs_w_replace(ctfs_w *c, unsigned idx, const void *p, size_t n, er
 ctrec_status ctfs_w_publish(ctfs_w *c, int sync, err *e)
 {
     ctrec_status st = CTREC_OK;
-    /* Phase 0 writes what the last publication did not show (new data,
-     * the mapping); phase 1 what it showed as provisional and now changes
-     * (blocks held, the provisional bytes' blocks), last before the root:
-     * a failure in phase 0 (a full disk) leaves the file as published, and
-     * phase 1 only rewrites blocks that exist. */
-    for (int phase = 0; phase < 2 && !st; phase++)
-        for (unsigned i = 0; i < c->nmembers && !st; i++) {
-            member *m = &c->m[i];
-            if (phase == 1) {
-                for (size_t h = 0; h < m->nheld && !st; h++)
-                    st = pwrite_all(c, m->held[h].data, CTFS_W_BLOCK,
-                                    m->held[h].blk * CTFS_W_BLOCK, e);
-                if (st) break;
-                for (size_t h = 0; h < m->nheld; h++) free(m->held[h].data);
-                m->nheld = 0;
-            }
-            if (m->prov.len && (st = write_prov(c, m, phase, e))) break;
-            if (m->tail_dirty && in_pub(m, m->nblocks - 1) == phase) {
-                st = pwrite_all(c, m->tail, CTFS_W_BLOCK, m->tail_blk * CTFS_W_BLOCK, e);
-                if (!st) m->tail_dirty = 0;
-            }
-            for (unsigned L = 0; L < LEVELS && !st && phase == 0; L++) {
-                st = write_map(c, m->head[L], e);
-                for (unsigned d = 0; d < LEVELS && !st; d++) st = write_map(c, m->path[L][d], e);
-            }
+    /* Everything goes to blocks the last root does not name (see the top
+     * of this file), then block 0: a failure or a kill before block 0
+     * leaves the file as the last publication made it. */
+    for (unsigned i = 0; i < c->nmembers && !st; i++) {
+        member *m = &c->m[i];
+        for (size_t h = 0; h < m->nheld && !st; h++) {
+            st = relocate_data(c, m, m->held[h].index, &m->held[h].blk, e);
+            if (!st)
+                st = pwrite_all(c, m->held[h].data, CTFS_W_BLOCK, m->held[h].blk * CTFS_W_BLOCK, e);
         }
+        if (st) break;
+        for (size_t h = 0; h < m->nheld; h++) free(m->held[h].data);
+        m->nheld = 0;
+        if (m->prov.len && (st = write_prov(c, m, e))) break;
+        if (m->tail_dirty) {
+            if (in_pub(m, m->nblocks - 1))
+                st = relocate_data(c, m, m->nblocks - 1, &m->tail_blk, e);
+            if (!st) st = pwrite_all(c, m->tail, CTFS_W_BLOCK, m->tail_blk * CTFS_W_BLOCK, e);
+            if (!st) m->tail_dirty = 0;
+        }
+        if (!st) st = write_maps(c, m, e);
+    }
     if (st) return st;
     if (sync && fdatasync(c->fd)) return err_sys(e, errno, "syncing the .ct container");
     if ((st = write_root(c, e))) return st;
     if (sync && fdatasync(c->fd)) return err_sys(e, errno, "syncing the .ct container");
     for (unsigned i = 0; i < c->nmembers; i++) {
-        c->m[i].pub_real = c->m[i].size;
-        c->m[i].pub_end = c->m[i].size + c->m[i].prov.len;
+        member *m = &c->m[i];
+        m->pub_real = m->size;
+        m->pub_end = m->size + m->prov.len;
+        for (unsigned L = 0; L < LEVELS; L++) {
+            if (m->head[L]) m->head[L]->pub = 1;
+            for (unsigned d = 0; d < LEVELS; d++)
+                if (m->path[L][d]) m->path[L][d]->pub = 1;
+        }
+        /* retired blocks the tail has passed cannot change any more */
+        size_t kept = 0;
+        for (size_t r = 0; r < m->nretired; r++) {
+            wmap *x = m->retired[r];
+            x->pub = 0;
+            if (may_change(m, x)) {
+                x->pub = 1;
+                m->retired[kept++] = x;
+            } else {
+                free(x);
+            }
+        }
+        m->nretired = kept;
     }
+    /* what only the previous root named is free now */
+    for (size_t k = 0; k < c->pend.n; k++)
+        if (blist_push(&c->freeb, c->pend.b[k])) return err_set(e, CTREC_E_NOMEM, "out of memory");
+    c->pend.n = 0;
     return CTREC_OK;
 }
 
@@ -434,11 +614,11 @@ void ctfs_w_abandon(ctfs_w *c)
         free(m->resv);
         for (size_t h = 0; h < m->nheld; h++) free(m->held[h].data);
         free(m->held);
-        for (unsigned L = 0; L < LEVELS; L++) {
-            free(m->head[L]);
-            for (unsigned d = 0; d < LEVELS; d++) free(m->path[L][d]);
-        }
+        free_maps(m);
+        free(m->retired);
     }
+    free(c->freeb.b);
+    free(c->pend.b);
     if (c->fd >= 0) close(c->fd);
     free(c);
 }

@@ -10,13 +10,18 @@
  * says they exist until ctfs_w_publish (provisional bytes aside, see
  * ctfs_w_provisional), which writes every block still in
  * memory (mapping blocks, each member's last partial block), then block 0
- * with the members' new sizes. A reader of the file therefore always sees
- * members whose published sizes cover bytes already written: a consistent
- * prefix, also after the writing process is killed.
+ * with the members' new sizes. No block the last block 0 names is written
+ * with a change a reader of it would see: such a block is copied to a free
+ * block and the mapping above it with it (copy-on-write), so writing block
+ * 0 switches every member at once. A reader of the file therefore always
+ * sees exactly what one publication published: a consistent prefix, also
+ * after the writing process is killed at any point. Blocks a publication
+ * replaced are reused after the next one.
  *
  * Memory per member: its partial data block and the mapping blocks on the
- * path of the next insertion (at most 1 + 2 * 4 blocks of 4 KiB), never
- * the member's content. Nothing above this layer knows about blocks.
+ * path of the next insertion (at most 1 + 2 * 4 blocks of 4 KiB, and as
+ * many again that left that path since the last publication), never the
+ * member's content. Nothing above this layer knows about blocks.
  *
  * Not thread-safe: one thread at a time uses a container.
  */
@@ -52,10 +57,10 @@ ctrec_status ctfs_w_replace(ctfs_w *c, unsigned idx, const void *p, size_t n, er
  * the next append (which writes over them) or provisional call. For the
  * chunk of a stream still being filled: a reader sees it as the stream's
  * last chunk, and the complete chunk later takes its place, at the same
- * offset. Published provisional bytes are overwritten in the file only at
- * the next publication, so the file always agrees with its root entries
- * (within one publication's writes). Memory: the provisional bytes, and
- * the blocks written over them until the next publication. */
+ * offset. Published provisional bytes are never overwritten: their blocks
+ * are copied at the next publication (see Durability). Memory: the
+ * provisional bytes, and the blocks appended over them until the next
+ * publication. */
 ctrec_status ctfs_w_provisional(ctfs_w *c, unsigned idx, const void *p, size_t n, err *e);
 /* Bytes appended to a member so far. */
 uint64_t ctfs_w_size(const ctfs_w *c, unsigned idx);
