@@ -433,6 +433,17 @@ static inline ctrec_status out_commit(ctrec_writer *w)
     return st;
 }
 
+/* Ends an event that the next one must follow in the same flush (a call's
+ * argument Values and entry Step before its Call): olock stays held and
+ * nothing is drained, so the flush thread never publishes the one without
+ * the other; the last event of the group ends with out_commit. */
+static inline ctrec_status out_chain(ctrec_writer *w)
+{
+    if (w->out.oom) return nomem(w);
+    w->nevents++;
+    return CTREC_OK;
+}
+
 /* Definitions (Path, Function, Type, VariableName) may be made while a
  * value event is open: they are encoded aside and inserted before it. */
 static inline enc *def_begin(ctrec_writer *w)
@@ -2072,11 +2083,11 @@ static ctrec_status end_call(ctrec_writer *w)
          * definition line, then the Call. */
         for (size_t i = 0; i < n && !st; i++) {
             ev_value_encoded(out_begin(w), args[i].var, args[i].value, args[i].len);
-            st = out_commit(w);
+            st = out_chain(w);
         }
         if (!st) {
             ev_step(out_begin(w), w->fns[fn].path_id, w->fns[fn].line);
-            st = out_commit(w);
+            st = out_chain(w);
         }
     }
     if (!st) {
@@ -2170,7 +2181,7 @@ ctrec_status ctrec_call(ctrec_writer *w, ctrec_id fn)
     }
     if (fn != 0) {
         ev_step(out_begin(w), w->fns[fn].path_id, w->fns[fn].line);
-        if ((st = out_commit(w))) return st;
+        if ((st = out_chain(w))) return st;
     }
     ev_call(out_begin(w), fn, NULL, 0);
     if ((st = out_commit(w))) return st;
