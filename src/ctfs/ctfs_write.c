@@ -41,8 +41,11 @@ typedef struct wmap {
     uint64_t blk;
     uint64_t e[PTRS];
     int dirty;
-    /* named by the last root: relocated (a fresh blk) before it is written */
-    int pub;
+    /* named by the last root; `changed`: an entry that root's readers use
+     * changed since (entries past the published size are not used: those
+     * may change in place). Relocated (a fresh blk) before it is written
+     * when both hold. */
+    int pub, changed;
     /* it maps data blocks first .. first + span - 1 (a leaf: directly) */
     int leaf;
     uint64_t first, span;
@@ -288,12 +291,13 @@ static ctrec_status relocate_data(ctfs_w *c, member *m, uint64_t index, uint64_t
     *blk = alloc_block(c);
     x->e[index - x->first] = *blk;
     x->dirty = 1;
+    x->changed = 1;
     return CTREC_OK;
 }
 
-/* Gives every changed mapping block the last root names a fresh block (its
- * parent's entry changes with it, up to the level-1 block of the root
- * entry), then writes every changed one. */
+/* Gives every mapping block the last root names whose used entries changed
+ * a fresh block (its parent's entry changes with it, up to the level-1
+ * block of the root entry), then writes every dirty one. */
 static ctrec_status write_maps(ctfs_w *c, member *m, err *e)
 {
     wmap *all[LEVELS * (LEVELS + 1)];
@@ -307,13 +311,15 @@ static ctrec_status write_maps(ctfs_w *c, member *m, err *e)
         changed = 0;
         for (size_t i = 0; i < n + m->nretired; i++) {
             wmap *x = i < n ? all[i] : m->retired[i - n];
-            if (!x->dirty || !x->pub) continue;
+            if (!x->changed || !x->pub) continue;
             if (blist_push(&c->pend, x->blk)) return err_set(e, CTREC_E_NOMEM, "out of memory");
             x->blk = alloc_block(c);
             x->pub = 0;
+            x->dirty = 1;
             if (x->parent) {
                 x->parent->e[x->pent] = x->blk;
                 x->parent->dirty = 1;
+                x->parent->changed = 1;
             }
             changed = 1;
         }
@@ -429,7 +435,8 @@ ctrec_status ctfs_w_provisional(ctfs_w *c, unsigned idx, const void *p, size_t n
  * showed as provisional (rewriting it changes what a reader sees). */
 static int in_pub(const member *m, uint64_t index)
 {
-    return index * CTFS_W_BLOCK < m->pub_end && (index + 1) * CTFS_W_BLOCK > m->pub_real;
+    return m->pub_end > m->pub_real && index * CTFS_W_BLOCK < m->pub_end &&
+           (index + 1) * CTFS_W_BLOCK > m->pub_real;
 }
 
 /* Writes the member's provisional bytes where they show at publication
@@ -515,7 +522,7 @@ ctrec_status ctfs_w_append(ctfs_w *c, unsigned idx, const void *p, size_t n, err
         m->tail_dirty = 1;
         if (off + k == CTFS_W_BLOCK) {
             uint64_t from = m->size - CTFS_W_BLOCK;
-            ctrec_status st = from < m->pub_end && m->size > m->pub_real
+            ctrec_status st = in_pub(m, from / CTFS_W_BLOCK)
                                   ? hold(m, e)
                                   : pwrite_all(c, m->tail, CTFS_W_BLOCK,
                                                m->tail_blk * CTFS_W_BLOCK, e);
@@ -579,15 +586,16 @@ ctrec_status ctfs_w_publish(ctfs_w *c, int sync, err *e)
         m->pub_real = m->size;
         m->pub_end = m->size + m->prov.len;
         for (unsigned L = 0; L < LEVELS; L++) {
-            if (m->head[L]) m->head[L]->pub = 1;
+            if (m->head[L]) m->head[L]->pub = 1, m->head[L]->changed = 0;
             for (unsigned d = 0; d < LEVELS; d++)
-                if (m->path[L][d]) m->path[L][d]->pub = 1;
+                if (m->path[L][d]) m->path[L][d]->pub = 1, m->path[L][d]->changed = 0;
         }
         /* retired blocks the tail has passed cannot change any more */
         size_t kept = 0;
         for (size_t r = 0; r < m->nretired; r++) {
             wmap *x = m->retired[r];
             x->pub = 0;
+            x->changed = 0;
             if (may_change(m, x)) {
                 x->pub = 1;
                 m->retired[kept++] = x;
