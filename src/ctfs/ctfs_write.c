@@ -16,10 +16,13 @@
  * the member's level-1 block, whose number is in the root entry. Block 0
  * is then the one write that switches every member at once, so a process
  * killed at any point leaves the file exactly as one publication made it.
- * The blocks a publication replaced are reused after the next one, so the
- * file holds at most two publications' worth of replaced blocks (about
- * twice the provisional chunks and their mapping blocks), whatever the
- * number of publications.
+ * The blocks a publication replaced are reused only after QUARANTINE more
+ * publications (a reader following the file that read the older root
+ * entries still finds them unchanged for that many intervals, and the
+ * follow reader reads again after a refresh what did not decode), so the
+ * file holds at most QUARANTINE + 1 publications' worth of replaced blocks
+ * (about that many times the provisional chunks and their mapping blocks),
+ * whatever the number of publications.
  */
 #define _POSIX_C_SOURCE 200809L
 #include "ctfs/ctfs_write.h"
@@ -36,6 +39,7 @@
 #define PTRS (CTFS_W_BLOCK / 8u) /* 512 */
 #define USABLE (PTRS - 1u)       /* 511 */
 #define LEVELS 5
+#define QUARANTINE 3
 
 typedef struct wmap {
     uint64_t blk;
@@ -99,9 +103,10 @@ struct ctfs_w {
     int fd;
     uint64_t next_block;
     unsigned nmembers;
-    /* Blocks no root names (reused first), and blocks only the last root
-     * names (free once the next root is written). */
-    blist freeb, pend;
+    /* Blocks no root names (reused first); blocks the current publication
+     * replaces (only the last root names them); those replaced by the
+     * QUARANTINE publications before it (free after them). */
+    blist freeb, pend, quar[QUARANTINE];
     member m[CTFS_W_ROOT_ENTRIES];
 };
 
@@ -605,10 +610,15 @@ ctrec_status ctfs_w_publish(ctfs_w *c, int sync, err *e)
         }
         m->nretired = kept;
     }
-    /* what only the previous root named is free now */
-    for (size_t k = 0; k < c->pend.n; k++)
-        if (blist_push(&c->freeb, c->pend.b[k])) return err_set(e, CTREC_E_NOMEM, "out of memory");
-    c->pend.n = 0;
+    /* what roots QUARANTINE publications old named is free now */
+    blist *old = &c->quar[QUARANTINE - 1];
+    for (size_t k = 0; k < old->n; k++)
+        if (blist_push(&c->freeb, old->b[k])) return err_set(e, CTREC_E_NOMEM, "out of memory");
+    old->n = 0;
+    blist t = *old;
+    for (unsigned q = QUARANTINE - 1; q > 0; q--) c->quar[q] = c->quar[q - 1];
+    c->quar[0] = c->pend;
+    c->pend = t;
     return CTREC_OK;
 }
 
@@ -627,6 +637,7 @@ void ctfs_w_abandon(ctfs_w *c)
     }
     free(c->freeb.b);
     free(c->pend.b);
+    for (unsigned q = 0; q < QUARANTINE; q++) free(c->quar[q].b);
     if (c->fd >= 0) close(c->fd);
     free(c);
 }

@@ -16,7 +16,8 @@
  * 0 switches every member at once. A reader of the file therefore always
  * sees exactly what one publication published: a consistent prefix, also
  * after the writing process is killed at any point. Blocks a publication
- * replaced are reused after the next one.
+ * replaced are reused three publications later (a reader following the
+ * file has that long to read what an older root named).
  *
  * Memory per member: its partial data block and the mapping blocks on the
  * path of the next insertion (at most 1 + 2 * 4 blocks of 4 KiB, and as
