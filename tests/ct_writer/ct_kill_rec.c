@@ -1,14 +1,8 @@
 /*
  * ct_kill_rec.c — the recording that kill_ct.py kills (a .ct writer with a
  * timed flush). Deterministic, so that every step read back can be checked:
- *
- *   ctrec_start("/kill/main.src", line 1) (the top-level call, no Step);
- *   Type int; Function "f" at line 1;
- *   for i = 0, 1, ...:
- *     i % 10 == 0: ctrec_call(f)         (the writer's Step at line 1)
- *     Step at line 2 + i % 1000, Value "i" = Int(i)
- *     i % 50 == 0: an I/O event (stdout) "e<i>"
- *     i % 10 == 5: ctrec_return_none     (f returns)
+ * the pattern of kill_pattern.h without strings, from "/kill/main.src",
+ * until killed.
  *
  *   ct_kill_rec DIR FLUSH_MS FLUSH_EVERY
  *
@@ -18,15 +12,13 @@
  *                          must have published about FLUSH_MS later
  *   "F <steps>"            after each ctrec_writer_flush (every FLUSH_EVERY
  *                          iterations; 0: never): published at once
- * and runs until killed. Steps are counted as the reader numbers them (the
- * call's Step included).
+ * Steps are counted as the reader numbers them (the call's Step included).
  */
 #define _POSIX_C_SOURCE 200809L
-#include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
 
-#include "ctrec/ctrec.h"
+#include "kill_pattern.h"
 
 static double now_s(void)
 {
@@ -34,14 +26,6 @@ static double now_s(void)
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
-
-#define CHECK(x)                                                                  \
-    do {                                                                          \
-        if ((x) != CTREC_OK) {                                                    \
-            fprintf(stderr, "%s: %s\n", #x, ctrec_writer_errmsg(w));              \
-            return 3;                                                             \
-        }                                                                         \
-    } while (0)
 
 int main(int argc, char **argv)
 {
@@ -60,38 +44,20 @@ int main(int argc, char **argv)
         fprintf(stderr, "open: %s\n", ctrec_writer_errmsg(w));
         return 3;
     }
-    ctrec_id t_int, f, v_i;
-    CHECK(ctrec_start(w, "/kill/main.src", 14, 1));
-    CHECK(ctrec_type_z(w, CTREC_TYPE_INT, "int", &t_int));
-    CHECK(ctrec_function_z(w, "f", 0, 1, &f));
-    CHECK(ctrec_variable_z(w, "i", &v_i));
-    unsigned long long steps = 0; /* ctrec_start writes the top-level Call, no Step */
+    static pattern p;
+    if (pattern_start(w, &p, "/kill/main.src", 0)) return 3;
     double next = now_s();
-    char text[32];
     for (long i = 0;; i++) {
-        if (i % 10 == 0) {
-            CHECK(ctrec_call(w, f));
-            steps++;
-        }
-        CHECK(ctrec_step(w, 0, 2 + i % 1000));
-        CHECK(ctrec_begin_value(w, v_i));
-        CHECK(ctrec_int(w, i, t_int));
-        CHECK(ctrec_end(w));
-        steps++;
-        if (i % 50 == 0) {
-            int n = snprintf(text, sizeof text, "e%ld", i);
-            CHECK(ctrec_event(w, CTREC_EVENT_WRITE, "stdout", 6, text, (size_t)n));
-        }
-        if (i % 10 == 5) CHECK(ctrec_return_none(w, 0));
+        if (pattern_iteration(w, &p, i)) return 3;
         if (every && i % every == every - 1) {
             CHECK(ctrec_writer_flush(w));
-            printf("F %llu\n", steps);
+            printf("F %llu\n", p.steps);
             fflush(stdout);
         }
         if (i % 100 == 99) {
             double t = now_s();
             if (t >= next) {
-                printf("T %llu %.6f\n", steps, t);
+                printf("T %llu %.6f\n", p.steps, t);
                 fflush(stdout);
                 next = t + 0.005;
             }
