@@ -573,7 +573,7 @@ static ctrec_status ct_call_checked(ctrec_writer *w, ctrec_id fn, const ev_arg *
             return misuse(w, CTREC_E_UNSUPPORTED,
                           "a .ct step's line must be 0..%d (path_id * 100000 + line), not %lld",
                           CT_MAX_LINE, (long long)line);
-        ctrec_status st = ctw_step(CT(w), w->fns[fn].path_id, line, 0, &w->e);
+        ctrec_status st = ctw_line_step(CT(w), w->fns[fn].path_id, line, &w->e);
         if (st) return ct_done_slow(w, st);
         w->nevents++;
         w->tc.stepped = 1;
@@ -1610,7 +1610,7 @@ ctrec_status ctrec_step(ctrec_writer *w, ctrec_id path_id, int64_t line)
     if (w && w->ct && !w->failed && !w->tc.threads && !w->open && path_id < w->paths.nids &&
         ctw_line_ok(line)) {
         w->ev_failed = CTREC_OK;
-        return ct_done(w, ctw_step(CT(w), path_id, line, 0, &w->e));
+        return ct_done(w, ctw_line_step(CT(w), path_id, line, &w->e));
     }
     GUARD(w);
     ctrec_status st = new_event(w, "ctrec_step", path_id, w->paths.nids, "path");
