@@ -269,7 +269,7 @@ static inline uint8_t *fx_int(const enc *e, uint8_t *p, int64_t v)
  * 2 * FX_MAX_NUM + 1 bytes reserved): val_int's body, here so that the
  * model's .ct fast path can encode it inline (with a CBOR enc it folds to
  * constant bytes and two heads). */
-static inline uint8_t *fx_value_int(const enc *e, uint8_t *p, int64_t i, ctrec_id type_id)
+static ENC_INLINE uint8_t *fx_value_int(const enc *e, uint8_t *p, int64_t i, ctrec_id type_id)
 {
     p = fx_map(e, p, 3);
     p = FX_KEY1(e, p, "kind");

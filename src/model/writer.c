@@ -44,9 +44,11 @@
 #if defined(__GNUC__) || defined(__clang__)
 #define WR_COLD __attribute__((cold, noinline))
 #define WR_INLINE __attribute__((always_inline)) inline
+#define WR_NOINLINE __attribute__((noinline))
 #else
 #define WR_COLD
 #define WR_INLINE inline
+#define WR_NOINLINE
 #endif
 
 #define MAX_DEPTH_LIMIT 60
@@ -1603,15 +1605,10 @@ ctrec_status ctrec_start_z(ctrec_writer *w, const char *path, int64_t line)
     return ctrec_start(w, path, strlen(path), line);
 }
 
-ctrec_status ctrec_step(ctrec_writer *w, ctrec_id path_id, int64_t line)
+/* ctrec_step past its fast path: out of line, so that the fast path saves no
+ * registers. */
+static WR_NOINLINE ctrec_status step_rest(ctrec_writer *w, ctrec_id path_id, int64_t line)
 {
-    /* .ct without thread handles, every check passing: what the checks
-     * below and ct_step_checked do then */
-    if (w && w->ct && !w->failed && !w->tc.threads && !w->open && path_id < w->paths.nids &&
-        ctw_line_ok(line)) {
-        w->ev_failed = CTREC_OK;
-        return ct_done(w, ctw_line_step(CT(w), path_id, line, &w->e));
-    }
     GUARD(w);
     ctrec_status st = new_event(w, "ctrec_step", path_id, w->paths.nids, "path");
     if (st) return st;
@@ -1621,6 +1618,18 @@ ctrec_status ctrec_step(ctrec_writer *w, ctrec_id path_id, int64_t line)
     if ((st = out_commit(w))) return st;
     w->tc.stepped = 1;
     return CTREC_OK;
+}
+
+ctrec_status ctrec_step(ctrec_writer *w, ctrec_id path_id, int64_t line)
+{
+    /* .ct without thread handles, every check passing: what the checks
+     * below and ct_step_checked do then */
+    if (w && w->ct && !w->failed && !w->tc.threads && !w->open && path_id < w->paths.nids &&
+        ctw_line_ok(line)) {
+        w->ev_failed = CTREC_OK;
+        return ct_done(w, ctw_line_step(CT(w), path_id, line, &w->e));
+    }
+    return step_rest(w, path_id, line);
 }
 
 ctrec_status ctrec_step_column(ctrec_writer *w, ctrec_id path_id, int64_t line, int64_t column)
@@ -1904,17 +1913,10 @@ static WR_INLINE void ct_value_direct(ctrec_writer *w, ctrec_id var)
     w->ct_direct = 1;
 }
 
-ctrec_status ctrec_begin_value(ctrec_writer *w, ctrec_id var)
+/* ctrec_begin_value past its fast path: out of line, so that the fast path saves no
+ * registers. */
+static WR_NOINLINE ctrec_status begin_value_rest(ctrec_writer *w, ctrec_id var)
 {
-    /* .ct without thread handles after a step, every check passing: what
-     * the checks below and open_single do then */
-    if (w && w->ct && !w->failed && !w->tc.threads && !w->open && var < w->variables.nids &&
-        ctw_step_count(w->ct)) {
-        w->ev_failed = CTREC_OK;
-        open_single_set(w, 0); /* a .ct */
-        ct_value_direct(w, var);
-        return CTREC_OK;
-    }
     GUARD(w);
     NEED_STEP(w, "ctrec_begin_value");
     ctrec_status st = check_id(w, var, w->variables.nids, "variable");
@@ -1926,6 +1928,20 @@ ctrec_status ctrec_begin_value(ctrec_writer *w, ctrec_id var)
     }
     ev_value_open(&w->eo, var);
     return CTREC_OK;
+}
+
+ctrec_status ctrec_begin_value(ctrec_writer *w, ctrec_id var)
+{
+    /* .ct without thread handles after a step, every check passing: what
+     * the checks below and open_single do then */
+    if (w && w->ct && !w->failed && !w->tc.threads && !w->open && var < w->variables.nids &&
+        ctw_step_count(w->ct)) {
+        w->ev_failed = CTREC_OK;
+        open_single_set(w, 0); /* a .ct */
+        ct_value_direct(w, var);
+        return CTREC_OK;
+    }
+    return begin_value_rest(w, var);
 }
 
 ctrec_status ctrec_begin_value_named(ctrec_writer *w, const char *name, size_t len)
@@ -2144,16 +2160,10 @@ static ctrec_status end_event(ctrec_writer *w)
     return st;
 }
 
-ctrec_status ctrec_end(ctrec_writer *w)
+/* ctrec_end past its fast path: out of line, so that the fast path saves no
+ * registers. */
+static WR_NOINLINE ctrec_status end_rest(ctrec_writer *w)
 {
-    /* a .ct Value in the values chunk, complete: what end_event does then */
-    if (w && w->ct_direct && !w->failed && !w->tc.threads && !w->depth && !w->slot &&
-        w->ec.b->len - w->ct_at <= w->o.max_event_bytes) {
-        w->ct_direct = 0;
-        w->open = OPEN_NONE;
-        w->ev_failed = CTREC_OK;
-        return ct_done(w, ctw_value_end(CT(w), &w->e));
-    }
     GUARD(w);
     if (!w->open && w->ev_failed) {
         /* The event failed earlier and was discarded then: its first error. */
@@ -2165,6 +2175,19 @@ ctrec_status ctrec_end(ctrec_writer *w)
     ctrec_status st = end_event(w);
     w->ev_failed = CTREC_OK;
     return st;
+}
+
+ctrec_status ctrec_end(ctrec_writer *w)
+{
+    /* a .ct Value in the values chunk, complete: what end_event does then */
+    if (w && w->ct_direct && !w->failed && !w->tc.threads && !w->depth && !w->slot &&
+        w->ec.b->len - w->ct_at <= w->o.max_event_bytes) {
+        w->ct_direct = 0;
+        w->open = OPEN_NONE;
+        w->ev_failed = CTREC_OK;
+        return ct_done(w, ctw_value_end(CT(w), &w->e));
+    }
+    return end_rest(w);
 }
 
 /* A call without arguments: what ctrec_begin_call + ctrec_end write, without
@@ -2268,10 +2291,10 @@ static inline ctrec_status leaf_done(ctrec_writer *w)
     return CTREC_OK;
 }
 
-ctrec_status ctrec_int(ctrec_writer *w, int64_t i, ctrec_id t)
+/* ctrec_int past its fast path: out of line, so that the fast path saves
+ * no registers. */
+static WR_NOINLINE ctrec_status int_rest(ctrec_writer *w, int64_t i, ctrec_id t)
 {
-    /* the top-level value of an open event, every check passing: what
-     * LEAF does then */
     if (w && !w->failed && w->open && !w->depth && w->slot && !w->skip && t < w->types.nids) {
         w->slot = 0;
         if (w->ct_direct) { /* a .ct's CBOR straight into the values chunk */
@@ -2287,6 +2310,23 @@ ctrec_status ctrec_int(ctrec_writer *w, int64_t i, ctrec_id t)
     LEAF(w, "ctrec_int", t);
     val_int(w->cur, i, t);
     return leaf_done(w);
+}
+
+ctrec_status ctrec_int(ctrec_writer *w, int64_t i, ctrec_id t)
+{
+    /* the top-level value of a .ct Value in the values chunk, every check
+     * passing: what LEAF does then, and the CBOR straight into the chunk */
+    if (w && w->ct_direct && !w->failed && !w->depth && w->slot && !w->skip &&
+        t < w->types.nids) {
+        buf *b = w->ec.b;
+        if (b->cap - b->len >= FX_VALUE_INT_ROOM) {
+            static const enc cbor = {NULL, 0, 0, NULL, 1};
+            w->slot = 0;
+            b->len = (size_t)(fx_value_int(&cbor, b->data + b->len, i, t) - b->data);
+            return CTREC_OK;
+        }
+    }
+    return int_rest(w, i, t);
 }
 
 ctrec_status ctrec_float(ctrec_writer *w, double f, ctrec_id t)
