@@ -60,6 +60,38 @@ static inline unsigned vlen(uint64_t v)
     return n;
 }
 
+/* memcpy for the few bytes of a call's record parts (a call to memcpy
+ * costs more than the copy): overlapping word copies up to 32 bytes. */
+static inline void ct_copy(uint8_t *d, const uint8_t *s, size_t n)
+{
+    if (n > 32) {
+        memcpy(d, s, n);
+    } else if (n >= 16) {
+        uint64_t a[2], b[2];
+        memcpy(a, s, 16);
+        memcpy(b, s + n - 16, 16);
+        memcpy(d, a, 16);
+        memcpy(d + n - 16, b, 16);
+    } else if (n >= 8) {
+        uint64_t a, b;
+        memcpy(&a, s, 8);
+        memcpy(&b, s + n - 8, 8);
+        memcpy(d, &a, 8);
+        memcpy(d + n - 8, &b, 8);
+    } else if (n >= 4) {
+        uint32_t a, b;
+        memcpy(&a, s, 4);
+        memcpy(&b, s + n - 4, 4);
+        memcpy(d, &a, 4);
+        memcpy(d + n - 4, &b, 4);
+    } else if (n) {
+        uint8_t a = s[0], b = s[n / 2], z = s[n - 1];
+        d[0] = a;
+        d[n / 2] = b;
+        d[n - 1] = z;
+    }
+}
+
 static inline uint64_t zigzag(int64_t v) { return ((uint64_t)v << 1) ^ (uint64_t)(v >> 63); }
 
 static inline void bvar(buf *b, uint64_t v)
@@ -1284,7 +1316,7 @@ ctrec_status ctw_call(ctw_writer *c, ctrec_id fn, const ev_arg *args, size_t nar
     for (size_t i = 0; i < nargs; i++) {
         p = vput(p, args[i].var);
         p = vput(p, args[i].len);
-        memcpy(p, args[i].value, args[i].len);
+        ct_copy(p, args[i].value, args[i].len);
         p += args[i].len;
     }
     size_t elen = (size_t)(p - b0);
@@ -1292,7 +1324,7 @@ ctrec_status ctw_call(ctw_writer *c, ctrec_id fn, const ev_arg *args, size_t nar
     oc->e_at = pc->arena.len;
     oc->e1 = e1;
     oc->e_len = elen;
-    memcpy(pc->arena.data + pc->arena.len, c->sbuf.data + (b0 - c->sbuf.data), elen);
+    ct_copy(pc->arena.data + pc->arena.len, c->sbuf.data + (b0 - c->sbuf.data), elen);
     pc->arena.len += elen;
     c->sbuf.len = (size_t)(p - c->sbuf.data);
     scratch_end(c, at);
@@ -1330,14 +1362,14 @@ static ctrec_status call_done(ctw_writer *c, const uint8_t *v, size_t n, const u
     size_t rec = pc->arena.len;
     uint8_t *p = vput(pc->arena.data + rec, body);
     const uint8_t *ep = pc->arena.data + oc->e_at;
-    memcpy(p, ep, oc->e1);
+    ct_copy(p, ep, oc->e1);
     p += oc->e1;
     p = vput(p, exitstep);
-    memcpy(p, ep + oc->e1, oc->e_len - oc->e1);
+    ct_copy(p, ep + oc->e1, oc->e_len - oc->e1);
     p += oc->e_len - oc->e1;
     uint8_t *tp = p;
     p = vput(p, n);
-    memcpy(p, v, n);
+    ct_copy(p, v, n);
     p += n;
     p = vput(p, xn); /* the exception's CBOR value, 0 bytes: none */
     if (xn) memcpy(p, x, xn);
