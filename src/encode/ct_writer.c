@@ -595,6 +595,7 @@ static ctrec_status submit_tables(ctw_writer *c, err *e)
 static ctrec_status submit_batch(ctw_writer *c, unsigned si, err *e)
 {
     stream *s = &c->h.s[si];
+    c->h.step_fast = 0; /* the chunks change */
     if (!s->nends) return CTREC_OK;
     if (s->raw.oom) return nomem(e);
     ctrec_status st = submit_tables(c, e);
@@ -622,6 +623,7 @@ static ctrec_status submit_batch(ctw_writer *c, unsigned si, err *e)
 static CTW_NOINLINE ctrec_status end_chunk(ctw_writer *c, unsigned si, err *e)
 {
     stream *s = &c->h.s[si];
+    c->h.step_fast = 0; /* the chunks change */
     s->ends[s->nends++] = (uint32_t)s->raw.len;
     s->done = s->raw.len;
     s->nrec = 0;
@@ -980,8 +982,23 @@ static inline ctrec_status values_next(ctw_writer *c, err *e)
     return CTREC_OK;
 }
 
+/* ctw_hot.step_fast after a step record. */
+static inline void step_fast_set(ctw_writer *c)
+{
+    const stream *s = &c->h.s[S_STEPS], *v = &c->h.s[S_VALUES];
+    uint64_t n = 0;
+    if (!c->h.columns && c->h.chunk_abs && s->nrec && !s->raw.oom) {
+        n = CT_STEPS_PER_CHUNK - 1 - s->nrec;
+        if (v->nrec + 1 > CT_VALUES_PER_CHUNK) n = 0;
+        else if (CT_VALUES_PER_CHUNK - 1 - v->nrec < n) n = CT_VALUES_PER_CHUNK - 1 - v->nrec;
+        if ((s->raw.cap - s->raw.len) / 2 < n) n = (s->raw.cap - s->raw.len) / 2;
+    }
+    c->h.step_fast = (uint32_t)n;
+}
+
 static inline ctrec_status step_record(ctw_writer *c, int tag, uint64_t x, err *e)
 {
+    c->h.step_fast = 0;
     ctrec_status st = values_next(c, e);
     if (st) return st;
     stream *s = &c->h.s[S_STEPS];
@@ -1018,7 +1035,9 @@ static inline ctrec_status step_record(ctw_writer *c, int tag, uint64_t x, err *
     }
     s->raw.len = (size_t)(p - s->raw.data);
     c->h.nsteps++;
-    return record_done(c, S_STEPS, e);
+    if ((st = record_done(c, S_STEPS, e))) return st;
+    step_fast_set(c);
+    return CTREC_OK;
 }
 
 static CTW_NOINLINE ctrec_status column_step(ctw_writer *c, ctrec_id path_id, int64_t line,
@@ -1030,41 +1049,11 @@ static CTW_NOINLINE ctrec_status step_slow(ctw_writer *c, uint64_t x, err *e)
     return step_record(c, 0, x, e);
 }
 
+/* ctw_line_step's common case is in ct_writer.h; this is the rest. */
 ctrec_status ctw_step(ctw_writer *c, ctrec_id path_id, int64_t line, int64_t column, err *e)
 {
     if (c->h.columns || column) return column_step(c, path_id, line, column, e);
-    uint64_t x = path_id * 100000u + (uint64_t)line;
-    /* The common case, what step_record does for it without a call: the
-     * previous step had values (a short record head), neither record ends
-     * a chunk, this step is 1 byte of delta from the last, and there is
-     * room for both. */
-    stream *v = &c->h.s[S_VALUES], *s = &c->h.s[S_STEPS];
-    int64_t d = (int64_t)(x - c->h.last_gli);
-    size_t ent = v->raw.len - c->h.vrec - 3;
-    if (c->h.vcount - 1 < 127 && ent < 128 - 2 && c->h.chunk_abs && s->nrec &&
-        (uint64_t)d + 64 < 128 && v->nrec + 1 < CT_VALUES_PER_CHUNK &&
-        s->nrec + 1 < CT_STEPS_PER_CHUNK && v->raw.cap - v->raw.len >= 3 &&
-        s->raw.cap - s->raw.len >= 2 && !v->raw.oom) {
-        /* fields read before the byte stores (which may alias them) */
-        uint8_t *r = v->raw.data + c->h.vrec, *p = s->raw.data + s->raw.len;
-        uint8_t count = (uint8_t)c->h.vcount;
-        size_t vlen = v->raw.len;
-        c->h.vcount = 0;
-        v->nrec++;
-        c->h.vrec = vlen;
-        v->raw.len = vlen + 3;
-        s->raw.len += 2;
-        s->nrec++;
-        c->h.last_gli = x;
-        c->h.nsteps++;
-        r[0] = (uint8_t)(2 + ent);
-        r[1] = 0;
-        r[2] = count;
-        p[0] = 1;
-        p[1] = (uint8_t)zigzag(d);
-        return CTREC_OK;
-    }
-    return step_slow(c, x, e);
+    return step_slow(c, path_id * 100000u + (uint64_t)line, e);
 }
 
 static CTW_NOINLINE ctrec_status column_step(ctw_writer *c, ctrec_id path_id, int64_t line,
@@ -1113,6 +1102,7 @@ ctrec_status ctw_catch(ctw_writer *c, ctrec_id type_id, err *e)
 
 ctrec_status ctw_raise(ctw_writer *c, ctrec_id type_id, const char *msg, size_t n, err *e)
 {
+    c->h.step_fast = 0; /* the chunks change */
     ctrec_status st = values_next(c, e);
     if (st) return st;
     stream *s = &c->h.s[S_STEPS];
@@ -1459,6 +1449,7 @@ static ctrec_status submit_prov(ctw_writer *c, unsigned si, err *e)
 
 ctrec_status ctw_flush(ctw_writer *c, int wait, err *e)
 {
+    c->h.step_fast = 0; /* the chunks may change */
     /* The scratch file first: it holds every call entered at the steps
      * about to be published (ctrec repair builds calls.dat from it). Then
      * the tables' new names, the complete chunks, each stream's chunk in

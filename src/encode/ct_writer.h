@@ -244,6 +244,13 @@ typedef struct ctw_hot {
      * a step. */
     size_t vrec, vent, vlen_at;
     uint64_t vcount;
+    /* Steps ctw_line_step may still take in its common case without
+     * checking the chunks: set after a step record by step_record (none
+     * when the steps chunk has no absolute step yet or the trace is
+     * column-aware; at most the records left in the steps and values
+     * chunks before either is full, and the steps chunk's room at 2 bytes
+     * a step), 0 wherever else those chunks change. */
+    uint32_t step_fast;
 } ctw_hot;
 
 static inline ctw_hot *ctw_hot_of(ctw_writer *c) { return (ctw_hot *)(void *)c; }
@@ -270,15 +277,14 @@ static inline ctrec_status ctw_line_step(ctw_writer *c, ctrec_id path_id, int64_
     ctw_stream *v = &h->s[S_VALUES], *s = &h->s[S_STEPS];
     int64_t d = (int64_t)(x - h->last_gli);
     size_t ent = v->raw.len - h->vrec - 3;
-    if (!h->columns && h->vcount - 1 < 127 && ent < 128 - 2 && h->chunk_abs && s->nrec &&
-        (uint64_t)d + 64 < 128 && v->nrec + 1 < CT_VALUES_PER_CHUNK &&
-        s->nrec + 1 < CT_STEPS_PER_CHUNK && v->raw.cap - v->raw.len >= 3 &&
-        s->raw.cap - s->raw.len >= 2 && !v->raw.oom) {
+    if (h->step_fast && h->vcount - 1 < 127 && ent < 128 - 2 && (uint64_t)d + 64 < 128 &&
+        v->raw.cap - v->raw.len >= 3 && !v->raw.oom) {
         /* fields read before the byte stores (which may alias them) */
         uint8_t *r = v->raw.data + h->vrec, *p = s->raw.data + s->raw.len;
         uint8_t count = (uint8_t)h->vcount;
         size_t vlen = v->raw.len;
         h->vcount = 0;
+        h->step_fast--;
         v->nrec++;
         h->vrec = vlen;
         v->raw.len = vlen + 3;

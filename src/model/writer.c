@@ -555,7 +555,8 @@ static ctrec_status ct_step_checked(ctrec_writer *w, ctrec_id path_id, int64_t l
         return misuse(w, CTREC_E_UNSUPPORTED,
                       "a .ct step's line must be 0..%d (path_id * 100000 + line), not %lld",
                       CT_MAX_LINE, (long long)line);
-    ctrec_status st = ct_done(w, ctw_step(CT(w), path_id, line, column, &w->e));
+    ctrec_status st = ct_done(w, column ? ctw_step(CT(w), path_id, line, column, &w->e)
+                                        : ctw_line_step(CT(w), path_id, line, &w->e));
     if (!st) w->tc.stepped = 1; /* the thread's own step (NEED_STEP) */
     return st;
 }
