@@ -267,9 +267,10 @@ static inline uint8_t *ctw_vput(uint8_t *p, uint64_t v)
 
 /* A line-only step (no column; the caller checked ctw_line_ok), what
  * ctw_step does. The common case is done here without a call: the
- * previous step had values (a short record head), neither record ends a
- * chunk, this step is 1 byte of delta from the last, and there is room
- * for both. */
+ * previous step's values record has a short head (under 128 values, its
+ * entries under 126 bytes; none: the record is one byte), step_fast
+ * allows one more step in both chunks, this step is 1 byte of delta from
+ * the last, and the values chunk has room for the next record's head. */
 static inline ctrec_status ctw_line_step(ctw_writer *c, ctrec_id path_id, int64_t line, err *e)
 {
     ctw_hot *h = ctw_hot_of(c);
@@ -277,22 +278,24 @@ static inline ctrec_status ctw_line_step(ctw_writer *c, ctrec_id path_id, int64_
     ctw_stream *v = &h->s[S_VALUES], *s = &h->s[S_STEPS];
     int64_t d = (int64_t)(x - h->last_gli);
     size_t ent = v->raw.len - h->vrec - 3;
-    if (h->step_fast && h->vcount - 1 < 127 && ent < 128 - 2 && (uint64_t)d + 64 < 128 &&
+    if (h->step_fast && h->vcount < 128 && ent < 128 - 2 && (uint64_t)d + 64 < 128 &&
         v->raw.cap - v->raw.len >= 3 && !v->raw.oom) {
         /* fields read before the byte stores (which may alias them) */
         uint8_t *r = v->raw.data + h->vrec, *p = s->raw.data + s->raw.len;
         uint8_t count = (uint8_t)h->vcount;
-        size_t vlen = v->raw.len;
+        size_t next = count ? v->raw.len : h->vrec + 1; /* the next record */
         h->vcount = 0;
         h->step_fast--;
         v->nrec++;
-        h->vrec = vlen;
-        v->raw.len = vlen + 3;
+        h->vrec = next;
+        v->raw.len = next + 3;
         s->raw.len += 2;
         s->nrec++;
         h->last_gli = x;
         h->nsteps++;
-        r[0] = (uint8_t)(2 + ent);
+        /* none: the record is r[0]; r[1], r[2] are then the next
+         * record's head, written when it is complete */
+        r[0] = count ? (uint8_t)(2 + ent) : 0;
         r[1] = 0;
         r[2] = count;
         p[0] = 1;
