@@ -1236,7 +1236,7 @@ static CTW_NOINLINE ctrec_status pchunk_emit(ctw_writer *c, pchunk *pc, err *e)
     if (buf_reserve(&s->raw, total)) return nomem(e);
     uint8_t *p = s->raw.data + s->raw.len;
     for (unsigned i = 0; i < pc->nent; i++) {
-        memcpy(p, pc->arena.data + pc->at[i], pc->len[i]);
+        ct_copy(p, pc->arena.data + pc->at[i], pc->len[i]);
         p += pc->len[i];
     }
     s->raw.len += total;
@@ -1389,6 +1389,15 @@ static ctrec_status call_done(ctw_writer *c, const uint8_t *v, size_t n, const u
         q = vput(q, exitstep);
         c->sbuf.len = (size_t)(q - c->sbuf.data);
         size_t off = (size_t)(tp - pc->arena.data), left = (size_t)tail;
+        if (left <= 32 && !buf_reserve(&c->sbuf, left)) { /* the common short tail */
+            ct_copy(c->sbuf.data + c->sbuf.len, pc->arena.data + off, left);
+            c->sbuf.len += left;
+            left = 0;
+            if (c->sbuf.len >= 65536) {
+                ctrec_status st = scratch_write(c, e);
+                if (st) return st;
+            }
+        }
         while (left) {
             size_t m = left < 65536 ? left : 65536;
             buf_put(&c->sbuf, pc->arena.data + off, m);
