@@ -1621,15 +1621,24 @@ static WR_NOINLINE ctrec_status step_rest(ctrec_writer *w, ctrec_id path_id, int
     return CTREC_OK;
 }
 
-ctrec_status ctrec_step(ctrec_writer *w, ctrec_id path_id, int64_t line)
+static WR_NOINLINE ctrec_status step_ct(ctrec_writer *w, ctrec_id path_id, int64_t line)
 {
+    /* w, and w->ct (w->ct_direct), checked by the caller */
     /* .ct without thread handles, every check passing: what the checks
      * below and ct_step_checked do then */
-    if (w && w->ct && !w->failed && !w->tc.threads && !w->open && path_id < w->paths.nids &&
+    if (!w->failed && !w->tc.threads && !w->open && path_id < w->paths.nids &&
         ctw_line_ok(line)) {
         w->ev_failed = CTREC_OK;
         return ct_done(w, ctw_line_step(CT(w), path_id, line, &w->e));
     }
+    return step_rest(w, path_id, line);
+}
+
+ctrec_status ctrec_step(ctrec_writer *w, ctrec_id path_id, int64_t line)
+{
+    /* the .ct fast path and the rest each out of line (tail calls): neither
+     * pays for the other's registers */
+    if (w && w->ct) return step_ct(w, path_id, line);
     return step_rest(w, path_id, line);
 }
 
@@ -1931,17 +1940,26 @@ static WR_NOINLINE ctrec_status begin_value_rest(ctrec_writer *w, ctrec_id var)
     return CTREC_OK;
 }
 
-ctrec_status ctrec_begin_value(ctrec_writer *w, ctrec_id var)
+static WR_NOINLINE ctrec_status begin_value_ct(ctrec_writer *w, ctrec_id var)
 {
+    /* w, and w->ct (w->ct_direct), checked by the caller */
     /* .ct without thread handles after a step, every check passing: what
      * the checks below and open_single do then */
-    if (w && w->ct && !w->failed && !w->tc.threads && !w->open && var < w->variables.nids &&
+    if (!w->failed && !w->tc.threads && !w->open && var < w->variables.nids &&
         ctw_step_count(w->ct)) {
         w->ev_failed = CTREC_OK;
         open_single_set(w, 0); /* a .ct */
         ct_value_direct(w, var);
         return CTREC_OK;
     }
+    return begin_value_rest(w, var);
+}
+
+ctrec_status ctrec_begin_value(ctrec_writer *w, ctrec_id var)
+{
+    /* the .ct fast path and the rest each out of line (tail calls): neither
+     * pays for the other's registers */
+    if (w && w->ct) return begin_value_ct(w, var);
     return begin_value_rest(w, var);
 }
 
@@ -2182,16 +2200,25 @@ static WR_NOINLINE ctrec_status end_rest(ctrec_writer *w)
     return st;
 }
 
-ctrec_status ctrec_end(ctrec_writer *w)
+static WR_NOINLINE ctrec_status end_ct(ctrec_writer *w)
 {
+    /* w, and w->ct (w->ct_direct), checked by the caller */
     /* a .ct Value in the values chunk, complete: what end_event does then */
-    if (w && w->ct_direct && !w->failed && !w->tc.threads && !w->depth && !w->slot &&
+    if (!w->failed && !w->tc.threads && !w->depth && !w->slot &&
         w->ec.b->len - w->ct_at <= w->o.max_event_bytes) {
         w->ct_direct = 0;
         w->open = OPEN_NONE;
         w->ev_failed = CTREC_OK;
         return ct_done(w, ctw_value_end(CT(w), &w->e));
     }
+    return end_rest(w);
+}
+
+ctrec_status ctrec_end(ctrec_writer *w)
+{
+    /* the .ct fast path and the rest each out of line (tail calls): neither
+     * pays for the other's registers */
+    if (w && w->ct_direct) return end_ct(w);
     return end_rest(w);
 }
 
@@ -2317,11 +2344,12 @@ static WR_NOINLINE ctrec_status int_rest(ctrec_writer *w, int64_t i, ctrec_id t)
     return leaf_done(w);
 }
 
-ctrec_status ctrec_int(ctrec_writer *w, int64_t i, ctrec_id t)
+static WR_NOINLINE ctrec_status int_ct(ctrec_writer *w, int64_t i, ctrec_id t)
 {
+    /* w, and w->ct (w->ct_direct), checked by the caller */
     /* the top-level value of a .ct Value in the values chunk, every check
      * passing: what LEAF does then, and the CBOR straight into the chunk */
-    if (w && w->ct_direct && !w->failed && !w->depth && w->slot && !w->skip &&
+    if (!w->failed && !w->depth && w->slot && !w->skip &&
         t < w->types.nids) {
         buf *b = w->ec.b;
         if (b->cap - b->len >= FX_VALUE_INT_ROOM) {
@@ -2331,6 +2359,14 @@ ctrec_status ctrec_int(ctrec_writer *w, int64_t i, ctrec_id t)
             return CTREC_OK;
         }
     }
+    return int_rest(w, i, t);
+}
+
+ctrec_status ctrec_int(ctrec_writer *w, int64_t i, ctrec_id t)
+{
+    /* the .ct fast path and the rest each out of line (tail calls): neither
+     * pays for the other's registers */
+    if (w && w->ct_direct) return int_ct(w, i, t);
     return int_rest(w, i, t);
 }
 
