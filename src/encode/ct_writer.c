@@ -60,6 +60,38 @@ static inline unsigned vlen(uint64_t v)
     return n;
 }
 
+/* memcpy for the few bytes of a call's record parts (a call to memcpy
+ * costs more than the copy): overlapping word copies up to 32 bytes. */
+static inline void ct_copy(uint8_t *d, const uint8_t *s, size_t n)
+{
+    if (n > 32) {
+        memcpy(d, s, n);
+    } else if (n >= 16) {
+        uint64_t a[2], b[2];
+        memcpy(a, s, 16);
+        memcpy(b, s + n - 16, 16);
+        memcpy(d, a, 16);
+        memcpy(d + n - 16, b, 16);
+    } else if (n >= 8) {
+        uint64_t a, b;
+        memcpy(&a, s, 8);
+        memcpy(&b, s + n - 8, 8);
+        memcpy(d, &a, 8);
+        memcpy(d + n - 8, &b, 8);
+    } else if (n >= 4) {
+        uint32_t a, b;
+        memcpy(&a, s, 4);
+        memcpy(&b, s + n - 4, 4);
+        memcpy(d, &a, 4);
+        memcpy(d + n - 4, &b, 4);
+    } else if (n) {
+        uint8_t a = s[0], b = s[n / 2], z = s[n - 1];
+        d[0] = a;
+        d[n / 2] = b;
+        d[n - 1] = z;
+    }
+}
+
 static inline uint64_t zigzag(int64_t v) { return ((uint64_t)v << 1) ^ (uint64_t)(v >> 63); }
 
 static inline void bvar(buf *b, uint64_t v)
@@ -77,8 +109,6 @@ static inline void bstr(buf *b, const char *s, size_t n)
 /* ------------------------------------------------------------------ */
 /* state                                                               */
 
-enum { S_STEPS, S_VALUES, S_CALLS, S_EVENTS, NSTREAMS };
-#define CT_BATCH 16                   /* chunks per hand-over at most */
 #define CT_BATCH_BYTES (64u * 1024u) /* or this many bytes of them */
 enum { T_PATHS, T_FUNCS, T_TYPES, T_VARNAMES, NTABLES };
 static const char *const stream_names[NSTREAMS][2] = {{"steps.dat", "steps.idx"},
@@ -92,27 +122,7 @@ static const char *const table_names[NTABLES][2] = {{"paths.dat", "paths.off"},
                                                     {"types.dat", "types.off"},
                                                     {"varnames.dat", "varnames.off"}};
 
-typedef struct stream {
-    unsigned dat, idx; /* members */
-    buf raw;           /* the chunk in progress: whole records */
-    uint32_t nrec;     /* records of the chunk in progress */
-    uint64_t nchunks;  /* chunks completed */
-    /* Complete chunks wait in raw until a batch is handed over (one job
-     * for up to CT_BATCH chunks: fewer thread hand-offs); ends[i] is the
-     * end of the i-th, `done` that of the last. */
-    uint32_t ends[CT_BATCH];
-    uint64_t cidx[CT_BATCH]; /* calls: each chunk's index */
-    unsigned nends;
-    size_t done;
-    uint64_t dat_size; /* worker side: compressed bytes appended */
-    uint64_t wchunks;  /* worker side: complete chunks appended */
-    uint64_t nidx;     /* worker side: offsets in .idx (one more than wchunks
-                          while a provisional chunk is shown) */
-    uint64_t prov_sig[4]; /* what the last provisional chunk held */
-    buf provb;            /* the provisional chunk handed over */
-    buf prov;             /* worker side: its frame, while shown */
-    uint64_t pub_dat;     /* worker side: .dat's size as last published */
-} stream;
+typedef ctw_stream stream;
 
 typedef struct table {
     unsigned dat, off;
@@ -172,10 +182,10 @@ typedef struct open_call {
 #define ZOUT (128u * 1024u) /* the compressor's output buffer, for complete chunks */
 
 struct ctw_writer {
+    ctw_hot h; /* first: ctw_hot_of */
     int dirfd;
     char *name, *scratch_name;
     ctfs_w *c;
-    stream s[NSTREAMS];
     table t[NTABLES];
     unsigned meta; /* meta.dat: provisional from the start, final at close */
     ZSTD_CCtx *cctx;
@@ -192,26 +202,15 @@ struct ctw_writer {
     ctrec_status wst; /* sticky failure of a job */
     err werr;
 
-    /* steps and values */
-    uint64_t nsteps;
-    uint64_t last_gli;
-    int chunk_abs; /* the steps chunk being filled has an absolute step */
-    /* Column-aware traces (meta.dat flag 0x10): per path its position
-     * range and, when its source was read, where each line starts. */
-    int columns;
+    /* steps and values: nsteps, last_gli, chunk_abs, columns, vrec, vent,
+     * vlen_at, vcount in h (ct_writer.h) */
+    /* Column-aware traces (meta.dat flag 0x10, h.columns): per path its
+     * position range and, when its source was read, where each line
+     * starts. */
     pathpos *pp;
     size_t npp, pp_cap;
     uint64_t pos_end;           /* the next path's base */
     uint64_t last_path, last_line; /* of the last step (UINT64_MAX: none) */
-    /* The current step's values record is built in place in the values
-     * chunk: it starts at vrec with 3 bytes kept for its head (body length,
-     * 0, count: one byte each while the body is under 128 bytes and the
-     * count under 128, else the entries move up), then its entries {var,
-     * len, CBOR}; vent is where the entry being encoded (ctw_value_begin)
-     * starts, vlen_at its length byte. There is such a record once there is
-     * a step. */
-    size_t vrec, vent, vlen_at;
-    uint64_t vcount;
 
     /* calls */
     open_call *stack;
@@ -265,7 +264,7 @@ static ctrec_status compress_chunk(ctw_writer *c, unsigned si, const uint8_t *p,
  * the chunks file. */
 static ctrec_status chunk_out(ctw_writer *c, unsigned si, const uint8_t *p, size_t n, err *e)
 {
-    if (si != S_CALLS) return ctfs_w_append(c->c, c->s[si].dat, p, n, e);
+    if (si != S_CALLS) return ctfs_w_append(c->c, c->h.s[si].dat, p, n, e);
     if (write_all(c->chunks_fd, p, n)) return err_sys(e, errno, "writing %s", c->chunks_name);
     c->chunks_size += n;
     return CTREC_OK;
@@ -317,7 +316,7 @@ static ctrec_status publish(ctw_writer *c, err *e)
 {
     ctrec_status st;
     for (unsigned i = 0; i < NSTREAMS; i++) {
-        stream *s = &c->s[i];
+        stream *s = &c->h.s[i];
         uint64_t size = ctfs_w_size(c->c, s->dat) + s->prov.len;
         if (size >= s->pub_dat) {
             s->pub_dat = size;
@@ -371,7 +370,7 @@ static ctrec_status calls_chunks(ctw_writer *c, job *j, err *e)
  * read in pieces. */
 static ctrec_status copy_calls(ctw_writer *c, uint64_t n, err *e)
 {
-    stream *s = &c->s[S_CALLS];
+    stream *s = &c->h.s[S_CALLS];
     uint64_t boff = 0, blen = 0; /* the file's bytes in zout */
     if (!c->zout.cap && buf_reserve(&c->zout, ZOUT)) return nomem(e);
     for (uint64_t i = 0; i < n; i++) {
@@ -439,7 +438,7 @@ static ctrec_status run_job(ctw_writer *c, job *j, err *e)
     ctrec_status st = CTREC_OK;
     switch (j->kind) {
     case J_CHUNK: {
-        stream *s = &c->s[j->target];
+        stream *s = &c->h.s[j->target];
         size_t from = 0;
         if (j->target == S_CALLS) return calls_chunks(c, j, e);
         for (unsigned k = 0; k < j->nends; k++) {
@@ -457,7 +456,7 @@ static ctrec_status run_job(ctw_writer *c, job *j, err *e)
     case J_PROV: {
         /* The chunk in progress, shown as the stream's last chunk until the
          * complete one is appended in its place. */
-        stream *s = &c->s[j->target];
+        stream *s = &c->h.s[j->target];
         size_t n = 0;
         if ((st = compress_chunk(c, j->target, j->b.data, j->b.len, &n, e))) return st;
         if ((st = chunk_offset(c, s, e))) return st;
@@ -595,7 +594,8 @@ static ctrec_status submit_tables(ctw_writer *c, err *e)
  * bytes after `done`) stays. */
 static ctrec_status submit_batch(ctw_writer *c, unsigned si, err *e)
 {
-    stream *s = &c->s[si];
+    stream *s = &c->h.s[si];
+    c->h.step_fast = 0; /* the chunks change */
     if (!s->nends) return CTREC_OK;
     if (s->raw.oom) return nomem(e);
     ctrec_status st = submit_tables(c, e);
@@ -613,7 +613,7 @@ static ctrec_status submit_batch(ctw_writer *c, unsigned si, err *e)
         if (s->raw.oom) return nomem(e);
     }
     /* the values record in progress moved with the tail */
-    if (si == S_VALUES && c->nsteps && c->vrec >= s->done) c->vrec -= s->done;
+    if (si == S_VALUES && c->h.nsteps && c->h.vrec >= s->done) c->h.vrec -= s->done;
     s->nends = 0;
     s->done = 0;
     return CTREC_OK;
@@ -622,7 +622,8 @@ static ctrec_status submit_batch(ctw_writer *c, unsigned si, err *e)
 /* Ends the chunk in progress (full, or the stream's last at close). */
 static CTW_NOINLINE ctrec_status end_chunk(ctw_writer *c, unsigned si, err *e)
 {
-    stream *s = &c->s[si];
+    stream *s = &c->h.s[si];
+    c->h.step_fast = 0; /* the chunks change */
     s->ends[s->nends++] = (uint32_t)s->raw.len;
     s->done = s->raw.len;
     s->nrec = 0;
@@ -633,7 +634,7 @@ static CTW_NOINLINE ctrec_status end_chunk(ctw_writer *c, unsigned si, err *e)
 
 static inline ctrec_status record_done(ctw_writer *c, unsigned si, err *e)
 {
-    stream *s = &c->s[si];
+    stream *s = &c->h.s[si];
     if (__builtin_expect(++s->nrec == per_chunk[si], 0)) return end_chunk(c, si, e);
     return CTREC_OK;
 }
@@ -697,7 +698,7 @@ ctrec_status ctw_open(int dirfd, const char *name, int threaded, int level, int 
     c->scratch_fd = -1;
     c->chunks_fd = -1;
     c->level = level;
-    c->columns = columns != 0;
+    c->h.columns = columns != 0;
     c->last_path = UINT64_MAX;
     size_t n = strlen(name);
     c->name = malloc(n + 1);
@@ -737,12 +738,12 @@ ctrec_status ctw_open(int dirfd, const char *name, int threaded, int level, int 
         if (!st) st = ctfs_w_append(c->c, c->t[i].off, zero8, 8, e);
     }
     for (unsigned i = 0; i < NSTREAMS && !st; i++) {
-        st = ctfs_w_member(c->c, stream_names[i][0], &c->s[i].dat, e);
-        if (!st) st = ctfs_w_member(c->c, stream_names[i][1], &c->s[i].idx, e);
+        st = ctfs_w_member(c->c, stream_names[i][0], &c->h.s[i].dat, e);
+        if (!st) st = ctfs_w_member(c->c, stream_names[i][1], &c->h.s[i].idx, e);
         uint8_t h[4];
         for (int k = 0; k < 4; k++) h[k] = (uint8_t)(per_chunk[i] >> (8 * k));
-        if (!st) st = ctfs_w_append(c->c, c->s[i].idx, h, 4, e);
-        if (!st && buf_reserve(&c->s[i].raw, 16384)) st = nomem(e);
+        if (!st) st = ctfs_w_append(c->c, c->h.s[i].idx, h, 4, e);
+        if (!st && buf_reserve(&c->h.s[i].raw, 16384)) st = nomem(e);
     }
     /* A meta.dat from the start, so that the container of a killed
      * recording opens (its paths are in paths.dat); close replaces it with
@@ -750,7 +751,7 @@ ctrec_status ctw_open(int dirfd, const char *name, int threaded, int level, int 
     if (!st) st = ctfs_w_member(c->c, "meta.dat", &c->meta, e);
     if (!st) {
         buf b = {0};
-        meta_dat(&b, m, c->columns);
+        meta_dat(&b, m, c->h.columns);
         st = b.oom ? nomem(e) : ctfs_w_append(c->c, c->meta, b.data, b.len, e);
         buf_free(&b);
     }
@@ -859,7 +860,7 @@ static int line_lengths(const char *file, uint32_t **lens, size_t *nl)
 
 ctrec_status ctw_path(ctw_writer *c, const char *p, size_t n, const char *file, err *e)
 {
-    if (!c->columns) return table_add(c, T_PATHS, p, n, e);
+    if (!c->h.columns) return table_add(c, T_PATHS, p, n, e);
     /* Layout A: path length, path, line count, line lengths (the first a
      * zigzag varint, then zigzag deltas). */
     uint32_t *lens = NULL;
@@ -937,11 +938,11 @@ static inline unsigned values_head(uint8_t *h, uint64_t count, size_t ent)
 /* A head longer than the 3 bytes kept for it: the entries move up. */
 static CTW_COLD int values_head_long(ctw_writer *c, size_t ent)
 {
-    stream *v = &c->s[S_VALUES];
+    stream *v = &c->h.s[S_VALUES];
     uint8_t h[21];
-    unsigned k = values_head(h, c->vcount, ent);
+    unsigned k = values_head(h, c->h.vcount, ent);
     if (buf_reserve(&v->raw, k)) return -1;
-    uint8_t *r = v->raw.data + c->vrec;
+    uint8_t *r = v->raw.data + c->h.vrec;
     memmove(r + k, r + 3, ent);
     memcpy(r, h, k);
     v->raw.len += k - 3;
@@ -951,21 +952,21 @@ static CTW_COLD int values_head_long(ctw_writer *c, size_t ent)
 /* Completes the values record of the last step in place (see vrec). */
 static inline ctrec_status finish_values(ctw_writer *c, err *e)
 {
-    stream *v = &c->s[S_VALUES];
+    stream *v = &c->h.s[S_VALUES];
     if (v->raw.oom) return nomem(e);
-    size_t ent = v->raw.len - c->vrec - 3;
-    uint8_t *r = v->raw.data + c->vrec;
-    if (c->vcount == 0) {
+    size_t ent = v->raw.len - c->h.vrec - 3;
+    uint8_t *r = v->raw.data + c->h.vrec;
+    if (c->h.vcount == 0) {
         r[0] = 0;
-        v->raw.len = c->vrec + 1;
-    } else if (c->vcount < 128 && ent < 128 - 2) {
+        v->raw.len = c->h.vrec + 1;
+    } else if (c->h.vcount < 128 && ent < 128 - 2) {
         r[0] = (uint8_t)(2 + ent);
         r[1] = 0;
-        r[2] = (uint8_t)c->vcount;
+        r[2] = (uint8_t)c->h.vcount;
     } else if (values_head_long(c, ent)) {
         return nomem(e);
     }
-    c->vcount = 0;
+    c->h.vcount = 0;
     return record_done(c, S_VALUES, e);
 }
 
@@ -973,53 +974,70 @@ static inline ctrec_status finish_values(ctw_writer *c, err *e)
 static inline ctrec_status values_next(ctw_writer *c, err *e)
 {
     ctrec_status st;
-    if (c->nsteps && (st = finish_values(c, e))) return st;
-    stream *v = &c->s[S_VALUES];
+    if (c->h.nsteps && (st = finish_values(c, e))) return st;
+    stream *v = &c->h.s[S_VALUES];
     if (buf_reserve(&v->raw, 3)) return nomem(e);
-    c->vrec = v->raw.len;
+    c->h.vrec = v->raw.len;
     v->raw.len += 3;
     return CTREC_OK;
 }
 
+/* ctw_hot.step_fast after a step record. */
+static inline void step_fast_set(ctw_writer *c)
+{
+    const stream *s = &c->h.s[S_STEPS], *v = &c->h.s[S_VALUES];
+    uint64_t n = 0;
+    if (!c->h.columns && c->h.chunk_abs && s->nrec && !s->raw.oom) {
+        n = CT_STEPS_PER_CHUNK - 1 - s->nrec;
+        if (v->nrec + 1 > CT_VALUES_PER_CHUNK) n = 0;
+        else if (CT_VALUES_PER_CHUNK - 1 - v->nrec < n) n = CT_VALUES_PER_CHUNK - 1 - v->nrec;
+        if ((s->raw.cap - s->raw.len) / 2 < n) n = (s->raw.cap - s->raw.len) / 2;
+    }
+    c->h.step_fast = (uint32_t)n;
+}
+
 static inline ctrec_status step_record(ctw_writer *c, int tag, uint64_t x, err *e)
 {
+    c->h.step_fast = 0;
     ctrec_status st = values_next(c, e);
     if (st) return st;
-    stream *s = &c->s[S_STEPS];
+    stream *s = &c->h.s[S_STEPS];
     if (buf_reserve(&s->raw, 11)) return nomem(e);
     uint8_t *p = s->raw.data + s->raw.len;
     /* a chunk starts with an absolute step (FORMAT.md 7.2), also when a
      * thread, raise or catch record comes first in it */
-    if (s->nrec == 0) c->chunk_abs = 0;
+    if (s->nrec == 0) c->h.chunk_abs = 0;
     if (tag == 0) {
-        int64_t d = (int64_t)(x - c->last_gli);
-        if (c->chunk_abs && d >= -64 && d <= 63) {
+        int64_t d = (int64_t)(x - c->h.last_gli);
+        if (c->h.chunk_abs && d >= -64 && d <= 63) {
             *p++ = 1;
             p = vput(p, zigzag(d));
         } else {
             *p++ = 0;
             p = vput(p, x);
         }
-        c->last_gli = x;
-        c->chunk_abs = 1;
+        c->h.last_gli = x;
+        c->h.chunk_abs = 1;
     } else if (tag == 7) { /* the same line, another column */
-        if (c->chunk_abs) {
+        if (c->h.chunk_abs) {
             *p++ = 7;
-            p = vput(p, zigzag((int64_t)(x - c->last_gli)));
+            p = vput(p, zigzag((int64_t)(x - c->h.last_gli)));
         } else {
             *p++ = 0;
             p = vput(p, x);
         }
-        c->last_gli = x;
-        c->chunk_abs = 1;
+        c->h.last_gli = x;
+        c->h.chunk_abs = 1;
     } else {
         *p++ = (uint8_t)tag;
         p = vput(p, x);
         c->last_path = UINT64_MAX;
     }
     s->raw.len = (size_t)(p - s->raw.data);
-    c->nsteps++;
-    return record_done(c, S_STEPS, e);
+    c->h.nsteps++;
+    if ((st = record_done(c, S_STEPS, e))) return st;
+    step_fast_set(c);
+    return CTREC_OK;
 }
 
 static CTW_NOINLINE ctrec_status column_step(ctw_writer *c, ctrec_id path_id, int64_t line,
@@ -1031,47 +1049,17 @@ static CTW_NOINLINE ctrec_status step_slow(ctw_writer *c, uint64_t x, err *e)
     return step_record(c, 0, x, e);
 }
 
+/* ctw_line_step's common case is in ct_writer.h; this is the rest. */
 ctrec_status ctw_step(ctw_writer *c, ctrec_id path_id, int64_t line, int64_t column, err *e)
 {
-    if (c->columns || column) return column_step(c, path_id, line, column, e);
-    uint64_t x = path_id * 100000u + (uint64_t)line;
-    /* The common case, what step_record does for it without a call: the
-     * previous step had values (a short record head), neither record ends
-     * a chunk, this step is 1 byte of delta from the last, and there is
-     * room for both. */
-    stream *v = &c->s[S_VALUES], *s = &c->s[S_STEPS];
-    int64_t d = (int64_t)(x - c->last_gli);
-    size_t ent = v->raw.len - c->vrec - 3;
-    if (c->vcount - 1 < 127 && ent < 128 - 2 && c->chunk_abs && s->nrec &&
-        (uint64_t)d + 64 < 128 && v->nrec + 1 < CT_VALUES_PER_CHUNK &&
-        s->nrec + 1 < CT_STEPS_PER_CHUNK && v->raw.cap - v->raw.len >= 3 &&
-        s->raw.cap - s->raw.len >= 2 && !v->raw.oom) {
-        /* fields read before the byte stores (which may alias them) */
-        uint8_t *r = v->raw.data + c->vrec, *p = s->raw.data + s->raw.len;
-        uint8_t count = (uint8_t)c->vcount;
-        size_t vlen = v->raw.len;
-        c->vcount = 0;
-        v->nrec++;
-        c->vrec = vlen;
-        v->raw.len = vlen + 3;
-        s->raw.len += 2;
-        s->nrec++;
-        c->last_gli = x;
-        c->nsteps++;
-        r[0] = (uint8_t)(2 + ent);
-        r[1] = 0;
-        r[2] = count;
-        p[0] = 1;
-        p[1] = (uint8_t)zigzag(d);
-        return CTREC_OK;
-    }
-    return step_slow(c, x, e);
+    if (c->h.columns || column) return column_step(c, path_id, line, column, e);
+    return step_slow(c, path_id * 100000u + (uint64_t)line, e);
 }
 
 static CTW_NOINLINE ctrec_status column_step(ctw_writer *c, ctrec_id path_id, int64_t line,
                                              int64_t column, err *e)
 {
-    if (!c->columns)
+    if (!c->h.columns)
         return err_set(e, CTREC_E_UNSUPPORTED,
                        "a step's column needs a column-aware .ct (the writer option columns)");
     const pathpos *pp = &c->pp[path_id];
@@ -1114,11 +1102,12 @@ ctrec_status ctw_catch(ctw_writer *c, ctrec_id type_id, err *e)
 
 ctrec_status ctw_raise(ctw_writer *c, ctrec_id type_id, const char *msg, size_t n, err *e)
 {
+    c->h.step_fast = 0; /* the chunks change */
     ctrec_status st = values_next(c, e);
     if (st) return st;
-    stream *s = &c->s[S_STEPS];
+    stream *s = &c->h.s[S_STEPS];
     if (buf_reserve(&s->raw, 21 + n)) return nomem(e);
-    if (s->nrec == 0) c->chunk_abs = 0;
+    if (s->nrec == 0) c->h.chunk_abs = 0;
     uint8_t *p = s->raw.data + s->raw.len;
     *p++ = 2;
     p = vput(p, type_id);
@@ -1127,65 +1116,65 @@ ctrec_status ctw_raise(ctw_writer *c, ctrec_id type_id, const char *msg, size_t 
     p += n;
     c->last_path = UINT64_MAX;
     s->raw.len = (size_t)(p - s->raw.data);
-    c->nsteps++;
+    c->h.nsteps++;
     return record_done(c, S_STEPS, e);
 }
 
 ctrec_status ctw_value(ctw_writer *c, ctrec_id var, const uint8_t *v, size_t n, err *e)
 {
-    if (c->nsteps == 0)
+    if (c->h.nsteps == 0)
         return err_set(e, CTREC_E_STATE,
                        "a .ct keeps values per step: a Value before the first step has no place");
-    buf *b = &c->s[S_VALUES].raw;
+    buf *b = &c->h.s[S_VALUES].raw;
     if (buf_reserve(b, 20 + n)) return nomem(e);
     uint8_t *p = vput(b->data + b->len, var);
     p = vput(p, n);
     memcpy(p, v, n);
     b->len = (size_t)(p - b->data) + n;
-    c->vcount++;
+    c->h.vcount++;
     return CTREC_OK;
 }
 
-uint64_t ctw_step_count(const ctw_writer *c) { return c->nsteps; }
-
-buf *ctw_value_begin(ctw_writer *c, ctrec_id var, size_t *at)
+/* ctw_value_begin when the chunk needs room (ct_writer.h) */
+buf *ctw_value_begin_slow(ctw_writer *c, ctrec_id var, size_t *at)
 {
-    buf *b = &c->s[S_VALUES].raw;
-    c->vent = b->len;
+    buf *b = &c->h.s[S_VALUES].raw;
+    c->h.vent = b->len;
     if (buf_reserve(b, 11)) {
         *at = b->len;
         return b; /* its oom flag fails the value */
     }
     uint8_t *p = vput(b->data + b->len, var);
     *p = 0;
-    c->vlen_at = (size_t)(p - b->data);
-    b->len = c->vlen_at + 1;
+    c->h.vlen_at = (size_t)(p - b->data);
+    b->len = c->h.vlen_at + 1;
     *at = b->len;
     return b;
 }
 
-ctrec_status ctw_value_end(ctw_writer *c, err *e)
+/* ctw_value_end of a long value or after a failed reservation */
+ctrec_status ctw_value_end_slow(ctw_writer *c, err *e)
 {
-    buf *b = &c->s[S_VALUES].raw;
+    buf *b = &c->h.s[S_VALUES].raw;
     if (b->oom) return nomem(e);
-    size_t n = b->len - c->vlen_at - 1;
+    size_t n = b->len - c->h.vlen_at - 1;
     if (n < 128) {
-        b->data[c->vlen_at] = (uint8_t)n;
+        b->data[c->h.vlen_at] = (uint8_t)n;
     } else {
         unsigned k = vlen(n);
         if (buf_reserve(b, k)) return nomem(e);
-        uint8_t *p = b->data + c->vlen_at;
+        uint8_t *p = b->data + c->h.vlen_at;
         memmove(p + k, p + 1, n);
         vput(p, n);
         b->len += k - 1;
     }
-    c->vcount++;
+    c->h.vcount++;
     return CTREC_OK;
 }
 
 void ctw_value_cancel(ctw_writer *c)
 {
-    c->s[S_VALUES].raw.len = c->vent;
+    c->h.s[S_VALUES].raw.len = c->h.vent;
 }
 
 /* ------------------------------------------------------------------ */
@@ -1194,8 +1183,8 @@ void ctw_value_cancel(ctw_writer *c)
 ctrec_status ctw_event(ctw_writer *c, ctrec_event_kind kind, const char *meta, size_t mn,
                       const char *content, size_t cn, err *e)
 {
-    stream *s = &c->s[S_EVENTS];
-    uint64_t step = c->nsteps ? c->nsteps - 1 : 0;
+    stream *s = &c->h.s[S_EVENTS];
+    uint64_t step = c->h.nsteps ? c->h.nsteps - 1 : 0;
     size_t body = 1 + vlen(step) + vlen(mn) + mn + vlen(cn) + cn;
     if (buf_reserve(&s->raw, body + 10)) return nomem(e);
     uint8_t *p = vput(s->raw.data + s->raw.len, body);
@@ -1219,7 +1208,7 @@ uint64_t ctw_open_calls(const ctw_writer *c) { return c->depth; }
 int ctw_stepless_calls(const ctw_writer *c, ctrec_id *fn)
 {
     *fn = c->first_fn;
-    return c->next_key && !c->nsteps;
+    return c->next_key && !c->h.nsteps;
 }
 
 static CTW_COLD pchunk *pchunk_new(ctw_writer *c, uint64_t idx)
@@ -1240,14 +1229,14 @@ static CTW_COLD pchunk *pchunk_new(ctw_writer *c, uint64_t idx)
  * chunk (handed over with its index). */
 static CTW_NOINLINE ctrec_status pchunk_emit(ctw_writer *c, pchunk *pc, err *e)
 {
-    stream *s = &c->s[S_CALLS];
+    stream *s = &c->h.s[S_CALLS];
     if (pc->arena.oom) return nomem(e);
     size_t total = 0;
     for (unsigned i = 0; i < pc->nent; i++) total += pc->len[i];
     if (buf_reserve(&s->raw, total)) return nomem(e);
     uint8_t *p = s->raw.data + s->raw.len;
     for (unsigned i = 0; i < pc->nent; i++) {
-        memcpy(p, pc->arena.data + pc->at[i], pc->len[i]);
+        ct_copy(p, pc->arena.data + pc->at[i], pc->len[i]);
         p += pc->len[i];
     }
     s->raw.len += total;
@@ -1310,14 +1299,14 @@ ctrec_status ctw_call(ctw_writer *c, ctrec_id fn, const ev_arg *args, size_t nar
     b0 = p;
     p = vput(p, fn);
     p = vput(p, zigzag(parent));
-    p = vput(p, c->nsteps ? c->nsteps - 1 : 0);
+    p = vput(p, c->h.nsteps ? c->h.nsteps - 1 : 0);
     size_t e1 = (size_t)(p - b0);
     p = vput(p, c->depth - 1);
     p = vput(p, nargs);
     for (size_t i = 0; i < nargs; i++) {
         p = vput(p, args[i].var);
         p = vput(p, args[i].len);
-        memcpy(p, args[i].value, args[i].len);
+        ct_copy(p, args[i].value, args[i].len);
         p += args[i].len;
     }
     size_t elen = (size_t)(p - b0);
@@ -1325,7 +1314,7 @@ ctrec_status ctw_call(ctw_writer *c, ctrec_id fn, const ev_arg *args, size_t nar
     oc->e_at = pc->arena.len;
     oc->e1 = e1;
     oc->e_len = elen;
-    memcpy(pc->arena.data + pc->arena.len, c->sbuf.data + (b0 - c->sbuf.data), elen);
+    ct_copy(pc->arena.data + pc->arena.len, c->sbuf.data + (b0 - c->sbuf.data), elen);
     pc->arena.len += elen;
     c->sbuf.len = (size_t)(p - c->sbuf.data);
     scratch_end(c, at);
@@ -1347,7 +1336,7 @@ static ctrec_status call_done(ctw_writer *c, const uint8_t *v, size_t n, const u
         n = 1;
     }
     if (!xn) x = NULL;
-    uint64_t exitstep = c->nsteps ? c->nsteps - 1 : 0;
+    uint64_t exitstep = c->h.nsteps ? c->h.nsteps - 1 : 0;
     uint64_t kids_len = 0, k = oc->key;
     const uint8_t *kp = oc->kids.data, *kend = kp ? kp + oc->kids.len : kp; /* none yet: NULL */
     for (uint64_t i = 0; i < oc->nkids; i++) {
@@ -1363,14 +1352,14 @@ static ctrec_status call_done(ctw_writer *c, const uint8_t *v, size_t n, const u
     size_t rec = pc->arena.len;
     uint8_t *p = vput(pc->arena.data + rec, body);
     const uint8_t *ep = pc->arena.data + oc->e_at;
-    memcpy(p, ep, oc->e1);
+    ct_copy(p, ep, oc->e1);
     p += oc->e1;
     p = vput(p, exitstep);
-    memcpy(p, ep + oc->e1, oc->e_len - oc->e1);
+    ct_copy(p, ep + oc->e1, oc->e_len - oc->e1);
     p += oc->e_len - oc->e1;
     uint8_t *tp = p;
     p = vput(p, n);
-    memcpy(p, v, n);
+    ct_copy(p, v, n);
     p += n;
     p = vput(p, xn); /* the exception's CBOR value, 0 bytes: none */
     if (xn) memcpy(p, x, xn);
@@ -1400,6 +1389,15 @@ static ctrec_status call_done(ctw_writer *c, const uint8_t *v, size_t n, const u
         q = vput(q, exitstep);
         c->sbuf.len = (size_t)(q - c->sbuf.data);
         size_t off = (size_t)(tp - pc->arena.data), left = (size_t)tail;
+        if (left <= 32 && !buf_reserve(&c->sbuf, left)) { /* the common short tail */
+            ct_copy(c->sbuf.data + c->sbuf.len, pc->arena.data + off, left);
+            c->sbuf.len += left;
+            left = 0;
+            if (c->sbuf.len >= 65536) {
+                ctrec_status st = scratch_write(c, e);
+                if (st) return st;
+            }
+        }
         while (left) {
             size_t m = left < 65536 ? left : 65536;
             buf_put(&c->sbuf, pc->arena.data + off, m);
@@ -1438,20 +1436,20 @@ ctrec_status ctw_return(ctw_writer *c, const uint8_t *v, size_t n, const uint8_t
  * for every step it sees). Nothing when it holds nothing new. */
 static ctrec_status submit_prov(ctw_writer *c, unsigned si, err *e)
 {
-    stream *s = &c->s[si];
-    int cur = si == S_VALUES && c->nsteps;
-    uint64_t sig[4] = {s->nchunks, s->raw.len, cur ? c->vcount : 0, (uint64_t)cur};
+    stream *s = &c->h.s[si];
+    int cur = si == S_VALUES && c->h.nsteps;
+    uint64_t sig[4] = {s->nchunks, s->raw.len, cur ? c->h.vcount : 0, (uint64_t)cur};
     if (!s->nrec && !cur) return CTREC_OK;
     if (!memcmp(sig, s->prov_sig, sizeof sig)) return CTREC_OK;
     if (s->raw.oom) return nomem(e);
     buf *b = &s->provb;
     b->len = 0;
-    buf_put(b, s->raw.data + s->done, (cur ? c->vrec : s->raw.len) - s->done);
+    buf_put(b, s->raw.data + s->done, (cur ? c->h.vrec : s->raw.len) - s->done);
     if (cur) { /* the record in progress, completed */
         uint8_t h[21];
-        size_t ent = s->raw.len - c->vrec - 3;
-        buf_put(b, h, values_head(h, c->vcount, ent));
-        if (c->vcount) buf_put(b, s->raw.data + c->vrec + 3, ent);
+        size_t ent = s->raw.len - c->h.vrec - 3;
+        buf_put(b, h, values_head(h, c->h.vcount, ent));
+        if (c->h.vcount) buf_put(b, s->raw.data + c->h.vrec + 3, ent);
     }
     if (b->oom) return nomem(e);
     memcpy(s->prov_sig, sig, sizeof sig);
@@ -1460,6 +1458,7 @@ static ctrec_status submit_prov(ctw_writer *c, unsigned si, err *e)
 
 ctrec_status ctw_flush(ctw_writer *c, int wait, err *e)
 {
+    c->h.step_fast = 0; /* the chunks may change */
     /* The scratch file first: it holds every call entered at the steps
      * about to be published (ctrec repair builds calls.dat from it). Then
      * the tables' new names, the complete chunks, each stream's chunk in
@@ -1669,17 +1668,17 @@ ctrec_status ctw_close(ctw_writer *c, const ctw_meta *m, err *e)
      * chunk of calls, not full. */
     while (!st && c->depth) st = call_done(c, NULL, 0, NULL, 0, 0, e);
     if (!st && c->cur && c->cur->nent) st = pchunk_emit(c, c->cur, e);
-    if (!st && c->nsteps) st = finish_values(c, e);
+    if (!st && c->h.nsteps) st = finish_values(c, e);
     for (unsigned i = 0; i < NSTREAMS && !st; i++)
         if (i != S_CALLS) {
-            if (c->s[i].nrec) st = end_chunk(c, i, e);
+            if (c->h.s[i].nrec) st = end_chunk(c, i, e);
             if (!st) st = submit_batch(c, i, e);
         }
     if (!st) st = scratch_write(c, e);
     if (!st) st = submit_batch(c, S_CALLS, e);
     /* with no step at all, no call has a place (writer.c writes a step for
      * them first, and says so when it cannot): calls.dat stays empty */
-    if (!st && c->nsteps) {
+    if (!st && c->h.nsteps) {
         buf none = {0};
         c->calls_n = (c->next_key + CT_CALLS_PER_CHUNK - 1) / CT_CALLS_PER_CHUNK;
         st = submit(c, J_CALLS, 0, &none, e);
@@ -1688,7 +1687,7 @@ ctrec_status ctw_close(ctw_writer *c, const ctw_meta *m, err *e)
     if (!st) st = submit_tables(c, e);
     if (!st) {
         buf b = {0};
-        meta_dat(&b, m, c->columns);
+        meta_dat(&b, m, c->h.columns);
         st = b.oom ? nomem(e) : submit(c, J_META, 0, &b, e);
         buf_free(&b);
     }
@@ -1701,7 +1700,7 @@ ctrec_status ctw_close(ctw_writer *c, const ctw_meta *m, err *e)
      * publish()), even if a following reader then sees a last chunk
      * shrink (ctfs_refresh takes that). */
     for (unsigned i = 0; i < NSTREAMS && !st; i++)
-        st = ctfs_w_provisional(c->c, c->s[i].dat, NULL, 0, e);
+        st = ctfs_w_provisional(c->c, c->h.s[i].dat, NULL, 0, e);
     if (!st) {
         st = ctfs_w_close(c->c, e);
         c->c = NULL;
@@ -1719,9 +1718,9 @@ void ctw_abandon(ctw_writer *c)
     if (c->c) ctfs_w_abandon(c->c);
     if (c->scratch_fd >= 0) close(c->scratch_fd);
     for (unsigned i = 0; i < NSTREAMS; i++) {
-        buf_free(&c->s[i].raw);
-        buf_free(&c->s[i].provb);
-        buf_free(&c->s[i].prov);
+        buf_free(&c->h.s[i].raw);
+        buf_free(&c->h.s[i].provb);
+        buf_free(&c->h.s[i].prov);
     }
     for (unsigned i = 0; i < NTABLES; i++) {
         buf_free(&c->t[i].pend_dat);

@@ -198,15 +198,149 @@ ctrec_status ctw_close(ctw_writer *c, const ctw_meta *m, err *e);
  * published). */
 void ctw_abandon(ctw_writer *c);
 
+
+/* ---- the recording thread's common events, inline ----
+ * ctw_step's common case, ctw_value_begin/end and ctw_step_count are
+ * inline here so that the model's fast paths (writer.c) make no call for
+ * them; ctw_hot is the part of the backend's state they touch, the first
+ * member of ctw_writer (ctw_hot_of). Only ct_writer.c and these functions
+ * use its fields. */
+enum { S_STEPS, S_VALUES, S_CALLS, S_EVENTS, NSTREAMS };
+#define CT_BATCH 16 /* chunks per hand-over at most */
+typedef struct ctw_stream {
+    unsigned dat, idx; /* members */
+    buf raw;           /* the chunk in progress: whole records */
+    uint32_t nrec;     /* records of the chunk in progress */
+    uint64_t nchunks;  /* chunks completed */
+    /* Complete chunks wait in raw until a batch is handed over (one job
+     * for up to CT_BATCH chunks: fewer thread hand-offs); ends[i] is the
+     * end of the i-th, `done` that of the last. */
+    uint32_t ends[CT_BATCH];
+    uint64_t cidx[CT_BATCH]; /* calls: each chunk's index */
+    unsigned nends;
+    size_t done;
+    uint64_t dat_size; /* worker side: compressed bytes appended */
+    uint64_t wchunks;  /* worker side: complete chunks appended */
+    uint64_t nidx;     /* worker side: offsets in .idx (one more than wchunks
+                          while a provisional chunk is shown) */
+    uint64_t prov_sig[4]; /* what the last provisional chunk held */
+    buf provb;            /* the provisional chunk handed over */
+    buf prov;             /* worker side: its frame, while shown */
+    uint64_t pub_dat;     /* worker side: .dat's size as last published */
+} ctw_stream;
+
+typedef struct ctw_hot {
+    ctw_stream s[NSTREAMS];
+    uint64_t nsteps;
+    uint64_t last_gli;
+    int chunk_abs; /* the steps chunk being filled has an absolute step */
+    int columns;   /* column-aware (meta.dat flag 0x10) */
+    /* The current step's values record is built in place in the values
+     * chunk: it starts at vrec with 3 bytes kept for its head (body length,
+     * 0, count: one byte each while the body is under 128 bytes and the
+     * count under 128, else the entries move up), then its entries {var,
+     * len, CBOR}; vent is where the entry being encoded (ctw_value_begin)
+     * starts, vlen_at its length byte. There is such a record once there is
+     * a step. */
+    size_t vrec, vent, vlen_at;
+    uint64_t vcount;
+    /* Steps ctw_line_step may still take in its common case without
+     * checking the chunks: set after a step record by step_record (none
+     * when the steps chunk has no absolute step yet or the trace is
+     * column-aware; at most the records left in the steps and values
+     * chunks before either is full, and the steps chunk's room at 2 bytes
+     * a step), 0 wherever else those chunks change. */
+    uint32_t step_fast;
+} ctw_hot;
+
+static inline ctw_hot *ctw_hot_of(ctw_writer *c) { return (ctw_hot *)(void *)c; }
+
+static inline uint8_t *ctw_vput(uint8_t *p, uint64_t v)
+{
+    while (v >= 0x80) {
+        *p++ = (uint8_t)(v | 0x80);
+        v >>= 7;
+    }
+    *p++ = (uint8_t)v;
+    return p;
+}
+
+/* A line-only step (no column; the caller checked ctw_line_ok), what
+ * ctw_step does. The common case is done here without a call: the
+ * previous step's values record has a short head (under 128 values, its
+ * entries under 126 bytes; none: the record is one byte), step_fast
+ * allows one more step in both chunks, this step is 1 byte of delta from
+ * the last, and the values chunk has room for the next record's head. */
+static inline ctrec_status ctw_line_step(ctw_writer *c, ctrec_id path_id, int64_t line, err *e)
+{
+    ctw_hot *h = ctw_hot_of(c);
+    uint64_t x = path_id * 100000u + (uint64_t)line;
+    ctw_stream *v = &h->s[S_VALUES], *s = &h->s[S_STEPS];
+    int64_t d = (int64_t)(x - h->last_gli);
+    size_t ent = v->raw.len - h->vrec - 3;
+    if (h->step_fast && h->vcount < 128 && ent < 128 - 2 && (uint64_t)d + 64 < 128 &&
+        v->raw.cap - v->raw.len >= 3 && !v->raw.oom) {
+        /* fields read before the byte stores (which may alias them) */
+        uint8_t *r = v->raw.data + h->vrec, *p = s->raw.data + s->raw.len;
+        uint8_t count = (uint8_t)h->vcount;
+        size_t next = count ? v->raw.len : h->vrec + 1; /* the next record */
+        h->vcount = 0;
+        h->step_fast--;
+        v->nrec++;
+        h->vrec = next;
+        v->raw.len = next + 3;
+        s->raw.len += 2;
+        s->nrec++;
+        h->last_gli = x;
+        h->nsteps++;
+        /* none: the record is r[0]; r[1], r[2] are then the next
+         * record's head, written when it is complete */
+        r[0] = count ? (uint8_t)(2 + ent) : 0;
+        r[1] = 0;
+        r[2] = count;
+        p[0] = 1;
+        p[1] = (uint8_t)(((uint64_t)d << 1) ^ (uint64_t)(d >> 63));
+        return CTREC_OK;
+    }
+    return ctw_step(c, path_id, line, 0, e);
+}
+
 /* The steps so far. */
-uint64_t ctw_step_count(const ctw_writer *c);
+static inline uint64_t ctw_step_count(const ctw_writer *c)
+{
+    return ((const ctw_hot *)(const void *)c)->nsteps;
+}
+
 /* A value of the current step (ctw_step_count() > 0) encoded by the caller
  * straight into the values chunk: ctw_value_begin returns the buffer to
  * append the CBOR ValueRecord to (*at: where it starts), ctw_value_end
  * completes it, ctw_value_cancel drops it. Nothing else may touch the
  * writer in between (definitions excepted). */
-buf *ctw_value_begin(ctw_writer *c, ctrec_id var, size_t *at);
-ctrec_status ctw_value_end(ctw_writer *c, err *e);
+buf *ctw_value_begin_slow(ctw_writer *c, ctrec_id var, size_t *at);
+static inline buf *ctw_value_begin(ctw_writer *c, ctrec_id var, size_t *at)
+{
+    ctw_hot *h = ctw_hot_of(c);
+    buf *b = &h->s[S_VALUES].raw;
+    if (b->cap - b->len < 11) return ctw_value_begin_slow(c, var, at);
+    h->vent = b->len;
+    uint8_t *p = ctw_vput(b->data + b->len, var);
+    *p = 0;
+    h->vlen_at = (size_t)(p - b->data);
+    b->len = h->vlen_at + 1;
+    *at = b->len;
+    return b;
+}
+ctrec_status ctw_value_end_slow(ctw_writer *c, err *e);
+static inline ctrec_status ctw_value_end(ctw_writer *c, err *e)
+{
+    ctw_hot *h = ctw_hot_of(c);
+    buf *b = &h->s[S_VALUES].raw;
+    size_t n = b->len - h->vlen_at - 1;
+    if (b->oom || n >= 128) return ctw_value_end_slow(c, e);
+    b->data[h->vlen_at] = (uint8_t)n;
+    h->vcount++;
+    return CTREC_OK;
+}
 void ctw_value_cancel(ctw_writer *c);
 
 /* ---- the scratch file (for ct_repair) ----

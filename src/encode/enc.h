@@ -248,7 +248,7 @@ static inline uint8_t *fx_key_cbor(uint8_t *p, const char *k, size_t n)
     ((e)->json ? fx_bytes((p), "\"" lit "\"", sizeof(lit) + 1)        \
                : fx_key_cbor((p), (lit), sizeof(lit) - 1))
 
-static inline uint8_t *fx_uint(const enc *e, uint8_t *p, uint64_t v)
+static ENC_INLINE uint8_t *fx_uint(const enc *e, uint8_t *p, uint64_t v)
 {
     if (!e->json) return fx_cbor_head(p, 0, v);
     if (v < 10) {
@@ -258,7 +258,7 @@ static inline uint8_t *fx_uint(const enc *e, uint8_t *p, uint64_t v)
     return p + text_u64((char *)p, v);
 }
 
-static inline uint8_t *fx_int(const enc *e, uint8_t *p, int64_t v)
+static ENC_INLINE uint8_t *fx_int(const enc *e, uint8_t *p, int64_t v)
 {
     if (v >= 0) return fx_uint(e, p, (uint64_t)v);
     if (!e->json) return fx_cbor_head(p, 1, (uint64_t)(-1 - v));
@@ -269,7 +269,7 @@ static inline uint8_t *fx_int(const enc *e, uint8_t *p, int64_t v)
  * 2 * FX_MAX_NUM + 1 bytes reserved): val_int's body, here so that the
  * model's .ct fast path can encode it inline (with a CBOR enc it folds to
  * constant bytes and two heads). */
-static inline uint8_t *fx_value_int(const enc *e, uint8_t *p, int64_t i, ctrec_id type_id)
+static ENC_INLINE uint8_t *fx_value_int(const enc *e, uint8_t *p, int64_t i, ctrec_id type_id)
 {
     p = fx_map(e, p, 3);
     p = FX_KEY1(e, p, "kind");

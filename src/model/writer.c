@@ -44,9 +44,11 @@
 #if defined(__GNUC__) || defined(__clang__)
 #define WR_COLD __attribute__((cold, noinline))
 #define WR_INLINE __attribute__((always_inline)) inline
+#define WR_NOINLINE __attribute__((noinline))
 #else
 #define WR_COLD
 #define WR_INLINE inline
+#define WR_NOINLINE
 #endif
 
 #define MAX_DEPTH_LIMIT 60
@@ -553,7 +555,8 @@ static ctrec_status ct_step_checked(ctrec_writer *w, ctrec_id path_id, int64_t l
         return misuse(w, CTREC_E_UNSUPPORTED,
                       "a .ct step's line must be 0..%d (path_id * 100000 + line), not %lld",
                       CT_MAX_LINE, (long long)line);
-    ctrec_status st = ct_done(w, ctw_step(CT(w), path_id, line, column, &w->e));
+    ctrec_status st = ct_done(w, column ? ctw_step(CT(w), path_id, line, column, &w->e)
+                                        : ctw_line_step(CT(w), path_id, line, &w->e));
     if (!st) w->tc.stepped = 1; /* the thread's own step (NEED_STEP) */
     return st;
 }
@@ -573,7 +576,7 @@ static ctrec_status ct_call_checked(ctrec_writer *w, ctrec_id fn, const ev_arg *
             return misuse(w, CTREC_E_UNSUPPORTED,
                           "a .ct step's line must be 0..%d (path_id * 100000 + line), not %lld",
                           CT_MAX_LINE, (long long)line);
-        ctrec_status st = ctw_step(CT(w), w->fns[fn].path_id, line, 0, &w->e);
+        ctrec_status st = ctw_line_step(CT(w), w->fns[fn].path_id, line, &w->e);
         if (st) return ct_done_slow(w, st);
         w->nevents++;
         w->tc.stepped = 1;
@@ -1603,15 +1606,10 @@ ctrec_status ctrec_start_z(ctrec_writer *w, const char *path, int64_t line)
     return ctrec_start(w, path, strlen(path), line);
 }
 
-ctrec_status ctrec_step(ctrec_writer *w, ctrec_id path_id, int64_t line)
+/* ctrec_step past its fast path: out of line, so that the fast path saves no
+ * registers. */
+static WR_NOINLINE ctrec_status step_rest(ctrec_writer *w, ctrec_id path_id, int64_t line)
 {
-    /* .ct without thread handles, every check passing: what the checks
-     * below and ct_step_checked do then */
-    if (w && w->ct && !w->failed && !w->tc.threads && !w->open && path_id < w->paths.nids &&
-        ctw_line_ok(line)) {
-        w->ev_failed = CTREC_OK;
-        return ct_done(w, ctw_step(CT(w), path_id, line, 0, &w->e));
-    }
     GUARD(w);
     ctrec_status st = new_event(w, "ctrec_step", path_id, w->paths.nids, "path");
     if (st) return st;
@@ -1621,6 +1619,27 @@ ctrec_status ctrec_step(ctrec_writer *w, ctrec_id path_id, int64_t line)
     if ((st = out_commit(w))) return st;
     w->tc.stepped = 1;
     return CTREC_OK;
+}
+
+static WR_NOINLINE ctrec_status step_ct(ctrec_writer *w, ctrec_id path_id, int64_t line)
+{
+    /* w, and w->ct (w->ct_direct), checked by the caller */
+    /* .ct without thread handles, every check passing: what the checks
+     * below and ct_step_checked do then */
+    if (!w->failed && !w->tc.threads && !w->open && path_id < w->paths.nids &&
+        ctw_line_ok(line)) {
+        w->ev_failed = CTREC_OK;
+        return ct_done(w, ctw_line_step(CT(w), path_id, line, &w->e));
+    }
+    return step_rest(w, path_id, line);
+}
+
+ctrec_status ctrec_step(ctrec_writer *w, ctrec_id path_id, int64_t line)
+{
+    /* the .ct fast path and the rest each out of line (tail calls): neither
+     * pays for the other's registers */
+    if (w && w->ct) return step_ct(w, path_id, line);
+    return step_rest(w, path_id, line);
 }
 
 ctrec_status ctrec_step_column(ctrec_writer *w, ctrec_id path_id, int64_t line, int64_t column)
@@ -1904,17 +1923,10 @@ static WR_INLINE void ct_value_direct(ctrec_writer *w, ctrec_id var)
     w->ct_direct = 1;
 }
 
-ctrec_status ctrec_begin_value(ctrec_writer *w, ctrec_id var)
+/* ctrec_begin_value past its fast path: out of line, so that the fast path saves no
+ * registers. */
+static WR_NOINLINE ctrec_status begin_value_rest(ctrec_writer *w, ctrec_id var)
 {
-    /* .ct without thread handles after a step, every check passing: what
-     * the checks below and open_single do then */
-    if (w && w->ct && !w->failed && !w->tc.threads && !w->open && var < w->variables.nids &&
-        ctw_step_count(w->ct)) {
-        w->ev_failed = CTREC_OK;
-        open_single_set(w, 0); /* a .ct */
-        ct_value_direct(w, var);
-        return CTREC_OK;
-    }
     GUARD(w);
     NEED_STEP(w, "ctrec_begin_value");
     ctrec_status st = check_id(w, var, w->variables.nids, "variable");
@@ -1926,6 +1938,29 @@ ctrec_status ctrec_begin_value(ctrec_writer *w, ctrec_id var)
     }
     ev_value_open(&w->eo, var);
     return CTREC_OK;
+}
+
+static WR_NOINLINE ctrec_status begin_value_ct(ctrec_writer *w, ctrec_id var)
+{
+    /* w, and w->ct (w->ct_direct), checked by the caller */
+    /* .ct without thread handles after a step, every check passing: what
+     * the checks below and open_single do then */
+    if (!w->failed && !w->tc.threads && !w->open && var < w->variables.nids &&
+        ctw_step_count(w->ct)) {
+        w->ev_failed = CTREC_OK;
+        open_single_set(w, 0); /* a .ct */
+        ct_value_direct(w, var);
+        return CTREC_OK;
+    }
+    return begin_value_rest(w, var);
+}
+
+ctrec_status ctrec_begin_value(ctrec_writer *w, ctrec_id var)
+{
+    /* the .ct fast path and the rest each out of line (tail calls): neither
+     * pays for the other's registers */
+    if (w && w->ct) return begin_value_ct(w, var);
+    return begin_value_rest(w, var);
 }
 
 ctrec_status ctrec_begin_value_named(ctrec_writer *w, const char *name, size_t len)
@@ -2058,7 +2093,11 @@ static ctrec_status end_call(ctrec_writer *w)
 {
     if (w->slot) return misuse(w, CTREC_E_VALUE, "argument %zu has no value", w->ncargs - 1);
     if (w->ev.len > w->o.max_event_bytes) return too_big(w, w->ev.len);
-    ev_arg small[16] = {{0}}; /* read only up to ncargs (gcc cannot tell) */
+    /* read only up to ncargs: the first set so that gcc, which cannot
+     * tell, does not take the rest for read (zeroing all 16 cost about 50
+     * instructions a call) */
+    ev_arg small[16];
+    small[0] = (ev_arg){0, NULL, 0};
     ev_arg *args = w->ncargs <= 16 ? small : malloc(w->ncargs * sizeof *args);
     if (!args) return nomem(w);
     for (size_t i = 0; i < w->ncargs; i++) {
@@ -2144,16 +2183,10 @@ static ctrec_status end_event(ctrec_writer *w)
     return st;
 }
 
-ctrec_status ctrec_end(ctrec_writer *w)
+/* ctrec_end past its fast path: out of line, so that the fast path saves no
+ * registers. */
+static WR_NOINLINE ctrec_status end_rest(ctrec_writer *w)
 {
-    /* a .ct Value in the values chunk, complete: what end_event does then */
-    if (w && w->ct_direct && !w->failed && !w->tc.threads && !w->depth && !w->slot &&
-        w->ec.b->len - w->ct_at <= w->o.max_event_bytes) {
-        w->ct_direct = 0;
-        w->open = OPEN_NONE;
-        w->ev_failed = CTREC_OK;
-        return ct_done(w, ctw_value_end(CT(w), &w->e));
-    }
     GUARD(w);
     if (!w->open && w->ev_failed) {
         /* The event failed earlier and was discarded then: its first error. */
@@ -2165,6 +2198,28 @@ ctrec_status ctrec_end(ctrec_writer *w)
     ctrec_status st = end_event(w);
     w->ev_failed = CTREC_OK;
     return st;
+}
+
+static WR_NOINLINE ctrec_status end_ct(ctrec_writer *w)
+{
+    /* w, and w->ct (w->ct_direct), checked by the caller */
+    /* a .ct Value in the values chunk, complete: what end_event does then */
+    if (!w->failed && !w->tc.threads && !w->depth && !w->slot &&
+        w->ec.b->len - w->ct_at <= w->o.max_event_bytes) {
+        w->ct_direct = 0;
+        w->open = OPEN_NONE;
+        w->ev_failed = CTREC_OK;
+        return ct_done(w, ctw_value_end(CT(w), &w->e));
+    }
+    return end_rest(w);
+}
+
+ctrec_status ctrec_end(ctrec_writer *w)
+{
+    /* the .ct fast path and the rest each out of line (tail calls): neither
+     * pays for the other's registers */
+    if (w && w->ct_direct) return end_ct(w);
+    return end_rest(w);
 }
 
 /* A call without arguments: what ctrec_begin_call + ctrec_end write, without
@@ -2268,10 +2323,10 @@ static inline ctrec_status leaf_done(ctrec_writer *w)
     return CTREC_OK;
 }
 
-ctrec_status ctrec_int(ctrec_writer *w, int64_t i, ctrec_id t)
+/* ctrec_int past its fast path: out of line, so that the fast path saves
+ * no registers. */
+static WR_NOINLINE ctrec_status int_rest(ctrec_writer *w, int64_t i, ctrec_id t)
 {
-    /* the top-level value of an open event, every check passing: what
-     * LEAF does then */
     if (w && !w->failed && w->open && !w->depth && w->slot && !w->skip && t < w->types.nids) {
         w->slot = 0;
         if (w->ct_direct) { /* a .ct's CBOR straight into the values chunk */
@@ -2287,6 +2342,32 @@ ctrec_status ctrec_int(ctrec_writer *w, int64_t i, ctrec_id t)
     LEAF(w, "ctrec_int", t);
     val_int(w->cur, i, t);
     return leaf_done(w);
+}
+
+static WR_NOINLINE ctrec_status int_ct(ctrec_writer *w, int64_t i, ctrec_id t)
+{
+    /* w, and w->ct (w->ct_direct), checked by the caller */
+    /* the top-level value of a .ct Value in the values chunk, every check
+     * passing: what LEAF does then, and the CBOR straight into the chunk */
+    if (!w->failed && !w->depth && w->slot && !w->skip &&
+        t < w->types.nids) {
+        buf *b = w->ec.b;
+        if (b->cap - b->len >= FX_VALUE_INT_ROOM) {
+            static const enc cbor = {NULL, 0, 0, NULL, 1};
+            w->slot = 0;
+            b->len = (size_t)(fx_value_int(&cbor, b->data + b->len, i, t) - b->data);
+            return CTREC_OK;
+        }
+    }
+    return int_rest(w, i, t);
+}
+
+ctrec_status ctrec_int(ctrec_writer *w, int64_t i, ctrec_id t)
+{
+    /* the .ct fast path and the rest each out of line (tail calls): neither
+     * pays for the other's registers */
+    if (w && w->ct_direct) return int_ct(w, i, t);
+    return int_rest(w, i, t);
 }
 
 ctrec_status ctrec_float(ctrec_writer *w, double f, ctrec_id t)
