@@ -7,9 +7,9 @@ ct_publish_rec (see its header) records deterministically on one thread,
 publishing every few iterations; kill_at_write.so (LD_PRELOAD) kills it
 with SIGKILL just before its Nth pwrite(). A first run counts the writes
 and gives the complete trace. Then, for every N over the stretch of the
-recording where values.dat outgrows its level-1 mapping block, every 13th
+recording where values.dat outgrows its level-1 mapping block, every 17th
 over the stretch where its provisional chunk is reserved in the next
-level-2 leaf ahead of the tail (both found by bisection), and for about 40
+level-2 leaf ahead of the tail (both found by bisection), and for about 30
 N spread over the rest,
 the killed trace must (or, killed before the writer's first publication,
 be an empty container):
@@ -85,9 +85,9 @@ def main():
     # (the leaf behind stays in memory, as the publications relocate the
     # blocks it maps)
     a, b = crossing(LEAF), crossing(2 * LEAF)
-    dense = set(range(max(1, a - 150), min(total, a + 50)))
-    dense |= set(range(max(1, b - 100), min(total, b + 1500), 13))
-    points = sorted(dense | set(range(1, total + 1, max(1, total // 40))))
+    dense = set(range(max(1, a - 120), min(total, a + 40)))
+    dense |= set(range(max(1, b - 100), min(total, b + 1500), 17))
+    points = sorted(dense | set(range(1, total + 1, max(1, total // 30))))
     failures = 0
     repaired = 0
     for k, n in enumerate(points):
