@@ -23,28 +23,48 @@ typedef struct {
     char msg[1024];
 } outcome;
 
-static void run(const char *p, int ra, outcome *o)
+/* Opens p with read_ahead ra and starts o's hash (o->st: the status). */
+static ctrec_reader *open_ra(const char *p, int ra, outcome *o)
 {
     ctrec_reader_options opt;
     ctrec_reader_options_init(&opt);
     opt.read_ahead = ra;
-    ctrec_reader *r;
+    ctrec_reader *r = NULL;
     o->hash = 1469598103934665603ull;
     o->events = 0;
     o->st = ctrec_reader_open(p, &opt, &r);
+    return r;
+}
+
+/* Adds ev's JSON text to o's hash (FNV-1a). Nonzero when it has none. */
+static int hash_event(outcome *o, const ctrec_ev *ev, char **line, size_t *cap)
+{
+    size_t len;
+    if (ctrec_event_to_json(ev, CTREC_FLOAT_STRING, line, cap, &len)) return -1;
+    for (size_t i = 0; i < len; i++) o->hash = (o->hash ^ (uint8_t)(*line)[i]) * 1099511628211ull;
+    o->events++;
+    return 0;
+}
+
+/* Closes r, keeping its last message in o. */
+static void close_ra(ctrec_reader *r, outcome *o)
+{
+    snprintf(o->msg, sizeof o->msg, "%s", ctrec_reader_errmsg(r));
+    ctrec_reader_close(r);
+}
+
+static void run(const char *p, int ra, outcome *o)
+{
+    ctrec_reader *r = open_ra(p, ra, o);
     if (!o->st) {
         const ctrec_ev *ev;
         char *line = NULL;
-        size_t cap = 0, len;
-        while ((o->st = ctrec_reader_next(r, &ev)) == CTREC_OK && ev) {
-            if (ctrec_event_to_json(ev, CTREC_FLOAT_STRING, &line, &cap, &len)) break;
-            for (size_t i = 0; i < len; i++) o->hash = (o->hash ^ (uint8_t)line[i]) * 1099511628211ull;
-            o->events++;
-        }
+        size_t cap = 0;
+        while ((o->st = ctrec_reader_next(r, &ev)) == CTREC_OK && ev)
+            if (hash_event(o, ev, &line, &cap)) break;
         free(line);
     }
-    snprintf(o->msg, sizeof o->msg, "%s", ctrec_reader_errmsg(r));
-    ctrec_reader_close(r);
+    close_ra(r, o);
 }
 
 /* Seeks all over the trace (ahead and back, so the read-ahead queues are
@@ -54,17 +74,11 @@ static void run(const char *p, int ra, outcome *o)
  * then one more per Step). Returns the number of index mismatches. */
 static int run_seeks(const char *p, int ra, uint64_t nsteps, outcome *o)
 {
-    ctrec_reader_options opt;
-    ctrec_reader_options_init(&opt);
-    opt.read_ahead = ra;
-    ctrec_reader *r;
-    o->hash = 1469598103934665603ull;
-    o->events = 0;
+    ctrec_reader *r = open_ra(p, ra, o);
     int bad = 0;
-    o->st = ctrec_reader_open(p, &opt, &r);
     uint64_t x = 2463534242ull;
     char *line = NULL;
-    size_t cap = 0, len;
+    size_t cap = 0;
     for (int k = 0; !o->st && k < 300; k++) {
         x ^= x << 13, x ^= x >> 7, x ^= x << 17;
         uint64_t step = x % nsteps, want = (x >> 20) % 6000 + 1, idx = step;
@@ -80,14 +94,11 @@ static int run_seeks(const char *p, int ra, uint64_t nsteps, outcome *o)
                        "%llu\n",
                        p, ra, (unsigned long long)step, (unsigned long long)i,
                        (unsigned long long)ctrec_reader_step_index(r), (unsigned long long)idx);
-            if (ctrec_event_to_json(ev, CTREC_FLOAT_STRING, &line, &cap, &len)) break;
-            for (size_t j = 0; j < len; j++) o->hash = (o->hash ^ (uint8_t)line[j]) * 1099511628211ull;
-            o->events++;
+            if (hash_event(o, ev, &line, &cap)) break;
         }
     }
     free(line);
-    snprintf(o->msg, sizeof o->msg, "%s", ctrec_reader_errmsg(r));
-    ctrec_reader_close(r);
+    close_ra(r, o);
     return bad;
 }
 
