@@ -435,6 +435,19 @@ static void expect(const char *file, ctrec_status want, const char *want_msg, in
 
 static const opts good = {0, 0, 0, 4, 0, 0, 0, 0, 0, 0};
 
+/* The base trace with options o, in 4096-byte blocks, as file `name`: read
+ * to the error want (message want_msg) after want_steps steps. */
+static void damaged(const opts *o, const char *name, ctrec_status want, const char *want_msg,
+                    int want_steps)
+{
+    ct c = base(4096, o);
+    bytes f = layout(&c, NULL);
+    spill(name, &f);
+    expect(name, want, want_msg, want_steps, 0);
+    free(f.d);
+    ct_free(&c);
+}
+
 static const char whole[] =
     "{\"Path\":\"/w/a.py\"}\n"
     "{\"Function\":{\"path_id\":0,\"line\":0,\"name\":\"main\"}}\n"
@@ -544,15 +557,10 @@ static void test_big_root_record(void)
     ct_free(&c);
     /* the big record claiming more bytes than its chunk holds */
     o.root_len_extra = 100000;
-    c = base(4096, &o);
-    f = layout(&c, NULL);
-    spill("big-root-past.ct", &f);
-    expect("big-root-past.ct", CTREC_E_FORMAT,
-           "big-root-past.ct: event 8: calls.dat: chunk 0 at byte 0: record 0 runs past the end "
-           "of the chunk",
-           1, 0);
-    free(f.d);
-    ct_free(&c);
+    damaged(&o, "big-root-past.ct", CTREC_E_FORMAT,
+            "big-root-past.ct: event 8: calls.dat: chunk 0 at byte 0: record 0 runs past the end "
+            "of the chunk",
+            1);
 }
 
 static void test_container_damage(void)
@@ -676,60 +684,35 @@ static void test_call_damage(void)
     ct_free(&c);
     o = good;
     o.call_exit_child = 1; /* before its entry */
-    c = base(4096, &o);
-    f = layout(&c, NULL);
-    spill("call-exit.ct", &f);
-    expect("call-exit.ct", CTREC_E_FORMAT,
-           "call-exit.ct: event 12: calls.dat: record 1 (chunk 0 at byte 0): exit step 1 is "
-           "before its entry step 2",
-           3, 0);
-    free(f.d);
-    ct_free(&c);
+    damaged(&o, "call-exit.ct", CTREC_E_FORMAT,
+            "call-exit.ct: event 12: calls.dat: record 1 (chunk 0 at byte 0): exit step 1 is "
+            "before its entry step 2",
+            3);
     o = good;
     o.call_exit_child = 40; /* past its parent's exit */
-    c = base(4096, &o);
-    f = layout(&c, NULL);
-    spill("call-nest.ct", &f);
-    expect("call-nest.ct", CTREC_E_FORMAT,
-           "call-nest.ct: event 12: calls.dat: record 1 (chunk 0 at byte 0): exit step 40 is "
-           "after the exit step 9 of its parent (record 0)",
-           3, 0);
-    free(f.d);
-    ct_free(&c);
+    damaged(&o, "call-nest.ct", CTREC_E_FORMAT,
+            "call-nest.ct: event 12: calls.dat: record 1 (chunk 0 at byte 0): exit step 40 is "
+            "after the exit step 9 of its parent (record 0)",
+            3);
     o = good;
     o.arg_len_extra = 40; /* the argument runs past the record */
-    c = base(4096, &o);
-    f = layout(&c, NULL);
-    spill("call-arg.ct", &f);
-    expect("call-arg.ct", CTREC_E_FORMAT,
-           "call-arg.ct: event 8: calls.dat: record 1 (chunk 0 at byte 0): an argument runs past "
-           "the record",
-           1, 0);
-    free(f.d);
-    ct_free(&c);
+    damaged(&o, "call-arg.ct", CTREC_E_FORMAT,
+            "call-arg.ct: event 8: calls.dat: record 1 (chunk 0 at byte 0): an argument runs past "
+            "the record",
+            1);
     o = good;
     o.more_calls = 1; /* the damaged record read by a batch, after a Call it gave */
     o.arg_len_extra = 40;
-    c = base(4096, &o);
-    f = layout(&c, NULL);
-    spill("call-arg-batch.ct", &f);
-    expect("call-arg-batch.ct", CTREC_E_FORMAT,
-           "call-arg-batch.ct: event 21: calls.dat: record 3 (chunk 0 at byte 0): an argument "
-           "runs past the record",
-           6, 0);
-    free(f.d);
-    ct_free(&c);
+    damaged(&o, "call-arg-batch.ct", CTREC_E_FORMAT,
+            "call-arg-batch.ct: event 21: calls.dat: record 3 (chunk 0 at byte 0): an argument "
+            "runs past the record",
+            6);
     o = good;
     o.call_exit_root = 12; /* past the last step */
-    c = base(4096, &o);
-    f = layout(&c, NULL);
-    spill("call-past.ct", &f);
-    expect("call-past.ct", CTREC_E_FORMAT,
-           "call-past.ct: event 29: calls.dat: record 0: exit step 12 is past the last step (10 "
-           "steps)",
-           10, 0);
-    free(f.d);
-    ct_free(&c);
+    damaged(&o, "call-past.ct", CTREC_E_FORMAT,
+            "call-past.ct: event 29: calls.dat: record 0: exit step 12 is past the last step (10 "
+            "steps)",
+            10);
 }
 
 static void test_meta(void)
