@@ -548,13 +548,17 @@ static WR_INLINE ctrec_status ct_done(ctrec_writer *w, ctrec_status st)
 
 /* A step of the .ct layout (column 0: none): path_id * 100000 + line, or
  * in a column-aware trace its position in the path's line table. */
+static WR_COLD ctrec_status ct_line_refused(ctrec_writer *w, int64_t line)
+{
+    return misuse(w, CTREC_E_UNSUPPORTED,
+                  "a .ct step's line must be 0..%d (path_id * 100000 + line), not %lld",
+                  CT_MAX_LINE, (long long)line);
+}
+
 static ctrec_status ct_step_checked(ctrec_writer *w, ctrec_id path_id, int64_t line,
                                     int64_t column)
 {
-    if (!ctw_line_ok(line))
-        return misuse(w, CTREC_E_UNSUPPORTED,
-                      "a .ct step's line must be 0..%d (path_id * 100000 + line), not %lld",
-                      CT_MAX_LINE, (long long)line);
+    if (!ctw_line_ok(line)) return ct_line_refused(w, line);
     ctrec_status st = ct_done(w, column ? ctw_step(CT(w), path_id, line, column, &w->e)
                                         : ctw_line_step(CT(w), path_id, line, &w->e));
     if (!st) w->tc.stepped = 1; /* the thread's own step (NEED_STEP) */
@@ -572,10 +576,7 @@ static ctrec_status ct_call_checked(ctrec_writer *w, ctrec_id fn, const ev_arg *
 {
     if (fn != 0) {
         int64_t line = w->fns[fn].line;
-        if (!ctw_line_ok(line))
-            return misuse(w, CTREC_E_UNSUPPORTED,
-                          "a .ct step's line must be 0..%d (path_id * 100000 + line), not %lld",
-                          CT_MAX_LINE, (long long)line);
+        if (!ctw_line_ok(line)) return ct_line_refused(w, line);
         ctrec_status st = ctw_line_step(CT(w), w->fns[fn].path_id, line, &w->e);
         if (st) return ct_done_slow(w, st);
         w->nevents++;
