@@ -52,12 +52,17 @@ static inline uint8_t *vput(uint8_t *p, uint64_t v)
 
 static inline unsigned vlen(uint64_t v)
 {
+#if defined(__GNUC__) || defined(__clang__)
+    /* bits used / 7, rounded up: no loop (a call record takes up to 8) */
+    return ((unsigned)(64 - __builtin_clzll(v | 1)) + 6u) / 7u;
+#else
     unsigned n = 1;
     while (v >= 0x80) {
         v >>= 7;
         n++;
     }
     return n;
+#endif
 }
 
 /* memcpy for the few bytes of a call's record parts (a call to memcpy
@@ -165,6 +170,7 @@ typedef struct open_call {
     uint64_t nkids, last_kid;
     buf kids; /* the children's keys, each a varint of its distance from the
                  previous one (1 or 2 bytes in a loop's calls) */
+    uint64_t kids_len; /* the bytes of the children's keys in the record */
     pchunk *pc;         /* its chunk */
     size_t e_at, e1, e_len; /* its entry part in pc->arena */
 } open_call;
@@ -687,16 +693,9 @@ static ctrec_status scratch_write(ctw_writer *c, err *e)
     return submit(c, J_SCRATCH, 0, &c->sbuf, e);
 }
 
-/* Starts a scratch record whose body is at most `room` bytes (a length
- * varint of 3 bytes is reserved and fixed by scratch_end). */
-static inline size_t scratch_begin(ctw_writer *c, uint8_t tag)
-{
-    buf_byte(&c->sbuf, tag);
-    size_t at = c->sbuf.len;
-    buf_put(&c->sbuf, "\x80\x80\x00", 3);
-    return at;
-}
-
+/* Ends a scratch record whose tag the caller wrote with 3 bytes kept for
+ * its body's length after it (at: where they start), its body up to
+ * sbuf.len: the length goes there as a padded 3-byte varint. */
 static inline void scratch_end(ctw_writer *c, size_t at)
 {
     if (c->sbuf.oom) return;
@@ -1310,12 +1309,14 @@ ctrec_status ctw_call(ctw_writer *c, ctrec_id fn, const ev_arg *args, size_t nar
         if (pcall->kids.oom) return nomem(e);
         pcall->last_kid = key;
         pcall->nkids++;
+        pcall->kids_len += vlen(key);
         parent = (int64_t)pcall->key;
     }
     if (key == 0) c->first_fn = fn;
     open_call *oc = &c->stack[c->depth++];
     oc->key = key;
     oc->nkids = 0;
+    oc->kids_len = 0;
     oc->last_kid = key;
     oc->kids.len = 0; /* its buffer is the slot's, kept from the last call */
     oc->kids.oom = 0;
@@ -1326,11 +1327,14 @@ ctrec_status ctw_call(ctw_writer *c, ctrec_id fn, const ev_arg *args, size_t nar
 
     /* The entry part, once in the scratch file (E record) and once in the
      * chunk's arena. */
-    size_t room = 60;
+    size_t room = 64; /* tag, 3-byte length, 6 varints */
     for (size_t i = 0; i < nargs; i++) room += 20 + args[i].len;
-    size_t at = scratch_begin(c, 'E');
     if (buf_reserve(&c->sbuf, room)) return nomem(e);
+    /* the tag, and 3 bytes for the body's length (scratch_end) */
     uint8_t *p = c->sbuf.data + c->sbuf.len, *b0;
+    size_t at = c->sbuf.len + 1;
+    p[0] = 'E';
+    p += 4;
     p = vput(p, key);
     b0 = p;
     p = vput(p, fn);
@@ -1373,14 +1377,8 @@ static ctrec_status call_done(ctw_writer *c, const uint8_t *v, size_t n, const u
     }
     if (!xn) x = NULL;
     uint64_t exitstep = c->h.nsteps ? c->h.nsteps - 1 : 0;
-    uint64_t kids_len = 0, k = oc->key;
-    const uint8_t *kp = oc->kids.data, *kend = kp ? kp + oc->kids.len : kp; /* none yet: NULL */
-    for (uint64_t i = 0; i < oc->nkids; i++) {
-        uint64_t d = 0;
-        ctw_vget(&kp, kend, &d);
-        k += d;
-        kids_len += vlen(k);
-    }
+    uint64_t kids_len = oc->kids_len, k;
+    const uint8_t *kp, *kend = oc->kids.data ? oc->kids.data + oc->kids.len : NULL;
     /* X tail: retlen ret exclen exc nkids {kid}, as in the scratch file */
     uint64_t tail = vlen(n) + n + vlen(xn) + xn + vlen(oc->nkids) + kids_len;
     uint64_t body = oc->e_len + vlen(exitstep) + tail;
@@ -1417,23 +1415,17 @@ static ctrec_status call_done(ctw_writer *c, const uint8_t *v, size_t n, const u
         /* 'X' key exit | tail; the tail goes in pieces: a call with a
          * million children does not need it twice more in memory. */
         uint64_t xbody = vlen(oc->key) + vlen(exitstep) + tail;
-        if (buf_reserve(&c->sbuf, 32)) return nomem(e);
+        size_t off = (size_t)(tp - pc->arena.data), left = (size_t)tail;
+        size_t now = left <= 32 ? left : 0; /* the common short tail: at once */
+        if (buf_reserve(&c->sbuf, 32 + now)) return nomem(e);
         uint8_t *q = c->sbuf.data + c->sbuf.len;
         *q++ = 'X';
         q = vput(q, xbody);
         q = vput(q, oc->key);
         q = vput(q, exitstep);
-        c->sbuf.len = (size_t)(q - c->sbuf.data);
-        size_t off = (size_t)(tp - pc->arena.data), left = (size_t)tail;
-        if (left <= 32 && !buf_reserve(&c->sbuf, left)) { /* the common short tail */
-            ct_copy(c->sbuf.data + c->sbuf.len, pc->arena.data + off, left);
-            c->sbuf.len += left;
-            left = 0;
-            if (c->sbuf.len >= 65536) {
-                ctrec_status st = scratch_write(c, e);
-                if (st) return st;
-            }
-        }
+        ct_copy(q, pc->arena.data + off, now);
+        c->sbuf.len = (size_t)(q + now - c->sbuf.data);
+        left -= now;
         while (left) {
             size_t m = left < 65536 ? left : 65536;
             buf_put(&c->sbuf, pc->arena.data + off, m);
