@@ -100,6 +100,12 @@ struct ctrec_writer {
      * chunk (ctw_value_begin) through ec, from ct_at on. */
     int ct_direct;
     size_t ct_at;
+    /* .ct: the CBOR None of type ct_none_t that ctrec_return_none last
+     * encoded (ct_none_n bytes; 0: none yet), the return value of every
+     * call of a recorder that records no values */
+    ctrec_id ct_none_t;
+    uint8_t ct_none[48];
+    size_t ct_none_n;
     enc ec;
     size_t threshold;
 
@@ -2253,11 +2259,22 @@ ctrec_status ctrec_return_none(ctrec_writer *w, ctrec_id t)
     if (st) return st;
     if (!w->calls_open) return no_call_to_return(w, "ctrec_return_none");
     if (w->ct) {
-        w->tmp.len = 0;
-        enc e = {&w->tmp, 0, 0, NULL, 1};
-        val_none(&e, t);
-        if (w->tmp.oom) return nomem(w);
-        if ((st = ct_done(w, ctw_return(CT(w), w->tmp.data, w->tmp.len, NULL, 0, &w->e))))
+        if (!w->ct_none_n || t != w->ct_none_t) {
+            w->tmp.len = 0;
+            enc e = {&w->tmp, 0, 0, NULL, 1};
+            val_none(&e, t);
+            if (w->tmp.oom) return nomem(w);
+            if (w->tmp.len > sizeof w->ct_none) { /* not kept */
+                if ((st = ct_done(w, ctw_return(CT(w), w->tmp.data, w->tmp.len, NULL, 0, &w->e))))
+                    return st;
+                w->calls_open--;
+                return CTREC_OK;
+            }
+            memcpy(w->ct_none, w->tmp.data, w->tmp.len);
+            w->ct_none_n = w->tmp.len;
+            w->ct_none_t = t;
+        }
+        if ((st = ct_done(w, ctw_return(CT(w), w->ct_none, w->ct_none_n, NULL, 0, &w->e))))
             return st;
         w->calls_open--;
         return CTREC_OK;
