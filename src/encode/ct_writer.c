@@ -53,8 +53,8 @@ static inline uint8_t *vput(uint8_t *p, uint64_t v)
 static inline unsigned vlen(uint64_t v)
 {
 #if defined(__GNUC__) || defined(__clang__)
-    /* bits used / 7, rounded up: no loop (a call record takes up to 8) */
-    return ((unsigned)(64 - __builtin_clzll(v | 1)) + 6u) / 7u;
+    /* bits used / 7, rounded up (exact for 1..64 bits): no loop */
+    return ((unsigned)(64 - __builtin_clzll(v | 1)) * 37u + 219u) >> 8;
 #else
     unsigned n = 1;
     while (v >= 0x80) {
