@@ -32,9 +32,11 @@
 #if defined(__GNUC__) || defined(__clang__)
 #define CTW_COLD __attribute__((cold, noinline))
 #define CTW_NOINLINE __attribute__((noinline))
+#define CTW_INLINE inline __attribute__((always_inline))
 #else
 #define CTW_COLD
 #define CTW_NOINLINE
+#define CTW_INLINE inline
 #endif
 
 /* ------------------------------------------------------------------ */
@@ -162,6 +164,7 @@ typedef struct pchunk {
     unsigned nent, nopen;
     buf arena;
     size_t at[CT_CALLS_PER_CHUNK], len[CT_CALLS_PER_CHUNK]; /* the records */
+    size_t total; /* the bytes of the records complete */
     struct pchunk *next_free;
 } pchunk;
 
@@ -1256,6 +1259,7 @@ static CTW_COLD pchunk *pchunk_new(ctw_writer *c, uint64_t idx)
     pc->idx = idx;
     pc->nent = pc->nopen = 0;
     pc->arena.len = 0;
+    pc->total = 0;
     pc->next_free = NULL;
     return pc;
 }
@@ -1266,8 +1270,7 @@ static CTW_NOINLINE ctrec_status pchunk_emit(ctw_writer *c, pchunk *pc, err *e)
 {
     stream *s = &c->h.s[S_CALLS];
     if (pc->arena.oom) return nomem(e);
-    size_t total = 0;
-    for (unsigned i = 0; i < pc->nent; i++) total += pc->len[i];
+    size_t total = pc->total;
     if (buf_reserve(&s->raw, total)) return nomem(e);
     uint8_t *p = s->raw.data + s->raw.len;
     for (unsigned i = 0; i < pc->nent; i++) {
@@ -1365,8 +1368,8 @@ ctrec_status ctw_call(ctw_writer *c, ctrec_id fn, const ev_arg *args, size_t nar
 /* Ends the innermost open call at exit step `exitstep`: its calls.dat
  * record in its chunk's arena (the chunk goes when complete) and, with
  * `scratch`, its X record in the scratch file. */
-static ctrec_status call_done(ctw_writer *c, const uint8_t *v, size_t n, const uint8_t *x,
-                              size_t xn, int scratch, err *e)
+static CTW_INLINE ctrec_status call_done(ctw_writer *c, const uint8_t *v, size_t n,
+                                         const uint8_t *x, size_t xn, int scratch, err *e)
 {
     open_call *oc = &c->stack[c->depth - 1];
     pchunk *pc = oc->pc;
@@ -1411,6 +1414,7 @@ static ctrec_status call_done(ctw_writer *c, const uint8_t *v, size_t n, const u
     unsigned slot = (unsigned)(oc->key % CT_CALLS_PER_CHUNK);
     pc->at[slot] = rec;
     pc->len[slot] = pc->arena.len - rec;
+    pc->total += pc->arena.len - rec;
     if (scratch) {
         /* 'X' key exit | tail; the tail goes in pieces: a call with a
          * million children does not need it twice more in memory. */
