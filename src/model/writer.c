@@ -2252,37 +2252,50 @@ ctrec_status ctrec_call(ctrec_writer *w, ctrec_id fn)
     return CTREC_OK;
 }
 
+/* ctrec_return_none past its checks, on a .ct and on the other formats:
+ * each out of line (tail calls), so that neither saves registers for the
+ * other. */
+static WR_NOINLINE ctrec_status return_none_ct(ctrec_writer *w, ctrec_id t)
+{
+    ctrec_status st;
+    if (!w->ct_none_n || t != w->ct_none_t) {
+        w->tmp.len = 0;
+        enc e = {&w->tmp, 0, 0, NULL, 1};
+        val_none(&e, t);
+        if (w->tmp.oom) return nomem(w);
+        if (w->tmp.len > sizeof w->ct_none) { /* not kept */
+            if ((st = ct_done(w, ctw_return(CT(w), w->tmp.data, w->tmp.len, NULL, 0, &w->e))))
+                return st;
+            w->calls_open--;
+            return CTREC_OK;
+        }
+        memcpy(w->ct_none, w->tmp.data, w->tmp.len);
+        w->ct_none_n = w->tmp.len;
+        w->ct_none_t = t;
+    }
+    if ((st = ct_done(w, ctw_return(CT(w), w->ct_none, w->ct_none_n, NULL, 0, &w->e))))
+        return st;
+    w->calls_open--;
+    return CTREC_OK;
+}
+
+static WR_NOINLINE ctrec_status return_none_rest(ctrec_writer *w, ctrec_id t)
+{
+    ev_return_none(out_begin(w), t);
+    ctrec_status st = out_commit(w);
+    if (st) return st;
+    w->calls_open--;
+    return CTREC_OK;
+}
+
 ctrec_status ctrec_return_none(ctrec_writer *w, ctrec_id t)
 {
     GUARD(w);
     ctrec_status st = new_event(w, "ctrec_return_none", t, w->types.nids, "type");
     if (st) return st;
     if (!w->calls_open) return no_call_to_return(w, "ctrec_return_none");
-    if (w->ct) {
-        if (!w->ct_none_n || t != w->ct_none_t) {
-            w->tmp.len = 0;
-            enc e = {&w->tmp, 0, 0, NULL, 1};
-            val_none(&e, t);
-            if (w->tmp.oom) return nomem(w);
-            if (w->tmp.len > sizeof w->ct_none) { /* not kept */
-                if ((st = ct_done(w, ctw_return(CT(w), w->tmp.data, w->tmp.len, NULL, 0, &w->e))))
-                    return st;
-                w->calls_open--;
-                return CTREC_OK;
-            }
-            memcpy(w->ct_none, w->tmp.data, w->tmp.len);
-            w->ct_none_n = w->tmp.len;
-            w->ct_none_t = t;
-        }
-        if ((st = ct_done(w, ctw_return(CT(w), w->ct_none, w->ct_none_n, NULL, 0, &w->e))))
-            return st;
-        w->calls_open--;
-        return CTREC_OK;
-    }
-    ev_return_none(out_begin(w), t);
-    if ((st = out_commit(w))) return st;
-    w->calls_open--;
-    return CTREC_OK;
+    if (w->ct) return return_none_ct(w, t);
+    return return_none_rest(w, t);
 }
 
 void ctrec_abandon(ctrec_writer *w)
