@@ -99,7 +99,9 @@
  * the compressing thread (callgrind, W1 200 k: 269 -> 231), and more
  * time than that: the literals' byte histogram (HIST_count_simple) alone
  * took 7 % of the process's CPU samples (perf), where the compressing
- * thread set the pace. Other levels are zstd's own parameters. */
+ * thread set the pace. At this level steps.dat's chunks also take a
+ * minimum match of 7 bytes (ct_writer.c, stream_params). Other levels are
+ * zstd's own parameters. */
 #define CT_DEFAULT_LEVEL 3
 #define CT_FAST_HASH_LOG 13
 #define CT_FAST_TARGET 1
