@@ -549,8 +549,9 @@ static ctrec_status job_failed(ctw_writer *c, err *e)
  * job, so the one b gets may be smaller than b was (a table's few bytes):
  * it is then replaced, empty, by one of b's capacity, since growing it
  * again by doubling would realloc (and copy) up to 8 times (fib.lua 20:
- * 161 reallocs, about 50 instructions a call). Out of memory it stays as
- * it is (appends grow it). */
+ * 161 reallocs, about 50 instructions a call); not past 1 MiB (a chunk
+ * grown by one huge record), nor out of memory: it then stays as it is
+ * (appends grow it). */
 static void fill_job(job *j, int kind, unsigned target, buf *b, const uint32_t *ends,
                      const uint64_t *cidx, unsigned nends)
 {
@@ -564,7 +565,7 @@ static void fill_job(job *j, int kind, unsigned target, buf *b, const uint32_t *
     j->b = *b;
     *b = t;
     b->len = 0;
-    if (b->cap < cap && !b->oom) {
+    if (b->cap < cap && cap <= (1u << 20) && !b->oom) {
         uint8_t *p = malloc(cap);
         if (p) {
             free(b->data);
