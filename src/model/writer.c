@@ -99,6 +99,12 @@ struct ctrec_writer {
     /* .ct: the open Value is encoded straight into the backend's values
      * chunk (ctw_value_begin) through ec, from ct_at on. */
     int ct_direct;
+    /* The .ct fast paths of ctrec_step, ctrec_begin_value and ctrec_end
+     * may be taken: a .ct writer, not failed, without thread handles, with
+     * max_event_bytes >= 127 (a values entry of a one-byte length fits);
+     * set at open, cleared by fail() and by the first thread event of the
+     * handles (writer_thread_event). */
+    int ct_fast;
     size_t ct_at;
     enc ec;
     size_t threshold;
@@ -289,15 +295,26 @@ static WR_INLINE int out_held(ctrec_writer *w)
     return atomic_load_explicit(&w->busy, memory_order_relaxed) != 0;
 }
 
+/* out_acquire when olock is not held: 0 when olock_wait_rec(w) is due
+ * (busy is set then). */
+static WR_INLINE int out_take(ctrec_writer *w)
+{
+    atomic_store_explicit(&w->busy, BUSY_HELD, memory_order_relaxed);
+    /* no fence but the compiler's: the flush thread's membarrier stands for
+     * the store-load fence this thread would need here */
+    atomic_signal_fence(memory_order_seq_cst);
+    return !atomic_load_explicit(&w->want, memory_order_acquire);
+}
+
 static WR_INLINE void out_acquire(ctrec_writer *w)
 {
-    if (!atomic_load_explicit(&w->busy, memory_order_relaxed)) {
-        atomic_store_explicit(&w->busy, BUSY_HELD, memory_order_relaxed);
-        /* no fence but the compiler's: the flush thread's membarrier stands
-         * for the store-load fence this thread would need here */
-        atomic_signal_fence(memory_order_seq_cst);
-        if (atomic_load_explicit(&w->want, memory_order_acquire)) olock_wait_rec(w);
-    }
+    if (!out_held(w) && !out_take(w)) olock_wait_rec(w);
+}
+
+/* out_release where busy is known to be BUSY_HELD. */
+static WR_INLINE void out_give(ctrec_writer *w)
+{
+    atomic_store_explicit(&w->busy, 0, memory_order_release);
 }
 
 static WR_INLINE void out_release(ctrec_writer *w)
@@ -357,6 +374,7 @@ static WR_COLD ctrec_status ERR_PRINTF(3, 4) misuse(ctrec_writer *w, ctrec_statu
 static WR_COLD ctrec_status fail(ctrec_writer *w)
 {
     if (!w->failed) w->failed = w->e.status ? w->e.status : CTREC_E_IO;
+    w->ct_fast = 0;
     abandon(w);
     return w->failed;
 }
@@ -1128,6 +1146,7 @@ ctrec_status ctrec_writer_open(const char *dir, const ctrec_writer_options *opts
         return st;
     }
     if (w->o.flush_interval_ms) start_flusher(w);
+    w->ct_fast = w->ct && w->o.max_event_bytes >= 127;
     return CTREC_OK;
 }
 
@@ -1639,24 +1658,39 @@ static WR_NOINLINE ctrec_status step_rest(ctrec_writer *w, ctrec_id path_id, int
     return CTREC_OK;
 }
 
-static WR_NOINLINE ctrec_status step_ct(ctrec_writer *w, ctrec_id path_id, int64_t line)
+/* The .ct fast paths (ctrec_step, ctrec_begin_value, ctrec_end) do their
+ * common case without a call, so that they save no registers: olock not
+ * held before the event (held since ctrec_begin_value for ctrec_end) and
+ * nothing to wait for, so that out_give ends it. The rest is in tail
+ * calls: past the checks, to *_ct_slow with `wait` when out_take left
+ * olock_wait_rec due (nothing is changed before). */
+static WR_NOINLINE ctrec_status step_ct_slow(ctrec_writer *w, uint64_t x, int wait)
 {
-    /* w, and w->ct (w->ct_direct), checked by the caller */
-    /* .ct without thread handles, every check passing: what the checks
-     * below and ct_step_checked do then */
-    if (!w->failed && !w->tc.threads && !w->open && path_id < w->paths.nids &&
-        ctw_line_ok(line)) {
-        w->ev_failed = CTREC_OK;
-        return ct_done(w, ctw_line_step(CT(w), path_id, line, &w->e));
-    }
-    return step_rest(w, path_id, line);
+    /* x: ctw_gli(path_id, line), line <= CT_MAX_LINE (fewer registers
+     * kept in the fast path) */
+    if (wait) olock_wait_rec(w);
+    return ct_done(w, ctw_line_step(w->ct, x / 100000u, (int64_t)(x % 100000u), &w->e));
 }
 
 ctrec_status ctrec_step(ctrec_writer *w, ctrec_id path_id, int64_t line)
 {
-    /* the .ct fast path and the rest each out of line (tail calls): neither
-     * pays for the other's registers */
-    if (w && w->ct) return step_ct(w, path_id, line);
+    /* .ct without thread handles, every check passing: what step_rest's
+     * checks and ct_step_checked do then */
+    if (w && w->ct_fast && !w->open && path_id < w->paths.nids && ctw_line_ok(line)) {
+        uint64_t x = ctw_gli(path_id, line);
+        w->ev_failed = CTREC_OK;
+        int wait = 0;
+        if (!out_held(w)) {
+            wait = !out_take(w);
+            /* tfailed before anything changes (as ct_done's after) */
+            if (!wait && !w->tfailed && ctw_line_step_try(w->ct, x)) {
+                out_give(w);
+                w->nevents++;
+                return CTREC_OK;
+            }
+        }
+        return step_ct_slow(w, x, wait);
+    }
     return step_rest(w, path_id, line);
 }
 
@@ -1829,6 +1863,7 @@ static ctrec_status thread_event(ctrec_writer *w, const char *what, const char *
 
 ctrec_status writer_thread_event(ctrec_writer *w, enum writer_thread_ev which, uint64_t tid)
 {
+    w->ct_fast = 0; /* the writer has (or is getting) thread handles */
     switch (which) {
     case WT_START: return thread_event(w, "ctrec_thread_open", "ThreadStart", 11, tid, 0);
     case WT_EXIT: return thread_event(w, "ctrec_thread_close", "ThreadExit", 10, tid, 0);
@@ -1907,9 +1942,8 @@ ctrec_status ctrec_drop_last_step(ctrec_writer *w)
 /* Opens a single-value event (the checks passed; the caller sets w->cur);
  * `json`: 0 when the event is known not to go to trace.json (no separator
  * then). */
-static WR_INLINE void open_single_set(ctrec_writer *w, int json)
+static WR_INLINE void open_single_fields(ctrec_writer *w, int json)
 {
-    out_acquire(w);
     size_t at = w->out.len;
     w->open_sep = at;
     if (json && w->eo.json && w->nevents) {
@@ -1921,6 +1955,12 @@ static WR_INLINE void open_single_set(ctrec_writer *w, int json)
     w->open_return = 0;
     w->slot = 1;
     w->depth = 0;
+}
+
+static WR_INLINE void open_single_set(ctrec_writer *w, int json)
+{
+    out_acquire(w);
+    open_single_fields(w, json);
 }
 
 static WR_INLINE ctrec_status open_single(ctrec_writer *w, const char *what)
@@ -1958,26 +1998,31 @@ static WR_NOINLINE ctrec_status begin_value_rest(ctrec_writer *w, ctrec_id var)
     return CTREC_OK;
 }
 
-static WR_NOINLINE ctrec_status begin_value_ct(ctrec_writer *w, ctrec_id var)
+static WR_NOINLINE ctrec_status begin_value_ct_slow(ctrec_writer *w, ctrec_id var, int wait)
 {
-    /* w, and w->ct (w->ct_direct), checked by the caller */
-    /* .ct without thread handles after a step, every check passing: what
-     * the checks below and open_single do then */
-    if (!w->failed && !w->tc.threads && !w->open && var < w->variables.nids &&
-        ctw_step_count(w->ct)) {
-        w->ev_failed = CTREC_OK;
-        open_single_set(w, 0); /* a .ct */
-        ct_value_direct(w, var);
-        return CTREC_OK;
-    }
-    return begin_value_rest(w, var);
+    if (wait) olock_wait_rec(w);
+    open_single_set(w, 0); /* a .ct */
+    ct_value_direct(w, var);
+    return CTREC_OK;
 }
 
 ctrec_status ctrec_begin_value(ctrec_writer *w, ctrec_id var)
 {
-    /* the .ct fast path and the rest each out of line (tail calls): neither
-     * pays for the other's registers */
-    if (w && w->ct) return begin_value_ct(w, var);
+    /* .ct without thread handles after a step, every check passing: what
+     * begin_value_rest's checks and open_single do then (see ctrec_step) */
+    if (w && w->ct_fast && !w->open && var < w->variables.nids && ctw_step_count(w->ct)) {
+        w->ev_failed = CTREC_OK;
+        int wait = 0;
+        if (!out_held(w)) {
+            wait = !out_take(w);
+            if (!wait && ctw_value_begin_fits(w->ct)) {
+                open_single_fields(w, 0); /* a .ct */
+                ct_value_direct(w, var);
+                return CTREC_OK;
+            }
+        }
+        return begin_value_ct_slow(w, var, wait);
+    }
     return begin_value_rest(w, var);
 }
 
@@ -2218,25 +2263,21 @@ static WR_NOINLINE ctrec_status end_rest(ctrec_writer *w)
     return st;
 }
 
-static WR_NOINLINE ctrec_status end_ct(ctrec_writer *w)
+ctrec_status ctrec_end(ctrec_writer *w)
 {
-    /* w, and w->ct (w->ct_direct), checked by the caller */
-    /* a .ct Value in the values chunk, complete: what end_event does then */
-    if (!w->failed && !w->tc.threads && !w->depth && !w->slot &&
-        w->ec.b->len - w->ct_at <= w->o.max_event_bytes) {
+    /* a .ct Value in the values chunk, complete, without thread handles:
+     * what end_event does then (see ctrec_step); ctw_value_end_try takes
+     * a value under 128 bytes only, within max_event_bytes (ct_fast) */
+    if (w && w->ct_direct && w->ct_fast && !w->depth && !w->slot &&
+        atomic_load_explicit(&w->busy, memory_order_relaxed) == BUSY_HELD && !w->tfailed &&
+        ctw_value_end_try(w->ct)) {
         w->ct_direct = 0;
         w->open = OPEN_NONE;
         w->ev_failed = CTREC_OK;
-        return ct_done(w, ctw_value_end(CT(w), &w->e));
+        out_give(w);
+        w->nevents++;
+        return CTREC_OK;
     }
-    return end_rest(w);
-}
-
-ctrec_status ctrec_end(ctrec_writer *w)
-{
-    /* the .ct fast path and the rest each out of line (tail calls): neither
-     * pays for the other's registers */
-    if (w && w->ct_direct) return end_ct(w);
     return end_rest(w);
 }
 
