@@ -2391,8 +2391,7 @@ static WR_NOINLINE ctrec_status int_rest(ctrec_writer *w, int64_t i, ctrec_id t)
         if (w->ct_direct) { /* a .ct's CBOR straight into the values chunk */
             buf *b = w->ec.b;
             if (buf_reserve(b, FX_VALUE_INT_ROOM)) return nomem(w);
-            static const enc cbor = {NULL, 0, 0, NULL, 1};
-            b->len = (size_t)(fx_value_int(&cbor, b->data + b->len, i, t) - b->data);
+            b->len = (size_t)(fx_cbor_value_int(b->data + b->len, i, t) - b->data);
             return CTREC_OK;
         }
         val_int(w->cur, i, t);
@@ -2403,29 +2402,20 @@ static WR_NOINLINE ctrec_status int_rest(ctrec_writer *w, int64_t i, ctrec_id t)
     return leaf_done(w);
 }
 
-static WR_NOINLINE ctrec_status int_ct(ctrec_writer *w, int64_t i, ctrec_id t)
+ctrec_status ctrec_int(ctrec_writer *w, int64_t i, ctrec_id t)
 {
-    /* w, and w->ct (w->ct_direct), checked by the caller */
-    /* the top-level value of a .ct Value in the values chunk, every check
-     * passing: what LEAF does then, and the CBOR straight into the chunk */
-    if (!w->failed && !w->depth && w->slot && !w->skip &&
-        t < w->types.nids) {
+    /* the top-level value of a .ct Value in the values chunk (ct_direct: a
+     * Value is open and the writer has not failed, as fail() clears it),
+     * every check passing: what LEAF does then, and the CBOR straight into
+     * the chunk, with no call; the rest out of line (a tail call) */
+    if (w && w->ct_direct && !w->depth && w->slot && !w->skip && t < w->types.nids) {
         buf *b = w->ec.b;
         if (b->cap - b->len >= FX_VALUE_INT_ROOM) {
-            static const enc cbor = {NULL, 0, 0, NULL, 1};
             w->slot = 0;
-            b->len = (size_t)(fx_value_int(&cbor, b->data + b->len, i, t) - b->data);
+            b->len = (size_t)(fx_cbor_value_int(b->data + b->len, i, t) - b->data);
             return CTREC_OK;
         }
     }
-    return int_rest(w, i, t);
-}
-
-ctrec_status ctrec_int(ctrec_writer *w, int64_t i, ctrec_id t)
-{
-    /* the .ct fast path and the rest each out of line (tail calls): neither
-     * pays for the other's registers */
-    if (w && w->ct_direct) return int_ct(w, i, t);
     return int_rest(w, i, t);
 }
 
