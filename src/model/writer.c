@@ -1372,6 +1372,22 @@ static int intern_key(ctrec_writer *w, intern *t, const char **p, size_t *n, int
     return 1;
 }
 
+/* A key of table t found in its cache (intern_cached) with every check
+ * passing: what path_impl, function_impl and variable_impl do then (GUARD
+ * and TEXT_ARG pass, no definition to write), without a call, for
+ * recorders that name their variables and functions at every use (W1:
+ * about 12 instructions an event). 0: the caller goes the whole way. */
+static WR_INLINE int def_cached(ctrec_writer *w, intern *t, const char *p, size_t n,
+                                ctrec_id *id)
+{
+    ctrec_id got;
+    if (w->failed || w->tc.threads || !p || n > w->o.max_event_bytes ||
+        !intern_cached(t, p, n, intern_cache_slot(p, n), &got))
+        return 0;
+    if (id) *id = got;
+    return 1;
+}
+
 /* Best effort: a source that cannot be copied (missing, not a regular
  * file, a symlink planted in files/, no room) is skipped and the recording
  * goes on; ctrec check warns about paths missing from files/. */
@@ -1507,13 +1523,19 @@ static ctrec_status function_impl(ctrec_writer *w, const char *name, size_t n, c
 ctrec_status ctrec_function(ctrec_writer *w, const char *name, size_t n, ctrec_id path_id,
                             int64_t line, ctrec_id *id)
 {
+    if (w && line >= 0 && path_id < w->paths.nids &&
+        def_cached(w, &w->functions, name, n, id))
+        return CTREC_OK;
     return function_impl(w, name, n, path_id, line, 0, id);
 }
 ctrec_status ctrec_function_z(ctrec_writer *w, const char *name, ctrec_id path_id, int64_t line,
                               ctrec_id *id)
 {
     Z_ARG(w, name, "ctrec_function_z");
-    return function_impl(w, name, strlen(name), path_id, line, 0, id);
+    size_t n = strlen(name);
+    if (line >= 0 && path_id < w->paths.nids && def_cached(w, &w->functions, name, n, id))
+        return CTREC_OK;
+    return function_impl(w, name, n, path_id, line, 0, id);
 }
 ctrec_status ctrec_function_new(ctrec_writer *w, const char *name, size_t n, ctrec_id path_id,
                                 int64_t line, ctrec_id *id)
@@ -1606,12 +1628,15 @@ static ctrec_status variable_impl(ctrec_writer *w, const char *name, size_t n, i
 
 ctrec_status ctrec_variable(ctrec_writer *w, const char *name, size_t n, ctrec_id *id)
 {
+    if (w && def_cached(w, &w->variables, name, n, id)) return CTREC_OK;
     return variable_impl(w, name, n, 0, id);
 }
 ctrec_status ctrec_variable_z(ctrec_writer *w, const char *name, ctrec_id *id)
 {
     Z_ARG(w, name, "ctrec_variable_z");
-    return variable_impl(w, name, strlen(name), 0, id);
+    size_t n = strlen(name);
+    if (def_cached(w, &w->variables, name, n, id)) return CTREC_OK;
+    return variable_impl(w, name, n, 0, id);
 }
 ctrec_status ctrec_variable_new(ctrec_writer *w, const char *name, size_t n, ctrec_id *id)
 {
