@@ -281,13 +281,18 @@ static inline int ctw_line_step_try(ctw_writer *c, uint64_t x /* ctw_gli */)
     ctw_hot *h = ctw_hot_of(c);
     ctw_stream *v = &h->s[S_VALUES], *s = &h->s[S_STEPS];
     int64_t d = (int64_t)(x - h->last_gli);
-    size_t ent = v->raw.len - h->vrec - 3;
-    if (h->step_fast && h->vcount < 128 && ent < 128 - 2 && (uint64_t)d + 64 < 128 &&
-        v->raw.cap - v->raw.len >= 3 && !v->raw.oom) {
+    size_t len = v->raw.len, vrec = h->vrec;
+    size_t ent = len - vrec - 3;
+    uint64_t count = h->vcount;
+    if (h->step_fast && count < 128 && ent < 128 - 2 && (uint64_t)d + 64 < 128 &&
+        v->raw.cap - len >= 3 && !v->raw.oom) {
         /* fields read before the byte stores (which may alias them) */
-        uint8_t *r = v->raw.data + h->vrec, *p = s->raw.data + s->raw.len;
-        uint8_t count = (uint8_t)h->vcount;
-        size_t next = count ? v->raw.len : h->vrec + 1; /* the next record */
+        uint8_t *r = v->raw.data + vrec, *p = s->raw.data + s->raw.len;
+        size_t next = count ? len : vrec + 1; /* the next record */
+        /* none: the record is r[0]; r[1], r[2] are then the next
+         * record's head, written when it is complete */
+        uint8_t r0 = count ? (uint8_t)(2 + ent) : 0;
+        uint8_t zz = (uint8_t)(((uint64_t)d << 1) ^ (uint64_t)(d >> 63));
         h->vcount = 0;
         h->step_fast--;
         v->nrec++;
@@ -297,13 +302,11 @@ static inline int ctw_line_step_try(ctw_writer *c, uint64_t x /* ctw_gli */)
         s->nrec++;
         h->last_gli = x;
         h->nsteps++;
-        /* none: the record is r[0]; r[1], r[2] are then the next
-         * record's head, written when it is complete */
-        r[0] = count ? (uint8_t)(2 + ent) : 0;
+        r[0] = r0;
         r[1] = 0;
-        r[2] = count;
+        r[2] = (uint8_t)count;
         p[0] = 1;
-        p[1] = (uint8_t)(((uint64_t)d << 1) ^ (uint64_t)(d >> 63));
+        p[1] = zz;
         return 1;
     }
     return 0;

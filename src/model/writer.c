@@ -1714,17 +1714,16 @@ ctrec_status ctrec_step(ctrec_writer *w, ctrec_id path_id, int64_t line)
     if (w && w->ct_fast && !w->open && path_id < w->paths.nids && ctw_line_ok(line)) {
         uint64_t x = ctw_gli(path_id, line);
         w->ev_failed = CTREC_OK;
-        int wait = 0;
         if (!out_held(w)) {
-            wait = !out_take(w);
+            if (!out_take(w)) return step_ct_slow(w, x, 1);
             /* tfailed before anything changes (as ct_done's after) */
-            if (!wait && !w->tfailed && ctw_line_step_try(w->ct, x)) {
+            if (!w->tfailed && ctw_line_step_try(w->ct, x)) {
                 out_give(w);
                 w->nevents++;
                 return CTREC_OK;
             }
         }
-        return step_ct_slow(w, x, wait);
+        return step_ct_slow(w, x, 0);
     }
     return step_rest(w, path_id, line);
 }
@@ -2047,16 +2046,15 @@ ctrec_status ctrec_begin_value(ctrec_writer *w, ctrec_id var)
      * begin_value_rest's checks and open_single do then (see ctrec_step) */
     if (w && w->ct_fast && !w->open && var < w->variables.nids && ctw_step_count(w->ct)) {
         w->ev_failed = CTREC_OK;
-        int wait = 0;
         if (!out_held(w)) {
-            wait = !out_take(w);
-            if (!wait && ctw_value_begin_fits(w->ct)) {
+            if (!out_take(w)) return begin_value_ct_slow(w, var, 1);
+            if (ctw_value_begin_fits(w->ct)) {
                 open_single_fields(w, 0); /* a .ct */
                 ct_value_direct(w, var);
                 return CTREC_OK;
             }
         }
-        return begin_value_ct_slow(w, var, wait);
+        return begin_value_ct_slow(w, var, 0);
     }
     return begin_value_rest(w, var);
 }
