@@ -2421,8 +2421,11 @@ static WR_NOINLINE ctrec_status int_rest(ctrec_writer *w, int64_t i, ctrec_id t)
 {
     if (w && !w->failed && w->open && !w->depth && w->slot && !w->skip && t < w->types.nids) {
         w->slot = 0;
-        if (w->ct_direct) { /* a .ct's CBOR straight into the values chunk */
-            buf *b = w->ec.b;
+        if (!w->cur->json) {
+            /* CBOR (val_int's bytes), inline: a .ct's Value straight into
+             * the values chunk (ct_direct), its arguments and return
+             * values, trace.bin's values */
+            buf *b = w->cur->b;
             if (buf_reserve(b, FX_VALUE_INT_ROOM)) return nomem(w);
             b->len = (size_t)(fx_cbor_value_int(b->data + b->len, i, t) - b->data);
             return CTREC_OK;
