@@ -268,24 +268,33 @@ static inline uint8_t *ctw_vput(uint8_t *p, uint64_t v)
 }
 
 /* A line-only step (no column; the caller checked ctw_line_ok), what
- * ctw_step does. The common case is done here without a call: the
- * previous step's values record has a short head (under 128 values, its
- * entries under 126 bytes; none: the record is one byte), step_fast
- * allows one more step in both chunks, this step is 1 byte of delta from
- * the last, and the values chunk has room for the next record's head. */
-static inline ctrec_status ctw_line_step(ctw_writer *c, ctrec_id path_id, int64_t line, err *e)
+ * ctw_step does, in its common case only: 1 when it is done, 0 (nothing
+ * changed) when ctw_step must do it. The common case: the previous step's
+ * values record has a short head (under 128 values, its entries under 126
+ * bytes; none: the record is one byte), step_fast allows one more step in
+ * both chunks, this step is 1 byte of delta from the last, and the values
+ * chunk has room for the next record's head. */
+static inline uint64_t ctw_gli(ctrec_id path_id, int64_t line)
+{
+    return path_id * 100000u + (uint64_t)line;
+}
+static inline int ctw_line_step_try(ctw_writer *c, uint64_t x /* ctw_gli */)
 {
     ctw_hot *h = ctw_hot_of(c);
-    uint64_t x = path_id * 100000u + (uint64_t)line;
     ctw_stream *v = &h->s[S_VALUES], *s = &h->s[S_STEPS];
     int64_t d = (int64_t)(x - h->last_gli);
-    size_t ent = v->raw.len - h->vrec - 3;
-    if (h->step_fast && h->vcount < 128 && ent < 128 - 2 && (uint64_t)d + 64 < 128 &&
-        v->raw.cap - v->raw.len >= 3 && !v->raw.oom) {
+    size_t len = v->raw.len, vrec = h->vrec;
+    size_t ent = len - vrec - 3;
+    uint64_t count = h->vcount;
+    if (h->step_fast && count < 128 && ent < 128 - 2 && (uint64_t)d + 64 < 128 &&
+        v->raw.cap - len >= 3 && !v->raw.oom) {
         /* fields read before the byte stores (which may alias them) */
-        uint8_t *r = v->raw.data + h->vrec, *p = s->raw.data + s->raw.len;
-        uint8_t count = (uint8_t)h->vcount;
-        size_t next = count ? v->raw.len : h->vrec + 1; /* the next record */
+        uint8_t *r = v->raw.data + vrec, *p = s->raw.data + s->raw.len;
+        size_t next = count ? len : vrec + 1; /* the next record */
+        /* none: the record is r[0]; r[1], r[2] are then the next
+         * record's head, written when it is complete */
+        uint8_t r0 = count ? (uint8_t)(2 + ent) : 0;
+        uint8_t zz = (uint8_t)(((uint64_t)d << 1) ^ (uint64_t)(d >> 63));
         h->vcount = 0;
         h->step_fast--;
         v->nrec++;
@@ -295,15 +304,21 @@ static inline ctrec_status ctw_line_step(ctw_writer *c, ctrec_id path_id, int64_
         s->nrec++;
         h->last_gli = x;
         h->nsteps++;
-        /* none: the record is r[0]; r[1], r[2] are then the next
-         * record's head, written when it is complete */
-        r[0] = count ? (uint8_t)(2 + ent) : 0;
+        r[0] = r0;
         r[1] = 0;
-        r[2] = count;
+        r[2] = (uint8_t)count;
         p[0] = 1;
-        p[1] = (uint8_t)(((uint64_t)d << 1) ^ (uint64_t)(d >> 63));
-        return CTREC_OK;
+        p[1] = zz;
+        return 1;
     }
+    return 0;
+}
+
+/* A line-only step (no column; the caller checked ctw_line_ok): what
+ * ctw_step does, its common case without a call. */
+static inline ctrec_status ctw_line_step(ctw_writer *c, ctrec_id path_id, int64_t line, err *e)
+{
+    if (ctw_line_step_try(c, ctw_gli(path_id, line))) return CTREC_OK;
     return ctw_step(c, path_id, line, 0, e);
 }
 
@@ -319,11 +334,17 @@ static inline uint64_t ctw_step_count(const ctw_writer *c)
  * completes it, ctw_value_cancel drops it. Nothing else may touch the
  * writer in between (definitions excepted). */
 buf *ctw_value_begin_slow(ctw_writer *c, ctrec_id var, size_t *at);
+/* Whether ctw_value_begin takes its common case (no call, no growth). */
+static inline int ctw_value_begin_fits(const ctw_writer *c)
+{
+    const buf *b = &((const ctw_hot *)(const void *)c)->s[S_VALUES].raw;
+    return b->cap - b->len >= 11;
+}
 static inline buf *ctw_value_begin(ctw_writer *c, ctrec_id var, size_t *at)
 {
     ctw_hot *h = ctw_hot_of(c);
     buf *b = &h->s[S_VALUES].raw;
-    if (b->cap - b->len < 11) return ctw_value_begin_slow(c, var, at);
+    if (!ctw_value_begin_fits(c)) return ctw_value_begin_slow(c, var, at);
     h->vent = b->len;
     uint8_t *p = ctw_vput(b->data + b->len, var);
     *p = 0;
@@ -333,15 +354,22 @@ static inline buf *ctw_value_begin(ctw_writer *c, ctrec_id var, size_t *at)
     return b;
 }
 ctrec_status ctw_value_end_slow(ctw_writer *c, err *e);
-static inline ctrec_status ctw_value_end(ctw_writer *c, err *e)
+/* ctw_value_end's common case: 1 when done, 0 (nothing changed) when
+ * ctw_value_end must do it. */
+static inline int ctw_value_end_try(ctw_writer *c)
 {
     ctw_hot *h = ctw_hot_of(c);
     buf *b = &h->s[S_VALUES].raw;
-    size_t n = b->len - h->vlen_at - 1;
-    if (b->oom || n >= 128) return ctw_value_end_slow(c, e);
-    b->data[h->vlen_at] = (uint8_t)n;
+    size_t at = h->vlen_at, n = b->len - at - 1;
+    if (b->oom || n >= 128) return 0;
     h->vcount++;
-    return CTREC_OK;
+    b->data[at] = (uint8_t)n;
+    return 1;
+}
+static inline ctrec_status ctw_value_end(ctw_writer *c, err *e)
+{
+    if (ctw_value_end_try(c)) return CTREC_OK;
+    return ctw_value_end_slow(c, e);
 }
 void ctw_value_cancel(ctw_writer *c);
 

@@ -39,8 +39,14 @@ static inline int intern_cached(const intern *t, const char *p, size_t n, unsign
                                 uint64_t *id)
 {
     uint64_t c = t->cache[slot];
-    if (!c || t->by_id_len[c - 1] != n || (n && memcmp(t->text + t->by_id_off[c - 1], p, n)))
+    if (!c || t->by_id_len[c - 1] != n) return 0;
+    const char *s = t->text + t->by_id_off[c - 1];
+    if (n <= 16) { /* names are short: no call */
+        for (size_t i = 0; i < n; i++)
+            if (s[i] != p[i]) return 0;
+    } else if (memcmp(s, p, n)) {
         return 0;
+    }
     *id = c - 1;
     return 1;
 }

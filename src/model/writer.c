@@ -99,6 +99,12 @@ struct ctrec_writer {
     /* .ct: the open Value is encoded straight into the backend's values
      * chunk (ctw_value_begin) through ec, from ct_at on. */
     int ct_direct;
+    /* The .ct fast paths of ctrec_step, ctrec_begin_value and ctrec_end
+     * may be taken: a .ct writer, not failed, without thread handles, with
+     * max_event_bytes >= 127 (a values entry of a one-byte length fits);
+     * set at open, cleared by fail() and by the first thread event of the
+     * handles (writer_thread_event). */
+    int ct_fast;
     size_t ct_at;
     /* .ct: the CBOR None of type ct_none_t that ctrec_return_none last
      * encoded (ct_none_n bytes; 0: none yet), the return value of every
@@ -148,21 +154,28 @@ struct ctrec_writer {
      * whole events in `out` to the sink and flushes it (.ct: ctw_flush,
      * with olock guarding the backend's state, see CT()). `olock` guards
      * `out`, the sink and tfailed/terr: the recording thread holds it from
-     * the start of an event in `out` to its end (`held`, the recording
-     * thread's own), so the flush thread only ever sees whole events. It
-     * is a spin lock (one atomic exchange and one plain store an event;
-     * a pthread mutex cost about 30 ns an event in W1); whoever waits
-     * yields the processor. Where Linux's membarrier is to be had
+     * the start of an event in `out` to its end (`busy`, see below), so
+     * the flush thread only ever sees whole events. It is a spin lock
+     * (one atomic exchange and one plain store an event; a pthread mutex
+     * cost about 30 ns an event in W1); whoever waits yields the
+     * processor. Where Linux's membarrier is to be had
      * (`asym`), olock is asymmetric instead: the recording thread marks
      * itself `busy` with a plain store and then reads `want`, with no
      * fence (the atomic exchange cost about 10 ns CPU an event in W1);
      * the flush thread sets `want`, makes every thread of the process run
      * a full fence (membarrier), then waits until `busy` is clear. Either
      * the recording thread then sees `want` (and waits until it clears) or
-     * the flush thread sees `busy` (see olock_take_rec, olock_take_flush).
+     * the flush thread sees `busy` (see out_acquire, olock_take_flush).
+     * `busy` is also the recording thread's own record of holding olock
+     * (nonzero from out_acquire to out_release) in every mode, so that
+     * its common path reads one word and tests another: without the flush
+     * thread `want` stays 0; with the spin lock (no membarrier) `want` is
+     * WANT_SPIN for good, which sends every out_acquire to the slow path
+     * that takes olock (busy then BUSY_SPIN, which out_release gives
+     * back). W1, callgrind: 13 instructions an event fewer than separate
+     * timed/held/asym flags.
      * `mu` guards only fstop and the timed wait. */
     int timed;            /* the flush thread runs */
-    int held;             /* the recording thread holds olock */
     int asym;             /* olock is busy/want (membarrier registered) */
     atomic_int olock;
     atomic_int busy, want;
@@ -223,37 +236,32 @@ static inline void olock_give(atomic_int *l)
     atomic_store_explicit(l, 0, memory_order_release);
 }
 
-/* The asymmetric olock (see `asym`): the recording thread's slow path,
- * when the flush thread wants the lock or holds it. */
+/* `want` and `busy` (see `asym`): the flush thread wants olock (asym);
+ * the spin lock is used instead, for good; the recording thread holds
+ * olock, and holds the spin lock too. */
+enum { WANT_FLUSH = 1, WANT_SPIN = 2, BUSY_HELD = 1, BUSY_SPIN = 2 };
+
+/* The recording thread's slow path: the flush thread wants the lock or
+ * holds it (asym), or the lock is the spin lock. */
 static WR_COLD void olock_wait_rec(ctrec_writer *w)
 {
+    if (atomic_load_explicit(&w->want, memory_order_relaxed) == WANT_SPIN) {
+        olock_take(&w->olock);
+        atomic_store_explicit(&w->busy, BUSY_SPIN, memory_order_relaxed);
+        return;
+    }
     do {
         atomic_store_explicit(&w->busy, 0, memory_order_release);
         while (atomic_load_explicit(&w->want, memory_order_acquire)) sched_yield();
-        atomic_store_explicit(&w->busy, 1, memory_order_relaxed);
+        atomic_store_explicit(&w->busy, BUSY_HELD, memory_order_relaxed);
         atomic_thread_fence(memory_order_seq_cst);
     } while (atomic_load_explicit(&w->want, memory_order_acquire));
 }
 
-static WR_INLINE void olock_take_rec(ctrec_writer *w)
+static WR_COLD void olock_give_spin(ctrec_writer *w)
 {
-    if (!w->asym) {
-        olock_take(&w->olock);
-        return;
-    }
-    atomic_store_explicit(&w->busy, 1, memory_order_relaxed);
-    /* no fence but the compiler's: the flush thread's membarrier stands for
-     * the store-load fence this thread would need here */
-    atomic_signal_fence(memory_order_seq_cst);
-    if (atomic_load_explicit(&w->want, memory_order_acquire)) olock_wait_rec(w);
-}
-
-static WR_INLINE void olock_give_rec(ctrec_writer *w)
-{
-    if (w->asym)
-        atomic_store_explicit(&w->busy, 0, memory_order_release);
-    else
-        olock_give(&w->olock);
+    atomic_store_explicit(&w->busy, 0, memory_order_relaxed);
+    olock_give(&w->olock);
 }
 
 #if defined(__linux__) && defined(SYS_membarrier)
@@ -266,7 +274,7 @@ static void olock_take_flush(ctrec_writer *w)
 {
 #ifdef OLOCK_MEMBARRIER
     if (w->asym) {
-        atomic_store_explicit(&w->want, 1, memory_order_seq_cst);
+        atomic_store_explicit(&w->want, WANT_FLUSH, memory_order_seq_cst);
         /* Every thread of the process runs a full fence: after it, either
          * the recording thread's busy = 1 is seen here or that thread sees
          * want = 1. Registered at start_flusher, so it does not fail. */
@@ -286,21 +294,42 @@ static void olock_give_flush(ctrec_writer *w)
         olock_give(&w->olock);
 }
 
-/* The recording thread's side of `olock` (see the flush thread). */
+/* The recording thread's side of `olock` (see the flush thread): busy is
+ * only ever written by the recording thread, so it reads it plainly. */
+static WR_INLINE int out_held(ctrec_writer *w)
+{
+    return atomic_load_explicit(&w->busy, memory_order_relaxed) != 0;
+}
+
+/* out_acquire when olock is not held: 0 when olock_wait_rec(w) is due
+ * (busy is set then). */
+static WR_INLINE int out_take(ctrec_writer *w)
+{
+    atomic_store_explicit(&w->busy, BUSY_HELD, memory_order_relaxed);
+    /* no fence but the compiler's: the flush thread's membarrier stands for
+     * the store-load fence this thread would need here */
+    atomic_signal_fence(memory_order_seq_cst);
+    return !atomic_load_explicit(&w->want, memory_order_acquire);
+}
+
 static WR_INLINE void out_acquire(ctrec_writer *w)
 {
-    if (w->timed && !w->held) {
-        olock_take_rec(w);
-        w->held = 1;
-    }
+    if (!out_held(w) && !out_take(w)) olock_wait_rec(w);
+}
+
+/* out_release where busy is known to be BUSY_HELD. */
+static WR_INLINE void out_give(ctrec_writer *w)
+{
+    atomic_store_explicit(&w->busy, 0, memory_order_release);
 }
 
 static WR_INLINE void out_release(ctrec_writer *w)
 {
-    if (w->held) {
-        w->held = 0;
-        olock_give_rec(w);
-    }
+    int b = atomic_load_explicit(&w->busy, memory_order_relaxed);
+    if (b == BUSY_HELD)
+        atomic_store_explicit(&w->busy, 0, memory_order_release);
+    else if (b)
+        olock_give_spin(w);
 }
 
 static void abandon(ctrec_writer *w)
@@ -351,6 +380,7 @@ static WR_COLD ctrec_status ERR_PRINTF(3, 4) misuse(ctrec_writer *w, ctrec_statu
 static WR_COLD ctrec_status fail(ctrec_writer *w)
 {
     if (!w->failed) w->failed = w->e.status ? w->e.status : CTREC_E_IO;
+    w->ct_fast = 0;
     abandon(w);
     return w->failed;
 }
@@ -431,7 +461,7 @@ static inline ctrec_status out_commit(ctrec_writer *w)
 {
     if (w->out.oom) return nomem(w);
     w->nevents++;
-    if (w->held) {
+    if (out_held(w)) {
         if (w->tfailed) return timer_failed(w);
         if (w->open == OPEN_SINGLE) return CTREC_OK; /* a definition inside it */
     }
@@ -518,7 +548,7 @@ static inline ctrec_status new_event(ctrec_writer *w, const char *what, ctrec_id
  * final, as for the other formats. */
 static WR_COLD ctrec_status ct_done_slow(ctrec_writer *w, ctrec_status st)
 {
-    ctrec_status tf = w->held ? w->tfailed : CTREC_OK;
+    ctrec_status tf = out_held(w) ? w->tfailed : CTREC_OK;
     /* a definition made inside a Value encoded in the values chunk: the
      * flush thread stays out until the Value ends */
     if (!w->ct_direct) out_release(w);
@@ -536,7 +566,8 @@ static WR_COLD ctrec_status ct_done_slow(ctrec_writer *w, ctrec_status st)
 
 static WR_INLINE ctrec_status ct_done(ctrec_writer *w, ctrec_status st)
 {
-    if (__builtin_expect(!st && !(w->held && w->tfailed), 1)) {
+    /* after CT(w): olock is held (tfailed is 0 without the flush thread) */
+    if (__builtin_expect(!st && !w->tfailed, 1)) {
         if (!w->ct_direct) out_release(w);
         w->nevents++;
         return CTREC_OK;
@@ -1041,6 +1072,22 @@ static void *flusher_main(void *arg)
     return NULL;
 }
 
+/* Registers the process for membarrier (asym olock) if it can, before the
+ * writer starts any thread (ctrec_writer_open): Linux makes a process
+ * with one thread register at once, while a process with more waits for
+ * an RCU grace period (synchronize_rcu; 10-12 ms here, a tenth of W1's 1 M
+ * iterations). A process registered once stays so (later writers return
+ * at once). */
+static void olock_register(ctrec_writer *w)
+{
+    w->asym = 0;
+#ifdef OLOCK_MEMBARRIER
+    int q = membarrier_cmd(MEMBARRIER_CMD_QUERY);
+    w->asym = q > 0 && (q & MEMBARRIER_CMD_PRIVATE_EXPEDITED) &&
+              membarrier_cmd(MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED) == 0;
+#endif
+}
+
 /* Starts the flush thread; without one (no thread to be had) the writer
  * works as with flush_interval_ms 0. */
 static void start_flusher(ctrec_writer *w)
@@ -1053,19 +1100,16 @@ static void start_flusher(ctrec_writer *w)
     atomic_init(&w->olock, 0);
     atomic_init(&w->busy, 0);
     atomic_init(&w->want, 0);
-    w->asym = 0;
-#ifdef OLOCK_MEMBARRIER
-    {
-        int q = membarrier_cmd(MEMBARRIER_CMD_QUERY);
-        w->asym = q > 0 && (q & MEMBARRIER_CMD_PRIVATE_EXPEDITED) &&
-                  membarrier_cmd(MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED) == 0;
-    }
-#endif
+    /* w->asym: olock_register, at open */
     if (pthread_mutex_init(&w->mu, NULL)) {
         pthread_cond_destroy(&w->fcv);
         return;
     }
+    /* before the flush thread exists: the recording thread takes the spin
+     * lock from now on */
+    if (!w->asym) atomic_store_explicit(&w->want, WANT_SPIN, memory_order_relaxed);
     if (pthread_create(&w->flusher, NULL, flusher_main, w)) {
+        atomic_store_explicit(&w->want, 0, memory_order_relaxed);
         pthread_cond_destroy(&w->fcv);
         pthread_mutex_destroy(&w->mu);
         return;
@@ -1111,12 +1155,14 @@ ctrec_status ctrec_writer_open(const char *dir, const ctrec_writer_options *opts
         }
         memcpy(&w->o, opts, opts->struct_size);
     }
+    if (w->o.flush_interval_ms) olock_register(w); /* before any thread */
     ctrec_status st = open_writer(w, dir);
     if (st) {
         w->failed = st;
         return st;
     }
     if (w->o.flush_interval_ms) start_flusher(w);
+    w->ct_fast = w->ct && w->o.max_event_bytes >= 127;
     return CTREC_OK;
 }
 
@@ -1342,6 +1388,22 @@ static int intern_key(ctrec_writer *w, intern *t, const char **p, size_t *n, int
     return 1;
 }
 
+/* A key of table t found in its cache (intern_cached) with every check
+ * passing: what path_impl, function_impl and variable_impl do then (GUARD
+ * and TEXT_ARG pass, no definition to write), without a call, for
+ * recorders that name their variables and functions at every use (W1:
+ * about 12 instructions an event). 0: the caller goes the whole way. */
+static WR_INLINE int def_cached(ctrec_writer *w, intern *t, const char *p, size_t n,
+                                ctrec_id *id)
+{
+    ctrec_id got;
+    if (w->failed || w->tc.threads || !p || n > w->o.max_event_bytes ||
+        !intern_cached(t, p, n, intern_cache_slot(p, n), &got))
+        return 0;
+    if (id) *id = got;
+    return 1;
+}
+
 /* Best effort: a source that cannot be copied (missing, not a regular
  * file, a symlink planted in files/, no room) is skipped and the recording
  * goes on; ctrec check warns about paths missing from files/. */
@@ -1477,13 +1539,19 @@ static ctrec_status function_impl(ctrec_writer *w, const char *name, size_t n, c
 ctrec_status ctrec_function(ctrec_writer *w, const char *name, size_t n, ctrec_id path_id,
                             int64_t line, ctrec_id *id)
 {
+    if (w && line >= 0 && path_id < w->paths.nids &&
+        def_cached(w, &w->functions, name, n, id))
+        return CTREC_OK;
     return function_impl(w, name, n, path_id, line, 0, id);
 }
 ctrec_status ctrec_function_z(ctrec_writer *w, const char *name, ctrec_id path_id, int64_t line,
                               ctrec_id *id)
 {
     Z_ARG(w, name, "ctrec_function_z");
-    return function_impl(w, name, strlen(name), path_id, line, 0, id);
+    size_t n = strlen(name);
+    if (line >= 0 && path_id < w->paths.nids && def_cached(w, &w->functions, name, n, id))
+        return CTREC_OK;
+    return function_impl(w, name, n, path_id, line, 0, id);
 }
 ctrec_status ctrec_function_new(ctrec_writer *w, const char *name, size_t n, ctrec_id path_id,
                                 int64_t line, ctrec_id *id)
@@ -1576,12 +1644,15 @@ static ctrec_status variable_impl(ctrec_writer *w, const char *name, size_t n, i
 
 ctrec_status ctrec_variable(ctrec_writer *w, const char *name, size_t n, ctrec_id *id)
 {
+    if (w && def_cached(w, &w->variables, name, n, id)) return CTREC_OK;
     return variable_impl(w, name, n, 0, id);
 }
 ctrec_status ctrec_variable_z(ctrec_writer *w, const char *name, ctrec_id *id)
 {
     Z_ARG(w, name, "ctrec_variable_z");
-    return variable_impl(w, name, strlen(name), 0, id);
+    size_t n = strlen(name);
+    if (def_cached(w, &w->variables, name, n, id)) return CTREC_OK;
+    return variable_impl(w, name, n, 0, id);
 }
 ctrec_status ctrec_variable_new(ctrec_writer *w, const char *name, size_t n, ctrec_id *id)
 {
@@ -1628,24 +1699,38 @@ static WR_NOINLINE ctrec_status step_rest(ctrec_writer *w, ctrec_id path_id, int
     return CTREC_OK;
 }
 
-static WR_NOINLINE ctrec_status step_ct(ctrec_writer *w, ctrec_id path_id, int64_t line)
+/* The .ct fast paths (ctrec_step, ctrec_begin_value, ctrec_end) do their
+ * common case without a call, so that they save no registers: olock not
+ * held before the event (held since ctrec_begin_value for ctrec_end) and
+ * nothing to wait for, so that out_give ends it. The rest is in tail
+ * calls: past the checks, to *_ct_slow with `wait` when out_take left
+ * olock_wait_rec due (nothing is changed before). */
+static WR_NOINLINE ctrec_status step_ct_slow(ctrec_writer *w, uint64_t x, int wait)
 {
-    /* w, and w->ct (w->ct_direct), checked by the caller */
-    /* .ct without thread handles, every check passing: what the checks
-     * below and ct_step_checked do then */
-    if (!w->failed && !w->tc.threads && !w->open && path_id < w->paths.nids &&
-        ctw_line_ok(line)) {
-        w->ev_failed = CTREC_OK;
-        return ct_done(w, ctw_line_step(CT(w), path_id, line, &w->e));
-    }
-    return step_rest(w, path_id, line);
+    /* x: ctw_gli(path_id, line), line <= CT_MAX_LINE (fewer registers
+     * kept in the fast path) */
+    if (wait) olock_wait_rec(w);
+    return ct_done(w, ctw_line_step(w->ct, x / 100000u, (int64_t)(x % 100000u), &w->e));
 }
 
 ctrec_status ctrec_step(ctrec_writer *w, ctrec_id path_id, int64_t line)
 {
-    /* the .ct fast path and the rest each out of line (tail calls): neither
-     * pays for the other's registers */
-    if (w && w->ct) return step_ct(w, path_id, line);
+    /* .ct without thread handles, every check passing: what step_rest's
+     * checks and ct_step_checked do then */
+    if (w && w->ct_fast && !w->open && path_id < w->paths.nids && ctw_line_ok(line)) {
+        uint64_t x = ctw_gli(path_id, line);
+        w->ev_failed = CTREC_OK;
+        if (!out_held(w)) {
+            if (!out_take(w)) return step_ct_slow(w, x, 1);
+            /* tfailed before anything changes (as ct_done's after) */
+            if (!w->tfailed && ctw_line_step_try(w->ct, x)) {
+                out_give(w);
+                w->nevents++;
+                return CTREC_OK;
+            }
+        }
+        return step_ct_slow(w, x, 0);
+    }
     return step_rest(w, path_id, line);
 }
 
@@ -1818,6 +1903,7 @@ static ctrec_status thread_event(ctrec_writer *w, const char *what, const char *
 
 ctrec_status writer_thread_event(ctrec_writer *w, enum writer_thread_ev which, uint64_t tid)
 {
+    w->ct_fast = 0; /* the writer has (or is getting) thread handles */
     switch (which) {
     case WT_START: return thread_event(w, "ctrec_thread_open", "ThreadStart", 11, tid, 0);
     case WT_EXIT: return thread_event(w, "ctrec_thread_close", "ThreadExit", 10, tid, 0);
@@ -1896,9 +1982,8 @@ ctrec_status ctrec_drop_last_step(ctrec_writer *w)
 /* Opens a single-value event (the checks passed; the caller sets w->cur);
  * `json`: 0 when the event is known not to go to trace.json (no separator
  * then). */
-static WR_INLINE void open_single_set(ctrec_writer *w, int json)
+static WR_INLINE void open_single_fields(ctrec_writer *w, int json)
 {
-    out_acquire(w);
     size_t at = w->out.len;
     w->open_sep = at;
     if (json && w->eo.json && w->nevents) {
@@ -1910,6 +1995,12 @@ static WR_INLINE void open_single_set(ctrec_writer *w, int json)
     w->open_return = 0;
     w->slot = 1;
     w->depth = 0;
+}
+
+static WR_INLINE void open_single_set(ctrec_writer *w, int json)
+{
+    out_acquire(w);
+    open_single_fields(w, json);
 }
 
 static WR_INLINE ctrec_status open_single(ctrec_writer *w, const char *what)
@@ -1947,26 +2038,30 @@ static WR_NOINLINE ctrec_status begin_value_rest(ctrec_writer *w, ctrec_id var)
     return CTREC_OK;
 }
 
-static WR_NOINLINE ctrec_status begin_value_ct(ctrec_writer *w, ctrec_id var)
+static WR_NOINLINE ctrec_status begin_value_ct_slow(ctrec_writer *w, ctrec_id var, int wait)
 {
-    /* w, and w->ct (w->ct_direct), checked by the caller */
-    /* .ct without thread handles after a step, every check passing: what
-     * the checks below and open_single do then */
-    if (!w->failed && !w->tc.threads && !w->open && var < w->variables.nids &&
-        ctw_step_count(w->ct)) {
-        w->ev_failed = CTREC_OK;
-        open_single_set(w, 0); /* a .ct */
-        ct_value_direct(w, var);
-        return CTREC_OK;
-    }
-    return begin_value_rest(w, var);
+    if (wait) olock_wait_rec(w);
+    open_single_set(w, 0); /* a .ct */
+    ct_value_direct(w, var);
+    return CTREC_OK;
 }
 
 ctrec_status ctrec_begin_value(ctrec_writer *w, ctrec_id var)
 {
-    /* the .ct fast path and the rest each out of line (tail calls): neither
-     * pays for the other's registers */
-    if (w && w->ct) return begin_value_ct(w, var);
+    /* .ct without thread handles after a step, every check passing: what
+     * begin_value_rest's checks and open_single do then (see ctrec_step) */
+    if (w && w->ct_fast && !w->open && var < w->variables.nids && ctw_step_count(w->ct)) {
+        w->ev_failed = CTREC_OK;
+        if (!out_held(w)) {
+            if (!out_take(w)) return begin_value_ct_slow(w, var, 1);
+            if (ctw_value_begin_fits(w->ct)) {
+                open_single_fields(w, 0); /* a .ct */
+                ct_value_direct(w, var);
+                return CTREC_OK;
+            }
+        }
+        return begin_value_ct_slow(w, var, 0);
+    }
     return begin_value_rest(w, var);
 }
 
@@ -2207,25 +2302,21 @@ static WR_NOINLINE ctrec_status end_rest(ctrec_writer *w)
     return st;
 }
 
-static WR_NOINLINE ctrec_status end_ct(ctrec_writer *w)
+ctrec_status ctrec_end(ctrec_writer *w)
 {
-    /* w, and w->ct (w->ct_direct), checked by the caller */
-    /* a .ct Value in the values chunk, complete: what end_event does then */
-    if (!w->failed && !w->tc.threads && !w->depth && !w->slot &&
-        w->ec.b->len - w->ct_at <= w->o.max_event_bytes) {
+    /* a .ct Value in the values chunk, complete, without thread handles:
+     * what end_event does then (see ctrec_step); ctw_value_end_try takes
+     * a value under 128 bytes only, within max_event_bytes (ct_fast) */
+    if (w && w->ct_direct && w->ct_fast && !w->depth && !w->slot &&
+        atomic_load_explicit(&w->busy, memory_order_relaxed) == BUSY_HELD && !w->tfailed &&
+        ctw_value_end_try(w->ct)) {
         w->ct_direct = 0;
         w->open = OPEN_NONE;
         w->ev_failed = CTREC_OK;
-        return ct_done(w, ctw_value_end(CT(w), &w->e));
+        out_give(w);
+        w->nevents++;
+        return CTREC_OK;
     }
-    return end_rest(w);
-}
-
-ctrec_status ctrec_end(ctrec_writer *w)
-{
-    /* the .ct fast path and the rest each out of line (tail calls): neither
-     * pays for the other's registers */
-    if (w && w->ct_direct) return end_ct(w);
     return end_rest(w);
 }
 
@@ -2360,11 +2451,13 @@ static WR_NOINLINE ctrec_status int_rest(ctrec_writer *w, int64_t i, ctrec_id t)
 {
     if (w && !w->failed && w->open && !w->depth && w->slot && !w->skip && t < w->types.nids) {
         w->slot = 0;
-        if (w->ct_direct) { /* a .ct's CBOR straight into the values chunk */
-            buf *b = w->ec.b;
+        if (!w->cur->json) {
+            /* CBOR (val_int's bytes), inline: a .ct's Value straight into
+             * the values chunk (ct_direct), its arguments and return
+             * values, trace.bin's values */
+            buf *b = w->cur->b;
             if (buf_reserve(b, FX_VALUE_INT_ROOM)) return nomem(w);
-            static const enc cbor = {NULL, 0, 0, NULL, 1};
-            b->len = (size_t)(fx_value_int(&cbor, b->data + b->len, i, t) - b->data);
+            b->len = (size_t)(fx_cbor_value_int(b->data + b->len, i, t) - b->data);
             return CTREC_OK;
         }
         val_int(w->cur, i, t);
@@ -2375,29 +2468,20 @@ static WR_NOINLINE ctrec_status int_rest(ctrec_writer *w, int64_t i, ctrec_id t)
     return leaf_done(w);
 }
 
-static WR_NOINLINE ctrec_status int_ct(ctrec_writer *w, int64_t i, ctrec_id t)
+ctrec_status ctrec_int(ctrec_writer *w, int64_t i, ctrec_id t)
 {
-    /* w, and w->ct (w->ct_direct), checked by the caller */
-    /* the top-level value of a .ct Value in the values chunk, every check
-     * passing: what LEAF does then, and the CBOR straight into the chunk */
-    if (!w->failed && !w->depth && w->slot && !w->skip &&
-        t < w->types.nids) {
+    /* the top-level value of a .ct Value in the values chunk (ct_direct: a
+     * Value is open and the writer has not failed, as fail() clears it),
+     * every check passing: what LEAF does then, and the CBOR straight into
+     * the chunk, with no call; the rest out of line (a tail call) */
+    if (w && w->ct_direct && !w->depth && w->slot && !w->skip && t < w->types.nids) {
         buf *b = w->ec.b;
         if (b->cap - b->len >= FX_VALUE_INT_ROOM) {
-            static const enc cbor = {NULL, 0, 0, NULL, 1};
             w->slot = 0;
-            b->len = (size_t)(fx_value_int(&cbor, b->data + b->len, i, t) - b->data);
+            b->len = (size_t)(fx_cbor_value_int(b->data + b->len, i, t) - b->data);
             return CTREC_OK;
         }
     }
-    return int_rest(w, i, t);
-}
-
-ctrec_status ctrec_int(ctrec_writer *w, int64_t i, ctrec_id t)
-{
-    /* the .ct fast path and the rest each out of line (tail calls): neither
-     * pays for the other's registers */
-    if (w && w->ct_direct) return int_ct(w, i, t);
     return int_rest(w, i, t);
 }
 

@@ -747,8 +747,45 @@ static int inplace(const char *dir)
     return failures ? 1 : 0;
 }
 
+/* max_event_bytes under 127: the .ct fast paths of ctrec_end (which take a
+ * value under 128 bytes) are off (ct_fast), so a short value over the
+ * limit is refused as every value is, and the writer stays usable. */
+static int smallmax(const char *dir)
+{
+    ctrec_writer_options o;
+    ctrec_writer_options_init(&o);
+    o.format = CTREC_FORMAT_CT;
+    o.program = "smallmax";
+    o.copy_sources = 0;
+    o.max_event_bytes = 16;
+    ctrec_writer *w;
+    if (ctrec_writer_open(dir, &o, &w) != CTREC_OK) {
+        fprintf(stderr, "open: %s\n", ctrec_writer_errmsg(w));
+        return 1;
+    }
+    ctrec_id t_int, v_i;
+    CHECK(ctrec_start(w, "/m", 2, 1));
+    CHECK(ctrec_type_z(w, CTREC_TYPE_INT, "Int", &t_int));
+    CHECK(ctrec_variable_z(w, "i", &v_i));
+    for (int k = 1; k <= 3; k++) {
+        CHECK(ctrec_step(w, 0, k));
+        CHECK(ctrec_begin_value(w, v_i));
+        CHECK(ctrec_int(w, k, t_int));
+        REFUSED(ctrec_end(w), CTREC_E_SIZE,
+                "the event would take at least 22 bytes, more than max_event_bytes (16; "
+                "readers refuse events over CTREC_MAX_EVENT_BYTES = 64 MiB by default)");
+    }
+    ctrec_status st = ctrec_writer_close(w);
+    if (st) {
+        fprintf(stderr, "close: %s\n", ctrec_status_name(st));
+        failures++;
+    }
+    return failures ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
+    if (argc >= 3 && !strcmp(argv[1], "smallmax")) return smallmax(argv[2]);
     if (argc >= 3 && !strcmp(argv[1], "inplace")) return inplace(argv[2]);
     if (argc >= 3 && !strcmp(argv[1], "exceptions")) return exceptions(argv[2]);
     if (argc >= 3 && !strcmp(argv[1], "threads")) return threads(argv[2]);
@@ -757,6 +794,6 @@ int main(int argc, char **argv)
     if (argc >= 3 && !strcmp(argv[1], "scenario")) return scenario(argv[2]);
     if (argc >= 4 && !strcmp(argv[1], "chunks")) return chunks(argv[2], atol(argv[3]));
     if (argc >= 3 && !strcmp(argv[1], "fsize")) return fsize(argv[2]);
-    fprintf(stderr, "usage: ct_writer_test scenario|chunks|fsize|columns|exceptions|threads|nostep|inplace DIR [N]\n");
+    fprintf(stderr, "usage: ct_writer_test scenario|chunks|fsize|columns|exceptions|threads|nostep|inplace|smallmax DIR [N]\n");
     return 2;
 }
