@@ -662,6 +662,28 @@ static int nostep(const char *dir)
     return failures ? 1 : 0;
 }
 
+/* A .ct writer for `program` with max_event_bytes and flush_interval_ms
+ * set (no sources copied); NULL, with the reason on stderr, if it does not
+ * open. */
+static ctrec_writer *open_limited(const char *dir, const char *program, size_t max_event_bytes,
+                                  unsigned flush_ms)
+{
+    ctrec_writer_options o;
+    ctrec_writer_options_init(&o);
+    o.format = CTREC_FORMAT_CT;
+    o.program = program;
+    o.copy_sources = 0;
+    o.max_event_bytes = max_event_bytes;
+    o.flush_interval_ms = flush_ms;
+    ctrec_writer *w;
+    if (ctrec_writer_open(dir, &o, &w) != CTREC_OK) {
+        fprintf(stderr, "open: %s\n", ctrec_writer_errmsg(w));
+        ctrec_writer_close(w);
+        return NULL;
+    }
+    return w;
+}
+
 /* Values encoded in place in the values chunk (issue 12 speed): a step with
  * 130 values (a record head over 3 bytes), a value over 127 bytes (a
  * length over one byte), a type defined while a value is open, values
@@ -669,18 +691,8 @@ static int nostep(const char *dir)
  * flush between values. check_ct.py inplace checks what ct_decode reads. */
 static int inplace(const char *dir)
 {
-    ctrec_writer_options o;
-    ctrec_writer_options_init(&o);
-    o.format = CTREC_FORMAT_CT;
-    o.program = "inplace";
-    o.copy_sources = 0;
-    o.max_event_bytes = 1000;
-    o.flush_interval_ms = 50;
-    ctrec_writer *w;
-    if (ctrec_writer_open(dir, &o, &w) != CTREC_OK) {
-        fprintf(stderr, "open: %s\n", ctrec_writer_errmsg(w));
-        return 1;
-    }
+    ctrec_writer *w = open_limited(dir, "inplace", 1000, 50);
+    if (!w) return 1;
     ctrec_id t_int, t_str, t_seq, t_late, v[130], v_s, v_t, v_u;
     CHECK(ctrec_start(w, "/m", 2, 1));
     CHECK(ctrec_type_z(w, CTREC_TYPE_INT, "Int", &t_int));
@@ -752,17 +764,8 @@ static int inplace(const char *dir)
  * limit is refused as every value is, and the writer stays usable. */
 static int smallmax(const char *dir)
 {
-    ctrec_writer_options o;
-    ctrec_writer_options_init(&o);
-    o.format = CTREC_FORMAT_CT;
-    o.program = "smallmax";
-    o.copy_sources = 0;
-    o.max_event_bytes = 16;
-    ctrec_writer *w;
-    if (ctrec_writer_open(dir, &o, &w) != CTREC_OK) {
-        fprintf(stderr, "open: %s\n", ctrec_writer_errmsg(w));
-        return 1;
-    }
+    ctrec_writer *w = open_limited(dir, "smallmax", 16, 0);
+    if (!w) return 1;
     ctrec_id t_int, v_i;
     CHECK(ctrec_start(w, "/m", 2, 1));
     CHECK(ctrec_type_z(w, CTREC_TYPE_INT, "Int", &t_int));
