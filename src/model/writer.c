@@ -2348,24 +2348,23 @@ ctrec_status ctrec_call(ctrec_writer *w, ctrec_id fn)
  * other. */
 static WR_NOINLINE ctrec_status return_none_ct(ctrec_writer *w, ctrec_id t)
 {
-    ctrec_status st;
-    if (!w->ct_none_n || t != w->ct_none_t) {
+    const uint8_t *v = w->ct_none;
+    size_t n = w->ct_none_n;
+    if (!n || t != w->ct_none_t) {
         w->tmp.len = 0;
         enc e = {&w->tmp, 0, 0, NULL, 1};
         val_none(&e, t);
         if (w->tmp.oom) return nomem(w);
-        if (w->tmp.len > sizeof w->ct_none) { /* not kept */
-            if ((st = ct_done(w, ctw_return(CT(w), w->tmp.data, w->tmp.len, NULL, 0, &w->e))))
-                return st;
-            w->calls_open--;
-            return CTREC_OK;
+        v = w->tmp.data;
+        n = w->tmp.len;
+        if (n <= sizeof w->ct_none) { /* kept for the next return of type t */
+            memcpy(w->ct_none, v, n);
+            w->ct_none_n = n;
+            w->ct_none_t = t;
         }
-        memcpy(w->ct_none, w->tmp.data, w->tmp.len);
-        w->ct_none_n = w->tmp.len;
-        w->ct_none_t = t;
     }
-    if ((st = ct_done(w, ctw_return(CT(w), w->ct_none, w->ct_none_n, NULL, 0, &w->e))))
-        return st;
+    ctrec_status st = ct_done(w, ctw_return(CT(w), v, n, NULL, 0, &w->e));
+    if (st) return st;
     w->calls_open--;
     return CTREC_OK;
 }
