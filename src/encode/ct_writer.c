@@ -1092,7 +1092,7 @@ static CTW_NOINLINE ctrec_status step_slow(ctw_writer *c, uint64_t x, err *e)
 ctrec_status ctw_step(ctw_writer *c, ctrec_id path_id, int64_t line, int64_t column, err *e)
 {
     if (c->h.columns || column) return column_step(c, path_id, line, column, e);
-    return step_slow(c, path_id * 100000u + (uint64_t)line, e);
+    return step_slow(c, ctw_gli(path_id, line), e);
 }
 
 static CTW_NOINLINE ctrec_status column_step(ctw_writer *c, ctrec_id path_id, int64_t line,
