@@ -487,25 +487,33 @@ static inline int is_temporary(const char *name)
     return name[1] == 't' && strcmp(name, "(temporary)") == 0;
 }
 
+/* Values read by lua_getlocal or lua_getupvalue stay on the stack until
+ * this many are there, then go in one lua_settop (a pop after each cost a
+ * call). A hook runs with LUA_MINSTACK (20) free slots: the function (for
+ * upvalues), this many values and the two slots write_address pushes fit
+ * (write_table reserves what it pushes itself). */
+#define POP_BATCH 16
+
 /* The locals visible at a line, as Value events after its Step; their
  * names go to names[] (*nnames of them) when names is not NULL. */
 static void emit_locals(recorder *R, lua_State *L, lua_Debug *ar, fn_info *fn,
                         const char **names, int *nnames)
 {
-    int at = lua_gettop(L) + 1; /* where lua_getlocal puts each local */
+    int base = lua_gettop(L), at = base; /* lua_getlocal puts local n at ++at */
     for (int n = 1;; n++) {
+        if (at - base == POP_BATCH) {
+            lua_settop(L, base);
+            at = base;
+        }
         const char *name = lua_getlocal(L, ar, n);
         if (!name) break;
+        at++;
         if (name[0] == '(') { /* an internal local such as "(for state)" */
-            lua_pop(L, 1);
             if (is_temporary(name)) break;
             continue;
         }
         filter_action fa = fn->scope ? rfilter_value(fn, FILTER_LOCAL, n, name) : FILTER_ALLOW;
-        if (fa == FILTER_DROP) {
-            lua_pop(L, 1);
-            continue;
-        }
+        if (fa == FILTER_DROP) continue;
         if (names && *nnames < MAX_LOCAL_NAMES) names[(*nnames)++] = name;
         ctrec_id var = local_var(R, fn, n, name);
         ctrec_status st = ctrec_begin_value(R->w, var);
@@ -517,9 +525,12 @@ static void emit_locals(recorder *R, lua_State *L, lua_Debug *ar, fn_info *fn,
             if (st == CTREC_OK) st = value_marker(R, "<too large>");
             if (st == CTREC_OK) st = ctrec_end(R->w);
         }
-        lua_pop(L, 1);
-        W_AS(st, "writing the Value event of a local");
+        if (st != CTREC_OK) {
+            lua_settop(L, base);
+            W_AS(st, "writing the Value event of a local");
+        }
     }
+    if (at != base) lua_settop(L, base);
 }
 
 #define NOT_RECORDED UINT64_MAX /* up_var of _ENV and unnamed upvalues */
@@ -545,12 +556,18 @@ static void emit_upvalues(recorder *R, lua_State *L, lua_Debug *ar, fn_info *fn,
                           const char **locals, int nlocals)
 {
     /* no lua_checkstack: a hook runs with LUA_MINSTACK (20) free slots, and
-     * this needs two (write_table checks for what it pushes) */
+     * this needs at most POP_BATCH + 3 (see POP_BATCH) */
     if (fn->no_upvalues) return;
     lua_getinfo(L, "f", ar);
-    int f = lua_gettop(L), any = 0;
+    int f = lua_gettop(L), any = 0, at = f; /* upvalue n is read to ++at */
     const char *name;
-    for (int n = 1; (name = lua_getupvalue(L, f, n)); n++) {
+    for (int n = 1;; n++) {
+        if (at - f == POP_BATCH) {
+            lua_settop(L, f);
+            at = f;
+        }
+        if (!(name = lua_getupvalue(L, f, n))) break;
+        at++;
         int skip = n <= FN_SLOTS && fn->up_name[n - 1] == name /* cached: known */
                        ? fn->up_var[n - 1] == NOT_RECORDED
                        : name[0] == '(' || strcmp(name, "_ENV") == 0;
@@ -564,14 +581,10 @@ static void emit_upvalues(recorder *R, lua_State *L, lua_Debug *ar, fn_info *fn,
         filter_action fa = FILTER_ALLOW;
         if (!skip && fn->scope && (fa = rfilter_value(fn, FILTER_UPVALUE, n, name)) == FILTER_DROP)
             skip = 1;
-        if (skip) {
-            lua_pop(L, 1);
-            continue;
-        }
+        if (skip) continue;
         ctrec_status st = ctrec_begin_value(R->w, upvalue_var(R, fn, n, name));
-        if (st == CTREC_OK) st = fa == FILTER_ALLOW ? value_write_abs(R, L, f + 1) : rfilter_marker(R, fa);
+        if (st == CTREC_OK) st = fa == FILTER_ALLOW ? value_write_abs(R, L, at) : rfilter_marker(R, fa);
         if (st == CTREC_OK) st = ctrec_end(R->w);
-        lua_pop(L, 1);
         if (st != CTREC_OK) {
             lua_settop(L, f - 1);
             W_AS(st, "writing the Value event of an upvalue");

@@ -41,6 +41,9 @@
 
 #include "recorder.h"
 
+/* Kept out of line: write_any then saves no registers for them. */
+#define NOINLINE __attribute__((noinline))
+
 enum {
     T_NIL, T_BOOLEAN, T_INTEGER, T_FLOAT, T_STRING, T_TABLE, T_PAIRS, T_PAIR,
     T_TUPLE, T_FUNCTION, T_USERDATA, T_THREAD, T_LIGHTUSERDATA, T_TRUNCATED,
@@ -157,17 +160,29 @@ static int scratch_add(recorder *R, size_t *len, const char *s, size_t n, int es
 
 static ctrec_status write_any(recorder *R, lua_State *L, int idx, unsigned depth);
 
+/* What luaL_typename gives for the types write_address writes (a light
+ * userdata is a "userdata" too). */
+static const char *const address_kind[T_COUNT] = {
+    [T_FUNCTION] = "function", [T_USERDATA] = "userdata", [T_THREAD] = "thread",
+    [T_LIGHTUSERDATA] = "userdata",
+};
+
 /* "function: 0x...", as tostring without __tostring (with __name if set),
  * formatted by hand: a closure held in an upvalue is recorded at every
- * step, and snprintf's "%p" cost more than the rest of the value. */
-static ctrec_status write_address(recorder *R, lua_State *L, int idx, int t)
+ * step, and snprintf's "%p" cost more than the rest of the value. The
+ * common case, no metatable and the same value as last time, costs two
+ * API calls (lua_getmetatable, lua_topointer). */
+static NOINLINE ctrec_status write_address(recorder *R, lua_State *L, int idx, int t)
 {
     char text[160];
-    const char *kind = luaL_typename(L, idx);
+    const char *kind = address_kind[t];
     int pop = 0;
-    if (luaL_getmetafield(L, idx, "__name") != LUA_TNIL) {
-        if (lua_type(L, -1) == LUA_TSTRING) kind = lua_tostring(L, -1);
-        pop = 1;
+    if (lua_getmetatable(L, idx)) { /* a __name, as luaL_getmetafield reads it */
+        lua_pop(L, 1);
+        if (luaL_getmetafield(L, idx, "__name") != LUA_TNIL) {
+            if (lua_type(L, -1) == LUA_TSTRING) kind = lua_tostring(L, -1);
+            pop = 1;
+        }
     }
     uintptr_t p = (uintptr_t)lua_topointer(L, idx);
     ctrec_id id;
@@ -175,6 +190,7 @@ static ctrec_status write_address(recorder *R, lua_State *L, int idx, int t)
         TRY(type_id(R, t, &id));
         return ctrec_raw(R->w, R->addr_text, R->addr_len, id);
     }
+    uintptr_t p0 = p;
     size_t n = strlen(kind);
     if (n > sizeof text - 24) n = sizeof text - 24;
     memcpy(text, kind, n);
@@ -191,8 +207,8 @@ static ctrec_status write_address(recorder *R, lua_State *L, int idx, int t)
     }
     if (pop) {
         lua_pop(L, 1);
-    } else if (n <= sizeof R->addr_text) { /* kind is luaL_typename's static text */
-        R->addr_ptr = (uintptr_t)lua_topointer(L, idx);
+    } else if (n <= sizeof R->addr_text) { /* kind is one of address_kind's texts */
+        R->addr_ptr = p0;
         R->addr_kind = kind;
         memcpy(R->addr_text, text, n);
         R->addr_len = n;
