@@ -235,25 +235,37 @@ static ctrec_status write_long_string(recorder *R, const char *s, size_t len)
     return ctrec_string(R->w, R->scratch, keep + (size_t)n, t);
 }
 
-/* t[1..n] as a Sequence, at most the remaining budget of them. */
+/* t[1..n] as a Sequence, at most the remaining budget of them. Called by
+ * write_table, which reserved the stack up to R->stack_ok: the elements
+ * stay on the stack while they fit in it with two slots to spare (for
+ * write_address), at most 16, then go in one lua_settop. */
 static ctrec_status write_array(recorder *R, lua_State *L, int idx, lua_Integer n,
                                 unsigned depth)
 {
     ctrec_id t;
     TRY(type_id(R, T_TABLE, &t));
     TRY(ctrec_begin_sequence(R->w, 0, t));
-    int at = lua_gettop(L) + 1; /* where each element goes */
+    int base = lua_gettop(L), at = base; /* element i is read to ++at */
+    int batch = R->stack_ok - base - 2;
+    if (batch > 16) batch = 16;
+    if (batch < 1) batch = 1;
+    ctrec_status st = CTREC_OK;
     for (lua_Integer i = 1; i <= n; i++) {
         if (R->budget == 0) {
-            TRY(more_marker(R, (uint64_t)(n - i + 1)));
+            st = more_marker(R, (uint64_t)(n - i + 1));
             break;
         }
         R->budget--;
+        if (at - base == batch) {
+            lua_settop(L, base);
+            at = base;
+        }
         lua_rawgeti(L, idx, i);
-        ctrec_status st = write_any(R, L, at, depth + 1);
-        lua_settop(L, at - 1);
-        TRY(st);
+        st = write_any(R, L, ++at, depth + 1);
+        if (st != CTREC_OK) break;
     }
+    lua_settop(L, base);
+    TRY(st);
     return ctrec_end_sequence(R->w);
 }
 
@@ -363,30 +375,57 @@ typedef struct shape {
     ctrec_id type;
 } shape;
 
-static uint64_t shape_hash(const key *keys, size_t nkeys, int has_array)
+/* The hash of a shape: shape_hash_start, then shape_hash_step for each
+ * key (write_table hashes the keys as it scans them). */
+static inline uint64_t shape_hash_start(int has_array)
 {
-    uint64_t h = 0x9E3779B97F4A7C15ull ^ (uint64_t)has_array;
-    for (size_t i = 0; i < nkeys; i++) {
-        h ^= (uint64_t)(uintptr_t)keys[i].s;
-        h *= 0xBF58476D1CE4E5B9ull;
-        h ^= h >> 31;
-    }
-    return h;
+    return 0x9E3779B97F4A7C15ull ^ (uint64_t)has_array;
 }
 
-/* memcmp(a, b, n) == 0, without a call for the short keys of most tables */
+static inline uint64_t shape_hash_step(uint64_t h, const char *key)
+{
+    h ^= (uint64_t)(uintptr_t)key;
+    h *= 0xBF58476D1CE4E5B9ull;
+    return h ^ (h >> 31);
+}
+
+static inline uint64_t load64(const char *p)
+{
+    uint64_t v;
+    memcpy(&v, p, 8);
+    return v;
+}
+
+static inline uint32_t load32(const char *p)
+{
+    uint32_t v;
+    memcpy(&v, p, 4);
+    return v;
+}
+
+static inline uint16_t load16(const char *p)
+{
+    uint16_t v;
+    memcpy(&v, p, 2);
+    return v;
+}
+
+/* memcmp(a, b, n) == 0, without a call or a loop for the short keys of
+ * most tables: two loads of each that cover the n bytes (they overlap
+ * when n is not a power of two), none past the n bytes. */
 static inline int same_bytes(const char *a, const char *b, size_t n)
 {
     if (n > 16) return memcmp(a, b, n) == 0;
-    for (size_t i = 0; i < n; i++)
-        if (a[i] != b[i]) return 0;
-    return 1;
+    if (n >= 8) return load64(a) == load64(b) && load64(a + n - 8) == load64(b + n - 8);
+    if (n >= 4) return load32(a) == load32(b) && load32(a + n - 4) == load32(b + n - 4);
+    if (n >= 2) return load16(a) == load16(b) && load16(a + n - 2) == load16(b + n - 2);
+    return n == 0 || a[0] == b[0];
 }
 
-static shape *shape_find(recorder *R, const key *keys, size_t nkeys, int has_array)
+/* The cached shape of these keys, h their shape_hash. */
+static shape *shape_find(recorder *R, const key *keys, size_t nkeys, int has_array, uint64_t h)
 {
     if (!R->shapes) return NULL;
-    uint64_t h = shape_hash(keys, nkeys, has_array);
     shape *sh = &((shape *)R->shapes)[h % SHAPE_SLOTS];
     if (sh->hash != h || sh->nkeys != nkeys || sh->has_array != has_array) return NULL;
     const char *b = sh->bytes;
@@ -421,9 +460,10 @@ static int sorted_key_cmp(const void *a, const void *b)
     return key_cmp(&((const sorted_key *)a)->k, &((const sorted_key *)b)->k);
 }
 
-/* `more`: the table has string keys beyond the nkeys scanned. */
+/* `more`: the table has string keys beyond the nkeys scanned; h: the
+ * shape_hash of the keys (when nkeys <= SHAPE_MAX_KEYS). */
 static ctrec_status write_struct(recorder *R, lua_State *L, int idx, lua_Integer n,
-                                 key *keys, size_t nkeys, int more, unsigned depth)
+                                 key *keys, size_t nkeys, int more, unsigned depth, uint64_t h)
 {
     int has_array = n > 0;
     ctrec_id t;
@@ -432,7 +472,7 @@ static ctrec_status write_struct(recorder *R, lua_State *L, int idx, lua_Integer
     size_t keep = nkeys;
     int truncated = more || nkeys > R->budget;
     shape *sh = NULL;
-    if (!truncated && nkeys <= SHAPE_MAX_KEYS) sh = shape_find(R, keys, nkeys, has_array);
+    if (!truncated && nkeys <= SHAPE_MAX_KEYS) sh = shape_find(R, keys, nkeys, has_array, h);
     if (sh) {
         /* A copy: writing the fields below can meet a nested table whose
          * new shape takes this very slot, while this order is still read. */
@@ -455,7 +495,6 @@ static ctrec_status write_struct(recorder *R, lua_State *L, int idx, lua_Integer
         for (size_t i = 0; i < nkeys; i++) total += keys[i].len;
         char *bytes = R->shapes ? malloc(total ? total : 1) : NULL;
         if (bytes) { /* without memory the shape is just not cached */
-            uint64_t h = shape_hash(keys, nkeys, has_array);
             shape *slot = &((shape *)R->shapes)[h % SHAPE_SLOTS];
             free(slot->bytes);
             slot->bytes = bytes;
@@ -518,9 +557,13 @@ static ctrec_status write_table(recorder *R, lua_State *L, int idx, unsigned dep
      * of this value reserved the slots (they stay reserved during the hook:
      * lua_checkstack raises the running CallInfo's top, below which Lua
      * never shrinks the stack). */
-    int base = lua_gettop(L), need = base + 2 * SHAPE_MAX_KEYS + 4;
+    /* (RESERVE + ARRAY_SPARE: the elements of an array that write_array
+     * keeps on the stack need no lua_checkstack each for their tables) */
+    enum { RESERVE = 2 * SHAPE_MAX_KEYS + 4, ARRAY_SPARE = 18 };
+    int base = lua_gettop(L);
     if (depth >= R->opt.max_depth || R->nancestors >= sizeof R->ancestors / sizeof *R->ancestors ||
-        (need > R->stack_ok && !(lua_checkstack(L, 2 * SHAPE_MAX_KEYS + 4) && (R->stack_ok = need)))) {
+        (base + RESERVE > R->stack_ok && !(lua_checkstack(L, RESERVE + ARRAY_SPARE) &&
+                                          (R->stack_ok = base + RESERVE + ARRAY_SPARE)))) {
         snprintf(text, sizeof text, "<depth limit: table: %p>", p);
         return marker(R, text);
     }
@@ -549,6 +592,7 @@ static ctrec_status write_table(recorder *R, lua_State *L, int idx, unsigned dep
     enum { KEEP = SHAPE_MAX_KEYS };
     size_t nkeys = 0, cap = KEEP, others = 0, limit = R->budget + 1, scanned = 0;
     size_t in_array = 0; /* keys 1..n seen (not all of them: t[1..n] may have holes) */
+    uint64_t h = shape_hash_start(n > 0); /* of the first KEEP string keys */
     key small[KEEP];
     key *keys = small;
     if (n > LONG_ARRAY)
@@ -593,6 +637,7 @@ static ctrec_status write_table(recorder *R, lua_State *L, int idx, unsigned dep
         keys[nkeys].s = ks;
         keys[nkeys].len = klen;
         if (nkeys < KEEP) {
+            h = shape_hash_step(h, ks);
             keys[nkeys].value = top + 1;
             lua_pushvalue(L, top); /* the scan continues from this copy */
             top += 2;
@@ -613,7 +658,7 @@ static ctrec_status write_table(recorder *R, lua_State *L, int idx, unsigned dep
         lua_settop(L, base);
         st = write_pairs(R, L, idx, total, depth);
     } else if (nkeys) {
-        st = write_struct(R, L, idx, n, keys, nkeys, more, depth);
+        st = write_struct(R, L, idx, n, keys, nkeys, more, depth, h);
     } else {
         st = write_array(R, L, idx, n, depth);
     }
