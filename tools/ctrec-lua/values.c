@@ -78,18 +78,24 @@ static const struct {
         if (st_ != CTREC_OK) return st_;                                         \
     } while (0)
 
+/* type_id's first use of type t: defines it. */
+static NOINLINE ctrec_status type_define(recorder *R, int t, ctrec_id *id)
+{
+    ctrec_id nid;
+    TRY(ctrec_type_z(R->w, type_defs[t].kind, type_defs[t].name, &nid));
+    R->type_ids[t] = (int64_t)nid;
+    *id = nid;
+    return CTREC_OK;
+}
+
 /* The id of one of the fixed types, defined on first use. */
-static ctrec_status type_id(recorder *R, int t, ctrec_id *id)
+static inline ctrec_status type_id(recorder *R, int t, ctrec_id *id)
 {
     if (t == T_NIL) { /* the trace's type 0, "None" (made by ctrec_start) */
         *id = 0;
         return CTREC_OK;
     }
-    if (R->type_ids[t] < 0) {
-        ctrec_id nid;
-        TRY(ctrec_type_z(R->w, type_defs[t].kind, type_defs[t].name, &nid));
-        R->type_ids[t] = (int64_t)nid;
-    }
+    if (R->type_ids[t] < 0) return type_define(R, t, id);
     *id = (ctrec_id)R->type_ids[t];
     return CTREC_OK;
 }
@@ -158,7 +164,8 @@ static int scratch_add(recorder *R, size_t *len, const char *s, size_t n, int es
 
 /* ---- values ------------------------------------------------------------ */
 
-static ctrec_status write_any(recorder *R, lua_State *L, int idx, unsigned depth);
+static NOINLINE ctrec_status write_other(recorder *R, lua_State *L, int idx, int tt,
+                                         unsigned depth);
 
 /* What luaL_typename gives for the types write_address writes (a light
  * userdata is a "userdata" too). */
@@ -220,7 +227,7 @@ static NOINLINE ctrec_status write_address(recorder *R, lua_State *L, int idx, i
 /* A string longer than --max-string: its first bytes (not cutting a UTF-8
  * sequence: up to 3 bytes fewer), then "<N more bytes>", as a String of
  * type "string(truncated)". */
-static ctrec_status write_long_string(recorder *R, const char *s, size_t len)
+static NOINLINE ctrec_status write_long_string(recorder *R, const char *s, size_t len)
 {
     size_t keep = R->opt.max_string;
     for (int i = 0; i < 3 && keep > 0 && ((unsigned char)s[keep] & 0xC0) == 0x80; i++) keep--;
@@ -234,6 +241,34 @@ static ctrec_status write_long_string(recorder *R, const char *s, size_t len)
     TRY(type_id(R, T_LONG_STRING, &t));
     return ctrec_string(R->w, R->scratch, keep + (size_t)n, t);
 }
+
+/* Writes the value at stack index idx (absolute). Numbers and strings,
+ * most of what a step records, are written here, inlined into the loops
+ * over locals and elements; the rest goes to write_other. */
+static inline ctrec_status write_any(recorder *R, lua_State *L, int idx, unsigned depth)
+{
+    ctrec_id t;
+    R->nvalues++;
+    int tt = lua_type(L, idx);
+    if (tt == LUA_TNUMBER) {
+        if (lua_isinteger(L, idx)) {
+            TRY(type_id(R, T_INTEGER, &t));
+            return ctrec_int(R->w, (int64_t)lua_tointeger(L, idx), t);
+        }
+        TRY(type_id(R, T_FLOAT, &t));
+        return ctrec_float(R->w, (double)lua_tonumber(L, idx), t);
+    }
+    if (tt == LUA_TSTRING) {
+        size_t len;
+        const char *s = lua_tolstring(L, idx, &len);
+        if (R->opt.max_string && len > R->opt.max_string) return write_long_string(R, s, len);
+        TRY(type_id(R, T_STRING, &t));
+        return ctrec_string(R->w, s, len, t);
+    }
+    return write_other(R, L, idx, tt, depth);
+}
+
+static NOINLINE ctrec_status write_table(recorder *R, lua_State *L, int idx, unsigned depth);
 
 /* t[1..n] as a Sequence, at most the remaining budget of them. Called by
  * write_table, which reserved the stack up to R->stack_ok: the elements
@@ -476,7 +511,7 @@ static ctrec_status write_struct(recorder *R, lua_State *L, int idx, lua_Integer
     if (sh) {
         /* A copy: writing the fields below can meet a nested table whose
          * new shape takes this very slot, while this order is still read. */
-        memcpy(order_buf, sh->order, nkeys);
+        memcpy(order_buf, sh->order, sizeof order_buf); /* fixed size: no call */
         order = order_buf;
         t = sh->type;
     } else if (!truncated && nkeys <= SHAPE_MAX_KEYS) {
@@ -543,7 +578,7 @@ static int is_pseudo_field(const char *s, size_t len)
     return (len == 7 && memcmp(s, "[array]", 7) == 0) || (len == 3 && memcmp(s, "...", 3) == 0);
 }
 
-static ctrec_status write_table(recorder *R, lua_State *L, int idx, unsigned depth)
+static NOINLINE ctrec_status write_table(recorder *R, lua_State *L, int idx, unsigned depth)
 {
     char text[96];
     const void *p = lua_topointer(L, idx);
@@ -668,28 +703,15 @@ static ctrec_status write_table(recorder *R, lua_State *L, int idx, unsigned dep
     return st;
 }
 
-static ctrec_status write_any(recorder *R, lua_State *L, int idx, unsigned depth)
+/* The values write_any leaves to it: all but numbers and strings. */
+static NOINLINE ctrec_status write_other(recorder *R, lua_State *L, int idx, int tt,
+                                         unsigned depth)
 {
     ctrec_id t;
-    R->nvalues++;
-    switch (lua_type(L, idx)) {
+    switch (tt) {
     case LUA_TBOOLEAN:
         TRY(type_id(R, T_BOOLEAN, &t));
         return ctrec_bool(R->w, lua_toboolean(L, idx), t);
-    case LUA_TNUMBER:
-        if (lua_isinteger(L, idx)) {
-            TRY(type_id(R, T_INTEGER, &t));
-            return ctrec_int(R->w, (int64_t)lua_tointeger(L, idx), t);
-        }
-        TRY(type_id(R, T_FLOAT, &t));
-        return ctrec_float(R->w, (double)lua_tonumber(L, idx), t);
-    case LUA_TSTRING: {
-        size_t len;
-        const char *s = lua_tolstring(L, idx, &len);
-        if (R->opt.max_string && len > R->opt.max_string) return write_long_string(R, s, len);
-        TRY(type_id(R, T_STRING, &t));
-        return ctrec_string(R->w, s, len, t);
-    }
     case LUA_TTABLE: return write_table(R, L, idx, depth);
     case LUA_TFUNCTION: return write_address(R, L, idx, T_FUNCTION);
     case LUA_TUSERDATA: return write_address(R, L, idx, T_USERDATA);
