@@ -413,13 +413,14 @@ static void emit_call(recorder *R, lua_State *L, lua_Debug *ar, fn_info *fn)
             lua_pop(L, 1);
         }
     } else {
+        int at = lua_gettop(L) + 1; /* where lua_getlocal puts each parameter */
         for (int i = 1; i <= ar->nparams; i++) {
             const char *pname = lua_getlocal(L, ar, i);
             if (!pname) break;
             filter_action fa = fn->scope ? rfilter_value(fn, FILTER_ARG, i, pname) : FILTER_ALLOW;
             if (fa != FILTER_DROP) {
                 W(ctrec_arg(R->w, local_var(R, fn, i, pname)));
-                W(fa == FILTER_ALLOW ? value_write(R, L, -1) : rfilter_marker(R, fa));
+                W(fa == FILTER_ALLOW ? value_write_abs(R, L, at) : rfilter_marker(R, fa));
             }
             lua_pop(L, 1);
         }
@@ -467,7 +468,7 @@ static NOINLINE void emit_return_values(recorder *R, lua_State *L, lua_Debug *ar
     for (int i = 0; i < n; i++)
         if (!lua_getlocal(L, ar, ar->ftransfer + i)) lua_pushnil(L);
     W(ctrec_begin_return(R->w));
-    ctrec_status st = value_write_multi(R, L, lua_gettop(L) - n + 1, n);
+    ctrec_status st = value_write_multi(R, L, lua_gettop(L) - n + 1, n); /* absolute */
     lua_pop(L, n);
     W_AS(st, "writing the returned values");
     W(ctrec_end(R->w));

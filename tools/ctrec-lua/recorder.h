@@ -238,7 +238,7 @@ void recorder_resume(recorder *R);
 ctrec_status value_write(recorder *R, lua_State *L, int idx);
 /* The same for an absolute (positive) stack index. */
 ctrec_status value_write_abs(recorder *R, lua_State *L, int idx);
-/* Writes `n` values starting at stack index idx: none -> None, one -> the
+/* Writes `n` values starting at absolute (positive) stack index idx: none -> None, one -> the
  * value, several -> a Tuple. */
 ctrec_status value_write_multi(recorder *R, lua_State *L, int idx, int n);
 /* The None value (type "nil"). */

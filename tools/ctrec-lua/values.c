@@ -737,8 +737,7 @@ ctrec_status value_write(recorder *R, lua_State *L, int idx)
 ctrec_status value_write_multi(recorder *R, lua_State *L, int idx, int n)
 {
     if (n == 0) return value_none(R);
-    if (n == 1) return value_write(R, L, idx);
-    idx = lua_absindex(L, idx);
+    if (n == 1) return value_write_abs(R, L, idx);
     R->budget = R->opt.max_elements;
     R->nancestors = 0;
     R->stack_ok = 0;
