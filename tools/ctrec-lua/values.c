@@ -637,6 +637,23 @@ static NOINLINE ctrec_status write_table(recorder *R, lua_State *L, int idx, uns
     int top = base + 1; /* the key lua_next continues from; its value is at top + 1 */
     while (lua_next(L, idx)) {
         int kt = lua_type(L, top);
+        if (kt == LUA_TSTRING && nkeys < KEEP && scanned < limit) {
+            /* the common case, one of the first KEEP string keys, as the
+             * general case below takes it (keys is still `small` then) */
+            size_t klen;
+            const char *ks = lua_tolstring(L, top, &klen);
+            scanned++;
+            if (is_pseudo_field(ks, klen)) {
+                others++;
+                lua_settop(L, top);
+                continue;
+            }
+            small[nkeys++] = (key){ks, klen, top + 1};
+            h = shape_hash_step(h, ks);
+            lua_pushvalue(L, top); /* the scan continues from this copy */
+            top += 2;
+            continue;
+        }
         if (kt == LUA_TNUMBER && lua_isinteger(L, top)) {
             lua_Integer k = lua_tointeger(L, top);
             if (k >= 1 && k <= n) { /* a key of t[1..n] */
