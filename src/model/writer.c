@@ -2483,6 +2483,21 @@ static inline ctrec_status leaf_done(ctrec_writer *w)
 
 /* ctrec_int past its fast path: out of line, so that the fast path saves
  * no registers. */
+static WR_NOINLINE ctrec_status int_slow(ctrec_writer *w, int64_t i, ctrec_id t)
+{
+    if (w && !w->failed && w->open && !w->depth && w->slot && !w->skip && t < w->types.nids) {
+        w->slot = 0;
+        val_int(w->cur, i, t);
+        return leaf_done(w);
+    }
+    LEAF(w, "ctrec_int", t);
+    val_int(w->cur, i, t);
+    return leaf_done(w);
+}
+
+/* The value fast paths are each a function of their own that ends in a
+ * tail call of the general path (*_slow), so that they save no registers
+ * for it. */
 static WR_NOINLINE ctrec_status int_rest(ctrec_writer *w, int64_t i, ctrec_id t)
 {
     if (val_fast(w) && t < w->types.nids && slot_claim_fast(w)) {
@@ -2494,14 +2509,7 @@ static WR_NOINLINE ctrec_status int_rest(ctrec_writer *w, int64_t i, ctrec_id t)
         b->len = (size_t)(fx_cbor_value_int(b->data + b->len, i, t) - b->data);
         return CTREC_OK;
     }
-    if (w && !w->failed && w->open && !w->depth && w->slot && !w->skip && t < w->types.nids) {
-        w->slot = 0;
-        val_int(w->cur, i, t);
-        return leaf_done(w);
-    }
-    LEAF(w, "ctrec_int", t);
-    val_int(w->cur, i, t);
-    return leaf_done(w);
+    return int_slow(w, i, t);
 }
 
 ctrec_status ctrec_int(ctrec_writer *w, int64_t i, ctrec_id t)
@@ -2521,6 +2529,16 @@ ctrec_status ctrec_int(ctrec_writer *w, int64_t i, ctrec_id t)
     return int_rest(w, i, t);
 }
 
+static WR_NOINLINE ctrec_status float_slow(ctrec_writer *w, double f, ctrec_id t)
+{
+    LEAF(w, "ctrec_float", t);
+    if (val_float(w->cur, f, t))
+        return misuse(w, CTREC_E_FLOAT,
+                      "%s cannot be written with CTREC_FLOAT_NUMBER (JSON has no such number)",
+                      f != f ? "NaN" : f > 0 ? "inf" : "-inf");
+    return leaf_done(w);
+}
+
 ctrec_status ctrec_float(ctrec_writer *w, double f, ctrec_id t)
 {
     if (val_fast(w) && t < w->types.nids && slot_claim_fast(w)) {
@@ -2533,12 +2551,7 @@ ctrec_status ctrec_float(ctrec_writer *w, double f, ctrec_id t)
         val_float(w->cur, f, t); /* CBOR: a text, any float */
         return leaf_done(w);
     }
-    LEAF(w, "ctrec_float", t);
-    if (val_float(w->cur, f, t))
-        return misuse(w, CTREC_E_FLOAT,
-                      "%s cannot be written with CTREC_FLOAT_NUMBER (JSON has no such number)",
-                      f != f ? "NaN" : f > 0 ? "inf" : "-inf");
-    return leaf_done(w);
+    return float_slow(w, f, t);
 }
 
 ctrec_status ctrec_bool(ctrec_writer *w, int b, ctrec_id t)
@@ -2548,8 +2561,19 @@ ctrec_status ctrec_bool(ctrec_writer *w, int b, ctrec_id t)
     return leaf_done(w);
 }
 
-static ctrec_status text_leaf(ctrec_writer *w, const char *what, enum val_text_kind k,
-                              const char *p, size_t n, ctrec_id t)
+static WR_NOINLINE ctrec_status text_slow(ctrec_writer *w, const char *what,
+                                          enum val_text_kind k, const char *p, size_t n,
+                                          ctrec_id t)
+{
+    LEAF(w, what, t);
+    TEXT_ARG(w, p, n);
+    val_text(w->cur, k, p, n, t);
+    return leaf_done(w);
+}
+
+static WR_INLINE ctrec_status text_leaf(ctrec_writer *w, const char *what,
+                                        enum val_text_kind k, const char *p, size_t n,
+                                        ctrec_id t)
 {
     if (val_fast(w) && p && n <= w->o.max_event_bytes && t < w->types.nids &&
         slot_claim_fast(w)) {
@@ -2562,10 +2586,7 @@ static ctrec_status text_leaf(ctrec_writer *w, const char *what, enum val_text_k
         val_text(w->cur, k, p, n, t);
         return leaf_done(w);
     }
-    LEAF(w, what, t);
-    TEXT_ARG(w, p, n);
-    val_text(w->cur, k, p, n, t);
-    return leaf_done(w);
+    return text_slow(w, what, k, p, n, t);
 }
 
 ctrec_status ctrec_string(ctrec_writer *w, const char *p, size_t n, ctrec_id t)
@@ -2712,6 +2733,8 @@ ctrec_status ctrec_end_tuple(ctrec_writer *w)
     return leaf_done(w);
 }
 
+static WR_NOINLINE ctrec_status begin_struct_slow(ctrec_writer *w, ctrec_id t);
+
 ctrec_status ctrec_begin_struct(ctrec_writer *w, ctrec_id t)
 {
     frame *f;
@@ -2729,6 +2752,12 @@ ctrec_status ctrec_begin_struct(ctrec_writer *w, ctrec_id t)
         b->len = f->mark + 1;
         return CTREC_OK;
     }
+    return begin_struct_slow(w, t);
+}
+
+static WR_NOINLINE ctrec_status begin_struct_slow(ctrec_writer *w, ctrec_id t)
+{
+    frame *f;
     ctrec_status st = push(w, "ctrec_begin_struct", F_STRUCT, t, &f);
     if (st || !f) return st; /* !f: depth_marker */
     if (w->type_fields[t] < 0)
@@ -2740,6 +2769,8 @@ ctrec_status ctrec_begin_struct(ctrec_writer *w, ctrec_id t)
     f->mark = val_struct_open(w->cur);
     return leaf_done(w);
 }
+
+static WR_NOINLINE ctrec_status end_struct_slow(ctrec_writer *w);
 
 ctrec_status ctrec_end_struct(ctrec_writer *w)
 {
@@ -2756,6 +2787,12 @@ ctrec_status ctrec_end_struct(ctrec_writer *w)
             return CTREC_OK;
         }
     }
+    return end_struct_slow(w);
+}
+
+static WR_NOINLINE ctrec_status end_struct_slow(ctrec_writer *w)
+{
+    frame *f;
     ctrec_status st = pop(w, "ctrec_end_struct", F_STRUCT, &f);
     if (st || !f) return st; /* !f: depth_marker */
     if (f->count != f->expect)
