@@ -2548,8 +2548,13 @@ ctrec_status ctrec_float(ctrec_writer *w, double f, ctrec_id t)
             b->len = (size_t)(fx_cbor_value_float64(b->data + b->len, f, t) - b->data);
             return CTREC_OK;
         }
-        val_float(w->cur, f, t); /* CBOR: a text, any float */
-        return leaf_done(w);
+        /* trace.bin: the float's text (cached by enc_float_text), inline */
+        char text[32];
+        size_t n;
+        enc_float_text(w->cur, f, text, &n); /* CBOR: any float has a text */
+        if (buf_reserve(b, FX_VALUE_FLOAT_TEXT_ROOM + (n > 32 ? n : 0))) return nomem(w);
+        b->len = (size_t)(fx_cbor_value_float_text(b->data + b->len, text, n, t) - b->data);
+        return CTREC_OK;
     }
     return float_slow(w, f, t);
 }
