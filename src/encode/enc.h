@@ -326,8 +326,8 @@ static ENC_INLINE uint8_t *fx_cbor_value_float64(uint8_t *p, double f, ctrec_id 
 }
 #define FX_VALUE_FLOAT64_ROOM (16 + 8 + FX_CBOR_TYPE_CLOSE_ROOM)
 
-/* trace.bin's Float ValueRecord: its text (enc_float_text's, n bytes in
- * t, which holds 32) as a CBOR text: a3 64 "kind" 65 "Float" 61 "f", the
+/* trace.bin's Float ValueRecord: its text (enc_float_text's, n <= 32
+ * bytes in t, which holds 32) as a CBOR text: a3 64 "kind" 65 "Float" 61 "f", the
  * text, then type_id (at most 16 + 2 + 32 + 17 bytes written). The same
  * bytes as events.c's val_float (test_value_paths.c compares them). */
 static ENC_INLINE uint8_t *fx_cbor_value_float_text(uint8_t *p, const char *t, size_t n,
@@ -337,13 +337,10 @@ static ENC_INLINE uint8_t *fx_cbor_value_float_text(uint8_t *p, const char *t, s
                                      'l',  'o',  'a', 't', 0x61, 'f', 0,   0};
     memcpy(p, head, sizeof head);
     p = fx_cbor_head(p + 14, 3, n);
-    if (n <= FLOAT_CACHE_TEXT) {
-        memcpy(p, t, FLOAT_CACHE_TEXT); /* fixed size, as val_float's: the n first count */
-        p += n;
-    } else {
-        p = fx_bytes(p, t, n);
-    }
-    return fx_cbor_type_close(p, type_id);
+    /* a fixed size, as val_float's: the n first count (n <= 32) */
+    if (n <= FLOAT_CACHE_TEXT) memcpy(p, t, FLOAT_CACHE_TEXT);
+    else memcpy(p, t, 32);
+    return fx_cbor_type_close(p + n, type_id);
 }
 #define FX_VALUE_FLOAT_TEXT_ROOM (16 + 2 + 32 + FX_CBOR_TYPE_CLOSE_ROOM)
 

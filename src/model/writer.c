@@ -2552,7 +2552,7 @@ ctrec_status ctrec_float(ctrec_writer *w, double f, ctrec_id t)
         char text[32];
         size_t n;
         enc_float_text(w->cur, f, text, &n); /* CBOR: any float has a text */
-        if (buf_reserve(b, FX_VALUE_FLOAT_TEXT_ROOM + (n > 32 ? n : 0))) return nomem(w);
+        if (buf_reserve(b, FX_VALUE_FLOAT_TEXT_ROOM)) return nomem(w);
         b->len = (size_t)(fx_cbor_value_float_text(b->data + b->len, text, n, t) - b->data);
         return CTREC_OK;
     }
