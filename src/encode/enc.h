@@ -297,6 +297,116 @@ static ENC_INLINE uint8_t *fx_value_int(const enc *e, uint8_t *p, int64_t i, ctr
 }
 #define FX_VALUE_INT_ROOM (1 + 4 * FX_MAX_KEY + 2 * FX_MAX_NUM + 1)
 
+/* The CBOR of the other common ValueRecords, for the model's fast paths
+ * (writer.c) and for events.c's own encoders of them, so that each has
+ * one encoder: the constant parts stored a word at a time. */
+
+/* `"type_id": t` and the end of its map: 67 "type_id", t's head (at most
+ * 17 bytes). */
+static ENC_INLINE uint8_t *fx_cbor_type_close(uint8_t *p, ctrec_id type_id)
+{
+    memcpy(p, "\x67type_id", 8);
+    return fx_cbor_head(p + 8, 0, type_id);
+}
+#define FX_CBOR_TYPE_CLOSE_ROOM 17
+
+/* A .ct's Float ValueRecord (FORMAT.md 7.2: the float as a CBOR float64):
+ * a3 64 "kind" 65 "Float" 61 "f" fb <8 bytes>, then type_id (at most 38
+ * bytes). */
+static ENC_INLINE uint8_t *fx_cbor_value_float64(uint8_t *p, double f, ctrec_id type_id)
+{
+    static const uint8_t head[16] = {0xa3, 0x64, 'k', 'i', 'n', 'd', 0x65, 'F',
+                                     'l',  'o',  'a', 't', 0x61, 'f', 0xfb, 0};
+    uint64_t bits;
+    memcpy(&bits, &f, sizeof bits);
+    memcpy(p, head, sizeof head);
+    p += 15;
+    for (int i = 7; i >= 0; i--) *p++ = (uint8_t)(bits >> (8 * i));
+    return fx_cbor_type_close(p, type_id);
+}
+#define FX_VALUE_FLOAT64_ROOM (16 + 8 + FX_CBOR_TYPE_CLOSE_ROOM)
+
+/* trace.bin's Float ValueRecord: its text (enc_float_text's, n <= 32
+ * bytes in t, which holds 32) as a CBOR text: a3 64 "kind" 65 "Float" 61 "f", the
+ * text, then type_id (at most 16 + 2 + 32 + 17 bytes written). The same
+ * bytes as events.c's val_float (test_value_paths.c compares them). */
+static ENC_INLINE uint8_t *fx_cbor_value_float_text(uint8_t *p, const char *t, size_t n,
+                                                   ctrec_id type_id)
+{
+    static const uint8_t head[16] = {0xa3, 0x64, 'k', 'i', 'n', 'd', 0x65, 'F',
+                                     'l',  'o',  'a', 't', 0x61, 'f', 0,   0};
+    memcpy(p, head, sizeof head);
+    p = fx_cbor_head(p + 14, 3, n);
+    /* a fixed size, as val_float's: the n first count (n <= 32) */
+    if (n <= FLOAT_CACHE_TEXT) memcpy(p, t, FLOAT_CACHE_TEXT);
+    else memcpy(p, t, 32);
+    return fx_cbor_type_close(p + n, type_id);
+}
+#define FX_VALUE_FLOAT_TEXT_ROOM (16 + 2 + 32 + FX_CBOR_TYPE_CLOSE_ROOM)
+
+/* The head of a text ValueRecord of kind k (enum val_text_kind's order:
+ * String, Raw, Error, Char) up to its text: a3 64 "kind" <kind> <key>. */
+typedef struct fx_text_head {
+    uint8_t len;
+    uint8_t b[23];
+} fx_text_head;
+/* A text ValueRecord of kind k (0..3) whose text p[0..n) is valid UTF-8
+ * (ASCII, say): the head, the text, type_id; room: n +
+ * FX_VALUE_TEXT_ROOM. */
+static ENC_INLINE uint8_t *fx_cbor_value_text(uint8_t *p, unsigned k, const char *t, size_t n,
+                                             ctrec_id type_id)
+{
+    static const fx_text_head heads[4] = {
+        {18, {0xa3, 0x64, 'k', 'i', 'n', 'd', 0x66, 'S', 't', 'r', 'i', 'n', 'g', 0x64, 't', 'e', 'x', 't'}},
+        {12, {0xa3, 0x64, 'k', 'i', 'n', 'd', 0x63, 'R', 'a', 'w', 0x61, 'r'}},
+        {16, {0xa3, 0x64, 'k', 'i', 'n', 'd', 0x65, 'E', 'r', 'r', 'o', 'r', 0x63, 'm', 's', 'g'}},
+        {13, {0xa3, 0x64, 'k', 'i', 'n', 'd', 0x64, 'C', 'h', 'a', 'r', 0x61, 'c'}},
+    };
+    const fx_text_head *h = &heads[k];
+    memcpy(p, h->b, sizeof h->b);
+    p = fx_cbor_head(p + h->len, 3, n);
+    if (n) memcpy(p, t, n);
+    return fx_cbor_type_close(p + n, type_id);
+}
+#define FX_VALUE_TEXT_ROOM (23 + 9 + FX_CBOR_TYPE_CLOSE_ROOM)
+
+/* A Struct ValueRecord's head: a3 64 "kind" 66 "Struct" 6c "field_values"
+ * and the elements array's first byte (80: its count patched in at the
+ * end, see enc_arr_end); 27 bytes. Returns where the array's byte is (the
+ * mark enc_arr_end takes; the head ends after it). */
+static ENC_INLINE uint8_t *fx_cbor_struct_open(uint8_t *p)
+{
+    static const uint8_t head[32] = {0xa3, 0x64, 'k', 'i', 'n', 'd', 0x66, 'S', 't', 'r', 'u',
+                                     'c',  't',  0x6c, 'f', 'i', 'e', 'l', 'd', '_', 'v', 'a',
+                                     'l',  'u',  'e',  's', 0x80};
+    memcpy(p, head, sizeof head);
+    return p + 26;
+}
+#define FX_STRUCT_OPEN_ROOM 32
+
+/* Whether p[0..n) is ASCII (so valid UTF-8 as it is), 8 bytes at a time. */
+static ENC_INLINE int fx_ascii(const char *p, size_t n)
+{
+    uint64_t acc = 0, w;
+    size_t i = 0;
+    if (n >= 8) {
+        for (; i + 8 <= n; i += 8) {
+            memcpy(&w, p + i, 8);
+            acc |= w;
+        }
+        memcpy(&w, p + n - 8, 8); /* the tail, overlapping */
+        acc |= w;
+    } else if (n >= 4) {
+        uint32_t a, b;
+        memcpy(&a, p, 4);
+        memcpy(&b, p + n - 4, 4);
+        acc = a | b;
+    } else {
+        for (; i < n; i++) acc |= (uint8_t)p[i];
+    }
+    return !(acc & 0x8080808080808080ull);
+}
+
 /* ---- scalars ---- */
 
 static inline void enc_uint(enc *e, uint64_t v)

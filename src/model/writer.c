@@ -2398,6 +2398,43 @@ void ctrec_abandon(ctrec_writer *w)
 /* ------------------------------------------------------------------ */
 /* the value encoder                                                   */
 
+/* The value calls' fast paths (ctrec_int, ctrec_float, the texts,
+ * ctrec_begin_struct and ctrec_end_struct): the checks of value_slot and
+ * LEAF, in the state where they all pass, then the CBOR encoded inline
+ * (enc.h's fx_cbor_*, the bytes of events.c's val_*). Anything else goes
+ * the general way, which says what is wrong.
+ * val_fast: an event is open, the writer has not failed, no compound is
+ * being dropped under the depth marker, and values are CBOR (.ct and
+ * trace.bin). */
+static WR_INLINE int val_fast(const ctrec_writer *w)
+{
+#ifdef CTREC_TEST_GENERAL_VALUES
+    /* tests/writer/test_value_paths.c: the general path's output, which
+     * the fast paths' must equal */
+    (void)w;
+    return 0;
+#else
+    return w && !w->failed && w->open && !w->skip && !w->cur->json;
+#endif
+}
+
+/* value_slot past val_fast, when its checks pass: 1, the position
+ * claimed; 0, nothing changed (value_slot then says what is wrong). Every
+ * frame's `expect` bounds its values (push): a struct's fields, 1 for a
+ * variant or a reference, no bound for a sequence or a tuple. */
+static WR_INLINE int slot_claim_fast(ctrec_writer *w)
+{
+    if (w->depth) {
+        frame *f = &w->stack[w->depth - 1];
+        if (f->count >= f->expect) return 0;
+        f->count++;
+        return 1;
+    }
+    if (!w->slot) return 0;
+    w->slot = 0;
+    return 1;
+}
+
 /* Claims the position of one value: checks the event and the enclosing
  * compound, then the type id. */
 static inline ctrec_status value_slot(ctrec_writer *w, const char *what)
@@ -2446,25 +2483,33 @@ static inline ctrec_status leaf_done(ctrec_writer *w)
 
 /* ctrec_int past its fast path: out of line, so that the fast path saves
  * no registers. */
-static WR_NOINLINE ctrec_status int_rest(ctrec_writer *w, int64_t i, ctrec_id t)
+static WR_NOINLINE ctrec_status int_slow(ctrec_writer *w, int64_t i, ctrec_id t)
 {
     if (w && !w->failed && w->open && !w->depth && w->slot && !w->skip && t < w->types.nids) {
         w->slot = 0;
-        if (!w->cur->json) {
-            /* CBOR (val_int's bytes), inline: a .ct's Value straight into
-             * the values chunk (ct_direct), its arguments and return
-             * values, trace.bin's values */
-            buf *b = w->cur->b;
-            if (buf_reserve(b, FX_VALUE_INT_ROOM)) return nomem(w);
-            b->len = (size_t)(fx_cbor_value_int(b->data + b->len, i, t) - b->data);
-            return CTREC_OK;
-        }
         val_int(w->cur, i, t);
         return leaf_done(w);
     }
     LEAF(w, "ctrec_int", t);
     val_int(w->cur, i, t);
     return leaf_done(w);
+}
+
+/* The value fast paths are each a function of their own that ends in a
+ * tail call of the general path (*_slow), so that they save no registers
+ * for it. */
+static WR_NOINLINE ctrec_status int_rest(ctrec_writer *w, int64_t i, ctrec_id t)
+{
+    if (val_fast(w) && t < w->types.nids && slot_claim_fast(w)) {
+        /* CBOR (val_int's bytes), inline: a .ct's Value straight into the
+         * values chunk (ct_direct), its arguments and return values, the
+         * ints inside compounds, trace.bin's values */
+        buf *b = w->cur->b;
+        if (buf_reserve(b, FX_VALUE_INT_ROOM)) return nomem(w);
+        b->len = (size_t)(fx_cbor_value_int(b->data + b->len, i, t) - b->data);
+        return CTREC_OK;
+    }
+    return int_slow(w, i, t);
 }
 
 ctrec_status ctrec_int(ctrec_writer *w, int64_t i, ctrec_id t)
@@ -2484,7 +2529,7 @@ ctrec_status ctrec_int(ctrec_writer *w, int64_t i, ctrec_id t)
     return int_rest(w, i, t);
 }
 
-ctrec_status ctrec_float(ctrec_writer *w, double f, ctrec_id t)
+static WR_NOINLINE ctrec_status float_slow(ctrec_writer *w, double f, ctrec_id t)
 {
     LEAF(w, "ctrec_float", t);
     if (val_float(w->cur, f, t))
@@ -2494,6 +2539,26 @@ ctrec_status ctrec_float(ctrec_writer *w, double f, ctrec_id t)
     return leaf_done(w);
 }
 
+ctrec_status ctrec_float(ctrec_writer *w, double f, ctrec_id t)
+{
+    if (val_fast(w) && t < w->types.nids && slot_claim_fast(w)) {
+        buf *b = w->cur->b;
+        if (w->cur->ctfs) { /* a .ct: a CBOR float64, inline */
+            if (buf_reserve(b, FX_VALUE_FLOAT64_ROOM)) return nomem(w);
+            b->len = (size_t)(fx_cbor_value_float64(b->data + b->len, f, t) - b->data);
+            return CTREC_OK;
+        }
+        /* trace.bin: the float's text (cached by enc_float_text), inline */
+        char text[32];
+        size_t n;
+        enc_float_text(w->cur, f, text, &n); /* CBOR: any float has a text */
+        if (buf_reserve(b, FX_VALUE_FLOAT_TEXT_ROOM)) return nomem(w);
+        b->len = (size_t)(fx_cbor_value_float_text(b->data + b->len, text, n, t) - b->data);
+        return CTREC_OK;
+    }
+    return float_slow(w, f, t);
+}
+
 ctrec_status ctrec_bool(ctrec_writer *w, int b, ctrec_id t)
 {
     LEAF(w, "ctrec_bool", t);
@@ -2501,13 +2566,32 @@ ctrec_status ctrec_bool(ctrec_writer *w, int b, ctrec_id t)
     return leaf_done(w);
 }
 
-static ctrec_status text_leaf(ctrec_writer *w, const char *what, enum val_text_kind k,
-                              const char *p, size_t n, ctrec_id t)
+static WR_NOINLINE ctrec_status text_slow(ctrec_writer *w, const char *what,
+                                          enum val_text_kind k, const char *p, size_t n,
+                                          ctrec_id t)
 {
     LEAF(w, what, t);
     TEXT_ARG(w, p, n);
     val_text(w->cur, k, p, n, t);
     return leaf_done(w);
+}
+
+static WR_INLINE ctrec_status text_leaf(ctrec_writer *w, const char *what,
+                                        enum val_text_kind k, const char *p, size_t n,
+                                        ctrec_id t)
+{
+    if (val_fast(w) && p && n <= w->o.max_event_bytes && t < w->types.nids &&
+        slot_claim_fast(w)) {
+        if (fx_ascii(p, n)) { /* valid UTF-8 as it is: inline */
+            buf *b = w->cur->b;
+            if (buf_reserve(b, n + FX_VALUE_TEXT_ROOM)) return nomem(w);
+            b->len = (size_t)(fx_cbor_value_text(b->data + b->len, (unsigned)k, p, n, t) - b->data);
+            return CTREC_OK;
+        }
+        val_text(w->cur, k, p, n, t);
+        return leaf_done(w);
+    }
+    return text_slow(w, what, k, p, n, t);
 }
 
 ctrec_status ctrec_string(ctrec_writer *w, const char *p, size_t n, ctrec_id t)
@@ -2591,6 +2675,8 @@ static ctrec_status push(ctrec_writer *w, const char *what, enum frame_kind kind
     memset(f, 0, sizeof *f);
     f->kind = (uint8_t)kind;
     f->type_id = t;
+    /* the values it takes (slot_claim_fast); a struct's: its fields */
+    f->expect = kind == F_VARIANT || kind == F_REFERENCE ? 1 : UINT64_MAX;
     *out = f;
     return CTREC_OK;
 }
@@ -2652,7 +2738,29 @@ ctrec_status ctrec_end_tuple(ctrec_writer *w)
     return leaf_done(w);
 }
 
+static WR_NOINLINE ctrec_status begin_struct_slow(ctrec_writer *w, ctrec_id t);
+
 ctrec_status ctrec_begin_struct(ctrec_writer *w, ctrec_id t)
+{
+    frame *f;
+    if (val_fast(w) && t < w->types.nids && w->depth < w->o.max_depth &&
+        w->type_fields[t] >= 0 && slot_claim_fast(w)) {
+        buf *b = w->cur->b;
+        if (buf_reserve(b, FX_STRUCT_OPEN_ROOM)) return nomem(w);
+        f = &w->stack[w->depth++];
+        memset(f, 0, sizeof *f);
+        f->kind = F_STRUCT;
+        f->type_id = t;
+        f->expect = (uint64_t)w->type_fields[t];
+        uint8_t *p = fx_cbor_struct_open(b->data + b->len);
+        f->mark = (size_t)(p - b->data);
+        b->len = f->mark + 1;
+        return CTREC_OK;
+    }
+    return begin_struct_slow(w, t);
+}
+
+static WR_NOINLINE ctrec_status begin_struct_slow(ctrec_writer *w, ctrec_id t)
 {
     frame *f;
     ctrec_status st = push(w, "ctrec_begin_struct", F_STRUCT, t, &f);
@@ -2667,7 +2775,27 @@ ctrec_status ctrec_begin_struct(ctrec_writer *w, ctrec_id t)
     return leaf_done(w);
 }
 
+static WR_NOINLINE ctrec_status end_struct_slow(ctrec_writer *w);
+
 ctrec_status ctrec_end_struct(ctrec_writer *w)
+{
+    frame *f;
+    if (val_fast(w) && w->depth) {
+        f = &w->stack[w->depth - 1];
+        buf *b = w->cur->b;
+        if (f->kind == F_STRUCT && f->count == f->expect && f->count < 24) {
+            if (buf_reserve(b, FX_CBOR_TYPE_CLOSE_ROOM)) return nomem(w);
+            /* enc_arr_end's count, then type_id (val_struct_close) */
+            b->data[f->mark] = (uint8_t)(0x80 | f->count);
+            b->len = (size_t)(fx_cbor_type_close(b->data + b->len, f->type_id) - b->data);
+            w->depth--;
+            return CTREC_OK;
+        }
+    }
+    return end_struct_slow(w);
+}
+
+static WR_NOINLINE ctrec_status end_struct_slow(ctrec_writer *w)
 {
     frame *f;
     ctrec_status st = pop(w, "ctrec_end_struct", F_STRUCT, &f);
