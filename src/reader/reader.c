@@ -57,12 +57,17 @@ struct ctrec_reader {
      * general path, cleared wherever one of those changes. */
     int ct_hot;
     /* events decoded ahead by ct_src_fill, delivered from batch[bi]; their
-     * values in bval; bstep: the step index after each
-     * (ctrec_reader_step_index) */
+     * values in bval; the step index after each
+     * (ctrec_reader_step_index): bbase, the steps done before batch[bfrom],
+     * and one more at each Step of batch[bfrom..] (ct_src_fill's). nevents
+     * counts the batch's bn events when
+     * it is handed out, so the events delivered are nevents - (bn - bi);
+     * bi == bn wherever else nevents is read (messages), and a seek takes
+     * the undelivered ones off. */
     ctrec_ev batch[CT_BATCH];
     ctrec_value bval[CT_BATCH];
-    uint64_t bstep[CT_BATCH];
-    size_t bi, bn;
+    uint64_t bbase;
+    size_t bi, bn, bfrom;
     ct_spans *spans;  /* the span stream, opened at the end of the steps */
     int spans_phase;  /* 1: yielding span records, 2: done with them */
     /* a .ct in the older events.log layout */
@@ -864,11 +869,13 @@ static RD_NOINLINE ctrec_status next_ct_hot(ctrec_reader *r, const ctrec_ev **ev
 {
     r->bi = r->bn = 0;
     arena_reset(&r->a);
-    size_t n = ct_src_fill(r->ct, r->batch, r->bval, r->bstep, CT_BATCH);
+    r->bbase = ct_src_steps_done(r->ct);
+    r->bfrom = 0;
+    size_t n = ct_src_fill(r->ct, r->batch, r->bval, CT_BATCH);
     if (RD_LIKELY(n)) {
         r->bn = n;
         r->bi = 1;
-        r->nevents++;
+        r->nevents += n; /* the whole batch, counted at once (ctrec_reader_event_count) */
         *ev = &r->batch[0];
         return CTREC_OK;
     }
@@ -877,10 +884,11 @@ static RD_NOINLINE ctrec_status next_ct_hot(ctrec_reader *r, const ctrec_ev **ev
     int k = ct_src_next(r->ct, &r->batch[0], &r->a, &r->ct_e);
     if (RD_LIKELY(k > 0)) {
         /* and the shortest-path events after it, in the same batch */
-        r->bstep[0] = ct_src_steps_done(r->ct);
-        r->bn = 1 + ct_src_fill(r->ct, r->batch + 1, r->bval + 1, r->bstep + 1, CT_BATCH - 1);
+        r->bbase = ct_src_steps_done(r->ct); /* after batch[0] */
+        r->bfrom = 1;
+        r->bn = 1 + ct_src_fill(r->ct, r->batch + 1, r->bval + 1, CT_BATCH - 1);
         r->bi = 1;
-        r->nevents++;
+        r->nevents += r->bn;
         *ev = &r->batch[0];
         return CTREC_OK;
     }
@@ -893,7 +901,6 @@ ctrec_status ctrec_reader_next(ctrec_reader *r, const ctrec_ev **ev)
     /* a .ct's steps: nothing to check but the flag */
     if (RD_LIKELY(r && ev && r->ct_hot)) {
         if (RD_LIKELY(r->bi < r->bn)) {
-            r->nevents++;
             *ev = &r->batch[r->bi++];
             return CTREC_OK;
         }
@@ -1018,7 +1025,12 @@ const char *ctrec_reader_errmsg(const ctrec_reader *r)
 
 ctrec_format ctrec_reader_format(const ctrec_reader *r) { return r ? r->fmt : CTREC_FORMAT_JSON; }
 const char *ctrec_reader_trace_file(const ctrec_reader *r) { return r && r->file ? r->file : ""; }
-uint64_t ctrec_reader_event_count(const ctrec_reader *r) { return r ? r->nevents : 0; }
+/* nevents counts a batch whole when it is handed out: less the events of
+ * it not yet delivered */
+uint64_t ctrec_reader_event_count(const ctrec_reader *r)
+{
+    return r ? r->nevents - (r->bn - r->bi) : 0;
+}
 int ctrec_reader_complete(const ctrec_reader *r) { return r ? r->complete : 0; }
 
 uint64_t ctrec_reader_bytes_read(const ctrec_reader *r)
@@ -1069,6 +1081,7 @@ ctrec_status ctrec_reader_seek_step(ctrec_reader *r, uint64_t step)
     if (r->failed) return r->failed;
     err e = {0};
     r->ct_hot = 0;
+    r->nevents -= r->bn - r->bi; /* the batch's events not delivered */
     r->bi = r->bn = 0;
     ctrec_status st = ct_src_seek_step(r->ct, step, &e);
     if (st) {
@@ -1085,7 +1098,10 @@ ctrec_status ctrec_reader_seek_step(ctrec_reader *r, uint64_t step)
 uint64_t ctrec_reader_step_index(const ctrec_reader *r)
 {
     if (!r || !r->ct) return 0;
-    return r->bn ? r->bstep[r->bi - 1] : ct_src_steps_done(r->ct);
+    if (!r->bn) return ct_src_steps_done(r->ct);
+    uint64_t n = r->bbase;
+    for (size_t i = r->bfrom; i < r->bi; i++) n += r->batch[i].type == CTREC_EV_STEP;
+    return n;
 }
 
 size_t ctrec_reader_member_count(const ctrec_reader *r)
