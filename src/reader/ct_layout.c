@@ -1238,11 +1238,11 @@ size_t ct_src_fill(ct_src *s, ctrec_ev *evs, ctrec_value *vals, size_t cap)
             q += 2;
         }
         if (left) {
-        value:
             /* var and length one byte each, the value inside the record */
             if (!(left <= (uint64_t)(vend - q) && vend - q >= 2 && q[0] < 0x80 && q[1] < 0x80 &&
                   q[1] <= vend - q - 2))
                 break;
+        value_checked:;
             const uint8_t *r = q + 2, *end = r + q[1];
             if (!(ct_value_fast(&r, end, vals) && r == end)) break;
             vp = end;
@@ -1272,13 +1272,16 @@ size_t ct_src_fill(ct_src *s, ctrec_ev *evs, ctrec_value *vals, size_t cap)
             vp = rp + 1;
             vend = rp + 1 + len;
             rp = vend;
-            /* a record of one group of one value (W1's): straight to that
-             * value, past the group head, as the next turn would go (the
-             * same checks, the same state when they fail) */
-            if (len >= 2 && vp[0] == 0 && vp[1] == 1 && ev < ev_end) {
+            /* a record of one group of one value (W1's), its var and
+             * length in the short forms: straight to that value, past the
+             * group head and the checks the next turn would make (when
+             * these fail, the next turn makes them and stops where it
+             * stopped) */
+            if (len >= 4 && vp[0] == 0 && vp[1] == 1 && vp[2] < 0x80 && vp[3] <= len - 4 &&
+                ev < ev_end) {
                 q = vp + 2;
                 left = 1;
-                goto value;
+                goto value_checked;
             }
             continue;
         }
