@@ -359,9 +359,11 @@ int ct_src_next(ct_src *s, ctrec_ev *ev, arena *a, err *e);
  * Return with no exception, or a Step with its values record, decoded from
  * the chunks held: no chunk is loaded, so the bytes the events before point
  * into stay): returns how many (0 when
- * the next event needs ct_src_next), steps[i] the step index after evs[i];
- * a Value's value is vals[i] (valid while evs is). */
-size_t ct_src_fill(ct_src *s, ctrec_ev *evs, ctrec_value *vals, uint64_t *steps, size_t cap);
+ * the next event needs ct_src_next); a Value's value is vals[i] (valid
+ * while evs is). Every Step event of a batch is the step after the one
+ * before (ct_src_steps_done() grows by one at each), and no other event
+ * of a batch moves it. */
+size_t ct_src_fill(ct_src *s, ctrec_ev *evs, ctrec_value *vals, size_t cap);
 ctrec_status ct_src_seek_step(ct_src *s, uint64_t step, err *e);
 ctfs *ct_src_container(ct_src *s);
 const ct_meta *ct_src_meta(const ct_src *s);

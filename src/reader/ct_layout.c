@@ -1206,7 +1206,7 @@ static inline uint64_t fill_bound(const ct_src *s, uint64_t cev, uint64_t sroom)
 /* fast_one's events in a loop, with the cursors in locals (stored back at
  * the end): what it decodes and the state it leaves are fast_one's, one
  * event after another. The values go to vals[], not the arena. */
-size_t ct_src_fill(ct_src *s, ctrec_ev *evs, ctrec_value *vals, uint64_t *steps, size_t cap)
+size_t ct_src_fill(ct_src *s, ctrec_ev *evs, ctrec_value *vals, size_t cap)
 {
     if (s->phase != PH_VALUES) return 0;
     ct_stream *st = &s->steps, *vs = &s->values;
@@ -1242,6 +1242,7 @@ size_t ct_src_fill(ct_src *s, ctrec_ev *evs, ctrec_value *vals, uint64_t *steps,
             if (!(left <= (uint64_t)(vend - q) && vend - q >= 2 && q[0] < 0x80 && q[1] < 0x80 &&
                   q[1] <= vend - q - 2))
                 break;
+        value_checked:;
             const uint8_t *r = q + 2, *end = r + q[1];
             if (!(ct_value_fast(&r, end, vals) && r == end)) break;
             vp = end;
@@ -1250,7 +1251,6 @@ size_t ct_src_fill(ct_src *s, ctrec_ev *evs, ctrec_value *vals, uint64_t *steps,
             ev->value.variable_id = q[0];
             ev->value.value = vals++;
             ev++;
-            *steps++ = step;
             continue;
         }
         if (q < vend) break;
@@ -1267,12 +1267,22 @@ size_t ct_src_fill(ct_src *s, ctrec_ev *evs, ctrec_value *vals, uint64_t *steps,
             sp += 2;
             line_step(ev, gpos);
             ev++;
-            *steps++ = step;
             vleft = 0;
             rec_at = rp;
             vp = rp + 1;
             vend = rp + 1 + len;
             rp = vend;
+            /* a record of one group of one value (W1's), its var and
+             * length in the short forms: straight to that value, past the
+             * group head and the checks the next turn would make (when
+             * these fail, the next turn makes them and stops where it
+             * stopped) */
+            if (len >= 4 && vp[0] == 0 && vp[1] == 1 && vp[2] < 0x80 && vp[3] <= len - 4 &&
+                ev < ev_end) {
+                q = vp + 2;
+                left = 1;
+                goto value_checked;
+            }
             continue;
         }
         /* else, no call record held: src_next's read_call, when the record is
@@ -1335,7 +1345,6 @@ size_t ct_src_fill(ct_src *s, ctrec_ev *evs, ctrec_value *vals, uint64_t *steps,
             ev->call.args = args;
             ev->call.nargs = (size_t)c->nargs;
             ev++;
-            *steps++ = step;
             cev = bound = 0;
             continue;
         }
@@ -1357,7 +1366,6 @@ size_t ct_src_fill(ct_src *s, ctrec_ev *evs, ctrec_value *vals, uint64_t *steps,
             ev->ret.exception = NULL;
             ev->ret.is_void = rv == &void_value;
             ev++;
-            *steps++ = step;
             bound = fill_bound(s, cev, sroom);
             continue;
         }

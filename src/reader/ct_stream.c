@@ -388,6 +388,7 @@ struct ct_pf {
     pthread_mutex_t mu;
     pthread_cond_t work, done;
     void *zd;    /* the worker's zstd context */
+    void *hzd;   /* the reader's, for the jobs it runs while it waits (pf_take) */
     unsigned nslots;
     pf_q q[CT_PF_SLOTS];
 };
@@ -438,6 +439,7 @@ void ct_pf_free(ct_pf *p)
             free(p->q[k].ent[j].dbuf);
         }
     ZSTD_freeDCtx(p->zd);
+    ZSTD_freeDCtx(p->hzd);
     ctfs_close(p->own);
     pthread_cond_destroy(&p->done);
     pthread_cond_destroy(&p->work);
@@ -477,6 +479,70 @@ static void pf_trim(pf_ent *j)
     }
 }
 
+/* Runs the next job of q (pf_pick's) on handle c with zstd context *zd:
+ * the worker's (its clone) or, while it waits for a chunk, the reader's
+ * (pf_take). Called and returns under the lock; the entry claimed is the
+ * runner's (fields and buffers) while PF_RUNNING, and several may be
+ * running at once in a queue (the worker's and the reader's). */
+static void pf_run(ct_pf *p, pf_q *q, ctfs *c, void **zd, int worker)
+{
+    pf_ent *j = &q->ent[(q->head + q->count) % PF_RING];
+    j->state = PF_RUNNING;
+    j->i = q->next++;
+    q->count++;
+    uint64_t gen = q->gen;
+    /* the job: the runner's own copies (the reader may update q's) */
+    ct_stream js;
+    memset(&js, 0, sizeof js);
+    ctfs_member dat = q->dat, idx = q->idx;
+    memcpy(js.dat_name, q->dat_name, sizeof js.dat_name);
+    memcpy(js.idx_name, q->idx_name, sizeof js.idx_name);
+    js.dat = &dat;
+    js.idx = &idx;
+    js.nchunks = q->nchunks;
+    size_t limit = q->limit, win = q->win;
+    uint64_t fsize = q->fsize;
+    int resync = 0;
+    if (worker) {
+        resync = p->resync; /* the clone's; the reader's own handle is current */
+        p->resync = 0;
+    }
+    pthread_mutex_unlock(&p->mu);
+    if (resync) ctfs_resync(c, fsize);
+    err scratch;
+    int ranged = chunk_range(&js, c, j->i, &j->start, &j->end, &scratch) == CTREC_OK;
+    if (ranged) {
+        ct_zbufs z = {&j->cbuf, &j->ccap, &j->dbuf, &j->dcap, zd};
+        j->e.status = CTREC_OK;
+        j->e.msg[0] = 0;
+        j->len = 0;
+        if (win)
+            j->st = inflate_small(c, &dat, j->start, j->end, win, z, &j->len) ? CTREC_E_FORMAT
+                                                                                : CTREC_OK;
+        else
+            j->st = ct_inflate_chunk(c, &dat, js.dat_name, j->i, j->start, j->end, limit, 0, z,
+                                     &j->len, &j->e);
+    }
+    pthread_mutex_lock(&p->mu);
+    if (q->gen != gen) {
+        j->state = PF_FREE; /* dropped by the reader meanwhile */
+        pf_trim(j);
+    } else if (!ranged) {
+        /* the reader reads it inline and meets the index's fault itself:
+         * an entry no chunk matches (pf_take drops the queue there) */
+        j->state = PF_DONE;
+        j->start = j->end = UINT64_MAX;
+        j->len = 0;
+        j->st = CTREC_OK;
+        q->stopped = 1;
+    } else {
+        j->state = PF_DONE;
+        q->held += j->len;
+        if (j->st && !win) q->stopped = 1; /* nothing after a chunk that failed */
+    }
+    if (p->waiting) pthread_cond_broadcast(&p->done);
+}
+
 static void *pf_main(void *arg)
 {
     ct_pf *p = arg;
@@ -489,58 +555,7 @@ static void *pf_main(void *arg)
             p->sleeping = 0;
             continue;
         }
-        pf_ent *j = &q->ent[(q->head + q->count) % PF_RING];
-        j->state = PF_RUNNING;
-        j->i = q->next++;
-        q->count++;
-        uint64_t gen = q->gen;
-        /* the job: the worker's own copies (the reader may update q's) */
-        ct_stream js;
-        memset(&js, 0, sizeof js);
-        ctfs_member dat = q->dat, idx = q->idx;
-        memcpy(js.dat_name, q->dat_name, sizeof js.dat_name);
-        memcpy(js.idx_name, q->idx_name, sizeof js.idx_name);
-        js.dat = &dat;
-        js.idx = &idx;
-        js.nchunks = q->nchunks;
-        size_t limit = q->limit, win = q->win;
-        uint64_t fsize = q->fsize;
-        int resync = p->resync;
-        p->resync = 0;
-        pthread_mutex_unlock(&p->mu);
-        /* j's fields and buffers are the worker's while PF_RUNNING */
-        if (resync) ctfs_resync(p->own, fsize);
-        err scratch;
-        int ranged = chunk_range(&js, p->own, j->i, &j->start, &j->end, &scratch) == CTREC_OK;
-        if (ranged) {
-            ct_zbufs z = {&j->cbuf, &j->ccap, &j->dbuf, &j->dcap, &p->zd};
-            j->e.status = CTREC_OK;
-            j->e.msg[0] = 0;
-            j->len = 0;
-            if (win)
-                j->st = inflate_small(p->own, &dat, j->start, j->end, win, z, &j->len)
-                            ? CTREC_E_FORMAT
-                            : CTREC_OK;
-            else
-                j->st = ct_inflate_chunk(p->own, &dat, js.dat_name, j->i, j->start, j->end,
-                                         limit, 0, z, &j->len, &j->e);
-        }
-        pthread_mutex_lock(&p->mu);
-        if (q->gen != gen) {
-            j->state = PF_FREE; /* dropped by the reader meanwhile */
-            pf_trim(j);
-        } else if (!ranged) {
-            /* the reader reads it inline and meets the index's fault itself */
-            j->state = PF_FREE;
-            q->count--;
-            q->next--;
-            q->stopped = 1;
-        } else {
-            j->state = PF_DONE;
-            q->held += j->len;
-            if (j->st && !win) q->stopped = 1; /* nothing after a chunk that failed */
-        }
-        if (p->waiting) pthread_cond_broadcast(&p->done);
+        pf_run(p, q, p->own, &p->zd, 1);
     }
     pthread_mutex_unlock(&p->mu);
     return NULL;
@@ -642,6 +657,14 @@ static int pf_take(ct_stream *s, uint64_t i, uint64_t start, uint64_t end, size_
         return 0;
     }
     while (j->state == PF_RUNNING) {
+        /* rather than sleep until the worker is done with it, the reader
+         * runs a job itself (the queue with the fewest chunks ready: often
+         * this stream's next chunk), on its own handle and zstd context */
+        pf_q *hq = pf_pick(p);
+        if (hq) {
+            pf_run(p, hq, p->main, &p->hzd, 0);
+            continue;
+        }
         p->waiting = 1;
         if (p->sleeping) pthread_cond_signal(&p->work);
         pthread_cond_wait(&p->done, &p->mu);

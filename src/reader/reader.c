@@ -30,7 +30,7 @@
 #define MIN_FREE (64u * 1024u)
 #define DEFAULT_MAX_EVENT CTREC_MAX_EVENT_BYTES
 #define MAX_DEPTH_CAP 2000u /* values are parsed recursively: ~300 bytes of stack a level */
-#define CT_BATCH 32 /* .ct events decoded at once on the shortest path */
+#define CT_BATCH 64 /* .ct events decoded at once on the shortest path */
 
 struct ctrec_reader {
     err e;
@@ -57,12 +57,21 @@ struct ctrec_reader {
      * general path, cleared wherever one of those changes. */
     int ct_hot;
     /* events decoded ahead by ct_src_fill, delivered from batch[bi]; their
-     * values in bval; bstep: the step index after each
-     * (ctrec_reader_step_index) */
+     * values in bval; the step index after each
+     * (ctrec_reader_step_index): bbase, the steps done before batch[bfrom],
+     * and one more at each Step of batch[bfrom..] (ct_src_fill's). nevents
+     * counts the batch's events when it is handed out, so the events
+     * delivered are nevents - (bend - bcur); bcur == bend wherever else
+     * nevents is read (messages), and a seek takes the undelivered ones
+     * off. */
     ctrec_ev batch[CT_BATCH];
     ctrec_value bval[CT_BATCH];
-    uint64_t bstep[CT_BATCH];
-    size_t bi, bn;
+    uint64_t bbase;
+    /* batch[0 .. bcur) delivered, [bcur, bend) to deliver; both at
+     * batch[0] when no batch is held. Events are held only on the .ct hot
+     * path (ct_hot): whatever clears ct_hot empties the batch first. */
+    const ctrec_ev *bcur, *bend;
+    size_t bfrom;
     ct_spans *spans;  /* the span stream, opened at the end of the steps */
     int spans_phase;  /* 1: yielding span records, 2: done with them */
     /* a .ct in the older events.log layout */
@@ -642,6 +651,7 @@ ctrec_status ctrec_reader_open(const char *path, const ctrec_reader_options *opt
     ctrec_reader *r = calloc(1, sizeof *r);
     if (!r) return CTREC_E_NOMEM;
     r->f.fd = -1;
+    r->bcur = r->bend = r->batch;
     if (opts) r->o = *opts;
     else ctrec_reader_options_init(&r->o);
     r->pub_meta.recording_id = r->pub_meta.workdir = r->pub_meta.program = "";
@@ -862,13 +872,15 @@ static RD_NOINLINE ctrec_status next_general(ctrec_reader *r, const ctrec_ev **e
  * the shortest path, decoded at once), else one event the general way. */
 static RD_NOINLINE ctrec_status next_ct_hot(ctrec_reader *r, const ctrec_ev **ev)
 {
-    r->bi = r->bn = 0;
+    r->bcur = r->bend = r->batch;
     arena_reset(&r->a);
-    size_t n = ct_src_fill(r->ct, r->batch, r->bval, r->bstep, CT_BATCH);
+    r->bbase = ct_src_steps_done(r->ct);
+    r->bfrom = 0;
+    size_t n = ct_src_fill(r->ct, r->batch, r->bval, CT_BATCH);
     if (RD_LIKELY(n)) {
-        r->bn = n;
-        r->bi = 1;
-        r->nevents++;
+        r->bcur = r->batch + 1;
+        r->bend = r->batch + n;
+        r->nevents += n; /* the whole batch, counted at once (ctrec_reader_event_count) */
         *ev = &r->batch[0];
         return CTREC_OK;
     }
@@ -877,10 +889,12 @@ static RD_NOINLINE ctrec_status next_ct_hot(ctrec_reader *r, const ctrec_ev **ev
     int k = ct_src_next(r->ct, &r->batch[0], &r->a, &r->ct_e);
     if (RD_LIKELY(k > 0)) {
         /* and the shortest-path events after it, in the same batch */
-        r->bstep[0] = ct_src_steps_done(r->ct);
-        r->bn = 1 + ct_src_fill(r->ct, r->batch + 1, r->bval + 1, r->bstep + 1, CT_BATCH - 1);
-        r->bi = 1;
-        r->nevents++;
+        r->bbase = ct_src_steps_done(r->ct); /* after batch[0] */
+        r->bfrom = 1;
+        size_t n = 1 + ct_src_fill(r->ct, r->batch + 1, r->bval + 1, CT_BATCH - 1);
+        r->bcur = r->batch + 1;
+        r->bend = r->batch + n;
+        r->nevents += n;
         *ev = &r->batch[0];
         return CTREC_OK;
     }
@@ -890,14 +904,14 @@ static RD_NOINLINE ctrec_status next_ct_hot(ctrec_reader *r, const ctrec_ev **ev
 
 ctrec_status ctrec_reader_next(ctrec_reader *r, const ctrec_ev **ev)
 {
-    /* a .ct's steps: nothing to check but the flag */
-    if (RD_LIKELY(r && ev && r->ct_hot)) {
-        if (RD_LIKELY(r->bi < r->bn)) {
-            r->nevents++;
-            *ev = &r->batch[r->bi++];
+    /* a .ct's steps: the batch held (only on the hot path), else the next
+     * batch while the hot path's flag is set */
+    if (RD_LIKELY(r && ev)) {
+        if (RD_LIKELY(r->bcur < r->bend)) {
+            *ev = r->bcur++;
             return CTREC_OK;
         }
-        return next_ct_hot(r, ev);
+        if (RD_LIKELY(r->ct_hot)) return next_ct_hot(r, ev);
     }
     return next_general(r, ev);
 }
@@ -1018,7 +1032,12 @@ const char *ctrec_reader_errmsg(const ctrec_reader *r)
 
 ctrec_format ctrec_reader_format(const ctrec_reader *r) { return r ? r->fmt : CTREC_FORMAT_JSON; }
 const char *ctrec_reader_trace_file(const ctrec_reader *r) { return r && r->file ? r->file : ""; }
-uint64_t ctrec_reader_event_count(const ctrec_reader *r) { return r ? r->nevents : 0; }
+/* nevents counts a batch whole when it is handed out: less the events of
+ * it not yet delivered */
+uint64_t ctrec_reader_event_count(const ctrec_reader *r)
+{
+    return r ? r->nevents - (uint64_t)(r->bend - r->bcur) : 0;
+}
 int ctrec_reader_complete(const ctrec_reader *r) { return r ? r->complete : 0; }
 
 uint64_t ctrec_reader_bytes_read(const ctrec_reader *r)
@@ -1069,7 +1088,8 @@ ctrec_status ctrec_reader_seek_step(ctrec_reader *r, uint64_t step)
     if (r->failed) return r->failed;
     err e = {0};
     r->ct_hot = 0;
-    r->bi = r->bn = 0;
+    r->nevents -= (uint64_t)(r->bend - r->bcur); /* the batch's events not delivered */
+    r->bcur = r->bend = r->batch;
     ctrec_status st = ct_src_seek_step(r->ct, step, &e);
     if (st) {
         err_set(&r->e, st, "%s: seeking step %llu: %s", r->name, (unsigned long long)step, e.msg);
@@ -1085,7 +1105,10 @@ ctrec_status ctrec_reader_seek_step(ctrec_reader *r, uint64_t step)
 uint64_t ctrec_reader_step_index(const ctrec_reader *r)
 {
     if (!r || !r->ct) return 0;
-    return r->bn ? r->bstep[r->bi - 1] : ct_src_steps_done(r->ct);
+    if (r->bend == r->batch) return ct_src_steps_done(r->ct);
+    uint64_t n = r->bbase;
+    for (const ctrec_ev *b = r->batch + r->bfrom; b < r->bcur; b++) n += b->type == CTREC_EV_STEP;
+    return n;
 }
 
 size_t ctrec_reader_member_count(const ctrec_reader *r)
