@@ -400,7 +400,7 @@ ctrec_status ctfs_w_member(ctfs_w *c, const char *name, unsigned *idx, err *e)
                        CTFS_W_ROOT_ENTRIES);
     member *m = &c->m[c->nmembers];
     memset(m, 0, sizeof *m);
-    m->tail = calloc(1, CTFS_W_BLOCK);
+    m->tail = malloc(CTFS_W_BLOCK); /* cleared as each block starts (ctfs_w_append) */
     m->head[0] = new_map(c, NULL, NULL, 0);
     if (!m->tail || !m->head[0]) {
         free(m->tail);

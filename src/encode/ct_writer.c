@@ -200,7 +200,6 @@ typedef struct open_call {
     uint64_t nkids, last_kid;
     buf kids; /* the children's keys, each a varint of its distance from the
                  previous one (1 or 2 bytes in a loop's calls) */
-    uint64_t kids_len; /* the bytes of the children's keys in the record */
     pchunk *pc;         /* its chunk */
     size_t e_at, e1, e_len; /* its entry part in pc->arena */
 } open_call;
@@ -266,6 +265,7 @@ struct ctw_writer {
     } *cframes;            /* worker side: by chunk index */
     size_t ncframes_cap;
     uint64_t calls_n; /* J_CALLS: the number of calls chunks */
+    int closing; /* ctw_close: a buffer handed over is not needed again */
 };
 
 static CTW_COLD ctrec_status nomem(err *e) { return err_set(e, CTREC_E_NOMEM, "out of memory"); }
@@ -578,21 +578,33 @@ static ctrec_status job_failed(ctw_writer *c, err *e)
  * again by doubling would realloc (and copy) up to 8 times (fib.lua 20:
  * 161 reallocs, about 50 instructions a call); not past 1 MiB (a chunk
  * grown by one huge record), nor out of memory: it then stays as it is
- * (appends grow it). */
+ * (appends grow it), nor at close (refill 0). Up to CT_SMALL_JOB bytes
+ * are copied into the job's buffer instead, when it has the room. */
+#define CT_SMALL_JOB 4096u
 static void fill_job(job *j, int kind, unsigned target, buf *b, const uint32_t *ends,
-                     const uint64_t *cidx, unsigned nends)
+                     const uint64_t *cidx, unsigned nends, int refill)
 {
     j->kind = kind;
     j->target = target;
     j->nends = nends;
     if (nends) memcpy(j->ends, ends, nends * sizeof *ends);
     if (cidx && nends) memcpy(j->cidx, cidx, nends * sizeof *cidx);
+    if (b->len <= CT_SMALL_JOB && j->b.cap >= b->len && !b->oom) {
+        /* a table's few bytes, meta.dat, a publication's none: copied,
+         * so that the queue's big buffers stay in it (swapping them out
+         * gave later chunks a small one to replace, a malloc each: 13 in
+         * sort.lua 300, about 8,000 instructions each) */
+        if (b->len) memcpy(j->b.data, b->data, b->len);
+        j->b.len = b->len;
+        b->len = 0;
+        return;
+    }
     size_t cap = b->cap;
     buf t = j->b;
     j->b = *b;
     *b = t;
     b->len = 0;
-    if (b->cap < cap && cap <= (1u << 20) && !b->oom) {
+    if (refill && b->cap < cap && cap <= (1u << 20) && !b->oom) {
         uint8_t *p = malloc(cap);
         if (p) {
             free(b->data);
@@ -611,7 +623,7 @@ static ctrec_status submit_ends(ctw_writer *c, int kind, unsigned target, buf *b
     if (!c->threaded) {
         if (c->wst) return job_failed(c, e);
         job *j = &c->inline_job;
-        fill_job(j, kind, target, b, ends, cidx, nends);
+        fill_job(j, kind, target, b, ends, cidx, nends, !c->closing);
         ctrec_status st = run_job(c, j, &c->werr);
         j->b.len = 0;
         if (st) {
@@ -626,7 +638,8 @@ static ctrec_status submit_ends(ctw_writer *c, int kind, unsigned target, buf *b
         pthread_mutex_unlock(&c->wk.mu);
         return job_failed(c, e);
     }
-    fill_job(&c->q[(c->qhead + c->qlen) % CT_QUEUE], kind, target, b, ends, cidx, nends);
+    fill_job(&c->q[(c->qhead + c->qlen) % CT_QUEUE], kind, target, b, ends, cidx, nends,
+             !c->closing);
     c->qlen++;
     pthread_cond_broadcast(&c->wk.cv);
     pthread_mutex_unlock(&c->wk.mu);
@@ -1345,14 +1358,12 @@ ctrec_status ctw_call(ctw_writer *c, ctrec_id fn, const ev_arg *args, size_t nar
         if (pcall->kids.oom) return nomem(e);
         pcall->last_kid = key;
         pcall->nkids++;
-        pcall->kids_len += vlen(key);
         parent = (int64_t)pcall->key;
     }
     if (key == 0) c->first_fn = fn;
     open_call *oc = &c->stack[c->depth++];
     oc->key = key;
     oc->nkids = 0;
-    oc->kids_len = 0;
     oc->last_kid = key;
     oc->kids.len = 0; /* its buffer is the slot's, kept from the last call */
     oc->kids.oom = 0;
@@ -1413,21 +1424,23 @@ static CTW_INLINE ctrec_status call_done(ctw_writer *c, const uint8_t *v, size_t
     }
     if (!xn) x = NULL;
     uint64_t exitstep = c->h.nsteps ? c->h.nsteps - 1 : 0;
-    uint64_t kids_len = oc->kids_len, k;
     const uint8_t *kp, *kend = oc->kids.data ? oc->kids.data + oc->kids.len : NULL;
-    /* X tail: retlen ret exclen exc nkids {kid}, as in the scratch file */
-    uint64_t tail = vlen(n) + n + vlen(xn) + xn + vlen(oc->nkids) + kids_len;
-    uint64_t body = oc->e_len + vlen(exitstep) + tail;
-    if (buf_reserve(&pc->arena, (size_t)body + 10)) return nomem(e);
+    /* The record's body is written after a 1-byte length (the common
+     * record under 128 bytes), and moved when its length needs more:
+     * no varint measured ahead. Room: the length, exitstep, the tail's
+     * three varints, 10 bytes each, and the children's keys, each below
+     * next_key. */
+    uint64_t room = (uint64_t)oc->e_len + n + xn + oc->nkids * vlen(c->next_key) + 50;
+    if (buf_reserve(&pc->arena, (size_t)room)) return nomem(e);
     size_t rec = pc->arena.len;
-    uint8_t *p = vput(pc->arena.data + rec, body);
+    uint8_t *b = pc->arena.data + rec + 1, *p = b;
     const uint8_t *ep = pc->arena.data + oc->e_at;
     ct_copy(p, ep, oc->e1);
     p += oc->e1;
     p = vput(p, exitstep);
     ct_copy(p, ep + oc->e1, oc->e_len - oc->e1);
     p += oc->e_len - oc->e1;
-    uint8_t *tp = p;
+    size_t toff = (size_t)(p - b); /* X tail: retlen ret exclen exc nkids {kid} */
     p = vput(p, n);
     ct_copy(p, v, n);
     p += n;
@@ -1435,7 +1448,7 @@ static CTW_INLINE ctrec_status call_done(ctw_writer *c, const uint8_t *v, size_t
     if (xn) memcpy(p, x, xn);
     p += xn;
     p = vput(p, oc->nkids);
-    k = oc->key;
+    uint64_t k = oc->key;
     kp = oc->kids.data;
     for (uint64_t i = 0; i < oc->nkids; i++) {
         uint64_t d = 0;
@@ -1443,26 +1456,47 @@ static CTW_INLINE ctrec_status call_done(ctw_writer *c, const uint8_t *v, size_t
         k += d;
         p = vput(p, k);
     }
-    pc->arena.len = (size_t)(p - pc->arena.data);
+    size_t body = (size_t)(p - b), tail = body - toff;
+    if (__builtin_expect(body < 0x80, 1)) {
+        b[-1] = (uint8_t)body;
+    } else {
+        unsigned lk = vlen(body);
+        memmove(b + lk - 1, b, body);
+        vput(b - 1, body);
+        b += lk - 1;
+    }
+    size_t rlen = (size_t)(b - (pc->arena.data + rec)) + body;
+    pc->arena.len = rec + rlen;
     unsigned slot = (unsigned)(oc->key % CT_CALLS_PER_CHUNK);
     pc->at[slot] = rec;
-    pc->len[slot] = pc->arena.len - rec;
-    pc->total += pc->arena.len - rec;
+    pc->len[slot] = rlen;
+    pc->total += rlen;
     if (scratch) {
         /* 'X' key exit | tail; the tail goes in pieces: a call with a
-         * million children does not need it twice more in memory. */
-        uint64_t xbody = vlen(oc->key) + vlen(exitstep) + tail;
-        size_t off = (size_t)(tp - pc->arena.data), left = (size_t)tail;
+         * million children does not need it twice more in memory. The
+         * body's length is written as the record's is. */
+        size_t off = (size_t)(b - pc->arena.data) + toff, left = tail;
         size_t now = left <= 32 ? left : 0; /* the common short tail: at once */
         if (buf_reserve(&c->sbuf, 32 + now)) return nomem(e);
-        uint8_t *q = c->sbuf.data + c->sbuf.len;
-        *q++ = 'X';
-        q = vput(q, xbody);
-        q = vput(q, oc->key);
-        q = vput(q, exitstep);
-        ct_copy(q, pc->arena.data + off, now);
-        c->sbuf.len = (size_t)(q + now - c->sbuf.data);
+        uint8_t *q = c->sbuf.data + c->sbuf.len, *xb = q + 2, *r;
+        q[0] = 'X';
+        r = vput(xb, oc->key);
+        r = vput(r, exitstep);
+        uint64_t xbody = (uint64_t)(r - xb) + tail;
+        if (__builtin_expect(xbody < 0x80, 1)) {
+            q[1] = (uint8_t)xbody;
+        } else {
+            uint8_t tmp[20];
+            size_t kl = (size_t)(r - xb);
+            memcpy(tmp, xb, kl);
+            r = vput(q + 1, xbody);
+            memcpy(r, tmp, kl);
+            r += kl;
+        }
+        ct_copy(r, pc->arena.data + off, now);
+        c->sbuf.len = (size_t)(r + now - c->sbuf.data);
         left -= now;
+        off += now;
         while (left) {
             size_t m = left < 65536 ? left : 65536;
             buf_put(&c->sbuf, pc->arena.data + off, m);
@@ -1728,6 +1762,7 @@ static void meta_dat(buf *b, const ctw_meta *m, int columns)
 ctrec_status ctw_close(ctw_writer *c, const ctw_meta *m, err *e)
 {
     ctrec_status st = c->wst ? job_failed(c, e) : CTREC_OK;
+    c->closing = 1; /* fill_job: no fresh buffer for what is handed over */
     /* The calls still open end at the last step, without a return value
      * (no X record: the scratch file is not read again); then the last
      * chunk of calls, not full. */
