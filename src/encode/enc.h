@@ -298,8 +298,11 @@ static ENC_INLINE uint8_t *fx_value_int(const enc *e, uint8_t *p, int64_t i, ctr
 #define FX_VALUE_INT_ROOM (1 + 4 * FX_MAX_KEY + 2 * FX_MAX_NUM + 1)
 
 /* The CBOR of the other common ValueRecords, for the model's fast paths
- * (writer.c) and for events.c's own encoders of them, so that each has
- * one encoder: the constant parts stored a word at a time. */
+ * (writer.c): the constant parts stored a word at a time. Only
+ * fx_cbor_type_close is also events.c's (fx_type_close); events.c's
+ * val_float, val_text and val_struct_open write the same heads their own
+ * way, and tests/writer/test_value_paths.c holds the two to the same
+ * bytes. */
 
 /* `"type_id": t` and the end of its map: 67 "type_id", t's head (at most
  * 17 bytes). */

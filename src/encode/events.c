@@ -335,6 +335,7 @@ static inline void type_close(enc *e, ctrec_id type_id)
 
 static inline uint8_t *fx_type_close(const enc *e, uint8_t *p, ctrec_id type_id)
 {
+    if (!e->json) return fx_cbor_type_close(p, type_id); /* enc.h's, the fast paths' too */
     p = FX_KEY(e, p, "type_id");
     p = fx_uint(e, p, type_id);
     return fx_map_end(e, p);
