@@ -488,22 +488,30 @@ static inline ctrec_status out_chain(ctrec_writer *w)
     return CTREC_OK;
 }
 
-/* trace.bin's fast paths (ctrec_step, ctrec_call, ctrec_return_none):
- * GUARD's and NO_OPEN_EVENT's checks in the state where they pass
- * (bin_fast: a trace.bin writer, not failed, without thread handles), no
- * event open, and `room` bytes free in `out` with no failed reservation
- * (out_commit's oom check passes), so that the event's bytes (enc.h's
- * fx_cbor_*, events.c's ev_*) are written with no reservation. The caller
- * then checks its ids, takes olock with out_take (olock not held before
- * the event, as out_begin would find it), and ends with bin_done when
- * nothing is due: no flush thread failure and `out` under the threshold,
- * so that out_commit would only count the event and give olock back.
- * Anything else tail-calls the general path (nothing changed before) or
- * its commit (the event written), which say what is wrong. */
-static WR_INLINE int bin_ready(ctrec_writer *w, size_t room)
+/* trace.bin's fast paths (ctrec_step, ctrec_call, ctrec_return_none,
+ * ctrec_begin_value): GUARD's and NO_OPEN_EVENT's checks in the state
+ * where they pass (bin_ready: bin_fast, a trace.bin writer not failed and
+ * without thread handles; no event open; olock not held, as out_begin
+ * would find it). The caller then checks its ids and takes olock with
+ * out_take; only then, holding it, does it look at `out` (the flush thread
+ * may have handed it to the sink and replaced it meanwhile): bin_room, no
+ * failed reservation (out_commit's oom check) and room for the event's
+ * largest bytes, which are then written with no reservation (enc.h's
+ * fx_cbor_*, events.c's ev_*). It ends with bin_done when nothing is due:
+ * no flush thread failure and `out` under the threshold, so that
+ * out_commit would only count the event and give olock back. Anything
+ * else goes the general way: before out_take, a tail call of the general
+ * path (nothing changed); past it, the general path from out_begin on
+ * (*_bin_out, after olock_wait_rec if out_take left it due), or, the event
+ * written, its commit; each says what is wrong. */
+static WR_INLINE int bin_ready(ctrec_writer *w)
 {
-    return w && w->bin_fast && !w->open && !w->out.oom && w->out.cap - w->out.len >= room &&
-           !out_held(w);
+    return w && w->bin_fast && !w->open && !out_held(w);
+}
+
+static WR_INLINE int bin_room(const ctrec_writer *w, size_t room)
+{
+    return !w->out.oom && w->out.cap - w->out.len >= room;
 }
 
 static WR_INLINE int bin_done(ctrec_writer *w, uint8_t *end)
@@ -1749,11 +1757,12 @@ static WR_NOINLINE ctrec_status step_commit(ctrec_writer *w)
     return CTREC_OK;
 }
 
-/* ctrec_step's trace.bin fast path past its checks when out_take left
- * olock_wait_rec due: the general path from out_begin on. */
-static WR_NOINLINE ctrec_status step_bin_wait(ctrec_writer *w, ctrec_id path_id, int64_t line)
+/* ctrec_step's trace.bin fast path past out_take (olock held, or due
+ * when `wait`): the general path from out_begin on. */
+static WR_NOINLINE ctrec_status step_bin_out(ctrec_writer *w, ctrec_id path_id, int64_t line,
+                                             int wait)
 {
-    olock_wait_rec(w);
+    if (wait) olock_wait_rec(w);
     ev_step(&w->eo, path_id, line);
     return step_commit(w);
 }
@@ -1791,9 +1800,10 @@ ctrec_status ctrec_step(ctrec_writer *w, ctrec_id path_id, int64_t line)
         return step_ct_slow(w, x, 0);
     }
     /* trace.bin, every check passing (bin_ready): what step_rest does then */
-    if (bin_ready(w, FX_CBOR_STEP_ROOM) && path_id < w->paths.nids && line >= 0) {
+    if (bin_ready(w) && path_id < w->paths.nids && line >= 0) {
         w->ev_failed = CTREC_OK;
-        if (!out_take(w)) return step_bin_wait(w, path_id, line);
+        if (!out_take(w)) return step_bin_out(w, path_id, line, 1);
+        if (!bin_room(w, FX_CBOR_STEP_ROOM)) return step_bin_out(w, path_id, line, 0);
         if (bin_done(w, fx_cbor_step(w->out.data + w->out.len, path_id, line))) {
             w->tc.stepped = 1;
             return CTREC_OK;
@@ -2116,12 +2126,11 @@ static WR_NOINLINE ctrec_status begin_value_ct_slow(ctrec_writer *w, ctrec_id va
     return CTREC_OK;
 }
 
-/* ctrec_begin_value's trace.bin fast path past its checks when out_take
- * left olock_wait_rec due: what begin_value_rest does from open_single_set
- * on. */
-static WR_NOINLINE ctrec_status begin_value_bin_wait(ctrec_writer *w, ctrec_id var)
+/* ctrec_begin_value's trace.bin fast path past out_take (olock held, or
+ * due when `wait`): what begin_value_rest does from open_single_set on. */
+static WR_NOINLINE ctrec_status begin_value_bin_out(ctrec_writer *w, ctrec_id var, int wait)
 {
-    olock_wait_rec(w);
+    if (wait) olock_wait_rec(w);
     open_single_fields(w, 1);
     w->cur = &w->eo;
     ev_value_open(&w->eo, var);
@@ -2146,9 +2155,10 @@ ctrec_status ctrec_begin_value(ctrec_writer *w, ctrec_id var)
     }
     /* trace.bin, every check passing (bin_ready): what begin_value_rest
      * does then; olock stays held until ctrec_end */
-    if (bin_ready(w, FX_CBOR_VALUE_OPEN_ROOM) && var < w->variables.nids) {
+    if (bin_ready(w) && var < w->variables.nids) {
         w->ev_failed = CTREC_OK;
-        if (!out_take(w)) return begin_value_bin_wait(w, var);
+        if (!out_take(w)) return begin_value_bin_out(w, var, 1);
+        if (!bin_room(w, FX_CBOR_VALUE_OPEN_ROOM)) return begin_value_bin_out(w, var, 0);
         open_single_fields(w, 0); /* trace.bin: no separator */
         w->cur = &w->eo;
         enc_done(&w->eo, fx_cbor_value_open(w->out.data + w->out.len, var));
@@ -2409,12 +2419,13 @@ ctrec_status ctrec_end(ctrec_writer *w)
         w->nevents++;
         return CTREC_OK;
     }
-    /* trace.bin (bin_fast), a Value or Return complete, within
-     * max_event_bytes, olock held by out_take and nothing due (bin_done's
-     * checks): what end_event and out_commit do then */
-    if (w && w->bin_fast && w->open == OPEN_SINGLE && !w->depth && !w->slot && !w->out.oom &&
-        w->out.len - w->open_at <= w->o.max_event_bytes &&
-        atomic_load_explicit(&w->busy, memory_order_relaxed) == BUSY_HELD && !w->tfailed &&
+    /* trace.bin (bin_fast), a Value or Return complete, olock held since
+     * it began (BUSY_HELD, not the spin lock), within max_event_bytes,
+     * nothing due (bin_done's checks): what end_event and out_commit do
+     * then */
+    if (w && w->bin_fast && w->open == OPEN_SINGLE && !w->depth && !w->slot &&
+        atomic_load_explicit(&w->busy, memory_order_relaxed) == BUSY_HELD && !w->out.oom &&
+        w->out.len - w->open_at <= w->o.max_event_bytes && !w->tfailed &&
         w->out.len < w->threshold) {
         w->open = OPEN_NONE;
         w->ev_failed = CTREC_OK;
@@ -2450,9 +2461,11 @@ static WR_NOINLINE ctrec_status call_out(ctrec_writer *w, ctrec_id fn)
     return call_commit(w, fn);
 }
 
-static WR_NOINLINE ctrec_status call_bin_wait(ctrec_writer *w, ctrec_id fn)
+/* ctrec_call's trace.bin fast path past out_take (olock held, or due
+ * when `wait`). */
+static WR_NOINLINE ctrec_status call_bin_out(ctrec_writer *w, ctrec_id fn, int wait)
 {
-    olock_wait_rec(w);
+    if (wait) olock_wait_rec(w);
     return call_out(w, fn);
 }
 
@@ -2474,9 +2487,10 @@ static WR_NOINLINE ctrec_status call_rest(ctrec_writer *w, ctrec_id fn)
 ctrec_status ctrec_call(ctrec_writer *w, ctrec_id fn)
 {
     /* trace.bin, every check passing (bin_ready): what call_rest does then */
-    if (bin_ready(w, FX_CBOR_STEP_ROOM + FX_CBOR_CALL_HEAD_ROOM) && fn < w->functions.nids) {
+    if (bin_ready(w) && fn < w->functions.nids) {
         w->ev_failed = CTREC_OK;
-        if (!out_take(w)) return call_bin_wait(w, fn);
+        if (!out_take(w)) return call_bin_out(w, fn, 1);
+        if (!bin_room(w, FX_CBOR_STEP_ROOM + FX_CBOR_CALL_HEAD_ROOM)) return call_bin_out(w, fn, 0);
         uint8_t *p = w->out.data + w->out.len;
         if (fn != 0) {
             p = fx_cbor_step(p, w->fns[fn].path_id, w->fns[fn].line);
@@ -2533,9 +2547,11 @@ static WR_NOINLINE ctrec_status return_none_out(ctrec_writer *w, ctrec_id t)
     return return_commit(w);
 }
 
-static WR_NOINLINE ctrec_status return_none_bin_wait(ctrec_writer *w, ctrec_id t)
+/* ctrec_return_none's trace.bin fast path past out_take (olock held, or
+ * due when `wait`). */
+static WR_NOINLINE ctrec_status return_none_bin_out(ctrec_writer *w, ctrec_id t, int wait)
 {
-    olock_wait_rec(w);
+    if (wait) olock_wait_rec(w);
     return return_none_out(w, t);
 }
 
@@ -2553,9 +2569,10 @@ ctrec_status ctrec_return_none(ctrec_writer *w, ctrec_id t)
 {
     /* trace.bin, every check passing (bin_ready): what return_none_rest
      * does then */
-    if (bin_ready(w, FX_CBOR_RETURN_NONE_ROOM) && t < w->types.nids && w->calls_open) {
+    if (bin_ready(w) && t < w->types.nids && w->calls_open) {
         w->ev_failed = CTREC_OK;
-        if (!out_take(w)) return return_none_bin_wait(w, t);
+        if (!out_take(w)) return return_none_bin_out(w, t, 1);
+        if (!bin_room(w, FX_CBOR_RETURN_NONE_ROOM)) return return_none_bin_out(w, t, 0);
         if (bin_done(w, fx_cbor_return_none(w->out.data + w->out.len, t))) {
             w->calls_open--;
             return CTREC_OK;
