@@ -105,10 +105,11 @@ struct ctrec_writer {
      * set at open, cleared by fail() and by the first thread event of the
      * handles (writer_thread_event). */
     int ct_fast;
-    /* The trace.bin fast paths of ctrec_step, ctrec_call and
-     * ctrec_return_none (see bin_fast()) may be taken: a trace.bin writer,
-     * not failed, without thread handles; set at open, cleared by fail()
-     * and by the first thread event of the handles, as ct_fast. */
+    /* The trace.bin fast paths of ctrec_step, ctrec_call,
+     * ctrec_return_none, ctrec_begin_value and ctrec_end (see bin_ready)
+     * may be taken: a trace.bin writer, not failed, without thread
+     * handles; set at open, cleared by fail() and by the first thread
+     * event of the handles, as ct_fast. */
     int bin_fast;
     size_t ct_at;
     /* .ct: the CBOR None of type ct_none_t that ctrec_return_none last
@@ -2490,7 +2491,8 @@ ctrec_status ctrec_call(ctrec_writer *w, ctrec_id fn)
     if (bin_ready(w) && fn < w->functions.nids) {
         w->ev_failed = CTREC_OK;
         if (!out_take(w)) return call_bin_out(w, fn, 1);
-        if (!bin_room(w, FX_CBOR_STEP_ROOM + FX_CBOR_CALL_HEAD_ROOM)) return call_bin_out(w, fn, 0);
+        if (!bin_room(w, FX_CBOR_STEP_ROOM + FX_CBOR_CALL_HEAD_ROOM))
+            return call_bin_out(w, fn, 0);
         uint8_t *p = w->out.data + w->out.len;
         if (fn != 0) {
             p = fx_cbor_step(p, w->fns[fn].path_id, w->fns[fn].line);

@@ -31,7 +31,8 @@ WANT = {
             "NULL: CTREC_E_ARG CTREC_E_ARG CTREC_E_ARG CTREC_E_ARG CTREC_E_ARG",
             "variable id 300 is not defined (300 defined)", "the event has no value",
             "ctrec_end while a sequence value is still open", "more than max_event_bytes (600",
-            "ctrec_begin_value while an event is open", "ctrec_begin_return: a Return with no open call",
+            "ctrec_begin_value while an event is open",
+            "ctrec_begin_return: a Return with no open call",
             "close: CTREC_OK"],
     "fail": ["CTREC_E_IO: ", "File too large", "CTREC_E_FAILED", "close: CTREC_E_IO"],
     "timed": ["close: CTREC_OK"],
@@ -58,8 +59,9 @@ def main():
                       % (name, o1.decode(), o2.decode()))
                 bad += 1
             text = o1.decode()
-            for want in WANT[mode[0]] + (["a .ct step's line must be 0..99999"] if name == "gen-ct" else
-                                       ["ctrec_thread_enter and ctrec_thread_leave"] if name == "gen-bin" else []):
+            extra = {"gen-ct": ["a .ct step's line must be 0..99999"],
+                     "gen-bin": ["ctrec_thread_enter and ctrec_thread_leave"]}.get(name, [])
+            for want in WANT[mode[0]] + extra:
                 if want not in text:
                     print("%s: no %r in the output:\n%s" % (name, want, text[-6000:]))
                     bad += 1
