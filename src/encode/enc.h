@@ -387,6 +387,87 @@ static ENC_INLINE uint8_t *fx_cbor_struct_open(uint8_t *p)
 }
 #define FX_STRUCT_OPEN_ROOM 32
 
+/* The CBOR of the events a recorder writes at every line and call, for
+ * events.c (ev_step, ev_call, ev_return_open, ev_return_none, val_none:
+ * their CBOR is these functions') and for the model's trace.bin fast paths
+ * (writer.c), so that each event's bytes have one encoder. The constant
+ * parts are stored a word at a time (a fixed-size copy of a static array,
+ * of which the first bytes count: the room allows the rest). */
+
+/* Step {path_id, line}: a1 64 "Step" a2 67 "path_id" <path> 64 "line"
+ * <line> (at most 38 bytes; 16 stored first). */
+static ENC_INLINE uint8_t *fx_cbor_step(uint8_t *p, ctrec_id path_id, int64_t line)
+{
+    static const uint8_t head[16] = {0xa1, 0x64, 'S', 't', 'e', 'p', 0xa2, 0x67,
+                                     'p',  'a',  't', 'h', '_', 'i', 'd',  0};
+    memcpy(p, head, sizeof head);
+    p = fx_cbor_head(p + 15, 0, path_id);
+    memcpy(p, "\x64" "line", 5);
+    return line >= 0 ? fx_cbor_head(p + 5, 0, (uint64_t)line)
+                     : fx_cbor_head(p + 5, 1, (uint64_t)(-1 - line));
+}
+#define FX_CBOR_STEP_ROOM 38
+
+/* The head of Call {function_id, args: [...]} up to its args' items: a1 64
+ * "Call" a2 6b "function_id" <fn> 64 "args" <array of nargs> (at most 42
+ * bytes; 24 stored first). */
+static ENC_INLINE uint8_t *fx_cbor_call_head(uint8_t *p, ctrec_id function_id, uint64_t nargs)
+{
+    static const uint8_t head[24] = {0xa1, 0x64, 'C', 'a', 'l', 'l', 0xa2, 0x6b,
+                                     'f',  'u',  'n', 'c', 't', 'i', 'o',  'n',
+                                     '_',  'i',  'd', 0,   0,   0,   0,    0};
+    memcpy(p, head, sizeof head);
+    p = fx_cbor_head(p + 19, 0, function_id);
+    memcpy(p, "\x64" "args", 5);
+    return fx_cbor_head(p + 5, 4, nargs);
+}
+#define FX_CBOR_CALL_HEAD_ROOM 42
+
+/* The head of Value {variable_id, value: ...} up to its value: a1 65
+ * "Value" a2 6b "variable_id" <var> 65 "value" (at most 35 bytes; 24
+ * stored first). */
+static ENC_INLINE uint8_t *fx_cbor_value_open(uint8_t *p, ctrec_id var)
+{
+    static const uint8_t head[24] = {0xa1, 0x65, 'V', 'a', 'l', 'u', 'e', 0xa2,
+                                     0x6b, 'v',  'a', 'r', 'i', 'a', 'b', 'l',
+                                     'e',  '_',  'i', 'd', 0,   0,   0,   0};
+    memcpy(p, head, sizeof head);
+    p = fx_cbor_head(p + 20, 0, var);
+    memcpy(p, "\x65" "value", 6);
+    return p + 6;
+}
+#define FX_CBOR_VALUE_OPEN_ROOM 35
+
+/* The head of Return {return_value: ...} up to its value: a1 66 "Return"
+ * a1 6c "return_value" (22 bytes; 24 stored). */
+static ENC_INLINE uint8_t *fx_cbor_return_open(uint8_t *p)
+{
+    static const uint8_t head[24] = {0xa1, 0x66, 'R', 'e', 't', 'u', 'r', 'n',
+                                     0xa1, 0x6c, 'r', 'e', 't', 'u', 'r', 'n',
+                                     '_',  'v',  'a', 'l', 'u', 'e', 0,   0};
+    memcpy(p, head, sizeof head);
+    return p + 22;
+}
+#define FX_CBOR_RETURN_OPEN_ROOM 24
+
+/* A None ValueRecord {kind, type_id}: a2 64 "kind" 64 "None", then type_id
+ * (at most 28 bytes; 16 stored first). */
+static ENC_INLINE uint8_t *fx_cbor_value_none(uint8_t *p, ctrec_id type_id)
+{
+    static const uint8_t head[16] = {0xa2, 0x64, 'k', 'i', 'n', 'd', 0x64, 'N',
+                                     'o',  'n',  'e', 0,   0,   0,   0,    0};
+    memcpy(p, head, sizeof head);
+    return fx_cbor_type_close(p + 11, type_id);
+}
+#define FX_CBOR_VALUE_NONE_ROOM 28
+
+/* Return {return_value: None of type_id}, whole (at most 50 bytes). */
+static ENC_INLINE uint8_t *fx_cbor_return_none(uint8_t *p, ctrec_id type_id)
+{
+    return fx_cbor_value_none(fx_cbor_return_open(p), type_id);
+}
+#define FX_CBOR_RETURN_NONE_ROOM (22 + FX_CBOR_VALUE_NONE_ROOM)
+
 /* Whether p[0..n) is ASCII (so valid UTF-8 as it is), 8 bytes at a time. */
 static ENC_INLINE int fx_ascii(const char *p, size_t n)
 {

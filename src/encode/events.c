@@ -97,6 +97,10 @@ HOT void ev_step_body(enc *e, ctrec_id path_id, int64_t line)
 {
     uint8_t *p = enc_room(e, 2 + 3 * FX_MAX_KEY + 2 * FX_MAX_NUM + 2);
     if (!p) return;
+    if (!e->json) { /* enc.h's, the trace.bin fast path's too */
+        enc_done(e, fx_cbor_step(p, path_id, line));
+        return;
+    }
     p = fx_map(e, p, 1);
     p = FX_KEY1(e, p, "Step");
     p = fx_map(e, p, 2);
@@ -227,6 +231,10 @@ HOT void ev_value_open_body(enc *e, ctrec_id var)
 {
     uint8_t *p = enc_room(e, 2 + 3 * FX_MAX_KEY + FX_MAX_NUM);
     if (!p) return;
+    if (!e->json) { /* enc.h's, the trace.bin fast path's too */
+        enc_done(e, fx_cbor_value_open(p, var));
+        return;
+    }
     p = fx_map(e, p, 1);
     p = FX_KEY1(e, p, "Value");
     p = fx_map(e, p, 2);
@@ -245,6 +253,10 @@ HOT void ev_return_open_body(enc *e)
 {
     uint8_t *p = enc_room(e, 2 + 2 * FX_MAX_KEY);
     if (!p) return;
+    if (!e->json) { /* enc.h's */
+        enc_done(e, fx_cbor_return_open(p));
+        return;
+    }
     p = fx_map(e, p, 1);
     p = FX_KEY1(e, p, "Return");
     p = fx_map(e, p, 1);
@@ -283,14 +295,17 @@ HOT void ev_call_body(enc *e, ctrec_id function_id, const ev_arg *args, size_t n
 {
     uint8_t *p = enc_room(e, 2 + 3 * FX_MAX_KEY + FX_MAX_NUM + 9);
     if (!p) return;
-    p = fx_map(e, p, 1);
-    p = FX_KEY1(e, p, "Call");
-    p = fx_map(e, p, 2);
-    p = FX_KEY1(e, p, "function_id");
-    p = fx_uint(e, p, function_id);
-    p = FX_KEY(e, p, "args");
-    if (e->json) *p++ = '[';
-    else p = fx_cbor_head(p, 4, nargs);
+    if (e->json) {
+        p = fx_map(e, p, 1);
+        p = FX_KEY1(e, p, "Call");
+        p = fx_map(e, p, 2);
+        p = FX_KEY1(e, p, "function_id");
+        p = fx_uint(e, p, function_id);
+        p = FX_KEY(e, p, "args");
+        *p++ = '[';
+    } else {
+        p = fx_cbor_call_head(p, function_id, nargs); /* enc.h's, the fast path's too */
+    }
     enc_done(e, p);
     for (size_t i = 0; i < nargs; i++) {
         if (!(p = enc_room(e, 3 + 2 * FX_MAX_KEY + FX_MAX_NUM + args[i].len))) return;
@@ -457,6 +472,10 @@ HOT void val_none_body(enc *e, ctrec_id type_id)
 {
     uint8_t *p = enc_room(e, 1 + 3 * FX_MAX_KEY + FX_MAX_NUM + 1);
     if (!p) return;
+    if (!e->json) { /* enc.h's */
+        enc_done(e, fx_cbor_value_none(p, type_id));
+        return;
+    }
     p = fx_map(e, p, 2);
     p = FX_KEY1(e, p, "kind");
     p = FX_LIT(e, p, "None");
@@ -471,6 +490,11 @@ void val_none(enc *e, ctrec_id type_id)
 
 HOT void ev_return_none_body(enc *e, ctrec_id type_id)
 {
+    if (!e->json) { /* enc.h's, the trace.bin fast path's too */
+        uint8_t *p = enc_room(e, FX_CBOR_RETURN_NONE_ROOM);
+        if (p) enc_done(e, fx_cbor_return_none(p, type_id));
+        return;
+    }
     ev_return_open_body(e);
     val_none_body(e, type_id);
     if (e->json) BUF_LIT(e->b, "}}");

@@ -105,6 +105,12 @@ struct ctrec_writer {
      * set at open, cleared by fail() and by the first thread event of the
      * handles (writer_thread_event). */
     int ct_fast;
+    /* The trace.bin fast paths of ctrec_step, ctrec_call,
+     * ctrec_return_none, ctrec_begin_value and ctrec_end (see bin_ready)
+     * may be taken: a trace.bin writer, not failed, without thread
+     * handles; set at open, cleared by fail() and by the first thread
+     * event of the handles, as ct_fast. */
+    int bin_fast;
     size_t ct_at;
     /* .ct: the CBOR None of type ct_none_t that ctrec_return_none last
      * encoded (ct_none_n bytes; 0: none yet), the return value of every
@@ -381,6 +387,7 @@ static WR_COLD ctrec_status fail(ctrec_writer *w)
 {
     if (!w->failed) w->failed = w->e.status ? w->e.status : CTREC_E_IO;
     w->ct_fast = 0;
+    w->bin_fast = 0;
     abandon(w);
     return w->failed;
 }
@@ -480,6 +487,43 @@ static inline ctrec_status out_chain(ctrec_writer *w)
     if (w->out.oom) return nomem(w);
     w->nevents++;
     return CTREC_OK;
+}
+
+/* trace.bin's fast paths (ctrec_step, ctrec_call, ctrec_return_none,
+ * ctrec_begin_value): GUARD's and NO_OPEN_EVENT's checks in the state
+ * where they pass (bin_ready: bin_fast, a trace.bin writer not failed and
+ * without thread handles; no event open; olock not held, as out_begin
+ * would find it). The caller then checks its ids and takes olock with
+ * out_take; only then, holding it, does it look at `out` (the flush thread
+ * may have handed it to the sink and replaced it meanwhile): bin_room, no
+ * failed reservation (out_commit's oom check) and room for the event's
+ * largest bytes, which are then written with no reservation (enc.h's
+ * fx_cbor_*, events.c's ev_*). It ends with bin_done when nothing is due:
+ * no flush thread failure and `out` under the threshold, so that
+ * out_commit would only count the event and give olock back. Anything
+ * else goes the general way: before out_take, a tail call of the general
+ * path (nothing changed); past it, the general path from out_begin on
+ * (*_bin_out, after olock_wait_rec if out_take left it due), or, the event
+ * written, its commit; each says what is wrong. */
+static WR_INLINE int bin_ready(ctrec_writer *w)
+{
+    return w && w->bin_fast && !w->open && !out_held(w);
+}
+
+static WR_INLINE int bin_room(const ctrec_writer *w, size_t room)
+{
+    return !w->out.oom && w->out.cap - w->out.len >= room;
+}
+
+static WR_INLINE int bin_done(ctrec_writer *w, uint8_t *end)
+{
+    w->out.len = (size_t)(end - w->out.data);
+    if (__builtin_expect(!w->tfailed && w->out.len < w->threshold, 1)) {
+        out_give(w);
+        w->nevents++;
+        return 1;
+    }
+    return 0;
 }
 
 /* Definitions (Path, Function, Type, VariableName) may be made while a
@@ -1163,6 +1207,12 @@ ctrec_status ctrec_writer_open(const char *dir, const ctrec_writer_options *opts
     }
     if (w->o.flush_interval_ms) start_flusher(w);
     w->ct_fast = w->ct && w->o.max_event_bytes >= 127;
+    w->bin_fast = w->o.format == CTREC_FORMAT_BIN;
+#ifdef CTREC_TEST_GENERAL_EVENTS
+    /* tests/writer/test_event_paths.c: the general paths' output, which
+     * the fast paths' must equal */
+    w->ct_fast = w->bin_fast = 0;
+#endif
     return CTREC_OK;
 }
 
@@ -1684,6 +1734,8 @@ ctrec_status ctrec_start_z(ctrec_writer *w, const char *path, int64_t line)
     return ctrec_start(w, path, strlen(path), line);
 }
 
+static WR_NOINLINE ctrec_status step_commit(ctrec_writer *w);
+
 /* ctrec_step past its fast path: out of line, so that the fast path saves no
  * registers. */
 static WR_NOINLINE ctrec_status step_rest(ctrec_writer *w, ctrec_id path_id, int64_t line)
@@ -1694,9 +1746,26 @@ static WR_NOINLINE ctrec_status step_rest(ctrec_writer *w, ctrec_id path_id, int
     LINE_ARG(w, line, "ctrec_step");
     if (w->ct) return ct_step_checked(w, path_id, line, 0);
     ev_step(out_begin(w), path_id, line);
-    if ((st = out_commit(w))) return st;
+    return step_commit(w);
+}
+
+/* A Step's out_commit and the thread's step (the general path's end). */
+static WR_NOINLINE ctrec_status step_commit(ctrec_writer *w)
+{
+    ctrec_status st = out_commit(w);
+    if (st) return st;
     w->tc.stepped = 1;
     return CTREC_OK;
+}
+
+/* ctrec_step's trace.bin fast path past out_take (olock held, or due
+ * when `wait`): the general path from out_begin on. */
+static WR_NOINLINE ctrec_status step_bin_out(ctrec_writer *w, ctrec_id path_id, int64_t line,
+                                             int wait)
+{
+    if (wait) olock_wait_rec(w);
+    ev_step(&w->eo, path_id, line);
+    return step_commit(w);
 }
 
 /* The .ct fast paths (ctrec_step, ctrec_begin_value, ctrec_end) do their
@@ -1730,6 +1799,17 @@ ctrec_status ctrec_step(ctrec_writer *w, ctrec_id path_id, int64_t line)
             }
         }
         return step_ct_slow(w, x, 0);
+    }
+    /* trace.bin, every check passing (bin_ready): what step_rest does then */
+    if (bin_ready(w) && path_id < w->paths.nids && line >= 0) {
+        w->ev_failed = CTREC_OK;
+        if (!out_take(w)) return step_bin_out(w, path_id, line, 1);
+        if (!bin_room(w, FX_CBOR_STEP_ROOM)) return step_bin_out(w, path_id, line, 0);
+        if (bin_done(w, fx_cbor_step(w->out.data + w->out.len, path_id, line))) {
+            w->tc.stepped = 1;
+            return CTREC_OK;
+        }
+        return step_commit(w);
     }
     return step_rest(w, path_id, line);
 }
@@ -1904,6 +1984,7 @@ static ctrec_status thread_event(ctrec_writer *w, const char *what, const char *
 ctrec_status writer_thread_event(ctrec_writer *w, enum writer_thread_ev which, uint64_t tid)
 {
     w->ct_fast = 0; /* the writer has (or is getting) thread handles */
+    w->bin_fast = 0;
     switch (which) {
     case WT_START: return thread_event(w, "ctrec_thread_open", "ThreadStart", 11, tid, 0);
     case WT_EXIT: return thread_event(w, "ctrec_thread_close", "ThreadExit", 10, tid, 0);
@@ -2046,6 +2127,17 @@ static WR_NOINLINE ctrec_status begin_value_ct_slow(ctrec_writer *w, ctrec_id va
     return CTREC_OK;
 }
 
+/* ctrec_begin_value's trace.bin fast path past out_take (olock held, or
+ * due when `wait`): what begin_value_rest does from open_single_set on. */
+static WR_NOINLINE ctrec_status begin_value_bin_out(ctrec_writer *w, ctrec_id var, int wait)
+{
+    if (wait) olock_wait_rec(w);
+    open_single_fields(w, 1);
+    w->cur = &w->eo;
+    ev_value_open(&w->eo, var);
+    return CTREC_OK;
+}
+
 ctrec_status ctrec_begin_value(ctrec_writer *w, ctrec_id var)
 {
     /* .ct without thread handles after a step, every check passing: what
@@ -2061,6 +2153,17 @@ ctrec_status ctrec_begin_value(ctrec_writer *w, ctrec_id var)
             }
         }
         return begin_value_ct_slow(w, var, 0);
+    }
+    /* trace.bin, every check passing (bin_ready): what begin_value_rest
+     * does then; olock stays held until ctrec_end */
+    if (bin_ready(w) && var < w->variables.nids) {
+        w->ev_failed = CTREC_OK;
+        if (!out_take(w)) return begin_value_bin_out(w, var, 1);
+        if (!bin_room(w, FX_CBOR_VALUE_OPEN_ROOM)) return begin_value_bin_out(w, var, 0);
+        open_single_fields(w, 0); /* trace.bin: no separator */
+        w->cur = &w->eo;
+        enc_done(&w->eo, fx_cbor_value_open(w->out.data + w->out.len, var));
+        return CTREC_OK;
     }
     return begin_value_rest(w, var);
 }
@@ -2317,12 +2420,57 @@ ctrec_status ctrec_end(ctrec_writer *w)
         w->nevents++;
         return CTREC_OK;
     }
+    /* trace.bin (bin_fast), a Value or Return complete, olock held since
+     * it began (BUSY_HELD, not the spin lock), within max_event_bytes,
+     * nothing due (bin_done's checks): what end_event and out_commit do
+     * then */
+    if (w && w->bin_fast && w->open == OPEN_SINGLE && !w->depth && !w->slot &&
+        atomic_load_explicit(&w->busy, memory_order_relaxed) == BUSY_HELD && !w->out.oom &&
+        w->out.len - w->open_at <= w->o.max_event_bytes && !w->tfailed &&
+        w->out.len < w->threshold) {
+        w->open = OPEN_NONE;
+        w->ev_failed = CTREC_OK;
+        out_give(w);
+        w->nevents++;
+        if (w->open_return) w->calls_open--;
+        return CTREC_OK;
+    }
     return end_rest(w);
 }
 
-/* A call without arguments: what ctrec_begin_call + ctrec_end write, without
- * the argument bookkeeping (the common event of a recorder's hot path). */
-ctrec_status ctrec_call(ctrec_writer *w, ctrec_id fn)
+/* A call's out_commit and its bookkeeping (the general path's end). */
+static WR_NOINLINE ctrec_status call_commit(ctrec_writer *w, ctrec_id fn)
+{
+    ctrec_status st = out_commit(w);
+    if (st) return st;
+    w->calls_open++;
+    if (fn != 0) w->tc.stepped = 1;
+    return CTREC_OK;
+}
+
+/* ctrec_call in trace.json and trace.bin past its checks: the entry step
+ * (but for the top-level call) and the call, one group for the flush
+ * thread (out_chain). */
+static WR_NOINLINE ctrec_status call_out(ctrec_writer *w, ctrec_id fn)
+{
+    ctrec_status st;
+    if (fn != 0) {
+        ev_step(out_begin(w), w->fns[fn].path_id, w->fns[fn].line);
+        if ((st = out_chain(w))) return st;
+    }
+    ev_call(out_begin(w), fn, NULL, 0);
+    return call_commit(w, fn);
+}
+
+/* ctrec_call's trace.bin fast path past out_take (olock held, or due
+ * when `wait`). */
+static WR_NOINLINE ctrec_status call_bin_out(ctrec_writer *w, ctrec_id fn, int wait)
+{
+    if (wait) olock_wait_rec(w);
+    return call_out(w, fn);
+}
+
+static WR_NOINLINE ctrec_status call_rest(ctrec_writer *w, ctrec_id fn)
 {
     GUARD(w);
     ctrec_status st = new_event(w, "ctrec_call", fn, w->functions.nids, "function");
@@ -2332,15 +2480,32 @@ ctrec_status ctrec_call(ctrec_writer *w, ctrec_id fn)
         w->calls_open++;
         return CTREC_OK;
     }
-    if (fn != 0) {
-        ev_step(out_begin(w), w->fns[fn].path_id, w->fns[fn].line);
-        if ((st = out_chain(w))) return st;
+    return call_out(w, fn);
+}
+
+/* A call without arguments: what ctrec_begin_call + ctrec_end write, without
+ * the argument bookkeeping (the common event of a recorder's hot path). */
+ctrec_status ctrec_call(ctrec_writer *w, ctrec_id fn)
+{
+    /* trace.bin, every check passing (bin_ready): what call_rest does then */
+    if (bin_ready(w) && fn < w->functions.nids) {
+        w->ev_failed = CTREC_OK;
+        if (!out_take(w)) return call_bin_out(w, fn, 1);
+        if (!bin_room(w, FX_CBOR_STEP_ROOM + FX_CBOR_CALL_HEAD_ROOM))
+            return call_bin_out(w, fn, 0);
+        uint8_t *p = w->out.data + w->out.len;
+        if (fn != 0) {
+            p = fx_cbor_step(p, w->fns[fn].path_id, w->fns[fn].line);
+            w->nevents++; /* out_chain's */
+        }
+        if (bin_done(w, fx_cbor_call_head(p, fn, 0))) {
+            w->calls_open++;
+            if (fn != 0) w->tc.stepped = 1;
+            return CTREC_OK;
+        }
+        return call_commit(w, fn);
     }
-    ev_call(out_begin(w), fn, NULL, 0);
-    if ((st = out_commit(w))) return st;
-    w->calls_open++;
-    if (fn != 0) w->tc.stepped = 1;
-    return CTREC_OK;
+    return call_rest(w, fn);
 }
 
 /* ctrec_return_none past its checks, on a .ct and on the other formats:
@@ -2369,22 +2534,53 @@ static WR_NOINLINE ctrec_status return_none_ct(ctrec_writer *w, ctrec_id t)
     return CTREC_OK;
 }
 
-static WR_NOINLINE ctrec_status return_none_rest(ctrec_writer *w, ctrec_id t)
+/* A Return's out_commit and its bookkeeping (the general path's end). */
+static WR_NOINLINE ctrec_status return_commit(ctrec_writer *w)
 {
-    ev_return_none(out_begin(w), t);
     ctrec_status st = out_commit(w);
     if (st) return st;
     w->calls_open--;
     return CTREC_OK;
 }
 
-ctrec_status ctrec_return_none(ctrec_writer *w, ctrec_id t)
+static WR_NOINLINE ctrec_status return_none_out(ctrec_writer *w, ctrec_id t)
+{
+    ev_return_none(out_begin(w), t);
+    return return_commit(w);
+}
+
+/* ctrec_return_none's trace.bin fast path past out_take (olock held, or
+ * due when `wait`). */
+static WR_NOINLINE ctrec_status return_none_bin_out(ctrec_writer *w, ctrec_id t, int wait)
+{
+    if (wait) olock_wait_rec(w);
+    return return_none_out(w, t);
+}
+
+static WR_NOINLINE ctrec_status return_none_rest(ctrec_writer *w, ctrec_id t)
 {
     GUARD(w);
     ctrec_status st = new_event(w, "ctrec_return_none", t, w->types.nids, "type");
     if (st) return st;
     if (!w->calls_open) return no_call_to_return(w, "ctrec_return_none");
     if (w->ct) return return_none_ct(w, t);
+    return return_none_out(w, t);
+}
+
+ctrec_status ctrec_return_none(ctrec_writer *w, ctrec_id t)
+{
+    /* trace.bin, every check passing (bin_ready): what return_none_rest
+     * does then */
+    if (bin_ready(w) && t < w->types.nids && w->calls_open) {
+        w->ev_failed = CTREC_OK;
+        if (!out_take(w)) return return_none_bin_out(w, t, 1);
+        if (!bin_room(w, FX_CBOR_RETURN_NONE_ROOM)) return return_none_bin_out(w, t, 0);
+        if (bin_done(w, fx_cbor_return_none(w->out.data + w->out.len, t))) {
+            w->calls_open--;
+            return CTREC_OK;
+        }
+        return return_commit(w);
+    }
     return return_none_rest(w, t);
 }
 
