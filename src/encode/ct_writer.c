@@ -1375,7 +1375,86 @@ static CTW_NOINLINE ctrec_status pchunk_emit(ctw_writer *c, pchunk *pc, err *e)
     return end_chunk(c, S_CALLS, e);
 }
 
+/* A fixed-size copy of a record part of at most 32 bytes (n), where both
+ * buffers have 32 bytes from d and s within their capacity: the bytes
+ * past n are overwritten by what follows or left past the buffer's len.
+ * Two 16-byte loads and stores instead of ct_copy's size tests. */
+static inline void ct_copy32(uint8_t *d, const uint8_t *s)
+{
+    uint8_t t[32];
+    memcpy(t, s, 32);
+    memcpy(d, t, 32);
+}
+
+static CTW_NOINLINE ctrec_status call_slow(ctw_writer *c, ctrec_id fn, const ev_arg *args,
+                                           size_t nargs, err *e);
+
+/* ctw_call's common case: no arguments, a call inside another (whose
+ * children's keys have the room), in a calls chunk already started, the
+ * scratch buffer and the chunk's arena with room for the entry part at
+ * 32 bytes a copy (CT_CALL_ROOM): the same bytes as call_slow's, without
+ * its reservations and the copies' size tests. */
+#define CT_CALL_ROOM 128u
 ctrec_status ctw_call(ctw_writer *c, ctrec_id fn, const ev_arg *args, size_t nargs, err *e)
+{
+    uint64_t key = c->next_key;
+    size_t d = c->depth;
+    pchunk *pc = c->cur;
+    if (nargs == 0 && d - 1 < c->stack_cap - 1 && key % CT_CALLS_PER_CHUNK && pc &&
+        c->sbuf.cap - c->sbuf.len >= CT_CALL_ROOM && !c->sbuf.oom &&
+        pc->arena.cap - pc->arena.len >= CT_CALL_ROOM) {
+        open_call *pcall = &c->stack[d - 1];
+        if (pcall->kids.cap - pcall->kids.len >= 10 && !pcall->kids.oom) {
+            pcall->kids.len = (size_t)(vput(pcall->kids.data + pcall->kids.len,
+                                            key - pcall->last_kid) -
+                                       pcall->kids.data);
+            pcall->last_kid = key;
+            pcall->nkids++;
+            uint64_t parent = pcall->key;
+            open_call *oc = pcall + 1;
+            c->depth = d + 1;
+            c->next_key = key + 1;
+            pc->nent++;
+            pc->nopen++;
+            oc->key = key;
+            oc->nkids = 0;
+            oc->last_kid = key;
+            oc->kids.len = 0;
+            oc->kids.oom = 0;
+            oc->pc = pc;
+            /* E record: tag, a padded 3-byte length, key | fn parent entry |
+             * depth nargs (0); the body is under 128 bytes */
+            uint8_t *s0 = c->sbuf.data + c->sbuf.len, *p, *b0;
+            s0[0] = 'E';
+            p = vput(s0 + 4, key);
+            b0 = p;
+            p = vput(p, fn);
+            p = vput(p, parent << 1); /* zigzag of a key */
+            p = vput(p, c->h.nsteps ? c->h.nsteps - 1 : 0);
+            size_t e1 = (size_t)(p - b0);
+            p = vput(p, d);
+            *p++ = 0;
+            size_t elen = (size_t)(p - b0), body = (size_t)(p - s0) - 4;
+            s0[1] = (uint8_t)(0x80 | body);
+            s0[2] = 0x80;
+            s0[3] = 0;
+            c->sbuf.len = (size_t)(p - c->sbuf.data);
+            uint8_t *a = pc->arena.data + pc->arena.len;
+            if (elen <= 32) ct_copy32(a, b0);
+            else ct_copy(a, b0, elen);
+            oc->e_at = pc->arena.len;
+            oc->e1 = e1;
+            oc->e_len = elen;
+            pc->arena.len += elen;
+            if (c->sbuf.len >= 65536) return scratch_write(c, e);
+            return CTREC_OK;
+        }
+    }
+    return call_slow(c, fn, args, nargs, e);
+}
+
+static CTW_NOINLINE ctrec_status call_slow(ctw_writer *c, ctrec_id fn, const ev_arg *args,
+                                           size_t nargs, err *e)
 {
     uint64_t key = c->next_key;
     if (c->depth == c->stack_cap) {
@@ -1561,11 +1640,72 @@ static CTW_INLINE ctrec_status call_done(ctw_writer *c, const uint8_t *v, size_t
     return c->sbuf.oom ? nomem(e) : CTREC_OK;
 }
 
-ctrec_status ctw_return(ctw_writer *c, const uint8_t *v, size_t n, const uint8_t *x, size_t xn,
-                       err *e)
+static CTW_NOINLINE ctrec_status return_slow(ctw_writer *c, const uint8_t *v, size_t n,
+                                             const uint8_t *x, size_t xn, err *e)
 {
     if (!c->depth) return err_set(e, CTREC_E_STATE, "a return without an open call");
     return call_done(c, v, n, x, xn, 1, e);
+}
+
+/* ctw_return's common case: a call with no children, a return value of
+ * 1-32 bytes and no exception, its entry part at most 32 bytes, the
+ * chunk's arena and the scratch buffer with room for 32-byte copies
+ * (CT_RETURN_ROOM): call_done's bytes, every length one byte (the record's
+ * body is at most 32 + 10 + 1 + 32 + 2 bytes, the X record's 10 + 10 + 35). */
+#define CT_RETURN_ROOM 192u
+ctrec_status ctw_return(ctw_writer *c, const uint8_t *v, size_t n, const uint8_t *x, size_t xn,
+                       err *e)
+{
+    size_t d = c->depth;
+    if (d && !xn && n - 1 < 32) {
+        open_call *oc = &c->stack[d - 1];
+        pchunk *pc = oc->pc;
+        size_t rec = pc->arena.len, el = oc->e_len;
+        if (!oc->nkids && el <= 32 && pc->arena.cap - rec >= CT_RETURN_ROOM &&
+            c->sbuf.cap - c->sbuf.len >= CT_RETURN_ROOM && !c->sbuf.oom &&
+            oc->kids.cap <= 4096) {
+            uint64_t exitstep = c->h.nsteps ? c->h.nsteps - 1 : 0;
+            uint8_t *b = pc->arena.data + rec + 1, *p;
+            const uint8_t *ep = pc->arena.data + oc->e_at;
+            size_t e1 = oc->e1;
+            /* fn parent entry | exit | depth nargs args | retlen ret 0 0 */
+            ct_copy32(b, ep);
+            p = vput(b + e1, exitstep);
+            ct_copy32(p, ep + e1);
+            p += el - e1;
+            uint8_t *t = p; /* the X record's tail from here */
+            *p++ = (uint8_t)n;
+            ct_copy(p, v, n);
+            p += n;
+            p[0] = 0; /* no exception */
+            p[1] = 0; /* no children */
+            p += 2;
+            size_t body = (size_t)(p - b), tail = (size_t)(p - t);
+            b[-1] = (uint8_t)body;
+            pc->arena.len = rec + 1 + body;
+            unsigned slot = (unsigned)(oc->key % CT_CALLS_PER_CHUNK);
+            pc->at[slot] = rec;
+            pc->len[slot] = 1 + body;
+            pc->total += 1 + body;
+            /* 'X' length key exit | tail */
+            uint8_t *q = c->sbuf.data + c->sbuf.len, *r;
+            q[0] = 'X';
+            r = vput(q + 2, oc->key);
+            r = vput(r, exitstep);
+            q[1] = (uint8_t)((size_t)(r - (q + 2)) + tail);
+            ct_copy32(r, t);
+            if (tail > 32) ct_copy32(r + 32, t + 32);
+            c->sbuf.len = (size_t)(r + tail - c->sbuf.data);
+            c->depth = d - 1;
+            if (--pc->nopen == 0 && pc->nent == CT_CALLS_PER_CHUNK) {
+                ctrec_status st = pchunk_emit(c, pc, e);
+                if (st) return st;
+            }
+            if (c->sbuf.len >= 65536) return scratch_write(c, e);
+            return CTREC_OK;
+        }
+    }
+    return return_slow(c, v, n, x, xn, e);
 }
 
 /* ------------------------------------------------------------------ */
