@@ -1604,7 +1604,10 @@ static CTW_INLINE ctrec_status call_done(ctw_writer *c, const uint8_t *v, size_t
     kp = oc->kids.data;
     for (uint64_t i = 0; i < oc->nkids; i++) {
         uint64_t d = 0;
-        ctw_vget(&kp, kend, &d);
+        if (kp < kend && *kp < 0x80) /* the common 1-byte delta */
+            d = *kp++;
+        else
+            ctw_vget(&kp, kend, &d);
         k += d;
         p = vput(p, k);
     }
