@@ -1410,21 +1410,32 @@ static CTW_NOINLINE ctrec_status pchunk_emit(ctw_writer *c, pchunk *pc, err *e)
 static CTW_NOINLINE ctrec_status call_slow(ctw_writer *c, ctrec_id fn, const ev_arg *args,
                                            size_t nargs, err *e);
 
-/* ctw_call's common case: no arguments, a call inside another (whose
- * children's keys have the room), in a calls chunk already started, the
- * scratch buffer and the chunk's arena with room for the entry part at
- * 32 bytes a copy (CT_CALL_ROOM): the same bytes as call_slow's, without
- * its reservations and the copies' size tests. */
+/* ctw_call's common case: at most CT_CALL_ARGS arguments of at most 64
+ * bytes each, a call inside another (whose children's keys have the
+ * room), in a calls chunk already started, the scratch buffer and the
+ * chunk's arena with room for the entry part at 32 bytes a copy
+ * (CT_CALL_ROOM and 20 bytes more than each argument): the same bytes as
+ * call_slow's, without its reservations and most of the copies' size
+ * tests. */
 #define CT_CALL_ROOM 128u
+#define CT_CALL_ARGS 4u
 ctrec_status ctw_call(ctw_writer *c, ctrec_id fn, const ev_arg *args, size_t nargs, err *e)
 {
     uint64_t key = c->next_key;
     size_t d = c->depth;
     pchunk *pc = c->cur;
-    if (nargs == 0 && d - 1 < c->stack_cap - 1 && key % CT_CALLS_PER_CHUNK && pc &&
+    size_t room = CT_CALL_ROOM;
+    if (nargs) { /* up to CT_CALL_ARGS arguments of up to 64 bytes each */
+        if (nargs > CT_CALL_ARGS) return call_slow(c, fn, args, nargs, e);
+        for (size_t i = 0; i < nargs; i++) {
+            if (args[i].len > 64) return call_slow(c, fn, args, nargs, e);
+            room += 20 + args[i].len;
+        }
+    }
+    if (d - 1 < c->stack_cap - 1 && key % CT_CALLS_PER_CHUNK && pc &&
         !(key >> 48) /* the varints kept as words: 8 bytes at most */ &&
-        c->sbuf.cap - c->sbuf.len >= CT_CALL_ROOM && !c->sbuf.oom &&
-        pc->arena.cap - pc->arena.len >= CT_CALL_ROOM) {
+        c->sbuf.cap - c->sbuf.len >= room && !c->sbuf.oom &&
+        pc->arena.cap - pc->arena.len >= room) {
         open_call *pcall = &c->stack[d - 1];
         if (pcall->kids.cap - pcall->kids.len >= 10 && !pcall->kids.oom) {
             pcall->kids.len = (size_t)(vput(pcall->kids.data + pcall->kids.len,
@@ -1445,7 +1456,7 @@ ctrec_status ctw_call(ctw_writer *c, ctrec_id fn, const ev_arg *args, size_t nar
             oc->pc = pc;
             oc->ncw = 0;
             /* E record: tag, a padded 3-byte length, key | fn parent entry |
-             * depth nargs (0); the body is under 128 bytes */
+             * depth nargs {var len value} (nargs and each len one byte) */
             uint8_t *s0 = c->sbuf.data + c->sbuf.len, *p, *b0;
             s0[0] = 'E';
             b0 = vput(s0 + 4, key);
@@ -1464,10 +1475,16 @@ ctrec_status ctw_call(ctw_writer *c, ctrec_id fn, const ev_arg *args, size_t nar
             p = vput(p, c->h.nsteps ? c->h.nsteps - 1 : 0);
             size_t e1 = (size_t)(p - b0);
             p = vput(p, d);
-            *p++ = 0;
+            *p++ = (uint8_t)nargs;
+            for (size_t i = 0; i < nargs; i++) {
+                p = vput(p, args[i].var);
+                *p++ = (uint8_t)args[i].len;
+                ct_copy(p, args[i].value, args[i].len);
+                p += args[i].len;
+            }
             size_t elen = (size_t)(p - b0), body = (size_t)(p - s0) - 4;
-            s0[1] = (uint8_t)(0x80 | body);
-            s0[2] = 0x80;
+            s0[1] = (uint8_t)(0x80 | (body & 0x7f)); /* under 2^14 */
+            s0[2] = (uint8_t)(0x80 | (body >> 7));
             s0[3] = 0;
             c->sbuf.len = (size_t)(p - c->sbuf.data);
             uint8_t *a = pc->arena.data + pc->arena.len;
@@ -1683,13 +1700,14 @@ static CTW_NOINLINE ctrec_status return_slow(ctw_writer *c, const uint8_t *v, si
 }
 
 /* ctw_return's common case: a call with at most CT_KIDS_KEPT children, a
- * return value of 1-32 bytes and no exception, its entry part at most 32
+ * return value of 1-32 bytes and no exception, its entry part at most 64
  * bytes, the chunk's arena and the scratch buffer with room for 32-byte
- * copies and 8-byte words (CT_RETURN_ROOM): call_done's bytes, every
- * length one byte (keys below 2^48, 7 bytes each at most: the record's
- * body is at most 32 + 10 + 1 + 32 + 2 + 4 * 7 bytes, the X record's
- * 7 + 10 + 63). The varints of its key, and of its children's keys when
- * ctw_call kept them, are stored as words. */
+ * copies and 8-byte words (CT_RETURN_ROOM): call_done's bytes when the
+ * record's body is under 128 bytes (its length one byte; else the general
+ * path writes it again). Keys are below 2^48 (7 bytes each at most), so
+ * the X record's body is under 128 too (7 + 10 + 1 + 32 + 2 + 4 * 7). The
+ * varints of its key, and of its children's keys when ctw_call kept them,
+ * are stored as words. */
 #define CT_RETURN_ROOM 224u
 ctrec_status ctw_return(ctw_writer *c, const uint8_t *v, size_t n, const uint8_t *x, size_t xn,
                        err *e)
@@ -1700,7 +1718,7 @@ ctrec_status ctw_return(ctw_writer *c, const uint8_t *v, size_t n, const uint8_t
         pchunk *pc = oc->pc;
         size_t rec = pc->arena.len, el = oc->e_len;
         uint64_t nk = oc->nkids;
-        if (nk <= CT_KIDS_KEPT && el <= 32 && pc->arena.cap - rec >= CT_RETURN_ROOM &&
+        if (nk <= CT_KIDS_KEPT && el <= 64 && pc->arena.cap - rec >= CT_RETURN_ROOM &&
             c->sbuf.cap - c->sbuf.len >= CT_RETURN_ROOM && !c->sbuf.oom &&
             oc->kids.cap <= 4096) {
             uint64_t exitstep = c->h.nsteps ? c->h.nsteps - 1 : 0;
@@ -1712,6 +1730,7 @@ ctrec_status ctw_return(ctw_writer *c, const uint8_t *v, size_t n, const uint8_t
             p = vput(xs, exitstep);
             size_t xl = (size_t)(p - xs);
             ct_copy32(p, ep + e1);
+            if (el - e1 > 32) ct_copy32(p + 32, ep + e1 + 32);
             p += el - e1;
             uint8_t *t = p; /* the X record's tail from here */
             *p++ = (uint8_t)n;
@@ -1737,6 +1756,9 @@ ctrec_status ctw_return(ctw_writer *c, const uint8_t *v, size_t n, const uint8_t
                 }
             }
             size_t body = (size_t)(p - b), tail = (size_t)(p - t);
+            /* a longer record (an entry part of more than 32 bytes): the
+             * general path, which writes it again (nothing is kept yet) */
+            if (body >= 0x80) return return_slow(c, v, n, x, xn, e);
             b[-1] = (uint8_t)body;
             pc->arena.len = rec + 1 + body;
             unsigned slot = (unsigned)(oc->key % CT_CALLS_PER_CHUNK);
