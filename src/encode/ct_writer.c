@@ -1419,19 +1419,12 @@ static CTW_NOINLINE ctrec_status call_slow(ctw_writer *c, ctrec_id fn, const ev_
  * tests. */
 #define CT_CALL_ROOM 128u
 #define CT_CALL_ARGS 4u
-ctrec_status ctw_call(ctw_writer *c, ctrec_id fn, const ev_arg *args, size_t nargs, err *e)
+static CTW_INLINE ctrec_status call_fast(ctw_writer *c, ctrec_id fn, const ev_arg *args,
+                                         size_t nargs, size_t room, err *e)
 {
     uint64_t key = c->next_key;
     size_t d = c->depth;
     pchunk *pc = c->cur;
-    size_t room = CT_CALL_ROOM;
-    if (nargs) { /* up to CT_CALL_ARGS arguments of up to 64 bytes each */
-        if (nargs > CT_CALL_ARGS) return call_slow(c, fn, args, nargs, e);
-        for (size_t i = 0; i < nargs; i++) {
-            if (args[i].len > 64) return call_slow(c, fn, args, nargs, e);
-            room += 20 + args[i].len;
-        }
-    }
     if (d - 1 < c->stack_cap - 1 && key % CT_CALLS_PER_CHUNK && pc &&
         !(key >> 48) /* the varints kept as words: 8 bytes at most */ &&
         c->sbuf.cap - c->sbuf.len >= room && !c->sbuf.oom &&
@@ -1499,6 +1492,26 @@ ctrec_status ctw_call(ctw_writer *c, ctrec_id fn, const ev_arg *args, size_t nar
         }
     }
     return call_slow(c, fn, args, nargs, e);
+}
+
+/* A call with arguments (their room counted first), out of line so that
+ * the call without (ctrec_call's) keeps its registers. */
+static CTW_NOINLINE ctrec_status call_args(ctw_writer *c, ctrec_id fn, const ev_arg *args,
+                                           size_t nargs, err *e)
+{
+    size_t room = CT_CALL_ROOM;
+    if (nargs > CT_CALL_ARGS) return call_slow(c, fn, args, nargs, e);
+    for (size_t i = 0; i < nargs; i++) {
+        if (args[i].len > 64) return call_slow(c, fn, args, nargs, e);
+        room += 20 + args[i].len;
+    }
+    return call_fast(c, fn, args, nargs, room, e);
+}
+
+ctrec_status ctw_call(ctw_writer *c, ctrec_id fn, const ev_arg *args, size_t nargs, err *e)
+{
+    if (nargs) return call_args(c, fn, args, nargs, e);
+    return call_fast(c, fn, NULL, 0, CT_CALL_ROOM, e);
 }
 
 static CTW_NOINLINE ctrec_status call_slow(ctw_writer *c, ctrec_id fn, const ev_arg *args,
