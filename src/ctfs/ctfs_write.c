@@ -25,6 +25,9 @@
  * whatever the number of publications.
  */
 #define _POSIX_C_SOURCE 200809L
+#ifndef _DEFAULT_SOURCE
+#define _DEFAULT_SOURCE /* pwritev */
+#endif
 #include "ctfs/ctfs_write.h"
 
 #include "ctfs/ctfs.h"
@@ -34,6 +37,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #define PTRS (CTFS_W_BLOCK / 8u) /* 512 */
@@ -43,7 +47,11 @@
 
 typedef struct wmap {
     uint64_t blk;
+    /* Its entries: e[0 .. nz-1] and e[USABLE] hold their values, the rest
+     * of e[] is 0 and not stored yet (map_get, map_set): a new mapping
+     * block is not cleared whole (17 members, 4 KiB each, at open). */
     uint64_t e[PTRS];
+    unsigned nz;
     int dirty;
     /* named by the last root; `changed`: an entry that root's readers use
      * changed since (entries past the published size are not used: those
@@ -157,21 +165,66 @@ static ctrec_status pwrite_all(ctfs_w *c, const void *p, size_t n, uint64_t off,
     return CTREC_OK;
 }
 
+/* Entry i of a mapping block. */
+static inline uint64_t map_get(const wmap *m, unsigned i)
+{
+    return i < USABLE && i >= m->nz ? 0 : m->e[i];
+}
+
+/* Sets entry i, clearing the entries not stored before it. */
+static inline void map_set(wmap *m, unsigned i, uint64_t v)
+{
+    if (i < USABLE && i >= m->nz) {
+        memset(&m->e[m->nz], 0, (size_t)(i - m->nz) * sizeof m->e[0]);
+        m->nz = i + 1;
+    }
+    m->e[i] = v;
+}
+
+/* A mapping block: its stored entries, the zeros after them (from a
+ * constant block, not cleared each time: glibc's memset of 4 KiB was most
+ * of a small trace's writing of its maps) and its last entry, in one
+ * pwritev. */
 static ctrec_status write_map(ctfs_w *c, wmap *m, err *e)
 {
     if (!m || !m->dirty) return CTREC_OK;
-    uint8_t b[CTFS_W_BLOCK];
-    for (unsigned i = 0; i < PTRS; i++) put64(b + 8 * i, m->e[i]);
-    ctrec_status st = pwrite_all(c, b, sizeof b, m->blk * CTFS_W_BLOCK, e);
-    if (!st) m->dirty = 0;
-    return st;
+    static const uint8_t zeros[CTFS_W_BLOCK];
+    uint8_t b[CTFS_W_BLOCK - 8], last[8];
+    for (unsigned i = 0; i < m->nz; i++) put64(b + 8 * i, m->e[i]);
+    put64(last, m->e[USABLE]);
+    struct iovec v[3] = {{b, 8 * (size_t)m->nz},
+                         {(void *)(uintptr_t)zeros, 8 * (size_t)(USABLE - m->nz)},
+                         {last, 8}};
+    uint64_t off = m->blk * CTFS_W_BLOCK;
+    unsigned i = 0;
+    while (i < 3) {
+        ssize_t k = pwritev(c->fd, v + i, (int)(3 - i), (off_t)off);
+        if (k < 0 && errno == EINTR) continue;
+        if (k < 0)
+            return err_sys(e, errno, "writing the .ct container at offset %llu",
+                           (unsigned long long)off);
+        if (k == 0) return err_set(e, CTREC_E_IO, "writing the .ct container: no progress");
+        size_t left = (size_t)k;
+        off += (uint64_t)k;
+        while (i < 3 && left >= v[i].iov_len) left -= v[i++].iov_len;
+        if (i < 3) {
+            v[i].iov_base = (uint8_t *)v[i].iov_base + left;
+            v[i].iov_len -= left;
+        }
+    }
+    m->dirty = 0;
+    return CTREC_OK;
 }
 
 static wmap *new_map(ctfs_w *c, wmap *reuse, wmap *parent, unsigned pent)
 {
     wmap *m = reuse ? reuse : malloc(sizeof *m);
     if (!m) return NULL;
-    memset(m, 0, sizeof *m);
+    /* every field but e[], which holds no entry yet (nz 0) */
+    m->nz = 0;
+    m->e[USABLE] = 0;
+    m->pub = m->changed = m->leaf = 0;
+    m->first = m->span = 0;
     m->blk = alloc_block(c);
     m->dirty = 1;
     m->parent = parent;
@@ -230,7 +283,7 @@ static ctrec_status map_insert(ctfs_w *c, member *m, uint64_t index, uint64_t bl
         wmap *h = new_map(c, NULL, m->head[L - 2], USABLE);
         if (!h) return err_set(e, CTREC_E_NOMEM, "out of memory");
         m->head[L - 1] = h;
-        m->head[L - 2]->e[USABLE] = h->blk;
+        map_set(m->head[L - 2], USABLE, h->blk);
         m->head[L - 2]->dirty = 1;
     }
     wmap *cur = m->head[L - 1];
@@ -239,7 +292,7 @@ static ctrec_status map_insert(ctfs_w *c, member *m, uint64_t index, uint64_t bl
         uint64_t ent = idx / sub;
         idx %= sub;
         wmap **slot = &m->path[L - 1][d];
-        if (cur->e[ent] == 0) {
+        if (map_get(cur, (unsigned)ent) == 0) {
             int keep;
             ctrec_status st = retire_map(c, m, *slot, &keep, e);
             if (st) return st;
@@ -248,14 +301,14 @@ static ctrec_status map_insert(ctfs_w *c, member *m, uint64_t index, uint64_t bl
             n->first = index - idx;
             n->span = sub;
             *slot = n;
-            cur->e[ent] = n->blk;
+            map_set(cur, (unsigned)ent, n->blk);
             cur->dirty = 1;
         }
         cur = *slot;
     }
     if (L == 1) cur->span = USABLE; /* head[0]: first 0 */
     cur->leaf = 1;
-    cur->e[idx] = blk;
+    map_set(cur, (unsigned)idx, blk);
     cur->dirty = 1;
     return CTREC_OK;
 }
@@ -295,12 +348,12 @@ static wmap *leaf_of(member *m, uint64_t index)
 static ctrec_status relocate_data(ctfs_w *c, member *m, uint64_t index, uint64_t *blk, err *e)
 {
     wmap *x = leaf_of(m, index);
-    if (!x || x->e[index - x->first] != *blk)
+    if (!x || map_get(x, (unsigned)(index - x->first)) != *blk)
         return err_set(e, CTREC_E_IO, "the .ct container's mapping of block %llu is not in "
                        "memory (a bug in ctrec)", (unsigned long long)index);
     if (blist_push(&c->pend, *blk)) return err_set(e, CTREC_E_NOMEM, "out of memory");
     *blk = alloc_block(c);
-    x->e[index - x->first] = *blk;
+    map_set(x, (unsigned)(index - x->first), *blk);
     x->dirty = 1;
     x->changed = 1;
     return CTREC_OK;
@@ -328,7 +381,7 @@ static ctrec_status write_maps(ctfs_w *c, member *m, err *e)
             x->pub = 0;
             x->dirty = 1;
             if (x->parent) {
-                x->parent->e[x->pent] = x->blk;
+                map_set(x->parent, x->pent, x->blk);
                 x->parent->dirty = 1;
                 x->parent->changed = 1;
             }

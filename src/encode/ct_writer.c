@@ -43,7 +43,7 @@
 /* ------------------------------------------------------------------ */
 /* varints                                                             */
 
-static inline uint8_t *vput(uint8_t *p, uint64_t v)
+static CTW_INLINE uint8_t *vput(uint8_t *p, uint64_t v)
 {
     /* the common lengths (keys, steps, sizes under 2^21) unrolled */
     if (v < 0x80) {
@@ -114,6 +114,19 @@ static inline void ct_copy(uint8_t *d, const uint8_t *s, size_t n)
         d[n / 2] = b;
         d[n - 1] = z;
     }
+}
+
+/* A fixed-size copy of a record part of at most 32 bytes (n), where both
+ * buffers have 32 bytes from d and s within their capacity: the bytes
+ * past n are overwritten by what follows or left past the buffer's len.
+ * Two 16-byte loads and stores instead of ct_copy's size tests. */
+static inline void ct_copy32(uint8_t *d, const uint8_t *s)
+{
+    uint64_t a[2], b[2]; /* in registers (an array of 32 bytes went to the stack) */
+    memcpy(a, s, 16);
+    memcpy(b, s + 16, 16);
+    memcpy(d, a, 16);
+    memcpy(d + 16, b, 16);
 }
 
 static inline uint64_t zigzag(int64_t v) { return ((uint64_t)v << 1) ^ (uint64_t)(v >> 63); }
@@ -203,7 +216,16 @@ typedef struct open_call {
                  previous one (1 or 2 bytes in a loop's calls) */
     pchunk *pc;         /* its chunk */
     size_t e_at, e1, e_len; /* its entry part in pc->arena */
+    /* For the fast paths (ctw_call, ctw_return), varints kept as the
+     * bytes of a word (stored 8 bytes at a time into buffers with room,
+     * then the pointer moved by the length): its key's (kl bytes, 0: not
+     * kept) and its first CT_KIDS_KEPT children's keys (ncw of them kept,
+     * in order; fewer than nkids: the children's deltas are decoded
+     * instead). */
+    uint64_t kw, cw[4];
+    uint8_t kl, cl[4], ncw;
 } open_call;
+#define CT_KIDS_KEPT 4u
 
 /* The complete calls.dat chunks, compressed, wait in a private unlinked
  * file (NAME.callz~ while it is created) until close copies them into
@@ -1358,11 +1380,21 @@ static CTW_NOINLINE ctrec_status pchunk_emit(ctw_writer *c, pchunk *pc, err *e)
     stream *s = &c->h.s[S_CALLS];
     if (pc->arena.oom) return nomem(e);
     size_t total = pc->total;
-    if (buf_reserve(&s->raw, total)) return nomem(e);
+    /* records up to 64 bytes (nearly all) copied 32 bytes at a time: room
+     * for the bytes copied past them, in the stream and in the arena */
+    if (buf_reserve(&s->raw, total + 64) || buf_reserve(&pc->arena, 64)) return nomem(e);
     uint8_t *p = s->raw.data + s->raw.len;
+    const uint8_t *a = pc->arena.data;
     for (unsigned i = 0; i < pc->nent; i++) {
-        ct_copy(p, pc->arena.data + pc->at[i], pc->len[i]);
-        p += pc->len[i];
+        size_t n = pc->len[i];
+        const uint8_t *r = a + pc->at[i];
+        if (n <= 64) {
+            ct_copy32(p, r);
+            if (n > 32) ct_copy32(p + 32, r + 32);
+        } else {
+            memcpy(p, r, n);
+        }
+        p += n;
     }
     s->raw.len += total;
     s->nrec = pc->nent;
@@ -1375,7 +1407,115 @@ static CTW_NOINLINE ctrec_status pchunk_emit(ctw_writer *c, pchunk *pc, err *e)
     return end_chunk(c, S_CALLS, e);
 }
 
+static CTW_NOINLINE ctrec_status call_slow(ctw_writer *c, ctrec_id fn, const ev_arg *args,
+                                           size_t nargs, err *e);
+
+/* ctw_call's common case: at most CT_CALL_ARGS arguments of at most 64
+ * bytes each, a call inside another (whose children's keys have the
+ * room), in a calls chunk already started, the scratch buffer and the
+ * chunk's arena with room for the entry part at 32 bytes a copy
+ * (CT_CALL_ROOM and 20 bytes more than each argument): the same bytes as
+ * call_slow's, without its reservations and most of the copies' size
+ * tests. */
+#define CT_CALL_ROOM 128u
+#define CT_CALL_ARGS 4u
+static CTW_INLINE ctrec_status call_fast(ctw_writer *c, ctrec_id fn, const ev_arg *args,
+                                         size_t nargs, size_t room, err *e)
+{
+    uint64_t key = c->next_key;
+    size_t d = c->depth;
+    pchunk *pc = c->cur;
+    if (d - 1 < c->stack_cap - 1 && key % CT_CALLS_PER_CHUNK && pc &&
+        !(key >> 48) /* the varints kept as words: 8 bytes at most */ &&
+        c->sbuf.cap - c->sbuf.len >= room && !c->sbuf.oom &&
+        pc->arena.cap - pc->arena.len >= room) {
+        open_call *pcall = &c->stack[d - 1];
+        if (pcall->kids.cap - pcall->kids.len >= 10 && !pcall->kids.oom) {
+            pcall->kids.len = (size_t)(vput(pcall->kids.data + pcall->kids.len,
+                                            key - pcall->last_kid) -
+                                       pcall->kids.data);
+            pcall->last_kid = key;
+            uint64_t nk = pcall->nkids++;
+            open_call *oc = pcall + 1;
+            c->depth = d + 1;
+            c->next_key = key + 1;
+            pc->nent++;
+            pc->nopen++;
+            oc->key = key;
+            oc->nkids = 0;
+            oc->last_kid = key;
+            oc->kids.len = 0;
+            oc->kids.oom = 0;
+            oc->pc = pc;
+            oc->ncw = 0;
+            /* E record: tag, a padded 3-byte length, key | fn parent entry |
+             * depth nargs {var len value} (nargs and each len one byte) */
+            uint8_t *s0 = c->sbuf.data + c->sbuf.len, *p, *b0;
+            s0[0] = 'E';
+            b0 = vput(s0 + 4, key);
+            uint64_t kw;
+            memcpy(&kw, s0 + 4, 8);
+            uint8_t kl = (uint8_t)(b0 - (s0 + 4));
+            oc->kw = kw;
+            oc->kl = kl;
+            if (nk < CT_KIDS_KEPT && pcall->ncw == nk) {
+                pcall->cw[nk] = kw;
+                pcall->cl[nk] = kl;
+                pcall->ncw = (uint8_t)(nk + 1);
+            }
+            p = vput(b0, fn);
+            p = vput(p, pcall->key << 1); /* zigzag of a key: its double */
+            p = vput(p, c->h.nsteps ? c->h.nsteps - 1 : 0);
+            size_t e1 = (size_t)(p - b0);
+            p = vput(p, d);
+            *p++ = (uint8_t)nargs;
+            for (size_t i = 0; i < nargs; i++) {
+                p = vput(p, args[i].var);
+                *p++ = (uint8_t)args[i].len;
+                ct_copy(p, args[i].value, args[i].len);
+                p += args[i].len;
+            }
+            size_t elen = (size_t)(p - b0), body = (size_t)(p - s0) - 4;
+            s0[1] = (uint8_t)(0x80 | (body & 0x7f)); /* under 2^14 */
+            s0[2] = (uint8_t)(0x80 | (body >> 7));
+            s0[3] = 0;
+            c->sbuf.len = (size_t)(p - c->sbuf.data);
+            uint8_t *a = pc->arena.data + pc->arena.len;
+            if (elen <= 32) ct_copy32(a, b0);
+            else ct_copy(a, b0, elen);
+            oc->e_at = pc->arena.len;
+            oc->e1 = e1;
+            oc->e_len = elen;
+            pc->arena.len += elen;
+            if (c->sbuf.len >= 65536) return scratch_write(c, e);
+            return CTREC_OK;
+        }
+    }
+    return call_slow(c, fn, args, nargs, e);
+}
+
+/* A call with arguments (their room counted first), out of line so that
+ * the call without (ctrec_call's) keeps its registers. */
+static CTW_NOINLINE ctrec_status call_args(ctw_writer *c, ctrec_id fn, const ev_arg *args,
+                                           size_t nargs, err *e)
+{
+    size_t room = CT_CALL_ROOM;
+    if (nargs > CT_CALL_ARGS) return call_slow(c, fn, args, nargs, e);
+    for (size_t i = 0; i < nargs; i++) {
+        if (args[i].len > 64) return call_slow(c, fn, args, nargs, e);
+        room += 20 + args[i].len;
+    }
+    return call_fast(c, fn, args, nargs, room, e);
+}
+
 ctrec_status ctw_call(ctw_writer *c, ctrec_id fn, const ev_arg *args, size_t nargs, err *e)
+{
+    if (nargs) return call_args(c, fn, args, nargs, e);
+    return call_fast(c, fn, NULL, 0, CT_CALL_ROOM, e);
+}
+
+static CTW_NOINLINE ctrec_status call_slow(ctw_writer *c, ctrec_id fn, const ev_arg *args,
+                                           size_t nargs, err *e)
 {
     uint64_t key = c->next_key;
     if (c->depth == c->stack_cap) {
@@ -1409,6 +1549,7 @@ ctrec_status ctw_call(ctw_writer *c, ctrec_id fn, const ev_arg *args, size_t nar
     oc->kids.len = 0; /* its buffer is the slot's, kept from the last call */
     oc->kids.oom = 0;
     oc->pc = pc;
+    oc->kl = oc->ncw = 0; /* the fast paths' words: none kept */
     pc->nent++;
     pc->nopen++;
     c->next_key++;
@@ -1493,7 +1634,10 @@ static CTW_INLINE ctrec_status call_done(ctw_writer *c, const uint8_t *v, size_t
     kp = oc->kids.data;
     for (uint64_t i = 0; i < oc->nkids; i++) {
         uint64_t d = 0;
-        ctw_vget(&kp, kend, &d);
+        if (kp < kend && *kp < 0x80) /* the common 1-byte delta */
+            d = *kp++;
+        else
+            ctw_vget(&kp, kend, &d);
         k += d;
         p = vput(p, k);
     }
@@ -1561,11 +1705,107 @@ static CTW_INLINE ctrec_status call_done(ctw_writer *c, const uint8_t *v, size_t
     return c->sbuf.oom ? nomem(e) : CTREC_OK;
 }
 
-ctrec_status ctw_return(ctw_writer *c, const uint8_t *v, size_t n, const uint8_t *x, size_t xn,
-                       err *e)
+static CTW_NOINLINE ctrec_status return_slow(ctw_writer *c, const uint8_t *v, size_t n,
+                                             const uint8_t *x, size_t xn, err *e)
 {
     if (!c->depth) return err_set(e, CTREC_E_STATE, "a return without an open call");
     return call_done(c, v, n, x, xn, 1, e);
+}
+
+/* ctw_return's common case: a call with at most CT_KIDS_KEPT children, a
+ * return value of 1-32 bytes and no exception, its entry part at most 64
+ * bytes, the chunk's arena and the scratch buffer with room for 32-byte
+ * copies and 8-byte words (CT_RETURN_ROOM): call_done's bytes when the
+ * record's body is under 128 bytes (its length one byte; else the general
+ * path writes it again). Keys are below 2^48 (7 bytes each at most), so
+ * the X record's body is under 128 too (7 + 10 + 1 + 32 + 2 + 4 * 7). The
+ * varints of its key, and of its children's keys when ctw_call kept them,
+ * are stored as words. */
+#define CT_RETURN_ROOM 224u
+ctrec_status ctw_return(ctw_writer *c, const uint8_t *v, size_t n, const uint8_t *x, size_t xn,
+                       err *e)
+{
+    size_t d = c->depth;
+    if (d && !xn && n - 1 < 32 && !(c->next_key >> 48)) {
+        open_call *oc = &c->stack[d - 1];
+        pchunk *pc = oc->pc;
+        size_t rec = pc->arena.len, el = oc->e_len;
+        uint64_t nk = oc->nkids;
+        if (nk <= CT_KIDS_KEPT && el <= 64 && pc->arena.cap - rec >= CT_RETURN_ROOM &&
+            c->sbuf.cap - c->sbuf.len >= CT_RETURN_ROOM && !c->sbuf.oom &&
+            oc->kids.cap <= 4096) {
+            uint64_t exitstep = c->h.nsteps ? c->h.nsteps - 1 : 0;
+            uint8_t *b = pc->arena.data + rec + 1, *p, *xs = b + oc->e1;
+            const uint8_t *ep = pc->arena.data + oc->e_at;
+            size_t e1 = oc->e1;
+            /* fn parent entry | exit | depth nargs args | retlen ret 0 nkids kids */
+            ct_copy32(b, ep);
+            p = vput(xs, exitstep);
+            size_t xl = (size_t)(p - xs);
+            ct_copy32(p, ep + e1);
+            if (el - e1 > 32) ct_copy32(p + 32, ep + e1 + 32);
+            p += el - e1;
+            uint8_t *t = p; /* the X record's tail from here */
+            *p++ = (uint8_t)n;
+            ct_copy(p, v, n);
+            p += n;
+            p[0] = 0; /* no exception */
+            p[1] = (uint8_t)nk;
+            p += 2;
+            if (nk == oc->ncw) {
+                for (unsigned i = 0; i < nk; i++) {
+                    memcpy(p, &oc->cw[i], 8);
+                    p += oc->cl[i];
+                }
+            } else {
+                /* the children's keys from their deltas */
+                const uint8_t *kp = oc->kids.data, *kend = kp + oc->kids.len;
+                uint64_t k = oc->key;
+                for (uint64_t i = 0; i < nk; i++) {
+                    uint64_t dk = 0;
+                    ctw_vget(&kp, kend, &dk);
+                    k += dk;
+                    p = vput(p, k);
+                }
+            }
+            size_t body = (size_t)(p - b), tail = (size_t)(p - t);
+            /* a longer record (an entry part of more than 32 bytes): the
+             * general path, which writes it again (nothing is kept yet) */
+            if (body >= 0x80) return return_slow(c, v, n, x, xn, e);
+            b[-1] = (uint8_t)body;
+            pc->arena.len = rec + 1 + body;
+            unsigned slot = (unsigned)(oc->key % CT_CALLS_PER_CHUNK);
+            pc->at[slot] = rec;
+            pc->len[slot] = 1 + body;
+            pc->total += 1 + body;
+            /* 'X' length key exit | tail */
+            uint8_t *q = c->sbuf.data + c->sbuf.len, *r = q + 2;
+            q[0] = 'X';
+            if (oc->kl) {
+                memcpy(r, &oc->kw, 8);
+                r += oc->kl;
+            } else {
+                r = vput(r, oc->key);
+            }
+            uint64_t xw[2];
+            memcpy(xw, xs, 16); /* the exit step's varint, 10 bytes at most */
+            memcpy(r, xw, 16);
+            r += xl;
+            q[1] = (uint8_t)((size_t)(r - (q + 2)) + tail);
+            ct_copy32(r, t);
+            if (tail > 32) ct_copy32(r + 32, t + 32);
+            if (tail > 64) ct_copy32(r + 64, t + 64);
+            c->sbuf.len = (size_t)(r + tail - c->sbuf.data);
+            c->depth = d - 1;
+            if (--pc->nopen == 0 && pc->nent == CT_CALLS_PER_CHUNK) {
+                ctrec_status st = pchunk_emit(c, pc, e);
+                if (st) return st;
+            }
+            if (c->sbuf.len >= 65536) return scratch_write(c, e);
+            return CTREC_OK;
+        }
+    }
+    return return_slow(c, v, n, x, xn, e);
 }
 
 /* ------------------------------------------------------------------ */

@@ -286,7 +286,9 @@ static inline int ctw_line_step_try(ctw_writer *c, uint64_t x /* ctw_gli */)
     size_t len = v->raw.len, vrec = h->vrec;
     size_t ent = len - vrec - 3;
     uint64_t count = h->vcount;
-    if (h->step_fast && count < 128 && ent < 128 - 2 && (uint64_t)d + 64 < 128 &&
+    /* ent < 126 bounds count too: every value's entry is at least 2 bytes
+     * (its variable and length varints) */
+    if (h->step_fast && ent < 128 - 2 && (uint64_t)d + 64 < 128 &&
         v->raw.cap - len >= 3 && !v->raw.oom) {
         /* fields read before the byte stores (which may alias them) */
         uint8_t *r = v->raw.data + vrec, *p = s->raw.data + s->raw.len;

@@ -378,6 +378,65 @@ def threads(tool, out, ctrec):
     expect("notes", d.get("notes"), None)
 
 
+def callpaths(tool, out):
+    """The same pseudo-random calls written into a .ct and a trace.json
+    (test_ct_writer.c callpaths): the calls ct_decode.py reads from the .ct
+    (function, arguments, return value, entry and exit step, parent,
+    depth, children) against the ones the trace.json's events give. The
+    trace.json writer shares none of the .ct writer's call paths."""
+    n = "70000"  # past 2^14 calls: keys of 1-3 bytes
+    for fmt in ("ct", "json"):
+        rc, so, se = run(tool, "callpaths", os.path.join(out, fmt), fmt, n)
+        expect("ct_writer_test callpaths %s exit (stderr: %s)" % (fmt, se.strip()), rc, 0)
+    d = ct_decode.decode(os.path.join(out, "ct", "trace.ct"))
+    with open(os.path.join(out, "json", "trace.json")) as f:
+        events = json.load(f)
+    funcs, types, varnames, calls, stack = [], [], [], [], []
+    nsteps = 0
+
+    def value(v):
+        r = {k: x for k, x in v.items() if k != "type_id"}
+        r["type"] = types[v["type_id"]]
+        return r
+
+    for ev in events:
+        (kind, body), = ev.items()
+        if kind == "Function":
+            funcs.append(body["name"])
+        elif kind == "Type":
+            types.append(body["lang_type"])
+        elif kind == "VariableName":
+            varnames.append(body)
+        elif kind == "Step":
+            nsteps += 1
+        elif kind == "Call":
+            key = len(calls)
+            parent = stack[-1] if stack else None
+            if parent is not None:
+                calls[parent]["children"].append(key)
+            calls.append({"function": funcs[body["function_id"]],
+                          "args": {varnames[a["variable_id"]]: value(a["value"]) for a in body["args"]},
+                          "return": None, "entry_step": max(nsteps - 1, 0), "exit_step": None,
+                          "parent": parent, "depth": len(stack), "children": []})
+            stack.append(key)
+        elif kind == "Return":
+            c = calls[stack.pop()]
+            c["return"] = value(body["return_value"])
+            c["exit_step"] = nsteps - 1
+    # the top-level call is never returned: a .ct closes it at the last step
+    expect("calls still open", stack, [0])
+    calls[0]["return"] = {"kind": "None", "type": "None"}
+    calls[0]["exit_step"] = nsteps - 1
+    expect("step count", len(d["steps"]), nsteps)
+    expect("call count", len(d["calls"]), len(calls))
+    expect("calls", d["calls"], calls)
+    expect("notes", d.get("notes"), None)
+    lens = [len(json.dumps(c["return"])) for c in calls]
+    expect("calls past 2^14", len(calls) > (1 << 14), True)
+    expect("calls with over 4 children", any(len(c["children"]) > 4 for c in calls), True)
+    expect("returns of varied lengths", min(lens) < 40 < max(lens), True)
+
+
 def main():
     case, tool, out = sys.argv[1:4]
     shutil.rmtree(out, ignore_errors=True)
@@ -390,7 +449,8 @@ def main():
         shutil.rmtree(out + "-json", ignore_errors=True)
         threads(tool, out, sys.argv[4])
     else:
-        {"scenario": scenario, "chunks": chunks, "fsize": fsize, "inplace": inplace}[case](tool, out)
+        {"scenario": scenario, "chunks": chunks, "fsize": fsize, "inplace": inplace,
+         "callpaths": callpaths}[case](tool, out)
     for f in failures:
         print("FAIL", f)
     return 1 if failures else 0

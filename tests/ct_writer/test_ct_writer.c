@@ -786,8 +786,99 @@ static int smallmax(const char *dir)
     return failures ? 1 : 0;
 }
 
+/* The same pseudo-random calls into a .ct and a trace.json (format "ct" or
+ * "json"): arguments 0-6, each an Int or a String of 0-89 bytes; returns
+ * none, an Int or a String of 0-44 bytes; 0 to many children; nesting to
+ * depth 8; N iterations (past 2^14 calls at N = 60000). This crosses every
+ * bound of the .ct writer's fast call and return paths (4 arguments of 64
+ * bytes, a return value of 32 bytes, 4 children, an entry part of 64
+ * bytes, a record of 128 bytes, keys of 1-3 bytes) on both sides; the
+ * trace.json writer shares none of that code, so ctrec print of the two
+ * (steps, calls with their arguments, returns with their values) must
+ * agree (ct_writer_callpaths). */
+static uint64_t lcg_state = 12345;
+static unsigned lcg(unsigned n)
+{
+    lcg_state = lcg_state * 6364136223846793005ull + 1442695040888963407ull;
+    return (unsigned)((lcg_state >> 33) % n);
+}
+
+static int callpaths(const char *dir, const char *format, long n)
+{
+    ctrec_writer_options o;
+    ctrec_writer_options_init(&o);
+    o.format = !strcmp(format, "ct") ? CTREC_FORMAT_CT : CTREC_FORMAT_JSON;
+    o.program = "callpaths";
+    o.workdir = "/work/dir";
+    o.copy_sources = 0;
+    ctrec_writer *w;
+    if (ctrec_writer_open(dir, &o, &w) != CTREC_OK) {
+        fprintf(stderr, "open: %s\n", ctrec_writer_errmsg(w));
+        return 1;
+    }
+    static const char text[] = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                               "0123456789abcdefghijklmnopqrstuvwxyz";
+    ctrec_id t_none, t_int, t_str, f[5], v[7];
+    CHECK(ctrec_start(w, "/m", 2, 1));
+    CHECK(ctrec_type_z(w, CTREC_TYPE_NONE, "None", &t_none));
+    CHECK(ctrec_type_z(w, CTREC_TYPE_INT, "Int", &t_int));
+    CHECK(ctrec_type_z(w, CTREC_TYPE_STRING, "String", &t_str));
+    for (int i = 0; i < 5; i++) {
+        char name[8] = {'f', (char)('0' + i), 0};
+        CHECK(ctrec_function_z(w, name, 0, 100 + 10 * i, &f[i]));
+    }
+    for (int i = 0; i < 7; i++) {
+        char name[8] = {'a', (char)('0' + i), 0};
+        CHECK(ctrec_variable_z(w, name, &v[i]));
+    }
+    int depth = 0;
+    for (long i = 0; i < n && !failures; i++) {
+        unsigned r = lcg(10);
+        if (r < 3 || (r >= 3 && r < 6 && depth >= 8) || (r >= 6 && r < 9 && !depth)) {
+            CHECK(ctrec_step(w, 0, 1 + lcg(50)));
+        } else if (r < 6) {
+            unsigned na = lcg(7);
+            ctrec_id fn = f[lcg(5)];
+            if (!na && lcg(2)) {
+                CHECK(ctrec_call(w, fn));
+            } else {
+                CHECK(ctrec_begin_call(w, fn));
+                for (unsigned a = 0; a < na; a++) {
+                    CHECK(ctrec_arg(w, v[a]));
+                    if (lcg(3)) CHECK(ctrec_string(w, text, lcg(90), t_str));
+                    else CHECK(ctrec_int(w, (int64_t)lcg(1u << 30) - (1 << 29), t_int));
+                }
+                CHECK(ctrec_end(w));
+            }
+            depth++;
+        } else if (r < 9) {
+            unsigned k = lcg(4);
+            if (k == 0) {
+                CHECK(ctrec_return_none(w, t_none));
+            } else {
+                CHECK(ctrec_begin_return(w));
+                if (k == 1) CHECK(ctrec_int(w, (int64_t)i * 7919, t_int));
+                else CHECK(ctrec_string(w, text, lcg(45), t_str));
+                CHECK(ctrec_end(w));
+            }
+            depth--;
+        } else {
+            CHECK(ctrec_step(w, 0, 51 + lcg(9)));
+        }
+    }
+    while (depth-- > 0) CHECK(ctrec_return_none(w, t_none));
+    CHECK(ctrec_step(w, 0, 1));
+    ctrec_status st = ctrec_writer_close(w);
+    if (st) {
+        fprintf(stderr, "close: %s\n", ctrec_status_name(st));
+        failures++;
+    }
+    return failures ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
+    if (argc >= 5 && !strcmp(argv[1], "callpaths")) return callpaths(argv[2], argv[3], atol(argv[4]));
     if (argc >= 3 && !strcmp(argv[1], "smallmax")) return smallmax(argv[2]);
     if (argc >= 3 && !strcmp(argv[1], "inplace")) return inplace(argv[2]);
     if (argc >= 3 && !strcmp(argv[1], "exceptions")) return exceptions(argv[2]);
@@ -797,6 +888,7 @@ int main(int argc, char **argv)
     if (argc >= 3 && !strcmp(argv[1], "scenario")) return scenario(argv[2]);
     if (argc >= 4 && !strcmp(argv[1], "chunks")) return chunks(argv[2], atol(argv[3]));
     if (argc >= 3 && !strcmp(argv[1], "fsize")) return fsize(argv[2]);
-    fprintf(stderr, "usage: ct_writer_test scenario|chunks|fsize|columns|exceptions|threads|nostep|inplace|smallmax DIR [N]\n");
+    fprintf(stderr, "usage: ct_writer_test scenario|chunks|fsize|columns|exceptions|threads|nostep|inplace|smallmax DIR [N]\n"
+                    "       ct_writer_test callpaths DIR ct|json N\n");
     return 2;
 }
