@@ -170,6 +170,8 @@ typedef struct recorder {
     /* values.c state */
     strmap struct_types;       /* "table{a,b}" -> type id */
     void *shapes;              /* cache of Struct shapes (values.c) */
+    void *shape_pred[8];       /* per table depth: the shape written last there,
+                                  tried first by the next table's key scan */
     int64_t type_ids[24];      /* per value kind, -1 until defined */
     size_t budget;             /* elements left for the value being written */
     const void *ancestors[64]; /* tables being written, for cycle detection */

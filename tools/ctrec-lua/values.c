@@ -398,6 +398,9 @@ static ctrec_status struct_type(recorder *R, int has_array, const key *keys, siz
  */
 #define SHAPE_SLOTS 256
 #define SHAPE_MAX_KEYS 32
+/* Tables at depth d < SHAPE_PRED_DEPTH try the shape written last at
+ * depth d first (R->shape_pred): see write_table. */
+#define SHAPE_PRED_DEPTH (int)(sizeof ((recorder *)0)->shape_pred / sizeof(void *))
 
 typedef struct shape {
     uint64_t hash;
@@ -479,6 +482,7 @@ void values_free(recorder *R)
         for (size_t i = 0; i < SHAPE_SLOTS; i++) free(((shape *)R->shapes)[i].bytes);
     free(R->shapes);
     R->shapes = NULL;
+    memset(R->shape_pred, 0, sizeof R->shape_pred);
     strmap_free(&R->struct_types);
     free(R->scratch);
     R->scratch = NULL;
@@ -514,6 +518,7 @@ static ctrec_status write_struct(recorder *R, lua_State *L, int idx, lua_Integer
         memcpy(order_buf, sh->order, sizeof order_buf); /* fixed size: no call */
         order = order_buf;
         t = sh->type;
+        if (depth < SHAPE_PRED_DEPTH) R->shape_pred[depth] = sh;
     } else if (!truncated && nkeys <= SHAPE_MAX_KEYS) {
         sorted_key sk[SHAPE_MAX_KEYS];
         for (size_t i = 0; i < nkeys; i++) sk[i] = (sorted_key){keys[i], (unsigned char)i};
@@ -544,6 +549,7 @@ static ctrec_status write_struct(recorder *R, lua_State *L, int idx, lua_Integer
                 bytes += keys[i].len;
             }
             slot->type = t;
+            if (depth < SHAPE_PRED_DEPTH) R->shape_pred[depth] = slot;
         }
     } else {
         qsort(keys, nkeys, sizeof *keys, key_cmp);
@@ -635,7 +641,59 @@ static NOINLINE ctrec_status write_table(recorder *R, lua_State *L, int idx, uns
     else
         lua_pushnil(L);
     int top = base + 1; /* the key lua_next continues from; its value is at top + 1 */
-    while (lua_next(L, idx)) {
+
+    /* The common case first: a table of string keys only, with the shape
+     * of the last table written at this depth (the records of an array,
+     * the bodies of nbody). Each key is compared with that shape's as it
+     * is scanned (pointer, length and bytes, as shape_find does), nothing
+     * is stored or hashed, and when all match and the scan ends there,
+     * the fields are written in the shape's order from where the scan
+     * left their values (key i at base + 1 + 2 i, its value above it).
+     * At the first key that does not match, the keys so far (the shape's
+     * own) go to keys[] and the general scan below goes on from that key. */
+    int pending = 0; /* 1: lua_next pushed a pair the general scan has to take */
+    const shape *pr = depth < SHAPE_PRED_DEPTH ? R->shape_pred[depth] : NULL;
+    if (pr && n == 0 && pr->nkeys && pr->nkeys <= R->budget && !pr->has_array) {
+        /* pr->nkeys <= budget: as many keys cannot make the scan stop
+         * (limit = budget + 1) or the Struct be truncated */
+        const size_t pn = pr->nkeys;
+        const char *pb = pr->bytes;
+        while ((pending = lua_next(L, idx))) {
+            size_t klen;
+            const char *ks;
+            if (nkeys == pn || lua_type(L, top) != LUA_TSTRING ||
+                (ks = lua_tolstring(L, top, &klen)) != pr->ptr[nkeys] ||
+                klen != pr->len[nkeys] || !same_bytes(pb, ks, klen))
+                break;
+            pb += klen;
+            nkeys++;
+            lua_pushvalue(L, top); /* the scan continues from this copy */
+            top += 2;
+        }
+        if (!pending && nkeys == pn) { /* the same shape: write it */
+            unsigned char order[SHAPE_MAX_KEYS];
+            memcpy(order, pr->order, sizeof order); /* pr's slot may be reused below */
+            ctrec_id t = pr->type;
+            R->ancestors[R->nancestors++] = p;
+            R->budget -= pn;
+            ctrec_status st = ctrec_begin_struct(R->w, t);
+            for (size_t i = 0; i < pn && st == CTREC_OK; i++)
+                st = write_any(R, L, base + 2 + 2 * order[i], depth + 1);
+            if (st == CTREC_OK) st = ctrec_end_struct(R->w);
+            lua_settop(L, base);
+            R->nancestors--;
+            return st;
+        }
+        /* the keys matched so far are pr's: on as the general scan */
+        for (size_t i = 0; i < nkeys; i++) {
+            small[i] = (key){pr->ptr[i], pr->len[i], base + 2 + 2 * (int)i};
+            h = shape_hash_step(h, pr->ptr[i]);
+        }
+        scanned = nkeys;
+    } else {
+        pending = lua_next(L, idx);
+    }
+    for (; pending; pending = lua_next(L, idx)) {
         int kt = lua_type(L, top);
         if (kt == LUA_TSTRING && nkeys < KEEP && scanned < limit) {
             /* the common case, one of the first KEEP string keys, as the
