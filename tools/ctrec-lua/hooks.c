@@ -554,7 +554,7 @@ static ctrec_id upvalue_var(recorder *R, fn_info *fn, int n, const char *name)
  * information), and an upvalue hidden by a visible local of the same name
  * (the name means the local there). */
 static void emit_upvalues(recorder *R, lua_State *L, lua_Debug *ar, fn_info *fn,
-                          const char **locals, int nlocals)
+                          const char **locals, int nlocals, int nups)
 {
     /* no lua_checkstack: a hook runs with LUA_MINSTACK (20) free slots, and
      * this needs at most POP_BATCH + 3 (see POP_BATCH) */
@@ -567,7 +567,9 @@ static void emit_upvalues(recorder *R, lua_State *L, lua_Debug *ar, fn_info *fn,
             lua_settop(L, f);
             at = f;
         }
-        if (!(name = lua_getupvalue(L, f, n))) break;
+        /* nups (when known): upvalues 1..nups - 1 exist, the next one
+         * does not; lua_getupvalue need not say so */
+        if (n == nups || !(name = lua_getupvalue(L, f, n))) break;
         at++;
         int skip = n <= FN_SLOTS && fn->up_name[n - 1] == name /* cached: known */
                        ? fn->up_var[n - 1] == NOT_RECORDED
@@ -739,7 +741,7 @@ static void switch_thread(recorder *R, lua_State *L, const lua_Debug *ar)
 /* The event handlers are not inlined into the hook: its fast path jumps to
  * them, with no registers to save of its own (NOINLINE: at the top). */
 
-static void step_values(recorder *R, lua_State *L, lua_Debug *ar, fn_info *fn);
+static void step_values(recorder *R, lua_State *L, lua_Debug *ar, fn_info *fn, int nups);
 
 static NOINLINE void on_call(recorder *R, thread_rec *T, lua_State *L, lua_Debug *ar, int tail)
 {
@@ -776,7 +778,8 @@ static NOINLINE void on_call(recorder *R, thread_rec *T, lua_State *L, lua_Debug
         recorder_fast_update(R);
         return;
     }
-    *f = (frame){.ci = ar->i_ci, .fn = fn, .toplevel = toplevel};
+    *f = (frame){.ci = ar->i_ci, .fn = fn, .toplevel = toplevel,
+                 .nups = R->opt.values && !toplevel ? ar->nups + 1 : 0}; /* "u" above */
     if (toplevel) { /* the script's main chunk: the trace's top-level call 0 */
         R->main_started = 1;
         return;
@@ -848,7 +851,7 @@ static NOINLINE void on_line_slow(recorder *R, thread_rec *T, lua_State *L, lua_
     if (!fn || !fn->has_lines || !R->active) return;
     R->stepped = 1;
     W(ctrec_step(R->w, fn->path_id, ar->currentline));
-    if (R->opt.values) step_values(R, L, ar, fn);
+    if (R->opt.values) step_values(R, L, ar, fn, f->nups);
 }
 
 /* A line event: the common case, a line of the function on top of the
@@ -862,20 +865,20 @@ static NOINLINE void on_line(recorder *R, thread_rec *T, lua_State *L, lua_Debug
                          1)) {
         R->stepped = 1;
         W(ctrec_step(R->w, fn->path_id, ar->currentline));
-        if (R->opt.values) step_values(R, L, ar, fn);
+        if (R->opt.values) step_values(R, L, ar, fn, T->frames[n - 1].nups);
         return;
     }
     on_line_slow(R, T, L, ar);
 }
 
 /* The values recorded at a step: its locals and upvalues. */
-static NOINLINE void step_values(recorder *R, lua_State *L, lua_Debug *ar, fn_info *fn)
+static NOINLINE void step_values(recorder *R, lua_State *L, lua_Debug *ar, fn_info *fn, int nups)
 {
     if (R->opt.upvalues && !fn->no_upvalues) {
         const char *names[MAX_LOCAL_NAMES];
         int nnames = 0;
         emit_locals(R, L, ar, fn, names, &nnames);
-        emit_upvalues(R, L, ar, fn, names, nnames);
+        emit_upvalues(R, L, ar, fn, names, nnames, nups);
     } else {
         emit_locals(R, L, ar, fn, NULL, NULL);
     }

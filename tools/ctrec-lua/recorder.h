@@ -119,6 +119,8 @@ typedef struct frame {
     int toplevel;    /* the main chunk: the trace's call 0, no Call/Return */
     int live;        /* its Call is in the trace (and its Return not yet) */
     int activation;  /* the call that started the recording (--activation-path) */
+    int nups;        /* its function's upvalues + 1 (lua_getinfo "u" at its Call,
+                        with --values all), 0: not known */
 } frame;
 
 /* The shadow call stack of one Lua thread (the main thread or a coroutine). */
