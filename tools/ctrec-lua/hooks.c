@@ -492,13 +492,18 @@ static inline int is_temporary(const char *name)
  * this many are there, then go in one lua_settop (a pop after each cost a
  * call). A hook runs with LUA_MINSTACK (20) free slots: the function (for
  * upvalues), this many values and the two slots write_address pushes fit
- * (write_table reserves what it pushes itself). */
+ * (write_table reserves what it pushes itself).
+ * The last batch of a step stays: the hook's return drops it (luaD_hook
+ * restores the stack top), and record_event, after which the script's
+ * own hook may run, drops it itself. So emit_upvalues reads its values
+ * above those emit_locals left, in smaller batches (see upvalue_batch). */
 #define POP_BATCH 16
 
 /* The locals visible at a line, as Value events after its Step; their
- * names go to names[] (*nnames of them) when names is not NULL. */
-static void emit_locals(recorder *R, lua_State *L, lua_Debug *ar, fn_info *fn,
-                        const char **names, int *nnames)
+ * names go to names[] (*nnames of them) when names is not NULL. Returns
+ * the number of values left on the stack (at most POP_BATCH). */
+static int emit_locals(recorder *R, lua_State *L, lua_Debug *ar, fn_info *fn,
+                       const char **names, int *nnames)
 {
     int base = lua_gettop(L), at = base; /* lua_getlocal puts local n at ++at */
     for (int n = 1;; n++) {
@@ -528,10 +533,11 @@ static void emit_locals(recorder *R, lua_State *L, lua_Debug *ar, fn_info *fn,
         }
         if (st != CTREC_OK) {
             lua_settop(L, base);
-            W_AS(st, "writing the Value event of a local");
+            recorder_fail(R, "writing the Value event of a local");
+            return 0;
         }
     }
-    if (at != base) lua_settop(L, base);
+    return at - base;
 }
 
 #define NOT_RECORDED UINT64_MAX /* up_var of _ENV and unnamed upvalues */
@@ -554,16 +560,19 @@ static ctrec_id upvalue_var(recorder *R, fn_info *fn, int n, const char *name)
  * information), and an upvalue hidden by a visible local of the same name
  * (the name means the local there). */
 static void emit_upvalues(recorder *R, lua_State *L, lua_Debug *ar, fn_info *fn,
-                          const char **locals, int nlocals, int nups)
+                          const char **locals, int nlocals, int nups, int used)
 {
     /* no lua_checkstack: a hook runs with LUA_MINSTACK (20) free slots, and
-     * this needs at most POP_BATCH + 3 (see POP_BATCH) */
+     * this needs the `used` slots emit_locals left, the function, a batch
+     * and the two slots of write_address: at most 20 (see POP_BATCH) */
     if (fn->no_upvalues) return;
+    int batch = POP_BATCH + 1 - used; /* used <= POP_BATCH: batch >= 1 */
+    if (batch > POP_BATCH) batch = POP_BATCH;
     lua_getinfo(L, "f", ar);
     int f = lua_gettop(L), any = 0, at = f; /* upvalue n is read to ++at */
     const char *name;
     for (int n = 1;; n++) {
-        if (at - f == POP_BATCH) {
+        if (at - f == batch) {
             lua_settop(L, f);
             at = f;
         }
@@ -593,7 +602,6 @@ static void emit_upvalues(recorder *R, lua_State *L, lua_Debug *ar, fn_info *fn,
             W_AS(st, "writing the Value event of an upvalue");
         }
     }
-    lua_settop(L, f - 1);
     if (!any) fn->no_upvalues = 1; /* the same for every closure of this site */
 }
 
@@ -871,14 +879,15 @@ static NOINLINE void on_line(recorder *R, thread_rec *T, lua_State *L, lua_Debug
     on_line_slow(R, T, L, ar);
 }
 
-/* The values recorded at a step: its locals and upvalues. */
+/* The values recorded at a step: its locals and upvalues. The last of
+ * them stay on the stack (see POP_BATCH). */
 static NOINLINE void step_values(recorder *R, lua_State *L, lua_Debug *ar, fn_info *fn, int nups)
 {
     if (R->opt.upvalues && !fn->no_upvalues) {
         const char *names[MAX_LOCAL_NAMES];
         int nnames = 0;
-        emit_locals(R, L, ar, fn, names, &nnames);
-        emit_upvalues(R, L, ar, fn, names, nnames, nups);
+        int used = emit_locals(R, L, ar, fn, names, &nnames);
+        emit_upvalues(R, L, ar, fn, names, nnames, nups, used);
     } else {
         emit_locals(R, L, ar, fn, NULL, NULL);
     }
@@ -891,6 +900,7 @@ static void record_event(recorder *R, lua_State *L, lua_Debug *ar)
         if (R->failed) return;
     }
     thread_rec *T = R->cur;
+    int top = lua_gettop(L);
     switch (ar->event) {
     case LUA_HOOKLINE: on_line(R, T, L, ar); break;
     case LUA_HOOKCALL: on_call(R, T, L, ar, 0); break;
@@ -898,6 +908,7 @@ static void record_event(recorder *R, lua_State *L, lua_Debug *ar)
     case LUA_HOOKRET: on_return(R, T, L, ar); break;
     default: break;
     }
+    lua_settop(L, top); /* a step's values stay (see POP_BATCH): not for the script's hook */
     if (R->opt.filter) {
         /* rfilter_lines, unless the line hook of this thread is known to be
          * as the running Lua function wants it (the common case inside
