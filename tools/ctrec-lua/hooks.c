@@ -413,8 +413,11 @@ static void emit_call(recorder *R, lua_State *L, lua_Debug *ar, fn_info *fn)
             lua_pop(L, 1);
         }
     } else {
-        int at = lua_gettop(L) + 1; /* where lua_getlocal puts each parameter */
+        /* each parameter is read to `at`, the one before popped first; the
+         * last one stays (the hook's return drops it, or record_event) */
+        int at = lua_gettop(L) + 1;
         for (int i = 1; i <= ar->nparams; i++) {
+            if (i > 1) lua_pop(L, 1);
             const char *pname = lua_getlocal(L, ar, i);
             if (!pname) break;
             filter_action fa = fn->scope ? rfilter_value(fn, FILTER_ARG, i, pname) : FILTER_ALLOW;
@@ -422,7 +425,6 @@ static void emit_call(recorder *R, lua_State *L, lua_Debug *ar, fn_info *fn)
                 W(ctrec_arg(R->w, local_var(R, fn, i, pname)));
                 W(fa == FILTER_ALLOW ? value_write_abs(R, L, at) : rfilter_marker(R, fa));
             }
-            lua_pop(L, 1);
         }
         for (int i = 1; ar->isvararg && lua_getlocal(L, ar, -i); i++) {
             snprintf(name, sizeof name, "(vararg %d)", i);
@@ -468,8 +470,8 @@ static NOINLINE void emit_return_values(recorder *R, lua_State *L, lua_Debug *ar
     for (int i = 0; i < n; i++)
         if (!lua_getlocal(L, ar, ar->ftransfer + i)) lua_pushnil(L);
     W(ctrec_begin_return(R->w));
+    /* the values stay: the hook's return drops them (or record_event) */
     ctrec_status st = value_write_multi(R, L, lua_gettop(L) - n + 1, n); /* absolute */
-    lua_pop(L, n);
     W_AS(st, "writing the returned values");
     W(ctrec_end(R->w));
 }
