@@ -751,7 +751,7 @@ static void switch_thread(recorder *R, lua_State *L, const lua_Debug *ar)
 /* The event handlers are not inlined into the hook: its fast path jumps to
  * them, with no registers to save of its own (NOINLINE: at the top). */
 
-static void step_values(recorder *R, lua_State *L, lua_Debug *ar, fn_info *fn, int nups);
+static void step_values(recorder *R, lua_State *L, lua_Debug *ar, fn_info *fn);
 
 static NOINLINE void on_call(recorder *R, thread_rec *T, lua_State *L, lua_Debug *ar, int tail)
 {
@@ -861,7 +861,7 @@ static NOINLINE void on_line_slow(recorder *R, thread_rec *T, lua_State *L, lua_
     if (!fn || !fn->has_lines || !R->active) return;
     R->stepped = 1;
     W(ctrec_step(R->w, fn->path_id, ar->currentline));
-    if (R->opt.values) step_values(R, L, ar, fn, f->nups);
+    if (R->opt.values) step_values(R, L, ar, fn);
 }
 
 /* A line event: the common case, a line of the function on top of the
@@ -875,21 +875,23 @@ static NOINLINE void on_line(recorder *R, thread_rec *T, lua_State *L, lua_Debug
                          1)) {
         R->stepped = 1;
         W(ctrec_step(R->w, fn->path_id, ar->currentline));
-        if (R->opt.values) step_values(R, L, ar, fn, T->frames[n - 1].nups);
+        if (R->opt.values) step_values(R, L, ar, fn);
         return;
     }
     on_line_slow(R, T, L, ar);
 }
 
-/* The values recorded at a step: its locals and upvalues. The last of
- * them stay on the stack (see POP_BATCH). */
-static NOINLINE void step_values(recorder *R, lua_State *L, lua_Debug *ar, fn_info *fn, int nups)
+/* The values recorded at a step of fn, the function of the top frame of
+ * R->cur (on_line and on_line_slow make it so): its locals and upvalues.
+ * The last of them stay on the stack (see POP_BATCH). */
+static NOINLINE void step_values(recorder *R, lua_State *L, lua_Debug *ar, fn_info *fn)
 {
     if (R->opt.upvalues && !fn->no_upvalues) {
         const char *names[MAX_LOCAL_NAMES];
         int nnames = 0;
         int used = emit_locals(R, L, ar, fn, names, &nnames);
-        emit_upvalues(R, L, ar, fn, names, nnames, nups, used);
+        const thread_rec *T = R->cur;
+        emit_upvalues(R, L, ar, fn, names, nnames, T->frames[T->n - 1].nups, used);
     } else {
         emit_locals(R, L, ar, fn, NULL, NULL);
     }
