@@ -49,6 +49,9 @@
 /* Kept out of line: the hook and its handlers' fast paths then save no
  * registers for the paths they do not take. */
 #define NOINLINE __attribute__((noinline))
+/* Inlined even when large: emit_locals into step_values (no second call
+ * and prologue at each step). */
+#define ALWAYS_INLINE inline __attribute__((always_inline))
 
 static recorder *g_rec;
 
@@ -504,8 +507,8 @@ static inline int is_temporary(const char *name)
 /* The locals visible at a line, as Value events after its Step; their
  * names go to names[] (*nnames of them) when names is not NULL. Returns
  * the number of values left on the stack (at most POP_BATCH). */
-static int emit_locals(recorder *R, lua_State *L, lua_Debug *ar, fn_info *fn,
-                       const char **names, int *nnames)
+static ALWAYS_INLINE int emit_locals(recorder *R, lua_State *L, lua_Debug *ar, fn_info *fn,
+                                     const char **names, int *nnames)
 {
     int base = lua_gettop(L), at = base; /* lua_getlocal puts local n at ++at */
     for (int n = 1;; n++) {
