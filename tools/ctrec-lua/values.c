@@ -247,7 +247,8 @@ static NOINLINE ctrec_status write_table(recorder *R, lua_State *L, int idx, uns
 /* Writes the value at stack index idx (absolute). Numbers and strings,
  * most of what a step records, are written here, inlined into the loops
  * over locals and elements; a table goes straight to write_table (an
- * array of records: no second call), the rest to write_other. */
+ * array of records: no second call), a function to write_address (a
+ * closure held in an upvalue, at every step), the rest to write_other. */
 static inline ctrec_status write_any(recorder *R, lua_State *L, int idx, unsigned depth)
 {
     ctrec_id t;
@@ -269,6 +270,7 @@ static inline ctrec_status write_any(recorder *R, lua_State *L, int idx, unsigne
         return ctrec_string(R->w, s, len, t);
     }
     if (tt == LUA_TTABLE) return write_table(R, L, idx, depth);
+    if (tt == LUA_TFUNCTION) return write_address(R, L, idx, T_FUNCTION);
     return write_other(R, L, idx, tt, depth);
 }
 
