@@ -501,7 +501,7 @@ static inline int is_temporary(const char *name)
  * The last batch of a step stays: the hook's return drops it (luaD_hook
  * restores the stack top), and record_event, after which the script's
  * own hook may run, drops it itself. So emit_upvalues reads its values
- * above those emit_locals left, in smaller batches (see upvalue_batch). */
+ * above those emit_locals left, in smaller batches (see emit_upvalues). */
 #define POP_BATCH 16
 
 /* The locals visible at a line, as Value events after its Step; their
