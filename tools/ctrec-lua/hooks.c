@@ -49,6 +49,9 @@
 /* Kept out of line: the hook and its handlers' fast paths then save no
  * registers for the paths they do not take. */
 #define NOINLINE __attribute__((noinline))
+/* Inlined even when large: emit_locals into step_values (no second call
+ * and prologue at each step). */
+#define ALWAYS_INLINE inline __attribute__((always_inline))
 
 static recorder *g_rec;
 
@@ -413,8 +416,11 @@ static void emit_call(recorder *R, lua_State *L, lua_Debug *ar, fn_info *fn)
             lua_pop(L, 1);
         }
     } else {
-        int at = lua_gettop(L) + 1; /* where lua_getlocal puts each parameter */
+        /* each parameter is read to `at`, the one before popped first; the
+         * last one stays (the hook's return drops it, or record_event) */
+        int at = lua_gettop(L) + 1;
         for (int i = 1; i <= ar->nparams; i++) {
+            if (i > 1) lua_pop(L, 1);
             const char *pname = lua_getlocal(L, ar, i);
             if (!pname) break;
             filter_action fa = fn->scope ? rfilter_value(fn, FILTER_ARG, i, pname) : FILTER_ALLOW;
@@ -422,7 +428,6 @@ static void emit_call(recorder *R, lua_State *L, lua_Debug *ar, fn_info *fn)
                 W(ctrec_arg(R->w, local_var(R, fn, i, pname)));
                 W(fa == FILTER_ALLOW ? value_write_abs(R, L, at) : rfilter_marker(R, fa));
             }
-            lua_pop(L, 1);
         }
         for (int i = 1; ar->isvararg && lua_getlocal(L, ar, -i); i++) {
             snprintf(name, sizeof name, "(vararg %d)", i);
@@ -468,8 +473,8 @@ static NOINLINE void emit_return_values(recorder *R, lua_State *L, lua_Debug *ar
     for (int i = 0; i < n; i++)
         if (!lua_getlocal(L, ar, ar->ftransfer + i)) lua_pushnil(L);
     W(ctrec_begin_return(R->w));
+    /* the values stay: the hook's return drops them (or record_event) */
     ctrec_status st = value_write_multi(R, L, lua_gettop(L) - n + 1, n); /* absolute */
-    lua_pop(L, n);
     W_AS(st, "writing the returned values");
     W(ctrec_end(R->w));
 }
@@ -492,13 +497,18 @@ static inline int is_temporary(const char *name)
  * this many are there, then go in one lua_settop (a pop after each cost a
  * call). A hook runs with LUA_MINSTACK (20) free slots: the function (for
  * upvalues), this many values and the two slots write_address pushes fit
- * (write_table reserves what it pushes itself). */
+ * (write_table reserves what it pushes itself).
+ * The last batch of a step stays: the hook's return drops it (luaD_hook
+ * restores the stack top), and record_event, after which the script's
+ * own hook may run, drops it itself. So emit_upvalues reads its values
+ * above those emit_locals left, in smaller batches (see emit_upvalues). */
 #define POP_BATCH 16
 
 /* The locals visible at a line, as Value events after its Step; their
- * names go to names[] (*nnames of them) when names is not NULL. */
-static void emit_locals(recorder *R, lua_State *L, lua_Debug *ar, fn_info *fn,
-                        const char **names, int *nnames)
+ * names go to names[] (*nnames of them) when names is not NULL. Returns
+ * the number of values left on the stack (at most POP_BATCH). */
+static ALWAYS_INLINE int emit_locals(recorder *R, lua_State *L, lua_Debug *ar, fn_info *fn,
+                                     const char **names, int *nnames)
 {
     int base = lua_gettop(L), at = base; /* lua_getlocal puts local n at ++at */
     for (int n = 1;; n++) {
@@ -528,10 +538,11 @@ static void emit_locals(recorder *R, lua_State *L, lua_Debug *ar, fn_info *fn,
         }
         if (st != CTREC_OK) {
             lua_settop(L, base);
-            W_AS(st, "writing the Value event of a local");
+            recorder_fail(R, "writing the Value event of a local");
+            return 0;
         }
     }
-    if (at != base) lua_settop(L, base);
+    return at - base;
 }
 
 #define NOT_RECORDED UINT64_MAX /* up_var of _ENV and unnamed upvalues */
@@ -554,20 +565,25 @@ static ctrec_id upvalue_var(recorder *R, fn_info *fn, int n, const char *name)
  * information), and an upvalue hidden by a visible local of the same name
  * (the name means the local there). */
 static void emit_upvalues(recorder *R, lua_State *L, lua_Debug *ar, fn_info *fn,
-                          const char **locals, int nlocals)
+                          const char **locals, int nlocals, int nups, int used)
 {
     /* no lua_checkstack: a hook runs with LUA_MINSTACK (20) free slots, and
-     * this needs at most POP_BATCH + 3 (see POP_BATCH) */
+     * this needs the `used` slots emit_locals left, the function, a batch
+     * and the two slots of write_address: at most 20 (see POP_BATCH) */
     if (fn->no_upvalues) return;
+    int batch = POP_BATCH + 1 - used; /* used <= POP_BATCH: batch >= 1 */
+    if (batch > POP_BATCH) batch = POP_BATCH;
     lua_getinfo(L, "f", ar);
     int f = lua_gettop(L), any = 0, at = f; /* upvalue n is read to ++at */
     const char *name;
     for (int n = 1;; n++) {
-        if (at - f == POP_BATCH) {
+        if (at - f == batch) {
             lua_settop(L, f);
             at = f;
         }
-        if (!(name = lua_getupvalue(L, f, n))) break;
+        /* nups (when known): upvalues 1..nups - 1 exist, the next one
+         * does not; lua_getupvalue need not say so */
+        if (n == nups || !(name = lua_getupvalue(L, f, n))) break;
         at++;
         int skip = n <= FN_SLOTS && fn->up_name[n - 1] == name /* cached: known */
                        ? fn->up_var[n - 1] == NOT_RECORDED
@@ -591,7 +607,6 @@ static void emit_upvalues(recorder *R, lua_State *L, lua_Debug *ar, fn_info *fn,
             W_AS(st, "writing the Value event of an upvalue");
         }
     }
-    lua_settop(L, f - 1);
     if (!any) fn->no_upvalues = 1; /* the same for every closure of this site */
 }
 
@@ -776,7 +791,8 @@ static NOINLINE void on_call(recorder *R, thread_rec *T, lua_State *L, lua_Debug
         recorder_fast_update(R);
         return;
     }
-    *f = (frame){.ci = ar->i_ci, .fn = fn, .toplevel = toplevel};
+    *f = (frame){.ci = ar->i_ci, .fn = fn, .toplevel = toplevel,
+                 .nups = R->opt.values && !toplevel ? ar->nups + 1 : 0}; /* "u" above */
     if (toplevel) { /* the script's main chunk: the trace's top-level call 0 */
         R->main_started = 1;
         return;
@@ -868,14 +884,17 @@ static NOINLINE void on_line(recorder *R, thread_rec *T, lua_State *L, lua_Debug
     on_line_slow(R, T, L, ar);
 }
 
-/* The values recorded at a step: its locals and upvalues. */
+/* The values recorded at a step of fn, the function of the top frame of
+ * R->cur (on_line and on_line_slow make it so): its locals and upvalues.
+ * The last of them stay on the stack (see POP_BATCH). */
 static NOINLINE void step_values(recorder *R, lua_State *L, lua_Debug *ar, fn_info *fn)
 {
     if (R->opt.upvalues && !fn->no_upvalues) {
         const char *names[MAX_LOCAL_NAMES];
         int nnames = 0;
-        emit_locals(R, L, ar, fn, names, &nnames);
-        emit_upvalues(R, L, ar, fn, names, nnames);
+        int used = emit_locals(R, L, ar, fn, names, &nnames);
+        const thread_rec *T = R->cur;
+        emit_upvalues(R, L, ar, fn, names, nnames, T->frames[T->n - 1].nups, used);
     } else {
         emit_locals(R, L, ar, fn, NULL, NULL);
     }
@@ -888,6 +907,7 @@ static void record_event(recorder *R, lua_State *L, lua_Debug *ar)
         if (R->failed) return;
     }
     thread_rec *T = R->cur;
+    int top = lua_gettop(L);
     switch (ar->event) {
     case LUA_HOOKLINE: on_line(R, T, L, ar); break;
     case LUA_HOOKCALL: on_call(R, T, L, ar, 0); break;
@@ -895,6 +915,7 @@ static void record_event(recorder *R, lua_State *L, lua_Debug *ar)
     case LUA_HOOKRET: on_return(R, T, L, ar); break;
     default: break;
     }
+    lua_settop(L, top); /* a step's values stay (see POP_BATCH): not for the script's hook */
     if (R->opt.filter) {
         /* rfilter_lines, unless the line hook of this thread is known to be
          * as the running Lua function wants it (the common case inside

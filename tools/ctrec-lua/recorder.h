@@ -119,6 +119,8 @@ typedef struct frame {
     int toplevel;    /* the main chunk: the trace's call 0, no Call/Return */
     int live;        /* its Call is in the trace (and its Return not yet) */
     int activation;  /* the call that started the recording (--activation-path) */
+    int nups;        /* its function's upvalues + 1 (lua_getinfo "u" at its Call,
+                        with --values all), 0: not known */
 } frame;
 
 /* The shadow call stack of one Lua thread (the main thread or a coroutine). */
@@ -170,6 +172,8 @@ typedef struct recorder {
     /* values.c state */
     strmap struct_types;       /* "table{a,b}" -> type id */
     void *shapes;              /* cache of Struct shapes (values.c) */
+    void *shape_pred[8];       /* per table depth: the shape written last there,
+                                  tried first by the next table's key scan */
     int64_t type_ids[24];      /* per value kind, -1 until defined */
     size_t budget;             /* elements left for the value being written */
     const void *ancestors[64]; /* tables being written, for cycle detection */

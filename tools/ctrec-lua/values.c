@@ -242,9 +242,13 @@ static NOINLINE ctrec_status write_long_string(recorder *R, const char *s, size_
     return ctrec_string(R->w, R->scratch, keep + (size_t)n, t);
 }
 
+static NOINLINE ctrec_status write_table(recorder *R, lua_State *L, int idx, unsigned depth);
+
 /* Writes the value at stack index idx (absolute). Numbers and strings,
  * most of what a step records, are written here, inlined into the loops
- * over locals and elements; the rest goes to write_other. */
+ * over locals and elements; a table goes straight to write_table (an
+ * array of records: no second call), a function to write_address (a
+ * closure held in an upvalue, at every step), the rest to write_other. */
 static inline ctrec_status write_any(recorder *R, lua_State *L, int idx, unsigned depth)
 {
     ctrec_id t;
@@ -265,10 +269,10 @@ static inline ctrec_status write_any(recorder *R, lua_State *L, int idx, unsigne
         TRY(type_id(R, T_STRING, &t));
         return ctrec_string(R->w, s, len, t);
     }
+    if (tt == LUA_TTABLE) return write_table(R, L, idx, depth);
+    if (tt == LUA_TFUNCTION) return write_address(R, L, idx, T_FUNCTION);
     return write_other(R, L, idx, tt, depth);
 }
-
-static NOINLINE ctrec_status write_table(recorder *R, lua_State *L, int idx, unsigned depth);
 
 /* t[1..n] as a Sequence, at most the remaining budget of them. Called by
  * write_table, which reserved the stack up to R->stack_ok: the elements
@@ -398,6 +402,9 @@ static ctrec_status struct_type(recorder *R, int has_array, const key *keys, siz
  */
 #define SHAPE_SLOTS 256
 #define SHAPE_MAX_KEYS 32
+/* Tables at depth d < SHAPE_PRED_DEPTH try the shape written last at
+ * depth d first (R->shape_pred): see write_table. */
+#define SHAPE_PRED_DEPTH (int)(sizeof ((recorder *)0)->shape_pred / sizeof(void *))
 
 typedef struct shape {
     uint64_t hash;
@@ -479,6 +486,7 @@ void values_free(recorder *R)
         for (size_t i = 0; i < SHAPE_SLOTS; i++) free(((shape *)R->shapes)[i].bytes);
     free(R->shapes);
     R->shapes = NULL;
+    memset(R->shape_pred, 0, sizeof R->shape_pred);
     strmap_free(&R->struct_types);
     free(R->scratch);
     R->scratch = NULL;
@@ -514,6 +522,7 @@ static ctrec_status write_struct(recorder *R, lua_State *L, int idx, lua_Integer
         memcpy(order_buf, sh->order, sizeof order_buf); /* fixed size: no call */
         order = order_buf;
         t = sh->type;
+        if (depth < SHAPE_PRED_DEPTH) R->shape_pred[depth] = sh;
     } else if (!truncated && nkeys <= SHAPE_MAX_KEYS) {
         sorted_key sk[SHAPE_MAX_KEYS];
         for (size_t i = 0; i < nkeys; i++) sk[i] = (sorted_key){keys[i], (unsigned char)i};
@@ -544,6 +553,7 @@ static ctrec_status write_struct(recorder *R, lua_State *L, int idx, lua_Integer
                 bytes += keys[i].len;
             }
             slot->type = t;
+            if (depth < SHAPE_PRED_DEPTH) R->shape_pred[depth] = slot;
         }
     } else {
         qsort(keys, nkeys, sizeof *keys, key_cmp);
@@ -603,12 +613,84 @@ static NOINLINE ctrec_status write_table(recorder *R, lua_State *L, int idx, uns
         return marker(R, text);
     }
 
+    enum { KEEP = SHAPE_MAX_KEYS };
+    size_t nkeys = 0, cap = KEEP, others = 0, limit = R->budget + 1, scanned = 0;
+    size_t in_array = 0; /* keys 1..n seen (not all of them: t[1..n] may have holes) */
+    uint64_t h = 0;      /* shape_hash of the first KEEP string keys */
+    key small[KEEP];
+    key *keys = small;
+    int top = base + 1; /* the key lua_next continues from; its value is at top + 1 */
+    int pending = 0;    /* 1: lua_next pushed a pair the general scan has to take */
+    lua_Integer n = -1; /* lua_rawlen, once known */
+
+    /* The common case first: a table of string keys only, with the shape
+     * of the last table written at this depth (the records of an array,
+     * the bodies of nbody). The scan starts at nil, before lua_rawlen:
+     * a table whose keys are all strings has length 0. Each key is
+     * compared with the shape's as it is scanned (pointer, length and
+     * bytes, as shape_find does), nothing is stored or hashed, and when
+     * all match and the scan ends there, the fields are written in the
+     * shape's order from where the scan left their values (key i at
+     * base + 1 + 2 i, its value above it). At the first key that does not
+     * match, the keys so far (the shape's own) go to keys[] and the
+     * general scan below goes on from that key, as it would have from nil;
+     * for a long array, which it scans from key n, it starts again. */
+    const shape *pr = depth < SHAPE_PRED_DEPTH ? R->shape_pred[depth] : NULL;
+    if (pr && pr->nkeys && pr->nkeys <= R->budget && !pr->has_array) {
+        /* pr->nkeys <= budget: as many keys cannot make the scan stop
+         * (limit = budget + 1) or the Struct be truncated */
+        const size_t pn = pr->nkeys;
+        const char *pb = pr->bytes;
+        lua_pushnil(L);
+        while ((pending = lua_next(L, idx))) {
+            size_t klen;
+            const char *ks;
+            if (nkeys == pn || lua_type(L, top) != LUA_TSTRING ||
+                (ks = lua_tolstring(L, top, &klen)) != pr->ptr[nkeys] ||
+                klen != pr->len[nkeys] || !same_bytes(pb, ks, klen))
+                break;
+            pb += klen;
+            nkeys++;
+            lua_pushvalue(L, top); /* the scan continues from this copy */
+            top += 2;
+        }
+        if (!pending && nkeys == pn) { /* the same shape: write it */
+            unsigned char order[SHAPE_MAX_KEYS];
+            memcpy(order, pr->order, sizeof order); /* pr's slot may be reused below */
+            ctrec_id t = pr->type;
+            R->ancestors[R->nancestors++] = p;
+            R->budget -= pn;
+            ctrec_status st = ctrec_begin_struct(R->w, t);
+            for (size_t i = 0; i < pn && st == CTREC_OK; i++)
+                st = write_any(R, L, base + 2 + 2 * order[i], depth + 1);
+            if (st == CTREC_OK) st = ctrec_end_struct(R->w);
+            lua_settop(L, base);
+            R->nancestors--;
+            return st;
+        }
+        n = (lua_Integer)lua_rawlen(L, idx);
+        if (n > LONG_ARRAY) { /* scanned from key n below, after the long-array case */
+            lua_settop(L, base);
+            nkeys = 0;
+            pending = 0;
+            top = base + 1;
+        } else { /* the keys matched so far are pr's: on as the general scan */
+            h = shape_hash_start(n > 0);
+            for (size_t i = 0; i < nkeys; i++) {
+                small[i] = (key){pr->ptr[i], pr->len[i], base + 2 + 2 * (int)i};
+                h = shape_hash_step(h, pr->ptr[i]);
+            }
+            scanned = nkeys;
+            goto scan;
+        }
+    }
+
     /* An array longer than LONG_ARRAY and than what is left of the budget
      * is written as a Sequence of its first elements and a "<N more>"
      * marker, without looking for other keys: lua_next, even started at
      * key n, walks the unused slots of the array part (up to as many as
      * n) before the hash part, and a recorder does this at every step. */
-    lua_Integer n = (lua_Integer)lua_rawlen(L, idx);
+    if (n < 0) n = (lua_Integer)lua_rawlen(L, idx);
     if (n > LONG_ARRAY && (size_t)n > R->budget) {
         R->ancestors[R->nancestors++] = p;
         ctrec_status st = write_array(R, L, idx, n, depth);
@@ -624,18 +706,14 @@ static NOINLINE ctrec_status write_table(recorder *R, lua_State *L, int idx, uns
      * The first KEEP string keys keep their value on the stack (the pair
      * lua_next pushed stays, and a copy of the key continues the scan), so
      * that write_struct needs no lookup for them. */
-    enum { KEEP = SHAPE_MAX_KEYS };
-    size_t nkeys = 0, cap = KEEP, others = 0, limit = R->budget + 1, scanned = 0;
-    size_t in_array = 0; /* keys 1..n seen (not all of them: t[1..n] may have holes) */
-    uint64_t h = shape_hash_start(n > 0); /* of the first KEEP string keys */
-    key small[KEEP];
-    key *keys = small;
+    h = shape_hash_start(n > 0);
     if (n > LONG_ARRAY)
         lua_pushinteger(L, n);
     else
         lua_pushnil(L);
-    int top = base + 1; /* the key lua_next continues from; its value is at top + 1 */
-    while (lua_next(L, idx)) {
+    pending = lua_next(L, idx);
+scan:
+    for (; pending; pending = lua_next(L, idx)) {
         int kt = lua_type(L, top);
         if (kt == LUA_TSTRING && nkeys < KEEP && scanned < limit) {
             /* the common case, one of the first KEEP string keys, as the

@@ -237,6 +237,21 @@ def main():
     expect(len(recorded) == 30 and all(name == "table{k%03d}" % i for name, i in recorded),
            "each table's Struct type names its own key: %r"
            % [r for r in recorded if r[0] != "table{k%03d}" % r[1]][:3])
+    # the same with the table recorded once its key's old neighbour is gone:
+    # the shape written last (write_table tries it first) has the key
+    # pointer the new key may get
+    t = script_trace(ctrec_lua, work, "reuse_keys_last",
+                     "local t\n"
+                     "for i = 1, 30 do\n"
+                     "  t = nil\n"
+                     "  collectgarbage()\n"
+                     "  t = {[string.format('k%03d', i)] = i}\n"
+                     "end\n")
+    recorded = [(t.type_name(v["t"]), v["t"]["field_values"][0]["i"])
+                for v, _ in t.steps(3) if v.get("t", {}).get("kind") == "Struct"]
+    expect(len(recorded) == 29 and all(name == "table{k%03d}" % i for name, i in recorded),
+           "each table's Struct type names its own key (last shape): %r"
+           % [r for r in recorded if r[0] != "table{k%03d}" % r[1]][:3])
     os.makedirs(os.path.join(work, "plug"), exist_ok=True)
     for i in range(1, 7):
         with open(os.path.join(work, "plug", "p%d.lua" % i), "w") as f:
@@ -308,6 +323,58 @@ def main():
     expect(len(os_) == 20000 and not bad,
            "o recorded at 20000 steps, each ending with c = 3: %d steps, %d bad, first %r"
            % (len(os_), len(bad), bad[:1]))
+
+    # ---- tables with the shape of the one before, or nearly ---------------
+    # write_table tries the shape written last at the same depth first: a
+    # table with fewer keys, more keys, other keys after the same ones, an
+    # array part, or the same keys in another order must each get its own.
+    def show(t, v):
+        k, name = v["kind"], t.type_name(v)
+        if k == "Struct":
+            return name + "(" + ",".join(show(t, x) for x in v["field_values"]) + ")"
+        if k == "Sequence" and name == "table(pairs)":  # pairs: in hash order
+            return name + "[" + ",".join(sorted(show(t, x) for x in v["elements"])) + "]"
+        if k in ("Sequence", "Tuple"):
+            return name + "[" + ",".join(show(t, x) for x in v["elements"]) + "]"
+        return str(v.get("i", v.get("f", v.get("text", v.get("r")))))
+    t = script_trace(ctrec_lua, work, "shapes",
+                     "local list = {\n"
+                     "  {a = 1, b = 2, c = 3},\n"
+                     "  {a = 4, b = 5, c = 6},\n"
+                     "  {a = 7, b = 8},\n"
+                     "  {a = 9, b = 10, c = 11, d = 12},\n"
+                     "  {c = 13, b = 14, a = 15},\n"
+                     "  {16, 17, a = 18, b = 19, c = 20},\n"
+                     "  {a = 21, b = 22, c = 23, [2.5] = 24},\n"
+                     "  {a = 25, b = 26, c = 27, ['...'] = 28},\n"
+                     "  {},\n"
+                     "  {a = 29, b = 30, c = 31},\n"
+                     "  {x = {a = 32, b = 33, c = 34}, y = {a = 35, b = 36, c = 37}},\n"
+                     "  {a = {a = 38, b = 39, c = 40}, b = 41, c = 42},\n"
+                     "}\n"
+                     "local s = {}\n"
+                     "for i = 1, 3 do s[i] = {a = i, b = {a = i, b = i, c = i}, c = {a = i}} end\n"
+                     "print(#list, #s)\n", "--max-depth", "4")
+    v, _ = t.steps(17)[0]
+    want = ("table[table{a,b,c}(1,2,3),table{a,b,c}(4,5,6),table{a,b}(7,8),"
+            "table{a,b,c,d}(9,10,11,12),table{a,b,c}(15,14,13),"
+            "table{[array],a,b,c}(table[16,17],18,19,20),"
+            "table(pairs)[pair[2.5,24],pair[a,21],pair[b,22],pair[c,23]],"
+            "table(pairs)[pair[...,28],pair[a,25],pair[b,26],pair[c,27]],table[],"
+            "table{a,b,c}(29,30,31),"
+            "table{x,y}(table{a,b,c}(32,33,34),table{a,b,c}(35,36,37)),"
+            "table{a,b,c}(table{a,b,c}(38,39,40),41,42)]")
+    expect(show(t, v["list"]) == want, "list of shapes: %s" % show(t, v["list"]))
+    want = ",".join("table{a,b,c}(%d,table{a,b,c}(%d,%d,%d),table{a}(%d))" % ((i,) * 5)
+                    for i in range(1, 4))
+    expect(show(t, v["s"]) == "table[" + want + "]", "s: %s" % show(t, v["s"]))
+    # the budget runs out inside the second record: its shape is not taken
+    t = script_trace(ctrec_lua, work, "shapes_budget",
+                     "local recs = {{a = 1, b = 2, c = 3}, {a = 4, b = 5, c = 6}, {a = 7, b = 8, c = 9}}\n"
+                     "print(#recs)\n", "--max-elements", "5")
+    v, _ = t.steps(2)[0]
+    expect(show(t, v["recs"]) == "table[table{a,b,c}(1,2,3),table{...}(<more>),<1 more>]",
+           "recs with 5 elements: %s" % show(t, v["recs"]))
 
     # ---- --max-string: long strings cut, with a marker ----------------------
     long_src = ("local big = string.rep('x', 20000)\n"
