@@ -110,6 +110,12 @@ struct ct_src {
     uint64_t ev_rec;
     open_call *stack;
     size_t depth, stack_cap; /* slots [0, stack_cap) are zeroed or own buffers */
+    /* The lowest stack slot whose return value or exception bytes a Return
+     * handed out since the last ct_src_fill points into (a text's bytes are
+     * not copied), SIZE_MAX for none: ct_src_fill pushes no call into that
+     * slot or above while those events may still be read (the batch that
+     * ct_src_next's event begins). */
+    size_t ret_live;
     struct anc_call *anc;         /* CT_ANC_CACHE call records, for seeking */
     int done;
     char **notes;
@@ -352,6 +358,7 @@ ctrec_status ct_src_open(ct_src **out, ctfs *c, const ctrec_reader_options *o, e
         ctfs_close(c);
         return err_set(e, CTREC_E_NOMEM, "out of memory");
     }
+    s->ret_live = SIZE_MAX;
     s->c = c;
     s->o = *o;
     s->limit = o->max_event_bytes;
@@ -928,6 +935,13 @@ static int call_event(ct_src *s, ctrec_ev *ev, arena *a, err *e)
 
 static const ctrec_value void_value = {CTREC_VAL_NONE, 0, 0, 0, 0, 0, {NULL, 0}, NULL, 0, NULL};
 
+/* Whether a decoded value holds nothing that points into the bytes it was
+ * decoded from (no text, no element). */
+static inline int ret_is_flat(const ctrec_value *v)
+{
+    return v->kind == CTREC_VAL_INT || v->kind == CTREC_VAL_NONE || v->kind == CTREC_VAL_FLOAT;
+}
+
 static int return_event(ct_src *s, ctrec_ev *ev, arena *a, err *e)
 {
     open_call *oc = &s->stack[--s->depth];
@@ -948,6 +962,7 @@ static int return_event(ct_src *s, ctrec_ev *ev, arena *a, err *e)
                 (unsigned long long)key, tmp.msg);
         return -1;
     }
+    if ((ex || !ret_is_flat(rv)) && s->depth < s->ret_live) s->ret_live = s->depth;
     ev->type = CTREC_EV_RETURN;
     ev->ret.return_value = rv;
     ev->ret.exception = ex;
@@ -1180,6 +1195,7 @@ static RD_INLINE int fast_one(ct_src *s, ctrec_ev *ev, arena *a)
 
 int ct_src_next(ct_src *s, ctrec_ev *ev, arena *a, err *e)
 {
+    s->ret_live = SIZE_MAX; /* the events handed out before are not read any more */
     if (RD_LIKELY(fast_one(s, ev, a))) return 1;
     return src_next(s, ev, a, e);
 }
@@ -1229,6 +1245,8 @@ size_t ct_src_fill(ct_src *s, ctrec_ev *evs, ctrec_value *vals, size_t cap)
     uint64_t bound = fill_bound(s, cev, sroom);
     const uint8_t *rec_at = NULL; /* the last values record begun */
     size_t nargs = 0;                /* s->bargs used */
+    size_t live = s->ret_live;       /* see ret_live */
+    s->ret_live = SIZE_MAX;
     ctrec_ev *ev = evs, *ev_end = evs + cap;
     while (ev < ev_end) {
         const uint8_t *q = vp;
@@ -1322,8 +1340,8 @@ size_t ct_src_fill(ct_src *s, ctrec_ev *evs, ctrec_value *vals, size_t cap)
             int is_void = c->ret_len == 0 || (c->ret_len == 1 && c->ret[0] == 0xff);
             size_t ret_len = is_void ? 0 : c->ret_len;
             if (s->depth >= s->stack_cap || ret_len > s->stack[s->depth].ret_cap ||
-                c->exc_len > s->stack[s->depth].exc_cap)
-                break;
+                c->exc_len > s->stack[s->depth].exc_cap || s->depth >= live)
+                break; /* (or a Return of this batch points into the slot) */
             ctrec_full_value *args = NULL;
             if (c->nargs) {
                 const uint8_t *a = c->args;
@@ -1361,6 +1379,7 @@ size_t ct_src_fill(ct_src *s, ctrec_ev *evs, ctrec_value *vals, size_t cap)
                 rv = vals++;
             }
             s->depth--;
+            if (!ret_is_flat(rv) && s->depth < live) live = s->depth;
             ev->type = CTREC_EV_RETURN;
             ev->ret.return_value = rv;
             ev->ret.exception = NULL;

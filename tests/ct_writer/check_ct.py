@@ -378,12 +378,25 @@ def threads(tool, out, ctrec):
     expect("notes", d.get("notes"), None)
 
 
-def callpaths(tool, out):
+def printed(ctrec, d, kind):
+    """The bodies of the `kind` events `ctrec print d` gives, in order."""
+    r = subprocess.run([ctrec, "print", d], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    expect("ctrec print %s exit (stderr: %s)" % (d, r.stderr.decode(errors="replace").strip()),
+           r.returncode, 0)
+    head = '{"%s"' % kind
+    return [json.loads(line.strip().rstrip(","))[kind]
+            for line in r.stdout.decode().splitlines() if line.strip().startswith(head)]
+
+
+def callpaths(tool, out, ctrec):
     """The same pseudo-random calls written into a .ct and a trace.json
     (test_ct_writer.c callpaths): the calls ct_decode.py reads from the .ct
     (function, arguments, return value, entry and exit step, parent,
     depth, children) against the ones the trace.json's events give. The
-    trace.json writer shares none of the .ct writer's call paths."""
+    trace.json writer shares none of the .ct writer's call paths. Then
+    the Calls and Returns ctrec print gives of both, in order: the C
+    reader's batches hand out a Return's text where it was decoded, so a
+    call entered later in the same batch must not overwrite it."""
     n = "70000"  # past 2^14 calls: keys of 1-3 bytes
     for fmt in ("ct", "json"):
         rc, so, se = run(tool, "callpaths", os.path.join(out, fmt), fmt, n)
@@ -435,6 +448,18 @@ def callpaths(tool, out):
     expect("calls past 2^14", len(calls) > (1 << 14), True)
     expect("calls with over 4 children", any(len(c["children"]) > 4 for c in calls), True)
     expect("returns of varied lengths", min(lens) < 40 < max(lens), True)
+    for kind in ("Call", "Return"):
+        from_ct = printed(ctrec, os.path.join(out, "ct"), kind)
+        from_json = printed(ctrec, os.path.join(out, "json"), kind)
+        if kind == "Return":  # a .ct closes the top-level call at its last step
+            expect("ctrec print of the .ct: the top-level call's Return", from_ct[-1:],
+                   [{"return_value": {"kind": "None", "type_id": 0}}])
+            from_ct = from_ct[:-1]
+        expect("ctrec print: %s events, .ct against trace.json" % kind, len(from_ct),
+               len(from_json))
+        bad = [i for i, (x, y) in enumerate(zip(from_ct, from_json)) if x != y]
+        expect("ctrec print: %s events that differ, .ct against trace.json (first: %s)"
+               % (kind, bad[:1] and (from_ct[bad[0]], from_json[bad[0]])), len(bad), 0)
 
 
 def main():
@@ -445,12 +470,14 @@ def main():
         roundtrip(tool, out, sys.argv[4])
     elif case == "columns":
         columns(tool, out, sys.argv[4])
+    elif case == "callpaths":
+        callpaths(tool, out, sys.argv[4])
     elif case == "threads":
         shutil.rmtree(out + "-json", ignore_errors=True)
         threads(tool, out, sys.argv[4])
     else:
-        {"scenario": scenario, "chunks": chunks, "fsize": fsize, "inplace": inplace,
-         "callpaths": callpaths}[case](tool, out)
+        {"scenario": scenario, "chunks": chunks, "fsize": fsize, "inplace": inplace}[case](
+            tool, out)
     for f in failures:
         print("FAIL", f)
     return 1 if failures else 0
