@@ -10,14 +10,12 @@ there, that the recordings are not trivially small, and that `ctrec check`
 accepts the complete traces."""
 import hashlib
 import os
-import subprocess
 import sys
 import tempfile
 
-
-def run(args):
-    r = subprocess.run(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    return r.returncode, r.stdout, r.stderr
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from paths_common import (check_clean, run, run_both, same_bin, same_ct_members,  # noqa: E402
+                          same_statuses)
 
 
 WANT = {
@@ -45,47 +43,17 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         for mode in (["gen", "bin"], ["gen", "ct"], ["fail"], ["timed"]):
             name = "-".join(mode)
-            outs = []
-            for prog in (fast, general):
-                d = os.path.join(tmp, "%s-%s" % (name, os.path.basename(prog)))
-                rc, out, err = run([prog] + mode + [d])
-                if rc != 0:
-                    print("%s %s: exit %d\n%s" % (prog, name, rc, err.decode()))
-                    return 1
-                outs.append((d, out))
+            outs = run_both(fast, general, mode, tmp, name)
+            if outs is None:
+                return 1
             (d1, o1), (d2, o2) = outs
-            if o1 != o2:
-                print("%s: the statuses differ:\n--- fast\n%s\n--- general\n%s"
-                      % (name, o1.decode(), o2.decode()))
-                bad += 1
-            text = o1.decode()
             extra = {"gen-ct": ["a .ct step's line must be 0..99999"],
                      "gen-bin": ["ctrec_thread_enter and ctrec_thread_leave"]}.get(name, [])
-            for want in WANT[mode[0]] + extra:
-                if want not in text:
-                    print("%s: no %r in the output:\n%s" % (name, want, text[-6000:]))
-                    bad += 1
+            bad += same_statuses(name, o1, o2, WANT[mode[0]] + extra)
             if mode[0] != "fail":
-                for d in (d1, d2):
-                    rc, out, err = run([ctrec, "check", d])
-                    if rc != 0:
-                        print("ctrec check %s: exit %d\n%s%s" % (d, rc, out.decode(), err.decode()))
-                        bad += 1
+                bad += check_clean(ctrec, (d1, d2))
             if name == "gen-ct":
-                rc, ls1, _ = run([ctrec, "ls", os.path.join(d1, "trace.ct")])
-                rc2, ls2, _ = run([ctrec, "ls", os.path.join(d2, "trace.ct")])
-                members = [l.split("\t")[0] for l in ls1.decode().splitlines()]
-                if rc or rc2 or ls1 != ls2 or "steps.dat" not in members:
-                    print("ctrec ls: %s / %s" % (ls1.decode(), ls2.decode()))
-                    bad += 1
-                for m in members:
-                    if m == "meta.dat":
-                        continue
-                    _, c1, _ = run([ctrec, "cat", os.path.join(d1, "trace.ct"), m])
-                    _, c2, _ = run([ctrec, "cat", os.path.join(d2, "trace.ct"), m])
-                    if c1 != c2:
-                        print("trace.ct %s: %d and %d bytes, different" % (m, len(c1), len(c2)))
-                        bad += 1
+                bad += same_ct_members(ctrec, d1, d2, "steps.dat")
             elif name == "timed":
                 digests = []
                 for d in (d1, d2):
@@ -95,12 +63,7 @@ def main():
                     print("timed: ctrec print (exit, bytes, sha256): %s" % digests)
                     bad += 1
             else:
-                b1 = open(os.path.join(d1, "trace.bin"), "rb").read()
-                b2 = open(os.path.join(d2, "trace.bin"), "rb").read()
-                if b1 != b2 or len(b1) < 4096:
-                    print("%s trace.bin: %d and %d bytes, %s" % (name, len(b1), len(b2),
-                          "equal" if b1 == b2 else "different"))
-                    bad += 1
+                bad += same_bin(name, d1, d2, 4096)
     print("event paths: %s" % ("identical" if not bad else "%d differences" % bad))
     return 1 if bad else 0
 

@@ -35,19 +35,7 @@
 #include <sys/resource.h>
 
 #include "ctrec/ctrec.h"
-
-static ctrec_writer *w;
-static int calls;
-
-/* Every status is printed (with the message of a failure): the two builds
- * must say the same. */
-static void st(const char *what, ctrec_status s)
-{
-    calls++;
-    if (s) printf("%d %s: %s: %s\n", calls, what, ctrec_status_name(s), ctrec_writer_errmsg(w));
-}
-#define T(call) st(#call, (call))
-#define S(lit) (lit), sizeof(lit) - 1
+#include "paths.h"
 
 /* values in every CBOR head size: 1, 2, 3, 5 and 9 bytes */
 static const int64_t lines[] = {0,     1,     23,         24,         255,        256,

@@ -20,19 +20,7 @@
 #include <string.h>
 
 #include "ctrec/ctrec.h"
-
-static ctrec_writer *w;
-static int calls;
-
-/* Every status is printed (with the message of a failure): the two builds
- * must say the same. */
-static void st(const char *what, ctrec_status s)
-{
-    calls++;
-    if (s) printf("%d %s: %s: %s\n", calls, what, ctrec_status_name(s), ctrec_writer_errmsg(w));
-}
-#define T(call) st(#call, (call))
-#define S(lit) (lit), sizeof(lit) - 1
+#include "paths.h"
 
 static ctrec_id t_int, t_float, t_str, t_seq, t_tuple, t_var, t_ref, t_point, t_big, t_many[30];
 static ctrec_id v_a, v_b, fn_f;
