@@ -59,7 +59,7 @@ test-clang: deps
 # built a second time under ThreadSanitizer (threads_tsan, tests/threads/).
 test-tsan: test-clang
 	@echo "== threads under ThreadSanitizer ($(CLANG_BUILD))"
-	@cd $(CLANG_BUILD) && ctest --output-on-failure -L threads
+	@cd $(CLANG_BUILD) && ctest --output-on-failure -j $(JOBS) -L threads
 
 test-release: deps
 	@echo "== gcc -O3 -Werror build ($(RELEASE_BUILD))"

@@ -9,6 +9,7 @@
 # where new inputs go. A crash leaves its input in BUILD_DIR/fuzz/artifacts/
 # and fails the run; add it to fuzz/corpus/<target>/ as regress-<sha1> once
 # fixed. Logs: BUILD_DIR/fuzz/logs/<target>.log. One summary line per target.
+# FUZZ_JOBS (default: the number of cores) targets run at a time.
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 build=$(cd "$1" && pwd)
@@ -73,35 +74,57 @@ fix_seeds() {
   echo "$d"
 }
 
-fail=0
-for t in "${targets[@]}"; do
-  bin=$build/bin/fuzz_$t
+# one target: its summary line in $out/logs/<target>.summary, its exit
+# status in <target>.rc
+fuzz_one() {
+  local t=$1 bin=$build/bin/fuzz_$1
+  local sum=$out/logs/$t.summary
   if [ ! -x "$bin" ]; then
-    echo "fuzz $t: not built (skipped)"
-    continue
+    echo "fuzz $t: not built (skipped)" >"$sum"; echo 0 >"$out/logs/$t.rc"
+    return
   fi
-  work=$out/corpus/$t
+  local work=$out/corpus/$t
   mkdir -p "$work"
-  seeds=()
+  local seeds=()
   [ -d "$here/corpus/$t" ] && seeds+=("$here/corpus/$t")
   seeds+=("$(fix_seeds "$t")")
-  log=$out/logs/$t.log
-  start=$(date +%s)
+  local log=$out/logs/$t.log
+  local start; start=$(date +%s)
   "$bin" -max_total_time="$secs" -timeout=20 -rss_limit_mb=2048 -max_len=65536 \
     -print_final_stats=1 -artifact_prefix="$out/artifacts/$t-" "$work" "${seeds[@]}" >"$log" 2>&1
-  rc=$?
-  el=$(( $(date +%s) - start ))
+  local rc=$?
+  local el=$(( $(date +%s) - start ))
+  local execs cov ft eps corp
   execs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$')
   cov=$(grep -o 'cov: [0-9]*' "$log" | tail -1 | grep -o '[0-9]*')
   ft=$(grep -o 'ft: [0-9]*' "$log" | tail -1 | grep -o '[0-9]*')
   eps=$(grep -o 'stat::average_exec_per_sec: *[0-9]*' "$log" | grep -o '[0-9]*$')
   corp=$(find "$work" -type f | wc -l)
   if [ $rc -ne 0 ]; then
-    echo "fuzz $t: FAILED after ${el}s (exit $rc); log $log:"
-    grep -v '^\s*#[0-9]' "$log" | grep -E 'ERROR|error|fuzz:|SUMMARY|Test unit|runtime' | head -20
-    fail=1
+    { echo "fuzz $t: FAILED after ${el}s (exit $rc); log $log:"
+      grep -v '^\s*#[0-9]' "$log" | grep -E 'ERROR|error|fuzz:|SUMMARY|Test unit|runtime' | head -20
+    } >"$sum"
   else
-    echo "fuzz $t: ok ${el}s, ${execs:-?} runs, ${eps:-?} exec/s, cov ${cov:-?}, ft ${ft:-?}, corpus $corp"
+    echo "fuzz $t: ok ${el}s, ${execs:-?} runs, ${eps:-?} exec/s, cov ${cov:-?}, ft ${ft:-?}, corpus $corp" >"$sum"
   fi
+  echo "$rc" >"$out/logs/$t.rc"
+}
+
+# FUZZ_JOBS targets at a time (default: one per core; libFuzzer runs on
+# one core); the summaries are printed in the targets' order.
+par=${FUZZ_JOBS:-$(nproc 2>/dev/null || echo 1)}
+[ "$par" -ge 1 ] 2>/dev/null || par=1
+for t in "${targets[@]}"; do
+  rm -f "$out/logs/$t.summary" "$out/logs/$t.rc"
+  while [ "$(jobs -rp | wc -l)" -ge "$par" ]; do wait -n; done
+  fuzz_one "$t" &
+done
+wait
+fail=0
+for t in "${targets[@]}"; do
+  if [ -f "$out/logs/$t.summary" ]; then cat "$out/logs/$t.summary"
+  else echo "fuzz $t: FAILED (no summary: the runner itself failed)"; fail=1; fi
+  rc=$(cat "$out/logs/$t.rc" 2>/dev/null || echo 1)
+  [ "$rc" = 0 ] || fail=1
 done
 exit $fail

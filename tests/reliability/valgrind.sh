@@ -16,21 +16,41 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 command -v valgrind >/dev/null || { echo "valgrind: not installed (scripts/setup-deps.sh)"; exit 1; }
 
-fails=0 runs=0
-vg() { # vg NAME EXPECTED_EXIT cmd...
-  local name=$1 want=$2; shift 2
-  local log=$tmp/vg-$runs.log
-  runs=$((runs + 1))
+# VALGRIND_JOBS (default: the number of cores) runs at a time; vg_wait
+# waits for them (the runs after it read what the runs before it wrote)
+# and reports the failed ones in the order they were started.
+par=${VALGRIND_JOBS:-$(nproc 2>/dev/null || echo 1)}
+[ "$par" -ge 1 ] 2>/dev/null || par=1
+fails=0 runs=0 reported=0
+vg_one() { # vg_one ID NAME EXPECTED_EXIT cmd...
+  local id=$1 name=$2 want=$3; shift 3
+  local log=$tmp/vg-$id.log out=$tmp/out-$id err=$tmp/err-$id
   valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,possible \
-    --track-fds=no --log-file="$log" "$@" >"$tmp/out" 2>"$tmp/err"
+    --track-fds=no --log-file="$log" "$@" >"$out" 2>"$err"
   local rc=$?
   if [ $rc -eq 99 ] || [ -s "$log" ]; then
-    echo "valgrind: $name: memcheck reports:"; sed 's/^/  /' "$log" | head -40
-    fails=$((fails + 1))
+    { echo "valgrind: $name: memcheck reports:"; sed 's/^/  /' "$log" | head -40; } >"$tmp/fail-$id"
   elif [ "$want" != any ] && [ $rc -ne "$want" ]; then
-    echo "valgrind: $name: exit $rc, expected $want"; sed 's/^/  /' "$tmp/err" | head -10
-    fails=$((fails + 1))
+    { echo "valgrind: $name: exit $rc, expected $want"; sed 's/^/  /' "$err" | head -10; } >"$tmp/fail-$id"
   fi
+  echo done >"$tmp/done-$id"
+  rm -f "$out" "$err"
+}
+vg() { # vg NAME EXPECTED_EXIT cmd...
+  while [ "$(jobs -rp | wc -l)" -ge "$par" ]; do wait -n; done
+  vg_one "$runs" "$@" &
+  runs=$((runs + 1))
+}
+vg_wait() {
+  wait
+  while [ "$reported" -lt "$runs" ]; do
+    if [ ! -f "$tmp/done-$reported" ]; then
+      echo "valgrind: run $reported: did not finish"; fails=$((fails + 1))
+    elif [ -f "$tmp/fail-$reported" ]; then
+      cat "$tmp/fail-$reported"; fails=$((fails + 1))
+    fi
+    reported=$((reported + 1))
+  done
 }
 
 start=$(date +%s)
@@ -69,6 +89,7 @@ if [ -x "$bin/ctrec-lua" ]; then
 else
   echo "valgrind: $bin/ctrec-lua not built: Lua runs skipped"
 fi
+vg_wait # the traces the runs below read
 if [ -x "$bin/ctrec" ]; then
   has_check=0
   "$bin/ctrec" --help 2>&1 | grep -q ' check ' && has_check=1
@@ -99,5 +120,6 @@ if [ -x "$bin/ctrec" ]; then
 else
   echo "valgrind: $bin/ctrec not built: tool runs skipped"
 fi
+vg_wait
 echo "valgrind: $runs runs, $fails with reports or a wrong exit status ($(( $(date +%s) - start ))s)"
 [ $fails -eq 0 ]
