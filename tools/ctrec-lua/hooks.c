@@ -537,12 +537,13 @@ static inline int is_temporary(const char *name)
 #define POP_BATCH 16
 
 /* The locals visible at a line, as Value events after its Step; their
- * names go to names[] (*nnames of them) when names is not NULL. Returns
- * the number of values left on the stack (at most POP_BATCH). */
+ * names go to names[] (*nnames of them) when names is not NULL. `base` is
+ * the stack top (lua_gettop). Returns the number of values left on the
+ * stack (at most POP_BATCH): the top is then base + that. */
 static ALWAYS_INLINE int emit_locals(recorder *R, lua_State *L, lua_Debug *ar, fn_info *fn,
-                                     const char **names, int *nnames)
+                                     int base, const char **names, int *nnames)
 {
-    int base = lua_gettop(L), at = base; /* lua_getlocal puts local n at ++at */
+    int at = base; /* lua_getlocal puts local n at ++at, the new top */
     for (int n = 1;; n++) {
         if (at - base == POP_BATCH) {
             lua_settop(L, base);
@@ -597,7 +598,7 @@ static ctrec_id upvalue_var(recorder *R, fn_info *fn, int n, const char *name)
  * information), and an upvalue hidden by a visible local of the same name
  * (the name means the local there). */
 static void emit_upvalues(recorder *R, lua_State *L, lua_Debug *ar, fn_info *fn,
-                          const char **locals, int nlocals, int nups, int used)
+                          const char **locals, int nlocals, int nups, int used, int top)
 {
     /* no lua_checkstack: a hook runs with LUA_MINSTACK (20) free slots, and
      * this needs the `used` slots emit_locals left, the function, a batch
@@ -605,8 +606,8 @@ static void emit_upvalues(recorder *R, lua_State *L, lua_Debug *ar, fn_info *fn,
     if (fn->no_upvalues) return;
     int batch = POP_BATCH + 1 - used; /* used <= POP_BATCH: batch >= 1 */
     if (batch > POP_BATCH) batch = POP_BATCH;
-    lua_getinfo(L, "f", ar);
-    int f = lua_gettop(L), any = 0, at = f; /* upvalue n is read to ++at */
+    lua_getinfo(L, "f", ar); /* pushes the function: at top + 1 */
+    int f = top + 1, any = 0, at = f; /* upvalue n is read to ++at */
     const char *name;
     for (int n = 1;; n++) {
         if (at - f == batch) {
@@ -972,11 +973,12 @@ static NOINLINE void step_values(recorder *R, lua_State *L, lua_Debug *ar, fn_in
     if (R->opt.upvalues && !fn->no_upvalues) {
         const char *names[MAX_LOCAL_NAMES];
         int nnames = 0;
-        int used = emit_locals(R, L, ar, fn, names, &nnames);
+        int base = lua_gettop(L);
+        int used = emit_locals(R, L, ar, fn, base, names, &nnames);
         const thread_rec *T = R->cur;
-        emit_upvalues(R, L, ar, fn, names, nnames, T->frames[T->n - 1].nups, used);
+        emit_upvalues(R, L, ar, fn, names, nnames, T->frames[T->n - 1].nups, used, base + used);
     } else {
-        emit_locals(R, L, ar, fn, NULL, NULL);
+        emit_locals(R, L, ar, fn, lua_gettop(L), NULL, NULL);
     }
 }
 
