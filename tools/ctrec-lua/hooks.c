@@ -339,11 +339,19 @@ static int same_site(const fn_info *fn, const lua_Debug *ar, intptr_t k)
  * run stays). */
 static fn_info *fn_lookup_slow(recorder *R, lua_State *L, lua_Debug *ar);
 
-static inline fn_info *fn_lookup(recorder *R, lua_State *L, lua_Debug *ar)
+/* `caller` is the fn_info of the activation that made this call when the
+ * shadow stack's top frame is proven to be it (on_call: its CallInfo is
+ * the caller's), else NULL. A running activation keeps its prototype, and
+ * so its chunk's source string, alive: if the caller's function was found
+ * by the same source pointer, that pointer is still the string whose text
+ * its fn_info holds, and a recursive call (the function found last is
+ * the caller's, same pointer and line) needs no text compare. */
+static inline fn_info *fn_lookup(recorder *R, lua_State *L, lua_Debug *ar, const fn_info *caller)
 {
     fn_info *last = R->last_fn; /* recursion and loops call the same function */
     if (last && last->source == ar->source && ar->what[0] != 'C' &&
-        same_site(last, ar, ar->linedefined))
+        ((last == caller && last->linedefined == ar->linedefined) ||
+         same_site(last, ar, ar->linedefined)))
         return last;
     return fn_lookup_slow(R, L, ar);
 }
@@ -378,9 +386,24 @@ static int recorded(const frame *f)
     return f->fn && f->fn->recorded && !f->toplevel;
 }
 
+/* A writer call of a hook's fast path failed (`what` names it, as W
+ * does): the recorder is g_rec, so that the fast paths keep no register
+ * for it across their last call. */
+static NOINLINE __attribute__((cold)) void fail_event(const char *what)
+{
+    recorder_fail(g_rec, what);
+}
+
+/* nil: the None type 0 (values.c) */
+#define RETURN_NONE(R)                                                           \
+    do {                                                                         \
+        if (ctrec_return_none((R)->w, 0) != CTREC_OK)                            \
+            fail_event("ctrec_return_none(R->w, 0)");                           \
+    } while (0)
+
 static NOINLINE void emit_return_none(recorder *R)
 {
-    W(ctrec_return_none(R->w, 0)); /* nil: the None type 0 (values.c) */
+    RETURN_NONE(R);
 }
 
 /* The variable id of local `n` (1-based) of fn named `name`: one pointer
@@ -397,13 +420,22 @@ static ctrec_id local_var(recorder *R, fn_info *fn, int n, const char *name)
     return var;
 }
 
+static NOINLINE void emit_call_values(recorder *R, lua_State *L, lua_Debug *ar, fn_info *fn);
+
 /* Call event for the activation `ar` ("Su" filled), with its arguments. */
-static void emit_call(recorder *R, lua_State *L, lua_Debug *ar, fn_info *fn)
+static inline void emit_call(recorder *R, lua_State *L, lua_Debug *ar, fn_info *fn)
 {
     if (!R->opt.values) {
-        W(ctrec_call(R->w, fn->function_id));
+        if (ctrec_call(R->w, fn->function_id) != CTREC_OK)
+            fail_event("ctrec_call(R->w, fn->function_id)");
         return;
     }
+    emit_call_values(R, L, ar, fn);
+}
+
+/* The same with --values all. */
+static NOINLINE void emit_call_values(recorder *R, lua_State *L, lua_Debug *ar, fn_info *fn)
+{
     W(ctrec_begin_call(R->w, fn->function_id));
     char name[32];
     if (ar->what[0] == 'C') {
@@ -505,12 +537,13 @@ static inline int is_temporary(const char *name)
 #define POP_BATCH 16
 
 /* The locals visible at a line, as Value events after its Step; their
- * names go to names[] (*nnames of them) when names is not NULL. Returns
- * the number of values left on the stack (at most POP_BATCH). */
+ * names go to names[] (*nnames of them) when names is not NULL. `base` is
+ * the stack top (lua_gettop). Returns the number of values left on the
+ * stack (at most POP_BATCH): the top is then base + that. */
 static ALWAYS_INLINE int emit_locals(recorder *R, lua_State *L, lua_Debug *ar, fn_info *fn,
-                                     const char **names, int *nnames)
+                                     int base, const char **names, int *nnames)
 {
-    int base = lua_gettop(L), at = base; /* lua_getlocal puts local n at ++at */
+    int at = base; /* lua_getlocal puts local n at ++at, the new top */
     for (int n = 1;; n++) {
         if (at - base == POP_BATCH) {
             lua_settop(L, base);
@@ -565,7 +598,7 @@ static ctrec_id upvalue_var(recorder *R, fn_info *fn, int n, const char *name)
  * information), and an upvalue hidden by a visible local of the same name
  * (the name means the local there). */
 static void emit_upvalues(recorder *R, lua_State *L, lua_Debug *ar, fn_info *fn,
-                          const char **locals, int nlocals, int nups, int used)
+                          const char **locals, int nlocals, int nups, int used, int top)
 {
     /* no lua_checkstack: a hook runs with LUA_MINSTACK (20) free slots, and
      * this needs the `used` slots emit_locals left, the function, a batch
@@ -573,8 +606,8 @@ static void emit_upvalues(recorder *R, lua_State *L, lua_Debug *ar, fn_info *fn,
     if (fn->no_upvalues) return;
     int batch = POP_BATCH + 1 - used; /* used <= POP_BATCH: batch >= 1 */
     if (batch > POP_BATCH) batch = POP_BATCH;
-    lua_getinfo(L, "f", ar);
-    int f = lua_gettop(L), any = 0, at = f; /* upvalue n is read to ++at */
+    lua_getinfo(L, "f", ar); /* pushes the function: at top + 1 */
+    int f = top + 1, any = 0, at = f; /* upvalue n is read to ++at */
     const char *name;
     for (int n = 1;; n++) {
         if (at - f == batch) {
@@ -756,13 +789,22 @@ static void switch_thread(recorder *R, lua_State *L, const lua_Debug *ar)
 
 static void step_values(recorder *R, lua_State *L, lua_Debug *ar, fn_info *fn);
 
-static NOINLINE void on_call(recorder *R, thread_rec *T, lua_State *L, lua_Debug *ar, int tail)
+/* A call event in general (on_call has the common case). `caller_ci`:
+ * the caller's CallInfo (lua_getstack level 1; NULL for a tail call,
+ * whose replaced frame is found by its own). `looked`: on_call already
+ * filled `ar` and found `fn`. */
+static NOINLINE void on_call_slow(recorder *R, thread_rec *T, lua_State *L, lua_Debug *ar,
+                                  int tail, const void *caller_ci, fn_info *fn, int looked)
 {
     int toplevel = !R->main_started && L == R->main_L && !tail;
-    fn_info *fn = &R->toplevel_fn;
-    if (!toplevel) {
-        lua_getinfo(L, R->opt.values ? "Su" : "S", ar); /* "u": the parameters */
-        fn = fn_lookup(R, L, ar);
+    /* the shadow stack's top is the caller */
+    int synced = !tail && T->n && T->frames[T->n - 1].ci == caller_ci;
+    if (!looked) {
+        fn = &R->toplevel_fn;
+        if (!toplevel) {
+            lua_getinfo(L, R->opt.values ? "Su" : "S", ar); /* "u": the parameters */
+            fn = fn_lookup(R, L, ar, synced ? T->frames[T->n - 1].fn : NULL);
+        }
     }
     /* --c-calls: a C function called by skipped code is not recorded either */
     if (fn && !fn->src && fn != &R->toplevel_fn && T->n && T->frames[T->n - 1].fn &&
@@ -780,10 +822,7 @@ static NOINLINE void on_call(recorder *R, thread_rec *T, lua_State *L, lua_Debug
             f = push_frame(T);
         }
     } else {
-        lua_Debug caller;
-        const void *caller_ci = lua_getstack(L, 1, &caller) ? caller.i_ci : NULL;
-        if (!T->n || T->frames[T->n - 1].ci != caller_ci)
-            pop_to(R, T, caller_ci ? find_frame(T, caller_ci) : 0);
+        if (!synced) pop_to(R, T, caller_ci ? find_frame(T, caller_ci) : 0);
         f = push_frame(T);
     }
     if (!f) {
@@ -807,8 +846,41 @@ static NOINLINE void on_call(recorder *R, thread_rec *T, lua_State *L, lua_Debug
         T->n++;
     }
     if (R->active) {
-        emit_call(R, L, ar, fn);
+        /* live before the Call is written: if writing fails, the recorder
+         * stops and no frame's live is read again */
         f->live = 1;
+        emit_call(R, L, ar, fn);
+    }
+}
+
+/* A call event (not a tail call): the common case, a recorded Lua
+ * function called by the function on top of the shadow stack (proven by
+ * the caller's CallInfo), with room for its frame and no --activation-path
+ * waiting, is done here; anything else goes on to on_call_slow with what
+ * was found so far. */
+static NOINLINE void on_call(recorder *R, thread_rec *T, lua_State *L, lua_Debug *ar)
+{
+    lua_Debug caller;
+    const void *caller_ci = lua_getstack(L, 1, &caller) ? caller.i_ci : NULL;
+    size_t n = T->n;
+    if (__builtin_expect(!n || T->frames[n - 1].ci != caller_ci || !R->main_started, 0)) {
+        on_call_slow(R, T, L, ar, 0, caller_ci, NULL, 0);
+        return;
+    }
+    lua_getinfo(L, R->opt.values ? "Su" : "S", ar); /* "u": the parameters */
+    fn_info *fn = fn_lookup(R, L, ar, T->frames[n - 1].fn);
+    if (__builtin_expect(!fn || !fn->src || !fn->recorded || n == T->cap ||
+                             R->activation_state == 1,
+                         0)) {
+        on_call_slow(R, T, L, ar, 0, caller_ci, fn, 1);
+        return;
+    }
+    frame *f = &T->frames[n];
+    T->n = n + 1;
+    *f = (frame){.ci = ar->i_ci, .fn = fn, .nups = R->opt.values ? ar->nups + 1 : 0};
+    if (R->active) {
+        f->live = 1; /* before the Call: as on_call_slow */
+        emit_call(R, L, ar, fn);
     }
 }
 
@@ -839,7 +911,7 @@ static NOINLINE void on_return(recorder *R, thread_rec *T, lua_State *L, lua_Deb
         if (R->opt.values)
             emit_return_values(R, L, ar, T->frames[n - 1].fn);
         else
-            emit_return_none(R);
+            RETURN_NONE(R);
         return;
     }
     on_return_slow(R, T, L, ar);
@@ -857,14 +929,17 @@ static NOINLINE void on_line_slow(recorder *R, thread_rec *T, lua_State *L, lua_
         } else { /* an activation we never saw: follow it, without a Call */
             if (!(f = push_frame(T))) return;
             lua_getinfo(L, "S", ar);
-            *f = (frame){.ci = ar->i_ci, .fn = fn_lookup(R, L, ar), .toplevel = 1};
+            *f = (frame){.ci = ar->i_ci, .fn = fn_lookup(R, L, ar, NULL), .toplevel = 1};
         }
     }
     fn_info *fn = f->fn;
     if (!fn || !fn->has_lines || !R->active) return;
     R->stepped = 1;
+    if (R->opt.values) {
+        step_values(R, L, ar, fn);
+        return;
+    }
     W(ctrec_step(R->w, fn->path_id, ar->currentline));
-    if (R->opt.values) step_values(R, L, ar, fn);
 }
 
 /* A line event: the common case, a line of the function on top of the
@@ -877,26 +952,33 @@ static NOINLINE void on_line(recorder *R, thread_rec *T, lua_State *L, lua_Debug
                              fn->has_lines && R->active,
                          1)) {
         R->stepped = 1;
-        W(ctrec_step(R->w, fn->path_id, ar->currentline));
-        if (R->opt.values) step_values(R, L, ar, fn);
+        if (R->opt.values) {
+            step_values(R, L, ar, fn);
+            return;
+        }
+        if (ctrec_step(R->w, fn->path_id, ar->currentline) != CTREC_OK)
+            fail_event("ctrec_step(R->w, fn->path_id, ar->currentline)");
         return;
     }
     on_line_slow(R, T, L, ar);
 }
 
-/* The values recorded at a step of fn, the function of the top frame of
- * R->cur (on_line and on_line_slow make it so): its locals and upvalues.
- * The last of them stay on the stack (see POP_BATCH). */
+/* The Step of a line of fn, the function of the top frame of R->cur
+ * (on_line and on_line_slow make it so), and the values recorded there:
+ * its locals and upvalues. The last of them stay on the stack (see
+ * POP_BATCH). */
 static NOINLINE void step_values(recorder *R, lua_State *L, lua_Debug *ar, fn_info *fn)
 {
+    W(ctrec_step(R->w, fn->path_id, ar->currentline));
     if (R->opt.upvalues && !fn->no_upvalues) {
         const char *names[MAX_LOCAL_NAMES];
         int nnames = 0;
-        int used = emit_locals(R, L, ar, fn, names, &nnames);
+        int base = lua_gettop(L);
+        int used = emit_locals(R, L, ar, fn, base, names, &nnames);
         const thread_rec *T = R->cur;
-        emit_upvalues(R, L, ar, fn, names, nnames, T->frames[T->n - 1].nups, used);
+        emit_upvalues(R, L, ar, fn, names, nnames, T->frames[T->n - 1].nups, used, base + used);
     } else {
-        emit_locals(R, L, ar, fn, NULL, NULL);
+        emit_locals(R, L, ar, fn, lua_gettop(L), NULL, NULL);
     }
 }
 
@@ -910,8 +992,8 @@ static void record_event(recorder *R, lua_State *L, lua_Debug *ar)
     int top = lua_gettop(L);
     switch (ar->event) {
     case LUA_HOOKLINE: on_line(R, T, L, ar); break;
-    case LUA_HOOKCALL: on_call(R, T, L, ar, 0); break;
-    case LUA_HOOKTAILCALL: on_call(R, T, L, ar, 1); break;
+    case LUA_HOOKCALL: on_call(R, T, L, ar); break;
+    case LUA_HOOKTAILCALL: on_call_slow(R, T, L, ar, 1, NULL, NULL, 0); break;
     case LUA_HOOKRET: on_return(R, T, L, ar); break;
     default: break;
     }
@@ -947,7 +1029,7 @@ static void hook(lua_State *L, lua_Debug *ar)
     if (L == R->fast_L) {
         switch (ar->event) {
         case LUA_HOOKLINE: on_line(R, R->cur, L, ar); return;
-        case LUA_HOOKCALL: on_call(R, R->cur, L, ar, 0); return;
+        case LUA_HOOKCALL: on_call(R, R->cur, L, ar); return;
         case LUA_HOOKRET: on_return(R, R->cur, L, ar); return;
         default: break;
         }
