@@ -2483,6 +2483,36 @@ static WR_NOINLINE ctrec_status call_rest(ctrec_writer *w, ctrec_id fn)
     return call_out(w, fn);
 }
 
+/* ctrec_call on a .ct without thread handles (ct_fast): every check of
+ * call_rest passing, olock free and nothing due, the entry step in
+ * ctw_line_step_try's case: what ct_call_checked and ct_done do then.
+ * Anything else goes to call_rest (with olock held when out_take has left
+ * olock_wait_rec due, as out_acquire would). */
+static WR_NOINLINE ctrec_status call_ct(ctrec_writer *w, ctrec_id fn)
+{
+    if (!w->open && fn != 0 && fn < w->functions.nids && !out_held(w) &&
+        ctw_line_ok(w->fns[fn].line)) {
+        uint64_t x = ctw_gli(w->fns[fn].path_id, w->fns[fn].line);
+        w->ev_failed = CTREC_OK;
+        if (!out_take(w)) {
+            olock_wait_rec(w);
+            return call_rest(w, fn);
+        }
+        /* tfailed before anything changes (as ct_done's after) */
+        if (!w->tfailed && ctw_line_step_try(w->ct, x)) {
+            w->nevents++;
+            w->tc.stepped = 1;
+            ctrec_status st = ctw_call(w->ct, fn, NULL, 0, &w->e);
+            if (st) return ct_done_slow(w, st);
+            out_give(w);
+            w->nevents++;
+            w->calls_open++;
+            return CTREC_OK;
+        }
+    }
+    return call_rest(w, fn);
+}
+
 /* A call without arguments: what ctrec_begin_call + ctrec_end write, without
  * the argument bookkeeping (the common event of a recorder's hot path). */
 ctrec_status ctrec_call(ctrec_writer *w, ctrec_id fn)
@@ -2505,6 +2535,7 @@ ctrec_status ctrec_call(ctrec_writer *w, ctrec_id fn)
         }
         return call_commit(w, fn);
     }
+    if (w && w->ct_fast) return call_ct(w, fn); /* ct_fast: not in the general build */
     return call_rest(w, fn);
 }
 
@@ -2567,6 +2598,32 @@ static WR_NOINLINE ctrec_status return_none_rest(ctrec_writer *w, ctrec_id t)
     return return_none_out(w, t);
 }
 
+/* ctrec_return_none on a .ct without thread handles (ct_fast): every check
+ * of return_none_rest passing, the CBOR None of type t kept (ct_none),
+ * olock free and nothing due: what return_none_ct does then. Anything
+ * else goes to return_none_rest (with olock held when out_take has left
+ * olock_wait_rec due, as out_acquire would). */
+static WR_NOINLINE ctrec_status return_none_ctf(ctrec_writer *w, ctrec_id t)
+{
+    if (!w->open && t == w->ct_none_t && w->ct_none_n && t < w->types.nids && w->calls_open &&
+        !out_held(w)) {
+        w->ev_failed = CTREC_OK;
+        if (!out_take(w)) {
+            olock_wait_rec(w);
+            return return_none_rest(w, t);
+        }
+        if (!w->tfailed) {
+            ctrec_status st = ctw_return(w->ct, w->ct_none, w->ct_none_n, NULL, 0, &w->e);
+            if (st) return ct_done_slow(w, st);
+            out_give(w);
+            w->nevents++;
+            w->calls_open--;
+            return CTREC_OK;
+        }
+    }
+    return return_none_rest(w, t);
+}
+
 ctrec_status ctrec_return_none(ctrec_writer *w, ctrec_id t)
 {
     /* trace.bin, every check passing (bin_ready): what return_none_rest
@@ -2581,6 +2638,7 @@ ctrec_status ctrec_return_none(ctrec_writer *w, ctrec_id t)
         }
         return return_commit(w);
     }
+    if (w && w->ct_fast) return return_none_ctf(w, t);
     return return_none_rest(w, t);
 }
 

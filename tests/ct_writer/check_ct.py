@@ -156,6 +156,46 @@ def chunks(tool, out):
         + [t + x for t in ("steps", "values", "calls", "events") for x in (".dat", ".idx")]))
 
 
+def rle_frame(n):
+    """The frame the writer builds for a chunk of n zero bytes: magic, a
+    single-segment header with the content size (1 byte under 256, else 2
+    bytes less 256), one last RLE block of n copies, the byte."""
+    fcs = bytes([0x20, n]) if n < 256 else bytes([0x60]) + (n - 256).to_bytes(2, "little")
+    return b"\x28\xb5\x2f\xfd" + fcs + (1 | 1 << 1 | n << 3).to_bytes(3, "little") + b"\x00"
+
+
+def runs(tool, out):
+    """Steps without values: every values chunk a run of 0 bytes, written as
+    one RLE block (a full chunk of 1024 records, a last one of 276 or 100,
+    a single record, which zstd compresses): the exact frames, their
+    offsets in values.idx, what python-zstandard inflates, and the steps
+    and (empty) values ct_decode.py reads."""
+    for n in (2148, 1300, 1):
+        d = os.path.join(out, str(n))
+        rc, so, se = run(tool, "runs", d, str(n))
+        expect("ct_writer_test runs %d exit (stderr: %s)" % (n, se.strip()), rc, 0)
+        path = os.path.join(d, "trace.ct")
+        ct = container(path)
+        sizes = [1024] * (n // 1024) + ([n % 1024] if n % 1024 else [])
+        got = [(off, p) for _, off, p in ct_decode.chunks(ct, "values")]
+        expect("values chunks (%d steps)" % n, [len(p) for _, p in got], sizes)
+        expect("values bytes (%d steps)" % n, [p.count(0) for _, p in got], sizes)
+        dat = ct.read("values.dat")
+        want = b"".join(rle_frame(k) if k > 1 else b"" for k in sizes)
+        if n > 1:
+            expect("values.dat frames (%d steps)" % n, dat.hex(" "), want.hex(" "))
+            offs = [0]
+            for k in sizes[:-1]:
+                offs.append(offs[-1] + len(rle_frame(k)))
+            expect("values.idx offsets (%d steps)" % n, [o for o, _ in got], offs)
+        else:
+            expect("a 1-byte chunk compressed by zstd", dat != rle_frame(1), True)
+        ct.f.close()
+        dd = ct_decode.decode(path)
+        expect("steps (%d)" % n, dd["steps"], [["/m", 1 + i % 7, None] for i in range(n)])
+        expect("values (%d)" % n, dd["values"], [{} for _ in range(n)])
+
+
 def inplace(tool, out):
     rc, so, se = run(tool, "inplace", out)
     expect("ct_writer_test inplace exit (stderr: %s)" % se.strip(), rc, 0)
@@ -476,7 +516,8 @@ def main():
         shutil.rmtree(out + "-json", ignore_errors=True)
         threads(tool, out, sys.argv[4])
     else:
-        {"scenario": scenario, "chunks": chunks, "fsize": fsize, "inplace": inplace}[case](
+        {"scenario": scenario, "chunks": chunks, "fsize": fsize, "inplace": inplace,
+         "runs": runs}[case](
             tool, out)
     for f in failures:
         print("FAIL", f)

@@ -286,6 +286,19 @@ static int chunks(const char *dir, long n)
     return failures ? 1 : 0;
 }
 
+/* n steps and no value: every values record is empty (one 0 byte), so
+ * each values chunk is a run of one byte, which the writer writes as a
+ * hand-built zstd frame of one RLE block (check_ct.py runs). */
+static int runs(const char *dir, long n)
+{
+    ctrec_writer *w = open_ct(dir, 0);
+    CHECK(ctrec_start(w, "/m", 2, 1));
+    for (long i = 0; i < n && !failures; i++) CHECK(ctrec_step(w, 0, 1 + i % 7));
+    ctrec_status st = ctrec_writer_close(w);
+    if (st) failures++;
+    return failures ? 1 : 0;
+}
+
 static int fsize(const char *dir)
 {
     signal(SIGXFSZ, SIG_IGN);
@@ -887,6 +900,7 @@ int main(int argc, char **argv)
     if (argc >= 3 && !strcmp(argv[1], "columns")) return columns(argv[2]);
     if (argc >= 3 && !strcmp(argv[1], "scenario")) return scenario(argv[2]);
     if (argc >= 4 && !strcmp(argv[1], "chunks")) return chunks(argv[2], atol(argv[3]));
+    if (argc >= 4 && !strcmp(argv[1], "runs")) return runs(argv[2], atol(argv[3]));
     if (argc >= 3 && !strcmp(argv[1], "fsize")) return fsize(argv[2]);
     fprintf(stderr, "usage: ct_writer_test scenario|chunks|fsize|columns|exceptions|threads|nostep|inplace|smallmax DIR [N]\n"
                     "       ct_writer_test callpaths DIR ct|json N\n");

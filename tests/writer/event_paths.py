@@ -4,9 +4,10 @@
 stdout (every status and message) in every mode; trace.bin byte for byte
 (`gen bin`, `fail`), every member of trace.ct but meta.dat (which holds the
 recording id) as `ctrec cat` gives it (`gen ct`), and `ctrec print` of
-trace.bin (`timed`, whose frames follow the flush thread's timing). Also
-checks that the refusals the fast paths leave to the general path are
-there, that the recordings are not trivially small, and that `ctrec check`
+trace.bin and of trace.ct (`timed`, `timed-ct`: their frames follow the
+flush thread's timing). Also checks that the refusals the fast paths leave
+to the general path are there, that the recordings are not trivially
+small, and that `ctrec check`
 accepts the complete traces."""
 import hashlib
 import os
@@ -34,6 +35,7 @@ WANT = {
             "close: CTREC_OK"],
     "fail": ["CTREC_E_IO: ", "File too large", "CTREC_E_FAILED", "close: CTREC_E_IO"],
     "timed": ["close: CTREC_OK"],
+    "timed-ct": ["close: CTREC_OK"],
 }
 
 
@@ -41,7 +43,7 @@ def main():
     fast, general, ctrec = sys.argv[1:4]
     bad = 0
     with tempfile.TemporaryDirectory() as tmp:
-        for mode in (["gen", "bin"], ["gen", "ct"], ["fail"], ["timed"]):
+        for mode in (["gen", "bin"], ["gen", "ct"], ["fail"], ["timed"], ["timed-ct"]):
             name = "-".join(mode)
             outs = run_both(fast, general, mode, tmp, name)
             if outs is None:
@@ -54,13 +56,13 @@ def main():
                 bad += check_clean(ctrec, (d1, d2))
             if name == "gen-ct":
                 bad += same_ct_members(ctrec, d1, d2, "steps.dat")
-            elif name == "timed":
+            elif name in ("timed", "timed-ct"):
                 digests = []
                 for d in (d1, d2):
                     rc, out, err = run([ctrec, "print", d])
                     digests.append((rc, len(out), hashlib.sha256(out).hexdigest()))
                 if digests[0] != digests[1] or digests[0][0] != 0 or digests[0][1] < 1000000:
-                    print("timed: ctrec print (exit, bytes, sha256): %s" % digests)
+                    print("%s: ctrec print (exit, bytes, sha256): %s" % (name, digests))
                     bad += 1
             else:
                 bad += same_bin(name, d1, d2, 4096)

@@ -26,7 +26,9 @@
  *   timed DIR       trace.bin with the flush thread every millisecond
  *                   (olock taken by out_take or after olock_wait_rec):
  *                   the frames differ from run to run, so event_paths.py
- *                   compares `ctrec print`.
+ *                   compares `ctrec print`;
+ *   timed-ct DIR    the same in .ct (ct_fast's ctrec_call and
+ *                   ctrec_return_none after olock_wait_rec too).
  */
 #include <signal.h>
 #include <stdio.h>
@@ -90,6 +92,17 @@ static void common(int rounds)
         T(ctrec_call(w, 0));
         T(ctrec_step(w, paths[1], 2));
         T(ctrec_return_none(w, types[255]));
+        /* calls whose entry step is near the step before (the .ct step's
+         * delta case, which ct_fast's ctrec_call takes), the top-level
+         * function's too (ctrec_start's path 0, line 1) */
+        for (size_t i = 0; i < nfns; i++) {
+            T(ctrec_step(w, paths[i * 37 % 300], line_at(i)));
+            T(ctrec_call(w, fns[i]));
+            T(ctrec_return_none(w, types[(i + (size_t)r) % ntypes]));
+        }
+        T(ctrec_step(w, 0, 2));
+        T(ctrec_call(w, 0));
+        T(ctrec_return_none(w, types[3]));
         /* values of every variable, a return with a value */
         for (size_t i = 0; i < nvars; i += 1 + (size_t)r) {
             T(ctrec_begin_value(w, vars[i]));
@@ -324,9 +337,9 @@ static int fail(const char *dir)
 }
 
 /* The flush thread every millisecond while the events go. */
-static int timed(const char *dir)
+static int timed(const char *dir, int is_ct)
 {
-    if (open_writer(dir, CTREC_FORMAT_BIN, 1, 1)) return 1;
+    if (open_writer(dir, is_ct ? CTREC_FORMAT_CT : CTREC_FORMAT_BIN, 1, 1)) return 1;
     common(400);
     counts("common");
     ctrec_status s = ctrec_writer_close(w);
@@ -340,7 +353,8 @@ int main(int argc, char **argv)
         (strcmp(argv[2], "ct") == 0 || strcmp(argv[2], "bin") == 0))
         return gen(argv[2], argv[3]);
     if (argc == 3 && strcmp(argv[1], "fail") == 0) return fail(argv[2]);
-    if (argc == 3 && strcmp(argv[1], "timed") == 0) return timed(argv[2]);
-    fprintf(stderr, "usage: %s gen ct|bin DIR | fail DIR | timed DIR\n", argv[0]);
+    if (argc == 3 && strcmp(argv[1], "timed") == 0) return timed(argv[2], 0);
+    if (argc == 3 && strcmp(argv[1], "timed-ct") == 0) return timed(argv[2], 1);
+    fprintf(stderr, "usage: %s gen ct|bin DIR | fail DIR | timed DIR | timed-ct DIR\n", argv[0]);
     return 2;
 }
