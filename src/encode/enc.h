@@ -531,8 +531,8 @@ static ENC_INLINE int fx_ascii(const char *p, size_t n)
         memcpy(&a, p, 4);
         memcpy(&b, p + n - 4, 4);
         acc = a | b;
-    } else {
-        for (; i < n; i++) acc |= (uint8_t)p[i];
+    } else if (n) { /* 1 to 3 bytes: these three positions cover them */
+        acc = (uint8_t)p[0] | (uint8_t)p[n / 2] | (uint8_t)p[n - 1];
     }
     return !(acc & 0x8080808080808080ull);
 }

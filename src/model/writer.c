@@ -76,9 +76,15 @@ typedef struct call_arg {
     size_t start, end; /* the encoded value in w->ev */
 } call_arg;
 
+/* trace.bin: a function's entry Step and its Call without arguments, as
+ * ctrec_call writes them (FN_CALL_BYTES at most; call_n 0: longer, or
+ * not trace.bin), encoded once when the function is defined (keep_fn) */
+#define FN_CALL_BYTES 64
 typedef struct fn_info {
     ctrec_id path_id;
     int64_t line;
+    uint8_t call_n;
+    uint8_t call[FN_CALL_BYTES];
 } fn_info;
 
 struct ctrec_writer {
@@ -1549,7 +1555,19 @@ static int keep_fn(ctrec_writer *w, ctrec_id id, ctrec_id path_id, int64_t line)
     fn_info *f = grow(w->fns, &w->fns_cap, id, sizeof *f, 64);
     if (!f) return -1;
     w->fns = f;
-    w->fns[id] = (fn_info){path_id, line};
+    fn_info *fi = &w->fns[id];
+    fi->path_id = path_id;
+    fi->line = line;
+    fi->call_n = 0;
+    if (w->o.format == CTREC_FORMAT_BIN) {
+        /* call_out's bytes: the entry step (not the top-level call's),
+         * then the Call (ctrec_call's fast path copies them whole) */
+        uint8_t b[FX_CBOR_STEP_ROOM + FX_CBOR_CALL_HEAD_ROOM] = {0};
+        uint8_t *p = id != 0 ? fx_cbor_step(b, path_id, line) : b;
+        size_t n = (size_t)(fx_cbor_call_head(p, id, 0) - b);
+        memcpy(fi->call, b, FN_CALL_BYTES);
+        if (n <= FN_CALL_BYTES) fi->call_n = (uint8_t)n;
+    }
     return 0;
 }
 
@@ -2607,11 +2625,16 @@ ctrec_status ctrec_call(ctrec_writer *w, ctrec_id fn)
         if (!bin_room(w, FX_CBOR_STEP_ROOM + FX_CBOR_CALL_HEAD_ROOM))
             return call_bin_out(w, fn, 0);
         uint8_t *p = w->out.data + w->out.len;
-        if (fn != 0) {
-            p = fx_cbor_step(p, w->fns[fn].path_id, w->fns[fn].line);
-            w->nevents++; /* out_chain's */
+        const fn_info *fi = &w->fns[fn];
+        if (fn != 0) w->nevents++; /* the entry step's out_chain */
+        if (fi->call_n) { /* the bytes keep_fn encoded */
+            memcpy(p, fi->call, FN_CALL_BYTES); /* within the room */
+            p += fi->call_n;
+        } else {
+            if (fn != 0) p = fx_cbor_step(p, fi->path_id, fi->line);
+            p = fx_cbor_call_head(p, fn, 0);
         }
-        if (bin_done(w, fx_cbor_call_head(p, fn, 0))) {
+        if (bin_done(w, p)) {
             w->calls_open++;
             if (fn != 0) w->tc.stepped = 1;
             return CTREC_OK;
