@@ -2512,16 +2512,20 @@ static WR_NOINLINE ctrec_status end_call_bin(ctrec_writer *w)
     const call_arg *a = w->cargs;
     if (fn != 0) {
         for (size_t i = 0; i < n; i++) {
+            size_t len = a[i].end - a[i].start;
             p = fx_cbor_value_open(p, a[i].var);
-            p = fx_bytes(p, ev + a[i].start, a[i].end - a[i].start);
+            fx_copy(p, ev + a[i].start, len);
+            p += len;
         }
         p = fx_cbor_step(p, w->fns[fn].path_id, w->fns[fn].line);
         w->nevents += n + 1; /* out_chain's */
     }
     p = fx_cbor_call_head(p, fn, n);
     for (size_t i = 0; i < n; i++) {
+        size_t len = a[i].end - a[i].start;
         p = fx_cbor_arg_open(p, a[i].var);
-        p = fx_bytes(p, ev + a[i].start, a[i].end - a[i].start);
+        fx_copy(p, ev + a[i].start, len); /* no memcpy call for short values */
+        p += len;
     }
     /* abandon's, olock aside (end_call's out_commit gives it back) */
     w->open = OPEN_NONE;
