@@ -218,6 +218,15 @@ static void misuses(void)
     T(ctrec_int(w, 1, bad));
     T(ctrec_int(w, 1, types[0])); /* the failed event's status */
     T(ctrec_end(w));
+    /* ctrec_begin_return clears it too: the Return's own failure is then
+     * its ctrec_end's */
+    T(ctrec_call(w, fns[3]));
+    T(ctrec_begin_value(w, v_a));
+    T(ctrec_int(w, 1, bad));
+    T(ctrec_begin_return(w));
+    T(ctrec_string(w, NULL, 3, types[0])); /* NULL text */
+    T(ctrec_end(w));
+    T(ctrec_return_none(w, types[0]));
     /* ctrec_end's refusals */
     T(ctrec_begin_value(w, (ctrec_id)ctrec_variable_count(w))); /* undefined */
     T(ctrec_end(w));
