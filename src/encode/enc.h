@@ -406,6 +406,16 @@ static ENC_INLINE uint8_t *fx_cbor_value_text(uint8_t *p, unsigned k, const char
 }
 #define FX_VALUE_TEXT_ROOM (23 + 9 + FX_CBOR_TYPE_CLOSE_ROOM)
 
+/* A Sequence ValueRecord's end after its elements: 68 "is_slice", f5 or
+ * f4, then type_id (at most 27 bytes). */
+static ENC_INLINE uint8_t *fx_cbor_sequence_close(uint8_t *p, int is_slice, ctrec_id type_id)
+{
+    memcpy(p, "\x68" "is_slice", 9);
+    p[9] = is_slice ? 0xf5 : 0xf4;
+    return fx_cbor_type_close(p + 10, type_id);
+}
+#define FX_CBOR_SEQUENCE_CLOSE_ROOM 27
+
 /* A Struct ValueRecord's head: a3 64 "kind" 66 "Struct" 6c "field_values"
  * and the elements array's first byte (80: its count patched in at the
  * end, see enc_arr_end); 27 bytes. Returns where the array's byte is (the

@@ -562,6 +562,10 @@ HOT void val_sequence_close_body(enc *e, size_t mark, uint64_t count, int is_sli
     enc_arr_end(e, mark, count);
     uint8_t *p = enc_room(e, VAL_ROOM + 5);
     if (!p) return;
+    if (!e->json) { /* enc.h's, the model's fast path's too */
+        enc_done(e, fx_cbor_sequence_close(p, is_slice, type_id));
+        return;
+    }
     p = FX_KEY(e, p, "is_slice");
     if (e->json) p = is_slice ? fx_bytes(p, "true", 4) : fx_bytes(p, "false", 5);
     else *p++ = is_slice ? 0xf5 : 0xf4;

@@ -3076,7 +3076,49 @@ ctrec_status ctrec_begin_sequence(ctrec_writer *w, int is_slice, ctrec_id t)
     return leaf_done(w);
 }
 
+static WR_NOINLINE ctrec_status end_sequence_slow(ctrec_writer *w);
+
+/* ctrec_end_sequence's fast path for a count past 23 (its checks passed,
+ * the room there): the elements moved for the count's longer head, as
+ * enc_cbor_patch_count does, then the end. */
+static WR_NOINLINE ctrec_status seq_close_moved(ctrec_writer *w, frame *f, buf *b)
+{
+    uint8_t head[9];
+    uint8_t *at = b->data + f->mark;
+    size_t hn = (size_t)(fx_cbor_head(head, 4, f->count) - head);
+    memmove(at + hn, at + 1, b->len - f->mark - 1);
+    memcpy(at, head, hn);
+    b->len += hn - 1;
+    b->len = (size_t)(fx_cbor_sequence_close(b->data + b->len, f->is_slice, f->type_id) - b->data);
+    w->depth--;
+    return CTREC_OK;
+}
+
 ctrec_status ctrec_end_sequence(ctrec_writer *w)
+{
+    /* CBOR (val_fast), a sequence open, no failed reservation and the
+     * room for a count's head of up to 9 bytes and the end: what pop and
+     * val_sequence_close do then, with no call (so no registers saved):
+     * the count in the byte left for it, or past 23 (a longer head)
+     * seq_close_moved (a tail call); the rest end_sequence_slow, which
+     * says what is wrong */
+    if (val_fast(w) && w->depth) {
+        frame *f = &w->stack[w->depth - 1];
+        buf *b = w->cur->b;
+        if (f->kind == F_SEQUENCE && !b->oom &&
+            b->cap - b->len >= 8 + FX_CBOR_SEQUENCE_CLOSE_ROOM) {
+            if (f->count >= 24) return seq_close_moved(w, f, b);
+            b->data[f->mark] = (uint8_t)(0x80 | f->count);
+            b->len = (size_t)(fx_cbor_sequence_close(b->data + b->len, f->is_slice, f->type_id) -
+                              b->data);
+            w->depth--;
+            return CTREC_OK;
+        }
+    }
+    return end_sequence_slow(w);
+}
+
+static WR_NOINLINE ctrec_status end_sequence_slow(ctrec_writer *w)
 {
     frame *f;
     ctrec_status st = pop(w, "ctrec_end_sequence", F_SEQUENCE, &f);

@@ -75,6 +75,14 @@ static void more_leaves(int round)
             T(ctrec_float(w, floats[i], t_many[i]));
         for (int i = 0; i < 600; i++) T(ctrec_float(w, i * 0.1 + round, t_float));
     }
+    /* sequences whose count's head takes 1, 2 and 3 bytes (ctrec_end_sequence's
+     * fast path moves the elements for the longer ones), slices and not */
+    static const int counts[] = {0, 1, 23, 24, 255, 256};
+    for (size_t c = 0; c < sizeof counts / sizeof *counts; c++) {
+        T(ctrec_begin_sequence(w, (int)(c + (size_t)round) & 1, t_many[c]));
+        for (int i = 0; i < counts[c]; i++) T(ctrec_int(w, i, t_int));
+        T(ctrec_end_sequence(w));
+    }
 }
 
 /* A struct of the Point type (2 fields), its fields given by `fields`. */
