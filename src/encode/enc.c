@@ -85,7 +85,7 @@ int enc_float_text(enc *e, double v, char *t, size_t *n)
     }
     uint64_t bits;
     memcpy(&bits, &v, sizeof bits);
-    size_t i = (size_t)((bits * 0x9E3779B97F4A7C15ull) >> 40) % FLOAT_CACHE_SLOTS;
+    size_t i = float_cache_slot(bits);
     if (c->slot[i].len && c->slot[i].bits == bits) {
         *n = c->slot[i].len;
         memcpy(t, c->slot[i].text, FLOAT_CACHE_TEXT);

@@ -34,6 +34,13 @@ typedef struct float_cache {
     } slot[FLOAT_CACHE_SLOTS];
 } float_cache;
 
+/* The slot of a double's bits in a float_cache (enc_float_text's, and the
+ * trace.bin Float fast path's in writer.c). */
+static inline size_t float_cache_slot(uint64_t bits)
+{
+    return (size_t)((bits * 0x9E3779B97F4A7C15ull) >> 40) % FLOAT_CACHE_SLOTS;
+}
+
 typedef struct enc {
     buf *b;
     uint8_t json;          /* 1 JSON, 0 CBOR */
@@ -347,6 +354,32 @@ static ENC_INLINE uint8_t *fx_cbor_value_float_text(uint8_t *p, const char *t, s
 }
 #define FX_VALUE_FLOAT_TEXT_ROOM (16 + 2 + 32 + FX_CBOR_TYPE_CLOSE_ROOM)
 
+/* n bytes from t to p: up to 32 by two copies of a fixed size that
+ * overlap (no call of memcpy for the short texts of the hot paths),
+ * longer ones by memcpy. Reads and writes only t[0..n) and p[0..n). */
+static ENC_INLINE void fx_copy(uint8_t *p, const void *t, size_t n)
+{
+    const uint8_t *s = (const uint8_t *)t;
+    if (n >= 16) {
+        if (n > 32) {
+            memcpy(p, s, n);
+            return;
+        }
+        memcpy(p, s, 16);
+        memcpy(p + n - 16, s + n - 16, 16);
+    } else if (n >= 8) {
+        memcpy(p, s, 8);
+        memcpy(p + n - 8, s + n - 8, 8);
+    } else if (n >= 4) {
+        memcpy(p, s, 4);
+        memcpy(p + n - 4, s + n - 4, 4);
+    } else if (n) {
+        p[0] = s[0];
+        p[n / 2] = s[n / 2];
+        p[n - 1] = s[n - 1];
+    }
+}
+
 /* The head of a text ValueRecord of kind k (enum val_text_kind's order:
  * String, Raw, Error, Char) up to its text: a3 64 "kind" <kind> <key>. */
 typedef struct fx_text_head {
@@ -368,10 +401,20 @@ static ENC_INLINE uint8_t *fx_cbor_value_text(uint8_t *p, unsigned k, const char
     const fx_text_head *h = &heads[k];
     memcpy(p, h->b, sizeof h->b);
     p = fx_cbor_head(p + h->len, 3, n);
-    if (n) memcpy(p, t, n);
+    fx_copy(p, t, n);
     return fx_cbor_type_close(p + n, type_id);
 }
 #define FX_VALUE_TEXT_ROOM (23 + 9 + FX_CBOR_TYPE_CLOSE_ROOM)
+
+/* A Sequence ValueRecord's end after its elements: 68 "is_slice", f5 or
+ * f4, then type_id (at most 27 bytes). */
+static ENC_INLINE uint8_t *fx_cbor_sequence_close(uint8_t *p, int is_slice, ctrec_id type_id)
+{
+    memcpy(p, "\x68" "is_slice", 9);
+    p[9] = is_slice ? 0xf5 : 0xf4;
+    return fx_cbor_type_close(p + 10, type_id);
+}
+#define FX_CBOR_SEQUENCE_CLOSE_ROOM 27
 
 /* A Struct ValueRecord's head: a3 64 "kind" 66 "Struct" 6c "field_values"
  * and the elements array's first byte (80: its count patched in at the
@@ -438,6 +481,19 @@ static ENC_INLINE uint8_t *fx_cbor_value_open(uint8_t *p, ctrec_id var)
 }
 #define FX_CBOR_VALUE_OPEN_ROOM 35
 
+/* A Call's argument up to its value: a2 6b "variable_id" <var> 65 "value"
+ * (at most 28 bytes; 16 stored first). */
+static ENC_INLINE uint8_t *fx_cbor_arg_open(uint8_t *p, ctrec_id var)
+{
+    static const uint8_t head[16] = {0xa2, 0x6b, 'v', 'a', 'r', 'i', 'a', 'b',
+                                     'l',  'e',  '_', 'i', 'd', 0,   0,   0};
+    memcpy(p, head, sizeof head);
+    p = fx_cbor_head(p + 13, 0, var);
+    memcpy(p, "\x65" "value", 6);
+    return p + 6;
+}
+#define FX_CBOR_ARG_OPEN_ROOM 28
+
 /* The head of Return {return_value: ...} up to its value: a1 66 "Return"
  * a1 6c "return_value" (22 bytes; 24 stored). */
 static ENC_INLINE uint8_t *fx_cbor_return_open(uint8_t *p)
@@ -485,8 +541,8 @@ static ENC_INLINE int fx_ascii(const char *p, size_t n)
         memcpy(&a, p, 4);
         memcpy(&b, p + n - 4, 4);
         acc = a | b;
-    } else {
-        for (; i < n; i++) acc |= (uint8_t)p[i];
+    } else if (n) { /* 1 to 3 bytes: these three positions cover them */
+        acc = (uint8_t)p[0] | (uint8_t)p[n / 2] | (uint8_t)p[n - 1];
     }
     return !(acc & 0x8080808080808080ull);
 }

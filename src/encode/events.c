@@ -309,7 +309,12 @@ HOT void ev_call_body(enc *e, ctrec_id function_id, const ev_arg *args, size_t n
     enc_done(e, p);
     for (size_t i = 0; i < nargs; i++) {
         if (!(p = enc_room(e, 3 + 2 * FX_MAX_KEY + FX_MAX_NUM + args[i].len))) return;
-        if (e->json && i) *p++ = ',';
+        if (!e->json) { /* enc.h's, the trace.bin fast path's too */
+            p = fx_cbor_arg_open(p, args[i].var);
+            enc_done(e, fx_bytes(p, args[i].value, args[i].len));
+            continue;
+        }
+        if (i) *p++ = ',';
         p = fx_map(e, p, 2);
         p = FX_KEY1(e, p, "variable_id");
         p = fx_uint(e, p, args[i].var);
@@ -557,6 +562,10 @@ HOT void val_sequence_close_body(enc *e, size_t mark, uint64_t count, int is_sli
     enc_arr_end(e, mark, count);
     uint8_t *p = enc_room(e, VAL_ROOM + 5);
     if (!p) return;
+    if (!e->json) { /* enc.h's, the model's fast path's too */
+        enc_done(e, fx_cbor_sequence_close(p, is_slice, type_id));
+        return;
+    }
     p = FX_KEY(e, p, "is_slice");
     if (e->json) p = is_slice ? fx_bytes(p, "true", 4) : fx_bytes(p, "false", 5);
     else *p++ = is_slice ? 0xf5 : 0xf4;

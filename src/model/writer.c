@@ -76,9 +76,15 @@ typedef struct call_arg {
     size_t start, end; /* the encoded value in w->ev */
 } call_arg;
 
+/* trace.bin: a function's entry Step and its Call without arguments, as
+ * ctrec_call writes them (FN_CALL_BYTES at most; call_n 0: longer, or
+ * not trace.bin), encoded once when the function is defined (keep_fn) */
+#define FN_CALL_BYTES 64
 typedef struct fn_info {
     ctrec_id path_id;
     int64_t line;
+    uint8_t call_n;
+    uint8_t call[FN_CALL_BYTES];
 } fn_info;
 
 struct ctrec_writer {
@@ -1549,7 +1555,19 @@ static int keep_fn(ctrec_writer *w, ctrec_id id, ctrec_id path_id, int64_t line)
     fn_info *f = grow(w->fns, &w->fns_cap, id, sizeof *f, 64);
     if (!f) return -1;
     w->fns = f;
-    w->fns[id] = (fn_info){path_id, line};
+    fn_info *fi = &w->fns[id];
+    fi->path_id = path_id;
+    fi->line = line;
+    fi->call_n = 0;
+    if (w->o.format == CTREC_FORMAT_BIN) {
+        /* call_out's bytes: the entry step (not the top-level call's),
+         * then the Call (ctrec_call's fast path copies them whole) */
+        uint8_t b[FX_CBOR_STEP_ROOM + FX_CBOR_CALL_HEAD_ROOM] = {0};
+        uint8_t *p = id != 0 ? fx_cbor_step(b, path_id, line) : b;
+        size_t n = (size_t)(fx_cbor_call_head(p, id, 0) - b);
+        memcpy(fi->call, b, FN_CALL_BYTES);
+        if (n <= FN_CALL_BYTES) fi->call_n = (uint8_t)n;
+    }
     return 0;
 }
 
@@ -2184,7 +2202,39 @@ static WR_COLD ctrec_status no_call_to_return(ctrec_writer *w, const char *what)
                   what);
 }
 
+/* ctrec_begin_return's trace.bin fast path past out_take (olock held, or
+ * due when `wait`): what begin_return_rest does from open_single_set on. */
+static WR_NOINLINE ctrec_status begin_return_bin_out(ctrec_writer *w, int wait)
+{
+    if (wait) olock_wait_rec(w);
+    open_single_fields(w, 1);
+    w->cur = &w->eo;
+    w->open_return = 1;
+    ev_return_open(&w->eo);
+    return CTREC_OK;
+}
+
+static WR_NOINLINE ctrec_status begin_return_rest(ctrec_writer *w);
+
 ctrec_status ctrec_begin_return(ctrec_writer *w)
+{
+    /* trace.bin, every check passing (bin_ready, a call open): what
+     * begin_return_rest does then; olock stays held until ctrec_end */
+    if (bin_ready(w) && w->calls_open) {
+        w->ev_failed = CTREC_OK;
+        if (!out_take(w)) return begin_return_bin_out(w, 1);
+        if (!bin_room(w, FX_CBOR_RETURN_OPEN_ROOM)) return begin_return_bin_out(w, 0);
+        open_single_fields(w, 0); /* trace.bin: no separator */
+        w->cur = &w->eo;
+        w->open_return = 1;
+        enc_done(&w->eo, fx_cbor_return_open(w->out.data + w->out.len));
+        return CTREC_OK;
+    }
+    return begin_return_rest(w);
+}
+
+/* ctrec_begin_return past its fast path. */
+static WR_NOINLINE ctrec_status begin_return_rest(ctrec_writer *w)
 {
     ctrec_status st = open_single(w, "ctrec_begin_return");
     if (st) return st;
@@ -2265,7 +2315,27 @@ ctrec_status ctrec_begin_call(ctrec_writer *w, ctrec_id fn)
     return CTREC_OK;
 }
 
+static WR_NOINLINE ctrec_status arg_rest(ctrec_writer *w, ctrec_id var);
+
 ctrec_status ctrec_arg(ctrec_writer *w, ctrec_id var)
+{
+    /* trace.bin or .ct (bin_fast or ct_fast: not failed, no thread
+     * handles), inside ctrec_begin_call with no value open and the last
+     * argument given, a defined variable, room in cargs: what arg_rest
+     * does then */
+    if (w && (w->bin_fast | w->ct_fast) && w->open == OPEN_CALL && !w->depth && !w->slot &&
+        var < w->variables.nids && w->ncargs < w->cargs_cap) {
+        size_t at = w->ev.len;
+        if (w->ncargs) w->cargs[w->ncargs - 1].end = at;
+        w->cargs[w->ncargs++] = (call_arg){var, at, at};
+        w->slot = 1;
+        return CTREC_OK;
+    }
+    return arg_rest(w, var);
+}
+
+/* ctrec_arg past its fast path. */
+static WR_NOINLINE ctrec_status arg_rest(ctrec_writer *w, ctrec_id var)
 {
     GUARD(w);
     EVENT_FAILED(w);
@@ -2388,6 +2458,8 @@ static ctrec_status end_event(ctrec_writer *w)
     return st;
 }
 
+static WR_NOINLINE ctrec_status call_commit(ctrec_writer *w, ctrec_id fn);
+
 /* ctrec_end past its fast path: out of line, so that the fast path saves no
  * registers. */
 static WR_NOINLINE ctrec_status end_rest(ctrec_writer *w)
@@ -2403,6 +2475,68 @@ static WR_NOINLINE ctrec_status end_rest(ctrec_writer *w)
     ctrec_status st = end_event(w);
     w->ev_failed = CTREC_OK;
     return st;
+}
+
+/* The end of ctrec_begin_call's call in trace.bin (bin_fast, a call open):
+ * with its arguments all given (no value open, the last one with its
+ * value), their bytes (in `ev`) within max_event_bytes, at most
+ * BIN_CALL_ARGS of them, olock not held (as out_begin finds it), then
+ * taken with out_take and room in `out` for every event of the group:
+ * what end_call writes (the argument Values, the entry step, the Call
+ * with the arguments; the top-level call has neither Values nor step),
+ * in one go, and its bookkeeping. Past out_take without room, or when
+ * olock_wait_rec is due, end_call writes it (olock then held: its
+ * out_begins take nothing); anything else goes to end_rest, which says
+ * what is wrong. */
+#define BIN_CALL_ARGS 16
+static WR_NOINLINE ctrec_status end_call_bin(ctrec_writer *w)
+{
+    size_t n = w->ncargs;
+    if (w->depth || w->slot || w->skip || w->ev.oom || n > BIN_CALL_ARGS ||
+        w->ev.len > w->o.max_event_bytes || out_held(w))
+        return end_rest(w);
+    if (n) w->cargs[n - 1].end = w->ev.len; /* end_event's */
+    w->ev_failed = CTREC_OK;
+    if (!out_take(w)) {
+        olock_wait_rec(w);
+        return end_call(w);
+    }
+    ctrec_id fn = w->call_fn;
+    /* each argument twice (its Value and in the Call), the step, the
+     * Call's head */
+    size_t room = n * (FX_CBOR_VALUE_OPEN_ROOM + FX_CBOR_ARG_OPEN_ROOM) + 2 * w->ev.len +
+                  FX_CBOR_STEP_ROOM + FX_CBOR_CALL_HEAD_ROOM;
+    if (!bin_room(w, room)) return end_call(w);
+    uint8_t *p = w->out.data + w->out.len;
+    const uint8_t *ev = w->ev.data;
+    const call_arg *a = w->cargs;
+    if (fn != 0) {
+        for (size_t i = 0; i < n; i++) {
+            size_t len = a[i].end - a[i].start;
+            p = fx_cbor_value_open(p, a[i].var);
+            fx_copy(p, ev + a[i].start, len);
+            p += len;
+        }
+        p = fx_cbor_step(p, w->fns[fn].path_id, w->fns[fn].line);
+        w->nevents += n + 1; /* out_chain's */
+    }
+    p = fx_cbor_call_head(p, fn, n);
+    for (size_t i = 0; i < n; i++) {
+        size_t len = a[i].end - a[i].start;
+        p = fx_cbor_arg_open(p, a[i].var);
+        fx_copy(p, ev + a[i].start, len); /* no memcpy call for short values */
+        p += len;
+    }
+    /* abandon's, olock aside (end_call's out_commit gives it back) */
+    w->open = OPEN_NONE;
+    w->ncargs = 0;
+    w->ev.len = 0;
+    if (bin_done(w, p)) {
+        w->calls_open++;
+        if (fn != 0) w->tc.stepped = 1;
+        return CTREC_OK;
+    }
+    return call_commit(w, fn);
 }
 
 ctrec_status ctrec_end(ctrec_writer *w)
@@ -2435,6 +2569,7 @@ ctrec_status ctrec_end(ctrec_writer *w)
         if (w->open_return) w->calls_open--;
         return CTREC_OK;
     }
+    if (w && w->bin_fast && w->open == OPEN_CALL) return end_call_bin(w);
     return end_rest(w);
 }
 
@@ -2524,11 +2659,16 @@ ctrec_status ctrec_call(ctrec_writer *w, ctrec_id fn)
         if (!bin_room(w, FX_CBOR_STEP_ROOM + FX_CBOR_CALL_HEAD_ROOM))
             return call_bin_out(w, fn, 0);
         uint8_t *p = w->out.data + w->out.len;
-        if (fn != 0) {
-            p = fx_cbor_step(p, w->fns[fn].path_id, w->fns[fn].line);
-            w->nevents++; /* out_chain's */
+        const fn_info *fi = &w->fns[fn];
+        if (fn != 0) w->nevents++; /* the entry step's out_chain */
+        if (fi->call_n) { /* the bytes keep_fn encoded */
+            memcpy(p, fi->call, FN_CALL_BYTES); /* within the room */
+            p += fi->call_n;
+        } else {
+            if (fn != 0) p = fx_cbor_step(p, fi->path_id, fi->line);
+            p = fx_cbor_call_head(p, fn, 0);
         }
-        if (bin_done(w, fx_cbor_call_head(p, fn, 0))) {
+        if (bin_done(w, p)) {
             w->calls_open++;
             if (fn != 0) w->tc.stepped = 1;
             return CTREC_OK;
@@ -2754,12 +2894,14 @@ static WR_NOINLINE ctrec_status int_slow(ctrec_writer *w, int64_t i, ctrec_id t)
  * for it. */
 static WR_NOINLINE ctrec_status int_rest(ctrec_writer *w, int64_t i, ctrec_id t)
 {
-    if (val_fast(w) && t < w->types.nids && slot_claim_fast(w)) {
+    /* the room first, so that this makes no call but the tail calls (and
+     * saves no registers): without it, int_slow (reserving it) */
+    if (val_fast(w) && t < w->types.nids && w->cur->b->cap - w->cur->b->len >= FX_VALUE_INT_ROOM &&
+        slot_claim_fast(w)) {
         /* CBOR (val_int's bytes), inline: a .ct's Value straight into the
          * values chunk (ct_direct), its arguments and return values, the
          * ints inside compounds, trace.bin's values */
         buf *b = w->cur->b;
-        if (buf_reserve(b, FX_VALUE_INT_ROOM)) return nomem(w);
         b->len = (size_t)(fx_cbor_value_int(b->data + b->len, i, t) - b->data);
         return CTREC_OK;
     }
@@ -2793,22 +2935,50 @@ static WR_NOINLINE ctrec_status float_slow(ctrec_writer *w, double f, ctrec_id t
     return leaf_done(w);
 }
 
+/* trace.bin's Float past ctrec_float's checks (the position claimed, the
+ * room there) when enc_float_text's cache does not hold the bits: out of
+ * line, so that ctrec_float makes no call. */
+static WR_NOINLINE ctrec_status float_text_put(ctrec_writer *w, double f, ctrec_id t)
+{
+    buf *b = w->cur->b;
+    char text[32];
+    size_t n;
+    enc_float_text(w->cur, f, text, &n); /* CBOR: any float has a text */
+    b->len = (size_t)(fx_cbor_value_float_text(b->data + b->len, text, n, t) - b->data);
+    return CTREC_OK;
+}
+
+/* the room of either CBOR Float (checked before the position is claimed) */
+#define FLOAT_ROOM \
+    (FX_VALUE_FLOAT_TEXT_ROOM > FX_VALUE_FLOAT64_ROOM ? FX_VALUE_FLOAT_TEXT_ROOM : FX_VALUE_FLOAT64_ROOM)
+
 ctrec_status ctrec_float(ctrec_writer *w, double f, ctrec_id t)
 {
-    if (val_fast(w) && t < w->types.nids && slot_claim_fast(w)) {
+    /* the room first, as int_rest: without it, float_slow */
+    if (val_fast(w) && t < w->types.nids && w->cur->b->cap - w->cur->b->len >= FLOAT_ROOM &&
+        slot_claim_fast(w)) {
         buf *b = w->cur->b;
         if (w->cur->ctfs) { /* a .ct: a CBOR float64, inline */
-            if (buf_reserve(b, FX_VALUE_FLOAT64_ROOM)) return nomem(w);
             b->len = (size_t)(fx_cbor_value_float64(b->data + b->len, f, t) - b->data);
             return CTREC_OK;
         }
-        /* trace.bin: the float's text (cached by enc_float_text), inline */
-        char text[32];
-        size_t n;
-        enc_float_text(w->cur, f, text, &n); /* CBOR: any float has a text */
-        if (buf_reserve(b, FX_VALUE_FLOAT_TEXT_ROOM)) return nomem(w);
-        b->len = (size_t)(fx_cbor_value_float_text(b->data + b->len, text, n, t) - b->data);
-        return CTREC_OK;
+        /* trace.bin: the float's text, straight from enc_float_text's
+         * cache when it holds the bits (a text of at most
+         * FLOAT_CACHE_TEXT bytes, which fx_cbor_value_float_text copies
+         * whole), else float_text_put */
+        float_cache *c = w->cur->floats;
+        if (c) {
+            uint64_t bits;
+            memcpy(&bits, &f, sizeof bits);
+            size_t i = float_cache_slot(bits);
+            if (c->slot[i].len && c->slot[i].bits == bits) {
+                b->len = (size_t)(fx_cbor_value_float_text(b->data + b->len, c->slot[i].text,
+                                                           c->slot[i].len, t) -
+                                  b->data);
+                return CTREC_OK;
+            }
+        }
+        return float_text_put(w, f, t);
     }
     return float_slow(w, f, t);
 }
@@ -2834,16 +3004,15 @@ static WR_INLINE ctrec_status text_leaf(ctrec_writer *w, const char *what,
                                         enum val_text_kind k, const char *p, size_t n,
                                         ctrec_id t)
 {
+    /* ASCII (valid UTF-8 as it is) with the room there, so that this
+     * makes no call but the tail call: otherwise text_slow, which
+     * reserves the room and cleans the text (val_text) */
     if (val_fast(w) && p && n <= w->o.max_event_bytes && t < w->types.nids &&
+        w->cur->b->cap - w->cur->b->len >= n + FX_VALUE_TEXT_ROOM && fx_ascii(p, n) &&
         slot_claim_fast(w)) {
-        if (fx_ascii(p, n)) { /* valid UTF-8 as it is: inline */
-            buf *b = w->cur->b;
-            if (buf_reserve(b, n + FX_VALUE_TEXT_ROOM)) return nomem(w);
-            b->len = (size_t)(fx_cbor_value_text(b->data + b->len, (unsigned)k, p, n, t) - b->data);
-            return CTREC_OK;
-        }
-        val_text(w->cur, k, p, n, t);
-        return leaf_done(w);
+        buf *b = w->cur->b;
+        b->len = (size_t)(fx_cbor_value_text(b->data + b->len, (unsigned)k, p, n, t) - b->data);
+        return CTREC_OK;
     }
     return text_slow(w, what, k, p, n, t);
 }
@@ -2965,7 +3134,49 @@ ctrec_status ctrec_begin_sequence(ctrec_writer *w, int is_slice, ctrec_id t)
     return leaf_done(w);
 }
 
+static WR_NOINLINE ctrec_status end_sequence_slow(ctrec_writer *w);
+
+/* ctrec_end_sequence's fast path for a count past 23 (its checks passed,
+ * the room there): the elements moved for the count's longer head, as
+ * enc_cbor_patch_count does, then the end. */
+static WR_NOINLINE ctrec_status seq_close_moved(ctrec_writer *w, frame *f, buf *b)
+{
+    uint8_t head[9];
+    uint8_t *at = b->data + f->mark;
+    size_t hn = (size_t)(fx_cbor_head(head, 4, f->count) - head);
+    memmove(at + hn, at + 1, b->len - f->mark - 1);
+    memcpy(at, head, hn);
+    b->len += hn - 1;
+    b->len = (size_t)(fx_cbor_sequence_close(b->data + b->len, f->is_slice, f->type_id) - b->data);
+    w->depth--;
+    return CTREC_OK;
+}
+
 ctrec_status ctrec_end_sequence(ctrec_writer *w)
+{
+    /* CBOR (val_fast), a sequence open, no failed reservation and the
+     * room for a count's head of up to 9 bytes and the end: what pop and
+     * val_sequence_close do then, with no call (so no registers saved):
+     * the count in the byte left for it, or past 23 (a longer head)
+     * seq_close_moved (a tail call); the rest end_sequence_slow, which
+     * says what is wrong */
+    if (val_fast(w) && w->depth) {
+        frame *f = &w->stack[w->depth - 1];
+        buf *b = w->cur->b;
+        if (f->kind == F_SEQUENCE && !b->oom &&
+            b->cap - b->len >= 8 + FX_CBOR_SEQUENCE_CLOSE_ROOM) {
+            if (f->count >= 24) return seq_close_moved(w, f, b);
+            b->data[f->mark] = (uint8_t)(0x80 | f->count);
+            b->len = (size_t)(fx_cbor_sequence_close(b->data + b->len, f->is_slice, f->type_id) -
+                              b->data);
+            w->depth--;
+            return CTREC_OK;
+        }
+    }
+    return end_sequence_slow(w);
+}
+
+static WR_NOINLINE ctrec_status end_sequence_slow(ctrec_writer *w)
 {
     frame *f;
     ctrec_status st = pop(w, "ctrec_end_sequence", F_SEQUENCE, &f);
@@ -2997,10 +3208,11 @@ static WR_NOINLINE ctrec_status begin_struct_slow(ctrec_writer *w, ctrec_id t);
 ctrec_status ctrec_begin_struct(ctrec_writer *w, ctrec_id t)
 {
     frame *f;
+    /* the room first, as int_rest: without it, begin_struct_slow */
     if (val_fast(w) && t < w->types.nids && w->depth < w->o.max_depth &&
-        w->type_fields[t] >= 0 && slot_claim_fast(w)) {
+        w->type_fields[t] >= 0 && w->cur->b->cap - w->cur->b->len >= FX_STRUCT_OPEN_ROOM &&
+        slot_claim_fast(w)) {
         buf *b = w->cur->b;
-        if (buf_reserve(b, FX_STRUCT_OPEN_ROOM)) return nomem(w);
         f = &w->stack[w->depth++];
         memset(f, 0, sizeof *f);
         f->kind = F_STRUCT;
@@ -3037,8 +3249,8 @@ ctrec_status ctrec_end_struct(ctrec_writer *w)
     if (val_fast(w) && w->depth) {
         f = &w->stack[w->depth - 1];
         buf *b = w->cur->b;
-        if (f->kind == F_STRUCT && f->count == f->expect && f->count < 24) {
-            if (buf_reserve(b, FX_CBOR_TYPE_CLOSE_ROOM)) return nomem(w);
+        if (f->kind == F_STRUCT && f->count == f->expect && f->count < 24 &&
+            b->cap - b->len >= FX_CBOR_TYPE_CLOSE_ROOM) { /* else end_struct_slow */
             /* enc_arr_end's count, then type_id (val_struct_close) */
             b->data[f->mark] = (uint8_t)(0x80 | f->count);
             b->len = (size_t)(fx_cbor_type_close(b->data + b->len, f->type_id) - b->data);

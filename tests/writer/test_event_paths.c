@@ -1,7 +1,8 @@
 /*
  * test_event_paths.c — the event fast paths (writer.c: bin_ready/bin_done
- * in ctrec_step, ctrec_call with its entry step and ctrec_return_none in
- * trace.bin; ct_fast in ctrec_step, ctrec_begin_value and ctrec_end in
+ * in ctrec_step, ctrec_call with its entry step, ctrec_return_none,
+ * ctrec_begin_return, a call's ctrec_arg and its ctrec_end (end_call_bin)
+ * in trace.bin; ct_fast in ctrec_step, ctrec_begin_value and ctrec_end in
  * .ct) against the general paths.
  *
  * This program is built twice: writer_event_paths with the library as it
@@ -75,6 +76,67 @@ static void define(void)
     v_a = vars[0];
 }
 
+/* Calls with arguments (ctrec_begin_call, ctrec_arg, ctrec_end: trace.bin's
+ * end_call_bin and ctrec_arg's fast path): 0 to 18 arguments (past
+ * BIN_CALL_ARGS, 16), every function (the top-level one too, whose Call
+ * has no Values nor step before it), ids in every head size, values of
+ * every size up to max_event_bytes (past the room end_call_bin checks),
+ * and returns with a value (ctrec_begin_return's fast path). */
+static void calls_with_args(int r)
+{
+    static char text[300];
+    memset(text, 'a' + r, sizeof text);
+    for (size_t i = 0; i < nfns; i++) {
+        size_t nargs = (i * 5 + (size_t)r) % 19;
+        T(ctrec_begin_call(w, fns[i]));
+        for (size_t a = 0; a < nargs; a++) {
+            T(ctrec_arg(w, vars[(i * 31 + a * 17 + (size_t)r) % nvars]));
+            /* within max_event_bytes (600) in all: ints past the 6th */
+            switch (a >= 6 ? 0 : (a + i) % 4) {
+            case 0: T(ctrec_int(w, (int64_t)(a * 1000 + i), types[(a * 7 + i) % ntypes])); break;
+            case 1: T(ctrec_string(w, text, (a * 13 + i) % 35, types[a % ntypes])); break;
+            case 2:
+                T(ctrec_begin_sequence(w, 0, types[2]));
+                for (size_t k = 0; k < a % 3; k++) T(ctrec_int(w, (int64_t)k, types[3]));
+                T(ctrec_end_sequence(w));
+                break;
+            default: T(ctrec_float(w, (double)a / 3.0, types[260])); break;
+            }
+        }
+        T(ctrec_end(w));
+        T(ctrec_step(w, paths[i % npaths], (int64_t)i));
+        if (i % 3 == 0) {
+            T(ctrec_begin_return(w));
+            T(ctrec_int(w, (int64_t)i * 99, types[(i * 3) % ntypes]));
+            T(ctrec_end(w));
+        } else {
+            T(ctrec_return_none(w, types[(i * 11) % ntypes]));
+        }
+    }
+    /* the top-level function with arguments */
+    T(ctrec_begin_call(w, 0));
+    T(ctrec_arg(w, vars[5]));
+    T(ctrec_int(w, 5, types[5]));
+    T(ctrec_arg(w, vars[256]));
+    T(ctrec_string(w, S("top"), types[1]));
+    T(ctrec_end(w));
+    T(ctrec_begin_return(w));
+    T(ctrec_none(w, types[0]));
+    T(ctrec_end(w));
+    /* arguments whose bytes, twice over, pass the room of `out` (1 KiB
+     * frames): up to max_event_bytes (600) in all, then past it */
+    for (size_t n = 250; n <= 300; n += 50) {
+        T(ctrec_begin_call(w, fns[1]));
+        T(ctrec_arg(w, vars[1]));
+        T(ctrec_string(w, text, n, types[1]));
+        T(ctrec_arg(w, vars[2]));
+        T(ctrec_string(w, text, n, types[1]));
+        ctrec_status e = ctrec_end(w);
+        st("ctrec_end(w)", e);
+        if (!e) T(ctrec_return_none(w, types[1]));
+    }
+}
+
 /* The common events, in many states: every path with lines of every
  * size, every function called and returned from with every type. */
 static void common(int rounds)
@@ -116,6 +178,7 @@ static void common(int rounds)
         T(ctrec_begin_return(w));
         T(ctrec_string(w, S("returned"), types[1]));
         T(ctrec_end(w));
+        calls_with_args(r);
     }
 }
 
@@ -168,6 +231,15 @@ static void misuses(void)
     T(ctrec_int(w, 1, bad));
     T(ctrec_int(w, 1, types[0])); /* the failed event's status */
     T(ctrec_end(w));
+    /* ctrec_begin_return clears it too: the Return's own failure is then
+     * its ctrec_end's */
+    T(ctrec_call(w, fns[3]));
+    T(ctrec_begin_value(w, v_a));
+    T(ctrec_int(w, 1, bad));
+    T(ctrec_begin_return(w));
+    T(ctrec_string(w, NULL, 3, types[0])); /* NULL text */
+    T(ctrec_end(w));
+    T(ctrec_return_none(w, types[0]));
     /* ctrec_end's refusals */
     T(ctrec_begin_value(w, (ctrec_id)ctrec_variable_count(w))); /* undefined */
     T(ctrec_end(w));
@@ -196,6 +268,60 @@ static void misuses(void)
     T(ctrec_begin_call(w, fns[1]));
     T(ctrec_end(w)); /* a call: end_call's */
     T(ctrec_return_none(w, types[0]));
+    /* a call's arguments, refused (ctrec_arg's and end_call_bin's checks) */
+    T(ctrec_arg(w, v_a)); /* no call open */
+    T(ctrec_begin_value(w, v_a));
+    T(ctrec_arg(w, v_a)); /* a Value open */
+    T(ctrec_end(w));
+    T(ctrec_begin_call(w, fns[2]));
+    T(ctrec_arg(w, (ctrec_id)ctrec_variable_count(w))); /* undefined */
+    T(ctrec_arg(w, v_a)); /* the call failed: its status */
+    T(ctrec_end(w));
+    T(ctrec_begin_call(w, fns[2]));
+    T(ctrec_arg(w, v_a));
+    T(ctrec_arg(w, v_a)); /* the first has no value */
+    T(ctrec_end(w));
+    T(ctrec_begin_call(w, fns[2]));
+    T(ctrec_arg(w, v_a));
+    T(ctrec_end(w)); /* the last has no value */
+    T(ctrec_begin_call(w, fns[2]));
+    T(ctrec_int(w, 1, types[0])); /* a value before ctrec_arg */
+    T(ctrec_end(w));
+    T(ctrec_begin_call(w, fns[2]));
+    T(ctrec_arg(w, v_a));
+    T(ctrec_begin_sequence(w, 0, types[0]));
+    T(ctrec_arg(w, vars[1])); /* a sequence open */
+    T(ctrec_end(w));
+    T(ctrec_begin_call(w, fns[2]));
+    T(ctrec_arg(w, v_a));
+    T(ctrec_begin_sequence(w, 0, types[0]));
+    T(ctrec_end(w)); /* a sequence still open */
+    T(ctrec_begin_call(w, fns[2]));
+    T(ctrec_arg(w, v_a));
+    T(ctrec_string(w, big, sizeof big, types[0]));
+    T(ctrec_arg(w, vars[1]));
+    T(ctrec_string(w, big, sizeof big, types[0]));
+    T(ctrec_end(w)); /* over max_event_bytes */
+    T(ctrec_begin_call(w, fns[2]));
+    T(ctrec_arg(w, v_a));
+    T(ctrec_int(w, 1, types[0]));
+    T(ctrec_step(w, paths[0], 1)); /* a call open */
+    T(ctrec_begin_call(w, fns[2]));
+    T(ctrec_arg(w, v_a));
+    T(ctrec_int(w, 1, types[0]));
+    T(ctrec_begin_return(w)); /* a call open */
+    T(ctrec_begin_value(w, v_a));
+    T(ctrec_begin_return(w)); /* a Value open */
+    T(ctrec_end(w));
+    T(ctrec_begin_call(w, fns[3]));
+    T(ctrec_arg(w, v_a));
+    T(ctrec_int(w, 1, types[0]));
+    T(ctrec_end(w)); /* a call with an argument */
+    T(ctrec_begin_return(w));
+    T(ctrec_end(w)); /* a Return without a value */
+    T(ctrec_begin_return(w));
+    T(ctrec_int(w, 2, types[0]));
+    T(ctrec_end(w));
     /* a NULL writer */
     printf("NULL: %s %s %s %s %s\n", ctrec_status_name(ctrec_step(NULL, 0, 1)),
            ctrec_status_name(ctrec_call(NULL, 0)), ctrec_status_name(ctrec_return_none(NULL, 0)),
@@ -315,9 +441,23 @@ static int fail(const char *dir)
         size_t k = (size_t)i % nfns;
         switch (i % 4) {
         case 0: s = ctrec_step(w, paths[(size_t)i % npaths], i % 1000); break;
-        case 1: s = ctrec_call(w, fns[k]); break;
+        case 1:
+            if (i % 8 == 5) { /* a call with arguments */
+                if (!(s = ctrec_begin_call(w, fns[k])) && !(s = ctrec_arg(w, vars[k])) &&
+                    !(s = ctrec_int(w, i, types[0])) && !(s = ctrec_arg(w, vars[k + 1])) &&
+                    !(s = ctrec_string(w, S("argument"), types[1])))
+                    s = ctrec_end(w);
+            } else {
+                s = ctrec_call(w, fns[k]);
+            }
+            break;
         case 2: s = ctrec_step(w, paths[k], (int64_t)k); break;
-        case 3: s = ctrec_return_none(w, types[(size_t)i % ntypes]); break;
+        case 3:
+            if (i % 8 == 7 && !(s = ctrec_begin_return(w)) && !(s = ctrec_int(w, i, types[2])))
+                s = ctrec_end(w);
+            else if (i % 8 != 7)
+                s = ctrec_return_none(w, types[(size_t)i % ntypes]);
+            break;
         }
         if (!s && i % 8 == 3 && !(s = ctrec_begin_value(w, vars[(size_t)i % nvars])) &&
             !(s = ctrec_int(w, i, types[0])))
@@ -329,6 +469,11 @@ static int fail(const char *dir)
     T(ctrec_call(w, fns[1]));
     T(ctrec_return_none(w, types[0]));
     T(ctrec_begin_value(w, v_a));
+    T(ctrec_end(w));
+    T(ctrec_begin_call(w, fns[1]));
+    T(ctrec_arg(w, v_a));
+    T(ctrec_end(w));
+    T(ctrec_begin_return(w));
     T(ctrec_end(w));
     T(ctrec_writer_status(w));
     s = ctrec_writer_close(w);

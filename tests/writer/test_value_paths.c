@@ -9,7 +9,8 @@
  * library's own writer.c is then not linked). `PROG gen ct|bin DIR` records
  * the same values with both (every kind with a fast path, at the top level,
  * inside sequences, tuples, structs, variants and references, in a call's
- * arguments and in a return value; text of every length class, non-ASCII
+ * arguments and in a return value; text of every length class (0 to 40
+ * bytes and 3000), non-ASCII
  * and invalid UTF-8; type ids and counts past 23; the misuses a fast path
  * must leave to the general one) and prints every status and message;
  * value_paths.py compares their stdout and their traces byte for byte
@@ -58,6 +59,32 @@ static void leaves(int round)
     T(ctrec_string(w, NULL, 0, t_str));
 }
 
+/* Texts of 18 to 40 ASCII bytes (fx_copy's two overlapping copies up to
+ * 32, memcpy past it), and floats whose texts are 1 to 24 bytes long, then
+ * 600 more, twice: the trace.bin fast path takes a text from the float
+ * cache when it holds the bits, and 600 distinct floats pass its 512
+ * slots. */
+static void more_leaves(int round)
+{
+    static const char abc[] = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGH";
+    for (size_t n = 18; n <= 40; n++) T(ctrec_string(w, abc + round, n, t_many[n % 30]));
+    static const double floats[] = {-2.2250738585072014e-308, 1.7976931348623157e308,
+                                    5e-324, -0.1, 123456789.125, 1e21, 1e-7, 2.0 / 3.0};
+    for (int k = 0; k < 2; k++) {
+        for (size_t i = 0; i < sizeof floats / sizeof *floats; i++)
+            T(ctrec_float(w, floats[i], t_many[i]));
+        for (int i = 0; i < 600; i++) T(ctrec_float(w, i * 0.1 + round, t_float));
+    }
+    /* sequences whose count's head takes 1, 2 and 3 bytes (ctrec_end_sequence's
+     * fast path moves the elements for the longer ones), slices and not */
+    static const int counts[] = {0, 1, 23, 24, 255, 256};
+    for (size_t c = 0; c < sizeof counts / sizeof *counts; c++) {
+        T(ctrec_begin_sequence(w, (int)(c + (size_t)round) & 1, t_many[c]));
+        for (int i = 0; i < counts[c]; i++) T(ctrec_int(w, i, t_int));
+        T(ctrec_end_sequence(w));
+    }
+}
+
 /* A struct of the Point type (2 fields), its fields given by `fields`. */
 static void point(int fields)
 {
@@ -72,6 +99,7 @@ static void compound(int round)
 {
     T(ctrec_begin_sequence(w, round, t_seq));
     leaves(round);
+    more_leaves(round);
     T(ctrec_begin_tuple(w, t_tuple));
     leaves(round);
     point(2);
