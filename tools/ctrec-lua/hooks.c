@@ -394,16 +394,15 @@ static NOINLINE __attribute__((cold)) void fail_event(const char *what)
     recorder_fail(g_rec, what);
 }
 
-/* nil: the None type 0 (values.c) */
-#define RETURN_NONE(R)                                                           \
+/* W for the fast paths: on failure fail_event, with the same message. */
+#define W_FAST(call)                                                             \
     do {                                                                         \
-        if (ctrec_return_none((R)->w, 0) != CTREC_OK)                            \
-            fail_event("ctrec_return_none(R->w, 0)");                           \
+        if ((call) != CTREC_OK) fail_event(#call);                               \
     } while (0)
 
 static NOINLINE void emit_return_none(recorder *R)
 {
-    RETURN_NONE(R);
+    W_FAST(ctrec_return_none(R->w, 0)); /* nil: the None type 0 (values.c) */
 }
 
 /* The variable id of local `n` (1-based) of fn named `name`: one pointer
@@ -426,8 +425,7 @@ static NOINLINE void emit_call_values(recorder *R, lua_State *L, lua_Debug *ar, 
 static inline void emit_call(recorder *R, lua_State *L, lua_Debug *ar, fn_info *fn)
 {
     if (!R->opt.values) {
-        if (ctrec_call(R->w, fn->function_id) != CTREC_OK)
-            fail_event("ctrec_call(R->w, fn->function_id)");
+        W_FAST(ctrec_call(R->w, fn->function_id));
         return;
     }
     emit_call_values(R, L, ar, fn);
@@ -911,7 +909,7 @@ static NOINLINE void on_return(recorder *R, thread_rec *T, lua_State *L, lua_Deb
         if (R->opt.values)
             emit_return_values(R, L, ar, T->frames[n - 1].fn);
         else
-            RETURN_NONE(R);
+            W_FAST(ctrec_return_none(R->w, 0));
         return;
     }
     on_return_slow(R, T, L, ar);
@@ -956,8 +954,7 @@ static NOINLINE void on_line(recorder *R, thread_rec *T, lua_State *L, lua_Debug
             step_values(R, L, ar, fn);
             return;
         }
-        if (ctrec_step(R->w, fn->path_id, ar->currentline) != CTREC_OK)
-            fail_event("ctrec_step(R->w, fn->path_id, ar->currentline)");
+        W_FAST(ctrec_step(R->w, fn->path_id, ar->currentline));
         return;
     }
     on_line_slow(R, T, L, ar);
