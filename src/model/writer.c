@@ -3137,16 +3137,11 @@ ctrec_status ctrec_begin_sequence(ctrec_writer *w, int is_slice, ctrec_id t)
 static WR_NOINLINE ctrec_status end_sequence_slow(ctrec_writer *w);
 
 /* ctrec_end_sequence's fast path for a count past 23 (its checks passed,
- * the room there): the elements moved for the count's longer head, as
- * enc_cbor_patch_count does, then the end. */
+ * the room there): the elements moved for the count's longer head
+ * (enc_cbor_patch_count, within the room), then the end. */
 static WR_NOINLINE ctrec_status seq_close_moved(ctrec_writer *w, frame *f, buf *b)
 {
-    uint8_t head[9];
-    uint8_t *at = b->data + f->mark;
-    size_t hn = (size_t)(fx_cbor_head(head, 4, f->count) - head);
-    memmove(at + hn, at + 1, b->len - f->mark - 1);
-    memcpy(at, head, hn);
-    b->len += hn - 1;
+    enc_cbor_patch_count(b, f->mark, f->count);
     b->len = (size_t)(fx_cbor_sequence_close(b->data + b->len, f->is_slice, f->type_id) - b->data);
     w->depth--;
     return CTREC_OK;
