@@ -11,6 +11,12 @@ sized to run 30-70 ms under plain lua5.4 and 0.1-0.3 s with the hooks) runs
   floor reads                ctrec-lua --floor reads: + a raw read of every element that
                              --values all records at a step (a lower bound of any recorder
                              of those values; writes nothing)
+  floor calls                ctrec-lua --floor calls: the hooks + lua_getinfo "S" at each
+                             call, which names the called function (--values none's reads)
+  floor values               ctrec-lua --floor values: floor reads + the reads of each
+                             call's arguments and each return's values (lua_getinfo "Su"
+                             and "r", lua_getlocal, the same raw reads): every value that
+                             --values all records, read once (--stats counts them)
   values none                ctrec-lua --values none (--format, default bin)
   values all                 ctrec-lua --values all (--format, default bin)
 N times each (default 5, interleaved: run 1 of every mode, then run 2, ...,
@@ -20,7 +26,10 @@ both of ctrec-lua's threads: the recorder compresses trace.bin on a second
 thread, so on a machine with a spare core the CPU time exceeds the wall
 time), then the ratios issue 15 sets targets for (values none / hooks floor
 <= 1.5, values all / reads floor <= 1.5) and how far the reads floor alone
-is from the locals floor, in wall-clock and in CPU time, the trace sizes,
+is from the locals floor, in wall-clock and in CPU time, with the same
+ratios against the calls and values floors (what the targets' floors leave
+out: naming each called function, reading arguments and returned values),
+the trace sizes,
 and the cost per recorded value: one more untimed `--values all --stats`
 run counts the Lua values recorded (elements of tables included), and
   ns/value = (values all - values none) / values   (reading + writing them)
@@ -70,6 +79,8 @@ def main():
         ("floor hooks", rec + ["--floor", "hooks"]),
         ("floor locals", rec + ["--floor", "locals"]),
         ("floor reads", rec + ["--floor", "reads"]),
+        ("floor calls", rec + ["--floor", "calls"]),
+        ("floor values", rec + ["--floor", "values"]),
         ("values none", rec + ["--format", a.format, "--values", "none", "-o", out + "/none"]),
         ("values all", rec + ["--format", a.format, "--values", "all", "-o", out + "/all"]),
     ]
@@ -100,6 +111,12 @@ def main():
                   % (prog, label, m["values none"] / m["floor hooks"],
                      m["values all"] / m["floor reads"], m["values all"] / m["floor locals"],
                      m["floor reads"] / m["floor locals"]),
+                  flush=True)
+            print("%-10s %-4s values none / floor calls = %5.2f   values all / floor values = %5.2f   "
+                  "floor calls / floor hooks = %5.2f   floor values / floor reads = %5.2f"
+                  % (prog, label, m["values none"] / m["floor calls"],
+                     m["values all"] / m["floor values"], m["floor calls"] / m["floor hooks"],
+                     m["floor values"] / m["floor reads"]),
                   flush=True)
         p = subprocess.run(rec + ["--format", "bin", "--values", "all", "--stats", "-o",
                                   out + "/stats", path] + args,

@@ -518,9 +518,16 @@ static NOINLINE void emit_return_values(recorder *R, lua_State *L, lua_Debug *ar
  * luaG_findlocal): no local follows the first temporary, and the slots
  * after it (three in fib, a dozen in nbody's advance) need not be read.
  * (Internal locals such as "(for state)" have names of their own.) */
+static const char *temporary_name; /* Lua's own "(temporary)", once seen */
+
 static inline int is_temporary(const char *name)
 {
-    return name[1] == 't' && strcmp(name, "(temporary)") == 0;
+    /* Lua returns one string constant (ldebug.c): after the first strcmp
+     * that finds it, a pointer compare */
+    if (name == temporary_name) return 1;
+    if (name[1] != 't' || strcmp(name, "(temporary)") != 0) return 0;
+    temporary_name = name;
+    return 1;
 }
 
 /* Values read by lua_getlocal or lua_getupvalue stay on the stack until
@@ -1084,6 +1091,7 @@ static volatile uintptr_t floor_sink; /* keeps the reads from being optimized aw
 static void floor_read(recorder *R, lua_State *L, int idx, unsigned depth)
 {
     size_t len;
+    R->nvalues++; /* --stats: as write_any counts */
     switch (lua_type(L, idx)) {
     case LUA_TNUMBER:
         if (lua_isinteger(L, idx))
@@ -1135,6 +1143,63 @@ static void hook_floor_reads(lua_State *L, lua_Debug *ar)
         if (name[0] == '(' && is_temporary(name)) break; /* as emit_locals */
     }
     floor_upvalues(L, ar, floor_read_value);
+}
+
+/* --floor calls: the one read --values none needs beyond the hooks, the
+ * source (lua_getinfo "S") of each called function, which names it. */
+static void hook_floor_calls(lua_State *L, lua_Debug *ar)
+{
+    if (ar->event != LUA_HOOKCALL && ar->event != LUA_HOOKTAILCALL) return;
+    lua_getinfo(L, "S", ar);
+    floor_sink += (uintptr_t)ar->source;
+}
+
+/* --floor values: --floor reads, and the reads that recording arguments
+ * and returned values needs: at each call lua_getinfo "Su" and each
+ * parameter (and vararg) of a Lua function; at the return of a Lua
+ * function lua_getinfo "r" and each returned value; each read as
+ * floor_read_value. Whether the returning function is a Lua one is kept
+ * on a stack of flags (one thread, as the benchmark programs; a return
+ * the stack does not know, after an error unwound frames, reads nothing). */
+#define FLOOR_STACK 4096
+static unsigned char floor_is_lua[FLOOR_STACK];
+static size_t floor_depth;
+
+static void hook_floor_values(lua_State *L, lua_Debug *ar)
+{
+    switch (ar->event) {
+    case LUA_HOOKLINE: hook_floor_reads(L, ar); return;
+    case LUA_HOOKCALL:
+    case LUA_HOOKTAILCALL: {
+        lua_getinfo(L, "Su", ar);
+        int is_lua = ar->what[0] != 'C';
+        if (ar->event == LUA_HOOKTAILCALL && floor_depth) floor_depth--; /* replaces its caller */
+        if (floor_depth < FLOOR_STACK) floor_is_lua[floor_depth] = (unsigned char)is_lua;
+        floor_depth++;
+        if (!is_lua) return;
+        for (int i = 1; i <= ar->nparams && lua_getlocal(L, ar, i); i++) {
+            floor_read_value(L, lua_gettop(L));
+            lua_pop(L, 1);
+        }
+        for (int i = 1; ar->isvararg && lua_getlocal(L, ar, -i); i++) {
+            floor_read_value(L, lua_gettop(L));
+            lua_pop(L, 1);
+        }
+        return;
+    }
+    case LUA_HOOKRET: {
+        if (!floor_depth) return;
+        floor_depth--;
+        if (floor_depth >= FLOOR_STACK || !floor_is_lua[floor_depth]) return;
+        lua_getinfo(L, "r", ar);
+        for (int i = 0; i < ar->ntransfer && lua_getlocal(L, ar, ar->ftransfer + i); i++) {
+            floor_read_value(L, lua_gettop(L));
+            lua_pop(L, 1);
+        }
+        return;
+    }
+    default: return;
+    }
 }
 
 /* ---- lifecycle --------------------------------------------------------- */
@@ -1211,6 +1276,8 @@ void recorder_install(recorder *R, lua_State *L)
     lua_Hook h = R->opt.floor == FLOOR_HOOKS    ? hook_floor_hooks
                  : R->opt.floor == FLOOR_LOCALS ? hook_floor_locals
                  : R->opt.floor == FLOOR_READS  ? hook_floor_reads
+                 : R->opt.floor == FLOOR_CALLS  ? hook_floor_calls
+                 : R->opt.floor == FLOOR_VALUES ? hook_floor_values
                                                 : hook;
     if (R->opt.floor == FLOOR_NONE && !R->w) return;
     int mask = 0, count = 0;

@@ -52,12 +52,15 @@ static void usage(FILE *out)
             "                        recorder's); repeatable, or FILE::FILE...; after\n"
             "                        .codetracer/trace-filter.toml found above the\n"
             "                        script and CTREC_LUA_TRACE_FILTER (same syntax)\n"
-            "  --floor hooks|locals|reads\n"
+            "  --floor hooks|locals|reads|calls|values\n"
             "                        benchmark only: install the hooks (locals: and\n"
             "                        read every local at each line; reads: and every\n"
-            "                        element a step records) but record nothing\n"
+            "                        element a step records; calls: and the source of\n"
+            "                        each called function; values: reads, and the\n"
+            "                        arguments and returned values) but record nothing\n"
             "  --stats               benchmark: print the number of Lua values\n"
             "                        recorded (elements included) to stderr at the end\n"
+            "                        (with --floor reads|values: the number read)\n"
             "  -h, --help            this help\n");
 }
 
@@ -286,6 +289,8 @@ static int parse_options(int argc, char **argv, recorder_options *o)
             if (strcmp(v, "hooks") == 0) o->floor = FLOOR_HOOKS;
             else if (strcmp(v, "locals") == 0) o->floor = FLOOR_LOCALS;
             else if (strcmp(v, "reads") == 0) o->floor = FLOOR_READS;
+            else if (strcmp(v, "calls") == 0) o->floor = FLOOR_CALLS;
+            else if (strcmp(v, "values") == 0) o->floor = FLOOR_VALUES;
             else bad = 1;
         } else if (IS("--max-depth")) bad = parse_uint(v, 1, 25, &o->max_depth) != 0;
         else if (IS("--max-elements")) bad = parse_uint(v, 1, 1000000, &o->max_elements) != 0;
@@ -428,7 +433,9 @@ int main(int argc, char **argv)
     recorder_lua_closed(&rec);
     uint64_t nvalues = rec.nvalues;
     int trace_failed = recorder_finish(&rec);
-    if (o.stats) fprintf(stderr, "ctrec-lua: %llu values recorded\n", (unsigned long long)nvalues);
+    if (o.stats)
+        fprintf(stderr, "ctrec-lua: %llu values %s\n", (unsigned long long)nvalues,
+                o.floor == FLOOR_NONE ? "recorded" : "read");
     free(r.argv);
     filter_free(o.filter);
     free(filter_meta);

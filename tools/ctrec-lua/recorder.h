@@ -54,7 +54,9 @@ typedef enum floor_mode {
     FLOOR_NONE = 0, /* record */
     FLOOR_HOOKS,    /* benchmark: hooks installed, nothing recorded */
     FLOOR_LOCALS,   /* benchmark: hooks + lua_getlocal of every local per line */
-    FLOOR_READS     /* benchmark: + a read of every element values.c records */
+    FLOOR_READS,    /* benchmark: + a read of every element values.c records */
+    FLOOR_CALLS,    /* benchmark: hooks + lua_getinfo "S" at each call (--values none's reads) */
+    FLOOR_VALUES    /* benchmark: FLOOR_READS + the reads of arguments and returned values */
 } floor_mode;
 
 typedef struct recorder_options {

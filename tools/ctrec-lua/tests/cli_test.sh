@@ -143,6 +143,32 @@ printf 'local t = {}\nfor i = 1, 500 do t[i] = {i, tostring(i), x = i} end\nt.se
 "$CTREC_LUA" --floor reads --max-elements 1000 long.lua >rec.out 2>&1 && [ "$(cat rec.out)" = 500 ] ||
     fail "floor reads long.lua"
 [ ! -e floor3 ] || fail "the reads floor wrote a trace"
+# the calls and values floors (arguments, varargs, returned values, tail
+# calls, C functions, an error unwinding frames) leave the output alone
+for s in tables values fib; do
+    "$LUA" "$EX/$s.lua" >ref.out 2>&1
+    for f in calls values; do
+        "$CTREC_LUA" --floor $f -o floor4 "$EX/$s.lua" >rec.out 2>&1 || fail "floor $f $s"
+        cmp -s ref.out rec.out || fail "floor $f $s: output differs"
+    done
+done
+printf 'local function f(...) return select("#", ...), ... end\nlocal function g(n) if n == 0 then return f(1, {2}, "3") end return g(n - 1) end\nprint(pcall(function() error("x") end))\nprint(g(3))\nprint((g(2)))\n' >calls.lua
+"$LUA" calls.lua 2>&1 | sed 's/0x[0-9a-f]*/ADDR/' >ref.out
+for f in calls values; do
+    "$CTREC_LUA" --floor $f calls.lua >rec.out 2>&1 || fail "floor $f calls.lua"
+    sed 's/0x[0-9a-f]*/ADDR/' rec.out | cmp -s ref.out - || fail "floor $f calls.lua: $(cat rec.out)"
+done
+# the values floor reads what --values all records: the same count (tables
+# without cycles; no script arguments, which the main chunk's call, not
+# recorded, would read)
+for s in "$EX/fib.lua" "$EX/closures.lua" calls.lua; do
+    "$CTREC_LUA" --values all --stats -o floor5 "$s" 2>rec.err >/dev/null || fail "stats $s"
+    "$CTREC_LUA" --floor values --stats "$s" 2>floor.err >/dev/null || fail "floor values stats $s"
+    [ "$(sed 's/ recorded$/ read/' rec.err)" = "$(cat floor.err)" ] ||
+        fail "floor values $s: $(cat floor.err), recording: $(cat rec.err)"
+done
+rm -rf floor5
+[ ! -e floor4 ] || fail "the calls or values floor wrote a trace"
 "$CTREC_LUA" --format xml "$EX/fib.lua" >/dev/null 2>&1 && fail "--format xml accepted"
 "$CTREC_LUA" --floor all "$EX/fib.lua" >/dev/null 2>&1 && fail "--floor all accepted"
 "$CTREC_LUA" --max-depth 99 "$EX/fib.lua" >/dev/null 2>&1 && fail "--max-depth 99 accepted"
