@@ -324,6 +324,12 @@ static inline ctrec_status ctw_line_step(ctw_writer *c, ctrec_id path_id, int64_
     return ctw_step(c, path_id, line, 0, e);
 }
 
+/* A call without arguments with its entry step: ctw_line_step_try(c, x),
+ * then, when it took the step, ctw_call(c, fn, NULL, 0, e), in one call.
+ * -1 when the step was not taken (nothing changed), else ctw_call's
+ * status (the step was made, whatever it is). */
+int ctw_step_call(ctw_writer *c, uint64_t x /* ctw_gli */, ctrec_id fn, err *e);
+
 /* The steps so far. */
 static inline uint64_t ctw_step_count(const ctw_writer *c)
 {

@@ -2634,15 +2634,20 @@ static WR_NOINLINE ctrec_status call_ct(ctrec_writer *w, ctrec_id fn)
             return call_rest(w, fn);
         }
         /* tfailed before anything changes (as ct_done's after) */
-        if (!w->tfailed && ctw_line_step_try(w->ct, x)) {
-            w->nevents++;
-            w->tc.stepped = 1;
-            ctrec_status st = ctw_call(w->ct, fn, NULL, 0, &w->e);
-            if (st) return ct_done_slow(w, st);
-            out_give(w);
-            w->nevents++;
-            w->calls_open++;
-            return CTREC_OK;
+        if (!w->tfailed) {
+            int r = ctw_step_call(w->ct, x, fn, &w->e);
+            if (r == 0) {
+                out_give(w);
+                w->nevents += 2; /* the entry step and the call */
+                w->tc.stepped = 1;
+                w->calls_open++;
+                return CTREC_OK;
+            }
+            if (r > 0) { /* the step made, the call failed */
+                w->nevents++;
+                w->tc.stepped = 1;
+                return ct_done_slow(w, (ctrec_status)r);
+            }
         }
     }
     return call_rest(w, fn);

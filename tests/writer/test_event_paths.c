@@ -23,7 +23,8 @@
  *   fail DIR        trace.bin under RLIMIT_FSIZE, compression on this
  *                   thread: steps, calls and returns until a write fails
  *                   (the index and the message printed), then every call
- *                   refused with the first message;
+ *                   refused with the first message; then the same in a
+ *                   .ct (DIR/ct);
  *   timed DIR       trace.bin with the flush thread every millisecond
  *                   (olock taken by out_take or after olock_wait_rec):
  *                   the frames differ from run to run, so event_paths.py
@@ -426,15 +427,10 @@ static int gen(const char *fmt, const char *dir)
 }
 
 /* Until a write fails: then every call refused with the first message. */
-static int fail(const char *dir)
+
+
+static void fail_events(void)
 {
-    if (open_writer(dir, CTREC_FORMAT_BIN, 0, 0)) return 1;
-    signal(SIGXFSZ, SIG_IGN);
-    struct rlimit rl = {16384, 16384};
-    if (setrlimit(RLIMIT_FSIZE, &rl)) {
-        perror("setrlimit");
-        return 1;
-    }
     ctrec_status s = CTREC_OK;
     long i;
     for (i = 0; i < 1000000 && !s; i++) {
@@ -478,6 +474,42 @@ static int fail(const char *dir)
     T(ctrec_writer_status(w));
     s = ctrec_writer_close(w);
     printf("close: %s; %d calls\n", ctrec_status_name(s), calls);
+}
+
+static int fail(const char *dir)
+{
+    if (open_writer(dir, CTREC_FORMAT_BIN, 0, 0)) return 1;
+    signal(SIGXFSZ, SIG_IGN);
+    struct rlimit rl = {16384, 1u << 20};
+    if (setrlimit(RLIMIT_FSIZE, &rl)) {
+        perror("setrlimit");
+        return 1;
+    }
+    fail_events();
+    /* Then a .ct (DIR/ct) under 128 KiB, its chunks and scratch pieces
+     * written on this thread: two calls a return until a write fails (the
+     * scratch file's second piece, inside ctrec_call: ct_fast's entry step
+     * made, its call refused), then the events above, all refused. */
+    char sub[4096];
+    snprintf(sub, sizeof sub, "%s/ct", dir);
+    is_ct = 1;
+    npaths = nfns = ntypes = nvars = 0; /* define() again */
+    rl.rlim_cur = 131072;
+    if (setrlimit(RLIMIT_FSIZE, &rl)) {
+        perror("setrlimit");
+        return 1;
+    }
+    if (open_writer(sub, CTREC_FORMAT_CT, 0, 0)) return 1;
+    ctrec_status s = CTREC_OK;
+    long i;
+    for (i = 0; i < 1000000 && !s; i++) {
+        size_t k = (size_t)i % nfns;
+        if (i % 3 == 0) s = ctrec_return_none(w, types[k]);
+        else s = ctrec_call(w, fns[1]); /* its entry step the last one: the fast case */
+    }
+    printf("event %ld: %s: %s\n", i, ctrec_status_name(s), ctrec_writer_errmsg(w));
+    counts("the failure");
+    fail_events();
     return 0;
 }
 
