@@ -1547,9 +1547,15 @@ static CTW_INLINE ctrec_status call_fast(ctw_writer *c, ctrec_id fn, const ev_ar
             s0[2] = (uint8_t)(0x80 | (body >> 7));
             s0[3] = 0;
             c->sbuf.len = (size_t)(p - c->sbuf.data);
+            /* within the room: at least 64 bytes past the entry part in
+             * both buffers (its fields take at most 41 bytes and 11 more
+             * an argument, the room 128 and 20 more an argument) */
             uint8_t *a = pc->arena.data + pc->arena.len;
-            if (elen <= 32) ct_copy32(a, b0);
-            else ct_copy(a, b0, elen);
+            ct_copy32(a, b0);
+            if (elen > 32) {
+                if (elen <= 64) ct_copy32(a + 32, b0 + 32);
+                else ct_copy(a + 32, b0 + 32, elen - 32);
+            }
             oc->e_at = pc->arena.len;
             oc->e1 = e1;
             oc->e_len = elen;
@@ -1579,6 +1585,30 @@ ctrec_status ctw_call(ctw_writer *c, ctrec_id fn, const ev_arg *args, size_t nar
 {
     if (nargs) return call_args(c, fn, args, nargs, e);
     return call_fast(c, fn, NULL, 0, CT_CALL_ROOM, e);
+}
+
+/* A call's entry step, its arguments' Values and the call (ct_writer.h):
+ * the values chunk's room for the Values checked first (3 bytes more for
+ * the step's own values record head), so that they cannot fail. Each
+ * Value as ctw_value writes it. */
+int ctw_step_args_call(ctw_writer *c, uint64_t x, ctrec_id fn, const ev_arg *args, size_t nargs,
+                       err *e)
+{
+    buf *b = &c->h.s[S_VALUES].raw;
+    size_t room = 3;
+    for (size_t i = 0; i < nargs; i++) room += 20 + args[i].len;
+    if (b->cap - b->len < room || !ctw_line_step_try(c, x)) return -1;
+    uint8_t *p = b->data + b->len;
+    for (size_t i = 0; i < nargs; i++) {
+        p = vput(p, args[i].var);
+        p = vput(p, args[i].len);
+        ct_copy(p, args[i].value, args[i].len);
+        p += args[i].len;
+    }
+    b->len = (size_t)(p - b->data);
+    c->h.vcount += nargs;
+    if (nargs) return (int)call_args(c, fn, args, nargs, e);
+    return (int)call_fast(c, fn, NULL, 0, CT_CALL_ROOM, e);
 }
 
 /* ctrec_call's entry step and call in one call of the backend (ct_writer.h):

@@ -329,6 +329,13 @@ static inline ctrec_status ctw_line_step(ctw_writer *c, ctrec_id path_id, int64_
  * -1 when the step was not taken (nothing changed), else ctw_call's
  * status (the step was made, whatever it is). */
 int ctw_step_call(ctw_writer *c, uint64_t x /* ctw_gli */, ctrec_id fn, err *e);
+/* The same for a call with arguments (ctrec_begin_call ... ctrec_end):
+ * the entry step, each argument's Value (as ctw_value), then ctw_call. -1
+ * when the step was not taken or the values chunk lacks the room for the
+ * Values (nothing changed), else ctw_call's status (the step and the
+ * Values were made, whatever it is). */
+int ctw_step_args_call(ctw_writer *c, uint64_t x /* ctw_gli */, ctrec_id fn, const ev_arg *args,
+                       size_t nargs, err *e);
 
 /* The steps so far. */
 static inline uint64_t ctw_step_count(const ctw_writer *c)
