@@ -1588,16 +1588,20 @@ ctrec_status ctw_call(ctw_writer *c, ctrec_id fn, const ev_arg *args, size_t nar
 }
 
 /* A call's entry step, its arguments' Values and the call (ct_writer.h):
- * the values chunk's room for the Values checked first (3 bytes more for
- * the step's own values record head), so that they cannot fail. Each
- * Value as ctw_value writes it. */
+ * the caller checked the step's case (ctw_line_step_fits, which covers
+ * ctw_line_step_try's but for the values chunk's room), the room for the
+ * step and the Values is checked here (3 bytes for the step's values
+ * record head, 20 more than each Value's bytes), so that none can fail.
+ * Each Value as ctw_value writes it. */
 int ctw_step_args_call(ctw_writer *c, uint64_t x, ctrec_id fn, const ev_arg *args, size_t nargs,
                        err *e)
 {
     buf *b = &c->h.s[S_VALUES].raw;
-    size_t room = 3;
+    size_t room = 3, len = b->len, vrec = c->h.vrec;
     for (size_t i = 0; i < nargs; i++) room += 20 + args[i].len;
-    if (b->cap - b->len < room || !ctw_line_step_try(c, x)) return -1;
+    /* the step's case: ctw_line_step_fits, which the caller checked */
+    if (b->cap - len < room || b->oom) return -1;
+    ctw_line_step_put(&c->h, x, len, vrec, len - vrec - 3);
     uint8_t *p = b->data + b->len;
     for (size_t i = 0; i < nargs; i++) {
         p = vput(p, args[i].var);

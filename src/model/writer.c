@@ -2499,13 +2499,16 @@ static WR_NOINLINE ctrec_status end_call_ct(ctrec_writer *w)
         return end_general(w);
     }
     if (w->tfailed) return end_general(w); /* before anything changes */
+    uint64_t x = ctw_gli(w->fns[fn].path_id, w->fns[fn].line);
+    /* the step's case first (a step after Values of 126 bytes or more is
+     * not), before the argument list is built */
+    if (!ctw_line_step_fits(w->ct, x)) return end_general(w);
     ev_arg args[16];
     for (size_t i = 0; i < n; i++) {
         call_arg *c = &w->cargs[i];
         args[i] = (ev_arg){c->var, w->ev.data + c->start, c->end - c->start};
     }
-    int r = ctw_step_args_call(w->ct, ctw_gli(w->fns[fn].path_id, w->fns[fn].line), fn, args, n,
-                               &w->e);
+    int r = ctw_step_args_call(w->ct, x, fn, args, n, &w->e);
     if (r < 0) return end_general(w); /* nothing changed; olock held */
     /* end_call's end: the event closed and its state cleared (abandon) */
     w->open = OPEN_NONE;
