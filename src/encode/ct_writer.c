@@ -224,8 +224,35 @@ typedef struct open_call {
      * instead). */
     uint64_t kw, cw[4];
     uint8_t kl, cl[4], ncw;
+    /* lazy: its children (ncw == nkids of them, at most CT_KIDS_KEPT) are
+     * kept only as those words; `kids` and `last_kid` are not set yet
+     * (kids_unlazy writes them, when a child more comes or the general
+     * return path needs them). */
+    uint8_t lazy;
 } open_call;
 #define CT_KIDS_KEPT 4u
+
+/* A lazy call's children's keys written as `kids` deltas (and last_kid)
+ * from the words kept: what ctw_call left out while it kept them as words
+ * only. A failed reservation leaves kids.oom set. */
+static CTW_NOINLINE void kids_unlazy(open_call *oc)
+{
+    uint64_t prev = oc->key;
+    oc->lazy = 0;
+    oc->kids.len = 0;
+    oc->kids.oom = 0;
+    for (unsigned i = 0; i < oc->ncw; i++) {
+        uint8_t w[8];
+        const uint8_t *q = w;
+        uint64_t k = 0;
+        memcpy(w, &oc->cw[i], 8);
+        ctw_vget(&q, w + 8, &k);
+        if (buf_reserve(&oc->kids, 10)) return;
+        oc->kids.len = (size_t)(vput(oc->kids.data + oc->kids.len, k - prev) - oc->kids.data);
+        prev = k;
+    }
+    oc->last_kid = prev;
+}
 
 /* The complete calls.dat chunks, compressed, wait in a private unlinked
  * file (NAME.callz~ while it is created) until close copies them into
@@ -1465,12 +1492,19 @@ static CTW_INLINE ctrec_status call_fast(ctw_writer *c, ctrec_id fn, const ev_ar
         c->sbuf.cap - c->sbuf.len >= room && !c->sbuf.oom &&
         pc->arena.cap - pc->arena.len >= room) {
         open_call *pcall = &c->stack[d - 1];
-        if (pcall->kids.cap - pcall->kids.len >= 10 && !pcall->kids.oom) {
-            pcall->kids.len = (size_t)(vput(pcall->kids.data + pcall->kids.len,
-                                            key - pcall->last_kid) -
-                                       pcall->kids.data);
-            pcall->last_kid = key;
-            uint64_t nk = pcall->nkids++;
+        uint64_t nk = pcall->nkids;
+        /* the parent's first CT_KIDS_KEPT children: their keys' words only
+         * (lazy); past them its kids deltas, written out once */
+        int keep = pcall->lazy && nk < CT_KIDS_KEPT;
+        if (!keep && pcall->lazy) kids_unlazy(pcall);
+        if (keep || (pcall->kids.cap - pcall->kids.len >= 10 && !pcall->kids.oom)) {
+            if (!keep) {
+                pcall->kids.len = (size_t)(vput(pcall->kids.data + pcall->kids.len,
+                                                key - pcall->last_kid) -
+                                           pcall->kids.data);
+                pcall->last_kid = key;
+            }
+            pcall->nkids = nk + 1;
             open_call *oc = pcall + 1;
             c->depth = d + 1;
             c->next_key = key + 1;
@@ -1478,11 +1512,9 @@ static CTW_INLINE ctrec_status call_fast(ctw_writer *c, ctrec_id fn, const ev_ar
             pc->nopen++;
             oc->key = key;
             oc->nkids = 0;
-            oc->last_kid = key;
-            oc->kids.len = 0;
-            oc->kids.oom = 0;
             oc->pc = pc;
             oc->ncw = 0;
+            oc->lazy = 1; /* kids and last_kid: set by kids_unlazy */
             /* E record: tag, a padded 3-byte length, key | fn parent entry |
              * depth nargs {var len value} (nargs and each len one byte) */
             uint8_t *s0 = c->sbuf.data + c->sbuf.len, *p, *b0;
@@ -1493,7 +1525,7 @@ static CTW_INLINE ctrec_status call_fast(ctw_writer *c, ctrec_id fn, const ev_ar
             uint8_t kl = (uint8_t)(b0 - (s0 + 4));
             oc->kw = kw;
             oc->kl = kl;
-            if (nk < CT_KIDS_KEPT && pcall->ncw == nk) {
+            if (keep) { /* ncw == nk */
                 pcall->cw[nk] = kw;
                 pcall->cl[nk] = kl;
                 pcall->ncw = (uint8_t)(nk + 1);
@@ -1515,9 +1547,15 @@ static CTW_INLINE ctrec_status call_fast(ctw_writer *c, ctrec_id fn, const ev_ar
             s0[2] = (uint8_t)(0x80 | (body >> 7));
             s0[3] = 0;
             c->sbuf.len = (size_t)(p - c->sbuf.data);
+            /* within the room: at least 64 bytes past the entry part in
+             * both buffers (its fields take at most 41 bytes and 11 more
+             * an argument, the room 128 and 20 more an argument) */
             uint8_t *a = pc->arena.data + pc->arena.len;
-            if (elen <= 32) ct_copy32(a, b0);
-            else ct_copy(a, b0, elen);
+            ct_copy32(a, b0);
+            if (elen > 32) {
+                if (elen <= 64) ct_copy32(a + 32, b0 + 32);
+                else ct_copy(a + 32, b0 + 32, elen - 32);
+            }
             oc->e_at = pc->arena.len;
             oc->e1 = e1;
             oc->e_len = elen;
@@ -1549,6 +1587,43 @@ ctrec_status ctw_call(ctw_writer *c, ctrec_id fn, const ev_arg *args, size_t nar
     return call_fast(c, fn, NULL, 0, CT_CALL_ROOM, e);
 }
 
+/* A call's entry step, its arguments' Values and the call (ct_writer.h):
+ * the caller checked the step's case (ctw_line_step_fits, which covers
+ * ctw_line_step_try's but for the values chunk's room), the room for the
+ * step and the Values is checked here (3 bytes for the step's values
+ * record head, 20 more than each Value's bytes), so that none can fail.
+ * Each Value as ctw_value writes it. */
+int ctw_step_args_call(ctw_writer *c, uint64_t x, ctrec_id fn, const ev_arg *args, size_t nargs,
+                       err *e)
+{
+    buf *b = &c->h.s[S_VALUES].raw;
+    size_t room = 3, len = b->len, vrec = c->h.vrec;
+    for (size_t i = 0; i < nargs; i++) room += 20 + args[i].len;
+    /* the step's case: ctw_line_step_fits, which the caller checked */
+    if (b->cap - len < room || b->oom) return -1;
+    ctw_line_step_put(&c->h, x, len, vrec, len - vrec - 3);
+    uint8_t *p = b->data + b->len;
+    for (size_t i = 0; i < nargs; i++) {
+        p = vput(p, args[i].var);
+        p = vput(p, args[i].len);
+        ct_copy(p, args[i].value, args[i].len);
+        p += args[i].len;
+    }
+    b->len = (size_t)(p - b->data);
+    c->h.vcount += nargs;
+    if (nargs) return (int)call_args(c, fn, args, nargs, e);
+    return (int)call_fast(c, fn, NULL, 0, CT_CALL_ROOM, e);
+}
+
+/* ctrec_call's entry step and call in one call of the backend (ct_writer.h):
+ * the model's caller keeps no registers across two calls, and the step's
+ * fields are this function's own loads. */
+int ctw_step_call(ctw_writer *c, uint64_t x, ctrec_id fn, err *e)
+{
+    if (!ctw_line_step_try(c, x)) return -1;
+    return (int)call_fast(c, fn, NULL, 0, CT_CALL_ROOM, e);
+}
+
 static CTW_NOINLINE ctrec_status call_slow(ctw_writer *c, ctrec_id fn, const ev_arg *args,
                                            size_t nargs, err *e)
 {
@@ -1570,6 +1645,7 @@ static CTW_NOINLINE ctrec_status call_slow(ctw_writer *c, ctrec_id fn, const ev_
     int64_t parent = -1;
     if (c->depth) {
         open_call *pcall = &c->stack[c->depth - 1];
+        if (pcall->lazy) kids_unlazy(pcall);
         bvar(&pcall->kids, key - pcall->last_kid);
         if (pcall->kids.oom) return nomem(e);
         pcall->last_kid = key;
@@ -1585,6 +1661,7 @@ static CTW_NOINLINE ctrec_status call_slow(ctw_writer *c, ctrec_id fn, const ev_
     oc->kids.oom = 0;
     oc->pc = pc;
     oc->kl = oc->ncw = 0; /* the fast paths' words: none kept */
+    oc->lazy = 1;         /* no child yet */
     pc->nent++;
     pc->nopen++;
     c->next_key++;
@@ -1635,6 +1712,10 @@ static CTW_INLINE ctrec_status call_done(ctw_writer *c, const uint8_t *v, size_t
     open_call *oc = &c->stack[c->depth - 1];
     pchunk *pc = oc->pc;
     static const uint8_t none_marker = 0xFF;
+    if (oc->lazy) {
+        kids_unlazy(oc);
+        if (oc->kids.oom) return nomem(e);
+    }
     if (n == 0) {
         v = &none_marker;
         n = 1;
@@ -1757,6 +1838,22 @@ static CTW_NOINLINE ctrec_status return_slow(ctw_writer *c, const uint8_t *v, si
  * varints of its key, and of its children's keys when ctw_call kept them,
  * are stored as words. */
 #define CT_RETURN_ROOM 224u
+
+/* ctw_return's children's keys from their deltas (when ctw_call did not
+ * keep them all as words): out of line, so that ctw_return's common case
+ * keeps its values in registers. */
+static CTW_NOINLINE uint8_t *kids_keys(const open_call *oc, uint8_t *p)
+{
+    const uint8_t *kp = oc->kids.data, *kend = kp + oc->kids.len;
+    uint64_t k = oc->key;
+    for (uint64_t i = 0; i < oc->nkids; i++) {
+        uint64_t dk = 0;
+        ctw_vget(&kp, kend, &dk);
+        k += dk;
+        p = vput(p, k);
+    }
+    return p;
+}
 ctrec_status ctw_return(ctw_writer *c, const uint8_t *v, size_t n, const uint8_t *x, size_t xn,
                        err *e)
 {
@@ -1793,20 +1890,12 @@ ctrec_status ctw_return(ctw_writer *c, const uint8_t *v, size_t n, const uint8_t
                     p += oc->cl[i];
                 }
             } else {
-                /* the children's keys from their deltas */
-                const uint8_t *kp = oc->kids.data, *kend = kp + oc->kids.len;
-                uint64_t k = oc->key;
-                for (uint64_t i = 0; i < nk; i++) {
-                    uint64_t dk = 0;
-                    ctw_vget(&kp, kend, &dk);
-                    k += dk;
-                    p = vput(p, k);
-                }
+                p = kids_keys(oc, p);
             }
             size_t body = (size_t)(p - b), tail = (size_t)(p - t);
             /* a longer record (an entry part of more than 32 bytes): the
              * general path, which writes it again (nothing is kept yet) */
-            if (body >= 0x80) return return_slow(c, v, n, x, xn, e);
+            if (body >= 0x80) return return_slow(c, v, n, NULL, 0, e); /* xn == 0 */
             b[-1] = (uint8_t)body;
             pc->arena.len = rec + 1 + body;
             unsigned slot = (unsigned)(oc->key % CT_CALLS_PER_CHUNK);

@@ -278,6 +278,38 @@ static inline uint64_t ctw_gli(ctrec_id path_id, int64_t line)
 {
     return path_id * 100000u + (uint64_t)line;
 }
+/* ctw_line_step_try's step once its case is known (ent: the previous
+ * step's values record's entries) and the values chunk's room checked
+ * (ctw_line_step_fits, then the room: ctw_step_args_call). */
+static inline void ctw_line_step_put(ctw_hot *h, uint64_t x, size_t len, size_t vrec, size_t ent)
+{
+    ctw_stream *v = &h->s[S_VALUES], *s = &h->s[S_STEPS];
+    int64_t d = (int64_t)(x - h->last_gli);
+    uint64_t count = h->vcount;
+    /* fields read before the byte stores (which may alias them) */
+    uint8_t *r = v->raw.data + vrec, *p = s->raw.data + s->raw.len;
+    size_t next = count ? len : vrec + 1; /* the next record */
+    /* none: the record is r[0]; r[1], r[2] are then the next
+     * record's head, written when it is complete */
+    uint8_t r0 = count ? (uint8_t)(2 + ent) : 0;
+    uint8_t zz = (uint8_t)(((uint64_t)d << 1) ^ (uint64_t)(d >> 63));
+    h->vcount = 0;
+    h->step_fast--;
+    v->nrec++;
+    h->vrec = next;
+    v->raw.len = next + 3;
+    s->raw.len += 2;
+    s->nrec++;
+    h->last_gli = x;
+    h->nsteps++;
+    r[0] = r0;
+    r[1] = 0;
+    r[2] = (uint8_t)count;
+    p[0] = 1;
+    p[1] = zz;
+}
+/* (Its body is ctw_line_step_put's, written out again: through that
+ * function gcc gave ctw_step_call 2 more instructions a call.) */
 static inline int ctw_line_step_try(ctw_writer *c, uint64_t x /* ctw_gli */)
 {
     ctw_hot *h = ctw_hot_of(c);
@@ -316,6 +348,17 @@ static inline int ctw_line_step_try(ctw_writer *c, uint64_t x /* ctw_gli */)
     return 0;
 }
 
+/* Whether ctw_line_step_try(c, x) would take its common case, but for
+ * the values chunk's room: for a caller with work to do before the step
+ * (writer.c end_call_ct, its argument list; ctw_step_args_call then
+ * checks the room). */
+static inline int ctw_line_step_fits(const ctw_writer *c, uint64_t x)
+{
+    const ctw_hot *h = (const ctw_hot *)(const void *)c;
+    size_t ent = h->s[S_VALUES].raw.len - h->vrec - 3;
+    return h->step_fast && ent < 128 - 2 && (x - h->last_gli) + 64 < 128;
+}
+
 /* A line-only step (no column; the caller checked ctw_line_ok): what
  * ctw_step does, its common case without a call. */
 static inline ctrec_status ctw_line_step(ctw_writer *c, ctrec_id path_id, int64_t line, err *e)
@@ -323,6 +366,19 @@ static inline ctrec_status ctw_line_step(ctw_writer *c, ctrec_id path_id, int64_
     if (ctw_line_step_try(c, ctw_gli(path_id, line))) return CTREC_OK;
     return ctw_step(c, path_id, line, 0, e);
 }
+
+/* A call without arguments with its entry step: ctw_line_step_try(c, x),
+ * then, when it took the step, ctw_call(c, fn, NULL, 0, e), in one call.
+ * -1 when the step was not taken (nothing changed), else ctw_call's
+ * status (the step was made, whatever it is). */
+int ctw_step_call(ctw_writer *c, uint64_t x /* ctw_gli */, ctrec_id fn, err *e);
+/* The same for a call with arguments (ctrec_begin_call ... ctrec_end),
+ * once ctw_line_step_fits(c, x) said yes: the entry step, each argument's
+ * Value (as ctw_value), then ctw_call. -1 when the values chunk lacks the
+ * room for the step and the Values (nothing changed), else ctw_call's
+ * status (the step and the Values were made, whatever it is). */
+int ctw_step_args_call(ctw_writer *c, uint64_t x /* ctw_gli */, ctrec_id fn, const ev_arg *args,
+                       size_t nargs, err *e);
 
 /* The steps so far. */
 static inline uint64_t ctw_step_count(const ctw_writer *c)

@@ -2460,9 +2460,8 @@ static ctrec_status end_event(ctrec_writer *w)
 
 static WR_NOINLINE ctrec_status call_commit(ctrec_writer *w, ctrec_id fn);
 
-/* ctrec_end past its fast path: out of line, so that the fast path saves no
- * registers. */
-static WR_NOINLINE ctrec_status end_rest(ctrec_writer *w)
+/* ctrec_end's general path. */
+static WR_NOINLINE ctrec_status end_general(ctrec_writer *w)
 {
     GUARD(w);
     if (!w->open && w->ev_failed) {
@@ -2475,6 +2474,99 @@ static WR_NOINLINE ctrec_status end_rest(ctrec_writer *w)
     ctrec_status st = end_event(w);
     w->ev_failed = CTREC_OK;
     return st;
+}
+
+/* ctrec_end of a call (ctrec_begin_call) on a .ct without thread handles
+ * (ct_fast): every check of end_event and end_call passing, a function
+ * other than the top-level one with a line the .ct can hold, at most 16
+ * arguments, olock free and nothing due, the entry step in
+ * ctw_line_step_try's case and room for the argument Values: the step,
+ * the Values and the call in one ctw_step_args_call, and the bookkeeping
+ * of ct_call_checked, ct_done and end_call. Anything else goes to
+ * end_general (with olock held when out_take has left olock_wait_rec due,
+ * as out_acquire would). */
+static WR_NOINLINE ctrec_status end_call_ct(ctrec_writer *w)
+{
+    size_t n = w->ncargs;
+    ctrec_id fn = w->call_fn;
+    if (w->ev.oom || w->ev.len > w->o.max_event_bytes || n > 16 || fn == 0 ||
+        !ctw_line_ok(w->fns[fn].line) || out_held(w))
+        return end_general(w);
+    if (n) w->cargs[n - 1].end = w->ev.len; /* end_event's */
+    w->ev_failed = CTREC_OK;
+    if (!out_take(w)) {
+        olock_wait_rec(w);
+        return end_general(w);
+    }
+    if (w->tfailed) return end_general(w); /* before anything changes */
+    uint64_t x = ctw_gli(w->fns[fn].path_id, w->fns[fn].line);
+    /* the step's case first (a step after Values of 126 bytes or more is
+     * not), before the argument list is built */
+    if (!ctw_line_step_fits(w->ct, x)) return end_general(w);
+    ev_arg args[16];
+    for (size_t i = 0; i < n; i++) {
+        call_arg *c = &w->cargs[i];
+        args[i] = (ev_arg){c->var, w->ev.data + c->start, c->end - c->start};
+    }
+    int r = ctw_step_args_call(w->ct, x, fn, args, n, &w->e);
+    if (r < 0) return end_general(w); /* nothing changed; olock held */
+    /* end_call's end: the event closed and its state cleared (abandon) */
+    w->open = OPEN_NONE;
+    w->ncargs = 0;
+    w->ev.len = 0;
+    w->skip = 0;
+    w->tc.stepped = 1;
+    if (r) {
+        w->nevents += 1 + n; /* the entry step and the Values were made */
+        ctrec_status st = ct_done_slow(w, (ctrec_status)r);
+        abandon(w);
+        w->ev_failed = CTREC_OK;
+        return st;
+    }
+    out_give(w);
+    w->nevents += 2 + n; /* the entry step, the Values, the call */
+    w->calls_open++;
+    return CTREC_OK;
+}
+
+/* ctrec_end of a Return with its value (ctrec_begin_return) on a .ct
+ * without thread handles (ct_fast): every check of end_event passing,
+ * olock held by ctrec_begin_return's out_take (nothing to wait for) and
+ * no failure of the flush thread: ctw_return directly and the
+ * bookkeeping of end_event and ct_done. Anything else goes to
+ * end_general. */
+static WR_NOINLINE ctrec_status end_return_ct(ctrec_writer *w)
+{
+    size_t n = w->out.len - w->open_at;
+    if (w->out.oom || n > w->o.max_event_bytes ||
+        atomic_load_explicit(&w->busy, memory_order_relaxed) != BUSY_HELD || w->tfailed)
+        return end_general(w);
+    ctrec_status st = ctw_return(w->ct, w->out.data + w->open_at, n, NULL, 0, &w->e);
+    w->out.len = w->open_sep;
+    w->open = OPEN_NONE;
+    if (st) {
+        st = ct_done_slow(w, st);
+        w->ev_failed = CTREC_OK;
+        return st;
+    }
+    w->ev_failed = CTREC_OK;
+    out_give(w);
+    w->nevents++;
+    w->calls_open--;
+    return CTREC_OK;
+}
+
+/* ctrec_end past its fast path: out of line, so that the fast path saves no
+ * registers. A .ct's call and Return (ct_fast) have paths of their own. */
+static WR_NOINLINE ctrec_status end_rest(ctrec_writer *w)
+{
+    /* a .ct Value encoded in place (ct_direct) first: the one that comes
+     * here most (its fast path in ctrec_end takes values under 128 bytes) */
+    if (w && !w->ct_direct && w->ct_fast && !w->depth && !w->slot) {
+        if (w->open == OPEN_CALL) return end_call_ct(w);
+        if (w->open == OPEN_SINGLE && w->ct_var == (ctrec_id)-1) return end_return_ct(w);
+    }
+    return end_general(w);
 }
 
 /* The end of ctrec_begin_call's call in trace.bin (bin_fast, a call open):
@@ -2634,15 +2726,20 @@ static WR_NOINLINE ctrec_status call_ct(ctrec_writer *w, ctrec_id fn)
             return call_rest(w, fn);
         }
         /* tfailed before anything changes (as ct_done's after) */
-        if (!w->tfailed && ctw_line_step_try(w->ct, x)) {
-            w->nevents++;
-            w->tc.stepped = 1;
-            ctrec_status st = ctw_call(w->ct, fn, NULL, 0, &w->e);
-            if (st) return ct_done_slow(w, st);
-            out_give(w);
-            w->nevents++;
-            w->calls_open++;
-            return CTREC_OK;
+        if (!w->tfailed) {
+            int r = ctw_step_call(w->ct, x, fn, &w->e);
+            if (r == 0) {
+                out_give(w);
+                w->nevents += 2; /* the entry step and the call */
+                w->tc.stepped = 1;
+                w->calls_open++;
+                return CTREC_OK;
+            }
+            if (r > 0) { /* the step made, the call failed */
+                w->nevents++;
+                w->tc.stepped = 1;
+                return ct_done_slow(w, (ctrec_status)r);
+            }
         }
     }
     return call_rest(w, fn);

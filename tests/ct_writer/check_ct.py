@@ -428,7 +428,7 @@ def printed(ctrec, d, kind):
             for line in r.stdout.decode().splitlines() if line.strip().startswith(head)]
 
 
-def callpaths(tool, out, ctrec):
+def callpaths(tool, out, ctrec, mode="callpaths"):
     """The same pseudo-random calls written into a .ct and a trace.json
     (test_ct_writer.c callpaths): the calls ct_decode.py reads from the .ct
     (function, arguments, return value, entry and exit step, parent,
@@ -437,10 +437,10 @@ def callpaths(tool, out, ctrec):
     the Calls and Returns ctrec print gives of both, in order: the C
     reader's batches hand out a Return's text where it was decoded, so a
     call entered later in the same batch must not overwrite it."""
-    n = "70000"  # past 2^14 calls: keys of 1-3 bytes
+    n = ["70000"] if mode == "callpaths" else []  # past 2^14 calls: keys of 1-3 bytes
     for fmt in ("ct", "json"):
-        rc, so, se = run(tool, "callpaths", os.path.join(out, fmt), fmt, n)
-        expect("ct_writer_test callpaths %s exit (stderr: %s)" % (fmt, se.strip()), rc, 0)
+        rc, so, se = run(tool, mode, os.path.join(out, fmt), fmt, *n)
+        expect("ct_writer_test %s %s exit (stderr: %s)" % (mode, fmt, se.strip()), rc, 0)
     d = ct_decode.decode(os.path.join(out, "ct", "trace.ct"))
     with open(os.path.join(out, "json", "trace.json")) as f:
         events = json.load(f)
@@ -476,25 +476,33 @@ def callpaths(tool, out, ctrec):
             c = calls[stack.pop()]
             c["return"] = value(body["return_value"])
             c["exit_step"] = nsteps - 1
-    # the top-level call is never returned: a .ct closes it at the last step
-    expect("calls still open", stack, [0])
-    calls[0]["return"] = {"kind": "None", "type": "None"}
-    calls[0]["exit_step"] = nsteps - 1
+    # the top-level call is never returned: a .ct closes it at the last step,
+    # and so every call still open (kidpaths leaves 4 more open)
+    expect("calls still open", len(stack), 1 if mode == "callpaths" else 5)
+    for key in stack:
+        calls[key]["return"] = {"kind": "None", "type": "None"}
+        calls[key]["exit_step"] = nsteps - 1
     expect("step count", len(d["steps"]), nsteps)
     expect("call count", len(d["calls"]), len(calls))
     expect("calls", d["calls"], calls)
     expect("notes", d.get("notes"), None)
     lens = [len(json.dumps(c["return"])) for c in calls]
-    expect("calls past 2^14", len(calls) > (1 << 14), True)
+    if mode == "callpaths":
+        expect("calls past 2^14", len(calls) > (1 << 14), True)
+        expect("returns of varied lengths", min(lens) < 40 < max(lens), True)
+    else:
+        kids = {len(c["children"]) for c in calls}
+        expect("children counts", kids >= set(range(10)), True)
+        expect("calls past 3 chunks", len(calls) > 3 * 256, True)
     expect("calls with over 4 children", any(len(c["children"]) > 4 for c in calls), True)
-    expect("returns of varied lengths", min(lens) < 40 < max(lens), True)
     for kind in ("Call", "Return"):
         from_ct = printed(ctrec, os.path.join(out, "ct"), kind)
         from_json = printed(ctrec, os.path.join(out, "json"), kind)
-        if kind == "Return":  # a .ct closes the top-level call at its last step
-            expect("ctrec print of the .ct: the top-level call's Return", from_ct[-1:],
-                   [{"return_value": {"kind": "None", "type_id": 0}}])
-            from_ct = from_ct[:-1]
+        if kind == "Return":  # a .ct closes the open calls at its last step
+            k = len(stack)
+            expect("ctrec print of the .ct: the open calls' Returns", from_ct[-k:],
+                   [{"return_value": {"kind": "None", "type_id": 0}}] * k)
+            from_ct = from_ct[:-k]
         expect("ctrec print: %s events, .ct against trace.json" % kind, len(from_ct),
                len(from_json))
         bad = [i for i, (x, y) in enumerate(zip(from_ct, from_json)) if x != y]
@@ -510,8 +518,8 @@ def main():
         roundtrip(tool, out, sys.argv[4])
     elif case == "columns":
         columns(tool, out, sys.argv[4])
-    elif case == "callpaths":
-        callpaths(tool, out, sys.argv[4])
+    elif case in ("callpaths", "kidpaths"):
+        callpaths(tool, out, sys.argv[4], case)
     elif case == "threads":
         shutil.rmtree(out + "-json", ignore_errors=True)
         threads(tool, out, sys.argv[4])

@@ -889,9 +889,105 @@ static int callpaths(const char *dir, const char *format, long n)
     return failures ? 1 : 0;
 }
 
+/* The children kept as words only (ct_writer.c: an open call is `lazy`
+ * while its first CT_KIDS_KEPT = 4 children are entered by the fast path;
+ * kids_unlazy writes their deltas when a 5th comes, when a child is
+ * entered by the general path, when the call returns by the general path,
+ * and at close) into a .ct and a trace.json, format "ct" or "json", for
+ * ct_writer_kidpaths (check_ct.py compares them as for callpaths): parents
+ * with 0 to 9 children, entered by ctrec_call at an entry step near the
+ * last (its .ct fast path), the children each a leaf, or with 5 or 6
+ * arguments (the general call path) as the 1st, 4th, 5th or 6th child, or
+ * with 2 to 6 children of their own; parents returning none (the fast
+ * return) or a 40-byte String (the general one); about 3,000 calls, so
+ * that the 256-call chunks start at every child position (a chunk's first
+ * call takes the general path); the last parents left open at close with
+ * 0, 3, 4 and 5 children. */
+static int kidpaths(const char *dir, const char *format)
+{
+    ctrec_writer_options o;
+    ctrec_writer_options_init(&o);
+    o.format = !strcmp(format, "ct") ? CTREC_FORMAT_CT : CTREC_FORMAT_JSON;
+    o.program = "kidpaths";
+    o.workdir = "/work/dir";
+    o.copy_sources = 0;
+    ctrec_writer *w;
+    if (ctrec_writer_open(dir, &o, &w) != CTREC_OK) {
+        fprintf(stderr, "open: %s\n", ctrec_writer_errmsg(w));
+        return 1;
+    }
+    static const char text[] = "0123456789abcdefghijklmnopqrstuvwxyzABCD";
+    ctrec_id t_none, t_int, t_str, f[4], v[6];
+    CHECK(ctrec_start(w, "/m", 2, 1));
+    CHECK(ctrec_type_z(w, CTREC_TYPE_NONE, "None", &t_none));
+    CHECK(ctrec_type_z(w, CTREC_TYPE_INT, "Int", &t_int));
+    CHECK(ctrec_type_z(w, CTREC_TYPE_STRING, "String", &t_str));
+    for (int i = 0; i < 4; i++) {
+        char name[8] = {'k', (char)('0' + i), 0};
+        CHECK(ctrec_function_z(w, name, 0, 10 + 10 * i, &f[i]));
+    }
+    for (int i = 0; i < 6; i++) {
+        char name[8] = {'a', (char)('0' + i), 0};
+        CHECK(ctrec_variable_z(w, name, &v[i]));
+    }
+    for (int r = 0; r < 360 && !failures; r++) {
+        int nk = r % 10, slow_at = (r / 10) % 7, grand = (r / 70) % 5;
+        CHECK(ctrec_step(w, 0, 5));
+        CHECK(ctrec_call(w, f[0]));
+        for (int k = 0; k < nk; k++) {
+            CHECK(ctrec_step(w, 0, 12));
+            if ((slow_at == 1 && k == 0) || (slow_at == 2 && k == 3) ||
+                (slow_at == 3 && k == 4) || (slow_at == 4 && k == 5)) {
+                int na = 5 + (k & 1);
+                CHECK(ctrec_begin_call(w, f[1]));
+                for (int a = 0; a < na; a++) {
+                    CHECK(ctrec_arg(w, v[a]));
+                    CHECK(ctrec_int(w, r * 10 + a, t_int));
+                }
+                CHECK(ctrec_end(w));
+            } else {
+                CHECK(ctrec_call(w, f[1]));
+            }
+            if (grand && k == nk - 1) { /* a child with children of its own */
+                for (int g = 0; g < grand + 1; g++) {
+                    CHECK(ctrec_call(w, f[2]));
+                    CHECK(ctrec_return_none(w, t_none));
+                }
+            }
+            CHECK(ctrec_return_none(w, t_none));
+        }
+        CHECK(ctrec_step(w, 0, 9));
+        if (slow_at >= 5) { /* the general return */
+            CHECK(ctrec_begin_return(w));
+            CHECK(ctrec_string(w, text, 40, t_str));
+            CHECK(ctrec_end(w));
+        } else {
+            CHECK(ctrec_return_none(w, t_none));
+        }
+    }
+    /* open at close: parents with 5, 4, 3 and 0 children */
+    for (int p = 0; p < 4; p++) {
+        int nk = p == 3 ? 0 : 5 - p;
+        CHECK(ctrec_step(w, 0, 25));
+        CHECK(ctrec_call(w, f[3]));
+        for (int k = 0; k < nk; k++) {
+            CHECK(ctrec_call(w, f[1]));
+            CHECK(ctrec_return_none(w, t_none));
+        }
+    }
+    CHECK(ctrec_step(w, 0, 1));
+    ctrec_status st = ctrec_writer_close(w);
+    if (st) {
+        fprintf(stderr, "close: %s\n", ctrec_status_name(st));
+        failures++;
+    }
+    return failures ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
     if (argc >= 5 && !strcmp(argv[1], "callpaths")) return callpaths(argv[2], argv[3], atol(argv[4]));
+    if (argc >= 4 && !strcmp(argv[1], "kidpaths")) return kidpaths(argv[2], argv[3]);
     if (argc >= 3 && !strcmp(argv[1], "smallmax")) return smallmax(argv[2]);
     if (argc >= 3 && !strcmp(argv[1], "inplace")) return inplace(argv[2]);
     if (argc >= 3 && !strcmp(argv[1], "exceptions")) return exceptions(argv[2]);
@@ -903,6 +999,7 @@ int main(int argc, char **argv)
     if (argc >= 4 && !strcmp(argv[1], "runs")) return runs(argv[2], atol(argv[3]));
     if (argc >= 3 && !strcmp(argv[1], "fsize")) return fsize(argv[2]);
     fprintf(stderr, "usage: ct_writer_test scenario|chunks|fsize|columns|exceptions|threads|nostep|inplace|smallmax DIR [N]\n"
-                    "       ct_writer_test callpaths DIR ct|json N\n");
+                    "       ct_writer_test callpaths DIR ct|json N\n"
+                    "       ct_writer_test kidpaths DIR ct|json\n");
     return 2;
 }

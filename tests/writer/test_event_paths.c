@@ -23,7 +23,8 @@
  *   fail DIR        trace.bin under RLIMIT_FSIZE, compression on this
  *                   thread: steps, calls and returns until a write fails
  *                   (the index and the message printed), then every call
- *                   refused with the first message;
+ *                   refused with the first message; then the same in a
+ *                   .ct twice (DIR/ct, DIR/ct2: fail_ct);
  *   timed DIR       trace.bin with the flush thread every millisecond
  *                   (olock taken by out_take or after olock_wait_rec):
  *                   the frames differ from run to run, so event_paths.py
@@ -137,6 +138,49 @@ static void calls_with_args(int r)
     }
 }
 
+/* Calls with arguments whose entry step is one line from the step before
+ * (the .ct's end_call_ct takes the step's delta case): 0 to 18 arguments
+ * (past its 16), every function, the top-level one too (which has no
+ * entry step); Returns with a String of 0 to 44 bytes (end_return_ct;
+ * ctw_return's own fast path ends at 32 bytes of value), one past
+ * max_event_bytes (refused), and a call whose arguments pass it. */
+static void calls_near(int r)
+{
+    static char text[700];
+    memset(text, 'A' + r % 26, sizeof text);
+    for (size_t i = 0; i < nfns; i++) {
+        size_t nargs = (i * 7 + (size_t)r) % 19;
+        int64_t line = line_at(i);
+        T(ctrec_step(w, paths[i * 37 % 300], line ? line - 1 : 1));
+        T(ctrec_begin_call(w, fns[i]));
+        for (size_t a = 0; a < nargs; a++) {
+            T(ctrec_arg(w, vars[(i * 13 + a) % nvars]));
+            if (a % 2) T(ctrec_string(w, text, (a * 3 + i) % 10, types[1]));
+            else T(ctrec_int(w, (int64_t)(a + i * 100), types[0]));
+        }
+        T(ctrec_end(w));
+        T(ctrec_begin_return(w));
+        T(ctrec_string(w, text, (i + (size_t)r * 5) % 45, types[1]));
+        T(ctrec_end(w));
+    }
+    T(ctrec_step(w, 0, 2)); /* near the top-level function's line */
+    T(ctrec_begin_call(w, 0));
+    T(ctrec_arg(w, vars[7]));
+    T(ctrec_int(w, 7, types[0]));
+    T(ctrec_end(w));
+    T(ctrec_begin_return(w));
+    T(ctrec_string(w, text, 650, types[1])); /* past max_event_bytes */
+    T(ctrec_end(w));
+    T(ctrec_return_none(w, types[0]));
+    T(ctrec_step(w, paths[37], line_at(1)));
+    T(ctrec_begin_call(w, fns[1]));
+    T(ctrec_arg(w, vars[1]));
+    T(ctrec_string(w, text, 320, types[1]));
+    T(ctrec_arg(w, vars[2]));
+    T(ctrec_string(w, text, 320, types[1])); /* past max_event_bytes */
+    T(ctrec_end(w));
+}
+
 /* The common events, in many states: every path with lines of every
  * size, every function called and returned from with every type. */
 static void common(int rounds)
@@ -179,6 +223,7 @@ static void common(int rounds)
         T(ctrec_string(w, S("returned"), types[1]));
         T(ctrec_end(w));
         calls_with_args(r);
+        calls_near(r);
     }
 }
 
@@ -426,15 +471,10 @@ static int gen(const char *fmt, const char *dir)
 }
 
 /* Until a write fails: then every call refused with the first message. */
-static int fail(const char *dir)
+
+
+static void fail_events(void)
 {
-    if (open_writer(dir, CTREC_FORMAT_BIN, 0, 0)) return 1;
-    signal(SIGXFSZ, SIG_IGN);
-    struct rlimit rl = {16384, 16384};
-    if (setrlimit(RLIMIT_FSIZE, &rl)) {
-        perror("setrlimit");
-        return 1;
-    }
     ctrec_status s = CTREC_OK;
     long i;
     for (i = 0; i < 1000000 && !s; i++) {
@@ -478,7 +518,62 @@ static int fail(const char *dir)
     T(ctrec_writer_status(w));
     s = ctrec_writer_close(w);
     printf("close: %s; %d calls\n", ctrec_status_name(s), calls);
+}
+
+
+
+
+
+/* A .ct (DIR/NAME) under 128 KiB, its chunks and scratch pieces written
+ * on this thread: two calls a return (ctrec_call, or ctrec_begin_call with
+ * an argument at every `mod`-th event) until a write fails (the scratch
+ * file's second piece: with mod 5 in the ctrec_end of a call with an
+ * argument, end_call_ct's entry step and Value made and its call refused;
+ * with mod 2 in a ctrec_call, call_ct's entry step made), then the events
+ * of fail_events, all refused. */
+static int fail_ct(const char *dir, const char *name, int mod)
+{
+    char sub[4096];
+    snprintf(sub, sizeof sub, "%s/%s", dir, name);
+    is_ct = 1;
+    npaths = nfns = ntypes = nvars = 0; /* define() again */
+    if (open_writer(sub, CTREC_FORMAT_CT, 0, 0)) return 1;
+    ctrec_status s = CTREC_OK;
+    long i;
+    for (i = 0; i < 1000000 && !s; i++) {
+        size_t k = (size_t)i % nfns;
+        if (i % 3 == 0) {
+            s = ctrec_return_none(w, types[k]);
+        } else if (i % mod == 1) { /* end_call_ct's case */
+            if (!(s = ctrec_begin_call(w, fns[1])) && !(s = ctrec_arg(w, vars[k])) &&
+                !(s = ctrec_int(w, i, types[0])))
+                s = ctrec_end(w);
+        } else {
+            s = ctrec_call(w, fns[1]); /* its entry step the last one: the fast case */
+        }
+    }
+    printf("event %ld: %s: %s\n", i, ctrec_status_name(s), ctrec_writer_errmsg(w));
+    counts("the failure");
+    fail_events();
     return 0;
+}
+
+static int fail(const char *dir)
+{
+    if (open_writer(dir, CTREC_FORMAT_BIN, 0, 0)) return 1;
+    signal(SIGXFSZ, SIG_IGN);
+    struct rlimit rl = {16384, 1u << 20};
+    if (setrlimit(RLIMIT_FSIZE, &rl)) {
+        perror("setrlimit");
+        return 1;
+    }
+    fail_events();
+    struct rlimit ct_rl = {131072, 1u << 20};
+    if (setrlimit(RLIMIT_FSIZE, &ct_rl)) {
+        perror("setrlimit");
+        return 1;
+    }
+    return fail_ct(dir, "ct", 5) || fail_ct(dir, "ct2", 2);
 }
 
 /* The flush thread every millisecond while the events go. */
