@@ -225,6 +225,24 @@ static ENC_INLINE uint8_t *fx_cbor_head(uint8_t *p, uint8_t major, uint64_t v)
     return p + 9;
 }
 
+/* fx_cbor_head for a value that is mostly under 24 (ids): that case
+ * first and the others out of its way, so that the compiler does not
+ * prepare the longer heads' bytes before it knows which one it writes.
+ * The same bytes. */
+#if defined(__GNUC__) || defined(__clang__)
+#define FX_LIKELY(x) __builtin_expect(!!(x), 1)
+#else
+#define FX_LIKELY(x) (x)
+#endif
+static ENC_INLINE uint8_t *fx_cbor_head_small(uint8_t *p, uint8_t major, uint64_t v)
+{
+    if (FX_LIKELY(v < 24)) {
+        *p = (uint8_t)((major << 5) | v);
+        return p + 1;
+    }
+    return fx_cbor_head(p, major, v);
+}
+
 static inline uint8_t *fx_map(const enc *e, uint8_t *p, unsigned npairs)
 {
     if (e->json) *p++ = '{';
@@ -316,7 +334,7 @@ static ENC_INLINE uint8_t *fx_value_int(const enc *e, uint8_t *p, int64_t i, ctr
 static ENC_INLINE uint8_t *fx_cbor_type_close(uint8_t *p, ctrec_id type_id)
 {
     memcpy(p, "\x67type_id", 8);
-    return fx_cbor_head(p + 8, 0, type_id);
+    return fx_cbor_head_small(p + 8, 0, type_id);
 }
 #define FX_CBOR_TYPE_CLOSE_ROOM 17
 
@@ -354,17 +372,13 @@ static ENC_INLINE uint8_t *fx_cbor_value_float_text(uint8_t *p, const char *t, s
 }
 #define FX_VALUE_FLOAT_TEXT_ROOM (16 + 2 + 32 + FX_CBOR_TYPE_CLOSE_ROOM)
 
-/* n bytes from t to p: up to 32 by two copies of a fixed size that
- * overlap (no call of memcpy for the short texts of the hot paths),
- * longer ones by memcpy. Reads and writes only t[0..n) and p[0..n). */
-static ENC_INLINE void fx_copy(uint8_t *p, const void *t, size_t n)
+/* n <= 32 bytes from t to p by two copies of a fixed size that overlap
+ * (no call of memcpy for the short texts of the hot paths). Reads and
+ * writes only t[0..n) and p[0..n). */
+static ENC_INLINE void fx_copy32(uint8_t *p, const void *t, size_t n)
 {
     const uint8_t *s = (const uint8_t *)t;
     if (n >= 16) {
-        if (n > 32) {
-            memcpy(p, s, n);
-            return;
-        }
         memcpy(p, s, 16);
         memcpy(p + n - 16, s + n - 16, 16);
     } else if (n >= 8) {
@@ -380,17 +394,21 @@ static ENC_INLINE void fx_copy(uint8_t *p, const void *t, size_t n)
     }
 }
 
+/* n bytes from t to p: up to 32 as fx_copy32, longer ones by memcpy. */
+static ENC_INLINE void fx_copy(uint8_t *p, const void *t, size_t n)
+{
+    if (n > 32) memcpy(p, t, n);
+    else fx_copy32(p, t, n);
+}
+
 /* The head of a text ValueRecord of kind k (enum val_text_kind's order:
  * String, Raw, Error, Char) up to its text: a3 64 "kind" <kind> <key>. */
 typedef struct fx_text_head {
     uint8_t len;
     uint8_t b[23];
 } fx_text_head;
-/* A text ValueRecord of kind k (0..3) whose text p[0..n) is valid UTF-8
- * (ASCII, say): the head, the text, type_id; room: n +
- * FX_VALUE_TEXT_ROOM. */
-static ENC_INLINE uint8_t *fx_cbor_value_text(uint8_t *p, unsigned k, const char *t, size_t n,
-                                             ctrec_id type_id)
+/* The head up to the text, 23 bytes stored (the room allows them). */
+static ENC_INLINE uint8_t *fx_cbor_text_kind(uint8_t *p, unsigned k)
 {
     static const fx_text_head heads[4] = {
         {18, {0xa3, 0x64, 'k', 'i', 'n', 'd', 0x66, 'S', 't', 'r', 'i', 'n', 'g', 0x64, 't', 'e', 'x', 't'}},
@@ -400,11 +418,38 @@ static ENC_INLINE uint8_t *fx_cbor_value_text(uint8_t *p, unsigned k, const char
     };
     const fx_text_head *h = &heads[k];
     memcpy(p, h->b, sizeof h->b);
-    p = fx_cbor_head(p + h->len, 3, n);
+    return p + h->len;
+}
+
+/* A text ValueRecord of kind k (0..3) whose text p[0..n) is valid UTF-8
+ * (ASCII, say): the head, the text, type_id; room: n +
+ * FX_VALUE_TEXT_ROOM. */
+static ENC_INLINE uint8_t *fx_cbor_value_text(uint8_t *p, unsigned k, const char *t, size_t n,
+                                             ctrec_id type_id)
+{
+    p = fx_cbor_head(fx_cbor_text_kind(p, k), 3, n);
     fx_copy(p, t, n);
     return fx_cbor_type_close(p + n, type_id);
 }
 #define FX_VALUE_TEXT_ROOM (23 + 9 + FX_CBOR_TYPE_CLOSE_ROOM)
+
+/* fx_cbor_value_text for a text of at most 32 bytes: its head one byte
+ * (n < 24) or two, and the text copied by fx_copy32 (no call of memcpy).
+ * The same bytes. */
+static ENC_INLINE uint8_t *fx_cbor_value_text32(uint8_t *p, unsigned k, const char *t, size_t n,
+                                               ctrec_id type_id)
+{
+    p = fx_cbor_text_kind(p, k);
+    if (n < 24) {
+        *p++ = (uint8_t)(0x60 | n);
+    } else {
+        p[0] = 0x78; /* 0x60 | 24: a one-byte length */
+        p[1] = (uint8_t)n;
+        p += 2;
+    }
+    fx_copy32(p, t, n);
+    return fx_cbor_type_close(p + n, type_id);
+}
 
 /* A Sequence ValueRecord's end after its elements: 68 "is_slice", f5 or
  * f4, then type_id (at most 27 bytes). */
@@ -523,6 +568,34 @@ static ENC_INLINE uint8_t *fx_cbor_return_none(uint8_t *p, ctrec_id type_id)
     return fx_cbor_value_none(fx_cbor_return_open(p), type_id);
 }
 #define FX_CBOR_RETURN_NONE_ROOM (22 + FX_CBOR_VALUE_NONE_ROOM)
+
+/* Whether p[0..n) is ASCII for n <= 32: two or four 8-byte loads that
+ * overlap (n >= 8), two of 4 bytes, or three single bytes; no loop. */
+static ENC_INLINE int fx_ascii32(const char *p, size_t n)
+{
+    uint64_t acc = 0;
+    if (n >= 16) {
+        uint64_t a, b, c, d;
+        memcpy(&a, p, 8);
+        memcpy(&b, p + 8, 8);
+        memcpy(&c, p + n - 16, 8);
+        memcpy(&d, p + n - 8, 8);
+        acc = a | b | c | d;
+    } else if (n >= 8) {
+        uint64_t a, b;
+        memcpy(&a, p, 8);
+        memcpy(&b, p + n - 8, 8);
+        acc = a | b;
+    } else if (n >= 4) {
+        uint32_t a, b;
+        memcpy(&a, p, 4);
+        memcpy(&b, p + n - 4, 4);
+        acc = a | b;
+    } else if (n) { /* 1 to 3 bytes: these three positions cover them */
+        acc = (uint8_t)p[0] | (uint8_t)p[n / 2] | (uint8_t)p[n - 1];
+    }
+    return !(acc & 0x8080808080808080ull);
+}
 
 /* Whether p[0..n) is ASCII (so valid UTF-8 as it is), 8 bytes at a time. */
 static ENC_INLINE int fx_ascii(const char *p, size_t n)

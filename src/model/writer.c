@@ -2180,7 +2180,7 @@ ctrec_status ctrec_begin_value(ctrec_writer *w, ctrec_id var)
         if (!bin_room(w, FX_CBOR_VALUE_OPEN_ROOM)) return begin_value_bin_out(w, var, 0);
         open_single_fields(w, 0); /* trace.bin: no separator */
         w->cur = &w->eo;
-        enc_done(&w->eo, fx_cbor_value_open(w->out.data + w->out.len, var));
+        w->out.len = (size_t)(fx_cbor_value_open(w->out.data + w->out.len, var) - w->out.data);
         return CTREC_OK;
     }
     return begin_value_rest(w, var);
@@ -2227,7 +2227,8 @@ ctrec_status ctrec_begin_return(ctrec_writer *w)
         open_single_fields(w, 0); /* trace.bin: no separator */
         w->cur = &w->eo;
         w->open_return = 1;
-        enc_done(&w->eo, fx_cbor_return_open(w->out.data + w->out.len));
+        uint8_t *p = w->out.data + w->out.len;
+        w->out.len += (size_t)(fx_cbor_return_open(p) - p);
         return CTREC_OK;
     }
     return begin_return_rest(w);
@@ -2569,54 +2570,54 @@ static WR_NOINLINE ctrec_status end_rest(ctrec_writer *w)
     return end_general(w);
 }
 
-/* The end of ctrec_begin_call's call in trace.bin (bin_fast, a call open):
- * with its arguments all given (no value open, the last one with its
- * value), their bytes (in `ev`) within max_event_bytes, at most
- * BIN_CALL_ARGS of them, olock not held (as out_begin finds it), then
- * taken with out_take and room in `out` for every event of the group:
- * what end_call writes (the argument Values, the entry step, the Call
- * with the arguments; the top-level call has neither Values nor step),
- * in one go, and its bookkeeping. Past out_take without room, or when
- * olock_wait_rec is due, end_call writes it (olock then held: its
- * out_begins take nothing); anything else goes to end_rest, which says
- * what is wrong. */
 #define BIN_CALL_ARGS 16
-static WR_NOINLINE ctrec_status end_call_bin(ctrec_writer *w)
+_Static_assert(BIN_CALL_ARGS < 24, "a call's args count is its head's last byte");
+_Static_assert(FX_CBOR_STEP_ROOM + FX_CBOR_CALL_HEAD_ROOM >= FN_CALL_BYTES, "the room for fn_info.call");
+
+/* end_call_bin past its checks, olock held and the room there: the
+ * group's bytes and its bookkeeping. The entry step and the Call's head
+ * are keep_fn's bytes (fn_info.call: the Call without arguments, whose
+ * last byte is its args array's head, 0x80; with n <= BIN_CALL_ARGS < 24
+ * arguments it is 0x80 | n), copied whole as ctrec_call does. `any`: 0,
+ * values up to 32 bytes copied with no call (so that end_call_bin saves
+ * no registers), a longer one sends the group to end_call_bin_any before
+ * anything is counted or `out`'s length moved (the bytes written past it
+ * are then written again); 1, any length. */
+static WR_INLINE ctrec_status call_bin_write(ctrec_writer *w, int any);
+
+static WR_NOINLINE ctrec_status end_call_bin_any(ctrec_writer *w)
 {
-    size_t n = w->ncargs;
-    if (w->depth || w->slot || w->skip || w->ev.oom || n > BIN_CALL_ARGS ||
-        w->ev.len > w->o.max_event_bytes || out_held(w))
-        return end_rest(w);
-    if (n) w->cargs[n - 1].end = w->ev.len; /* end_event's */
-    w->ev_failed = CTREC_OK;
-    if (!out_take(w)) {
-        olock_wait_rec(w);
-        return end_call(w);
-    }
+    return call_bin_write(w, 1);
+}
+
+static WR_INLINE ctrec_status call_bin_write(ctrec_writer *w, int any)
+{
     ctrec_id fn = w->call_fn;
-    /* each argument twice (its Value and in the Call), the step, the
-     * Call's head */
-    size_t room = n * (FX_CBOR_VALUE_OPEN_ROOM + FX_CBOR_ARG_OPEN_ROOM) + 2 * w->ev.len +
-                  FX_CBOR_STEP_ROOM + FX_CBOR_CALL_HEAD_ROOM;
-    if (!bin_room(w, room)) return end_call(w);
+    const fn_info *fi = &w->fns[fn];
+    size_t n = w->ncargs;
     uint8_t *p = w->out.data + w->out.len;
     const uint8_t *ev = w->ev.data;
     const call_arg *a = w->cargs;
     if (fn != 0) {
         for (size_t i = 0; i < n; i++) {
             size_t len = a[i].end - a[i].start;
+            if (!any && len > 32) return end_call_bin_any(w);
             p = fx_cbor_value_open(p, a[i].var);
-            fx_copy(p, ev + a[i].start, len);
+            if (any) fx_copy(p, ev + a[i].start, len);
+            else fx_copy32(p, ev + a[i].start, len);
             p += len;
         }
-        p = fx_cbor_step(p, w->fns[fn].path_id, w->fns[fn].line);
         w->nevents += n + 1; /* out_chain's */
     }
-    p = fx_cbor_call_head(p, fn, n);
+    memcpy(p, fi->call, FN_CALL_BYTES); /* within the room */
+    p += fi->call_n;
+    p[-1] = (uint8_t)(0x80 | n);
     for (size_t i = 0; i < n; i++) {
         size_t len = a[i].end - a[i].start;
+        if (!any && len > 32) return end_call_bin_any(w); /* the top-level call's */
         p = fx_cbor_arg_open(p, a[i].var);
-        fx_copy(p, ev + a[i].start, len); /* no memcpy call for short values */
+        if (any) fx_copy(p, ev + a[i].start, len);
+        else fx_copy32(p, ev + a[i].start, len);
         p += len;
     }
     /* abandon's, olock aside (end_call's out_commit gives it back) */
@@ -2629,6 +2630,44 @@ static WR_NOINLINE ctrec_status end_call_bin(ctrec_writer *w)
         return CTREC_OK;
     }
     return call_commit(w, fn);
+}
+
+/* end_call_bin past out_take when olock_wait_rec is due: out of line, so
+ * that end_call_bin makes no call but tail calls. */
+static WR_NOINLINE ctrec_status end_call_wait(ctrec_writer *w)
+{
+    olock_wait_rec(w);
+    return end_call(w);
+}
+
+/* The end of ctrec_begin_call's call in trace.bin (bin_fast, a call open):
+ * with its arguments all given (no value open, the last one with its
+ * value), their bytes (in `ev`) within max_event_bytes, at most
+ * BIN_CALL_ARGS of them, the function's call bytes kept (fn_info.call_n),
+ * olock not held (as out_begin finds it), then taken with out_take and
+ * room in `out` for every event of the group: what end_call writes (the
+ * argument Values, the entry step, the Call with the arguments; the
+ * top-level call has neither Values nor step), in one go
+ * (call_bin_write), and its bookkeeping. Past out_take without room, or
+ * when olock_wait_rec is due, end_call writes it (olock then held: its
+ * out_begins take nothing); anything else goes to end_rest, which says
+ * what is wrong. (No `skip` check: the depth marker's compounds are inside
+ * a compound, depth > 0.) */
+static WR_NOINLINE ctrec_status end_call_bin(ctrec_writer *w)
+{
+    size_t n = w->ncargs;
+    if (w->depth || w->slot || w->ev.oom || n > BIN_CALL_ARGS ||
+        w->ev.len > w->o.max_event_bytes || out_held(w))
+        return end_rest(w);
+    if (n) w->cargs[n - 1].end = w->ev.len; /* end_event's */
+    w->ev_failed = CTREC_OK;
+    if (!out_take(w)) return end_call_wait(w);
+    /* each argument twice (its Value and in the Call), the step and the
+     * Call's head (FN_CALL_BYTES copied) */
+    size_t room = n * (FX_CBOR_VALUE_OPEN_ROOM + FX_CBOR_ARG_OPEN_ROOM) + 2 * w->ev.len +
+                  FX_CBOR_STEP_ROOM + FX_CBOR_CALL_HEAD_ROOM;
+    if (!bin_room(w, room) || !w->fns[w->call_fn].call_n) return end_call(w);
+    return call_bin_write(w, 0);
 }
 
 ctrec_status ctrec_end(ctrec_writer *w)
@@ -2650,15 +2689,15 @@ ctrec_status ctrec_end(ctrec_writer *w)
      * it began (BUSY_HELD, not the spin lock), within max_event_bytes,
      * nothing due (bin_done's checks): what end_event and out_commit do
      * then */
-    if (w && w->bin_fast && w->open == OPEN_SINGLE && !w->depth && !w->slot &&
-        atomic_load_explicit(&w->busy, memory_order_relaxed) == BUSY_HELD && !w->out.oom &&
-        w->out.len - w->open_at <= w->o.max_event_bytes && !w->tfailed &&
+    if (w && w->bin_fast && w->open == OPEN_SINGLE && !(w->depth | (unsigned)w->slot) &&
+        atomic_load_explicit(&w->busy, memory_order_relaxed) == BUSY_HELD &&
+        !(w->out.oom | (int)w->tfailed) && w->out.len - w->open_at <= w->o.max_event_bytes &&
         w->out.len < w->threshold) {
         w->open = OPEN_NONE;
         w->ev_failed = CTREC_OK;
         out_give(w);
         w->nevents++;
-        if (w->open_return) w->calls_open--;
+        w->calls_open -= (unsigned)w->open_return; /* 1 for a Return, else 0 */
         return CTREC_OK;
     }
     if (w && w->bin_fast && w->open == OPEN_CALL) return end_call_bin(w);
@@ -2890,40 +2929,63 @@ void ctrec_abandon(ctrec_writer *w)
 /* the value encoder                                                   */
 
 /* The value calls' fast paths (ctrec_int, ctrec_float, the texts,
- * ctrec_begin_struct and ctrec_end_struct): the checks of value_slot and
- * LEAF, in the state where they all pass, then the CBOR encoded inline
- * (enc.h's fx_cbor_*, the bytes of events.c's val_*). Anything else goes
- * the general way, which says what is wrong.
- * val_fast: an event is open, the writer has not failed, no compound is
- * being dropped under the depth marker, and values are CBOR (.ct and
- * trace.bin). */
-static WR_INLINE int val_fast(const ctrec_writer *w)
+ * ctrec_begin_struct, ctrec_end_struct and ctrec_end_sequence): the
+ * checks of value_slot and LEAF, in the state where they all pass, then
+ * the CBOR encoded inline (enc.h's fx_cbor_*, the bytes of events.c's
+ * val_*). Anything else goes the general way, which says what is wrong.
+ * Every frame's `expect` bounds its values (push): a struct's fields, 1
+ * for a variant or a reference, no bound for a sequence or a tuple.
+ * val_frame (the ends of a compound): the innermost compound's frame when
+ * one is open (so is an event, see val_claim), the writer has not failed,
+ * no compound is being dropped under the depth marker, and values are
+ * CBOR (.ct and trace.bin); else NULL. */
+static WR_INLINE frame *val_frame(ctrec_writer *w)
 {
 #ifdef CTREC_TEST_GENERAL_VALUES
     /* tests/writer/test_value_paths.c: the general path's output, which
      * the fast paths' must equal */
     (void)w;
-    return 0;
+    return NULL;
 #else
-    return w && !w->failed && w->open && !w->skip && !w->cur->json;
+    if (!w || w->failed || !w->depth || w->skip || w->cur->json) return NULL;
+    return &w->stack[w->depth - 1];
 #endif
 }
 
-/* value_slot past val_fast, when its checks pass: 1, the position
- * claimed; 0, nothing changed (value_slot then says what is wrong). Every
- * frame's `expect` bounds its values (push): a struct's fields, 1 for a
- * variant or a reference, no bound for a sequence or a tuple. */
-static WR_INLINE int slot_claim_fast(ctrec_writer *w)
+/* The position of a value and the room for it (ctrec_int, ctrec_float,
+ * the texts, ctrec_begin_struct; w valid): CBOR, room for `room` bytes in
+ * the value's buffer, and the position: inside a compound (no compound
+ * dropped under the depth marker) its frame's count under its bound, at
+ * the top the event's slot. Returns the buffer, the position claimed;
+ * NULL, nothing changed. Neither `open` nor `failed` is read: a compound
+ * or a slot is only ever there inside an open event (push and ctrec_arg
+ * need one, open_single_fields sets the slot, and every end of an event
+ * leaves neither: abandon clears both, the ends' fast paths take none),
+ * and a failed writer has no open event (fail() abandons it, and GUARD,
+ * bin_fast and ct_fast refuse every event after); `skip` is only set
+ * inside a compound (push sets it at depth >= max_depth >= 1, and the
+ * frames are popped only once it is back to 0). */
+static WR_INLINE buf *val_claim(ctrec_writer *w, size_t room)
 {
+#ifdef CTREC_TEST_GENERAL_VALUES
+    (void)w;
+    (void)room;
+    return NULL;
+#else
     if (w->depth) {
         frame *f = &w->stack[w->depth - 1];
-        if (f->count >= f->expect) return 0;
+        if (w->skip || f->count >= f->expect || w->cur->json) return NULL;
+        buf *b = w->cur->b;
+        if (b->cap - b->len < room) return NULL;
         f->count++;
-        return 1;
+        return b;
     }
-    if (!w->slot) return 0;
+    if (!w->slot || w->cur->json) return NULL;
+    buf *b = w->cur->b;
+    if (b->cap - b->len < room) return NULL;
     w->slot = 0;
-    return 1;
+    return b;
+#endif
 }
 
 /* Claims the position of one value: checks the event and the enclosing
@@ -2986,40 +3048,18 @@ static WR_NOINLINE ctrec_status int_slow(ctrec_writer *w, int64_t i, ctrec_id t)
     return leaf_done(w);
 }
 
-/* The value fast paths are each a function of their own that ends in a
- * tail call of the general path (*_slow), so that they save no registers
- * for it. */
-static WR_NOINLINE ctrec_status int_rest(ctrec_writer *w, int64_t i, ctrec_id t)
+ctrec_status ctrec_int(ctrec_writer *w, int64_t i, ctrec_id t)
 {
-    /* the room first, so that this makes no call but the tail calls (and
-     * saves no registers): without it, int_slow (reserving it) */
-    if (val_fast(w) && t < w->types.nids && w->cur->b->cap - w->cur->b->len >= FX_VALUE_INT_ROOM &&
-        slot_claim_fast(w)) {
-        /* CBOR (val_int's bytes), inline: a .ct's Value straight into the
-         * values chunk (ct_direct), its arguments and return values, the
-         * ints inside compounds, trace.bin's values */
-        buf *b = w->cur->b;
+    /* CBOR (.ct and trace.bin; a .ct's Value straight into the values
+     * chunk, arguments and return values, ints inside compounds), every
+     * check passing (val_claim, the room first): val_int's bytes inline,
+     * with no call; the rest int_slow (a tail call) */
+    buf *b;
+    if (w && t < w->types.nids && (b = val_claim(w, FX_VALUE_INT_ROOM))) {
         b->len = (size_t)(fx_cbor_value_int(b->data + b->len, i, t) - b->data);
         return CTREC_OK;
     }
     return int_slow(w, i, t);
-}
-
-ctrec_status ctrec_int(ctrec_writer *w, int64_t i, ctrec_id t)
-{
-    /* the top-level value of a .ct Value in the values chunk (ct_direct: a
-     * Value is open and the writer has not failed, as fail() clears it),
-     * every check passing: what LEAF does then, and the CBOR straight into
-     * the chunk, with no call; the rest out of line (a tail call) */
-    if (w && w->ct_direct && !w->depth && w->slot && !w->skip && t < w->types.nids) {
-        buf *b = w->ec.b;
-        if (b->cap - b->len >= FX_VALUE_INT_ROOM) {
-            w->slot = 0;
-            b->len = (size_t)(fx_cbor_value_int(b->data + b->len, i, t) - b->data);
-            return CTREC_OK;
-        }
-    }
-    return int_rest(w, i, t);
 }
 
 static WR_NOINLINE ctrec_status float_slow(ctrec_writer *w, double f, ctrec_id t)
@@ -3051,10 +3091,9 @@ static WR_NOINLINE ctrec_status float_text_put(ctrec_writer *w, double f, ctrec_
 
 ctrec_status ctrec_float(ctrec_writer *w, double f, ctrec_id t)
 {
-    /* the room first, as int_rest: without it, float_slow */
-    if (val_fast(w) && t < w->types.nids && w->cur->b->cap - w->cur->b->len >= FLOAT_ROOM &&
-        slot_claim_fast(w)) {
-        buf *b = w->cur->b;
+    /* the room first, as ctrec_int (val_claim): without it, float_slow */
+    buf *b;
+    if (w && t < w->types.nids && (b = val_claim(w, FLOAT_ROOM))) {
         if (w->cur->ctfs) { /* a .ct: a CBOR float64, inline */
             b->len = (size_t)(fx_cbor_value_float64(b->data + b->len, f, t) - b->data);
             return CTREC_OK;
@@ -3097,19 +3136,37 @@ static WR_NOINLINE ctrec_status text_slow(ctrec_writer *w, const char *what,
     return leaf_done(w);
 }
 
+/* text_leaf's fast path for a text past 32 bytes (w valid, the checks
+ * before val_claim passed): the same, with the copy by memcpy, out of line
+ * so that text_leaf makes no call (and saves no registers). */
+static WR_NOINLINE ctrec_status text_long(ctrec_writer *w, const char *what,
+                                          enum val_text_kind k, const char *p, size_t n,
+                                          ctrec_id t)
+{
+    buf *b;
+    if (fx_ascii(p, n) && (b = val_claim(w, n + FX_VALUE_TEXT_ROOM))) {
+        b->len = (size_t)(fx_cbor_value_text(b->data + b->len, (unsigned)k, p, n, t) - b->data);
+        return CTREC_OK;
+    }
+    return text_slow(w, what, k, p, n, t);
+}
+
 static WR_INLINE ctrec_status text_leaf(ctrec_writer *w, const char *what,
                                         enum val_text_kind k, const char *p, size_t n,
                                         ctrec_id t)
 {
-    /* ASCII (valid UTF-8 as it is) with the room there, so that this
-     * makes no call but the tail call: otherwise text_slow, which
-     * reserves the room and cleans the text (val_text) */
-    if (val_fast(w) && p && n <= w->o.max_event_bytes && t < w->types.nids &&
-        w->cur->b->cap - w->cur->b->len >= n + FX_VALUE_TEXT_ROOM && fx_ascii(p, n) &&
-        slot_claim_fast(w)) {
-        buf *b = w->cur->b;
-        b->len = (size_t)(fx_cbor_value_text(b->data + b->len, (unsigned)k, p, n, t) - b->data);
-        return CTREC_OK;
+    /* ASCII (valid UTF-8 as it is) with the room there (val_claim), so
+     * that this makes no call but the tail calls: otherwise text_slow,
+     * which reserves the room and cleans the text (val_text); past 32
+     * bytes text_long */
+    buf *b;
+    if (w && p && n <= w->o.max_event_bytes && t < w->types.nids) {
+        if (n > 32) return text_long(w, what, k, p, n, t);
+        if (fx_ascii32(p, n) && (b = val_claim(w, n + FX_VALUE_TEXT_ROOM))) {
+            b->len = (size_t)(fx_cbor_value_text32(b->data + b->len, (unsigned)k, p, n, t) -
+                              b->data);
+            return CTREC_OK;
+        }
     }
     return text_slow(w, what, k, p, n, t);
 }
@@ -3195,7 +3252,7 @@ static ctrec_status push(ctrec_writer *w, const char *what, enum frame_kind kind
     memset(f, 0, sizeof *f);
     f->kind = (uint8_t)kind;
     f->type_id = t;
-    /* the values it takes (slot_claim_fast); a struct's: its fields */
+    /* the values it takes (val_claim); a struct's: its fields */
     f->expect = kind == F_VARIANT || kind == F_REFERENCE ? 1 : UINT64_MAX;
     *out = f;
     return CTREC_OK;
@@ -3246,14 +3303,14 @@ static WR_NOINLINE ctrec_status seq_close_moved(ctrec_writer *w, frame *f, buf *
 
 ctrec_status ctrec_end_sequence(ctrec_writer *w)
 {
-    /* CBOR (val_fast), a sequence open, no failed reservation and the
+    /* CBOR (val_frame), a sequence open, no failed reservation and the
      * room for a count's head of up to 9 bytes and the end: what pop and
      * val_sequence_close do then, with no call (so no registers saved):
      * the count in the byte left for it, or past 23 (a longer head)
      * seq_close_moved (a tail call); the rest end_sequence_slow, which
      * says what is wrong */
-    if (val_fast(w) && w->depth) {
-        frame *f = &w->stack[w->depth - 1];
+    frame *f = val_frame(w);
+    if (f) {
         buf *b = w->cur->b;
         if (f->kind == F_SEQUENCE && !b->oom &&
             b->cap - b->len >= 8 + FX_CBOR_SEQUENCE_CLOSE_ROOM) {
@@ -3300,11 +3357,11 @@ static WR_NOINLINE ctrec_status begin_struct_slow(ctrec_writer *w, ctrec_id t);
 ctrec_status ctrec_begin_struct(ctrec_writer *w, ctrec_id t)
 {
     frame *f;
-    /* the room first, as int_rest: without it, begin_struct_slow */
-    if (val_fast(w) && t < w->types.nids && w->depth < w->o.max_depth &&
-        w->type_fields[t] >= 0 && w->cur->b->cap - w->cur->b->len >= FX_STRUCT_OPEN_ROOM &&
-        slot_claim_fast(w)) {
-        buf *b = w->cur->b;
+    /* the room first, as ctrec_int (val_claim): without it,
+     * begin_struct_slow */
+    buf *b;
+    if (w && t < w->types.nids && w->depth < w->o.max_depth && w->type_fields[t] >= 0 &&
+        (b = val_claim(w, FX_STRUCT_OPEN_ROOM))) {
         f = &w->stack[w->depth++];
         memset(f, 0, sizeof *f);
         f->kind = F_STRUCT;
@@ -3337,9 +3394,8 @@ static WR_NOINLINE ctrec_status end_struct_slow(ctrec_writer *w);
 
 ctrec_status ctrec_end_struct(ctrec_writer *w)
 {
-    frame *f;
-    if (val_fast(w) && w->depth) {
-        f = &w->stack[w->depth - 1];
+    frame *f = val_frame(w);
+    if (f) {
         buf *b = w->cur->b;
         if (f->kind == F_STRUCT && f->count == f->expect && f->count < 24 &&
             b->cap - b->len >= FX_CBOR_TYPE_CLOSE_ROOM) { /* else end_struct_slow */

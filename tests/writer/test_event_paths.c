@@ -124,6 +124,29 @@ static void calls_with_args(int r)
     T(ctrec_begin_return(w));
     T(ctrec_none(w, types[0]));
     T(ctrec_end(w));
+    /* end_call_bin copies values of up to 32 bytes with no call and sends
+     * a group with a longer one to end_call_bin_any: arguments whose
+     * values take 31 to 34 bytes (a String of 3 to 6 bytes of a type
+     * under 24: 28 bytes and its text), alone and after 15 short ones,
+     * for a function and for the top-level call (whose Call has no Values
+     * before it: its long value is met in the Call's arguments) */
+    for (size_t n = 3; n <= 6; n++) {
+        for (size_t many = 0; many < 2; many++) {
+            for (size_t top = 0; top < 2; top++) {
+                T(ctrec_begin_call(w, top ? 0 : fns[n]));
+                for (size_t a = 0; many && a < 15; a++) {
+                    T(ctrec_arg(w, vars[a * 19 % nvars]));
+                    T(ctrec_int(w, (int64_t)a, types[a]));
+                }
+                T(ctrec_arg(w, vars[n]));
+                T(ctrec_string(w, text, n, types[n]));
+                T(ctrec_end(w));
+                T(ctrec_begin_return(w));
+                T(ctrec_string(w, text, n + 30, types[n + 20]));
+                T(ctrec_end(w));
+            }
+        }
+    }
     /* arguments whose bytes, twice over, pass the room of `out` (1 KiB
      * frames): up to max_event_bytes (600) in all, then past it */
     for (size_t n = 250; n <= 300; n += 50) {

@@ -1,7 +1,7 @@
 /*
- * test_value_paths.c — the value calls' fast paths (writer.c: val_fast,
- * slot_claim_fast; ctrec_int, ctrec_float, the texts, ctrec_begin_struct,
- * ctrec_end_struct) against the general path.
+ * test_value_paths.c — the value calls' fast paths (writer.c: val_claim,
+ * val_frame; ctrec_int, ctrec_float, the texts, ctrec_begin_struct,
+ * ctrec_end_struct, ctrec_end_sequence) against the general path.
  *
  * This program is built twice: writer_value_paths with the library as it
  * is, and writer_value_paths_general with writer.c compiled into it with
@@ -85,6 +85,33 @@ static void more_leaves(int round)
     }
 }
 
+/* Texts of every length of the texts' fast path (0 to 32 bytes: fx_ascii32's
+ * loads and fx_copy32's copies that overlap, the head of one byte up to
+ * 23 and of two from 24) and past it (33 to 40: text_long), each ASCII and
+ * then with one byte past ASCII at each of its positions (each load must
+ * see it: the general path cleans the text, the fast path would copy it),
+ * in every text kind. At the top level (`top`: a Value each) or inside the
+ * open compound. */
+static void text_classes(int top)
+{
+    char t[41];
+    for (size_t n = 0; n <= 40; n++) {
+        for (size_t i = 0; i < n; i++) t[i] = (char)('A' + (i * 7 + n) % 58);
+        for (size_t j = 0; j <= n; j++) {
+            char keep = j < n ? t[j] : 0;
+            if (j < n) t[j] = (char)(0x80 + (j % 3) * 0x21); /* 80, a1, c2 */
+            if (top) T(ctrec_begin_value(w, v_a));
+            switch ((n + j) % 3) {
+            case 0: T(ctrec_string(w, t, n, t_many[(n + j) % 30])); break;
+            case 1: T(ctrec_raw(w, t, n, t_str)); break;
+            default: T(ctrec_error(w, t, n, t_many[j % 30])); break;
+            }
+            if (top) T(ctrec_end(w));
+            if (j < n) t[j] = keep;
+        }
+    }
+}
+
 /* A struct of the Point type (2 fields), its fields given by `fields`. */
 static void point(int fields)
 {
@@ -119,6 +146,7 @@ static void compound(int round)
         else T(ctrec_string(w, S("field"), t_str));
     }
     T(ctrec_end_struct(w));
+    text_classes(0);
     T(ctrec_end_sequence(w));
 }
 
@@ -170,6 +198,18 @@ static void misuses(void)
     T(ctrec_begin_sequence(w, 0, t_seq));
     T(ctrec_end_struct(w)); /* not a struct */
     T(ctrec_end(w));
+    /* a value in a call before its ctrec_arg; then, the event failed,
+     * values until its ctrec_end get its status */
+    T(ctrec_begin_call(w, fn_f));
+    T(ctrec_int(w, 1, t_int));
+    T(ctrec_string(w, S("x"), t_str));
+    T(ctrec_float(w, 1.0, t_float));
+    T(ctrec_end(w));
+    T(ctrec_begin_value(w, v_a));
+    T(ctrec_begin_struct(w, t_point));
+    T(ctrec_end(w)); /* the struct still open */
+    T(ctrec_int(w, 1, t_int));
+    T(ctrec_end(w));
     T(ctrec_end_struct(w)); /* no event */
     T(ctrec_int(w, 1, t_int));
     T(ctrec_string(w, S("x"), t_str));
@@ -190,6 +230,11 @@ static void misuses(void)
     for (int i = 0; i < 10; i++) T(ctrec_begin_struct(w, t_point));
     T(ctrec_int(w, 5, t_int));
     T(ctrec_int(w, 6, t_int));
+    T(ctrec_float(w, 1.5, t_float)); /* dropped too (val_claim's skip) */
+    T(ctrec_string(w, S("dropped"), t_str));
+    T(ctrec_raw(w, S("0123456789012345678901234567890123456789"), t_str));
+    T(ctrec_begin_struct(w, t_point));
+    T(ctrec_end_struct(w));
     for (int i = 0; i < 10; i++) {
         T(ctrec_int(w, i, t_int));
         T(ctrec_end_struct(w));
@@ -264,6 +309,16 @@ int main(int argc, char **argv)
         T(ctrec_begin_value(w, v_b));
         compound(round);
         T(ctrec_end(w));
+        if (round) text_classes(1);
+        /* ints at the top level of a Value in every head size, of types
+         * past 23 too (ctrec_int's fast path, val_claim's slot) */
+        for (int i = 0; i < 14; i++) {
+            static const int64_t ints[] = {0, 23, 24, 255, 256, 65535, 65536, -24, -25,
+                                           -256, -257, INT64_MIN, INT64_MAX, 1LL << 32};
+            T(ctrec_begin_value(w, v_b));
+            T(ctrec_int(w, ints[i], t_many[(i * 11 + round) % 30]));
+            T(ctrec_end(w));
+        }
         T(ctrec_step(w, path, 2 + round));
         /* a call's arguments and its return value */
         T(ctrec_begin_call(w, fn_f));
