@@ -1224,6 +1224,16 @@ int recorder_open(recorder *R, const recorder_options *opt, const char *script,
      * times less often and compresses better (trace.bin about half the
      * size), for about 4 MB more memory. */
     wo.frame_size = 1024u * 1024u;
+    /* Where to compress (--compress-thread). trace.bin: on the recording
+     * thread by default. On the benchmark machine (2 cores, idle) a
+     * compression thread made the recording thread itself slower than
+     * compressing there: fib.lua 30 --values all, wall 1.69 s with the
+     * thread against 0.79 s without (the recording thread's CPU time
+     * 1.69 against 0.78 s, compression included); sort and nbody the
+     * same way (README, "eighth session"). A .ct's compression is faster
+     * on its thread (fib 0.95 against 1.89 s): there it stays. */
+    wo.compress_thread = opt->compress_thread >= 0 ? opt->compress_thread
+                                                   : opt->format != CTREC_FORMAT_BIN;
     if (opt->max_event_mib) wo.max_event_bytes = (size_t)opt->max_event_mib << 20;
     wo.extra_metadata = opt->filter_metadata; /* the active trace filters */
     if (ctrec_writer_open(opt->out_dir, &wo, &R->w) != CTREC_OK) {

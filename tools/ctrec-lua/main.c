@@ -42,6 +42,11 @@ static void usage(FILE *out)
             "  --max-event-mib N     largest event written, in MiB (default 64, what the\n"
             "                        readers accept by default); a local's value that is\n"
             "                        larger is recorded as the marker <too large>\n"
+            "  --compress-thread on|off\n"
+            "                        compress on a thread of its own (on) or on the\n"
+            "                        recording thread (off); default: off for\n"
+            "                        trace.bin, on for trace.ct (the faster of the\n"
+            "                        two on this project's benchmark machine)\n"
             "  --no-upvalues         do not record the upvalues of the running\n"
             "                        function at each step\n"
             "  --activation-path FILE  record from the first call of a function of\n"
@@ -261,7 +266,8 @@ static int parse_options(int argc, char **argv, recorder_options *o)
         int bad = 0;
         if (!(IS("-o") || IS("--out") || IS("--format") || IS("--values") || IS("--floor") ||
               IS("--max-depth") || IS("--max-elements") || IS("--max-string") ||
-              IS("--max-event-mib") || IS("--activation-path") || IS("--trace-filter"))) {
+              IS("--max-event-mib") || IS("--activation-path") || IS("--trace-filter") ||
+              IS("--compress-thread"))) {
             fprintf(stderr, "ctrec-lua: unknown option %s\n", a);
             usage(stderr);
             return -1;
@@ -280,6 +286,10 @@ static int parse_options(int argc, char **argv, recorder_options *o)
             if (strcmp(v, "json") == 0) o->format = CTREC_FORMAT_JSON;
             else if (strcmp(v, "bin") == 0) o->format = CTREC_FORMAT_BIN;
             else if (strcmp(v, "ct") == 0) o->format = CTREC_FORMAT_CT;
+            else bad = 1;
+        } else if (IS("--compress-thread")) {
+            if (strcmp(v, "on") == 0) o->compress_thread = 1;
+            else if (strcmp(v, "off") == 0) o->compress_thread = 0;
             else bad = 1;
         } else if (IS("--values")) {
             if (strcmp(v, "all") == 0) o->values = 1;
@@ -394,6 +404,7 @@ int main(int argc, char **argv)
         .max_elements = 100,
         .max_string = 1000,
         .upvalues = 1,
+        .compress_thread = -1,
         .floor = FLOOR_NONE,
     };
     int script = parse_options(argc, argv, &o);

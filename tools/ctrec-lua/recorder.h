@@ -70,6 +70,8 @@ typedef struct recorder_options {
     unsigned max_event_mib; /* --max-event-mib: the writer's event bound (0: the
                                library's default, CTREC_MAX_EVENT_BYTES) */
     int upvalues;          /* record upvalues at each step (--no-upvalues: 0) */
+    int compress_thread;   /* --compress-thread on (1) | off (0); -1: the
+                              format's default (off for trace.bin, on for .ct) */
     int stats;             /* --stats: print the number of values written at the end */
     floor_mode floor;      /* --floor */
     const char *activation_path; /* --activation-path: record from the first call

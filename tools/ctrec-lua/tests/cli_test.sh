@@ -169,6 +169,23 @@ for s in "$EX/fib.lua" "$EX/closures.lua" calls.lua; do
 done
 rm -rf floor5
 [ ! -e floor4 ] || fail "the calls or values floor wrote a trace"
+# --compress-thread: the same trace.bin whichever thread compresses (the
+# same frames, the same zstd parameters); a .ct either way (its recording
+# id differs from run to run: ctrec_lua_ctrec_check reads .ct traces)
+printf 'local s = 0\nfor i = 1, 30000 do local x = math.sin(i) * 1e6; s = s + x end\nprint(s > -1e12)\n' >big.lua
+for f in bin ct; do
+    "$CTREC_LUA" --format $f --compress-thread on -o ct_on big.lua >/dev/null || fail "compress-thread on $f"
+    "$CTREC_LUA" --format $f --compress-thread off -o ct_off big.lua >/dev/null || fail "compress-thread off $f"
+    "$CTREC_LUA" --format $f -o ct_def big.lua >/dev/null || fail "compress-thread default $f"
+    [ "$(wc -c <ct_on/trace.$f)" -gt 300000 ] || fail "compress-thread: trace.$f too small to span frames"
+    if [ $f = bin ]; then
+        cmp -s ct_on/trace.bin ct_off/trace.bin || fail "compress-thread: trace.bin differs"
+        cmp -s ct_on/trace.bin ct_def/trace.bin || fail "compress-thread: trace.bin differs (default)"
+    fi
+    rm -rf ct_on ct_off ct_def
+done
+"$CTREC_LUA" --compress-thread maybe "$EX/fib.lua" >/dev/null 2>rec.err && fail "--compress-thread maybe accepted"
+[ "$(cat rec.err)" = "ctrec-lua: bad value for --compress-thread: maybe" ] || fail "--compress-thread maybe: $(cat rec.err)"
 "$CTREC_LUA" --format xml "$EX/fib.lua" >/dev/null 2>&1 && fail "--format xml accepted"
 "$CTREC_LUA" --floor all "$EX/fib.lua" >/dev/null 2>&1 && fail "--floor all accepted"
 "$CTREC_LUA" --max-depth 99 "$EX/fib.lua" >/dev/null 2>&1 && fail "--max-depth 99 accepted"
