@@ -308,41 +308,18 @@ static inline void ctw_line_step_put(ctw_hot *h, uint64_t x, size_t len, size_t 
     p[0] = 1;
     p[1] = zz;
 }
-/* (Its body is ctw_line_step_put's, written out again: through that
- * function gcc gave ctw_step_call 2 more instructions a call.) */
 static inline int ctw_line_step_try(ctw_writer *c, uint64_t x /* ctw_gli */)
 {
     ctw_hot *h = ctw_hot_of(c);
-    ctw_stream *v = &h->s[S_VALUES], *s = &h->s[S_STEPS];
+    const ctw_stream *v = &h->s[S_VALUES];
     int64_t d = (int64_t)(x - h->last_gli);
     size_t len = v->raw.len, vrec = h->vrec;
     size_t ent = len - vrec - 3;
-    uint64_t count = h->vcount;
-    /* ent < 126 bounds count too: every value's entry is at least 2 bytes
-     * (its variable and length varints) */
+    /* ent < 126 bounds the values' count too: every value's entry is at
+     * least 2 bytes (its variable and length varints) */
     if (h->step_fast && ent < 128 - 2 && (uint64_t)d + 64 < 128 &&
         v->raw.cap - len >= 3 && !v->raw.oom) {
-        /* fields read before the byte stores (which may alias them) */
-        uint8_t *r = v->raw.data + vrec, *p = s->raw.data + s->raw.len;
-        size_t next = count ? len : vrec + 1; /* the next record */
-        /* none: the record is r[0]; r[1], r[2] are then the next
-         * record's head, written when it is complete */
-        uint8_t r0 = count ? (uint8_t)(2 + ent) : 0;
-        uint8_t zz = (uint8_t)(((uint64_t)d << 1) ^ (uint64_t)(d >> 63));
-        h->vcount = 0;
-        h->step_fast--;
-        v->nrec++;
-        h->vrec = next;
-        v->raw.len = next + 3;
-        s->raw.len += 2;
-        s->nrec++;
-        h->last_gli = x;
-        h->nsteps++;
-        r[0] = r0;
-        r[1] = 0;
-        r[2] = (uint8_t)count;
-        p[0] = 1;
-        p[1] = zz;
+        ctw_line_step_put(h, x, len, vrec, ent);
         return 1;
     }
     return 0;

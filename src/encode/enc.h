@@ -569,6 +569,22 @@ static ENC_INLINE uint8_t *fx_cbor_return_none(uint8_t *p, ctrec_id type_id)
 }
 #define FX_CBOR_RETURN_NONE_ROOM (22 + FX_CBOR_VALUE_NONE_ROOM)
 
+/* The bytes of p[0..n), n < 8, or-ed together in the low bytes of the
+ * result (each byte at least once): two 4-byte loads that overlap, or
+ * three single bytes. fx_ascii32 and fx_ascii test its 0x80 bits. */
+static ENC_INLINE uint64_t fx_or_short(const char *p, size_t n)
+{
+    if (n >= 4) {
+        uint32_t a, b;
+        memcpy(&a, p, 4);
+        memcpy(&b, p + n - 4, 4);
+        return a | b;
+    }
+    if (n) /* 1 to 3 bytes: these three positions cover them */
+        return (uint8_t)p[0] | (uint8_t)p[n / 2] | (uint8_t)p[n - 1];
+    return 0;
+}
+
 /* Whether p[0..n) is ASCII for n <= 32: two or four 8-byte loads that
  * overlap (n >= 8), two of 4 bytes, or three single bytes; no loop. */
 static ENC_INLINE int fx_ascii32(const char *p, size_t n)
@@ -586,13 +602,8 @@ static ENC_INLINE int fx_ascii32(const char *p, size_t n)
         memcpy(&a, p, 8);
         memcpy(&b, p + n - 8, 8);
         acc = a | b;
-    } else if (n >= 4) {
-        uint32_t a, b;
-        memcpy(&a, p, 4);
-        memcpy(&b, p + n - 4, 4);
-        acc = a | b;
-    } else if (n) { /* 1 to 3 bytes: these three positions cover them */
-        acc = (uint8_t)p[0] | (uint8_t)p[n / 2] | (uint8_t)p[n - 1];
+    } else {
+        acc = fx_or_short(p, n);
     }
     return !(acc & 0x8080808080808080ull);
 }
@@ -609,13 +620,8 @@ static ENC_INLINE int fx_ascii(const char *p, size_t n)
         }
         memcpy(&w, p + n - 8, 8); /* the tail, overlapping */
         acc |= w;
-    } else if (n >= 4) {
-        uint32_t a, b;
-        memcpy(&a, p, 4);
-        memcpy(&b, p + n - 4, 4);
-        acc = a | b;
-    } else if (n) { /* 1 to 3 bytes: these three positions cover them */
-        acc = (uint8_t)p[0] | (uint8_t)p[n / 2] | (uint8_t)p[n - 1];
+    } else {
+        acc = fx_or_short(p, n);
     }
     return !(acc & 0x8080808080808080ull);
 }

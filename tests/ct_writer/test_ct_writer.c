@@ -816,34 +816,60 @@ static unsigned lcg(unsigned n)
     return (unsigned)((lcg_state >> 33) % n);
 }
 
-static int callpaths(const char *dir, const char *format, long n)
+/* callpaths' and kidpaths' writer (trace.ct or trace.json in dir), started,
+ * with the types None, Int and String, nf functions named P0, P1... (P:
+ * fprefix) on lines line0, line0 + 10..., and nv variables a0, a1... NULL
+ * when the writer cannot be opened (the reason printed). */
+static ctrec_writer *paths_open(const char *dir, const char *format, const char *program,
+                                ctrec_id t[3], char fprefix, int nf, int line0, ctrec_id *f,
+                                int nv, ctrec_id *v)
 {
     ctrec_writer_options o;
     ctrec_writer_options_init(&o);
     o.format = !strcmp(format, "ct") ? CTREC_FORMAT_CT : CTREC_FORMAT_JSON;
-    o.program = "callpaths";
+    o.program = program;
     o.workdir = "/work/dir";
     o.copy_sources = 0;
     ctrec_writer *w;
     if (ctrec_writer_open(dir, &o, &w) != CTREC_OK) {
         fprintf(stderr, "open: %s\n", ctrec_writer_errmsg(w));
-        return 1;
+        ctrec_writer_close(w);
+        return NULL;
     }
-    static const char text[] = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-                               "0123456789abcdefghijklmnopqrstuvwxyz";
-    ctrec_id t_none, t_int, t_str, f[5], v[7];
     CHECK(ctrec_start(w, "/m", 2, 1));
-    CHECK(ctrec_type_z(w, CTREC_TYPE_NONE, "None", &t_none));
-    CHECK(ctrec_type_z(w, CTREC_TYPE_INT, "Int", &t_int));
-    CHECK(ctrec_type_z(w, CTREC_TYPE_STRING, "String", &t_str));
-    for (int i = 0; i < 5; i++) {
-        char name[8] = {'f', (char)('0' + i), 0};
-        CHECK(ctrec_function_z(w, name, 0, 100 + 10 * i, &f[i]));
+    CHECK(ctrec_type_z(w, CTREC_TYPE_NONE, "None", &t[0]));
+    CHECK(ctrec_type_z(w, CTREC_TYPE_INT, "Int", &t[1]));
+    CHECK(ctrec_type_z(w, CTREC_TYPE_STRING, "String", &t[2]));
+    for (int i = 0; i < nf; i++) {
+        char name[8] = {fprefix, (char)('0' + i), 0};
+        CHECK(ctrec_function_z(w, name, 0, line0 + 10 * i, &f[i]));
     }
-    for (int i = 0; i < 7; i++) {
+    for (int i = 0; i < nv; i++) {
         char name[8] = {'a', (char)('0' + i), 0};
         CHECK(ctrec_variable_z(w, name, &v[i]));
     }
+    return w;
+}
+
+/* Closes paths_open's writer: 1 when it or anything before failed. */
+static int paths_close(ctrec_writer *w)
+{
+    ctrec_status st = ctrec_writer_close(w);
+    if (st) {
+        fprintf(stderr, "close: %s\n", ctrec_status_name(st));
+        failures++;
+    }
+    return failures ? 1 : 0;
+}
+
+static int callpaths(const char *dir, const char *format, long n)
+{
+    ctrec_id t[3], f[5], v[7];
+    ctrec_writer *w = paths_open(dir, format, "callpaths", t, 'f', 5, 100, f, 7, v);
+    if (!w) return 1;
+    ctrec_id t_none = t[0], t_int = t[1], t_str = t[2];
+    static const char text[] = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                               "0123456789abcdefghijklmnopqrstuvwxyz";
     int depth = 0;
     for (long i = 0; i < n && !failures; i++) {
         unsigned r = lcg(10);
@@ -881,12 +907,7 @@ static int callpaths(const char *dir, const char *format, long n)
     }
     while (depth-- > 0) CHECK(ctrec_return_none(w, t_none));
     CHECK(ctrec_step(w, 0, 1));
-    ctrec_status st = ctrec_writer_close(w);
-    if (st) {
-        fprintf(stderr, "close: %s\n", ctrec_status_name(st));
-        failures++;
-    }
-    return failures ? 1 : 0;
+    return paths_close(w);
 }
 
 /* The children kept as words only (ct_writer.c: an open call is `lazy`
@@ -905,31 +926,11 @@ static int callpaths(const char *dir, const char *format, long n)
  * 0, 3, 4 and 5 children. */
 static int kidpaths(const char *dir, const char *format)
 {
-    ctrec_writer_options o;
-    ctrec_writer_options_init(&o);
-    o.format = !strcmp(format, "ct") ? CTREC_FORMAT_CT : CTREC_FORMAT_JSON;
-    o.program = "kidpaths";
-    o.workdir = "/work/dir";
-    o.copy_sources = 0;
-    ctrec_writer *w;
-    if (ctrec_writer_open(dir, &o, &w) != CTREC_OK) {
-        fprintf(stderr, "open: %s\n", ctrec_writer_errmsg(w));
-        return 1;
-    }
+    ctrec_id t[3], f[4], v[6];
+    ctrec_writer *w = paths_open(dir, format, "kidpaths", t, 'k', 4, 10, f, 6, v);
+    if (!w) return 1;
+    ctrec_id t_none = t[0], t_int = t[1], t_str = t[2];
     static const char text[] = "0123456789abcdefghijklmnopqrstuvwxyzABCD";
-    ctrec_id t_none, t_int, t_str, f[4], v[6];
-    CHECK(ctrec_start(w, "/m", 2, 1));
-    CHECK(ctrec_type_z(w, CTREC_TYPE_NONE, "None", &t_none));
-    CHECK(ctrec_type_z(w, CTREC_TYPE_INT, "Int", &t_int));
-    CHECK(ctrec_type_z(w, CTREC_TYPE_STRING, "String", &t_str));
-    for (int i = 0; i < 4; i++) {
-        char name[8] = {'k', (char)('0' + i), 0};
-        CHECK(ctrec_function_z(w, name, 0, 10 + 10 * i, &f[i]));
-    }
-    for (int i = 0; i < 6; i++) {
-        char name[8] = {'a', (char)('0' + i), 0};
-        CHECK(ctrec_variable_z(w, name, &v[i]));
-    }
     for (int r = 0; r < 360 && !failures; r++) {
         int nk = r % 10, slow_at = (r / 10) % 7, grand = (r / 70) % 5;
         CHECK(ctrec_step(w, 0, 5));
@@ -976,12 +977,7 @@ static int kidpaths(const char *dir, const char *format)
         }
     }
     CHECK(ctrec_step(w, 0, 1));
-    ctrec_status st = ctrec_writer_close(w);
-    if (st) {
-        fprintf(stderr, "close: %s\n", ctrec_status_name(st));
-        failures++;
-    }
-    return failures ? 1 : 0;
+    return paths_close(w);
 }
 
 int main(int argc, char **argv)
