@@ -1322,6 +1322,16 @@ ctrec_status ctw_raise(ctw_writer *c, ctrec_id type_id, const char *msg, size_t 
     return record_done(c, S_STEPS, e);
 }
 
+/* A Value's entry in a step's values record (room: 20 + n): its variable
+ * and length varints, then its bytes. Returns the end. */
+static inline uint8_t *value_entry(uint8_t *p, ctrec_id var, const uint8_t *v, size_t n)
+{
+    p = vput(p, var);
+    p = vput(p, n);
+    ct_copy(p, v, n);
+    return p + n;
+}
+
 ctrec_status ctw_value(ctw_writer *c, ctrec_id var, const uint8_t *v, size_t n, err *e)
 {
     if (c->h.nsteps == 0)
@@ -1329,10 +1339,7 @@ ctrec_status ctw_value(ctw_writer *c, ctrec_id var, const uint8_t *v, size_t n, 
                        "a .ct keeps values per step: a Value before the first step has no place");
     buf *b = &c->h.s[S_VALUES].raw;
     if (buf_reserve(b, 20 + n)) return nomem(e);
-    uint8_t *p = vput(b->data + b->len, var);
-    p = vput(p, n);
-    memcpy(p, v, n);
-    b->len = (size_t)(p - b->data) + n;
+    b->len = (size_t)(value_entry(b->data + b->len, var, v, n) - b->data);
     c->h.vcount++;
     return CTREC_OK;
 }
@@ -1592,7 +1599,7 @@ ctrec_status ctw_call(ctw_writer *c, ctrec_id fn, const ev_arg *args, size_t nar
  * ctw_line_step_try's but for the values chunk's room), the room for the
  * step and the Values is checked here (3 bytes for the step's values
  * record head, 20 more than each Value's bytes), so that none can fail.
- * Each Value as ctw_value writes it. */
+ * Each Value as ctw_value writes it (value_entry). */
 int ctw_step_args_call(ctw_writer *c, uint64_t x, ctrec_id fn, const ev_arg *args, size_t nargs,
                        err *e)
 {
@@ -1603,12 +1610,7 @@ int ctw_step_args_call(ctw_writer *c, uint64_t x, ctrec_id fn, const ev_arg *arg
     if (b->cap - len < room || b->oom) return -1;
     ctw_line_step_put(&c->h, x, len, vrec, len - vrec - 3);
     uint8_t *p = b->data + b->len;
-    for (size_t i = 0; i < nargs; i++) {
-        p = vput(p, args[i].var);
-        p = vput(p, args[i].len);
-        ct_copy(p, args[i].value, args[i].len);
-        p += args[i].len;
-    }
+    for (size_t i = 0; i < nargs; i++) p = value_entry(p, args[i].var, args[i].value, args[i].len);
     b->len = (size_t)(p - b->data);
     c->h.vcount += nargs;
     if (nargs) return (int)call_args(c, fn, args, nargs, e);

@@ -308,23 +308,6 @@ static inline void ctw_line_step_put(ctw_hot *h, uint64_t x, size_t len, size_t 
     p[0] = 1;
     p[1] = zz;
 }
-static inline int ctw_line_step_try(ctw_writer *c, uint64_t x /* ctw_gli */)
-{
-    ctw_hot *h = ctw_hot_of(c);
-    const ctw_stream *v = &h->s[S_VALUES];
-    int64_t d = (int64_t)(x - h->last_gli);
-    size_t len = v->raw.len, vrec = h->vrec;
-    size_t ent = len - vrec - 3;
-    /* ent < 126 bounds the values' count too: every value's entry is at
-     * least 2 bytes (its variable and length varints) */
-    if (h->step_fast && ent < 128 - 2 && (uint64_t)d + 64 < 128 &&
-        v->raw.cap - len >= 3 && !v->raw.oom) {
-        ctw_line_step_put(h, x, len, vrec, ent);
-        return 1;
-    }
-    return 0;
-}
-
 /* Whether ctw_line_step_try(c, x) would take its common case, but for
  * the values chunk's room: for a caller with work to do before the step
  * (writer.c end_call_ct, its argument list; ctw_step_args_call then
@@ -333,7 +316,17 @@ static inline int ctw_line_step_fits(const ctw_writer *c, uint64_t x)
 {
     const ctw_hot *h = (const ctw_hot *)(const void *)c;
     size_t ent = h->s[S_VALUES].raw.len - h->vrec - 3;
+    /* ent < 126 bounds the values' count too: every value's entry is at
+     * least 2 bytes (its variable and length varints) */
     return h->step_fast && ent < 128 - 2 && (x - h->last_gli) + 64 < 128;
+}
+static inline int ctw_line_step_try(ctw_writer *c, uint64_t x /* ctw_gli */)
+{
+    ctw_hot *h = ctw_hot_of(c);
+    const buf *vb = &h->s[S_VALUES].raw;
+    if (!ctw_line_step_fits(c, x) || vb->cap - vb->len < 3 || vb->oom) return 0;
+    ctw_line_step_put(h, x, vb->len, h->vrec, vb->len - h->vrec - 3);
+    return 1;
 }
 
 /* A line-only step (no column; the caller checked ctw_line_ok): what

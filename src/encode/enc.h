@@ -439,14 +439,7 @@ static ENC_INLINE uint8_t *fx_cbor_value_text(uint8_t *p, unsigned k, const char
 static ENC_INLINE uint8_t *fx_cbor_value_text32(uint8_t *p, unsigned k, const char *t, size_t n,
                                                ctrec_id type_id)
 {
-    p = fx_cbor_text_kind(p, k);
-    if (n < 24) {
-        *p++ = (uint8_t)(0x60 | n);
-    } else {
-        p[0] = 0x78; /* 0x60 | 24: a one-byte length */
-        p[1] = (uint8_t)n;
-        p += 2;
-    }
+    p = fx_cbor_head_small(fx_cbor_text_kind(p, k), 3, n);
     fx_copy32(p, t, n);
     return fx_cbor_type_close(p + n, type_id);
 }

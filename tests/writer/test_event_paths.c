@@ -494,8 +494,6 @@ static int gen(const char *fmt, const char *dir)
 }
 
 /* Until a write fails: then every call refused with the first message. */
-
-
 static void fail_events(void)
 {
     ctrec_status s = CTREC_OK;
@@ -542,10 +540,6 @@ static void fail_events(void)
     s = ctrec_writer_close(w);
     printf("close: %s; %d calls\n", ctrec_status_name(s), calls);
 }
-
-
-
-
 
 /* A .ct (DIR/NAME) under 128 KiB, its chunks and scratch pieces written
  * on this thread: two calls a return (ctrec_call, or ctrec_begin_call with
