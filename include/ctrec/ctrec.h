@@ -452,7 +452,11 @@ ctrec_status ctrec_call(ctrec_writer *w, ctrec_id function_id);
 
 /* Return of no value: ctrec_begin_return + ctrec_none(type_id) + ctrec_end,
  * the Return {return_value: {kind: None, type_id}} of a function that
- * returns nothing. Type 0 is the None type ctrec_start defines.
+ * returns nothing. Type 0 is the None type ctrec_start defines. In a .ct,
+ * a None of type 0 is written as the call record's void-return marker
+ * (the byte FF, 1 byte instead of the CBOR None's 20), which the
+ * debugger and ctrec's reader take for that same None (the reader's
+ * Return says is_void); another type is written as its CBOR None.
  * A Return needs an open call: the writer counts Calls (the top-level one
  * of ctrec_start included) and Returns, and refuses a Return when every Call
  * has had its Return (CTREC_E_STATE; the debugger fails on such a trace). */

@@ -1881,7 +1881,10 @@ ctrec_status ctw_return(ctw_writer *c, const uint8_t *v, size_t n, const uint8_t
             p += el - e1;
             uint8_t *t = p; /* the X record's tail from here */
             *p++ = (uint8_t)n;
-            ct_copy(p, v, n);
+            if (n == 1) /* the void marker (ctrec_return_none's) */
+                *p = *v;
+            else
+                ct_copy(p, v, n);
             p += n;
             p[0] = 0; /* no exception */
             p[1] = (uint8_t)nk;

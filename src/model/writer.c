@@ -120,7 +120,9 @@ struct ctrec_writer {
     size_t ct_at;
     /* .ct: the CBOR None of type ct_none_t that ctrec_return_none last
      * encoded (ct_none_n bytes; 0: none yet), the return value of every
-     * call of a recorder that records no values */
+     * call of a recorder that records no values; of type 0, the call
+     * record's void marker FF instead (what the readers take for a None
+     * of type 0) */
     ctrec_id ct_none_t;
     uint8_t ct_none[48];
     size_t ct_none_n;
@@ -2820,9 +2822,16 @@ ctrec_status ctrec_call(ctrec_writer *w, ctrec_id fn)
  * other. */
 static WR_NOINLINE ctrec_status return_none_ct(ctrec_writer *w, ctrec_id t)
 {
+    static const uint8_t void_marker = 0xFF;
     const uint8_t *v = w->ct_none;
     size_t n = w->ct_none_n;
-    if (!n || t != w->ct_none_t) {
+    if (t == 0 && (!n || t != w->ct_none_t)) { /* the record's void marker */
+        v = &void_marker;
+        n = 1;
+        memcpy(w->ct_none, v, n);
+        w->ct_none_n = n;
+        w->ct_none_t = t;
+    } else if (!n || t != w->ct_none_t) {
         w->tmp.len = 0;
         enc e = {&w->tmp, 0, 0, NULL, 1};
         val_none(&e, t);

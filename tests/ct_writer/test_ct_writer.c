@@ -867,7 +867,10 @@ static int callpaths(const char *dir, const char *format, long n)
     ctrec_id t[3], f[5], v[7];
     ctrec_writer *w = paths_open(dir, format, "callpaths", t, 'f', 5, 100, f, 7, v);
     if (!w) return 1;
-    ctrec_id t_none = t[0], t_int = t[1], t_str = t[2];
+    ctrec_id t_none = t[0], t_int = t[1], t_str = t[2], t_nil;
+    /* a None of another type than 0: a CBOR None in the .ct, not the void
+     * marker FF (which reads as type 0) */
+    CHECK(ctrec_type_z(w, CTREC_TYPE_NONE, "Nil", &t_nil));
     static const char text[] = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
                                "0123456789abcdefghijklmnopqrstuvwxyz";
     int depth = 0;
@@ -893,7 +896,7 @@ static int callpaths(const char *dir, const char *format, long n)
         } else if (r < 9) {
             unsigned k = lcg(4);
             if (k == 0) {
-                CHECK(ctrec_return_none(w, t_none));
+                CHECK(ctrec_return_none(w, lcg(2) ? t_none : t_nil));
             } else {
                 CHECK(ctrec_begin_return(w));
                 if (k == 1) CHECK(ctrec_int(w, (int64_t)i * 7919, t_int));
