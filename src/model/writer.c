@@ -1855,7 +1855,7 @@ ctrec_status ctrec_step_column(ctrec_writer *w, ctrec_id path_id, int64_t line, 
 
 ctrec_status ctrec_step_path(ctrec_writer *w, const char *path, size_t len, int64_t line)
 {
-    ctrec_id id;
+    ctrec_id id = 0; /* set unless st (gcc -O3 on the general build warned) */
     ctrec_status st = ctrec_path(w, path, len, &id);
     return st ? st : ctrec_step(w, id, line);
 }

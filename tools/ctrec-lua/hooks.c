@@ -1165,6 +1165,16 @@ static void hook_floor_calls(lua_State *L, lua_Debug *ar)
 static unsigned char floor_is_lua[FLOOR_STACK];
 static size_t floor_depth;
 
+/* Reads local n of ar's function (lua_getlocal's numbering: a negative n
+ * is a vararg) as floor_read_value; 0 when there is none. */
+static int floor_read_local(lua_State *L, const lua_Debug *ar, int n)
+{
+    if (!lua_getlocal(L, ar, n)) return 0;
+    floor_read_value(L, lua_gettop(L));
+    lua_pop(L, 1);
+    return 1;
+}
+
 static void hook_floor_values(lua_State *L, lua_Debug *ar)
 {
     switch (ar->event) {
@@ -1177,14 +1187,8 @@ static void hook_floor_values(lua_State *L, lua_Debug *ar)
         if (floor_depth < FLOOR_STACK) floor_is_lua[floor_depth] = (unsigned char)is_lua;
         floor_depth++;
         if (!is_lua) return;
-        for (int i = 1; i <= ar->nparams && lua_getlocal(L, ar, i); i++) {
-            floor_read_value(L, lua_gettop(L));
-            lua_pop(L, 1);
-        }
-        for (int i = 1; ar->isvararg && lua_getlocal(L, ar, -i); i++) {
-            floor_read_value(L, lua_gettop(L));
-            lua_pop(L, 1);
-        }
+        for (int i = 1; i <= ar->nparams && floor_read_local(L, ar, i); i++) continue;
+        for (int i = 1; ar->isvararg && floor_read_local(L, ar, -i); i++) continue;
         return;
     }
     case LUA_HOOKRET: {
@@ -1192,10 +1196,8 @@ static void hook_floor_values(lua_State *L, lua_Debug *ar)
         floor_depth--;
         if (floor_depth >= FLOOR_STACK || !floor_is_lua[floor_depth]) return;
         lua_getinfo(L, "r", ar);
-        for (int i = 0; i < ar->ntransfer && lua_getlocal(L, ar, ar->ftransfer + i); i++) {
-            floor_read_value(L, lua_gettop(L));
-            lua_pop(L, 1);
-        }
+        for (int i = 0; i < ar->ntransfer && floor_read_local(L, ar, ar->ftransfer + i); i++)
+            continue;
         return;
     }
     default: return;
