@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """run.py -- overhead benchmark of ctrec-lua (issue 5).
 
-  run.py [--ctrec-lua PATH] [--lua PATH] [--runs N] [--out DIR] [PROGRAM[=ARG]...]
+  run.py [--ctrec-lua PATH] [--lua PATH] [--runs N] [--out DIR] [--cpus LIST]
+         [PROGRAM[=ARG]...]
 
 For each CPU-bound program (fib.lua, nbody.lua, sort.lua by default, each
 sized to run 30-70 ms under plain lua5.4 and 0.1-0.3 s with the hooks) runs
@@ -35,6 +36,12 @@ run counts the Lua values recorded (elements of tables included), and
   ns/value = (values all - values none) / values   (reading + writing them)
   write ns/value = (values all - floor reads) / values   (writing only)
 from the median wall-clock and CPU times (target: ns/value <= 40).
+
+Before and after, it times plain lua5.4 on each CPU alone ("cpu speed"):
+on a shared virtual machine one vCPU can run far slower than another for
+minutes at a time, and an unpinned run's time then depends on the vCPU it
+landed on. --cpus pins every run (a recording's threads included) to the
+CPUs given.
 """
 import argparse
 import os
@@ -50,18 +57,54 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 DEFAULT_ARGS = {"fib.lua": "30", "nbody.lua": "10000", "sort.lua": "10000"}
 
 
-def timed(cmd):
-    """Wall-clock and CPU time (user + system, all threads) of one run."""
+PIN = None  # --cpus: the CPUs every run is pinned to (None: not pinned)
+
+
+def pinned(cpus):
+    """A preexec_fn pinning the child to `cpus` (None: no pinning)."""
+    if cpus is None:
+        return None
+    return lambda: os.sched_setaffinity(0, cpus)
+
+
+def timed(cmd, cpus=None):
+    """Wall-clock and CPU time (user + system, all threads) of one run,
+    pinned to `cpus` (default: --cpus)."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t = time.monotonic()
-    subprocess.run(cmd, stdout=subprocess.DEVNULL, check=True)
+    subprocess.run(cmd, stdout=subprocess.DEVNULL, check=True,
+                   preexec_fn=pinned(cpus if cpus is not None else PIN))
     wall = time.monotonic() - t
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     return wall, cpu
 
 
+def cpu_speeds(lua, cpus):
+    """The median wall-clock time of plain lua5.4 running fib.lua 30 on each
+    CPU alone (3 runs each, interleaved), and the slowest over the fastest.
+    On a shared virtual machine one vCPU can run far slower than the other
+    for minutes at a time (seen: 1.7 times, the slow one changing), which
+    moves every unpinned wall-clock ratio by where each run landed."""
+    t = {c: [] for c in cpus}
+    for _ in range(3):
+        for c in cpus:
+            t[c].append(timed([lua, os.path.join(HERE, "fib.lua"), "30"], {c})[0])
+    med = {c: statistics.median(v) for c, v in t.items()}
+    return med, max(med.values()) / min(med.values())
+
+
+def print_speeds(lua, when):
+    cpus = sorted(PIN if PIN is not None else os.sched_getaffinity(0))
+    med, ratio = cpu_speeds(lua, cpus)
+    print("cpu speed %s: lua5.4 fib.lua 30 on %s; slowest / fastest = %.2f%s"
+          % (when, ", ".join("cpu %d %.3f s" % (c, med[c]) for c in cpus), ratio,
+             "  (the CPUs differ: unpinned ratios depend on where each run landed; "
+             "see --cpus)" if ratio > 1.15 else ""), flush=True)
+
+
 def main():
+    global PIN
     ap = argparse.ArgumentParser()
     ap.add_argument("--ctrec-lua", default=os.path.join(HERE, "..", "..", "build", "bin", "ctrec-lua"))
     ap.add_argument("--lua", default="lua5.4")
@@ -69,10 +112,16 @@ def main():
     ap.add_argument("--format", default="bin", choices=["bin", "ct", "json"],
                     help="trace format of the recording modes (default bin)")
     ap.add_argument("--out", default=None, help="trace folder (default: a temporary one)")
+    ap.add_argument("--cpus", default=None,
+                    help="pin every run to these CPUs (comma-separated, e.g. 0; a recording's "
+                         "threads then share them); default: not pinned")
     ap.add_argument("programs", nargs="*", default=sorted(DEFAULT_ARGS),
                     help="program.lua or program.lua=ARG (default ARGs: %s)" % DEFAULT_ARGS)
     a = ap.parse_args()
+    if a.cpus is not None:
+        PIN = {int(c) for c in a.cpus.split(",")}
     out = a.out or tempfile.mkdtemp(prefix="ctrec-lua-bench-")
+    print_speeds(a.lua, "before")
     rec = [a.ctrec_lua]
     modes = [
         ("lua5.4", [a.lua]),
@@ -126,6 +175,7 @@ def main():
             print("%-10s %-4s %d values recorded: ns/value = %.1f (target <= 40), write ns/value = %.1f"
                   % (prog, label, nvalues, (m["values all"] - m["values none"]) / nvalues * 1e9,
                      (m["values all"] - m["floor reads"]) / nvalues * 1e9), flush=True)
+    print_speeds(a.lua, "after")
     if not a.out:
         shutil.rmtree(out, ignore_errors=True)
     return 0
