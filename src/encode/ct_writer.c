@@ -2171,7 +2171,15 @@ static void meta_dat(buf *b, const ctw_meta *m, int columns)
 
 ctrec_status ctw_close(ctw_writer *c, const ctw_meta *m, err *e)
 {
-    ctrec_status st = c->wst ? job_failed(c, e) : CTREC_OK;
+    /* The rest runs on this thread: the background thread is drained and
+     * stopped first. This thread would wait for the last jobs anyway, and
+     * handing each over cost a wake-up (an empty script's .ct: 43 futex
+     * calls, about 1 ms more than in place). */
+    ctrec_status st = drain(c, e);
+    if (c->threaded) {
+        sink_worker_stop(&c->wk);
+        c->threaded = 0;
+    }
     c->closing = 1; /* fill_job: no fresh buffer for what is handed over */
     /* The calls still open end at the last step, without a return value
      * (no X record: the scratch file is not read again); then the last
@@ -2200,11 +2208,6 @@ ctrec_status ctw_close(ctw_writer *c, const ctw_meta *m, err *e)
         meta_dat(&b, m, c->h.columns);
         st = b.oom ? nomem(e) : submit(c, J_META, 0, &b, e);
         buf_free(&b);
-    }
-    if (!st) st = drain(c, e);
-    if (c->threaded) {
-        sink_worker_stop(&c->wk);
-        c->threaded = 0;
     }
     /* A closed container holds nothing but its chunks: no padding (see
      * publish()), even if a following reader then sees a last chunk
