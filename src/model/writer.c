@@ -2825,19 +2825,18 @@ static WR_NOINLINE ctrec_status return_none_ct(ctrec_writer *w, ctrec_id t)
     static const uint8_t void_marker = 0xFF;
     const uint8_t *v = w->ct_none;
     size_t n = w->ct_none_n;
-    if (t == 0 && (!n || t != w->ct_none_t)) { /* the record's void marker */
-        v = &void_marker;
-        n = 1;
-        memcpy(w->ct_none, v, n);
-        w->ct_none_n = n;
-        w->ct_none_t = t;
-    } else if (!n || t != w->ct_none_t) {
-        w->tmp.len = 0;
-        enc e = {&w->tmp, 0, 0, NULL, 1};
-        val_none(&e, t);
-        if (w->tmp.oom) return nomem(w);
-        v = w->tmp.data;
-        n = w->tmp.len;
+    if (!n || t != w->ct_none_t) {
+        if (t == 0) { /* the record's void marker */
+            v = &void_marker;
+            n = 1;
+        } else {
+            w->tmp.len = 0;
+            enc e = {&w->tmp, 0, 0, NULL, 1};
+            val_none(&e, t);
+            if (w->tmp.oom) return nomem(w);
+            v = w->tmp.data;
+            n = w->tmp.len;
+        }
         if (n <= sizeof w->ct_none) { /* kept for the next return of type t */
             memcpy(w->ct_none, v, n);
             w->ct_none_n = n;
