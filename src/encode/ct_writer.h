@@ -278,13 +278,15 @@ static inline uint64_t ctw_gli(ctrec_id path_id, int64_t line)
 {
     return path_id * 100000u + (uint64_t)line;
 }
-/* ctw_line_step_try's step once its case is known (ent: the previous
- * step's values record's entries) and the values chunk's room checked
- * (ctw_line_step_fits, then the room: ctw_step_args_call). */
-static inline void ctw_line_step_put(ctw_hot *h, uint64_t x, size_t len, size_t vrec, size_t ent)
+/* ctw_line_step_try's step once its case is known and the values
+ * chunk's room checked (ctw_line_step_fits, then the room:
+ * ctw_step_args_call). */
+static inline void ctw_line_step_put(ctw_hot *h, uint64_t x)
 {
     ctw_stream *v = &h->s[S_VALUES], *s = &h->s[S_STEPS];
     int64_t d = (int64_t)(x - h->last_gli);
+    size_t len = v->raw.len, vrec = h->vrec;
+    size_t ent = len - vrec - 3; /* the previous step's values record's entries */
     uint64_t count = h->vcount;
     /* fields read before the byte stores (which may alias them) */
     uint8_t *r = v->raw.data + vrec, *p = s->raw.data + s->raw.len;
@@ -325,7 +327,7 @@ static inline int ctw_line_step_try(ctw_writer *c, uint64_t x /* ctw_gli */)
     ctw_hot *h = ctw_hot_of(c);
     const buf *vb = &h->s[S_VALUES].raw;
     if (!ctw_line_step_fits(c, x) || vb->cap - vb->len < 3 || vb->oom) return 0;
-    ctw_line_step_put(h, x, vb->len, h->vrec, vb->len - h->vrec - 3);
+    ctw_line_step_put(h, x);
     return 1;
 }
 
