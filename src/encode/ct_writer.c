@@ -84,42 +84,10 @@ static inline unsigned vlen(uint64_t v)
 #endif
 }
 
-/* memcpy for the few bytes of a call's record parts (a call to memcpy
- * costs more than the copy): overlapping word copies up to 32 bytes. */
-static inline void ct_copy(uint8_t *d, const uint8_t *s, size_t n)
-{
-    if (n > 32) {
-        memcpy(d, s, n);
-    } else if (n >= 16) {
-        uint64_t a[2], b[2];
-        memcpy(a, s, 16);
-        memcpy(b, s + n - 16, 16);
-        memcpy(d, a, 16);
-        memcpy(d + n - 16, b, 16);
-    } else if (n >= 8) {
-        uint64_t a, b;
-        memcpy(&a, s, 8);
-        memcpy(&b, s + n - 8, 8);
-        memcpy(d, &a, 8);
-        memcpy(d + n - 8, &b, 8);
-    } else if (n >= 4) {
-        uint32_t a, b;
-        memcpy(&a, s, 4);
-        memcpy(&b, s + n - 4, 4);
-        memcpy(d, &a, 4);
-        memcpy(d + n - 4, &b, 4);
-    } else if (n) {
-        uint8_t a = s[0], b = s[n / 2], z = s[n - 1];
-        d[0] = a;
-        d[n / 2] = b;
-        d[n - 1] = z;
-    }
-}
-
 /* A fixed-size copy of a record part of at most 32 bytes (n), where both
  * buffers have 32 bytes from d and s within their capacity: the bytes
  * past n are overwritten by what follows or left past the buffer's len.
- * Two 16-byte loads and stores instead of ct_copy's size tests. */
+ * Two 16-byte loads and stores instead of fx_copy's size tests. */
 static inline void ct_copy32(uint8_t *d, const uint8_t *s)
 {
     uint64_t a[2], b[2]; /* in registers (an array of 32 bytes went to the stack) */
@@ -1328,7 +1296,7 @@ static inline uint8_t *value_entry(uint8_t *p, ctrec_id var, const uint8_t *v, s
 {
     p = vput(p, var);
     p = vput(p, n);
-    ct_copy(p, v, n);
+    fx_copy(p, v, n);
     return p + n;
 }
 
@@ -1546,7 +1514,7 @@ static CTW_INLINE ctrec_status call_fast(ctw_writer *c, ctrec_id fn, const ev_ar
             for (size_t i = 0; i < nargs; i++) {
                 p = vput(p, args[i].var);
                 *p++ = (uint8_t)args[i].len;
-                ct_copy(p, args[i].value, args[i].len);
+                fx_copy(p, args[i].value, args[i].len);
                 p += args[i].len;
             }
             size_t elen = (size_t)(p - b0), body = (size_t)(p - s0) - 4;
@@ -1561,7 +1529,7 @@ static CTW_INLINE ctrec_status call_fast(ctw_writer *c, ctrec_id fn, const ev_ar
             ct_copy32(a, b0);
             if (elen > 32) {
                 if (elen <= 64) ct_copy32(a + 32, b0 + 32);
-                else ct_copy(a + 32, b0 + 32, elen - 32);
+                else fx_copy(a + 32, b0 + 32, elen - 32);
             }
             oc->e_at = pc->arena.len;
             oc->e1 = e1;
@@ -1691,7 +1659,7 @@ static CTW_NOINLINE ctrec_status call_slow(ctw_writer *c, ctrec_id fn, const ev_
     for (size_t i = 0; i < nargs; i++) {
         p = vput(p, args[i].var);
         p = vput(p, args[i].len);
-        ct_copy(p, args[i].value, args[i].len);
+        fx_copy(p, args[i].value, args[i].len);
         p += args[i].len;
     }
     size_t elen = (size_t)(p - b0);
@@ -1699,7 +1667,7 @@ static CTW_NOINLINE ctrec_status call_slow(ctw_writer *c, ctrec_id fn, const ev_
     oc->e_at = pc->arena.len;
     oc->e1 = e1;
     oc->e_len = elen;
-    ct_copy(pc->arena.data + pc->arena.len, c->sbuf.data + (b0 - c->sbuf.data), elen);
+    fx_copy(pc->arena.data + pc->arena.len, c->sbuf.data + (b0 - c->sbuf.data), elen);
     pc->arena.len += elen;
     c->sbuf.len = (size_t)(p - c->sbuf.data);
     scratch_end(c, at);
@@ -1737,14 +1705,14 @@ static CTW_INLINE ctrec_status call_done(ctw_writer *c, const uint8_t *v, size_t
     size_t rec = pc->arena.len;
     uint8_t *b = pc->arena.data + rec + 1, *p = b;
     const uint8_t *ep = pc->arena.data + oc->e_at;
-    ct_copy(p, ep, oc->e1);
+    fx_copy(p, ep, oc->e1);
     p += oc->e1;
     p = vput(p, exitstep);
-    ct_copy(p, ep + oc->e1, oc->e_len - oc->e1);
+    fx_copy(p, ep + oc->e1, oc->e_len - oc->e1);
     p += oc->e_len - oc->e1;
     size_t toff = (size_t)(p - b); /* X tail: retlen ret exclen exc nkids {kid} */
     p = vput(p, n);
-    ct_copy(p, v, n);
+    fx_copy(p, v, n);
     p += n;
     p = vput(p, xn); /* the exception's CBOR value, 0 bytes: none */
     if (xn) memcpy(p, x, xn);
@@ -1798,7 +1766,7 @@ static CTW_INLINE ctrec_status call_done(ctw_writer *c, const uint8_t *v, size_t
             memcpy(r, tmp, kl);
             r += kl;
         }
-        ct_copy(r, pc->arena.data + off, now);
+        fx_copy(r, pc->arena.data + off, now);
         c->sbuf.len = (size_t)(r + now - c->sbuf.data);
         left -= now;
         off += now;
@@ -1886,7 +1854,7 @@ ctrec_status ctw_return(ctw_writer *c, const uint8_t *v, size_t n, const uint8_t
             if (n == 1) /* the void marker (ctrec_return_none's) */
                 *p = *v;
             else
-                ct_copy(p, v, n);
+                fx_copy(p, v, n);
             p += n;
             p[0] = 0; /* no exception */
             p[1] = (uint8_t)nk;
