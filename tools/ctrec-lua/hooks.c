@@ -1232,8 +1232,11 @@ int recorder_open(recorder *R, const recorder_options *opt, const char *script,
      * compressing there: fib.lua 30 --values all, wall 1.69 s with the
      * thread against 0.79 s without (the recording thread's CPU time
      * 1.69 against 0.78 s, compression included); sort and nbody the
-     * same way (README, "eighth session"). A .ct's compression is faster
-     * on its thread (fib 0.95 against 1.89 s): there it stays. */
+     * same way (README, "eighth session"). A .ct keeps its thread: it
+     * takes about 730 instructions a call off the recording thread. On
+     * the benchmark machine the thread was faster in the eighth session
+     * (fib all 0.95 against 1.89 s) and not in the ninth, measured with
+     * its two vCPUs alike (1.78 against 1.38 s; README, "ninth session"). */
     wo.compress_thread = opt->compress_thread >= 0 ? opt->compress_thread
                                                    : opt->format != CTREC_FORMAT_BIN;
     if (opt->max_event_mib) wo.max_event_bytes = (size_t)opt->max_event_mib << 20;
