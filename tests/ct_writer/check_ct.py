@@ -80,20 +80,6 @@ def raw(path, lenient=False):
     return out
 
 
-def ret_blob(rec):
-    """A calls.dat record's return value bytes (len + bytes)."""
-    w = "calls.dat"
-    pos = 0
-    for _ in range(5):  # function, parent, entry, exit, depth
-        _, pos = ct_decode.uvarint(rec, pos, w)
-    nargs, pos = ct_decode.uvarint(rec, pos, w)
-    for _ in range(nargs):
-        _, pos = ct_decode.uvarint(rec, pos, w)
-        _, pos = ct_decode.vstring(rec, pos, w)
-    blob, _ = ct_decode.vstring(rec, pos, w)
-    return blob
-
-
 def summary(path, lenient=False):
     d = ct_decode.decode(path, lenient=lenient)
     d["metadata"]["recording_id"] = "<uuid>"
@@ -121,9 +107,11 @@ def scenario(tool, out):
     expect("root call record", calls[:12].hex(" "), "0b 00 01 00 0a 00 00 01 ff 00 01 01")
     expect("BigInt bytes", b"abC\x01\x00\xffhnegative\xf5" in calls, True)
     # inner() returned by ctrec_return_none of the None type 0: the void
-    # marker FF, not the CBOR None (which readers take for the same)
+    # marker FF (return length 1, ff), not the CBOR None (which readers
+    # take for the same); function 2, parent 1, entry and exit step 4,
+    # depth 2, no argument, exception or child
     recs = ct_decode.length_prefixed("calls.dat", calls, 0)
-    expect("inner's return", ret_blob(recs[2]).hex(), "ff")
+    expect("inner's call record", recs[2].hex(" "), "02 02 04 04 02 00 01 ff 00 00")
     # the recording id is the trace_metadata.json one, a UUIDv7
     meta = json.load(open(os.path.join(out, "trace_metadata.json")))
     rid = ct_decode.decode(path)["metadata"]["recording_id"]
