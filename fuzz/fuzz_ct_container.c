@@ -13,6 +13,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     (void)argc;
     (void)argv;
     fz_init("ct-container");
+    fz_ct_selfcheck("container");
     return 0;
 }
 

@@ -10,6 +10,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     (void)argc;
     (void)argv;
     fz_init("ct-events");
+    fz_ct_selfcheck("events");
     return 0;
 }
 

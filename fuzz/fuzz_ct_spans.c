@@ -11,6 +11,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     (void)argc;
     (void)argv;
     fz_init("ct-spans");
+    fz_ct_selfcheck("spans");
     return 0;
 }
 

@@ -15,6 +15,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     (void)argc;
     (void)argv;
     fz_init("ct-stepmap");
+    fz_ct_selfcheck("stepmap");
     return 0;
 }
 
@@ -43,7 +44,7 @@ static int on_batch(void *ud, uint64_t path_id, uint32_t line, uint64_t total,
                     const int64_t *ids, size_t n, int first)
 {
     walked *w = ud;
-    if (!n || n > 512) FZ_FAIL("batch of %zu ids", n);
+    if (n > 512 || (!n && (!first || total)) || (n && !ids)) FZ_FAIL("batch of %zu ids", n);
     if (first) {
         if (w->entries && (path_id < w->path || (path_id == w->path && line <= w->line)))
             FZ_FAIL("entries not ascending");

@@ -10,6 +10,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     (void)argc;
     (void)argv;
     fz_init("ct-steps");
+    fz_ct_selfcheck("steps");
     return 0;
 }
 

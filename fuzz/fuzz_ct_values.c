@@ -36,6 +36,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     (void)argc;
     (void)argv;
     fz_init("ct-values");
+    fz_ct_selfcheck("values");
     return 0;
 }
 
