@@ -521,8 +521,11 @@ ctrec_status ctrec_reader_line_steps(ctrec_reader *r, uint64_t path_id, uint32_t
 
 /* Called by ctrec_reader_step_map_walk for up to 512 ids of the list of
  * (path_id, line) at a time (`first`: 1 for a list's first batch); `total`
- * is the list's length. Non-zero stops the walk (it then returns
- * CTREC_E_STATE). */
+ * is the list's length. An entry whose list is empty (the debugger writes
+ * none, but the layout allows it) is handed over once, with `first` 1,
+ * `total` and `n` 0 and `ids` NULL, so each entry counted in *lines has
+ * exactly one call with `first` 1. Non-zero stops the walk (it then
+ * returns CTREC_E_STATE). */
 typedef int (*ctrec_line_steps_fn)(void *userdata, uint64_t path_id, uint32_t line,
                                    uint64_t total, const int64_t *ids, size_t n, int first);
 

@@ -793,14 +793,16 @@ static void check_step_map(chk *c)
     if (!c->sm_bad && !unlisted) return;
     char tail[200] = "";
     if (unlisted)
-        snprintf(tail, sizeof tail, "%s%llu steps are listed nowhere (the first: step %llu at "
-                 "path %llu line %llu)", c->sm_bad ? "; " : "", (unsigned long long)unlisted,
+        snprintf(tail, sizeof tail, "%s%llu %s listed nowhere (%sstep %llu at path %llu line "
+                 "%llu)", c->sm_bad ? "; " : "", (unsigned long long)unlisted,
+                 unlisted == 1 ? "step is" : "steps are", unlisted == 1 ? "" : "the first: ",
                  (unsigned long long)first, (unsigned long long)(c->smpos[first] >> 32),
                  (unsigned long long)(c->smpos[first] & 0xffffffffu));
     char head[480] = "";
     if (c->sm_bad)
-        snprintf(head, sizeof head, "%llu of its %llu step ids are misplaced (the first: %s)",
-                 (unsigned long long)c->sm_bad, (unsigned long long)ids, c->sm_first);
+        snprintf(head, sizeof head, "%llu of its %llu step ids %s misplaced (%s%s)",
+                 (unsigned long long)c->sm_bad, (unsigned long long)ids,
+                 c->sm_bad == 1 ? "is" : "are", c->sm_bad == 1 ? "" : "the first: ", c->sm_first);
     snprintf(c->msg, sizeof c->msg, "step-map.ns (%llu lines) disagrees with steps.dat, and "
              "the debugger resolves breakpoints from it: %s%s", (unsigned long long)lines, head,
              tail);

@@ -170,6 +170,10 @@ ctrec_status ct_stepmap_walk(ct_stepmap *sm, ct_sm_fn fn, void *ctx, uint64_t *n
                                    (long long)batch[0]);
                 if (fn && fn(ctx, &p, &l, k, batch, n, e)) return e->status ? e->status : CTREC_E_FORMAT;
             }
+            /* an entry that lists no step is handed over too, once, with
+             * no ids: the callback sees every entry *nlines counts */
+            if (!l.nsteps && fn && fn(ctx, &p, &l, 0, NULL, 0, e))
+                return e->status ? e->status : CTREC_E_FORMAT;
             if (l.nsteps && prev != l.last)
                 return err_set(e, CTREC_E_FORMAT,
                                SM ": line entry at offset %llu (path %llu line %lu): last %lld, "

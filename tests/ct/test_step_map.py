@@ -205,6 +205,29 @@ def check_hostile(ctrec, fixtures, work):
         fail("swapped: check said %s" % out[-1500:])
     print("ok swapped step map")
 
+    # an entry whose list is empty (the debugger writes none; the layout
+    # allows it): walked as an entry with no ids, counted as a line, and the
+    # step it no longer lists is reported as listed nowhere
+    path = os.path.join(work, "stepmap-empty-list.ct")
+    with open(path, "wb") as f:
+        f.write(patched(base, [(38 + 32 * 7 + 4, "<I", 0)]))
+    want = python_entries(path)
+    rc, out, err = run([ctrec, "step-map", path])
+    if rc != 0 or out != entries_text(want) or not out.endswith("0\t7\t6\n0\t8\t\n"):
+        fail("empty list: step-map rc %d %r %r (Python: %r)" % (rc, out, err, want))
+    rc, out, err = run([ctrec, "stats", "--json", path])
+    sm = json.loads(out).get("step_map") if rc == 0 else None
+    if sm != {"lines": 8, "step_ids": 7}:
+        fail("empty list: stats rc %d step_map %r" % (rc, sm))
+    rc, out, err = run([ctrec, "check", "--json", "--no-files", path])
+    doc = [json.loads(x) for x in out.splitlines() if x.strip()]
+    got = [d["message"] for d in doc if d.get("rule") == "ct-step-map-mismatch"]
+    full = ("step-map.ns (8 lines) disagrees with steps.dat, and the debugger resolves "
+            "breakpoints from it: 1 step is listed nowhere (step 7 at path 0 line 8)")
+    if got != [full]:
+        fail("empty list: check said %r" % got)
+    print("ok empty step list")
+
 
 def main(argv):
     if len(argv) != 4:
