@@ -116,7 +116,16 @@ struct ctfs_w {
      * QUARANTINE publications before it (free after them). */
     blist freeb, pend, quar[QUARANTINE];
     member m[CTFS_W_ROOT_ENTRIES];
+    /* Full data blocks that follow each other in the file, gathered into
+     * one write (wc_put): up to WC_BLOCKS blocks from byte wc_off. Every
+     * other write writes them first (pwrite_all, write_map), so writes
+     * reach the file in the order they were made, and the root (block 0,
+     * pwrite_all) always after the blocks it names. */
+    uint8_t *wc;
+    size_t wc_len;
+    uint64_t wc_off;
 };
+#define WC_BLOCKS 64u
 
 static int blist_push(blist *l, uint64_t b)
 {
@@ -147,7 +156,7 @@ static void put64(uint8_t *p, uint64_t v)
 #endif
 }
 
-static ctrec_status pwrite_all(ctfs_w *c, const void *p, size_t n, uint64_t off, err *e)
+static ctrec_status pwrite_raw(ctfs_w *c, const void *p, size_t n, uint64_t off, err *e)
 {
     const uint8_t *q = p;
     while (n) {
@@ -162,6 +171,39 @@ static ctrec_status pwrite_all(ctfs_w *c, const void *p, size_t n, uint64_t off,
         n -= (size_t)k;
         off += (uint64_t)k;
     }
+    return CTREC_OK;
+}
+
+/* Writes the gathered blocks (wc_put). */
+static ctrec_status wc_flush(ctfs_w *c, err *e)
+{
+    if (!c->wc_len) return CTREC_OK;
+    ctrec_status st = pwrite_raw(c, c->wc, c->wc_len, c->wc_off, e);
+    c->wc_len = 0;
+    return st;
+}
+
+/* Every write but wc_put's: the gathered blocks first. */
+static ctrec_status pwrite_all(ctfs_w *c, const void *p, size_t n, uint64_t off, err *e)
+{
+    ctrec_status st = wc_flush(c, e);
+    return st ? st : pwrite_raw(c, p, n, off, e);
+}
+
+/* A full data block at byte `off`: gathered while the blocks follow each
+ * other (a member's appended blocks do, but for a mapping block every 511:
+ * calls.dat copied at close was one pwrite a block), else written. */
+static ctrec_status wc_put(ctfs_w *c, const uint8_t *b, uint64_t off, err *e)
+{
+    if (c->wc_len && (off != c->wc_off + c->wc_len || c->wc_len == WC_BLOCKS * CTFS_W_BLOCK)) {
+        ctrec_status st = wc_flush(c, e);
+        if (st) return st;
+    }
+    if (!c->wc && !(c->wc = malloc(WC_BLOCKS * CTFS_W_BLOCK)))
+        return pwrite_all(c, b, CTFS_W_BLOCK, off, e); /* without gathering */
+    if (!c->wc_len) c->wc_off = off;
+    memcpy(c->wc + c->wc_len, b, CTFS_W_BLOCK);
+    c->wc_len += CTFS_W_BLOCK;
     return CTREC_OK;
 }
 
@@ -188,6 +230,8 @@ static inline void map_set(wmap *m, unsigned i, uint64_t v)
 static ctrec_status write_map(ctfs_w *c, wmap *m, err *e)
 {
     if (!m || !m->dirty) return CTREC_OK;
+    ctrec_status fst = wc_flush(c, e);
+    if (fst) return fst;
     static const uint8_t zeros[CTFS_W_BLOCK];
     uint8_t b[CTFS_W_BLOCK - 8], last[8];
     for (unsigned i = 0; i < m->nz; i++) put64(b + 8 * i, m->e[i]);
@@ -588,8 +632,7 @@ ctrec_status ctfs_w_append(ctfs_w *c, unsigned idx, const void *p, size_t n, err
             uint64_t from = m->size - CTFS_W_BLOCK;
             ctrec_status st = in_pub(m, from / CTFS_W_BLOCK)
                                   ? hold(m, e)
-                                  : pwrite_all(c, m->tail, CTFS_W_BLOCK,
-                                               m->tail_blk * CTFS_W_BLOCK, e);
+                                  : wc_put(c, m->tail, m->tail_blk * CTFS_W_BLOCK, e);
             if (st) return st;
             m->tail_dirty = 0;
         }
@@ -641,6 +684,7 @@ ctrec_status ctfs_w_publish(ctfs_w *c, int sync, err *e)
         }
         if (!st) st = write_maps(c, m, e);
     }
+    if (!st) st = wc_flush(c, e);
     if (st) return st;
     if (sync && fdatasync(c->fd)) return err_sys(e, errno, "syncing the .ct container");
     if ((st = write_root(c, e))) return st;
@@ -697,6 +741,7 @@ void ctfs_w_abandon(ctfs_w *c)
     free(c->freeb.b);
     free(c->pend.b);
     for (unsigned q = 0; q < QUARANTINE; q++) free(c->quar[q].b);
+    free(c->wc);
     if (c->fd >= 0) close(c->fd);
     free(c);
 }
