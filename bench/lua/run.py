@@ -2,6 +2,7 @@
 """run.py -- overhead benchmark of ctrec-lua (issue 5).
 
   run.py [--ctrec-lua PATH] [--lua PATH] [--runs N] [--out DIR] [--cpus LIST]
+         [--format bin|ct|json] [--compress-thread on|off]
          [PROGRAM[=ARG]...]
 
 For each CPU-bound program (fib.lua, nbody.lua, sort.lua by default, each
@@ -112,6 +113,8 @@ def main():
     ap.add_argument("--format", default="bin", choices=["bin", "ct", "json"],
                     help="trace format of the recording modes (default bin)")
     ap.add_argument("--out", default=None, help="trace folder (default: a temporary one)")
+    ap.add_argument("--compress-thread", default=None, choices=["on", "off"],
+                    help="passed to ctrec-lua's recording modes (default: the recorder's own)")
     ap.add_argument("--cpus", default=None,
                     help="pin every run to these CPUs (comma-separated, e.g. 0; a recording's "
                          "threads then share them); default: not pinned")
@@ -123,6 +126,9 @@ def main():
     out = a.out or tempfile.mkdtemp(prefix="ctrec-lua-bench-")
     print_speeds(a.lua, "before")
     rec = [a.ctrec_lua]
+    fmt = ["--format", a.format]
+    if a.compress_thread:
+        fmt += ["--compress-thread", a.compress_thread]
     modes = [
         ("lua5.4", [a.lua]),
         ("floor hooks", rec + ["--floor", "hooks"]),
@@ -130,8 +136,8 @@ def main():
         ("floor reads", rec + ["--floor", "reads"]),
         ("floor calls", rec + ["--floor", "calls"]),
         ("floor values", rec + ["--floor", "values"]),
-        ("values none", rec + ["--format", a.format, "--values", "none", "-o", out + "/none"]),
-        ("values all", rec + ["--format", a.format, "--values", "all", "-o", out + "/all"]),
+        ("values none", rec + fmt + ["--values", "none", "-o", out + "/none"]),
+        ("values all", rec + fmt + ["--values", "all", "-o", out + "/all"]),
     ]
     print("%-10s %-13s %8s %8s %8s %8s  %s" % ("program", "mode", "wall s", "x lua", "cpu s",
                                               "x lua", "trace (%s)" % a.format))
