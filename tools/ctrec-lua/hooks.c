@@ -874,6 +874,15 @@ static NOINLINE void on_call(recorder *R, thread_rec *T, lua_State *L, lua_Debug
     }
     lua_getinfo(L, R->opt.values ? "Su" : "S", ar); /* "u": the parameters */
     fn_info *fn = fn_lookup(R, L, ar, T->frames[n - 1].fn);
+    if (fn && fn->src && !fn->recorded && n < T->cap) {
+        /* a Lua function a filter skips (or that has no lines): only its
+         * frame, as on_call_slow makes it then (not the top level, which
+         * main_started rules out above; no Call), without that call: about
+         * 60 instructions of each call inside skipped code */
+        T->frames[n] = (frame){.ci = ar->i_ci, .fn = fn, .nups = R->opt.values ? ar->nups + 1 : 0};
+        T->n = n + 1;
+        return;
+    }
     if (__builtin_expect(!fn || !fn->src || !fn->recorded || n == T->cap ||
                              R->activation_state == 1,
                          0)) {
@@ -1001,7 +1010,9 @@ static void record_event(recorder *R, lua_State *L, lua_Debug *ar)
     case LUA_HOOKRET: on_return(R, T, L, ar); break;
     default: break;
     }
-    lua_settop(L, top); /* a step's values stay (see POP_BATCH): not for the script's hook */
+    /* a step's values stay (see POP_BATCH): not for the script's hook;
+     * a call or return inside skipped code leaves the stack as it was */
+    if (lua_gettop(L) != top) lua_settop(L, top);
     if (R->opt.filter) {
         /* rfilter_lines, unless the line hook of this thread is known to be
          * as the running Lua function wants it (the common case inside

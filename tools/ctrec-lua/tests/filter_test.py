@@ -684,6 +684,57 @@ eq((p.returncode, p.stderr), (1, "ctrec-lua: CTREC_LUA_TRACE_FILTER '::' names n
 after = {n: open(os.path.join(out1, n), "rb").read() for n in os.listdir(out1) if n.endswith(".json")}
 expect(before == after, "refused filters: the earlier trace is untouched")
 
+# skipped functions that call each other and a recorded callback: the
+# callback's Calls nest in the recorded caller (the skipped frames between
+# are not recorded, but are followed: each return inside skipped code must
+# find its frame), and the caller's Steps after the skipped call and its
+# Return values are all there
+nest = fresh("nest")
+write(nest + "/lib/heavy.lua", """local M = {}
+local function inner(cb, x)
+  return cb(x) + 1
+end
+function M.work(cb, x)
+  local a = inner(cb, x)
+  return inner(cb, a)
+end
+return M
+""")
+write(nest + "/main.lua", """package.path = "./?.lua;" .. package.path
+local heavy = require("lib.heavy")
+local function cb(v)
+  local w = v * 2
+  return w
+end
+local function outer(n)
+  local r = heavy.work(cb, n)
+  return r + 1
+end
+print(outer(3))
+print(outer(5))
+""")
+write(nest + "/f.toml", flt("nest", rules='[[scope.rules]]\nselector = "pkg:lib.heavy"\nexec = "skip"\n'))
+outn = os.path.join(work, "nest-out")
+p = record("main.lua", outn, "--trace-filter", "f.toml", cwd=nest)
+eq((p.returncode, p.stdout, p.stderr), (0, "16\n24\n", ""), "nested skipped calls: output as lua5.4")
+check_trace(outn, "nested skipped calls")
+tn = Trace(outn)
+eq([c for c in tn.calls() if c in ("outer", "cb", "work", "inner")], ["outer", "cb", "cb", "outer", "cb", "cb"],
+   "nested skipped calls: the Calls")
+stack, parents = [], []
+for e in tn.events:
+    if "Call" in e:
+        name = tn.functions[e["Call"]["function_id"]]
+        if name == "cb":
+            parents.append(stack[-1] if stack else None)
+        stack.append(name)
+    elif "Return" in e:
+        stack.pop()
+eq(parents, ["outer"] * 4, "nested skipped calls: cb's Calls nest in outer")
+eq([r.get("i") for r in tn.returns_of("outer")], [16, 24], "nested skipped calls: outer's Returns")
+eq([r.get("i") for r in tn.returns_of("cb")], [6, 14, 10, 22], "nested skipped calls: cb's Returns")
+eq(tn.steps().count(("main.lua", 9)), 2, "nested skipped calls: outer's Step after the skipped call")
+
 if failures:
     print("FAILED:\n" + "\n".join(failures))
     sys.exit(1)
