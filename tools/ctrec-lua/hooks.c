@@ -62,9 +62,9 @@ recorder *recorder_current(void)
 
 void recorder_fast_update(recorder *R)
 {
-    R->fast_L = R->closed || R->failed || R->script_hooks || R->opt.filter || !R->active
-                    ? NULL
-                    : R->cur_L;
+    lua_State *L = R->closed || R->failed || R->script_hooks || !R->active ? NULL : R->cur_L;
+    R->fast_L = R->opt.filter ? NULL : L;
+    R->filter_L = R->opt.filter ? L : NULL;
 }
 
 void recorder_fail(recorder *R, const char *what)
@@ -995,6 +995,18 @@ static NOINLINE void step_values(recorder *R, lua_State *L, lua_Debug *ar, fn_in
     }
 }
 
+/* After an event with a trace filter: rfilter_lines, unless the line
+ * hook of this thread is known to be as the running Lua function wants it
+ * (the common case inside skipped code: calls and returns between skipped
+ * functions). */
+static inline void filter_lines(recorder *R, lua_State *L)
+{
+    const thread_rec *C = R->cur;
+    const fn_info *fn = C->n ? C->frames[C->n - 1].fn : NULL;
+    if (!fn || !fn->src || L != R->lines_L || R->script_hooks || (!fn->skip) != R->lines_on)
+        rfilter_lines(R, L, C);
+}
+
 static void record_event(recorder *R, lua_State *L, lua_Debug *ar)
 {
     if (L != R->cur_L) {
@@ -1013,15 +1025,7 @@ static void record_event(recorder *R, lua_State *L, lua_Debug *ar)
     /* a step's values stay (see POP_BATCH): not for the script's hook;
      * a call or return inside skipped code leaves the stack as it was */
     if (lua_gettop(L) != top) lua_settop(L, top);
-    if (R->opt.filter) {
-        /* rfilter_lines, unless the line hook of this thread is known to be
-         * as the running Lua function wants it (the common case inside
-         * skipped code: calls and returns between skipped functions) */
-        const thread_rec *C = R->cur;
-        const fn_info *fn = C->n ? C->frames[C->n - 1].fn : NULL;
-        if (!fn || !fn->src || L != R->lines_L || R->script_hooks || (!fn->skip) != R->lines_on)
-            rfilter_lines(R, L, C);
-    }
+    if (R->opt.filter) filter_lines(R, L);
 }
 
 /* The hook in general: the recorder's part, then the script's own hook,
@@ -1035,9 +1039,26 @@ static NOINLINE void hook_slow(lua_State *L, lua_Debug *ar)
     if (R->script_hooks) scripthook_call(L, event, line);
 }
 
+/* With a trace filter, the common case of hook: as record_event, without
+ * its checks and without lua_gettop and lua_settop (with no script hook
+ * nothing runs after the handler on this stack, and Lua restores the
+ * stack's top after a hook). Inside skipped code every call and return
+ * comes here: plain Lua with a hook on calls and returns only. */
+static NOINLINE void hook_filtered(recorder *R, lua_State *L, lua_Debug *ar)
+{
+    switch (ar->event) {
+    case LUA_HOOKLINE: on_line(R, R->cur, L, ar); break;
+    case LUA_HOOKCALL: on_call(R, R->cur, L, ar); break;
+    case LUA_HOOKRET: on_return(R, R->cur, L, ar); break;
+    default: hook_slow(L, ar); return;
+    }
+    filter_lines(R, L);
+}
+
 /* The recorder's hook. The common case, an event of the thread of the
- * last event with no filter, no script hook and the recording going on,
- * goes straight to its handler (record_event without its checks). */
+ * last event with no script hook and the recording going on, goes straight
+ * to its handler (record_event without its checks); with a trace filter,
+ * to hook_filtered. */
 static void hook(lua_State *L, lua_Debug *ar)
 {
     recorder *R = g_rec;
@@ -1048,6 +1069,9 @@ static void hook(lua_State *L, lua_Debug *ar)
         case LUA_HOOKRET: on_return(R, R->cur, L, ar); return;
         default: break;
         }
+    } else if (L == R->filter_L) {
+        hook_filtered(R, L, ar);
+        return;
     }
     hook_slow(L, ar);
 }
@@ -1344,7 +1368,7 @@ void recorder_error(recorder *R, const char *msg, size_t len)
 void recorder_lua_closed(recorder *R)
 {
     R->lua_closed = 1;
-    R->main_L = R->cur_L = R->fast_L = NULL;
+    R->main_L = R->cur_L = R->fast_L = R->filter_L = NULL;
 }
 
 int recorder_finish(recorder *R)

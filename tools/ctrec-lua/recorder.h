@@ -154,6 +154,10 @@ typedef struct recorder {
                                   handlers (recording, not failed or closed, no
                                   filter, no script hook); else NULL. One compare
                                   in the hook; recorder_fast_update sets it */
+    lua_State *filter_L;       /* the same with a trace filter: cur_L while its
+                                  events may go to their handlers and then to
+                                  the line-hook check (no script hook, so no
+                                  lua_gettop/lua_settop around them); else NULL */
 
     fn_info toplevel_fn;       /* the script's main chunk: function 0 */
     int main_started;          /* the main chunk's call was seen */
@@ -223,9 +227,9 @@ void recorder_hook_thread(recorder *R, lua_State *L1, int script_mask, int count
 recorder *recorder_current(void);
 /* Interns a variable name. */
 ctrec_id recorder_var(recorder *R, const char *name, size_t len);
-/* Decides R->fast_L again: after a change of what the hook's fast path
- * does not check (a failure, the end, a script hook, a pause or resume, a
- * change of thread). */
+/* Decides R->fast_L and R->filter_L again: after a change of what the
+ * hook's fast paths do not check (a failure, the end, a script hook, a
+ * pause or resume, a change of thread). */
 void recorder_fast_update(recorder *R);
 /* Records a problem with the writer once, then stops recording. */
 void recorder_fail(recorder *R, const char *what);
