@@ -239,6 +239,35 @@ def fsize(tool, out):
             failures.append("no value chunk was published before the limit")
     except ct_decode.CtError as e:
         failures.append("the container after the failure: %s" % e)
+BIG_LEN = [1024, 300 * 1024, 2500 * 1024]
+
+
+def big_text(k):
+    """bigscratch's argument of call k (test_ct_writer.c big_byte)."""
+    return "".join(chr(97 + (i * 31 + k * 7 + i // 1000) % 26) for i in range(BIG_LEN[k]))
+
+
+def bigscratch(tool, out):
+    """Scratch records of 1, 3 and 20 blocks, repaired after a kill: every
+    call and argument as recorded, through the independent decoder."""
+    rc, so, se = run(tool, "bigscratch", out)
+    expect("ct_writer_test bigscratch exit (stderr: %s)" % se.strip(), rc, 0)
+    try:
+        d = ct_decode.decode(os.path.join(out, "repaired.ct"))
+    except ct_decode.CtError as e:
+        failures.append("repaired.ct: %s" % e)
+        return
+    calls = d["calls"]
+    expect("functions of the calls", [c["function"] for c in calls], ["<toplevel>", "f", "f", "f"])
+    expect("steps of the calls", [(c["entry_step"], c["exit_step"]) for c in calls],
+           [(0, 9), (1, 2), (4, 5), (7, 9)])
+    for k in range(3):
+        a = calls[k + 1]["args"].get("s", {})
+        if a.get("kind") != "String" or a.get("text") != big_text(k):
+            failures.append("call %d: its argument is not the one recorded (%s, %d bytes)" %
+                            (k + 1, a.get("kind"), len(a.get("text", ""))))
+
+
 def roundtrip(ctrec, out, fixtures):
     """json -> ct -> json: every event a .ct holds survives; ctrec print of
     the .ct and of its conversion back agree; the container decodes here."""
@@ -531,7 +560,7 @@ def main():
         threads(tool, out, sys.argv[4])
     else:
         {"scenario": scenario, "chunks": chunks, "fsize": fsize, "inplace": inplace,
-         "runs": runs}[case](
+         "runs": runs, "bigscratch": bigscratch}[case](
             tool, out)
     for f in failures:
         print("FAIL", f)

@@ -34,6 +34,19 @@
  *                                 every later call CTREC_E_FAILED, close
  *                                 CTREC_E_IO; the published part stays valid
  *                                 (checked by check_ct.py)
+ *   ct_writer_test bigscratch DIR a recording with the compressing thread,
+ *                                 killed (a child that _exits without
+ *                                 closing) after a flush: calls whose
+ *                                 scratch records span 1, 3 and 20 of the
+ *                                 scratch file's 128 KiB blocks (arguments of
+ *                                 1 KiB, 300 KiB and 2.5 MiB), the last one
+ *                                 still open; ctrec_ct_repair writes
+ *                                 DIR/repaired.ct with 4 calls, 2 of them
+ *                                 open, and the reader gives the first two
+ *                                 arguments back byte for byte (the third
+ *                                 is past the 1 MiB of a call record it
+ *                                 reads, docs/ct.md: check_ct.py checks all
+ *                                 three with the independent decoder)
  */
 #define _GNU_SOURCE
 #include <signal.h>
@@ -43,6 +56,8 @@
 #include <errno.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "ctrec/ctrec.h"
 #include "ctrec/ctrec_reader.h"
@@ -340,6 +355,91 @@ static int fsize(const char *dir)
         failures++;
     }
     printf("steps_before_failure=%ld\n", i - 1);
+    return failures ? 1 : 0;
+}
+
+/* bigscratch: the argument of call k, its byte i (check_ct.py's
+ * big_text makes the same). */
+static const size_t big_len[3] = {1024, 300 * 1024, 2500 * 1024};
+static char big_byte(int k, size_t i)
+{
+    return (char)('a' + (i * 31 + (size_t)k * 7 + i / 1000) % 26);
+}
+
+static int bigscratch(const char *dir)
+{
+    char path[4200], out[4200];
+    snprintf(path, sizeof path, "%s/trace.ct", dir);
+    snprintf(out, sizeof out, "%s/repaired.ct", dir);
+    mkdir(dir, 0755);
+    pid_t pid = fork();
+    if (pid < 0) return 2;
+    if (pid == 0) {
+        ctrec_writer *w = open_ct(dir, 1);
+        ctrec_id p, f, v, t;
+        CHECK(ctrec_start(w, "/m", 1, 1));
+        CHECK(ctrec_path_z(w, "/m", &p));
+        CHECK(ctrec_function_z(w, "f", p, 5, &f));
+        CHECK(ctrec_variable_z(w, "s", &v));
+        CHECK(ctrec_type_z(w, CTREC_TYPE_STRING, "String", &t));
+        char *text = malloc(big_len[2]);
+        if (!text) _exit(2);
+        for (int k = 0; k < 3; k++) {
+            for (size_t i = 0; i < big_len[k]; i++) text[i] = big_byte(k, i);
+            CHECK(ctrec_step(w, p, 2));
+            CHECK(ctrec_begin_call(w, f));
+            CHECK(ctrec_arg(w, v));
+            CHECK(ctrec_string(w, text, big_len[k], t));
+            CHECK(ctrec_end(w));
+            CHECK(ctrec_step(w, p, 6));
+            if (k < 2) CHECK(ctrec_return_none(w, 0));
+        }
+        CHECK(ctrec_step(w, p, 7));
+        CHECK(ctrec_writer_flush(w));
+        fflush(stderr);
+        _exit(failures ? 1 : 0); /* killed: no close */
+    }
+    int status;
+    if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) || WEXITSTATUS(status)) {
+        fprintf(stderr, "the recording failed\n");
+        return 1;
+    }
+    ctrec_ct_repair_result res;
+    if (ctrec_ct_repair(path, out, &res) != CTREC_OK || !res.needed) {
+        fprintf(stderr, "repair: %s\n", res.message);
+        return 1;
+    }
+    if (res.calls != 4 || res.open_calls != 2) { /* the top-level call and f's third */
+        fprintf(stderr, "repair: %llu calls, %llu open\n", (unsigned long long)res.calls,
+                (unsigned long long)res.open_calls);
+        failures++;
+    }
+    ctrec_reader *r;
+    if (ctrec_reader_open(out, NULL, &r) != CTREC_OK) {
+        fprintf(stderr, "read %s: %s\n", out, ctrec_reader_errmsg(r));
+        ctrec_reader_close(r);
+        return 1;
+    }
+    const ctrec_ev *ev;
+    int calls = 0;
+    ctrec_status st;
+    while (calls < 2 && (st = ctrec_reader_next(r, &ev)) == CTREC_OK && ev) {
+        if (ev->type != CTREC_EV_CALL || ev->call.function_id == 0) continue;
+        int k = calls++;
+        const ctrec_value *a = ev->call.nargs == 1 ? ev->call.args[0].value : NULL;
+        size_t bad = 0;
+        if (a && a->kind == CTREC_VAL_STRING && a->text.len == big_len[k]) {
+            while (bad < big_len[k] && a->text.ptr[bad] == big_byte(k, bad)) bad++;
+            if (bad == big_len[k]) continue;
+        }
+        fprintf(stderr, "call %d: its argument is not the one recorded (byte %zu)\n", k, bad);
+        failures++;
+    }
+    if (st != CTREC_OK || calls != 2) {
+        fprintf(stderr, "read %d calls of f: %s\n", calls, ctrec_reader_errmsg(r));
+        failures++;
+    }
+    ctrec_reader_close(r);
     return failures ? 1 : 0;
 }
 
@@ -997,7 +1097,8 @@ int main(int argc, char **argv)
     if (argc >= 4 && !strcmp(argv[1], "chunks")) return chunks(argv[2], atol(argv[3]));
     if (argc >= 4 && !strcmp(argv[1], "runs")) return runs(argv[2], atol(argv[3]));
     if (argc >= 3 && !strcmp(argv[1], "fsize")) return fsize(argv[2]);
-    fprintf(stderr, "usage: ct_writer_test scenario|chunks|fsize|columns|exceptions|threads|nostep|inplace|smallmax DIR [N]\n"
+    if (argc >= 3 && !strcmp(argv[1], "bigscratch")) return bigscratch(argv[2]);
+    fprintf(stderr, "usage: ct_writer_test scenario|chunks|fsize|bigscratch|columns|exceptions|threads|nostep|inplace|smallmax DIR [N]\n"
                     "       ct_writer_test callpaths DIR ct|json N\n"
                     "       ct_writer_test kidpaths DIR ct|json\n");
     return 2;
