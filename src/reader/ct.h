@@ -78,6 +78,7 @@ typedef struct ct_stream {
     uint64_t base;                /* decompressed offset of dbuf[0] in the chunk */
     uint64_t want;                /* the frame's content size */
     uint64_t skip;                /* bytes of a cut record still to drop */
+    size_t cut_at;                /* where the cut record starts in dbuf */
     int frame_done;
     uint64_t chunk_end;           /* the end of the loaded chunk's bytes in .dat */
     /* The records are not length-prefixed (steps.dat): a chunk loaded
@@ -183,6 +184,14 @@ static inline int ct_stream_more(ct_stream *s, ctfs *c, size_t limit, err *e)
  * In windowed mode a record longer than the window is cut: n is the bytes
  * held (at least win - 10) and the rest of the record is skipped. */
 int ct_stream_record(ct_stream *s, ctfs *c, size_t limit, const uint8_t **p, size_t *n, err *e);
+/* Windowed mode, right after ct_stream_record gave a cut record: holds
+ * more of it, twice what it held or all of it, at most `limit` bytes (0:
+ * no limit), in a window grown for it (kept for the rest of the chunk), so
+ * that a call record whose fields before its children do not fit the
+ * window (a big argument or return value) is read. Returns 1 with p and n
+ * set again (any pointer into the record given before is stale), 0 when
+ * the record is not cut or already holds `limit` bytes, -1. */
+int ct_stream_widen(ct_stream *s, ctfs *c, size_t limit, const uint8_t **p, size_t *n, err *e);
 /* The same, inline for a record with a one-byte length in the chunk held
  * (not windowed). */
 static inline int ct_stream_record_fast(ct_stream *s, ctfs *c, size_t limit, const uint8_t **p,

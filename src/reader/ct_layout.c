@@ -514,17 +514,54 @@ static inline int more(ct_src *s, ct_stream *st, err *e)
 
 static int rec_fail(ct_src *s, ct_stream *st, const char *what, uint64_t rec, err *e)
 {
-    err_set(e, CTREC_E_FORMAT, "%s: record %llu (chunk %llu at byte %llu): %s%s", st->dat_name,
+    err_set(e, CTREC_E_FORMAT, "%s: record %llu (chunk %llu at byte %llu): %s", st->dat_name,
             (unsigned long long)rec, (unsigned long long)st->chunk,
-            (unsigned long long)st->chunk_off, what,
-            st->win && st->skip ? " (the record is longer than the window of calls.dat the "
-                                  "reader holds; its fields before the children must fit)"
-                                : "");
+            (unsigned long long)st->chunk_off, what);
     (void)s;
     return -1;
 }
 
-/* Reads the next call record into s->nc (s->call_ready). 1, 0 at end, -1. */
+/* A call record's fields before its children, from p to end: NULL, or what
+ * is wrong. */
+static const char *parse_call(const uint8_t *p, const uint8_t *end, call_rec *c)
+{
+    uint64_t v[5];
+    for (int i = 0; i < 5; i++) {
+        int r = ct_varint(&p, end, &v[i]);
+        if (r) return r == -2 ? "a varint longer than 10 bytes" : "the record ends inside its header";
+    }
+    c->fn = v[0];
+    c->parent = ct_unzigzag(v[1]);
+    c->entry = v[2];
+    c->exit = v[3];
+    uint64_t nargs;
+    if (ct_varint(&p, end, &nargs)) return "a bad argument count";
+    c->nargs = nargs;
+    c->args = p;
+    for (uint64_t i = 0; i < nargs; i++) {
+        uint64_t var, len;
+        if (ct_varint(&p, end, &var) || ct_varint(&p, end, &len) || len > (uint64_t)(end - p))
+            return "an argument runs past the record";
+        p += len;
+    }
+    uint64_t len;
+    if (ct_varint(&p, end, &len) || len > (uint64_t)(end - p))
+        return "the return value runs past the record";
+    c->ret = p;
+    c->ret_len = (size_t)len;
+    p += len;
+    if (ct_varint(&p, end, &len) || len > (uint64_t)(end - p))
+        return "the exception runs past the record";
+    c->exc = p;
+    c->exc_len = (size_t)len;
+    return NULL;
+}
+
+/* Reads the next call record into s->nc (s->call_ready). 1, 0 at end, -1.
+ * A record longer than calls.dat's window (the root call's, which lists
+ * every child) is read from its first bytes; when its fields before the
+ * children are not all in them (a big argument or return value), the
+ * window grows for it (ct_stream_widen), up to the event limit. */
 static int read_call(ct_src *s, ct_stream *st, call_rec *c, int follow, err *e)
 {
     int k = follow ? more(s, st, e) : ct_stream_more(st, s->c, s->limit, e);
@@ -533,39 +570,22 @@ static int read_call(ct_src *s, ct_stream *st, call_rec *c, int follow, err *e)
     size_t n;
     uint64_t key = st->rec;
     if ((k = ct_stream_record(st, s->c, s->limit, &p, &n, e)) <= 0) return k;
-    const uint8_t *end = p + n;
-    uint64_t v[5];
     c->key = key;
-    for (int i = 0; i < 5; i++) {
-        int r = ct_varint(&p, end, &v[i]);
-        if (r) return rec_fail(s, st, r == -2 ? "a varint longer than 10 bytes"
-                                              : "the record ends inside its header", key, e);
+    const char *why;
+    while ((why = parse_call(p, p + n, c))) {
+        int w = ct_stream_widen(st, s->c, s->limit, &p, &n, e);
+        if (w < 0) return -1;
+        if (w == 0) {
+            char m[300];
+            if (st->skip) /* cut at the limit: the record is longer than an event may be */
+                snprintf(m, sizeof m,
+                         "%s (its first %zu bytes, the reader's event limit, do not hold its "
+                         "fields before the children)",
+                         why, n);
+            return rec_fail(s, st, st->skip ? m : why, key, e);
+        }
     }
-    c->fn = v[0];
-    c->parent = ct_unzigzag(v[1]);
-    c->entry = v[2];
-    c->exit = v[3];
-    uint64_t nargs;
-    if (ct_varint(&p, end, &nargs)) return rec_fail(s, st, "a bad argument count", key, e);
-    c->nargs = nargs;
-    c->args = p;
-    for (uint64_t i = 0; i < nargs; i++) {
-        uint64_t var, len;
-        if (ct_varint(&p, end, &var) || ct_varint(&p, end, &len) || len > (uint64_t)(end - p))
-            return rec_fail(s, st, "an argument runs past the record", key, e);
-        p += len;
-    }
-    uint64_t len;
-    if (ct_varint(&p, end, &len) || len > (uint64_t)(end - p))
-        return rec_fail(s, st, "the return value runs past the record", key, e);
-    c->ret = p;
-    c->ret_len = (size_t)len;
-    p += len;
-    if (ct_varint(&p, end, &len) || len > (uint64_t)(end - p))
-        return rec_fail(s, st, "the exception runs past the record", key, e);
-    c->exc = p;
-    c->exc_len = (size_t)len;
-    p += len;
+    const uint8_t *end = p + n;
     c->end = end;
     char msg[200];
     c->bad = 0;

@@ -165,6 +165,59 @@ ctrec_status ct_inflate_chunk(ctfs *c, const ctfs_member *dat, const char *name,
     return CTREC_OK;
 }
 
+/* Windowed mode: reads more of the chunk's compressed bytes when those
+ * held are used, and decompresses once into dbuf after dlen, up to the
+ * window (wcur). */
+static ctrec_status inflate_step(ct_stream *s, ctfs *c, err *e)
+{
+    if (s->ipos == s->ilen) {
+        if (s->in_at >= s->in_end)
+            return err_set(e, CTREC_E_FORMAT, "%s: chunk %llu at byte %llu: the zstd frame ends early",
+                           s->dat_name, (unsigned long long)s->chunk,
+                           (unsigned long long)s->chunk_off);
+        uint64_t n = s->in_end - s->in_at;
+        if (n > IN_CHUNK) n = IN_CHUNK;
+        ctrec_status st = ctfs_read_at(c, s->dat, s->in_at, s->cbuf, (size_t)n, e);
+        if (st) return st;
+        s->in_at += n;
+        s->ilen = (size_t)n;
+        s->ipos = 0;
+    }
+    ZSTD_inBuffer in = {s->cbuf, s->ilen, s->ipos};
+    ZSTD_outBuffer out = {s->dbuf, s->wcur, s->dlen};
+    size_t r = ZSTD_decompressStream(s->zd, &out, &in);
+    if (ZSTD_isError(r))
+        return err_set(e, CTREC_E_FORMAT, "%s: chunk %llu at byte %llu: zstd: %s", s->dat_name,
+                       (unsigned long long)s->chunk, (unsigned long long)s->chunk_off,
+                       ZSTD_getErrorName(r));
+    s->ipos = in.pos;
+    s->dlen = out.pos;
+    if (s->base + s->dlen > s->want)
+        return err_set(e, CTREC_E_FORMAT,
+                       "%s: chunk %llu at byte %llu inflates past the %llu bytes its frame states",
+                       s->dat_name, (unsigned long long)s->chunk,
+                       (unsigned long long)s->chunk_off, (unsigned long long)s->want);
+    if (r == 0) {
+        s->frame_done = 1;
+        if (s->base + s->dlen != s->want)
+            return err_set(e, CTREC_E_FORMAT,
+                           "%s: chunk %llu at byte %llu inflates to %llu bytes, not the %llu "
+                           "its frame states",
+                           s->dat_name, (unsigned long long)s->chunk,
+                           (unsigned long long)s->chunk_off,
+                           (unsigned long long)(s->base + s->dlen), (unsigned long long)s->want);
+    }
+    return CTREC_OK;
+}
+
+static ctrec_status past_chunk(ct_stream *s, err *e)
+{
+    return err_set(e, CTREC_E_FORMAT,
+                   "%s: chunk %llu at byte %llu: record %llu runs past the end of the chunk",
+                   s->dat_name, (unsigned long long)s->chunk, (unsigned long long)s->chunk_off,
+                   (unsigned long long)(s->rec - 1));
+}
+
 /* Windowed mode: drops what was used (and what is left of a cut record),
  * then decompresses until the window is full or the frame ends. */
 static ctrec_status fill(ct_stream *s, ctfs *c, err *e)
@@ -182,55 +235,51 @@ static ctrec_status fill(ct_stream *s, ctfs *c, err *e)
             s->dlen -= s->pos;
             s->pos = 0;
         }
-        if (s->frame_done && s->skip)
-            return err_set(e, CTREC_E_FORMAT,
-                           "%s: chunk %llu at byte %llu: record %llu runs past the end of the "
-                           "chunk",
-                           s->dat_name, (unsigned long long)s->chunk,
-                           (unsigned long long)s->chunk_off, (unsigned long long)(s->rec - 1));
+        if (s->frame_done && s->skip) return past_chunk(s, e);
         if (s->frame_done || (s->dlen == s->wcur && !s->skip)) break;
-        if (s->ipos == s->ilen) {
-            if (s->in_at >= s->in_end)
-                return err_set(e, CTREC_E_FORMAT,
-                               "%s: chunk %llu at byte %llu: the zstd frame ends early",
-                               s->dat_name, (unsigned long long)s->chunk,
-                               (unsigned long long)s->chunk_off);
-            uint64_t n = s->in_end - s->in_at;
-            if (n > IN_CHUNK) n = IN_CHUNK;
-            ctrec_status st = ctfs_read_at(c, s->dat, s->in_at, s->cbuf, (size_t)n, e);
-            if (st) return st;
-            s->in_at += n;
-            s->ilen = (size_t)n;
-            s->ipos = 0;
-        }
-        ZSTD_inBuffer in = {s->cbuf, s->ilen, s->ipos};
-        ZSTD_outBuffer out = {s->dbuf, s->wcur, s->dlen};
-        size_t r = ZSTD_decompressStream(s->zd, &out, &in);
-        if (ZSTD_isError(r))
-            return err_set(e, CTREC_E_FORMAT, "%s: chunk %llu at byte %llu: zstd: %s",
-                           s->dat_name, (unsigned long long)s->chunk,
-                           (unsigned long long)s->chunk_off, ZSTD_getErrorName(r));
-        s->ipos = in.pos;
-        s->dlen = out.pos;
-        if (s->base + s->dlen > s->want)
-            return err_set(e, CTREC_E_FORMAT,
-                           "%s: chunk %llu at byte %llu inflates past the %llu bytes its frame "
-                           "states",
-                           s->dat_name, (unsigned long long)s->chunk,
-                           (unsigned long long)s->chunk_off, (unsigned long long)s->want);
-        if (r == 0) {
-            s->frame_done = 1;
-            if (s->base + s->dlen != s->want)
-                return err_set(e, CTREC_E_FORMAT,
-                               "%s: chunk %llu at byte %llu inflates to %llu bytes, not the %llu "
-                               "its frame states",
-                               s->dat_name, (unsigned long long)s->chunk,
-                               (unsigned long long)s->chunk_off,
-                               (unsigned long long)(s->base + s->dlen),
-                               (unsigned long long)s->want);
-        }
+        ctrec_status st = inflate_step(s, c, e);
+        if (st) return st;
     }
     return CTREC_OK;
+}
+
+int ct_stream_widen(ct_stream *s, ctfs *c, size_t limit, const uint8_t **p, size_t *n, err *e)
+{
+    if (!s->win || !s->skip || s->pos != s->dlen || s->cut_at > s->dlen) return 0;
+    size_t have = s->dlen - s->cut_at;
+    uint64_t total = have + s->skip;
+    if (limit && have >= limit) return 0;
+    uint64_t want = (uint64_t)have * 2;
+    if (want > total) want = total;
+    if (limit && want > limit) want = limit;
+    /* the record first in dbuf, then a window that holds `want` of it */
+    memmove(s->dbuf, s->dbuf + s->cut_at, have);
+    s->base += s->cut_at;
+    s->dlen = have;
+    s->pos = s->cut_at = 0;
+    if ((size_t)want > s->wcur) {
+        if ((size_t)want + 1 > s->dcap) {
+            uint8_t *nb = realloc(s->dbuf, (size_t)want + 1);
+            if (!nb) return err_set(e, CTREC_E_NOMEM, "out of memory"), -1;
+            s->dbuf = nb;
+            s->dcap = (size_t)want + 1;
+        }
+        s->wcur = (size_t)want;
+    }
+    while (s->dlen < want && !s->frame_done)
+        if (inflate_step(s, c, e)) return -1;
+    *p = s->dbuf;
+    if (s->dlen >= total) { /* whole now: the bytes after it are the next records */
+        *n = (size_t)total;
+        s->pos = (size_t)total;
+        s->skip = 0;
+        return 1;
+    }
+    if (s->frame_done) return past_chunk(s, e), -1;
+    *n = s->dlen;
+    s->pos = s->dlen;
+    s->skip = total - s->dlen;
+    return 1;
 }
 
 /* Windowed mode, the common case at once: chunk [start, end) whose frame
@@ -838,10 +887,12 @@ int ct_stream_record(ct_stream *s, ctfs *c, size_t limit, const uint8_t **p, siz
     uint64_t len;
     int r = ct_varint(&q, end, &len);
     if (!r && s->win && !s->frame_done && len > (uint64_t)(end - q)) {
-        /* longer than the window: give its first bytes, skip the rest */
+        /* longer than the window: give its first bytes, skip the rest
+         * (unless ct_stream_widen is asked for more of it) */
         *p = q;
         *n = (size_t)(end - q);
         s->skip = len - (uint64_t)(end - q);
+        s->cut_at = (size_t)(q - s->dbuf);
         s->pos = s->dlen;
         s->rec++;
         return 1;

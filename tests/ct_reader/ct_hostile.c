@@ -269,6 +269,8 @@ typedef struct opts {
     uint32_t arg_len_extra;  /* added to the length of "f"'s argument (of the last
                               * call with more_calls) */
     int more_calls;          /* two more calls of "f", at steps 5 and 6 */
+    uint32_t arg_pad;        /* zero bytes after "f"'s argument, inside its length
+                              * (of the last call): a record over the window */
 } opts;
 
 static ct base(uint32_t bs, const opts *o)
@@ -328,8 +330,10 @@ static ct base(uint32_t bs, const opts *o)
             uv(&r, 0);
             bytes v = {0};
             cbor_int(&v, 2);
-            uv(&r, v.n + (k == ncalls - 1 ? o->arg_len_extra : 0));
+            uint32_t pad = k == ncalls - 1 ? o->arg_pad : 0;
+            uv(&r, v.n + pad + (k == ncalls - 1 ? o->arg_len_extra : 0));
             put(&r, v.d, v.n);
+            for (uint32_t i = 0; i < pad; i++) u8(&r, 0);
             free(v.d);
         }
         if (k) {
@@ -433,7 +437,7 @@ static void expect(const char *file, ctrec_status want, const char *want_msg, in
     CHECK(nsteps == want_steps, "%s: %d steps delivered, expected %d", file, nsteps, want_steps);
 }
 
-static const opts good = {0, 0, 0, 4, 0, 0, 0, 0, 0, 0};
+static const opts good = {0, 0, 0, 4, 0, 0, 0, 0, 0, 0, 0};
 
 /* The base trace with options o, in 4096-byte blocks, as file `name`: read
  * to the error want (message want_msg) after want_steps steps. */
@@ -707,6 +711,31 @@ static void test_call_damage(void)
             "call-arg-batch.ct: event 21: calls.dat: record 3 (chunk 0 at byte 0): an argument "
             "runs past the record",
             6);
+    /* A record whose argument alone is over the 1 MiB of calls.dat the
+     * reader holds: it reads on for it (widening its window), up to the
+     * event limit. Past the record at the default limit, the same message
+     * as above; with a 1 MiB limit, cut there. */
+    o = good;
+    o.arg_pad = 1500000;
+    o.arg_len_extra = 40;
+    damaged(&o, "call-arg-big.ct", CTREC_E_FORMAT,
+            "call-arg-big.ct: event 8: calls.dat: record 1 (chunk 0 at byte 0): an argument runs "
+            "past the record",
+            1);
+    {
+        o = good;
+        o.arg_pad = 1500000;
+        ct c = base(4096, &o);
+        bytes f = layout(&c, NULL);
+        spill("call-arg-limit.ct", &f);
+        expect("call-arg-limit.ct", CTREC_E_FORMAT,
+               "call-arg-limit.ct: event 8: calls.dat: record 1 (chunk 0 at byte 0): an argument "
+               "runs past the record (its first 1048576 bytes, the reader's event limit, do not "
+               "hold its fields before the children)",
+               1, 1u << 20);
+        free(f.d);
+        ct_free(&c);
+    }
     o = good;
     o.call_exit_root = 12; /* past the last step */
     damaged(&o, "call-past.ct", CTREC_E_FORMAT,
