@@ -126,6 +126,8 @@ static inline void bstr(buf *b, const char *s, size_t n)
 /* A calls chunk's first arena (its 256 calls' records, about 10 KiB for a
  * recorder that records no values). */
 #define CT_ARENA_START (16u * 1024u)
+/* The most bytes of arenas kept in the free list of calls chunks. */
+#define CT_FREE_ARENAS (16u << 20)
 enum { T_PATHS, T_FUNCS, T_TYPES, T_VARNAMES, NTABLES };
 static const char *const stream_names[NSTREAMS][2] = {{"steps.dat", "steps.idx"},
                                                       {"values.dat", "values.idx"},
@@ -275,6 +277,7 @@ struct ctw_writer {
     buf sbuf;
     pchunk *cur;       /* the chunk of the next key, once entered */
     pchunk *free_pc;   /* completed chunks, for reuse */
+    size_t free_arena; /* bytes of the arenas in free_pc (pchunk_emit bounds them) */
     int chunks_fd;     /* the complete calls chunks (CHUNKS_SUFFIX) */
     char *chunks_name;
     uint64_t chunks_size;  /* worker side: bytes in chunks_fd and cbuf */
@@ -729,10 +732,21 @@ static ctrec_status submit_ends(ctw_writer *c, int kind, unsigned target, buf *b
 {
     if (!c->threaded) {
         if (c->wst) return job_failed(c, e);
+        /* The job runs now, on b's bytes where they are: b keeps its
+         * buffer. (Swapping it with the job's, as for the thread, handed
+         * each stream the buffer of the stream before it: a values chunk
+         * of some MB then grew again from a steps chunk's buffer, by
+         * doubling into new pages, at every hand-over.) */
         job *j = &c->inline_job;
-        fill_job(j, kind, target, b, ends, cidx, nends, !c->closing);
+        j->kind = kind;
+        j->target = target;
+        j->nends = nends;
+        if (nends) memcpy(j->ends, ends, nends * sizeof *ends);
+        if (cidx && nends) memcpy(j->cidx, cidx, nends * sizeof *cidx);
+        j->b = *b;
         ctrec_status st = run_job(c, j, &c->werr);
-        j->b.len = 0;
+        j->b = (buf){0};
+        b->len = 0;
         if (st) {
             c->wst = st;
             return job_failed(c, e);
@@ -1417,9 +1431,10 @@ int ctw_stepless_calls(const ctw_writer *c, ctrec_id *fn)
 static CTW_COLD pchunk *pchunk_new(ctw_writer *c, uint64_t idx)
 {
     pchunk *pc = c->free_pc;
-    if (pc)
+    if (pc) {
         c->free_pc = pc->next_free;
-    else if (!(pc = malloc(sizeof *pc))) /* at[] and len[]: set as each call returns */
+        c->free_arena -= pc->arena.cap;
+    } else if (!(pc = malloc(sizeof *pc))) /* at[] and len[]: set as each call returns */
         return NULL;
     else {
         memset(&pc->arena, 0, sizeof pc->arena);
@@ -1463,8 +1478,15 @@ static CTW_NOINLINE ctrec_status pchunk_emit(ctw_writer *c, pchunk *pc, err *e)
     s->nrec = pc->nent;
     s->cidx[s->nends] = pc->idx;
     if (c->cur == pc) c->cur = NULL;
-    /* back to the free list; an arena grown by a big record is let go */
-    if (pc->arena.cap > (256u << 10)) buf_free(&pc->arena);
+    /* Back to the free list with its arena, which the next chunk would
+     * grow to the same size again (a test suite's calls with tables for
+     * arguments: arenas of some MB, regrown by doubling into new pages at
+     * every chunk); an arena grown past 256 KiB is let go when the free
+     * list's arenas would pass CT_FREE_ARENAS (a deep recursion leaves
+     * many chunks in the list). */
+    if (pc->arena.cap > (256u << 10) && c->free_arena + pc->arena.cap > CT_FREE_ARENAS)
+        buf_free(&pc->arena);
+    c->free_arena += pc->arena.cap;
     pc->next_free = c->free_pc;
     c->free_pc = pc;
     return end_chunk(c, S_CALLS, e);
