@@ -681,6 +681,17 @@ static ctrec_status job_failed(ctw_writer *c, err *e)
     return c->wst;
 }
 
+/* The job's kind, target and chunk ends. */
+static void job_head(job *j, int kind, unsigned target, const uint32_t *ends,
+                     const uint64_t *cidx, unsigned nends)
+{
+    j->kind = kind;
+    j->target = target;
+    j->nends = nends;
+    if (nends) memcpy(j->ends, ends, nends * sizeof *ends);
+    if (cidx && nends) memcpy(j->cidx, cidx, nends * sizeof *cidx);
+}
+
 /* Gives the job b's bytes (swapping buffers: b gets the job's old one,
  * emptied) and its chunk ends. The queue's buffers serve every kind of
  * job, so the one b gets may be smaller than b was (a table's few bytes):
@@ -694,11 +705,7 @@ static ctrec_status job_failed(ctw_writer *c, err *e)
 static void fill_job(job *j, int kind, unsigned target, buf *b, const uint32_t *ends,
                      const uint64_t *cidx, unsigned nends, int refill)
 {
-    j->kind = kind;
-    j->target = target;
-    j->nends = nends;
-    if (nends) memcpy(j->ends, ends, nends * sizeof *ends);
-    if (cidx && nends) memcpy(j->cidx, cidx, nends * sizeof *cidx);
+    job_head(j, kind, target, ends, cidx, nends);
     if (b->len <= CT_SMALL_JOB && j->b.cap >= b->len && !b->oom) {
         /* a table's few bytes, meta.dat, a publication's none: copied,
          * so that the queue's big buffers stay in it (swapping them out
@@ -738,11 +745,7 @@ static ctrec_status submit_ends(ctw_writer *c, int kind, unsigned target, buf *b
          * of some MB then grew again from a steps chunk's buffer, by
          * doubling into new pages, at every hand-over.) */
         job *j = &c->inline_job;
-        j->kind = kind;
-        j->target = target;
-        j->nends = nends;
-        if (nends) memcpy(j->ends, ends, nends * sizeof *ends);
-        if (cidx && nends) memcpy(j->cidx, cidx, nends * sizeof *cidx);
+        job_head(j, kind, target, ends, cidx, nends);
         j->b = *b;
         ctrec_status st = run_job(c, j, &c->werr);
         j->b = (buf){0};
@@ -854,7 +857,7 @@ static inline ctrec_status record_done(ctw_writer *c, unsigned si, err *e)
  * writer), also with the compressing thread: handing 64 KiB of records
  * over made that thread read them from the other core's cache and the
  * recording thread write the next ones into lines the other core had
- * (fib.lua 30 `--values none`: 90 MB of records; 0.50 -> 0.42 s). No job
+ * (fib.lua 30 `--values none`: 90 MB of records; 0.56 -> 0.45 s). No job
  * writes to the scratch file, so its pieces may go before chunks still
  * queued: ctrec repair keeps only the calls entered and returned at
  * published steps. A failure is the writer's (it stops). */
