@@ -1039,6 +1039,18 @@ static NOINLINE void hook_slow(lua_State *L, lua_Debug *ar)
     if (R->script_hooks) scripthook_call(L, event, line);
 }
 
+/* A line, call or return event of the thread of the last event, to its
+ * handler: 1, or 0 for another event. */
+static inline int dispatch(recorder *R, lua_State *L, lua_Debug *ar)
+{
+    switch (ar->event) {
+    case LUA_HOOKLINE: on_line(R, R->cur, L, ar); return 1;
+    case LUA_HOOKCALL: on_call(R, R->cur, L, ar); return 1;
+    case LUA_HOOKRET: on_return(R, R->cur, L, ar); return 1;
+    default: return 0;
+    }
+}
+
 /* With a trace filter, the common case of hook: as record_event, without
  * its checks and without lua_gettop and lua_settop (with no script hook
  * nothing runs after the handler on this stack, and Lua restores the
@@ -1046,11 +1058,9 @@ static NOINLINE void hook_slow(lua_State *L, lua_Debug *ar)
  * comes here: plain Lua with a hook on calls and returns only. */
 static NOINLINE void hook_filtered(recorder *R, lua_State *L, lua_Debug *ar)
 {
-    switch (ar->event) {
-    case LUA_HOOKLINE: on_line(R, R->cur, L, ar); break;
-    case LUA_HOOKCALL: on_call(R, R->cur, L, ar); break;
-    case LUA_HOOKRET: on_return(R, R->cur, L, ar); break;
-    default: hook_slow(L, ar); return;
+    if (!dispatch(R, L, ar)) {
+        hook_slow(L, ar);
+        return;
     }
     filter_lines(R, L);
 }
@@ -1063,12 +1073,7 @@ static void hook(lua_State *L, lua_Debug *ar)
 {
     recorder *R = g_rec;
     if (L == R->fast_L) {
-        switch (ar->event) {
-        case LUA_HOOKLINE: on_line(R, R->cur, L, ar); return;
-        case LUA_HOOKCALL: on_call(R, R->cur, L, ar); return;
-        case LUA_HOOKRET: on_return(R, R->cur, L, ar); return;
-        default: break;
-        }
+        if (dispatch(R, L, ar)) return;
     } else if (L == R->filter_L) {
         hook_filtered(R, L, ar);
         return;
