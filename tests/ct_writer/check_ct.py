@@ -239,6 +239,8 @@ def fsize(tool, out):
             failures.append("no value chunk was published before the limit")
     except ct_decode.CtError as e:
         failures.append("the container after the failure: %s" % e)
+
+
 BIG_LEN = [1024, 300 * 1024, 2500 * 1024]
 
 
