@@ -252,7 +252,7 @@ static ctrec_status build_calls(int fd, const char *name, uint64_t S, out *o, ws
                                 ct_repair_info *info, err *e)
 {
     ct_sreader r;
-    uint64_t K = 0, *win = NULL;
+    uint64_t K = 0, *win = NULL; /* per window of keys: where its first call's entry starts */
     size_t nwin = 0, wcap = 0;
     uint8_t *closed = NULL;
     size_t ccap = 0;
@@ -260,38 +260,34 @@ static ctrec_status build_calls(int fd, const char *name, uint64_t S, out *o, ws
     size_t nopen = 0;
     ct_slot *slots = NULL;
     buf arena = {0};
-    ctrec_status st = ct_sreader_open(&r, fd, name, 0, 0, e);
-    uint8_t tag;
-    const uint8_t *b;
-    uint64_t blen, piece, in;
+    ctrec_status st = ct_sreader_open(&r, fd, name, 0, 0, 0, 0, e);
+    ct_srec sr;
     int k = 0;
     /* pass 1: the calls entered at kept steps (a prefix of the keys), and
      * which of them returned at a kept step */
-    while (!st && (k = ct_sreader_next(&r, &tag, &b, &blen, &piece, &in, e)) == 1) {
-        const uint8_t *p = b, *end = b + blen;
-        uint64_t key, x, y, step;
-        if (tag == 'E') {
-            if (ctw_vget(&p, end, &key) || ctw_vget(&p, end, &x) || ctw_vget(&p, end, &y) ||
-                ctw_vget(&p, end, &step))
-                break;
-            if (key != K || step >= S) continue; /* entered after the last kept step */
+    while (!st && (k = ct_sreader_rec(&r, &sr, e)) == 1) {
+        if (sr.kind == 'E') {
+            if (sr.key != K || sr.step >= S) continue; /* entered after the last kept step */
             if (K % CT_KEY_WINDOW == 0) {
                 if (nwin == wcap) {
                     wcap = wcap ? 2 * wcap : 16;
-                    uint64_t *a = realloc(win, 2 * wcap * sizeof *a);
+                    uint64_t *a = realloc(win, 4 * wcap * sizeof *a);
                     if (!a) {
                         st = nomem(e);
                         break;
                     }
                     win = a;
                 }
-                win[2 * nwin] = piece;
-                win[2 * nwin++ + 1] = in;
+                uint64_t *w = win + 4 * nwin++;
+                w[0] = sr.piece;
+                w[1] = sr.in;
+                w[2] = sr.bkey;
+                w[3] = sr.bstep;
             }
             K++;
-        } else if (tag == 'X') {
-            if (ctw_vget(&p, end, &key) || ctw_vget(&p, end, &step)) break;
-            if (key >= K || step >= S) continue; /* returned after the last kept step */
+        } else {
+            if (sr.key >= K || sr.step >= S) continue; /* returned after the last kept step */
+            uint64_t key = sr.key;
             if (key / 8 >= ccap) {
                 size_t cap = ccap ? 2 * ccap : 4096;
                 while (cap <= key / 8) cap *= 2;
@@ -323,18 +319,15 @@ static ctrec_status build_calls(int fd, const char *name, uint64_t S, out *o, ws
     }
     if (!st && nopen) {
         ct_sreader_close(&r);
-        st = ct_sreader_open(&r, fd, name, 0, 0, e);
-        while (!st && (k = ct_sreader_next(&r, &tag, &b, &blen, NULL, NULL, e)) == 1) {
-            const uint8_t *p = b, *end = b + blen;
-            uint64_t key, fn, parent;
-            if (tag != 'E') continue;
-            if (ctw_vget(&p, end, &key) || ctw_vget(&p, end, &fn) || ctw_vget(&p, end, &parent)) break;
-            if (key >= K) break;
-            if (parent & 1) continue; /* zigzag(-1): no parent */
-            uint64_t pk = parent >> 1;
+        st = ct_sreader_open(&r, fd, name, 0, 0, 0, 0, e);
+        while (!st && (k = ct_sreader_rec(&r, &sr, e)) == 1) {
+            if (sr.kind != 'E') continue;
+            if (sr.key >= K) break;
+            if (sr.parent < 0) continue; /* no parent */
+            uint64_t pk = (uint64_t)sr.parent;
             opencall *oc = bsearch(&pk, opens, nopen, sizeof *opens, by_key);
             if (!oc) continue;
-            bvar(&oc->kids, key);
+            bvar(&oc->kids, sr.key);
             oc->nkids++;
             if (oc->kids.oom) {
                 st = nomem(e);
@@ -351,8 +344,8 @@ static ctrec_status build_calls(int fd, const char *name, uint64_t S, out *o, ws
         memset(slots, 0, CT_KEY_WINDOW * sizeof *slots);
         arena.len = 0;
         size_t w = (size_t)(k0 / CT_KEY_WINDOW);
-        if ((st = ct_scratch_gather(fd, name, win[2 * w], win[2 * w + 1], k0, k1, slots, &arena,
-                                    e)))
+        if ((st = ct_scratch_gather(fd, name, win[4 * w], win[4 * w + 1], win[4 * w + 2],
+                                    win[4 * w + 3], k0, k1, slots, &arena, e)))
             break;
         for (uint64_t key = k0; key < k1 && !st; key++) {
             ct_slot *sl = &slots[key - k0];

@@ -231,8 +231,9 @@ static CTW_NOINLINE void kids_unlazy(open_call *oc)
 #define CHUNKS_SUFFIX ".callz~"
 
 /* The scratch file: [tag][varint body length][body] records (ct_writer.h).
- * 'E' key fn parent(zigzag) entry | depth nargs {var len bytes}
- * 'X' key exit | retlen ret exclen exc nkids {kid} */
+ * 'e' key-B fn key-parent entry-S | depth nargs {var len bytes}
+ * 'x' zigzag(key-B) exit-S | retlen ret exclen exc
+ * (B, S: the bases sb_key and sb_step) */
 #define SCRATCH_SUFFIX CT_SCRATCH_SUFFIX
 #define ZOUT (128u * 1024u) /* the compressor's output buffer, for complete chunks */
 
@@ -275,6 +276,9 @@ struct ctw_writer {
     ctrec_id first_fn; /* the function of call 0 */
     int scratch_fd;
     buf sbuf;
+    /* the scratch records' bases in the piece being buffered (ct_writer.h):
+     * the key of its last e record and the step of its last record */
+    uint64_t sb_key, sb_step;
     pchunk *cur;       /* the chunk of the next key, once entered */
     pchunk *free_pc;   /* completed chunks, for reuse */
     size_t free_arena; /* bytes of the arenas in free_pc (pchunk_emit bounds them) */
@@ -867,32 +871,25 @@ static ctrec_status scratch_write(ctw_writer *c, err *e)
     if (c->sbuf.len == 0) return CTREC_OK;
     ctrec_status st = scratch_piece(c, c->sbuf.data, c->sbuf.len, e);
     c->sbuf.len = 0;
+    c->sb_key = c->sb_step = 0; /* a piece's first record starts from 0 */
     return st;
 }
 
-/* Ends a scratch record whose tag the caller wrote with 3 bytes kept for
- * its body's length after it (at: where they start), its body up to
- * sbuf.len: the length goes there as a padded 3-byte varint. */
-static inline void scratch_end(ctw_writer *c, size_t at)
+/* Ends a scratch record whose tag is at s0[0] and whose body runs from
+ * s0 + 2 to p: its length goes in s0[1] (the common record, under 128
+ * bytes) or, longer, as a varint with the body moved after it (the buffer
+ * has room for 9 more bytes past p). Returns the record's end. */
+static inline uint8_t *srec_end(uint8_t *s0, uint8_t *p)
 {
-    if (c->sbuf.oom) return;
-    size_t body = c->sbuf.len - at - 3;
-    uint8_t *p = c->sbuf.data + at;
-    /* A padded 3-byte varint (bodies stay under 2 MiB or use the long form). */
-    if (body < (1u << 21)) {
-        p[0] = (uint8_t)(0x80 | (body & 0x7f));
-        p[1] = (uint8_t)(0x80 | ((body >> 7) & 0x7f));
-        p[2] = (uint8_t)(body >> 14);
-    } else {
-        /* Long bodies (big arguments): move the body to fit a longer varint. */
-        uint8_t tmp[10];
-        unsigned k = (unsigned)(vput(tmp, body) - tmp);
-        if (buf_reserve(&c->sbuf, k)) return;
-        p = c->sbuf.data + at;
-        memmove(p + k, p + 3, body);
-        memcpy(p, tmp, k);
-        c->sbuf.len += k - 3;
+    size_t body = (size_t)(p - (s0 + 2));
+    if (__builtin_expect(body < 0x80, 1)) {
+        s0[1] = (uint8_t)body;
+        return p;
     }
+    unsigned k = vlen(body);
+    memmove(s0 + 1 + k, s0 + 2, body);
+    vput(s0 + 1, body);
+    return p + k - 1;
 }
 
 /* ------------------------------------------------------------------ */
@@ -1541,25 +1538,14 @@ static CTW_INLINE ctrec_status call_fast(ctw_writer *c, ctrec_id fn, const ev_ar
             oc->pc = pc;
             oc->ncw = 0;
             oc->lazy = 1; /* kids and last_kid: set by kids_unlazy */
-            /* E record: tag, a padded 3-byte length, key | fn parent entry |
+            /* the entry part, in the chunk's arena: fn parent entry |
              * depth nargs {var len value} (nargs and each len one byte) */
-            uint8_t *s0 = c->sbuf.data + c->sbuf.len, *p, *b0;
-            s0[0] = 'E';
-            b0 = vput(s0 + 4, key);
-            uint64_t kw;
-            memcpy(&kw, s0 + 4, 8);
-            uint8_t kl = (uint8_t)(b0 - (s0 + 4));
-            oc->kw = kw;
-            oc->kl = kl;
-            if (keep) { /* ncw == nk */
-                pcall->cw[nk] = kw;
-                pcall->cl[nk] = kl;
-                pcall->ncw = (uint8_t)(nk + 1);
-            }
-            p = vput(b0, fn);
+            uint64_t entry = c->h.nsteps ? c->h.nsteps - 1 : 0;
+            uint8_t *a = pc->arena.data + pc->arena.len, *p;
+            p = vput(a, fn);
             p = vput(p, pcall->key << 1); /* zigzag of a key: its double */
-            p = vput(p, c->h.nsteps ? c->h.nsteps - 1 : 0);
-            size_t e1 = (size_t)(p - b0);
+            p = vput(p, entry);
+            size_t e1 = (size_t)(p - a);
             p = vput(p, d);
             *p++ = (uint8_t)nargs;
             for (size_t i = 0; i < nargs; i++) {
@@ -1568,24 +1554,42 @@ static CTW_INLINE ctrec_status call_fast(ctw_writer *c, ctrec_id fn, const ev_ar
                 fx_copy(p, args[i].value, args[i].len);
                 p += args[i].len;
             }
-            size_t elen = (size_t)(p - b0), body = (size_t)(p - s0) - 4;
-            s0[1] = (uint8_t)(0x80 | (body & 0x7f)); /* under 2^14 */
-            s0[2] = (uint8_t)(0x80 | (body >> 7));
-            s0[3] = 0;
-            c->sbuf.len = (size_t)(p - c->sbuf.data);
-            /* within the room: at least 64 bytes past the entry part in
-             * both buffers (its fields take at most 41 bytes and 11 more
-             * an argument, the room 128 and 20 more an argument) */
-            uint8_t *a = pc->arena.data + pc->arena.len;
-            ct_copy32(a, b0);
-            if (elen > 32) {
-                if (elen <= 64) ct_copy32(a + 32, b0 + 32);
-                else fx_copy(a + 32, b0 + 32, elen - 32);
-            }
+            size_t elen = (size_t)(p - a), rest = elen - e1;
             oc->e_at = pc->arena.len;
             oc->e1 = e1;
             oc->e_len = elen;
             pc->arena.len += elen;
+            /* the key's varint as a word, for the parent's children */
+            uint8_t kb[16];
+            uint8_t kl = (uint8_t)(vput(kb, key) - kb);
+            uint64_t kw;
+            memcpy(&kw, kb, 8);
+            oc->kw = kw;
+            oc->kl = kl;
+            if (keep) { /* ncw == nk */
+                pcall->cw[nk] = kw;
+                pcall->cl[nk] = kl;
+                pcall->ncw = (uint8_t)(nk + 1);
+            }
+            /* the e record (ct_writer.h): tag, 1-byte length, key - base,
+             * fn, key - parent, entry - base | the arena's depth nargs
+             * args; within the room: its fields take at most 31 bytes, the
+             * copy at most 64 or the rest's length, the room 128 and 20
+             * more an argument (the arena's reads likewise) */
+            uint8_t *s0 = c->sbuf.data + c->sbuf.len, *q = s0 + 2;
+            s0[0] = 'e';
+            q = vput(q, key - c->sb_key);
+            q = vput(q, fn);
+            q = vput(q, key - pcall->key);
+            q = vput(q, entry - c->sb_step);
+            ct_copy32(q, a + e1);
+            if (rest > 32) {
+                if (rest <= 64) ct_copy32(q + 32, a + e1 + 32);
+                else fx_copy(q + 32, a + e1 + 32, rest - 32);
+            }
+            c->sb_key = key;
+            c->sb_step = entry;
+            c->sbuf.len = (size_t)(srec_end(s0, q + rest) - c->sbuf.data);
             if (c->sbuf.len >= 65536) return scratch_write(c, e);
             return CTREC_OK;
         }
@@ -1689,22 +1693,18 @@ static CTW_NOINLINE ctrec_status call_slow(ctw_writer *c, ctrec_id fn, const ev_
     pc->nopen++;
     c->next_key++;
 
-    /* The entry part, once in the scratch file (E record) and once in the
-     * chunk's arena. */
-    size_t room = 64; /* tag, 3-byte length, 6 varints */
+    /* The entry part in the chunk's arena, then the e record (ct_writer.h)
+     * in the scratch buffer: its fields as deltas, then the same depth,
+     * nargs and arguments. */
+    uint64_t entry = c->h.nsteps ? c->h.nsteps - 1 : 0;
+    size_t room = 48; /* 5 varints */
     for (size_t i = 0; i < nargs; i++) room += 20 + args[i].len;
-    if (buf_reserve(&c->sbuf, room)) return nomem(e);
-    /* the tag, and 3 bytes for the body's length (scratch_end) */
-    uint8_t *p = c->sbuf.data + c->sbuf.len, *b0;
-    size_t at = c->sbuf.len + 1;
-    p[0] = 'E';
-    p += 4;
-    p = vput(p, key);
-    b0 = p;
+    if (buf_reserve(&pc->arena, room)) return nomem(e);
+    uint8_t *a = pc->arena.data + pc->arena.len, *p = a;
     p = vput(p, fn);
     p = vput(p, zigzag(parent));
-    p = vput(p, c->h.nsteps ? c->h.nsteps - 1 : 0);
-    size_t e1 = (size_t)(p - b0);
+    p = vput(p, entry);
+    size_t e1 = (size_t)(p - a);
     p = vput(p, c->depth - 1);
     p = vput(p, nargs);
     for (size_t i = 0; i < nargs; i++) {
@@ -1713,22 +1713,30 @@ static CTW_NOINLINE ctrec_status call_slow(ctw_writer *c, ctrec_id fn, const ev_
         fx_copy(p, args[i].value, args[i].len);
         p += args[i].len;
     }
-    size_t elen = (size_t)(p - b0);
-    if (buf_reserve(&pc->arena, elen)) return nomem(e);
+    size_t elen = (size_t)(p - a), rest = elen - e1;
     oc->e_at = pc->arena.len;
     oc->e1 = e1;
     oc->e_len = elen;
-    fx_copy(pc->arena.data + pc->arena.len, c->sbuf.data + (b0 - c->sbuf.data), elen);
     pc->arena.len += elen;
-    c->sbuf.len = (size_t)(p - c->sbuf.data);
-    scratch_end(c, at);
+    /* tag, length (srec_end: 9 bytes more at most), 4 varints, the rest */
+    if (buf_reserve(&c->sbuf, rest + 64)) return nomem(e);
+    uint8_t *s0 = c->sbuf.data + c->sbuf.len, *q = s0 + 2;
+    s0[0] = 'e';
+    q = vput(q, key - c->sb_key);
+    q = vput(q, fn);
+    q = vput(q, parent < 0 ? 0 : key - (uint64_t)parent);
+    q = vput(q, entry - c->sb_step);
+    memcpy(q, pc->arena.data + oc->e_at + e1, rest);
+    c->sb_key = key;
+    c->sb_step = entry;
+    c->sbuf.len = (size_t)(srec_end(s0, q + rest) - c->sbuf.data);
     if (c->sbuf.len >= 65536) return scratch_write(c, e);
     return c->sbuf.oom ? nomem(e) : CTREC_OK;
 }
 
 /* Ends the innermost open call at exit step `exitstep`: its calls.dat
  * record in its chunk's arena (the chunk goes when complete) and, with
- * `scratch`, its X record in the scratch file. */
+ * `scratch`, its x record in the scratch file. */
 static CTW_INLINE ctrec_status call_done(ctw_writer *c, const uint8_t *v, size_t n,
                                          const uint8_t *x, size_t xn, int scratch, err *e)
 {
@@ -1768,6 +1776,7 @@ static CTW_INLINE ctrec_status call_done(ctw_writer *c, const uint8_t *v, size_t
     p = vput(p, xn); /* the exception's CBOR value, 0 bytes: none */
     if (xn) memcpy(p, x, xn);
     p += xn;
+    size_t koff = (size_t)(p - b); /* the children's part: not in the x record */
     p = vput(p, oc->nkids);
     uint64_t k = oc->key;
     kp = oc->kids.data;
@@ -1780,7 +1789,7 @@ static CTW_INLINE ctrec_status call_done(ctw_writer *c, const uint8_t *v, size_t
         k += d;
         p = vput(p, k);
     }
-    size_t body = (size_t)(p - b), tail = body - toff;
+    size_t body = (size_t)(p - b);
     if (__builtin_expect(body < 0x80, 1)) {
         b[-1] = (uint8_t)body;
     } else {
@@ -1796,17 +1805,19 @@ static CTW_INLINE ctrec_status call_done(ctw_writer *c, const uint8_t *v, size_t
     pc->len[slot] = rlen;
     pc->total += rlen;
     if (scratch) {
-        /* 'X' key exit | tail; the tail goes in pieces: a call with a
-         * million children does not need it twice more in memory. The
-         * body's length is written as the record's is. */
-        size_t off = (size_t)(b - pc->arena.data) + toff, left = tail;
+        /* the x record (ct_writer.h): zigzag(key - base), exit - base |
+         * the tail before the children, which goes in pieces: a big
+         * return value or exception does not need to be twice more in
+         * memory. Its length is written as the record's is. */
+        size_t off = (size_t)(b - pc->arena.data) + toff, left = koff - toff;
         size_t now = left <= 32 ? left : 0; /* the common short tail: at once */
         if (buf_reserve(&c->sbuf, 32 + now)) return nomem(e);
         uint8_t *q = c->sbuf.data + c->sbuf.len, *xb = q + 2, *r;
-        q[0] = 'X';
-        r = vput(xb, oc->key);
-        r = vput(r, exitstep);
-        uint64_t xbody = (uint64_t)(r - xb) + tail;
+        q[0] = 'x';
+        r = vput(xb, zigzag((int64_t)oc->key - (int64_t)c->sb_key));
+        r = vput(r, exitstep - c->sb_step);
+        c->sb_step = exitstep;
+        uint64_t xbody = (uint64_t)(r - xb) + left;
         if (__builtin_expect(xbody < 0x80, 1)) {
             q[1] = (uint8_t)xbody;
         } else {
@@ -1856,8 +1867,8 @@ static CTW_NOINLINE ctrec_status return_slow(ctw_writer *c, const uint8_t *v, si
  * bytes, the chunk's arena and the scratch buffer with room for 32-byte
  * copies and 8-byte words (CT_RETURN_ROOM): call_done's bytes when the
  * record's body is under 128 bytes (its length one byte; else the general
- * path writes it again). Keys are below 2^48 (7 bytes each at most), so
- * the X record's body is under 128 too (7 + 10 + 1 + 32 + 2 + 4 * 7). The
+ * path writes it again). The x record's body is under 64 bytes (two
+ * varints, 10 bytes each at most, and 1 + 32 + 1). Keys are below 2^48. The
  * varints of its key, and of its children's keys when ctw_call kept them,
  * are stored as words. */
 #define CT_RETURN_ROOM 224u
@@ -1896,11 +1907,10 @@ ctrec_status ctw_return(ctw_writer *c, const uint8_t *v, size_t n, const uint8_t
             /* fn parent entry | exit | depth nargs args | retlen ret 0 nkids kids */
             ct_copy32(b, ep);
             p = vput(xs, exitstep);
-            size_t xl = (size_t)(p - xs);
             ct_copy32(p, ep + e1);
             if (el - e1 > 32) ct_copy32(p + 32, ep + e1 + 32);
             p += el - e1;
-            uint8_t *t = p; /* the X record's tail from here */
+            uint8_t *t = p; /* the x record's tail from here */
             *p++ = (uint8_t)n;
             if (n == 1) /* the void marker (ctrec_return_none's) */
                 *p = *v;
@@ -1918,7 +1928,7 @@ ctrec_status ctw_return(ctw_writer *c, const uint8_t *v, size_t n, const uint8_t
             } else {
                 p = kids_keys(oc, p);
             }
-            size_t body = (size_t)(p - b), tail = (size_t)(p - t);
+            size_t body = (size_t)(p - b);
             /* a longer record (an entry part of more than 32 bytes): the
              * general path, which writes it again (nothing is kept yet) */
             if (body >= 0x80) return return_slow(c, v, n, NULL, 0, e); /* xn == 0 */
@@ -1928,24 +1938,20 @@ ctrec_status ctw_return(ctw_writer *c, const uint8_t *v, size_t n, const uint8_t
             pc->at[slot] = rec;
             pc->len[slot] = 1 + body;
             pc->total += 1 + body;
-            /* 'X' length key exit | tail */
+            /* the x record (ct_writer.h): tag, 1-byte length (under 64
+             * bytes), zigzag(key - base), exit - base | retlen ret 0 (the
+             * tail before the children) */
             uint8_t *q = c->sbuf.data + c->sbuf.len, *r = q + 2;
-            q[0] = 'X';
-            if (oc->kl) {
-                memcpy(r, &oc->kw, 8);
-                r += oc->kl;
-            } else {
-                r = vput(r, oc->key);
-            }
-            uint64_t xw[2];
-            memcpy(xw, xs, 16); /* the exit step's varint, 10 bytes at most */
-            memcpy(r, xw, 16);
-            r += xl;
-            q[1] = (uint8_t)((size_t)(r - (q + 2)) + tail);
+            q[0] = 'x';
+            r = vput(r, zigzag((int64_t)oc->key - (int64_t)c->sb_key));
+            r = vput(r, exitstep - c->sb_step);
+            c->sb_step = exitstep;
+            size_t xt = n + 2;
             ct_copy32(r, t);
-            if (tail > 32) ct_copy32(r + 32, t + 32);
-            if (tail > 64) ct_copy32(r + 64, t + 64);
-            c->sbuf.len = (size_t)(r + tail - c->sbuf.data);
+            if (xt > 32) ct_copy32(r + 32, t + 32);
+            r += xt;
+            q[1] = (uint8_t)(r - (q + 2));
+            c->sbuf.len = (size_t)(r - c->sbuf.data);
             c->depth = d - 1;
             if (--pc->nopen == 0 && pc->nent == CT_CALLS_PER_CHUNK) {
                 ctrec_status st = pchunk_emit(c, pc, e);
@@ -2014,13 +2020,16 @@ ctrec_status ctw_flush(ctw_writer *c, int wait, err *e)
 /* The scratch file is a sequence of [u32 size][zstd frame] pieces, each a
  * piece of the record stream (a record may run on into the next piece). */
 ctrec_status ct_sreader_open(ct_sreader *r, int fd, const char *name, uint64_t from,
-                             uint64_t skip, err *e)
+                             uint64_t skip, uint64_t bkey, uint64_t bstep, err *e)
 {
     memset(r, 0, sizeof *r);
     r->fd = fd;
     r->name = name;
     r->next = from;
     r->skip = skip;
+    r->bpiece = from;
+    r->bkey = bkey;
+    r->bstep = bstep;
     if (!(r->zd = ZSTD_createDCtx())) return nomem(e);
     return CTREC_OK;
 }
@@ -2121,45 +2130,165 @@ int ct_sreader_next(ct_sreader *r, uint8_t *tag, const uint8_t **body, uint64_t 
     }
 }
 
+int ct_sreader_rec(ct_sreader *r, ct_srec *o, err *e)
+{
+    for (;;) {
+        uint8_t tag;
+        const uint8_t *b;
+        uint64_t len, piece = 0, in = 0;
+        int k = ct_sreader_next(r, &tag, &b, &len, &piece, &in, e);
+        if (k != 1) return k;
+        if (tag != 'e' && tag != 'x' && tag != 'E' && tag != 'X') continue;
+        if (piece != r->bpiece) { /* a piece's first record: bases 0 */
+            r->bpiece = piece;
+            r->bkey = r->bstep = 0;
+        }
+        const uint8_t *p = b, *end = b + len;
+        uint64_t a, f = 0, x, st;
+        o->piece = piece;
+        o->in = in;
+        o->bkey = r->bkey;
+        o->bstep = r->bstep;
+        o->kids = 0;
+        o->fn = 0;
+        o->parent = -1;
+        switch (tag) {
+        case 'e':
+            if (ctw_vget(&p, end, &a) || ctw_vget(&p, end, &f) || ctw_vget(&p, end, &x) ||
+                ctw_vget(&p, end, &st) || a > UINT64_MAX - r->bkey ||
+                st > UINT64_MAX - r->bstep)
+                return 0;
+            o->kind = 'E';
+            o->key = r->bkey + a;
+            if (x > o->key) return 0;
+            o->parent = x ? (int64_t)(o->key - x) : -1;
+            o->fn = f;
+            o->step = r->bstep + st;
+            r->bkey = o->key;
+            r->bstep = o->step;
+            break;
+        case 'x': {
+            if (ctw_vget(&p, end, &a) || ctw_vget(&p, end, &st) || st > UINT64_MAX - r->bstep)
+                return 0;
+            int64_t d = (int64_t)(a >> 1) ^ -(int64_t)(a & 1);
+            if ((d < 0 && (uint64_t)-d > r->bkey) || (d > 0 && (uint64_t)d > UINT64_MAX - r->bkey))
+                return 0;
+            o->kind = 'X';
+            o->key = r->bkey + (uint64_t)d;
+            o->step = r->bstep + st;
+            r->bstep = o->step;
+            break;
+        }
+        case 'E':
+            if (ctw_vget(&p, end, &o->key) || ctw_vget(&p, end, &f) || ctw_vget(&p, end, &x) ||
+                ctw_vget(&p, end, &o->step))
+                return 0;
+            o->kind = 'E';
+            o->fn = f;
+            o->parent = (x & 1) ? -1 : (int64_t)(x >> 1);
+            break;
+        default: /* 'X' */
+            if (ctw_vget(&p, end, &o->key) || ctw_vget(&p, end, &o->step)) return 0;
+            o->kind = 'X';
+            o->kids = 1;
+        }
+        o->rest = p;
+        o->rlen = (uint64_t)(end - p);
+        return 1;
+    }
+}
+
+/* The children of the window's calls, gathered from the entry records:
+ * per slot a list of nodes, in key order. */
+typedef struct kidnode {
+    uint64_t key;
+    uint32_t next; /* 1 + the next node's index, 0: none */
+} kidnode;
+
 ctrec_status ct_scratch_gather(int fd, const char *name, uint64_t from, uint64_t skip,
-                               uint64_t k0, uint64_t k1, ct_slot *slots, buf *arena, err *e)
+                               uint64_t bkey, uint64_t bstep, uint64_t k0, uint64_t k1,
+                               ct_slot *slots, buf *arena, err *e)
 {
     uint64_t need = 0, found = 0;
     for (uint64_t k = k0; k < k1; k++) need += !slots[k - k0].e_len + !slots[k - k0].x_len;
+    size_t nslots = (size_t)(k1 - k0);
+    uint32_t *head = calloc(2 * nslots, sizeof *head), *tail = head ? head + nslots : NULL;
+    kidnode *kids = NULL;
+    size_t nkids = 0, kcap = 0;
+    if (!head) return nomem(e);
     ct_sreader r;
-    ctrec_status st = ct_sreader_open(&r, fd, name, from, skip, e);
-    uint8_t tag;
-    const uint8_t *q;
-    uint64_t body;
+    ctrec_status st = ct_sreader_open(&r, fd, name, from, skip, bkey, bstep, e);
+    ct_srec o;
     int k = 1;
-    while (!st && found < need && (k = ct_sreader_next(&r, &tag, &q, &body, NULL, NULL, e)) == 1) {
-        if (tag != 'E' && tag != 'X') continue;
-        const uint8_t *b = q;
-        uint64_t key;
-        if (ctw_vget(&b, q + body, &key) || key < k0 || key >= k1) continue;
-        ct_slot *sl = &slots[key - k0];
-        if (tag == 'E' ? sl->e_len != 0 : sl->x_len != 0) continue;
+    uint8_t tmp[40];
+    while (!st && found < need && (k = ct_sreader_rec(&r, &o, e)) == 1) {
+        if (o.kind == 'E' && o.parent >= 0 && (uint64_t)o.parent >= k0 &&
+            (uint64_t)o.parent < k1) {
+            if (nkids == kcap) {
+                size_t cap = kcap ? 2 * kcap : 1024;
+                kidnode *a = cap < UINT32_MAX ? realloc(kids, cap * sizeof *a) : NULL;
+                if (!a) {
+                    st = nomem(e);
+                    break;
+                }
+                kids = a;
+                kcap = cap;
+            }
+            size_t ps = (size_t)((uint64_t)o.parent - k0);
+            kids[nkids] = (kidnode){o.key, 0};
+            if (tail[ps]) kids[tail[ps] - 1].next = (uint32_t)(nkids + 1);
+            else head[ps] = (uint32_t)(nkids + 1);
+            tail[ps] = (uint32_t)(++nkids);
+        }
+        if (o.key < k0 || o.key >= k1) continue;
+        ct_slot *sl = &slots[o.key - k0];
+        if (o.kind == 'E' ? sl->e_len != 0 : sl->x_len != 0) continue;
+        /* the body in the old form: the fields, the rest, an x record's
+         * children */
+        uint8_t *t = tmp;
+        t = vput(t, o.key);
+        if (o.kind == 'E') {
+            t = vput(t, o.fn);
+            t = vput(t, zigzag(o.parent));
+        }
+        t = vput(t, o.step);
+        uint64_t nk = 0, klen = 0;
+        if (o.kind == 'X' && !o.kids) {
+            for (uint32_t i = head[o.key - k0]; i; i = kids[i - 1].next) {
+                nk++;
+                klen += vlen(kids[i - 1].key);
+            }
+            klen += vlen(nk);
+        }
+        uint64_t body = (uint64_t)(t - tmp) + o.rlen + klen;
         if (arena->len + body > UINT32_MAX) {
             st = err_set(e, CTREC_E_NOMEM, "a window of calls over 4 GiB");
             break;
         }
-        uint32_t a = (uint32_t)arena->len;
-        buf_put(arena, q, (size_t)body);
+        uint32_t at = (uint32_t)arena->len;
+        buf_put(arena, tmp, (size_t)(t - tmp));
+        buf_put(arena, o.rest, (size_t)o.rlen);
+        if (o.kind == 'X' && !o.kids) {
+            bvar(arena, nk);
+            for (uint32_t i = head[o.key - k0]; i; i = kids[i - 1].next) bvar(arena, kids[i - 1].key);
+        }
         if (arena->oom) {
             st = nomem(e);
             break;
         }
-        if (tag == 'E') {
-            sl->e_at = a;
+        if (o.kind == 'E') {
+            sl->e_at = at;
             sl->e_len = (uint32_t)body;
         } else {
-            sl->x_at = a;
+            sl->x_at = at;
             sl->x_len = (uint32_t)body;
         }
         found++;
     }
     if (!st && k < 0) st = e->status;
     ct_sreader_close(&r);
+    free(head);
+    free(kids);
     return st;
 }
 

@@ -411,22 +411,33 @@ void ctw_value_cancel(ctw_writer *c);
 
 /* ---- the scratch file (for ct_repair) ----
  * NAME.calls~ beside the container: pieces [u32 size][zstd frame with its
- * content size, raw blocks], written in order by the container's thread (before each
- * publication: flushes hand the records buffered over), whose contents
- * make one stream of records [tag][varint body length][body]:
- *   'E' key fn parent(zigzag, -1 none) entry_step | depth nargs {var len CBOR}
- *   'X' key exit_step | retlen ret exclen exc nkids {kid key}
- * E records in key (entry) order, X records in exit order; a record may
- * run on into the next piece. A call record of calls.dat is fn parent
- * entry exit, then the E body after its first four fields, then the X body
- * after its first two. */
+ * content size, raw blocks], written in order by the thread that holds the
+ * writer (the recording thread, or the timed flush's), whose contents make
+ * one stream of records [tag][varint body length][body]:
+ *   'e' key-B fn key-parent(0: none) entry-S | depth nargs {var len CBOR}
+ *   'x' zigzag(key-B) exit-S | retlen ret exclen exc
+ * where B is the key of the last e record before it in the same piece (0
+ * if none) and S the step of the last record before it in the same piece
+ * (its entry or exit step; 0 if none): a piece's first record starts from
+ * 0, so that a reader can start at any piece. The record's piece is the
+ * one it starts in (a record may run on into the next piece). e records
+ * are in key (entry) order, x records in exit order. A call's children
+ * are the calls whose e record names it as parent (all between its e and
+ * its x record). A call record of calls.dat is fn parent(zigzag, -1 none)
+ * entry exit, then the e body after its first four fields, then the x
+ * body after its first two, then nkids {kid key}.
+ * Scratch files of ctrec before 2026-12-04 hold instead
+ *   'E' key fn parent(zigzag, -1 none) entry | depth nargs {var len CBOR}
+ *   'X' key exit | retlen ret exclen exc nkids {kid key}
+ * with every field absolute; ct_sreader_rec reads both. */
 #define CT_SCRATCH_SUFFIX ".calls~"
 #define CT_KEY_WINDOW 8192u /* calls gathered at a time */
 typedef struct ct_slot {
     uint32_t e_at, e_len, x_at, x_len; /* bodies in the arena; len 0: missing */
 } ct_slot;
 /* Reads the records from the piece at file offset `from`, `skip` bytes into
- * its records (a record starts there). */
+ * its records (a record starts there), with the bases (B and S above) the
+ * record there starts from (0 and 0 at a piece's start). */
 typedef struct ct_sreader {
     int fd;
     const char *name;
@@ -440,18 +451,42 @@ typedef struct ct_sreader {
         uint64_t off, in; /* the piece's file offset, the offset in its records */
     } *seg;
     size_t nseg, segcap;
+    uint64_t bpiece, bkey, bstep; /* the piece the bases are of, the bases */
 } ct_sreader;
 ctrec_status ct_sreader_open(ct_sreader *r, int fd, const char *name, uint64_t from,
-                             uint64_t skip, err *e);
+                             uint64_t skip, uint64_t bkey, uint64_t bstep, err *e);
 /* The next record: 1 (tag, body, its length; with piece/in non-NULL, where
  * the record starts), 0 at the end (or at a piece cut by a kill), -1. */
 int ct_sreader_next(ct_sreader *r, uint8_t *tag, const uint8_t **body, uint64_t *len,
                     uint64_t *piece, uint64_t *in, err *e);
+/* A call's entry ('E') or exit ('X') record of either form, its fields
+ * absolute: key, step (entry or exit), for an entry fn and parent (-1:
+ * none); rest: the body after those fields; kids: whether rest ends with
+ * nkids {kid key} (an old X record). piece, in, bkey, bstep: where it
+ * starts and the bases it starts from (ct_sreader_open's arguments to
+ * read from it again). */
+typedef struct ct_srec {
+    uint8_t kind;
+    int kids;
+    uint64_t key, step, fn;
+    int64_t parent;
+    const uint8_t *rest;
+    uint64_t rlen;
+    uint64_t piece, in, bkey, bstep;
+} ct_srec;
+/* The next call record: 1, 0 at the end (or at a piece cut by a kill, or
+ * a record whose fields do not read), -1 (e set). Other records are
+ * skipped. */
+int ct_sreader_rec(ct_sreader *r, ct_srec *o, err *e);
 void ct_sreader_close(ct_sreader *r);
-/* Keeps in `arena` the E and X bodies of keys k0..k1-1 whose slots are
- * still empty (zeroed, or filled beforehand by the caller), reading from
- * (from, skip); stops when all are found or at the end. */
+/* Keeps in `arena` the entry and exit bodies of keys k0..k1-1 whose slots
+ * are still empty (zeroed, or filled beforehand by the caller), in the old
+ * E and X form (fields absolute; an exit body with nkids {kid key}, the
+ * children gathered from the entry records read), reading from the record
+ * of ct_sreader_open's (from, skip, bkey, bstep); stops when all are found
+ * or at the end. */
 ctrec_status ct_scratch_gather(int fd, const char *name, uint64_t from, uint64_t skip,
-                               uint64_t k0, uint64_t k1, ct_slot *slots, buf *arena, err *e);
+                               uint64_t bkey, uint64_t bstep, uint64_t k0, uint64_t k1,
+                               ct_slot *slots, buf *arena, err *e);
 
 #endif

@@ -270,6 +270,195 @@ def bigscratch(tool, out):
                             (k + 1, a.get("kind"), len(a.get("text", ""))))
 
 
+def repair_tree_expected():
+    """repairtree's calls (test_ct_writer.c rtree_node), by key: parent,
+    entry step (a call makes a step at its function's line), exit step,
+    children, returned value; the top-level call and the 3 left open end at
+    the last step."""
+    calls = {0: {"parent": None, "entry": 0, "children": [], "ret": None}}
+    s = 0  # the next step; a call's entry step is the one at f's line
+    key = 1
+    stack = []
+
+    def enter(k, parent):
+        nonlocal s
+        calls[k] = {"parent": parent, "entry": s + 1, "children": [], "ret": None}
+        calls[parent]["children"].append(k)
+        s += 2  # the step of line 2, then the call's at f's line
+
+    # iteratively, as rtree_node recurses: (key, depth, children left)
+    while key < 20000:
+        stack.append([key, 1, None])
+        enter(key, 0)
+        key += 1
+        while stack:
+            top = stack[-1]
+            if top[2] is None:
+                top[2] = 1 + top[0] % 3 if top[1] < 5 else 0
+            if top[2]:
+                top[2] -= 1
+                enter(key, top[0])
+                stack.append([key, top[1] + 1, None])
+                key += 1
+                continue
+            calls[top[0]]["exit"] = s
+            s += 1
+            if top[0] % 7 == 0:
+                calls[top[0]]["ret"] = top[0]
+            stack.pop()
+    parent = 0
+    for _ in range(3):
+        enter(key, parent)
+        parent = key
+        key += 1
+    last = s  # the step of line 7, the last published
+    for k in [0] + list(range(key - 3, key)):
+        calls[k]["exit"] = last
+    return [calls[k] for k in range(key)]
+
+
+def uvar(b, pos):
+    v = shift = 0
+    while True:
+        if pos >= len(b):
+            raise ValueError("a varint runs past its record")
+        c = b[pos]
+        pos += 1
+        v |= (c & 0x7F) << shift
+        shift += 7
+        if c < 0x80:
+            return v, pos
+
+
+def put_uvar(v):
+    out = bytearray()
+    while v >= 0x80:
+        out.append(v & 0x7F | 0x80)
+        v >>= 7
+    out.append(v)
+    return bytes(out)
+
+
+def scratch_pieces(path):
+    """The scratch file's pieces ([u32 size][zstd frame]), decompressed."""
+    data = open(path, "rb").read()
+    pos, out = 0, []
+    while pos + 4 <= len(data):
+        n = int.from_bytes(data[pos:pos + 4], "little")
+        if pos + 4 + n > len(data):
+            break  # cut by the kill
+        out.append(ct_decode.zstandard.ZstdDecompressor().decompress(data[pos + 4:pos + 4 + n]))
+        pos += 4 + n
+    return out
+
+
+def scratch_to_old(path, new_path):
+    """Reads the scratch file (ct_writer.h: e and x records, keys and steps
+    from the bases of their piece) and writes it again in the form of
+    ctrec before 2026-12-04 (E and X records, every field absolute, the
+    children in the X record) as one piece: the calls, by key, as this
+    reader sees them."""
+    stream, starts = b"", []
+    for p in scratch_pieces(path):
+        starts.append(len(stream))
+        stream += p
+    starts.append(len(stream))
+    recs, pos, piece, bkey, bstep = [], 0, -1, 0, 0
+    while pos < len(stream):
+        tag = stream[pos]
+        n, q = uvar(stream, pos + 1)
+        body = stream[q:q + n]
+        while starts[piece + 1] <= pos:  # the piece the record starts in
+            piece += 1
+            bkey = bstep = 0
+        pos = q + n
+        if tag == ord("e"):
+            dk, j = uvar(body, 0)
+            fn, j = uvar(body, j)
+            dp, j = uvar(body, j)
+            ds, j = uvar(body, j)
+            key, step = bkey + dk, bstep + ds
+            recs.append(("E", key, fn, key - dp if dp else -1, step, body[j:]))
+            bkey, bstep = key, step
+        elif tag == ord("x"):
+            kz, j = uvar(body, 0)
+            ds, j = uvar(body, j)
+            step = bstep + ds
+            recs.append(("X", bkey + ((kz >> 1) ^ -(kz & 1)), step, body[j:]))
+            bstep = step
+        else:
+            raise ValueError("record tag %r" % chr(tag))
+    kids = {}
+    for r in recs:
+        if r[0] == "E" and r[3] >= 0:
+            kids.setdefault(r[3], []).append(r[1])
+    old = bytearray()
+    for r in recs:
+        if r[0] == "E":
+            zz = 1 if r[3] < 0 else 2 * r[3]
+            body = put_uvar(r[1]) + put_uvar(r[2]) + put_uvar(zz) + put_uvar(r[4]) + r[5]
+        else:
+            k = kids.get(r[1], [])
+            body = (put_uvar(r[1]) + put_uvar(r[2]) + r[3] + put_uvar(len(k)) +
+                    b"".join(put_uvar(c) for c in k))
+        old += r[0].encode() + put_uvar(len(body)) + body
+    frame = ct_decode.zstandard.ZstdCompressor(write_content_size=True).compress(bytes(old))
+    with open(new_path, "wb") as f:
+        f.write(len(frame).to_bytes(4, "little") + frame)
+    return recs
+
+
+def repairtree(tool, out, ctrec):
+    """A tree of calls over several scratch pieces and key windows,
+    repaired after a kill: every call's parent, children, steps, argument
+    and returned value, through the independent decoder. Then the killed
+    trace again with its scratch file read here and written in the form of
+    ctrec before 2026-12-04 (what a recording of that ctrec left behind):
+    ctrec repair makes the same calls of it."""
+    rc, so, se = run(tool, "repairtree", out)
+    expect("ct_writer_test repairtree exit (stderr: %s)" % se.strip(), rc, 0)
+    old = os.path.join(out, "old-form")
+    os.makedirs(old)
+    shutil.copy(os.path.join(out, "trace.ct"), old)
+    try:
+        recs = scratch_to_old(os.path.join(out, "trace.ct.calls~"),
+                              os.path.join(old, "trace.ct.calls~"))
+    except (ValueError, IndexError) as e:
+        failures.append("the scratch file: %s" % e)
+        return
+    expect("entry records in the scratch file, by key",
+           [r[1] for r in recs if r[0] == "E"], list(range(len(repair_tree_expected()))))
+    rc, so_old, se = run(ctrec, "repair", os.path.join(old, "trace.ct"))
+    expect("ctrec repair of the old form (stderr: %s)" % se.strip(), rc, 0)
+    want = repair_tree_expected()
+    expect("ctrec_ct_repair's counts", so.strip(), "%d calls, 4 open" % len(want))
+    try:
+        d = ct_decode.decode(os.path.join(out, "repaired.ct"))
+    except ct_decode.CtError as e:
+        failures.append("repaired.ct: %s" % e)
+        return
+    got = d["calls"]
+    expect("number of calls", len(got), len(want))
+    bad = 0
+    for k, (g, w) in enumerate(zip(got, want)):
+        a = g["args"].get("k")
+        r = g["return"]
+        have = (g["parent"], g["children"], g["entry_step"], g["exit_step"],
+                a and a.get("i"), r.get("i") if r.get("kind") == "Int" else None)
+        exp = (w["parent"], w["children"], w["entry"], w["exit"], None if k == 0 else k,
+               w["ret"])
+        if have != exp and bad < 5:
+            failures.append("call %d: (parent, children, entry, exit, argument, returned) %r, "
+                            "expected %r" % (k, have, exp))
+            bad += 1
+    try:
+        again = ct_decode.decode(os.path.join(old, "trace.ct"))["calls"]
+    except ct_decode.CtError as e:
+        failures.append("the old form, repaired: %s" % e)
+        return
+    expect("the calls repaired from the old form", again, got)
+
+
 def roundtrip(ctrec, out, fixtures):
     """json -> ct -> json: every event a .ct holds survives; ctrec print of
     the .ct and of its conversion back agree; the container decodes here."""
@@ -557,6 +746,8 @@ def main():
         columns(tool, out, sys.argv[4])
     elif case in ("callpaths", "kidpaths"):
         callpaths(tool, out, sys.argv[4], case)
+    elif case == "repairtree":
+        repairtree(tool, out, sys.argv[4])
     elif case == "threads":
         shutil.rmtree(out + "-json", ignore_errors=True)
         threads(tool, out, sys.argv[4])

@@ -46,6 +46,14 @@
  *                                 back byte for byte (the third is over
  *                                 the 1 MiB of calls.dat it holds: it reads
  *                                 on for it; ct_hostile tests the limit)
+ *   ct_writer_test repairtree DIR a recording with the compressing thread,
+ *                                 killed after a flush: a tree of 20,000
+ *                                 calls (each an Int argument, every 7th
+ *                                 an Int returned) and 3 more calls left
+ *                                 open; ctrec_ct_repair writes
+ *                                 DIR/repaired.ct, whose calls check_ct.py
+ *                                 checks (parents, children, steps)
+ *                                 against the same tree
  */
 #define _GNU_SOURCE
 #include <signal.h>
@@ -363,6 +371,81 @@ static const size_t big_len[3] = {1024, 300 * 1024, 2500 * 1024};
 static char big_byte(int k, size_t i)
 {
     return (char)('a' + (i * 31 + (size_t)k * 7 + i / 1000) % 26);
+}
+
+/* repairtree: the tree check_ct.py's repair_tree_expected makes too. A
+ * call (key k, at depth d) is entered at a step of line 2 with its key as
+ * argument, has 1 + k % 3 children while d < 5, then a step of line 6,
+ * and returns k when k % 7 == 0 (no value otherwise). */
+typedef struct rtree {
+    ctrec_writer *w;
+    ctrec_id p, f, v, t;
+    uint64_t key;
+} rtree;
+
+static void rtree_enter(rtree *rt, uint64_t key)
+{
+    ctrec_writer *w = rt->w;
+    CHECK(ctrec_step(w, rt->p, 2));
+    CHECK(ctrec_begin_call(w, rt->f));
+    CHECK(ctrec_arg(w, rt->v));
+    CHECK(ctrec_int(w, (int64_t)key, rt->t));
+    CHECK(ctrec_end(w));
+}
+
+static void rtree_node(rtree *rt, int depth)
+{
+    ctrec_writer *w = rt->w;
+    uint64_t key = rt->key++;
+    rtree_enter(rt, key);
+    int n = depth < 5 ? 1 + (int)(key % 3) : 0;
+    for (int i = 0; i < n; i++) rtree_node(rt, depth + 1);
+    CHECK(ctrec_step(w, rt->p, 6));
+    if (key % 7 == 0) {
+        CHECK(ctrec_begin_return(w));
+        CHECK(ctrec_int(w, (int64_t)key, rt->t));
+        CHECK(ctrec_end(w));
+    } else {
+        CHECK(ctrec_return_none(w, 0));
+    }
+}
+
+static int repairtree(const char *dir)
+{
+    char path[4200], out[4200];
+    snprintf(path, sizeof path, "%s/trace.ct", dir);
+    snprintf(out, sizeof out, "%s/repaired.ct", dir);
+    mkdir(dir, 0755);
+    pid_t pid = fork();
+    if (pid < 0) return 2;
+    if (pid == 0) {
+        rtree rt = {open_ct(dir, 1), 0, 0, 0, 0, 1};
+        ctrec_writer *w = rt.w;
+        CHECK(ctrec_start(w, "/m", 1, 1));
+        CHECK(ctrec_path_z(w, "/m", &rt.p));
+        CHECK(ctrec_function_z(w, "f", rt.p, 5, &rt.f));
+        CHECK(ctrec_variable_z(w, "k", &rt.v));
+        CHECK(ctrec_type_z(w, CTREC_TYPE_INT, "Int", &rt.t));
+        while (rt.key < 20000) rtree_node(&rt, 1);
+        for (int i = 0; i < 3; i++) rtree_enter(&rt, rt.key++);
+        CHECK(ctrec_step(w, rt.p, 7));
+        CHECK(ctrec_writer_flush(w));
+        fflush(stderr);
+        _exit(failures ? 1 : 0); /* killed: no close */
+    }
+    int status;
+    if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) || WEXITSTATUS(status)) {
+        fprintf(stderr, "the recording failed\n");
+        return 1;
+    }
+    ctrec_ct_repair_result res;
+    if (ctrec_ct_repair(path, out, &res) != CTREC_OK || !res.needed) {
+        fprintf(stderr, "repair: %s\n", res.message);
+        return 1;
+    }
+    printf("%llu calls, %llu open\n", (unsigned long long)res.calls,
+           (unsigned long long)res.open_calls);
+    return failures ? 1 : 0;
 }
 
 static int bigscratch(const char *dir)
@@ -1098,7 +1181,8 @@ int main(int argc, char **argv)
     if (argc >= 4 && !strcmp(argv[1], "runs")) return runs(argv[2], atol(argv[3]));
     if (argc >= 3 && !strcmp(argv[1], "fsize")) return fsize(argv[2]);
     if (argc >= 3 && !strcmp(argv[1], "bigscratch")) return bigscratch(argv[2]);
-    fprintf(stderr, "usage: ct_writer_test scenario|chunks|fsize|bigscratch|columns|exceptions|threads|nostep|inplace|smallmax DIR [N]\n"
+    if (argc >= 3 && !strcmp(argv[1], "repairtree")) return repairtree(argv[2]);
+    fprintf(stderr, "usage: ct_writer_test scenario|chunks|fsize|bigscratch|repairtree|columns|exceptions|threads|nostep|inplace|smallmax DIR [N]\n"
                     "       ct_writer_test callpaths DIR ct|json N\n"
                     "       ct_writer_test kidpaths DIR ct|json\n");
     return 2;
