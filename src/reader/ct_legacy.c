@@ -336,15 +336,28 @@ ctrec_status ct_legacy_load(ct_stream *s, ctfs *c, uint64_t i, size_t limit, err
     case CT_LEG_VALUES: st = values_rec(s, i, a, s->cbuf, (size_t)n, o, &on, e); break;
     case CT_LEG_EVENTS: st = events_rec(s, i, a, s->cbuf, (size_t)n, o, &on, e); break;
     default: {
-        /* calls: the fields before the children (all a reader uses); a
-         * record longer than the window must have them in it */
-        size_t h = call_head(s->cbuf, (size_t)n);
-        if (h) on = h;
-        else if (n < z - a)
-            return rec_fail(s, i, a, e,
-                            "%llu bytes, and its fields before the children are not in its "
-                            "first 1 MiB",
-                            (unsigned long long)(z - a));
+        /* calls: the fields before the children (all a reader uses). A
+         * record longer than the window whose fields are not all in it (a
+         * big argument or return value) is read on, twice as much each
+         * time, up to the event limit (as ct_stream_widen for the chunked
+         * framing; until 2026-12-04 it was refused). */
+        size_t h;
+        while (!(h = call_head(s->cbuf, (size_t)n)) && n < z - a) {
+            if (n >= limit)
+                return rec_fail(s, i, a, e,
+                                "%llu bytes, and its fields before the children are not in "
+                                "its first %zu bytes (the event limit)",
+                                (unsigned long long)(z - a), limit);
+            uint64_t m = 2 * n < z - a ? 2 * n : z - a;
+            if (m > limit) m = limit;
+            if (grow(&s->cbuf, &s->ccap, (size_t)m + 1, e) ||
+                grow(&s->dbuf, &s->dcap, (size_t)m + 24, e))
+                return e->status;
+            if ((st = ctfs_read_at(c, s->dat, a + n, s->cbuf + n, (size_t)(m - n), e))) return st;
+            n = m;
+        }
+        o = s->dbuf + 10;
+        on = h ? h : (size_t)n;
         memcpy(o, s->cbuf, on);
         break;
     }

@@ -6,7 +6,9 @@ Damaged containers in the stream framings before meta.dat bits 9-11
 print` must stop with the exact message, which names the member and the
 offset, after printing every step before the damage (counted here), and
 exit 1.  The undamaged sample must read whole, and `print --from-step N
---count K` of it must give the events the whole print has there.
+--count K` of it must give the events the whole print has there.  A call
+record with a 1.5 MB argument reads whole (its fields are over the 1 MiB
+read at first), and under `--max-event 1M` stops with the exact message.
 """
 
 import os
@@ -23,7 +25,7 @@ def build(path, name, mutate, **opts):
     orig = make_synth_ct.Writer.add
 
     def add(self, n, data):
-        return orig(self, n, mutate(data) if n == name else data)
+        return orig(self, n, mutate(data) if n == name and mutate else data)
     make_synth_ct.Writer.add = add
     try:
         data = make_synth_ct.make(10000, legacy=True, **opts)
@@ -191,7 +193,33 @@ def main(argv):
             print("FAIL seek %d: exit %d, %d events, want %d: %s"
                   % (n, got.returncode, len(got.stdout.splitlines()), len(want),
                      got.stderr.decode().strip()))
-    print("%d of %d cases failed" % (bad, len(CASES) + 1))
+    # a call record whose fields before the children are over the 1 MiB
+    # read at first (a 1.5 MB String argument): read on up to the event
+    # limit, its argument whole; under a 1 MiB limit, refused by name
+    path = os.path.join(work, "big_arg.ct")
+    build(path, "", None, big_arg=1500000)
+    p = subprocess.run([ctrec, "print", path], capture_output=True)
+    calls = [l for l in p.stdout.splitlines() if l.startswith(b'{"Call"')]
+    arg = calls[2] if len(calls) > 2 else b""  # main's, f's first, f's second
+    want_arg = make_synth_ct.big_text(1500000).encode()
+    if p.returncode or p.stdout.count(b'{"Step"') != 10000 or want_arg not in arg:
+        bad += 1
+        print("FAIL big_arg: exit %d, %d steps, argument %s: %s"
+              % (p.returncode, p.stdout.count(b'{"Step"'),
+                 "whole" if want_arg in arg else "not whole", p.stderr.decode().strip()))
+    else:
+        print("ok big_arg: 10000 steps, the 1.5 MB argument whole")
+    p = subprocess.run([ctrec, "print", "--max-event", "1M", path], capture_output=True)
+    want = ("ctrec: big_arg.ct: event 31: calls.dat: record 2 (at byte 1940): 1500067 bytes, "
+            "and its fields before the children are not in its first 1048576 bytes (the event "
+            "limit)")
+    if (p.returncode, p.stderr.decode().strip()) != (1, want):
+        bad += 1
+        print("FAIL big_arg_limit: exit %d\n  got:  %s\n  want: %s"
+              % (p.returncode, p.stderr.decode().strip(), want))
+    else:
+        print("ok big_arg_limit: %s" % want)
+    print("%d of %d cases failed" % (bad, len(CASES) + 3))
     return 1 if bad else 0
 
 

@@ -181,10 +181,17 @@ def special_values():
     ]
 
 
+def big_text(n):
+    """make's big_arg String: n ASCII letters."""
+    return "".join(chr(97 + (i * 7 + i // 977) % 26) for i in range(n))
+
+
 def make(steps, blob=0, columns=False, exceptions=False, kinds=False, block_size=BS,
-         legacy=False, extra=None, extra_flags=0, mixed=False):
+         legacy=False, extra=None, extra_flags=0, mixed=False, big_arg=0):
     """extra: {member name: bytes} added as they are; extra_flags: meta.dat
-    flag bits or-ed in (for the span stream's tests)."""
+    flag bits or-ed in (for the span stream's tests); big_arg: the argument
+    of f's second call (at step 10) is a String of that many bytes
+    (big_text) instead of an Int."""
     types = ["Int", "Float", "String", "ValueError", "Bool", "Set", "Enum", "BigInt", "Char",
              "Point", "NoneType", "Ref", "Option", "Slice", "Raw", "Error", "Tuple"]
     varnames = ["i", "x", "s", "n", "v"]
@@ -251,6 +258,8 @@ def make(steps, blob=0, columns=False, exceptions=False, kinds=False, block_size
     calls = [main]
     for i in fcalls:
         arg = cbor2.dumps({"kind": "Int", "i": i, "type_id": 0})
+        if big_arg and i == 10:
+            arg = cbor2.dumps({"kind": "String", "text": big_text(big_arg), "type_id": 2})
         ret = cbor2.dumps({"kind": "Int", "i": i * 2, "type_id": 0})
         calls.append(uv(1) + sv(0) + uv(step_exec[i]) + uv(step_exec[i + 1]) + uv(1) + uv(1)
                      + uv(3) + vs(arg) + vs(ret) + uv(0) + uv(0))
