@@ -2030,6 +2030,9 @@ ctrec_status ct_sreader_open(ct_sreader *r, int fd, const char *name, uint64_t f
     r->bpiece = from;
     r->bkey = bkey;
     r->bstep = bstep;
+    struct stat sb;
+    if (fstat(fd, &sb) != 0) return err_sys(e, errno, "reading %s", name);
+    r->fsize = (uint64_t)sb.st_size;
     if (!(r->zd = ZSTD_createDCtx())) return nomem(e);
     return CTREC_OK;
 }
@@ -2065,14 +2068,23 @@ static int sreader_piece(ct_sreader *r, err *e)
     if (k < 0) return err_sys(e, errno, "reading %s", r->name), -1;
     if (!k) return 0;
     uint32_t n = (uint32_t)h[0] | (uint32_t)h[1] << 8 | (uint32_t)h[2] << 16 | (uint32_t)h[3] << 24;
+    /* a piece past the file's end was cut by the kill (or is damage): its
+     * size is not taken for an allocation */
+    if (n > r->fsize || r->next + 4 > r->fsize - n) return 0;
     r->z.len = 0;
     if (buf_reserve(&r->z, n ? n : 1)) return nomem(e), -1;
     if ((k = pread_full(r->fd, r->z.data, n, r->next + 4)) < 0)
         return err_sys(e, errno, "reading %s", r->name), -1;
     if (!k) return 0;
     unsigned long long want = ZSTD_getFrameContentSize(r->z.data, n);
-    if (want == ZSTD_CONTENTSIZE_ERROR || want == ZSTD_CONTENTSIZE_UNKNOWN || want > (1u << 30))
-        return 0; /* not a piece: damage ends the file */
+    /* Not a piece: damage ends the file. The writer stores a piece's
+     * records as they are (content at most the frame's size); before
+     * 2026-12-02 (5d8397f) it compressed them at level -20 (about 1.6
+     * times). A content size past 64 times the frame (or 1 GiB) is damage,
+     * not an allocation to make. */
+    if (want == ZSTD_CONTENTSIZE_ERROR || want == ZSTD_CONTENTSIZE_UNKNOWN || want > (1u << 30) ||
+        want > 64 * (unsigned long long)n + 65536)
+        return 0;
     if (r->d.len > r->at) memmove(r->d.data, r->d.data + r->at, r->d.len - r->at);
     r->d.len -= r->at;
     for (size_t i = 0; i < r->nseg; i++) r->seg[i].pos -= (int64_t)r->at;

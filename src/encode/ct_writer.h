@@ -452,6 +452,7 @@ typedef struct ct_sreader {
     } *seg;
     size_t nseg, segcap;
     uint64_t bpiece, bkey, bstep; /* the piece the bases are of, the bases */
+    uint64_t fsize;               /* the file's size at open */
 } ct_sreader;
 ctrec_status ct_sreader_open(ct_sreader *r, int fd, const char *name, uint64_t from,
                              uint64_t skip, uint64_t bkey, uint64_t bstep, err *e);
