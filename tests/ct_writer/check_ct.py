@@ -249,17 +249,25 @@ def big_text(k):
     return "".join(chr(97 + (i * 31 + k * 7 + i // 1000) % 26) for i in range(BIG_LEN[k]))
 
 
+def repaired_calls(tool, case, out):
+    """Runs `ct_writer_test CASE OUT` (a killed recording, repaired into
+    OUT/repaired.ct): its stdout and the repaired calls, decoded here (None
+    after a failure)."""
+    rc, so, se = run(tool, case, out)
+    expect("ct_writer_test %s exit (stderr: %s)" % (case, se.strip()), rc, 0)
+    try:
+        return so, ct_decode.decode(os.path.join(out, "repaired.ct"))["calls"]
+    except ct_decode.CtError as e:
+        failures.append("repaired.ct: %s" % e)
+        return so, None
+
+
 def bigscratch(tool, out):
     """Scratch records of 1, 3 and 20 blocks, repaired after a kill: every
     call and argument as recorded, through the independent decoder."""
-    rc, so, se = run(tool, "bigscratch", out)
-    expect("ct_writer_test bigscratch exit (stderr: %s)" % se.strip(), rc, 0)
-    try:
-        d = ct_decode.decode(os.path.join(out, "repaired.ct"))
-    except ct_decode.CtError as e:
-        failures.append("repaired.ct: %s" % e)
+    calls = repaired_calls(tool, "bigscratch", out)[1]
+    if calls is None:
         return
-    calls = d["calls"]
     expect("functions of the calls", [c["function"] for c in calls], ["<toplevel>", "f", "f", "f"])
     expect("steps of the calls", [(c["entry_step"], c["exit_step"]) for c in calls],
            [(0, 9), (1, 2), (4, 5), (7, 9)])
@@ -317,19 +325,6 @@ def repair_tree_expected():
     return [calls[k] for k in range(key)]
 
 
-def uvar(b, pos):
-    v = shift = 0
-    while True:
-        if pos >= len(b):
-            raise ValueError("a varint runs past its record")
-        c = b[pos]
-        pos += 1
-        v |= (c & 0x7F) << shift
-        shift += 7
-        if c < 0x80:
-            return v, pos
-
-
 def put_uvar(v):
     out = bytearray()
     while v >= 0x80:
@@ -366,23 +361,23 @@ def scratch_to_old(path, new_path):
     recs, pos, piece, bkey, bstep = [], 0, -1, 0, 0
     while pos < len(stream):
         tag = stream[pos]
-        n, q = uvar(stream, pos + 1)
+        n, q = ct_decode.uvarint(stream, pos + 1, "the scratch file")
         body = stream[q:q + n]
         while starts[piece + 1] <= pos:  # the piece the record starts in
             piece += 1
             bkey = bstep = 0
         pos = q + n
         if tag == ord("e"):
-            dk, j = uvar(body, 0)
-            fn, j = uvar(body, j)
-            dp, j = uvar(body, j)
-            ds, j = uvar(body, j)
+            dk, j = ct_decode.uvarint(body, 0, "a scratch record")
+            fn, j = ct_decode.uvarint(body, j, "a scratch record")
+            dp, j = ct_decode.uvarint(body, j, "a scratch record")
+            ds, j = ct_decode.uvarint(body, j, "a scratch record")
             key, step = bkey + dk, bstep + ds
             recs.append(("E", key, fn, key - dp if dp else -1, step, body[j:]))
             bkey, bstep = key, step
         elif tag == ord("x"):
-            kz, j = uvar(body, 0)
-            ds, j = uvar(body, j)
+            kz, j = ct_decode.uvarint(body, 0, "a scratch record")
+            ds, j = ct_decode.uvarint(body, j, "a scratch record")
             step = bstep + ds
             recs.append(("X", bkey + ((kz >> 1) ^ -(kz & 1)), step, body[j:]))
             bstep = step
@@ -415,15 +410,14 @@ def repairtree(tool, out, ctrec):
     trace again with its scratch file read here and written in the form of
     ctrec before 2026-12-04 (what a recording of that ctrec left behind):
     ctrec repair makes the same calls of it."""
-    rc, so, se = run(tool, "repairtree", out)
-    expect("ct_writer_test repairtree exit (stderr: %s)" % se.strip(), rc, 0)
+    so, got = repaired_calls(tool, "repairtree", out)
     old = os.path.join(out, "old-form")
     os.makedirs(old)
     shutil.copy(os.path.join(out, "trace.ct"), old)
     try:
         recs = scratch_to_old(os.path.join(out, "trace.ct.calls~"),
                               os.path.join(old, "trace.ct.calls~"))
-    except (ValueError, IndexError) as e:
+    except (ValueError, ct_decode.CtError) as e:
         failures.append("the scratch file: %s" % e)
         return
     expect("entry records in the scratch file, by key",
@@ -432,12 +426,8 @@ def repairtree(tool, out, ctrec):
     expect("ctrec repair of the old form (stderr: %s)" % se.strip(), rc, 0)
     want = repair_tree_expected()
     expect("ctrec_ct_repair's counts", so.strip(), "%d calls, 4 open" % len(want))
-    try:
-        d = ct_decode.decode(os.path.join(out, "repaired.ct"))
-    except ct_decode.CtError as e:
-        failures.append("repaired.ct: %s" % e)
+    if got is None:
         return
-    got = d["calls"]
     expect("number of calls", len(got), len(want))
     bad = 0
     for k, (g, w) in enumerate(zip(got, want)):

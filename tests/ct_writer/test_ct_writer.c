@@ -410,26 +410,20 @@ static void rtree_node(rtree *rt, int depth)
     }
 }
 
-static int repairtree(const char *dir)
+/* Runs record(dir) in a child that then _exits without closing (a kill
+ * after its last flush), then ctrec_ct_repair of DIR/trace.ct into
+ * DIR/repaired.ct: 0, or 1 with a message. */
+static int kill_and_repair(const char *dir, void (*record)(const char *dir),
+                           ctrec_ct_repair_result *res)
 {
     char path[4200], out[4200];
     snprintf(path, sizeof path, "%s/trace.ct", dir);
     snprintf(out, sizeof out, "%s/repaired.ct", dir);
     mkdir(dir, 0755);
     pid_t pid = fork();
-    if (pid < 0) return 2;
+    if (pid < 0) return 1;
     if (pid == 0) {
-        rtree rt = {open_ct(dir, 1), 0, 0, 0, 0, 1};
-        ctrec_writer *w = rt.w;
-        CHECK(ctrec_start(w, "/m", 1, 1));
-        CHECK(ctrec_path_z(w, "/m", &rt.p));
-        CHECK(ctrec_function_z(w, "f", rt.p, 5, &rt.f));
-        CHECK(ctrec_variable_z(w, "k", &rt.v));
-        CHECK(ctrec_type_z(w, CTREC_TYPE_INT, "Int", &rt.t));
-        while (rt.key < 20000) rtree_node(&rt, 1);
-        for (int i = 0; i < 3; i++) rtree_enter(&rt, rt.key++);
-        CHECK(ctrec_step(w, rt.p, 7));
-        CHECK(ctrec_writer_flush(w));
+        record(dir);
         fflush(stderr);
         _exit(failures ? 1 : 0); /* killed: no close */
     }
@@ -438,59 +432,68 @@ static int repairtree(const char *dir)
         fprintf(stderr, "the recording failed\n");
         return 1;
     }
-    ctrec_ct_repair_result res;
-    if (ctrec_ct_repair(path, out, &res) != CTREC_OK || !res.needed) {
-        fprintf(stderr, "repair: %s\n", res.message);
+    if (ctrec_ct_repair(path, out, res) != CTREC_OK || !res->needed) {
+        fprintf(stderr, "repair: %s\n", res->message);
         return 1;
     }
+    return 0;
+}
+
+static void repairtree_record(const char *dir)
+{
+    rtree rt = {open_ct(dir, 1), 0, 0, 0, 0, 1};
+    ctrec_writer *w = rt.w;
+    CHECK(ctrec_start(w, "/m", 1, 1));
+    CHECK(ctrec_path_z(w, "/m", &rt.p));
+    CHECK(ctrec_function_z(w, "f", rt.p, 5, &rt.f));
+    CHECK(ctrec_variable_z(w, "k", &rt.v));
+    CHECK(ctrec_type_z(w, CTREC_TYPE_INT, "Int", &rt.t));
+    while (rt.key < 20000) rtree_node(&rt, 1);
+    for (int i = 0; i < 3; i++) rtree_enter(&rt, rt.key++);
+    CHECK(ctrec_step(w, rt.p, 7));
+    CHECK(ctrec_writer_flush(w));
+}
+
+static int repairtree(const char *dir)
+{
+    ctrec_ct_repair_result res;
+    if (kill_and_repair(dir, repairtree_record, &res)) return 1;
     printf("%llu calls, %llu open\n", (unsigned long long)res.calls,
            (unsigned long long)res.open_calls);
     return failures ? 1 : 0;
 }
 
+static void bigscratch_record(const char *dir)
+{
+    ctrec_writer *w = open_ct(dir, 1);
+    ctrec_id p, f, v, t;
+    CHECK(ctrec_start(w, "/m", 1, 1));
+    CHECK(ctrec_path_z(w, "/m", &p));
+    CHECK(ctrec_function_z(w, "f", p, 5, &f));
+    CHECK(ctrec_variable_z(w, "s", &v));
+    CHECK(ctrec_type_z(w, CTREC_TYPE_STRING, "String", &t));
+    char *text = malloc(big_len[2]);
+    if (!text) _exit(2);
+    for (int k = 0; k < 3; k++) {
+        for (size_t i = 0; i < big_len[k]; i++) text[i] = big_byte(k, i);
+        CHECK(ctrec_step(w, p, 2));
+        CHECK(ctrec_begin_call(w, f));
+        CHECK(ctrec_arg(w, v));
+        CHECK(ctrec_string(w, text, big_len[k], t));
+        CHECK(ctrec_end(w));
+        CHECK(ctrec_step(w, p, 6));
+        if (k < 2) CHECK(ctrec_return_none(w, 0));
+    }
+    CHECK(ctrec_step(w, p, 7));
+    CHECK(ctrec_writer_flush(w));
+}
+
 static int bigscratch(const char *dir)
 {
-    char path[4200], out[4200];
-    snprintf(path, sizeof path, "%s/trace.ct", dir);
+    char out[4200];
     snprintf(out, sizeof out, "%s/repaired.ct", dir);
-    mkdir(dir, 0755);
-    pid_t pid = fork();
-    if (pid < 0) return 2;
-    if (pid == 0) {
-        ctrec_writer *w = open_ct(dir, 1);
-        ctrec_id p, f, v, t;
-        CHECK(ctrec_start(w, "/m", 1, 1));
-        CHECK(ctrec_path_z(w, "/m", &p));
-        CHECK(ctrec_function_z(w, "f", p, 5, &f));
-        CHECK(ctrec_variable_z(w, "s", &v));
-        CHECK(ctrec_type_z(w, CTREC_TYPE_STRING, "String", &t));
-        char *text = malloc(big_len[2]);
-        if (!text) _exit(2);
-        for (int k = 0; k < 3; k++) {
-            for (size_t i = 0; i < big_len[k]; i++) text[i] = big_byte(k, i);
-            CHECK(ctrec_step(w, p, 2));
-            CHECK(ctrec_begin_call(w, f));
-            CHECK(ctrec_arg(w, v));
-            CHECK(ctrec_string(w, text, big_len[k], t));
-            CHECK(ctrec_end(w));
-            CHECK(ctrec_step(w, p, 6));
-            if (k < 2) CHECK(ctrec_return_none(w, 0));
-        }
-        CHECK(ctrec_step(w, p, 7));
-        CHECK(ctrec_writer_flush(w));
-        fflush(stderr);
-        _exit(failures ? 1 : 0); /* killed: no close */
-    }
-    int status;
-    if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) || WEXITSTATUS(status)) {
-        fprintf(stderr, "the recording failed\n");
-        return 1;
-    }
     ctrec_ct_repair_result res;
-    if (ctrec_ct_repair(path, out, &res) != CTREC_OK || !res.needed) {
-        fprintf(stderr, "repair: %s\n", res.message);
-        return 1;
-    }
+    if (kill_and_repair(dir, bigscratch_record, &res)) return 1;
     if (res.calls != 4 || res.open_calls != 2) { /* the top-level call and f's third */
         fprintf(stderr, "repair: %llu calls, %llu open\n", (unsigned long long)res.calls,
                 (unsigned long long)res.open_calls);
