@@ -98,6 +98,7 @@ static inline void ct_copy32(uint8_t *d, const uint8_t *s)
 }
 
 static inline uint64_t zigzag(int64_t v) { return ((uint64_t)v << 1) ^ (uint64_t)(v >> 63); }
+static inline int64_t unzigzag(uint64_t v) { return (int64_t)(v >> 1) ^ -(int64_t)(v & 1); }
 
 static inline void bvar(buf *b, uint64_t v)
 {
@@ -892,6 +893,31 @@ static inline uint8_t *srec_end(uint8_t *s0, uint8_t *p)
     return p + k - 1;
 }
 
+/* An e record's fields at q (ct_writer.h: key - B, fn, key - parent (0:
+ * none), entry - S), the bases moved to this record; returns their end. */
+static CTW_INLINE uint8_t *srec_e_fields(ctw_writer *c, uint8_t *q, uint64_t key, ctrec_id fn,
+                                         uint64_t pdist, uint64_t entry)
+{
+    q = vput(q, key - c->sb_key);
+    q = vput(q, fn);
+    q = vput(q, pdist);
+    q = vput(q, entry - c->sb_step);
+    c->sb_key = key;
+    c->sb_step = entry;
+    return q;
+}
+
+/* An x record's fields at q (zigzag(key - B), exit - S), the step base
+ * moved to this record; returns their end. */
+static CTW_INLINE uint8_t *srec_x_fields(ctw_writer *c, uint8_t *q, uint64_t key,
+                                         uint64_t exitstep)
+{
+    q = vput(q, zigzag((int64_t)key - (int64_t)c->sb_key));
+    q = vput(q, exitstep - c->sb_step);
+    c->sb_step = exitstep;
+    return q;
+}
+
 /* ------------------------------------------------------------------ */
 /* open                                                                */
 
@@ -1578,17 +1604,12 @@ static CTW_INLINE ctrec_status call_fast(ctw_writer *c, ctrec_id fn, const ev_ar
              * more an argument (the arena's reads likewise) */
             uint8_t *s0 = c->sbuf.data + c->sbuf.len, *q = s0 + 2;
             s0[0] = 'e';
-            q = vput(q, key - c->sb_key);
-            q = vput(q, fn);
-            q = vput(q, key - pcall->key);
-            q = vput(q, entry - c->sb_step);
+            q = srec_e_fields(c, q, key, fn, key - pcall->key, entry);
             ct_copy32(q, a + e1);
             if (rest > 32) {
                 if (rest <= 64) ct_copy32(q + 32, a + e1 + 32);
                 else fx_copy(q + 32, a + e1 + 32, rest - 32);
             }
-            c->sb_key = key;
-            c->sb_step = entry;
             c->sbuf.len = (size_t)(srec_end(s0, q + rest) - c->sbuf.data);
             if (c->sbuf.len >= 65536) return scratch_write(c, e);
             return CTREC_OK;
@@ -1722,13 +1743,8 @@ static CTW_NOINLINE ctrec_status call_slow(ctw_writer *c, ctrec_id fn, const ev_
     if (buf_reserve(&c->sbuf, rest + 64)) return nomem(e);
     uint8_t *s0 = c->sbuf.data + c->sbuf.len, *q = s0 + 2;
     s0[0] = 'e';
-    q = vput(q, key - c->sb_key);
-    q = vput(q, fn);
-    q = vput(q, parent < 0 ? 0 : key - (uint64_t)parent);
-    q = vput(q, entry - c->sb_step);
-    memcpy(q, pc->arena.data + oc->e_at + e1, rest);
-    c->sb_key = key;
-    c->sb_step = entry;
+    q = srec_e_fields(c, q, key, fn, parent < 0 ? 0 : key - (uint64_t)parent, entry);
+    memcpy(q, a + e1, rest);
     c->sbuf.len = (size_t)(srec_end(s0, q + rest) - c->sbuf.data);
     if (c->sbuf.len >= 65536) return scratch_write(c, e);
     return c->sbuf.oom ? nomem(e) : CTREC_OK;
@@ -1814,9 +1830,7 @@ static CTW_INLINE ctrec_status call_done(ctw_writer *c, const uint8_t *v, size_t
         if (buf_reserve(&c->sbuf, 32 + now)) return nomem(e);
         uint8_t *q = c->sbuf.data + c->sbuf.len, *xb = q + 2, *r;
         q[0] = 'x';
-        r = vput(xb, zigzag((int64_t)oc->key - (int64_t)c->sb_key));
-        r = vput(r, exitstep - c->sb_step);
-        c->sb_step = exitstep;
+        r = srec_x_fields(c, xb, oc->key, exitstep);
         uint64_t xbody = (uint64_t)(r - xb) + left;
         if (__builtin_expect(xbody < 0x80, 1)) {
             q[1] = (uint8_t)xbody;
@@ -1943,9 +1957,7 @@ ctrec_status ctw_return(ctw_writer *c, const uint8_t *v, size_t n, const uint8_t
              * tail before the children) */
             uint8_t *q = c->sbuf.data + c->sbuf.len, *r = q + 2;
             q[0] = 'x';
-            r = vput(r, zigzag((int64_t)oc->key - (int64_t)c->sb_key));
-            r = vput(r, exitstep - c->sb_step);
-            c->sb_step = exitstep;
+            r = srec_x_fields(c, r, oc->key, exitstep);
             size_t xt = n + 2;
             ct_copy32(r, t);
             if (xt > 32) ct_copy32(r + 32, t + 32);
@@ -2182,7 +2194,7 @@ int ct_sreader_rec(ct_sreader *r, ct_srec *o, err *e)
         case 'x': {
             if (ctw_vget(&p, end, &a) || ctw_vget(&p, end, &st) || st > UINT64_MAX - r->bstep)
                 return 0;
-            int64_t d = (int64_t)(a >> 1) ^ -(int64_t)(a & 1);
+            int64_t d = unzigzag(a);
             if ((d < 0 && (uint64_t)-d > r->bkey) || (d > 0 && (uint64_t)d > UINT64_MAX - r->bkey))
                 return 0;
             o->kind = 'X';
