@@ -14,6 +14,7 @@ import sys
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "ct"))
 import ct_decode  # noqa: E402
+import zstandard  # noqa: E402
 
 failures = []
 PER_CHUNK = {"steps": 4096, "values": 1024, "calls": 256, "events": 64}
@@ -160,6 +161,48 @@ def chunks(tool, out):
     expect("members", sorted(m for m, _ in d["members"]), sorted(
         ["meta.dat"] + [t + x for t in ("paths", "funcs", "types", "varnames") for x in (".dat", ".off")]
         + [t + x for t in ("steps", "values", "calls", "events") for x in (".dat", ".idx")]))
+
+
+def bigchunk_text(k):
+    """bigchunk's String at step k (test_ct_writer.c bigchunk_byte)."""
+    out = bytearray(20000)
+    for i in range(20000):
+        x = ((k * 2654435761) ^ (i * 40503)) & 0xFFFFFFFF
+        x ^= x >> 13
+        x = (x * 0x5BD1E995) & 0xFFFFFFFF
+        x ^= x >> 15
+        out[i] = 97 + x % 26
+    return out.decode()
+
+
+def bigchunk(tool, out):
+    """Values chunks over the writer's one-call bound (16 MiB): the first
+    (1024 steps of 20,000 bytes) compressed in pieces, the second in one
+    call; in place and with the thread. ct_writer_test checks the values
+    with ctrec's reader; here ct_decode.py reads them, and the first
+    frame must state its content size."""
+    n = 1100
+    rc, so, se = run(tool, "bigchunk", out, str(n))
+    expect("ct_writer_test bigchunk exit (stderr: %s)" % se.strip(), rc, 0)
+    sample = range(0, n, 25)  # every value is checked by ctrec's reader in C
+    texts = {k: bigchunk_text(k) for k in sample}
+    for mode in ("inplace", "thread"):
+        path = os.path.join(out, mode, "trace.ct")
+        d = ct_decode.decode(path)
+        expect(mode + " steps", d["steps"], [["/m", 1 + k % 5, None] for k in range(n)])
+        got = [v.get("s", {}).get("text") for v in d["values"]]
+        expect(mode + " value count", len(got), n)
+        expect(mode + " value lengths", sorted({len(t or "") for t in got}), [20000])
+        bad = [k for k in sample if k >= len(got) or got[k] != texts[k]]
+        expect(mode + " values differing (every 25th)", bad[:5], [])
+        ct = container(path)
+        frames = [(ci, len(payload)) for ci, off, payload in ct_decode.chunks(ct, "values")]
+        expect(mode + " values chunks (index, content size)",
+               [(ci, size > 16 << 20) for ci, size in frames], [(0, True), (1, False)])
+        dat = ct.read("values.dat")
+        expect(mode + " first frame's content size",
+               zstandard.get_frame_parameters(dat).content_size, frames[0][1])
+        expect(mode + " notes", d.get("notes"), None)
 
 
 def rle_frame(n):
@@ -743,7 +786,7 @@ def main():
         threads(tool, out, sys.argv[4])
     else:
         {"scenario": scenario, "chunks": chunks, "fsize": fsize, "inplace": inplace,
-         "runs": runs, "bigscratch": bigscratch}[case](
+         "runs": runs, "bigscratch": bigscratch, "bigchunk": bigchunk}[case](
             tool, out)
     for f in failures:
         print("FAIL", f)

@@ -308,6 +308,82 @@ static int chunks(const char *dir, long n)
     return failures ? 1 : 0;
 }
 
+/* Values chunks larger than the writer compresses in one call (a frame
+ * bound over 16 MiB, CT_ONESHOT): n steps, each with a String of
+ * BIGCHUNK_LEN pseudo-random letters (bigchunk_byte), so that the first
+ * values chunk (1024 steps, about 20 MB) is compressed in pieces, into
+ * more than one 128 KiB output piece, and the last in one call; written
+ * in place and with the compressing thread (check_ct.py bigchunk reads
+ * both with ct_decode.py, ctrec's reader here). */
+#define BIGCHUNK_LEN 20000u
+static char bigchunk_byte(long k, size_t i)
+{
+    uint32_t x = (uint32_t)k * 2654435761u ^ (uint32_t)i * 40503u;
+    x ^= x >> 13;
+    x *= 0x5bd1e995u;
+    x ^= x >> 15;
+    return (char)('a' + x % 26);
+}
+static int bigchunk_one(const char *dir, long n, int thread)
+{
+    ctrec_writer *w = open_ct(dir, thread);
+    ctrec_id t_str, v_s;
+    char *text = malloc(BIGCHUNK_LEN);
+    if (!text) return 2;
+    CHECK(ctrec_start(w, "/m", 2, 1));
+    CHECK(ctrec_type_z(w, CTREC_TYPE_STRING, "String", &t_str));
+    CHECK(ctrec_variable_z(w, "s", &v_s));
+    for (long k = 0; k < n && !failures; k++) {
+        for (size_t i = 0; i < BIGCHUNK_LEN; i++) text[i] = bigchunk_byte(k, i);
+        CHECK(ctrec_step(w, 0, 1 + k % 5));
+        CHECK(ctrec_begin_value(w, v_s));
+        CHECK(ctrec_string(w, text, BIGCHUNK_LEN, t_str));
+        CHECK(ctrec_end(w));
+    }
+    if (ctrec_writer_close(w)) failures++;
+    /* ctrec's reader: every value as written */
+    char path[4200];
+    snprintf(path, sizeof path, "%s/trace.ct", dir);
+    ctrec_reader *r;
+    if (ctrec_reader_open(path, NULL, &r) != CTREC_OK) {
+        fprintf(stderr, "read %s: %s\n", path, ctrec_reader_errmsg(r));
+        ctrec_reader_close(r);
+        free(text);
+        return 1;
+    }
+    const ctrec_ev *ev;
+    long k = 0;
+    ctrec_status st;
+    while ((st = ctrec_reader_next(r, &ev)) == CTREC_OK && ev) {
+        if (ev->type != CTREC_EV_VALUE) continue;
+        const ctrec_value *v = ev->value.value;
+        size_t bad = 0;
+        if (v && v->kind == CTREC_VAL_STRING && v->text.len == BIGCHUNK_LEN)
+            while (bad < BIGCHUNK_LEN && v->text.ptr[bad] == bigchunk_byte(k, bad)) bad++;
+        if (bad != BIGCHUNK_LEN) {
+            fprintf(stderr, "%s: value %ld differs (byte %zu)\n", path, k, bad);
+            failures++;
+        }
+        k++;
+    }
+    if (st != CTREC_OK || k != n) {
+        fprintf(stderr, "%s: read %ld values of %ld: %s\n", path, k, n, ctrec_reader_errmsg(r));
+        failures++;
+    }
+    ctrec_reader_close(r);
+    free(text);
+    return failures ? 1 : 0;
+}
+static int bigchunk(const char *dir, long n)
+{
+    char sub[4200];
+    if (mkdir(dir, 0755) && errno != EEXIST) return 2;
+    snprintf(sub, sizeof sub, "%s/inplace", dir);
+    int rc = bigchunk_one(sub, n, 0);
+    snprintf(sub, sizeof sub, "%s/thread", dir);
+    return bigchunk_one(sub, n, 1) | rc;
+}
+
 /* n steps and no value: every values record is empty (one 0 byte), so
  * each values chunk is a run of one byte, which the writer writes as a
  * hand-built zstd frame of one RLE block (check_ct.py runs). */
@@ -1182,6 +1258,7 @@ int main(int argc, char **argv)
     if (argc >= 3 && !strcmp(argv[1], "scenario")) return scenario(argv[2]);
     if (argc >= 4 && !strcmp(argv[1], "chunks")) return chunks(argv[2], atol(argv[3]));
     if (argc >= 4 && !strcmp(argv[1], "runs")) return runs(argv[2], atol(argv[3]));
+    if (argc >= 4 && !strcmp(argv[1], "bigchunk")) return bigchunk(argv[2], atol(argv[3]));
     if (argc >= 3 && !strcmp(argv[1], "fsize")) return fsize(argv[2]);
     if (argc >= 3 && !strcmp(argv[1], "bigscratch")) return bigscratch(argv[2]);
     if (argc >= 3 && !strcmp(argv[1], "repairtree")) return repairtree(argv[2]);
