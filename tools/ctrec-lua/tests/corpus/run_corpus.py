@@ -268,11 +268,12 @@ def on_term(signum, frame):
 
 def run(cmd, cwd, env, timeout, exe=None):
     """Runs cmd (its own session, stdin empty) and returns (exit status or
-    None on timeout, stdout, stderr, CPU seconds). The CPU time is wait4's:
-    the process and the children it waited for."""
+    None on timeout, stdout, stderr, CPU seconds, wall-clock seconds). The
+    CPU time is wait4's: the process and the children it waited for."""
     e = {k: v for k, v in os.environ.items()
          if not k.startswith(("LUA_INIT", "LUA_PATH", "LUA_CPATH"))}
     e.update(env)
+    t0 = time.monotonic()
     p = subprocess.Popen(cmd, executable=exe, cwd=cwd, env=e, stdin=subprocess.DEVNULL,
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                          start_new_session=True)
@@ -300,6 +301,7 @@ def run(cmd, cwd, env, timeout, exe=None):
     timer = threading.Timer(timeout, kill)
     timer.start()
     _, status, ru = os.wait4(p.pid, 0)
+    wall = time.monotonic() - t0
     timer.cancel()
     p.returncode = os.waitstatus_to_exitcode(status)
     try:  # what it left running in its session (a lua5.4 started in the background...)
@@ -314,8 +316,8 @@ def run(cmd, cwd, env, timeout, exe=None):
     p.stderr.close()
     cpu = ru.ru_utime + ru.ru_stime
     if timed_out:
-        return None, b"".join(bufs[0]), b"".join(bufs[1]), cpu
-    return p.returncode, b"".join(bufs[0]), b"".join(bufs[1]), cpu
+        return None, b"".join(bufs[0]), b"".join(bufs[1]), cpu, wall
+    return p.returncode, b"".join(bufs[0]), b"".join(bufs[1]), cpu, wall
 
 
 def lua_has(lua, module):
@@ -390,6 +392,7 @@ def run_case(a, s, c, modes, lock):
                   c["cwd"], s["env"], a.timeout)
         r["ref_rc"], r["rc"] = ref[0], rec[0]
         r["ref_cpu"], r["rec_cpu"] = ref[3], rec[3]
+        r["ref_wall"], r["rec_wall"] = ref[4], rec[4]
         if rec[0] is None or ref[0] is None:
             r["status"] = "TIMEOUT"
             r["detail"] = "lua5.4 %s, ctrec-lua %s (limit %gs)" % (
