@@ -1266,19 +1266,25 @@ int recorder_open(recorder *R, const recorder_options *opt, const char *script,
      * times less often and compresses better (trace.bin about half the
      * size), for about 4 MB more memory. */
     wo.frame_size = 1024u * 1024u;
-    /* Where to compress (--compress-thread). trace.bin: on the recording
-     * thread by default. On the benchmark machine (2 cores, idle) a
-     * compression thread made the recording thread itself slower than
-     * compressing there: fib.lua 30 --values all, wall 1.69 s with the
-     * thread against 0.79 s without (the recording thread's CPU time
-     * 1.69 against 0.78 s, compression included); sort and nbody the
-     * same way (README, "eighth session"). A .ct keeps its thread: it
-     * takes about 730 instructions a call off the recording thread. On
-     * the benchmark machine the thread was faster in the eighth session
-     * (fib all 0.95 against 1.89 s) and not in the ninth, measured with
-     * its two vCPUs alike (1.78 against 1.38 s; README, "ninth session"). */
+    /* Where to compress (--compress-thread): by default on a thread of
+     * its own only for a .ct without values (--values none), on the
+     * recording thread otherwise. On the benchmark machine (2 vCPUs) a
+     * compressing thread made the recording thread itself slower (it
+     * then writes into buffers the other core has read, and the chunks
+     * cross between the cores): trace.bin, fib.lua 30 --values all, wall
+     * 1.69 s with the thread against 0.79 s without (BENCHMARKS.md,
+     * "eighth session"). For a .ct it pays only where compressing the
+     * calls is a large share of the work and the chunks are small, as
+     * without values: fib.lua 30 --values none 0.41 against 0.55 s. With
+     * values (real-world code records tables, whose values chunks are
+     * MBs) in place was faster: busted specs, wall median of 39 cases,
+     * thread / in place 1.27, the Lua 5.4 test suite 1.07, Penlight's
+     * tests 1.21, the thread taking 13-48 % more CPU time and about
+     * three times the memory (argparse's spec 65 against 22 MB);
+     * fib.lua 30 all 1.28 against 1.48 s, nbody.lua 4.60 against 4.94 s
+     * (BENCHMARKS.md, "fourteenth session"). */
     wo.compress_thread = opt->compress_thread >= 0 ? opt->compress_thread
-                                                   : opt->format != CTREC_FORMAT_BIN;
+                                                   : opt->format == CTREC_FORMAT_CT && !opt->values;
     if (opt->max_event_mib) wo.max_event_bytes = (size_t)opt->max_event_mib << 20;
     wo.extra_metadata = opt->filter_metadata; /* the active trace filters */
     if (ctrec_writer_open(opt->out_dir, &wo, &R->w) != CTREC_OK) {
