@@ -277,6 +277,9 @@ struct ctw_writer {
     ctrec_id first_fn; /* the function of call 0 */
     int scratch_fd;
     buf sbuf;
+    ZSTD_CCtx *scctx; /* the scratch pieces' (scratch_packed); made when first used */
+    int scctx_bad;    /* it could not be made: pieces stay stored */
+    buf sz;           /* a compressed piece: [u32 size][frame] */
     /* the scratch records' bases in the piece being buffered (ct_writer.h):
      * the key of its last e record and the step of its last record */
     uint64_t sb_key, sb_step;
@@ -555,13 +558,20 @@ static ctrec_status copy_calls(ctw_writer *c, uint64_t n, err *e)
     return CTREC_OK;
 }
 
-/* The scratch file's pieces: [u32 size][zstd frame] where the frame
- * stores the records as they are, in raw blocks of at most SCRATCH_BLOCK
- * (single segment, a 4-byte content size, no checksum), which any zstd
- * decoder reads. zstd's fastest level (-20) still searched for matches,
- * for about 27 instructions per event on the container's thread in W1 and
- * a file only about 1.35 times smaller. */
+/* The scratch file's pieces: [u32 size][zstd frame], any zstd frame with
+ * its content size (ct_sreader decompresses it). A piece is compressed at
+ * zstd level SCRATCH_LEVEL (scratch_packed) when that at least halves it,
+ * else stored: its records as they are, in raw blocks of at most
+ * SCRATCH_BLOCK (single segment, a 4-byte content size, no checksum).
+ * Since the records are deltas ("Later (scratch2)") they compress 20 to
+ * 80 times at level -1, at 1.3 to 6.7 GB/s (`zstd -b`, 64 KiB blocks:
+ * fib.lua --values none and all, sort.lua --values all): what was tens of
+ * MB of temporary disk for a short recording, and GBs for a long one with
+ * tables in its arguments, is a few per cent of it. (With the absolute
+ * fields before, level -20 made the file only 1.35 times smaller, and
+ * pieces were stored since 5d8397f.) */
 #define SCRATCH_BLOCK (128u * 1024u)
+#define SCRATCH_LEVEL (-4)
 
 /* writev until every byte of v[0..cnt) is written: 0, or -1 with errno. */
 static int writev_all(int fd, struct iovec *v, int cnt)
@@ -584,12 +594,47 @@ static int writev_all(int fd, struct iovec *v, int cnt)
     return 0;
 }
 
-/* Writes p's n bytes as one piece, head and block headers in the same
- * writev as the records (up to 16 blocks a call), without copying them:
- * the common piece (at most SCRATCH_BLOCK) is one writev. */
+/* p's n bytes compressed into c->sz as a whole piece ([u32 size][frame]);
+ * 0 when they are to be stored instead: the frame would not be at most
+ * half of n, or the context or the buffer could not be had (the piece is
+ * then stored, nothing fails). */
+static size_t scratch_packed(ctw_writer *c, const uint8_t *p, size_t n)
+{
+    if (n < 64 || c->scctx_bad) return 0;
+    if (!c->scctx) {
+        c->scctx = ZSTD_createCCtx();
+        if (!c->scctx ||
+            ZSTD_isError(ZSTD_CCtx_setParameter(c->scctx, ZSTD_c_compressionLevel, SCRATCH_LEVEL)) ||
+            ZSTD_isError(ZSTD_CCtx_setParameter(c->scctx, ZSTD_c_checksumFlag, 0))) {
+            c->scctx_bad = 1;
+            return 0;
+        }
+    }
+    size_t cap = n / 2; /* the most worth writing */
+    c->sz.len = 0;
+    if (buf_reserve(&c->sz, 4 + cap)) {
+        buf_free(&c->sz); /* its oom flag: try again with the next piece */
+        return 0;
+    }
+    size_t k = ZSTD_compress2(c->scctx, c->sz.data + 4, cap, p, n);
+    if (ZSTD_isError(k)) return 0; /* over half (dstSize_tooSmall) */
+    for (int i = 0; i < 4; i++) c->sz.data[i] = (uint8_t)(k >> (8 * i));
+    return 4 + k;
+}
+
+/* Writes p's n bytes as one piece: compressed (scratch_packed) in one
+ * write, or stored, head and block headers in the same writev as the
+ * records (up to 16 blocks a call), without copying them: the common
+ * stored piece (at most SCRATCH_BLOCK) is one writev. */
 static ctrec_status scratch_piece(ctw_writer *c, const uint8_t *p, size_t n, err *e)
 {
     enum { GROUP = 16 };
+    size_t packed = scratch_packed(c, p, n);
+    if (packed) {
+        if (write_all(c->scratch_fd, c->sz.data, packed))
+            return err_sys(e, errno, "writing %s", c->scratch_name);
+        return CTREC_OK;
+    }
     static const uint8_t head[5] = {0x28, 0xb5, 0x2f, 0xfd, 0xa0}; /* magic; FCS 4 bytes, single segment */
     size_t nblocks = n ? (n + SCRATCH_BLOCK - 1) / SCRATCH_BLOCK : 1;
     uint64_t size = 5 + 4 + 3 * (uint64_t)nblocks + n; /* the frame's */
@@ -2096,13 +2141,13 @@ static int sreader_piece(ct_sreader *r, err *e)
         return err_sys(e, errno, "reading %s", r->name), -1;
     if (!k) return 0;
     unsigned long long want = ZSTD_getFrameContentSize(r->z.data, n);
-    /* Not a piece: damage ends the file. The writer stores a piece's
-     * records as they are (content at most the frame's size); before
-     * 2026-12-02 (5d8397f) it compressed them at level -20 (about 1.6
-     * times). A content size past 64 times the frame (or 1 GiB) is damage,
-     * not an allocation to make. */
+    /* Not a piece: damage ends the file. The writer compresses a piece
+     * (up to about 80 times for records with tables in their arguments)
+     * or stores it. A content size that no zstd frame of n bytes can
+     * have (a block of at most 128 KiB takes at least 4 bytes: an RLE
+     * block) or past 1 GiB is damage, not an allocation to make. */
     if (want == ZSTD_CONTENTSIZE_ERROR || want == ZSTD_CONTENTSIZE_UNKNOWN || want > (1u << 30) ||
-        want > 64 * (unsigned long long)n + 65536)
+        want > 32768 * (unsigned long long)n + 65536)
         return 0;
     if (r->d.len > r->at) memmove(r->d.data, r->d.data + r->at, r->d.len - r->at);
     r->d.len -= r->at;
@@ -2450,6 +2495,8 @@ void ctw_abandon(ctw_writer *c)
     for (size_t i = 0; i < c->npp; i++) free(c->pp[i].start);
     free(c->pp);
     buf_free(&c->sbuf);
+    buf_free(&c->sz);
+    if (c->scctx) ZSTD_freeCCtx(c->scctx);
     buf_free(&c->zout);
     buf_free(&c->cbuf);
     buf_free(&c->tail);

@@ -106,11 +106,9 @@
 #define CT_FAST_HASH_LOG 13
 #define CT_FAST_TARGET 1
 /* The scratch file's pieces (a private temporary file, read back only by
- * ct_repair) are stored, not compressed: zstd frames of raw blocks. W1 at
- * N = 1 M: 7.8 MB of scratch beside a 3.4 MB trace, where level -20 (which
- * mostly stored too) made 4.9 MB for about 24 instructions per event on
- * the container's thread (callgrind, W1 200 k: 230 against 207), the
- * thread that sets the pace when the two share the machine. */
+ * ct_repair) are compressed at zstd level -4 on the thread that writes
+ * them when that halves them, else stored in raw blocks (ct_writer.c,
+ * SCRATCH_LEVEL; docs/ct-writer.md, "Later (scratch3)"). */
 
 typedef struct ctw_writer ctw_writer;
 
@@ -411,7 +409,7 @@ void ctw_value_cancel(ctw_writer *c);
 
 /* ---- the scratch file (for ct_repair) ----
  * NAME.calls~ beside the container: pieces [u32 size][zstd frame with its
- * content size, raw blocks], written in order by the thread that holds the
+ * content size, compressed or raw blocks], written in order by the thread that holds the
  * writer (the recording thread, or the timed flush's), whose contents make
  * one stream of records [tag][varint body length][body]:
  *   'e' key-B fn key-parent(0: none) entry-S | depth nargs {var len CBOR}

@@ -289,7 +289,26 @@ BIG_LEN = [1024, 300 * 1024, 2500 * 1024]
 
 def big_text(k):
     """bigscratch's argument of call k (test_ct_writer.c big_byte)."""
-    return "".join(chr(97 + (i * 31 + k * 7 + i // 1000) % 26) for i in range(BIG_LEN[k]))
+    out = bytearray(BIG_LEN[k])
+    for i in range(BIG_LEN[k]):
+        x = (i * 2654435761 + k * 40503) & 0xFFFFFFFF
+        out[i] = 97 + (x ^ (x >> 15)) % 26
+    return out.decode()
+
+
+def scratch_frames(path):
+    """The scratch file's pieces as (frame size, content size): a stored
+    piece's frame is larger than its content (raw block headers), a
+    compressed one's smaller."""
+    data = open(path, "rb").read()
+    pos, out = 0, []
+    while pos + 4 <= len(data):
+        n = int.from_bytes(data[pos:pos + 4], "little")
+        if pos + 4 + n > len(data):
+            break  # cut by the kill
+        out.append((n, zstandard.get_frame_parameters(data[pos + 4:pos + 4 + n]).content_size))
+        pos += 4 + n
+    return out
 
 
 def repaired_calls(tool, case, out):
@@ -311,6 +330,12 @@ def bigscratch(tool, out):
     calls = repaired_calls(tool, "bigscratch", out)[1]
     if calls is None:
         return
+    # records zstd cannot halve: every piece stored, those of the 300 KiB
+    # and 2.5 MiB arguments in raw blocks of 128 KiB
+    frames = scratch_frames(os.path.join(out, "trace.ct.calls~"))
+    expect("scratch pieces compressed (pseudo-random arguments)",
+           [f for f in frames if f[0] < f[1]], [])
+    expect("scratch pieces over 2 MiB", len([f for f in frames if f[1] > 2 << 20]), 1)
     expect("functions of the calls", [c["function"] for c in calls], ["<toplevel>", "f", "f", "f"])
     expect("steps of the calls", [(c["entry_step"], c["exit_step"]) for c in calls],
            [(0, 9), (1, 2), (4, 5), (7, 9)])
@@ -454,6 +479,13 @@ def repairtree(tool, out, ctrec):
     ctrec before 2026-12-04 (what a recording of that ctrec left behind):
     ctrec repair makes the same calls of it."""
     so, got = repaired_calls(tool, "repairtree", out)
+    # delta records compress: every piece (but a short last one) at zstd
+    # level -4, the file under a quarter of its records (about 7 times
+    # smaller)
+    frames = scratch_frames(os.path.join(out, "trace.ct.calls~"))
+    expect("scratch pieces stored", [f for f in frames[:-1] if f[0] >= f[1]], [])
+    expect("scratch file under a quarter of its records",
+           sum(f[0] + 4 for f in frames) * 4 < sum(f[1] for f in frames), True)
     old = os.path.join(out, "old-form")
     os.makedirs(old)
     shutil.copy(os.path.join(out, "trace.ct"), old)

@@ -446,7 +446,11 @@ static int fsize(const char *dir)
 static const size_t big_len[3] = {1024, 300 * 1024, 2500 * 1024};
 static char big_byte(int k, size_t i)
 {
-    return (char)('a' + (i * 31 + (size_t)k * 7 + i / 1000) % 26);
+    /* pseudo-random letters: zstd cannot halve them, so the scratch
+     * pieces holding them are stored, in raw blocks */
+    uint32_t x = (uint32_t)i * 2654435761u + (uint32_t)k * 40503u;
+    x ^= x >> 15;
+    return (char)('a' + x % 26);
 }
 
 /* repairtree: the tree check_ct.py's repair_tree_expected makes too. A
