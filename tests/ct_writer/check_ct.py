@@ -296,19 +296,26 @@ def big_text(k):
     return out.decode()
 
 
-def scratch_frames(path):
-    """The scratch file's pieces as (frame size, content size): a stored
-    piece's frame is larger than its content (raw block headers), a
-    compressed one's smaller."""
+def scratch_frame_bytes(path):
+    """The scratch file's pieces ([u32 size][zstd frame]): each frame's
+    bytes, up to the first one cut by the kill."""
     data = open(path, "rb").read()
     pos, out = 0, []
     while pos + 4 <= len(data):
         n = int.from_bytes(data[pos:pos + 4], "little")
         if pos + 4 + n > len(data):
             break  # cut by the kill
-        out.append((n, zstandard.get_frame_parameters(data[pos + 4:pos + 4 + n]).content_size))
+        out.append(data[pos + 4:pos + 4 + n])
         pos += 4 + n
     return out
+
+
+def scratch_frames(path):
+    """The scratch file's pieces as (frame size, content size): a stored
+    piece's frame is larger than its content (raw block headers), a
+    compressed one's smaller."""
+    return [(len(f), zstandard.get_frame_parameters(f).content_size)
+            for f in scratch_frame_bytes(path)]
 
 
 def repaired_calls(tool, case, out):
@@ -403,16 +410,8 @@ def put_uvar(v):
 
 
 def scratch_pieces(path):
-    """The scratch file's pieces ([u32 size][zstd frame]), decompressed."""
-    data = open(path, "rb").read()
-    pos, out = 0, []
-    while pos + 4 <= len(data):
-        n = int.from_bytes(data[pos:pos + 4], "little")
-        if pos + 4 + n > len(data):
-            break  # cut by the kill
-        out.append(ct_decode.zstandard.ZstdDecompressor().decompress(data[pos + 4:pos + 4 + n]))
-        pos += 4 + n
-    return out
+    """The scratch file's pieces, decompressed."""
+    return [zstandard.ZstdDecompressor().decompress(f) for f in scratch_frame_bytes(path)]
 
 
 def scratch_to_old(path, new_path):
