@@ -600,7 +600,7 @@ static int writev_all(int fd, struct iovec *v, int cnt)
  * then stored, nothing fails). */
 static size_t scratch_packed(ctw_writer *c, const uint8_t *p, size_t n)
 {
-    if (n < 64 || c->scctx_bad) return 0;
+    if (n < 64 || n > (1u << 30) /* past what ct_sreader takes anyway */ || c->scctx_bad) return 0;
     if (!c->scctx) {
         c->scctx = ZSTD_createCCtx();
         if (!c->scctx ||
