@@ -163,15 +163,13 @@ def chunks(tool, out):
         + [t + x for t in ("steps", "values", "calls", "events") for x in (".dat", ".idx")]))
 
 
-def bigchunk_text(k):
-    """bigchunk's String at step k (test_ct_writer.c bigchunk_byte)."""
-    out = bytearray(20000)
-    for i in range(20000):
-        x = ((k * 2654435761) ^ (i * 40503)) & 0xFFFFFFFF
-        x ^= x >> 13
-        x = (x * 0x5BD1E995) & 0xFFFFFFFF
-        x ^= x >> 15
-        out[i] = 97 + x % 26
+def rand_text(k, n):
+    """Text number k of the big-value tests, n letters (test_ct_writer.c
+    rand_letter): pseudo-random, which zstd cannot halve."""
+    out = bytearray(n)
+    for i in range(n):
+        x = (i * 2654435761 + k * 40503) & 0xFFFFFFFF
+        out[i] = 97 + (x ^ (x >> 15)) % 26
     return out.decode()
 
 
@@ -185,7 +183,7 @@ def bigchunk(tool, out):
     rc, so, se = run(tool, "bigchunk", out, str(n))
     expect("ct_writer_test bigchunk exit (stderr: %s)" % se.strip(), rc, 0)
     sample = range(0, n, 25)  # every value is checked by ctrec's reader in C
-    texts = {k: bigchunk_text(k) for k in sample}
+    texts = {k: rand_text(k, 20000) for k in sample}
     for mode in ("inplace", "thread"):
         path = os.path.join(out, mode, "trace.ct")
         d = ct_decode.decode(path)
@@ -288,12 +286,8 @@ BIG_LEN = [1024, 300 * 1024, 2500 * 1024]
 
 
 def big_text(k):
-    """bigscratch's argument of call k (test_ct_writer.c big_byte)."""
-    out = bytearray(BIG_LEN[k])
-    for i in range(BIG_LEN[k]):
-        x = (i * 2654435761 + k * 40503) & 0xFFFFFFFF
-        out[i] = 97 + (x ^ (x >> 15)) % 26
-    return out.decode()
+    """bigscratch's argument of call k."""
+    return rand_text(k, BIG_LEN[k])
 
 
 def scratch_frame_bytes(path):

@@ -308,22 +308,35 @@ static int chunks(const char *dir, long n)
     return failures ? 1 : 0;
 }
 
+/* Text number k of the big-value tests (bigchunk, bigscratch), its byte
+ * i: pseudo-random letters, which zstd cannot halve (so that scratch
+ * pieces holding them stay stored, in raw blocks). check_ct.py's
+ * rand_text makes the same. */
+static char rand_letter(long k, size_t i)
+{
+    uint32_t x = (uint32_t)i * 2654435761u + (uint32_t)k * 40503u;
+    x ^= x >> 15;
+    return (char)('a' + x % 26);
+}
+/* Where a value first differs from text k of n bytes: n when it is that
+ * text (a String of n bytes), else the index of the first byte that is
+ * not (0 for another kind or length). */
+static size_t rand_text_diff(const ctrec_value *v, long k, size_t n)
+{
+    size_t i = 0;
+    if (v && v->kind == CTREC_VAL_STRING && v->text.len == n)
+        while (i < n && v->text.ptr[i] == rand_letter(k, i)) i++;
+    return i;
+}
+
 /* Values chunks larger than the writer compresses in one call (a frame
  * bound over 16 MiB, CT_ONESHOT): n steps, each with a String of
- * BIGCHUNK_LEN pseudo-random letters (bigchunk_byte), so that the first
+ * BIGCHUNK_LEN pseudo-random letters (rand_letter), so that the first
  * values chunk (1024 steps, about 20 MB) is compressed in pieces, into
  * more than one 128 KiB output piece, and the last in one call; written
  * in place and with the compressing thread (check_ct.py bigchunk reads
  * both with ct_decode.py, ctrec's reader here). */
 #define BIGCHUNK_LEN 20000u
-static char bigchunk_byte(long k, size_t i)
-{
-    uint32_t x = (uint32_t)k * 2654435761u ^ (uint32_t)i * 40503u;
-    x ^= x >> 13;
-    x *= 0x5bd1e995u;
-    x ^= x >> 15;
-    return (char)('a' + x % 26);
-}
 static int bigchunk_one(const char *dir, long n, int thread)
 {
     ctrec_writer *w = open_ct(dir, thread);
@@ -334,7 +347,7 @@ static int bigchunk_one(const char *dir, long n, int thread)
     CHECK(ctrec_type_z(w, CTREC_TYPE_STRING, "String", &t_str));
     CHECK(ctrec_variable_z(w, "s", &v_s));
     for (long k = 0; k < n && !failures; k++) {
-        for (size_t i = 0; i < BIGCHUNK_LEN; i++) text[i] = bigchunk_byte(k, i);
+        for (size_t i = 0; i < BIGCHUNK_LEN; i++) text[i] = rand_letter(k, i);
         CHECK(ctrec_step(w, 0, 1 + k % 5));
         CHECK(ctrec_begin_value(w, v_s));
         CHECK(ctrec_string(w, text, BIGCHUNK_LEN, t_str));
@@ -356,10 +369,7 @@ static int bigchunk_one(const char *dir, long n, int thread)
     ctrec_status st;
     while ((st = ctrec_reader_next(r, &ev)) == CTREC_OK && ev) {
         if (ev->type != CTREC_EV_VALUE) continue;
-        const ctrec_value *v = ev->value.value;
-        size_t bad = 0;
-        if (v && v->kind == CTREC_VAL_STRING && v->text.len == BIGCHUNK_LEN)
-            while (bad < BIGCHUNK_LEN && v->text.ptr[bad] == bigchunk_byte(k, bad)) bad++;
+        size_t bad = rand_text_diff(ev->value.value, k, BIGCHUNK_LEN);
         if (bad != BIGCHUNK_LEN) {
             fprintf(stderr, "%s: value %ld differs (byte %zu)\n", path, k, bad);
             failures++;
@@ -441,17 +451,8 @@ static int fsize(const char *dir)
     return failures ? 1 : 0;
 }
 
-/* bigscratch: the argument of call k, its byte i (check_ct.py's
- * big_text makes the same). */
+/* bigscratch: the argument of call k is rand_text(k, big_len[k]). */
 static const size_t big_len[3] = {1024, 300 * 1024, 2500 * 1024};
-static char big_byte(int k, size_t i)
-{
-    /* pseudo-random letters: zstd cannot halve them, so the scratch
-     * pieces holding them are stored, in raw blocks */
-    uint32_t x = (uint32_t)i * 2654435761u + (uint32_t)k * 40503u;
-    x ^= x >> 15;
-    return (char)('a' + x % 26);
-}
 
 /* repairtree: the tree check_ct.py's repair_tree_expected makes too. A
  * call (key k, at depth d) is entered at a step of line 2 with its key as
@@ -555,7 +556,7 @@ static void bigscratch_record(const char *dir)
     char *text = malloc(big_len[2]);
     if (!text) _exit(2);
     for (int k = 0; k < 3; k++) {
-        for (size_t i = 0; i < big_len[k]; i++) text[i] = big_byte(k, i);
+        for (size_t i = 0; i < big_len[k]; i++) text[i] = rand_letter(k, i);
         CHECK(ctrec_step(w, p, 2));
         CHECK(ctrec_begin_call(w, f));
         CHECK(ctrec_arg(w, v));
@@ -593,11 +594,8 @@ static int bigscratch(const char *dir)
         if (ev->type != CTREC_EV_CALL || ev->call.function_id == 0) continue;
         int k = calls++;
         const ctrec_value *a = ev->call.nargs == 1 ? ev->call.args[0].value : NULL;
-        size_t bad = 0;
-        if (k < 3 && a && a->kind == CTREC_VAL_STRING && a->text.len == big_len[k]) {
-            while (bad < big_len[k] && a->text.ptr[bad] == big_byte(k, bad)) bad++;
-            if (bad == big_len[k]) continue;
-        }
+        size_t bad = k < 3 ? rand_text_diff(a, k, big_len[k]) : 0;
+        if (k < 3 && bad == big_len[k]) continue;
         fprintf(stderr, "call %d: its argument is not the one recorded (byte %zu)\n", k, bad);
         failures++;
     }
