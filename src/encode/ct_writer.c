@@ -149,7 +149,26 @@ typedef struct table {
     uint64_t end;           /* .dat bytes so far */
 } table;
 
-enum { J_CHUNK, J_PROV, J_APPEND, J_META, J_PUBLISH, J_CALLS };
+/* A call whose children's keys take more than CT_BIG_TAIL bytes in its
+ * calls.dat record (about 22,000 children and more; the top-level call of
+ * a script whose top level calls a function in a loop, or a main loop's
+ * function): the keys are not written out in the chunk's arena, nor copied
+ * again to be compressed, but generated from its kids deltas (1-3 bytes a
+ * child) as the chunk's frame is written (raw_calls_chunk). Written out,
+ * they took about 4 bytes a child three times over at the call's return
+ * (arena, chunk, compressor output): 10 M calls from the top level of a
+ * script, 80 MB of peak memory and 0.42 s at close. */
+#define CT_BIG_TAIL (64u * 1024u)
+typedef struct bigtail {
+    unsigned slot;  /* the call's place in its chunk (key % CT_CALLS_PER_CHUNK) */
+    size_t at;      /* J_RAWCALLS: where in the job's bytes its keys go */
+    buf kids;       /* its children's keys, as deltas from the one before */
+    uint64_t base;  /* the call's key (the first delta's base) */
+    uint64_t n;     /* its children */
+    uint64_t bytes; /* their keys' varints */
+} bigtail;
+
+enum { J_CHUNK, J_PROV, J_APPEND, J_META, J_PUBLISH, J_CALLS, J_RAWCALLS };
 typedef struct job {
     int kind;
     unsigned target; /* stream (J_CHUNK, J_PROV) or member (J_APPEND) */
@@ -157,7 +176,17 @@ typedef struct job {
     uint32_t ends[CT_BATCH]; /* J_CHUNK: the end of each chunk in b */
     uint64_t cidx[CT_BATCH]; /* J_CHUNK of the calls: each chunk's index */
     unsigned nends;
+    /* J_RAWCALLS: one calls chunk (cidx[0]) with calls whose children's
+     * keys are generated into it (the job's own, in key order) */
+    bigtail *tails;
+    unsigned ntails;
 } job;
+
+static void tails_free(bigtail *t, unsigned n)
+{
+    for (unsigned i = 0; i < n; i++) buf_free(&t[i].kids);
+    free(t);
+}
 
 typedef struct pathpos {
     uint64_t base;   /* its first position */
@@ -176,7 +205,9 @@ typedef struct pchunk {
     unsigned nent, nopen;
     buf arena;
     size_t at[CT_CALLS_PER_CHUNK], len[CT_CALLS_PER_CHUNK]; /* the records */
-    size_t total; /* the bytes of the records complete */
+    size_t total; /* the bytes of the records complete (in the arena) */
+    bigtail *big; /* its calls with their children's keys apart, in return order */
+    unsigned nbig, big_cap;
     struct pchunk *next_free;
 } pchunk;
 
@@ -295,6 +326,8 @@ struct ctw_writer {
     } *cframes;            /* worker side: by chunk index */
     size_t ncframes_cap;
     uint64_t calls_n; /* J_CALLS: the number of calls chunks */
+    bigtail *sub_tails; /* J_RAWCALLS being handed over: its tails (submit_ends) */
+    unsigned sub_ntails;
     int closing; /* ctw_close: a buffer handed over is not needed again */
 };
 
@@ -493,27 +526,128 @@ static ctrec_status publish(ctw_writer *c, err *e)
     return ctfs_w_publish(c->c, 0, e);
 }
 
+/* Room in c->cframes for calls chunk ci. */
+static ctrec_status cframe_room(ctw_writer *c, uint64_t ci, err *e)
+{
+    if (ci < c->ncframes_cap) return CTREC_OK;
+    size_t cap = c->ncframes_cap ? 2 * c->ncframes_cap : 64;
+    while (cap <= ci) cap *= 2;
+    struct cframe *a = realloc(c->cframes, cap * sizeof *a);
+    if (!a) return nomem(e);
+    memset(a + c->ncframes_cap, 0, (cap - c->ncframes_cap) * sizeof *a);
+    c->cframes = a;
+    c->ncframes_cap = cap;
+    return CTREC_OK;
+}
+
 /* Complete calls chunks (in the order they completed) to the chunks file. */
 static ctrec_status calls_chunks(ctw_writer *c, job *j, err *e)
 {
     size_t from = 0;
     for (unsigned k = 0; k < j->nends; k++) {
         uint64_t ci = j->cidx[k], n = 0, off = c->chunks_size;
-        if (ci >= c->ncframes_cap) {
-            size_t cap = c->ncframes_cap ? 2 * c->ncframes_cap : 64;
-            while (cap <= ci) cap *= 2;
-            struct cframe *a = realloc(c->cframes, cap * sizeof *a);
-            if (!a) return nomem(e);
-            memset(a + c->ncframes_cap, 0, (cap - c->ncframes_cap) * sizeof *a);
-            c->cframes = a;
-            c->ncframes_cap = cap;
-        }
-        ctrec_status st = append_chunk(c, S_CALLS, j->b.data + from, j->ends[k] - from, &n, e);
+        ctrec_status st = cframe_room(c, ci, e);
+        if (st) return st;
+        st = append_chunk(c, S_CALLS, j->b.data + from, j->ends[k] - from, &n, e);
         if (st) return st;
         c->cframes[ci].off = off;
         c->cframes[ci].len = n;
         from = j->ends[k];
     }
+    return CTREC_OK;
+}
+
+/* A J_RAWCALLS chunk to the chunks file: one zstd frame of raw blocks
+ * (stored, not compressed), its records' bytes with each big call's
+ * children's keys generated from their deltas where they go, 128 KiB
+ * blocks written one after another through zout: no buffer holds the
+ * chunk. Stored, such a chunk is no larger than compressed: the keys are
+ * distinct numbers, which the writer's compression (no entropy coding of
+ * literals) does not shrink (sort.lua 10000's top-level call, 150,000
+ * children: 458,233 bytes, 458,254 compressed). The frame states its
+ * content size and, not being single-segment, a 1 MiB window, as the
+ * compressed chunks do. */
+#define RAW_BLOCK (128u * 1024u)
+typedef struct rawout {
+    ctw_writer *c;
+    uint8_t *blk; /* zout + 3: the block's bytes */
+    size_t bl;
+    uint64_t done, total, n; /* content bytes in blocks written; content; frame bytes */
+} rawout;
+
+static ctrec_status raw_flush(rawout *r, err *e)
+{
+    uint32_t last = r->done + r->bl == r->total;
+    uint32_t bh = last | (uint32_t)r->bl << 3; /* a raw block */
+    uint8_t *h = r->blk - 3;
+    h[0] = (uint8_t)bh;
+    h[1] = (uint8_t)(bh >> 8);
+    h[2] = (uint8_t)(bh >> 16);
+    ctrec_status st = chunk_out(r->c, S_CALLS, h, 3 + r->bl, e);
+    r->n += 3 + r->bl;
+    r->done += r->bl;
+    r->bl = 0;
+    return st;
+}
+
+static ctrec_status raw_put(rawout *r, const uint8_t *p, size_t n, err *e)
+{
+    while (n) {
+        size_t m = RAW_BLOCK - r->bl < n ? RAW_BLOCK - r->bl : n;
+        memcpy(r->blk + r->bl, p, m);
+        r->bl += m;
+        p += m;
+        n -= m;
+        if (r->bl == RAW_BLOCK && r->done + r->bl < r->total) {
+            ctrec_status st = raw_flush(r, e);
+            if (st) return st;
+        }
+    }
+    return CTREC_OK;
+}
+
+static ctrec_status raw_calls_chunk(ctw_writer *c, job *j, err *e)
+{
+    uint64_t ci = j->cidx[0], off = c->chunks_size;
+    ctrec_status st = cframe_room(c, ci, e);
+    if (st) return st;
+    if (buf_reserve(&c->zout, 3 + RAW_BLOCK)) return nomem(e);
+    rawout r = {.c = c, .blk = c->zout.data + 3, .total = j->b.len};
+    for (unsigned i = 0; i < j->ntails; i++) r.total += j->tails[i].bytes;
+    /* magic, frame header (a 4- or 8-byte content size, no checksum, not
+     * single-segment), window descriptor (2^20), content size */
+    uint8_t h[14] = {0x28, 0xB5, 0x2F, 0xFD};
+    int wide = r.total > UINT32_MAX;
+    h[4] = wide ? 0xC0 : 0x80;
+    h[5] = (CT_WINDOW_LOG - 10) << 3;
+    for (int i = 0; i < (wide ? 8 : 4); i++) h[6 + i] = (uint8_t)(r.total >> (8 * i));
+    if ((st = chunk_out(c, S_CALLS, h, wide ? 14 : 10, e))) return st;
+    r.n = wide ? 14 : 10;
+    size_t from = 0;
+    for (unsigned i = 0; i < j->ntails && !st; i++) {
+        const bigtail *t = &j->tails[i];
+        if ((st = raw_put(&r, j->b.data + from, t->at - from, e))) break;
+        from = t->at;
+        const uint8_t *kp = t->kids.data, *kend = kp + t->kids.len;
+        uint64_t k = t->base, bytes = 0;
+        for (uint64_t m = 0; m < t->n && !st; m++) {
+            uint64_t d = 0;
+            if (ctw_vget(&kp, kend, &d)) break;
+            k += d;
+            uint8_t v[10];
+            size_t vl = (size_t)(vput(v, k) - v);
+            bytes += vl;
+            st = raw_put(&r, v, vl, e);
+        }
+        if (!st && (bytes != t->bytes || kp != kend))
+            st = err_set(e, CTREC_E_STATE, "calls chunk %llu: call %llu's children do not add up",
+                         (unsigned long long)ci, (unsigned long long)t->base);
+    }
+    if (!st) st = raw_put(&r, j->b.data + from, j->b.len - from, e);
+    if (!st) st = raw_flush(&r, e); /* the last block */
+    if (st) return st;
+    c->cframes[ci].off = off;
+    c->cframes[ci].len = r.n;
     return CTREC_OK;
 }
 
@@ -699,6 +833,7 @@ static ctrec_status run_job(ctw_writer *c, job *j, err *e)
         return ctfs_w_provisional(c->c, s->dat, c->zout.data, n, e);
     }
     case J_CALLS: return copy_calls(c, c->calls_n, e);
+    case J_RAWCALLS: return raw_calls_chunk(c, j, e);
     case J_APPEND: return ctfs_w_append(c->c, j->target, j->b.data, j->b.len, e);
     case J_META: return ctfs_w_replace(c->c, c->meta, j->b.data, j->b.len, e);
     case J_PUBLISH: return publish(c, e);
@@ -719,6 +854,9 @@ static void *worker_main(void *arg)
         pthread_mutex_unlock(&c->wk.mu);
         ctrec_status st = skip ? CTREC_OK : run_job(c, j, &e);
         j->b.len = 0;
+        tails_free(j->tails, j->ntails);
+        j->tails = NULL;
+        j->ntails = 0;
         pthread_mutex_lock(&c->wk.mu);
         if (st && !c->wst) {
             c->wst = st;
@@ -794,8 +932,15 @@ static ctrec_status submit_ends(ctw_writer *c, int kind, unsigned target, buf *b
                                const uint32_t *ends, const uint64_t *cidx, unsigned nends,
                                err *e)
 {
+    bigtail *tails = c->sub_tails; /* J_RAWCALLS: given to the job */
+    unsigned ntails = c->sub_ntails;
+    c->sub_tails = NULL;
+    c->sub_ntails = 0;
     if (!c->threaded) {
-        if (c->wst) return job_failed(c, e);
+        if (c->wst) {
+            tails_free(tails, ntails);
+            return job_failed(c, e);
+        }
         /* The job runs now, on b's bytes where they are: b keeps its
          * buffer. (Swapping it with the job's, as for the thread, handed
          * each stream the buffer of the stream before it: a values chunk
@@ -804,7 +949,12 @@ static ctrec_status submit_ends(ctw_writer *c, int kind, unsigned target, buf *b
         job *j = &c->inline_job;
         job_head(j, kind, target, ends, cidx, nends);
         j->b = *b;
+        j->tails = tails;
+        j->ntails = ntails;
         ctrec_status st = run_job(c, j, &c->werr);
+        tails_free(j->tails, j->ntails);
+        j->tails = NULL;
+        j->ntails = 0;
         j->b = (buf){0};
         b->len = 0;
         if (st) {
@@ -817,10 +967,13 @@ static ctrec_status submit_ends(ctw_writer *c, int kind, unsigned target, buf *b
     while (c->qlen == CT_QUEUE && !c->wst) pthread_cond_wait(&c->wk.cv, &c->wk.mu);
     if (c->wst) {
         pthread_mutex_unlock(&c->wk.mu);
+        tails_free(tails, ntails);
         return job_failed(c, e);
     }
-    fill_job(&c->q[(c->qhead + c->qlen) % CT_QUEUE], kind, target, b, ends, cidx, nends,
-             !c->closing);
+    job *j = &c->q[(c->qhead + c->qlen) % CT_QUEUE];
+    fill_job(j, kind, target, b, ends, cidx, nends, !c->closing);
+    j->tails = tails;
+    j->ntails = ntails;
     c->qlen++;
     pthread_cond_broadcast(&c->wk.cv);
     pthread_mutex_unlock(&c->wk.mu);
@@ -1516,6 +1669,8 @@ static CTW_COLD pchunk *pchunk_new(ctw_writer *c, uint64_t idx)
         return NULL;
     else {
         memset(&pc->arena, 0, sizeof pc->arena);
+        pc->big = NULL;
+        pc->nbig = pc->big_cap = 0;
         if (buf_reserve(&pc->arena, CT_ARENA_START)) {
             free(pc);
             return NULL;
@@ -1529,12 +1684,76 @@ static CTW_COLD pchunk *pchunk_new(ctw_writer *c, uint64_t idx)
     return pc;
 }
 
+/* A complete chunk back to the free list with its arena, which the next
+ * chunk would grow to the same size again (a test suite's calls with
+ * tables for arguments: arenas of some MB, regrown by doubling into new
+ * pages at every chunk); an arena grown past 256 KiB is let go when the
+ * free list's arenas would pass CT_FREE_ARENAS (a deep recursion leaves
+ * many chunks in the list). */
+static void pchunk_release(ctw_writer *c, pchunk *pc)
+{
+    if (c->cur == pc) c->cur = NULL;
+    if (pc->arena.cap > (256u << 10) && c->free_arena + pc->arena.cap > CT_FREE_ARENAS)
+        buf_free(&pc->arena);
+    c->free_arena += pc->arena.cap;
+    pc->next_free = c->free_pc;
+    c->free_pc = pc;
+}
+
+static void pchunk_destroy(pchunk *pc)
+{
+    tails_free(pc->big, pc->nbig);
+    buf_free(&pc->arena);
+    free(pc);
+}
+
+/* A complete chunk with calls whose children's keys are apart (bigtail):
+ * handed over alone (J_RAWCALLS), the complete chunks before it first, as
+ * its records in key order without those keys, where the job writes them
+ * (raw_calls_chunk). */
+static CTW_NOINLINE ctrec_status pchunk_emit_raw(ctw_writer *c, pchunk *pc, err *e)
+{
+    stream *s = &c->h.s[S_CALLS];
+    ctrec_status st = submit_batch(c, S_CALLS, e);
+    if (st) return st;
+    if (s->raw.len) return err_set(e, CTREC_E_STATE, "calls chunk %llu: stream not empty",
+                                   (unsigned long long)pc->idx);
+    if (buf_reserve(&s->raw, pc->total)) return nomem(e);
+    /* the tails in key order (they were added in return order) */
+    for (unsigned i = 1; i < pc->nbig; i++)
+        for (unsigned j = i; j > 0 && pc->big[j - 1].slot > pc->big[j].slot; j--) {
+            bigtail t = pc->big[j];
+            pc->big[j] = pc->big[j - 1];
+            pc->big[j - 1] = t;
+        }
+    uint8_t *p = s->raw.data + s->raw.len;
+    unsigned ti = 0;
+    for (unsigned i = 0; i < pc->nent; i++) {
+        memcpy(p, pc->arena.data + pc->at[i], pc->len[i]);
+        p += pc->len[i];
+        if (ti < pc->nbig && pc->big[ti].slot == i) pc->big[ti++].at = (size_t)(p - s->raw.data);
+    }
+    s->raw.len = (size_t)(p - s->raw.data);
+    uint32_t end = (uint32_t)s->raw.len;
+    uint64_t ci = pc->idx;
+    c->sub_tails = pc->big;
+    c->sub_ntails = pc->nbig;
+    pc->big = NULL;
+    pc->nbig = pc->big_cap = 0;
+    pchunk_release(c, pc);
+    s->nchunks++;
+    st = submit_ends(c, J_RAWCALLS, S_CALLS, &s->raw, &end, &ci, 1, e);
+    s->raw.len = 0;
+    return st;
+}
+
 /* A complete chunk's records, in key order, to the calls stream as one
  * chunk (handed over with its index). */
 static CTW_NOINLINE ctrec_status pchunk_emit(ctw_writer *c, pchunk *pc, err *e)
 {
     stream *s = &c->h.s[S_CALLS];
     if (pc->arena.oom) return nomem(e);
+    if (pc->nbig) return pchunk_emit_raw(c, pc, e);
     size_t total = pc->total;
     /* records up to 64 bytes (nearly all) copied 32 bytes at a time: room
      * for the bytes copied past them, in the stream and in the arena */
@@ -1555,18 +1774,7 @@ static CTW_NOINLINE ctrec_status pchunk_emit(ctw_writer *c, pchunk *pc, err *e)
     s->raw.len += total;
     s->nrec = pc->nent;
     s->cidx[s->nends] = pc->idx;
-    if (c->cur == pc) c->cur = NULL;
-    /* Back to the free list with its arena, which the next chunk would
-     * grow to the same size again (a test suite's calls with tables for
-     * arguments: arenas of some MB, regrown by doubling into new pages at
-     * every chunk); an arena grown past 256 KiB is let go when the free
-     * list's arenas would pass CT_FREE_ARENAS (a deep recursion leaves
-     * many chunks in the list). */
-    if (pc->arena.cap > (256u << 10) && c->free_arena + pc->arena.cap > CT_FREE_ARENAS)
-        buf_free(&pc->arena);
-    c->free_arena += pc->arena.cap;
-    pc->next_free = c->free_pc;
-    c->free_pc = pc;
+    pchunk_release(c, pc);
     return end_chunk(c, S_CALLS, e);
 }
 
@@ -1827,8 +2035,17 @@ static CTW_INLINE ctrec_status call_done(ctw_writer *c, const uint8_t *v, size_t
      * no varint measured ahead. Room: the length, exitstep, the tail's
      * three varints, 10 bytes each, and the children's keys, each below
      * next_key. */
-    uint64_t room = (uint64_t)oc->e_len + n + xn + oc->nkids * vlen(c->next_key) + 50;
+    uint64_t kmax = oc->nkids * vlen(c->next_key);
+    int big = kmax > CT_BIG_TAIL; /* the children's keys apart (bigtail) */
+    uint64_t room = (uint64_t)oc->e_len + n + xn + (big ? 0 : kmax) + 50;
     if (buf_reserve(&pc->arena, (size_t)room)) return nomem(e);
+    if (big && pc->nbig == pc->big_cap) {
+        unsigned cap = pc->big_cap ? 2 * pc->big_cap : 4;
+        bigtail *t = realloc(pc->big, cap * sizeof *t);
+        if (!t) return nomem(e);
+        pc->big = t;
+        pc->big_cap = cap;
+    }
     size_t rec = pc->arena.len;
     uint8_t *b = pc->arena.data + rec + 1, *p = b;
     const uint8_t *ep = pc->arena.data + oc->e_at;
@@ -1846,7 +2063,7 @@ static CTW_INLINE ctrec_status call_done(ctw_writer *c, const uint8_t *v, size_t
     p += xn;
     size_t koff = (size_t)(p - b); /* the children's part: not in the x record */
     p = vput(p, oc->nkids);
-    uint64_t k = oc->key;
+    uint64_t k = oc->key, tbytes = 0; /* tbytes: the keys' bytes when big */
     kp = oc->kids.data;
     for (uint64_t i = 0; i < oc->nkids; i++) {
         uint64_t d = 0;
@@ -1855,23 +2072,32 @@ static CTW_INLINE ctrec_status call_done(ctw_writer *c, const uint8_t *v, size_t
         else
             ctw_vget(&kp, kend, &d);
         k += d;
-        p = vput(p, k);
+        if (big)
+            tbytes += vlen(k);
+        else
+            p = vput(p, k);
     }
-    size_t body = (size_t)(p - b);
+    size_t head = (size_t)(p - b); /* the body in the arena: all of it unless big */
+    uint64_t body = head + tbytes;
     if (__builtin_expect(body < 0x80, 1)) {
         b[-1] = (uint8_t)body;
     } else {
         unsigned lk = vlen(body);
-        memmove(b + lk - 1, b, body);
+        memmove(b + lk - 1, b, head);
         vput(b - 1, body);
         b += lk - 1;
     }
-    size_t rlen = (size_t)(b - (pc->arena.data + rec)) + body;
+    size_t rlen = (size_t)(b - (pc->arena.data + rec)) + head;
     pc->arena.len = rec + rlen;
     unsigned slot = (unsigned)(oc->key % CT_CALLS_PER_CHUNK);
     pc->at[slot] = rec;
     pc->len[slot] = rlen;
     pc->total += rlen;
+    if (big) { /* the kids deltas go with the chunk (the slot gets new ones) */
+        pc->big[pc->nbig++] = (bigtail){.slot = slot, .kids = oc->kids, .base = oc->key,
+                                        .n = oc->nkids, .bytes = tbytes};
+        oc->kids = (buf){0};
+    }
     if (scratch) {
         /* the x record (ct_writer.h): zigzag(key - base), exit - base |
          * the tail before the children, which goes in pieces: a big
@@ -2465,7 +2691,11 @@ void ctw_abandon(ctw_writer *c)
         buf_free(&c->t[i].pend_dat);
         buf_free(&c->t[i].pend_off);
     }
-    for (unsigned i = 0; i < CT_QUEUE; i++) buf_free(&c->q[i].b);
+    for (unsigned i = 0; i < CT_QUEUE; i++) {
+        buf_free(&c->q[i].b);
+        tails_free(c->q[i].tails, c->q[i].ntails);
+    }
+    tails_free(c->sub_tails, c->sub_ntails);
     buf_free(&c->inline_job.b);
     for (size_t i = 0; i < c->stack_cap; i++) buf_free(&c->stack[i].kids);
     /* the chunks in progress: the open calls' and the current one */
@@ -2474,19 +2704,14 @@ void ctw_abandon(ctw_writer *c)
         if (pc && pc != c->cur) {
             for (size_t j = i + 1; j < c->depth; j++)
                 if (c->stack[j].pc == pc) c->stack[j].pc = NULL;
-            buf_free(&pc->arena);
-            free(pc);
+            pchunk_destroy(pc);
         }
     }
-    if (c->cur) {
-        buf_free(&c->cur->arena);
-        free(c->cur);
-    }
+    if (c->cur) pchunk_destroy(c->cur);
     while (c->free_pc) {
         pchunk *pc = c->free_pc;
         c->free_pc = pc->next_free;
-        buf_free(&pc->arena);
-        free(pc);
+        pchunk_destroy(pc);
     }
     free(c->stack);
     free(c->cframes);

@@ -203,6 +203,104 @@ def bigchunk(tool, out):
         expect(mode + " notes", d.get("notes"), None)
 
 
+BK_TOP, BK_INNER, BK_MID = 30000, 25000, 1000
+
+
+def bigkids_expected():
+    """bigkids' calls (test_ct_writer.c bigkids_one), by key: function,
+    parent, children; a leaf's argument k and returned value are its key."""
+    fn, parent = {0: "<toplevel>"}, {0: None}
+    kids = {0: []}
+    key = 1
+
+    def call(f, p):
+        nonlocal key
+        k = key
+        key += 1
+        fn[k], parent[k], kids[k] = f, p, []
+        kids[p].append(k)
+        return k
+
+    for _ in range(BK_MID - 1):
+        call("leaf", 0)
+    mid = call("mid", 0)
+    inner = call("inner", mid)
+    for _ in range(BK_INNER):
+        call("leaf", inner)
+    for _ in range(BK_INNER):
+        call("leaf", mid)
+    for _ in range(BK_TOP - BK_MID):
+        call("leaf", 0)
+    return fn, parent, kids
+
+
+def stored_frame_blocks(frame, content):
+    """The blocks of a frame as the writer stores a calls chunk with big
+    calls: magic, header 0x80 (4-byte content size, no checksum, not single
+    segment), window 2^20, the content size, then raw blocks of 128 KiB
+    but the last: their sizes, or a message."""
+    if frame[:6] != b"\x28\xb5\x2f\xfd\x80\x50":
+        return "header %s" % frame[:6].hex(" ")
+    if int.from_bytes(frame[6:10], "little") != len(content):
+        return "content size %d, not %d" % (int.from_bytes(frame[6:10], "little"), len(content))
+    pos, sizes, data = 10, [], b""
+    while True:
+        bh = int.from_bytes(frame[pos:pos + 3], "little")
+        last, kind, size = bh & 1, (bh >> 1) & 3, bh >> 3
+        if kind != 0:
+            return "block %d of kind %d" % (len(sizes), kind)
+        data += frame[pos + 3:pos + 3 + size]
+        sizes.append(size)
+        pos += 3 + size
+        if last:
+            break
+    if pos != len(frame) or data != content:
+        return "blocks do not hold the content"
+    return sizes
+
+
+def bigkids(tool, out):
+    """Calls with over 64 KiB of children's keys (the top-level call's,
+    chunk 0, written at close; mid's and inner's, both in chunk 3, before):
+    every call's function, parent, children, argument and returned value as
+    ct_decode.py reads them; those two chunks stored as raw blocks, holding
+    exactly what they inflate to, the others compressed."""
+    rc, so, se = run(tool, "bigkids", out)
+    expect("ct_writer_test bigkids exit (stderr: %s)" % se.strip(), rc, 0)
+    fn, parent, kids = bigkids_expected()
+    for mode in ("inplace", "thread"):
+        path = os.path.join(out, mode, "trace.ct")
+        d = ct_decode.decode(path)
+        calls = d["calls"]
+        expect(mode + " call count", len(calls), len(fn))
+        bad = []
+        for k, c in enumerate(calls):
+            leaf = fn.get(k) == "leaf"
+            want = (fn.get(k), parent.get(k), kids.get(k),
+                    {"k": {"kind": "Int", "i": k, "type": "Int"}} if leaf else {},
+                    {"kind": "Int", "i": k, "type": "Int"} if leaf else {"kind": "None", "type": "None"})
+            if (c["function"], c["parent"], c["children"], c["args"], c["return"]) != want:
+                bad.append(k)
+        expect(mode + " calls differing", bad[:5], [])
+        ct = container(path)
+        dat = ct.read("calls.dat")
+        per_chunk, offs = ct_decode.chunk_index(ct, "calls")
+        offs = offs + [len(dat)]
+        big = (0, BK_MID // per_chunk)
+        stored = []
+        for ci, off, payload in ct_decode.chunks(ct, "calls"):
+            got = stored_frame_blocks(dat[off:offs[ci + 1]], payload)
+            if ci in big:
+                expect(mode + " chunk %d: raw blocks of 128 KiB but the last" % ci,
+                       isinstance(got, list) and all(n == 128 << 10 for n in got[:-1]), True)
+                if isinstance(got, str):
+                    failures.append("%s chunk %d: %s" % (mode, ci, got))
+            if not isinstance(got, str):
+                stored.append(ci)
+        expect(mode + " chunks stored", stored, list(big))
+        expect(mode + " notes", d.get("notes"), None)
+
+
 def rle_frame(n):
     """The frame the writer builds for a chunk of n zero bytes: magic, a
     single-segment header with the content size (1 byte under 256, else 2
@@ -811,7 +909,7 @@ def main():
         threads(tool, out, sys.argv[4])
     else:
         {"scenario": scenario, "chunks": chunks, "fsize": fsize, "inplace": inplace,
-         "runs": runs, "bigscratch": bigscratch, "bigchunk": bigchunk}[case](
+         "runs": runs, "bigscratch": bigscratch, "bigchunk": bigchunk, "bigkids": bigkids}[case](
             tool, out)
     for f in failures:
         print("FAIL", f)

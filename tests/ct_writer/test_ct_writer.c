@@ -46,6 +46,11 @@
  *                                 back byte for byte (the third is over
  *                                 the 1 MiB of calls.dat it holds: it reads
  *                                 on for it; ct_hostile tests the limit)
+ *   ct_writer_test bigkids DIR    calls with over 64 KiB of children's keys
+ *                                 (the top-level call's at close, two in
+ *                                 one chunk before), in place and with the
+ *                                 thread (DIR/inplace, DIR/thread): ctrec's
+ *                                 reader checks every call
  *   ct_writer_test repairtree DIR a recording with the compressing thread,
  *                                 killed after a flush: a tree of 20,000
  *                                 calls (each an Int argument, every 7th
@@ -392,6 +397,111 @@ static int bigchunk(const char *dir, long n)
     int rc = bigchunk_one(sub, n, 0);
     snprintf(sub, sizeof sub, "%s/thread", dir);
     return bigchunk_one(sub, n, 1) | rc;
+}
+
+/* bigkids: calls whose children's keys take more than 64 KiB of their
+ * calls.dat record (the writer's CT_BIG_TAIL), which the writer stores in
+ * frames of raw blocks, generating the keys as it writes them. The
+ * top-level call has BK_TOP leaf children and a call "mid" (key 1000):
+ * mid first calls "inner" (key 1001, the same chunk), which calls
+ * BK_INNER leaves, then calls BK_INNER leaves itself: two such calls in
+ * one chunk, returned mid-recording in the reverse of key order; the
+ * top-level call's chunk is written at close. A leaf takes its key as
+ * argument and returns it (check_ct.py's bigkids_expected makes the same
+ * calls); every step is at line 1 of /m. Here ctrec's reader checks the
+ * calls' functions and each leaf's argument and returned value, in order. */
+#define BK_TOP 30000
+#define BK_INNER 25000
+#define BK_MID 1000
+typedef struct bk {
+    ctrec_writer *w;
+    ctrec_id t, v, leaf, mid, inner;
+    uint64_t key;
+} bk;
+
+static void bk_leaves(bk *b, long n)
+{
+    ctrec_writer *w = b->w;
+    for (long i = 0; i < n && !failures; i++) {
+        uint64_t k = b->key++;
+        CHECK(ctrec_step(w, 0, 1));
+        CHECK(ctrec_begin_call(w, b->leaf));
+        CHECK(ctrec_arg(w, b->v));
+        CHECK(ctrec_int(w, (int64_t)k, b->t));
+        CHECK(ctrec_end(w));
+        CHECK(ctrec_begin_return(w));
+        CHECK(ctrec_int(w, (int64_t)k, b->t));
+        CHECK(ctrec_end(w));
+    }
+}
+
+static int bigkids_one(const char *dir, int thread)
+{
+    bk b = {.w = open_ct(dir, thread), .key = 1};
+    ctrec_writer *w = b.w;
+    CHECK(ctrec_start(w, "/m", 2, 1));
+    CHECK(ctrec_type_z(w, CTREC_TYPE_INT, "Int", &b.t));
+    CHECK(ctrec_variable_z(w, "k", &b.v));
+    CHECK(ctrec_function_z(w, "leaf", 0, 1, &b.leaf));
+    CHECK(ctrec_function_z(w, "mid", 0, 1, &b.mid));
+    CHECK(ctrec_function_z(w, "inner", 0, 1, &b.inner));
+    bk_leaves(&b, BK_MID - 1);
+    CHECK(ctrec_step(w, 0, 1));
+    CHECK(ctrec_call(w, b.mid));
+    CHECK(ctrec_call(w, b.inner));
+    b.key += 2;
+    bk_leaves(&b, BK_INNER);
+    CHECK(ctrec_return_none(w, 0));
+    bk_leaves(&b, BK_INNER);
+    CHECK(ctrec_return_none(w, 0));
+    bk_leaves(&b, BK_TOP - BK_MID);
+    if (ctrec_writer_close(w)) failures++;
+
+    char path[4200];
+    snprintf(path, sizeof path, "%s/trace.ct", dir);
+    ctrec_reader *r;
+    if (ctrec_reader_open(path, NULL, &r) != CTREC_OK) {
+        fprintf(stderr, "read %s: %s\n", path, ctrec_reader_errmsg(r));
+        ctrec_reader_close(r);
+        return 1;
+    }
+    const ctrec_ev *ev;
+    ctrec_status st;
+    uint64_t key = 0; /* the next call's */
+    long calls = 0, leaf_returns = 0, bad = 0;
+    while ((st = ctrec_reader_next(r, &ev)) == CTREC_OK && ev) {
+        if (ev->type == CTREC_EV_CALL) {
+            ctrec_id want = key == 0 ? 0 : key == BK_MID ? b.mid : key == BK_MID + 1 ? b.inner : b.leaf;
+            int leaf = want == b.leaf && key;
+            if ((key && ev->call.function_id != want) ||
+                (leaf && (ev->call.nargs != 1 || ev->call.args[0].value->i != (int64_t)key)) ||
+                (!leaf && key && ev->call.nargs != 0)) {
+                if (bad++ < 5) fprintf(stderr, "%s: call %llu differs\n", path, (unsigned long long)key);
+            }
+            key++;
+            calls++;
+        } else if (ev->type == CTREC_EV_RETURN && ev->ret.return_value &&
+                   ev->ret.return_value->kind == CTREC_VAL_INT) {
+            leaf_returns++;
+        }
+    }
+    long want_calls = 1 + BK_TOP + 2 * BK_INNER + 1;
+    if (st != CTREC_OK || calls != want_calls || leaf_returns != BK_TOP - 1 + 2 * BK_INNER || bad) {
+        fprintf(stderr, "%s: %ld calls (%ld), %ld leaf returns, %ld differing: %s\n", path, calls,
+                want_calls, leaf_returns, bad, ctrec_reader_errmsg(r));
+        failures++;
+    }
+    ctrec_reader_close(r);
+    return failures ? 1 : 0;
+}
+static int bigkids(const char *dir)
+{
+    char sub[4200];
+    if (mkdir(dir, 0755) && errno != EEXIST) return 2;
+    snprintf(sub, sizeof sub, "%s/inplace", dir);
+    int rc = bigkids_one(sub, 0);
+    snprintf(sub, sizeof sub, "%s/thread", dir);
+    return bigkids_one(sub, 1) | rc;
 }
 
 /* n steps and no value: every values record is empty (one 0 byte), so
@@ -1264,7 +1374,8 @@ int main(int argc, char **argv)
     if (argc >= 3 && !strcmp(argv[1], "fsize")) return fsize(argv[2]);
     if (argc >= 3 && !strcmp(argv[1], "bigscratch")) return bigscratch(argv[2]);
     if (argc >= 3 && !strcmp(argv[1], "repairtree")) return repairtree(argv[2]);
-    fprintf(stderr, "usage: ct_writer_test scenario|chunks|fsize|bigscratch|repairtree|columns|exceptions|threads|nostep|inplace|smallmax DIR [N]\n"
+    if (argc >= 3 && !strcmp(argv[1], "bigkids")) return bigkids(argv[2]);
+    fprintf(stderr, "usage: ct_writer_test scenario|chunks|fsize|bigscratch|repairtree|bigkids|columns|exceptions|threads|nostep|inplace|smallmax DIR [N]\n"
                     "       ct_writer_test callpaths DIR ct|json N\n"
                     "       ct_writer_test kidpaths DIR ct|json\n");
     return 2;
