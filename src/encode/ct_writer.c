@@ -632,8 +632,17 @@ static ctrec_status raw_calls_chunk(ctw_writer *c, job *j, err *e)
         uint64_t k = t->base, bytes = 0;
         for (uint64_t m = 0; m < t->n && !st; m++) {
             uint64_t d = 0;
-            if (ctw_vget(&kp, kend, &d)) break;
+            if (kp < kend && *kp < 0x80) /* the common 1-byte delta */
+                d = *kp++;
+            else if (ctw_vget(&kp, kend, &d))
+                break;
             k += d;
+            if (RAW_BLOCK - r.bl > 10) { /* into the block where it is */
+                size_t vl = (size_t)(vput(r.blk + r.bl, k) - (r.blk + r.bl));
+                r.bl += vl;
+                bytes += vl;
+                continue;
+            }
             uint8_t v[10];
             size_t vl = (size_t)(vput(v, k) - v);
             bytes += vl;
