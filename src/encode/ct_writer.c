@@ -310,7 +310,9 @@ struct ctw_writer {
     buf sbuf;
     ZSTD_CCtx *scctx; /* the scratch pieces' (scratch_packed); made when first used */
     int scctx_bad;    /* it could not be made: pieces stay stored */
-    buf sz;           /* a compressed piece: [u32 size][frame] */
+    int sc_level;     /* its level now (SCRATCH_LEVEL or SCRATCH_LEVEL2) */
+    unsigned sc_n;    /* pieces compressed */
+    buf sz, sz2;      /* a compressed piece: [u32 size][frame]; the other level's */
     /* the scratch records' bases in the piece being buffered (ct_writer.h):
      * the key of its last e record and the step of its last record */
     uint64_t sb_key, sb_step;
@@ -703,8 +705,8 @@ static ctrec_status copy_calls(ctw_writer *c, uint64_t n, err *e)
 
 /* The scratch file's pieces: [u32 size][zstd frame], any zstd frame with
  * its content size (ct_sreader decompresses it). A piece is compressed at
- * zstd level SCRATCH_LEVEL (scratch_packed) when that at least halves it,
- * else stored: its records as they are, in raw blocks of at most
+ * zstd level -4 or -1 (scratch_packed) when that at least halves it, else
+ * stored: its records as they are, in raw blocks of at most
  * SCRATCH_BLOCK (single segment, a 4-byte content size, no checksum).
  * Since the records are deltas ("Later (scratch2)") they compress 20 to
  * 80 times at level -1, at 1.3 to 6.7 GB/s (`zstd -b`, 64 KiB blocks:
@@ -714,7 +716,20 @@ static ctrec_status copy_calls(ctw_writer *c, uint64_t n, err *e)
  * fields before, level -20 made the file only 1.35 times smaller, and
  * pieces were stored since 5d8397f.) */
 #define SCRATCH_BLOCK (128u * 1024u)
+/* Two levels, chosen when both are tried (every SCRATCH_PROBE-th piece,
+ * starting with the first): -1 when its piece is at most two thirds of
+ * -4's, else -4. -4 is about as small and twice as fast on the regular
+ * records of deep recursion (python-zstandard on the pieces of killed
+ * recordings: fib.lua 32 `--values none` 25.8 against 20.0 times
+ * smaller); -1 much smaller on table-heavy code and calls of many kinds,
+ * as fast or faster (sort.lua 10000 `--values none` 23.2 against 7.5
+ * times, `--values all` 71.5 against 44.7). Scratch bytes written, -4
+ * alone -> both: sort.lua 10000 none 641 -> 172 KB, sort.lua 3000 all
+ * 1.70 -> 1.45 MB, fib.lua 22 all 202 -> 89 KB, fib.lua 27 none 367 ->
+ * 348 KB; the recording thread's instructions +0.2-0.3 % (callgrind). */
 #define SCRATCH_LEVEL (-4)
+#define SCRATCH_LEVEL2 (-1)
+#define SCRATCH_PROBE 16u
 
 /* writev until every byte of v[0..cnt) is written: 0, or -1 with errno. */
 static int writev_all(int fd, struct iovec *v, int cnt)
@@ -759,7 +774,35 @@ static size_t scratch_packed(ctw_writer *c, const uint8_t *p, size_t n)
         buf_free(&c->sz); /* its oom flag: try again with the next piece */
         return 0;
     }
+    if (!c->sc_level) c->sc_level = SCRATCH_LEVEL;
     size_t k = ZSTD_compress2(c->scctx, c->sz.data + 4, cap, p, n);
+    if (c->sc_n++ % SCRATCH_PROBE == 0) {
+        /* the other level, into sz2: the smaller piece is kept, and its
+         * level used until the next probe */
+        int other = c->sc_level == SCRATCH_LEVEL ? SCRATCH_LEVEL2 : SCRATCH_LEVEL;
+        c->sz2.len = 0;
+        if (!buf_reserve(&c->sz2, 4 + cap) &&
+            !ZSTD_isError(ZSTD_CCtx_setParameter(c->scctx, ZSTD_c_compressionLevel, other))) {
+            size_t k2 = ZSTD_compress2(c->scctx, c->sz2.data + 4, cap, p, n);
+            /* -1 only when it saves a third: at about the same size, -4
+             * is the faster (fib.lua 22 `--values none`: choosing the
+             * smaller doubled the compression's instructions) */
+            size_t k4 = other == SCRATCH_LEVEL ? k2 : k, k1 = other == SCRATCH_LEVEL ? k : k2;
+            int use1 = !ZSTD_isError(k1) && (ZSTD_isError(k4) || k1 * 3 <= k4 * 2);
+            if (!ZSTD_isError(k2) && use1 == (other == SCRATCH_LEVEL2)) {
+                buf t = c->sz;
+                c->sz = c->sz2;
+                c->sz2 = t;
+                k = k2;
+                c->sc_level = other;
+            } else if (ZSTD_isError(ZSTD_CCtx_setParameter(c->scctx, ZSTD_c_compressionLevel,
+                                                           c->sc_level))) {
+                c->scctx_bad = 1; /* the context's level is unknown: store from now on */
+            }
+        } else if (c->sz2.oom) {
+            buf_free(&c->sz2);
+        }
+    }
     if (ZSTD_isError(k)) return 0; /* over half (dstSize_tooSmall) */
     for (int i = 0; i < 4; i++) c->sz.data[i] = (uint8_t)(k >> (8 * i));
     return 4 + k;
@@ -2730,6 +2773,7 @@ void ctw_abandon(ctw_writer *c)
     free(c->pp);
     buf_free(&c->sbuf);
     buf_free(&c->sz);
+    buf_free(&c->sz2);
     if (c->scctx) ZSTD_freeCCtx(c->scctx);
     buf_free(&c->zout);
     buf_free(&c->cbuf);
