@@ -86,16 +86,25 @@ static int failures;
         }                                                                                \
     } while (0)
 
+/* ctrec's reader on DIR/trace.ct (its path in path[4200]), or NULL after
+ * saying why. */
+static ctrec_reader *open_trace_ct(const char *dir, char *path)
+{
+    ctrec_reader *r;
+    snprintf(path, 4200, "%s/trace.ct", dir);
+    if (ctrec_reader_open(path, NULL, &r) == CTREC_OK) return r;
+    fprintf(stderr, "read %s: %s\n", path, ctrec_reader_errmsg(r));
+    ctrec_reader_close(r);
+    return NULL;
+}
+
 /* The events ctrec_reader reads from DIR/trace.ct, definitions left out,
  * against want[0..n-1]. */
 static void read_back(const char *dir, const char *const *want, size_t n)
 {
-    ctrec_reader *r;
     char path[4200];
-    snprintf(path, sizeof path, "%s/trace.ct", dir);
-    if (ctrec_reader_open(path, NULL, &r) != CTREC_OK) {
-        fprintf(stderr, "read %s: %s\n", path, ctrec_reader_errmsg(r));
-        ctrec_reader_close(r);
+    ctrec_reader *r = open_trace_ct(dir, path);
+    if (!r) {
         failures++;
         return;
     }
@@ -361,11 +370,8 @@ static int bigchunk_one(const char *dir, long n, int thread)
     if (ctrec_writer_close(w)) failures++;
     /* ctrec's reader: every value as written */
     char path[4200];
-    snprintf(path, sizeof path, "%s/trace.ct", dir);
-    ctrec_reader *r;
-    if (ctrec_reader_open(path, NULL, &r) != CTREC_OK) {
-        fprintf(stderr, "read %s: %s\n", path, ctrec_reader_errmsg(r));
-        ctrec_reader_close(r);
+    ctrec_reader *r = open_trace_ct(dir, path);
+    if (!r) {
         free(text);
         return 1;
     }
@@ -458,13 +464,8 @@ static int bigkids_one(const char *dir, int thread)
     if (ctrec_writer_close(w)) failures++;
 
     char path[4200];
-    snprintf(path, sizeof path, "%s/trace.ct", dir);
-    ctrec_reader *r;
-    if (ctrec_reader_open(path, NULL, &r) != CTREC_OK) {
-        fprintf(stderr, "read %s: %s\n", path, ctrec_reader_errmsg(r));
-        ctrec_reader_close(r);
-        return 1;
-    }
+    ctrec_reader *r = open_trace_ct(dir, path);
+    if (!r) return 1;
     const ctrec_ev *ev;
     ctrec_status st;
     uint64_t key = 0; /* the next call's */
