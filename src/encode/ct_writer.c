@@ -565,10 +565,11 @@ static ctrec_status calls_chunks(ctw_writer *c, job *j, err *e)
  * blocks written one after another through zout: no buffer holds the
  * chunk. Stored, such a chunk is no larger than compressed: the keys are
  * distinct numbers, which the writer's compression (no entropy coding of
- * literals) does not shrink (sort.lua 10000's top-level call, 150,000
- * children: 458,233 bytes, 458,254 compressed). The frame states its
- * content size and, not being single-segment, a 1 MiB window, as the
- * compressed chunks do. */
+ * literals) does not shrink: zstd itself wrote such chunks as raw blocks
+ * (sort.lua 10000's top-level call, 150,000 children: 458,233 bytes in a
+ * frame of 458,254, 4 raw blocks), and the frame's header is the one it
+ * writes: the content size, single-segment up to the 1 MiB window, past
+ * it a window descriptor of 1 MiB. */
 #define RAW_BLOCK (128u * 1024u)
 typedef struct rawout {
     ctw_writer *c;
@@ -616,15 +617,17 @@ static ctrec_status raw_calls_chunk(ctw_writer *c, job *j, err *e)
     if (buf_reserve(&c->zout, 3 + RAW_BLOCK)) return nomem(e);
     rawout r = {.c = c, .blk = c->zout.data + 3, .total = j->b.len};
     for (unsigned i = 0; i < j->ntails; i++) r.total += j->tails[i].bytes;
-    /* magic, frame header (a 4- or 8-byte content size, no checksum, not
-     * single-segment), window descriptor (2^20), content size */
+    /* magic, frame header (a 4- or 8-byte content size, no checksum),
+     * then as zstd writes it: up to the window's size, single-segment (the
+     * content is the window); past it, a window descriptor (2^20) */
     uint8_t h[14] = {0x28, 0xB5, 0x2F, 0xFD};
-    int wide = r.total > UINT32_MAX;
-    h[4] = wide ? 0xC0 : 0x80;
-    h[5] = (CT_WINDOW_LOG - 10) << 3;
-    for (int i = 0; i < (wide ? 8 : 4); i++) h[6 + i] = (uint8_t)(r.total >> (8 * i));
-    if ((st = chunk_out(c, S_CALLS, h, wide ? 14 : 10, e))) return st;
-    r.n = wide ? 14 : 10;
+    int wide = r.total > UINT32_MAX, single = r.total <= (1u << CT_WINDOW_LOG);
+    size_t hl = 5;
+    h[4] = (uint8_t)((wide ? 0xC0 : 0x80) | (single ? 0x20 : 0));
+    if (!single) h[hl++] = (CT_WINDOW_LOG - 10) << 3;
+    for (int i = 0; i < (wide ? 8 : 4); i++) h[hl++] = (uint8_t)(r.total >> (8 * i));
+    if ((st = chunk_out(c, S_CALLS, h, hl, e))) return st;
+    r.n = hl;
     size_t from = 0;
     for (unsigned i = 0; i < j->ntails && !st; i++) {
         const bigtail *t = &j->tails[i];

@@ -236,14 +236,18 @@ def bigkids_expected():
 
 def stored_frame_blocks(frame, content):
     """The blocks of a frame as the writer stores a calls chunk with big
-    calls: magic, header 0x80 (4-byte content size, no checksum, not single
-    segment), window 2^20, the content size, then raw blocks of 128 KiB
-    but the last: their sizes, or a message."""
-    if frame[:6] != b"\x28\xb5\x2f\xfd\x80\x50":
-        return "header %s" % frame[:6].hex(" ")
-    if int.from_bytes(frame[6:10], "little") != len(content):
-        return "content size %d, not %d" % (int.from_bytes(frame[6:10], "little"), len(content))
-    pos, sizes, data = 10, [], b""
+    calls, the header zstd writes: magic, a 4-byte content size, no
+    checksum, single-segment (0xa0) up to 1 MiB of content, else (0x80) a
+    window descriptor of 2^20; then raw blocks of 128 KiB but the last:
+    their sizes, or a message."""
+    head = b"\x28\xb5\x2f\xfd" + (b"\xa0" if len(content) <= 1 << 20 else b"\x80\x50")
+    if frame[:len(head)] != head:
+        return "header %s" % frame[:len(head) + 1].hex(" ")
+    pos = len(head) + 4
+    if int.from_bytes(frame[len(head):pos], "little") != len(content):
+        return "content size %d, not %d" % (int.from_bytes(frame[len(head):pos], "little"),
+                                            len(content))
+    sizes, data = [], b""
     while True:
         bh = int.from_bytes(frame[pos:pos + 3], "little")
         last, kind, size = bh & 1, (bh >> 1) & 3, bh >> 3
@@ -264,7 +268,9 @@ def bigkids(tool, out):
     chunk 0, written at close; mid's and inner's, both in chunk 3, before):
     every call's function, parent, children, argument and returned value as
     ct_decode.py reads them; those two chunks stored as raw blocks, holding
-    exactly what they inflate to, the others compressed."""
+    exactly what they inflate to, the others compressed. And a top-level
+    call of 400,000 children (wide), whose chunk passes the 1 MiB window:
+    its frame's other header, its record's children."""
     rc, so, se = run(tool, "bigkids", out)
     expect("ct_writer_test bigkids exit (stderr: %s)" % se.strip(), rc, 0)
     fn, parent, kids = bigkids_expected()
@@ -299,6 +305,23 @@ def bigkids(tool, out):
                 stored.append(ci)
         expect(mode + " chunks stored", stored, list(big))
         expect(mode + " notes", d.get("notes"), None)
+    # wide: the top-level call's 400,000 children, over the 1 MiB window:
+    # its chunk (the first) read alone, its first record decoded
+    path = os.path.join(out, "wide", "trace.ct")
+    ct = container(path)
+    dat = ct.read("calls.dat")
+    per_chunk, offs = ct_decode.chunk_index(ct, "calls")
+    ci, off, payload = next(ct_decode.chunks(ct, "calls"))
+    got = stored_frame_blocks(dat[off:offs[1]], payload)
+    expect("wide chunk 0: raw blocks of 128 KiB but the last, over 1 MiB",
+           isinstance(got, list) and all(n == 128 << 10 for n in got[:-1]) and sum(got) > 1 << 20,
+           True)
+    if isinstance(got, str):
+        failures.append("wide chunk 0: %s" % got)
+    n, pos = ct_decode.uvarint(payload, 0)
+    root = ct_decode.decode_call(payload[pos:pos + n], 0, ["<toplevel>", "leaf"], [], [])
+    expect("wide: the top-level call's children", root["children"] == list(range(1, 400001)), True)
+    expect("wide: its parent and depth", (root["parent"], root["depth"]), (None, 0))
 
 
 def rle_frame(n):

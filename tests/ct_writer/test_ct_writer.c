@@ -49,8 +49,10 @@
  *   ct_writer_test bigkids DIR    calls with over 64 KiB of children's keys
  *                                 (the top-level call's at close, two in
  *                                 one chunk before), in place and with the
- *                                 thread (DIR/inplace, DIR/thread): ctrec's
- *                                 reader checks every call
+ *                                 thread (DIR/inplace, DIR/thread), and
+ *                                 one of 400,000 (DIR/wide, over the
+ *                                 1 MiB window): ctrec's reader checks
+ *                                 every call
  *   ct_writer_test repairtree DIR a recording with the compressing thread,
  *                                 killed after a flush: a tree of 20,000
  *                                 calls (each an Int argument, every 7th
@@ -495,6 +497,39 @@ static int bigkids_one(const char *dir, int thread)
     ctrec_reader_close(r);
     return failures ? 1 : 0;
 }
+/* The top-level call with BK_WIDE children (calls without arguments), so
+ * that its chunk's content passes the 1 MiB window: its frame then has a
+ * window descriptor, where a smaller one is single-segment (check_ct.py
+ * reads the frame and the call's record); here ctrec's reader counts the
+ * calls. */
+#define BK_WIDE 400000L
+static int bigkids_wide(const char *dir)
+{
+    ctrec_writer *w = open_ct(dir, 1);
+    ctrec_id f;
+    CHECK(ctrec_start(w, "/m", 2, 1));
+    CHECK(ctrec_function_z(w, "leaf", 0, 1, &f));
+    for (long i = 0; i < BK_WIDE && !failures; i++) {
+        CHECK(ctrec_call(w, f));
+        CHECK(ctrec_return_none(w, 0));
+    }
+    if (ctrec_writer_close(w)) failures++;
+    char path[4200];
+    ctrec_reader *r = open_trace_ct(dir, path);
+    if (!r) return 1;
+    const ctrec_ev *ev;
+    ctrec_status st;
+    long calls = 0;
+    while ((st = ctrec_reader_next(r, &ev)) == CTREC_OK && ev) calls += ev->type == CTREC_EV_CALL;
+    if (st != CTREC_OK || calls != 1 + BK_WIDE) {
+        fprintf(stderr, "%s: %ld calls of %ld: %s\n", path, calls, 1 + BK_WIDE,
+                ctrec_reader_errmsg(r));
+        failures++;
+    }
+    ctrec_reader_close(r);
+    return failures ? 1 : 0;
+}
+
 static int bigkids(const char *dir)
 {
     char sub[4200];
@@ -502,7 +537,9 @@ static int bigkids(const char *dir)
     snprintf(sub, sizeof sub, "%s/inplace", dir);
     int rc = bigkids_one(sub, 0);
     snprintf(sub, sizeof sub, "%s/thread", dir);
-    return bigkids_one(sub, 1) | rc;
+    rc |= bigkids_one(sub, 1);
+    snprintf(sub, sizeof sub, "%s/wide", dir);
+    return bigkids_wide(sub) | rc;
 }
 
 /* n steps and no value: every values record is empty (one 0 byte), so
