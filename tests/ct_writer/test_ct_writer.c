@@ -100,6 +100,14 @@ static ctrec_reader *open_trace_ct(const char *dir, char *path)
     return NULL;
 }
 
+/* Closes w (a failure counted) and opens ctrec's reader on what it wrote
+ * (open_trace_ct). */
+static ctrec_reader *close_and_read(ctrec_writer *w, const char *dir, char *path)
+{
+    if (ctrec_writer_close(w)) failures++;
+    return open_trace_ct(dir, path);
+}
+
 /* The events ctrec_reader reads from DIR/trace.ct, definitions left out,
  * against want[0..n-1]. */
 static void read_back(const char *dir, const char *const *want, size_t n)
@@ -369,10 +377,9 @@ static int bigchunk_one(const char *dir, long n, int thread)
         CHECK(ctrec_string(w, text, BIGCHUNK_LEN, t_str));
         CHECK(ctrec_end(w));
     }
-    if (ctrec_writer_close(w)) failures++;
     /* ctrec's reader: every value as written */
     char path[4200];
-    ctrec_reader *r = open_trace_ct(dir, path);
+    ctrec_reader *r = close_and_read(w, dir, path);
     if (!r) {
         free(text);
         return 1;
@@ -463,10 +470,8 @@ static int bigkids_one(const char *dir, int thread)
     bk_leaves(&b, BK_INNER);
     CHECK(ctrec_return_none(w, 0));
     bk_leaves(&b, BK_TOP - BK_MID);
-    if (ctrec_writer_close(w)) failures++;
-
     char path[4200];
-    ctrec_reader *r = open_trace_ct(dir, path);
+    ctrec_reader *r = close_and_read(w, dir, path);
     if (!r) return 1;
     const ctrec_ev *ev;
     ctrec_status st;
@@ -513,9 +518,8 @@ static int bigkids_wide(const char *dir)
         CHECK(ctrec_call(w, f));
         CHECK(ctrec_return_none(w, 0));
     }
-    if (ctrec_writer_close(w)) failures++;
     char path[4200];
-    ctrec_reader *r = open_trace_ct(dir, path);
+    ctrec_reader *r = close_and_read(w, dir, path);
     if (!r) return 1;
     const ctrec_ev *ev;
     ctrec_status st;
