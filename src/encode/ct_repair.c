@@ -160,6 +160,10 @@ typedef struct wstream {
     buf raw;
     uint32_t nrec;
     uint64_t dat_size;
+    /* calls: the chunk's calls whose children's keys are apart (as the
+     * writer keeps them, ct_writer.h bigtail), in key order */
+    bigtail *tails;
+    unsigned ntails, tails_cap;
 } wstream;
 
 typedef struct out {
@@ -178,9 +182,41 @@ static ctrec_status w_frame(out *o, wstream *s, const uint8_t *f, size_t n, err 
     return st;
 }
 
+typedef struct wout {
+    out *o;
+    wstream *s;
+} wout;
+
+static ctrec_status w_piece(void *ctx, const uint8_t *p, size_t n, err *e)
+{
+    wout *w = ctx;
+    w->s->dat_size += n;
+    return ctfs_w_append(w->o->w, w->s->dat, p, n, e);
+}
+
+/* A calls chunk with big calls: stored as the writer stores it. */
+static ctrec_status w_end_raw(out *o, wstream *s, err *e)
+{
+    uint8_t off[8];
+    for (int i = 0; i < 8; i++) off[i] = (uint8_t)(s->dat_size >> (8 * i));
+    ctrec_status st = ctfs_w_append(o->w, s->idx, off, 8, e);
+    if (!st && (s->raw.oom || buf_reserve(&o->z, 3 + CT_RAW_BLOCK))) st = nomem(e);
+    wout w = {o, s};
+    uint64_t n = 0;
+    if (!st) st = ct_raw_frame(s->raw.data, s->raw.len, s->tails, s->ntails, o->z.data, w_piece, &w,
+                               &n, e);
+    ct_tails_free(s->tails, s->ntails);
+    s->tails = NULL;
+    s->ntails = s->tails_cap = 0;
+    s->raw.len = 0;
+    s->nrec = 0;
+    return st;
+}
+
 static ctrec_status w_end_chunk(out *o, wstream *s, err *e)
 {
     if (!s->nrec) return CTREC_OK;
+    if (s->ntails) return w_end_raw(o, s, e);
     size_t bound = ZSTD_compressBound(s->raw.len);
     if (s->raw.oom || buf_reserve(&o->z, bound)) return nomem(e);
     size_t n = ZSTD_compressCCtx(o->cctx, o->z.data, bound, s->raw.data, s->raw.len, 3);
@@ -238,8 +274,20 @@ static ctrec_status copy_member(ctfs *c, const ctfs_member *m, out *o, unsigned 
 
 typedef struct opencall {
     uint64_t key, nkids;
-    buf kids; /* varints */
+    buf kids;      /* the children's keys as deltas, varints */
+    uint64_t last; /* the last child's key (the call's before the first) */
+    uint64_t kbytes; /* the children's keys' bytes in the record */
 } opencall;
+
+static unsigned vlen(uint64_t v)
+{
+    unsigned n = 1;
+    while (v >= 0x80) {
+        v >>= 7;
+        n++;
+    }
+    return n;
+}
 
 static int by_key(const void *a, const void *b)
 {
@@ -315,6 +363,7 @@ static ctrec_status build_calls(int fd, const char *name, uint64_t S, out *o, ws
         }
         opens = a;
         memset(&opens[nopen], 0, sizeof *opens);
+        opens[nopen].last = key;
         opens[nopen++].key = key;
     }
     if (!st && nopen) {
@@ -327,7 +376,9 @@ static ctrec_status build_calls(int fd, const char *name, uint64_t S, out *o, ws
             uint64_t pk = (uint64_t)sr.parent;
             opencall *oc = bsearch(&pk, opens, nopen, sizeof *opens, by_key);
             if (!oc) continue;
-            bvar(&oc->kids, sr.key);
+            bvar(&oc->kids, sr.key - oc->last);
+            oc->last = sr.key;
+            oc->kbytes += vlen(sr.key);
             oc->nkids++;
             if (oc->kids.oom) {
                 st = nomem(e);
@@ -380,8 +431,36 @@ static ctrec_status build_calls(int fd, const char *name, uint64_t S, out *o, ws
                 static const uint8_t none[3] = {1, 0xFF, 0}; /* no return value, no exception */
                 buf_put(rec, none, 3);
                 bvar(rec, oc->nkids);
-                buf_put(rec, oc->kids.data, oc->kids.len);
                 info->open_calls++;
+                if (oc->kbytes > CT_BIG_TAIL) { /* the keys apart, as the writer keeps them */
+                    if (ws->ntails == ws->tails_cap) {
+                        unsigned cap = ws->tails_cap ? 2 * ws->tails_cap : 4;
+                        bigtail *t = realloc(ws->tails, cap * sizeof *t);
+                        if (!t) {
+                            st = nomem(e);
+                            break;
+                        }
+                        ws->tails = t;
+                        ws->tails_cap = cap;
+                    }
+                    bvar(&ws->raw, rec->len + oc->kbytes);
+                    buf_put(&ws->raw, rec->data, rec->len);
+                    ws->tails[ws->ntails++] =
+                        (bigtail){.slot = (unsigned)(key % CT_CALLS_PER_CHUNK), .at = ws->raw.len,
+                                  .kids = oc->kids, .base = oc->key, .n = oc->nkids,
+                                  .bytes = oc->kbytes};
+                    oc->kids = (buf){0};
+                    if (rec->oom || ws->raw.oom) st = nomem(e);
+                    if (!st) st = w_record_done(o, ws, e);
+                    info->calls++;
+                    continue;
+                }
+                const uint8_t *kp = oc->kids.data, *kend = kp ? kp + oc->kids.len : NULL;
+                uint64_t kk = oc->key, d;
+                for (uint64_t i = 0; i < oc->nkids && !ctw_vget(&kp, kend, &d); i++) {
+                    kk += d;
+                    bvar(rec, kk);
+                }
             }
             bvar(&ws->raw, rec->len);
             buf_put(&ws->raw, rec->data, rec->len);
@@ -531,7 +610,10 @@ ctrec_status ct_repair(const char *path, const char *outpath, ct_repair_info *in
     if (o.w) ctfs_w_abandon(o.w);
     if (st) unlink(outpath);
     if (o.cctx) ZSTD_freeCCtx(o.cctx);
-    for (int i = 0; i < 4; i++) buf_free(&ws[i].raw);
+    for (int i = 0; i < 4; i++) {
+        buf_free(&ws[i].raw);
+        ct_tails_free(ws[i].tails, ws[i].ntails);
+    }
     buf_free(&o.z);
     buf_free(&z);
     buf_free(&raw);

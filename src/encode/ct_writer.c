@@ -149,25 +149,6 @@ typedef struct table {
     uint64_t end;           /* .dat bytes so far */
 } table;
 
-/* A call whose children's keys take more than CT_BIG_TAIL bytes in its
- * calls.dat record (about 22,000 children and more; the top-level call of
- * a script whose top level calls a function in a loop, or a main loop's
- * function): the keys are not written out in the chunk's arena, nor copied
- * again to be compressed, but generated from its kids deltas (1-3 bytes a
- * child) as the chunk's frame is written (raw_calls_chunk). Written out,
- * they took about 4 bytes a child three times over at the call's return
- * (arena, chunk, compressor output): 10 M calls from the top level of a
- * script, 80 MB of peak memory and 0.42 s at close. */
-#define CT_BIG_TAIL (64u * 1024u)
-typedef struct bigtail {
-    unsigned slot;  /* the call's place in its chunk (key % CT_CALLS_PER_CHUNK) */
-    size_t at;      /* J_RAWCALLS: where in the job's bytes its keys go */
-    buf kids;       /* its children's keys, as deltas from the one before */
-    uint64_t base;  /* the call's key (the first delta's base) */
-    uint64_t n;     /* its children */
-    uint64_t bytes; /* their keys' varints */
-} bigtail;
-
 enum { J_CHUNK, J_PROV, J_APPEND, J_META, J_PUBLISH, J_CALLS, J_RAWCALLS };
 typedef struct job {
     int kind;
@@ -182,7 +163,7 @@ typedef struct job {
     unsigned ntails;
 } job;
 
-static void tails_free(bigtail *t, unsigned n)
+void ct_tails_free(bigtail *t, unsigned n)
 {
     for (unsigned i = 0; i < n; i++) buf_free(&t[i].kids);
     free(t);
@@ -559,21 +540,18 @@ static ctrec_status calls_chunks(ctw_writer *c, job *j, err *e)
     return CTREC_OK;
 }
 
-/* A J_RAWCALLS chunk to the chunks file: one zstd frame of raw blocks
- * (stored, not compressed), its records' bytes with each big call's
- * children's keys generated from their deltas where they go, 128 KiB
- * blocks written one after another through zout: no buffer holds the
+/* ct_raw_frame (ct_writer.h): a calls chunk with big calls as one zstd
+ * frame of raw blocks (stored, not compressed), no buffer holding the
  * chunk. Stored, such a chunk is no larger than compressed: the keys are
  * distinct numbers, which the writer's compression (no entropy coding of
  * literals) does not shrink: zstd itself wrote such chunks as raw blocks
  * (sort.lua 10000's top-level call, 150,000 children: 458,233 bytes in a
  * frame of 458,254, 4 raw blocks), and the frame's header is the one it
- * writes: the content size, single-segment up to the 1 MiB window, past
- * it a window descriptor of 1 MiB. */
-#define RAW_BLOCK (128u * 1024u)
+ * writes. */
 typedef struct rawout {
-    ctw_writer *c;
-    uint8_t *blk; /* zout + 3: the block's bytes */
+    ct_frame_out out;
+    void *ctx;
+    uint8_t *blk; /* the caller's block + 3: the block's bytes */
     size_t bl;
     uint64_t done, total, n; /* content bytes in blocks written; content; frame bytes */
 } rawout;
@@ -586,7 +564,7 @@ static ctrec_status raw_flush(rawout *r, err *e)
     h[0] = (uint8_t)bh;
     h[1] = (uint8_t)(bh >> 8);
     h[2] = (uint8_t)(bh >> 16);
-    ctrec_status st = chunk_out(r->c, S_CALLS, h, 3 + r->bl, e);
+    ctrec_status st = r->out(r->ctx, h, 3 + r->bl, e);
     r->n += 3 + r->bl;
     r->done += r->bl;
     r->bl = 0;
@@ -596,12 +574,12 @@ static ctrec_status raw_flush(rawout *r, err *e)
 static ctrec_status raw_put(rawout *r, const uint8_t *p, size_t n, err *e)
 {
     while (n) {
-        size_t m = RAW_BLOCK - r->bl < n ? RAW_BLOCK - r->bl : n;
+        size_t m = CT_RAW_BLOCK - r->bl < n ? CT_RAW_BLOCK - r->bl : n;
         memcpy(r->blk + r->bl, p, m);
         r->bl += m;
         p += m;
         n -= m;
-        if (r->bl == RAW_BLOCK && r->done + r->bl < r->total) {
+        if (r->bl == CT_RAW_BLOCK && r->done + r->bl < r->total) {
             ctrec_status st = raw_flush(r, e);
             if (st) return st;
         }
@@ -609,14 +587,11 @@ static ctrec_status raw_put(rawout *r, const uint8_t *p, size_t n, err *e)
     return CTREC_OK;
 }
 
-static ctrec_status raw_calls_chunk(ctw_writer *c, job *j, err *e)
+ctrec_status ct_raw_frame(const uint8_t *b, size_t len, const bigtail *t, unsigned nt,
+                          uint8_t *blk, ct_frame_out out, void *ctx, uint64_t *n, err *e)
 {
-    uint64_t ci = j->cidx[0], off = c->chunks_size;
-    ctrec_status st = cframe_room(c, ci, e);
-    if (st) return st;
-    if (buf_reserve(&c->zout, 3 + RAW_BLOCK)) return nomem(e);
-    rawout r = {.c = c, .blk = c->zout.data + 3, .total = j->b.len};
-    for (unsigned i = 0; i < j->ntails; i++) r.total += j->tails[i].bytes;
+    rawout r = {.out = out, .ctx = ctx, .blk = blk + 3, .total = len};
+    for (unsigned i = 0; i < nt; i++) r.total += t[i].bytes;
     /* magic, frame header (a 4- or 8-byte content size, no checksum),
      * then as zstd writes it: up to the window's size, single-segment (the
      * content is the window); past it, a window descriptor (2^20) */
@@ -626,23 +601,22 @@ static ctrec_status raw_calls_chunk(ctw_writer *c, job *j, err *e)
     h[4] = (uint8_t)((wide ? 0xC0 : 0x80) | (single ? 0x20 : 0));
     if (!single) h[hl++] = (CT_WINDOW_LOG - 10) << 3;
     for (int i = 0; i < (wide ? 8 : 4); i++) h[hl++] = (uint8_t)(r.total >> (8 * i));
-    if ((st = chunk_out(c, S_CALLS, h, hl, e))) return st;
+    ctrec_status st = out(ctx, h, hl, e);
     r.n = hl;
     size_t from = 0;
-    for (unsigned i = 0; i < j->ntails && !st; i++) {
-        const bigtail *t = &j->tails[i];
-        if ((st = raw_put(&r, j->b.data + from, t->at - from, e))) break;
-        from = t->at;
-        const uint8_t *kp = t->kids.data, *kend = kp + t->kids.len;
-        uint64_t k = t->base, bytes = 0;
-        for (uint64_t m = 0; m < t->n && !st; m++) {
+    for (unsigned i = 0; i < nt && !st; i++) {
+        if ((st = raw_put(&r, b + from, t[i].at - from, e))) break;
+        from = t[i].at;
+        const uint8_t *kp = t[i].kids.data, *kend = kp + t[i].kids.len;
+        uint64_t k = t[i].base, bytes = 0;
+        for (uint64_t m = 0; m < t[i].n && !st; m++) {
             uint64_t d = 0;
             if (kp < kend && *kp < 0x80) /* the common 1-byte delta */
                 d = *kp++;
             else if (ctw_vget(&kp, kend, &d))
                 break;
             k += d;
-            if (RAW_BLOCK - r.bl > 10) { /* into the block where it is */
+            if (CT_RAW_BLOCK - r.bl > 10) { /* into the block where it is */
                 size_t vl = (size_t)(vput(r.blk + r.bl, k) - (r.blk + r.bl));
                 r.bl += vl;
                 bytes += vl;
@@ -653,15 +627,32 @@ static ctrec_status raw_calls_chunk(ctw_writer *c, job *j, err *e)
             bytes += vl;
             st = raw_put(&r, v, vl, e);
         }
-        if (!st && (bytes != t->bytes || kp != kend))
-            st = err_set(e, CTREC_E_STATE, "calls chunk %llu: call %llu's children do not add up",
-                         (unsigned long long)ci, (unsigned long long)t->base);
+        if (!st && (bytes != t[i].bytes || kp != kend))
+            st = err_set(e, CTREC_E_STATE, "call %llu's children do not add up",
+                         (unsigned long long)t[i].base);
     }
-    if (!st) st = raw_put(&r, j->b.data + from, j->b.len - from, e);
+    if (!st) st = raw_put(&r, b + from, len - from, e);
     if (!st) st = raw_flush(&r, e); /* the last block */
+    *n = r.n;
+    return st;
+}
+
+static ctrec_status calls_out(void *ctx, const uint8_t *p, size_t n, err *e)
+{
+    return chunk_out(ctx, S_CALLS, p, n, e);
+}
+
+/* A J_RAWCALLS chunk to the chunks file, through zout. */
+static ctrec_status raw_calls_chunk(ctw_writer *c, job *j, err *e)
+{
+    uint64_t ci = j->cidx[0], off = c->chunks_size, n = 0;
+    ctrec_status st = cframe_room(c, ci, e);
+    if (st) return st;
+    if (buf_reserve(&c->zout, 3 + CT_RAW_BLOCK)) return nomem(e);
+    st = ct_raw_frame(j->b.data, j->b.len, j->tails, j->ntails, c->zout.data, calls_out, c, &n, e);
     if (st) return st;
     c->cframes[ci].off = off;
-    c->cframes[ci].len = r.n;
+    c->cframes[ci].len = n;
     return CTREC_OK;
 }
 
@@ -909,7 +900,7 @@ static void *worker_main(void *arg)
         pthread_mutex_unlock(&c->wk.mu);
         ctrec_status st = skip ? CTREC_OK : run_job(c, j, &e);
         j->b.len = 0;
-        tails_free(j->tails, j->ntails);
+        ct_tails_free(j->tails, j->ntails);
         j->tails = NULL;
         j->ntails = 0;
         pthread_mutex_lock(&c->wk.mu);
@@ -993,7 +984,7 @@ static ctrec_status submit_ends(ctw_writer *c, int kind, unsigned target, buf *b
     c->sub_ntails = 0;
     if (!c->threaded) {
         if (c->wst) {
-            tails_free(tails, ntails);
+            ct_tails_free(tails, ntails);
             return job_failed(c, e);
         }
         /* The job runs now, on b's bytes where they are: b keeps its
@@ -1007,7 +998,7 @@ static ctrec_status submit_ends(ctw_writer *c, int kind, unsigned target, buf *b
         j->tails = tails;
         j->ntails = ntails;
         ctrec_status st = run_job(c, j, &c->werr);
-        tails_free(j->tails, j->ntails);
+        ct_tails_free(j->tails, j->ntails);
         j->tails = NULL;
         j->ntails = 0;
         j->b = (buf){0};
@@ -1022,7 +1013,7 @@ static ctrec_status submit_ends(ctw_writer *c, int kind, unsigned target, buf *b
     while (c->qlen == CT_QUEUE && !c->wst) pthread_cond_wait(&c->wk.cv, &c->wk.mu);
     if (c->wst) {
         pthread_mutex_unlock(&c->wk.mu);
-        tails_free(tails, ntails);
+        ct_tails_free(tails, ntails);
         return job_failed(c, e);
     }
     job *j = &c->q[(c->qhead + c->qlen) % CT_QUEUE];
@@ -1757,7 +1748,7 @@ static void pchunk_release(ctw_writer *c, pchunk *pc)
 
 static void pchunk_destroy(pchunk *pc)
 {
-    tails_free(pc->big, pc->nbig);
+    ct_tails_free(pc->big, pc->nbig);
     buf_free(&pc->arena);
     free(pc);
 }
@@ -2748,9 +2739,9 @@ void ctw_abandon(ctw_writer *c)
     }
     for (unsigned i = 0; i < CT_QUEUE; i++) {
         buf_free(&c->q[i].b);
-        tails_free(c->q[i].tails, c->q[i].ntails);
+        ct_tails_free(c->q[i].tails, c->q[i].ntails);
     }
-    tails_free(c->sub_tails, c->sub_ntails);
+    ct_tails_free(c->sub_tails, c->sub_ntails);
     buf_free(&c->inline_job.b);
     for (size_t i = 0; i < c->stack_cap; i++) buf_free(&c->stack[i].kids);
     /* the chunks in progress: the open calls' and the current one */

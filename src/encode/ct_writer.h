@@ -488,4 +488,36 @@ ctrec_status ct_scratch_gather(int fd, const char *name, uint64_t from, uint64_t
                                uint64_t bkey, uint64_t bstep, uint64_t k0, uint64_t k1,
                                ct_slot *slots, buf *arena, err *e);
 
+/* A call whose children's keys take more than CT_BIG_TAIL bytes in its
+ * calls.dat record (about 22,000 children and more; the top-level call of
+ * a script whose top level calls a function in a loop, or a main loop's
+ * function): the keys are not written out in the chunk's arena, nor copied
+ * again to be compressed, but generated from its kids deltas (1-3 bytes a
+ * child) as the chunk's frame is written (ct_raw_frame). Written out,
+ * they took about 4 bytes a child three times over at the call's return
+ * (arena, chunk, compressor output): 10 M calls from the top level of a
+ * script, 80 MB of peak memory and 0.42 s at close. */
+#define CT_BIG_TAIL (64u * 1024u)
+#define CT_RAW_BLOCK (128u * 1024u) /* a raw block's bytes at most */
+typedef struct bigtail {
+    unsigned slot;  /* the call's place in its chunk (key % CT_CALLS_PER_CHUNK) */
+    size_t at;      /* where in the chunk's bytes without them its keys go */
+    buf kids;       /* its children's keys, as deltas from the one before */
+    uint64_t base;  /* the call's key (the first delta's base) */
+    uint64_t n;     /* its children */
+    uint64_t bytes; /* their keys' varints */
+} bigtail;
+
+void ct_tails_free(bigtail *t, unsigned n);
+/* A calls chunk whose records are b's len bytes but for the children's
+ * keys of each tail (t[0..nt), in key order), which go at t->at: written
+ * through out(ctx, ...) as one zstd frame of raw blocks, the keys
+ * generated from the deltas a block at a time into blk (3 + CT_RAW_BLOCK
+ * bytes), with the header zstd writes (the content size, single-segment
+ * up to the 1 MiB window, past it a window descriptor); *n: the frame's
+ * bytes. The ct writer's and ctrec repair's. */
+typedef ctrec_status (*ct_frame_out)(void *ctx, const uint8_t *p, size_t n, err *e);
+ctrec_status ct_raw_frame(const uint8_t *b, size_t len, const bigtail *t, unsigned nt,
+                          uint8_t *blk, ct_frame_out out, void *ctx, uint64_t *n, err *e);
+
 #endif

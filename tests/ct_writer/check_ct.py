@@ -270,7 +270,9 @@ def bigkids(tool, out):
     ct_decode.py reads them; those two chunks stored as raw blocks, holding
     exactly what they inflate to, the others compressed. And a top-level
     call of 400,000 children (wide), whose chunk passes the 1 MiB window:
-    its frame's other header, its record's children."""
+    its frame's other header, its record's children; and one of 30,000
+    children left open by a kill, repaired (kill): its children, its chunk
+    stored by ctrec_ct_repair as the writer stores it."""
     rc, so, se = run(tool, "bigkids", out)
     expect("ct_writer_test bigkids exit (stderr: %s)" % se.strip(), rc, 0)
     fn, parent, kids = bigkids_expected()
@@ -322,6 +324,24 @@ def bigkids(tool, out):
     root = ct_decode.decode_call(payload[pos:pos + n], 0, ["<toplevel>", "leaf"], [], [])
     expect("wide: the top-level call's children", root["children"] == list(range(1, 400001)), True)
     expect("wide: its parent and depth", (root["parent"], root["depth"]), (None, 0))
+    # kill: the top-level call of BK_TOP children left open by a kill,
+    # repaired: its children's keys apart in repair too (chunk 0 stored)
+    path = os.path.join(out, "kill", "repaired.ct")
+    d = ct_decode.decode(path)
+    calls = d["calls"]
+    expect("kill: repaired calls", len(calls), BK_TOP + 1)
+    if calls:
+        expect("kill: the top-level call's children", calls[0]["children"] == list(range(1, BK_TOP + 1)),
+               True)
+        expect("kill: leaves' parents", sorted({c["parent"] for c in calls[1:]}), [0])
+    ct = container(path)
+    dat = ct.read("calls.dat")
+    per_chunk, offs = ct_decode.chunk_index(ct, "calls")
+    ci, off, payload = next(ct_decode.chunks(ct, "calls"))
+    got = stored_frame_blocks(dat[off:offs[1]], payload)
+    expect("kill: repaired chunk 0 stored", isinstance(got, list), True)
+    if isinstance(got, str):
+        failures.append("kill chunk 0: %s" % got)
 
 
 def rle_frame(n):
@@ -594,8 +614,8 @@ def repairtree(tool, out, ctrec):
     ctrec repair makes the same calls of it."""
     so, got = repaired_calls(tool, "repairtree", out)
     # delta records compress: every piece (but a short last one) at zstd
-    # level -4, the file under a quarter of its records (about 7 times
-    # smaller)
+    # level -4 or -1, the file under a quarter of its records (about 7
+    # times smaller)
     frames = scratch_frames(os.path.join(out, "trace.ct.calls~"))
     expect("scratch pieces stored", [f for f in frames[:-1] if f[0] >= f[1]], [])
     expect("scratch file under a quarter of its records",
