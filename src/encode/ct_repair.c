@@ -393,6 +393,10 @@ static ctrec_status build_calls(int fd, const char *name, uint64_t S, out *o, ws
     for (uint64_t k0 = 0; k0 < K && !st; k0 += CT_KEY_WINDOW) {
         uint64_t k1 = k0 + CT_KEY_WINDOW < K ? k0 + CT_KEY_WINDOW : K;
         memset(slots, 0, CT_KEY_WINDOW * sizeof *slots);
+        /* a call left open has no exit record: not looked for, its
+         * children not gathered (pass 2 has them) */
+        for (uint64_t key = k0; key < k1; key++)
+            if (!CLOSED(key)) slots[key - k0].x_len = 1;
         arena.len = 0;
         size_t w = (size_t)(k0 / CT_KEY_WINDOW);
         if ((st = ct_scratch_gather(fd, name, win[4 * w], win[4 * w + 1], win[4 * w + 2],

@@ -19,7 +19,9 @@
  * provisional one with the paths of paths.dat listed).
  *
  * Memory: one chunk per stream, a window of CT_KEY_WINDOW calls, one bit
- * per call (which returned in time), the children of the calls left open.
+ * per call (which returned in time), the children of the calls left open
+ * (as deltas, 1-3 bytes each; a chunk holding one with over 64 KiB of
+ * children's keys is written as the writer writes it, ct_raw_frame).
  */
 #ifndef CTREC_ENCODE_CT_REPAIR_H
 #define CTREC_ENCODE_CT_REPAIR_H

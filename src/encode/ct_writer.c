@@ -2571,7 +2571,7 @@ ctrec_status ct_scratch_gather(int fd, const char *name, uint64_t from, uint64_t
     uint8_t tmp[40];
     while (!st && found < need && (k = ct_sreader_rec(&r, &o, e)) == 1) {
         if (o.kind == 'E' && o.parent >= 0 && (uint64_t)o.parent >= k0 &&
-            (uint64_t)o.parent < k1) {
+            (uint64_t)o.parent < k1 && !slots[(uint64_t)o.parent - k0].x_len) {
             if (nkids == kcap) {
                 size_t cap = kcap ? 2 * kcap : 1024;
                 kidnode *a = cap < UINT32_MAX ? realloc(kids, cap * sizeof *a) : NULL;

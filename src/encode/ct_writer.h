@@ -483,7 +483,10 @@ void ct_sreader_close(ct_sreader *r);
  * E and X form (fields absolute; an exit body with nkids {kid key}, the
  * children gathered from the entry records read), reading from the record
  * of ct_sreader_open's (from, skip, bkey, bstep); stops when all are found
- * or at the end. */
+ * or at the end. A slot whose exit the caller marked found (x_len set: a
+ * call still open) is not looked for, nor are its children gathered (the
+ * top-level call's, a child a call: 16 bytes each, and the scratch file
+ * read to its end for every window). */
 ctrec_status ct_scratch_gather(int fd, const char *name, uint64_t from, uint64_t skip,
                                uint64_t bkey, uint64_t bstep, uint64_t k0, uint64_t k1,
                                ct_slot *slots, buf *arena, err *e);
