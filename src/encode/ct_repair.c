@@ -172,11 +172,17 @@ typedef struct out {
     buf z;
 } out;
 
-static ctrec_status w_frame(out *o, wstream *s, const uint8_t *f, size_t n, err *e)
+/* The next chunk's offset, to the stream's .idx. */
+static ctrec_status w_offset(out *o, wstream *s, err *e)
 {
     uint8_t off[8];
     for (int i = 0; i < 8; i++) off[i] = (uint8_t)(s->dat_size >> (8 * i));
-    ctrec_status st = ctfs_w_append(o->w, s->idx, off, 8, e);
+    return ctfs_w_append(o->w, s->idx, off, 8, e);
+}
+
+static ctrec_status w_frame(out *o, wstream *s, const uint8_t *f, size_t n, err *e)
+{
+    ctrec_status st = w_offset(o, s, e);
     if (!st) st = ctfs_w_append(o->w, s->dat, f, n, e);
     s->dat_size += n;
     return st;
@@ -197,9 +203,7 @@ static ctrec_status w_piece(void *ctx, const uint8_t *p, size_t n, err *e)
 /* A calls chunk with big calls: stored as the writer stores it. */
 static ctrec_status w_end_raw(out *o, wstream *s, err *e)
 {
-    uint8_t off[8];
-    for (int i = 0; i < 8; i++) off[i] = (uint8_t)(s->dat_size >> (8 * i));
-    ctrec_status st = ctfs_w_append(o->w, s->idx, off, 8, e);
+    ctrec_status st = w_offset(o, s, e);
     if (!st && (s->raw.oom || buf_reserve(&o->z, 3 + CT_RAW_BLOCK))) st = nomem(e);
     wout w = {o, s};
     uint64_t n = 0;
@@ -278,16 +282,6 @@ typedef struct opencall {
     uint64_t last; /* the last child's key (the call's before the first) */
     uint64_t kbytes; /* the children's keys' bytes in the record */
 } opencall;
-
-static unsigned vlen(uint64_t v)
-{
-    unsigned n = 1;
-    while (v >= 0x80) {
-        v >>= 7;
-        n++;
-    }
-    return n;
-}
 
 static int by_key(const void *a, const void *b)
 {
@@ -378,7 +372,7 @@ static ctrec_status build_calls(int fd, const char *name, uint64_t S, out *o, ws
             if (!oc) continue;
             bvar(&oc->kids, sr.key - oc->last);
             oc->last = sr.key;
-            oc->kbytes += vlen(sr.key);
+            oc->kbytes += ctw_vlen(sr.key);
             oc->nkids++;
             if (oc->kids.oom) {
                 st = nomem(e);
@@ -428,6 +422,7 @@ static ctrec_status build_calls(int fd, const char *name, uint64_t S, out *o, ws
             bvar(rec, entry);
             bvar(rec, exitstep);
             buf_put(rec, ep, (size_t)(eend - ep));
+            opencall *apart = NULL; /* an open call whose children's keys go apart */
             if (done) {
                 buf_put(rec, xp, (size_t)(xend - xp));
             } else {
@@ -436,38 +431,30 @@ static ctrec_status build_calls(int fd, const char *name, uint64_t S, out *o, ws
                 buf_put(rec, none, 3);
                 bvar(rec, oc->nkids);
                 info->open_calls++;
-                if (oc->kbytes > CT_BIG_TAIL) { /* the keys apart, as the writer keeps them */
-                    if (ws->ntails == ws->tails_cap) {
-                        unsigned cap = ws->tails_cap ? 2 * ws->tails_cap : 4;
-                        bigtail *t = realloc(ws->tails, cap * sizeof *t);
-                        if (!t) {
-                            st = nomem(e);
-                            break;
-                        }
-                        ws->tails = t;
-                        ws->tails_cap = cap;
+                if (oc->kbytes > CT_BIG_TAIL) { /* as the writer keeps them */
+                    if (ct_tails_room(&ws->tails, ws->ntails, &ws->tails_cap)) {
+                        st = nomem(e);
+                        break;
                     }
-                    bvar(&ws->raw, rec->len + oc->kbytes);
-                    buf_put(&ws->raw, rec->data, rec->len);
-                    ws->tails[ws->ntails++] =
-                        (bigtail){.slot = (unsigned)(key % CT_CALLS_PER_CHUNK), .at = ws->raw.len,
-                                  .kids = oc->kids, .base = oc->key, .n = oc->nkids,
-                                  .bytes = oc->kbytes};
-                    oc->kids = (buf){0};
-                    if (rec->oom || ws->raw.oom) st = nomem(e);
-                    if (!st) st = w_record_done(o, ws, e);
-                    info->calls++;
-                    continue;
-                }
-                const uint8_t *kp = oc->kids.data, *kend = kp ? kp + oc->kids.len : NULL;
-                uint64_t kk = oc->key, d;
-                for (uint64_t i = 0; i < oc->nkids && !ctw_vget(&kp, kend, &d); i++) {
-                    kk += d;
-                    bvar(rec, kk);
+                    apart = oc;
+                } else {
+                    const uint8_t *kp = oc->kids.data, *kend = kp ? kp + oc->kids.len : NULL;
+                    uint64_t kk = oc->key, d;
+                    for (uint64_t i = 0; i < oc->nkids && !ctw_vget_delta(&kp, kend, &d); i++) {
+                        kk += d;
+                        bvar(rec, kk);
+                    }
                 }
             }
-            bvar(&ws->raw, rec->len);
+            bvar(&ws->raw, rec->len + (apart ? apart->kbytes : 0));
             buf_put(&ws->raw, rec->data, rec->len);
+            if (apart) { /* its keys go here (ct_raw_frame) */
+                ws->tails[ws->ntails++] =
+                    (bigtail){.slot = (unsigned)(key % CT_CALLS_PER_CHUNK), .at = ws->raw.len,
+                              .kids = apart->kids, .base = apart->key, .n = apart->nkids,
+                              .bytes = apart->kbytes};
+                apart->kids = (buf){0};
+            }
             if (rec->oom || ws->raw.oom) st = nomem(e);
             if (!st) st = w_record_done(o, ws, e);
             info->calls++;

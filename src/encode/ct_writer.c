@@ -69,21 +69,6 @@ static CTW_INLINE uint8_t *vput(uint8_t *p, uint64_t v)
     return p;
 }
 
-static inline unsigned vlen(uint64_t v)
-{
-#if defined(__GNUC__) || defined(__clang__)
-    /* bits used / 7, rounded up (exact for 1..64 bits): no loop */
-    return ((unsigned)(64 - __builtin_clzll(v | 1)) * 37u + 219u) >> 8;
-#else
-    unsigned n = 1;
-    while (v >= 0x80) {
-        v >>= 7;
-        n++;
-    }
-    return n;
-#endif
-}
-
 /* A fixed-size copy of a record part of at most 32 bytes (n), where both
  * buffers have 32 bytes from d and s within their capacity: the bytes
  * past n are overwritten by what follows or left past the buffer's len.
@@ -167,6 +152,17 @@ void ct_tails_free(bigtail *t, unsigned n)
 {
     for (unsigned i = 0; i < n; i++) buf_free(&t[i].kids);
     free(t);
+}
+
+int ct_tails_room(bigtail **t, unsigned n, unsigned *cap)
+{
+    if (n < *cap) return 0;
+    unsigned c = *cap ? 2 * *cap : 4;
+    bigtail *a = realloc(*t, c * sizeof *a);
+    if (!a) return -1;
+    *t = a;
+    *cap = c;
+    return 0;
 }
 
 typedef struct pathpos {
@@ -291,7 +287,7 @@ struct ctw_writer {
     buf sbuf;
     ZSTD_CCtx *scctx; /* the scratch pieces' (scratch_packed); made when first used */
     int scctx_bad;    /* it could not be made: pieces stay stored */
-    int sc_level;     /* its level now (SCRATCH_LEVEL or SCRATCH_LEVEL2) */
+    int sc_level;     /* its level now (SCRATCH_LEVEL or SCRATCH_LEVEL2), once made */
     unsigned sc_n;    /* pieces compressed */
     buf sz, sz2;      /* a compressed piece: [u32 size][frame]; the other level's */
     /* the scratch records' bases in the piece being buffered (ct_writer.h):
@@ -610,11 +606,8 @@ ctrec_status ct_raw_frame(const uint8_t *b, size_t len, const bigtail *t, unsign
         const uint8_t *kp = t[i].kids.data, *kend = kp + t[i].kids.len;
         uint64_t k = t[i].base, bytes = 0;
         for (uint64_t m = 0; m < t[i].n && !st; m++) {
-            uint64_t d = 0;
-            if (kp < kend && *kp < 0x80) /* the common 1-byte delta */
-                d = *kp++;
-            else if (ctw_vget(&kp, kend, &d))
-                break;
+            uint64_t d;
+            if (ctw_vget_delta(&kp, kend, &d)) break;
             k += d;
             if (CT_RAW_BLOCK - r.bl > 10) { /* into the block where it is */
                 size_t vl = (size_t)(vput(r.blk + r.bl, k) - (r.blk + r.bl));
@@ -761,6 +754,7 @@ static size_t scratch_packed(ctw_writer *c, const uint8_t *p, size_t n)
             c->scctx_bad = 1;
             return 0;
         }
+        c->sc_level = SCRATCH_LEVEL;
     }
     size_t cap = n / 2; /* the most worth writing */
     c->sz.len = 0;
@@ -768,11 +762,10 @@ static size_t scratch_packed(ctw_writer *c, const uint8_t *p, size_t n)
         buf_free(&c->sz); /* its oom flag: try again with the next piece */
         return 0;
     }
-    if (!c->sc_level) c->sc_level = SCRATCH_LEVEL;
     size_t k = ZSTD_compress2(c->scctx, c->sz.data + 4, cap, p, n);
     if (c->sc_n++ % SCRATCH_PROBE == 0) {
-        /* the other level, into sz2: the smaller piece is kept, and its
-         * level used until the next probe */
+        /* the other level, into sz2: the piece of the level chosen is
+         * kept, and that level used until the next probe */
         int other = c->sc_level == SCRATCH_LEVEL ? SCRATCH_LEVEL2 : SCRATCH_LEVEL;
         c->sz2.len = 0;
         if (!buf_reserve(&c->sz2, 4 + cap) &&
@@ -1138,7 +1131,7 @@ static inline uint8_t *srec_end(uint8_t *s0, uint8_t *p)
         s0[1] = (uint8_t)body;
         return p;
     }
-    unsigned k = vlen(body);
+    unsigned k = ctw_vlen(body);
     memmove(s0 + 1 + k, s0 + 2, body);
     vput(s0 + 1, body);
     return p + k - 1;
@@ -1416,7 +1409,7 @@ static inline unsigned values_head(uint8_t *h, uint64_t count, size_t ent)
         h[0] = 0;
         return 1;
     }
-    uint8_t *p = vput(h, 1 + vlen(count) + ent);
+    uint8_t *p = vput(h, 1 + ctw_vlen(count) + ent);
     *p++ = 0;
     p = vput(p, count);
     return (unsigned)(p - h);
@@ -1655,7 +1648,7 @@ ctrec_status ctw_value_end_slow(ctw_writer *c, err *e)
     if (n < 128) {
         b->data[c->h.vlen_at] = (uint8_t)n;
     } else {
-        unsigned k = vlen(n);
+        unsigned k = ctw_vlen(n);
         if (buf_reserve(b, k)) return nomem(e);
         uint8_t *p = b->data + c->h.vlen_at;
         memmove(p + k, p + 1, n);
@@ -1679,7 +1672,7 @@ ctrec_status ctw_event(ctw_writer *c, ctrec_event_kind kind, const char *meta, s
 {
     stream *s = &c->h.s[S_EVENTS];
     uint64_t step = c->h.nsteps ? c->h.nsteps - 1 : 0;
-    size_t body = 1 + vlen(step) + vlen(mn) + mn + vlen(cn) + cn;
+    size_t body = 1 + ctw_vlen(step) + ctw_vlen(mn) + mn + ctw_vlen(cn) + cn;
     if (buf_reserve(&s->raw, body + 10)) return nomem(e);
     uint8_t *p = vput(s->raw.data + s->raw.len, body);
     *p++ = (uint8_t)kind;
@@ -2081,17 +2074,11 @@ static CTW_INLINE ctrec_status call_done(ctw_writer *c, const uint8_t *v, size_t
      * no varint measured ahead. Room: the length, exitstep, the tail's
      * three varints, 10 bytes each, and the children's keys, each below
      * next_key. */
-    uint64_t kmax = oc->nkids * vlen(c->next_key);
+    uint64_t kmax = oc->nkids * ctw_vlen(c->next_key);
     int big = kmax > CT_BIG_TAIL; /* the children's keys apart (bigtail) */
     uint64_t room = (uint64_t)oc->e_len + n + xn + (big ? 0 : kmax) + 50;
     if (buf_reserve(&pc->arena, (size_t)room)) return nomem(e);
-    if (big && pc->nbig == pc->big_cap) {
-        unsigned cap = pc->big_cap ? 2 * pc->big_cap : 4;
-        bigtail *t = realloc(pc->big, cap * sizeof *t);
-        if (!t) return nomem(e);
-        pc->big = t;
-        pc->big_cap = cap;
-    }
+    if (big && ct_tails_room(&pc->big, pc->nbig, &pc->big_cap)) return nomem(e);
     size_t rec = pc->arena.len;
     uint8_t *b = pc->arena.data + rec + 1, *p = b;
     const uint8_t *ep = pc->arena.data + oc->e_at;
@@ -2113,13 +2100,10 @@ static CTW_INLINE ctrec_status call_done(ctw_writer *c, const uint8_t *v, size_t
     kp = oc->kids.data;
     for (uint64_t i = 0; i < oc->nkids; i++) {
         uint64_t d = 0;
-        if (kp < kend && *kp < 0x80) /* the common 1-byte delta */
-            d = *kp++;
-        else
-            ctw_vget(&kp, kend, &d);
+        ctw_vget_delta(&kp, kend, &d);
         k += d;
         if (big)
-            tbytes += vlen(k);
+            tbytes += ctw_vlen(k);
         else
             p = vput(p, k);
     }
@@ -2128,7 +2112,7 @@ static CTW_INLINE ctrec_status call_done(ctw_writer *c, const uint8_t *v, size_t
     if (__builtin_expect(body < 0x80, 1)) {
         b[-1] = (uint8_t)body;
     } else {
-        unsigned lk = vlen(body);
+        unsigned lk = ctw_vlen(body);
         memmove(b + lk - 1, b, head);
         vput(b - 1, body);
         b += lk - 1;
@@ -2604,9 +2588,9 @@ ctrec_status ct_scratch_gather(int fd, const char *name, uint64_t from, uint64_t
         if (o.kind == 'X' && !o.kids) {
             for (uint32_t i = head[o.key - k0]; i; i = kids[i - 1].next) {
                 nk++;
-                klen += vlen(kids[i - 1].key);
+                klen += ctw_vlen(kids[i - 1].key);
             }
-            klen += vlen(nk);
+            klen += ctw_vlen(nk);
         }
         uint64_t body = (uint64_t)(t - tmp) + o.rlen + klen;
         if (arena->len + body > UINT32_MAX) {

@@ -106,9 +106,10 @@
 #define CT_FAST_HASH_LOG 13
 #define CT_FAST_TARGET 1
 /* The scratch file's pieces (a private temporary file, read back only by
- * ct_repair) are compressed at zstd level -4 on the thread that writes
- * them when that halves them, else stored in raw blocks (ct_writer.c,
- * SCRATCH_LEVEL; docs/ct-writer.md, "Later (scratch3)"). */
+ * ct_repair) are compressed at zstd level -4 or -1 on the thread that
+ * writes them when that halves them, else stored in raw blocks
+ * (ct_writer.c, scratch_packed; docs/ct-writer.md, "Later (scratch3)" and
+ * "Later (scratch4)"). */
 
 typedef struct ctw_writer ctw_writer;
 
@@ -150,6 +151,33 @@ static inline int ctw_vget(const uint8_t **p, const uint8_t *end, uint64_t *out)
         }
     }
     return -1;
+}
+
+/* ctw_vget for a children's delta buffer, whose deltas are mostly 1 byte
+ * (a loop's calls): that byte read at once. */
+static inline int ctw_vget_delta(const uint8_t **p, const uint8_t *end, uint64_t *out)
+{
+    if (*p < end && **p < 0x80) {
+        *out = *(*p)++;
+        return 0;
+    }
+    return ctw_vget(p, end, out);
+}
+
+/* The bytes of v as a LEB128 varint. */
+static inline unsigned ctw_vlen(uint64_t v)
+{
+#if defined(__GNUC__) || defined(__clang__)
+    /* bits used / 7, rounded up (exact for 1..64 bits): no loop */
+    return ((unsigned)(64 - __builtin_clzll(v | 1)) * 37u + 219u) >> 8;
+#else
+    unsigned n = 1;
+    while (v >= 0x80) {
+        v >>= 7;
+        n++;
+    }
+    return n;
+#endif
 }
 
 /* Whether a step's line fits the layout; -1 when not (the caller refuses). */
@@ -512,6 +540,9 @@ typedef struct bigtail {
 } bigtail;
 
 void ct_tails_free(bigtail *t, unsigned n);
+/* Room in *t (n used, *cap allocated) for one tail more: 0, or -1 (out of
+ * memory, *t as it was). */
+int ct_tails_room(bigtail **t, unsigned n, unsigned *cap);
 /* A calls chunk whose records are b's len bytes but for the children's
  * keys of each tail (t[0..nt), in key order), which go at t->at: written
  * through out(ctx, ...) as one zstd frame of raw blocks, the keys
