@@ -263,6 +263,17 @@ def stored_frame_blocks(frame, content):
     return sizes
 
 
+def calls_frames(path):
+    """(chunk number, its frame's bytes, what it inflates to) for each
+    calls.dat chunk of the .ct at path."""
+    ct = container(path)
+    dat = ct.read("calls.dat")
+    _, offs = ct_decode.chunk_index(ct, "calls")
+    offs = offs + [len(dat)]
+    for ci, off, payload in ct_decode.chunks(ct, "calls"):
+        yield ci, dat[off:offs[ci + 1]], payload
+
+
 def bigkids(tool, out):
     """Calls with over 64 KiB of children's keys (the top-level call's,
     chunk 0, written at close; mid's and inner's, both in chunk 3, before):
@@ -290,14 +301,10 @@ def bigkids(tool, out):
             if (c["function"], c["parent"], c["children"], c["args"], c["return"]) != want:
                 bad.append(k)
         expect(mode + " calls differing", bad[:5], [])
-        ct = container(path)
-        dat = ct.read("calls.dat")
-        per_chunk, offs = ct_decode.chunk_index(ct, "calls")
-        offs = offs + [len(dat)]
-        big = (0, BK_MID // per_chunk)
+        big = (0, BK_MID // ct_decode.chunk_index(container(path), "calls")[0])
         stored = []
-        for ci, off, payload in ct_decode.chunks(ct, "calls"):
-            got = stored_frame_blocks(dat[off:offs[ci + 1]], payload)
+        for ci, frame, payload in calls_frames(path):
+            got = stored_frame_blocks(frame, payload)
             if ci in big:
                 expect(mode + " chunk %d: raw blocks of 128 KiB but the last" % ci,
                        isinstance(got, list) and all(n == 128 << 10 for n in got[:-1]), True)
@@ -309,12 +316,8 @@ def bigkids(tool, out):
         expect(mode + " notes", d.get("notes"), None)
     # wide: the top-level call's 400,000 children, over the 1 MiB window:
     # its chunk (the first) read alone, its first record decoded
-    path = os.path.join(out, "wide", "trace.ct")
-    ct = container(path)
-    dat = ct.read("calls.dat")
-    per_chunk, offs = ct_decode.chunk_index(ct, "calls")
-    ci, off, payload = next(ct_decode.chunks(ct, "calls"))
-    got = stored_frame_blocks(dat[off:offs[1]], payload)
+    ci, frame, payload = next(calls_frames(os.path.join(out, "wide", "trace.ct")))
+    got = stored_frame_blocks(frame, payload)
     expect("wide chunk 0: raw blocks of 128 KiB but the last, over 1 MiB",
            isinstance(got, list) and all(n == 128 << 10 for n in got[:-1]) and sum(got) > 1 << 20,
            True)
@@ -334,11 +337,8 @@ def bigkids(tool, out):
         expect("kill: the top-level call's children", calls[0]["children"] == list(range(1, BK_TOP + 1)),
                True)
         expect("kill: leaves' parents", sorted({c["parent"] for c in calls[1:]}), [0])
-    ct = container(path)
-    dat = ct.read("calls.dat")
-    per_chunk, offs = ct_decode.chunk_index(ct, "calls")
-    ci, off, payload = next(ct_decode.chunks(ct, "calls"))
-    got = stored_frame_blocks(dat[off:offs[1]], payload)
+    ci, frame, payload = next(calls_frames(path))
+    got = stored_frame_blocks(frame, payload)
     expect("kill: repaired chunk 0 stored", isinstance(got, list), True)
     if isinstance(got, str):
         failures.append("kill chunk 0: %s" % got)
