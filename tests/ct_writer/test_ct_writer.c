@@ -453,7 +453,9 @@ static void bk_leaves(bk *b, long n)
     }
 }
 
-static int bigkids_one(const char *dir, int thread)
+/* A .ct writer on dir started, with the leaves' type, variable and
+ * function. */
+static bk bk_open(const char *dir, int thread)
 {
     bk b = {.w = open_ct(dir, thread), .key = 1};
     ctrec_writer *w = b.w;
@@ -461,6 +463,13 @@ static int bigkids_one(const char *dir, int thread)
     CHECK(ctrec_type_z(w, CTREC_TYPE_INT, "Int", &b.t));
     CHECK(ctrec_variable_z(w, "k", &b.v));
     CHECK(ctrec_function_z(w, "leaf", 0, 1, &b.leaf));
+    return b;
+}
+
+static int bigkids_one(const char *dir, int thread)
+{
+    bk b = bk_open(dir, thread);
+    ctrec_writer *w = b.w;
     CHECK(ctrec_function_z(w, "mid", 0, 1, &b.mid));
     CHECK(ctrec_function_z(w, "inner", 0, 1, &b.inner));
     bk_leaves(&b, BK_MID - 1);
@@ -550,12 +559,8 @@ static int bigkids_wide(const char *dir)
  * the writer does (check_ct.py reads DIR/repaired.ct). */
 static void bigkids_kill_record(const char *dir)
 {
-    bk b = {.w = open_ct(dir, 1), .key = 1};
+    bk b = bk_open(dir, 1);
     ctrec_writer *w = b.w;
-    CHECK(ctrec_start(w, "/m", 2, 1));
-    CHECK(ctrec_type_z(w, CTREC_TYPE_INT, "Int", &b.t));
-    CHECK(ctrec_variable_z(w, "k", &b.v));
-    CHECK(ctrec_function_z(w, "leaf", 0, 1, &b.leaf));
     bk_leaves(&b, BK_TOP);
     CHECK(ctrec_step(w, 0, 1));
     CHECK(ctrec_writer_flush(w));
