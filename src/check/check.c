@@ -288,7 +288,8 @@ typedef struct chk {
      * SM_NONE for a record that is no Step (Raise, Catch, thread) */
     uint64_t *smpos;
     uint64_t smn, smcap, sm_last;
-    int sm_off; /* too many steps to hold: the index is not compared */
+    int sm_off;  /* too many steps to hold: the index is not compared */
+    int sm_none; /* no step-map.ns: nothing to compare, nothing kept */
     uint64_t sm_bad, sm_listed;
     char sm_first[400];
 
@@ -705,7 +706,7 @@ static void on_first_type(chk *c)
 /* step-map.ns: where each step is, to compare the index with (check_end). */
 static void sm_note_step(chk *c, const ctrec_ev *ev)
 {
-    if (c->sm_off) return;
+    if (c->sm_off || c->sm_none) return;
     uint64_t i = ctrec_reader_step_index(c->r);
     /* the events.log layout gives no step index: count the Steps */
     if (c->nsteps > 1 && i <= c->sm_last) i = c->sm_last + 1;
@@ -1307,6 +1308,11 @@ ctrec_status ctrec_check(const char *path, const ctrec_check_options *opts,
     out->format = ctrec_reader_format(c.r);
     c.is_json = out->format == CTREC_FORMAT_JSON;
     c.is_ct = out->format == CTREC_FORMAT_CT;
+    if (c.is_ct) { /* the positions of the steps (8 bytes each) only for a step map */
+        c.sm_none = 1;
+        for (size_t i = 0; i < ctrec_reader_member_count(c.r); i++)
+            if (!strcmp(ctrec_reader_member(c.r, i, NULL), "step-map.ns")) c.sm_none = 0;
+    }
     c.trace_file = ctrec_reader_trace_file(c.r);
     c.dir = dir_of(c.trace_file);
     c.paths_file = c.dir ? join(c.dir, "trace_paths.json") : NULL;

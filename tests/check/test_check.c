@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -1159,6 +1160,64 @@ static void damage(const char *label, const char *src, const char *name, size_t 
     free(orig);
 }
 
+/* A .ct of FLAT_STEPS steps (no step-map.ns, as ctrec writes them),
+ * checked in a child process whose peak RSS (wait4) must stay under
+ * FLAT_RSS_KB: the checker keeps each step's position (8 bytes) only to
+ * compare it with a step map, so without one its memory does not grow
+ * with the trace (about 5 MB; 28 MB when it kept them anyway). Not
+ * checked under AddressSanitizer, whose shadow memory inflates RSS. */
+#define FLAT_STEPS 3000000L
+#define FLAT_RSS_KB (16 * 1024L)
+#if defined(__SANITIZE_ADDRESS__)
+#define FLAT_RSS_CHECKED 0
+#elif defined(__has_feature)
+#define FLAT_RSS_CHECKED (!__has_feature(address_sanitizer))
+#else
+#define FLAT_RSS_CHECKED 1
+#endif
+static void test_flat_memory(void)
+{
+    current = "flat-memory";
+    char dir[600], src[700];
+    snprintf(dir, sizeof dir, "%s", fresh_dir("flat-memory"));
+    write_file(dir, "flat.src", "1\n2\n3\n4\n");
+    snprintf(src, sizeof src, "%s/flat.src", dir);
+    ctrec_writer_options o;
+    ctrec_writer_options_init(&o);
+    o.format = CTREC_FORMAT_CT;
+    o.program = "prog";
+    ctrec_writer *w;
+    WR(ctrec_writer_open(dir, &o, &w));
+    ctrec_id f;
+    WR(ctrec_start(w, src, strlen(src), 1));
+    WR(ctrec_function_z(w, "f", 0, 1, &f));
+    for (long i = 0; i < FLAT_STEPS && !failures; i += 3) { /* a call of two steps, a step */
+        WR(ctrec_call(w, f));
+        WR(ctrec_step(w, 0, 2));
+        WR(ctrec_step(w, 0, 3));
+        WR(ctrec_return_none(w, 0));
+        WR(ctrec_step(w, 0, 4));
+    }
+    WR(ctrec_writer_close(w));
+    fflush(NULL);
+    pid_t pid = fork();
+    CHECK(pid >= 0);
+    if (pid < 0) return;
+    if (pid == 0) {
+        ctrec_check_summary out;
+        ctrec_status st = ctrec_check(dir, NULL, NULL, NULL, &out);
+        _exit(st == CTREC_OK && out.verdict == CTREC_CHECK_LOADS && out.errors == 0 ? 0 : 1);
+    }
+    int status;
+    struct rusage ru;
+    CHECK(wait4(pid, &status, 0, &ru) == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    if (FLAT_RSS_CHECKED && ru.ru_maxrss > FLAT_RSS_KB) {
+        fprintf(stderr, "%s: the check's peak RSS %ld KB, over %ld KB\n", dir, ru.ru_maxrss,
+                FLAT_RSS_KB);
+        failures++;
+    }
+}
+
 static void test_damaged(const char *fixtures)
 {
     char p[600];
@@ -1209,6 +1268,7 @@ int main(int argc, char **argv)
     test_fixtures(argv[1]);
     test_own_writer(argv[2]);
     test_damaged(argv[1]);
+    test_flat_memory();
 
     if (!failures) {
         char cmd[400];
