@@ -284,14 +284,22 @@ typedef struct chk {
     ctrec_id untyped_first_id;
     char *untyped_first_json;
 
-    /* step-map.ns: the position of step index i (path_id << 32 | line),
-     * SM_NONE for a record that is no Step (Raise, Catch, thread) */
+    /* step-map.ns, compared in two steps (check_step_map): per (path_id,
+     * line) of the steps read, how many and a sum of their mixed indexes
+     * (smacc); only when the index disagrees with those, the position of
+     * every step index i (path_id << 32 | line; SM_NONE for a record that
+     * is no Step: Raise, Catch, thread), read again, for the exact report */
+    struct smacc *smacc;
+    uint64_t smacc_n, smacc_cap;
+    uint64_t sl_key, sl_n, sl_sum; /* the list being walked */
+    int sm_diff;                   /* the sums disagree somewhere */
     uint64_t *smpos;
-    uint64_t smn, smcap, sm_last;
-    int sm_off;  /* too many steps to hold: the index is not compared */
+    uint64_t smn, smcap, sm_last, sm_steps;
+    int sm_off;  /* too many steps or lines to hold: the index is not compared */
     int sm_none; /* no step-map.ns: nothing to compare, nothing kept */
     uint64_t sm_bad, sm_listed;
     char sm_first[400];
+    ctrec_reader_options ro; /* the reader's options, to read the steps again */
 
     char msg[1024];
 } chk;
@@ -299,6 +307,15 @@ typedef struct chk {
 #define SM_NONE UINT64_MAX
 #define SM_CLAIMED (UINT64_MAX - 1)
 #define SM_MAX_STEPS ((uint64_t)1 << 27) /* 1 GiB of positions */
+#define SM_MAX_LINES ((uint64_t)1 << 22) /* 128 MiB of sums (smacc) */
+
+/* The steps of one (path_id << 32 | line) key: count, the sum of
+ * sm_mix(index), the first index; listed: step-map.ns's list of the key
+ * had the same count and sum. */
+struct smacc {
+    uint64_t key, count, sum, first;
+    int listed;
+};
 
 /* ------------------------------------------------------------------------
  * Reporting
@@ -703,14 +720,112 @@ static void on_first_type(chk *c)
     c->untyped_uses = 0;
 }
 
-/* step-map.ns: where each step is, to compare the index with (check_end). */
+/* step-map.ns: the index of the step ev (the reader's; the events.log
+ * layout gives none: the Steps counted), its key (SM_NONE for a place a
+ * key cannot hold, which no list can name). */
+static uint64_t sm_index(chk *c, ctrec_reader *r)
+{
+    uint64_t i = ctrec_reader_step_index(r);
+    if (++c->sm_steps > 1 && i <= c->sm_last) i = c->sm_last + 1;
+    c->sm_last = i;
+    return i;
+}
+
+static uint64_t sm_key(const ctrec_ev *ev)
+{
+    if (ev->step.line >= 0 && ev->step.line <= 0xffffffffLL && ev->step.path_id < ((uint64_t)1 << 31))
+        return ev->step.path_id << 32 | (uint64_t)ev->step.line;
+    return SM_NONE;
+}
+
+/* A step index mixed (splitmix64's finaliser) so that a sum of them tells
+ * one set of indexes from another but with odds of 2^-64. */
+static uint64_t sm_mix(uint64_t x)
+{
+    x += 0x9E3779B97F4A7C15ull;
+    x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
+    x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
+    return x ^ (x >> 31);
+}
+
+/* The sums of key (made when add), NULL when it has none. */
+static struct smacc *sm_acc(chk *c, uint64_t key, int add)
+{
+    if (add && (c->smacc_n + 1) * 2 > c->smacc_cap) {
+        uint64_t cap = c->smacc_cap ? c->smacc_cap * 2 : 1024;
+        if (cap / 2 > SM_MAX_LINES) {
+            c->sm_off = 1;
+            return NULL;
+        }
+        struct smacc *t = malloc((size_t)cap * sizeof *t);
+        if (!t) {
+            c->nomem = 1;
+            return NULL;
+        }
+        for (uint64_t i = 0; i < cap; i++) t[i].key = SM_NONE;
+        for (uint64_t i = 0; i < c->smacc_cap; i++) {
+            if (c->smacc[i].key == SM_NONE) continue;
+            uint64_t j = sm_mix(c->smacc[i].key) & (cap - 1);
+            while (t[j].key != SM_NONE) j = (j + 1) & (cap - 1);
+            t[j] = c->smacc[i];
+        }
+        free(c->smacc);
+        c->smacc = t;
+        c->smacc_cap = cap;
+    }
+    if (!c->smacc_cap) return NULL;
+    uint64_t j = sm_mix(key) & (c->smacc_cap - 1);
+    while (c->smacc[j].key != key) {
+        if (c->smacc[j].key == SM_NONE) {
+            if (!add) return NULL;
+            c->smacc[j] = (struct smacc){key, 0, 0, 0, 0};
+            c->smacc_n++;
+            break;
+        }
+        j = (j + 1) & (c->smacc_cap - 1);
+    }
+    return &c->smacc[j];
+}
+
+/* During the check: the step's key, counted and summed. */
 static void sm_note_step(chk *c, const ctrec_ev *ev)
 {
     if (c->sm_off || c->sm_none) return;
-    uint64_t i = ctrec_reader_step_index(c->r);
-    /* the events.log layout gives no step index: count the Steps */
-    if (c->nsteps > 1 && i <= c->sm_last) i = c->sm_last + 1;
-    c->sm_last = i;
+    uint64_t i = sm_index(c, c->r), key = sm_key(ev);
+    if (key == SM_NONE) return;
+    struct smacc *a = sm_acc(c, key, 1);
+    if (!a) return;
+    if (!a->count) a->first = i;
+    a->count++;
+    a->sum += sm_mix(i);
+}
+
+/* Walking step-map.ns: each list's count and sum against its key's.
+ * Stops (non-zero) at the first that differs. */
+static int sm_sums(void *ud, uint64_t path_id, uint32_t line, uint64_t total,
+                   const int64_t *ids, size_t n, int first)
+{
+    chk *c = ud;
+    if (first) {
+        c->sl_key = path_id < ((uint64_t)1 << 31) ? path_id << 32 | line : SM_NONE;
+        c->sl_n = c->sl_sum = 0;
+    }
+    for (size_t k = 0; k < n; k++) c->sl_sum += sm_mix((uint64_t)ids[k]);
+    c->sl_n += n;
+    if (c->sl_n < total) return 0;
+    struct smacc *a = c->sl_key == SM_NONE ? NULL : sm_acc(c, c->sl_key, 0);
+    if (a ? a->count != c->sl_n || a->sum != c->sl_sum || a->listed : c->sl_n != 0) {
+        c->sm_diff = 1;
+        return 1;
+    }
+    if (a) a->listed = 1;
+    return 0;
+}
+
+/* The exact comparison, for the report: the position of every step. */
+static void sm_note_pos(chk *c, uint64_t i, uint64_t key)
+{
+    if (c->sm_off) return;
     if (i >= SM_MAX_STEPS) {
         c->sm_off = 1;
         return;
@@ -727,9 +842,6 @@ static void sm_note_step(chk *c, const ctrec_ev *ev)
         c->smcap = cap;
     }
     while (c->smn <= i) c->smpos[c->smn++] = SM_NONE;
-    uint64_t key = SM_NONE;
-    if (ev->step.line >= 0 && ev->step.line <= 0xffffffffLL && ev->step.path_id < ((uint64_t)1 << 31))
-        key = ev->step.path_id << 32 | (uint64_t)ev->step.line;
     c->smpos[i] = key;
 }
 
@@ -771,12 +883,40 @@ static int sm_compare(void *ud, uint64_t path_id, uint32_t line, uint64_t total,
 /* Compares step-map.ns, when the .ct has one, with the steps read: every
  * step listed under its (path id, line), nothing else (the walk refuses
  * lists not ascending and wrong first/last). */
+/* The steps read again (a reader of their own) into smpos, for the exact
+ * report; 0 when they cannot be (the report is then not made). */
+static int sm_read_positions(chk *c)
+{
+    ctrec_reader *r = NULL;
+    ctrec_status st = ctrec_reader_open(c->trace_file, &c->ro, &r);
+    c->sm_steps = c->sm_last = 0;
+    const ctrec_ev *ev;
+    while (st == CTREC_OK && !c->sm_off && !c->nomem &&
+           (st = ctrec_reader_next(r, &ev)) == CTREC_OK && ev)
+        if (ev->type == CTREC_EV_STEP) sm_note_pos(c, sm_index(c, r), sm_key(ev));
+    if (st == CTREC_E_NOMEM) c->nomem = 1;
+    ctrec_reader_close(r);
+    return st == CTREC_OK && !c->sm_off && !c->nomem;
+}
+
 static void check_step_map(chk *c)
 {
     uint64_t lines = 0, ids = 0;
-    ctrec_status st = ctrec_reader_step_map_walk(c->r, c->sm_off ? NULL : sm_compare, c, &lines,
+    /* first the sums: a sound index (the common case) needs nothing more */
+    ctrec_status st = ctrec_reader_step_map_walk(c->r, c->sm_off ? NULL : sm_sums, c, &lines,
                                                  &ids);
     if (st == CTREC_E_UNSUPPORTED) return;
+    if (st == CTREC_E_STATE && c->sm_diff) st = CTREC_OK; /* sm_sums stopped it */
+    if (!st && !c->sm_off && !c->sm_diff)
+        for (uint64_t i = 0; i < c->smacc_cap && !c->sm_diff; i++)
+            if (c->smacc[i].key != SM_NONE && !c->smacc[i].listed) c->sm_diff = 1;
+    if (!st && !c->sm_off && !c->sm_diff) return;
+    /* then, where they differ, each step against its place in the index */
+    if (!st && !c->sm_off) {
+        if (!sm_read_positions(c)) return;
+        lines = ids = 0;
+        st = ctrec_reader_step_map_walk(c->r, sm_compare, c, &lines, &ids);
+    }
     if (st) {
         snprintf(c->msg, sizeof c->msg, "the breakpoint index is damaged, so the debugger "
                  "ignores it and derives breakpoints from the steps: %s",
@@ -1269,6 +1409,7 @@ static void chk_free(chk *c)
     free(c->places.used);
     free(c->untyped_first_json);
     free(c->smpos);
+    free(c->smacc);
 }
 
 ctrec_status ctrec_check(const char *path, const ctrec_check_options *opts,
@@ -1291,6 +1432,7 @@ ctrec_status ctrec_check(const char *path, const ctrec_check_options *opts,
     ctrec_reader_options_init(&ro);
     ro.strict = c.o.target == CTREC_CHECK_25_11 ? 2 : 1; /* the target's own parsers */
     if (c.o.max_event_bytes) ro.max_event_bytes = c.o.max_event_bytes;
+    c.ro = ro;
     ctrec_status st = ctrec_reader_open(path, &ro, &c.r);
     if (!c.r) return CTREC_E_NOMEM;
     if (st != CTREC_OK) {

@@ -5,6 +5,7 @@
  * the project's own writer check clean.
  *
  *   test_check FIXTURES_DIR EXAMPLE_PROGRAM
+ *   test_check --peak-rss TRACE LIMIT_KB   (for step_map_flat.py)
  */
 #define _POSIX_C_SOURCE 200809L
 #include <inttypes.h>
@@ -1160,24 +1161,44 @@ static void damage(const char *label, const char *src, const char *name, size_t 
     free(orig);
 }
 
+/* ctrec_check(path) in a child process: 0 when it ran and the verdict was
+ * loads, its peak RSS (wait4) in *rss_kb. */
+static int check_in_child(const char *path, long *rss_kb)
+{
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid < 0) return -1;
+    if (pid == 0) {
+        ctrec_check_summary out;
+        ctrec_status st = ctrec_check(path, NULL, NULL, NULL, &out);
+        _exit(st == CTREC_OK && out.verdict == CTREC_CHECK_LOADS && out.errors == 0 ? 0 : 1);
+    }
+    int status;
+    struct rusage ru;
+    if (wait4(pid, &status, 0, &ru) != pid) return -1;
+    *rss_kb = ru.ru_maxrss;
+    return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
+}
+
+/* Peak RSS is not checked under AddressSanitizer, whose shadow memory
+ * inflates it. */
+#if defined(__SANITIZE_ADDRESS__)
+#define RSS_CHECKED 0
+#elif defined(__has_feature)
+#define RSS_CHECKED (!__has_feature(address_sanitizer))
+#else
+#define RSS_CHECKED 1
+#endif
+
 /* A .ct of FLAT_STEPS steps (no step-map.ns, as ctrec writes them),
- * checked in a child process whose peak RSS (wait4) must stay under
- * FLAT_RSS_KB: the checker keeps each step's position (8 bytes) only to
- * compare it with a step map, so without one its memory does not grow
- * with the trace (about 5 MB; 28 MB when it kept them anyway). Not
- * checked under AddressSanitizer, whose shadow memory inflates RSS. */
+ * checked in a child process whose peak RSS must stay under FLAT_RSS_KB:
+ * without a step map the checker keeps nothing per step (about 5 MB; 38
+ * MB when it kept each step's position, 8 bytes). step_map_flat.py does
+ * the same with a step map, through --peak-rss. */
 #define FLAT_STEPS 3000000L
 #define FLAT_RSS_KB (16 * 1024L)
-#if defined(__SANITIZE_ADDRESS__)
-#define FLAT_RSS_CHECKED 0
-#elif defined(__has_feature)
-#define FLAT_RSS_CHECKED (!__has_feature(address_sanitizer))
-#else
-#define FLAT_RSS_CHECKED 1
-#endif
 static void test_flat_memory(void)
 {
-    current = "flat-memory";
     char dir[600], src[700];
     snprintf(dir, sizeof dir, "%s", fresh_dir("flat-memory"));
     write_file(dir, "flat.src", "1\n2\n3\n4\n");
@@ -1199,21 +1220,10 @@ static void test_flat_memory(void)
         WR(ctrec_step(w, 0, 4));
     }
     WR(ctrec_writer_close(w));
-    fflush(NULL);
-    pid_t pid = fork();
-    CHECK(pid >= 0);
-    if (pid < 0) return;
-    if (pid == 0) {
-        ctrec_check_summary out;
-        ctrec_status st = ctrec_check(dir, NULL, NULL, NULL, &out);
-        _exit(st == CTREC_OK && out.verdict == CTREC_CHECK_LOADS && out.errors == 0 ? 0 : 1);
-    }
-    int status;
-    struct rusage ru;
-    CHECK(wait4(pid, &status, 0, &ru) == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0);
-    if (FLAT_RSS_CHECKED && ru.ru_maxrss > FLAT_RSS_KB) {
-        fprintf(stderr, "%s: the check's peak RSS %ld KB, over %ld KB\n", dir, ru.ru_maxrss,
-                FLAT_RSS_KB);
+    long rss = 0;
+    CHECK(check_in_child(dir, &rss) == 0);
+    if (RSS_CHECKED && rss > FLAT_RSS_KB) {
+        fprintf(stderr, "%s: the check's peak RSS %ld KB, over %ld KB\n", dir, rss, FLAT_RSS_KB);
         failures++;
     }
 }
@@ -1229,10 +1239,28 @@ static void test_damaged(const char *fixtures)
 
 int main(int argc, char **argv)
 {
+    if (argc == 4 && strcmp(argv[1], "--peak-rss") == 0) {
+        /* --peak-rss TRACE LIMIT_KB: TRACE checks clean (verdict loads) in a
+         * child of this small process, and its peak RSS is printed and, but
+         * under AddressSanitizer, held to LIMIT_KB */
+        long rss = 0, limit = atol(argv[3]);
+        if (check_in_child(argv[2], &rss)) {
+            fprintf(stderr, "%s: the check failed or did not say loads\n", argv[2]);
+            return 1;
+        }
+        printf("peak RSS %ld KB\n", rss);
+        if (RSS_CHECKED && rss > limit) {
+            fprintf(stderr, "%s: the check's peak RSS %ld KB, over %ld KB\n", argv[2], rss, limit);
+            return 1;
+        }
+        return 0;
+    }
     if (argc < 3) {
-        fprintf(stderr, "usage: test_check FIXTURES_DIR EXAMPLE_PROGRAM\n");
+        fprintf(stderr, "usage: test_check FIXTURES_DIR EXAMPLE_PROGRAM\n"
+                        "       test_check --peak-rss TRACE LIMIT_KB\n");
         return 2;
     }
+
     verbose = getenv("CTREC_CHECK_VERBOSE") != NULL;
     const char *base = getenv("TMPDIR");
     snprintf(tmp_root, sizeof tmp_root, "%s/ctrec-check-XXXXXX", base && *base ? base : "/tmp");
