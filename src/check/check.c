@@ -309,11 +309,10 @@ typedef struct chk {
 #define SM_MAX_STEPS ((uint64_t)1 << 27) /* 1 GiB of positions */
 #define SM_MAX_LINES ((uint64_t)1 << 22) /* 128 MiB of sums (smacc) */
 
-/* The steps of one (path_id << 32 | line) key: count, the sum of
- * sm_mix(index), the first index; listed: step-map.ns's list of the key
- * had the same count and sum. */
+/* The steps of one (path_id << 32 | line) key: count and the sum of
+ * sm_mix(index); listed: step-map.ns's list of the key had the same. */
 struct smacc {
-    uint64_t key, count, sum, first;
+    uint64_t key, count, sum;
     int listed;
 };
 
@@ -778,7 +777,7 @@ static struct smacc *sm_acc(chk *c, uint64_t key, int add)
     while (c->smacc[j].key != key) {
         if (c->smacc[j].key == SM_NONE) {
             if (!add) return NULL;
-            c->smacc[j] = (struct smacc){key, 0, 0, 0, 0};
+            c->smacc[j] = (struct smacc){key, 0, 0, 0};
             c->smacc_n++;
             break;
         }
@@ -795,7 +794,6 @@ static void sm_note_step(chk *c, const ctrec_ev *ev)
     if (key == SM_NONE) return;
     struct smacc *a = sm_acc(c, key, 1);
     if (!a) return;
-    if (!a->count) a->first = i;
     a->count++;
     a->sum += sm_mix(i);
 }
@@ -880,9 +878,6 @@ static int sm_compare(void *ud, uint64_t path_id, uint32_t line, uint64_t total,
     return 0;
 }
 
-/* Compares step-map.ns, when the .ct has one, with the steps read: every
- * step listed under its (path id, line), nothing else (the walk refuses
- * lists not ascending and wrong first/last). */
 /* The steps read again (a reader of their own) into smpos, for the exact
  * report; 0 when they cannot be (the report is then not made). */
 static int sm_read_positions(chk *c)
@@ -899,6 +894,9 @@ static int sm_read_positions(chk *c)
     return st == CTREC_OK && !c->sm_off && !c->nomem;
 }
 
+/* Compares step-map.ns, when the .ct has one, with the steps read: every
+ * step listed under its (path id, line), nothing else (the walk refuses
+ * lists not ascending and wrong first/last). */
 static void check_step_map(chk *c)
 {
     uint64_t lines = 0, ids = 0;
@@ -1450,7 +1448,7 @@ ctrec_status ctrec_check(const char *path, const ctrec_check_options *opts,
     out->format = ctrec_reader_format(c.r);
     c.is_json = out->format == CTREC_FORMAT_JSON;
     c.is_ct = out->format == CTREC_FORMAT_CT;
-    if (c.is_ct) { /* the positions of the steps (8 bytes each) only for a step map */
+    if (c.is_ct) { /* without a step map nothing is kept per step or line */
         c.sm_none = 1;
         for (size_t i = 0; i < ctrec_reader_member_count(c.r); i++)
             if (!strcmp(ctrec_reader_member(c.r, i, NULL), "step-map.ns")) c.sm_none = 0;
