@@ -730,22 +730,18 @@ static uint64_t sm_index(chk *c, ctrec_reader *r)
     return i;
 }
 
-static uint64_t sm_key(const ctrec_ev *ev)
+static uint64_t sm_place(uint64_t path_id, int64_t line)
 {
-    if (ev->step.line >= 0 && ev->step.line <= 0xffffffffLL && ev->step.path_id < ((uint64_t)1 << 31))
-        return ev->step.path_id << 32 | (uint64_t)ev->step.line;
+    if (line >= 0 && line <= 0xffffffffLL && path_id < ((uint64_t)1 << 31))
+        return path_id << 32 | (uint64_t)line;
     return SM_NONE;
 }
 
-/* A step index mixed (splitmix64's finaliser) so that a sum of them tells
- * one set of indexes from another but with odds of 2^-64. */
-static uint64_t sm_mix(uint64_t x)
-{
-    x += 0x9E3779B97F4A7C15ull;
-    x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
-    x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
-    return x ^ (x >> 31);
-}
+static uint64_t sm_key(const ctrec_ev *ev) { return sm_place(ev->step.path_id, ev->step.line); }
+
+/* A step index mixed (hash_i64, offset: it maps 0 to 0) so that a sum of
+ * them tells one set of indexes from another but with odds of 2^-64. */
+static uint64_t sm_mix(uint64_t x) { return hash_i64((int64_t)(x + 0x9E3779B97F4A7C15ull)); }
 
 /* The sums of key (made when add), NULL when it has none. */
 static struct smacc *sm_acc(chk *c, uint64_t key, int add)
@@ -764,7 +760,7 @@ static struct smacc *sm_acc(chk *c, uint64_t key, int add)
         for (uint64_t i = 0; i < cap; i++) t[i].key = SM_NONE;
         for (uint64_t i = 0; i < c->smacc_cap; i++) {
             if (c->smacc[i].key == SM_NONE) continue;
-            uint64_t j = sm_mix(c->smacc[i].key) & (cap - 1);
+            uint64_t j = hash_i64((int64_t)c->smacc[i].key) & (cap - 1);
             while (t[j].key != SM_NONE) j = (j + 1) & (cap - 1);
             t[j] = c->smacc[i];
         }
@@ -773,7 +769,7 @@ static struct smacc *sm_acc(chk *c, uint64_t key, int add)
         c->smacc_cap = cap;
     }
     if (!c->smacc_cap) return NULL;
-    uint64_t j = sm_mix(key) & (c->smacc_cap - 1);
+    uint64_t j = hash_i64((int64_t)key) & (c->smacc_cap - 1);
     while (c->smacc[j].key != key) {
         if (c->smacc[j].key == SM_NONE) {
             if (!add) return NULL;
@@ -805,7 +801,7 @@ static int sm_sums(void *ud, uint64_t path_id, uint32_t line, uint64_t total,
 {
     chk *c = ud;
     if (first) {
-        c->sl_key = path_id < ((uint64_t)1 << 31) ? path_id << 32 | line : SM_NONE;
+        c->sl_key = sm_place(path_id, line);
         c->sl_n = c->sl_sum = 0;
     }
     for (size_t k = 0; k < n; k++) c->sl_sum += sm_mix((uint64_t)ids[k]);
@@ -849,12 +845,12 @@ static int sm_compare(void *ud, uint64_t path_id, uint32_t line, uint64_t total,
     chk *c = ud;
     (void)total;
     (void)first;
-    uint64_t key = path_id << 32 | line;
+    uint64_t key = sm_place(path_id, line);
     for (size_t k = 0; k < n; k++) {
         uint64_t id = (uint64_t)ids[k];
         uint64_t at = id < c->smn ? c->smpos[id] : SM_NONE;
         c->sm_listed++;
-        if (path_id < ((uint64_t)1 << 31) && at == key) {
+        if (key != SM_NONE && at == key) {
             c->smpos[id] = SM_CLAIMED;
             continue;
         }
