@@ -20,6 +20,7 @@
 
 #include "ctrec/ctrec.h"
 #include "ctrec/ctrec_check.h"
+#include "../rss_checked.h"
 
 static int failures, checks;
 
@@ -1179,16 +1180,6 @@ static int check_in_child(const char *path, long *rss_kb)
     *rss_kb = ru.ru_maxrss;
     return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
 }
-
-/* Peak RSS is not checked under AddressSanitizer, whose shadow memory
- * inflates it. */
-#if defined(__SANITIZE_ADDRESS__)
-#define RSS_CHECKED 0
-#elif defined(__has_feature)
-#define RSS_CHECKED (!__has_feature(address_sanitizer))
-#else
-#define RSS_CHECKED 1
-#endif
 
 /* A .ct of FLAT_STEPS steps (no step-map.ns, as ctrec writes them),
  * checked in a child process whose peak RSS must stay under FLAT_RSS_KB:

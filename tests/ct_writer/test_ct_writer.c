@@ -78,6 +78,7 @@
 
 #include "ctrec/ctrec.h"
 #include "ctrec/ctrec_reader.h"
+#include "../rss_checked.h"
 
 static int failures;
 
@@ -574,17 +575,9 @@ static int kill_and_repair(const char *dir, void (*record)(const char *dir),
  * BK_RSS_KB: the top-level call's children kept as deltas (1-3 bytes
  * each), not gathered for the first window of keys as well (16 bytes
  * each): about 6 MB, 38 MB when repair still looked for the open call's
- * exit. Not checked under AddressSanitizer, whose shadow memory inflates
- * the RSS. */
+ * exit. Not checked under AddressSanitizer (RSS_CHECKED). */
 #define BK_RSS 2000000L
 #define BK_RSS_KB (20 * 1024L)
-#if defined(__SANITIZE_ADDRESS__)
-#define BK_RSS_CHECKED 0
-#elif defined(__has_feature)
-#define BK_RSS_CHECKED (!__has_feature(address_sanitizer))
-#else
-#define BK_RSS_CHECKED 1
-#endif
 static void bigkids_rss_record(const char *dir)
 {
     ctrec_writer *w = bk_flat(dir, BK_RSS);
@@ -636,7 +629,7 @@ static int bigkids_rss(const char *dir)
         fprintf(stderr, "%s: the repair failed\n", dir);
         return 1;
     }
-    if (BK_RSS_CHECKED && ru.ru_maxrss > BK_RSS_KB) {
+    if (RSS_CHECKED && ru.ru_maxrss > BK_RSS_KB) {
         fprintf(stderr, "%s: the repair's peak RSS %ld KB, over %ld KB\n", dir, ru.ru_maxrss,
                 BK_RSS_KB);
         return 1;

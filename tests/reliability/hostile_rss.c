@@ -28,18 +28,9 @@
 
 #define RSS_LIMIT_KB (256 * 1024)
 
-/* Under AddressSanitizer the shadow memory and the allocator's quarantine
- * inflate the RSS: the bound is then not checked (the clean errors are). */
-#if defined(__SANITIZE_ADDRESS__)
-#define RSS_CHECKED 0
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define RSS_CHECKED 0
-#endif
-#endif
-#ifndef RSS_CHECKED
-#define RSS_CHECKED 1
-#endif
+/* Under AddressSanitizer the bound is not checked (the clean errors are):
+ * RSS_CHECKED. */
+#include "../rss_checked.h"
 
 /* The reader's max_depth raised as far as it goes (it caps it at 10000):
  * its recursive descent then needs about 3.5 MB of stack in an optimised
