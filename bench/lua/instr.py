@@ -43,6 +43,9 @@ import sys
 import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+import run  # noqa: E402  (run.py beside this file: program specs, --stats counts)
+
 DEFAULT_ARGS = {"fib.lua": "20", "nbody.lua": "100", "sort.lua": "300"}
 MODES = ["lua5.4", "floor hooks", "floor calls", "floor reads", "floor values",
          "values none", "values all"]
@@ -188,10 +191,9 @@ def main():
     print("%-14s %-12s %9s %9s %9s %7s  %s" % ("program", "mode", "thread 1", "others", "all",
                                              "x lua", "  ".join("%9s" % p for p in used)))
     for spec in a.programs:
-        prog, _, arg = spec.partition("=")
-        path = os.path.join(HERE, prog)
-        args = [arg or DEFAULT_ARGS.get(prog, "")] if (arg or prog in DEFAULT_ARGS) else []
-        name = prog + (" " + args[0] if args else "")
+        if "=" not in spec and spec in DEFAULT_ARGS:
+            spec += "=" + DEFAULT_ARGS[spec]  # this script's sizes, not run.py's
+        name, path, args = run.program(spec)
         got = {}
         for m in modes:
             t1, t2 = counted(cmds[m] + [path] + args, work, exe)
@@ -244,10 +246,7 @@ def main():
                   % (name, all_of("values all") / all_of("floor reads"),
                      t1_of("values all") / t1_of("floor reads")))
         if "values all" in got:
-            p = subprocess.run(rec + ["--format", "bin", "--values", "all", "--stats", "-o",
-                                      work + "/stats", path] + args,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, check=True)
-            nvalues = int(p.stderr.decode().rsplit("ctrec-lua: ", 1)[1].split()[0])
+            nvalues = run.recorded_values(rec, path, args, work)
             parts = []
             if "values none" in got:
                 parts.append("values all - values none = %.0f"

@@ -104,6 +104,23 @@ def print_speeds(lua, when):
              "see --cpus)" if ratio > 1.15 else ""), flush=True)
 
 
+def program(spec):
+    """PROGRAM[=ARG] -> (name, path, args): ARG, else DEFAULT_ARGS's."""
+    prog, _, arg = spec.partition("=")
+    path = os.path.join(HERE, prog)
+    args = [arg or DEFAULT_ARGS.get(prog, "")] if (arg or prog in DEFAULT_ARGS) else []
+    return prog + (" " + args[0] if args else ""), path, args
+
+
+def recorded_values(rec, path, args, out):
+    """The number of Lua values `--values all` records (one untimed
+    `--stats` run, trace.bin into out/stats)."""
+    p = subprocess.run(rec + ["--format", "bin", "--values", "all", "--stats", "-o",
+                              out + "/stats", path] + args,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, check=True)
+    return int(p.stderr.decode().rsplit("ctrec-lua: ", 1)[1].split()[0])
+
+
 def main():
     global PIN
     ap = argparse.ArgumentParser()
@@ -142,9 +159,8 @@ def main():
     print("%-10s %-13s %8s %8s %8s %8s  %s" % ("program", "mode", "wall s", "x lua", "cpu s",
                                               "x lua", "trace (%s)" % a.format))
     for spec in a.programs:
-        prog, _, arg = spec.partition("=")
-        path = os.path.join(HERE, prog)
-        args = [arg or DEFAULT_ARGS.get(prog, "")] if (arg or prog in DEFAULT_ARGS) else []
+        name_args, path, args = program(spec)
+        prog = spec.partition("=")[0]
         times = {name: [] for name, _ in modes}
         for _ in range(a.runs):
             for name, cmd in modes:
@@ -157,7 +173,7 @@ def main():
                 f = os.path.join(out, name.split()[1], "trace." + a.format)
                 size = "%.1f MB" % (os.path.getsize(f) / 1e6)
             print("%-10s %-13s %8.3f %8.2f %8.3f %8.2f  %s"
-                  % (prog + (" " + args[0] if args else ""), name, wall[name],
+                  % (name_args, name, wall[name],
                      wall[name] / wall["lua5.4"], cpu[name], cpu[name] / cpu["lua5.4"], size))
         for label, m in (("wall", wall), ("cpu", cpu)):
             print("%-10s %-4s values none / floor hooks = %5.2f (target <= 1.5)   "
@@ -173,10 +189,7 @@ def main():
                      m["values all"] / m["floor values"], m["floor calls"] / m["floor hooks"],
                      m["floor values"] / m["floor reads"]),
                   flush=True)
-        p = subprocess.run(rec + ["--format", "bin", "--values", "all", "--stats", "-o",
-                                  out + "/stats", path] + args,
-                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, check=True)
-        nvalues = int(p.stderr.decode().rsplit("ctrec-lua: ", 1)[1].split()[0])
+        nvalues = recorded_values(rec, path, args, out)
         for label, m in (("wall", wall), ("cpu", cpu)):
             print("%-10s %-4s %d values recorded: ns/value = %.1f (target <= 40), write ns/value = %.1f"
                   % (prog, label, nvalues, (m["values all"] - m["values none"]) / nvalues * 1e9,
