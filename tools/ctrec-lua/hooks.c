@@ -602,13 +602,17 @@ static ctrec_id upvalue_var(recorder *R, fn_info *fn, int n, const char *name)
  * every chunk), names Lua does not know ("(no name)": stripped debug
  * information), and an upvalue hidden by a visible local of the same name
  * (the name means the local there). */
-static void emit_upvalues(recorder *R, lua_State *L, lua_Debug *ar, fn_info *fn,
-                          const char **locals, int nlocals, int nups, int used, int top)
+static void emit_upvalues(recorder *R, lua_State *L, lua_Debug *ar, fn_info *fn, frame *fr,
+                          const char **locals, int nlocals, int used, int top)
 {
     /* no lua_checkstack: a hook runs with LUA_MINSTACK (20) free slots, and
      * this needs the `used` slots emit_locals left, the function, a batch
      * and the two slots of write_address: at most 20 (see POP_BATCH) */
-    if (fn->no_upvalues) return;
+    int nups = fr->nups;
+    if (nups == 1) { /* known to have no upvalue at all */
+        fr->upvalues = UPV_NONE;
+        return;
+    }
     int batch = POP_BATCH + 1 - used; /* used <= POP_BATCH: batch >= 1 */
     if (batch > POP_BATCH) batch = POP_BATCH;
     lua_getinfo(L, "f", ar); /* pushes the function: at top + 1 */
@@ -645,7 +649,10 @@ static void emit_upvalues(recorder *R, lua_State *L, lua_Debug *ar, fn_info *fn,
             W_AS(st, "writing the Value event of an upvalue");
         }
     }
-    if (!any) fn->no_upvalues = 1; /* the same for every closure of this site */
+    /* for the rest of this activation (not for the definition site: two
+     * functions defined on one line share its fn_info, and only one of
+     * them may have upvalues to record) */
+    fr->upvalues = any ? UPV_SOME : UPV_NONE;
 }
 
 /* ---- start and stop ---------------------------------------------------- */
@@ -983,13 +990,13 @@ static NOINLINE void on_line(recorder *R, thread_rec *T, lua_State *L, lua_Debug
 static NOINLINE void step_values(recorder *R, lua_State *L, lua_Debug *ar, fn_info *fn)
 {
     W(ctrec_step(R->w, fn->path_id, ar->currentline));
-    if (R->opt.upvalues && !fn->no_upvalues) {
+    frame *fr = &R->cur->frames[R->cur->n - 1];
+    if (R->opt.upvalues && fr->upvalues != UPV_NONE) {
         const char *names[MAX_LOCAL_NAMES];
         int nnames = 0;
         int base = lua_gettop(L);
         int used = emit_locals(R, L, ar, fn, base, names, &nnames);
-        const thread_rec *T = R->cur;
-        emit_upvalues(R, L, ar, fn, names, nnames, T->frames[T->n - 1].nups, used, base + used);
+        emit_upvalues(R, L, ar, fn, fr, names, nnames, used, base + used);
     } else {
         emit_locals(R, L, ar, fn, lua_gettop(L), NULL, NULL);
     }

@@ -104,7 +104,6 @@ typedef struct fn_info {
     /* the same for upvalues */
     const char *up_name[FN_SLOTS];
     ctrec_id up_var[FN_SLOTS];
-    int no_upvalues; /* 1: none worth recording (none, or only _ENV) */
     /* Trace filters (rfilter.c): what the rules say about this function
      * (NULL: no filter, or a C function), and a cache of the actions for
      * its locals and parameters by slot, as slot_name above. */
@@ -125,7 +124,11 @@ typedef struct frame {
     int activation;  /* the call that started the recording (--activation-path) */
     int nups;        /* its function's upvalues + 1 (lua_getinfo "u" at its Call,
                         with --values all), 0: not known */
+    int upvalues;    /* what its first Step found (UPV_*): known per activation,
+                        not per fn_info, which two functions defined on one
+                        line share */
 } frame;
+enum { UPV_UNKNOWN = 0, UPV_SOME, UPV_NONE /* none, or only _ENV and unnamed ones */ };
 
 /* The shadow call stack of one Lua thread (the main thread or a coroutine). */
 typedef struct thread_rec {
