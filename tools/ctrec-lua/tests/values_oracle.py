@@ -2,7 +2,7 @@
 """values_oracle.py -- differential test of the values ctrec-lua records.
 
   values_oracle.py [--inproc] [--formats bin,ct [--ctrec CTREC]] [--max-report N]
-                   [-j JOBS] CTREC_LUA LUA54 WORKDIR SCRIPT...
+                   [-j JOBS] [--timeout SECONDS] CTREC_LUA LUA54 WORKDIR SCRIPT...
 
 (the scripts are checked JOBS at a time, default: the number of CPUs)
 
@@ -60,6 +60,7 @@ import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ORACLE = os.path.join(HERE, "values_oracle.lua")
+TIMEOUT = 120  # seconds a run may take (--timeout); past it the script fails
 ADDR = re.compile(r"0x[0-9a-fA-F]+|\(nil\)")
 
 OPT_ENV = {
@@ -79,8 +80,12 @@ def run(cmd, env=None, cwd=None):
             del e[k]
     if env:
         e.update(env)
-    p = subprocess.run(cmd, executable=exe, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                       env=e, cwd=cwd, timeout=120)
+    try:
+        p = subprocess.run(cmd, executable=exe, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                           env=e, cwd=cwd, timeout=TIMEOUT)
+    except subprocess.TimeoutExpired:
+        # reported as the script's failure (no exit status matches it)
+        return "timeout", b"", ("killed after %d s (--timeout)" % TIMEOUT).encode()
     return p.returncode, p.stdout, p.stderr
 
 
@@ -332,8 +337,8 @@ def check_script(ctrec_lua, lua, work, spec, inproc, max_report, formats=(), ctr
                   + [script] + args)
         env_o = dict(env, LUA_INIT="@" + ORACLE, CTREC_VALUES_OUT=out)
         ref = run([lua, script] + args, env=env_o)
-        if rec[0] != ref[0] or rec[1] != ref[1]:
-            problems.append("%s: ctrec-lua exited %d, the oracle run %d, or stdout differs"
+        if rec[0] != ref[0] or rec[1] != ref[1] or rec[0] == "timeout":
+            problems.append("%s: ctrec-lua exited %s, the oracle run %s, or stdout differs"
                             "\n  stderr: %s / %s" % (label, rec[0], ref[0],
                                                      rec[2][-300:], ref[2][-300:]))
             continue
@@ -352,8 +357,8 @@ def check_script(ctrec_lua, lua, work, spec, inproc, max_report, formats=(), ctr
             recf = run([ctrec_lua, "--format", fmt, "--values", "all", "-o", tf] + opts
                        + [script] + args)
             cv = run([ctrec or os.path.join(os.path.dirname(ctrec_lua), "ctrec"), "convert", tf, conv])
-            if recf[0] != ref[0] or cv[0] != 0:
-                problems.append("%s (%s): exit %d, convert %d: %s" % (
+            if recf[0] != ref[0] or recf[0] == "timeout" or cv[0] != 0:
+                problems.append("%s (%s): exit %s, convert %s: %s" % (
                     label, fmt, recf[0], cv[0], (recf[2] + cv[2])[-300:]))
                 continue
             lossy = fmt == "ct"
@@ -367,8 +372,8 @@ def check_script(ctrec_lua, lua, work, spec, inproc, max_report, formats=(), ctr
             rec2 = run([ctrec_lua, "--format", "json", "--values", "all", "-o", trace2] + opts
                        + [script] + args, env=dict(env, LUA_INIT="@" + ORACLE,
                                                    CTREC_VALUES_OUT=out2))
-            if rec2[0] != ref[0]:
-                problems.append("%s (inproc): exit %d: %s" % (label, rec2[0], rec2[2][-300:]))
+            if rec2[0] != ref[0] or rec2[0] == "timeout":
+                problems.append("%s (inproc): exit %s: %s" % (label, rec2[0], rec2[2][-300:]))
                 continue
             got2 = recorded_steps(os.path.join(trace2, "trace.json"),
                                   skip_path=os.path.realpath(ORACLE))
@@ -398,6 +403,10 @@ def main():
             i += 2
         elif argv[i] == "--ctrec":
             ctrec = argv[i + 1]
+            i += 2
+        elif argv[i] == "--timeout":
+            global TIMEOUT
+            TIMEOUT = int(argv[i + 1])
             i += 2
         elif argv[i] == "--max-report":
             max_report = int(argv[i + 1])
