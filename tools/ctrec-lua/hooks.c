@@ -610,7 +610,7 @@ static void emit_upvalues(recorder *R, lua_State *L, lua_Debug *ar, fn_info *fn,
      * and the two slots of write_address: at most 20 (see POP_BATCH) */
     int nups = fr->nups;
     if (nups == 1) { /* known to have no upvalue at all */
-        fr->upvalues = UPV_NONE;
+        fr->no_upvalues = 1;
         return;
     }
     int batch = POP_BATCH + 1 - used; /* used <= POP_BATCH: batch >= 1 */
@@ -652,7 +652,7 @@ static void emit_upvalues(recorder *R, lua_State *L, lua_Debug *ar, fn_info *fn,
     /* for the rest of this activation (not for the definition site: two
      * functions defined on one line share its fn_info, and only one of
      * them may have upvalues to record) */
-    fr->upvalues = any ? UPV_SOME : UPV_NONE;
+    fr->no_upvalues = !any;
 }
 
 /* ---- start and stop ---------------------------------------------------- */
@@ -991,7 +991,7 @@ static NOINLINE void step_values(recorder *R, lua_State *L, lua_Debug *ar, fn_in
 {
     W(ctrec_step(R->w, fn->path_id, ar->currentline));
     frame *fr = &R->cur->frames[R->cur->n - 1];
-    if (R->opt.upvalues && fr->upvalues != UPV_NONE) {
+    if (R->opt.upvalues && !fr->no_upvalues) {
         const char *names[MAX_LOCAL_NAMES];
         int nnames = 0;
         int base = lua_gettop(L);

@@ -124,11 +124,11 @@ typedef struct frame {
     int activation;  /* the call that started the recording (--activation-path) */
     int nups;        /* its function's upvalues + 1 (lua_getinfo "u" at its Call,
                         with --values all), 0: not known */
-    int upvalues;    /* what its first Step found (UPV_*): known per activation,
+    int no_upvalues; /* 1: its first Step found none worth recording (none,
+                        or only _ENV and unnamed ones): known per activation,
                         not per fn_info, which two functions defined on one
                         line share */
 } frame;
-enum { UPV_UNKNOWN = 0, UPV_SOME, UPV_NONE /* none, or only _ENV and unnamed ones */ };
 
 /* The shadow call stack of one Lua thread (the main thread or a coroutine). */
 typedef struct thread_rec {
