@@ -142,16 +142,15 @@ def counted(cmd, work, exe):
     return main, other
 
 
-def stats_counts(ctrec, trace):
-    """calls and steps of a trace, from `ctrec stats`."""
+def stats_calls(ctrec, trace):
+    """The calls of a trace, from `ctrec stats` (0: not said)."""
     out = subprocess.run([ctrec, "stats", trace], stdout=subprocess.PIPE, check=True,
                          text=True).stdout
-    got = {}
     for line in out.splitlines():
         t = line.split()
-        if len(t) == 2 and t[0] in ("calls", "steps"):
-            got[t[0]] = int(t[1])
-    return got
+        if len(t) == 2 and t[0] == "calls":
+            return int(t[1])
+    return 0
 
 
 def main():
@@ -186,50 +185,46 @@ def main():
         "values none": rec + ["--format", a.format, "--values", "none", "-o", work + "/none"],
         "values all": rec + ["--format", a.format, "--values", "all", "-o", work + "/all"],
     }
-    used = [p for p in PARTS]
     print("millions of instructions (Ir), recording thread + other threads; format %s" % a.format)
     print("%-14s %-12s %9s %9s %9s %7s  %s" % ("program", "mode", "thread 1", "others", "all",
-                                             "x lua", "  ".join("%9s" % p for p in used)))
+                                             "x lua", "  ".join("%9s" % p for p in PARTS)))
     for spec in a.programs:
         if "=" not in spec and spec in DEFAULT_ARGS:
             spec += "=" + DEFAULT_ARGS[spec]  # this script's sizes, not run.py's
         name, path, args = run.program(spec)
-        got = {}
-        for m in modes:
-            t1, t2 = counted(cmds[m] + [path] + args, work, exe)
-            got[m] = (t1, t2)
-            tot = {p: t1[p] + t2[p] for p in PARTS}
-            s1, s2 = sum(t1.values()), sum(t2.values())
-            base = sum(got["lua5.4"][0].values()) + sum(got["lua5.4"][1].values()) \
-                if "lua5.4" in got else 0
-            print("%-14s %-12s %9.1f %9.1f %9.1f %7s  %s"
-                  % (name, m, s1 / 1e6, s2 / 1e6, (s1 + s2) / 1e6,
-                     "%.2f" % ((s1 + s2) / base) if base else "-",
-                     "  ".join("%9.1f" % (tot[p] / 1e6) for p in used)), flush=True)
+        got = {}  # mode -> (thread 1's parts, the other threads' parts)
+
+        def both(m):
+            """m's parts, both threads"""
+            return {q: got[m][0][q] + got[m][1][q] for q in PARTS}
 
         def all_of(m):
-            return sum(got[m][0].values()) + sum(got[m][1].values())
+            return sum(both(m).values())
 
         def t1_of(m):
             return sum(got[m][0].values())
 
         def by_part(m, floor, n):
             """(m - floor) / n by part, both threads"""
-            d = {}
-            for q in PARTS:
-                v = sum(got[m][k][q] for k in (0, 1)) - sum(got[floor][k][q] for k in (0, 1))
-                if abs(v) / n >= 0.5:
-                    d[q] = v / n
+            pm, pf = both(m), both(floor)
+            d = {q: (pm[q] - pf[q]) / n for q in PARTS if abs(pm[q] - pf[q]) / n >= 0.5}
             return ", ".join("%s %.0f" % (q, v) for q, v in d.items())
 
-        counts = {}
+        for m in modes:
+            got[m] = counted(cmds[m] + [path] + args, work, exe)
+            base = all_of("lua5.4") if "lua5.4" in got else 0
+            print("%-14s %-12s %9.1f %9.1f %9.1f %7s  %s"
+                  % (name, m, t1_of(m) / 1e6, (all_of(m) - t1_of(m)) / 1e6, all_of(m) / 1e6,
+                     "%.2f" % (all_of(m) / base) if base else "-",
+                     "  ".join("%9.1f" % (both(m)[p] / 1e6) for p in PARTS)), flush=True)
+
+        calls = 0
         if "values none" in got:
-            counts = stats_counts(ctrec, os.path.join(work, "none", "trace." + a.format))
+            calls = stats_calls(ctrec, os.path.join(work, "none", "trace." + a.format))
         if "values none" in got and "floor hooks" in got:
             print("%-14s values none / floor hooks = %.2f (recording thread %.2f; target <= 1.5)"
                   % (name, all_of("values none") / all_of("floor hooks"),
                      t1_of("values none") / t1_of("floor hooks")))
-            calls = counts.get("calls", 0)
             if calls:
                 print("%-14s per call (%d calls): 1.5 x floor hooks leaves %.0f; values none "
                       "spends %.0f over floor hooks (recording thread %.0f), %.0f over floor calls"
