@@ -607,6 +607,52 @@ ctrec_status ctrec_begin_reference(ctrec_writer *w, uint64_t address, int is_mut
 ctrec_status ctrec_end_reference(ctrec_writer *w);
 
 /* ------------------------------------------------------------------------
+ * Value memos: the same value written again without encoding it anew
+ *
+ * A recorder often writes the same value at step after step (a table or a
+ * struct the program did not change). The writer can keep the encoding of
+ * a value it wrote and write those bytes again:
+ *
+ *   ctrec_memo_begin(w);         // at a position where a value may go
+ *   ...write exactly one value with the value functions...
+ *   ctrec_memo_end(w, slot);     // keeps its encoding in `slot`
+ *   ...
+ *   ctrec_memo_write(w, slot);   // the kept value, at the current position
+ *
+ * ctrec_memo_write writes what the value functions wrote then, byte for
+ * byte, as one value at the current position (it counts as one element, or
+ * one field of a Struct). The writer only ever writes bytes it encoded
+ * itself; the caller's part is that the value it stands for is the same as
+ * the one kept (say, by comparing what it reads with what it kept).
+ *
+ * Slots are numbered 0 .. CTREC_MEMO_SLOTS - 1; ctrec_memo_end replaces
+ * what its slot held. The writer keeps at most one encoding per slot, for
+ * as long as it is open (the memory is released by ctrec_writer_close).
+ *
+ * None of these calls fails the event or the writer:
+ * - ctrec_memo_begin returns CTREC_E_UNSUPPORTED (nothing kept; write the
+ *   value as usual) for a trace.json writer, outside an event, inside a
+ *   compound dropped under the depth marker, or in a failed event.
+ * - ctrec_memo_end returns CTREC_E_STATE, and keeps nothing, unless exactly
+ *   one whole value was written at the position of ctrec_memo_begin in the
+ *   same event; CTREC_E_STATE also when that value holds a depth marker
+ *   (its bytes depend on where it was written); CTREC_E_ARG for a slot out
+ *   of range; CTREC_E_NOMEM when it cannot keep the bytes. The value itself
+ *   stays written whatever ctrec_memo_end returns.
+ * - ctrec_memo_write returns CTREC_E_UNSUPPORTED, and writes nothing, for a
+ *   slot out of range or empty, a trace.json writer, or when the kept
+ *   value's compounds would nest deeper than max_depth at this position:
+ *   write the value with the value functions instead. At a position where
+ *   no value may go it fails as the value functions do.
+ * ------------------------------------------------------------------------ */
+
+#define CTREC_MEMO_SLOTS 4096u
+
+ctrec_status ctrec_memo_begin(ctrec_writer *w);
+ctrec_status ctrec_memo_end(ctrec_writer *w, uint32_t slot);
+ctrec_status ctrec_memo_write(ctrec_writer *w, uint32_t slot);
+
+/* ------------------------------------------------------------------------
  * Recording from several threads
  *
  * Threads of the recorded program that run at the same time record into

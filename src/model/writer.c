@@ -155,6 +155,25 @@ struct ctrec_writer {
     unsigned depth;
     unsigned skip;        /* depth_marker: compounds open below the marker */
 
+    /* Value memos (ctrec_memo_begin/end/write): the kept encodings, one
+     * per slot (allocated at the first ctrec_memo_end), and the value
+     * being kept: from memo_at in memo_buf, begun at depth memo_depth in
+     * event number memo_event, the enclosing frame's mark and count then
+     * (memo_mark, memo_count; at the top, memo_count 0) */
+    struct memo_slot {
+        uint8_t *p;
+        size_t n, cap;
+        unsigned frames; /* compounds nested in the value (0: a leaf) */
+    } *memos;
+    int memo_open;
+    buf *memo_buf;
+    size_t memo_at, memo_mark;
+    unsigned memo_depth;
+    uint64_t memo_count, memo_event;
+    size_t memo_markers;
+    unsigned depth_hi;    /* the deepest depth since ctrec_memo_begin */
+    size_t markers;       /* depth markers written (push) */
+
     /* Calls (the top-level one included) minus Returns: a Return needs an
      * open call, as the debugger does. */
     uint64_t calls_open;
@@ -361,6 +380,7 @@ static void abandon(ctrec_writer *w)
     w->ncargs = 0;
     w->ev.len = 0;
     w->ev.oom = 0;
+    w->memo_open = 0;
 }
 
 /* A failure that leaves the writer usable: the open event (if any) is
@@ -1329,6 +1349,9 @@ ctrec_status ctrec_writer_close(ctrec_writer *w)
     free(w->type_fields);
     free(w->cargs);
     free(w->eo.floats);
+    if (w->memos)
+        for (size_t i = 0; i < CTREC_MEMO_SLOTS; i++) free(w->memos[i].p);
+    free(w->memos);
     if (w->args)
         for (size_t i = 0; i < w->o.nargs; i++) free(w->args[i]);
     free(w->args);
@@ -3215,6 +3238,117 @@ ctrec_status ctrec_none(ctrec_writer *w, ctrec_id t)
     return leaf_done(w);
 }
 
+/* ---- value memos ---- */
+
+ctrec_status ctrec_memo_begin(ctrec_writer *w)
+{
+    if (!w) return CTREC_E_ARG;
+    w->memo_open = 0;
+    /* (w->cur is set only inside an event; every enc has eo's format) */
+    if (w->failed || w->ev_failed || !w->open || w->skip || w->eo.json) {
+        snprintf(w->e.msg, sizeof w->e.msg, "ctrec_memo_begin: %s",
+                 w->eo.json ? "trace.json keeps no memos" : "no value can be written here");
+        w->e.status = CTREC_E_UNSUPPORTED;
+        return CTREC_E_UNSUPPORTED;
+    }
+    w->memo_open = 1;
+    w->memo_buf = w->cur->b;
+    w->memo_at = w->cur->b->len;
+    w->memo_depth = w->depth;
+    w->memo_event = w->nevents;
+    w->memo_markers = w->markers;
+    w->depth_hi = w->depth;
+    if (w->depth) {
+        w->memo_mark = w->stack[w->depth - 1].mark;
+        w->memo_count = w->stack[w->depth - 1].count;
+    } else {
+        w->memo_mark = 0;
+        w->memo_count = w->slot ? 0 : 1; /* 1: the event has its value already */
+    }
+    return CTREC_OK;
+}
+
+ctrec_status ctrec_memo_end(ctrec_writer *w, uint32_t slot)
+{
+    if (!w) return CTREC_E_ARG;
+    int was_open = w->memo_open;
+    w->memo_open = 0;
+    const char *why = NULL;
+    if (slot >= CTREC_MEMO_SLOTS)
+        why = "the slot is out of range";
+    else if (!was_open || w->failed || w->ev_failed || !w->open ||
+             w->memo_event != w->nevents || w->cur->b != w->memo_buf)
+        why = "no ctrec_memo_begin in this event, or the event failed";
+    else if (w->markers != w->memo_markers)
+        why = "the value holds a depth marker, which depends on where it is written";
+    else if (w->skip || w->depth != w->memo_depth || w->cur->b->oom ||
+             w->cur->b->len <= w->memo_at ||
+             (w->depth ? w->stack[w->depth - 1].mark != w->memo_mark ||
+                             w->stack[w->depth - 1].count != w->memo_count + 1
+                       : w->slot || w->memo_count != 0))
+        why = "not exactly one whole value was written since ctrec_memo_begin";
+    if (why) {
+        snprintf(w->e.msg, sizeof w->e.msg, "ctrec_memo_end: %s", why);
+        w->e.status = slot >= CTREC_MEMO_SLOTS ? CTREC_E_ARG : CTREC_E_STATE;
+        return w->e.status;
+    }
+    /* Without memory the value is just not kept: the writer and the
+     * event go on (a memo only saves work). */
+    if (!w->memos && !(w->memos = calloc(CTREC_MEMO_SLOTS, sizeof *w->memos)))
+        return err_set(&w->e, CTREC_E_NOMEM, "ctrec_memo_end: out of memory");
+    struct memo_slot *m = &w->memos[slot];
+    size_t n = w->cur->b->len - w->memo_at;
+    if (n > m->cap) {
+        uint8_t *p = realloc(m->p, n);
+        if (!p) {
+            m->n = 0; /* the slot holds nothing rather than an older value */
+            return err_set(&w->e, CTREC_E_NOMEM, "ctrec_memo_end: out of memory");
+        }
+        m->p = p;
+        m->cap = n;
+    }
+    memcpy(m->p, w->cur->b->data + w->memo_at, n);
+    m->n = n;
+    m->frames = w->depth_hi - w->memo_depth;
+    return CTREC_OK;
+}
+
+static WR_NOINLINE ctrec_status memo_write_slow(ctrec_writer *w, const struct memo_slot *m)
+{
+    LEAF(w, "ctrec_memo_write", 0);
+    buf_put(w->cur->b, m->p, m->n);
+    return leaf_done(w);
+}
+
+ctrec_status ctrec_memo_write(ctrec_writer *w, uint32_t slot)
+{
+    if (!w) return CTREC_E_ARG;
+    if (slot >= CTREC_MEMO_SLOTS || !w->memos || !w->memos[slot].n || w->eo.json) {
+        snprintf(w->e.msg, sizeof w->e.msg, "ctrec_memo_write: %s",
+                 w->eo.json                   ? "trace.json keeps no memos"
+                 : slot >= CTREC_MEMO_SLOTS ? "the slot is out of range"
+                                              : "the slot is empty");
+        w->e.status = CTREC_E_UNSUPPORTED;
+        return CTREC_E_UNSUPPORTED;
+    }
+    const struct memo_slot *m = &w->memos[slot];
+    if (w->depth + m->frames > w->o.max_depth) {
+        /* written anew, its compounds would meet the depth bound */
+        snprintf(w->e.msg, sizeof w->e.msg,
+                 "ctrec_memo_write: the value would nest deeper than %u levels here",
+                 w->o.max_depth);
+        w->e.status = CTREC_E_UNSUPPORTED;
+        return CTREC_E_UNSUPPORTED;
+    }
+    buf *b;
+    if ((b = val_claim(w, m->n))) {
+        memcpy(b->data + b->len, m->p, m->n);
+        b->len += m->n;
+        return CTREC_OK;
+    }
+    return memo_write_slow(w, m);
+}
+
 ctrec_status ctrec_cell(ctrec_writer *w, int64_t place)
 {
     if (SKIPPED(w)) return CTREC_OK;
@@ -3254,9 +3388,11 @@ static ctrec_status push(ctrec_writer *w, const char *what, enum frame_kind kind
         int n = snprintf(m, sizeof m, "<truncated: deeper than %u levels>", w->o.max_depth);
         val_text(w->cur, VAL_RAW, m, (size_t)n, t);
         w->skip = 1;
+        w->markers++;
         return leaf_done(w);
     }
     frame *f = &w->stack[w->depth++];
+    if (w->depth > w->depth_hi) w->depth_hi = w->depth;
     memset(f, 0, sizeof *f);
     f->kind = (uint8_t)kind;
     f->type_id = t;
@@ -3371,6 +3507,7 @@ ctrec_status ctrec_begin_struct(ctrec_writer *w, ctrec_id t)
     if (w && t < w->types.nids && w->depth < w->o.max_depth && w->type_fields[t] >= 0 &&
         (b = val_claim(w, FX_STRUCT_OPEN_ROOM))) {
         f = &w->stack[w->depth++];
+        if (w->depth > w->depth_hi) w->depth_hi = w->depth;
         memset(f, 0, sizeof *f);
         f->kind = F_STRUCT;
         f->type_id = t;
