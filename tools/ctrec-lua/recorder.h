@@ -185,6 +185,8 @@ typedef struct recorder {
     void *shapes;              /* cache of Struct shapes (values.c) */
     void *shape_pred[8];       /* per table depth: the shape written last there,
                                   tried first by the next table's key scan */
+    void *memos;               /* the flat tables written last, with their
+                                  writer memos (values.c); NULL: none yet */
     int64_t type_ids[24];      /* per value kind, -1 until defined */
     size_t budget;             /* elements left for the value being written */
     const void *ancestors[64]; /* tables being written, for cycle detection */

@@ -486,6 +486,8 @@ void values_free(recorder *R)
         for (size_t i = 0; i < SHAPE_SLOTS; i++) free(((shape *)R->shapes)[i].bytes);
     free(R->shapes);
     R->shapes = NULL;
+    free(R->memos);
+    R->memos = NULL;
     memset(R->shape_pred, 0, sizeof R->shape_pred);
     strmap_free(&R->struct_types);
     free(R->scratch);
@@ -580,6 +582,161 @@ static ctrec_status write_struct(recorder *R, lua_State *L, int idx, lua_Integer
     return ctrec_end_struct(R->w);
 }
 
+/*
+ * Flat tables written again. Most tables a step records are the same as at
+ * the step before (nbody's bodies but the one the last line changed, the
+ * records of an array being sorted). A table of string keys only whose
+ * fields are all integers, floats, booleans or short strings (a "flat"
+ * table) is written in the fast path of write_table with its encoding kept
+ * by the writer (ctrec_memo_end) in the slot of its address; its Struct
+ * type and field values, in the order written, are kept here beside it.
+ * The next time a flat table with the same Struct type is at that address,
+ * its values read are compared with those kept and, when all are the
+ * same, the writer writes the kept bytes again (ctrec_memo_write).
+ * What a flat table's Struct writes depends on its type and its values
+ * only: not on where it is (a leaf uses no element budget, and no cycle or
+ * depth marker can be inside), nor on which table it is, so a table freed
+ * and another made at its address is no harm. Strings are compared by
+ * their bytes (a collected string's memory is reused), floats by their
+ * bits (-0.0 is not 0.0, a NaN is the NaN it was).
+ */
+#define MEMO_SLOTS 1024u /* <= CTREC_MEMO_SLOTS */
+#define MEMO_FIELDS 16
+#define MEMO_STRING 40   /* a string longer is not kept: the table is not flat */
+
+enum { L_INT = 1, L_FLOAT, L_BOOL, L_STRING };
+
+typedef struct leaf {
+    uint8_t tag;    /* L_* */
+    uint8_t len;    /* L_STRING: its length */
+    uint64_t v;     /* the integer, the float's bits, the boolean */
+    const char *s;  /* L_STRING: its bytes (the table's string, while read) */
+} leaf;
+
+typedef struct memo_entry {
+    const void *table; /* NULL: empty */
+    ctrec_id type;
+    size_t n;
+    leaf f[MEMO_FIELDS];            /* L_STRING: s points into chars */
+    char chars[MEMO_FIELDS * MEMO_STRING];
+} memo_entry;
+
+static inline size_t memo_slot(const void *p)
+{
+    uint64_t h = (uint64_t)(uintptr_t)p * 0x9E3779B97F4A7C15ull;
+    return (size_t)(h >> 54) % MEMO_SLOTS;
+}
+
+/* Reads the value at idx as a leaf of a flat table; 0: it is not one. */
+static inline int read_leaf(lua_State *L, int idx, leaf *out)
+{
+    int tt = lua_type(L, idx);
+    if (tt == LUA_TNUMBER) {
+        if (lua_isinteger(L, idx)) {
+            out->tag = L_INT;
+            out->v = (uint64_t)lua_tointeger(L, idx);
+        } else {
+            double d = lua_tonumber(L, idx);
+            out->tag = L_FLOAT;
+            memcpy(&out->v, &d, sizeof d);
+        }
+        return 1;
+    }
+    if (tt == LUA_TSTRING) {
+        size_t len;
+        out->s = lua_tolstring(L, idx, &len);
+        if (len > MEMO_STRING) return 0;
+        out->tag = L_STRING;
+        out->len = (uint8_t)len;
+        return 1;
+    }
+    if (tt == LUA_TBOOLEAN) {
+        out->tag = L_BOOL;
+        out->v = (uint64_t)lua_toboolean(L, idx);
+        return 1;
+    }
+    return 0;
+}
+
+/* What write_any writes for such a value. */
+static ctrec_status write_leaf(recorder *R, const leaf *f)
+{
+    ctrec_id t;
+    R->nvalues++;
+    switch (f->tag) {
+    case L_INT:
+        TRY(type_id(R, T_INTEGER, &t));
+        return ctrec_int(R->w, (int64_t)f->v, t);
+    case L_FLOAT: {
+        double d;
+        memcpy(&d, &f->v, sizeof d);
+        TRY(type_id(R, T_FLOAT, &t));
+        return ctrec_float(R->w, d, t);
+    }
+    case L_BOOL:
+        TRY(type_id(R, T_BOOLEAN, &t));
+        return ctrec_bool(R->w, (int)f->v, t);
+    default:
+        if (R->opt.max_string && f->len > R->opt.max_string)
+            return write_long_string(R, f->s, f->len);
+        TRY(type_id(R, T_STRING, &t));
+        return ctrec_string(R->w, f->s, f->len, t);
+    }
+}
+
+/* The fast path's table at p, of Struct type t with n fields, their values
+ * on the stack at base + 2 + 2 * order[i] in the order written: written
+ * again from its memo when it is the same flat table as last time, else
+ * written with its encoding kept. *done 0: it is not flat (or no memory
+ * for the memos), nothing written. */
+static ctrec_status write_flat(recorder *R, lua_State *L, const void *p, ctrec_id t, size_t n,
+                               int base, const unsigned char *order, int *done)
+{
+    *done = 0;
+    if (n > MEMO_FIELDS) return CTREC_OK;
+    leaf f[MEMO_FIELDS];
+    for (size_t i = 0; i < n; i++)
+        if (!read_leaf(L, base + 2 + 2 * order[i], &f[i])) return CTREC_OK;
+    if (!R->memos && !(R->memos = calloc(MEMO_SLOTS, sizeof(memo_entry)))) return CTREC_OK;
+    size_t slot = memo_slot(p);
+    memo_entry *e = &((memo_entry *)R->memos)[slot];
+    *done = 1;
+    if (e->table == p && e->type == t && e->n == n) {
+        size_t i = 0;
+        for (; i < n; i++) {
+            const leaf *k = &e->f[i];
+            if (k->tag != f[i].tag ||
+                (f[i].tag == L_STRING ? k->len != f[i].len || !same_bytes(k->s, f[i].s, k->len)
+                                      : k->v != f[i].v))
+                break;
+        }
+        if (i == n && ctrec_memo_write(R->w, (uint32_t)slot) == CTREC_OK) {
+            R->nvalues += n;
+            return CTREC_OK;
+        }
+    }
+    e->table = NULL;
+    int keep = ctrec_memo_begin(R->w) == CTREC_OK;
+    TRY(ctrec_begin_struct(R->w, t));
+    for (size_t i = 0; i < n; i++) TRY(write_leaf(R, &f[i]));
+    TRY(ctrec_end_struct(R->w));
+    if (keep && ctrec_memo_end(R->w, (uint32_t)slot) == CTREC_OK) {
+        e->table = p;
+        e->type = t;
+        e->n = n;
+        char *c = e->chars;
+        for (size_t i = 0; i < n; i++) {
+            e->f[i] = f[i];
+            if (f[i].tag == L_STRING) {
+                memcpy(c, f[i].s, f[i].len);
+                e->f[i].s = c;
+                c += f[i].len;
+            }
+        }
+    }
+    return CTREC_OK;
+}
+
 /* The string keys "[array]" and "..." would read as the field a Struct
  * gets for the array part or for a truncation: a table with one is written
  * as pairs, which say what its keys are. */
@@ -658,8 +815,16 @@ static NOINLINE ctrec_status write_table(recorder *R, lua_State *L, int idx, uns
             unsigned char order[SHAPE_MAX_KEYS];
             memcpy(order, pr->order, sizeof order); /* pr's slot may be reused below */
             ctrec_id t = pr->type;
-            R->ancestors[R->nancestors++] = p;
             R->budget -= pn;
+            if (R->opt.format != CTREC_FORMAT_JSON) { /* trace.json keeps no memos */
+                int done;
+                ctrec_status st = write_flat(R, L, p, t, pn, base, order, &done);
+                if (done) {
+                    lua_settop(L, base);
+                    return st;
+                }
+            }
+            R->ancestors[R->nancestors++] = p;
             ctrec_status st = ctrec_begin_struct(R->w, t);
             for (size_t i = 0; i < pn && st == CTREC_OK; i++)
                 st = write_any(R, L, base + 2 + 2 * order[i], depth + 1);
