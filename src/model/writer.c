@@ -3240,11 +3240,6 @@ ctrec_status ctrec_none(ctrec_writer *w, ctrec_id t)
 
 /* ---- value memos ---- */
 
-/* A kept value is copied in blocks of MEMO_PAD bytes (fixed-size copies,
- * inlined), which may read and write up to MEMO_PAD - 1 bytes past it:
- * the slot holds that much more, and the output needs that much room. */
-#define MEMO_PAD 16
-
 ctrec_status ctrec_memo_begin(ctrec_writer *w)
 {
     if (!w) return CTREC_E_ARG;
@@ -3303,14 +3298,14 @@ ctrec_status ctrec_memo_end(ctrec_writer *w, uint32_t slot)
         return err_set(&w->e, CTREC_E_NOMEM, "ctrec_memo_end: out of memory");
     struct memo_slot *m = &w->memos[slot];
     size_t n = w->cur->b->len - w->memo_at;
-    if (n + MEMO_PAD > m->cap) { /* ctrec_memo_write copies whole blocks */
-        uint8_t *p = realloc(m->p, n + MEMO_PAD);
+    if (n > m->cap) {
+        uint8_t *p = realloc(m->p, n);
         if (!p) {
             m->n = 0; /* the slot holds nothing rather than an older value */
             return err_set(&w->e, CTREC_E_NOMEM, "ctrec_memo_end: out of memory");
         }
         m->p = p;
-        m->cap = n + MEMO_PAD;
+        m->cap = n;
     }
     memcpy(m->p, w->cur->b->data + w->memo_at, n);
     m->n = n;
@@ -3346,9 +3341,10 @@ ctrec_status ctrec_memo_write(ctrec_writer *w, uint32_t slot)
         return CTREC_E_UNSUPPORTED;
     }
     buf *b;
-    if ((b = val_claim(w, m->n + MEMO_PAD))) {
-        uint8_t *d = b->data + b->len;
-        for (size_t i = 0; i < m->n; i += MEMO_PAD) memcpy(d + i, m->p + i, MEMO_PAD);
+    if ((b = val_claim(w, m->n))) {
+        /* (memcpy: copying 16-byte blocks inline cost more, callgrind on
+         * nbody.lua and sort.lua, BENCHMARKS.md eighteenth session) */
+        memcpy(b->data + b->len, m->p, m->n);
         b->len += m->n;
         return CTREC_OK;
     }
