@@ -625,6 +625,10 @@ ctrec_status ctrec_end_reference(ctrec_writer *w);
  * itself; the caller's part is that the value it stands for is the same as
  * the one kept (say, by comparing what it reads with what it kept).
  *
+ * Memos nest: a value being kept may hold values kept or written from
+ * memos, up to CTREC_MEMO_NEST begun at once; ctrec_memo_end ends the one
+ * begun last.
+ *
  * Slots are numbered 0 .. CTREC_MEMO_SLOTS - 1; ctrec_memo_end replaces
  * what its slot held. The writer keeps at most one encoding per slot, for
  * as long as it is open (the memory is released by ctrec_writer_close).
@@ -632,7 +636,8 @@ ctrec_status ctrec_end_reference(ctrec_writer *w);
  * None of these calls fails the event or the writer:
  * - ctrec_memo_begin returns CTREC_E_UNSUPPORTED (nothing kept; write the
  *   value as usual) for a trace.json writer, outside an event, inside a
- *   compound dropped under the depth marker, or in a failed event.
+ *   compound dropped under the depth marker, in a failed event, or with
+ *   CTREC_MEMO_NEST memos begun already.
  * - ctrec_memo_end returns CTREC_E_STATE, and keeps nothing, unless exactly
  *   one whole value was written at the position of ctrec_memo_begin in the
  *   same event; CTREC_E_STATE also when that value holds a depth marker
@@ -647,6 +652,7 @@ ctrec_status ctrec_end_reference(ctrec_writer *w);
  * ------------------------------------------------------------------------ */
 
 #define CTREC_MEMO_SLOTS 4096u
+#define CTREC_MEMO_NEST 8u
 
 ctrec_status ctrec_memo_begin(ctrec_writer *w);
 ctrec_status ctrec_memo_end(ctrec_writer *w, uint32_t slot);

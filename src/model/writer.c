@@ -156,22 +156,25 @@ struct ctrec_writer {
     unsigned skip;        /* depth_marker: compounds open below the marker */
 
     /* Value memos (ctrec_memo_begin/end/write): the kept encodings, one
-     * per slot (allocated at the first ctrec_memo_end), and the value
-     * being kept: from memo_at in memo_buf, begun at depth memo_depth in
-     * event number memo_event, the enclosing frame's mark and count then
-     * (memo_mark, memo_count; at the top, memo_count 0) */
+     * per slot (allocated at the first ctrec_memo_end), and the values
+     * being kept, innermost last (nmemo of them): each from `at` in `b`,
+     * begun at depth `depth` in event number `event`, the enclosing
+     * frame's mark and count then (at the top, count 0), the depth markers
+     * written until then, and the enclosing memo's depth_hi (saved_hi) */
     struct memo_slot {
         uint8_t *p;
         size_t n, cap;
         unsigned frames; /* compounds nested in the value (0: a leaf) */
     } *memos;
-    int memo_open;
-    buf *memo_buf;
-    size_t memo_at, memo_mark;
-    unsigned memo_depth;
-    uint64_t memo_count, memo_event;
-    size_t memo_markers;
-    unsigned depth_hi;    /* the deepest depth since ctrec_memo_begin */
+    struct memo_open {
+        buf *b;
+        size_t at, mark, markers;
+        unsigned depth, saved_hi;
+        uint64_t count, event;
+    } memo_open[CTREC_MEMO_NEST];
+    unsigned nmemo;
+    unsigned depth_hi;    /* the deepest depth since the innermost
+                             ctrec_memo_begin (compounds and memos written) */
     size_t markers;       /* depth markers written (push) */
 
     /* Calls (the top-level one included) minus Returns: a Return needs an
@@ -380,7 +383,7 @@ static void abandon(ctrec_writer *w)
     w->ncargs = 0;
     w->ev.len = 0;
     w->ev.oom = 0;
-    w->memo_open = 0;
+    w->nmemo = 0;
 }
 
 /* A failure that leaves the writer usable: the open event (if any) is
@@ -3243,27 +3246,30 @@ ctrec_status ctrec_none(ctrec_writer *w, ctrec_id t)
 ctrec_status ctrec_memo_begin(ctrec_writer *w)
 {
     if (!w) return CTREC_E_ARG;
-    w->memo_open = 0;
     /* (w->cur is set only inside an event; every enc has eo's format) */
-    if (w->failed || w->ev_failed || !w->open || w->skip || w->eo.json) {
+    if (w->failed || w->ev_failed || !w->open || w->skip || w->eo.json ||
+        w->nmemo == CTREC_MEMO_NEST) {
         snprintf(w->e.msg, sizeof w->e.msg, "ctrec_memo_begin: %s",
-                 w->eo.json ? "trace.json keeps no memos" : "no value can be written here");
+                 w->eo.json                      ? "trace.json keeps no memos"
+                 : w->nmemo == CTREC_MEMO_NEST ? "memos nest deeper than CTREC_MEMO_NEST"
+                                                 : "no value can be written here");
         w->e.status = CTREC_E_UNSUPPORTED;
         return CTREC_E_UNSUPPORTED;
     }
-    w->memo_open = 1;
-    w->memo_buf = w->cur->b;
-    w->memo_at = w->cur->b->len;
-    w->memo_depth = w->depth;
-    w->memo_event = w->nevents;
-    w->memo_markers = w->markers;
+    struct memo_open *o = &w->memo_open[w->nmemo++];
+    o->b = w->cur->b;
+    o->at = w->cur->b->len;
+    o->depth = w->depth;
+    o->event = w->nevents;
+    o->markers = w->markers;
+    o->saved_hi = w->depth_hi;
     w->depth_hi = w->depth;
     if (w->depth) {
-        w->memo_mark = w->stack[w->depth - 1].mark;
-        w->memo_count = w->stack[w->depth - 1].count;
+        o->mark = w->stack[w->depth - 1].mark;
+        o->count = w->stack[w->depth - 1].count;
     } else {
-        w->memo_mark = 0;
-        w->memo_count = w->slot ? 0 : 1; /* 1: the event has its value already */
+        o->mark = 0;
+        o->count = w->slot ? 0 : 1; /* 1: the event has its value already */
     }
     return CTREC_OK;
 }
@@ -3271,21 +3277,21 @@ ctrec_status ctrec_memo_begin(ctrec_writer *w)
 ctrec_status ctrec_memo_end(ctrec_writer *w, uint32_t slot)
 {
     if (!w) return CTREC_E_ARG;
-    int was_open = w->memo_open;
-    w->memo_open = 0;
     const char *why = NULL;
+    struct memo_open *o = w->nmemo ? &w->memo_open[--w->nmemo] : NULL;
+    unsigned hi = w->depth_hi;
+    if (o) w->depth_hi = o->saved_hi > hi ? o->saved_hi : hi; /* the enclosing memo's */
     if (slot >= CTREC_MEMO_SLOTS)
         why = "the slot is out of range";
-    else if (!was_open || w->failed || w->ev_failed || !w->open ||
-             w->memo_event != w->nevents || w->cur->b != w->memo_buf)
+    else if (!o || w->failed || w->ev_failed || !w->open || o->event != w->nevents ||
+             w->cur->b != o->b)
         why = "no ctrec_memo_begin in this event, or the event failed";
-    else if (w->markers != w->memo_markers)
+    else if (w->markers != o->markers)
         why = "the value holds a depth marker, which depends on where it is written";
-    else if (w->skip || w->depth != w->memo_depth || w->cur->b->oom ||
-             w->cur->b->len <= w->memo_at ||
-             (w->depth ? w->stack[w->depth - 1].mark != w->memo_mark ||
-                             w->stack[w->depth - 1].count != w->memo_count + 1
-                       : w->slot || w->memo_count != 0))
+    else if (w->skip || w->depth != o->depth || w->cur->b->oom || w->cur->b->len <= o->at ||
+             (w->depth ? w->stack[w->depth - 1].mark != o->mark ||
+                             w->stack[w->depth - 1].count != o->count + 1
+                       : w->slot || o->count != 0))
         why = "not exactly one whole value was written since ctrec_memo_begin";
     if (why) {
         snprintf(w->e.msg, sizeof w->e.msg, "ctrec_memo_end: %s", why);
@@ -3297,7 +3303,7 @@ ctrec_status ctrec_memo_end(ctrec_writer *w, uint32_t slot)
     if (!w->memos && !(w->memos = calloc(CTREC_MEMO_SLOTS, sizeof *w->memos)))
         return err_set(&w->e, CTREC_E_NOMEM, "ctrec_memo_end: out of memory");
     struct memo_slot *m = &w->memos[slot];
-    size_t n = w->cur->b->len - w->memo_at;
+    size_t n = w->cur->b->len - o->at;
     if (n > m->cap) {
         uint8_t *p = realloc(m->p, n);
         if (!p) {
@@ -3307,9 +3313,9 @@ ctrec_status ctrec_memo_end(ctrec_writer *w, uint32_t slot)
         m->p = p;
         m->cap = n;
     }
-    memcpy(m->p, w->cur->b->data + w->memo_at, n);
+    memcpy(m->p, w->cur->b->data + o->at, n);
     m->n = n;
-    m->frames = w->depth_hi - w->memo_depth;
+    m->frames = hi - o->depth;
     return CTREC_OK;
 }
 
@@ -3332,7 +3338,8 @@ ctrec_status ctrec_memo_write(ctrec_writer *w, uint32_t slot)
         return CTREC_E_UNSUPPORTED;
     }
     const struct memo_slot *m = &w->memos[slot];
-    if (w->depth + m->frames > w->o.max_depth) {
+    unsigned hi = w->depth + m->frames;
+    if (hi > w->o.max_depth) {
         /* written anew, its compounds would meet the depth bound */
         snprintf(w->e.msg, sizeof w->e.msg,
                  "ctrec_memo_write: the value would nest deeper than %u levels here",
@@ -3340,6 +3347,7 @@ ctrec_status ctrec_memo_write(ctrec_writer *w, uint32_t slot)
         w->e.status = CTREC_E_UNSUPPORTED;
         return CTREC_E_UNSUPPORTED;
     }
+    if (hi > w->depth_hi) w->depth_hi = hi; /* for a memo being kept around it */
     buf *b;
     if ((b = val_claim(w, m->n))) {
         /* (memcpy: copying 16-byte blocks inline cost more, callgrind on

@@ -161,6 +161,54 @@ static void depth(void)
     MEMO(ctrec_memo_write(w, 8), CTREC_E_UNSUPPORTED);
     OK(ctrec_int(w, 0, t_int));
     OK(ctrec_end(w));
+    /* memos nest: slot 30 keeps a Point inside a Sequence kept in slot
+     * 29; slot 31 keeps a Sequence holding only the Point written from
+     * slot 30: 2 compounds deep, though only the Sequence was begun while
+     * it was kept */
+    OK(ctrec_begin_value(w, v_deep));
+    MEMO(ctrec_memo_begin(w), CTREC_OK);
+    OK(ctrec_begin_sequence(w, 0, t_seq));
+    kept_point(30, 1.5, 7, "n");
+    OK(ctrec_end_sequence(w));
+    MEMO(ctrec_memo_end(w, 29), CTREC_OK);
+    OK(ctrec_end(w));
+    OK(ctrec_begin_value(w, v_deep));
+    MEMO(ctrec_memo_begin(w), CTREC_OK);
+    OK(ctrec_begin_sequence(w, 0, t_seq));
+    again_point(30, 1.5, 7, "n");
+    OK(ctrec_end_sequence(w));
+    MEMO(ctrec_memo_end(w, 31), CTREC_OK);
+    OK(ctrec_end(w));
+    for (int at = 4; at <= 5; at++) {
+        /* at depth 4 it fits; at 5 its Points would be at depth 6: the
+         * memo is refused, and written anew the Points become markers */
+        OK(ctrec_begin_value(w, v_deep));
+        for (int i = 0; i < at; i++) OK(ctrec_begin_sequence(w, 0, t_seq));
+        ctrec_status want_st = at == 4 ? CTREC_OK : CTREC_E_UNSUPPORTED;
+        MEMO(ctrec_memo_write(w, 31), want_st);
+        if (!memo || want_st) {
+            OK(ctrec_begin_sequence(w, 0, t_seq));
+            point(1.5, 7, "n");
+            OK(ctrec_end_sequence(w));
+        }
+        for (int i = 0; i < at; i++) OK(ctrec_end_sequence(w));
+        OK(ctrec_end(w));
+    }
+    /* at most CTREC_MEMO_NEST begun at once */
+    OK(ctrec_begin_value(w, v_deep));
+    for (unsigned i = 0; i < CTREC_MEMO_NEST; i++) MEMO(ctrec_memo_begin(w), CTREC_OK);
+    MEMO(ctrec_memo_begin(w), CTREC_E_UNSUPPORTED);
+    OK(ctrec_int(w, 11, t_int));
+    for (unsigned i = 0; i < CTREC_MEMO_NEST; i++) MEMO(ctrec_memo_end(w, 40 + i), CTREC_OK);
+    MEMO(ctrec_memo_end(w, 40), CTREC_E_STATE);
+    OK(ctrec_end(w));
+    OK(ctrec_begin_value(w, v_deep));
+    if (memo)
+        OK(ctrec_memo_write(w, 40 + CTREC_MEMO_NEST - 1));
+    else
+        OK(ctrec_int(w, 11, t_int));
+    OK(ctrec_end(w));
+
     /* a memo where no value may go fails as the value functions do: the
      * struct is full, the event is discarded */
     OK(ctrec_begin_value(w, v_p));
