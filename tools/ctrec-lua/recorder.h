@@ -187,6 +187,10 @@ typedef struct recorder {
                                   tried first by the next table's key scan */
     void *memos;               /* the flat tables written last, with their
                                   writer memos (values.c); NULL: none yet */
+    void *amemos;              /* the same for arrays of flat tables */
+    const void *flat_p;        /* the flat table write_flat wrote last, */
+    uint32_t flat_slot, flat_gen; /* its memo slot and that slot's generation */
+    size_t flat_n;             /* and its fields */
     int64_t type_ids[24];      /* per value kind, -1 until defined */
     size_t budget;             /* elements left for the value being written */
     const void *ancestors[64]; /* tables being written, for cycle detection */

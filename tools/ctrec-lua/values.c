@@ -274,6 +274,9 @@ static inline ctrec_status write_any(recorder *R, lua_State *L, int idx, unsigne
     return write_other(R, L, idx, tt, depth);
 }
 
+static ctrec_status write_array_memo(recorder *R, lua_State *L, int idx, const void *p,
+                                     lua_Integer n, unsigned depth, int *done);
+
 /* t[1..n] as a Sequence, at most the remaining budget of them. Called by
  * write_table, which reserved the stack up to R->stack_ok: the elements
  * stay on the stack while they fit in it with two slots to spare (for
@@ -281,6 +284,11 @@ static inline ctrec_status write_any(recorder *R, lua_State *L, int idx, unsigne
 static ctrec_status write_array(recorder *R, lua_State *L, int idx, lua_Integer n,
                                 unsigned depth)
 {
+    if (n > 0 && R->opt.format != CTREC_FORMAT_JSON) { /* trace.json keeps no memos */
+        int done;
+        ctrec_status st = write_array_memo(R, L, idx, lua_topointer(L, idx), n, depth, &done);
+        if (done) return st;
+    }
     ctrec_id t;
     TRY(type_id(R, T_TABLE, &t));
     TRY(ctrec_begin_sequence(R->w, 0, t));
@@ -402,6 +410,10 @@ static ctrec_status struct_type(recorder *R, int has_array, const key *keys, siz
  */
 #define SHAPE_SLOTS 256
 #define SHAPE_MAX_KEYS 32
+/* The stack slots write_table's scan may take (RESERVE), and those the
+ * elements of an array that write_array keeps on the stack need beside
+ * them (ARRAY_SPARE), so that their tables need no lua_checkstack each. */
+enum { RESERVE = 2 * SHAPE_MAX_KEYS + 4, ARRAY_SPARE = 18 };
 /* Tables at depth d < SHAPE_PRED_DEPTH try the shape written last at
  * depth d first (R->shape_pred): see write_table. */
 #define SHAPE_PRED_DEPTH (int)(sizeof ((recorder *)0)->shape_pred / sizeof(void *))
@@ -464,6 +476,34 @@ static inline int same_bytes(const char *a, const char *b, size_t n)
     return n == 0 || a[0] == b[0];
 }
 
+/* write_table's scan of the table at idx while its keys are pr's, in
+ * pr's order, from nil: each pair lua_next pushed stays (key i at top +
+ * 2 i, its value above it) and a copy of the key continues the scan.
+ * Returns what lua_next returned last (0: the scan ended), *matched the
+ * keys that were pr's (their pairs on the stack). */
+static inline int scan_shape(lua_State *L, int idx, const shape *pr, int top, size_t *matched)
+{
+    const size_t pn = pr->nkeys;
+    const char *pb = pr->bytes;
+    size_t nkeys = 0;
+    int pending;
+    lua_pushnil(L);
+    while ((pending = lua_next(L, idx))) {
+        size_t klen;
+        const char *ks;
+        if (nkeys == pn || lua_type(L, top) != LUA_TSTRING ||
+            (ks = lua_tolstring(L, top, &klen)) != pr->ptr[nkeys] || klen != pr->len[nkeys] ||
+            !same_bytes(pb, ks, klen))
+            break;
+        pb += klen;
+        nkeys++;
+        lua_pushvalue(L, top); /* the scan continues from this copy */
+        top += 2;
+    }
+    *matched = nkeys;
+    return pending;
+}
+
 /* The cached shape of these keys, h their shape_hash. */
 static shape *shape_find(recorder *R, const key *keys, size_t nkeys, int has_array, uint64_t h)
 {
@@ -488,6 +528,8 @@ void values_free(recorder *R)
     R->shapes = NULL;
     free(R->memos);
     R->memos = NULL;
+    free(R->amemos);
+    R->amemos = NULL;
     memset(R->shape_pred, 0, sizeof R->shape_pred);
     strmap_free(&R->struct_types);
     free(R->scratch);
@@ -615,6 +657,9 @@ typedef struct leaf {
 
 typedef struct memo_entry {
     const void *table; /* NULL: empty */
+    uint32_t gen;      /* counts the values kept in this slot */
+    const shape *sh;   /* the shape slot its keys were scanned with (which
+                          may hold another shape since) */
     ctrec_id type;
     size_t n;
     leaf f[MEMO_FIELDS];            /* L_STRING: s points into chars */
@@ -658,6 +703,13 @@ static inline int read_leaf(lua_State *L, int idx, leaf *out)
     return 0;
 }
 
+/* The same leaf (k kept, f read). */
+static inline int same_leaf(const leaf *k, const leaf *f)
+{
+    return k->tag == f->tag && (f->tag == L_STRING ? k->len == f->len && same_bytes(k->s, f->s, k->len)
+                                                   : k->v == f->v);
+}
+
 /* What write_any writes for such a value. */
 static ctrec_status write_leaf(recorder *R, const leaf *f)
 {
@@ -684,13 +736,26 @@ static ctrec_status write_leaf(recorder *R, const leaf *f)
     }
 }
 
+/* Tells write_array which flat table was written, from which memo. */
+static inline void flat_written(recorder *R, const void *p, size_t slot, const memo_entry *e)
+{
+    R->flat_p = p;
+    R->flat_slot = (uint32_t)slot;
+    R->flat_gen = e->gen;
+    R->flat_n = e->n;
+}
+
+static ctrec_status flat_keep(recorder *R, const void *p, const shape *sh, ctrec_id t, size_t n,
+                              const leaf *f, size_t slot);
+
 /* The fast path's table at p, of Struct type t with n fields, their values
  * on the stack at base + 2 + 2 * order[i] in the order written: written
  * again from its memo when it is the same flat table as last time, else
  * written with its encoding kept. *done 0: it is not flat (or no memory
  * for the memos), nothing written. */
-static ctrec_status write_flat(recorder *R, lua_State *L, const void *p, ctrec_id t, size_t n,
-                               int base, const unsigned char *order, int *done)
+static ctrec_status write_flat(recorder *R, lua_State *L, const void *p, const shape *sh,
+                               ctrec_id t, size_t n, int base, const unsigned char *order,
+                               int *done)
 {
     *done = 0;
     if (n > MEMO_FIELDS) return CTREC_OK;
@@ -703,25 +768,31 @@ static ctrec_status write_flat(recorder *R, lua_State *L, const void *p, ctrec_i
     *done = 1;
     if (e->table == p && e->type == t && e->n == n) {
         size_t i = 0;
-        for (; i < n; i++) {
-            const leaf *k = &e->f[i];
-            if (k->tag != f[i].tag ||
-                (f[i].tag == L_STRING ? k->len != f[i].len || !same_bytes(k->s, f[i].s, k->len)
-                                      : k->v != f[i].v))
-                break;
-        }
+        while (i < n && same_leaf(&e->f[i], &f[i])) i++;
         if (i == n && ctrec_memo_write(R->w, (uint32_t)slot) == CTREC_OK) {
             R->nvalues += n;
+            flat_written(R, p, slot, e);
             return CTREC_OK;
         }
     }
+    return flat_keep(R, p, sh, t, n, f, slot);
+}
+
+/* The flat table p (shape sh, Struct type t, the n leaves f in the order
+ * written) written with its encoding kept in memo slot `slot`. */
+static ctrec_status flat_keep(recorder *R, const void *p, const shape *sh, ctrec_id t, size_t n,
+                              const leaf *f, size_t slot)
+{
+    memo_entry *e = &((memo_entry *)R->memos)[slot];
     e->table = NULL;
+    e->gen++;
     int keep = ctrec_memo_begin(R->w) == CTREC_OK;
     TRY(ctrec_begin_struct(R->w, t));
     for (size_t i = 0; i < n; i++) TRY(write_leaf(R, &f[i]));
     TRY(ctrec_end_struct(R->w));
     if (keep && ctrec_memo_end(R->w, (uint32_t)slot) == CTREC_OK) {
         e->table = p;
+        e->sh = sh;
         e->type = t;
         e->n = n;
         char *c = e->chars;
@@ -733,6 +804,232 @@ static ctrec_status write_flat(recorder *R, lua_State *L, const void *p, ctrec_i
                 c += f[i].len;
             }
         }
+        flat_written(R, p, slot, e);
+    }
+    return CTREC_OK;
+}
+
+/*
+ * Arrays of flat tables written again. An array (the Sequence write_array
+ * writes) whose elements are all numbers, booleans or flat tables written
+ * through their memos is kept in the memo slot of its address too (slots
+ * MEMO_SLOTS on), with what it held: each number or boolean, each flat
+ * table's memo slot and that slot's generation (which changes whenever
+ * the slot keeps another table or the same table changed), its length,
+ * the elements it wrote before a "<N more>" marker and the budget it
+ * began with. The next time, its elements are looked at without writing
+ * anything (flat_probe: the shape scan and the compare of write_table's
+ * fast path); when all are as kept, the writer writes the whole Sequence
+ * again. At the first that is not, the Sequence is written from there
+ * on: the elements looked at so far from their own memos, the rest as
+ * usual. What such a Sequence writes depends on those only: its elements
+ * are flat (no cycle or depth marker inside), the depth of the array is
+ * checked, the budget it begins with is the same and so is each element's
+ * share of it.
+ */
+#define AMEMO_SLOTS 256u /* MEMO_SLOTS + AMEMO_SLOTS <= CTREC_MEMO_SLOTS */
+#define AMEMO_ELEMS 128
+enum { A_FLAT = 8 };
+
+typedef struct aelem {
+    uint8_t tag;        /* L_INT, L_FLOAT, L_BOOL, or A_FLAT */
+    uint32_t slot, gen; /* A_FLAT: the flat table's memo slot, generation */
+    size_t n;           /* A_FLAT: its fields */
+    uint64_t v;         /* a number's or boolean's value */
+} aelem;
+
+typedef struct amemo {
+    const void *table; /* NULL: empty */
+    lua_Integer n;     /* lua_rawlen */
+    size_t budget;     /* R->budget when it began */
+    size_t k;          /* elements written (k < n: then the marker) */
+    uint64_t values;   /* what its elements added to R->nvalues */
+    aelem el[AMEMO_ELEMS];
+} amemo;
+
+static inline size_t amemo_slot(const void *p)
+{
+    uint64_t h = (uint64_t)(uintptr_t)p * 0x9E3779B97F4A7C15ull;
+    return (size_t)(h >> 56) % AMEMO_SLOTS;
+}
+
+static inline int same_aelem(const aelem *x, const aelem *y)
+{
+    if (x->tag != y->tag) return 0;
+    if (x->tag == A_FLAT) return x->slot == y->slot && x->gen == y->gen;
+    return x->v == y->v;
+}
+
+/* The element at el (an element of an array at depth - 1) as write_any
+ * would write it, without writing it: 1 and *a for a number or a boolean,
+ * or a table that write_table would write from its flat memo (the shape
+ * its memo was kept with, the values kept); 2 for such a table whose
+ * values changed: *a its slot and fields, f[] the values read, for
+ * flat_keep; else 0. The stack as it was. */
+static int elem_probe(recorder *R, lua_State *L, int el, unsigned depth, aelem *a, leaf *f)
+{
+    int tt = lua_type(L, el);
+    if (tt == LUA_TNUMBER || tt == LUA_TBOOLEAN) {
+        leaf f = {0};
+        read_leaf(L, el, &f);
+        *a = (aelem){f.tag, 0, 0, 0, f.v};
+        return 1;
+    }
+    if (tt != LUA_TTABLE || depth >= R->opt.max_depth ||
+        R->nancestors >= sizeof R->ancestors / sizeof *R->ancestors || !R->memos)
+        return 0;
+    const void *p = lua_topointer(L, el);
+    size_t slot = memo_slot(p);
+    const memo_entry *e = &((memo_entry *)R->memos)[slot];
+    /* Its keys are scanned against the shape its memo was kept with,
+     * where write_table tries the shape written last at its depth first:
+     * a table with that shape's keys has that Struct type either way, and
+     * write_table's general scan writes the same bytes as its fast path
+     * (with as many keys as budget left, never truncated). */
+    const shape *pr = e->sh;
+    if (e->table != p || pr->type != e->type || pr->nkeys != e->n || pr->has_array ||
+        pr->nkeys > R->budget)
+        return 0;
+    int base = lua_gettop(L);
+    if (base + RESERVE > R->stack_ok) {
+        if (!lua_checkstack(L, RESERVE + ARRAY_SPARE)) return 0;
+        R->stack_ok = base + RESERVE + ARRAY_SPARE;
+    }
+    size_t nk;
+    int flat = !scan_shape(L, el, pr, base + 1, &nk) && nk == pr->nkeys, same = flat;
+    for (size_t i = 0; flat && i < nk; i++) {
+        flat = read_leaf(L, base + 2 + 2 * pr->order[i], &f[i]);
+        same = same && flat && same_leaf(&e->f[i], &f[i]);
+    }
+    lua_settop(L, base);
+    if (!flat) return 0;
+    *a = (aelem){A_FLAT, (uint32_t)slot, e->gen, e->n, 0};
+    return same ? 1 : 2;
+}
+
+/* Element i (1-based) of the array at idx, as *a says it is (elem_probe
+ * found it so at this step; a flat table's fields were taken from the
+ * budget then). */
+static ctrec_status write_aelem(recorder *R, lua_State *L, int idx, lua_Integer i,
+                                const aelem *a, unsigned depth)
+{
+    if (a->tag != A_FLAT) {
+        leaf f = {a->tag, 0, a->v, NULL};
+        return write_leaf(R, &f);
+    }
+    if (ctrec_memo_write(R->w, a->slot) == CTREC_OK) {
+        R->nvalues += 1 + a->n; /* the table and its fields, as write_any counts them */
+        return CTREC_OK;
+    }
+    /* refused (the writer's depth bound): written anew, as write_any
+     * would, its fields given back to the budget first */
+    R->budget += a->n;
+    lua_rawgeti(L, idx, i);
+    ctrec_status st = write_any(R, L, lua_gettop(L), depth + 1);
+    lua_pop(L, 1);
+    return st;
+}
+
+/* write_array's work for the array p at idx (n > 0 elements, at depth),
+ * with memos; *done 0: nothing written, write_array does it. */
+static ctrec_status write_array_memo(recorder *R, lua_State *L, int idx, const void *p,
+                                     lua_Integer n, unsigned depth, int *done)
+{
+    *done = 0;
+    if (depth + 1 >= R->opt.max_depth) return CTREC_OK; /* its tables would be markers */
+    if (!R->amemos && !(R->amemos = calloc(AMEMO_SLOTS, sizeof(amemo)))) return CTREC_OK;
+    *done = 1;
+    ctrec_id t;
+    TRY(type_id(R, T_TABLE, &t));
+    size_t as = amemo_slot(p);
+    amemo *e = &((amemo *)R->amemos)[as];
+    int same = e->table == p && e->n == n && e->budget == R->budget; /* so far */
+    size_t budget0 = R->budget;
+    uint64_t nv0 = R->nvalues;
+    aelem cur[AMEMO_ELEMS]; /* this time's elements */
+    int writing = 0, keep = 0, keepable = 1, marker = 0;
+    int base = lua_gettop(L);
+    ctrec_status st = CTREC_OK;
+    lua_Integer i = 1;
+    size_t k = 0;
+    for (; i <= n; i++, k++) {
+        if (R->budget == 0) {
+            marker = 1;
+            break;
+        }
+        R->budget--;
+        lua_rawgeti(L, idx, i);
+        aelem a;
+        leaf f[MEMO_FIELDS];
+        int known = 0;
+        if (!writing) {
+            known = k < AMEMO_ELEMS ? elem_probe(R, L, base + 1, depth + 1, &a, f) : 0;
+            if (known && a.tag == A_FLAT) R->budget -= a.n;
+            if (known == 1 && same && k < e->k && same_aelem(&e->el[k], &a)) {
+                cur[k] = a;
+                lua_settop(L, base);
+                continue;
+            }
+            /* not as kept: the Sequence from here on, the elements so far
+             * from their memos */
+            writing = 1;
+            keep = ctrec_memo_begin(R->w) == CTREC_OK;
+            st = ctrec_begin_sequence(R->w, 0, t);
+            for (size_t j = 0; j < k && st == CTREC_OK; j++)
+                st = write_aelem(R, L, idx, (lua_Integer)j + 1, &cur[j], depth);
+            if (st == CTREC_OK && known == 1) st = write_aelem(R, L, idx, i, &a, depth);
+            if (st == CTREC_OK && known == 2) { /* as write_any and write_flat write it */
+                const memo_entry *fe = &((memo_entry *)R->memos)[a.slot];
+                const void *ep = lua_topointer(L, base + 1);
+                R->nvalues++;
+                R->flat_p = NULL;
+                st = flat_keep(R, ep, fe->sh, fe->type, a.n, f, a.slot);
+                known = R->flat_p == ep ? 1 : -1; /* kept again (its new generation), or not */
+                a.gen = R->flat_gen;
+            }
+        }
+        if (st == CTREC_OK && !known) { /* as write_array writes it */
+            R->flat_p = NULL;
+            int tt = lua_type(L, base + 1);
+            const void *ep = tt == LUA_TTABLE ? lua_topointer(L, base + 1) : NULL;
+            st = write_any(R, L, base + 1, depth + 1);
+            if (tt == LUA_TNUMBER || tt == LUA_TBOOLEAN) {
+                leaf f = {0};
+                read_leaf(L, base + 1, &f);
+                a = (aelem){f.tag, 0, 0, 0, f.v};
+                known = 1;
+            } else if (ep && R->flat_p == ep) {
+                a = (aelem){A_FLAT, R->flat_slot, R->flat_gen, R->flat_n, 0};
+                known = 1;
+            }
+        }
+        if (known > 0 && k < AMEMO_ELEMS)
+            cur[k] = a;
+        else
+            keepable = 0;
+        lua_settop(L, base);
+        if (st != CTREC_OK) return st;
+    }
+    if (!writing) {
+        if (same && e->k == k && (e->k < (size_t)n) == marker &&
+            ctrec_memo_write(R->w, MEMO_SLOTS + (uint32_t)as) == CTREC_OK) {
+            R->nvalues += e->values;
+            return CTREC_OK;
+        }
+        keep = ctrec_memo_begin(R->w) == CTREC_OK;
+        TRY(ctrec_begin_sequence(R->w, 0, t));
+        for (size_t j = 0; j < k; j++) TRY(write_aelem(R, L, idx, (lua_Integer)j + 1, &cur[j], depth));
+    }
+    if (marker) TRY(more_marker(R, (uint64_t)(n - i + 1)));
+    TRY(ctrec_end_sequence(R->w));
+    e->table = NULL;
+    if (keep && ctrec_memo_end(R->w, MEMO_SLOTS + (uint32_t)as) == CTREC_OK && keepable) {
+        e->table = p;
+        e->n = n;
+        e->budget = budget0;
+        e->k = k;
+        e->values = R->nvalues - nv0;
+        memcpy(e->el, cur, k * sizeof *cur);
     }
     return CTREC_OK;
 }
@@ -759,9 +1056,6 @@ static NOINLINE ctrec_status write_table(recorder *R, lua_State *L, int idx, uns
      * of this value reserved the slots (they stay reserved during the hook:
      * lua_checkstack raises the running CallInfo's top, below which Lua
      * never shrinks the stack). */
-    /* (RESERVE + ARRAY_SPARE: the elements of an array that write_array
-     * keeps on the stack need no lua_checkstack each for their tables) */
-    enum { RESERVE = 2 * SHAPE_MAX_KEYS + 4, ARRAY_SPARE = 18 };
     int base = lua_gettop(L);
     if (depth >= R->opt.max_depth || R->nancestors >= sizeof R->ancestors / sizeof *R->ancestors ||
         (base + RESERVE > R->stack_ok && !(lua_checkstack(L, RESERVE + ARRAY_SPARE) &&
@@ -797,20 +1091,8 @@ static NOINLINE ctrec_status write_table(recorder *R, lua_State *L, int idx, uns
         /* pr->nkeys <= budget: as many keys cannot make the scan stop
          * (limit = budget + 1) or the Struct be truncated */
         const size_t pn = pr->nkeys;
-        const char *pb = pr->bytes;
-        lua_pushnil(L);
-        while ((pending = lua_next(L, idx))) {
-            size_t klen;
-            const char *ks;
-            if (nkeys == pn || lua_type(L, top) != LUA_TSTRING ||
-                (ks = lua_tolstring(L, top, &klen)) != pr->ptr[nkeys] ||
-                klen != pr->len[nkeys] || !same_bytes(pb, ks, klen))
-                break;
-            pb += klen;
-            nkeys++;
-            lua_pushvalue(L, top); /* the scan continues from this copy */
-            top += 2;
-        }
+        pending = scan_shape(L, idx, pr, top, &nkeys);
+        top += 2 * (int)nkeys;
         if (!pending && nkeys == pn) { /* the same shape: write it */
             unsigned char order[SHAPE_MAX_KEYS];
             memcpy(order, pr->order, sizeof order); /* pr's slot may be reused below */
@@ -818,7 +1100,7 @@ static NOINLINE ctrec_status write_table(recorder *R, lua_State *L, int idx, uns
             R->budget -= pn;
             if (R->opt.format != CTREC_FORMAT_JSON) { /* trace.json keeps no memos */
                 int done;
-                ctrec_status st = write_flat(R, L, p, t, pn, base, order, &done);
+                ctrec_status st = write_flat(R, L, p, pr, t, pn, base, order, &done);
                 if (done) {
                     lua_settop(L, base);
                     return st;
