@@ -3,14 +3,16 @@
  * the options (format, float encoding, depth bound, buffer and frame
  * sizes, threads); the rest is a sequence of API calls with their
  * arguments: every definition, every event, every value leaf and compound
- * begin/end, ctrec_arg, ctrec_end, ctrec_abandon, flushes. Misuse must give
+ * begin/end, ctrec_arg, ctrec_end, ctrec_abandon, flushes, value memos
+ * kept and written again. Misuse must give
  * a clean error and leave the writer usable; after closing, the trace must
  * be valid: trace.json parses (strict JSON, one event per element, exactly
  * as many events as the writer counted, values no deeper than the bound),
  * trace.bin has a valid header, frames, seek table and CBOR events, and
  * trace_metadata.json / trace_paths.json parse. With the reader built in
  * (CTREC_FUZZ_READER), the trace is also read back: every event must read,
- * and in JSON each line must be exactly what ctrec_event_to_json() spells.
+ * no value may nest more compounds than max_depth, and in JSON each line
+ * must be exactly what ctrec_event_to_json() spells.
  *
  * The trace folder is a per-process temporary directory (in /dev/shm when
  * available) reused across runs; sizes are bounded by the input length.
@@ -95,6 +97,15 @@ static const char *text(src *s, size_t *len)
     return p;
 }
 
+/* A memo slot: mostly one of four, sometimes the last or one past it. */
+static uint32_t memo_slot(src *s)
+{
+    uint8_t c = u8(s);
+    if (c == 0xFF) return CTREC_MEMO_SLOTS;
+    if (c == 0xFE) return CTREC_MEMO_SLOTS - 1;
+    return c % 4;
+}
+
 static double dbl(src *s)
 {
     uint8_t c = u8(s);
@@ -142,8 +153,49 @@ static void check_json_file(const char *name)
 }
 
 #ifdef CTREC_FUZZ_READER
+/* Compounds nested in v, v included: at most max_depth for every value the
+ * writer wrote (a compound at that depth becomes an error or a marker, and a
+ * memo is written only where its compounds fit). */
+static unsigned value_depth(const ctrec_value *v)
+{
+    if (!v) return 0;
+    unsigned d = 0;
+    for (size_t i = 0; i < v->nchildren; i++) {
+        unsigned c = value_depth(&v->children[i]);
+        if (c > d) d = c;
+    }
+    switch (v->kind) {
+    case CTREC_VAL_SEQUENCE:
+    case CTREC_VAL_TUPLE:
+    case CTREC_VAL_STRUCT:
+    case CTREC_VAL_VARIANT:
+    case CTREC_VAL_REFERENCE:
+    case CTREC_VAL_SET: return d + 1;
+    default: return d;
+    }
+}
+
+static unsigned event_depth(const ctrec_ev *ev)
+{
+    unsigned d = 0;
+    switch (ev->type) {
+    case CTREC_EV_VALUE: return value_depth(ev->value.value);
+    case CTREC_EV_RETURN: return value_depth(ev->ret.return_value);
+    case CTREC_EV_COMPOUND_VALUE:
+    case CTREC_EV_CELL_VALUE:
+    case CTREC_EV_ASSIGN_CELL: return value_depth(ev->place_value.value);
+    case CTREC_EV_CALL:
+        for (size_t i = 0; i < ev->call.nargs; i++) {
+            unsigned c = value_depth(ev->call.args[i].value);
+            if (c > d) d = c;
+        }
+        return d;
+    default: return 0;
+    }
+}
+
 static void read_back(ctrec_format fmt, uint64_t nevents, const uint8_t *json, size_t jn,
-                      ctrec_float_encoding fe)
+                      ctrec_float_encoding fe, unsigned max_depth)
 {
     ctrec_reader *r;
     ctrec_status st = ctrec_reader_open(g_dir, NULL, &r);
@@ -155,6 +207,9 @@ static void read_back(ctrec_format fmt, uint64_t nevents, const uint8_t *json, s
     size_t cap = 0, len;
     const uint8_t *line = json ? json + 2 : NULL; /* after "[\n" */
     while ((st = ctrec_reader_next(r, &ev)) == CTREC_OK && ev) {
+        if (event_depth(ev) > max_depth)
+            FAIL("event %llu: a value nests %u compounds, max_depth is %u", (unsigned long long)k,
+                 event_depth(ev), max_depth);
         if (json) {
             const uint8_t *end = memchr(line, '\n', jn - (size_t)(line - json));
             if (!end) FAIL("event %llu: no line", (unsigned long long)k);
@@ -241,7 +296,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     uint8_t mag[16];
     int op_i = 0;
     while (s.n && op_i < 4000) {
-        int op = u8(&s) % 48;
+        int op = u8(&s) % 51;
         op_i++;
         size_t n1, n2;
         const char *t1, *t2;
@@ -373,6 +428,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             break;
         case 45: st = ctrec_end_reference(w); break;
         case 46: st = ctrec_writer_flush(w); break;
+        /* value memos: a few slots, so that kept values are written again,
+         * and sometimes one out of range */
+        case 48: st = ctrec_memo_begin(w); break;
+        case 49: st = ctrec_memo_end(w, memo_slot(&s)); break;
+        case 50: st = ctrec_memo_write(w, memo_slot(&s)); break;
         default: {
             uint8_t m = u8(&s);
             t1 = text(&s, &n1);
@@ -410,7 +470,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     /* Event wrapper (1), the event's fields (2), then the ValueRecord:
      * Call {args: [ {value: V} ]} is the deepest holder (4 levels), each
      * value level adds at most 2 (a map and its array). */
-    if (r.max_depth > 4 + 2 * o.max_depth + 2)
+    if (r.max_depth > 4 + 2 * o.max_depth + 1)
         FAIL("nesting %u exceeds the bound %u", r.max_depth, o.max_depth);
     check_json_file("trace_metadata.json");
     check_json_file("trace_paths.json");
@@ -426,7 +486,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         free(pb);
     }
 #ifdef CTREC_FUZZ_READER
-    read_back(o.format, nevents, o.format == CTREC_FORMAT_JSON ? b : NULL, n, o.float_encoding);
+    read_back(o.format, nevents, o.format == CTREC_FORMAT_JSON ? b : NULL, n, o.float_encoding,
+              o.max_depth);
 #endif
     free(b);
     return 0;

@@ -81,6 +81,16 @@ def writer_seeds():
     deep = bytes([0, 59, START]) + text("/d") + bytes([8, VAR]) + text("v") + bytes([1])
     deep += bytes([BVAL, 0]) + bytes([BSEQ, 0, 0]) * 70 + bytes([INT, 8, 0]) + bytes([ESEQ]) * 70 + bytes([END])
     put("writer", "deep", deep)
+    # value memos: a Sequence of a Sequence kept in slot 0, written again as
+    # a whole value, and refused three compounds deep where max_depth is 4
+    MBEGIN, MEND, MWRITE = 48, 49, 50
+    memo = bytes([1, 3, START]) + text("/m") + bytes([8, TYPE, 10]) + text("int")
+    memo += bytes([VAR]) + text("v") + bytes([1, STEP, 0, 16])
+    memo += bytes([BVAL, 0, MBEGIN, BSEQ, 0, 0, BSEQ, 0, 0, INT, 8, 0, ESEQ, ESEQ, MEND, 0, END])
+    memo += bytes([BVAL, 0, MWRITE, 0, END])
+    memo += bytes([BVAL, 0]) + bytes([BSEQ, 0, 0]) * 3 + bytes([MWRITE, 0, INT, 8, 0])
+    memo += bytes([ESEQ]) * 3 + bytes([END])
+    put("writer", "memo", memo)
 
 
 def legacy_seeds():
