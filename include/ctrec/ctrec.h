@@ -151,14 +151,18 @@ typedef enum ctrec_format {
                               DropVariable(s), Assign*, CompoundValue,
                               CellValue, AssignCell, Asm, DropLastStep, a Value
                               before the first step, a Return without an open
-                              call, a line outside 0..99999) are refused with
-                              CTREC_E_UNSUPPORTED or CTREC_E_STATE; the writer
-                              stays usable. A .ct addresses a call's entry and
-                              exit by step: calls recorded with no step at all
-                              get one Step at close, at the first call's
-                              function definition (ctrec_start's path and
-                              line), else line 0 of that path (column-aware:
-                              line 1, column 1), so the file still loads.
+                              call, a line outside 0..99999, an I/O event
+                              before the first step while no path could take
+                              a step) are refused with CTREC_E_UNSUPPORTED or
+                              CTREC_E_STATE; the writer stays usable. A .ct
+                              addresses a call's entry and exit, and an I/O
+                              event, by step (an event before the first step
+                              goes at step 0): calls or events recorded with
+                              no step at all get one Step at close, at the
+                              first call's function definition (ctrec_start's
+                              path and line), else line 0 of that path, or of
+                              path 0 with no call (column-aware: line 1,
+                              column 1), so the file still loads.
                               Only when no step has a place (a column-aware
                               trace with no readable source) are the calls
                               left out: ctrec_writer_close then returns

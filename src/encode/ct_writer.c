@@ -276,6 +276,10 @@ struct ctw_writer {
     pathpos *pp;
     size_t npp, pp_cap;
     uint64_t pos_end;           /* the next path's base */
+    uint64_t npaths;            /* paths defined */
+    uint64_t npaths_placed;     /* of those, where a step can go (column-aware:
+                                   the ones whose source was read; else all) */
+    int stepless_io;            /* an I/O event was recorded before any step */
     uint64_t last_path, last_line; /* of the last step (UINT64_MAX: none) */
 
     /* calls */
@@ -1340,7 +1344,11 @@ static int line_lengths(const char *file, uint32_t **lens, size_t *nl)
 
 ctrec_status ctw_path(ctw_writer *c, const char *p, size_t n, const char *file, err *e)
 {
-    if (!c->h.columns) return table_add(c, T_PATHS, p, n, e);
+    if (!c->h.columns) {
+        ctrec_status st = table_add(c, T_PATHS, p, n, e);
+        if (!st) c->npaths++, c->npaths_placed++;
+        return st;
+    }
     /* Layout A: path length, path, line count, line lengths (the first a
      * zigzag varint, then zigzag deltas). */
     uint32_t *lens = NULL;
@@ -1383,6 +1391,7 @@ ctrec_status ctw_path(ctw_writer *c, const char *p, size_t n, const char *file, 
     c->npp++;
     ctrec_status st = r.oom ? nomem(e) : table_add(c, T_PATHS, (const char *)r.data, r.len, e);
     buf_free(&r);
+    if (!st) c->npaths++, c->npaths_placed += nl != 0;
     return st;
 }
 ctrec_status ctw_function(ctw_writer *c, const char *p, size_t n, err *e)
@@ -1671,6 +1680,17 @@ ctrec_status ctw_event(ctw_writer *c, ctrec_event_kind kind, const char *meta, s
                       const char *content, size_t cn, err *e)
 {
     stream *s = &c->h.s[S_EVENTS];
+    /* Before the first step an event goes at step 0; when no step follows,
+     * writer.c writes one before ctw_close (ctw_stepless), which needs a
+     * path where a step can go. */
+    if (!c->h.nsteps) {
+        if (!c->npaths_placed)
+            return err_set(e, CTREC_E_STATE,
+                           "a .ct places an I/O event at a step: before the first step, at "
+                           "step 0, which needs a path defined first%s",
+                           c->h.columns ? " whose source could be read (column-aware)" : "");
+        c->stepless_io = 1;
+    }
     uint64_t step = c->h.nsteps ? c->h.nsteps - 1 : 0;
     size_t body = 1 + ctw_vlen(step) + ctw_vlen(mn) + mn + ctw_vlen(cn) + cn;
     if (buf_reserve(&s->raw, body + 10)) return nomem(e);
@@ -1692,10 +1712,10 @@ ctrec_status ctw_event(ctw_writer *c, ctrec_event_kind kind, const char *meta, s
 
 uint64_t ctw_open_calls(const ctw_writer *c) { return c->depth; }
 
-int ctw_stepless_calls(const ctw_writer *c, ctrec_id *fn)
+int ctw_stepless(const ctw_writer *c, ctrec_id *fn)
 {
-    *fn = c->first_fn;
-    return c->next_key && !c->h.nsteps;
+    *fn = c->next_key ? c->first_fn : UINT64_MAX; /* no call: no function */
+    return (c->next_key || c->stepless_io) && !c->h.nsteps;
 }
 
 static CTW_COLD pchunk *pchunk_new(ctw_writer *c, uint64_t idx)

@@ -201,10 +201,12 @@ ctrec_status ctw_call(ctw_writer *c, ctrec_id fn, const ev_arg *args, size_t nar
 ctrec_status ctw_return(ctw_writer *c, const uint8_t *v, size_t n, const uint8_t *x, size_t xn,
                        err *e);
 uint64_t ctw_open_calls(const ctw_writer *c);
-/* Whether calls were recorded but no step record: calls.dat addresses a
- * call's entry and exit by step index, so a step must be written before
- * ctw_close (writer.c does); *fn: the function of the first call. */
-int ctw_stepless_calls(const ctw_writer *c, ctrec_id *fn);
+/* Whether calls or I/O events were recorded but no step record: calls.dat
+ * addresses a call's entry and exit by step index and events.dat an event's
+ * step, so a step must be written before ctw_close (writer.c does); *fn:
+ * the function of the first call, UINT64_MAX with no call. ctw_event
+ * refuses an event before the first step when no path can take a step. */
+int ctw_stepless(const ctw_writer *c, ctrec_id *fn);
 ctrec_status ctw_event(ctw_writer *c, ctrec_event_kind kind, const char *meta, size_t mn,
                       const char *content, size_t cn, err *e);
 /* ThreadStart (5), ThreadExit (6), ThreadSwitch (4): a step record each. */

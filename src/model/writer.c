@@ -1276,19 +1276,21 @@ static const char *ct_path_at(void *ctx, uint64_t i, size_t *n)
     return intern_text(ctx, i, n);
 }
 
-/* A .ct addresses a call's entry and exit by step index: when calls were
- * recorded but no step at all (every step refused, say a first line past
- * 99999, or a trace of Calls only), close writes one Step first, at the
- * definition of the first call's function (the Step the writer gives every
- * other call; ctrec_start's path and line for the top-level call), else
- * at line 0 of its path (column-aware: line 1, column 1; else line 1 of the
+/* A .ct addresses a call's entry and exit, and an I/O event, by step
+ * index: when calls or events were recorded but no step at all (every step
+ * refused, say a first line past 99999, or a trace of Calls only), close
+ * writes one Step first, at the definition of the first call's function
+ * (the Step the writer gives every other call; ctrec_start's path and line
+ * for the top-level call), else (or with no call) at line 0 of its path
+ * (path 0 with no call; column-aware: line 1, column 1; else line 1 of the
  * first path with a line table). Only when no step can be placed at all (a
  * column-aware trace with no line table) does close leave calls.dat empty
- * and return CTREC_E_UNSUPPORTED. */
+ * and return CTREC_E_UNSUPPORTED; an event is refused earlier there
+ * (ctw_event). */
 static ctrec_status ct_step_for_calls(ctrec_writer *w)
 {
     ctrec_id fn;
-    if (!ctw_stepless_calls(w->ct, &fn)) return CTREC_OK;
+    if (!ctw_stepless(w->ct, &fn)) return CTREC_OK;
     /* (ctrec_write_event takes a Function's path id unchecked) */
     ctrec_id path = fn < w->functions.nids ? w->fns[fn].path_id : 0;
     int64_t line = fn < w->functions.nids ? w->fns[fn].line : 0;

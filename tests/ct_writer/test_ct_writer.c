@@ -1124,8 +1124,9 @@ static int threads(const char *dir)
 /* Calls but no step (every step refused): close writes one Step for them,
  * at the first call's function definition, else line 0 of its path
  * (column-aware: line 1, column 1); only in a column-aware trace without a
- * line table are they left out, close saying so. Each file is read back
- * whole. */
+ * line table are they left out, close saying so. I/O events with no step
+ * get the same Step; one that no step could take is refused. Each file is
+ * read back whole. */
 static int nostep(const char *dir)
 {
     char d[4200];
@@ -1183,6 +1184,45 @@ static int nostep(const char *dir)
                 ctrec_status_name(st));
         failures++;
     }
+    read_back(d, NULL, 0);
+    /* 5: I/O events and no step at all (no call either): close writes the
+     * Step at line 0 of path 0 and both events read back at it */
+    snprintf(d, sizeof d, "%s/events", dir);
+    w = open_ct(d, 0);
+    CHECK(ctrec_path_z(w, "/src/io.lua", NULL));
+    CHECK(ctrec_event(w, CTREC_EVENT_WRITE, "stdout", 6, "early\n", 6));
+    CHECK(ctrec_event(w, CTREC_EVENT_ERROR, "", 0, "late", 4));
+    if (ctrec_writer_close(w) != CTREC_OK) failures++;
+    const char *const want5[] = {
+        "{\"Step\":{\"path_id\":0,\"line\":0}}",
+        "{\"Event\":{\"kind\":0,\"metadata\":\"stdout\",\"content\":\"early\\n\"}}",
+        "{\"Event\":{\"kind\":11,\"metadata\":\"\",\"content\":\"late\"}}"};
+    read_back(d, want5, 3);
+    /* 6: an event before any path: no step could take it, refused; the
+     * writer goes on, the file reads (what fuzz_writer found: the event
+     * was written at a step 0 that never came and the reader refused the
+     * file) */
+    snprintf(d, sizeof d, "%s/noplace", dir);
+    w = open_ct(d, 0);
+    REFUSED(ctrec_event(w, CTREC_EVENT_WRITE, "", 0, "x", 1), CTREC_E_STATE,
+            "a .ct places an I/O event at a step: before the first step, at step 0, which "
+            "needs a path defined first");
+    CHECK(ctrec_path_z(w, "/src/io.lua", NULL));
+    CHECK(ctrec_step(w, 0, 3));
+    CHECK(ctrec_event(w, CTREC_EVENT_WRITE, "", 0, "y", 1));
+    if (ctrec_writer_close(w) != CTREC_OK) failures++;
+    const char *const want6[] = {
+        "{\"Step\":{\"path_id\":0,\"line\":3}}",
+        "{\"Event\":{\"kind\":0,\"metadata\":\"\",\"content\":\"y\"}}"};
+    read_back(d, want6, 2);
+    /* 7: column-aware, the source not readable: refused likewise */
+    snprintf(d, sizeof d, "%s/notable-io", dir);
+    if (ctrec_writer_open(d, &o, &w) != CTREC_OK) return 1;
+    CHECK(ctrec_path_z(w, "/no/such/file.lua", NULL));
+    REFUSED(ctrec_event(w, CTREC_EVENT_WRITE, "", 0, "x", 1), CTREC_E_STATE,
+            "a .ct places an I/O event at a step: before the first step, at step 0, which "
+            "needs a path defined first whose source could be read (column-aware)");
+    if (ctrec_writer_close(w) != CTREC_OK) failures++;
     read_back(d, NULL, 0);
     return failures ? 1 : 0;
 }
