@@ -46,7 +46,10 @@ For each script and variant:
    --inproc also runs the oracle inside the ctrec-lua run itself (LUA_INIT
    is honoured; debug.sethook is ctrec-lua's, which keeps the script's hook
    beside its own), where `next` gives the same order to both: there every
-   value is compared exactly, order included.
+   value is compared exactly, order included. With --formats, such a run
+   (every variant) is also recorded in each of those formats (where tables
+   unchanged since a step are written again from the writer's memos),
+   converted and compared exactly the same way.
 
 Prints the first mismatches per script and exits 1 if there is any.
 """
@@ -366,22 +369,34 @@ def check_script(ctrec_lua, lua, work, spec, inproc, max_report, formats=(), ctr
             p, _ = compare(gotf, want, False, "%s (%s)" % (label, fmt), max_report, lossy)
             problems += p
             summary.append("%s (%s): %d steps" % (label, fmt, len(gotf)))
-        if inproc:
-            trace2 = os.path.join(d, "trace_inproc")
-            out2 = os.path.join(d, "oracle_inproc.jsonl")
-            rec2 = run([ctrec_lua, "--format", "json", "--values", "all", "-o", trace2] + opts
+        # in process: trace.json, and each of --formats (every variant: the
+        # writer's memos meet the limits there), where tables may be written
+        # again from the writer's memos; each run has its own oracle output
+        # (its own `next` order)
+        for fmt in ["json"] + list(formats) if inproc else ():
+            tag = " (inproc)" if fmt == "json" else " (inproc, %s)" % fmt
+            trace2 = os.path.join(d, "trace_inproc_" + fmt)
+            out2 = os.path.join(d, "oracle_inproc_%s.jsonl" % fmt)
+            rec2 = run([ctrec_lua, "--format", fmt, "--values", "all", "-o", trace2] + opts
                        + [script] + args, env=dict(env, LUA_INIT="@" + ORACLE,
                                                    CTREC_VALUES_OUT=out2))
             if rec2[0] != ref[0] or rec2[0] == "timeout":
-                problems.append("%s (inproc): exit %s: %s" % (label, rec2[0], rec2[2][-300:]))
+                problems.append("%s%s: exit %s: %s" % (label, tag, rec2[0], rec2[2][-300:]))
                 continue
-            got2 = recorded_steps(os.path.join(trace2, "trace.json"),
-                                  skip_path=os.path.realpath(ORACLE))
+            conv2 = os.path.join(trace2, "trace.json")
+            if fmt != "json":
+                conv2 = os.path.join(d, "trace_inproc_%s.json" % fmt)
+                cv = run([ctrec or os.path.join(os.path.dirname(ctrec_lua), "ctrec"), "convert",
+                          trace2, conv2])
+                if cv[0] != 0:
+                    problems.append("%s%s: convert %s: %s" % (label, tag, cv[0], cv[2][-300:]))
+                    continue
+            got2 = recorded_steps(conv2, skip_path=os.path.realpath(ORACLE), lossy=fmt == "ct")
             want2 = oracle_steps(out2)
-            p, _ = compare(got2, want2, True, label + " (inproc)", max_report)
+            p, _ = compare(got2, want2, True, label + tag, max_report, fmt == "ct")
             problems += p
-            summary.append("%s (inproc): %d steps, %d values" % (
-                label, len(want2), sum(len(s[2]) for s in want2)))
+            summary.append("%s%s: %d steps, %d values" % (
+                label, tag, len(want2), sum(len(s[2]) for s in want2)))
     return problems, summary
 
 
