@@ -4,7 +4,8 @@
  * depth bound, buffer and frame sizes, threads); the rest is a sequence of
  * API calls with their arguments: every definition, every event, every
  * value leaf and compound begin/end, ctrec_arg, ctrec_end, ctrec_abandon,
- * flushes, value memos kept and written again. Misuse (and, in a .ct, an
+ * flushes, value memos kept and written again, exceptions raised, caught
+ * and returned with (trace.ct). Misuse (and, in a .ct, an
  * event its layout cannot hold) must give a clean error and leave the
  * writer usable; after closing, the trace must be valid: trace.json parses (strict JSON, one event per element, exactly
  * as many events as the writer counted, values no deeper than the bound),
@@ -181,7 +182,9 @@ static unsigned event_depth(const ctrec_ev *ev)
     unsigned d = 0;
     switch (ev->type) {
     case CTREC_EV_VALUE: return value_depth(ev->value.value);
-    case CTREC_EV_RETURN: return value_depth(ev->ret.return_value);
+    case CTREC_EV_RETURN:
+        d = value_depth(ev->ret.exception);
+        return value_depth(ev->ret.return_value) > d ? value_depth(ev->ret.return_value) : d;
     case CTREC_EV_COMPOUND_VALUE:
     case CTREC_EV_CELL_VALUE:
     case CTREC_EV_ASSIGN_CELL: return value_depth(ev->place_value.value);
@@ -298,7 +301,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     uint8_t mag[16];
     int op_i = 0;
     while (s.n && op_i < 4000) {
-        int op = u8(&s) % 51;
+        int op = u8(&s) % 56;
         op_i++;
         size_t n1, n2;
         const char *t1, *t2;
@@ -435,6 +438,25 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         case 48: st = ctrec_memo_begin(w); break;
         case 49: st = ctrec_memo_end(w, memo_slot(&s)); break;
         case 50: st = ctrec_memo_write(w, memo_slot(&s)); break;
+        /* exceptions (trace.ct only: refused elsewhere), a void return, a
+         * step with a column (a column-aware .ct only) */
+        case 51:
+            t1 = text(&s, &n1);
+            st = ctrec_raise(w, id(&s, ctrec_type_count(w)), t1, n1);
+            break;
+        case 52: st = ctrec_catch(w, id(&s, ctrec_type_count(w))); break;
+        case 53:
+            if (u8(&s) & 1) {
+                st = ctrec_begin_return_exception(w);
+            } else {
+                t1 = text(&s, &n1);
+                st = ctrec_return_exception(w, id(&s, ctrec_type_count(w)), t1, n1);
+            }
+            break;
+        case 54: st = ctrec_return_none(w, id(&s, ctrec_type_count(w))); break;
+        case 55:
+            st = ctrec_step_column(w, id(&s, ctrec_path_count(w)), i64(&s), i64(&s));
+            break;
         default: {
             uint8_t m = u8(&s);
             t1 = text(&s, &n1);
