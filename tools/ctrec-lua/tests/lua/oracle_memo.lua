@@ -78,7 +78,7 @@ local function arrays()
   local grid = {{1, 2}, {3, 4}}
   grid[2][1] = 5
   local deep = {{{{id = 1, key = 2, name = "d"}}}}
-  deep[1][1][1][1].key = 3
+  deep[1][1][1].key = 3
   -- the same array at the top (the whole budget) and inside a Struct
   -- (what its keys left): cut at another element (--max-elements 5)
   local seven = {1, 2, 3, 4, 5, 6, 7}
