@@ -5,7 +5,8 @@
  * API calls with their arguments: every definition, every event, every
  * value leaf and compound begin/end, ctrec_arg, ctrec_end, ctrec_abandon,
  * flushes, value memos kept and written again, exceptions raised, caught
- * and returned with (trace.ct). Misuse (and, in a .ct, an
+ * and returned with (trace.ct), thread handles opened, entered, left and
+ * closed (on the fuzzer's one thread). Misuse (and, in a .ct, an
  * event its layout cannot hold) must give a clean error and leave the
  * writer usable; after closing, the trace must be valid: trace.json parses (strict JSON, one event per element, exactly
  * as many events as the writer counted, values no deeper than the bound),
@@ -296,12 +297,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (st) FAIL("open: %s", ctrec_writer_errmsg(w));
 
     ctrec_id ids[8];
+    ctrec_thread_handle *hs[4]; /* the handles open (one thread: entering
+                                   another while one is entered is refused) */
+    size_t nh = 0;
     ctrec_str ins[4];
     ctrec_field fields[4];
     uint8_t mag[16];
     int op_i = 0;
     while (s.n && op_i < 4000) {
-        int op = u8(&s) % 56;
+        int op = u8(&s) % 60;
         op_i++;
         size_t n1, n2;
         const char *t1, *t2;
@@ -456,6 +460,26 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         case 54: st = ctrec_return_none(w, id(&s, ctrec_type_count(w))); break;
         case 55:
             st = ctrec_step_column(w, id(&s, ctrec_path_count(w)), i64(&s), i64(&s));
+            break;
+        /* thread handles, all on this thread */
+        case 56: {
+            uint64_t tid = u8(&s) % 8;
+            ctrec_thread_handle *h = NULL;
+            st = ctrec_thread_open(w, tid, &h);
+            if (h && nh < 4) hs[nh++] = h;
+            else if (h) st = ctrec_thread_close(h);
+            break;
+        }
+        case 57: st = nh ? ctrec_thread_enter(hs[u8(&s) % nh]) : CTREC_OK; break;
+        case 58: st = nh ? ctrec_thread_leave(hs[u8(&s) % nh]) : CTREC_OK; break;
+        case 59:
+            if (nh) {
+                size_t k = u8(&s) % nh;
+                st = ctrec_thread_close(hs[k]);
+                hs[k] = hs[--nh];
+            } else {
+                st = CTREC_OK;
+            }
             break;
         default: {
             uint8_t m = u8(&s);

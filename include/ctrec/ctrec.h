@@ -774,8 +774,10 @@ ctrec_status ctrec_thread_open(ctrec_writer *w, uint64_t thread_id, ctrec_thread
 ctrec_status ctrec_thread_enter(ctrec_thread_handle *h);
 
 /* Gives the writer back (the outermost leave of nested enters). CTREC_E_STATE
- * when the handle is not entered, or when an event was left open (then
- * discarded; the writer is given back all the same). */
+ * when the handle is not entered (with a message only when no other thread
+ * holds the writer then: a thread that does not hold it may not change it),
+ * or when an event was left open (then discarded; the writer is given back
+ * all the same). */
 ctrec_status ctrec_thread_leave(ctrec_thread_handle *h);
 
 /*

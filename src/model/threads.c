@@ -186,8 +186,17 @@ ctrec_status ctrec_thread_leave(ctrec_thread_handle *h)
     ctrec_writer *w = h->w;
     thread_ctx *c = writer_thread_ctx(w);
     writer_threads *t = c->threads;
-    /* Without having entered, the caller may not touch the writer. */
-    if (!h->entered) return CTREC_E_STATE;
+    /* Without having entered, the caller may not touch the writer: the
+     * message is set only if this thread can take it at once (no thread
+     * holds it, or this one does through another handle: mu is recursive),
+     * and without touching an event that other handle has open. */
+    if (!h->entered) {
+        if (pthread_mutex_trylock(&t->mu)) return CTREC_E_STATE;
+        ctrec_status st = writer_refuse(w, CTREC_E_STATE,
+                                        "ctrec_thread_leave: the handle is not entered");
+        pthread_mutex_unlock(&t->mu);
+        return st;
+    }
     ctrec_status st = CTREC_OK;
     if (h->entered == 1) {
         /* An event left open would be continued by the next thread. */

@@ -38,6 +38,8 @@ ctrec_status writer_thread_event(ctrec_writer *w, enum writer_thread_ev which, u
 int writer_event_open(const ctrec_writer *w);
 /* Sets the writer's error (st, msg), discarding an open event; returns st. */
 ctrec_status writer_misuse(ctrec_writer *w, ctrec_status st, const char *msg);
+/* Sets the writer's status and message only: an event open stays open. */
+ctrec_status writer_refuse(ctrec_writer *w, ctrec_status st, const char *msg);
 
 /* threads.c: frees the lock and every handle still open (ctrec_writer_close). */
 void threads_free(writer_threads *t);

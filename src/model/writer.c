@@ -2049,6 +2049,13 @@ ctrec_status writer_misuse(ctrec_writer *w, ctrec_status st, const char *msg)
     return misuse(w, st, "%s", msg);
 }
 
+ctrec_status writer_refuse(ctrec_writer *w, ctrec_status st, const char *msg)
+{
+    snprintf(w->e.msg, sizeof w->e.msg, "%s", msg);
+    w->e.status = st;
+    return st;
+}
+
 ctrec_status ctrec_thread_start(ctrec_writer *w, uint64_t tid)
 {
     return thread_event(w, "ctrec_thread_start", "ThreadStart", 11, tid, 1);

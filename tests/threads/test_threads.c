@@ -342,8 +342,15 @@ static void rules(void)
     CHECK_OK(ctrec_thread_enter(h1));
     CHECK_OK(ctrec_thread_leave(h1));
     CHECK_ERR(w, ctrec_thread_enter(h2), CTREC_E_STATE, "another handle");
+    /* leaving a handle not entered while this thread holds the writer
+     * through h1: a message, and h1's open event stays open */
+    CHECK_OK(ctrec_begin_value(w, x));
+    CHECK_ERR(w, ctrec_thread_leave(h2), CTREC_E_STATE,
+              "ctrec_thread_leave: the handle is not entered");
+    CHECK_OK(ctrec_int(w, 5, int_t));
+    ctrec_abandon(w);
     CHECK_OK(ctrec_thread_leave(h1));
-    CHECK_ST(ctrec_thread_leave(h1), CTREC_E_STATE); /* not entered */
+    CHECK_ERR(w, ctrec_thread_leave(h1), CTREC_E_STATE, "not entered"); /* no thread holds it */
 
     CHECK_OK(ctrec_thread_enter(h2));
     /* thread 2 has no Step yet and no call, whatever thread 1 has */
