@@ -240,7 +240,7 @@ static int field(vctx *c, const uint8_t **pq, ctrec_value *v, int kind, ctrec_st
                     buf b = {0};
                     base64_put(&b, q, (size_t)len);
                     char *t = b.oom ? NULL : arena_alloc(c->a, b.len + 1);
-                    if (t) memcpy(t, b.data, b.len);
+                    if (t && b.len) memcpy(t, b.data, b.len); /* (b.data NULL for 0 bytes) */
                     size_t bl = b.len;
                     buf_free(&b);
                     if (!t) return err_set(c->e, CTREC_E_NOMEM, "out of memory"), -1;

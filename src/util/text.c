@@ -533,6 +533,7 @@ void base64_put(buf *b, const uint8_t *p, size_t n)
 {
     static const char tbl[] =
         "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    if (!n) return; /* (b->data may be NULL: no offset from it) */
     if (buf_reserve(b, base64_len(n))) return;
     char *o = (char *)b->data + b->len;
     size_t i = 0;
