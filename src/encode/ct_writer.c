@@ -277,6 +277,8 @@ struct ctw_writer {
     size_t npp, pp_cap;
     uint64_t pos_end;           /* the next path's base */
     uint64_t npaths;            /* paths defined */
+    uint64_t npaths_a;          /* line-only: of those, the ones whose bytes
+                                   read whole as a column-aware record */
     uint64_t npaths_placed;     /* of those, where a step can go (column-aware:
                                    the ones whose source was read; else all) */
     int stepless_io;            /* an I/O event was recorded before any step */
@@ -1342,11 +1344,42 @@ static int line_lengths(const char *file, uint32_t **lens, size_t *nl)
     return 0;
 }
 
+/* One varint (LEB128, at most 10 bytes) from *q; -1 past end. */
+static int varint_at(const uint8_t **q, const uint8_t *end, uint64_t *v)
+{
+    *v = 0;
+    for (unsigned i = 0; i < 10 && *q < end; i++) {
+        uint8_t b = *(*q)++;
+        *v |= (uint64_t)(b & 0x7F) << (7 * i);
+        if (!(b & 0x80)) return 0;
+    }
+    return -1;
+}
+
+/* Whether a path's bytes read whole as a column-aware path record (varint
+ * length, that many bytes, varint line count, that many varints, nothing
+ * after). A paths.dat without the column flag whose every record reads so
+ * is taken for a column-aware one by the readers (ctrec's and the
+ * reference's, docs/ct.md "Positions"); ctw_close then adds an empty path,
+ * which does not read so. Any such parse counts (a superset of what the
+ * readers accept). */
+static int reads_as_layout_a(const char *path, size_t n)
+{
+    const uint8_t *q = (const uint8_t *)path, *end = q + n;
+    uint64_t len, nl, z;
+    if (varint_at(&q, end, &len) || len > (uint64_t)(end - q)) return 0;
+    q += len;
+    if (varint_at(&q, end, &nl) || nl > (uint64_t)(end - q)) return 0;
+    for (uint64_t l = 0; l < nl; l++)
+        if (varint_at(&q, end, &z)) return 0;
+    return q == end;
+}
+
 ctrec_status ctw_path(ctw_writer *c, const char *p, size_t n, const char *file, err *e)
 {
     if (!c->h.columns) {
         ctrec_status st = table_add(c, T_PATHS, p, n, e);
-        if (!st) c->npaths++, c->npaths_placed++;
+        if (!st) c->npaths++, c->npaths_placed++, c->npaths_a += reads_as_layout_a(p, n);
         return st;
     }
     /* Layout A: path length, path, line count, line lengths (the first a
@@ -2704,6 +2737,10 @@ ctrec_status ctw_close(ctw_writer *c, const ctw_meta *m, err *e)
         st = submit(c, J_CALLS, 0, &none, e);
         buf_free(&none);
     }
+    /* every path of a line-only trace reading as a column-aware record: one
+     * empty path more, so that the readers take it as line-only */
+    if (!st && !c->h.columns && c->npaths && c->npaths_a == c->npaths)
+        st = table_add(c, T_PATHS, "", 0, e);
     if (!st) st = submit_tables(c, e);
     if (!st) {
         buf b = {0};

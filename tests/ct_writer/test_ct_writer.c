@@ -30,6 +30,7 @@
  *   ct_writer_test nostep DIR     calls but no step: close gives them one
  *                                 Step; each file read back whole
  *   ct_writer_test emptybig DIR   BigInts of no magnitude byte, read back
+ *   ct_writer_test ambigpath DIR  a path that reads as a column-aware record
  *   ct_writer_test fsize DIR      RLIMIT_FSIZE of 256 KiB, SIGXFSZ ignored: the
  *                                 first failure is CTREC_E_IO with a message,
  *                                 every later call CTREC_E_FAILED, close
@@ -1260,6 +1261,25 @@ static int emptybig(const char *dir)
     return failures ? 1 : 0;
 }
 
+/* A line-only .ct whose only path's bytes read whole as a column-aware
+ * path record (length 2, "ab", no line): the readers would take the trace
+ * for column-aware and its steps for positions outside every path; close
+ * adds an empty path, and the Step reads back as its line (found by
+ * fuzz_writer: "position 0 is outside every path's range"). */
+static int ambigpath(const char *dir)
+{
+    ctrec_writer *w = open_ct(dir, 0);
+    CHECK(ctrec_path(w, "\x02" "ab\x00", 4, NULL));
+    CHECK(ctrec_step(w, 0, 3));
+    CHECK(ctrec_event(w, CTREC_EVENT_WRITE, "", 0, "x", 1));
+    if (ctrec_writer_close(w) != CTREC_OK) failures++;
+    const char *const want[] = {
+        "{\"Step\":{\"path_id\":0,\"line\":3}}",
+        "{\"Event\":{\"kind\":0,\"metadata\":\"\",\"content\":\"x\"}}"};
+    read_back(dir, want, 2);
+    return failures ? 1 : 0;
+}
+
 /* A .ct writer for `program` with max_event_bytes and flush_interval_ms
  * set (no sources copied); NULL, with the reason on stderr, if it does not
  * open. */
@@ -1578,6 +1598,7 @@ int main(int argc, char **argv)
     if (argc >= 3 && !strcmp(argv[1], "threads")) return threads(argv[2]);
     if (argc >= 3 && !strcmp(argv[1], "nostep")) return nostep(argv[2]);
     if (argc >= 3 && !strcmp(argv[1], "emptybig")) return emptybig(argv[2]);
+    if (argc >= 3 && !strcmp(argv[1], "ambigpath")) return ambigpath(argv[2]);
     if (argc >= 3 && !strcmp(argv[1], "columns")) return columns(argv[2]);
     if (argc >= 3 && !strcmp(argv[1], "scenario")) return scenario(argv[2]);
     if (argc >= 4 && !strcmp(argv[1], "chunks")) return chunks(argv[2], atol(argv[3]));
