@@ -2051,9 +2051,7 @@ ctrec_status writer_misuse(ctrec_writer *w, ctrec_status st, const char *msg)
 
 ctrec_status writer_refuse(ctrec_writer *w, ctrec_status st, const char *msg)
 {
-    snprintf(w->e.msg, sizeof w->e.msg, "%s", msg);
-    w->e.status = st;
-    return st;
+    return err_set(&w->e, st, "%s", msg);
 }
 
 ctrec_status ctrec_thread_start(ctrec_writer *w, uint64_t tid)
@@ -3257,14 +3255,11 @@ ctrec_status ctrec_memo_begin(ctrec_writer *w)
     if (!w) return CTREC_E_ARG;
     /* (w->cur is set only inside an event; every enc has eo's format) */
     if (w->failed || w->ev_failed || !w->open || w->skip || w->eo.json ||
-        w->nmemo == CTREC_MEMO_NEST) {
-        snprintf(w->e.msg, sizeof w->e.msg, "ctrec_memo_begin: %s",
-                 w->eo.json                      ? "trace.json keeps no memos"
-                 : w->nmemo == CTREC_MEMO_NEST ? "memos nest deeper than CTREC_MEMO_NEST"
-                                                 : "no value can be written here");
-        w->e.status = CTREC_E_UNSUPPORTED;
-        return CTREC_E_UNSUPPORTED;
-    }
+        w->nmemo == CTREC_MEMO_NEST)
+        return err_set(&w->e, CTREC_E_UNSUPPORTED, "ctrec_memo_begin: %s",
+                       w->eo.json                      ? "trace.json keeps no memos"
+                       : w->nmemo == CTREC_MEMO_NEST ? "memos nest deeper than CTREC_MEMO_NEST"
+                                                       : "no value can be written here");
     struct memo_open *o = &w->memo_open[w->nmemo++];
     o->b = w->cur->b;
     o->at = w->cur->b->len;
@@ -3302,11 +3297,9 @@ ctrec_status ctrec_memo_end(ctrec_writer *w, uint32_t slot)
                              w->stack[w->depth - 1].count != o->count + 1
                        : w->slot || o->count != 0))
         why = "not exactly one whole value was written since ctrec_memo_begin";
-    if (why) {
-        snprintf(w->e.msg, sizeof w->e.msg, "ctrec_memo_end: %s", why);
-        w->e.status = slot >= CTREC_MEMO_SLOTS ? CTREC_E_ARG : CTREC_E_STATE;
-        return w->e.status;
-    }
+    if (why)
+        return err_set(&w->e, slot >= CTREC_MEMO_SLOTS ? CTREC_E_ARG : CTREC_E_STATE,
+                       "ctrec_memo_end: %s", why);
     /* Without memory the value is just not kept: the writer and the
      * event go on (a memo only saves work). */
     if (!w->memos && !(w->memos = calloc(CTREC_MEMO_SLOTS, sizeof *w->memos)))
@@ -3338,24 +3331,17 @@ static WR_NOINLINE ctrec_status memo_write_slow(ctrec_writer *w, const struct me
 ctrec_status ctrec_memo_write(ctrec_writer *w, uint32_t slot)
 {
     if (!w) return CTREC_E_ARG;
-    if (slot >= CTREC_MEMO_SLOTS || !w->memos || !w->memos[slot].n || w->eo.json) {
-        snprintf(w->e.msg, sizeof w->e.msg, "ctrec_memo_write: %s",
-                 w->eo.json                   ? "trace.json keeps no memos"
-                 : slot >= CTREC_MEMO_SLOTS ? "the slot is out of range"
-                                              : "the slot is empty");
-        w->e.status = CTREC_E_UNSUPPORTED;
-        return CTREC_E_UNSUPPORTED;
-    }
+    if (slot >= CTREC_MEMO_SLOTS || !w->memos || !w->memos[slot].n || w->eo.json)
+        return err_set(&w->e, CTREC_E_UNSUPPORTED, "ctrec_memo_write: %s",
+                       w->eo.json                   ? "trace.json keeps no memos"
+                       : slot >= CTREC_MEMO_SLOTS ? "the slot is out of range"
+                                                    : "the slot is empty");
     const struct memo_slot *m = &w->memos[slot];
     unsigned hi = w->depth + m->frames;
-    if (hi > w->o.max_depth) {
-        /* written anew, its compounds would meet the depth bound */
-        snprintf(w->e.msg, sizeof w->e.msg,
-                 "ctrec_memo_write: the value would nest deeper than %u levels here",
-                 w->o.max_depth);
-        w->e.status = CTREC_E_UNSUPPORTED;
-        return CTREC_E_UNSUPPORTED;
-    }
+    if (hi > w->o.max_depth) /* written anew, its compounds would meet the depth bound */
+        return err_set(&w->e, CTREC_E_UNSUPPORTED,
+                       "ctrec_memo_write: the value would nest deeper than %u levels here",
+                       w->o.max_depth);
     if (hi > w->depth_hi) w->depth_hi = hi; /* for a memo being kept around it */
     buf *b;
     if ((b = val_claim(w, m->n))) {
