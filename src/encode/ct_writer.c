@@ -276,11 +276,11 @@ struct ctw_writer {
     pathpos *pp;
     size_t npp, pp_cap;
     uint64_t pos_end;           /* the next path's base */
-    uint64_t npaths;            /* paths defined */
+    uint64_t npaths_placed;     /* paths where a step can go (column-aware:
+                                   the ones whose source was read; line-only:
+                                   every path) */
     uint64_t npaths_a;          /* line-only: of those, the ones whose bytes
                                    read whole as a column-aware record */
-    uint64_t npaths_placed;     /* of those, where a step can go (column-aware:
-                                   the ones whose source was read; else all) */
     int stepless_io;            /* an I/O event was recorded before any step */
     uint64_t last_path, last_line; /* of the last step (UINT64_MAX: none) */
 
@@ -1379,7 +1379,7 @@ ctrec_status ctw_path(ctw_writer *c, const char *p, size_t n, const char *file, 
 {
     if (!c->h.columns) {
         ctrec_status st = table_add(c, T_PATHS, p, n, e);
-        if (!st) c->npaths++, c->npaths_placed++, c->npaths_a += reads_as_layout_a(p, n);
+        if (!st) c->npaths_placed++, c->npaths_a += reads_as_layout_a(p, n);
         return st;
     }
     /* Layout A: path length, path, line count, line lengths (the first a
@@ -1424,7 +1424,7 @@ ctrec_status ctw_path(ctw_writer *c, const char *p, size_t n, const char *file, 
     c->npp++;
     ctrec_status st = r.oom ? nomem(e) : table_add(c, T_PATHS, (const char *)r.data, r.len, e);
     buf_free(&r);
-    if (!st) c->npaths++, c->npaths_placed += nl != 0;
+    if (!st) c->npaths_placed += nl != 0;
     return st;
 }
 ctrec_status ctw_function(ctw_writer *c, const char *p, size_t n, err *e)
@@ -2739,7 +2739,7 @@ ctrec_status ctw_close(ctw_writer *c, const ctw_meta *m, err *e)
     }
     /* every path of a line-only trace reading as a column-aware record: one
      * empty path more, so that the readers take it as line-only */
-    if (!st && !c->h.columns && c->npaths && c->npaths_a == c->npaths)
+    if (!st && !c->h.columns && c->npaths_placed && c->npaths_a == c->npaths_placed)
         st = table_add(c, T_PATHS, "", 0, e);
     if (!st) st = submit_tables(c, e);
     if (!st) {
