@@ -818,7 +818,7 @@ static ctrec_status flat_keep(recorder *R, const void *p, const shape *sh, ctrec
  * the slot keeps another table or the same table changed), its length,
  * the elements it wrote before a "<N more>" marker and the budget it
  * began with. The next time, its elements are looked at without writing
- * anything (flat_probe: the shape scan and the compare of write_table's
+ * anything (elem_probe: the shape scan and the compare of write_table's
  * fast path); when all are as kept, the writer writes the whole Sequence
  * again. At the first that is not, the Sequence is written from there
  * on: the elements looked at so far from their own memos, the rest as
@@ -853,6 +853,14 @@ static inline size_t amemo_slot(const void *p)
     return (size_t)(h >> 56) % AMEMO_SLOTS;
 }
 
+/* A number or boolean element as kept (its value at idx). */
+static inline aelem leaf_aelem(lua_State *L, int idx)
+{
+    leaf f = {0};
+    read_leaf(L, idx, &f);
+    return (aelem){f.tag, 0, 0, 0, f.v};
+}
+
 static inline int same_aelem(const aelem *x, const aelem *y)
 {
     if (x->tag != y->tag) return 0;
@@ -870,9 +878,7 @@ static int elem_probe(recorder *R, lua_State *L, int el, unsigned depth, aelem *
 {
     int tt = lua_type(L, el);
     if (tt == LUA_TNUMBER || tt == LUA_TBOOLEAN) {
-        leaf f = {0};
-        read_leaf(L, el, &f);
-        *a = (aelem){f.tag, 0, 0, 0, f.v};
+        *a = leaf_aelem(L, el);
         return 1;
     }
     if (tt != LUA_TTABLE || depth >= R->opt.max_depth ||
@@ -994,9 +1000,7 @@ static ctrec_status write_array_memo(recorder *R, lua_State *L, int idx, const v
             const void *ep = tt == LUA_TTABLE ? lua_topointer(L, base + 1) : NULL;
             st = write_any(R, L, base + 1, depth + 1);
             if (tt == LUA_TNUMBER || tt == LUA_TBOOLEAN) {
-                leaf f = {0};
-                read_leaf(L, base + 1, &f);
-                a = (aelem){f.tag, 0, 0, 0, f.v};
+                a = leaf_aelem(L, base + 1);
                 known = 1;
             } else if (ep && R->flat_p == ep) {
                 a = (aelem){A_FLAT, R->flat_slot, R->flat_gen, R->flat_n, 0};
