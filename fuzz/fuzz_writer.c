@@ -6,10 +6,11 @@
  * value leaf and compound begin/end, ctrec_arg, ctrec_end, ctrec_abandon,
  * flushes, value memos kept and written again, exceptions raised, caught
  * and returned with (trace.ct), thread handles opened, entered, left and
- * closed (on the fuzzer's one thread). Misuse (and, in a .ct, an
- * event its layout cannot hold) must give a clean error and leave the
- * writer usable; after closing, the trace must be valid: trace.json parses (strict JSON, one event per element, exactly
- * as many events as the writer counted, values no deeper than the bound),
+ * closed (on the fuzzer's one thread). Misuse (and, in a .ct, an event
+ * its layout cannot hold) must give a clean error and leave the writer
+ * usable; after closing, the trace must be valid: trace.json parses
+ * (strict JSON, one event per element, exactly as many events as the
+ * writer counted, values no deeper than the bound),
  * trace.bin has a valid header, frames, seek table and CBOR events, and
  * trace_metadata.json / trace_paths.json parse. With the reader built in
  * (CTREC_FUZZ_READER), the trace is also read back: every event must read,
@@ -183,9 +184,10 @@ static unsigned event_depth(const ctrec_ev *ev)
     unsigned d = 0;
     switch (ev->type) {
     case CTREC_EV_VALUE: return value_depth(ev->value.value);
-    case CTREC_EV_RETURN:
-        d = value_depth(ev->ret.exception);
-        return value_depth(ev->ret.return_value) > d ? value_depth(ev->ret.return_value) : d;
+    case CTREC_EV_RETURN: {
+        unsigned x = value_depth(ev->ret.exception), r = value_depth(ev->ret.return_value);
+        return r > x ? r : x;
+    }
     case CTREC_EV_COMPOUND_VALUE:
     case CTREC_EV_CELL_VALUE:
     case CTREC_EV_ASSIGN_CELL: return value_depth(ev->place_value.value);
@@ -212,9 +214,10 @@ static void read_back(ctrec_format fmt, uint64_t nevents, const uint8_t *json, s
     size_t cap = 0, len;
     const uint8_t *line = json ? json + 2 : NULL; /* after "[\n" */
     while ((st = ctrec_reader_next(r, &ev)) == CTREC_OK && ev) {
-        if (event_depth(ev) > max_depth)
+        unsigned depth = event_depth(ev);
+        if (depth > max_depth)
             FAIL("event %llu: a value nests %u compounds, max_depth is %u", (unsigned long long)k,
-                 event_depth(ev), max_depth);
+                 depth, max_depth);
         if (json) {
             const uint8_t *end = memchr(line, '\n', jn - (size_t)(line - json));
             if (!end) FAIL("event %llu: no line", (unsigned long long)k);
