@@ -331,6 +331,7 @@ def check_script(ctrec_lua, lua, work, spec, inproc, max_report, formats=(), ctr
     args = argtext.split(",") if argtext else []
     script = os.path.abspath(script)
     name = os.path.basename(script)
+    ctrec_tool = ctrec or os.path.join(os.path.dirname(ctrec_lua), "ctrec")
     problems = []
     summary = []
     for vi, opts in enumerate(variants_of(script)):
@@ -370,7 +371,7 @@ def check_script(ctrec_lua, lua, work, spec, inproc, max_report, formats=(), ctr
             conv = os.path.join(d, "trace_%s.json" % fmt)
             recf = run([ctrec_lua, "--format", fmt, "--values", "all", "-o", tf] + opts
                        + [script] + args)
-            cv = run([ctrec or os.path.join(os.path.dirname(ctrec_lua), "ctrec"), "convert", tf, conv])
+            cv = run([ctrec_tool, "convert", tf, conv])
             if recf[0] != ref[0] or recf[0] == "timeout" or cv[0] != 0:
                 problems.append("%s (%s): exit %s, convert %s: %s" % (
                     label, fmt, recf[0], cv[0], (recf[2] + cv[2])[-300:]))
@@ -397,8 +398,7 @@ def check_script(ctrec_lua, lua, work, spec, inproc, max_report, formats=(), ctr
             conv2 = os.path.join(trace2, "trace.json")
             if fmt != "json":
                 conv2 = os.path.join(d, "trace_inproc_%s.json" % fmt)
-                cv = run([ctrec or os.path.join(os.path.dirname(ctrec_lua), "ctrec"), "convert",
-                          trace2, conv2])
+                cv = run([ctrec_tool, "convert", trace2, conv2])
                 if cv[0] != 0:
                     problems.append("%s%s: convert %s: %s" % (label, tag, cv[0], cv[2][-300:]))
                     continue
