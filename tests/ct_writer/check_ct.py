@@ -682,6 +682,38 @@ def roundtrip(ctrec, out, fixtures):
         expect("%s: a Return per Call" % name, count(p_ct, "Return"), count(p_ct, "Call"))
         d = ct_decode.decode(os.path.join(ct, "trace.ct"))
         expect(name + ": steps decoded", len(d["steps"]), count(p_src, "Step"))
+    # thread events (ctrec_write_event into a .ct): steps.dat's thread
+    # records, each after the step it follows, and back again. The reference
+    # Nim reader (nim-ct-dump, nim_read.tsv's header) loaded this container on
+    # 2026-12-04: 8 step records (the 4 steps and the 4 thread records), 1 call.
+    src = os.path.join(out, "threads")
+    os.makedirs(src, exist_ok=True)
+    evs = ['{"Path":"/t/a.lua"}', '{"Function":{"path_id":0,"line":1,"name":"main"}}',
+           '{"Call":{"function_id":0,"args":[]}}', '{"Step":{"path_id":0,"line":1}}',
+           '{"ThreadStart":7}', '{"Step":{"path_id":0,"line":2}}', '{"ThreadSwitch":7}',
+           '{"ThreadSwitch":0}', '{"Step":{"path_id":0,"line":3}}', '{"ThreadExit":7}',
+           '{"Step":{"path_id":0,"line":4}}',
+           '{"Return":{"return_value":{"kind":"None","type_id":0}}}']
+    with open(os.path.join(src, "trace.json"), "w") as f:
+        f.write("[\n" + ",\n".join(evs) + "\n]\n")
+    ct = os.path.join(out, "threads-ct")
+    rc, so, se = run(ctrec, "convert", "--format", "ct", src, ct)
+    expect("convert threads to ct (%s)" % se.strip(), rc, 0)
+    d = ct_decode.decode(os.path.join(ct, "trace.ct"))
+    expect("threads: steps", d["steps"], [["/t/a.lua", n, None] for n in (1, 2, 3, 4)])
+    expect("threads: thread records", d.get("threads"),
+           [{"step": 0, "kind": "thread_start", "thread_id": 7},
+            {"step": 1, "kind": "thread_switch", "thread_id": 7},
+            {"step": 1, "kind": "thread_switch", "thread_id": 0},
+            {"step": 2, "kind": "thread_exit", "thread_id": 7}])
+    body = lambda text: [l for l in text.splitlines()  # noqa: E731
+                         if not l.startswith(('{"Function"', '{"Call"'))]
+    expect("threads: print of the .ct", body(run(ctrec, "print", ct)[1]),
+           body("\n".join(evs)))
+    back = os.path.join(out, "threads-back")
+    rc, so, se = run(ctrec, "convert", "--format", "json", ct, back)
+    expect("convert threads back to json (%s)" % se.strip(), rc, 0)
+    expect("threads: print of its json", run(ctrec, "print", back)[1], run(ctrec, "print", ct)[1])
     # what a .ct cannot hold fails the conversion, nothing is dropped
     rc, so, se = run(ctrec, "convert", "--format", "ct", os.path.join(fixtures, "reference-rust"),
                      os.path.join(out, "rr-ct"))

@@ -270,6 +270,19 @@ static void record(ctrec_writer *w)
            "a Simple rvalue takes exactly one id, not 2");
     MISUSE(w, ctrec_path(w, NULL, 2, NULL), CTREC_E_ARG, "NULL text with length 2");
     MISUSE(w, ctrec_asm(w, NULL, 3), CTREC_E_ARG, "NULL instructions with count 3");
+    {
+        ctrec_str ins[2] = {{S("nop")}, {NULL, 4}};
+        MISUSE(w, ctrec_asm(w, ins, 2), CTREC_E_ARG, "instruction 1 is NULL with length 4");
+        ctrec_field nf[2] = {{S("a"), 1}, {NULL, 1, 1}};
+        MISUSE(w, ctrec_type_struct(w, CTREC_TYPE_STRUCT, S("Bad"), nf, 2, NULL), CTREC_E_ARG,
+               "field 1 has a NULL name");
+        CHECK_U64(ctrec_type_count(w), ntypes);
+    }
+    MISUSE(w, ctrec_step_column(w, 0, 2, 0), CTREC_E_ARG, "ctrec_step_column: column 0 is not >= 1");
+    MISUSE(w, ctrec_step_column(w, 0, 2, -3), CTREC_E_ARG, "ctrec_step_column: column -3 is not >= 1");
+    CHECK_OK(ctrec_begin_value(w, 0));
+    MISUSE(w, ctrec_begin_variant(w, NULL, 2, 1), CTREC_E_ARG, "NULL discriminator with length 2");
+    MISUSE(w, ctrec_end(w), CTREC_E_ARG, "NULL discriminator with length 2");
     CHECK_OK(ctrec_begin_value(w, 0));
     MISUSE(w, ctrec_string(w, NULL, 3, 1), CTREC_E_ARG, "NULL text with length 3");
     CHECK_OK(ctrec_begin_value(w, 0));
