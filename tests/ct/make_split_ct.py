@@ -1,0 +1,156 @@
+#!/usr/bin/python3
+"""make_split_ct.py OUT.ct [--assignment]
+
+Write a `.ct` in the older layout (FORMAT.md 7.3) whose `events.log` is
+split-binary (`events.fmt` = "split-binary") and holds every event tag the
+encoding has but Assignment (12): Step with and without a column, Path,
+VariableName and its legacy alias Variable, Type (a Struct with fields, a
+Pointer), Value, Function, Call with arguments, Return, Event, Asm,
+BindVariable, DropVariables, CompoundValue, CellValue, AssignCompoundItem,
+AssignCell, VariableCell, DropVariable, ThreadStart/Exit/Switch and
+DropLastStep, in two chunks (`[u32 compressed size][u32 count][u64 first
+event id]` + a zstd frame, as the reference's codetracer_trace_writer.nim
+writes them), with a meta.dat.
+--assignment adds an Assignment (tag 12) after the first step.
+
+The encoding is that of the reference's split_binary.nim (decodeEvent): a
+tag byte, little-endian u64/i64/u32 fields, strings as u32 length + bytes,
+values, types and call arguments as u32 length + CBOR (the CTFS ValueRecord
+spelling: a Float's f a float64, a Bool with its text).  Written from that
+description and ct_events_log.py's, not from ctrec's C code; a test tool.
+"""
+
+import struct
+import sys
+
+import cbor2
+import zstandard
+
+from make_synth_ct import Writer, uv, vs
+
+def u8(n):
+    return struct.pack("<B", n)
+
+
+def u32(n):
+    return struct.pack("<I", n)
+
+
+def u64(n):
+    return struct.pack("<Q", n)
+
+
+def i64(n):
+    return struct.pack("<q", n)
+
+
+def s(t):
+    b = t.encode() if isinstance(t, str) else t
+    return u32(len(b)) + b
+
+
+def c(obj):
+    return s(cbor2.dumps(obj))
+
+
+def int_(i, t=0):
+    return {"kind": "Int", "i": i, "type_id": t}
+
+
+def events(assignment=False):
+    """(tag, payload bytes) in order."""
+    ev = [
+        (1, s("/split/main.nim")),
+        (1, s("/split/lib.nim")),
+        (4, c({"kind": 7, "lang_type": "int", "specific_info": {"kind": "None"}})),
+        (4, c({"kind": 9, "lang_type": "string", "specific_info": {"kind": "None"}})),
+        (4, c({"kind": 6, "lang_type": "Point",
+               "specific_info": {"kind": "Struct",
+                                 "fields": [{"name": "x", "type_id": 0},
+                                            {"name": "y", "type_id": 0}]}})),
+        (4, c({"kind": 19, "lang_type": "ptr int",
+               "specific_info": {"kind": "Pointer", "dereference_type_id": 0}})),
+        (4, c({"kind": 8, "lang_type": "float", "specific_info": {"kind": "None"}})),
+        (4, c({"kind": 12, "lang_type": "bool", "specific_info": {"kind": "None"}})),
+        (6, u64(0) + i64(1) + s("main")),
+        (6, u64(1) + i64(10) + s("add")),
+        (2, s("a")),
+        (3, s("b")),  # the legacy alias: read as a VariableName
+        (2, s("p")),
+        (0, u64(0) + i64(1)),
+        (7, u64(0) + c([])),
+        (24, u64(0) + i64(2) + i64(5)),
+        (5, u64(0) + c(int_(-42))),
+        (5, u64(1) + c({"kind": "String", "text": "h\u00e9llo", "type_id": 1})),
+        (5, u64(2) + c({"kind": "Struct", "field_values": [int_(3), int_(4)], "type_id": 2})),
+        (5, u64(0) + c({"kind": "Float", "f": 2.5, "type_id": 4})),
+        (5, u64(1) + c({"kind": "Bool", "b": True, "text": "true", "type_id": 5})),
+        (9, u8(0) + s("stdout") + s("hello\n")),
+        (9, u8(2) + s("") + s("/tmp/x")),
+        (10, u32(2) + s("mov r0, 1") + s("ret")),
+        (11, u64(0) + i64(100)),
+        (18, u64(1) + i64(-7)),
+        (14, i64(100) + c({"kind": "Sequence", "elements": [int_(1), int_(2)],
+                           "is_slice": False, "type_id": 0})),
+        (15, i64(-7) + c(int_(9))),
+        (16, i64(100) + u64(1) + i64(101)),
+        (17, i64(-7) + c(int_(10))),
+        (0, u64(1) + i64(11)),
+        (7, u64(1) + c([{"variable_id": 0, "value": int_(5)},
+                        {"variable_id": 1, "value": {"kind": "None", "type_id": 0}}])),
+        (20, u64(2)),
+        (22, u64(2)),
+        (0, u64(1) + i64(12)),
+        (21, u64(2)),
+        (22, u64(0)),
+        (8, c(int_(8))),
+        (19, u64(2)),
+        (13, u32(2) + u64(0) + u64(1)),
+        (13, u32(0)),
+        (0, u64(0) + i64(3)),
+        (23, b""),
+        (0, u64(0) + i64(4)),
+        (8, c({"kind": "None", "type_id": 0})),
+    ]
+    if assignment:
+        ev.insert(14, (12, c({"to": 0, "pass_by": "Value",
+                              "from": {"kind": "Simple", "data": 2}})))
+    return ev
+
+
+def events_log(evs, split_at):
+    z = zstandard.ZstdCompressor(level=3, write_content_size=True)
+    out = bytearray()
+    for first, part in ((0, evs[:split_at]), (split_at, evs[split_at:])):
+        frame = z.compress(b"".join(u8(t) + p for t, p in part))
+        out += u32(len(frame)) + u32(len(part)) + u64(first) + frame
+    return bytes(out)
+
+
+def make(assignment=False):
+    evs = events(assignment)
+    w = Writer()
+    w.add("events.log", events_log(evs, len(evs) // 2))
+    w.add("events.fmt", b"split-binary")
+    meta = (b"CTMD" + struct.pack("<HH", 3, 0) + vs(b"01949fcc-7d92-7e9c-a003-00000000a5b1")
+            + vs(b"/split/main.nim") + uv(0) + vs(b"/split") + vs(b"split")
+            + uv(2) + vs(b"/split/main.nim") + vs(b"/split/lib.nim"))
+    w.add("meta.dat", meta)
+    return w.bytes()
+
+
+def main(argv):
+    args = argv[1:]
+    assignment = "--assignment" in args
+    if assignment:
+        args.remove("--assignment")
+    if len(args) != 1:
+        sys.stderr.write(__doc__)
+        return 2
+    with open(args[0], "wb") as f:
+        f.write(make(assignment))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
