@@ -310,11 +310,15 @@ int ct_type_record(const ctrec_str *payload, arena *a, ctrec_ev *ev, err *e);
 /* ---- the older layout: events.log (ct_log.c) ---- */
 
 typedef struct ct_log ct_log;
-/* Opens events.log of c (borrowed): chunked or plain is detected. */
-ctrec_status ct_log_open(ct_log **out, ctfs *c, size_t limit, err *e);
+/* Opens events.log of c (borrowed): chunked, trace.bin's header and
+ * seekable stream, or plain is detected. o: the reader's options (event
+ * bound, strict); fg: where a lenient read notes what it forgave. */
+ctrec_status ct_log_open(ct_log **out, ctfs *c, const ctrec_reader_options *o, rd_forgiven *fg,
+                         err *e);
 void ct_log_close(ct_log *l);
-/* CBOR payload: the next decompressed bytes (1, 0 at the end, -1). */
-int ct_log_produce(ct_log *l, uint8_t *out, size_t cap, size_t *got, err *e);
+/* CBOR payload: the next decompressed bytes (1, 0 at the end, -1);
+ * nevents: the events read so far (for messages). */
+int ct_log_produce(ct_log *l, uint8_t *out, size_t cap, size_t *got, uint64_t nevents, err *e);
 /* split-binary: the next event (1, 0 at the end, -1). */
 int ct_log_next_split(ct_log *l, ctrec_ev *ev, arena *a, unsigned max_depth, err *e);
 /* Byte offset in events.log of the chunk being read (for messages). */

@@ -6,6 +6,10 @@
  * when `events.fmt` says "split-binary", the split-binary encoding
  * (split_binary.nim: a tag byte, little-endian fixed fields, u32-length
  * strings, u32-length CBOR payloads for values, types and call arguments).
+ * A third form is trace.bin's own bytes: the header C0 DE 72 AC E2 01 00 00
+ * and a zstd seekable stream of CBOR events, as the Rust crate's CTFS
+ * writer writes events.log (codetracer-trace-format ctfs_writer.rs);
+ * bin_source.c decodes it, reading the member instead of a file.
  * CBOR payloads go through the reader's window and CBOR parser (reader.c);
  * split-binary events are decoded here.
  */
@@ -27,10 +31,18 @@ struct ct_log {
     size_t ccap, dcap, dlen, dpos;
     ZSTD_DCtx *zd;
     uint64_t nevents;
+    /* trace.bin's form: its seekable stream, read from the member */
+    ctrec_reader_options bo; /* the reader's, without follow (the member is whole) */
+    rd_file bf;
+    bin_source *bin;
 };
 
-ctrec_status ct_log_open(ct_log **out, ctfs *c, size_t limit, err *e)
+static const uint8_t bin_header[8] = {0xC0, 0xDE, 0x72, 0xAC, 0xE2, 0x01, 0x00, 0x00};
+
+ctrec_status ct_log_open(ct_log **out, ctfs *c, const ctrec_reader_options *o, rd_forgiven *fg,
+                         err *e)
 {
+    size_t limit = o->max_event_bytes;
     *out = NULL;
     const ctfs_member *m = ctfs_find(c, "events.log");
     if (!m) return err_set(e, CTREC_E_FORMAT, "no events.log");
@@ -39,18 +51,34 @@ ctrec_status ct_log_open(ct_log **out, ctfs *c, size_t limit, err *e)
     l->c = c;
     l->m = m;
     l->limit = limit;
-    /* chunked when it starts with a chunk header followed by a zstd frame */
-    if (m->size >= 20) {
-        uint8_t h[20];
-        ctrec_status st = ctfs_read_at(c, m, 0, h, 20, e);
+    /* chunked when it starts with a chunk header followed by a zstd frame,
+     * after trace.bin's header or not (the Elixir recorder writes one);
+     * else trace.bin's form when it starts with that header */
+    if (m->size >= 8) {
+        uint8_t h[28] = {0};
+        ctrec_status st = ctfs_read_at(c, m, 0, h, m->size < 28 ? (size_t)m->size : 28, e);
         if (st) {
             free(l);
             return st;
         }
-        uint32_t cs = (uint32_t)h[0] | (uint32_t)h[1] << 8 | (uint32_t)h[2] << 16 |
-                      (uint32_t)h[3] << 24;
-        l->chunked = h[16] == 0x28 && h[17] == 0xb5 && h[18] == 0x2f && h[19] == 0xfd &&
-                     cs <= m->size - 16;
+        int hdr = memcmp(h, bin_header, 8) == 0;
+        const uint8_t *q = h + (hdr ? 8 : 0);
+        uint64_t room = m->size - (hdr ? 8 : 0);
+        uint32_t cs = (uint32_t)q[0] | (uint32_t)q[1] << 8 | (uint32_t)q[2] << 16 |
+                      (uint32_t)q[3] << 24;
+        l->chunked = room >= 20 && q[16] == 0x28 && q[17] == 0xb5 && q[18] == 0x2f &&
+                     q[19] == 0xfd && cs <= room - 16;
+        if (l->chunked) l->off = hdr ? 8 : 0;
+        if (!l->chunked && hdr) {
+            l->bo = *o;
+            l->bo.follow = 0;
+            l->bf = (rd_file){.fd = -1, .off = 8, .o = &l->bo, .name = "events.log", .fg = fg,
+                              .c = c, .m = m};
+            if (!(l->bin = bin_open(&l->bf))) {
+                free(l);
+                return err_set(e, CTREC_E_NOMEM, "out of memory");
+            }
+        }
     }
     *out = l;
     return CTREC_OK;
@@ -59,13 +87,17 @@ ctrec_status ct_log_open(ct_log **out, ctfs *c, size_t limit, err *e)
 void ct_log_close(ct_log *l)
 {
     if (!l) return;
+    bin_close(l->bin);
     free(l->cbuf);
     free(l->dbuf);
     ZSTD_freeDCtx(l->zd);
     free(l);
 }
 
-uint64_t ct_log_offset(const ct_log *l) { return l ? (l->chunked ? l->chunk_off : l->off) : 0; }
+uint64_t ct_log_offset(const ct_log *l)
+{
+    return !l ? 0 : l->bin ? bin_frame_offset(l->bin) : l->chunked ? l->chunk_off : l->off;
+}
 
 /* Decompresses the next chunk into dbuf. 1, 0 at the end, -1. */
 static int next_chunk(ct_log *l, err *e)
@@ -120,9 +152,10 @@ static int next_chunk(ct_log *l, err *e)
     return 1;
 }
 
-int ct_log_produce(ct_log *l, uint8_t *out, size_t cap, size_t *got, err *e)
+int ct_log_produce(ct_log *l, uint8_t *out, size_t cap, size_t *got, uint64_t nevents, err *e)
 {
     *got = 0;
+    if (l->bin) return bin_produce(l->bin, out, cap, got, nevents, e);
     if (!l->chunked) {
         if (l->off >= l->m->size) return 0;
         size_t n = l->m->size - l->off < cap ? (size_t)(l->m->size - l->off) : cap;

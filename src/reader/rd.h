@@ -186,6 +186,9 @@ void rd_strlist_free(rd_strlist *l);
 
 /* ---- the trace file, read sequentially (waiting for growth in follow mode) ---- */
 
+struct ctfs;
+struct ctfs_member;
+
 typedef struct rd_file {
     int fd;
     uint64_t off;        /* offset of the next read */
@@ -193,11 +196,16 @@ typedef struct rd_file {
     int stopped;         /* follow: the stop flag was seen */
     const char *name;    /* for messages: "trace.bin" */
     rd_forgiven *fg;     /* what a lenient read forgave */
+    /* when set, the bytes are those of this member of a .ct container
+     * (published whole: read to its size, never waited for) */
+    struct ctfs *c;
+    const struct ctfs_member *m;
 } rd_file;
 
 /* Reads up to n bytes. Without `wait` (or outside follow mode) returns 0 at
  * the end of the file; with it, waits for the file to grow and returns 0
- * only when stopped (f->stopped set). Returns -1 on error (message in e). */
+ * only when stopped (f->stopped set). Returns -1 on error (message in e).
+ * A container member (f->m) ends at its size. */
 long rd_read(rd_file *f, void *p, size_t n, int wait, err *e);
 
 /* ---- the binary source: zstd seekable frames -> decompressed bytes ---- */

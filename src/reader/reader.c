@@ -190,6 +190,14 @@ static int stop_requested(const ctrec_reader_options *o) { return o->stop && *o-
 
 long rd_read(rd_file *f, void *p, size_t n, int wait, err *e)
 {
+    if (f->m) {
+        uint64_t left = f->off < f->m->size ? f->m->size - f->off : 0;
+        if (n > left) n = (size_t)left;
+        if (!n) return 0;
+        if (ctfs_read_at(f->c, f->m, f->off, p, n, e)) return -1;
+        f->off += n;
+        return (long)n;
+    }
     double since = 0;
     for (;;) {
         ssize_t k = pread(f->fd, p, n, (off_t)f->off);
@@ -497,7 +505,7 @@ static ctrec_status open_ct_log(ctrec_reader *r, ctfs *c)
         }
         free(d);
     }
-    ctrec_status st = ct_log_open(&r->log, c, r->o.max_event_bytes, &e);
+    ctrec_status st = ct_log_open(&r->log, c, &r->o, &r->fg, &e);
     if (st) return err_set(&r->e, st, "%s: %s", r->name, e.msg);
     if (!r->log_split) {
         r->cap = WINDOW;
@@ -731,10 +739,17 @@ static int refill(ctrec_reader *r)
             return 1;
         }
         size_t got;
-        int k = r->log ? ct_log_produce(r->log, r->buf + r->len, r->cap - r->len, &got, &r->e)
+        int k = r->log ? ct_log_produce(r->log, r->buf + r->len, r->cap - r->len, &got,
+                                        r->nevents, &r->e)
                        : bin_produce(r->bin, r->buf + r->len, r->cap - r->len, &got, r->nevents,
                                      &r->e);
-        if (k < 0) return -1;
+        if (k < 0) {
+            if (r->log) { /* its messages name the member, not the container */
+                err tmp = r->e;
+                err_set(&r->e, tmp.status, "%s: %s", r->name, tmp.msg);
+            }
+            return -1;
+        }
         if (k == 0) {
             r->eof = 1;
             r->complete = 1;

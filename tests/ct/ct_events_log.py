@@ -4,11 +4,14 @@ event stream itself, with `meta.dat` (or the spec fixture's `meta.json` and
 reading the reference code (codetracer db-backend ctfs_trace_reader/mod.rs
 load_events; the Nim split_binary.nim decodeEvent), not from ctrec's C code.
 
-events.log is, after an optional 8-byte header C0 DE 72 AC E2 01 00 00:
+events.log is, after an optional header C0 DE 72 AC E2 01 00 00 (the
+Elixir recorder's has one before its chunks):
 - chunked: [u32 compressed size][u32 event count][u64 first event id] and
   that many bytes of one zstd frame, repeated; the payload is CBOR or, when
   the member `events.fmt` says "split-binary", the split-binary encoding;
-- or, when it does not parse as chunks, plain concatenated CBOR items.
+- or, after that header, trace.bin's bytes: a zstd seekable stream (zstd frames, then the seek table, a skippable frame) of
+  CBOR events, as the Rust crate's CTFS writer writes it (ctfs_writer.rs);
+- or, when it is neither, plain concatenated CBOR items.
 CBOR events are serde's externally tagged enum: a map {"Variant": payload}
 or the bare text "DropLastStep".
 
@@ -78,6 +81,45 @@ def chunked_payload(b):
         out += inflate_any(frame, pos + 16)
         total += count
         pos += 16 + csize
+    return bytes(out)
+
+
+def seekable_payload(b):
+    """A zstd seekable stream (after trace.bin's header): the frames
+    inflated in order, skippable frames skipped; the last must be the seek
+    table, whose frame count must match."""
+    out = bytearray()
+    pos = 0
+    frames = 0
+    table = None
+    while pos < len(b):
+        if table is not None:
+            raise CtError("events.log: bytes after the seek table, from byte %d" % (pos + 8))
+        if pos + 8 > len(b):
+            raise CtError("events.log: a frame header cut short at byte %d" % (pos + 8))
+        magic, size = struct.unpack_from("<II", b, pos)
+        if magic & 0xFFFFFFF0 == 0x184D2A50:
+            if pos + 8 + size > len(b):
+                raise CtError("events.log: a skippable frame cut short at byte %d" % (pos + 8))
+            if magic == 0x184D2A5E:
+                table = b[pos + 8:pos + 8 + size]
+            pos += 8 + size
+            continue
+        if magic != 0xFD2FB528:
+            raise CtError("events.log: no zstd frame at byte %d" % (pos + 8))
+        d = zstandard.ZstdDecompressor().decompressobj()
+        try:
+            out += d.decompress(b[pos:])
+        except zstandard.ZstdError as e:
+            raise CtError("events.log: zstd frame at byte %d: %s" % (pos + 8, e))
+        if not d.eof:
+            raise CtError("events.log: the zstd frame at byte %d is cut short" % (pos + 8))
+        pos = len(b) - len(d.unused_data)
+        frames += 1
+    if table is None:
+        raise CtError("events.log: no seek table")
+    if len(table) < 9 or struct.unpack_from("<I", table, len(table) - 9)[0] != frames:
+        raise CtError("events.log: the seek table does not count the %d frames" % frames)
     return bytes(out)
 
 
@@ -194,11 +236,16 @@ def split_binary_events(b):
 def decode(ct):
     raw = ct.read("events.log")
     layout = "events-log"
-    if raw.startswith(HEADER_V1):
-        raw = raw[len(HEADER_V1):]
     split = ct.has("events.fmt") and ct.read("events.fmt") == b"split-binary"
-    payload = chunked_payload(raw) if raw else b""
-    if payload is None:
+    header = raw.startswith(HEADER_V1)
+    body = raw[len(HEADER_V1):] if header else raw
+    # an empty events.log holds no events; the header alone is a stream
+    # without its seek table
+    payload = chunked_payload(body) if body else None if header else b""
+    if payload is None and not split and header:
+        evs = cbor_events(seekable_payload(body))
+        layout += " (trace.bin's stream)"
+    elif payload is None:
         if split:
             raise CtError("events.log: events.fmt says split-binary but the chunks do not parse")
         evs = cbor_events(raw)

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""make_split_ct.py OUT.ct [--assignment]
+"""make_log_ct.py OUT.ct [--header] [--assignment | --bin-stream [--cut N | --trailing]]
 
 Write a `.ct` in the older layout (FORMAT.md 7.3) whose `events.log` is
 split-binary (`events.fmt` = "split-binary") and holds every event tag the
@@ -11,7 +11,18 @@ AssignCell, VariableCell, DropVariable, ThreadStart/Exit/Switch and
 DropLastStep, in two chunks (`[u32 compressed size][u32 count][u64 first
 event id]` + a zstd frame, as the reference's codetracer_trace_writer.nim
 writes them), with a meta.dat.
---assignment adds an Assignment (tag 12) after the first step.
+--assignment adds an Assignment (tag 12) after the first step. --header
+puts trace.bin's header C0 DE 72 AC E2 01 00 00 before the chunks, as the
+Elixir recorder's events.log has it (fixtures/ctfs/elixir_plug_app.ct).
+
+--bin-stream writes instead what the Rust crate's CTFS writer writes
+(codetracer-trace-format ctfs_writer.rs): events.log = trace.bin's header
+C0 DE 72 AC E2 01 00 00 and a zstd seekable stream (two frames, then the
+seek table: a skippable frame 0x184D2A5E of u32 compressed and decompressed
+sizes per frame, the frame count, a descriptor byte 0 and 0x8F92EAB1) of the
+CBOR events of trace.bin (BIN_EVENTS), with meta.json and paths.json.
+--cut N keeps only the first N bytes of that events.log; --trailing adds a
+byte after the seek table.
 
 The encoding is that of the reference's split_binary.nim (decodeEvent): a
 tag byte, little-endian u64/i64/u32 fields, strings as u32 length + bytes,
@@ -118,19 +129,71 @@ def events(assignment=False):
     return ev
 
 
-def events_log(evs, split_at):
+HEADER = b"\xC0\xDE\x72\xAC\xE2\x01\x00\x00"
+
+
+def events_log(evs, split_at, header=False):
     z = zstandard.ZstdCompressor(level=3, write_content_size=True)
-    out = bytearray()
+    out = bytearray(HEADER if header else b"")
     for first, part in ((0, evs[:split_at]), (split_at, evs[split_at:])):
         frame = z.compress(b"".join(u8(t) + p for t, p in part))
         out += u32(len(frame)) + u32(len(part)) + u64(first) + frame
     return bytes(out)
 
 
-def make(assignment=False):
+# --bin-stream's events, in trace.bin's CBOR spelling (serde's externally
+# tagged enum; a Float's f and a Bool are as trace.bin has them)
+BIN_EVENTS = [
+    {"Path": "/rs/main.rs"},
+    {"Function": {"path_id": 0, "line": 1, "name": "main"}},
+    {"Type": {"kind": 7, "lang_type": "i64", "specific_info": {"kind": "None"}}},
+    {"VariableName": "n"},
+    {"Call": {"function_id": 0, "args": []}},
+    {"Step": {"path_id": 0, "line": 2}},
+    {"Value": {"variable_id": 0, "value": int_(41)}},
+    {"Event": {"kind": 0, "metadata": "", "content": "out\n"}},
+    {"Step": {"path_id": 0, "line": 3}},
+    {"Value": {"variable_id": 0, "value": {"kind": "Sequence", "elements": [int_(1), int_(2)],
+                                           "is_slice": False, "type_id": 0}}},
+    {"ThreadSwitch": 1},
+    "DropLastStep",
+    {"Step": {"path_id": 0, "line": 4}},
+    {"Return": {"return_value": {"kind": "None", "type_id": 0}}},
+]
+
+
+def seekable(payload, split_at):
+    """payload as a zstd seekable stream of two frames and its seek table."""
+    z = zstandard.ZstdCompressor(level=3, write_content_size=False)
+    out = bytearray()
+    entries = bytearray()
+    parts = (payload[:split_at], payload[split_at:])
+    for part in parts:
+        frame = z.compress(part)
+        out += frame
+        entries += u32(len(frame)) + u32(len(part))
+    table = entries + u32(len(parts)) + u8(0) + u32(0x8F92EAB1)
+    return bytes(out + u32(0x184D2A5E) + u32(len(table)) + table)
+
+
+def make_bin_stream(cut=None, trailing=False):
+    raw = b"".join(cbor2.dumps(e) for e in BIN_EVENTS)
+    log = HEADER + seekable(raw, len(raw) // 2)
+    if trailing:
+        log += b"\0"
+    if cut is not None:
+        log = log[:cut]
+    w = Writer()
+    w.add("events.log", log)
+    w.add("meta.json", b'{"program":"main","args":["--x"],"workdir":"/rs"}')
+    w.add("paths.json", b'["/rs/main.rs"]')
+    return w.bytes()
+
+
+def make(assignment=False, header=False):
     evs = events(assignment)
     w = Writer()
-    w.add("events.log", events_log(evs, len(evs) // 2))
+    w.add("events.log", events_log(evs, len(evs) // 2, header))
     w.add("events.fmt", b"split-binary")
     meta = (b"CTMD" + struct.pack("<HH", 3, 0) + vs(b"01949fcc-7d92-7e9c-a003-00000000a5b1")
             + vs(b"/split/main.nim") + uv(0) + vs(b"/split") + vs(b"split")
@@ -141,14 +204,22 @@ def make(assignment=False):
 
 def main(argv):
     args = argv[1:]
-    assignment = "--assignment" in args
-    if assignment:
-        args.remove("--assignment")
+    flags = {a for a in args if a in ("--assignment", "--bin-stream", "--trailing", "--header")}
+    args = [a for a in args if a not in flags]
+    cut = None
+    if "--cut" in args:
+        i = args.index("--cut")
+        cut = int(args[i + 1])
+        del args[i:i + 2]
     if len(args) != 1:
         sys.stderr.write(__doc__)
         return 2
+    if "--bin-stream" in flags:
+        data = make_bin_stream(cut, "--trailing" in flags)
+    else:
+        data = make("--assignment" in flags, "--header" in flags)
     with open(args[0], "wb") as f:
-        f.write(make(assignment))
+        f.write(data)
     return 0
 
 

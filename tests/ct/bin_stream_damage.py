@@ -1,0 +1,72 @@
+#!/usr/bin/env python3
+"""bin_stream_damage.py CTREC WORK
+
+An older-layout .ct whose events.log is trace.bin's header and seekable
+stream (make_log_ct.py --bin-stream), damaged: ctrec print and check must
+say exactly what is wrong and where, print every event before the damage,
+and ct_decode.py must refuse the same files."""
+import os
+import shutil
+import subprocess
+import sys
+
+import ct_decode
+from ctfs_container import CtError
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ctrec, work = sys.argv[1:3]
+shutil.rmtree(work, ignore_errors=True)
+os.makedirs(work)
+failures = []
+
+
+def make(name, *args):
+    path = os.path.join(work, name + ".ct")
+    subprocess.run([sys.executable, os.path.join(HERE, "make_log_ct.py"), path, "--bin-stream"]
+                   + list(args), check=True)
+    return path
+
+
+def expect(what, got, want):
+    if got != want:
+        failures.append("%s: got %r, want %r" % (what, got, want))
+
+
+# (args, print's exit status, events printed, print's stderr, ct_decode.py's refusal)
+CASES = [
+    (["--cut", "40"], 1, 0,
+     "ctrec: cut40.ct: events.log: truncated zstd frame at byte 8 after event 0\n",
+     "events.log: the zstd frame at byte 8 is cut short"),
+    (["--cut", "8"], 1, 0,
+     "ctrec: cut8.ct: events.log: no seek table: the file ends at byte 8 after event 0 (0 "
+     "complete frames; the recording was not closed, or the file is cut)\n",
+     "events.log: no seek table"),
+    (["--trailing"], 0, 14,
+     "ctrec: warning: trailing.ct: forgave 1 spelling the debugger's parser refuses, the first "
+     "in event 14: bytes after the seek table, from byte 405 (ctrec check refuses the trace)\n",
+     "events.log: bytes after the seek table, from byte 405"),
+]
+for args, rc, nev, err, refusal in CASES:
+    name = "".join(a.strip("-") for a in args)
+    path = make(name, *args)
+    p = subprocess.run([ctrec, "print", path], capture_output=True, text=True, cwd=work)
+    expect(name + ": print exit", p.returncode, rc)
+    expect(name + ": events printed", len(p.stdout.splitlines()), nev)
+    expect(name + ": print stderr", p.stderr.replace(work + "/", ""), err)
+    try:
+        ct_decode.decode(path)
+        failures.append(name + ": ct_decode.py read it")
+    except CtError as e:
+        expect(name + ": ct_decode.py", str(e), refusal)
+# the whole stream reads back; check refuses the trailing byte as the
+# debugger's reader would (it looks for the seek table at the end)
+c = subprocess.run([ctrec, "check", make("trailing", "--trailing")], capture_output=True,
+                   text=True, cwd=work)
+expect("trailing: check exit", c.returncode, 1)
+expect("trailing: check names the bytes",
+       "events.log: bytes after the seek table, from byte 405 (the debugger's reader looks for "
+       "the seek table at the end of the file and refuses it)" in c.stdout, True)
+if failures:
+    print("FAIL:\n" + "\n".join(failures))
+    sys.exit(1)
+print("bin_stream_damage: %d damaged containers, messages exact" % len(CASES))
