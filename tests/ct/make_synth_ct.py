@@ -1,6 +1,7 @@
 #!/usr/bin/python3
 """make_synth_ct.py OUT.ct STEPS [--blob BYTES] [--columns] [--exceptions] [--kinds]
                  [--block-size 1024|2048|4096] [--legacy | --legacy-mixed]
+                 [--meta-blocks]
 
 Write a synthetic multi-stream `.ct` of STEPS steps, for testing ct_decode.py
 where the fixtures do not reach (several chunks per stream, members longer
@@ -33,6 +34,11 @@ kinds of that framing in turn (0 stdout, 1 stderr, 2 file op, 3 error) and
 no metadata.  --legacy-mixed writes the mix of 2026-06-22 between a99ae01
 and 317c809: steps and calls chunked (flags 0x300, calls.idx), values and
 events still record tables.
+--meta-blocks gives meta.dat the four blocks flag bits 0-3 gate, in the
+order of the reference's writeMetaDat (meta_dat.nim): the MCR fields (six
+varints, six strings, the hook strategies), the replay-launch byte, the
+layout snapshot (u64 hash, varint-length fingerprint) and the trace filter
+provenance (a count, then a path and 32 sha256 bytes each).
 """
 
 import random
@@ -187,7 +193,7 @@ def big_text(n):
 
 
 def make(steps, blob=0, columns=False, exceptions=False, kinds=False, block_size=BS,
-         legacy=False, extra=None, extra_flags=0, mixed=False, big_arg=0):
+         legacy=False, extra=None, extra_flags=0, mixed=False, big_arg=0, meta_blocks=False):
     """extra: {member name: bytes} added as they are; extra_flags: meta.dat
     flag bits or-ed in (for the span stream's tests); big_arg: the argument
     of f's second call (at step 10) is a String of that many bytes
@@ -321,6 +327,16 @@ def make(steps, blob=0, columns=False, exceptions=False, kinds=False, block_size
     meta = (b"CTMD" + struct.pack("<HH", 3, flags) + vs(b"01949fcc-7d92-7e9c-a003-0000000000ff")
             + vs(b"/synth/prog.py") + uv(1) + vs(b"--n") + vs(b"/synth") + vs(b"synth")
             + uv(1) + vs(b"/synth/prog.py"))
+    if meta_blocks:
+        meta = meta[:6] + struct.pack("<H", flags | 0xF) + meta[8:]
+        meta += (uv(1) + uv(4) + uv(2) + uv(123456789) + uv(0) + uv(1733300000000000)
+                 + vs(b"linux-x86_64") + vs(b"ns") + vs(b"rdtsc") + vs(b"seq_cst")
+                 + vs("2026-12-04T23:40:00Z \u00e9".encode()) + vs(b"default")
+                 + uv(2) + vs(b"ptrace") + vs(b"ld_preload"))
+        meta += b"\x01"
+        meta += struct.pack("<Q", 0x0123456789ABCDEF) + vs(bytes(range(5)))
+        meta += (uv(2) + vs(b"/synth/.codetracer/trace-filter.toml") + bytes(range(32))
+                 + vs(b"inline:skip") + bytes(range(32, 64)))
     w.add("meta.dat", meta)
     if blob:
         w.add("blob.bin", random.Random(7).randbytes(blob))
@@ -338,6 +354,9 @@ def main(argv):
     if "--legacy-mixed" in args:
         args.remove("--legacy-mixed")
         opts["legacy"] = opts["mixed"] = True
+    if "--meta-blocks" in args:
+        args.remove("--meta-blocks")
+        opts["meta_blocks"] = True
     if "--block-size" in args:
         i = args.index("--block-size")
         opts["block_size"] = int(args[i + 1])
