@@ -291,8 +291,8 @@ static ctrec_status load_positions(ct_src *s, err *e)
 
 /* A Step event of a line-only trace at global line position g (path
  * g / LINES_PER_FILE, line g % LINES_PER_FILE): the short forms of the
- * step record, one at a time (step_event, fast_one) and in batches
- * (ct_src_fill), all make it here. */
+ * step record, one at a time (step_event) and in batches (ct_src_fill),
+ * all make it here. */
 static inline void line_step(ctrec_ev *ev, uint64_t g)
 {
     ev->type = CTREC_EV_STEP;
@@ -1157,66 +1157,9 @@ static RD_NOINLINE int src_next(ct_src *s, ctrec_ev *ev, arena *a, err *e)
     }
 }
 
-/* The commonest events without the phase machine, as src_next would give
- * them, never loading a chunk: a Value of the current values record whose
- * var, length and value take the short forms; after a record's last value,
- * the next step when no call enters, no I/O event is due and no call
- * returns at the current one, and its step record and values record are
- * the short ones in the chunks held. 1 with the event, or 0 with nothing
- * changed (src_next then goes on from the same state). */
-static RD_INLINE int fast_one(ct_src *s, ctrec_ev *ev, arena *a)
-{
-    if (RD_UNLIKELY(s->phase != PH_VALUES)) return 0;
-    const uint8_t *q = s->vp, *vend = s->vend;
-    uint64_t left = s->vleft;
-    if (!left && vend - q >= 2 && q[0] == 0 && q[1] && q[1] < 0x80) {
-        left = q[1]; /* a group's head: tag 0, its value count */
-        q += 2;
-    }
-    if (left) {
-        /* var and length one byte each, the value inside the record */
-        if (RD_LIKELY(left <= (uint64_t)(vend - q) && vend - q >= 2 && q[0] < 0x80 &&
-                      q[1] < 0x80 && q[1] <= vend - q - 2)) {
-            const uint8_t *r = q + 2, *end = r + q[1];
-            ctrec_value *v = arena_alloc(a, sizeof *v);
-            if (RD_LIKELY(v && ct_value_fast(&r, end, v) && r == end)) {
-                s->vp = end;
-                s->vleft = left - 1;
-                ev->type = CTREC_EV_VALUE;
-                ev->value.variable_id = q[0];
-                ev->value.value = v;
-                return 1;
-            }
-        }
-        return 0;
-    }
-    if (q < vend) return 0;
-    /* the record is done: the next step, if nothing else comes at this one */
-    if (!(s->call_ready && s->nc.entry > s->step &&
-          (s->ev_ready ? s->ev_step > s->step : ct_stream_ended(&s->events)) &&
-          (!s->depth || s->stack[s->depth - 1].exit > s->step)))
-        return 0;
-    /* step_event's and begin_values_fast's short forms, both checked first */
-    ct_stream *st = &s->steps, *vs = &s->values;
-    if (!(st->chunk != UINT64_MAX && st->dlen - st->pos >= 2 && !s->colaware && s->have_pos))
-        return 0;
-    const uint8_t *p = st->dbuf + st->pos;
-    if (!(p[0] == 1 && p[1] < 0x80)) return 0;
-    int len = short_values_len(vs, s->step + 1);
-    if (len < 0) return 0;
-    s->step++;
-    s->gpos += (uint64_t)ct_unzigzag(p[1]);
-    st->pos += 2;
-    st->rec++;
-    line_step(ev, s->gpos);
-    take_short_values(s, vs, (size_t)len);
-    return 1;
-}
-
 int ct_src_next(ct_src *s, ctrec_ev *ev, arena *a, err *e)
 {
     s->ret_live = SIZE_MAX; /* the events handed out before are not read any more */
-    if (RD_LIKELY(fast_one(s, ev, a))) return 1;
     return src_next(s, ev, a, e);
 }
 
@@ -1239,9 +1182,15 @@ static inline uint64_t fill_bound(const ct_src *s, uint64_t cev, uint64_t sroom)
     return bound;
 }
 
-/* fast_one's events in a loop, with the cursors in locals (stored back at
- * the end): what it decodes and the state it leaves are fast_one's, one
- * event after another. The values go to vals[], not the arena. */
+/* The commonest events without the phase machine, as src_next would give
+ * them, in a loop with the cursors in locals (stored back at the end),
+ * never loading a chunk: a Value of the current values record whose var,
+ * length and value take the short forms; after a record's last value, the
+ * next step when no call enters, no I/O event is due and no call returns
+ * at the current one, and its step record and values record are the short
+ * ones in the chunks held. The values go to vals[], not the arena. (Until
+ * 2026-12-04 ct_src_next tried the same shapes one event at a time first;
+ * it was only reached where this had just found none, so never took one.) */
 size_t ct_src_fill(ct_src *s, ctrec_ev *evs, ctrec_value *vals, size_t cap)
 {
     if (s->phase != PH_VALUES) return 0;
