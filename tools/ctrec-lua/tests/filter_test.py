@@ -225,6 +225,41 @@ BAD = [
      "(expected allow, redact or drop)"),
     ("missing_selector", flt(rules='[[scope.rules]]\nexec = "skip"\n'),
      "8:1: scope.rules[0]: missing key 'selector'"),
+    # the TOML the format uses, and what it does not: position and reason
+    ("u_digits", '[meta]\nname = "\\u00zz"\n', "2:9: \\u needs 4 hexadecimal digits"),
+    ("u_surrogate", '[meta]\nname = "\\uD800"\n', "2:9: \\uD800 is not a Unicode scalar value"),
+    ("U_range", '[meta]\nname = "\\U00110000"\n', "2:9: \\U00110000 is not a Unicode scalar value"),
+    ("multiline", '[meta]\nname = """multi"""\n', "2:8: multi-line strings are not supported here"),
+    ("literal_open", "[meta]\nname = 'open\n", "2:8: unterminated string"),
+    ("ctl_string", '[meta]\nname = "a\x01b"\n',
+     "2:10: control character 0x01 in a string (write it as an escape)"),
+    ("ctl_comment", "# a \x01 b\n[meta]\n", "1:5: control character 0x01 in a comment"),
+    ("leading_zero", flt().replace("version = 1", "version = 01"),
+     "3:11: leading zeros are not allowed in integers"),
+    ("underscores", flt().replace("version = 1", "version = 1__0"),
+     "3:12: '_' must be between two digits"),
+    ("hex", flt().replace("version = 1", "version = 0x10"),
+     "3:11: hexadecimal, octal and binary integers are not supported here"),
+    ("int_range", flt().replace("version = 1", "version = 99999999999999999999"),
+     "3:11: integer out of the 64-bit range"),
+    ("date", flt().replace("version = 1", "version = 1979-05-27"),
+     "3:11: dates and times are not supported here"),
+    ("bare", flt().replace("version = 1", "version = yes"),
+     "3:11: invalid value 'yes' (strings need quotes)"),
+    ("no_value", flt().replace("version = 1", "version ="), "3:10: expected a value"),
+    ("bool_version", flt().replace("version = 1", "version = true"),
+     "3:11: meta.version must be an integer, not a boolean"),
+    ("no_key", flt().replace("version = 1", '= "x"'), "3:1: expected a key, found '='"),
+    ("array_open", '[meta]\nname = "t"\nlabels = ["a", "b"\n', "4:1: unterminated array (expected ']')"),
+    ("array_next", flt().replace("version = 1", 'version = 1\nlabels = ["a", "b"\n'),
+     "7:1: expected ',' or ']' in an array, found '['"),
+    ("array_comma", flt().replace("version = 1", 'version = 1\nlabels = ["a" "b"]'),
+     "4:15: expected ',' or ']' in an array, found '\"'"),
+    ("labels_type", flt().replace("version = 1", "version = 1\nlabels = [1]"),
+     "4:11: meta.labels must hold strings"),
+    ("io_capture", flt() + '[io]\ncapture = "yes"\n', "9:11: io.capture must be a boolean, not a string"),
+    ("io_stream", flt() + '[io]\nstreams = ["stdout", "net"]\n',
+     "9:22: unsupported IO stream (expected stdout, stderr, stdin or files)"),
 ]
 for name, text, want in BAD:
     path = os.path.join(root, "bad_%s.toml" % name)
@@ -236,6 +271,33 @@ for name, text, want in BAD:
         expect(err.startswith(path + ":"), "probe %s: message %r" % (name, err))
     else:
         eq(err, "%s:%s\n" % (path, want), "probe %s" % name)
+# the TOML a hand-written filter holds: comments anywhere a line may end,
+# basic strings with every escape, literal strings, arrays over several
+# lines with comments and a trailing comma, booleans, an empty array
+path = os.path.join(root, "syntax.toml")
+with open(path, "w") as f:
+    f.write("# A project filter, as a user writes one.\n"
+            "[meta]   # trailing comment\n"
+            'name = "p\\t\\"q\\"\\\\ \\u00e9 \\U0001F600\\b\\f\\r\\n"   # escapes\n'
+            "version = +1\n"
+            "description = 'literal \\no escape'\n"
+            "labels = [\"a\", 'b',\n  \"c\",   # in an array\n]\n\n"
+            "[io]\ncapture = true\nstreams = [\"stdout\", \"stderr\"]\nmodes = []\n\n"
+            "[scope]\ndefault_exec = \"trace\"\ndefault_value_action = \"allow\"\n\n"
+            "[[scope.rules]]  # first\nselector = \"pkg:glob:vendor.*\"\nexec = \"skip\"\n"
+            "reason = \"third \\\"party\\\"\"\n\n"
+            "[[scope.rules]]\nselector = 'file:regex:.*/secret_[0-9]+\\.lua$'\n"
+            "value_default = \"redact\"\n"
+            "[[scope.rules.value_patterns]]\nselector = \"local:literal:x_1_000\"\n"
+            "action = \"allow\"\n")
+rc, out, err = run_probe([path], "scope /p/vendor/x.lua vendor.x -\nscope /p/secret_12.lua - -\n"
+                         "value local x_1_000\nvalue local y\nmeta\n")
+eq((rc, err), (0, ""), "probe: the TOML a hand-written filter holds")
+lines = out.splitlines()
+eq(lines[:4], ["skip=1 default=allow rule=0", "skip=0 default=redact rule=1", "allow", "redact"],
+   "probe: syntax.toml's rules")
+eq(json.loads(lines[4])["trace_filter"]["filters"][0]["name"],
+   'p\t"q"\\ \u00e9 \U0001F600\b\f\r\n', "probe: syntax.toml's name, every escape")
 # within the bounds: 2^13 = 8192 and 99 * 100 copies are accepted and match
 path = os.path.join(root, "nested_ok.toml")
 with open(path, "w") as f:
