@@ -271,6 +271,34 @@ for name, text, want in BAD:
         expect(err.startswith(path + ":"), "probe %s: message %r" % (name, err))
     else:
         eq(err, "%s:%s\n" % (path, want), "probe %s" % name)
+# the pattern syntax the reference's matchers take (globset with a literal
+# separator, Rust's regex, searched unanchored), one value pattern each, in a
+# rule found by an obj selector; file selectors relative with "./" and
+# absolute within the project root
+mroot = fresh("patterns") + "/proj"
+PATS = [("glob:cls[abc]x", "clsax", "clsdx"), ("glob:neg[!0-9]x", "negax", "neg5x"),
+        ("glob:rng[a-c]z", "rngbz", "rngdz"), ("glob:alt_{one,two}", "alt_two", "alt_three"),
+        ("glob:esc\\\\*", "esc*", "escX"), ("glob:q?q", "qaq", "qq"),
+        ("regex:^d\\\\d+$", "d42", "dx"), ("regex:^D\\\\D$", "Dx", "D1"),
+        ("regex:^w\\\\w+$", "w_a1", "w-"), ("regex:^W\\\\W", "W-", "Wa"),
+        ("regex:^c[[:alpha:]]+[0-9]$", "cab1", "c1"), ("regex:^e[\\\\d_]+$", "e1_2", "ea"),
+        ("regex:^l.*?z$", "labz", "lab"), ("regex:^n[^a-c]$", "nd", "na"),
+        ("regex:mid", "xmidy", "xmiy")]
+write(mroot + "/.codetracer/trace-filter.toml", flt(rules=(
+    '[[scope.rules]]\nselector = "file:glob:./src/*.lua"\nexec = "skip"\n'
+    '[[scope.rules]]\nselector = "file:literal:%s/lib/b.lua"\nexec = "skip"\n'
+    '[[scope.rules]]\nselector = "obj:literal:lib.c.f"\n' % mroot
+    + "".join('[[scope.rules.value_patterns]]\nselector = "local:%s"\naction = "drop"\n' % p
+              for p, _, _ in PATS))))
+rc, out, err = run_probe([mroot + "/.codetracer/trace-filter.toml"], "\n".join(
+    ["scope %s/src/a.lua - g" % mroot, "scope %s/src/sub/a.lua - g" % mroot,
+     "scope %s/lib/b.lua - g" % mroot, "scope %s/lib/c.lua - f" % mroot]
+    + ["value local %s\nvalue local %s" % (yes, no) for _, yes, no in PATS]) + "\n")
+eq((rc, err), (0, ""), "probe: pattern syntax")
+eq(out.splitlines(), ["skip=1 default=allow rule=0", "skip=0 default=allow rule=-1",
+                      "skip=1 default=allow rule=1", "skip=0 default=allow rule=2"]
+   + ["drop", "allow"] * len(PATS), "probe: pattern syntax")
+
 # the TOML a hand-written filter holds: comments anywhere a line may end,
 # basic strings with every escape, literal strings, arrays over several
 # lines with comments and a trailing comma, booleans, an empty array
