@@ -260,6 +260,23 @@ BAD = [
     ("io_capture", flt() + '[io]\ncapture = "yes"\n', "9:11: io.capture must be a boolean, not a string"),
     ("io_stream", flt() + '[io]\nstreams = ["stdout", "net"]\n',
      "9:22: unsupported IO stream (expected stdout, stderr, stdin or files)"),
+    ("io_no_streams", flt() + "[io]\ncapture = true\n",
+     "9:11: 'io.streams' must be provided when 'io.capture = true'"),
+    ("io_modes", flt() + '[io]\ncapture = false\nmodes = ["x"]\n',
+     "10:9: 'io.modes' is reserved and must be empty"),
+    ("rule_exec", flt(rules='[[scope.rules]]\nselector = "pkg:x"\nexec = "maybe"\n'),
+     "10:8: unsupported value 'maybe' for 'exec' in scope.rules[0] (expected trace, skip or inherit)"),
+    ("rule_value", flt(rules='[[scope.rules]]\nselector = "pkg:x"\nvalue_default = "hide"\n'),
+     "10:17: unsupported value 'hide' for 'value_default' in scope.rules[0] (expected allow, "
+     "redact, drop or inherit)"),
+    ("pattern_type", flt(rules='[[scope.rules]]\nselector = "pkg:x"\nvalue_patterns = ["x"]\n'),
+     "10:19: scope.rules[0].value_patterns[0] must be a table"),
+    ("empty_pattern", flt(rules='[[scope.rules]]\nselector = "pkg:"\n'),
+     "9:12: scope.rules[0].selector: selector pattern cannot be empty"),
+    ("value_action", flt(value="sometimes"), "7:24: unsupported value 'sometimes' for "
+     "'scope.default_value_action' (expected allow, redact, drop or inherit)"),
+    ("value_inherit", flt(value="inherit"),
+     "7:24: 'scope.default_value_action' cannot inherit without a previous filter"),
 ]
 for name, text, want in BAD:
     path = os.path.join(root, "bad_%s.toml" % name)
@@ -335,6 +352,8 @@ with open(path, "w") as f:
 rc, out, err = run_probe([path], "scope /p/m.lua aaaa -\nscope /p/m.lua aab -\nscope /p/m.lua x%s -\n" % ("b" * 100))
 eq((rc, err, out.splitlines()), (0, "", ["skip=1 default=allow rule=0", "skip=0 default=allow rule=-1",
                                          "skip=1 default=allow rule=1"]), "probe: nested repetitions within the bound")
+rc, out, err = run_probe([root], "")
+eq((rc, err), (1, "%s: the trace filter is not a regular file\n" % root), "probe: a directory")
 rc, out, err = run_probe([root + "/missing.toml"], "")
 eq((rc, err), (1, "%s/missing.toml: cannot read the trace filter: No such file or directory\n" % root),
    "probe: missing file")
