@@ -192,7 +192,17 @@ done
 "$CTREC_LUA" --max-string -1 "$EX/fib.lua" >/dev/null 2>rec.err && fail "--max-string -1 accepted"
 [ "$(cat rec.err)" = "ctrec-lua: bad value for --max-string: -1" ] || fail "--max-string -1: $(cat rec.err)"
 "$CTREC_LUA" --max-string=x "$EX/fib.lua" >/dev/null 2>&1 && fail "--max-string=x accepted"
-"$CTREC_LUA" --bogus "$EX/fib.lua" >/dev/null 2>&1 && fail "--bogus accepted"
+"$CTREC_LUA" --bogus "$EX/fib.lua" >/dev/null 2>rec.err && fail "--bogus accepted"
+[ "$(head -n 1 rec.err)" = "ctrec-lua: unknown option --bogus" ] && grep -q '^usage: ' rec.err ||
+  fail "--bogus: $(cat rec.err)"
+"$CTREC_LUA" --values some "$EX/fib.lua" >/dev/null 2>rec.err && fail "--values some accepted"
+[ "$(cat rec.err)" = "ctrec-lua: bad value for --values: some" ] || fail "--values some: $(cat rec.err)"
+"$CTREC_LUA" "$EX/fib.lua" --format >/dev/null 2>rec.err || fail "an option after the script is the script's"
+"$CTREC_LUA" -o x --format >/dev/null 2>rec.err && fail "--format without a value accepted"
+[ "$(cat rec.err)" = "ctrec-lua: --format needs a value" ] || fail "--format without a value: $(cat rec.err)"
+"$CTREC_LUA" - </dev/null >/dev/null 2>rec.err && fail "a script from stdin accepted"
+[ "$(cat rec.err)" = "ctrec-lua: reading the script from stdin is not supported" ] ||
+  fail "stdin script: $(cat rec.err)"
 "$CTREC_LUA" >/dev/null 2>&1 && fail "no script accepted"
 "$CTREC_LUA" --help | grep -q usage || fail "--help"
 
