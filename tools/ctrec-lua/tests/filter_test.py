@@ -52,6 +52,11 @@ def flt(name="t", exec_="trace", value="allow", rules=""):
     return HEADER % (name, exec_, value) + rules
 
 
+def at_version(text):
+    """flt() with its "version = 1" line replaced by text."""
+    return flt().replace("version = 1", text)
+
+
 def run_probe(files, queries):
     p = subprocess.run([probe] + files, input=queries, capture_output=True, text=True)
     return p.returncode, p.stdout, p.stderr
@@ -191,9 +196,9 @@ BAD = [
     ("bad_exec", flt(exec_="sometimes"), "6:16: unsupported value 'sometimes' for 'scope.default_exec' "
      "(expected trace, skip or inherit)"),
     ("inherit_first", flt(exec_="inherit"), "6:16: 'scope.default_exec' cannot inherit without a previous filter"),
-    ("version", flt().replace("version = 1", "version = 2"),
+    ("version", at_version("version = 2"),
      "3:11: 'meta.version = 2' is newer than this recorder supports (1)"),
-    ("version_type", flt().replace("version = 1", 'version = "1"'),
+    ("version_type", at_version('version = "1"'),
      "3:11: meta.version must be an integer, not a string"),
     ("kind", flt(rules='[[scope.rules]]\nselector = "class:Foo"\n'),
      "9:12: scope.rules[0].selector: unsupported selector kind 'class'"),
@@ -234,28 +239,28 @@ BAD = [
     ("ctl_string", '[meta]\nname = "a\x01b"\n',
      "2:10: control character 0x01 in a string (write it as an escape)"),
     ("ctl_comment", "# a \x01 b\n[meta]\n", "1:5: control character 0x01 in a comment"),
-    ("leading_zero", flt().replace("version = 1", "version = 01"),
+    ("leading_zero", at_version("version = 01"),
      "3:11: leading zeros are not allowed in integers"),
-    ("underscores", flt().replace("version = 1", "version = 1__0"),
+    ("underscores", at_version("version = 1__0"),
      "3:12: '_' must be between two digits"),
-    ("hex", flt().replace("version = 1", "version = 0x10"),
+    ("hex", at_version("version = 0x10"),
      "3:11: hexadecimal, octal and binary integers are not supported here"),
-    ("int_range", flt().replace("version = 1", "version = 99999999999999999999"),
+    ("int_range", at_version("version = 99999999999999999999"),
      "3:11: integer out of the 64-bit range"),
-    ("date", flt().replace("version = 1", "version = 1979-05-27"),
+    ("date", at_version("version = 1979-05-27"),
      "3:11: dates and times are not supported here"),
-    ("bare", flt().replace("version = 1", "version = yes"),
+    ("bare", at_version("version = yes"),
      "3:11: invalid value 'yes' (strings need quotes)"),
-    ("no_value", flt().replace("version = 1", "version ="), "3:10: expected a value"),
-    ("bool_version", flt().replace("version = 1", "version = true"),
+    ("no_value", at_version("version ="), "3:10: expected a value"),
+    ("bool_version", at_version("version = true"),
      "3:11: meta.version must be an integer, not a boolean"),
-    ("no_key", flt().replace("version = 1", '= "x"'), "3:1: expected a key, found '='"),
+    ("no_key", at_version('= "x"'), "3:1: expected a key, found '='"),
     ("array_open", '[meta]\nname = "t"\nlabels = ["a", "b"\n', "4:1: unterminated array (expected ']')"),
-    ("array_next", flt().replace("version = 1", 'version = 1\nlabels = ["a", "b"\n'),
+    ("array_next", at_version('version = 1\nlabels = ["a", "b"\n'),
      "7:1: expected ',' or ']' in an array, found '['"),
-    ("array_comma", flt().replace("version = 1", 'version = 1\nlabels = ["a" "b"]'),
+    ("array_comma", at_version('version = 1\nlabels = ["a" "b"]'),
      "4:15: expected ',' or ']' in an array, found '\"'"),
-    ("labels_type", flt().replace("version = 1", "version = 1\nlabels = [1]"),
+    ("labels_type", at_version("version = 1\nlabels = [1]"),
      "4:11: meta.labels must hold strings"),
     ("io_capture", flt() + '[io]\ncapture = "yes"\n', "9:11: io.capture must be a boolean, not a string"),
     ("io_stream", flt() + '[io]\nstreams = ["stdout", "net"]\n',
