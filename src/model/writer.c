@@ -3775,8 +3775,9 @@ static ctrec_status ct_write_event(ctrec_writer *w, const ctrec_ev *ev)
                                     ev->id, &w->e));
     default:
         return misuse(w, CTREC_E_UNSUPPORTED,
-                      "event type %d: a .ct trace has no place for this event (FORMAT.md 7.2)",
-                      (int)ev->type);
+                      "ctrec_write_event: %s: a .ct trace has no place for this event (FORMAT.md "
+                      "7.2)",
+                      ctrec_event_type_name(ev->type));
     }
 }
 

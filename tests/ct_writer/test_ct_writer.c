@@ -249,6 +249,14 @@ static int scenario(const char *dir)
             "ctrec_begin_cell_value: a .ct trace has no place for this event (FORMAT.md 7.2)");
     REFUSED(ctrec_drop_last_step(w), CTREC_E_UNSUPPORTED,
             "ctrec_drop_last_step: a .ct trace has no place for this event (FORMAT.md 7.2)");
+    {
+        ctrec_ev dls = {.type = CTREC_EV_DROP_LAST_STEP}, asm_ev = {.type = CTREC_EV_ASM};
+        REFUSED(ctrec_write_event(w, &dls), CTREC_E_UNSUPPORTED,
+                "ctrec_write_event: DropLastStep: a .ct trace has no place for this event "
+                "(FORMAT.md 7.2)");
+        REFUSED(ctrec_write_event(w, &asm_ev), CTREC_E_UNSUPPORTED,
+                "ctrec_write_event: Asm: a .ct trace has no place for this event (FORMAT.md 7.2)");
+    }
     REFUSED(ctrec_step(w, p_main, 100000), CTREC_E_UNSUPPORTED,
             "a .ct step's line must be 0..99999 (path_id * 100000 + line), not 100000");
     REFUSED(ctrec_step_column(w, p_main, 2, 5), CTREC_E_UNSUPPORTED,
