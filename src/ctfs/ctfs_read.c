@@ -211,8 +211,9 @@ ctrec_status ctfs_open(const char *path, ctfs **out, err *e)
         else if (c->bs != 1024 && c->bs != 2048 && c->bs != 4096)
             st = err_set(e, CTREC_E_FORMAT,
                          "block size %u at byte 8 is not 1024, 2048 or 4096", c->bs);
-        else if (c->nentries == 0 ||
-                 CTFS_HEADER_SIZE + (uint64_t)c->nentries * CTFS_ENTRY_SIZE > c->bs)
+        else if (c->nentries == 0)
+            st = err_set(e, CTREC_E_FORMAT, "no root entries (byte 12 says 0)");
+        else if (CTFS_HEADER_SIZE + (uint64_t)c->nentries * CTFS_ENTRY_SIZE > c->bs)
             st = err_set(e, CTREC_E_FORMAT,
                          "%u root entries at byte 12 do not fit in the %u-byte first block",
                          c->nentries, c->bs);

@@ -597,6 +597,33 @@ static void test_container_damage(void)
            "the end of the container (35 blocks)",
            0, 0);
     free(g.d);
+    /* the header: block size, root entry count, length; a root entry's
+     * name (what ctfs_open checks before any member is read) */
+    static const struct {
+        const char *file;
+        size_t at, n;
+        uint64_t v;
+        ctrec_status want;
+        const char *msg;
+    } hdr[] = {
+        {"bs1000.ct", 8, 4, 1000, CTREC_E_FORMAT,
+         "bs1000.ct: block size 1000 at byte 8 is not 1024, 2048 or 4096"},
+        {"entries0.ct", 12, 4, 0, CTREC_E_FORMAT, "entries0.ct: no root entries (byte 12 says 0)"},
+        {"entries200.ct", 12, 4, 200, CTREC_E_FORMAT,
+         "entries200.ct: 200 root entries at byte 12 do not fit in the 4096-byte first block"},
+        {"name.ct", 32, 8, UINT64_MAX, CTREC_E_FORMAT,
+         "name.ct: root entry 0 (byte 16): 0xffffffffffffffff is not a base40 member name"},
+        {"short.ct", 0, 0, 3000, CTREC_E_TRUNCATED,
+         "short.ct: the container (3000 bytes) is shorter than its first block"},
+    };
+    for (size_t i = 0; i < sizeof hdr / sizeof hdr[0]; i++) {
+        g = (bytes){0};
+        put(&g, f.d, hdr[i].n ? f.n : (size_t)hdr[i].v);
+        for (size_t k = 0; k < hdr[i].n; k++) g.d[hdr[i].at + k] = (uint8_t)(hdr[i].v >> (8 * k));
+        spill(hdr[i].file, &g);
+        expect(hdr[i].file, hdr[i].want, hdr[i].msg, 0, 0);
+        free(g.d);
+    }
     /* a size of 2^64 - 1 */
     g = (bytes){0};
     put(&g, f.d, f.n);
