@@ -71,7 +71,8 @@ static const struct {
     const char *fix;
 } rules[R_COUNT] = {
     [R_UNREADABLE] = {"unreadable-trace", CTREC_CHECK_ERROR,
-                      "give a trace folder holding trace.json or trace.bin, or one of those files"},
+                      "give a trace folder holding trace.ct, trace.json or trace.bin, or one of "
+                      "those files; when it is one, the message says what in it cannot be read"},
     [R_PARSE] = {"parse-error", CTREC_CHECK_ERROR,
                  "write the event as FORMAT.md section 2 spells it (field names, JSON types); "
                  "nothing after it was checked"},

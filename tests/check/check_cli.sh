@@ -74,6 +74,8 @@ tail -n 1 "$T/out" | grep -q '"ok":true,"verdict":"loads-with-warnings"' || fail
 # a missing trace is a bad trace, not a usage error
 expect 1 "$CTREC" check "$T/nope"
 grep -q 'unreadable-trace' "$T/out" || fail "missing trace: no unreadable-trace"
+grep -q "fix: give a trace folder holding trace.ct, trace.json or trace.bin, or one of those files; when it is one, the message says what in it cannot be read" "$T/out" ||
+  fail "missing trace: the fix: $(cat "$T/out")"
 
 # the writer's example, in both formats, and its conversions
 for fmt in json bin; do
