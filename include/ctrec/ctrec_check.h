@@ -142,6 +142,11 @@
  *                         root entries not 31 (container.nim
  *                         readInternalFile uses DefaultBlockSize and
  *                         DefaultMaxRootEntries whatever the header says)
+ *   ct-events-log-stream  .ct with events.log and meta.dat: events.log is
+ *                         trace.bin's header and zstd stream, as the Rust
+ *                         crate's older CTFS writer wrote it (ctrec reads
+ *                         it); the debugger's load_events reads chunks or
+ *                         plain CBOR only and refuses it
  *   A .ct whose calls break replay (an exit before the entry, a parent that
  *   does not contain the call, ids out of range) or whose container is
  *   damaged is refused by ctrec's .ct reader: parse-error, with the member

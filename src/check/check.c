@@ -44,6 +44,7 @@ typedef enum rule {
     R_CT_LAYOUT,
     R_CT_META,
     R_CT_GEOMETRY,
+    R_CT_LOG_STREAM,
     /* warnings */
     R_UNSUPPORTED_EVENT,
     R_CELL_IN_VALUE,
@@ -142,6 +143,10 @@ static const struct {
     [R_CT_GEOMETRY] = {"ct-container-geometry", CTREC_CHECK_ERROR,
                        "write block size 4096 and 31 root entries: the debugger's reader "
                        "assumes both whatever the header says"},
+    [R_CT_LOG_STREAM] = {"ct-events-log-stream", CTREC_CHECK_ERROR,
+                         "write events.log as chunks ([u32 compressed size][u32 count][u64 first "
+                         "event id] + a zstd frame, FORMAT.md 7.3) or as plain CBOR, or write the "
+                         "multi-stream layout"},
     [R_UNSUPPORTED_EVENT] = {"unsupported-event", CTREC_CHECK_WARNING,
                              "leave this event out for released debuggers (FORMAT.md section 5)"},
     [R_CELL_IN_VALUE] = {"cell-in-value", CTREC_CHECK_WARNING,
@@ -1218,7 +1223,22 @@ static void check_ct(chk *c)
                   "debugger does not take the container for a recorded trace");
         return;
     }
-    if (log) return; /* the Rust path; the events are checked below */
+    if (log) {
+        /* the Rust path (the events are checked below): load_events drops
+         * trace.bin's header, reads chunks, else takes the rest for plain
+         * CBOR, which a zstd stream (the Rust crate's older CTFS writer,
+         * ctfs_writer.rs) is not: "failed to deserialize any events" */
+        static const uint8_t stream[12] = {0xC0, 0xDE, 0x72, 0xAC, 0xE2, 0x01,
+                                           0x00, 0x00, 0x28, 0xB5, 0x2F, 0xFD};
+        uint8_t h[12];
+        size_t got = 0;
+        if (ctrec_reader_read_member(c->r, "events.log", 0, h, sizeof h, &got) == CTREC_OK &&
+            got == sizeof h && memcmp(h, stream, sizeof h) == 0)
+            file_diag(c, R_CT_LOG_STREAM, c->trace_file, "events.log holds trace.bin's zstd "
+                      "stream (no chunk headers): the debugger's load_events takes it for plain "
+                      "CBOR and refuses it");
+        return;
+    }
     /* the Nim path: new_trace_reader.nim openNewTraceFromBytes reads
      * meta.dat with readMetaDat (meta_dat.nim), which refuses a version
      * other than 3 or a flag outside KnownFlags (0x1FFF); ct_reader_open

@@ -4,7 +4,8 @@
 An older-layout .ct whose events.log is trace.bin's header and seekable
 stream (make_log_ct.py --bin-stream), damaged: ctrec print and check must
 say exactly what is wrong and where, print every event before the damage,
-and ct_decode.py must refuse the same files."""
+and ct_decode.py must refuse the same files. Whole, with a meta.dat: read,
+and refused by check as the debugger refuses it (ct-events-log-stream)."""
 import os
 import shutil
 import subprocess
@@ -66,6 +67,25 @@ expect("trailing: check exit", c.returncode, 1)
 expect("trailing: check names the bytes",
        "events.log: bytes after the seek table, from byte 405 (the debugger's reader looks for "
        "the seek table at the end of the file and refuses it)" in c.stdout, True)
+# with meta.dat, the debugger's old-format path takes the container, and its
+# load_events (codetracer db-backend ctfs_trace_reader/mod.rs, a387f8fa)
+# reads what is not chunks as plain CBOR: it refuses the stream (code
+# reading; no reference run). ctrec reads it, and check says so.
+path = make("metadat", "--meta-dat")
+p = subprocess.run([ctrec, "print", path], capture_output=True, text=True)
+expect("meta-dat: print", (p.returncode, len(p.stdout.splitlines())), (0, 14))
+c = subprocess.run([ctrec, "check", path], capture_output=True, text=True)
+expect("meta-dat: check exit", c.returncode, 1)
+expect("meta-dat: check's rule",
+       "error [ct-events-log-stream]: events.log holds trace.bin's zstd stream (no chunk "
+       "headers): the debugger's load_events takes it for plain CBOR and refuses it" in c.stdout,
+       True)
+# the chunked forms it reads are not flagged
+for args in ([], ["--header"]):
+    path = os.path.join(work, "chunks%s.ct" % "".join(args))
+    subprocess.run([sys.executable, os.path.join(HERE, "make_log_ct.py"), path] + args, check=True)
+    c = subprocess.run([ctrec, "check", path], capture_output=True, text=True)
+    expect("chunks%s: no ct-events-log-stream" % args, "ct-events-log-stream" in c.stdout, False)
 if failures:
     print("FAIL:\n" + "\n".join(failures))
     sys.exit(1)

@@ -1,5 +1,6 @@
 #!/usr/bin/python3
-"""make_log_ct.py OUT.ct [--header] [--assignment | --bin-stream [--cut N | --trailing]]
+"""make_log_ct.py OUT.ct [--header] [--assignment | --bin-stream [--cut N | --trailing]
+                                                    [--meta-dat]]
 
 Write a `.ct` in the older layout (FORMAT.md 7.3) whose `events.log` is
 split-binary (`events.fmt` = "split-binary") and holds every event tag the
@@ -22,7 +23,8 @@ seek table: a skippable frame 0x184D2A5E of u32 compressed and decompressed
 sizes per frame, the frame count, a descriptor byte 0 and 0x8F92EAB1) of the
 CBOR events of trace.bin (BIN_EVENTS), with meta.json and paths.json.
 --cut N keeps only the first N bytes of that events.log; --trailing adds a
-byte after the seek table.
+byte after the seek table; --meta-dat writes meta.dat instead of meta.json
+and paths.json (what the debugger's old-format path needs).
 
 The encoding is that of the reference's split_binary.nim (decodeEvent): a
 tag byte, little-endian u64/i64/u32 fields, strings as u32 length + bytes,
@@ -176,7 +178,13 @@ def seekable(payload, split_at):
     return bytes(out + u32(0x184D2A5E) + u32(len(table)) + table)
 
 
-def make_bin_stream(cut=None, trailing=False):
+def meta_dat(program, workdir, paths):
+    return (b"CTMD" + struct.pack("<HH", 3, 0) + vs(b"01949fcc-7d92-7e9c-a003-00000000a5b1")
+            + vs(program) + uv(0) + vs(workdir) + vs(b"split")
+            + uv(len(paths)) + b"".join(vs(p) for p in paths))
+
+
+def make_bin_stream(cut=None, trailing=False, with_meta_dat=False):
     raw = b"".join(cbor2.dumps(e) for e in BIN_EVENTS)
     log = HEADER + seekable(raw, len(raw) // 2)
     if trailing:
@@ -185,8 +193,11 @@ def make_bin_stream(cut=None, trailing=False):
         log = log[:cut]
     w = Writer()
     w.add("events.log", log)
-    w.add("meta.json", b'{"program":"main","args":["--x"],"workdir":"/rs"}')
-    w.add("paths.json", b'["/rs/main.rs"]')
+    if with_meta_dat:
+        w.add("meta.dat", meta_dat(b"main", b"/rs", [b"/rs/main.rs"]))
+    else:
+        w.add("meta.json", b'{"program":"main","args":["--x"],"workdir":"/rs"}')
+        w.add("paths.json", b'["/rs/main.rs"]')
     return w.bytes()
 
 
@@ -195,16 +206,15 @@ def make(assignment=False, header=False):
     w = Writer()
     w.add("events.log", events_log(evs, len(evs) // 2, header))
     w.add("events.fmt", b"split-binary")
-    meta = (b"CTMD" + struct.pack("<HH", 3, 0) + vs(b"01949fcc-7d92-7e9c-a003-00000000a5b1")
-            + vs(b"/split/main.nim") + uv(0) + vs(b"/split") + vs(b"split")
-            + uv(2) + vs(b"/split/main.nim") + vs(b"/split/lib.nim"))
-    w.add("meta.dat", meta)
+    w.add("meta.dat", meta_dat(b"/split/main.nim", b"/split",
+                               [b"/split/main.nim", b"/split/lib.nim"]))
     return w.bytes()
 
 
 def main(argv):
     args = argv[1:]
-    flags = {a for a in args if a in ("--assignment", "--bin-stream", "--trailing", "--header")}
+    flags = {a for a in args
+             if a in ("--assignment", "--bin-stream", "--trailing", "--header", "--meta-dat")}
     args = [a for a in args if a not in flags]
     cut = None
     if "--cut" in args:
@@ -215,7 +225,7 @@ def main(argv):
         sys.stderr.write(__doc__)
         return 2
     if "--bin-stream" in flags:
-        data = make_bin_stream(cut, "--trailing" in flags)
+        data = make_bin_stream(cut, "--trailing" in flags, "--meta-dat" in flags)
     else:
         data = make("--assignment" in flags, "--header" in flags)
     with open(args[0], "wb") as f:
