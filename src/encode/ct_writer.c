@@ -27,6 +27,7 @@
 #include "ctfs/ctfs_write.h"
 #include "sink/sink.h"
 #include "util/buf.h"
+#include "util/varint.h"
 
 /* Paths taken once a chunk or on failure: out of line, so that the
  * per-record paths stay short. */
@@ -1344,18 +1345,6 @@ static int line_lengths(const char *file, uint32_t **lens, size_t *nl)
     return 0;
 }
 
-/* One varint (LEB128, at most 10 bytes) from *q; -1 past end. */
-static int varint_at(const uint8_t **q, const uint8_t *end, uint64_t *v)
-{
-    *v = 0;
-    for (unsigned i = 0; i < 10 && *q < end; i++) {
-        uint8_t b = *(*q)++;
-        *v |= (uint64_t)(b & 0x7F) << (7 * i);
-        if (!(b & 0x80)) return 0;
-    }
-    return -1;
-}
-
 /* Whether a path's bytes read whole as a column-aware path record (varint
  * length, that many bytes, varint line count, that many varints, nothing
  * after). A paths.dat without the column flag whose every record reads so
@@ -1367,11 +1356,11 @@ static int reads_as_layout_a(const char *path, size_t n)
 {
     const uint8_t *q = (const uint8_t *)path, *end = q + n;
     uint64_t len, nl, z;
-    if (varint_at(&q, end, &len) || len > (uint64_t)(end - q)) return 0;
+    if (ct_varint(&q, end, &len) || len > (uint64_t)(end - q)) return 0;
     q += len;
-    if (varint_at(&q, end, &nl) || nl > (uint64_t)(end - q)) return 0;
+    if (ct_varint(&q, end, &nl) || nl > (uint64_t)(end - q)) return 0;
     for (uint64_t l = 0; l < nl; l++)
-        if (varint_at(&q, end, &z)) return 0;
+        if (ct_varint(&q, end, &z)) return 0;
     return q == end;
 }
 
