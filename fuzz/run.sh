@@ -72,11 +72,12 @@ fix_seeds() {
     done
   done
   # the older layout's events.log forms no fixture has alone: split-binary
-  # chunks, after trace.bin's header or not, and trace.bin's stream (the
-  # Rust crate's CTFS writer), written by tests/ct/make_log_ct.py
+  # chunks, after trace.bin's header or not, their frames without content
+  # sizes, and trace.bin's stream (the Rust crate's CTFS writer), written by
+  # tests/ct/make_log_ct.py
   if [ "$t" = ct_container ]; then
     local py=${CTREC_PYTHON:-/usr/bin/python3} form
-    for form in split header bin-stream; do
+    for form in split header unpledged bin-stream; do
       local a=; [ $form = split ] || a=--$form
       "$py" "$here/../tests/ct/make_log_ct.py" "$out/tmp-log.ct" $a 2>/dev/null &&
         { printf '\000'; cat "$out/tmp-log.ct"; } > "$d/log-$form"

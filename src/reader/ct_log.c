@@ -99,6 +99,25 @@ uint64_t ct_log_offset(const ct_log *l)
     return !l ? 0 : l->bin ? bin_frame_offset(l->bin) : l->chunked ? l->chunk_off : l->off;
 }
 
+/* The decompressed size of the zstd frames filling p[0..n): the sum of
+ * their stated content sizes, ZSTD_CONTENTSIZE_UNKNOWN when one does not
+ * state it, ZSTD_CONTENTSIZE_ERROR when the bytes are not whole frames. */
+static unsigned long long frames_size(const uint8_t *p, size_t n)
+{
+    unsigned long long sum = 0;
+    int unknown = 0;
+    while (n) {
+        size_t k = ZSTD_findFrameCompressedSize(p, n);
+        if (ZSTD_isError(k) || k > n) return ZSTD_CONTENTSIZE_ERROR;
+        unsigned long long f = ZSTD_getFrameContentSize(p, k);
+        if (f == ZSTD_CONTENTSIZE_ERROR) return f;
+        if (f == ZSTD_CONTENTSIZE_UNKNOWN) unknown = 1;
+        else if ((sum += f) < f) return ZSTD_CONTENTSIZE_ERROR;
+        p += k, n -= k;
+    }
+    return unknown ? ZSTD_CONTENTSIZE_UNKNOWN : sum;
+}
+
 /* Decompresses the next chunk into dbuf. 1, 0 at the end, -1. */
 static int next_chunk(ct_log *l, err *e)
 {
@@ -126,26 +145,79 @@ static int next_chunk(ct_log *l, err *e)
         l->ccap = (size_t)cs;
     }
     if (ctfs_read_at(l->c, l->m, l->off + 16, l->cbuf, (size_t)cs, e)) return -1;
-    unsigned long long want = ZSTD_getFrameContentSize(l->cbuf, (size_t)cs);
-    if (want == ZSTD_CONTENTSIZE_ERROR || want == ZSTD_CONTENTSIZE_UNKNOWN || want > l->limit)
-        return err_set(e, CTREC_E_FORMAT,
-                       "events.log: the chunk at byte %llu is not a zstd frame stating a content "
-                       "size within the %zu-byte limit",
-                       (unsigned long long)l->off, l->limit),
-               -1;
-    if (want + 1 > l->dcap) {
-        uint8_t *p = realloc(l->dbuf, (size_t)want + 1);
-        if (!p) return err_set(e, CTREC_E_NOMEM, "out of memory"), -1;
-        l->dbuf = p;
-        l->dcap = (size_t)want + 1;
-    }
     if (!l->zd && !(l->zd = ZSTD_createDCtx())) return err_set(e, CTREC_E_NOMEM, "out of memory"), -1;
-    size_t got = ZSTD_decompressDCtx(l->zd, l->dbuf, (size_t)want, l->cbuf, (size_t)cs);
-    if (ZSTD_isError(got) || got != want)
-        return err_set(e, CTREC_E_FORMAT, "events.log: the chunk at byte %llu: zstd: %s",
-                       (unsigned long long)l->off,
-                       ZSTD_isError(got) ? ZSTD_getErrorName(got) : "wrong size"),
+    /* Every frame of the chunk (the debugger decodes them all, zstd
+     * decode_all), stating its content size or not: the Elixir recorder's
+     * frames do not. Known sizes are decoded in one call into a buffer of
+     * their sum; otherwise the frames are streamed into a buffer grown up to
+     * the limit. */
+    unsigned long long want = frames_size(l->cbuf, (size_t)cs);
+    if (want == ZSTD_CONTENTSIZE_ERROR)
+        return err_set(e, CTREC_E_FORMAT, "events.log: the chunk at byte %llu is not zstd frames",
+                       (unsigned long long)l->off),
                -1;
+    if (want != ZSTD_CONTENTSIZE_UNKNOWN && want > l->limit)
+        return err_set(e, CTREC_E_FORMAT,
+                       "events.log: the chunk at byte %llu states %llu decompressed bytes, over "
+                       "the %zu-byte limit",
+                       (unsigned long long)l->off, want, l->limit),
+               -1;
+    size_t got;
+    if (want != ZSTD_CONTENTSIZE_UNKNOWN) {
+        if (want + 1 > l->dcap) {
+            uint8_t *p = realloc(l->dbuf, (size_t)want + 1);
+            if (!p) return err_set(e, CTREC_E_NOMEM, "out of memory"), -1;
+            l->dbuf = p;
+            l->dcap = (size_t)want + 1;
+        }
+        got = ZSTD_decompressDCtx(l->zd, l->dbuf, (size_t)want, l->cbuf, (size_t)cs);
+        if (ZSTD_isError(got) || got != want)
+            return err_set(e, CTREC_E_FORMAT, "events.log: the chunk at byte %llu: zstd: %s",
+                           (unsigned long long)l->off,
+                           ZSTD_isError(got) ? ZSTD_getErrorName(got) : "wrong size"),
+                   -1;
+    } else {
+        ZSTD_DCtx_reset(l->zd, ZSTD_reset_session_only);
+        ZSTD_inBuffer in = {l->cbuf, (size_t)cs, 0};
+        size_t r = 1;
+        got = 0;
+        while (in.pos < in.size || r != 0) {
+            if (got + 1 >= l->dcap) { /* room for the output and the reader's end byte */
+                if (l->dcap > l->limit)
+                    return err_set(e, CTREC_E_FORMAT,
+                                   "events.log: the chunk at byte %llu decompresses to more than "
+                                   "the %zu-byte limit",
+                                   (unsigned long long)l->off, l->limit),
+                           -1;
+                size_t ncap = l->dcap < 65536 ? 65536 : l->dcap * 2;
+                if (ncap > l->limit + 1) ncap = l->limit + 1;
+                if (ncap <= l->dcap) ncap = l->dcap + 1;
+                uint8_t *p = realloc(l->dbuf, ncap);
+                if (!p) return err_set(e, CTREC_E_NOMEM, "out of memory"), -1;
+                l->dbuf = p;
+                l->dcap = ncap;
+            }
+            ZSTD_outBuffer out = {l->dbuf, l->dcap - 1, got};
+            size_t before_in = in.pos, before_out = got;
+            r = ZSTD_decompressStream(l->zd, &out, &in);
+            if (ZSTD_isError(r))
+                return err_set(e, CTREC_E_FORMAT, "events.log: the chunk at byte %llu: zstd: %s",
+                               (unsigned long long)l->off, ZSTD_getErrorName(r)),
+                       -1;
+            got = out.pos;
+            if (in.pos == in.size && r != 0 && got == before_out && in.pos == before_in)
+                return err_set(e, CTREC_E_FORMAT,
+                               "events.log: the chunk at byte %llu ends inside a zstd frame",
+                               (unsigned long long)l->off),
+                       -1;
+        }
+        if (got > l->limit)
+            return err_set(e, CTREC_E_FORMAT,
+                           "events.log: the chunk at byte %llu decompresses to more than the "
+                           "%zu-byte limit",
+                           (unsigned long long)l->off, l->limit),
+                   -1;
+    }
     l->dlen = got;
     l->dpos = 0;
     l->off += 16 + cs;

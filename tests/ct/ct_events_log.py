@@ -40,23 +40,23 @@ import zstandard
 
 import ctrec_summary
 from ct_meta import parse_meta_dat
-from ctfs_container import MAX_CHUNK, CtError, inflate, text
+from ctfs_container import MAX_CHUNK, CtError, text
 
 HEADER_V1 = b"\xC0\xDE\x72\xAC\xE2\x01\x00\x00"
 
 
 def inflate_any(frame, off):
-    """events.log frames need not declare their content size (the Rust
-    writer streams them); inflate with a bound instead."""
+    """An events.log chunk: one zstd frame or more (the debugger decodes a
+    chunk with zstd's decode_all, every frame in it), declaring their
+    content size or not (the Rust writer and the Elixir recorder stream
+    them); inflated with a bound."""
     try:
-        params = zstandard.get_frame_parameters(frame)
+        zstandard.get_frame_parameters(frame)
     except zstandard.ZstdError as e:
         raise CtError("events.log: bad zstd frame at offset %d: %s" % (off, e))
-    if params.content_size != zstandard.CONTENTSIZE_UNKNOWN:
-        return inflate("events.log", frame, off)
-    obj = zstandard.ZstdDecompressor().decompressobj()
+    reader = zstandard.ZstdDecompressor().stream_reader(frame, read_across_frames=True)
     try:
-        out = obj.decompress(frame)
+        out = reader.read(MAX_CHUNK + 1)
     except zstandard.ZstdError as e:
         raise CtError("events.log: zstd frame at offset %d: %s" % (off, e))
     if len(out) > MAX_CHUNK:

@@ -1,6 +1,6 @@
 #!/usr/bin/python3
-"""make_log_ct.py OUT.ct [--header] [--assignment | --bin-stream [--cut N | --trailing]
-                                                    [--meta-dat]]
+"""make_log_ct.py OUT.ct [--header] [--unpledged]
+                        [--assignment | --bin-stream [--cut N | --trailing] [--meta-dat]]
 
 Write a `.ct` in the older layout (FORMAT.md 7.3) whose `events.log` is
 split-binary (`events.fmt` = "split-binary") and holds every event tag the
@@ -15,6 +15,9 @@ writes them), with a meta.dat.
 --assignment adds an Assignment (tag 12) after the first step. --header
 puts trace.bin's header C0 DE 72 AC E2 01 00 00 before the chunks, as the
 Elixir recorder's events.log has it (fixtures/ctfs/elixir_plug_app.ct).
+--unpledged writes the chunks' frames without their content size, as that
+recorder does, and the second chunk as two frames (the debugger's
+ChunkedReader decodes a chunk with zstd's decode_all, every frame in it).
 
 --bin-stream writes instead what the Rust crate's CTFS writer writes
 (codetracer-trace-format ctfs_writer.rs): events.log = trace.bin's header
@@ -134,11 +137,15 @@ def events(assignment=False):
 HEADER = b"\xC0\xDE\x72\xAC\xE2\x01\x00\x00"
 
 
-def events_log(evs, split_at, header=False):
-    z = zstandard.ZstdCompressor(level=3, write_content_size=True)
+def events_log(evs, split_at, header=False, unpledged=False):
+    z = zstandard.ZstdCompressor(level=3, write_content_size=not unpledged)
     out = bytearray(HEADER if header else b"")
     for first, part in ((0, evs[:split_at]), (split_at, evs[split_at:])):
-        frame = z.compress(b"".join(u8(t) + p for t, p in part))
+        raw = b"".join(u8(t) + p for t, p in part)
+        if unpledged and first:  # two frames in one chunk
+            frame = z.compress(raw[:len(raw) // 3]) + z.compress(raw[len(raw) // 3:])
+        else:
+            frame = z.compress(raw)
         out += u32(len(frame)) + u32(len(part)) + u64(first) + frame
     return bytes(out)
 
@@ -201,10 +208,10 @@ def make_bin_stream(cut=None, trailing=False, with_meta_dat=False):
     return w.bytes()
 
 
-def make(assignment=False, header=False):
+def make(assignment=False, header=False, unpledged=False):
     evs = events(assignment)
     w = Writer()
-    w.add("events.log", events_log(evs, len(evs) // 2, header))
+    w.add("events.log", events_log(evs, len(evs) // 2, header, unpledged))
     w.add("events.fmt", b"split-binary")
     w.add("meta.dat", meta_dat(b"/split/main.nim", b"/split",
                                [b"/split/main.nim", b"/split/lib.nim"]))
@@ -214,7 +221,8 @@ def make(assignment=False, header=False):
 def main(argv):
     args = argv[1:]
     flags = {a for a in args
-             if a in ("--assignment", "--bin-stream", "--trailing", "--header", "--meta-dat")}
+             if a in ("--assignment", "--bin-stream", "--trailing", "--header", "--meta-dat",
+                      "--unpledged")}
     args = [a for a in args if a not in flags]
     cut = None
     if "--cut" in args:
@@ -227,7 +235,7 @@ def main(argv):
     if "--bin-stream" in flags:
         data = make_bin_stream(cut, "--trailing" in flags, "--meta-dat" in flags)
     else:
-        data = make("--assignment" in flags, "--header" in flags)
+        data = make("--assignment" in flags, "--header" in flags, "--unpledged" in flags)
     with open(args[0], "wb") as f:
         f.write(data)
     return 0
