@@ -238,6 +238,26 @@ static inline void fz_ct_check(unsigned max_depth)
         for (uint64_t off = 0; off < size && off < (1u << 22); off += sizeof buf)
             if (ctrec_reader_read_member(r, name, off, buf, sizeof buf, &got) != CTREC_OK) break;
     }
+    /* a container holding both layouts: its events.log too, which is what
+     * the debugger (and ctrec check) reads */
+    int log = 0, streams = 0;
+    for (size_t i = 0; i < ctrec_reader_member_count(r); i++) {
+        const char *name = ctrec_reader_member(r, i, NULL);
+        log |= name && !strcmp(name, "events.log");
+        streams |= name && !strcmp(name, "steps.dat");
+    }
+    if (log && streams) {
+        ctrec_reader_options lo = ro;
+        lo.ct_layout = CTREC_CT_LAYOUT_EVENTS_LOG;
+        ctrec_reader *lr = NULL;
+        ctrec_status ls = ctrec_reader_open(path, &lo, &lr);
+        fz_check_status(ls, "open events.log");
+        const ctrec_ev *ev;
+        while (!ls && (ls = ctrec_reader_next(lr, &ev)) == CTREC_OK && ev) {
+        }
+        fz_check_status(ls, "read events.log");
+        ctrec_reader_close(lr);
+    }
     if (!st) {
         static const uint64_t at[] = {0, 1, 3, 2, 4097, 7};
         for (size_t i = 0; i < sizeof at / sizeof *at; i++) {

@@ -349,7 +349,31 @@ typedef struct ctrec_reader_options {
      * pays when a second core is free, and costs a few per cent of CPU
      * when none is. */
     int read_ahead;
+    /* .ct only: which layout of the container is read (ctrec_ct_layout).
+     * Most containers hold one: the multi-stream members (steps.dat and the
+     * others) or the older events.log. Some hold both (the Elixir
+     * recorder's; the Rust crate's CTFS writer adds the streams beside its
+     * events.log), and the two may not hold the same trace. The debugger
+     * builds its trace from events.log whenever there is one (db-backend
+     * open_old_format), and reads the multi-stream members of such a
+     * container only to serve single steps, values and calls on demand.
+     *   CTREC_CT_LAYOUT_AUTO (0, default): the multi-stream members when
+     *     steps.dat is present, else events.log.
+     *   CTREC_CT_LAYOUT_STREAMS: the multi-stream members; opening fails
+     *     when there is no steps.dat.
+     *   CTREC_CT_LAYOUT_EVENTS_LOG: events.log; opening fails when there is
+     *     none. What the debugger reads.
+     * Another value fails the open (CTREC_E_ARG). Ignored for trace.json and
+     * trace.bin. ctrec_reader_ct_layout() says which layout was read. */
+    int ct_layout;
 } ctrec_reader_options;
+
+/* The layouts of a .ct container (ctrec_reader_options.ct_layout). */
+typedef enum ctrec_ct_layout {
+    CTREC_CT_LAYOUT_AUTO = 0,
+    CTREC_CT_LAYOUT_STREAMS = 1,
+    CTREC_CT_LAYOUT_EVENTS_LOG = 2
+} ctrec_ct_layout;
 
 /* Fills *opts with the defaults above. Call it before setting fields. */
 void ctrec_reader_options_init(ctrec_reader_options *opts);
@@ -398,6 +422,12 @@ const char *ctrec_reader_errmsg(const ctrec_reader *r);
 
 /* The format detected. */
 ctrec_format ctrec_reader_format(const ctrec_reader *r);
+
+/* For a .ct, the layout being read: CTREC_CT_LAYOUT_STREAMS or
+ * CTREC_CT_LAYOUT_EVENTS_LOG (ctrec_reader_options.ct_layout);
+ * CTREC_CT_LAYOUT_AUTO (0) for trace.json, trace.bin, or a .ct whose open
+ * failed before a layout was taken. */
+int ctrec_reader_ct_layout(const ctrec_reader *r);
 
 /* The path of the trace file being read (trace.json or trace.bin). */
 const char *ctrec_reader_trace_file(const ctrec_reader *r);
@@ -460,7 +490,9 @@ const char *ctrec_reader_path(const ctrec_reader *r, size_t i, size_t *len);
  * repeated, and the calls open at `step` are not announced again (their
  * Returns come at their exit steps). May be called at any time, also after
  * the end. CTREC_E_ARG: no such step (the reader stays usable);
- * CTREC_E_UNSUPPORTED: not a .ct; other statuses: damage (as for _next).
+ * CTREC_E_UNSUPPORTED: not a .ct read in its multi-stream layout (an
+ * events.log is an event stream without step indexes); other statuses:
+ * damage (as for _next).
  */
 ctrec_status ctrec_reader_seek_step(ctrec_reader *r, uint64_t step);
 

@@ -523,7 +523,19 @@ static ctrec_status open_ct(ctrec_reader *r)
     err e = {0};
     ctrec_status st = ctfs_open(r->file, &c, &e);
     if (st) return err_set(&r->e, st, "%s: %s", r->name, e.msg);
-    if (!ctfs_find(c, "steps.dat") && ctfs_find(c, "events.log")) return open_ct_log(r, c);
+    int streams = ctfs_find(c, "steps.dat") != NULL, log = ctfs_find(c, "events.log") != NULL;
+    if (r->o.ct_layout == CTREC_CT_LAYOUT_STREAMS && !streams) {
+        r->cfs = c;
+        return err_set(&r->e, CTREC_E_FORMAT, "%s: no steps.dat to read (the multi-stream layout "
+                       "asked for)", r->name);
+    }
+    if (r->o.ct_layout == CTREC_CT_LAYOUT_EVENTS_LOG || (!streams && log)) {
+        if (log) return open_ct_log(r, c);
+        r->cfs = c; /* closed with the reader; its members can still be listed */
+        return err_set(&r->e, CTREC_E_FORMAT, "%s: no events.log to read (the layout asked for); "
+                       "the container holds %s", r->name,
+                       streams ? "the multi-stream layout (steps.dat)" : "neither layout");
+    }
     st = ct_src_open(&r->ct, c, &r->o, &e);
     if (r->ct) meta_from_ct(r, ct_src_meta(r->ct));
     if (st) return err_set(&r->e, st, "%s: %s", r->name, e.msg);
@@ -533,6 +545,9 @@ static ctrec_status open_ct(ctrec_reader *r)
 static ctrec_status open_reader(ctrec_reader *r, const char *path)
 {
     if (!path) return err_set(&r->e, CTREC_E_ARG, "no trace path given");
+    if (r->o.ct_layout < CTREC_CT_LAYOUT_AUTO || r->o.ct_layout > CTREC_CT_LAYOUT_EVENTS_LOG)
+        return err_set(&r->e, CTREC_E_ARG, "ct_layout %d is not a layout (0 auto, 1 streams, "
+                       "2 events.log)", r->o.ct_layout);
     if (r->o.poll_ms == 0) r->o.poll_ms = 50;
     if (r->o.max_depth == 0) r->o.max_depth = 1000;
     if (r->o.max_depth > MAX_DEPTH_CAP) r->o.max_depth = MAX_DEPTH_CAP;
@@ -1046,6 +1061,13 @@ const char *ctrec_reader_errmsg(const ctrec_reader *r)
 }
 
 ctrec_format ctrec_reader_format(const ctrec_reader *r) { return r ? r->fmt : CTREC_FORMAT_JSON; }
+
+int ctrec_reader_ct_layout(const ctrec_reader *r)
+{
+    if (!r || r->fmt != CTREC_FORMAT_CT) return CTREC_CT_LAYOUT_AUTO;
+    if (r->ct) return CTREC_CT_LAYOUT_STREAMS;
+    return r->log ? CTREC_CT_LAYOUT_EVENTS_LOG : CTREC_CT_LAYOUT_AUTO;
+}
 const char *ctrec_reader_trace_file(const ctrec_reader *r) { return r && r->file ? r->file : ""; }
 /* nevents counts a batch whole when it is handed out: less the events of
  * it not yet delivered */
@@ -1099,7 +1121,8 @@ ctrec_status ctrec_reader_seek_step(ctrec_reader *r, uint64_t step)
     if (!r) return CTREC_E_ARG;
     if (r->fmt != CTREC_FORMAT_CT || !r->ct)
         return err_set(&r->e, CTREC_E_UNSUPPORTED,
-                       "%s: positioning at a step needs a .ct (its chunk indexes)", r->name);
+                       "%s: positioning at a step needs a .ct read in its multi-stream "
+                       "layout (the chunk indexes of steps.dat)", r->name);
     if (r->failed) return r->failed;
     err e = {0};
     r->ct_hot = 0;

@@ -6,8 +6,9 @@ One CTest case: decode TRACE.ct with ct_decode.py (A), read it with
 ctrec_summary.py (B), then compare.py A B.  The summaries and ctrec's
 output are left in WORKDIR for a look after a failure.  Exit 0 when they
 agree; 1 (with the first differences, or ctrec's error) when not.
-LAYOUT (multi-stream or events-log) picks the layout ct_decode.py reads in
-a container that has both.
+LAYOUT (multi-stream or events-log) picks the layout read in a container
+that has both: by ct_decode.py, and by ctrec (`--layout streams` or
+`--layout events-log`).
 """
 
 import json
@@ -37,14 +38,15 @@ def main(argv):
     with open(base + ".decoded.json", "w", encoding="utf-8") as f:
         f.write(summary_to_json(a))
 
-    p = subprocess.run([ctrec, "print", trace], capture_output=True)
+    opt = [] if layout is None else ["--layout", "streams" if layout == "multi-stream" else layout]
+    p = subprocess.run([ctrec, "print"] + opt + [trace], capture_output=True)
     with open(base + ".print.jsonl", "wb") as f:
         f.write(p.stdout)
     if p.returncode != 0:
         print("FAIL: `ctrec print %s` exited %d: %s" % (
             trace, p.returncode, p.stderr.decode("utf-8", "replace").strip()))
         return 1
-    q = subprocess.run([ctrec, "stats", "--json", trace], capture_output=True)
+    q = subprocess.run([ctrec, "stats", "--json"] + opt + [trace], capture_output=True)
     if q.returncode != 0:
         print("FAIL: `ctrec stats --json %s` exited %d: %s" % (
             trace, q.returncode, q.stderr.decode("utf-8", "replace").strip()))

@@ -11,6 +11,12 @@
  * 2. Random access: for every step N, ctrec_reader_seek_step(N) followed by
  *    reading to the end gives exactly the events a sequential read gives
  *    from step N on.
+ * 3. The layout option (ctrec_reader_options.ct_layout): the Elixir
+ *    recorder's container holds both layouts; its events.log (122 events:
+ *    3 VariableNames, 26 Types, 93 Values, no step; as the independent
+ *    decoder tests/ct/ct_events_log.py reads it) is read when asked for,
+ *    without positioning; a container without the layout asked for, or a
+ *    value that is no layout, fails the open with the exact message.
  *
  *   ct-fixtures FIXTURES_DIR
  */
@@ -186,6 +192,59 @@ static void free_lines(lines *L)
     memset(L, 0, sizeof *L);
 }
 
+static void layouts(const char *dir, const ctrec_reader_options *base)
+{
+    char p[4096];
+    ctrec_reader_options o = *base;
+    ctrec_reader *r;
+    const ctrec_ev *ev;
+    ctrec_status st;
+
+    snprintf(p, sizeof p, "%s/ctfs/elixir_plug_app.ct", dir);
+    o.ct_layout = CTREC_CT_LAYOUT_EVENTS_LOG;
+    st = ctrec_reader_open(p, &o, &r);
+    CHECK(st == CTREC_OK, "%s events.log: %s", p, ctrec_reader_errmsg(r));
+    CHECK(ctrec_reader_ct_layout(r) == CTREC_CT_LAYOUT_EVENTS_LOG, "%s: layout %d", p,
+          ctrec_reader_ct_layout(r));
+    unsigned long long n[CTREC_EV_TYPE_COUNT] = {0}, total = 0;
+    while (st == CTREC_OK && (st = ctrec_reader_next(r, &ev)) == CTREC_OK && ev) n[ev->type]++, total++;
+    CHECK(st == CTREC_OK && total == 122 && n[CTREC_EV_VARIABLE_NAME] == 3 &&
+              n[CTREC_EV_TYPE] == 26 && n[CTREC_EV_VALUE] == 93,
+          "%s events.log: %llu events (%llu VariableName, %llu Type, %llu Value): %s", p, total,
+          n[CTREC_EV_VARIABLE_NAME], n[CTREC_EV_TYPE], n[CTREC_EV_VALUE], ctrec_reader_errmsg(r));
+    st = ctrec_reader_seek_step(r, 0);
+    CHECK(st == CTREC_E_UNSUPPORTED &&
+              !strcmp(ctrec_reader_errmsg(r), "elixir_plug_app.ct: positioning at a step needs a "
+                                              ".ct read in its multi-stream layout (the chunk "
+                                              "indexes of steps.dat)"),
+          "%s events.log seek: %d %s", p, (int)st, ctrec_reader_errmsg(r));
+    ctrec_reader_close(r);
+
+    o.ct_layout = CTREC_CT_LAYOUT_STREAMS;
+    st = ctrec_reader_open(p, &o, &r);
+    CHECK(st == CTREC_OK && ctrec_reader_ct_layout(r) == CTREC_CT_LAYOUT_STREAMS,
+          "%s streams: %s", p, ctrec_reader_errmsg(r));
+    ctrec_reader_close(r);
+
+    snprintf(p, sizeof p, "%s/ctfs/python_flask_serve.ct", dir);
+    o.ct_layout = CTREC_CT_LAYOUT_EVENTS_LOG;
+    st = ctrec_reader_open(p, &o, &r);
+    CHECK(st == CTREC_E_FORMAT && ctrec_reader_ct_layout(r) == CTREC_CT_LAYOUT_AUTO &&
+              !strcmp(ctrec_reader_errmsg(r), "python_flask_serve.ct: no events.log to read (the "
+                                              "layout asked for); the container holds the "
+                                              "multi-stream layout (steps.dat)"),
+          "%s events.log: %d %s", p, (int)st, ctrec_reader_errmsg(r));
+    ctrec_reader_close(r);
+
+    o.ct_layout = 7;
+    st = ctrec_reader_open(p, &o, &r);
+    CHECK(st == CTREC_E_ARG && !strcmp(ctrec_reader_errmsg(r), "ct_layout 7 is not a layout (0 "
+                                                               "auto, 1 streams, 2 events.log)"),
+          "ct_layout 7: %d %s", (int)st, ctrec_reader_errmsg(r));
+    ctrec_reader_close(r);
+    printf("layouts: events.log and multi-stream of elixir_plug_app, refusals\n");
+}
+
 int main(int argc, char **argv)
 {
     /* --read-ahead: the reader's read_ahead option (the same results) */
@@ -232,6 +291,7 @@ int main(int argc, char **argv)
         free_lines(&all);
         ctrec_reader_close(r);
     }
+    layouts(argv[1], &o);
     if (failures) {
         fprintf(stderr, "%d failures\n", failures);
         return 1;

@@ -21,7 +21,8 @@
 #include "tool.h"
 
 static const char convert_usage[] =
-    "usage: ctrec convert [--format json|bin|ct] [--float-number] [--max-event BYTES] IN OUT\n"
+    "usage: ctrec convert [--format json|bin|ct] [--float-number]\n"
+    "                     [--layout auto|streams|events-log] [--max-event BYTES] IN OUT\n"
     "\n"
     "Converts the trace IN (a folder, trace.json or trace.bin) to OUT. When OUT\n"
     "ends in .json or .bin it is a single trace file; otherwise it is a trace\n"
@@ -37,6 +38,7 @@ static const char convert_usage[] =
     "  --format F       json, bin or ct (trace.ct: CTFS multi-stream; events it\n"
     "                   cannot hold make the conversion fail)\n"
     "  --float-number   JSON output writes floats as numbers (CodeTracer <= 25.11)\n"
+    TOOL_LAYOUT_HELP
     TOOL_MAX_EVENT_HELP
     "\n"
     "Spellings of IN that the debugger's parser refuses (a lone surrogate escape,\n"
@@ -256,6 +258,10 @@ int cmd_convert(int argc, char **argv)
         if (tool_is_help(argv[i])) return tool_usage(convert_usage, 1);
         if (!strcmp(argv[i], "--max-event") && i + 1 < argc) {
             if (tool_parse_bytes("--max-event", argv[++i], &ropts.max_event_bytes)) return 2;
+            continue;
+        }
+        if (!strcmp(argv[i], "--layout") && i + 1 < argc) {
+            if (tool_parse_layout(argv[++i], &ropts.ct_layout)) return 2;
             continue;
         }
         if (!strcmp(argv[i], "--format") && i + 1 < argc) {

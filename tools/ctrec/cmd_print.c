@@ -13,8 +13,8 @@
 #include "tool.h"
 
 static const char print_usage[] =
-    "usage: ctrec print [--float-number] [--from-step N] [--count K] [--max-event BYTES]\n"
-    "                   TRACE\n"
+    "usage: ctrec print [--float-number] [--from-step N] [--count K]\n"
+    "                   [--layout auto|streams|events-log] [--max-event BYTES] TRACE\n"
     "\n"
     "Prints every event of TRACE (a trace folder, trace.json, trace.bin or a .ct\n"
     "container) as one JSON object per line, spelled as the writer writes\n"
@@ -24,11 +24,13 @@ static const char print_usage[] =
     "after the last step) is spelled as docs/ct.md says.\n"
     "\n"
     "  --float-number   floats as JSON numbers (\"f\": 2.5) instead of strings\n"
-    "  --from-step N    start at step N (0-based; in a .ct a Raise, Catch or\n"
-    "                   thread record counts as a step): a .ct jumps there through\n"
-    "                   its chunk indexes, other formats read up to it; the\n"
-    "                   definitions are printed only without this option\n"
+    "  --from-step N    start at step N (0-based; in a .ct's multi-stream layout a\n"
+    "                   Raise, Catch or thread record counts as a step): that\n"
+    "                   layout jumps there through its chunk indexes, the others\n"
+    "                   read up to it; the definitions are printed only without\n"
+    "                   this option\n"
     "  --count K        stop after K steps (with their values, calls and returns)\n"
+    TOOL_LAYOUT_HELP
     TOOL_MAX_EVENT_HELP
     "\n"
     "Spellings the debugger's parser refuses but ctrec reads (a lone surrogate\n"
@@ -39,7 +41,8 @@ static const char print_usage[] =
     "offset; the events before the damage are printed), 2 usage error.\n";
 
 static const char follow_usage[] =
-    "usage: ctrec follow [--float-number] [--timeout MS] [--poll MS] [--max-event BYTES] TRACE\n"
+    "usage: ctrec follow [--float-number] [--timeout MS] [--poll MS]\n"
+    "                    [--layout auto|streams|events-log] [--max-event BYTES] TRACE\n"
     "\n"
     "Prints the events of a recording while it is being written, one JSON object\n"
     "per line, as they reach the file. Stops when the recording is closed (JSON:\n"
@@ -54,6 +57,7 @@ static const char follow_usage[] =
     "  --float-number   floats as JSON numbers\n"
     "  --timeout MS     give up after MS ms without new data (exit 1)\n"
     "  --poll MS        how often to look for new data (default 50)\n"
+    TOOL_LAYOUT_HELP
     TOOL_MAX_EVENT_HELP
     "\n"
     "Exit status: 0 closed or interrupted, 1 bad trace or timeout, 2 usage error.\n";
@@ -151,6 +155,8 @@ int cmd_print(int argc, char **argv, int follow)
             if (parse_ms(argv[++i], &o.follow_timeout_ms)) return tool_usage(usage, 0);
         } else if (follow && !strcmp(argv[i], "--poll") && i + 1 < argc) {
             if (parse_ms(argv[++i], &o.poll_ms) || o.poll_ms == 0) return tool_usage(usage, 0);
+        } else if (!strcmp(argv[i], "--layout") && i + 1 < argc) {
+            if (tool_parse_layout(argv[++i], &o.ct_layout)) return 2;
         } else if (!strcmp(argv[i], "--max-event") && i + 1 < argc) {
             if (tool_parse_bytes("--max-event", argv[++i], &o.max_event_bytes)) return 2;
         } else if (argv[i][0] == '-' && argv[i][1]) {
@@ -188,7 +194,10 @@ int cmd_print(int argc, char **argv, int follow)
     ctrec_status st = CTREC_OK;
     int rc = 0;
     unsigned long long steps = 0; /* step-like events seen */
-    if (has_from && ctrec_reader_format(r) == CTREC_FORMAT_CT) {
+    /* the multi-stream layout: steps by their chunk indexes, and a Raise,
+     * Catch or thread record is a step record */
+    int streams = ctrec_reader_ct_layout(r) == CTREC_CT_LAYOUT_STREAMS;
+    if (has_from && streams) {
         if ((st = ctrec_reader_seek_step(r, from)) != CTREC_OK) {
             fprintf(stderr, "ctrec: %s\n", ctrec_reader_errmsg(r));
             ctrec_reader_close(r);
@@ -199,11 +208,11 @@ int cmd_print(int argc, char **argv, int follow)
     while ((st = ctrec_reader_next(r, &ev)) == CTREC_OK && ev) {
         int is_step = ev->type == CTREC_EV_STEP || ev->type == CTREC_EV_RAISE ||
                       ev->type == CTREC_EV_CATCH ||
-                      (ctrec_reader_format(r) == CTREC_FORMAT_CT &&
+                      (streams &&
                        (ev->type == CTREC_EV_THREAD_START || ev->type == CTREC_EV_THREAD_EXIT ||
                         ev->type == CTREC_EV_THREAD_SWITCH));
         if (is_step) steps++;
-        if (has_from) { /* not a .ct: read up to the step */
+        if (has_from) { /* not the multi-stream layout: read up to the step */
             if (steps <= from) continue;
             has_from = 0;
             steps = 1;

@@ -9,7 +9,8 @@
 #include "tool.h"
 
 static const char stats_usage[] =
-    "usage: ctrec stats [--json] [--max-event BYTES] TRACE\n"
+    "usage: ctrec stats [--json] [--layout auto|streams|events-log] [--max-event BYTES]\n"
+    "                   TRACE\n"
     "\n"
     "Reads every event of TRACE and prints: the number of events of each kind,\n"
     "steps, calls, returns, the deepest call depth, the distinct paths,\n"
@@ -17,11 +18,13 @@ static const char stats_usage[] =
     "file's size and the bytes per event, and the recording's metadata. For a\n"
     ".ct container it also lists the members with their sizes, every meta.dat\n"
     "field (recorder id, flags, ...), and what the container holds that is not\n"
-    "turned into events (spantype.ns, step-map.ns, unknown meta.dat flags).\n"
+    "turned into events (spantype.ns, step-map.ns, unknown meta.dat flags),\n"
+    "and the layout read (with a note when the container holds the other too).\n"
     "For a damaged trace it prints the error, then the figures of the events\n"
     "before the damage, and exits 1.\n"
     "\n"
     "  --json   one JSON object instead of text\n"
+    TOOL_LAYOUT_HELP
     TOOL_MAX_EVENT_HELP
     "\n"
     "Exit status: 0 ok, 1 bad trace, 2 usage error.\n";
@@ -36,6 +39,15 @@ static void json_str(const char *s)
         else putchar(ch);
     }
     putchar('"');
+}
+
+static int has_member(const ctrec_reader *r, const char *name)
+{
+    for (size_t i = 0; i < ctrec_reader_member_count(r); i++) {
+        const char *m = ctrec_reader_member(r, i, NULL);
+        if (m && !strcmp(m, name)) return 1;
+    }
+    return 0;
 }
 
 /* "metadata": {...} and, for a .ct, "members" and "notes". */
@@ -122,7 +134,9 @@ int cmd_stats(int argc, char **argv)
     for (int i = 1; i < argc; i++) {
         if (tool_is_help(argv[i])) return tool_usage(stats_usage, 1);
         if (!strcmp(argv[i], "--json")) json = 1;
-        else if (!strcmp(argv[i], "--max-event") && i + 1 < argc) {
+        else if (!strcmp(argv[i], "--layout") && i + 1 < argc) {
+            if (tool_parse_layout(argv[++i], &o.ct_layout)) return 2;
+        } else if (!strcmp(argv[i], "--max-event") && i + 1 < argc) {
             if (tool_parse_bytes("--max-event", argv[++i], &o.max_event_bytes)) return 2;
         }
         else if (argv[i][0] == '-' && argv[i][1]) {
@@ -183,6 +197,14 @@ int cmd_stats(int argc, char **argv)
                counts[CTREC_EV_RETURN], max_depth,
                counts[CTREC_EV_PATH], counts[CTREC_EV_FUNCTION], counts[CTREC_EV_TYPE],
                counts[CTREC_EV_VARIABLE_NAME], size, per);
+        if (ctrec_reader_format(r) == CTREC_FORMAT_CT) {
+            printf(",\"ct_layout\":");
+            json_str(tool_layout_name(ctrec_reader_ct_layout(r)));
+            printf(",\"ct_layouts_present\":[");
+            if (has_member(r, "steps.dat")) printf("\"multi-stream\"%s", has_member(r, "events.log") ? "," : "");
+            if (has_member(r, "events.log")) printf("\"events.log\"");
+            putchar(']');
+        }
         json_meta(r);
         uint64_t sl, si;
         const char *why;
@@ -199,6 +221,18 @@ int cmd_stats(int argc, char **argv)
         printf("}\n");
     } else {
         printf("file            %s (%s)\n", ctrec_reader_trace_file(r), fmt);
+        if (ctrec_reader_format(r) == CTREC_FORMAT_CT) {
+            int lay = ctrec_reader_ct_layout(r);
+            int other = lay == CTREC_CT_LAYOUT_STREAMS ? has_member(r, "events.log")
+                                                        : has_member(r, "steps.dat");
+            printf("layout          %s%s\n", tool_layout_name(lay),
+                   !other                          ? ""
+                   : lay == CTREC_CT_LAYOUT_STREAMS ? " (the container also holds events.log, "
+                                                      "which the debugger reads instead: "
+                                                      "--layout events-log)"
+                                                    : " (the container also holds the "
+                                                      "multi-stream members: --layout streams)");
+        }
         printf("events          %llu%s\n", events, st ? " (damaged: the events before the damage)" : "");
         for (int t = 0; t < CTREC_EV_TYPE_COUNT; t++)
             if (counts[t])

@@ -51,6 +51,26 @@ int tool_parse_bytes(const char *opt, const char *text, size_t *out)
     return 0;
 }
 
+int tool_parse_layout(const char *text, int *out)
+{
+    if (text && !strcmp(text, "auto")) *out = CTREC_CT_LAYOUT_AUTO;
+    else if (text && !strcmp(text, "streams")) *out = CTREC_CT_LAYOUT_STREAMS;
+    else if (text && !strcmp(text, "events-log")) *out = CTREC_CT_LAYOUT_EVENTS_LOG;
+    else {
+        fprintf(stderr, "ctrec: --layout takes auto, streams or events-log, not '%s'\n",
+                text ? text : "");
+        return -1;
+    }
+    return 0;
+}
+
+const char *tool_layout_name(int layout)
+{
+    return layout == CTREC_CT_LAYOUT_STREAMS      ? "multi-stream"
+           : layout == CTREC_CT_LAYOUT_EVENTS_LOG ? "events.log"
+                                                  : "none";
+}
+
 void tool_warn_forgiven(const struct ctrec_reader *r, const char *trace)
 {
     uint64_t n, at;

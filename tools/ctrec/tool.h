@@ -23,6 +23,14 @@ int tool_usage(const char *text, int help);
  * G suffix (binary units). Returns 0, or -1 with a message on stderr. */
 int tool_parse_bytes(const char *opt, const char *text, size_t *out);
 
+/* Parses the value of --layout, a .ct container's layout to read: "auto",
+ * "streams" or "events-log" (ctrec_reader_options.ct_layout). Returns 0,
+ * or -1 with a message on stderr. */
+int tool_parse_layout(const char *text, int *out);
+/* "multi-stream" or "events.log": the layout a reader reads (a .ct;
+ * ctrec_reader_ct_layout), "none" otherwise. */
+const char *tool_layout_name(int layout);
+
 struct ctrec_reader;
 /* Prints one warning line on stderr when the reader forgave spellings the
  * debugger's parsers refuse (ctrec_reader_forgiven). */
@@ -32,5 +40,11 @@ void tool_warn_forgiven(const struct ctrec_reader *r, const char *trace);
 #define TOOL_MAX_EVENT_HELP \
     "  --max-event BYTES  largest event read (default 64M; K, M, G suffixes); an event\n" \
     "               larger than this stops the read, it does not mean the trace is bad\n"
+
+/* The help text's line for --layout. */
+#define TOOL_LAYOUT_HELP \
+    "  --layout auto|streams|events-log  for a .ct holding both layouts, the one\n" \
+    "               read: auto (default) reads the multi-stream members (steps.dat,\n" \
+    "               ...), events-log what the debugger builds its trace from\n"
 
 #endif
