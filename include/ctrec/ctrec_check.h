@@ -177,6 +177,13 @@
  *   open-calls-at-end     calls other than the top-level one left open
  *   source-file-missing   a recorded path has no copy under files/
  *   relative-path-without-workdir a relative path, and no absolute workdir
+ *   ct-two-layouts        a .ct holding events.log and the multi-stream
+ *                         members (steps.dat ...): the debugger builds the
+ *                         trace from events.log (ctfs_trace_reader/mod.rs
+ *                         is_new_format, open_old_format), which is what is
+ *                         checked, and serves single steps, values and calls
+ *                         from the streams; they hold another number of
+ *                         Steps or Calls, or do not read (it drops them)
  *   metadata-recording-id latest only: no recording_id, or not a lowercase
  *                         UUIDv7 (the newest TraceMetadata type requires it;
  *                         the loader does not decode that type)

@@ -60,6 +60,7 @@ typedef enum rule {
     R_RECORDING_ID,
     R_CT_STEP_MAP_DAMAGED,
     R_CT_STEP_MAP_MISMATCH,
+    R_CT_TWO_LAYOUTS,
     R_COUNT
 } rule;
 
@@ -190,6 +191,11 @@ static const struct {
                                 "list under each (path id, line) exactly the steps steps.dat "
                                 "records there, ascending (key the index by the step's path id "
                                 "and line, not by its global line index)"},
+    /* ctfs_trace_reader/mod.rs is_new_format: events.log present -> the Db
+     * from events.log (open_old_format); the streams attach only for
+     * on-demand reads, and a stream that does not read is dropped */
+    [R_CT_TWO_LAYOUTS] = {"ct-two-layouts", CTREC_CHECK_WARNING,
+                          "write one layout, or the same trace in both"},
 };
 
 /* ------------------------------------------------------------------------
@@ -257,6 +263,12 @@ typedef struct chk {
     char *meta_file;    /* dir/trace_metadata.json */
     int is_json;
     int is_ct;
+    /* a .ct holding both layouts: events.log is checked; what the
+     * multi-stream members hold (their Steps and Calls, or why they do not
+     * read) is compared at the end */
+    int two_layouts;
+    uint64_t ms_steps, ms_calls;
+    char ms_err[256];
     int paths_file_ok;  /* trace_paths.json present */
     const char *workdir;
     int workdir_abs;
@@ -728,6 +740,13 @@ static void on_first_type(chk *c)
 /* step-map.ns: the index of the step ev (the reader's; the events.log
  * layout gives none: the Steps counted), its key (SM_NONE for a place a
  * key cannot hold, which no list can name). */
+/* Where the steps the index is compared with come from: the layout read
+ * (events.log is the debugger's when the container holds both). */
+static const char *steps_src(const chk *c)
+{
+    return ctrec_reader_ct_layout(c->r) == CTREC_CT_LAYOUT_EVENTS_LOG ? "events.log" : "steps.dat";
+}
+
 static uint64_t sm_index(chk *c, ctrec_reader *r)
 {
     uint64_t i = ctrec_reader_step_index(r);
@@ -863,17 +882,17 @@ static int sm_compare(void *ud, uint64_t path_id, uint32_t line, uint64_t total,
         if (!c->sm_bad++) {
             if (at == SM_NONE)
                 snprintf(c->sm_first, sizeof c->sm_first, "path %llu line %lu lists step %llu, "
-                         "which steps.dat does not hold as a step", (unsigned long long)path_id,
-                         (unsigned long)line, (unsigned long long)id);
+                         "which %s does not hold as a step", (unsigned long long)path_id,
+                         (unsigned long)line, (unsigned long long)id, steps_src(c));
             else if (at == SM_CLAIMED)
                 snprintf(c->sm_first, sizeof c->sm_first, "path %llu line %lu lists step %llu, "
                          "which an earlier entry lists too", (unsigned long long)path_id,
                          (unsigned long)line, (unsigned long long)id);
             else
                 snprintf(c->sm_first, sizeof c->sm_first, "path %llu line %lu lists step %llu, "
-                         "which steps.dat records at path %llu line %llu",
+                         "which %s records at path %llu line %llu",
                          (unsigned long long)path_id, (unsigned long)line,
-                         (unsigned long long)id, (unsigned long long)(at >> 32),
+                         (unsigned long long)id, steps_src(c), (unsigned long long)(at >> 32),
                          (unsigned long long)(at & 0xffffffffu));
         }
     }
@@ -944,9 +963,9 @@ static void check_step_map(chk *c)
         snprintf(head, sizeof head, "%llu of its %llu step ids %s misplaced (%s%s)",
                  (unsigned long long)c->sm_bad, (unsigned long long)ids,
                  c->sm_bad == 1 ? "is" : "are", c->sm_bad == 1 ? "" : "the first: ", c->sm_first);
-    snprintf(c->msg, sizeof c->msg, "step-map.ns (%llu lines) disagrees with steps.dat, and "
-             "the debugger resolves breakpoints from it: %s%s", (unsigned long long)lines, head,
-             tail);
+    snprintf(c->msg, sizeof c->msg, "step-map.ns (%llu lines) disagrees with %s, and "
+             "the debugger resolves breakpoints from it: %s%s", (unsigned long long)lines,
+             steps_src(c), head, tail);
     emit(c, R_CT_STEP_MAP_MISMATCH, c->trace_file, CTREC_CHECK_NO_EVENT, NULL, c->msg);
 }
 
@@ -1322,8 +1341,48 @@ static void check_side_files(chk *c)
         file_diag(c, R_PATHS_MISSING, c->paths_file, "no trace_paths.json");
 }
 
+static const char *plural(uint64_t n) { return n == 1 ? "" : "s"; }
+
+static void check_two_layouts(chk *c)
+{
+    if (!c->two_layouts) return;
+    if (c->ms_err[0])
+        snprintf(c->msg, sizeof c->msg, "the container holds both layouts: the debugger builds "
+                 "the trace from events.log (db-backend open_old_format), and the multi-stream "
+                 "members, which it reads only to serve single steps, values and calls, do not "
+                 "read (%s): it drops them", c->ms_err);
+    else if (c->ms_steps != c->nsteps || c->ms_calls != c->ncalls)
+        snprintf(c->msg, sizeof c->msg, "the container holds both layouts and they disagree: "
+                 "events.log, which the debugger builds the trace from (db-backend "
+                 "open_old_format), holds %llu step%s and %llu call%s; the multi-stream "
+                 "members, which it reads only to serve single steps, values and calls, hold "
+                 "%llu step%s and %llu call%s",
+                 (unsigned long long)c->nsteps, plural(c->nsteps),
+                 (unsigned long long)c->ncalls, plural(c->ncalls),
+                 (unsigned long long)c->ms_steps, plural(c->ms_steps),
+                 (unsigned long long)c->ms_calls, plural(c->ms_calls));
+    else
+        return;
+    emit(c, R_CT_TWO_LAYOUTS, c->trace_file, CTREC_CHECK_NO_EVENT, NULL, c->msg);
+}
+
+/* The multi-stream members of a container that also holds events.log, read
+ * through r to the end: their Steps and Calls, or why they do not read. */
+static void count_streams(chk *c, ctrec_reader *r)
+{
+    const ctrec_ev *ev;
+    ctrec_status st;
+    while ((st = ctrec_reader_next(r, &ev)) == CTREC_OK && ev) {
+        if (ev->type == CTREC_EV_STEP) c->ms_steps++;
+        else if (ev->type == CTREC_EV_CALL) c->ms_calls++;
+    }
+    if (st == CTREC_E_NOMEM) c->nomem = 1;
+    else if (st) snprintf(c->ms_err, sizeof c->ms_err, "%s", ctrec_reader_errmsg(r));
+}
+
 static void check_end(chk *c)
 {
+    check_two_layouts(c);
     if (c->untyped_uses) {
         /* No Type at all: the debugger's placeholder-type case. */
         emit(c, R_NO_TYPES, c->trace_file, c->untyped_first_index, c->untyped_first_json,
@@ -1450,6 +1509,22 @@ ctrec_status ctrec_check(const char *path, const ctrec_check_options *opts,
     c.ro = ro;
     ctrec_status st = ctrec_reader_open(path, &ro, &c.r);
     if (!c.r) return CTREC_E_NOMEM;
+    /* A .ct holding both layouts: the debugger builds the trace from
+     * events.log, so that is what is checked. */
+    if (st != CTREC_E_NOMEM && ctrec_reader_format(c.r) == CTREC_FORMAT_CT &&
+        c.o.target == CTREC_CHECK_LATEST && has_member(&c, "steps.dat") &&
+        has_member(&c, "events.log")) {
+        c.two_layouts = 1;
+        if (st) snprintf(c.ms_err, sizeof c.ms_err, "%s", ctrec_reader_errmsg(c.r));
+        else count_streams(&c, c.r);
+        ctrec_reader_close(c.r);
+        c.r = NULL;
+        if (c.nomem) return CTREC_E_NOMEM;
+        ro.ct_layout = CTREC_CT_LAYOUT_EVENTS_LOG;
+        c.ro = ro;
+        st = ctrec_reader_open(path, &ro, &c.r);
+        if (!c.r) return CTREC_E_NOMEM;
+    }
     if (st != CTREC_OK) {
         if (st == CTREC_E_NOMEM) {
             chk_free(&c);
