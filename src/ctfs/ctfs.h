@@ -34,6 +34,12 @@ static const uint8_t ctfs_magic[CTFS_MAGIC_LEN] = {0xC0, 0xDE, 0x72, 0xAC, 0xE2}
 #define CTFS_MAX_LEVELS 5u
 #define CTFS_NAME_MAX 12u        /* characters in a base40 name */
 
+/* What a container version ctrec does not read is, for a message: versions
+ * 5 and 6 belong to the format's revision of autumn 2026 (one-block members
+ * without a mapping block; v6's 24-byte header), which ctrec does not read
+ * yet; "" for any other version. */
+const char *ctfs_version_note(unsigned version);
+
 /* base40: alphabet "\0 0-9 a-z . / -", first character least significant.
  * Encodes `len` characters of `name` into *out; returns 0, or -1 when the
  * name is empty, longer than CTFS_NAME_MAX or holds another character. */

@@ -78,6 +78,14 @@ struct ctfs {
 };
 
 unsigned ctfs_version(const ctfs *c) { return c->version; }
+
+const char *ctfs_version_note(unsigned version)
+{
+    if (version == 5 || version == 6)
+        return ": versions 5 and 6 belong to the format's later revision (autumn 2026), which "
+               "ctrec does not read yet";
+    return "";
+}
 uint32_t ctfs_block_size(const ctfs *c) { return c->bs; }
 uint64_t ctfs_file_size(const ctfs *c) { return c->fsize; }
 size_t ctfs_member_count(const ctfs *c) { return c->nm; }
@@ -206,8 +214,8 @@ ctrec_status ctfs_open(const char *path, ctfs **out, err *e)
         c->bs = le32(h + 8);
         c->nentries = le32(h + 12);
         if (c->version < CTFS_VERSION_MIN || c->version > CTFS_VERSION)
-            st = err_set(e, CTREC_E_UNSUPPORTED, "CTFS version %u is not supported (2 to 4 are)",
-                         c->version);
+            st = err_set(e, CTREC_E_UNSUPPORTED, "CTFS version %u is not supported (2 to 4 are)%s",
+                         c->version, ctfs_version_note(c->version));
         else if (c->bs != 1024 && c->bs != 2048 && c->bs != 4096)
             st = err_set(e, CTREC_E_FORMAT,
                          "block size %u at byte 8 is not 1024, 2048 or 4096", c->bs);

@@ -148,8 +148,13 @@ static int parse(ct_meta *m, mp *p)
     m->flags = (unsigned)p->p[6] | (unsigned)p->p[7] << 8;
     if (m->version != 3) {
         p->p += 4;
-        err_set(p->e, CTREC_E_UNSUPPORTED, "meta.dat: version %u at offset 4 (only 3 is read)",
-                m->version);
+        err_set(p->e, CTREC_E_UNSUPPORTED, "meta.dat: version %u at offset 4 (only 3 is read)%s",
+                m->version,
+                m->version >= 4 && m->version <= 6
+                    ? ": versions 4 to 6 belong to the format's later revision (autumn 2026: "
+                      "another global line index, no path list from 6), which ctrec does not "
+                      "read yet"
+                    : "");
         return -1;
     }
     p->p += 8;

@@ -625,8 +625,8 @@ static ctrec_status open_reader(ctrec_reader *r, const char *path)
             free(dir);
             return err_set(&r->e, CTREC_E_UNSUPPORTED,
                            "%s: binary trace version %u is not supported (v1 is trace.bin, v2-v4 "
-                           "the CTFS container; v0 is Cap'n Proto)",
-                           r->file, h[5]);
+                           "the CTFS container; v0 is Cap'n Proto)%s",
+                           r->file, h[5], ctfs_version_note(h[5]));
         }
         if (h[6] || h[7]) {
             /* the reference reader compares all 8 header bytes */
