@@ -7,12 +7,16 @@
  *   1. read every event (fz_read of fuzz_common.h: errors must be clean,
  *      with a message, and sticky; every event spells as valid JSON);
  *   2. position at a few steps with ctrec_reader_seek_step and read on;
- *   3. list the members and read each one whole.
+ *   3. list the members and read each one whole;
+ *   4. a container holding both layouts: read its events.log too, and run
+ *      ctrec_check on it (which compares the two): every diagnostic has a
+ *      rule, a message and a fix, and the verdict agrees with the counts.
  */
 #ifndef CTREC_FUZZ_CT_COMMON_H
 #define CTREC_FUZZ_CT_COMMON_H
 
 #include "ctfs/ctfs.h"
+#include "ctrec/ctrec_check.h"
 #include "fuzz_common.h"
 
 typedef struct fzb {
@@ -214,6 +218,17 @@ static inline void fz_ct_selfcheck(const char *which)
     ctrec_reader_close(r);
 }
 
+static inline int fz_ct_diag(const ctrec_check_diagnostic *d, void *userdata)
+{
+    (void)userdata;
+    if (d->severity != CTREC_CHECK_ERROR && d->severity != CTREC_CHECK_WARNING)
+        FZ_FAIL("check: severity %d", (int)d->severity);
+    if (!d->rule || !d->rule[0] || !d->message || !d->message[0] || !d->fix || !d->fix[0])
+        FZ_FAIL("check: a diagnostic without its rule, message or fix (%s)",
+                d->rule ? d->rule : "NULL");
+    return 0;
+}
+
 /* The checks of the header comment on fz_in/trace.ct. */
 static inline void fz_ct_check(unsigned max_depth)
 {
@@ -257,6 +272,17 @@ static inline void fz_ct_check(unsigned max_depth)
         }
         fz_check_status(ls, "read events.log");
         ctrec_reader_close(lr);
+        ctrec_check_options co;
+        ctrec_check_options_init(&co);
+        co.check_files = 0;
+        co.max_event_bytes = 1u << 22;
+        ctrec_check_summary sum;
+        ctrec_status cs = ctrec_check(path, &co, fz_ct_diag, NULL, &sum);
+        if (cs != CTREC_OK && cs != CTREC_E_NOMEM)
+            FZ_FAIL("check: status %s", ctrec_status_name(cs));
+        if (!cs && (sum.errors != 0) != (sum.verdict == CTREC_CHECK_REFUSED))
+            FZ_FAIL("check: %llu errors but the verdict %s", (unsigned long long)sum.errors,
+                    ctrec_check_verdict_name(sum.verdict));
     }
     if (!st) {
         static const uint64_t at[] = {0, 1, 3, 2, 4097, 7};
