@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 
 #include "ctrec/ctrec_reader.h"
+#include "util/le.h"
 
 /* ------------------------------------------------------------------------
  * Rules
@@ -1281,10 +1282,8 @@ static void check_ct(chk *c)
     FILE *fp = fopen(c->trace_file, "rb");
     unsigned char h[16];
     if (fp && fread(h, 1, 16, fp) == 16) {
-        unsigned long bs = (unsigned long)h[8] | (unsigned long)h[9] << 8 |
-                           (unsigned long)h[10] << 16 | (unsigned long)h[11] << 24;
-        unsigned long re = (unsigned long)h[12] | (unsigned long)h[13] << 8 |
-                           (unsigned long)h[14] << 16 | (unsigned long)h[15] << 24;
+        unsigned long bs = load_le32(h + 8);
+        unsigned long re = load_le32(h + 12);
         if (bs != 4096 || re != 31)
             file_diag(c, R_CT_GEOMETRY, c->trace_file, "block size %lu and %lu root entries: "
                       "the debugger's reader assumes 4096 and 31", bs, re);

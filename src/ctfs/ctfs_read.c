@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "ctfs/ctfs.h"
+#include "util/le.h"
 
 static const char b40[40] = {0,   '0', '1', '2', '3', '4', '5', '6', '7', '8',
                              '9', 'a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i',
@@ -98,18 +99,6 @@ const ctfs_member *ctfs_find(const ctfs *c, const char *name)
     return NULL;
 }
 
-static uint64_t le64(const uint8_t *p)
-{
-    uint64_t v = 0;
-    for (int i = 7; i >= 0; i--) v = v << 8 | p[i];
-    return v;
-}
-
-static uint32_t le32(const uint8_t *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
 static int pread_full(int fd, void *out, size_t n, uint64_t off)
 {
     uint8_t *p = out;
@@ -153,7 +142,7 @@ static ctrec_status read_entries(ctfs *c, err *e)
     uint64_t nblocks = c->fsize / c->bs;
     for (uint32_t i = 0; i < c->nentries; i++) {
         const uint8_t *p = raw + (size_t)i * CTFS_ENTRY_SIZE;
-        uint64_t size = le64(p), map = le64(p + 8), name = le64(p + 16);
+        uint64_t size = load_le64(p), map = load_le64(p + 8), name = load_le64(p + 16);
         if (!size && !map && !name) continue;
         ctfs_member *x = &m[n];
         if (ctfs_name_decode(name, x->name) < 0) {
@@ -211,8 +200,8 @@ ctrec_status ctfs_open(const char *path, ctfs **out, err *e)
                      "not a CTFS container (no C0 DE 72 AC E2 header)");
     if (!st) {
         c->version = h[5];
-        c->bs = le32(h + 8);
-        c->nentries = le32(h + 12);
+        c->bs = load_le32(h + 8);
+        c->nentries = load_le32(h + 12);
         if (c->version < CTFS_VERSION_MIN || c->version > CTFS_VERSION)
             st = err_set(e, CTREC_E_UNSUPPORTED, "CTFS version %u is not supported (2 to 4 are)%s",
                          c->version, ctfs_version_note(c->version));
@@ -328,7 +317,7 @@ static const uint64_t *map_block(ctfs *c, const ctfs_member *m, uint64_t b, uint
                      m->name, (unsigned long long)b, (unsigned long long)off);
         return NULL;
     }
-    for (size_t i = 0; i < n; i++) s->ptrs[i] = le64(raw + 8 * i);
+    for (size_t i = 0; i < n; i++) s->ptrs[i] = load_le64(raw + 8 * i);
     s->block = b;
     return s->ptrs;
 }

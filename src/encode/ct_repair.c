@@ -18,6 +18,7 @@
 #include "ctrec/ctrec.h"
 #include "encode/ct_writer.h"
 #include "util/buf.h"
+#include "util/le.h"
 
 #define MAX_CHUNK ((uint64_t)256 << 20) /* a chunk inflating past this is damage */
 
@@ -33,13 +34,6 @@ static void bvar(buf *b, uint64_t v)
     }
     t[n++] = (uint8_t)v;
     buf_put(b, t, n);
-}
-
-static uint64_t le64(const uint8_t *p)
-{
-    uint64_t v = 0;
-    for (int i = 7; i >= 0; i--) v = v << 8 | p[i];
-    return v;
 }
 
 /* ------------------------------------------------------------------ */
@@ -61,8 +55,8 @@ static ctrec_status chunk_bounds(ctfs *c, rstream *s, uint64_t i, uint64_t *star
     int next = i + 1 < total;
     ctrec_status st = ctfs_read_at(c, s->idx, 4 + 8 * i, b, next ? 16 : 8, e);
     if (st) return st;
-    *start = le64(b);
-    *end = next ? le64(b + 8) : s->dat->size;
+    *start = load_le64(b);
+    *end = next ? load_le64(b + 8) : s->dat->size;
     if (*start >= *end || *end > s->dat->size)
         return err_set(e, CTREC_E_FORMAT, "%s.idx: chunk %llu has bytes %llu..%llu of %llu",
                        s->base, (unsigned long long)i, (unsigned long long)*start,
@@ -134,7 +128,7 @@ static ctrec_status open_stream(ctfs *c, const char *base, int tagged, rstream *
     uint8_t h[4];
     ctrec_status st = ctfs_read_at(c, s->idx, 0, h, 4, e);
     if (st) return st;
-    s->per = (uint32_t)h[0] | (uint32_t)h[1] << 8 | (uint32_t)h[2] << 16 | (uint32_t)h[3] << 24;
+    s->per = load_le32(h);
     if (!s->per) return err_set(e, CTREC_E_FORMAT, "%s.idx: 0 records per chunk", base);
     uint64_t n = (s->idx->size - 4) / 8;
     while (n) {
@@ -500,7 +494,7 @@ static ctrec_status meta(ctfs *c, buf *m, err *e)
     for (uint64_t i = 1; i <= n && !st; i++) {
         uint8_t b[8];
         if ((st = ctfs_read_at(c, po, 8 * i, b, 8, e))) break;
-        uint64_t end = le64(b);
+        uint64_t end = load_le64(b);
         if (end < prev || end > pd->size || end - prev > (1u << 20))
             return err_set(e, CTREC_E_FORMAT, "paths.off: entry %llu is out of range",
                            (unsigned long long)i);

@@ -27,6 +27,7 @@
 #include "ctfs/ctfs_write.h"
 #include "sink/sink.h"
 #include "util/buf.h"
+#include "util/le.h"
 #include "util/varint.h"
 
 /* Paths taken once a chunk or on failure: out of line, so that the
@@ -2429,7 +2430,7 @@ static int sreader_piece(ct_sreader *r, err *e)
     int k = pread_full(r->fd, h, 4, r->next);
     if (k < 0) return err_sys(e, errno, "reading %s", r->name), -1;
     if (!k) return 0;
-    uint32_t n = (uint32_t)h[0] | (uint32_t)h[1] << 8 | (uint32_t)h[2] << 16 | (uint32_t)h[3] << 24;
+    uint32_t n = load_le32(h);
     /* a piece past the file's end was cut by the kill (or is damage): its
      * size is not taken for an allocation */
     if (n > r->fsize || r->next + 4 > r->fsize - n) return 0;

@@ -16,6 +16,7 @@
 #include <zstd.h>
 
 #include "rd.h"
+#include "util/le.h"
 
 #define ZSTD_MAGIC 0xFD2FB528u
 #define SEEK_TABLE_MAGIC 0x184D2A5Eu
@@ -37,11 +38,6 @@ struct bin_source {
     /* seek table check */
     uint64_t table_off, table_entries, table_hash, entry_size, entries_done;
 };
-
-static uint32_t le32(const uint8_t *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
 
 static uint64_t mix(uint64_t h, uint64_t v)
 {
@@ -129,10 +125,10 @@ int bin_produce(bin_source *b, uint8_t *out, size_t cap, size_t *got, uint64_t n
         case S_FRAME_START: {
             b->frame_off = bin_offset(b);
             if ((r = fill(b, 4, e)) != 1) return ended(b, r, nevents, e, "frame header");
-            uint32_t magic = le32(b->cin + b->cpos);
+            uint32_t magic = load_le32(b->cin + b->cpos);
             if ((magic & 0xFFFFFFF0u) == 0x184D2A50u) {
                 if ((r = fill(b, 8, e)) != 1) return ended(b, r, nevents, e, "skippable frame");
-                uint32_t size = le32(b->cin + b->cpos + 4);
+                uint32_t size = load_le32(b->cin + b->cpos + 4);
                 b->cpos += 8;
                 if (magic != SEEK_TABLE_MAGIC) {
                     b->skip_left = size;
@@ -189,16 +185,16 @@ int bin_produce(bin_source *b, uint8_t *out, size_t cap, size_t *got, uint64_t n
                 if ((r = fill(b, (size_t)b->entry_size, e)) != 1)
                     return ended(b, r, nevents, e, "seek table");
                 const uint8_t *p = b->cin + b->cpos;
-                b->table_hash = mix(mix(b->table_hash, le32(p)), le32(p + 4));
+                b->table_hash = mix(mix(b->table_hash, load_le32(p)), load_le32(p + 4));
                 b->cpos += (size_t)b->entry_size;
                 b->entries_done++;
             }
             if ((r = fill(b, 9, e)) != 1) return ended(b, r, nevents, e, "seek table");
             {
                 const uint8_t *p = b->cin + b->cpos;
-                uint32_t n = le32(p);
+                uint32_t n = load_le32(p);
                 uint8_t desc = p[4];
-                uint32_t magic = le32(p + 5);
+                uint32_t magic = load_le32(p + 5);
                 b->cpos += 9;
                 b->state = S_DONE;
                 const char *bad = NULL;

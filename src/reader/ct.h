@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "ctfs/ctfs.h"
+#include "util/le.h"
 #include "util/varint.h"
 #include "rd.h"
 
@@ -21,13 +22,6 @@
 
 static inline int64_t ct_unzigzag(uint64_t v) { return (int64_t)(v >> 1) ^ -(int64_t)(v & 1); }
 
-/* A little-endian u64 (chunk and table offsets). */
-static inline uint64_t ct_le64(const uint8_t *p)
-{
-    uint64_t v = 0;
-    for (int i = 7; i >= 0; i--) v = v << 8 | p[i];
-    return v;
-}
 
 /* ---- a chunked stream: NAME.dat (zstd frames) + NAME.idx ---- */
 

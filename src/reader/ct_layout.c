@@ -179,7 +179,7 @@ static ctrec_status table_get(ct_src *s, table *t, uint64_t i, const uint8_t **p
     uint8_t b[16];
     ctrec_status st = ctfs_read_at(s->c, t->off, 8 * i, b, 16, e);
     if (st) return st;
-    uint64_t a = ct_le64(b), z = ct_le64(b + 8);
+    uint64_t a = load_le64(b), z = load_le64(b + 8);
     if (z < a || z > t->dat->size)
         return err_set(e, CTREC_E_FORMAT,
                        "%s: record %llu (offset %llu) spans bytes %llu-%llu, outside %s (%llu "

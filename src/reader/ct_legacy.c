@@ -36,11 +36,6 @@
 
 #define CT_LEG_CALL_WINDOW ((size_t)1 << 20) /* bytes of a call record read */
 
-static uint32_t le32(const uint8_t *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
 static size_t put_varint(uint8_t *o, uint64_t v)
 {
     size_t n = 0;
@@ -129,12 +124,12 @@ ctrec_status ct_legacy_bind(ct_stream *s, ctfs *c, err *e)
                        s->idx_name, (unsigned long long)size);
     uint8_t h[8];
     if ((st = ctfs_read_at(c, s->idx, 0, h, 4, e))) return st;
-    s->per_chunk = le32(h);
+    s->per_chunk = load_le32(h);
     if (s->per_chunk == 0)
         return err_set(e, CTREC_E_FORMAT, "%s: records per chunk is 0 (offset 0)", s->idx_name);
     s->nchunks = (size - 20) / 8;
     if ((st = ctfs_read_at(c, s->idx, size - 8, h, 8, e))) return st;
-    s->leg_total = ct_le64(h);
+    s->leg_total = load_le64(h);
     uint64_t n = s->nchunks, pc = s->per_chunk, t = s->leg_total;
     /* n chunks of pc hold the total: n = ceil(total / pc) (no overflow) */
     if (t / pc + (t % pc != 0) != n)
@@ -168,7 +163,7 @@ ctrec_status ct_legacy_steps_chunk(ct_stream *s, err *e)
     if (s->dlen < 4)
         return steps_fail(s, e, "%llu bytes, too short for its u32 record count",
                           (unsigned long long)s->dlen);
-    uint64_t count = le32(s->dbuf);
+    uint64_t count = load_le32(s->dbuf);
     uint64_t want = s->chunk + 1 < s->nchunks ? s->per_chunk
                                               : s->leg_total - s->chunk * s->per_chunk;
     if (count != want)
@@ -304,7 +299,7 @@ ctrec_status ct_legacy_load(ct_stream *s, ctfs *c, uint64_t i, size_t limit, err
     uint8_t b[16];
     ctrec_status st = ctfs_read_at(c, s->idx, 8 * i, b, 16, e);
     if (st) return st;
-    uint64_t a = ct_le64(b), z = ct_le64(b + 8);
+    uint64_t a = load_le64(b), z = load_le64(b + 8);
     if (z < a)
         return err_set(e, CTREC_E_FORMAT,
                        "%s: record %llu (offsets at byte %llu): ends at byte %llu, before its "

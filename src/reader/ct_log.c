@@ -64,8 +64,7 @@ ctrec_status ct_log_open(ct_log **out, ctfs *c, const ctrec_reader_options *o, r
         int hdr = memcmp(h, bin_header, 8) == 0;
         const uint8_t *q = h + (hdr ? 8 : 0);
         uint64_t room = m->size - (hdr ? 8 : 0);
-        uint32_t cs = (uint32_t)q[0] | (uint32_t)q[1] << 8 | (uint32_t)q[2] << 16 |
-                      (uint32_t)q[3] << 24;
+        uint32_t cs = load_le32(q);
         l->chunked = room >= 20 && q[16] == 0x28 && q[17] == 0xb5 && q[18] == 0x2f &&
                      q[19] == 0xfd && cs <= room - 16;
         if (l->chunked) l->off = hdr ? 8 : 0;
@@ -129,8 +128,7 @@ static int next_chunk(ct_log *l, err *e)
                -1;
     uint8_t h[16];
     if (ctfs_read_at(l->c, l->m, l->off, h, 16, e)) return -1;
-    uint64_t cs = (uint64_t)h[0] | (uint64_t)h[1] << 8 | (uint64_t)h[2] << 16 |
-                  (uint64_t)h[3] << 24;
+    uint64_t cs = load_le32(h);
     l->chunk_off = l->off;
     if (cs > l->m->size - l->off - 16 || cs > l->limit)
         return err_set(e, CTREC_E_FORMAT,

@@ -144,8 +144,8 @@ static int parse(ct_meta *m, mp *p)
 {
     if (p->end - p->p < 8) return bad(p, "shorter than its 8-byte header");
     if (memcmp(p->p, "CTMD", 4)) return bad(p, "no CTMD magic");
-    m->version = (unsigned)p->p[4] | (unsigned)p->p[5] << 8;
-    m->flags = (unsigned)p->p[6] | (unsigned)p->p[7] << 8;
+    m->version = load_le16(p->p + 4);
+    m->flags = load_le16(p->p + 6);
     if (m->version != 3) {
         p->p += 4;
         err_set(p->e, CTREC_E_UNSUPPORTED, "meta.dat: version %u at offset 4 (only 3 is read)%s",
@@ -201,8 +201,7 @@ static int parse(ct_meta *m, mp *p)
     }
     if (m->flags & 4) {
         if (p->end - p->p < 8) return bad(p, "the layout hash is cut short");
-        uint64_t h = 0;
-        for (int i = 7; i >= 0; i--) h = h << 8 | p->p[i];
+        uint64_t h = load_le64(p->p);
         p->p += 8;
         if (extra_u64(m, "layout_hash", h, p->e)) return -1;
         uint64_t n;

@@ -39,13 +39,6 @@ struct ct_spans {
     void *zd;
 };
 
-static uint64_t le64(const uint8_t *p)
-{
-    uint64_t v = 0;
-    for (int i = 7; i >= 0; i--) v = v << 8 | p[i];
-    return v;
-}
-
 ctrec_status ct_spans_open(ct_spans **out, ctfs *c, const ct_meta *m, size_t limit, err *e)
 {
     *out = NULL;
@@ -60,9 +53,7 @@ ctrec_status ct_spans_open(ct_spans **out, ctfs *c, const ct_meta *m, size_t lim
                        (unsigned long long)idx->size);
     ctrec_status st = ctfs_read_at(c, idx, 0, h, 8, e);
     if (st) return st;
-    unsigned per = (unsigned)h[0] | (unsigned)h[1] << 8 | (unsigned)h[2] << 16 |
-                   (unsigned)h[3] << 24;
-    unsigned ver = (unsigned)h[4] | (unsigned)h[5] << 8, rsv = (unsigned)h[6] | (unsigned)h[7] << 8;
+    unsigned per = load_le32(h), ver = load_le16(h + 4), rsv = load_le16(h + 6);
     if (per == 0) return err_set(e, CTREC_E_FORMAT, "spans.idx: records per chunk is 0 (byte 0)");
     if (ver != 2)
         return err_set(e, CTREC_E_FORMAT, "spans.idx: index version %u at byte 4, not 2", ver);
@@ -106,8 +97,8 @@ static int load_chunk(ct_spans *s, err *e)
     uint8_t b[24];
     int have_next = i + 1 < s->nchunks;
     if (ctfs_read_at(s->c, s->idx, at, b, have_next ? 24 : 16, e)) return -1;
-    uint64_t start = le64(b), total = le64(b + 8);
-    uint64_t end = have_next ? le64(b + 16) : s->dat->size;
+    uint64_t start = load_le64(b), total = load_le64(b + 8);
+    uint64_t end = have_next ? load_le64(b + 16) : s->dat->size;
     if (start < s->prev_off || start > s->dat->size) {
         err_set(e, CTREC_E_FORMAT,
                 "spans.idx: chunk %llu (entry at byte %llu) starts at byte %llu of spans.dat, %s",

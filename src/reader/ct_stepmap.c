@@ -23,7 +23,6 @@
 
 #define SM "step-map.ns"
 
-static uint32_t le32(const uint8_t *p) { return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24; }
 
 /* 1 when [off, off + n*size) lies inside the member (no overflow). */
 static int inside(const ct_stepmap *sm, uint64_t off, uint64_t n, uint64_t size)
@@ -43,16 +42,16 @@ ctrec_status ct_stepmap_open(ct_stepmap *sm, ctfs *c, const ctfs_member *m, err 
     uint8_t h[CT_SM_HEADER];
     ctrec_status st = ctfs_read_at(c, m, 0, h, sizeof h, e);
     if (st) return st;
-    uint32_t magic = le32(h);
+    uint32_t magic = load_le32(h);
     if (magic != CT_SM_MAGIC)
         return err_set(e, CTREC_E_FORMAT,
                        SM ": magic 0x%08x at offset 0, expected 0x53544d50 (\"STMP\")",
                        (unsigned)magic);
-    unsigned version = (unsigned)h[4] | (unsigned)h[5] << 8;
+    unsigned version = load_le16(h + 4);
     if (version != 1)
         return err_set(e, CTREC_E_FORMAT, SM ": version %u at offset 4, expected 1", version);
-    sm->npaths = le32(h + 6);
-    sm->ptab = ct_le64(h + 10);
+    sm->npaths = load_le32(h + 6);
+    sm->ptab = load_le64(h + 10);
     if (!inside(sm, sm->ptab, sm->npaths, CT_SM_PATH))
         return err_set(e, CTREC_E_FORMAT,
                        SM ": the path table (%llu entries of 20 bytes at offset %llu, stated at "
@@ -69,9 +68,9 @@ ctrec_status ct_stepmap_path(ct_stepmap *sm, uint64_t i, ct_sm_path *p, err *e)
     ctrec_status st = ctfs_read_at(sm->c, sm->m, at, b, sizeof b, e);
     if (st) return st;
     p->at = at;
-    p->path_id = ct_le64(b);
-    p->nlines = le32(b + 8);
-    p->ltab = ct_le64(b + 12);
+    p->path_id = load_le64(b);
+    p->nlines = load_le32(b + 8);
+    p->ltab = load_le64(b + 12);
     if (!inside(sm, p->ltab, p->nlines, CT_SM_LINE))
         return err_set(e, CTREC_E_FORMAT,
                        SM ": path entry at offset %llu (path %llu): its line table (%llu entries "
@@ -90,11 +89,11 @@ ctrec_status ct_stepmap_line(ct_stepmap *sm, const ct_sm_path *p, uint64_t j, ct
     ctrec_status st = ctfs_read_at(sm->c, sm->m, at, b, sizeof b, e);
     if (st) return st;
     l->at = at;
-    l->line = le32(b);
-    l->nsteps = le32(b + 4);
-    l->first = (int64_t)ct_le64(b + 8);
-    l->last = (int64_t)ct_le64(b + 16);
-    l->soff = ct_le64(b + 24);
+    l->line = load_le32(b);
+    l->nsteps = load_le32(b + 4);
+    l->first = (int64_t)load_le64(b + 8);
+    l->last = (int64_t)load_le64(b + 16);
+    l->soff = load_le64(b + 24);
     if (!inside(sm, l->soff, l->nsteps, 8))
         return err_set(e, CTREC_E_FORMAT,
                        SM ": line entry at offset %llu (path %llu line %lu): its step list "
@@ -115,7 +114,7 @@ ctrec_status ct_stepmap_ids(ct_stepmap *sm, const ct_sm_line *l, uint64_t from, 
         ctrec_status st =
             ctfs_read_at(sm->c, sm->m, l->soff + (from + done) * 8, b, k * 8, e);
         if (st) return st;
-        for (size_t i = 0; i < k; i++) out[done + i] = (int64_t)ct_le64(b + 8 * i);
+        for (size_t i = 0; i < k; i++) out[done + i] = (int64_t)load_le64(b + 8 * i);
         done += k;
     }
     return CTREC_OK;

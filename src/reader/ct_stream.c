@@ -26,8 +26,7 @@ static ctrec_status bind(ct_stream *s, ctfs *c, err *e)
     uint8_t h[4];
     ctrec_status st = ctfs_read_at(c, s->idx, 0, h, 4, e);
     if (st) return st;
-    s->per_chunk = (uint32_t)h[0] | (uint32_t)h[1] << 8 | (uint32_t)h[2] << 16 |
-                   (uint32_t)h[3] << 24;
+    s->per_chunk = load_le32(h);
     if (s->per_chunk == 0)
         return err_set(e, CTREC_E_FORMAT, "%s: records per chunk is 0 (offset 0)", s->idx_name);
     /* a trailing partial offset (a growing file) is not counted yet */
@@ -63,8 +62,8 @@ static ctrec_status chunk_range(ct_stream *s, ctfs *c, uint64_t i, uint64_t *sta
     int have_next = i + 1 < s->nchunks;
     ctrec_status st = ctfs_read_at(c, s->idx, at, b, have_next ? 16 : 8, e);
     if (st) return st;
-    *start = ct_le64(b);
-    *end = have_next ? ct_le64(b + 8) : s->dat->size;
+    *start = load_le64(b);
+    *end = have_next ? load_le64(b + 8) : s->dat->size;
     if (*start >= s->dat->size)
         return err_set(e, CTREC_E_FORMAT,
                        "%s: chunk %llu (offset at byte %llu) starts at byte %llu, outside %s "

@@ -22,6 +22,7 @@
 
 #include "sink.h"
 #include "util/buf.h"
+#include "util/le.h"
 
 #define SEEK_TABLE_MAGIC 0x184D2A5Eu
 #define SEEKABLE_MAGIC 0x8F92EAB1u
@@ -45,14 +46,6 @@ typedef struct zstd_sink {
     size_t nspare;
     err terr;     /* the thread's first error (status 0: none) */
 } zstd_sink;
-
-static void put_le32(uint8_t *p, uint32_t v)
-{
-    p[0] = (uint8_t)v;
-    p[1] = (uint8_t)(v >> 8);
-    p[2] = (uint8_t)(v >> 16);
-    p[3] = (uint8_t)(v >> 24);
-}
 
 /* Compresses p[0..n) into frames and writes them. */
 static ctrec_status compress_write(zstd_sink *z, const uint8_t *p, size_t n, err *e)
@@ -176,15 +169,15 @@ static ctrec_status zs_finish(sink *s, err *e)
     size_t size = 8 * n + 9;
     uint8_t *t = malloc(size + 8);
     if (!t) return err_set(e, CTREC_E_NOMEM, "out of memory");
-    put_le32(t, SEEK_TABLE_MAGIC);
-    put_le32(t + 4, (uint32_t)size);
+    store_le32(t, SEEK_TABLE_MAGIC);
+    store_le32(t + 4, (uint32_t)size);
     for (size_t i = 0; i < n; i++) {
-        put_le32(t + 8 + 8 * i, z->entries[2 * i]);
-        put_le32(t + 12 + 8 * i, z->entries[2 * i + 1]);
+        store_le32(t + 8 + 8 * i, z->entries[2 * i]);
+        store_le32(t + 12 + 8 * i, z->entries[2 * i + 1]);
     }
-    put_le32(t + 8 + 8 * n, (uint32_t)n);
+    store_le32(t + 8 + 8 * n, (uint32_t)n);
     t[12 + 8 * n] = 0;
-    put_le32(t + 13 + 8 * n, SEEKABLE_MAGIC);
+    store_le32(t + 13 + 8 * n, SEEKABLE_MAGIC);
     int r = write_all(z->fd, t, size + 8);
     int en = errno;
     free(t);
