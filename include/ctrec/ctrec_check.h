@@ -153,9 +153,13 @@
  *   and offset.
  *
  *   warnings (the target loads the trace)
- *   event-over-bound      an event larger than max_event_bytes: nothing
- *                         after it was checked, verdict undecided (the
- *                         debugger has no such bound)
+ *   event-over-bound      an event larger than max_event_bytes (in a .ct:
+ *                         a chunk, a table record or meta.dat; or the
+ *                         multi-stream members of a container holding
+ *                         both layouts, which then are not compared with
+ *                         events.log): nothing after it was checked,
+ *                         verdict undecided (the debugger has no such
+ *                         bound)
  *   undefined-path-id, undefined-function-id, undefined-type-id,
  *   undefined-variable-id an id used before its definition (the loaders do
  *                         not look ids up; what uses it cannot be shown).

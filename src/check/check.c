@@ -270,6 +270,7 @@ typedef struct chk {
     int two_layouts;
     uint64_t ms_steps, ms_calls;
     char ms_err[256];
+    int ms_bound; /* they stopped at the reader's bound on one event */
     int paths_file_ok;  /* trace_paths.json present */
     const char *workdir;
     int workdir_abs;
@@ -1345,6 +1346,17 @@ static const char *plural(uint64_t n) { return n == 1 ? "" : "s"; }
 static void check_two_layouts(chk *c)
 {
     if (!c->two_layouts) return;
+    if (c->ms_bound) {
+        snprintf(c->msg, sizeof c->msg, "the container holds both layouts, and its multi-stream "
+                 "members (which the debugger reads only to serve single steps, values and "
+                 "calls) were not read whole (%s): the check could not compare them with "
+                 "events.log", c->ms_err);
+        emit_fix(c, R_OVER_BOUND, c->trace_file, CTREC_CHECK_NO_EVENT, NULL, c->msg,
+                 "the trace may be fine: check again with a larger bound (ctrec check "
+                 "--max-event BYTES)");
+        c->undecided = 1;
+        return;
+    }
     if (c->ms_err[0])
         snprintf(c->msg, sizeof c->msg, "the container holds both layouts: the debugger builds "
                  "the trace from events.log (db-backend open_old_format), and the multi-stream "
@@ -1377,6 +1389,7 @@ static void count_streams(chk *c, ctrec_reader *r)
     }
     if (st == CTREC_E_NOMEM) c->nomem = 1;
     else if (st) snprintf(c->ms_err, sizeof c->ms_err, "%s", ctrec_reader_errmsg(r));
+    c->ms_bound = st && ctrec_reader_event_too_large(r);
 }
 
 static void check_end(chk *c)
@@ -1514,8 +1527,12 @@ ctrec_status ctrec_check(const char *path, const ctrec_check_options *opts,
         c.o.target == CTREC_CHECK_LATEST && has_member(&c, "steps.dat") &&
         has_member(&c, "events.log")) {
         c.two_layouts = 1;
-        if (st) snprintf(c.ms_err, sizeof c.ms_err, "%s", ctrec_reader_errmsg(c.r));
-        else count_streams(&c, c.r);
+        if (st) {
+            snprintf(c.ms_err, sizeof c.ms_err, "%s", ctrec_reader_errmsg(c.r));
+            c.ms_bound = ctrec_reader_event_too_large(c.r);
+        } else {
+            count_streams(&c, c.r);
+        }
         ctrec_reader_close(c.r);
         c.r = NULL;
         if (c.nomem) return CTREC_E_NOMEM;
@@ -1528,6 +1545,20 @@ ctrec_status ctrec_check(const char *path, const ctrec_check_options *opts,
         if (st == CTREC_E_NOMEM) {
             chk_free(&c);
             return st;
+        }
+        if (ctrec_reader_event_too_large(c.r)) {
+            /* a .ct's meta.dat or interning table over the bound: the
+             * debugger has none */
+            snprintf(c.msg, sizeof c.msg, "%s: the check could not read it whole, so it cannot "
+                     "say whether the debugger loads the trace (the debugger has no such bound)",
+                     ctrec_reader_errmsg(c.r));
+            emit_fix(&c, R_OVER_BOUND, path, CTREC_CHECK_NO_EVENT, NULL, c.msg,
+                     "the trace may be fine: check again with a larger bound (ctrec check "
+                     "--max-event BYTES); nothing in it was checked");
+            out->stopped = 1;
+            out->verdict = CTREC_CHECK_UNDECIDED;
+            chk_free(&c);
+            return CTREC_OK;
         }
         snprintf(c.msg, sizeof c.msg, "%s", ctrec_reader_errmsg(c.r));
         emit(&c, R_UNREADABLE, path, CTREC_CHECK_NO_EVENT, NULL, c.msg);

@@ -132,7 +132,7 @@ static ctrec_status open_stream(ctfs *c, const char *base, int tagged, rstream *
     if (!s->per) return err_set(e, CTREC_E_FORMAT, "%s.idx: 0 records per chunk", base);
     uint64_t n = (s->idx->size - 4) / 8;
     while (n) {
-        err le = {CTREC_OK, ""};
+        err le = {0};
         if (load_chunk(c, s, n - 1, z, raw, &le) == CTREC_OK) break;
         n--; /* a cut publication */
     }
@@ -618,7 +618,7 @@ ctrec_status ctrec_ct_repair(const char *ct_file, const char *out_file,
         snprintf(result->message, sizeof result->message, "NULL file name");
         return CTREC_E_ARG;
     }
-    err e = {CTREC_OK, ""};
+    err e = {0};
     ct_repair_info info;
     ctrec_status st = ct_repair(ct_file, out_file, &info, &e);
     result->needed = info.needed;

@@ -1096,7 +1096,7 @@ static ctrec_status open_writer(ctrec_writer *w, const char *dir)
  * thread, which fails the writer at its next event. */
 static void timed_flush(ctrec_writer *w)
 {
-    err e = {CTREC_OK, ""};
+    err e = {0};
     ctrec_status st = CTREC_OK;
     if (w->ct) {
         /* .ct: the backend publishes its chunks in progress (ct_writer.h) */

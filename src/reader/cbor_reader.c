@@ -133,6 +133,7 @@ static inline int tk_next(pctx *c, tk_it *it)
 
 static RD_NORETURN void too_long(pctx *c, uint64_t n)
 {
+    c->e->bound = 1; /* the bound, not damage (rd_fail leaves it) */
     rd_fail(c, CTREC_E_FORMAT, "a string of %llu bytes is larger than the %zu-byte event limit",
             (unsigned long long)n, c->max_bytes);
 }

@@ -188,7 +188,7 @@ static ctrec_status table_get(ct_src *s, table *t, uint64_t i, const uint8_t **p
                        (unsigned long long)a, (unsigned long long)z, t->dat_name,
                        (unsigned long long)t->dat->size);
     if (z - a > s->limit)
-        return err_set(e, CTREC_E_FORMAT, "%s: record %llu is %llu bytes, over the limit",
+        return err_bound(e, "%s: record %llu is %llu bytes, over the limit",
                        t->dat_name, (unsigned long long)i, (unsigned long long)(z - a));
     uint8_t *d = scratch(s, (size_t)(z - a), e);
     if (!d) return e->status;
@@ -383,7 +383,7 @@ ctrec_status ct_src_open(ct_src **out, ctfs *c, const ctrec_reader_options *o, e
     const ctfs_member *md = ctfs_find(c, "meta.dat");
     if (md) {
         if (md->size > s->limit)
-            return err_set(e, CTREC_E_FORMAT, "meta.dat: %llu bytes, over the limit",
+            return err_bound(e, "meta.dat: %llu bytes, over the limit",
                            (unsigned long long)md->size);
         uint8_t *d = scratch(s, (size_t)md->size, e);
         if (!d) return e->status;
@@ -582,7 +582,9 @@ static int read_call(ct_src *s, ct_stream *st, call_rec *c, int follow, err *e)
                          "%s (its first %zu bytes, the reader's event limit, do not hold its "
                          "fields before the children)",
                          why, n);
-            return rec_fail(s, st, st->skip ? m : why, key, e);
+            rec_fail(s, st, st->skip ? m : why, key, e);
+            e->bound = st->skip != 0;
+            return -1;
         }
     }
     const uint8_t *end = p + n;

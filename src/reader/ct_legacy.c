@@ -316,8 +316,7 @@ ctrec_status ct_legacy_load(ct_stream *s, ctfs *c, uint64_t i, size_t limit, err
     uint64_t n = z - a;
     if (s->legacy == CT_LEG_CALLS && n > CT_LEG_CALL_WINDOW) n = CT_LEG_CALL_WINDOW;
     if (n > limit)
-        return err_set(e, CTREC_E_FORMAT,
-                       "%s: record %llu at byte %llu is %llu bytes, over the %zu-byte limit",
+        return err_bound(e, "%s: record %llu at byte %llu is %llu bytes, over the %zu-byte limit",
                        s->dat_name, (unsigned long long)i, (unsigned long long)a,
                        (unsigned long long)n, limit);
     if (grow(&s->cbuf, &s->ccap, (size_t)n + 1, e) ||
@@ -338,11 +337,14 @@ ctrec_status ct_legacy_load(ct_stream *s, ctfs *c, uint64_t i, size_t limit, err
          * framing; until 2026-12-04 it was refused). */
         size_t h;
         while (!(h = call_head(s->cbuf, (size_t)n)) && n < z - a) {
-            if (n >= limit)
-                return rec_fail(s, i, a, e,
-                                "%llu bytes, and its fields before the children are not in "
-                                "its first %zu bytes (the event limit)",
-                                (unsigned long long)(z - a), limit);
+            if (n >= limit) {
+                rec_fail(s, i, a, e,
+                         "%llu bytes, and its fields before the children are not in its "
+                         "first %zu bytes (the event limit)",
+                         (unsigned long long)(z - a), limit);
+                e->bound = 1;
+                return e->status;
+            }
             uint64_t m = 2 * n < z - a ? 2 * n : z - a;
             if (m > limit) m = limit;
             if (grow(&s->cbuf, &s->ccap, (size_t)m + 1, e) ||

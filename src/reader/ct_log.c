@@ -130,11 +130,16 @@ static int next_chunk(ct_log *l, err *e)
     if (ctfs_read_at(l->c, l->m, l->off, h, 16, e)) return -1;
     uint64_t cs = load_le32(h);
     l->chunk_off = l->off;
-    if (cs > l->m->size - l->off - 16 || cs > l->limit)
+    if (cs > l->m->size - l->off - 16)
         return err_set(e, CTREC_E_FORMAT,
                        "events.log: the chunk at byte %llu claims %llu compressed bytes, past "
-                       "the member's end or the limit",
+                       "the member's end",
                        (unsigned long long)l->off, (unsigned long long)cs),
+               -1;
+    if (cs > l->limit)
+        return err_bound(e, "events.log: the chunk at byte %llu is %llu compressed bytes, over "
+                         "the %zu-byte limit",
+                         (unsigned long long)l->off, (unsigned long long)cs, l->limit),
                -1;
     if (cs > l->ccap) {
         uint8_t *p = realloc(l->cbuf, (size_t)cs);
@@ -155,10 +160,9 @@ static int next_chunk(ct_log *l, err *e)
                        (unsigned long long)l->off),
                -1;
     if (want != ZSTD_CONTENTSIZE_UNKNOWN && want > l->limit)
-        return err_set(e, CTREC_E_FORMAT,
-                       "events.log: the chunk at byte %llu states %llu decompressed bytes, over "
-                       "the %zu-byte limit",
-                       (unsigned long long)l->off, want, l->limit),
+        return err_bound(e, "events.log: the chunk at byte %llu states %llu decompressed bytes, "
+                         "over the %zu-byte limit",
+                         (unsigned long long)l->off, want, l->limit),
                -1;
     size_t got;
     if (want != ZSTD_CONTENTSIZE_UNKNOWN) {
@@ -182,10 +186,9 @@ static int next_chunk(ct_log *l, err *e)
         while (in.pos < in.size || r != 0) {
             if (got + 1 >= l->dcap) { /* room for the output and the reader's end byte */
                 if (l->dcap > l->limit)
-                    return err_set(e, CTREC_E_FORMAT,
-                                   "events.log: the chunk at byte %llu decompresses to more than "
-                                   "the %zu-byte limit",
-                                   (unsigned long long)l->off, l->limit),
+                    return err_bound(e, "events.log: the chunk at byte %llu decompresses to "
+                                     "more than the %zu-byte limit",
+                                     (unsigned long long)l->off, l->limit),
                            -1;
                 size_t ncap = l->dcap < 65536 ? 65536 : l->dcap * 2;
                 if (ncap > l->limit + 1) ncap = l->limit + 1;
@@ -210,10 +213,9 @@ static int next_chunk(ct_log *l, err *e)
                        -1;
         }
         if (got > l->limit)
-            return err_set(e, CTREC_E_FORMAT,
-                           "events.log: the chunk at byte %llu decompresses to more than the "
-                           "%zu-byte limit",
-                           (unsigned long long)l->off, l->limit),
+            return err_bound(e, "events.log: the chunk at byte %llu decompresses to more than "
+                             "the %zu-byte limit",
+                             (unsigned long long)l->off, l->limit),
                    -1;
     }
     l->dlen = got;
@@ -296,7 +298,7 @@ int ct_log_next_split(ct_log *l, ctrec_ev *ev, arena *a, unsigned max_depth, err
             /* plain split-binary: read the member whole, bounded */
             uint64_t n = l->m->size;
             if (n > l->limit)
-                return err_set(e, CTREC_E_FORMAT, "events.log: %llu bytes without chunks, over "
+                return err_bound(e, "events.log: %llu bytes without chunks, over "
                                "the limit", (unsigned long long)n), -1;
             uint8_t *p = realloc(l->dbuf, (size_t)n + 1);
             if (!p) return err_set(e, CTREC_E_NOMEM, "out of memory"), -1;

@@ -467,6 +467,16 @@ static char *small_member(ctfs *c, const char *name, size_t *len, err *e)
     return d;
 }
 
+/* The reader's error from a layer's (the container, a .ct decoder): its
+ * message after the trace's name; whether the reader's bound on one event
+ * stopped it (ctrec_reader_event_too_large) is kept. */
+static ctrec_status layer_fail(ctrec_reader *r, ctrec_status st, const err *e)
+{
+    err_set(&r->e, st, "%s: %s", r->name, e->msg);
+    r->e.bound = e->bound;
+    return st;
+}
+
 /* The older layout: events.log with meta.dat, or meta.json and paths.json. */
 static ctrec_status open_ct_log(ctrec_reader *r, ctfs *c)
 {
@@ -477,7 +487,7 @@ static ctrec_status open_ct_log(ctrec_reader *r, ctfs *c)
     if (d) {
         ctrec_status st = ct_meta_parse(&r->logmeta, (const uint8_t *)d, n, &e);
         free(d);
-        if (st) return err_set(&r->e, st, "%s: %s", r->name, e.msg);
+        if (st) return layer_fail(r, st, &e);
         meta_from_ct(r, &r->logmeta);
     } else {
         if ((d = small_member(c, "meta.json", &n, &e))) {
@@ -506,7 +516,7 @@ static ctrec_status open_ct_log(ctrec_reader *r, ctfs *c)
         free(d);
     }
     ctrec_status st = ct_log_open(&r->log, c, &r->o, &r->fg, &e);
-    if (st) return err_set(&r->e, st, "%s: %s", r->name, e.msg);
+    if (st) return layer_fail(r, st, &e);
     if (!r->log_split) {
         r->cap = WINDOW;
         r->buf = malloc(r->cap + 1);
@@ -522,7 +532,7 @@ static ctrec_status open_ct(ctrec_reader *r)
     ctfs *c;
     err e = {0};
     ctrec_status st = ctfs_open(r->file, &c, &e);
-    if (st) return err_set(&r->e, st, "%s: %s", r->name, e.msg);
+    if (st) return layer_fail(r, st, &e);
     int streams = ctfs_find(c, "steps.dat") != NULL, log = ctfs_find(c, "events.log") != NULL;
     if (r->o.ct_layout == CTREC_CT_LAYOUT_STREAMS && !streams) {
         r->cfs = c;
@@ -538,7 +548,7 @@ static ctrec_status open_ct(ctrec_reader *r)
     }
     st = ct_src_open(&r->ct, c, &r->o, &e);
     if (r->ct) meta_from_ct(r, ct_src_meta(r->ct));
-    if (st) return err_set(&r->e, st, "%s: %s", r->name, e.msg);
+    if (st) return layer_fail(r, st, &e);
     return CTREC_OK;
 }
 
@@ -815,6 +825,7 @@ static ctrec_status parse_error(ctrec_reader *r, const pctx *c)
                 "%s: event %llu (decompressed byte %llu, zstd frame at byte %llu): %s", r->name,
                 (unsigned long long)r->nevents, (unsigned long long)at,
                 (unsigned long long)bin_frame_offset(r->bin), tmp.msg);
+    r->e.bound = tmp.bound;
     r->failed = tmp.status;
     return r->failed;
 }
@@ -832,7 +843,7 @@ static ctrec_status next_ct_split(ctrec_reader *r, const ctrec_ev **ev)
         r->done = r->complete = 1;
         return CTREC_OK;
     }
-    err_set(&r->e, e.status ? e.status : CTREC_E_FORMAT, "%s: %s", r->name, e.msg);
+    layer_fail(r, e.status ? e.status : CTREC_E_FORMAT, &e);
     r->failed = r->e.status;
     return r->failed;
 }
@@ -873,6 +884,7 @@ static RD_NOINLINE ctrec_status ct_end(ctrec_reader *r, int k, const ctrec_ev **
     err *e = &r->ct_e;
     err_set(&r->e, e->status ? e->status : CTREC_E_FORMAT, "%s: event %llu: %s", r->name,
             (unsigned long long)r->nevents, e->msg);
+    r->e.bound = e->bound;
     r->failed = r->e.status;
     return r->failed;
 }
@@ -1052,7 +1064,10 @@ const char *ctrec_reader_forgiven(const ctrec_reader *r, uint64_t *count, uint64
     return r && r->fg.n ? r->fg.first : "";
 }
 
-int ctrec_reader_event_too_large(const ctrec_reader *r) { return r ? r->too_large : 0; }
+int ctrec_reader_event_too_large(const ctrec_reader *r)
+{
+    return r ? r->too_large || r->e.bound : 0;
+}
 
 const char *ctrec_reader_errmsg(const ctrec_reader *r)
 {
@@ -1131,6 +1146,7 @@ ctrec_status ctrec_reader_seek_step(ctrec_reader *r, uint64_t step)
     ctrec_status st = ct_src_seek_step(r->ct, step, &e);
     if (st) {
         err_set(&r->e, st, "%s: seeking step %llu: %s", r->name, (unsigned long long)step, e.msg);
+        r->e.bound = e.bound;
         if (st != CTREC_E_ARG) r->failed = st;
         return st;
     }
@@ -1175,7 +1191,7 @@ ctrec_status ctrec_reader_read_member(ctrec_reader *r, const char *name, uint64_
     if (n > m->size - offset) n = (size_t)(m->size - offset);
     err e = {0};
     ctrec_status st = ctfs_read_at(c, m, offset, out, n, &e);
-    if (st) return err_set(&r->e, st, "%s: %s", r->name, e.msg);
+    if (st) return layer_fail(r, st, &e);
     if (got) *got = n;
     return CTREC_OK;
 }

@@ -87,7 +87,7 @@ static void *compress_thread(void *arg)
         buf *b = &z->queue[z->head];
         int failed = z->terr.status != CTREC_OK;
         pthread_mutex_unlock(&z->w.mu);
-        err e = {CTREC_OK, ""};
+        err e = {0};
         ctrec_status st = failed ? CTREC_OK : compress_write(z, b->data, b->len, &e);
         pthread_mutex_lock(&z->w.mu);
         if (st && !z->terr.status) z->terr = e;

@@ -12,7 +12,19 @@ ctrec_status err_set(err *e, ctrec_status st, const char *fmt, ...)
     vsnprintf(e->msg, sizeof e->msg, fmt, ap);
     va_end(ap);
     e->status = st;
+    e->bound = 0;
     return st;
+}
+
+ctrec_status err_bound(err *e, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(e->msg, sizeof e->msg, fmt, ap);
+    va_end(ap);
+    e->status = CTREC_E_FORMAT;
+    e->bound = 1;
+    return e->status;
 }
 
 ctrec_status err_sys(err *e, int errnum, const char *fmt, ...)
@@ -33,5 +45,6 @@ ctrec_status err_sys(err *e, int errnum, const char *fmt, ...)
 #endif
     if ((size_t)n < sizeof e->msg) snprintf(e->msg + n, sizeof e->msg - (size_t)n, ": %s", what);
     e->status = errnum == ENOMEM ? CTREC_E_NOMEM : CTREC_E_IO;
+    e->bound = 0;
     return e->status;
 }

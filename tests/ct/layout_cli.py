@@ -149,6 +149,32 @@ def main(argv):
                 both_bad + ": 0 errors, 2 warnings, 63 events checked (target latest): loads, "
                 "with warnings"]))
 
+    # the multi-stream members over the reader's bound while events.log
+    # reads: the comparison is undecided, not "they do not read"
+    rc, out, err = run(ctrec, "check", "--no-files", "--max-event", "1024", both)
+    expect("check with the streams over the bound", (rc, out.splitlines()[2:]),
+           (3, [both + ": warning [event-over-bound]: the container holds both layouts, and "
+                "its multi-stream members (which the debugger reads only to serve single "
+                "steps, values and calls) were not read whole (both.ct: event 13: values.dat: "
+                "chunk 0 at byte 0 inflates to 1354 bytes, over the 1024-byte limit): the check "
+                "could not compare them with events.log; fix: the trace may be fine: check "
+                "again with a larger bound (ctrec check --max-event BYTES)",
+                both + ": 0 errors, 2 warnings, 63 events checked (target latest): undecided: "
+                "an event is over the --max-event bound; the trace may be fine, check again "
+                "with a larger bound"]))
+    # events.log's chunk over the bound
+    rc, out, err = run(ctrec, "check", "--no-files", "--max-event", "1024", elixir)
+    expect("check with events.log over the bound", (rc, out.splitlines()),
+           (3, [elixir + ": event 0: warning [event-over-bound]: elixir_plug_app.ct: "
+                "events.log: the chunk at byte 8 is 3285 compressed bytes, over the 1024-byte "
+                "limit: the check could not read it whole, so it cannot say whether the "
+                "debugger loads the trace (the debugger has no such bound); fix: the trace may "
+                "be fine: check again with a larger bound (ctrec check --max-event BYTES); "
+                "nothing after this event was checked",
+                elixir + ": 0 errors, 1 warning, 0 events checked (stopped early) (target "
+                "latest): undecided: an event is over the --max-event bound; the trace may be "
+                "fine, check again with a larger bound"]))
+
     if failures:
         print("%d failure(s)" % failures)
         return 1

@@ -385,6 +385,7 @@ static void ct_free(ct *c)
 static char out[1 << 16];
 static char msg[1024];
 static int nsteps;
+static int too_large; /* ctrec_reader_event_too_large after the read */
 
 static const ctrec_reader_options *ra_opts(void)
 {
@@ -424,6 +425,7 @@ static ctrec_status read_file(const char *name, size_t max_event)
         free(line);
     }
     snprintf(msg, sizeof msg, "%s", ctrec_reader_errmsg(r));
+    too_large = ctrec_reader_event_too_large(r);
     ctrec_reader_close(r);
     return st;
 }
@@ -720,9 +722,20 @@ static void test_stream_damage(void)
                           "3145728 bytes, over the 1048576-byte limit",
                  (unsigned long long)end);
         expect(name, CTREC_E_FORMAT, want, 8, k == 1 ? (1u << 20) : 0);
+        /* the bound, not damage: a larger one reads on */
+        CHECK(too_large == (k == 1), "%s: event_too_large %d", name, too_large);
         free(f.d);
         ct_free(&c);
     }
+    /* meta.dat over the bound, at open */
+    c = base(4096, &good);
+    f = layout(&c, NULL);
+    spill("meta-bound.ct", &f);
+    expect("meta-bound.ct", CTREC_E_FORMAT, "meta-bound.ct: meta.dat: 81 bytes, over the limit", 0,
+           64);
+    CHECK(too_large == 1, "meta-bound.ct: event_too_large %d", too_large);
+    free(f.d);
+    ct_free(&c);
 }
 
 static void test_call_damage(void)
