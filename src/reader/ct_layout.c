@@ -188,8 +188,8 @@ static ctrec_status table_get(ct_src *s, table *t, uint64_t i, const uint8_t **p
                        (unsigned long long)a, (unsigned long long)z, t->dat_name,
                        (unsigned long long)t->dat->size);
     if (z - a > s->limit)
-        return err_bound(e, "%s: record %llu is %llu bytes, over the limit",
-                       t->dat_name, (unsigned long long)i, (unsigned long long)(z - a));
+        return err_bound(e, "%s: record %llu is %llu bytes, over the %zu-byte limit", t->dat_name,
+                         (unsigned long long)i, (unsigned long long)(z - a), s->limit);
     uint8_t *d = scratch(s, (size_t)(z - a), e);
     if (!d) return e->status;
     if ((st = ctfs_read_at(s->c, t->dat, a, d, (size_t)(z - a), e))) return st;
@@ -383,8 +383,8 @@ ctrec_status ct_src_open(ct_src **out, ctfs *c, const ctrec_reader_options *o, e
     const ctfs_member *md = ctfs_find(c, "meta.dat");
     if (md) {
         if (md->size > s->limit)
-            return err_bound(e, "meta.dat: %llu bytes, over the limit",
-                           (unsigned long long)md->size);
+            return err_bound(e, "meta.dat: %llu bytes, over the %zu-byte limit",
+                             (unsigned long long)md->size, s->limit);
         uint8_t *d = scratch(s, (size_t)md->size, e);
         if (!d) return e->status;
         if ((st = ctfs_read_at(c, md, 0, d, (size_t)md->size, e))) return st;

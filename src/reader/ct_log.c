@@ -298,8 +298,8 @@ int ct_log_next_split(ct_log *l, ctrec_ev *ev, arena *a, unsigned max_depth, err
             /* plain split-binary: read the member whole, bounded */
             uint64_t n = l->m->size;
             if (n > l->limit)
-                return err_bound(e, "events.log: %llu bytes without chunks, over "
-                               "the limit", (unsigned long long)n), -1;
+                return err_bound(e, "events.log: %llu bytes without chunks, over the %zu-byte "
+                                 "limit", (unsigned long long)n, l->limit), -1;
             uint8_t *p = realloc(l->dbuf, (size_t)n + 1);
             if (!p) return err_set(e, CTREC_E_NOMEM, "out of memory"), -1;
             l->dbuf = p;

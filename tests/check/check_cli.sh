@@ -162,7 +162,7 @@ grep -q "parse-error" "$T/out" && fail "check --max-event 4096 of a recorder's .
 grep -qF "$FL: event 40: warning [event-over-bound]: python_flask_serve.ct: event 40: values.dat: chunk 0 at byte 0 inflates to 128877 bytes, over the 4096-byte limit" "$T/out" ||
     fail "check --max-event 4096 of a recorder's .ct: no event-over-bound"
 expect 3 "$CTREC" check --no-files --max-event 256 "$FL"
-[ "$(cat "$T/out")" = "$FL: warning [event-over-bound]: python_flask_serve.ct: meta.dat: 613 bytes, over the limit: the check could not read it whole, so it cannot say whether the debugger loads the trace (the debugger has no such bound); fix: the trace may be fine: check again with a larger bound (ctrec check --max-event BYTES); nothing in it was checked
+[ "$(cat "$T/out")" = "$FL: warning [event-over-bound]: python_flask_serve.ct: meta.dat: 613 bytes, over the 256-byte limit: the check could not read it whole, so it cannot say whether the debugger loads the trace (the debugger has no such bound); fix: the trace may be fine: check again with a larger bound (ctrec check --max-event BYTES); nothing in it was checked
 $FL: 0 errors, 1 warning, 0 events checked (stopped early) (target latest): undecided: an event is over the --max-event bound; the trace may be fine, check again with a larger bound" ] ||
     { fail "check --max-event 256 of a .ct (meta.dat over the bound)"; cat "$T/out" >&2; }
 

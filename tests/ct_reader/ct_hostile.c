@@ -731,8 +731,8 @@ static void test_stream_damage(void)
     c = base(4096, &good);
     f = layout(&c, NULL);
     spill("meta-bound.ct", &f);
-    expect("meta-bound.ct", CTREC_E_FORMAT, "meta-bound.ct: meta.dat: 81 bytes, over the limit", 0,
-           64);
+    expect("meta-bound.ct", CTREC_E_FORMAT,
+           "meta-bound.ct: meta.dat: 81 bytes, over the 64-byte limit", 0, 64);
     CHECK(too_large == 1, "meta-bound.ct: event_too_large %d", too_large);
     free(f.d);
     ct_free(&c);
