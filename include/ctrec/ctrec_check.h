@@ -154,7 +154,8 @@
  *
  *   warnings (the target loads the trace)
  *   event-over-bound      an event larger than max_event_bytes (in a .ct:
- *                         a chunk, a table record or meta.dat; or the
+ *                         what ctrec_reader_options.max_event_bytes says
+ *                         the bound applies to; or the
  *                         multi-stream members of a container holding
  *                         both layouts, which then are not compared with
  *                         events.log): nothing after it was checked,

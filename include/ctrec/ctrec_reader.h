@@ -306,9 +306,10 @@ typedef struct ctrec_reader_options {
      * The reader may hold up to this much of an event (and its decoded
      * text) in memory before refusing it, so the bound is also its memory
      * bound for hostile input. Raise it to read traces with larger values.
-     * A .ct is read a chunk at a time: a chunk (of 256 to 4096 records),
-     * an interning table's record or meta.dat larger than the bound stops
-     * the read the same way (docs/ct.md, "Limits on hostile input"). */
+     * In a .ct the bound applies to a record (a step's values, a call, an
+     * I/O event), an interning table's record, meta.dat, and a steps.dat
+     * or spans.dat chunk; a values.dat or events.dat chunk over it is read
+     * through a window (docs/ct.md, "Limits on hostile input"). */
     size_t max_event_bytes;
     /* The grammar of the debugger's own parsers. 0 (default): the reader
      * also accepts spellings those parsers refuse, and counts them
@@ -417,8 +418,8 @@ void ctrec_reader_close(ctrec_reader *r);
 const char *ctrec_reader_forgiven(const ctrec_reader *r, uint64_t *count, uint64_t *first_event);
 
 /* 1 when the reader failed because an event is larger than
- * max_event_bytes (for a .ct also a chunk, a table record or meta.dat, at
- * open or while reading): the trace may be fine, a larger bound reads it. */
+ * max_event_bytes (for a .ct: what max_event_bytes says, at open or while
+ * reading): the trace may be fine, a larger bound reads it. */
 int ctrec_reader_event_too_large(const ctrec_reader *r);
 
 /* The message of the reader's error ("" if none). Never NULL. */

@@ -44,6 +44,14 @@ typedef struct ct_stream {
      * so a record that does not fit (the root call's, which lists every
      * child) is given as its first bytes and the rest is skipped. */
     size_t win;
+    /* A stream of length-prefixed records, each at most the event limit
+     * (values.dat, events.dat): a chunk whose content (or compressed size)
+     * is over the limit is streamed through a window of the limit's size
+     * instead of refused (auto_win: the chunk loaded is, win being the
+     * limit until the next load), so a chunk of many large records reads
+     * in bounded memory; only a record over the limit is the bound. */
+    int may_window, auto_win;
+#define CT_AUTO_WINDOW ((size_t)1 << 20)
     size_t wcur;                  /* the window of this chunk: min(win, content size) */
     uint64_t in_at, in_end;       /* compressed bytes of the chunk not read yet */
     size_t ilen, ipos;            /* compressed bytes held in cbuf */

@@ -377,6 +377,7 @@ ctrec_status ct_src_open(ct_src **out, ctfs *c, const ctrec_reader_options *o, e
     /* calls.dat is read through a window: the root call's record lists
      * every child and grows with the trace */
     s->calls.win = s->calls_ra.win = CT_CALL_WINDOW;
+    s->values.may_window = s->events.may_window = 1;
     s->steps.tagged = 1;
     for (int i = 0; i < T_COUNT; i++) bind_table(s, &s->tab[i]);
 

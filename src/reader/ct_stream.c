@@ -755,6 +755,11 @@ static int pf_take(ct_stream *s, uint64_t i, uint64_t start, uint64_t end, size_
 
 ctrec_status ct_stream_load(ct_stream *s, ctfs *c, uint64_t i, size_t limit, err *e)
 {
+    if (s->auto_win) { /* the chunk held was streamed: nothing of it is kept */
+        s->win = 0;
+        s->auto_win = 0;
+        s->chunk = UINT64_MAX;
+    }
     if (s->chunk == i && !s->win) {
         s->pos = 0;
         s->rec = i * s->per_chunk;
@@ -780,11 +785,21 @@ ctrec_status ct_stream_load(ct_stream *s, ctfs *c, uint64_t i, size_t limit, err
         return CTREC_OK;
     }
     int took = s->pf && !s->legacy ? pf_take(s, i, start, end, limit, &got, &st, e) : 0;
-    if (took && st) return st;
     ct_zbufs z = {&s->cbuf, &s->ccap, &s->dbuf, &s->dcap, &s->zd};
-    if (!took &&
-        (st = ct_inflate_chunk(c, s->dat, s->dat_name, i, start, end, limit, 0, z, &got, e)))
+    if (!took && !st)
+        st = ct_inflate_chunk(c, s->dat, s->dat_name, i, start, end, limit, 0, z, &got, e);
+    if (st && e->bound && s->may_window && !s->legacy && limit) {
+        /* a chunk over the limit: streamed through a window, grown for a
+         * record larger than it up to the limit */
+        s->win = limit < CT_AUTO_WINDOW ? limit : CT_AUTO_WINDOW;
+        s->auto_win = 1;
+        if ((st = load_windowed(s, c, i, start, end, limit, e))) {
+            s->win = 0;
+            s->auto_win = 0;
+        }
         return st;
+    }
+    if (st) return st;
     if (s->pf && !s->legacy && onward) pf_onward(s, c, i, limit);
     s->dlen = got;
     s->chunk = i;
@@ -883,6 +898,35 @@ int ct_stream_record(ct_stream *s, ctfs *c, size_t limit, const uint8_t **p, siz
     const uint8_t *q = s->dbuf + s->pos, *end = s->dbuf + s->dlen;
     uint64_t len;
     int r = ct_varint(&q, end, &len);
+    if (s->auto_win && !r && !s->frame_done && len > (uint64_t)(end - q)) {
+        /* a chunk streamed because it is over the limit: the record is
+         * held whole, in a window grown for it (kept for the rest of the
+         * chunk), or it is over the limit */
+        if (len > limit) {
+            err_bound(e, "%s: record %llu (chunk %llu at byte %llu, decompressed byte %llu) is "
+                      "%llu bytes, over the %zu-byte limit",
+                      s->dat_name, (unsigned long long)s->rec, (unsigned long long)s->chunk,
+                      (unsigned long long)s->chunk_off, (unsigned long long)(s->base + s->pos),
+                      (unsigned long long)len, limit);
+            return -1;
+        }
+        size_t need = (size_t)(q - (s->dbuf + s->pos)) + (size_t)len; /* with its length */
+        if (s->pos && fill(s, c, e)) return -1; /* the record first in dbuf */
+        if (need > s->wcur) {
+            if (need + 1 > s->dcap) {
+                uint8_t *nb = realloc(s->dbuf, need + 1);
+                if (!nb) return err_set(e, CTREC_E_NOMEM, "out of memory"), -1;
+                s->dbuf = nb;
+                s->dcap = need + 1;
+            }
+            s->wcur = need;
+        }
+        while (s->dlen < need && !s->frame_done)
+            if (inflate_step(s, c, e)) return -1;
+        q = s->dbuf + s->pos;
+        end = s->dbuf + s->dlen;
+        r = ct_varint(&q, end, &len);
+    }
     if (!r && s->win && !s->frame_done && len > (uint64_t)(end - q)) {
         /* longer than the window: give its first bytes, skip the rest
          * (unless ct_stream_widen is asked for more of it) */
