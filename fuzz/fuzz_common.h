@@ -113,9 +113,10 @@ static inline void fz_check_status(ctrec_status st, const char *what)
 }
 
 /* Reads the trace at `dir`; returns the JSON texts of the events read (in
- * `all`) and of those the writer `w` (if any) accepted (in `written`). */
-static inline void fz_read(const char *dir, ctrec_writer *w, fz_texts *all, fz_texts *written,
-                    unsigned max_depth)
+ * `all`) and of those the writer `w` (if any) accepted (in `written`), and
+ * 1 when the read ended at the trace's end (no error, no cap), else 0. */
+static inline int fz_read(const char *dir, ctrec_writer *w, fz_texts *all, fz_texts *written,
+                          unsigned max_depth)
 {
     ctrec_reader_options ro;
     ctrec_reader_options_init(&ro);
@@ -132,7 +133,7 @@ static inline void fz_read(const char *dir, ctrec_writer *w, fz_texts *all, fz_t
         const ctrec_ev *ev = (const ctrec_ev *)1;
         if (ctrec_reader_next(r, &ev) == CTREC_OK) FZ_FAIL("next after a failed open is OK");
         ctrec_reader_close(r);
-        return;
+        return 0;
     }
     /* side files: touch everything */
     const ctrec_trace_metadata *md = ctrec_reader_metadata(r);
@@ -178,6 +179,7 @@ static inline void fz_read(const char *dir, ctrec_writer *w, fz_texts *all, fz_t
         }
         if (k > 100000) break;
     }
+    int complete = st == CTREC_OK && k <= 100000;
     if (st) {
         fz_check_status(st, "next");
         if (!ctrec_reader_errmsg(r)[0]) FZ_FAIL("next failed without a message");
@@ -186,6 +188,7 @@ static inline void fz_read(const char *dir, ctrec_writer *w, fz_texts *all, fz_t
     }
     free(buf);
     ctrec_reader_close(r);
+    return complete;
 }
 
 /* The whole round trip on the trace in fz_in; `fmt` is the format the

@@ -8,7 +8,12 @@
  *      with a message, and sticky; every event spells as valid JSON);
  *   2. position at a few steps with ctrec_reader_seek_step and read on;
  *   3. list the members and read each one whole;
- *   4. a container holding both layouts: read its events.log too, and run
+ *   4. read again with a bound of 4096 bytes, under which a values.dat or
+ *      events.dat chunk is read through a window (ct_stream.c): the same
+ *      events as the read above, or a prefix of them ended by the bound
+ *      (ctrec_reader_event_too_large), or, where the read above stopped,
+ *      the same events as far as it went;
+ *   5. a container holding both layouts: read its events.log too, and run
  *      ctrec_check on it (which compares the two): every diagnostic has a
  *      rule, a message and a fix, and the verdict agrees with the counts.
  */
@@ -229,15 +234,61 @@ static inline int fz_ct_diag(const ctrec_check_diagnostic *d, void *userdata)
     return 0;
 }
 
+/* Check 4 of the header comment: `all` holds the events of a read with the
+ * usual bound, `complete` whether it reached the end. */
+static inline void fz_ct_small_bound(const char *path, const fz_texts *all, int complete,
+                                     unsigned max_depth)
+{
+    ctrec_reader_options ro;
+    ctrec_reader_options_init(&ro);
+    if (max_depth) ro.max_depth = max_depth;
+    ro.max_event_bytes = 4096;
+    ctrec_reader *r = NULL;
+    ctrec_status st = ctrec_reader_open(path, &ro, &r);
+    fz_check_status(st, "open (small bound)");
+    const char *want = all->p, *want_end = all->p ? all->p + all->len : NULL;
+    char *buf = NULL;
+    size_t cap = 0, len = 0;
+    uint64_t k = 0;
+    const ctrec_ev *ev = NULL;
+    int cmp = 1; /* 0: an event fz_read did not keep (compare no further) */
+    while (!st && k < all->n) {
+        st = ctrec_reader_next(r, &ev);
+        if (st || !ev) break;
+        if (ctrec_event_to_json(ev, CTREC_FLOAT_STRING, &buf, &cap, &len)) {
+            cmp = 0;
+            break;
+        }
+        const char *nl = memchr(want, '\n', (size_t)(want_end - want));
+        if (!nl || (size_t)(nl - want) != len || memcmp(want, buf, len))
+            FZ_FAIL("event %llu read with a bound of 4096 differs: %.*s", (unsigned long long)k,
+                    (int)(len > 200 ? 200 : len), buf);
+        want = nl + 1;
+        k++;
+    }
+    if (cmp && complete) {
+        if (k < all->n && !(st && ctrec_reader_event_too_large(r)))
+            FZ_FAIL("with a bound of 4096 the read stopped after %llu of %llu events, not at "
+                    "the bound: %s", (unsigned long long)k, (unsigned long long)all->n,
+                    ctrec_reader_errmsg(r));
+        if (k == all->n && !st && (st = ctrec_reader_next(r, &ev)) == CTREC_OK && ev)
+            FZ_FAIL("with a bound of 4096 the read gave more than the %llu events",
+                    (unsigned long long)all->n);
+    }
+    free(buf);
+    ctrec_reader_close(r);
+}
+
 /* The checks of the header comment on fz_in/trace.ct. */
 static inline void fz_ct_check(unsigned max_depth)
 {
     fz_texts all = {0}, none = {0};
-    fz_read(fz_in, NULL, &all, &none, max_depth);
-    free(all.p);
-    free(none.p);
+    int complete = fz_read(fz_in, NULL, &all, &none, max_depth);
     char path[512];
     fz_path(path, sizeof path, fz_in, "trace.ct");
+    fz_ct_small_bound(path, &all, complete, max_depth);
+    free(all.p);
+    free(none.p);
     ctrec_reader_options ro;
     ctrec_reader_options_init(&ro);
     ro.max_event_bytes = 1u << 22;

@@ -716,15 +716,16 @@ static void test_stream_damage(void)
         f = layout(&c, NULL);
         const char *name = k == 0 ? "no-content-size.ct" : k == 1 ? "bomb.ct" : "big-record.ct";
         spill(name, &f);
-        char want[512];
+        char want[512] = "";
         uint64_t end = at;
-        snprintf(want, sizeof want,
-                 k == 0 ? "no-content-size.ct: event 25: values.dat: chunk 2 at byte %llu: the "
-                          "zstd frame does not state its content size"
-                 : k == 1 ? ""
-                          : "big-record.ct: event 25: values.dat: record 8 (chunk 2 at byte %llu, "
-                            "decompressed byte 0) is 2097152 bytes, over the 1048576-byte limit",
-                 (unsigned long long)end);
+        if (k != 1)
+            snprintf(want, sizeof want,
+                     k == 0 ? "no-content-size.ct: event 25: values.dat: chunk 2 at byte %llu: "
+                              "the zstd frame does not state its content size"
+                            : "big-record.ct: event 25: values.dat: record 8 (chunk 2 at byte "
+                              "%llu, decompressed byte 0) is 2097152 bytes, over the "
+                              "1048576-byte limit",
+                     (unsigned long long)end);
         expect(name, k == 1 ? CTREC_OK : CTREC_E_FORMAT, want, k == 1 ? 10 : 8,
                k ? (1u << 20) : 0);
         /* the bound, not damage: a larger one reads on */
