@@ -317,8 +317,8 @@ ctrec_status ct_legacy_load(ct_stream *s, ctfs *c, uint64_t i, size_t limit, err
     if (s->legacy == CT_LEG_CALLS && n > CT_LEG_CALL_WINDOW) n = CT_LEG_CALL_WINDOW;
     if (n > limit)
         return err_bound(e, "%s: record %llu at byte %llu is %llu bytes, over the %zu-byte limit",
-                       s->dat_name, (unsigned long long)i, (unsigned long long)a,
-                       (unsigned long long)n, limit);
+                         s->dat_name, (unsigned long long)i, (unsigned long long)a,
+                         (unsigned long long)n, limit);
     if (grow(&s->cbuf, &s->ccap, (size_t)n + 1, e) ||
         grow(&s->dbuf, &s->dcap, (size_t)n + 24, e))
         return e->status;

@@ -125,17 +125,17 @@ ctrec_status ct_inflate_chunk(ctfs *c, const ctfs_member *dat, const char *name,
     uint64_t n = end - start;
     if (n > limit)
         return err_bound(e, "%s: chunk %llu at byte %llu is %llu bytes, over the %zu-byte limit",
-                       name, (unsigned long long)i, (unsigned long long)start,
-                       (unsigned long long)n, limit);
+                         name, (unsigned long long)i, (unsigned long long)start,
+                         (unsigned long long)n, limit);
     ctrec_status st = grow(z.cbuf, z.ccap, (size_t)n, e);
     if (st || (st = ctfs_read_at(c, dat, start, *z.cbuf, (size_t)n, e))) return st;
     uint64_t want = 0;
     if ((st = content_size(name, i, start, *z.cbuf, (size_t)n, &want, e))) return st;
     if (want > limit)
-        return err_bound(e, "%s: chunk %llu at byte %llu inflates to %llu bytes, over the %zu-byte "
-                       "limit",
-                       name, (unsigned long long)i, (unsigned long long)start,
-                       (unsigned long long)want, limit);
+        return err_bound(e, "%s: chunk %llu at byte %llu inflates to %llu bytes, over the "
+                         "%zu-byte limit",
+                         name, (unsigned long long)i, (unsigned long long)start,
+                         (unsigned long long)want, limit);
     size_t flen = (size_t)n;
     if (tail_ok) {
         /* the frame alone: what follows it is not indexed yet */
