@@ -21,7 +21,8 @@ static const char stats_usage[] =
     "turned into events (spantype.ns, step-map.ns, unknown meta.dat flags),\n"
     "and the layout read (with a note when the container holds the other too).\n"
     "For a damaged trace it prints the error, then the figures of the events\n"
-    "before the damage, and exits 1.\n"
+    "before the damage, and exits 1; likewise when an event is over the\n"
+    "--max-event bound (then said so: the trace may be fine).\n"
     "\n"
     "  --json   one JSON object instead of text\n"
     TOOL_LAYOUT_HELP
@@ -166,6 +167,7 @@ int cmd_stats(int argc, char **argv)
     }
     /* a damaged trace: the error, then the figures of what could be read */
     if (st) fprintf(stderr, "ctrec: %s\n", ctrec_reader_errmsg(r));
+    int bound = st && ctrec_reader_event_too_large(r);
     unsigned long long events = ctrec_reader_event_count(r);
     struct stat sb;
     unsigned long long size = 0;
@@ -190,10 +192,11 @@ int cmd_stats(int argc, char **argv)
                    counts[t]);
             first = 0;
         }
-        printf("},\"complete\":%s,\"steps\":%llu,\"calls\":%llu,\"returns\":%llu,\"max_call_depth\":%lld,"
+        printf("},\"complete\":%s,%s\"steps\":%llu,\"calls\":%llu,\"returns\":%llu,\"max_call_depth\":%lld,"
                "\"paths\":%llu,\"functions\":%llu,\"types\":%llu,\"variables\":%llu,"
                "\"file_bytes\":%llu,\"bytes_per_event\":%.3f",
-               st ? "false" : "true", counts[CTREC_EV_STEP], counts[CTREC_EV_CALL],
+               st ? "false" : "true", bound ? "\"stopped_at_bound\":true," : "",
+               counts[CTREC_EV_STEP], counts[CTREC_EV_CALL],
                counts[CTREC_EV_RETURN], max_depth,
                counts[CTREC_EV_PATH], counts[CTREC_EV_FUNCTION], counts[CTREC_EV_TYPE],
                counts[CTREC_EV_VARIABLE_NAME], size, per);
@@ -233,7 +236,11 @@ int cmd_stats(int argc, char **argv)
                                                     : " (the container also holds the "
                                                       "multi-stream members: --layout streams)");
         }
-        printf("events          %llu%s\n", events, st ? " (damaged: the events before the damage)" : "");
+        printf("events          %llu%s\n", events,
+               !st ? ""
+               : bound ? " (stopped at the --max-event bound: the events before it; the trace "
+                         "may be fine, a larger bound reads on)"
+                       : " (damaged: the events before the damage)");
         for (int t = 0; t < CTREC_EV_TYPE_COUNT; t++)
             if (counts[t])
                 printf("  %-20s %llu\n", ctrec_event_type_name((ctrec_event_type)t), counts[t]);

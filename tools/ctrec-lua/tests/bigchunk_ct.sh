@@ -6,7 +6,8 @@
 # inflates to about 100 MB. ctrec reads such a chunk through a window
 # (docs/ct.md, "Limits on hostile input"): print, stats and check read the
 # trace to its end with the default bound, as with a bound over the chunk,
-# and a bound under one record stops at that record (event-over-bound).
+# and a bound under one record stops at that record (event-over-bound;
+# stats says the bound stopped it, not damage).
 # Until 2026-12-05 they stopped at the chunk: ctrec could not read what
 # ctrec-lua wrote.
 set -u
@@ -37,4 +38,10 @@ tail -n 1 check.out | grep -q ": 0 errors, 0 warnings, 10520 events checked (tar
 [ $? -eq 3 ] || fail "check --max-event 90K: exit $?"
 grep -q "warning \[event-over-bound\]: trace.ct: event 10: values.dat: record 1 (chunk 0 at byte 0, decompressed byte 1) is 100038 bytes, over the 92160-byte limit" check90.out ||
     fail "check --max-event 90K: $(cat check90.out)"
+"$CTREC" stats --max-event 90K t > stats90.out 2>&1
+[ $? -eq 1 ] || fail "stats --max-event 90K: exit $?"
+grep -q "^events          10 (stopped at the --max-event bound: the events before it; the trace may be fine, a larger bound reads on)$" stats90.out ||
+    fail "stats --max-event 90K: $(cat stats90.out)"
+"$CTREC" stats --json --max-event 90K t 2>/dev/null | grep -q '"complete":false,"stopped_at_bound":true,' ||
+    fail "stats --json --max-event 90K: no stopped_at_bound"
 [ $fails -eq 0 ] && echo "ok bigchunk_ct" || exit 1
