@@ -152,14 +152,15 @@ def main(argv):
     # the multi-stream members over the reader's bound (their meta.dat; the
     # events.log layout reads it whole) while events.log reads: the
     # comparison is undecided, not "they do not read"
+    md = len(subprocess.run([ctrec, "cat", both, "meta.dat"], capture_output=True).stdout)
     rc, out, err = run(ctrec, "check", "--no-files", "--max-event", "256", both)
     expect("check with the streams over the bound", (rc, out.splitlines()[2:]),
            (3, [both + ": warning [event-over-bound]: the container holds both layouts, and "
                 "its multi-stream members (which the debugger reads only to serve single "
-                "steps, values and calls) were not read whole (both.ct: meta.dat: 287 bytes, over "
+                "steps, values and calls) were not read whole (both.ct: meta.dat: %d bytes, over "
                 "the 256-byte limit): the check could not compare them with events.log; fix: "
-                "the trace may be fine: check "
-                "again with a larger bound (ctrec check --max-event BYTES)",
+                "the trace may be fine: check again with a larger bound (ctrec check "
+                "--max-event BYTES)" % md,
                 both + ": 0 errors, 2 warnings, 63 events checked (target latest): undecided: "
                 "an event is over the --max-event bound; the trace may be fine, check again "
                 "with a larger bound"]))
