@@ -5,14 +5,20 @@
 #include <errno.h>
 #include <string.h>
 
+static ctrec_status err_vset(err *e, ctrec_status st, int bound, const char *fmt, va_list ap)
+{
+    vsnprintf(e->msg, sizeof e->msg, fmt, ap);
+    e->status = st;
+    e->bound = bound;
+    return st;
+}
+
 ctrec_status err_set(err *e, ctrec_status st, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(e->msg, sizeof e->msg, fmt, ap);
+    err_vset(e, st, 0, fmt, ap);
     va_end(ap);
-    e->status = st;
-    e->bound = 0;
     return st;
 }
 
@@ -20,11 +26,9 @@ ctrec_status err_bound(err *e, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(e->msg, sizeof e->msg, fmt, ap);
+    err_vset(e, CTREC_E_FORMAT, 1, fmt, ap);
     va_end(ap);
-    e->status = CTREC_E_FORMAT;
-    e->bound = 1;
-    return e->status;
+    return CTREC_E_FORMAT;
 }
 
 ctrec_status err_sys(err *e, int errnum, const char *fmt, ...)
