@@ -49,7 +49,9 @@ typedef struct ct_stream {
      * is over the limit is streamed through a window of the limit's size
      * instead of refused (auto_win: the chunk loaded is, win being the
      * limit until the next load), so a chunk of many large records reads
-     * in bounded memory; only a record over the limit is the bound. */
+     * in bounded memory; only a record over the limit is the bound. Read
+     * to its end holding fewer records than a chunk (the last, still being
+     * written), it is read again when it grows, as a whole chunk is. */
     int may_window, auto_win;
 #define CT_AUTO_WINDOW ((size_t)1 << 20)
     size_t wcur;                  /* the window of this chunk: min(win, content size) */

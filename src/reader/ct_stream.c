@@ -828,7 +828,7 @@ static int reload_short(ct_stream *s, ctfs *c, size_t limit, err *e)
         if (ctfs_read_at(c, s->dat, start, h, hn, e)) return -1;
         unsigned long long want = ZSTD_getFrameContentSize(h, hn);
         if (want == ZSTD_CONTENTSIZE_ERROR || want == ZSTD_CONTENTSIZE_UNKNOWN ||
-            want == s->dlen)
+            want == (s->auto_win ? s->want : s->dlen))
             return 0;
     }
     uint64_t was_off = s->chunk_off, was_end = s->chunk_end;
@@ -871,8 +871,10 @@ int ct_stream_more_slow(ct_stream *s, ctfs *c, size_t limit, err *e)
             fill(s, c, e))
             return -1;
         if (s->chunk != UINT64_MAX && s->pos < s->dlen) return 1;
-        if (s->chunk != UINT64_MAX && !s->win && !s->legacy &&
-            s->rec < (s->chunk + 1) * s->per_chunk) {
+        /* (a chunk read through a window because it is over the limit
+         * too, once its frame is read to the end) */
+        if (s->chunk != UINT64_MAX && (!s->win || (s->auto_win && s->frame_done)) &&
+            !s->legacy && s->rec < (s->chunk + 1) * s->per_chunk) {
             int k = reload_short(s, c, limit, e);
             if (k <= 0) return k;
             continue;

@@ -428,6 +428,91 @@ static int bigchunk(const char *dir, long n)
     return bigchunk_one(sub, n, 1) | rc;
 }
 
+/* followwin: ctrec's reader following a recording whose values.dat chunk
+ * is over the reader's bound (4096 bytes) while its records (2000-byte
+ * Strings) are under it, so the chunk is read through a window
+ * (ct_stream.c auto_win). A child process records FW_FIRST steps, flushes
+ * (the partial chunk is published), waits, records the rest and closes;
+ * the chunk then grows at the same offset, and the reader must read it
+ * again from where it was, not go on past its end: every step's value, in
+ * order (until 2026-12-05 a chunk over the bound was refused; the first
+ * version of the window did not read a grown chunk again). */
+#define FW_FIRST 5
+#define FW_STEPS 20
+#define FW_LEN 2000u
+static int followwin(const char *dir)
+{
+    if (mkdir(dir, 0755) && errno != EEXIST) return 2;
+    char path[4200];
+    snprintf(path, sizeof path, "%s/trace.ct", dir);
+    unlink(path);
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid < 0) return 2;
+    if (pid == 0) {
+        ctrec_writer *w = open_ct(dir, 0);
+        ctrec_id t_str, v_s;
+        char text[FW_LEN];
+        if (ctrec_start(w, "/m", 2, 1) || ctrec_type_z(w, CTREC_TYPE_STRING, "String", &t_str) ||
+            ctrec_variable_z(w, "s", &v_s))
+            _exit(1);
+        for (long k = 0; k < FW_STEPS; k++) {
+            for (size_t i = 0; i < FW_LEN; i++) text[i] = rand_letter(k, i);
+            if (ctrec_step(w, 0, 1 + k % 5) || ctrec_begin_value(w, v_s) ||
+                ctrec_string(w, text, FW_LEN, t_str) || ctrec_end(w))
+                _exit(1);
+            if (k == FW_FIRST - 1) {
+                if (ctrec_writer_flush(w)) _exit(1);
+                usleep(500 * 1000);
+            }
+        }
+        _exit(ctrec_writer_close(w) ? 1 : 0);
+    }
+    /* the reader, once the first steps are published */
+    for (int i = 0; i < 200 && access(path, F_OK); i++) usleep(10 * 1000);
+    usleep(100 * 1000);
+    ctrec_reader_options o;
+    ctrec_reader_options_init(&o);
+    o.follow = 1;
+    o.poll_ms = 20;
+    o.follow_timeout_ms = 2000; /* after the last step: the end */
+    o.max_event_bytes = 4096;
+    ctrec_reader *r;
+    if (ctrec_reader_open(path, &o, &r) != CTREC_OK) {
+        fprintf(stderr, "followwin: open: %s\n", ctrec_reader_errmsg(r));
+        failures++;
+    } else {
+        const ctrec_ev *ev;
+        ctrec_status st;
+        long k = 0, steps = 0;
+        while ((st = ctrec_reader_next(r, &ev)) == CTREC_OK && ev) {
+            if (ev->type == CTREC_EV_STEP) steps++;
+            if (ev->type != CTREC_EV_VALUE) continue;
+            size_t bad = rand_text_diff(ev->value.value, k, FW_LEN);
+            if (bad != FW_LEN || k + 1 != steps) {
+                fprintf(stderr, "followwin: value %ld (at step %ld) differs (byte %zu)\n", k,
+                        steps - 1, bad);
+                failures++;
+            }
+            k++;
+        }
+        if (st != CTREC_OK || k != FW_STEPS || steps != FW_STEPS || !ctrec_reader_complete(r)) {
+            fprintf(stderr, "followwin: %ld steps, %ld values of %d (complete %d): %s\n", steps,
+                    k, FW_STEPS, ctrec_reader_complete(r), ctrec_reader_errmsg(r));
+            failures++;
+        }
+        ctrec_reader_close(r);
+    }
+    int ws;
+    waitpid(pid, &ws, 0);
+    if (!WIFEXITED(ws) || WEXITSTATUS(ws)) {
+        fprintf(stderr, "followwin: the recording failed\n");
+        failures++;
+    }
+    if (!failures) printf("followwin: %d steps followed through a window\n", FW_STEPS);
+    return failures ? 1 : 0;
+}
+
 /* bigkids: calls whose children's keys take more than 64 KiB of their
  * calls.dat record (the writer's CT_BIG_TAIL), which the writer stores in
  * frames of raw blocks, generating the keys as it writes them. The
@@ -1616,7 +1701,8 @@ int main(int argc, char **argv)
     if (argc >= 3 && !strcmp(argv[1], "bigscratch")) return bigscratch(argv[2]);
     if (argc >= 3 && !strcmp(argv[1], "repairtree")) return repairtree(argv[2]);
     if (argc >= 3 && !strcmp(argv[1], "bigkids")) return bigkids(argv[2]);
-    fprintf(stderr, "usage: ct_writer_test scenario|chunks|fsize|bigscratch|repairtree|bigkids|columns|exceptions|threads|nostep|inplace|smallmax DIR [N]\n"
+    if (argc >= 3 && !strcmp(argv[1], "followwin")) return followwin(argv[2]);
+    fprintf(stderr, "usage: ct_writer_test scenario|chunks|fsize|bigscratch|repairtree|bigkids|followwin|columns|exceptions|threads|nostep|inplace|smallmax DIR [N]\n"
                     "       ct_writer_test callpaths DIR ct|json N\n"
                     "       ct_writer_test kidpaths DIR ct|json\n");
     return 2;
