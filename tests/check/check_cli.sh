@@ -130,6 +130,8 @@ long=$(printf '%03000d' 0)
 printf '[{"Path":"/a"},{"Function":{"path_id":0,"line":1,"name":"main"}},{"Call":{"function_id":0,"args":[]}},{"Step":{"path_id":0,"line":1}},{"Path":"/%s"}]\n' "$long" >"$T/big/trace.json"
 expect 1 "$CTREC" print --max-event 1K "$T/big"
 grep -q 'larger than the 1024-byte event limit' "$T/err" || fail "print --max-event 1K: no word of the bound"
+grep -qx 'ctrec: the --max-event bound stopped the read, not damage: the trace may be fine, and a larger --max-event reads on' "$T/err" ||
+    fail "print --max-event 1K: no word that the bound stopped it"
 expect 0 "$CTREC" print --max-event 1M "$T/big"
 [ "$(wc -l <"$T/out")" -eq 5 ] || fail "print --max-event 1M: not 5 events"
 expect 1 "$CTREC" stats --max-event 1K "$T/big"

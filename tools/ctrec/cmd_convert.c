@@ -303,7 +303,7 @@ int cmd_convert(int argc, char **argv)
 
     ctrec_reader *r;
     if (ctrec_reader_open(in, &ropts, &r) != CTREC_OK) {
-        fprintf(stderr, "ctrec: %s\n", ctrec_reader_errmsg(r));
+        tool_reader_error(r);
         ctrec_reader_close(r);
         return 1;
     }
@@ -411,7 +411,7 @@ int cmd_convert(int argc, char **argv)
         }
     }
     if (st) {
-        fprintf(stderr, "ctrec: %s\n", ctrec_reader_errmsg(r));
+        tool_reader_error(r);
         rc = 1;
     }
     if (n_columns || n_raise || n_exc || n_spans)

@@ -184,7 +184,7 @@ int cmd_print(int argc, char **argv, int follow)
     int watching = follow && pthread_create(&watcher, NULL, watch_recorder, &wt) == 0;
     ctrec_reader *r;
     if (ctrec_reader_open(path, &o, &r) != CTREC_OK) {
-        fprintf(stderr, "ctrec: %s\n", ctrec_reader_errmsg(r));
+        tool_reader_error(r);
         ctrec_reader_close(r);
         return 1;
     }
@@ -199,7 +199,7 @@ int cmd_print(int argc, char **argv, int follow)
     int streams = ctrec_reader_ct_layout(r) == CTREC_CT_LAYOUT_STREAMS;
     if (has_from && streams) {
         if ((st = ctrec_reader_seek_step(r, from)) != CTREC_OK) {
-            fprintf(stderr, "ctrec: %s\n", ctrec_reader_errmsg(r));
+            tool_reader_error(r);
             ctrec_reader_close(r);
             return 1;
         }
@@ -233,7 +233,7 @@ int cmd_print(int argc, char **argv, int follow)
     fflush(stdout);
     tool_warn_forgiven(r, ctrec_reader_trace_file(r));
     if (st) {
-        fprintf(stderr, "ctrec: %s\n", ctrec_reader_errmsg(r));
+        tool_reader_error(r);
         rc = 1;
     }
     int complete = ctrec_reader_complete(r);

@@ -149,7 +149,7 @@ int cmd_stats(int argc, char **argv)
     if (!path) return tool_usage(stats_usage, 0);
     ctrec_reader *r;
     if (ctrec_reader_open(path, &o, &r) != CTREC_OK) {
-        fprintf(stderr, "ctrec: %s\n", ctrec_reader_errmsg(r));
+        tool_reader_error(r);
         ctrec_reader_close(r);
         return 1;
     }
@@ -166,7 +166,7 @@ int cmd_stats(int argc, char **argv)
         }
     }
     /* a damaged trace: the error, then the figures of what could be read */
-    if (st) fprintf(stderr, "ctrec: %s\n", ctrec_reader_errmsg(r));
+    if (st) tool_reader_error(r);
     int bound = st && ctrec_reader_event_too_large(r);
     unsigned long long events = ctrec_reader_event_count(r);
     struct stat sb;

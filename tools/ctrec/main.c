@@ -82,6 +82,14 @@ void tool_warn_forgiven(const struct ctrec_reader *r, const char *trace)
                 trace, (unsigned long long)n, n == 1 ? "" : "s", (unsigned long long)at, what);
 }
 
+void tool_reader_error(const struct ctrec_reader *r)
+{
+    fprintf(stderr, "ctrec: %s\n", ctrec_reader_errmsg(r));
+    if (ctrec_reader_event_too_large(r))
+        fprintf(stderr, "ctrec: the --max-event bound stopped the read, not damage: the trace may "
+                        "be fine, and a larger --max-event reads on\n");
+}
+
 int tool_usage(const char *text, int help)
 {
     fputs(text, help ? stdout : stderr);

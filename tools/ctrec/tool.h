@@ -36,6 +36,11 @@ struct ctrec_reader;
  * debugger's parsers refuse (ctrec_reader_forgiven). */
 void tool_warn_forgiven(const struct ctrec_reader *r, const char *trace);
 
+/* Prints the reader's error on stderr ("ctrec: MESSAGE"), and, when the
+ * bound on one event stopped the read (ctrec_reader_event_too_large), a
+ * line saying so: the trace may be fine, a larger --max-event reads on. */
+void tool_reader_error(const struct ctrec_reader *r);
+
 /* The help text's line for --max-event. */
 #define TOOL_MAX_EVENT_HELP \
     "  --max-event BYTES  largest event read (default 64M; K, M, G suffixes); an event\n" \

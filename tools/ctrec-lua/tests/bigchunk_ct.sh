@@ -38,6 +38,10 @@ tail -n 1 check.out | grep -q ": 0 errors, 0 warnings, 10520 events checked (tar
 [ $? -eq 3 ] || fail "check --max-event 90K: exit $?"
 grep -q "warning \[event-over-bound\]: trace.ct: event 10: values.dat: record 1 (chunk 0 at byte 0, decompressed byte 1) is 100038 bytes, over the 92160-byte limit" check90.out ||
     fail "check --max-event 90K: $(cat check90.out)"
+"$CTREC" print --max-event 90K t > /dev/null 2> print90.err && fail "print --max-event 90K: exit 0"
+[ "$(cat print90.err)" = "ctrec: trace.ct: event 10: values.dat: record 1 (chunk 0 at byte 0, decompressed byte 1) is 100038 bytes, over the 92160-byte limit
+ctrec: the --max-event bound stopped the read, not damage: the trace may be fine, and a larger --max-event reads on" ] ||
+    fail "print --max-event 90K: $(cat print90.err)"
 "$CTREC" stats --max-event 90K t > stats90.out 2>&1
 [ $? -eq 1 ] || fail "stats --max-event 90K: exit $?"
 grep -q "^events          10 (stopped at the --max-event bound: the events before it; the trace may be fine, a larger bound reads on)$" stats90.out ||
