@@ -85,7 +85,6 @@ struct ctrec_reader {
     uint64_t nevents;
 
     rd_forgiven fg;   /* what a lenient read forgave (strict.c) */
-    int too_large;    /* failed on the max_event_bytes bound */
 
     rd_meta meta;
     ctrec_trace_metadata pub_meta;
@@ -736,11 +735,9 @@ static int refill(ctrec_reader *r)
     }
     if (r->cap - r->len < MIN_FREE) {
         if (r->len >= r->o.max_event_bytes) {
-            r->too_large = 1;
-            err_set(&r->e, CTREC_E_FORMAT,
-                    "%s: event %llu at byte %llu is larger than the %zu-byte event limit",
-                    r->name, (unsigned long long)r->nevents, (unsigned long long)r->buf_off,
-                    r->o.max_event_bytes);
+            err_bound(&r->e, "%s: event %llu at byte %llu is larger than the %zu-byte event limit",
+                      r->name, (unsigned long long)r->nevents, (unsigned long long)r->buf_off,
+                      r->o.max_event_bytes);
             return -1;
         }
         size_t cap = r->cap * 2;
@@ -1016,12 +1013,11 @@ static RD_NOINLINE ctrec_status next_parsed(ctrec_reader *r, const ctrec_ev **ev
         if (st == RD_OK) {
             if (RD_UNLIKELY((size_t)(c.p - c.base) > r->o.max_event_bytes)) {
                 /* within the window, so the refill did not see it */
-                r->too_large = 1;
-                err_set(&r->e, CTREC_E_FORMAT,
-                        "%s: event %llu at byte %llu is larger than the %zu-byte event limit",
-                        r->name, (unsigned long long)r->nevents,
-                        (unsigned long long)(r->buf_off + (uint64_t)(c.base - r->buf)),
-                        r->o.max_event_bytes);
+                err_bound(&r->e,
+                          "%s: event %llu at byte %llu is larger than the %zu-byte event limit",
+                          r->name, (unsigned long long)r->nevents,
+                          (unsigned long long)(r->buf_off + (uint64_t)(c.base - r->buf)),
+                          r->o.max_event_bytes);
                 r->failed = CTREC_E_FORMAT;
                 return r->failed;
             }
@@ -1066,7 +1062,7 @@ const char *ctrec_reader_forgiven(const ctrec_reader *r, uint64_t *count, uint64
 
 int ctrec_reader_event_too_large(const ctrec_reader *r)
 {
-    return r ? r->too_large || r->e.bound : 0;
+    return r ? r->e.bound : 0;
 }
 
 const char *ctrec_reader_errmsg(const ctrec_reader *r)
