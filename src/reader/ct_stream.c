@@ -240,6 +240,25 @@ static ctrec_status fill(ct_stream *s, ctfs *c, err *e)
     return CTREC_OK;
 }
 
+/* Windowed mode: grows the window to `want` bytes (kept for the rest of
+ * the chunk) and decompresses until dbuf holds that many or the frame
+ * ends. 0, or -1. */
+static int hold(ct_stream *s, ctfs *c, size_t want, err *e)
+{
+    if (want > s->wcur) {
+        if (want + 1 > s->dcap) {
+            uint8_t *nb = realloc(s->dbuf, want + 1);
+            if (!nb) return err_set(e, CTREC_E_NOMEM, "out of memory"), -1;
+            s->dbuf = nb;
+            s->dcap = want + 1;
+        }
+        s->wcur = want;
+    }
+    while (s->dlen < want && !s->frame_done)
+        if (inflate_step(s, c, e)) return -1;
+    return 0;
+}
+
 int ct_stream_widen(ct_stream *s, ctfs *c, size_t limit, const uint8_t **p, size_t *n, err *e)
 {
     if (!s->win || !s->skip || s->pos != s->dlen || s->cut_at > s->dlen) return 0;
@@ -254,17 +273,7 @@ int ct_stream_widen(ct_stream *s, ctfs *c, size_t limit, const uint8_t **p, size
     s->base += s->cut_at;
     s->dlen = have;
     s->pos = s->cut_at = 0;
-    if ((size_t)want > s->wcur) {
-        if ((size_t)want + 1 > s->dcap) {
-            uint8_t *nb = realloc(s->dbuf, (size_t)want + 1);
-            if (!nb) return err_set(e, CTREC_E_NOMEM, "out of memory"), -1;
-            s->dbuf = nb;
-            s->dcap = (size_t)want + 1;
-        }
-        s->wcur = (size_t)want;
-    }
-    while (s->dlen < want && !s->frame_done)
-        if (inflate_step(s, c, e)) return -1;
+    if (hold(s, c, (size_t)want, e)) return -1;
     *p = s->dbuf;
     if (s->dlen >= total) { /* whole now: the bytes after it are the next records */
         *n = (size_t)total;
@@ -786,7 +795,7 @@ ctrec_status ct_stream_load(ct_stream *s, ctfs *c, uint64_t i, size_t limit, err
     }
     int took = s->pf && !s->legacy ? pf_take(s, i, start, end, limit, &got, &st, e) : 0;
     ct_zbufs z = {&s->cbuf, &s->ccap, &s->dbuf, &s->dcap, &s->zd};
-    if (!took && !st)
+    if (!took)
         st = ct_inflate_chunk(c, s->dat, s->dat_name, i, start, end, limit, 0, z, &got, e);
     if (st && e->bound && s->may_window && !s->legacy && limit) {
         /* a chunk over the limit: streamed through a window, grown for a
@@ -913,18 +922,7 @@ int ct_stream_record(ct_stream *s, ctfs *c, size_t limit, const uint8_t **p, siz
             return -1;
         }
         size_t need = (size_t)(q - (s->dbuf + s->pos)) + (size_t)len; /* with its length */
-        if (s->pos && fill(s, c, e)) return -1; /* the record first in dbuf */
-        if (need > s->wcur) {
-            if (need + 1 > s->dcap) {
-                uint8_t *nb = realloc(s->dbuf, need + 1);
-                if (!nb) return err_set(e, CTREC_E_NOMEM, "out of memory"), -1;
-                s->dbuf = nb;
-                s->dcap = need + 1;
-            }
-            s->wcur = need;
-        }
-        while (s->dlen < need && !s->frame_done)
-            if (inflate_step(s, c, e)) return -1;
+        if ((s->pos && fill(s, c, e)) || hold(s, c, need, e)) return -1; /* the record first */
         q = s->dbuf + s->pos;
         end = s->dbuf + s->dlen;
         r = ct_varint(&q, end, &len);
