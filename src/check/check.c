@@ -421,6 +421,17 @@ static void emit(chk *c, rule rl, const char *file, uint64_t index, const char *
     emit_fix(c, rl, file, index, json, msg, NULL);
 }
 
+/* event-over-bound: the reader's error, which its bound on one event gave;
+ * `fix` NULL for the rule's. What is left is undecided. */
+static void over_bound(chk *c, const char *file, uint64_t index, const char *fix)
+{
+    snprintf(c->msg, sizeof c->msg, "%s: the check could not read it whole, so it cannot say "
+             "whether the debugger loads the trace (the debugger has no such bound)",
+             ctrec_reader_errmsg(c->r));
+    emit_fix(c, R_OVER_BOUND, file, index, NULL, c->msg, fix);
+    c->undecided = 1;
+}
+
 #if defined(__GNUC__)
 #define CHK_PRINTF(a, b) __attribute__((format(printf, a, b)))
 #else
@@ -1549,12 +1560,9 @@ ctrec_status ctrec_check(const char *path, const ctrec_check_options *opts,
         if (ctrec_reader_event_too_large(c.r)) {
             /* a .ct's meta.dat or interning table over the bound: the
              * debugger has none */
-            snprintf(c.msg, sizeof c.msg, "%s: the check could not read it whole, so it cannot "
-                     "say whether the debugger loads the trace (the debugger has no such bound)",
-                     ctrec_reader_errmsg(c.r));
-            emit_fix(&c, R_OVER_BOUND, path, CTREC_CHECK_NO_EVENT, NULL, c.msg,
-                     "the trace may be fine: check again with a larger bound (ctrec check "
-                     "--max-event BYTES); nothing in it was checked");
+            over_bound(&c, path, CTREC_CHECK_NO_EVENT,
+                       "the trace may be fine: check again with a larger bound (ctrec check "
+                       "--max-event BYTES); nothing in it was checked");
             out->stopped = 1;
             out->verdict = CTREC_CHECK_UNDECIDED;
             chk_free(&c);
@@ -1598,11 +1606,7 @@ ctrec_status ctrec_check(const char *path, const ctrec_check_options *opts,
             }
             c.ev = NULL;
             if (ctrec_reader_event_too_large(c.r)) {
-                snprintf(c.msg, sizeof c.msg, "%s: the check could not read it whole, so it "
-                         "cannot say whether the debugger loads the trace (the debugger has no "
-                         "such bound)", ctrec_reader_errmsg(c.r));
-                emit(&c, R_OVER_BOUND, c.trace_file, index, NULL, c.msg);
-                c.undecided = 1;
+                over_bound(&c, c.trace_file, index, NULL);
                 c.stop = 1;
                 break;
             }
