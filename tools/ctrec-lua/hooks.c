@@ -1268,30 +1268,28 @@ int recorder_open(recorder *R, const recorder_options *opt, const char *script,
     wo.program = script;
     wo.args = args;
     wo.nargs = nargs;
-    /* trace.bin: 1 MiB zstd frames instead of the library's 64 KiB (the
-     * reference writer uses 2 MiB): the compression thread is woken 16
-     * times less often and compresses better (trace.bin about half the
-     * size), for about 4 MB more memory. */
-    wo.frame_size = 1024u * 1024u;
+    /* trace.bin: 2 MiB zstd frames instead of the library's 64 KiB, the
+     * reference writer's size: the compression thread is woken 32 times
+     * less often and compresses better (trace.bin about half the size),
+     * for about 8 MB more memory. */
+    wo.frame_size = 2048u * 1024u;
     /* Where to compress (--compress-thread): by default on a thread of
-     * its own only for a .ct without values (--values none), on the
-     * recording thread otherwise. On the benchmark machine (2 vCPUs) a
-     * compressing thread made the recording thread itself slower (it
-     * then writes into buffers the other core has read, and the chunks
-     * cross between the cores): trace.bin, fib.lua 30 --values all, wall
-     * 1.69 s with the thread against 0.79 s without (BENCHMARKS.md,
-     * "eighth session"). For a .ct it pays only where compressing the
-     * calls is a large share of the work and the chunks are small, as
-     * without values: fib.lua 30 --values none 0.41 against 0.55 s. With
-     * values (real-world code records tables, whose values chunks are
-     * MBs) in place was faster: busted specs, wall median of 39 cases,
-     * thread / in place 1.27, the Lua 5.4 test suite 1.07, Penlight's
-     * tests 1.21, the thread taking 13-48 % more CPU time and about
-     * three times the memory (argparse's spec 65 against 22 MB);
-     * fib.lua 30 all 1.28 against 1.48 s, nbody.lua 4.60 against 4.94 s
-     * (BENCHMARKS.md, "fourteenth session"). */
+     * its own, except for a .ct with values (--values all), which is
+     * compressed on the recording thread. Which is faster depends on the
+     * host (BENCHMARKS.md, eighth, fourteenth, sixteenth and twenty-third
+     * sessions): on a host whose two vCPUs are separate cores (2026-12-05)
+     * the thread made trace.bin faster on every program measured (nbody.lua
+     * 10000 --values all 5.05 s against 6.16, fib.lua 30 0.86 against
+     * 0.95, the busted specs of the real-world corpus by 11 % in the
+     * median case, none slower), and 2 MiB frames faster than 1 MiB (5.26
+     * s); on the eighth session's host the thread made trace.bin slower
+     * with 1 MiB frames and as fast as in place with 4 MiB ones, and on
+     * the sixteenth's (two vCPUs of one core) it gained nothing. A .ct
+     * with values was as fast either way on the busted specs here (median
+     * 1.02) and faster in place on the fourteenth session's host (by 7-27
+     * %, with about a third of the memory): its values chunks are MBs. */
     wo.compress_thread = opt->compress_thread >= 0 ? opt->compress_thread
-                                                   : opt->format == CTREC_FORMAT_CT && !opt->values;
+                                                   : opt->format != CTREC_FORMAT_CT || !opt->values;
     if (opt->max_event_mib) wo.max_event_bytes = (size_t)opt->max_event_mib << 20;
     wo.extra_metadata = opt->filter_metadata; /* the active trace filters */
     if (ctrec_writer_open(opt->out_dir, &wo, &R->w) != CTREC_OK) {
