@@ -18,7 +18,7 @@ shift 2
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=(writer json_reader bin_reader check trace_filter ct_container ct_steps
                                     ct_values ct_calls ct_events ct_meta ct_spans ct_legacy
-                                    ct_stepmap ct_repair)
+                                    ct_stepmap ct_repair ct_sidecar)
 fixtures=${FIXTURES:-$here/../../shared/fixtures}
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}

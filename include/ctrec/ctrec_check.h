@@ -147,6 +147,12 @@
  *                         crate's older CTFS writer wrote it (ctrec reads
  *                         it); the debugger's load_events reads chunks or
  *                         plain CBOR only and refuses it
+ *   ct-beam-sidecar-refused trace_meta.json and runtime_session.jsonl beside
+ *                         the .ct, and trace_meta.json unreadable or not
+ *                         JSON, or (a BEAM recorder's) a log line or a
+ *                         manifest member not JSON: the debugger reads them
+ *                         before the container and its open fails
+ *                         (ctrec_reader_ct_sidecar)
  *   A .ct whose calls break replay (an exit before the entry, a parent that
  *   does not contain the call, ids out of range) or whose container is
  *   damaged is refused by ctrec's .ct reader: parse-error, with the member
@@ -189,6 +195,11 @@
  *                         checked, and serves single steps, values and calls
  *                         from the streams; they hold another number of
  *                         Steps or Calls, or do not read (it drops them)
+ *   ct-beam-sidecar       a BEAM recorder's trace_meta.json and
+ *                         runtime_session.jsonl beside the .ct: the
+ *                         debugger shows that log instead of the container
+ *                         (ctrec_reader_ct_sidecar); the other findings
+ *                         are the container's
  *   metadata-recording-id latest only: no recording_id, or not a lowercase
  *                         UUIDv7 (the newest TraceMetadata type requires it;
  *                         the loader does not decode that type)

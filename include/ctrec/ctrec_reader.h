@@ -532,6 +532,39 @@ size_t ctrec_reader_note_count(const ctrec_reader *r);
 const char *ctrec_reader_note(const ctrec_reader *r, size_t i);
 
 /*
+ * .ct: the BEAM recorders' sidecar files. The debugger (db-backend of
+ * 2026-08, ctfs_trace_reader open_elixir_sidecar_format) looks beside a .ct
+ * for trace_meta.json and runtime_session.jsonl before it reads the
+ * container's streams. When both are regular files it parses
+ * trace_meta.json as JSON; when its "recorder" is
+ * "codetracer-beam-recorder" or "codetracer-elixir-recorder" it builds the
+ * trace from runtime_session.jsonl (one JSON value a line) and never reads
+ * the streams this reader reads. *route receives:
+ *   CTREC_CT_SIDECAR_NONE       no such route: the debugger reads the
+ *                               container (also for trace.json, trace.bin)
+ *   CTREC_CT_SIDECAR_BEAM       it shows runtime_session.jsonl instead
+ *   CTREC_CT_SIDECAR_REFUSED    the files end its open: trace_meta.json
+ *                               unreadable or not JSON (whatever its
+ *                               recorder), or, for a BEAM recorder, a
+ *                               manifest member ("manifests"[i]
+ *                               ."trace_copy_path") or a log line that is
+ *                               not blank and not JSON, or not UTF-8
+ *   CTREC_CT_SIDECAR_UNDECIDED  a file, member or line over
+ *                               max_event_bytes: not checked past it
+ * and *what a sentence saying which (NUL-terminated, owned by the reader;
+ * "" for NONE). The files are read at the first call, line by line (the
+ * events themselves are not decoded), and the answer kept. CTREC_OK, or
+ * CTREC_E_NOMEM; route and what may be NULL.
+ */
+enum {
+    CTREC_CT_SIDECAR_NONE = 0,
+    CTREC_CT_SIDECAR_BEAM = 1,
+    CTREC_CT_SIDECAR_REFUSED = 2,
+    CTREC_CT_SIDECAR_UNDECIDED = 3
+};
+ctrec_status ctrec_reader_ct_sidecar(ctrec_reader *r, int *route, const char **what);
+
+/*
  * .ct: the breakpoint index step-map.ns (docs/ct.md "step-map.ns"): the
  * ascending step ids the index lists for (path_id, line). A step id is a
  * step index as ctrec_reader_step_index() gives it (a steps.dat record

@@ -62,6 +62,8 @@ typedef enum rule {
     R_CT_STEP_MAP_DAMAGED,
     R_CT_STEP_MAP_MISMATCH,
     R_CT_TWO_LAYOUTS,
+    R_CT_BEAM_SIDECAR,
+    R_CT_BEAM_SIDECAR_REFUSED,
     R_COUNT
 } rule;
 
@@ -197,6 +199,18 @@ static const struct {
      * on-demand reads, and a stream that does not read is dropped */
     [R_CT_TWO_LAYOUTS] = {"ct-two-layouts", CTREC_CHECK_WARNING,
                           "write one layout, or the same trace in both"},
+    /* ctfs_trace_reader/mod.rs open_elixir_sidecar_format (2026-08): a
+     * BEAM recorder's trace_meta.json and runtime_session.jsonl beside the
+     * .ct are read before the container's streams (ct_sidecar.c) */
+    [R_CT_BEAM_SIDECAR] = {"ct-beam-sidecar", CTREC_CHECK_WARNING,
+                           "keep a .ct away from a BEAM recorder's trace_meta.json and "
+                           "runtime_session.jsonl unless that log is the trace to show: the "
+                           "debugger shows the log, and the findings here are the container's"},
+    [R_CT_BEAM_SIDECAR_REFUSED] = {"ct-beam-sidecar-refused", CTREC_CHECK_ERROR,
+                                   "make trace_meta.json, each manifest member it names and every "
+                                   "line of runtime_session.jsonl JSON (UTF-8), or move those "
+                                   "files away from the .ct: the debugger reads them first and "
+                                   "its open fails on them"},
 };
 
 /* ------------------------------------------------------------------------
@@ -419,6 +433,26 @@ static void emit(chk *c, rule rl, const char *file, uint64_t index, const char *
                  const char *msg)
 {
     emit_fix(c, rl, file, index, json, msg, NULL);
+}
+
+/* The BEAM recorders' sidecar files beside a .ct (ctrec_reader_ct_sidecar):
+ * a warning when the debugger takes that route, an error when its files end
+ * the open; over the bound, event-over-bound. 0, or -1 out of memory. */
+static int check_sidecar(chk *c, const char *file)
+{
+    int route;
+    const char *what;
+    if (ctrec_reader_ct_sidecar(c->r, &route, &what) == CTREC_E_NOMEM) return -1;
+    if (route == CTREC_CT_SIDECAR_BEAM) emit(c, R_CT_BEAM_SIDECAR, file, CTREC_CHECK_NO_EVENT, NULL, what);
+    else if (route == CTREC_CT_SIDECAR_REFUSED)
+        emit(c, R_CT_BEAM_SIDECAR_REFUSED, file, CTREC_CHECK_NO_EVENT, NULL, what);
+    else if (route == CTREC_CT_SIDECAR_UNDECIDED) {
+        emit_fix(c, R_OVER_BOUND, file, CTREC_CHECK_NO_EVENT, NULL, what,
+                 "check again with a larger bound (ctrec check --max-event BYTES): the BEAM "
+                 "sidecar files were not checked past it");
+        c->undecided = 1;
+    }
+    return 0;
 }
 
 /* event-over-bound: the reader's error, which its bound on one event gave;
@@ -1557,6 +1591,10 @@ ctrec_status ctrec_check(const char *path, const ctrec_check_options *opts,
             chk_free(&c);
             return st;
         }
+        if (check_sidecar(&c, path)) {
+            chk_free(&c);
+            return CTREC_E_NOMEM;
+        }
         if (ctrec_reader_event_too_large(c.r)) {
             /* a .ct's meta.dat or interning table over the bound: the
              * debugger has none */
@@ -1593,6 +1631,10 @@ ctrec_status ctrec_check(const char *path, const ctrec_check_options *opts,
     }
 
     check_side_files(&c);
+    if (c.is_ct && check_sidecar(&c, c.trace_file)) {
+        chk_free(&c);
+        return CTREC_E_NOMEM;
+    }
 
     for (;;) {
         if (c.stop || c.nomem) break;

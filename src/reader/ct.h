@@ -368,4 +368,17 @@ int ct_src_complete(const ct_src *s);
 size_t ct_src_note_count(const ct_src *s);
 const char *ct_src_note(const ct_src *s, size_t i);
 
+
+/* ---- the BEAM recorders' sidecar files (ct_sidecar.c) ---- */
+typedef struct ct_sidecar {
+    int state;          /* CTREC_CT_SIDECAR_* */
+    uint64_t events;    /* the log's lines that are not blank (state BEAM) */
+    char recorder[64];  /* trace_meta.json's "recorder" (states BEAM, REFUSED) */
+    char msg[400];      /* what the state means, for a person */
+} ct_sidecar;
+/* The debugger's route for a .ct in folder dir (c: its container; limit:
+ * the largest file, member or log line read): out->state, or -1 when out
+ * of memory. */
+int ct_sidecar_eval(ctfs *c, const char *dir, size_t limit, ct_sidecar *out);
+
 #endif

@@ -651,6 +651,120 @@ int json_metadata_serde_ok(const char *s, size_t n)
     return ok;
 }
 
+/* One JSON value, then only JSON whitespace: its grammar as tk_skip reads
+ * it and strict.c's rules, nothing forgiven. RD_OK, or the setjmp code. */
+static int value_doc(pctx *c)
+{
+    int r = setjmp(c->jb);
+    if (r) return r;
+    peekc(c);
+    const uint8_t *start = c->p;
+    tk_skip_value(c);
+    rd_json_strict(c, start, c->p, 0);
+    const uint8_t *p = c->p;
+    while (p < c->end && (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t')) p++;
+    if (p < c->end) {
+        c->p = p;
+        expected(c, "the end of the text after the JSON value");
+    }
+    return RD_OK;
+}
+
+int json_value_ok(const char *s, size_t n, err *e)
+{
+    pctx c;
+    arena a = {0};
+    vec skip = {0};
+    init_doc(&c, &a, &skip, e, s, n);
+    c.strict = 1;
+    c.eof_msg = "the text ends inside the value";
+    int r = value_doc(&c);
+    arena_free(&a);
+    free(skip.data);
+    if (r == RD_MORE) err_set(e, CTREC_E_FORMAT, "the text ends inside the value");
+    return r == RD_OK;
+}
+
+/* A string member's value: a copy, or NULL when it is not a string (the
+ * value is skipped). The earlier value of a repeated key is dropped. */
+static void take_str(pctx *c, char **dst)
+{
+    free(*dst);
+    *dst = NULL;
+    if (tk_peek(c) != 3) {
+        tk_skip(c);
+        return;
+    }
+    *dst = dup_str(tk_str(c));
+    if (!*dst) rd_nomem(c);
+}
+
+static int parse_beam_meta(pctx *c, char **recorder, rd_strlist *copies, char **copy)
+{
+    int r = setjmp(c->jb);
+    if (r) return r;
+    if (tk_peek(c) != 1) return RD_OK; /* not an object: no "recorder" */
+    tk_it it;
+    ctrec_str k;
+    tk_map(c, &it);
+    while (tk_key(c, &it, &k)) {
+        if (KEYIS(k, "recorder")) {
+            take_str(c, recorder);
+        } else if (KEYIS(k, "manifests")) {
+            rd_strlist_free(copies); /* serde_json's map keeps a repeated key's last value */
+            if (tk_peek(c) != 2) {
+                tk_skip(c);
+                continue;
+            }
+            tk_it ai;
+            tk_arr(c, &ai);
+            while (tk_next(c, &ai)) {
+                if (tk_peek(c) != 1) {
+                    tk_skip(c);
+                    continue;
+                }
+                tk_it mi;
+                ctrec_str mk;
+                tk_map(c, &mi);
+                while (tk_key(c, &mi, &mk)) {
+                    if (KEYIS(mk, "trace_copy_path")) take_str(c, copy);
+                    else tk_skip(c);
+                }
+                if (*copy) {
+                    push_str(c, copies, (ctrec_str){*copy, strlen(*copy)});
+                    free(*copy);
+                    *copy = NULL;
+                }
+            }
+        } else {
+            tk_skip(c);
+        }
+    }
+    return RD_OK;
+}
+
+ctrec_status json_beam_meta(const char *s, size_t n, char **recorder, rd_strlist *copies, err *e)
+{
+    *recorder = NULL;
+    if (!json_value_ok(s, n, e)) return e->status ? e->status : CTREC_E_FORMAT;
+    pctx c;
+    arena a = {0};
+    vec skip = {0};
+    char *copy = NULL;
+    init_doc(&c, &a, &skip, e, s, n);
+    int r = parse_beam_meta(&c, recorder, copies, &copy);
+    free(copy);
+    arena_free(&a);
+    free(skip.data);
+    if (r) {
+        free(*recorder);
+        *recorder = NULL;
+        rd_strlist_free(copies);
+        return doc_error(e, r, "trace_meta.json");
+    }
+    return CTREC_OK;
+}
+
 ctrec_status json_parse_metadata(const char *s, size_t n, rd_meta *out, err *e)
 {
     pctx c;

@@ -178,6 +178,16 @@ typedef struct rd_meta {
     int has_args;
 } rd_meta;
 ctrec_status json_parse_metadata(const char *s, size_t n, rd_meta *out, err *e);
+/* s[0..n) (s[n] == 0) is one JSON value as serde_json::from_str reads it
+ * into a serde_json::Value, with only JSON whitespace after it: 1, else 0
+ * with the reason in e. */
+int json_value_ok(const char *s, size_t n, err *e);
+/* A BEAM recorder's trace_meta.json (ct_sidecar.c): CTREC_E_FORMAT (the
+ * reason in e) when it is not JSON (json_value_ok); else its top-level
+ * "recorder" when a string (*recorder, malloc'd; NULL otherwise) and the
+ * "trace_copy_path" strings of the objects in its "manifests" array, in
+ * order (a repeated key counts by its last value, as in serde_json). */
+ctrec_status json_beam_meta(const char *s, size_t n, char **recorder, rd_strlist *copies, err *e);
 /* 1 when serde_json would decode the text as 25.11's TraceMetadata: its
  * grammar (strict level 2), only whitespace after the object, workdir and
  * program strings, args an array of strings. */

@@ -90,6 +90,7 @@ struct ctrec_reader {
     ctrec_trace_metadata pub_meta;
     rd_strlist paths;
     ct_sm_state sm;   /* step-map.ns, for ctrec_reader_line_steps */
+    ct_sidecar *side; /* ctrec_reader_ct_sidecar's answer, once asked */
 };
 
 /* ------------------------------------------------------------------ */
@@ -702,6 +703,7 @@ void ctrec_reader_close(ctrec_reader *r)
     ct_src_close(r->ct);
     ct_log_close(r->log);
     ctfs_close(r->cfs);
+    free(r->side);
     ct_meta_free(&r->logmeta);
     free(r->buf);
     free(r->file);
@@ -1223,6 +1225,32 @@ const char *ctrec_reader_meta_extra(const ctrec_reader *r, size_t i, const char 
     const ct_meta *m = meta_of(r);
     if (json) *json = m->extra_json[i];
     return m->extra_keys[i];
+}
+
+ctrec_status ctrec_reader_ct_sidecar(ctrec_reader *r, int *route, const char **what)
+{
+    if (route) *route = CTREC_CT_SIDECAR_NONE;
+    if (what) *what = "";
+    if (!r) return CTREC_E_ARG;
+    ctfs *c = container(r);
+    if (!c || !r->file) return CTREC_OK; /* not a .ct, or no container opened */
+    if (!r->side) {
+        ct_sidecar *sd = malloc(sizeof *sd);
+        if (!sd) return err_set(&r->e, CTREC_E_NOMEM, "out of memory");
+        const char *slash = strrchr(r->file, '/');
+        char *dir = slash ? strndup(r->file, (size_t)(slash - r->file) + (slash == r->file))
+                          : strdup(".");
+        int st = dir ? ct_sidecar_eval(c, dir, r->o.max_event_bytes, sd) : -1;
+        free(dir);
+        if (st < 0) {
+            free(sd);
+            return err_set(&r->e, CTREC_E_NOMEM, "out of memory");
+        }
+        r->side = sd;
+    }
+    if (route) *route = r->side->state;
+    if (what) *what = r->side->msg;
+    return CTREC_OK;
 }
 
 size_t ctrec_reader_note_count(const ctrec_reader *r)
