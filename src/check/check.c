@@ -13,6 +13,7 @@
 
 #include "ctrec/ctrec_reader.h"
 #include "util/le.h"
+#include "util/path.h"
 
 /* ------------------------------------------------------------------------
  * Rules
@@ -1213,23 +1214,6 @@ static void check_event(chk *c, const ctrec_ev *ev)
  * Files beside the stream
  * ------------------------------------------------------------------------ */
 
-static char *join(const char *dir, const char *name)
-{
-    size_t a = strlen(dir), b = strlen(name);
-    char *s = malloc(a + b + 2);
-    if (!s) return NULL;
-    memcpy(s, dir, a);
-    s[a] = '/';
-    memcpy(s + a + 1, name, b + 1);
-    return s;
-}
-
-static int file_exists(const char *p)
-{
-    struct stat sb;
-    return stat(p, &sb) == 0 && S_ISREG(sb.st_mode);
-}
-
 /* A lowercase hyphenated UUID of version 7 (FORMAT.md section 4). */
 static int is_uuid7(const char *s)
 {
@@ -1346,7 +1330,7 @@ static void check_side_files(chk *c)
     const ctrec_trace_metadata *m = ctrec_reader_metadata(c->r);
     if (!m->present) {
         file_diag(c, R_META_MISSING, c->meta_file, "%s%s",
-                  file_exists(c->meta_file) ? "trace_metadata.json does not parse"
+                  path_is_file(c->meta_file) ? "trace_metadata.json does not parse"
                                             : "no trace_metadata.json",
                   c->o.target == CTREC_CHECK_25_11
                       ? ": CodeTracer 25.11 cannot load the trace"
@@ -1381,7 +1365,7 @@ static void check_side_files(chk *c)
             c->workdir_abs = m->workdir[0] == '/';
         }
     }
-    c->paths_file_ok = file_exists(c->paths_file);
+    c->paths_file_ok = path_is_file(c->paths_file);
     if (!c->paths_file_ok)
         file_diag(c, R_PATHS_MISSING, c->paths_file, "no trace_paths.json");
 }
@@ -1623,8 +1607,8 @@ ctrec_status ctrec_check(const char *path, const ctrec_check_options *opts,
     }
     c.trace_file = ctrec_reader_trace_file(c.r);
     c.dir = dir_of(c.trace_file);
-    c.paths_file = c.dir ? join(c.dir, "trace_paths.json") : NULL;
-    c.meta_file = c.dir ? join(c.dir, "trace_metadata.json") : NULL;
+    c.paths_file = c.dir ? path_join(c.dir, "trace_paths.json") : NULL;
+    c.meta_file = c.dir ? path_join(c.dir, "trace_metadata.json") : NULL;
     if (!c.dir || !c.paths_file || !c.meta_file) {
         chk_free(&c);
         return CTREC_E_NOMEM;

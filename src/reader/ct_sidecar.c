@@ -25,26 +25,10 @@
 #include <unistd.h>
 
 #include "ct.h"
+#include "util/path.h"
 #include "util/text.h"
 
 static const char *const beam_brands[] = {"codetracer-beam-recorder", "codetracer-elixir-recorder"};
-
-static char *join(const char *dir, const char *name)
-{
-    size_t a = strlen(dir), b = strlen(name);
-    char *p = malloc(a + b + 2);
-    if (!p) return NULL;
-    memcpy(p, dir, a);
-    p[a] = '/';
-    memcpy(p + a + 1, name, b + 1);
-    return p;
-}
-
-static int regular(const char *path)
-{
-    struct stat sb;
-    return stat(path, &sb) == 0 && S_ISREG(sb.st_mode);
-}
 
 /* A Unicode White_Space character (what str::trim removes) at p: its length
  * in bytes, else 0. */
@@ -235,12 +219,12 @@ int ct_sidecar_eval(ctfs *c, const char *dir, size_t limit, ct_sidecar *out)
 {
     memset(out, 0, sizeof *out);
     sc s = {out, limit, {0}};
-    char *meta_path = join(dir, "trace_meta.json"), *log_path = join(dir, "runtime_session.jsonl");
+    char *meta_path = path_join(dir, "trace_meta.json"), *log_path = path_join(dir, "runtime_session.jsonl");
     char *text = NULL, *recorder = NULL, *member = NULL;
     rd_strlist copies = {0};
     int state = -1;
     if (!meta_path || !log_path) goto done;
-    if (!regular(meta_path) || !regular(log_path)) {
+    if (!path_is_file(meta_path) || !path_is_file(log_path)) {
         state = CTREC_CT_SIDECAR_NONE;
         goto done;
     }

@@ -24,6 +24,7 @@
 
 #include "ct.h"
 #include "ct_stepmap.h"
+#include "util/path.h"
 #include "rd.h"
 
 #define WINDOW (1u << 20)
@@ -260,14 +261,6 @@ void ctrec_reader_options_init(ctrec_reader_options *o)
     o->max_event_bytes = DEFAULT_MAX_EVENT;
 }
 
-static char *join(const char *dir, const char *name)
-{
-    size_t n = strlen(dir) + strlen(name) + 2;
-    char *p = malloc(n);
-    if (p) snprintf(p, n, "%s/%s", dir, name);
-    return p;
-}
-
 /* Reads a whole small file (at most 64 MiB) NUL-terminated; NULL if missing. */
 static char *slurp(const char *path, size_t *len)
 {
@@ -313,7 +306,7 @@ static char *slurp(const char *path, size_t *len)
 static void read_side_files(ctrec_reader *r, const char *dir)
 {
     size_t n;
-    char *p = join(dir, "trace_metadata.json");
+    char *p = path_join(dir, "trace_metadata.json");
     char *text = p ? slurp(p, &n) : NULL;
     free(p);
     if (text) {
@@ -322,7 +315,7 @@ static void read_side_files(ctrec_reader *r, const char *dir)
         r->pub_meta.serde_ok = json_metadata_serde_ok(text, n);
         free(text);
     }
-    p = join(dir, "trace_paths.json");
+    p = path_join(dir, "trace_paths.json");
     text = p ? slurp(p, &n) : NULL;
     free(p);
     if (text) {
@@ -379,7 +372,7 @@ static char *find_ct(const char *dir)
     }
     closedir(d);
     if (!best) return NULL;
-    char *p = join(dir, best);
+    char *p = path_join(dir, best);
     free(best);
     return p;
 }
@@ -390,10 +383,10 @@ static int pred_folder(ctrec_reader *r, void *arg)
     free(r->file);
     r->file = find_ct(dir);
     if (r->file) return 1;
-    r->file = join(dir, "trace.json");
+    r->file = path_join(dir, "trace.json");
     if (r->file && exists(r->file)) return 1;
     free(r->file);
-    r->file = join(dir, "trace.bin");
+    r->file = path_join(dir, "trace.bin");
     return r->file && exists(r->file);
 }
 
