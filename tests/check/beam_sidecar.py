@@ -158,6 +158,19 @@ def main(argv):
                 fails += 1
                 print("FAIL %s (%s): exit %d, want %d\n  got:  %r\n  want: %r\n%s"
                       % (name, target, r.returncode, status, lines, want, out))
+    # ctrec stats names the route (text and --json), and nothing without one
+    import json
+    for name, route in (("beam", "beam"), ("log-bad-line", "refused"), ("none", None),
+                        ("other-recorder", None)):
+        d = os.path.join(work, name)
+        r = subprocess.run([ctrec, "stats", "--json", d], capture_output=True)
+        got = json.loads(r.stdout).get("sidecar_route") if r.returncode == 0 else r.returncode
+        t = subprocess.run([ctrec, "stats", d], capture_output=True).stdout.decode()
+        lines = [ln for ln in t.splitlines() if ln.startswith("sidecar ")]
+        want = [] if route is None else ["sidecar         %s: " % route]
+        if got != route or len(lines) != len(want) or (want and not lines[0].startswith(want[0])):
+            fails += 1
+            print("FAIL stats %s: sidecar_route %r, want %r; text %r" % (name, got, route, lines))
     print("%d cases, %d failures" % (len(CASES), fails))
     return 1 if fails else 0
 

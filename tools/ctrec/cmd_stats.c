@@ -19,7 +19,10 @@ static const char stats_usage[] =
     ".ct container it also lists the members with their sizes, every meta.dat\n"
     "field (recorder id, flags, ...), and what the container holds that is not\n"
     "turned into events (spantype.ns, step-map.ns, unknown meta.dat flags),\n"
-    "and the layout read (with a note when the container holds the other too).\n"
+    "and the layout read (with a note when the container holds the other too),\n"
+    "and, when a BEAM recorder's trace_meta.json and runtime_session.jsonl are\n"
+    "beside it, the debugger's route through them (\"sidecar\": beam, refused or\n"
+    "undecided).\n"
     "For a damaged trace it prints the error, then the figures of the events\n"
     "before the damage, and exits 1; likewise when an event is over the\n"
     "--max-event bound (then said so: the trace may be fine).\n"
@@ -52,7 +55,18 @@ static int has_member(const ctrec_reader *r, const char *name)
 }
 
 /* "metadata": {...} and, for a .ct, "members" and "notes". */
-static void json_meta(const ctrec_reader *r)
+/* ctrec_reader_ct_sidecar's route, as stats names it. */
+static const char *sidecar_route_name(int route)
+{
+    switch (route) {
+    case CTREC_CT_SIDECAR_BEAM: return "beam";
+    case CTREC_CT_SIDECAR_REFUSED: return "refused";
+    case CTREC_CT_SIDECAR_UNDECIDED: return "undecided";
+    default: return "none";
+    }
+}
+
+static void json_meta(ctrec_reader *r)
 {
     const ctrec_trace_metadata *m = ctrec_reader_metadata(r);
     printf(",\"metadata\":{\"recording_id\":");
@@ -89,6 +103,12 @@ static void json_meta(const ctrec_reader *r)
         json_str(ctrec_reader_note(r, i));
     }
     putchar(']');
+    int route;
+    const char *what;
+    if (ctrec_reader_ct_sidecar(r, &route, &what) == CTREC_OK && route != CTREC_CT_SIDECAR_NONE) {
+        printf(",\"sidecar_route\":\"%s\",\"sidecar\":", sidecar_route_name(route));
+        json_str(what);
+    }
 }
 
 /* step-map.ns (the breakpoint index): its entries and step ids counted, or
@@ -102,7 +122,7 @@ static int step_map_counts(ctrec_reader *r, uint64_t *lines, uint64_t *ids, cons
     return 1;
 }
 
-static void text_meta(const ctrec_reader *r)
+static void text_meta(ctrec_reader *r)
 {
     const ctrec_trace_metadata *m = ctrec_reader_metadata(r);
     printf("recording id    %s\n", m->recording_id);
@@ -124,6 +144,10 @@ static void text_meta(const ctrec_reader *r)
     }
     for (size_t i = 0; i < ctrec_reader_note_count(r); i++)
         printf("note            %s\n", ctrec_reader_note(r, i));
+    int route;
+    const char *what;
+    if (ctrec_reader_ct_sidecar(r, &route, &what) == CTREC_OK && route != CTREC_CT_SIDECAR_NONE)
+        printf("sidecar         %s: %s\n", sidecar_route_name(route), what);
 }
 
 int cmd_stats(int argc, char **argv)
