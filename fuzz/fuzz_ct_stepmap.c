@@ -5,7 +5,10 @@
  * ascending paths, lines and ids and stop cleanly with a message naming
  * step-map.ns; every entry walked must be what ctrec_reader_line_steps
  * answers for it; and ctrec_check (which compares the index with the
- * steps) must finish.
+ * steps) must finish. An input whose first byte is 0xFF puts the rest
+ * beside the container instead, as trace.ct.step-map.ns (the file the
+ * debugger and the reader use when the container has no step-map.ns), with
+ * the same checks and ctrec_reader_step_map_source naming that file.
  */
 #include "ctrec/ctrec_check.h"
 #include "fuzz_ct_common.h"
@@ -67,7 +70,16 @@ static int on_batch(void *ud, uint64_t path_id, uint32_t line, uint64_t total,
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size > (1u << 20)) return -1;
-    fz_ct_build("stepmap", data, size);
+    int beside = size && data[0] == 0xFF;
+    char side[512];
+    fz_path(side, sizeof side, fz_in, "trace.ct.step-map.ns");
+    if (beside) {
+        fz_ct_build("none", (const uint8_t *)"", 0);
+        fz_put(fz_in, "trace.ct.step-map.ns", data + 1, size - 1);
+    } else {
+        fz_put(fz_in, "trace.ct.step-map.ns", NULL, 0);
+        fz_ct_build("stepmap", data, size);
+    }
     fz_ct_check(64);
     char path[512];
     fz_path(path, sizeof path, fz_in, "trace.ct");
@@ -75,6 +87,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     ctrec_status st = ctrec_reader_open(path, NULL, &r);
     if (!r) FZ_FAIL("no handle");
     if (!st) {
+        const char *src = ctrec_reader_step_map_source(r);
+        if (!src || strcmp(src, beside ? side : "step-map.ns"))
+            FZ_FAIL("step-map source %s", src ? src : "NULL");
         walked w = {0};
         w.r = r;
         uint64_t lines, ids;

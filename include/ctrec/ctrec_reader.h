@@ -575,16 +575,21 @@ ctrec_status ctrec_reader_ct_sidecar(ctrec_reader *r, int *route, const char **w
  * Fills out[0 .. min(cap, *count)) and sets *count to the number of ids
  * listed (0 when the index has no entry for (path_id, line)); call again
  * with a larger buffer when *count > cap. out may be NULL when cap is 0.
- * The member is read a few entries at a time, never whole; the first call
- * walks all of it once to refuse structural faults.
+ * The index is the container's member step-map.ns or, when it has none,
+ * the file <trace file>.step-map.ns beside the .ct (e.g. trace.ct.step-map.ns),
+ * where the debugger looks too (db-backend load_step_map_namespace);
+ * ctrec_reader_step_map_source() says which. It is read a few entries at a
+ * time, never whole; the first call walks all of it once to refuse
+ * structural faults.
  *
  * Returns CTREC_OK; CTREC_E_UNSUPPORTED when the trace is not a .ct or has
- * no step-map.ns; CTREC_E_FORMAT when the index is damaged (bad magic or
- * version, an offset or count outside the member, entries or a list not
- * ascending, first/last not the list's ends; ctrec_reader_errmsg() names
- * step-map.ns and the offset; the debugger then ignores the index and
- * derives breakpoints from the steps); CTREC_E_IO; CTREC_E_ARG. None of
- * these stops ctrec_reader_next().
+ * no step-map.ns in it or beside it; CTREC_E_FORMAT when the index is
+ * damaged (bad magic or version, an offset or count outside the member,
+ * entries or a list not ascending, first/last not the list's ends;
+ * ctrec_reader_errmsg() names step-map.ns, or the file beside, and the
+ * offset; the debugger then ignores the index and derives breakpoints from
+ * the steps); CTREC_E_IO; CTREC_E_ARG. None of these stops
+ * ctrec_reader_next().
  */
 ctrec_status ctrec_reader_line_steps(ctrec_reader *r, uint64_t path_id, uint32_t line,
                                      int64_t *out, size_t cap, size_t *count);
@@ -605,6 +610,12 @@ typedef int (*ctrec_line_steps_fn)(void *userdata, uint64_t path_id, uint32_t li
  * to fn). *lines and *ids (may be NULL): the entries and ids walked. */
 ctrec_status ctrec_reader_step_map_walk(ctrec_reader *r, ctrec_line_steps_fn fn,
                                         void *userdata, uint64_t *lines, uint64_t *ids);
+
+/* .ct: where the breakpoint index is: "step-map.ns" (the member), the path
+ * of the file beside the .ct (<trace file>.step-map.ns, used when the
+ * container has no member of that name), or NULL when there is none (or
+ * the trace is not a .ct). Owned by the reader. */
+const char *ctrec_reader_step_map_source(ctrec_reader *r);
 
 /* ------------------------------------------------------------------------
  * Events as text, events through a writer

@@ -1011,8 +1011,11 @@ static void check_step_map(chk *c)
         snprintf(head, sizeof head, "%llu of its %llu step ids %s misplaced (%s%s)",
                  (unsigned long long)c->sm_bad, (unsigned long long)ids,
                  c->sm_bad == 1 ? "is" : "are", c->sm_bad == 1 ? "" : "the first: ", c->sm_first);
-    snprintf(c->msg, sizeof c->msg, "step-map.ns (%llu lines) disagrees with %s, and "
-             "the debugger resolves breakpoints from it: %s%s", (unsigned long long)lines,
+    const char *src = ctrec_reader_step_map_source(c->r), *slash = src ? strrchr(src, '/') : NULL;
+    if (!src) src = "step-map.ns";
+    snprintf(c->msg, sizeof c->msg, "%s%s (%llu lines) disagrees with %s, and "
+             "the debugger resolves breakpoints from it: %s%s", slash ? slash + 1 : src,
+             slash ? ", the breakpoint index beside the .ct," : "", (unsigned long long)lines,
              steps_src(c), head, tail);
     emit(c, R_CT_STEP_MAP_MISMATCH, c->trace_file, CTREC_CHECK_NO_EVENT, NULL, c->msg);
 }
@@ -1601,9 +1604,7 @@ ctrec_status ctrec_check(const char *path, const ctrec_check_options *opts,
     c.is_json = out->format == CTREC_FORMAT_JSON;
     c.is_ct = out->format == CTREC_FORMAT_CT;
     if (c.is_ct) { /* without a step map nothing is kept per step or line */
-        c.sm_none = 1;
-        for (size_t i = 0; i < ctrec_reader_member_count(c.r); i++)
-            if (!strcmp(ctrec_reader_member(c.r, i, NULL), "step-map.ns")) c.sm_none = 0;
+        c.sm_none = ctrec_reader_step_map_source(c.r) == NULL;
     }
     c.trace_file = ctrec_reader_trace_file(c.r);
     c.dir = dir_of(c.trace_file);

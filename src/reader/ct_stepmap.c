@@ -11,15 +11,23 @@
  *                       u64 steps_offset (line ascending)
  *   step list:          step_count x i64, ascending
  *
- * The member is never loaded whole: entries are read through ctfs_read_at,
+ * The index is the member step-map.ns or, when the container has none, the
+ * file <name>.step-map.ns beside the .ct (the debugger reads it there too:
+ * db-backend ctfs_trace_reader/mod.rs load_step_map_namespace).
+ * It is never loaded whole: entries are read through ctfs_read_at (pread),
  * step lists in batches of CT_SM_BATCH ids. Every structural fault is
  * refused with the member's name and the offset of the field at fault.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "ct.h"
 #include "ct_stepmap.h"
+#include "util/path.h"
 
 #define SM "step-map.ns"
 
@@ -30,42 +38,93 @@ static int inside(const ct_stepmap *sm, uint64_t off, uint64_t n, uint64_t size)
     return off <= sm->size && n <= (sm->size - off) / size;
 }
 
-ctrec_status ct_stepmap_open(ct_stepmap *sm, ctfs *c, const ctfs_member *m, err *e)
+/* n bytes at offset at of the index: the member, or the file beside the .ct
+ * (whose size was taken when it was opened; a file cut shorter since is
+ * damage). */
+static ctrec_status sm_read(ct_stepmap *sm, uint64_t at, void *out, size_t n, err *e)
 {
-    memset(sm, 0, sizeof *sm);
-    sm->c = c;
-    sm->m = m;
-    sm->size = m->size;
-    if (m->size < CT_SM_HEADER)
-        return err_set(e, CTREC_E_FORMAT, SM ": %llu bytes, shorter than its 18-byte header",
-                       (unsigned long long)m->size);
+    if (sm->fd < 0) return ctfs_read_at(sm->c, sm->m, at, out, n, e);
+    size_t got = 0;
+    while (got < n) {
+        ssize_t k = pread(sm->fd, (char *)out + got, n - got, (off_t)(at + got));
+        if (k < 0 && errno == EINTR) continue;
+        if (k < 0) return err_sys(e, errno, "%s: reading %zu bytes at offset %llu", sm->label, n,
+                                  (unsigned long long)at);
+        if (k == 0)
+            return err_set(e, CTREC_E_FORMAT, "%s: the file ends at offset %llu, before the %zu "
+                           "bytes read at offset %llu (it shrank while read)", sm->label,
+                           (unsigned long long)(at + got), n, (unsigned long long)at);
+        got += (size_t)k;
+    }
+    return CTREC_OK;
+}
+
+/* The header (size, magic, version, path table inside), for both sources. */
+static ctrec_status sm_header(ct_stepmap *sm, err *e)
+{
+    if (sm->size < CT_SM_HEADER)
+        return err_set(e, CTREC_E_FORMAT, "%s: %llu bytes, shorter than its 18-byte header",
+                       sm->label, (unsigned long long)sm->size);
     uint8_t h[CT_SM_HEADER];
-    ctrec_status st = ctfs_read_at(c, m, 0, h, sizeof h, e);
+    ctrec_status st = sm_read(sm, 0, h, sizeof h, e);
     if (st) return st;
     uint32_t magic = load_le32(h);
     if (magic != CT_SM_MAGIC)
         return err_set(e, CTREC_E_FORMAT,
-                       SM ": magic 0x%08x at offset 0, expected 0x53544d50 (\"STMP\")",
+                       "%s: magic 0x%08x at offset 0, expected 0x53544d50 (\"STMP\")", sm->label,
                        (unsigned)magic);
     unsigned version = load_le16(h + 4);
     if (version != 1)
-        return err_set(e, CTREC_E_FORMAT, SM ": version %u at offset 4, expected 1", version);
+        return err_set(e, CTREC_E_FORMAT, "%s: version %u at offset 4, expected 1", sm->label,
+                       version);
     sm->npaths = load_le32(h + 6);
     sm->ptab = load_le64(h + 10);
     if (!inside(sm, sm->ptab, sm->npaths, CT_SM_PATH))
         return err_set(e, CTREC_E_FORMAT,
-                       SM ": the path table (%llu entries of 20 bytes at offset %llu, stated at "
-                          "offset 10) runs past the member's %llu bytes",
-                       (unsigned long long)sm->npaths, (unsigned long long)sm->ptab,
+                       "%s: the path table (%llu entries of 20 bytes at offset %llu, stated at "
+                       "offset 10) runs past the member's %llu bytes",
+                       sm->label, (unsigned long long)sm->npaths, (unsigned long long)sm->ptab,
                        (unsigned long long)sm->size);
     return CTREC_OK;
+}
+
+ctrec_status ct_stepmap_open(ct_stepmap *sm, ctfs *c, const ctfs_member *m, err *e)
+{
+    memset(sm, 0, sizeof *sm);
+    sm->fd = -1;
+    sm->label = SM;
+    sm->c = c;
+    sm->m = m;
+    sm->size = m->size;
+    return sm_header(sm, e);
+}
+
+ctrec_status ct_stepmap_open_file(ct_stepmap *sm, const char *path, const char *label, err *e)
+{
+    memset(sm, 0, sizeof *sm);
+    sm->label = label;
+    sm->fd = open(path, O_RDONLY | O_CLOEXEC);
+    struct stat sb;
+    if (sm->fd < 0 || fstat(sm->fd, &sb)) {
+        ctrec_status st = err_sys(e, errno, "%s: cannot open it", label);
+        ct_stepmap_close(sm);
+        return st;
+    }
+    sm->size = (uint64_t)sb.st_size;
+    return sm_header(sm, e);
+}
+
+void ct_stepmap_close(ct_stepmap *sm)
+{
+    if (sm->fd >= 0) close(sm->fd);
+    sm->fd = -1;
 }
 
 ctrec_status ct_stepmap_path(ct_stepmap *sm, uint64_t i, ct_sm_path *p, err *e)
 {
     uint8_t b[CT_SM_PATH];
     uint64_t at = sm->ptab + i * CT_SM_PATH;
-    ctrec_status st = ctfs_read_at(sm->c, sm->m, at, b, sizeof b, e);
+    ctrec_status st = sm_read(sm, at, b, sizeof b, e);
     if (st) return st;
     p->at = at;
     p->path_id = load_le64(b);
@@ -73,8 +132,8 @@ ctrec_status ct_stepmap_path(ct_stepmap *sm, uint64_t i, ct_sm_path *p, err *e)
     p->ltab = load_le64(b + 12);
     if (!inside(sm, p->ltab, p->nlines, CT_SM_LINE))
         return err_set(e, CTREC_E_FORMAT,
-                       SM ": path entry at offset %llu (path %llu): its line table (%llu entries "
-                          "of 32 bytes at offset %llu) runs past the member's %llu bytes",
+                       "%s: path entry at offset %llu (path %llu): its line table (%llu entries "
+                          "of 32 bytes at offset %llu) runs past the member's %llu bytes", sm->label,
                        (unsigned long long)at, (unsigned long long)p->path_id,
                        (unsigned long long)p->nlines, (unsigned long long)p->ltab,
                        (unsigned long long)sm->size);
@@ -86,7 +145,7 @@ ctrec_status ct_stepmap_line(ct_stepmap *sm, const ct_sm_path *p, uint64_t j, ct
 {
     uint8_t b[CT_SM_LINE];
     uint64_t at = p->ltab + j * CT_SM_LINE;
-    ctrec_status st = ctfs_read_at(sm->c, sm->m, at, b, sizeof b, e);
+    ctrec_status st = sm_read(sm, at, b, sizeof b, e);
     if (st) return st;
     l->at = at;
     l->line = load_le32(b);
@@ -96,8 +155,8 @@ ctrec_status ct_stepmap_line(ct_stepmap *sm, const ct_sm_path *p, uint64_t j, ct
     l->soff = load_le64(b + 24);
     if (!inside(sm, l->soff, l->nsteps, 8))
         return err_set(e, CTREC_E_FORMAT,
-                       SM ": line entry at offset %llu (path %llu line %lu): its step list "
-                          "(%llu ids at offset %llu) runs past the member's %llu bytes",
+                       "%s: line entry at offset %llu (path %llu line %lu): its step list "
+                          "(%llu ids at offset %llu) runs past the member's %llu bytes", sm->label,
                        (unsigned long long)at, (unsigned long long)p->path_id,
                        (unsigned long)l->line, (unsigned long long)l->nsteps,
                        (unsigned long long)l->soff, (unsigned long long)sm->size);
@@ -112,7 +171,7 @@ ctrec_status ct_stepmap_ids(ct_stepmap *sm, const ct_sm_line *l, uint64_t from, 
     while (done < n) {
         size_t k = n - done < 64 ? n - done : 64;
         ctrec_status st =
-            ctfs_read_at(sm->c, sm->m, l->soff + (from + done) * 8, b, k * 8, e);
+            sm_read(sm, l->soff + (from + done) * 8, b, k * 8, e);
         if (st) return st;
         for (size_t i = 0; i < k; i++) out[done + i] = (int64_t)load_le64(b + 8 * i);
         done += k;
@@ -130,8 +189,8 @@ ctrec_status ct_stepmap_walk(ct_stepmap *sm, ct_sm_fn fn, void *ctx, uint64_t *n
         if ((st = ct_stepmap_path(sm, i, &p, e))) return st;
         if (i && p.path_id <= prevp.path_id)
             return err_set(e, CTREC_E_FORMAT,
-                           SM ": path entry at offset %llu: path %llu after path %llu (the "
-                              "path table must be ascending)",
+                           "%s: path entry at offset %llu: path %llu after path %llu (the "
+                              "path table must be ascending)", sm->label,
                            (unsigned long long)p.at, (unsigned long long)p.path_id,
                            (unsigned long long)prevp.path_id);
         prevp = p;
@@ -140,8 +199,8 @@ ctrec_status ct_stepmap_walk(ct_stepmap *sm, ct_sm_fn fn, void *ctx, uint64_t *n
             if ((st = ct_stepmap_line(sm, &p, j, &l, e))) return st;
             if (j && l.line <= prevl.line)
                 return err_set(e, CTREC_E_FORMAT,
-                               SM ": line entry at offset %llu (path %llu): line %lu after "
-                                  "line %lu (a path's lines must be ascending)",
+                               "%s: line entry at offset %llu (path %llu): line %lu after "
+                                  "line %lu (a path's lines must be ascending)", sm->label,
                                (unsigned long long)l.at, (unsigned long long)p.path_id,
                                (unsigned long)l.line, (unsigned long)prevl.line);
             prevl = l;
@@ -153,7 +212,7 @@ ctrec_status ct_stepmap_walk(ct_stepmap *sm, ct_sm_fn fn, void *ctx, uint64_t *n
                     if (batch[q] <= prev)
                         return err_set(
                             e, CTREC_E_FORMAT,
-                            SM ": step list of path %llu line %lu: id %lld at offset %llu %s",
+                            "%s: step list of path %llu line %lu: id %lld at offset %llu %s", sm->label,
                             (unsigned long long)p.path_id, (unsigned long)l.line,
                             (long long)batch[q], (unsigned long long)(l.soff + (k + q) * 8),
                             batch[q] < 0 ? "is below 0"
@@ -162,8 +221,8 @@ ctrec_status ct_stepmap_walk(ct_stepmap *sm, ct_sm_fn fn, void *ctx, uint64_t *n
                 }
                 if (k == 0 && batch[0] != l.first)
                     return err_set(e, CTREC_E_FORMAT,
-                                   SM ": line entry at offset %llu (path %llu line %lu): first "
-                                      "%lld, the list starts with %lld",
+                                   "%s: line entry at offset %llu (path %llu line %lu): first "
+                                      "%lld, the list starts with %lld", sm->label,
                                    (unsigned long long)l.at, (unsigned long long)p.path_id,
                                    (unsigned long)l.line, (long long)l.first,
                                    (long long)batch[0]);
@@ -175,8 +234,8 @@ ctrec_status ct_stepmap_walk(ct_stepmap *sm, ct_sm_fn fn, void *ctx, uint64_t *n
                 return e->status ? e->status : CTREC_E_FORMAT;
             if (l.nsteps && prev != l.last)
                 return err_set(e, CTREC_E_FORMAT,
-                               SM ": line entry at offset %llu (path %llu line %lu): last %lld, "
-                                  "the list ends with %lld",
+                               "%s: line entry at offset %llu (path %llu line %lu): last %lld, "
+                                  "the list ends with %lld", sm->label,
                                (unsigned long long)l.at, (unsigned long long)p.path_id,
                                (unsigned long)l.line, (long long)l.last, (long long)prev);
             lines++;
@@ -220,14 +279,25 @@ ctrec_status ct_stepmap_find(ct_stepmap *sm, uint64_t path_id, uint32_t line, ct
 
 /* ---- the public calls ---- */
 
-static ctrec_status sm_begin(ctfs *c, const char *name, ct_stepmap *sm, err *e)
+/* The index the debugger uses: the member, else the file beside the .ct
+ * (side: its path, NULL for none); ct_stepmap_close after, on failure too. */
+static ctrec_status sm_begin(ctfs *c, const char *name, const char *side, ct_stepmap *sm, err *e)
 {
     const ctfs_member *m = c ? ctfs_find(c, SM) : NULL;
-    if (!m)
-        return err_set(e, CTREC_E_UNSUPPORTED, "%s: %s", name,
-                       c ? "no step-map.ns in this container" : "not a CTFS container");
     err le = {0};
-    ctrec_status st = ct_stepmap_open(sm, c, m, &le);
+    ctrec_status st;
+    if (m) {
+        st = ct_stepmap_open(sm, c, m, &le);
+    } else if (c && side && path_is_file(side)) {
+        const char *slash = strrchr(side, '/');
+        st = ct_stepmap_open_file(sm, side, slash ? slash + 1 : side, &le);
+    } else {
+        memset(sm, 0, sizeof *sm);
+        sm->fd = -1;
+        return err_set(e, CTREC_E_UNSUPPORTED, "%s: %s", name,
+                       c ? "no step-map.ns in this container or beside it"
+                         : "not a CTFS container");
+    }
     if (st) return err_set(e, st, "%s: %s", name, le.msg);
     return CTREC_OK;
 }
@@ -249,17 +319,22 @@ static int pub_cb(void *ctx, const ct_sm_path *p, const ct_sm_line *l, uint64_t 
     return 0;
 }
 
-ctrec_status ct_stepmap_pub_walk(ctfs *c, const char *name, ct_sm_state *state, ct_sm_pub_fn fn,
-                                 void *ud, uint64_t *lines, uint64_t *ids, err *e)
+ctrec_status ct_stepmap_pub_walk(ctfs *c, const char *name, const char *side, ct_sm_state *state,
+                                 ct_sm_pub_fn fn, void *ud, uint64_t *lines, uint64_t *ids,
+                                 err *e)
 {
     if (lines) *lines = 0;
     if (ids) *ids = 0;
     ct_stepmap sm;
-    ctrec_status st = sm_begin(c, name, &sm, e);
-    if (st) return st;
+    ctrec_status st = sm_begin(c, name, side, &sm, e);
+    if (st) {
+        ct_stepmap_close(&sm);
+        return st;
+    }
     pub_walk w = {fn, ud};
     err le = {0};
     st = ct_stepmap_walk(&sm, pub_cb, &w, lines, ids, &le);
+    ct_stepmap_close(&sm);
     if (st == CTREC_E_STATE) return err_set(e, st, "%s: %s", name, le.msg);
     if (st) {
         err_set(e, st, "%s: %s", name, le.msg);
@@ -273,26 +348,37 @@ ctrec_status ct_stepmap_pub_walk(ctfs *c, const char *name, ct_sm_state *state, 
     return CTREC_OK;
 }
 
-ctrec_status ct_stepmap_lookup(ctfs *c, const char *name, ct_sm_state *state, uint64_t path_id,
-                               uint32_t line, int64_t *out, size_t cap, size_t *count, err *e)
+static ctrec_status lookup(ct_stepmap *sm, ctfs *c, const char *name, const char *side,
+                           ct_sm_state *state, uint64_t path_id, uint32_t line, int64_t *out,
+                           size_t cap, size_t *count, err *e)
 {
-    *count = 0;
-    ct_stepmap sm;
-    ctrec_status st = sm_begin(c, name, &sm, e);
-    if (st) return st;
+    ctrec_status st;
     if (state->walked < 0) {
         *e = state->why;
         return e->status;
     }
-    if (!state->walked && (st = ct_stepmap_pub_walk(c, name, state, NULL, NULL, NULL, NULL, e)))
+    if (!state->walked &&
+        (st = ct_stepmap_pub_walk(c, name, side, state, NULL, NULL, NULL, NULL, e)))
         return st;
     ct_sm_line l;
     int found;
     err le = {0};
-    if ((st = ct_stepmap_find(&sm, path_id, line, &l, &found, &le)) ||
-        (found && (st = ct_stepmap_ids(&sm, &l, 0, out, l.nsteps < cap ? (size_t)l.nsteps : cap,
+    if ((st = ct_stepmap_find(sm, path_id, line, &l, &found, &le)) ||
+        (found && (st = ct_stepmap_ids(sm, &l, 0, out, l.nsteps < cap ? (size_t)l.nsteps : cap,
                                        &le))))
         return err_set(e, st, "%s: %s", name, le.msg);
     if (found) *count = (size_t)l.nsteps;
     return CTREC_OK;
+}
+
+ctrec_status ct_stepmap_lookup(ctfs *c, const char *name, const char *side, ct_sm_state *state,
+                               uint64_t path_id, uint32_t line, int64_t *out, size_t cap,
+                               size_t *count, err *e)
+{
+    *count = 0;
+    ct_stepmap sm;
+    ctrec_status st = sm_begin(c, name, side, &sm, e);
+    if (!st) st = lookup(&sm, c, name, side, state, path_id, line, out, cap, count, e);
+    ct_stepmap_close(&sm);
+    return st;
 }

@@ -20,7 +20,9 @@
 typedef struct ct_stepmap {
     ctfs *c;
     const ctfs_member *m;
-    uint64_t size;   /* the member's size when opened */
+    int fd;            /* the file beside the .ct, else -1 (the member) */
+    const char *label; /* "step-map.ns", or the file's name: messages start with it */
+    uint64_t size;   /* the member's (file's) size when opened */
     uint64_t npaths; /* path_count */
     uint64_t ptab;   /* path_table_offset */
 } ct_stepmap;
@@ -40,6 +42,10 @@ typedef struct ct_sm_line {
 
 /* Reads and checks the header (size, magic, version, path table inside). */
 ctrec_status ct_stepmap_open(ct_stepmap *sm, ctfs *c, const ctfs_member *m, err *e);
+/* The same from the file at path (messages name it `label`, which must
+ * outlive sm); ct_stepmap_close closes it, on failure too. */
+ctrec_status ct_stepmap_open_file(ct_stepmap *sm, const char *path, const char *label, err *e);
+void ct_stepmap_close(ct_stepmap *sm);
 /* Path entry i (< npaths); its line table must lie inside the member. */
 ctrec_status ct_stepmap_path(ct_stepmap *sm, uint64_t i, ct_sm_path *p, err *e);
 /* Line entry j (< p->nlines); its step list must lie inside the member. */
@@ -76,12 +82,15 @@ typedef struct ct_sm_state {
 } ct_sm_state;
 
 /* The public calls (ctrec_reader_line_steps / _step_map_walk) on the
- * container c (NULL: not a .ct); messages in *e are prefixed "name: ". */
-ctrec_status ct_stepmap_lookup(ctfs *c, const char *name, ct_sm_state *st, uint64_t path_id,
-                               uint32_t line, int64_t *out, size_t cap, size_t *count, err *e);
+ * container c (NULL: not a .ct), or, when it has no step-map.ns, on the file
+ * at side (NULL: none); messages in *e are prefixed "name: ". */
+ctrec_status ct_stepmap_lookup(ctfs *c, const char *name, const char *side, ct_sm_state *st,
+                               uint64_t path_id, uint32_t line, int64_t *out, size_t cap,
+                               size_t *count, err *e);
 typedef int (*ct_sm_pub_fn)(void *ud, uint64_t path_id, uint32_t line, uint64_t total,
                             const int64_t *ids, size_t n, int first);
-ctrec_status ct_stepmap_pub_walk(ctfs *c, const char *name, ct_sm_state *st, ct_sm_pub_fn fn,
-                                 void *ud, uint64_t *lines, uint64_t *ids, err *e);
+ctrec_status ct_stepmap_pub_walk(ctfs *c, const char *name, const char *side, ct_sm_state *st,
+                                 ct_sm_pub_fn fn, void *ud, uint64_t *lines, uint64_t *ids,
+                                 err *e);
 
 #endif

@@ -92,6 +92,7 @@ struct ctrec_reader {
     rd_strlist paths;
     ct_sm_state sm;   /* step-map.ns, for ctrec_reader_line_steps */
     ct_sidecar *side; /* ctrec_reader_ct_sidecar's answer, once asked */
+    char *sm_file;    /* <trace file>.step-map.ns, once asked (step_map_file) */
 };
 
 /* ------------------------------------------------------------------ */
@@ -697,6 +698,7 @@ void ctrec_reader_close(ctrec_reader *r)
     ct_log_close(r->log);
     ctfs_close(r->cfs);
     free(r->side);
+    free(r->sm_file);
     ct_meta_free(&r->logmeta);
     free(r->buf);
     free(r->file);
@@ -1187,20 +1189,47 @@ ctrec_status ctrec_reader_read_member(ctrec_reader *r, const char *name, uint64_
     return CTREC_OK;
 }
 
+/* The breakpoint index's file beside a .ct, <trace file>.step-map.ns
+ * (db-backend sidecar_step_map_path), whether or not it exists; NULL when
+ * not a .ct or out of memory. */
+static const char *step_map_file(ctrec_reader *r)
+{
+    if (!container(r) || !r->file) return NULL;
+    if (!r->sm_file) {
+        size_t n = strlen(r->file);
+        r->sm_file = malloc(n + sizeof ".step-map.ns");
+        if (r->sm_file) {
+            memcpy(r->sm_file, r->file, n);
+            memcpy(r->sm_file + n, ".step-map.ns", sizeof ".step-map.ns");
+        }
+    }
+    return r->sm_file;
+}
+
 ctrec_status ctrec_reader_line_steps(ctrec_reader *r, uint64_t path_id, uint32_t line,
                                      int64_t *out, size_t cap, size_t *count)
 {
     if (count) *count = 0;
     if (!r || !count || (!out && cap)) return CTREC_E_ARG;
-    return ct_stepmap_lookup(container(r), r->name, &r->sm, path_id, line, out, cap, count,
-                             &r->e);
+    return ct_stepmap_lookup(container(r), r->name, step_map_file(r), &r->sm, path_id, line, out,
+                             cap, count, &r->e);
 }
 
 ctrec_status ctrec_reader_step_map_walk(ctrec_reader *r, ctrec_line_steps_fn fn,
                                         void *userdata, uint64_t *lines, uint64_t *ids)
 {
     if (!r) return CTREC_E_ARG;
-    return ct_stepmap_pub_walk(container(r), r->name, &r->sm, fn, userdata, lines, ids, &r->e);
+    return ct_stepmap_pub_walk(container(r), r->name, step_map_file(r), &r->sm, fn, userdata,
+                               lines, ids, &r->e);
+}
+
+const char *ctrec_reader_step_map_source(ctrec_reader *r)
+{
+    ctfs *c = r ? container(r) : NULL;
+    if (!c) return NULL;
+    if (ctfs_find(c, "step-map.ns")) return "step-map.ns";
+    const char *side = step_map_file(r);
+    return side && path_is_file(side) ? side : NULL;
 }
 
 size_t ctrec_reader_meta_extra_count(const ctrec_reader *r)

@@ -68,6 +68,29 @@ def with_map(src, dst, lists):
         f.write(w.bytes())
 
 
+def lines_trace(work, n):
+    """trace.json in work/json (made here) of n Steps on lines 1-3 of one
+    path, work/prog.src: (the folder, the source's path)"""
+    jd = os.path.join(work, "json")
+    os.makedirs(jd, exist_ok=True)
+    src = os.path.join(work, "prog.src")
+    with open(src, "w") as f:
+        f.write("a\nb\nc\n")
+    with open(os.path.join(jd, "trace.json"), "w") as f:
+        f.write('[\n{"Path":"%s"},\n' % src)
+        f.write('{"Function":{"path_id":0,"line":1,"name":"<toplevel>"}},\n')
+        f.write('{"Call":{"function_id":0,"args":[]}},\n')
+        f.write('{"Type":{"kind":30,"lang_type":"None","specific_info":{"kind":"None"}}},\n')
+        f.write(",\n".join('{"Step":{"path_id":0,"line":%d}}' % (1 + i % 3) for i in range(n)))
+        f.write("\n]\n")
+    with open(os.path.join(jd, "trace_paths.json"), "w") as f:
+        json.dump([src], f)
+    with open(os.path.join(jd, "trace_metadata.json"), "w") as f:
+        json.dump({"recording_id": "0190a5b2-7c3d-7e4f-8a1b-2c3d4e5f6a7b", "workdir": work,
+                   "program": "prog", "args": []}, f)
+    return jd, src
+
+
 def check(path):
     p = subprocess.run([sys.argv[1], "check", "--json", "--no-files", path], capture_output=True)
     return [json.loads(x) for x in p.stdout.decode().splitlines() if x.strip()]
@@ -80,22 +103,7 @@ def main(argv):
     ctrec, rules, work, limit = argv[1], argv[2], argv[3], argv[4]
     shutil.rmtree(work, ignore_errors=True)
     os.makedirs(os.path.join(work, "json"))
-    src = os.path.join(work, "prog.src")
-    with open(src, "w") as f:
-        f.write("a\nb\nc\n")
-    jd = os.path.join(work, "json")
-    with open(os.path.join(jd, "trace.json"), "w") as f:
-        f.write('[\n{"Path":"%s"},\n' % src)
-        f.write('{"Function":{"path_id":0,"line":1,"name":"<toplevel>"}},\n')
-        f.write('{"Call":{"function_id":0,"args":[]}},\n')
-        f.write('{"Type":{"kind":30,"lang_type":"None","specific_info":{"kind":"None"}}},\n')
-        f.write(",\n".join('{"Step":{"path_id":0,"line":%d}}' % (1 + i % 3) for i in range(N)))
-        f.write("\n]\n")
-    with open(os.path.join(jd, "trace_paths.json"), "w") as f:
-        json.dump([src], f)
-    with open(os.path.join(jd, "trace_metadata.json"), "w") as f:
-        json.dump({"recording_id": "0190a5b2-7c3d-7e4f-8a1b-2c3d4e5f6a7b", "workdir": work,
-                   "program": "prog", "args": []}, f)
+    jd, src = lines_trace(work, N)
     plain = os.path.join(work, "plain")
     p = subprocess.run([ctrec, "convert", "--format", "ct", jd, plain], capture_output=True,
                        text=True)

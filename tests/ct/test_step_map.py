@@ -76,7 +76,8 @@ def check_fixture(ctrec, path):
         fail("%s: queries: rc %d err %r\n%s---- want\n%s" % (path, rc, err, out[:400], exp[:400]))
     rc, out, err = run([ctrec, "stats", "--json", path])
     sm = json.loads(out).get("step_map") if rc == 0 else None
-    if sm != {"lines": len(want), "step_ids": sum(len(ids) for _, _, ids in want)}:
+    if sm != {"lines": len(want), "step_ids": sum(len(ids) for _, _, ids in want),
+              "source": "step-map.ns"}:
         fail("%s: stats step_map %r" % (path, sm))
     print("ok %s: %d entries" % (os.path.basename(path), len(want)))
 
@@ -217,7 +218,7 @@ def check_hostile(ctrec, fixtures, work):
         fail("empty list: step-map rc %d %r %r (Python: %r)" % (rc, out, err, want))
     rc, out, err = run([ctrec, "stats", "--json", path])
     sm = json.loads(out).get("step_map") if rc == 0 else None
-    if sm != {"lines": 8, "step_ids": 7}:
+    if sm != {"lines": 8, "step_ids": 7, "source": "step-map.ns"}:
         fail("empty list: stats rc %d step_map %r" % (rc, sm))
     rc, out, err = run([ctrec, "check", "--json", "--no-files", path])
     doc = [json.loads(x) for x in out.splitlines() if x.strip()]
@@ -254,7 +255,7 @@ def main(argv):
     # the fixture without a step map: the call says so
     rc, out, err = run([ctrec, "step-map", os.path.join(fixtures, "ctfs",
                                                          "python_flask_serve.ct")])
-    if rc != 1 or not err.endswith(": no step-map.ns in this container\n"):
+    if rc != 1 or not err.endswith(": no step-map.ns in this container or beside it\n"):
         fail("python_flask_serve: rc %d %r" % (rc, err))
     print("%d failures" % failures)
     return 1 if failures else 0

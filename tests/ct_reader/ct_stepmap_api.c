@@ -122,7 +122,7 @@ int main(int argc, char **argv)
         ctrec_status st = ctrec_reader_line_steps(r, 0, 1, ids, 4, &count);
         CHECK(st == CTREC_E_UNSUPPORTED &&
                   !strcmp(ctrec_reader_errmsg(r),
-                          "python_flask_serve.ct: no step-map.ns in this container"),
+                          "python_flask_serve.ct: no step-map.ns in this container or beside it"),
               "flask: %d %s", (int)st, ctrec_reader_errmsg(r));
         CHECK(count_events(r, 0) > 0, "flask reads after the call");
         ctrec_reader_close(r);

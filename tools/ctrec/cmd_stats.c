@@ -243,6 +243,8 @@ int cmd_stats(int argc, char **argv)
             } else
                 printf("\"lines\":%llu,\"step_ids\":%llu", (unsigned long long)sl,
                        (unsigned long long)si);
+            printf(",\"source\":");
+            json_str(ctrec_reader_step_map_source(r));
             putchar('}');
         }
         printf("}\n");
@@ -282,11 +284,14 @@ int cmd_stats(int argc, char **argv)
         uint64_t sl, si;
         const char *why;
         if (step_map_counts(r, &sl, &si, &why)) {
+            const char *src = ctrec_reader_step_map_source(r);
+            int inside = !src || !strcmp(src, "step-map.ns");
             if (why) printf("step-map.ns     damaged (the debugger ignores it): %s\n", why);
             else
                 printf("step-map.ns     %llu lines, %llu step ids (the breakpoint index; "
                        "`ctrec step-map` shows it)\n",
                        (unsigned long long)sl, (unsigned long long)si);
+            if (!inside) printf("  read from     %s (beside the container, which has none)\n", src);
         }
     }
     tool_warn_forgiven(r, ctrec_reader_trace_file(r));
