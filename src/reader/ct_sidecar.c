@@ -130,9 +130,8 @@ static int say(sc *s, int state, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    int n = vsnprintf(s->out->msg, sizeof s->out->msg, fmt, ap);
+    vsnprintf(s->out->msg, sizeof s->out->msg, fmt, ap);
     va_end(ap);
-    (void)n;
     s->out->state = state;
     return state;
 }
@@ -145,14 +144,20 @@ static int read_log(sc *s, const char *path)
     if (fd < 0)
         return say(s, CTREC_CT_SIDECAR_REFUSED, "runtime_session.jsonl cannot be opened (%s)",
                    strerror(errno));
-    size_t cap = 1u << 16, n = 0, lines = 0;
+    /* b[off, n): read and not yet taken apart into lines */
+    size_t cap = 1u << 16, n = 0, off = 0, lines = 0;
     uint64_t events = 0;
     char *b = malloc(cap + 1);
     int state = -1, eof = 0;
     if (!b) goto done;
     while (state < 0) {
-        char *nl = memchr(b, '\n', n);
+        char *nl = memchr(b + off, '\n', n - off);
         if (!nl && !eof) {
+            if (off) { /* the partial line to the front, once per read */
+                memmove(b, b + off, n - off);
+                n -= off;
+                off = 0;
+            }
             if (n == cap) {
                 if (cap > s->limit) {
                     state = say(s, CTREC_CT_SIDECAR_UNDECIDED,
@@ -176,8 +181,9 @@ static int read_log(sc *s, const char *path)
             n += (size_t)k;
             continue;
         }
-        if (!nl && n == 0) break; /* the end */
-        size_t len = nl ? (size_t)(nl - b) : n, used = nl ? len + 1 : n;
+        if (!nl && n == off) break; /* the end */
+        char *line = b + off;
+        size_t len = nl ? (size_t)(nl - line) : n - off, used = nl ? len + 1 : n - off;
         lines++;
         if (len > s->limit) {
             state = say(s, CTREC_CT_SIDECAR_UNDECIDED,
@@ -186,16 +192,16 @@ static int read_log(sc *s, const char *path)
                         lines, s->limit);
             break;
         }
-        size_t body = len && b[len - 1] == '\r' ? len - 1 : len; /* BufRead::lines */
-        if (!utf8_ok((const uint8_t *)b, body)) {
+        size_t body = len && line[len - 1] == '\r' ? len - 1 : len; /* BufRead::lines */
+        if (!utf8_ok((const uint8_t *)line, body)) {
             state = say(s, CTREC_CT_SIDECAR_REFUSED, "runtime_session.jsonl line %zu is not UTF-8", lines);
             break;
         }
-        if (!blank((const uint8_t *)b, body)) {
-            char keep = b[body];
-            b[body] = 0;
-            int ok = json_value_ok(b, body, &s->e);
-            b[body] = keep;
+        if (!blank((const uint8_t *)line, body)) {
+            char keep = line[body];
+            line[body] = 0;
+            int ok = json_value_ok(line, body, &s->e);
+            line[body] = keep;
             if (!ok) {
                 if (s->e.status == CTREC_E_NOMEM) goto done;
                 state = say(s, CTREC_CT_SIDECAR_REFUSED, "runtime_session.jsonl line %zu is not JSON: %s",
@@ -204,8 +210,7 @@ static int read_log(sc *s, const char *path)
             }
             events++;
         }
-        memmove(b, b + used, n - used);
-        n -= used;
+        off += used;
     }
     if (state < 0) state = CTREC_CT_SIDECAR_BEAM;
     s->out->events = events;
