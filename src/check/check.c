@@ -1501,18 +1501,6 @@ void ctrec_check_options_init(ctrec_check_options *opts)
     opts->check_files = 1;
 }
 
-static char *dir_of(const char *file)
-{
-    const char *slash = strrchr(file, '/');
-    if (!slash) return strdup(".");
-    size_t n = slash == file ? 1 : (size_t)(slash - file);
-    char *d = malloc(n + 1);
-    if (!d) return NULL;
-    memcpy(d, file, n);
-    d[n] = 0;
-    return d;
-}
-
 static void chk_free(chk *c)
 {
     ctrec_reader_close(c->r);
@@ -1607,7 +1595,7 @@ ctrec_status ctrec_check(const char *path, const ctrec_check_options *opts,
         c.sm_none = ctrec_reader_step_map_source(c.r) == NULL;
     }
     c.trace_file = ctrec_reader_trace_file(c.r);
-    c.dir = dir_of(c.trace_file);
+    c.dir = path_dir(c.trace_file);
     c.paths_file = c.dir ? path_join(c.dir, "trace_paths.json") : NULL;
     c.meta_file = c.dir ? path_join(c.dir, "trace_metadata.json") : NULL;
     if (!c.dir || !c.paths_file || !c.meta_file) {

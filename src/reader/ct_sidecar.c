@@ -59,66 +59,6 @@ static int utf8_ok(const uint8_t *p, size_t n)
     return valid;
 }
 
-/* Reads a whole file of at most limit bytes, NUL-terminated. 0, 1 over the
- * limit (*len: its size), -1 on an I/O error (errno), -2 out of memory. */
-static int slurp(const char *path, size_t limit, char **out, size_t *len)
-{
-    *out = NULL;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return -1;
-    struct stat sb;
-    if (fstat(fd, &sb)) {
-        int en = errno;
-        close(fd);
-        errno = en;
-        return -1;
-    }
-    if ((uint64_t)sb.st_size > limit) {
-        close(fd);
-        *len = (size_t)sb.st_size;
-        return 1;
-    }
-    size_t cap = (size_t)sb.st_size + 1, n = 0;
-    char *d = malloc(cap);
-    if (!d) {
-        close(fd);
-        return -2;
-    }
-    for (;;) {
-        if (n + 1 == cap) { /* the file grew since fstat */
-            if (cap > limit) {
-                free(d);
-                close(fd);
-                *len = n;
-                return 1;
-            }
-            char *g = realloc(d, cap * 2);
-            if (!g) {
-                free(d);
-                close(fd);
-                return -2;
-            }
-            d = g, cap *= 2;
-        }
-        ssize_t k = read(fd, d + n, cap - 1 - n);
-        if (k < 0 && errno == EINTR) continue;
-        if (k < 0) {
-            int en = errno;
-            free(d);
-            close(fd);
-            errno = en;
-            return -1;
-        }
-        if (k == 0) break;
-        n += (size_t)k;
-    }
-    close(fd);
-    d[n] = 0;
-    *out = d;
-    *len = n;
-    return 0;
-}
-
 typedef struct sc {
     ct_sidecar *out;
     size_t limit;
@@ -134,6 +74,14 @@ static int say(sc *s, int state, const char *fmt, ...)
     va_end(ap);
     s->out->state = state;
     return state;
+}
+
+/* Log line `line` (from 1) is longer than the bound. */
+static int line_over(sc *s, size_t line)
+{
+    return say(s, CTREC_CT_SIDECAR_UNDECIDED,
+               "runtime_session.jsonl line %zu is over the %zu-byte bound: not checked past it",
+               line, s->limit);
 }
 
 /* The log's lines, read a window at a time; a line longer than the limit
@@ -160,10 +108,7 @@ static int read_log(sc *s, const char *path)
             }
             if (n == cap) {
                 if (cap > s->limit) {
-                    state = say(s, CTREC_CT_SIDECAR_UNDECIDED,
-                                "runtime_session.jsonl line %zu is over the %zu-byte bound: "
-                                "not checked past it",
-                                lines + 1, s->limit);
+                    state = line_over(s, lines + 1);
                     break;
                 }
                 char *g = realloc(b, cap * 2 + 1);
@@ -186,10 +131,7 @@ static int read_log(sc *s, const char *path)
         size_t len = nl ? (size_t)(nl - line) : n - off, used = nl ? len + 1 : n - off;
         lines++;
         if (len > s->limit) {
-            state = say(s, CTREC_CT_SIDECAR_UNDECIDED,
-                        "runtime_session.jsonl line %zu is over the %zu-byte bound: not checked "
-                        "past it",
-                        lines, s->limit);
+            state = line_over(s, lines);
             break;
         }
         size_t body = len && line[len - 1] == '\r' ? len - 1 : len; /* BufRead::lines */
@@ -234,7 +176,7 @@ int ct_sidecar_eval(ctfs *c, const char *dir, size_t limit, ct_sidecar *out)
         goto done;
     }
     size_t len;
-    int r = slurp(meta_path, limit, &text, &len);
+    int r = path_read(meta_path, limit, &text, &len);
     if (r == -2) goto done;
     if (r == -1) {
         state = say(&s, CTREC_CT_SIDECAR_REFUSED, "trace_meta.json cannot be read (%s)", strerror(errno));

@@ -279,16 +279,25 @@ ctrec_status ct_stepmap_find(ct_stepmap *sm, uint64_t path_id, uint32_t line, ct
 
 /* ---- the public calls ---- */
 
-/* The index the debugger uses: the member, else the file beside the .ct
- * (side: its path, NULL for none); ct_stepmap_close after, on failure too. */
-static ctrec_status sm_begin(ctfs *c, const char *name, const char *side, ct_stepmap *sm, err *e)
+const char *ct_stepmap_where(ctfs *c, const char *side, const ctfs_member **member)
 {
     const ctfs_member *m = c ? ctfs_find(c, SM) : NULL;
+    if (member) *member = m;
+    if (m) return SM;
+    return c && side && path_is_file(side) ? side : NULL;
+}
+
+/* Opens the index ct_stepmap_where names (side: the file beside the .ct,
+ * NULL for none); ct_stepmap_close after, on failure too. */
+static ctrec_status sm_begin(ctfs *c, const char *name, const char *side, ct_stepmap *sm, err *e)
+{
+    const ctfs_member *m;
+    const char *where = ct_stepmap_where(c, side, &m);
     err le = {0};
     ctrec_status st;
     if (m) {
         st = ct_stepmap_open(sm, c, m, &le);
-    } else if (c && side && path_is_file(side)) {
+    } else if (where) {
         const char *slash = strrchr(side, '/');
         st = ct_stepmap_open_file(sm, side, slash ? slash + 1 : side, &le);
     } else {

@@ -81,6 +81,11 @@ typedef struct ct_sm_state {
     err why;
 } ct_sm_state;
 
+/* Where the debugger's breakpoint index is for container c: "step-map.ns"
+ * (*member set, may be NULL), else side when it names a regular file (the
+ * file beside the .ct), else NULL. */
+const char *ct_stepmap_where(ctfs *c, const char *side, const ctfs_member **member);
+
 /* The public calls (ctrec_reader_line_steps / _step_map_walk) on the
  * container c (NULL: not a .ct), or, when it has no step-map.ns, on the file
  * at side (NULL: none); messages in *e are prefixed "name: ". */

@@ -619,14 +619,20 @@ static int parse_meta(pctx *c, rd_meta *m)
     return RD_OK;
 }
 
+/* The first byte from c->p on that is not JSON whitespace (c->end if none). */
+static const uint8_t *ws_end(const pctx *c)
+{
+    const uint8_t *p = c->p;
+    while (p < c->end && (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t')) p++;
+    return p;
+}
+
 /* The grammar of [start, c->p) and only whitespace after it. */
 static int doc_grammar_ok(pctx *c, const uint8_t *start)
 {
     if (setjmp(c->jb)) return 0;
     rd_json_strict(c, start, c->p, 0);
-    const uint8_t *p = c->p;
-    while (p < c->end && (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t')) p++;
-    return p == c->end;
+    return ws_end(c) == c->end;
 }
 
 int json_metadata_serde_ok(const char *s, size_t n)
@@ -661,12 +667,7 @@ static int value_doc(pctx *c)
     const uint8_t *start = c->p;
     tk_skip_value(c);
     rd_json_strict(c, start, c->p, 0);
-    const uint8_t *p = c->p;
-    while (p < c->end && (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t')) p++;
-    if (p < c->end) {
-        c->p = p;
-        expected(c, "the end of the text after the JSON value");
-    }
+    if ((c->p = ws_end(c)) < c->end) expected(c, "the end of the text after the JSON value");
     return RD_OK;
 }
 
@@ -678,10 +679,9 @@ int json_value_ok(const char *s, size_t n, err *e)
     init_doc(&c, &a, &skip, e, s, n);
     c.strict = 1;
     c.eof_msg = "the text ends inside the value";
-    int r = value_doc(&c);
+    int r = value_doc(&c); /* never RD_MORE: the whole text is there (init_doc) */
     arena_free(&a);
     free(skip.data);
-    if (r == RD_MORE) err_set(e, CTREC_E_FORMAT, "the text ends inside the value");
     return r == RD_OK;
 }
 

@@ -262,46 +262,17 @@ void ctrec_reader_options_init(ctrec_reader_options *o)
     o->max_event_bytes = DEFAULT_MAX_EVENT;
 }
 
-/* Reads a whole small file (at most 64 MiB) NUL-terminated; NULL if missing. */
+/* The largest trace_metadata.json or trace_paths.json read: what a 64 MiB
+ * buffer held with its NUL and one byte of slack (the reader's own loop
+ * until 2026-12-05). */
+#define SIDE_FILE_MAX ((64u << 20) - 2)
+
+/* Reads a whole small file NUL-terminated; NULL if missing, unreadable or
+ * over SIDE_FILE_MAX. */
 static char *slurp(const char *path, size_t *len)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return NULL;
-    size_t cap = 4096, n = 0;
-    char *d = malloc(cap);
-    while (d) {
-        if (n + 1 >= cap) {
-            if (cap >= (64u << 20)) {
-                free(d);
-                d = NULL;
-                break;
-            }
-            char *nd = realloc(d, cap * 2);
-            if (!nd) {
-                free(d);
-                d = NULL;
-                break;
-            }
-            d = nd;
-            cap *= 2;
-        }
-        ssize_t k = read(fd, d + n, cap - n - 1);
-        if (k < 0 && errno == EINTR) continue;
-        if (k <= 0) {
-            if (k < 0) {
-                free(d);
-                d = NULL;
-            }
-            break;
-        }
-        n += (size_t)k;
-    }
-    close(fd);
-    if (d) {
-        d[n] = 0;
-        *len = n;
-    }
-    return d;
+    char *d;
+    return path_read(path, SIDE_FILE_MAX, &d, len) == 0 ? d : NULL;
 }
 
 static void read_side_files(ctrec_reader *r, const char *dir)
@@ -577,8 +548,7 @@ static ctrec_status open_reader(ctrec_reader *r, const char *path)
     } else {
         r->file = strdup(path);
         if (!r->file) return err_set(&r->e, CTREC_E_NOMEM, "out of memory");
-        const char *slash = strrchr(path, '/');
-        dir = slash ? strndup(path, (size_t)(slash - path) + (slash == path)) : strdup(".");
+        dir = path_dir(path);
         if (!dir) return err_set(&r->e, CTREC_E_NOMEM, "out of memory");
     }
     if (!r->file) {
@@ -1225,11 +1195,7 @@ ctrec_status ctrec_reader_step_map_walk(ctrec_reader *r, ctrec_line_steps_fn fn,
 
 const char *ctrec_reader_step_map_source(ctrec_reader *r)
 {
-    ctfs *c = r ? container(r) : NULL;
-    if (!c) return NULL;
-    if (ctfs_find(c, "step-map.ns")) return "step-map.ns";
-    const char *side = step_map_file(r);
-    return side && path_is_file(side) ? side : NULL;
+    return r ? ct_stepmap_where(container(r), step_map_file(r), NULL) : NULL;
 }
 
 size_t ctrec_reader_meta_extra_count(const ctrec_reader *r)
@@ -1259,9 +1225,7 @@ ctrec_status ctrec_reader_ct_sidecar(ctrec_reader *r, int *route, const char **w
     if (!r->side) {
         ct_sidecar *sd = malloc(sizeof *sd);
         if (!sd) return err_set(&r->e, CTREC_E_NOMEM, "out of memory");
-        const char *slash = strrchr(r->file, '/');
-        char *dir = slash ? strndup(r->file, (size_t)(slash - r->file) + (slash == r->file))
-                          : strdup(".");
+        char *dir = path_dir(r->file);
         int st = dir ? ct_sidecar_eval(c, dir, r->o.max_event_bytes, sd) : -1;
         free(dir);
         if (st < 0) {

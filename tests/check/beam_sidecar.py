@@ -102,6 +102,13 @@ CASES = [
     ("manifests-repeated", meta(extra=', "manifests": [{"trace_copy_path": "bad.dat"}], '
                                   '"manifests": []'),
      GOOD_LOG, [], 0, shows("2 events", BEAM)),
+    # a trace_meta.json of exactly the bound is read whole
+    ("meta-at-bound", meta().ljust(65536), GOOD_LOG, ["--max-event", "65536"], 0,
+     shows("2 events", BEAM)),
+    ("meta-over-bound", meta().ljust(65537), GOOD_LOG, ["--max-event", "65536"], 3,
+     "warning [event-over-bound]: trace_meta.json is 65537 bytes, over the 65536-byte bound; "
+     "fix: check again with a larger bound (ctrec check --max-event BYTES): the BEAM sidecar "
+     "files were not checked past it"),
     # (64 KiB: the container's events.log chunk is under it)
     ("log-over-bound", meta(), b'{"event":"call"}\n{"a": "' + b"x" * 70000 + b'"}\n{\n',
      ["--max-event", "65536"], 3,
