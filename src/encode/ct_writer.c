@@ -1447,17 +1447,19 @@ static inline unsigned values_head(uint8_t *h, uint64_t count, size_t ent)
     return (unsigned)(p - h);
 }
 
-/* A head longer than the 3 bytes kept for it: the entries move up. */
-static CTW_COLD int values_head_long(ctw_writer *c, size_t ent)
+/* A head other than the 3 bytes of a short record, or in room kept for
+ * another (hk bytes kept): the entries move when the sizes differ. */
+static CTW_COLD int values_head_long(ctw_writer *c, size_t ent, size_t hk)
 {
     stream *v = &c->h.s[S_VALUES];
     uint8_t h[21];
     unsigned k = values_head(h, c->h.vcount, ent);
-    if (buf_reserve(&v->raw, k)) return -1;
+    if (k > hk && buf_reserve(&v->raw, k - hk)) return -1;
     uint8_t *r = v->raw.data + c->h.vrec;
-    memmove(r + k, r + 3, ent);
+    if (k != hk) memmove(r + k, r + hk, ent);
     memcpy(r, h, k);
-    v->raw.len += k - 3;
+    v->raw.len = v->raw.len + k - hk;
+    c->h.vhx_next = (uint8_t)(k > 3 ? k - 3 : 0);
     return 0;
 }
 
@@ -1466,16 +1468,19 @@ static inline ctrec_status finish_values(ctw_writer *c, err *e)
 {
     stream *v = &c->h.s[S_VALUES];
     if (v->raw.oom) return nomem(e);
-    size_t ent = v->raw.len - c->h.vrec - 3;
+    size_t hk = 3u + c->h.vhx;
+    size_t ent = v->raw.len - c->h.vrec - hk;
     uint8_t *r = v->raw.data + c->h.vrec;
     if (c->h.vcount == 0) {
         r[0] = 0;
         v->raw.len = c->h.vrec + 1;
-    } else if (c->h.vcount < 128 && ent < 128 - 2) {
+        c->h.vhx_next = 0;
+    } else if (hk == 3 && c->h.vcount < 128 && ent < 128 - 2) {
         r[0] = (uint8_t)(2 + ent);
         r[1] = 0;
         r[2] = (uint8_t)c->h.vcount;
-    } else if (values_head_long(c, ent)) {
+        c->h.vhx_next = 0;
+    } else if (values_head_long(c, ent, hk)) {
         return nomem(e);
     }
     c->h.vcount = 0;
@@ -1488,9 +1493,11 @@ static inline ctrec_status values_next(ctw_writer *c, err *e)
     ctrec_status st;
     if (c->h.nsteps && (st = finish_values(c, e))) return st;
     stream *v = &c->h.s[S_VALUES];
-    if (buf_reserve(&v->raw, 3)) return nomem(e);
+    unsigned hk = 3u + c->h.vhx_next;
+    if (buf_reserve(&v->raw, hk)) return nomem(e);
     c->h.vrec = v->raw.len;
-    v->raw.len += 3;
+    c->h.vhx = c->h.vhx_next;
+    v->raw.len += hk;
     return CTREC_OK;
 }
 
@@ -1499,7 +1506,8 @@ static inline void step_fast_set(ctw_writer *c)
 {
     const stream *s = &c->h.s[S_STEPS], *v = &c->h.s[S_VALUES];
     uint64_t n = 0;
-    if (!c->h.columns && c->h.chunk_abs && s->nrec && !s->raw.oom) {
+    /* (the common case completes a record whose head has 3 bytes kept) */
+    if (!c->h.columns && c->h.chunk_abs && s->nrec && !s->raw.oom && !c->h.vhx) {
         n = CT_STEPS_PER_CHUNK - 1 - s->nrec;
         if (v->nrec + 1 > CT_VALUES_PER_CHUNK) n = 0;
         else if (CT_VALUES_PER_CHUNK - 1 - v->nrec < n) n = CT_VALUES_PER_CHUNK - 1 - v->nrec;
@@ -1658,15 +1666,19 @@ ctrec_status ctw_value(ctw_writer *c, ctrec_id var, const uint8_t *v, size_t n, 
 buf *ctw_value_begin_slow(ctw_writer *c, ctrec_id var, size_t *at)
 {
     buf *b = &c->h.s[S_VALUES].raw;
+    unsigned slot = (unsigned)(var % CT_VLW), x = c->h.vlw[slot];
     c->h.vent = b->len;
-    if (buf_reserve(b, 11)) {
+    c->h.vslot = (uint8_t)slot;
+    c->h.vlx = 0;
+    if (buf_reserve(b, 16)) {
         *at = b->len;
         return b; /* its oom flag fails the value */
     }
     uint8_t *p = vput(b->data + b->len, var);
     *p = 0;
     c->h.vlen_at = (size_t)(p - b->data);
-    b->len = c->h.vlen_at + 1;
+    c->h.vlx = (uint8_t)x;
+    b->len = c->h.vlen_at + 1 + x;
     *at = b->len;
     return b;
 }
@@ -1676,17 +1688,14 @@ ctrec_status ctw_value_end_slow(ctw_writer *c, err *e)
 {
     buf *b = &c->h.s[S_VALUES].raw;
     if (b->oom) return nomem(e);
-    size_t n = b->len - c->h.vlen_at - 1;
-    if (n < 128) {
-        b->data[c->h.vlen_at] = (uint8_t)n;
-    } else {
-        unsigned k = ctw_vlen(n);
-        if (buf_reserve(b, k)) return nomem(e);
-        uint8_t *p = b->data + c->h.vlen_at;
-        memmove(p + k, p + 1, n);
-        vput(p, n);
-        b->len += k - 1;
-    }
+    size_t kept = 1u + c->h.vlx, n = b->len - c->h.vlen_at - kept;
+    unsigned k = ctw_vlen(n);
+    if (k > kept && buf_reserve(b, k - kept)) return nomem(e);
+    uint8_t *p = b->data + c->h.vlen_at;
+    if (k != kept) memmove(p + k, p + kept, n);
+    vput(p, n);
+    b->len = b->len + k - kept;
+    c->h.vlw[c->h.vslot] = (uint8_t)(k - 1);
     c->h.vcount++;
     return CTREC_OK;
 }
@@ -2346,9 +2355,9 @@ static ctrec_status submit_prov(ctw_writer *c, unsigned si, err *e)
     buf_put(b, s->raw.data + s->done, (cur ? c->h.vrec : s->raw.len) - s->done);
     if (cur) { /* the record in progress, completed */
         uint8_t h[21];
-        size_t ent = s->raw.len - c->h.vrec - 3;
+        size_t hk = 3u + c->h.vhx, ent = s->raw.len - c->h.vrec - hk;
         buf_put(b, h, values_head(h, c->h.vcount, ent));
-        if (c->h.vcount) buf_put(b, s->raw.data + c->h.vrec + 3, ent);
+        if (c->h.vcount) buf_put(b, s->raw.data + c->h.vrec + hk, ent);
     }
     if (b->oom) return nomem(e);
     memcpy(s->prov_sig, sig, sizeof sig);

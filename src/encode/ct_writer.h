@@ -86,6 +86,7 @@
 #define CT_VALUES_PER_CHUNK 1024u
 #define CT_CALLS_PER_CHUNK 256u
 #define CT_EVENTS_PER_CHUNK 64u
+#define CT_VLW 64u /* ctw_hot.vlw's slots */
 #define CT_MAX_LINE 99999 /* a step's line: path_id * 100000 + line */
 #define CT_MAX_LINES 1000000u /* a longer source gets no line table */
 #define CT_WINDOW_LOG 20  /* zstd window of a chunk: 1 MiB at most */
@@ -272,14 +273,27 @@ typedef struct ctw_hot {
     int chunk_abs; /* the steps chunk being filled has an absolute step */
     int columns;   /* column-aware (meta.dat flag 0x10) */
     /* The current step's values record is built in place in the values
-     * chunk: it starts at vrec with 3 bytes kept for its head (body length,
-     * 0, count: one byte each while the body is under 128 bytes and the
-     * count under 128, else the entries move up), then its entries {var,
+     * chunk: it starts at vrec with 3 + vhx bytes kept for its head (body
+     * length, 0, count: one byte each while the body is under 128 bytes and
+     * the count under 128; the entries move when the head needs other room
+     * than was kept), then its entries {var,
      * len, CBOR}; vent is where the entry being encoded (ctw_value_begin)
      * starts, vlen_at its length byte. There is such a record once there is
      * a step. */
     size_t vrec, vent, vlen_at;
     uint64_t vcount;
+    /* Room kept by prediction, so that long values and records are not
+     * moved when they end (sort.lua and nbody.lua --values all moved each
+     * step's record and every table's entry by a byte or two: 1.5-2.2 % of
+     * the recording's samples in memmove). vhx: the head bytes kept beyond
+     * 3 for the record in progress (0 whenever step_fast is set), vhx_next
+     * the last record's (finish_values); vlx: the length bytes kept beyond
+     * 1 for the entry being encoded (ctw_value_begin), taken from vlw: per
+     * variable id modulo CT_VLW (vslot), what the last value ended by
+     * ctw_value_end_slow needed. A wrong guess costs the move it saves
+     * otherwise; the bytes written are the same either way. */
+    uint8_t vhx, vhx_next, vlx, vslot;
+    uint8_t vlw[CT_VLW];
     /* Steps ctw_line_step may still take in its common case without
      * checking the chunks: set after a step record by step_record (none
      * when the steps chunk has no absolute step yet or the trace is
@@ -402,18 +416,21 @@ buf *ctw_value_begin_slow(ctw_writer *c, ctrec_id var, size_t *at);
 static inline int ctw_value_begin_fits(const ctw_writer *c)
 {
     const buf *b = &((const ctw_hot *)(const void *)c)->s[S_VALUES].raw;
-    return b->cap - b->len >= 11;
+    return b->cap - b->len >= 16; /* the variable's varint, 1 + 4 for the length */
 }
 static inline buf *ctw_value_begin(ctw_writer *c, ctrec_id var, size_t *at)
 {
     ctw_hot *h = ctw_hot_of(c);
     buf *b = &h->s[S_VALUES].raw;
     if (!ctw_value_begin_fits(c)) return ctw_value_begin_slow(c, var, at);
+    unsigned slot = (unsigned)(var % CT_VLW), x = h->vlw[slot];
     h->vent = b->len;
     uint8_t *p = ctw_vput(b->data + b->len, var);
     *p = 0;
     h->vlen_at = (size_t)(p - b->data);
-    b->len = h->vlen_at + 1;
+    h->vslot = (uint8_t)slot;
+    h->vlx = (uint8_t)x;
+    b->len = h->vlen_at + 1 + x;
     *at = b->len;
     return b;
 }
@@ -425,7 +442,7 @@ static inline int ctw_value_end_try(ctw_writer *c)
     ctw_hot *h = ctw_hot_of(c);
     buf *b = &h->s[S_VALUES].raw;
     size_t at = h->vlen_at, n = b->len - at - 1;
-    if (b->oom || n >= 128) return 0;
+    if (b->oom || n >= 128 || h->vlx) return 0;
     h->vcount++;
     b->data[at] = (uint8_t)n;
     return 1;

@@ -406,6 +406,45 @@ def inplace(tool, out):
     expect("notes", d.get("notes"), None)
 
 
+# test_ct_writer.c predict's steps: v0..v(n-1) (even ones 150-byte
+# strings where long), then s's string length (None: no value)
+PREDICT = [(130, False, 200), (130, False, 200), (1, False, 5), (0, False, None),
+           (130, False, 20000), (130, True, 20000), (0, False, None), (1, False, 200),
+           (130, True, None), (64, False, 130)]
+
+
+def predict_values(upto, extra_u=True):
+    """The values of predict's first `upto` steps (with step 6's u, given
+    after the publication, when extra_u)."""
+    out = []
+    for i, (nv, long_v, s_len) in enumerate(PREDICT[:upto]):
+        rec = {}
+        for k in range(nv):
+            if long_v and k % 2 == 0:
+                rec["v%d" % k] = {"kind": "String", "text": "y" * 150, "type": "String"}
+            else:
+                rec["v%d" % k] = {"kind": "Int", "i": i * 1000 + k, "type": "Int"}
+        if s_len is not None:
+            rec["s"] = {"kind": "String", "text": "y" * s_len, "type": "String"}
+        if i == 5 and extra_u:
+            rec["u"] = {"kind": "Int", "i": 77, "type": "Int"}
+        out.append(rec)
+    return out
+
+
+def predict(tool, out):
+    rc, so, se = run(tool, "predict", out)
+    expect("ct_writer_test predict exit (stderr: %s)" % se.strip(), rc, 0)
+    d = ct_decode.decode(os.path.join(out, "trace.ct"))
+    expect("predict steps", d["steps"], [["/m", i + 1, None] for i in range(len(PREDICT))])
+    expect("predict values", d["values"], predict_values(len(PREDICT)))
+    expect("predict notes", d.get("notes"), None)
+    # the copy taken at the flush in step 6: its record as given until then
+    p = ct_decode.decode(os.path.join(out, "published.ct"), lenient=True)
+    expect("published steps", p["steps"], [["/m", i + 1, None] for i in range(6)])
+    expect("published values", p["values"], predict_values(6, extra_u=False))
+
+
 def fsize(tool, out):
     rc, so, se = run(tool, "fsize", out)
     expect("ct_writer_test fsize exit (stderr: %s)" % se.strip(), rc, 0)
@@ -984,6 +1023,7 @@ def main():
         threads(tool, out, sys.argv[4])
     else:
         {"scenario": scenario, "chunks": chunks, "fsize": fsize, "inplace": inplace,
+         "predict": predict,
          "runs": runs, "bigscratch": bigscratch, "bigchunk": bigchunk, "bigkids": bigkids}[case](
             tool, out)
     for f in failures:

@@ -1470,6 +1470,90 @@ static int inplace(const char *dir)
     return failures ? 1 : 0;
 }
 
+/* The room the writer keeps by prediction for a value's length (by its
+ * variable's id modulo 64) and for a step's record head (by the record
+ * before): every guess wrong in both directions and right, a record left
+ * empty in room kept for a long head, and a publication while the record
+ * in progress sits in such room (DIR/published.ct: a copy of the container
+ * as that flush left it). check_ct.py predict holds the values to the
+ * pattern (predict_values there). */
+#define PREDICT_STEPS 10
+static void predict_step(ctrec_writer *w, int step, const ctrec_id *v, ctrec_id v_s, ctrec_id t_int,
+                         ctrec_id t_str, const char *text)
+{
+    /* per step: values of v[0..nv-1] (strings of 150 bytes for even k
+     * when long_v), then s's string length (-1: none) */
+    static const int nv[PREDICT_STEPS] = {130, 130, 1, 0, 130, 130, 0, 1, 130, 64};
+    static const int long_v[PREDICT_STEPS] = {0, 0, 0, 0, 0, 1, 0, 0, 1, 0};
+    static const int s_len[PREDICT_STEPS] = {200, 200, 5, -1, 20000, 20000, -1, 200, -1, 130};
+    CHECK(ctrec_step(w, 0, step + 1));
+    for (int k = 0; k < nv[step]; k++) {
+        CHECK(ctrec_begin_value(w, v[k]));
+        if (long_v[step] && k % 2 == 0)
+            CHECK(ctrec_string(w, text, 150, t_str));
+        else
+            CHECK(ctrec_int(w, step * 1000 + k, t_int));
+        CHECK(ctrec_end(w));
+    }
+    if (s_len[step] >= 0) {
+        CHECK(ctrec_begin_value(w, v_s));
+        CHECK(ctrec_string(w, text, (size_t)s_len[step], t_str));
+        CHECK(ctrec_end(w));
+    }
+}
+
+static int copy_file(const char *from, const char *to)
+{
+    FILE *in = fopen(from, "rb"), *out = in ? fopen(to, "wb") : NULL;
+    char b[65536];
+    size_t n;
+    int bad = !in || !out;
+    while (!bad && (n = fread(b, 1, sizeof b, in)) > 0) bad = fwrite(b, 1, n, out) != n;
+    if (in) fclose(in);
+    if (out && fclose(out)) bad = 1;
+    if (bad) fprintf(stderr, "copying %s to %s failed\n", from, to);
+    return bad;
+}
+
+static int predict(const char *dir)
+{
+    ctrec_writer *w = open_limited(dir, "predict", CTREC_MAX_EVENT_BYTES, 0);
+    if (!w) return 1;
+    ctrec_id t_int, t_str, v[130], v_s, v_u;
+    static char text[20000];
+    memset(text, 'y', sizeof text);
+    CHECK(ctrec_start(w, "/m", 2, 1));
+    CHECK(ctrec_type_z(w, CTREC_TYPE_INT, "Int", &t_int));
+    CHECK(ctrec_type_z(w, CTREC_TYPE_STRING, "String", &t_str));
+    for (int k = 0; k < 130; k++) {
+        char name[16];
+        snprintf(name, sizeof name, "v%d", k);
+        CHECK(ctrec_variable_z(w, name, &v[k]));
+    }
+    CHECK(ctrec_variable_z(w, "s", &v_s));
+    CHECK(ctrec_variable_z(w, "u", &v_u));
+    for (int i = 0; i < PREDICT_STEPS; i++) {
+        predict_step(w, i, v, v_s, t_int, t_str, text);
+        if (i == 5) { /* step 6's record in room kept for a 5-byte head */
+            char from[4200], to[4200];
+            CHECK(ctrec_writer_flush(w));
+            snprintf(from, sizeof from, "%s/trace.ct", dir);
+            snprintf(to, sizeof to, "%s/published.ct", dir);
+            if (copy_file(from, to)) failures++;
+            /* one more value of that step, after the publication */
+            CHECK(ctrec_begin_value(w, v_u));
+            CHECK(ctrec_int(w, 77, t_int));
+            CHECK(ctrec_end(w));
+        }
+    }
+    ctrec_status st = ctrec_writer_close(w);
+    if (st) {
+        fprintf(stderr, "close: %s\n", ctrec_status_name(st));
+        failures++;
+    }
+    return failures ? 1 : 0;
+}
+
 /* max_event_bytes under 127: the .ct fast paths of ctrec_end (which take a
  * value under 128 bytes) are off (ct_fast), so a short value over the
  * limit is refused as every value is, and the writer stays usable. */
@@ -1687,6 +1771,7 @@ int main(int argc, char **argv)
     if (argc >= 4 && !strcmp(argv[1], "kidpaths")) return kidpaths(argv[2], argv[3]);
     if (argc >= 3 && !strcmp(argv[1], "smallmax")) return smallmax(argv[2]);
     if (argc >= 3 && !strcmp(argv[1], "inplace")) return inplace(argv[2]);
+    if (argc >= 3 && !strcmp(argv[1], "predict")) return predict(argv[2]);
     if (argc >= 3 && !strcmp(argv[1], "exceptions")) return exceptions(argv[2]);
     if (argc >= 3 && !strcmp(argv[1], "threads")) return threads(argv[2]);
     if (argc >= 3 && !strcmp(argv[1], "nostep")) return nostep(argv[2]);
@@ -1702,7 +1787,7 @@ int main(int argc, char **argv)
     if (argc >= 3 && !strcmp(argv[1], "repairtree")) return repairtree(argv[2]);
     if (argc >= 3 && !strcmp(argv[1], "bigkids")) return bigkids(argv[2]);
     if (argc >= 3 && !strcmp(argv[1], "followwin")) return followwin(argv[2]);
-    fprintf(stderr, "usage: ct_writer_test scenario|chunks|fsize|bigscratch|repairtree|bigkids|followwin|columns|exceptions|threads|nostep|inplace|smallmax DIR [N]\n"
+    fprintf(stderr, "usage: ct_writer_test scenario|chunks|fsize|bigscratch|repairtree|bigkids|followwin|columns|exceptions|threads|nostep|inplace|predict|smallmax DIR [N]\n"
                     "       ct_writer_test callpaths DIR ct|json N\n"
                     "       ct_writer_test kidpaths DIR ct|json\n");
     return 2;
