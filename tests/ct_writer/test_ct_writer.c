@@ -94,6 +94,17 @@ static int failures;
         }                                                                                \
     } while (0)
 
+/* Closes a scenario's writer: 1 when it or anything before failed. */
+static int paths_close(ctrec_writer *w)
+{
+    ctrec_status st = ctrec_writer_close(w);
+    if (st) {
+        fprintf(stderr, "close: %s\n", ctrec_status_name(st));
+        failures++;
+    }
+    return failures ? 1 : 0;
+}
+
 /* ctrec's reader on DIR/trace.ct (its path in path[4200]), or NULL after
  * saying why. */
 static ctrec_reader *open_trace_ct(const char *dir, char *path)
@@ -310,12 +321,7 @@ static int scenario(const char *dir)
     CHECK(ctrec_end(w));
     CHECK(ctrec_writer_flush(w));
     /* the top-level call is still open: close ends it at the last step */
-    ctrec_status st = ctrec_writer_close(w);
-    if (st) {
-        fprintf(stderr, "close: %s\n", ctrec_status_name(st));
-        failures++;
-    }
-    return failures ? 1 : 0;
+    return paths_close(w);
 }
 
 static int chunks(const char *dir, long n)
@@ -1462,12 +1468,7 @@ static int inplace(const char *dir)
     CHECK(ctrec_begin_value(w, v_u));
     CHECK(ctrec_int(w, 4, t_int));
     CHECK(ctrec_end(w));
-    ctrec_status st = ctrec_writer_close(w);
-    if (st) {
-        fprintf(stderr, "close: %s\n", ctrec_status_name(st));
-        failures++;
-    }
-    return failures ? 1 : 0;
+    return paths_close(w);
 }
 
 /* The room the writer keeps by prediction for a value's length (by its
@@ -1546,12 +1547,7 @@ static int predict(const char *dir)
             CHECK(ctrec_end(w));
         }
     }
-    ctrec_status st = ctrec_writer_close(w);
-    if (st) {
-        fprintf(stderr, "close: %s\n", ctrec_status_name(st));
-        failures++;
-    }
-    return failures ? 1 : 0;
+    return paths_close(w);
 }
 
 /* max_event_bytes under 127: the .ct fast paths of ctrec_end (which take a
@@ -1573,12 +1569,7 @@ static int smallmax(const char *dir)
                 "the event would take at least 22 bytes, more than max_event_bytes (16; "
                 "readers refuse events over CTREC_MAX_EVENT_BYTES = 64 MiB by default)");
     }
-    ctrec_status st = ctrec_writer_close(w);
-    if (st) {
-        fprintf(stderr, "close: %s\n", ctrec_status_name(st));
-        failures++;
-    }
-    return failures ? 1 : 0;
+    return paths_close(w);
 }
 
 /* The same pseudo-random calls into a .ct and a trace.json (format "ct" or
@@ -1633,16 +1624,6 @@ static ctrec_writer *paths_open(const char *dir, const char *format, const char 
     return w;
 }
 
-/* Closes paths_open's writer: 1 when it or anything before failed. */
-static int paths_close(ctrec_writer *w)
-{
-    ctrec_status st = ctrec_writer_close(w);
-    if (st) {
-        fprintf(stderr, "close: %s\n", ctrec_status_name(st));
-        failures++;
-    }
-    return failures ? 1 : 0;
-}
 
 static int callpaths(const char *dir, const char *format, long n)
 {
