@@ -66,7 +66,10 @@ static volatile sig_atomic_t stop_flag;
 static volatile sig_atomic_t recorder_gone;
 
 /* ctrec follow: every poll interval, asks whether a writer still holds the
- * folder's lock; when none does, stops the reader's wait. */
+ * folder's lock; when none does at two polls in a row, stops the reader's
+ * wait. (A writer creates the lock file, then locks it: once, in
+ * make test, the follower looked in between, found the lock free and
+ * stopped before the recording began.) */
 typedef struct watch {
     const char *path;
     unsigned poll_ms;
@@ -76,9 +79,11 @@ static void *watch_recorder(void *arg)
 {
     const watch *wt = arg;
     struct timespec d = {(time_t)(wt->poll_ms / 1000), (long)(wt->poll_ms % 1000) * 1000000L};
+    int free_polls = 0;
     while (!stop_flag) {
         nanosleep(&d, NULL);
-        if (ctrec_writer_active(wt->path) == 0) {
+        free_polls = ctrec_writer_active(wt->path) == 0 ? free_polls + 1 : 0;
+        if (free_polls == 2) {
             recorder_gone = 1;
             stop_flag = 1;
         }
