@@ -1449,7 +1449,7 @@ static inline unsigned values_head(uint8_t *h, uint64_t count, size_t ent)
 
 /* A head other than the 3 bytes of a short record, or in room kept for
  * another (hk bytes kept): the entries move when the sizes differ. */
-static CTW_COLD int values_head_long(ctw_writer *c, size_t ent, size_t hk)
+static CTW_COLD int values_head_set(ctw_writer *c, size_t ent, size_t hk)
 {
     stream *v = &c->h.s[S_VALUES];
     uint8_t h[21];
@@ -1480,7 +1480,7 @@ static inline ctrec_status finish_values(ctw_writer *c, err *e)
         r[1] = 0;
         r[2] = (uint8_t)c->h.vcount;
         c->h.vhx_next = 0;
-    } else if (values_head_long(c, ent, hk)) {
+    } else if (values_head_set(c, ent, hk)) {
         return nomem(e);
     }
     c->h.vcount = 0;
@@ -1666,21 +1666,11 @@ ctrec_status ctw_value(ctw_writer *c, ctrec_id var, const uint8_t *v, size_t n, 
 buf *ctw_value_begin_slow(ctw_writer *c, ctrec_id var, size_t *at)
 {
     buf *b = &c->h.s[S_VALUES].raw;
-    unsigned slot = (unsigned)(var % CT_VLW), x = c->h.vlw[slot];
-    c->h.vent = b->len;
-    c->h.vslot = (uint8_t)slot;
-    c->h.vlx = 0;
     if (buf_reserve(b, 16)) {
-        *at = b->len;
+        c->h.vent = *at = b->len;
         return b; /* its oom flag fails the value */
     }
-    uint8_t *p = vput(b->data + b->len, var);
-    *p = 0;
-    c->h.vlen_at = (size_t)(p - b->data);
-    c->h.vlx = (uint8_t)x;
-    b->len = c->h.vlen_at + 1 + x;
-    *at = b->len;
-    return b;
+    return ctw_value_open(&c->h, b, var, at);
 }
 
 /* ctw_value_end of a long value or after a failed reservation */

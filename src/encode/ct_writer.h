@@ -418,11 +418,10 @@ static inline int ctw_value_begin_fits(const ctw_writer *c)
     const buf *b = &((const ctw_hot *)(const void *)c)->s[S_VALUES].raw;
     return b->cap - b->len >= 16; /* the variable's varint, 1 + 4 for the length */
 }
-static inline buf *ctw_value_begin(ctw_writer *c, ctrec_id var, size_t *at)
+/* The entry's variable and the room for its length (vlw's guess), in the
+ * values chunk b with room for them (ctw_value_begin_fits). */
+static inline buf *ctw_value_open(ctw_hot *h, buf *b, ctrec_id var, size_t *at)
 {
-    ctw_hot *h = ctw_hot_of(c);
-    buf *b = &h->s[S_VALUES].raw;
-    if (!ctw_value_begin_fits(c)) return ctw_value_begin_slow(c, var, at);
     unsigned slot = (unsigned)(var % CT_VLW), x = h->vlw[slot];
     h->vent = b->len;
     uint8_t *p = ctw_vput(b->data + b->len, var);
@@ -433,6 +432,12 @@ static inline buf *ctw_value_begin(ctw_writer *c, ctrec_id var, size_t *at)
     b->len = h->vlen_at + 1 + x;
     *at = b->len;
     return b;
+}
+static inline buf *ctw_value_begin(ctw_writer *c, ctrec_id var, size_t *at)
+{
+    ctw_hot *h = ctw_hot_of(c);
+    if (!ctw_value_begin_fits(c)) return ctw_value_begin_slow(c, var, at);
+    return ctw_value_open(h, &h->s[S_VALUES].raw, var, at);
 }
 ctrec_status ctw_value_end_slow(ctw_writer *c, err *e);
 /* ctw_value_end's common case: 1 when done, 0 (nothing changed) when
