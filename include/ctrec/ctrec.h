@@ -282,7 +282,10 @@ void ctrec_writer_options_init(ctrec_writer_options *opts);
  * included) and writes trace_metadata.json there. `opts` may be NULL for the
  * defaults. The event file of the other format left by an earlier recording
  * in the same folder is removed, so a reader never picks up a stale one;
- * other files (files/ copies) are left as they are.
+ * other files (files/ copies) are left as they are. The event file of the
+ * format written is replaced, not truncated: a reader that has the old one
+ * open keeps reading it whole (and, if it was a symbolic link, the link is
+ * replaced, not written through).
  *
  * One writer at a time per folder: the writer takes an advisory lock
  * (flock(2)) on the file trace.lock in the folder before it changes

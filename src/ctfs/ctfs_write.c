@@ -33,6 +33,7 @@
 #include "ctfs/ctfs.h"
 #include "util/buf.h"
 #include "util/le.h"
+#include "util/path.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -456,7 +457,7 @@ ctrec_status ctfs_w_create(int dirfd, const char *name, ctfs_w **out, err *e)
     *out = NULL;
     ctfs_w *c = calloc(1, sizeof *c);
     if (!c) return err_set(e, CTREC_E_NOMEM, "out of memory");
-    c->fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    c->fd = path_create(dirfd, name, O_WRONLY | O_CLOEXEC, 0644);
     if (c->fd < 0) {
         ctrec_status st = err_sys(e, errno, "creating %s", name);
         free(c);

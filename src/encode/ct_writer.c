@@ -28,6 +28,7 @@
 #include "sink/sink.h"
 #include "util/buf.h"
 #include "util/le.h"
+#include "util/path.h"
 #include "util/varint.h"
 
 /* Paths taken once a chunk or on failure: out of line, so that the
@@ -1246,7 +1247,7 @@ ctrec_status ctw_open(int dirfd, const char *name, int threaded, int level, int 
     if (!st) st = ctfs_w_publish(c->c, 0, e);
     if (!st) {
         c->scratch_fd =
-            openat(dirfd, c->scratch_name, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+            path_create(dirfd, c->scratch_name, O_WRONLY | O_CLOEXEC, 0644);
         if (c->scratch_fd < 0) st = err_sys(e, errno, "creating %s", c->scratch_name);
     }
     if (!st) { /* private: unlinked at once, so that nothing is left behind */

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "sink.h"
+#include "util/path.h"
 
 typedef struct file_sink {
     sink base;
@@ -139,7 +140,7 @@ ctrec_status file_sink_open(int dirfd, const char *name, int threaded, sink **ou
 {
     file_sink *f = calloc(1, sizeof *f);
     if (!f) return err_set(e, CTREC_E_NOMEM, "out of memory");
-    f->fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    f->fd = path_create(dirfd, name, O_WRONLY | O_CLOEXEC, 0644);
     if (f->fd < 0) {
         int en = errno;
         free(f);

@@ -68,8 +68,12 @@ ctrec_status folder_lock(int dirfd, const char *dir, int *lockfd, err *e)
     }
     char pid[32];
     int n = snprintf(pid, sizeof pid, "%ld\n", (long)getpid());
-    /* best effort: the pid only makes the message of a refused writer clearer */
-    if (ftruncate(fd, 0) == 0 && pwrite(fd, pid, (size_t)n, 0) != n) {
+    /* best effort: the pid only makes the message of a refused writer
+     * clearer. Written over the last one, then cut to its length (a reader
+     * takes the first line): truncating to 0 first cost about 0.4 ms when
+     * recording into the folder again, ext4 writing the file back when it
+     * is closed after a truncation to 0; a cut to the same length is none. */
+    if (pwrite(fd, pid, (size_t)n, 0) == n && ftruncate(fd, n)) {
     }
     *lockfd = fd;
     return CTREC_OK;

@@ -23,6 +23,7 @@
 #include "sink.h"
 #include "util/buf.h"
 #include "util/le.h"
+#include "util/path.h"
 
 #define SEEK_TABLE_MAGIC 0x184D2A5Eu
 #define SEEKABLE_MAGIC 0x8F92EAB1u
@@ -221,7 +222,7 @@ ctrec_status zstd_sink_open(int dirfd, const char *name, const zstd_sink_options
         zs_destroy(&z->base);
         return err_set(e, CTREC_E_ARG, "zstd level %d is not supported", o->level);
     }
-    z->fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    z->fd = path_create(dirfd, name, O_WRONLY | O_CLOEXEC, 0644);
     if (z->fd < 0 || write_all(z->fd, header_v1, sizeof header_v1)) {
         int en = errno;
         zs_destroy(&z->base);

@@ -38,6 +38,12 @@ int path_is_file(const char *path)
     return stat(path, &sb) == 0 && S_ISREG(sb.st_mode);
 }
 
+int path_create(int dirfd, const char *name, int flags, mode_t mode)
+{
+    (void)unlinkat(dirfd, name, 0); /* any failure: openat's O_TRUNC does it */
+    return openat(dirfd, name, flags | O_CREAT | O_TRUNC, mode);
+}
+
 /* Closes fd keeping errno; returns r. */
 static int close_with(int fd, int r)
 {

@@ -5,6 +5,7 @@
  * copies of the sources: absolute and relative paths land under files/,
  * `..` paths and symlinks planted in the folder never put a copy outside.
  */
+#include <fcntl.h>
 #include <time.h>
 
 #include "check.h"
@@ -273,21 +274,42 @@ static void test_flush_bin(const char *tmp)
 
 /* Recording again into a folder: the events of the earlier recording are
  * gone, whichever format either used (a stale trace.json would shadow a
- * new trace.bin: readers try trace.json first). */
+ * new trace.bin: readers try trace.json first). A trace file of the same
+ * format is replaced, not truncated (path_create): a reader that opened
+ * the old one keeps reading it whole, and the new one is another file. */
 static void test_rerecord(const char *tmp)
 {
     LOCAL_PATH(dir, "%s/again", tmp);
     ctrec_writer_options o = test_options();
     ctrec_writer *w = NULL;
-    for (int round = 0; round < 4; round++) {
-        int bin = round == 1 || round == 2;
-        o.format = bin ? CTREC_FORMAT_BIN : CTREC_FORMAT_JSON;
+    static const int fmt[] = {CTREC_FORMAT_JSON, CTREC_FORMAT_JSON, CTREC_FORMAT_BIN,
+                              CTREC_FORMAT_BIN,  CTREC_FORMAT_CT,   CTREC_FORMAT_CT,
+                              CTREC_FORMAT_JSON};
+    static const char *const file[] = {"trace.json", "trace.bin", "trace.ct"};
+    for (int round = 0; round < (int)(sizeof fmt / sizeof fmt[0]); round++) {
+        o.format = fmt[round];
+        const char *name = file[fmt[round]];
+        /* the earlier recording's file of this format, held open */
+        int old = round && fmt[round - 1] == fmt[round]
+                      ? open(pathf("%s/%s", dir, name), O_RDONLY | O_CLOEXEC)
+                      : -1;
+        struct stat before = {0}, after = {0}, now = {0};
+        if (round && fmt[round - 1] == fmt[round]) CHECK(old >= 0 && fstat(old, &before) == 0);
         CHECK_OK(ctrec_writer_open(dir, &o, &w));
         CHECK_OK(ctrec_path_z(w, round ? "/second" : "/first", NULL));
+        if (fmt[round] == CTREC_FORMAT_CT) CHECK_OK(ctrec_step(w, 0, 1)); /* .ct: a step */
         CHECK_OK(ctrec_writer_close(w));
+        if (old >= 0) {
+            CHECK(fstat(old, &after) == 0 && stat(pathf("%s/%s", dir, name), &now) == 0);
+            CHECK(before.st_size > 0 && after.st_size == before.st_size); /* not truncated */
+            CHECK(after.st_nlink == 0 && now.st_ino != before.st_ino);    /* replaced */
+            close(old);
+        }
         char *l = listing(dir);
-        CHECK_STR(l, bin ? "trace.bin\ntrace.lock\ntrace_metadata.json\ntrace_paths.json\n"
-                         : "trace.json\ntrace.lock\ntrace_metadata.json\ntrace_paths.json\n");
+        char want[128];
+        snprintf(want, sizeof want, "%s\ntrace.lock\ntrace_metadata.json\ntrace_paths.json\n",
+                 name);
+        CHECK_STR(l, want);
         free(l);
         char *paths = read_file(pathf("%s/trace_paths.json", dir), NULL);
         CHECK_STR(paths, round ? "[\"/second\"]\n" : "[\"/first\"]\n");
