@@ -91,6 +91,7 @@
 #define CT_MAX_LINES 1000000u /* a longer source gets no line table */
 #define CT_WINDOW_LOG 20  /* zstd window of a chunk: 1 MiB at most */
 #define CT_QUEUE 8        /* chunks in flight to the background thread */
+#define CT_WAKE 4         /* jobs waiting that wake the background thread */
 /* The default level (3) compresses chunks with zstd's fast strategy and a
  * 2^13-entry hash table instead of level 3's dfast: on the W1 benchmark
  * the trace is 0.3% larger for about 6% fewer instructions on the

@@ -352,6 +352,44 @@ static int chunks(const char *dir, long n)
     return failures ? 1 : 0;
 }
 
+/* Jobs left waiting for a sleeping compressing thread: the writer wakes
+ * it only once CT_WAKE jobs wait (or for a publication, or at close), so
+ * a recording of one, two or three batches of steps ends with them queued
+ * and the thread asleep since it started; close must wake it (a hang here
+ * is the test's timeout). Each trace is read back whole. */
+static int queued(const char *dir)
+{
+    for (long k = 1; k <= 3; k++) {
+        char sub[4096], path[4200];
+        snprintf(sub, sizeof sub, "%s-%ld", dir, k);
+        ctrec_writer *w = open_ct(sub, 1);
+        ctrec_id f;
+        CHECK(ctrec_start(w, "/m", 2, 1));
+        CHECK(ctrec_function_z(w, "f", 0, 50, &f));
+        long n = k * 40000, steps = 0;
+        for (long i = 0; i < n && !failures; i++) {
+            CHECK(ctrec_step(w, 0, 1 + (i * 7919) % 613)); /* 1-2 byte deltas */
+            if (i % 100 == 99) {
+                CHECK(ctrec_call(w, f));
+                CHECK(ctrec_return_none(w, 0));
+            }
+        }
+        ctrec_reader *r = close_and_read(w, sub, path);
+        if (!r) return 1;
+        const ctrec_ev *ev;
+        ctrec_status st;
+        while ((st = ctrec_reader_next(r, &ev)) == CTREC_OK && ev)
+            if (ev->type == CTREC_EV_STEP) steps++;
+        if (st != CTREC_OK || steps != n + n / 100) {
+            fprintf(stderr, "%s: %ld steps of %ld: %s\n", sub, steps, n + n / 100,
+                    ctrec_reader_errmsg(r));
+            failures++;
+        }
+        ctrec_reader_close(r);
+    }
+    return failures ? 1 : 0;
+}
+
 /* Text number k of the big-value tests (bigchunk, bigscratch), its byte
  * i: pseudo-random letters, which zstd cannot halve (so that scratch
  * pieces holding them stay stored, in raw blocks). check_ct.py's
@@ -1768,7 +1806,8 @@ int main(int argc, char **argv)
     if (argc >= 3 && !strcmp(argv[1], "repairtree")) return repairtree(argv[2]);
     if (argc >= 3 && !strcmp(argv[1], "bigkids")) return bigkids(argv[2]);
     if (argc >= 3 && !strcmp(argv[1], "followwin")) return followwin(argv[2]);
-    fprintf(stderr, "usage: ct_writer_test scenario|chunks|fsize|bigscratch|repairtree|bigkids|followwin|columns|exceptions|threads|nostep|inplace|predict|smallmax DIR [N]\n"
+    if (argc >= 3 && !strcmp(argv[1], "queued")) return queued(argv[2]);
+    fprintf(stderr, "usage: ct_writer_test scenario|queued|chunks|fsize|bigscratch|repairtree|bigkids|followwin|columns|exceptions|threads|nostep|inplace|predict|smallmax DIR [N]\n"
                     "       ct_writer_test callpaths DIR ct|json N\n"
                     "       ct_writer_test kidpaths DIR ct|json\n");
     return 2;
