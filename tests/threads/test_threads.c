@@ -20,6 +20,11 @@
  *   separate    two writers and two readers in four threads at once
  *   fork        a child that leaves the writer alone keeps the parent's
  *               trace whole
+ *   random      RNTHREADS pthreads making random runs of events (steps,
+ *               String values, calls with arguments, returns, refused
+ *               returns, I/O events, flushes) in json, bin and .ct, seeded
+ *               by THREADS_SEED or the time (printed): each thread's events
+ *               read back whole and in order; ctrec_check: no error
  *   ct_timed    a .ct recording with flush_interval_ms 1: the flush thread
  *               publishes the backend's chunks in progress while the
  *               recording thread writes steps, values (some defining a
@@ -33,6 +38,7 @@
 #include <dirent.h>
 #include <pthread.h>
 #include <signal.h>
+#include <time.h>
 
 #include "../writer/check.h"
 #include "ctrec/ctrec_check.h"
@@ -302,6 +308,284 @@ static void interleave(ctrec_format format)
     rm_rf(tmp);
 }
 
+
+/* ------------------------------------------------------------------ */
+/* random                                                              */
+
+/* Random runs of events on RNTHREADS OS threads at once, each thread's
+ * choices from its own generator (seed: THREADS_SEED, else the time;
+ * printed): after each enter a Step, then up to 7 of: Steps, String
+ * values of 0-300 bytes, calls with 0-2 Int arguments, returns with an
+ * Int (a refused one when the thread has no open call), I/O events,
+ * flushes; then leave. Lines and texts name their thread and count, so
+ * that the trace read back shows each thread's events whole and in order,
+ * whatever the interleaving. */
+#define RNTHREADS 4
+#define ROUNDS 600
+#define RLINE(t, n) ((t) * 10000 + (n) % 10000 + 1)
+#define RFN_LINE 90000
+
+typedef struct rworker {
+    shared *s;
+    ctrec_thread_handle *h;
+    uint64_t tid, rng;
+    long steps, values, calls, returns, refused, events;
+    size_t *vlen; /* each value's length, in order */
+    size_t nv, vcap;
+    int errors;
+    char first_err[256];
+} rworker;
+
+static uint32_t rnext(rworker *k)
+{
+    k->rng ^= k->rng << 13;
+    k->rng ^= k->rng >> 7;
+    k->rng ^= k->rng << 17;
+    return (uint32_t)(k->rng >> 11);
+}
+
+static void r_note(rworker *k, ctrec_status st, const char *what)
+{
+    if (st == CTREC_OK) return;
+    if (!k->errors++)
+        snprintf(k->first_err, sizeof k->first_err, "%s: %s: %s", what, ctrec_status_name(st),
+                 ctrec_writer_errmsg(k->s->w));
+}
+#define RW(k, call) r_note((k), (call), #call)
+
+static void *rworker_main(void *arg)
+{
+    rworker *k = arg;
+    shared *s = k->s;
+    ctrec_writer *w = s->w;
+    char text[400];
+    long depth = 0;
+    for (int round = 0; round < ROUNDS; round++) {
+        if (ctrec_thread_enter(k->h) != CTREC_OK) {
+            k->errors++;
+            return NULL;
+        }
+        RW(k, ctrec_step(w, s->path, RLINE(k->tid, k->steps)));
+        k->steps++;
+        for (unsigned n = rnext(k) % 8; n; n--) {
+            switch (rnext(k) % 7) {
+            case 0:
+                RW(k, ctrec_step(w, s->path, RLINE(k->tid, k->steps)));
+                k->steps++;
+                break;
+            case 1: {
+                size_t len = rnext(k) % 301;
+                int h = snprintf(text, sizeof text, "t%llu:%ld|", (unsigned long long)k->tid,
+                                 k->values);
+                if ((size_t)h > len) len = (size_t)h;
+                memset(text + h, 'a' + (int)(k->values % 26), len - (size_t)h);
+                RW(k, ctrec_begin_value(w, s->var_i));
+                RW(k, ctrec_string(w, text, len, s->int_t));
+                RW(k, ctrec_end(w));
+                if (k->nv == k->vcap) {
+                    k->vcap = k->vcap ? 2 * k->vcap : 256;
+                    k->vlen = realloc(k->vlen, k->vcap * sizeof *k->vlen);
+                }
+                k->vlen[k->nv++] = len;
+                k->values++;
+                break;
+            }
+            case 2: {
+                unsigned na = rnext(k) % 3;
+                RW(k, ctrec_begin_call(w, s->leaf_fn));
+                for (unsigned a = 0; a < na; a++) {
+                    RW(k, ctrec_arg(w, s->var_t));
+                    RW(k, ctrec_int(w, (int64_t)k->tid, s->int_t));
+                }
+                RW(k, ctrec_end(w));
+                k->calls++;
+                depth++;
+                break;
+            }
+            case 3:
+                if (depth) {
+                    RW(k, ctrec_begin_return(w));
+                    RW(k, ctrec_int(w, (int64_t)k->tid, s->int_t));
+                    RW(k, ctrec_end(w));
+                    k->returns++;
+                    depth--;
+                } else if (ctrec_return_none(w, 0) == CTREC_E_STATE) {
+                    k->refused++; /* this thread has no open call */
+                } else {
+                    k->errors++;
+                }
+                break;
+            case 4:
+                snprintf(text, sizeof text, "t%llu", (unsigned long long)k->tid);
+                RW(k, ctrec_event(w, CTREC_EVENT_WRITE, "", 0, text, strlen(text)));
+                k->events++;
+                break;
+            case 5:
+                if (rnext(k) % 8 == 0) RW(k, ctrec_writer_flush(w));
+                break;
+            default: /* leave and come back: another thread may record */
+                RW(k, ctrec_thread_leave(k->h));
+                if (ctrec_thread_enter(k->h) != CTREC_OK) {
+                    k->errors++;
+                    return NULL;
+                }
+                RW(k, ctrec_step(w, s->path, RLINE(k->tid, k->steps)));
+                k->steps++;
+                break;
+            }
+        }
+        RW(k, ctrec_thread_leave(k->h));
+    }
+    if (ctrec_thread_enter(k->h) != CTREC_OK) {
+        k->errors++;
+        return NULL;
+    }
+    for (; depth; depth--) {
+        RW(k, ctrec_return_none(w, 0));
+        k->returns++;
+    }
+    RW(k, ctrec_thread_close(k->h));
+    return NULL;
+}
+
+/* What the reader sees of one random worker. */
+typedef struct rseen {
+    long steps, call_steps, values, calls, returns, events, bad;
+    int64_t depth;
+} rseen;
+
+static void random_threads(ctrec_format format, uint64_t seed)
+{
+    const char *fname = format == CTREC_FORMAT_JSON ? "json" : format == CTREC_FORMAT_BIN ? "bin" : "ct";
+    char tmp[64];
+    make_tmpdir(tmp);
+    LOCAL_PATH(dir, "%s/trace", tmp);
+    ctrec_writer_options o = test_options();
+    o.format = format;
+    o.buffer_size = 4096;
+    o.frame_size = 4096;
+    o.flush_interval_ms = 1;
+    o.compress_thread = 1;
+    ctrec_writer *w;
+    CHECK_OK(ctrec_writer_open(dir, &o, &w));
+    shared s = {.w = w};
+    CHECK_OK(ctrec_start(w, "/src/random.stk", 15, 1));
+    CHECK_OK(ctrec_type_z(w, CTREC_TYPE_STRING, "str", &s.int_t));
+    CHECK_OK(ctrec_function_z(w, "leaf", 0, RFN_LINE, &s.leaf_fn));
+    CHECK_OK(ctrec_variable_z(w, "v", &s.var_i));
+    CHECK_OK(ctrec_variable_z(w, "t", &s.var_t));
+    CHECK_OK(ctrec_step(w, 0, 1));
+    ctrec_thread_handle *mainh;
+    CHECK_OK(ctrec_thread_open(w, 0, &mainh));
+    CHECK_OK(ctrec_thread_enter(mainh));
+    rworker ks[RNTHREADS];
+    pthread_t th[RNTHREADS];
+    for (int t = 0; t < RNTHREADS; t++) {
+        ks[t] = (rworker){.s = &s, .tid = (uint64_t)t + 1,
+                          .rng = seed * 2654435761u + (uint64_t)t * 0x9E3779B97F4A7C15u + 1};
+        CHECK_OK(ctrec_thread_open(w, ks[t].tid, &ks[t].h));
+    }
+    CHECK_OK(ctrec_thread_leave(mainh));
+    for (int t = 0; t < RNTHREADS; t++) CHECK(pthread_create(&th[t], NULL, rworker_main, &ks[t]) == 0);
+    for (int t = 0; t < RNTHREADS; t++) pthread_join(th[t], NULL);
+    for (int t = 0; t < RNTHREADS; t++) {
+        CHECK_U64(ks[t].errors, 0);
+        if (ks[t].errors) fprintf(stderr, "  thread %d: %s\n", t + 1, ks[t].first_err);
+    }
+    CHECK_OK(ctrec_thread_enter(mainh));
+    CHECK_OK(ctrec_step(w, 0, 2));
+    CHECK_OK(ctrec_thread_leave(mainh));
+    CHECK_OK(ctrec_thread_close(mainh));
+    CHECK_OK(ctrec_writer_close(w));
+
+    rseen sn[RNTHREADS + 1];
+    memset(sn, 0, sizeof sn);
+    int cur = 0;
+    ctrec_reader *r;
+    CHECK_OK(ctrec_reader_open(dir, NULL, &r));
+    const ctrec_ev *ev;
+    ctrec_status st;
+    while ((st = ctrec_reader_next(r, &ev)) == CTREC_OK && ev) {
+        rseen *c = &sn[cur];
+        switch (ev->type) {
+        case CTREC_EV_THREAD_SWITCH:
+            if (ev->id > RNTHREADS) sn[0].bad++;
+            else cur = (int)ev->id;
+            break;
+        case CTREC_EV_STEP:
+            if (ev->step.line == RFN_LINE) {
+                c->call_steps++;
+            } else if (cur) {
+                if (ev->step.line != RLINE(cur, c->steps)) c->bad++;
+                c->steps++;
+            }
+            break;
+        case CTREC_EV_VALUE:
+            if (cur && ev->value.variable_id == s.var_i) {
+                char want[64];
+                int h = snprintf(want, sizeof want, "t%d:%ld|", cur, c->values);
+                const ctrec_value *v = ev->value.value;
+                if (v->kind != CTREC_VAL_STRING || c->values >= (long)ks[cur - 1].nv ||
+                    v->text.len != ks[cur - 1].vlen[c->values] ||
+                    memcmp(v->text.ptr, want, (size_t)h) != 0)
+                    c->bad++;
+                c->values++;
+            }
+            break;
+        case CTREC_EV_CALL:
+            if (cur) c->calls++;
+            c->depth++;
+            break;
+        case CTREC_EV_RETURN:
+            if (cur) c->returns++;
+            /* json and bin: each thread's Returns close its own Calls */
+            if (--c->depth < 0 && format != CTREC_FORMAT_CT) c->bad++;
+            break;
+        case CTREC_EV_EVENT:
+            if (cur) {
+                char want[16];
+                snprintf(want, sizeof want, "t%d", cur);
+                if (ev->event.content.len != strlen(want) ||
+                    memcmp(ev->event.content.ptr, want, strlen(want)) != 0)
+                    c->bad++;
+                c->events++;
+            }
+            break;
+        default:
+            break;
+        }
+    }
+    CHECK_OK(st);
+    CHECK(ctrec_reader_complete(r));
+    ctrec_reader_close(r);
+    CHECK_U64(sn[0].bad, 0);
+    long refused = 0, nev = 0;
+    for (int t = 1; t <= RNTHREADS; t++) {
+        rseen *c = &sn[t];
+        rworker *k = &ks[t - 1];
+        CHECK_U64(c->bad, 0);
+        CHECK_U64(c->steps, k->steps);
+        CHECK_U64(c->call_steps, k->calls); /* a call's Step at its definition */
+        CHECK_U64(c->values, k->values);
+        CHECK_U64(c->calls, k->calls);
+        CHECK_U64(c->returns, k->returns);
+        CHECK_U64(c->events, k->events);
+        refused += k->refused;
+        nev += k->steps + k->values + k->calls + k->returns + k->events;
+        free(k->vlen);
+    }
+    printf("random %s (seed %llu): %ld events from %d threads, %ld returns refused\n", fname,
+           (unsigned long long)seed, nev, RNTHREADS, refused);
+    ctrec_check_summary sum;
+    ctrec_check_options co;
+    ctrec_check_options_init(&co);
+    co.check_files = 0;
+    int others = 0;
+    CHECK_OK(ctrec_check(dir, &co, diag_cb, &others, &sum));
+    CHECK_U64(sum.errors, 0);
+    CHECK_U64(others, 0);
+    rm_rf(tmp);
+}
 
 /* ------------------------------------------------------------------ */
 /* rules                                                               */
@@ -681,6 +965,11 @@ int main(int argc, char **argv)
     interleave(CTREC_FORMAT_JSON);
     interleave(CTREC_FORMAT_BIN);
     interleave(CTREC_FORMAT_CT);
+    const char *seed_env = getenv("THREADS_SEED");
+    uint64_t seed = seed_env ? strtoull(seed_env, NULL, 10) : (uint64_t)time(NULL);
+    random_threads(CTREC_FORMAT_JSON, seed);
+    random_threads(CTREC_FORMAT_BIN, seed);
+    random_threads(CTREC_FORMAT_CT, seed);
     ct_timed();
     rules();
     masks();
