@@ -951,7 +951,8 @@ static void *worker_main(void *arg)
  * it was woken for nearly every job before, since it keeps up, and each
  * wake-up cost the recording thread about 15 us on the virtual machines
  * measured (a futex call and an interrupt to the other core; sort.lua
- * 10000 `--values none`: about 70 of them, 1.2 % of its samples). */
+ * 10000 `--values none`: about 70 of them, 2.5 % of its samples with the
+ * interrupt's). */
 static void wake_worker(ctw_writer *c)
 {
     if (c->wsleep) pthread_cond_broadcast(&c->wk.cv);
@@ -2370,8 +2371,8 @@ ctrec_status ctw_return(ctw_writer *c, const uint8_t *v, size_t n, const uint8_t
             uint8_t *q = c->sbuf.data + c->sbuf.len, *r = q + 2;
             q[0] = 'x';
             r = srec_x_fields(c, r, oc->key, exitstep);
-            /* retlen ret 0 (t's bytes), written again rather than copied
-             * from t, whose bytes were just stored one by one */
+            /* retlen ret 0, written again rather than copied from the
+             * record's tail above, whose bytes were just stored one by one */
             r[0] = (uint8_t)n;
             if (n == 1)
                 r[1] = *v;
