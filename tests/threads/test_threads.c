@@ -326,14 +326,11 @@ static void interleave(ctrec_format format)
 #define RFN_LINE 90000
 
 typedef struct rworker {
-    shared *s;
-    ctrec_thread_handle *h;
-    uint64_t tid, rng;
+    worker b; /* its writer, handle, id and errors, as interleave's */
+    uint64_t rng;
     long steps, values, calls, returns, refused, events;
     size_t *vlen; /* each value's length, in order */
     size_t nv, vcap;
-    int errors;
-    char first_err[256];
 } rworker;
 
 static uint32_t rnext(rworker *k)
@@ -344,38 +341,31 @@ static uint32_t rnext(rworker *k)
     return (uint32_t)(k->rng >> 11);
 }
 
-static void r_note(rworker *k, ctrec_status st, const char *what)
-{
-    if (st == CTREC_OK) return;
-    if (!k->errors++)
-        snprintf(k->first_err, sizeof k->first_err, "%s: %s: %s", what, ctrec_status_name(st),
-                 ctrec_writer_errmsg(k->s->w));
-}
-#define RW(k, call) r_note((k), (call), #call)
+#define RW(k, call) w_note(&(k)->b, (call), #call)
 
 static void *rworker_main(void *arg)
 {
     rworker *k = arg;
-    shared *s = k->s;
+    shared *s = k->b.s;
     ctrec_writer *w = s->w;
     char text[400];
     long depth = 0;
     for (int round = 0; round < ROUNDS; round++) {
-        if (ctrec_thread_enter(k->h) != CTREC_OK) {
-            k->errors++;
+        if (ctrec_thread_enter(k->b.h) != CTREC_OK) {
+            k->b.errors++;
             return NULL;
         }
-        RW(k, ctrec_step(w, s->path, RLINE(k->tid, k->steps)));
+        RW(k, ctrec_step(w, s->path, RLINE(k->b.tid, k->steps)));
         k->steps++;
         for (unsigned n = rnext(k) % 8; n; n--) {
             switch (rnext(k) % 7) {
             case 0:
-                RW(k, ctrec_step(w, s->path, RLINE(k->tid, k->steps)));
+                RW(k, ctrec_step(w, s->path, RLINE(k->b.tid, k->steps)));
                 k->steps++;
                 break;
             case 1: {
                 size_t len = rnext(k) % 301;
-                int h = snprintf(text, sizeof text, "t%llu:%ld|", (unsigned long long)k->tid,
+                int h = snprintf(text, sizeof text, "t%llu:%ld|", (unsigned long long)k->b.tid,
                                  k->values);
                 if ((size_t)h > len) len = (size_t)h;
                 memset(text + h, 'a' + (int)(k->values % 26), len - (size_t)h);
@@ -395,7 +385,7 @@ static void *rworker_main(void *arg)
                 RW(k, ctrec_begin_call(w, s->leaf_fn));
                 for (unsigned a = 0; a < na; a++) {
                     RW(k, ctrec_arg(w, s->var_t));
-                    RW(k, ctrec_int(w, (int64_t)k->tid, s->int_t));
+                    RW(k, ctrec_int(w, (int64_t)k->b.tid, s->int_t));
                 }
                 RW(k, ctrec_end(w));
                 k->calls++;
@@ -405,18 +395,18 @@ static void *rworker_main(void *arg)
             case 3:
                 if (depth) {
                     RW(k, ctrec_begin_return(w));
-                    RW(k, ctrec_int(w, (int64_t)k->tid, s->int_t));
+                    RW(k, ctrec_int(w, (int64_t)k->b.tid, s->int_t));
                     RW(k, ctrec_end(w));
                     k->returns++;
                     depth--;
                 } else if (ctrec_return_none(w, 0) == CTREC_E_STATE) {
                     k->refused++; /* this thread has no open call */
                 } else {
-                    k->errors++;
+                    k->b.errors++;
                 }
                 break;
             case 4:
-                snprintf(text, sizeof text, "t%llu", (unsigned long long)k->tid);
+                snprintf(text, sizeof text, "t%llu", (unsigned long long)k->b.tid);
                 RW(k, ctrec_event(w, CTREC_EVENT_WRITE, "", 0, text, strlen(text)));
                 k->events++;
                 break;
@@ -424,27 +414,27 @@ static void *rworker_main(void *arg)
                 if (rnext(k) % 8 == 0) RW(k, ctrec_writer_flush(w));
                 break;
             default: /* leave and come back: another thread may record */
-                RW(k, ctrec_thread_leave(k->h));
-                if (ctrec_thread_enter(k->h) != CTREC_OK) {
-                    k->errors++;
+                RW(k, ctrec_thread_leave(k->b.h));
+                if (ctrec_thread_enter(k->b.h) != CTREC_OK) {
+                    k->b.errors++;
                     return NULL;
                 }
-                RW(k, ctrec_step(w, s->path, RLINE(k->tid, k->steps)));
+                RW(k, ctrec_step(w, s->path, RLINE(k->b.tid, k->steps)));
                 k->steps++;
                 break;
             }
         }
-        RW(k, ctrec_thread_leave(k->h));
+        RW(k, ctrec_thread_leave(k->b.h));
     }
-    if (ctrec_thread_enter(k->h) != CTREC_OK) {
-        k->errors++;
+    if (ctrec_thread_enter(k->b.h) != CTREC_OK) {
+        k->b.errors++;
         return NULL;
     }
     for (; depth; depth--) {
         RW(k, ctrec_return_none(w, 0));
         k->returns++;
     }
-    RW(k, ctrec_thread_close(k->h));
+    RW(k, ctrec_thread_close(k->b.h));
     return NULL;
 }
 
@@ -481,16 +471,16 @@ static void random_threads(ctrec_format format, uint64_t seed)
     rworker ks[RNTHREADS];
     pthread_t th[RNTHREADS];
     for (int t = 0; t < RNTHREADS; t++) {
-        ks[t] = (rworker){.s = &s, .tid = (uint64_t)t + 1,
+        ks[t] = (rworker){.b = {.s = &s, .tid = (uint64_t)t + 1},
                           .rng = seed * 2654435761u + (uint64_t)t * 0x9E3779B97F4A7C15u + 1};
-        CHECK_OK(ctrec_thread_open(w, ks[t].tid, &ks[t].h));
+        CHECK_OK(ctrec_thread_open(w, ks[t].b.tid, &ks[t].b.h));
     }
     CHECK_OK(ctrec_thread_leave(mainh));
     for (int t = 0; t < RNTHREADS; t++) CHECK(pthread_create(&th[t], NULL, rworker_main, &ks[t]) == 0);
     for (int t = 0; t < RNTHREADS; t++) pthread_join(th[t], NULL);
     for (int t = 0; t < RNTHREADS; t++) {
-        CHECK_U64(ks[t].errors, 0);
-        if (ks[t].errors) fprintf(stderr, "  thread %d: %s\n", t + 1, ks[t].first_err);
+        CHECK_U64(ks[t].b.errors, 0);
+        if (ks[t].b.errors) fprintf(stderr, "  thread %d: %s\n", t + 1, ks[t].b.first_err);
     }
     CHECK_OK(ctrec_thread_enter(mainh));
     CHECK_OK(ctrec_step(w, 0, 2));
