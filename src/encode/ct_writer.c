@@ -222,12 +222,11 @@ typedef struct open_call {
     size_t e_at, e1, e_len; /* its entry part in pc->arena */
     /* For the fast paths (ctw_call, ctw_return), varints kept as the
      * bytes of a word (stored 8 bytes at a time into buffers with room,
-     * then the pointer moved by the length): its key's (kl bytes, 0: not
-     * kept) and its first CT_KIDS_KEPT children's keys (ncw of them kept,
-     * in order; fewer than nkids: the children's deltas are decoded
-     * instead). */
-    uint64_t kw, cw[4];
-    uint8_t kl, cl[4], ncw;
+     * then the pointer moved by the length): its first CT_KIDS_KEPT
+     * children's keys (ncw of them kept, in order, cl[i] bytes each; fewer
+     * than nkids: the children's deltas are decoded instead). */
+    uint64_t cw[4];
+    uint8_t cl[4], ncw;
     /* lazy: its children (ncw == nkids of them, at most CT_KIDS_KEPT) are
      * kept only as those words; `kids` and `last_kid` are not set yet
      * (kids_unlazy writes them, when a child more comes or the general
@@ -1973,14 +1972,8 @@ static CTW_INLINE ctrec_status call_fast(ctw_writer *c, ctrec_id fn, const ev_ar
             oc->e1 = e1;
             oc->e_len = elen;
             pc->arena.len += elen;
-            /* the key's varint as a word, for the parent's children */
-            uint8_t kl;
-            uint64_t kw = vword(key, &kl);
-            oc->kw = kw;
-            oc->kl = kl;
-            if (keep) { /* ncw == nk */
-                pcall->cw[nk] = kw;
-                pcall->cl[nk] = kl;
+            if (keep) { /* ncw == nk: the key's varint as a word, for the parent */
+                pcall->cw[nk] = vword(key, &pcall->cl[nk]);
                 pcall->ncw = (uint8_t)(nk + 1);
             }
             /* the e record (ct_writer.h): tag, 1-byte length, key - base,
@@ -2102,7 +2095,7 @@ static CTW_NOINLINE ctrec_status call_slow(ctw_writer *c, ctrec_id fn, const ev_
     oc->kids.len = 0; /* its buffer is the slot's, kept from the last call */
     oc->kids.oom = 0;
     oc->pc = pc;
-    oc->kl = oc->ncw = 0; /* the fast paths' words: none kept */
+    oc->ncw = 0; /* the fast paths' words: none kept */
     oc->lazy = 1;         /* no child yet */
     pc->nent++;
     pc->nopen++;
