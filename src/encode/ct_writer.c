@@ -2298,6 +2298,20 @@ static CTW_NOINLINE uint8_t *kids_keys(const open_call *oc, uint8_t *p)
     }
     return p;
 }
+/* ctw_return's common tail of a calls.dat record and of an x record:
+ * retlen ret 0 (a return value of n <= 32 bytes, no exception). */
+static CTW_INLINE uint8_t *ret_tail(uint8_t *p, const uint8_t *v, size_t n)
+{
+    *p++ = (uint8_t)n;
+    if (n == 1) /* the void marker (ctrec_return_none's) */
+        *p = *v;
+    else
+        fx_copy(p, v, n);
+    p += n;
+    *p++ = 0; /* no exception */
+    return p;
+}
+
 ctrec_status ctw_return(ctw_writer *c, const uint8_t *v, size_t n, const uint8_t *x, size_t xn,
                        err *e)
 {
@@ -2331,15 +2345,8 @@ ctrec_status ctw_return(ctw_writer *c, const uint8_t *v, size_t n, const uint8_t
             memcpy(p + 16, t1, 16);
             if (el - e1 > 32) ct_copy32(p + 32, ep + e1 + 32);
             p += el - e1;
-            *p++ = (uint8_t)n;
-            if (n == 1) /* the void marker (ctrec_return_none's) */
-                *p = *v;
-            else
-                fx_copy(p, v, n);
-            p += n;
-            p[0] = 0; /* no exception */
-            p[1] = (uint8_t)nk;
-            p += 2;
+            p = ret_tail(p, v, n);
+            *p++ = (uint8_t)nk;
             if (nk == oc->ncw) {
                 for (unsigned i = 0; i < nk; i++) {
                     memcpy(p, &oc->cw[i], 8);
@@ -2364,15 +2371,9 @@ ctrec_status ctw_return(ctw_writer *c, const uint8_t *v, size_t n, const uint8_t
             uint8_t *q = c->sbuf.data + c->sbuf.len, *r = q + 2;
             q[0] = 'x';
             r = srec_x_fields(c, r, oc->key, exitstep);
-            /* retlen ret 0, written again rather than copied from the
-             * record's tail above, whose bytes were just stored one by one */
-            r[0] = (uint8_t)n;
-            if (n == 1)
-                r[1] = *v;
-            else
-                fx_copy(r + 1, v, n);
-            r[1 + n] = 0;
-            r += n + 2;
+            /* written again rather than copied from the record's tail
+             * above, whose bytes were just stored one by one */
+            r = ret_tail(r, v, n);
             q[1] = (uint8_t)(r - (q + 2));
             c->sbuf.len = (size_t)(r - c->sbuf.data);
             c->depth = d - 1;
