@@ -261,9 +261,11 @@ typedef struct ctw_stream {
     uint64_t wchunks;  /* worker side: complete chunks appended */
     uint64_t nidx;     /* worker side: offsets in .idx (one more than wchunks
                           while a provisional chunk is shown) */
-    uint64_t prov_sig[4]; /* what the last provisional chunk held */
+    uint64_t prov_sig[5]; /* what the last provisional chunk held */
     buf provb;            /* the provisional chunk handed over */
     buf prov;             /* worker side: its frame, while shown */
+    buf part;             /* worker side: the chunk in progress's bytes
+                             handed over before it ended (J_PART) */
     uint64_t pub_dat;     /* worker side: .dat's size as last published */
 } ctw_stream;
 

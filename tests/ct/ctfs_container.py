@@ -245,11 +245,29 @@ def record_table(ct, base):
 _dctx = zstandard.ZstdDecompressor()
 
 
-def inflate(member, frame, off):
+def skippable_only(data):
+    """Whether data is whole zstd skippable frames (magic 0x184D2A50-5F,
+    u32 size, that many bytes) and nothing else."""
+    pos = 0
+    while pos < len(data):
+        if len(data) - pos < 8:
+            return False
+        magic, size = struct.unpack_from("<II", data, pos)
+        if magic & 0xFFFFFFF0 != 0x184D2A50 or pos + 8 + size > len(data):
+            return False
+        pos += 8 + size
+    return True
+
+
+def inflate(member, frame, off, padded=False):
     """One zstd frame that must declare its content size (the Nim reader needs
     it), stay under MAX_CHUNK, inflate to exactly that size and fill the
     chunk's byte range (bytes after it are an error, as for the reference,
-    which inflates the whole range into a buffer of the declared size)."""
+    which inflates the whole range into a buffer of the declared size).
+    With `padded` (a file read while it was recorded), skippable frames may
+    follow it: ctrec pads a published .dat that way when its last chunk
+    compressed smaller than the provisional one a reader saw before
+    (docs/ct-writer.md, Durability); zstd's decoders skip them."""
     try:
         params = zstandard.get_frame_parameters(frame)
     except zstandard.ZstdError as e:
@@ -266,7 +284,7 @@ def inflate(member, frame, off):
         raise CtError("%s: zstd frame at offset %d: %s" % (member, off, e))
     if not obj.eof:
         raise CtError("%s: zstd frame at offset %d is truncated" % (member, off))
-    if obj.unused_data:
+    if obj.unused_data and not (padded and skippable_only(obj.unused_data)):
         raise CtError("%s: %d bytes after the zstd frame at offset %d"
                       % (member, len(obj.unused_data), off))
     if len(out) != params.content_size:
@@ -296,7 +314,7 @@ def chunks(ct, base, dat=None):
             if a > z or z > len(dat):
                 raise CtError("%s.idx: chunk %d spans %d..%d outside %s.dat (%d bytes)"
                               % (base, i, a, z, base, len(dat)))
-            payload = inflate(base + ".dat", dat[a:z], a)
+            payload = inflate(base + ".dat", dat[a:z], a, padded=ct.lenient)
         except CtError as e:
             if not ct.lenient:
                 raise

@@ -206,6 +206,32 @@ def bigchunk(tool, out):
 BK_TOP, BK_INNER, BK_MID = 30000, 25000, 1000
 
 
+def parts(tool, out):
+    """A values chunk handed to the compressing thread in parts as it
+    grows (1300 steps of a 3,000-byte String): the closed trace and the
+    copies published after steps 50 (no part yet), 137 (one part, and as
+    many bytes in the writer's buffer as at 50), 200 (parts), 1024 (the
+    first chunk complete, its parts not joined yet) and 1200 (parts of the
+    second chunk): every step and every value, the copies' up to their
+    flush, through ct_decode.py."""
+    n, at = 1300, (50, 137, 200, 1024, 1200)
+    rc, so, se = run(tool, "parts", out)
+    expect("ct_writer_test parts exit (stderr: %s)" % se.strip(), rc, 0)
+    texts = [rand_text(k, 3000) for k in range(n)]
+    for name, upto, lenient in [("trace.ct", n, False)] + [
+            ("published_%d.ct" % a, a, True) for a in at]:
+        d = ct_decode.decode(os.path.join(out, name), lenient=lenient)
+        expect(name + " steps", d["steps"], [["/m", 1 + k % 5, None] for k in range(upto)])
+        got = [v.get("s", {}).get("text") for v in d["values"]]
+        expect(name + " value count", len(got), upto)
+        bad = [k for k in range(upto) if k >= len(got) or got[k] != texts[k]]
+        expect(name + " values differing", bad[:5], [])
+    ct = container(os.path.join(out, "trace.ct"))
+    frames = [len(payload) for ci, off, payload in ct_decode.chunks(ct, "values")]
+    expect("values chunks' content sizes over 3 MB", [f > 3000000 for f in frames],
+           [True, False])
+
+
 def bigkids_expected():
     """bigkids' calls (test_ct_writer.c bigkids_one), by key: function,
     parent, children; a leaf's argument k and returned value are its key."""
@@ -1024,7 +1050,7 @@ def main():
     else:
         {"scenario": scenario, "chunks": chunks, "fsize": fsize, "inplace": inplace,
          "predict": predict,
-         "runs": runs, "bigscratch": bigscratch, "bigchunk": bigchunk, "bigkids": bigkids}[case](
+         "runs": runs, "bigscratch": bigscratch, "bigchunk": bigchunk, "parts": parts, "bigkids": bigkids}[case](
             tool, out)
     for f in failures:
         print("FAIL", f)

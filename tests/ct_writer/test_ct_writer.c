@@ -472,6 +472,71 @@ static int bigchunk(const char *dir, long n)
     return bigchunk_one(sub, n, 1) | rc;
 }
 
+/* parts: with the compressing thread, a values chunk in progress hands
+ * its complete records over in parts of 256 KiB (CT_PART_BYTES) as it
+ * grows, and the thread joins them when the chunk ends. PARTS_STEPS steps,
+ * each with a String of PARTS_LEN pseudo-random letters (rand_letter;
+ * about 3 MB a chunk of 1024 steps, a part every 87 records), flushed
+ * after each step in parts_at: before the first part (50), after one
+ * (137: the chunk's buffer then holds as many bytes as at 50, which the
+ * writer must not take for "nothing new"), after some, at the end of the
+ * first chunk (its parts not joined yet), and after parts of the second;
+ * each flush's container copied to DIR/published_STEP.ct. Here
+ * ctrec's reader checks every value of the closed trace; check_ct.py
+ * parts reads it and each copy with ct_decode.py: each copy's provisional
+ * chunk is the parts handed over and the records after them. */
+#define PARTS_STEPS 1300
+#define PARTS_LEN 3000u
+static const long parts_at[] = {50, 137, 200, 1024, 1200};
+static int copy_file(const char *from, const char *to);
+static int parts(const char *dir)
+{
+    ctrec_writer *w = open_ct(dir, 1);
+    ctrec_id t_str, v_s;
+    static char text[PARTS_LEN];
+    CHECK(ctrec_start(w, "/m", 2, 1));
+    CHECK(ctrec_type_z(w, CTREC_TYPE_STRING, "String", &t_str));
+    CHECK(ctrec_variable_z(w, "s", &v_s));
+    size_t at = 0;
+    for (long k = 0; k < PARTS_STEPS && !failures; k++) {
+        for (size_t i = 0; i < PARTS_LEN; i++) text[i] = rand_letter(k, i);
+        CHECK(ctrec_step(w, 0, 1 + k % 5));
+        CHECK(ctrec_begin_value(w, v_s));
+        CHECK(ctrec_string(w, text, PARTS_LEN, t_str));
+        CHECK(ctrec_end(w));
+        if (at < sizeof parts_at / sizeof *parts_at && k + 1 == parts_at[at]) {
+            char from[4200], to[4200];
+            CHECK(ctrec_writer_flush(w));
+            snprintf(from, sizeof from, "%s/trace.ct", dir);
+            snprintf(to, sizeof to, "%s/published_%ld.ct", dir, parts_at[at]);
+            if (copy_file(from, to)) failures++;
+            at++;
+        }
+    }
+    char path[4200];
+    ctrec_reader *r = close_and_read(w, dir, path);
+    if (!r) return 1;
+    const ctrec_ev *ev;
+    long k = 0;
+    ctrec_status st;
+    while ((st = ctrec_reader_next(r, &ev)) == CTREC_OK && ev) {
+        if (ev->type != CTREC_EV_VALUE) continue;
+        size_t bad = rand_text_diff(ev->value.value, k, PARTS_LEN);
+        if (bad != PARTS_LEN) {
+            fprintf(stderr, "%s: value %ld differs (byte %zu)\n", path, k, bad);
+            failures++;
+        }
+        k++;
+    }
+    if (st != CTREC_OK || k != PARTS_STEPS) {
+        fprintf(stderr, "%s: read %ld values of %d: %s\n", path, k, PARTS_STEPS,
+                ctrec_reader_errmsg(r));
+        failures++;
+    }
+    ctrec_reader_close(r);
+    return failures ? 1 : 0;
+}
+
 /* followwin: ctrec's reader following a recording whose values.dat chunk
  * is over the reader's bound (4096 bytes) while its records (2000-byte
  * Strings) are under it, so the chunk is read through a window
@@ -1807,7 +1872,8 @@ int main(int argc, char **argv)
     if (argc >= 3 && !strcmp(argv[1], "bigkids")) return bigkids(argv[2]);
     if (argc >= 3 && !strcmp(argv[1], "followwin")) return followwin(argv[2]);
     if (argc >= 3 && !strcmp(argv[1], "queued")) return queued(argv[2]);
-    fprintf(stderr, "usage: ct_writer_test scenario|queued|chunks|fsize|bigscratch|repairtree|bigkids|followwin|columns|exceptions|threads|nostep|inplace|predict|smallmax DIR [N]\n"
+    if (argc >= 3 && !strcmp(argv[1], "parts")) return parts(argv[2]);
+    fprintf(stderr, "usage: ct_writer_test scenario|queued|parts|chunks|fsize|bigscratch|repairtree|bigkids|followwin|columns|exceptions|threads|nostep|inplace|predict|smallmax DIR [N]\n"
                     "       ct_writer_test callpaths DIR ct|json N\n"
                     "       ct_writer_test kidpaths DIR ct|json\n");
     return 2;
