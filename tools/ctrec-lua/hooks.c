@@ -1274,22 +1274,23 @@ int recorder_open(recorder *R, const recorder_options *opt, const char *script,
      * for about 8 MB more memory. */
     wo.frame_size = 2048u * 1024u;
     /* Where to compress (--compress-thread): by default on a thread of
-     * its own, except for a .ct with values (--values all), which is
-     * compressed on the recording thread. Which is faster depends on the
-     * host (BENCHMARKS.md, eighth, fourteenth, sixteenth and twenty-third
-     * sessions): on a host whose two vCPUs are separate cores (2026-12-05)
+     * its own, in every format (until 2026-12-05, a .ct with values was
+     * compressed on the recording thread). Which is faster depends on the
+     * host (BENCHMARKS.md, eighth, fourteenth, sixteenth, twenty-third and
+     * twenty-sixth sessions): on a host whose two vCPUs are separate cores
      * the thread made trace.bin faster on every program measured (nbody.lua
-     * 10000 --values all 5.05 s against 6.16, fib.lua 30 0.86 against
-     * 0.95, the busted specs of the real-world corpus by 11 % in the
-     * median case, none slower), and 2 MiB frames faster than 1 MiB (5.26
-     * s); on the eighth session's host the thread made trace.bin slower
-     * with 1 MiB frames and as fast as in place with 4 MiB ones, and on
-     * the sixteenth's (two vCPUs of one core) it gained nothing. A .ct
-     * with values was as fast either way on the busted specs here (median
-     * 1.02) and faster in place on the fourteenth session's host (by 7-27
-     * %, with about a third of the memory): its values chunks are MBs. */
-    wo.compress_thread = opt->compress_thread >= 0 ? opt->compress_thread
-                                                   : opt->format != CTREC_FORMAT_CT || !opt->values;
+     * 10000 --values all 5.05 s against 6.16, the busted specs of the
+     * real-world corpus by 11 % in the median case, none slower). A .ct
+     * with values gained as much only once its values chunks (MBs when
+     * tables are recorded) went to the thread in parts of 256 KiB as they
+     * grow (twenty-sixth session: sort.lua 10000 0.91, nbody.lua 0.92,
+     * fib.lua 0.72 of the time in place, every busted spec faster, 0.945
+     * in the median case); whole, they were as fast either way here, and
+     * faster in place on the fourteenth session's host (by 7-27 %). On the
+     * eighth session's host the thread made trace.bin slower with 1 MiB
+     * frames, and on the sixteenth's (two vCPUs of one core) it gained
+     * nothing. */
+    wo.compress_thread = opt->compress_thread >= 0 ? opt->compress_thread : 1;
     if (opt->max_event_mib) wo.max_event_bytes = (size_t)opt->max_event_mib << 20;
     wo.extra_metadata = opt->filter_metadata; /* the active trace filters */
     if (ctrec_writer_open(opt->out_dir, &wo, &R->w) != CTREC_OK) {
