@@ -159,7 +159,7 @@ typedef struct table {
     uint64_t end;           /* .dat bytes so far */
 } table;
 
-enum { J_CHUNK, J_PART, J_PROV, J_APPEND, J_META, J_PUBLISH, J_CALLS, J_RAWCALLS };
+enum { J_CHUNK, J_PART, J_PROV, J_SCRATCH, J_APPEND, J_META, J_PUBLISH, J_CALLS, J_RAWCALLS };
 typedef struct job {
     int kind;
     unsigned target; /* stream (J_CHUNK, J_PART, J_PROV) or member (J_APPEND) */
@@ -923,6 +923,7 @@ static ctrec_status run_job(ctw_writer *c, job *j, err *e)
         buf_put(&s->part, j->b.data, j->b.len);
         return s->part.oom ? nomem(e) : CTREC_OK;
     }
+    case J_SCRATCH: return scratch_piece(c, j->b.data, j->b.len, e);
     case J_CALLS: return copy_calls(c, c->calls_n, e);
     case J_RAWCALLS: return raw_calls_chunk(c, j, e);
     case J_APPEND: return ctfs_w_append(c->c, j->target, j->b.data, j->b.len, e);
@@ -1176,20 +1177,24 @@ static inline ctrec_status record_done(ctw_writer *c, unsigned si, err *e)
 /* ------------------------------------------------------------------ */
 /* the scratch file                                                    */
 
-/* Writes the scratch records buffered as one piece, on the thread that
- * made them (the recording thread, or the timed flush's holding the
- * writer), also with the compressing thread: handing 64 KiB of records
- * over made that thread read them from the other core's cache and the
- * recording thread write the next ones into lines the other core had
- * (fib.lua 30 `--values none`: 90 MB of records; 0.56 -> 0.45 s). No job
- * writes to the scratch file, so its pieces may go before chunks still
- * queued: ctrec repair keeps only the calls entered and returned at
- * published steps. A failure is the writer's (it stops). */
+/* Writes the scratch records buffered as one piece: handed to the
+ * compressing thread (J_SCRATCH), which compresses and writes it in its
+ * turn, or, without that thread (or at close, once it stopped), here. A
+ * piece thus reaches the file after the chunks handed over before it and
+ * before the publication after it. Until 2026-12-05 (twenty-sixth
+ * session) the piece was written here also with the thread: handing it
+ * over had made the recording thread slower (fib.lua 30 `--values none`
+ * 0.45 s here against 0.56), when the thread was woken for each job; with
+ * it woken once per CT_WAKE jobs, and a values chunk handed over in parts,
+ * handing the pieces over saves the recording thread their compression
+ * (fib.lua 30 0.96 of the time, sort.lua 10000 0.95-0.97 `--values none`,
+ * fib.lua 30 `--values all` 0.93). A failure is the writer's (it stops). */
 static ctrec_status scratch_write(ctw_writer *c, err *e)
 {
     if (c->sbuf.oom) return nomem(e);
     if (c->sbuf.len == 0) return CTREC_OK;
-    ctrec_status st = scratch_piece(c, c->sbuf.data, c->sbuf.len, e);
+    ctrec_status st = c->threaded ? submit(c, J_SCRATCH, 0, &c->sbuf, e)
+                                  : scratch_piece(c, c->sbuf.data, c->sbuf.len, e);
     c->sbuf.len = 0;
     c->sb_key = c->sb_step = 0; /* a piece's first record starts from 0 */
     return st;
