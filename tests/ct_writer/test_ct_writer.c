@@ -411,6 +411,29 @@ static size_t rand_text_diff(const ctrec_value *v, long k, size_t n)
     return i;
 }
 
+/* Reads r to its end: its Values must be the texts 0 .. n-1 of len bytes
+ * each (rand_letter), in order; closes r. */
+static void read_texts(ctrec_reader *r, const char *path, long n, size_t len)
+{
+    const ctrec_ev *ev;
+    long k = 0;
+    ctrec_status st;
+    while ((st = ctrec_reader_next(r, &ev)) == CTREC_OK && ev) {
+        if (ev->type != CTREC_EV_VALUE) continue;
+        size_t bad = rand_text_diff(ev->value.value, k, len);
+        if (bad != len) {
+            fprintf(stderr, "%s: value %ld differs (byte %zu)\n", path, k, bad);
+            failures++;
+        }
+        k++;
+    }
+    if (st != CTREC_OK || k != n) {
+        fprintf(stderr, "%s: read %ld values of %ld: %s\n", path, k, n, ctrec_reader_errmsg(r));
+        failures++;
+    }
+    ctrec_reader_close(r);
+}
+
 /* Values chunks larger than the writer compresses in one call (a frame
  * bound over 16 MiB, CT_ONESHOT): n steps, each with a String of
  * BIGCHUNK_LEN pseudo-random letters (rand_letter), so that the first
@@ -442,23 +465,7 @@ static int bigchunk_one(const char *dir, long n, int thread)
         free(text);
         return 1;
     }
-    const ctrec_ev *ev;
-    long k = 0;
-    ctrec_status st;
-    while ((st = ctrec_reader_next(r, &ev)) == CTREC_OK && ev) {
-        if (ev->type != CTREC_EV_VALUE) continue;
-        size_t bad = rand_text_diff(ev->value.value, k, BIGCHUNK_LEN);
-        if (bad != BIGCHUNK_LEN) {
-            fprintf(stderr, "%s: value %ld differs (byte %zu)\n", path, k, bad);
-            failures++;
-        }
-        k++;
-    }
-    if (st != CTREC_OK || k != n) {
-        fprintf(stderr, "%s: read %ld values of %ld: %s\n", path, k, n, ctrec_reader_errmsg(r));
-        failures++;
-    }
-    ctrec_reader_close(r);
+    read_texts(r, path, n, BIGCHUNK_LEN);
     free(text);
     return failures ? 1 : 0;
 }
@@ -516,24 +523,7 @@ static int parts(const char *dir)
     char path[4200];
     ctrec_reader *r = close_and_read(w, dir, path);
     if (!r) return 1;
-    const ctrec_ev *ev;
-    long k = 0;
-    ctrec_status st;
-    while ((st = ctrec_reader_next(r, &ev)) == CTREC_OK && ev) {
-        if (ev->type != CTREC_EV_VALUE) continue;
-        size_t bad = rand_text_diff(ev->value.value, k, PARTS_LEN);
-        if (bad != PARTS_LEN) {
-            fprintf(stderr, "%s: value %ld differs (byte %zu)\n", path, k, bad);
-            failures++;
-        }
-        k++;
-    }
-    if (st != CTREC_OK || k != PARTS_STEPS) {
-        fprintf(stderr, "%s: read %ld values of %d: %s\n", path, k, PARTS_STEPS,
-                ctrec_reader_errmsg(r));
-        failures++;
-    }
-    ctrec_reader_close(r);
+    read_texts(r, path, PARTS_STEPS, PARTS_LEN);
     return failures ? 1 : 0;
 }
 
