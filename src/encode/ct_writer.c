@@ -126,6 +126,9 @@ static inline void bstr(buf *b, const char *s, size_t n)
 /* state                                                               */
 
 #define CT_BATCH_BYTES (64u * 1024u) /* or this many bytes of them */
+/* Scratch pieces written in place after a hand-over found the queue full
+ * (scratch_write). */
+#define CT_SCRATCH_OFF 16u
 /* The first capacity of each stream's chunk buffer and of the scratch
  * buffer: what they reach anyway before their first hand-over (a batch of
  * CT_BATCH_BYTES and the chunk that ends it; the scratch records' 64 KiB
@@ -289,6 +292,8 @@ struct ctw_writer {
     job q[CT_QUEUE];
     unsigned qhead, qlen;
     int wsleep; /* the thread waits for jobs (under wk.mu; wake_worker) */
+    unsigned sq; /* J_SCRATCH jobs queued or running (under wk.mu) */
+    unsigned sq_off; /* scratch pieces to write in place yet (under wk.mu) */
     job inline_job;
     ctrec_status wst; /* sticky failure of a job */
     err werr;
@@ -958,6 +963,7 @@ static void *worker_main(void *arg)
             c->wst = st;
             c->werr = e;
         }
+        if (j->kind == J_SCRATCH) c->sq--;
         c->qhead = (c->qhead + 1) % CT_QUEUE;
         c->qlen--;
         pthread_cond_broadcast(&c->wk.cv);
@@ -1074,6 +1080,7 @@ static ctrec_status submit_ends(ctw_writer *c, int kind, unsigned target, buf *b
     }
     pthread_mutex_lock(&c->wk.mu);
     while (c->qlen == CT_QUEUE && !c->wst) {
+        c->sq_off = CT_SCRATCH_OFF; /* the thread is behind: scratch_write */
         wake_worker(c);
         pthread_cond_wait(&c->wk.cv, &c->wk.mu);
     }
@@ -1179,22 +1186,42 @@ static inline ctrec_status record_done(ctw_writer *c, unsigned si, err *e)
 
 /* Writes the scratch records buffered as one piece: handed to the
  * compressing thread (J_SCRATCH), which compresses and writes it in its
- * turn, or, without that thread (or at close, once it stopped), here. A
- * piece thus reaches the file after the chunks handed over before it and
- * before the publication after it. Until 2026-12-05 (twenty-sixth
- * session) the piece was written here also with the thread: handing it
- * over had made the recording thread slower (fib.lua 30 `--values none`
- * 0.45 s here against 0.56), when the thread was woken for each job; with
- * it woken once per CT_WAKE jobs, and a values chunk handed over in parts,
- * handing the pieces over saves the recording thread their compression
- * (fib.lua 30 0.96 of the time, sort.lua 10000 0.95-0.97 `--values none`,
- * fib.lua 30 `--values all` 0.93). A failure is the writer's (it stops). */
+ * turn, unless that thread fell behind lately (a hand-over found the
+ * queue full within the last CT_SCRATCH_OFF pieces) and no piece is
+ * queued or being written; then, as without that thread (and at close,
+ * once it stopped), here. So the pieces reach the file in order, and a
+ * piece handed over after the chunks handed over before it and before the
+ * publication after it; one written here may go before chunks still
+ * queued (ctrec repair keeps only the calls entered and returned at
+ * published steps).
+ *
+ * Until 2026-12-05 (twenty-sixth session) every piece was written here:
+ * handing it over had made the recording thread slower (fib.lua 30
+ * `--values none` 0.45 s here against 0.56), when the thread was woken for
+ * each job. With it woken once per CT_WAKE jobs, and a values chunk handed
+ * over in parts, handing the pieces over saves the recording thread their
+ * compression (fib.lua 30 0.96 of the time, sort.lua 10000 0.95-0.97
+ * `--values none`, fib.lua 30 `--values all` 0.93), while a recording
+ * that outruns the compressing thread waited for it: `ctrec-bench w1`
+ * (about 20 ns an event) took 1.12 times as long with every piece handed
+ * over, 0.95 with this back-off, against writing every piece here. A
+ * failure is the writer's (it stops). */
 static ctrec_status scratch_write(ctw_writer *c, err *e)
 {
     if (c->sbuf.oom) return nomem(e);
     if (c->sbuf.len == 0) return CTREC_OK;
-    ctrec_status st = c->threaded ? submit(c, J_SCRATCH, 0, &c->sbuf, e)
-                                  : scratch_piece(c, c->sbuf.data, c->sbuf.len, e);
+    int hand = 0;
+    if (c->threaded) {
+        pthread_mutex_lock(&c->wk.mu);
+        hand = c->sq || !c->sq_off;
+        if (c->sq_off) c->sq_off--;
+        if (hand) c->sq++; /* before the thread can run it */
+        pthread_mutex_unlock(&c->wk.mu);
+    }
+    /* in place only with no piece queued or running: the scratch context
+     * (scctx) is then this thread's */
+    ctrec_status st = hand ? submit(c, J_SCRATCH, 0, &c->sbuf, e)
+                           : scratch_piece(c, c->sbuf.data, c->sbuf.len, e);
     c->sbuf.len = 0;
     c->sb_key = c->sb_step = 0; /* a piece's first record starts from 0 */
     return st;
