@@ -230,8 +230,15 @@ typedef struct ctrec_writer_options {
     /* Binary format only. */
     size_t frame_size;       /* close a zstd frame every this many input bytes;
                                 default 64 KiB */
+    /* Binary format and trace.ct. */
     int zstd_level;          /* default 3 */
-    int compress_thread;     /* compress on a background thread; default 1 */
+    int compress_thread;     /* compress and write on a background thread;
+                                default 1. trace.ct: its chunks, a values
+                                chunk in parts of 256 KiB as it grows, and
+                                the pieces of its scratch file for ctrec
+                                repair (those on the calling thread for a
+                                while after the thread fell behind); 0: all
+                                of it on the thread that makes the event */
     /* Every format. */
     size_t max_event_bytes;  /* refuse (CTREC_E_SIZE) an event whose encoding
                                 is larger; default (and 0 means)
@@ -804,7 +811,7 @@ uint64_t ctrec_thread_id(const ctrec_thread_handle *h);
  *   (the folder's lock), not serialised.
  * - A writer starts its own threads in ctrec_writer_open, all joined by
  *   ctrec_writer_close: the I/O thread (JSON, io_thread), the compression
- *   thread (trace.bin, compress_thread) and the flush thread
+ *   thread (trace.bin and trace.ct, compress_thread) and the flush thread
  *   (flush_interval_ms). They touch only the writer's buffers and files,
  *   never the recorder's data, and call no callback.
  * - Signals: the library installs no handler and blocks no signal. Its
