@@ -71,6 +71,33 @@ static void w_note(worker *k, ctrec_status st, const char *what)
                  ctrec_writer_errmsg(k->s->w));
 }
 
+/* A worker's refused calls: none (the first one printed). */
+static void worker_errors(const worker *k, int t)
+{
+    CHECK_U64(k->errors, 0);
+    if (k->errors) fprintf(stderr, "  thread %d: %s\n", t, k->first_err);
+}
+
+/* The main thread's last Step (at `line`), then its handle and the writer
+ * closed. */
+static void main_ends(ctrec_writer *w, ctrec_thread_handle *mainh, int64_t line)
+{
+    CHECK_OK(ctrec_thread_enter(mainh));
+    CHECK_OK(ctrec_step(w, 0, line));
+    CHECK_OK(ctrec_thread_leave(mainh));
+    CHECK_OK(ctrec_thread_close(mainh));
+    CHECK_OK(ctrec_writer_close(w));
+}
+
+/* A read-back's end: read to the end without error, the trace complete;
+ * r closed. */
+static void read_end(ctrec_reader *r, ctrec_status st)
+{
+    CHECK_OK(st);
+    CHECK(ctrec_reader_complete(r));
+    ctrec_reader_close(r);
+}
+
 #define W(k, call) w_note((k), (call), #call)
 
 static void *worker_main(void *arg)
@@ -185,15 +212,8 @@ static void interleave(ctrec_format format)
         CHECK_OK(ctrec_thread_leave(mainh));
     }
     for (int t = 0; t < NTHREADS; t++) pthread_join(th[t], NULL);
-    for (int t = 0; t < NTHREADS; t++) {
-        CHECK_U64(ks[t].errors, 0);
-        if (ks[t].errors) fprintf(stderr, "  thread %d: %s\n", t + 1, ks[t].first_err);
-    }
-    CHECK_OK(ctrec_thread_enter(mainh));
-    CHECK_OK(ctrec_step(w, 0, 4));
-    CHECK_OK(ctrec_thread_leave(mainh));
-    CHECK_OK(ctrec_thread_close(mainh));
-    CHECK_OK(ctrec_writer_close(w));
+    for (int t = 0; t < NTHREADS; t++) worker_errors(&ks[t], t + 1);
+    main_ends(w, mainh, 4);
 
     /* read it back */
     seen sn[NTHREADS + 1];
@@ -254,9 +274,7 @@ static void interleave(ctrec_format format)
             break;
         }
     }
-    CHECK_OK(st);
-    CHECK(ctrec_reader_complete(r));
-    ctrec_reader_close(r);
+    read_end(r, st);
 
     CHECK_U64(unknown, 0);
     CHECK_U64(redundant, 0);
@@ -478,15 +496,8 @@ static void random_threads(ctrec_format format, uint64_t seed)
     CHECK_OK(ctrec_thread_leave(mainh));
     for (int t = 0; t < RNTHREADS; t++) CHECK(pthread_create(&th[t], NULL, rworker_main, &ks[t]) == 0);
     for (int t = 0; t < RNTHREADS; t++) pthread_join(th[t], NULL);
-    for (int t = 0; t < RNTHREADS; t++) {
-        CHECK_U64(ks[t].b.errors, 0);
-        if (ks[t].b.errors) fprintf(stderr, "  thread %d: %s\n", t + 1, ks[t].b.first_err);
-    }
-    CHECK_OK(ctrec_thread_enter(mainh));
-    CHECK_OK(ctrec_step(w, 0, 2));
-    CHECK_OK(ctrec_thread_leave(mainh));
-    CHECK_OK(ctrec_thread_close(mainh));
-    CHECK_OK(ctrec_writer_close(w));
+    for (int t = 0; t < RNTHREADS; t++) worker_errors(&ks[t].b, t + 1);
+    main_ends(w, mainh, 2);
 
     rseen sn[RNTHREADS + 1];
     memset(sn, 0, sizeof sn);
@@ -545,9 +556,7 @@ static void random_threads(ctrec_format format, uint64_t seed)
             break;
         }
     }
-    CHECK_OK(st);
-    CHECK(ctrec_reader_complete(r));
-    ctrec_reader_close(r);
+    read_end(r, st);
     CHECK_U64(sn[0].bad, 0);
     long refused = 0, nev = 0;
     for (int t = 1; t <= RNTHREADS; t++) {
@@ -874,10 +883,8 @@ static void forked(void)
     long steps = 0;
     ctrec_status st;
     while ((st = ctrec_reader_next(r, &ev)) == CTREC_OK && ev) steps += ev->type == CTREC_EV_STEP;
-    CHECK_OK(st);
-    CHECK(ctrec_reader_complete(r));
+    read_end(r, st);
     CHECK_U64(steps, 2000);
-    ctrec_reader_close(r);
     rm_rf(tmp);
 }
 
@@ -936,9 +943,7 @@ static void ct_timed(void)
         default: break;
         }
     }
-    CHECK_OK(st);
-    CHECK(ctrec_reader_complete(r));
-    ctrec_reader_close(r);
+    read_end(r, st);
     CHECK_U64(values, N);
     CHECK_U64(bad, 0);
     CHECK_U64(steps, N + (N + 6) / 7);    /* a call's Step at its definition line */
