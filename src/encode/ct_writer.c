@@ -875,6 +875,14 @@ static ctrec_status scratch_piece(ctw_writer *c, const uint8_t *p, size_t n, err
     return CTREC_OK;
 }
 
+/* Appends n bytes of a values chunk handed over in parts to s->part
+ * (worker side). */
+static ctrec_status part_add(stream *s, const uint8_t *p, size_t n, err *e)
+{
+    buf_put(&s->part, p, n);
+    return s->part.oom ? nomem(e) : CTREC_OK;
+}
+
 static ctrec_status run_job(ctw_writer *c, job *j, err *e)
 {
     ctrec_status st = CTREC_OK;
@@ -888,8 +896,7 @@ static ctrec_status run_job(ctw_writer *c, job *j, err *e)
             const uint8_t *p = j->b.data + from;
             size_t len = j->ends[k] - from;
             if (k == 0 && s->part.len) { /* the end of a chunk handed over in parts */
-                buf_put(&s->part, p, len);
-                if (s->part.oom) return nomem(e);
+                if ((st = part_add(s, p, len, e))) return st;
                 p = s->part.data;
                 len = s->part.len;
                 s->part.len = 0;
@@ -907,27 +914,23 @@ static ctrec_status run_job(ctw_writer *c, job *j, err *e)
         /* The chunk in progress, shown as the stream's last chunk until the
          * complete one is appended in its place. */
         stream *s = &c->h.s[j->target];
-        size_t n = 0, had = s->part.len;
-        if (had) { /* after the parts handed over (compressed, then dropped again) */
-            buf_put(&s->part, j->b.data, j->b.len);
-            if (s->part.oom) return nomem(e);
-            st = compress_chunk(c, j->target, s->part.data, s->part.len, &n, e);
-            s->part.len = had;
-            if (st) return st;
-        } else if ((st = compress_chunk(c, j->target, j->b.data, j->b.len, &n, e))) {
-            return st;
+        size_t n = 0, len = j->b.len, had = s->part.len;
+        const uint8_t *p = j->b.data;
+        if (had) { /* after the parts handed over (joined, then dropped again) */
+            if ((st = part_add(s, p, len, e))) return st;
+            p = s->part.data;
+            len = s->part.len;
         }
+        st = compress_chunk(c, j->target, p, len, &n, e);
+        s->part.len = had;
+        if (st) return st;
         if ((st = chunk_offset(c, s, e))) return st;
         s->prov.len = 0;
         buf_put(&s->prov, c->zout.data, n);
         if (s->prov.oom) return nomem(e);
         return ctfs_w_provisional(c->c, s->dat, c->zout.data, n, e);
     }
-    case J_PART: {
-        stream *s = &c->h.s[j->target];
-        buf_put(&s->part, j->b.data, j->b.len);
-        return s->part.oom ? nomem(e) : CTREC_OK;
-    }
+    case J_PART: return part_add(&c->h.s[j->target], j->b.data, j->b.len, e);
     case J_SCRATCH: return scratch_piece(c, j->b.data, j->b.len, e);
     case J_CALLS: return copy_calls(c, c->calls_n, e);
     case J_RAWCALLS: return raw_calls_chunk(c, j, e);
