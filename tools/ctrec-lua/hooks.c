@@ -1290,7 +1290,7 @@ int recorder_open(recorder *R, const recorder_options *opt, const char *script,
      * eighth session's host the thread made trace.bin slower with 1 MiB
      * frames, and on the sixteenth's (two vCPUs of one core) it gained
      * nothing. */
-    wo.compress_thread = opt->compress_thread >= 0 ? opt->compress_thread : 1;
+    if (opt->compress_thread >= 0) wo.compress_thread = opt->compress_thread; /* else the library's 1 */
     if (opt->max_event_mib) wo.max_event_bytes = (size_t)opt->max_event_mib << 20;
     wo.extra_metadata = opt->filter_metadata; /* the active trace filters */
     if (ctrec_writer_open(opt->out_dir, &wo, &R->w) != CTREC_OK) {
