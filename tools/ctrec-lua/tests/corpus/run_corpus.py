@@ -169,11 +169,11 @@ def fetch_commands(root):
         "lua54": "git clone --bare https://github.com/lua/lua /tmp/lua.git && mkdir -p %s && "
                  "git --git-dir=/tmp/lua.git archive v5.4.4 testes | tar -x -C %s && "
                  "mv %s/testes %s/lua-5.4.4-tests" % (root, root, root, root),
-        "penlight": "apt-get install lua-penlight lua-filesystem && "
+        "penlight": "apt-get install -y lua-penlight lua-filesystem && "
                     "git clone --bare https://github.com/lunarmodules/Penlight /tmp/penlight.git "
                     "&& mkdir -p %s/penlight-1.13.1 && git --git-dir=/tmp/penlight.git archive "
                     "1.13.1 tests examples | tar -x -C %s/penlight-1.13.1" % (root, root),
-        "busted": "apt-get install lua-busted\n" + busted,
+        "busted": "apt-get install -y lua-busted\n" + busted,
         "awfy": "mkdir -p %s/awfy && curl -sSfL %s | tar -xz --strip-components=3 -C %s/awfy "
                 "are-we-fast-yet-%s/benchmarks/Lua" % (root, gh % ("smarr/are-we-fast-yet",
                                                                    AWFY_COMMIT), root, AWFY_COMMIT),
