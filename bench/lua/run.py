@@ -36,6 +36,8 @@ and the cost per recorded value: one more untimed `--values all --stats`
 run counts the Lua values recorded (elements of tables included), and
   ns/value = (values all - values none) / values   (reading + writing them)
   write ns/value = (values all - floor reads) / values   (writing only)
+  reads ns/value = (floor values - floor calls) / values (what reading them
+                   through Lua's API costs any recorder: ns/value's floor)
 from the median wall-clock and CPU times (target: ns/value <= 40).
 
 Before and after, it times plain lua5.4 on each CPU alone ("cpu speed"):
@@ -191,9 +193,11 @@ def main():
                   flush=True)
         nvalues = recorded_values(rec, path, args, out)
         for label, m in (("wall", wall), ("cpu", cpu)):
-            print("%-10s %-4s %d values recorded: ns/value = %.1f (target <= 40), write ns/value = %.1f"
+            print("%-10s %-4s %d values recorded: ns/value = %.1f (target <= 40), write ns/value = %.1f, "
+                  "reads ns/value = %.1f"
                   % (prog, label, nvalues, (m["values all"] - m["values none"]) / nvalues * 1e9,
-                     (m["values all"] - m["floor reads"]) / nvalues * 1e9), flush=True)
+                     (m["values all"] - m["floor reads"]) / nvalues * 1e9,
+                     (m["floor values"] - m["floor calls"]) / nvalues * 1e9), flush=True)
     print_speeds(a.lua, "after")
     if not a.out:
         shutil.rmtree(out, ignore_errors=True)
