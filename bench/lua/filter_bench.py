@@ -9,6 +9,9 @@ work (the other 10 %). For each case it runs, interleaved run by run (so a
 slow moment of a shared machine hits every mode alike), N times (default 5):
   lua5.4                 plain interpreter
   kernel only            plain, the report loop left out (ROWS = 0): the kernel's share
+  kernel, no hook        ctrec-lua --floor lua with ROWS = 0: the kernel on the Lua library
+                         ctrec-lua runs on (Debian's liblua5.4.so), no hook: lua5.4 is
+                         its own build of the VM, and the two differ in speed
   filtered               ctrec-lua --trace-filter filter/skip-kernel.toml (the kernel
                          skipped: exec = "skip"), --values all, trace.bin
   kernel filtered        the same with ROWS = 0: what the skipped kernel costs alone
@@ -51,6 +54,7 @@ def main():
         modes = [
             ("lua5.4", [a.lua, main_lua, case, size, rows]),
             ("kernel only", [a.lua, main_lua, case, size, "0"]),
+            ("kernel, no hook", [a.ctrec_lua, "--floor", "lua", main_lua, case, size, "0"]),
             ("filtered", [a.ctrec_lua, "--trace-filter", flt, "-o", out + "/f", main_lua, case, size, rows]),
             ("kernel filtered", [a.ctrec_lua, "--trace-filter", flt, "-o", out + "/k", main_lua, case, size, "0"]),
         ]
@@ -69,6 +73,11 @@ def main():
               "%.2f cpu (target <= 1.5)"
               % (case, 100 * med["kernel only"] / med["lua5.4"], 100 * cpu["kernel only"] / cpu["lua5.4"],
                  med["filtered"] / med["lua5.4"], cpu["filtered"] / cpu["lua5.4"]))
+        print("%-11s kernel filtered / kernel, no hook = %.2f wall, %.2f cpu (what skipping costs); "
+              "kernel, no hook / kernel only = %.2f wall, %.2f cpu (the VM's build)"
+              % (case, med["kernel filtered"] / med["kernel, no hook"],
+                 cpu["kernel filtered"] / cpu["kernel, no hook"],
+                 med["kernel, no hook"] / med["kernel only"], cpu["kernel, no hook"] / cpu["kernel only"]))
 
 
 if __name__ == "__main__":

@@ -8,6 +8,9 @@
 For each CPU-bound program (fib.lua, nbody.lua, sort.lua by default, each
 sized to run 30-70 ms under plain lua5.4 and 0.1-0.3 s with the hooks) runs
   lua5.4                     plain interpreter
+  floor lua                  ctrec-lua --floor lua: no hook, nothing recorded: the Lua
+                             library ctrec-lua runs on (Debian's liblua5.4.so), which
+                             is not lua5.4's own build of the VM and differs in speed
   floor hooks                ctrec-lua --floor hooks: the hooks, nothing recorded
   floor locals               ctrec-lua --floor locals: + lua_getlocal of every local per line
   floor reads                ctrec-lua --floor reads: + a raw read of every element that
@@ -150,6 +153,7 @@ def main():
         fmt += ["--compress-thread", a.compress_thread]
     modes = [
         ("lua5.4", [a.lua]),
+        ("floor lua", rec + ["--floor", "lua"]),
         ("floor hooks", rec + ["--floor", "hooks"]),
         ("floor locals", rec + ["--floor", "locals"]),
         ("floor reads", rec + ["--floor", "reads"]),
@@ -190,6 +194,10 @@ def main():
                   % (prog, label, m["values none"] / m["floor calls"],
                      m["values all"] / m["floor values"], m["floor calls"] / m["floor hooks"],
                      m["floor values"] / m["floor reads"]),
+                  flush=True)
+            print("%-10s %-4s floor lua / lua5.4 = %5.2f (the VM ctrec-lua runs on, no hook)   "
+                  "floor hooks / floor lua = %5.2f"
+                  % (prog, label, m["floor lua"] / m["lua5.4"], m["floor hooks"] / m["floor lua"]),
                   flush=True)
         nvalues = recorded_values(rec, path, args, out)
         for label, m in (("wall", wall), ("cpu", cpu)):

@@ -1347,6 +1347,10 @@ void recorder_install(recorder *R, lua_State *L)
                  : R->opt.floor == FLOOR_VALUES ? hook_floor_values
                                                 : hook;
     if (R->opt.floor == FLOOR_NONE && !R->w) return;
+    /* --floor lua: the script on the Lua library ctrec-lua is linked with,
+     * without a hook (Debian's lua5.4 runs its own static build of the
+     * VM, whose speed differs: README, Benchmark) */
+    if (R->opt.floor == FLOOR_LUA) return;
     int mask = 0, count = 0;
     if (R->script_hooks) scripthook_get(L, &mask, &count); /* after a Ctrl-C */
     R->lines_L = NULL;

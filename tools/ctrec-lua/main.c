@@ -57,12 +57,13 @@ static void usage(FILE *out)
             "                        recorder's); repeatable, or FILE::FILE...; after\n"
             "                        .codetracer/trace-filter.toml found above the\n"
             "                        script and CTREC_LUA_TRACE_FILTER (same syntax)\n"
-            "  --floor hooks|locals|reads|calls|values\n"
+            "  --floor hooks|locals|reads|calls|values|lua\n"
             "                        benchmark only: install the hooks (locals: and\n"
             "                        read every local at each line; reads: and every\n"
             "                        element a step records; calls: and the source of\n"
             "                        each called function; values: reads, and the\n"
-            "                        arguments and returned values) but record nothing\n"
+            "                        arguments and returned values; lua: no hook at\n"
+            "                        all, the Lua library alone) but record nothing\n"
             "  --stats               benchmark: print the number of Lua values\n"
             "                        recorded (elements included) to stderr at the end\n"
             "                        (with --floor reads|values: the number read)\n"
@@ -301,6 +302,7 @@ static int parse_options(int argc, char **argv, recorder_options *o)
             else if (strcmp(v, "reads") == 0) o->floor = FLOOR_READS;
             else if (strcmp(v, "calls") == 0) o->floor = FLOOR_CALLS;
             else if (strcmp(v, "values") == 0) o->floor = FLOOR_VALUES;
+            else if (strcmp(v, "lua") == 0) o->floor = FLOOR_LUA;
             else bad = 1;
         } else if (IS("--max-depth")) bad = parse_uint(v, 1, 25, &o->max_depth) != 0;
         else if (IS("--max-elements")) bad = parse_uint(v, 1, 1000000, &o->max_elements) != 0;

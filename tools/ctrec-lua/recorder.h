@@ -56,7 +56,8 @@ typedef enum floor_mode {
     FLOOR_LOCALS,   /* benchmark: hooks + lua_getlocal of every local per line */
     FLOOR_READS,    /* benchmark: + a read of every element values.c records */
     FLOOR_CALLS,    /* benchmark: hooks + lua_getinfo "S" at each call (--values none's reads) */
-    FLOOR_VALUES    /* benchmark: FLOOR_READS + the reads of arguments and returned values */
+    FLOOR_VALUES,   /* benchmark: FLOOR_READS + the reads of arguments and returned values */
+    FLOOR_LUA       /* benchmark: no hook (the Lua library ctrec-lua runs on, alone) */
 } floor_mode;
 
 typedef struct recorder_options {

@@ -143,6 +143,15 @@ printf 'local t = {}\nfor i = 1, 500 do t[i] = {i, tostring(i), x = i} end\nt.se
 "$CTREC_LUA" --floor reads --max-elements 1000 long.lua >rec.out 2>&1 && [ "$(cat rec.out)" = 500 ] ||
     fail "floor reads long.lua"
 [ ! -e floor3 ] || fail "the reads floor wrote a trace"
+# the lua floor runs the script without any hook: the script sees none
+# (the hooks floor's would show as "external hook"), and writes no trace
+printf 'print(debug.gethook())\nprint(select("#", debug.gethook()))\n' >nohook.lua
+"$LUA" nohook.lua >ref.out 2>&1
+"$CTREC_LUA" --floor lua -o floor5 nohook.lua >rec.out 2>&1 || fail "floor lua"
+cmp -s ref.out rec.out || fail "floor lua: $(cat rec.out)"
+"$CTREC_LUA" --floor hooks nohook.lua 2>&1 | cmp -s ref.out - && fail "floor hooks: no hook seen"
+"$CTREC_LUA" --floor lua -o floor5 "$EX/fib.lua" >/dev/null || fail "floor lua fib"
+[ ! -e floor5 ] || fail "the lua floor wrote a trace"
 # the calls and values floors (arguments, varargs, returned values, tail
 # calls, C functions, an error unwinding frames) leave the output alone
 for s in tables values fib; do
