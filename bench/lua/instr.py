@@ -13,7 +13,10 @@ hooks and the writer) and for the others (the compressing thread), split by
 the object they ran in:
 
   lua        liblua5.4 (or the lua5.4 executable, which links it in): the
-             interpreter, its hook dispatch and the Lua API
+             interpreter, its hook dispatch and the Lua API; in a ctrec-lua
+             linked with Debian's liblua5.4.a (the default when installed),
+             its functions without a source file (that library has no debug
+             information, the build's own code has)
   zstd       libzstd
   ctrec-lua  the recorder and libctrec (linked into it); with debug
              information (the default RelWithDebInfo build) split into
@@ -52,6 +55,19 @@ MODES = ["lua5.4", "floor hooks", "floor calls", "floor reads", "floor values",
 PARTS = ["lua", "zstd", "recorder", "libctrec", "ctrec-lua", "libc", "other"]
 
 
+def static_lua(exe):
+    """Whether the executable has the Lua interpreter linked in (it defines
+    lua_newstate): its functions without a source file are then Lua's."""
+    try:
+        out = subprocess.run(["nm", "--defined-only", exe], capture_output=True, text=True).stdout
+    except OSError:
+        return False
+    return any(line.split()[-1:] == ["lua_newstate"] for line in out.splitlines())
+
+
+STATIC_LUA = {}
+
+
 def part_of(obj, src, exe):
     """The part an object file (and, for ctrec-lua, the function's source
     file) belongs to."""
@@ -67,6 +83,11 @@ def part_of(obj, src, exe):
             return "recorder"
         if "/src/" in src or src.startswith("src/"):
             return "libctrec"
+        if src in ("", "???"):
+            if exe not in STATIC_LUA:
+                STATIC_LUA[exe] = static_lua(exe)
+            if STATIC_LUA[exe]:
+                return "lua"
         return "ctrec-lua"
     return "other"
 
