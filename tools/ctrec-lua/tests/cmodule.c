@@ -1,6 +1,6 @@
 /* A Lua C module built without liblua5.4, as Debian's are (lfs.so,
  * lpeg.so, ...): it finds the Lua API in the program that loads it.
- * cmodule_test.sh requires it under ctrec-lua and lua5.4. */
+ * cmodule_test.sh requires it under ctrec-lua. */
 #include <lauxlib.h>
 #include <lua.h>
 
