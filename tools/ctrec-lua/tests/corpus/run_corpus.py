@@ -160,21 +160,23 @@ AWFY = [("Bounce", 5), ("CD", 2), ("DeltaBlue", 50), ("Havlak", 1), ("Json", 1),
 
 
 def fetch_commands(root):
-    """The shell commands that put each suite under root, by suite name."""
+    """The shell commands that put each suite under root, by suite name: one
+    command a line, so that the script --fetch-commands prints (set -e)
+    stops at the first that fails (a command in an && list does not)."""
     gh = "https://github.com/%s/archive/%s.tar.gz"
     busted = "\n".join(
-        "mkdir -p %s/busted/%s && curl -sSfL %s | tar -xz --strip-components=1 -C %s/busted/%s"
+        "mkdir -p %s/busted/%s\ncurl -sSfL %s | tar -xz --strip-components=1 -C %s/busted/%s"
         % (root, n, gh % (r, "refs/tags/" + t), root, n) for n, r, t in BUSTED)
     return {
-        "lua54": "git clone --bare https://github.com/lua/lua /tmp/lua.git && mkdir -p %s && "
-                 "git --git-dir=/tmp/lua.git archive v5.4.4 testes | tar -x -C %s && "
+        "lua54": "git clone --bare https://github.com/lua/lua /tmp/lua.git\nmkdir -p %s\n"
+                 "git --git-dir=/tmp/lua.git archive v5.4.4 testes | tar -x -C %s\n"
                  "mv %s/testes %s/lua-5.4.4-tests" % (root, root, root, root),
-        "penlight": "apt-get install -y lua-penlight lua-filesystem && "
-                    "git clone --bare https://github.com/lunarmodules/Penlight /tmp/penlight.git "
-                    "&& mkdir -p %s/penlight-1.13.1 && git --git-dir=/tmp/penlight.git archive "
+        "penlight": "apt-get install -y lua-penlight lua-filesystem\n"
+                    "git clone --bare https://github.com/lunarmodules/Penlight /tmp/penlight.git\n"
+                    "mkdir -p %s/penlight-1.13.1\ngit --git-dir=/tmp/penlight.git archive "
                     "1.13.1 tests examples | tar -x -C %s/penlight-1.13.1" % (root, root),
         "busted": "apt-get install -y lua-busted\n" + busted,
-        "awfy": "mkdir -p %s/awfy && curl -sSfL %s | tar -xz --strip-components=3 -C %s/awfy "
+        "awfy": "mkdir -p %s/awfy\ncurl -sSfL %s | tar -xz --strip-components=3 -C %s/awfy "
                 "are-we-fast-yet-%s/benchmarks/Lua" % (root, gh % ("smarr/are-we-fast-yet",
                                                                    AWFY_COMMIT), root, AWFY_COMMIT),
     }
