@@ -10,8 +10,9 @@ slow moment of a shared machine hits every mode alike), N times (default 5):
   lua5.4                 plain interpreter
   kernel only            plain, the report loop left out (ROWS = 0): the kernel's share
   kernel, no hook        ctrec-lua --floor lua with ROWS = 0: the kernel on the Lua library
-                         ctrec-lua runs on (Debian's liblua5.4.so), no hook: lua5.4 is
-                         its own build of the VM, and the two differ in speed
+                         ctrec-lua is linked with (Debian's liblua5.4.a, or liblua5.4.so
+                         without it), no hook: lua5.4 is its own build of the VM, and
+                         the two can differ in speed
   filtered               ctrec-lua --trace-filter filter/skip-kernel.toml (the kernel
                          skipped: exec = "skip"), --values all, trace.bin
   kernel filtered        the same with ROWS = 0: what the skipped kernel costs alone

@@ -37,6 +37,7 @@ Callgrind runs a program about 50 times slower: the default sizes are
 smaller than run.py's (fib.lua 20, nbody.lua 100, sort.lua 300).
 """
 import argparse
+import functools
 import glob
 import os
 import re
@@ -55,6 +56,7 @@ MODES = ["lua5.4", "floor hooks", "floor calls", "floor reads", "floor values",
 PARTS = ["lua", "zstd", "recorder", "libctrec", "ctrec-lua", "libc", "other"]
 
 
+@functools.lru_cache(maxsize=None)
 def static_lua(exe):
     """Whether the executable has the Lua interpreter linked in (it defines
     lua_newstate): its functions without a source file are then Lua's."""
@@ -63,9 +65,6 @@ def static_lua(exe):
     except OSError:
         return False
     return any(line.split()[-1:] == ["lua_newstate"] for line in out.splitlines())
-
-
-STATIC_LUA = {}
 
 
 def part_of(obj, src, exe):
@@ -83,11 +82,8 @@ def part_of(obj, src, exe):
             return "recorder"
         if "/src/" in src or src.startswith("src/"):
             return "libctrec"
-        if src in ("", "???"):
-            if exe not in STATIC_LUA:
-                STATIC_LUA[exe] = static_lua(exe)
-            if STATIC_LUA[exe]:
-                return "lua"
+        if src in ("", "???") and static_lua(exe):
+            return "lua"
         return "ctrec-lua"
     return "other"
 

@@ -9,8 +9,9 @@ For each CPU-bound program (fib.lua, nbody.lua, sort.lua by default, each
 sized to run 30-70 ms under plain lua5.4 and 0.1-0.3 s with the hooks) runs
   lua5.4                     plain interpreter
   floor lua                  ctrec-lua --floor lua: no hook, nothing recorded: the Lua
-                             library ctrec-lua runs on (Debian's liblua5.4.so), which
-                             is not lua5.4's own build of the VM and differs in speed
+                             library ctrec-lua is linked with (Debian's liblua5.4.a, or
+                             liblua5.4.so without it), which is not lua5.4's own build
+                             of the VM and can differ in speed
   floor hooks                ctrec-lua --floor hooks: the hooks, nothing recorded
   floor locals               ctrec-lua --floor locals: + lua_getlocal of every local per line
   floor reads                ctrec-lua --floor reads: + a raw read of every element that

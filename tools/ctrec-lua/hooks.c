@@ -1340,6 +1340,10 @@ int recorder_open(recorder *R, const recorder_options *opt, const char *script,
 void recorder_install(recorder *R, lua_State *L)
 {
     R->main_L = L;
+    /* --floor lua: the script on the Lua library ctrec-lua is linked with,
+     * without a hook (Debian's lua5.4 runs its own build of the VM, whose
+     * speed can differ: README, Benchmark) */
+    if (R->opt.floor == FLOOR_LUA) return;
     lua_Hook h = R->opt.floor == FLOOR_HOOKS    ? hook_floor_hooks
                  : R->opt.floor == FLOOR_LOCALS ? hook_floor_locals
                  : R->opt.floor == FLOOR_READS  ? hook_floor_reads
@@ -1347,10 +1351,6 @@ void recorder_install(recorder *R, lua_State *L)
                  : R->opt.floor == FLOOR_VALUES ? hook_floor_values
                                                 : hook;
     if (R->opt.floor == FLOOR_NONE && !R->w) return;
-    /* --floor lua: the script on the Lua library ctrec-lua is linked with,
-     * without a hook (Debian's lua5.4 runs its own static build of the
-     * VM, whose speed differs: README, Benchmark) */
-    if (R->opt.floor == FLOOR_LUA) return;
     int mask = 0, count = 0;
     if (R->script_hooks) scripthook_get(L, &mask, &count); /* after a Ctrl-C */
     R->lines_L = NULL;
