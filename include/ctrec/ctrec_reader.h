@@ -295,7 +295,12 @@ typedef struct ctrec_reader_options {
                                     out of time is a CTREC_E_TRUNCATED error */
     /* Optional stop flag, polled while waiting (a signal handler may set
      * it). When it is set, ctrec_reader_next() reports the end (CTREC_OK,
-     * *ev NULL) and ctrec_reader_complete() returns 0. */
+     * *ev NULL) and ctrec_reader_complete() returns 0. A .ct has no end
+     * marker: there, once the flag is seen, the reader looks at the
+     * container once more and first delivers what its recorder published
+     * by then (when the recorder is gone, that is the whole trace), without
+     * waiting; ctrec_reader_complete() then says whether that reached the
+     * end of the steps. */
     const volatile sig_atomic_t *stop;
     /* Value nesting bound; deeper values are a CTREC_E_DEPTH error.
      * Default 1000, at most 2000 (a larger setting is lowered to 2000:

@@ -73,7 +73,7 @@ typedef struct call_rec {
     size_t ret_len, exc_len;
 } call_rec;
 
-enum { PH_DEFS, PH_STEP, PH_VALUES, PH_CALLS, PH_EVENTS, PH_RETURNS, PH_END };
+enum { PH_DEFS, PH_STEP, PH_VALUES, PH_CALLS, PH_EVENTS, PH_RETURNS, PH_END, PH_MOREDEFS };
 
 #define CT_BARGS 64 /* Call arguments a batch (ct_src_fill) holds */
 
@@ -94,7 +94,14 @@ struct ct_src {
 
     int phase;
     unsigned dtab;
-    uint64_t didx;
+    uint64_t emitted[T_COUNT]; /* each table's records given as definitions */
+    /* Following: a refresh found table records not given yet (defs_more);
+     * they go out before the next event, which waits in held (its phase in
+     * held_phase) while phase is PH_MOREDEFS. drained: the stop flag was
+     * seen and the container looked at once more; nothing is waited for. */
+    int defs_more, held_phase, held_k, drained;
+    ctrec_ev held;
+    size_t held_live;
     uint64_t step;   /* index of the current step */
     uint64_t gpos;
     int have_pos;
@@ -339,9 +346,20 @@ static ctrec_status position(ct_src *s, uint64_t g, ctrec_ev *ev, err *e)
 
 /* ---- open ---- */
 
+static uint64_t table_records(const ct_src *s, unsigned t);
+
+/* After a refresh (following): the members as published now, and whether
+ * the tables grew past the definitions given (defs_more). */
 static ctrec_status bind_all(ct_src *s, err *e)
 {
     for (int i = 0; i < T_COUNT; i++) bind_table(s, &s->tab[i]);
+    s->npaths = s->tab[T_PATHS].n ? s->tab[T_PATHS].n : s->meta.paths.n;
+    if (s->phase != PH_DEFS)
+        for (unsigned t = 0; t < T_COUNT; t++)
+            if (s->emitted[t] < table_records(s, t)) {
+                s->defs_more = 1;
+                s->dtab = 0;
+            }
     ctrec_status st;
     if ((st = ct_stream_rebind(&s->steps, s->c, e))) return st;
     if ((st = ct_stream_rebind(&s->values, s->c, e))) return st;
@@ -488,20 +506,27 @@ static double now_ms(void)
 static int more_wait(ct_src *s, ct_stream *st, err *e)
 {
     int k = ct_stream_more(st, s->c, s->limit, e);
-    if (k > 0 || !s->o.follow) return k;
+    if (k > 0 || !s->o.follow || s->drained) return k;
     /* A chunk read while the recorder rewrote it (its provisional last
      * chunk, at a publication) can fail to decode: read it again. */
     int retries = k < 0 ? 1 : 0;
     double t0 = now_ms();
     for (;;) {
-        if (s->o.stop && *s->o.stop) return 0;
-        if (s->o.follow_timeout_ms && now_ms() - t0 >= s->o.follow_timeout_ms) return 0;
-        struct timespec ts = {s->o.poll_ms / 1000, (long)(s->o.poll_ms % 1000) * 1000000L};
-        while (nanosleep(&ts, &ts) && errno == EINTR) {
+        /* Stopped: one last look at what the recorder published, read
+         * without waiting (a .ct has no end marker: when the recorder is
+         * gone, its last publication is the end). */
+        int stop = s->o.stop && *s->o.stop;
+        if (!stop && s->o.follow_timeout_ms && now_ms() - t0 >= s->o.follow_timeout_ms) return 0;
+        if (!stop || retries) {
+            struct timespec ts = {s->o.poll_ms / 1000, (long)(s->o.poll_ms % 1000) * 1000000L};
+            while (nanosleep(&ts, &ts) && errno == EINTR) {
+            }
         }
         if (ctfs_refresh(s->c, e) || bind_all(s, e)) return -1;
         k = ct_stream_more(st, s->c, s->limit, e);
-        if (k > 0 || (k < 0 && ++retries > 5)) return k;
+        if (k < 0 && ++retries <= 5) continue;
+        if (stop) s->drained = 1;
+        if (k != 0 || stop) return k;
     }
 }
 
@@ -626,17 +651,23 @@ static int read_event(ct_src *s, int follow, err *e)
 
 /* ---- the sequence ---- */
 
+static uint64_t table_records(const ct_src *s, unsigned t)
+{
+    return t == T_PATHS ? s->npaths : s->tab[t].n;
+}
+
+/* The next definition not given yet (tables in order: paths, functions,
+ * types, variable names): 1 with it in ev, 0 when every record of the
+ * tables as bound now was given. */
 static int defs(ct_src *s, ctrec_ev *ev, err *e)
 {
     while (s->dtab < T_COUNT) {
         table *t = &s->tab[s->dtab];
-        uint64_t n = s->dtab == T_PATHS ? s->npaths : t->n;
-        if (s->didx >= n) {
+        if (s->emitted[s->dtab] >= table_records(s, s->dtab)) {
             s->dtab++;
-            s->didx = 0;
             continue;
         }
-        uint64_t i = s->didx++;
+        uint64_t i = s->emitted[s->dtab]++;
         const uint8_t *p = NULL;
         size_t len = 0;
         if (s->dtab == T_PATHS && !t->n) {
@@ -664,7 +695,6 @@ static int defs(ct_src *s, ctrec_ev *ev, err *e)
         }
         return 1;
     }
-    s->phase = PH_STEP;
     return 0;
 }
 
@@ -1058,6 +1088,7 @@ static RD_NOINLINE int src_next(ct_src *s, ctrec_ev *ev, arena *a, err *e)
         switch (s->phase) {
         case PH_DEFS:
             if ((k = defs(s, ev, e))) return k;
+            s->phase = PH_STEP;
             break;
         case PH_STEP: return step_phase(s, ev, e);
         case PH_VALUES:
@@ -1160,10 +1191,35 @@ static RD_NOINLINE int src_next(ct_src *s, ctrec_ev *ev, arena *a, err *e)
     }
 }
 
+/* Following: the definitions a refresh found go out before the event
+ * decoded after it (a Step, Value or Call may name them), which waits in
+ * s->held. Its bytes stay where they are meanwhile: definitions are read
+ * into the scratch buffer, not the arena or a chunk. */
+static RD_NOINLINE int more_defs(ct_src *s, ctrec_ev *ev, int k, err *e)
+{
+    if (s->phase != PH_MOREDEFS) {
+        if (k < 0) return k;
+        s->held_k = k; /* 0: the end, after the definitions */
+        if (k) s->held = *ev;
+        s->held_live = s->ret_live; /* a held Return's bytes: see ret_live */
+        s->held_phase = s->phase;
+        s->phase = PH_MOREDEFS;
+    }
+    s->defs_more = 0;
+    if ((k = defs(s, ev, e))) return k;
+    s->phase = s->held_phase;
+    s->ret_live = s->held_live;
+    if (s->held_k) *ev = s->held;
+    return s->held_k;
+}
+
 int ct_src_next(ct_src *s, ctrec_ev *ev, arena *a, err *e)
 {
     s->ret_live = SIZE_MAX; /* the events handed out before are not read any more */
-    return src_next(s, ev, a, e);
+    if (RD_UNLIKELY(s->phase == PH_MOREDEFS)) return more_defs(s, ev, 0, e);
+    int k = src_next(s, ev, a, e);
+    if (RD_UNLIKELY(s->defs_more)) return more_defs(s, ev, k, e);
+    return k;
 }
 
 /* ct_src_fill's cev: the steps before the next call's entry and the next
@@ -1539,6 +1595,8 @@ ctrec_status ct_src_seek_step(ct_src *s, uint64_t n, err *e)
     s->ev_ready = k;
     s->step = n;
     s->phase = PH_STEP;
+    /* a seek gives no definitions; a follower's later ones still go out */
     s->dtab = T_COUNT;
+    for (unsigned t = 0; t < T_COUNT; t++) s->emitted[t] = table_records(s, t);
     return CTREC_OK;
 }
