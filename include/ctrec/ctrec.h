@@ -335,7 +335,8 @@ ctrec_status ctrec_writer_close(ctrec_writer *w);
  * does for a .ct). Such a file reads up to the writer's last publication
  * (at most about flush_interval_ms old) but has no calls.dat records and a
  * provisional meta.dat; beside it stays the writer's scratch file
- * (ct_file + ".calls~"). This writes a complete container to out_file (a
+ * (ct_file + CTREC_CT_SCRATCH_SUFFIX, ".calls~"), which a closed recording
+ * does not leave. This writes a complete container to out_file (a
  * new file; ct_file is not changed): every step the file showed (a
  * publication cut by the kill, detected by its last chunk not decoding,
  * is dropped) with its values and I/O events, calls.dat rebuilt from the
@@ -345,6 +346,7 @@ ctrec_status ctrec_writer_close(ctrec_writer *w);
  * writes nothing and sets needed to 0. On failure out_file is not left
  * behind and message says why. Do not run it on a recording still going.
  */
+#define CTREC_CT_SCRATCH_SUFFIX ".calls~"
 typedef struct ctrec_ct_repair_result {
     int needed;               /* 0: nothing to repair */
     uint64_t steps;           /* steps kept */

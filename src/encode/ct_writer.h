@@ -483,7 +483,7 @@ void ctw_value_cancel(ctw_writer *c);
  *   'E' key fn parent(zigzag, -1 none) entry | depth nargs {var len CBOR}
  *   'X' key exit | retlen ret exclen exc nkids {kid key}
  * with every field absolute; ct_sreader_rec reads both. */
-#define CT_SCRATCH_SUFFIX ".calls~"
+#define CT_SCRATCH_SUFFIX CTREC_CT_SCRATCH_SUFFIX /* ctrec.h */
 #define CT_KEY_WINDOW 8192u /* calls gathered at a time */
 typedef struct ct_slot {
     uint32_t e_at, e_len, x_at, x_len; /* bodies in the arena; len 0: missing */

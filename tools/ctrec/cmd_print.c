@@ -7,8 +7,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
+#include "ctrec/ctrec.h"
 #include "ctrec/ctrec_reader.h"
 #include "tool.h"
 
@@ -52,7 +54,8 @@ static const char follow_usage[] =
     "or after --timeout milliseconds without new data. Waits for TRACE to\n"
     "appear if needed.\n"
     "A .ct is followed as its recorder publishes the members' sizes; it has no\n"
-    "end marker, so it is followed until its recorder is gone, Ctrl-C or\n"
+    "end marker, so it is followed until its recorder is gone (exit 1 if it did\n"
+    "not close the trace: its scratch file TRACE.calls~ is left), Ctrl-C or\n"
     "--timeout (then exit 0), and what the recorder published last is printed\n"
     "first.\n"
     "\n"
@@ -245,12 +248,33 @@ int cmd_print(int argc, char **argv, int follow)
     }
     int complete = ctrec_reader_complete(r);
     uint64_t printed = ctrec_reader_event_count(r);
+    /* A .ct's recorder leaves its scratch file beside it only when it did
+     * not close the trace (ctrec.h, ctrec_ct_repair) */
+    char *scratch = NULL;
+    if (streams && follow) {
+        const char *tf = ctrec_reader_trace_file(r);
+        size_t n = strlen(tf);
+        if ((scratch = malloc(n + sizeof CTREC_CT_SCRATCH_SUFFIX))) {
+            memcpy(scratch, tf, n);
+            memcpy(scratch + n, CTREC_CT_SCRATCH_SUFFIX, sizeof CTREC_CT_SCRATCH_SUFFIX);
+        }
+    }
     ctrec_reader_close(r);
     if (watching) {
         stop_flag = 1;
         pthread_join(watcher, NULL);
     }
-    if (!st && !rc && recorder_gone && !complete) {
+    if (streams) {
+        /* the reader took a last look when it saw the stop flag: what the
+         * recorder published last is printed */
+        struct stat sb;
+        if (!st && !rc && recorder_gone && scratch && stat(scratch, &sb) == 0) {
+            fprintf(stderr, "ctrec: the recorder of %s is gone (no writer holds its trace.lock) "
+                    "without closing the trace (%s is there); `ctrec repair` completes it\n",
+                    path, scratch);
+            rc = 1;
+        }
+    } else if (!st && !rc && recorder_gone && !complete) {
         /* The last bytes may have landed after the reader's last look:
          * read the trace once more, as it now stays. */
         if (!print_rest(path, printed, floats, &line, &cap)) {
@@ -260,6 +284,7 @@ int cmd_print(int argc, char **argv, int follow)
             rc = 1;
         }
     }
+    free(scratch);
     free(line);
     if (fflush(stdout)) {
         perror("ctrec: writing the output");

@@ -25,10 +25,16 @@ tables. It checks that
   - what follow printed is what `ctrec print` prints of the finished trace,
     as a multiset of lines (a call is announced when its record is
     published, so the order may differ: docs/ct.md, "Following").
+
+A second recording is killed (SIGKILL) while followed: follow must then
+print what `ctrec print` reads of the killed trace and exit 1 with a
+message that sends to `ctrec repair` (it exited 0 before 2026-12-06: a .ct
+has no end marker; the writer's scratch file, left beside it, tells).
 """
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import threading
@@ -91,6 +97,51 @@ def check_order(lines):
                 return "line %d, %s, names %s %d; %d defined before it" % (
                     i + 1, line.strip(), what, ident, have[what])
     return None
+
+
+def killed(lua, ctrec, work):
+    """The killed recording's failures (a list)."""
+    script = os.path.join(work, "killed.lua")
+    with open(script, "w") as f:
+        f.write("local waiting = 1\nio.read('l')\nprint('never')\n")
+    d = os.path.join(work, "killed")
+    rec = subprocess.Popen([lua, "--format", "ct", "-o", d, script], stdin=subprocess.PIPE,
+                           stdout=subprocess.DEVNULL)
+    t0 = time.monotonic()
+    while not os.path.exists(os.path.join(d, "trace.ct")) and time.monotonic() - t0 < 10:
+        time.sleep(0.02)
+    fol = subprocess.Popen([ctrec, "follow", d], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                           text=True)
+    first = fol.stdout.readline()
+    while first and '"Step"' not in first:
+        first += fol.stdout.readline()
+        if first.count("\n") > 50:
+            break
+    rec.send_signal(signal.SIGKILL)
+    rec.wait()
+    rec.stdin.close()
+    failures = []
+    # (read through the same buffered stream as above: communicate() would
+    # skip what readline() already buffered)
+    watchdog = threading.Timer(BOUND, fol.kill)
+    watchdog.start()
+    rest = fol.stdout.read()
+    err = fol.stderr.read()
+    fol.wait()
+    if not watchdog.is_alive():
+        failures.append("killed: ctrec follow did not end within %.0f s" % BOUND)
+    watchdog.cancel()
+    if fol.returncode != 1 or "ctrec repair" not in err:
+        failures.append("killed: ctrec follow exited %d (%s), not 1 with a word of ctrec repair"
+                        % (fol.returncode, err.strip()))
+    p = subprocess.run([ctrec, "print", d], capture_output=True, text=True)
+    got = (first + rest).splitlines()
+    if sorted(got) != sorted(p.stdout.splitlines()):
+        failures.append("killed: follow printed %d lines, print %d" % (len(got),
+                                                                      len(p.stdout.splitlines())))
+    if not any('"Step"' in x for x in got):
+        failures.append("killed: no Step was followed before the kill")
+    return failures
 
 
 def main():
@@ -179,12 +230,14 @@ def main():
                         "in print's; the last of follow's: %s"
                         % (len(lines), len(printed), only_f, only_p,
                            lines[-1].strip() if lines else "none"))
+    failures += killed(lua, ctrec, work)
     for f in failures:
         print("FAILED: " + f)
     if not failures:
         print("ctrec follow printed all %d events of the recording, each definition before its "
-              "first use (the module's Path at line %d, after the first Step at line %d)"
-              % (len(lines), late_path[0] + 1, first_step + 1))
+              "first use (the module's Path at line %d, after the first Step at line %d); of "
+              "a killed recording, what print reads, and exit 1" % (len(lines), late_path[0] + 1,
+                                                                     first_step + 1))
     return 1 if failures else 0
 
 
