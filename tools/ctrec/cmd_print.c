@@ -250,15 +250,9 @@ int cmd_print(int argc, char **argv, int follow)
     uint64_t printed = ctrec_reader_event_count(r);
     /* A .ct's recorder leaves its scratch file beside it only when it did
      * not close the trace (ctrec.h, ctrec_ct_repair) */
-    char *scratch = NULL;
-    if (streams && follow) {
-        const char *tf = ctrec_reader_trace_file(r);
-        size_t n = strlen(tf);
-        if ((scratch = malloc(n + sizeof CTREC_CT_SCRATCH_SUFFIX))) {
-            memcpy(scratch, tf, n);
-            memcpy(scratch + n, CTREC_CT_SCRATCH_SUFFIX, sizeof CTREC_CT_SCRATCH_SUFFIX);
-        }
-    }
+    char *scratch = streams && follow
+                        ? tool_with_suffix(ctrec_reader_trace_file(r), CTREC_CT_SCRATCH_SUFFIX)
+                        : NULL;
     ctrec_reader_close(r);
     if (watching) {
         stop_flag = 1;

@@ -262,14 +262,6 @@ static char *sibling(const char *file, const char *name)
     return p;
 }
 
-static char *with_suffix(const char *file, const char *suffix)
-{
-    size_t n = strlen(file) + strlen(suffix) + 1;
-    char *p = malloc(n);
-    if (p) snprintf(p, n, "%s%s", file, suffix);
-    return p;
-}
-
 /* trace.json: cut after the last good event, close the array. */
 static int repair_json(const scan *s, const char *tmp)
 {
@@ -297,7 +289,7 @@ static int repair_json(const scan *s, const char *tmp)
  * temporary folder; its trace.bin is moved to `tmp`. */
 static int repair_bin(const scan *s, const char *tmp)
 {
-    char *dir = with_suffix(tmp, ".d");
+    char *dir = tool_with_suffix(tmp, ".d");
     if (!dir) return -1;
     ctrec_reader_options ro;
     ctrec_reader_options_init(&ro);
@@ -335,7 +327,7 @@ static int repair_bin(const scan *s, const char *tmp)
         fprintf(stderr, "ctrec: repair: writing %s failed\n", dir);
         rc = -1;
     }
-    char *bin = with_suffix(dir, "/trace.bin");
+    char *bin = tool_with_suffix(dir, "/trace.bin");
     if (!rc && (!bin || rename(bin, tmp))) {
         fprintf(stderr, "ctrec: repair: cannot move the repaired trace.bin: %s\n", strerror(errno));
         rc = -1;
@@ -344,7 +336,7 @@ static int repair_bin(const scan *s, const char *tmp)
     static const char *const names[] = {"/trace.bin", "/trace.json", "/trace_metadata.json",
                                         "/trace_paths.json"};
     for (size_t i = 0; i < 4; i++) {
-        char *p = with_suffix(dir, names[i]);
+        char *p = tool_with_suffix(dir, names[i]);
         if (p) unlink(p);
         free(p);
     }
@@ -361,10 +353,10 @@ static int write_paths(const scan *s);
  * (ctrec_ct_repair). 1: done (rc set), 0: no scratch file. */
 static int repair_ct(const scan *s, int dry, int backup, int *rc)
 {
-    char *tmp = with_suffix(s->file, ".repair-tmp");
-    char *bak = with_suffix(s->file, ".damaged");
-    char *scratch = with_suffix(s->file, ".calls~");
-    char *sbak = scratch ? with_suffix(scratch, ".damaged") : NULL;
+    char *tmp = tool_with_suffix(s->file, ".repair-tmp");
+    char *bak = tool_with_suffix(s->file, ".damaged");
+    char *scratch = tool_with_suffix(s->file, CTREC_CT_SCRATCH_SUFFIX);
+    char *sbak = scratch ? tool_with_suffix(scratch, ".damaged") : NULL;
     int handled = 1;
     *rc = 1;
     if (!tmp || !bak || !scratch || !sbak) {
@@ -492,7 +484,7 @@ static int paths_current(const scan *s)
 static int write_paths(const scan *s)
 {
     char *path = sibling(s->file, "trace_paths.json");
-    char *tmp = path ? with_suffix(path, ".repair-tmp") : NULL;
+    char *tmp = path ? tool_with_suffix(path, ".repair-tmp") : NULL;
     size_t k = 0;
     char *text = paths_text(s, &k);
     int rc = -1;
@@ -571,8 +563,8 @@ int cmd_repair(int argc, char **argv)
         scan_free(&s);
         return 0;
     }
-    char *tmp = with_suffix(s.file, ".repair-tmp");
-    char *bak = with_suffix(s.file, ".damaged");
+    char *tmp = tool_with_suffix(s.file, ".repair-tmp");
+    char *bak = tool_with_suffix(s.file, ".damaged");
     int rc = !tmp || !bak ? -1
              : s.format == CTREC_FORMAT_JSON ? repair_json(&s, tmp)
                                             : repair_bin(&s, tmp);

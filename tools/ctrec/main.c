@@ -64,6 +64,14 @@ int tool_parse_layout(const char *text, int *out)
     return 0;
 }
 
+char *tool_with_suffix(const char *file, const char *suffix)
+{
+    size_t n = strlen(file) + strlen(suffix) + 1;
+    char *p = malloc(n);
+    if (p) snprintf(p, n, "%s%s", file, suffix);
+    return p;
+}
+
 const char *tool_layout_name(int layout)
 {
     return layout == CTREC_CT_LAYOUT_STREAMS      ? "multi-stream"

@@ -27,6 +27,8 @@ int tool_parse_bytes(const char *opt, const char *text, size_t *out);
  * "streams" or "events-log" (ctrec_reader_options.ct_layout). Returns 0,
  * or -1 with a message on stderr. */
 int tool_parse_layout(const char *text, int *out);
+/* file + suffix, malloc'd (NULL when out of memory). */
+char *tool_with_suffix(const char *file, const char *suffix);
 /* "multi-stream" or "events.log": the layout a reader reads (a .ct;
  * ctrec_reader_ct_layout), "none" otherwise. */
 const char *tool_layout_name(int layout);
