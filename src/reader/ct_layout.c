@@ -85,7 +85,6 @@ struct ct_src {
     ct_meta meta;
     int colaware;
     table tab[T_COUNT];
-    uint64_t npaths; /* from paths.dat, else meta.dat */
     file_pos *files;
     ct_stream steps, values, calls, events, calls_ra;
     ct_pf *pf; /* read-ahead of steps, values, events (NULL: none) */
@@ -346,14 +345,19 @@ static ctrec_status position(ct_src *s, uint64_t g, ctrec_ev *ev, err *e)
 
 /* ---- open ---- */
 
-static uint64_t table_records(const ct_src *s, unsigned t);
+/* Table t's records as bound now; the paths from paths.dat, else from
+ * meta.dat. */
+static uint64_t table_records(const ct_src *s, unsigned t)
+{
+    if (t == T_PATHS && !s->tab[T_PATHS].n) return s->meta.paths.n;
+    return s->tab[t].n;
+}
 
 /* After a refresh (following): the members as published now, and whether
  * the tables grew past the definitions given (defs_more). */
 static ctrec_status bind_all(ct_src *s, err *e)
 {
     for (int i = 0; i < T_COUNT; i++) bind_table(s, &s->tab[i]);
-    s->npaths = s->tab[T_PATHS].n ? s->tab[T_PATHS].n : s->meta.paths.n;
     if (s->phase != PH_DEFS)
         for (unsigned t = 0; t < T_COUNT; t++)
             if (s->emitted[t] < table_records(s, t)) {
@@ -432,7 +436,6 @@ ctrec_status ct_src_open(ct_src **out, ctfs *c, const ctrec_reader_options *o, e
                  older & CT_FLAG_VALUE_STREAM ? " values" : "",
                  older & CT_FLAG_CALL_STREAM ? " calls" : "",
                  older & CT_FLAG_EVENT_STREAM ? " events" : "");
-    s->npaths = s->tab[T_PATHS].n ? s->tab[T_PATHS].n : s->meta.paths.n;
     /* the whole-chunk streams are read ahead on a thread (ct.h) */
     if (o->read_ahead && (s->pf = ct_pf_new(c))) {
         ct_pf_attach(s->pf, &s->steps);
@@ -650,11 +653,6 @@ static int read_event(ct_src *s, int follow, err *e)
 }
 
 /* ---- the sequence ---- */
-
-static uint64_t table_records(const ct_src *s, unsigned t)
-{
-    return t == T_PATHS ? s->npaths : s->tab[t].n;
-}
 
 /* The next definition not given yet (tables in order: paths, functions,
  * types, variable names): 1 with it in ev, 0 when every record of the
