@@ -6,13 +6,13 @@ opened, to the recording's end.
 
 The script waits on its stdin, then loads a second file (a new path,
 function, variable names and types) and calls into it, waits again, and
-ends with a loop of 1.2 s of CPU time, across a timed flush. While the
-script runs that loop, the test stops reading follow's output, and it
-reads on only once the recorder is gone: follow, blocked on the full pipe,
-is then behind what the recorder published last. ctrec follow is started while the recorder runs, and the test
-writes the first line only once follow has printed a Step: so every
-definition the second file brings is published after follow read the
-tables. It checks that
+ends with a loop of 1.2 s of CPU time, across a timed flush. ctrec
+follow is started while the recorder runs, and the test writes the first
+line only once follow has printed a Step: so every definition the second
+file brings is published after follow read the tables. While the script
+runs the loop, the test stops reading follow's output, and it reads on
+only once the recorder is gone: follow, blocked on the full pipe, is then
+behind what the recorder published last. It checks that
 
   - follow prints each definition before the first event that names it
     (a Step's path_id, a Call's function_id, a Value's variable_id and
@@ -99,23 +99,29 @@ def check_order(lines):
     return None
 
 
+def start(lua, d, argv, stdout):
+    """ctrec-lua recording argv into folder d, once its trace.ct exists."""
+    rec = subprocess.Popen([lua, "--format", "ct", "-o", d] + argv, stdin=subprocess.PIPE,
+                           stdout=stdout, text=True)
+    t0 = time.monotonic()
+    while not os.path.exists(os.path.join(d, "trace.ct")) and time.monotonic() - t0 < 10:
+        time.sleep(0.02)
+    return rec
+
+
 def killed(lua, ctrec, work):
     """The killed recording's failures (a list)."""
     script = os.path.join(work, "killed.lua")
     with open(script, "w") as f:
         f.write("local waiting = 1\nio.read('l')\nprint('never')\n")
     d = os.path.join(work, "killed")
-    rec = subprocess.Popen([lua, "--format", "ct", "-o", d, script], stdin=subprocess.PIPE,
-                           stdout=subprocess.DEVNULL)
-    t0 = time.monotonic()
-    while not os.path.exists(os.path.join(d, "trace.ct")) and time.monotonic() - t0 < 10:
-        time.sleep(0.02)
+    rec = start(lua, d, [script], subprocess.DEVNULL)
     fol = subprocess.Popen([ctrec, "follow", d], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                            text=True)
-    first = fol.stdout.readline()
-    while first and '"Step"' not in first:
-        first += fol.stdout.readline()
-        if first.count("\n") > 50:
+    first = ""  # follow's lines up to its first Step (the recorder's first flush)
+    for line in iter(fol.stdout.readline, ""):
+        first += line
+        if '"Step"' in line:
             break
     rec.send_signal(signal.SIGKILL)
     rec.wait()
@@ -155,11 +161,7 @@ def main():
     with open(mod_lua, "w") as f:
         f.write(MODULE)
     d = os.path.join(work, "trace")
-    rec = subprocess.Popen([lua, "--format", "ct", "-o", d, main_lua, mod_lua],
-                           stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-    t0 = time.monotonic()
-    while not os.path.exists(os.path.join(d, "trace.ct")) and time.monotonic() - t0 < 10:
-        time.sleep(0.02)
+    rec = start(lua, d, [main_lua, mod_lua], subprocess.PIPE)
     fol = subprocess.Popen([ctrec, "follow", d], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                            text=True)
     lines = []
